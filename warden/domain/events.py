@@ -1,0 +1,215 @@
+"""Typed account events as the platform sends them.
+
+Each event carries the client's own `id` (ingest is idempotent on it) and the time it happened, with a zone.
+Validation is strict: an unknown type or field is an error that names the field, never a silent drop.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
+
+FEATURES = (
+    "chat_message",
+    "file_download",
+    "clock_in",
+    "attendance",
+    "leave_request",
+    "approval",
+    "calendar",
+    "document",
+    "meeting",
+    "mass_send",
+)
+Feature = Literal[
+    "chat_message",
+    "file_download",
+    "clock_in",
+    "attendance",
+    "leave_request",
+    "approval",
+    "calendar",
+    "document",
+    "meeting",
+    "mass_send",
+]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    id: Id
+    occurred_at: AwareDatetime
+
+
+class ContactRequest(_Event):
+    """The account asks to add someone. The platform waits for the answer before sending it."""
+
+    type: Literal["contact_request"]
+    account_id: Id
+    method: Literal["phone_search", "qr_code", "business_card", "group"]
+    target: Annotated[str, Field(min_length=1, max_length=128)]
+    greeting: Annotated[str, Field(max_length=500)] = ""
+
+
+class ContactAdded(_Event):
+    """A contact now exists between the account and another party (a request was accepted)."""
+
+    type: Literal["contact_added"]
+    account_id: Id
+    contact_id: Id
+    initiated_by: Literal["self", "contact"] = "self"
+    external: bool = True
+
+
+class ContactRemoved(_Event):
+    """A contact removed the account (negative feedback for the account)."""
+
+    type: Literal["contact_removed"]
+    account_id: Id
+    contact_id: Id
+
+
+class Report(_Event):
+    """Someone reports the account (`account_id` is the reported account)."""
+
+    type: Literal["report"]
+    account_id: Id
+    reporter_id: Id
+    reason: Literal["spam", "harassment", "fraud", "prohibited_content", "impersonation", "other"]
+    evidence_refs: Annotated[list[Annotated[str, Field(max_length=512)]], Field(max_length=20)] = []
+
+    @model_validator(mode="after")
+    def _not_self(self) -> Report:
+        if self.reporter_id == self.account_id:
+            raise ValueError("an account cannot report itself (reporter_id equals account_id)")
+        return self
+
+
+class Login(_Event):
+    type: Literal["login"]
+    account_id: Id
+    device_id: Annotated[str, Field(min_length=1, max_length=128)]
+    device_kind: Literal["real", "emulator"] = "real"
+    via_linked_personal: bool = False
+    client_version: Annotated[str, Field(pattern=r"^\d+(\.\d+){0,3}$")]
+    plugin_signatures: Annotated[list[Annotated[str, Field(min_length=1, max_length=128)]], Field(max_length=50)] = []
+    malware_flag: bool = False
+    ip: Annotated[str, Field(max_length=64)] | None = None
+
+
+class ProfileChange(_Event):
+    type: Literal["profile_change"]
+    account_id: Id
+    field: Literal["avatar", "nickname", "external_card"]
+    value: Annotated[str, Field(max_length=512)] | None = None  # None or "" clears the field
+
+
+class FeatureUse(_Event):
+    type: Literal["feature_use"]
+    account_id: Id
+    feature: Feature
+
+
+class Message(_Event):
+    type: Literal["message"]
+    account_id: Id
+    text: Annotated[str, Field(max_length=10_000)]
+    to_external: bool = False
+    recipient_id: Id | None = None
+
+
+class VerificationChange(_Event):
+    """Real-name verification of an account, or of an enterprise, changed."""
+
+    type: Literal["verification_change"]
+    account_id: Id | None = None
+    enterprise_id: Id | None = None
+    verified: bool
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> VerificationChange:
+        if (self.account_id is None) == (self.enterprise_id is None):
+            raise ValueError("give exactly one of account_id or enterprise_id")
+        return self
+
+
+Event = Annotated[
+    ContactRequest
+    | ContactAdded
+    | ContactRemoved
+    | Report
+    | Login
+    | ProfileChange
+    | FeatureUse
+    | Message
+    | VerificationChange,
+    Field(discriminator="type"),
+]
+EVENT_TYPES = (
+    "contact_request",
+    "contact_added",
+    "contact_removed",
+    "report",
+    "login",
+    "profile_change",
+    "feature_use",
+    "message",
+    "verification_change",
+)
+EventAdapter: TypeAdapter[Any] = TypeAdapter(Event)
+BatchAdapter: TypeAdapter[list[Any]] = TypeAdapter(list[Event])
+MAX_BATCH = 1000
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    """Turn pydantic's errors into `{field, message}` pairs a person can read (`events[3].greeting`)."""
+    out: list[FieldError] = []
+    for err in exc.errors(include_url=False):
+        loc = [p for p in err["loc"] if p not in EVENT_TYPES]  # drop the union tag pydantic inserts
+        path = prefix
+        for part in loc:
+            if isinstance(part, int):
+                path += f"[{part}]"
+            else:
+                path += f".{part}" if path else str(part)
+        msg = err["msg"]
+        if err["type"] == "union_tag_invalid":
+            msg = (
+                f"unknown event type {err['input'].get('type')!r}; expected one of: {', '.join(EVENT_TYPES)}"
+                if isinstance(err.get("input"), dict)
+                else msg
+            )
+            path = f"{path}.type" if path else "type"
+        elif err["type"] == "union_tag_not_found":
+            msg = f"missing 'type'; expected one of: {', '.join(EVENT_TYPES)}"
+            path = f"{path}.type" if path else "type"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        out.append(FieldError(field=path or "(body)", message=msg))
+    return out
+
+
+def subject_account(event: Any) -> str | None:
+    return getattr(event, "account_id", None)
+
+
+def event_time(event: Any) -> datetime:
+    return event.occurred_at

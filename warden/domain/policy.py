@@ -1,0 +1,368 @@
+"""The policy: every rule, threshold, window, severity and the penalty ladder, in one human-edited file.
+
+The file is YAML (comments and Chinese welcome). Loading validates it and reports errors as
+`file:line: where: what is wrong`. Conditions are declarative (`when: {account_age_days: {lt: 30}}`), never
+evaluated code. The policy's version is the SHA-256 of the file's bytes; every decision records it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from warden.domain.model import Scope
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> Any:
+    """`90s`, `10m`, `24h`, `7d`, `2w`, or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 24h, 7d or a number of seconds")
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m:
+            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+    raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 10m, 24h, 7d or 2w")
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- declarative conditions ---------------------------------------------------------------------------
+
+FEATURES: dict[str, type] = {
+    "account_age_days": float,
+    "account_verified": bool,
+    "enterprise_verified": bool,
+    "account_weight": float,
+    "enterprise_weight": float,
+}
+"""What a condition may test. Values are computed by the rules for the subject at decision time."""
+
+
+class Comparison(_Strict):
+    eq: float | bool | str | None = None
+    ne: float | bool | str | None = None
+    lt: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    ge: float | None = None
+
+    def holds(self, value: Any) -> bool:
+        if value is None:
+            return False
+        checks = (
+            (self.eq, lambda b: value == b),
+            (self.ne, lambda b: value != b),
+            (self.lt, lambda b: value < b),
+            (self.le, lambda b: value <= b),
+            (self.gt, lambda b: value > b),
+            (self.ge, lambda b: value >= b),
+        )
+        return all(test(bound) for bound, test in checks if bound is not None)
+
+
+def _comparison(value: Any) -> Any:
+    return value if isinstance(value, dict) else {"eq": value}
+
+
+Condition = dict[str, Annotated[Comparison, BeforeValidator(_comparison)]]
+
+
+def _check_features(cond: Condition) -> Condition:
+    unknown = [k for k in cond if k not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown condition feature {unknown[0]!r}; known: {', '.join(FEATURES)}")
+    return cond
+
+
+def condition_holds(cond: Condition, features: dict[str, Any]) -> bool:
+    return all(cmp.holds(features.get(name)) for name, cmp in cond.items())
+
+
+# --- ladder --------------------------------------------------------------------------------------------
+
+
+class LadderStep(_Strict):
+    step: int = Field(ge=0)
+    measure: Literal["warning", "feature_restriction", "login_restriction", "permanent_ban"]
+    scope: Scope
+    duration: Duration | None  # null: permanent
+    self_unblock: bool = False
+    earliest_unblock_after: Duration | None = None
+
+
+class SeverityClass(_Strict):
+    min_step: int = Field(ge=0)
+    title: dict[Literal["zh", "en"], str] = {}
+
+
+class Ladder(_Strict):
+    decay_days: int = Field(180, ge=1)
+    enterprise_min_step: int = Field(2, ge=0)
+    severities: dict[str, SeverityClass]
+    steps: list[LadderStep] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Ladder:
+        for i, s in enumerate(self.steps):
+            if s.step != i:
+                raise ValueError(f"steps must be numbered 0, 1, 2 … in order; step #{i} says {s.step}")
+        if self.steps[-1].duration is not None:
+            raise ValueError("the last step must be the permanent ban (duration: null)")
+        for i, s in enumerate(self.steps[:-1]):
+            if s.duration is None:
+                raise ValueError(f"only the last step may be permanent; step {i} has duration null")
+        top = len(self.steps) - 1
+        for name, sev in self.severities.items():
+            if sev.min_step > top:
+                raise ValueError(f"severity {name} starts at step {sev.min_step}, but the ladder ends at {top}")
+        return self
+
+    @property
+    def top(self) -> int:
+        return len(self.steps) - 1
+
+
+# --- rules ---------------------------------------------------------------------------------------------
+
+
+class VelocityWindow(_Strict):
+    name: str
+    length: Duration
+    soft: int = Field(ge=1)
+    hard: int = Field(ge=1)
+    block: Duration | Literal["rest_of_day"]
+
+    @model_validator(mode="after")
+    def _soft_below_hard(self) -> VelocityWindow:
+        if self.soft > self.hard:
+            raise ValueError(f"soft limit {self.soft} is above hard limit {self.hard}")
+        return self
+
+
+class Modifier(_Strict):
+    when: Annotated[Condition, BeforeValidator(lambda v: v), Field(min_length=1)]
+    factor: float = Field(gt=0, le=10)
+    reason: str
+
+    @model_validator(mode="after")
+    def _features(self) -> Modifier:
+        _check_features(self.when)
+        return self
+
+
+class WeightScaling(_Strict):
+    """Limits × factor, the factor linear in weight: `min_factor` at 0, 1.0 at `pivot`, `max_factor` at 100."""
+
+    enabled: bool = True
+    min_factor: float = Field(0.5, gt=0)
+    max_factor: float = Field(2.0, gt=0)
+    pivot: float = Field(50, gt=0, lt=100)
+
+    def factor(self, weight: float | None) -> float:
+        if not self.enabled or weight is None:
+            return 1.0
+        w = min(max(weight, 0.0), 100.0)
+        if w <= self.pivot:
+            return self.min_factor + (1.0 - self.min_factor) * w / self.pivot
+        return 1.0 + (self.max_factor - 1.0) * (w - self.pivot) / (100 - self.pivot)
+
+
+class RuleBase(_Strict):
+    spec: str
+    enabled: bool = True
+    severity: str = "L"
+
+
+class PhoneSearchVelocity(RuleBase):
+    windows: list[VelocityWindow] = Field(min_length=1)
+    modifiers: list[Modifier] = []
+    weight_scaling: WeightScaling = WeightScaling()
+
+
+class InboundAddBurst(RuleBase):
+    window: Duration
+    threshold: int = Field(ge=1)
+
+
+class ReportThreshold(_Strict):
+    window: Duration
+    distinct_reporters: int = Field(ge=1)
+
+
+class NegativeFeedback(_Strict):
+    window: Duration
+    min_new_contacts: int = Field(ge=1)
+    max_ratio: float = Field(gt=0, le=1)
+
+
+class Reports(RuleBase):
+    thresholds: list[ReportThreshold] = Field(min_length=1)
+    negative_feedback: NegativeFeedback | None = None
+
+
+class UnverifiedEnterpriseCap(RuleBase):
+    max_external_contacts: int = Field(ge=1)
+
+
+class Word(_Strict):
+    term: str = Field(min_length=1, max_length=32)
+    category: str = "other"
+    severity: Literal["low", "medium", "high"] = "high"
+
+
+class SensitiveWords(RuleBase):
+    engine: Literal["word_list", "evasion"] = "word_list"
+    block_min_severity: Literal["low", "medium", "high"] = "medium"
+    repeat_window: Duration
+    repeat_count: int = Field(ge=1)
+    screen_messages: bool = True
+    words: list[Word] = []
+
+
+class PluginSoftware(RuleBase):
+    known_signatures: list[str] = []  # empty: any reported signature counts
+
+
+class Rules(_Strict):
+    phone_search_velocity: PhoneSearchVelocity
+    inbound_add_burst: InboundAddBurst
+    reports: Reports
+    unverified_enterprise_cap: UnverifiedEnterpriseCap
+    sensitive_words: SensitiveWords
+    plugin_software: PluginSoftware
+
+
+class Policy(_Strict):
+    version: str = Field(min_length=1, max_length=64)
+    timezone: str = "Asia/Shanghai"
+    ladder: Ladder
+    rules: Rules
+
+    @model_validator(mode="after")
+    def _severities_known(self) -> Policy:
+        for name in Rules.model_fields:
+            rule: RuleBase = getattr(self.rules, name)
+            if rule.severity not in self.ladder.severities:
+                raise ValueError(
+                    f"rules.{name}.severity {rule.severity!r} is not a severity class of the ladder "
+                    f"({', '.join(self.ladder.severities)})"
+                )
+        try:
+            import zoneinfo
+
+            zoneinfo.ZoneInfo(self.timezone)
+        except Exception as exc:
+            raise ValueError(f"unknown timezone {self.timezone!r}") from exc
+        return self
+
+
+# --- loading -------------------------------------------------------------------------------------------
+
+
+class PolicyError(Exception):
+    """A policy file that cannot be used; `problems` are `file:line: where: what` lines."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    policy: Policy
+    hash: str  # sha256 of the file's bytes: the version every decision records
+    source: str
+    text: str
+
+    @property
+    def short_hash(self) -> str:
+        return self.hash[:12]
+
+
+def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
+    """Walk ruamel's round-trip nodes along a pydantic error location to the nearest known line."""
+    line = None
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None:
+                if isinstance(part, int):
+                    line = lc.item(part)[0] + 1
+                else:
+                    line = lc.key(part)[0] + 1
+            node = node[part]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    return line
+
+
+def load_policy_text(text: str, source: str = "<policy>") -> LoadedPolicy:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        doc = yaml.load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise PolicyError(source, [f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    if not isinstance(doc, dict):
+        raise PolicyError(source, [f"{source}:1: the policy must be a mapping with version, ladder and rules"])
+    try:
+        policy = Policy.model_validate(_plain(doc))
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            line = _line_of(doc, loc)
+            where = ".".join(str(p) for p in loc) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling)"
+            elif err["type"] == "missing":
+                msg = "required but missing"
+            problems.append(f"{source}:{line or '?'}: {where}: {msg}")
+        raise PolicyError(source, problems) from exc
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedPolicy(policy=policy, hash=digest, source=source, text=text)
+
+
+def load_policy(path: str | Path | None = None) -> LoadedPolicy:
+    p = Path(path) if path is not None else DEFAULT_POLICY_PATH
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise PolicyError(str(p), [f"{p}: no such file"]) from exc
+    except UnicodeDecodeError as exc:
+        raise PolicyError(str(p), [f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from exc
+    return load_policy_text(text, str(p))
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node

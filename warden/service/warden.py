@@ -1,0 +1,519 @@
+"""Warden's use cases: ingest and decide, explain, manual actions, tokens, audit verification.
+
+Each public method is one transaction. The rules are the domain's; this layer loads what they need,
+runs them, writes what they changed and appends to the audit chain, all or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+
+from warden.adapters import store
+from warden.adapters import tables as t
+from warden.adapters.database import reading
+from warden.domain import explain as ex
+from warden.domain.access import Principal, Role, validate_scope
+from warden.domain.audit import ChainReport, decisions_digest, verify_chain
+from warden.domain.clock import Clock
+from warden.domain.counters import Counters
+from warden.domain.events import MAX_BATCH, BatchAdapter, FieldError, field_errors
+from warden.domain.ladder import recompute_steps, restriction_for
+from warden.domain.model import Account, Action, Enterprise, Restriction, Strike, StrikeStatus
+from warden.domain.policy import LoadedPolicy
+from warden.domain.rules import Changes, Outcome, Reason, RuleEngine, Subject
+from warden.service.errors import Conflict, InvalidInput, NotFound
+
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+@dataclass
+class IngestResult:
+    outcomes: list[Outcome]
+    stored: int
+    duplicates: int
+    audit_seq: int | None = None
+    changes: Changes = field(default_factory=Changes)
+
+
+class Warden:
+    def __init__(
+        self,
+        engine: Engine,
+        policy: LoadedPolicy,
+        rules: RuleEngine,
+        counters: Counters,
+        clock: Clock,
+    ) -> None:
+        self.engine = engine
+        self.loaded = policy
+        self.rules = rules
+        self.counters = counters
+        self.clock = clock
+        self._lock = threading.Lock()
+
+    # --- setup ------------------------------------------------------------------------------------------
+
+    def start(self) -> int:
+        """Record the policy in use and rebuild the counters from the stored events of the longest window."""
+        with self.engine.begin() as conn:
+            if store.record_policy(
+                conn,
+                self.loaded.hash,
+                self.loaded.policy.version,
+                self.loaded.source,
+                self.loaded.text,
+                self.clock.now(),
+            ):
+                store.AuditWriter(conn).append(
+                    self.clock.now(),
+                    "system",
+                    "policy.loaded",
+                    f"policy:{self.loaded.short_hash}",
+                    {"hash": self.loaded.hash, "version": self.loaded.policy.version, "source": self.loaded.source},
+                )
+        return self.rebuild_counters()
+
+    def rebuild_counters(self) -> int:
+        clear = getattr(self.counters, "clear", None)
+        if clear:
+            clear()
+        with reading(self.engine) as conn:
+            latest = conn.execute(sa.select(sa.func.max(t.events.c.occurred_at))).scalar()
+            if latest is None:
+                return 0
+            horizon = max(latest, self.clock.now()) - timedelta(seconds=self.rules.retention_seconds())
+            entries = []
+            for (counted,) in conn.execute(sa.select(t.events.c.counted).where(t.events.c.occurred_at >= horizon)):
+                entries.extend(tuple(e) for e in json.loads(counted))
+        for key, at, member in entries:
+            self.counters.add(key, at, member)
+        return len(entries)
+
+    # --- directory ----------------------------------------------------------------------------------------
+
+    def register_enterprise(self, e: Enterprise, actor: str) -> bool:
+        with self.engine.begin() as conn:
+            created = store.upsert_enterprise(conn, e)
+            store.AuditWriter(conn).append(
+                self.clock.now(),
+                actor,
+                "enterprise.registered" if created else "enterprise.updated",
+                f"enterprise:{e.id}",
+                {"name": e.name, "verified": e.verified, "created_at": e.created_at.isoformat()},
+            )
+        return created
+
+    def register_account(self, a: Account, actor: str) -> bool:
+        with self.engine.begin() as conn:
+            if store.get_enterprise(conn, a.enterprise_id) is None:
+                raise InvalidInput(
+                    f"unknown enterprise {a.enterprise_id!r}",
+                    [FieldError(field="enterprise_id", message="no such enterprise; register it first")],
+                )
+            created = store.upsert_account(conn, a)
+            store.AuditWriter(conn).append(
+                self.clock.now(),
+                actor,
+                "account.registered" if created else "account.updated",
+                f"account:{a.id}",
+                {"enterprise_id": a.enterprise_id, "real_name_verified": a.real_name_verified},
+            )
+        return created
+
+    def get_account(self, account_id: str) -> Account:
+        with reading(self.engine) as conn:
+            a = store.get_account(conn, account_id)
+        if a is None:
+            raise NotFound(f"no account {account_id!r}")
+        return a
+
+    def get_enterprise(self, enterprise_id: str) -> Enterprise:
+        with reading(self.engine) as conn:
+            e = store.get_enterprise(conn, enterprise_id)
+        if e is None:
+            raise NotFound(f"no enterprise {enterprise_id!r}")
+        return e
+
+    # --- ingest -------------------------------------------------------------------------------------------
+
+    def validate(self, raw: Sequence[Any]) -> list[Any]:
+        if len(raw) > MAX_BATCH:
+            raise InvalidInput(
+                f"a batch holds at most {MAX_BATCH} events; this one has {len(raw)}",
+                [FieldError(field="events", message=f"at most {MAX_BATCH} events per batch")],
+            )
+        try:
+            events = BatchAdapter.validate_python(list(raw))
+        except ValidationError as exc:
+            errs = field_errors(exc, "events")
+            raise InvalidInput(f"{len(errs)} problem(s) in the events; nothing was stored", errs) from exc
+        limit = self.clock.now() + FUTURE_SKEW
+        future = [
+            FieldError(field=f"events[{i}].occurred_at", message=f"{e.occurred_at.isoformat()} is in the future")
+            for i, e in enumerate(events)
+            if e.occurred_at > limit
+        ]
+        if future:
+            raise InvalidInput(f"{len(future)} event(s) dated in the future; nothing was stored", future)
+        return events
+
+    def ingest(self, raw: Sequence[Any], actor: str = "platform") -> IngestResult:
+        """Decide and store a batch atomically. An event id seen before is answered from the store."""
+        events = self.validate(raw)
+        with self._lock:
+            self.counters.begin()
+            try:
+                result = self._ingest(events, actor)
+            except BaseException:
+                self.counters.rollback()
+                raise
+            self.counters.commit()
+        return result
+
+    def _ingest(self, events: list[Any], actor: str) -> IngestResult:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            stored = store.existing_outcomes(conn, [e.id for e in events])
+            fresh, seen = [], set(stored)
+            for e in events:
+                if e.id not in seen:
+                    seen.add(e.id)
+                    fresh.append(e)
+            acc_ids = [e.account_id for e in fresh if getattr(e, "account_id", None)]
+            ent_ids = [e.enterprise_id for e in fresh if getattr(e, "enterprise_id", None)]
+            live_after = min((e.occurred_at for e in fresh), default=now)
+            subjects, enterprises = store.load_subjects(conn, acc_ids, live_after, ent_ids)
+            unknown = [
+                FieldError(
+                    field=f"events[{i}].account_id", message=f"unknown account {e.account_id!r}; register it first"
+                )
+                for i, e in enumerate(events)
+                if getattr(e, "account_id", None) and e.account_id not in subjects and e in fresh
+            ] + [
+                FieldError(field=f"events[{i}].enterprise_id", message=f"unknown enterprise {e.enterprise_id!r}")
+                for i, e in enumerate(events)
+                if getattr(e, "enterprise_id", None) and e.enterprise_id not in enterprises and e in fresh
+            ]
+            if unknown:
+                raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
+
+            changes = Changes()
+            by_id: dict[str, Outcome] = {}
+            rows = []
+            for e in fresh:
+                subject = subjects.get(e.account_id) if getattr(e, "account_id", None) else None
+                if subject is None:  # an enterprise's own verification change
+                    ent = enterprises[e.enterprise_id]
+                    ent.verified = e.verified
+                    changes.enterprises[ent.id] = ent
+                    out = Outcome(event_id=e.id, allowed=None)
+                else:
+                    out = self.rules.evaluate(e, subject, self.counters, changes)
+                by_id[e.id] = out
+                rows.append(
+                    {
+                        "id": e.id,
+                        "type": e.type,
+                        "account_id": getattr(e, "account_id", None),
+                        "enterprise_id": subject.enterprise.id if subject else e.enterprise_id,
+                        "occurred_at": e.occurred_at,
+                        "received_at": now,
+                        "payload": store.dumps(e.model_dump(mode="json")),
+                        "outcome": store.dumps(out.as_dict()),
+                        "counted": store.dumps(out.counted),
+                        "policy_hash": self.loaded.hash,
+                    }
+                )
+            seq = None
+            if rows:
+                audit = store.AuditWriter(conn)
+                seq = audit.next_seq()
+                for r in rows:
+                    r["audit_seq"] = seq
+                conn.execute(sa.insert(t.events), rows)
+                digest = decisions_digest(
+                    (r["id"], [r["type"], r["account_id"], r["payload"], r["outcome"], r["policy_hash"]]) for r in rows
+                )
+                denied = sum(1 for o in by_id.values() if o.allowed is False)
+                audit.append(
+                    now,
+                    actor,
+                    "events.decided",
+                    f"batch:{rows[0]['id']}",
+                    {"events": len(rows), "denied": denied, "policy": self.loaded.hash, "digest": digest},
+                )
+                store.save_changes(conn, changes)
+                self._audit_changes(audit, changes, now, "rules")
+
+        outcomes = []
+        for e in events:
+            if e.id in by_id:
+                outcomes.append(by_id.pop(e.id))
+            else:  # answered before (or earlier in this batch)
+                prior = json.loads(stored[e.id]) if e.id in stored else None
+                if prior is None:
+                    first = next(o for o in outcomes if o.event_id == e.id)
+                    prior = first.as_dict()
+                outcomes.append(
+                    Outcome(
+                        event_id=e.id,
+                        allowed=prior["allowed"],
+                        reasons=[Reason(**r) for r in prior["reasons"]],
+                        duplicate=True,
+                    )
+                )
+        return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes)
+
+    def _audit_changes(self, audit: store.AuditWriter, changes: Changes, now: datetime, actor: str) -> None:
+        for s in changes.strikes:
+            audit.append(
+                now,
+                actor,
+                "strike.issued",
+                f"{s.subject_type}:{s.subject_id}",
+                {
+                    "strike": s.id,
+                    "rule": s.rule_id,
+                    "severity": s.severity,
+                    "step": s.step,
+                    "event": s.event_id,
+                    "policy": s.policy_hash,
+                },
+            )
+        for r in changes.restrictions:
+            audit.append(
+                now,
+                actor,
+                "restriction.imposed",
+                f"{r.subject_type}:{r.subject_id}",
+                {
+                    "restriction": r.id,
+                    "scope": r.scope.value,
+                    "step": r.step,
+                    "rule": r.rule_id,
+                    "ends_at": r.ends_at.isoformat() if r.ends_at else None,
+                },
+            )
+        for f in changes.flags:
+            audit.append(
+                now, actor, "flag.raised", f"{f.subject_type}:{f.subject_id}", {"flag": f.id, "rule": f.rule_id}
+            )
+
+    # --- reading state ---------------------------------------------------------------------------------
+
+    def subject(self, account_id: str, at: datetime | None = None) -> Subject:
+        at = at or self.clock.now()
+        with reading(self.engine) as conn:
+            subjects, _ = store.load_subjects(conn, [account_id], at)
+        if account_id not in subjects:
+            raise NotFound(f"no account {account_id!r}")
+        return subjects[account_id]
+
+    def explain(self, account_id: str, lang: ex.Lang = "zh") -> dict[str, Any]:
+        """Everything the account's owner needs to know: state, each restriction with evidence, what to do."""
+        now = self.clock.now()
+        subj = self.subject(account_id, now)
+        active = subj.active_restrictions(now)
+        strikes = {s.id: s for s in subj.strikes}
+        state = ex.account_state(active)
+        return {
+            "account_id": account_id,
+            "enterprise_id": subj.enterprise.id,
+            "state": state,
+            "state_text": ex.STATE_TEXT[state][lang],
+            "can_add_contacts": not subj.blocked(Action.ADD_CONTACT, now),
+            "can_login": not subj.blocked(Action.LOGIN, now),
+            "restrictions": [ex.explain_restriction(r, strikes.get(r.strike_id or ""), now, lang) for r in active],
+            "advice": ex.advice_for(active, subj.account.real_name_verified, subj.enterprise.verified, lang),
+            "strikes": [
+                {
+                    "id": s.id,
+                    "rule": s.rule_id,
+                    "severity": s.severity,
+                    "step": s.step,
+                    "at": s.at.isoformat(),
+                    "status": s.status.value,
+                    "status_reason": s.status_reason,
+                }
+                for s in subj.strikes
+            ],
+            "policy_hash": self.loaded.hash,
+            "as_of": now.isoformat(),
+            "lang": lang,
+        }
+
+    def restrictions(self, subject_type: str, subject_id: str) -> list[Restriction]:
+        with reading(self.engine) as conn:
+            return store.restrictions_of(conn, subject_type, [subject_id], None)
+
+    def restricted_accounts(self, at: datetime | None = None) -> dict[str, list[Restriction]]:
+        """Accounts with an active restriction of their own at `at` (enterprise-derived ones excluded)."""
+        at = at or self.clock.now()
+        r = t.restrictions
+        with reading(self.engine) as conn:
+            rows = conn.execute(
+                sa.select(r).where(
+                    r.c.subject_type == "account",
+                    r.c.lifted_at.is_(None),
+                    r.c.starts_at <= at,
+                    sa.or_(r.c.ends_at.is_(None), r.c.ends_at > at),
+                )
+            )
+            out: dict[str, list[Restriction]] = {}
+            for row in rows:
+                out.setdefault(row.subject_id, []).append(store.restriction_from(row))
+        return out
+
+    # --- manual actions ----------------------------------------------------------------------------------
+
+    def set_strike_status(self, strike_id: str, status: StrikeStatus, actor: str, reason: str) -> Strike:
+        """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays."""
+        if status is StrikeStatus.ACTIVE:
+            raise InvalidInput("a strike can only be voided or overturned")
+        now = self.clock.now()
+        ladder = self.rules.policy.ladder
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(t.strikes).where(t.strikes.c.id == strike_id)).first()
+            if row is None:
+                raise NotFound(f"no strike {strike_id!r}")
+            target = store.strike_from(row)
+            if target.status is not StrikeStatus.ACTIVE:
+                raise Conflict(f"strike {strike_id} is already {target.status.value}")
+            history = store.strikes_of(conn, target.subject_type, [target.subject_id])
+            restr = {
+                r.strike_id: r for r in store.restrictions_of(conn, target.subject_type, [target.subject_id], None)
+            }
+            audit = store.AuditWriter(conn)
+            for s in history:
+                if s.id == strike_id:
+                    s.status, s.status_at, s.status_reason = status, now, reason
+                    store.update_strike(conn, s)
+                    target = s
+            r = restr.get(strike_id)
+            if r is not None and r.lifted_at is None:
+                r.lifted_at, r.lift_reason = now, f"strike {status.value}: {reason}"
+                store.update_restriction(conn, r)
+            audit.append(
+                now,
+                actor,
+                f"strike.{status.value}",
+                f"{target.subject_type}:{target.subject_id}",
+                {"strike": strike_id, "reason": reason},
+            )
+            new_steps = recompute_steps(ladder, history)
+            for s in history:
+                if s.id in new_steps and new_steps[s.id] != s.step:
+                    old = s.step
+                    s.step = new_steps[s.id]
+                    store.update_strike(conn, s)
+                    prev = restr.get(s.id)
+                    if prev is not None:
+                        block = prev.evidence.get("block_until")
+                        fresh = restriction_for(ladder, s, prev.id, datetime.fromisoformat(block) if block else None)
+                        fresh.lifted_at, fresh.lift_reason = prev.lifted_at, prev.lift_reason
+                        store.update_restriction(conn, fresh)
+                    audit.append(
+                        now,
+                        actor,
+                        "strike.restepped",
+                        f"{s.subject_type}:{s.subject_id}",
+                        {"strike": s.id, "from": old, "to": s.step, "because": strike_id},
+                    )
+        return target
+
+    def lift_restriction(self, restriction_id: str, actor: str, reason: str) -> Restriction:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(t.restrictions).where(t.restrictions.c.id == restriction_id)).first()
+            if row is None:
+                raise NotFound(f"no restriction {restriction_id!r}")
+            r = store.restriction_from(row)
+            if not r.active_at(now):
+                raise Conflict(f"restriction {restriction_id} is not active")
+            r.lifted_at, r.lift_reason = now, reason
+            store.update_restriction(conn, r)
+            store.AuditWriter(conn).append(
+                now,
+                actor,
+                "restriction.lifted",
+                f"{r.subject_type}:{r.subject_id}",
+                {"restriction": r.id, "reason": reason},
+            )
+        return r
+
+    # --- tokens -------------------------------------------------------------------------------------------
+
+    def create_token(
+        self,
+        role: Role,
+        enterprise_id: str | None = None,
+        account_id: str | None = None,
+        label: str = "",
+        actor: str = "cli",
+    ) -> tuple[Principal, str]:
+        problem = validate_scope(role, enterprise_id, account_id)
+        if problem:
+            raise InvalidInput(problem)
+        token_id = secrets.token_hex(6)
+        secret = f"wdn_{token_id}_{secrets.token_urlsafe(24)}"
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            if enterprise_id and store.get_enterprise(conn, enterprise_id) is None:
+                raise InvalidInput(f"no enterprise {enterprise_id!r}")
+            if account_id:
+                acc = store.get_account(conn, account_id)
+                if acc is None:
+                    raise InvalidInput(f"no account {account_id!r}")
+                enterprise_id = acc.enterprise_id
+            conn.execute(
+                sa.insert(t.tokens).values(
+                    id=token_id,
+                    secret_hash=_hash(secret),
+                    role=role.value,
+                    enterprise_id=enterprise_id,
+                    account_id=account_id,
+                    label=label,
+                    created_at=now,
+                )
+            )
+            store.AuditWriter(conn).append(
+                now,
+                actor,
+                "token.created",
+                f"token:{token_id}",
+                {"role": role.value, "enterprise": enterprise_id, "account": account_id},
+            )
+        return Principal(token_id, role, enterprise_id, account_id), secret
+
+    def authenticate(self, secret: str) -> Principal | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(
+                sa.select(t.tokens).where(t.tokens.c.secret_hash == _hash(secret), t.tokens.c.revoked_at.is_(None))
+            ).first()
+        if row is None:
+            return None
+        return Principal(row.id, Role(row.role), row.enterprise_id, row.account_id)
+
+    # --- audit ---------------------------------------------------------------------------------------------
+
+    def audit_verify(self) -> ChainReport:
+        with reading(self.engine) as conn:
+            return verify_chain(
+                store.audit_entries(conn),
+                expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq)),
+            )
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,16 @@
+"""Settings from the environment (`WARDEN_*`). Unset means the embedded default: SQLite, in-process counters."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WARDEN_", extra="ignore")
+
+    database_url: str = "sqlite:///warden.db"
+    policy: str | None = None  # path of the policy file; None = the shipped default
+    counters: str = "memory"  # memory | redis
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    host: str = "127.0.0.1"
+    port: int = 8000
