@@ -46,6 +46,17 @@ def bootstrap(
     rules = RuleEngine(loaded, build_screener(loaded))
     counters = build_counters(settings, rules.retention_seconds())
     app = Warden(engine, loaded, rules, counters, clock or SystemClock())
+    # Feature wiring: each feature attaches its seams here (rules.weights, rules.strike_hooks,
+    # rules.step_floors, app.observers). Keep one block per feature.
+    # --- weight (issue 4) ---
+
+    # --- unblocking (issue 5) ---
+
+    # --- appeals (issue 6) ---
+
+    # --- enterprise usage policy (issue 7) ---
+
+    # --- end of feature wiring ---
     if start:
         app.start()
     return app

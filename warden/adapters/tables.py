@@ -180,3 +180,19 @@ policies = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("first_seen_at", UTCDateTime, nullable=False),
 )
+
+
+# Feature tables below, one section per feature (migrations in migrations/versions/).
+# --- weight (issue 4) ---
+
+
+# --- unblocking (issue 5) ---
+
+
+# --- appeals (issue 6) ---
+
+
+# --- enterprise usage policy (issue 7) ---
+
+
+# --- end of feature tables ---

@@ -257,6 +257,16 @@ class Policy(_Strict):
     timezone: str = "Asia/Shanghai"
     ladder: Ladder
     rules: Rules
+    # Feature sections, one per feature, each with defaults so older files stay valid.
+    # --- weight (issue 4) ---
+
+    # --- unblocking (issue 5) ---
+
+    # --- appeals (issue 6) ---
+
+    # --- enterprise usage policy (issue 7) ---
+
+    # --- end of feature sections ---
 
     @model_validator(mode="after")
     def _severities_known(self) -> Policy:

@@ -13,11 +13,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from warden.adapters import store
 from warden.adapters import tables as t
@@ -37,6 +37,24 @@ from warden.service.errors import Conflict, InvalidInput, NotFound
 FUTURE_SKEW = timedelta(minutes=5)
 
 
+class IngestObserver(Protocol):
+    """Sees every freshly decided batch inside its transaction (weight upkeep, enterprise screening …).
+
+    `events`, `outcomes` are parallel lists of the fresh events; `subjects` maps account id → Subject.
+    It may write through `conn` and append to `audit`; raising aborts the whole batch.
+    """
+
+    def on_batch(
+        self,
+        conn: Connection,
+        audit: store.AuditWriter,
+        events: list[Any],
+        outcomes: list[Outcome],
+        subjects: dict[str, Subject],
+        changes: Changes,
+    ) -> None: ...
+
+
 @dataclass
 class IngestResult:
     outcomes: list[Outcome]
@@ -54,12 +72,14 @@ class Warden:
         rules: RuleEngine,
         counters: Counters,
         clock: Clock,
+        observers: list[IngestObserver] | None = None,
     ) -> None:
         self.engine = engine
         self.loaded = policy
         self.rules = rules
         self.counters = counters
         self.clock = clock
+        self.observers: list[IngestObserver] = observers or []
         self._lock = threading.Lock()
 
     # --- setup ------------------------------------------------------------------------------------------
@@ -255,6 +275,9 @@ class Warden:
                 )
                 store.save_changes(conn, changes)
                 self._audit_changes(audit, changes, now, "rules")
+                decided = [by_id[e.id] for e in fresh]
+                for observer in self.observers:
+                    observer.on_batch(conn, audit, fresh, decided, subjects, changes)
 
         outcomes = []
         for e in events:

@@ -1,0 +1,28 @@
+# Two commands on a fresh machine (Python 3.11+):  `make demo`  and  `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+.PHONY: setup demo test lint serve
+setup: $(STAMP)
+
+demo: $(STAMP)  ## set up, run the demo, then serve the API on :8000
+	$(BIN)/warden demo --serve
+
+test: $(STAMP)  ## set up, then run the whole suite (SQLite and PostgreSQL) and the linter
+	$(BIN)/ruff check warden tests
+	$(BIN)/pytest -q -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check warden tests
+	$(BIN)/ruff format --check warden tests
+
+serve: $(STAMP)
+	$(BIN)/warden serve

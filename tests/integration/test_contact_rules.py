@@ -1,0 +1,104 @@
+"""S-A1, S-A3, S-A4, S-A6, S-A7 through the service on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import World, policy_with
+
+
+def codes(outcome) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.code for r in outcome.reasons]
+
+
+def test_S_A1_phone_search_above_soft_limit_is_allowed_with_a_warning(world: World) -> None:
+    outs = world.send(*[world.phone_search() for _ in range(11)]).outcomes
+    assert all(o.allowed for o in outs)
+    assert codes(outs[9]) == []
+    assert codes(outs[10]) == ["velocity.soft_limit"]
+
+
+def test_S_A1_phone_search_above_hard_limit_is_refused_and_restricts(world: World) -> None:
+    outs = world.send(*[world.phone_search() for _ in range(21)]).outcomes
+    assert outs[19].allowed is True
+    assert outs[20].allowed is False and "velocity.hard_limit" in codes(outs[20])
+    subj = world.w.subject("acc-1")
+    assert [s.rule_id for s in subj.strikes] == ["phone_search_velocity"]
+    assert subj.strikes[0].step == 0
+    assert subj.strikes[0].policy_hash == world.w.loaded.hash
+
+
+def test_S_A1_window_slides_so_old_searches_stop_counting(world: World) -> None:
+    early = world.clock.now() - timedelta(minutes=90)
+    world.send(*[world.phone_search(at=early) for _ in range(15)])
+    outs = world.send(*[world.phone_search() for _ in range(15)]).outcomes
+    assert all(o.allowed for o in outs)  # the hour window holds only the last 15
+
+
+def test_S_A1_new_accounts_get_half_the_limits(world: World) -> None:
+    world.account("acc-new", age_days=3)
+    outs = world.send(*[world.phone_search("acc-new") for _ in range(11)]).outcomes
+    assert outs[9].allowed is True
+    assert outs[10].allowed is False
+    assert outs[10].reasons[-1].params["hard"] == 10
+    assert "new_account" in outs[10].reasons[-1].params["modifiers"]
+
+
+def test_S_A3_unverified_account_gets_tighter_limits(world: World) -> None:
+    world.account("acc-unv", verified=False)
+    outs = world.send(*[world.phone_search("acc-unv") for _ in range(11)]).outcomes
+    assert outs[10].allowed is False
+    assert "account_unverified" in outs[10].reasons[-1].params["modifiers"]
+
+
+def test_S_A4_account_of_unverified_enterprise_gets_tighter_limits(world: World) -> None:
+    world.enterprise("ent-unv", verified=False)
+    world.account("acc-e", "ent-unv")
+    outs = world.send(*[world.phone_search("acc-e") for _ in range(11)]).outcomes
+    assert outs[10].allowed is False
+    assert "enterprise_unverified" in outs[10].reasons[-1].params["modifiers"]
+
+
+def test_S_A4_unverified_enterprise_external_contact_cap_refuses_more_requests(world: World) -> None:
+    world.w.rules.policy = policy_with({"max_external_contacts: 200": "max_external_contacts: 2"}).policy
+    world.enterprise("ent-unv", verified=False)
+    world.account("acc-e", "ent-unv")
+    world.send(*[world.event("contact_added", "acc-e", contact_id=f"c{i}") for i in range(2)])
+    out = world.send(world.event("contact_request", "acc-e", method="qr_code", target="x")).outcomes[0]
+    assert out.allowed is False and codes(out) == ["cap.unverified_enterprise"]
+
+
+def test_S_A6_greeting_with_sensitive_word_is_blocked_and_names_the_word(world: World) -> None:
+    out = world.send(world.event("contact_request", method="qr_code", target="x", greeting="加我领红包")).outcomes[0]
+    assert out.allowed is False
+    reason = out.reasons[0]
+    assert reason.code == "greeting.sensitive" and reason.spec == "S-A6"
+    assert reason.params["hits"][0]["term"] == "红包"
+
+
+def test_S_A6_third_sensitive_greeting_in_a_day_is_a_strike(world: World) -> None:
+    world.send(*[world.event("contact_request", method="qr_code", target="x", greeting="返利") for _ in range(2)])
+    assert world.w.subject("acc-1").strikes == []
+    world.send(world.event("contact_request", method="qr_code", target="x", greeting="返利"))
+    assert [s.rule_id for s in world.w.subject("acc-1").strikes] == ["sensitive_words"]
+
+
+def test_S_A6_ordinary_greeting_passes(world: World) -> None:
+    out = world.send(
+        world.event("contact_request", method="qr_code", target="x", greeting="您好，我是销售部的小王")
+    ).outcomes[0]
+    assert out.allowed is True and out.reasons == []
+
+
+def test_S_A7_any_restriction_pauses_proactive_adding(world: World) -> None:
+    world.send(*[world.event("report", reporter_id=f"r{i}", reason="spam") for i in range(3)])
+    out = world.send(world.event("contact_request", method="qr_code", target="x")).outcomes[0]
+    assert out.allowed is False and codes(out) == ["paused.restricted"]
+
+
+def test_restriction_lifts_by_itself_when_it_ends(world: World) -> None:
+    world.send(*[world.event("report", reporter_id=f"r{i}", reason="spam") for i in range(3)])
+    world.clock.advance(hours=25)
+    out = world.send(world.event("contact_request", method="qr_code", target="x")).outcomes[0]
+    assert out.allowed is True
+    assert world.w.explain("acc-1")["state"] == "normal"

@@ -1,0 +1,199 @@
+"""The `warden` command. Each command is a thin shell around the service layer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from warden.domain.access import Role
+from warden.domain.policy import PolicyError, load_policy
+from warden.service.errors import WardenError
+from warden.settings import Settings
+
+app = typer.Typer(
+    help="warden — account-violation handling for a WeCom-style workplace platform. "
+    "Database: WARDEN_DATABASE_URL (default sqlite:///warden.db); policy: WARDEN_POLICY (default: shipped).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks that print figures (never pass/fail).", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
+app.add_typer(token_app, name="token")
+app.add_typer(bench_app, name="bench")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def open_warden(database: str | None = None, policy: Path | None = None):  # type: ignore[no-untyped-def]
+    from warden.bootstrap import bootstrap
+
+    settings = Settings()
+    if database:
+        settings.database_url = database
+    if policy:
+        settings.policy = str(policy)
+    try:
+        return bootstrap(settings)
+    except PolicyError as exc:
+        raise fail("the policy file is invalid:\n  " + "\n  ".join(exc.problems)) from exc
+
+
+DatabaseOpt = Annotated[
+    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
+]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (overrides WARDEN_POLICY).")]
+
+
+@app.command()
+def serve(
+    database: DatabaseOpt = None,
+    policy: PolicyOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from warden.entrypoints.http.app import create_app
+
+    w = open_warden(database, policy)
+    console.print(
+        f"warden API on [bold]http://{host}:{port}[/]  docs: http://{host}:{port}/docs  "
+        f"policy {w.loaded.policy.version} ({w.loaded.short_hash})"
+    )
+    uvicorn.run(create_app(w), host=host, port=port, log_level="warning")
+
+
+@policy_app.command("check")
+def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file to validate.")]) -> None:
+    """Validate a policy file; errors name the file, line and what is wrong."""
+    try:
+        lp = load_policy(file)
+    except PolicyError as exc:
+        for p in exc.problems:
+            err.print(f"[red]{p}[/]")
+        raise typer.Exit(1) from exc
+    p = lp.policy
+    console.print(
+        f"[green]ok[/] {file}: version {p.version!r}, hash {lp.short_hash}, "
+        f"{len(p.ladder.steps)} ladder steps, {len(type(p.rules).model_fields)} rules"
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(database: DatabaseOpt = None) -> None:
+    """Recompute the whole chain; exit 0 if intact, else name the first broken entry (exit 1)."""
+    w = open_warden(database)
+    r = w.audit_verify()
+    if r.ok:
+        console.print(f"[green]audit chain intact[/]: {r.checked} entries verified")
+        return
+    err.print(f"[bold red]audit chain broken[/] at entry {r.first_broken}: {r.problem} ({r.checked} entries read)")
+    raise typer.Exit(1)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="platform, reviewer, auditor, enterprise_admin, hr or member.")],
+    enterprise: Annotated[str | None, typer.Option(help="Enterprise id (enterprise_admin, hr).")] = None,
+    account: Annotated[str | None, typer.Option(help="Account id (member).")] = None,
+    label: Annotated[str, typer.Option(help="A note for people.")] = "",
+    database: DatabaseOpt = None,
+) -> None:
+    """Create a bearer token; the secret is printed once."""
+    w = open_warden(database)
+    try:
+        principal, secret = w.create_token(role, enterprise, account, label, actor="cli")
+    except WardenError as exc:
+        raise fail(exc.detail) from exc
+    console.print(
+        f"token {principal.token_id} ({principal.role.value}"
+        f"{' @' + (principal.account_id or principal.enterprise_id or '') if principal.enterprise_id else ''})"
+    )
+    print(secret)
+
+
+@app.command()
+def replay(
+    events: Annotated[
+        Path | None, typer.Argument(help="JSONL of events (and enterprise/account lines); omit for the stored events.")
+    ] = None,
+    policy: Annotated[Path, typer.Option("--policy", "-p", help="The candidate policy.")] = ...,  # type: ignore[assignment]
+    database: DatabaseOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
+) -> None:
+    """Run events against the current and a candidate policy in scratch databases; print what would change."""
+    from warden.entrypoints.cli.replay import run_replay
+
+    run_replay(events, policy, database, json_out, console)
+
+
+@app.command()
+def demo(
+    database: Annotated[
+        str, typer.Option("--database", "-d", help="Where the demo lives (recreated).")
+    ] = "sqlite:///warden-demo.db",
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards.")] = False,
+    port: Annotated[int, typer.Option(help="Port when serving.")] = 8000,
+) -> None:
+    """Set up a demo enterprise, play a realistic stream, and show who was restricted and why."""
+    from warden.entrypoints.cli.demo import run_demo
+
+    w = run_demo(database, console, port)
+    if serve_after:
+        import uvicorn
+
+        from warden.entrypoints.http.app import create_app
+
+        console.print(f"\nServing on [bold]http://127.0.0.1:{port}/docs[/] — Ctrl-C to stop.")
+        uvicorn.run(create_app(w), host="127.0.0.1", port=port, log_level="warning")
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    database: Annotated[
+        str, typer.Option("--database", "-d", help="sqlite (temp file) or a PostgreSQL URL.")
+    ] = "sqlite",
+    events: Annotated[int, typer.Option(help="Events per measured run.")] = 20_000,
+    history: Annotated[str, typer.Option(help="Stored-history sizes to compare, comma-separated.")] = "10000,1000000",
+    latency_requests: Annotated[int, typer.Option(help="Single requests for the latency figures.")] = 2000,
+) -> None:
+    """Events/s in-process and over HTTP vs the raw insert floor; rate vs history; p50/p99 latency."""
+    from warden.entrypoints.cli.bench import run_bench_ingest
+
+    run_bench_ingest(database, events, [int(h) for h in history.split(",") if h], latency_requests, console)
+
+
+def main() -> None:  # pragma: no cover
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+# Feature commands: each feature module has `register(app, bench_app)`; one line per feature.
+# --- weight (issue 4) ---
+# --- unblocking (issue 5) ---
+# --- appeals (issue 6) ---
+# --- enterprise usage policy (issue 7) ---
+
+try:  # the screening engine adds `warden screen` and `warden bench screen`
+    from warden.entrypoints.cli import screen as _screen
+
+    _screen.register(app, bench_app)
+except ImportError:  # pragma: no cover
+    pass

@@ -1,0 +1,177 @@
+"""`warden replay`: what a candidate policy would change, measured on real events in scratch databases."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from warden.adapters import tables as t
+from warden.adapters.database import make_engine, reading
+from warden.domain.clock import FixedClock
+from warden.domain.model import Account, Enterprise
+from warden.domain.policy import LoadedPolicy, PolicyError, load_policy
+from warden.service.errors import WardenError
+
+
+def _directory_from_db(url: str) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
+    from warden.adapters import store
+
+    engine = make_engine(url)
+    with reading(engine) as conn:
+        ents = [store.enterprise_from(r) for r in conn.execute(sa.select(t.enterprises))]
+        accs = [store.account_from(r) for r in conn.execute(sa.select(t.accounts))]
+        evs = [
+            json.loads(p)
+            for (p,) in conn.execute(sa.select(t.events.c.payload).order_by(t.events.c.occurred_at, t.events.c.id))
+        ]
+    for e in ents:
+        e.external_contacts = 0  # the replay recounts them from the events
+    return ents, accs, evs
+
+
+def _read_jsonl(path: Path) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
+    ents, accs, evs = [], [], []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise typer.BadParameter(f"{path}:{n}: not JSON ({exc.msg})") from exc
+            kind = obj.get("type") if isinstance(obj, dict) else None
+            try:
+                if kind == "enterprise":
+                    ents.append(
+                        Enterprise(
+                            obj["id"], obj["name"], bool(obj["verified"]), datetime.fromisoformat(obj["created_at"])
+                        )
+                    )
+                elif kind == "account":
+                    accs.append(
+                        Account(
+                            obj["id"],
+                            obj["enterprise_id"],
+                            obj["phone"],
+                            bool(obj["real_name_verified"]),
+                            datetime.fromisoformat(obj["created_at"]),
+                            obj.get("avatar"),
+                            obj.get("nickname"),
+                            obj.get("external_card"),
+                        )
+                    )
+                else:
+                    evs.append(obj)
+            except (KeyError, ValueError) as exc:
+                raise typer.BadParameter(f"{path}:{n}: bad {kind} line ({exc})") from exc
+    return ents, accs, evs
+
+
+def simulate(
+    policy: LoadedPolicy,
+    ents: list[Enterprise],
+    accs: list[Account],
+    evs: list[dict[str, Any]],
+    progress: Progress | None = None,
+    label: str = "",
+) -> dict[str, Any]:
+    """Play the events under `policy` in a scratch SQLite database; return who ends restricted and why."""
+    from warden.bootstrap import bootstrap
+    from warden.settings import Settings
+
+    end = max((datetime.fromisoformat(e["occurred_at"].replace("Z", "+00:00")) for e in evs), default=None)
+    clock = FixedClock(end + timedelta(seconds=1) if end else datetime.now().astimezone())
+    with tempfile.TemporaryDirectory() as tmp:
+        w = bootstrap(Settings(database_url=f"sqlite:///{tmp}/replay.db"), policy=policy, clock=clock)
+        for e in ents:
+            w.register_enterprise(Enterprise(e.id, e.name, e.verified, e.created_at), "replay")
+        for a in accs:
+            w.register_account(a, "replay")
+        task = progress.add_task(label, total=len(evs)) if progress else None
+        denied = 0
+        for i in range(0, len(evs), 1000):
+            res = w.ingest(evs[i : i + 1000], actor="replay")
+            denied += sum(1 for o in res.outcomes if o.allowed is False)
+            if progress and task is not None:
+                progress.advance(task, len(evs[i : i + 1000]))
+        restricted = {aid: sorted({r.rule_id for r in rs}) for aid, rs in w.restricted_accounts().items()}
+        with reading(w.engine) as conn:
+            strikes = Counter(r.rule_id for r in conn.execute(sa.select(t.strikes.c.rule_id)))
+        w.engine.dispose()
+    return {"restricted": restricted, "strikes": dict(strikes), "denied": denied}
+
+
+def run_replay(events: Path | None, policy: Path, database: str | None, json_out: bool, console: Console) -> None:
+    from warden.settings import Settings
+
+    settings = Settings()
+    url = database or settings.database_url
+    try:
+        candidate = load_policy(policy)
+        current = load_policy(settings.policy)
+    except PolicyError as exc:
+        console.print("[red]" + "\n".join(exc.problems))
+        raise typer.Exit(1) from exc
+    ents, accs, evs = _directory_from_db(url)
+    if events is not None:
+        if not events.exists():
+            raise typer.BadParameter(f"{events}: no such file")
+        fe, fa, evs = _read_jsonl(events)
+        known_e, known_a = {e.id for e in ents}, {a.id for a in accs}
+        ents += [e for e in fe if e.id not in known_e]
+        accs += [a for a in fa if a.id not in known_a]
+    evs.sort(key=lambda e: (str(e.get("occurred_at", "")), str(e.get("id", ""))))
+    try:
+        with Progress(console=console, transient=True) as bar:
+            before = simulate(current, ents, accs, evs, bar, f"current {current.short_hash}")
+            after = simulate(candidate, ents, accs, evs, bar, f"candidate {candidate.short_hash}")
+    except WardenError as exc:
+        lines = "\n".join(f"  {e.field}: {e.message}" for e in exc.errors[:20])
+        console.print(f"[red]the events cannot be replayed: {exc.detail}[/]\n{lines}")
+        raise typer.Exit(1) from exc
+    b, a = set(before["restricted"]), set(after["restricted"])
+    rules = sorted(set(before["strikes"]) | set(after["strikes"]))
+    diff = {
+        "events": len(evs),
+        "current_policy": current.hash,
+        "candidate_policy": candidate.hash,
+        "newly_restricted": {k: after["restricted"][k] for k in sorted(a - b)},
+        "no_longer_restricted": {k: before["restricted"][k] for k in sorted(b - a)},
+        "per_rule": {
+            r: {"current": before["strikes"].get(r, 0), "candidate": after["strikes"].get(r, 0)} for r in rules
+        },
+        "denied": {"current": before["denied"], "candidate": after["denied"]},
+    }
+    if json_out:
+        print(json.dumps(diff, ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"Replayed {len(evs)} events: current policy {current.short_hash} vs candidate {candidate.short_hash}"
+    )
+    table = Table(title="Strikes per rule")
+    table.add_column("rule")
+    table.add_column("current", justify="right")
+    table.add_column("candidate", justify="right")
+    table.add_column("change", justify="right")
+    for r, v in diff["per_rule"].items():
+        table.add_row(r, str(v["current"]), str(v["candidate"]), f"{v['candidate'] - v['current']:+d}")
+    console.print(table)
+    console.print(f"denied decisions: {before['denied']} → {after['denied']}")
+    for title, items in (
+        ("newly restricted", diff["newly_restricted"]),
+        ("no longer restricted", diff["no_longer_restricted"]),
+    ):
+        console.print(
+            f"[bold]{title}[/] ({len(items)}): "
+            + (", ".join(f"{k} [{', '.join(v)}]" for k, v in items.items()) or "none")
+        )

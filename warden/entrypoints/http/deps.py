@@ -1,0 +1,58 @@
+"""FastAPI dependencies: the application, the caller (bearer token), the language of human texts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from warden.domain.access import Principal, Role
+from warden.domain.explain import Lang
+from warden.service.errors import Forbidden, WardenError
+from warden.service.warden import Warden
+
+
+class Unauthorized(WardenError):
+    status = 401
+    type = "https://warden.dev/problems/unauthorized"
+    title = "Unauthorized"
+
+
+def get_warden(request: Request) -> Warden:
+    return request.app.state.warden  # type: ignore[no-any-return]
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `warden token create`.")
+
+
+def get_principal(
+    warden: Annotated[Warden, Depends(get_warden)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if creds is None:
+        raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `warden token create`")
+    principal = warden.authenticate(creds.credentials)
+    if principal is None:
+        raise Unauthorized("the token is unknown or revoked")
+    return principal
+
+
+def get_lang(
+    request: Request,
+    lang: Annotated[Lang | None, Query(description="Language of human texts: zh (default) or en.")] = None,
+) -> Lang:
+    if lang:
+        return lang
+    accept = request.headers.get("accept-language", "").lower()
+    return "en" if accept.startswith("en") else "zh"
+
+
+WardenDep = Annotated[Warden, Depends(get_warden)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+LangDep = Annotated[Lang, Depends(get_lang)]
+
+
+def require(principal: Principal, *roles: Role) -> None:
+    if principal.role not in roles:
+        raise Forbidden(f"this needs one of the roles: {', '.join(r.value for r in roles)}")
