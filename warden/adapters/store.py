@@ -199,10 +199,16 @@ def load_subjects(
         ent_restr.setdefault(r.subject_id, []).append(r)
     for s in strikes_of(conn, "account", list(accounts)):
         subjects[s.subject_id].strikes.append(s)
+    ent_strikes: dict[str, list[Strike]] = {eid: [] for eid in ent_ids}
+    for s in strikes_of(conn, "enterprise", ent_ids):
+        ent_strikes[s.subject_id].append(s)
     for aid, ex in exemptions_of(conn, list(accounts), live_after).items():
         subjects[aid].exemptions = ex
+    for eid in ent_ids:
+        ent_restr.setdefault(eid, [])
     for subj in subjects.values():
-        subj.enterprise_restrictions = ent_restr.get(subj.enterprise.id, [])
+        subj.enterprise_restrictions = ent_restr[subj.enterprise.id]  # one list per enterprise, shared
+        subj.enterprise_strikes = ent_strikes[subj.enterprise.id]
     return subjects, ents
 
 

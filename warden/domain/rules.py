@@ -84,6 +84,7 @@ class Subject:
     restrictions: list[Restriction] = field(default_factory=list)
     enterprise_restrictions: list[Restriction] = field(default_factory=list)
     strikes: list[Strike] = field(default_factory=list)
+    enterprise_strikes: list[Strike] = field(default_factory=list)  # shared by all members of the enterprise
     exemptions: dict[str, datetime] = field(default_factory=dict)  # rule id → exempt until
 
     def active_restrictions(self, now: datetime) -> list[Restriction]:
@@ -225,6 +226,48 @@ class RuleEngine:
         changes.restrictions.append(restriction)
         for hook in self.strike_hooks:
             hook(self, strike, subject, changes)
+        return strike
+
+    def issue_enterprise_strike(
+        self,
+        enterprise: Enterprise,
+        history: list[Strike],
+        restrictions: list[Restriction],
+        changes: Changes,
+        *,
+        rule: str,
+        severity: str,
+        at: datetime,
+        evidence: dict[str, Any],
+        key: str,
+    ) -> Strike:
+        """A penalty on a whole enterprise (S-C2): same ladder, from `enterprise_min_step` up.
+
+        `history` and `restrictions` are the enterprise's lists shared by its members' subjects; they are
+        appended to, so members see the enterprise restriction at once. `key` makes the id deterministic.
+        Enterprise restrictions end only by appeal or expiry, never by self-service.
+        """
+        ladder = self.policy.ladder
+        past = sorted((s.at, s.step) for s in history if s.status is StrikeStatus.ACTIVE)
+        step = next_step(ladder, past, severity, at, ladder.enterprise_min_step)
+        sid = derive_id("stk", key, rule, enterprise.id)
+        strike = Strike(
+            id=sid,
+            subject_type="enterprise",
+            subject_id=enterprise.id,
+            rule_id=rule,
+            severity=severity,
+            step=step,
+            at=at,
+            policy_hash=self.loaded.hash,
+            evidence=evidence,
+            event_id=evidence.get("event_id"),
+        )
+        restriction = restriction_for(ladder, strike, derive_id("rst", sid))
+        history.append(strike)
+        restrictions.append(restriction)
+        changes.strikes.append(strike)
+        changes.restrictions.append(restriction)
         return strike
 
     # --- contact requests: S-A1, S-A3/A4, S-A6, S-A7 -----------------------------------------------------

@@ -455,6 +455,35 @@ class Warden:
                     )
         return target
 
+    def restrict_enterprise(self, enterprise_id: str, actor: str, severity: str, reason: str) -> Restriction:
+        """A reviewer restricts (or, with severity S, bans) a whole enterprise (S-C2)."""
+        if severity not in self.rules.policy.ladder.severities:
+            raise InvalidInput(
+                f"unknown severity {severity!r}; the ladder has {', '.join(self.rules.policy.ladder.severities)}"
+            )
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            ent = store.get_enterprise(conn, enterprise_id)
+            if ent is None:
+                raise NotFound(f"no enterprise {enterprise_id!r}")
+            history = store.strikes_of(conn, "enterprise", [enterprise_id])
+            live = store.restrictions_of(conn, "enterprise", [enterprise_id], now)
+            changes = Changes()
+            self.rules.issue_enterprise_strike(
+                ent,
+                history,
+                live,
+                changes,
+                rule="manual",
+                severity=severity,
+                at=now,
+                evidence={"note": reason, "actor": actor},
+                key=f"{actor}:{now.isoformat()}",
+            )
+            store.save_changes(conn, changes)
+            self._audit_changes(store.AuditWriter(conn), changes, now, actor)
+        return changes.restrictions[0]
+
     def lift_restriction(self, restriction_id: str, actor: str, reason: str) -> Restriction:
         now = self.clock.now()
         with self.engine.begin() as conn:
