@@ -33,7 +33,7 @@ def _pg_available() -> str | None:
             c.exec_driver_sql("SELECT 1")
         eng.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means: no server here
+    except Exception as exc:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
 
 

@@ -122,12 +122,29 @@ def restriction_row(r: Restriction) -> dict[str, Any]:
 
 
 # --- reads ---------------------------------------------------------------------------------------------------
+# The hot path's statements are built once: SQLAlchemy then skips coercion and cache-key work per call.
+
+_IDS = sa.bindparam("ids", expanding=True)
+_Q_OUTCOMES = sa.select(t.events.c.id, t.events.c.outcome).where(t.events.c.id.in_(_IDS))
+_Q_ACCOUNTS = sa.select(t.accounts).where(t.accounts.c.id.in_(_IDS))
+_Q_ENTERPRISES = sa.select(t.enterprises).where(t.enterprises.c.id.in_(_IDS))
+_R, _S, _X = t.restrictions, t.strikes, t.exemptions
+_Q_RESTRICTIONS = sa.select(_R).where(_R.c.subject_type == sa.bindparam("kind"), _R.c.subject_id.in_(_IDS))
+_Q_LIVE_RESTRICTIONS = _Q_RESTRICTIONS.where(
+    _R.c.lifted_at.is_(None), sa.or_(_R.c.ends_at.is_(None), _R.c.ends_at > sa.bindparam("after", type_=t.UTCDateTime))
+)
+_Q_STRIKES = (
+    sa.select(_S).where(_S.c.subject_type == sa.bindparam("kind"), _S.c.subject_id.in_(_IDS)).order_by(_S.c.at, _S.c.id)
+)
+_Q_EXEMPTIONS = sa.select(_X).where(_X.c.account_id.in_(_IDS), _X.c.until > sa.bindparam("now", type_=t.UTCDateTime))
+_Q_AUDIT_TAIL = sa.select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
+_INSERT_AUDIT = sa.insert(t.audit_log)
 
 
 def existing_outcomes(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for chunk in _chunks(list(ids)):
-        for row in conn.execute(sa.select(t.events.c.id, t.events.c.outcome).where(t.events.c.id.in_(chunk))):
+        for row in conn.execute(_Q_OUTCOMES, {"ids": list(chunk)}):
             out[row.id] = row.outcome
     return out
 
@@ -147,69 +164,75 @@ def restrictions_of(
 ) -> list[Restriction]:
     """Restrictions of the subjects; with `live_after`, only those not lifted and not ended before it."""
     out: list[Restriction] = []
-    r = t.restrictions
+    q = _Q_RESTRICTIONS if live_after is None else _Q_LIVE_RESTRICTIONS
     for chunk in _chunks(list(ids)):
-        q = sa.select(r).where(r.c.subject_type == subject_type, r.c.subject_id.in_(chunk))
-        if live_after is not None:
-            q = q.where(r.c.lifted_at.is_(None), sa.or_(r.c.ends_at.is_(None), r.c.ends_at > live_after))
-        out.extend(restriction_from(row) for row in conn.execute(q))
+        params = {"kind": subject_type, "ids": list(chunk), "after": live_after}
+        out.extend(restriction_from(row) for row in conn.execute(q, params))
     return out
 
 
 def strikes_of(conn: Connection, subject_type: str, ids: Sequence[str]) -> list[Strike]:
     out: list[Strike] = []
-    s = t.strikes
     for chunk in _chunks(list(ids)):
-        q = sa.select(s).where(s.c.subject_type == subject_type, s.c.subject_id.in_(chunk)).order_by(s.c.at, s.c.id)
-        out.extend(strike_from(row) for row in conn.execute(q))
+        out.extend(strike_from(row) for row in conn.execute(_Q_STRIKES, {"kind": subject_type, "ids": list(chunk)}))
     return out
 
 
 def exemptions_of(conn: Connection, ids: Sequence[str], now: datetime) -> dict[str, dict[str, datetime]]:
     out: dict[str, dict[str, datetime]] = {}
-    x = t.exemptions
     for chunk in _chunks(list(ids)):
-        for row in conn.execute(sa.select(x).where(x.c.account_id.in_(chunk), x.c.until > now)):
+        for row in conn.execute(_Q_EXEMPTIONS, {"ids": list(chunk), "now": now}):
             out.setdefault(row.account_id, {})[row.rule_id] = row.until
     return out
 
 
+EnterpriseView = tuple[Enterprise, list[Restriction], list[Strike]]
+"""An enterprise with its live restrictions and its strikes: one instance per enterprise, shared by members."""
+
+
 def load_subjects(
-    conn: Connection, account_ids: Sequence[str], live_after: datetime, enterprise_ids: Sequence[str] = ()
+    conn: Connection,
+    account_ids: Sequence[str],
+    live_after: datetime,
+    enterprise_ids: Sequence[str] = (),
+    known: dict[str, EnterpriseView] | None = None,
 ) -> tuple[dict[str, Subject], dict[str, Enterprise]]:
     """Everything the rules need about these accounts, in a handful of queries whatever the batch size.
 
-    Accounts of one enterprise share one `Enterprise` object, so a change seen by one is seen by all.
+    Accounts of one enterprise share one `Enterprise` object and its lists, so a change seen by one member
+    is seen by all. `known` enterprises (from a cache) are reused instead of being read again.
     """
+    known = known or {}
     ids = list(dict.fromkeys(account_ids))
     accounts: dict[str, Account] = {}
     for chunk in _chunks(ids):
-        for row in conn.execute(sa.select(t.accounts).where(t.accounts.c.id.in_(chunk))):
+        for row in conn.execute(_Q_ACCOUNTS, {"ids": list(chunk)}):
             accounts[row.id] = account_from(row)
-    ent_ids = list({a.enterprise_id for a in accounts.values()} | set(enterprise_ids))
-    ents: dict[str, Enterprise] = {}
-    for chunk in _chunks(ent_ids):
-        for row in conn.execute(sa.select(t.enterprises).where(t.enterprises.c.id.in_(chunk))):
-            ents[row.id] = enterprise_from(row)
-    subjects = {aid: Subject(account=a, enterprise=ents[a.enterprise_id]) for aid, a in accounts.items()}
-    for r in restrictions_of(conn, "account", list(accounts), live_after):
-        subjects[r.subject_id].restrictions.append(r)
-    ent_restr: dict[str, list[Restriction]] = {}
-    for r in restrictions_of(conn, "enterprise", ent_ids, live_after):
-        ent_restr.setdefault(r.subject_id, []).append(r)
-    for s in strikes_of(conn, "account", list(accounts)):
-        subjects[s.subject_id].strikes.append(s)
-    ent_strikes: dict[str, list[Strike]] = {eid: [] for eid in ent_ids}
-    for s in strikes_of(conn, "enterprise", ent_ids):
-        ent_strikes[s.subject_id].append(s)
-    for aid, ex in exemptions_of(conn, list(accounts), live_after).items():
-        subjects[aid].exemptions = ex
-    for eid in ent_ids:
-        ent_restr.setdefault(eid, [])
-    for subj in subjects.values():
-        subj.enterprise_restrictions = ent_restr[subj.enterprise.id]  # one list per enterprise, shared
-        subj.enterprise_strikes = ent_strikes[subj.enterprise.id]
-    return subjects, ents
+    wanted = {a.enterprise_id for a in accounts.values()} | set(enterprise_ids)
+    views: dict[str, EnterpriseView] = {eid: known[eid] for eid in wanted if eid in known}
+    missing = [eid for eid in wanted if eid not in views]
+    for chunk in _chunks(missing):
+        for row in conn.execute(_Q_ENTERPRISES, {"ids": list(chunk)}):
+            views[row.id] = (enterprise_from(row), [], [])
+    if missing:
+        for r in restrictions_of(conn, "enterprise", missing, live_after):
+            views[r.subject_id][1].append(r)
+        for s in strikes_of(conn, "enterprise", missing):
+            views[s.subject_id][2].append(s)
+    subjects: dict[str, Subject] = {}
+    for aid, a in accounts.items():
+        ent, ent_restr, ent_strikes = views[a.enterprise_id]
+        subjects[aid] = Subject(
+            account=a, enterprise=ent, enterprise_restrictions=ent_restr, enterprise_strikes=ent_strikes
+        )
+    if accounts:
+        for r in restrictions_of(conn, "account", list(accounts), live_after):
+            subjects[r.subject_id].restrictions.append(r)
+        for s in strikes_of(conn, "account", list(accounts)):
+            subjects[s.subject_id].strikes.append(s)
+        for aid, ex in exemptions_of(conn, list(accounts), live_after).items():
+            subjects[aid].exemptions = ex
+    return subjects, {eid: v[0] for eid, v in views.items()}
 
 
 # --- writes --------------------------------------------------------------------------------------------------
@@ -267,38 +290,55 @@ def save_changes(conn: Connection, changes: Any) -> None:
                 for f in changes.flags
             ],
         )
-    for a in changes.accounts.values():
+    if changes.accounts:
         conn.execute(
             sa.update(t.accounts)
-            .where(t.accounts.c.id == a.id)
+            .where(t.accounts.c.id == sa.bindparam("b_id"))
             .values(
-                real_name_verified=a.real_name_verified,
-                avatar=a.avatar,
-                nickname=a.nickname,
-                external_card=a.external_card,
-            )
+                real_name_verified=sa.bindparam("b_verified"),
+                avatar=sa.bindparam("b_avatar"),
+                nickname=sa.bindparam("b_nickname"),
+                external_card=sa.bindparam("b_card"),
+            ),
+            [
+                {
+                    "b_id": a.id,
+                    "b_verified": a.real_name_verified,
+                    "b_avatar": a.avatar,
+                    "b_nickname": a.nickname,
+                    "b_card": a.external_card,
+                }
+                for a in changes.accounts.values()
+            ],
         )
-    for e in changes.enterprises.values():
+    if changes.enterprises:
         conn.execute(
             sa.update(t.enterprises)
-            .where(t.enterprises.c.id == e.id)
-            .values(verified=e.verified, external_contacts=e.external_contacts)
+            .where(t.enterprises.c.id == sa.bindparam("b_id"))
+            .values(verified=sa.bindparam("b_verified"), external_contacts=sa.bindparam("b_contacts")),
+            [
+                {"b_id": e.id, "b_verified": e.verified, "b_contacts": e.external_contacts}
+                for e in changes.enterprises.values()
+            ],
         )
     if changes.contacts:
-        seen = {(a, c) for a, c, _ in changes.contacts}
-        existing: set[tuple[str, str]] = set()
-        for chunk in _chunks(sorted(seen)):
-            conds = [sa.and_(t.contacts.c.account_id == a, t.contacts.c.contact_id == c) for a, c in chunk]
-            existing |= {
-                (r.account_id, r.contact_id) for r in conn.execute(sa.select(t.contacts).where(sa.or_(*conds)))
-            }
-        rows, done = [], set(existing)
+        rows, done = [], set()
         for a, c, since in changes.contacts:
             if (a, c) not in done:
                 done.add((a, c))
                 rows.append({"account_id": a, "contact_id": c, "since": since})
-        if rows:
-            conn.execute(sa.insert(t.contacts), rows)
+        conn.execute(insert_ignore(conn, t.contacts), rows)
+
+
+def insert_ignore(conn: Connection, table: sa.Table) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on either engine."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def update_strike(conn: Connection, s: Strike) -> None:
@@ -320,9 +360,7 @@ def record_policy(conn: Connection, hash_: str, version: str, source: str, text:
 
 
 def audit_tail(conn: Connection) -> tuple[int, str]:
-    row = conn.execute(
-        sa.select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
-    ).first()
+    row = conn.execute(_Q_AUDIT_TAIL).first()
     return (row.seq, row.hash) if row else (0, GENESIS)
 
 
@@ -332,6 +370,11 @@ class AuditWriter:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._tail: tuple[int, str] | None = None
+
+    @property
+    def tail_seq(self) -> int:
+        """The newest entry's seq (taking the writers' lock first, so it cannot move under us)."""
+        return self.next_seq() - 1
 
     def next_seq(self) -> int:
         if self._tail is None:
@@ -344,16 +387,17 @@ class AuditWriter:
         assert self._tail is not None
         h = entry_hash(self._tail[1], seq, at, actor, action, subject, data)
         self.conn.execute(
-            sa.insert(t.audit_log).values(
-                seq=seq,
-                at=at,
-                actor=actor,
-                action=action,
-                subject=subject,
-                data=dumps(data),
-                prev_hash=self._tail[1],
-                hash=h,
-            )
+            _INSERT_AUDIT,
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "data": dumps(data),
+                "prev_hash": self._tail[1],
+                "hash": h,
+            },
         )
         self._tail = (seq, h)
         return seq
@@ -379,4 +423,4 @@ def event_rows_for_audit(conn: Connection, seq: int) -> list[tuple[str, Any]]:
             e.c.audit_seq == seq
         )
     )
-    return [(r.id, [r.type, r.account_id, r.payload, r.outcome, r.policy_hash]) for r in rows]
+    return [(r.id, (r.type, r.account_id, r.payload, r.outcome, r.policy_hash)) for r in rows]

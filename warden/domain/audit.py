@@ -8,17 +8,19 @@ chain stays cheap on the hot path and still proves each decision.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 GENESIS = "0" * 64
 
 
 def canonical(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    """Sorted keys, no spaces, UTF-8: the same data always gives the same text (and hash)."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode()
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,14 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, 
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-def decisions_digest(rows: Iterable[tuple[str, Any]]) -> str:
-    """Digest of (event id, canonical stored row) pairs, in event-id order."""
+def decisions_digest(rows: Iterable[tuple[str, Sequence[str | None]]]) -> str:
+    """Digest of (event id, stored columns as text) pairs, in event-id order."""
     h = hashlib.sha256()
-    for event_id, row in sorted(rows, key=lambda r: r[0]):
+    for event_id, cols in sorted(rows, key=lambda r: r[0]):
         h.update(event_id.encode())
-        h.update(b"\x1f")
-        h.update(canonical(row).encode("utf-8"))
+        for col in cols:
+            h.update(b"\x1f")
+            h.update((col or "").encode("utf-8"))
         h.update(b"\x1e")
     return h.hexdigest()
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import secrets
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
+from warden.adapters.subject_cache import SubjectCache
 from warden.domain import explain as ex
 from warden.domain.access import Principal, Role, validate_scope
 from warden.domain.audit import ChainReport, decisions_digest, verify_chain
@@ -35,6 +37,7 @@ from warden.domain.rules import Changes, Outcome, Reason, RuleEngine, Subject
 from warden.service.errors import Conflict, InvalidInput, NotFound
 
 FUTURE_SKEW = timedelta(minutes=5)
+TOKEN_CACHE_SECONDS = 30.0
 
 
 class IngestObserver(Protocol):
@@ -80,6 +83,8 @@ class Warden:
         self.counters = counters
         self.clock = clock
         self.observers: list[IngestObserver] = observers or []
+        self.cache = SubjectCache()
+        self._tokens: dict[str, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
 
     # --- setup ------------------------------------------------------------------------------------------
@@ -197,6 +202,7 @@ class Warden:
                 result = self._ingest(events, actor)
             except BaseException:
                 self.counters.rollback()
+                self.cache.clear()  # evaluation may have changed cached subjects in place
                 raise
             self.counters.commit()
         return result
@@ -204,6 +210,8 @@ class Warden:
     def _ingest(self, events: list[Any], actor: str) -> IngestResult:
         now = self.clock.now()
         with self.engine.begin() as conn:
+            audit = store.AuditWriter(conn)
+            self.cache.check(audit.tail_seq)
             stored = store.existing_outcomes(conn, [e.id for e in events])
             fresh, seen = [], set(stored)
             for e in events:
@@ -213,7 +221,10 @@ class Warden:
             acc_ids = [e.account_id for e in fresh if getattr(e, "account_id", None)]
             ent_ids = [e.enterprise_id for e in fresh if getattr(e, "enterprise_id", None)]
             live_after = min((e.occurred_at for e in fresh), default=now)
-            subjects, enterprises = store.load_subjects(conn, acc_ids, live_after, ent_ids)
+            subjects, missing = self.cache.take(acc_ids, live_after)
+            loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
+            subjects.update(loaded)
+            enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
             unknown = [
                 FieldError(
                     field=f"events[{i}].account_id", message=f"unknown account {e.account_id!r}; register it first"
@@ -249,21 +260,20 @@ class Warden:
                         "enterprise_id": subject.enterprise.id if subject else e.enterprise_id,
                         "occurred_at": e.occurred_at,
                         "received_at": now,
-                        "payload": store.dumps(e.model_dump(mode="json")),
-                        "outcome": store.dumps(out.as_dict()),
-                        "counted": store.dumps(out.counted),
+                        "payload": e.model_dump_json(),
+                        "outcome": _outcome_text(out),
+                        "counted": store.dumps(out.counted) if out.counted else "[]",
                         "policy_hash": self.loaded.hash,
                     }
                 )
             seq = None
             if rows:
-                audit = store.AuditWriter(conn)
                 seq = audit.next_seq()
                 for r in rows:
                     r["audit_seq"] = seq
                 conn.execute(sa.insert(t.events), rows)
                 digest = decisions_digest(
-                    (r["id"], [r["type"], r["account_id"], r["payload"], r["outcome"], r["policy_hash"]]) for r in rows
+                    (r["id"], (r["type"], r["account_id"], r["payload"], r["outcome"], r["policy_hash"])) for r in rows
                 )
                 denied = sum(1 for o in by_id.values() if o.allowed is False)
                 audit.append(
@@ -279,6 +289,7 @@ class Warden:
                 for observer in self.observers:
                     observer.on_batch(conn, audit, fresh, decided, subjects, changes)
 
+        self.cache.keep(subjects, audit.tail_seq)
         outcomes = []
         for e in events:
             if e.id in by_id:
@@ -549,13 +560,35 @@ class Warden:
         return Principal(token_id, role, enterprise_id, account_id), secret
 
     def authenticate(self, secret: str) -> Principal | None:
+        """The token's principal, or None. Answers are cached for `TOKEN_CACHE_SECONDS`, so a revocation
+        reaches every server process within that time."""
+        key = _hash(secret)
+        hit = self._tokens.get(key)
+        if hit is not None and hit[1] > time.monotonic():
+            return hit[0]
         with reading(self.engine) as conn:
             row = conn.execute(
-                sa.select(t.tokens).where(t.tokens.c.secret_hash == _hash(secret), t.tokens.c.revoked_at.is_(None))
+                sa.select(t.tokens).where(t.tokens.c.secret_hash == key, t.tokens.c.revoked_at.is_(None))
             ).first()
-        if row is None:
-            return None
-        return Principal(row.id, Role(row.role), row.enterprise_id, row.account_id)
+        principal = None if row is None else Principal(row.id, Role(row.role), row.enterprise_id, row.account_id)
+        if principal is not None:
+            if len(self._tokens) > 10_000:
+                self._tokens.clear()
+            self._tokens[key] = (principal, time.monotonic() + TOKEN_CACHE_SECONDS)
+        return principal
+
+    def revoke_token(self, token_id: str, actor: str) -> None:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                sa.update(t.tokens)
+                .where(t.tokens.c.id == token_id, t.tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+            if not res.rowcount:
+                raise NotFound(f"no active token {token_id!r}")
+            store.AuditWriter(conn).append(now, actor, "token.revoked", f"token:{token_id}", {})
+        self._tokens = {k: v for k, v in self._tokens.items() if v[0].token_id != token_id}
 
     # --- audit ---------------------------------------------------------------------------------------------
 
@@ -565,6 +598,16 @@ class Warden:
                 store.audit_entries(conn),
                 expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq)),
             )
+
+
+_PLAIN = {None: '{"allowed":null,"reasons":[]}', True: '{"allowed":true,"reasons":[]}'}
+
+
+def _outcome_text(out: Outcome) -> str:
+    """Most decisions carry no reason; their stored text is a constant."""
+    if not out.reasons and out.allowed in _PLAIN:
+        return _PLAIN[out.allowed]
+    return store.dumps(out.as_dict())
 
 
 def _hash(secret: str) -> str:

@@ -127,6 +127,20 @@ def token_create(
     print(secret)
 
 
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token id printed by `token create` (not the secret).")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Revoke a token (servers stop accepting it within 30 s)."""
+    w = open_warden(database)
+    try:
+        w.revoke_token(token_id, actor="cli")
+    except WardenError as exc:
+        raise fail(exc.detail) from exc
+    console.print(f"token {token_id} revoked")
+
+
 @app.command()
 def replay(
     events: Annotated[
@@ -197,3 +211,7 @@ try:  # the screening engine adds `warden screen` and `warden bench screen`
     _screen.register(app, bench_app)
 except ImportError:  # pragma: no cover
     pass
+
+
+if __name__ == "__main__":  # python -m warden.entrypoints.cli.main (used by the benchmark's server)
+    main()

@@ -1,0 +1,3 @@
+from warden.entrypoints.cli.main import main
+
+main()
