@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warden.adapters.database import make_engine, upgrade
+from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.domain.clock import Clock, SystemClock
 from warden.domain.counters import Counters, InMemoryCounters
 from warden.domain.policy import LoadedPolicy, load_policy
@@ -39,7 +39,8 @@ def bootstrap(
     start: bool = True,
 ) -> Warden:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    background = settings.sqlite_background_checkpoint and settings.database_url.startswith("sqlite")
+    engine = make_engine(settings.database_url, background_checkpoint=background)
     if migrate:
         upgrade(engine)
     loaded = policy or load_policy(settings.policy)
@@ -57,6 +58,8 @@ def bootstrap(
     # --- enterprise usage policy (issue 7) ---
 
     # --- end of feature wiring ---
+    if background:
+        app.checkpointer = WalCheckpointer(engine)
     if start:
         app.start()
     return app

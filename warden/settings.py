@@ -14,3 +14,4 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     host: str = "127.0.0.1"
     port: int = 8000
+    sqlite_background_checkpoint: bool = False  # long-running servers turn this on (see database.WalCheckpointer)

@@ -46,11 +46,7 @@ def decisions_digest(rows: Iterable[tuple[str, Sequence[str | None]]]) -> str:
     """Digest of (event id, stored columns as text) pairs, in event-id order."""
     h = hashlib.sha256()
     for event_id, cols in sorted(rows, key=lambda r: r[0]):
-        h.update(event_id.encode())
-        for col in cols:
-            h.update(b"\x1f")
-            h.update((col or "").encode("utf-8"))
-        h.update(b"\x1e")
+        h.update("\x1f".join((event_id, *(c or "" for c in cols), "\x1e")).encode("utf-8"))
     return h.hexdigest()
 
 

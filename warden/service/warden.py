@@ -85,7 +85,13 @@ class Warden:
         self.observers: list[IngestObserver] = observers or []
         self.cache = SubjectCache()
         self._tokens: dict[str, tuple[Principal, float]] = {}
+        self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+        self.engine.dispose()
 
     # --- setup ------------------------------------------------------------------------------------------
 
@@ -218,23 +224,23 @@ class Warden:
                 if e.id not in seen:
                     seen.add(e.id)
                     fresh.append(e)
-            acc_ids = [e.account_id for e in fresh if getattr(e, "account_id", None)]
-            ent_ids = [e.enterprise_id for e in fresh if getattr(e, "enterprise_id", None)]
+            acc_ids = [a for e in fresh if (a := _field(e, "account_id"))]
+            ent_ids = [x for e in fresh if (x := _field(e, "enterprise_id"))]
             live_after = min((e.occurred_at for e in fresh), default=now)
             subjects, missing = self.cache.take(acc_ids, live_after)
             loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
             subjects.update(loaded)
             enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
+            fresh_ids = {e.id for e in fresh}
             unknown = [
-                FieldError(
-                    field=f"events[{i}].account_id", message=f"unknown account {e.account_id!r}; register it first"
+                FieldError(field=f"events[{i}].{name}", message=f"unknown {what} {value!r}; register it first")
+                for i, e in enumerate(events)
+                if e.id in fresh_ids
+                for name, what, known in (
+                    ("account_id", "account", subjects),
+                    ("enterprise_id", "enterprise", enterprises),
                 )
-                for i, e in enumerate(events)
-                if getattr(e, "account_id", None) and e.account_id not in subjects and e in fresh
-            ] + [
-                FieldError(field=f"events[{i}].enterprise_id", message=f"unknown enterprise {e.enterprise_id!r}")
-                for i, e in enumerate(events)
-                if getattr(e, "enterprise_id", None) and e.enterprise_id not in enterprises and e in fresh
+                if (value := _field(e, name)) and value not in known
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
@@ -243,7 +249,8 @@ class Warden:
             by_id: dict[str, Outcome] = {}
             rows = []
             for e in fresh:
-                subject = subjects.get(e.account_id) if getattr(e, "account_id", None) else None
+                aid = _field(e, "account_id")
+                subject = subjects[aid] if aid else None
                 if subject is None:  # an enterprise's own verification change
                     ent = enterprises[e.enterprise_id]
                     ent.verified = e.verified
@@ -256,7 +263,7 @@ class Warden:
                     {
                         "id": e.id,
                         "type": e.type,
-                        "account_id": getattr(e, "account_id", None),
+                        "account_id": aid,
                         "enterprise_id": subject.enterprise.id if subject else e.enterprise_id,
                         "occurred_at": e.occurred_at,
                         "received_at": now,
@@ -598,6 +605,11 @@ class Warden:
                 store.audit_entries(conn),
                 expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq)),
             )
+
+
+def _field(event: Any, name: str) -> Any:
+    """A field that only some event types have (pydantic's attribute fallback is slow on the hot path)."""
+    return event.__dict__.get(name)
 
 
 _PLAIN = {None: '{"allowed":null,"reasons":[]}', True: '{"allowed":true,"reasons":[]}'}

@@ -38,10 +38,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_warden(database: str | None = None, policy: Path | None = None):  # type: ignore[no-untyped-def]
+def open_warden(database: str | None = None, policy: Path | None = None, serving: bool = False):  # type: ignore[no-untyped-def]
     from warden.bootstrap import bootstrap
 
     settings = Settings()
+    settings.sqlite_background_checkpoint = serving
     if database:
         settings.database_url = database
     if policy:
@@ -173,6 +174,8 @@ def demo(
 
         from warden.entrypoints.http.app import create_app
 
+        w.close()
+        w = open_warden(database, serving=True)
         console.print(f"\nServing on [bold]http://127.0.0.1:{port}/docs[/] — Ctrl-C to stop.")
         uvicorn.run(create_app(w), host="127.0.0.1", port=port, log_level="warning")
 
