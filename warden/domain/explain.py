@@ -108,7 +108,8 @@ def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
             )
         case "reports.negative_feedback":
             return (
-                f"{w}内新增 {p['new_contacts']} 位联系人中 {p['negative']} 位举报或删除了你（{p['ratio']:.0%}，上限 {p['max_ratio']:.0%}）"
+                f"{w}内新增 {p['new_contacts']} 位联系人中 {p['negative']} 位举报或删除了你"
+                f"（{p['ratio']:.0%}，上限 {p['max_ratio']:.0%}）"
                 if zh
                 else f"{p['negative']} of {p['new_contacts']} new contacts within {w} reported or removed you "
                 f"({p['ratio']:.0%}, limit {p['max_ratio']:.0%})"
@@ -176,7 +177,8 @@ ADVICE: dict[str, dict[str, str]] = {
     },
     "plugin_software": {
         "zh": "立即停止并卸载外挂软件，更新到官方最新版本，否则解封后会再次被封。",
-        "en": "Stop and uninstall the plug-in software now and update to the latest official client, or you will be banned again.",
+        "en": "Stop and uninstall the plug-in software now and update to the latest official client, "
+        "or you will be banned again.",
     },
     "unverified_account": {
         "zh": "完成账号实名认证：未认证账号的加好友上限减半。",

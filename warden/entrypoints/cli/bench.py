@@ -228,9 +228,10 @@ def server(url: str) -> Iterator[str]:
             try:
                 httpx.get(base + "/v1/ping", timeout=0.5)
                 break
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 if proc.poll() is not None:
-                    raise RuntimeError("the server did not start: " + (proc.stderr.read() or b"").decode()[-2000:])
+                    stderr = (proc.stderr.read() if proc.stderr else b"").decode()[-2000:]
+                    raise RuntimeError("the server did not start: " + stderr) from exc
                 time.sleep(0.05)
         yield base
     finally:

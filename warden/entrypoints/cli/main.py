@@ -30,7 +30,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # file:line messages must never be broken
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

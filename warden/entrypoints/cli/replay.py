@@ -16,7 +16,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from warden.adapters import tables as t
-from warden.adapters.database import make_engine, reading
+from warden.adapters.database import make_engine, reading, upgrade
 from warden.domain.clock import FixedClock
 from warden.domain.model import Account, Enterprise
 from warden.domain.policy import LoadedPolicy, PolicyError, load_policy
@@ -27,6 +27,7 @@ def _directory_from_db(url: str) -> tuple[list[Enterprise], list[Account], list[
     from warden.adapters import store
 
     engine = make_engine(url)
+    upgrade(engine)  # like every command: a new database starts with the schema (and no events)
     with reading(engine) as conn:
         ents = [store.enterprise_from(r) for r in conn.execute(sa.select(t.enterprises))]
         accs = [store.account_from(r) for r in conn.execute(sa.select(t.accounts))]
@@ -48,7 +49,7 @@ def _read_jsonl(path: Path) -> tuple[list[Enterprise], list[Account], list[dict[
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise typer.BadParameter(f"{path}:{n}: not JSON ({exc.msg})") from exc
+                raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
             kind = obj.get("type") if isinstance(obj, dict) else None
             try:
                 if kind == "enterprise":
@@ -73,7 +74,7 @@ def _read_jsonl(path: Path) -> tuple[list[Enterprise], list[Account], list[dict[
                 else:
                     evs.append(obj)
             except (KeyError, ValueError) as exc:
-                raise typer.BadParameter(f"{path}:{n}: bad {kind} line ({exc})") from exc
+                raise ValueError(f"{path}:{n}: bad {kind} line (missing or invalid {exc})") from exc
     return ents, accs, evs
 
 
@@ -122,11 +123,18 @@ def run_replay(events: Path | None, policy: Path, database: str | None, json_out
     except PolicyError as exc:
         console.print("[red]" + "\n".join(exc.problems))
         raise typer.Exit(1) from exc
-    ents, accs, evs = _directory_from_db(url)
+    file_lines = None
     if events is not None:
-        if not events.exists():
-            raise typer.BadParameter(f"{events}: no such file")
-        fe, fa, evs = _read_jsonl(events)
+        try:
+            if not events.exists():
+                raise ValueError(f"{events}: no such file")
+            file_lines = _read_jsonl(events)
+        except ValueError as exc:
+            console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(1) from exc
+    ents, accs, evs = _directory_from_db(url)
+    if file_lines is not None:
+        fe, fa, evs = file_lines
         known_e, known_a = {e.id for e in ents}, {a.id for a in accs}
         ents += [e for e in fe if e.id not in known_e]
         accs += [a for a in fa if a.id not in known_a]
