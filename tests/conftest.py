@@ -180,3 +180,21 @@ def world(warden: Warden, clock: FixedClock) -> World:
     w.enterprise()
     w.account()
     return w
+
+
+REDIS_URL = os.environ.get("WARDEN_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server for counter tests; skipped without one (failed under CI)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except Exception as exc:
+        why = f"Redis not reachable at {REDIS_URL}: {exc.__class__.__name__}"
+        if IN_CI:
+            pytest.fail(f"CI=true but {why}")
+        pytest.skip(why)
+    return REDIS_URL

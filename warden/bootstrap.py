@@ -27,7 +27,11 @@ def build_screener(policy: LoadedPolicy) -> Screener:
 def build_counters(settings: Settings, retention: float) -> Counters:
     if settings.counters == "memory":
         return InMemoryCounters(retention)
-    raise ValueError(f"WARDEN_COUNTERS={settings.counters!r} is not available (use memory)")
+    if settings.counters == "redis":
+        from warden.adapters.redis_counters import RedisCounters
+
+        return RedisCounters.from_url(settings.redis_url, retention, settings.redis_prefix)
+    raise ValueError(f"WARDEN_COUNTERS={settings.counters!r} is not known; use memory or redis")
 
 
 def bootstrap(

@@ -12,6 +12,7 @@ class Settings(BaseSettings):
     policy: str | None = None  # path of the policy file; None = the shipped default
     counters: str = "memory"  # memory | redis
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "warden"  # key prefix, so environments can share one Redis
     host: str = "127.0.0.1"
     port: int = 8000
     sqlite_background_checkpoint: bool = False  # long-running servers turn this on (see database.WalCheckpointer)

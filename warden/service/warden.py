@@ -117,7 +117,7 @@ class Warden:
 
     def rebuild_counters(self) -> int:
         clear = getattr(self.counters, "clear", None)
-        if clear:
+        if clear:  # in-process counters start empty; Redis keeps its own (re-adding is idempotent)
             clear()
         with reading(self.engine) as conn:
             latest = conn.execute(sa.select(sa.func.max(t.events.c.occurred_at))).scalar()
@@ -127,9 +127,7 @@ class Warden:
             entries = []
             for (counted,) in conn.execute(sa.select(t.events.c.counted).where(t.events.c.occurred_at >= horizon)):
                 entries.extend(tuple(e) for e in json.loads(counted))
-        for key, at, member in entries:
-            self.counters.add(key, at, member)
-        return len(entries)
+        return self.counters.load(entries)
 
     # --- directory ----------------------------------------------------------------------------------------
 
@@ -295,6 +293,7 @@ class Warden:
                 decided = [by_id[e.id] for e in fresh]
                 for observer in self.observers:
                     observer.on_batch(conn, audit, fresh, decided, subjects, changes)
+            self.counters.flush()  # last step before the commit: a failed batch leaves no counts behind
 
         self.cache.keep(subjects, audit.tail_seq)
         outcomes = []
