@@ -208,6 +208,10 @@ def main() -> None:  # pragma: no cover
 # --- appeals (issue 6) ---
 # --- enterprise usage policy (issue 7) ---
 
+from warden.entrypoints.cli import intake as _intake  # noqa: E402 - commands register after the app exists
+
+_intake.register(app, bench_app)
+
 try:  # the screening engine adds `warden screen` and `warden bench screen`
     from warden.entrypoints.cli import screen as _screen
 

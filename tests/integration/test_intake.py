@@ -1,0 +1,73 @@
+"""Event intake from a broker: stored once, acknowledged after commit, bad input kept as dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from tests.conftest import IN_CI, World
+from warden.adapters.intake import MemorySource, NatsSource
+from warden.service.intake import consume
+
+NATS_URL = "nats://127.0.0.1:4222"
+
+
+def test_consumer_ingests_valid_events_and_dead_letters_the_rest_with_reasons(world: World) -> None:
+    src = MemorySource()
+    ok = [world.phone_search() for _ in range(3)]
+    for ev in ok:
+        src.put(ev)
+    src.put(b"{not json")
+    src.put(world.event("contact_request", method="fax", target="x"))
+    src.put(world.phone_search("nobody"))
+    src.put(ok[0])  # a redelivery: answered from the store, counted once
+    stats = asyncio.run(consume(world.w, src, idle_exit=True, timeout=0.1))
+    assert stats.stored == 3 and stats.duplicates == 1 and stats.dead == 3
+    reasons = [errs[0]["field"] for _, errs in src.dead]
+    assert reasons == ["(message)", "method", "account_id"]
+    assert len(src.acked) == 7 and src.queue.empty()
+    assert world.w.counters.count("ps:acc-1", 0) == 3
+
+
+def test_a_failing_store_naks_the_batch_and_the_events_come_back(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = MemorySource()
+    for _ in range(2):
+        src.put(world.phone_search())
+    calls = {"n": 0}
+    real = world.w.ingest
+
+    def flaky(events, actor="platform"):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database went away")
+        return real(events, actor)
+
+    monkeypatch.setattr(world.w, "ingest", flaky)
+    stats = asyncio.run(consume(world.w, src, idle_exit=True, timeout=0.3))
+    assert stats.redelivered == 2 and stats.stored == 2 and len(src.acked) == 2
+
+
+def test_nats_jetstream_intake_end_to_end(world: World) -> None:
+    tag = uuid.uuid4().hex[:8]
+
+    async def run() -> tuple[int, int, int]:
+        try:
+            source = await NatsSource.connect(NATS_URL, f"T{tag}", f"t{tag}", "warden")
+        except Exception as exc:
+            if IN_CI:
+                pytest.fail(f"CI=true but NATS JetStream not reachable at {NATS_URL}: {exc}")
+            pytest.skip(f"NATS JetStream not reachable at {NATS_URL}: {exc.__class__.__name__}")
+        for _ in range(5):
+            await source.publish(world.phone_search())
+        await source.js.publish(f"t{tag}.events", b"garbage")
+        stats = await consume(world.w, source, idle_exit=True, timeout=0.5)
+        dead = await source.js.subscribe(f"t{tag}.dead", stream=f"T{tag}")
+        msg = await dead.next_msg(timeout=2)
+        await source.js.delete_stream(f"T{tag}")
+        await source.close()
+        return stats.stored, stats.dead, len(msg.data)
+
+    stored, dead, dead_len = asyncio.run(run())
+    assert stored == 5 and dead == 1 and dead_len > 0

@@ -1,0 +1,115 @@
+"""Where events come from when they do not arrive over HTTP: the intake port and its two implementations.
+
+`MemorySource` is the in-process twin (tests, embedding); `NatsSource` pulls from a NATS JetStream durable
+consumer (the scale-out engine). Both hand out deliveries that are acknowledged only after the batch they
+belong to is committed, and take dead letters: input that can never be ingested, kept with its reasons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import orjson
+
+
+@dataclass
+class Delivery:
+    data: bytes
+    ack: Callable[[], Awaitable[None]]
+    nak: Callable[[], Awaitable[None]]
+
+
+class EventSource(Protocol):
+    async def fetch(self, max_events: int, timeout: float) -> list[Delivery]: ...
+    async def dead_letter(self, data: bytes, errors: list[dict[str, str]]) -> None: ...
+    async def close(self) -> None: ...
+
+
+@dataclass
+class MemorySource:
+    """An in-process queue with the broker's semantics: unacknowledged deliveries come back."""
+
+    queue: asyncio.Queue[bytes] = field(default_factory=asyncio.Queue)
+    acked: list[bytes] = field(default_factory=list)
+    dead: list[tuple[bytes, list[dict[str, str]]]] = field(default_factory=list)
+
+    def put(self, data: bytes | dict[str, Any]) -> None:
+        self.queue.put_nowait(data if isinstance(data, bytes) else orjson.dumps(data))
+
+    async def fetch(self, max_events: int, timeout: float) -> list[Delivery]:
+        out: list[Delivery] = []
+        try:
+            first = await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return out
+        out.append(self._delivery(first))
+        while len(out) < max_events and not self.queue.empty():
+            out.append(self._delivery(self.queue.get_nowait()))
+        return out
+
+    def _delivery(self, data: bytes) -> Delivery:
+        async def ack() -> None:
+            self.acked.append(data)
+
+        async def nak() -> None:
+            self.queue.put_nowait(data)
+
+        return Delivery(data, ack, nak)
+
+    async def dead_letter(self, data: bytes, errors: list[dict[str, str]]) -> None:
+        self.dead.append((data, errors))
+
+    async def close(self) -> None:
+        return None
+
+
+class NatsSource:
+    """A JetStream pull consumer. The stream is created when missing, holding `<prefix>.events` and
+    `<prefix>.dead`; the durable consumer filters on the events subject and acks explicitly."""
+
+    def __init__(self, nc: Any, js: Any, sub: Any, prefix: str) -> None:
+        self.nc, self.js, self.sub, self.prefix = nc, js, sub, prefix
+
+    @classmethod
+    async def connect(
+        cls, url: str, stream: str = "WARDEN", prefix: str = "warden", durable: str = "warden"
+    ) -> NatsSource:
+        import nats
+        from nats.js.api import ConsumerConfig, StreamConfig
+        from nats.js.errors import NotFoundError
+
+        nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=3)
+        js = nc.jetstream()
+        try:
+            await js.stream_info(stream)
+        except NotFoundError:
+            await js.add_stream(StreamConfig(name=stream, subjects=[f"{prefix}.events", f"{prefix}.dead"]))
+        sub = await js.pull_subscribe(
+            f"{prefix}.events",
+            durable=durable,
+            stream=stream,
+            config=ConsumerConfig(ack_wait=60, max_ack_pending=20_000),
+        )
+        return cls(nc, js, sub, prefix)
+
+    async def fetch(self, max_events: int, timeout: float) -> list[Delivery]:
+        from nats.errors import TimeoutError as NatsTimeout
+
+        try:
+            msgs = await self.sub.fetch(batch=max_events, timeout=timeout)
+        except (NatsTimeout, TimeoutError):
+            return []
+        return [Delivery(m.data, m.ack, m.nak) for m in msgs]
+
+    async def dead_letter(self, data: bytes, errors: list[dict[str, str]]) -> None:
+        body = {"errors": errors, "data": data.decode("utf-8", errors="replace")}
+        await self.js.publish(f"{self.prefix}.dead", orjson.dumps(body))
+
+    async def publish(self, event: dict[str, Any]) -> None:
+        await self.js.publish(f"{self.prefix}.events", orjson.dumps(event))
+
+    async def close(self) -> None:
+        await self.nc.drain()

@@ -1,0 +1,110 @@
+"""The consumer loop: events from a source, ingested in batches, acknowledged only after they are stored.
+
+Nothing is lost and nothing is counted twice: undecodable or unacceptable events go to the source's dead
+letters with the reasons (then are acknowledged); a failure of the store naks the whole batch, which the
+broker redelivers, and idempotent ingest answers the redelivered events from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from warden.adapters.intake import Delivery, EventSource
+from warden.domain.events import EventAdapter, field_errors
+from warden.service.errors import InvalidInput
+from warden.service.warden import Warden
+
+log = logging.getLogger("warden.intake")
+_INDEX = re.compile(r"^events\[(\d+)\]")
+
+
+@dataclass
+class IntakeStats:
+    batches: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    dead: int = 0
+    redelivered: int = 0
+
+
+async def _dead(source: EventSource, d: Delivery, errors: list[dict[str, str]], stats: IntakeStats) -> None:
+    await source.dead_letter(d.data, errors)
+    await d.ack()
+    stats.dead += 1
+
+
+async def process(warden: Warden, source: EventSource, deliveries: list[Delivery], stats: IntakeStats) -> None:
+    good: list[tuple[Delivery, Any]] = []
+    for d in deliveries:
+        try:
+            good.append((d, EventAdapter.validate_python(orjson.loads(d.data))))
+        except orjson.JSONDecodeError as exc:
+            await _dead(source, d, [{"field": "(message)", "message": f"not JSON: {exc}"}], stats)
+        except ValidationError as exc:
+            await _dead(source, d, [e.model_dump() for e in field_errors(exc)], stats)
+    while good:
+        try:
+            result = await asyncio.to_thread(warden.ingest, [ev for _, ev in good], "intake")
+        except InvalidInput as exc:  # unknown account, dated in the future …: set those aside, keep the rest
+            named: dict[int, list[dict[str, str]]] = {}
+            for e in exc.errors:
+                if m := _INDEX.match(e.field):  # name the field within the message, not its place in our batch
+                    field = e.field[m.end() :].lstrip(".") or "(message)"
+                    named.setdefault(int(m.group(1)), []).append({"field": field, "message": e.message})
+            if not named:
+                for d, _ in good:
+                    await d.nak()
+                stats.redelivered += len(good)
+                raise
+            for i in sorted(named):
+                await _dead(source, good[i][0], named[i], stats)
+            good = [g for i, g in enumerate(good) if i not in named]
+            continue
+        except Exception:
+            log.exception("ingest failed; %d deliveries will be redelivered", len(good))
+            for d, _ in good:
+                await d.nak()
+            stats.redelivered += len(good)
+            raise
+        for d, _ in good:
+            await d.ack()
+        stats.batches += 1
+        stats.stored += result.stored
+        stats.duplicates += result.duplicates
+        return
+
+
+async def consume(
+    warden: Warden,
+    source: EventSource,
+    *,
+    batch: int = 1000,
+    timeout: float = 1.0,
+    stop: asyncio.Event | None = None,
+    progress: Callable[[IntakeStats], None] | None = None,
+    idle_exit: bool = False,
+) -> IntakeStats:
+    """Run until `stop` is set (or, with `idle_exit`, until a fetch comes back empty)."""
+    stats = IntakeStats()
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        deliveries = await source.fetch(batch, timeout)
+        if not deliveries:
+            if idle_exit:
+                break
+            continue
+        try:
+            await process(warden, source, deliveries, stats)
+        except Exception:  # the batch was nak'ed; back off a little before the broker redelivers it
+            await asyncio.sleep(min(timeout, 1.0))
+        if progress:
+            progress(stats)
+    return stats
