@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -55,6 +55,10 @@ class IngestObserver(Protocol):
     ) -> None: ...
 
 
+SubjectLoader = Callable[[Connection, dict[str, Subject]], None]
+"""Loads feature state for the batch's subjects inside the ingest transaction (unblocks for probation)."""
+
+
 @dataclass
 class IngestResult:
     outcomes: list[Outcome]
@@ -80,6 +84,7 @@ class Warden:
         self.counters = counters
         self.clock = clock
         self.observers: list[IngestObserver] = observers or []
+        self.subject_loaders: list[SubjectLoader] = []
         self._lock = threading.Lock()
 
     # --- setup ------------------------------------------------------------------------------------------
@@ -214,6 +219,8 @@ class Warden:
             ent_ids = [e.enterprise_id for e in fresh if getattr(e, "enterprise_id", None)]
             live_after = min((e.occurred_at for e in fresh), default=now)
             subjects, enterprises = store.load_subjects(conn, acc_ids, live_after, ent_ids)
+            for load in self.subject_loaders:
+                load(conn, subjects)
             unknown = [
                 FieldError(
                     field=f"events[{i}].account_id", message=f"unknown account {e.account_id!r}; register it first"
