@@ -762,7 +762,9 @@ class Unblocking:
             shared_with: list[str] = []
             if keys:
                 others = conn.execute(
-                    sa.select(sa.distinct(h.c.requester_id)).where(
+                    sa.select(h.c.requester_id)
+                    .distinct()
+                    .where(
                         h.c.state == "confirmed",
                         h.c.confirmed_at > since,
                         h.c.requester_id != row.account_id,
