@@ -100,7 +100,11 @@ def test_S_D7_health_check_names_every_failure_in_both_languages_and_lets_the_us
     svc.health_check(app_id, "t", client_version="4.0.9", malware_flag=True, plugin_signatures=["auto-greeter-3.2"])
     zh, en = svc.view(app_id, "zh"), svc.view(app_id, "en")
     assert zh["state"] == "awaiting_health_check"
-    assert [f["code"] for f in zh["health"]["failures"]] == ["health.malware", "health.outdated_client", "health.plugins"]
+    assert [f["code"] for f in zh["health"]["failures"]] == [
+        "health.malware",
+        "health.outdated_client",
+        "health.plugins",
+    ]
     assert "木马" in zh["health"]["failures"][0]["text"] and "Malware" in en["health"]["failures"][0]["text"]
     assert "4.1.0" in en["health"]["failures"][1]["text"] and "auto-greeter-3.2" in zh["health"]["failures"][2]["text"]
     with pytest.raises(Conflict):

@@ -213,7 +213,10 @@ def test_S_D4_a_stranger_helper_on_the_requesters_device_reverses_the_unblock(db
     assert zh["state"] == "reversed" and zh["refusal"]["code"] == "abnormal_unblock"
     assert [s["code"] for s in zh["abnormal"]["signals"]] == ["signal.no_relationship", "signal.shared_device"]
     assert zh["abnormal"]["score"] == 3.0 and zh["abnormal"]["threshold"] == 2.0
-    assert "共用设备" in zh["abnormal"]["signals"][1]["text"] and "device dev-acc-1" in en["abnormal"]["signals"][1]["text"]
+    assert (
+        "共用设备" in zh["abnormal"]["signals"][1]["text"]
+        and "device dev-acc-1" in en["abnormal"]["signals"][1]["text"]
+    )
     expl = world.w.explain("acc-1", "en")
     assert expl["can_login"] is False
     [r] = expl["restrictions"]
