@@ -9,7 +9,7 @@ parse through the policy's own parser, looked up lazily.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -160,7 +160,14 @@ ADVICE.setdefault(
 
 
 def _date(p: dict[str, Any], key: str) -> str:
-    return str(p.get(key) or "")
+    """A stored ISO time as a person reads it (minutes, UTC); machine fields keep the full ISO value."""
+    value = p.get(key)
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(value)
 
 
 def text(code: str, p: dict[str, Any], lang: Lang) -> str:
