@@ -213,3 +213,14 @@ def test_every_refusal_and_signal_code_has_both_texts() -> None:
     for code in codes:
         zh, en = ub.text(code, params, "zh"), ub.text(code, params, "en")
         assert zh != code and en != code and zh != en
+
+
+def test_the_sender_is_chosen_from_settings_and_a_webhook_needs_its_url() -> None:
+    from warden.adapters.unblock_senders import LogSender, WebhookSender
+    from warden.service.unblock import UnblockSettings, build_sender
+
+    assert isinstance(build_sender(UnblockSettings()), LogSender)
+    hook = build_sender(UnblockSettings(sender="webhook", webhook_url="http://127.0.0.1:9/sms"))
+    assert isinstance(hook, WebhookSender) and hook.url == "http://127.0.0.1:9/sms"
+    with pytest.raises(ValueError, match="WARDEN_UNBLOCK_WEBHOOK_URL"):
+        build_sender(UnblockSettings(sender="webhook"))
