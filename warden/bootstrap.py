@@ -56,6 +56,9 @@ def bootstrap(
     # --- weight (issue 4) ---
 
     # --- unblocking (issue 5) ---
+    from warden.service.unblock import install as install_unblocking
+
+    install_unblocking(app)  # probation/plug-in floors, evidence note, batch loader; sender from WARDEN_UNBLOCK_*
 
     # --- appeals (issue 6) ---
 

@@ -187,6 +187,66 @@ policies = sa.Table(
 
 
 # --- unblocking (issue 5) ---
+unblock_quota = sa.Table(  # S-D3: one row per phone; `stamps` holds the window's application times (CAS on version)
+    "unblock_quota",
+    metadata,
+    sa.Column("phone", sa.String(32), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("stamps", sa.Text, nullable=False),  # JSON list of ISO times, oldest first
+)
+
+unblock_applications = sa.Table(
+    "unblock_applications",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("account_id", Id, nullable=False),
+    sa.Column("phone", sa.String(32), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("idempotency_key", sa.String(128)),
+    sa.Column("counted", sa.Boolean, nullable=False),  # took a slot of the phone's cap
+    sa.Column("targets", sa.Text, nullable=False),  # JSON: ids of the restrictions it would lift
+    sa.Column("earliest_at", UTCDateTime),
+    sa.Column("health", sa.Text),  # JSON: the last health report and its failures
+    sa.Column("device_id", sa.String(128)),
+    sa.Column("ip", sa.String(64)),
+    sa.Column("code_hash", sa.String(64)),
+    sa.Column("code_expires_at", UTCDateTime),
+    sa.Column("code_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("codes_sent", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("verified", sa.Text, nullable=False),  # JSON list of methods passed
+    sa.Column("refusal_code", sa.String(64)),
+    sa.Column("refusal_params", sa.Text),
+    sa.Column("lifted_at", UTCDateTime),
+    sa.Column("lifted_step", sa.Integer),
+    sa.Column("lifted_rules", sa.Text),  # JSON list
+    sa.Column("plugin_signatures", sa.Text),  # JSON list recorded from lifted plug-in bans (S-D5)
+    sa.Column("abnormal", sa.Text),  # JSON verdict (S-D4)
+    sa.Column("reversed_at", UTCDateTime),
+    sa.Index("ix_unblock_applications_account", "account_id", "created_at"),
+    sa.UniqueConstraint("account_id", "idempotency_key", name="uq_unblock_applications_idem"),
+)
+
+unblock_helpers = sa.Table(
+    "unblock_helpers",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("application_id", sa.String(64), nullable=False, index=True),
+    sa.Column("requester_id", Id, nullable=False),
+    sa.Column("helper_id", Id, nullable=False, index=True),
+    sa.Column("state", sa.String(16), nullable=False),  # pending | confirmed | refused
+    sa.Column("token_hash", sa.String(64), unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime),
+    sa.Column("confirmed_at", UTCDateTime),
+    sa.Column("device_id", sa.String(128)),
+    sa.Column("ip", sa.String(64)),
+    sa.Column("related", sa.Boolean),
+    sa.Column("refusal_code", sa.String(64)),
+    sa.Column("refusal_params", sa.Text),
+)
 
 
 # --- appeals (issue 6) ---

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from warden.domain.model import Scope
+from warden.domain.unblock import UnblockPolicy  # unblocking (issue 5): the section's models
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 
@@ -261,6 +262,7 @@ class Policy(_Strict):
     # --- weight (issue 4) ---
 
     # --- unblocking (issue 5) ---
+    unblocking: UnblockPolicy = UnblockPolicy()
 
     # --- appeals (issue 6) ---
 

@@ -11,7 +11,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -58,6 +58,10 @@ class IngestObserver(Protocol):
     ) -> None: ...
 
 
+SubjectLoader = Callable[[Connection, dict[str, Subject]], None]
+"""Loads feature state for the batch's subjects inside the ingest transaction (unblocks for probation)."""
+
+
 @dataclass
 class IngestResult:
     outcomes: list[Outcome]
@@ -83,6 +87,7 @@ class Warden:
         self.counters = counters
         self.clock = clock
         self.observers: list[IngestObserver] = observers or []
+        self.subject_loaders: list[SubjectLoader] = []
         self.cache = SubjectCache()
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
@@ -229,6 +234,8 @@ class Warden:
             loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
             subjects.update(loaded)
             enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
+            for load in self.subject_loaders:  # per-batch state kept beside the subjects (e.g. past unblocks)
+                load(conn, subjects)
             fresh_ids = {e.id for e in fresh}
             unknown = [
                 FieldError(field=f"events[{i}].{name}", message=f"unknown {what} {value!r}; register it first")

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from warden.domain.access import Role
 from warden.domain.model import Account, Enterprise
+from warden.entrypoints.cli.unblock_demo import scene_unblocking  # unblocking (issue 5)
 from warden.service.warden import Warden
 
 
@@ -205,6 +206,7 @@ SCENES: list[Callable[[Demo], None]] = [
     scene_plugin,
     # --- weight (issue 4) ---
     # --- unblocking (issue 5) ---
+    scene_unblocking,
     # --- appeals (issue 6) ---
     # --- enterprise usage policy (issue 7) ---
 ]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from warden.entrypoints.http import problems
-from warden.entrypoints.http.routes import accounts, audit, directory, events, moderation, system
+from warden.entrypoints.http.routes import (
+    accounts,
+    audit,
+    directory,
+    events,
+    moderation,
+    system,
+    unblocks,  # unblocking (issue 5)
+)
 from warden.service.warden import Warden
 
 ROUTERS = [
@@ -17,6 +25,7 @@ ROUTERS = [
     audit.router,
     # --- weight (issue 4) ---
     # --- unblocking (issue 5) ---
+    unblocks.router,
     # --- appeals (issue 6) ---
     # --- enterprise usage policy (issue 7) ---
 ]

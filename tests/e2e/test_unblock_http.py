@@ -1,0 +1,185 @@
+"""The way back over real HTTP (issue 5): members drive their own flow, the code goes out through a real webhook."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import warnings
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import World
+from tests.unblock_support import CLEAN, plugin_ban, relate, token_from
+from warden.adapters.unblock_senders import MemorySender, WebhookSender
+from warden.domain.access import Role
+from warden.entrypoints.http.app import create_app
+from warden.service.unblock import unblocking_for
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+
+def client(app: object) -> TestClient:
+    """Starlette warns at import that its TestClient wants `httpx2`; the client itself works with httpx."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    return TestClient(app)  # type: ignore[arg-type]
+
+
+class Gateway:
+    """A real local HTTP server standing in for the operator's SMS gateway."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.received: list[dict[str, str]] = []
+        self.status = status
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                gateway.received.append(json.loads(body))
+                self.send_response(gateway.status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    g = Gateway()
+    yield g
+    g.close()
+
+
+@pytest.fixture
+def api(world: World) -> TestClient:
+    plugin_ban(world)
+    world.account("acc-h")
+    world.account("acc-other")
+    relate(world, "acc-1", "acc-h")
+    world.clock.advance(days=1, hours=1)
+    return client(create_app(world.w))
+
+
+def bearer(world: World, role: Role, account: str | None = None) -> dict[str, str]:
+    _, secret = world.w.create_token(role, account_id=account)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_S_D1_a_member_unblocks_themself_over_http_with_a_code_sent_through_the_webhook(
+    world: World, api: TestClient, gateway: Gateway
+) -> None:
+    unblocking_for(world.w).sender = WebhookSender(gateway.url)
+    me = bearer(world, Role.MEMBER, "acc-1")
+    r = api.post("/v1/unblocks?lang=en", headers=me | {"Idempotency-Key": "k1"})
+    assert r.status_code == 201, r.text
+    app = r.json()
+    assert app["state"] == "awaiting_health_check" and app["applications"]["remaining"] == 4
+    assert r.headers["Location"] == f"/v1/unblocks/{app['id']}"
+    replay = api.post("/v1/unblocks", headers=me | {"Idempotency-Key": "k1"})
+    assert replay.status_code == 200 and replay.json()["id"] == app["id"]
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json()["applications"]["used"] == 1
+    r = api.post(f"/v1/unblocks/{app['id']}/health-check", headers=me, json=CLEAN | {"device_id": "p1"})
+    assert r.json()["state"] == "awaiting_verification"
+    r = api.post(f"/v1/unblocks/{app['id']}/codes", headers=me)
+    assert r.status_code == 202 and r.json()["verification"]["code"]["outstanding"] is True
+    [sms] = gateway.received
+    assert sms["phone"] == world.w.get_account("acc-1").phone and "验证码" in sms["message"]
+    code = re.search(r"\d{6}", sms["message"]).group(0)  # type: ignore[union-attr]
+    r = api.post(f"/v1/unblocks/{app['id']}/verification?lang=en", headers=me, json={"code": code})
+    assert r.status_code == 200 and r.json()["state"] == "lifted" and r.json()["state_text"] == "unblocked"
+    assert api.get("/v1/accounts/acc-1/explanation", headers=me).json()["can_login"] is True
+    listed = api.get("/v1/unblocks", headers=me).json()["items"]
+    assert [a["id"] for a in listed] == [app["id"]]
+
+
+def test_S_D1_a_failing_gateway_is_a_502_and_the_send_is_given_back(world: World, api: TestClient) -> None:
+    down = Gateway(status=500)
+    try:
+        unblocking_for(world.w).sender = WebhookSender(down.url)
+        me = bearer(world, Role.MEMBER, "acc-1")
+        app_id = api.post("/v1/unblocks", headers=me).json()["id"]
+        api.post(f"/v1/unblocks/{app_id}/health-check", headers=me, json=CLEAN)
+        r = api.post(f"/v1/unblocks/{app_id}/codes", headers=me)
+        assert r.status_code == 502 and r.headers["content-type"] == "application/problem+json"
+        assert "500" in r.json()["detail"] and len(down.received) == 1
+        code = api.get(f"/v1/unblocks/{app_id}", headers=me).json()["verification"]["code"]
+        assert code["outstanding"] is False and code["sends_left"] == 3
+    finally:
+        down.close()
+
+
+def test_members_see_and_drive_only_their_own_flow_and_reviewers_see_all(world: World, api: TestClient) -> None:
+    me = bearer(world, Role.MEMBER, "acc-1")
+    other = bearer(world, Role.MEMBER, "acc-other")
+    reviewer = bearer(world, Role.REVIEWER)
+    assert api.post("/v1/unblocks", headers=other, json={"account_id": "acc-1"}).status_code == 403
+    app_id = api.post("/v1/unblocks", headers=me).json()["id"]
+    assert api.get(f"/v1/unblocks/{app_id}", headers=other).status_code == 403
+    assert api.get("/v1/unblocks/unb_doesnotexist", headers=other).status_code == 403  # no leak
+    assert api.get("/v1/unblocks/unb_doesnotexist", headers=reviewer).status_code == 404
+    assert api.get(f"/v1/unblocks/{app_id}", headers=reviewer).status_code == 200
+    r = api.post(f"/v1/unblocks/{app_id}/health-check", headers=reviewer, json=CLEAN)
+    assert r.status_code == 403
+    assert api.get(f"/v1/unblocks/{app_id}").status_code == 401
+
+
+def test_bad_input_names_the_field_and_changes_nothing(world: World, api: TestClient) -> None:
+    me = bearer(world, Role.MEMBER, "acc-1")
+    app_id = api.post("/v1/unblocks", headers=me).json()["id"]
+    r = api.post(f"/v1/unblocks/{app_id}/health-check", headers=me, json={"client_version": "latest"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "client_version"
+    assert api.get(f"/v1/unblocks/{app_id}", headers=me).json()["health"] is None
+    r = api.post(f"/v1/unblocks/{app_id}/verification", headers=me, json={"code": "12"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "code"
+    r = api.post("/v1/unblocks", headers=bearer(world, Role.PLATFORM))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account_id"
+
+
+def test_S_D2_the_named_helper_confirms_with_their_own_token(world: World, api: TestClient) -> None:
+    sender = MemorySender()
+    unblocking_for(world.w).sender = sender
+    me = bearer(world, Role.MEMBER, "acc-1")
+    app_id = api.post("/v1/unblocks", headers=me).json()["id"]
+    api.post(f"/v1/unblocks/{app_id}/health-check", headers=me, json=CLEAN)
+    r = api.post(f"/v1/unblocks/{app_id}/helpers?lang=en", headers=me, json={"helper_ids": ["acc-h", "acc-other"]})
+    helpers = r.json()["verification"]["helpers"]
+    assert [h["state"] for h in helpers] == ["pending", "refused"]
+    assert helpers[1]["refusals"][0]["code"] == "helper.no_relationship"
+    token = token_from(sender, world.w.get_account("acc-h").phone)
+    assert api.post(f"/v1/helper-confirmations/{token}", headers=other_token(world)).status_code == 403
+    helper = bearer(world, Role.MEMBER, "acc-h")
+    mine = api.get("/v1/helper-requests", headers=helper).json()["items"]
+    assert mine[0]["application_id"] == app_id and mine[0]["state"] == "pending"
+    r = api.post(f"/v1/helper-confirmations/{token}", headers=helper, json={"device_id": "hp"})
+    assert r.status_code == 200 and r.json()["helper_state"] == "confirmed"
+    assert api.get(f"/v1/unblocks/{app_id}", headers=me).json()["state"] == "lifted"
+    assert api.post(f"/v1/helper-confirmations/{token}", headers=helper).status_code == 404  # single use
+
+
+def other_token(world: World) -> dict[str, str]:
+    return bearer(world, Role.MEMBER, "acc-other")
+
+
+def test_S_D3_the_cap_over_http_shows_what_remains(world: World, api: TestClient) -> None:
+    me = bearer(world, Role.MEMBER, "acc-1")
+    seen = [api.post("/v1/unblocks", headers=me).json()["applications"]["remaining"] for _ in range(6)]
+    assert seen == [4, 3, 2, 1, 0, 0]
+    last = api.get("/v1/unblocks?lang=en", headers=me).json()["items"][0]
+    assert last["refusal"]["code"] == "cap_reached" and "At most 5" in last["refusal"]["text"]

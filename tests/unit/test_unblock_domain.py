@@ -1,0 +1,226 @@
+"""The pure rules of the way back (issue 5): eligibility, health, helper checks, abnormal-unblock scoring, texts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from warden.domain import unblock as ub
+from warden.domain.model import Account, Restriction, Scope, Strike
+from warden.domain.policy import PolicyError, load_policy, load_policy_text
+
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+POLICY = load_policy().policy.unblocking
+
+
+def restriction(step: int, *, permanent: bool = False, earliest: datetime | None = None, **kw: object) -> Restriction:
+    return Restriction(
+        id=f"r{step}",
+        subject_type=str(kw.get("subject_type", "account")),
+        subject_id="a",
+        scope=Scope.ACCOUNT if permanent else Scope.LOGIN,
+        step=step,
+        rule_id="plugin_software",
+        starts_at=NOW - timedelta(days=2),
+        ends_at=None if permanent else NOW + timedelta(days=1),
+        self_unblock=not permanent and step > 0,
+        earliest_unblock_at=earliest,
+    )
+
+
+def account(age_days: int = 400, verified: bool = True) -> Account:
+    return Account("h", "e", "13800000000", verified, NOW - timedelta(days=age_days))
+
+
+def facts(**kw: object) -> ub.HelperFacts:
+    base: dict[str, object] = {
+        "account": account(),
+        "strikes": [],
+        "active_restrictions": [],
+        "confirmed_assists": 0,
+        "contact_since": NOW - timedelta(days=60),
+        "two_way_conversation": True,
+    }
+    return ub.HelperFacts(**(base | kw))  # type: ignore[arg-type]
+
+
+def strike(days_ago: float) -> Strike:
+    return Strike("s", "account", "h", "reports", "L", 0, NOW - timedelta(days=days_ago), "p")
+
+
+def test_the_shipped_policy_has_the_documented_defaults() -> None:
+    assert (POLICY.cap.max_applications, POLICY.cap.window) == (5, timedelta(days=30))
+    assert POLICY.helpers.token_validity == timedelta(minutes=5)
+    assert POLICY.helpers.clean_window == timedelta(days=180)
+    assert POLICY.plugin_watch.min_step == 3 and POLICY.eligible_steps == [1, 2, 3, 4]
+
+
+def test_a_bad_unblocking_section_is_reported_with_file_line_and_field() -> None:
+    text = load_policy().text.replace("    max_applications: 5", "    max_applications: 0")
+    with pytest.raises(PolicyError) as exc:
+        load_policy_text(text, "p.yaml")
+    assert "unblocking.cap.max_applications" in exc.value.problems[0] and exc.value.problems[0].startswith("p.yaml:")
+
+
+def test_S_C4_permanent_bans_are_not_eligible() -> None:
+    e = ub.eligibility(POLICY, [restriction(5, permanent=True), restriction(2)], [], NOW)
+    assert e.refusal == "permanent" and e.targets == []
+
+
+def test_S_D1_staged_restrictions_are_eligible_and_the_earliest_date_is_enforced() -> None:
+    assert ub.eligibility(POLICY, [restriction(2)], [], NOW).targets[0].id == "r2"
+    later = NOW + timedelta(hours=3)
+    e = ub.eligibility(POLICY, [restriction(2, earliest=later)], [], NOW)
+    assert e.refusal == "too_early" and e.params == {"earliest_at": later.isoformat()}
+
+
+def test_S_D1_an_enterprise_restriction_needs_an_appeal() -> None:
+    assert ub.eligibility(POLICY, [restriction(2)], [restriction(2)], NOW).refusal == "enterprise_restricted"
+
+
+def test_S_D7_each_health_failure_is_named() -> None:
+    assert ub.health_failures(POLICY.health, "4.1.0", False, []) == []
+    codes = [c for c, _ in ub.health_failures(POLICY.health, "3.9", True, ["x"])]
+    assert codes == ["health.malware", "health.outdated_client", "health.plugins"]
+    assert ub.version_tuple("4.10") > ub.version_tuple("4.9.9")
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"strikes": [strike(100)]}, "helper.recent_violation"),
+        ({"active_restrictions": [restriction(2)]}, "helper.restricted"),
+        ({"account": account(age_days=100)}, "helper.too_new"),
+        ({"account": account(verified=False)}, "helper.not_real_name"),
+        ({"confirmed_assists": 1}, "helper.assisted_recently"),
+        ({"contact_since": None}, "helper.no_relationship"),
+        ({"contact_since": NOW - timedelta(days=10)}, "helper.no_relationship"),
+        ({"two_way_conversation": False}, "helper.no_relationship"),
+    ],
+)
+def test_S_D2_each_helper_refusal_reason(change: dict[str, object], code: str) -> None:
+    assert ub.helper_refusals(POLICY.helpers, facts(), NOW) == []
+    assert [c for c, _ in ub.helper_refusals(POLICY.helpers, facts(**change), NOW)] == [code]
+
+
+def test_S_D2_the_half_year_reason_reads_as_users_know_it() -> None:
+    [(code, params)] = ub.helper_refusals(POLICY.helpers, facts(strikes=[strike(179)]), NOW)
+    assert "半年内有违规" in ub.text(code, params, "zh")
+    assert ub.helper_refusals(POLICY.helpers, facts(strikes=[strike(181)]), NOW) == []
+
+
+def test_S_D2_the_policy_decides_which_helper_checks_apply() -> None:
+    pol = POLICY.helpers.model_copy(update={"checks": ["recent_violation"]})
+    assert ub.helper_refusals(pol, facts(account=account(age_days=1), contact_since=None), NOW) == []
+
+
+def assist(**kw: object) -> ub.AssistFacts:
+    base: dict[str, object] = {
+        "helper_id": "h",
+        "related": True,
+        "device_id": "dh",
+        "ip": "10.0.0.2",
+        "accounts_assisted": 1,
+        "requester_devices": frozenset({"dr"}),
+        "requester_ips": frozenset({"10.0.0.1"}),
+        "device_shared_with": [],
+        "burst": ("helper h", 1),
+    }
+    return ub.AssistFacts(**(base | kw))  # type: ignore[arg-type]
+
+
+def test_S_D4_a_normal_assist_scores_nothing() -> None:
+    v = ub.judge(POLICY.abnormal, [assist()])
+    assert v.score == 0 and not v.abnormal
+
+
+@pytest.mark.parametrize(
+    ("change", "signal", "weight"),
+    [
+        ({"accounts_assisted": 3}, "signal.helper_many_accounts", 1.0),
+        ({"related": False}, "signal.no_relationship", 1.0),
+        ({"device_id": "dr"}, "signal.shared_device", 2.0),
+        ({"ip": "10.0.0.1"}, "signal.shared_device", 2.0),
+        ({"device_shared_with": ["other"]}, "signal.shared_device", 2.0),
+        ({"burst": ("device d", 3)}, "signal.assist_burst", 1.0),
+    ],
+)
+def test_S_D4_each_signal_fires_with_its_weight_and_text(change: dict[str, object], signal: str, weight: float) -> None:
+    v = ub.judge(POLICY.abnormal, [assist(**change)])
+    [(code, w, params)] = v.signals
+    assert (code, w) == (signal, weight)
+    assert ub.text(code, params, "zh") != code and ub.text(code, params, "en") != code
+    assert v.abnormal is (weight >= POLICY.abnormal.threshold)
+
+
+def test_S_D4_signals_add_up_to_the_threshold() -> None:
+    v = ub.judge(POLICY.abnormal, [assist(related=False, accounts_assisted=5)])
+    assert v.score == 2.0 and v.abnormal
+
+
+def test_S_C3_probation_and_plugin_watch_windows() -> None:
+    u = ub.LiftedUnblock("unb", "a", NOW, 2, ("plugin_software",), ("x",))
+    assert ub.probation_of(POLICY.probation, [u], NOW + timedelta(days=29)) == u
+    assert ub.probation_of(POLICY.probation, [u], NOW + timedelta(days=30)) is None
+    assert ub.plugin_watch_of(POLICY.plugin_watch, [u], NOW + timedelta(days=1)) == u
+    other = ub.LiftedUnblock("unb2", "a", NOW, 2, ("reports",), ())
+    assert ub.plugin_watch_of(POLICY.plugin_watch, [other], NOW + timedelta(days=1)) is None
+
+
+def test_every_refusal_and_signal_code_has_both_texts() -> None:
+    params = {
+        "cap": 5,
+        "window_days": 30,
+        "next_at": "x",
+        "earliest_at": "x",
+        "score": 3,
+        "threshold": 2,
+        "client_version": "1",
+        "min_version": "2",
+        "signatures": ["s"],
+        "last_at": "x",
+        "min_days": 1,
+        "age_days": 1,
+        "assists": 1,
+        "max": 1,
+        "helper_id": "h",
+        "accounts": 3,
+        "days": 90,
+        "with": "w",
+        "what": "d",
+        "key": "k",
+        "count": 3,
+        "minutes": 60,
+    }
+    codes = [
+        "cap_reached",
+        "permanent",
+        "not_self_unblockable",
+        "enterprise_restricted",
+        "too_early",
+        "disabled",
+        "no_longer_restricted",
+        "too_many_attempts",
+        "abnormal_unblock",
+        "health.malware",
+        "health.outdated_client",
+        "health.plugins",
+        *[f"helper.{c}" for c in ("recent_violation", "restricted", "too_new", "not_real_name")],
+        *[f"helper.{c}" for c in ("assisted_recently", "no_relationship", "expired", "used")],
+        *[f"signal.{s}" for s in ub.SIGNALS],
+    ]
+    for code in codes:
+        zh, en = ub.text(code, params, "zh"), ub.text(code, params, "en")
+        assert zh != code and en != code and zh != en
+
+
+def test_the_sender_is_chosen_from_settings_and_a_webhook_needs_its_url() -> None:
+    from warden.adapters.unblock_senders import LogSender, WebhookSender
+    from warden.service.unblock import UnblockSettings, build_sender
+
+    assert isinstance(build_sender(UnblockSettings()), LogSender)
+    hook = build_sender(UnblockSettings(sender="webhook", webhook_url="http://127.0.0.1:9/sms"))
+    assert isinstance(hook, WebhookSender) and hook.url == "http://127.0.0.1:9/sms"
+    with pytest.raises(ValueError, match="WARDEN_UNBLOCK_WEBHOOK_URL"):
+        build_sender(UnblockSettings(sender="webhook"))

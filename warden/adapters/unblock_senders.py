@@ -1,0 +1,71 @@
+"""How one-time codes and helper requests reach a phone (S-D1, S-D2): a port with one method.
+
+`LogSender` (the default) writes to the log and the console; `WebhookSender` POSTs JSON to a URL the
+operator configures (their SMS gateway); `MemorySender` keeps what was sent, for tests and the demo.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+log = logging.getLogger("warden.unblock")
+
+
+class SendFailed(Exception):
+    """The message could not be delivered."""
+
+
+class OtpSender(Protocol):
+    def send(self, phone: str, message: str) -> None: ...
+
+
+def mask(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+class LogSender:
+    """Development default: the message goes to the log and the console (stderr), nowhere else."""
+
+    def send(self, phone: str, message: str) -> None:
+        log.info("to %s: %s", mask(phone), message)
+        print(f"[warden sms → {mask(phone)}] {message}", file=sys.stderr)
+
+
+class WebhookSender:
+    """POSTs `{"phone": …, "message": …}` to the operator's gateway; any non-2xx answer is a failure."""
+
+    def __init__(self, url: str, timeout: float = 5.0, token: str | None = None) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def send(self, phone: str, message: str) -> None:
+        try:
+            r = httpx.post(
+                self.url, json={"phone": phone, "message": message}, timeout=self.timeout, headers=self.headers
+            )
+        except httpx.HTTPError as exc:
+            raise SendFailed(f"webhook {self.url} unreachable: {exc.__class__.__name__}") from exc
+        if not r.is_success:
+            raise SendFailed(f"webhook {self.url} answered {r.status_code}")
+
+
+@dataclass
+class MemorySender:
+    """Keeps every (phone, message); optionally passes them on (the demo echoes to the console)."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    echo: OtpSender | None = None
+
+    def send(self, phone: str, message: str) -> None:
+        self.sent.append((phone, message))
+        if self.echo is not None:
+            self.echo.send(phone, message)
+
+    def last_to(self, phone: str) -> str:
+        return next(m for p, m in reversed(self.sent) if p == phone)

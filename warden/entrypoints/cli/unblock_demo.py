@@ -1,0 +1,100 @@
+"""The demo's unblocking scene (issue 5): one self-service unblock, a helper refused for a recent violation
+(半年内有违规), and a sixth application in a month refused by the per-phone cap."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from warden.adapters.unblock_senders import MemorySender
+from warden.service.unblock import unblocking_for
+
+if TYPE_CHECKING:
+    from warden.entrypoints.cli.demo import Demo
+
+HE, MA, ZHOU = "acc-unblock-he", "acc-unblock-ma", "acc-helper-zhou"
+DAY = 1440
+CLIENT = {"client_version": "4.1.30", "malware_flag": False, "plugin_signatures": []}
+
+
+def scene_unblocking(d: Demo) -> None:
+    d.account(HE, "ent-huaguang", "何某 — plug-in ban yesterday, unblocks herself (自助解封)")
+    d.account(MA, "ent-huaguang", "马某 — plug-in ban; asks a helper, then applies again and again")
+    d.account(ZHOU, "ent-huaguang", "周某 — helper with a violation two months ago (半年内有违规)")
+    for aid, minutes in ((HE, 26 * 60), (MA, 30 * 60)):
+        d.event(
+            "login",
+            minutes,
+            account_id=aid,
+            device_id=f"phone-{aid}",
+            client_version="4.0.8",
+            plugin_signatures=["red-packet-grabber-2.1"],
+        )
+    d.event("contact_added", 200 * DAY, account_id=MA, contact_id=ZHOU)
+    d.event("message", 200 * DAY - 60, account_id=MA, text="周哥好", recipient_id=ZHOU)
+    d.event("message", 200 * DAY - 90, account_id=ZHOU, text="你好", recipient_id=MA)
+    for k in range(21):  # two months ago: too many phone searches, a strike on Zhou's record
+        d.event(
+            "contact_request",
+            60 * DAY - k,
+            account_id=ZHOU,
+            method="phone_search",
+            target=f"1350000{k:04d}",
+            greeting="您好",
+        )
+    d.after.append(_play)
+
+
+def _play(d: Demo) -> None:
+    w = d.warden
+    svc = unblocking_for(w)
+    sender = MemorySender()
+    svc.sender = sender
+    rows: list[tuple[str, str, str, str]] = []
+
+    def note(who: str, step: str, app_id: str) -> None:
+        zh, en = svc.view(app_id, "zh"), svc.view(app_id, "en")
+        why_zh = zh["refusal"]["text"] if zh["refusal"] else zh["state_text"]
+        why_en = en["refusal"]["text"] if en["refusal"] else en["state_text"]
+        left = zh["applications"]["remaining"]
+        rows.append((who, step, f"{why_zh}\n剩余申请次数 {left}", f"{why_en}\n{left} application(s) left"))
+
+    # 1. He: health check → code to the bound phone → lifted.
+    app_id, _ = svc.apply(HE, "demo:member")
+    svc.health_check(app_id, "demo:member", **CLIENT)  # type: ignore[arg-type]
+    svc.send_code(app_id, "demo:member")
+    code = re.search(r"\d{6}", sender.last_to(w.get_account(HE).phone))
+    assert code is not None
+    svc.verify_code(app_id, "demo:member", code.group(0))
+    note(HE, "self-service: check → code → 已解封", app_id)
+
+    # 2. Ma asks Zhou, who had a violation two months ago: refused, and both are told why.
+    app_id, _ = svc.apply(MA, "demo:member")
+    svc.health_check(app_id, "demo:member", **CLIENT)  # type: ignore[arg-type]
+    svc.nominate(app_id, "demo:member", [ZHOU])
+    helper = svc.view(app_id, "zh")["verification"]["helpers"][0]
+    helper_en = svc.view(app_id, "en")["verification"]["helpers"][0]
+    rows.append(
+        (
+            f"{MA} ← {ZHOU}",
+            "friend-assisted: helper refused",
+            helper["refusals"][0]["text"],
+            helper_en["refusals"][0]["text"],
+        )
+    )
+
+    # 3. Ma gives up on each attempt and starts again: the sixth application this month is refused.
+    for _ in range(4):
+        app_id, _ = svc.apply(MA, "demo:member")
+    note(MA, "fifth application", app_id)
+    app_id, _ = svc.apply(MA, "demo:member")
+    note(MA, "sixth application (cap)", app_id)
+
+    table = Table(title="The way back: unblocking (S-D1, S-D2, S-D3)", show_lines=True)
+    for col in ("account", "step", "result (zh)", "result (en)"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    d.console.print(table)

@@ -1,0 +1,222 @@
+"""The way back over HTTP (S-D1–D5, S-D7): members drive their own unblocking; reviewers and auditors see all.
+
+The platform's integration may act for a member (its app relays the member's taps); enterprise admins and
+HR may look at their members' applications. Out of scope answers 403 whether or not the thing exists.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from warden.domain.access import GLOBAL_ROLES, Principal, Role
+from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
+from warden.entrypoints.http.routes.directory import visible_account
+from warden.service.errors import Forbidden, InvalidInput, NotFound
+from warden.service.unblock import Unblocking, unblocking_for
+from warden.service.warden import Warden
+
+router = APIRouter(prefix="/v1", tags=["unblocking"])
+AppPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+TokenPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]
+IdemHeader = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=128, description="Repeat a request safely: same key, same answer."),
+]
+
+
+class UnblockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_id: str | None = Field(
+        None, min_length=1, max_length=128, description="The account to unblock; a member may omit it (their own)."
+    )
+
+
+class HealthIn(BaseModel):
+    """What the client reports about itself (S-D7)."""
+
+    model_config = ConfigDict(extra="forbid")
+    client_version: str = Field(pattern=r"^\d+(\.\d+){0,3}$", examples=["4.1.30"])
+    malware_flag: bool = False
+    plugin_signatures: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field([], max_length=50)
+    device_id: str | None = Field(None, min_length=1, max_length=128)
+    ip: str | None = Field(None, max_length=64)
+
+
+class CodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^\d{4,10}$", examples=["123456"])
+
+
+class HelpersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    helper_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(min_length=1, max_length=5)
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    device_id: str | None = Field(None, min_length=1, max_length=128, description="The helper's device.")
+    ip: str | None = Field(None, max_length=64, description="The helper's network address.")
+
+
+def _service(warden: Warden) -> Unblocking:
+    return unblocking_for(warden)
+
+
+def _drive(warden: Warden, principal: Principal, account_id: str) -> None:
+    """Members act for themselves; the platform's integration may act for any member."""
+    if principal.role is Role.PLATFORM:
+        warden.get_account(account_id)
+        return
+    if principal.role is Role.MEMBER and principal.account_id == account_id:
+        return
+    raise Forbidden("only the account's owner (or the platform acting for them) drives an unblock")
+
+
+def _application(warden: Warden, principal: Principal, app_id: str, *, drive: bool) -> str:
+    """The application's account if the caller may see (or drive) it; 403 out of scope, whether or not it exists."""
+    try:
+        account_id = _service(warden).account_of(app_id)
+    except NotFound:
+        if principal.role in GLOBAL_ROLES:
+            raise
+        raise Forbidden("this token does not cover that application") from None
+    if drive:
+        _drive(warden, principal, account_id)
+    else:
+        visible_account(warden, principal, account_id)
+    return account_id
+
+
+@router.post("/unblocks", status_code=201)
+def start_unblock(
+    warden: WardenDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    response: Response,
+    idempotency_key: IdemHeader = None,
+    body: UnblockIn | None = None,
+) -> dict[str, Any]:
+    """Apply to unblock (S-D1). Every application counts against the phone's monthly cap (S-D3), even a refused
+    one; the answer shows how many remain. Refusals (permanent ban, too early, cap) carry the reason."""
+    account_id = (body.account_id if body else None) or principal.account_id
+    if account_id is None:
+        raise InvalidInput("name the account to unblock", [_field("account_id", "required for this role")])
+    _drive(warden, principal, account_id)
+    app_id, created = _service(warden).apply(account_id, principal.actor, idempotency_key)
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/unblocks/{app_id}"
+    return _service(warden).view(app_id, lang)
+
+
+def _field(name: str, message: str) -> Any:
+    from warden.domain.events import FieldError
+
+    return FieldError(field=name, message=message)
+
+
+@router.get("/unblocks")
+def list_unblocks(
+    warden: WardenDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    account_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """An account's applications, newest first (members: their own)."""
+    account_id = account_id or principal.account_id
+    if account_id is None:
+        raise InvalidInput("give account_id", [_field("account_id", "required for this role")])
+    visible_account(warden, principal, account_id)
+    return {"items": _service(warden).list_for(account_id, lang, limit)}
+
+
+@router.get("/unblocks/{app_id}")
+def get_unblock(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath) -> dict[str, Any]:
+    """Where the flow stands, what is left to do, and every reason in the chosen language."""
+    _application(warden, principal, app_id, drive=False)
+    return _service(warden).view(app_id, lang)
+
+
+@router.post("/unblocks/{app_id}/health-check")
+def health_check(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: HealthIn
+) -> dict[str, Any]:
+    """The client's health (S-D7): no malware, a supported version, no plug-ins. Failures say what to fix."""
+    _application(warden, principal, app_id, drive=True)
+    svc = _service(warden)
+    svc.health_check(
+        app_id,
+        principal.actor,
+        client_version=body.client_version,
+        malware_flag=body.malware_flag,
+        plugin_signatures=body.plugin_signatures,
+        device_id=body.device_id,
+        ip=body.ip,
+    )
+    return svc.view(app_id, lang)
+
+
+@router.post("/unblocks/{app_id}/codes", status_code=202)
+def send_code(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath) -> dict[str, Any]:
+    """Send a one-time code to the bound phone (only its hash is stored)."""
+    _application(warden, principal, app_id, drive=True)
+    svc = _service(warden)
+    svc.send_code(app_id, principal.actor, lang)
+    return svc.view(app_id, lang)
+
+
+@router.post("/unblocks/{app_id}/verification")
+def verify(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: CodeIn) -> dict[str, Any]:
+    """Check the code; with enough verification the restrictions lift (the strikes stay on the record)."""
+    _application(warden, principal, app_id, drive=True)
+    svc = _service(warden)
+    svc.verify_code(app_id, principal.actor, body.code)
+    return svc.view(app_id, lang)
+
+
+@router.post("/unblocks/{app_id}/helpers")
+def nominate(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: HelpersIn
+) -> dict[str, Any]:
+    """Name helpers (S-D2). Eligible ones get a single-use confirmation by message; refused ones show why."""
+    _application(warden, principal, app_id, drive=True)
+    svc = _service(warden)
+    svc.nominate(app_id, principal.actor, body.helper_ids, lang)
+    return svc.view(app_id, lang)
+
+
+@router.post("/helper-confirmations/{token}")
+def confirm(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, token: TokenPath, body: ConfirmIn | None = None
+) -> dict[str, Any]:
+    """A helper confirms with the token they received (their own member token, or the platform for them)."""
+    svc = _service(warden)
+    helper_id = svc.helper_of(token)
+    if not (principal.role is Role.PLATFORM or (principal.role is Role.MEMBER and principal.account_id == helper_id)):
+        raise Forbidden("only the named helper (or the platform for them) can confirm")
+    body = body or ConfirmIn()
+    result = svc.confirm(token, principal.actor, body.device_id, body.ip)
+    from warden.domain import unblock as ub
+
+    result["refusals"] = [ub.explained(r["code"], r["params"], lang) for r in result["refusals"]]
+    return result
+
+
+@router.get("/helper-requests")
+def helper_requests(
+    warden: WardenDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    helper_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+) -> dict[str, Any]:
+    """What a helper was asked, and why they were refused when they were (members: their own)."""
+    helper_id = helper_id or principal.account_id
+    if helper_id is None:
+        raise InvalidInput("give helper_id", [_field("helper_id", "required for this role")])
+    visible_account(warden, principal, helper_id)
+    return {"items": _service(warden).helper_requests(helper_id, lang)}
