@@ -53,6 +53,9 @@ def bootstrap(
     # --- unblocking (issue 5) ---
 
     # --- appeals (issue 6) ---
+    from warden.service import appeals as _appeals
+
+    _appeals.attach(app)  # app.appeals: documents in WARDEN_DOCUMENT_DIR, notifier from WARDEN_NOTIFIER
 
     # --- enterprise usage policy (issue 7) ---
 

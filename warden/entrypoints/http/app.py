@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from warden.entrypoints.http import problems
 from warden.entrypoints.http.routes import accounts, audit, directory, events, moderation, system
+from warden.entrypoints.http.routes import appeals as appeals_routes  # appeals (issue 6)
 from warden.service.warden import Warden
 
 ROUTERS = [
@@ -18,6 +19,7 @@ ROUTERS = [
     # --- weight (issue 4) ---
     # --- unblocking (issue 5) ---
     # --- appeals (issue 6) ---
+    appeals_routes.router,
     # --- enterprise usage policy (issue 7) ---
 ]
 
