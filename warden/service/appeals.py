@@ -882,9 +882,8 @@ class Appeals:
             self._case_live(conn, p, case_id)
             conn.execute(sa.delete(c).where(c.c.case_id == case_id, c.c.claimed_at < now - self.policy.claim_ttl))
             ins = postgresql.insert(c) if conn.dialect.name == "postgresql" else sqlite.insert(c)
-            won = conn.execute(
-                ins.values(case_id=case_id, claimed_by=p.actor, claimed_at=now).on_conflict_do_nothing()
-            ).rowcount
+            stmt = ins.values(case_id=case_id, claimed_by=p.actor, claimed_at=now).on_conflict_do_nothing()
+            won = conn.execute(stmt.returning(c.c.case_id)).first() is not None  # rowcount is -1 on psycopg
             holder = self._claim_of(conn, case_id)
             if not won and holder.claimed_by != p.actor:
                 raise Conflict(

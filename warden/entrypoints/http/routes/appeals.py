@@ -185,7 +185,12 @@ def get_document(warden: WardenDep, principal: PrincipalDep, appeal_id: RefPath,
 
 @router.post("/appeals/{appeal_id}/documents/{kind}/review")
 def review_document(
-    warden: WardenDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath, kind: KindPath, body: DocumentReviewIn
+    warden: WardenDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    appeal_id: RefPath,
+    kind: KindPath,
+    body: DocumentReviewIn,
 ) -> dict[str, Any]:
     """A reviewer holding the claim accepts or rejects one document; a rejection's reason reaches the appellant."""
     desk = desk_of(warden)
@@ -273,7 +278,9 @@ def release_flag(warden: WardenDep, principal: PrincipalDep, flag_id: RefPath) -
 
 
 @router.post("/flags/{flag_id}/resolution")
-def resolve_flag(warden: WardenDep, principal: PrincipalDep, flag_id: RefPath, body: FlagResolutionIn) -> dict[str, Any]:
+def resolve_flag(
+    warden: WardenDep, principal: PrincipalDep, flag_id: RefPath, body: FlagResolutionIn
+) -> dict[str, Any]:
     """Close a flagged case (dismissed or actioned) — only by the reviewer holding it."""
     return desk_of(warden).resolve_flag(principal, flag_id, body.outcome, body.note)
 
