@@ -49,7 +49,8 @@ class DecisionIn(BaseModel):
         min_length=1,
         max_length=64,
         description="uphold: violation_confirmed, evidence_insufficient, documents_invalid; "
-        "reduce: mitigating_circumstances, rectified; overturn: rule_misfired, evidence_convincing, documents_verified.",
+        "reduce: mitigating_circumstances, rectified; "
+        "overturn: rule_misfired, evidence_convincing, documents_verified.",
     )
     note: str | None = Field(None, max_length=2000, description="Shown to the appellant as written.")
     to_step: int | None = Field(None, ge=0, description="reduce: the lower ladder step to apply.")
