@@ -18,7 +18,7 @@ from warden.adapters.documents import LocalDocumentStore
 from warden.adapters.notifier import WebhookNotifier
 from warden.domain.access import Principal, Role
 from warden.domain.clock import FixedClock
-from warden.service.appeals import AppealSettings, Appeals, build_notifier
+from warden.service.appeals import Appeals, AppealSettings, build_notifier
 from warden.service.warden import Warden
 
 MEMBER = Principal("mem-1", Role.MEMBER, enterprise_id="ent-1", account_id="acc-1")
