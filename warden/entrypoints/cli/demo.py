@@ -206,6 +206,7 @@ SCENES: list[Callable[[Demo], None]] = [
     # --- weight (issue 4) ---
     # --- unblocking (issue 5) ---
     # --- appeals (issue 6) ---
+    __import__("warden.entrypoints.cli.appeals_demo", fromlist=["_"]).scene_enterprise_appeal,
     # --- enterprise usage policy (issue 7) ---
 ]
 

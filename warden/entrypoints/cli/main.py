@@ -189,6 +189,9 @@ def main() -> None:  # pragma: no cover
 # --- weight (issue 4) ---
 # --- unblocking (issue 5) ---
 # --- appeals (issue 6) ---
+from warden.entrypoints.cli import appeals as _appeals_cli  # noqa: E402
+
+_appeals_cli.register(app, bench_app)
 # --- enterprise usage policy (issue 7) ---
 
 try:  # the screening engine adds `warden screen` and `warden bench screen`
