@@ -269,6 +269,13 @@ def test_member_appeal_one_open_appeal_per_penalty_and_only_within_the_window(
     appeal, _ = d.open(MEMBER, strike, "first")
     with pytest.raises(Conflict, match="already has an open appeal"):
         d.open(MEMBER, strike, "second")
+    d.upload(MEMBER, appeal.id, "evidence_1", tiny_png(8), "聊天截图.png")
+    assert [r["kind"] for r in d.get(MEMBER, appeal.id)["checklist"]] == ["evidence_1"]  # only used slots
+    with pytest.raises(InvalidInput) as exc:
+        d.upload(MEMBER, appeal.id, "evidence_10", tiny_png(9), "x.png")  # up to 9 files (policy)
+    assert exc.value.errors[0].field == "kind"
+    assert d.download(ADMIN, appeal.id, "evidence_1")[1] == tiny_png(8)  # the member's enterprise may read it
+    assert _audit(world.w)[-1].action == "appeal.document_read"
     d.withdraw(MEMBER, appeal.id)
     again, _ = d.open(MEMBER, strike, "after withdrawing, a fresh appeal")
     assert again.id != appeal.id

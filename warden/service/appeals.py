@@ -692,7 +692,7 @@ class Appeals:
         return doc, sum(1 for d in a2.documents if d.kind == kind)
 
     def download(self, p: Principal, appeal_id: str, kind: str) -> tuple[ap.Document, bytes]:
-        """The slot's latest document, for reviewers and the appellant's side only."""
+        """The slot's latest document, for reviewers and the appellant's side only; each read is audited."""
         with reading(self.w.engine) as conn:
             a = self._visible(conn, p, appeal_id)
         allowed = p.role is Role.REVIEWER or self._is_appellant_side(p, a)
@@ -704,9 +704,14 @@ class Appeals:
         if doc is None:
             raise NotFound(f"no {kind!r} document on this appeal")
         try:
-            return doc, self.documents.get(doc.sha256)
+            data = self.documents.get(doc.sha256)
         except DocumentMissing as exc:
             raise NotFound(f"the stored file of {kind!r} is missing or damaged") from exc
+        with self._writing() as conn:  # identity documents: every read is on the record
+            store.AuditWriter(conn).append(
+                self._now(), p.actor, "appeal.document_read", f"appeal:{a.id}", {"kind": kind, "document": doc.id}
+            )
+        return doc, data
 
     def review_document(
         self, p: Principal, appeal_id: str, kind: str, verdict: str, reason_code: str | None, note: str | None
