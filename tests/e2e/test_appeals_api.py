@@ -109,7 +109,14 @@ def test_S_D6_enterprise_ban_appealed_with_documents_and_approved_by_two_reviewe
         assert ok.status_code == 200
 
     decision = {"outcome": "overturn", "reason_code": "documents_verified", "note": "材料核实无误"}
-    r = api.c.post(f"/v1/appeals/{appeal}/decision", headers=api.h("reviewer_a"), json=decision)
+    version = api.c.get(f"/v1/appeals/{appeal}", headers=api.h("reviewer_a")).json()["version"]
+    stale = api.c.post(
+        f"/v1/appeals/{appeal}/decision", headers=api.h("reviewer_a", **{"If-Match": str(version - 1)}), json=decision
+    )
+    assert stale.status_code == 409
+    r = api.c.post(
+        f"/v1/appeals/{appeal}/decision", headers=api.h("reviewer_a", **{"If-Match": f'"{version}"'}), json=decision
+    )
     assert r.status_code == 200 and r.json()["stage"] == "second_review"
     r = api.c.post(f"/v1/appeals/{appeal}/confirmation", headers=api.h("reviewer_a"), json={"agree": True})
     assert r.status_code == 403

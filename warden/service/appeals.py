@@ -928,6 +928,7 @@ class Appeals:
         note: str | None = None,
         to_step: int | None = None,
         exempt_days: int | None = None,
+        expected_version: int | None = None,
     ) -> dict[str, Any]:
         """Uphold, reduce or overturn. On a permanent ban or an enterprise penalty this is a proposal that
         takes effect only when a different reviewer confirms (four eyes)."""
@@ -939,6 +940,7 @@ class Appeals:
             audit.next_seq()
             a = self._visible(conn, p, appeal_id)
             self._must_hold(conn, p, f"appeal:{a.id}")
+            self._fresh(a, expected_version)
             if a.status is not ap.AppealStatus.OPEN:
                 raise Conflict(f"the appeal is {a.status.value}")
             strike, restr = self._penalty(conn, a.strike_id)
@@ -1015,7 +1017,17 @@ class Appeals:
             "decided_at": a.decided_at,
         }
 
-    def confirm(self, p: Principal, appeal_id: str, agree: bool, note: str | None = None) -> dict[str, Any]:
+    @staticmethod
+    def _fresh(a: ap.Appeal, expected_version: int | None) -> None:
+        """`If-Match`: refuse a decision taken on a stale view (a document changed since the reviewer looked)."""
+        if expected_version is not None and expected_version != a.version:
+            raise Conflict(
+                f"the appeal changed (version {a.version}, you saw {expected_version}); reload it and decide again"
+            )
+
+    def confirm(
+        self, p: Principal, appeal_id: str, agree: bool, note: str | None = None, expected_version: int | None = None
+    ) -> dict[str, Any]:
         """The second reviewer confirms (the decision takes effect) or sends the case back to the queue."""
         self._reviewer(p)
         now = self._now()
@@ -1028,6 +1040,7 @@ class Appeals:
             if a.proposed_by == p.actor:
                 raise Forbidden("four eyes: the reviewer who proposed a decision cannot confirm it")
             self._must_hold(conn, p, f"appeal:{a.id}")
+            self._fresh(a, expected_version)
             if agree:
                 strike, restr = self._penalty(conn, a.strike_id)
                 assert a.outcome is not None

@@ -10,10 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warden.domain.access import GLOBAL_ROLES
 from warden.domain.appeals import Outcome
+from warden.domain.events import FieldError
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
 from warden.service.appeals import desk_of
-from warden.service.errors import Forbidden
+from warden.service.errors import Forbidden, InvalidInput
 
 router = APIRouter(prefix="/v1", tags=["appeals"])
 RefPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -230,24 +231,57 @@ def release_appeal(warden: WardenDep, principal: PrincipalDep, appeal_id: RefPat
     return Response(status_code=204)
 
 
+IfMatch = Annotated[
+    str | None, Header(max_length=32, description="The appeal's `version` you decided on; 409 if it changed since.")
+]
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise InvalidInput("If-Match must be the appeal's version", [FieldError(field="If-Match", message="a number")])
+    return int(raw)
+
+
 @router.post("/appeals/{appeal_id}/decision")
 def decide(
-    warden: WardenDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath, body: DecisionIn
+    warden: WardenDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    appeal_id: RefPath,
+    body: DecisionIn,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Uphold, reduce or overturn, with a reason the appellant sees. On a permanent ban or an enterprise penalty
     this records a proposal that a different reviewer must confirm."""
     desk = desk_of(warden)
-    desk.decide(principal, appeal_id, body.outcome, body.reason_code, body.note, body.to_step, body.exempt_days)
+    desk.decide(
+        principal,
+        appeal_id,
+        body.outcome,
+        body.reason_code,
+        body.note,
+        body.to_step,
+        body.exempt_days,
+        _version(if_match),
+    )
     return desk.get(principal, appeal_id, lang)
 
 
 @router.post("/appeals/{appeal_id}/confirmation")
 def confirm(
-    warden: WardenDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath, body: ConfirmationIn
+    warden: WardenDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    appeal_id: RefPath,
+    body: ConfirmationIn,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """The second reviewer (not the proposer, holding the claim) confirms the proposal or sends it back."""
     desk = desk_of(warden)
-    desk.confirm(principal, appeal_id, body.agree, body.note)
+    desk.confirm(principal, appeal_id, body.agree, body.note, _version(if_match))
     return desk.get(principal, appeal_id, lang)
 
 
