@@ -61,6 +61,9 @@ def bootstrap(
     install_unblocking(app)  # probation/plug-in floors, evidence note, batch loader; sender from WARDEN_UNBLOCK_*
 
     # --- appeals (issue 6) ---
+    from warden.service import appeals as _appeals
+
+    _appeals.attach(app)  # app.appeals: documents in WARDEN_DOCUMENT_DIR, notifier from WARDEN_NOTIFIER
 
     # --- enterprise usage policy (issue 7) ---
 

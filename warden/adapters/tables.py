@@ -250,6 +250,85 @@ unblock_helpers = sa.Table(
 
 
 # --- appeals (issue 6) ---
+appeals = sa.Table(
+    "appeals",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # member | enterprise
+    sa.Column("strike_id", sa.String(64), nullable=False, index=True),
+    sa.Column("subject_type", sa.String(16), nullable=False),
+    sa.Column("subject_id", Id, nullable=False),
+    sa.Column("enterprise_id", Id, nullable=False, index=True),
+    sa.Column("account_id", Id),
+    sa.Column("appellant", sa.String(128), nullable=False),
+    sa.Column("statement", sa.Text, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("open_key", sa.String(64), unique=True),  # the strike id while live: one open appeal per penalty
+    sa.Column("idem_key", sa.String(200), unique=True),  # caller token + Idempotency-Key
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("reason_code", sa.String(64)),
+    sa.Column("note", sa.Text),
+    sa.Column("to_step", sa.Integer),
+    sa.Column("exempt_days", sa.Integer),
+    sa.Column("proposed_by", sa.String(128)),
+    sa.Column("proposed_at", UTCDateTime),
+    sa.Column("decided_by", sa.String(128)),
+    sa.Column("confirmed_by", sa.String(128)),
+    sa.Column("decided_at", UTCDateTime),
+    sa.Index("ix_appeals_status_due", "status", "due_at"),
+)
+
+appeal_documents = sa.Table(
+    "appeal_documents",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("appeal_id", sa.String(64), sa.ForeignKey("appeals.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),  # per appeal, in upload order
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),  # also the key in the document store
+    sa.Column("media_type", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),  # sanitised, for display only
+    sa.Column("uploaded_by", sa.String(128), nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Column("reviewed_by", sa.String(128)),
+    sa.Column("reviewed_at", UTCDateTime),
+    sa.Column("reject_code", sa.String(32)),
+    sa.Column("reject_note", sa.Text),
+    sa.UniqueConstraint("appeal_id", "seq", name="uq_appeal_documents_seq"),
+)
+
+desk_claims = sa.Table(  # one row per claimed case; the primary key makes two claims impossible
+    "desk_claims",
+    metadata,
+    sa.Column("case_id", sa.String(80), primary_key=True),  # appeal:<id> | flag:<id>
+    sa.Column("claimed_by", sa.String(128), nullable=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=False),
+)
+
+notifications = sa.Table(  # the outbox: written with the change, delivered after it, never twice
+    "notifications",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("appeal_id", sa.String(64), index=True),
+    sa.Column("recipient_type", sa.String(16), nullable=False),
+    sa.Column("recipient_id", Id, nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime),
+    sa.Index("ix_notifications_due", "status", "next_attempt_at"),
+)
 
 
 # --- enterprise usage policy (issue 7) ---

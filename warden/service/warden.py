@@ -429,54 +429,64 @@ class Warden:
         if status is StrikeStatus.ACTIVE:
             raise InvalidInput("a strike can only be voided or overturned")
         now = self.clock.now()
-        ladder = self.rules.policy.ladder
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(t.strikes).where(t.strikes.c.id == strike_id)).first()
-            if row is None:
-                raise NotFound(f"no strike {strike_id!r}")
-            target = store.strike_from(row)
-            if target.status is not StrikeStatus.ACTIVE:
-                raise Conflict(f"strike {strike_id} is already {target.status.value}")
-            history = store.strikes_of(conn, target.subject_type, [target.subject_id])
-            restr = {
-                r.strike_id: r for r in store.restrictions_of(conn, target.subject_type, [target.subject_id], None)
-            }
-            audit = store.AuditWriter(conn)
-            for s in history:
-                if s.id == strike_id:
-                    s.status, s.status_at, s.status_reason = status, now, reason
-                    store.update_strike(conn, s)
-                    target = s
-            r = restr.get(strike_id)
-            if r is not None and r.lifted_at is None:
-                r.lifted_at, r.lift_reason = now, f"strike {status.value}: {reason}"
-                store.update_restriction(conn, r)
-            audit.append(
-                now,
-                actor,
-                f"strike.{status.value}",
-                f"{target.subject_type}:{target.subject_id}",
-                {"strike": strike_id, "reason": reason},
-            )
-            new_steps = recompute_steps(ladder, history)
-            for s in history:
-                if s.id in new_steps and new_steps[s.id] != s.step:
-                    old = s.step
-                    s.step = new_steps[s.id]
-                    store.update_strike(conn, s)
-                    prev = restr.get(s.id)
-                    if prev is not None:
-                        block = prev.evidence.get("block_until")
-                        fresh = restriction_for(ladder, s, prev.id, datetime.fromisoformat(block) if block else None)
-                        fresh.lifted_at, fresh.lift_reason = prev.lifted_at, prev.lift_reason
-                        store.update_restriction(conn, fresh)
-                    audit.append(
-                        now,
-                        actor,
-                        "strike.restepped",
-                        f"{s.subject_type}:{s.subject_id}",
-                        {"strike": s.id, "from": old, "to": s.step, "because": strike_id},
-                    )
+            return self.set_strike_status_in(conn, store.AuditWriter(conn), strike_id, status, actor, reason, now)
+
+    def set_strike_status_in(
+        self,
+        conn: Connection,
+        audit: store.AuditWriter,
+        strike_id: str,
+        status: StrikeStatus,
+        actor: str,
+        reason: str,
+        now: datetime,
+    ) -> Strike:
+        """`set_strike_status` inside the caller's transaction (an appeal decision is one transaction)."""
+        ladder = self.rules.policy.ladder
+        row = conn.execute(sa.select(t.strikes).where(t.strikes.c.id == strike_id)).first()
+        if row is None:
+            raise NotFound(f"no strike {strike_id!r}")
+        target = store.strike_from(row)
+        if target.status is not StrikeStatus.ACTIVE:
+            raise Conflict(f"strike {strike_id} is already {target.status.value}")
+        history = store.strikes_of(conn, target.subject_type, [target.subject_id])
+        restr = {r.strike_id: r for r in store.restrictions_of(conn, target.subject_type, [target.subject_id], None)}
+        for s in history:
+            if s.id == strike_id:
+                s.status, s.status_at, s.status_reason = status, now, reason
+                store.update_strike(conn, s)
+                target = s
+        r = restr.get(strike_id)
+        if r is not None and r.lifted_at is None:
+            r.lifted_at, r.lift_reason = now, f"strike {status.value}: {reason}"
+            store.update_restriction(conn, r)
+        audit.append(
+            now,
+            actor,
+            f"strike.{status.value}",
+            f"{target.subject_type}:{target.subject_id}",
+            {"strike": strike_id, "reason": reason},
+        )
+        new_steps = recompute_steps(ladder, history)
+        for s in history:
+            if s.id in new_steps and new_steps[s.id] != s.step:
+                old = s.step
+                s.step = new_steps[s.id]
+                store.update_strike(conn, s)
+                prev = restr.get(s.id)
+                if prev is not None:
+                    block = prev.evidence.get("block_until")
+                    fresh = restriction_for(ladder, s, prev.id, datetime.fromisoformat(block) if block else None)
+                    fresh.lifted_at, fresh.lift_reason = prev.lifted_at, prev.lift_reason
+                    store.update_restriction(conn, fresh)
+                audit.append(
+                    now,
+                    actor,
+                    "strike.restepped",
+                    f"{s.subject_type}:{s.subject_id}",
+                    {"strike": s.id, "from": old, "to": s.step, "because": strike_id},
+                )
         return target
 
     def restrict_enterprise(self, enterprise_id: str, actor: str, severity: str, reason: str) -> Restriction:

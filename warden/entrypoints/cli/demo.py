@@ -208,6 +208,7 @@ SCENES: list[Callable[[Demo], None]] = [
     # --- unblocking (issue 5) ---
     scene_unblocking,
     # --- appeals (issue 6) ---
+    __import__("warden.entrypoints.cli.appeals_demo", fromlist=["_"]).scene_enterprise_appeal,
     # --- enterprise usage policy (issue 7) ---
 ]
 

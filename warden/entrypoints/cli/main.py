@@ -206,6 +206,9 @@ def main() -> None:  # pragma: no cover
 # --- weight (issue 4) ---
 # --- unblocking (issue 5) ---
 # --- appeals (issue 6) ---
+from warden.entrypoints.cli import appeals as _appeals_cli  # noqa: E402
+
+_appeals_cli.register(app, bench_app)
 # --- enterprise usage policy (issue 7) ---
 
 from warden.entrypoints.cli import intake as _intake  # noqa: E402 - commands register after the app exists

@@ -7,12 +7,13 @@ from fastapi import FastAPI
 from warden.entrypoints.http import problems
 from warden.entrypoints.http.routes import (
     accounts,
+    appeals,
     audit,
     directory,
     events,
     moderation,
     system,
-    unblocks,  # unblocking (issue 5)
+    unblocks,
 )
 from warden.service.warden import Warden
 
@@ -27,6 +28,7 @@ ROUTERS = [
     # --- unblocking (issue 5) ---
     unblocks.router,
     # --- appeals (issue 6) ---
+    appeals.router,
     # --- enterprise usage policy (issue 7) ---
 ]
 

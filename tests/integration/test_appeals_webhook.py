@@ -1,0 +1,99 @@
+"""Notifications through the webhook sender to a real local HTTP server: retries keep their idempotency key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import World
+from warden.adapters.documents import LocalDocumentStore
+from warden.adapters.notifier import WebhookNotifier
+from warden.domain.access import Principal, Role
+from warden.domain.clock import FixedClock
+from warden.service.appeals import Appeals, AppealSettings, build_notifier
+from warden.service.warden import Warden
+
+MEMBER = Principal("mem-1", Role.MEMBER, enterprise_id="ent-1", account_id="acc-1")
+
+
+class Receiver:
+    """An HTTP endpoint that fails the first `fail` requests with 503, then accepts; it records everything."""
+
+    def __init__(self, fail: int) -> None:
+        self.fail = fail
+        self.requests: list[tuple[int, dict[str, str], dict[str, Any]]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                status = 503 if receiver.fail > 0 else 200
+                receiver.fail -= 1
+                receiver.requests.append((status, dict(self.headers), json.loads(body) | {"_raw": body.decode()}))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/warden"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver(fail=1)
+    yield r
+    r.close()
+
+
+def test_webhook_notifications_are_retried_with_the_same_key_and_delivered_once(
+    world: World, warden: Warden, clock: FixedClock, tmp_path: Path, receiver: Receiver
+) -> None:
+    notifier = build_notifier(
+        AppealSettings(
+            notifier="webhook", webhook_url=receiver.url, webhook_secret="s3cret", document_dir=str(tmp_path)
+        )
+    )
+    assert isinstance(notifier, WebhookNotifier)
+    desk = Appeals(warden, LocalDocumentStore(tmp_path), notifier)
+    world.send(*[world.phone_search() for _ in range(21)])
+    strike = warden.subject("acc-1").strikes[0].id
+    appeal, _ = desk.open(MEMBER, strike, "我没有违规")
+
+    assert [s for s, _, _ in receiver.requests] == [503]  # the first send failed and waits for its retry
+    clock.advance(minutes=1)
+    assert desk.deliver().sent == 1
+    assert desk.deliver().sent == 0
+    clock.advance(hours=1)
+    assert desk.deliver().sent == 0  # never twice
+
+    assert [s for s, _, _ in receiver.requests] == [503, 200]
+    (_, first, _), (_, second, body) = receiver.requests
+    assert first["Idempotency-Key"] == second["Idempotency-Key"] == f"appeal:{appeal.id}:v1:appeal.opened"
+    mac = hmac.new(b"s3cret", body["_raw"].encode(), hashlib.sha256).hexdigest()
+    assert second["X-Warden-Signature"] == f"sha256={mac}"
+    assert body["recipient_type"] == "account" and body["recipient_id"] == "acc-1"
+    assert body["text"]["en"] == "Submitted, waiting for a reviewer"
+
+
+def test_a_webhook_notifier_without_a_url_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="WARDEN_WEBHOOK_URL"):
+        build_notifier(AppealSettings(notifier="webhook"))
+    with pytest.raises(ValueError, match="log or webhook"):
+        build_notifier(AppealSettings(notifier="carrier-pigeon"))

@@ -1,0 +1,150 @@
+"""S-D6 uploads judged by content, hostile files, the document store, and the pure appeal rules."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from warden.adapters.documents import DocumentMissing, LocalDocumentStore, MemoryDocumentStore
+from warden.domain import appeals as ap
+from warden.domain.uploads import UploadRejected, sniff, tiny_pdf, tiny_png
+
+ALLOWED = ["image/png", "image/jpeg", "image/webp", "application/pdf"]
+MB = 1024 * 1024
+# A real 1×1 JPEG and WebP (as exported by common tools).
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////"
+    "////////////////wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAA//EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AN//Z"
+)
+WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+
+
+def code_of(data: bytes, allowed: list[str] = ALLOWED, cap: int = MB) -> str:
+    with pytest.raises(UploadRejected) as exc:
+        sniff(data, allowed, cap)
+    return exc.value.code
+
+
+def test_S_D6_valid_png_jpeg_webp_and_pdf_are_recognised_by_their_bytes() -> None:
+    for data, media in (
+        (tiny_png(1), "image/png"),
+        (JPEG, "image/jpeg"),
+        (WEBP, "image/webp"),
+        (tiny_pdf(), "application/pdf"),
+    ):
+        got = sniff(data, ALLOWED, MB)
+        assert got.media_type == media and got.size == len(data) and len(got.sha256) == 64
+
+
+def test_S_D6_the_type_comes_from_content_so_a_script_named_png_is_refused() -> None:
+    assert code_of(b"<svg onload=alert(1)>") == "unsupported_type"
+    assert code_of(b"MZ\x90\x00" + b"\x00" * 100) == "unsupported_type"  # a Windows executable
+    assert code_of(tiny_png(1), allowed=["application/pdf"]) == "unsupported_type"
+
+
+def test_S_D6_truncated_files_are_refused() -> None:
+    png, pdf = tiny_png(2), tiny_pdf()
+    assert code_of(png[:-12]) == "damaged"  # IEND cut off
+    assert code_of(png[:40]) == "damaged"  # a chunk runs past the end
+    assert code_of(JPEG[:-2]) == "damaged"  # no EOI
+    assert code_of(WEBP[:-4]) == "damaged"  # RIFF size no longer matches
+    assert code_of(pdf[: len(pdf) // 2]) == "damaged"  # no %%EOF
+
+
+def test_S_D6_payloads_appended_to_images_and_corrupt_chunks_are_refused() -> None:
+    png = tiny_png(3)
+    assert code_of(png + b"PK\x03\x04zip-payload") == "damaged"
+    assert code_of(JPEG + b"<?php system($_GET['c']); ?>") == "damaged"
+    corrupt = bytearray(png)
+    corrupt[20] ^= 0xFF  # inside IHDR: its CRC no longer matches
+    assert code_of(bytes(corrupt)) == "damaged"
+
+
+def test_S_D6_pdfs_with_active_content_are_refused() -> None:
+    pdf = tiny_pdf().replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>")
+    with pytest.raises(UploadRejected, match="JavaScript"):
+        sniff(pdf, ALLOWED, MB)
+
+
+def test_S_D6_empty_and_oversize_files_are_refused_before_anything_else() -> None:
+    assert code_of(b"") == "empty"
+    assert code_of(tiny_png(4), cap=20) == "too_large"
+    exc = UploadRejected("x", "en", "zh")
+    assert (exc.en, exc.zh) == ("en", "zh")
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system32\\boot.ini", "boot.ini"),
+        ("/abs/path/营业执照.png", "营业执照.png"),
+        ("evil\x00.png\r\n", "evil.png"),
+        ("..", "document"),
+        ("", "document"),
+        (None, "document"),
+        ('a<b>c:"d|e?f*.pdf', "abcdef.pdf"),
+        ("x" * 300 + ".pdf", "x" * 116 + ".pdf"),
+    ],
+)
+def test_S_D6_file_names_are_display_metadata_with_no_path_left(given: str | None, kept: str) -> None:
+    assert ap.sanitise_filename(given) == kept
+
+
+def test_S_D6_the_local_store_keys_by_hash_never_by_a_name_and_detects_tampering(tmp_path: Path) -> None:
+    store = LocalDocumentStore(tmp_path)
+    data = tiny_pdf("licence")
+    key = store.put(data)
+    assert store.get(key) == data and store.put(data) == key
+    assert (tmp_path / key[:2] / key[2:4] / key).is_file()
+    for bad in ("../../etc/passwd", "A" * 64, key[:-1]):
+        with pytest.raises(DocumentMissing):
+            store.get(bad)
+    (tmp_path / key[:2] / key[2:4] / key).write_bytes(b"swapped")
+    with pytest.raises(DocumentMissing, match="altered"):
+        store.get(key)
+    mem = MemoryDocumentStore()
+    assert mem.get(mem.put(data)) == data
+
+
+def test_the_sla_counts_working_days_monday_to_friday() -> None:
+    wed = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # Wednesday, 16:00 in Shanghai
+    assert ap.working_days_after(wed, 7, "Asia/Shanghai") == datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    sat = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+    assert ap.working_days_after(sat, 1, "Asia/Shanghai") == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday
+    late_fri = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)  # already Saturday 01:00 in Shanghai
+    monday_1am_shanghai = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # weekdays are judged in local time
+    assert ap.working_days_after(late_fri, 1, "Asia/Shanghai") == monday_1am_shanghai
+
+
+def test_decisions_need_a_reason_of_their_outcome_and_reduce_needs_a_lower_step() -> None:
+    assert ap.check_decision(ap.Outcome.OVERTURN, "rule_misfired", None, 2, 0) == []
+    assert ap.check_decision(ap.Outcome.OVERTURN, "rectified", None, 2, 0)[0][0] == "reason_code"
+    assert ap.check_decision(ap.Outcome.REDUCE, "rectified", None, 2, 0) == [
+        ("to_step", "reduce needs the lower step to apply")
+    ]
+    assert ap.check_decision(ap.Outcome.REDUCE, "rectified", 1, 2, 0) == []
+    assert ap.check_decision(ap.Outcome.REDUCE, "rectified", 1, 5, 2)[0][0] == "to_step"  # enterprises start at 2
+    assert "already the lowest" in ap.check_decision(ap.Outcome.REDUCE, "rectified", 0, 0, 0)[0][1]
+    assert ap.check_decision(ap.Outcome.UPHOLD, "violation_confirmed", 1, 2, 0)[0][0] == "to_step"
+    for outcome, reasons in ap.DECISION_REASONS.items():
+        for code in reasons:
+            assert ap.decision_text(outcome, code, "zh") and ap.decision_text(outcome, code, "en")
+
+
+def test_four_eyes_applies_to_permanent_bans_and_enterprise_penalties_only() -> None:
+    assert ap.needs_four_eyes("enterprise", 2, False, 5)
+    assert ap.needs_four_eyes("account", 5, True, 5)
+    assert not ap.needs_four_eyes("account", 4, False, 5)
+
+
+def test_png_helper_makes_distinct_valid_images() -> None:
+    a, b = tiny_png(1), tiny_png(2)
+    assert a != b
+    (length,) = struct.unpack(">I", a[8:12])
+    assert a[12:16] == b"IHDR" and length == 13 and zlib.crc32(a[12:29]) == struct.unpack(">I", a[29:33])[0]

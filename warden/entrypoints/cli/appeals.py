@@ -1,0 +1,49 @@
+"""`warden appeals …`: the review queue and notification delivery from the command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from warden.domain.access import Principal, Role
+
+console = Console()
+DatabaseOpt = Annotated[
+    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
+]
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    appeals_app = typer.Typer(help="Appeals (S-D6) and the review desk.", no_args_is_help=True)
+    app.add_typer(appeals_app, name="appeals")
+
+    @appeals_app.command("queue")
+    def queue(
+        database: DatabaseOpt = None,
+        lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    ) -> None:
+        """Open appeals and flagged cases, earliest deadline first."""
+        from warden.entrypoints.cli.main import open_warden
+        from warden.service.appeals import desk_of
+
+        desk = desk_of(open_warden(database))
+        items = desk.queue(Principal("cli", Role.AUDITOR), "en" if lang == "en" else "zh", limit=500)["items"]
+        table = Table(title=f"Review queue ({len(items)} cases)")
+        for col in ("case", "subject", "stage", "due", "claimed by"):
+            table.add_column(col)
+        for i in items:
+            due = i["due_at"] + (" [red](overdue)[/]" if i["overdue"] else "")
+            table.add_row(i["case_id"], i["subject"], i["stage_text"], due, i["claimed_by"] or "—")
+        console.print(table)
+
+    @appeals_app.command("deliver")
+    def deliver(database: DatabaseOpt = None) -> None:
+        """Send due notifications (retries included); safe to run from cron, never sends one twice."""
+        from warden.entrypoints.cli.main import open_warden
+        from warden.service.appeals import desk_of
+
+        out = desk_of(open_warden(database)).deliver(limit=10_000)
+        console.print(f"sent {out.sent}, failed (will retry) {out.failed}, gave up {out.gave_up}")
