@@ -55,6 +55,9 @@ def bootstrap(
     # --- appeals (issue 6) ---
 
     # --- enterprise usage policy (issue 7) ---
+    from warden.service.usage_policy import attach as attach_usage_desk
+
+    attach_usage_desk(app)
 
     # --- end of feature wiring ---
     if start:

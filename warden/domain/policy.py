@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from warden.domain.model import Scope
+from warden.domain.usage_policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 
@@ -265,6 +266,7 @@ class Policy(_Strict):
     # --- appeals (issue 6) ---
 
     # --- enterprise usage policy (issue 7) ---
+    enterprise_usage: EnterpriseUsageSettings = EnterpriseUsageSettings()
 
     # --- end of feature sections ---
 

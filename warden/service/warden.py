@@ -37,6 +37,17 @@ from warden.service.errors import Conflict, InvalidInput, NotFound
 FUTURE_SKEW = timedelta(minutes=5)
 
 
+class PreStoreHook(Protocol):
+    """Sees each batch's decisions before they are stored and may add reasons or deny (enterprise policies).
+
+    Read-only on the database; whatever it writes belongs in an `IngestObserver`.
+    """
+
+    def before_store(
+        self, conn: Connection, events: list[Any], outcomes: list[Outcome], subjects: dict[str, Subject]
+    ) -> None: ...
+
+
 class IngestObserver(Protocol):
     """Sees every freshly decided batch inside its transaction (weight upkeep, enterprise screening …).
 
@@ -80,6 +91,7 @@ class Warden:
         self.counters = counters
         self.clock = clock
         self.observers: list[IngestObserver] = observers or []
+        self.pre_store: list[PreStoreHook] = []
         self._lock = threading.Lock()
 
     # --- setup ------------------------------------------------------------------------------------------
@@ -241,6 +253,11 @@ class Warden:
                 else:
                     out = self.rules.evaluate(e, subject, self.counters, changes)
                 by_id[e.id] = out
+            for hook in self.pre_store:
+                hook.before_store(conn, fresh, [by_id[e.id] for e in fresh], subjects)
+            for e in fresh:
+                subject = subjects.get(e.account_id) if getattr(e, "account_id", None) else None
+                out = by_id[e.id]
                 rows.append(
                     {
                         "id": e.id,

@@ -195,6 +195,9 @@ def scene_plugin(d: Demo) -> None:
     )
 
 
+# --- enterprise usage policy (issue 7) ---
+from warden.entrypoints.cli.usage_policy_demo import scene_usage_policy  # noqa: E402
+
 SCENES: list[Callable[[Demo], None]] = [
     scene_directory,
     scene_ordinary_staff,
@@ -207,6 +210,7 @@ SCENES: list[Callable[[Demo], None]] = [
     # --- unblocking (issue 5) ---
     # --- appeals (issue 6) ---
     # --- enterprise usage policy (issue 7) ---
+    scene_usage_policy,
 ]
 
 

@@ -190,6 +190,9 @@ def main() -> None:  # pragma: no cover
 # --- unblocking (issue 5) ---
 # --- appeals (issue 6) ---
 # --- enterprise usage policy (issue 7) ---
+from warden.entrypoints.cli import usage_policy as _usage_policy  # noqa: E402
+
+_usage_policy.register(app, bench_app)
 
 try:  # the screening engine adds `warden screen` and `warden bench screen`
     from warden.entrypoints.cli import screen as _screen
