@@ -122,9 +122,8 @@ def _handle_case(d: Demo) -> None:
         if e["kind"] == "hit":
             m = e["data"]["message"]
             hits = ", ".join(f"{h['category']}={h['matched']}" for h in e["data"]["hits"])
-            extra = escape(
-                f" {e['rule']} blocked={e['data']['blocked']} [{hits}] «{m['text']}» (+{len(e['data']['context'])} context)"
-            )
+            n = len(e["data"]["context"])
+            extra = escape(f" {e['rule']} blocked={e['data']['blocked']} [{hits}] «{m['text']}» (+{n} context)")
         lines.append(f"  {e['at'].isoformat()}  {e['kind']:<18} {e['actor']}{extra}")
     console.print(Panel("\n".join(lines), title="Enterprise usage policy (S-E1–S-E5): the leaked ID number"))
     admin_view = desk.render_case(case, None, admin, "en")
