@@ -271,3 +271,33 @@ def test_figures_show_hits_per_rule_misclassified_share_and_repeat_offenders(
     f = desk.figures("ent-1", names_visible=False)
     [offender] = f["repeat_offenders"]
     assert offender["cases"] == 2 and offender["account"].startswith("emp-") and f["names"] == "pseudonymised"
+
+
+def test_a_closed_case_can_be_tagged_misclassified_later_and_the_rule_figures_follow(
+    world: World, desk: UsageDesk
+) -> None:
+    case = open_case(world, desk)
+    desk.decide(case.id, "hr", "warning", "提醒一次")
+    assert desk.figures("ent-1", True)["rules"]["personal-data"]["misclassified"] == 0
+    desk.tag_misclassified(case.id, "investigator", True, "是测试用的假号码")
+    assert desk.figures("ent-1", True)["rules"]["personal-data"]["misclassified_share"] == 1.0
+    desk.tag_misclassified(case.id, "investigator", True, "again")  # no change, no entry
+    kinds = [e["kind"] for e in desk.get_case(case.id)[1]]
+    assert kinds.count("classification") == 1 and audit_actions(world).count("case.classification") == 1
+
+
+def test_the_escalate_command_records_escalation_of_overdue_cases(world: World, desk: UsageDesk, db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from warden.entrypoints.cli.main import app
+
+    world.clock.advance(days=-3)  # the case opened three days before now: overdue by any real clock after it
+    open_case(world, desk)
+    runner = CliRunner()
+    first = runner.invoke(app, ["cases", "escalate", "-d", db_url, "--enterprise", "ent-1"])
+    assert first.exit_code == 0, first.output
+    assert "1 overdue case(s) escalated" in first.output
+    again = runner.invoke(app, ["cases", "escalate", "-d", db_url])
+    assert "0 overdue case(s) escalated" in again.output
+    listing = runner.invoke(app, ["cases", "list", "-d", db_url, "--enterprise", "ent-1"])
+    assert "1 case(s), 1 overdue" in listing.output  # escalated, and overdue until decided

@@ -745,6 +745,26 @@ class UsageDesk:
             )
         return case
 
+    def tag_misclassified(self, case_id: str, actor: str, misclassified: bool, note: str) -> up.Case:
+        """Tag (or untag) a case as a false positive of its rule, at any time: it feeds the rule's quality figures."""
+        now = self.w.clock.now()
+        with self.w.engine.begin() as conn:
+            audit = self._writer(conn)
+            case = self._load(conn, case_id)
+            if case.misclassified == misclassified:
+                return case
+            case.misclassified = misclassified
+            conn.execute(sa.update(t.cases).where(t.cases.c.id == case_id).values(misclassified=misclassified))
+            self._entry(conn, case, "classification", actor, {"misclassified": misclassified, "note": note})
+            audit.append(
+                now,
+                actor,
+                "case.classification",
+                f"case:{case_id}",
+                {"misclassified": misclassified, "rule": case.rule_id},
+            )
+        return case
+
     def complete_training(self, case_id: str, actor: str) -> up.Case:
         now = self.w.clock.now()
         with self.w.engine.begin() as conn:
@@ -851,6 +871,7 @@ class UsageDesk:
             "outcome": case.outcome,
             "outcome_text": up.OUTCOME_TEXT[case.outcome][lang] if case.outcome else None,
             "outcome_at": case.outcome_at,
+            "outcome_note": case.outcome_note if content else None,
             "misclassified": case.misclassified,
             "training": None
             if case.outcome != "training"

@@ -60,3 +60,4 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 c.outcome or "",
             )
         console.print(table)
+        console.print(f"{len(items)} case(s), {sum(1 for c in items if c.overdue(now))} overdue")

@@ -232,6 +232,26 @@ def post_training_completion(
     return desk.render_case(desk.complete_training(case_id, principal.actor), None, principal, lang)
 
 
+class ClassificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    misclassified: bool
+    note: str = Field(min_length=3, max_length=2000)
+
+
+@router.put("/cases/{case_id}/classification")
+def put_classification(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: ClassificationIn
+) -> dict[str, Any]:
+    """Tag a case as misclassified (the rule fired wrongly) or untag it; counts in the rule's quality figures."""
+    desk = desk_of(warden)
+    visible_case(desk, principal, case_id)
+    if principal.role not in DECIDING_ROLES:
+        raise Forbidden("only HR or an investigator classifies a case")
+    return desk.render_case(
+        desk.tag_misclassified(case_id, principal.actor, body.misclassified, body.note), None, principal, lang
+    )
+
+
 @router.get("/enterprises/{enterprise_id}/compliance-figures")
 def get_figures(warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath) -> dict[str, Any]:
     """Open and overdue cases, time to report and to resolve, repeat offenders, training, hits per rule."""
