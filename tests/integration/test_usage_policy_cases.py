@@ -301,3 +301,21 @@ def test_the_escalate_command_records_escalation_of_overdue_cases(world: World, 
     assert "0 overdue case(s) escalated" in again.output
     listing = runner.invoke(app, ["cases", "list", "-d", db_url, "--enterprise", "ent-1"])
     assert "1 case(s), 1 overdue" in listing.output  # escalated, and overdue until decided
+
+
+def test_concurrent_first_edits_of_a_policy_leave_exactly_one_winner_and_the_rest_get_409(world: World) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    desk = desk_of(world.w)
+
+    def edit(i: int) -> str:
+        try:
+            desk.put_policy("ent-1", POLICY, 0, f"editor-{i}")
+            return "ok"
+        except Conflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(edit, range(8)))
+    assert sorted(results) == ["conflict"] * 7 + ["ok"]
+    assert desk.get_policy("ent-1")[1] == 1

@@ -214,3 +214,15 @@ def test_figures_count_cases_times_repeat_offenders_training_and_rule_quality() 
     assert f["repeat_offenders"] == [{"account": "p-a", "cases": 2}, {"account": "p-c", "cases": 2}]
     assert f["training"] == {"assigned": 2, "completed": 1, "overdue": 0, "completion_rate": 0.5}
     assert f["rules"]["r"] == {"hits": 7, "cases": 4, "misclassified": 1, "misclassified_share": 0.25}
+
+
+def test_the_keyword_screener_finds_the_same_hits_as_the_reference_word_list_screener() -> None:
+    from warden.screening.base import WordListScreener
+
+    words = [("报价", "r1", "high"), ("报价底线", "r2", "high"), ("底线", "r1", "high"), ("报价", "r3", "high")]
+    text = "报价底线和底线报价，报价"
+    key = lambda h: (h.start, h.end, h.category)  # noqa: E731
+    assert sorted(up.build_enterprise_screener(words).screen(text), key=key) == sorted(
+        WordListScreener(words).screen(text), key=key
+    )
+    assert up.build_enterprise_screener([]).screen(text) == []

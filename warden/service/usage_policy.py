@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from warden.adapters import store
 from warden.adapters import tables as t
@@ -129,22 +130,25 @@ class UsageDesk:
         return audit
 
     def _meta(self, conn: Connection, enterprise_id: str, actor: str) -> Any:
-        """The enterprise's row (created on first need, with its pseudonym key)."""
-        row = conn.execute(sa.select(t.usage_policies).where(t.usage_policies.c.enterprise_id == enterprise_id)).first()
+        """The enterprise's row (created on first need, with its pseudonym key; a concurrent creator wins)."""
+        q = sa.select(t.usage_policies).where(t.usage_policies.c.enterprise_id == enterprise_id)
+        row = conn.execute(q).first()
         if row is None:
-            conn.execute(
-                sa.insert(t.usage_policies).values(
-                    enterprise_id=enterprise_id,
-                    version=0,
-                    document=None,
-                    pseudonym_key=secrets.token_hex(32),
-                    updated_at=self.w.clock.now(),
-                    updated_by=actor,
-                )
-            )
-            row = conn.execute(
-                sa.select(t.usage_policies).where(t.usage_policies.c.enterprise_id == enterprise_id)
-            ).first()
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        sa.insert(t.usage_policies).values(
+                            enterprise_id=enterprise_id,
+                            version=0,
+                            document=None,
+                            pseudonym_key=secrets.token_hex(32),
+                            updated_at=self.w.clock.now(),
+                            updated_by=actor,
+                        )
+                    )
+            except IntegrityError:
+                pass
+            row = conn.execute(q).first()
         return row
 
     def put_policy(
