@@ -199,3 +199,37 @@ def test_deregistration_over_http_refuses_login_with_the_reason_in_both_language
     zh = api("acc-1", "GET", "/v1/accounts/acc-1/explanation").json()
     assert en["can_login"] is False and en["restrictions"][0]["rule"] == "enterprise_deregistered"
     assert "Deregistered" in en["restrictions"][0]["reason_text"] and "注销" in zh["restrictions"][0]["reason_text"]
+
+
+def test_departments_scope_a_rule_and_a_member_of_another_enterprise_is_refused_by_field(api: Api) -> None:
+    url = "/v1/enterprises/ent-1/departments"
+    r = api("enterprise_admin@ent-1", "PUT", url, json={"departments": {"finance": ["acc-2", "acc-o"]}})
+    assert r.status_code == 422 and r.json()["errors"] == [
+        {"field": "departments.finance[1]", "message": "'acc-o' is not a member here"}
+    ]
+    assert api("enterprise_admin@ent-1", "PUT", url, json={"departments": {"finance": ["acc-2"]}}).status_code == 200
+    assert api("hr@ent-1", "PUT", url, json={"departments": {}}).status_code == 403
+    rules = [{"id": "fin", "title": "财务口径", "words": ["成本价"], "scope": {"departments": ["finance"]}}]
+    r = api("enterprise_admin@ent-1", "PUT", "/v1/enterprises/ent-1/usage-policy", json={"version": 1, "rules": rules})
+    assert r.status_code == 200 and r.json()["version"] == 2
+    for account, expected in (("acc-1", []), ("acc-2", ["usage_policy.warned"])):
+        ev = api.world.event("message", account, text="成本价是多少")
+        codes = [x["code"] for x in api("platform", "POST", "/v1/events", json=ev).json()["reasons"]]
+        assert codes == expected, account
+
+
+def test_every_usage_policy_route_is_documented_in_openapi(api: Api) -> None:
+    paths = api.client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/v1/enterprises/{enterprise_id}/usage-policy",
+        "/v1/enterprises/{enterprise_id}/departments",
+        "/v1/enterprises/{enterprise_id}/violation-reports",
+        "/v1/enterprises/{enterprise_id}/cases",
+        "/v1/enterprises/{enterprise_id}/compliance-figures",
+        "/v1/cases/{case_id}",
+        "/v1/cases/{case_id}/statement",
+        "/v1/cases/{case_id}/outcome",
+        "/v1/cases/{case_id}/training-completion",
+        "/v1/cases/{case_id}/classification",
+    ):
+        assert path in paths, path

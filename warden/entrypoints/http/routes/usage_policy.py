@@ -101,6 +101,78 @@ class OutcomeIn(BaseModel):
     misclassified: bool = Field(False, description="The rule fired wrongly: counts against the rule's quality")
 
 
+class StatementOut(BaseModel):
+    responsibility: up.Responsibility
+    responsibility_text: str
+    at: AwareDatetime | None
+    text: str | None = Field(None, description="Only for HR, investigators, reviewers and the employee")
+    evidence_refs: list[str] | None = None
+    instructed_by: str | None = None
+
+
+class TrainingOut(BaseModel):
+    due_at: AwareDatetime | None
+    completed_at: AwareDatetime | None
+    overdue: bool
+
+
+class EntryOut(BaseModel):
+    at: AwareDatetime
+    kind: str = Field(description="opened, hit, joined, report, statement, outcome, escalated, training_completed …")
+    actor: str
+    rule: str | None
+    data: dict[str, Any] = Field(description="Evidence and details, redacted to what the caller may see")
+
+
+class CaseOut(BaseModel):
+    id: str
+    enterprise_id: str
+    account: str = Field(description="The account id, or a stable pseudonym (emp-…) for admins and analysts")
+    names: Literal["real", "pseudonymised"]
+    rule: str | None
+    category: str
+    severity: str
+    severe: bool
+    source: Literal["detection", "report", "self_report"]
+    status: Literal["open", "training", "closed"]
+    opened_at: AwareDatetime
+    first_seen_at: AwareDatetime
+    deadline_at: AwareDatetime = Field(description="S-E2: 24 h for severe cases, 72 h otherwise (policy)")
+    overdue: bool
+    escalated_at: AwareDatetime | None
+    reported_late: bool
+    routed_to: list[str]
+    outcome: up.OutcomeName | None
+    outcome_text: str | None
+    outcome_at: AwareDatetime | None
+    outcome_note: str | None
+    misclassified: bool
+    training: TrainingOut | None
+    statement: StatementOut | None
+    timeline: list[EntryOut] | None = None
+
+
+class CaseListOut(BaseModel):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class ReportOut(BaseModel):
+    case_id: str
+    status: str
+    severity: str
+    deadline_at: AwareDatetime
+    reported_late: bool = Field(description="Reported later than the deadline after the violation was seen (S-E2)")
+    routed_to: list[str]
+    replayed: bool
+
+
+class DepartmentsOut(BaseModel):
+    enterprise_id: str
+    departments: int
+    members: int
+
+
 @router.put("/enterprises/{enterprise_id}/usage-policy", response_model=PolicyOut)
 def put_usage_policy(warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath, body: PolicyIn) -> PolicyOut:
     """Replace the enterprise's usage rules (limits per DOC rule 44). Send back the version you read."""
@@ -117,7 +189,7 @@ def get_usage_policy(warden: WardenDep, principal: PrincipalDep, enterprise_id: 
     return PolicyOut(enterprise_id=enterprise_id, version=version, rules=doc.rules, updated_at=at)
 
 
-@router.put("/enterprises/{enterprise_id}/departments")
+@router.put("/enterprises/{enterprise_id}/departments", response_model=DepartmentsOut)
 def put_departments(
     warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath, body: DepartmentsIn
 ) -> dict[str, Any]:
@@ -127,7 +199,12 @@ def put_departments(
     return {"enterprise_id": enterprise_id, "departments": len(body.departments), "members": n}
 
 
-@router.post("/enterprises/{enterprise_id}/violation-reports", status_code=201)
+@router.post(
+    "/enterprises/{enterprise_id}/violation-reports",
+    status_code=201,
+    response_model=ReportOut,
+    responses={200: {"model": ReportOut, "description": "A replay of the same Idempotency-Key"}},
+)
 def post_violation_report(
     warden: WardenDep,
     principal: PrincipalDep,
@@ -163,7 +240,7 @@ def post_violation_report(
     }
 
 
-@router.get("/enterprises/{enterprise_id}/cases")
+@router.get("/enterprises/{enterprise_id}/cases", response_model=CaseListOut)
 def list_cases(
     warden: WardenDep,
     principal: PrincipalDep,
@@ -184,7 +261,7 @@ def list_cases(
     return {"items": [desk.render_case(c, None, principal, lang) for c in items], "next_cursor": nxt}
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id}", response_model=CaseOut)
 def get_case(warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath) -> dict[str, Any]:
     """One case with its timeline and evidence, as far as the caller's role may see."""
     desk = desk_of(warden)
@@ -192,7 +269,7 @@ def get_case(warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id:
     return desk.render_case(case, entries, principal, lang)
 
 
-@router.post("/cases/{case_id}/statement")
+@router.post("/cases/{case_id}/statement", response_model=CaseOut)
 def post_statement(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: StatementIn
 ) -> dict[str, Any]:
@@ -207,7 +284,7 @@ def post_statement(
     return desk.render_case(case, None, principal, lang)
 
 
-@router.post("/cases/{case_id}/outcome")
+@router.post("/cases/{case_id}/outcome", response_model=CaseOut)
 def post_outcome(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: OutcomeIn
 ) -> dict[str, Any]:
@@ -220,7 +297,7 @@ def post_outcome(
     return desk.render_case(case, None, principal, lang)
 
 
-@router.post("/cases/{case_id}/training-completion")
+@router.post("/cases/{case_id}/training-completion", response_model=CaseOut)
 def post_training_completion(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath
 ) -> dict[str, Any]:
@@ -238,7 +315,7 @@ class ClassificationIn(BaseModel):
     note: str = Field(min_length=3, max_length=2000)
 
 
-@router.put("/cases/{case_id}/classification")
+@router.put("/cases/{case_id}/classification", response_model=CaseOut)
 def put_classification(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: ClassificationIn
 ) -> dict[str, Any]:
