@@ -6,14 +6,18 @@ assigns training, the training is completed, and the case and the enterprise's f
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from warden.adapters import tables
 from warden.domain import usage_policy as up
 from warden.domain.access import Principal, Role
+from warden.domain.explain import reason_text
 from warden.service.usage_policy import desk_of
 
 if TYPE_CHECKING:
@@ -126,6 +130,14 @@ def _handle_case(d: Demo) -> None:
             extra = escape(f" {e['rule']} blocked={e['data']['blocked']} [{hits}] «{m['text']}» (+{n} context)")
         lines.append(f"  {e['at'].isoformat()}  {e['kind']:<18} {e['actor']}{extra}")
     console.print(Panel("\n".join(lines), title="Enterprise usage policy (S-E1–S-E5): the leaked ID number"))
+    hit_event = next(e["event_id"] for e in entries if e["kind"] == "hit")
+    with w.engine.connect() as conn:
+        stored = conn.execute(sa.select(tables.events.c.outcome).where(tables.events.c.id == hit_event)).scalar_one()
+    outcome = json.loads(stored)
+    for r in outcome["reasons"]:
+        console.print(f"decision on {hit_event}: allowed={outcome['allowed']}")
+        console.print(f"  zh: {escape(reason_text(r['code'], r['params'], 'zh'))}")
+        console.print(f"  en: {escape(reason_text(r['code'], r['params'], 'en'))}")
     admin_view = desk.render_case(case, None, admin, "en")
     console.print(f"the admin sees the same case as [bold]{admin_view['account']}[/] (pseudonymised, no content)")
 

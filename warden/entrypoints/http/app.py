@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from warden.entrypoints.http import problems
 from warden.entrypoints.http.routes import accounts, audit, directory, events, moderation, system
-from warden.entrypoints.http.routes import usage_policy  # enterprise usage policy (issue 7)
+from warden.entrypoints.http.routes.usage_policy import router as usage_policy_router  # issue 7
 from warden.service.warden import Warden
 
 ROUTERS = [
@@ -20,7 +20,7 @@ ROUTERS = [
     # --- unblocking (issue 5) ---
     # --- appeals (issue 6) ---
     # --- enterprise usage policy (issue 7) ---
-    usage_policy.router,
+    usage_policy_router,
 ]
 
 
