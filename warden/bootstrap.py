@@ -66,6 +66,9 @@ def bootstrap(
     _appeals.attach(app)  # app.appeals: documents in WARDEN_DOCUMENT_DIR, notifier from WARDEN_NOTIFIER
 
     # --- enterprise usage policy (issue 7) ---
+    from warden.service.usage_policy import attach as attach_usage_desk
+
+    attach_usage_desk(app)
 
     # --- end of feature wiring ---
     if background:

@@ -84,3 +84,11 @@ def test_every_decision_records_the_policy_hash(world: World) -> None:
     world.send(world.phone_search())
     with world.w.engine.connect() as c:
         assert c.execute(sa.select(t.events.c.policy_hash)).scalar_one() == world.w.loaded.hash
+
+
+def test_each_event_of_a_mixed_batch_is_stored_under_its_own_account(world: World) -> None:
+    world.account("acc-2")
+    world.send(world.phone_search("acc-1"), world.phone_search("acc-2"), world.phone_search("acc-1"))
+    with world.w.engine.connect() as c:
+        stored = [tuple(r) for r in c.execute(sa.select(t.events.c.id, t.events.c.account_id).order_by(t.events.c.id))]
+    assert [a for _, a in stored] == ["acc-1", "acc-2", "acc-1"]

@@ -332,6 +332,72 @@ notifications = sa.Table(  # the outbox: written with the change, delivered afte
 
 
 # --- enterprise usage policy (issue 7) ---
+usage_policies = sa.Table(  # one row per enterprise that has a policy or a case
+    "usage_policies",
+    metadata,
+    sa.Column("enterprise_id", Id, sa.ForeignKey("enterprises.id"), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),  # 0: no policy written yet
+    sa.Column("document", sa.Text),  # the rules, canonical JSON
+    sa.Column("pseudonym_key", sa.String(64), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(128), nullable=False),
+)
+
+usage_departments = sa.Table(  # departments are the enterprise admin's, not the platform's directory
+    "usage_departments",
+    metadata,
+    sa.Column("enterprise_id", Id, primary_key=True),
+    sa.Column("account_id", Id, primary_key=True),
+    sa.Column("department", sa.String(100), nullable=False),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("enterprise_id", Id, nullable=False),
+    sa.Column("account_id", Id, nullable=False),
+    sa.Column("rule_id", sa.String(64)),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    sa.Column("first_seen_at", UTCDateTime, nullable=False),
+    sa.Column("deadline_at", UTCDateTime, nullable=False),
+    sa.Column("escalated_at", UTCDateTime),
+    sa.Column("reported_late", sa.Boolean, nullable=False),
+    sa.Column("statement", sa.Text),
+    sa.Column("statement_at", UTCDateTime),
+    sa.Column("outcome", sa.String(32)),
+    sa.Column("outcome_at", UTCDateTime),
+    sa.Column("outcome_note", sa.Text),
+    sa.Column("decided_by", sa.String(128)),
+    sa.Column("closed_at", UTCDateTime),
+    sa.Column("misclassified", sa.Boolean, nullable=False),
+    sa.Column("training_due_at", UTCDateTime),
+    sa.Column("training_completed_at", UTCDateTime),
+    sa.Index("ix_cases_enterprise_status", "enterprise_id", "status"),
+    sa.Index("ix_cases_account", "account_id"),
+)
+
+case_entries = sa.Table(  # the timeline; entries of kind hit/report/file are the evidence
+    "case_entries",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(64), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),  # order within the case
+    sa.Column("enterprise_id", Id, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("rule_id", sa.String(64)),
+    sa.Column("event_id", Id),
+    sa.Column("idem_key", sa.String(300), unique=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Index("ix_case_entries_case", "case_id", "seq"),
+    sa.Index("ix_case_entries_enterprise_kind", "enterprise_id", "kind"),
+)
 
 
 # --- end of feature tables ---

@@ -12,11 +12,13 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # read all and the audit trail, change nothing
     ENTERPRISE_ADMIN = "enterprise_admin"  # their enterprise only
     HR = "hr"  # their enterprise only
+    INVESTIGATOR = "investigator"  # their enterprise only: sees case content and decides (issue 7)
+    ANALYST = "analyst"  # their enterprise only: counts, never content or names (issue 7)
     MEMBER = "member"  # their own account only
 
 
 GLOBAL_ROLES = {Role.PLATFORM, Role.REVIEWER, Role.AUDITOR}
-ENTERPRISE_ROLES = {Role.ENTERPRISE_ADMIN, Role.HR}
+ENTERPRISE_ROLES = {Role.ENTERPRISE_ADMIN, Role.HR, Role.INVESTIGATOR, Role.ANALYST}
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,8 @@ class Principal:
     def can_view_account(self, account_id: str, enterprise_id: str) -> bool:
         if self.role in GLOBAL_ROLES:
             return True
-        if self.role in ENTERPRISE_ROLES:
-            return self.enterprise_id == enterprise_id
+        if self.role in ENTERPRISE_ROLES:  # analysts see counts only, never an account
+            return self.enterprise_id == enterprise_id and self.role is not Role.ANALYST
         return self.role is Role.MEMBER and self.account_id == account_id
 
     def has(self, *roles: Role) -> bool:

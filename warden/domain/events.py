@@ -123,12 +123,23 @@ class FeatureUse(_Event):
     feature: Feature
 
 
+class Attachment(BaseModel):
+    """A file sent with a message: its name, size and any labels (e.g. a confidentiality label)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    size: Annotated[int, Field(ge=0)] = 0
+    labels: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=20)] = []
+
+
 class Message(_Event):
     type: Literal["message"]
     account_id: Id
     text: Annotated[str, Field(max_length=10_000)]
     to_external: bool = False
     recipient_id: Id | None = None
+    attachments: Annotated[list[Attachment], Field(max_length=50)] = []  # file events (issue 7)
 
 
 class VerificationChange(_Event):

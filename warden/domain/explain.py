@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from warden.domain import usage_policy
 from warden.domain.model import Restriction, Scope, Strike
 
 Lang = Literal["zh", "en"]
@@ -25,6 +26,7 @@ RULE_TITLES: dict[str, dict[str, str]] = {
     "manual": {"zh": "审核员处理", "en": "Reviewer decision"},
     "cascade": {"zh": "企业连带限制", "en": "Enterprise-wide cascade"},
     "restriction": {"zh": "已有限制", "en": "Existing restriction"},
+    **usage_policy.RULE_TITLES,  # enterprise usage policy (issue 7): deregistered, app removed
 }
 
 SCOPE_TEXT: dict[Scope, dict[str, str]] = {
@@ -138,6 +140,8 @@ def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
             if until is None:
                 return "账号已被永久封停" if zh else "the account is permanently banned"
             return f"账号限制登录至 {until}" if zh else f"login is restricted until {until}"
+        case "usage_policy.blocked" | "usage_policy.warned":  # enterprise usage policy (issue 7)
+            return usage_policy.reason_text(code, p, lang)
         case "manual":
             return (f"审核员处理：{p.get('note', '')}" if zh else f"reviewer action: {p.get('note', '')}").rstrip(
                 "：: "

@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from warden.domain.model import Scope
 from warden.domain.unblock import UnblockPolicy  # unblocking (issue 5): the section's models
+from warden.domain.usage_policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 
@@ -293,6 +294,7 @@ class Policy(_Strict):
     appeals: AppealsPolicy = AppealsPolicy()
 
     # --- enterprise usage policy (issue 7) ---
+    enterprise_usage: EnterpriseUsageSettings = EnterpriseUsageSettings()
 
     # --- end of feature sections ---
 

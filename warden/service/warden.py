@@ -40,6 +40,17 @@ FUTURE_SKEW = timedelta(minutes=5)
 TOKEN_CACHE_SECONDS = 30.0
 
 
+class PreStoreHook(Protocol):
+    """Sees each batch's decisions before they are stored and may add reasons or deny (enterprise policies).
+
+    Read-only on the database; whatever it writes belongs in an `IngestObserver`.
+    """
+
+    def before_store(
+        self, conn: Connection, events: list[Any], outcomes: list[Outcome], subjects: dict[str, Subject]
+    ) -> None: ...
+
+
 class IngestObserver(Protocol):
     """Sees every freshly decided batch inside its transaction (weight upkeep, enterprise screening …).
 
@@ -91,6 +102,7 @@ class Warden:
         self.cache = SubjectCache()
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
+        self.pre_store: list[PreStoreHook] = []
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -264,6 +276,12 @@ class Warden:
                 else:
                     out = self.rules.evaluate(e, subject, self.counters, changes)
                 by_id[e.id] = out
+            for hook in self.pre_store:
+                hook.before_store(conn, fresh, [by_id[e.id] for e in fresh], subjects)
+            for e in fresh:
+                aid = _field(e, "account_id")
+                subject = subjects[aid] if aid else None
+                out = by_id[e.id]
                 rows.append(
                     {
                         "id": e.id,

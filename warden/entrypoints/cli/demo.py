@@ -196,6 +196,9 @@ def scene_plugin(d: Demo) -> None:
     )
 
 
+# --- enterprise usage policy (issue 7) ---
+from warden.entrypoints.cli.usage_policy_demo import scene_usage_policy  # noqa: E402
+
 SCENES: list[Callable[[Demo], None]] = [
     scene_directory,
     scene_ordinary_staff,
@@ -210,6 +213,7 @@ SCENES: list[Callable[[Demo], None]] = [
     # --- appeals (issue 6) ---
     __import__("warden.entrypoints.cli.appeals_demo", fromlist=["_"]).scene_enterprise_appeal,
     # --- enterprise usage policy (issue 7) ---
+    scene_usage_policy,
 ]
 
 

@@ -210,6 +210,9 @@ from warden.entrypoints.cli import appeals as _appeals_cli  # noqa: E402
 
 _appeals_cli.register(app, bench_app)
 # --- enterprise usage policy (issue 7) ---
+from warden.entrypoints.cli import usage_policy as _usage_policy  # noqa: E402
+
+_usage_policy.register(app, bench_app)
 
 from warden.entrypoints.cli import intake as _intake  # noqa: E402 - commands register after the app exists
 

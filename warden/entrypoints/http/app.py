@@ -14,6 +14,7 @@ from warden.entrypoints.http.routes import (
     moderation,
     system,
     unblocks,
+    usage_policy,
 )
 from warden.service.warden import Warden
 
@@ -30,6 +31,7 @@ ROUTERS = [
     # --- appeals (issue 6) ---
     appeals.router,
     # --- enterprise usage policy (issue 7) ---
+    usage_policy.router,
 ]
 
 

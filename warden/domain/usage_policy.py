@@ -1,0 +1,449 @@
+"""An enterprise's own usage policy (企业微信使用规范) and its violation cases (S-E1–S-E5). Pure.
+
+An enterprise admin writes rules (keyword lists and built-in detectors, each with a severity, an action and a
+scope); messages and files are checked against the compiled policy; each hit or employee report opens or
+joins a case with a deadline by severity; the case collects evidence, the employee's statement and an
+outcome. Figures summarise it for the enterprise. Nothing here does I/O or reads the time by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from warden.domain import leak_detectors
+from warden.domain.events import FieldError
+from warden.screening.base import SEVERITIES, Hit, Screener, severity_rank
+
+
+def _duration(value: Any) -> Any:
+    from warden.domain.policy import parse_duration  # late: policy.py imports this module
+
+    return parse_duration(value)
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class EnterpriseUsageSettings(BaseModel):
+    """The platform policy's section for enterprise usage policies: limits, deadlines, training."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_rules: int = Field(100, ge=1)  # DOC rule 44
+    max_words_per_rule: int = Field(300, ge=1)  # DOC rule 44
+    word_min_chars: int = Field(1, ge=1)  # DOC rule 44
+    word_max_chars: int = Field(32, ge=1)  # DOC rule 44
+    max_scope_members: int = Field(1000, ge=1)  # DOC rule 44
+    max_scope_departments: int = Field(1000, ge=1)  # DOC rule 44
+    severe_min_severity: Literal["low", "medium", "high"] = "high"
+    severe_deadline: Duration = timedelta(hours=24)  # S-E2, OURS
+    other_deadline: Duration = timedelta(hours=72)  # S-E2, OURS
+    training_due: Duration = timedelta(days=14)  # OURS
+    context_messages: int = Field(3, ge=0, le=20)  # messages before the hit kept as context
+
+
+# --- the enterprise's policy document -------------------------------------------------------------------
+
+FILE_DETECTORS = ("confidential_file", "external_file")
+ALL_DETECTORS = (*leak_detectors.DETECTORS, *FILE_DETECTORS)
+Detector = Literal[
+    "id_number", "mobile_number", "bank_card", "email", "confidential_marking", "confidential_file", "external_file"
+]
+CONFIDENTIAL_LABELS = frozenset({"confidential", "secret", "top_secret", "internal", "机密", "绝密", "秘密", "内部"})
+
+
+class RuleScope(BaseModel):
+    """Who a rule applies to. Both lists empty: every member of the enterprise."""
+
+    model_config = ConfigDict(extra="forbid")
+    members: list[str] = []
+    departments: list[str] = []
+
+
+class UsageRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$", description="Stable id, e.g. leak-personal-data")
+    title: str = Field(min_length=1, max_length=100)
+    category: str = Field("other", min_length=1, max_length=64, description="e.g. privacy, secrets, conduct")
+    words: list[str] = Field([], description="Keyword list (each 1–32 characters, at most 300)")
+    detectors: list[Detector] = Field([], description="Built-in detectors: " + ", ".join(ALL_DETECTORS))
+    severity: Literal["low", "medium", "high"] = "medium"
+    action: Literal["block_and_warn", "warn_only"] = "warn_only"
+    external_only: bool = Field(False, description="Only messages and files sent to external contacts")
+    scope: RuleScope = RuleScope()
+
+
+class UsagePolicyDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[UsageRule] = []
+
+
+def limit_errors(doc: UsagePolicyDoc, s: EnterpriseUsageSettings) -> list[FieldError]:
+    """Every breach of the platform's documented limits, each naming its field (DOC rule 44)."""
+    errs: list[FieldError] = []
+    if len(doc.rules) > s.max_rules:
+        errs.append(FieldError(field="rules", message=f"at most {s.max_rules} rules; got {len(doc.rules)}"))
+    seen: set[str] = set()
+    for i, r in enumerate(doc.rules):
+        at = f"rules[{i}]"
+        if r.id in seen:
+            errs.append(FieldError(field=f"{at}.id", message=f"duplicate rule id {r.id!r}"))
+        seen.add(r.id)
+        if not r.words and not r.detectors:
+            errs.append(FieldError(field=at, message="a rule needs words or detectors"))
+        if len(r.words) > s.max_words_per_rule:
+            errs.append(
+                FieldError(field=f"{at}.words", message=f"at most {s.max_words_per_rule} words; got {len(r.words)}")
+            )
+        for j, w in enumerate(r.words):
+            n = len(w.strip())
+            if not s.word_min_chars <= n <= s.word_max_chars:
+                errs.append(
+                    FieldError(
+                        field=f"{at}.words[{j}]",
+                        message=f"a word has {s.word_min_chars}–{s.word_max_chars} characters; this one has {n}",
+                    )
+                )
+        for name, cap in (("members", s.max_scope_members), ("departments", s.max_scope_departments)):
+            items = getattr(r.scope, name)
+            if len(items) > cap:
+                errs.append(FieldError(field=f"{at}.scope.{name}", message=f"at most {cap} {name}; got {len(items)}"))
+    return errs
+
+
+class KeywordScreener:
+    """Exact keyword search in one pass over the text (Aho-Corasick, via daachorse), whatever the list size.
+
+    Up to 100 rules × 300 words is 30,000 terms; one `str.find` per term per message would cost ~100 ms.
+    """
+
+    def __init__(self, words: Iterable[tuple[str, str, str]]) -> None:
+        import daachorse  # pure computation, no I/O; the evasion engine uses it too
+
+        self._words = [(w, c, s) for w, c, s in words if w]
+        self._ac = daachorse.CharwiseDoubleArrayAhoCorasick([w for w, _, _ in self._words]) if self._words else None
+
+    def screen(self, text: str) -> list[Hit]:
+        if self._ac is None:
+            return []
+        hits = []
+        for start, end, i in self._ac.find_overlapping(text):
+            term, category, severity = self._words[i]
+            hits.append(Hit(term, category, severity, "exact", start, end, text[start:end]))
+        hits.sort(key=lambda h: (h.start, -h.end))
+        return hits
+
+
+def build_enterprise_screener(terms: Iterable[tuple[str, str, str]]) -> Screener:
+    """The one place enterprise keyword lists become a screener: (term, category, severity) triples.
+
+    The category carries the rule id, so a hit maps back to its rule whichever engine screens. At merge this
+    can return the evasion-resistant engine built from the same triples.
+    """
+    return KeywordScreener(terms)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    rule_id: str
+    title: str
+    category: str
+    severity: str
+    action: str
+    hits: tuple[Hit, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule_id,
+            "title": self.title,
+            "category": self.category,
+            "severity": self.severity,
+            "action": self.action,
+            "hits": [h.as_dict() for h in self.hits],
+        }
+
+
+class CompiledPolicy:
+    """One enterprise's policy ready to check messages: a screener over all its keyword lists plus detectors."""
+
+    def __init__(self, doc: UsagePolicyDoc, version: int) -> None:
+        self.doc = doc
+        self.version = version
+        self.rules = {r.id: r for r in doc.rules}
+        self.screener = build_enterprise_screener(
+            (w.strip(), r.id, "high") for r in doc.rules for w in dict.fromkeys(r.words) if w.strip()
+        )
+
+    def applies(self, rule: UsageRule, account_id: str, department: str | None, to_external: bool) -> bool:
+        if rule.external_only and not to_external:
+            return False
+        sc = rule.scope
+        if not sc.members and not sc.departments:
+            return True
+        return account_id in sc.members or (department is not None and department in sc.departments)
+
+    def check(
+        self,
+        text: str,
+        *,
+        account_id: str,
+        department: str | None,
+        to_external: bool,
+        attachments: Iterable[Attachment] = (),
+    ) -> list[RuleHit]:
+        attachments = list(attachments)
+        by_rule: dict[str, list[Hit]] = {}
+        for h in self.screener.screen(text):
+            by_rule.setdefault(h.category, []).append(h)
+        out: list[RuleHit] = []
+        for r in self.doc.rules:
+            if not self.applies(r, account_id, department, to_external):
+                continue
+            hits = [
+                Hit(h.term, r.category, r.severity, h.channel, h.start, h.end, h.matched) for h in by_rule.get(r.id, [])
+            ]
+            text_detectors = [d for d in r.detectors if d in leak_detectors.DETECTORS]
+            hits += [
+                Hit(h.term, h.category, r.severity, h.channel, h.start, h.end, h.matched)
+                for h in leak_detectors.detect(text, text_detectors)
+            ]
+            hits += file_hits(r.detectors, attachments, to_external, r.severity)
+            if hits:
+                out.append(RuleHit(r.id, r.title, r.category, r.severity, r.action, tuple(hits)))
+        return out
+
+
+def file_hits(detectors: Iterable[str], attachments: list[Attachment], to_external: bool, severity: str) -> list[Hit]:
+    """Files marked confidential (by label or by a marking in the name), and any file sent to an external contact."""
+    out: list[Hit] = []
+    wanted = set(detectors)
+    for a in attachments:
+        if "confidential_file" in wanted:
+            label = next((lb for lb in a.labels if lb.lower() in CONFIDENTIAL_LABELS), None)
+            marks = leak_detectors.find_confidential_markings(a.name)
+            if label or marks:
+                out.append(Hit(label or marks[0].term, "confidential_file", severity, "file", 0, 0, a.name))
+        if "external_file" in wanted and to_external:
+            out.append(Hit("external_file", "external_file", severity, "file", 0, 0, a.name))
+    return out
+
+
+# --- cases ----------------------------------------------------------------------------------------------
+
+Responsibility = Literal["oversight_self_reported", "misled_or_instructed"]
+OUTCOMES = ("warning", "training", "deregister", "app_removed", "escalate_illegal", "dismissed")
+OutcomeName = Literal["warning", "training", "deregister", "app_removed", "escalate_illegal", "dismissed"]
+DEREGISTERED_RULE = "enterprise_deregistered"
+APP_REMOVED_RULE = "enterprise_app_removed"
+ROUTED_TO = ("enterprise_admin", "hr")
+
+
+def stronger(a: str, b: str) -> str:
+    return a if severity_rank(a) >= severity_rank(b) else b
+
+
+def is_severe(severity: str, s: EnterpriseUsageSettings) -> bool:
+    return severity_rank(severity) >= severity_rank(s.severe_min_severity)
+
+
+def deadline_window(severity: str, s: EnterpriseUsageSettings) -> timedelta:
+    """S-E2: 24 h for severe cases (privacy or secret leaks), 72 h otherwise (policy defaults)."""
+    return s.severe_deadline if is_severe(severity, s) else s.other_deadline
+
+
+@dataclass
+class Case:
+    id: str
+    enterprise_id: str
+    account_id: str
+    rule_id: str | None
+    category: str
+    severity: str
+    source: str  # detection | report | self_report
+    status: str  # open (awaiting a decision) | training (awaiting completion) | closed
+    opened_at: datetime
+    first_seen_at: datetime  # when the violation happened (the message, or what the reporter saw)
+    deadline_at: datetime
+    escalated_at: datetime | None = None
+    reported_late: bool = False
+    statement: dict[str, Any] | None = None
+    statement_at: datetime | None = None
+    outcome: str | None = None
+    outcome_at: datetime | None = None
+    outcome_note: str | None = None
+    decided_by: str | None = None
+    closed_at: datetime | None = None
+    misclassified: bool = False
+    training_due_at: datetime | None = None
+    training_completed_at: datetime | None = None
+
+    def overdue(self, now: datetime) -> bool:
+        """Undecided past its deadline (computed on read with the injected clock)."""
+        return self.status == "open" and now > self.deadline_at
+
+    def training_overdue(self, now: datetime) -> bool:
+        return self.status == "training" and self.training_due_at is not None and now > self.training_due_at
+
+    def join(self, severity: str, now: datetime, s: EnterpriseUsageSettings) -> None:
+        """A further hit or report: the case takes the stronger severity and the nearer deadline."""
+        self.severity = stronger(self.severity, severity)
+        self.deadline_at = min(self.deadline_at, now + deadline_window(self.severity, s))
+
+
+def statement_errors(responsibility: str, evidence_refs: list[str]) -> list[FieldError]:
+    """S-E5: "misled or instructed" must come with evidence; oversight needs none."""
+    if responsibility == "misled_or_instructed" and not [r for r in evidence_refs if r.strip()]:
+        return [
+            FieldError(
+                field="evidence_refs",
+                message="a statement of being misled or instructed needs at least one piece of evidence",
+            )
+        ]
+    return []
+
+
+def pseudonym(key: str, enterprise_id: str, account_id: str) -> str:
+    """Stable per enterprise, unlinkable across enterprises without the key."""
+    digest = hmac.new(key.encode(), f"{enterprise_id}\x1f{account_id}".encode(), hashlib.sha256).hexdigest()
+    return f"emp-{digest[:10]}"
+
+
+# --- figures --------------------------------------------------------------------------------------------
+
+
+def _stats(seconds: list[float]) -> dict[str, float | int | None]:
+    if not seconds:
+        return {"count": 0, "median_seconds": None, "mean_seconds": None}
+    return {
+        "count": len(seconds),
+        "median_seconds": round(statistics.median(seconds), 1),
+        "mean_seconds": round(statistics.fmean(seconds), 1),
+    }
+
+
+def figures(
+    cases: list[Case],
+    hits_per_rule: dict[str, int],
+    now: datetime,
+    name: Any = lambda account_id: account_id,
+) -> dict[str, Any]:
+    """The enterprise's figures (issue 7 §5). `name` maps account ids to what the caller may see."""
+    reports = [c for c in cases if c.source != "detection"]
+    closed = [c for c in cases if c.closed_at is not None]
+    trainings = [c for c in cases if c.outcome == "training"]
+    counted = Counter(c.account_id for c in cases if not c.misclassified)
+    per_rule: dict[str, dict[str, Any]] = {}
+    for rid in sorted(set(hits_per_rule) | {c.rule_id for c in cases if c.rule_id}):
+        rc = [c for c in cases if c.rule_id == rid]
+        mis = sum(1 for c in rc if c.misclassified)
+        per_rule[rid] = {
+            "hits": hits_per_rule.get(rid, 0),
+            "cases": len(rc),
+            "misclassified": mis,
+            "misclassified_share": round(mis / len(rc), 3) if rc else None,
+        }
+    done = sum(1 for c in trainings if c.training_completed_at is not None)
+    return {
+        "as_of": now.isoformat(),
+        "cases": {
+            "total": len(cases),
+            "open": sum(1 for c in cases if c.status == "open"),
+            "in_training": sum(1 for c in cases if c.status == "training"),
+            "closed": len(closed),
+            "overdue": sum(1 for c in cases if c.overdue(now)),
+            "escalated": sum(1 for c in cases if c.escalated_at is not None),
+            "by_severity": {sev: sum(1 for c in cases if c.severity == sev) for sev in SEVERITIES},
+        },
+        "time_to_report": _stats([(c.opened_at - c.first_seen_at).total_seconds() for c in reports])
+        | {"late": sum(1 for c in reports if c.reported_late)},
+        "time_to_resolve": _stats([(c.closed_at - c.opened_at).total_seconds() for c in closed if c.closed_at]),
+        "repeat_offenders": [
+            {"account": name(aid), "cases": n}
+            for aid, n in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
+            if n >= 2
+        ],
+        "training": {
+            "assigned": len(trainings),
+            "completed": done,
+            "overdue": sum(1 for c in trainings if c.training_overdue(now)),
+            "completion_rate": round(done / len(trainings), 3) if trainings else None,
+        },
+        "rules": per_rule,
+    }
+
+
+# --- texts for people (zh default, en) -----------------------------------------------------------------
+
+OUTCOME_TEXT: dict[str, dict[str, str]] = {
+    "warning": {"zh": "警告", "en": "warning"},
+    "training": {"zh": "安排培训", "en": "training assigned"},
+    "deregister": {"zh": "注销账号", "en": "account deregistered"},
+    "app_removed": {"zh": "移除企业应用", "en": "enterprise app removed"},
+    "escalate_illegal": {"zh": "定性为违法或有害，已上报", "en": "escalated as illegal or harmful"},
+    "dismissed": {"zh": "不构成违规，已撤销", "en": "dismissed, no violation"},
+}
+RESPONSIBILITY_TEXT: dict[str, dict[str, str]] = {
+    "oversight_self_reported": {"zh": "本人疏忽，主动上报", "en": "own oversight, self-reported"},
+    "misled_or_instructed": {
+        "zh": "受误导或受他人指使（附证据）",
+        "en": "misled or instructed by someone (with evidence)",
+    },
+}
+DETECTOR_TEXT: dict[str, dict[str, str]] = {
+    "id_number": {"zh": "身份证号", "en": "resident ID number"},
+    "mobile_number": {"zh": "手机号", "en": "mobile number"},
+    "bank_card": {"zh": "银行卡号", "en": "bank card number"},
+    "email": {"zh": "邮箱地址", "en": "email address"},
+    "confidential_marking": {"zh": "密级标识", "en": "confidentiality marking"},
+    "confidential_file": {"zh": "涉密文件", "en": "file marked confidential"},
+    "external_file": {"zh": "向外部联系人发送文件", "en": "file sent to an external contact"},
+}
+RULE_TITLES = {
+    DEREGISTERED_RULE: {
+        "zh": "企业已注销该账号（违反企业使用规范）",
+        "en": "Deregistered by the enterprise (usage policy)",
+    },
+    APP_REMOVED_RULE: {"zh": "企业已移除该账号的企业应用", "en": "Enterprise app removed by the enterprise"},
+}
+
+
+def reason_text(code: str, p: dict[str, Any], lang: str) -> str:
+    """Texts for the `usage_policy.*` reason codes on message decisions."""
+    zh = lang == "zh"
+    found = "、" if zh else ", "
+    what = found.join(
+        dict.fromkeys(
+            DETECTOR_TEXT[h["category"]][lang] if h["category"] in DETECTOR_TEXT else f"“{h['term']}”"
+            for r in p.get("rules", [])
+            for h in r["hits"]
+        )
+    )
+    titles = found.join(r["title"] for r in p.get("rules", []))
+    if code == "usage_policy.blocked":
+        return (
+            f"消息违反企业使用规范（{titles}）：含{what}，已拦截并通知管理员和人事"
+            if zh
+            else f"the message breaks the enterprise's usage policy ({titles}): contains {what}; "
+            "it was blocked and admins and HR were told"
+        )
+    return (
+        f"消息可能违反企业使用规范（{titles}）：含{what}，请注意；已通知管理员和人事"
+        if zh
+        else f"the message may break the enterprise's usage policy ({titles}): contains {what}; "
+        "take care — admins and HR were told"
+    )
