@@ -1,0 +1,224 @@
+"""Folding: undo style disguises before matching, keeping a map back to the text as sent.
+
+Every code point is folded through a table computed once per process (NFKC, tone-mark stripping,
+casefold, traditional → simplified at character level, digit variants, Cyrillic/Greek look-alikes,
+deletion of separators: spaces, punctuation, symbols, emoji, zero-width and other invisible
+characters). Runs of the same folded character are then collapsed (红红包包 → 红包).
+
+The fold is a numpy gather over the UTF-32 code units of a whole batch (research §4.2: ~450 MB/s,
+against ~100 MB/s for ``str.translate``), and it yields for every folded character the span of
+original characters it came from, so a hit in folded text maps back to exact offsets.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+MAX_CP = 0x110000
+NUL = "\0"  # batch separator: never folded, deleted or collapsed, and in no pattern
+RED_PACKET_EMOJI = "🧧"  # kept (not deleted as a symbol) so the dictionary can map it to 红包
+
+# Code point ranges worth folding. Everything else (CJK extensions B+, other scripts) folds to itself.
+_RANGES = (
+    (0x0000, 0x10000),  # BMP
+    (0x1D400, 0x1D800),  # Mathematical Alphanumeric Symbols (𝐡 𝒉 𝕙 …)
+    (0x1F000, 0x1FC00),  # enclosed alphanumerics supplement, emoji, legacy computing digits
+    (0x2F800, 0x2FA20),  # CJK compatibility ideographs supplement
+    (0xE0000, 0xE0080),  # tag characters (invisible)
+    (0xE0100, 0xE01F0),  # variation selectors supplement
+)
+
+# Digit variants that NFKC leaves alone (houbb's ignoreNumStyle table plus dingbats and CJK numerals).
+_DIGITS: dict[str, str] = {}
+for _d, _chars in enumerate(
+    ("〇零○⓿⓪", "一壹幺", "二贰貳", "三叁參", "四肆", "五伍", "六陆陸", "七柒", "八捌", "九玖")
+):
+    for _c in _chars:
+        _DIGITS[_c] = str(_d)
+for _base in (0x2776, 0x2780, 0x278A):  # ❶…❿ ➀…➉ ➊…➓ (1–10)
+    for _i in range(9):
+        _DIGITS[chr(_base + _i)] = str(_i + 1)
+for _i in range(9):  # ⓵…⓽ double-circled
+    _DIGITS[chr(0x24F5 + _i)] = str(_i + 1)
+
+# Latin look-alikes from Cyrillic and Greek (after casefold), a pragmatic subset of UTS #39 confusables.
+_CONFUSABLES: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "в": "b", "с": "c", "ԁ": "d", "е": "e", "ё": "e", "һ": "h", "і": "i", "ј": "j",
+    "к": "k", "ӏ": "l", "м": "m", "н": "h", "о": "o", "р": "p", "ԛ": "q", "ѕ": "s", "т": "t",
+    "у": "y", "х": "x", "ѵ": "v", "ԝ": "w", "ү": "y",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c",
+}
+# Signs that spammers use for 加 (add): "+V", "➕微".
+_ADD_SIGNS = {"+": "加", "＋": "加", "➕": "加", "﹢": "加"}
+
+_DELETE_CATEGORIES = frozenset(
+    {"Cc", "Cf", "Zs", "Zl", "Zp", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Mn", "Me"}
+)
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+
+
+def _strip_marks(s: str) -> str:
+    """Remove combining marks (tone marks in pinyin: hóngbāo → hongbao)."""
+    d = unicodedata.normalize("NFD", s)
+    if not any(unicodedata.combining(c) for c in d):
+        return s
+    return unicodedata.normalize("NFC", "".join(c for c in d if not unicodedata.combining(c)))
+
+
+def _t2s_table() -> dict[str, str]:
+    """Character-level traditional → simplified pairs from OpenCC's t2s data (1:1 only)."""
+    import opencc
+
+    chars = [chr(c) for c in (*range(0x3400, 0xA000), *range(0xF900, 0xFB00))]
+    converted = opencc.OpenCC("t2s.json").convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # phrase rules never cross a newline; guard anyway
+        return {}
+    return {a: b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+
+
+@dataclass(frozen=True)
+class FoldTables:
+    """Per-code-point fold tables. ``count[cp]`` output characters; the first is ``first[cp]``."""
+
+    first: npt.NDArray[np.uint32]
+    count: npt.NDArray[np.uint8]
+    multi: dict[int, str]  # code points that fold to more than one character (ﬁ → fi, ㍿ → 株式会社)
+
+
+def _build_tables(*, keep_separators: bool) -> FoldTables:
+    t2s = _t2s_table()
+    first = np.arange(MAX_CP, dtype=np.uint32)
+    count = np.ones(MAX_CP, dtype=np.uint8)
+    multi: dict[int, str] = {}
+    for lo, hi in _RANGES:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            if cp == 0 or 0xD800 <= cp < 0xE000:
+                continue
+            out = _fold_char(ch, t2s, keep_separators=keep_separators)
+            if out == ch:
+                continue
+            count[cp] = min(len(out), 255)
+            if out:
+                first[cp] = ord(out[0])
+            if len(out) > 1:
+                multi[cp] = out
+    return FoldTables(first, count, multi)
+
+
+def _fold_char(ch: str, t2s: dict[str, str], *, keep_separators: bool) -> str:
+    if ch == RED_PACKET_EMOJI:
+        return ch
+    if not keep_separators and ch in _ADD_SIGNS:
+        return _ADD_SIGNS[ch]
+    s = _strip_marks(unicodedata.normalize("NFKC", ch)).casefold()
+    out = []
+    for c in s:
+        c = t2s.get(c, c)
+        c = _DIGITS.get(c, c)
+        c = _CONFUSABLES.get(c, c)
+        cat = unicodedata.category(c)
+        if keep_separators:
+            if cat in _INVISIBLE_CATEGORIES:
+                continue
+            c = {"。": ".", "｡": ".", "＠": "@"}.get(c, c)
+        elif cat in _DELETE_CATEGORIES and c != RED_PACKET_EMOJI:
+            continue
+        out.append(c)
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def main_tables() -> FoldTables:
+    """Tables for matching: separators deleted, look-alikes and variants folded. Built once (~0.3 s)."""
+    return _build_tables(keep_separators=False)
+
+
+@lru_cache(maxsize=1)
+def detector_tables() -> FoldTables:
+    """Tables for contact detectors: same character folding but punctuation kept (a.b@c.com, 138-…)."""
+    return _build_tables(keep_separators=True)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Folded text and, per folded character, the original span ``[starts[i], ends[i])`` it covers."""
+
+    text: str
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.uint32]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a folded half-open span back to the original text."""
+        return int(self.starts[start]), int(self.ends[end - 1])
+
+
+def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) -> Folded:
+    """Fold ``text`` (may be a NUL-joined batch). Vectorised; Python work only for multi-char folds."""
+    t = tables if tables is not None else main_tables()
+    raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    counts = t.count[raw]
+    keep = np.flatnonzero(counts)
+    if keep.size and int(counts.max()) > 1:
+        kept_counts = counts[keep].astype(np.int64)
+        origin = np.repeat(keep, kept_counts)
+        codes = t.first[raw[origin]]
+        offsets = np.cumsum(kept_counts) - kept_counts
+        for j in np.flatnonzero(kept_counts > 1):
+            s = t.multi[int(raw[keep[j]])]
+            o = int(offsets[j])
+            codes[o : o + len(s)] = [ord(c) for c in s]
+    else:
+        origin = keep
+        codes = t.first[raw[keep]]
+    n = codes.size
+    if collapse and n > 1:
+        new_run = np.empty(n, dtype=bool)
+        new_run[0] = True
+        np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
+        new_run |= codes == 0
+        heads = np.flatnonzero(new_run)
+        if heads.size != n:
+            starts = origin[heads]
+            last = np.empty(heads.size, dtype=np.int64)
+            last[:-1] = heads[1:] - 1
+            last[-1] = n - 1
+            ends = origin[last] + 1
+            codes = codes[heads]
+            return Folded(codes.tobytes().decode("utf-32-le"), starts, ends, codes)
+    starts = origin.astype(np.int64, copy=False)
+    return Folded(codes.tobytes().decode("utf-32-le"), starts, starts + 1, codes)
+
+
+def fold_text(text: str) -> str:
+    """Folded form of a dictionary term or allow-list entry (same rules as the screened text)."""
+    return fold(text).text
+
+
+def is_ascii_letter_at(text: str, index: int, step: int) -> bool:
+    """Whether the nearest visible character from ``index`` (walking by ``step``) folds to a-z.
+
+    Used for the word-boundary rule of Latin forms (hb must not match inside hbase). Invisible
+    characters (zero-width, marks) are skipped so they cannot fake a boundary.
+    """
+    t = main_tables()
+    while 0 <= index < len(text):
+        ch = text[index]
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+            index += step
+            continue
+        cp = ord(ch)
+        if t.count[cp] == 0:
+            return False
+        c = int(t.first[cp])
+        return 0x61 <= c <= 0x7A
+    return False

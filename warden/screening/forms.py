@@ -1,0 +1,150 @@
+"""Word forms: expand dictionary terms into the shapes spammers write them in.
+
+Expansion happens on the dictionary side at build time (pinyin via ``pypinyin``), so screening stays
+one automaton scan per channel (research §6). Forms and their channels:
+
+* ``folded``    the term itself, folded like the text (covers traditional, width, separators, repeats);
+* ``pinyin``    full pinyin, toneless (hongbao; tone marks in the text are folded away);
+* ``mixed``     hanzi and pinyin mixed per character (红bao, hong包), terms of 2–4 Chinese characters;
+* ``initials``  pinyin initials (hb), low severity, word boundaries enforced by the engine;
+* ``emoji``     an emoji standing for the term (🧧 → 红包);
+* ``homophone`` a separate automaton over text where each Chinese character is replaced by a
+  code for its toned syllable (虹包 ≡ 红包, 反利 ≡ 返利); one severity step lower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import product
+
+import numpy as np
+import numpy.typing as npt
+from pypinyin import Style, lazy_pinyin, pinyin
+
+from warden.screening.base import SEVERITIES
+from warden.screening.dictionaries import TermSpec
+from warden.screening.folding import MAX_CP, Folded, fold_text
+
+CHANNEL_PRIORITY = ("folded", "emoji", "pinyin", "mixed", "homophone", "initials")
+_SYLLABLE_BASE = 0xF0000  # Supplementary Private Use Area-A: one code point per toned syllable
+_HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000))
+_MAX_MIXED_HAN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One automaton key and what a match on it means."""
+
+    key: str  # folded (or syllable-coded, for homophones) text the automaton looks for
+    term: str
+    category: str
+    severity: str
+    channel: str
+
+    def rank(self) -> tuple[int, int]:
+        """Higher is better when two entries produce the same key."""
+        return (SEVERITIES.index(self.severity), -CHANNEL_PRIORITY.index(self.channel))
+
+
+def is_han(ch: str) -> bool:
+    cp = ord(ch)
+    return any(lo <= cp < hi for lo, hi in _HAN_RANGES)
+
+
+def lower_severity(severity: str) -> str:
+    return SEVERITIES[max(0, SEVERITIES.index(severity) - 1)]
+
+
+def _readings(term: str) -> list[list[str]]:
+    """Toneless pinyin alternatives per character (non-Chinese characters stand for themselves)."""
+    phrase = iter(lazy_pinyin(term, style=Style.NORMAL, errors="ignore"))
+    out: list[list[str]] = []
+    for ch in term:
+        if not is_han(ch):
+            out.append([ch])
+            continue
+        first = next(phrase, None) or pinyin(ch, style=Style.NORMAL)[0][0]
+        alts = [first]
+        single = pinyin(ch, style=Style.NORMAL)[0][0]
+        if single not in alts:
+            alts.append(single)
+        for a in list(alts):  # ü is written v by pypinyin and u once tone marks are stripped (lü → lu)
+            if "v" in a and a.replace("v", "u") not in alts:
+                alts.append(a.replace("v", "u"))
+        out.append(alts)
+    return out
+
+
+def expand(spec: TermSpec, emoji: Iterable[str] = ()) -> list[Pattern]:
+    """All main-automaton patterns for one term (homophone keys come from `homophone_key`)."""
+    t, c, s = spec.term, spec.category, spec.severity
+    found: dict[str, Pattern] = {}
+
+    def add(text: str, channel: str, severity: str = s) -> None:
+        key = fold_text(text)
+        if key and "\0" not in key:
+            p = Pattern(key, t, c, severity, channel)
+            if key not in found or p.rank() > found[key].rank():
+                found[key] = p
+
+    add(t, "folded")
+    for e in emoji:
+        add(e, "emoji")
+    readings = _readings(t)
+    han_positions = [i for i, ch in enumerate(t) if is_han(ch)]
+    if han_positions and "pinyin" in spec.forms:
+        for combo in product(*readings):
+            add("".join(combo), "pinyin")
+    if "mixed" in spec.forms and 2 <= len(han_positions) <= _MAX_MIXED_HAN:
+        n = len(han_positions)
+        for mask in range(1, (1 << n) - 1):
+            chars = list(t)
+            for bit, pos in enumerate(han_positions):
+                if mask >> bit & 1:
+                    chars[pos] = readings[pos][0]
+            add("".join(chars), "mixed")
+    if "initials" in spec.forms and len(han_positions) >= 2:
+        add("".join(r[0][0] for r in readings), "initials", "low")
+    return list(found.values())
+
+
+@lru_cache(maxsize=8)
+def syllable_table(homophones: tuple[tuple[str, str], ...] = ()) -> npt.NDArray[np.uint32]:
+    """Map every Chinese character to a private-use code for its toned syllable (1:1, for a gather).
+
+    Toned rather than toneless keeps ordinary words apart (兼职 jiān zhí vs 简直 jiǎn zhí). Extra
+    near-homophones and look-alikes from ``homophones.tsv`` join the class of their canonical character.
+    """
+    table = np.arange(MAX_CP, dtype=np.uint32)
+    chars = [chr(cp) for lo, hi in _HAN_RANGES for cp in range(lo, hi)]
+    syllables = pinyin(chars, style=Style.TONE3, heteronym=False, errors=lambda x: [[""] for _ in x])
+    codes: dict[str, int] = {}
+    for ch, (syl,) in zip(chars, syllables, strict=True):
+        if syl and syl != ch:
+            table[ord(ch)] = codes.setdefault(syl, _SYLLABLE_BASE + len(codes))
+    for canonical, variants in homophones:
+        for v in variants:
+            table[ord(v)] = table[ord(canonical)]
+    return table
+
+
+def homophone_codes(folded: Folded, table: npt.NDArray[np.uint32]) -> str:
+    """The syllable-coded text, aligned 1:1 with ``folded.text`` (so offsets carry over)."""
+    return table[folded.codes].tobytes().decode("utf-32-le")
+
+
+def homophone_key(spec: TermSpec, table: npt.NDArray[np.uint32]) -> Pattern | None:
+    """The homophone-channel pattern for a term with at least two Chinese characters."""
+    if "homophone" not in spec.forms or sum(map(is_han, spec.term)) < 2:
+        return None
+    key = fold_text(spec.term)
+    codes = np.array([ord(ch) for ch in key], dtype=np.uint32)
+    return Pattern(
+        table[codes].tobytes().decode("utf-32-le"),
+        spec.term,
+        spec.category,
+        lower_severity(spec.severity),
+        "homophone",
+    )
