@@ -29,7 +29,12 @@ from warden.screening.folding import NUL, fold, fold_text, is_ascii_letter_at
 from warden.screening.forms import Pattern, expand, homophone_codes, homophone_key, syllable_table
 
 _LL = daachorse.MATCH_KIND_LEFTMOST_LONGEST
+_STANDARD = daachorse.MATCH_KIND_STANDARD
 BATCH_SIZE = 512
+
+
+def _automaton(keys: list[str], kind: int) -> daachorse.CharwiseDoubleArrayAhoCorasick | None:
+    return daachorse.CharwiseDoubleArrayAhoCorasick(keys, match_kind=kind) if keys else None
 
 
 def _is_ascii_letter(ch: str) -> bool:
@@ -86,10 +91,10 @@ class ScreeningEngine:
         hom = _best(h for spec in self.terms if (h := cache[spec].homophone) is not None)
         self._main = main
         self._hom = hom
-        self._main_ac = daachorse.CharwiseDoubleArrayAhoCorasick([p.key for p in main], match_kind=_LL) if main else None
-        self._hom_ac = daachorse.CharwiseDoubleArrayAhoCorasick([p.key for p in hom], match_kind=_LL) if hom else None
-        allow_keys = list(dict.fromkeys(fold_text(a) for a in self.allow))
-        self._allow_ac = daachorse.CharwiseDoubleArrayAhoCorasick(allow_keys) if allow_keys else None
+        self._main_ac = _automaton([p.key for p in main], _LL)
+        self._hom_ac = _automaton([p.key for p in hom], _LL)
+        # allow-list: standard semantics so find_overlapping reports every allowed span
+        self._allow_ac = _automaton(list(dict.fromkeys(fold_text(a) for a in self.allow)), _STANDARD)
 
     # -- construction -------------------------------------------------------------------------
 

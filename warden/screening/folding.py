@@ -49,18 +49,70 @@ for _i in range(9):  # ⓵…⓽ double-circled
 # Latin look-alikes from Cyrillic and Greek (after casefold), a pragmatic subset of UTS #39 confusables.
 _CONFUSABLES: dict[str, str] = {
     # Cyrillic
-    "а": "a", "в": "b", "с": "c", "ԁ": "d", "е": "e", "ё": "e", "һ": "h", "і": "i", "ј": "j",
-    "к": "k", "ӏ": "l", "м": "m", "н": "h", "о": "o", "р": "p", "ԛ": "q", "ѕ": "s", "т": "t",
-    "у": "y", "х": "x", "ѵ": "v", "ԝ": "w", "ү": "y",
+    "а": "a",
+    "в": "b",
+    "с": "c",
+    "ԁ": "d",
+    "е": "e",
+    "ё": "e",
+    "һ": "h",
+    "і": "i",
+    "ј": "j",
+    "к": "k",
+    "ӏ": "l",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "ԛ": "q",
+    "ѕ": "s",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѵ": "v",
+    "ԝ": "w",
+    "ү": "y",
     # Greek
-    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
-    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c",
+    "α": "a",
+    "β": "b",
+    "γ": "y",
+    "ε": "e",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ω": "w",
+    "ϲ": "c",
 }
 # Signs that spammers use for 加 (add): "+V", "➕微".
 _ADD_SIGNS = {"+": "加", "＋": "加", "➕": "加", "﹢": "加"}
 
 _DELETE_CATEGORIES = frozenset(
-    {"Cc", "Cf", "Zs", "Zl", "Zp", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Mn", "Me"}
+    {
+        "Cc",
+        "Cf",
+        "Zs",
+        "Zl",
+        "Zp",
+        "Pc",
+        "Pd",
+        "Ps",
+        "Pe",
+        "Pi",
+        "Pf",
+        "Po",
+        "Sm",
+        "Sc",
+        "Sk",
+        "So",
+        "Mn",
+        "Me",
+    }
 )
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
 
