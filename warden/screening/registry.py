@@ -164,6 +164,8 @@ class ScreenerRegistry:
         platform = self._lists.get(PLATFORM, _Lists())
         if scope == PLATFORM:
             extra = override if override is not None else platform
-            return self._base.with_lists(extra.terms, extra.allow) if extra.terms or extra.allow else self._base
+            if not (extra.terms or extra.allow):
+                return self._base
+            return self._base.with_lists(extra.terms, extra.allow)
         own = override if override is not None else self._lists.get(scope, _Lists())
         return self._base.with_lists([*platform.terms, *own.terms], [*platform.allow, *own.allow])
