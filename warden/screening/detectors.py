@@ -9,7 +9,6 @@ cheap substring gate skips each regex on batches that cannot contain its kind of
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from warden.screening.folding import detector_tables, fold
@@ -27,29 +26,39 @@ class Detection:
 
 
 _TLDS = "com|cn|net|org|top|xyz|vip|cc|io|me|info|shop|club|site|online|link|app|co|tk|ltd|wang|ren|fun|icu"
-_END = r"(?![0-9a-z_])"
+_URL_STOP = r"[^\s\x00，。、；！？“”（）<>\"']"
 
 _PHONE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})-([2-9][0-9]{6,7})(?![0-9])")
-_EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}" + _END)
-_URL_SCHEME = re.compile(r"(?:https?://|www\.)[^\s\x00，。、；！？“”（）<>\"']+")
-_URL_BARE = re.compile(
-    r"(?<![0-9a-z@._-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:"
-    + _TLDS
-    + r")"
-    + _END
-    + r"(?:/[^\s\x00，。、；！？“”（）<>\"']*)?"
-)
-_QQ = re.compile(r"(?:qq|扣扣|企鹅|q号)[\s:：号码是为]{0,4}([1-9][0-9]{4,10})(?![0-9])")
-_WECHAT = re.compile(
-    r"(?:微信号?|weixin|wechat|vx|wx|v信|薇信|威信|加v)[\s:：号码是为]{0,4}([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
-    r"|(wxid_[a-z0-9]{6,24})(?![a-z0-9])"
-)
 _ID_CARD = re.compile(
     r"(?<![0-9])([1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9x])"
     r"(?![0-9a-z])"
 )
 _BANK_CARD = re.compile(r"(?<![0-9])((?:62|4[0-9]|5[1-5])[0-9]{14,17})(?![0-9])")
+_QQ = re.compile(r"(?:qq|扣扣|企鹅|q号)[\s:：号码是为]{0,4}([1-9][0-9]{4,10})(?![0-9])")
+_WECHAT = re.compile(
+    r"(?:微信号?|weixin|wechat|vx|wx|v信|薇信|威信|加v)[\s:：号码是为]{0,4}([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
+)
+_WXID = re.compile(r"(wxid_[a-z0-9]{6,24})(?![a-z0-9])")
+_URL_SCHEME = re.compile(r"(?:https?://|www\.)" + _URL_STOP + "+")
+_TLD = re.compile(r"\.(?:" + _TLDS + r")(?![0-9a-z_])")
+_DOMAIN_LEFT = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
+_URL_PATH = re.compile("/" + _URL_STOP + "*")
+_EMAIL_LEFT = re.compile(r"[a-z0-9][a-z0-9._%+-]*$")
+_EMAIL_RIGHT = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}(?![0-9a-z_])")
+
+# Gates on the raw text: a batch (or message) can only hold a detection if one of these occurs,
+# or a contact keyword (qq, 微信, vx …) does; the engine finds those with its automaton (URLs with
+# a scheme always contain a dot, so they pass the third gate).
+DIGITISH = "0-9０-９①-⒛❶-➓⓪-⓿〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖幺"
+GATES = (
+    re.compile(f"[{DIGITISH}][{DIGITISH} \u3000\\-－]{{4,}}"),  # phone, QQ, ID-card and bank-card numbers
+    re.compile("[0-9a-zA-Z０-９ａ-ｚＡ-Ｚ][.．。｡][a-zA-Zａ-ｚＡ-Ｚ]"),  # domains (www.x.com, x。com)
+)
+AT_SIGNS = ("@", "＠")  # e-mail; checked with `in`, which is faster than a regex
+# Keywords that announce a WeChat id (ids need no digits, so the gates above would miss them).
+# QQ ids are all digits: the first gate covers them.
+KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -68,58 +77,70 @@ def luhn_valid(number: str) -> bool:
     return total % 10 == 0
 
 
-@dataclass(frozen=True)
-class _Rule:
-    regex: re.Pattern[str]
-    category: str
-    severity: str
-    gate: Callable[[str], bool]
-    group: int = 0
-    valid: Callable[[str], bool] | None = None
+_DIGIT_CLUSTER = re.compile(r"[0-9][0-9 \-]{5,}[0-9x]")
 
 
-def _has_digit_run(s: str) -> bool:
-    return any(d in s for d in "0123456789")
+def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
+    """(start, end, category, value, severity) in folded coordinates, possibly overlapping."""
+    out: list[tuple[int, int, str, str, str]] = []
+    for c in _DIGIT_CLUSTER.finditer(f):
+        lo, hi = max(0, c.start() - 4), c.end()
+        for m in _ID_CARD.finditer(f, lo, hi):
+            if id_card_valid(m.group(1)):
+                out.append((*m.span(1), "id_card_number", m.group(1), "high"))
+        for m in _BANK_CARD.finditer(f, lo, hi):
+            if luhn_valid(m.group(1)):
+                out.append((*m.span(1), "bank_card_number", m.group(1), "high"))
+        for m in _PHONE.finditer(f, lo, hi):
+            out.append((*m.span(), "phone_number", re.sub("[^0-9]", "", m.group(1)), "medium"))
+        for m in _LANDLINE.finditer(f, lo, hi):
+            out.append((*m.span(), "phone_number", "-".join(m.groups()), "medium"))
+    if "qq" in f or "扣扣" in f or "企鹅" in f or "q号" in f:
+        out.extend((*m.span(1), "qq_id", m.group(1), "medium") for m in _QQ.finditer(f))
+    if "wxid_" in f:
+        out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WXID.finditer(f))
+    if any(k in f for k in KEYWORDS) or "加v" in f:
+        out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WECHAT.finditer(f))
+    at = f.find("@")
+    while at != -1:
+        left = _EMAIL_LEFT.search(f, max(0, at - 64), at)
+        right = _EMAIL_RIGHT.match(f, at + 1)
+        if left and right:
+            out.append((left.start(), right.end(), "email", f[left.start() : right.end()], "medium"))
+        at = f.find("@", at + 1)
+    if "http" in f or "www." in f:
+        out.extend((*m.span(), "url", m.group(), "medium") for m in _URL_SCHEME.finditer(f))
+    for m in _TLD.finditer(f):
+        left = _DOMAIN_LEFT.search(f, max(0, m.start() - 128), m.start())
+        if not left or (left.start() > 0 and f[left.start() - 1] in "@._-/"):
+            continue
+        end = m.end()
+        path = _URL_PATH.match(f, end)
+        if path:
+            end = path.end()
+        out.append((left.start(), end, "url", f[left.start() : end], "medium"))
+    return out
 
 
-_RULES = (
-    _Rule(_PHONE, "phone_number", "medium", _has_digit_run, 1),
-    _Rule(_LANDLINE, "phone_number", "medium", lambda s: "-" in s),
-    _Rule(_EMAIL, "email", "medium", lambda s: "@" in s),
-    _Rule(_URL_SCHEME, "url", "medium", lambda s: "http" in s or "www." in s),
-    _Rule(_URL_BARE, "url", "medium", lambda s: "." in s),
-    _Rule(_QQ, "qq_id", "medium", lambda s: "qq" in s or "扣扣" in s or "企鹅" in s or "q号" in s, 1),
-    _Rule(
-        _WECHAT,
-        "wechat_id",
-        "medium",
-        lambda s: any(k in s for k in ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信", "加v")),
-    ),
-    _Rule(_ID_CARD, "id_card_number", "high", _has_digit_run, 1, id_card_valid),
-    _Rule(_BANK_CARD, "bank_card_number", "high", _has_digit_run, 1, luhn_valid),
-)
+_PRIORITY = ("email", "url", "id_card_number", "bank_card_number", "phone_number", "qq_id", "wechat_id")
 
 
 def detect(text: str) -> list[Detection]:
-    """All detections in ``text`` (which may be a NUL-joined batch), offsets in ``text``."""
+    """All detections in ``text`` (which may be a NUL-joined batch), offsets in ``text``.
+
+    Overlapping candidates are resolved longest first, then by category priority (an e-mail beats
+    the URL inside it, an ID-card number beats a phone-like run inside it).
+    """
     folded = fold(text, detector_tables(), collapse=False)
-    f = folded.text
-    out: list[Detection] = []
+    found = _spans(folded.text)
+    found.sort(key=lambda d: (d[0] - d[1], _PRIORITY.index(d[2])))
     taken: list[tuple[int, int]] = []
-    for rule in _RULES:
-        if not rule.gate(f):
+    out: list[Detection] = []
+    for s, e, category, value, severity in found:
+        if any(s < te and ts < e for ts, te in taken):
             continue
-        for m in rule.regex.finditer(f):
-            group = rule.group or next((g for g in range(1, (rule.regex.groups or 0) + 1) if m.group(g)), 0)
-            s, e = m.span(group)
-            value = m.group(group)
-            if rule.valid is not None and not rule.valid(value):
-                continue
-            if any(s < te and ts < e for ts, te in taken):  # one detection per span (email beats url …)
-                continue
-            taken.append((s, e))
-            start, end = folded.original_span(s, e)
-            if rule.category in ("phone_number",):
-                value = re.sub(r"[^0-9]", "", value) if rule.regex is _PHONE else "-".join(m.groups())
-            out.append(Detection(start, end, rule.category, value, rule.severity))
+        taken.append((s, e))
+        start, end = folded.original_span(s, e)
+        out.append(Detection(start, end, category, value, severity))
+    out.sort(key=lambda d: d.start)
     return out

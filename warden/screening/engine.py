@@ -2,13 +2,17 @@
 
 Pipeline per batch of messages (joined with NUL, research §6.5):
 
-1. fold the batch once (numpy gather) keeping an offset map;
-2. scan the folded text with the main automaton (folded, pinyin, mixed, initials, emoji patterns,
-   leftmost-longest) and the syllable-coded text with the homophone automaton;
-3. run the contact/personal-data detectors;
-4. only for batches with candidates: drop hits overlapped by an allow-list match, enforce word
-   boundaries on Latin edges, map offsets back to each original message.
+1. fold the batch once (numpy gather, separators deleted, runs collapsed) keeping an offset map;
+2. map every folded Chinese character to a code for its toned syllable and scan that text once with
+   one automaton holding every pattern (folded, pinyin, mixed, initials, emoji), every allow-list
+   entry and the contact keywords, all in syllable space. A candidate whose folded text equals a
+   pattern is a direct hit; one that only sounds the same is a homophone hit (lower severity, at
+   least half of its characters identical, only for terms that allow homophones);
+3. run the contact/personal-data detectors on the messages a cheap gate flags;
+4. drop hits overlapped by an allow-list match, enforce word boundaries on Latin edges, keep the
+   leftmost-longest non-overlapping hits and map offsets back to each original message.
 
+One scan instead of one per channel is what keeps the full pipeline near the raw matcher's speed.
 Engines are immutable once built, so one instance is safe to share between threads; list changes
 build a new engine (`with_lists`) that a `ScreenerRegistry` swaps in atomically.
 """
@@ -18,36 +22,32 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add
 
 import daachorse
+import numpy as np
+import numpy.typing as npt
 
 from warden.screening.base import Hit, severity_rank
+from warden.screening.detectors import AT_SIGNS, GATES, KEYWORDS, detect
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
-from warden.screening.detectors import detect
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
-from warden.screening.folding import NUL, fold, fold_text, is_ascii_letter_at
-from warden.screening.forms import Pattern, expand, homophone_codes, homophone_key, syllable_table
+from warden.screening.folding import NUL, Folded, fold, fold_text, is_ascii_letter_at
+from warden.screening.forms import Pattern, expand, homophone_pattern, syllable_table
 
-_LL = daachorse.MATCH_KIND_LEFTMOST_LONGEST
-_STANDARD = daachorse.MATCH_KIND_STANDARD
 BATCH_SIZE = 512
 
 
-def _automaton(keys: list[str], kind: int) -> daachorse.CharwiseDoubleArrayAhoCorasick | None:
-    return daachorse.CharwiseDoubleArrayAhoCorasick(keys, match_kind=kind) if keys else None
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What a candidate on one automaton key can turn out to be, once its folded text is checked."""
 
-
-def _is_ascii_letter(ch: str) -> bool:
-    return "a" <= ch <= "z"
-
-
-def _best(patterns: Iterable[Pattern]) -> list[Pattern]:
-    """One pattern per key: the highest severity, then the most direct channel."""
-    best: dict[str, Pattern] = {}
-    for p in patterns:
-        if p.key not in best or p.rank() > best[p.key].rank():
-            best[p.key] = p
-    return list(best.values())
+    folded: str  # the folded key the candidate's folded text must equal (or sound like)
+    pattern: Pattern | None = None  # a listed form
+    homophone: Pattern | None = None  # set when the term also matches by sound
+    allow: bool = False
+    keyword: bool = False  # a contact keyword: run the detectors on this message
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,22 @@ class _Expanded:
 
     main: tuple[Pattern, ...]
     homophone: Pattern | None
+
+
+def _keep(entry: _Entry | None, *, allow: bool = False) -> dict[str, object]:
+    """Fields of an existing entry to carry over when the same folded key gets another role."""
+    if entry is None:
+        return {}
+    kept: dict[str, object] = {"pattern": entry.pattern, "homophone": entry.homophone}
+    if allow:
+        kept["allow"] = entry.allow
+    return kept
+
+
+def _half_same(a: str, b: str) -> bool:
+    """At least half the characters identical: 虹包 for 红包, not any two characters that rhyme."""
+    same = sum(x == y for x, y in zip(a, b, strict=True))
+    return 2 * same >= len(b)
 
 
 class ScreeningEngine:
@@ -72,11 +88,11 @@ class ScreeningEngine:
         _cache: dict[TermSpec, _Expanded] | None = None,
     ) -> None:
         self.terms: tuple[TermSpec, ...] = tuple(dict.fromkeys(terms))
-        self.allow: tuple[str, ...] = tuple(dict.fromkeys(a for a in allow if fold_text(a)))
+        self.allow: tuple[str, ...] = tuple(dict.fromkeys(a.strip() for a in allow if fold_text(a.strip())))
         self.emoji: tuple[tuple[str, str], ...] = tuple(emoji)
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
         self.detectors = detectors
-        self._syllables = syllable_table(self.homophones)
+        self._syllables: npt.NDArray[np.uint32] = syllable_table(self.homophones)
         emoji_for: dict[str, list[str]] = {}
         for e, term in self.emoji:
             emoji_for.setdefault(term, []).append(e)
@@ -84,17 +100,42 @@ class ScreeningEngine:
         for spec in self.terms:
             if spec not in cache:
                 cache[spec] = _Expanded(
-                    tuple(expand(spec, emoji_for.get(spec.term, ()))), homophone_key(spec, self._syllables)
+                    tuple(expand(spec, emoji_for.get(spec.term, ()))), homophone_pattern(spec)
                 )
         self._cache = cache
-        main = _best(p for spec in self.terms for p in cache[spec].main)
-        hom = _best(h for spec in self.terms if (h := cache[spec].homophone) is not None)
-        self._main = main
-        self._hom = hom
-        self._main_ac = _automaton([p.key for p in main], _LL)
-        self._hom_ac = _automaton([p.key for p in hom], _LL)
-        # allow-list: standard semantics so find_overlapping reports every allowed span
-        self._allow_ac = _automaton(list(dict.fromkeys(fold_text(a) for a in self.allow)), _STANDARD)
+
+        best: dict[str, Pattern] = {}  # one pattern per folded key: highest severity, most direct channel
+        sounds: dict[str, Pattern] = {}
+        for spec in self.terms:
+            for p in cache[spec].main:
+                if p.key not in best or p.rank() > best[p.key].rank():
+                    best[p.key] = p
+            h = cache[spec].homophone
+            if h is not None and (h.key not in sounds or h.rank() > sounds[h.key].rank()):
+                sounds[h.key] = h
+        entries: dict[str, _Entry] = {}
+        for key, p in best.items():
+            entries[key] = _Entry(key, pattern=p, homophone=sounds.pop(key, None))
+        for key, h in sounds.items():
+            entries[key] = _Entry(key, homophone=h)
+        for a in self.allow:
+            key = fold_text(a)
+            entries[key] = _Entry(key, allow=True, **_keep(entries.get(key)))
+        if detectors:
+            for k in KEYWORDS:
+                key = fold_text(k)
+                entries[key] = _Entry(key, keyword=True, **_keep(entries.get(key), allow=True))
+        by_sound: dict[str, list[_Entry]] = {}
+        for key, entry in entries.items():
+            by_sound.setdefault(self._sound(key), []).append(entry)
+        self._keys = list(by_sound)
+        self._entries = [tuple(by_sound[k]) for k in self._keys]
+        self._ac = daachorse.CharwiseDoubleArrayAhoCorasick(self._keys) if self._keys else None
+        self._patterns = list(best.values())
+
+    def _sound(self, folded: str) -> str:
+        codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
+        return self._syllables[codes].tobytes().decode("utf-32-le")
 
     # -- construction -------------------------------------------------------------------------
 
@@ -123,82 +164,142 @@ class ScreeningEngine:
 
     @property
     def pattern_count(self) -> int:
-        return len(self._main) + len(self._hom)
+        """Keys in the automaton (forms, homophones, allow-list entries and keywords after merging)."""
+        return len(self._keys)
 
     def raw_patterns(self) -> list[str]:
         """Folded dictionary keys (the same dictionary a plain matcher would use, for benchmarks)."""
-        return [p.key for p in self._main]
+        return [p.key for p in self._patterns]
 
     def automaton_bytes(self) -> int:
-        """Serialized size of the automata, a proxy for their memory (they live in Rust)."""
-        return sum(len(ac.serialize()) for ac in (self._main_ac, self._hom_ac, self._allow_ac) if ac)
+        """Serialized size of the automaton, a proxy for its memory (it lives in Rust)."""
+        return len(self._ac.serialize()) if self._ac else 0
 
     # -- screening ----------------------------------------------------------------------------
 
     def screen(self, text: str) -> list[Hit]:
         """Hits in ``text`` sorted by position, with offsets into ``text`` as given."""
-        return self.screen_many([text])[0]
+        return list(self._screen_batch([text])[0])
 
-    def screen_many(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[list[Hit]]:
-        """Screen many texts; batching amortises the per-call cost of folding and scanning."""
-        out: list[list[Hit]] = []
+    def screen_many(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[tuple[Hit, ...]]:
+        """Screen many texts; batching amortises the per-call cost of folding and scanning.
+
+        Returns one tuple of hits per text (tuples: the many empty results share one object).
+        """
+        out: list[tuple[Hit, ...]] = []
         for i in range(0, len(texts), batch_size):
             out.extend(self._screen_batch(texts[i : i + batch_size]))
         return out
 
-    def _screen_batch(self, batch: Sequence[str]) -> list[list[Hit]]:
-        results: list[list[Hit]] = [[] for _ in batch]
-        if any(NUL in t for t in batch):  # a NUL inside a message would break batch boundaries
+    def _screen_batch(self, batch: Sequence[str]) -> list[tuple[Hit, ...]]:
+        results: dict[int, list[Hit]] = {}
+        joined = NUL.join(batch)
+        if joined.count(NUL) != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             if len(batch) > 1:
                 return [self._screen_batch([t])[0] for t in batch]
             batch = [batch[0].replace(NUL, " ")]
-        joined = NUL.join(batch)
+            joined = batch[0]
         folded = fold(joined)
-        ftext = folded.text
-        main = self._main_ac.find(ftext) if self._main_ac else []
-        hom = self._hom_ac.find(homophone_codes(folded, self._syllables)) if self._hom_ac else []
-        detections = detect(joined) if self.detectors else []
-        if not (main or hom or detections):
-            return results
-        starts = [0]
-        for t in batch[:-1]:
-            starts.append(starts[-1] + len(t) + 1)
-        allowed = self._allow_ac.find_overlapping(ftext) if self._allow_ac and (main or hom) else []
-
-        def blocked(s: int, e: int) -> bool:
-            return any(s < ae and as_ < e for as_, ae, _ in allowed)
-
-        def emit(os: int, oe: int, term: str, category: str, severity: str, channel: str) -> None:
+        candidates = (
+            self._ac.find_overlapping(self._syllables[folded.codes].tobytes().decode("utf-32-le"))
+            if self._ac
+            else []
+        )
+        gate_hits: list[int] = []  # positions that may start a detection
+        if self.detectors:
+            for g in GATES:
+                gate_hits.extend(m.start() for m in g.finditer(joined))
+            for sign in AT_SIGNS:
+                at = joined.find(sign)
+                while at != -1:
+                    gate_hits.append(at)
+                    at = joined.find(sign, at + 1)
+        if not candidates and not gate_hits:
+            return [()] * len(batch)
+        starts = [0, *accumulate(map(add, map(len, batch[:-1]), repeat(1)))]
+        flagged: set[int] = set()
+        found = self._verify(candidates, folded, joined, starts, flagged)
+        for os, oe, p, channel in found:
             m = bisect_right(starts, os) - 1
             base = starts[m]
-            results[m].append(Hit(term, category, severity, channel, os - base, oe - base, joined[os:oe]))
+            results.setdefault(m, []).append(
+                Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
+            )
+        flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
+        if flagged:
+            self._detect(batch, sorted(flagged), results)
+        out: list[tuple[Hit, ...]] = [()] * len(batch)
+        for m, hits in results.items():
+            out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
+        return out
 
-        taken: list[tuple[int, int]] = []
-        for s, e, pid in main:
-            p = self._main[pid]
-            if blocked(s, e):
+    def _verify(
+        self,
+        candidates: list[tuple[int, int, int]],
+        folded: Folded,
+        joined: str,
+        starts: list[int],
+        flagged: set[int],
+    ) -> list[tuple[int, int, Pattern, str]]:
+        """Turn automaton candidates into hits: check folded text, allow-list, boundaries, overlaps."""
+        if not candidates:
+            return []
+        ftext = folded.text
+        allowed: set[int] = set()  # folded positions covered by an allow-list match
+        hits: list[tuple[int, int, Pattern, str]] = []
+        for s, e, pid in candidates:
+            fs = ftext[s:e]
+            for entry in self._entries[pid]:
+                if entry.folded == fs:
+                    if entry.allow:
+                        allowed.update(range(s, e))
+                    if entry.keyword:
+                        flagged.add(bisect_right(starts, folded.original_span(s, e)[0]) - 1)
+                    if entry.pattern is not None:
+                        hits.append((s, e, entry.pattern, entry.pattern.channel))
+                elif entry.homophone is not None and _half_same(fs, entry.folded):
+                    hits.append((s, e, entry.homophone, "homophone"))
+        if not hits:
+            return []
+        # leftmost-longest, then strongest, without overlaps; allow-list matches remove what they touch
+        hits.sort(key=lambda h: (h[0], h[0] - h[1], h[3] == "homophone", -severity_rank(h[2].severity)))
+        out: list[tuple[int, int, Pattern, str]] = []
+        last_end = -1
+        for s, e, p, channel in hits:
+            if s < last_end or (allowed and not allowed.isdisjoint(range(s, e))):
                 continue
             os, oe = folded.original_span(s, e)
-            if _is_ascii_letter(ftext[s]) and is_ascii_letter_at(joined, os - 1, -1):
+            if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
-            if _is_ascii_letter(ftext[e - 1]) and is_ascii_letter_at(joined, oe, 1):
+            if "a" <= ftext[e - 1] <= "z" and is_ascii_letter_at(joined, oe, 1):
                 continue
-            channel = p.channel
             if channel == "folded" and joined[os:oe] == p.term:
                 channel = "exact"
-            taken.append((s, e))
-            emit(os, oe, p.term, p.category, p.severity, channel)
-        for s, e, pid in hom:
-            if blocked(s, e) or any(s < te and ts < e for ts, te in taken):
-                continue
-            p = self._hom[pid]
-            os, oe = folded.original_span(s, e)
-            emit(os, oe, p.term, p.category, p.severity, p.channel)
-        for d in detections:
-            emit(d.start, d.end, d.value, d.category, d.severity, DETECTOR_CHANNEL)
-        for hits in results:
-            hits.sort(key=lambda h: (h.start, -h.end, -severity_rank(h.severity)))
-        return results
+            out.append((os, oe, p, channel))
+            last_end = e
+        return out
+
+    def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
+        """Run the detectors on the flagged messages only, as one sub-batch."""
+        sub = NUL.join(batch[i] for i in flagged)
+        starts = [0]
+        for i in flagged[:-1]:
+            starts.append(starts[-1] + len(batch[i]) + 1)
+        for d in detect(sub):
+            k = bisect_right(starts, d.start) - 1
+            base = starts[k]
+            text = batch[flagged[k]]
+            results.setdefault(flagged[k], []).append(
+                Hit(
+                    d.value,
+                    d.category,
+                    d.severity,
+                    DETECTOR_CHANNEL,
+                    d.start - base,
+                    d.end - base,
+                    text[d.start - base : d.end - base],
+                )
+            )
 
 
 def build_default_engine() -> ScreeningEngine:

@@ -12,6 +12,7 @@ original characters it came from, so a hit in folded text maps back to exact off
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -93,7 +94,7 @@ _CONFUSABLES: dict[str, str] = {
 _ADD_SIGNS = {"+": "加", "＋": "加", "➕": "加", "﹢": "加"}
 
 _DELETE_CATEGORIES = frozenset(
-    {
+    [
         "Cc",
         "Cf",
         "Zs",
@@ -112,7 +113,7 @@ _DELETE_CATEGORIES = frozenset(
         "So",
         "Mn",
         "Me",
-    }
+    ]
 )
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
 
@@ -136,20 +137,27 @@ def _t2s_table() -> dict[str, str]:
     return {a: b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
 
 
+# The matcher uses the BMP private-use area for syllable codes (UCS-2 strings scan faster than astral
+# ones), so private-use characters in the text are deleted like other non-text symbols.
+PUA_START, PUA_END = 0xE000, 0xF900
+DEL = 0xFFFFFFFF  # table value: the character is deleted
+MULTI = 0xFFFFFFFE  # table value: the character folds to several (looked up in FoldTables.multi)
+
+
 @dataclass(frozen=True)
 class FoldTables:
-    """Per-code-point fold tables. ``count[cp]`` output characters; the first is ``first[cp]``."""
+    """``codes[cp]`` is the folded code point of ``cp``, or `DEL`, or `MULTI` (see ``multi``)."""
 
-    first: npt.NDArray[np.uint32]
-    count: npt.NDArray[np.uint8]
-    multi: dict[int, str]  # code points that fold to more than one character (ﬁ → fi, ㍿ → 株式会社)
+    codes: npt.NDArray[np.uint32]
+    multi: dict[int, str]  # ﬁ → fi, ㍿ → 株式会社
+    changed: dict[int, str | None]  # the same fold as a str.translate table, for short strings
 
 
 def _build_tables(*, keep_separators: bool) -> FoldTables:
     t2s = _t2s_table()
-    first = np.arange(MAX_CP, dtype=np.uint32)
-    count = np.ones(MAX_CP, dtype=np.uint8)
+    codes = np.arange(MAX_CP, dtype=np.uint32)
     multi: dict[int, str] = {}
+    changed: dict[int, str | None] = {}
     for lo, hi in _RANGES:
         for cp in range(lo, hi):
             ch = chr(cp)
@@ -158,12 +166,15 @@ def _build_tables(*, keep_separators: bool) -> FoldTables:
             out = _fold_char(ch, t2s, keep_separators=keep_separators)
             if out == ch:
                 continue
-            count[cp] = min(len(out), 255)
-            if out:
-                first[cp] = ord(out[0])
-            if len(out) > 1:
+            changed[cp] = out or None
+            if not out:
+                codes[cp] = DEL
+            elif len(out) == 1:
+                codes[cp] = ord(out)
+            else:
+                codes[cp] = MULTI
                 multi[cp] = out
-    return FoldTables(first, count, multi)
+    return FoldTables(codes, multi, changed)
 
 
 def _fold_char(ch: str, t2s: dict[str, str], *, keep_separators: bool) -> str:
@@ -182,7 +193,7 @@ def _fold_char(ch: str, t2s: dict[str, str], *, keep_separators: bool) -> str:
             if cat in _INVISIBLE_CATEGORIES:
                 continue
             c = {"。": ".", "｡": ".", "＠": "@"}.get(c, c)
-        elif cat in _DELETE_CATEGORIES and c != RED_PACKET_EMOJI:
+        elif (cat in _DELETE_CATEGORIES and c != RED_PACKET_EMOJI) or PUA_START <= ord(c) < PUA_END:
             continue
         out.append(c)
     return "".join(out)
@@ -200,60 +211,86 @@ def detector_tables() -> FoldTables:
     return _build_tables(keep_separators=True)
 
 
-@dataclass(frozen=True)
 class Folded:
-    """Folded text and, per folded character, the original span ``[starts[i], ends[i])`` it covers."""
+    """Folded text plus the map back: folded character ``k`` covers original ``[start(k), end(k))``.
 
-    text: str
-    starts: npt.NDArray[np.int64]
-    ends: npt.NDArray[np.int64]
-    codes: npt.NDArray[np.uint32]
+    Offsets are computed on demand (only texts with hits need them), which keeps the hot path to a
+    handful of numpy operations per batch.
+    """
+
+    __slots__ = ("_text", "codes", "heads", "origin")
+
+    def __init__(
+        self,
+        codes: npt.NDArray[np.uint32],
+        origin: npt.NDArray[np.intp],
+        heads: npt.NDArray[np.intp] | None,
+    ) -> None:
+        self.codes = codes  # folded code points (after collapsing runs)
+        self.origin = origin  # per character before collapsing: index in the original text
+        self.heads = heads  # per folded character: index into ``origin`` (None: no collapsing)
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.codes.tobytes().decode("utf-32-le")
+        return self._text
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """Map a folded half-open span back to the original text."""
-        return int(self.starts[start]), int(self.ends[end - 1])
+        """Map a folded half-open span back to the original text (runs and inner separators included)."""
+        if self.heads is None:
+            return int(self.origin[start]), int(self.origin[end - 1]) + 1
+        first = int(self.origin[self.heads[start]])
+        last = int(self.heads[end]) - 1 if end < self.heads.size else self.origin.size - 1
+        return first, int(self.origin[last]) + 1
 
 
 def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) -> Folded:
     """Fold ``text`` (may be a NUL-joined batch). Vectorised; Python work only for multi-char folds."""
     t = tables if tables is not None else main_tables()
     raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    counts = t.count[raw]
-    keep = np.flatnonzero(counts)
-    if keep.size and int(counts.max()) > 1:
-        kept_counts = counts[keep].astype(np.int64)
-        origin = np.repeat(keep, kept_counts)
-        codes = t.first[raw[origin]]
-        offsets = np.cumsum(kept_counts) - kept_counts
-        for j in np.flatnonzero(kept_counts > 1):
-            s = t.multi[int(raw[keep[j]])]
-            o = int(offsets[j])
-            codes[o : o + len(s)] = [ord(c) for c in s]
-    else:
-        origin = keep
-        codes = t.first[raw[keep]]
-    n = codes.size
-    if collapse and n > 1:
-        new_run = np.empty(n, dtype=bool)
-        new_run[0] = True
-        np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
-        new_run |= codes == 0
-        heads = np.flatnonzero(new_run)
-        if heads.size != n:
-            starts = origin[heads]
-            last = np.empty(heads.size, dtype=np.int64)
-            last[:-1] = heads[1:] - 1
-            last[-1] = n - 1
-            ends = origin[last] + 1
-            codes = codes[heads]
-            return Folded(codes.tobytes().decode("utf-32-le"), starts, ends, codes)
-    starts = origin.astype(np.int64, copy=False)
-    return Folded(codes.tobytes().decode("utf-32-le"), starts, starts + 1, codes)
+    mapped = t.codes[raw]
+    origin = np.flatnonzero(mapped != DEL)
+    codes = mapped[origin]
+    if codes.size and codes.max() == MULTI:
+        codes, origin = _expand_multi(codes, origin, raw, t)
+    if not collapse or codes.size < 2:
+        return Folded(codes, origin, None)
+    new_run = np.empty(codes.size, dtype=bool)
+    new_run[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
+    heads = np.flatnonzero(new_run)
+    if heads.size == codes.size:
+        return Folded(codes, origin, None)
+    return Folded(codes[heads], origin, heads)
+
+
+def _expand_multi(
+    codes: npt.NDArray[np.uint32], origin: npt.NDArray[np.intp], raw: npt.NDArray[np.uint32], t: FoldTables
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
+    at = np.flatnonzero(codes == MULTI)
+    counts = np.ones(codes.size, dtype=np.intp)
+    expansions = [t.multi[int(raw[origin[j]])] for j in at]
+    counts[at] = [len(e) for e in expansions]
+    new_codes = np.repeat(codes, counts)
+    new_origin = np.repeat(origin, counts)
+    offsets = np.cumsum(counts) - counts
+    for j, e in zip(at, expansions, strict=True):
+        o = int(offsets[j])
+        new_codes[o : o + len(e)] = [ord(c) for c in e]
+    return new_codes, new_origin
+
+
+_RUNS = re.compile(r"(.)\1+", re.DOTALL)
 
 
 def fold_text(text: str) -> str:
-    """Folded form of a dictionary term or allow-list entry (same rules as the screened text)."""
-    return fold(text).text
+    """Folded form of a dictionary term or allow-list entry (same rules as `fold`, pure Python)."""
+    return _RUNS.sub(r"\1", text.translate(main_tables().changed))
 
 
 def is_ascii_letter_at(text: str, index: int, step: int) -> bool:
@@ -268,9 +305,8 @@ def is_ascii_letter_at(text: str, index: int, step: int) -> bool:
         if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
             index += step
             continue
-        cp = ord(ch)
-        if t.count[cp] == 0:
-            return False
-        c = int(t.first[cp])
+        c = int(t.codes[ord(ch)])
+        if c == MULTI:
+            c = ord(t.multi[ord(ch)][0])
         return 0x61 <= c <= 0x7A
     return False

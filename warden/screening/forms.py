@@ -25,10 +25,10 @@ from pypinyin import Style, lazy_pinyin, pinyin
 
 from warden.screening.base import SEVERITIES
 from warden.screening.dictionaries import TermSpec
-from warden.screening.folding import MAX_CP, Folded, fold_text
+from warden.screening.folding import MAX_CP, PUA_END, PUA_START, fold_text
 
 CHANNEL_PRIORITY = ("folded", "emoji", "pinyin", "mixed", "homophone", "initials")
-_SYLLABLE_BASE = 0xF0000  # Supplementary Private Use Area-A: one code point per toned syllable
+_SYLLABLE_BASE = PUA_START  # one BMP private-use code point per toned syllable (~1,600 of 6,400)
 _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000))
 _MAX_MIXED_HAN = 4
 
@@ -124,27 +124,16 @@ def syllable_table(homophones: tuple[tuple[str, str], ...] = ()) -> npt.NDArray[
     for ch, (syl,) in zip(chars, syllables, strict=True):
         if syl and syl != ch:
             table[ord(ch)] = codes.setdefault(syl, _SYLLABLE_BASE + len(codes))
+    if _SYLLABLE_BASE + len(codes) > PUA_END:
+        raise ValueError("more syllables than private-use code points")
     for canonical, variants in homophones:
         for v in variants:
             table[ord(v)] = table[ord(canonical)]
     return table
 
 
-def homophone_codes(folded: Folded, table: npt.NDArray[np.uint32]) -> str:
-    """The syllable-coded text, aligned 1:1 with ``folded.text`` (so offsets carry over)."""
-    return table[folded.codes].tobytes().decode("utf-32-le")
-
-
-def homophone_key(spec: TermSpec, table: npt.NDArray[np.uint32]) -> Pattern | None:
-    """The homophone-channel pattern for a term with at least two Chinese characters."""
+def homophone_pattern(spec: TermSpec) -> Pattern | None:
+    """The homophone-channel pattern (keyed by the folded term) for terms with ≥ 2 Chinese characters."""
     if "homophone" not in spec.forms or sum(map(is_han, spec.term)) < 2:
         return None
-    key = fold_text(spec.term)
-    codes = np.array([ord(ch) for ch in key], dtype=np.uint32)
-    return Pattern(
-        table[codes].tobytes().decode("utf-32-le"),
-        spec.term,
-        spec.category,
-        lower_severity(spec.severity),
-        "homophone",
-    )
+    return Pattern(fold_text(spec.term), spec.term, spec.category, lower_severity(spec.severity), "homophone")
