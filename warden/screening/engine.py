@@ -34,7 +34,13 @@ from warden.screening.detectors import AT_SIGNS, GATES, KEYWORDS, detect
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
 from warden.screening.folding import NUL, Folded, fold, fold_text, is_ascii_letter_at
-from warden.screening.forms import Pattern, expand, homophone_pattern, syllable_table
+from warden.screening.forms import (
+    Pattern,
+    expand,
+    homophone_pattern,
+    syllable_table,
+    syllable_translation,
+)
 
 BATCH_SIZE = 512
 
@@ -134,8 +140,7 @@ class ScreeningEngine:
         self._patterns = list(best.values())
 
     def _sound(self, folded: str) -> str:
-        codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
-        return self._syllables[codes].tobytes().decode("utf-32-le")
+        return folded.translate(syllable_translation(self.homophones))
 
     # -- construction -------------------------------------------------------------------------
 

@@ -290,7 +290,8 @@ _RUNS = re.compile(r"(.)\1+", re.DOTALL)
 
 def fold_text(text: str) -> str:
     """Folded form of a dictionary term or allow-list entry (same rules as `fold`, pure Python)."""
-    return _RUNS.sub(r"\1", text.translate(main_tables().changed))
+    folded = text.translate(main_tables().changed)
+    return _RUNS.sub(lambda m: m.group(1), folded) if _RUNS.search(folded) else folded
 
 
 def is_ascii_letter_at(text: str, index: int, step: int) -> bool:

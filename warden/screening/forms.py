@@ -49,8 +49,8 @@ class Pattern:
 
 
 def is_han(ch: str) -> bool:
-    cp = ord(ch)
-    return any(lo <= cp < hi for lo, hi in _HAN_RANGES)
+    """CJK unified ideographs and extension A (the characters pypinyin and the syllable table cover)."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def lower_severity(severity: str) -> str:
@@ -92,8 +92,10 @@ def expand(spec: TermSpec, emoji: Iterable[str] = ()) -> list[Pattern]:
     add(t, "folded")
     for e in emoji:
         add(e, "emoji")
-    readings = _readings(t)
     han_positions = [i for i, ch in enumerate(t) if is_han(ch)]
+    if not han_positions or not spec.forms & {"pinyin", "mixed", "initials"}:
+        return list(found.values())
+    readings = _readings(t)
     if han_positions and "pinyin" in spec.forms:
         for combo in product(*readings):
             add("".join(combo), "pinyin")
@@ -130,6 +132,14 @@ def syllable_table(homophones: tuple[tuple[str, str], ...] = ()) -> npt.NDArray[
         for v in variants:
             table[ord(v)] = table[ord(canonical)]
     return table
+
+
+@lru_cache(maxsize=8)
+def syllable_translation(homophones: tuple[tuple[str, str], ...] = ()) -> dict[int, int]:
+    """`syllable_table` as a ``str.translate`` table, for dictionary keys (short strings)."""
+    table = syllable_table(homophones)
+    changed = np.flatnonzero(table != np.arange(MAX_CP, dtype=np.uint32))
+    return dict(zip(changed.tolist(), table[changed].tolist(), strict=True))
 
 
 def homophone_pattern(spec: TermSpec) -> Pattern | None:
