@@ -42,7 +42,7 @@ from warden.screening.forms import (
     syllable_translation,
 )
 
-BATCH_SIZE = 512
+BATCH_SIZE = 1024
 
 
 @dataclass(frozen=True, slots=True)
