@@ -26,7 +26,7 @@ class Detection:
 
 
 _TLDS = "com|cn|net|org|top|xyz|vip|cc|io|me|info|shop|club|site|online|link|app|co|tk|ltd|wang|ren|fun|icu"
-_URL_STOP = r"[^\s\x00，。、；！？“”（）<>\"']"
+_URL_CHAR = r"[-a-z0-9._~:/?#@!$&*+,;=%]"  # after folding (lower case); Chinese text ends a URL
 
 _PHONE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})-([2-9][0-9]{6,7})(?![0-9])")
@@ -40,10 +40,10 @@ _WECHAT = re.compile(
     r"(?:微信号?|weixin|wechat|vx|wx|v信|薇信|威信|加v)[\s:：号码是为]{0,4}([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
 )
 _WXID = re.compile(r"(wxid_[a-z0-9]{6,24})(?![a-z0-9])")
-_URL_SCHEME = re.compile(r"(?:https?://|www\.)" + _URL_STOP + "+")
+_URL_SCHEME = re.compile(r"(?:https?://|www\.)" + _URL_CHAR + "+")
 _TLD = re.compile(r"\.(?:" + _TLDS + r")(?![0-9a-z_])")
 _DOMAIN_LEFT = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
-_URL_PATH = re.compile("/" + _URL_STOP + "*")
+_URL_PATH = re.compile("/" + _URL_CHAR + "*")
 _EMAIL_LEFT = re.compile(r"[a-z0-9][a-z0-9._%+-]*$")
 _EMAIL_RIGHT = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}(?![0-9a-z_])")
 
