@@ -47,15 +47,18 @@ _URL_PATH = re.compile("/" + _URL_CHAR + "*")
 _EMAIL_LEFT = re.compile(r"[a-z0-9][a-z0-9._%+-]*$")
 _EMAIL_RIGHT = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}(?![0-9a-z_])")
 
-# Gates on the raw text: a batch (or message) can only hold a detection if one of these occurs,
-# or a contact keyword (qq, 微信, vx …) does; the engine finds those with its automaton (URLs with
-# a scheme always contain a dot, so they pass the third gate).
+# Gate on the raw text: a message can only hold a detection if GATE matches in it or a contact
+# keyword (微信, vx …) does; the engine finds those with its automaton. URLs with a scheme always
+# contain a dot before a letter, so they pass the gate.
 DIGITISH = "0-9０-９①-⒛❶-➓⓪-⓿〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖幺"
-GATES = (
-    re.compile(f"[{DIGITISH}][{DIGITISH} \u3000\\-－]{{4,}}"),  # phone, QQ, ID-card and bank-card numbers
-    re.compile("[0-9a-zA-Z０-９ａ-ｚＡ-Ｚ][.．。｡][a-zA-Zａ-ｚＡ-Ｚ]"),  # domains (www.x.com, x。com)
+# One regex whose first element is a character class, so the regex engine skips ahead at C speed
+# (alternatives at the top level would defeat that and cost twice as much).
+GATE = re.compile(
+    f"[{DIGITISH}.．。｡@＠]"
+    "(?:(?<=[.．。｡])[a-zA-Zａ-ｚＡ-Ｚ]"  # a dot before a letter: domains, e-mail (www.x.com, x。com)
+    "|(?<=[@＠])"  # an at sign: e-mail
+    f"|(?<=[{DIGITISH}])[{DIGITISH} \u3000\\-－]{{4}})"  # 5+ digits: phone, QQ, ID and bank cards
 )
-AT_SIGNS = ("@", "＠")  # e-mail; checked with `in`, which is faster than a regex
 # Keywords that announce a WeChat id (ids need no digits, so the gates above would miss them).
 # QQ ids are all digits: the first gate covers them.
 KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信")

@@ -22,18 +22,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, repeat
-from operator import add
 
 import daachorse
 import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import Hit, severity_rank
-from warden.screening.detectors import AT_SIGNS, GATES, KEYWORDS, detect
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
+from warden.screening.detectors import GATE, KEYWORDS, detect
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
-from warden.screening.folding import NUL, Folded, fold, fold_text, is_ascii_letter_at
+from warden.screening.folding import NUL, Folded, detector_tables, fold, fold_text, is_ascii_letter_at
 from warden.screening.forms import (
     Pattern,
     expand,
@@ -99,6 +97,8 @@ class ScreeningEngine:
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
         self.detectors = detectors
         self._syllables: npt.NDArray[np.uint32] = syllable_table(self.homophones)
+        if detectors:
+            detector_tables()  # built once per process; do it now rather than on the first message
         emoji_for: dict[str, list[str]] = {}
         for e, term in self.emoji:
             emoji_for.setdefault(term, []).append(e)
@@ -199,29 +199,22 @@ class ScreeningEngine:
     def _screen_batch(self, batch: Sequence[str]) -> list[tuple[Hit, ...]]:
         results: dict[int, list[Hit]] = {}
         joined = NUL.join(batch)
-        if joined.count(NUL) != len(batch) - 1:  # a NUL inside a message would break batch boundaries
+        folded = fold(joined)
+        assert folded.raw is not None
+        boundaries = np.flatnonzero(folded.raw == 0)
+        if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             if len(batch) > 1:
                 return [self._screen_batch([t])[0] for t in batch]
-            batch = [batch[0].replace(NUL, " ")]
-            joined = batch[0]
-        folded = fold(joined)
+            return self._screen_batch([batch[0].replace(NUL, " ")])
         candidates = (
             self._ac.find_overlapping(self._syllables[folded.codes].tobytes().decode("utf-32-le"))
             if self._ac
             else []
         )
-        gate_hits: list[int] = []  # positions that may start a detection
-        if self.detectors:
-            for g in GATES:
-                gate_hits.extend(m.start() for m in g.finditer(joined))
-            for sign in AT_SIGNS:
-                at = joined.find(sign)
-                while at != -1:
-                    gate_hits.append(at)
-                    at = joined.find(sign, at + 1)
+        gate_hits = [m.start() for m in GATE.finditer(joined)] if self.detectors else []
         if not candidates and not gate_hits:
             return [()] * len(batch)
-        starts = [0, *accumulate(map(add, map(len, batch[:-1]), repeat(1)))]
+        starts = [0, *(boundaries + 1).tolist()]
         flagged: set[int] = set()
         found = self._verify(candidates, folded, joined, starts, flagged)
         for os, oe, p, channel in found:

@@ -218,14 +218,16 @@ class Folded:
     handful of numpy operations per batch.
     """
 
-    __slots__ = ("_text", "codes", "heads", "origin")
+    __slots__ = ("_text", "codes", "heads", "origin", "raw")
 
     def __init__(
         self,
         codes: npt.NDArray[np.uint32],
         origin: npt.NDArray[np.intp],
         heads: npt.NDArray[np.intp] | None,
+        raw: npt.NDArray[np.uint32] | None = None,
     ) -> None:
+        self.raw = raw  # the original text's code points
         self.codes = codes  # folded code points (after collapsing runs)
         self.origin = origin  # per character before collapsing: index in the original text
         self.heads = heads  # per folded character: index into ``origin`` (None: no collapsing)
@@ -259,14 +261,14 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
     if codes.size and codes.max() == MULTI:
         codes, origin = _expand_multi(codes, origin, raw, t)
     if not collapse or codes.size < 2:
-        return Folded(codes, origin, None)
+        return Folded(codes, origin, None, raw)
     new_run = np.empty(codes.size, dtype=bool)
     new_run[0] = True
     np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
     heads = np.flatnonzero(new_run)
     if heads.size == codes.size:
-        return Folded(codes, origin, None)
-    return Folded(codes[heads], origin, heads)
+        return Folded(codes, origin, None, raw)
+    return Folded(codes[heads], origin, heads, raw)
 
 
 def _expand_multi(

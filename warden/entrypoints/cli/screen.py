@@ -165,3 +165,16 @@ def render(console: Console, r: object) -> None:
         f"{r.quality.false_hits} false); clean rows with any hit: "
         f"{r.quality.clean_rows_hit}/{r.quality.clean_rows}"
     )
+
+
+def _standalone() -> typer.Typer:
+    """`python -m warden.entrypoints.cli.screen …` works before the main CLI registers these commands."""
+    app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
+    bench = typer.Typer(help="Benchmarks that print figures (never pass/fail).", no_args_is_help=True)
+    app.add_typer(bench, name="bench")
+    register(app, bench)
+    return app
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _standalone()()
