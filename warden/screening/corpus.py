@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -19,6 +19,7 @@ from warden.screening.dictionaries import TermSpec, load_lexicon
 from warden.screening.forms import is_han
 
 NEGATIVE = "-"
+LIMIT_PREFIX = "limit_"  # corpus rows for techniques the engine does not claim to catch
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,17 @@ class CorpusScore:
 
     @property
     def overall_recall(self) -> float:
-        found = sum(f for f, _ in self.recall.values())
-        rows = sum(n for _, n in self.recall.values())
-        return found / rows if rows else 1.0
+        return self._recall(lambda _: True)
+
+    @property
+    def claimed_recall(self) -> float:
+        """Recall over the techniques the engine claims (rows named ``limit_*`` show known gaps)."""
+        return self._recall(lambda technique: not technique.startswith(LIMIT_PREFIX))
+
+    def _recall(self, keep: Callable[[str], bool]) -> float:
+        pairs = [v for k, v in self.recall.items() if keep(k)]
+        rows = sum(n for _, n in pairs)
+        return sum(f for f, _ in pairs) / rows if rows else 1.0
 
 
 def score(rows: Sequence[CorpusRow], results: Sequence[Sequence[Hit]]) -> CorpusScore:
