@@ -182,3 +182,10 @@ def test_s_a6_every_claimed_technique_in_the_corpus_is_caught(engine: ScreeningE
     assert row.satisfied_by(hits), hits
     for h in hits:
         assert row.text[h.start : h.end] == h.matched
+
+
+def test_s_a6_pinyin_written_like_a_personal_name_is_one_severity_lower(engine: ScreeningEngine) -> None:
+    # 范丽 / 樊力 are written "Fan Li" in English signatures; spammers write fanli or FANLI
+    assert only(engine.screen("你好，我是Fan Li"), "返利").severity == "medium"
+    assert only(engine.screen("领fanli"), "返利").severity == "high"
+    assert only(engine.screen("FAN LI 来了"), "返利").severity == "high"

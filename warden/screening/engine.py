@@ -19,9 +19,10 @@ build a new engine (`with_lists`) that a `ScreenerRegistry` swaps in atomically.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import daachorse
 import numpy as np
@@ -36,11 +37,13 @@ from warden.screening.forms import (
     Pattern,
     expand,
     homophone_pattern,
+    lower_severity,
     syllable_table,
     syllable_translation,
 )
 
 BATCH_SIZE = 1024
+_NAME_LIKE = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +276,9 @@ class ScreeningEngine:
                 continue
             if channel == "folded" and joined[os:oe] == p.term:
                 channel = "exact"
+            elif channel == "pinyin" and _NAME_LIKE.fullmatch(joined[os:oe]):
+                # "Fan Li", "Jia Weixin": written like a person's name, so less sure it is the term
+                p = replace(p, severity=lower_severity(p.severity))
             out.append((os, oe, p, channel))
             last_end = e
         return out
