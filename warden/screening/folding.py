@@ -225,7 +225,7 @@ class Folded:
         codes: npt.NDArray[np.uint32],
         origin: npt.NDArray[np.intp],
         heads: npt.NDArray[np.intp] | None,
-        raw: npt.NDArray[np.uint32] | None = None,
+        raw: npt.NDArray[np.uint32],
     ) -> None:
         self.raw = raw  # the original text's code points
         self.codes = codes  # folded code points (after collapsing runs)
