@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import daachorse
 import numpy as np
@@ -46,8 +46,7 @@ BATCH_SIZE = 1024
 _NAME_LIKE = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     """What a candidate on one automaton key can turn out to be, once its folded text is checked."""
 
     folded: str  # the folded key the candidate's folded text must equal (or sound like)
@@ -57,8 +56,7 @@ class _Entry:
     keyword: bool = False  # a contact keyword: run the detectors on this message
 
 
-@dataclass(frozen=True)
-class _Expanded:
+class _Expanded(NamedTuple):
     """Patterns of one term, cached so derived engines do not re-run pypinyin for shipped terms."""
 
     main: tuple[Pattern, ...]
@@ -106,22 +104,21 @@ class ScreeningEngine:
         for e, term in self.emoji:
             emoji_for.setdefault(term, []).append(e)
         cache = dict(_cache or {})
-        for spec in self.terms:
-            if spec not in cache:
-                cache[spec] = _Expanded(
-                    tuple(expand(spec, emoji_for.get(spec.term, ()))), homophone_pattern(spec)
-                )
-        self._cache = cache
-
         best: dict[str, Pattern] = {}  # one pattern per folded key: highest severity, most direct channel
         sounds: dict[str, Pattern] = {}
         for spec in self.terms:
-            for p in cache[spec].main:
+            expanded = cache.get(spec)
+            if expanded is None:
+                expanded = cache[spec] = _Expanded(
+                    tuple(expand(spec, emoji_for.get(spec.term, ()))), homophone_pattern(spec)
+                )
+            for p in expanded.main:
                 if p.key not in best or p.rank() > best[p.key].rank():
                     best[p.key] = p
-            h = cache[spec].homophone
+            h = expanded.homophone
             if h is not None and (h.key not in sounds or h.rank() > sounds[h.key].rank()):
                 sounds[h.key] = h
+        self._cache = cache
         entries: dict[str, _Entry] = {}
         for key, p in best.items():
             entries[key] = _Entry(key, pattern=p, homophone=sounds.pop(key, None))
@@ -277,7 +274,7 @@ class ScreeningEngine:
                 channel = "exact"
             elif channel == "pinyin" and _NAME_LIKE.fullmatch(joined[os:oe]):
                 # "Fan Li", "Jia Weixin": written like a person's name, so less sure it is the term
-                p = replace(p, severity=lower_severity(p.severity))
+                p = p._replace(severity=lower_severity(p.severity))
             out.append((os, oe, p, channel))
             last_end = e
         return out

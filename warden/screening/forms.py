@@ -15,9 +15,9 @@ one automaton scan per channel (research §6). Forms and their channels:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -33,9 +33,8 @@ _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000))
 _MAX_MIXED_HAN = 4
 
 
-@dataclass(frozen=True, slots=True)
-class Pattern:
-    """One automaton key and what a match on it means."""
+class Pattern(NamedTuple):
+    """One automaton key and what a match on it means (a tuple: built by the hundred thousand)."""
 
     key: str  # folded (or syllable-coded, for homophones) text the automaton looks for
     term: str
