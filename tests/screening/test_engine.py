@@ -189,3 +189,8 @@ def test_s_a6_pinyin_written_like_a_personal_name_is_one_severity_lower(engine: 
     assert only(engine.screen("你好，我是Fan Li"), "返利").severity == "medium"
     assert only(engine.screen("领fanli"), "返利").severity == "high"
     assert only(engine.screen("FAN LI 来了"), "返利").severity == "high"
+
+
+def test_s_a6_a_listed_form_wins_over_a_homophone_that_overlaps_it(engine: ScreeningEngine) -> None:
+    hits = engine.screen("薇 信 号")
+    assert [(h.term, h.channel, h.severity) for h in hits] == [("薇信", "folded", "medium")]

@@ -20,7 +20,7 @@ build a new engine (`with_lists`) that a `ScreenerRegistry` swaps in atomically.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -258,12 +258,24 @@ class ScreeningEngine:
                     hits.append((s, e, entry.homophone, "homophone"))
         if not hits:
             return []
-        # leftmost-longest, then strongest, without overlaps; allow-list matches remove what they touch
-        hits.sort(key=lambda h: (h[0], h[0] - h[1], h[3] == "homophone", -severity_rank(h[2].severity)))
+        # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
+        # matches remove what they touch. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound.
+        hits.sort(key=lambda h: (h[3] == "homophone", h[0], h[0] - h[1], -severity_rank(h[2].severity)))
         out: list[tuple[int, int, Pattern, str]] = []
-        last_end = -1
+        direct_starts: list[int] = []  # accepted direct hits, sorted and disjoint
+        direct_ends: list[int] = []
+        last_end = -1  # within the current pass (hits are sorted by start per pass)
+        homophone_pass = False
         for s, e, p, channel in hits:
-            if s < last_end or (allowed and not allowed.isdisjoint(range(s, e))):
+            if channel == "homophone" and not homophone_pass:
+                homophone_pass, last_end = True, -1
+            if s < last_end:
+                continue
+            if homophone_pass:
+                i = bisect_left(direct_starts, e) - 1
+                if i >= 0 and direct_ends[i] > s:
+                    continue
+            if allowed and not allowed.isdisjoint(range(s, e)):
                 continue
             os, oe = folded.original_span(s, e)
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
@@ -277,6 +289,9 @@ class ScreeningEngine:
                 p = p._replace(severity=lower_severity(p.severity))
             out.append((os, oe, p, channel))
             last_end = e
+            if not homophone_pass:
+                direct_starts.append(s)
+                direct_ends.append(e)
         return out
 
     def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
