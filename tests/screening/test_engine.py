@@ -194,3 +194,9 @@ def test_s_a6_pinyin_written_like_a_personal_name_is_one_severity_lower(engine: 
 def test_s_a6_a_listed_form_wins_over_a_homophone_that_overlaps_it(engine: ScreeningEngine) -> None:
     hits = engine.screen("薇 信 号")
     assert [(h.term, h.channel, h.severity) for h in hits] == [("薇信", "folded", "medium")]
+
+
+def test_s_a6_direct_and_homophone_hits_side_by_side_are_all_reported(engine: ScreeningEngine) -> None:
+    hits = engine.screen("红包 hongbao hb 虹包 🧧")
+    assert [h.channel for h in hits] == ["exact", "pinyin", "initials", "homophone", "emoji"]
+    assert {h.term for h in hits} == {"红包"}
