@@ -200,3 +200,8 @@ def test_s_a6_direct_and_homophone_hits_side_by_side_are_all_reported(engine: Sc
     hits = engine.screen("红包 hongbao hb 虹包 🧧")
     assert [h.channel for h in hits] == ["exact", "pinyin", "initials", "homophone", "emoji"]
     assert {h.term for h in hits} == {"红包"}
+
+
+def test_s_a6_a_different_digit_is_not_a_homophone(engine: ScreeningEngine) -> None:
+    assert [h.term for h in engine.screen("壹夜晴")] == ["一夜情"]  # 晴 sounds like 情
+    assert engine.screen("2夜情") == []

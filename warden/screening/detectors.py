@@ -47,21 +47,19 @@ _URL_PATH = re.compile("/" + _URL_CHAR + "*")
 _EMAIL_LEFT = re.compile(r"[a-z0-9][a-z0-9._%+-]*$")
 _EMAIL_RIGHT = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}(?![0-9a-z_])")
 
-# Gate on the raw text: a message can only hold a detection if GATE matches in it or a contact
-# keyword (微信, vx …) does; the engine finds those with its automaton. URLs with a scheme always
-# contain a dot before a letter, so they pass the gate.
-DIGITISH = "0-9０-９①-⒛❶-➓⓪-⓿〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖幺"
-# One regex whose first element is a character class, so the regex engine skips ahead at C speed
-# (alternatives at the top level would defeat that and cost twice as much).
-GATE = re.compile(
-    f"[{DIGITISH}.．。｡@＠]"
-    "(?:(?<=[.．。｡])[a-zA-Zａ-ｚＡ-Ｚ]"  # a dot before a letter: domains, e-mail (www.x.com, x。com)
-    "|(?<=[@＠])"  # an at sign: e-mail
-    f"|(?<=[{DIGITISH}])[{DIGITISH} \u3000\\-－]{{4}})"  # 5+ digits: phone, QQ, ID and bank cards
-)
-# Keywords that announce a WeChat id (ids need no digits, so the gates above would miss them).
-# QQ ids are all digits: the first gate covers them.
-KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信")
+# Gating. A message goes through the detectors only if the engine's automaton (which scans the
+# folded text anyway) finds one of these in it, so most messages cost nothing extra:
+# * five digits in a row after folding (every digit variant, separators removed): phone numbers,
+#   QQ ids, ID-card and bank-card numbers (see DIGIT_RUN);
+# * a top-level domain (com, cn, net …; dots are folded away, so abc.com reads abccom): URLs and
+#   e-mail addresses always contain one;
+# * a keyword that announces a WeChat id (ids need no digits).
+# The two-letter TLDs that are common inside English words (co, me, io) are gated by SHORT_TLD on
+# the raw text instead, a regex with a literal first character (cheap).
+DIGIT_RUN = 5
+GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in ("co", "me", "io"))
+SHORT_TLD = re.compile(r"\.(?:[cC][oO]|[mM][eE]|[iI][oO])(?![0-9a-zA-Z])")
+KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信", "http")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

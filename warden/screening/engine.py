@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from warden.screening.base import Hit, severity_rank
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
-from warden.screening.detectors import GATE, KEYWORDS, detect
+from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
 from warden.screening.folding import NUL, Folded, detector_tables, fold, fold_text, is_ascii_letter_at
 from warden.screening.forms import (
@@ -54,6 +54,7 @@ class _Entry(NamedTuple):
     homophone: Pattern | None = None  # set when the term also matches by sound
     allow: bool = False
     keyword: bool = False  # a contact keyword: run the detectors on this message
+    loose: bool = False  # a keyword that matches by sound alone (any run of digits)
 
 
 class _Expanded(NamedTuple):
@@ -74,8 +75,14 @@ def _keep(entry: _Entry | None, *, allow: bool = False) -> dict[str, object]:
 
 
 def _half_same(a: str, b: str) -> bool:
-    """At least half the characters identical: 虹包 for 红包, not any two characters that rhyme."""
-    same = sum(x == y for x, y in zip(a, b, strict=True))
+    """At least half the characters identical (虹包 for 红包, not any two characters that rhyme),
+    and only characters differ, never digits (all digits share one code in syllable space)."""
+    same = 0
+    for x, y in zip(a, b, strict=True):
+        if x == y:
+            same += 1
+        elif "0" <= x <= "9" or "0" <= y <= "9":
+            return False
     return 2 * same >= len(b)
 
 
@@ -128,9 +135,12 @@ class ScreeningEngine:
             key = fold_text(a)
             entries[key] = _Entry(key, allow=True, **_keep(entries.get(key)))
         if detectors:
-            for k in KEYWORDS:
+            for k in (*KEYWORDS, *GATE_TLDS):
                 key = fold_text(k)
                 entries[key] = _Entry(key, keyword=True, **_keep(entries.get(key), allow=True))
+            digits = "0" * DIGIT_RUN
+            entries.setdefault(digits, _Entry(digits))
+            entries[digits] = entries[digits]._replace(keyword=True, loose=True)
         by_sound: dict[str, list[_Entry]] = {}
         for key, entry in entries.items():
             by_sound.setdefault(self._sound(key), []).append(entry)
@@ -210,7 +220,7 @@ class ScreeningEngine:
             if self._ac
             else []
         )
-        gate_hits = [m.start() for m in GATE.finditer(joined)] if self.detectors else []
+        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if self.detectors else []
         if not candidates and not gate_hits:
             return [()] * len(batch)
         starts = [0, *(boundaries + 1).tolist()]
@@ -247,10 +257,12 @@ class ScreeningEngine:
         for s, e, pid in candidates:
             fs = ftext[s:e]
             for entry in self._entries[pid]:
+                if entry.loose:
+                    flagged.add(bisect_right(starts, folded.original_span(s, e)[0]) - 1)
                 if entry.folded == fs:
                     if entry.allow:
                         allowed.update(range(s, e))
-                    if entry.keyword:
+                    if entry.keyword and not entry.loose:
                         flagged.add(bisect_right(starts, folded.original_span(s, e)[0]) - 1)
                     if entry.pattern is not None:
                         hits.append((s, e, entry.pattern, entry.pattern.channel))

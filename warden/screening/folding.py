@@ -3,7 +3,7 @@
 Every code point is folded through a table computed once per process (NFKC, tone-mark stripping,
 casefold, traditional → simplified at character level, digit variants, Cyrillic/Greek look-alikes,
 deletion of separators: spaces, punctuation, symbols, emoji, zero-width and other invisible
-characters). Runs of the same folded character are then collapsed (红红包包 → 红包).
+characters). Runs of the same folded character, digits apart, are then collapsed (红红包包 → 红包).
 
 The fold is a numpy gather over the UTF-32 code units of a whole batch (research §4.2: ~450 MB/s,
 against ~100 MB/s for ``str.translate``), and it yields for every folded character the span of
@@ -265,6 +265,7 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
     new_run = np.empty(codes.size, dtype=bool)
     new_run[0] = True
     np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
+    new_run |= (codes - 0x30) < 10  # digits never collapse: 13333333333 stays a phone number
     heads = np.flatnonzero(new_run)
     if heads.size == codes.size:
         return Folded(codes, origin, None, raw)
@@ -287,7 +288,7 @@ def _expand_multi(
     return new_codes, new_origin
 
 
-_RUNS = re.compile(r"(.)\1+", re.DOTALL)
+_RUNS = re.compile(r"([^0-9])\1+", re.DOTALL)
 
 
 def fold_text(text: str) -> str:

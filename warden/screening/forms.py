@@ -29,6 +29,7 @@ from warden.screening.folding import MAX_CP, PUA_END, PUA_START, fold_text
 
 CHANNEL_PRIORITY = ("folded", "emoji", "pinyin", "mixed", "homophone", "initials")
 _SYLLABLE_BASE = PUA_START  # one BMP private-use code point per toned syllable (~1,600 of 6,400)
+DIGIT_CODE = PUA_END - 1  # the code every ASCII digit gets in syllable space
 _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000))
 _MAX_MIXED_HAN = 4
 
@@ -125,7 +126,8 @@ def syllable_table(homophones: tuple[tuple[str, str], ...] = ()) -> npt.NDArray[
     for ch, (syl,) in zip(chars, syllables, strict=True):
         if syl and syl != ch:
             table[ord(ch)] = codes.setdefault(syl, _SYLLABLE_BASE + len(codes))
-    if _SYLLABLE_BASE + len(codes) > PUA_END:
+    table[0x30:0x3A] = DIGIT_CODE  # all digits sound alike: one key finds any run of digits
+    if _SYLLABLE_BASE + len(codes) > DIGIT_CODE:
         raise ValueError("more syllables than private-use code points")
     for canonical, variants in homophones:
         for v in variants:
