@@ -54,11 +54,12 @@ _EMAIL_RIGHT = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}(?![0-9a-z_]
 # * a top-level domain (com, cn, net …; dots are folded away, so abc.com reads abccom): URLs and
 #   e-mail addresses always contain one;
 # * a keyword that announces a WeChat id (ids need no digits).
-# The two-letter TLDs that are common inside English words (co, me, io) are gated by SHORT_TLD on
-# the raw text instead, a regex with a literal first character (cheap).
+# TLDs that are common inside English words (co, me, io) or that collapsing would change (cc, app)
+# are gated by SHORT_TLD on the raw text instead, a regex with a literal first character (cheap).
 DIGIT_RUN = 5
-GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in ("co", "me", "io"))
-SHORT_TLD = re.compile(r"\.(?:[cC][oO]|[mM][eE]|[iI][oO])(?![0-9a-zA-Z])")
+_RAW_GATED = ("co", "me", "io", "cc", "app")  # short, or changed by collapsing repeats (cc → c)
+GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in _RAW_GATED)
+SHORT_TLD = re.compile(r"\.(?:[cC][oOcC]|[mM][eE]|[iI][oO]|[aA][pP][pP])(?![0-9a-zA-Z])")
 KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信", "http")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

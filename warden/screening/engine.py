@@ -22,13 +22,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 import daachorse
 import numpy as np
 import numpy.typing as npt
 
-from warden.screening.base import Hit, severity_rank
+from warden.screening.base import SEVERITIES, Hit, severity_rank
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
@@ -43,6 +44,8 @@ from warden.screening.forms import (
 )
 
 BATCH_SIZE = 1024
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+_SORT_KEY = itemgetter(0, 1, 2, 3)
 _NAME_LIKE = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
 
 
@@ -225,7 +228,7 @@ class ScreeningEngine:
             return [()] * len(batch)
         starts = [0, *(boundaries + 1).tolist()]
         flagged: set[int] = set()
-        found = self._verify(candidates, folded, joined, starts, flagged)
+        found = self._verify(candidates, folded, joined, flagged)
         for os, oe, p, channel in found:
             m = bisect_right(starts, os) - 1
             base = starts[m]
@@ -245,41 +248,46 @@ class ScreeningEngine:
         candidates: list[tuple[int, int, int]],
         folded: Folded,
         joined: str,
-        starts: list[int],
         flagged: set[int],
     ) -> list[tuple[int, int, Pattern, str]]:
-        """Turn automaton candidates into hits: check folded text, allow-list, boundaries, overlaps."""
+        """Turn automaton candidates into hits: check folded text, allow-list, boundaries, overlaps.
+
+        Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
+        """
         if not candidates:
             return []
         ftext = folded.text
+        entries = self._entries
         allowed: set[int] = set()  # folded positions covered by an allow-list match
-        hits: list[tuple[int, int, Pattern, str]] = []
+        # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
+        hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
+        boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for entry in self._entries[pid]:
-                if entry.loose:
-                    flagged.add(bisect_right(starts, folded.original_span(s, e)[0]) - 1)
-                if entry.folded == fs:
-                    if entry.allow:
+            for key, pattern, homophone, allow, keyword, loose in entries[pid]:
+                if keyword and (loose or key == fs):
+                    if boundaries is None:
+                        boundaries = np.flatnonzero(folded.codes == 0).tolist()
+                    flagged.add(bisect_right(boundaries, s))
+                if key == fs:
+                    if allow:
                         allowed.update(range(s, e))
-                    if entry.keyword and not entry.loose:
-                        flagged.add(bisect_right(starts, folded.original_span(s, e)[0]) - 1)
-                    if entry.pattern is not None:
-                        hits.append((s, e, entry.pattern, entry.pattern.channel))
-                elif entry.homophone is not None and _half_same(fs, entry.folded):
-                    hits.append((s, e, entry.homophone, "homophone"))
+                    if pattern is not None:
+                        hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
+                elif homophone is not None and _half_same(fs, key):
+                    hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
         if not hits:
             return []
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
         # matches remove what they touch. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound.
-        hits.sort(key=lambda h: (h[3] == "homophone", h[0], h[0] - h[1], -severity_rank(h[2].severity)))
+        hits.sort(key=_SORT_KEY)
         out: list[tuple[int, int, Pattern, str]] = []
         direct_starts: list[int] = []  # accepted direct hits, sorted and disjoint
         direct_ends: list[int] = []
         last_end = -1  # within the current pass (hits are sorted by start per pass)
         homophone_pass = False
-        for s, e, p, channel in hits:
-            if channel == "homophone" and not homophone_pass:
+        for is_homophone, s, _, _, e, p, channel in hits:
+            if is_homophone and not homophone_pass:
                 homophone_pass, last_end = True, -1
             if s < last_end:
                 continue

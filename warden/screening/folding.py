@@ -265,7 +265,9 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
     new_run = np.empty(codes.size, dtype=bool)
     new_run[0] = True
     np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
-    new_run |= (codes - 0x30) < 10  # digits never collapse: 13333333333 stays a phone number
+    # digits and NUL never collapse: 13333333333 stays a phone number and every message boundary
+    # stays (nothing else below "9" survives the fold)
+    new_run |= codes < 0x3A
     heads = np.flatnonzero(new_run)
     if heads.size == codes.size:
         return Folded(codes, origin, None, raw)
