@@ -283,12 +283,13 @@ class ScreeningEngine:
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
         # matches remove what they touch. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound.
         hits.sort(key=_SORT_KEY)
+        o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
         out: list[tuple[int, int, Pattern, str]] = []
         direct_starts: list[int] = []  # accepted direct hits, sorted and disjoint
         direct_ends: list[int] = []
         last_end = -1  # within the current pass (hits are sorted by start per pass)
         homophone_pass = False
-        for is_homophone, s, _, _, e, p, channel in hits:
+        for (is_homophone, s, _, _, e, p, channel), os, oe in zip(hits, o_starts, o_ends, strict=True):
             if is_homophone and not homophone_pass:
                 homophone_pass, last_end = True, -1
             if s < last_end:
@@ -299,7 +300,6 @@ class ScreeningEngine:
                     continue
             if allowed and not allowed.isdisjoint(range(s, e)):
                 continue
-            os, oe = folded.original_span(s, e)
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
             if "a" <= ftext[e - 1] <= "z" and is_ascii_letter_at(joined, oe, 1):

@@ -250,6 +250,18 @@ class Folded:
         last = int(self.heads[end]) - 1 if end < self.heads.size else self.origin.size - 1
         return first, int(self.origin[last]) + 1
 
+    def original_spans(self, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+        """`original_span` for many spans at once (one numpy call instead of one per hit)."""
+        s = np.asarray(starts, dtype=np.intp)
+        last = np.asarray(ends, dtype=np.intp) - 1
+        if self.heads is not None:
+            nxt = last + 1
+            last = np.where(
+                nxt < self.heads.size, np.take(self.heads, nxt, mode="clip") - 1, self.origin.size - 1
+            )
+            s = np.take(self.heads, s)
+        return np.take(self.origin, s).tolist(), (np.take(self.origin, last) + 1).tolist()
+
 
 def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) -> Folded:
     """Fold ``text`` (may be a NUL-joined batch). Vectorised; Python work only for multi-char folds."""
