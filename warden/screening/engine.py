@@ -43,7 +43,7 @@ from warden.screening.forms import (
     syllable_translation,
 )
 
-BATCH_SIZE = 1024
+BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _SORT_KEY = itemgetter(0, 1, 2, 3)
 _NAME_LIKE = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
