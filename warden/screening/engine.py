@@ -8,7 +8,8 @@ Pipeline per batch of messages (joined with NUL, research §6.5):
    entry and the contact keywords, all in syllable space. A candidate whose folded text equals a
    pattern is a direct hit; one that only sounds the same is a homophone hit (lower severity, at
    least half of its characters identical, only for terms that allow homophones);
-3. run the contact/personal-data detectors on the messages a cheap gate flags;
+3. run the contact/personal-data detectors only on the messages the scan flagged (digit runs,
+   top-level domains, WeChat-id keywords);
 4. drop hits overlapped by an allow-list match, enforce word boundaries on Latin edges, keep the
    leftmost-longest non-overlapping hits and map offsets back to each original message.
 
@@ -65,16 +66,6 @@ class _Expanded(NamedTuple):
 
     main: tuple[Pattern, ...]
     homophone: Pattern | None
-
-
-def _keep(entry: _Entry | None, *, allow: bool = False) -> dict[str, object]:
-    """Fields of an existing entry to carry over when the same folded key gets another role."""
-    if entry is None:
-        return {}
-    kept: dict[str, object] = {"pattern": entry.pattern, "homophone": entry.homophone}
-    if allow:
-        kept["allow"] = entry.allow
-    return kept
 
 
 def _half_same(a: str, b: str) -> bool:
@@ -136,11 +127,13 @@ class ScreeningEngine:
             entries[key] = _Entry(key, homophone=h)
         for a in self.allow:
             key = fold_text(a)
-            entries[key] = _Entry(key, allow=True, **_keep(entries.get(key)))
+            old = entries.get(key)
+            entries[key] = old._replace(allow=True) if old else _Entry(key, allow=True)
         if detectors:
             for k in (*KEYWORDS, *GATE_TLDS):
                 key = fold_text(k)
-                entries[key] = _Entry(key, keyword=True, **_keep(entries.get(key), allow=True))
+                old = entries.get(key)
+                entries[key] = old._replace(keyword=True) if old else _Entry(key, keyword=True)
             digits = "0" * DIGIT_RUN
             entries.setdefault(digits, _Entry(digits))
             entries[digits] = entries[digits]._replace(keyword=True, loose=True)

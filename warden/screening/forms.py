@@ -121,10 +121,10 @@ def syllable_table(homophones: tuple[tuple[str, str], ...] = ()) -> npt.NDArray[
     """
     table = np.arange(MAX_CP, dtype=np.uint32)
     chars = [chr(cp) for lo, hi in _HAN_RANGES for cp in range(lo, hi)]
-    syllables = pinyin(chars, style=Style.TONE3, heteronym=False, errors=lambda x: [[""] for _ in x])
+    syllables = pinyin(chars, style=Style.TONE3, heteronym=False, errors=lambda _: "?")
     codes: dict[str, int] = {}
     for ch, (syl,) in zip(chars, syllables, strict=True):
-        if syl and syl != ch:
+        if syl != "?" and syl != ch:
             table[ord(ch)] = codes.setdefault(syl, _SYLLABLE_BASE + len(codes))
     table[0x30:0x3A] = DIGIT_CODE  # all digits sound alike: one key finds any run of digits
     if _SYLLABLE_BASE + len(codes) > DIGIT_CODE:
