@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from warden.screening import Hit, Screener, ScreeningEngine, TermSpec
-from warden.screening.corpus import load_corpus
+from warden.screening.corpus import LIMIT_PREFIX, CorpusRow, load_corpus
 
 
 def only(hits: list[Hit], term: str) -> Hit:
@@ -168,16 +168,20 @@ CORPUS = load_corpus()
 @pytest.mark.parametrize(
     "row", [r for r in CORPUS if not r.expected], ids=lambda r: f"{r.technique}:{r.text[:12]}"
 )
-def test_s_a6_precision_ordinary_workplace_text_and_traps_have_no_hits(engine: ScreeningEngine, row) -> None:  # type: ignore[no-untyped-def]
+def test_s_a6_precision_ordinary_workplace_text_and_traps_have_no_hits(
+    engine: ScreeningEngine, row: CorpusRow
+) -> None:
     assert engine.screen(row.text) == []
 
 
 @pytest.mark.parametrize(
     "row",
-    [r for r in CORPUS if r.expected and not r.technique.startswith("limit_")],
+    [r for r in CORPUS if r.expected and not r.technique.startswith(LIMIT_PREFIX)],
     ids=lambda r: f"{r.technique}:{r.text[:12]}",
 )
-def test_s_a6_every_claimed_technique_in_the_corpus_is_caught(engine: ScreeningEngine, row) -> None:  # type: ignore[no-untyped-def]
+def test_s_a6_every_claimed_technique_in_the_corpus_is_caught(
+    engine: ScreeningEngine, row: CorpusRow
+) -> None:
     hits = engine.screen(row.text)
     assert row.satisfied_by(hits), hits
     for h in hits:
