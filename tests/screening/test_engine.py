@@ -209,3 +209,9 @@ def test_s_a6_direct_and_homophone_hits_side_by_side_are_all_reported(engine: Sc
 def test_s_a6_a_different_digit_is_not_a_homophone(engine: ScreeningEngine) -> None:
     assert [h.term for h in engine.screen("壹夜晴")] == ["一夜情"]  # 晴 sounds like 情
     assert engine.screen("2夜情") == []
+
+
+def test_a_lone_surrogate_in_bad_input_is_skipped_like_a_separator(engine: ScreeningEngine) -> None:
+    text = "领红\ud800包 电话13800138000"
+    hits = engine.screen(text)
+    assert [(h.term, h.matched) for h in hits] == [("红包", "红\ud800包"), ("13800138000", "13800138000")]

@@ -161,7 +161,11 @@ def _build_tables(*, keep_separators: bool) -> FoldTables:
     for lo, hi in _RANGES:
         for cp in range(lo, hi):
             ch = chr(cp)
-            if cp == 0 or 0xD800 <= cp < 0xE000:
+            if cp == 0:
+                continue
+            if 0xD800 <= cp < 0xE000:  # lone surrogates (bad input): dropped, they cannot reach Rust
+                codes[cp] = DEL
+                changed[cp] = None
                 continue
             out = _fold_char(ch, t2s, keep_separators=keep_separators)
             if out == ch:
@@ -266,7 +270,7 @@ class Folded:
 def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) -> Folded:
     """Fold ``text`` (may be a NUL-joined batch). Vectorised; Python work only for multi-char folds."""
     t = tables if tables is not None else main_tables()
-    raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    raw = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     # np.take with mode='clip' skips the bounds-error path: ~3x faster than t.codes[raw], and every
     # code point is a valid index anyway
     mapped = np.take(t.codes, raw, mode="clip")
