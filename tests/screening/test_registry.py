@@ -117,3 +117,19 @@ def test_reloading_the_shipped_files_swaps_engines_and_reports_the_diff(tmp_path
     assert change.terms_removed == ()
     assert terms(registry, None, "代 购") == ["代购"]
     assert terms(registry, "ent-9", "daigou") == ["代购"]
+
+
+def test_changes_lists_every_effective_change_after_a_version(registry: ScreenerRegistry) -> None:
+    a = registry.set_lists("ent-1", [("甲乙", "fraud", "high")])
+    registry.set_lists("ent-1", [("甲乙", "fraud", "high")])  # no effect, not logged
+    b = registry.set_lists("ent-2", allow=["丙丁"])
+    assert registry.changes() == [a, b]
+    assert registry.changes(since=a.version) == [b]
+    assert b.as_dict() == {
+        "scope": "ent-2",
+        "version": b.version,
+        "terms_added": [],
+        "terms_removed": [],
+        "allow_added": ["丙丁"],
+        "allow_removed": [],
+    }

@@ -81,6 +81,7 @@ class ScreenerRegistry:
         self._lists: dict[str, _Lists] = {}
         self._engines: dict[str, ScreeningEngine] = {PLATFORM: self._base}
         self._version = 0
+        self._log: list[ListChange] = []
 
     @property
     def version(self) -> int:
@@ -101,6 +102,13 @@ class ScreenerRegistry:
                 engine = self._build(key)
                 self._engines[key] = engine
             return engine
+
+    def changes(self, since: int = 0) -> list[ListChange]:
+        """Effective changes with a version above ``since``, oldest first (for the audit writer).
+
+        Kept in memory for the life of the registry: list edits are rare admin actions.
+        """
+        return [c for c in self._log if c.version > since]
 
     def lists(self, scope: str) -> tuple[list[TermKey], list[str]]:
         """The extra terms and allow-list entries currently set for a scope."""
@@ -127,7 +135,9 @@ class ScreenerRegistry:
                 self._engines = {PLATFORM: engine}
             else:
                 self._engines = {**self._engines, scope: engine}
-            return _diff(scope, self._version, old, new)
+            change = _diff(scope, self._version, old, new)
+            self._log.append(change)
+            return change
 
     def add(
         self, scope: str, terms: Iterable[TermSpec | TermKey] = (), allow: Iterable[str] = ()
@@ -153,12 +163,14 @@ class ScreenerRegistry:
             self._version += 1
             platform = self._build(PLATFORM)
             self._engines = {PLATFORM: platform}
-            return _diff(
+            change = _diff(
                 "shipped",
                 self._version,
                 _Lists(old_base.terms, old_base.allow),
                 _Lists(base.terms, base.allow),
             )
+            self._log.append(change)
+            return change
 
     def _build(self, scope: str, override: _Lists | None = None) -> ScreeningEngine:
         platform = self._lists.get(PLATFORM, _Lists())
