@@ -1,0 +1,251 @@
+"""Figures for `warden bench screen`: throughput, build time, memory and corpus quality.
+
+Everything is measured in one process on one generated corpus, so the ratios are comparable: the full
+pipeline (fold + all channels + detectors + offset mapping, batched) against the raw matcher alone
+(daachorse, leftmost-longest, the same folded dictionary, one call per message on unfolded text).
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import resource
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import daachorse
+
+from warden.screening.corpus import CorpusScore, load_corpus, score
+from warden.screening.dictionaries import TermSpec
+from warden.screening.engine import ScreeningEngine, build_default_engine
+
+# Frequent characters of ordinary Chinese text, for filler.
+COMMON = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而"
+    "方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应"
+    "开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命"
+    "此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求"
+    "老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光"
+    "门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速"
+    "花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需"
+    "段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感"
+    "劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂"
+)
+_PUNCT = "，，，。！？、 "
+
+
+@dataclass(frozen=True)
+class Throughput:
+    seconds: float
+    messages: int
+    nbytes: int
+    hits: int
+
+    @property
+    def msgs_per_s(self) -> float:
+        return self.messages / self.seconds
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.nbytes / self.seconds / 1e6
+
+
+@dataclass
+class BenchReport:
+    messages: int
+    nbytes: int
+    spam_share: float
+    full: Throughput
+    single: Throughput
+    raw: Throughput
+    raw_warm: Throughput  # same string objects scanned again (their UTF-8 form already cached)
+    shipped_terms: int
+    shipped_patterns: int
+    shipped_build_s: float
+    with_lists_s: float
+    synth_terms: int
+    synth_automaton_s: float
+    synth_engine_s: float
+    synth_engine_forms_s: float
+    synth_automaton_bytes: int
+    synth_rss_bytes: int
+    synth_python_peak_bytes: int
+    corpus_rows: int
+    quality: CorpusScore
+
+    ratios: tuple[float, ...] = ()  # per interleaved run: full messages/s over raw messages/s
+
+    @property
+    def ratio(self) -> float:
+        """Median over the interleaved runs of full-pipeline over raw-matcher messages/s (target ≥ 0.5)."""
+        return statistics.median(self.ratios) if self.ratios else self.full.msgs_per_s / self.raw.msgs_per_s
+
+
+def generate_messages(n: int, seed: int = 42, spam_share: float = 0.05) -> list[str]:
+    """Short messages like greetings and chat: filler of frequent characters with punctuation, some
+    ordinary ASCII, and ``spam_share`` of them carrying a disguised term from the quality corpus."""
+    rnd = random.Random(seed)
+    rows = load_corpus()
+    spam = [r.text for r in rows if r.expected]
+    plain = [r.text for r in rows if not r.expected]
+    ascii_bits = ("OK", "PPT", "v2.1", "Q3", "iPhone", "10:30", "2026", "CRM", "HR", "email")
+    out = []
+    for _ in range(n):
+        parts: list[str] = []
+        length = rnd.randint(20, 80)
+        while sum(map(len, parts)) < length:
+            r = rnd.random()
+            if r < 0.04:
+                parts.append(rnd.choice(plain))
+            elif r < 0.10:
+                parts.append(rnd.choice(ascii_bits))
+            else:
+                parts.append("".join(rnd.choices(COMMON, k=rnd.randint(3, 12))) + rnd.choice(_PUNCT))
+        if rnd.random() < spam_share:
+            parts.insert(rnd.randrange(len(parts) + 1), rnd.choice(spam))
+        out.append("".join(parts))
+    return out
+
+
+def _timed(fn: Callable[[], int], repeat: int) -> tuple[float, int]:
+    """Median wall time of ``repeat`` runs and the result of the last run."""
+    times, result = [], 0
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def _fresh(msgs: list[str]) -> list[str]:
+    """New string objects with the same text (no cached UTF-8 form)."""
+    return [m.encode("utf-8").decode("utf-8") for m in msgs]
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+def synthetic_terms(n: int, seed: int = 7) -> list[TermSpec]:
+    rnd = random.Random(seed)
+    cats = ("red_packet", "rebate", "gambling", "loan", "part_time", "fraud")
+    seen: dict[str, TermSpec] = {}
+    while len(seen) < n:
+        t = "".join(rnd.choices(COMMON, k=rnd.randint(2, 6)))
+        seen.setdefault(
+            t, TermSpec(t, rnd.choice(cats), rnd.choice(("medium", "high")), frozenset({"homophone"}))
+        )
+    return list(seen.values())
+
+
+def run(
+    messages: int = 100_000,
+    repeat: int = 3,
+    synth: int = 50_000,
+    seed: int = 42,
+    step: Callable[[str], None] = lambda _: None,
+) -> BenchReport:
+    """Run every measurement; ``step`` is called with a label before each (for progress display)."""
+    step("building the shipped engine")
+    t0 = time.perf_counter()
+    engine = build_default_engine()
+    shipped_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    engine.with_lists([("内推码", "contact_diversion", "low")], ["内推码说明"])
+    with_lists = time.perf_counter() - t0
+
+    step(f"generating {messages:,} messages")
+    msgs = generate_messages(messages, seed)
+    nbytes = sum(len(m.encode("utf-8")) for m in msgs)
+
+    step("raw matcher vs full pipeline, interleaved runs")
+    raw_ac = daachorse.CharwiseDoubleArrayAhoCorasick(
+        engine.raw_patterns(), match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST
+    )
+    engine.screen_many(msgs[:1000])  # warm-up
+    raw_times, full_times, ratios = [], [], []
+    raw_hits = full_hits = 0
+    for _ in range(repeat):  # interleaved, so load from other processes hits both sides alike
+        # Fresh copies each run: CPython caches a string's UTF-8 form the first time the Rust
+        # matcher reads it, which would let later raw runs skip work that real traffic always pays.
+        fresh = _fresh(msgs)
+        r_s, raw_hits = _timed(lambda: sum(len(raw_ac.find(m)) for m in fresh), 1)  # noqa: B023
+        fresh = _fresh(msgs)
+        f_s, full_hits = _timed(lambda: sum(map(len, engine.screen_many(fresh))), 1)  # noqa: B023
+        raw_times.append(r_s)
+        full_times.append(f_s)
+        ratios.append(r_s / f_s)
+    raw_s, full_s = statistics.median(raw_times), statistics.median(full_times)
+    warm = _fresh(msgs)
+    sum(len(raw_ac.find(m)) for m in warm)
+    warm_s, _ = _timed(lambda: sum(len(raw_ac.find(m)) for m in warm), repeat)
+
+    step("full pipeline, one screen() call per message")
+    sample = msgs[: max(1, messages // 10)]
+    single_s, single_hits = _timed(lambda: sum(len(engine.screen(m)) for m in sample), 1)
+    sample_bytes = sum(len(m.encode("utf-8")) for m in sample)
+
+    step(f"building automata for {synth:,} synthetic terms")
+    terms = synthetic_terms(synth)
+    keys = [t.term for t in terms]
+    synth_ac_s, _ = _timed(
+        lambda: len(
+            daachorse.CharwiseDoubleArrayAhoCorasick(
+                keys, match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST
+            ).serialize()
+        ),
+        repeat,
+    )
+    gc.collect()
+    rss0 = _rss()
+    t0 = time.perf_counter()
+    big = ScreeningEngine(terms, detectors=False)
+    synth_engine = time.perf_counter() - t0
+    rss_delta = _rss() - rss0
+    big_bytes = big.automaton_bytes()
+    del big
+    gc.collect()
+    tracemalloc.start()
+    ScreeningEngine(terms, detectors=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    step(f"engine for {synth:,} terms with pinyin/mixed/homophone forms")
+    forms = [TermSpec(t.term, t.category, t.severity) for t in terms]
+    t0 = time.perf_counter()
+    ScreeningEngine(forms, detectors=False)
+    synth_forms = time.perf_counter() - t0
+
+    step("quality corpus")
+    rows = load_corpus()
+    quality = score(rows, engine.screen_many([r.text for r in rows]))
+
+    spam_share = 0.05
+    return BenchReport(
+        messages=len(msgs),
+        nbytes=nbytes,
+        spam_share=spam_share,
+        full=Throughput(full_s, len(msgs), nbytes, full_hits),
+        single=Throughput(single_s, len(sample), sample_bytes, single_hits),
+        raw=Throughput(raw_s, len(msgs), nbytes, raw_hits),
+        raw_warm=Throughput(warm_s, len(msgs), nbytes, raw_hits),
+        shipped_terms=len(engine.terms),
+        shipped_patterns=engine.pattern_count,
+        shipped_build_s=shipped_build,
+        with_lists_s=with_lists,
+        synth_terms=len(terms),
+        synth_automaton_s=synth_ac_s,
+        synth_engine_s=synth_engine,
+        synth_engine_forms_s=synth_forms,
+        synth_automaton_bytes=big_bytes,
+        synth_rss_bytes=rss_delta,
+        synth_python_peak_bytes=peak,
+        corpus_rows=len(rows),
+        quality=quality,
+        ratios=tuple(ratios),
+    )

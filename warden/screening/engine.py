@@ -1,0 +1,337 @@
+"""The evasion-resistant screening engine (S-A6, S-E3).
+
+Pipeline per batch of messages (joined with NUL, research §6.5):
+
+1. fold the batch once (numpy gather, separators deleted, runs collapsed) keeping an offset map;
+2. map every folded Chinese character to a code for its toned syllable and scan that text once with
+   one automaton holding every pattern (folded, pinyin, mixed, initials, emoji), every allow-list
+   entry and the contact keywords, all in syllable space. A candidate whose folded text equals a
+   pattern is a direct hit; one that only sounds the same is a homophone hit (lower severity, at
+   least half of its characters identical, only for terms that allow homophones);
+3. run the contact/personal-data detectors only on the messages the scan flagged (digit runs,
+   top-level domains, WeChat-id keywords);
+4. drop hits overlapped by an allow-list match, enforce word boundaries on Latin edges, keep the
+   leftmost-longest non-overlapping hits and map offsets back to each original message.
+
+One scan instead of one per channel is what keeps the full pipeline near the raw matcher's speed.
+Engines are immutable once built, so one instance is safe to share between threads; list changes
+build a new engine (`with_lists`) that a `ScreenerRegistry` swaps in atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
+from typing import NamedTuple
+
+import daachorse
+import numpy as np
+import numpy.typing as npt
+
+from warden.screening.base import SEVERITIES, Hit, severity_rank
+from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
+from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect
+from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
+from warden.screening.folding import NUL, Folded, detector_tables, fold, fold_text, is_ascii_letter_at
+from warden.screening.forms import (
+    Pattern,
+    expand,
+    homophone_pattern,
+    lower_severity,
+    syllable_table,
+    syllable_translation,
+)
+
+BATCH_SIZE = 2048
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+_SORT_KEY = itemgetter(0, 1, 2, 3)
+_NAME_LIKE = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
+
+
+class _Entry(NamedTuple):
+    """What a candidate on one automaton key can turn out to be, once its folded text is checked."""
+
+    folded: str  # the folded key the candidate's folded text must equal (or sound like)
+    pattern: Pattern | None = None  # a listed form
+    homophone: Pattern | None = None  # set when the term also matches by sound
+    allow: bool = False
+    keyword: bool = False  # a contact keyword: run the detectors on this message
+    loose: bool = False  # a keyword that matches by sound alone (any run of digits)
+
+
+class _Expanded(NamedTuple):
+    """Patterns of one term, cached so derived engines do not re-run pypinyin for shipped terms."""
+
+    main: tuple[Pattern, ...]
+    homophone: Pattern | None
+
+
+def _half_same(a: str, b: str) -> bool:
+    """At least half the characters identical (虹包 for 红包, not any two characters that rhyme),
+    and only characters differ, never digits (all digits share one code in syllable space)."""
+    same = 0
+    for x, y in zip(a, b, strict=True):
+        if x == y:
+            same += 1
+        elif "0" <= x <= "9" or "0" <= y <= "9":
+            return False
+    return 2 * same >= len(b)
+
+
+class ScreeningEngine:
+    """Screens text for listed terms in all their disguises, plus contact and personal-data detectors."""
+
+    def __init__(
+        self,
+        terms: Sequence[TermSpec],
+        allow: Sequence[str] = (),
+        *,
+        emoji: Sequence[tuple[str, str]] = (),
+        homophones: Sequence[tuple[str, str]] = (),
+        detectors: bool = True,
+        _cache: dict[TermSpec, _Expanded] | None = None,
+    ) -> None:
+        self.terms: tuple[TermSpec, ...] = tuple(dict.fromkeys(terms))
+        self.allow: tuple[str, ...] = tuple(dict.fromkeys(a.strip() for a in allow if fold_text(a.strip())))
+        self.emoji: tuple[tuple[str, str], ...] = tuple(emoji)
+        self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
+        self.detectors = detectors
+        self._syllables: npt.NDArray[np.uint32] = syllable_table(self.homophones)
+        if detectors:
+            detector_tables()  # built once per process; do it now rather than on the first message
+        emoji_for: dict[str, list[str]] = {}
+        for e, term in self.emoji:
+            emoji_for.setdefault(term, []).append(e)
+        cache = dict(_cache or {})
+        best: dict[str, Pattern] = {}  # one pattern per folded key: highest severity, most direct channel
+        sounds: dict[str, Pattern] = {}
+        for spec in self.terms:
+            expanded = cache.get(spec)
+            if expanded is None:
+                expanded = cache[spec] = _Expanded(
+                    tuple(expand(spec, emoji_for.get(spec.term, ()))), homophone_pattern(spec)
+                )
+            for p in expanded.main:
+                if p.key not in best or p.rank() > best[p.key].rank():
+                    best[p.key] = p
+            h = expanded.homophone
+            if h is not None and (h.key not in sounds or h.rank() > sounds[h.key].rank()):
+                sounds[h.key] = h
+        self._cache = cache
+        entries: dict[str, _Entry] = {}
+        for key, p in best.items():
+            entries[key] = _Entry(key, pattern=p, homophone=sounds.pop(key, None))
+        for key, h in sounds.items():
+            entries[key] = _Entry(key, homophone=h)
+        for a in self.allow:
+            key = fold_text(a)
+            old = entries.get(key)
+            entries[key] = old._replace(allow=True) if old else _Entry(key, allow=True)
+        if detectors:
+            for k in (*KEYWORDS, *GATE_TLDS):
+                key = fold_text(k)
+                old = entries.get(key)
+                entries[key] = old._replace(keyword=True) if old else _Entry(key, keyword=True)
+            digits = "0" * DIGIT_RUN
+            entries.setdefault(digits, _Entry(digits))
+            entries[digits] = entries[digits]._replace(keyword=True, loose=True)
+        by_sound: dict[str, list[_Entry]] = {}
+        for key, entry in entries.items():
+            by_sound.setdefault(self._sound(key), []).append(entry)
+        self._keys = list(by_sound)
+        self._entries = [tuple(by_sound[k]) for k in self._keys]
+        self._ac = daachorse.CharwiseDoubleArrayAhoCorasick(self._keys) if self._keys else None
+        self._patterns = list(best.values())
+
+    def _sound(self, folded: str) -> str:
+        return folded.translate(syllable_translation(self.homophones))
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_lexicon(cls, lexicon: Lexicon) -> ScreeningEngine:
+        return cls(lexicon.terms, lexicon.allow, emoji=lexicon.emoji, homophones=lexicon.homophones)
+
+    def with_lists(
+        self,
+        terms: Iterable[TermSpec | tuple[str, str, str]] = (),
+        allow: Iterable[str] = (),
+    ) -> ScreeningEngine:
+        """A new engine with extra terms and allow-list entries (e.g. one enterprise's lists).
+
+        Expanded forms of the existing terms are reused; only the new terms are expanded and the
+        automata rebuilt (milliseconds for the shipped lexicon).
+        """
+        return ScreeningEngine(
+            [*self.terms, *term_specs(terms)],
+            [*self.allow, *allow],
+            emoji=self.emoji,
+            homophones=self.homophones,
+            detectors=self.detectors,
+            _cache=self._cache,
+        )
+
+    @property
+    def pattern_count(self) -> int:
+        """Keys in the automaton (forms, homophones, allow-list entries and keywords after merging)."""
+        return len(self._keys)
+
+    def raw_patterns(self) -> list[str]:
+        """Folded dictionary keys (the same dictionary a plain matcher would use, for benchmarks)."""
+        return [p.key for p in self._patterns]
+
+    def automaton_bytes(self) -> int:
+        """Serialized size of the automaton, a proxy for its memory (it lives in Rust)."""
+        return len(self._ac.serialize()) if self._ac else 0
+
+    # -- screening ----------------------------------------------------------------------------
+
+    def screen(self, text: str) -> list[Hit]:
+        """Hits in ``text`` sorted by position, with offsets into ``text`` as given."""
+        return list(self._screen_batch([text])[0])
+
+    def screen_many(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[tuple[Hit, ...]]:
+        """Screen many texts; batching amortises the per-call cost of folding and scanning.
+
+        Returns one tuple of hits per text (tuples: the many empty results share one object).
+        """
+        out: list[tuple[Hit, ...]] = []
+        for i in range(0, len(texts), batch_size):
+            out.extend(self._screen_batch(texts[i : i + batch_size]))
+        return out
+
+    def _screen_batch(self, batch: Sequence[str]) -> list[tuple[Hit, ...]]:
+        results: dict[int, list[Hit]] = {}
+        joined = NUL.join(batch)
+        folded = fold(joined)
+        boundaries = np.flatnonzero(folded.raw == 0)
+        if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
+            if len(batch) > 1:
+                return [self._screen_batch([t])[0] for t in batch]
+            return self._screen_batch([batch[0].replace(NUL, " ")])
+        candidates = (
+            self._ac.find_overlapping(
+                np.take(self._syllables, folded.codes, mode="clip").tobytes().decode("utf-32-le")
+            )
+            if self._ac
+            else []
+        )
+        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if self.detectors else []
+        if not candidates and not gate_hits:
+            return [()] * len(batch)
+        starts = [0, *(boundaries + 1).tolist()]
+        flagged: set[int] = set()
+        found = self._verify(candidates, folded, joined, flagged)
+        for os, oe, p, channel in found:
+            m = bisect_right(starts, os) - 1
+            base = starts[m]
+            results.setdefault(m, []).append(
+                Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
+            )
+        flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
+        if flagged:
+            self._detect(batch, sorted(flagged), results)
+        out: list[tuple[Hit, ...]] = [()] * len(batch)
+        for m, hits in results.items():
+            out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
+        return out
+
+    def _verify(
+        self,
+        candidates: list[tuple[int, int, int]],
+        folded: Folded,
+        joined: str,
+        flagged: set[int],
+    ) -> list[tuple[int, int, Pattern, str]]:
+        """Turn automaton candidates into hits: check folded text, allow-list, boundaries, overlaps.
+
+        Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
+        """
+        if not candidates:
+            return []
+        ftext = folded.text
+        entries = self._entries
+        allowed: set[int] = set()  # folded positions covered by an allow-list match
+        # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
+        hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
+        boundaries: list[int] | None = None  # folded positions of the NULs between messages
+        for s, e, pid in candidates:
+            fs = ftext[s:e]
+            for key, pattern, homophone, allow, keyword, loose in entries[pid]:
+                if keyword and (loose or key == fs):
+                    if boundaries is None:
+                        boundaries = np.flatnonzero(folded.codes == 0).tolist()
+                    flagged.add(bisect_right(boundaries, s))
+                if key == fs:
+                    if allow:
+                        allowed.update(range(s, e))
+                    if pattern is not None:
+                        hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
+                elif homophone is not None and _half_same(fs, key):
+                    hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
+        if not hits:
+            return []
+        # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
+        # matches remove what they touch. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound.
+        hits.sort(key=_SORT_KEY)
+        o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
+        out: list[tuple[int, int, Pattern, str]] = []
+        direct_starts: list[int] = []  # accepted direct hits, sorted and disjoint
+        direct_ends: list[int] = []
+        last_end = -1  # within the current pass (hits are sorted by start per pass)
+        homophone_pass = False
+        for (is_homophone, s, _, _, e, p, channel), os, oe in zip(hits, o_starts, o_ends, strict=True):
+            if is_homophone and not homophone_pass:
+                homophone_pass, last_end = True, -1
+            if s < last_end:
+                continue
+            if homophone_pass:
+                i = bisect_left(direct_starts, e) - 1
+                if i >= 0 and direct_ends[i] > s:
+                    continue
+            if allowed and not allowed.isdisjoint(range(s, e)):
+                continue
+            if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
+                continue
+            if "a" <= ftext[e - 1] <= "z" and is_ascii_letter_at(joined, oe, 1):
+                continue
+            if channel == "folded" and joined[os:oe] == p.term:
+                channel = "exact"
+            elif channel == "pinyin" and _NAME_LIKE.fullmatch(joined[os:oe]):
+                # "Fan Li", "Jia Weixin": written like a person's name, so less sure it is the term
+                p = p._replace(severity=lower_severity(p.severity))
+            out.append((os, oe, p, channel))
+            last_end = e
+            if not homophone_pass:
+                direct_starts.append(s)
+                direct_ends.append(e)
+        return out
+
+    def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
+        """Run the detectors on the flagged messages only, as one sub-batch."""
+        sub = NUL.join(batch[i] for i in flagged)
+        starts = [0]
+        for i in flagged[:-1]:
+            starts.append(starts[-1] + len(batch[i]) + 1)
+        for d in detect(sub):
+            k = bisect_right(starts, d.start) - 1
+            base = starts[k]
+            text = batch[flagged[k]]
+            results.setdefault(flagged[k], []).append(
+                Hit(
+                    d.value,
+                    d.category,
+                    d.severity,
+                    DETECTOR_CHANNEL,
+                    d.start - base,
+                    d.end - base,
+                    text[d.start - base : d.end - base],
+                )
+            )
+
+
+def build_default_engine() -> ScreeningEngine:
+    """The engine over the shipped dictionaries (``warden/screening/data``)."""
+    return ScreeningEngine.from_lexicon(load_lexicon())

@@ -1,0 +1,336 @@
+"""Folding: undo style disguises before matching, keeping a map back to the text as sent.
+
+Every code point is folded through a table computed once per process (NFKC, tone-mark stripping,
+casefold, traditional → simplified at character level, digit variants, Cyrillic/Greek look-alikes,
+deletion of separators: spaces, punctuation, symbols, emoji, zero-width and other invisible
+characters). Runs of the same folded character, digits apart, are then collapsed (红红包包 → 红包).
+
+The fold is a numpy gather over the UTF-32 code units of a whole batch (research §4.2: ~450 MB/s,
+against ~100 MB/s for ``str.translate``), and it yields for every folded character the span of
+original characters it came from, so a hit in folded text maps back to exact offsets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+MAX_CP = 0x110000
+NUL = "\0"  # batch separator: never folded, deleted or collapsed, and in no pattern
+RED_PACKET_EMOJI = "🧧"  # kept (not deleted as a symbol) so the dictionary can map it to 红包
+
+# Code point ranges worth folding. Everything else (CJK extensions B+, other scripts) folds to itself.
+_RANGES = (
+    (0x0000, 0x10000),  # BMP
+    (0x1D400, 0x1D800),  # Mathematical Alphanumeric Symbols (𝐡 𝒉 𝕙 …)
+    (0x1F000, 0x1FC00),  # enclosed alphanumerics supplement, emoji, legacy computing digits
+    (0x2F800, 0x2FA20),  # CJK compatibility ideographs supplement
+    (0xE0000, 0xE0080),  # tag characters (invisible)
+    (0xE0100, 0xE01F0),  # variation selectors supplement
+)
+
+# Digit variants that NFKC leaves alone (houbb's ignoreNumStyle table plus dingbats and CJK numerals).
+_DIGITS: dict[str, str] = {}
+for _d, _chars in enumerate(
+    ("〇零○⓿⓪", "一壹幺", "二贰貳", "三叁參", "四肆", "五伍", "六陆陸", "七柒", "八捌", "九玖")
+):
+    for _c in _chars:
+        _DIGITS[_c] = str(_d)
+for _base in (0x2776, 0x2780, 0x278A):  # ❶…❿ ➀…➉ ➊…➓ (1–10)
+    for _i in range(9):
+        _DIGITS[chr(_base + _i)] = str(_i + 1)
+for _i in range(9):  # ⓵…⓽ double-circled
+    _DIGITS[chr(0x24F5 + _i)] = str(_i + 1)
+
+# Latin look-alikes from Cyrillic and Greek (after casefold), a pragmatic subset of UTS #39 confusables.
+_CONFUSABLES: dict[str, str] = {
+    # Cyrillic
+    "а": "a",
+    "в": "b",
+    "с": "c",
+    "ԁ": "d",
+    "е": "e",
+    "ё": "e",
+    "һ": "h",
+    "і": "i",
+    "ј": "j",
+    "к": "k",
+    "ӏ": "l",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "ԛ": "q",
+    "ѕ": "s",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѵ": "v",
+    "ԝ": "w",
+    "ү": "y",
+    # Greek
+    "α": "a",
+    "β": "b",
+    "γ": "y",
+    "ε": "e",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ω": "w",
+    "ϲ": "c",
+}
+# Signs that spammers use for 加 (add): "+V", "➕微".
+_ADD_SIGNS = {"+": "加", "＋": "加", "➕": "加", "﹢": "加"}
+
+_DELETE_CATEGORIES = frozenset(
+    [
+        "Cc",
+        "Cf",
+        "Zs",
+        "Zl",
+        "Zp",
+        "Pc",
+        "Pd",
+        "Ps",
+        "Pe",
+        "Pi",
+        "Pf",
+        "Po",
+        "Sm",
+        "Sc",
+        "Sk",
+        "So",
+        "Mn",
+        "Me",
+    ]
+)
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+
+
+def _strip_marks(s: str) -> str:
+    """Remove combining marks (tone marks in pinyin: hóngbāo → hongbao)."""
+    d = unicodedata.normalize("NFD", s)
+    if not any(unicodedata.combining(c) for c in d):
+        return s
+    return unicodedata.normalize("NFC", "".join(c for c in d if not unicodedata.combining(c)))
+
+
+def _t2s_table() -> dict[str, str]:
+    """Character-level traditional → simplified pairs from OpenCC's t2s data (1:1 only)."""
+    import opencc
+
+    chars = [chr(c) for c in (*range(0x3400, 0xA000), *range(0xF900, 0xFB00))]
+    converted = opencc.OpenCC("t2s.json").convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # phrase rules never cross a newline; guard anyway
+        return {}
+    return {a: b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+
+
+# The matcher uses the BMP private-use area for syllable codes (UCS-2 strings scan faster than astral
+# ones), so private-use characters in the text are deleted like other non-text symbols.
+PUA_START, PUA_END = 0xE000, 0xF900
+DEL = 0xFFFFFFFF  # table value: the character is deleted
+MULTI = 0xFFFFFFFE  # table value: the character folds to several (looked up in FoldTables.multi)
+
+
+@dataclass(frozen=True)
+class FoldTables:
+    """``codes[cp]`` is the folded code point of ``cp``, or `DEL`, or `MULTI` (see ``multi``)."""
+
+    codes: npt.NDArray[np.uint32]
+    multi: dict[int, str]  # ﬁ → fi, ㍿ → 株式会社
+    changed: dict[int, str | None]  # the same fold as a str.translate table, for short strings
+
+
+def _build_tables(*, keep_separators: bool) -> FoldTables:
+    t2s = _t2s_table()
+    codes = np.arange(MAX_CP, dtype=np.uint32)
+    multi: dict[int, str] = {}
+    changed: dict[int, str | None] = {}
+    for lo, hi in _RANGES:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            if cp == 0:
+                continue
+            if 0xD800 <= cp < 0xE000:  # lone surrogates (bad input): dropped, they cannot reach Rust
+                codes[cp] = DEL
+                changed[cp] = None
+                continue
+            out = _fold_char(ch, t2s, keep_separators=keep_separators)
+            if out == ch:
+                continue
+            changed[cp] = out or None
+            if not out:
+                codes[cp] = DEL
+            elif len(out) == 1:
+                codes[cp] = ord(out)
+            else:
+                codes[cp] = MULTI
+                multi[cp] = out
+    return FoldTables(codes, multi, changed)
+
+
+def _fold_char(ch: str, t2s: dict[str, str], *, keep_separators: bool) -> str:
+    if ch == RED_PACKET_EMOJI:
+        return ch
+    if not keep_separators and ch in _ADD_SIGNS:
+        return _ADD_SIGNS[ch]
+    s = _strip_marks(unicodedata.normalize("NFKC", ch)).casefold()
+    out = []
+    for c in s:
+        c = t2s.get(c, c)
+        c = _DIGITS.get(c, c)
+        c = _CONFUSABLES.get(c, c)
+        cat = unicodedata.category(c)
+        if keep_separators:
+            if cat in _INVISIBLE_CATEGORIES:
+                continue
+            c = {"。": ".", "｡": ".", "＠": "@"}.get(c, c)
+        elif (cat in _DELETE_CATEGORIES and c != RED_PACKET_EMOJI) or PUA_START <= ord(c) < PUA_END:
+            continue
+        out.append(c)
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def main_tables() -> FoldTables:
+    """Tables for matching: separators deleted, look-alikes and variants folded. Built once (~0.3 s)."""
+    return _build_tables(keep_separators=False)
+
+
+@lru_cache(maxsize=1)
+def detector_tables() -> FoldTables:
+    """Tables for contact detectors: same character folding but punctuation kept (a.b@c.com, 138-…)."""
+    return _build_tables(keep_separators=True)
+
+
+class Folded:
+    """Folded text plus the map back: folded character ``k`` covers original ``[start(k), end(k))``.
+
+    Offsets are computed on demand (only texts with hits need them), which keeps the hot path to a
+    handful of numpy operations per batch.
+    """
+
+    __slots__ = ("_text", "codes", "heads", "origin", "raw")
+
+    def __init__(
+        self,
+        codes: npt.NDArray[np.uint32],
+        origin: npt.NDArray[np.intp],
+        heads: npt.NDArray[np.intp] | None,
+        raw: npt.NDArray[np.uint32],
+    ) -> None:
+        self.raw = raw  # the original text's code points
+        self.codes = codes  # folded code points (after collapsing runs)
+        self.origin = origin  # per character before collapsing: index in the original text
+        self.heads = heads  # per folded character: index into ``origin`` (None: no collapsing)
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.codes.tobytes().decode("utf-32-le")
+        return self._text
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a folded half-open span back to the original text (runs and inner separators included)."""
+        if self.heads is None:
+            return int(self.origin[start]), int(self.origin[end - 1]) + 1
+        first = int(self.origin[self.heads[start]])
+        last = int(self.heads[end]) - 1 if end < self.heads.size else self.origin.size - 1
+        return first, int(self.origin[last]) + 1
+
+    def original_spans(self, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+        """`original_span` for many spans at once (one numpy call instead of one per hit)."""
+        s = np.asarray(starts, dtype=np.intp)
+        last = np.asarray(ends, dtype=np.intp) - 1
+        if self.heads is not None:
+            nxt = last + 1
+            last = np.where(
+                nxt < self.heads.size, np.take(self.heads, nxt, mode="clip") - 1, self.origin.size - 1
+            )
+            s = np.take(self.heads, s)
+        return np.take(self.origin, s).tolist(), (np.take(self.origin, last) + 1).tolist()
+
+
+def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) -> Folded:
+    """Fold ``text`` (may be a NUL-joined batch). Vectorised; Python work only for multi-char folds."""
+    t = tables if tables is not None else main_tables()
+    raw = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # np.take with mode='clip' skips the bounds-error path: ~3x faster than t.codes[raw], and every
+    # code point is a valid index anyway
+    mapped = np.take(t.codes, raw, mode="clip")
+    origin = np.flatnonzero(mapped != DEL)
+    codes = np.take(mapped, origin, mode="clip")
+    if codes.size and codes.max() == MULTI:
+        codes, origin = _expand_multi(codes, origin, raw, t)
+    if not collapse or codes.size < 2:
+        return Folded(codes, origin, None, raw)
+    new_run = np.empty(codes.size, dtype=bool)
+    new_run[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
+    # digits and NUL never collapse: 13333333333 stays a phone number and every message boundary
+    # stays (nothing else below "9" survives the fold)
+    new_run |= codes < 0x3A
+    heads = np.flatnonzero(new_run)
+    if heads.size == codes.size:
+        return Folded(codes, origin, None, raw)
+    return Folded(np.take(codes, heads, mode="clip"), origin, heads, raw)
+
+
+def _expand_multi(
+    codes: npt.NDArray[np.uint32], origin: npt.NDArray[np.intp], raw: npt.NDArray[np.uint32], t: FoldTables
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
+    at = np.flatnonzero(codes == MULTI)
+    counts = np.ones(codes.size, dtype=np.intp)
+    expansions = [t.multi[int(raw[origin[j]])] for j in at]
+    counts[at] = [len(e) for e in expansions]
+    new_codes = np.repeat(codes, counts)
+    new_origin = np.repeat(origin, counts)
+    offsets = np.cumsum(counts) - counts
+    for j, e in zip(at, expansions, strict=True):
+        o = int(offsets[j])
+        new_codes[o : o + len(e)] = [ord(c) for c in e]
+    return new_codes, new_origin
+
+
+_RUNS = re.compile(r"([^0-9])\1+", re.DOTALL)
+
+
+def fold_text(text: str) -> str:
+    """Folded form of a dictionary term or allow-list entry (same rules as `fold`, pure Python)."""
+    folded = text.translate(main_tables().changed)
+    return _RUNS.sub(lambda m: m.group(1), folded) if _RUNS.search(folded) else folded
+
+
+def is_ascii_letter_at(text: str, index: int, step: int) -> bool:
+    """Whether the nearest visible character from ``index`` (walking by ``step``) folds to a-z.
+
+    Used for the word-boundary rule of Latin forms (hb must not match inside hbase). Invisible
+    characters (zero-width, marks) are skipped so they cannot fake a boundary.
+    """
+    t = main_tables()
+    while 0 <= index < len(text):
+        ch = text[index]
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+            index += step
+            continue
+        c = int(t.codes[ord(ch)])
+        if c == MULTI:
+            c = ord(t.multi[ord(ch)][0])
+        return 0x61 <= c <= 0x7A
+    return False
