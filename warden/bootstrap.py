@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.domain.clock import Clock, SystemClock
 from warden.domain.counters import Counters, InMemoryCounters
 from warden.domain.policy import LoadedPolicy, load_policy
 from warden.domain.rules import RuleEngine
-from warden.screening import Screener, WordListScreener
+from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service.warden import Warden
 from warden.settings import Settings
+
+
+@functools.cache
+def shipped_engine() -> ScreeningEngine:
+    """The engine over the shipped dictionaries, built once per process (it takes most of a second)."""
+    return build_default_engine()
 
 
 def build_screener(policy: LoadedPolicy) -> Screener:
     rule = policy.policy.rules.sensitive_words
     words = [(w.term, w.category, w.severity) for w in rule.words]
     if rule.engine == "evasion":
-        try:
-            from warden.screening import build_default_engine  # type: ignore[attr-defined]
-        except ImportError:
-            return WordListScreener(words)
-        return build_default_engine().with_lists(terms=words, allow=[])
+        return shipped_engine().with_lists(terms=words, allow=[])
     return WordListScreener(words)
 
 
@@ -70,6 +74,13 @@ def bootstrap(
 
     attach_usage_desk(app)
 
+    # --- screening lists (issue 3) ---
+    if isinstance(rules.screener, ScreeningEngine):
+        from warden.service.word_lists import WordLists
+
+        app.word_lists = WordLists(app, ScreenerRegistry(base=rules.screener))
+        rules.screener = app.word_lists
+        app.word_lists.load()
     # --- end of feature wiring ---
     if background:
         app.checkpointer = WalCheckpointer(engine)

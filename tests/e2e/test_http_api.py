@@ -162,3 +162,22 @@ def test_openapi_documents_every_route_with_event_schemas(api) -> None:  # type:
     assert {"/v1/events", "/v1/event-batches", "/v1/accounts/{account_id}/explanation"} <= set(spec["paths"])
     assert {"ContactRequest", "Login", "BatchIn", "Event"} <= set(spec["components"]["schemas"])
     assert client.get("/docs").status_code == 200
+
+
+def test_word_lists_are_scoped_like_everything_else(api, world: World) -> None:  # type: ignore[no-untyped-def]
+    client, tok = api
+    body = {"terms": [["竞品报价单", "secret", "high"]], "allow": []}
+    assert client.put("/v1/word-lists/platform", json=body, headers=tok["admin1"]).status_code == 403
+    assert client.put("/v1/word-lists/ent-2", json=body, headers=tok["admin1"]).status_code == 403
+    r = client.put("/v1/word-lists/ent-1", json=body, headers=tok["admin1"])
+    assert r.status_code == 200 and r.json()["version"] == 1
+    assert client.put("/v1/word-lists/ent-1", json=body | {"version": 0}, headers=tok["admin1"]).status_code == 409
+    hits = client.post(
+        "/v1/screenings", json={"text": "发你竞品 报价单", "enterprise_id": "ent-1"}, headers=tok["admin1"]
+    )
+    [hit] = hits.json()["hits"]
+    assert (hit["term"], hit["start"], hit["end"]) == ("竞品报价单", 2, 8)
+    assert (
+        client.post("/v1/screenings", json={"text": "x", "enterprise_id": "ent-2"}, headers=tok["admin1"]).status_code
+        == 403
+    )

@@ -63,18 +63,12 @@ def test_s_a6_zero_width_characters_cannot_fake_a_word_boundary(engine: Screenin
     assert engine.screen("a\u200bhb\u200bc") == []
 
 
-@pytest.mark.parametrize(
-    ("text", "term"), [("虹包", "红包"), ("洪包", "红包"), ("反利", "返利"), ("加威信", "加微信")]
-)
-def test_s_a6_homophones_are_a_separate_lower_severity_channel(
-    engine: ScreeningEngine, text: str, term: str
-) -> None:
+@pytest.mark.parametrize(("text", "term"), [("虹包", "红包"), ("洪包", "红包"), ("反利", "返利"), ("加威信", "加微信")])
+def test_s_a6_homophones_are_a_separate_lower_severity_channel(engine: ScreeningEngine, text: str, term: str) -> None:
     hit = only(engine.screen(f"快来{text}"), term)
     assert hit.channel == "homophone"
     exact = next(t for t in engine.terms if t.term == term)
-    assert ("low", "medium", "high").index(hit.severity) == ("low", "medium", "high").index(
-        exact.severity
-    ) - 1
+    assert ("low", "medium", "high").index(hit.severity) == ("low", "medium", "high").index(exact.severity) - 1
 
 
 def test_s_a6_homophones_need_half_the_characters_identical(engine: ScreeningEngine) -> None:
@@ -165,12 +159,8 @@ def test_terms_can_disable_word_forms(engine: ScreeningEngine) -> None:
 CORPUS = load_corpus()
 
 
-@pytest.mark.parametrize(
-    "row", [r for r in CORPUS if not r.expected], ids=lambda r: f"{r.technique}:{r.text[:12]}"
-)
-def test_s_a6_precision_ordinary_workplace_text_and_traps_have_no_hits(
-    engine: ScreeningEngine, row: CorpusRow
-) -> None:
+@pytest.mark.parametrize("row", [r for r in CORPUS if not r.expected], ids=lambda r: f"{r.technique}:{r.text[:12]}")
+def test_s_a6_precision_ordinary_workplace_text_and_traps_have_no_hits(engine: ScreeningEngine, row: CorpusRow) -> None:
     assert engine.screen(row.text) == []
 
 
@@ -179,9 +169,7 @@ def test_s_a6_precision_ordinary_workplace_text_and_traps_have_no_hits(
     [r for r in CORPUS if r.expected and not r.technique.startswith(LIMIT_PREFIX)],
     ids=lambda r: f"{r.technique}:{r.text[:12]}",
 )
-def test_s_a6_every_claimed_technique_in_the_corpus_is_caught(
-    engine: ScreeningEngine, row: CorpusRow
-) -> None:
+def test_s_a6_every_claimed_technique_in_the_corpus_is_caught(engine: ScreeningEngine, row: CorpusRow) -> None:
     hits = engine.screen(row.text)
     assert row.satisfied_by(hits), hits
     for h in hits:

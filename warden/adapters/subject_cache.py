@@ -30,10 +30,12 @@ class SubjectCache:
         self._subjects.clear()
         self.enterprises.clear()
 
-    def check(self, tail_seq: int) -> None:
-        """Drop everything unless the chain's tail is the one we last saw."""
+    def check(self, tail_seq: int) -> bool:
+        """Drop everything unless the chain's tail is the one we last saw; True when it was dropped."""
         if tail_seq != self.seq:
             self.clear()
+            return True
+        return False
 
     def take(self, account_ids: Sequence[str], live_after: datetime) -> tuple[dict[str, Subject], list[str]]:
         """Cached subjects for these ids (ended restrictions pruned), and the ids still to load."""

@@ -400,4 +400,17 @@ case_entries = sa.Table(  # the timeline; entries of kind hit/report/file are th
 )
 
 
+# --- screening lists (issue 3) ---
+
+word_lists = sa.Table(
+    "word_lists",
+    metadata,
+    sa.Column("scope", sa.String(128), primary_key=True),  # "platform" or an enterprise id
+    sa.Column("terms", sa.Text, nullable=False),  # JSON: [[term, category, severity], …]
+    sa.Column("allow", sa.Text, nullable=False),  # JSON: [entry, …]
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(128), nullable=False),
+)
+
 # --- end of feature tables ---

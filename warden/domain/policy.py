@@ -238,6 +238,7 @@ class SensitiveWords(RuleBase):
     repeat_window: Duration
     repeat_count: int = Field(ge=1)
     screen_messages: bool = True
+    ignore_categories: list[str] = []  # hit categories this rule leaves to others (e.g. S-E3 privacy)
     words: list[Word] = []
 
 

@@ -349,11 +349,15 @@ class RuleEngine:
                 out.reasons.append(Reason("velocity.soft_limit", "phone_search_velocity", rule.spec, "warn", params))
                 break
 
-    def _screen(self, text: str) -> tuple[list[Hit], list[Hit]]:
-        """Screen a text; returns (blocking hits, lesser hits) under the policy's severity bar."""
+    def _screen(self, text: str, scope: str) -> tuple[list[Hit], list[Hit]]:
+        """Screen a text with the lists of `scope` (the enterprise) when the screener keeps lists per scope;
+        returns (blocking hits, lesser hits) under the policy's severity bar."""
         rule = self.policy.rules.sensitive_words
         bar = severity_rank(rule.block_min_severity)
-        hits = self.screener.screen(text) if text else []
+        scoped = getattr(self.screener, "screen_in", None)
+        hits = (scoped(scope, text) if scoped else self.screener.screen(text)) if text else []
+        if rule.ignore_categories:
+            hits = [h for h in hits if h.category not in rule.ignore_categories]
         strong = [h for h in hits if severity_rank(h.severity) >= bar]
         weak = [h for h in hits if severity_rank(h.severity) < bar]
         return strong, weak
@@ -364,7 +368,7 @@ class RuleEngine:
         rule = self.policy.rules.sensitive_words
         if not rule.enabled:
             return False
-        strong, weak = self._screen(text)
+        strong, weak = self._screen(text, subject.enterprise.id)
         if weak:
             out.reasons.append(
                 Reason(

@@ -137,9 +137,7 @@ def synthetic_terms(n: int, seed: int = 7) -> list[TermSpec]:
     seen: dict[str, TermSpec] = {}
     while len(seen) < n:
         t = "".join(rnd.choices(COMMON, k=rnd.randint(2, 6)))
-        seen.setdefault(
-            t, TermSpec(t, rnd.choice(cats), rnd.choice(("medium", "high")), frozenset({"homophone"}))
-        )
+        seen.setdefault(t, TermSpec(t, rnd.choice(cats), rnd.choice(("medium", "high")), frozenset({"homophone"})))
     return list(seen.values())
 
 
@@ -195,9 +193,7 @@ def run(
     keys = [t.term for t in terms]
     synth_ac_s, _ = _timed(
         lambda: len(
-            daachorse.CharwiseDoubleArrayAhoCorasick(
-                keys, match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST
-            ).serialize()
+            daachorse.CharwiseDoubleArrayAhoCorasick(keys, match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST).serialize()
         ),
         repeat,
     )

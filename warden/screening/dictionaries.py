@@ -85,9 +85,7 @@ def parse_allow(text: str) -> list[str]:
 
 
 def parse_pairs(text: str) -> list[tuple[str, str]]:
-    return [
-        (cols[0].strip(), cols[1].strip()) for _, line in _lines(text) if len(cols := line.split("\t")) > 1
-    ]
+    return [(cols[0].strip(), cols[1].strip()) for _, line in _lines(text) if len(cols := line.split("\t")) > 1]
 
 
 def _read(data_dir: Path | None, name: str) -> str:

@@ -212,9 +212,7 @@ class ScreeningEngine:
                 return [self._screen_batch([t])[0] for t in batch]
             return self._screen_batch([batch[0].replace(NUL, " ")])
         candidates = (
-            self._ac.find_overlapping(
-                np.take(self._syllables, folded.codes, mode="clip").tobytes().decode("utf-32-le")
-            )
+            self._ac.find_overlapping(np.take(self._syllables, folded.codes, mode="clip").tobytes().decode("utf-32-le"))
             if self._ac
             else []
         )

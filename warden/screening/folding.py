@@ -260,9 +260,7 @@ class Folded:
         last = np.asarray(ends, dtype=np.intp) - 1
         if self.heads is not None:
             nxt = last + 1
-            last = np.where(
-                nxt < self.heads.size, np.take(self.heads, nxt, mode="clip") - 1, self.origin.size - 1
-            )
+            last = np.where(nxt < self.heads.size, np.take(self.heads, nxt, mode="clip") - 1, self.origin.size - 1)
             s = np.take(self.heads, s)
         return np.take(self.origin, s).tolist(), (np.take(self.origin, last) + 1).tolist()
 

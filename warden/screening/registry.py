@@ -139,9 +139,7 @@ class ScreenerRegistry:
             self._log.append(change)
             return change
 
-    def add(
-        self, scope: str, terms: Iterable[TermSpec | TermKey] = (), allow: Iterable[str] = ()
-    ) -> ListChange:
+    def add(self, scope: str, terms: Iterable[TermSpec | TermKey] = (), allow: Iterable[str] = ()) -> ListChange:
         """Add to a scope's lists (a convenience over `set_lists`)."""
         cur = self._lists.get(scope, _Lists())
         return self.set_lists(scope, [*cur.terms, *term_specs(terms)], [*cur.allow, *allow])

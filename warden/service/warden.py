@@ -99,9 +99,11 @@ class Warden:
         self.clock = clock
         self.observers: list[IngestObserver] = observers or []
         self.subject_loaders: list[SubjectLoader] = []
+        self.foreign_change_hooks: list[Callable[[Connection], None]] = []
         self.cache = SubjectCache()
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
+        self.word_lists: Any = None  # set by bootstrap when the evasion-resistant engine is in use
         self.pre_store: list[PreStoreHook] = []
         self._lock = threading.Lock()
 
@@ -232,7 +234,9 @@ class Warden:
         now = self.clock.now()
         with self.engine.begin() as conn:
             audit = store.AuditWriter(conn)
-            self.cache.check(audit.tail_seq)
+            if self.cache.check(audit.tail_seq):  # someone else wrote: let features take over their changes
+                for hook in self.foreign_change_hooks:
+                    hook(conn)
             stored = store.existing_outcomes(conn, [e.id for e in events])
             fresh, seen = [], set(stored)
             for e in events:

@@ -141,22 +141,12 @@ def render(console: Console, r: object) -> None:
     b = Table(title="Build and memory")
     b.add_column("measure")
     b.add_column("value", justify="right")
-    b.add_row(
-        "shipped engine build (first, incl. fold + syllable tables)", f"{r.shipped_build_s * 1000:.0f} ms"
-    )
+    b.add_row("shipped engine build (first, incl. fold + syllable tables)", f"{r.shipped_build_s * 1000:.0f} ms")
     b.add_row("derive engine with enterprise lists (with_lists)", f"{r.with_lists_s * 1000:.1f} ms")
-    b.add_row(
-        f"automaton build, {r.synth_terms:,} terms (daachorse only)", f"{r.synth_automaton_s * 1000:.0f} ms"
-    )
-    b.add_row(
-        f"engine build, {r.synth_terms:,} terms, folded + homophone", f"{r.synth_engine_s * 1000:.0f} ms"
-    )
-    b.add_row(
-        f"engine build, {r.synth_terms:,} terms, + pinyin and mixed forms", f"{r.synth_engine_forms_s:.1f} s"
-    )
-    b.add_row(
-        f"automaton size, {r.synth_terms:,} terms (serialized)", f"{r.synth_automaton_bytes / 1e6:.1f} MB"
-    )
+    b.add_row(f"automaton build, {r.synth_terms:,} terms (daachorse only)", f"{r.synth_automaton_s * 1000:.0f} ms")
+    b.add_row(f"engine build, {r.synth_terms:,} terms, folded + homophone", f"{r.synth_engine_s * 1000:.0f} ms")
+    b.add_row(f"engine build, {r.synth_terms:,} terms, + pinyin and mixed forms", f"{r.synth_engine_forms_s:.1f} s")
+    b.add_row(f"automaton size, {r.synth_terms:,} terms (serialized)", f"{r.synth_automaton_bytes / 1e6:.1f} MB")
     b.add_row(f"RSS growth building it ({r.synth_terms:,} terms)", f"{r.synth_rss_bytes / 1e6:.1f} MB")
     b.add_row("Python heap peak while building (tracemalloc)", f"{r.synth_python_peak_bytes / 1e6:.1f} MB")
     console.print(b)

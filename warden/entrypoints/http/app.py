@@ -15,6 +15,7 @@ from warden.entrypoints.http.routes import (
     system,
     unblocks,
     usage_policy,
+    word_lists,
 )
 from warden.service.warden import Warden
 
@@ -32,6 +33,8 @@ ROUTERS = [
     appeals.router,
     # --- enterprise usage policy (issue 7) ---
     usage_policy.router,
+    # --- screening lists (issue 3) ---
+    word_lists.router,
 ]
 
 
