@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import World, build
+from tests.conftest import World, build, policy_with
 from warden.adapters import tables as t
+from warden.domain.policy import LoadedPolicy
 from warden.service.errors import InvalidInput
+
+
+@pytest.fixture
+def policy() -> LoadedPolicy:
+    """These tests pin S-A1's base limits; limits scaled by weight (issue 4) are pinned in test_weight_*."""
+    return policy_with({"weight_scaling: {enabled: true": "weight_scaling: {enabled: false"})
 
 
 def count(world: World, table: sa.Table) -> int:
@@ -72,7 +79,7 @@ def test_event_from_the_future_is_refused(world: World) -> None:
 
 def test_counters_are_rebuilt_from_stored_events_after_a_restart(world: World, db_url: str) -> None:
     world.send(*[world.phone_search() for _ in range(20)])
-    restarted = build(db_url, world.clock)
+    restarted = build(db_url, world.clock, world.w.loaded)
     assert restarted.counters.count("ps:acc-1", 0) == 20
     world.w = restarted
     out = world.send(world.phone_search()).outcomes[0]

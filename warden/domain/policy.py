@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from warden.domain.model import Scope
+from warden.domain.weight import WeightPolicy  # weight (issue 4): the `weight:` section's model
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 
@@ -259,6 +260,7 @@ class Policy(_Strict):
     rules: Rules
     # Feature sections, one per feature, each with defaults so older files stay valid.
     # --- weight (issue 4) ---
+    weight: WeightPolicy = WeightPolicy()
 
     # --- unblocking (issue 5) ---
 

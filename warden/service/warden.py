@@ -54,6 +54,9 @@ class IngestObserver(Protocol):
         changes: Changes,
     ) -> None: ...
 
+    # Optional: `before_batch(conn, events, subjects)` runs before the rules evaluate the fresh events, so an
+    # observer can load state the rules read synchronously (weight, issue 4).
+
 
 @dataclass
 class IngestResult:
@@ -227,6 +230,10 @@ class Warden:
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
+            for observer in self.observers:  # optional pre-evaluation hook: load what the rules read (weight)
+                before = getattr(observer, "before_batch", None)
+                if before is not None:
+                    before(conn, fresh, subjects)
 
             changes = Changes()
             by_id: dict[str, Outcome] = {}
