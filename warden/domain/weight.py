@@ -240,7 +240,7 @@ class AccountState:
             self._bump(day, "x")
         elif kind == "contact_added":
             self._bump(day, "n")
-        elif kind == "verification_change" and getattr(e, "account_id", None):
+        elif kind == "verification_change" and getattr(e, "account_id", None):  # noqa: SIM102
             if self.verified is None or (self.verified[0], self.verified[1]) <= (ts, e.id):
                 self.verified = [ts, e.id, bool(e.verified)]
         self.last_ts = max(self.last_ts, ts)

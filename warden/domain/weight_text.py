@@ -90,7 +90,8 @@ def advice_text(f: Factor, lang: Lang) -> str:
             )
         case "linked_login":
             return (
-                f"近 {d['window_days']} 天 {d['logins']} 次登录中只有 {d['linked_real_phone']} 次是在实体手机上通过绑定的"
+                f"近 {d['window_days']} 天 {d['logins']} 次登录中只有 {d['linked_real_phone']} 次"
+                "是在实体手机上通过绑定的"
                 f"个人微信登录；请用绑定个人微信的实体手机登录，不要用模拟器（最多 +{gain} 分）。"
                 if zh
                 else f"Only {d['linked_real_phone']} of {d['logins']} logins in {d['window_days']} days were through "
@@ -100,21 +101,24 @@ def advice_text(f: Factor, lang: Lang) -> str:
             unused = _names(d["unused"][:5], FEATURE_NAMES, lang)
             used = _names(d["used"], FEATURE_NAMES, lang) or ("无" if zh else "none")
             return (
-                f"近 {d['window_days']} 天用过：{used}；多使用产品功能，如 {unused}（用满 {d['full_at']} 种得满分，+{gain} 分）。"
+                f"近 {d['window_days']} 天用过：{used}；多使用产品功能，如 {unused}"
+                f"（用满 {d['full_at']} 种得满分，+{gain} 分）。"
                 if zh
                 else f"In {d['window_days']} days you used: {used}. Use more of the product, e.g. {unused} "
                 f"({d['full_at']} kinds give full points, +{gain})."
             )
         case "feature_regularity":
             return (
-                f"近 {d['window_days']} 天只有 {d['active_days']} 天在使用功能；日常持续使用（{d['full_days']} 天以上得满分，+{gain} 分）。"
+                f"近 {d['window_days']} 天只有 {d['active_days']} 天在使用功能；"
+                f"日常持续使用（{d['full_days']} 天以上得满分，+{gain} 分）。"
                 if zh
                 else f"You used features on {d['active_days']} of the last {d['window_days']} days; use them day to "
                 f"day ({d['full_days']} days give full points, +{gain})."
             )
         case "clean_history":
             return (
-                f"近 {d['window_days']} 天有 {len(d['strikes'])} 次违规记录；遵守规则，记录满 {d['window_days']} 天后不再计入；"
+                f"近 {d['window_days']} 天有 {len(d['strikes'])} 次违规记录；"
+                f"遵守规则，记录满 {d['window_days']} 天后不再计入；"
                 "如处罚有误可申诉，撤销后分数自动恢复。"
                 if zh
                 else f"{len(d['strikes'])} violation(s) in the last {d['window_days']} days; they stop counting after "
@@ -122,10 +126,12 @@ def advice_text(f: Factor, lang: Lang) -> str:
             )
         case "negative_feedback":
             return (
-                f"近 {d['window_days']} 天被举报 {d['reports']} 次、被删除 {d['removed_by']} 次（新增联系人 {d['new_contacts']} 位）；"
+                f"近 {d['window_days']} 天被举报 {d['reports']} 次、被删除 {d['removed_by']} 次"
+                f"（新增联系人 {d['new_contacts']} 位）；"
                 "只添加有业务往来的人，打招呼说明来意，不要反复打扰。"
                 if zh
-                else f"In {d['window_days']} days you were reported {d['reports']} time(s) and removed {d['removed_by']} "
+                else f"In {d['window_days']} days you were reported {d['reports']} time(s) "
+                f"and removed {d['removed_by']} "
                 f"time(s) ({d['new_contacts']} new contacts); add only people you do business with, say who you are, "
                 "and do not insist."
             )
@@ -141,7 +147,8 @@ def advice_text(f: Factor, lang: Lang) -> str:
                 "用实体手机和个人微信登录、日常使用办公功能（见各成员的权重说明）。"
                 if zh
                 else f"{d['active_members']} active members with a mean weight of {d['mean_weight']}; have members "
-                "verify, complete their profiles, log in on real phones and use the work features (see each member's weight)."
+                "verify, complete their profiles, log in on real phones and use the work features "
+                "(see each member's weight)."
             )
         case "enterprise_age":
             return (

@@ -471,7 +471,7 @@ class WeightService:
         """The enterprise's weight now, its factors and advice, history, the members holding it down, and
         whether the S-A5 cascade bar is crossed."""
         now = self.w.clock.now()
-        ent, bd = self.enterprise_breakdown(enterprise_id, now)
+        _, bd = self.enterprise_breakdown(enterprise_id, now)
         wa = t.weight_accounts
         with reading(self.w.engine) as conn:
             history = self._history(conn, "enterprise", enterprise_id, now)

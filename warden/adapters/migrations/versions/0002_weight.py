@@ -5,10 +5,10 @@ Revises: 0001_core
 Create Date: 2026-11-25 07:58:49.181828
 """
 
-from alembic import op
 import sqlalchemy as sa
-import warden.adapters.tables
+from alembic import op
 
+import warden.adapters.tables
 
 revision = "0002_weight"
 down_revision = "0001_core"
