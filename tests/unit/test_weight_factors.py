@@ -87,9 +87,7 @@ def strike(days_ago: float, status: StrikeStatus = StrikeStatus.ACTIVE) -> Strik
 def test_the_default_factor_maxima_add_up_to_100() -> None:
     bd = account_breakdown(P.account, AccountState(), account(), [], NOW)
     assert sum(f.max for f in bd.factors) == 100
-    ent = enterprise_breakdown(
-        P.enterprise, Enterprise("e", "E", False, NOW), EnterpriseState(), set(), [], NOW
-    )
+    ent = enterprise_breakdown(P.enterprise, Enterprise("e", "E", False, NOW), EnterpriseState(), set(), [], NOW)
     assert sum(f.max for f in ent.factors) == 100
 
 
@@ -161,7 +159,10 @@ def test_S_B2_logging_in_through_the_linked_personal_account_on_a_real_phone_rai
 
 def test_S_B3_using_more_features_raises_breadth() -> None:
     feats = ["chat_message", "file_download", "clock_in", "attendance", "leave_request"]
-    scores = [factor(fold(*[event("feature_use", 1, feature=f) for f in feats[:k]]), "feature_breadth").points for k in range(6)]
+    scores = [
+        factor(fold(*[event("feature_use", 1, feature=f) for f in feats[:k]]), "feature_breadth").points
+        for k in range(6)
+    ]
     assert scores == [0, 2, 4, 6, 8, 10]
     stale = fold(*[event("feature_use", 31, feature=f) for f in feats])
     assert factor(stale, "feature_breadth").points == 0  # used more than 30 days ago

@@ -203,6 +203,28 @@ class AccountState:
     last_ts: float = 0.0
     ent_day: int | None = None  # where this account's score sits in its enterprise's member buckets
     ent_score: int | None = None  # tenths
+    base: dict[str, bool] | None = None  # profile fields present and verification when the state began
+
+    def seed(self, account: Account) -> None:
+        """Remember the account's profile and verification as they were before its first folded event."""
+        if self.base is None:
+            self.base = {f: bool(getattr(account, f)) for f in PROFILE_FIELDS}
+            self.base["verified"] = account.real_name_verified
+
+    def has(self, fld: str, account: Account) -> bool:
+        """Whether a profile field is set as of the folded events (else as it began, else the row)."""
+        if fld in self.profile:
+            return bool(self.profile[fld][2])
+        if self.base is not None:
+            return self.base[fld]
+        return bool(getattr(account, fld))
+
+    def is_verified(self, account: Account) -> bool:
+        if self.verified is not None:
+            return bool(self.verified[2])
+        if self.base is not None:
+            return self.base["verified"]
+        return account.real_name_verified
 
     @property
     def last_day(self) -> int:
@@ -276,6 +298,7 @@ class AccountState:
                 "t": self.last_ts,
                 "ed": self.ent_day,
                 "es": self.ent_score,
+                "b": self.base,
             },
             separators=(",", ":"),
             sort_keys=True,
@@ -294,6 +317,7 @@ class AccountState:
             last_ts=o.get("t", 0.0),
             ent_day=o.get("ed"),
             ent_score=o.get("es"),
+            base=o.get("b"),
         )
 
 
@@ -423,13 +447,22 @@ def _f(code: str, points: float, mx: float, mn: float = 0.0, **detail: Any) -> F
 
 
 def account_breakdown(
-    p: AccountWeightPolicy, st: AccountState, account: Account, strikes: Iterable[Strike], at: datetime
+    p: AccountWeightPolicy,
+    st: AccountState,
+    account: Account,
+    strikes: Iterable[Strike],
+    at: datetime,
+    use_row: bool = False,
 ) -> Breakdown:
-    """The account's weight at `at`, factor by factor (S-B1–B3 and the rules' own history)."""
+    """The account's weight at `at`, factor by factor (S-B1–B3 and the rules' own history).
+
+    `use_row` takes profile and verification from the account row (a read now, which also sees directory
+    updates); otherwise from the folded events (a point in the past, the same whatever the batching).
+    """
     today = day_of(at.timestamp())
-    verified = bool(st.verified[2]) if st.verified is not None else account.real_name_verified
+    verified = account.real_name_verified if use_row else st.is_verified(account)
     age = max(0.0, account.age_days(at))
-    present = [f for f in PROFILE_FIELDS if (bool(st.profile[f][2]) if f in st.profile else bool(getattr(account, f)))]
+    present = [f for f in PROFILE_FIELDS if (bool(getattr(account, f)) if use_row else st.has(f, account))]
     stab = st.window(today, p.profile_stability.window_days)["p"]
     logins = st.window(today, p.linked_login.window_days)
     br = p.feature_breadth

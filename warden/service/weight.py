@@ -152,6 +152,8 @@ class WeightKeeper:
             )
             for row in conn.execute(q):
                 accounts[row.account_id] = AccountState.from_json(row.state)
+        for aid in ids:  # before the rules touch the accounts: remember how a new state begins
+            accounts.setdefault(aid, AccountState()).seed(subjects[aid].account)
         ent_subject: dict[str, Subject] = {}
         ent_first_at: dict[str, datetime] = {}
         for aid in ids:
@@ -178,7 +180,7 @@ class WeightKeeper:
             return None
         if account_id not in b.acc_cache:
             s = b.subjects[account_id]
-            st = b.accounts.get(account_id) or AccountState()
+            st = b.accounts[account_id]
             b.acc_cache[account_id] = account_breakdown(
                 self.policy.account, st, s.account, s.strikes, b.first_at[account_id]
             ).score
@@ -301,6 +303,7 @@ class WeightKeeper:
             subj = subjects[aid]
             eid = subj.enterprise.id
             st = b.accounts.get(aid) or AccountState()
+            st.seed(subj.account)
             evs.sort(key=_event_key)
             points, bd = fold_account(p, st, subj.account, subj.strikes, evs)
             for day, score, at in points:
@@ -432,7 +435,7 @@ class WeightService:
             ).first()
             strikes = store.strikes_of(conn, "account", [account_id])
         st = AccountState.from_json(row.state if row else None)
-        return acc, account_breakdown(self.policy.account, st, acc, strikes, at)
+        return acc, account_breakdown(self.policy.account, st, acc, strikes, at, use_row=True)
 
     def account(self, account_id: str, lang: Lang = "zh") -> dict[str, Any]:
         """The account's weight now: score, each factor with contribution and maximum, advice, history."""
@@ -520,6 +523,10 @@ class WeightService:
         now = self.w.clock.now()
         e = t.events
         with self.w.engine.begin() as conn:
+            bases = {  # how each account's state began (its row before events changed it) outlives a recompute
+                r.account_id: AccountState.from_json(r.state).base
+                for r in conn.execute(sa.select(t.weight_accounts.c.account_id, t.weight_accounts.c.state))
+            }
             for table in (t.weight_history, t.weight_accounts, t.weight_enterprises):
                 conn.execute(sa.delete(table))
             ids = [
@@ -552,7 +559,8 @@ class WeightService:
                     acc = accounts.get(aid)
                     if acc is None or aid not in evs:
                         continue
-                    st = AccountState()
+                    st = AccountState(base=bases.get(aid))
+                    st.seed(acc)
                     events = sorted(evs[aid], key=_event_key)
                     points, bd = fold_account(p, st, acc, strikes.get(aid, []), events)
                     hist_rows += [
