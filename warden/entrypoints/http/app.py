@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from warden.entrypoints.http import problems
 from warden.entrypoints.http.routes import accounts, audit, directory, events, moderation, system
+from warden.entrypoints.http.routes import weight  # weight (issue 4)
 from warden.service.warden import Warden
 
 ROUTERS = [
@@ -16,6 +17,7 @@ ROUTERS = [
     moderation.router,
     audit.router,
     # --- weight (issue 4) ---
+    weight.router,
     # --- unblocking (issue 5) ---
     # --- appeals (issue 6) ---
     # --- enterprise usage policy (issue 7) ---
