@@ -105,7 +105,7 @@ def test_a_new_bare_account_starts_low_and_every_factor_says_how_to_raise_it() -
     ]
     for lang in ("zh", "en"):
         out = render(bd, "account", lang)
-        assert [a["code"] for a in out["advice"]][0] == "real_name"  # the biggest gain first
+        assert out["advice"][0]["code"] == "real_name"  # the biggest gain first
         assert all(a["text"] and a["text"] != a["code"] for a in out["advice"])
     assert render(bd, "account", "zh")["advice"][0]["text"] != render(bd, "account", "en")["advice"][0]["text"]
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from warden.entrypoints.http import problems
-from warden.entrypoints.http.routes import accounts, audit, directory, events, moderation, system
-from warden.entrypoints.http.routes import weight  # weight (issue 4)
+from warden.entrypoints.http.routes import (
+    accounts,
+    audit,
+    directory,
+    events,
+    moderation,
+    system,
+    weight,  # weight (issue 4)
+)
 from warden.service.warden import Warden
 
 ROUTERS = [
