@@ -193,7 +193,7 @@ def _random_history(world: World, rng: random.Random) -> None:
 
 def _snapshot(world: World) -> dict[str, Any]:
     with world.w.engine.connect() as c:
-        accounts = {r.account_id: (r.state, r.score, r.last_at) for r in c.execute(sa.select(t.weight_accounts))}
+        accounts = {r.account_id: (r.state, r.score) for r in c.execute(sa.select(t.weight_accounts))}
         ents = {r.enterprise_id: r.state for r in c.execute(sa.select(t.weight_enterprises))}
         hist = {
             (r.subject_id, r.day): r.score

@@ -189,14 +189,15 @@ class WeightPolicy(_Strict):
 
 # --- account state ------------------------------------------------------------------------------------------
 
-# bucket keys: p profile changes, l logins, k logins via the linked personal account on a real phone,
-# u feature uses, r reports received, x removed by a contact, n new contacts
+# a day's bucket is 7 counts: profile changes, logins, logins via the linked personal account on a real
+# phone, feature uses, reports received, removals by a contact, new contacts
 _KEYS = ("p", "l", "k", "u", "r", "x", "n")
+P, L, K, U, R, X, N = range(7)
 
 
 @dataclass
 class AccountState:
-    days: dict[int, dict[str, int]] = field(default_factory=dict)
+    days: dict[int, list[int]] = field(default_factory=dict)
     feats: dict[str, int] = field(default_factory=dict)  # feature → last day used
     profile: dict[str, list[Any]] = field(default_factory=dict)  # field → [ts, event id, present]
     verified: list[Any] | None = None  # [ts, event id, verified]
@@ -230,11 +231,11 @@ class AccountState:
     def last_day(self) -> int:
         return day_of(self.last_ts)
 
-    def _bump(self, day: int, key: str) -> None:
+    def _bump(self, day: int, key: int) -> None:
         bucket = self.days.get(day)
         if bucket is None:
-            bucket = self.days[day] = {}
-        bucket[key] = bucket.get(key, 0) + 1
+            bucket = self.days[day] = [0, 0, 0, 0, 0, 0, 0]
+        bucket[key] += 1
 
     def apply(self, e: Any) -> None:
         """Fold one event in: O(1). Later values win by (time, id), whatever order events arrive in."""
@@ -242,26 +243,26 @@ class AccountState:
         day = day_of(ts)
         kind = e.type
         if kind == "profile_change":
-            self._bump(day, "p")
+            self._bump(day, P)
             mark = [ts, e.id, bool(e.value)]
             prev = self.profile.get(e.field)
             if prev is None or (prev[0], prev[1]) <= (ts, e.id):
                 self.profile[e.field] = mark
         elif kind == "login":
-            self._bump(day, "l")
+            self._bump(day, L)
             if e.via_linked_personal and e.device_kind == "real":
-                self._bump(day, "k")
+                self._bump(day, K)
         elif kind in ("feature_use", "message"):
-            self._bump(day, "u")
+            self._bump(day, U)
             feat = e.feature if kind == "feature_use" else "chat_message"
             if self.feats.get(feat, -1) < day:
                 self.feats[feat] = day
         elif kind == "report":
-            self._bump(day, "r")
+            self._bump(day, R)
         elif kind == "contact_removed":
-            self._bump(day, "x")
+            self._bump(day, X)
         elif kind == "contact_added":
-            self._bump(day, "n")
+            self._bump(day, N)
         elif kind == "verification_change" and getattr(e, "account_id", None):  # noqa: SIM102
             if self.verified is None or (self.verified[0], self.verified[1]) <= (ts, e.id):
                 self.verified = [ts, e.id, bool(e.verified)]
@@ -276,17 +277,17 @@ class AccountState:
 
     def window(self, today: int, days: int) -> dict[str, int]:
         """Sums of each counter over the `days` days ending with `today`."""
-        out = dict.fromkeys(_KEYS, 0)
+        sums = [0] * 7
         first = today - days + 1
         for d, bucket in self.days.items():
             if first <= d <= today:
-                for k, v in bucket.items():
-                    out[k] += v
-        return out
+                for k in range(7):
+                    sums[k] += bucket[k]
+        return dict(zip(_KEYS, sums, strict=True))
 
     def active_days(self, today: int, days: int) -> int:
         first = today - days + 1
-        return sum(1 for d, b in self.days.items() if first <= d <= today and b.get("u"))
+        return sum(1 for d, b in self.days.items() if first <= d <= today and b[U])
 
     def to_json(self) -> str:
         return json.dumps(
@@ -301,7 +302,6 @@ class AccountState:
                 "b": self.base,
             },
             separators=(",", ":"),
-            sort_keys=True,
         )
 
     @classmethod
@@ -446,6 +446,93 @@ def _f(code: str, points: float, mx: float, mn: float = 0.0, **detail: Any) -> F
     return Factor(code, _t(points) / 10, mx, mn, detail)
 
 
+def _account_values(
+    p: AccountWeightPolicy,
+    st: AccountState,
+    account: Account,
+    strikes: Iterable[Strike],
+    at: datetime,
+    use_row: bool,
+) -> tuple[list[float], dict[str, Any]]:
+    """Each factor's raw points (in policy order) and the values behind them. The one place scores are made."""
+    ts = at.timestamp()
+    today = day_of(ts)
+    verified = account.real_name_verified if use_row else st.is_verified(account)
+    age = max(0.0, account.age_days(at))
+    present = [f for f in PROFILE_FIELDS if (bool(getattr(account, f)) if use_row else st.has(f, account))]
+    windows: dict[int, tuple[dict[str, int], int]] = {}
+
+    def window(days: int) -> tuple[dict[str, int], int]:
+        if days not in windows:
+            sums = [0] * 7
+            active = 0
+            first = today - days + 1
+            for d, bucket in st.days.items():
+                if first <= d <= today:
+                    for k in range(7):
+                        sums[k] += bucket[k]
+                    if bucket[U]:
+                        active += 1
+            windows[days] = (dict(zip(_KEYS, sums, strict=True)), active)
+        return windows[days]
+
+    ps, ll, br, rg, ch, nf = (
+        p.profile_stability,
+        p.linked_login,
+        p.feature_breadth,
+        p.feature_regularity,
+        p.clean_history,
+        p.negative_feedback,
+    )
+    stab = window(ps.window_days)[0]["p"]
+    logins = window(ll.window_days)[0]
+    first_used = today - br.window_days + 1
+    used = [f for f in br.features if st.feats.get(f, first_used - 1) >= first_used]
+    active = window(rg.window_days)[1]
+    since = ts - ch.window_days * DAY
+    recent = [s for s in strikes if s.status is StrikeStatus.ACTIVE and since < s.at.timestamp() <= ts]
+    w = window(nf.window_days)[0]
+    ratio = (w["r"] + w["x"]) / max(w["n"], nf.min_new_contacts)
+    nf_pts = nf.points - nf.per_report * w["r"] - nf.ratio_penalty * min(1.0, ratio / nf.full_penalty_ratio)
+    values = [
+        p.real_name.points if verified else 0.0,
+        p.account_age.points * _ramp(age, p.account_age.from_days, p.account_age.full_days),
+        p.profile_complete.points * len(present) / len(PROFILE_FIELDS),
+        max(0.0, ps.points - ps.per_extra_change * max(0, stab - ps.free_changes)),
+        ll.points * (logins["k"] / logins["l"] if logins["l"] else 0.0),
+        br.points * min(1.0, len(used) / br.full_at),
+        rg.points * min(1.0, active / rg.full_days),
+        max(ch.floor, ch.points - ch.per_strike * len(recent)),
+        max(nf.floor, nf_pts),
+    ]
+    ctx = {
+        "verified": verified,
+        "age": age,
+        "present": present,
+        "stab": stab,
+        "logins": logins,
+        "used": used,
+        "active": active,
+        "recent": recent,
+        "w": w,
+        "ratio": ratio,
+    }
+    return values, ctx
+
+
+def account_tenths(
+    p: AccountWeightPolicy,
+    st: AccountState,
+    account: Account,
+    strikes: Iterable[Strike],
+    at: datetime,
+    use_row: bool = False,
+) -> int:
+    """The score alone, in tenths (the ingest path): the same numbers as `account_breakdown`, less to build."""
+    values, _ = _account_values(p, st, account, strikes, at, use_row)
+    return min(1000, max(0, sum(_t(v) for v in values)))
+
+
 def account_breakdown(
     p: AccountWeightPolicy,
     st: AccountState,
@@ -459,97 +546,86 @@ def account_breakdown(
     `use_row` takes profile and verification from the account row (a read now, which also sees directory
     updates); otherwise from the folded events (a point in the past, the same whatever the batching).
     """
-    today = day_of(at.timestamp())
-    verified = account.real_name_verified if use_row else st.is_verified(account)
-    age = max(0.0, account.age_days(at))
-    present = [f for f in PROFILE_FIELDS if (bool(getattr(account, f)) if use_row else st.has(f, account))]
-    stab = st.window(today, p.profile_stability.window_days)["p"]
-    logins = st.window(today, p.linked_login.window_days)
-    br = p.feature_breadth
-    used = [f for f in br.features if st.feats.get(f, -(10**9)) >= today - br.window_days + 1]
-    active = st.active_days(today, p.feature_regularity.window_days)
-    ch = p.clean_history
-    since = at.timestamp() - ch.window_days * DAY
-    recent = [s for s in strikes if s.status is StrikeStatus.ACTIVE and since < s.at.timestamp() <= at.timestamp()]
-    nf = p.negative_feedback
-    w = st.window(today, nf.window_days)
-    negative = w["r"] + w["x"]
-    ratio = negative / max(w["n"], nf.min_new_contacts)
-    nf_pts = nf.points - nf.per_report * w["r"] - nf.ratio_penalty * min(1.0, ratio / nf.full_penalty_ratio)
+    v, c = _account_values(p, st, account, strikes, at, use_row)
+    ps, ll, br, rg, ch, nf = (
+        p.profile_stability,
+        p.linked_login,
+        p.feature_breadth,
+        p.feature_regularity,
+        p.clean_history,
+        p.negative_feedback,
+    )
+    w = c["w"]
     factors = [
-        _f("real_name", p.real_name.points if verified else 0, p.real_name.points, verified=verified),
+        _f("real_name", v[0], p.real_name.points, verified=c["verified"]),
         _f(
             "account_age",
-            p.account_age.points * _ramp(age, p.account_age.from_days, p.account_age.full_days),
+            v[1],
             p.account_age.points,
-            age_days=int(age),
+            age_days=int(c["age"]),
             full_days=p.account_age.full_days,
         ),
         _f(
             "profile_complete",
-            p.profile_complete.points * len(present) / len(PROFILE_FIELDS),
+            v[2],
             p.profile_complete.points,
-            present=present,
-            missing=[f for f in PROFILE_FIELDS if f not in present],
+            present=c["present"],
+            missing=[f for f in PROFILE_FIELDS if f not in c["present"]],
         ),
         _f(
             "profile_stability",
-            max(
-                0.0,
-                p.profile_stability.points
-                - p.profile_stability.per_extra_change * max(0, stab - p.profile_stability.free_changes),
-            ),
-            p.profile_stability.points,
-            changes=stab,
-            free_changes=p.profile_stability.free_changes,
-            window_days=p.profile_stability.window_days,
+            v[3],
+            ps.points,
+            changes=c["stab"],
+            free_changes=ps.free_changes,
+            window_days=ps.window_days,
         ),
         _f(
             "linked_login",
-            p.linked_login.points * (logins["k"] / logins["l"] if logins["l"] else 0.0),
-            p.linked_login.points,
-            logins=logins["l"],
-            linked_real_phone=logins["k"],
-            window_days=p.linked_login.window_days,
+            v[4],
+            ll.points,
+            logins=c["logins"]["l"],
+            linked_real_phone=c["logins"]["k"],
+            window_days=ll.window_days,
         ),
         _f(
             "feature_breadth",
-            br.points * min(1.0, len(used) / br.full_at),
+            v[5],
             br.points,
-            used=used,
-            unused=[f for f in br.features if f not in used],
+            used=c["used"],
+            unused=[f for f in br.features if f not in c["used"]],
             full_at=br.full_at,
             window_days=br.window_days,
         ),
         _f(
             "feature_regularity",
-            p.feature_regularity.points * min(1.0, active / p.feature_regularity.full_days),
-            p.feature_regularity.points,
-            active_days=active,
-            full_days=p.feature_regularity.full_days,
-            window_days=p.feature_regularity.window_days,
+            v[6],
+            rg.points,
+            active_days=c["active"],
+            full_days=rg.full_days,
+            window_days=rg.window_days,
         ),
         _f(
             "clean_history",
-            max(ch.floor, ch.points - ch.per_strike * len(recent)),
+            v[7],
             ch.points,
             ch.floor,
-            strikes=[s.id for s in recent],
+            strikes=[s.id for s in c["recent"]],
             window_days=ch.window_days,
         ),
         _f(
             "negative_feedback",
-            max(nf.floor, nf_pts),
+            v[8],
             nf.points,
             nf.floor,
             reports=w["r"],
             removed_by=w["x"],
             new_contacts=w["n"],
-            ratio=round(ratio, 3),
+            ratio=round(c["ratio"], 3),
             window_days=nf.window_days,
         ),
     ]
-    return Breakdown(_total(factors), factors)
+    return Breakdown(min(1000, max(0, sum(_t(x) for x in v))), factors)
 
 
 def enterprise_breakdown(

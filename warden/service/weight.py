@@ -33,6 +33,7 @@ from warden.domain.weight import (
     EnterpriseState,
     WeightPolicy,
     account_breakdown,
+    account_tenths,
     cascade_reason,
     day_of,
     enterprise_breakdown,
@@ -81,13 +82,13 @@ def fold_account(
     account: Account,
     strikes: list[Strike],
     events: list[Any],
-) -> tuple[list[tuple[int, int, datetime]], Breakdown]:
+) -> tuple[list[tuple[int, int, datetime]], int]:
     """Apply one account's events (oldest first) day by day; return a history point per day and the final score.
 
     Shared by ingest and recompute, so both produce the same numbers.
     """
     points: list[tuple[int, int, datetime]] = []
-    bd: Breakdown | None = None
+    score: int | None = None
     i, n = 0, len(events)
     while i < n:
         day = day_of(events[i].occurred_at.timestamp())
@@ -96,14 +97,14 @@ def fold_account(
             st.apply(events[j])
             j += 1
         at = events[j - 1].occurred_at
-        bd = account_breakdown(p.account, st, account, strikes, at)
-        points.append((day, bd.tenths, at))
+        score = account_tenths(p.account, st, account, strikes, at)
+        points.append((day, score, at))
         i = j
     st.prune(p.account.keep_days)
     last = _utc(st.last_ts)
-    if bd is None or (points and points[-1][2] != last):
-        bd = account_breakdown(p.account, st, account, strikes, last)
-    return points, bd
+    if score is None or points[-1][2] != last:
+        score = account_tenths(p.account, st, account, strikes, last)
+    return points, score
 
 
 def _event_key(e: Any) -> tuple[datetime, str]:
@@ -181,9 +182,9 @@ class WeightKeeper:
         if account_id not in b.acc_cache:
             s = b.subjects[account_id]
             st = b.accounts[account_id]
-            b.acc_cache[account_id] = account_breakdown(
-                self.policy.account, st, s.account, s.strikes, b.first_at[account_id]
-            ).score
+            b.acc_cache[account_id] = (
+                account_tenths(self.policy.account, st, s.account, s.strikes, b.first_at[account_id]) / 10
+            )
         return b.acc_cache[account_id]
 
     def enterprise_weight(self, enterprise_id: str) -> float | None:
@@ -305,25 +306,18 @@ class WeightKeeper:
             st = b.accounts.get(aid) or AccountState()
             st.seed(subj.account)
             evs.sort(key=_event_key)
-            points, bd = fold_account(p, st, subj.account, subj.strikes, evs)
-            for day, score, at in points:
-                hist[("account", aid, day)] = {
-                    "subject_type": "account",
-                    "subject_id": aid,
-                    "day": day,
-                    "score": score,
-                    "at": at,
-                }
+            points, score = fold_account(p, st, subj.account, subj.strikes, evs)
+            for day, sc, _ in points:
+                hist[("account", aid, day)] = {"subject_type": "account", "subject_id": aid, "day": day, "score": sc}
             est = b.enterprises.setdefault(eid, EnterpriseState())
             b.ent_subject.setdefault(eid, subj)
-            est.move_member(st, st.last_day, bd.tenths, p.enterprise_keep_days)
+            est.move_member(st, st.last_day, score, p.enterprise_keep_days)
             acc_rows.append(
                 {
                     "account_id": aid,
                     "enterprise_id": eid,
                     "state": st.to_json(),
-                    "score": bd.tenths,
-                    "last_at": _utc(st.last_ts),
+                    "score": score,
                 }
             )
             if eid not in ent_last or evs[-1].occurred_at > ent_last[eid]:
@@ -340,7 +334,6 @@ class WeightKeeper:
                 "subject_id": eid,
                 "day": day,
                 "score": bd.tenths,
-                "at": at,
             }
             ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
         upsert(conn, t.weight_accounts, acc_rows, ["account_id"])
@@ -416,13 +409,11 @@ class WeightService:
         h = t.weight_history
         since = day_of(now.timestamp()) - self.policy.history_days
         rows = conn.execute(
-            sa.select(h.c.day, h.c.score, h.c.at)
+            sa.select(h.c.day, h.c.score)
             .where(h.c.subject_type == subject_type, h.c.subject_id == subject_id, h.c.day > since)
             .order_by(h.c.day)
         )
-        return [
-            {"date": _utc(r.day * DAY).date().isoformat(), "score": r.score / 10, "at": r.at.isoformat()} for r in rows
-        ]
+        return [{"date": _utc(r.day * DAY).date().isoformat(), "score": r.score / 10} for r in rows]
 
     def account_breakdown(self, account_id: str, at: datetime | None = None) -> tuple[Account, Breakdown]:
         at = at or self.w.clock.now()
@@ -479,7 +470,7 @@ class WeightService:
         with reading(self.w.engine) as conn:
             history = self._history(conn, "enterprise", enterprise_id, now)
             lowest = conn.execute(
-                sa.select(wa.c.account_id, wa.c.score, wa.c.last_at)
+                sa.select(wa.c.account_id, wa.c.score, wa.c.state)
                 .where(wa.c.enterprise_id == enterprise_id)
                 .order_by(wa.c.score, wa.c.account_id)
                 .limit(5)
@@ -497,7 +488,12 @@ class WeightService:
                 "cascade_exposed": cp.enabled and bd.score < cp.below_weight,
             },
             "lowest_members": [
-                {"account_id": r.account_id, "score": r.score / 10, "as_of": r.last_at.isoformat()} for r in lowest
+                {
+                    "account_id": r.account_id,
+                    "score": r.score / 10,
+                    "as_of": _utc(AccountState.from_json(r.state).last_ts).isoformat(),
+                }
+                for r in lowest
             ],
             "restrictions": [
                 {
@@ -562,21 +558,19 @@ class WeightService:
                     st = AccountState(base=bases.get(aid))
                     st.seed(acc)
                     events = sorted(evs[aid], key=_event_key)
-                    points, bd = fold_account(p, st, acc, strikes.get(aid, []), events)
+                    points, score = fold_account(p, st, acc, strikes.get(aid, []), events)
                     hist_rows += [
-                        {"subject_type": "account", "subject_id": aid, "day": d, "score": sc, "at": at}
-                        for d, sc, at in points
+                        {"subject_type": "account", "subject_id": aid, "day": d, "score": sc} for d, sc, _ in points
                     ]
                     est = ents.setdefault(acc.enterprise_id, EnterpriseState())
-                    est.move_member(st, st.last_day, bd.tenths, p.enterprise_keep_days)
+                    est.move_member(st, st.last_day, score, p.enterprise_keep_days)
                     members[aid] = acc.enterprise_id
                     acc_rows.append(
                         {
                             "account_id": aid,
                             "enterprise_id": acc.enterprise_id,
                             "state": st.to_json(),
-                            "score": bd.tenths,
-                            "last_at": _utc(st.last_ts),
+                            "score": score,
                         }
                     )
                 if acc_rows:
@@ -615,7 +609,7 @@ class WeightService:
                     at,
                 )
                 ent_hist.append(
-                    {"subject_type": "enterprise", "subject_id": eid, "day": est.last_day, "score": bd.tenths, "at": at}
+                    {"subject_type": "enterprise", "subject_id": eid, "day": est.last_day, "score": bd.tenths}
                 )
             if ent_hist:
                 conn.execute(sa.insert(t.weight_history), ent_hist)

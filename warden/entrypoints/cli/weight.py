@@ -40,7 +40,9 @@ def print_weight(out: dict[str, Any], console: Console, title: str = "") -> None
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    weight_app = typer.Typer(help="Weight (权重) of accounts and enterprises: explain, recompute.", no_args_is_help=True)
+    weight_app = typer.Typer(
+        help="Weight (权重) of accounts and enterprises: explain, recompute.", no_args_is_help=True
+    )
     app.add_typer(weight_app, name="weight")
 
     @weight_app.command("show")

@@ -24,7 +24,6 @@ def upgrade() -> None:
         sa.Column("enterprise_id", sa.String(length=128), nullable=False),
         sa.Column("state", sa.Text(), nullable=False),
         sa.Column("score", sa.Integer(), nullable=False),
-        sa.Column("last_at", warden.adapters.tables.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("account_id"),
     )
     with op.batch_alter_table("weight_accounts", schema=None) as batch_op:
@@ -43,7 +42,6 @@ def upgrade() -> None:
         sa.Column("subject_id", sa.String(length=128), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("score", sa.Integer(), nullable=False),
-        sa.Column("at", warden.adapters.tables.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("subject_type", "subject_id", "day"),
     )
     # ### end Alembic commands ###

@@ -44,7 +44,7 @@ _EXAMPLE_FACTOR = {
                         "factors": [_EXAMPLE_FACTOR],
                         "advice": [{"code": "linked_login", "gain": 5.0, "text": "…"}],
                         "used_by_rules": {"phone_search_limit_factor": 1.27},
-                        "history": [{"date": "2026-11-24", "score": 60.1, "at": "2026-11-24T09:00:00+00:00"}],
+                        "history": [{"date": "2026-11-24", "score": 60.1}],
                         "policy_hash": "…",
                         "as_of": "2026-11-25T08:00:00+00:00",
                         "lang": "en",
