@@ -204,6 +204,7 @@ SCENES: list[Callable[[Demo], None]] = [
     scene_unverified_enterprise,
     scene_plugin,
     # --- weight (issue 4) ---
+    __import__("warden.entrypoints.cli.weight_demo", fromlist=["_"]).scene_weight,  # lazy: it imports Demo
     # --- unblocking (issue 5) ---
     # --- appeals (issue 6) ---
     # --- enterprise usage policy (issue 7) ---
