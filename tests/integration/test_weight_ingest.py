@@ -199,6 +199,7 @@ def _snapshot(world: World) -> dict[str, Any]:
             (r.subject_id, r.day): r.score
             for r in c.execute(sa.select(t.weight_history).where(t.weight_history.c.subject_type == "account"))
         }
+        hist |= {(aid, "open"): state for aid, (state, _) in accounts.items()}  # the open day sits in the state
     svc = WeightService(world.w)
     scores = {aid: svc.account(aid, "en")["score"] for aid in accounts}
     ent_scores = {eid: svc.enterprise(eid, "en")["score"] for eid in ents}

@@ -205,6 +205,7 @@ class AccountState:
     ent_day: int | None = None  # where this account's score sits in its enterprise's member buckets
     ent_score: int | None = None  # tenths
     base: dict[str, bool] | None = None  # profile fields present and verification when the state began
+    open_point: list[int] | None = None  # [day, score in tenths] of the latest day: history written when it closes
 
     def seed(self, account: Account) -> None:
         """Remember the account's profile and verification as they were before its first folded event."""
@@ -300,6 +301,7 @@ class AccountState:
                 "ed": self.ent_day,
                 "es": self.ent_score,
                 "b": self.base,
+                "h": self.open_point,
             },
             separators=(",", ":"),
         )
@@ -318,6 +320,7 @@ class AccountState:
             ent_day=o.get("ed"),
             ent_score=o.get("es"),
             base=o.get("b"),
+            open_point=o.get("h"),
         )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from warden.adapters import store
 from warden.adapters import tables as t
-from warden.adapters.database import reading
+from warden.adapters.database import reading, serialize_writers
 from warden.domain.clock import Clock
 from warden.domain.explain import Lang
 from warden.domain.model import Account, Enterprise, Strike, StrikeStatus
@@ -82,10 +82,12 @@ def fold_account(
     account: Account,
     strikes: list[Strike],
     events: list[Any],
-) -> tuple[list[tuple[int, int, datetime]], int]:
-    """Apply one account's events (oldest first) day by day; return a history point per day and the final score.
+) -> tuple[list[tuple[int, int]], int]:
+    """Apply one account's events (oldest first) day by day, scoring each day at its last event.
 
-    Shared by ingest and recompute, so both produce the same numbers.
+    Returns the history points of the days that closed (a later day began) and the final score; the latest
+    day's point stays open in the state until then, so history costs one row per account per day, not per
+    batch. Shared by ingest and recompute, so both produce the same numbers.
     """
     points: list[tuple[int, int, datetime]] = []
     score: int | None = None
@@ -104,7 +106,11 @@ def fold_account(
     last = _utc(st.last_ts)
     if score is None or points[-1][2] != last:
         score = account_tenths(p.account, st, account, strikes, last)
-    return points, score
+    merged: dict[int, int] = {st.open_point[0]: st.open_point[1]} if st.open_point else {}
+    merged.update((d, s) for d, s, _ in points)
+    days = sorted(merged)
+    st.open_point = [days[-1], merged[days[-1]]] if days else None
+    return [(d, merged[d]) for d in days[:-1]], score
 
 
 def _event_key(e: Any) -> tuple[datetime, str]:
@@ -140,6 +146,7 @@ class WeightKeeper:
     # --- before the rules: load state -----------------------------------------------------------------------
 
     def before_batch(self, conn: Connection, events: list[Any], subjects: dict[str, Subject]) -> None:
+        serialize_writers(conn)  # read the state under the writers' lock, so concurrent batches cannot lose updates
         first_at: dict[str, datetime] = {}
         for e in events:
             aid = getattr(e, "account_id", None)
@@ -306,8 +313,8 @@ class WeightKeeper:
             st = b.accounts.get(aid) or AccountState()
             st.seed(subj.account)
             evs.sort(key=_event_key)
-            points, score = fold_account(p, st, subj.account, subj.strikes, evs)
-            for day, sc, _ in points:
+            closed, score = fold_account(p, st, subj.account, subj.strikes, evs)
+            for day, sc in closed:
                 hist[("account", aid, day)] = {"subject_type": "account", "subject_id": aid, "day": day, "score": sc}
             est = b.enterprises.setdefault(eid, EnterpriseState())
             b.ent_subject.setdefault(eid, subj)
@@ -413,7 +420,15 @@ class WeightService:
             .where(h.c.subject_type == subject_type, h.c.subject_id == subject_id, h.c.day > since)
             .order_by(h.c.day)
         )
-        return [{"date": _utc(r.day * DAY).date().isoformat(), "score": r.score / 10} for r in rows]
+        points = {r.day: r.score for r in rows}
+        if subject_type == "account":  # the latest day's point is still open in the state
+            row = conn.execute(
+                sa.select(t.weight_accounts.c.state).where(t.weight_accounts.c.account_id == subject_id)
+            ).first()
+            open_point = AccountState.from_json(row.state).open_point if row else None
+            if open_point and open_point[0] > since:
+                points[open_point[0]] = open_point[1]
+        return [{"date": _utc(d * DAY).date().isoformat(), "score": s / 10} for d, s in sorted(points.items())]
 
     def account_breakdown(self, account_id: str, at: datetime | None = None) -> tuple[Account, Breakdown]:
         at = at or self.w.clock.now()
@@ -558,9 +573,9 @@ class WeightService:
                     st = AccountState(base=bases.get(aid))
                     st.seed(acc)
                     events = sorted(evs[aid], key=_event_key)
-                    points, score = fold_account(p, st, acc, strikes.get(aid, []), events)
+                    closed, score = fold_account(p, st, acc, strikes.get(aid, []), events)
                     hist_rows += [
-                        {"subject_type": "account", "subject_id": aid, "day": d, "score": sc} for d, sc, _ in points
+                        {"subject_type": "account", "subject_id": aid, "day": d, "score": sc} for d, sc in closed
                     ]
                     est = ents.setdefault(acc.enterprise_id, EnterpriseState())
                     est.move_member(st, st.last_day, score, p.enterprise_keep_days)
