@@ -7,9 +7,10 @@ import random
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
-from tests.conftest import World
+from tests.conftest import World, build
 from warden.adapters import tables as t
 from warden.domain.model import StrikeStatus
 from warden.service.weight import WeightService
@@ -218,3 +219,31 @@ def test_recomputing_all_weights_from_the_event_log_gives_the_incremental_number
     assert seen[-1][0] == seen[-1][1]
     recomputed = _snapshot(world)
     assert recomputed == incremental
+
+
+class _Boom:
+    def on_batch(self, *args: Any) -> None:
+        raise RuntimeError("a later observer fails: the whole batch rolls back")
+
+
+def test_a_batch_that_rolls_back_leaves_no_trace_in_the_weights(world: World, db_url: str) -> None:
+    world.send(login(world, "acc-1"))
+    before = weight(world)
+    world.w.observers.append(_Boom())
+    with pytest.raises(RuntimeError):
+        world.send(*[world.event("feature_use", feature=f) for f in ("clock_in", "attendance", "meeting")])
+    world.w.observers.pop()
+    assert weight(world)["score"] == before["score"]
+    world.send(login(world, "acc-1", linked=False))  # the next batch starts from what was committed
+    other = build(db_url, world.clock, world.w.loaded)  # a second instance writing to the same database
+    other.ingest([login(world, "acc-1", linked=False)])
+    world.send(world.event("feature_use", feature="document"))
+    out = weight(world)
+    assert points(out, "feature_breadth") == 2  # only `document`: the rolled-back uses never counted
+    assert next(f for f in out["factors"] if f["code"] == "linked_login")["detail"]["logins"] == 3
+    with world.w.engine.connect() as c:
+        kept = c.execute(sa.select(t.weight_accounts.c.state)).scalar_one()
+    WeightService(world.w).recompute()
+    with world.w.engine.connect() as c:
+        assert c.execute(sa.select(t.weight_accounts.c.state)).scalar_one() == kept
+    other.engine.dispose()

@@ -134,10 +134,28 @@ class _Batch:
 class WeightKeeper:
     """Weight upkeep during ingest: the rules' WeightSource, an ingest observer and the S-A5 strike hook."""
 
+    CACHE_LIMIT = 200_000  # states kept between batches (each a few hundred bytes); past it, start afresh
+
     def __init__(self, rules: RuleEngine, clock: Clock) -> None:
         self.rules = rules
         self.clock = clock
         self._batch: _Batch | None = None
+        # Parsed states kept between batches. They are trusted only while the audit chain shows that our last
+        # batch committed and nobody else wrote weight state since (every writer appends a `weight.*` entry).
+        self._accounts: dict[str, AccountState] = {}
+        self._enterprises: dict[str, EnterpriseState] = {}
+        self._mark: tuple[int, str] | None = None
+
+    def _cache_valid(self, conn: Connection) -> bool:
+        if self._mark is None or len(self._accounts) > self.CACHE_LIMIT:
+            return False
+        seq, hash_ = self._mark
+        a = t.audit_log
+        mine = conn.execute(sa.select(a.c.hash).where(a.c.seq == seq)).first()
+        if mine is None or mine.hash != hash_:
+            return False  # our last batch did not commit
+        later = conn.execute(sa.select(a.c.seq).where(a.c.seq > seq, a.c.action.like("weight.%")).limit(1)).first()
+        return later is None
 
     @property
     def policy(self) -> WeightPolicy:
@@ -147,21 +165,27 @@ class WeightKeeper:
 
     def before_batch(self, conn: Connection, events: list[Any], subjects: dict[str, Subject]) -> None:
         serialize_writers(conn)  # read the state under the writers' lock, so concurrent batches cannot lose updates
+        if not self._cache_valid(conn):
+            self._accounts.clear()
+            self._enterprises.clear()
+        self._mark = None  # until this batch is folded in and its audit entry written
         first_at: dict[str, datetime] = {}
         for e in events:
             aid = getattr(e, "account_id", None)
             if aid and (aid not in first_at or e.occurred_at < first_at[aid]):
                 first_at[aid] = e.occurred_at
         ids = [a for a in first_at if a in subjects]
-        accounts: dict[str, AccountState] = {}
-        for chunk in _chunks(ids):
+        cache = self._accounts
+        for chunk in _chunks([a for a in ids if a not in cache]):
             q = sa.select(t.weight_accounts.c.account_id, t.weight_accounts.c.state).where(
                 t.weight_accounts.c.account_id.in_(chunk)
             )
             for row in conn.execute(q):
-                accounts[row.account_id] = AccountState.from_json(row.state)
+                cache[row.account_id] = AccountState.from_json(row.state)
+        accounts: dict[str, AccountState] = {}
         for aid in ids:  # before the rules touch the accounts: remember how a new state begins
-            accounts.setdefault(aid, AccountState()).seed(subjects[aid].account)
+            st = accounts[aid] = cache.get(aid) or cache.setdefault(aid, AccountState())
+            st.seed(subjects[aid].account)
         ent_subject: dict[str, Subject] = {}
         ent_first_at: dict[str, datetime] = {}
         for aid in ids:
@@ -170,14 +194,16 @@ class WeightKeeper:
             ent_subject.setdefault(eid, s)
             if eid not in ent_first_at or first_at[aid] < ent_first_at[eid]:
                 ent_first_at[eid] = first_at[aid]
-        enterprises: dict[str, EnterpriseState] = {}
-        for chunk in _chunks(sorted(ent_subject)):
+        enterprises = self._enterprises
+        for chunk in _chunks(sorted(e for e in ent_subject if e not in enterprises)):
             q = sa.select(t.weight_enterprises.c.enterprise_id, t.weight_enterprises.c.state).where(
                 t.weight_enterprises.c.enterprise_id.in_(chunk)
             )
             for row in conn.execute(q):
                 enterprises[row.enterprise_id] = EnterpriseState.from_json(row.state)
-        active = active_strike_ids(conn, (sid for st in enterprises.values() for sid in st.strikes))
+        active = active_strike_ids(
+            conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
+        )
         self._batch = _Batch(subjects, accounts, enterprises, active, first_at, ent_first_at, ent_subject)
 
     # --- WeightSource: what the rules read (as of the start of the batch) ------------------------------------
@@ -354,6 +380,7 @@ class WeightKeeper:
                 f"batch:{events[0].id}",
                 {"accounts": len(acc_rows), "enterprises": len(ent_rows), "cascades": b.cascades},
             )
+            self._mark = store.audit_tail(conn)  # our entry: the cache stays good while it is the last weight.*
 
 
 def attach_weight(app: Any) -> WeightKeeper | None:
