@@ -255,3 +255,29 @@ def test_S_A5_cascade_needs_enough_restricted_members_and_a_low_weight_or_a_seve
     severity: str, weight: float, restricted: int, active: int, expected: str | None
 ) -> None:
     assert cascade_reason(CascadePolicy(), severity, weight, restricted, active) == expected
+
+
+def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> None:
+    from warden.domain.weight import account_tenths
+
+    rng = random.Random(1)
+    kinds = [
+        lambda d: event("profile_change", d, field=rng.choice(["avatar", "nickname", "external_card"]), value="x"),
+        lambda d: event("login", d, device_id="d", client_version="4.1.0", via_linked_personal=rng.random() < 0.5),
+        lambda d: event("feature_use", d, feature=rng.choice(["chat_message", "clock_in", "meeting", "document"])),
+        lambda d: event("report", d, reporter_id="r", reason="spam"),
+        lambda d: event("contact_added", d, contact_id="c"),
+        lambda d: event("contact_removed", d, contact_id="c"),
+        lambda d: event("verification_change", d, verified=rng.random() < 0.5),
+    ]
+    for _ in range(200):
+        st = fold(*[rng.choice(kinds)(rng.uniform(0, 40)) for _ in range(rng.randint(0, 40))])
+        acc = account(
+            real_name_verified=rng.random() < 0.5,
+            created_at=NOW - timedelta(days=rng.uniform(0, 300)),
+            avatar=rng.choice([None, "a"]),
+        )
+        strikes = [strike(rng.uniform(0, 200)) for _ in range(rng.randint(0, 3))]
+        for use_row in (False, True):
+            expected = account_breakdown(P.account, st, acc, strikes, NOW, use_row).tenths
+            assert account_tenths(P.account, st, acc, strikes, NOW, use_row) == expected

@@ -531,9 +531,64 @@ def account_tenths(
     at: datetime,
     use_row: bool = False,
 ) -> int:
-    """The score alone, in tenths (the ingest path): the same numbers as `account_breakdown`, less to build."""
-    values, _ = _account_values(p, st, account, strikes, at, use_row)
-    return min(1000, max(0, sum(_t(v) for v in values)))
+    """The score alone, in tenths: the ingest path's lean twin of `_account_values` (a unit test holds them
+    equal), since it runs for every account of every batch."""
+    ts = at.timestamp()
+    today = int(ts // DAY)
+    ps, ll, br, rg, ch, nf = (
+        p.profile_stability,
+        p.linked_login,
+        p.feature_breadth,
+        p.feature_regularity,
+        p.clean_history,
+        p.negative_feedback,
+    )
+    sums: dict[int, list[int]] = {}
+    for days in (ps.window_days, ll.window_days, rg.window_days, nf.window_days):
+        if days not in sums:
+            acc = [0, 0, 0, 0, 0, 0, 0, 0]  # the 7 counts, then days with feature use
+            first = today - days + 1
+            for d, b in st.days.items():
+                if first <= d <= today:
+                    acc[0] += b[0]
+                    acc[1] += b[1]
+                    acc[2] += b[2]
+                    acc[3] += b[3]
+                    acc[4] += b[4]
+                    acc[5] += b[5]
+                    acc[6] += b[6]
+                    if b[3]:
+                        acc[7] += 1
+            sums[days] = acc
+    if use_row:
+        verified = account.real_name_verified
+        present = sum(1 for f in PROFILE_FIELDS if getattr(account, f))
+    else:
+        verified = st.is_verified(account)
+        present = sum(1 for f in PROFILE_FIELDS if st.has(f, account))
+    age = max(0.0, account.age_days(at))
+    stab = sums[ps.window_days][P]
+    lg = sums[ll.window_days]
+    first_used = today - br.window_days + 1
+    feats = st.feats
+    used = sum(1 for f in br.features if feats.get(f, first_used - 1) >= first_used)
+    since = ts - ch.window_days * DAY
+    recent = sum(1 for x in strikes if x.status is StrikeStatus.ACTIVE and since < x.at.timestamp() <= ts)
+    w = sums[nf.window_days]
+    ratio = (w[R] + w[X]) / max(w[N], nf.min_new_contacts)
+    nf_pts = nf.points - nf.per_report * w[R] - nf.ratio_penalty * min(1.0, ratio / nf.full_penalty_ratio)
+    total = (
+        round((p.real_name.points if verified else 0.0) * 10)
+        + round(p.account_age.points * _ramp(age, p.account_age.from_days, p.account_age.full_days) * 10)
+        + round(p.profile_complete.points * present / len(PROFILE_FIELDS) * 10)
+        + round(max(0.0, ps.points - ps.per_extra_change * max(0, stab - ps.free_changes)) * 10)
+        + round(ll.points * (lg[K] / lg[L] if lg[L] else 0.0) * 10)
+        + round(br.points * min(1.0, used / br.full_at) * 10)
+        + round(rg.points * min(1.0, sums[rg.window_days][7] / rg.full_days) * 10)
+        + round(max(ch.floor, ch.points - ch.per_strike * recent) * 10)
+        + round(max(nf.floor, nf_pts) * 10)
+    )
+    return min(1000, max(0, total))
 
 
 def account_breakdown(
