@@ -89,28 +89,42 @@ def fold_account(
     day's point stays open in the state until then, so history costs one row per account per day, not per
     batch. Shared by ingest and recompute, so both produce the same numbers.
     """
-    points: list[tuple[int, int, datetime]] = []
+    points: list[tuple[int, int]] = []
     score: int | None = None
+    at_ts = 0.0
+    pa = p.account
     i, n = 0, len(events)
     while i < n:
-        day = day_of(events[i].occurred_at.timestamp())
+        day = int(events[i].occurred_at.timestamp() // DAY)
         j = i
-        while j < n and day_of(events[j].occurred_at.timestamp()) == day:
+        while j < n and int(events[j].occurred_at.timestamp() // DAY) == day:
             st.apply(events[j])
             j += 1
         at = events[j - 1].occurred_at
-        score = account_tenths(p.account, st, account, strikes, at)
-        points.append((day, score, at))
+        at_ts = at.timestamp()
+        score = account_tenths(pa, st, account, strikes, at)
+        points.append((day, score))
         i = j
-    st.prune(p.account.keep_days)
-    last = _utc(st.last_ts)
-    if score is None or points[-1][2] != last:
-        score = account_tenths(p.account, st, account, strikes, last)
-    merged: dict[int, int] = {st.open_point[0]: st.open_point[1]} if st.open_point else {}
-    merged.update((d, s) for d, s, _ in points)
-    days = sorted(merged)
-    st.open_point = [days[-1], merged[days[-1]]] if days else None
-    return [(d, merged[d]) for d in days[:-1]], score
+    if not points:
+        return [], account_tenths(pa, st, account, strikes, _utc(st.last_ts))
+    if at_ts != st.last_ts:  # a late event: the latest state is as of the account's newest event
+        score = account_tenths(pa, st, account, strikes, _utc(st.last_ts))
+    op = st.open_point
+    if op is not None and (len(points) > 1 or op[0] > points[0][0]):  # days closed (or a late day): merge
+        merged = {op[0]: op[1]}
+        merged.update(points)
+        days = sorted(merged)
+        st.open_point = [days[-1], merged[days[-1]]]
+        closed = [(d, merged[d]) for d in days[:-1]]
+    else:
+        closed = points[:-1]
+        if op is not None and op[0] < points[0][0]:
+            closed.insert(0, (op[0], op[1]))
+        st.open_point = list(points[-1])
+    if closed or op is None:
+        st.prune(pa.keep_days)  # buckets only age out when a new day begins
+    assert score is not None
+    return closed, score
 
 
 def _event_key(e: Any) -> tuple[datetime, str]:
