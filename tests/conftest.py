@@ -89,8 +89,19 @@ def clock() -> FixedClock:
     return FixedClock(T0)
 
 
+def base_policy() -> LoadedPolicy:
+    """The shipped policy with S-A1's weight scaling off, so tests can pin the base limits (a typical test
+    account weighs about 70, which would lift them ×1.4). Weight tests turn it back on (`shipped_policy`)."""
+    return policy_with({"weight_scaling: {enabled: true": "weight_scaling: {enabled: false"})
+
+
 @pytest.fixture
 def policy() -> LoadedPolicy:
+    return base_policy()
+
+
+@pytest.fixture
+def shipped_policy() -> LoadedPolicy:
     return load_policy()
 
 
@@ -98,7 +109,7 @@ def build(db_url: str, clock: FixedClock, policy: LoadedPolicy | None = None) ->
     from warden.bootstrap import bootstrap
     from warden.settings import Settings
 
-    return bootstrap(Settings(database_url=db_url), policy=policy or load_policy(), clock=clock, migrate=False)
+    return bootstrap(Settings(database_url=db_url), policy=policy or base_policy(), clock=clock, migrate=False)
 
 
 @pytest.fixture

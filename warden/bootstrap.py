@@ -58,6 +58,9 @@ def bootstrap(
     # Feature wiring: each feature attaches its seams here (rules.weights, rules.strike_hooks,
     # rules.step_floors, app.observers). Keep one block per feature.
     # --- weight (issue 4) ---
+    from warden.service.weight import attach_weight
+
+    attach_weight(app)  # rules.weights, the S-A5 strike hook and the weight observer
 
     # --- unblocking (issue 5) ---
     from warden.service.unblock import install as install_unblocking

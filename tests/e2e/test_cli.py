@@ -47,9 +47,7 @@ def test_audit_verify_exits_nonzero_and_names_the_broken_entry(world: World, db_
 def test_replay_shows_who_a_stricter_policy_would_restrict(world: World, db_url: str, tmp_path: Path) -> None:
     world.send(*[world.phone_search() for _ in range(12)])
     strict = tmp_path / "strict.yaml"
-    strict.write_text(
-        DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace("soft: 10, hard: 20", "soft: 5, hard: 10")
-    )
+    strict.write_text(DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace("soft: 10, hard: 20", "soft: 2, hard: 4"))
     r = runner.invoke(app, ["replay", "--policy", str(strict), "-d", db_url, "--json"])
     assert r.exit_code == 0, r.output
     diff = json.loads(r.output[r.output.index("{") :])
@@ -110,7 +108,9 @@ def test_demo_restricts_the_spammer_and_leaves_ordinary_staff_alone(tmp_path: Pa
     w = bootstrap(Settings(database_url=url))
     assert w.explain("acc-spam-zhao")["state"] == "login_restricted"
     assert w.explain("acc-plugin-wu")["state"] == "login_restricted"
-    assert w.explain("acc-suda-liu")["state"] == "paused"  # S-A4: the unverified enterprise's tighter limit
+    suda = {(r["rule"], r["subject_type"]) for r in w.explain("acc-suda-liu")["restrictions"]}
+    # S-A4: the unverified enterprise's tighter limit; S-A5: both of its members restricted → the whole enterprise
+    assert suda == {("phone_search_velocity", "account"), ("cascade", "enterprise")}
     for ordinary in ("acc-staff-1", "acc-staff-2", "acc-staff-3", "acc-sales-chen"):
         assert w.explain(ordinary)["state"] == "normal"
     w.close()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import World
+from tests.conftest import World, base_policy
 from warden.adapters.redis_counters import RedisCounters
 from warden.domain.counters import Counters, InMemoryCounters, members
 
@@ -75,8 +75,8 @@ def test_two_warden_processes_share_velocity_windows_through_redis(world: World,
     settings = Settings(
         database_url=db_url, counters="redis", redis_url=redis_url, redis_prefix=f"t{uuid.uuid4().hex[:8]}"
     )
-    one = bootstrap(settings, clock=world.clock, migrate=False)
-    two = bootstrap(settings, clock=world.clock, migrate=False)
+    one = bootstrap(settings, policy=base_policy(), clock=world.clock, migrate=False)
+    two = bootstrap(settings, policy=base_policy(), clock=world.clock, migrate=False)
     try:
         first = one.ingest([world.phone_search() for _ in range(15)]).outcomes
         second = two.ingest([world.phone_search() for _ in range(6)]).outcomes

@@ -72,7 +72,7 @@ def test_event_from_the_future_is_refused(world: World) -> None:
 
 def test_counters_are_rebuilt_from_stored_events_after_a_restart(world: World, db_url: str) -> None:
     world.send(*[world.phone_search() for _ in range(20)])
-    restarted = build(db_url, world.clock)
+    restarted = build(db_url, world.clock, world.w.loaded)
     assert restarted.counters.count("ps:acc-1", 0) == 20
     world.w = restarted
     out = world.send(world.phone_search()).outcomes[0]

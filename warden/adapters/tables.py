@@ -184,6 +184,31 @@ policies = sa.Table(
 
 # Feature tables below, one section per feature (migrations in migrations/versions/).
 # --- weight (issue 4) ---
+weight_accounts = sa.Table(  # per-account weight state (S-B): O(1) to update per event
+    "weight_accounts",
+    metadata,
+    sa.Column("account_id", Id, primary_key=True),
+    sa.Column("enterprise_id", Id, nullable=False, index=True),
+    sa.Column("state", sa.Text, nullable=False),  # compact JSON of daily buckets (domain.weight.AccountState)
+    sa.Column("score", sa.Integer, nullable=False),  # tenths, as of the account's latest event
+)
+
+weight_enterprises = sa.Table(  # per-enterprise aggregate of member scores and recent member strikes
+    "weight_enterprises",
+    metadata,
+    sa.Column("enterprise_id", Id, primary_key=True),
+    sa.Column("state", sa.Text, nullable=False),  # domain.weight.EnterpriseState
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+weight_history = sa.Table(  # one point per subject per (UTC) day, upserted
+    "weight_history",
+    metadata,
+    sa.Column("subject_type", sa.String(16), primary_key=True),
+    sa.Column("subject_id", Id, primary_key=True),
+    sa.Column("day", sa.Integer, primary_key=True),  # days since the epoch (UTC)
+    sa.Column("score", sa.Integer, nullable=False),  # tenths, as of the subject's last event that day
+)
 
 
 # --- unblocking (issue 5) ---

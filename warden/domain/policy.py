@@ -19,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from warden.domain.model import Scope
 from warden.domain.unblock import UnblockPolicy  # unblocking (issue 5): the section's models
 from warden.domain.usage_policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
+from warden.domain.weight import WeightPolicy  # weight (issue 4): the `weight:` section's model
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 
@@ -287,6 +288,7 @@ class Policy(_Strict):
     rules: Rules
     # Feature sections, one per feature, each with defaults so older files stay valid.
     # --- weight (issue 4) ---
+    weight: WeightPolicy = WeightPolicy()
 
     # --- unblocking (issue 5) ---
     unblocking: UnblockPolicy = UnblockPolicy()

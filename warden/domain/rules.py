@@ -203,6 +203,8 @@ class RuleEngine:
         history = sorted((s.at, s.step) for s in subject.strikes if s.status is StrikeStatus.ACTIVE)
         floor = max([floor] + [f(subject, severity, at) for f in self.step_floors])
         step = next_step(self.policy.ladder, history, severity, at, floor)
+        if floor > self.policy.ladder.severities[severity].min_step:
+            evidence = {**evidence, "step_floor": floor}  # kept, so a recomputed ladder still honours it
         sid = derive_id("stk", event_id or at.isoformat(), rule, subject.account.id)
         spec = getattr(getattr(self.policy.rules, rule, None), "spec", None)
         if spec and "spec" not in evidence:

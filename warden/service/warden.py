@@ -68,7 +68,12 @@ class IngestObserver(Protocol):
         changes: Changes,
     ) -> None: ...
 
+    # Optional: `before_batch(conn, events, subjects)` runs before the rules evaluate the fresh events, so an
+    # observer can load state the rules read synchronously (weight, issue 4).
 
+
+StrikeStatusHook = Callable[[Connection, "store.AuditWriter", Strike, str, datetime], None]
+"""Runs in the same transaction after a strike was voided or overturned (conn, audit, strike, actor, now)."""
 SubjectLoader = Callable[[Connection, dict[str, Subject]], None]
 """Loads feature state for the batch's subjects inside the ingest transaction (unblocks for probation)."""
 
@@ -100,6 +105,7 @@ class Warden:
         self.observers: list[IngestObserver] = observers or []
         self.subject_loaders: list[SubjectLoader] = []
         self.foreign_change_hooks: list[Callable[[Connection], None]] = []
+        self.strike_status_hooks: list[StrikeStatusHook] = []
         self.cache = SubjectCache()
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
@@ -265,6 +271,10 @@ class Warden:
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
+            for observer in self.observers:  # optional pre-evaluation hook: load what the rules read (weight)
+                before = getattr(observer, "before_batch", None)
+                if before is not None:
+                    before(conn, fresh, subjects)
 
             changes = Changes()
             by_id: dict[str, Outcome] = {}
@@ -490,7 +500,11 @@ class Warden:
             f"{target.subject_type}:{target.subject_id}",
             {"strike": strike_id, "reason": reason},
         )
-        new_steps = recompute_steps(ladder, history)
+        # Floors demanded when each strike was issued (probation, plug-in re-ban, the enterprise ladder's start)
+        # still hold when the ladder is recomputed.
+        base = ladder.enterprise_min_step if target.subject_type == "enterprise" else 0
+        floors = {s.id: max(base, int(s.evidence.get("step_floor", 0))) for s in history}
+        new_steps = recompute_steps(ladder, history, floors)
         for s in history:
             if s.id in new_steps and new_steps[s.id] != s.step:
                 old = s.step
@@ -509,6 +523,8 @@ class Warden:
                     f"{s.subject_type}:{s.subject_id}",
                     {"strike": s.id, "from": old, "to": s.step, "because": strike_id},
                 )
+        for hook in self.strike_status_hooks:  # e.g. a cascade whose basis was this strike is re-judged
+            hook(conn, audit, target, actor, now)
         return target
 
     def restrict_enterprise(self, enterprise_id: str, actor: str, severity: str, reason: str) -> Restriction:

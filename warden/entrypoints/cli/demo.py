@@ -172,10 +172,10 @@ def scene_harasser(d: Demo) -> None:
 def scene_unverified_enterprise(d: Demo) -> None:
     aid = "acc-suda-liu"
     d.account(aid, "ent-suda", "刘某 — sales of an unverified enterprise (tighter limits)")
-    for k in range(14):
+    for k in range(18):  # the unverified enterprise halves the hourly limit (×1.4 for weight: 14); 18 is over
         d.event(
             "contact_request",
-            58 - k * 4,
+            56 - k * 3,
             account_id=aid,
             method="phone_search",
             target=f"1360000{k:04d}",
@@ -208,6 +208,7 @@ SCENES: list[Callable[[Demo], None]] = [
     scene_unverified_enterprise,
     scene_plugin,
     # --- weight (issue 4) ---
+    __import__("warden.entrypoints.cli.weight_demo", fromlist=["_"]).scene_weight,  # lazy: it imports Demo
     # --- unblocking (issue 5) ---
     scene_unblocking,
     # --- appeals (issue 6) ---

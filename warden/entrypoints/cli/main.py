@@ -204,6 +204,9 @@ def main() -> None:  # pragma: no cover
 
 # Feature commands: each feature module has `register(app, bench_app)`; one line per feature.
 # --- weight (issue 4) ---
+from warden.entrypoints.cli import weight as _weight  # noqa: E402
+
+_weight.register(app, bench_app)
 # --- unblocking (issue 5) ---
 # --- appeals (issue 6) ---
 from warden.entrypoints.cli import appeals as _appeals_cli  # noqa: E402

@@ -108,8 +108,31 @@ def simulate(
         restricted = {aid: sorted({r.rule_id for r in rs}) for aid, rs in w.restricted_accounts().items()}
         with reading(w.engine) as conn:
             strikes = Counter(r.rule_id for r in conn.execute(sa.select(t.strikes.c.rule_id)))
+            weights, cascades = _weights_and_cascades(conn, clock.now())  # weight (issue 4)
         w.engine.dispose()
-    return {"restricted": restricted, "strikes": dict(strikes), "denied": denied}
+    return {
+        "restricted": restricted,
+        "strikes": dict(strikes),
+        "denied": denied,
+        "weights": weights,
+        "cascades": cascades,
+    }
+
+
+def _weights_and_cascades(conn: Any, now: datetime) -> tuple[dict[str, float], list[str]]:
+    """Each account's weight (as of its last event) and the enterprises under an S-A5 cascade at the end."""
+    weights = {r.account_id: r.score / 10 for r in conn.execute(sa.select(t.weight_accounts))}
+    r = t.restrictions
+    rows = conn.execute(
+        sa.select(r.c.subject_id).where(
+            r.c.subject_type == "enterprise",
+            r.c.rule_id == "cascade",
+            r.c.lifted_at.is_(None),
+            r.c.starts_at <= now,
+            sa.or_(r.c.ends_at.is_(None), r.c.ends_at > now),
+        )
+    )
+    return weights, sorted({row.subject_id for row in rows})
 
 
 def run_replay(events: Path | None, policy: Path, database: str | None, json_out: bool, console: Console) -> None:
@@ -159,6 +182,7 @@ def run_replay(events: Path | None, policy: Path, database: str | None, json_out
             r: {"current": before["strikes"].get(r, 0), "candidate": after["strikes"].get(r, 0)} for r in rules
         },
         "denied": {"current": before["denied"], "candidate": after["denied"]},
+        **_weight_diff(before, after),
     }
     if json_out:
         print(json.dumps(diff, ensure_ascii=False, indent=2))
@@ -175,6 +199,17 @@ def run_replay(events: Path | None, policy: Path, database: str | None, json_out
         table.add_row(r, str(v["current"]), str(v["candidate"]), f"{v['candidate'] - v['current']:+d}")
     console.print(table)
     console.print(f"denied decisions: {before['denied']} → {after['denied']}")
+    wd = diff["weights"]
+    console.print(
+        f"weights: mean {wd['mean']['current']} → {wd['mean']['candidate']}, "
+        f"{wd['changed']} of {wd['accounts']} accounts changed"
+        + "".join(f"\n  {c['account_id']}: {c['current']} → {c['candidate']}" for c in wd["largest_changes"])
+    )
+    for title, items in (
+        ("enterprises newly cascaded (S-A5)", diff["newly_cascaded"]),
+        ("enterprises no longer cascaded", diff["no_longer_cascaded"]),
+    ):
+        console.print(f"[bold]{title}[/] ({len(items)}): " + (", ".join(items) or "none"))
     for title, items in (
         ("newly restricted", diff["newly_restricted"]),
         ("no longer restricted", diff["no_longer_restricted"]),
@@ -183,3 +218,26 @@ def run_replay(events: Path | None, policy: Path, database: str | None, json_out
             f"[bold]{title}[/] ({len(items)}): "
             + (", ".join(f"{k} [{', '.join(v)}]" for k, v in items.items()) or "none")
         )
+
+
+def _weight_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """How weights and S-A5 cascades change under the candidate policy (issue 4)."""
+    bw, aw = before.get("weights", {}), after.get("weights", {})
+    ids = sorted(set(bw) | set(aw))
+    deltas = [(aid, bw.get(aid), aw.get(aid)) for aid in ids if bw.get(aid) != aw.get(aid)]
+    deltas.sort(key=lambda d: -abs((d[2] or 0) - (d[1] or 0)))
+
+    def mean(ws: dict[str, float]) -> float | None:
+        return round(sum(ws.values()) / len(ws), 1) if ws else None
+
+    bc, ac = set(before.get("cascades", [])), set(after.get("cascades", []))
+    return {
+        "weights": {
+            "accounts": len(ids),
+            "mean": {"current": mean(bw), "candidate": mean(aw)},
+            "changed": len(deltas),
+            "largest_changes": [{"account_id": a, "current": b, "candidate": c} for a, b, c in deltas[:10]],
+        },
+        "newly_cascaded": sorted(ac - bc),
+        "no_longer_cascaded": sorted(bc - ac),
+    }

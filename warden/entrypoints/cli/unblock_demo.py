@@ -20,9 +20,13 @@ CLIENT = {"client_version": "4.1.30", "malware_flag": False, "plugin_signatures"
 
 
 def scene_unblocking(d: Demo) -> None:
-    d.account(HE, "ent-huaguang", "何某 — plug-in ban yesterday, unblocks herself (自助解封)")
-    d.account(MA, "ent-huaguang", "马某 — plug-in ban; asks a helper, then applies again and again")
-    d.account(ZHOU, "ent-huaguang", "周某 — helper with a violation two months ago (半年内有违规)")
+    # Each restricted character in an enterprise of its own, so S-A5 (two restricted members of a small,
+    # new enterprise cascade) does not turn this scene into a cascade story.
+    d.enterprise("ent-kaiyuan", "开元物流有限公司", verified=True, age_days=700)
+    d.enterprise("ent-minghe", "明禾家居有限公司", verified=True, age_days=800)
+    d.account(HE, "ent-kaiyuan", "何某 — plug-in ban yesterday, unblocks herself (自助解封)")
+    d.account(MA, "ent-minghe", "马某 — plug-in ban; asks a helper, then applies again and again")
+    d.account(ZHOU, "ent-kaiyuan", "周某 — helper with a violation two months ago (半年内有违规)")
     for aid, minutes in ((HE, 26 * 60), (MA, 30 * 60)):
         d.event(
             "login",
@@ -35,7 +39,7 @@ def scene_unblocking(d: Demo) -> None:
     d.event("contact_added", 200 * DAY, account_id=MA, contact_id=ZHOU)
     d.event("message", 200 * DAY - 60, account_id=MA, text="周哥好", recipient_id=ZHOU)
     d.event("message", 200 * DAY - 90, account_id=ZHOU, text="你好", recipient_id=MA)
-    for k in range(21):  # two months ago: too many phone searches, a strike on Zhou's record
+    for k in range(45):  # two months ago: above even a doubled (high-weight) hourly limit: a strike on record
         d.event(
             "contact_request",
             60 * DAY - k,

@@ -15,6 +15,7 @@ from warden.entrypoints.http.routes import (
     system,
     unblocks,
     usage_policy,
+    weight,
     word_lists,
 )
 from warden.service.warden import Warden
@@ -27,6 +28,7 @@ ROUTERS = [
     moderation.router,
     audit.router,
     # --- weight (issue 4) ---
+    weight.router,
     # --- unblocking (issue 5) ---
     unblocks.router,
     # --- appeals (issue 6) ---

@@ -11,7 +11,7 @@ from alembic import op
 import warden.adapters.tables
 
 revision = "0003_unblock"
-down_revision = "0001_core"
+down_revision = "0002_weight"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,256 @@
+"""Weight through the service on both databases: upkeep during ingest, use by the rules (S-A1 scaling,
+S-A5 cascade and its lifting), voided strikes, and incremental = recomputed on a generated history."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import World, build
+from warden.adapters import tables as t
+from warden.domain.model import StrikeStatus
+from warden.domain.policy import LoadedPolicy
+from warden.service.weight import WeightService
+
+
+@pytest.fixture
+def policy(shipped_policy: LoadedPolicy) -> LoadedPolicy:
+    """Weight scales S-A1's limits here: the shipped policy, scaling on."""
+    return shipped_policy
+
+
+def weight(world: World, aid: str = "acc-1") -> dict[str, Any]:
+    return WeightService(world.w).account(aid, "en")
+
+
+def points(out: dict[str, Any], code: str) -> float:
+    return next(f["points"] for f in out["factors"] if f["code"] == code)
+
+
+def login(world: World, aid: str, linked: bool = True, **kw: Any) -> dict:
+    return world.event("login", aid, device_id="phone", client_version="4.1.30", via_linked_personal=linked, **kw)
+
+
+def report(world: World, aid: str, n: int, prefix: str = "r") -> list[dict]:
+    return [world.event("report", aid, reporter_id=f"{prefix}{i}", reason="spam") for i in range(n)]
+
+
+def test_S_B2_S_B3_weight_rises_as_events_arrive_and_history_keeps_a_point_per_day(world: World) -> None:
+    before = weight(world)
+    world.send(login(world, "acc-1"))
+    world.clock.advance(days=1)
+    world.send(*[world.event("feature_use", feature=f) for f in ("chat_message", "clock_in", "attendance")])
+    after = weight(world)
+    assert points(after, "linked_login") == 10 and points(before, "linked_login") == 0
+    assert points(after, "feature_breadth") == 6
+    assert after["score"] > before["score"]
+    assert [h["score"] for h in after["history"]] == [before["score"] + 10, after["score"]]
+    assert after["used_by_rules"]["phone_search_limit_factor"] > 1
+
+
+def test_S_A1_a_high_weight_account_gets_higher_limits_and_a_low_weight_one_lower(world: World) -> None:
+    world.account("acc-good")
+    world.account("acc-poor", verified=False, age_days=10)
+    warm = [login(world, "acc-good")] + [
+        world.event("feature_use", "acc-good", feature=f)
+        for f in ("chat_message", "file_download", "clock_in", "attendance", "leave_request")
+    ]
+    world.send(*warm, login(world, "acc-poor", linked=False, device_kind="emulator"))
+    good = world.send(*[world.phone_search("acc-good") for _ in range(21)]).outcomes
+    poor = world.send(*[world.phone_search("acc-poor") for _ in range(6)]).outcomes
+    assert all(o.allowed for o in good)  # base hard limit 20, scaled up by weight
+    assert good[-1].reasons[-1].params["factor"] > 1
+    assert any(m.startswith("weight:") for m in good[-1].reasons[-1].params["modifiers"])
+    assert poor[-1].allowed is False  # new + unverified halve twice, and the low weight lowers further
+    assert poor[-1].reasons[-1].params["hard"] < 5
+
+
+def test_a_voided_strike_restores_the_weight(world: World) -> None:
+    world.send(*report(world, "acc-1", 3))
+    hit = weight(world)
+    assert points(hit, "clean_history") == 0
+    strike = world.w.subject("acc-1").strikes[0]
+    world.w.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer:t", "reports were a coordinated attack")
+    assert points(weight(world), "clean_history") == 10
+
+
+def _low_trust_enterprise(world: World, members: int = 5) -> list[str]:
+    world.enterprise("ent-low", verified=False, age_days=20)
+    ids = [f"m{i}" for i in range(members)]
+    for aid in ids:
+        world.account(aid, "ent-low", verified=False, age_days=10)
+    world.send(*[login(world, aid, linked=False) for aid in ids])
+    return ids
+
+
+def test_S_A5_members_restricted_in_a_low_weight_enterprise_restrict_the_whole_enterprise(world: World) -> None:
+    ids = _low_trust_enterprise(world, members=20)  # 20 active: the share rule needs 4, the count rule 3
+    ent = WeightService(world.w).enterprise("ent-low", "en")
+    assert ent["score"] < 40 and ent["used_by_rules"]["cascade_exposed"] is True
+    world.send(*report(world, ids[0], 3, "a"))
+    world.clock.advance(hours=1)
+    world.send(*report(world, ids[1], 3, "b"))
+    assert world.w.restrictions("enterprise", "ent-low") == []
+    world.clock.advance(hours=1)
+    world.send(*report(world, ids[2], 3, "c"))  # the third member within 7 days
+    [r] = world.w.restrictions("enterprise", "ent-low")
+    assert r.rule_id == "cascade" and r.evidence["why"] == "members" and r.evidence["spec"] == "S-A5"
+    assert r.evidence["members"] == sorted(ids[:3])
+    bystander = ids[10]
+    out = world.send(login(world, bystander)).outcomes[0]
+    assert out.allowed is False  # derived from the enterprise's restriction, not written on the member
+    with world.w.engine.connect() as c:
+        own = c.execute(sa.select(t.restrictions).where(t.restrictions.c.subject_id == bystander)).all()
+    assert own == []
+    for lang in ("zh", "en"):
+        why = world.w.explain(bystander, lang)
+        assert [x["rule"] for x in why["restrictions"]] == ["cascade"]
+        assert "cascade" in [a["code"] for a in why["advice"]]
+    assert "连带" in world.w.explain(bystander, "zh")["restrictions"][0]["rule_title"]
+    world.w.lift_restriction(r.id, "reviewer:t", "rectified, documents accepted")
+    for aid in (bystander, ids[5], ids[19]):  # everyone back at once
+        assert world.send(login(world, aid)).outcomes[0].allowed is True
+
+
+def test_S_A5_a_trusted_enterprise_does_not_cascade(world: World) -> None:
+    ids = [f"t{i}" for i in range(4)]
+    for aid in ids:
+        world.account(aid)
+    world.send(
+        *[login(world, aid) for aid in ids],
+        *[world.event("feature_use", aid, feature=f) for aid in ids for f in ("chat_message", "clock_in")],
+    )
+    assert WeightService(world.w).enterprise("ent-1", "en")["score"] >= 40
+    for k, aid in enumerate(ids[:3]):
+        world.send(*report(world, aid, 3, f"x{k}-"))
+    assert world.w.restrictions("enterprise", "ent-1") == []
+    assert WeightService(world.w).enterprise("ent-1", "en")["score"] < 100  # but the restrictions weigh on it
+
+
+def test_S_A5_a_severe_member_ban_cascades_at_once(world: World) -> None:
+    world.w.rules.policy = world.w.rules.policy.model_copy(
+        update={
+            "rules": world.w.rules.policy.rules.model_copy(
+                update={
+                    "plugin_software": world.w.rules.policy.rules.plugin_software.model_copy(update={"severity": "S"})
+                }
+            )
+        }
+    )
+    world.send(login(world, "acc-1"))
+    world.send(world.event("login", device_id="d", client_version="4.1.0", plugin_signatures=["bot-1"]))
+    [r] = world.w.restrictions("enterprise", "ent-1")
+    assert r.rule_id == "cascade" and r.evidence["why"] == "severe"
+
+
+def test_enterprise_weight_lists_the_members_holding_it_down_in_the_callers_language(world: World) -> None:
+    _low_trust_enterprise(world, members=3)
+    ent = WeightService(world.w).enterprise("ent-low", "zh")
+    assert {m["account_id"] for m in ent["lowest_members"]} == {"m0", "m1", "m2"}
+    assert ent["factors"][0]["title"] == "企业实名认证"
+
+
+def _random_history(world: World, rng: random.Random) -> None:
+    ents = ["g-a", "g-b", "g-c"]
+    for k, eid in enumerate(ents):
+        world.enterprise(eid, verified=k == 0, age_days=30 + 200 * k)
+    accounts = [f"g{i}" for i in range(18)]
+    for i, aid in enumerate(accounts):
+        world.account(aid, ents[i % 3], verified=rng.random() < 0.5, age_days=rng.randint(1, 400))
+    start = world.clock.now()
+    world.clock.set(start - timedelta(days=45))
+    feats = ["chat_message", "file_download", "clock_in", "attendance", "leave_request", "meeting"]
+    for _day in range(45):
+        batch: list[dict] = []
+        for _ in range(rng.randint(5, 25)):
+            aid = rng.choice(accounts)
+            at = world.clock.now() + timedelta(minutes=rng.randint(0, 1400))
+            kind = rng.random()
+            if kind < 0.3:
+                batch.append(world.event("feature_use", aid, at=at, feature=rng.choice(feats)))
+            elif kind < 0.45:
+                batch.append(login(world, aid, linked=rng.random() < 0.6, at=at))
+            elif kind < 0.55:
+                field = rng.choice(["avatar", "nickname", "external_card"])
+                batch.append(world.event("profile_change", aid, at=at, field=field, value=rng.choice(["", "x", "y"])))
+            elif kind < 0.7:
+                batch.append(world.event("contact_added", aid, at=at, contact_id=f"c{rng.randint(0, 99)}"))
+            elif kind < 0.8:
+                batch.append(world.event("contact_removed", aid, at=at, contact_id=f"c{rng.randint(0, 99)}"))
+            elif kind < 0.9:
+                batch.append(world.event("report", aid, at=at, reporter_id=f"r{rng.randint(0, 5)}", reason="spam"))
+            elif kind < 0.95:
+                batch.append(world.event("message", aid, at=at, text="好的"))
+            else:
+                batch.append(world.event("verification_change", aid, at=at, verified=rng.random() < 0.7))
+        if rng.random() < 0.2:  # now and then someone gets reported by three people: a strike
+            aid, at = rng.choice(accounts), world.clock.now() + timedelta(minutes=rng.randint(0, 1000))
+            batch += [world.event("report", aid, at=at, reporter_id=f"b{k}", reason="spam") for k in range(3)]
+        batch.sort(key=lambda e: e["occurred_at"])
+        world.clock.advance(days=1)
+        cut = rng.randint(0, len(batch))
+        for part in (batch[:cut], batch[cut:]):  # batches of random sizes
+            if part:
+                world.send(*part)
+    world.clock.set(start)
+
+
+def _snapshot(world: World) -> dict[str, Any]:
+    with world.w.engine.connect() as c:
+        accounts = {r.account_id: (r.state, r.score) for r in c.execute(sa.select(t.weight_accounts))}
+        ents = {r.enterprise_id: r.state for r in c.execute(sa.select(t.weight_enterprises))}
+        hist = {
+            (r.subject_id, r.day): r.score
+            for r in c.execute(sa.select(t.weight_history).where(t.weight_history.c.subject_type == "account"))
+        }
+        hist |= {(aid, "open"): state for aid, (state, _) in accounts.items()}  # the open day sits in the state
+    svc = WeightService(world.w)
+    scores = {aid: svc.account(aid, "en")["score"] for aid in accounts}
+    ent_scores = {eid: svc.enterprise(eid, "en")["score"] for eid in ents}
+    return {"accounts": accounts, "enterprises": ents, "history": hist, "scores": scores, "ent_scores": ent_scores}
+
+
+def test_recomputing_all_weights_from_the_event_log_gives_the_incremental_numbers(world: World) -> None:
+    _random_history(world, random.Random(4))
+    incremental = _snapshot(world)
+    assert len(incremental["accounts"]) == 18 and len(incremental["history"]) > 100
+    with world.w.engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(t.strikes)).scalar_one() > 0  # reports bit
+    seen: list[tuple[int, int]] = []
+    out = WeightService(world.w).recompute(lambda done, total: seen.append((done, total)))
+    assert out["accounts"] == 18  # acc-1 of the world has no events, hence no state
+    assert seen[-1][0] == seen[-1][1]
+    recomputed = _snapshot(world)
+    assert recomputed == incremental
+
+
+class _Boom:
+    def on_batch(self, *args: Any) -> None:
+        raise RuntimeError("a later observer fails: the whole batch rolls back")
+
+
+def test_a_batch_that_rolls_back_leaves_no_trace_in_the_weights(world: World, db_url: str) -> None:
+    world.send(login(world, "acc-1"))
+    before = weight(world)
+    world.w.observers.append(_Boom())
+    with pytest.raises(RuntimeError):
+        world.send(*[world.event("feature_use", feature=f) for f in ("clock_in", "attendance", "meeting")])
+    world.w.observers.pop()
+    assert weight(world)["score"] == before["score"]
+    world.send(login(world, "acc-1", linked=False))  # the next batch starts from what was committed
+    other = build(db_url, world.clock, world.w.loaded)  # a second instance writing to the same database
+    other.ingest([login(world, "acc-1", linked=False)])
+    world.send(world.event("feature_use", feature="document"))
+    out = weight(world)
+    assert points(out, "feature_breadth") == 2  # only `document`: the rolled-back uses never counted
+    assert next(f for f in out["factors"] if f["code"] == "linked_login")["detail"]["logins"] == 3
+    with world.w.engine.connect() as c:
+        kept = c.execute(sa.select(t.weight_accounts.c.state)).scalar_one()
+    WeightService(world.w).recompute()
+    with world.w.engine.connect() as c:
+        assert c.execute(sa.select(t.weight_accounts.c.state)).scalar_one() == kept
+    other.engine.dispose()

@@ -1,0 +1,283 @@
+"""S-B1–B3: each factor of the weight, raised the way the seed advises, raises the score (pure domain)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from warden.domain import events as ev
+from warden.domain.model import Account, Enterprise, Strike, StrikeStatus
+from warden.domain.weight import (
+    AccountState,
+    CascadePolicy,
+    EnterpriseState,
+    WeightPolicy,
+    account_breakdown,
+    cascade_reason,
+    day_of,
+    enterprise_breakdown,
+)
+from warden.domain.weight_text import render
+
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+P = WeightPolicy()
+_n = 0
+
+
+def event(type_: str, days_ago: float = 0, **fields: Any) -> Any:
+    global _n
+    _n += 1
+    raw = {
+        "id": f"e{_n}",
+        "type": type_,
+        "occurred_at": (NOW - timedelta(days=days_ago)).isoformat(),
+        "account_id": "a",
+        **fields,
+    }
+    return ev.EventAdapter.validate_python(raw)
+
+
+def account(**kw: Any) -> Account:
+    base: dict[str, Any] = {
+        "id": "a",
+        "enterprise_id": "e",
+        "phone": "13800000000",
+        "real_name_verified": False,
+        "created_at": NOW - timedelta(days=10),
+        "avatar": None,
+        "nickname": None,
+        "external_card": None,
+    }
+    return Account(**(base | kw))
+
+
+def score(st: AccountState, acc: Account | None = None, strikes: list[Strike] | None = None) -> float:
+    return account_breakdown(P.account, st, acc or account(), strikes or [], NOW).score
+
+
+def factor(st: AccountState, code: str, acc: Account | None = None, strikes: list[Strike] | None = None) -> Any:
+    bd = account_breakdown(P.account, st, acc or account(), strikes or [], NOW)
+    return next(f for f in bd.factors if f.code == code)
+
+
+def fold(*events: Any) -> AccountState:
+    st = AccountState()
+    for e in events:
+        st.apply(e)
+    return st
+
+
+def strike(days_ago: float, status: StrikeStatus = StrikeStatus.ACTIVE) -> Strike:
+    return Strike(
+        id=f"s{days_ago}",
+        subject_type="account",
+        subject_id="a",
+        rule_id="reports",
+        severity="L",
+        step=0,
+        at=NOW - timedelta(days=days_ago),
+        policy_hash="h",
+        status=status,
+    )
+
+
+def test_the_default_factor_maxima_add_up_to_100() -> None:
+    bd = account_breakdown(P.account, AccountState(), account(), [], NOW)
+    assert sum(f.max for f in bd.factors) == 100
+    ent = enterprise_breakdown(P.enterprise, Enterprise("e", "E", False, NOW), EnterpriseState(), set(), [], NOW)
+    assert sum(f.max for f in ent.factors) == 100
+
+
+def test_a_new_bare_account_starts_low_and_every_factor_says_how_to_raise_it() -> None:
+    bd = account_breakdown(P.account, AccountState(), account(), [], NOW)
+    assert bd.score == 25.0  # a stable profile 10 + clean history 10 + no negative feedback 5
+    held = [f.code for f in bd.factors if f.held_down]
+    assert held == [
+        "real_name",
+        "account_age",
+        "profile_complete",
+        "linked_login",
+        "feature_breadth",
+        "feature_regularity",
+    ]
+    for lang in ("zh", "en"):
+        out = render(bd, "account", lang)
+        assert out["advice"][0]["code"] == "real_name"  # the biggest gain first
+        assert all(a["text"] and a["text"] != a["code"] for a in out["advice"])
+    assert render(bd, "account", "zh")["advice"][0]["text"] != render(bd, "account", "en")["advice"][0]["text"]
+
+
+def test_real_name_verification_raises_the_weight_by_its_points() -> None:
+    assert score(AccountState(), account(real_name_verified=True)) == score(AccountState()) + 20
+    verified_by_event = fold(event("verification_change", verified=True))
+    assert factor(verified_by_event, "real_name").points == 20
+
+
+def test_account_age_ramps_from_30_to_180_days() -> None:
+    young, mid, old = (account(created_at=NOW - timedelta(days=d)) for d in (20, 105, 400))
+    assert factor(AccountState(), "account_age", young).points == 0
+    assert factor(AccountState(), "account_age", mid).points == 7.5
+    assert factor(AccountState(), "account_age", old).points == 15
+
+
+def test_S_B1_a_complete_profile_raises_the_weight() -> None:
+    bare = score(AccountState())
+    partial = score(AccountState(), account(avatar="a.png"))
+    full = score(AccountState(), account(avatar="a.png", nickname="n", external_card="c"))
+    assert bare < partial < full and full - bare == 10
+    cleared = fold(event("profile_change", field="nickname", value=""))
+    acc = account(avatar="a.png", nickname="n", external_card="c")
+    assert factor(cleared, "profile_complete", acc).detail["missing"] == ["nickname"]
+
+
+def test_S_B1_frequent_profile_changes_lower_the_weight_and_age_out_after_30_days() -> None:
+    two = fold(*[event("profile_change", 1, field="avatar", value=f"v{i}") for i in range(2)])
+    five = fold(*[event("profile_change", 1, field="avatar", value=f"v{i}") for i in range(5)])
+    old = fold(*[event("profile_change", 40, field="avatar", value=f"v{i}") for i in range(5)])
+    assert factor(two, "profile_stability").points == 10
+    assert factor(five, "profile_stability").points == 0  # 3 extra changes × −5, floor 0
+    assert factor(old, "profile_stability").points == 10
+
+
+def test_S_B2_logging_in_through_the_linked_personal_account_on_a_real_phone_raises_the_weight() -> None:
+    def login(linked: bool, kind: str = "real") -> Any:
+        return event("login", 1, device_id="d", client_version="4.1.0", via_linked_personal=linked, device_kind=kind)
+
+    none = fold(login(False), login(False))
+    half = fold(login(True), login(False))
+    emulator = fold(login(True, "emulator"), login(True, "emulator"))
+    full = fold(login(True), login(True))
+    assert factor(none, "linked_login").points == 0
+    assert factor(half, "linked_login").points == 5
+    assert factor(emulator, "linked_login").points == 0
+    assert factor(full, "linked_login").points == 10
+    assert score(none) < score(half) < score(full)
+
+
+def test_S_B3_using_more_features_raises_breadth() -> None:
+    feats = ["chat_message", "file_download", "clock_in", "attendance", "leave_request"]
+    scores = [
+        factor(fold(*[event("feature_use", 1, feature=f) for f in feats[:k]]), "feature_breadth").points
+        for k in range(6)
+    ]
+    assert scores == [0, 2, 4, 6, 8, 10]
+    stale = fold(*[event("feature_use", 31, feature=f) for f in feats])
+    assert factor(stale, "feature_breadth").points == 0  # used more than 30 days ago
+    chat = fold(event("message", 1, text="早上好"))
+    assert factor(chat, "feature_breadth").detail["used"] == ["chat_message"]  # speaking in chats counts
+
+
+def test_S_B3_regular_use_over_the_month_raises_regularity() -> None:
+    one_day = fold(*[event("feature_use", 1, feature="clock_in") for _ in range(15)])
+    daily = fold(*[event("feature_use", d, feature="clock_in") for d in range(15)])
+    assert factor(one_day, "feature_regularity").points < factor(daily, "feature_regularity").points == 10
+
+
+def test_clean_history_counts_active_strikes_of_180_days_and_a_voided_one_restores_it() -> None:
+    st = AccountState()
+    assert factor(st, "clean_history", strikes=[strike(10)]).points == 0
+    assert factor(st, "clean_history", strikes=[strike(10), strike(20), strike(30)]).points == -20  # floor
+    assert factor(st, "clean_history", strikes=[strike(200)]).points == 10  # older than half a year
+    assert factor(st, "clean_history", strikes=[strike(10, StrikeStatus.VOIDED)]).points == 10
+    assert factor(st, "clean_history", strikes=[strike(10, StrikeStatus.OVERTURNED)]).points == 10
+
+
+def test_reports_and_removals_by_new_contacts_lower_the_weight() -> None:
+    clean = fold(*[event("contact_added", 1, contact_id=f"c{i}") for i in range(10)])
+    removed = fold(
+        *[event("contact_added", 1, contact_id=f"c{i}") for i in range(10)],
+        *[event("contact_removed", 1, contact_id=f"c{i}") for i in range(2)],
+    )
+    reported = fold(event("report", 1, reporter_id="r1", reason="spam"))
+    assert factor(clean, "negative_feedback").points == 5
+    assert factor(removed, "negative_feedback").points == -5  # 20% of new contacts left → −10 from +5
+    assert factor(reported, "negative_feedback").points == -7  # 5 − 2 per report − 10 (1 of at least 5 = 20%)
+    assert score(clean) > score(removed)
+
+
+def test_state_is_the_same_whatever_order_the_events_arrive_in() -> None:
+    evs = [
+        event("profile_change", 3, field="nickname", value="a"),
+        event("profile_change", 1, field="nickname", value=""),
+        event("login", 2, device_id="d", client_version="4.1.0", via_linked_personal=True),
+        event("feature_use", 2, feature="meeting"),
+        event("verification_change", 5, verified=False),
+        event("verification_change", 4, verified=True),
+        event("report", 1, reporter_id="r", reason="spam"),
+    ]
+    expected = fold(*evs).to_json()
+    for seed in range(5):
+        shuffled = evs[:]
+        random.Random(seed).shuffle(shuffled)
+        assert fold(*shuffled).to_json() == expected
+    assert AccountState.from_json(expected).to_json() == expected
+
+
+def test_enterprise_weight_follows_verification_members_restrictions_age_and_own_penalties() -> None:
+    ent = Enterprise("e", "E", False, NOW - timedelta(days=10))
+    st = EnterpriseState()
+    members = [AccountState() for _ in range(4)]
+    today = day_of(NOW.timestamp())
+    for m in members:
+        st.move_member(m, today, 800, P.enterprise_keep_days)
+
+    def ent_score(e: Enterprise = ent, active: set[str] | None = None, own: list[Strike] | None = None) -> float:
+        return enterprise_breakdown(P.enterprise, e, st, active or set(), own or [], NOW).score
+
+    base = ent_score()
+    assert base == 56.0  # 70 × 0.80
+    verified = Enterprise("e", "E", True, NOW - timedelta(days=400))
+    assert ent_score(verified) == base + 15 + 15
+    st.add_strike("s1", "m1", NOW.timestamp() - 3600)
+    assert ent_score(active={"s1"}) == base - 10
+    assert ent_score(active=set()) == base  # a voided member strike no longer counts
+    own = Strike("es", "enterprise", "e", "manual", "M", 2, NOW - timedelta(days=1), "h")
+    assert ent_score(own=[own]) == base - 15
+    st.move_member(members[0], today, 200, P.enterprise_keep_days)  # one member's weight falls: mean moves
+    assert ent_score() == pytest.approx(70 * 0.65)
+
+
+@pytest.mark.parametrize(
+    ("severity", "weight", "restricted", "active", "expected"),
+    [
+        ("L", 39.9, 3, 100, "members"),
+        ("L", 40.0, 3, 100, None),  # the bar is strict
+        ("L", 20.0, 2, 100, None),
+        ("L", 20.0, 2, 10, "share"),
+        ("L", 20.0, 1, 1, None),  # the share rule needs two restricted members
+        ("S", 95.0, 1, 100, "severe"),
+    ],
+)
+def test_S_A5_cascade_needs_enough_restricted_members_and_a_low_weight_or_a_severe_strike(
+    severity: str, weight: float, restricted: int, active: int, expected: str | None
+) -> None:
+    assert cascade_reason(CascadePolicy(), severity, weight, restricted, active) == expected
+
+
+def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> None:
+    from warden.domain.weight import account_tenths
+
+    rng = random.Random(1)
+    kinds = [
+        lambda d: event("profile_change", d, field=rng.choice(["avatar", "nickname", "external_card"]), value="x"),
+        lambda d: event("login", d, device_id="d", client_version="4.1.0", via_linked_personal=rng.random() < 0.5),
+        lambda d: event("feature_use", d, feature=rng.choice(["chat_message", "clock_in", "meeting", "document"])),
+        lambda d: event("report", d, reporter_id="r", reason="spam"),
+        lambda d: event("contact_added", d, contact_id="c"),
+        lambda d: event("contact_removed", d, contact_id="c"),
+        lambda d: event("verification_change", d, verified=rng.random() < 0.5),
+    ]
+    for _ in range(200):
+        st = fold(*[rng.choice(kinds)(rng.uniform(0, 40)) for _ in range(rng.randint(0, 40))])
+        acc = account(
+            real_name_verified=rng.random() < 0.5,
+            created_at=NOW - timedelta(days=rng.uniform(0, 300)),
+            avatar=rng.choice([None, "a"]),
+        )
+        strikes = [strike(rng.uniform(0, 200)) for _ in range(rng.randint(0, 3))]
+        for use_row in (False, True):
+            expected = account_breakdown(P.account, st, acc, strikes, NOW, use_row).tenths
+            assert account_tenths(P.account, st, acc, strikes, NOW, use_row) == expected

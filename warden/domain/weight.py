@@ -1,0 +1,778 @@
+"""Weight (权重, S-B): how far the platform trusts an account or an enterprise, factor by factor, and why.
+
+Pure. An account's weight state is a compact record of what its events said: counts in daily buckets for the
+last `keep_days`, the last day each feature was used, and the latest profile and verification values the
+events set. Applying an event is O(1); a score is a function of (state, account row, strikes, time), so a
+read is a lookup plus constant arithmetic and an incremental path and a full recompute agree exactly.
+
+Scores are kept in tenths (int) so sums of deltas never drift. Clean history comes from the account's
+ACTIVE strikes, so a voided or overturned strike restores the weight by construction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from warden.domain.events import FEATURES
+from warden.domain.model import Account, Enterprise, Strike, StrikeStatus
+
+DAY = 86400
+PROFILE_FIELDS = ("avatar", "nickname", "external_card")
+
+
+def day_of(ts: float) -> int:
+    """Days since the epoch (UTC): the bucket an event at `ts` counts in."""
+    return int(ts // DAY)
+
+
+# --- policy (the `weight:` section) ----------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Points(_Strict):
+    points: float = Field(ge=0, le=100)
+
+
+class AgeFactor(_Strict):
+    """0 points below `from_days`, `points` from `full_days`, linear between."""
+
+    points: float = Field(ge=0, le=100)
+    from_days: int = Field(ge=0)
+    full_days: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> AgeFactor:
+        if self.full_days <= self.from_days:
+            raise ValueError(f"full_days ({self.full_days}) must be above from_days ({self.from_days})")
+        return self
+
+
+class Stability(_Strict):
+    points: float = Field(10, ge=0, le=100)
+    window_days: int = Field(30, ge=1, le=365)
+    free_changes: int = Field(2, ge=0)
+    per_extra_change: float = Field(5, ge=0)
+
+
+class LinkedLogin(_Strict):
+    points: float = Field(10, ge=0, le=100)
+    window_days: int = Field(30, ge=1, le=365)
+
+
+class Breadth(_Strict):
+    points: float = Field(10, ge=0, le=100)
+    window_days: int = Field(30, ge=1, le=365)
+    full_at: int = Field(5, ge=1)
+    features: list[str] = Field(
+        default_factory=lambda: [
+            "chat_message",
+            "file_download",
+            "clock_in",
+            "attendance",
+            "leave_request",
+            "approval",
+            "calendar",
+            "document",
+            "meeting",
+        ],
+        min_length=1,
+    )
+
+    @model_validator(mode="after")
+    def _known(self) -> Breadth:
+        unknown = [f for f in self.features if f not in FEATURES]
+        if unknown:
+            raise ValueError(f"unknown feature {unknown[0]!r}; known: {', '.join(FEATURES)}")
+        return self
+
+
+class Regularity(_Strict):
+    points: float = Field(10, ge=0, le=100)
+    window_days: int = Field(30, ge=1, le=365)
+    full_days: int = Field(15, ge=1)
+
+
+class CleanHistory(_Strict):
+    points: float = Field(10, ge=0, le=100)
+    window_days: int = Field(180, ge=1)
+    per_strike: float = Field(10, ge=0)
+    floor: float = Field(-20, le=0)
+
+
+class NegativeFeedback(_Strict):
+    points: float = Field(5, ge=0, le=100)
+    window_days: int = Field(30, ge=1, le=365)
+    per_report: float = Field(2, ge=0)
+    ratio_penalty: float = Field(10, ge=0)
+    full_penalty_ratio: float = Field(0.2, gt=0, le=1)
+    min_new_contacts: int = Field(5, ge=1)
+    floor: float = Field(-10, le=0)
+
+
+class AccountWeightPolicy(_Strict):
+    real_name: Points = Points(points=20)
+    account_age: AgeFactor = AgeFactor(points=15, from_days=30, full_days=180)
+    profile_complete: Points = Points(points=10)
+    profile_stability: Stability = Stability()
+    linked_login: LinkedLogin = LinkedLogin()
+    feature_breadth: Breadth = Breadth()
+    feature_regularity: Regularity = Regularity()
+    clean_history: CleanHistory = CleanHistory()
+    negative_feedback: NegativeFeedback = NegativeFeedback()
+
+    @property
+    def keep_days(self) -> int:
+        """How many daily buckets the state must keep for every windowed factor."""
+        return max(
+            self.profile_stability.window_days,
+            self.linked_login.window_days,
+            self.feature_breadth.window_days,
+            self.feature_regularity.window_days,
+            self.negative_feedback.window_days,
+        )
+
+
+class Members(_Strict):
+    points: float = Field(70, ge=0, le=100)  # × the mean weight of the active members / 100
+    active_days: int = Field(30, ge=1, le=365)
+
+
+class PerItem(_Strict):
+    per: float = Field(ge=0)
+    window_days: int = Field(ge=1)
+    floor: float = Field(le=0)
+
+
+class EnterpriseWeightPolicy(_Strict):
+    verified: Points = Points(points=15)
+    members: Members = Members()
+    age: AgeFactor = AgeFactor(points=15, from_days=30, full_days=365)
+    restricted_members: PerItem = PerItem(per=10, window_days=30, floor=-50)
+    own_penalties: PerItem = PerItem(per=15, window_days=180, floor=-30)
+
+
+class CascadePolicy(_Strict):
+    """S-A5: restrict the whole enterprise when enough members are restricted and its weight is low."""
+
+    enabled: bool = True
+    spec: str = "S-A5"
+    window_days: int = Field(7, ge=1, le=365)
+    min_members: int = Field(3, ge=1)
+    min_share: float = Field(0.2, gt=0, le=1)
+    share_min_members: int = Field(2, ge=1)  # the share rule needs at least this many restricted members
+    below_weight: float = Field(40, ge=0, le=100)
+    severity: str = "M"  # severity class of the enterprise strike (enterprise ladder starts at step 2)
+    severe_severities: list[str] = ["S"]  # a member strike of these classes cascades whatever the weight
+
+
+class WeightPolicy(_Strict):
+    enabled: bool = True
+    account: AccountWeightPolicy = AccountWeightPolicy()
+    enterprise: EnterpriseWeightPolicy = EnterpriseWeightPolicy()
+    cascade: CascadePolicy = CascadePolicy()
+    history_days: int = Field(90, ge=1, le=3650)  # how much score history a read returns
+
+    @property
+    def enterprise_keep_days(self) -> int:
+        e = self.enterprise
+        return max(e.members.active_days, e.restricted_members.window_days, self.cascade.window_days)
+
+
+# --- account state ------------------------------------------------------------------------------------------
+
+# a day's bucket is 7 counts: profile changes, logins, logins via the linked personal account on a real
+# phone, feature uses, reports received, removals by a contact, new contacts
+_KEYS = ("p", "l", "k", "u", "r", "x", "n")
+P, L, K, U, R, X, N = range(7)
+
+
+@dataclass
+class AccountState:
+    days: dict[int, list[int]] = field(default_factory=dict)
+    feats: dict[str, int] = field(default_factory=dict)  # feature → last day used
+    profile: dict[str, list[Any]] = field(default_factory=dict)  # field → [ts, event id, present]
+    verified: list[Any] | None = None  # [ts, event id, verified]
+    last_ts: float = 0.0
+    ent_day: int | None = None  # where this account's score sits in its enterprise's member buckets
+    ent_score: int | None = None  # tenths
+    base: dict[str, bool] | None = None  # profile fields present and verification when the state began
+    open_point: list[int] | None = None  # [day, score in tenths] of the latest day: history written when it closes
+
+    def seed(self, account: Account) -> None:
+        """Remember the account's profile and verification as they were before its first folded event."""
+        if self.base is None:
+            self.base = {f: bool(getattr(account, f)) for f in PROFILE_FIELDS}
+            self.base["verified"] = account.real_name_verified
+
+    def has(self, fld: str, account: Account) -> bool:
+        """Whether a profile field is set as of the folded events (else as it began, else the row)."""
+        if fld in self.profile:
+            return bool(self.profile[fld][2])
+        if self.base is not None:
+            return self.base[fld]
+        return bool(getattr(account, fld))
+
+    def is_verified(self, account: Account) -> bool:
+        if self.verified is not None:
+            return bool(self.verified[2])
+        if self.base is not None:
+            return self.base["verified"]
+        return account.real_name_verified
+
+    @property
+    def last_day(self) -> int:
+        return day_of(self.last_ts)
+
+    def _bump(self, day: int, key: int) -> None:
+        bucket = self.days.get(day)
+        if bucket is None:
+            bucket = self.days[day] = [0, 0, 0, 0, 0, 0, 0]
+        bucket[key] += 1
+
+    def apply(self, e: Any) -> None:
+        """Fold one event in: O(1). Later values win by (time, id), whatever order events arrive in."""
+        ts = e.occurred_at.timestamp()
+        day = day_of(ts)
+        kind = e.type
+        if kind == "profile_change":
+            self._bump(day, P)
+            mark = [ts, e.id, bool(e.value)]
+            prev = self.profile.get(e.field)
+            if prev is None or (prev[0], prev[1]) <= (ts, e.id):
+                self.profile[e.field] = mark
+        elif kind == "login":
+            self._bump(day, L)
+            if e.via_linked_personal and e.device_kind == "real":
+                self._bump(day, K)
+        elif kind in ("feature_use", "message"):
+            self._bump(day, U)
+            feat = e.feature if kind == "feature_use" else "chat_message"
+            if self.feats.get(feat, -1) < day:
+                self.feats[feat] = day
+        elif kind == "report":
+            self._bump(day, R)
+        elif kind == "contact_removed":
+            self._bump(day, X)
+        elif kind == "contact_added":
+            self._bump(day, N)
+        elif kind == "verification_change" and getattr(e, "account_id", None):  # noqa: SIM102
+            if self.verified is None or (self.verified[0], self.verified[1]) <= (ts, e.id):
+                self.verified = [ts, e.id, bool(e.verified)]
+        self.last_ts = max(self.last_ts, ts)
+
+    def prune(self, keep_days: int) -> None:
+        cut = self.last_day - keep_days
+        for d in [d for d in self.days if d < cut]:
+            del self.days[d]
+        for f in [f for f, d in self.feats.items() if d < cut]:
+            del self.feats[f]
+
+    def window(self, today: int, days: int) -> dict[str, int]:
+        """Sums of each counter over the `days` days ending with `today`."""
+        sums = [0] * 7
+        first = today - days + 1
+        for d, bucket in self.days.items():
+            if first <= d <= today:
+                for k in range(7):
+                    sums[k] += bucket[k]
+        return dict(zip(_KEYS, sums, strict=True))
+
+    def active_days(self, today: int, days: int) -> int:
+        first = today - days + 1
+        return sum(1 for d, b in self.days.items() if first <= d <= today and b[U])
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "d": {str(d): b for d, b in sorted(self.days.items())},
+                "f": dict(sorted(self.feats.items())),
+                "pf": dict(sorted(self.profile.items())),
+                "v": self.verified,
+                "t": self.last_ts,
+                "ed": self.ent_day,
+                "es": self.ent_score,
+                "b": self.base,
+                "h": self.open_point,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> AccountState:
+        if not text:
+            return cls()
+        o = json.loads(text)
+        return cls(
+            days={int(d): b for d, b in o.get("d", {}).items()},
+            feats=o.get("f", {}),
+            profile=o.get("pf", {}),
+            verified=o.get("v"),
+            last_ts=o.get("t", 0.0),
+            ent_day=o.get("ed"),
+            ent_score=o.get("es"),
+            base=o.get("b"),
+            open_point=o.get("h"),
+        )
+
+
+# --- enterprise state -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class EnterpriseState:
+    """Member scores bucketed by each member's last active day, and recent member strikes.
+
+    A member's score sits in exactly one bucket (its last active day) and moves when it changes: O(1).
+    Buckets older than the kept window are dropped and never touched again.
+    """
+
+    members: dict[int, list[int]] = field(default_factory=dict)  # day → [sum of scores in tenths, count]
+    strikes: dict[str, list[Any]] = field(default_factory=dict)  # member strike id → [account id, ts]
+    last_day: int = 0
+
+    def cut(self, keep_days: int) -> int:
+        return self.last_day - keep_days
+
+    def move_member(self, st: AccountState, new_day: int, new_score: int, keep_days: int) -> None:
+        self.last_day = max(self.last_day, new_day)
+        cut = self.cut(keep_days)
+        old_day, old_score = st.ent_day, st.ent_score
+        if old_day is not None and old_score is not None and old_day >= cut and old_day in self.members:
+            b = self.members[old_day]
+            b[0] -= old_score
+            b[1] -= 1
+            if b[1] <= 0:
+                del self.members[old_day]
+        if new_day >= cut:
+            b = self.members.setdefault(new_day, [0, 0])
+            b[0] += new_score
+            b[1] += 1
+        st.ent_day, st.ent_score = new_day, new_score
+
+    def add_strike(self, strike_id: str, account_id: str, ts: float) -> None:
+        self.strikes[strike_id] = [account_id, ts]
+
+    def prune(self, keep_days: int) -> None:
+        cut = self.cut(keep_days)
+        for d in [d for d in self.members if d < cut]:
+            del self.members[d]
+        for sid in [s for s, (_, ts) in self.strikes.items() if day_of(ts) < cut]:
+            del self.strikes[sid]
+
+    def active(self, today: int, days: int) -> tuple[int, int]:
+        """(sum of scores in tenths, count) of members active in the `days` days ending with `today`."""
+        first = today - days + 1
+        total = count = 0
+        for d, (s, c) in self.members.items():
+            if first <= d <= today:
+                total += s
+                count += c
+        return total, count
+
+    def restricted(self, active_ids: set[str], at: datetime, days: int) -> set[str]:
+        """Members with an active strike in the `days` days up to `at`."""
+        ts = at.timestamp()
+        since = ts - days * DAY
+        return {acc for sid, (acc, t) in self.strikes.items() if sid in active_ids and since < t <= ts}
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"m": {str(d): b for d, b in sorted(self.members.items())}, "s": self.strikes, "t": self.last_day},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> EnterpriseState:
+        if not text:
+            return cls()
+        o = json.loads(text)
+        return cls(
+            members={int(d): b for d, b in o.get("m", {}).items()}, strikes=o.get("s", {}), last_day=o.get("t", 0)
+        )
+
+
+# --- scores ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One line of an explanation: what it gave, between `min` and `max`, and the values behind it."""
+
+    code: str
+    points: float
+    max: float
+    min: float
+    detail: dict[str, Any]
+
+    @property
+    def held_down(self) -> bool:
+        return self.points < self.max
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    tenths: int
+    factors: list[Factor]
+
+    @property
+    def score(self) -> float:
+        return self.tenths / 10
+
+
+def _ramp(value: float, start: float, full: float) -> float:
+    if value <= start:
+        return 0.0
+    if value >= full:
+        return 1.0
+    return (value - start) / (full - start)
+
+
+def _t(x: float) -> int:
+    return round(x * 10)
+
+
+def _total(factors: list[Factor]) -> int:
+    return min(1000, max(0, sum(_t(f.points) for f in factors)))
+
+
+def _f(code: str, points: float, mx: float, mn: float = 0.0, **detail: Any) -> Factor:
+    return Factor(code, _t(points) / 10, mx, mn, detail)
+
+
+def _account_values(
+    p: AccountWeightPolicy,
+    st: AccountState,
+    account: Account,
+    strikes: Iterable[Strike],
+    at: datetime,
+    use_row: bool,
+) -> tuple[list[float], dict[str, Any]]:
+    """Each factor's raw points (in policy order) and the values behind them. The one place scores are made."""
+    ts = at.timestamp()
+    today = day_of(ts)
+    verified = account.real_name_verified if use_row else st.is_verified(account)
+    age = max(0.0, account.age_days(at))
+    present = [f for f in PROFILE_FIELDS if (bool(getattr(account, f)) if use_row else st.has(f, account))]
+    windows: dict[int, tuple[dict[str, int], int]] = {}
+
+    def window(days: int) -> tuple[dict[str, int], int]:
+        if days not in windows:
+            sums = [0] * 7
+            active = 0
+            first = today - days + 1
+            for d, bucket in st.days.items():
+                if first <= d <= today:
+                    for k in range(7):
+                        sums[k] += bucket[k]
+                    if bucket[U]:
+                        active += 1
+            windows[days] = (dict(zip(_KEYS, sums, strict=True)), active)
+        return windows[days]
+
+    ps, ll, br, rg, ch, nf = (
+        p.profile_stability,
+        p.linked_login,
+        p.feature_breadth,
+        p.feature_regularity,
+        p.clean_history,
+        p.negative_feedback,
+    )
+    stab = window(ps.window_days)[0]["p"]
+    logins = window(ll.window_days)[0]
+    first_used = today - br.window_days + 1
+    used = [f for f in br.features if st.feats.get(f, first_used - 1) >= first_used]
+    active = window(rg.window_days)[1]
+    since = ts - ch.window_days * DAY
+    recent = [s for s in strikes if s.status is StrikeStatus.ACTIVE and since < s.at.timestamp() <= ts]
+    w = dict(window(nf.window_days)[0])
+    w["r"] = max(0, w["r"] - dismissed_reports(strikes, ts - nf.window_days * DAY, ts))
+    ratio = (w["r"] + w["x"]) / max(w["n"], nf.min_new_contacts)
+    nf_pts = nf.points - nf.per_report * w["r"] - nf.ratio_penalty * min(1.0, ratio / nf.full_penalty_ratio)
+    values = [
+        p.real_name.points if verified else 0.0,
+        p.account_age.points * _ramp(age, p.account_age.from_days, p.account_age.full_days),
+        p.profile_complete.points * len(present) / len(PROFILE_FIELDS),
+        max(0.0, ps.points - ps.per_extra_change * max(0, stab - ps.free_changes)),
+        ll.points * (logins["k"] / logins["l"] if logins["l"] else 0.0),
+        br.points * min(1.0, len(used) / br.full_at),
+        rg.points * min(1.0, active / rg.full_days),
+        max(ch.floor, ch.points - ch.per_strike * len(recent)),
+        max(nf.floor, nf_pts),
+    ]
+    ctx = {
+        "verified": verified,
+        "age": age,
+        "present": present,
+        "stab": stab,
+        "logins": logins,
+        "used": used,
+        "active": active,
+        "recent": recent,
+        "w": w,
+        "ratio": ratio,
+    }
+    return values, ctx
+
+
+def dismissed_reports(strikes: Iterable[Strike], since: float, until: float) -> int:
+    """Reports an appeal found unfounded: those behind a `reports` strike that was overturned (S-D6), so an
+    overturn gives back the weight the reports took as well as the strike's own."""
+    return sum(
+        len(s.evidence.get("event_ids", ()))
+        for s in strikes
+        if s.rule_id == "reports" and s.status is StrikeStatus.OVERTURNED and since < s.at.timestamp() <= until
+    )
+
+
+def account_tenths(
+    p: AccountWeightPolicy,
+    st: AccountState,
+    account: Account,
+    strikes: Iterable[Strike],
+    at: datetime,
+    use_row: bool = False,
+) -> int:
+    """The score alone, in tenths: the ingest path's lean twin of `_account_values` (a unit test holds them
+    equal), since it runs for every account of every batch."""
+    strikes = list(strikes)  # read more than once below
+    ts = at.timestamp()
+    today = int(ts // DAY)
+    ps, ll, br, rg, ch, nf = (
+        p.profile_stability,
+        p.linked_login,
+        p.feature_breadth,
+        p.feature_regularity,
+        p.clean_history,
+        p.negative_feedback,
+    )
+    sums: dict[int, list[int]] = {}
+    for days in (ps.window_days, ll.window_days, rg.window_days, nf.window_days):
+        if days not in sums:
+            acc = [0, 0, 0, 0, 0, 0, 0, 0]  # the 7 counts, then days with feature use
+            first = today - days + 1
+            for d, b in st.days.items():
+                if first <= d <= today:
+                    acc[0] += b[0]
+                    acc[1] += b[1]
+                    acc[2] += b[2]
+                    acc[3] += b[3]
+                    acc[4] += b[4]
+                    acc[5] += b[5]
+                    acc[6] += b[6]
+                    if b[3]:
+                        acc[7] += 1
+            sums[days] = acc
+    if use_row:
+        verified = account.real_name_verified
+        present = sum(1 for f in PROFILE_FIELDS if getattr(account, f))
+    else:
+        verified = st.is_verified(account)
+        present = sum(1 for f in PROFILE_FIELDS if st.has(f, account))
+    age = max(0.0, account.age_days(at))
+    stab = sums[ps.window_days][P]
+    lg = sums[ll.window_days]
+    first_used = today - br.window_days + 1
+    feats = st.feats
+    used = sum(1 for f in br.features if feats.get(f, first_used - 1) >= first_used)
+    since = ts - ch.window_days * DAY
+    recent = sum(1 for x in strikes if x.status is StrikeStatus.ACTIVE and since < x.at.timestamp() <= ts)
+    w = sums[nf.window_days]
+    reports = max(0, w[R] - dismissed_reports(strikes, ts - nf.window_days * DAY, ts))
+    ratio = (reports + w[X]) / max(w[N], nf.min_new_contacts)
+    nf_pts = nf.points - nf.per_report * reports - nf.ratio_penalty * min(1.0, ratio / nf.full_penalty_ratio)
+    total = (
+        round((p.real_name.points if verified else 0.0) * 10)
+        + round(p.account_age.points * _ramp(age, p.account_age.from_days, p.account_age.full_days) * 10)
+        + round(p.profile_complete.points * present / len(PROFILE_FIELDS) * 10)
+        + round(max(0.0, ps.points - ps.per_extra_change * max(0, stab - ps.free_changes)) * 10)
+        + round(ll.points * (lg[K] / lg[L] if lg[L] else 0.0) * 10)
+        + round(br.points * min(1.0, used / br.full_at) * 10)
+        + round(rg.points * min(1.0, sums[rg.window_days][7] / rg.full_days) * 10)
+        + round(max(ch.floor, ch.points - ch.per_strike * recent) * 10)
+        + round(max(nf.floor, nf_pts) * 10)
+    )
+    return min(1000, max(0, total))
+
+
+def account_breakdown(
+    p: AccountWeightPolicy,
+    st: AccountState,
+    account: Account,
+    strikes: Iterable[Strike],
+    at: datetime,
+    use_row: bool = False,
+) -> Breakdown:
+    """The account's weight at `at`, factor by factor (S-B1–B3 and the rules' own history).
+
+    `use_row` takes profile and verification from the account row (a read now, which also sees directory
+    updates); otherwise from the folded events (a point in the past, the same whatever the batching).
+    """
+    strikes = list(strikes)  # read more than once below
+    v, c = _account_values(p, st, account, strikes, at, use_row)
+    ps, ll, br, rg, ch, nf = (
+        p.profile_stability,
+        p.linked_login,
+        p.feature_breadth,
+        p.feature_regularity,
+        p.clean_history,
+        p.negative_feedback,
+    )
+    w = c["w"]
+    factors = [
+        _f("real_name", v[0], p.real_name.points, verified=c["verified"]),
+        _f(
+            "account_age",
+            v[1],
+            p.account_age.points,
+            age_days=int(c["age"]),
+            full_days=p.account_age.full_days,
+        ),
+        _f(
+            "profile_complete",
+            v[2],
+            p.profile_complete.points,
+            present=c["present"],
+            missing=[f for f in PROFILE_FIELDS if f not in c["present"]],
+        ),
+        _f(
+            "profile_stability",
+            v[3],
+            ps.points,
+            changes=c["stab"],
+            free_changes=ps.free_changes,
+            window_days=ps.window_days,
+        ),
+        _f(
+            "linked_login",
+            v[4],
+            ll.points,
+            logins=c["logins"]["l"],
+            linked_real_phone=c["logins"]["k"],
+            window_days=ll.window_days,
+        ),
+        _f(
+            "feature_breadth",
+            v[5],
+            br.points,
+            used=c["used"],
+            unused=[f for f in br.features if f not in c["used"]],
+            full_at=br.full_at,
+            window_days=br.window_days,
+        ),
+        _f(
+            "feature_regularity",
+            v[6],
+            rg.points,
+            active_days=c["active"],
+            full_days=rg.full_days,
+            window_days=rg.window_days,
+        ),
+        _f(
+            "clean_history",
+            v[7],
+            ch.points,
+            ch.floor,
+            strikes=[s.id for s in c["recent"]],
+            window_days=ch.window_days,
+        ),
+        _f(
+            "negative_feedback",
+            v[8],
+            nf.points,
+            nf.floor,
+            reports=w["r"],
+            removed_by=w["x"],
+            new_contacts=w["n"],
+            ratio=round(c["ratio"], 3),
+            window_days=nf.window_days,
+        ),
+    ]
+    return Breakdown(min(1000, max(0, sum(_t(x) for x in v))), factors)
+
+
+def enterprise_breakdown(
+    p: EnterpriseWeightPolicy,
+    ent: Enterprise,
+    st: EnterpriseState,
+    active_strike_ids: set[str],
+    own_strikes: Iterable[Strike],
+    at: datetime,
+) -> Breakdown:
+    """The enterprise's weight at `at`: verification, its active members' weights, recent member
+    restrictions, its age and its own penalties (S-B, POLICY-DEFAULTS §2.2)."""
+    today = day_of(at.timestamp())
+    total, count = st.active(today, p.members.active_days)
+    mean = total / count / 10 if count else 0.0
+    restricted = st.restricted(active_strike_ids, at, p.restricted_members.window_days)
+    op = p.own_penalties
+    since = at.timestamp() - op.window_days * DAY
+    own = [s for s in own_strikes if s.status is StrikeStatus.ACTIVE and since < s.at.timestamp() <= at.timestamp()]
+    age = max(0.0, (at - ent.created_at).total_seconds() / DAY)
+    rm = p.restricted_members
+    factors = [
+        _f("enterprise_verified", p.verified.points if ent.verified else 0, p.verified.points, verified=ent.verified),
+        _f(
+            "members",
+            p.members.points * mean / 100,
+            p.members.points,
+            active_members=count,
+            mean_weight=round(mean, 1),
+            active_days=p.members.active_days,
+        ),
+        _f(
+            "enterprise_age",
+            p.age.points * _ramp(age, p.age.from_days, p.age.full_days),
+            p.age.points,
+            age_days=int(age),
+            full_days=p.age.full_days,
+        ),
+        _f(
+            "restricted_members",
+            max(rm.floor, -rm.per * len(restricted)),
+            0.0,
+            rm.floor,
+            members=sorted(restricted),
+            share=round(len(restricted) / count, 3) if count else None,
+            window_days=rm.window_days,
+        ),
+        _f(
+            "own_penalties",
+            max(op.floor, -op.per * len(own)),
+            0.0,
+            op.floor,
+            strikes=[s.id for s in own],
+            window_days=op.window_days,
+        ),
+    ]
+    return Breakdown(_total(factors), factors)
+
+
+def cascade_reason(
+    p: CascadePolicy, severity: str, enterprise_weight: float, restricted: int, active: int
+) -> str | None:
+    """Why a member's strike restricts the whole enterprise (S-A5), or None.
+
+    `restricted` counts distinct members with an active strike in the window, this one included; `active`
+    counts the enterprise's active members.
+    """
+    if not p.enabled:
+        return None
+    if severity in p.severe_severities:
+        return "severe"
+    if enterprise_weight >= p.below_weight:
+        return None
+    if restricted >= p.min_members:
+        return "members"
+    if restricted >= p.share_min_members and restricted / max(active, restricted) >= p.min_share:
+        return "share"
+    return None
