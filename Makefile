@@ -18,7 +18,7 @@ demo: $(STAMP)  ## set up, run the demo, then serve the API on :8000
 
 test: $(STAMP)  ## set up, then run the whole suite (SQLite and PostgreSQL) and the linter
 	$(BIN)/ruff check warden tests
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check warden tests
