@@ -7,7 +7,7 @@ Validation is strict: an unknown type or field is an error that names the field,
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -21,18 +21,6 @@ from pydantic import (
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
 
-FEATURES = (
-    "chat_message",
-    "file_download",
-    "clock_in",
-    "attendance",
-    "leave_request",
-    "approval",
-    "calendar",
-    "document",
-    "meeting",
-    "mass_send",
-)
 Feature = Literal[
     "chat_message",
     "file_download",
@@ -45,6 +33,7 @@ Feature = Literal[
     "meeting",
     "mass_send",
 ]
+FEATURES: tuple[str, ...] = get_args(Feature)
 
 
 class _Event(BaseModel):

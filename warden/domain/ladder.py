@@ -90,6 +90,15 @@ def restriction_for(
     )
 
 
+def rederive(ladder: Ladder, strike: Strike, previous: Restriction) -> Restriction:
+    """The restriction for a strike whose step changed (recomputed ladder, reduced on appeal): same id and
+    start, the new step's scope and length, still at least the rule's block window, still lifted if it was."""
+    block = previous.evidence.get("block_until")
+    fresh = restriction_for(ladder, strike, previous.id, datetime.fromisoformat(block) if block else None)
+    fresh.lifted_at, fresh.lift_reason = previous.lifted_at, previous.lift_reason
+    return fresh
+
+
 def block_end(window: VelocityWindow, at: datetime, timezone: str) -> datetime:
     """When a velocity block that started at `at` ends: a fixed length, or the end of the natural day."""
     if window.block == "rest_of_day":

@@ -73,17 +73,7 @@ class Breadth(_Strict):
     window_days: int = Field(30, ge=1, le=365)
     full_at: int = Field(5, ge=1)
     features: list[str] = Field(
-        default_factory=lambda: [
-            "chat_message",
-            "file_download",
-            "clock_in",
-            "attendance",
-            "leave_request",
-            "approval",
-            "calendar",
-            "document",
-            "meeting",
-        ],
+        default_factory=lambda: [f for f in FEATURES if f != "mass_send"],  # mass sending earns no trust
         min_length=1,
     )
 

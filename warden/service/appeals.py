@@ -30,7 +30,7 @@ from warden.domain import appeals as ap
 from warden.domain.access import GLOBAL_ROLES, Principal, Role
 from warden.domain.events import FieldError
 from warden.domain.explain import explain_restriction
-from warden.domain.ladder import restriction_for
+from warden.domain.ladder import rederive
 from warden.domain.model import Restriction, Strike, StrikeStatus
 from warden.domain.policy import AppealsPolicy
 from warden.domain.uploads import UploadRejected, sniff
@@ -1136,10 +1136,7 @@ class Appeals:
         strike.status_at = now
         store.update_strike(conn, strike)
         if restr is not None:
-            block = restr.evidence.get("block_until")
-            fresh = restriction_for(ladder, strike, restr.id, datetime.fromisoformat(block) if block else None)
-            fresh.lifted_at, fresh.lift_reason = restr.lifted_at, restr.lift_reason
-            store.update_restriction(conn, fresh)
+            store.update_restriction(conn, rederive(ladder, strike, restr))
         audit.append(
             now,
             actor,

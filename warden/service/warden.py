@@ -30,7 +30,7 @@ from warden.domain.audit import ChainReport, decisions_digest, verify_chain
 from warden.domain.clock import Clock
 from warden.domain.counters import Counters
 from warden.domain.events import MAX_BATCH, BatchAdapter, FieldError, field_errors
-from warden.domain.ladder import recompute_steps, restriction_for
+from warden.domain.ladder import recompute_steps, rederive
 from warden.domain.model import Account, Action, Enterprise, Restriction, Strike, StrikeStatus
 from warden.domain.policy import LoadedPolicy
 from warden.domain.rules import Changes, Outcome, Reason, RuleEngine, Subject
@@ -512,10 +512,7 @@ class Warden:
                 store.update_strike(conn, s)
                 prev = restr.get(s.id)
                 if prev is not None:
-                    block = prev.evidence.get("block_until")
-                    fresh = restriction_for(ladder, s, prev.id, datetime.fromisoformat(block) if block else None)
-                    fresh.lifted_at, fresh.lift_reason = prev.lifted_at, prev.lift_reason
-                    store.update_restriction(conn, fresh)
+                    store.update_restriction(conn, rederive(ladder, s, prev))
                 audit.append(
                     now,
                     actor,
