@@ -70,17 +70,17 @@ class Comparison(_Strict):
     ge: float | None = None
 
     def holds(self, value: Any) -> bool:
+        """Every bound given holds for `value` (an unknown value satisfies nothing)."""
         if value is None:
             return False
-        checks = (
-            (self.eq, lambda b: value == b),
-            (self.ne, lambda b: value != b),
-            (self.lt, lambda b: value < b),
-            (self.le, lambda b: value <= b),
-            (self.gt, lambda b: value > b),
-            (self.ge, lambda b: value >= b),
+        return not (
+            (self.eq is not None and value != self.eq)
+            or (self.ne is not None and value == self.ne)
+            or (self.lt is not None and not value < self.lt)
+            or (self.le is not None and not value <= self.le)
+            or (self.gt is not None and not value > self.gt)
+            or (self.ge is not None and not value >= self.ge)
         )
-        return all(test(bound) for bound, test in checks if bound is not None)
 
 
 def _comparison(value: Any) -> Any:

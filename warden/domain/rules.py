@@ -170,15 +170,22 @@ class RuleEngine:
         counters.add(key, at, member)
         out.counted.append((key, at, member))
 
+    @property
+    def _reads_enterprise_weight(self) -> bool:
+        return any("enterprise_weight" in m.when for m in self.policy.rules.phone_search_velocity.modifiers)
+
     def features(self, subject: Subject, now: datetime) -> dict[str, Any]:
+        """What declarative conditions may test; the enterprise weight only when a condition reads it."""
         a, e = subject.account, subject.enterprise
-        return {
+        feats = {
             "account_age_days": a.age_days(now),
             "account_verified": a.real_name_verified,
             "enterprise_verified": e.verified,
             "account_weight": self.weights.account_weight(a.id),
-            "enterprise_weight": self.weights.enterprise_weight(e.id),
         }
+        if self._reads_enterprise_weight:
+            feats["enterprise_weight"] = self.weights.enterprise_weight(e.id)
+        return feats
 
     def _already_restricted_by(self, subject: Subject, rule: str, now: datetime) -> bool:
         return any(r.rule_id == rule for r in subject.restrictions if r.active_at(now))

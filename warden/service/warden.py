@@ -279,6 +279,13 @@ class Warden:
             changes = Changes()
             by_id: dict[str, Outcome] = {}
             rows = []
+            prepare = getattr(self.rules.screener, "prepare", None)
+            if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
+                prepare(
+                    (subjects[a].enterprise.id, text)
+                    for e in fresh
+                    if (a := _field(e, "account_id")) and (text := _field(e, "greeting") or _field(e, "text"))
+                )
             for e in fresh:
                 aid = _field(e, "account_id")
                 subject = subjects[aid] if aid else None
@@ -290,6 +297,8 @@ class Warden:
                 else:
                     out = self.rules.evaluate(e, subject, self.counters, changes)
                 by_id[e.id] = out
+            if prepare is not None:
+                self.rules.screener.release()
             for hook in self.pre_store:
                 hook.before_store(conn, fresh, [by_id[e.id] for e in fresh], subjects)
             for e in fresh:

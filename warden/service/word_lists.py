@@ -9,7 +9,7 @@ chain, then compare list versions: one query, only then). The shipped dictionari
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -62,14 +62,34 @@ class WordLists:
         self.warden = warden
         self.registry = registry
         self._versions: dict[str, int] = {}
+        self._batch: dict[tuple[str, str], tuple[Hit, ...]] = {}
         warden.foreign_change_hooks.append(self.refresh)
 
     # the Screener seam, scoped: the S-A6 rule screens a member's text with their enterprise's lists
     def screen(self, text: str) -> list[Hit]:
-        return self.registry.get(PLATFORM).screen(text)
+        return self.screen_in(None, text)
 
     def screen_in(self, scope: str | None, text: str) -> list[Hit]:
-        return self.registry.get(scope if scope in self._versions else PLATFORM).screen(text)
+        key = scope if scope in self._versions else PLATFORM
+        hits = self._batch.get((key, text))
+        return list(hits) if hits is not None else self.registry.get(key).screen(text)
+
+    def prepare(self, texts: Iterable[tuple[str | None, str]]) -> None:
+        """Screen a batch's texts ahead, one `screen_many` pass per scope (about ten times cheaper per text
+        than one call each); `screen_in` then answers from it until `release`."""
+        by_scope: dict[str, list[str]] = {}
+        for scope, text in texts:
+            if text:
+                by_scope.setdefault(scope if scope in self._versions else PLATFORM, []).append(text)
+        batch: dict[tuple[str, str], tuple[Hit, ...]] = {}
+        for scope, items in by_scope.items():
+            unique = list(dict.fromkeys(items))
+            for text, hits in zip(unique, self.registry.get(scope).screen_many(unique), strict=True):
+                batch[(scope, text)] = hits
+        self._batch = batch
+
+    def release(self) -> None:
+        self._batch = {}
 
     def load(self) -> None:
         with reading(self.warden.engine) as conn:
@@ -82,6 +102,7 @@ class WordLists:
                 terms = [tuple(x) for x in orjson.loads(row.terms)]
                 self.registry.set_lists(row.scope, terms, orjson.loads(row.allow))
                 self._versions[row.scope] = row.version
+                self.release()
 
     def get(self, scope: str) -> dict[str, Any]:
         with reading(self.warden.engine) as conn:
@@ -136,4 +157,5 @@ class WordLists:
             audit.append(now, actor, "word_list.changed", f"word_list:{scope}", change)
         self.registry.set_lists(scope, new_terms, new_allow)
         self._versions[scope] = version + 1
+        self.release()
         return self.get(scope) | {"change": change}

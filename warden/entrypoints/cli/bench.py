@@ -249,6 +249,7 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
 
     from warden.bootstrap import bootstrap
     from warden.domain.access import Role
+    from warden.service.weight import attach_weight, detach_weight
     from warden.settings import Settings
 
     with scratch_database(kind) as url:
@@ -271,7 +272,14 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
             progress.advance(task)
             inproc = ingest_rate(w, make_events(n, now - timedelta(hours=2), 1800, "b", 2))
             progress.advance(task)
-            results += [("raw insert floor", floor), ("in-process engine", inproc)]
+            detach_weight(w)  # the same mix once more without weight upkeep (issue 4: on vs off)
+            off = ingest_rate(w, make_events(n, now - timedelta(hours=2), 1800, "b-off", 2))
+            attach_weight(w)
+            results += [
+                ("raw insert floor", floor),
+                ("in-process engine", inproc),
+                ("in-process, weight upkeep off", off),
+            ]
 
             _, secret = w.create_token(Role.PLATFORM, label="bench")
             headers = {"Authorization": f"Bearer {secret}"}
@@ -332,6 +340,7 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
         for name, rate in results:
             table.add_row(name, f"{rate:,.0f}", f"{rate / floor:.2f}")
         console.print(table)
+        console.print(f"weight upkeep on / off (in-process, same mix): {inproc / off:.2f}")
         ht = Table(title="in-process rate vs stored history")
         ht.add_column("stored events", justify="right")
         ht.add_column("events/s", justify="right")
