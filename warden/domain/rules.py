@@ -407,7 +407,7 @@ class RuleEngine:
                 rule="sensitive_words",
                 severity=rule.severity,
                 at=at,
-                evidence=params | {"event_ids": members(counters, key, since, 20)},
+                evidence=params | {"event_ids": members(counters, key, since, 20), "text": text},  # hits index it
                 event_id=e.id,
             )
         return True
