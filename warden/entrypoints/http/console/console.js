@@ -157,24 +157,37 @@ function hitList(hits) {
 // --- view 1: an account's explanation ---------------------------------------------------------------------
 const STATE_TONE = { normal: "ok", paused: "warn", restricted: "warn", login_restricted: "bad", banned: "bad" };
 
+function fmtDuration(seconds) { // windows are whole days, hours or minutes
+  for (const [unit, n] of [["days", 86400], ["hours", 3600], ["minutes", 60]]) if (seconds % n === 0) return `${seconds / n}${t(unit)}`;
+  return `${seconds}${t("seconds")}`;
+}
+function timeline(r) { // how much of the restriction has passed, with the countdown to its end
+  const start = new Date(r.starts_at), end = r.ends_at ? new Date(r.ends_at) : null;
+  const bar = el("div", { class: "bar timeline" });
+  const fill = el("span", { class: "pos" });
+  fill.style.width = end ? `${Math.max(0, Math.min(100, ((Date.now() - start) / (end - start)) * 100)).toFixed(1)}%` : "100%";
+  bar.append(fill);
+  return el("div", { class: "when" },
+    el("div", { class: "ends" }, end ? el("span", {}, `${t("remaining")} `, countdown(r.ends_at)) : el("strong", { text: t("forever") })),
+    bar,
+    el("div", { class: "span muted" }, el("span", { text: `${t("starts")} ${fmtTime(r.starts_at)}` }), el("span", { text: end ? `${t("ends")} ${fmtTime(r.ends_at)}` : "" })));
+}
 function restrictionCard(r) {
   const ev = r.evidence || {};
-  const evidence = [];
-  if (ev.text && ev.hits) evidence.push([t("matched_text"), highlight(ev.text, ev.hits)]);
-  if (ev.hits) evidence.push([t("matched"), hitList(ev.hits)]);
-  if (ev.event_ids) evidence.push([t("events"), el("span", {}, chips(ev.event_ids))]);
-  const counts = Object.entries(ev).filter(([k, v]) => !["hits", "event_ids", "text", "spec"].includes(k) && (typeof v !== "object" || v === null));
-  if (counts.length) evidence.push([t("count"), el("span", {}, counts.map(([k, v]) => el("span", { class: "chip", text: `${k}=${k.endsWith("seconds") ? fmtSpan(v) : v}` })))]);
+  const facts = Object.entries(ev).filter(([k, v]) => !["hits", "event_ids", "text", "spec"].includes(k) && (typeof v !== "object" || v === null || Array.isArray(v)));
   const u = r.unblock || {};
   return el("article", { class: `card restriction${r.scope === "add_contacts" ? " warn" : ""}`, "data-rule": r.rule },
-    el("div", { class: "head" }, el("h3", { text: r.rule_title }), chips([r.spec, r.rule]), el("span", { class: "spacer" }), badge(r.scope_text, r.scope === "login" || r.scope === "ban" ? "bad" : "warn")),
-    el("p", { text: r.reason_text }),
-    kv([
-      [t("evidence"), evidence.length ? kv(evidence) : "—"],
-      [t("starts"), fmtTime(r.starts_at)],
-      [t("ends"), r.ends_at ? el("span", {}, `${fmtTime(r.ends_at)} · ${t("remaining")} `, countdown(r.ends_at)) : t("forever")],
-      [t("step"), `${r.step} · ${r.severity}`],
-    ]),
+    el("div", { class: "head" }, el("h3", { text: r.rule_title }), chips([r.spec]), el("span", { class: "spacer" }), badge(r.scope_text, r.scope === "login" || r.scope === "ban" ? "bad" : "warn")),
+    el("p", { class: "reason", text: r.reason_text }),
+    ev.hits && ev.text ? el("div", { class: "matched" }, el("div", { class: "label", text: t("matched_text") }), highlight(ev.text, ev.hits)) : "",
+    ev.hits ? hitList(ev.hits) : "",
+    timeline(r),
+    el("details", { class: "evidence" }, el("summary", { text: `${t("evidence")} · ${r.rule} · ${t("step")} ${r.step} · ${r.severity}` }),
+      kv([
+        [t("events"), ev.event_ids ? el("span", {}, chips(ev.event_ids)) : null],
+        [t("count"), facts.length ? el("span", {}, facts.map(([k, v]) => el("span", { class: "chip", text: `${k} = ${k.endsWith("seconds") ? fmtDuration(v) : Array.isArray(v) ? v.join(", ") : v}` }))) : null],
+        ["strike", el("span", { class: "chip", text: r.strike_id || "—" })],
+      ])),
     el("div", { class: `unblock${u.possible ? " yes" : ""}` },
       el("strong", { text: `${t("unblock")}: ${t("how")[u.how] || u.how || "—"}` }),
       u.earliest_at ? el("span", {}, ` · ${t("earliest")} ${fmtTime(u.earliest_at)} (`, countdown(u.earliest_at), ")") : "",
@@ -291,10 +304,10 @@ function openAppeal(id) {
   run($("appeal-out"), async () => {
     const a = await api(`/v1/appeals/${encodeURIComponent(id)}`);
     return el("section", { class: "card", "data-appeal": a.id },
-      el("div", { class: "head" }, el("h2", { text: a.id }), badge(a.kind, "info"), badge(a.stage_text, "warn"), el("span", { class: "spacer" }), el("span", { class: "muted", text: `${t("due")} ${fmtTime(a.due_at)}` })),
+      el("div", { class: "head" }, el("h2", { text: a.id }), badge(a.kind, "info"), badge(a.stage_text, "warn"), el("span", { class: "spacer" }), el("span", { class: "muted" }, `${t("due")} ${fmtTime(a.due_at)} · `, countdown(a.due_at))),
       kv([[t("subject"), a.subject], [t("statement"), a.statement || "—"], [t("missing"), a.missing_required && a.missing_required.length ? el("span", {}, chips(a.missing_required)) : "—"]]),
       el("h3", { text: t("checklist") }),
-      el("table", {}, el("tbody", {}, (a.checklist || []).map((d) => el("tr", {},
+      !(a.checklist || []).length ? el("p", { class: "muted", text: "—" }) : el("table", {}, el("tbody", {}, a.checklist.map((d) => el("tr", {},
         el("td", { text: d.title }), el("td", {}, badge(d.required ? t("required") : t("optional"), d.required ? "warn" : "info")),
         el("td", {}, badge(d.state, DOC_TONE[d.state] || "info")), el("td", { class: "muted", text: `${d.submissions} ${t("submissions")}` }),
         el("td", { text: d.document ? `${d.document.filename || ""} · ${fmtTime(d.document.uploaded_at)}` : "" }),
@@ -321,8 +334,8 @@ function stepsFor(app) {
   }));
 }
 function quota(q) {
-  const boxes = Array.from({ length: q.cap }, (_, i) => el("span", { class: i < q.used ? "used" : "", title: i < q.used ? t("used") : "" }));
-  return el("div", { class: "quota", role: "img", "aria-label": `${q.remaining} / ${q.cap}` }, boxes, el("strong", { text: ` ${q.remaining} / ${q.cap}` }), el("span", { class: "muted", text: `${q.window_days} ${t("days")}` }));
+  const boxes = Array.from({ length: q.cap }, (_, i) => el("span", { class: i < q.used ? "box used" : "box", title: i < q.used ? t("used") : "" }));
+  return el("div", { class: "quota", role: "img", "aria-label": `${q.remaining} / ${q.cap}` }, boxes, el("strong", { text: ` ${q.remaining} / ${q.cap}` }), el("span", { class: "muted", text: `(${t("used")} ${q.used}, ${fmtDuration(Math.round(q.window_days * 86400))})` }));
 }
 async function viewUnblock(account) {
   const x = await api(`/v1/unblocks?account_id=${encodeURIComponent(account)}`);
