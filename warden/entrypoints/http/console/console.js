@@ -24,7 +24,7 @@ const I18N = {
     open: "打开", checklist: "材料清单", required: "必需", optional: "可选", submissions: "提交次数",
     statement: "申诉说明", missing: "缺少必需材料", claimed: "已认领", released: "已释放",
     applications: "本月可申请次数", used: "已用", app_none: "这个账号还没有解封申请。", created: "申请时间",
-    refusal: "拒绝原因", helpers: "辅助好友", code_state: "验证码",
+    refusal: "拒绝原因", helpers: "辅助好友", code_state: "验证码", earliest_label: "最早可解封", health: "手机安全检测", today_only: "目前只有今天的记录",
     steps: ["发起申请", "手机安全检测", "身份验证", "已解封"], refused: "已拒绝", reversed: "异常解封，已重新封停",
     lang_button: "English", days: "天", hours: "小时", minutes: "分", seconds: "秒",
   },
@@ -51,7 +51,7 @@ const I18N = {
     submissions: "submissions", statement: "Statement", missing: "Missing required documents", claimed: "Claimed",
     released: "Released", applications: "Applications left this month", used: "used",
     app_none: "This account has no unblock application.", created: "Applied", refusal: "Refused because",
-    helpers: "Helpers", code_state: "Code",
+    helpers: "Helpers", code_state: "Code", earliest_label: "Earliest lift", health: "Health check", today_only: "only today so far",
     steps: ["Started", "Health check", "Verification", "Lifted"], refused: "Refused",
     reversed: "Abnormal unblock, banned again", lang_button: "中文", days: "d", hours: "h", minutes: "m", seconds: "s",
   },
@@ -228,18 +228,22 @@ function gauge(score, max) {
     <text x="60" y="84" text-anchor="middle" font-size="11" fill="#52606d">/ ${num(max)}</text></svg>`;
   return holder;
 }
-function sparkline(history) {
+function sparkline(history) { // the daily scores, 0–100, as a line; one day is drawn flat
   const holder = el("div", { class: "spark" });
   if (!history || !history.length) return holder;
-  const w = 240, h = 48, pts = history.map((p) => Number(p.score));
-  const step = pts.length > 1 ? w / (pts.length - 1) : 0;
+  const w = 240, h = 56, pts = history.map((p) => Number(p.score));
+  if (pts.length === 1) pts.push(pts[0]);
+  const step = w / (pts.length - 1);
   const y = (v) => (h - 4 - (v / 100) * (h - 8)).toFixed(1);
   const line = pts.map((v, i) => `${(i * step).toFixed(1)},${y(v)}`).join(" ");
   const last = pts.length - 1;
-  holder.innerHTML = `<svg width="${w + 8}" height="${h}" viewBox="-4 0 ${w + 8} ${h}" role="img" aria-label="${pts.map(num).join(", ")}">
+  holder.innerHTML = `<svg width="${w + 8}" height="${h}" viewBox="-4 0 ${w + 8} ${h}" role="img" aria-label="${history.map((p) => num(p.score)).join(", ")}">
+    <rect x="0" y="4" width="${w}" height="${h - 8}" fill="#f5f7fa"/>
+    <line x1="0" x2="${w}" y1="${y(50)}" y2="${y(50)}" stroke="#d9e2ec" stroke-dasharray="3 3"/>
     <polyline points="${line}" fill="none" stroke="#0b6bcb" stroke-width="2"/>
-    <circle cx="${(last * step).toFixed(1)}" cy="${y(pts[last])}" r="3" fill="#0b6bcb"/></svg>`;
-  holder.append(el("div", { class: "muted", text: `${history[0].date} → ${history[last].date} (${history.length})` }));
+    <circle cx="${(last * step).toFixed(1)}" cy="${y(pts[last])}" r="3.5" fill="#0b6bcb"/></svg>`;
+  const first = history[0], end = history[history.length - 1];
+  holder.append(el("div", { class: "muted small", text: history.length === 1 ? `${first.date}: ${num(first.score)} (${t("today_only")})` : `${first.date} ${num(first.score)} → ${end.date} ${num(end.score)}` }));
   return holder;
 }
 function factorRow(f) {
@@ -347,8 +351,8 @@ async function viewUnblock(account) {
       kv([
         [t("created"), fmtTime(app.created_at)],
         [t("refusal"), app.refusal ? app.refusal.text : null],
-        [t("earliest"), app.earliest_at ? el("span", {}, `${fmtTime(app.earliest_at)} · `, countdown(app.earliest_at)) : null],
-        ["health", app.health ? el("span", {}, badge(app.health.ok ? "✓" : "✕", app.health.ok ? "ok" : "bad"), " ", app.health.failures.map((f) => f.text).join("；")) : null],
+        [t("earliest_label"), app.earliest_at ? el("span", {}, `${fmtTime(app.earliest_at)} · `, countdown(app.earliest_at)) : null],
+        [t("health"), app.health ? el("span", {}, badge(app.health.ok ? "✓" : "✕", app.health.ok ? "ok" : "bad"), " ", app.health.failures.map((f) => f.text).join("；")) : null],
         [t("code_state"), app.verification.code.outstanding ? `${fmtTime(app.verification.code.expires_at)} · ${app.verification.code.attempts_left}` : null],
         [t("helpers"), app.verification.helpers.length ? el("span", {}, app.verification.helpers.map((h) => el("span", { class: "chip", text: `${h.helper_id}: ${h.state}` }))) : null],
       ])))];
