@@ -43,6 +43,10 @@ def client(world: World) -> Iterator[TestClient]:
         yield c
 
 
+def bearer(world: World, role: Role, account: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {world.w.create_token(role, account_id=account)[1]}"}
+
+
 def greet_with_red_packets(world: World, times: int = 3) -> None:
     """Enough 红包 greetings (S-A6: 3 within a day) for a sensitive-words restriction."""
     for k in range(times):
@@ -86,12 +90,26 @@ def test_sensitive_word_evidence_carries_the_text_its_hit_offsets_index_S_A6_S_A
     client: TestClient, world: World
 ) -> None:
     greet_with_red_packets(world)
-    token = world.w.create_token(Role.MEMBER, account_id="acc-1")[1]
-    body = client.get("/v1/accounts/acc-1/explanation", headers={"Authorization": f"Bearer {token}"}).json()
+    body = client.get("/v1/accounts/acc-1/explanation", headers=bearer(world, Role.MEMBER, account="acc-1")).json()
     (r,) = [r for r in body["restrictions"] if r["rule"] == "sensitive_words"]
     ev = r["evidence"]
-    assert ev["text"] == "您好，加我领红包"
+    assert ev["text"] == "您好，加我领红包" and ev["text_offset"] == 0
     assert [ev["text"][h["start"] : h["end"]] for h in ev["hits"]] == ["红包"] == [h["matched"] for h in ev["hits"]]
+
+
+def test_a_long_message_keeps_only_an_excerpt_around_the_hits_with_its_offset_S_A6(
+    client: TestClient, world: World
+) -> None:
+    text = "甲" * 300 + "返利" + "乙" * 300
+    for k in range(3):
+        world.send(world.event("message", text=text, recipient_id=f"wx-{k}"))
+    body = client.get("/v1/accounts/acc-1/explanation", headers=bearer(world, Role.REVIEWER)).json()
+    (r,) = [r for r in body["restrictions"] if r["rule"] == "sensitive_words"]
+    ev = r["evidence"]
+    assert ev["text_offset"] == 300 - 80 and ev["text"] == "甲" * 80 + "返利" + "乙" * 80
+    (hit,) = ev["hits"]
+    assert (hit["start"], hit["end"]) == (300, 302)
+    assert ev["text"][hit["start"] - ev["text_offset"] : hit["end"] - ev["text_offset"]] == "返利"
 
 
 # --- the page in a real browser ----------------------------------------------------------------------------

@@ -134,11 +134,11 @@ async function run(out, work) {
 }
 
 // --- highlighting: offsets are code points into the original text (as Python counts them) ---------------
-function highlight(text, hits) {
+function highlight(text, hits, offset = 0) { // offset: where an excerpt starts in the original text
   const chars = Array.from(text);
   const marks = new Array(chars.length).fill(null);
-  for (const h of hits || []) for (let i = h.start; i < h.end && i < chars.length; i++) marks[i] = h;
-  const quote = el("div", { class: "quote" });
+  for (const h of hits || []) for (let i = Math.max(0, h.start - offset); i < h.end - offset && i < chars.length; i++) marks[i] = h;
+  const quote = el("div", { class: "quote" }, offset > 0 ? "…" : "");
   let i = 0;
   while (i < chars.length) {
     const h = marks[i];
@@ -174,12 +174,12 @@ function timeline(r) { // how much of the restriction has passed, with the count
 }
 function restrictionCard(r) {
   const ev = r.evidence || {};
-  const facts = Object.entries(ev).filter(([k, v]) => !["hits", "event_ids", "text", "spec"].includes(k) && (typeof v !== "object" || v === null || Array.isArray(v)));
+  const facts = Object.entries(ev).filter(([k, v]) => !["hits", "event_ids", "text", "text_offset", "spec"].includes(k) && (typeof v !== "object" || v === null || Array.isArray(v)));
   const u = r.unblock || {};
   return el("article", { class: `card restriction${r.scope === "add_contacts" ? " warn" : ""}`, "data-rule": r.rule },
     el("div", { class: "head" }, el("h3", { text: r.rule_title }), chips([r.spec]), el("span", { class: "spacer" }), badge(r.scope_text, r.scope === "login" || r.scope === "ban" ? "bad" : "warn")),
     el("p", { class: "reason", text: r.reason_text }),
-    ev.hits && ev.text ? el("div", { class: "matched" }, el("div", { class: "label", text: t("matched_text") }), highlight(ev.text, ev.hits)) : "",
+    ev.hits && ev.text ? el("div", { class: "matched" }, el("div", { class: "label", text: t("matched_text") }), highlight(ev.text, ev.hits, ev.text_offset || 0)) : "",
     ev.hits ? hitList(ev.hits) : "",
     timeline(r),
     el("details", { class: "evidence" }, el("summary", { text: `${t("evidence")} · ${r.rule} · ${t("step")} ${r.step} · ${r.severity}` }),
