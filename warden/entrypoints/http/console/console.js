@@ -80,6 +80,12 @@ const chips = (items) => items.map((x) => el("span", { class: "chip", text: Stri
 function kv(pairs) {
   return el("dl", { class: "kv" }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== "").flatMap(([k, v]) => [el("dt", { text: k }), el("dd", {}, v)]));
 }
+function table(headers, rows, cls) { // rows: arrays of cells (text or nodes)
+  const cell = (c) => (c instanceof Node ? el("td", {}, c) : el("td", { text: c ?? "" }));
+  return el("table", { class: cls },
+    headers ? el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col", text: h })))) : "",
+    el("tbody", {}, rows.map((r) => el("tr", {}, r.map(cell)))));
+}
 function fmtTime(iso) {
   if (!iso) return "—";
   const d = new Date(iso);
@@ -151,7 +157,10 @@ function highlight(text, hits, offset = 0) { // offset: where an excerpt starts 
   return quote;
 }
 function hitList(hits) {
-  return el("ul", { class: "hits" }, hits.map((h) => el("li", {}, el("mark", { class: "hit", text: h.matched }), ` → ${h.term} `, chips([h.category, h.severity, h.channel]), el("span", { class: "muted", text: ` [${h.start}, ${h.end})` }))));
+  return el("ul", { class: "hits" }, hits.map((h) => el("li", {},
+    el("mark", { class: "hit", text: h.matched }), ` → ${h.term} `,
+    chips([h.category, h.severity, h.channel]),
+    el("span", { class: "muted", text: ` [${h.start}, ${h.end})` }))));
 }
 
 // --- view 1: an account's explanation ---------------------------------------------------------------------
@@ -203,10 +212,12 @@ async function viewAccount(id) {
     kv([[t("can_add"), x.can_add_contacts ? t("yes") : t("no")], [t("can_login"), x.can_login ? t("yes") : t("no")], ["policy", el("span", { class: "chip", text: (x.policy_hash || "").slice(0, 12) })]]));
   const cards = x.restrictions.length ? el("div", { class: "grid" }, x.restrictions.map(restrictionCard)) : el("p", { class: "empty", text: t("none_active") });
   const advice = el("section", { class: "card" }, el("h2", { text: t("advice") }), el("ol", { class: "advice" }, x.advice.map((a) => el("li", { text: a.text }))));
+  const strikeRows = x.strikes.map((k) => [
+    fmtTime(k.at), k.rule, k.severity, String(k.step),
+    el("span", {}, badge(k.status, k.status === "active" ? "bad" : "info"), k.status_reason ? ` ${k.status_reason}` : ""),
+  ]);
   const strikes = el("section", { class: "card" }, el("h2", { text: t("strikes") }),
-    x.strikes.length ? el("table", {}, el("thead", {}, el("tr", {}, [t("at"), t("rule"), t("severity"), t("step"), t("status")].map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", {}, x.strikes.map((s) => el("tr", {}, el("td", { text: fmtTime(s.at) }), el("td", { text: s.rule }), el("td", { text: s.severity }), el("td", { text: String(s.step) }), el("td", {}, badge(s.status, s.status === "active" ? "bad" : "info"), s.status_reason ? ` ${s.status_reason}` : "")))))
-      : el("p", { class: "muted", text: "—" }));
+    strikeRows.length ? table([t("at"), t("rule"), t("severity"), t("step"), t("status")], strikeRows) : el("p", { class: "muted", text: "—" }));
   return [summary, el("h2", { text: t("restrictions") }), cards, advice, strikes];
 }
 
@@ -254,13 +265,18 @@ function factorRow(f) {
   part.style.left = `${f.points >= 0 ? zero : zero + (f.points / span) * 100}%`;
   part.style.width = `${(Math.abs(f.points) / span) * 100}%`;
   bar.append(part);
-  return el("div", { class: "factor", "data-code": f.code }, el("div", { text: f.title }), bar, el("div", { class: "pts", text: `${num(f.points)} / ${num(f.max)}` }), f.advice ? el("div", { class: "adv", text: f.advice }) : "");
+  return el("div", { class: "factor", "data-code": f.code },
+    el("div", { text: f.title }), bar,
+    el("div", { class: "pts", text: `${num(f.points)} / ${num(f.max)}` }),
+    f.advice ? el("div", { class: "adv", text: f.advice }) : "");
 }
 function weightCard(title, x) {
   const rules = x.used_by_rules || {};
   const extra = [];
   if ("cascade_below_weight" in rules) extra.push(el("p", {}, `${t("cascade")}: ${num(rules.cascade_below_weight)} `, badge(rules.cascade_exposed ? t("exposed") : t("safe"), rules.cascade_exposed ? "bad" : "ok")));
-  if (x.lowest_members && x.lowest_members.length) extra.push(el("h3", { text: t("lowest") }), el("table", {}, el("tbody", {}, x.lowest_members.map((m) => el("tr", {}, el("td", { text: m.account_id }), el("td", { class: "pts", text: num(m.score) }))))));
+  if (x.lowest_members && x.lowest_members.length) {
+    extra.push(el("h3", { text: t("lowest") }), table(null, x.lowest_members.map((m) => [m.account_id, num(m.score)]), "scores"));
+  }
   return el("section", { class: "card" },
     el("div", { class: "head" }, el("h2", { text: `${title} · ${x.account_id || x.enterprise_id}` })),
     el("div", { class: "gauge" }, gauge(x.score, x.max), el("div", {}, el("h3", { text: t("history") }), sparkline(x.history))),
@@ -308,7 +324,8 @@ function openAppeal(id) {
   run($("appeal-out"), async () => {
     const a = await api(`/v1/appeals/${encodeURIComponent(id)}`);
     return el("section", { class: "card", "data-appeal": a.id },
-      el("div", { class: "head" }, el("h2", { text: a.id }), badge(a.kind, "info"), badge(a.stage_text, "warn"), el("span", { class: "spacer" }), el("span", { class: "muted" }, `${t("due")} ${fmtTime(a.due_at)} · `, countdown(a.due_at))),
+      el("div", { class: "head" }, el("h2", { text: a.id }), badge(a.kind, "info"), badge(a.stage_text, "warn"),
+        el("span", { class: "spacer" }), el("span", { class: "muted" }, `${t("due")} ${fmtTime(a.due_at)} · `, countdown(a.due_at))),
       kv([[t("subject"), a.subject], [t("statement"), a.statement || "—"], [t("missing"), a.missing_required && a.missing_required.length ? el("span", {}, chips(a.missing_required)) : "—"]]),
       el("h3", { text: t("checklist") }),
       !(a.checklist || []).length ? el("p", { class: "muted", text: "—" }) : el("table", {}, el("tbody", {}, a.checklist.map((d) => el("tr", {},
@@ -339,7 +356,9 @@ function stepsFor(app) {
 }
 function quota(q) {
   const boxes = Array.from({ length: q.cap }, (_, i) => el("span", { class: i < q.used ? "box used" : "box", title: i < q.used ? t("used") : "" }));
-  return el("div", { class: "quota", role: "img", "aria-label": `${q.remaining} / ${q.cap}` }, boxes, el("strong", { text: ` ${q.remaining} / ${q.cap}` }), el("span", { class: "muted", text: `(${t("used")} ${q.used}, ${fmtDuration(Math.round(q.window_days * 86400))})` }));
+  const window = fmtDuration(Math.round(q.window_days * 86400));
+  return el("div", { class: "quota", role: "img", "aria-label": `${q.remaining} / ${q.cap}` }, boxes,
+    el("strong", { text: ` ${q.remaining} / ${q.cap}` }), el("span", { class: "muted", text: `(${t("used")} ${q.used}, ${window})` }));
 }
 async function viewUnblock(account) {
   const x = await api(`/v1/unblocks?account_id=${encodeURIComponent(account)}`);
