@@ -22,6 +22,7 @@ from warden.domain.access import Role
 from warden.domain.clock import FixedClock
 from warden.entrypoints.http.app import create_app
 from warden.entrypoints.http.routes.console import CONSOLE_DIR
+from warden.service.warden import Warden
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -126,9 +127,9 @@ def _browser_or_skip() -> object:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A real uvicorn server on a free port over a temporary SQLite database with one member restricted for
-    红包 greetings; yields (base URL, the member's token)."""
+def served(tmp_path: Path) -> Iterator[tuple[str, Warden]]:
+    """A real uvicorn server on a free port over a temporary SQLite database with one member (acc-1) restricted
+    for 红包 greetings; yields (base URL, the application)."""
     import uvicorn
 
     from warden.bootstrap import bootstrap
@@ -140,7 +141,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     world.enterprise()
     world.account()
     greet_with_red_packets(world)
-    token = w.create_token(Role.MEMBER, account_id="acc-1")[1]
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)  # listening before the server thread starts: the browser's first request just queues
@@ -148,7 +148,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", token
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", w
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -157,10 +157,11 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 
 def test_a_member_sees_the_restriction_card_and_the_matched_characters_highlighted_in_chromium_S_A7(
-    served: tuple[str, str],
+    served: tuple[str, Warden],
 ) -> None:
     sync_playwright = _browser_or_skip()
-    base, token = served
+    base, w = served
+    token = w.create_token(Role.MEMBER, account_id="acc-1")[1]
     requested: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:  # type: ignore[operator]
@@ -174,6 +175,10 @@ def test_a_member_sees_the_restriction_card_and_the_matched_characters_highlight
             page.fill("#account-id", "acc-1")
             page.click("#view-account form.query button")
             assert "令牌" in page.locator("#banner").inner_text()  # no token yet: said so, visibly
+            page.fill("#token", "not-a-token")
+            page.click("#auth button[type=submit]")
+            page.locator("#banner", has_text="401").wait_for()  # the Problem Details, shown
+            assert "unknown or revoked" in page.locator("#banner").inner_text()
 
             page.fill("#token", token)
             page.click("#auth button[type=submit]")  # the token re-runs the current view
@@ -199,3 +204,51 @@ def test_a_member_sees_the_restriction_card_and_the_matched_characters_highlight
             browser.close()
     assert errors == []
     assert requested and all(u.startswith(base + "/") or u.startswith("data:") for u in requested), requested
+
+
+def test_a_reviewer_sees_the_queue_opens_an_appeal_and_claims_it_in_chromium_S_D6(served: tuple[str, Warden]) -> None:
+    sync_playwright = _browser_or_skip()
+    base, w = served
+    member = w.create_token(Role.MEMBER, account_id="acc-1")[1]
+    (strike,) = [r["strike_id"] for r in w.explain("acc-1", "zh")["restrictions"] if r["rule"] == "sensitive_words"]
+    opened = _post(f"{base}/v1/appeals", member, {"strike_id": strike, "statement": "那是客户先发来的红包截图"})
+    reviewer = w.create_token(Role.REVIEWER)[1]
+    with sync_playwright() as p:  # type: ignore[operator]
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/console/")
+            page.fill("#token", reviewer)
+            page.click("#auth button[type=submit]")
+            page.focus("#tab-account")  # the tabs follow the arrow keys (WAI-ARIA tabs)
+            page.keyboard.press("ArrowRight")
+            page.keyboard.press("ArrowRight")
+            assert page.locator("#view-review").is_visible()
+            page.click("#view-review form.query button")
+            row = page.locator(f'#review-out tr[data-case="appeal:{opened["id"]}"]')
+            row.wait_for()
+            assert "account:acc-1" in row.inner_text()
+            row.locator("button", has_text="打开").click()
+            page.locator(f'#appeal-out [data-appeal="{opened["id"]}"]').wait_for()
+            assert "那是客户先发来的红包截图" in page.locator("#appeal-out").inner_text()
+            row.locator("button", has_text="认领").click()
+            claimed = page.locator(f'#review-out tr[data-case="appeal:{opened["id"]}"] td').nth(5)
+            claimed.filter(has_not_text="—").wait_for()
+            assert claimed.inner_text().strip() not in ("", "—")
+        finally:
+            browser.close()
+
+
+def _post(url: str, token: str, body: dict[str, object]) -> dict[str, object]:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req) as res:  # a real HTTP call to the live server
+        assert res.status == 201
+        return json.loads(res.read())  # type: ignore[no-any-return]
