@@ -144,7 +144,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Warden]]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)  # listening before the server thread starts: the browser's first request just queues
-    server = uvicorn.Server(uvicorn.Config(create_app(w), log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(w), log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
