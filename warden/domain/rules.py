@@ -408,13 +408,17 @@ class RuleEngine:
             )
         )
         if n >= rule.repeat_count and not self._already_restricted_by(subject, "sensitive_words", at):
+            # the text around the hits (hit offsets minus `text_offset` index it), so a person sees what matched
+            lo = max(0, min(h.start for h in strong) - 80)
+            hi = max(h.end for h in strong) + 80
             self.issue_strike(
                 subject,
                 changes,
                 rule="sensitive_words",
                 severity=rule.severity,
                 at=at,
-                evidence=params | {"event_ids": members(counters, key, since, 20)},
+                evidence=params
+                | {"event_ids": members(counters, key, since, 20), "text": text[lo:hi], "text_offset": lo},
                 event_id=e.id,
             )
         return True

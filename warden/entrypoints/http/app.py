@@ -9,6 +9,7 @@ from warden.entrypoints.http.routes import (
     accounts,
     appeals,
     audit,
+    console,
     directory,
     events,
     moderation,
@@ -37,6 +38,8 @@ ROUTERS = [
     usage_policy.router,
     # --- screening lists (issue 3) ---
     word_lists.router,
+    # --- console ---
+    console.router,
 ]
 
 
