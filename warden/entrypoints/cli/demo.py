@@ -302,5 +302,5 @@ def show(d: Demo) -> None:
     console.print(
         "Try: [bold]curl -H 'Authorization: Bearer <member token>' "
         "'http://127.0.0.1:8000/v1/accounts/acc-spam-zhao/explanation?lang=en'[/]\n"
-        "API docs: http://127.0.0.1:8000/docs"
+        "Console: http://127.0.0.1:8000/console/ (paste a token above) · API docs: http://127.0.0.1:8000/docs"
     )
