@@ -281,3 +281,25 @@ def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> 
         for use_row in (False, True):
             expected = account_breakdown(P.account, st, acc, strikes, NOW, use_row).tenths
             assert account_tenths(P.account, st, acc, strikes, NOW, use_row) == expected
+
+
+def test_the_lean_ingest_enterprise_score_equals_the_explained_score_on_random_states() -> None:
+    from warden.domain.weight import enterprise_tenths
+
+    rng = random.Random(2)
+    today = day_of(NOW.timestamp())
+    for _ in range(200):
+        st = EnterpriseState()
+        for _ in range(rng.randint(0, 12)):
+            st.move_member(AccountState(), today - rng.randint(0, 40), rng.randint(0, 1000), P.enterprise_keep_days)
+        ids = [f"s{i}" for i in range(rng.randint(0, 6))]
+        for sid in ids:
+            st.add_strike(sid, f"m{rng.randint(0, 4)}", NOW.timestamp() - rng.uniform(0, 40) * 86400)
+        active = {sid for sid in ids if rng.random() < 0.7}
+        own = [
+            Strike(f"o{i}", "enterprise", "e", "manual", "M", 2, NOW - timedelta(days=rng.uniform(0, 200)), "h")
+            for i in range(rng.randint(0, 3))
+        ]
+        ent = Enterprise("e", "E", rng.random() < 0.5, NOW - timedelta(days=rng.uniform(0, 500)))
+        expected = enterprise_breakdown(P.enterprise, ent, st, active, own, NOW).tenths
+        assert enterprise_tenths(P.enterprise, ent, st, active, own, NOW) == expected

@@ -37,6 +37,8 @@ from warden.domain.weight import (
     cascade_reason,
     day_of,
     enterprise_breakdown,
+    enterprise_tenths,
+    scorer,
 )
 from warden.domain.weight_text import render
 from warden.service.errors import NotFound
@@ -68,6 +70,22 @@ def upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: 
     conn.execute(stmt, rows)
 
 
+_UPSERT_ACCOUNTS = (
+    "INSERT INTO weight_accounts (account_id, enterprise_id, state, score) VALUES ({p}, {p}, {p}, {p}) "
+    "ON CONFLICT (account_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, state = excluded.state, "
+    "score = excluded.score"
+)
+
+
+def upsert_accounts(conn: Connection, rows: list[tuple[str, str, str, int]]) -> None:
+    """Upsert weight_accounts rows (account_id, enterprise_id, state, score) straight through the driver: one
+    row per account per batch is weight upkeep's main write, and every column is a plain string or int, so
+    SQLAlchemy's per-row parameter processing buys nothing here."""
+    if rows:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_UPSERT_ACCOUNTS.format(p=mark), rows)
+
+
 def active_strike_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for chunk in _chunks(sorted(set(ids))):
@@ -93,6 +111,7 @@ def fold_account(
     score: int | None = None
     at_ts = 0.0
     pa = p.account
+    tenths = scorer(pa).tenths
     i, n = 0, len(events)
     while i < n:
         day = int(events[i].occurred_at.timestamp() // DAY)
@@ -102,13 +121,13 @@ def fold_account(
             j += 1
         at = events[j - 1].occurred_at
         at_ts = at.timestamp()
-        score = account_tenths(pa, st, account, strikes, at)
+        score = tenths(st, account, strikes, at, False)
         points.append((day, score))
         i = j
     if not points:
-        return [], account_tenths(pa, st, account, strikes, _utc(st.last_ts))
+        return [], tenths(st, account, strikes, _utc(st.last_ts), False)
     if at_ts != st.last_ts:  # a late event: the latest state is as of the account's newest event
-        score = account_tenths(pa, st, account, strikes, _utc(st.last_ts))
+        score = tenths(st, account, strikes, _utc(st.last_ts), False)
     op = st.open_point
     if op is not None and (len(points) > 1 or op[0] > points[0][0]):  # days closed (or a late day): merge
         merged = {op[0]: op[1]}
@@ -239,8 +258,13 @@ class WeightKeeper:
         if b is None or enterprise_id not in b.ent_subject:
             return None
         if enterprise_id not in b.ent_cache:
-            b.ent_cache[enterprise_id] = self._enterprise_now(b, enterprise_id, b.ent_first_at[enterprise_id]).score
+            b.ent_cache[enterprise_id] = self._enterprise_tenths(b, enterprise_id, b.ent_first_at[enterprise_id]) / 10
         return b.ent_cache[enterprise_id]
+
+    def _enterprise_tenths(self, b: _Batch, eid: str, at: datetime) -> int:
+        s = b.ent_subject[eid]
+        st = b.enterprises.get(eid) or EnterpriseState()
+        return enterprise_tenths(self.policy.enterprise, s.enterprise, st, b.active, s.enterprise_strikes, at)
 
     def _enterprise_now(self, b: _Batch, eid: str, at: datetime) -> Breakdown:
         s = b.ent_subject[eid]
@@ -344,7 +368,7 @@ class WeightKeeper:
                 eid = subjects[s.subject_id].enterprise.id
                 b.enterprises.setdefault(eid, EnterpriseState()).add_strike(s.id, s.subject_id, s.at.timestamp())
                 b.active.add(s.id)
-        acc_rows: list[dict[str, Any]] = []
+        acc_rows: list[tuple[str, str, str, int]] = []
         hist: dict[tuple[str, str, int], dict[str, Any]] = {}
         ent_last: dict[str, datetime] = {}
         for aid, evs in by_acc.items():
@@ -359,14 +383,7 @@ class WeightKeeper:
             est = b.enterprises.setdefault(eid, EnterpriseState())
             b.ent_subject.setdefault(eid, subj)
             est.move_member(st, st.last_day, score, p.enterprise_keep_days)
-            acc_rows.append(
-                {
-                    "account_id": aid,
-                    "enterprise_id": eid,
-                    "state": st.to_json(),
-                    "score": score,
-                }
-            )
+            acc_rows.append((aid, eid, st.to_json(), score))
             if eid not in ent_last or evs[-1].occurred_at > ent_last[eid]:
                 ent_last[eid] = evs[-1].occurred_at
         now = self.clock.now()
@@ -374,16 +391,15 @@ class WeightKeeper:
         for eid, at in ent_last.items():
             est = b.enterprises[eid]
             est.prune(p.enterprise_keep_days)
-            bd = self._enterprise_now(b, eid, at)
             day = day_of(at.timestamp())
             hist[("enterprise", eid, day)] = {
                 "subject_type": "enterprise",
                 "subject_id": eid,
                 "day": day,
-                "score": bd.tenths,
+                "score": self._enterprise_tenths(b, eid, at),
             }
             ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
-        upsert(conn, t.weight_accounts, acc_rows, ["account_id"])
+        upsert_accounts(conn, acc_rows)
         upsert(conn, t.weight_enterprises, ent_rows, ["enterprise_id"])
         upsert(conn, t.weight_history, list(hist.values()), ["subject_type", "subject_id", "day"])
         if acc_rows:
