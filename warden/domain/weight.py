@@ -533,27 +533,11 @@ def dismissed_reports(strikes: Iterable[Strike], since: float, until: float) -> 
 
 
 class _Scorer:
-    """`account_tenths` with the policy's constants worked out once: the ingest path scores every account of
-    every batch, so this is the hot loop of weight upkeep."""
+    """`account_tenths` with the policy's numbers read out once into plain locals: the ingest path scores every
+    account of every batch, so this is the hot loop of weight upkeep. Same arithmetic, same order, as
+    `_account_values` (a unit test holds them equal)."""
 
     def __init__(self, p: AccountWeightPolicy) -> None:
-        self.p = p
-        ps, ll, br, rg, nf = (
-            p.profile_stability,
-            p.linked_login,
-            p.feature_breadth,
-            p.feature_regularity,
-            p.negative_feedback,
-        )
-        self.windows = sorted({ps.window_days, ll.window_days, rg.window_days, nf.window_days})
-        self.real = round(p.real_name.points * 10)
-        ag = p.account_age
-        self.age = (ag.points, float(ag.from_days), float(ag.full_days))
-        self.features = tuple(br.features)
-
-    def tenths(self, st: AccountState, account: Account, strikes: list[Strike], at: datetime, use_row: bool) -> int:
-        p = self.p
-        ts = at.timestamp()
         ps, ll, br, rg, ch, nf = (
             p.profile_stability,
             p.linked_login,
@@ -562,6 +546,28 @@ class _Scorer:
             p.clean_history,
             p.negative_feedback,
         )
+        self.windows = sorted({ps.window_days, ll.window_days, rg.window_days, nf.window_days})
+        self.real = round(p.real_name.points * 10)
+        ag = p.account_age
+        self.age = (ag.points, ag.from_days, ag.full_days)
+        self.profile_points = p.profile_complete.points
+        self.ps = (ps.window_days, ps.points, ps.per_extra_change, ps.free_changes)
+        self.ll = (ll.window_days, ll.points)
+        self.br = (br.window_days, br.points, br.full_at, tuple(br.features))
+        self.rg = (rg.window_days, rg.points, rg.full_days)
+        self.ch = (ch.window_days, ch.points, ch.per_strike, ch.floor)
+        self.nf = (
+            nf.window_days,
+            nf.points,
+            nf.per_report,
+            nf.ratio_penalty,
+            nf.full_penalty_ratio,
+            nf.min_new_contacts,
+            nf.floor,
+        )
+
+    def tenths(self, st: AccountState, account: Account, strikes: list[Strike], at: datetime, use_row: bool) -> int:
+        ts = at.timestamp()
         today = int(ts // DAY)
         sums: dict[int, list[int]] = {}
         buckets = st.days.items()
@@ -588,33 +594,39 @@ class _Scorer:
         age = max(0.0, account.age_days(at))
         a_pts, a_from, a_full = self.age
         ramp = 0.0 if age <= a_from else (1.0 if age >= a_full else (age - a_from) / (a_full - a_from))
-        stab = sums[ps.window_days][P]
-        lg = sums[ll.window_days]
-        first_used = today - br.window_days + 1
+        ps_days, ps_pts, ps_per, ps_free = self.ps
+        stab = sums[ps_days][P]
+        ll_days, ll_pts = self.ll
+        lg = sums[ll_days]
+        br_days, br_pts, br_full, features = self.br
+        first_used = today - br_days + 1
         feats = st.feats
         used = 0
-        for f in self.features:
+        for f in features:
             if feats.get(f, first_used - 1) >= first_used:
                 used += 1
-        w = sums[nf.window_days]
+        rg_days, rg_pts, rg_full = self.rg
+        ch_days, ch_pts, ch_per, ch_floor = self.ch
+        nf_days, nf_pts, nf_per, nf_ratio_pen, nf_full_ratio, nf_min_new, nf_floor = self.nf
+        w = sums[nf_days]
         reports = w[R]
         recent = 0
         if strikes:
-            since = ts - ch.window_days * DAY
+            since = ts - ch_days * DAY
             recent = sum(1 for x in strikes if x.status is StrikeStatus.ACTIVE and since < x.at.timestamp() <= ts)
-            reports = max(0, reports - dismissed_reports(strikes, ts - nf.window_days * DAY, ts))
-        ratio = (reports + w[X]) / max(w[N], nf.min_new_contacts)
-        nf_pts = nf.points - nf.per_report * reports - nf.ratio_penalty * min(1.0, ratio / nf.full_penalty_ratio)
+            reports = max(0, reports - dismissed_reports(strikes, ts - nf_days * DAY, ts))
+        ratio = (reports + w[X]) / max(w[N], nf_min_new)
+        nf_value = nf_pts - nf_per * reports - nf_ratio_pen * min(1.0, ratio / nf_full_ratio)
         total = (
             (self.real if verified else 0)
             + round(a_pts * ramp * 10)
-            + round(p.profile_complete.points * present / len(PROFILE_FIELDS) * 10)
-            + round(max(0.0, ps.points - ps.per_extra_change * max(0, stab - ps.free_changes)) * 10)
-            + round(ll.points * (lg[K] / lg[L] if lg[L] else 0.0) * 10)
-            + round(br.points * min(1.0, used / br.full_at) * 10)
-            + round(rg.points * min(1.0, sums[rg.window_days][7] / rg.full_days) * 10)
-            + round(max(ch.floor, ch.points - ch.per_strike * recent) * 10)
-            + round(max(nf.floor, nf_pts) * 10)
+            + round(self.profile_points * present / len(PROFILE_FIELDS) * 10)
+            + round(max(0.0, ps_pts - ps_per * max(0, stab - ps_free)) * 10)
+            + round(ll_pts * (lg[K] / lg[L] if lg[L] else 0.0) * 10)
+            + round(br_pts * min(1.0, used / br_full) * 10)
+            + round(rg_pts * min(1.0, sums[rg_days][7] / rg_full) * 10)
+            + round(max(ch_floor, ch_pts - ch_per * recent) * 10)
+            + round(max(nf_floor, nf_value) * 10)
         )
         return min(1000, max(0, total))
 

@@ -86,6 +86,19 @@ def upsert_accounts(conn: Connection, rows: list[tuple[str, str, str, int]]) -> 
         conn.exec_driver_sql(_UPSERT_ACCOUNTS.format(p=mark), rows)
 
 
+_UPSERT_HISTORY = (
+    "INSERT INTO weight_history (subject_type, subject_id, day, score) VALUES ({p}, {p}, {p}, {p}) "
+    "ON CONFLICT (subject_type, subject_id, day) DO UPDATE SET score = excluded.score"
+)
+
+
+def upsert_history(conn: Connection, rows: list[tuple[str, str, int, int]]) -> None:
+    """Upsert weight_history points (subject_type, subject_id, day, score), like `upsert_accounts`."""
+    if rows:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_UPSERT_HISTORY.format(p=mark), rows)
+
+
 def active_strike_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for chunk in _chunks(sorted(set(ids))):
@@ -108,25 +121,22 @@ def fold_account(
     batch. Shared by ingest and recompute, so both produce the same numbers.
     """
     points: list[tuple[int, int]] = []
-    score: int | None = None
-    at_ts = 0.0
-    pa = p.account
-    tenths = scorer(pa).tenths
-    i, n = 0, len(events)
-    while i < n:
-        day = int(events[i].occurred_at.timestamp() // DAY)
-        j = i
-        while j < n and int(events[j].occurred_at.timestamp() // DAY) == day:
-            st.apply(events[j])
-            j += 1
-        at = events[j - 1].occurred_at
-        at_ts = at.timestamp()
-        score = tenths(st, account, strikes, at, False)
-        points.append((day, score))
-        i = j
-    if not points:
+    tenths = scorer(p.account).tenths
+    apply = st.apply
+    day = -1
+    at: datetime | None = None
+    for e in events:  # a day's point is scored at its last event
+        e_at = e.occurred_at
+        e_day = int(e_at.timestamp() // DAY)
+        if e_day != day and at is not None:
+            points.append((day, tenths(st, account, strikes, at, False)))
+        apply(e)
+        day, at = e_day, e_at
+    if at is None:
         return [], tenths(st, account, strikes, _utc(st.last_ts), False)
-    if at_ts != st.last_ts:  # a late event: the latest state is as of the account's newest event
+    score = tenths(st, account, strikes, at, False)
+    points.append((day, score))
+    if at.timestamp() != st.last_ts:  # a late event: the latest state is as of the account's newest event
         score = tenths(st, account, strikes, _utc(st.last_ts), False)
     op = st.open_point
     if op is not None and (len(points) > 1 or op[0] > points[0][0]):  # days closed (or a late day): merge
@@ -141,8 +151,7 @@ def fold_account(
             closed.insert(0, (op[0], op[1]))
         st.open_point = list(points[-1])
     if closed or op is None:
-        st.prune(pa.keep_days)  # buckets only age out when a new day begins
-    assert score is not None
+        st.prune(p.account.keep_days)  # buckets only age out when a new day begins
     return closed, score
 
 
@@ -369,39 +378,43 @@ class WeightKeeper:
                 b.enterprises.setdefault(eid, EnterpriseState()).add_strike(s.id, s.subject_id, s.at.timestamp())
                 b.active.add(s.id)
         acc_rows: list[tuple[str, str, str, int]] = []
-        hist: dict[tuple[str, str, int], dict[str, Any]] = {}
+        hist: dict[tuple[str, str, int], int] = {}
         ent_last: dict[str, datetime] = {}
+        ent_keep = p.enterprise_keep_days
+        accounts, enterprises, ent_subject = b.accounts, b.enterprises, b.ent_subject
         for aid, evs in by_acc.items():
             subj = subjects[aid]
             eid = subj.enterprise.id
-            st = b.accounts.get(aid) or AccountState()
+            st = accounts.get(aid)
+            if st is None:
+                st = AccountState()
             st.seed(subj.account)
-            evs.sort(key=_event_key)
+            if len(evs) > 1:
+                evs.sort(key=_event_key)
             closed, score = fold_account(p, st, subj.account, subj.strikes, evs)
             for day, sc in closed:
-                hist[("account", aid, day)] = {"subject_type": "account", "subject_id": aid, "day": day, "score": sc}
-            est = b.enterprises.setdefault(eid, EnterpriseState())
-            b.ent_subject.setdefault(eid, subj)
-            est.move_member(st, st.last_day, score, p.enterprise_keep_days)
+                hist[("account", aid, day)] = sc
+            est = enterprises.get(eid)
+            if est is None:
+                est = enterprises[eid] = EnterpriseState()
+            if eid not in ent_subject:
+                ent_subject[eid] = subj
+            est.move_member(st, int(st.last_ts // DAY), score, ent_keep)
             acc_rows.append((aid, eid, st.to_json(), score))
-            if eid not in ent_last or evs[-1].occurred_at > ent_last[eid]:
-                ent_last[eid] = evs[-1].occurred_at
+            last = evs[-1].occurred_at
+            if eid not in ent_last or last > ent_last[eid]:
+                ent_last[eid] = last
         now = self.clock.now()
         ent_rows = []
         for eid, at in ent_last.items():
             est = b.enterprises[eid]
             est.prune(p.enterprise_keep_days)
             day = day_of(at.timestamp())
-            hist[("enterprise", eid, day)] = {
-                "subject_type": "enterprise",
-                "subject_id": eid,
-                "day": day,
-                "score": self._enterprise_tenths(b, eid, at),
-            }
+            hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
             ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
         upsert_accounts(conn, acc_rows)
         upsert(conn, t.weight_enterprises, ent_rows, ["enterprise_id"])
-        upsert(conn, t.weight_history, list(hist.values()), ["subject_type", "subject_id", "day"])
+        upsert_history(conn, [(*k, sc) for k, sc in hist.items()])
         if acc_rows:
             audit.append(
                 now,
