@@ -588,6 +588,10 @@ class _Scorer:
         if use_row:
             verified = account.real_name_verified
             present = sum(1 for f in PROFILE_FIELDS if getattr(account, f))
+        elif st.base is not None and not st.profile and st.verified is None:  # nothing folded changed them
+            base = st.base
+            verified = base["verified"]
+            present = base["avatar"] + base["nickname"] + base["external_card"]
         else:
             verified = st.is_verified(account)
             present = sum(1 for f in PROFILE_FIELDS if st.has(f, account))
@@ -612,9 +616,15 @@ class _Scorer:
         reports = w[R]
         recent = 0
         if strikes:
-            since = ts - ch_days * DAY
-            recent = sum(1 for x in strikes if x.status is StrikeStatus.ACTIVE and since < x.at.timestamp() <= ts)
-            reports = max(0, reports - dismissed_reports(strikes, ts - nf_days * DAY, ts))
+            since, nf_since, dismissed = ts - ch_days * DAY, ts - nf_days * DAY, 0
+            for x in strikes:
+                x_ts = x.at.timestamp()
+                if x.status is StrikeStatus.ACTIVE:
+                    if since < x_ts <= ts:
+                        recent += 1
+                elif x.status is StrikeStatus.OVERTURNED and x.rule_id == "reports" and nf_since < x_ts <= ts:
+                    dismissed += len(x.evidence.get("event_ids", ()))  # as `dismissed_reports`
+            reports = max(0, reports - dismissed)
         ratio = (reports + w[X]) / max(w[N], nf_min_new)
         nf_value = nf_pts - nf_per * reports - nf_ratio_pen * min(1.0, ratio / nf_full_ratio)
         total = (
