@@ -239,10 +239,13 @@ class AccountState:
             bucket = self.days[day] = [0, 0, 0, 0, 0, 0, 0]
         bucket[key] += 1
 
-    def apply(self, e: Any) -> None:
-        """Fold one event in: O(1). Later values win by (time, id), whatever order events arrive in."""
-        ts = e.occurred_at.timestamp()
-        day = day_of(ts)
+    def apply(self, e: Any, ts: float | None = None) -> None:
+        """Fold one event in: O(1). Later values win by (time, id), whatever order events arrive in.
+
+        `ts` is `e.occurred_at.timestamp()` when the caller has it already."""
+        if ts is None:
+            ts = e.occurred_at.timestamp()
+        day = int(ts // DAY)
         kind = e.type
         if kind == "profile_change":
             self._bump(day, P)
@@ -566,8 +569,18 @@ class _Scorer:
             nf.floor,
         )
 
-    def tenths(self, st: AccountState, account: Account, strikes: list[Strike], at: datetime, use_row: bool) -> int:
-        ts = at.timestamp()
+    def tenths(
+        self,
+        st: AccountState,
+        account: Account,
+        strikes: list[Strike],
+        at: datetime,
+        use_row: bool,
+        ts: float | None = None,
+    ) -> int:
+        """`ts` is `at.timestamp()` when the caller has it already."""
+        if ts is None:
+            ts = at.timestamp()
         today = int(ts // DAY)
         sums: dict[int, list[int]] = {}
         buckets = st.days.items()

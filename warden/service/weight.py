@@ -125,18 +125,20 @@ def fold_account(
     apply = st.apply
     day = -1
     at: datetime | None = None
+    at_ts = 0.0
     for e in events:  # a day's point is scored at its last event
         e_at = e.occurred_at
-        e_day = int(e_at.timestamp() // DAY)
+        e_ts = e_at.timestamp()
+        e_day = int(e_ts // DAY)
         if e_day != day and at is not None:
-            points.append((day, tenths(st, account, strikes, at, False)))
-        apply(e)
-        day, at = e_day, e_at
+            points.append((day, tenths(st, account, strikes, at, False, at_ts)))
+        apply(e, e_ts)
+        day, at, at_ts = e_day, e_at, e_ts
     if at is None:
         return [], tenths(st, account, strikes, _utc(st.last_ts), False)
-    score = tenths(st, account, strikes, at, False)
+    score = tenths(st, account, strikes, at, False, at_ts)
     points.append((day, score))
-    if at.timestamp() != st.last_ts:  # a late event: the latest state is as of the account's newest event
+    if at_ts != st.last_ts:  # a late event: the latest state is as of the account's newest event
         score = tenths(st, account, strikes, _utc(st.last_ts), False)
     op = st.open_point
     if op is not None and (len(points) > 1 or op[0] > points[0][0]):  # days closed (or a late day): merge
