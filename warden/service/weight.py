@@ -59,15 +59,21 @@ def upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: 
     """Insert or update many rows in one statement (ON CONFLICT on SQLite and PostgreSQL alike)."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    )
+    key = (conn.dialect.name, table.name, tuple(keys))
+    stmt = _UPSERTS.get(key)
+    if stmt is None:  # built once per dialect and table: the statement is the same every batch
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        ins = insert(table)
+        stmt = _UPSERTS[key] = ins.on_conflict_do_update(
+            index_elements=keys, set_={c.name: ins.excluded[c.name] for c in table.columns if c.name not in keys}
+        )
     conn.execute(stmt, rows)
+
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
 
 
 _UPSERT_ACCOUNTS = (
