@@ -270,14 +270,46 @@ def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> 
         lambda d: event("contact_removed", d, contact_id="c"),
         lambda d: event("verification_change", d, verified=rng.random() < 0.5),
     ]
-    for _ in range(200):
-        st = fold(*[rng.choice(kinds)(rng.uniform(0, 40)) for _ in range(rng.randint(0, 40))])
+    statuses = list(StrikeStatus)
+    for _ in range(400):
+        pool = kinds if rng.random() < 0.5 else kinds[1:6]  # sometimes no profile or verification events
         acc = account(
             real_name_verified=rng.random() < 0.5,
             created_at=NOW - timedelta(days=rng.uniform(0, 300)),
             avatar=rng.choice([None, "a"]),
+            external_card=rng.choice([None, "c"]),
         )
-        strikes = [strike(rng.uniform(0, 200)) for _ in range(rng.randint(0, 3))]
+        st = AccountState()
+        if rng.random() < 0.5:
+            fields = {f: rng.choice([None, "x"]) for f in ("avatar", "nickname", "external_card")}
+            st.seed(account(real_name_verified=rng.random() < 0.5, **fields))
+        for e in [rng.choice(pool)(rng.uniform(0, 40)) for _ in range(rng.randint(0, 40))]:
+            st.apply(e)
+        strikes = [strike(rng.uniform(0, 200), rng.choice(statuses)) for _ in range(rng.randint(0, 3))]
+        for s in strikes:
+            s.evidence["event_ids"] = [f"r{i}" for i in range(rng.randint(0, 3))]
         for use_row in (False, True):
             expected = account_breakdown(P.account, st, acc, strikes, NOW, use_row).tenths
             assert account_tenths(P.account, st, acc, strikes, NOW, use_row) == expected
+
+
+def test_the_lean_ingest_enterprise_score_equals_the_explained_score_on_random_states() -> None:
+    from warden.domain.weight import enterprise_tenths
+
+    rng = random.Random(2)
+    today = day_of(NOW.timestamp())
+    for _ in range(200):
+        st = EnterpriseState()
+        for _ in range(rng.randint(0, 12)):
+            st.move_member(AccountState(), today - rng.randint(0, 40), rng.randint(0, 1000), P.enterprise_keep_days)
+        ids = [f"s{i}" for i in range(rng.randint(0, 6))]
+        for sid in ids:
+            st.add_strike(sid, f"m{rng.randint(0, 4)}", NOW.timestamp() - rng.uniform(0, 40) * 86400)
+        active = {sid for sid in ids if rng.random() < 0.7}
+        own = [
+            Strike(f"o{i}", "enterprise", "e", "manual", "M", 2, NOW - timedelta(days=rng.uniform(0, 200)), "h")
+            for i in range(rng.randint(0, 3))
+        ]
+        ent = Enterprise("e", "E", rng.random() < 0.5, NOW - timedelta(days=rng.uniform(0, 500)))
+        expected = enterprise_breakdown(P.enterprise, ent, st, active, own, NOW).tenths
+        assert enterprise_tenths(P.enterprise, ent, st, active, own, NOW) == expected

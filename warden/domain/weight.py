@@ -11,12 +11,12 @@ ACTIVE strikes, so a voided or overturned strike restores the weight by construc
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from warden.domain.events import FEATURES
@@ -181,6 +181,7 @@ class WeightPolicy(_Strict):
 
 # a day's bucket is 7 counts: profile changes, logins, logins via the linked personal account on a real
 # phone, feature uses, reports received, removals by a contact, new contacts
+_JSON_OPTS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS
 _KEYS = ("p", "l", "k", "u", "r", "x", "n")
 P, L, K, U, R, X, N = range(7)
 
@@ -228,10 +229,13 @@ class AccountState:
             bucket = self.days[day] = [0, 0, 0, 0, 0, 0, 0]
         bucket[key] += 1
 
-    def apply(self, e: Any) -> None:
-        """Fold one event in: O(1). Later values win by (time, id), whatever order events arrive in."""
-        ts = e.occurred_at.timestamp()
-        day = day_of(ts)
+    def apply(self, e: Any, ts: float | None = None) -> None:
+        """Fold one event in: O(1). Later values win by (time, id), whatever order events arrive in.
+
+        `ts` is `e.occurred_at.timestamp()` when the caller has it already."""
+        if ts is None:
+            ts = e.occurred_at.timestamp()
+        day = int(ts // DAY)
         kind = e.type
         if kind == "profile_change":
             self._bump(day, P)
@@ -281,11 +285,12 @@ class AccountState:
         return sum(1 for d, b in self.days.items() if first <= d <= today and b[U])
 
     def to_json(self) -> str:
-        return json.dumps(
+        """Canonical text (sorted keys), so equal states store equal text however they were folded."""
+        return orjson.dumps(
             {
-                "d": {str(d): b for d, b in sorted(self.days.items())},
-                "f": dict(sorted(self.feats.items())),
-                "pf": dict(sorted(self.profile.items())),
+                "d": self.days,
+                "f": self.feats,
+                "pf": self.profile,
                 "v": self.verified,
                 "t": self.last_ts,
                 "ed": self.ent_day,
@@ -293,14 +298,14 @@ class AccountState:
                 "b": self.base,
                 "h": self.open_point,
             },
-            separators=(",", ":"),
-        )
+            option=_JSON_OPTS,
+        ).decode()
 
     @classmethod
     def from_json(cls, text: str | None) -> AccountState:
         if not text:
             return cls()
-        o = json.loads(text)
+        o = orjson.loads(text)
         return cls(
             days={int(d): b for d, b in o.get("d", {}).items()},
             feats=o.get("f", {}),
@@ -375,17 +380,13 @@ class EnterpriseState:
         return {acc for sid, (acc, t) in self.strikes.items() if sid in active_ids and since < t <= ts}
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"m": {str(d): b for d, b in sorted(self.members.items())}, "s": self.strikes, "t": self.last_day},
-            separators=(",", ":"),
-            sort_keys=True,
-        )
+        return orjson.dumps({"m": self.members, "s": self.strikes, "t": self.last_day}, option=_JSON_OPTS).decode()
 
     @classmethod
     def from_json(cls, text: str | None) -> EnterpriseState:
         if not text:
             return cls()
-        o = json.loads(text)
+        o = orjson.loads(text)
         return cls(
             members={int(d): b for d, b in o.get("m", {}).items()}, strikes=o.get("s", {}), last_day=o.get("t", 0)
         )
@@ -524,6 +525,138 @@ def dismissed_reports(strikes: Iterable[Strike], since: float, until: float) -> 
     )
 
 
+class _Scorer:
+    """`account_tenths` with the policy's numbers read out once into plain locals: the ingest path scores every
+    account of every batch, so this is the hot loop of weight upkeep. Same arithmetic, same order, as
+    `_account_values` (a unit test holds them equal)."""
+
+    def __init__(self, p: AccountWeightPolicy) -> None:
+        ps, ll, br, rg, ch, nf = (
+            p.profile_stability,
+            p.linked_login,
+            p.feature_breadth,
+            p.feature_regularity,
+            p.clean_history,
+            p.negative_feedback,
+        )
+        self.windows = sorted({ps.window_days, ll.window_days, rg.window_days, nf.window_days})
+        self.real = round(p.real_name.points * 10)
+        ag = p.account_age
+        self.age = (ag.points, ag.from_days, ag.full_days)
+        self.profile_points = p.profile_complete.points
+        self.ps = (ps.window_days, ps.points, ps.per_extra_change, ps.free_changes)
+        self.ll = (ll.window_days, ll.points)
+        self.br = (br.window_days, br.points, br.full_at, tuple(br.features))
+        self.rg = (rg.window_days, rg.points, rg.full_days)
+        self.ch = (ch.window_days, ch.points, ch.per_strike, ch.floor)
+        self.nf = (
+            nf.window_days,
+            nf.points,
+            nf.per_report,
+            nf.ratio_penalty,
+            nf.full_penalty_ratio,
+            nf.min_new_contacts,
+            nf.floor,
+        )
+
+    def tenths(
+        self,
+        st: AccountState,
+        account: Account,
+        strikes: list[Strike],
+        at: datetime,
+        use_row: bool,
+        ts: float | None = None,
+    ) -> int:
+        """`ts` is `at.timestamp()` when the caller has it already."""
+        if ts is None:
+            ts = at.timestamp()
+        today = int(ts // DAY)
+        sums: dict[int, list[int]] = {}
+        buckets = st.days.items()
+        for days in self.windows:
+            p0 = p1 = p2 = p4 = p5 = p6 = active = 0  # the counts used (feature uses only as active days)
+            first = today - days + 1
+            for d, b in buckets:
+                if first <= d <= today:
+                    p0 += b[0]
+                    p1 += b[1]
+                    p2 += b[2]
+                    p4 += b[4]
+                    p5 += b[5]
+                    p6 += b[6]
+                    if b[3]:
+                        active += 1
+            sums[days] = [p0, p1, p2, 0, p4, p5, p6, active]
+        if use_row:
+            verified = account.real_name_verified
+            present = sum(1 for f in PROFILE_FIELDS if getattr(account, f))
+        elif st.base is not None and not st.profile and st.verified is None:  # nothing folded changed them
+            base = st.base
+            verified = base["verified"]
+            present = base["avatar"] + base["nickname"] + base["external_card"]
+        else:
+            verified = st.is_verified(account)
+            present = sum(1 for f in PROFILE_FIELDS if st.has(f, account))
+        age = max(0.0, account.age_days(at))
+        a_pts, a_from, a_full = self.age
+        ramp = 0.0 if age <= a_from else (1.0 if age >= a_full else (age - a_from) / (a_full - a_from))
+        ps_days, ps_pts, ps_per, ps_free = self.ps
+        stab = sums[ps_days][P]
+        ll_days, ll_pts = self.ll
+        lg = sums[ll_days]
+        br_days, br_pts, br_full, features = self.br
+        first_used = today - br_days + 1
+        feats = st.feats
+        used = 0
+        for f in features:
+            if feats.get(f, first_used - 1) >= first_used:
+                used += 1
+        rg_days, rg_pts, rg_full = self.rg
+        ch_days, ch_pts, ch_per, ch_floor = self.ch
+        nf_days, nf_pts, nf_per, nf_ratio_pen, nf_full_ratio, nf_min_new, nf_floor = self.nf
+        w = sums[nf_days]
+        reports = w[R]
+        recent = 0
+        if strikes:
+            since, nf_since, dismissed = ts - ch_days * DAY, ts - nf_days * DAY, 0
+            for x in strikes:
+                x_ts = x.at.timestamp()
+                if x.status is StrikeStatus.ACTIVE:
+                    if since < x_ts <= ts:
+                        recent += 1
+                elif x.status is StrikeStatus.OVERTURNED and x.rule_id == "reports" and nf_since < x_ts <= ts:
+                    dismissed += len(x.evidence.get("event_ids", ()))  # as `dismissed_reports`
+            reports = max(0, reports - dismissed)
+        ratio = (reports + w[X]) / max(w[N], nf_min_new)
+        nf_value = nf_pts - nf_per * reports - nf_ratio_pen * min(1.0, ratio / nf_full_ratio)
+        total = (
+            (self.real if verified else 0)
+            + round(a_pts * ramp * 10)
+            + round(self.profile_points * present / len(PROFILE_FIELDS) * 10)
+            + round(max(0.0, ps_pts - ps_per * max(0, stab - ps_free)) * 10)
+            + round(ll_pts * (lg[K] / lg[L] if lg[L] else 0.0) * 10)
+            + round(br_pts * min(1.0, used / br_full) * 10)
+            + round(rg_pts * min(1.0, sums[rg_days][7] / rg_full) * 10)
+            + round(max(ch_floor, ch_pts - ch_per * recent) * 10)
+            + round(max(nf_floor, nf_value) * 10)
+        )
+        return min(1000, max(0, total))
+
+
+_SCORERS: dict[int, tuple[AccountWeightPolicy, _Scorer]] = {}
+
+
+def scorer(p: AccountWeightPolicy) -> _Scorer:
+    """The policy's scorer, made once per policy object."""
+    hit = _SCORERS.get(id(p))
+    if hit is None or hit[0] is not p:
+        if len(_SCORERS) > 64:
+            _SCORERS.clear()
+        hit = _SCORERS[id(p)] = (p, _Scorer(p))
+    return hit[1]
+
+
 def account_tenths(
     p: AccountWeightPolicy,
     st: AccountState,
@@ -534,64 +667,7 @@ def account_tenths(
 ) -> int:
     """The score alone, in tenths: the ingest path's lean twin of `_account_values` (a unit test holds them
     equal), since it runs for every account of every batch."""
-    strikes = list(strikes)  # read more than once below
-    ts = at.timestamp()
-    today = int(ts // DAY)
-    ps, ll, br, rg, ch, nf = (
-        p.profile_stability,
-        p.linked_login,
-        p.feature_breadth,
-        p.feature_regularity,
-        p.clean_history,
-        p.negative_feedback,
-    )
-    sums: dict[int, list[int]] = {}
-    for days in (ps.window_days, ll.window_days, rg.window_days, nf.window_days):
-        if days not in sums:
-            acc = [0, 0, 0, 0, 0, 0, 0, 0]  # the 7 counts, then days with feature use
-            first = today - days + 1
-            for d, b in st.days.items():
-                if first <= d <= today:
-                    acc[0] += b[0]
-                    acc[1] += b[1]
-                    acc[2] += b[2]
-                    acc[3] += b[3]
-                    acc[4] += b[4]
-                    acc[5] += b[5]
-                    acc[6] += b[6]
-                    if b[3]:
-                        acc[7] += 1
-            sums[days] = acc
-    if use_row:
-        verified = account.real_name_verified
-        present = sum(1 for f in PROFILE_FIELDS if getattr(account, f))
-    else:
-        verified = st.is_verified(account)
-        present = sum(1 for f in PROFILE_FIELDS if st.has(f, account))
-    age = max(0.0, account.age_days(at))
-    stab = sums[ps.window_days][P]
-    lg = sums[ll.window_days]
-    first_used = today - br.window_days + 1
-    feats = st.feats
-    used = sum(1 for f in br.features if feats.get(f, first_used - 1) >= first_used)
-    since = ts - ch.window_days * DAY
-    recent = sum(1 for x in strikes if x.status is StrikeStatus.ACTIVE and since < x.at.timestamp() <= ts)
-    w = sums[nf.window_days]
-    reports = max(0, w[R] - dismissed_reports(strikes, ts - nf.window_days * DAY, ts))
-    ratio = (reports + w[X]) / max(w[N], nf.min_new_contacts)
-    nf_pts = nf.points - nf.per_report * reports - nf.ratio_penalty * min(1.0, ratio / nf.full_penalty_ratio)
-    total = (
-        round((p.real_name.points if verified else 0.0) * 10)
-        + round(p.account_age.points * _ramp(age, p.account_age.from_days, p.account_age.full_days) * 10)
-        + round(p.profile_complete.points * present / len(PROFILE_FIELDS) * 10)
-        + round(max(0.0, ps.points - ps.per_extra_change * max(0, stab - ps.free_changes)) * 10)
-        + round(ll.points * (lg[K] / lg[L] if lg[L] else 0.0) * 10)
-        + round(br.points * min(1.0, used / br.full_at) * 10)
-        + round(rg.points * min(1.0, sums[rg.window_days][7] / rg.full_days) * 10)
-        + round(max(ch.floor, ch.points - ch.per_strike * recent) * 10)
-        + round(max(nf.floor, nf_pts) * 10)
-    )
-    return min(1000, max(0, total))
+    return scorer(p).tenths(st, account, list(strikes), at, use_row)
 
 
 def account_breakdown(
@@ -745,6 +821,34 @@ def enterprise_breakdown(
         ),
     ]
     return Breakdown(_total(factors), factors)
+
+
+def enterprise_tenths(
+    p: EnterpriseWeightPolicy,
+    ent: Enterprise,
+    st: EnterpriseState,
+    active_strike_ids: set[str],
+    own_strikes: Iterable[Strike],
+    at: datetime,
+) -> int:
+    """The enterprise score alone, in tenths: `enterprise_breakdown` without the explanation (a unit test
+    holds them equal), for ingest, which needs it for every enterprise of every batch."""
+    ts = at.timestamp()
+    total, count = st.active(day_of(ts), p.members.active_days)
+    mean = total / count / 10 if count else 0.0
+    rm, op = p.restricted_members, p.own_penalties
+    restricted = len(st.restricted(active_strike_ids, at, rm.window_days)) if st.strikes else 0
+    since = ts - op.window_days * DAY
+    own = sum(1 for s in own_strikes if s.status is StrikeStatus.ACTIVE and since < s.at.timestamp() <= ts)
+    age = max(0.0, (at - ent.created_at).total_seconds() / DAY)
+    out = (
+        _t(p.verified.points if ent.verified else 0)
+        + _t(p.members.points * mean / 100)
+        + _t(p.age.points * _ramp(age, p.age.from_days, p.age.full_days))
+        + _t(max(rm.floor, -rm.per * restricted))
+        + _t(max(op.floor, -op.per * own))
+    )
+    return min(1000, max(0, out))
 
 
 def cascade_reason(

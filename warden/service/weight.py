@@ -37,6 +37,8 @@ from warden.domain.weight import (
     cascade_reason,
     day_of,
     enterprise_breakdown,
+    enterprise_tenths,
+    scorer,
 )
 from warden.domain.weight_text import render
 from warden.service.errors import NotFound
@@ -57,15 +59,50 @@ def upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: 
     """Insert or update many rows in one statement (ON CONFLICT on SQLite and PostgreSQL alike)."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    )
+    key = (conn.dialect.name, table.name, tuple(keys))
+    stmt = _UPSERTS.get(key)
+    if stmt is None:  # built once per dialect and table: the statement is the same every batch
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        ins = insert(table)
+        stmt = _UPSERTS[key] = ins.on_conflict_do_update(
+            index_elements=keys, set_={c.name: ins.excluded[c.name] for c in table.columns if c.name not in keys}
+        )
     conn.execute(stmt, rows)
+
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+_UPSERT_ACCOUNTS = (
+    "INSERT INTO weight_accounts (account_id, enterprise_id, state, score) VALUES ({p}, {p}, {p}, {p}) "
+    "ON CONFLICT (account_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, state = excluded.state, "
+    "score = excluded.score"
+)
+
+
+def upsert_accounts(conn: Connection, rows: list[tuple[str, str, str, int]]) -> None:
+    """Upsert weight_accounts rows (account_id, enterprise_id, state, score) straight through the driver: one
+    row per account per batch is weight upkeep's main write, and every column is a plain string or int, so
+    SQLAlchemy's per-row parameter processing buys nothing here."""
+    if rows:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_UPSERT_ACCOUNTS.format(p=mark), rows)
+
+
+_UPSERT_HISTORY = (
+    "INSERT INTO weight_history (subject_type, subject_id, day, score) VALUES ({p}, {p}, {p}, {p}) "
+    "ON CONFLICT (subject_type, subject_id, day) DO UPDATE SET score = excluded.score"
+)
+
+
+def upsert_history(conn: Connection, rows: list[tuple[str, str, int, int]]) -> None:
+    """Upsert weight_history points (subject_type, subject_id, day, score), like `upsert_accounts`."""
+    if rows:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_UPSERT_HISTORY.format(p=mark), rows)
 
 
 def active_strike_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
@@ -90,25 +127,25 @@ def fold_account(
     batch. Shared by ingest and recompute, so both produce the same numbers.
     """
     points: list[tuple[int, int]] = []
-    score: int | None = None
+    tenths = scorer(p.account).tenths
+    apply = st.apply
+    day = -1
+    at: datetime | None = None
     at_ts = 0.0
-    pa = p.account
-    i, n = 0, len(events)
-    while i < n:
-        day = int(events[i].occurred_at.timestamp() // DAY)
-        j = i
-        while j < n and int(events[j].occurred_at.timestamp() // DAY) == day:
-            st.apply(events[j])
-            j += 1
-        at = events[j - 1].occurred_at
-        at_ts = at.timestamp()
-        score = account_tenths(pa, st, account, strikes, at)
-        points.append((day, score))
-        i = j
-    if not points:
-        return [], account_tenths(pa, st, account, strikes, _utc(st.last_ts))
+    for e in events:  # a day's point is scored at its last event
+        e_at = e.occurred_at
+        e_ts = e_at.timestamp()
+        e_day = int(e_ts // DAY)
+        if e_day != day and at is not None:
+            points.append((day, tenths(st, account, strikes, at, False, at_ts)))
+        apply(e, e_ts)
+        day, at, at_ts = e_day, e_at, e_ts
+    if at is None:
+        return [], tenths(st, account, strikes, _utc(st.last_ts), False)
+    score = tenths(st, account, strikes, at, False, at_ts)
+    points.append((day, score))
     if at_ts != st.last_ts:  # a late event: the latest state is as of the account's newest event
-        score = account_tenths(pa, st, account, strikes, _utc(st.last_ts))
+        score = tenths(st, account, strikes, _utc(st.last_ts), False)
     op = st.open_point
     if op is not None and (len(points) > 1 or op[0] > points[0][0]):  # days closed (or a late day): merge
         merged = {op[0]: op[1]}
@@ -122,8 +159,7 @@ def fold_account(
             closed.insert(0, (op[0], op[1]))
         st.open_point = list(points[-1])
     if closed or op is None:
-        st.prune(pa.keep_days)  # buckets only age out when a new day begins
-    assert score is not None
+        st.prune(p.account.keep_days)  # buckets only age out when a new day begins
     return closed, score
 
 
@@ -239,8 +275,13 @@ class WeightKeeper:
         if b is None or enterprise_id not in b.ent_subject:
             return None
         if enterprise_id not in b.ent_cache:
-            b.ent_cache[enterprise_id] = self._enterprise_now(b, enterprise_id, b.ent_first_at[enterprise_id]).score
+            b.ent_cache[enterprise_id] = self._enterprise_tenths(b, enterprise_id, b.ent_first_at[enterprise_id]) / 10
         return b.ent_cache[enterprise_id]
+
+    def _enterprise_tenths(self, b: _Batch, eid: str, at: datetime) -> int:
+        s = b.ent_subject[eid]
+        st = b.enterprises.get(eid) or EnterpriseState()
+        return enterprise_tenths(self.policy.enterprise, s.enterprise, st, b.active, s.enterprise_strikes, at)
 
     def _enterprise_now(self, b: _Batch, eid: str, at: datetime) -> Breakdown:
         s = b.ent_subject[eid]
@@ -344,48 +385,44 @@ class WeightKeeper:
                 eid = subjects[s.subject_id].enterprise.id
                 b.enterprises.setdefault(eid, EnterpriseState()).add_strike(s.id, s.subject_id, s.at.timestamp())
                 b.active.add(s.id)
-        acc_rows: list[dict[str, Any]] = []
-        hist: dict[tuple[str, str, int], dict[str, Any]] = {}
+        acc_rows: list[tuple[str, str, str, int]] = []
+        hist: dict[tuple[str, str, int], int] = {}
         ent_last: dict[str, datetime] = {}
+        ent_keep = p.enterprise_keep_days
+        accounts, enterprises, ent_subject = b.accounts, b.enterprises, b.ent_subject
         for aid, evs in by_acc.items():
             subj = subjects[aid]
             eid = subj.enterprise.id
-            st = b.accounts.get(aid) or AccountState()
+            st = accounts.get(aid)
+            if st is None:
+                st = AccountState()
             st.seed(subj.account)
-            evs.sort(key=_event_key)
+            if len(evs) > 1:
+                evs.sort(key=_event_key)
             closed, score = fold_account(p, st, subj.account, subj.strikes, evs)
             for day, sc in closed:
-                hist[("account", aid, day)] = {"subject_type": "account", "subject_id": aid, "day": day, "score": sc}
-            est = b.enterprises.setdefault(eid, EnterpriseState())
-            b.ent_subject.setdefault(eid, subj)
-            est.move_member(st, st.last_day, score, p.enterprise_keep_days)
-            acc_rows.append(
-                {
-                    "account_id": aid,
-                    "enterprise_id": eid,
-                    "state": st.to_json(),
-                    "score": score,
-                }
-            )
-            if eid not in ent_last or evs[-1].occurred_at > ent_last[eid]:
-                ent_last[eid] = evs[-1].occurred_at
+                hist[("account", aid, day)] = sc
+            est = enterprises.get(eid)
+            if est is None:
+                est = enterprises[eid] = EnterpriseState()
+            if eid not in ent_subject:
+                ent_subject[eid] = subj
+            est.move_member(st, int(st.last_ts // DAY), score, ent_keep)
+            acc_rows.append((aid, eid, st.to_json(), score))
+            last = evs[-1].occurred_at
+            if eid not in ent_last or last > ent_last[eid]:
+                ent_last[eid] = last
         now = self.clock.now()
         ent_rows = []
         for eid, at in ent_last.items():
             est = b.enterprises[eid]
             est.prune(p.enterprise_keep_days)
-            bd = self._enterprise_now(b, eid, at)
             day = day_of(at.timestamp())
-            hist[("enterprise", eid, day)] = {
-                "subject_type": "enterprise",
-                "subject_id": eid,
-                "day": day,
-                "score": bd.tenths,
-            }
+            hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
             ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
-        upsert(conn, t.weight_accounts, acc_rows, ["account_id"])
+        upsert_accounts(conn, acc_rows)
         upsert(conn, t.weight_enterprises, ent_rows, ["enterprise_id"])
-        upsert(conn, t.weight_history, list(hist.values()), ["subject_type", "subject_id", "day"])
+        upsert_history(conn, [(*k, sc) for k, sc in hist.items()])
         if acc_rows:
             audit.append(
                 now,
