@@ -95,6 +95,7 @@ class Unblocking:
         self.warden = warden
         self.sender: OtpSender = sender or LogSender()
         self._local = threading.local()
+        self._known: dict[str, list[Any]] = {}  # account → its lifted unblocks, see load_batch
 
     # --- wiring -----------------------------------------------------------------------------------------
 
@@ -118,7 +119,18 @@ class Unblocking:
     # --- seams for the ladder (S-C3 probation, S-D5 plug-in re-ban) -----------------------------------------
 
     def load_batch(self, conn: Connection, subjects: dict[str, Subject]) -> None:
-        self._local.lifted = self._lifted(conn, list(subjects))
+        """Past unblocks of the batch's accounts. They change only through this service, which audits every
+        change, so while the core's audit-tail check holds (nobody else wrote) what was read stays true."""
+        if self.warden.cache.seq is None:
+            self._known.clear()
+        missing = [a for a in subjects if a not in self._known]
+        if missing:
+            found = self._lifted(conn, missing)
+            for a in missing:
+                self._known[a] = found.get(a, [])
+            if len(self._known) > 200_000:
+                self._known.clear()
+        self._local.lifted = {a: self._known.get(a, []) for a in subjects}
 
     def _lifted(self, conn: Connection, account_ids: list[str], exclude: str | None = None) -> dict[str, list[Any]]:
         a = t.unblock_applications

@@ -195,10 +195,14 @@ class WeightKeeper:
         self._accounts: dict[str, AccountState] = {}
         self._enterprises: dict[str, EnterpriseState] = {}
         self._mark: tuple[int, str] | None = None
+        self.subject_cache: Any = None  # the Warden's SubjectCache, whose audit-tail check we can reuse
 
     def _cache_valid(self, conn: Connection) -> bool:
         if self._mark is None or len(self._accounts) > self.CACHE_LIMIT:
             return False
+        core = self.subject_cache
+        if core is not None and core.seq is not None and self._mark[0] <= core.seq:
+            return True  # the core just proved nobody wrote since our last committed batch: no query needed
         seq, hash_ = self._mark
         a = t.audit_log
         mine = conn.execute(sa.select(a.c.hash).where(a.c.seq == seq)).first()
@@ -450,6 +454,7 @@ def attach_weight(app: Any) -> WeightKeeper | None:
             ],
         )
     keeper = WeightKeeper(app.rules, app.clock)
+    keeper.subject_cache = app.cache
     app.rules.weights = keeper
     app.rules.strike_hooks.append(keeper.cascade)
     app.observers.append(keeper)
