@@ -199,7 +199,8 @@ ADVICE: dict[str, dict[str, str]] = {
 }
 
 
-def unblock_text(r: Restriction, now: datetime, lang: Lang) -> dict[str, Any]:
+def unblock_text(r: Restriction, now: datetime, lang: Lang, cap: tuple[int, int] | None = None) -> dict[str, Any]:
+    """Whether and how the restriction can be lifted early; `cap` is the policy's (applications, window days)."""
     zh = lang == "zh"
     if r.subject_type == "enterprise":
         return {
@@ -232,13 +233,13 @@ def unblock_text(r: Restriction, now: datetime, lang: Lang) -> dict[str, Any]:
         text = (
             "可通过自助解封（手机检测 + 验证码或好友辅助）提前解除"
             + (f"，最早 {when} 起可申请" if when else "")
-            + "；同一手机号每月最多申请 5 次。"
+            + (f"；同一手机号 {cap[1]} 天内最多申请 {cap[0]} 次。" if cap else "。")
         )
     else:
         text = (
             "You can lift it early through self-service unblocking (client check + code or friend assistance)"
             + (f", from {when}" if when else "")
-            + "; at most 5 applications per phone number per month."
+            + (f"; at most {cap[0]} applications per phone number in {cap[1]} days." if cap else ".")
         )
     return {"possible": True, "how": "self_service", "earliest_at": when, "text": text}
 
@@ -255,7 +256,9 @@ def account_state(restrictions: list[Restriction]) -> str:
     }[widest]
 
 
-def explain_restriction(r: Restriction, strike: Strike | None, now: datetime, lang: Lang) -> dict[str, Any]:
+def explain_restriction(
+    r: Restriction, strike: Strike | None, now: datetime, lang: Lang, cap: tuple[int, int] | None = None
+) -> dict[str, Any]:
     rule = r.rule_id
     title = RULE_TITLES.get(rule, {"zh": rule, "en": rule})[lang]
     code = restriction_reason_code(r)
@@ -278,7 +281,7 @@ def explain_restriction(r: Restriction, strike: Strike | None, now: datetime, la
         "starts_at": r.starts_at.isoformat(),
         "ends_at": r.ends_at.isoformat() if r.ends_at else None,
         "remaining_seconds": int((r.ends_at - now).total_seconds()) if r.ends_at else None,
-        "unblock": unblock_text(r, now, lang),
+        "unblock": unblock_text(r, now, lang, cap),
     }
 
 

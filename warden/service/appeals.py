@@ -504,7 +504,9 @@ class Appeals:
             "status": strike.status.value,
             "status_reason": strike.status_reason,
             "at": strike.at.isoformat(),
-            "restriction": explain_restriction(restr, strike, self._now(), lang) if restr else None,
+            "restriction": explain_restriction(restr, strike, self._now(), lang, self.w.unblock_cap())
+            if restr
+            else None,
         }
         if a.outcome is not None and a.status not in ap.LIVE:
             out["decision"] = {

@@ -422,7 +422,9 @@ class Warden:
             "state_text": ex.STATE_TEXT[state][lang],
             "can_add_contacts": not subj.blocked(Action.ADD_CONTACT, now),
             "can_login": not subj.blocked(Action.LOGIN, now),
-            "restrictions": [ex.explain_restriction(r, strikes.get(r.strike_id or ""), now, lang) for r in active],
+            "restrictions": [
+                ex.explain_restriction(r, strikes.get(r.strike_id or ""), now, lang, self.unblock_cap()) for r in active
+            ],
             "advice": ex.advice_for(active, subj.account.real_name_verified, subj.enterprise.verified, lang),
             "strikes": [
                 {
@@ -440,6 +442,11 @@ class Warden:
             "as_of": now.isoformat(),
             "lang": lang,
         }
+
+    def unblock_cap(self) -> tuple[int, int] | None:
+        """The policy's unblock cap (applications, window in days) for explanations, if unblocking is on."""
+        cap = getattr(getattr(self.rules.policy, "unblocking", None), "cap", None)
+        return (cap.max_applications, round(cap.window.total_seconds() / 86400)) if cap else None
 
     def restrictions(self, subject_type: str, subject_id: str) -> list[Restriction]:
         with reading(self.engine) as conn:

@@ -29,7 +29,7 @@ def list_restrictions(warden: WardenDep, principal: PrincipalDep, lang: LangDep,
     items = sorted(warden.restrictions("account", account_id), key=lambda r: r.starts_at, reverse=True)
     return {
         "items": [
-            explain_restriction(r, None, now, lang)
+            explain_restriction(r, None, now, lang, warden.unblock_cap())
             | {"active": r.active_at(now), "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
             for r in items
         ]
