@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 import warnings
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import World
+from tests.http_receiver import Receiver
 from tests.unblock_support import CLEAN, plugin_ban, relate, token_from
 from warden.adapters.unblock_senders import MemorySender, WebhookSender
 from warden.domain.access import Role
@@ -32,37 +30,9 @@ def client(app: object) -> TestClient:
     return TestClient(app)  # type: ignore[arg-type]
 
 
-class Gateway:
-    """A real local HTTP server standing in for the operator's SMS gateway."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.received: list[dict[str, str]] = []
-        self.status = status
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                gateway.received.append(json.loads(body))
-                self.send_response(gateway.status)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def gateway() -> Iterator[Gateway]:
-    g = Gateway()
+def gateway() -> Iterator[Receiver]:
+    g = Receiver(path="/sms")
     yield g
     g.close()
 
@@ -83,7 +53,7 @@ def bearer(world: World, role: Role, account: str | None = None) -> dict[str, st
 
 
 def test_S_D1_a_member_unblocks_themself_over_http_with_a_code_sent_through_the_webhook(
-    world: World, api: TestClient, gateway: Gateway
+    world: World, api: TestClient, gateway: Receiver
 ) -> None:
     unblocking_for(world.w).sender = WebhookSender(gateway.url)
     me = bearer(world, Role.MEMBER, "acc-1")
@@ -110,7 +80,7 @@ def test_S_D1_a_member_unblocks_themself_over_http_with_a_code_sent_through_the_
 
 
 def test_S_D1_a_failing_gateway_is_a_502_and_the_send_is_given_back(world: World, api: TestClient) -> None:
-    down = Gateway(status=500)
+    down = Receiver(status=500, path="/sms")
     try:
         unblocking_for(world.w).sender = WebhookSender(down.url)
         me = bearer(world, Role.MEMBER, "acc-1")

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import World
+from tests.http_receiver import Receiver
 from warden.adapters.documents import LocalDocumentStore
 from warden.adapters.notifier import WebhookNotifier
 from warden.domain.access import Principal, Role
@@ -22,37 +19,6 @@ from warden.service.appeals import Appeals, AppealSettings, build_notifier
 from warden.service.warden import Warden
 
 MEMBER = Principal("mem-1", Role.MEMBER, enterprise_id="ent-1", account_id="acc-1")
-
-
-class Receiver:
-    """An HTTP endpoint that fails the first `fail` requests with 503, then accepts; it records everything."""
-
-    def __init__(self, fail: int) -> None:
-        self.fail = fail
-        self.requests: list[tuple[int, dict[str, str], dict[str, Any]]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                status = 503 if receiver.fail > 0 else 200
-                receiver.fail -= 1
-                receiver.requests.append((status, dict(self.headers), json.loads(body) | {"_raw": body.decode()}))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/warden"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
