@@ -6,7 +6,6 @@ Validation is strict: an unknown type or field is an error that names the field,
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -205,11 +204,3 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
             msg = "unknown field"
         out.append(FieldError(field=path or "(body)", message=msg))
     return out
-
-
-def subject_account(event: Any) -> str | None:
-    return getattr(event, "account_id", None)
-
-
-def event_time(event: Any) -> datetime:
-    return event.occurred_at

@@ -14,7 +14,6 @@ from warden.domain import usage_policy
 from warden.domain.model import Restriction, Scope, Strike
 
 Lang = Literal["zh", "en"]
-LANGS = ("zh", "en")
 
 RULE_TITLES: dict[str, dict[str, str]] = {
     "phone_search_velocity": {"zh": "搜索手机号加好友太频繁", "en": "Adding contacts by phone search too often"},

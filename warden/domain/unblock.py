@@ -308,7 +308,6 @@ STATE_TEXT: dict[str, dict[str, str]] = {
     "refused": {"zh": "已拒绝", "en": "refused"},
     "reversed": {"zh": "异常解封，已重新封停", "en": "abnormal unblock, banned again"},
 }
-TERMINAL = {"lifted", "refused", "reversed"}
 
 
 def explained(code: str, params: dict[str, Any], lang: Lang) -> dict[str, Any]:

@@ -19,7 +19,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,12 +40,6 @@ GREETINGS = [
     "加我领红包",
 ]
 FEATURES = ["chat_message", "file_download", "clock_in", "attendance", "leave_request"]
-
-
-@dataclass
-class Scratch:
-    url: str
-    cleanup: Any
 
 
 @contextlib.contextmanager
