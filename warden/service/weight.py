@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from warden.adapters import store
 from warden.adapters import tables as t
-from warden.adapters.database import reading, serialize_writers
+from warden.adapters.database import reading
 from warden.domain.clock import Clock
 from warden.domain.explain import Lang
 from warden.domain.model import Account, Enterprise, Strike, StrikeStatus
@@ -218,7 +218,7 @@ class WeightKeeper:
     # --- before the rules: load state -----------------------------------------------------------------------
 
     def before_batch(self, conn: Connection, events: list[Any], subjects: dict[str, Subject]) -> None:
-        serialize_writers(conn)  # read the state under the writers' lock, so concurrent batches cannot lose updates
+        # The state is read under the writers' lock: `Warden._ingest` takes it before anything else (audit tail).
         if not self._cache_valid(conn):
             self._accounts.clear()
             self._enterprises.clear()
