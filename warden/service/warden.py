@@ -70,6 +70,9 @@ class IngestObserver(Protocol):
 
     # Optional: `before_batch(conn, events, subjects)` runs before the rules evaluate the fresh events, so an
     # observer can load state the rules read synchronously (weight, issue 4).
+    # Optional: `after_event(event, outcome, subject)` runs after each event is decided, in decision order
+    # (event time, ties by id; `subject` is None for an enterprise's own event), so the next decision in the
+    # same batch reads state that includes this event (weight, the S-A5 cascade).
 
 
 StrikeStatusHook = Callable[[Connection, "store.AuditWriter", Strike, str, datetime], None]
@@ -286,6 +289,10 @@ class Warden:
                     for e in fresh
                     if (a := _field(e, "account_id")) and (text := _field(e, "greeting") or _field(e, "text"))
                 )
+            # Decide in event time (ties by id), one event at a time: each decision sees exactly the state the
+            # events before it left, whatever the batching or arrival order (docs/ARCHITECTURE.md, the invariant).
+            fresh.sort(key=_event_order)
+            after_event = [h for o in self.observers if (h := getattr(o, "after_event", None)) is not None]
             for e in fresh:
                 aid = _field(e, "account_id")
                 subject = subjects[aid] if aid else None
@@ -297,6 +304,8 @@ class Warden:
                 else:
                     out = self.rules.evaluate(e, subject, self.counters, changes)
                 by_id[e.id] = out
+                for hook in after_event:  # state the next decision reads (weight) follows this event
+                    hook(e, out, subject)
             if prepare is not None:
                 self.rules.screener.release()
             for hook in self.pre_store:
@@ -672,6 +681,11 @@ class Warden:
                 store.audit_entries(conn),
                 expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq)),
             )
+
+
+def _event_order(event: Any) -> tuple[datetime, str]:
+    """The one order of decisions: event time, ties broken by event id."""
+    return (event.occurred_at, event.id)
 
 
 def _field(event: Any, name: str) -> Any:
