@@ -145,7 +145,7 @@ def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
             return f"账号限制登录至 {until}" if zh else f"login is restricted until {until}"
         case "usage_policy.blocked" | "usage_policy.warned":  # enterprise usage policy (issue 7)
             return usage_policy.reason_text(code, p, lang)
-        case "manual":
+        case "manual" | "manual.reviewer":
             return (f"审核员处理：{p.get('note', '')}" if zh else f"reviewer action: {p.get('note', '')}").rstrip(
                 "：: "
             )
@@ -201,6 +201,8 @@ def restriction_reason_code(r: Restriction) -> str:
         return "reports.negative_feedback" if "negative" in ev else "reports.threshold"
     if r.rule_id == "plugin_software":
         return "plugin.detected"
+    if r.rule_id == "manual":  # the reviewer's reason is the evidence
+        return "manual.reviewer"
     return r.rule_id
 
 
