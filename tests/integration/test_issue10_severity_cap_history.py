@@ -5,8 +5,6 @@ their triggering events."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 import sqlalchemy as sa
 
@@ -244,4 +242,3 @@ def test_S_C2_enterprise_restriction_history_pages_newest_first_with_lifted_ones
     with pytest.raises(InvalidInput) as err:
         restriction_page(w, "enterprise", "ent-1", cursor="garbage!")
     assert err.value.errors[0].field == "cursor"
-
