@@ -214,8 +214,13 @@ class ReportThreshold(_Strict):
 
 
 class NegativeFeedback(_Strict):
+    """Of the contacts the account itself added within `window`, the share that removed or reported it within
+    the same window. Judged only with at least `min_new_contacts` such contacts and `min_negative` of them
+    negative, so one or two ordinary removals never restrict anyone."""
+
     window: Duration
     min_new_contacts: int = Field(ge=1)
+    min_negative: int = Field(default=3, ge=1)
     max_ratio: float = Field(gt=0, le=1)
 
 

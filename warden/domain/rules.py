@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from warden.domain import events as ev
-from warden.domain.counters import Counters, members
+from warden.domain.counters import Counters, Entry, distinct, event_ids
 from warden.domain.ladder import block_end, next_step, restriction_for
 from warden.domain.model import (
     Account,
@@ -166,9 +166,36 @@ class RuleEngine:
 
     # --- helpers ----------------------------------------------------------------------------------------
 
-    def _count(self, counters: Counters, out: Outcome, key: str, at: float, member: str) -> None:
-        counters.add(key, at, member)
-        out.counted.append((key, at, member))
+    def _count(self, counters: Counters, out: Outcome, key: str, e: Any, value: str | None = None) -> None:
+        """Count event `e` under `key`; `value` is what `distinct` counts (default: the event itself)."""
+        at = e.occurred_at.timestamp()
+        v = e.id if value is None else value
+        counters.add(key, at, e.id, v)
+        out.counted.append((key, at, v))
+
+    @staticmethod
+    def _window(
+        counters: Counters, key: str, e: Any, length: float, spent_after: float | None = None
+    ) -> tuple[list[Entry], float]:
+        """The entries a decision about `e` sees in a window of `length` seconds (the project's one window rule:
+        `t − length < s ≤ t`, ties by event id), starting after `spent_after` when evidence was spent. Returns the
+        entries and the window's exclusive start."""
+        ts = e.occurred_at.timestamp()
+        since = ts - length
+        if spent_after is not None and spent_after > since:
+            since = spent_after
+        return counters.window(key, since, ts, e.id), since
+
+    @staticmethod
+    def spent_after(subject: Subject, rule: str, at: datetime) -> float | None:
+        """Evidence behind a voided or overturned strike is spent: the newest such strike of `rule` at or before
+        `at` (a manual action recorded before this decision) starts every window of that rule afresh."""
+        spent = [
+            s.at.timestamp()
+            for s in subject.strikes
+            if s.rule_id == rule and s.status is not StrikeStatus.ACTIVE and s.at <= at
+        ]
+        return max(spent) if spent else None
 
     @property
     def _reads_enterprise_weight(self) -> bool:
@@ -308,13 +335,14 @@ class RuleEngine:
     def _phone_search_velocity(
         self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Changes, out: Outcome
     ) -> None:
+        """S-A1: every window is checked, always. Any hard limit passed refuses and restricts (the block of the
+        window that ends last); soft limits passed warn."""
         rule = self.policy.rules.phone_search_velocity
         if not rule.enabled:
             return
         at = e.occurred_at
-        ts = at.timestamp()
         key = f"ps:{subject.account.id}"
-        self._count(counters, out, key, ts, e.id)
+        self._count(counters, out, key, e)
         feats = self.features(subject, at)
         factor = 1.0
         applied: list[str] = []
@@ -326,9 +354,11 @@ class RuleEngine:
         if wf != 1.0:
             factor *= wf
             applied.append(f"weight:{feats['account_weight']:.0f}")
+        spent = self.spent_after(subject, "phone_search_velocity", at)
+        passed: list[tuple[datetime, dict[str, Any], list[Entry]]] = []
         for w in rule.windows:
-            since = ts - w.length.total_seconds()
-            n = counters.count(key, since)
+            entries, _ = self._window(counters, key, e, w.length.total_seconds(), spent)
+            n = len(entries)
             soft = max(1, math.floor(w.soft * factor))
             hard = max(soft, math.floor(w.hard * factor))
             params = {
@@ -343,23 +373,21 @@ class RuleEngine:
             if n > hard:
                 out.allowed = False
                 out.reasons.append(Reason("velocity.hard_limit", "phone_search_velocity", rule.spec, "deny", params))
-                if not self._already_restricted_by(subject, "phone_search_velocity", at):
-                    until = block_end(w, at, self.policy.timezone)
-                    params = params | {"event_ids": members(counters, key, since, 20), "block_until": until.isoformat()}
-                    self.issue_strike(
-                        subject,
-                        changes,
-                        rule="phone_search_velocity",
-                        severity=rule.severity,
-                        at=at,
-                        evidence=params,
-                        event_id=e.id,
-                        minimum_end=until,
-                    )
-                break
-            if n > soft:
+                passed.append((block_end(w, at, self.policy.timezone), params, entries))
+            elif n > soft:
                 out.reasons.append(Reason("velocity.soft_limit", "phone_search_velocity", rule.spec, "warn", params))
-                break
+        if passed and not self._already_restricted_by(subject, "phone_search_velocity", at):
+            until, params, entries = max(passed, key=lambda p: p[0])
+            self.issue_strike(
+                subject,
+                changes,
+                rule="phone_search_velocity",
+                severity=rule.severity,
+                at=at,
+                evidence=params | {"event_ids": event_ids(entries), "block_until": until.isoformat()},
+                event_id=e.id,
+                minimum_end=until,
+            )
 
     def _screen(self, text: str, scope: str) -> tuple[list[Hit], list[Hit]]:
         """Screen a text with the lists of `scope` (the enterprise) when the screener keeps lists per scope;
@@ -395,10 +423,11 @@ class RuleEngine:
             return False
         at = e.occurred_at
         key = f"sw:{subject.account.id}"
-        ts = at.timestamp()
-        self._count(counters, out, key, ts, e.id)
-        since = ts - rule.repeat_window.total_seconds()
-        n = counters.count(key, since)
+        self._count(counters, out, key, e)
+        entries, _ = self._window(
+            counters, key, e, rule.repeat_window.total_seconds(), self.spent_after(subject, "sensitive_words", at)
+        )
+        n = len(entries)
         params = {
             "hits": [h.as_dict() for h in strong],
             "count": n,
@@ -420,8 +449,7 @@ class RuleEngine:
                 rule="sensitive_words",
                 severity=rule.severity,
                 at=at,
-                evidence=params
-                | {"event_ids": members(counters, key, since, 20), "text": text[lo:hi], "text_offset": lo},
+                evidence=params | {"event_ids": event_ids(entries), "text": text[lo:hi], "text_offset": lo},
                 event_id=e.id,
             )
         return True
@@ -458,22 +486,21 @@ class RuleEngine:
     def _contact_added(
         self, e: ev.ContactAdded, subject: Subject, counters: Counters, changes: Changes, out: Outcome
     ) -> None:
-        ts = e.occurred_at.timestamp()
         acc = subject.account
         changes.contacts.append((acc.id, e.contact_id, e.occurred_at))
         if e.external:
             subject.enterprise.external_contacts += 1
             changes.enterprises[subject.enterprise.id] = subject.enterprise
-        if e.initiated_by == "self":
-            self._count(counters, out, f"nc:{acc.id}", ts, e.contact_id)
+        if e.initiated_by == "self":  # the account's own adds: the denominator of negative feedback (S-A2)
+            self._count(counters, out, f"nc:{acc.id}", e, e.contact_id)
             return
         rule = self.policy.rules.inbound_add_burst
         if not rule.enabled:
             return
         key = f"ib:{acc.id}"
-        self._count(counters, out, key, ts, e.id)
-        since = ts - rule.window.total_seconds()
-        n = counters.count(key, since)
+        self._count(counters, out, key, e)
+        entries, _ = self._window(counters, key, e, rule.window.total_seconds())
+        n = len(entries)
         if n == rule.threshold + 1:  # flag once, when the window first crosses the threshold
             params = {"count": n, "threshold": rule.threshold, "window_seconds": int(rule.window.total_seconds())}
             changes.flags.append(
@@ -483,7 +510,7 @@ class RuleEngine:
                     subject_id=acc.id,
                     rule_id="inbound_add_burst",
                     at=e.occurred_at,
-                    evidence=params | {"event_ids": members(counters, key, since, 20)},
+                    evidence=params | {"event_ids": event_ids(entries)},
                 )
             )
             out.reasons.append(Reason("inbound_burst.flagged", "inbound_add_burst", rule.spec, "info", params))
@@ -492,7 +519,7 @@ class RuleEngine:
         self, e: ev.ContactRemoved, subject: Subject, counters: Counters, changes: Changes, out: Outcome
     ) -> None:
         self._external_contact_removed(e, subject, changes)
-        self._count(counters, out, f"nf:{subject.account.id}", e.occurred_at.timestamp(), e.contact_id)
+        self._count(counters, out, f"nf:{subject.account.id}", e, e.contact_id)
         self._negative_feedback(e, subject, counters, changes, out)
 
     @staticmethod
@@ -509,23 +536,22 @@ class RuleEngine:
         rule = self.policy.rules.reports
         acc = subject.account
         at = e.occurred_at
-        ts = at.timestamp()
-        self._count(counters, out, f"rp:{acc.id}", ts, e.reporter_id)
-        self._count(counters, out, f"rpe:{acc.id}", ts, e.id)
-        self._count(counters, out, f"nf:{acc.id}", ts, e.reporter_id)
-        self._count(counters, out, f"rpr.{e.reason}:{acc.id}", ts, e.id)  # reports by reason: the severity
+        self._count(counters, out, f"rp:{acc.id}", e, e.reporter_id)
+        self._count(counters, out, f"nf:{acc.id}", e, e.reporter_id)
+        self._count(counters, out, f"rpr:{acc.id}", e, e.reason)  # reports by reason: the strike's severity
         if not rule.enabled:
             return
+        spent = self.spent_after(subject, "reports", at)
         for t in rule.thresholds:
-            since = ts - t.window.total_seconds()
-            n = counters.distinct(f"rp:{acc.id}", since)
+            entries, _ = self._window(counters, f"rp:{acc.id}", e, t.window.total_seconds(), spent)
+            n = distinct(entries)
             if n >= t.distinct_reporters:
-                severity, by_reason = self._report_severity(acc.id, counters, since)
+                severity, by_reason = self._report_severity(counters, acc.id, e, t.window.total_seconds(), spent)
                 params = {
                     "distinct_reporters": n,
                     "threshold": t.distinct_reporters,
                     "window_seconds": int(t.window.total_seconds()),
-                    "event_ids": members(counters, f"rpe:{acc.id}", since, 20),
+                    "event_ids": event_ids(entries),
                     "reason": e.reason,
                     "reasons": by_reason,
                     "severity": severity,
@@ -538,37 +564,51 @@ class RuleEngine:
                 return
         self._negative_feedback(e, subject, counters, changes, out)
 
-    def _report_severity(self, account_id: str, counters: Counters, since: float) -> tuple[str, dict[str, int]]:
-        """The highest severity class (by the ladder's `min_step`, then the ladder's order) among the reports
-        of the window starting at `since`, through `rules.reports.reason_severity`; and the reports per reason."""
+    def _report_severity(
+        self, counters: Counters, account_id: str, e: Any, length: float, spent: float | None
+    ) -> tuple[str, dict[str, int]]:
+        """The highest severity class (by the ladder's `min_step`, then the ladder's order) among the reports of
+        the window that crossed the threshold, through `rules.reports.reason_severity`; and the reports per reason
+        (`{"harassment": 3}`). Issue 10, item 11."""
         rule = self.policy.rules.reports
         sev = self.policy.ladder.severities
         order = list(sev)
-        by_reason = {r: n for r in ev.REPORT_REASONS if (n := counters.count(f"rpr.{r}:{account_id}", since))}
+        entries, _ = self._window(counters, f"rpr:{account_id}", e, length, spent)
+        by_reason: dict[str, int] = {}
+        for _, _, reason in entries:
+            by_reason[reason] = by_reason.get(reason, 0) + 1
         found = [rule.severity_of(r) for r in by_reason] or [rule.severity]
         return max(found, key=lambda s: (sev[s].min_step, order.index(s))), by_reason
 
     def _negative_feedback(self, e: Any, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+        """S-A2 negative feedback, like with like: of the contacts this account itself added within the window,
+        the share that removed or reported it within the same window."""
         rule = self.policy.rules.reports
         nf = rule.negative_feedback
         if not rule.enabled or nf is None:
             return
         acc = subject.account
         at = e.occurred_at
-        since = at.timestamp() - nf.window.total_seconds()
-        new_contacts = counters.distinct(f"nc:{acc.id}", since)
-        if new_contacts < nf.min_new_contacts:
+        length = nf.window.total_seconds()
+        spent = self.spent_after(subject, "reports", at)
+        added, _ = self._window(counters, f"nc:{acc.id}", e, length, spent)
+        contacts = {v for _, _, v in added}
+        if len(contacts) < nf.min_new_contacts:
             return
-        negative = counters.distinct(f"nf:{acc.id}", since)
-        ratio = negative / new_contacts
-        if ratio <= nf.max_ratio:
+        feedback, _ = self._window(counters, f"nf:{acc.id}", e, length, spent)
+        negative = [x for x in feedback if x[2] in contacts]
+        who = {v for _, _, v in negative}
+        ratio = len(who) / len(contacts)
+        if len(who) < nf.min_negative or ratio <= nf.max_ratio:
             return
         params = {
-            "negative": negative,
-            "new_contacts": new_contacts,
+            "negative": len(who),
+            "new_contacts": len(contacts),
             "ratio": round(ratio, 3),
             "max_ratio": nf.max_ratio,
-            "window_seconds": int(nf.window.total_seconds()),
+            "min_negative": nf.min_negative,
+            "window_seconds": int(length),
+            "event_ids": event_ids(negative),
         }
         out.reasons.append(Reason("reports.negative_feedback", "reports", rule.spec, "info", params))
         if not self._already_restricted_by(subject, "reports", at):
