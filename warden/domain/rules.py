@@ -229,8 +229,11 @@ class RuleEngine:
         event_id: str | None,
         minimum_end: datetime | None = None,
         floor: int = 0,
+        key: str | None = None,
     ) -> Strike | None:
-        """Record a violation on the account and impose the ladder's next step. None if exempt."""
+        """Record a violation on the account and impose the ladder's next step. None if exempt.
+
+        The strike's id derives from `key` (a manual strike's request), else the event id, else the time."""
         until = subject.exemptions.get(rule)
         if until is not None and at < until:
             return None
@@ -239,7 +242,7 @@ class RuleEngine:
         step = next_step(self.policy.ladder, history, severity, at, floor)
         if floor > self.policy.ladder.severities[severity].min_step:
             evidence = {**evidence, "step_floor": floor}  # kept, so a recomputed ladder still honours it
-        sid = derive_id("stk", event_id or at.isoformat(), rule, subject.account.id)
+        sid = derive_id("stk", key or event_id or at.isoformat(), rule, subject.account.id)
         spec = getattr(getattr(self.policy.rules, rule, None), "spec", None)
         if spec and "spec" not in evidence:
             evidence = {"spec": spec, **evidence}
@@ -458,19 +461,24 @@ class RuleEngine:
             out.allowed = False
 
     def _unverified_enterprise_cap(self, e: ev.ContactRequest, subject: Subject, out: Outcome) -> None:
+        reason = self.standing_cap_refusal(subject.enterprise)
+        if reason is not None:
+            out.allowed = False
+            out.reasons.append(reason)
+
+    def standing_cap_refusal(self, ent: Enterprise) -> Reason | None:
+        """The S-A4 refusal every contact request of this enterprise's members gets now, or None: an unverified
+        enterprise at its cap of external contacts (`rules.unverified_enterprise_cap`, 200 — DOC rules 34–35).
+        It restricts nobody, so the explanation shows it beside the restrictions (issue 10, item 12)."""
         rule = self.policy.rules.unverified_enterprise_cap
-        ent = subject.enterprise
         if not rule.enabled or ent.verified or ent.external_contacts < rule.max_external_contacts:
-            return
-        out.allowed = False
-        out.reasons.append(
-            Reason(
-                "cap.unverified_enterprise",
-                "unverified_enterprise_cap",
-                rule.spec,
-                "deny",
-                {"external_contacts": ent.external_contacts, "cap": rule.max_external_contacts},
-            )
+            return None
+        return Reason(
+            "cap.unverified_enterprise",
+            "unverified_enterprise_cap",
+            rule.spec,
+            "deny",
+            {"external_contacts": ent.external_contacts, "cap": rule.max_external_contacts},
         )
 
     # --- contacts and reports: S-A1 inbound burst, S-A2 ---------------------------------------------------
@@ -510,8 +518,19 @@ class RuleEngine:
     def _contact_removed(
         self, e: ev.ContactRemoved, subject: Subject, counters: Counters, changes: Changes, out: Outcome
     ) -> None:
+        self._external_contact_removed(e, subject, changes)
         self._count(counters, out, f"nf:{subject.account.id}", e, e.contact_id)
         self._negative_feedback(e, subject, counters, changes, out)
+
+    @staticmethod
+    def _external_contact_removed(e: ev.ContactRemoved, subject: Subject, changes: Changes) -> None:
+        """An external contact gone frees a place under the unverified-enterprise cap (S-A4, issue 10 item 12):
+        the count is the enterprise's live external contacts, +1 per external add, −1 per external removal, never
+        below 0 (contacts from before warden saw the enterprise were never counted)."""
+        ent = subject.enterprise
+        if e.external and ent.external_contacts > 0:
+            ent.external_contacts -= 1
+            changes.enterprises[ent.id] = ent
 
     def _report(self, e: ev.Report, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
         rule = self.policy.rules.reports
@@ -519,6 +538,7 @@ class RuleEngine:
         at = e.occurred_at
         self._count(counters, out, f"rp:{acc.id}", e, e.reporter_id)
         self._count(counters, out, f"nf:{acc.id}", e, e.reporter_id)
+        self._count(counters, out, f"rpr:{acc.id}", e, e.reason)  # reports by reason: the strike's severity
         if not rule.enabled:
             return
         spent = self.spent_after(subject, "reports", at)
@@ -526,20 +546,39 @@ class RuleEngine:
             entries, _ = self._window(counters, f"rp:{acc.id}", e, t.window.total_seconds(), spent)
             n = distinct(entries)
             if n >= t.distinct_reporters:
+                severity, by_reason = self._report_severity(counters, acc.id, e, t.window.total_seconds(), spent)
                 params = {
                     "distinct_reporters": n,
                     "threshold": t.distinct_reporters,
                     "window_seconds": int(t.window.total_seconds()),
                     "event_ids": event_ids(entries),
                     "reason": e.reason,
+                    "reasons": by_reason,
+                    "severity": severity,
                 }
                 out.reasons.append(Reason("reports.threshold", "reports", rule.spec, "info", params))
                 if not self._already_restricted_by(subject, "reports", at):
                     self.issue_strike(
-                        subject, changes, rule="reports", severity=rule.severity, at=at, evidence=params, event_id=e.id
+                        subject, changes, rule="reports", severity=severity, at=at, evidence=params, event_id=e.id
                     )
                 return
         self._negative_feedback(e, subject, counters, changes, out)
+
+    def _report_severity(
+        self, counters: Counters, account_id: str, e: Any, length: float, spent: float | None
+    ) -> tuple[str, dict[str, int]]:
+        """The highest severity class (by the ladder's `min_step`, then the ladder's order) among the reports of
+        the window that crossed the threshold, through `rules.reports.reason_severity`; and the reports per reason
+        (`{"harassment": 3}`). Issue 10, item 11."""
+        rule = self.policy.rules.reports
+        sev = self.policy.ladder.severities
+        order = list(sev)
+        entries, _ = self._window(counters, f"rpr:{account_id}", e, length, spent)
+        by_reason: dict[str, int] = {}
+        for _, _, reason in entries:
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+        found = [rule.severity_of(r) for r in by_reason] or [rule.severity]
+        return max(found, key=lambda s: (sev[s].min_step, order.index(s))), by_reason
 
     def _negative_feedback(self, e: Any, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
         """S-A2 negative feedback, like with like: of the contacts this account itself added within the window,

@@ -453,19 +453,25 @@ class Warden:
         now = self.clock.now()
         subj = self.subject(account_id, now)
         active = subj.active_restrictions(now)
-        strikes = {s.id: s for s in subj.strikes}
+        strikes = {s.id: s for s in subj.strikes + subj.enterprise_strikes}
         state = ex.account_state(active)
+        # Standing refusals restrict nobody, yet refuse the person's adds: said here with what to do (issue 10).
+        cap = self.rules.standing_cap_refusal(subj.enterprise)
+        refusals = [cap] if cap is not None else []
         return {
             "account_id": account_id,
             "enterprise_id": subj.enterprise.id,
             "state": state,
             "state_text": ex.STATE_TEXT[state][lang],
-            "can_add_contacts": not subj.blocked(Action.ADD_CONTACT, now),
+            "can_add_contacts": not subj.blocked(Action.ADD_CONTACT, now) and not refusals,
             "can_login": not subj.blocked(Action.LOGIN, now),
             "restrictions": [
                 ex.explain_restriction(r, strikes.get(r.strike_id or ""), now, lang, self.unblock_cap()) for r in active
             ],
-            "advice": ex.advice_for(active, subj.account.real_name_verified, subj.enterprise.verified, lang),
+            "refusals": [ex.refusal(r, lang) for r in refusals],
+            "advice": ex.advice_for(
+                active, subj.account.real_name_verified, subj.enterprise.verified, lang, [r.rule for r in refusals]
+            ),
             "strikes": [
                 {
                     "id": s.id,
@@ -475,6 +481,7 @@ class Warden:
                     "at": s.at.isoformat(),
                     "status": s.status.value,
                     "status_reason": s.status_reason,
+                    "event_id": s.event_id,
                 }
                 for s in subj.strikes
             ],
