@@ -228,7 +228,7 @@ def test_enterprise_weight_follows_verification_members_restrictions_age_and_own
         return enterprise_breakdown(P.enterprise, e, st, active or set(), own or [], NOW).score
 
     base = ent_score()
-    assert base == 56.0  # 70 × 0.80
+    assert base == 47.0  # 70 × the mean (4 × 80 + 50 × 3) / (4 + 3), shrunk toward the neutral prior
     verified = Enterprise("e", "E", True, NOW - timedelta(days=400))
     assert ent_score(verified) == base + 15 + 15
     st.add_strike("s1", "m1", NOW.timestamp() - 3600)
@@ -237,7 +237,7 @@ def test_enterprise_weight_follows_verification_members_restrictions_age_and_own
     own = Strike("es", "enterprise", "e", "manual", "M", 2, NOW - timedelta(days=1), "h")
     assert ent_score(own=[own]) == base - 15
     st.move_member(members[0], today, 200, P.enterprise_keep_days)  # one member's weight falls: mean moves
-    assert ent_score() == pytest.approx(70 * 0.65)
+    assert ent_score() == pytest.approx(round(70 * (20 + 3 * 80 + 3 * 50) / 7 / 100, 1))
 
 
 @pytest.mark.parametrize(
