@@ -520,7 +520,7 @@ def _account_values(
     stab = window(ps.window_days)[0]["p"]
     logins = window(ll.window_days)[0]
     first_used = today - br.window_days + 1
-    used = [f for f in br.features if st.feats.get(f, first_used - 1) >= first_used]
+    used = [f for f in br.features if first_used <= st.feats.get(f, first_used - 1) <= today]
     active = window(rg.window_days)[1]
     since = ts - ch.window_days * DAY
     recent = [s for s in strikes if s.status is StrikeStatus.ACTIVE and since < s.at.timestamp() <= ts]
@@ -649,7 +649,7 @@ class _Scorer:
         feats = st.feats
         used = 0
         for f in features:
-            if feats.get(f, first_used - 1) >= first_used:
+            if first_used <= feats.get(f, first_used - 1) <= today:
                 used += 1
         rg_days, rg_pts, rg_full = self.rg
         ch_days, ch_pts, ch_per, ch_floor = self.ch
