@@ -105,3 +105,22 @@ def test_S_B_enterprise_weight_names_its_factors_and_the_cascade_bar(api) -> Non
     assert body["history"] and body["restrictions"] == []
     bad = get(api, "admin", "/v1/enterprises/ent-1/weight?lang=fr")
     assert bad.status_code == 422 and "lang" in bad.text
+
+
+def test_S_A5_a_bystander_member_reads_the_cascade_numbers_over_http_but_not_who(world: World) -> None:
+    world.enterprise("ent-low", verified=False, age_days=20)
+    ids = [f"low-{c}" for c in "abcdefghijklmnopqrst"]  # 20 members, no id inside another
+    for aid in ids:
+        world.account(aid, "ent-low", verified=False, age_days=10)
+    world.send(*[world.event("login", aid, device_id="d", client_version="4.1.30") for aid in ids])
+    for k, aid in enumerate(ids[:3]):
+        world.clock.advance(minutes=10)
+        world.send(*[world.event("report", aid, reporter_id=f"r{k}-{i}", reason="spam") for i in range(3)])
+    token = world.w.create_token(Role.MEMBER, account_id="low-t")[1]
+    with TestClient(create_app(world.w)) as client:
+        r = client.get("/v1/accounts/low-t/explanation?lang=en", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    [c] = r.json()["restrictions"]
+    assert c["rule"] == "cascade" and "3 members" in c["reason_text"] and "below 40" in c["reason_text"]
+    for secret in ids[:3]:
+        assert secret not in r.text

@@ -228,7 +228,7 @@ def test_enterprise_weight_follows_verification_members_restrictions_age_and_own
         return enterprise_breakdown(P.enterprise, e, st, active or set(), own or [], NOW).score
 
     base = ent_score()
-    assert base == 56.0  # 70 × 0.80
+    assert base == 47.0  # 70 × the mean (4 × 80 + 50 × 3) / (4 + 3), shrunk toward the neutral prior
     verified = Enterprise("e", "E", True, NOW - timedelta(days=400))
     assert ent_score(verified) == base + 15 + 15
     st.add_strike("s1", "m1", NOW.timestamp() - 3600)
@@ -237,7 +237,7 @@ def test_enterprise_weight_follows_verification_members_restrictions_age_and_own
     own = Strike("es", "enterprise", "e", "manual", "M", 2, NOW - timedelta(days=1), "h")
     assert ent_score(own=[own]) == base - 15
     st.move_member(members[0], today, 200, P.enterprise_keep_days)  # one member's weight falls: mean moves
-    assert ent_score() == pytest.approx(70 * 0.65)
+    assert ent_score() == pytest.approx(round(70 * (20 + 3 * 80 + 3 * 50) / 7 / 100, 1))
 
 
 @pytest.mark.parametrize(
@@ -313,3 +313,115 @@ def test_the_lean_ingest_enterprise_score_equals_the_explained_score_on_random_s
         ent = Enterprise("e", "E", rng.random() < 0.5, NOW - timedelta(days=rng.uniform(0, 500)))
         expected = enterprise_breakdown(P.enterprise, ent, st, active, own, NOW).tenths
         assert enterprise_tenths(P.enterprise, ent, st, active, own, NOW) == expected
+
+
+# --- issue 10: cold start, the cascade's bar and share, one window convention ------------------------------
+
+
+def test_S_B_an_enterprise_without_recorded_member_activity_reads_neutral_not_bad() -> None:
+    """Missing evidence is not bad evidence: no active members gives the prior mean (50), not 0."""
+    ent = Enterprise("e", "E", True, NOW - timedelta(days=400))
+    bd = enterprise_breakdown(P.enterprise, ent, EnterpriseState(), set(), [], NOW)
+    members = next(f for f in bd.factors if f.code == "members")
+    assert members.points == 35.0 and members.detail["mean_weight"] == 50.0
+    assert bd.score == 65.0 >= CascadePolicy().below_weight  # verified 15 + 35 + age 15: not "cascade exposed"
+    young = Enterprise("e", "E", False, NOW - timedelta(days=1))
+    assert enterprise_breakdown(P.enterprise, young, EnterpriseState(), set(), [], NOW).score == 35.0
+
+
+def test_S_B_one_member_moves_the_enterprise_mean_only_as_far_as_its_evidence_goes() -> None:
+    st = EnterpriseState()
+    st.move_member(AccountState(), day_of(NOW.timestamp()), 100, P.enterprise_keep_days)  # one member at 10
+    ent = Enterprise("e", "E", True, NOW - timedelta(days=400))
+    mean = next(f for f in enterprise_breakdown(P.enterprise, ent, st, set(), [], NOW).factors if f.code == "members")
+    assert mean.detail["mean_weight"] == 40.0  # (10 + 3 × 50) / 4, not 10
+
+
+@pytest.mark.parametrize(("restricted", "active"), [(2, 0), (2, 2), (2, 9), (1, 10)])
+def test_S_A5_the_share_rule_needs_a_meaningful_denominator(restricted: int, active: int) -> None:
+    assert cascade_reason(CascadePolicy(), "L", 10.0, restricted, active) is None  # "2 of 0 active" is no share
+
+
+def test_S_A5_the_cascade_bar_reads_the_enterprise_without_the_restrictions_it_judges() -> None:
+    from warden.domain.weight import cascade_breakdown
+
+    ent = Enterprise("e", "E", False, NOW - timedelta(days=20))  # young, unverified, but its staff are sound
+    st = EnterpriseState()
+    today = day_of(NOW.timestamp())
+    staff = [AccountState() for _ in range(9)]
+    abusers = [AccountState() for _ in range(3)]
+    for m in staff:
+        st.move_member(m, today, 700, P.enterprise_keep_days)
+    for k, m in enumerate(abusers):
+        st.move_member(m, today, 150, P.enterprise_keep_days)
+        st.add_strike(f"s{k}", f"a{k}", NOW.timestamp() - 3600)
+    own_cascade = Strike("c0", "enterprise", "e", "cascade", "M", 2, NOW - timedelta(days=10), "h")
+    shown = enterprise_breakdown(P.enterprise, ent, st, {"s0", "s1", "s2"}, [own_cascade], NOW)
+    assert shown.score < 40  # the weight an admin sees carries the restrictions and the old cascade
+    bar = cascade_breakdown(P.enterprise, ent, st, [(m.ent_day, m.ent_score) for m in abusers], [own_cascade], NOW)
+    assert bar.score == round(70 * (9 * 70 + 3 * 50) / 12 / 100, 1) >= 40  # the other nine, shrunk; no penalties
+    assert [f.code for f in bar.factors] == ["enterprise_verified", "members", "enterprise_age", "own_penalties"]
+    assert next(f for f in bar.factors if f.code == "members").detail["counted_members"] == 9
+    manual = Strike("m0", "enterprise", "e", "manual", "M", 2, NOW - timedelta(days=10), "h")
+    assert cascade_breakdown(P.enterprise, ent, st, [], [manual], NOW).score < bar.score  # other penalties count
+
+
+@pytest.mark.parametrize(
+    ("code", "make", "detail_key"),
+    [
+        ("profile_stability", lambda d: event("profile_change", d, field="avatar", value="x"), "changes"),
+        (
+            "linked_login",
+            lambda d: event("login", d, device_id="d", client_version="4.1.0", via_linked_personal=True),
+            "logins",
+        ),
+        ("feature_breadth", lambda d: event("feature_use", d, feature="clock_in"), "used"),
+        ("feature_regularity", lambda d: event("feature_use", d, feature="clock_in"), "active_days"),
+        ("negative_feedback", lambda d: event("report", d, reporter_id="r", reason="spam"), "reports"),
+    ],
+)
+def test_window_edges_account_factors_count_whole_days_half_open(code: str, make: Any, detail_key: str) -> None:
+    """Daily buckets: day s_d is in a window of w days at day t_d iff t_d − w < s_d ≤ t_d."""
+    w = 30
+    out, inside = fold(make(w)), fold(make(w - 1))
+    assert not factor(out, code).detail[detail_key]
+    assert factor(inside, code).detail[detail_key]
+    future = fold(make(-1))  # after the decision: not in its window either
+    assert not factor(future, code).detail[detail_key]
+
+
+def test_window_edges_clean_history_counts_strikes_in_t_minus_180_days_exclusive_to_t_inclusive() -> None:
+    edge = 180.0
+    assert factor(AccountState(), "clean_history", strikes=[strike(edge)]).points == 10
+    assert factor(AccountState(), "clean_history", strikes=[strike(edge - 1 / 86400)]).points == 0
+    assert factor(AccountState(), "clean_history", strikes=[strike(0)]).points == 0  # at t itself: in
+    assert factor(AccountState(), "clean_history", strikes=[strike(-1 / 86400)]).points == 10  # after t: out
+
+
+def test_window_edges_enterprise_restricted_members_own_penalties_and_active_members() -> None:
+    ent = Enterprise("e", "E", True, NOW - timedelta(days=400))
+    ts = NOW.timestamp()
+
+    def restricted_points(at_s: float) -> float:
+        st = EnterpriseState()
+        st.add_strike("s", "m", at_s)
+        bd = enterprise_breakdown(P.enterprise, ent, st, {"s"}, [], NOW)
+        return next(f for f in bd.factors if f.code == "restricted_members").points
+
+    assert restricted_points(ts - 30 * 86400) == 0  # exactly t − 30 days: out
+    assert restricted_points(ts - 30 * 86400 + 1) == -10
+    assert restricted_points(ts) == -10
+
+    def own_points(days_ago: float) -> float:
+        own = Strike("o", "enterprise", "e", "manual", "M", 2, NOW - timedelta(days=days_ago), "h")
+        bd = enterprise_breakdown(P.enterprise, ent, EnterpriseState(), set(), [own], NOW)
+        return next(f for f in bd.factors if f.code == "own_penalties").points
+
+    assert own_points(180) == 0 and own_points(180 - 1 / 86400) == -15 and own_points(0) == -15
+
+    today = day_of(ts)
+    st = EnterpriseState()
+    st.move_member(AccountState(), today - 30, 800, P.enterprise_keep_days)  # last active 30 days ago: out
+    assert st.active(today, 30) == (0, 0)
+    st.move_member(AccountState(), today - 29, 800, P.enterprise_keep_days)
+    assert st.active(today, 30) == (800, 1)

@@ -149,6 +149,8 @@ def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
             return (f"审核员处理：{p.get('note', '')}" if zh else f"reviewer action: {p.get('note', '')}").rstrip(
                 "：: "
             )
+        case "cascade.members" | "cascade.share" | "cascade.severe":
+            return cascade_text(code, p, lang)
     return code
 
 
@@ -191,6 +193,62 @@ def refusal(reason: Any, lang: Lang) -> dict[str, Any]:
     }
 
 
+# --- the S-A5 cascade, as a member sees it ----------------------------------------------------------------
+
+# What a member is told about an enterprise cascade: the numbers, never who (issue 10). Colleagues' account ids,
+# the trigger account, its strike, event and rule stay with reviewers and the enterprise's admins.
+CASCADE_PUBLIC_EVIDENCE = (
+    "spec",
+    "why",
+    "restricted_members",
+    "active_members",
+    "enterprise_weight",
+    "below_weight",
+    "min_members",
+    "min_share",
+    "share_min_active",
+    "window_days",
+)
+
+
+def cascade_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """A cascade's evidence without anything that names a colleague (`CASCADE_PUBLIC_EVIDENCE` only)."""
+    return {k: evidence[k] for k in CASCADE_PUBLIC_EVIDENCE if k in evidence}
+
+
+def cascade_text(code: str, p: dict[str, Any], lang: Lang) -> str:
+    """The cascade's numbers in one sentence: restricted and active members, the window, the enterprise weight
+    and its bar (S-A5). Nothing here names a member."""
+    zh = lang == "zh"
+    n, active = p.get("restricted_members", 0), p.get("active_members", 0)
+    days, weight, bar = p.get("window_days", 7), p.get("enterprise_weight"), p.get("below_weight")
+    if code == "cascade.severe":
+        return (
+            f"企业有成员因严重违规被处罚，整个企业随即受限（企业权重 {weight}，严重违规不看权重）"
+            if zh
+            else f"a member was penalised for a severe violation, which restricts the whole enterprise at once "
+            f"(enterprise weight {weight}; a severe violation does so whatever the weight)"
+        )
+    if code == "cascade.share":
+        share = n / active if active else 0.0
+        return (
+            f"{days} 天内企业 {active} 名活跃成员中有 {n} 名被限制（{share:.0%}，达到 {p.get('min_share', 0):.0%}），"
+            f"且不计这些限制时企业权重 {weight} 低于 {bar}，因此整个企业受限"
+            if zh
+            else f"{n} of the enterprise's {active} active members were restricted within {days} day(s) "
+            f"({share:.0%}, at least {p.get('min_share', 0):.0%}), and the enterprise weight without those "
+            f"restrictions, {weight}, is below {bar}: the whole enterprise is restricted"
+        )
+    return (
+        f"{days} 天内企业有 {n} 名成员被限制（达到 {p.get('min_members')} 名；活跃成员 {active} 名），"
+        f"且不计这些限制时企业权重 {weight} 低于 {bar}，因此整个企业受限"
+        if zh
+        else f"{n} members of the enterprise were restricted within {days} day(s) (at least "
+        f"{p.get('min_members')}; {active} active members), and the enterprise weight without those "
+        f"restrictions, {weight}, is below {bar}: the whole enterprise is restricted"
+    )
+
+
 def restriction_reason_code(r: Restriction) -> str:
     ev = r.evidence
     if r.rule_id == "phone_search_velocity":
@@ -203,6 +261,8 @@ def restriction_reason_code(r: Restriction) -> str:
         return "plugin.detected"
     if r.rule_id == "manual":  # the reviewer's reason is the evidence
         return "manual.reviewer"
+    if r.rule_id == "cascade" and ev.get("why") in ("members", "share", "severe"):
+        return f"cascade.{ev['why']}"
     return r.rule_id
 
 
@@ -308,12 +368,22 @@ def account_state(restrictions: list[Restriction]) -> str:
 
 
 def explain_restriction(
-    r: Restriction, strike: Strike | None, now: datetime, lang: Lang, cap: tuple[int, int] | None = None
+    r: Restriction,
+    strike: Strike | None,
+    now: datetime,
+    lang: Lang,
+    cap: tuple[int, int] | None = None,
+    full: bool = False,
 ) -> dict[str, Any]:
+    """One restriction as the affected side reads it. A cascade's evidence is cut to its numbers unless `full`
+    (reviewers, auditors, the enterprise's admins and HR may see which members and events it counted)."""
     rule = r.rule_id
     title = RULE_TITLES.get(rule, {"zh": rule, "en": rule})[lang]
     code = restriction_reason_code(r)
     ev = dict(r.evidence)
+    hide = rule == "cascade" and not full
+    if hide:  # an explanation may reach any member: the numbers, not the colleagues (issue 10)
+        ev = cascade_evidence(ev)
     return {
         "id": r.id,
         "subject_type": r.subject_type,
@@ -329,7 +399,8 @@ def explain_restriction(
         "policy_hash": strike.policy_hash if strike else None,
         "reason_text": reason_text(code, ev, lang) if code != rule else title,
         "evidence": ev,
-        "event_ids": triggering_event_ids(r, strike),
+        # a cascade's events are colleagues' doings: a member is told the numbers, not whose events
+        "event_ids": [] if hide else triggering_event_ids(r, strike),
         "starts_at": r.starts_at.isoformat(),
         "ends_at": r.ends_at.isoformat() if r.ends_at else None,
         "remaining_seconds": int((r.ends_at - now).total_seconds()) if r.ends_at else None,

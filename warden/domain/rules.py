@@ -33,17 +33,18 @@ from warden.screening import Hit, Screener, severity_rank
 
 
 class WeightSource(Protocol):
-    """Seam for weight (S-B): None means unknown, and rules then scale by 1."""
+    """Seam for weight (S-B): the weight (0–100) at decision time `at`, from the events before the decision
+    (issue 10). None means unknown, and rules then scale by 1."""
 
-    def account_weight(self, account_id: str) -> float | None: ...
-    def enterprise_weight(self, enterprise_id: str) -> float | None: ...
+    def account_weight(self, account_id: str, at: datetime) -> float | None: ...
+    def enterprise_weight(self, enterprise_id: str, at: datetime) -> float | None: ...
 
 
 class NoWeights:
-    def account_weight(self, account_id: str) -> float | None:
+    def account_weight(self, account_id: str, at: datetime | None = None) -> float | None:
         return None
 
-    def enterprise_weight(self, enterprise_id: str) -> float | None:
+    def enterprise_weight(self, enterprise_id: str, at: datetime | None = None) -> float | None:
         return None
 
 
@@ -208,10 +209,10 @@ class RuleEngine:
             "account_age_days": a.age_days(now),
             "account_verified": a.real_name_verified,
             "enterprise_verified": e.verified,
-            "account_weight": self.weights.account_weight(a.id),
+            "account_weight": self.weights.account_weight(a.id, now),
         }
         if self._reads_enterprise_weight:
-            feats["enterprise_weight"] = self.weights.enterprise_weight(e.id)
+            feats["enterprise_weight"] = self.weights.enterprise_weight(e.id, now)
         return feats
 
     def _already_restricted_by(self, subject: Subject, rule: str, now: datetime) -> bool:

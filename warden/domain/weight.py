@@ -7,6 +7,12 @@ read is a lookup plus constant arithmetic and an incremental path and a full rec
 
 Scores are kept in tenths (int) so sums of deltas never drift. Clean history comes from the account's
 ACTIVE strikes, so a voided or overturned strike restores the weight by construction.
+
+Windows (one convention, the project's): an item at time s is in a window of length w at decision time t iff
+t − w < s ≤ t. Items with their own timestamp (strikes: clean history, restricted members, own penalties, the
+S-A5 window, dismissed reports) are compared in seconds. Counts kept in daily buckets (the account factors, a
+member's last active day, a feature's last use) are compared in whole UTC days: day s_d is in a window of
+w days at decision day t_d iff t_d − w < s_d ≤ t_d (`in_day_window`), i.e. today and the w − 1 days before it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,17 @@ PROFILE_FIELDS = ("avatar", "nickname", "external_card")
 def day_of(ts: float) -> int:
     """Days since the epoch (UTC): the bucket an event at `ts` counts in."""
     return int(ts // DAY)
+
+
+def in_window(s: float, t: float, w: float) -> bool:
+    """The project's window rule: an item at `s` is in the window of length `w` at decision time `t` iff
+    t − w < s ≤ t (all in the same unit: epoch seconds, or day numbers for daily buckets)."""
+    return t - w < s <= t
+
+
+def in_day_window(day: int, today: int, days: int) -> bool:
+    """`in_window` at day resolution: a daily bucket `day` is in a window of `days` days ending `today`."""
+    return today - days < day <= today
 
 
 # --- policy (the `weight:` section) ----------------------------------------------------------------------
@@ -132,8 +149,20 @@ class AccountWeightPolicy(_Strict):
 
 
 class Members(_Strict):
-    points: float = Field(70, ge=0, le=100)  # × the mean weight of the active members / 100
+    """`points` × the active members' mean weight / 100. The mean is shrunk toward `prior` by `prior_members`
+    pseudo-members, so an enterprise with few or no active members reads as neutral, not as bad (issue 10):
+    mean = (sum of scores + prior × prior_members) / (active members + prior_members)."""
+
+    points: float = Field(70, ge=0, le=100)
     active_days: int = Field(30, ge=1, le=365)
+    prior: float = Field(50, ge=0, le=100)  # the neutral member weight (the S-A1 scaling pivot)
+    prior_members: float = Field(3, ge=0)  # how many members' worth of evidence the prior counts as
+
+    def mean(self, total_tenths: int, count: int) -> float:
+        """The shrunk mean weight (0–100) of `count` active members whose scores sum to `total_tenths`."""
+        if count + self.prior_members <= 0:
+            return self.prior
+        return (total_tenths / 10 + self.prior * self.prior_members) / (count + self.prior_members)
 
 
 class PerItem(_Strict):
@@ -159,6 +188,7 @@ class CascadePolicy(_Strict):
     min_members: int = Field(3, ge=1)
     min_share: float = Field(0.2, gt=0, le=1)
     share_min_members: int = Field(2, ge=1)  # the share rule needs at least this many restricted members
+    share_min_active: int = Field(10, ge=1)  # … and at least this many active members: a share needs a denominator
     below_weight: float = Field(40, ge=0, le=100)
     severity: str = "M"  # severity class of the enterprise strike (enterprise ladder starts at step 2)
     severe_severities: list[str] = ["S"]  # a member strike of these classes cascades whatever the weight
@@ -193,6 +223,7 @@ class AccountState:
     profile: dict[str, list[Any]] = field(default_factory=dict)  # field → [ts, event id, present]
     verified: list[Any] | None = None  # [ts, event id, verified]
     last_ts: float = 0.0
+    last_id: str = ""  # with last_ts: the newest folded event in decision order (time, then id)
     ent_day: int | None = None  # where this account's score sits in its enterprise's member buckets
     ent_score: int | None = None  # tenths
     base: dict[str, bool] | None = None  # profile fields present and verification when the state began
@@ -261,7 +292,13 @@ class AccountState:
         elif kind == "verification_change" and getattr(e, "account_id", None):  # noqa: SIM102
             if self.verified is None or (self.verified[0], self.verified[1]) <= (ts, e.id):
                 self.verified = [ts, e.id, bool(e.verified)]
-        self.last_ts = max(self.last_ts, ts)
+        if ts > self.last_ts or (ts == self.last_ts and e.id > self.last_id):
+            self.last_ts, self.last_id = ts, e.id
+
+    @property
+    def newest(self) -> tuple[float, str]:
+        """(time in epoch seconds, event id) of the newest folded event: a decision ordered before it is late."""
+        return (self.last_ts, self.last_id)
 
     def prune(self, keep_days: int) -> None:
         cut = self.last_day - keep_days
@@ -293,6 +330,7 @@ class AccountState:
                 "pf": self.profile,
                 "v": self.verified,
                 "t": self.last_ts,
+                "i": self.last_id,
                 "ed": self.ent_day,
                 "es": self.ent_score,
                 "b": self.base,
@@ -312,6 +350,7 @@ class AccountState:
             profile=o.get("pf", {}),
             verified=o.get("v"),
             last_ts=o.get("t", 0.0),
+            last_id=o.get("i", ""),
             ent_day=o.get("ed"),
             ent_score=o.get("es"),
             base=o.get("b"),
@@ -481,7 +520,7 @@ def _account_values(
     stab = window(ps.window_days)[0]["p"]
     logins = window(ll.window_days)[0]
     first_used = today - br.window_days + 1
-    used = [f for f in br.features if st.feats.get(f, first_used - 1) >= first_used]
+    used = [f for f in br.features if first_used <= st.feats.get(f, first_used - 1) <= today]
     active = window(rg.window_days)[1]
     since = ts - ch.window_days * DAY
     recent = [s for s in strikes if s.status is StrikeStatus.ACTIVE and since < s.at.timestamp() <= ts]
@@ -610,7 +649,7 @@ class _Scorer:
         feats = st.feats
         used = 0
         for f in features:
-            if feats.get(f, first_used - 1) >= first_used:
+            if first_used <= feats.get(f, first_used - 1) <= today:
                 used += 1
         rg_days, rg_pts, rg_full = self.rg
         ch_days, ch_pts, ch_per, ch_floor = self.ch
@@ -778,7 +817,7 @@ def enterprise_breakdown(
     restrictions, its age and its own penalties (S-B, POLICY-DEFAULTS §2.2)."""
     today = day_of(at.timestamp())
     total, count = st.active(today, p.members.active_days)
-    mean = total / count / 10 if count else 0.0
+    mean = p.members.mean(total, count)
     restricted = st.restricted(active_strike_ids, at, p.restricted_members.window_days)
     op = p.own_penalties
     since = at.timestamp() - op.window_days * DAY
@@ -793,6 +832,9 @@ def enterprise_breakdown(
             p.members.points,
             active_members=count,
             mean_weight=round(mean, 1),
+            observed_mean=round(total / count / 10, 1) if count else None,
+            prior=p.members.prior,
+            prior_members=p.members.prior_members,
             active_days=p.members.active_days,
         ),
         _f(
@@ -835,7 +877,7 @@ def enterprise_tenths(
     holds them equal), for ingest, which needs it for every enterprise of every batch."""
     ts = at.timestamp()
     total, count = st.active(day_of(ts), p.members.active_days)
-    mean = total / count / 10 if count else 0.0
+    mean = p.members.mean(total, count)
     rm, op = p.restricted_members, p.own_penalties
     restricted = len(st.restricted(active_strike_ids, at, rm.window_days)) if st.strikes else 0
     since = ts - op.window_days * DAY
@@ -851,13 +893,85 @@ def enterprise_tenths(
     return min(1000, max(0, out))
 
 
+def cascade_breakdown(
+    p: EnterpriseWeightPolicy,
+    ent: Enterprise,
+    st: EnterpriseState,
+    left_out: Iterable[tuple[int | None, int | None]],
+    own_strikes: Iterable[Strike],
+    at: datetime,
+) -> Breakdown:
+    """The enterprise weight the S-A5 bar reads at `at` (0–100): the enterprise without the very restrictions
+    that are being judged (issue 10, S-A5 precision).
+
+    Against `enterprise_breakdown` it leaves out (a) the restricted members: `left_out` holds their place in
+    the member buckets, (last active day, score in tenths), so the mean is that of the other active members,
+    shrunk toward the prior as usual; (b) the `restricted_members` factor, since the member/share test already
+    counts them; (c) the enterprise's own `cascade` strikes from own penalties, so a cascade does not feed the
+    next one. What remains is the evidence about the rest of the enterprise: verification, the other members,
+    age and its other penalties.
+    """
+    ts = at.timestamp()
+    today = day_of(ts)
+    days = p.members.active_days
+    total, count = st.active(today, days)
+    active = count
+    for d, sc in left_out:
+        if d is not None and sc is not None and in_day_window(d, today, days):
+            total -= sc
+            count -= 1
+    mean = p.members.mean(total, count)
+    op = p.own_penalties
+    own = [
+        s
+        for s in own_strikes
+        if s.status is StrikeStatus.ACTIVE
+        and s.rule_id != "cascade"
+        and in_window(s.at.timestamp(), ts, op.window_days * DAY)
+    ]
+    age = max(0.0, (at - ent.created_at).total_seconds() / DAY)
+    factors = [
+        _f("enterprise_verified", p.verified.points if ent.verified else 0, p.verified.points, verified=ent.verified),
+        _f(
+            "members",
+            p.members.points * mean / 100,
+            p.members.points,
+            active_members=active,
+            counted_members=count,
+            mean_weight=round(mean, 1),
+            observed_mean=round(total / count / 10, 1) if count else None,
+            prior=p.members.prior,
+            prior_members=p.members.prior_members,
+            active_days=days,
+        ),
+        _f(
+            "enterprise_age",
+            p.age.points * _ramp(age, p.age.from_days, p.age.full_days),
+            p.age.points,
+            age_days=int(age),
+            full_days=p.age.full_days,
+        ),
+        _f(
+            "own_penalties",
+            max(op.floor, -op.per * len(own)),
+            0.0,
+            op.floor,
+            strikes=[s.id for s in own],
+            window_days=op.window_days,
+        ),
+    ]
+    return Breakdown(_total(factors), factors)
+
+
 def cascade_reason(
     p: CascadePolicy, severity: str, enterprise_weight: float, restricted: int, active: int
 ) -> str | None:
     """Why a member's strike restricts the whole enterprise (S-A5), or None.
 
-    `restricted` counts distinct members with an active strike in the window, this one included; `active`
-    counts the enterprise's active members.
+    `restricted` counts distinct members with an active strike in the window that no earlier cascade
+    counted, this one included; `active` counts the enterprise's active members; `enterprise_weight` is the
+    weight the bar reads (`cascade_breakdown`). The share rule applies only with at least `share_min_active`
+    active members: "2 restricted of 0 active" is no share at all (issue 10).
     """
     if not p.enabled:
         return None
@@ -867,6 +981,6 @@ def cascade_reason(
         return None
     if restricted >= p.min_members:
         return "members"
-    if restricted >= p.share_min_members and restricted / max(active, restricted) >= p.min_share:
+    if restricted >= p.share_min_members and active >= p.share_min_active and restricted / active >= p.min_share:
         return "share"
     return None

@@ -142,12 +142,23 @@ def advice_text(f: Factor, lang: Lang) -> str:
                 else f"Have an admin verify the enterprise (+{gain}); unverified enterprises get tighter caps."
             )
         case "members":
+            few = d.get("prior_members") and d["active_members"] < 3 * d["prior_members"]
+            prior = (
+                (
+                    f"（活跃成员尚少，平均值向中性值 {d['prior']:g} 收缩，按 {d['prior_members']:g} 名成员计）"
+                    if zh
+                    else f" (few active members yet: the mean is drawn toward a neutral {d['prior']:g}, "
+                    f"counted as {d['prior_members']:g} members)"
+                )
+                if few
+                else ""
+            )
             return (
-                f"活跃成员 {d['active_members']} 人，平均权重 {d['mean_weight']}；督促成员实名认证、补全资料、"
+                f"活跃成员 {d['active_members']} 人，平均权重 {d['mean_weight']}{prior}；督促成员实名认证、补全资料、"
                 "用实体手机和个人微信登录、日常使用办公功能（见各成员的权重说明）。"
                 if zh
-                else f"{d['active_members']} active members with a mean weight of {d['mean_weight']}; have members "
-                "verify, complete their profiles, log in on real phones and use the work features "
+                else f"{d['active_members']} active members with a mean weight of {d['mean_weight']}{prior}; have "
+                "members verify, complete their profiles, log in on real phones and use the work features "
                 "(see each member's weight)."
             )
         case "enterprise_age":

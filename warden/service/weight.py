@@ -1,17 +1,19 @@
 """Weight (S-B) use cases: keep it up to date during ingest, explain it, recompute it, cascade on it (S-A5).
 
 `WeightKeeper` is wired by bootstrap into three seams of the core: it is the rules' `WeightSource`, an
-ingest observer (`before_batch` loads the batch's weight state, `on_batch` folds the batch in with O(1)
-work per event and a few batched writes), and a strike hook (the S-A5 cascade). `WeightService` reads
+ingest observer (`before_batch` loads the batch's weight state, `after_event` folds each decided event in
+with O(1) work, so the next decision reads the state the events before it left; `on_batch` writes the
+changed rows in a few batched statements), and a strike hook (the S-A5 cascade). `WeightService` reads
 (a lookup plus constant arithmetic) and recomputes everything from the stored events.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,11 +35,12 @@ from warden.domain.weight import (
     EnterpriseState,
     WeightPolicy,
     account_breakdown,
-    account_tenths,
+    cascade_breakdown,
     cascade_reason,
     day_of,
     enterprise_breakdown,
     enterprise_tenths,
+    in_window,
     scorer,
 )
 from warden.domain.weight_text import render
@@ -113,6 +116,71 @@ def active_strike_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
     return out
 
 
+class AccountFold:
+    """One account's events folded in decision order (time, then id), one at a time.
+
+    Each day is scored at its last event, as the next day's first event arrives: those are the account's
+    history points (tenths). Ingest steps it from `after_event`, so every decision in a batch reads the state
+    the events before it left; `fold_account` (recompute) folds a whole list. Both make the same numbers.
+    `strikes` is the account's own list: strikes issued later in the batch are dated later and so never
+    counted in an earlier point.
+    """
+
+    __slots__ = ("account", "at", "at_ts", "day", "p", "points", "st", "strikes", "tenths")
+
+    def __init__(self, p: WeightPolicy, st: AccountState, account: Account, strikes: list[Strike]) -> None:
+        self.p = p
+        self.st = st
+        self.account = account
+        self.strikes = strikes
+        self.tenths = scorer(p.account).tenths
+        self.points: list[tuple[int, int]] = []  # (day, score in tenths) of the days this fold closed
+        self.day = -1
+        self.at: datetime | None = None
+        self.at_ts = 0.0
+
+    def step(self, e: Any, ts: float | None = None) -> None:
+        """Fold one event in (O(1) unless it begins a new day, which scores the day before)."""
+        e_at = e.occurred_at
+        e_ts = e_at.timestamp() if ts is None else ts
+        e_day = int(e_ts // DAY)
+        if e_day != self.day and self.at is not None:
+            self.points.append((self.day, self.tenths(self.st, self.account, self.strikes, self.at, False, self.at_ts)))
+        self.st.apply(e, e_ts)
+        self.day, self.at, self.at_ts = e_day, e_at, e_ts
+
+    def latest_score(self) -> int:
+        """The account's score in tenths as of its newest folded event: its place in the enterprise's buckets."""
+        st = self.st
+        if self.at is not None and self.at_ts == st.last_ts:
+            return self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts)
+        return self.tenths(st, self.account, self.strikes, _utc(st.last_ts), False)
+
+    def finish(self) -> tuple[list[tuple[int, int]], int]:
+        """The history points of the days that closed and the latest score (tenths); the newest day's point
+        stays open in the state until a later day begins, so history costs one row per account per day."""
+        st = self.st
+        if self.at is None:
+            return [], self.latest_score()
+        points = [*self.points, (self.day, self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts))]
+        score = points[-1][1] if self.at_ts == st.last_ts else self.latest_score()  # a late event: as of the newest
+        op = st.open_point
+        if op is not None and (len(points) > 1 or op[0] > points[0][0]):  # days closed (or a late day): merge
+            merged = {op[0]: op[1]}
+            merged.update(points)
+            days = sorted(merged)
+            st.open_point = [days[-1], merged[days[-1]]]
+            closed = [(d, merged[d]) for d in days[:-1]]
+        else:
+            closed = points[:-1]
+            if op is not None and op[0] < points[0][0]:
+                closed.insert(0, (op[0], op[1]))
+            st.open_point = list(points[-1])
+        if closed or op is None:
+            st.prune(self.p.account.keep_days)  # buckets only age out when a new day begins
+        return closed, score
+
+
 def fold_account(
     p: WeightPolicy,
     st: AccountState,
@@ -122,67 +190,52 @@ def fold_account(
 ) -> tuple[list[tuple[int, int]], int]:
     """Apply one account's events (oldest first) day by day, scoring each day at its last event.
 
-    Returns the history points of the days that closed (a later day began) and the final score; the latest
-    day's point stays open in the state until then, so history costs one row per account per day, not per
-    batch. Shared by ingest and recompute, so both produce the same numbers.
+    Returns the history points of the days that closed (a later day began) and the final score (tenths);
+    the latest day's point stays open in the state until then. Recompute's path; ingest steps the same
+    `AccountFold` one event at a time, so both produce the same numbers.
     """
-    points: list[tuple[int, int]] = []
-    tenths = scorer(p.account).tenths
-    apply = st.apply
-    day = -1
-    at: datetime | None = None
-    at_ts = 0.0
-    for e in events:  # a day's point is scored at its last event
-        e_at = e.occurred_at
-        e_ts = e_at.timestamp()
-        e_day = int(e_ts // DAY)
-        if e_day != day and at is not None:
-            points.append((day, tenths(st, account, strikes, at, False, at_ts)))
-        apply(e, e_ts)
-        day, at, at_ts = e_day, e_at, e_ts
-    if at is None:
-        return [], tenths(st, account, strikes, _utc(st.last_ts), False)
-    score = tenths(st, account, strikes, at, False, at_ts)
-    points.append((day, score))
-    if at_ts != st.last_ts:  # a late event: the latest state is as of the account's newest event
-        score = tenths(st, account, strikes, _utc(st.last_ts), False)
-    op = st.open_point
-    if op is not None and (len(points) > 1 or op[0] > points[0][0]):  # days closed (or a late day): merge
-        merged = {op[0]: op[1]}
-        merged.update(points)
-        days = sorted(merged)
-        st.open_point = [days[-1], merged[days[-1]]]
-        closed = [(d, merged[d]) for d in days[:-1]]
-    else:
-        closed = points[:-1]
-        if op is not None and op[0] < points[0][0]:
-            closed.insert(0, (op[0], op[1]))
-        st.open_point = list(points[-1])
-    if closed or op is None:
-        st.prune(p.account.keep_days)  # buckets only age out when a new day begins
-    return closed, score
+    fold = AccountFold(p, st, account, strikes)
+    for e in events:
+        fold.step(e)
+    return fold.finish()
 
 
 def _event_key(e: Any) -> tuple[datetime, str]:
     return (e.occurred_at, e.id)
 
 
+_LAST_ID = "\U0010ffff"  # above every event id: "everything at this instant"
+
+
 @dataclass
 class _Batch:
+    """What weight holds while one ingest batch is decided, event by event in decision order."""
+
+    conn: Connection
     subjects: dict[str, Subject]
-    accounts: dict[str, AccountState]
+    accounts: dict[str, AccountState]  # the batch's accounts, folded up to the decision point
     enterprises: dict[str, EnterpriseState]
-    active: set[str]
-    first_at: dict[str, datetime]
-    ent_first_at: dict[str, datetime]
+    active: set[str]  # member strike ids still active
     ent_subject: dict[str, Subject]
-    acc_cache: dict[str, float] = field(default_factory=dict)
-    ent_cache: dict[str, float] = field(default_factory=dict)
+    order: list[tuple[datetime, str]]  # (occurred_at, id) of the fresh events, in decision order
+    pos: int = 0  # index in `order` of the event being decided
+    folds: dict[str, AccountFold] = field(default_factory=dict)
+    decided: dict[str, list[Any]] = field(default_factory=dict)  # account → its events folded in this batch
+    dirty: dict[str, set[str]] = field(default_factory=dict)  # enterprise → members folded since last placed
+    ent_day: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # enterprise → its newest event's day, time
+    ent_points: dict[tuple[str, int], int] = field(default_factory=dict)  # enterprise history of the closed days
+    late: dict[tuple[str, float, str], int] = field(default_factory=dict)  # late reads (tenths), by cut
     cascades: int = 0
 
 
 class WeightKeeper:
-    """Weight upkeep during ingest: the rules' WeightSource, an ingest observer and the S-A5 strike hook."""
+    """Weight upkeep during ingest: the rules' WeightSource, an ingest observer and the S-A5 strike hook.
+
+    Weight follows each event (issue 10): `after_event` folds the decided event into its account's state
+    (O(1), or one score when a day closes) and marks the account for its enterprise; a read at decision time
+    `at` scores the account from the events before the decision, and places the marked members in their
+    enterprise's buckets first. So one event per batch and one batch of many decide alike.
+    """
 
     CACHE_LIMIT = 200_000  # states kept between batches (each a few hundred bytes); past it, start afresh
 
@@ -223,12 +276,7 @@ class WeightKeeper:
             self._accounts.clear()
             self._enterprises.clear()
         self._mark = None  # until this batch is folded in and its audit entry written
-        first_at: dict[str, datetime] = {}
-        for e in events:
-            aid = getattr(e, "account_id", None)
-            if aid and (aid not in first_at or e.occurred_at < first_at[aid]):
-                first_at[aid] = e.occurred_at
-        ids = [a for a in first_at if a in subjects]
+        ids = list(dict.fromkeys(a for e in events if (a := e.__dict__.get("account_id")) and a in subjects))
         cache = self._accounts
         for chunk in _chunks([a for a in ids if a not in cache]):
             q = sa.select(t.weight_accounts.c.account_id, t.weight_accounts.c.state).where(
@@ -237,17 +285,12 @@ class WeightKeeper:
             for row in conn.execute(q):
                 cache[row.account_id] = AccountState.from_json(row.state)
         accounts: dict[str, AccountState] = {}
+        ent_subject: dict[str, Subject] = {}
         for aid in ids:  # before the rules touch the accounts: remember how a new state begins
             st = accounts[aid] = cache.get(aid) or cache.setdefault(aid, AccountState())
-            st.seed(subjects[aid].account)
-        ent_subject: dict[str, Subject] = {}
-        ent_first_at: dict[str, datetime] = {}
-        for aid in ids:
             s = subjects[aid]
-            eid = s.enterprise.id
-            ent_subject.setdefault(eid, s)
-            if eid not in ent_first_at or first_at[aid] < ent_first_at[eid]:
-                ent_first_at[eid] = first_at[aid]
+            st.seed(s.account)
+            ent_subject.setdefault(s.enterprise.id, s)
         enterprises = self._enterprises
         for chunk in _chunks(sorted(e for e in ent_subject if e not in enterprises)):
             q = sa.select(t.weight_enterprises.c.enterprise_id, t.weight_enterprises.c.state).where(
@@ -258,47 +301,151 @@ class WeightKeeper:
         active = active_strike_ids(
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )
-        self._batch = _Batch(subjects, accounts, enterprises, active, first_at, ent_first_at, ent_subject)
+        order = sorted((e.occurred_at, e.id) for e in events)
+        self._batch = _Batch(conn, subjects, accounts, enterprises, active, ent_subject, order)
 
-    # --- WeightSource: what the rules read (as of the start of the batch) ------------------------------------
+    # --- after each decision: the next decision reads the state this event left --------------------------
 
-    def account_weight(self, account_id: str) -> float | None:
+    def after_event(self, event: Any, outcome: Outcome | None, subject: Subject | None) -> None:
+        """Fold a decided event in (`Warden._ingest` calls this in decision order). `subject` is None for an
+        enterprise's own event, which changed the enterprise in place and needs nothing here."""
         b = self._batch
-        if b is None or account_id not in b.first_at or account_id not in b.subjects:
-            return None
-        if account_id not in b.acc_cache:
-            s = b.subjects[account_id]
-            st = b.accounts[account_id]
-            b.acc_cache[account_id] = (
-                account_tenths(self.policy.account, st, s.account, s.strikes, b.first_at[account_id]) / 10
-            )
-        return b.acc_cache[account_id]
+        if b is None:
+            return
+        order = b.order
+        key = (event.occurred_at, event.id)
+        if b.pos < len(order) and order[b.pos] == key:
+            b.pos += 1
+        else:  # not the expected one (a caller deciding in another order): find our place again
+            b.pos = bisect.bisect_right(order, key)
+        if subject is None:
+            return
+        aid = subject.account.id
+        st = b.accounts.get(aid)
+        if st is None:
+            return
+        fold = b.folds.get(aid)
+        if fold is None:
+            fold = b.folds[aid] = AccountFold(self.policy, st, subject.account, subject.strikes)
+        eid = subject.enterprise.id
+        ts = event.occurred_at.timestamp()
+        day = int(ts // DAY)
+        prev = b.ent_day.get(eid)
+        if prev is not None and prev[0] != day:  # the enterprise's day closes at its last event: a history point
+            self._place(b, eid)
+            b.ent_points[(eid, prev[0])] = self._enterprise_tenths(b, eid, prev[1])
+        b.ent_day[eid] = (day, event.occurred_at)
+        fold.step(event, ts)
+        decided = b.decided.get(aid)
+        if decided is None:
+            b.decided[aid] = [event]
+        else:
+            decided.append(event)
+        dirty = b.dirty.get(eid)
+        if dirty is None:
+            b.dirty[eid] = {aid}
+        else:
+            dirty.add(aid)
 
-    def enterprise_weight(self, enterprise_id: str) -> float | None:
+    def _place(self, b: _Batch, eid: str) -> None:
+        """Move the members folded since they were last placed to their current score and last active day in
+        the enterprise's buckets (what `on_batch` would have done had each event been its own batch)."""
+        members = b.dirty.pop(eid, None)
+        if not members:
+            return
+        est = b.enterprises.get(eid)
+        if est is None:
+            est = b.enterprises[eid] = EnterpriseState()
+        keep = self.policy.enterprise_keep_days
+        for aid in members:
+            fold = b.folds[aid]
+            est.move_member(fold.st, fold.st.last_day, fold.latest_score(), keep)
+
+    def _cut(self, b: _Batch, at: datetime) -> tuple[float, str]:
+        """The decision point as (epoch seconds, event id): a read sees the events strictly before it."""
+        if b.pos < len(b.order) and b.order[b.pos][0] == at:
+            return (at.timestamp(), b.order[b.pos][1])
+        return (at.timestamp(), _LAST_ID)
+
+    # --- WeightSource: what the rules read, as of the decision ------------------------------------------------
+
+    def account_weight(self, account_id: str, at: datetime | None = None) -> float | None:
+        """The account's weight (0–100) at decision time `at`, from the events before the decision; None
+        outside an ingest batch or for an account without events in it (the rules then scale by 1)."""
         b = self._batch
-        if b is None or enterprise_id not in b.ent_subject:
+        if b is None or at is None or account_id not in b.accounts:
             return None
-        if enterprise_id not in b.ent_cache:
-            b.ent_cache[enterprise_id] = self._enterprise_tenths(b, enterprise_id, b.ent_first_at[enterprise_id]) / 10
-        return b.ent_cache[enterprise_id]
+        st = b.accounts[account_id]
+        s = b.subjects[account_id]
+        cut = self._cut(b, at)
+        if st.newest > cut:  # late: events after this one were folded already (an earlier batch)
+            return self._late_tenths(b, account_id, at, cut) / 10
+        return scorer(self.policy.account).tenths(st, s.account, s.strikes, at, False, cut[0]) / 10
+
+    def _late_tenths(self, b: _Batch, aid: str, at: datetime, cut: tuple[float, str]) -> int:
+        """A late event's read: its account's weight rebuilt from the stored events before it (and this
+        batch's, decided before it) — the rare path, one query. Only the kept window and the profile and
+        verification events (which hold their latest value) matter."""
+        key = (aid, *cut)
+        hit = b.late.get(key)
+        if hit is not None:
+            return hit
+        p = self.policy
+        s = b.subjects[aid]
+        st = AccountState(base=b.accounts[aid].base)
+        st.seed(s.account)
+        e = t.events
+        since = at - timedelta(days=p.account.keep_days + 1)
+        q = sa.select(e.c.payload).where(
+            e.c.account_id == aid,
+            e.c.occurred_at <= at,
+            sa.or_(e.c.occurred_at > since, e.c.type.in_(("profile_change", "verification_change"))),
+        )
+        evs = [_light_event(r.payload) for r in b.conn.execute(q)] + b.decided.get(aid, [])
+        for x in sorted((x for x in evs if (x.occurred_at.timestamp(), x.id) < cut), key=_event_key):
+            st.apply(x)
+        out = b.late[key] = scorer(p.account).tenths(st, s.account, s.strikes, at, False, cut[0])
+        return out
+
+    def enterprise_weight(self, enterprise_id: str, at: datetime | None = None) -> float | None:
+        """The enterprise's weight (0–100) at decision time `at`, its members placed as of the events before
+        the decision; None outside an ingest batch or for an enterprise without members in it."""
+        b = self._batch
+        if b is None or at is None or enterprise_id not in b.ent_subject:
+            return None
+        self._place(b, enterprise_id)
+        return self._enterprise_tenths(b, enterprise_id, at) / 10
 
     def _enterprise_tenths(self, b: _Batch, eid: str, at: datetime) -> int:
         s = b.ent_subject[eid]
         st = b.enterprises.get(eid) or EnterpriseState()
         return enterprise_tenths(self.policy.enterprise, s.enterprise, st, b.active, s.enterprise_strikes, at)
 
-    def _enterprise_now(self, b: _Batch, eid: str, at: datetime) -> Breakdown:
-        s = b.ent_subject[eid]
-        st = b.enterprises.get(eid) or EnterpriseState()
-        return enterprise_breakdown(self.policy.enterprise, s.enterprise, st, b.active, s.enterprise_strikes, at)
+    def _member_state(self, b: _Batch, aid: str) -> AccountState | None:
+        """A member's state, wherever it is: this batch, the cache (equal to the store), or the store."""
+        st = b.accounts.get(aid) or self._accounts.get(aid)
+        if st is None:
+            row = b.conn.execute(
+                sa.select(t.weight_accounts.c.state).where(t.weight_accounts.c.account_id == aid)
+            ).first()
+            if row is None:
+                return None
+            st = self._accounts[aid] = AccountState.from_json(row.state)
+        return st
 
     # --- strike hook: the S-A5 cascade ----------------------------------------------------------------------
 
     def cascade(self, engine: RuleEngine, strike: Strike, subject: Subject, changes: Changes) -> None:
         """After a member's strike: restrict the whole enterprise if enough members are restricted within the
-        window and the enterprise weight is below the bar, or at once on a severe strike (S-A5).
+        window and the enterprise's weight without those restrictions is below the bar, or at once on a severe
+        strike (S-A5).
 
-        The enterprise restriction is one row on the enterprise; members' state derives from it.
+        Counted: distinct members with an active strike in the window (t − w < s ≤ t) that no earlier cascade
+        of the enterprise counted. The bar reads `cascade_breakdown`: the restricted members, the restricted-
+        members penalty and the enterprise's own cascade strikes are left out, so a correctly restricted
+        abuser cannot tip a healthy enterprise by himself and a cascade does not feed the next. The share rule
+        needs `share_min_active` active members. The restriction is one row on the enterprise; members'
+        state derives from it.
         """
         b = self._batch
         if b is None or strike.subject_type != "account" or b.subjects.get(subject.account.id) is not subject:
@@ -312,12 +459,28 @@ class WeightKeeper:
         cp = p.cascade
         if not cp.enabled:
             return
-        if any(r.rule_id == "cascade" and r.active_at(strike.at) for r in subject.enterprise_restrictions):
+        at = strike.at
+        if any(r.rule_id == "cascade" and r.active_at(at) for r in subject.enterprise_restrictions):
             return  # already cascaded and still in force
-        bd = self._enterprise_now(b, eid, strike.at)
-        restricted = est.restricted(b.active, strike.at, cp.window_days)
-        _, active = est.active(day_of(strike.at.timestamp()), p.enterprise.members.active_days)
-        why = cascade_reason(cp, strike.severity, bd.score, len(restricted), active)
+        self._place(b, eid)
+        spent = counted_by_cascades(subject.enterprise_strikes, at)
+        ts = at.timestamp()
+        window = cp.window_days * DAY
+        counted = {
+            sid: acc
+            for sid, (acc, s_ts) in est.strikes.items()
+            if sid in b.active and sid not in spent and in_window(s_ts, ts, window)
+        }
+        restricted = set(counted.values())
+        _, active = est.active(day_of(ts), p.enterprise.members.active_days)
+        left_out = []
+        for aid in sorted(restricted):
+            st = self._member_state(b, aid)
+            if st is not None:
+                left_out.append((st.ent_day, st.ent_score))
+        s = b.ent_subject[eid]
+        bar = cascade_breakdown(p.enterprise, s.enterprise, est, left_out, s.enterprise_strikes, at)
+        why = cascade_reason(cp, strike.severity, bar.score, len(restricted), active)
         if why is None:
             return
         engine.issue_enterprise_strike(
@@ -327,7 +490,7 @@ class WeightKeeper:
             changes,
             rule="cascade",
             severity=cp.severity,
-            at=strike.at,
+            at=at,
             evidence={
                 "spec": cp.spec,
                 "why": why,
@@ -336,19 +499,21 @@ class WeightKeeper:
                 "trigger_rule": strike.rule_id,
                 "event_id": strike.event_id,
                 "members": sorted(restricted),
+                "member_strikes": sorted(counted),
                 "restricted_members": len(restricted),
                 "active_members": active,
-                "enterprise_weight": bd.score,
+                "enterprise_weight": bar.score,
                 "below_weight": cp.below_weight,
                 "min_members": cp.min_members,
                 "min_share": cp.min_share,
+                "share_min_active": cp.share_min_active,
                 "window_days": cp.window_days,
             },
             key=strike.id,
         )
         b.cascades += 1
 
-    # --- after the rules: fold the batch in -----------------------------------------------------------------
+    # --- after the rules: write the batch's states ------------------------------------------------------------
 
     def on_batch(
         self,
@@ -360,16 +525,19 @@ class WeightKeeper:
         changes: Changes,
     ) -> None:
         b = self._batch
-        if b is None or b.subjects is not subjects:
+        if b is None or b.subjects is not subjects:  # a caller without the per-event hook: fold it all now
             self.before_batch(conn, events, subjects)
+            for e in sorted(events, key=_event_key):
+                aid = e.__dict__.get("account_id")
+                self.after_event(e, None, subjects.get(aid) if aid else None)
             b = self._batch
         assert b is not None
         try:
-            self._fold(conn, audit, b, events, subjects, changes)
+            self._write(conn, audit, b, events, subjects, changes)
         finally:
             self._batch = None
 
-    def _fold(
+    def _write(
         self,
         conn: Connection,
         audit: store.AuditWriter,
@@ -379,11 +547,6 @@ class WeightKeeper:
         changes: Changes,
     ) -> None:
         p = self.policy
-        by_acc: dict[str, list[Any]] = {}
-        for e in events:
-            aid = getattr(e, "account_id", None)
-            if aid and aid in subjects:
-                by_acc.setdefault(aid, []).append(e)
         for s in changes.strikes:
             if s.subject_type == "account" and s.subject_id in subjects:
                 eid = subjects[s.subject_id].enterprise.id
@@ -391,37 +554,27 @@ class WeightKeeper:
                 b.active.add(s.id)
         acc_rows: list[tuple[str, str, str, int]] = []
         hist: dict[tuple[str, str, int], int] = {}
-        ent_last: dict[str, datetime] = {}
         ent_keep = p.enterprise_keep_days
-        accounts, enterprises, ent_subject = b.accounts, b.enterprises, b.ent_subject
-        for aid, evs in by_acc.items():
-            subj = subjects[aid]
-            eid = subj.enterprise.id
-            st = accounts.get(aid)
-            if st is None:
-                st = AccountState()
-            st.seed(subj.account)
-            if len(evs) > 1:
-                evs.sort(key=_event_key)
-            closed, score = fold_account(p, st, subj.account, subj.strikes, evs)
+        enterprises = b.enterprises
+        for aid, fold in b.folds.items():
+            eid = subjects[aid].enterprise.id
+            closed, score = fold.finish()
             for day, sc in closed:
                 hist[("account", aid, day)] = sc
             est = enterprises.get(eid)
             if est is None:
                 est = enterprises[eid] = EnterpriseState()
-            if eid not in ent_subject:
-                ent_subject[eid] = subj
-            est.move_member(st, int(st.last_ts // DAY), score, ent_keep)
+            st = fold.st
+            est.move_member(st, st.last_day, score, ent_keep)
             acc_rows.append((aid, eid, st.to_json(), score))
-            last = evs[-1].occurred_at
-            if eid not in ent_last or last > ent_last[eid]:
-                ent_last[eid] = last
+        b.dirty.clear()
+        for (eid, day), sc in b.ent_points.items():
+            hist[("enterprise", eid, day)] = sc
         now = self.clock.now()
         ent_rows = []
-        for eid, at in ent_last.items():
-            est = b.enterprises[eid]
-            est.prune(p.enterprise_keep_days)
-            day = day_of(at.timestamp())
+        for eid, (day, at) in b.ent_day.items():
+            est = enterprises[eid]
+            est.prune(ent_keep)
             hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
             ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
         upsert_accounts(conn, acc_rows)
@@ -436,6 +589,17 @@ class WeightKeeper:
                 {"accounts": len(acc_rows), "enterprises": len(ent_rows), "cascades": b.cascades},
             )
             self._mark = store.audit_tail(conn)  # our entry: the cache stays good while it is the last weight.*
+
+
+def counted_by_cascades(enterprise_strikes: Iterable[Strike], before: datetime) -> set[str]:
+    """Member strike ids that an earlier cascade of the enterprise counted (whatever became of it): their
+    evidence is spent, so they do not feed the next cascade (issue 10). Cascades from before `member_strikes`
+    was recorded name only their trigger strike."""
+    out: set[str] = set()
+    for s in enterprise_strikes:
+        if s.rule_id == "cascade" and s.at <= before:
+            out.update(s.evidence.get("member_strikes") or [s.evidence.get("trigger_strike", "")])
+    return out
 
 
 def attach_weight(app: Any) -> WeightKeeper | None:
@@ -469,8 +633,8 @@ def rejudge_cascades(
 ) -> None:
     """A member's strike was voided or overturned: an enterprise cascade that counted it is judged again on
     the members' strikes still active from its window's start until now (a later member strike would have
-    cascaded too) and the weight it was judged at, and lifted — its enterprise strike voided — when that no
-    longer holds (S-A5 with S-D6)."""
+    cascaded too; strikes an earlier cascade counted stay spent, as in `WeightKeeper.cascade`) and the weight
+    it was judged at, and lifted — its enterprise strike voided — when that no longer holds (S-A5 with S-D6)."""
     if strike.subject_type != "account":
         return
     account = store.get_account(conn, strike.subject_id)
@@ -486,12 +650,19 @@ def rejudge_cascades(
             or strike.subject_id not in ev.get("members", [strike.subject_id])
         ):
             continue
-        since = r.starts_at.timestamp() - int(ev.get("window_days", cp.window_days)) * 86400
+        start = r.starts_at.timestamp()
+        window = int(ev.get("window_days", cp.window_days)) * DAY
+        spent = counted_by_cascades(
+            (s for s in store.strikes_of(conn, "enterprise", [account.enterprise_id]) if s.id != r.strike_id),
+            r.starts_at,
+        )
         members = conn.execute(sa.select(t.accounts.c.id).where(t.accounts.c.enterprise_id == account.enterprise_id))
-        remaining = [
+        remaining = [  # the window as the cascade saw it (t − w < s ≤ t), and later strikes up to now
             s
             for s in store.strikes_of(conn, "account", [m.id for m in members])
-            if s.status is StrikeStatus.ACTIVE and since <= s.at.timestamp() <= now.timestamp()
+            if s.status is StrikeStatus.ACTIVE
+            and s.id not in spent
+            and start - window < s.at.timestamp() <= now.timestamp()
         ]
         severe = next((s.severity for s in remaining if s.severity in cp.severe_severities), None)
         why = (
@@ -615,11 +786,46 @@ class WeightService:
             own = store.strikes_of(conn, "enterprise", [enterprise_id])
         return ent, enterprise_breakdown(self.policy.enterprise, ent, st, active, own, at)
 
+    def cascade_bar(self, enterprise_id: str, at: datetime | None = None) -> tuple[Breakdown, int, int]:
+        """What the S-A5 cascade would read at `at` (default now): the bar's weight (`cascade_breakdown`, the
+        members restricted in the cascade window left out), those members (count), and the active members."""
+        at = at or self.w.clock.now()
+        p = self.policy
+        with reading(self.w.engine) as conn:
+            ent = store.get_enterprise(conn, enterprise_id)
+            if ent is None:
+                raise NotFound(f"no enterprise {enterprise_id!r}")
+            row = conn.execute(
+                sa.select(t.weight_enterprises.c.state).where(t.weight_enterprises.c.enterprise_id == enterprise_id)
+            ).first()
+            st = EnterpriseState.from_json(row.state if row else None)
+            active = active_strike_ids(conn, st.strikes)
+            own = store.strikes_of(conn, "enterprise", [enterprise_id])
+            spent = counted_by_cascades(own, at)
+            ts = at.timestamp()
+            restricted = sorted(
+                {
+                    acc
+                    for sid, (acc, s_ts) in st.strikes.items()
+                    if sid in active and sid not in spent and in_window(s_ts, ts, p.cascade.window_days * DAY)
+                }
+            )
+            left_out = []
+            for chunk in _chunks(restricted):
+                q = sa.select(t.weight_accounts.c.state).where(t.weight_accounts.c.account_id.in_(chunk))
+                for r in conn.execute(q):
+                    m = AccountState.from_json(r.state)
+                    left_out.append((m.ent_day, m.ent_score))
+        _, n_active = st.active(day_of(ts), p.enterprise.members.active_days)
+        return cascade_breakdown(p.enterprise, ent, st, left_out, own, at), len(restricted), n_active
+
     def enterprise(self, enterprise_id: str, lang: Lang = "zh") -> dict[str, Any]:
         """The enterprise's weight now, its factors and advice, history, the members holding it down, and
-        whether the S-A5 cascade bar is crossed."""
+        where it stands against the S-A5 cascade bar (the bar reads the weight without the members
+        restricted in the cascade window, `cascade_bar`)."""
         now = self.w.clock.now()
         _, bd = self.enterprise_breakdown(enterprise_id, now)
+        bar, n_restricted, n_active = self.cascade_bar(enterprise_id, now)
         wa = t.weight_accounts
         with reading(self.w.engine) as conn:
             history = self._history(conn, "enterprise", enterprise_id, now)
@@ -639,7 +845,11 @@ class WeightService:
             **render(bd, "enterprise", lang),
             "used_by_rules": {
                 "cascade_below_weight": cp.below_weight,
-                "cascade_exposed": cp.enabled and bd.score < cp.below_weight,
+                "cascade_weight": bar.score,
+                "cascade_exposed": cp.enabled and bar.score < cp.below_weight,
+                "cascade_restricted_members": n_restricted,
+                "cascade_active_members": n_active,
+                "cascade_window_days": cp.window_days,
             },
             "lowest_members": [
                 {

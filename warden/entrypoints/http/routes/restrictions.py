@@ -69,8 +69,11 @@ class RestrictionPage(BaseModel):
     next_cursor: str | None = Field(description="Pass back as `cursor` for the next page; None on the last.")
 
 
-def restriction_out(w: Warden, r: Restriction, strike: Strike | None, now: datetime, lang: Lang) -> dict[str, Any]:
-    return explain_restriction(r, strike, now, lang, w.unblock_cap()) | {
+def restriction_out(
+    w: Warden, r: Restriction, strike: Strike | None, now: datetime, lang: Lang, full: bool = False
+) -> dict[str, Any]:
+    """`full`: the reader may see whom a cascade counted (not a member reading their own account)."""
+    return explain_restriction(r, strike, now, lang, w.unblock_cap(), full) | {
         "active": r.active_at(now),
         "lifted_at": r.lifted_at,
         "lift_reason": r.lift_reason,
@@ -78,12 +81,13 @@ def restriction_out(w: Warden, r: Restriction, strike: Strike | None, now: datet
 
 
 def page_out(
-    w: Warden, subject_type: str, subject_id: str, lang: Lang, limit: int, cursor: str | None
+    w: Warden, subject_type: str, subject_id: str, lang: Lang, limit: int, cursor: str | None, full: bool = False
 ) -> RestrictionPage:
     items, nxt = restriction_page(w, subject_type, subject_id, limit, cursor)
     now = w.clock.now()
     return RestrictionPage(
-        items=[RestrictionOut.model_validate(restriction_out(w, r, s, now, lang)) for r, s in items], next_cursor=nxt
+        items=[RestrictionOut.model_validate(restriction_out(w, r, s, now, lang, full)) for r, s in items],
+        next_cursor=nxt,
     )
 
 
@@ -104,4 +108,4 @@ def list_enterprise_restrictions(
     ):
         raise Forbidden("this token does not cover that enterprise")
     warden.get_enterprise(enterprise_id)  # 404 for the global roles
-    return page_out(warden, "enterprise", enterprise_id, lang, limit, cursor)
+    return page_out(warden, "enterprise", enterprise_id, lang, limit, cursor, full=True)
