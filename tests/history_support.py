@@ -51,16 +51,17 @@ def _brief(e: dict[str, Any]) -> str:
 # --- running a stream -------------------------------------------------------------------------------------
 
 
+_ENGINES: dict[str, Any] = {}
+
+
 def _truncate(url: str) -> None:
-    engine = make_engine(url)
+    """Empty every table (DELETE: on the few rows of one example it is much faster than TRUNCATE on PostgreSQL)."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = make_engine(url)
     with engine.begin() as conn:
-        names = [tb.name for tb in reversed(metadata.sorted_tables)]
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE")
-        else:
-            for n in names:
-                conn.exec_driver_sql(f'DELETE FROM "{n}"')
-    engine.dispose()
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 class Runner:
