@@ -1,0 +1,199 @@
+"""Helpers for the history-invariant tests (issue 10): a stream of events over a registered world, a fresh
+warden per run, a snapshot of everything decided, and a readable diff of two snapshots."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.conftest import REDIS_URL, T0
+from warden.adapters import tables as t
+from warden.adapters.database import make_engine
+from warden.adapters.tables import metadata
+from warden.domain.clock import FixedClock
+from warden.domain.model import Account, Enterprise
+from warden.domain.policy import LoadedPolicy
+from warden.service.warden import Warden
+from warden.service.weight import WeightService
+
+
+@dataclass
+class Stream:
+    enterprises: list[Enterprise]
+    accounts: list[Account]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def __repr__(self) -> str:  # what hypothesis prints for a falsifying example: readable, one line per event
+        lines = ["Stream("]
+        lines += [f"  ent {e.id} verified={e.verified} created={e.created_at:%Y-%m-%d}" for e in self.enterprises]
+        lines += [
+            f"  acc {a.id} of {a.enterprise_id} verified={a.real_name_verified} created={a.created_at:%Y-%m-%d}"
+            f" profile={'complete' if a.avatar else 'bare'}"
+            for a in self.accounts
+        ]
+        lines += [f"  {_brief(e)}" for e in self.events]
+        return "\n".join([*lines, f"  ({len(self.events)} events))"])
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # hypothesis's printer uses this over dataclass fields
+        p.text(repr(self))
+
+
+def _brief(e: dict[str, Any]) -> str:
+    skip = {"id", "type", "occurred_at", "account_id"}
+    rest = " ".join(f"{k}={v}" for k, v in e.items() if k not in skip)
+    return f"{e['id']} {e['occurred_at'][:19]} {e['type']} {e.get('account_id', '')} {rest}"
+
+
+# --- running a stream -------------------------------------------------------------------------------------
+
+
+_ENGINES: dict[str, Any] = {}
+
+
+def _truncate(url: str) -> None:
+    """Empty every table (DELETE: on the few rows of one example it is much faster than TRUNCATE on PostgreSQL)."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = make_engine(url)
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+class Runner:
+    """One fresh warden per run: empty tables, its own Redis prefix, the FixedClock at T0."""
+
+    def __init__(self, db_url: str, counters: str, policy: LoadedPolicy) -> None:
+        self.db_url = db_url
+        self.counters = counters
+        self.policy = policy
+        self.prefix = ""
+        self.w: Warden | None = None
+
+    def build(self) -> Warden:
+        from warden.bootstrap import bootstrap
+        from warden.settings import Settings
+
+        s = Settings(database_url=self.db_url, counters=self.counters, redis_url=REDIS_URL, redis_prefix=self.prefix)
+        self.w = bootstrap(s, policy=self.policy, clock=FixedClock(T0), migrate=False)
+        return self.w
+
+    def fresh(self, stream: Stream) -> Warden:
+        self.close()
+        _truncate(self.db_url)
+        self._drop_redis()
+        self.prefix = f"tprop{uuid.uuid4().hex[:10]}"
+        w = self.build()
+        for e in stream.enterprises:
+            w.register_enterprise(Enterprise(e.id, e.name, e.verified, e.created_at), "test")
+        for a in stream.accounts:
+            w.register_account(Account(**a.__dict__), "test")
+        return w
+
+    def restart(self) -> Warden:
+        self.close()
+        return self.build()
+
+    def close(self) -> None:
+        if self.w is not None:
+            self.w.close()
+            self.w = None
+
+    def _drop_redis(self) -> None:
+        if self.counters == "redis" and self.prefix:
+            import redis
+
+            r = redis.Redis.from_url(REDIS_URL)
+            for k in r.scan_iter(f"{self.prefix}:*"):
+                r.delete(k)
+            r.close()
+
+    def finish(self) -> None:
+        self.close()
+        self._drop_redis()
+
+
+def snapshot(w: Warden, stream: Stream) -> dict[str, Any]:
+    """Everything decided: each event's outcome, strikes, restrictions, flags and weights."""
+    with w.engine.connect() as c:
+        ev = t.events
+        outcomes = {}
+        for r in c.execute(sa.select(ev.c.id, ev.c.outcome).order_by(ev.c.occurred_at, ev.c.id)):
+            o = json.loads(r.outcome)
+            outcomes[r.id] = {
+                "allowed": o["allowed"],
+                "reasons": [(x["code"], x["level"], x["params"]) for x in o["reasons"]],
+            }
+        s = t.strikes
+        strikes = sorted(
+            (r.id, r.subject_type, r.subject_id, r.rule_id, r.severity, r.step, r.at.isoformat(), r.status)
+            for r in c.execute(sa.select(s))
+        )
+        rs = t.restrictions
+        restrictions = sorted(
+            (
+                r.id,
+                r.subject_type,
+                r.subject_id,
+                r.rule_id,
+                r.scope,
+                r.step,
+                r.starts_at.isoformat(),
+                r.ends_at.isoformat() if r.ends_at else None,
+            )
+            for r in c.execute(sa.select(rs))
+        )
+        f = t.flags
+        flags = sorted((r.id, r.subject_id, r.rule_id, r.at.isoformat()) for r in c.execute(sa.select(f)))
+        wa = t.weight_accounts
+        stored_weights = {r.account_id: r.score / 10 for r in c.execute(sa.select(wa.c.account_id, wa.c.score))}
+    ws = WeightService(w)
+    weights = {f"stored {k}": v for k, v in sorted(stored_weights.items())}
+    for a in stream.accounts:
+        weights[f"read {a.id}"] = ws.account_breakdown(a.id)[1].score
+    for e in stream.enterprises:
+        weights[f"read {e.id}"] = ws.enterprise_breakdown(e.id)[1].score
+    return {
+        "outcomes": outcomes,
+        "strikes": strikes,
+        "restrictions": restrictions,
+        "flags": flags,
+        "weights": weights,
+    }
+
+
+def one_by_one(w: Warden, events: list[dict[str, Any]]) -> None:
+    for e in events:
+        w.ingest([e])
+
+
+def diff(stream: Stream, want: dict[str, Any], got: dict[str, Any], how: str) -> str | None:
+    """A readable account of the first differing decision and of every other difference, or None."""
+    parts: list[str] = []
+    by_id = {e["id"]: e for e in stream.events}
+    changed = [i for i in want["outcomes"] if want["outcomes"][i] != got["outcomes"].get(i)]
+    missing = [i for i in got["outcomes"] if i not in want["outcomes"]]
+    if changed or missing:
+        first = changed[0] if changed else missing[0]
+        parts.append(
+            f"{len(changed)} of {len(want['outcomes'])} decisions differ ({how} vs one event per call); the first:\n"
+            f"  event     {_brief(by_id[first])}\n"
+            f"  reference {want['outcomes'].get(first)}\n"
+            f"  {how:9} {got['outcomes'].get(first)}"
+        )
+    for key in ("strikes", "restrictions", "flags"):
+        a, b = set(want[key]), set(got[key])
+        if a != b:
+            parts.append(
+                f"{key}: only in the reference {sorted(a - b)[:4]}; only in {how} {sorted(b - a)[:4]}"
+                f" ({len(a - b)} / {len(b - a)})"
+            )
+    wdiff = {k: (want["weights"].get(k), got["weights"].get(k)) for k in want["weights"] | got["weights"]}
+    wdiff = {k: v for k, v in wdiff.items() if v[0] != v[1]}
+    if wdiff:
+        parts.append(f"weights (reference, {how}): {dict(sorted(wdiff.items()))}")
+    return "\n".join(parts) or None
