@@ -281,7 +281,8 @@ class Warden:
                     seen.add(e.id)
                     fresh.append(e)
             if clashes:
-                raise Conflict(f"{len(clashes)} event id(s) reused with different content; nothing was stored", clashes)
+                ids = ", ".join(repr(events[int(c.field[7:].split("]")[0])].id) for c in clashes)
+                raise Conflict(f"event id {ids} reused with different content; nothing was stored", clashes)
             acc_ids = [a for e in fresh if (a := _field(e, "account_id"))]
             ent_ids = [x for e in fresh if (x := _field(e, "enterprise_id"))]
             live_after = min((e.occurred_at for e in fresh), default=now)
