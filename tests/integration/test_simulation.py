@@ -128,3 +128,24 @@ def test_bench_quality_prints_json_for_machines() -> None:
 def test_the_measured_week_ends_at_midnight_before_now(pop: Population) -> None:
     assert pop.measured_end.astimezone(SHANGHAI).hour == 0
     assert pop.measured_end - pop.measured_start == timedelta(days=3)
+
+
+def test_differences_between_batch_sizes_are_counted_with_examples(pop: Population) -> None:
+    from warden.simulation.quality import BatchRun, Fingerprint, compare
+
+    ids = [e["id"] for e in pop.events[:3]]
+    base = {i: (True, ()) for i in ids}
+    changed = base | {ids[1]: (False, ("velocity.hard_limit",))}
+    strike = ("stk_1", "account", pop.events[1]["account_id"], "phone_search_velocity", "L", 0, "active", "t")
+
+    def run(size: int, decisions: dict, strikes: set) -> BatchRun:
+        return BatchRun(size, 0.0, 0.0, [], {}, {}, [], [], Fingerprint(decisions, strikes, set()))
+
+    same, _ = compare(pop, [run(1, base, set()), run(100, dict(base), set())])
+    assert same
+    same, diff = compare(pop, [run(1, base, set()), run(100, changed, {strike})])
+    assert not same
+    d = diff["1 vs 100"]
+    assert (d["decisions_differing"], d["strikes_differing"], d["restrictions_differing"]) == (1, 1, 0)
+    assert d["examples"][0]["event_id"] == ids[1]
+    assert d["examples"][0]["batch_100"] == {"allowed": False, "reasons": ["velocity.hard_limit"]}

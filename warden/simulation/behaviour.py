@@ -63,6 +63,8 @@ CS_REPLY = 0.3  # sampled replies per new customer
 CS_CHURN = 0.08  # customers delete the agent once their issue is solved
 CS_CHURN_DAYS = (0, 14)
 CS_REPORT_PER_CONTACT = 0.002  # an angry customer reports the agent (single reporter)
+CS_OUTBOUND_SHARE = 0.3  # customers the agent adds by phone search after a hotline call, not by QR code
+CS_OUTBOUND_ACCEPT = 0.9  # they just spoke on the phone: nearly all accept
 
 # --- new hires -------------------------------------------------------------------------------------------------
 NEW_HIRE_COLLEAGUE_ADDS = (5, 15)  # internal contacts added in the first days (team, HR, IT)
@@ -372,7 +374,21 @@ def customer_service_day(actor: Actor, day: date, daily: int) -> None:
         return
     actor.ordinary_day(day, STAFF_MESSAGES_PER_DAY)
     for _ in range(max(0, round(rng.gauss(daily, daily * 0.2)))):
-        actor.inbound(office_moment(rng, day), CS_CHURN, CS_REPLY, CS_REPORT_PER_CONTACT, CS_CHURN_DAYS)
+        at = office_moment(rng, day)
+        if rng.random() < CS_OUTBOUND_SHARE:
+            greeting = texts.fill(rng.choice(texts.CS_GREETINGS), **actor.values)
+            actor.request(
+                at,
+                "phone_search",
+                greeting,
+                CS_OUTBOUND_ACCEPT,
+                CS_CHURN,
+                reply=CS_REPLY,
+                report=CS_REPORT_PER_CONTACT,
+                churn_days=CS_CHURN_DAYS,
+            )
+        else:
+            actor.inbound(at, CS_CHURN, CS_REPLY, CS_REPORT_PER_CONTACT, CS_CHURN_DAYS)
 
 
 def new_hire_days(actor: Actor, run_days: list[date]) -> None:

@@ -333,8 +333,8 @@ def _figures(
         accounts = by_kind.get(kind, [])
         if not accounts:
             continue
-        n_restr = sum(len(own[a.id]) for a in accounts)
-        n_expl = sum(1 for a in accounts for r in own[a.id] if r.id in explained)
+        n_restr = sum(len(own.get(a.id, [])) for a in accounts)
+        n_expl = sum(1 for a in accounts for r in own.get(a.id, []) if r.id in explained)
         common = {
             "kind": kind.value,
             "abuser": kind in ABUSER_KINDS,
@@ -351,7 +351,7 @@ def _figures(
                 times = abusive[a.id]
                 start = a.abuse_starts_at
                 mine = sorted(
-                    (r for r in own[a.id] if start is not None and r.starts_at >= start), key=lambda r: r.starts_at
+                    (r for r in own.get(a.id, []) if start is not None and r.starts_at >= start), key=lambda r: r.starts_at
                 )
                 if mine:
                     ever += 1
@@ -384,10 +384,10 @@ def _figures(
         else:
             wrong = 0
             for a in accounts:
-                hits = [(r, "own") for r in own[a.id]]
+                hits = [(r, "own") for r in own.get(a.id, [])]
                 hits += [
                     (r, "enterprise")
-                    for r in by_enterprise[a.enterprise_id]
+                    for r in by_enterprise.get(a.enterprise_id, [])
                     if r.ends_at is None or r.ends_at > a.created_at
                 ]
                 if not hits:
@@ -429,7 +429,7 @@ def _figures(
         "false_positive_rate": sum(k.false_positives or 0 for k in legit) / n_legit if n_legit else None,
         "restrictions": len(restrictions),
         "enterprise_restrictions": len(ent_restr),
-        "enterprises_restricted": len(by_enterprise),
+        "enterprises_restricted": len({r.subject_id for r in ent_restr}),
         "explained": len(explained),
         "explained_share": len(explained) / len(restrictions) if restrictions else None,
         "events": len(pop.events),

@@ -33,6 +33,11 @@ STAFF_GREETINGS = (
     "你好，拉你进项目群前先加个好友",
     "",  # many requests carry no greeting at all
 )
+CS_GREETINGS = (
+    "您好，我是{company}客服{name}，刚才电话里说的资料发您",
+    "您好，{company}售后服务，跟进一下您的工单",
+    "您好，我是{company}客服，您反馈的问题已处理，方便加个好友吗",
+)
 SHOP_GREETINGS = (
     "您好，我是{company}的店员{name}，您的订单已发货",
     "您好，{company}，您预订的商品到了",

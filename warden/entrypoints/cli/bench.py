@@ -364,7 +364,7 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
 
 # --- warden bench quality (issue 10) -----------------------------------------------------------------------------
 
-QUALITY_DEFAULT_COMPANIES = 4  # ~430 accounts, ~55k events: all three batch sizes in about two minutes here
+QUALITY_DEFAULT_COMPANIES = 3  # seed 1: ~200 accounts, ~26k events; all three batch sizes in ~1.5–3 minutes
 
 
 def _pct(v: float | None, digits: int = 1) -> str:
