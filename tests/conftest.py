@@ -209,3 +209,8 @@ def redis_url() -> str:
             pytest.fail(f"CI=true but {why}")
         pytest.skip(why)
     return REDIS_URL
+
+
+def counted(w: Warden, key: str) -> int:
+    """How many entries a counter key holds for a decision far in the future (all of them)."""
+    return len(w.counters.window(key, -1.0, 1e12, "\U0010ffff"))

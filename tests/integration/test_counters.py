@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import World, base_policy
 from warden.adapters.redis_counters import RedisCounters
-from warden.domain.counters import Counters, InMemoryCounters, members
+from warden.domain.counters import Counters, InMemoryCounters, distinct, event_ids
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -23,49 +23,89 @@ def counters(request: pytest.FixtureRequest) -> Iterator[Counters]:
         c.r.delete(k)
 
 
-def test_count_is_over_the_sliding_window(counters: Counters) -> None:
+END = 1e12  # a decision far in the future sees every entry
+LAST = "\U0010ffff"
+
+
+def n(counters: Counters, key: str, since: float = -1.0, at: float = END, event_id: str = LAST) -> int:
+    return len(counters.window(key, since, at, event_id))
+
+
+def test_window_is_half_open_open_at_the_far_end_closed_at_the_decision(counters: Counters) -> None:
     counters.begin()
     for i in range(5):
-        counters.add("ps:a", 1000.0 + i * 10, f"e{i}")
+        counters.add("ps:a", 1000.0 + i * 10, f"e{i}", f"e{i}")
     counters.commit()
-    assert counters.count("ps:a", 1000.0) == 5
-    assert counters.count("ps:a", 1025.0) == 2
-    assert counters.count("ps:b", 0) == 0
+    assert n(counters, "ps:a", 999.0) == 5
+    assert n(counters, "ps:a", 1000.0) == 4  # an entry exactly at the far edge is out
+    assert n(counters, "ps:a", 1000.0, 1020.0, "e2") == 2  # the decision's own entry is in, later ones are not
+    assert n(counters, "ps:b") == 0
 
 
-def test_distinct_counts_each_member_once(counters: Counters) -> None:
+def test_a_window_never_looks_past_the_decision_in_event_time(counters: Counters) -> None:
+    counters.begin()
+    counters.add("ps:a", 2000.0, "later", "later")
+    counters.add("ps:a", 1000.0, "late", "late")
+    counters.commit()
+    assert [e[1] for e in counters.window("ps:a", 0.0, 1000.0, "late")] == ["late"]
+
+
+def test_ties_in_time_are_ordered_by_event_id(counters: Counters) -> None:
+    counters.begin()
+    for eid in ["b", "a", "c"]:
+        counters.add("ps:a", 1000.0, eid, eid)
+    counters.commit()
+    assert [e[1] for e in counters.window("ps:a", 0.0, 1000.0, "b")] == ["a", "b"]
+
+
+def test_distinct_counts_each_value_once(counters: Counters) -> None:
     counters.begin()
     for i, who in enumerate(["r1", "r2", "r1", "r3", "r1"]):
-        counters.add("rp:a", 1000.0 + i, who)
+        counters.add("rp:a", 1000.0 + i, f"e{i}", who)
     counters.commit()
-    assert counters.distinct("rp:a", 0) == 3
+    assert distinct(counters.window("rp:a", 0.0, END, LAST)) == 3
 
 
 def test_adds_inside_a_batch_are_seen_before_the_commit(counters: Counters) -> None:
     counters.begin()
-    counters.add("ps:a", 1000.0, "e1")
-    counters.add("ps:a", 1001.0, "e2")
-    assert counters.count("ps:a", 0) == 2
-    assert members(counters, "ps:a", 0) == ["e1", "e2"]
+    counters.add("ps:a", 1000.0, "e1", "e1")
+    counters.add("ps:a", 1001.0, "e2", "e2")
+    assert n(counters, "ps:a") == 2
+    assert event_ids(counters.window("ps:a", 0.0, END, LAST)) == ["e1", "e2"]
     counters.commit()
 
 
 def test_a_rolled_back_batch_leaves_no_counts(counters: Counters) -> None:
     counters.begin()
-    counters.add("ps:a", 1000.0, "kept")
+    counters.add("ps:a", 1000.0, "kept", "kept")
     counters.commit()
     counters.begin()
-    counters.add("ps:a", 1001.0, "lost")
+    counters.add("ps:a", 1001.0, "lost", "lost")
     counters.rollback()
-    assert counters.count("ps:a", 0) == 1
+    assert n(counters, "ps:a") == 1
 
 
-def test_entries_older_than_the_retention_are_dropped(counters: Counters) -> None:
+def test_entries_older_than_the_retention_are_dropped_and_coverage_moves_up(counters: Counters) -> None:
+    counters.load("a", [], -1.0)
     counters.begin()
-    counters.add("ps:a", 0.0, "old")
-    counters.add("ps:a", 7200.0, "new")
+    counters.add("ps:a", 0.0, "old", "old")
+    counters.add("ps:a", 7200.0, "new", "new")
     counters.commit()
-    assert counters.count("ps:a", -1) == 1
+    assert n(counters, "ps:a", 3600.0) == 1
+    assert counters.coverage(["a"])["a"] >= 3600.0  # a decision that needs the dropped entry reloads them
+
+
+def test_load_replaces_an_accounts_entries_and_sets_its_coverage(counters: Counters) -> None:
+    assert counters.coverage(["a"]) == {}
+    counters.begin()
+    counters.add("ps:a", 1000.0, "stale", "stale")
+    counters.commit()
+    loaded = counters.load(
+        "a", [("ps:a", 900.0, "x", "x"), ("rp:a", 950.0, "y", "r1"), ("ps:a", 10.0, "z", "z")], 500.0
+    )
+    assert loaded == 2
+    assert event_ids(counters.window("ps:a", 0.0, END, LAST)) == ["x"]
+    assert counters.coverage(["a", "b"]) == {"a": 500.0}
 
 
 def test_two_warden_processes_share_velocity_windows_through_redis(world: World, db_url: str, redis_url: str) -> None:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import IN_CI, World
+from tests.conftest import IN_CI, World, counted
 from warden.adapters.intake import MemorySource, NatsSource
 from warden.service.intake import consume
 
@@ -28,7 +28,7 @@ def test_consumer_ingests_valid_events_and_dead_letters_the_rest_with_reasons(wo
     reasons = [errs[0]["field"] for _, errs in src.dead]
     assert reasons == ["(message)", "method", "account_id"]
     assert len(src.acked) == 7 and src.queue.empty()
-    assert world.w.counters.count("ps:acc-1", 0) == 3
+    assert counted(world.w, "ps:acc-1") == 3
 
 
 def test_a_failing_store_naks_the_batch_and_the_events_come_back(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

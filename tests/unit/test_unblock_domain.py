@@ -110,6 +110,12 @@ def test_S_D2_the_half_year_reason_reads_as_users_know_it() -> None:
     assert ub.helper_refusals(POLICY.helpers, facts(strikes=[strike(181)]), NOW) == []
 
 
+def test_S_D2_the_half_year_window_follows_the_one_window_rule_at_its_edge() -> None:
+    """An item exactly one window old is out (t − w < s ≤ t), as in every window of the project."""
+    assert ub.helper_refusals(POLICY.helpers, facts(strikes=[strike(180)]), NOW) == []
+    assert ub.helper_refusals(POLICY.helpers, facts(strikes=[strike(180 - 1 / 86400)]), NOW) != []
+
+
 def test_S_D2_the_policy_decides_which_helper_checks_apply() -> None:
     pol = POLICY.helpers.model_copy(update={"checks": ["recent_violation"]})
     assert ub.helper_refusals(pol, facts(account=account(age_days=1), contact_since=None), NOW) == []

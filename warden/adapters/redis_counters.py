@@ -1,25 +1,34 @@
-"""Sliding-window counters in Redis: the scale-out twin of `InMemoryCounters`.
+"""Sliding-window counters in Redis: the scale-out twin of `InMemoryCounters` (same window rule, same coverage).
 
-One sorted set per counter key (score = time, member = event id or reporter id), so several warden processes
-share the windows and nothing is rebuilt after a restart. Adds made during an ingest are held back and
-written in one pipeline when the batch is about to commit (`flush`), so a batch that fails leaves nothing
-behind; reads inside the batch see Redis plus the pending adds. Ingest batches are already serialised across
-processes by the audit writers' lock, so reads and the flush never interleave with another batch.
-
-Keys carry the account in a hash tag (`warden:{acc-1}:ps`), so one account's keys share a Redis Cluster slot.
+One sorted set per account (`warden:{acc-1}:w`, score = event time, member = `kind␟event id␟value`) and one
+coverage key (`warden:{acc-1}:cov`), so several warden processes share the windows and a restart reloads
+nothing. The hash tag keeps an account's keys in one Redis Cluster slot. Adds made during an ingest are held
+back and written in one pipeline just before the batch commits (`flush`); reads inside the batch see Redis
+plus the pending adds. If the commit then fails, `rollback` drops the coverage of the accounts it wrote, so
+their next decision reloads them from the stored events: Redis never counts an event the database lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import redis
 
+from warden.domain.counters import Entry, StoredEntry, in_window
 
-def redis_key(key: str, prefix: str = "warden") -> str:
-    kind, _, subject = key.partition(":")
-    return f"{prefix}:{{{subject}}}:{kind}"
+_SEP = "\x1f"
+
+# Drop what a window can no longer see and move the coverage up with it (only if the account is covered:
+# an uncovered account is reloaded before its next decision anyway).
+_PRUNE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local c = redis.call('GET', KEYS[2])
+if c and tonumber(c) < tonumber(ARGV[1]) then redis.call('SET', KEYS[2], ARGV[1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1
+"""
 
 
 class RedisCounters:
@@ -27,7 +36,10 @@ class RedisCounters:
         self.r = client
         self.retention = retention
         self.prefix = prefix
-        self._pending: list[tuple[str, float, str]] = []
+        self.ttl = int(retention) + 86400  # idle accounts leave Redis; coming back they are reloaded
+        self._pending: list[tuple[str, Entry]] = []
+        self._written: set[str] = set()
+        self._prune: Any = client.register_script(_PRUNE)
 
     @classmethod
     def from_url(cls, url: str, retention: float, prefix: str = "warden") -> RedisCounters:
@@ -35,55 +47,90 @@ class RedisCounters:
         client.ping()  # fail at start, with the URL in the message, not on the first event
         return cls(client, retention, prefix)
 
-    def _k(self, key: str) -> str:
-        return redis_key(key, self.prefix)
+    def _set(self, account_id: str) -> str:
+        return f"{self.prefix}:{{{account_id}}}:w"
 
-    def add(self, key: str, at: float, member: str) -> None:
-        self._pending.append((key, at, member))
+    def _cov(self, account_id: str) -> str:
+        return f"{self.prefix}:{{{account_id}}}:cov"
 
-    def count(self, key: str, since: float) -> int:
-        stored = self.r.zrangebyscore(self._k(key), since, "+inf")
-        pending = [m for k, at, m in self._pending if k == key and at >= since]
-        return len(set(stored) | set(pending)) if pending else len(stored)
+    def add(self, key: str, at: float, event_id: str, value: str) -> None:
+        self._pending.append((key, (at, event_id, value)))
 
-    def distinct(self, key: str, since: float) -> int:
-        return self.count(key, since)  # members of a sorted set are distinct by construction
+    def window(self, key: str, since: float, at: float, event_id: str) -> list[Entry]:
+        kind, _, account = key.partition(":")
+        head = kind + _SEP
+        out: list[Entry] = []
+        for member, score in self.r.zrangebyscore(self._set(account), f"({since!r}", repr(at), withscores=True):
+            if member.startswith(head):
+                _, eid, value = member.split(_SEP, 2)
+                out.append((score, eid, value))
+        out.extend(e for k, e in self._pending if k == key)
+        out = sorted(set(out))
+        return in_window(out, since, at, event_id)
 
-    def members(self, key: str, since: float, limit: int = 50) -> list[str]:
-        stored: list[str] = self.r.zrangebyscore(self._k(key), since, "+inf")
-        out = list(dict.fromkeys(stored + [m for k, at, m in self._pending if k == key and at >= since]))
-        return out[-limit:]
+    def coverage(self, account_ids: Sequence[str]) -> dict[str, float]:
+        ids = list(dict.fromkeys(account_ids))
+        if not ids:
+            return {}
+        values = self.r.mget([self._cov(a) for a in ids])
+        return {a: float(v) for a, v in zip(ids, values, strict=True) if v is not None}
+
+    def load(self, account_id: str, entries: Iterable[StoredEntry], since: float, until: float | None = None) -> int:
+        zset, cov = self._set(account_id), self._cov(account_id)
+        mapping = {
+            f"{key.partition(':')[0]}{_SEP}{eid}{_SEP}{value}": at
+            for key, at, eid, value in entries
+            if since < at and (until is None or at <= until)
+        }
+        pipe: Any = self.r.pipeline(transaction=True)
+        if until is None:
+            pipe.delete(zset, cov)
+        for chunk in _chunks(list(mapping.items()), 5000):
+            pipe.zadd(zset, dict(chunk))
+        pipe.set(cov, repr(since))
+        pipe.expire(zset, self.ttl)
+        pipe.expire(cov, self.ttl)
+        pipe.execute()
+        return len(mapping)
 
     def begin(self) -> None:
         self._pending = []
+        self._written = set()
 
     def flush(self) -> None:
         """Write the batch's adds (called inside the ingest transaction, just before it commits)."""
-        if self._pending:
-            self._write(self._pending)
+        if not self._pending:
+            return
+        newest: dict[str, float] = {}
+        pipe: Any = self.r.pipeline(transaction=False)
+        for key, (at, eid, value) in self._pending:
+            kind, _, account = key.partition(":")
+            pipe.zadd(self._set(account), {f"{kind}{_SEP}{eid}{_SEP}{value}": at})
+            newest[account] = max(at, newest.get(account, at))
+        pipe.execute()
+        pipe = self.r.pipeline(transaction=False)
+        for account, at in newest.items():
+            self._prune(
+                keys=[self._set(account), self._cov(account)], args=[repr(at - self.retention), self.ttl], client=pipe
+            )
+        pipe.execute()
+        self._written |= set(newest)
         self._pending = []
 
     def commit(self) -> None:
         self.flush()
+        self._written = set()
 
     def rollback(self) -> None:
         self._pending = []
+        if self._written:  # written to Redis but the database did not commit: reload these accounts next time
+            self.r.delete(*(self._cov(a) for a in self._written))
+            self._written = set()
 
-    def load(self, entries: Iterable[tuple[str, float, str]]) -> int:
-        """Re-add stored entries (idempotent: a sorted set keeps each member once)."""
-        batch = list(entries)
-        for i in range(0, len(batch), 5000):
-            self._write(batch[i : i + 5000])
-        return len(batch)
+    def clear(self) -> None:
+        """Redis keeps its own state across restarts; nothing to clear."""
 
-    def _write(self, entries: list[tuple[str, float, str]]) -> None:
-        newest: dict[str, float] = {}
-        pipe: Any = self.r.pipeline(transaction=False)
-        for key, at, member in entries:
-            rk = self._k(key)
-            pipe.zadd(rk, {member: at}, gt=True)  # an older replay never moves a member back in time
-            newest[rk] = max(at, newest.get(rk, at))
-        for rk, at in newest.items():
-            pipe.zremrangebyscore(rk, "-inf", f"({at - self.retention}")
-            pipe.expire(rk, int(self.retention) + 60)
-        pipe.execute()
+
+def _chunks(items: list[Any], n: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]

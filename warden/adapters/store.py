@@ -27,6 +27,9 @@ def _chunks(items: Sequence[Any], n: int = 500) -> Iterable[Sequence[Any]]:
         yield items[i : i + n]
 
 
+chunks = _chunks
+
+
 # --- rows ↔ domain ------------------------------------------------------------------------------------------
 
 
@@ -125,7 +128,10 @@ def restriction_row(r: Restriction) -> dict[str, Any]:
 # The hot path's statements are built once: SQLAlchemy then skips coercion and cache-key work per call.
 
 _IDS = sa.bindparam("ids", expanding=True)
-_Q_OUTCOMES = sa.select(t.events.c.id, t.events.c.outcome).where(t.events.c.id.in_(_IDS))
+_Q_OUTCOMES = sa.select(t.events.c.id, t.events.c.outcome, t.events.c.payload).where(t.events.c.id.in_(_IDS))
+_Q_COUNTED = sa.select(t.events.c.id, t.events.c.account_id, t.events.c.counted).where(
+    t.events.c.account_id.in_(_IDS), t.events.c.occurred_at > sa.bindparam("after", type_=t.UTCDateTime)
+)
 _Q_ACCOUNTS = sa.select(t.accounts).where(t.accounts.c.id.in_(_IDS))
 _Q_ENTERPRISES = sa.select(t.enterprises).where(t.enterprises.c.id.in_(_IDS))
 _R, _S, _X = t.restrictions, t.strikes, t.exemptions
@@ -141,11 +147,27 @@ _Q_AUDIT_TAIL = sa.select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audi
 _INSERT_AUDIT = sa.insert(t.audit_log)
 
 
-def existing_outcomes(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
+def existing_outcomes(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Stored events among `ids`: id → (outcome JSON, payload JSON)."""
+    out: dict[str, tuple[str, str]] = {}
     for chunk in _chunks(list(ids)):
         for row in conn.execute(_Q_OUTCOMES, {"ids": list(chunk)}):
-            out[row.id] = row.outcome
+            out[row.id] = (row.outcome, row.payload)
+    return out
+
+
+def counter_entries(
+    conn: Connection, account_ids: Sequence[str], after: datetime, until: datetime | None = None
+) -> dict[str, list[tuple[str, float, str, str]]]:
+    """The counter entries the stored events of these accounts made, for events after `after` (and at or
+    before `until`): account → [(key, time in epoch seconds, event id, value)]."""
+    out: dict[str, list[tuple[str, float, str, str]]] = {}
+    q = _Q_COUNTED if until is None else _Q_COUNTED.where(t.events.c.occurred_at <= until)
+    for row in conn.execute(q, {"ids": list(account_ids), "after": after}):
+        if row.counted != "[]":
+            acc = out.setdefault(row.account_id, [])
+            for key, at, value in json.loads(row.counted):
+                acc.append((key, float(at), row.id, value))
     return out
 
 

@@ -63,11 +63,20 @@ class ContactAdded(_Event):
 
 
 class ContactRemoved(_Event):
-    """A contact removed the account (negative feedback for the account)."""
+    """A contact removed the account (negative feedback for the account).
+
+    `external` says whether the contact was an external one (a customer), as on `ContactAdded` and with the same
+    default: the platform knows it (its external-contact callbacks are apart from the internal address book), and
+    an external removal frees a place under the unverified-enterprise cap (S-A4)."""
 
     type: Literal["contact_removed"]
     account_id: Id
     contact_id: Id
+    external: bool = True
+
+
+ReportReason = Literal["spam", "harassment", "fraud", "prohibited_content", "impersonation", "other"]
+REPORT_REASONS: tuple[str, ...] = get_args(ReportReason)
 
 
 class Report(_Event):
@@ -76,7 +85,7 @@ class Report(_Event):
     type: Literal["report"]
     account_id: Id
     reporter_id: Id
-    reason: Literal["spam", "harassment", "fraud", "prohibited_content", "impersonation", "other"]
+    reason: ReportReason  # maps to a severity class: policy `rules.reports.reason_severity`
     evidence_refs: Annotated[list[Annotated[str, Field(max_length=512)]], Field(max_length=20)] = []
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ language; only the `text` fields do.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -102,10 +103,13 @@ def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
         case "greeting.sensitive_weak" | "message.sensitive_weak":
             return f"含可疑词 {_hits(p)}，请注意措辞" if zh else f"contains doubtful words {_hits(p)}; mind the wording"
         case "reports.threshold":
+            by = _report_reasons(p, lang)
             return (
                 f"{w}内被 {p['distinct_reporters']} 位不同用户举报（阈值 {p['threshold']}）"
+                + (f"；举报原因：{by}" if by else "")
                 if zh
                 else f"reported by {p['distinct_reporters']} different people within {w} (threshold {p['threshold']})"
+                + (f"; reasons: {by}" if by else "")
             )
         case "reports.negative_feedback":
             return (
@@ -141,11 +145,50 @@ def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
             return f"账号限制登录至 {until}" if zh else f"login is restricted until {until}"
         case "usage_policy.blocked" | "usage_policy.warned":  # enterprise usage policy (issue 7)
             return usage_policy.reason_text(code, p, lang)
-        case "manual":
+        case "manual" | "manual.reviewer":
             return (f"审核员处理：{p.get('note', '')}" if zh else f"reviewer action: {p.get('note', '')}").rstrip(
                 "：: "
             )
     return code
+
+
+REPORT_REASON_TEXT: dict[str, dict[str, str]] = {
+    "spam": {"zh": "骚扰广告", "en": "spam"},
+    "harassment": {"zh": "骚扰", "en": "harassment"},
+    "fraud": {"zh": "欺诈", "en": "fraud"},
+    "prohibited_content": {"zh": "违禁内容", "en": "prohibited content"},
+    "impersonation": {"zh": "冒充他人", "en": "impersonation"},
+    "other": {"zh": "其他", "en": "other"},
+}
+
+
+def _report_reasons(p: dict[str, Any], lang: Lang) -> str:
+    """`{"harassment": 6, "spam": 1}` → "harassment 6, spam 1" (evidence of reports strikes since issue 10)."""
+    by = p.get("reasons") or {}
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(f"{REPORT_REASON_TEXT.get(r, {}).get(lang, r)} {n}" for r, n in by.items())
+
+
+def triggering_event_ids(r: Restriction, strike: Strike | None) -> list[str]:
+    """The events behind a restriction, the one that crossed the line first: the strike's `event_id` (for an
+    enterprise restriction without its strike at hand, the evidence's `event_id`), then the evidence's
+    `event_ids` (the window's events, up to 20). Empty for a reviewer's manual strike."""
+    first = strike.event_id if strike is not None else r.evidence.get("event_id")
+    ids = ([first] if first else []) + [i for i in r.evidence.get("event_ids", []) if isinstance(i, str)]
+    return list(dict.fromkeys(ids))
+
+
+def refusal(reason: Any, lang: Lang) -> dict[str, Any]:
+    """A standing refusal (no restriction behind it, e.g. the unverified-enterprise cap), for the explanation:
+    `{code, rule, spec, params, text, advice}`."""
+    return {
+        "code": reason.code,
+        "rule": reason.rule,
+        "spec": reason.spec,
+        "params": reason.params,
+        "text": reason_text(reason.code, reason.params, lang),
+        "advice": ADVICE.get(reason.rule, {}).get(lang, ""),
+    }
 
 
 def restriction_reason_code(r: Restriction) -> str:
@@ -158,6 +201,8 @@ def restriction_reason_code(r: Restriction) -> str:
         return "reports.negative_feedback" if "negative" in ev else "reports.threshold"
     if r.rule_id == "plugin_software":
         return "plugin.detected"
+    if r.rule_id == "manual":  # the reviewer's reason is the evidence
+        return "manual.reviewer"
     return r.rule_id
 
 
@@ -190,6 +235,13 @@ ADVICE: dict[str, dict[str, str]] = {
     "unverified_enterprise": {
         "zh": "请企业管理员完成企业实名认证：未认证企业的限额更低。",
         "en": "Ask your enterprise admin to verify the enterprise: unverified enterprises get tighter limits.",
+    },
+    "unverified_enterprise_cap": {
+        "zh": "企业未实名认证，外部联系人已达上限，添加外部联系人会被拒绝：请企业管理员完成企业实名认证"
+        "（认证后不受此上限）；删除不再联系的外部联系人也会腾出名额。",
+        "en": "Your enterprise is not verified and has reached its cap of external contacts, so adds are refused: "
+        "ask your enterprise admin to verify the enterprise (verified enterprises have no such cap); removing "
+        "external contacts you no longer need also frees places.",
     },
     "cascade": {
         "zh": "这是企业整体受限，由企业管理员携资质材料申诉。",
@@ -277,6 +329,7 @@ def explain_restriction(
         "policy_hash": strike.policy_hash if strike else None,
         "reason_text": reason_text(code, ev, lang) if code != rule else title,
         "evidence": ev,
+        "event_ids": triggering_event_ids(r, strike),
         "starts_at": r.starts_at.isoformat(),
         "ends_at": r.ends_at.isoformat() if r.ends_at else None,
         "remaining_seconds": int((r.ends_at - now).total_seconds()) if r.ends_at else None,
@@ -285,8 +338,13 @@ def explain_restriction(
 
 
 def advice_for(
-    restrictions: list[Restriction], account_verified: bool, enterprise_verified: bool, lang: Lang
+    restrictions: list[Restriction],
+    account_verified: bool,
+    enterprise_verified: bool,
+    lang: Lang,
+    refusals: Sequence[str] = (),
 ) -> list[dict[str, str]]:
+    """What to do, most pressing first; `refusals` are the rules of standing refusals (the S-A4 cap)."""
     keys: list[str] = []
     if restrictions:
         keys.append("check_first")
@@ -294,8 +352,11 @@ def advice_for(
         key = "cascade" if r.subject_type == "enterprise" else r.rule_id
         if key in ADVICE and key not in keys:
             keys.append(key)
+    for rule in refusals:
+        if rule in ADVICE and rule not in keys:
+            keys.append(rule)
     if not account_verified:
         keys.append("unverified_account")
-    if not enterprise_verified:
+    if not enterprise_verified and "unverified_enterprise_cap" not in keys:
         keys.append("unverified_enterprise")
     return [{"code": k, "text": ADVICE[k][lang]} for k in keys]

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from warden.domain.events import ReportReason
 from warden.domain.model import Scope
 from warden.domain.unblock import UnblockPolicy  # unblocking (issue 5): the section's models
 from warden.domain.usage_policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
@@ -213,14 +214,27 @@ class ReportThreshold(_Strict):
 
 
 class NegativeFeedback(_Strict):
+    """Of the contacts the account itself added within `window`, the share that removed or reported it within
+    the same window. Judged only with at least `min_new_contacts` such contacts and `min_negative` of them
+    negative, so one or two ordinary removals never restrict anyone."""
+
     window: Duration
     min_new_contacts: int = Field(ge=1)
+    min_negative: int = Field(default=3, ge=1)
     max_ratio: float = Field(gt=0, le=1)
 
 
 class Reports(RuleBase):
+    """S-A2. `severity` is the class of a negative-feedback strike and of reports whose reason is not mapped;
+    `reason_severity` maps a report's reason to its class, and a threshold strike takes the highest class among
+    the reports in the window that crossed the threshold (issue 10, item 11)."""
+
     thresholds: list[ReportThreshold] = Field(min_length=1)
     negative_feedback: NegativeFeedback | None = None
+    reason_severity: dict[ReportReason, str] = {}
+
+    def severity_of(self, reason: str) -> str:
+        return self.reason_severity.get(reason, self.severity)  # type: ignore[call-overload]
 
 
 class UnverifiedEnterpriseCap(RuleBase):
@@ -308,6 +322,12 @@ class Policy(_Strict):
             if rule.severity not in self.ladder.severities:
                 raise ValueError(
                     f"rules.{name}.severity {rule.severity!r} is not a severity class of the ladder "
+                    f"({', '.join(self.ladder.severities)})"
+                )
+        for reason, sev in self.rules.reports.reason_severity.items():
+            if sev not in self.ladder.severities:
+                raise ValueError(
+                    f"rules.reports.reason_severity.{reason} {sev!r} is not a severity class of the ladder "
                     f"({', '.join(self.ladder.severities)})"
                 )
         try:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from warden.domain import events as ev
-from warden.domain.counters import Counters, members
+from warden.domain.counters import Counters, Entry, distinct, event_ids
 from warden.domain.ladder import block_end, next_step, restriction_for
 from warden.domain.model import (
     Account,
@@ -166,9 +166,36 @@ class RuleEngine:
 
     # --- helpers ----------------------------------------------------------------------------------------
 
-    def _count(self, counters: Counters, out: Outcome, key: str, at: float, member: str) -> None:
-        counters.add(key, at, member)
-        out.counted.append((key, at, member))
+    def _count(self, counters: Counters, out: Outcome, key: str, e: Any, value: str | None = None) -> None:
+        """Count event `e` under `key`; `value` is what `distinct` counts (default: the event itself)."""
+        at = e.occurred_at.timestamp()
+        v = e.id if value is None else value
+        counters.add(key, at, e.id, v)
+        out.counted.append((key, at, v))
+
+    @staticmethod
+    def _window(
+        counters: Counters, key: str, e: Any, length: float, spent_after: float | None = None
+    ) -> tuple[list[Entry], float]:
+        """The entries a decision about `e` sees in a window of `length` seconds (the project's one window rule:
+        `t − length < s ≤ t`, ties by event id), starting after `spent_after` when evidence was spent. Returns the
+        entries and the window's exclusive start."""
+        ts = e.occurred_at.timestamp()
+        since = ts - length
+        if spent_after is not None and spent_after > since:
+            since = spent_after
+        return counters.window(key, since, ts, e.id), since
+
+    @staticmethod
+    def spent_after(subject: Subject, rule: str, at: datetime) -> float | None:
+        """Evidence behind a voided or overturned strike is spent: the newest such strike of `rule` at or before
+        `at` (a manual action recorded before this decision) starts every window of that rule afresh."""
+        spent = [
+            s.at.timestamp()
+            for s in subject.strikes
+            if s.rule_id == rule and s.status is not StrikeStatus.ACTIVE and s.at <= at
+        ]
+        return max(spent) if spent else None
 
     @property
     def _reads_enterprise_weight(self) -> bool:
@@ -202,8 +229,11 @@ class RuleEngine:
         event_id: str | None,
         minimum_end: datetime | None = None,
         floor: int = 0,
+        key: str | None = None,
     ) -> Strike | None:
-        """Record a violation on the account and impose the ladder's next step. None if exempt."""
+        """Record a violation on the account and impose the ladder's next step. None if exempt.
+
+        The strike's id derives from `key` (a manual strike's request), else the event id, else the time."""
         until = subject.exemptions.get(rule)
         if until is not None and at < until:
             return None
@@ -212,7 +242,7 @@ class RuleEngine:
         step = next_step(self.policy.ladder, history, severity, at, floor)
         if floor > self.policy.ladder.severities[severity].min_step:
             evidence = {**evidence, "step_floor": floor}  # kept, so a recomputed ladder still honours it
-        sid = derive_id("stk", event_id or at.isoformat(), rule, subject.account.id)
+        sid = derive_id("stk", key or event_id or at.isoformat(), rule, subject.account.id)
         spec = getattr(getattr(self.policy.rules, rule, None), "spec", None)
         if spec and "spec" not in evidence:
             evidence = {"spec": spec, **evidence}
@@ -305,13 +335,14 @@ class RuleEngine:
     def _phone_search_velocity(
         self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Changes, out: Outcome
     ) -> None:
+        """S-A1: every window is checked, always. Any hard limit passed refuses and restricts (the block of the
+        window that ends last); soft limits passed warn."""
         rule = self.policy.rules.phone_search_velocity
         if not rule.enabled:
             return
         at = e.occurred_at
-        ts = at.timestamp()
         key = f"ps:{subject.account.id}"
-        self._count(counters, out, key, ts, e.id)
+        self._count(counters, out, key, e)
         feats = self.features(subject, at)
         factor = 1.0
         applied: list[str] = []
@@ -323,9 +354,11 @@ class RuleEngine:
         if wf != 1.0:
             factor *= wf
             applied.append(f"weight:{feats['account_weight']:.0f}")
+        spent = self.spent_after(subject, "phone_search_velocity", at)
+        passed: list[tuple[datetime, dict[str, Any], list[Entry]]] = []
         for w in rule.windows:
-            since = ts - w.length.total_seconds()
-            n = counters.count(key, since)
+            entries, _ = self._window(counters, key, e, w.length.total_seconds(), spent)
+            n = len(entries)
             soft = max(1, math.floor(w.soft * factor))
             hard = max(soft, math.floor(w.hard * factor))
             params = {
@@ -340,23 +373,21 @@ class RuleEngine:
             if n > hard:
                 out.allowed = False
                 out.reasons.append(Reason("velocity.hard_limit", "phone_search_velocity", rule.spec, "deny", params))
-                if not self._already_restricted_by(subject, "phone_search_velocity", at):
-                    until = block_end(w, at, self.policy.timezone)
-                    params = params | {"event_ids": members(counters, key, since, 20), "block_until": until.isoformat()}
-                    self.issue_strike(
-                        subject,
-                        changes,
-                        rule="phone_search_velocity",
-                        severity=rule.severity,
-                        at=at,
-                        evidence=params,
-                        event_id=e.id,
-                        minimum_end=until,
-                    )
-                break
-            if n > soft:
+                passed.append((block_end(w, at, self.policy.timezone), params, entries))
+            elif n > soft:
                 out.reasons.append(Reason("velocity.soft_limit", "phone_search_velocity", rule.spec, "warn", params))
-                break
+        if passed and not self._already_restricted_by(subject, "phone_search_velocity", at):
+            until, params, entries = max(passed, key=lambda p: p[0])
+            self.issue_strike(
+                subject,
+                changes,
+                rule="phone_search_velocity",
+                severity=rule.severity,
+                at=at,
+                evidence=params | {"event_ids": event_ids(entries), "block_until": until.isoformat()},
+                event_id=e.id,
+                minimum_end=until,
+            )
 
     def _screen(self, text: str, scope: str) -> tuple[list[Hit], list[Hit]]:
         """Screen a text with the lists of `scope` (the enterprise) when the screener keeps lists per scope;
@@ -392,10 +423,11 @@ class RuleEngine:
             return False
         at = e.occurred_at
         key = f"sw:{subject.account.id}"
-        ts = at.timestamp()
-        self._count(counters, out, key, ts, e.id)
-        since = ts - rule.repeat_window.total_seconds()
-        n = counters.count(key, since)
+        self._count(counters, out, key, e)
+        entries, _ = self._window(
+            counters, key, e, rule.repeat_window.total_seconds(), self.spent_after(subject, "sensitive_words", at)
+        )
+        n = len(entries)
         params = {
             "hits": [h.as_dict() for h in strong],
             "count": n,
@@ -417,8 +449,7 @@ class RuleEngine:
                 rule="sensitive_words",
                 severity=rule.severity,
                 at=at,
-                evidence=params
-                | {"event_ids": members(counters, key, since, 20), "text": text[lo:hi], "text_offset": lo},
+                evidence=params | {"event_ids": event_ids(entries), "text": text[lo:hi], "text_offset": lo},
                 event_id=e.id,
             )
         return True
@@ -430,19 +461,24 @@ class RuleEngine:
             out.allowed = False
 
     def _unverified_enterprise_cap(self, e: ev.ContactRequest, subject: Subject, out: Outcome) -> None:
+        reason = self.standing_cap_refusal(subject.enterprise)
+        if reason is not None:
+            out.allowed = False
+            out.reasons.append(reason)
+
+    def standing_cap_refusal(self, ent: Enterprise) -> Reason | None:
+        """The S-A4 refusal every contact request of this enterprise's members gets now, or None: an unverified
+        enterprise at its cap of external contacts (`rules.unverified_enterprise_cap`, 200 — DOC rules 34–35).
+        It restricts nobody, so the explanation shows it beside the restrictions (issue 10, item 12)."""
         rule = self.policy.rules.unverified_enterprise_cap
-        ent = subject.enterprise
         if not rule.enabled or ent.verified or ent.external_contacts < rule.max_external_contacts:
-            return
-        out.allowed = False
-        out.reasons.append(
-            Reason(
-                "cap.unverified_enterprise",
-                "unverified_enterprise_cap",
-                rule.spec,
-                "deny",
-                {"external_contacts": ent.external_contacts, "cap": rule.max_external_contacts},
-            )
+            return None
+        return Reason(
+            "cap.unverified_enterprise",
+            "unverified_enterprise_cap",
+            rule.spec,
+            "deny",
+            {"external_contacts": ent.external_contacts, "cap": rule.max_external_contacts},
         )
 
     # --- contacts and reports: S-A1 inbound burst, S-A2 ---------------------------------------------------
@@ -450,22 +486,21 @@ class RuleEngine:
     def _contact_added(
         self, e: ev.ContactAdded, subject: Subject, counters: Counters, changes: Changes, out: Outcome
     ) -> None:
-        ts = e.occurred_at.timestamp()
         acc = subject.account
         changes.contacts.append((acc.id, e.contact_id, e.occurred_at))
         if e.external:
             subject.enterprise.external_contacts += 1
             changes.enterprises[subject.enterprise.id] = subject.enterprise
-        if e.initiated_by == "self":
-            self._count(counters, out, f"nc:{acc.id}", ts, e.contact_id)
+        if e.initiated_by == "self":  # the account's own adds: the denominator of negative feedback (S-A2)
+            self._count(counters, out, f"nc:{acc.id}", e, e.contact_id)
             return
         rule = self.policy.rules.inbound_add_burst
         if not rule.enabled:
             return
         key = f"ib:{acc.id}"
-        self._count(counters, out, key, ts, e.id)
-        since = ts - rule.window.total_seconds()
-        n = counters.count(key, since)
+        self._count(counters, out, key, e)
+        entries, _ = self._window(counters, key, e, rule.window.total_seconds())
+        n = len(entries)
         if n == rule.threshold + 1:  # flag once, when the window first crosses the threshold
             params = {"count": n, "threshold": rule.threshold, "window_seconds": int(rule.window.total_seconds())}
             changes.flags.append(
@@ -475,7 +510,7 @@ class RuleEngine:
                     subject_id=acc.id,
                     rule_id="inbound_add_burst",
                     at=e.occurred_at,
-                    evidence=params | {"event_ids": members(counters, key, since, 20)},
+                    evidence=params | {"event_ids": event_ids(entries)},
                 )
             )
             out.reasons.append(Reason("inbound_burst.flagged", "inbound_add_burst", rule.spec, "info", params))
@@ -483,59 +518,97 @@ class RuleEngine:
     def _contact_removed(
         self, e: ev.ContactRemoved, subject: Subject, counters: Counters, changes: Changes, out: Outcome
     ) -> None:
-        self._count(counters, out, f"nf:{subject.account.id}", e.occurred_at.timestamp(), e.contact_id)
+        self._external_contact_removed(e, subject, changes)
+        self._count(counters, out, f"nf:{subject.account.id}", e, e.contact_id)
         self._negative_feedback(e, subject, counters, changes, out)
+
+    @staticmethod
+    def _external_contact_removed(e: ev.ContactRemoved, subject: Subject, changes: Changes) -> None:
+        """An external contact gone frees a place under the unverified-enterprise cap (S-A4, issue 10 item 12):
+        the count is the enterprise's live external contacts, +1 per external add, −1 per external removal, never
+        below 0 (contacts from before warden saw the enterprise were never counted)."""
+        ent = subject.enterprise
+        if e.external and ent.external_contacts > 0:
+            ent.external_contacts -= 1
+            changes.enterprises[ent.id] = ent
 
     def _report(self, e: ev.Report, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
         rule = self.policy.rules.reports
         acc = subject.account
         at = e.occurred_at
-        ts = at.timestamp()
-        self._count(counters, out, f"rp:{acc.id}", ts, e.reporter_id)
-        self._count(counters, out, f"rpe:{acc.id}", ts, e.id)
-        self._count(counters, out, f"nf:{acc.id}", ts, e.reporter_id)
+        self._count(counters, out, f"rp:{acc.id}", e, e.reporter_id)
+        self._count(counters, out, f"nf:{acc.id}", e, e.reporter_id)
+        self._count(counters, out, f"rpr:{acc.id}", e, e.reason)  # reports by reason: the strike's severity
         if not rule.enabled:
             return
+        spent = self.spent_after(subject, "reports", at)
         for t in rule.thresholds:
-            since = ts - t.window.total_seconds()
-            n = counters.distinct(f"rp:{acc.id}", since)
+            entries, _ = self._window(counters, f"rp:{acc.id}", e, t.window.total_seconds(), spent)
+            n = distinct(entries)
             if n >= t.distinct_reporters:
+                severity, by_reason = self._report_severity(counters, acc.id, e, t.window.total_seconds(), spent)
                 params = {
                     "distinct_reporters": n,
                     "threshold": t.distinct_reporters,
                     "window_seconds": int(t.window.total_seconds()),
-                    "event_ids": members(counters, f"rpe:{acc.id}", since, 20),
+                    "event_ids": event_ids(entries),
                     "reason": e.reason,
+                    "reasons": by_reason,
+                    "severity": severity,
                 }
                 out.reasons.append(Reason("reports.threshold", "reports", rule.spec, "info", params))
                 if not self._already_restricted_by(subject, "reports", at):
                     self.issue_strike(
-                        subject, changes, rule="reports", severity=rule.severity, at=at, evidence=params, event_id=e.id
+                        subject, changes, rule="reports", severity=severity, at=at, evidence=params, event_id=e.id
                     )
                 return
         self._negative_feedback(e, subject, counters, changes, out)
 
+    def _report_severity(
+        self, counters: Counters, account_id: str, e: Any, length: float, spent: float | None
+    ) -> tuple[str, dict[str, int]]:
+        """The highest severity class (by the ladder's `min_step`, then the ladder's order) among the reports of
+        the window that crossed the threshold, through `rules.reports.reason_severity`; and the reports per reason
+        (`{"harassment": 3}`). Issue 10, item 11."""
+        rule = self.policy.rules.reports
+        sev = self.policy.ladder.severities
+        order = list(sev)
+        entries, _ = self._window(counters, f"rpr:{account_id}", e, length, spent)
+        by_reason: dict[str, int] = {}
+        for _, _, reason in entries:
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+        found = [rule.severity_of(r) for r in by_reason] or [rule.severity]
+        return max(found, key=lambda s: (sev[s].min_step, order.index(s))), by_reason
+
     def _negative_feedback(self, e: Any, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+        """S-A2 negative feedback, like with like: of the contacts this account itself added within the window,
+        the share that removed or reported it within the same window."""
         rule = self.policy.rules.reports
         nf = rule.negative_feedback
         if not rule.enabled or nf is None:
             return
         acc = subject.account
         at = e.occurred_at
-        since = at.timestamp() - nf.window.total_seconds()
-        new_contacts = counters.distinct(f"nc:{acc.id}", since)
-        if new_contacts < nf.min_new_contacts:
+        length = nf.window.total_seconds()
+        spent = self.spent_after(subject, "reports", at)
+        added, _ = self._window(counters, f"nc:{acc.id}", e, length, spent)
+        contacts = {v for _, _, v in added}
+        if len(contacts) < nf.min_new_contacts:
             return
-        negative = counters.distinct(f"nf:{acc.id}", since)
-        ratio = negative / new_contacts
-        if ratio <= nf.max_ratio:
+        feedback, _ = self._window(counters, f"nf:{acc.id}", e, length, spent)
+        negative = [x for x in feedback if x[2] in contacts]
+        who = {v for _, _, v in negative}
+        ratio = len(who) / len(contacts)
+        if len(who) < nf.min_negative or ratio <= nf.max_ratio:
             return
         params = {
-            "negative": negative,
-            "new_contacts": new_contacts,
+            "negative": len(who),
+            "new_contacts": len(contacts),
             "ratio": round(ratio, 3),
             "max_ratio": nf.max_ratio,
-            "window_seconds": int(nf.window.total_seconds()),
+            "min_negative": nf.min_negative,
+            "window_seconds": int(length),
+            "event_ids": event_ids(negative),
         }
         out.reasons.append(Reason("reports.negative_feedback", "reports", rule.spec, "info", params))
         if not self._already_restricted_by(subject, "reports", at):

@@ -389,7 +389,7 @@ def helper_refusals(policy: HelperPolicy, facts: HelperFacts, now: datetime) -> 
     for check in policy.checks:
         if check == "recent_violation":
             since = now - policy.clean_window
-            recent = [s for s in facts.strikes if s.status is StrikeStatus.ACTIVE and since <= s.at <= now]
+            recent = [s for s in facts.strikes if s.status is StrikeStatus.ACTIVE and since < s.at <= now]
             if recent:
                 last = max(s.at for s in recent)
                 out.append(

@@ -34,7 +34,7 @@ from warden.domain.ladder import rederive
 from warden.domain.model import Restriction, Strike, StrikeStatus
 from warden.domain.policy import AppealsPolicy
 from warden.domain.uploads import UploadRejected, sniff
-from warden.service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.service.warden import Warden
 
 log = logging.getLogger("warden.appeals")
@@ -337,6 +337,16 @@ class Appeals:
                     if row is not None:
                         found = self._load(conn, row.id)
                         assert found is not None
+                        differs = [
+                            f
+                            for f, first, now_ in (
+                                ("strike_id", found.strike_id, strike_id),
+                                ("statement", found.statement, statement),
+                            )
+                            if first != now_
+                        ]
+                        if differs:  # same key, different request: 409, nothing stored (issue 10, item 8)
+                            raise IdempotencyKeyReused(idempotency_key or "", differs)
                         return found, False
                 appeal = self._new_appeal(conn, p, strike_id, statement, idem, now)
                 audit.append(
@@ -1208,6 +1218,12 @@ class Appeals:
             audit.next_seq()
             self._case_live(conn, p, f"flag:{flag_id}")
             self._must_hold(conn, p, f"flag:{flag_id}")
+            rule = conn.execute(sa.select(t.flags.c.rule_id).where(t.flags.c.id == flag_id)).scalar()
+            if rule == "manual_strike":  # a proposed permanent strike: four eyes, see service/manual_strikes.py
+                raise Conflict(
+                    f"flag {flag_id} is a proposed strike; a different reviewer confirms or declines it at "
+                    f"/v1/strike-proposals/{flag_id}/confirmation"
+                )
             conn.execute(sa.update(t.flags).where(t.flags.c.id == flag_id).values(status=outcome))
             conn.execute(sa.delete(t.desk_claims).where(t.desk_claims.c.case_id == f"flag:{flag_id}"))
             audit.append(now, p.actor, f"flag.{outcome}", f"flag:{flag_id}", {"note": note})

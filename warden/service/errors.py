@@ -38,3 +38,25 @@ class Conflict(WardenError):
     status = 409
     type = "https://warden.dev/problems/conflict"
     title = "Conflict"
+
+
+class IdempotencyKeyReused(Conflict):
+    """An `Idempotency-Key` sent again with a different request (issue 10, item 8).
+
+    A replay with identical content is answered from the store; different content under a key already used is
+    refused with 409 and nothing is stored. The problem names the key (`errors[0].field` is `Idempotency-Key`).
+    """
+
+    type = "https://warden.dev/problems/idempotency-key-reused"
+    title = "Idempotency-Key reused with a different request"
+
+    def __init__(self, key: str, differs: list[str]) -> None:
+        """`differs` names the request fields whose values differ from the first request under `key`."""
+        what = ", ".join(differs) or "the request"
+        super().__init__(
+            f"Idempotency-Key {key!r} was already used for a different request ({what} differ); "
+            "send the same request to replay it, or use a new key; nothing was stored",
+            [FieldError(field="Idempotency-Key", message=f"already used with different {what}")]
+            + [FieldError(field=f, message="differs from the first request under this key") for f in differs],
+        )
+        self.key = key

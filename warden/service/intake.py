@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from warden.adapters.intake import Delivery, EventSource
 from warden.domain.events import EventAdapter, field_errors
-from warden.service.errors import InvalidInput
+from warden.service.errors import Conflict, InvalidInput
 from warden.service.warden import Warden
 
 log = logging.getLogger("warden.intake")
@@ -53,7 +53,7 @@ async def process(warden: Warden, source: EventSource, deliveries: list[Delivery
     while good:
         try:
             result = await asyncio.to_thread(warden.ingest, [ev for _, ev in good], "intake")
-        except InvalidInput as exc:  # unknown account, dated in the future …: set those aside, keep the rest
+        except (InvalidInput, Conflict) as exc:  # unknown account, from the future, id reused: set aside, keep the rest
             named: dict[int, list[dict[str, str]]] = {}
             for e in exc.errors:
                 if m := _INDEX.match(e.field):  # name the field within the message, not its place in our batch

@@ -37,7 +37,7 @@ from warden.domain.ladder import next_step
 from warden.domain.model import Strike, StrikeStatus
 from warden.domain.rules import Changes, RuleEngine, Subject, derive_id
 from warden.domain.unblock import HelperFacts, LiftedUnblock, UnblockPolicy
-from warden.service.errors import Conflict, InvalidInput, NotFound, WardenError
+from warden.service.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound, WardenError
 from warden.service.warden import Warden
 
 
@@ -284,6 +284,11 @@ class Unblocking:
                 ).scalar()
                 if prior is not None:
                     return str(prior), False
+                other = conn.execute(  # the caller's key already named another account: 409 (issue 10, item 8)
+                    sa.select(a.c.account_id).where(a.c.idempotency_key == idempotency_key, a.c.actor == actor)
+                ).first()
+                if other is not None:
+                    raise IdempotencyKeyReused(idempotency_key, ["account_id"])
             subjects, _ = store.load_subjects(conn, [account_id], now)
             if account_id not in subjects:
                 raise NotFound(f"no account {account_id!r}")

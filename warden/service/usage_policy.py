@@ -29,7 +29,7 @@ from warden.domain.events import FieldError
 from warden.domain.model import Flag, Restriction, Scope
 from warden.domain.rules import Changes, Outcome, Reason, Subject, derive_id
 from warden.screening.base import severity_rank
-from warden.service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.service.warden import FUTURE_SKEW, Warden
 
 CONTENT_ROLES = {Role.HR, Role.INVESTIGATOR, Role.REVIEWER, Role.AUDITOR}
@@ -50,6 +50,34 @@ class ViolationReport:
     rule_id: str | None = None
     severity: str | None = None
     evidence_refs: tuple[str, ...] = ()
+
+
+def _report_differs(case: up.Case, rule_id: str | None, data: dict[str, Any], report: ViolationReport) -> list[str]:
+    """The fields of `report` that differ from the report first stored under the same Idempotency-Key.
+
+    `data` is that report's case entry (`reporter`, `category`, `description`, `observed_at` ISO text,
+    `evidence_refs`, and `severity_given` for entries written since issue 10; older ones are not compared on it).
+    """
+    first: dict[str, Any] = {
+        "account_id": case.account_id,
+        "category": data.get("category"),
+        "description": data.get("description"),
+        "observed_at": datetime.fromisoformat(data["observed_at"]) if data.get("observed_at") else None,
+        "rule_id": rule_id,
+        "evidence_refs": list(data.get("evidence_refs", [])),
+    }
+    if "severity_given" in data:
+        first["severity"] = data["severity_given"]
+    now = {
+        "account_id": report.account_id,
+        "category": report.category,
+        "description": report.description,
+        "observed_at": report.observed_at,
+        "rule_id": report.rule_id,
+        "evidence_refs": list(report.evidence_refs),
+        "severity": report.severity,
+    }
+    return [f for f, v in first.items() if v != now[f]]
 
 
 def _case_from(row: Any) -> up.Case:
@@ -512,11 +540,16 @@ class UsageDesk:
         with self.w.engine.begin() as conn:
             audit = self._writer(conn)
             if scoped_key:
+                ce = t.case_entries
                 prior = conn.execute(
-                    sa.select(t.case_entries.c.case_id).where(t.case_entries.c.idem_key == scoped_key)
+                    sa.select(ce.c.case_id, ce.c.rule_id, ce.c.data).where(ce.c.idem_key == scoped_key)
                 ).first()
                 if prior is not None:
-                    return self._load(conn, prior.case_id), True
+                    case = self._load(conn, prior.case_id)
+                    differs = _report_differs(case, prior.rule_id, json.loads(prior.data), report)
+                    if differs:  # same key, different report: 409, nothing stored (issue 10, item 8)
+                        raise IdempotencyKeyReused(idem_key or "", differs)
+                    return case, True
             acc = store.get_account(conn, report.account_id)
             errs = []
             if acc is None or acc.enterprise_id != enterprise_id:
@@ -564,6 +597,7 @@ class UsageDesk:
                     "observed_at": report.observed_at.isoformat(),
                     "reported_late": late,
                     "evidence_refs": list(report.evidence_refs),
+                    "severity_given": report.severity,  # as sent, so a replayed key can be compared
                 },
                 rule_id=report.rule_id,
                 idem_key=scoped_key,

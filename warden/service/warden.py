@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -29,7 +29,7 @@ from warden.domain.access import Principal, Role, validate_scope
 from warden.domain.audit import ChainReport, decisions_digest, verify_chain
 from warden.domain.clock import Clock
 from warden.domain.counters import Counters
-from warden.domain.events import MAX_BATCH, BatchAdapter, FieldError, field_errors
+from warden.domain.events import MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
 from warden.domain.ladder import recompute_steps, rederive
 from warden.domain.model import Account, Action, Enterprise, Restriction, Strike, StrikeStatus
 from warden.domain.policy import LoadedPolicy
@@ -123,8 +123,9 @@ class Warden:
 
     # --- setup ------------------------------------------------------------------------------------------
 
-    def start(self) -> int:
-        """Record the policy in use and rebuild the counters from the stored events of the longest window."""
+    def start(self) -> None:
+        """Record the policy in use. The counters need no rebuild: ingest reloads each account's windows from
+        the stored events the first time a decision needs them (`_cover`)."""
         with self.engine.begin() as conn:
             if store.record_policy(
                 conn,
@@ -141,21 +142,34 @@ class Warden:
                     f"policy:{self.loaded.short_hash}",
                     {"hash": self.loaded.hash, "version": self.loaded.policy.version, "source": self.loaded.source},
                 )
-        return self.rebuild_counters()
 
-    def rebuild_counters(self) -> int:
-        clear = getattr(self.counters, "clear", None)
-        if clear:  # in-process counters start empty; Redis keeps its own (re-adding is idempotent)
-            clear()
-        with reading(self.engine) as conn:
-            latest = conn.execute(sa.select(sa.func.max(t.events.c.occurred_at))).scalar()
-            if latest is None:
-                return 0
-            horizon = max(latest, self.clock.now()) - timedelta(seconds=self.rules.retention_seconds())
-            entries = []
-            for (counted,) in conn.execute(sa.select(t.events.c.counted).where(t.events.c.occurred_at >= horizon)):
-                entries.extend(tuple(e) for e in json.loads(counted))
-        return self.counters.load(entries)
+    def _cover(self, conn: Connection, events: list[Any]) -> int:
+        """Make the counters hold everything the batch's decisions can see: for each account, every stored entry
+        after its earliest event here minus the longest window. Accounts the counters do not cover that far (a
+        restart, a late event older than what was kept, a Redis key that expired) are reloaded from the stored
+        events, so no decision depends on what this process happens to remember. Returns entries reloaded."""
+        retention = self.rules.retention_seconds()
+        need: dict[str, float] = {}
+        for e in events:
+            aid = _field(e, "account_id")
+            if aid:
+                since = e.occurred_at.timestamp() - retention
+                if aid not in need or since < need[aid]:
+                    need[aid] = since
+        if not need:
+            return 0
+        cov = self.counters.coverage(list(need))
+        stale = sorted(a for a, since in need.items() if a not in cov or cov[a] > since)
+        loaded = 0
+        for chunk in store.chunks(stale):
+            after = min(need[a] for a in chunk)
+            until = max((cov[a] for a in chunk if a in cov), default=None)
+            if any(a not in cov for a in chunk):
+                until = None  # an account never loaded: everything after its need
+            found = store.counter_entries(conn, chunk, _utc(after), None if until is None else _utc(until))
+            for aid in chunk:  # a covered account only fills the gap below what it holds
+                loaded += self.counters.load(aid, found.get(aid, []), need[aid], cov.get(aid))
+        return loaded
 
     # --- directory ----------------------------------------------------------------------------------------
 
@@ -248,10 +262,26 @@ class Warden:
                     hook(conn)
             stored = store.existing_outcomes(conn, [e.id for e in events])
             fresh, seen = [], set(stored)
-            for e in events:
+            payloads: dict[str, str] = {i: p for i, (_, p) in stored.items()}
+            clashes: list[FieldError] = []
+            for i, e in enumerate(events):
+                payload = e.model_dump_json()
+                if e.id in payloads:  # an id answered before (or earlier here) must carry the same event
+                    if not _same_event(payloads[e.id], payload):
+                        clashes.append(
+                            FieldError(
+                                field=f"events[{i}].id",
+                                message=f"event id {e.id!r} was already used for a different event; "
+                                "an id is sent again only to retry the very same event",
+                            )
+                        )
+                    continue
+                payloads[e.id] = payload
                 if e.id not in seen:
                     seen.add(e.id)
                     fresh.append(e)
+            if clashes:
+                raise Conflict(f"{len(clashes)} event id(s) reused with different content; nothing was stored", clashes)
             acc_ids = [a for e in fresh if (a := _field(e, "account_id"))]
             ent_ids = [x for e in fresh if (x := _field(e, "enterprise_id"))]
             live_after = min((e.occurred_at for e in fresh), default=now)
@@ -274,6 +304,7 @@ class Warden:
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
+            self._cover(conn, fresh)
             for observer in self.observers:  # optional pre-evaluation hook: load what the rules read (weight)
                 before = getattr(observer, "before_batch", None)
                 if before is not None:
@@ -322,7 +353,7 @@ class Warden:
                         "enterprise_id": subject.enterprise.id if subject else e.enterprise_id,
                         "occurred_at": e.occurred_at,
                         "received_at": now,
-                        "payload": e.model_dump_json(),
+                        "payload": payloads[e.id],
                         "outcome": _outcome_text(out),
                         "counted": store.dumps(out.counted) if out.counted else "[]",
                         "policy_hash": self.loaded.hash,
@@ -358,7 +389,7 @@ class Warden:
             if e.id in by_id:
                 outcomes.append(by_id.pop(e.id))
             else:  # answered before (or earlier in this batch)
-                prior = json.loads(stored[e.id]) if e.id in stored else None
+                prior = json.loads(stored[e.id][0]) if e.id in stored else None
                 if prior is None:
                     first = next(o for o in outcomes if o.event_id == e.id)
                     prior = first.as_dict()
@@ -422,19 +453,25 @@ class Warden:
         now = self.clock.now()
         subj = self.subject(account_id, now)
         active = subj.active_restrictions(now)
-        strikes = {s.id: s for s in subj.strikes}
+        strikes = {s.id: s for s in subj.strikes + subj.enterprise_strikes}
         state = ex.account_state(active)
+        # Standing refusals restrict nobody, yet refuse the person's adds: said here with what to do (issue 10).
+        cap = self.rules.standing_cap_refusal(subj.enterprise)
+        refusals = [cap] if cap is not None else []
         return {
             "account_id": account_id,
             "enterprise_id": subj.enterprise.id,
             "state": state,
             "state_text": ex.STATE_TEXT[state][lang],
-            "can_add_contacts": not subj.blocked(Action.ADD_CONTACT, now),
+            "can_add_contacts": not subj.blocked(Action.ADD_CONTACT, now) and not refusals,
             "can_login": not subj.blocked(Action.LOGIN, now),
             "restrictions": [
                 ex.explain_restriction(r, strikes.get(r.strike_id or ""), now, lang, self.unblock_cap()) for r in active
             ],
-            "advice": ex.advice_for(active, subj.account.real_name_verified, subj.enterprise.verified, lang),
+            "refusals": [ex.refusal(r, lang) for r in refusals],
+            "advice": ex.advice_for(
+                active, subj.account.real_name_verified, subj.enterprise.verified, lang, [r.rule for r in refusals]
+            ),
             "strikes": [
                 {
                     "id": s.id,
@@ -444,6 +481,7 @@ class Warden:
                     "at": s.at.isoformat(),
                     "status": s.status.value,
                     "status_reason": s.status_reason,
+                    "event_id": s.event_id,
                 }
                 for s in subj.strikes
             ],
@@ -681,6 +719,20 @@ class Warden:
                 store.audit_entries(conn),
                 expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq)),
             )
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def _same_event(stored: str, sent: str) -> bool:
+    """Whether a re-sent event is the one stored under its id (same content; JSON key order aside)."""
+    if stored == sent:
+        return True
+    try:  # stored by an earlier version: compare as events, so a field added since with its default still matches
+        return bool(EventAdapter.validate_json(stored).model_dump_json() == sent)
+    except ValidationError:
+        return False
 
 
 def _event_order(event: Any) -> tuple[datetime, str]:

@@ -13,6 +13,7 @@ from warden.entrypoints.http.routes import (
     directory,
     events,
     moderation,
+    restrictions,
     system,
     unblocks,
     usage_policy,
@@ -27,6 +28,7 @@ ROUTERS = [
     directory.router,
     accounts.router,
     moderation.router,
+    restrictions.router,
     audit.router,
     # --- weight (issue 4) ---
     weight.router,

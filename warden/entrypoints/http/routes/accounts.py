@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from warden.domain.explain import explain_restriction
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath, visible_account
+from warden.entrypoints.http.routes.restrictions import Cursor, Limit, RestrictionPage, page_out
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -21,16 +21,16 @@ def get_explanation(warden: WardenDep, principal: PrincipalDep, lang: LangDep, a
     return warden.explain(account_id, lang)
 
 
-@router.get("/accounts/{account_id}/restrictions")
-def list_restrictions(warden: WardenDep, principal: PrincipalDep, lang: LangDep, account_id: IdPath) -> dict[str, Any]:
-    """Every restriction the account ever had (lifted, ended and active), newest first."""
+@router.get("/accounts/{account_id}/restrictions", response_model=RestrictionPage)
+def list_restrictions(
+    warden: WardenDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    account_id: IdPath,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> RestrictionPage:
+    """Every restriction the account ever had (lifted, ended and active), newest first, each with its evidence
+    and the ids of the events that triggered it."""
     visible_account(warden, principal, account_id)
-    now = warden.clock.now()
-    items = sorted(warden.restrictions("account", account_id), key=lambda r: r.starts_at, reverse=True)
-    return {
-        "items": [
-            explain_restriction(r, None, now, lang, warden.unblock_cap())
-            | {"active": r.active_at(now), "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
-            for r in items
-        ]
-    }
+    return page_out(warden, "account", account_id, lang, limit, cursor)

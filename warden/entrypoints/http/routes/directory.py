@@ -11,6 +11,7 @@ from warden.domain.access import Role
 from warden.domain.model import Account, Enterprise
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep, require
 from warden.service.errors import Forbidden
+from warden.service.history import put_account as register_or_update
 
 router = APIRouter(prefix="/v1", tags=["directory"])
 IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
@@ -86,7 +87,9 @@ def get_enterprise(warden: WardenDep, principal: PrincipalDep, enterprise_id: Id
 def put_account(
     warden: WardenDep, principal: PrincipalDep, account_id: IdPath, body: AccountIn, response: Response
 ) -> AccountOut:
-    """Register or update a member account (201 when new)."""
+    """Register or update a member account (201 when new). Changes to avatar, nickname, external card and
+    real-name verification of an existing account are ingested as the `profile_change` / `verification_change`
+    events they amount to (dated now), so weight's profile stability (S-B1) counts them like the platform's."""
     require(principal, Role.PLATFORM)
     acc = Account(
         account_id,
@@ -98,7 +101,7 @@ def put_account(
         body.nickname,
         body.external_card,
     )
-    if warden.register_account(acc, principal.actor):
+    if register_or_update(warden, acc, principal.actor):  # profile edits count as profile_change events (issue 10)
         response.status_code = 201
     return account_out(warden.get_account(account_id))
 

@@ -1,0 +1,244 @@
+"""Issue 10 items 11 and 12 through the service, on SQLite and PostgreSQL: report reasons take their severity
+class, a reviewer imposes a severity (a permanent one with four eyes), the unverified-enterprise cap counts
+removals and shows in the explanation, PUT profile edits count for profile stability, and restrictions name
+their triggering events."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import World, build, policy_with
+from warden.adapters import tables as t
+from warden.domain.clock import FixedClock
+from warden.domain.model import Account
+from warden.domain.policy import PolicyError, load_policy_text
+from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput
+from warden.service.history import put_account, restriction_page
+from warden.service.manual_strikes import ManualStrikes
+from warden.service.weight import WeightService
+
+
+def _reports(world: World, reasons: list[str], account: str = "acc-1", minutes: int = 30) -> list[dict]:
+    evs = []
+    for i, reason in enumerate(reasons):
+        world.clock.advance(minutes=minutes)
+        evs.append(world.event("report", account, reporter_id=f"colleague-{i}", reason=reason))
+    return evs
+
+
+def _strikes(world: World, account: str = "acc-1") -> list:
+    return world.w.subject(account).strikes
+
+
+# --- S-A2: a report's reason maps to a severity class -------------------------------------------------------
+
+
+def test_S_A2_harassment_reports_from_six_colleagues_take_the_medium_class_not_a_pause(world: World) -> None:
+    for ev in _reports(world, ["harassment"] * 6):
+        world.send(ev)
+    [strike] = _strikes(world)
+    assert strike.rule_id == "reports" and strike.severity == "M" and strike.step == 1
+    assert strike.evidence["reasons"] == {"harassment": 3} and strike.evidence["severity"] == "M"
+    explained = world.w.explain("acc-1", "en")
+    [r] = explained["restrictions"]
+    assert r["scope"] == "features" and r["severity"] == "M" and "harassment 3" in r["reason_text"]
+    assert explained["state"] == "restricted"  # a 1-day feature restriction (step 1), not a 24-hour pause
+
+
+def test_S_A2_reports_strike_takes_the_highest_class_among_the_window_reports(world: World) -> None:
+    world.send(*_reports(world, ["spam", "harassment", "spam"]))
+    [strike] = _strikes(world)
+    assert strike.severity == "M" and strike.evidence["reasons"] == {"spam": 2, "harassment": 1}
+
+
+def test_S_A2_spam_reports_stay_light(world: World) -> None:
+    world.send(*_reports(world, ["spam", "other", "spam"]))
+    [strike] = _strikes(world)
+    assert strike.severity == "L" and strike.step == 0
+
+
+def test_S_A2_reason_severity_must_name_a_class_of_the_ladder() -> None:
+    from warden.domain.policy import load_policy
+
+    text = load_policy().text.replace("harassment: M ", "harassment: X ")
+    with pytest.raises(PolicyError) as err:
+        load_policy_text(text, "bad.yaml")
+    assert "reason_severity.harassment 'X' is not a severity class" in str(err.value)
+    text = load_policy().text.replace("      harassment: M ", "      bullying: M ")
+    with pytest.raises(PolicyError) as err:
+        load_policy_text(text, "bad.yaml")
+    assert "reason_severity.bullying" in str(err.value)
+
+
+# --- S-C1/S-C4: a reviewer imposes a severity; permanent takes four eyes -------------------------------------
+
+
+def test_S_C4_a_manual_medium_strike_is_issued_at_once_through_the_ladder(world: World) -> None:
+    desk = ManualStrikes(world.w)
+    res = desk.request("acc-1", "M", "harassed customers in chats", "reviewer:a", "a")
+    assert res.status == "issued" and res.strike is not None and res.restriction is not None
+    assert res.strike.rule_id == "manual" and res.strike.severity == "M" and res.strike.step == 1
+    assert res.strike.event_id is None and res.restriction.scope.value == "features"
+    explained = world.w.explain("acc-1", "en")
+    assert explained["restrictions"][0]["reason_text"] == "reviewer action: harassed customers in chats"
+    again = desk.request("acc-1", "M", "second time", "reviewer:a", "a")  # the ladder climbs
+    assert again.strike is not None and again.strike.step == 2
+
+
+def test_S_C4_a_permanent_manual_strike_needs_a_second_reviewer(world: World) -> None:
+    desk = ManualStrikes(world.w)
+    res = desk.request("acc-1", "S", "sold plug-ins to colleagues", "reviewer:a", "a")
+    assert res.status == "proposed" and res.strike is None and res.case["four_eyes"] and res.case["step"] == 5
+    assert world.w.explain("acc-1")["state"] == "normal"  # nothing in force yet
+    with pytest.raises(Forbidden):
+        desk.confirm(res.case_id, "reviewer:a", True)
+    done = desk.confirm(res.case_id, "reviewer:b", True, "seen the evidence")
+    assert done.status == "issued" and done.strike is not None and done.strike.step == 5
+    assert done.strike.evidence["confirmed_by"] == "reviewer:b" and done.strike.evidence["actor"] == "reviewer:a"
+    assert world.w.explain("acc-1")["state"] == "banned"
+    with pytest.raises(Conflict):
+        desk.confirm(res.case_id, "reviewer:c", True)
+    with world.w.engine.connect() as c:
+        actions = [r.action for r in c.execute(sa.select(t.audit_log.c.action).order_by(t.audit_log.c.seq))]
+    assert "strike.proposed" in actions and actions[-2:] == ["strike.issued", "restriction.imposed"]
+
+
+def test_S_C4_escalation_to_the_top_also_takes_four_eyes_and_a_decline_issues_nothing(world: World) -> None:
+    desk = ManualStrikes(world.w)
+    for _ in range(5):  # steps 1, 2, 3, 4 … the fifth M would be permanent
+        last = desk.request("acc-1", "M", "repeated abuse", "reviewer:a", "a")
+    assert last.status == "proposed" and last.case["step"] == 5
+    declined = desk.confirm(last.case_id, "reviewer:b", False, "step 4 is enough")
+    assert declined.status == "declined" and declined.strike is None
+    assert sorted(s.step for s in _strikes(world)) == [1, 2, 3, 4]
+
+
+def test_S_C4_manual_strike_bad_input_names_the_field_and_stores_nothing(world: World) -> None:
+    desk = ManualStrikes(world.w)
+    with pytest.raises(InvalidInput) as err:
+        desk.request("acc-1", "Z", "no", "reviewer:a", "a")
+    assert [e.field for e in err.value.errors] == ["severity", "reason"]
+    assert _strikes(world) == []
+
+
+def test_S_C4_manual_strike_idempotency_key_replays_or_refuses_a_different_request(world: World) -> None:
+    desk = ManualStrikes(world.w)
+    first = desk.request("acc-1", "M", "harassment", "reviewer:a", "a", "k1")
+    again = desk.request("acc-1", "M", "harassment", "reviewer:a", "a", "k1")
+    assert again.replayed and again.strike is not None and first.strike is not None
+    assert again.strike.id == first.strike.id
+    with pytest.raises(IdempotencyKeyReused) as err:
+        desk.request("acc-1", "L", "harassment", "reviewer:a", "a", "k1")
+    assert "'k1'" in err.value.detail and [e.field for e in err.value.errors] == ["Idempotency-Key", "severity"]
+    assert len(_strikes(world)) == 1
+
+
+# --- S-A4: the unverified-enterprise cap counts removals and is explained -------------------------------------
+
+
+@pytest.fixture
+def capped(db_url: str, clock: FixedClock) -> World:
+    w = build(db_url, clock, policy_with({"max_external_contacts: 200": "max_external_contacts: 3"}))
+    world = World(w, clock)
+    world.enterprise("ent-u", verified=False)
+    world.account("acc-u", "ent-u")
+    return world
+
+
+def _request(world: World) -> bool:
+    world.clock.advance(minutes=5)
+    out = world.send(world.event("contact_request", "acc-u", method="qr_code", target="t", greeting="hi"))
+    return bool(out.outcomes[0].allowed)
+
+
+def test_S_A4_external_removals_free_places_under_the_unverified_enterprise_cap(capped: World) -> None:
+    w = capped
+    w.send(*[w.event("contact_added", "acc-u", contact_id=f"c{i}", external=True) for i in range(3)])
+    assert w.w.get_enterprise("ent-u").external_contacts == 3
+    assert _request(w) is False
+    w.send(w.event("contact_removed", "acc-u", contact_id="colleague", external=False))  # internal: no change
+    assert w.w.get_enterprise("ent-u").external_contacts == 3 and _request(w) is False
+    w.send(w.event("contact_removed", "acc-u", contact_id="c1"))  # external by default, as on contact_added
+    assert w.w.get_enterprise("ent-u").external_contacts == 2
+    assert _request(w) is True
+
+
+def test_S_A4_external_contact_count_never_goes_below_zero(capped: World) -> None:
+    w = capped
+    w.send(w.event("contact_removed", "acc-u", contact_id="before-warden", external=True))
+    assert w.w.get_enterprise("ent-u").external_contacts == 0
+
+
+def test_S_A4_cap_refusals_appear_in_the_explanation_with_what_to_do(capped: World) -> None:
+    w = capped
+    before = w.w.explain("acc-u", "en")
+    assert before["refusals"] == [] and before["can_add_contacts"] is True
+    w.send(*[w.event("contact_added", "acc-u", contact_id=f"c{i}") for i in range(3)])
+    explained = w.w.explain("acc-u", "en")
+    assert explained["state"] == "normal" and explained["restrictions"] == []
+    assert explained["can_add_contacts"] is False
+    [refusal] = explained["refusals"]
+    assert refusal["code"] == "cap.unverified_enterprise" and refusal["spec"] == "S-A4"
+    assert refusal["params"] == {"external_contacts": 3, "cap": 3} and "cap of 3" in refusal["text"]
+    assert "verify the enterprise" in refusal["advice"]
+    codes = [a["code"] for a in explained["advice"]]
+    assert "unverified_enterprise_cap" in codes and "unverified_enterprise" not in codes
+    zh = w.w.explain("acc-u")
+    assert "企业实名认证" in zh["refusals"][0]["advice"]
+
+
+# --- S-B1: PUT profile edits count for profile stability ---------------------------------------------------------
+
+
+def test_S_B1_profile_edits_through_put_are_ingested_as_profile_change_events(world: World) -> None:
+    acc = world.w.get_account("acc-1")
+    for i in range(4):
+        world.clock.advance(hours=1)
+        edited = Account(**{**acc.__dict__, "nickname": f"nick-{i}"})
+        assert put_account(world.w, edited, "platform:test") is False
+    again = put_account(world.w, Account(**{**acc.__dict__, "nickname": "nick-3"}), "platform:test")
+    assert again is False
+    with world.w.engine.connect() as c:
+        rows = c.execute(sa.select(t.events.c.type, t.events.c.payload).where(t.events.c.account_id == "acc-1")).all()
+    assert [r.type for r in rows] == ["profile_change"] * 4  # the unchanged retry ingested nothing
+    assert world.w.get_account("acc-1").nickname == "nick-3"
+    factors = {f["code"]: f for f in WeightService(world.w).account("acc-1")["factors"]}
+    assert factors["profile_stability"]["points"] == 0  # 4 changes in 30 days: 2 free, −5 each after
+
+
+def test_S_B1_put_with_an_unknown_enterprise_names_the_field_and_ingests_nothing(world: World) -> None:
+    acc = world.w.get_account("acc-1")
+    with pytest.raises(InvalidInput) as err:
+        put_account(world.w, Account(**{**acc.__dict__, "enterprise_id": "nope", "nickname": "x"}), "platform:t")
+    assert [e.field for e in err.value.errors] == ["enterprise_id"]
+    with world.w.engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(t.events)).scalar() == 0
+
+
+# --- restrictions name their triggering events; history pages newest first ---------------------------------------
+
+
+def test_S_A7_restrictions_name_the_triggering_event_ids(world: World) -> None:
+    evs = [world.phone_search() for _ in range(21)]
+    world.send(*evs)
+    [r] = world.w.explain("acc-1", "en")["restrictions"]
+    assert r["event_ids"][0] == evs[20]["id"]  # the strike's event first
+    assert set(r["event_ids"]) <= {e["id"] for e in evs} and len(r["event_ids"]) == 20
+
+
+def test_S_C2_enterprise_restriction_history_pages_newest_first_with_lifted_ones(world: World) -> None:
+    w = world.w
+    first = w.restrict_enterprise("ent-1", "reviewer:a", "M", "spam ring")
+    world.clock.advance(hours=1)
+    w.lift_restriction(first.id, "reviewer:a", "fixed")
+    world.clock.advance(hours=1)
+    second = w.restrict_enterprise("ent-1", "reviewer:a", "M", "again")
+    page, nxt = restriction_page(w, "enterprise", "ent-1", limit=1)
+    assert [r.id for r, _ in page] == [second.id] and nxt is not None
+    page2, nxt2 = restriction_page(w, "enterprise", "ent-1", limit=1, cursor=nxt)
+    assert [r.id for r, _ in page2] == [first.id] and nxt2 is None
+    assert page2[0][0].lifted_at is not None and page2[0][1] is not None and page2[0][1].severity == "M"
+    with pytest.raises(InvalidInput) as err:
+        restriction_page(w, "enterprise", "ent-1", cursor="garbage!")
+    assert err.value.errors[0].field == "cursor"

@@ -1,0 +1,266 @@
+"""A reviewer imposes a severity on one account (issue 10, item 11): a manual strike through the ladder.
+
+The account analogue of `Warden.restrict_enterprise`. The strike takes the ladder's next step for its severity
+class (`rules.issue_strike`: history, decay, probation floors), rule `manual`, no triggering event.
+
+**Four eyes.** A strike whose step would be the ladder's top — a permanent ban (S-C4, 不可解封), by its class (S
+starts at the top) or by escalation — is only *proposed*; it takes effect when a *different* reviewer confirms
+(or is dropped when one declines). This mirrors the appeals desk, where a decision on a permanent ban is a
+proposal another reviewer confirms (docs/APPEALS.md, `appeals.needs_four_eyes`).
+
+**Where requests live.** Every request is a desk case: a `flags` row with rule `manual_strike` whose subject is
+the account (no new table). A proposal is `open`, so it shows in the review queue and can be claimed like any
+flag; it becomes `actioned` when a strike is issued (at once, or on confirmation) and `dismissed` when declined.
+The row's evidence holds the request and what became of it::
+
+    {"severity": "S", "reason": "...", "requested_by": "reviewer:ab12", "requested_at": ISO, "step": 5,
+     "four_eyes": true, "idempotency_key": "..." | null,
+     "strike_id": "stk_…" | null, "confirmed_by": ..., "confirmed_at": ..., "declined_by": ..., "note": ...}
+
+**Idempotency.** With an `Idempotency-Key` the case id derives from (caller's token, key): a replay with the same
+account, severity and reason answers the first result; anything different under that key is 409 and nothing is
+stored (issue 10, item 8).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from warden.adapters import store
+from warden.adapters import tables as t
+from warden.adapters.database import reading
+from warden.domain.events import FieldError
+from warden.domain.ladder import next_step
+from warden.domain.model import Restriction, Strike, StrikeStatus
+from warden.domain.rules import Changes, Subject, derive_id
+from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.service.warden import Warden
+
+CASE_RULE = "manual_strike"
+REASON_MIN, REASON_MAX = 3, 2000
+
+
+@dataclass
+class ManualResult:
+    """What a request or a confirmation produced: the desk case, and the strike and restriction if issued."""
+
+    case_id: str
+    account_id: str
+    status: str  # proposed | issued | declined
+    case: dict[str, Any]  # the case's evidence (see the module docstring)
+    strike: Strike | None = None
+    restriction: Restriction | None = None
+    replayed: bool = False
+
+
+class ManualStrikes:
+    def __init__(self, warden: Warden) -> None:
+        self.w = warden
+
+    # --- requests ---------------------------------------------------------------------------------------------
+
+    def request(
+        self,
+        account_id: str,
+        severity: str,
+        reason: str,
+        actor: str,
+        token_id: str,
+        idempotency_key: str | None = None,
+    ) -> ManualResult:
+        """Strike the account now, or propose it for a second reviewer when the step would be permanent."""
+        reason = reason.strip()
+        self._check(severity, reason)
+        now = self.w.clock.now()
+        scoped = f"{token_id}:{idempotency_key}" if idempotency_key else None
+        case_id = derive_id("msk", scoped) if scoped else "msk_" + secrets.token_hex(10)
+        with self.w.engine.begin() as conn:
+            audit = store.AuditWriter(conn)
+            audit.next_seq()  # the writers' lock: the step read below cannot race another writer
+            if scoped:
+                prior = self._case_row(conn, case_id)
+                if prior is not None:
+                    ev = json.loads(prior.evidence)
+                    differs = [
+                        f
+                        for f, first, again in (
+                            ("account_id", prior.subject_id, account_id),
+                            ("severity", ev["severity"], severity),
+                            ("reason", ev["reason"], reason),
+                        )
+                        if first != again
+                    ]
+                    if differs:
+                        raise IdempotencyKeyReused(idempotency_key or "", differs)
+                    return self._result(conn, prior, replayed=True)
+            subj = self._subject(conn, account_id, now)
+            ladder = self.w.rules.policy.ladder
+            step = self._step(subj, severity, now)
+            case: dict[str, Any] = {
+                "severity": severity,
+                "reason": reason,
+                "requested_by": actor,
+                "requested_at": now.isoformat(),
+                "step": step,
+                "four_eyes": step >= ladder.top,
+                "idempotency_key": idempotency_key,
+                "strike_id": None,
+            }
+            if step >= ladder.top:
+                self._insert_case(conn, case_id, account_id, now, case, "open")
+                audit.append(
+                    now,
+                    actor,
+                    "strike.proposed",
+                    f"account:{account_id}",
+                    {"case": case_id, "severity": severity, "step": step, "reason": reason},
+                )
+                return ManualResult(case_id, account_id, "proposed", case)
+            strike, restriction = self._issue(conn, audit, subj, case_id, case, actor, now)
+            case["strike_id"] = strike.id
+            self._insert_case(conn, case_id, account_id, now, case, "actioned")
+        return ManualResult(case_id, account_id, "issued", case, strike, restriction)
+
+    def confirm(self, case_id: str, actor: str, agree: bool, note: str | None = None) -> ManualResult:
+        """A different reviewer confirms a proposal (the strike is issued) or declines it (nothing is issued)."""
+        now = self.w.clock.now()
+        with self.w.engine.begin() as conn:
+            audit = store.AuditWriter(conn)
+            audit.next_seq()
+            row = self._case_row(conn, case_id)
+            if row is None:
+                raise NotFound(f"no strike proposal {case_id!r}")
+            case = json.loads(row.evidence)
+            if row.status != "open":
+                what = "confirmed" if row.status == "actioned" else "declined"
+                raise Conflict(f"the proposal {case_id} was already {what}; there is nothing to confirm")
+            if case["requested_by"] == actor:
+                raise Forbidden("four eyes: the reviewer who proposed a permanent strike cannot confirm it")
+            claim = conn.execute(sa.select(t.desk_claims).where(t.desk_claims.c.case_id == f"flag:{case_id}")).first()
+            if claim is not None and claim.claimed_by != actor:
+                raise Conflict(f"flag:{case_id} is claimed by {claim.claimed_by}; only they may decide it now")
+            strike = restriction = None
+            if agree:
+                subj = self._subject(conn, row.subject_id, now)
+                case |= {"confirmed_by": actor, "confirmed_at": now.isoformat(), "note": note}
+                strike, restriction = self._issue(conn, audit, subj, case_id, case, actor, now)
+                case["strike_id"], case["step"] = strike.id, strike.step
+                status, flag_status = "issued", "actioned"
+            else:
+                case |= {"declined_by": actor, "declined_at": now.isoformat(), "note": note}
+                status, flag_status = "declined", "dismissed"
+                audit.append(
+                    now, actor, "strike.proposal_declined", f"account:{row.subject_id}", {"case": case_id, "note": note}
+                )
+            conn.execute(
+                sa.update(t.flags).where(t.flags.c.id == case_id).values(status=flag_status, evidence=store.dumps(case))
+            )
+            conn.execute(sa.delete(t.desk_claims).where(t.desk_claims.c.case_id == f"flag:{case_id}"))
+        return ManualResult(case_id, row.subject_id, status, case, strike, restriction)
+
+    def get(self, case_id: str) -> ManualResult:
+        with reading(self.w.engine) as conn:
+            row = self._case_row(conn, case_id)
+            if row is None:
+                raise NotFound(f"no manual strike request {case_id!r}")
+            return self._result(conn, row)
+
+    # --- helpers ----------------------------------------------------------------------------------------------
+
+    def _check(self, severity: str, reason: str) -> None:
+        known = list(self.w.rules.policy.ladder.severities)
+        errs = []
+        if severity not in known:
+            errs.append(FieldError(field="severity", message=f"one of the ladder's classes: {', '.join(known)}"))
+        if not REASON_MIN <= len(reason) <= REASON_MAX:
+            errs.append(FieldError(field="reason", message=f"{REASON_MIN} to {REASON_MAX} characters"))
+        if errs:
+            raise InvalidInput(f"{len(errs)} problem(s) in the request; nothing was stored", errs)
+
+    def _subject(self, conn: Connection, account_id: str, now: datetime) -> Subject:
+        subjects, _ = store.load_subjects(conn, [account_id], now)
+        if account_id not in subjects:
+            raise NotFound(f"no account {account_id!r}")
+        for load in self.w.subject_loaders:  # what the ladder's floors read (past unblocks: probation)
+            load(conn, subjects)
+        return subjects[account_id]
+
+    def _step(self, subj: Subject, severity: str, at: datetime) -> int:
+        """The step a strike of `severity` would take now: as `RuleEngine.issue_strike` computes it."""
+        rules = self.w.rules
+        history = sorted((s.at, s.step) for s in subj.strikes if s.status is StrikeStatus.ACTIVE)
+        floor = max([0] + [f(subj, severity, at) for f in rules.step_floors])
+        return next_step(rules.policy.ladder, history, severity, at, floor)
+
+    def _issue(
+        self,
+        conn: Connection,
+        audit: store.AuditWriter,
+        subj: Subject,
+        case_id: str,
+        case: dict[str, Any],
+        actor: str,
+        now: datetime,
+    ) -> tuple[Strike, Restriction]:
+        changes = Changes()
+        evidence = {
+            "note": case["reason"],
+            "actor": case["requested_by"],
+            "case": case_id,
+            **({"confirmed_by": case["confirmed_by"]} if case.get("confirmed_by") else {}),
+        }
+        strike = self.w.rules.issue_strike(
+            subj,
+            changes,
+            rule="manual",
+            severity=case["severity"],
+            at=now,
+            evidence=evidence,
+            event_id=None,
+            key=f"manual:{case_id}",
+        )
+        if strike is None:  # an exemption for rule `manual` (none is granted by the desk today)
+            raise Conflict(f"account {subj.account.id} is exempt from manual strikes until further notice")
+        store.save_changes(conn, changes)
+        self.w._audit_changes(audit, changes, now, actor)
+        restriction = next(r for r in changes.restrictions if r.strike_id == strike.id)
+        return strike, restriction
+
+    @staticmethod
+    def _case_row(conn: Connection, case_id: str) -> Any:
+        f = t.flags
+        return conn.execute(sa.select(f).where(f.c.id == case_id, f.c.rule_id == CASE_RULE)).first()
+
+    @staticmethod
+    def _insert_case(
+        conn: Connection, case_id: str, account_id: str, now: datetime, case: dict[str, Any], status: str
+    ) -> None:
+        conn.execute(
+            sa.insert(t.flags).values(
+                id=case_id,
+                subject_type="account",
+                subject_id=account_id,
+                rule_id=CASE_RULE,
+                at=now,
+                evidence=store.dumps(case),
+                status=status,
+            )
+        )
+
+    def _result(self, conn: Connection, row: Any, replayed: bool = False) -> ManualResult:
+        case = json.loads(row.evidence)
+        status = {"open": "proposed", "actioned": "issued", "dismissed": "declined"}.get(row.status, row.status)
+        strike = restriction = None
+        if case.get("strike_id"):
+            s = conn.execute(sa.select(t.strikes).where(t.strikes.c.id == case["strike_id"])).first()
+            r = conn.execute(sa.select(t.restrictions).where(t.restrictions.c.strike_id == case["strike_id"])).first()
+            strike = store.strike_from(s) if s else None
+            restriction = store.restriction_from(r) if r else None
+        return ManualResult(row.id, row.subject_id, status, case, strike, restriction, replayed)
