@@ -351,7 +351,8 @@ def _figures(
                 times = abusive[a.id]
                 start = a.abuse_starts_at
                 mine = sorted(
-                    (r for r in own.get(a.id, []) if start is not None and r.starts_at >= start), key=lambda r: r.starts_at
+                    (r for r in own.get(a.id, []) if start is not None and r.starts_at >= start),
+                    key=lambda r: r.starts_at,
                 )
                 if mine:
                     ever += 1
