@@ -540,7 +540,7 @@ def harasser_day(actor: Actor, day: date, first: datetime, opening: bool) -> Non
     if not opening:
         return
     n_targets = rng.randint(*HARASS_TARGETS)
-    internal = [c for c in actor.colleagues]
+    internal = list(actor.colleagues)
     rng.shuffle(internal)
     targets = [(c, False) for c in internal[: round(n_targets * 0.6)]]
     targets += [(new_id(rng), True) for _ in range(n_targets - len(targets))]

@@ -485,6 +485,8 @@ def run_bench_quality(
             )
             for ex in d["examples"]:
                 console.print("  " + escape(json.dumps(ex, ensure_ascii=False)), soft_wrap=True)
+            for ex in d["restriction_examples"]:
+                console.print("  only " + escape(json.dumps(ex, ensure_ascii=False)), soft_wrap=True)
     else:
         console.print("[green]decisions, strikes and restrictions identical across batch sizes[/]")
 
