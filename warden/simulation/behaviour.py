@@ -46,7 +46,8 @@ CHURN_DAYS = (1, 30)  # a removal comes days to weeks after the contact was made
 # --- heavy but honest sales ----------------------------------------------------------------------------------
 SALES_PROSPECTING_DAY = 0.35  # share of active weekdays spent cold-adding leads from a list
 SALES_DAILY_ADDS = (12, 28)  # adds on a prospecting day: many, under the 30/day soft limit at base
-SALES_UNVERIFIED_ENTERPRISE_FACTOR = 0.5  # reps at unverified firms see a halved quota and plan with it
+SALES_UNVERIFIED_FACTOR = 0.5  # an unverified rep, or a rep at an unverified firm, sees a halved quota and plans
+# with it (the app shows the limits); both apply when both hold, as the documented limits do (S-A3/S-A4)
 SALES_SLOTS = (9.0, 10.0, 11.0, 13.5, 14.5, 15.5, 16.5, 17.5)  # working hours (local) they add in
 SALES_MAX_PER_SLOT = 8  # at most 8 in one working hour: under the 10/hour soft limit
 SALES_FOLLOWUP_ADDS = (0, 3)  # adds on other days (referrals, trade-fair contacts)
@@ -347,7 +348,9 @@ def sales_day(actor: Actor, day: date, daily: int, templates: list[str]) -> None
     prospecting = day.weekday() < 5 and rng.random() < SALES_PROSPECTING_DAY
     n = daily if prospecting else rng.randint(*SALES_FOLLOWUP_ADDS)
     if not actor.enterprise.verified:
-        n = int(n * SALES_UNVERIFIED_ENTERPRISE_FACTOR)
+        n = int(n * SALES_UNVERIFIED_FACTOR)
+    if not actor.account.verified:
+        n = int(n * SALES_UNVERIFIED_FACTOR)
     per_slot = dict.fromkeys(SALES_SLOTS, 0)
     for _ in range(n):  # spread over the working hours, never more than SALES_MAX_PER_SLOT in one
         slot = rng.choice([s for s, k in per_slot.items() if k < SALES_MAX_PER_SLOT])

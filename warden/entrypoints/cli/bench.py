@@ -502,6 +502,12 @@ def run_bench_quality(
             rt.add_row(rule, *[str(run.false_positives_by_rule.get(rule, 0)) for run in report.runs])
         console.print(rt)
     first = report.runs[0]
+    denials = first.totals.get("legitimate_denial_reasons") or {}
+    if denials:
+        console.print(
+            f"legitimate accounts' denied events by reason code (batch size {first.batch_size}): "
+            + ", ".join(f"{code} {n:,}" for code, n in denials.items())
+        )
     if first.false_positive_examples:
         console.print(f"[bold]wrongly restricted legitimate accounts[/] (batch size {first.batch_size}):")
         for ex in first.false_positive_examples:
