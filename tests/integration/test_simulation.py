@@ -149,3 +149,31 @@ def test_differences_between_batch_sizes_are_counted_with_examples(pop: Populati
     assert (d["decisions_differing"], d["strikes_differing"], d["restrictions_differing"]) == (1, 1, 0)
     assert d["examples"][0]["event_id"] == ids[1]
     assert d["examples"][0]["batch_100"] == {"allowed": False, "reasons": ["velocity.hard_limit"]}
+
+
+def test_a_seed_gives_the_same_events_in_any_process() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import warden
+
+    root = str(Path(warden.__file__).resolve().parents[1])  # this checkout's warden, in the child too
+    path = os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])
+    code = (
+        "import hashlib, json; from warden.simulation.population import generate; "
+        "p = generate(9, 1, 1, warmup_days=2, measured_days=3); "
+        "print(hashlib.sha256(json.dumps(p.events, ensure_ascii=False).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env=os.environ | {"PYTHONHASHSEED": str(h), "PYTHONPATH": path},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for h in (1, 2)
+    }
+    assert len(digests) == 1
