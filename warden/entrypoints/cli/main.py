@@ -217,7 +217,10 @@ from warden.entrypoints.cli import usage_policy as _usage_policy  # noqa: E402
 
 _usage_policy.register(app, bench_app)
 
+from warden.entrypoints.cli import bench as _bench  # noqa: E402
 from warden.entrypoints.cli import intake as _intake  # noqa: E402 - commands register after the app exists
+
+_bench.register(app, bench_app)  # warden bench quality (issue 10)
 
 _intake.register(app, bench_app)
 
