@@ -90,6 +90,23 @@ def test_S_A6_ordinary_greeting_passes(world: World) -> None:
     assert out.allowed is True and out.reasons == []
 
 
+def test_S_A6_a_reps_own_phone_number_in_a_greeting_warns_and_never_counts_toward_a_strike(world: World) -> None:
+    greeting = "您好，我是华东建材的销售王华，电话13800000659，有需要随时联系"
+    outs = world.send(
+        *[world.event("contact_request", method="qr_code", target=f"x{i}", greeting=greeting) for i in range(5)]
+    ).outcomes
+    assert all(o.allowed for o in outs)
+    assert codes(outs[0]) == ["greeting.sensitive_weak"]
+    assert world.w.subject("acc-1").strikes == []
+
+
+def test_S_A6_leading_a_contact_off_the_platform_still_blocks(world: World) -> None:
+    out = world.send(
+        world.event("contact_request", method="qr_code", target="x", greeting="详情加我微信 wxid_abc12345")
+    ).outcomes[0]
+    assert out.allowed is False and "greeting.sensitive" in codes(out)
+
+
 def test_S_A7_any_restriction_pauses_proactive_adding(world: World) -> None:
     world.send(*[world.event("report", reporter_id=f"r{i}", reason="spam") for i in range(3)])
     out = world.send(world.event("contact_request", method="qr_code", target="x")).outcomes[0]

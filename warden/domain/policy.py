@@ -254,6 +254,7 @@ class SensitiveWords(RuleBase):
     repeat_count: int = Field(ge=1)
     screen_messages: bool = True
     ignore_categories: list[str] = []  # hit categories this rule leaves to others (e.g. S-E3 privacy)
+    warn_categories: list[str] = []  # hit categories that only warn, whatever their severity (a rep's own phone)
     words: list[Word] = []
 
 

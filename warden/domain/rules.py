@@ -399,8 +399,9 @@ class RuleEngine:
         hits = (scoped(scope, text) if scoped else self.screener.screen(text)) if text else []
         if rule.ignore_categories:
             hits = [h for h in hits if h.category not in rule.ignore_categories]
-        strong = [h for h in hits if severity_rank(h.severity) >= bar]
-        weak = [h for h in hits if severity_rank(h.severity) < bar]
+        warn = rule.warn_categories
+        strong = [h for h in hits if severity_rank(h.severity) >= bar and h.category not in warn]
+        weak = [h for h in hits if severity_rank(h.severity) < bar or h.category in warn]
         return strong, weak
 
     def _words_hit(
