@@ -40,8 +40,30 @@ def test_S_A1_new_accounts_get_half_the_limits(world: World) -> None:
     outs = world.send(*[world.phone_search("acc-new") for _ in range(11)]).outcomes
     assert outs[9].allowed is True
     assert outs[10].allowed is False
-    assert outs[10].reasons[-1].params["hard"] == 10
-    assert "new_account" in outs[10].reasons[-1].params["modifiers"]
+    hour = next(r for r in outs[10].reasons if r.params.get("window") == "hour")
+    assert hour.code == "velocity.hard_limit" and hour.params["hard"] == 10
+    assert "new_account" in hour.params["modifiers"]
+
+
+def test_S_A1_a_slow_and_steady_adder_under_the_hourly_limit_is_stopped_by_its_pace(world: World) -> None:
+    """15 phone-search adds an hour (under the hourly hard limit of 20), hour after hour: the 3-hour pace window
+    (hard 30) refuses and restricts at the 31st add, long before the day limit."""
+    start = world.clock.now() - timedelta(hours=4)
+    outs = world.send(*[world.phone_search(at=start + timedelta(minutes=4 * k)) for k in range(45)]).outcomes
+    assert all(o.allowed for o in outs[:30])
+    assert outs[30].allowed is False
+    pace = next(r for r in outs[30].reasons if r.code == "velocity.hard_limit")
+    assert pace.params["window"] == "pace" and pace.params["count"] == 31
+    assert [s.rule_id for s in world.w.subject("acc-1").strikes] == ["phone_search_velocity"]
+
+
+def test_S_A1_an_honest_heavy_user_under_the_pace_is_never_restricted(world: World) -> None:
+    """Eight adds in each working hour of a day (under the hourly soft limit): 24 in any 3 hours, 64 in the day
+    would pass the day limit, so this user spreads 48 over six hours — warned, never refused."""
+    start = world.clock.now() - timedelta(hours=7)
+    outs = world.send(*[world.phone_search(at=start + timedelta(minutes=7.5 * k)) for k in range(48)]).outcomes
+    assert all(o.allowed for o in outs)
+    assert world.w.subject("acc-1").strikes == []
 
 
 def test_S_A3_unverified_account_gets_tighter_limits(world: World) -> None:

@@ -110,6 +110,7 @@ def test_S_A1_every_window_is_checked_the_day_limit_denies_while_the_hour_window
             "weight_scaling: {enabled: true": "weight_scaling: {enabled: false",
             "{name: hour, length: 1h, soft: 10, hard: 20": "{name: hour, length: 1h, soft: 14, hard: 28",
             "{name: day, length: 24h, soft: 30, hard: 50": "{name: day, length: 24h, soft: 42, hard: 70",
+            "{name: pace, length: 3h, soft: 20, hard: 30": "{name: pace, length: 3h, soft: 200, hard: 300",
         }
     )
     world = make_world(db_url, policy)

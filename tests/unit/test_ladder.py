@@ -69,6 +69,6 @@ def test_rule_block_window_extends_a_shorter_penalty() -> None:
 
 
 def test_rest_of_day_block_ends_at_local_midnight() -> None:
-    window = load_policy().policy.rules.phone_search_velocity.windows[1]
+    window = next(w for w in load_policy().policy.rules.phone_search_velocity.windows if w.name == "day")
     at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
     assert block_end(window, at, "Asia/Shanghai") == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)

@@ -155,6 +155,7 @@ class VelocityWindow(_Strict):
     soft: int = Field(ge=1)
     hard: int = Field(ge=1)
     block: Duration | Literal["rest_of_day"]
+    scale_with_weight: bool = True  # false: the modifiers apply, the weight does not (a sustained-pace cap)
 
     @model_validator(mode="after")
     def _soft_below_hard(self) -> VelocityWindow:

@@ -189,13 +189,10 @@ class RuleEngine:
 
     @staticmethod
     def spent_after(subject: Subject, rule: str, at: datetime) -> float | None:
-        """Evidence behind a voided or overturned strike is spent: the newest such strike of `rule` at or before
-        `at` (a manual action recorded before this decision) starts every window of that rule afresh."""
-        spent = [
-            s.at.timestamp()
-            for s in subject.strikes
-            if s.rule_id == rule and s.status is not StrikeStatus.ACTIVE and s.at <= at
-        ]
+        """Evidence behind a voided or overturned strike is spent: every window of `rule` starts after the newest
+        such strike (a manual action recorded before this decision). This holds whatever the date of the event
+        decided: a late event dated before the voided strike sees an empty window, never the rejected evidence."""
+        spent = [s.at.timestamp() for s in subject.strikes if s.rule_id == rule and s.status is not StrikeStatus.ACTIVE]
         return max(spent) if spent else None
 
     @property
@@ -351,6 +348,7 @@ class RuleEngine:
             if condition_holds(m.when, feats):
                 factor *= m.factor
                 applied.append(m.reason)
+        base, base_applied = factor, list(applied)
         wf = rule.weight_scaling.factor(feats["account_weight"])
         if wf != 1.0:
             factor *= wf
@@ -358,18 +356,19 @@ class RuleEngine:
         spent = self.spent_after(subject, "phone_search_velocity", at)
         passed: list[tuple[datetime, dict[str, Any], list[Entry]]] = []
         for w in rule.windows:
+            f, mods = (factor, applied) if w.scale_with_weight else (base, base_applied)
             entries, _ = self._window(counters, key, e, w.length.total_seconds(), spent)
             n = len(entries)
-            soft = max(1, math.floor(w.soft * factor))
-            hard = max(soft, math.floor(w.hard * factor))
+            soft = max(1, math.floor(w.soft * f))
+            hard = max(soft, math.floor(w.hard * f))
             params = {
                 "window": w.name,
                 "window_seconds": int(w.length.total_seconds()),
                 "count": n,
                 "soft": soft,
                 "hard": hard,
-                "factor": round(factor, 3),
-                "modifiers": applied,
+                "factor": round(f, 3),
+                "modifiers": mods,
             }
             if n > hard:
                 out.allowed = False

@@ -37,6 +37,7 @@ from warden.domain.rules import Changes, Outcome, Reason, RuleEngine, Subject
 from warden.service.errors import Conflict, InvalidInput, NotFound
 
 FUTURE_SKEW = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # events older than this are refused: every window still has room below
 TOKEN_CACHE_SECONDS = 30.0
 
 
@@ -230,13 +231,19 @@ class Warden:
             errs = field_errors(exc, "events")
             raise InvalidInput(f"{len(errs)} problem(s) in the events; nothing was stored", errs) from exc
         limit = self.clock.now() + FUTURE_SKEW
-        future = [
+        bad = [
             FieldError(field=f"events[{i}].occurred_at", message=f"{e.occurred_at.isoformat()} is in the future")
-            for i, e in enumerate(events)
             if e.occurred_at > limit
+            else FieldError(
+                field=f"events[{i}].occurred_at",
+                message=f"{e.occurred_at.isoformat()} is before {EARLIEST.date().isoformat()}; "
+                "no platform event is that old",
+            )
+            for i, e in enumerate(events)
+            if e.occurred_at > limit or e.occurred_at < EARLIEST
         ]
-        if future:
-            raise InvalidInput(f"{len(future)} event(s) dated in the future; nothing was stored", future)
+        if bad:
+            raise InvalidInput(f"{len(bad)} event(s) dated impossibly; nothing was stored", bad)
         return events
 
     def ingest(self, raw: Sequence[Any], actor: str = "platform") -> IngestResult:
@@ -262,12 +269,15 @@ class Warden:
                     hook(conn)
             stored = store.existing_outcomes(conn, [e.id for e in events])
             fresh, seen = [], set(stored)
-            payloads: dict[str, str] = {i: p for i, (_, p) in stored.items()}
+            payloads: dict[str, str] = {}
+            firsts: dict[str, Any] = {}
             clashes: list[FieldError] = []
-            for i, e in enumerate(events):
-                payload = e.model_dump_json()
-                if e.id in payloads:  # an id answered before (or earlier here) must carry the same event
-                    if not _same_event(payloads[e.id], payload):
+            for i, e in enumerate(events):  # an id answered before (or earlier here) must carry the same event
+                first = firsts.get(e.id)
+                if first is None and e.id in stored:  # one that no longer validates matches nothing
+                    first = firsts[e.id] = _stored_event(stored[e.id][1]) or _UNMATCHABLE
+                if first is not None:
+                    if first != e:  # pydantic equality: the same fields; times as instants, whatever the offset
                         clashes.append(
                             FieldError(
                                 field=f"events[{i}].id",
@@ -276,7 +286,8 @@ class Warden:
                             )
                         )
                     continue
-                payloads[e.id] = payload
+                firsts[e.id] = e
+                payloads[e.id] = e.model_dump_json()
                 if e.id not in seen:
                     seen.add(e.id)
                     fresh.append(e)
@@ -726,14 +737,15 @@ def _utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-def _same_event(stored: str, sent: str) -> bool:
-    """Whether a re-sent event is the one stored under its id (same content; JSON key order aside)."""
-    if stored == sent:
-        return True
-    try:  # stored by an earlier version: compare as events, so a field added since with its default still matches
-        return bool(EventAdapter.validate_json(stored).model_dump_json() == sent)
+_UNMATCHABLE = object()
+
+
+def _stored_event(payload: str) -> Any:
+    """A stored event as the model it was (None if it no longer validates: then nothing can match it)."""
+    try:
+        return EventAdapter.validate_json(payload)
     except ValidationError:
-        return False
+        return None
 
 
 def _event_order(event: Any) -> tuple[datetime, str]:
