@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -321,6 +321,32 @@ def test_S_C3_a_voided_velocity_strike_does_not_re_fire_on_the_evidence_the_revi
     assert [r for r in world.w.restrictions("account", "acc-1") if r.active_at(T0)] == []
 
 
+def test_S_C3_a_late_event_dated_before_a_voided_strike_does_not_rebuild_it_from_the_rejected_evidence(
+    world: World,
+) -> None:
+    """The evidence stays spent for any decision made after the void, whatever the event's date: a search dated
+    inside the voided strike's hour, sent after the void, sees an empty window."""
+    start = T0 - timedelta(minutes=30)
+    for k in range(21):
+        world.send(world.phone_search(at=start + k * timedelta(minutes=1)))
+    (strike,) = strikes(world.w)
+    world.w.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer", "honest sales rep")
+    late = world.send(world.phone_search(at=start + timedelta(minutes=19, seconds=30))).outcomes[0]
+    assert late.allowed is True and not any(r.code == "velocity.hard_limit" for r in late.reasons)
+    assert active_strikes(world.w) == []
+
+
+def test_S_C3_a_late_report_dated_before_an_overturned_strike_does_not_rebuild_it(world: World) -> None:
+    for i in range(3):
+        world.send(
+            world.event("report", "acc-1", at=T0 - HOUR + timedelta(seconds=i), reporter_id=f"r{i}", reason="spam")
+        )
+    (strike,) = strikes(world.w)
+    world.w.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer", "appeal upheld")
+    world.send(world.event("report", "acc-1", at=T0 - HOUR + timedelta(seconds=1.5), reporter_id="r3", reason="spam"))
+    assert active_strikes(world.w) == []
+
+
 def test_S_C3_an_overturned_reports_strike_does_not_re_fire_on_one_more_report(world: World) -> None:
     """Three colleagues report within the day → reports strike → overturned on appeal → a fourth report: no new
     strike (the three reports behind the overturned strike are spent; one new reporter is below 3)."""
@@ -417,3 +443,21 @@ def test_http_event_batches_an_event_id_reused_with_different_content_is_409_and
     again = client.post("/v1/event-batches", json={"events": [first]}, headers=auth)
     assert again.status_code == 200
     assert again.json()["duplicates"] == 1 and again.json()["decisions"][0]["duplicate"] is True
+
+
+def test_an_event_sent_again_with_the_same_instant_in_another_offset_is_the_same_event(world: World) -> None:
+    first = world.phone_search(at=datetime(2026, 11, 25, 0, 0, tzinfo=UTC))
+    again = dict(first, occurred_at="2026-11-25T08:00:00+08:00")
+    world.send(first)
+    res = world.send(again)
+    assert res.duplicates == 1 and res.outcomes[0].duplicate
+
+
+def test_an_event_dated_before_the_platform_existed_is_refused_naming_the_field(world: World) -> None:
+    from warden.service.errors import InvalidInput
+
+    for when in ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "1999-12-31T23:59:59Z"):
+        with pytest.raises(InvalidInput) as exc:
+            world.send(world.phone_search(), dict(world.phone_search(), occurred_at=when))
+        assert exc.value.errors[0].field == "events[1].occurred_at"
+        assert "no platform event is that old" in exc.value.errors[0].message
