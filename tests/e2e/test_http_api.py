@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,6 +72,18 @@ def test_bad_input_gets_problem_details_naming_the_field_and_stores_nothing(api,
     assert problem["status"] == 422 and problem["title"] and problem["detail"]
     assert [e["field"] for e in problem["errors"]] == ["events[1].method"]
     assert client.get("/v1/accounts/acc-1/explanation", headers=tok["reviewer"]).json()["state"] == "normal"
+
+
+def test_one_events_problems_name_its_own_fields_in_words(api, world: World) -> None:  # type: ignore[no-untyped-def]
+    client, tok = api
+    future = world.phone_search(at=world.clock.now() + timedelta(days=1))
+    r = client.post("/v1/events", json=future, headers=tok["platform"])
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["occurred_at"]
+    r = client.post("/v1/events", json=dict(world.phone_search(), id="has space"), headers=tok["platform"])
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"field": "id", "message": "may contain only letters A–Z and a–z, digits and the characters _ . : @ -"}
+    ]
 
 
 def test_malformed_json_is_a_400(api) -> None:  # type: ignore[no-untyped-def]

@@ -187,6 +187,12 @@ class FieldError(BaseModel):
     message: str
 
 
+_PATTERN_WORDS = {  # what a pattern means, in words a person reads
+    r"^[A-Za-z0-9_.:@\-]+$": "may contain only letters A–Z and a–z, digits and the characters _ . : @ -",
+    r"^\d+(\.\d+){0,3}$": "must be a version number like 4.1.0 (digits separated by dots)",
+}
+
+
 def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
     """Turn pydantic's errors into `{field, message}` pairs a person can read (`events[3].greeting`)."""
     out: list[FieldError] = []
@@ -211,5 +217,7 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
             path = f"{path}.type" if path else "type"
         elif err["type"] == "extra_forbidden":
             msg = "unknown field"
+        elif err["type"] == "string_pattern_mismatch":
+            msg = _PATTERN_WORDS.get(str(err.get("ctx", {}).get("pattern")), msg)
         out.append(FieldError(field=path or "(body)", message=msg))
     return out

@@ -112,7 +112,12 @@ async def ingest_event(warden: WardenDep, principal: PrincipalDep, lang: LangDep
     """
     require(principal, Role.PLATFORM)
     event = _parse(EventAdapter, await request.body(), "")
-    result = await run_in_threadpool(warden.ingest, [event], principal.actor)
+    try:
+        result = await run_in_threadpool(warden.ingest, [event], principal.actor)
+    except WardenError as exc:  # one event, not a batch: name the body's own fields (`occurred_at`, not `events[0]…`)
+        for e in exc.errors:
+            e.field = e.field.removeprefix("events[0].").removeprefix("events[0]") or "(body)"
+        raise
     out = result.outcomes[0]
     return _json(render(out, lang), 200 if out.duplicate else 201)
 
