@@ -468,6 +468,9 @@ def run_bench_quality(
     gt.add_column("met")
     for row in report.goal_checks():
         if row["goal"] == "identical across batch sizes":
+            if len(report.runs) < 2:  # nothing to compare: say so rather than claim it
+                gt.add_row(row["goal"], "yes", "n/a (one batch size)", "[yellow]n/a")
+                continue
             cells = ["yes" if report.identical else "no"] + [""] * (len(report.runs) - 1)
             target = "yes"
         else:
@@ -487,7 +490,7 @@ def run_bench_quality(
                 console.print("  " + escape(json.dumps(ex, ensure_ascii=False)), soft_wrap=True)
             for ex in d["restriction_examples"]:
                 console.print("  only " + escape(json.dumps(ex, ensure_ascii=False)), soft_wrap=True)
-    else:
+    elif len(report.runs) > 1:
         console.print("[green]decisions, strikes and restrictions identical across batch sizes[/]")
 
     rules = sorted({r for run in report.runs for r in run.false_positives_by_rule})
