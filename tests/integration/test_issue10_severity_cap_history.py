@@ -176,7 +176,7 @@ def test_S_A4_cap_refusals_appear_in_the_explanation_with_what_to_do(capped: Wor
     assert before["refusals"] == [] and before["can_add_contacts"] is True
     w.send(*[w.event("contact_added", "acc-u", contact_id=f"c{i}") for i in range(3)])
     explained = w.w.explain("acc-u", "en")
-    assert explained["state"] == "normal" and explained["restrictions"] == []
+    assert explained["state"] == "capped" and explained["restrictions"] == []  # not "in good standing"
     assert explained["can_add_contacts"] is False
     [refusal] = explained["refusals"]
     assert refusal["code"] == "cap.unverified_enterprise" and refusal["spec"] == "S-A4"

@@ -470,6 +470,8 @@ class Warden:
         # Standing refusals restrict nobody, yet refuse the person's adds: said here with what to do (issue 10).
         cap = self.rules.standing_cap_refusal(subj.enterprise)
         refusals = [cap] if cap is not None else []
+        if refusals and state == "normal":  # no restriction, yet adds are refused: do not call that good standing
+            state = "capped"
         return {
             "account_id": account_id,
             "enterprise_id": subj.enterprise.id,

@@ -164,7 +164,7 @@ function hitList(hits) {
 }
 
 // --- view 1: an account's explanation ---------------------------------------------------------------------
-const STATE_TONE = { normal: "ok", paused: "warn", restricted: "warn", login_restricted: "bad", banned: "bad" };
+const STATE_TONE = { normal: "ok", capped: "warn", paused: "warn", restricted: "warn", login_restricted: "bad", banned: "bad" };
 
 function fmtDuration(seconds) { // windows are whole days, hours or minutes
   for (const [unit, n] of [["days", 86400], ["hours", 3600], ["minutes", 60]]) if (seconds % n === 0) return `${seconds / n}${t(unit)}`;
