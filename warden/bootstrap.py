@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 
+from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
-from warden.domain.clock import Clock, SystemClock
-from warden.domain.counters import Counters, InMemoryCounters
+from warden.adapters.memory_counters import InMemoryCounters
 from warden.domain.policy import LoadedPolicy, load_policy
 from warden.domain.rules import RuleEngine
+from warden.kernel.clock import Clock
+from warden.kernel.counters import Counters
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service.warden import Warden
 from warden.settings import Settings

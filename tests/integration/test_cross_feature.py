@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import World
-from warden.domain.model import StrikeStatus
+from warden.kernel.model import StrikeStatus
 from warden.service.weight import WeightService
 
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from tests.conftest import World, build
 from warden.adapters import tables as t
-from warden.domain.model import StrikeStatus
 from warden.domain.policy import LoadedPolicy
+from warden.kernel.model import StrikeStatus
 from warden.service.weight import WeightService
 
 

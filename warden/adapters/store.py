@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection
 
 from warden.adapters import tables as t
 from warden.adapters.database import serialize_writers
-from warden.domain.audit import GENESIS, AuditEntry, canonical, entry_hash
-from warden.domain.model import Account, Enterprise, Restriction, Scope, Strike, StrikeStatus
-from warden.domain.rules import Subject
+from warden.kernel.audit import GENESIS, AuditEntry, canonical, entry_hash
+from warden.kernel.decision import Subject
+from warden.kernel.model import Account, Enterprise, Restriction, Scope, Strike, StrikeStatus
 
 
 def dumps(data: Any) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from warden.domain import usage_policy
-from warden.domain.model import Restriction, Scope, Strike
+from warden.kernel.model import Restriction, Scope, Strike
 
 Lang = Literal["zh", "en"]
 

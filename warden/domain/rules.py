@@ -8,27 +8,18 @@ same strikes and restrictions.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from warden.domain import events as ev
-from warden.domain.counters import Counters, Entry, distinct, event_ids
-from warden.domain.ladder import block_end, next_step, restriction_for
-from warden.domain.model import (
-    Account,
-    Action,
-    Enterprise,
-    Flag,
-    Restriction,
-    Strike,
-    StrikeStatus,
-    scope_blocks,
-)
-from warden.domain.policy import LoadedPolicy, condition_holds
+from warden.domain.policy import LoadedPolicy
+from warden.kernel import events as ev
+from warden.kernel.counters import Counters, Entry, distinct, event_ids
+from warden.kernel.decision import Decision, Effects, Reason, Subject, derive_id
+from warden.kernel.ladder import block_end, next_step, restriction_for
+from warden.kernel.model import Action, Enterprise, Flag, Restriction, Strike, StrikeStatus
+from warden.kernel.policy import condition_holds
 from warden.screening import Hit, Screener, severity_rank
 
 
@@ -48,72 +39,7 @@ class NoWeights:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why: a stable `code`, the rule and spec it comes from, its level, and the values behind it."""
-
-    code: str
-    rule: str
-    spec: str
-    level: str  # deny | warn | info
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "rule": self.rule, "spec": self.spec, "level": self.level, "params": self.params}
-
-
-@dataclass
-class Outcome:
-    """The answer for one event. `allowed` is None for events that ask nothing (feature use, profile …)."""
-
-    event_id: str
-    allowed: bool | None
-    reasons: list[Reason] = field(default_factory=list)
-    counted: list[tuple[str, float, str]] = field(default_factory=list)
-    duplicate: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"allowed": self.allowed, "reasons": [r.as_dict() for r in self.reasons]}
-
-
-@dataclass
-class Subject:
-    """What the rules see of one account at decision time; mutated as the batch goes on."""
-
-    account: Account
-    enterprise: Enterprise
-    restrictions: list[Restriction] = field(default_factory=list)
-    enterprise_restrictions: list[Restriction] = field(default_factory=list)
-    strikes: list[Strike] = field(default_factory=list)
-    enterprise_strikes: list[Strike] = field(default_factory=list)  # shared by all members of the enterprise
-    exemptions: dict[str, datetime] = field(default_factory=dict)  # rule id → exempt until
-
-    def active_restrictions(self, now: datetime) -> list[Restriction]:
-        own = [r for r in self.restrictions if r.active_at(now)]
-        return own + [r for r in self.enterprise_restrictions if r.active_at(now)]
-
-    def blocked(self, action: Action, now: datetime) -> list[Restriction]:
-        return [r for r in self.active_restrictions(now) if scope_blocks(r.scope, action)]
-
-
-@dataclass
-class Changes:
-    """Everything a batch of decisions writes, gathered for one transaction."""
-
-    strikes: list[Strike] = field(default_factory=list)
-    restrictions: list[Restriction] = field(default_factory=list)
-    updated_restrictions: list[Restriction] = field(default_factory=list)
-    flags: list[Flag] = field(default_factory=list)
-    accounts: dict[str, Account] = field(default_factory=dict)
-    enterprises: dict[str, Enterprise] = field(default_factory=dict)
-    contacts: list[tuple[str, str, datetime]] = field(default_factory=list)
-
-
-def derive_id(prefix: str, *parts: str) -> str:
-    return prefix + "_" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
-
-
-StrikeHook = Callable[["RuleEngine", Strike, Subject, Changes], None]
+StrikeHook = Callable[["RuleEngine", Strike, Subject, Effects], None]
 """Runs after a strike is issued (S-A5 cascade plugs in here)."""
 StepFloor = Callable[[Subject, str, datetime], int]
 """Demands a minimum step for a new strike (probation after an unblock plugs in here)."""
@@ -134,7 +60,7 @@ class RuleEngine:
         self.weights = weights or NoWeights()
         self.strike_hooks = strike_hooks or []
         self.step_floors = step_floors or []
-        self._handlers: dict[str, Callable[[Any, Subject, Counters, Changes, Outcome], None]] = {
+        self._handlers: dict[str, Callable[[Any, Subject, Counters, Effects, Decision], None]] = {
             "contact_request": self._contact_request,
             "contact_added": self._contact_added,
             "contact_removed": self._contact_removed,
@@ -157,9 +83,9 @@ class RuleEngine:
 
     # --- entry point ------------------------------------------------------------------------------------
 
-    def evaluate(self, event: Any, subject: Subject, counters: Counters, changes: Changes) -> Outcome:
+    def evaluate(self, event: Any, subject: Subject, counters: Counters, changes: Effects) -> Decision:
         asks = event.type in ("contact_request", "login")
-        out = Outcome(event_id=event.id, allowed=True if asks else None)
+        out = Decision(event_id=event.id, allowed=True if asks else None)
         handler = self._handlers.get(event.type)
         if handler is not None:
             handler(event, subject, counters, changes, out)
@@ -167,7 +93,7 @@ class RuleEngine:
 
     # --- helpers ----------------------------------------------------------------------------------------
 
-    def _count(self, counters: Counters, out: Outcome, key: str, e: Any, value: str | None = None) -> None:
+    def _count(self, counters: Counters, out: Decision, key: str, e: Any, value: str | None = None) -> None:
         """Count event `e` under `key`; `value` is what `distinct` counts (default: the event itself)."""
         at = e.occurred_at.timestamp()
         v = e.id if value is None else value
@@ -221,7 +147,7 @@ class RuleEngine:
     def issue_strike(
         self,
         subject: Subject,
-        changes: Changes,
+        changes: Effects,
         *,
         rule: str,
         severity: str,
@@ -273,7 +199,7 @@ class RuleEngine:
         enterprise: Enterprise,
         history: list[Strike],
         restrictions: list[Restriction],
-        changes: Changes,
+        changes: Effects,
         *,
         rule: str,
         severity: str,
@@ -313,7 +239,7 @@ class RuleEngine:
     # --- contact requests: S-A1, S-A3/A4, S-A6, S-A7 -----------------------------------------------------
 
     def _contact_request(
-        self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Effects, out: Decision
     ) -> None:
         at = e.occurred_at
         blocking = subject.blocked(Action.ADD_CONTACT, at)
@@ -334,7 +260,7 @@ class RuleEngine:
         self._unverified_enterprise_cap(e, subject, out)
 
     def _phone_search_velocity(
-        self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Effects, out: Decision
     ) -> None:
         """S-A1: every window is checked, always. Any hard limit passed refuses and restricts (the block of the
         window that ends last); soft limits passed warn."""
@@ -405,7 +331,7 @@ class RuleEngine:
         return strong, weak
 
     def _words_hit(
-        self, e: Any, text: str, subject: Subject, counters: Counters, changes: Changes, out: Outcome, where: str
+        self, e: Any, text: str, subject: Subject, counters: Counters, changes: Effects, out: Decision, where: str
     ) -> bool:
         rule = self.policy.rules.sensitive_words
         if not rule.enabled:
@@ -457,12 +383,12 @@ class RuleEngine:
         return True
 
     def _greeting_words(
-        self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Effects, out: Decision
     ) -> None:
         if self._words_hit(e, e.greeting, subject, counters, changes, out, "greeting"):
             out.allowed = False
 
-    def _unverified_enterprise_cap(self, e: ev.ContactRequest, subject: Subject, out: Outcome) -> None:
+    def _unverified_enterprise_cap(self, e: ev.ContactRequest, subject: Subject, out: Decision) -> None:
         reason = self.standing_cap_refusal(subject.enterprise)
         if reason is not None:
             out.allowed = False
@@ -486,7 +412,7 @@ class RuleEngine:
     # --- contacts and reports: S-A1 inbound burst, S-A2 ---------------------------------------------------
 
     def _contact_added(
-        self, e: ev.ContactAdded, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactAdded, subject: Subject, counters: Counters, changes: Effects, out: Decision
     ) -> None:
         acc = subject.account
         changes.contacts.append((acc.id, e.contact_id, e.occurred_at))
@@ -518,14 +444,14 @@ class RuleEngine:
             out.reasons.append(Reason("inbound_burst.flagged", "inbound_add_burst", rule.spec, "info", params))
 
     def _contact_removed(
-        self, e: ev.ContactRemoved, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactRemoved, subject: Subject, counters: Counters, changes: Effects, out: Decision
     ) -> None:
         self._external_contact_removed(e, subject, changes)
         self._count(counters, out, f"nf:{subject.account.id}", e, e.contact_id)
         self._negative_feedback(e, subject, counters, changes, out)
 
     @staticmethod
-    def _external_contact_removed(e: ev.ContactRemoved, subject: Subject, changes: Changes) -> None:
+    def _external_contact_removed(e: ev.ContactRemoved, subject: Subject, changes: Effects) -> None:
         """An external contact gone frees a place under the unverified-enterprise cap (S-A4, issue 10 item 12):
         the count is the enterprise's live external contacts, +1 per external add, −1 per external removal, never
         below 0 (contacts from before warden saw the enterprise were never counted)."""
@@ -534,7 +460,7 @@ class RuleEngine:
             ent.external_contacts -= 1
             changes.enterprises[ent.id] = ent
 
-    def _report(self, e: ev.Report, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+    def _report(self, e: ev.Report, subject: Subject, counters: Counters, changes: Effects, out: Decision) -> None:
         rule = self.policy.rules.reports
         acc = subject.account
         at = e.occurred_at
@@ -582,7 +508,7 @@ class RuleEngine:
         found = [rule.severity_of(r) for r in by_reason] or [rule.severity]
         return max(found, key=lambda s: (sev[s].min_step, order.index(s))), by_reason
 
-    def _negative_feedback(self, e: Any, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+    def _negative_feedback(self, e: Any, subject: Subject, counters: Counters, changes: Effects, out: Decision) -> None:
         """S-A2 negative feedback, like with like: of the contacts this account itself added within the window,
         the share that removed or reported it within the same window."""
         rule = self.policy.rules.reports
@@ -620,7 +546,7 @@ class RuleEngine:
 
     # --- login: restrictions and plug-ins ---------------------------------------------------------------
 
-    def _login(self, e: ev.Login, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+    def _login(self, e: ev.Login, subject: Subject, counters: Counters, changes: Effects, out: Decision) -> None:
         at = e.occurred_at
         rule = self.policy.rules.plugin_software
         if rule.enabled and e.plugin_signatures:
@@ -659,17 +585,17 @@ class RuleEngine:
     # --- state changes ----------------------------------------------------------------------------------
 
     def _profile_change(
-        self, e: ev.ProfileChange, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ProfileChange, subject: Subject, counters: Counters, changes: Effects, out: Decision
     ) -> None:
         setattr(subject.account, e.field, e.value or None)
         changes.accounts[subject.account.id] = subject.account
 
-    def _message(self, e: ev.Message, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+    def _message(self, e: ev.Message, subject: Subject, counters: Counters, changes: Effects, out: Decision) -> None:
         if self.policy.rules.sensitive_words.screen_messages:
             self._words_hit(e, e.text, subject, counters, changes, out, "message")
 
     def _verification_change(
-        self, e: ev.VerificationChange, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.VerificationChange, subject: Subject, counters: Counters, changes: Effects, out: Decision
     ) -> None:
         if e.enterprise_id is not None:
             subject.enterprise.verified = e.verified

@@ -15,11 +15,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from warden.domain.explain import ADVICE, RULE_TITLES, Lang
-from warden.domain.model import Account, Restriction, Strike, StrikeStatus
+from warden.kernel.model import Account, Restriction, Strike, StrikeStatus
 
 
 def _duration(value: Any) -> Any:
-    from warden.domain.policy import parse_duration  # lazy: policy.py imports this module
+    from warden.kernel.durations import parse_duration  # lazy: policy.py imports this module
 
     return parse_duration(value)
 

@@ -27,14 +27,14 @@ from warden.adapters.database import reading
 from warden.adapters.documents import DocumentMissing, DocumentStore, LocalDocumentStore
 from warden.adapters.notifier import LogNotifier, Notification, Notifier, WebhookNotifier
 from warden.domain import appeals as ap
-from warden.domain.access import GLOBAL_ROLES, Principal, Role
-from warden.domain.events import FieldError
 from warden.domain.explain import explain_restriction
-from warden.domain.ladder import rederive
-from warden.domain.model import Restriction, Strike, StrikeStatus
 from warden.domain.policy import AppealsPolicy
 from warden.domain.uploads import UploadRejected, sniff
-from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.access import GLOBAL_ROLES, Principal, Role
+from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.kernel.ladder import rederive
+from warden.kernel.model import Restriction, Strike, StrikeStatus
 from warden.service.warden import Warden
 
 log = logging.getLogger("warden.appeals")

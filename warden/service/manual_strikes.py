@@ -36,11 +36,11 @@ from sqlalchemy.engine import Connection
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
-from warden.domain.events import FieldError
-from warden.domain.ladder import next_step
-from warden.domain.model import Restriction, Strike, StrikeStatus
-from warden.domain.rules import Changes, Subject, derive_id
-from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.decision import Effects, Subject, derive_id
+from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.kernel.ladder import next_step
+from warden.kernel.model import Restriction, Strike, StrikeStatus
 from warden.service.warden import Warden
 
 CASE_RULE = "manual_strike"
@@ -209,7 +209,7 @@ class ManualStrikes:
         actor: str,
         now: datetime,
     ) -> tuple[Strike, Restriction]:
-        changes = Changes()
+        changes = Effects()
         evidence = {
             "note": case["reason"],
             "actor": case["requested_by"],

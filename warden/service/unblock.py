@@ -33,18 +33,13 @@ from warden.adapters.database import reading
 from warden.adapters.unblock_senders import LogSender, OtpSender, SendFailed, WebhookSender, mask
 from warden.domain import unblock as ub
 from warden.domain.explain import Lang
-from warden.domain.ladder import next_step
-from warden.domain.model import Strike, StrikeStatus
-from warden.domain.rules import Changes, RuleEngine, Subject, derive_id
+from warden.domain.rules import RuleEngine
 from warden.domain.unblock import HelperFacts, LiftedUnblock, UnblockPolicy
-from warden.service.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound, WardenError
+from warden.kernel.decision import Effects, Subject, derive_id
+from warden.kernel.errors import Conflict, DeliveryFailed, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.ladder import next_step
+from warden.kernel.model import Strike, StrikeStatus
 from warden.service.warden import Warden
-
-
-class DeliveryFailed(WardenError):
-    status = 502
-    type = "https://warden.dev/problems/delivery-failed"
-    title = "Delivery failed"
 
 
 class UnblockSettings(BaseSettings):
@@ -175,7 +170,7 @@ class Unblocking:
                 floor = ladder.top
         return min(floor, ladder.top)
 
-    def annotate_strike(self, engine: RuleEngine, strike: Strike, subject: Subject, changes: Changes) -> None:
+    def annotate_strike(self, engine: RuleEngine, strike: Strike, subject: Subject, changes: Effects) -> None:
         """Say in the evidence why the step is higher: probation, or a plug-in seen again after an unblock."""
         if strike.subject_type != "account":
             return
@@ -490,7 +485,7 @@ class Unblocking:
                 self._set(conn, app_id, code_hash=None)
                 self._passed(conn, audit, row, "sms_code", now, actor)
         if problem is not None:
-            from warden.domain.events import FieldError
+            from warden.kernel.events import FieldError
 
             raise InvalidInput(problem, [FieldError(field="code", message=problem)])
 
@@ -599,7 +594,7 @@ class Unblocking:
         with self.warden.engine.begin() as conn:
             row = self._lock(conn, app_id, now)
             self._expect(row, "awaiting_verification")
-            from warden.domain.events import FieldError
+            from warden.kernel.events import FieldError
 
             bad = []
             for i, hid in enumerate(helper_ids):
@@ -888,7 +883,7 @@ class Unblocking:
             "signals": verdict.as_dict()["signals"],
             "helpers": helper_ids,
         }
-        changes = Changes()
+        changes = Effects()
         strike = self.rules.issue_strike(
             subjects[row.account_id],
             changes,
@@ -1053,7 +1048,6 @@ def install(warden: Warden, settings: UnblockSettings | None = None) -> Unblocki
 
 
 __all__ = [
-    "DeliveryFailed",
     "UnblockSettings",
     "Unblocking",
     "build_sender",

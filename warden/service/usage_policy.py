@@ -24,12 +24,12 @@ from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
 from warden.domain import usage_policy as up
-from warden.domain.access import Principal, Role
-from warden.domain.events import FieldError
-from warden.domain.model import Flag, Restriction, Scope
-from warden.domain.rules import Changes, Outcome, Reason, Subject, derive_id
+from warden.kernel.access import Principal, Role
+from warden.kernel.decision import Decision, Effects, Reason, Subject, derive_id
+from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.kernel.model import Flag, Restriction, Scope
 from warden.screening.base import severity_rank
-from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.service.warden import FUTURE_SKEW, Warden
 
 CONTENT_ROLES = {Role.HR, Role.INVESTIGATOR, Role.REVIEWER, Role.AUDITOR}
@@ -295,7 +295,7 @@ class UsageDesk:
     # --- detection (ingest seams) ------------------------------------------------------------------------
 
     def before_store(
-        self, conn: Connection, events: list[Any], outcomes: list[Outcome], subjects: dict[str, Subject]
+        self, conn: Connection, events: list[Any], outcomes: list[Decision], subjects: dict[str, Subject]
     ) -> None:
         """Check each message against its sender's enterprise policy; a block rule denies the message."""
         msgs = [
@@ -341,9 +341,9 @@ class UsageDesk:
         conn: Connection,
         audit: store.AuditWriter,
         events: list[Any],
-        outcomes: list[Outcome],
+        outcomes: list[Decision],
         subjects: dict[str, Subject],
-        changes: Changes,
+        changes: Effects,
     ) -> None:
         """Open or join one case per message (under its strongest rule), with every rule's hits as evidence,
         the message, its earlier context and its files."""
@@ -725,7 +725,7 @@ class UsageDesk:
                 raise Conflict(f"case {case_id} is already decided ({case.outcome})")
             case.outcome, case.outcome_at, case.outcome_note, case.decided_by = outcome, now, note, actor
             case.misclassified = misclassified
-            changes = Changes()
+            changes = Effects()
             evidence = {"case": case.id, "spec": "S-E4", "enterprise_id": case.enterprise_id, "note": note}
             if outcome == "training":
                 case.status, case.training_due_at = "training", now + self.settings.training_due

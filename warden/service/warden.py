@@ -25,16 +25,17 @@ from warden.adapters import tables as t
 from warden.adapters.database import reading
 from warden.adapters.subject_cache import SubjectCache
 from warden.domain import explain as ex
-from warden.domain.access import Principal, Role, validate_scope
-from warden.domain.audit import ChainReport, decisions_digest, verify_chain
-from warden.domain.clock import Clock
-from warden.domain.counters import Counters
-from warden.domain.events import MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
-from warden.domain.ladder import recompute_steps, rederive
-from warden.domain.model import Account, Action, Enterprise, Restriction, Strike, StrikeStatus
 from warden.domain.policy import LoadedPolicy
-from warden.domain.rules import Changes, Outcome, Reason, RuleEngine, Subject
-from warden.service.errors import Conflict, InvalidInput, NotFound
+from warden.domain.rules import RuleEngine
+from warden.kernel.access import Principal, Role, validate_scope
+from warden.kernel.audit import ChainReport, decisions_digest, verify_chain
+from warden.kernel.clock import Clock
+from warden.kernel.counters import Counters
+from warden.kernel.decision import Decision, Effects, Reason, Subject
+from warden.kernel.errors import Conflict, InvalidInput, NotFound
+from warden.kernel.events import MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
+from warden.kernel.ladder import recompute_steps, rederive
+from warden.kernel.model import Account, Action, Enterprise, Restriction, Strike, StrikeStatus
 
 FUTURE_SKEW = timedelta(minutes=5)
 TOKEN_CACHE_SECONDS = 30.0
@@ -47,7 +48,7 @@ class PreStoreHook(Protocol):
     """
 
     def before_store(
-        self, conn: Connection, events: list[Any], outcomes: list[Outcome], subjects: dict[str, Subject]
+        self, conn: Connection, events: list[Any], outcomes: list[Decision], subjects: dict[str, Subject]
     ) -> None: ...
 
 
@@ -63,9 +64,9 @@ class IngestObserver(Protocol):
         conn: Connection,
         audit: store.AuditWriter,
         events: list[Any],
-        outcomes: list[Outcome],
+        outcomes: list[Decision],
         subjects: dict[str, Subject],
-        changes: Changes,
+        changes: Effects,
     ) -> None: ...
 
     # Optional: `before_batch(conn, events, subjects)` runs before the rules evaluate the fresh events, so an
@@ -83,11 +84,11 @@ SubjectLoader = Callable[[Connection, dict[str, Subject]], None]
 
 @dataclass
 class IngestResult:
-    outcomes: list[Outcome]
+    outcomes: list[Decision]
     stored: int
     duplicates: int
     audit_seq: int | None = None
-    changes: Changes = field(default_factory=Changes)
+    changes: Effects = field(default_factory=Effects)
 
 
 class Warden:
@@ -311,8 +312,8 @@ class Warden:
                 if before is not None:
                     before(conn, fresh, subjects)
 
-            changes = Changes()
-            by_id: dict[str, Outcome] = {}
+            changes = Effects()
+            by_id: dict[str, Decision] = {}
             rows = []
             prepare = getattr(self.rules.screener, "prepare", None)
             if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
@@ -332,7 +333,7 @@ class Warden:
                     ent = enterprises[e.enterprise_id]
                     ent.verified = e.verified
                     changes.enterprises[ent.id] = ent
-                    out = Outcome(event_id=e.id, allowed=None)
+                    out = Decision(event_id=e.id, allowed=None)
                 else:
                     out = self.rules.evaluate(e, subject, self.counters, changes)
                 by_id[e.id] = out
@@ -395,7 +396,7 @@ class Warden:
                     first = next(o for o in outcomes if o.event_id == e.id)
                     prior = first.as_dict()
                 outcomes.append(
-                    Outcome(
+                    Decision(
                         event_id=e.id,
                         allowed=prior["allowed"],
                         reasons=[Reason(**r) for r in prior["reasons"]],
@@ -404,7 +405,7 @@ class Warden:
                 )
         return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes)
 
-    def _audit_changes(self, audit: store.AuditWriter, changes: Changes, now: datetime, actor: str) -> None:
+    def _audit_changes(self, audit: store.AuditWriter, changes: Effects, now: datetime, actor: str) -> None:
         for s in changes.strikes:
             audit.append(
                 now,
@@ -601,7 +602,7 @@ class Warden:
                 raise NotFound(f"no enterprise {enterprise_id!r}")
             history = store.strikes_of(conn, "enterprise", [enterprise_id])
             live = store.restrictions_of(conn, "enterprise", [enterprise_id], now)
-            changes = Changes()
+            changes = Effects()
             self.rules.issue_enterprise_strike(
                 ent,
                 history,
@@ -749,7 +750,7 @@ def _field(event: Any, name: str) -> Any:
 _PLAIN = {None: '{"allowed":null,"reasons":[]}', True: '{"allowed":true,"reasons":[]}'}
 
 
-def _outcome_text(out: Outcome) -> str:
+def _outcome_text(out: Decision) -> str:
     """Most decisions carry no reason; their stored text is a constant."""
     if not out.reasons and out.allowed in _PLAIN:
         return _PLAIN[out.allowed]

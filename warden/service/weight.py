@@ -23,11 +23,9 @@ from sqlalchemy.engine import Connection
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
-from warden.domain.clock import Clock
 from warden.domain.explain import Lang
-from warden.domain.model import Account, Enterprise, Strike, StrikeStatus
 from warden.domain.policy import PolicyError
-from warden.domain.rules import Changes, Outcome, RuleEngine, Subject
+from warden.domain.rules import RuleEngine
 from warden.domain.weight import (
     DAY,
     AccountState,
@@ -44,7 +42,10 @@ from warden.domain.weight import (
     scorer,
 )
 from warden.domain.weight_text import render
-from warden.service.errors import NotFound
+from warden.kernel.clock import Clock
+from warden.kernel.decision import Decision, Effects, Subject
+from warden.kernel.errors import NotFound
+from warden.kernel.model import Account, Enterprise, Strike, StrikeStatus
 
 CHUNK = 500
 
@@ -306,7 +307,7 @@ class WeightKeeper:
 
     # --- after each decision: the next decision reads the state this event left --------------------------
 
-    def after_event(self, event: Any, outcome: Outcome | None, subject: Subject | None) -> None:
+    def after_event(self, event: Any, outcome: Decision | None, subject: Subject | None) -> None:
         """Fold a decided event in (`Warden._ingest` calls this in decision order). `subject` is None for an
         enterprise's own event, which changed the enterprise in place and needs nothing here."""
         b = self._batch
@@ -435,7 +436,7 @@ class WeightKeeper:
 
     # --- strike hook: the S-A5 cascade ----------------------------------------------------------------------
 
-    def cascade(self, engine: RuleEngine, strike: Strike, subject: Subject, changes: Changes) -> None:
+    def cascade(self, engine: RuleEngine, strike: Strike, subject: Subject, changes: Effects) -> None:
         """After a member's strike: restrict the whole enterprise if enough members are restricted within the
         window and the enterprise's weight without those restrictions is below the bar, or at once on a severe
         strike (S-A5).
@@ -520,9 +521,9 @@ class WeightKeeper:
         conn: Connection,
         audit: store.AuditWriter,
         events: list[Any],
-        outcomes: list[Outcome],
+        outcomes: list[Decision],
         subjects: dict[str, Subject],
-        changes: Changes,
+        changes: Effects,
     ) -> None:
         b = self._batch
         if b is None or b.subjects is not subjects:  # a caller without the per-event hook: fold it all now
@@ -544,7 +545,7 @@ class WeightKeeper:
         b: _Batch,
         events: list[Any],
         subjects: dict[str, Subject],
-        changes: Changes,
+        changes: Effects,
     ) -> None:
         p = self.policy
         for s in changes.strikes:

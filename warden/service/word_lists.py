@@ -19,9 +19,9 @@ from sqlalchemy.engine import Connection
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
-from warden.domain.events import FieldError
+from warden.kernel.errors import Conflict, InvalidInput, NotFound
+from warden.kernel.events import FieldError
 from warden.screening import PLATFORM, SEVERITIES, Hit, ScreenerRegistry
-from warden.service.errors import Conflict, InvalidInput, NotFound
 from warden.service.warden import Warden
 
 MAX_TERMS = 50_000

@@ -66,7 +66,7 @@ def scratch_database(kind: str) -> Iterator[str]:
 
 
 def directory(w: Any, now: datetime) -> None:
-    from warden.domain.model import Enterprise
+    from warden.kernel.model import Enterprise
 
     for e in range(ENTERPRISES):
         w.register_enterprise(Enterprise(f"ent-{e}", f"Enterprise {e}", e % 5 != 0, now - timedelta(days=500)), "bench")
@@ -243,7 +243,7 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
     import httpx
 
     from warden.bootstrap import bootstrap
-    from warden.domain.access import Role
+    from warden.kernel.access import Role
     from warden.service.weight import attach_weight, detach_weight
     from warden.settings import Settings
 

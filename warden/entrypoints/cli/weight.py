@@ -55,7 +55,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     ) -> None:
         """Explain a weight: score, each factor with its points and maximum, and how to raise it."""
         from warden.entrypoints.cli.main import fail, open_warden
-        from warden.service.errors import WardenError
+        from warden.kernel.errors import WardenError
         from warden.service.weight import WeightService
 
         if lang not in ("zh", "en"):
@@ -179,7 +179,7 @@ def _directory_rows(accounts: int, enterprises: int, now: datetime, rng: random.
 
 def _fresh(tmp: str, name: str, now: datetime, weight_on: bool) -> Any:
     from warden.bootstrap import bootstrap
-    from warden.domain.clock import FixedClock
+    from warden.kernel.clock import FixedClock
     from warden.service.weight import detach_weight
     from warden.settings import Settings
 
