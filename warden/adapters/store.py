@@ -287,6 +287,11 @@ def upsert_account(conn: Connection, a: Account) -> bool:
     return True
 
 
+def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """The batch's decided events, in one statement."""
+    conn.execute(sa.insert(t.events), rows)
+
+
 def save_changes(conn: Connection, changes: Any) -> None:
     """Write what a batch of decisions changed (strikes, restrictions, flags, accounts, contacts)."""
     if changes.strikes:

@@ -75,6 +75,8 @@ class Effects:
     accounts: dict[str, Account] = field(default_factory=dict)
     enterprises: dict[str, Enterprise] = field(default_factory=dict)
     contacts: list[tuple[str, str, datetime]] = field(default_factory=list)
+    emitted: list[tuple[str, str, str]] = field(default_factory=list)
+    """(rule, kind, id) for every strike, restriction and flag, in the order they were made: which rule emitted what."""
 
 
 def derive_id(prefix: str, *parts: str) -> str:

@@ -621,13 +621,9 @@ class Appeals:
         }
 
     def _weight(self, a: ap.Appeal) -> float | None:
-        """Weight (S-B) of the subject if a weight source is wired; None until then."""
-        source = getattr(self.w, "weights", None) or self.w.rules.weights
-        fn = getattr(source, "account_weight" if a.subject_type == "account" else "enterprise_weight", None)
-        try:
-            return fn(a.subject_id) if fn else None
-        except Exception:  # the desk shows the case even if weight is unavailable
-            return None
+        """Weight (S-B) of the subject. None for now: weight is read at decision time inside an ingest batch
+        (`batch.weights`), and no read for a desk case is wired yet (it never answered outside a batch)."""
+        return None
 
     # --- documents -----------------------------------------------------------------------------------------
 
