@@ -6,6 +6,7 @@ why; under CI (`CI=true`) they fail instead, so CI never passes by skipping.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,9 +17,12 @@ import sqlalchemy as sa
 
 from warden.adapters.database import make_engine, upgrade
 from warden.adapters.tables import metadata
-from warden.domain.clock import FixedClock
-from warden.domain.model import Account, Enterprise
 from warden.domain.policy import LoadedPolicy, load_policy, load_policy_text
+from warden.kernel.clock import FixedClock
+from warden.kernel.model import Account, Enterprise
+from warden.pipeline.effects import Effector
+from warden.pipeline.feature import Feature
+from warden.pipeline.ingest import Ingest
 from warden.service.warden import Warden
 
 PG_ADMIN_URL = os.environ.get("WARDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -214,3 +218,17 @@ def redis_url() -> str:
 def counted(w: Warden, key: str) -> int:
     """How many entries a counter key holds for a decision far in the future (all of them)."""
     return len(w.counters.window(key, -1.0, 1e12, "\U0010ffff"))
+
+
+@contextlib.contextmanager
+def extra_features(w: Warden, *extra: Feature) -> Iterator[None]:
+    """Run `w` with `extra` features after its own (a test's probe), built as bootstrap builds them."""
+    features = [*w.features, *extra]
+    saved = w.rules.effector, w.effector, w.pipeline
+    effector = Effector(w.rules, features)
+    w.rules.effector = w.effector = effector
+    w.pipeline = Ingest(w.engine, w.loaded, w.rules, w.counters, w.clock, w.cache, features)
+    try:
+        yield
+    finally:
+        w.rules.effector, w.effector, w.pipeline = saved

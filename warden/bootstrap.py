@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import functools
 
+from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
-from warden.domain.clock import Clock, SystemClock
-from warden.domain.counters import Counters, InMemoryCounters
+from warden.adapters.memory_counters import InMemoryCounters
+from warden.adapters.subject_cache import SubjectCache
 from warden.domain.policy import LoadedPolicy, load_policy
 from warden.domain.rules import RuleEngine
+from warden.kernel.clock import Clock
+from warden.kernel.counters import Counters
+from warden.pipeline.effects import Effector
+from warden.pipeline.feature import Feature
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
+from warden.service import appeals as _appeals
+from warden.service.unblock import Unblocking, build_sender, unblock_feature
+from warden.service.usage_policy import UsageDesk, UsagePolicyFeature
 from warden.service.warden import Warden
+from warden.service.weight import weight_feature
+from warden.service.word_lists import WordLists, WordListsFeature
 from warden.settings import Settings
 
 
@@ -47,44 +57,37 @@ def bootstrap(
     start: bool = True,
 ) -> Warden:
     settings = settings or Settings()
+    clock = clock or SystemClock()
     background = settings.sqlite_background_checkpoint and settings.database_url.startswith("sqlite")
     engine = make_engine(settings.database_url, background_checkpoint=background)
     if migrate:
         upgrade(engine)
     loaded = policy or load_policy(settings.policy)
-    rules = RuleEngine(loaded, build_screener(loaded))
+    screener = build_screener(loaded)
+    cache = SubjectCache()
+    word_lists = None
+    if isinstance(screener, ScreeningEngine):  # screening lists (issue 3): per-enterprise lists, live reload
+        word_lists = WordLists(engine, clock, ScreenerRegistry(base=screener))
+        word_lists.load()
+        screener = word_lists
+    rules = RuleEngine(loaded, screener)
+    # The features, once each, in hook order (see warden.pipeline.feature). One line per feature.
+    features: list[Feature] = []
+    weight = weight_feature(rules, clock, cache)  # weight (issue 4): WeightSource, per-event fold, S-A5 cascade
+    if weight is not None:
+        features.append(weight)
+    features.append(unblock_feature(rules, cache))  # unblocking (issue 5): probation, plug-in floors
+    usage = UsageDesk(engine, loaded, clock)  # enterprise usage policy (issue 7)
+    features.append(UsagePolicyFeature(usage))
+    if word_lists is not None:
+        features.append(WordListsFeature(word_lists))
+    rules.effector = Effector(rules, features)  # the one place strikes are applied, with the features' floors
     counters = build_counters(settings, rules.retention_seconds())
-    app = Warden(engine, loaded, rules, counters, clock or SystemClock())
-    # Feature wiring: each feature attaches its seams here (rules.weights, rules.strike_hooks,
-    # rules.step_floors, app.observers). Keep one block per feature.
-    # --- weight (issue 4) ---
-    from warden.service.weight import attach_weight
-
-    attach_weight(app)  # rules.weights, the S-A5 strike hook and the weight observer
-
-    # --- unblocking (issue 5) ---
-    from warden.service.unblock import install as install_unblocking
-
-    install_unblocking(app)  # probation/plug-in floors, evidence note, batch loader; sender from WARDEN_UNBLOCK_*
-
-    # --- appeals (issue 6) ---
-    from warden.service import appeals as _appeals
-
+    app = Warden(engine, loaded, rules, counters, clock, features, cache)
+    app.word_lists = word_lists
+    app.usage_desk = usage
+    app.unblocking = Unblocking(app, build_sender())
     _appeals.attach(app)  # app.appeals: documents in WARDEN_DOCUMENT_DIR, notifier from WARDEN_NOTIFIER
-
-    # --- enterprise usage policy (issue 7) ---
-    from warden.service.usage_policy import attach as attach_usage_desk
-
-    attach_usage_desk(app)
-
-    # --- screening lists (issue 3) ---
-    if isinstance(rules.screener, ScreeningEngine):
-        from warden.service.word_lists import WordLists
-
-        app.word_lists = WordLists(app, ScreenerRegistry(base=rules.screener))
-        rules.screener = app.word_lists
-        app.word_lists.load()
-    # --- end of feature wiring ---
     if background:
         app.checkpointer = WalCheckpointer(engine)
     if start:

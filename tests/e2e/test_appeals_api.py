@@ -11,9 +11,9 @@ import pytest
 from tests.conftest import World
 from warden.adapters.documents import LocalDocumentStore
 from warden.adapters.notifier import MemoryNotifier
-from warden.domain.access import Role
 from warden.domain.uploads import tiny_pdf, tiny_png
 from warden.entrypoints.http.app import create_app
+from warden.kernel.access import Role
 from warden.service.appeals import Appeals
 from warden.service.warden import Warden
 

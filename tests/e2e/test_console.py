@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import T0, World, base_policy
-from warden.domain.access import Role
-from warden.domain.clock import FixedClock
 from warden.entrypoints.http.app import create_app
 from warden.entrypoints.http.routes.console import CONSOLE_DIR
+from warden.kernel.access import Role
+from warden.kernel.clock import FixedClock
 from warden.service.warden import Warden
 
 CHROMIUM = "/usr/bin/chromium"

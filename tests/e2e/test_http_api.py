@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import World
-from warden.domain.access import Role
 from warden.entrypoints.http.app import create_app
+from warden.kernel.access import Role
 
 
 @pytest.fixture

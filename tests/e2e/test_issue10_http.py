@@ -15,8 +15,8 @@ from tests.conftest import World
 from warden.adapters import tables as t
 from warden.adapters.documents import LocalDocumentStore
 from warden.adapters.notifier import MemoryNotifier
-from warden.domain.access import Role
 from warden.entrypoints.http.app import create_app
+from warden.kernel.access import Role
 from warden.service.appeals import Appeals
 from warden.service.warden import Warden
 

@@ -13,8 +13,8 @@ from tests.conftest import World
 from tests.http_receiver import Receiver
 from tests.unblock_support import CLEAN, plugin_ban, relate, token_from
 from warden.adapters.unblock_senders import MemorySender, WebhookSender
-from warden.domain.access import Role
 from warden.entrypoints.http.app import create_app
+from warden.kernel.access import Role
 from warden.service.unblock import unblocking_for
 
 if TYPE_CHECKING:

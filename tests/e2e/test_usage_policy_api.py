@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import World
-from warden.domain.access import Role
-from warden.domain.clock import FixedClock
 from warden.entrypoints.http.app import create_app
+from warden.kernel.access import Role
+from warden.kernel.clock import FixedClock
 
 with warnings.catch_warnings():  # starlette warns that its TestClient wants `httpx2`; httpx still works
     warnings.simplefilter("ignore", UserWarning)  # StarletteDeprecationWarning

@@ -12,8 +12,8 @@ with warnings.catch_warnings():  # this starlette warns that it prefers `httpx2`
     from fastapi.testclient import TestClient
 
 from tests.conftest import World
-from warden.domain.access import Role
 from warden.entrypoints.http.app import create_app
+from warden.kernel.access import Role
 
 
 @pytest.fixture

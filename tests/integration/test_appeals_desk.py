@@ -15,13 +15,13 @@ from tests.conftest import World, build, policy_with
 from warden.adapters import tables as t
 from warden.adapters.documents import LocalDocumentStore
 from warden.adapters.notifier import MemoryNotifier
-from warden.domain.access import Principal, Role
 from warden.domain.appeals import Outcome
-from warden.domain.clock import FixedClock
-from warden.domain.model import StrikeStatus
 from warden.domain.uploads import tiny_pdf, tiny_png
+from warden.kernel.access import Principal, Role
+from warden.kernel.clock import FixedClock
+from warden.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from warden.kernel.model import StrikeStatus
 from warden.service.appeals import Appeals
-from warden.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from warden.service.warden import Warden
 
 REVIEWER_A = Principal("rev-a", Role.REVIEWER)

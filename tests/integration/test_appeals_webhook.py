@@ -13,8 +13,8 @@ from tests.conftest import World
 from tests.http_receiver import Receiver
 from warden.adapters.documents import LocalDocumentStore
 from warden.adapters.notifier import WebhookNotifier
-from warden.domain.access import Principal, Role
-from warden.domain.clock import FixedClock
+from warden.kernel.access import Principal, Role
+from warden.kernel.clock import FixedClock
 from warden.service.appeals import Appeals, AppealSettings, build_notifier
 from warden.service.warden import Warden
 

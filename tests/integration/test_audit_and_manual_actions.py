@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from tests.conftest import World
 from warden.adapters import tables as t
-from warden.domain.model import StrikeStatus
-from warden.service.errors import Conflict
+from warden.kernel.errors import Conflict
+from warden.kernel.model import StrikeStatus
 
 
 def report_burst(world: World, n: int = 3) -> None:

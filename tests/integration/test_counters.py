@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import World, base_policy
+from warden.adapters.memory_counters import InMemoryCounters
 from warden.adapters.redis_counters import RedisCounters
-from warden.domain.counters import Counters, InMemoryCounters, distinct, event_ids
+from warden.kernel.counters import Counters, distinct, event_ids
 
 
 @pytest.fixture(params=["memory", "redis"])

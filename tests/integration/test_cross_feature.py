@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from tests.conftest import World
-from warden.domain.model import StrikeStatus
+from tests.conftest import World, extra_features
+from warden.kernel.model import StrikeStatus
+from warden.pipeline.feature import Feature
 from warden.service.weight import WeightService
 
 
@@ -71,11 +73,15 @@ def test_S_B_overturning_a_strike_restores_the_weight(world: World) -> None:
     assert WeightService(world.w).account("acc-1")["score"] == before
 
 
+class _Floor3(Feature):
+    def step_floor(self, *args: Any) -> int:
+        return 3  # e.g. probation after an unblock
+
+
 def test_S_C3_a_step_floor_owed_at_issue_survives_a_recomputed_ladder(world: World) -> None:
-    world.w.rules.step_floors.append(lambda subject, severity, at: 3)  # e.g. probation after an unblock
-    world.send(*[world.event("report", reporter_id=f"a{i}", reason="spam") for i in range(3)])
+    with extra_features(world.w, _Floor3()):
+        world.send(*[world.event("report", reporter_id=f"a{i}", reason="spam") for i in range(3)])
     world.clock.advance(days=2)
-    world.w.rules.step_floors.clear()
     world.send(*[world.phone_search() for _ in range(21)])  # another rule: a second strike
     first, second = world.w.subject("acc-1").strikes
     assert (first.step, second.step) == (3, 4)

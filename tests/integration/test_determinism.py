@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import T0
 from tests.history_support import Runner, Stream, diff, one_by_one, snapshot
-from warden.domain.model import Account, Enterprise
 from warden.domain.policy import load_policy
+from warden.kernel.model import Account, Enterprise
 
 EXAMPLES = int(os.environ.get("WARDEN_PROP_EXAMPLES", "25"))
 # Shrinking re-runs two full ingests per attempt; on by default locally, bounded in CI by the same budget.

@@ -23,13 +23,13 @@ from fastapi.testclient import TestClient
 from tests.conftest import REDIS_URL, T0, World, base_policy, policy_with
 from tests.history_support import Runner, Stream, diff, one_by_one, snapshot
 from warden.adapters import tables as t
-from warden.domain.access import Role
-from warden.domain.clock import FixedClock
-from warden.domain.ladder import block_end
-from warden.domain.model import Account, Enterprise, StrikeStatus
 from warden.domain.policy import LoadedPolicy
-from warden.domain.rules import Outcome
-from warden.service.errors import Conflict
+from warden.kernel.access import Role
+from warden.kernel.clock import FixedClock
+from warden.kernel.decision import Decision
+from warden.kernel.errors import Conflict
+from warden.kernel.ladder import block_end
+from warden.kernel.model import Account, Enterprise, StrikeStatus
 from warden.service.warden import Warden
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -53,7 +53,7 @@ def make_world(db_url: str, policy: LoadedPolicy, counters: str = "memory", pref
     return world
 
 
-def velocity(out: Outcome) -> list[tuple[str, str, int]]:
+def velocity(out: Decision) -> list[tuple[str, str, int]]:
     """The S-A1 reasons of a decision: (code, window, count)."""
     return [(r.code, r.params["window"], r.params["count"]) for r in out.reasons if r.rule == "phone_search_velocity"]
 

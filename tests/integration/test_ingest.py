@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from tests.conftest import World, build, counted
 from warden.adapters import tables as t
-from warden.service.errors import InvalidInput
+from warden.kernel.errors import InvalidInput
 
 
 def count(world: World, table: sa.Table) -> int:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from warden.domain.events import BatchAdapter
+from warden.kernel.events import BatchAdapter
 from warden.simulation.population import ABUSER_KINDS, LEGIT_KINDS, SHANGHAI, Kind, Population, generate
 from warden.simulation.quality import RECALL_WINDOW_EVENTS, run_quality
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from tests.conftest import World, build, policy_with
 from tests.unblock_support import CLEAN, code_from, plugin_ban, ready, service
 from warden.adapters import tables as t
-from warden.domain.clock import FixedClock
-from warden.service.errors import Conflict, InvalidInput
+from warden.kernel.clock import FixedClock
+from warden.kernel.errors import Conflict, InvalidInput
 
 
 def audit_actions(world: World) -> list[str]:

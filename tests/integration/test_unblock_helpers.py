@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import World, build, policy_with
 from tests.unblock_support import plugin_ban, ready, relate, service, token_from, violation
-from warden.domain.clock import FixedClock
-from warden.service.errors import Conflict, InvalidInput
+from warden.kernel.clock import FixedClock
+from warden.kernel.errors import Conflict, InvalidInput
 
 
 def phone(world: World, aid: str) -> str:

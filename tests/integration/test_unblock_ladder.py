@@ -7,7 +7,7 @@ from collections import Counter
 
 from tests.conftest import World, build, policy_with
 from tests.unblock_support import code_from, plugin_ban, ready, service
-from warden.domain.clock import FixedClock
+from warden.kernel.clock import FixedClock
 from warden.service.unblock import unblocking_for
 
 NO_PROBATION = {"climbs faster — OURS\n    enabled: true": "climbs faster — OURS\n    enabled: false"}

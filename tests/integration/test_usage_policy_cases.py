@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from tests.conftest import World
 from warden.adapters import tables as t
 from warden.domain import usage_policy as up
-from warden.domain.clock import FixedClock
-from warden.service.errors import Conflict, InvalidInput
+from warden.kernel.clock import FixedClock
+from warden.kernel.errors import Conflict, InvalidInput
 from warden.service.usage_policy import UsageDesk, ViolationReport, desk_of
 
 VALID_ID = "110105199003071239"

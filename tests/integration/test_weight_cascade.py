@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
-from warden.domain.model import StrikeStatus
 from warden.domain.policy import LoadedPolicy
+from warden.kernel.model import StrikeStatus
 from warden.service.weight import WeightService
 
 

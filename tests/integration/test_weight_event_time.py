@@ -16,8 +16,8 @@ from tests.conftest import T0, World, build, policy_with
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine
 from warden.adapters.tables import metadata
-from warden.domain.clock import FixedClock
 from warden.domain.policy import LoadedPolicy
+from warden.kernel.clock import FixedClock
 from warden.service.warden import Warden
 from warden.service.weight import WeightService
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import World, build
+from tests.conftest import World, build, extra_features
 from warden.adapters import tables as t
-from warden.domain.model import StrikeStatus
 from warden.domain.policy import LoadedPolicy
+from warden.kernel.model import StrikeStatus
+from warden.pipeline.feature import Feature
 from warden.service.weight import WeightService
 
 
@@ -229,18 +230,16 @@ def test_recomputing_all_weights_from_the_event_log_gives_the_incremental_number
     assert recomputed == incremental
 
 
-class _Boom:
-    def on_batch(self, *args: Any) -> None:
+class _Boom(Feature):
+    def after_store(self, *args: Any) -> None:
         raise RuntimeError("a later observer fails: the whole batch rolls back")
 
 
 def test_a_batch_that_rolls_back_leaves_no_trace_in_the_weights(world: World, db_url: str) -> None:
     world.send(login(world, "acc-1"))
     before = weight(world)
-    world.w.observers.append(_Boom())
-    with pytest.raises(RuntimeError):
+    with extra_features(world.w, _Boom()), pytest.raises(RuntimeError):
         world.send(*[world.event("feature_use", feature=f) for f in ("clock_in", "attendance", "meeting")])
-    world.w.observers.pop()
     assert weight(world)["score"] == before["score"]
     world.send(login(world, "acc-1", linked=False))  # the next batch starts from what was committed
     other = build(db_url, world.clock, world.w.loaded)  # a second instance writing to the same database

@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from tests.conftest import T0, policy_with
-from warden.domain.model import Account, Enterprise
 from warden.domain.policy import load_policy
 from warden.entrypoints.cli.replay import _weight_diff, simulate
+from warden.kernel.model import Account, Enterprise
 
 
 def _history() -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from tests.conftest import World, build
 from warden.adapters import tables as t
-from warden.service.errors import Conflict, InvalidInput
+from warden.kernel.errors import Conflict, InvalidInput
 
 
 def greet(world: World, text: str, account: str = "acc-1"):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from warden.domain.audit import GENESIS, AuditEntry, entry_hash, verify_chain
+from warden.kernel.audit import GENESIS, AuditEntry, entry_hash, verify_chain
 
 T = datetime(2026, 11, 25, tzinfo=UTC)
 

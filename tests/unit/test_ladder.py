@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from warden.domain.ladder import block_end, next_step, recompute_steps, restriction_for, standing_step
-from warden.domain.model import Scope, Strike, StrikeStatus
 from warden.domain.policy import load_policy
+from warden.kernel.ladder import block_end, next_step, recompute_steps, restriction_for, standing_step
+from warden.kernel.model import Scope, Strike, StrikeStatus
 
 LADDER = load_policy().policy.ladder
 T = datetime(2026, 1, 1, tzinfo=UTC)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from warden.domain import unblock as ub
-from warden.domain.model import Account, Restriction, Scope, Strike
 from warden.domain.policy import PolicyError, load_policy, load_policy_text
+from warden.kernel.model import Account, Restriction, Scope, Strike
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 POLICY = load_policy().policy.unblocking

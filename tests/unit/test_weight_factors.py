@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from warden.domain import events as ev
-from warden.domain.model import Account, Enterprise, Strike, StrikeStatus
 from warden.domain.weight import (
     AccountState,
     CascadePolicy,
@@ -21,6 +19,8 @@ from warden.domain.weight import (
     enterprise_breakdown,
 )
 from warden.domain.weight_text import render
+from warden.kernel import events as ev
+from warden.kernel.model import Account, Enterprise, Strike, StrikeStatus
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 P = WeightPolicy()

@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 
-from warden.domain.counters import Entry, StoredEntry, in_window
+from warden.kernel.counters import Entry, StoredEntry, in_window
 
 _SEP = "\x1f"
 

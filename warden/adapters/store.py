@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection
 
 from warden.adapters import tables as t
 from warden.adapters.database import serialize_writers
-from warden.domain.audit import GENESIS, AuditEntry, canonical, entry_hash
-from warden.domain.model import Account, Enterprise, Restriction, Scope, Strike, StrikeStatus
-from warden.domain.rules import Subject
+from warden.kernel.audit import GENESIS, AuditEntry, canonical, entry_hash
+from warden.kernel.decision import Subject
+from warden.kernel.model import Account, Enterprise, Restriction, Scope, Strike, StrikeStatus
 
 
 def dumps(data: Any) -> str:
@@ -285,6 +285,11 @@ def upsert_account(conn: Connection, a: Account) -> bool:
         return False
     conn.execute(sa.insert(t.accounts).values(id=a.id, **values))
     return True
+
+
+def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """The batch's decided events, in one statement."""
+    conn.execute(sa.insert(t.events), rows)
 
 
 def save_changes(conn: Connection, changes: Any) -> None:

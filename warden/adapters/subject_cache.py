@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from warden.adapters.store import EnterpriseView
-from warden.domain.rules import Subject
+from warden.kernel.decision import Subject
 
 
 class SubjectCache:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from warden.domain import usage_policy
-from warden.domain.model import Restriction, Scope, Strike
+from warden.kernel.model import Restriction, Scope, Strike
 
 Lang = Literal["zh", "en"]
 
@@ -41,7 +41,10 @@ SCOPE_TEXT: dict[Scope, dict[str, str]] = {
 
 STATE_TEXT = {
     "normal": {"zh": "正常", "en": "in good standing"},
-    "capped": {"zh": "正常，但暂不能添加新的外部联系人", "en": "in good standing, but new external contacts are refused"},
+    "capped": {
+        "zh": "正常，但暂不能添加新的外部联系人",
+        "en": "in good standing, but new external contacts are refused",
+    },
     "paused": {"zh": "已暂停主动加好友", "en": "proactive adding paused"},
     "restricted": {"zh": "功能受限", "en": "features restricted"},
     "login_restricted": {"zh": "限制登录", "en": "login restricted"},

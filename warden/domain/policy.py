@@ -8,174 +8,37 @@ evaluated code. The policy's version is the SHA-256 of the file's bytes; every d
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from warden.domain.events import ReportReason
-from warden.domain.model import Scope
 from warden.domain.unblock import UnblockPolicy  # unblocking (issue 5): the section's models
 from warden.domain.usage_policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
 from warden.domain.weight import WeightPolicy  # weight (issue 4): the `weight:` section's model
+from warden.kernel.durations import Duration, Strict
+from warden.kernel.events import ReportReason
+from warden.kernel.policy import Condition, Ladder, VelocityWindow, check_features
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: Any) -> Any:
-    """`90s`, `10m`, `24h`, `7d`, `2w`, or a number of seconds."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 24h, 7d or a number of seconds")
-    if isinstance(value, int | float):
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m:
-            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
-    raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 10m, 24h, 7d or 2w")
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --- declarative conditions ---------------------------------------------------------------------------
-
-FEATURES: dict[str, type] = {
-    "account_age_days": float,
-    "account_verified": bool,
-    "enterprise_verified": bool,
-    "account_weight": float,
-    "enterprise_weight": float,
-}
-"""What a condition may test. Values are computed by the rules for the subject at decision time."""
-
-
-class Comparison(_Strict):
-    eq: float | bool | str | None = None
-    ne: float | bool | str | None = None
-    lt: float | None = None
-    le: float | None = None
-    gt: float | None = None
-    ge: float | None = None
-
-    def holds(self, value: Any) -> bool:
-        """Every bound given holds for `value` (an unknown value satisfies nothing)."""
-        if value is None:
-            return False
-        return not (
-            (self.eq is not None and value != self.eq)
-            or (self.ne is not None and value == self.ne)
-            or (self.lt is not None and not value < self.lt)
-            or (self.le is not None and not value <= self.le)
-            or (self.gt is not None and not value > self.gt)
-            or (self.ge is not None and not value >= self.ge)
-        )
-
-
-def _comparison(value: Any) -> Any:
-    return value if isinstance(value, dict) else {"eq": value}
-
-
-Condition = dict[str, Annotated[Comparison, BeforeValidator(_comparison)]]
-
-
-def _check_features(cond: Condition) -> Condition:
-    unknown = [k for k in cond if k not in FEATURES]
-    if unknown:
-        raise ValueError(f"unknown condition feature {unknown[0]!r}; known: {', '.join(FEATURES)}")
-    return cond
-
-
-def condition_holds(cond: Condition, features: dict[str, Any]) -> bool:
-    return all(cmp.holds(features.get(name)) for name, cmp in cond.items())
-
-
-# --- ladder --------------------------------------------------------------------------------------------
-
-
-class LadderStep(_Strict):
-    step: int = Field(ge=0)
-    measure: Literal["warning", "feature_restriction", "login_restriction", "permanent_ban"]
-    scope: Scope
-    duration: Duration | None  # null: permanent
-    self_unblock: bool = False
-    earliest_unblock_after: Duration | None = None
-
-
-class SeverityClass(_Strict):
-    min_step: int = Field(ge=0)
-    title: dict[Literal["zh", "en"], str] = {}
-
-
-class Ladder(_Strict):
-    decay_days: int = Field(180, ge=1)
-    enterprise_min_step: int = Field(2, ge=0)
-    severities: dict[str, SeverityClass]
-    steps: list[LadderStep] = Field(min_length=2)
-
-    @model_validator(mode="after")
-    def _coherent(self) -> Ladder:
-        for i, s in enumerate(self.steps):
-            if s.step != i:
-                raise ValueError(f"steps must be numbered 0, 1, 2 … in order; step #{i} says {s.step}")
-        if self.steps[-1].duration is not None:
-            raise ValueError("the last step must be the permanent ban (duration: null)")
-        for i, s in enumerate(self.steps[:-1]):
-            if s.duration is None:
-                raise ValueError(f"only the last step may be permanent; step {i} has duration null")
-        top = len(self.steps) - 1
-        for name, sev in self.severities.items():
-            if sev.min_step > top:
-                raise ValueError(f"severity {name} starts at step {sev.min_step}, but the ladder ends at {top}")
-        return self
-
-    @property
-    def top(self) -> int:
-        return len(self.steps) - 1
-
 
 # --- rules ---------------------------------------------------------------------------------------------
 
 
-class VelocityWindow(_Strict):
-    name: str
-    length: Duration
-    soft: int = Field(ge=1)
-    hard: int = Field(ge=1)
-    block: Duration | Literal["rest_of_day"]
-    scale_with_weight: bool = True  # false: the modifiers apply, the weight does not (a sustained-pace cap)
-
-    @model_validator(mode="after")
-    def _soft_below_hard(self) -> VelocityWindow:
-        if self.soft > self.hard:
-            raise ValueError(f"soft limit {self.soft} is above hard limit {self.hard}")
-        return self
-
-
-class Modifier(_Strict):
+class Modifier(Strict):
     when: Annotated[Condition, BeforeValidator(lambda v: v), Field(min_length=1)]
     factor: float = Field(gt=0, le=10)
     reason: str
 
     @model_validator(mode="after")
     def _features(self) -> Modifier:
-        _check_features(self.when)
+        check_features(self.when)
         return self
 
 
-class WeightScaling(_Strict):
+class WeightScaling(Strict):
     """Limits × factor, the factor linear in weight: `min_factor` at 0, 1.0 at `pivot`, `max_factor` at 100."""
 
     enabled: bool = True
@@ -192,7 +55,7 @@ class WeightScaling(_Strict):
         return 1.0 + (self.max_factor - 1.0) * (w - self.pivot) / (100 - self.pivot)
 
 
-class RuleBase(_Strict):
+class RuleBase(Strict):
     spec: str
     enabled: bool = True
     severity: str = "L"
@@ -209,12 +72,12 @@ class InboundAddBurst(RuleBase):
     threshold: int = Field(ge=1)
 
 
-class ReportThreshold(_Strict):
+class ReportThreshold(Strict):
     window: Duration
     distinct_reporters: int = Field(ge=1)
 
 
-class NegativeFeedback(_Strict):
+class NegativeFeedback(Strict):
     """Of the contacts the account itself added within `window`, the share that removed or reported it within
     the same window. Judged only with at least `min_new_contacts` such contacts and `min_negative` of them
     negative, so one or two ordinary removals never restrict anyone."""
@@ -242,7 +105,7 @@ class UnverifiedEnterpriseCap(RuleBase):
     max_external_contacts: int = Field(ge=1)
 
 
-class Word(_Strict):
+class Word(Strict):
     term: str = Field(min_length=1, max_length=32)
     category: str = "other"
     severity: Literal["low", "medium", "high"] = "high"
@@ -263,7 +126,7 @@ class PluginSoftware(RuleBase):
     known_signatures: list[str] = []  # empty: any reported signature counts
 
 
-class Rules(_Strict):
+class Rules(Strict):
     phone_search_velocity: PhoneSearchVelocity
     inbound_add_burst: InboundAddBurst
     reports: Reports
@@ -275,7 +138,7 @@ class Rules(_Strict):
 # --- appeals (issue 6) --- policy models (S-D6 and member appeals); kept here to avoid an import cycle
 
 
-class AppealsPolicy(_Strict):
+class AppealsPolicy(Strict):
     """Appeals and the review desk. Defaults keep older policy files valid."""
 
     member_window: Duration = timedelta(days=20)  # a member appeals within this after the penalty
@@ -297,7 +160,7 @@ class AppealsPolicy(_Strict):
     notify_backoff: Duration = timedelta(minutes=1)  # doubled after each failed attempt
 
 
-class Policy(_Strict):
+class Policy(Strict):
     version: str = Field(min_length=1, max_length=64)
     timezone: str = "Asia/Shanghai"
     ladder: Ladder

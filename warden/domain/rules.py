@@ -8,115 +8,22 @@ same strikes and restrictions.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from warden.domain import events as ev
-from warden.domain.counters import Counters, Entry, distinct, event_ids
-from warden.domain.ladder import block_end, next_step, restriction_for
-from warden.domain.model import (
-    Account,
-    Action,
-    Enterprise,
-    Flag,
-    Restriction,
-    Strike,
-    StrikeStatus,
-    scope_blocks,
-)
-from warden.domain.policy import LoadedPolicy, condition_holds
+from warden.domain.policy import LoadedPolicy
+from warden.kernel import events as ev
+from warden.kernel.counters import Counters, Entry, distinct, event_ids
+from warden.kernel.decision import Decision, FlagRequest, Reason, StrikeRequest, Subject
+from warden.kernel.ladder import block_end
+from warden.kernel.model import Action, Enterprise, Restriction, StrikeStatus
+from warden.kernel.policy import condition_holds
+from warden.pipeline.batch import Batch
+from warden.pipeline.effects import Effector
+from warden.pipeline.ports import WeightSource
 from warden.screening import Hit, Screener, severity_rank
-
-
-class WeightSource(Protocol):
-    """Seam for weight (S-B): the weight (0–100) at decision time `at`, from the events before the decision
-    (issue 10). None means unknown, and rules then scale by 1."""
-
-    def account_weight(self, account_id: str, at: datetime) -> float | None: ...
-    def enterprise_weight(self, enterprise_id: str, at: datetime) -> float | None: ...
-
-
-class NoWeights:
-    def account_weight(self, account_id: str, at: datetime | None = None) -> float | None:
-        return None
-
-    def enterprise_weight(self, enterprise_id: str, at: datetime | None = None) -> float | None:
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why: a stable `code`, the rule and spec it comes from, its level, and the values behind it."""
-
-    code: str
-    rule: str
-    spec: str
-    level: str  # deny | warn | info
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "rule": self.rule, "spec": self.spec, "level": self.level, "params": self.params}
-
-
-@dataclass
-class Outcome:
-    """The answer for one event. `allowed` is None for events that ask nothing (feature use, profile …)."""
-
-    event_id: str
-    allowed: bool | None
-    reasons: list[Reason] = field(default_factory=list)
-    counted: list[tuple[str, float, str]] = field(default_factory=list)
-    duplicate: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"allowed": self.allowed, "reasons": [r.as_dict() for r in self.reasons]}
-
-
-@dataclass
-class Subject:
-    """What the rules see of one account at decision time; mutated as the batch goes on."""
-
-    account: Account
-    enterprise: Enterprise
-    restrictions: list[Restriction] = field(default_factory=list)
-    enterprise_restrictions: list[Restriction] = field(default_factory=list)
-    strikes: list[Strike] = field(default_factory=list)
-    enterprise_strikes: list[Strike] = field(default_factory=list)  # shared by all members of the enterprise
-    exemptions: dict[str, datetime] = field(default_factory=dict)  # rule id → exempt until
-
-    def active_restrictions(self, now: datetime) -> list[Restriction]:
-        own = [r for r in self.restrictions if r.active_at(now)]
-        return own + [r for r in self.enterprise_restrictions if r.active_at(now)]
-
-    def blocked(self, action: Action, now: datetime) -> list[Restriction]:
-        return [r for r in self.active_restrictions(now) if scope_blocks(r.scope, action)]
-
-
-@dataclass
-class Changes:
-    """Everything a batch of decisions writes, gathered for one transaction."""
-
-    strikes: list[Strike] = field(default_factory=list)
-    restrictions: list[Restriction] = field(default_factory=list)
-    updated_restrictions: list[Restriction] = field(default_factory=list)
-    flags: list[Flag] = field(default_factory=list)
-    accounts: dict[str, Account] = field(default_factory=dict)
-    enterprises: dict[str, Enterprise] = field(default_factory=dict)
-    contacts: list[tuple[str, str, datetime]] = field(default_factory=list)
-
-
-def derive_id(prefix: str, *parts: str) -> str:
-    return prefix + "_" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
-
-
-StrikeHook = Callable[["RuleEngine", Strike, Subject, Changes], None]
-"""Runs after a strike is issued (S-A5 cascade plugs in here)."""
-StepFloor = Callable[[Subject, str, datetime], int]
-"""Demands a minimum step for a new strike (probation after an unblock plugs in here)."""
 
 
 class RuleEngine:
@@ -124,17 +31,13 @@ class RuleEngine:
         self,
         policy: LoadedPolicy,
         screener: Screener,
-        weights: WeightSource | None = None,
-        strike_hooks: list[StrikeHook] | None = None,
-        step_floors: list[StepFloor] | None = None,
+        effector: Effector | None = None,
     ) -> None:
         self.loaded = policy
         self.policy = policy.policy
         self.screener = screener
-        self.weights = weights or NoWeights()
-        self.strike_hooks = strike_hooks or []
-        self.step_floors = step_floors or []
-        self._handlers: dict[str, Callable[[Any, Subject, Counters, Changes, Outcome], None]] = {
+        self.effector = effector or Effector(self, [])
+        self._handlers: dict[str, Callable[[Any, Subject, Counters, Batch, Decision], None]] = {
             "contact_request": self._contact_request,
             "contact_added": self._contact_added,
             "contact_removed": self._contact_removed,
@@ -157,17 +60,17 @@ class RuleEngine:
 
     # --- entry point ------------------------------------------------------------------------------------
 
-    def evaluate(self, event: Any, subject: Subject, counters: Counters, changes: Changes) -> Outcome:
+    def evaluate(self, event: Any, subject: Subject, counters: Counters, batch: Batch) -> Decision:
         asks = event.type in ("contact_request", "login")
-        out = Outcome(event_id=event.id, allowed=True if asks else None)
+        out = Decision(event_id=event.id, allowed=True if asks else None)
         handler = self._handlers.get(event.type)
         if handler is not None:
-            handler(event, subject, counters, changes, out)
+            handler(event, subject, counters, batch, out)
         return out
 
     # --- helpers ----------------------------------------------------------------------------------------
 
-    def _count(self, counters: Counters, out: Outcome, key: str, e: Any, value: str | None = None) -> None:
+    def _count(self, counters: Counters, out: Decision, key: str, e: Any, value: str | None = None) -> None:
         """Count event `e` under `key`; `value` is what `distinct` counts (default: the event itself)."""
         at = e.occurred_at.timestamp()
         v = e.id if value is None else value
@@ -199,118 +102,26 @@ class RuleEngine:
     def _reads_enterprise_weight(self) -> bool:
         return any("enterprise_weight" in m.when for m in self.policy.rules.phone_search_velocity.modifiers)
 
-    def features(self, subject: Subject, now: datetime) -> dict[str, Any]:
+    def features(self, subject: Subject, now: datetime, weights: WeightSource) -> dict[str, Any]:
         """What declarative conditions may test; the enterprise weight only when a condition reads it."""
         a, e = subject.account, subject.enterprise
         feats = {
             "account_age_days": a.age_days(now),
             "account_verified": a.real_name_verified,
             "enterprise_verified": e.verified,
-            "account_weight": self.weights.account_weight(a.id, now),
+            "account_weight": weights.account_weight(a.id, now),
         }
         if self._reads_enterprise_weight:
-            feats["enterprise_weight"] = self.weights.enterprise_weight(e.id, now)
+            feats["enterprise_weight"] = weights.enterprise_weight(e.id, now)
         return feats
 
     def _already_restricted_by(self, subject: Subject, rule: str, now: datetime) -> bool:
         return any(r.rule_id == rule for r in subject.restrictions if r.active_at(now))
 
-    def issue_strike(
-        self,
-        subject: Subject,
-        changes: Changes,
-        *,
-        rule: str,
-        severity: str,
-        at: datetime,
-        evidence: dict[str, Any],
-        event_id: str | None,
-        minimum_end: datetime | None = None,
-        floor: int = 0,
-        key: str | None = None,
-    ) -> Strike | None:
-        """Record a violation on the account and impose the ladder's next step. None if exempt.
-
-        The strike's id derives from `key` (a manual strike's request), else the event id, else the time."""
-        until = subject.exemptions.get(rule)
-        if until is not None and at < until:
-            return None
-        history = sorted((s.at, s.step) for s in subject.strikes if s.status is StrikeStatus.ACTIVE)
-        floor = max([floor] + [f(subject, severity, at) for f in self.step_floors])
-        step = next_step(self.policy.ladder, history, severity, at, floor)
-        if floor > self.policy.ladder.severities[severity].min_step:
-            evidence = {**evidence, "step_floor": floor}  # kept, so a recomputed ladder still honours it
-        sid = derive_id("stk", key or event_id or at.isoformat(), rule, subject.account.id)
-        spec = getattr(getattr(self.policy.rules, rule, None), "spec", None)
-        if spec and "spec" not in evidence:
-            evidence = {"spec": spec, **evidence}
-        strike = Strike(
-            id=sid,
-            subject_type="account",
-            subject_id=subject.account.id,
-            rule_id=rule,
-            severity=severity,
-            step=step,
-            at=at,
-            policy_hash=self.loaded.hash,
-            evidence=evidence,
-            event_id=event_id,
-        )
-        restriction = restriction_for(self.policy.ladder, strike, derive_id("rst", sid), minimum_end)
-        subject.strikes.append(strike)
-        subject.restrictions.append(restriction)
-        changes.strikes.append(strike)
-        changes.restrictions.append(restriction)
-        for hook in self.strike_hooks:
-            hook(self, strike, subject, changes)
-        return strike
-
-    def issue_enterprise_strike(
-        self,
-        enterprise: Enterprise,
-        history: list[Strike],
-        restrictions: list[Restriction],
-        changes: Changes,
-        *,
-        rule: str,
-        severity: str,
-        at: datetime,
-        evidence: dict[str, Any],
-        key: str,
-    ) -> Strike:
-        """A penalty on a whole enterprise (S-C2): same ladder, from `enterprise_min_step` up.
-
-        `history` and `restrictions` are the enterprise's lists shared by its members' subjects; they are
-        appended to, so members see the enterprise restriction at once. `key` makes the id deterministic.
-        Enterprise restrictions end only by appeal or expiry, never by self-service.
-        """
-        ladder = self.policy.ladder
-        past = sorted((s.at, s.step) for s in history if s.status is StrikeStatus.ACTIVE)
-        step = next_step(ladder, past, severity, at, ladder.enterprise_min_step)
-        sid = derive_id("stk", key, rule, enterprise.id)
-        strike = Strike(
-            id=sid,
-            subject_type="enterprise",
-            subject_id=enterprise.id,
-            rule_id=rule,
-            severity=severity,
-            step=step,
-            at=at,
-            policy_hash=self.loaded.hash,
-            evidence=evidence,
-            event_id=evidence.get("event_id"),
-        )
-        restriction = restriction_for(ladder, strike, derive_id("rst", sid))
-        history.append(strike)
-        restrictions.append(restriction)
-        changes.strikes.append(strike)
-        changes.restrictions.append(restriction)
-        return strike
-
     # --- contact requests: S-A1, S-A3/A4, S-A6, S-A7 -----------------------------------------------------
 
     def _contact_request(
-        self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactRequest, subject: Subject, counters: Counters, batch: Batch, out: Decision
     ) -> None:
         at = e.occurred_at
         blocking = subject.blocked(Action.ADD_CONTACT, at)
@@ -326,12 +137,12 @@ class RuleEngine:
                 )
             )
         if e.method == "phone_search":
-            self._phone_search_velocity(e, subject, counters, changes, out)
-        self._greeting_words(e, subject, counters, changes, out)
+            self._phone_search_velocity(e, subject, counters, batch, out)
+        self._greeting_words(e, subject, counters, batch, out)
         self._unverified_enterprise_cap(e, subject, out)
 
     def _phone_search_velocity(
-        self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactRequest, subject: Subject, counters: Counters, batch: Batch, out: Decision
     ) -> None:
         """S-A1: every window is checked, always. Any hard limit passed refuses and restricts (the block of the
         window that ends last); soft limits passed warn."""
@@ -341,7 +152,7 @@ class RuleEngine:
         at = e.occurred_at
         key = f"ps:{subject.account.id}"
         self._count(counters, out, key, e)
-        feats = self.features(subject, at)
+        feats = self.features(subject, at, batch.weights)
         factor = 1.0
         applied: list[str] = []
         for m in rule.modifiers:
@@ -378,15 +189,17 @@ class RuleEngine:
                 out.reasons.append(Reason("velocity.soft_limit", "phone_search_velocity", rule.spec, "warn", params))
         if passed and not self._already_restricted_by(subject, "phone_search_velocity", at):
             until, params, entries = max(passed, key=lambda p: p[0])
-            self.issue_strike(
+            self.effector.strike(
+                batch,
                 subject,
-                changes,
-                rule="phone_search_velocity",
-                severity=rule.severity,
-                at=at,
-                evidence=params | {"event_ids": event_ids(entries), "block_until": until.isoformat()},
-                event_id=e.id,
-                minimum_end=until,
+                StrikeRequest(
+                    rule="phone_search_velocity",
+                    severity=rule.severity,
+                    at=at,
+                    evidence=params | {"event_ids": event_ids(entries), "block_until": until.isoformat()},
+                    event_id=e.id,
+                    minimum_end=until,
+                ),
             )
 
     def _screen(self, text: str, scope: str) -> tuple[list[Hit], list[Hit]]:
@@ -404,7 +217,7 @@ class RuleEngine:
         return strong, weak
 
     def _words_hit(
-        self, e: Any, text: str, subject: Subject, counters: Counters, changes: Changes, out: Outcome, where: str
+        self, e: Any, text: str, subject: Subject, counters: Counters, batch: Batch, out: Decision, where: str
     ) -> bool:
         rule = self.policy.rules.sensitive_words
         if not rule.enabled:
@@ -444,24 +257,26 @@ class RuleEngine:
             # the text around the hits (hit offsets minus `text_offset` index it), so a person sees what matched
             lo = max(0, min(h.start for h in strong) - 80)
             hi = max(h.end for h in strong) + 80
-            self.issue_strike(
+            self.effector.strike(
+                batch,
                 subject,
-                changes,
-                rule="sensitive_words",
-                severity=rule.severity,
-                at=at,
-                evidence=params | {"event_ids": event_ids(entries), "text": text[lo:hi], "text_offset": lo},
-                event_id=e.id,
+                StrikeRequest(
+                    rule="sensitive_words",
+                    severity=rule.severity,
+                    at=at,
+                    evidence=params | {"event_ids": event_ids(entries), "text": text[lo:hi], "text_offset": lo},
+                    event_id=e.id,
+                ),
             )
         return True
 
     def _greeting_words(
-        self, e: ev.ContactRequest, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactRequest, subject: Subject, counters: Counters, batch: Batch, out: Decision
     ) -> None:
-        if self._words_hit(e, e.greeting, subject, counters, changes, out, "greeting"):
+        if self._words_hit(e, e.greeting, subject, counters, batch, out, "greeting"):
             out.allowed = False
 
-    def _unverified_enterprise_cap(self, e: ev.ContactRequest, subject: Subject, out: Outcome) -> None:
+    def _unverified_enterprise_cap(self, e: ev.ContactRequest, subject: Subject, out: Decision) -> None:
         reason = self.standing_cap_refusal(subject.enterprise)
         if reason is not None:
             out.allowed = False
@@ -485,13 +300,13 @@ class RuleEngine:
     # --- contacts and reports: S-A1 inbound burst, S-A2 ---------------------------------------------------
 
     def _contact_added(
-        self, e: ev.ContactAdded, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactAdded, subject: Subject, counters: Counters, batch: Batch, out: Decision
     ) -> None:
         acc = subject.account
-        changes.contacts.append((acc.id, e.contact_id, e.occurred_at))
+        batch.effects.contacts.append((acc.id, e.contact_id, e.occurred_at))
         if e.external:
             subject.enterprise.external_contacts += 1
-            changes.enterprises[subject.enterprise.id] = subject.enterprise
+            batch.effects.enterprises[subject.enterprise.id] = subject.enterprise
         if e.initiated_by == "self":  # the account's own adds: the denominator of negative feedback (S-A2)
             self._count(counters, out, f"nc:{acc.id}", e, e.contact_id)
             return
@@ -504,36 +319,31 @@ class RuleEngine:
         n = len(entries)
         if n == rule.threshold + 1:  # flag once, when the window first crosses the threshold
             params = {"count": n, "threshold": rule.threshold, "window_seconds": int(rule.window.total_seconds())}
-            changes.flags.append(
-                Flag(
-                    id=derive_id("flg", e.id, "inbound_add_burst"),
-                    subject_type="account",
-                    subject_id=acc.id,
-                    rule_id="inbound_add_burst",
-                    at=e.occurred_at,
-                    evidence=params | {"event_ids": event_ids(entries)},
-                )
+            self.effector.flag(
+                batch,
+                subject,
+                FlagRequest("inbound_add_burst", e.occurred_at, params | {"event_ids": event_ids(entries)}, e.id),
             )
             out.reasons.append(Reason("inbound_burst.flagged", "inbound_add_burst", rule.spec, "info", params))
 
     def _contact_removed(
-        self, e: ev.ContactRemoved, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ContactRemoved, subject: Subject, counters: Counters, batch: Batch, out: Decision
     ) -> None:
-        self._external_contact_removed(e, subject, changes)
+        self._external_contact_removed(e, subject, batch)
         self._count(counters, out, f"nf:{subject.account.id}", e, e.contact_id)
-        self._negative_feedback(e, subject, counters, changes, out)
+        self._negative_feedback(e, subject, counters, batch, out)
 
     @staticmethod
-    def _external_contact_removed(e: ev.ContactRemoved, subject: Subject, changes: Changes) -> None:
+    def _external_contact_removed(e: ev.ContactRemoved, subject: Subject, batch: Batch) -> None:
         """An external contact gone frees a place under the unverified-enterprise cap (S-A4, issue 10 item 12):
         the count is the enterprise's live external contacts, +1 per external add, −1 per external removal, never
         below 0 (contacts from before warden saw the enterprise were never counted)."""
         ent = subject.enterprise
         if e.external and ent.external_contacts > 0:
             ent.external_contacts -= 1
-            changes.enterprises[ent.id] = ent
+            batch.effects.enterprises[ent.id] = ent
 
-    def _report(self, e: ev.Report, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+    def _report(self, e: ev.Report, subject: Subject, counters: Counters, batch: Batch, out: Decision) -> None:
         rule = self.policy.rules.reports
         acc = subject.account
         at = e.occurred_at
@@ -559,11 +369,13 @@ class RuleEngine:
                 }
                 out.reasons.append(Reason("reports.threshold", "reports", rule.spec, "info", params))
                 if not self._already_restricted_by(subject, "reports", at):
-                    self.issue_strike(
-                        subject, changes, rule="reports", severity=severity, at=at, evidence=params, event_id=e.id
+                    self.effector.strike(
+                        batch,
+                        subject,
+                        StrikeRequest(rule="reports", severity=severity, at=at, evidence=params, event_id=e.id),
                     )
                 return
-        self._negative_feedback(e, subject, counters, changes, out)
+        self._negative_feedback(e, subject, counters, batch, out)
 
     def _report_severity(
         self, counters: Counters, account_id: str, e: Any, length: float, spent: float | None
@@ -581,7 +393,7 @@ class RuleEngine:
         found = [rule.severity_of(r) for r in by_reason] or [rule.severity]
         return max(found, key=lambda s: (sev[s].min_step, order.index(s))), by_reason
 
-    def _negative_feedback(self, e: Any, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+    def _negative_feedback(self, e: Any, subject: Subject, counters: Counters, batch: Batch, out: Decision) -> None:
         """S-A2 negative feedback, like with like: of the contacts this account itself added within the window,
         the share that removed or reported it within the same window."""
         rule = self.policy.rules.reports
@@ -613,13 +425,15 @@ class RuleEngine:
         }
         out.reasons.append(Reason("reports.negative_feedback", "reports", rule.spec, "info", params))
         if not self._already_restricted_by(subject, "reports", at):
-            self.issue_strike(
-                subject, changes, rule="reports", severity=rule.severity, at=at, evidence=params, event_id=e.id
+            self.effector.strike(
+                batch,
+                subject,
+                StrikeRequest(rule="reports", severity=rule.severity, at=at, evidence=params, event_id=e.id),
             )
 
     # --- login: restrictions and plug-ins ---------------------------------------------------------------
 
-    def _login(self, e: ev.Login, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+    def _login(self, e: ev.Login, subject: Subject, counters: Counters, batch: Batch, out: Decision) -> None:
         at = e.occurred_at
         rule = self.policy.rules.plugin_software
         if rule.enabled and e.plugin_signatures:
@@ -629,14 +443,16 @@ class RuleEngine:
                 params = {"signatures": found, "device_id": e.device_id, "client_version": e.client_version}
                 out.reasons.append(Reason("plugin.detected", "plugin_software", rule.spec, "deny", params))
                 if not self._already_restricted_by(subject, "plugin_software", at):
-                    self.issue_strike(
+                    self.effector.strike(
+                        batch,
                         subject,
-                        changes,
-                        rule="plugin_software",
-                        severity=rule.severity,
-                        at=at,
-                        evidence=params,
-                        event_id=e.id,
+                        StrikeRequest(
+                            rule="plugin_software",
+                            severity=rule.severity,
+                            at=at,
+                            evidence=params,
+                            event_id=e.id,
+                        ),
                     )
         blocking = subject.blocked(Action.LOGIN, at)
         if blocking:
@@ -658,24 +474,24 @@ class RuleEngine:
     # --- state changes ----------------------------------------------------------------------------------
 
     def _profile_change(
-        self, e: ev.ProfileChange, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.ProfileChange, subject: Subject, counters: Counters, batch: Batch, out: Decision
     ) -> None:
         setattr(subject.account, e.field, e.value or None)
-        changes.accounts[subject.account.id] = subject.account
+        batch.effects.accounts[subject.account.id] = subject.account
 
-    def _message(self, e: ev.Message, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
+    def _message(self, e: ev.Message, subject: Subject, counters: Counters, batch: Batch, out: Decision) -> None:
         if self.policy.rules.sensitive_words.screen_messages:
-            self._words_hit(e, e.text, subject, counters, changes, out, "message")
+            self._words_hit(e, e.text, subject, counters, batch, out, "message")
 
     def _verification_change(
-        self, e: ev.VerificationChange, subject: Subject, counters: Counters, changes: Changes, out: Outcome
+        self, e: ev.VerificationChange, subject: Subject, counters: Counters, batch: Batch, out: Decision
     ) -> None:
         if e.enterprise_id is not None:
             subject.enterprise.verified = e.verified
-            changes.enterprises[subject.enterprise.id] = subject.enterprise
+            batch.effects.enterprises[subject.enterprise.id] = subject.enterprise
         else:
             subject.account.real_name_verified = e.verified
-            changes.accounts[subject.account.id] = subject.account
+            batch.effects.accounts[subject.account.id] = subject.account
 
 
 def _latest_end(restrictions: list[Restriction]) -> str | None:

@@ -15,11 +15,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from warden.domain.explain import ADVICE, RULE_TITLES, Lang
-from warden.domain.model import Account, Restriction, Strike, StrikeStatus
+from warden.kernel.ladder import next_step
+from warden.kernel.model import Account, Restriction, Strike, StrikeStatus
 
 
 def _duration(value: Any) -> Any:
-    from warden.domain.policy import parse_duration  # lazy: policy.py imports this module
+    from warden.kernel.durations import parse_duration  # lazy: policy.py imports this module
 
     return parse_duration(value)
 
@@ -537,3 +538,57 @@ def plugin_watch_of(policy: PluginWatchPolicy, unblocks: list[LiftedUnblock], at
         return None
     live = [u for u in unblocks if "plugin_software" in u.rules and u.lifted_at <= at < u.lifted_at + policy.window]
     return max(live, key=lambda u: u.lifted_at, default=None)
+
+
+# --- the ladder's floors after an unblock (S-C3 probation, S-D5 plug-in re-ban) ----------------------------------
+
+
+def step_floor(
+    pol: UnblockPolicy,
+    ladder: Any,
+    plugin_severity: str,
+    lifted: list[LiftedUnblock],
+    subject: Any,
+    severity: str,
+    at: datetime,
+) -> int:
+    """Probation: one more step than the ladder says. Plug-in after an unblock: ≥ min_step; Nth → top."""
+    history = sorted((s.at, s.step) for s in subject.strikes if s.status is StrikeStatus.ACTIVE)
+    floor = 0
+    if probation_of(pol.probation, lifted, at) is not None:
+        floor = next_step(ladder, history, severity, at) + pol.probation.extra_steps
+    if severity == plugin_severity and pol.plugin_watch.enabled:
+        if plugin_watch_of(pol.plugin_watch, lifted, at) is not None:
+            floor = max(floor, pol.plugin_watch.min_step, next_step(ladder, history, severity, at))
+        prior = [s for s in subject.strikes if s.rule_id == "plugin_software" and s.status is StrikeStatus.ACTIVE]
+        if len(prior) + 1 >= pol.plugin_watch.ban_on_detection:
+            floor = ladder.top
+    return int(min(floor, ladder.top))
+
+
+def strike_note(pol: UnblockPolicy, lifted: list[LiftedUnblock], strike: Strike, subject: Any) -> dict[str, Any]:
+    """Why a strike's step is higher after an unblock (probation, a plug-in seen again), for its evidence."""
+    note: dict[str, Any] = {}
+    p = probation_of(pol.probation, lifted, strike.at)
+    if p is not None:
+        note["probation"] = {
+            "application": p.application_id,
+            "lifted_at": p.lifted_at.isoformat(),
+            "until": (p.lifted_at + pol.probation.duration).isoformat(),
+            "extra_steps": pol.probation.extra_steps,
+        }
+    if strike.rule_id == "plugin_software":
+        w = plugin_watch_of(pol.plugin_watch, lifted, strike.at)
+        if w is not None:
+            seen = set(strike.evidence.get("signatures", []))
+            note["plugin_reban"] = {
+                "application": w.application_id,
+                "lifted_at": w.lifted_at.isoformat(),
+                "recorded_signatures": list(w.plugin_signatures),
+                "still_present": sorted(seen & set(w.plugin_signatures)),
+                "min_step": pol.plugin_watch.min_step,
+            }
+        count = sum(1 for s in subject.strikes if s.rule_id == "plugin_software" and s.status is StrikeStatus.ACTIVE)
+        if pol.plugin_watch.enabled and count >= pol.plugin_watch.ban_on_detection:
+            note["plugin_detections"] = count
+    return note

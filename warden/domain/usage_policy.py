@@ -20,12 +20,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from warden.domain import leak_detectors
-from warden.domain.events import FieldError
+from warden.kernel.events import FieldError
 from warden.screening.base import SEVERITIES, Hit, Screener, severity_rank
 
 
 def _duration(value: Any) -> Any:
-    from warden.domain.policy import parse_duration  # late: policy.py imports this module
+    from warden.kernel.durations import parse_duration  # late: policy.py imports this module
 
     return parse_duration(value)
 

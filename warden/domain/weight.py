@@ -25,8 +25,8 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from warden.domain.events import FEATURES
-from warden.domain.model import Account, Enterprise, Strike, StrikeStatus
+from warden.kernel.events import FEATURES
+from warden.kernel.model import Account, Enterprise, Strike, StrikeStatus
 
 DAY = 86400
 PROFILE_FIELDS = ("avatar", "nickname", "external_card")

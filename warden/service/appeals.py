@@ -27,14 +27,14 @@ from warden.adapters.database import reading
 from warden.adapters.documents import DocumentMissing, DocumentStore, LocalDocumentStore
 from warden.adapters.notifier import LogNotifier, Notification, Notifier, WebhookNotifier
 from warden.domain import appeals as ap
-from warden.domain.access import GLOBAL_ROLES, Principal, Role
-from warden.domain.events import FieldError
 from warden.domain.explain import explain_restriction
-from warden.domain.ladder import rederive
-from warden.domain.model import Restriction, Strike, StrikeStatus
 from warden.domain.policy import AppealsPolicy
 from warden.domain.uploads import UploadRejected, sniff
-from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.access import GLOBAL_ROLES, Principal, Role
+from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.kernel.ladder import rederive
+from warden.kernel.model import Restriction, Strike, StrikeStatus
 from warden.service.warden import Warden
 
 log = logging.getLogger("warden.appeals")
@@ -621,13 +621,9 @@ class Appeals:
         }
 
     def _weight(self, a: ap.Appeal) -> float | None:
-        """Weight (S-B) of the subject if a weight source is wired; None until then."""
-        source = getattr(self.w, "weights", None) or self.w.rules.weights
-        fn = getattr(source, "account_weight" if a.subject_type == "account" else "enterprise_weight", None)
-        try:
-            return fn(a.subject_id) if fn else None
-        except Exception:  # the desk shows the case even if weight is unavailable
-            return None
+        """Weight (S-B) of the subject. None for now: weight is read at decision time inside an ingest batch
+        (`batch.weights`), and no read for a desk case is wired yet (it never answered outside a batch)."""
+        return None
 
     # --- documents -----------------------------------------------------------------------------------------
 

@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
-from warden.domain.events import FieldError
-from warden.domain.model import Account, Restriction, Strike
-from warden.domain.rules import derive_id
-from warden.service.errors import InvalidInput
+from warden.kernel.decision import derive_id
+from warden.kernel.errors import InvalidInput
+from warden.kernel.events import FieldError
+from warden.kernel.model import Account, Restriction, Strike
 from warden.service.warden import Warden
 
 PROFILE_FIELDS = ("avatar", "nickname", "external_card")

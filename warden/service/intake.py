@@ -18,8 +18,8 @@ import orjson
 from pydantic import ValidationError
 
 from warden.adapters.intake import Delivery, EventSource
-from warden.domain.events import EventAdapter, field_errors
-from warden.service.errors import Conflict, InvalidInput
+from warden.kernel.errors import Conflict, InvalidInput
+from warden.kernel.events import EventAdapter, field_errors
 from warden.service.warden import Warden
 
 log = logging.getLogger("warden.intake")

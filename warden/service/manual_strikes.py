@@ -1,7 +1,7 @@
 """A reviewer imposes a severity on one account (issue 10, item 11): a manual strike through the ladder.
 
 The account analogue of `Warden.restrict_enterprise`. The strike takes the ladder's next step for its severity
-class (`rules.issue_strike`: history, decay, probation floors), rule `manual`, no triggering event.
+class (`pipeline.effects`: history, decay, probation floors), rule `manual`, no triggering event.
 
 **Four eyes.** A strike whose step would be the ladder's top — a permanent ban (S-C4, 不可解封), by its class (S
 starts at the top) or by escalation — is only *proposed*; it takes effect when a *different* reviewer confirms
@@ -36,11 +36,12 @@ from sqlalchemy.engine import Connection
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
-from warden.domain.events import FieldError
-from warden.domain.ladder import next_step
-from warden.domain.model import Restriction, Strike, StrikeStatus
-from warden.domain.rules import Changes, Subject, derive_id
-from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.decision import StrikeRequest, Subject, derive_id
+from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.kernel.model import Restriction, Strike
+from warden.pipeline.batch import Batch
+from warden.pipeline.effects import audit_effects
 from warden.service.warden import Warden
 
 CASE_RULE = "manual_strike"
@@ -100,9 +101,10 @@ class ManualStrikes:
                     if differs:
                         raise IdempotencyKeyReused(idempotency_key or "", differs)
                     return self._result(conn, prior, replayed=True)
-            subj = self._subject(conn, account_id, now)
+            batch = self._batch(conn, account_id, now)
+            subj = batch.subjects[account_id]
             ladder = self.w.rules.policy.ladder
-            step = self._step(subj, severity, now)
+            step = self.w.effector.step(batch, subj, severity, now)
             case: dict[str, Any] = {
                 "severity": severity,
                 "reason": reason,
@@ -123,7 +125,7 @@ class ManualStrikes:
                     {"case": case_id, "severity": severity, "step": step, "reason": reason},
                 )
                 return ManualResult(case_id, account_id, "proposed", case)
-            strike, restriction = self._issue(conn, audit, subj, case_id, case, actor, now)
+            strike, restriction = self._issue(conn, audit, batch, subj, case_id, case, actor, now)
             case["strike_id"] = strike.id
             self._insert_case(conn, case_id, account_id, now, case, "actioned")
         return ManualResult(case_id, account_id, "issued", case, strike, restriction)
@@ -148,9 +150,10 @@ class ManualStrikes:
                 raise Conflict(f"flag:{case_id} is claimed by {claim.claimed_by}; only they may decide it now")
             strike = restriction = None
             if agree:
-                subj = self._subject(conn, row.subject_id, now)
+                batch = self._batch(conn, row.subject_id, now)
+                subj = batch.subjects[row.subject_id]
                 case |= {"confirmed_by": actor, "confirmed_at": now.isoformat(), "note": note}
-                strike, restriction = self._issue(conn, audit, subj, case_id, case, actor, now)
+                strike, restriction = self._issue(conn, audit, batch, subj, case_id, case, actor, now)
                 case["strike_id"], case["step"] = strike.id, strike.step
                 status, flag_status = "issued", "actioned"
             else:
@@ -184,52 +187,40 @@ class ManualStrikes:
         if errs:
             raise InvalidInput(f"{len(errs)} problem(s) in the request; nothing was stored", errs)
 
-    def _subject(self, conn: Connection, account_id: str, now: datetime) -> Subject:
+    def _batch(self, conn: Connection, account_id: str, now: datetime) -> Batch:
+        """The account as a batch of no events, loaded by the features (past unblocks: the ladder's floors)."""
         subjects, _ = store.load_subjects(conn, [account_id], now)
         if account_id not in subjects:
             raise NotFound(f"no account {account_id!r}")
-        for load in self.w.subject_loaders:  # what the ladder's floors read (past unblocks: probation)
-            load(conn, subjects)
-        return subjects[account_id]
-
-    def _step(self, subj: Subject, severity: str, at: datetime) -> int:
-        """The step a strike of `severity` would take now: as `RuleEngine.issue_strike` computes it."""
-        rules = self.w.rules
-        history = sorted((s.at, s.step) for s in subj.strikes if s.status is StrikeStatus.ACTIVE)
-        floor = max([0] + [f(subj, severity, at) for f in rules.step_floors])
-        return next_step(rules.policy.ladder, history, severity, at, floor)
+        return self.w.batch_for(conn, subjects, now)
 
     def _issue(
         self,
         conn: Connection,
         audit: store.AuditWriter,
+        batch: Batch,
         subj: Subject,
         case_id: str,
         case: dict[str, Any],
         actor: str,
         now: datetime,
     ) -> tuple[Strike, Restriction]:
-        changes = Changes()
+        changes = batch.effects
         evidence = {
             "note": case["reason"],
             "actor": case["requested_by"],
             "case": case_id,
             **({"confirmed_by": case["confirmed_by"]} if case.get("confirmed_by") else {}),
         }
-        strike = self.w.rules.issue_strike(
+        strike = self.w.effector.strike(
+            batch,
             subj,
-            changes,
-            rule="manual",
-            severity=case["severity"],
-            at=now,
-            evidence=evidence,
-            event_id=None,
-            key=f"manual:{case_id}",
+            StrikeRequest(rule="manual", severity=case["severity"], at=now, evidence=evidence, key=f"manual:{case_id}"),
         )
         if strike is None:  # an exemption for rule `manual` (none is granted by the desk today)
             raise Conflict(f"account {subj.account.id} is exempt from manual strikes until further notice")
         store.save_changes(conn, changes)
-        self.w._audit_changes(audit, changes, now, actor)
+        audit_effects(audit, changes, now, actor)
         restriction = next(r for r in changes.restrictions if r.strike_id == strike.id)
         return strike, restriction
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import threading
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -30,21 +28,20 @@ from sqlalchemy.exc import IntegrityError
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
+from warden.adapters.subject_cache import SubjectCache
 from warden.adapters.unblock_senders import LogSender, OtpSender, SendFailed, WebhookSender, mask
 from warden.domain import unblock as ub
 from warden.domain.explain import Lang
-from warden.domain.ladder import next_step
-from warden.domain.model import Strike, StrikeStatus
-from warden.domain.rules import Changes, RuleEngine, Subject, derive_id
+from warden.domain.policy import Policy
+from warden.domain.rules import RuleEngine
 from warden.domain.unblock import HelperFacts, LiftedUnblock, UnblockPolicy
-from warden.service.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound, WardenError
+from warden.kernel.decision import StrikeRequest, Subject, derive_id
+from warden.kernel.errors import Conflict, DeliveryFailed, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.model import Strike
+from warden.pipeline.batch import Batch
+from warden.pipeline.effects import audit_effects
+from warden.pipeline.feature import Feature
 from warden.service.warden import Warden
-
-
-class DeliveryFailed(WardenError):
-    status = 502
-    type = "https://warden.dev/problems/delivery-failed"
-    title = "Delivery failed"
 
 
 class UnblockSettings(BaseSettings):
@@ -90,23 +87,98 @@ class Outbox:
             sender.send(phone, message)
 
 
+def lifted_unblocks(
+    conn: Connection, account_ids: list[str], exclude: str | None = None
+) -> dict[str, list[LiftedUnblock]]:
+    """Each account's lifted unblocks (what probation and the plug-in watch read)."""
+    a = t.unblock_applications
+    out: dict[str, list[LiftedUnblock]] = {}
+    for i in range(0, len(account_ids), 500):
+        chunk = account_ids[i : i + 500]
+        rows = conn.execute(
+            sa.select(a).where(a.c.account_id.in_(chunk), a.c.state == "lifted", a.c.lifted_at.is_not(None))
+        )
+        for r in rows:
+            if r.id == exclude:
+                continue
+            out.setdefault(r.account_id, []).append(
+                LiftedUnblock(
+                    r.id,
+                    r.account_id,
+                    r.lifted_at,
+                    r.lifted_step or 0,
+                    tuple(json.loads(r.lifted_rules or "[]")),
+                    tuple(json.loads(r.plugin_signatures or "[]")),
+                )
+            )
+    return out
+
+
+class UnblockFeature(Feature):
+    """The ladder's seams for unblocking (S-C3 probation, S-D5 plug-in re-ban): `load` puts the batch's
+    accounts' lifted unblocks on `batch.state["unblock"]`; `step_floor` demands the higher step; `after_strike`
+    says why in the strike's evidence."""
+
+    name = "unblock"
+
+    def __init__(self, rules: RuleEngine, subject_cache: SubjectCache | None = None) -> None:
+        self.rules = rules  # the policy in force is read from the rules, live
+        self.subject_cache = subject_cache
+        self._known: dict[str, list[LiftedUnblock]] = {}  # account → its lifted unblocks, see load
+
+    @property
+    def whole(self) -> Policy:
+        return self.rules.policy
+
+    @property
+    def policy(self) -> UnblockPolicy:
+        return self.whole.unblocking
+
+    def load(self, conn: Connection, batch: Batch) -> None:
+        """Past unblocks of the batch's accounts. They change only through the unblocking service, which audits
+        every change, so while the core's audit-tail check holds (nobody else wrote) what was read stays true."""
+        subjects = batch.subjects
+        if self.subject_cache is None or self.subject_cache.seq is None:
+            self._known.clear()
+        missing = [a for a in subjects if a not in self._known]
+        if missing:
+            found = lifted_unblocks(conn, missing)
+            for a in missing:
+                self._known[a] = found.get(a, [])
+            if len(self._known) > 200_000:
+                self._known.clear()
+        batch.state[self.name] = {a: self._known.get(a, []) for a in subjects}
+
+    def step_floor(self, batch: Batch, subject: Subject, severity: str, at: datetime) -> int:
+        """Probation: one more step than the ladder says. Plug-in after an unblock: ≥ min_step; Nth → top."""
+        return ub.step_floor(
+            self.policy,
+            self.whole.ladder,
+            self.whole.rules.plugin_software.severity,
+            _lifted(batch, subject),
+            subject,
+            severity,
+            at,
+        )
+
+    def after_strike(self, batch: Batch, strike: Strike, subject: Subject) -> list[StrikeRequest]:
+        """Say in the evidence why the step is higher: probation, or a plug-in seen again after an unblock."""
+        if strike.subject_type == "account":
+            note = ub.strike_note(self.policy, _lifted(batch, subject), strike, subject)
+            if note:
+                strike.evidence["after_unblock"] = note
+        return []
+
+
+def _lifted(batch: Batch, subject: Subject) -> list[LiftedUnblock]:
+    lifted: dict[str, list[LiftedUnblock]] = batch.state.get(UnblockFeature.name, {})
+    return lifted.get(subject.account.id, [])
+
+
 class Unblocking:
     def __init__(self, warden: Warden, sender: OtpSender | None = None) -> None:
         self.warden = warden
         self.sender: OtpSender = sender or LogSender()
-        self._local = threading.local()
-        self._known: dict[str, list[Any]] = {}  # account → its lifted unblocks, see load_batch
-
-    # --- wiring -----------------------------------------------------------------------------------------
-
-    def install(self) -> Unblocking:
-        """Attach the ladder seams: probation and plug-in floors, the evidence note, the batch loader."""
-        rules = self.warden.rules
-        rules.step_floors.append(self.step_floor)
-        rules.strike_hooks.append(self.annotate_strike)
-        self.warden.subject_loaders.append(self.load_batch)
-        _REGISTRY[id(self.warden)] = self
-        return self
 
     @property
     def policy(self) -> UnblockPolicy:
@@ -115,99 +187,6 @@ class Unblocking:
     @property
     def rules(self) -> RuleEngine:
         return self.warden.rules
-
-    # --- seams for the ladder (S-C3 probation, S-D5 plug-in re-ban) -----------------------------------------
-
-    def load_batch(self, conn: Connection, subjects: dict[str, Subject]) -> None:
-        """Past unblocks of the batch's accounts. They change only through this service, which audits every
-        change, so while the core's audit-tail check holds (nobody else wrote) what was read stays true."""
-        if self.warden.cache.seq is None:
-            self._known.clear()
-        missing = [a for a in subjects if a not in self._known]
-        if missing:
-            found = self._lifted(conn, missing)
-            for a in missing:
-                self._known[a] = found.get(a, [])
-            if len(self._known) > 200_000:
-                self._known.clear()
-        self._local.lifted = {a: self._known.get(a, []) for a in subjects}
-
-    def _lifted(self, conn: Connection, account_ids: list[str], exclude: str | None = None) -> dict[str, list[Any]]:
-        a = t.unblock_applications
-        out: dict[str, list[LiftedUnblock]] = {}
-        for i in range(0, len(account_ids), 500):
-            chunk = account_ids[i : i + 500]
-            rows = conn.execute(
-                sa.select(a).where(a.c.account_id.in_(chunk), a.c.state == "lifted", a.c.lifted_at.is_not(None))
-            )
-            for r in rows:
-                if r.id == exclude:
-                    continue
-                out.setdefault(r.account_id, []).append(
-                    LiftedUnblock(
-                        r.id,
-                        r.account_id,
-                        r.lifted_at,
-                        r.lifted_step or 0,
-                        tuple(json.loads(r.lifted_rules or "[]")),
-                        tuple(json.loads(r.plugin_signatures or "[]")),
-                    )
-                )
-        return out  # type: ignore[return-value]
-
-    def _lifted_for(self, account_id: str) -> list[LiftedUnblock]:
-        return getattr(self._local, "lifted", {}).get(account_id, [])
-
-    def step_floor(self, subject: Subject, severity: str, at: datetime) -> int:
-        """Probation: one more step than the ladder says. Plug-in after an unblock: ≥ min_step; Nth → top."""
-        pol = self.policy
-        ladder = self.rules.policy.ladder
-        lifted = self._lifted_for(subject.account.id)
-        history = sorted((s.at, s.step) for s in subject.strikes if s.status is StrikeStatus.ACTIVE)
-        floor = 0
-        if ub.probation_of(pol.probation, lifted, at) is not None:
-            floor = next_step(ladder, history, severity, at) + pol.probation.extra_steps
-        if severity == self.rules.policy.rules.plugin_software.severity and pol.plugin_watch.enabled:
-            if ub.plugin_watch_of(pol.plugin_watch, lifted, at) is not None:
-                floor = max(floor, pol.plugin_watch.min_step, next_step(ladder, history, severity, at))
-            prior = [s for s in subject.strikes if s.rule_id == "plugin_software" and s.status is StrikeStatus.ACTIVE]
-            if len(prior) + 1 >= pol.plugin_watch.ban_on_detection:
-                floor = ladder.top
-        return min(floor, ladder.top)
-
-    def annotate_strike(self, engine: RuleEngine, strike: Strike, subject: Subject, changes: Changes) -> None:
-        """Say in the evidence why the step is higher: probation, or a plug-in seen again after an unblock."""
-        if strike.subject_type != "account":
-            return
-        pol = self.policy
-        lifted = self._lifted_for(subject.account.id)
-        note: dict[str, Any] = {}
-        p = ub.probation_of(pol.probation, lifted, strike.at)
-        if p is not None:
-            note["probation"] = {
-                "application": p.application_id,
-                "lifted_at": p.lifted_at.isoformat(),
-                "until": (p.lifted_at + pol.probation.duration).isoformat(),
-                "extra_steps": pol.probation.extra_steps,
-            }
-        if strike.rule_id == "plugin_software":
-            w = ub.plugin_watch_of(pol.plugin_watch, lifted, strike.at)
-            if w is not None:
-                seen = set(strike.evidence.get("signatures", []))
-                note["plugin_reban"] = {
-                    "application": w.application_id,
-                    "lifted_at": w.lifted_at.isoformat(),
-                    "recorded_signatures": list(w.plugin_signatures),
-                    "still_present": sorted(seen & set(w.plugin_signatures)),
-                    "min_step": pol.plugin_watch.min_step,
-                }
-            count = sum(
-                1 for s in subject.strikes if s.rule_id == "plugin_software" and s.status is StrikeStatus.ACTIVE
-            )
-            if pol.plugin_watch.enabled and count >= pol.plugin_watch.ban_on_detection:
-                note["plugin_detections"] = count
-        if note:
-            strike.evidence["after_unblock"] = note
 
     # --- the cap (S-D3) -----------------------------------------------------------------------------------
 
@@ -490,7 +469,7 @@ class Unblocking:
                 self._set(conn, app_id, code_hash=None)
                 self._passed(conn, audit, row, "sms_code", now, actor)
         if problem is not None:
-            from warden.domain.events import FieldError
+            from warden.kernel.events import FieldError
 
             raise InvalidInput(problem, [FieldError(field="code", message=problem)])
 
@@ -599,7 +578,7 @@ class Unblocking:
         with self.warden.engine.begin() as conn:
             row = self._lock(conn, app_id, now)
             self._expect(row, "awaiting_verification")
-            from warden.domain.events import FieldError
+            from warden.kernel.events import FieldError
 
             bad = []
             for i, hid in enumerate(helper_ids):
@@ -863,11 +842,9 @@ class Unblocking:
     ) -> None:
         """Ban again at the next step, without self-service; each helper gets their own strike (S-D4)."""
         subjects, _ = store.load_subjects(conn, [row.account_id, *helper_ids], now)
-        self._local.lifted = self._lifted(conn, list(subjects), exclude=row.id)
-        try:
-            self._reban(conn, audit, row, helper_ids, verdict, subjects, now)
-        finally:
-            self._local.lifted = {}
+        batch = Batch([], subjects, {x.enterprise.id: x.enterprise for x in subjects.values()}, now)
+        batch.state[UnblockFeature.name] = lifted_unblocks(conn, list(subjects), exclude=row.id)
+        self._reban(conn, audit, row, helper_ids, verdict, batch, now)
 
     def _reban(
         self,
@@ -876,10 +853,11 @@ class Unblocking:
         row: Any,
         helper_ids: list[str],
         verdict: ub.Verdict,
-        subjects: dict[str, Subject],
+        batch: Batch,
         now: datetime,
     ) -> None:
         pol = self.policy.abnormal
+        subjects, effector = batch.subjects, self.warden.effector
         evidence = {
             "spec": "S-D4",
             "application": row.id,
@@ -888,33 +866,35 @@ class Unblocking:
             "signals": verdict.as_dict()["signals"],
             "helpers": helper_ids,
         }
-        changes = Changes()
-        strike = self.rules.issue_strike(
+        changes = batch.effects
+        strike = effector.strike(
+            batch,
             subjects[row.account_id],
-            changes,
-            rule="third_party_unblock",
-            severity=pol.reban_severity,
-            at=now,
-            evidence=evidence,
-            event_id=None,
+            StrikeRequest(rule="third_party_unblock", severity=pol.reban_severity, at=now, evidence=evidence),
         )
         if strike is not None:
             for r in changes.restrictions:
                 if r.strike_id == strike.id:
                     r.self_unblock, r.earliest_unblock_at = False, None
         for hid in helper_ids:
-            self.rules.issue_strike(
+            effector.strike(
+                batch,
                 subjects[hid],
-                changes,
-                rule="third_party_helper",
-                severity=pol.reban_severity,
-                at=now,
-                evidence={"spec": "S-D4", "application": row.id, "requester": row.account_id, "score": verdict.score},
-                event_id=None,
-                floor=pol.helper_strike_step,
+                StrikeRequest(
+                    rule="third_party_helper",
+                    severity=pol.reban_severity,
+                    at=now,
+                    evidence={
+                        "spec": "S-D4",
+                        "application": row.id,
+                        "requester": row.account_id,
+                        "score": verdict.score,
+                    },
+                    floor=pol.helper_strike_step,
+                ),
             )
         store.save_changes(conn, changes)
-        self.warden._audit_changes(audit, changes, now, "unblock")
+        audit_effects(audit, changes, now, "unblock")
         self._set(
             conn,
             row.id,
@@ -1034,29 +1014,28 @@ def helper_view(r: Any, now: datetime, lang: Lang) -> dict[str, Any]:
     }
 
 
-_REGISTRY: weakref.WeakValueDictionary[int, Unblocking] = weakref.WeakValueDictionary()
-
-
 def unblocking_for(warden: Warden) -> Unblocking:
-    """The unblocking service wired to this `Warden` (installed by bootstrap; created on first use otherwise)."""
-    found = _REGISTRY.get(id(warden))
-    if found is None or found.warden is not warden:
-        found = Unblocking(warden).install()
+    """The unblocking service wired to this `Warden` by bootstrap."""
+    found = warden.unblocking
+    if not isinstance(found, Unblocking):  # a Warden built without bootstrap (tests): a log sender
+        found = warden.unblocking = Unblocking(warden)
     return found
 
 
-def install(warden: Warden, settings: UnblockSettings | None = None) -> Unblocking:
-    sev = warden.rules.policy.unblocking.abnormal.reban_severity
-    if sev not in warden.rules.policy.ladder.severities:
+def unblock_feature(rules: RuleEngine, subject_cache: SubjectCache) -> UnblockFeature:
+    policy = rules.policy
+    sev = policy.unblocking.abnormal.reban_severity
+    if sev not in policy.ladder.severities:
         raise ValueError(f"unblocking.abnormal.reban_severity {sev!r} is not a severity class of the ladder")
-    return Unblocking(warden, build_sender(settings)).install()
+    return UnblockFeature(rules, subject_cache)
 
 
 __all__ = [
-    "DeliveryFailed",
+    "UnblockFeature",
     "UnblockSettings",
     "Unblocking",
     "build_sender",
-    "install",
+    "lifted_unblocks",
+    "unblock_feature",
     "unblocking_for",
 ]

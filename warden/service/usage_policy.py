@@ -17,20 +17,26 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
 from warden.domain import usage_policy as up
-from warden.domain.access import Principal, Role
-from warden.domain.events import FieldError
-from warden.domain.model import Flag, Restriction, Scope
-from warden.domain.rules import Changes, Outcome, Reason, Subject, derive_id
+from warden.domain.policy import LoadedPolicy
+from warden.kernel.access import Principal, Role
+from warden.kernel.clock import Clock
+from warden.kernel.decision import Decision, Effects, Reason, Subject, derive_id
+from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.kernel.model import Flag, Restriction, Scope
+from warden.pipeline.batch import Batch
+from warden.pipeline.effects import audit_effects
+from warden.pipeline.feature import Feature
+from warden.pipeline.ingest import FUTURE_SKEW
 from warden.screening.base import severity_rank
-from warden.service.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
-from warden.service.warden import FUTURE_SKEW, Warden
+from warden.service.warden import Warden
 
 CONTENT_ROLES = {Role.HR, Role.INVESTIGATOR, Role.REVIEWER, Role.AUDITOR}
 """Who sees case content (messages, statements, evidence) and real account ids."""
@@ -139,14 +145,16 @@ def _case_row(c: up.Case) -> dict[str, Any]:
 class UsageDesk:
     """The enterprise's compliance desk: policies, detection, reports, cases, outcomes, figures."""
 
-    def __init__(self, warden: Warden) -> None:
-        self.w = warden
+    def __init__(self, engine: Engine, loaded: LoadedPolicy, clock: Clock) -> None:
+        self.engine = engine
+        self.loaded = loaded
+        self.clock = clock
         self._cache: dict[str, up.CompiledPolicy] = {}
         self._cache_lock = threading.Lock()
 
     @property
     def settings(self) -> up.EnterpriseUsageSettings:
-        return self.w.loaded.policy.enterprise_usage
+        return self.loaded.policy.enterprise_usage
 
     # --- policy ----------------------------------------------------------------------------------------
 
@@ -170,7 +178,7 @@ class UsageDesk:
                             version=0,
                             document=None,
                             pseudonym_key=secrets.token_hex(32),
-                            updated_at=self.w.clock.now(),
+                            updated_at=self.clock.now(),
                             updated_by=actor,
                         )
                     )
@@ -186,8 +194,8 @@ class UsageDesk:
         errs = up.limit_errors(doc, self.settings)
         if errs:
             raise InvalidInput(f"{len(errs)} problem(s) in the usage policy; nothing was saved", errs)
-        now = self.w.clock.now()
-        with self.w.engine.begin() as conn:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
             if store.get_enterprise(conn, enterprise_id) is None:
                 raise NotFound(f"no enterprise {enterprise_id!r}")
             meta = self._meta(conn, enterprise_id, actor)
@@ -218,7 +226,7 @@ class UsageDesk:
         return doc, expected_version + 1
 
     def get_policy(self, enterprise_id: str) -> tuple[up.UsagePolicyDoc, int, datetime | None]:
-        with reading(self.w.engine) as conn:
+        with reading(self.engine) as conn:
             if store.get_enterprise(conn, enterprise_id) is None:
                 raise NotFound(f"no enterprise {enterprise_id!r}")
             row = conn.execute(
@@ -231,7 +239,7 @@ class UsageDesk:
     def set_departments(self, enterprise_id: str, departments: dict[str, list[str]], actor: str) -> int:
         """Replace the department → members mapping the rules' scopes refer to. Members must be the enterprise's."""
         members = [(d, a) for d, accs in departments.items() for a in accs]
-        with self.w.engine.begin() as conn:
+        with self.engine.begin() as conn:
             if store.get_enterprise(conn, enterprise_id) is None:
                 raise NotFound(f"no enterprise {enterprise_id!r}")
             known = {
@@ -259,7 +267,7 @@ class UsageDesk:
                     [{"enterprise_id": enterprise_id, "account_id": a, "department": d} for d, a in members],
                 )
             store.AuditWriter(conn).append(
-                self.w.clock.now(),
+                self.clock.now(),
                 actor,
                 "usage_policy.departments_set",
                 f"enterprise:{enterprise_id}",
@@ -294,8 +302,8 @@ class UsageDesk:
 
     # --- detection (ingest seams) ------------------------------------------------------------------------
 
-    def before_store(
-        self, conn: Connection, events: list[Any], outcomes: list[Outcome], subjects: dict[str, Subject]
+    def check_messages(
+        self, conn: Connection, events: list[Any], outcomes: list[Decision], subjects: dict[str, Subject]
     ) -> None:
         """Check each message against its sender's enterprise policy; a block rule denies the message."""
         msgs = [
@@ -336,14 +344,8 @@ class UsageDesk:
             if block:
                 o.allowed = False
 
-    def on_batch(
-        self,
-        conn: Connection,
-        audit: store.AuditWriter,
-        events: list[Any],
-        outcomes: list[Outcome],
-        subjects: dict[str, Subject],
-        changes: Changes,
+    def open_cases(
+        self, conn: Connection, audit: store.AuditWriter, events: list[Any], outcomes: list[Decision]
     ) -> None:
         """Open or join one case per message (under its strongest rule), with every rule's hits as evidence,
         the message, its earlier context and its files."""
@@ -443,7 +445,7 @@ class UsageDesk:
     ) -> up.Case:
         """An undecided case of the same employee and rule (any of `also_rules`, or the same report category
         when no rule is named) is joined, else one opens."""
-        now = self.w.clock.now()
+        now = self.clock.now()
         c = t.cases
         rules = also_rules or ([rule_id] if rule_id else [])
         match = c.c.rule_id.in_(rules) if rules else sa.and_(c.c.rule_id.is_(None), c.c.category == category)
@@ -520,7 +522,7 @@ class UsageDesk:
                 case_id=case.id,
                 seq=n,
                 enterprise_id=case.enterprise_id,
-                at=self.w.clock.now(),
+                at=self.clock.now(),
                 actor=actor,
                 kind=kind,
                 rule_id=rule_id,
@@ -535,9 +537,9 @@ class UsageDesk:
     ) -> tuple[up.Case, bool]:
         """An employee (or HR) reports a violation they saw; returns the case and whether it was a replay."""
         s = self.settings
-        now = self.w.clock.now()
+        now = self.clock.now()
         scoped_key = f"{enterprise_id}:{actor}:{idem_key}" if idem_key else None
-        with self.w.engine.begin() as conn:
+        with self.engine.begin() as conn:
             audit = self._writer(conn)
             if scoped_key:
                 ce = t.case_entries
@@ -618,7 +620,7 @@ class UsageDesk:
         return _case_from(row)
 
     def get_case(self, case_id: str) -> tuple[up.Case, list[dict[str, Any]]]:
-        with reading(self.w.engine) as conn:
+        with reading(self.engine) as conn:
             case = self._load(conn, case_id)
             entries = [
                 {
@@ -652,7 +654,7 @@ class UsageDesk:
             q = q.where(c.c.status == status)
         if account_id:
             q = q.where(c.c.account_id == account_id)
-        now = self.w.clock.now()
+        now = self.clock.now()
         if overdue is not None:
             late = sa.and_(c.c.status == "open", c.c.deadline_at < now)
             q = q.where(late if overdue else sa.not_(late))
@@ -664,7 +666,7 @@ class UsageDesk:
                 raise InvalidInput("bad cursor", [FieldError(field="cursor", message="not a cursor we gave")]) from exc
             q = q.where(sa.or_(c.c.opened_at < at, sa.and_(c.c.opened_at == at, c.c.id < cid)))
         q = q.order_by(c.c.opened_at.desc(), c.c.id.desc()).limit(limit + 1)
-        with reading(self.w.engine) as conn:
+        with reading(self.engine) as conn:
             items = [_case_from(r) for r in conn.execute(q)]
         nxt = None
         if len(items) > limit:
@@ -686,8 +688,8 @@ class UsageDesk:
         errs = up.statement_errors(responsibility, evidence_refs)
         if errs:
             raise InvalidInput(errs[0].message, errs)
-        now = self.w.clock.now()
-        with self.w.engine.begin() as conn:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
             audit = self._writer(conn)
             case = self._load(conn, case_id)
             if case.status != "open":
@@ -717,15 +719,15 @@ class UsageDesk:
         """S-E4: record the outcome and apply its effect on the account in the same transaction."""
         if outcome not in up.OUTCOMES:
             raise InvalidInput(f"unknown outcome {outcome!r}", [FieldError(field="outcome", message="unknown")])
-        now = self.w.clock.now()
-        with self.w.engine.begin() as conn:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
             audit = self._writer(conn)
             case = self._load(conn, case_id)
             if case.status != "open":
                 raise Conflict(f"case {case_id} is already decided ({case.outcome})")
             case.outcome, case.outcome_at, case.outcome_note, case.decided_by = outcome, now, note, actor
             case.misclassified = misclassified
-            changes = Changes()
+            changes = Effects()
             evidence = {"case": case.id, "spec": "S-E4", "enterprise_id": case.enterprise_id, "note": note}
             if outcome == "training":
                 case.status, case.training_due_at = "training", now + self.settings.training_due
@@ -760,7 +762,7 @@ class UsageDesk:
                 )
             conn.execute(sa.update(t.cases).where(t.cases.c.id == case_id).values(**_case_row(case)))
             store.save_changes(conn, changes)
-            self.w._audit_changes(audit, changes, now, actor)
+            audit_effects(audit, changes, now, actor)
             self._entry(
                 conn,
                 case,
@@ -785,8 +787,8 @@ class UsageDesk:
 
     def tag_misclassified(self, case_id: str, actor: str, misclassified: bool, note: str) -> up.Case:
         """Tag (or untag) a case as a false positive of its rule, at any time: it feeds the rule's quality figures."""
-        now = self.w.clock.now()
-        with self.w.engine.begin() as conn:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
             audit = self._writer(conn)
             case = self._load(conn, case_id)
             if case.misclassified == misclassified:
@@ -804,8 +806,8 @@ class UsageDesk:
         return case
 
     def complete_training(self, case_id: str, actor: str) -> up.Case:
-        now = self.w.clock.now()
-        with self.w.engine.begin() as conn:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
             audit = self._writer(conn)
             case = self._load(conn, case_id)
             if case.status != "training":
@@ -824,13 +826,13 @@ class UsageDesk:
 
     def escalate_overdue(self, actor: str = "cli", enterprise_id: str | None = None) -> list[up.Case]:
         """Record escalation (to investigators, on top of admins and HR) for every overdue undecided case."""
-        now = self.w.clock.now()
+        now = self.clock.now()
         c = t.cases
         q = sa.select(c).where(c.c.status == "open", c.c.deadline_at < now, c.c.escalated_at.is_(None))
         if enterprise_id:
             q = q.where(c.c.enterprise_id == enterprise_id)
         done = []
-        with self.w.engine.begin() as conn:
+        with self.engine.begin() as conn:
             audit = self._writer(conn)
             for row in conn.execute(q.order_by(c.c.deadline_at)).all():
                 case = _case_from(row)
@@ -851,11 +853,11 @@ class UsageDesk:
     # --- figures and views -----------------------------------------------------------------------------
 
     def pseudonym_key(self, enterprise_id: str) -> str:
-        with self.w.engine.begin() as conn:
+        with self.engine.begin() as conn:
             return str(self._meta(conn, enterprise_id, "system").pseudonym_key)
 
     def figures(self, enterprise_id: str, names_visible: bool) -> dict[str, Any]:
-        with reading(self.w.engine) as conn:
+        with reading(self.engine) as conn:
             if store.get_enterprise(conn, enterprise_id) is None:
                 raise NotFound(f"no enterprise {enterprise_id!r}")
             cases = [
@@ -870,7 +872,7 @@ class UsageDesk:
                 ).all()
             )
         name = (lambda a: a) if names_visible else self._namer(enterprise_id)
-        return up.figures(cases, hits, self.w.clock.now(), name) | {
+        return up.figures(cases, hits, self.clock.now(), name) | {
             "enterprise_id": enterprise_id,
             "names": "real" if names_visible else "pseudonymised",
         }
@@ -884,7 +886,7 @@ class UsageDesk:
     ) -> dict[str, Any]:
         """A case as this caller may see it: content only for HR, investigators and platform reviewers;
         pseudonyms for admins; the employee sees their own case without who reported it."""
-        now = self.w.clock.now()
+        now = self.clock.now()
         content = principal.role in CONTENT_ROLES
         own = principal.role is Role.MEMBER and principal.account_id == case.account_id
         name = (lambda a: a) if (content or own) else self._namer(case.enterprise_id)
@@ -954,19 +956,26 @@ class UsageDesk:
         return {"at": x["at"], "kind": x["kind"], "actor": actor, "rule": x["rule"], "data": data}
 
 
-def attach(warden: Warden) -> UsageDesk:
-    """Wire the desk into ingest (pre-store check, then cases) and make it reachable from the app."""
-    desk = UsageDesk(warden)
-    warden.pre_store.append(desk)
-    warden.observers.append(desk)
-    warden.usage_desk = desk  # type: ignore[attr-defined]
-    return desk
+class UsagePolicyFeature(Feature):
+    """Enterprise usage policy in ingest (S-E1): a block rule denies a message before it is stored
+    (`before_store`), and each hit opens or joins a case once it is (`after_store`)."""
+
+    name = "usage_policy"
+
+    def __init__(self, desk: UsageDesk) -> None:
+        self.desk = desk
+
+    def before_store(self, conn: Connection, batch: Batch) -> None:
+        self.desk.check_messages(conn, batch.events, batch.decided(), batch.subjects)
+
+    def after_store(self, conn: Connection, audit: store.AuditWriter, batch: Batch) -> None:
+        self.desk.open_cases(conn, audit, batch.events, batch.decided())
 
 
 def desk_of(warden: Warden) -> UsageDesk:
-    desk = getattr(warden, "usage_desk", None)
+    desk = warden.usage_desk
     if desk is None:
-        raise RuntimeError("the enterprise usage desk is not wired; bootstrap attaches it")
+        raise RuntimeError("the enterprise usage desk is not wired; bootstrap builds it")
     return desk  # type: ignore[no-any-return]
 
 

@@ -7,17 +7,13 @@ runs them, writes what they changed and appends to the audit chain, all or nothi
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
-import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
 from warden.adapters import store
@@ -25,70 +21,23 @@ from warden.adapters import tables as t
 from warden.adapters.database import reading
 from warden.adapters.subject_cache import SubjectCache
 from warden.domain import explain as ex
-from warden.domain.access import Principal, Role, validate_scope
-from warden.domain.audit import ChainReport, decisions_digest, verify_chain
-from warden.domain.clock import Clock
-from warden.domain.counters import Counters
-from warden.domain.events import MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
-from warden.domain.ladder import recompute_steps, rederive
-from warden.domain.model import Account, Action, Enterprise, Restriction, Strike, StrikeStatus
 from warden.domain.policy import LoadedPolicy
-from warden.domain.rules import Changes, Outcome, Reason, RuleEngine, Subject
-from warden.service.errors import Conflict, InvalidInput, NotFound
+from warden.domain.rules import RuleEngine
+from warden.kernel.access import Principal, Role, validate_scope
+from warden.kernel.audit import ChainReport, decisions_digest, verify_chain
+from warden.kernel.clock import Clock
+from warden.kernel.counters import Counters
+from warden.kernel.decision import Effects, StrikeRequest, Subject
+from warden.kernel.errors import Conflict, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.kernel.ladder import recompute_steps, rederive
+from warden.kernel.model import Account, Action, Enterprise, Restriction, Strike, StrikeStatus
+from warden.pipeline.batch import Batch
+from warden.pipeline.effects import audit_effects
+from warden.pipeline.feature import Feature, overriding
+from warden.pipeline.ingest import Ingest, IngestResult
 
-FUTURE_SKEW = timedelta(minutes=5)
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # events older than this are refused: every window still has room below
 TOKEN_CACHE_SECONDS = 30.0
-
-
-class PreStoreHook(Protocol):
-    """Sees each batch's decisions before they are stored and may add reasons or deny (enterprise policies).
-
-    Read-only on the database; whatever it writes belongs in an `IngestObserver`.
-    """
-
-    def before_store(
-        self, conn: Connection, events: list[Any], outcomes: list[Outcome], subjects: dict[str, Subject]
-    ) -> None: ...
-
-
-class IngestObserver(Protocol):
-    """Sees every freshly decided batch inside its transaction (weight upkeep, enterprise screening …).
-
-    `events`, `outcomes` are parallel lists of the fresh events; `subjects` maps account id → Subject.
-    It may write through `conn` and append to `audit`; raising aborts the whole batch.
-    """
-
-    def on_batch(
-        self,
-        conn: Connection,
-        audit: store.AuditWriter,
-        events: list[Any],
-        outcomes: list[Outcome],
-        subjects: dict[str, Subject],
-        changes: Changes,
-    ) -> None: ...
-
-    # Optional: `before_batch(conn, events, subjects)` runs before the rules evaluate the fresh events, so an
-    # observer can load state the rules read synchronously (weight, issue 4).
-    # Optional: `after_event(event, outcome, subject)` runs after each event is decided, in decision order
-    # (event time, ties by id; `subject` is None for an enterprise's own event), so the next decision in the
-    # same batch reads state that includes this event (weight, the S-A5 cascade).
-
-
-StrikeStatusHook = Callable[[Connection, "store.AuditWriter", Strike, str, datetime], None]
-"""Runs in the same transaction after a strike was voided or overturned (conn, audit, strike, actor, now)."""
-SubjectLoader = Callable[[Connection, dict[str, Subject]], None]
-"""Loads feature state for the batch's subjects inside the ingest transaction (unblocks for probation)."""
-
-
-@dataclass
-class IngestResult:
-    outcomes: list[Outcome]
-    stored: int
-    duplicates: int
-    audit_seq: int | None = None
-    changes: Changes = field(default_factory=Changes)
 
 
 class Warden:
@@ -99,23 +48,25 @@ class Warden:
         rules: RuleEngine,
         counters: Counters,
         clock: Clock,
-        observers: list[IngestObserver] | None = None,
+        features: Sequence[Feature] = (),
+        cache: SubjectCache | None = None,
     ) -> None:
         self.engine = engine
         self.loaded = policy
         self.rules = rules
         self.counters = counters
         self.clock = clock
-        self.observers: list[IngestObserver] = observers or []
-        self.subject_loaders: list[SubjectLoader] = []
-        self.foreign_change_hooks: list[Callable[[Connection], None]] = []
-        self.strike_status_hooks: list[StrikeStatusHook] = []
-        self.cache = SubjectCache()
+        self.features = list(features)
+        self.effector = rules.effector
+        self.cache = cache or SubjectCache()
+        self.pipeline = Ingest(engine, policy, rules, counters, clock, self.cache, self.features)
+        self._on_status = overriding(self.features, "on_strike_status")
+        self._loaders = overriding(self.features, "load")
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
         self.word_lists: Any = None  # set by bootstrap when the evasion-resistant engine is in use
-        self.pre_store: list[PreStoreHook] = []
-        self._lock = threading.Lock()
+        self.unblocking: Any = None  # the unblocking service, set by bootstrap
+        self.usage_desk: Any = None  # the enterprise usage desk, set by bootstrap
 
     def close(self) -> None:
         if self.checkpointer is not None:
@@ -143,34 +94,6 @@ class Warden:
                     f"policy:{self.loaded.short_hash}",
                     {"hash": self.loaded.hash, "version": self.loaded.policy.version, "source": self.loaded.source},
                 )
-
-    def _cover(self, conn: Connection, events: list[Any]) -> int:
-        """Make the counters hold everything the batch's decisions can see: for each account, every stored entry
-        after its earliest event here minus the longest window. Accounts the counters do not cover that far (a
-        restart, a late event older than what was kept, a Redis key that expired) are reloaded from the stored
-        events, so no decision depends on what this process happens to remember. Returns entries reloaded."""
-        retention = self.rules.retention_seconds()
-        need: dict[str, float] = {}
-        for e in events:
-            aid = _field(e, "account_id")
-            if aid:
-                since = e.occurred_at.timestamp() - retention
-                if aid not in need or since < need[aid]:
-                    need[aid] = since
-        if not need:
-            return 0
-        cov = self.counters.coverage(list(need))
-        stale = sorted(a for a, since in need.items() if a not in cov or cov[a] > since)
-        loaded = 0
-        for chunk in store.chunks(stale):
-            after = min(need[a] for a in chunk)
-            until = max((cov[a] for a in chunk if a in cov), default=None)
-            if any(a not in cov for a in chunk):
-                until = None  # an account never loaded: everything after its need
-            found = store.counter_entries(conn, chunk, _utc(after), None if until is None else _utc(until))
-            for aid in chunk:  # a covered account only fills the gap below what it holds
-                loaded += self.counters.load(aid, found.get(aid, []), need[aid], cov.get(aid))
-        return loaded
 
     # --- directory ----------------------------------------------------------------------------------------
 
@@ -217,238 +140,22 @@ class Warden:
             raise NotFound(f"no enterprise {enterprise_id!r}")
         return e
 
-    # --- ingest -------------------------------------------------------------------------------------------
+    # --- ingest (the use case is `pipeline.ingest.Ingest`) ----------------------------------------------
 
     def validate(self, raw: Sequence[Any]) -> list[Any]:
-        if len(raw) > MAX_BATCH:
-            raise InvalidInput(
-                f"a batch holds at most {MAX_BATCH} events; this one has {len(raw)}",
-                [FieldError(field="events", message=f"at most {MAX_BATCH} events per batch")],
-            )
-        try:
-            events = BatchAdapter.validate_python(list(raw))
-        except ValidationError as exc:
-            errs = field_errors(exc, "events")
-            raise InvalidInput(f"{len(errs)} problem(s) in the events; nothing was stored", errs) from exc
-        limit = self.clock.now() + FUTURE_SKEW
-        bad = [
-            FieldError(field=f"events[{i}].occurred_at", message=f"{e.occurred_at.isoformat()} is in the future")
-            if e.occurred_at > limit
-            else FieldError(
-                field=f"events[{i}].occurred_at",
-                message=f"{e.occurred_at.isoformat()} is before {EARLIEST.date().isoformat()}; "
-                "no platform event is that old",
-            )
-            for i, e in enumerate(events)
-            if e.occurred_at > limit or e.occurred_at < EARLIEST
-        ]
-        if bad:
-            raise InvalidInput(f"{len(bad)} event(s) dated impossibly; nothing was stored", bad)
-        return events
+        return self.pipeline.validate(raw)
 
     def ingest(self, raw: Sequence[Any], actor: str = "platform") -> IngestResult:
         """Decide and store a batch atomically. An event id seen before is answered from the store."""
-        events = self.validate(raw)
-        with self._lock:
-            self.counters.begin()
-            try:
-                result = self._ingest(events, actor)
-            except BaseException:
-                self.counters.rollback()
-                self.cache.clear()  # evaluation may have changed cached subjects in place
-                raise
-            self.counters.commit()
-        return result
+        return self.pipeline.ingest(raw, actor)
 
-    def _ingest(self, events: list[Any], actor: str) -> IngestResult:
-        now = self.clock.now()
-        with self.engine.begin() as conn:
-            audit = store.AuditWriter(conn)
-            if self.cache.check(audit.tail_seq):  # someone else wrote: let features take over their changes
-                for hook in self.foreign_change_hooks:
-                    hook(conn)
-            stored = store.existing_outcomes(conn, [e.id for e in events])
-            fresh, seen = [], set(stored)
-            payloads: dict[str, str] = {}
-            firsts: dict[str, Any] = {}
-            clashes: list[FieldError] = []
-            for i, e in enumerate(events):  # an id answered before (or earlier here) must carry the same event
-                first = firsts.get(e.id)
-                if first is None and e.id in stored:  # one that no longer validates matches nothing
-                    first = firsts[e.id] = _stored_event(stored[e.id][1]) or _UNMATCHABLE
-                if first is not None:
-                    if first != e:  # pydantic equality: the same fields; times as instants, whatever the offset
-                        clashes.append(
-                            FieldError(
-                                field=f"events[{i}].id",
-                                message=f"event id {e.id!r} was already used for a different event; "
-                                "an id is sent again only to retry the very same event",
-                            )
-                        )
-                    continue
-                firsts[e.id] = e
-                payloads[e.id] = e.model_dump_json()
-                if e.id not in seen:
-                    seen.add(e.id)
-                    fresh.append(e)
-            if clashes:
-                ids = ", ".join(repr(events[int(c.field[7:].split("]")[0])].id) for c in clashes)
-                raise Conflict(f"event id {ids} reused with different content; nothing was stored", clashes)
-            acc_ids = [a for e in fresh if (a := _field(e, "account_id"))]
-            ent_ids = [x for e in fresh if (x := _field(e, "enterprise_id"))]
-            live_after = min((e.occurred_at for e in fresh), default=now)
-            subjects, missing = self.cache.take(acc_ids, live_after)
-            loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
-            subjects.update(loaded)
-            enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
-            for load in self.subject_loaders:  # per-batch state kept beside the subjects (e.g. past unblocks)
-                load(conn, subjects)
-            fresh_ids = {e.id for e in fresh}
-            unknown = [
-                FieldError(field=f"events[{i}].{name}", message=f"unknown {what} {value!r}; register it first")
-                for i, e in enumerate(events)
-                if e.id in fresh_ids
-                for name, what, known in (
-                    ("account_id", "account", subjects),
-                    ("enterprise_id", "enterprise", enterprises),
-                )
-                if (value := _field(e, name)) and value not in known
-            ]
-            if unknown:
-                raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
-            self._cover(conn, fresh)
-            for observer in self.observers:  # optional pre-evaluation hook: load what the rules read (weight)
-                before = getattr(observer, "before_batch", None)
-                if before is not None:
-                    before(conn, fresh, subjects)
-
-            changes = Changes()
-            by_id: dict[str, Outcome] = {}
-            rows = []
-            prepare = getattr(self.rules.screener, "prepare", None)
-            if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
-                prepare(
-                    (subjects[a].enterprise.id, text)
-                    for e in fresh
-                    if (a := _field(e, "account_id")) and (text := _field(e, "greeting") or _field(e, "text"))
-                )
-            # Decide in event time (ties by id), one event at a time: each decision sees exactly the state the
-            # events before it left, whatever the batching or arrival order (docs/ARCHITECTURE.md, the invariant).
-            fresh.sort(key=_event_order)
-            after_event = [h for o in self.observers if (h := getattr(o, "after_event", None)) is not None]
-            for e in fresh:
-                aid = _field(e, "account_id")
-                subject = subjects[aid] if aid else None
-                if subject is None:  # an enterprise's own verification change
-                    ent = enterprises[e.enterprise_id]
-                    ent.verified = e.verified
-                    changes.enterprises[ent.id] = ent
-                    out = Outcome(event_id=e.id, allowed=None)
-                else:
-                    out = self.rules.evaluate(e, subject, self.counters, changes)
-                by_id[e.id] = out
-                for hook in after_event:  # state the next decision reads (weight) follows this event
-                    hook(e, out, subject)
-            if prepare is not None:
-                self.rules.screener.release()
-            for hook in self.pre_store:
-                hook.before_store(conn, fresh, [by_id[e.id] for e in fresh], subjects)
-            for e in fresh:
-                aid = _field(e, "account_id")
-                subject = subjects[aid] if aid else None
-                out = by_id[e.id]
-                rows.append(
-                    {
-                        "id": e.id,
-                        "type": e.type,
-                        "account_id": aid,
-                        "enterprise_id": subject.enterprise.id if subject else e.enterprise_id,
-                        "occurred_at": e.occurred_at,
-                        "received_at": now,
-                        "payload": payloads[e.id],
-                        "outcome": _outcome_text(out),
-                        "counted": store.dumps(out.counted) if out.counted else "[]",
-                        "policy_hash": self.loaded.hash,
-                    }
-                )
-            seq = None
-            if rows:
-                seq = audit.next_seq()
-                for r in rows:
-                    r["audit_seq"] = seq
-                conn.execute(sa.insert(t.events), rows)
-                digest = decisions_digest(
-                    (r["id"], (r["type"], r["account_id"], r["payload"], r["outcome"], r["policy_hash"])) for r in rows
-                )
-                denied = sum(1 for o in by_id.values() if o.allowed is False)
-                audit.append(
-                    now,
-                    actor,
-                    "events.decided",
-                    f"batch:{rows[0]['id']}",
-                    {"events": len(rows), "denied": denied, "policy": self.loaded.hash, "digest": digest},
-                )
-                store.save_changes(conn, changes)
-                self._audit_changes(audit, changes, now, "rules")
-                decided = [by_id[e.id] for e in fresh]
-                for observer in self.observers:
-                    observer.on_batch(conn, audit, fresh, decided, subjects, changes)
-            self.counters.flush()  # last step before the commit: a failed batch leaves no counts behind
-
-        self.cache.keep(subjects, audit.tail_seq)
-        outcomes = []
-        for e in events:
-            if e.id in by_id:
-                outcomes.append(by_id.pop(e.id))
-            else:  # answered before (or earlier in this batch)
-                prior = json.loads(stored[e.id][0]) if e.id in stored else None
-                if prior is None:
-                    first = next(o for o in outcomes if o.event_id == e.id)
-                    prior = first.as_dict()
-                outcomes.append(
-                    Outcome(
-                        event_id=e.id,
-                        allowed=prior["allowed"],
-                        reasons=[Reason(**r) for r in prior["reasons"]],
-                        duplicate=True,
-                    )
-                )
-        return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes)
-
-    def _audit_changes(self, audit: store.AuditWriter, changes: Changes, now: datetime, actor: str) -> None:
-        for s in changes.strikes:
-            audit.append(
-                now,
-                actor,
-                "strike.issued",
-                f"{s.subject_type}:{s.subject_id}",
-                {
-                    "strike": s.id,
-                    "rule": s.rule_id,
-                    "severity": s.severity,
-                    "step": s.step,
-                    "event": s.event_id,
-                    "policy": s.policy_hash,
-                },
-            )
-        for r in changes.restrictions:
-            audit.append(
-                now,
-                actor,
-                "restriction.imposed",
-                f"{r.subject_type}:{r.subject_id}",
-                {
-                    "restriction": r.id,
-                    "scope": r.scope.value,
-                    "step": r.step,
-                    "rule": r.rule_id,
-                    "ends_at": r.ends_at.isoformat() if r.ends_at else None,
-                },
-            )
-        for f in changes.flags:
-            audit.append(
-                now, actor, "flag.raised", f"{f.subject_type}:{f.subject_id}", {"flag": f.id, "rule": f.rule_id}
-            )
+    def batch_for(self, conn: Connection, subjects: dict[str, Subject], now: datetime) -> Batch:
+        """A batch of no events around `subjects`, loaded by the features, for effects applied outside ingest
+        (a reviewer's strike, an abnormal unblock's re-ban): the floors read what `load` put on it."""
+        batch = Batch([], subjects, {s.enterprise.id: s.enterprise for s in subjects.values()}, now)
+        for f in self._loaders:
+            f.load(conn, batch)
+        return batch
 
     # --- reading state ---------------------------------------------------------------------------------
 
@@ -597,8 +304,9 @@ class Warden:
                     f"{s.subject_type}:{s.subject_id}",
                     {"strike": s.id, "from": old, "to": s.step, "because": strike_id},
                 )
-        for hook in self.strike_status_hooks:  # e.g. a cascade whose basis was this strike is re-judged
-            hook(conn, audit, target, actor, now)
+        for f in self._on_status:  # e.g. a cascade whose basis was this strike is re-judged
+            for req in f.on_strike_status(conn, audit, target, actor, now):
+                self.set_strike_status_in(conn, audit, req.strike_id, req.status, actor, req.reason, now)
         return target
 
     def restrict_enterprise(self, enterprise_id: str, actor: str, severity: str, reason: str) -> Restriction:
@@ -614,20 +322,23 @@ class Warden:
                 raise NotFound(f"no enterprise {enterprise_id!r}")
             history = store.strikes_of(conn, "enterprise", [enterprise_id])
             live = store.restrictions_of(conn, "enterprise", [enterprise_id], now)
-            changes = Changes()
-            self.rules.issue_enterprise_strike(
+            changes = Effects()
+            self.effector.enterprise_strike(
                 ent,
                 history,
                 live,
                 changes,
-                rule="manual",
-                severity=severity,
-                at=now,
-                evidence={"note": reason, "actor": actor},
-                key=f"{actor}:{now.isoformat()}",
+                StrikeRequest(
+                    rule="manual",
+                    severity=severity,
+                    at=now,
+                    evidence={"note": reason, "actor": actor},
+                    key=f"{actor}:{now.isoformat()}",
+                    enterprise=True,
+                ),
             )
             store.save_changes(conn, changes)
-            self._audit_changes(store.AuditWriter(conn), changes, now, actor)
+            audit_effects(store.AuditWriter(conn), changes, now, actor)
         return changes.restrictions[0]
 
     def lift_restriction(self, restriction_id: str, actor: str, reason: str) -> Restriction:
@@ -733,41 +444,6 @@ class Warden:
                 store.audit_entries(conn),
                 expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq)),
             )
-
-
-def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
-_UNMATCHABLE = object()
-
-
-def _stored_event(payload: str) -> Any:
-    """A stored event as the model it was (None if it no longer validates: then nothing can match it)."""
-    try:
-        return EventAdapter.validate_json(payload)
-    except ValidationError:
-        return None
-
-
-def _event_order(event: Any) -> tuple[datetime, str]:
-    """The one order of decisions: event time, ties broken by event id."""
-    return (event.occurred_at, event.id)
-
-
-def _field(event: Any, name: str) -> Any:
-    """A field that only some event types have (pydantic's attribute fallback is slow on the hot path)."""
-    return event.__dict__.get(name)
-
-
-_PLAIN = {None: '{"allowed":null,"reasons":[]}', True: '{"allowed":true,"reasons":[]}'}
-
-
-def _outcome_text(out: Outcome) -> str:
-    """Most decisions carry no reason; their stored text is a constant."""
-    if not out.reasons and out.allowed in _PLAIN:
-        return _PLAIN[out.allowed]
-    return store.dumps(out.as_dict())
 
 
 def _hash(secret: str) -> str:

@@ -1,15 +1,16 @@
 """Weight (S-B) use cases: keep it up to date during ingest, explain it, recompute it, cascade on it (S-A5).
 
-`WeightKeeper` is wired by bootstrap into three seams of the core: it is the rules' `WeightSource`, an
-ingest observer (`before_batch` loads the batch's weight state, `after_event` folds each decided event in
-with O(1) work, so the next decision reads the state the events before it left; `on_batch` writes the
-changed rows in a few batched statements), and a strike hook (the S-A5 cascade). `WeightService` reads
+`WeightFeature` is a pipeline `Feature`: `load` puts the batch's weight state on `batch.state` and its
+`WeightSource` on `batch.weights`, `after_event` folds each decided event in with O(1) work, so the next
+decision reads the state the events before it left; `after_strike` is the S-A5 cascade (it returns the
+enterprise strike), `after_store` writes the changed rows in a few batched statements. `WeightService` reads
 (a lookup plus constant arithmetic) and recomputes everything from the stored events.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,11 +24,10 @@ from sqlalchemy.engine import Connection
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
-from warden.domain.clock import Clock
+from warden.adapters.subject_cache import SubjectCache
 from warden.domain.explain import Lang
-from warden.domain.model import Account, Enterprise, Strike, StrikeStatus
-from warden.domain.policy import PolicyError
-from warden.domain.rules import Changes, Outcome, RuleEngine, Subject
+from warden.domain.policy import LoadedPolicy, Policy, PolicyError
+from warden.domain.rules import RuleEngine
 from warden.domain.weight import (
     DAY,
     AccountState,
@@ -44,7 +44,12 @@ from warden.domain.weight import (
     scorer,
 )
 from warden.domain.weight_text import render
-from warden.service.errors import NotFound
+from warden.kernel.clock import Clock
+from warden.kernel.decision import Decision, Effects, StrikeRequest, Subject
+from warden.kernel.errors import NotFound
+from warden.kernel.model import Account, Enterprise, Strike, StrikeStatus
+from warden.pipeline.batch import Batch
+from warden.pipeline.feature import Feature, StrikeStatusRequest
 
 CHUNK = 500
 
@@ -228,8 +233,25 @@ class _Batch:
     cascades: int = 0
 
 
-class WeightKeeper:
-    """Weight upkeep during ingest: the rules' WeightSource, an ingest observer and the S-A5 strike hook.
+class BatchWeights:
+    """The `WeightSource` a batch's rules read: the weight feature's answers from this batch's state."""
+
+    __slots__ = ("b", "feature")
+
+    def __init__(self, feature: WeightFeature, b: _Batch) -> None:
+        self.feature, self.b = feature, b
+
+    def account_weight(self, account_id: str, at: datetime | None = None) -> float | None:
+        return self.feature.account_weight(self.b, account_id, at)
+
+    def enterprise_weight(self, enterprise_id: str, at: datetime | None = None) -> float | None:
+        return self.feature.enterprise_weight(self.b, enterprise_id, at)
+
+
+class WeightFeature(Feature):
+    """Weight upkeep during ingest: each batch's WeightSource (`load` sets `batch.weights`), the per-event fold
+    (`after_event`), the S-A5 cascade (`after_strike`), the writes (`after_store`), and the cascade's re-judging
+    when a member's strike is voided or overturned (`on_strike_status`). Per-batch state: `batch.state["weight"]`.
 
     Weight follows each event (issue 10): `after_event` folds the decided event into its account's state
     (O(1), or one score when a day closes) and marks the account for its enterprise; a read at decision time
@@ -237,18 +259,18 @@ class WeightKeeper:
     enterprise's buckets first. So one event per batch and one batch of many decide alike.
     """
 
+    name = "weight"
     CACHE_LIMIT = 200_000  # states kept between batches (each a few hundred bytes); past it, start afresh
 
-    def __init__(self, rules: RuleEngine, clock: Clock) -> None:
-        self.rules = rules
+    def __init__(self, rules: RuleEngine, clock: Clock, subject_cache: SubjectCache | None = None) -> None:
+        self.rules = rules  # the policy in force is read from the rules, live
         self.clock = clock
-        self._batch: _Batch | None = None
         # Parsed states kept between batches. They are trusted only while the audit chain shows that our last
         # batch committed and nobody else wrote weight state since (every writer appends a `weight.*` entry).
         self._accounts: dict[str, AccountState] = {}
         self._enterprises: dict[str, EnterpriseState] = {}
         self._mark: tuple[int, str] | None = None
-        self.subject_cache: Any = None  # the Warden's SubjectCache, whose audit-tail check we can reuse
+        self.subject_cache = subject_cache  # the core's SubjectCache, whose audit-tail check we can reuse
 
     def _cache_valid(self, conn: Connection) -> bool:
         if self._mark is None or len(self._accounts) > self.CACHE_LIMIT:
@@ -265,13 +287,20 @@ class WeightKeeper:
         return later is None
 
     @property
+    def whole(self) -> Policy:
+        return self.rules.policy
+
+    @property
     def policy(self) -> WeightPolicy:
-        return self.rules.policy.weight
+        return self.whole.weight
 
     # --- before the rules: load state -----------------------------------------------------------------------
 
-    def before_batch(self, conn: Connection, events: list[Any], subjects: dict[str, Subject]) -> None:
-        # The state is read under the writers' lock: `Warden._ingest` takes it before anything else (audit tail).
+    def load(self, conn: Connection, batch: Batch) -> None:
+        # The state is read under the writers' lock: `Ingest._ingest` takes it before anything else (audit tail).
+        events, subjects = batch.events, batch.subjects
+        if not events:
+            return  # a batch of no events (a manual strike): weight has nothing to fold, the cascade stays out
         if not self._cache_valid(conn):
             self._accounts.clear()
             self._enterprises.clear()
@@ -302,14 +331,15 @@ class WeightKeeper:
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )
         order = sorted((e.occurred_at, e.id) for e in events)
-        self._batch = _Batch(conn, subjects, accounts, enterprises, active, ent_subject, order)
+        b = batch.state[self.name] = _Batch(conn, subjects, accounts, enterprises, active, ent_subject, order)
+        batch.weights = BatchWeights(self, b)
 
     # --- after each decision: the next decision reads the state this event left --------------------------
 
-    def after_event(self, event: Any, outcome: Outcome | None, subject: Subject | None) -> None:
-        """Fold a decided event in (`Warden._ingest` calls this in decision order). `subject` is None for an
+    def after_event(self, batch: Batch, event: Any, decision: Decision, subject: Subject | None) -> None:
+        """Fold a decided event in (ingest calls this in decision order). `subject` is None for an
         enterprise's own event, which changed the enterprise in place and needs nothing here."""
-        b = self._batch
+        b = batch.state.get(self.name)
         if b is None:
             return
         order = b.order
@@ -349,7 +379,7 @@ class WeightKeeper:
 
     def _place(self, b: _Batch, eid: str) -> None:
         """Move the members folded since they were last placed to their current score and last active day in
-        the enterprise's buckets (what `on_batch` would have done had each event been its own batch)."""
+        the enterprise's buckets (what `after_store` would have done had each event been its own batch)."""
         members = b.dirty.pop(eid, None)
         if not members:
             return
@@ -369,11 +399,10 @@ class WeightKeeper:
 
     # --- WeightSource: what the rules read, as of the decision ------------------------------------------------
 
-    def account_weight(self, account_id: str, at: datetime | None = None) -> float | None:
+    def account_weight(self, b: _Batch, account_id: str, at: datetime | None = None) -> float | None:
         """The account's weight (0–100) at decision time `at`, from the events before the decision; None
-        outside an ingest batch or for an account without events in it (the rules then scale by 1)."""
-        b = self._batch
-        if b is None or at is None or account_id not in b.accounts:
+        for an account without events in the batch (the rules then scale by 1)."""
+        if at is None or account_id not in b.accounts:
             return None
         st = b.accounts[account_id]
         s = b.subjects[account_id]
@@ -407,11 +436,10 @@ class WeightKeeper:
         out = b.late[key] = scorer(p.account).tenths(st, s.account, s.strikes, at, False, cut[0])
         return out
 
-    def enterprise_weight(self, enterprise_id: str, at: datetime | None = None) -> float | None:
+    def enterprise_weight(self, b: _Batch, enterprise_id: str, at: datetime | None = None) -> float | None:
         """The enterprise's weight (0–100) at decision time `at`, its members placed as of the events before
-        the decision; None outside an ingest batch or for an enterprise without members in it."""
-        b = self._batch
-        if b is None or at is None or enterprise_id not in b.ent_subject:
+        the decision; None for an enterprise without members in the batch."""
+        if at is None or enterprise_id not in b.ent_subject:
             return None
         self._place(b, enterprise_id)
         return self._enterprise_tenths(b, enterprise_id, at) / 10
@@ -435,7 +463,7 @@ class WeightKeeper:
 
     # --- strike hook: the S-A5 cascade ----------------------------------------------------------------------
 
-    def cascade(self, engine: RuleEngine, strike: Strike, subject: Subject, changes: Changes) -> None:
+    def after_strike(self, batch: Batch, strike: Strike, subject: Subject) -> list[StrikeRequest]:
         """After a member's strike: restrict the whole enterprise if enough members are restricted within the
         window and the enterprise's weight without those restrictions is below the bar, or at once on a severe
         strike (S-A5).
@@ -447,9 +475,9 @@ class WeightKeeper:
         needs `share_min_active` active members. The restriction is one row on the enterprise; members'
         state derives from it.
         """
-        b = self._batch
+        b = batch.state.get(self.name)
         if b is None or strike.subject_type != "account" or b.subjects.get(subject.account.id) is not subject:
-            return  # outside an ingest batch this hook has no weight state to judge by
+            return []  # outside an ingest batch this hook has no weight state to judge by
         p = self.policy
         eid = subject.enterprise.id
         est = b.enterprises.setdefault(eid, EnterpriseState())
@@ -458,10 +486,10 @@ class WeightKeeper:
         b.ent_subject.setdefault(eid, subject)
         cp = p.cascade
         if not cp.enabled:
-            return
+            return []
         at = strike.at
         if any(r.rule_id == "cascade" and r.active_at(at) for r in subject.enterprise_restrictions):
-            return  # already cascaded and still in force
+            return []  # already cascaded and still in force
         self._place(b, eid)
         spent = counted_by_cascades(subject.enterprise_strikes, at)
         ts = at.timestamp()
@@ -482,60 +510,48 @@ class WeightKeeper:
         bar = cascade_breakdown(p.enterprise, s.enterprise, est, left_out, s.enterprise_strikes, at)
         why = cascade_reason(cp, strike.severity, bar.score, len(restricted), active)
         if why is None:
-            return
-        engine.issue_enterprise_strike(
-            subject.enterprise,
-            subject.enterprise_strikes,
-            subject.enterprise_restrictions,
-            changes,
-            rule="cascade",
-            severity=cp.severity,
-            at=at,
-            evidence={
-                "spec": cp.spec,
-                "why": why,
-                "trigger_strike": strike.id,
-                "trigger_account": subject.account.id,
-                "trigger_rule": strike.rule_id,
-                "event_id": strike.event_id,
-                "members": sorted(restricted),
-                "member_strikes": sorted(counted),
-                "restricted_members": len(restricted),
-                "active_members": active,
-                "enterprise_weight": bar.score,
-                "below_weight": cp.below_weight,
-                "min_members": cp.min_members,
-                "min_share": cp.min_share,
-                "share_min_active": cp.share_min_active,
-                "window_days": cp.window_days,
-            },
-            key=strike.id,
-        )
+            return []
         b.cascades += 1
+        return [
+            StrikeRequest(
+                rule="cascade",
+                severity=cp.severity,
+                at=at,
+                enterprise=True,
+                key=strike.id,
+                evidence={
+                    "spec": cp.spec,
+                    "why": why,
+                    "trigger_strike": strike.id,
+                    "trigger_account": subject.account.id,
+                    "trigger_rule": strike.rule_id,
+                    "event_id": strike.event_id,
+                    "members": sorted(restricted),
+                    "member_strikes": sorted(counted),
+                    "restricted_members": len(restricted),
+                    "active_members": active,
+                    "enterprise_weight": bar.score,
+                    "below_weight": cp.below_weight,
+                    "min_members": cp.min_members,
+                    "min_share": cp.min_share,
+                    "share_min_active": cp.share_min_active,
+                    "window_days": cp.window_days,
+                },
+            )
+        ]
+
+    def on_strike_status(
+        self, conn: Connection, audit: store.AuditWriter, strike: Strike, actor: str, now: datetime
+    ) -> list[StrikeStatusRequest]:
+        """A member's strike was voided or overturned: cascades that counted it are judged again."""
+        return rejudge_cascades(self.whole, conn, strike, now)
 
     # --- after the rules: write the batch's states ------------------------------------------------------------
 
-    def on_batch(
-        self,
-        conn: Connection,
-        audit: store.AuditWriter,
-        events: list[Any],
-        outcomes: list[Outcome],
-        subjects: dict[str, Subject],
-        changes: Changes,
-    ) -> None:
-        b = self._batch
-        if b is None or b.subjects is not subjects:  # a caller without the per-event hook: fold it all now
-            self.before_batch(conn, events, subjects)
-            for e in sorted(events, key=_event_key):
-                aid = e.__dict__.get("account_id")
-                self.after_event(e, None, subjects.get(aid) if aid else None)
-            b = self._batch
-        assert b is not None
-        try:
-            self._write(conn, audit, b, events, subjects, changes)
-        finally:
-            self._batch = None
+    def after_store(self, conn: Connection, audit: store.AuditWriter, batch: Batch) -> None:
+        b = batch.state.get(self.name)
+        if b is not None:
+            self._write(conn, audit, b, batch.events, batch.subjects, batch.effects)
 
     def _write(
         self,
@@ -544,7 +560,7 @@ class WeightKeeper:
         b: _Batch,
         events: list[Any],
         subjects: dict[str, Subject],
-        changes: Changes,
+        changes: Effects,
     ) -> None:
         p = self.policy
         for s in changes.strikes:
@@ -602,45 +618,45 @@ def counted_by_cascades(enterprise_strikes: Iterable[Strike], before: datetime) 
     return out
 
 
-def attach_weight(app: Any) -> WeightKeeper | None:
-    """Wire weight into a `Warden` (bootstrap calls this). Nothing is wired when `weight.enabled` is false."""
-    p: WeightPolicy = app.rules.policy.weight
+def weight_feature(rules: RuleEngine, clock: Clock, subject_cache: SubjectCache) -> WeightFeature | None:
+    """The weight feature for this policy (bootstrap builds it once); None when `weight.enabled` is false."""
+    loaded = rules.loaded
+    p: WeightPolicy = loaded.policy.weight
     if not p.enabled:
         return None
-    ladder = app.rules.policy.ladder
+    ladder = loaded.policy.ladder
     bad = [s for s in [p.cascade.severity, *p.cascade.severe_severities] if s not in ladder.severities]
     if bad:
         raise PolicyError(
-            app.loaded.source,
+            loaded.source,
             [
-                f"{app.loaded.source}:?: weight.cascade: severity {bad[0]!r} is not a severity class of the ladder "
+                f"{loaded.source}:?: weight.cascade: severity {bad[0]!r} is not a severity class of the ladder "
                 f"({', '.join(ladder.severities)})"
             ],
         )
-    keeper = WeightKeeper(app.rules, app.clock)
-    keeper.subject_cache = app.cache
-    app.rules.weights = keeper
-    app.rules.strike_hooks.append(keeper.cascade)
-    app.observers.append(keeper)
-    app.strike_status_hooks.append(
-        lambda conn, audit, strike, actor, now: rejudge_cascades(app, conn, audit, strike, actor, now)
+    return WeightFeature(rules, clock, subject_cache)
+
+
+def weight_off(loaded: LoadedPolicy) -> LoadedPolicy:
+    """The same policy with weight disabled (a benchmark's 'off' run: no weight feature is built)."""
+    p = loaded.policy
+    return dataclasses.replace(
+        loaded, policy=p.model_copy(update={"weight": p.weight.model_copy(update={"enabled": False})})
     )
-    return keeper
 
 
-def rejudge_cascades(
-    app: Any, conn: Connection, audit: store.AuditWriter, strike: Strike, actor: str, now: datetime
-) -> None:
+def rejudge_cascades(policy: Policy, conn: Connection, strike: Strike, now: datetime) -> list[StrikeStatusRequest]:
     """A member's strike was voided or overturned: an enterprise cascade that counted it is judged again on
     the members' strikes still active from its window's start until now (a later member strike would have
-    cascaded too; strikes an earlier cascade counted stay spent, as in `WeightKeeper.cascade`) and the weight
+    cascaded too; strikes an earlier cascade counted stay spent, as in `WeightFeature.after_strike`) and the weight
     it was judged at, and lifted — its enterprise strike voided — when that no longer holds (S-A5 with S-D6)."""
+    out: list[StrikeStatusRequest] = []
     if strike.subject_type != "account":
-        return
+        return out
     account = store.get_account(conn, strike.subject_id)
     if account is None:
-        return
-    cp = app.rules.policy.weight.cascade
+        return out
+    cp = policy.weight.cascade
     for r in store.restrictions_of(conn, "enterprise", [account.enterprise_id], now):
         ev = r.evidence
         if (
@@ -677,26 +693,14 @@ def rejudge_cascades(
             else None
         )
         if why is None:
-            app.set_strike_status_in(
-                conn,
-                audit,
-                r.strike_id,
-                StrikeStatus.VOIDED,
-                actor,
-                f"the cascade's basis is gone: member strike {strike.id} {strike.status.value}",
-                now,
+            out.append(
+                StrikeStatusRequest(
+                    r.strike_id,
+                    StrikeStatus.VOIDED,
+                    f"the cascade's basis is gone: member strike {strike.id} {strike.status.value}",
+                )
             )
-
-
-def detach_weight(app: Any) -> None:
-    """Take weight upkeep out again (the benchmark's 'off' run)."""
-    from warden.domain.rules import NoWeights
-
-    keepers = [o for o in app.observers if isinstance(o, WeightKeeper)]
-    for k in keepers:
-        app.observers.remove(k)
-        app.rules.strike_hooks[:] = [h for h in app.rules.strike_hooks if getattr(h, "__self__", None) is not k]
-    app.rules.weights = NoWeights()
+    return out
 
 
 # --- reading and recomputing ---------------------------------------------------------------------------------
@@ -987,15 +991,10 @@ class WeightService:
         return {"accounts": len(members), "enterprises": len(ent_rows)}
 
 
-def find_keeper(app: Any) -> WeightKeeper | None:
-    return next((o for o in app.observers if isinstance(o, WeightKeeper)), None)
-
-
 __all__ = [
-    "WeightKeeper",
+    "WeightFeature",
     "WeightService",
-    "attach_weight",
-    "detach_weight",
-    "find_keeper",
     "fold_account",
+    "weight_feature",
+    "weight_off",
 ]

@@ -14,15 +14,16 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
-from warden.domain.events import FieldError
+from warden.kernel.clock import Clock
+from warden.kernel.errors import Conflict, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.pipeline.feature import Feature
 from warden.screening import PLATFORM, SEVERITIES, Hit, ScreenerRegistry
-from warden.service.errors import Conflict, InvalidInput, NotFound
-from warden.service.warden import Warden
 
 MAX_TERMS = 50_000
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -58,12 +59,15 @@ def validate_lists(terms: Sequence[Any], allow: Sequence[Any]) -> tuple[list[tup
 
 
 class WordLists:
-    def __init__(self, warden: Warden, registry: ScreenerRegistry) -> None:
-        self.warden = warden
+    """The platform's and each enterprise's lists: a `BatchScreener` (the rules screen through it) and the
+    service that changes them."""
+
+    def __init__(self, engine: Engine, clock: Clock, registry: ScreenerRegistry) -> None:
+        self.engine = engine
+        self.clock = clock
         self.registry = registry
         self._versions: dict[str, int] = {}
         self._batch: dict[tuple[str, str], tuple[Hit, ...]] = {}
-        warden.foreign_change_hooks.append(self.refresh)
 
     # the Screener seam, scoped: the S-A6 rule screens a member's text with their enterprise's lists
     def screen(self, text: str) -> list[Hit]:
@@ -92,7 +96,7 @@ class WordLists:
         self._batch = {}
 
     def load(self) -> None:
-        with reading(self.warden.engine) as conn:
+        with reading(self.engine) as conn:
             self.refresh(conn)
 
     def refresh(self, conn: Connection) -> None:
@@ -105,7 +109,7 @@ class WordLists:
                 self.release()
 
     def get(self, scope: str) -> dict[str, Any]:
-        with reading(self.warden.engine) as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(t.word_lists).where(t.word_lists.c.scope == scope)).first()
         if row is None:
             return {"scope": scope, "terms": [], "allow": [], "version": 0}
@@ -124,8 +128,8 @@ class WordLists:
         """Replace a scope's lists; 409 if `expected_version` is stale. Audited with what changed."""
         new_terms, new_allow = validate_lists(terms, allow)
         self.registry.get(PLATFORM).with_lists(new_terms, new_allow)  # a list the engine refuses changes nothing
-        now = self.warden.clock.now()
-        with self.warden.engine.begin() as conn:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
             audit = store.AuditWriter(conn)
             audit.next_seq()  # the writers' lock: two editors of one list queue up
             if scope != PLATFORM and store.get_enterprise(conn, scope) is None:
@@ -159,3 +163,15 @@ class WordLists:
         self._versions[scope] = version + 1
         self.release()
         return self.get(scope) | {"change": change}
+
+
+class WordListsFeature(Feature):
+    """Word lists in ingest: another process changed lists, so take its changes over before the batch."""
+
+    name = "word_lists"
+
+    def __init__(self, lists: WordLists) -> None:
+        self.lists = lists
+
+    def on_foreign_change(self, conn: Connection) -> None:
+        self.lists.refresh(conn)

@@ -30,7 +30,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from warden.domain.model import Account, Enterprise
+from warden.kernel.model import Account, Enterprise
 from warden.simulation import texts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

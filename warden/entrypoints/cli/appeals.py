@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from warden.domain.access import Principal, Role
+from warden.kernel.access import Principal, Role
 
 console = Console()
 DatabaseOpt = Annotated[

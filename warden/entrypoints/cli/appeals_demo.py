@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from rich.panel import Panel
 from rich.table import Table
 
-from warden.domain.access import Role
 from warden.domain.appeals import Outcome
 from warden.domain.uploads import tiny_pdf, tiny_png
+from warden.kernel.access import Role
 
 if TYPE_CHECKING:
     from warden.entrypoints.cli.demo import Demo

@@ -66,7 +66,7 @@ def scratch_database(kind: str) -> Iterator[str]:
 
 
 def directory(w: Any, now: datetime) -> None:
-    from warden.domain.model import Enterprise
+    from warden.kernel.model import Enterprise
 
     for e in range(ENTERPRISES):
         w.register_enterprise(Enterprise(f"ent-{e}", f"Enterprise {e}", e % 5 != 0, now - timedelta(days=500)), "bench")
@@ -243,8 +243,8 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
     import httpx
 
     from warden.bootstrap import bootstrap
-    from warden.domain.access import Role
-    from warden.service.weight import attach_weight, detach_weight
+    from warden.kernel.access import Role
+    from warden.service.weight import weight_off
     from warden.settings import Settings
 
     with scratch_database(kind) as url:
@@ -267,9 +267,10 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
             progress.advance(task)
             inproc = ingest_rate(w, make_events(n, now - timedelta(hours=2), 1800, "b", 2))
             progress.advance(task)
-            detach_weight(w)  # the same mix once more without weight upkeep (issue 4: on vs off)
-            off = ingest_rate(w, make_events(n, now - timedelta(hours=2), 1800, "b-off", 2))
-            attach_weight(w)
+            # the same mix once more without weight upkeep (issue 4: on vs off): the same database, no weight feature
+            w_off = bootstrap(Settings(database_url=url), policy=weight_off(w.loaded))
+            off = ingest_rate(w_off, make_events(n, now - timedelta(hours=2), 1800, "b-off", 2))
+            w_off.close()
             results += [
                 ("raw insert floor", floor),
                 ("in-process engine", inproc),

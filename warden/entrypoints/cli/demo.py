@@ -17,9 +17,9 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from warden.domain.access import Role
-from warden.domain.model import Account, Enterprise
 from warden.entrypoints.cli.unblock_demo import scene_unblocking  # unblocking (issue 5)
+from warden.kernel.access import Role
+from warden.kernel.model import Account, Enterprise
 from warden.service.warden import Warden
 
 
@@ -226,8 +226,8 @@ def _fresh_sqlite(url: str) -> None:
 
 
 def run_demo(database: str, console: Console, port: int = 8000) -> Warden:
+    from warden.adapters.clock import SystemClock
     from warden.bootstrap import bootstrap
-    from warden.domain.clock import SystemClock
     from warden.settings import Settings
 
     _fresh_sqlite(database)

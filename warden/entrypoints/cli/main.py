@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from warden.domain.access import Role
 from warden.domain.policy import PolicyError, load_policy
-from warden.service.errors import WardenError
+from warden.kernel.access import Role
+from warden.kernel.errors import WardenError
 from warden.settings import Settings
 
 app = typer.Typer(

@@ -17,10 +17,10 @@ from rich.table import Table
 
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine, reading, upgrade
-from warden.domain.clock import FixedClock
-from warden.domain.model import Account, Enterprise
 from warden.domain.policy import LoadedPolicy, PolicyError, load_policy
-from warden.service.errors import WardenError
+from warden.kernel.clock import FixedClock
+from warden.kernel.errors import WardenError
+from warden.kernel.model import Account, Enterprise
 
 
 def _directory_from_db(url: str) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:

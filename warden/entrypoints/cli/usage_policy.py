@@ -78,10 +78,10 @@ def run_bench(n: int, keyword_rules: int, console: Any) -> None:
     from datetime import timedelta
     from pathlib import Path
 
+    from warden.adapters.clock import SystemClock
     from warden.bootstrap import bootstrap
     from warden.domain import usage_policy as up
-    from warden.domain.clock import SystemClock
-    from warden.domain.model import Account, Enterprise
+    from warden.kernel.model import Account, Enterprise
     from warden.service.usage_policy import desk_of
     from warden.settings import Settings
 

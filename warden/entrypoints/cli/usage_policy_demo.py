@@ -16,8 +16,8 @@ from rich.table import Table
 
 from warden.adapters import tables
 from warden.domain import usage_policy as up
-from warden.domain.access import Principal, Role
 from warden.domain.explain import reason_text
+from warden.kernel.access import Principal, Role
 from warden.service.usage_policy import desk_of
 
 if TYPE_CHECKING:

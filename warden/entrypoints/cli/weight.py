@@ -55,7 +55,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     ) -> None:
         """Explain a weight: score, each factor with its points and maximum, and how to raise it."""
         from warden.entrypoints.cli.main import fail, open_warden
-        from warden.service.errors import WardenError
+        from warden.kernel.errors import WardenError
         from warden.service.weight import WeightService
 
         if lang not in ("zh", "en"):
@@ -179,14 +179,14 @@ def _directory_rows(accounts: int, enterprises: int, now: datetime, rng: random.
 
 def _fresh(tmp: str, name: str, now: datetime, weight_on: bool) -> Any:
     from warden.bootstrap import bootstrap
-    from warden.domain.clock import FixedClock
-    from warden.service.weight import detach_weight
+    from warden.domain.policy import load_policy
+    from warden.kernel.clock import FixedClock
+    from warden.service.weight import weight_off
     from warden.settings import Settings
 
-    w = bootstrap(Settings(database_url=f"sqlite:///{tmp}/{name}.db"), clock=FixedClock(now))
-    if not weight_on:
-        detach_weight(w)
-    return w
+    settings = Settings(database_url=f"sqlite:///{tmp}/{name}.db")
+    loaded = load_policy(settings.policy)
+    return bootstrap(settings, policy=loaded if weight_on else weight_off(loaded), clock=FixedClock(now))
 
 
 def _load_directory(w: Any, ents: list, accs: list) -> None:

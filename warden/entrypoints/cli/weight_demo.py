@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from rich.panel import Panel
 
-from warden.domain.model import Account
 from warden.entrypoints.cli.demo import Demo
+from warden.kernel.model import Account
 
 ENT = "ent-jiayuan"
 

@@ -7,16 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from warden.domain.access import Principal, Role
 from warden.domain.explain import Lang
-from warden.service.errors import Forbidden, WardenError
+from warden.entrypoints.http.problems import Unauthorized
+from warden.kernel.access import Principal, Role
+from warden.kernel.errors import Forbidden
 from warden.service.warden import Warden
-
-
-class Unauthorized(WardenError):
-    status = 401
-    type = "https://warden.dev/problems/unauthorized"
-    title = "Unauthorized"
 
 
 def get_warden(request: Request) -> Warden:

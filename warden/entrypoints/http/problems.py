@@ -9,10 +9,51 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from warden.domain.events import EVENT_TYPES
-from warden.service.errors import WardenError
+from warden.kernel.errors import (
+    Conflict,
+    DeliveryFailed,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+    WardenError,
+)
+from warden.kernel.events import EVENT_TYPES
 
 PROBLEM = "application/problem+json"
+
+
+class Unauthorized(WardenError):
+    """No bearer token, or one unknown or revoked (the edge's own error: the services never authenticate)."""
+
+
+class MalformedJSON(WardenError):
+    """A request body that is not JSON at all."""
+
+
+PROBLEMS: dict[type[WardenError], tuple[int, str, str]] = {
+    IdempotencyKeyReused: (
+        409,
+        "https://warden.dev/problems/idempotency-key-reused",
+        "Idempotency-Key reused with a different request",
+    ),
+    Conflict: (409, "https://warden.dev/problems/conflict", "Conflict"),
+    InvalidInput: (422, "https://warden.dev/problems/invalid-input", "Invalid input"),
+    NotFound: (404, "https://warden.dev/problems/not-found", "Not found"),
+    Forbidden: (403, "https://warden.dev/problems/forbidden", "Forbidden"),
+    DeliveryFailed: (502, "https://warden.dev/problems/delivery-failed", "Delivery failed"),
+    Unauthorized: (401, "https://warden.dev/problems/unauthorized", "Unauthorized"),
+    MalformedJSON: (400, "https://warden.dev/problems/malformed-json", "Malformed JSON"),
+    WardenError: (400, "about:blank", "Bad request"),
+}
+"""Each error class of the kernel → (status, Problem Details type, title); a subclass takes its nearest entry."""
+
+
+def problem_of(exc: WardenError) -> tuple[int, str, str]:
+    for cls in type(exc).__mro__:
+        if cls in PROBLEMS:
+            return PROBLEMS[cls]  # type: ignore[index]
+    return PROBLEMS[WardenError]
 
 
 def problem(
@@ -35,7 +76,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(WardenError)
     async def _warden(_: Request, exc: WardenError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, exc.type, [e.model_dump() for e in exc.errors] or None)
+        status, type_, title = problem_of(exc)
+        return problem(status, title, exc.detail, type_, [e.model_dump() for e in exc.errors] or None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,13 +8,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from warden.domain.access import GLOBAL_ROLES
 from warden.domain.appeals import Outcome
-from warden.domain.events import FieldError
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
+from warden.kernel.access import GLOBAL_ROLES
+from warden.kernel.errors import Forbidden, InvalidInput
+from warden.kernel.events import FieldError
 from warden.service.appeals import desk_of
-from warden.service.errors import Forbidden, InvalidInput
 
 router = APIRouter(prefix="/v1", tags=["appeals"])
 RefPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]

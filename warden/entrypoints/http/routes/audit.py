@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 
 from warden.adapters import tables as t
 from warden.adapters.database import reading
-from warden.domain.access import Role
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep, require
+from warden.kernel.access import Role
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from warden.domain.access import Role
-from warden.domain.model import Account, Enterprise
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep, require
-from warden.service.errors import Forbidden
+from warden.kernel.access import Role
+from warden.kernel.errors import Forbidden
+from warden.kernel.model import Account, Enterprise
 from warden.service.history import put_account as register_or_update
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -108,7 +108,7 @@ def put_account(
 
 def visible_account(warden: WardenDep, principal: PrincipalDep, account_id: str) -> Account:
     """The account if the caller may see it. Out of scope answers 403 whether or not it exists (no leak)."""
-    from warden.service.errors import NotFound
+    from warden.kernel.errors import NotFound
 
     try:
         acc = warden.get_account(account_id)

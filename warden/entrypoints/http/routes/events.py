@@ -13,12 +13,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from warden.domain.access import Role
-from warden.domain.events import MAX_BATCH, Event, EventAdapter, field_errors
 from warden.domain.explain import Lang, reason_text
-from warden.domain.rules import Outcome
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep, require
-from warden.service.errors import InvalidInput, WardenError
+from warden.entrypoints.http.problems import MalformedJSON
+from warden.kernel.access import Role
+from warden.kernel.decision import Decision
+from warden.kernel.errors import InvalidInput, WardenError
+from warden.kernel.events import MAX_BATCH, Event, EventAdapter, field_errors
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -62,7 +63,7 @@ EXAMPLE = {
 }
 
 
-def render(o: Outcome, lang: Lang) -> dict[str, Any]:
+def render(o: Decision, lang: Lang) -> dict[str, Any]:
     return {
         "event_id": o.event_id,
         "allowed": o.allowed,
@@ -83,12 +84,6 @@ def _parse(adapter: TypeAdapter[Any], raw: bytes, prefix: str) -> Any:
         if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False)):
             raise MalformedJSON("the request body is not valid JSON; nothing was stored", errors) from exc
         raise InvalidInput(f"{len(errors)} problem(s) in the request; nothing was stored", errors) from exc
-
-
-class MalformedJSON(WardenError):
-    status = 400
-    type = "https://warden.dev/problems/malformed-json"
-    title = "Malformed JSON"
 
 
 def _body(schema: str, example: dict[str, Any] | None = None) -> dict[str, Any]:

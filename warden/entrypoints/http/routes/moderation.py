@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from warden.domain.access import Role
 from warden.domain.explain import Lang
-from warden.domain.model import StrikeStatus
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep, require
 from warden.entrypoints.http.routes.directory import IdPath
 from warden.entrypoints.http.routes.restrictions import RestrictionOut, restriction_out
+from warden.kernel.access import Role
+from warden.kernel.model import StrikeStatus
 from warden.service.manual_strikes import ManualResult, ManualStrikes
 from warden.service.warden import Warden
 

@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from warden.domain.access import GLOBAL_ROLES, Role
 from warden.domain.explain import Lang, explain_restriction
-from warden.domain.model import Restriction, Strike
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
-from warden.service.errors import Forbidden
+from warden.kernel.access import GLOBAL_ROLES, Role
+from warden.kernel.errors import Forbidden
+from warden.kernel.model import Restriction, Strike
 from warden.service.history import restriction_page
 from warden.service.warden import Warden
 

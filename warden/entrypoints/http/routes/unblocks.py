@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from warden.domain.access import GLOBAL_ROLES, Principal, Role
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import visible_account
-from warden.service.errors import Forbidden, InvalidInput, NotFound
+from warden.kernel.access import GLOBAL_ROLES, Principal, Role
+from warden.kernel.errors import Forbidden, InvalidInput, NotFound
 from warden.service.unblock import Unblocking, unblocking_for
 from warden.service.warden import Warden
 
@@ -114,7 +114,7 @@ def start_unblock(
 
 
 def _field(name: str, message: str) -> Any:
-    from warden.domain.events import FieldError
+    from warden.kernel.events import FieldError
 
     return FieldError(field=name, message=message)
 

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from warden.domain import usage_policy as up
-from warden.domain.access import Role
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
-from warden.service.errors import Forbidden
+from warden.kernel.access import Role
+from warden.kernel.errors import Forbidden
 from warden.service.usage_policy import (
     CASE_READERS,
     CONTENT_ROLES,

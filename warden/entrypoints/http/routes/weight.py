@@ -12,7 +12,7 @@ from fastapi import APIRouter
 
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath, visible_account
-from warden.service.errors import Forbidden
+from warden.kernel.errors import Forbidden
 from warden.service.weight import WeightService
 
 router = APIRouter(prefix="/v1", tags=["weight"])

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from warden.domain.access import GLOBAL_ROLES, Principal, Role
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep
+from warden.kernel.access import GLOBAL_ROLES, Principal, Role
+from warden.kernel.errors import Conflict, Forbidden
 from warden.screening import PLATFORM
-from warden.service.errors import Conflict, Forbidden
 from warden.service.warden import Warden
 
 router = APIRouter(prefix="/v1", tags=["screening"])

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from warden.domain.model import Restriction, Strike, StrikeStatus
-from warden.domain.policy import Ladder, LadderStep, VelocityWindow
+from warden.kernel.model import Restriction, Strike, StrikeStatus
+from warden.kernel.policy import Ladder, LadderStep, VelocityWindow
 
 
 def standing_step(history: Sequence[tuple[datetime, int]], at: datetime, decay: timedelta) -> int | None:

@@ -1,15 +1,12 @@
-"""Errors the use cases raise; the HTTP layer turns them into Problem Details, the CLI into messages."""
+"""Errors the use cases raise. They say what went wrong, not how an edge answers it: the HTTP edge maps each
+class to a status and Problem Details type (`warden.entrypoints.http.problems.PROBLEMS`), the CLI to a message."""
 
 from __future__ import annotations
 
-from warden.domain.events import FieldError
+from warden.kernel.events import FieldError
 
 
 class WardenError(Exception):
-    status = 400
-    type = "about:blank"
-    title = "Bad request"
-
     def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -17,27 +14,19 @@ class WardenError(Exception):
 
 
 class InvalidInput(WardenError):
-    status = 422
-    type = "https://warden.dev/problems/invalid-input"
-    title = "Invalid input"
+    pass
 
 
 class NotFound(WardenError):
-    status = 404
-    type = "https://warden.dev/problems/not-found"
-    title = "Not found"
+    pass
 
 
 class Forbidden(WardenError):
-    status = 403
-    type = "https://warden.dev/problems/forbidden"
-    title = "Forbidden"
+    pass
 
 
 class Conflict(WardenError):
-    status = 409
-    type = "https://warden.dev/problems/conflict"
-    title = "Conflict"
+    pass
 
 
 class IdempotencyKeyReused(Conflict):
@@ -46,9 +35,6 @@ class IdempotencyKeyReused(Conflict):
     A replay with identical content is answered from the store; different content under a key already used is
     refused with 409 and nothing is stored. The problem names the key (`errors[0].field` is `Idempotency-Key`).
     """
-
-    type = "https://warden.dev/problems/idempotency-key-reused"
-    title = "Idempotency-Key reused with a different request"
 
     def __init__(self, key: str, differs: list[str]) -> None:
         """`differs` names the request fields whose values differ from the first request under `key`."""
@@ -60,3 +46,7 @@ class IdempotencyKeyReused(Conflict):
             + [FieldError(field=f, message="differs from the first request under this key") for f in differs],
         )
         self.key = key
+
+
+class DeliveryFailed(WardenError):
+    """A message could not be handed to its gateway (a one-time code's SMS)."""

@@ -1,18 +1,15 @@
-"""The injected clock. The domain never calls `datetime.now()` itself, so every decision replays exactly."""
+"""The injected clock: the protocol and a fixed clock (the wall clock is an adapter, `warden.adapters.clock`).
+
+The rules never read the wall clock themselves, so every decision replays exactly."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class FixedClock:

@@ -1,0 +1,31 @@
+"""One ingest batch while it is decided: what every hook and rule of the batch sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from warden.kernel.decision import Decision, Effects, Subject
+from warden.kernel.model import Enterprise
+from warden.pipeline.ports import NoWeights, WeightSource
+
+
+@dataclass
+class Batch:
+    """`events` are the batch's fresh events, in decision order once deciding starts (event time, ties by id).
+    `subjects` maps account id → Subject (updated in place as events are decided); `decisions` maps event id →
+    Decision. Features keep their per-batch state in `state[feature.name]`, never on themselves."""
+
+    events: list[Any]
+    subjects: dict[str, Subject]
+    enterprises: dict[str, Enterprise]
+    now: datetime
+    effects: Effects = field(default_factory=Effects)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    weights: WeightSource = field(default_factory=NoWeights)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def decided(self) -> list[Decision]:
+        """The decisions, parallel to `events`."""
+        return [self.decisions[e.id] for e in self.events]

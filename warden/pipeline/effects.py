@@ -1,0 +1,183 @@
+"""The one place effect requests become rows: strikes, restrictions and flags.
+
+A rule (or a feature's `after_strike`, or a service's manual action) asks with a `StrikeRequest`; `Effector`
+honours exemptions, takes the highest floor the features demand (`Feature.step_floor`), the ladder's next step,
+creates the Strike and its Restriction, updates the subject in place (so the next decision of the batch sees
+them), lets features react (`Feature.after_strike`) and applies what they request in turn. Every strike,
+restriction and flag is recorded in `Effects.emitted` with the rule that asked for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from warden.kernel.decision import Effects, FlagRequest, StrikeRequest, Subject, derive_id
+from warden.kernel.ladder import next_step, restriction_for
+from warden.kernel.model import Enterprise, Flag, Restriction, Strike, StrikeStatus
+from warden.kernel.policy import Ladder
+from warden.pipeline.batch import Batch
+from warden.pipeline.feature import Feature, overriding
+
+
+class PolicySource(Protocol):
+    """Where the policy in force is read (the rule engine): `policy.ladder`, `policy.rules`, `loaded.hash`."""
+
+    policy: Any
+    loaded: Any
+
+
+class Effector:
+    def __init__(self, source: PolicySource, features: Sequence[Feature]) -> None:
+        self.source = source
+        self._floors = overriding(features, "step_floor")
+        self._after = overriding(features, "after_strike")
+
+    @property
+    def ladder(self) -> Ladder:
+        return self.source.policy.ladder  # type: ignore[no-any-return]
+
+    def floor(self, batch: Batch, subject: Subject, severity: str, at: datetime, floor: int = 0) -> int:
+        for f in self._floors:
+            floor = max(floor, f.step_floor(batch, subject, severity, at))
+        return floor
+
+    def step(self, batch: Batch, subject: Subject, severity: str, at: datetime) -> int:
+        """The step a strike of `severity` on `subject` would take at `at` (what `strike` computes)."""
+        history = sorted((s.at, s.step) for s in subject.strikes if s.status is StrikeStatus.ACTIVE)
+        return next_step(self.ladder, history, severity, at, self.floor(batch, subject, severity, at))
+
+    def strike(self, batch: Batch, subject: Subject, req: StrikeRequest) -> Strike | None:
+        """A strike on the subject's account and the ladder's next step. None if the account is exempt.
+
+        The strike's id derives from `req.key` (a manual strike's request), else the event id, else the time."""
+        if req.enterprise:
+            return self.enterprise_strike(
+                subject.enterprise, subject.enterprise_strikes, subject.enterprise_restrictions, batch.effects, req
+            )
+        at, rule, evidence = req.at, req.rule, req.evidence
+        until = subject.exemptions.get(rule)
+        if until is not None and at < until:
+            return None
+        history = sorted((s.at, s.step) for s in subject.strikes if s.status is StrikeStatus.ACTIVE)
+        floor = self.floor(batch, subject, req.severity, at, req.floor)
+        step = next_step(self.ladder, history, req.severity, at, floor)
+        if floor > self.ladder.severities[req.severity].min_step:
+            evidence = {**evidence, "step_floor": floor}  # kept, so a recomputed ladder still honours it
+        sid = derive_id("stk", req.key or req.event_id or at.isoformat(), rule, subject.account.id)
+        spec = getattr(getattr(self.source.policy.rules, rule, None), "spec", None)
+        if spec and "spec" not in evidence:
+            evidence = {"spec": spec, **evidence}
+        strike = Strike(
+            id=sid,
+            subject_type="account",
+            subject_id=subject.account.id,
+            rule_id=rule,
+            severity=req.severity,
+            step=step,
+            at=at,
+            policy_hash=self.source.loaded.hash,
+            evidence=evidence,
+            event_id=req.event_id,
+        )
+        restriction = restriction_for(self.ladder, strike, derive_id("rst", sid), req.minimum_end)
+        subject.strikes.append(strike)
+        subject.restrictions.append(restriction)
+        self._record(batch.effects, rule, strike, restriction)
+        for f in self._after:
+            for follow in f.after_strike(batch, strike, subject):
+                self.strike(batch, subject, follow)
+        return strike
+
+    def enterprise_strike(
+        self,
+        enterprise: Enterprise,
+        history: list[Strike],
+        restrictions: list[Restriction],
+        effects: Effects,
+        req: StrikeRequest,
+    ) -> Strike:
+        """A penalty on a whole enterprise (S-C2): same ladder, from `enterprise_min_step` up.
+
+        `history` and `restrictions` are the enterprise's lists shared by its members' subjects; they are
+        appended to, so members see the enterprise restriction at once. `req.key` makes the id deterministic.
+        Enterprise restrictions end only by appeal or expiry, never by self-service.
+        """
+        ladder = self.ladder
+        past = sorted((s.at, s.step) for s in history if s.status is StrikeStatus.ACTIVE)
+        step = next_step(ladder, past, req.severity, req.at, ladder.enterprise_min_step)
+        sid = derive_id("stk", req.key or req.at.isoformat(), req.rule, enterprise.id)
+        strike = Strike(
+            id=sid,
+            subject_type="enterprise",
+            subject_id=enterprise.id,
+            rule_id=req.rule,
+            severity=req.severity,
+            step=step,
+            at=req.at,
+            policy_hash=self.source.loaded.hash,
+            evidence=req.evidence,
+            event_id=req.evidence.get("event_id"),
+        )
+        restriction = restriction_for(ladder, strike, derive_id("rst", sid))
+        history.append(strike)
+        restrictions.append(restriction)
+        self._record(effects, req.rule, strike, restriction)
+        return strike
+
+    @staticmethod
+    def flag(batch: Batch, subject: Subject, req: FlagRequest) -> Flag:
+        flag = Flag(
+            id=derive_id("flg", req.event_id, req.rule),
+            subject_type="account",
+            subject_id=subject.account.id,
+            rule_id=req.rule,
+            at=req.at,
+            evidence=req.evidence,
+        )
+        batch.effects.flags.append(flag)
+        batch.effects.emitted.append((req.rule, "flag", flag.id))
+        return flag
+
+    @staticmethod
+    def _record(effects: Effects, rule: str, strike: Strike, restriction: Restriction) -> None:
+        effects.strikes.append(strike)
+        effects.restrictions.append(restriction)
+        effects.emitted.append((rule, "strike", strike.id))
+        effects.emitted.append((rule, "restriction", restriction.id))
+
+
+def audit_effects(audit: Any, changes: Effects, now: datetime, actor: str) -> None:
+    """Append every strike, restriction and flag of `changes` to the audit chain (`audit`: an AuditWriter)."""
+    for s in changes.strikes:
+        audit.append(
+            now,
+            actor,
+            "strike.issued",
+            f"{s.subject_type}:{s.subject_id}",
+            {
+                "strike": s.id,
+                "rule": s.rule_id,
+                "severity": s.severity,
+                "step": s.step,
+                "event": s.event_id,
+                "policy": s.policy_hash,
+            },
+        )
+    for r in changes.restrictions:
+        audit.append(
+            now,
+            actor,
+            "restriction.imposed",
+            f"{r.subject_type}:{r.subject_id}",
+            {
+                "restriction": r.id,
+                "scope": r.scope.value,
+                "step": r.step,
+                "rule": r.rule_id,
+                "ends_at": r.ends_at.isoformat() if r.ends_at else None,
+            },
+        )
+    for f in changes.flags:
+        audit.append(now, actor, "flag.raised", f"{f.subject_type}:{f.subject_id}", {"flag": f.id, "rule": f.rule_id})

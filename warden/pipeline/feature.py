@@ -1,0 +1,99 @@
+"""The one hook contract between the pipeline and the features (weight, unblocking, usage policy, word lists).
+
+Ingest calls the hooks in this order, inside the batch's one transaction:
+
+1. `on_foreign_change(conn)` — when the audit tail shows another process wrote since this one last did: drop
+   caches (word lists reload, weight and unblocking forget what they kept).
+2. `load(conn, batch)` — read what the rules and the later hooks need; keep it on `batch.state[self.name]`
+   (and, for weight, set `batch.weights`). Per-batch loading is a cache of the history, never a snapshot that
+   later events of the batch read stale.
+3. Then for each fresh event, in decision order (event time, ties by id), the rules decide it and, for every
+   strike a rule requests, `pipeline.effects` asks
+   a. `step_floor(batch, subject, severity, at)` — a minimum ladder step (probation, plug-in re-ban);
+   b. `after_strike(batch, strike, subject)` — react to the strike (an evidence note) and return further
+      `StrikeRequest`s (the S-A5 cascade's enterprise strike), which are applied the same way;
+   after which `after_event(batch, event, decision, subject)` folds the decided event into the feature's state,
+   so the next decision reads state that includes it (the invariant in docs/ARCHITECTURE.md; `subject` is None
+   for an enterprise's own event).
+4. `before_store(conn, batch)` — read-only on the database; may add reasons or deny (an enterprise's block rule).
+5. `after_store(conn, audit, batch)` — write the feature's own tables, append to the audit chain.
+
+Raising in any hook aborts the whole batch. Outside ingest:
+
+- `on_strike_status(conn, audit, strike, actor, now)` — after a strike was voided or overturned, in the same
+  transaction; returns `StrikeStatusRequest`s (a cascade whose basis is gone is voided), which the enforcement
+  service applies in turn, as a message bus drains its queue.
+- Manual and feature strikes outside ingest (a reviewer's strike, an abnormal unblock's re-ban) build a small
+  `Batch` of their subjects and run `load` (3a and 3b then apply as above).
+
+Every hook is a no-op here; a feature overrides the ones it needs, and ingest calls only overridden ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from warden.kernel.decision import Decision, StrikeRequest, Subject
+from warden.kernel.model import Strike, StrikeStatus
+from warden.pipeline.batch import Batch
+
+HOOKS = (
+    "on_foreign_change",
+    "load",
+    "step_floor",
+    "after_strike",
+    "after_event",
+    "before_store",
+    "after_store",
+    "on_strike_status",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StrikeStatusRequest:
+    """A feature asks for a strike to be voided or overturned (as a consequence of another status change)."""
+
+    strike_id: str
+    status: StrikeStatus
+    reason: str
+
+
+class Feature:
+    name: ClassVar[str] = "feature"
+
+    def on_foreign_change(self, conn: Any) -> None:
+        """1. Another process wrote: drop what this process kept."""
+
+    def load(self, conn: Any, batch: Batch) -> None:
+        """2. Read what the rules and later hooks need into `batch.state[self.name]`."""
+
+    def step_floor(self, batch: Batch, subject: Subject, severity: str, at: datetime) -> int:
+        """3a. The lowest ladder step a new strike of `severity` on `subject` at `at` may take."""
+        return 0
+
+    def after_strike(self, batch: Batch, strike: Strike, subject: Subject) -> list[StrikeRequest]:
+        """3b. A strike was issued on `subject` (an account); return the strikes it entails."""
+        return []
+
+    def after_event(self, batch: Batch, event: Any, decision: Decision, subject: Subject | None) -> None:
+        """3c. An event was decided: fold it in, so the next decision reads the state it left."""
+
+    def before_store(self, conn: Any, batch: Batch) -> None:
+        """4. Every decision of the batch is made; add reasons or deny, read-only."""
+
+    def after_store(self, conn: Any, audit: Any, batch: Batch) -> None:
+        """5. The batch's events and effects are written; write the feature's own rows."""
+
+    def on_strike_status(
+        self, conn: Any, audit: Any, strike: Strike, actor: str, now: datetime
+    ) -> list[StrikeStatusRequest]:
+        """Outside ingest: a strike was voided or overturned; return the status changes it entails."""
+        return []
+
+
+def overriding(features: list[Feature], hook: str) -> list[Feature]:
+    """The features that implement `hook` (the pipeline calls no no-op hook on the hot path)."""
+    base = getattr(Feature, hook)
+    return [f for f in features if getattr(type(f), hook) is not base]

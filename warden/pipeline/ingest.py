@@ -1,0 +1,323 @@
+"""The ingest use case: validate a batch, answer re-sent ids from the store, decide the fresh events one at a
+time in `(occurred_at, id)` order with every feature's hooks (`pipeline.feature` gives the order), then store the
+events, their decisions and effects and append to the audit chain, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.engine import Connection, Engine
+
+from warden.adapters import store
+from warden.adapters.subject_cache import SubjectCache
+from warden.domain.policy import LoadedPolicy
+from warden.domain.rules import RuleEngine
+from warden.kernel.audit import decisions_digest
+from warden.kernel.clock import Clock
+from warden.kernel.counters import Counters
+from warden.kernel.decision import Decision, Effects, Reason
+from warden.kernel.errors import Conflict, InvalidInput
+from warden.kernel.events import MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
+from warden.pipeline.batch import Batch
+from warden.pipeline.effects import audit_effects
+from warden.pipeline.feature import HOOKS, Feature, overriding
+from warden.pipeline.ports import BatchScreener
+
+FUTURE_SKEW = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # events older than this are refused: every window still has room below
+
+
+@dataclass
+class IngestResult:
+    outcomes: list[Decision]
+    stored: int
+    duplicates: int
+    audit_seq: int | None = None
+    changes: Effects = field(default_factory=Effects)
+
+
+class Ingest:
+    """Decide and store batches. One batch at a time per process (`_lock`); the counters journal each batch so a
+    failed one leaves no counts behind."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        policy: LoadedPolicy,
+        rules: RuleEngine,
+        counters: Counters,
+        clock: Clock,
+        cache: SubjectCache,
+        features: Sequence[Feature] = (),
+    ) -> None:
+        self.engine = engine
+        self.loaded = policy
+        self.rules = rules
+        self.counters = counters
+        self.clock = clock
+        self.cache = cache
+        self.features = list(features)
+        self._hooks = {h: overriding(self.features, h) for h in HOOKS}
+        self._lock = threading.Lock()
+
+    def _cover(self, conn: Connection, events: list[Any]) -> int:
+        """Make the counters hold everything the batch's decisions can see: for each account, every stored entry
+        after its earliest event here minus the longest window. Accounts the counters do not cover that far (a
+        restart, a late event older than what was kept, a Redis key that expired) are reloaded from the stored
+        events, so no decision depends on what this process happens to remember. Returns entries reloaded."""
+        retention = self.rules.retention_seconds()
+        need: dict[str, float] = {}
+        for e in events:
+            aid = _field(e, "account_id")
+            if aid:
+                since = e.occurred_at.timestamp() - retention
+                if aid not in need or since < need[aid]:
+                    need[aid] = since
+        if not need:
+            return 0
+        cov = self.counters.coverage(list(need))
+        stale = sorted(a for a, since in need.items() if a not in cov or cov[a] > since)
+        loaded = 0
+        for chunk in store.chunks(stale):
+            after = min(need[a] for a in chunk)
+            until = max((cov[a] for a in chunk if a in cov), default=None)
+            if any(a not in cov for a in chunk):
+                until = None  # an account never loaded: everything after its need
+            found = store.counter_entries(conn, chunk, _utc(after), None if until is None else _utc(until))
+            for aid in chunk:  # a covered account only fills the gap below what it holds
+                loaded += self.counters.load(aid, found.get(aid, []), need[aid], cov.get(aid))
+        return loaded
+
+    def validate(self, raw: Sequence[Any]) -> list[Any]:
+        if len(raw) > MAX_BATCH:
+            raise InvalidInput(
+                f"a batch holds at most {MAX_BATCH} events; this one has {len(raw)}",
+                [FieldError(field="events", message=f"at most {MAX_BATCH} events per batch")],
+            )
+        try:
+            events = BatchAdapter.validate_python(list(raw))
+        except ValidationError as exc:
+            errs = field_errors(exc, "events")
+            raise InvalidInput(f"{len(errs)} problem(s) in the events; nothing was stored", errs) from exc
+        limit = self.clock.now() + FUTURE_SKEW
+        bad = [
+            FieldError(field=f"events[{i}].occurred_at", message=f"{e.occurred_at.isoformat()} is in the future")
+            if e.occurred_at > limit
+            else FieldError(
+                field=f"events[{i}].occurred_at",
+                message=f"{e.occurred_at.isoformat()} is before {EARLIEST.date().isoformat()}; "
+                "no platform event is that old",
+            )
+            for i, e in enumerate(events)
+            if e.occurred_at > limit or e.occurred_at < EARLIEST
+        ]
+        if bad:
+            raise InvalidInput(f"{len(bad)} event(s) dated impossibly; nothing was stored", bad)
+        return events
+
+    def ingest(self, raw: Sequence[Any], actor: str = "platform") -> IngestResult:
+        """Decide and store a batch atomically. An event id seen before is answered from the store."""
+        events = self.validate(raw)
+        with self._lock:
+            self.counters.begin()
+            try:
+                result = self._ingest(events, actor)
+            except BaseException:
+                self.counters.rollback()
+                self.cache.clear()  # evaluation may have changed cached subjects in place
+                raise
+            self.counters.commit()
+        return result
+
+    def _ingest(self, events: list[Any], actor: str) -> IngestResult:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            audit = store.AuditWriter(conn)
+            if self.cache.check(audit.tail_seq):  # someone else wrote: let features take over their changes
+                for f in self._hooks["on_foreign_change"]:
+                    f.on_foreign_change(conn)
+            stored = store.existing_outcomes(conn, [e.id for e in events])
+            fresh, seen = [], set(stored)
+            payloads: dict[str, str] = {}
+            firsts: dict[str, Any] = {}
+            clashes: list[FieldError] = []
+            for i, e in enumerate(events):  # an id answered before (or earlier here) must carry the same event
+                first = firsts.get(e.id)
+                if first is None and e.id in stored:  # one that no longer validates matches nothing
+                    first = firsts[e.id] = _stored_event(stored[e.id][1]) or _UNMATCHABLE
+                if first is not None:
+                    if first != e:  # pydantic equality: the same fields; times as instants, whatever the offset
+                        clashes.append(
+                            FieldError(
+                                field=f"events[{i}].id",
+                                message=f"event id {e.id!r} was already used for a different event; "
+                                "an id is sent again only to retry the very same event",
+                            )
+                        )
+                    continue
+                firsts[e.id] = e
+                payloads[e.id] = e.model_dump_json()
+                if e.id not in seen:
+                    seen.add(e.id)
+                    fresh.append(e)
+            if clashes:
+                ids = ", ".join(repr(events[int(c.field[7:].split("]")[0])].id) for c in clashes)
+                raise Conflict(f"event id {ids} reused with different content; nothing was stored", clashes)
+            acc_ids = [a for e in fresh if (a := _field(e, "account_id"))]
+            ent_ids = [x for e in fresh if (x := _field(e, "enterprise_id"))]
+            live_after = min((e.occurred_at for e in fresh), default=now)
+            subjects, missing = self.cache.take(acc_ids, live_after)
+            loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
+            subjects.update(loaded)
+            enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
+            fresh_ids = {e.id for e in fresh}
+            unknown = [
+                FieldError(field=f"events[{i}].{name}", message=f"unknown {what} {value!r}; register it first")
+                for i, e in enumerate(events)
+                if e.id in fresh_ids
+                for name, what, known in (
+                    ("account_id", "account", subjects),
+                    ("enterprise_id", "enterprise", enterprises),
+                )
+                if (value := _field(e, name)) and value not in known
+            ]
+            if unknown:
+                raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
+            self._cover(conn, fresh)
+            batch = Batch(fresh, subjects, enterprises, now)
+            changes = batch.effects
+            by_id = batch.decisions
+            for f in self._hooks["load"]:  # what the rules and later hooks read (weight, past unblocks)
+                f.load(conn, batch)
+            rows = []
+            screener = self.rules.screener
+            prepare = isinstance(screener, BatchScreener)
+            if prepare:  # screen the batch's greetings and messages in one pass per enterprise
+                screener.prepare(
+                    (subjects[a].enterprise.id, text)
+                    for e in fresh
+                    if (a := _field(e, "account_id")) and (text := _field(e, "greeting") or _field(e, "text"))
+                )
+            # Decide in event time (ties by id), one event at a time: each decision sees exactly the state the
+            # events before it left, whatever the batching or arrival order (docs/ARCHITECTURE.md, the invariant).
+            fresh.sort(key=_event_order)
+            after_event = self._hooks["after_event"]
+            for e in fresh:
+                aid = _field(e, "account_id")
+                subject = subjects[aid] if aid else None
+                if subject is None:  # an enterprise's own verification change
+                    ent = enterprises[e.enterprise_id]
+                    ent.verified = e.verified
+                    changes.enterprises[ent.id] = ent
+                    out = Decision(event_id=e.id, allowed=None)
+                else:
+                    out = self.rules.evaluate(e, subject, self.counters, batch)
+                by_id[e.id] = out
+                for f in after_event:  # state the next decision reads (weight) follows this event
+                    f.after_event(batch, e, out, subject)
+            if prepare:
+                screener.release()
+            for f in self._hooks["before_store"]:
+                f.before_store(conn, batch)
+            for e in fresh:
+                aid = _field(e, "account_id")
+                subject = subjects[aid] if aid else None
+                out = by_id[e.id]
+                rows.append(
+                    {
+                        "id": e.id,
+                        "type": e.type,
+                        "account_id": aid,
+                        "enterprise_id": subject.enterprise.id if subject else e.enterprise_id,
+                        "occurred_at": e.occurred_at,
+                        "received_at": now,
+                        "payload": payloads[e.id],
+                        "outcome": _outcome_text(out),
+                        "counted": store.dumps(out.counted) if out.counted else "[]",
+                        "policy_hash": self.loaded.hash,
+                    }
+                )
+            seq = None
+            if rows:
+                seq = audit.next_seq()
+                for r in rows:
+                    r["audit_seq"] = seq
+                store.insert_events(conn, rows)
+                digest = decisions_digest(
+                    (r["id"], (r["type"], r["account_id"], r["payload"], r["outcome"], r["policy_hash"])) for r in rows
+                )
+                denied = sum(1 for o in by_id.values() if o.allowed is False)
+                audit.append(
+                    now,
+                    actor,
+                    "events.decided",
+                    f"batch:{rows[0]['id']}",
+                    {"events": len(rows), "denied": denied, "policy": self.loaded.hash, "digest": digest},
+                )
+                store.save_changes(conn, changes)
+                audit_effects(audit, changes, now, "rules")
+                for f in self._hooks["after_store"]:
+                    f.after_store(conn, audit, batch)
+            self.counters.flush()  # last step before the commit: a failed batch leaves no counts behind
+
+        self.cache.keep(subjects, audit.tail_seq)
+        outcomes = []
+        for e in events:
+            if e.id in by_id:
+                outcomes.append(by_id.pop(e.id))
+            else:  # answered before (or earlier in this batch)
+                prior = json.loads(stored[e.id][0]) if e.id in stored else None
+                if prior is None:
+                    first = next(o for o in outcomes if o.event_id == e.id)
+                    prior = first.as_dict()
+                outcomes.append(
+                    Decision(
+                        event_id=e.id,
+                        allowed=prior["allowed"],
+                        reasons=[Reason(**r) for r in prior["reasons"]],
+                        duplicate=True,
+                    )
+                )
+        return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes)
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+_UNMATCHABLE = object()
+
+
+def _stored_event(payload: str) -> Any:
+    """A stored event as the model it was (None if it no longer validates: then nothing can match it)."""
+    try:
+        return EventAdapter.validate_json(payload)
+    except ValidationError:
+        return None
+
+
+def _event_order(event: Any) -> tuple[datetime, str]:
+    """The one order of decisions: event time, ties broken by event id."""
+    return (event.occurred_at, event.id)
+
+
+def _field(event: Any, name: str) -> Any:
+    """A field that only some event types have (pydantic's attribute fallback is slow on the hot path)."""
+    return event.__dict__.get(name)
+
+
+_PLAIN = {None: '{"allowed":null,"reasons":[]}', True: '{"allowed":true,"reasons":[]}'}
+
+
+def _outcome_text(out: Decision) -> str:
+    """Most decisions carry no reason; their stored text is a constant."""
+    if not out.reasons and out.allowed in _PLAIN:
+        return _PLAIN[out.allowed]
+    return store.dumps(out.as_dict())

@@ -1,0 +1,36 @@
+"""The pipeline's small ports: where weight is read from, and how a batch's texts are screened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from warden.screening.base import Hit
+
+
+class WeightSource(Protocol):
+    """Weight (S-B): the weight (0–100) at decision time `at`, from the events before the decision (issue 10).
+    None means unknown, and rules then scale by 1. The weight feature sets one on each batch (`Batch.weights`)."""
+
+    def account_weight(self, account_id: str, at: datetime) -> float | None: ...
+    def enterprise_weight(self, enterprise_id: str, at: datetime) -> float | None: ...
+
+
+class NoWeights:
+    def account_weight(self, account_id: str, at: datetime | None = None) -> float | None:
+        return None
+
+    def enterprise_weight(self, enterprise_id: str, at: datetime | None = None) -> float | None:
+        return None
+
+
+@runtime_checkable
+class BatchScreener(Protocol):
+    """A screener that keeps lists per scope (an enterprise's own) and screens a batch's texts in one pass:
+    `prepare` before the batch is decided, `screen_in` while it is, `release` after (the word-lists feature)."""
+
+    def screen(self, text: str) -> list[Hit]: ...
+    def screen_in(self, scope: str | None, text: str) -> list[Hit]: ...
+    def prepare(self, texts: Iterable[tuple[str | None, str]]) -> None: ...
+    def release(self) -> None: ...
