@@ -454,7 +454,7 @@ def test_an_event_sent_again_with_the_same_instant_in_another_offset_is_the_same
 
 
 def test_an_event_dated_before_the_platform_existed_is_refused_naming_the_field(world: World) -> None:
-    from warden.service.errors import InvalidInput
+    from warden.kernel.errors import InvalidInput
 
     for when in ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "1999-12-31T23:59:59Z"):
         with pytest.raises(InvalidInput) as exc:
