@@ -39,8 +39,9 @@ class IdempotencyKeyReused(Conflict):
     def __init__(self, key: str, differs: list[str]) -> None:
         """`differs` names the request fields whose values differ from the first request under `key`."""
         what = ", ".join(differs) or "the request"
+        verb = "differs" if len(differs) <= 1 else "differ"
         super().__init__(
-            f"Idempotency-Key {key!r} was already used for a different request ({what} differ); "
+            f"Idempotency-Key {key!r} was already used for a different request ({what} {verb}); "
             "send the same request to replay it, or use a new key; nothing was stored",
             [FieldError(field="Idempotency-Key", message=f"already used with different {what}")]
             + [FieldError(field=f, message="differs from the first request under this key") for f in differs],
