@@ -57,6 +57,11 @@ def bootstrap(
     app = Warden(engine, loaded, rules, counters, clock or SystemClock())
     # Feature wiring: each feature attaches its seams here (rules.weights, rules.strike_hooks,
     # rules.step_floors, app.observers). Keep one block per feature.
+    # --- S-A4 cap: live external contacts in event time (issue 10) ---
+    from warden.service.contacts import attach_contacts
+
+    attach_contacts(app)  # rules.contacts and the ledger observer
+
     # --- weight (issue 4) ---
     from warden.service.weight import attach_weight
 

@@ -40,6 +40,13 @@ class WeightSource(Protocol):
     def enterprise_weight(self, enterprise_id: str, at: datetime) -> float | None: ...
 
 
+class ContactCount(Protocol):
+    """Seam for the S-A4 cap: an enterprise's live external contacts before the decision at (`at`, `event_id`)
+    in event time (`warden.service.contacts`); None when unknown (the enterprise's stored count is read)."""
+
+    def external_contacts(self, enterprise_id: str, at: datetime, event_id: str | None = None) -> int | None: ...
+
+
 class NoWeights:
     def account_weight(self, account_id: str, at: datetime | None = None) -> float | None:
         return None
@@ -134,6 +141,7 @@ class RuleEngine:
         self.weights = weights or NoWeights()
         self.strike_hooks = strike_hooks or []
         self.step_floors = step_floors or []
+        self.contacts: ContactCount | None = None
         self._handlers: dict[str, Callable[[Any, Subject, Counters, Changes, Outcome], None]] = {
             "contact_request": self._contact_request,
             "contact_added": self._contact_added,
@@ -462,24 +470,32 @@ class RuleEngine:
             out.allowed = False
 
     def _unverified_enterprise_cap(self, e: ev.ContactRequest, subject: Subject, out: Outcome) -> None:
-        reason = self.standing_cap_refusal(subject.enterprise)
+        ent = subject.enterprise
+        if ent.verified or not self.policy.rules.unverified_enterprise_cap.enabled:
+            return
+        live = self.contacts.external_contacts(ent.id, e.occurred_at, e.id) if self.contacts is not None else None
+        reason = self.standing_cap_refusal(ent, live)
         if reason is not None:
             out.allowed = False
             out.reasons.append(reason)
 
-    def standing_cap_refusal(self, ent: Enterprise) -> Reason | None:
+    def standing_cap_refusal(self, ent: Enterprise, live: int | None = None) -> Reason | None:
         """The S-A4 refusal every contact request of this enterprise's members gets now, or None: an unverified
         enterprise at its cap of external contacts (`rules.unverified_enterprise_cap`, 200 — DOC rules 34–35).
-        It restricts nobody, so the explanation shows it beside the restrictions (issue 10, item 12)."""
+        It restricts nobody, so the explanation shows it beside the restrictions (issue 10, item 12).
+
+        `live` is the count at the decision (`contacts`: the live external contacts in event time); without
+        it, the enterprise's stored count (as of its newest event)."""
         rule = self.policy.rules.unverified_enterprise_cap
-        if not rule.enabled or ent.verified or ent.external_contacts < rule.max_external_contacts:
+        n = ent.external_contacts if live is None else live
+        if not rule.enabled or ent.verified or n < rule.max_external_contacts:
             return None
         return Reason(
             "cap.unverified_enterprise",
             "unverified_enterprise_cap",
             rule.spec,
             "deny",
-            {"external_contacts": ent.external_contacts, "cap": rule.max_external_contacts},
+            {"external_contacts": n, "cap": rule.max_external_contacts},
         )
 
     # --- contacts and reports: S-A1 inbound burst, S-A2 ---------------------------------------------------
@@ -488,10 +504,7 @@ class RuleEngine:
         self, e: ev.ContactAdded, subject: Subject, counters: Counters, changes: Changes, out: Outcome
     ) -> None:
         acc = subject.account
-        changes.contacts.append((acc.id, e.contact_id, e.occurred_at))
-        if e.external:
-            subject.enterprise.external_contacts += 1
-            changes.enterprises[subject.enterprise.id] = subject.enterprise
+        changes.contacts.append((acc.id, e.contact_id, e.occurred_at))  # (S-A4 counts external ones: `contacts`)
         if e.initiated_by == "self":  # the account's own adds: the denominator of negative feedback (S-A2)
             self._count(counters, out, f"nc:{acc.id}", e, e.contact_id)
             return
@@ -519,19 +532,8 @@ class RuleEngine:
     def _contact_removed(
         self, e: ev.ContactRemoved, subject: Subject, counters: Counters, changes: Changes, out: Outcome
     ) -> None:
-        self._external_contact_removed(e, subject, changes)
         self._count(counters, out, f"nf:{subject.account.id}", e, e.contact_id)
         self._negative_feedback(e, subject, counters, changes, out)
-
-    @staticmethod
-    def _external_contact_removed(e: ev.ContactRemoved, subject: Subject, changes: Changes) -> None:
-        """An external contact gone frees a place under the unverified-enterprise cap (S-A4, issue 10 item 12):
-        the count is the enterprise's live external contacts, +1 per external add, −1 per external removal, never
-        below 0 (contacts from before warden saw the enterprise were never counted)."""
-        ent = subject.enterprise
-        if e.external and ent.external_contacts > 0:
-            ent.external_contacts -= 1
-            changes.enterprises[ent.id] = ent
 
     def _report(self, e: ev.Report, subject: Subject, counters: Counters, changes: Changes, out: Outcome) -> None:
         rule = self.policy.rules.reports
