@@ -116,6 +116,51 @@ def test_S_C4_escalation_to_the_top_also_takes_four_eyes_and_a_decline_issues_no
     assert sorted(s.step for s in _strikes(world)) == [1, 2, 3, 4]
 
 
+def test_S_C4_a_second_permanent_ban_proposal_for_one_account_is_409_naming_the_open_one(world: World) -> None:
+    """The tester's case: M strikes until one comes back proposed, then an S request: both were 202 and a
+    second reviewer confirmed both (two active step-5 restrictions)."""
+    desk = ManualStrikes(world.w)
+    for _ in range(5):
+        last = desk.request("acc-1", "M", "repeated abuse", "reviewer:a", "a")
+    assert last.status == "proposed"
+    with pytest.raises(Conflict) as err:
+        desk.request("acc-1", "S", "sold plug-ins", "reviewer:c", "c")
+    assert last.case_id in err.value.detail
+    with pytest.raises(Conflict):
+        desk.request("acc-1", "M", "again", "reviewer:a", "a")
+    done = desk.confirm(last.case_id, "reviewer:b", True)
+    assert done.status == "issued"
+    with pytest.raises(Conflict) as banned:  # once banned, no new permanent proposal either
+        desk.request("acc-1", "S", "sold plug-ins", "reviewer:c", "c")
+    assert "already permanently banned" in banned.value.detail
+    assert sum(1 for s in _strikes(world) if s.step == 5) == 1
+
+
+def test_S_C4_a_declined_proposal_lets_a_new_one_be_opened(world: World) -> None:
+    desk = ManualStrikes(world.w)
+    first = desk.request("acc-1", "S", "sold plug-ins", "reviewer:a", "a")
+    desk.confirm(first.case_id, "reviewer:b", False, "not enough")
+    second = desk.request("acc-1", "S", "sold plug-ins, new evidence", "reviewer:a", "a")
+    assert second.status == "proposed" and second.case_id != first.case_id
+
+
+def test_S_C4_confirming_a_proposal_re_checks_that_the_account_is_not_already_banned(world: World) -> None:
+    """Two proposals left open (as before this fix allowed): the second confirmation is refused with a 409 that
+    says the account is already permanently banned, and nothing is issued."""
+    desk = ManualStrikes(world.w)
+    first = desk.request("acc-1", "S", "sold plug-ins", "reviewer:a", "a")
+    with world.w.engine.begin() as conn:  # a second open proposal, stored before the one-open rule existed
+        row = conn.execute(sa.select(t.flags).where(t.flags.c.id == first.case_id)).one()._asdict()
+        conn.execute(sa.insert(t.flags).values({**row, "id": "msk_legacy"}))
+    assert desk.confirm(first.case_id, "reviewer:b", True).status == "issued"
+    with pytest.raises(Conflict) as err:
+        desk.confirm("msk_legacy", "reviewer:b", True)
+    assert "already permanently banned" in err.value.detail and "msk_legacy" in err.value.detail
+    assert sum(1 for s in _strikes(world) if s.step == 5) == 1
+    assert desk.get("msk_legacy").status == "proposed"  # still open: a reviewer declines it
+    assert desk.confirm("msk_legacy", "reviewer:b", False, "already banned").status == "declined"
+
+
 def test_S_C4_manual_strike_bad_input_names_the_field_and_stores_nothing(world: World) -> None:
     desk = ManualStrikes(world.w)
     with pytest.raises(InvalidInput) as err:
