@@ -16,6 +16,7 @@ from warden.pipeline.effects import Effector
 from warden.pipeline.feature import Feature
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service import appeals as _appeals
+from warden.service.contacts import ContactLedger
 from warden.service.unblock import Unblocking, build_sender, unblock_feature
 from warden.service.usage_policy import UsageDesk, UsagePolicyFeature
 from warden.service.warden import Warden
@@ -81,6 +82,9 @@ def bootstrap(
     features.append(UsagePolicyFeature(usage))
     if word_lists is not None:
         features.append(WordListsFeature(word_lists))
+    contacts = ContactLedger()  # the S-A4 cap counts live external contacts in event time (issue 10)
+    rules.contacts = contacts
+    features.append(contacts)
     rules.effector = Effector(rules, features)  # the one place strikes are applied, with the features' floors
     counters = build_counters(settings, rules.retention_seconds())
     app = Warden(engine, loaded, rules, counters, clock, features, cache)

@@ -149,6 +149,22 @@ def test_S_C4_a_permanent_strike_over_http_is_proposed_then_confirmed_by_another
     assert me["state"] == "banned" and me["restrictions"][0]["reason_text"] == "reviewer action: sold plug-ins"
 
 
+def test_S_C4_over_http_a_second_permanent_ban_proposal_is_409_and_only_one_ban_is_confirmed(api: Api) -> None:
+    url = "/v1/accounts/acc-1/strikes?lang=en"
+    while True:  # escalate with M strikes until one comes back proposed
+        r = api.c.post(url, headers=api.h("reviewer_a"), json={"severity": "M", "reason": "repeated abuse"})
+        assert r.status_code in (201, 202), r.text
+        if r.status_code == 202:
+            break
+    first = r.json()["case_id"]
+    again = api.c.post(url, headers=api.h("reviewer_a"), json={"severity": "S", "reason": "sold plug-ins"})
+    assert again.status_code == 409 and first in again.json()["detail"]
+    confirm = f"/v1/strike-proposals/{first}/confirmation?lang=en"
+    assert api.c.post(confirm, headers=api.h("reviewer_b"), json={"agree": True}).status_code == 200
+    after = api.c.post(url, headers=api.h("reviewer_a"), json={"severity": "S", "reason": "sold plug-ins"})
+    assert after.status_code == 409 and "already permanently banned" in after.json()["detail"]
+
+
 def test_S_C4_manual_strike_over_http_roles_fields_and_idempotency(api: Api) -> None:
     url = "/v1/accounts/acc-1/strikes"
     body = {"severity": "M", "reason": "harassment confirmed"}

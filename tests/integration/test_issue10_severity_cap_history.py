@@ -5,6 +5,8 @@ their triggering events."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -114,6 +116,51 @@ def test_S_C4_escalation_to_the_top_also_takes_four_eyes_and_a_decline_issues_no
     assert sorted(s.step for s in _strikes(world)) == [1, 2, 3, 4]
 
 
+def test_S_C4_a_second_permanent_ban_proposal_for_one_account_is_409_naming_the_open_one(world: World) -> None:
+    """The tester's case: M strikes until one comes back proposed, then an S request: both were 202 and a
+    second reviewer confirmed both (two active step-5 restrictions)."""
+    desk = ManualStrikes(world.w)
+    for _ in range(5):
+        last = desk.request("acc-1", "M", "repeated abuse", "reviewer:a", "a")
+    assert last.status == "proposed"
+    with pytest.raises(Conflict) as err:
+        desk.request("acc-1", "S", "sold plug-ins", "reviewer:c", "c")
+    assert last.case_id in err.value.detail
+    with pytest.raises(Conflict):
+        desk.request("acc-1", "M", "again", "reviewer:a", "a")
+    done = desk.confirm(last.case_id, "reviewer:b", True)
+    assert done.status == "issued"
+    with pytest.raises(Conflict) as banned:  # once banned, no new permanent proposal either
+        desk.request("acc-1", "S", "sold plug-ins", "reviewer:c", "c")
+    assert "already permanently banned" in banned.value.detail
+    assert sum(1 for s in _strikes(world) if s.step == 5) == 1
+
+
+def test_S_C4_a_declined_proposal_lets_a_new_one_be_opened(world: World) -> None:
+    desk = ManualStrikes(world.w)
+    first = desk.request("acc-1", "S", "sold plug-ins", "reviewer:a", "a")
+    desk.confirm(first.case_id, "reviewer:b", False, "not enough")
+    second = desk.request("acc-1", "S", "sold plug-ins, new evidence", "reviewer:a", "a")
+    assert second.status == "proposed" and second.case_id != first.case_id
+
+
+def test_S_C4_confirming_a_proposal_re_checks_that_the_account_is_not_already_banned(world: World) -> None:
+    """Two proposals left open (as before this fix allowed): the second confirmation is refused with a 409 that
+    says the account is already permanently banned, and nothing is issued."""
+    desk = ManualStrikes(world.w)
+    first = desk.request("acc-1", "S", "sold plug-ins", "reviewer:a", "a")
+    with world.w.engine.begin() as conn:  # a second open proposal, stored before the one-open rule existed
+        row = conn.execute(sa.select(t.flags).where(t.flags.c.id == first.case_id)).one()._asdict()
+        conn.execute(sa.insert(t.flags).values({**row, "id": "msk_legacy"}))
+    assert desk.confirm(first.case_id, "reviewer:b", True).status == "issued"
+    with pytest.raises(Conflict) as err:
+        desk.confirm("msk_legacy", "reviewer:b", True)
+    assert "already permanently banned" in err.value.detail and "msk_legacy" in err.value.detail
+    assert sum(1 for s in _strikes(world) if s.step == 5) == 1
+    assert desk.get("msk_legacy").status == "proposed"  # still open: a reviewer declines it
+    assert desk.confirm("msk_legacy", "reviewer:b", False, "already banned").status == "declined"
+
+
 def test_S_C4_manual_strike_bad_input_names_the_field_and_stores_nothing(world: World) -> None:
     desk = ManualStrikes(world.w)
     with pytest.raises(InvalidInput) as err:
@@ -168,6 +215,82 @@ def test_S_A4_external_contact_count_never_goes_below_zero(capped: World) -> Non
     w = capped
     w.send(w.event("contact_removed", "acc-u", contact_id="before-warden", external=True))
     assert w.w.get_enterprise("ent-u").external_contacts == 0
+
+
+@pytest.fixture
+def capped_200(db_url: str, clock: FixedClock) -> World:
+    w = build(db_url, clock)
+    world = World(w, clock)
+    world.enterprise("ent-u", verified=False)
+    world.account("acc-u", "ent-u")
+    world.account("acc-v", "ent-u")
+    world.send(*[world.event("contact_added", "acc-u", contact_id=f"c{i}", external=True) for i in range(200)])
+    return world
+
+
+def _count(world: World) -> int:
+    return world.w.get_enterprise("ent-u").external_contacts
+
+
+def test_S_A4_only_the_removal_of_an_existing_external_contact_frees_a_place(capped_200: World) -> None:
+    """The tester's case: five genuine removals free five places; a removal of a contact never added, a second
+    removal of the same contact and a removal dated before the contact's add free none (cap bypass)."""
+    w = capped_200
+    assert _count(w) == 200 and _request(w) is False
+    w.clock.advance(minutes=1)
+    w.send(*[w.event("contact_removed", "acc-u", contact_id=f"c{i}") for i in range(10, 15)])
+    assert _count(w) == 195
+    w.send(w.event("contact_removed", "acc-u", contact_id="never-added"))
+    assert _count(w) == 195
+    w.send(w.event("contact_removed", "acc-u", contact_id="c10"))  # already removed
+    assert _count(w) == 195
+    w.send(w.event("contact_removed", "acc-u", contact_id="c1", at=w.clock.now() - timedelta(days=1)))  # before its add
+    assert _count(w) == 195
+    w.send(w.event("contact_removed", "acc-v", contact_id="c2"))  # c2 is acc-u's contact, not acc-v's
+    assert _count(w) == 195
+    w.send(w.event("contact_added", "acc-u", contact_id="c3"))  # already a contact: counts once
+    assert _count(w) == 195
+    w.clock.advance(minutes=1)
+    w.send(*[w.event("contact_added", "acc-u", contact_id=f"c{i}") for i in range(10, 14)])  # re-adds count again
+    assert _count(w) == 199 and _request(w) is True
+    w.send(w.event("contact_added", "acc-u", contact_id="c14"))
+    assert _count(w) == 200 and _request(w) is False
+
+
+def test_S_A4_a_request_is_judged_by_the_contacts_live_at_its_own_time(capped_200: World) -> None:
+    """Event time: a removal stored later but dated after a request does not free a place for it; a late
+    request dated between the removal and the re-add sees the freed place."""
+    w = capped_200
+    t0 = w.clock.now()
+    w.clock.advance(hours=2)
+    w.send(
+        w.event("contact_removed", "acc-u", contact_id="c5", at=t0 + timedelta(minutes=30)),
+        w.event("contact_added", "acc-u", contact_id="c5", at=t0 + timedelta(minutes=90)),
+    )
+    assert _count(w) == 200
+    late = w.send(
+        w.event(
+            "contact_request", "acc-u", at=t0 + timedelta(minutes=10), method="qr_code", target="t1", greeting="hi"
+        ),
+        w.event(
+            "contact_request", "acc-u", at=t0 + timedelta(minutes=60), method="qr_code", target="t2", greeting="hi"
+        ),
+    )
+    assert [o.allowed for o in late.outcomes] == [False, True]
+    assert [
+        r.params["external_contacts"] for r in late.outcomes[0].reasons if r.code == "cap.unverified_enterprise"
+    ] == [200]
+
+
+def test_S_A4_the_live_count_is_the_same_after_a_restart(capped_200: World, db_url: str) -> None:
+    w = capped_200
+    w.send(w.event("contact_removed", "acc-u", contact_id="c1"), w.event("contact_removed", "acc-u", contact_id="c1"))
+    again = World(build(db_url, w.clock), w.clock)
+    again._n = w._n
+    assert again.w.get_enterprise("ent-u").external_contacts == 199
+    again.send(again.event("contact_removed", "acc-u", contact_id="c1"))
+    assert again.w.get_enterprise("ent-u").external_contacts == 199
+    assert _request(again) is True
 
 
 def test_S_A4_cap_refusals_appear_in_the_explanation_with_what_to_do(capped: World) -> None:

@@ -153,3 +153,54 @@ def test_S_A5_window_edge_a_member_strike_exactly_7_days_old_no_longer_counts(
     world.send(*reported(world, ids[1], "b-", at=start + timedelta(hours=2)))
     world.send(*reported(world, ids[2], "c-", at=start + timedelta(hours=1) + gap))
     assert bool(cascades(world, "ent-low")) is cascaded
+
+
+def _shop_with_new_staff(world: World, n: int) -> list[str]:
+    """A verified 40-day shop; `n` unverified 20-day staff with no profile, each one non-linked login 5 days ago."""
+    from warden.kernel.model import Account
+
+    world.enterprise("ent-shop", verified=True, age_days=40)
+    staff = [f"shop-{i}" for i in range(1, n + 1)]
+    for aid in staff:
+        acc = Account(
+            aid, "ent-shop", f"1390000{len(aid):02d}{aid[-2:]}", False, world.clock.now() - timedelta(days=20)
+        )
+        world.w.register_account(acc, "test")
+    world.send(*[login(world, aid, linked=False, at=world.clock.now() - timedelta(days=5)) for aid in staff])
+    return staff
+
+
+@pytest.mark.parametrize("n", [3, 6, 8, 12, 30])
+def test_S_A5_adding_honest_new_staff_never_pushes_a_verified_shop_into_a_cascade(world: World, n: int) -> None:
+    """The tester's case: staff 1 and 2 reported by 3 strangers twice, two days apart. With 8 new staff the
+    shop was locked out whole (each honest new member weighed ~25 and dragged the mean). Members younger than
+    `min_history_days` count at the prior, and a new account's activity factors read neutral."""
+    staff = _shop_with_new_staff(world, n)
+    for round_ in range(2):
+        world.clock.advance(hours=1)
+        world.send(*reported(world, staff[0], f"a{round_}-"))
+        world.clock.advance(minutes=30)
+        world.send(*reported(world, staff[1], f"b{round_}-"))
+        world.clock.advance(days=2)
+    assert len(member_strikes(world, staff[0])) == 2 and len(member_strikes(world, staff[1])) == 2
+    assert cascades(world, "ent-shop") == []
+    ent = WeightService(world.w).enterprise("ent-shop", "en")
+    assert ent["used_by_rules"]["cascade_weight"] >= 50  # verified 15 + the prior's 35: new staff do not drag it
+    assert ent["used_by_rules"]["cascade_active_members"] == n  # they are still active members (the share's base)
+    assert world.send(login(world, staff[-1])).outcomes[0].allowed is True
+
+
+def test_S_A5_the_cascade_weight_does_not_fall_as_honest_new_staff_are_added(world: World) -> None:
+    staff = _shop_with_new_staff(world, 3)
+    before = WeightService(world.w).enterprise("ent-shop", "en")["used_by_rules"]["cascade_weight"]
+    from warden.kernel.model import Account
+
+    for i in range(20):
+        aid = f"late-{i:02d}"
+        world.w.register_account(
+            Account(aid, "ent-shop", f"13700000{i:03d}", False, world.clock.now() - timedelta(days=20)), "test"
+        )
+        world.send(login(world, aid, linked=False))
+    after = WeightService(world.w).enterprise("ent-shop", "en")
+    assert after["used_by_rules"]["cascade_weight"] >= before
+    assert after["used_by_rules"]["cascade_active_members"] == len(staff) + 20

@@ -14,9 +14,11 @@ from warden.domain.weight import (
     EnterpriseState,
     WeightPolicy,
     account_breakdown,
+    account_tenths,
     cascade_reason,
     day_of,
     enterprise_breakdown,
+    enterprise_tenths,
 )
 from warden.domain.weight_text import render
 from warden.kernel import events as ev
@@ -92,8 +94,12 @@ def test_the_default_factor_maxima_add_up_to_100() -> None:
 
 
 def test_a_new_bare_account_starts_low_and_every_factor_says_how_to_raise_it() -> None:
+    old = account_breakdown(P.account, AccountState(), account(created_at=NOW - timedelta(days=400)), [], NOW)
+    assert old.score == 40.0  # age 15 + a stable profile 10 + clean history 10 + no negative feedback 5
     bd = account_breakdown(P.account, AccountState(), account(), [], NOW)
-    assert bd.score == 25.0  # a stable profile 10 + clean history 10 + no negative feedback 5
+    # 10 days old: stable profile 10 + clean history 10 + no negative feedback 5, and the three activity factors
+    # read neutral (5 of 10) for the 20 of their 30 days the account did not exist yet: 3.3 each (issue 10)
+    assert bd.score == 34.9
     held = [f.code for f in bd.factors if f.held_down]
     assert held == [
         "real_name",
@@ -142,6 +148,9 @@ def test_S_B1_frequent_profile_changes_lower_the_weight_and_age_out_after_30_day
     assert factor(old, "profile_stability").points == 10
 
 
+OLD = account(created_at=NOW - timedelta(days=400))  # a full 30-day window observed: the measured share alone
+
+
 def test_S_B2_logging_in_through_the_linked_personal_account_on_a_real_phone_raises_the_weight() -> None:
     def login(linked: bool, kind: str = "real") -> Any:
         return event("login", 1, device_id="d", client_version="4.1.0", via_linked_personal=linked, device_kind=kind)
@@ -150,22 +159,23 @@ def test_S_B2_logging_in_through_the_linked_personal_account_on_a_real_phone_rai
     half = fold(login(True), login(False))
     emulator = fold(login(True, "emulator"), login(True, "emulator"))
     full = fold(login(True), login(True))
-    assert factor(none, "linked_login").points == 0
-    assert factor(half, "linked_login").points == 5
-    assert factor(emulator, "linked_login").points == 0
-    assert factor(full, "linked_login").points == 10
-    assert score(none) < score(half) < score(full)
+    assert factor(none, "linked_login", OLD).points == 0
+    assert factor(half, "linked_login", OLD).points == 5
+    assert factor(emulator, "linked_login", OLD).points == 0
+    assert factor(full, "linked_login", OLD).points == 10
+    assert score(none, OLD) < score(half, OLD) < score(full, OLD)
+    assert score(none) < score(half) < score(full)  # a new account too, on a neutral base
 
 
 def test_S_B3_using_more_features_raises_breadth() -> None:
     feats = ["chat_message", "file_download", "clock_in", "attendance", "leave_request"]
     scores = [
-        factor(fold(*[event("feature_use", 1, feature=f) for f in feats[:k]]), "feature_breadth").points
+        factor(fold(*[event("feature_use", 1, feature=f) for f in feats[:k]]), "feature_breadth", OLD).points
         for k in range(6)
     ]
     assert scores == [0, 2, 4, 6, 8, 10]
     stale = fold(*[event("feature_use", 31, feature=f) for f in feats])
-    assert factor(stale, "feature_breadth").points == 0  # used more than 30 days ago
+    assert factor(stale, "feature_breadth", OLD).points == 0  # used more than 30 days ago
     chat = fold(event("message", 1, text="早上好"))
     assert factor(chat, "feature_breadth").detail["used"] == ["chat_message"]  # speaking in chats counts
 
@@ -173,7 +183,8 @@ def test_S_B3_using_more_features_raises_breadth() -> None:
 def test_S_B3_regular_use_over_the_month_raises_regularity() -> None:
     one_day = fold(*[event("feature_use", 1, feature="clock_in") for _ in range(15)])
     daily = fold(*[event("feature_use", d, feature="clock_in") for d in range(15)])
-    assert factor(one_day, "feature_regularity").points < factor(daily, "feature_regularity").points == 10
+    assert factor(one_day, "feature_regularity", OLD).points < factor(daily, "feature_regularity", OLD).points == 10
+    assert factor(one_day, "feature_regularity").points < factor(daily, "feature_regularity").points
 
 
 def test_clean_history_counts_active_strikes_of_180_days_and_a_voided_one_restores_it() -> None:
@@ -425,3 +436,37 @@ def test_window_edges_enterprise_restricted_members_own_penalties_and_active_mem
     assert st.active(today, 30) == (0, 0)
     st.move_member(AccountState(), today - 29, 800, P.enterprise_keep_days)
     assert st.active(today, 30) == (800, 1)
+
+
+# --- issue 10: missing evidence is not bad evidence (accounts and members with little history) ----------------
+
+
+def test_a_new_accounts_activity_factors_read_neutral_and_shrink_to_the_measured_share_over_the_window() -> None:
+    idle = AccountState()
+    by_age = [factor(idle, "feature_regularity", account(created_at=NOW - timedelta(days=d))) for d in (0, 15, 30, 90)]
+    assert [f.points for f in by_age] == [5, 2.5, 0, 0]  # neutral at birth, the measured 0 from a full window on
+    assert [f.detail["observed_days"] for f in by_age] == [0, 15, 30, 30]
+    for d in (0, 5, 10, 20, 29, 30, 200):  # the explained breakdown and the lean scorer stay equal
+        acc = account(created_at=NOW - timedelta(days=d))
+        assert account_tenths(P.account, idle, acc, [], NOW) == account_breakdown(P.account, idle, acc, [], NOW).tenths
+
+
+def test_members_younger_than_min_history_are_active_but_do_not_move_the_mean() -> None:
+    p = P.enterprise
+    ent = Enterprise("e", "E", True, NOW - timedelta(days=40))
+    est = EnterpriseState()
+    today = int(NOW.timestamp() // 86400)
+    seasoned, fresh = AccountState(), AccountState()
+    assert p.members.counts(account(created_at=NOW - timedelta(days=30)), NOW.timestamp())
+    assert not p.members.counts(account(created_at=NOW - timedelta(days=29)), NOW.timestamp())
+    est.move_member(seasoned, today, 800, 30, counted=True)
+    before = enterprise_breakdown(p, ent, est, set(), [], NOW)
+    est.move_member(fresh, today, 250, 30, counted=False)
+    after = enterprise_breakdown(p, ent, est, set(), [], NOW)
+    assert after.tenths == before.tenths == enterprise_tenths(p, ent, est, set(), [], NOW)
+    members = next(f for f in after.factors if f.code == "members")
+    assert members.detail["active_members"] == 2 and members.detail["counted_members"] == 1
+    assert est.active_members(today, 30) == 2 and est.active(today, 30) == (800, 1)
+    est.move_member(fresh, today, 600, 30, counted=True)  # grown up: its score counts now, once
+    assert est.active(today, 30) == (1400, 2) and est.active_members(today, 30) == 2
+    assert EnterpriseState.from_json(est.to_json()) == est

@@ -63,6 +63,19 @@ contacts = sa.Table(
     sa.Column("since", UTCDateTime, nullable=False),
 )
 
+# the S-A4 ledger: one row per external contact event, so the unverified-enterprise cap counts the live
+# external contacts in event time (warden/service/contacts.py)
+external_contact_events = sa.Table(
+    "external_contact_events",
+    metadata,
+    sa.Column("event_id", Id, primary_key=True),
+    sa.Column("enterprise_id", Id, nullable=False, index=True),
+    sa.Column("account_id", Id, nullable=False),
+    sa.Column("contact_id", Id, nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("added", sa.Boolean, nullable=False),
+)
+
 events = sa.Table(
     "events",
     metadata,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from warden.domain.policy import LoadedPolicy
 from warden.kernel import events as ev
@@ -26,6 +26,15 @@ from warden.pipeline.ports import WeightSource
 from warden.screening import Hit, Screener, severity_rank
 
 
+class ContactCount(Protocol):
+    """Seam for the S-A4 cap: an enterprise's live external contacts before the decision at (`at`, `event_id`)
+    in event time (`warden.service.contacts`); None when unknown (the enterprise's stored count is read)."""
+
+    def external_contacts(
+        self, batch: Batch, enterprise_id: str, at: datetime, event_id: str | None = None
+    ) -> int | None: ...
+
+
 class RuleEngine:
     def __init__(
         self,
@@ -37,6 +46,7 @@ class RuleEngine:
         self.policy = policy.policy
         self.screener = screener
         self.effector = effector or Effector(self, [])
+        self.contacts: ContactCount | None = None  # the S-A4 ledger (`warden.service.contacts`)
         self._handlers: dict[str, Callable[[Any, Subject, Counters, Batch, Decision], None]] = {
             "contact_request": self._contact_request,
             "contact_added": self._contact_added,
@@ -139,7 +149,7 @@ class RuleEngine:
         if e.method == "phone_search":
             self._phone_search_velocity(e, subject, counters, batch, out)
         self._greeting_words(e, subject, counters, batch, out)
-        self._unverified_enterprise_cap(e, subject, out)
+        self._unverified_enterprise_cap(e, subject, batch, out)
 
     def _phone_search_velocity(
         self, e: ev.ContactRequest, subject: Subject, counters: Counters, batch: Batch, out: Decision
@@ -276,25 +286,33 @@ class RuleEngine:
         if self._words_hit(e, e.greeting, subject, counters, batch, out, "greeting"):
             out.allowed = False
 
-    def _unverified_enterprise_cap(self, e: ev.ContactRequest, subject: Subject, out: Decision) -> None:
-        reason = self.standing_cap_refusal(subject.enterprise)
+    def _unverified_enterprise_cap(self, e: ev.ContactRequest, subject: Subject, batch: Batch, out: Decision) -> None:
+        ent = subject.enterprise
+        if ent.verified or not self.policy.rules.unverified_enterprise_cap.enabled:
+            return
+        live = None if self.contacts is None else self.contacts.external_contacts(batch, ent.id, e.occurred_at, e.id)
+        reason = self.standing_cap_refusal(ent, live)
         if reason is not None:
             out.allowed = False
             out.reasons.append(reason)
 
-    def standing_cap_refusal(self, ent: Enterprise) -> Reason | None:
+    def standing_cap_refusal(self, ent: Enterprise, live: int | None = None) -> Reason | None:
         """The S-A4 refusal every contact request of this enterprise's members gets now, or None: an unverified
         enterprise at its cap of external contacts (`rules.unverified_enterprise_cap`, 200 — DOC rules 34–35).
-        It restricts nobody, so the explanation shows it beside the restrictions (issue 10, item 12)."""
+        It restricts nobody, so the explanation shows it beside the restrictions (issue 10, item 12).
+
+        `live` is the count at the decision (`contacts`: the live external contacts in event time); without
+        it, the enterprise's stored count (as of its newest event)."""
         rule = self.policy.rules.unverified_enterprise_cap
-        if not rule.enabled or ent.verified or ent.external_contacts < rule.max_external_contacts:
+        n = ent.external_contacts if live is None else live
+        if not rule.enabled or ent.verified or n < rule.max_external_contacts:
             return None
         return Reason(
             "cap.unverified_enterprise",
             "unverified_enterprise_cap",
             rule.spec,
             "deny",
-            {"external_contacts": ent.external_contacts, "cap": rule.max_external_contacts},
+            {"external_contacts": n, "cap": rule.max_external_contacts},
         )
 
     # --- contacts and reports: S-A1 inbound burst, S-A2 ---------------------------------------------------
@@ -303,10 +321,7 @@ class RuleEngine:
         self, e: ev.ContactAdded, subject: Subject, counters: Counters, batch: Batch, out: Decision
     ) -> None:
         acc = subject.account
-        batch.effects.contacts.append((acc.id, e.contact_id, e.occurred_at))
-        if e.external:
-            subject.enterprise.external_contacts += 1
-            batch.effects.enterprises[subject.enterprise.id] = subject.enterprise
+        batch.effects.contacts.append((acc.id, e.contact_id, e.occurred_at))  # (S-A4 counts external ones: `contacts`)
         if e.initiated_by == "self":  # the account's own adds: the denominator of negative feedback (S-A2)
             self._count(counters, out, f"nc:{acc.id}", e, e.contact_id)
             return
@@ -329,19 +344,8 @@ class RuleEngine:
     def _contact_removed(
         self, e: ev.ContactRemoved, subject: Subject, counters: Counters, batch: Batch, out: Decision
     ) -> None:
-        self._external_contact_removed(e, subject, batch)
         self._count(counters, out, f"nf:{subject.account.id}", e, e.contact_id)
         self._negative_feedback(e, subject, counters, batch, out)
-
-    @staticmethod
-    def _external_contact_removed(e: ev.ContactRemoved, subject: Subject, batch: Batch) -> None:
-        """An external contact gone frees a place under the unverified-enterprise cap (S-A4, issue 10 item 12):
-        the count is the enterprise's live external contacts, +1 per external add, −1 per external removal, never
-        below 0 (contacts from before warden saw the enterprise were never counted)."""
-        ent = subject.enterprise
-        if e.external and ent.external_contacts > 0:
-            ent.external_contacts -= 1
-            batch.effects.enterprises[ent.id] = ent
 
     def _report(self, e: ev.Report, subject: Subject, counters: Counters, batch: Batch, out: Decision) -> None:
         rule = self.policy.rules.reports

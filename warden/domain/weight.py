@@ -135,6 +135,10 @@ class AccountWeightPolicy(_Strict):
     feature_regularity: Regularity = Regularity()
     clean_history: CleanHistory = CleanHistory()
     negative_feedback: NegativeFeedback = NegativeFeedback()
+    # Missing evidence is not bad evidence (issue 10): the activity factors (linked login, feature breadth and
+    # regularity) of an account younger than their window are shrunk toward this share of their points, by the
+    # part of the window the account has not yet existed for (`shrink`).
+    activity_prior: float = Field(0.5, ge=0, le=1)
 
     @property
     def keep_days(self) -> int:
@@ -157,6 +161,14 @@ class Members(_Strict):
     active_days: int = Field(30, ge=1, le=365)
     prior: float = Field(50, ge=0, le=100)  # the neutral member weight (the S-A1 scaling pivot)
     prior_members: float = Field(3, ge=0)  # how many members' worth of evidence the prior counts as
+    # a member's score counts in the mean once its account is this old (as of its newest event); a younger
+    # member is still an active member (the S-A5 share's denominator) but its score is mostly missing
+    # evidence, so the prior stands for it: adding honest new staff never moves the mean (issue 10)
+    min_history_days: int = Field(30, ge=0)
+
+    def counts(self, account: Account, ts: float) -> bool:
+        """Whether `account`'s score, taken at epoch seconds `ts` (its newest event), counts in the mean."""
+        return ts - account.created_at.timestamp() >= self.min_history_days * DAY
 
     def mean(self, total_tenths: int, count: int) -> float:
         """The shrunk mean weight (0–100) of `count` active members whose scores sum to `total_tenths`."""
@@ -370,27 +382,38 @@ class EnterpriseState:
     """
 
     members: dict[int, list[int]] = field(default_factory=dict)  # day → [sum of scores in tenths, count]
+    fresh: dict[int, int] = field(default_factory=dict)  # day → active members too new to count in the mean
     strikes: dict[str, list[Any]] = field(default_factory=dict)  # member strike id → [account id, ts]
     last_day: int = 0
 
     def cut(self, keep_days: int) -> int:
         return self.last_day - keep_days
 
-    def move_member(self, st: AccountState, new_day: int, new_score: int, keep_days: int) -> None:
+    def move_member(self, st: AccountState, new_day: int, new_score: int, keep_days: int, counted: bool = True) -> None:
+        """Place a member at its last active day: with its score (`counted`), or among the fresh members
+        (`Members.counts`), whose place is kept as (day, None)."""
         self.last_day = max(self.last_day, new_day)
         cut = self.cut(keep_days)
         old_day, old_score = st.ent_day, st.ent_score
-        if old_day is not None and old_score is not None and old_day >= cut and old_day in self.members:
-            b = self.members[old_day]
-            b[0] -= old_score
-            b[1] -= 1
-            if b[1] <= 0:
-                del self.members[old_day]
+        if old_day is not None and old_day >= cut:
+            if old_score is not None and old_day in self.members:
+                b = self.members[old_day]
+                b[0] -= old_score
+                b[1] -= 1
+                if b[1] <= 0:
+                    del self.members[old_day]
+            elif old_score is None and old_day in self.fresh:
+                self.fresh[old_day] -= 1
+                if self.fresh[old_day] <= 0:
+                    del self.fresh[old_day]
         if new_day >= cut:
-            b = self.members.setdefault(new_day, [0, 0])
-            b[0] += new_score
-            b[1] += 1
-        st.ent_day, st.ent_score = new_day, new_score
+            if counted:
+                b = self.members.setdefault(new_day, [0, 0])
+                b[0] += new_score
+                b[1] += 1
+            else:
+                self.fresh[new_day] = self.fresh.get(new_day, 0) + 1
+        st.ent_day, st.ent_score = new_day, (new_score if counted else None)
 
     def add_strike(self, strike_id: str, account_id: str, ts: float) -> None:
         self.strikes[strike_id] = [account_id, ts]
@@ -399,6 +422,8 @@ class EnterpriseState:
         cut = self.cut(keep_days)
         for d in [d for d in self.members if d < cut]:
             del self.members[d]
+        for d in [d for d in self.fresh if d < cut]:
+            del self.fresh[d]
         for sid in [s for s, (_, ts) in self.strikes.items() if day_of(ts) < cut]:
             del self.strikes[sid]
 
@@ -412,6 +437,11 @@ class EnterpriseState:
                 count += c
         return total, count
 
+    def active_members(self, today: int, days: int) -> int:
+        """Members active in the `days` days ending with `today`, the fresh ones included."""
+        first = today - days + 1
+        return self.active(today, days)[1] + sum(c for d, c in self.fresh.items() if first <= d <= today)
+
     def restricted(self, active_ids: set[str], at: datetime, days: int) -> set[str]:
         """Members with an active strike in the `days` days up to `at`."""
         ts = at.timestamp()
@@ -419,7 +449,10 @@ class EnterpriseState:
         return {acc for sid, (acc, t) in self.strikes.items() if sid in active_ids and since < t <= ts}
 
     def to_json(self) -> str:
-        return orjson.dumps({"m": self.members, "s": self.strikes, "t": self.last_day}, option=_JSON_OPTS).decode()
+        o: dict[str, Any] = {"m": self.members, "s": self.strikes, "t": self.last_day}
+        if self.fresh:
+            o["f"] = self.fresh
+        return orjson.dumps(o, option=_JSON_OPTS).decode()
 
     @classmethod
     def from_json(cls, text: str | None) -> EnterpriseState:
@@ -427,7 +460,10 @@ class EnterpriseState:
             return cls()
         o = orjson.loads(text)
         return cls(
-            members={int(d): b for d, b in o.get("m", {}).items()}, strikes=o.get("s", {}), last_day=o.get("t", 0)
+            members={int(d): b for d, b in o.get("m", {}).items()},
+            fresh={int(d): c for d, c in o.get("f", {}).items()},
+            strikes=o.get("s", {}),
+            last_day=o.get("t", 0),
         )
 
 
@@ -465,6 +501,15 @@ def _ramp(value: float, start: float, full: float) -> float:
     if value >= full:
         return 1.0
     return (value - start) / (full - start)
+
+
+def shrink(share: float, age_days: float, window_days: int, prior: float) -> float:
+    """An activity factor's share of its points (0–1) for an account `age_days` old: what was measured over
+    the part of the window the account existed for, the neutral `prior` for the part before it existed.
+    So a new account reads neutral, not 0, on evidence it could not have shown yet (issue 10); from one full
+    window of age on, the measured share alone."""
+    seen = min(1.0, age_days / window_days)
+    return seen * share + (1.0 - seen) * prior
 
 
 def _t(x: float) -> int:
@@ -533,9 +578,9 @@ def _account_values(
         p.account_age.points * _ramp(age, p.account_age.from_days, p.account_age.full_days),
         p.profile_complete.points * len(present) / len(PROFILE_FIELDS),
         max(0.0, ps.points - ps.per_extra_change * max(0, stab - ps.free_changes)),
-        ll.points * (logins["k"] / logins["l"] if logins["l"] else 0.0),
-        br.points * min(1.0, len(used) / br.full_at),
-        rg.points * min(1.0, active / rg.full_days),
+        ll.points * shrink(logins["k"] / logins["l"] if logins["l"] else 0.0, age, ll.window_days, p.activity_prior),
+        br.points * shrink(min(1.0, len(used) / br.full_at), age, br.window_days, p.activity_prior),
+        rg.points * shrink(min(1.0, active / rg.full_days), age, rg.window_days, p.activity_prior),
         max(ch.floor, ch.points - ch.per_strike * len(recent)),
         max(nf.floor, nf_pts),
     ]
@@ -580,6 +625,7 @@ class _Scorer:
         )
         self.windows = sorted({ps.window_days, ll.window_days, rg.window_days, nf.window_days})
         self.real = round(p.real_name.points * 10)
+        self.prior = p.activity_prior
         ag = p.account_age
         self.age = (ag.points, ag.from_days, ag.full_days)
         self.profile_points = p.profile_complete.points
@@ -654,6 +700,7 @@ class _Scorer:
         rg_days, rg_pts, rg_full = self.rg
         ch_days, ch_pts, ch_per, ch_floor = self.ch
         nf_days, nf_pts, nf_per, nf_ratio_pen, nf_full_ratio, nf_min_new, nf_floor = self.nf
+        prior = self.prior
         w = sums[nf_days]
         reports = w[R]
         recent = 0
@@ -674,9 +721,9 @@ class _Scorer:
             + round(a_pts * ramp * 10)
             + round(self.profile_points * present / len(PROFILE_FIELDS) * 10)
             + round(max(0.0, ps_pts - ps_per * max(0, stab - ps_free)) * 10)
-            + round(ll_pts * (lg[K] / lg[L] if lg[L] else 0.0) * 10)
-            + round(br_pts * min(1.0, used / br_full) * 10)
-            + round(rg_pts * min(1.0, sums[rg_days][7] / rg_full) * 10)
+            + round(ll_pts * shrink(lg[K] / lg[L] if lg[L] else 0.0, age, ll_days, prior) * 10)
+            + round(br_pts * shrink(min(1.0, used / br_full), age, br_days, prior) * 10)
+            + round(rg_pts * shrink(min(1.0, sums[rg_days][7] / rg_full), age, rg_days, prior) * 10)
             + round(max(ch_floor, ch_pts - ch_per * recent) * 10)
             + round(max(nf_floor, nf_value) * 10)
         )
@@ -764,6 +811,7 @@ def account_breakdown(
             logins=c["logins"]["l"],
             linked_real_phone=c["logins"]["k"],
             window_days=ll.window_days,
+            observed_days=min(ll.window_days, int(c["age"])),
         ),
         _f(
             "feature_breadth",
@@ -773,6 +821,7 @@ def account_breakdown(
             unused=[f for f in br.features if f not in c["used"]],
             full_at=br.full_at,
             window_days=br.window_days,
+            observed_days=min(br.window_days, int(c["age"])),
         ),
         _f(
             "feature_regularity",
@@ -781,6 +830,7 @@ def account_breakdown(
             active_days=c["active"],
             full_days=rg.full_days,
             window_days=rg.window_days,
+            observed_days=min(rg.window_days, int(c["age"])),
         ),
         _f(
             "clean_history",
@@ -817,6 +867,7 @@ def enterprise_breakdown(
     restrictions, its age and its own penalties (S-B, POLICY-DEFAULTS §2.2)."""
     today = day_of(at.timestamp())
     total, count = st.active(today, p.members.active_days)
+    n_active = st.active_members(today, p.members.active_days)
     mean = p.members.mean(total, count)
     restricted = st.restricted(active_strike_ids, at, p.restricted_members.window_days)
     op = p.own_penalties
@@ -830,7 +881,9 @@ def enterprise_breakdown(
             "members",
             p.members.points * mean / 100,
             p.members.points,
-            active_members=count,
+            active_members=n_active,
+            counted_members=count,
+            min_history_days=p.members.min_history_days,
             mean_weight=round(mean, 1),
             observed_mean=round(total / count / 10, 1) if count else None,
             prior=p.members.prior,
@@ -850,7 +903,7 @@ def enterprise_breakdown(
             0.0,
             rm.floor,
             members=sorted(restricted),
-            share=round(len(restricted) / count, 3) if count else None,
+            share=round(len(restricted) / n_active, 3) if n_active else None,
             window_days=rm.window_days,
         ),
         _f(
@@ -915,7 +968,7 @@ def cascade_breakdown(
     today = day_of(ts)
     days = p.members.active_days
     total, count = st.active(today, days)
-    active = count
+    active = st.active_members(today, days)
     for d, sc in left_out:
         if d is not None and sc is not None and in_day_window(d, today, days):
             total -= sc
@@ -938,6 +991,7 @@ def cascade_breakdown(
             p.members.points,
             active_members=active,
             counted_members=count,
+            min_history_days=p.members.min_history_days,
             mean_weight=round(mean, 1),
             observed_mean=round(total / count / 10, 1) if count else None,
             prior=p.members.prior,

@@ -142,7 +142,17 @@ def advice_text(f: Factor, lang: Lang) -> str:
                 else f"Have an admin verify the enterprise (+{gain}); unverified enterprises get tighter caps."
             )
         case "members":
-            few = d.get("prior_members") and d["active_members"] < 3 * d["prior_members"]
+            counted = d.get("counted_members", d["active_members"])
+            few = d.get("prior_members") and counted < 3 * d["prior_members"]
+            fresh = d["active_members"] - counted
+            if fresh > 0:
+                prior_note = (
+                    f"；其中 {fresh} 名成员注册未满 {d.get('min_history_days')} 天，暂按中性值计"
+                    if zh
+                    else f"; {fresh} of them younger than {d.get('min_history_days')} days count at the neutral prior"
+                )
+            else:
+                prior_note = ""
             prior = (
                 (
                     f"（活跃成员尚少，平均值向中性值 {d['prior']:g} 收缩，按 {d['prior_members']:g} 名成员计）"
@@ -154,10 +164,11 @@ def advice_text(f: Factor, lang: Lang) -> str:
                 else ""
             )
             return (
-                f"活跃成员 {d['active_members']} 人，平均权重 {d['mean_weight']}{prior}；督促成员实名认证、补全资料、"
-                "用实体手机和个人微信登录、日常使用办公功能（见各成员的权重说明）。"
+                f"活跃成员 {d['active_members']} 人，平均权重 {d['mean_weight']}{prior}{prior_note}；"
+                "督促成员实名认证、补全资料、用实体手机和个人微信登录、日常使用办公功能（见各成员的权重说明）。"
                 if zh
-                else f"{d['active_members']} active members with a mean weight of {d['mean_weight']}{prior}; have "
+                else f"{d['active_members']} active members with a mean weight of "
+                f"{d['mean_weight']}{prior}{prior_note}; have "
                 "members verify, complete their profiles, log in on real phones and use the work features "
                 "(see each member's weight)."
             )

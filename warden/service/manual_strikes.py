@@ -116,6 +116,13 @@ class ManualStrikes:
                 "strike_id": None,
             }
             if step >= ladder.top:
+                self._refuse_if_banned(subj, now)
+                open_case = self._open_proposal(conn, account_id)
+                if open_case is not None:
+                    raise Conflict(
+                        f"account {account_id} already has an open permanent-ban proposal {open_case}; confirm or "
+                        "decline it first"
+                    )
                 self._insert_case(conn, case_id, account_id, now, case, "open")
                 audit.append(
                     now,
@@ -152,6 +159,7 @@ class ManualStrikes:
             if agree:
                 batch = self._batch(conn, row.subject_id, now)
                 subj = batch.subjects[row.subject_id]
+                self._refuse_if_banned(subj, now, case_id)  # the account's state now, not when it was proposed
                 case |= {"confirmed_by": actor, "confirmed_at": now.isoformat(), "note": note}
                 strike, restriction = self._issue(conn, audit, batch, subj, case_id, case, actor, now)
                 case["strike_id"], case["step"] = strike.id, strike.step
@@ -193,6 +201,36 @@ class ManualStrikes:
         if account_id not in subjects:
             raise NotFound(f"no account {account_id!r}")
         return self.w.batch_for(conn, subjects, now)
+
+    @staticmethod
+    def _open_proposal(conn: Connection, account_id: str) -> str | None:
+        """The id of the account's open permanent-ban proposal, if any (at most one is open at a time)."""
+        f = t.flags
+        row = conn.execute(
+            sa.select(f.c.id)
+            .where(f.c.rule_id == CASE_RULE, f.c.subject_id == account_id, f.c.status == "open")
+            .order_by(f.c.at, f.c.id)
+            .limit(1)
+        ).first()
+        return row.id if row is not None else None
+
+    def _refuse_if_banned(self, subj: Subject, now: datetime, case_id: str | None = None) -> None:
+        """409 when the account is already permanently banned: a second permanent ban would add nothing."""
+        top = self.w.rules.policy.ladder.top
+        ban = next(
+            (r for r in subj.restrictions if r.permanent and r.step >= top and r.active_at(now)),
+            None,
+        )
+        if ban is None:
+            return
+        what = f"the proposal {case_id} cannot be confirmed: " if case_id else ""
+        raise Conflict(
+            f"{what}account {subj.account.id} is already permanently banned (restriction {ban.id}, "
+            f"strike {ban.strike_id}); decline the proposal"
+            if case_id
+            else f"account {subj.account.id} is already permanently banned (restriction {ban.id}, "
+            f"strike {ban.strike_id}); a second permanent ban adds nothing"
+        )
 
     def _issue(
         self,

@@ -387,9 +387,11 @@ class WeightFeature(Feature):
         if est is None:
             est = b.enterprises[eid] = EnterpriseState()
         keep = self.policy.enterprise_keep_days
+        counts = self.policy.enterprise.members.counts
         for aid in members:
             fold = b.folds[aid]
-            est.move_member(fold.st, fold.st.last_day, fold.latest_score(), keep)
+            st = fold.st
+            est.move_member(st, st.last_day, fold.latest_score(), keep, counts(fold.account, st.last_ts))
 
     def _cut(self, b: _Batch, at: datetime) -> tuple[float, str]:
         """The decision point as (epoch seconds, event id): a read sees the events strictly before it."""
@@ -500,7 +502,7 @@ class WeightFeature(Feature):
             if sid in b.active and sid not in spent and in_window(s_ts, ts, window)
         }
         restricted = set(counted.values())
-        _, active = est.active(day_of(ts), p.enterprise.members.active_days)
+        active = est.active_members(day_of(ts), p.enterprise.members.active_days)
         left_out = []
         for aid in sorted(restricted):
             st = self._member_state(b, aid)
@@ -571,6 +573,7 @@ class WeightFeature(Feature):
         acc_rows: list[tuple[str, str, str, int]] = []
         hist: dict[tuple[str, str, int], int] = {}
         ent_keep = p.enterprise_keep_days
+        counts = p.enterprise.members.counts
         enterprises = b.enterprises
         for aid, fold in b.folds.items():
             eid = subjects[aid].enterprise.id
@@ -581,7 +584,7 @@ class WeightFeature(Feature):
             if est is None:
                 est = enterprises[eid] = EnterpriseState()
             st = fold.st
-            est.move_member(st, st.last_day, score, ent_keep)
+            est.move_member(st, st.last_day, score, ent_keep, counts(fold.account, st.last_ts))
             acc_rows.append((aid, eid, st.to_json(), score))
         b.dirty.clear()
         for (eid, day), sc in b.ent_points.items():
@@ -820,7 +823,7 @@ class WeightService:
                 for r in conn.execute(q):
                     m = AccountState.from_json(r.state)
                     left_out.append((m.ent_day, m.ent_score))
-        _, n_active = st.active(day_of(ts), p.enterprise.members.active_days)
+        n_active = st.active_members(day_of(ts), p.enterprise.members.active_days)
         return cascade_breakdown(p.enterprise, ent, st, left_out, own, at), len(restricted), n_active
 
     def enterprise(self, enterprise_id: str, lang: Lang = "zh") -> dict[str, Any]:
@@ -931,7 +934,9 @@ class WeightService:
                         {"subject_type": "account", "subject_id": aid, "day": d, "score": sc} for d, sc in closed
                     ]
                     est = ents.setdefault(acc.enterprise_id, EnterpriseState())
-                    est.move_member(st, st.last_day, score, p.enterprise_keep_days)
+                    est.move_member(
+                        st, st.last_day, score, p.enterprise_keep_days, p.enterprise.members.counts(acc, st.last_ts)
+                    )
                     members[aid] = acc.enterprise_id
                     acc_rows.append(
                         {
