@@ -22,7 +22,6 @@ FEATURES = (
     "warden.simulation",
     "warden.domain.weight",
     "warden.domain.weight_text",
-    "warden.domain.unblock",
     "warden.domain.appeals",
     "warden.domain.uploads",
     "warden.domain.usage_policy",
@@ -113,4 +112,91 @@ def test_the_kernel_and_the_pipeline_import_no_feature(path: Path) -> None:
     bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, FEATURES)]
     if path.name == "ingest.py":  # the use case reads and writes through the core adapters (no feature's)
         bad = [b for b in bad if not _under(b.split(" imports ")[1], ("warden.adapters",))]
+    assert not bad, "\n".join(bad)
+
+
+# --- feature slices (`warden/<slice>/`): the file roles of docs/ARCHITECTURE.md -------------------------------
+
+SLICES = ("unblock",)
+"""The feature packages already in their slice shape."""
+
+SLICE_PURE = ("policy", "model", "rules", "state", "scoring", "texts", "access", "views", "uploads", "detectors")
+"""Pure roles: no I/O, no wall clock, no store/service/feature file."""
+
+SLICE_EDGES = ("http", "cli")
+"""Edges: authenticate and translate; never SQL."""
+
+SLICE_ADAPTERS = ("store", "senders", "notifier", "document_store")
+"""The slice's own I/O: SQL (`store`) or another port's implementation."""
+
+FEATURE_SLICES = ("warden.weight", "warden.unblock", "warden.appeals", "warden.usage_policy", "warden.word_lists")
+
+
+def _slice_files(*roles: str, exclude: tuple[str, ...] = ()) -> list[Path]:
+    out = [p for s in SLICES for p in _files(s) if p.name != "__init__.py"]
+    if roles:
+        out = [p for p in out if p.stem in roles or any(p.stem.startswith(r + "_") for r in roles)]
+    return [p for p in out if p.stem not in exclude]
+
+
+def _slice_of(path: Path) -> str:
+    return "warden." + path.relative_to(ROOT).parts[0]
+
+
+def test_the_layout_test_sees_the_slices() -> None:
+    names = {_rel(p) for p in _slice_files()}
+    assert {"warden/unblock/rules.py", "warden/unblock/store.py", "warden/unblock/http.py"} <= names
+
+
+@pytest.mark.parametrize("path", _slice_files(*SLICE_PURE), ids=_rel)
+def test_pure_slice_files_import_no_io_no_clock_and_no_store_service_or_feature(path: Path) -> None:
+    own = _slice_of(path)
+    impure = tuple(f"{own}.{p.stem}" for p in _files(path.parent.name) if p.stem not in (*SLICE_PURE, "__init__"))
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, IO + impure)]
+    assert not bad, "\n".join(bad)
+    text = path.read_text(encoding="utf-8")
+    assert "datetime.now(" not in text and "time.time(" not in text, f"{_rel(path)} reads the wall clock"
+
+
+@pytest.mark.parametrize("path", _slice_files(exclude=(*SLICE_PURE, *SLICE_EDGES, *SLICE_ADAPTERS)), ids=_rel)
+def test_slice_services_and_features_import_no_sqlalchemy_and_no_edge(path: Path) -> None:
+    bad = [
+        f"{_rel(path)}:{line} imports {name}"
+        for line, name in imports(path)
+        if _under(name, ("sqlalchemy", "fastapi", "starlette", "typer", "rich", "warden.adapters.tables"))
+    ]
+    assert not bad, "\n".join(bad)
+    assert "os.environ" not in path.read_text(encoding="utf-8"), f"{_rel(path)} reads the environment"
+
+
+@pytest.mark.parametrize("path", _slice_files("store"), ids=_rel)
+def test_slice_stores_import_no_edge_and_no_service(path: Path) -> None:
+    own = _slice_of(path)
+    services = tuple(
+        f"{own}.{p.stem}" for p in _files(path.parent.name) if p.stem not in (*SLICE_PURE, "store", "__init__")
+    )
+    bad = [
+        f"{_rel(path)}:{line} imports {name}"
+        for line, name in imports(path)
+        if _under(name, ("fastapi", "starlette", "typer", "rich", *services))
+    ]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", _slice_files(*SLICE_EDGES), ids=_rel)
+def test_slice_edges_use_no_sql(path: Path) -> None:
+    own = _slice_of(path)
+    bad = [
+        f"{_rel(path)}:{line} imports {name}"
+        for line, name in imports(path)
+        if _under(name, ("sqlalchemy", "warden.adapters.tables", "warden.adapters.store", f"{own}.store"))
+    ]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", _slice_files(), ids=_rel)
+def test_a_slice_imports_no_other_feature_slice(path: Path) -> None:
+    own = _slice_of(path)
+    others = tuple(s for s in FEATURE_SLICES if s != own)
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, others)]
     assert not bad, "\n".join(bad)

@@ -6,14 +6,14 @@ import re
 from datetime import timedelta
 
 from tests.conftest import World
-from warden.adapters.unblock_senders import MemorySender
-from warden.service.unblock import Unblocking, unblocking_for
+from warden.unblock.senders import MemorySender
+from warden.unblock.service import Unblocking
 
 CLEAN = {"client_version": "4.1.30", "malware_flag": False, "plugin_signatures": []}
 
 
 def service(world: World) -> tuple[Unblocking, MemorySender]:
-    svc = unblocking_for(world.w)
+    svc = world.w.unblocking
     sender = MemorySender()
     svc.sender = sender
     return svc, sender

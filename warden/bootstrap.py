@@ -17,12 +17,14 @@ from warden.pipeline.feature import Feature
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service import appeals as _appeals
 from warden.service.contacts import ContactLedger
-from warden.service.unblock import Unblocking, build_sender, unblock_feature
 from warden.service.usage_policy import UsageDesk, UsagePolicyFeature
 from warden.service.warden import Warden
 from warden.service.weight import weight_feature
 from warden.service.word_lists import WordLists, WordListsFeature
 from warden.settings import Settings
+from warden.unblock.feature import unblock_feature
+from warden.unblock.senders import build_sender
+from warden.unblock.service import Unblocking
 
 
 @functools.cache
@@ -90,7 +92,7 @@ def bootstrap(
     app = Warden(engine, loaded, rules, counters, clock, features, cache)
     app.word_lists = word_lists
     app.usage_desk = usage
-    app.unblocking = Unblocking(app, build_sender())
+    app.unblocking = Unblocking(engine, clock, rules, build_sender(settings))
     _appeals.attach(app)  # app.appeals: documents in WARDEN_DOCUMENT_DIR, notifier from WARDEN_NOTIFIER
     if background:
         app.checkpointer = WalCheckpointer(engine)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,3 +18,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     sqlite_background_checkpoint: bool = False  # long-running servers turn this on (see database.WalCheckpointer)
+    # --- unblocking (issue 5): how one-time codes and helper requests reach a phone (see warden.unblock.senders)
+    unblock_sender: Literal["log", "webhook"] = "log"  # WARDEN_UNBLOCK_SENDER
+    unblock_webhook_url: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_URL: the operator's SMS gateway
+    unblock_webhook_token: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_TOKEN: sent as a bearer token
+    unblock_webhook_timeout: float = 5.0  # seconds

@@ -12,10 +12,9 @@ import pytest
 from tests.conftest import World
 from tests.http_receiver import Receiver
 from tests.unblock_support import CLEAN, plugin_ban, relate, token_from
-from warden.adapters.unblock_senders import MemorySender, WebhookSender
 from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
-from warden.service.unblock import unblocking_for
+from warden.unblock.senders import MemorySender, WebhookSender
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -55,7 +54,7 @@ def bearer(world: World, role: Role, account: str | None = None) -> dict[str, st
 def test_S_D1_a_member_unblocks_themself_over_http_with_a_code_sent_through_the_webhook(
     world: World, api: TestClient, gateway: Receiver
 ) -> None:
-    unblocking_for(world.w).sender = WebhookSender(gateway.url)
+    world.w.unblocking.sender = WebhookSender(gateway.url)
     me = bearer(world, Role.MEMBER, "acc-1")
     r = api.post("/v1/unblocks?lang=en", headers=me | {"Idempotency-Key": "k1"})
     assert r.status_code == 201, r.text
@@ -82,7 +81,7 @@ def test_S_D1_a_member_unblocks_themself_over_http_with_a_code_sent_through_the_
 def test_S_D1_a_failing_gateway_is_a_502_and_the_send_is_given_back(world: World, api: TestClient) -> None:
     down = Receiver(status=500, path="/sms")
     try:
-        unblocking_for(world.w).sender = WebhookSender(down.url)
+        world.w.unblocking.sender = WebhookSender(down.url)
         me = bearer(world, Role.MEMBER, "acc-1")
         app_id = api.post("/v1/unblocks", headers=me).json()["id"]
         api.post(f"/v1/unblocks/{app_id}/health-check", headers=me, json=CLEAN)
@@ -124,7 +123,7 @@ def test_bad_input_names_the_field_and_changes_nothing(world: World, api: TestCl
 
 def test_S_D2_the_named_helper_confirms_with_their_own_token(world: World, api: TestClient) -> None:
     sender = MemorySender()
-    unblocking_for(world.w).sender = sender
+    world.w.unblocking.sender = sender
     me = bearer(world, Role.MEMBER, "acc-1")
     app_id = api.post("/v1/unblocks", headers=me).json()["id"]
     api.post(f"/v1/unblocks/{app_id}/health-check", headers=me, json=CLEAN)

@@ -8,7 +8,6 @@ from collections import Counter
 from tests.conftest import World, build, policy_with
 from tests.unblock_support import code_from, plugin_ban, ready, service
 from warden.kernel.clock import FixedClock
-from warden.service.unblock import unblocking_for
 
 NO_PROBATION = {"climbs faster — OURS\n    enabled: true": "climbs faster — OURS\n    enabled: false"}
 
@@ -120,7 +119,7 @@ def test_S_D3_thirty_simultaneous_applications_for_one_number_accept_exactly_fiv
         world.account(aid, phone="13700000000")
         plugin_ban(world, aid)
     world.clock.advance(days=1, hours=1)
-    svc = unblocking_for(w)
+    svc = w.unblocking
     barrier = threading.Barrier(30)
     results: list[str] = []
     errors: list[BaseException] = []

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warden.domain import unblock as ub
 from warden.domain.policy import PolicyError, load_policy, load_policy_text
 from warden.kernel.model import Account, Restriction, Scope, Strike
+from warden.unblock import rules as ub
+from warden.unblock import texts
+from warden.unblock.policy import SIGNALS
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 POLICY = load_policy().policy.unblocking
@@ -106,7 +108,7 @@ def test_S_D2_each_helper_refusal_reason(change: dict[str, object], code: str) -
 
 def test_S_D2_the_half_year_reason_reads_as_users_know_it() -> None:
     [(code, params)] = ub.helper_refusals(POLICY.helpers, facts(strikes=[strike(179)]), NOW)
-    assert "半年内有违规" in ub.text(code, params, "zh")
+    assert "半年内有违规" in texts.text(code, params, "zh")
     assert ub.helper_refusals(POLICY.helpers, facts(strikes=[strike(181)]), NOW) == []
 
 
@@ -156,7 +158,7 @@ def test_S_D4_each_signal_fires_with_its_weight_and_text(change: dict[str, objec
     v = ub.judge(POLICY.abnormal, [assist(**change)])
     [(code, w, params)] = v.signals
     assert (code, w) == (signal, weight)
-    assert ub.text(code, params, "zh") != code and ub.text(code, params, "en") != code
+    assert texts.text(code, params, "zh") != code and texts.text(code, params, "en") != code
     assert v.abnormal is (weight >= POLICY.abnormal.threshold)
 
 
@@ -214,19 +216,19 @@ def test_every_refusal_and_signal_code_has_both_texts() -> None:
         "health.plugins",
         *[f"helper.{c}" for c in ("recent_violation", "restricted", "too_new", "not_real_name")],
         *[f"helper.{c}" for c in ("assisted_recently", "no_relationship", "expired", "used")],
-        *[f"signal.{s}" for s in ub.SIGNALS],
+        *[f"signal.{s}" for s in SIGNALS],
     ]
     for code in codes:
-        zh, en = ub.text(code, params, "zh"), ub.text(code, params, "en")
+        zh, en = texts.text(code, params, "zh"), texts.text(code, params, "en")
         assert zh != code and en != code and zh != en
 
 
 def test_the_sender_is_chosen_from_settings_and_a_webhook_needs_its_url() -> None:
-    from warden.adapters.unblock_senders import LogSender, WebhookSender
-    from warden.service.unblock import UnblockSettings, build_sender
+    from warden.settings import Settings
+    from warden.unblock.senders import LogSender, WebhookSender, build_sender
 
-    assert isinstance(build_sender(UnblockSettings()), LogSender)
-    hook = build_sender(UnblockSettings(sender="webhook", webhook_url="http://127.0.0.1:9/sms"))
+    assert isinstance(build_sender(Settings()), LogSender)
+    hook = build_sender(Settings(unblock_sender="webhook", unblock_webhook_url="http://127.0.0.1:9/sms"))
     assert isinstance(hook, WebhookSender) and hook.url == "http://127.0.0.1:9/sms"
     with pytest.raises(ValueError, match="WARDEN_UNBLOCK_WEBHOOK_URL"):
-        build_sender(UnblockSettings(sender="webhook"))
+        build_sender(Settings(unblock_sender="webhook"))

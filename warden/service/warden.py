@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -37,10 +37,15 @@ from warden.pipeline.effects import audit_effects
 from warden.pipeline.feature import Feature, overriding
 from warden.pipeline.ingest import Ingest, IngestResult
 
+if TYPE_CHECKING:
+    from warden.unblock.service import Unblocking
+
 TOKEN_CACHE_SECONDS = 30.0
 
 
 class Warden:
+    unblocking: Unblocking  # the unblocking service (issue 5), built and set once by bootstrap
+
     def __init__(
         self,
         engine: Engine,
@@ -65,7 +70,6 @@ class Warden:
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
         self.word_lists: Any = None  # set by bootstrap when the evasion-resistant engine is in use
-        self.unblocking: Any = None  # the unblocking service, set by bootstrap
         self.usage_desk: Any = None  # the enterprise usage desk, set by bootstrap
 
     def close(self) -> None:

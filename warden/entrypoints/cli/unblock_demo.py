@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from warden.adapters.unblock_senders import MemorySender
-from warden.service.unblock import unblocking_for
+from warden.unblock.senders import MemorySender
 
 if TYPE_CHECKING:
     from warden.entrypoints.cli.demo import Demo
@@ -53,7 +52,7 @@ def scene_unblocking(d: Demo) -> None:
 
 def _play(d: Demo) -> None:
     w = d.warden
-    svc = unblocking_for(w)
+    svc = w.unblocking
     sender = MemorySender()
     svc.sender = sender
     rows: list[tuple[str, str, str, str]] = []

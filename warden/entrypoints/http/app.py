@@ -15,12 +15,12 @@ from warden.entrypoints.http.routes import (
     moderation,
     restrictions,
     system,
-    unblocks,
     usage_policy,
     weight,
     word_lists,
 )
 from warden.service.warden import Warden
+from warden.unblock import http as unblocks
 
 ROUTERS = [
     system.router,

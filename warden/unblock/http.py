@@ -12,11 +12,11 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
-from warden.entrypoints.http.routes.directory import visible_account
-from warden.kernel.access import GLOBAL_ROLES, Principal, Role
-from warden.kernel.errors import Forbidden, InvalidInput, NotFound
-from warden.service.unblock import Unblocking, unblocking_for
+from warden.kernel.errors import InvalidInput
+from warden.kernel.events import FieldError
 from warden.service.warden import Warden
+from warden.unblock.service import Unblocking
+from warden.unblock.views import confirmation_view
 
 router = APIRouter(prefix="/v1", tags=["unblocking"])
 AppPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -62,32 +62,7 @@ class ConfirmIn(BaseModel):
 
 
 def _service(warden: Warden) -> Unblocking:
-    return unblocking_for(warden)
-
-
-def _drive(warden: Warden, principal: Principal, account_id: str) -> None:
-    """Members act for themselves; the platform's integration may act for any member."""
-    if principal.role is Role.PLATFORM:
-        warden.get_account(account_id)
-        return
-    if principal.role is Role.MEMBER and principal.account_id == account_id:
-        return
-    raise Forbidden("only the account's owner (or the platform acting for them) drives an unblock")
-
-
-def _application(warden: Warden, principal: Principal, app_id: str, *, drive: bool) -> str:
-    """The application's account if the caller may see (or drive) it; 403 out of scope, whether or not it exists."""
-    try:
-        account_id = _service(warden).account_of(app_id)
-    except NotFound:
-        if principal.role in GLOBAL_ROLES:
-            raise
-        raise Forbidden("this token does not cover that application") from None
-    if drive:
-        _drive(warden, principal, account_id)
-    else:
-        visible_account(warden, principal, account_id)
-    return account_id
+    return warden.unblocking
 
 
 @router.post("/unblocks", status_code=201)
@@ -104,7 +79,7 @@ def start_unblock(
     account_id = (body.account_id if body else None) or principal.account_id
     if account_id is None:
         raise InvalidInput("name the account to unblock", [_field("account_id", "required for this role")])
-    _drive(warden, principal, account_id)
+    _service(warden).check_drive(principal, account_id)
     app_id, created = _service(warden).apply(account_id, principal.actor, idempotency_key)
     if not created:
         response.status_code = 200
@@ -113,9 +88,7 @@ def start_unblock(
     return _service(warden).view(app_id, lang)
 
 
-def _field(name: str, message: str) -> Any:
-    from warden.kernel.events import FieldError
-
+def _field(name: str, message: str) -> FieldError:
     return FieldError(field=name, message=message)
 
 
@@ -131,14 +104,14 @@ def list_unblocks(
     account_id = account_id or principal.account_id
     if account_id is None:
         raise InvalidInput("give account_id", [_field("account_id", "required for this role")])
-    visible_account(warden, principal, account_id)
+    _service(warden).check_view(principal, account_id)
     return {"items": _service(warden).list_for(account_id, lang, limit)}
 
 
 @router.get("/unblocks/{app_id}")
 def get_unblock(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath) -> dict[str, Any]:
     """Where the flow stands, what is left to do, and every reason in the chosen language."""
-    _application(warden, principal, app_id, drive=False)
+    _service(warden).check_application(principal, app_id, drive=False)
     return _service(warden).view(app_id, lang)
 
 
@@ -147,7 +120,7 @@ def health_check(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: HealthIn
 ) -> dict[str, Any]:
     """The client's health (S-D7): no malware, a supported version, no plug-ins. Failures say what to fix."""
-    _application(warden, principal, app_id, drive=True)
+    _service(warden).check_application(principal, app_id, drive=True)
     svc = _service(warden)
     svc.health_check(
         app_id,
@@ -164,7 +137,7 @@ def health_check(
 @router.post("/unblocks/{app_id}/codes", status_code=202)
 def send_code(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath) -> dict[str, Any]:
     """Send a one-time code to the bound phone (only its hash is stored)."""
-    _application(warden, principal, app_id, drive=True)
+    _service(warden).check_application(principal, app_id, drive=True)
     svc = _service(warden)
     svc.send_code(app_id, principal.actor, lang)
     return svc.view(app_id, lang)
@@ -173,7 +146,7 @@ def send_code(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id:
 @router.post("/unblocks/{app_id}/verification")
 def verify(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: CodeIn) -> dict[str, Any]:
     """Check the code; with enough verification the restrictions lift (the strikes stay on the record)."""
-    _application(warden, principal, app_id, drive=True)
+    _service(warden).check_application(principal, app_id, drive=True)
     svc = _service(warden)
     svc.verify_code(app_id, principal.actor, body.code)
     return svc.view(app_id, lang)
@@ -184,7 +157,7 @@ def nominate(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: HelpersIn
 ) -> dict[str, Any]:
     """Name helpers (S-D2). Eligible ones get a single-use confirmation by message; refused ones show why."""
-    _application(warden, principal, app_id, drive=True)
+    _service(warden).check_application(principal, app_id, drive=True)
     svc = _service(warden)
     svc.nominate(app_id, principal.actor, body.helper_ids, lang)
     return svc.view(app_id, lang)
@@ -196,15 +169,9 @@ def confirm(
 ) -> dict[str, Any]:
     """A helper confirms with the token they received (their own member token, or the platform for them)."""
     svc = _service(warden)
-    helper_id = svc.helper_of(token)
-    if not (principal.role is Role.PLATFORM or (principal.role is Role.MEMBER and principal.account_id == helper_id)):
-        raise Forbidden("only the named helper (or the platform for them) can confirm")
+    svc.check_confirm(principal, token)
     body = body or ConfirmIn()
-    result = svc.confirm(token, principal.actor, body.device_id, body.ip)
-    from warden.domain import unblock as ub
-
-    result["refusals"] = [ub.explained(r["code"], r["params"], lang) for r in result["refusals"]]
-    return result
+    return confirmation_view(svc.confirm(token, principal.actor, body.device_id, body.ip), lang)
 
 
 @router.get("/helper-requests")
@@ -218,5 +185,5 @@ def helper_requests(
     helper_id = helper_id or principal.account_id
     if helper_id is None:
         raise InvalidInput("give helper_id", [_field("helper_id", "required for this role")])
-    visible_account(warden, principal, helper_id)
+    _service(warden).check_view(principal, helper_id)
     return {"items": _service(warden).helper_requests(helper_id, lang)}

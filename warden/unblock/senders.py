@@ -2,6 +2,7 @@
 
 `LogSender` (the default) writes to the log and the console; `WebhookSender` POSTs JSON to a URL the
 operator configures (their SMS gateway); `MemorySender` keeps what was sent, for tests and the demo.
+`build_sender` picks one from the settings.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
+
+from warden.settings import Settings
 
 log = logging.getLogger("warden.unblock")
 
@@ -69,3 +72,14 @@ class MemorySender:
 
     def last_to(self, phone: str) -> str:
         return next(m for p, m in reversed(self.sent) if p == phone)
+
+
+def build_sender(settings: Settings) -> OtpSender:
+    """`WARDEN_UNBLOCK_SENDER=log|webhook`; a webhook needs `WARDEN_UNBLOCK_WEBHOOK_URL` (and may have a token)."""
+    if settings.unblock_sender == "webhook":
+        if not settings.unblock_webhook_url:
+            raise ValueError("WARDEN_UNBLOCK_SENDER=webhook needs WARDEN_UNBLOCK_WEBHOOK_URL")
+        return WebhookSender(
+            settings.unblock_webhook_url, settings.unblock_webhook_timeout, settings.unblock_webhook_token
+        )
+    return LogSender()

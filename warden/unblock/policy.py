@@ -1,0 +1,122 @@
+"""The `unblocking:` section of the policy file (S-D1–D5, S-D7, S-C3 probation): the cap, the health check,
+codes, helpers, probation, the plug-in watch and abnormal-unblock detection. Pure: durations parse through the
+kernel's parser."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from warden.kernel.durations import Duration
+from warden.kernel.durations import Strict as _Strict
+
+HELPER_CHECKS = ("recent_violation", "restricted", "too_new", "not_real_name", "assisted_recently", "no_relationship")
+SIGNALS = ("helper_many_accounts", "no_relationship", "shared_device", "assist_burst")
+
+
+class CapPolicy(_Strict):
+    """S-D3: applications per phone number per rolling window, every application counted."""
+
+    max_applications: int = Field(5, ge=1)
+    window: Duration = timedelta(days=30)
+
+
+class HealthPolicy(_Strict):
+    """S-D7: what the client must show before verification."""
+
+    min_client_version: str = Field("4.1.0", pattern=r"^\d+(\.\d+){0,3}$")
+    refuse_malware: bool = True
+    refuse_plugins: bool = True
+
+
+class CodePolicy(_Strict):
+    length: int = Field(6, ge=4, le=10)
+    validity: Duration = timedelta(minutes=10)
+    max_attempts: int = Field(5, ge=1)  # wrong codes per code
+    max_sends: int = Field(3, ge=1)  # codes per application
+
+
+class RelationshipPolicy(_Strict):
+    min_contact_age: Duration = timedelta(days=30)
+    require_conversation: bool = True  # ≥1 message each way
+
+
+class HelperPolicy(_Strict):
+    """S-D2: who may vouch, and how many must."""
+
+    required: int = Field(1, ge=1, le=5)
+    token_validity: Duration = timedelta(minutes=5)
+    checks: list[Literal[HELPER_CHECKS]] = list(HELPER_CHECKS)  # type: ignore[valid-type]
+    clean_window: Duration = timedelta(days=180)
+    min_account_age: Duration = timedelta(days=180)
+    assist_window: Duration = timedelta(days=30)
+    max_assists: int = Field(1, ge=1)
+    relationship: RelationshipPolicy = RelationshipPolicy()
+
+
+class VerificationPolicy(_Strict):
+    methods: list[Literal["sms_code", "friend_assist"]] = Field(["sms_code", "friend_assist"], min_length=1)
+    required: int = Field(1, ge=1, le=2)  # how many distinct methods must pass
+
+    @model_validator(mode="after")
+    def _enough(self) -> VerificationPolicy:
+        if self.required > len(set(self.methods)):
+            raise ValueError(f"required {self.required} methods but only {len(set(self.methods))} are allowed")
+        return self
+
+
+class ProbationPolicy(_Strict):
+    """S-C3 after an unblock: a violation within `duration` climbs `extra_steps` more than the ladder says."""
+
+    enabled: bool = True
+    duration: Duration = timedelta(days=30)
+    extra_steps: int = Field(1, ge=0, le=5)
+
+
+class PluginWatchPolicy(_Strict):
+    """S-D5: after a plug-in ban is unblocked, a plug-in login within `window` re-bans at ≥ `min_step`."""
+
+    enabled: bool = True
+    window: Duration = timedelta(days=30)
+    min_step: int = Field(3, ge=0)
+    ban_on_detection: int = Field(3, ge=2)  # this many plug-in detections → the permanent top step
+
+
+class SignalPolicy(_Strict):
+    enabled: bool = True
+    weight: float = Field(1.0, ge=0)
+
+
+class AbnormalPolicy(_Strict):
+    """S-D4: signals of a bought (third-party) unblock, each with a weight; score ≥ threshold → reversed."""
+
+    enabled: bool = True
+    threshold: float = Field(2.0, gt=0)
+    lookback: Duration = timedelta(days=90)
+    many_accounts: int = Field(3, ge=2)  # helper assisted ≥ this many distinct accounts in `lookback`
+    burst_count: int = Field(3, ge=2)  # ≥ this many confirmations from one helper/device/ip within `burst_window`
+    burst_window: Duration = timedelta(hours=1)
+    signals: dict[Literal[SIGNALS], SignalPolicy] = {  # type: ignore[valid-type]
+        "helper_many_accounts": SignalPolicy(weight=1.0),
+        "no_relationship": SignalPolicy(weight=1.0),
+        "shared_device": SignalPolicy(weight=2.0),
+        "assist_burst": SignalPolicy(weight=1.0),
+    }
+    reban_severity: str = "L"  # severity class of the re-ban strike (a class of the ladder): next step up
+    helper_strike_step: int = Field(1, ge=0)
+
+
+class UnblockPolicy(_Strict):
+    enabled: bool = True
+    eligible_steps: list[int] = [1, 2, 3, 4]
+    respect_earliest_date: bool = True
+    cap: CapPolicy = CapPolicy()
+    health: HealthPolicy = HealthPolicy()
+    verification: VerificationPolicy = VerificationPolicy()
+    code: CodePolicy = CodePolicy()
+    helpers: HelperPolicy = HelperPolicy()
+    probation: ProbationPolicy = ProbationPolicy()
+    plugin_watch: PluginWatchPolicy = PluginWatchPolicy()
+    abnormal: AbnormalPolicy = AbnormalPolicy()

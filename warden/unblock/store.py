@@ -1,0 +1,330 @@
+"""All of unblocking's SQL (S-D1–D5, S-D7): applications, the per-phone quota, helper confirmations, and the reads
+of core tables the flow needs (contacts and messages for the relationship check, logins for abnormal detection).
+
+Module functions taking a connection; the caller owns the transaction. Rows come back as SQLAlchemy rows
+(attribute access by column name) of `unblock_applications` / `unblock_helpers`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, TypeAlias
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine as Engine  # the database handle the service holds
+from sqlalchemy.exc import IntegrityError
+
+from warden.adapters import store as core
+from warden.adapters import tables as t
+from warden.adapters.database import reading as _reading
+from warden.kernel.errors import Conflict
+from warden.unblock.rules import LiftedUnblock
+
+Conn: TypeAlias = Connection
+"""The connection type the use cases annotate with (they import no sqlalchemy)."""
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One read-write transaction: committed on leaving, rolled back on an exception."""
+    with engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """One read-only transaction."""
+    with _reading(engine) as conn:
+        yield conn
+
+
+Row = Any
+"""A stored row: an `unblock_applications` or `unblock_helpers` row, read by column name."""
+
+a = t.unblock_applications
+h = t.unblock_helpers
+q = t.unblock_quota
+
+
+class DuplicateKey(Exception):
+    """An application with this (account, idempotency key) was stored concurrently."""
+
+
+def dumps(data: Any) -> str:
+    """A JSON column's text (canonical, as the audit chain writes it)."""
+    return core.dumps(data)
+
+
+def loads(text: str) -> Any:
+    """A JSON column's value."""
+    return json.loads(text)
+
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- lifted unblocks (what probation and the plug-in watch read) ------------------------------------------------
+
+
+def lifted_unblocks(
+    conn: Connection, account_ids: list[str], exclude: str | None = None
+) -> dict[str, list[LiftedUnblock]]:
+    """Each account's lifted unblocks, by account id (accounts without any are absent)."""
+    out: dict[str, list[LiftedUnblock]] = {}
+    for i in range(0, len(account_ids), 500):
+        chunk = account_ids[i : i + 500]
+        rows = conn.execute(
+            sa.select(a).where(a.c.account_id.in_(chunk), a.c.state == "lifted", a.c.lifted_at.is_not(None))
+        )
+        for r in rows:
+            if r.id == exclude:
+                continue
+            out.setdefault(r.account_id, []).append(
+                LiftedUnblock(
+                    r.id,
+                    r.account_id,
+                    r.lifted_at,
+                    r.lifted_step or 0,
+                    tuple(json.loads(r.lifted_rules or "[]")),
+                    tuple(json.loads(r.plugin_signatures or "[]")),
+                )
+            )
+    return out
+
+
+# --- the quota (S-D3) ---------------------------------------------------------------------------------------
+
+
+def claim_slot(
+    conn: Connection, phone: str, decide: Callable[[list[datetime]], list[datetime] | None]
+) -> list[datetime] | None:
+    """Compare-and-set on the phone's quota row: `decide(stamps)` returns the new stamps to store (a slot taken) or
+    None (no slot). Exact under concurrency on both engines: a writer whose version is stale updates 0 rows and
+    re-reads. Returns what `decide` returned for the winning read."""
+    ins = pg_insert(q) if conn.dialect.name == "postgresql" else sqlite_insert(q)
+    conn.execute(ins.values(phone=phone, version=0, stamps="[]").on_conflict_do_nothing(index_elements=["phone"]))
+    for _ in range(200):
+        row = conn.execute(sa.select(q.c.version, q.c.stamps).where(q.c.phone == phone)).one()
+        stamps = decide([datetime.fromisoformat(x) for x in json.loads(row.stamps)])
+        if stamps is None:
+            return None
+        res = conn.execute(
+            sa.update(q)
+            .where(q.c.phone == phone, q.c.version == row.version)
+            .values(version=row.version + 1, stamps=dumps([s.isoformat() for s in stamps]))
+        )
+        if res.rowcount == 1:
+            return stamps
+    raise Conflict("too many simultaneous unblock applications for this phone number; try again")
+
+
+def quota_stamps(conn: Connection, phone: str) -> list[datetime]:
+    """Every application time stored for `phone` (the caller keeps those inside the window)."""
+    row = conn.execute(sa.select(q.c.stamps).where(q.c.phone == phone)).first()
+    return [datetime.fromisoformat(x) for x in json.loads(row.stamps if row else "[]")]
+
+
+# --- applications ---------------------------------------------------------------------------------------------
+
+
+def application_by_key(conn: Connection, account_id: str, key: str) -> str | None:
+    found = conn.execute(sa.select(a.c.id).where(a.c.account_id == account_id, a.c.idempotency_key == key)).scalar()
+    return None if found is None else str(found)
+
+
+def key_used_for_other_account(conn: Connection, key: str, actor: str) -> bool:
+    """Whether `actor` already used `key` (for any account; the caller has checked its own)."""
+    return (
+        conn.execute(sa.select(a.c.account_id).where(a.c.idempotency_key == key, a.c.actor == actor)).first()
+        is not None
+    )
+
+
+def insert_application(conn: Connection, **values: Any) -> None:
+    """Store a new application; `DuplicateKey` when a concurrent twin holds its (account, idempotency key)."""
+    try:
+        conn.execute(sa.insert(a).values(**values))
+    except IntegrityError as exc:
+        if values.get("idempotency_key") is None:
+            raise
+        raise DuplicateKey(str(values["idempotency_key"])) from exc
+
+
+def lock_application(conn: Connection, app_id: str, now: datetime) -> Row | None:
+    """Take the application's row lock (a plain UPDATE of `updated_at`) and read it; None if there is none."""
+    res = conn.execute(sa.update(a).where(a.c.id == app_id).values(updated_at=now))
+    if res.rowcount == 0:
+        return None
+    return conn.execute(sa.select(a).where(a.c.id == app_id)).one()
+
+
+def update_application(conn: Connection, app_id: str, **values: Any) -> None:
+    conn.execute(sa.update(a).where(a.c.id == app_id).values(**values))
+
+
+def get_application(conn: Connection, app_id: str) -> Row | None:
+    return conn.execute(sa.select(a).where(a.c.id == app_id)).first()
+
+
+def account_of_application(conn: Connection, app_id: str) -> str | None:
+    acc = conn.execute(sa.select(a.c.account_id).where(a.c.id == app_id)).scalar()
+    return None if acc is None else str(acc)
+
+
+def application_ids(conn: Connection, account_id: str, limit: int) -> list[str]:
+    """An account's application ids, newest first."""
+    rows = conn.execute(
+        sa.select(a.c.id).where(a.c.account_id == account_id).order_by(a.c.created_at.desc()).limit(limit)
+    )
+    return [str(r[0]) for r in rows]
+
+
+# --- helpers (S-D2) -------------------------------------------------------------------------------------------
+
+
+def confirmed_assists(conn: Connection, helper_id: str, since: datetime) -> int:
+    """Confirmations by `helper_id` after `since`."""
+    n = conn.execute(
+        sa.select(sa.func.count()).where(h.c.helper_id == helper_id, h.c.state == "confirmed", h.c.confirmed_at > since)
+    ).scalar_one()
+    return int(n)
+
+
+def contact_since(conn: Connection, one: str, other: str) -> datetime | None:
+    """The earliest contact between two accounts, either direction."""
+    c = t.contacts
+    found: datetime | None = conn.execute(
+        sa.select(sa.func.min(c.c.since)).where(
+            sa.or_(
+                sa.and_(c.c.account_id == one, c.c.contact_id == other),
+                sa.and_(c.c.account_id == other, c.c.contact_id == one),
+            )
+        )
+    ).scalar()
+    return found
+
+
+def wrote(conn: Connection, sender: str, recipient: str) -> bool:
+    """Whether `sender` ever messaged `recipient` (message events carry `recipient_id` in the payload)."""
+    e = t.events
+    pattern = f'%"recipient_id":"{_like(recipient)}"%'
+    return (
+        conn.execute(
+            sa.select(e.c.id)
+            .where(e.c.account_id == sender, e.c.type == "message", e.c.payload.like(pattern, escape="\\"))
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def pending_helpers(conn: Connection, app_id: str) -> dict[str, Row]:
+    """The application's pending helper requests, by helper id."""
+    return {
+        r.helper_id: r for r in conn.execute(sa.select(h).where(h.c.application_id == app_id, h.c.state == "pending"))
+    }
+
+
+def insert_helper(conn: Connection, **values: Any) -> None:
+    conn.execute(sa.insert(h).values(**values))
+
+
+def helper_by_token_hash(conn: Connection, token_hash: str) -> Row | None:
+    return conn.execute(sa.select(h).where(h.c.token_hash == token_hash)).first()
+
+
+def get_helper(conn: Connection, helper_row_id: str) -> Row:
+    return conn.execute(sa.select(h).where(h.c.id == helper_row_id)).one()
+
+
+def update_helper(conn: Connection, helper_row_id: str, **values: Any) -> None:
+    conn.execute(sa.update(h).where(h.c.id == helper_row_id).values(**values))
+
+
+def confirmed_count(conn: Connection, app_id: str) -> int:
+    n = conn.execute(
+        sa.select(sa.func.count()).where(h.c.application_id == app_id, h.c.state == "confirmed")
+    ).scalar_one()
+    return int(n)
+
+
+def helpers_of(conn: Connection, app_id: str) -> list[Row]:
+    """The application's helper requests, oldest first."""
+    return list(conn.execute(sa.select(h).where(h.c.application_id == app_id).order_by(h.c.created_at)))
+
+
+def requests_to(conn: Connection, helper_id: str) -> list[Row]:
+    """What `helper_id` was asked, newest first."""
+    return list(conn.execute(sa.select(h).where(h.c.helper_id == helper_id).order_by(h.c.created_at.desc())))
+
+
+# --- abnormal unblocks (S-D4) ---------------------------------------------------------------------------------
+
+
+def confirmed_helpers(conn: Connection, app_id: str) -> list[Row]:
+    return list(conn.execute(sa.select(h).where(h.c.application_id == app_id, h.c.state == "confirmed")))
+
+
+def requesters_assisted(conn: Connection, helper_id: str, since: datetime) -> int:
+    """Distinct requesters `helper_id` confirmed for after `since`."""
+    n = conn.execute(
+        sa.select(sa.func.count(sa.distinct(h.c.requester_id))).where(
+            h.c.helper_id == helper_id, h.c.state == "confirmed", h.c.confirmed_at > since
+        )
+    ).scalar_one()
+    return int(n)
+
+
+def requesters_sharing(
+    conn: Connection, requester_id: str, device_id: str | None, ip: str | None, since: datetime
+) -> list[str]:
+    """Other requesters whose confirmed helpers (after `since`) used this device or ip."""
+    keys = [c for c in ((h.c.device_id, device_id), (h.c.ip, ip)) if c[1]]
+    if not keys:
+        return []
+    others = conn.execute(
+        sa.select(h.c.requester_id)
+        .distinct()
+        .where(
+            h.c.state == "confirmed",
+            h.c.confirmed_at > since,
+            h.c.requester_id != requester_id,
+            sa.or_(*[col == val for col, val in keys]),
+        )
+    )
+    return [r[0] for r in others]
+
+
+def confirmations_by(conn: Connection, column: str, value: str, since: datetime) -> int:
+    """Confirmations after `since` whose `column` (`helper_id`, `device_id` or `ip`) is `value`."""
+    n = conn.execute(
+        sa.select(sa.func.count()).where(h.c.state == "confirmed", h.c.confirmed_at > since, h.c[column] == value)
+    ).scalar_one()
+    return int(n)
+
+
+def requester_network(conn: Connection, app_id: str, account_id: str, since: datetime) -> tuple[set[str], set[str]]:
+    """The devices and ips of the requester: the application's own, and those of its logins after `since`."""
+    e = t.events
+    devices: set[str] = set()
+    ips: set[str] = set()
+    app = conn.execute(sa.select(a.c.device_id, a.c.ip).where(a.c.id == app_id)).one()
+    if app.device_id:
+        devices.add(app.device_id)
+    if app.ip:
+        ips.add(app.ip)
+    for (payload,) in conn.execute(
+        sa.select(e.c.payload).where(e.c.account_id == account_id, e.c.type == "login", e.c.occurred_at > since)
+    ):
+        p = json.loads(payload)
+        devices.add(p["device_id"])
+        if p.get("ip"):
+            ips.add(p["ip"])
+    return devices, ips
