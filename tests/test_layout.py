@@ -23,8 +23,6 @@ FEATURES = (
     "warden.domain.weight",
     "warden.domain.weight_text",
     "warden.domain.unblock",
-    "warden.domain.appeals",
-    "warden.domain.uploads",
     "warden.domain.usage_policy",
     "warden.domain.leak_detectors",
     "warden.weight",
@@ -114,3 +112,82 @@ def test_the_kernel_and_the_pipeline_import_no_feature(path: Path) -> None:
     if path.name == "ingest.py":  # the use case reads and writes through the core adapters (no feature's)
         bad = [b for b in bad if not _under(b.split(" imports ")[1], ("warden.adapters",))]
     assert not bad, "\n".join(bad)
+
+
+# --- feature slices (`warden/<slice>/`): each file's role is its name (see docs/ARCHITECTURE.md, "File roles") ---
+
+SLICES = ("enforcement", "weight", "unblock", "appeals", "usage_policy", "word_lists")
+PURE_ROLES = ("policy", "model", "rules", "state", "scoring", "texts", "access", "views", "uploads", "detectors")
+"""Pure roles (a `rules/` package too): stdlib, pydantic, the kernel, the pipeline's pure files, `screening.base`
+and the slice's own pure files only."""
+ADAPTER_ROLES = ("store", "context", "notifier", "document_store", "senders")
+"""I/O a slice owns: its SQL (`store`), its transaction helper (`context`), its outbound ports and their senders."""
+EDGE_ROLES = ("http", "cli")
+EDGE_IO = ("fastapi", "starlette", "typer", "rich")
+PURE_WARDEN = ("warden.kernel", "warden.pipeline.batch", "warden.pipeline.context", "warden.pipeline.ports")
+
+
+def _role(path: Path) -> str:
+    rel = path.relative_to(ROOT).parts
+    return rel[1] if len(rel) > 2 else path.stem  # a sub-package (`rules/…`) takes its folder's role
+
+
+def slice_files() -> list[Path]:
+    return [p for s in SLICES for p in _files(s) if p.name != "__init__.py"]
+
+
+def _pure_module(name: str) -> bool:
+    if _under(name, (*PURE_WARDEN, "warden.screening.base")):
+        return True
+    parts = name.split(".")
+    return len(parts) >= 3 and parts[1] in SLICES and parts[2] in PURE_ROLES
+
+
+@pytest.mark.parametrize("path", [p for p in slice_files() if _role(p) in PURE_ROLES], ids=_rel)
+def test_a_slices_pure_files_import_no_io_and_only_pure_warden_modules(path: Path) -> None:
+    found = imports(path)
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in found if _under(name, IO)]
+    own = path.relative_to(ROOT).parts[0]
+    bad += [
+        f"{_rel(path)}:{line} imports {name}"
+        for line, name in found
+        if name.startswith("warden")
+        and not (_pure_module(name) or _pure_module(name.rsplit(".", 1)[0]) or name == f"warden.{own}")
+    ]
+    text = path.read_text(encoding="utf-8")
+    assert "datetime.now(" not in text and "time.time(" not in text, f"{_rel(path)} reads the wall clock"
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", slice_files(), ids=_rel)
+def test_a_slices_service_and_edge_files_leave_sql_to_its_store(path: Path) -> None:
+    role = _role(path)
+    if role in PURE_ROLES or role in ADAPTER_ROLES:
+        return
+    found = imports(path)
+    banned: tuple[str, ...] = ("sqlalchemy", "warden.adapters.tables")
+    if role in EDGE_ROLES:
+        banned += tuple(f"warden.{s}.store" for s in SLICES)
+    else:
+        banned += EDGE_IO
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in found if _under(name, banned)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", [p for p in slice_files() if _role(p) == "store"], ids=_rel)
+def test_a_slices_store_imports_no_edge(path: Path) -> None:
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, EDGE_IO)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", slice_files(), ids=_rel)
+def test_a_slice_imports_no_other_feature_slice(path: Path) -> None:
+    own = path.relative_to(ROOT).parts[0]
+    others = tuple(f"warden.{s}" for s in SLICES if s not in (own, "enforcement"))
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, others)]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_slice_rules_see_the_appeals_files() -> None:
+    roles = {_role(p) for p in slice_files() if p.parts[-2] == "appeals"}
+    assert {"model", "policy", "texts", "access", "views", "store", "http", "cli", "decisions"} <= roles

@@ -16,3 +16,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     sqlite_background_checkpoint: bool = False  # long-running servers turn this on (see database.WalCheckpointer)
+    # --- appeals (issue 6): where documents live, how appellants hear of changes ---
+    document_dir: str = "./var/documents"
+    notifier: str = "log"  # log | webhook
+    webhook_url: str | None = None
+    webhook_secret: str | None = None

@@ -67,6 +67,7 @@ class Warden:
         self.word_lists: Any = None  # set by bootstrap when the evasion-resistant engine is in use
         self.unblocking: Any = None  # the unblocking service, set by bootstrap
         self.usage_desk: Any = None  # the enterprise usage desk, set by bootstrap
+        self.appeals: Any = None  # the appeals desk (warden.appeals.service.Appeals), set by bootstrap
 
     def close(self) -> None:
         if self.checkpointer is not None:
