@@ -22,8 +22,6 @@ FEATURES = (
     "warden.simulation",
     "warden.domain.weight",
     "warden.domain.weight_text",
-    "warden.domain.appeals",
-    "warden.domain.uploads",
     "warden.domain.usage_policy",
     "warden.domain.leak_detectors",
     "warden.weight",
@@ -115,88 +113,80 @@ def test_the_kernel_and_the_pipeline_import_no_feature(path: Path) -> None:
     assert not bad, "\n".join(bad)
 
 
-# --- feature slices (`warden/<slice>/`): the file roles of docs/ARCHITECTURE.md -------------------------------
+# --- feature slices (`warden/<slice>/`): each file's role is its name (see docs/ARCHITECTURE.md, "File roles") ---
 
-SLICES = ("unblock",)
-"""The feature packages already in their slice shape."""
-
-SLICE_PURE = ("policy", "model", "rules", "state", "scoring", "texts", "access", "views", "uploads", "detectors")
-"""Pure roles: no I/O, no wall clock, no store/service/feature file."""
-
-SLICE_EDGES = ("http", "cli")
-"""Edges: authenticate and translate; never SQL."""
-
-SLICE_ADAPTERS = ("store", "senders", "notifier", "document_store")
-"""The slice's own I/O: SQL (`store`) or another port's implementation."""
-
-FEATURE_SLICES = ("warden.weight", "warden.unblock", "warden.appeals", "warden.usage_policy", "warden.word_lists")
+SLICES = ("enforcement", "weight", "unblock", "appeals", "usage_policy", "word_lists")
+PURE_ROLES = ("policy", "model", "rules", "state", "scoring", "texts", "access", "views", "uploads", "detectors")
+"""Pure roles (a `rules/` package too): stdlib, pydantic, the kernel, the pipeline's pure files, `screening.base`
+and the slice's own pure files only."""
+ADAPTER_ROLES = ("store", "context", "notifier", "document_store", "senders")
+"""I/O a slice owns: its SQL (`store`), its transaction helper (`context`), its outbound ports and their senders."""
+EDGE_ROLES = ("http", "cli")
+EDGE_IO = ("fastapi", "starlette", "typer", "rich")
+PURE_WARDEN = ("warden.kernel", "warden.pipeline.batch", "warden.pipeline.context", "warden.pipeline.ports")
 
 
-def _slice_files(*roles: str, exclude: tuple[str, ...] = ()) -> list[Path]:
-    out = [p for s in SLICES for p in _files(s) if p.name != "__init__.py"]
-    if roles:
-        out = [p for p in out if p.stem in roles or any(p.stem.startswith(r + "_") for r in roles)]
-    return [p for p in out if p.stem not in exclude]
+def _role(path: Path) -> str:
+    rel = path.relative_to(ROOT).parts
+    return rel[1] if len(rel) > 2 else path.stem  # a sub-package (`rules/…`) takes its folder's role
 
 
-def _slice_of(path: Path) -> str:
-    return "warden." + path.relative_to(ROOT).parts[0]
+def slice_files() -> list[Path]:
+    return [p for s in SLICES for p in _files(s) if p.name != "__init__.py"]
 
 
-def test_the_layout_test_sees_the_slices() -> None:
-    names = {_rel(p) for p in _slice_files()}
-    assert {"warden/unblock/rules.py", "warden/unblock/store.py", "warden/unblock/http.py"} <= names
+def _pure_module(name: str) -> bool:
+    if _under(name, (*PURE_WARDEN, "warden.screening.base")):
+        return True
+    parts = name.split(".")
+    return len(parts) >= 3 and parts[1] in SLICES and parts[2] in PURE_ROLES
 
 
-@pytest.mark.parametrize("path", _slice_files(*SLICE_PURE), ids=_rel)
-def test_pure_slice_files_import_no_io_no_clock_and_no_store_service_or_feature(path: Path) -> None:
-    own = _slice_of(path)
-    impure = tuple(f"{own}.{p.stem}" for p in _files(path.parent.name) if p.stem not in (*SLICE_PURE, "__init__"))
-    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, IO + impure)]
-    assert not bad, "\n".join(bad)
+@pytest.mark.parametrize("path", [p for p in slice_files() if _role(p) in PURE_ROLES], ids=_rel)
+def test_a_slices_pure_files_import_no_io_and_only_pure_warden_modules(path: Path) -> None:
+    found = imports(path)
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in found if _under(name, IO)]
+    own = path.relative_to(ROOT).parts[0]
+    bad += [
+        f"{_rel(path)}:{line} imports {name}"
+        for line, name in found
+        if name.startswith("warden")
+        and not (_pure_module(name) or _pure_module(name.rsplit(".", 1)[0]) or name == f"warden.{own}")
+    ]
     text = path.read_text(encoding="utf-8")
     assert "datetime.now(" not in text and "time.time(" not in text, f"{_rel(path)} reads the wall clock"
-
-
-@pytest.mark.parametrize("path", _slice_files(exclude=(*SLICE_PURE, *SLICE_EDGES, *SLICE_ADAPTERS)), ids=_rel)
-def test_slice_services_and_features_import_no_sqlalchemy_and_no_edge(path: Path) -> None:
-    bad = [
-        f"{_rel(path)}:{line} imports {name}"
-        for line, name in imports(path)
-        if _under(name, ("sqlalchemy", "fastapi", "starlette", "typer", "rich", "warden.adapters.tables"))
-    ]
-    assert not bad, "\n".join(bad)
-    assert "os.environ" not in path.read_text(encoding="utf-8"), f"{_rel(path)} reads the environment"
-
-
-@pytest.mark.parametrize("path", _slice_files("store"), ids=_rel)
-def test_slice_stores_import_no_edge_and_no_service(path: Path) -> None:
-    own = _slice_of(path)
-    services = tuple(
-        f"{own}.{p.stem}" for p in _files(path.parent.name) if p.stem not in (*SLICE_PURE, "store", "__init__")
-    )
-    bad = [
-        f"{_rel(path)}:{line} imports {name}"
-        for line, name in imports(path)
-        if _under(name, ("fastapi", "starlette", "typer", "rich", *services))
-    ]
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("path", _slice_files(*SLICE_EDGES), ids=_rel)
-def test_slice_edges_use_no_sql(path: Path) -> None:
-    own = _slice_of(path)
-    bad = [
-        f"{_rel(path)}:{line} imports {name}"
-        for line, name in imports(path)
-        if _under(name, ("sqlalchemy", "warden.adapters.tables", "warden.adapters.store", f"{own}.store"))
-    ]
+@pytest.mark.parametrize("path", slice_files(), ids=_rel)
+def test_a_slices_service_and_edge_files_leave_sql_to_its_store(path: Path) -> None:
+    role = _role(path)
+    if role in PURE_ROLES or role in ADAPTER_ROLES:
+        return
+    found = imports(path)
+    banned: tuple[str, ...] = ("sqlalchemy", "warden.adapters.tables")
+    if role in EDGE_ROLES:
+        banned += tuple(f"warden.{s}.store" for s in SLICES)
+    else:
+        banned += EDGE_IO
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in found if _under(name, banned)]
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("path", _slice_files(), ids=_rel)
+@pytest.mark.parametrize("path", [p for p in slice_files() if _role(p) == "store"], ids=_rel)
+def test_a_slices_store_imports_no_edge(path: Path) -> None:
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, EDGE_IO)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", slice_files(), ids=_rel)
 def test_a_slice_imports_no_other_feature_slice(path: Path) -> None:
-    own = _slice_of(path)
-    others = tuple(s for s in FEATURE_SLICES if s != own)
+    own = path.relative_to(ROOT).parts[0]
+    others = tuple(f"warden.{s}" for s in SLICES if s not in (own, "enforcement"))
     bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, others)]
     assert not bad, "\n".join(bad)
+
+
+def test_the_slice_rules_see_the_appeals_files() -> None:
+    roles = {_role(p) for p in slice_files() if p.parts[-2] == "appeals"}
+    assert {"model", "policy", "texts", "access", "views", "store", "http", "cli", "decisions"} <= roles

@@ -8,6 +8,9 @@ from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
 from warden.adapters.subject_cache import SubjectCache
+from warden.appeals.document_store import LocalDocumentStore
+from warden.appeals.notifier import build_notifier
+from warden.appeals.service import Appeals
 from warden.domain.policy import LoadedPolicy, load_policy
 from warden.domain.rules import RuleEngine
 from warden.kernel.clock import Clock
@@ -15,7 +18,6 @@ from warden.kernel.counters import Counters
 from warden.pipeline.effects import Effector
 from warden.pipeline.feature import Feature
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
-from warden.service import appeals as _appeals
 from warden.service.contacts import ContactLedger
 from warden.service.usage_policy import UsageDesk, UsagePolicyFeature
 from warden.service.warden import Warden
@@ -93,7 +95,7 @@ def bootstrap(
     app.word_lists = word_lists
     app.usage_desk = usage
     app.unblocking = Unblocking(engine, clock, rules, build_sender(settings))
-    _appeals.attach(app)  # app.appeals: documents in WARDEN_DOCUMENT_DIR, notifier from WARDEN_NOTIFIER
+    app.appeals = Appeals(app, LocalDocumentStore(settings.document_dir), build_notifier(settings))  # appeals (issue 6)
     if background:
         app.checkpointer = WalCheckpointer(engine)
     if start:

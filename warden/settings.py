@@ -23,3 +23,8 @@ class Settings(BaseSettings):
     unblock_webhook_url: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_URL: the operator's SMS gateway
     unblock_webhook_token: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_TOKEN: sent as a bearer token
     unblock_webhook_timeout: float = 5.0  # seconds
+    # --- appeals (issue 6): where documents live, how appellants hear of changes ---
+    document_dir: str = "./var/documents"
+    notifier: str = "log"  # log | webhook
+    webhook_url: str | None = None
+    webhook_secret: str | None = None

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import World
-from warden.adapters.documents import LocalDocumentStore
-from warden.adapters.notifier import MemoryNotifier
-from warden.domain.uploads import tiny_pdf, tiny_png
+from warden.appeals.document_store import LocalDocumentStore
+from warden.appeals.notifier import MemoryNotifier
+from warden.appeals.service import Appeals
+from warden.appeals.uploads import tiny_pdf, tiny_png
 from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
-from warden.service.appeals import Appeals
 from warden.service.warden import Warden
 
 with warnings.catch_warnings():  # starlette deprecates its httpx-based client; pytest makes warnings errors
@@ -35,7 +35,7 @@ class Api:
 
 @pytest.fixture
 def api(world: World, warden: Warden, tmp_path: Path) -> Iterator[Api]:
-    warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())  # type: ignore[attr-defined]
+    warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())
     world.account("acc-2")
     world.enterprise("ent-2")
     tokens = {

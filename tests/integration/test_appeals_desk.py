@@ -13,15 +13,15 @@ import sqlalchemy as sa
 
 from tests.conftest import World, build, policy_with
 from warden.adapters import tables as t
-from warden.adapters.documents import LocalDocumentStore
-from warden.adapters.notifier import MemoryNotifier
-from warden.domain.appeals import Outcome
-from warden.domain.uploads import tiny_pdf, tiny_png
+from warden.appeals.document_store import LocalDocumentStore
+from warden.appeals.model import AppealOutcome
+from warden.appeals.notifier import MemoryNotifier
+from warden.appeals.service import Appeals
+from warden.appeals.uploads import tiny_pdf, tiny_png
 from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from warden.kernel.model import StrikeStatus
-from warden.service.appeals import Appeals
 from warden.service.warden import Warden
 
 REVIEWER_A = Principal("rev-a", Role.REVIEWER)
@@ -37,7 +37,7 @@ DOSSIER = ["business_licence", "legal_rep_id", "legal_rep_holding_id", "authoris
 def make_desk(w: Warden, root: Path) -> tuple[Appeals, MemoryNotifier]:
     notifier = MemoryNotifier()
     desk = Appeals(w, LocalDocumentStore(root), notifier)
-    w.appeals = desk  # type: ignore[attr-defined]
+    w.appeals = desk
     return desk, notifier
 
 
@@ -124,9 +124,9 @@ def test_S_D6_an_enterprise_ban_is_not_eased_on_an_incomplete_dossier(
     d.upload(ADMIN, appeal.id, "business_licence", tiny_png(1), "licence.png")
     d.claim(REVIEWER_A, f"appeal:{appeal.id}")
     with pytest.raises(Conflict, match="legal_rep_id") as exc:
-        d.decide(REVIEWER_A, appeal.id, Outcome.OVERTURN, "documents_verified")
+        d.decide(REVIEWER_A, appeal.id, AppealOutcome.OVERTURN, "documents_verified")
     assert "documents.authorisation_letter" in [e.field for e in exc.value.errors]
-    d.decide(REVIEWER_A, appeal.id, Outcome.UPHOLD, "documents_invalid")  # upholding needs no dossier
+    d.decide(REVIEWER_A, appeal.id, AppealOutcome.UPHOLD, "documents_invalid")  # upholding needs no dossier
     assert d.get(ADMIN, appeal.id)["stage"] == "second_review"  # an enterprise ban: four eyes even to uphold
 
 
@@ -143,7 +143,7 @@ def test_S_C2_overturning_an_enterprise_ban_takes_a_second_reviewer_and_restores
     full_dossier(d, appeal.id)
     d.claim(REVIEWER_A, f"appeal:{appeal.id}")
     accept_all(d, appeal.id)
-    d.decide(REVIEWER_A, appeal.id, Outcome.OVERTURN, "documents_verified", note="材料核实无误")
+    d.decide(REVIEWER_A, appeal.id, AppealOutcome.OVERTURN, "documents_verified", note="材料核实无误")
 
     assert world.w.explain("acc-1")["state"] == "banned"  # a proposal changes nothing yet
     with pytest.raises(Forbidden, match="four eyes"):
@@ -173,7 +173,7 @@ def test_S_C2_the_second_reviewer_can_send_a_proposal_back_to_the_queue(
     full_dossier(d, appeal.id)
     d.claim(REVIEWER_A, f"appeal:{appeal.id}")
     accept_all(d, appeal.id)
-    d.decide(REVIEWER_A, appeal.id, Outcome.OVERTURN, "documents_verified")
+    d.decide(REVIEWER_A, appeal.id, AppealOutcome.OVERTURN, "documents_verified")
     d.claim(REVIEWER_B, f"appeal:{appeal.id}")
     d.confirm(REVIEWER_B, appeal.id, False, "资质与登记信息不一致")
     view = d.get(REVIEWER_B, appeal.id)
@@ -191,7 +191,7 @@ def test_a_member_permanent_ban_decision_takes_four_eyes(db_url: str, clock: Fix
     assert world.w.subject("acc-1").strikes[-1].step == 5
     appeal, _ = d.open(MEMBER, strike, "I never installed a plug-in")
     d.claim(REVIEWER_A, f"appeal:{appeal.id}")
-    d.decide(REVIEWER_A, appeal.id, Outcome.OVERTURN, "evidence_convincing")
+    d.decide(REVIEWER_A, appeal.id, AppealOutcome.OVERTURN, "evidence_convincing")
     assert d.get(MEMBER, appeal.id)["stage"] == "second_review"
     assert w.explain("acc-1")["state"] == "banned"
     d.claim(REVIEWER_B, f"appeal:{appeal.id}")
@@ -211,7 +211,7 @@ def test_member_appeal_overturn_voids_the_strike_restores_the_account_and_the_ex
     assert world.w.explain("acc-1")["state"] == "paused"
     appeal, _ = d.open(MEMBER, strike, "那是同事帮我导入客户名单，不是骚扰")
     d.claim(REVIEWER_A, f"appeal:{appeal.id}")
-    d.decide(REVIEWER_A, appeal.id, Outcome.OVERTURN, "rule_misfired", exempt_days=7)  # step 0: no four eyes
+    d.decide(REVIEWER_A, appeal.id, AppealOutcome.OVERTURN, "rule_misfired", exempt_days=7)  # step 0: no four eyes
 
     subj = world.w.subject("acc-1")
     assert [s.status for s in subj.strikes] == [StrikeStatus.OVERTURNED]
@@ -237,9 +237,9 @@ def test_member_appeal_reduce_lowers_the_step_and_rederives_a_shorter_restrictio
     appeal, _ = d.open(MEMBER, strike, "旧版本残留插件，已卸载")  # a login-restricted member can still appeal
     d.claim(REVIEWER_A, f"appeal:{appeal.id}")
     with pytest.raises(InvalidInput) as exc:
-        d.decide(REVIEWER_A, appeal.id, Outcome.REDUCE, "rectified", to_step=2)
+        d.decide(REVIEWER_A, appeal.id, AppealOutcome.REDUCE, "rectified", to_step=2)
     assert [e.field for e in exc.value.errors] == ["to_step"]
-    d.decide(REVIEWER_A, appeal.id, Outcome.REDUCE, "rectified", to_step=1)
+    d.decide(REVIEWER_A, appeal.id, AppealOutcome.REDUCE, "rectified", to_step=1)
 
     s = world.w.subject("acc-1").strikes[-1]
     assert s.status is StrikeStatus.ACTIVE and s.step == 1
@@ -354,7 +354,7 @@ def test_claims_are_exact_under_concurrency_so_two_reviewers_never_hold_one_case
     holder = winners[0]["claimed_by"]
     loser = next(p for p in reviewers if p.actor != holder)
     with pytest.raises(Conflict, match="claim"):
-        d.decide(loser, appeal.id, Outcome.UPHOLD, "violation_confirmed")
+        d.decide(loser, appeal.id, AppealOutcome.UPHOLD, "violation_confirmed")
     with pytest.raises(Conflict):
         d.release(loser, f"appeal:{appeal.id}")
     d.release(next(p for p in reviewers if p.actor == holder), f"appeal:{appeal.id}")

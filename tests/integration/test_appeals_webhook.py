@@ -11,12 +11,13 @@ import pytest
 
 from tests.conftest import World
 from tests.http_receiver import Receiver
-from warden.adapters.documents import LocalDocumentStore
-from warden.adapters.notifier import WebhookNotifier
+from warden.appeals.document_store import LocalDocumentStore
+from warden.appeals.notifier import WebhookNotifier, build_notifier
+from warden.appeals.service import Appeals
 from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
-from warden.service.appeals import Appeals, AppealSettings, build_notifier
 from warden.service.warden import Warden
+from warden.settings import Settings
 
 MEMBER = Principal("mem-1", Role.MEMBER, enterprise_id="ent-1", account_id="acc-1")
 
@@ -32,9 +33,7 @@ def test_webhook_notifications_are_retried_with_the_same_key_and_delivered_once(
     world: World, warden: Warden, clock: FixedClock, tmp_path: Path, receiver: Receiver
 ) -> None:
     notifier = build_notifier(
-        AppealSettings(
-            notifier="webhook", webhook_url=receiver.url, webhook_secret="s3cret", document_dir=str(tmp_path)
-        )
+        Settings(notifier="webhook", webhook_url=receiver.url, webhook_secret="s3cret", document_dir=str(tmp_path))
     )
     assert isinstance(notifier, WebhookNotifier)
     desk = Appeals(warden, LocalDocumentStore(tmp_path), notifier)
@@ -60,6 +59,6 @@ def test_webhook_notifications_are_retried_with_the_same_key_and_delivered_once(
 
 def test_a_webhook_notifier_without_a_url_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="WARDEN_WEBHOOK_URL"):
-        build_notifier(AppealSettings(notifier="webhook"))
+        build_notifier(Settings(notifier="webhook"))
     with pytest.raises(ValueError, match="log or webhook"):
-        build_notifier(AppealSettings(notifier="carrier-pigeon"))
+        build_notifier(Settings(notifier="carrier-pigeon"))

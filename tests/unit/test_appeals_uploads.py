@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from warden.adapters.documents import DocumentMissing, LocalDocumentStore, MemoryDocumentStore
-from warden.domain import appeals as ap
-from warden.domain.uploads import UploadRejected, sniff, tiny_pdf, tiny_png
+from warden.appeals import model as ap
+from warden.appeals import texts
+from warden.appeals.document_store import DocumentMissing, LocalDocumentStore, MemoryDocumentStore
+from warden.appeals.uploads import UploadRejected, sniff, tiny_pdf, tiny_png
 
 ALLOWED = ["image/png", "image/jpeg", "image/webp", "application/pdf"]
 MB = 1024 * 1024
@@ -123,18 +124,18 @@ def test_the_sla_counts_working_days_monday_to_friday() -> None:
 
 
 def test_decisions_need_a_reason_of_their_outcome_and_reduce_needs_a_lower_step() -> None:
-    assert ap.check_decision(ap.Outcome.OVERTURN, "rule_misfired", None, 2, 0) == []
-    assert ap.check_decision(ap.Outcome.OVERTURN, "rectified", None, 2, 0)[0][0] == "reason_code"
-    assert ap.check_decision(ap.Outcome.REDUCE, "rectified", None, 2, 0) == [
+    assert ap.check_decision(ap.AppealOutcome.OVERTURN, "rule_misfired", None, 2, 0) == []
+    assert ap.check_decision(ap.AppealOutcome.OVERTURN, "rectified", None, 2, 0)[0][0] == "reason_code"
+    assert ap.check_decision(ap.AppealOutcome.REDUCE, "rectified", None, 2, 0) == [
         ("to_step", "reduce needs the lower step to apply")
     ]
-    assert ap.check_decision(ap.Outcome.REDUCE, "rectified", 1, 2, 0) == []
-    assert ap.check_decision(ap.Outcome.REDUCE, "rectified", 1, 5, 2)[0][0] == "to_step"  # enterprises start at 2
-    assert "already the lowest" in ap.check_decision(ap.Outcome.REDUCE, "rectified", 0, 0, 0)[0][1]
-    assert ap.check_decision(ap.Outcome.UPHOLD, "violation_confirmed", 1, 2, 0)[0][0] == "to_step"
-    for outcome, reasons in ap.DECISION_REASONS.items():
+    assert ap.check_decision(ap.AppealOutcome.REDUCE, "rectified", 1, 2, 0) == []
+    assert ap.check_decision(ap.AppealOutcome.REDUCE, "rectified", 1, 5, 2)[0][0] == "to_step"  # enterprises start at 2
+    assert "already the lowest" in ap.check_decision(ap.AppealOutcome.REDUCE, "rectified", 0, 0, 0)[0][1]
+    assert ap.check_decision(ap.AppealOutcome.UPHOLD, "violation_confirmed", 1, 2, 0)[0][0] == "to_step"
+    for outcome, reasons in texts.DECISION_REASONS.items():
         for code in reasons:
-            assert ap.decision_text(outcome, code, "zh") and ap.decision_text(outcome, code, "en")
+            assert texts.decision_text(outcome, code, "zh") and texts.decision_text(outcome, code, "en")
 
 
 def test_four_eyes_applies_to_permanent_bans_and_enterprise_penalties_only() -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
+from warden.appeals.policy import AppealsPolicy  # appeals (issue 6): the `appeals:` section
 from warden.domain.usage_policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
 from warden.domain.weight import WeightPolicy  # weight (issue 4): the `weight:` section's model
 from warden.kernel.durations import Duration, Strict
@@ -133,31 +133,6 @@ class Rules(Strict):
     unverified_enterprise_cap: UnverifiedEnterpriseCap
     sensitive_words: SensitiveWords
     plugin_software: PluginSoftware
-
-
-# --- appeals (issue 6) --- policy models (S-D6 and member appeals); kept here to avoid an import cycle
-
-
-class AppealsPolicy(Strict):
-    """Appeals and the review desk. Defaults keep older policy files valid."""
-
-    member_window: Duration = timedelta(days=20)  # a member appeals within this after the penalty
-    enterprise_window: Duration | None = None  # None: an enterprise ban can be appealed at any time
-    max_per_penalty: int = Field(2, ge=1)  # appeals per penalty over time (only one open at once)
-    statement_max_chars: int = Field(2000, ge=10, le=20000)
-    max_evidence_files: int = Field(9, ge=0, le=50)
-    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
-    allowed_types: list[Literal["image/png", "image/jpeg", "image/webp", "application/pdf"]] = [
-        "image/png",
-        "image/jpeg",
-        "image/webp",
-        "application/pdf",
-    ]
-    sla_working_days: int = Field(7, ge=1, le=60)
-    claim_ttl: Duration = timedelta(hours=4)  # a claim older than this may be taken over
-    exemption_max: Duration = timedelta(days=30)
-    notify_max_attempts: int = Field(6, ge=1, le=50)
-    notify_backoff: Duration = timedelta(minutes=1)  # doubled after each failed attempt
 
 
 class Policy(Strict):

@@ -71,6 +71,7 @@ class Warden:
         self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
         self.word_lists: Any = None  # set by bootstrap when the evasion-resistant engine is in use
         self.usage_desk: Any = None  # the enterprise usage desk, set by bootstrap
+        self.appeals: Any = None  # the appeals desk (warden.appeals.service.Appeals), set by bootstrap
 
     def close(self) -> None:
         if self.checkpointer is not None:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from rich.panel import Panel
 from rich.table import Table
 
-from warden.domain.appeals import Outcome
-from warden.domain.uploads import tiny_pdf, tiny_png
+from warden.appeals.model import AppealOutcome
+from warden.appeals.uploads import tiny_pdf, tiny_png
 from warden.kernel.access import Role
 
 if TYPE_CHECKING:
@@ -34,10 +34,8 @@ def _states(d: Demo) -> str:
 
 
 def _appeal_story(d: Demo) -> None:
-    from warden.service.appeals import desk_of
-
     w, console = d.warden, d.console
-    desk = desk_of(w)
+    desk = w.appeals
     rev_a = w.create_token(Role.REVIEWER, label="demo reviewer 甲")[0]
     rev_b = w.create_token(Role.REVIEWER, label="demo reviewer 乙")[0]
     admin = w.create_token(Role.ENTERPRISE_ADMIN, ENT, label="demo admin of 金鑫贸易")[0]
@@ -63,7 +61,7 @@ def _appeal_story(d: Demo) -> None:
     log.append("admin resubmits that one document alone")
     for kind in files:
         desk.review_document(rev_a, appeal.id, kind, "accepted", None, None)
-    desk.decide(rev_a, appeal.id, Outcome.OVERTURN, "documents_verified", note="资质核实无误，系账号被冒用")
+    desk.decide(rev_a, appeal.id, AppealOutcome.OVERTURN, "documents_verified", note="资质核实无误，系账号被冒用")
     log.append(f"reviewer 甲 proposes: overturn → stage {desk.get(admin, appeal.id, 'en')['stage']} (four eyes)")
     desk.claim(rev_b, f"appeal:{appeal.id}")
     desk.confirm(rev_b, appeal.id, True, "同意")

@@ -209,7 +209,7 @@ from warden.entrypoints.cli import weight as _weight  # noqa: E402
 _weight.register(app, bench_app)
 # --- unblocking (issue 5) ---
 # --- appeals (issue 6) ---
-from warden.entrypoints.cli import appeals as _appeals_cli  # noqa: E402
+from warden.appeals import cli as _appeals_cli  # noqa: E402
 
 _appeals_cli.register(app, bench_app)
 # --- enterprise usage policy (issue 7) ---

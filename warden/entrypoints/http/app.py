@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from warden.appeals import http as appeals
 from warden.entrypoints.http import problems
 from warden.entrypoints.http.routes import (
     accounts,
-    appeals,
     audit,
     console,
     directory,
     events,
-    moderation,
     restrictions,
     system,
     usage_policy,
@@ -27,7 +26,6 @@ ROUTERS = [
     events.router,
     directory.router,
     accounts.router,
-    moderation.router,
     restrictions.router,
     audit.router,
     # --- weight (issue 4) ---

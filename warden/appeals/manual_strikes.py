@@ -30,12 +30,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from warden.adapters import store
-from warden.adapters import tables as t
 from warden.adapters.database import reading
+from warden.appeals import store as appeals_store
+from warden.appeals.context import Connection
 from warden.kernel.decision import StrikeRequest, Subject, derive_id
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.kernel.events import FieldError
@@ -152,7 +150,7 @@ class ManualStrikes:
                 raise Conflict(f"the proposal {case_id} was already {what}; there is nothing to confirm")
             if case["requested_by"] == actor:
                 raise Forbidden("four eyes: the reviewer who proposed a permanent strike cannot confirm it")
-            claim = conn.execute(sa.select(t.desk_claims).where(t.desk_claims.c.case_id == f"flag:{case_id}")).first()
+            claim = appeals_store.claim_of(conn, f"flag:{case_id}")
             if claim is not None and claim.claimed_by != actor:
                 raise Conflict(f"flag:{case_id} is claimed by {claim.claimed_by}; only they may decide it now")
             strike = restriction = None
@@ -170,10 +168,8 @@ class ManualStrikes:
                 audit.append(
                     now, actor, "strike.proposal_declined", f"account:{row.subject_id}", {"case": case_id, "note": note}
                 )
-            conn.execute(
-                sa.update(t.flags).where(t.flags.c.id == case_id).values(status=flag_status, evidence=store.dumps(case))
-            )
-            conn.execute(sa.delete(t.desk_claims).where(t.desk_claims.c.case_id == f"flag:{case_id}"))
+            appeals_store.set_flag_status(conn, case_id, flag_status, case)
+            appeals_store.drop_claim(conn, f"flag:{case_id}")
         return ManualResult(case_id, row.subject_id, status, case, strike, restriction)
 
     def get(self, case_id: str) -> ManualResult:
@@ -205,14 +201,7 @@ class ManualStrikes:
     @staticmethod
     def _open_proposal(conn: Connection, account_id: str) -> str | None:
         """The id of the account's open permanent-ban proposal, if any (at most one is open at a time)."""
-        f = t.flags
-        row = conn.execute(
-            sa.select(f.c.id)
-            .where(f.c.rule_id == CASE_RULE, f.c.subject_id == account_id, f.c.status == "open")
-            .order_by(f.c.at, f.c.id)
-            .limit(1)
-        ).first()
-        return row.id if row is not None else None
+        return appeals_store.open_case_flag(conn, account_id, CASE_RULE)
 
     def _refuse_if_banned(self, subj: Subject, now: datetime, case_id: str | None = None) -> None:
         """409 when the account is already permanently banned: a second permanent ban would add nothing."""
@@ -264,32 +253,19 @@ class ManualStrikes:
 
     @staticmethod
     def _case_row(conn: Connection, case_id: str) -> Any:
-        f = t.flags
-        return conn.execute(sa.select(f).where(f.c.id == case_id, f.c.rule_id == CASE_RULE)).first()
+        return appeals_store.case_flag(conn, case_id, CASE_RULE)
 
     @staticmethod
     def _insert_case(
         conn: Connection, case_id: str, account_id: str, now: datetime, case: dict[str, Any], status: str
     ) -> None:
-        conn.execute(
-            sa.insert(t.flags).values(
-                id=case_id,
-                subject_type="account",
-                subject_id=account_id,
-                rule_id=CASE_RULE,
-                at=now,
-                evidence=store.dumps(case),
-                status=status,
-            )
-        )
+        appeals_store.insert_case_flag(conn, case_id, account_id, CASE_RULE, now, case, status)
 
     def _result(self, conn: Connection, row: Any, replayed: bool = False) -> ManualResult:
         case = json.loads(row.evidence)
         status = {"open": "proposed", "actioned": "issued", "dismissed": "declined"}.get(row.status, row.status)
         strike = restriction = None
         if case.get("strike_id"):
-            s = conn.execute(sa.select(t.strikes).where(t.strikes.c.id == case["strike_id"])).first()
-            r = conn.execute(sa.select(t.restrictions).where(t.restrictions.c.strike_id == case["strike_id"])).first()
-            strike = store.strike_from(s) if s else None
-            restriction = store.restriction_from(r) if r else None
+            strike = appeals_store.strike(conn, case["strike_id"])
+            restriction = appeals_store.restriction_of_strike(conn, case["strike_id"])
         return ManualResult(row.id, row.subject_id, status, case, strike, restriction, replayed)

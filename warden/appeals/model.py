@@ -1,4 +1,4 @@
-"""Appeals (S-D6, member appeals) and the review desk: the pure rules.
+"""Appeals (S-D6, member appeals) and the review desk: the pure model and its rules.
 
 An appeal contests one penalty (a strike and its restriction). Its documents form a checklist of slots;
 each slot's state is that of its latest upload, so one document can be resubmitted alone. Decisions are
@@ -13,10 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-Lang = Literal["zh", "en"]
+from warden.appeals.texts import DECISION_REASONS
 
 
 class AppealKind(StrEnum):
@@ -43,16 +42,16 @@ class DocState(StrEnum):
     REJECTED = "rejected"
 
 
-class Outcome(StrEnum):
+class AppealOutcome(StrEnum):
     UPHOLD = "uphold"
     REDUCE = "reduce"
     OVERTURN = "overturn"
 
 
 OUTCOME_STATUS = {
-    Outcome.UPHOLD: AppealStatus.UPHELD,
-    Outcome.REDUCE: AppealStatus.REDUCED,
-    Outcome.OVERTURN: AppealStatus.OVERTURNED,
+    AppealOutcome.UPHOLD: AppealStatus.UPHELD,
+    AppealOutcome.REDUCE: AppealStatus.REDUCED,
+    AppealOutcome.OVERTURN: AppealStatus.OVERTURNED,
 }
 
 
@@ -125,7 +124,7 @@ class Appeal:
     submitted_at: datetime
     due_at: datetime
     version: int = 1
-    outcome: Outcome | None = None
+    outcome: AppealOutcome | None = None
     reason_code: str | None = None
     note: str | None = None
     to_step: int | None = None
@@ -147,40 +146,6 @@ def latest_documents(docs: list[Document]) -> dict[str, Document]:
     for d in sorted(docs, key=lambda d: d.seq):
         out[d.kind] = d
     return out
-
-
-def checklist(appeal: Appeal, max_evidence: int, lang: Lang) -> list[dict[str, Any]]:
-    """Each slot with its state, the latest document's metadata and, when rejected, why (zh/en)."""
-    latest = latest_documents(appeal.documents)
-    rows = []
-    for slot in slots_for(appeal.kind, max_evidence):
-        d = latest.get(slot.kind)
-        if d is None and appeal.kind is AppealKind.MEMBER:
-            continue  # a member's unused evidence slots are not listed
-        row: dict[str, Any] = {
-            "kind": slot.kind,
-            "title": slot.title[lang],
-            "required": slot.required,
-            "state": (d.state if d else DocState.MISSING).value,
-            "submissions": sum(1 for x in appeal.documents if x.kind == slot.kind),
-        }
-        if d is not None:
-            row["document"] = {
-                "id": d.id,
-                "media_type": d.media_type,
-                "size": d.size,
-                "sha256": d.sha256,
-                "filename": d.filename,
-                "uploaded_at": d.uploaded_at.isoformat(),
-            }
-            if d.state is DocState.REJECTED:
-                row["rejection"] = {
-                    "code": d.reject_code,
-                    "text": REJECT_TEXT.get(d.reject_code or "", {}).get(lang, d.reject_code),
-                    "note": d.reject_note,
-                }
-        rows.append(row)
-    return rows
 
 
 def missing_required(appeal: Appeal) -> list[str]:
@@ -209,84 +174,15 @@ def stage(appeal: Appeal, claimed_by: str | None) -> str:
     return appeal.status.value
 
 
-STAGE_TEXT: dict[str, dict[str, str]] = {
-    "needs_documents": {
-        "zh": "待补充材料：请上传缺少或被退回的资质材料",
-        "en": "Documents needed: upload the missing or rejected documents",
-    },
-    "queued": {"zh": "已提交，排队等待审核", "en": "Submitted, waiting for a reviewer"},
-    "in_review": {"zh": "审核中", "en": "Under review"},
-    "second_review": {"zh": "复核中（需第二位审核员确认）", "en": "Under second review (a second reviewer confirms)"},
-    "upheld": {"zh": "申诉未通过，维持原处罚", "en": "Appeal rejected; the penalty stands"},
-    "reduced": {"zh": "申诉部分通过，处罚已减轻", "en": "Appeal partly granted; the penalty was reduced"},
-    "overturned": {"zh": "申诉通过，处罚已撤销", "en": "Appeal granted; the penalty was lifted"},
-    "withdrawn": {"zh": "申诉已撤回", "en": "Appeal withdrawn"},
-}
-
-DECISION_REASONS: dict[Outcome, dict[str, dict[str, str]]] = {
-    Outcome.UPHOLD: {
-        "violation_confirmed": {
-            "zh": "经核查，违规行为属实，维持处罚。",
-            "en": "The violation is confirmed; the penalty stands.",
-        },
-        "evidence_insufficient": {
-            "zh": "提交的证据不足以证明未违规。",
-            "en": "The evidence submitted does not show that no violation took place.",
-        },
-        "documents_invalid": {
-            "zh": "资质材料不完整或无法核实。",
-            "en": "The qualification documents are incomplete or could not be verified.",
-        },
-    },
-    Outcome.REDUCE: {
-        "mitigating_circumstances": {
-            "zh": "违规属实，但情节较轻，处罚已减轻。",
-            "en": "The violation is confirmed but minor; the penalty was reduced.",
-        },
-        "rectified": {
-            "zh": "违规属实，已提交整改，处罚已减轻。",
-            "en": "The violation is confirmed and was rectified; the penalty was reduced.",
-        },
-    },
-    Outcome.OVERTURN: {
-        "rule_misfired": {
-            "zh": "经核查为误判，处罚已撤销。",
-            "en": "The rule fired in error; the penalty was lifted.",
-        },
-        "evidence_convincing": {
-            "zh": "你提交的证据证明未违规，处罚已撤销。",
-            "en": "Your evidence shows there was no violation; the penalty was lifted.",
-        },
-        "documents_verified": {
-            "zh": "资质材料核实无误，企业处罚已撤销。",
-            "en": "The qualification documents were verified; the enterprise penalty was lifted.",
-        },
-    },
-}
-
-REJECT_TEXT: dict[str, dict[str, str]] = {
-    "illegible": {"zh": "图片模糊或不完整，无法辨认", "en": "Blurred or incomplete, cannot be read"},
-    "expired": {"zh": "证件已过期", "en": "The document has expired"},
-    "mismatch": {"zh": "信息与企业登记信息不一致", "en": "Does not match the enterprise's registered details"},
-    "seal_missing": {"zh": "缺少企业公章", "en": "The company seal is missing"},
-    "wrong_document": {"zh": "上传的不是所需材料", "en": "Not the document asked for"},
-    "other": {"zh": "其他原因，见审核员说明", "en": "Other; see the reviewer's note"},
-}
-
-
-def decision_text(outcome: Outcome, reason_code: str, lang: Lang) -> str:
-    return DECISION_REASONS[outcome][reason_code][lang]
-
-
 def check_decision(
-    outcome: Outcome, reason_code: str, to_step: int | None, current_step: int, lowest_step: int
+    outcome: AppealOutcome, reason_code: str, to_step: int | None, current_step: int, lowest_step: int
 ) -> list[tuple[str, str]]:
     """Problems with a proposed decision as (field, message); empty when it is well-formed."""
     problems: list[tuple[str, str]] = []
     codes = DECISION_REASONS[outcome]
     if reason_code not in codes:
         problems.append(("reason_code", f"for {outcome.value} use one of: {', '.join(codes)}"))
-    if outcome is Outcome.REDUCE:
+    if outcome is AppealOutcome.REDUCE:
         if to_step is None:
             problems.append(("to_step", "reduce needs the lower step to apply"))
         elif not lowest_step <= to_step < current_step:

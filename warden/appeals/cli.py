@@ -26,10 +26,10 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     ) -> None:
         """Open appeals and flagged cases, earliest deadline first."""
-        from warden.entrypoints.cli.main import open_warden
-        from warden.service.appeals import desk_of
 
-        desk = desk_of(open_warden(database))
+        from warden.entrypoints.cli.main import open_warden
+
+        desk = open_warden(database).appeals
         items = desk.queue(Principal("cli", Role.AUDITOR), "en" if lang == "en" else "zh", limit=500)["items"]
         table = Table(title=f"Review queue ({len(items)} cases)")
         for col in ("case", "subject", "stage", "due", "claimed by"):
@@ -42,8 +42,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     @appeals_app.command("deliver")
     def deliver(database: DatabaseOpt = None) -> None:
         """Send due notifications (retries included); safe to run from cron, never sends one twice."""
-        from warden.entrypoints.cli.main import open_warden
-        from warden.service.appeals import desk_of
 
-        out = desk_of(open_warden(database)).deliver(limit=10_000)
+        from warden.entrypoints.cli.main import open_warden
+
+        out = open_warden(database).appeals.deliver(limit=10_000)
         console.print(f"sent {out.sent}, failed (will retry) {out.failed}, gave up {out.gave_up}")

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from warden.settings import Settings
+
 log = logging.getLogger("warden.notifications")
 
 
@@ -90,3 +92,14 @@ class WebhookNotifier:
         resp = self.client.post(self.url, content=body, headers=headers)
         if resp.status_code // 100 != 2:
             raise ConnectionError(f"webhook answered {resp.status_code}")
+
+
+def build_notifier(s: Settings) -> Notifier:
+    """The sender `WARDEN_NOTIFIER` names: log (default) or webhook (`WARDEN_WEBHOOK_URL`, `WARDEN_WEBHOOK_SECRET`)."""
+    if s.notifier == "webhook":
+        if not s.webhook_url:
+            raise ValueError("WARDEN_NOTIFIER=webhook needs WARDEN_WEBHOOK_URL")
+        return WebhookNotifier(s.webhook_url, s.webhook_secret)
+    if s.notifier == "log":
+        return LogNotifier()
+    raise ValueError(f"WARDEN_NOTIFIER={s.notifier!r} is not available (use log or webhook)")

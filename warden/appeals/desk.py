@@ -1,0 +1,105 @@
+"""The review desk: the queue (appeals and flags, earliest deadline first) and claims (one reviewer per case)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from warden.appeals import access, store, views
+from warden.appeals import model as ap
+from warden.appeals.context import Connection, Desk
+from warden.appeals.texts import Lang
+from warden.kernel.access import Principal
+from warden.kernel.cursor import decode_cursor, encode_cursor
+from warden.kernel.errors import Conflict, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+
+
+def queue(d: Desk, p: Principal, lang: Lang = "zh", limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+    """Open appeals and open flags, earliest deadline first (SLA in working days).
+    Shape: {"items": [...], "next_cursor": str | None, "sla_working_days": int}."""
+    access.require_desk(p)
+    sla, tz = d.policy.sla_working_days, d.timezone
+    now = d.now()
+    items: list[dict[str, Any]] = []
+    with d.reading() as conn:
+        claims = store.claims(conn)
+        for appeal_id in store.live_appeal_ids(conn):
+            a = store.load(conn, appeal_id)
+            assert a is not None
+            c = claims.get(f"appeal:{a.id}")
+            items.append(views.queue_appeal(a, c.claimed_by if c else None, lang))
+        for row in store.open_flags(conn):
+            items.append(views.queue_flag(row, ap.working_days_after(row.at, sla, tz), lang))
+    for it in items:
+        c = claims.get(it["case_id"])
+        it["claimed_by"] = c.claimed_by if c else None
+        it["claim_expires_at"] = (c.claimed_at + d.policy.claim_ttl).isoformat() if c else None
+        it["overdue"] = it["due_at"] < now
+    items.sort(key=lambda i: (i["due_at"], i["case_id"]))
+    after = decode_cursor(cursor, 2)
+    if after:
+        at = datetime.fromisoformat(after[0])
+        items = [i for i in items if (i["due_at"], i["case_id"]) > (at, after[1])]
+    page = items[:limit]
+    nxt = encode_cursor(page[-1]["due_at"].isoformat(), page[-1]["case_id"]) if len(items) > limit and page else None
+    for it in page:
+        it["due_at"] = it["due_at"].isoformat()
+    return {"items": page, "next_cursor": nxt, "sla_working_days": sla}
+
+
+def case_live(conn: Connection, p: Principal, case_id: str) -> None:
+    """The case (`appeal:<id>` or `flag:<id>`) exists and is still open to a decision by `p`."""
+    kind, _, ident = case_id.partition(":")
+    if kind == "appeal":
+        a = store.load(conn, ident)
+        if a is None:
+            raise NotFound(f"no appeal {ident!r}")
+        if not a.live:
+            raise Conflict(f"the appeal is {a.status.value}; there is nothing to claim")
+        if a.status is ap.AppealStatus.AWAITING_CONFIRMATION and a.proposed_by == p.actor:
+            raise Conflict("you proposed this decision; a different reviewer must confirm it (four eyes)")
+    elif kind == "flag":
+        status = store.flag_status(conn, ident)
+        if status is None:
+            raise NotFound(f"no flag {ident!r}")
+        if status != "open":
+            raise Conflict(f"the flag is {status}; there is nothing to claim")
+    else:
+        raise InvalidInput("case ids are appeal:<id> or flag:<id>", [FieldError(field="case_id", message="bad")])
+
+
+def claim(d: Desk, p: Principal, case_id: str) -> dict[str, Any]:
+    """Take a case. Exactly one reviewer holds it: the claim row's primary key decides, on both databases.
+    Shape: {"case_id", "claimed_by", "claimed_at"}."""
+    access.require_reviewer(p)
+    now = d.now()
+    with d.writing() as tx:
+        case_live(tx.conn, p, case_id)
+        won = store.try_claim(tx.conn, case_id, p.actor, now, now - d.policy.claim_ttl)
+        holder = store.claim_of(tx.conn, case_id)
+        assert holder is not None
+        if not won and holder.claimed_by != p.actor:
+            raise Conflict(
+                f"{case_id} is claimed by {holder.claimed_by} until "
+                f"{(holder.claimed_at + d.policy.claim_ttl).isoformat()}"
+            )
+        if won:
+            tx.audit.append(now, p.actor, "desk.claimed", case_id, {})
+    return {"case_id": case_id, "claimed_by": holder.claimed_by, "claimed_at": holder.claimed_at.isoformat()}
+
+
+def release(d: Desk, p: Principal, case_id: str) -> None:
+    """Give a held case back to the queue."""
+    access.require_reviewer(p)
+    now = d.now()
+    with d.writing() as tx:
+        if not store.release_claim(tx.conn, case_id, p.actor):
+            raise Conflict(f"you do not hold {case_id}")
+        tx.audit.append(now, p.actor, "desk.released", case_id, {})
+
+
+def must_hold(conn: Connection, p: Principal, case_id: str) -> None:
+    """`p` holds the claim on `case_id` (Conflict otherwise)."""
+    holder = store.claim_of(conn, case_id)
+    access.must_hold(p, case_id, holder.claimed_by if holder else None)

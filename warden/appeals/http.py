@@ -1,0 +1,532 @@
+"""Appeals (S-D6, member appeals), the review desk and reviewers' manual actions over HTTP. Routes authenticate
+and translate only: access lives in `appeals.access`, the use cases in the service modules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from warden.appeals import access
+from warden.appeals.manual_strikes import ManualResult
+from warden.appeals.model import AppealOutcome
+from warden.appeals.service import Appeals
+from warden.domain.explain import Lang
+from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
+from warden.entrypoints.http.routes.directory import IdPath
+from warden.entrypoints.http.routes.restrictions import RestrictionOut, restriction_out
+from warden.kernel.access import Role
+from warden.kernel.errors import InvalidInput
+from warden.kernel.events import FieldError
+from warden.kernel.model import StrikeStatus
+from warden.service.warden import Warden
+
+router = APIRouter(prefix="/v1", tags=["appeals"])
+RefPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+KindPath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500).")]
+
+
+def get_appeals(warden: WardenDep) -> Appeals:
+    """The appeals desk bootstrap built (`app.appeals`)."""
+    appeals = warden.appeals
+    assert isinstance(appeals, Appeals), "bootstrap builds the appeals desk"
+    return appeals
+
+
+AppealsDep = Annotated[Appeals, Depends(get_appeals)]
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"strike_id": "stk_0123456789abcdef0123", "statement": "我没有违规……"}]},
+    )
+    strike_id: str = Field(min_length=1, max_length=64, description="The penalty contested (from the explanation).")
+    statement: str = Field(min_length=1, max_length=20000, description="Why; capped by the policy (default 2000).")
+
+
+class DocumentReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdict: Literal["accepted", "rejected"]
+    reason_code: str | None = Field(
+        None, description="For a rejection: illegible, expired, mismatch, seal_missing, wrong_document, other."
+    )
+    note: str | None = Field(None, max_length=2000, description="Shown to the appellant as written.")
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"outcome": "overturn", "reason_code": "rule_misfired", "exempt_days": 7}]},
+    )
+    outcome: AppealOutcome
+    reason_code: str = Field(
+        min_length=1,
+        max_length=64,
+        description="uphold: violation_confirmed, evidence_insufficient, documents_invalid; "
+        "reduce: mitigating_circumstances, rectified; "
+        "overturn: rule_misfired, evidence_convincing, documents_verified.",
+    )
+    note: str | None = Field(None, max_length=2000, description="Shown to the appellant as written.")
+    to_step: int | None = Field(None, ge=0, description="reduce: the lower ladder step to apply.")
+    exempt_days: int | None = Field(
+        None, ge=1, description="overturn of a member's penalty: exempt the account from that rule this many days."
+    )
+
+
+class ConfirmationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agree: bool = Field(description="True: the proposal takes effect. False: back to the queue.")
+    note: str | None = Field(None, max_length=2000)
+
+
+class ExemptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_id: str = Field(min_length=1, max_length=128)
+    rule_id: str = Field(min_length=1, max_length=64)
+    days: int = Field(ge=1, description="How long; at most the policy's exemption_max (default 30 days).")
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class FlagResolutionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["dismissed", "actioned"]
+    note: str = Field(min_length=3, max_length=2000)
+
+
+class EnterpriseRestrictionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    severity: str = Field(min_length=1, max_length=8, description="A ladder severity class; S bans the enterprise.")
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class DocumentOut(BaseModel):
+    id: str
+    appeal_id: str
+    kind: str
+    state: str
+    media_type: str = Field(description="Detected from the content, never from the name.")
+    size: int
+    sha256: str
+    filename: str = Field(description="Sanitised display name only.")
+    submissions: int = Field(description="How many times this document was submitted (resubmissions included).")
+
+
+@router.post("/appeals", status_code=201)
+def open_appeal(
+    appeals: AppealsDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    body: AppealIn,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> dict[str, Any]:
+    """A member contests a penalty on their account (even while login-restricted), or an enterprise admin one on
+    the enterprise (S-D6). One open appeal per penalty, within the policy's window. A repeated
+    `Idempotency-Key` replays the first answer (200)."""
+    appeal, created = appeals.open(principal, body.strike_id, body.statement, idempotency_key)
+    if not created:
+        response.status_code = 200
+    return appeals.get(principal, appeal.id, lang)
+
+
+@router.get("/appeals")
+def list_appeals(
+    appeals: AppealsDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    """Appeals the caller may see, newest first (an admin: their enterprise's; a member: their own)."""
+    return appeals.list_appeals(principal, lang, status, limit, cursor)
+
+
+@router.get("/appeals/{appeal_id}")
+def get_appeal(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> dict[str, Any]:
+    """Where the case stands: stage, document checklist, decision and its reason (zh/en). Reviewers also see the
+    claim, any proposal and the subject's history (strikes, restrictions, events, earlier appeals, weight)."""
+    return appeals.get(principal, appeal_id, lang)
+
+
+@router.put("/appeals/{appeal_id}/documents/{kind}", response_model=DocumentOut, status_code=201)
+def put_document(
+    appeals: AppealsDep,
+    principal: PrincipalDep,
+    appeal_id: RefPath,
+    kind: KindPath,
+    file: Annotated[UploadFile, File(description="PNG, JPEG, WebP or PDF; judged by content; size per policy.")],
+) -> DocumentOut:
+    """Upload (or resubmit) one document of the checklist: business_licence, legal_rep_id, legal_rep_holding_id,
+    authorisation_letter, rectification_report (enterprise) or evidence_1… (member)."""
+    cap = appeals.policy.max_upload_bytes
+    data = file.file.read(cap + 1)  # never more than one byte past the limit in memory
+    doc, submissions = appeals.upload(principal, appeal_id, kind, data, file.filename)
+    return DocumentOut(
+        id=doc.id,
+        appeal_id=doc.appeal_id,
+        kind=doc.kind,
+        state=doc.state.value,
+        media_type=doc.media_type,
+        size=doc.size,
+        sha256=doc.sha256,
+        filename=doc.filename,
+        submissions=submissions,
+    )
+
+
+@router.get(
+    "/appeals/{appeal_id}/documents/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The latest file of the slot."}},
+)
+def get_document(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath, kind: KindPath) -> Response:
+    """Download the slot's latest document: reviewers and the appellant's side only; never rendered inline."""
+    doc, data = appeals.download(principal, appeal_id, kind)
+    return Response(
+        data,
+        media_type=doc.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(doc.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Digest": f"sha-256={doc.sha256}",
+        },
+    )
+
+
+@router.post("/appeals/{appeal_id}/documents/{kind}/review")
+def review_document(
+    appeals: AppealsDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    appeal_id: RefPath,
+    kind: KindPath,
+    body: DocumentReviewIn,
+) -> dict[str, Any]:
+    """A reviewer holding the claim accepts or rejects one document; a rejection's reason reaches the appellant."""
+    appeals.review_document(principal, appeal_id, kind, body.verdict, body.reason_code, body.note)
+    return appeals.get(principal, appeal_id, lang)
+
+
+@router.post("/appeals/{appeal_id}/withdrawal")
+def withdraw(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> dict[str, Any]:
+    appeals.withdraw(principal, appeal_id)
+    return appeals.get(principal, appeal_id, lang)
+
+
+@router.get("/review-queue")
+def review_queue(
+    appeals: AppealsDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    """Open appeals and flagged cases, earliest deadline first (SLA in working days, Mon–Fri)."""
+    return appeals.queue(principal, lang, limit, cursor)
+
+
+@router.post("/appeals/{appeal_id}/claim")
+def claim_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> dict[str, Any]:
+    """Take the case; 409 if another reviewer holds it (claims lapse after the policy's claim_ttl)."""
+    return appeals.claim(principal, f"appeal:{appeal_id}")
+
+
+@router.post("/appeals/{appeal_id}/release", status_code=204)
+def release_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> Response:
+    appeals.release(principal, f"appeal:{appeal_id}")
+    return Response(status_code=204)
+
+
+IfMatch = Annotated[
+    str | None, Header(max_length=32, description="The appeal's `version` you decided on; 409 if it changed since.")
+]
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise InvalidInput("If-Match must be the appeal's version", [FieldError(field="If-Match", message="a number")])
+    return int(raw)
+
+
+@router.post("/appeals/{appeal_id}/decision")
+def decide(
+    appeals: AppealsDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    appeal_id: RefPath,
+    body: DecisionIn,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Uphold, reduce or overturn, with a reason the appellant sees. On a permanent ban or an enterprise penalty
+    this records a proposal that a different reviewer must confirm."""
+    appeals.decide(
+        principal,
+        appeal_id,
+        body.outcome,
+        body.reason_code,
+        body.note,
+        body.to_step,
+        body.exempt_days,
+        _version(if_match),
+    )
+    return appeals.get(principal, appeal_id, lang)
+
+
+@router.post("/appeals/{appeal_id}/confirmation")
+def confirm(
+    appeals: AppealsDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    appeal_id: RefPath,
+    body: ConfirmationIn,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """The second reviewer (not the proposer, holding the claim) confirms the proposal or sends it back."""
+    appeals.confirm(principal, appeal_id, body.agree, body.note, _version(if_match))
+    return appeals.get(principal, appeal_id, lang)
+
+
+@router.get("/appeals/{appeal_id}/notifications")
+def appeal_notifications(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> dict[str, Any]:
+    """The outbox for this appeal: what was (or will be) sent to whom, and the delivery state."""
+    return {"items": appeals.notifications_for(principal, appeal_id)}
+
+
+@router.post("/exemptions", status_code=201)
+def create_exemption(appeals: AppealsDep, principal: PrincipalDep, body: ExemptionIn) -> dict[str, Any]:
+    """Exempt an account from one rule for a while (e.g. after an overturn, so the rule does not re-ban it)."""
+    return appeals.exempt(principal, body.account_id, body.rule_id, body.days, body.reason)
+
+
+@router.post("/flags/{flag_id}/claim")
+def claim_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath) -> dict[str, Any]:
+    return appeals.claim(principal, f"flag:{flag_id}")
+
+
+@router.post("/flags/{flag_id}/release", status_code=204)
+def release_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath) -> Response:
+    appeals.release(principal, f"flag:{flag_id}")
+    return Response(status_code=204)
+
+
+@router.post("/flags/{flag_id}/resolution")
+def resolve_flag(
+    appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath, body: FlagResolutionIn
+) -> dict[str, Any]:
+    """Close a flagged case (dismissed or actioned) — only by the reviewer holding it."""
+    return appeals.resolve_flag(principal, flag_id, body.outcome, body.note)
+
+
+@router.post("/enterprises/{enterprise_id}/restrictions", status_code=201)
+def restrict_enterprise(
+    appeals: AppealsDep, principal: PrincipalDep, enterprise_id: IdPath, body: EnterpriseRestrictionIn
+) -> dict[str, Any]:
+    """Restrict (or with severity S ban) a whole enterprise (S-C2); every member's state follows at once."""
+    r = appeals.restrict_enterprise(principal, enterprise_id, body.severity, body.reason)
+    return {
+        "id": r.id,
+        "strike_id": r.strike_id,
+        "scope": r.scope.value,
+        "step": r.step,
+        "starts_at": r.starts_at.isoformat(),
+        "ends_at": r.ends_at.isoformat() if r.ends_at else None,
+    }
+
+
+# --- reviewers' manual actions (moderation) --------------------------------------------------------------------
+
+moderation = APIRouter(tags=["moderation"])
+StrikeRef = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class StrikeStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["voided", "overturned"]
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class LiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+@moderation.post("/strikes/{strike_id}/status")
+def set_strike_status(
+    warden: WardenDep, principal: PrincipalDep, strike_id: StrikeRef, body: StrikeStatusIn
+) -> dict[str, object]:
+    """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays active."""
+    access.require_role(principal, Role.REVIEWER)
+    s = warden.set_strike_status(strike_id, StrikeStatus(body.status), principal.actor, body.reason)
+    return {"id": s.id, "status": s.status.value, "status_at": s.status_at, "status_reason": s.status_reason}
+
+
+@moderation.post("/restrictions/{restriction_id}/lifting")
+def lift_restriction(
+    warden: WardenDep, principal: PrincipalDep, restriction_id: StrikeRef, body: LiftIn
+) -> dict[str, object]:
+    """Lift one restriction now (the strike stays on the record)."""
+    access.require_role(principal, Role.REVIEWER)
+    r = warden.lift_restriction(restriction_id, principal.actor, body.reason)
+    return {"id": r.id, "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
+
+
+# --- a severity imposed on one account (issue 10, item 11) ------------------------------------------------------
+
+
+class ManualStrikeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    severity: str = Field(
+        min_length=1, max_length=16, description="A severity class of the ladder (L, M, P, S …).", examples=["M"]
+    )
+    reason: str = Field(min_length=3, max_length=2000, description="Why; shown to the account as the evidence.")
+
+
+class ProposalDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agree: bool = Field(description="true: the strike is issued; false: the proposal is declined.")
+    note: str | None = Field(None, max_length=2000)
+
+
+class StrikeOut(BaseModel):
+    id: str
+    subject_type: str
+    subject_id: str
+    rule: str
+    severity: str
+    step: int
+    at: datetime
+    status: str
+    event_id: str | None
+    evidence: dict[str, Any]
+
+
+class ManualStrikeOut(BaseModel):
+    """A manual strike request: issued at once, or (permanent step) proposed until a second reviewer decides."""
+
+    case_id: str = Field(description="The desk case (`flag:<case_id>` in the review queue while proposed).")
+    account_id: str
+    status: Literal["proposed", "issued", "declined"]
+    four_eyes: bool = Field(description="The step would be permanent: a different reviewer must confirm.")
+    severity: str
+    reason: str
+    step: int = Field(description="The ladder step the strike takes (or would take, while proposed).")
+    requested_by: str
+    requested_at: str
+    confirmed_by: str | None = None
+    declined_by: str | None = None
+    note: str | None = None
+    strike: StrikeOut | None = None
+    restriction: RestrictionOut | None = None
+    replayed: bool = False
+
+
+def _manual_out(warden: Warden, res: ManualResult, lang: Lang) -> ManualStrikeOut:
+    c = res.case
+    s = res.strike
+    return ManualStrikeOut(
+        case_id=res.case_id,
+        account_id=res.account_id,
+        status=res.status,  # type: ignore[arg-type]
+        four_eyes=bool(c.get("four_eyes")),
+        severity=c["severity"],
+        reason=c["reason"],
+        step=c["step"],
+        requested_by=c["requested_by"],
+        requested_at=c["requested_at"],
+        confirmed_by=c.get("confirmed_by"),
+        declined_by=c.get("declined_by"),
+        note=c.get("note"),
+        strike=None
+        if s is None
+        else StrikeOut(
+            id=s.id,
+            subject_type=s.subject_type,
+            subject_id=s.subject_id,
+            rule=s.rule_id,
+            severity=s.severity,
+            step=s.step,
+            at=s.at,
+            status=s.status.value,
+            event_id=s.event_id,
+            evidence=s.evidence,
+        ),
+        restriction=None
+        if res.restriction is None
+        else RestrictionOut.model_validate(restriction_out(warden, res.restriction, s, warden.clock.now(), lang)),
+        replayed=res.replayed,
+    )
+
+
+@moderation.post(
+    "/accounts/{account_id}/strikes",
+    status_code=201,
+    response_model=ManualStrikeOut,
+    responses={
+        202: {"model": ManualStrikeOut, "description": "Proposed: the step is permanent, a second reviewer decides."},
+        200: {"model": ManualStrikeOut, "description": "A replay of the same Idempotency-Key and request."},
+        409: {"description": "The Idempotency-Key was used for a different request (nothing stored)."},
+    },
+)
+def strike_account(
+    warden: WardenDep,
+    appeals: AppealsDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    account_id: IdPath,
+    body: ManualStrikeIn,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", max_length=128, description="Same key, same request, same answer.")
+    ] = None,
+) -> ManualStrikeOut:
+    """A reviewer (or the platform) imposes a severity on one account: a manual strike through the ladder
+    (next step for the class, history and probation counted). One whose step would be permanent (class S, or
+    escalation to the top) is only proposed (202): a different reviewer confirms it at
+    `/v1/strike-proposals/{case_id}/confirmation` (four eyes, as the appeals desk for permanent bans)."""
+    access.require_role(principal, Role.REVIEWER, Role.PLATFORM)
+    res = appeals.manual_strikes.request(
+        account_id, body.severity, body.reason, principal.actor, principal.token_id, idempotency_key
+    )
+    if res.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    elif res.status == "proposed":
+        response.status_code = 202
+    return _manual_out(warden, res, lang)
+
+
+@moderation.get("/strike-proposals/{case_id}", response_model=ManualStrikeOut)
+def get_strike_proposal(
+    warden: WardenDep, appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, case_id: StrikeRef
+) -> ManualStrikeOut:
+    """A manual strike request and what became of it."""
+    access.require_role(principal, Role.REVIEWER, Role.PLATFORM, Role.AUDITOR)
+    return _manual_out(warden, appeals.manual_strikes.get(case_id), lang)
+
+
+@moderation.post("/strike-proposals/{case_id}/confirmation", response_model=ManualStrikeOut)
+def decide_strike_proposal(
+    warden: WardenDep,
+    appeals: AppealsDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    case_id: StrikeRef,
+    body: ProposalDecisionIn,
+) -> ManualStrikeOut:
+    """Four eyes: a reviewer other than the proposer confirms (the strike is issued) or declines the proposal."""
+    access.require_role(principal, Role.REVIEWER)
+    return _manual_out(warden, appeals.manual_strikes.confirm(case_id, principal.actor, body.agree, body.note), lang)
+
+
+router.include_router(moderation)  # under /v1, tagged "moderation"

@@ -1,0 +1,108 @@
+"""How appellants hear of each change: the outbox, written in the change's own transaction, and its delivery.
+
+Delivery runs after the commit (and again from `warden appeals deliver`), so a notification is never lost with a
+rolled back change nor sent twice: each row is leased before sending, marked sent after, retried with backoff.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from warden.appeals import access, store
+from warden.appeals import model as ap
+from warden.appeals.context import Connection, Desk
+from warden.appeals.notifier import Notification
+from warden.appeals.texts import STAGE_TEXT
+from warden.kernel.access import Principal
+
+log = logging.getLogger("warden.appeals")
+LEASE = timedelta(minutes=2)
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did: sent, failed (retried later), gave up (attempts exhausted)."""
+
+    sent: int = 0
+    failed: int = 0
+    gave_up: int = 0
+
+
+def notify(d: Desk, conn: Connection, a: ap.Appeal, kind: str, extra: dict[str, Any] | None = None) -> None:
+    """Queue a notice of this state change for the appellant side (same transaction as the change)."""
+    st = ap.stage(a, None)
+    text = {lang: STAGE_TEXT[st][lang] for lang in ("zh", "en")}
+    payload: dict[str, Any] = {"appeal_id": a.id, "status": a.status.value, "stage": st, "text": text}
+    payload |= extra or {}
+    if a.kind is ap.AppealKind.ENTERPRISE:
+        recipient = ("enterprise", a.enterprise_id)
+    else:
+        recipient = ("account", a.account_id or a.subject_id)
+    key = f"appeal:{a.id}:v{a.version}:{kind}"
+    store.queue_notification(conn, key, a.id, recipient, kind, payload, d.now())
+
+
+def deliver(d: Desk, limit: int = 100) -> DeliveryReport:
+    """Send due notifications; each row is leased before sending, marked sent after, retried with backoff."""
+    now = d.now()
+    out = DeliveryReport()
+    with d.reading() as conn:
+        due = store.due_notifications(conn, now, limit)
+    for nid in due:
+        with d.w.engine.begin() as conn:
+            row = store.lease_notification(conn, nid, now, now + LEASE)
+        if row is None:
+            continue  # another deliverer has it
+        note = Notification(row.key, row.recipient_type, row.recipient_id, row.kind, json.loads(row.payload))
+        try:
+            d.notifier.send(note)
+        except Exception as exc:  # any failure of the sender is retried
+            attempts = row.attempts + 1
+            gave_up = attempts >= d.policy.notify_max_attempts
+            retry_at = now + d.policy.notify_backoff * (2 ** (attempts - 1))
+            with d.w.engine.begin() as conn:
+                store.notification_failed(conn, nid, attempts, gave_up, retry_at, str(exc))
+            out.gave_up += gave_up
+            out.failed += not gave_up
+            continue
+        with d.w.engine.begin() as conn:
+            store.notification_sent(conn, nid, row.attempts + 1, now)
+        out.sent += 1
+    return out
+
+
+def after_commit(d: Desk) -> None:
+    """Deliver now what the committed change queued; a failure is retried later, the change stands."""
+    try:
+        deliver(d)
+    except Exception:  # delivery is retried later; the change itself is committed
+        log.exception("notification delivery failed; it will be retried")
+
+
+def outbox(d: Desk, appeal_id: str) -> list[dict[str, Any]]:
+    """The appeal's notifications: key, kind, recipient ("type:id"), status, attempts, payload."""
+    with d.reading() as conn:
+        rows = store.notifications_of(conn, appeal_id)
+    return [
+        {
+            "key": r.key,
+            "kind": r.kind,
+            "recipient": f"{r.recipient_type}:{r.recipient_id}",
+            "status": r.status,
+            "attempts": r.attempts,
+            "payload": json.loads(r.payload),
+        }
+        for r in rows
+    ]
+
+
+def outbox_for(d: Desk, p: Principal, appeal_id: str) -> list[dict[str, Any]]:
+    """The outbox, for reviewers and auditors, of an appeal they may see."""
+    access.require_outbox(p)
+    with d.reading() as conn:
+        access.visible(p, store.load(conn, appeal_id), appeal_id)
+    return outbox(d, appeal_id)
