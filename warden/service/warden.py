@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -36,6 +36,12 @@ from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
 from warden.pipeline.feature import Feature, overriding
 from warden.pipeline.ingest import Ingest, IngestResult
+
+if TYPE_CHECKING:  # the feature services bootstrap sets on the app
+    from warden.usage_policy.cases import CaseDesk
+    from warden.usage_policy.figures import Figures
+    from warden.usage_policy.policies import PolicyAdmin
+    from warden.word_lists.service import WordLists
 
 TOKEN_CACHE_SECONDS = 30.0
 
@@ -64,9 +70,11 @@ class Warden:
         self._loaders = overriding(self.features, "load")
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
-        self.word_lists: Any = None  # set by bootstrap when the evasion-resistant engine is in use
+        self.word_lists: WordLists | None = None  # set by bootstrap when the evasion-resistant engine is in use
         self.unblocking: Any = None  # the unblocking service, set by bootstrap
-        self.usage_desk: Any = None  # the enterprise usage desk, set by bootstrap
+        self.usage_policies: PolicyAdmin  # enterprise usage policy (issue 7), set by bootstrap
+        self.cases: CaseDesk
+        self.usage_figures: Figures
 
     def close(self) -> None:
         if self.checkpointer is not None:

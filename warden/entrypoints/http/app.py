@@ -16,11 +16,11 @@ from warden.entrypoints.http.routes import (
     restrictions,
     system,
     unblocks,
-    usage_policy,
     weight,
-    word_lists,
 )
 from warden.service.warden import Warden
+from warden.usage_policy import http as usage_policy
+from warden.word_lists import http as word_lists
 
 ROUTERS = [
     system.router,
