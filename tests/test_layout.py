@@ -114,3 +114,82 @@ def test_the_kernel_and_the_pipeline_import_no_feature(path: Path) -> None:
     if path.name == "ingest.py":  # the use case reads and writes through the core adapters (no feature's)
         bad = [b for b in bad if not _under(b.split(" imports ")[1], ("warden.adapters",))]
     assert not bad, "\n".join(bad)
+
+
+# --- feature slices (warden/<slice>/): file roles, see LAYOUT.md "File roles and import rules" ------------------
+
+SLICES = ("usage_policy", "word_lists")
+"""Feature packages laid out by file role; each slice's restructure adds its name."""
+
+PURE_ROLES = ("policy", "model", "rules", "state", "scoring", "texts", "access", "views", "uploads", "detectors")
+EDGE_ROLES = ("http", "cli")
+PURE_SHARED = ("warden.kernel", "warden.pipeline.batch", "warden.pipeline.context", "warden.pipeline.ports")
+PURE_SHARED += ("warden.screening.base",)
+
+
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "store": ("fastapi", "starlette", "typer", "rich", "warden.entrypoints"),
+    "service": (
+        *("sqlalchemy", "fastapi", "starlette", "typer", "rich", "os", "warden.entrypoints"),
+        *("warden.adapters.tables", "warden.adapters.database"),
+    ),
+    "edge": ("sqlalchemy", "warden.adapters.tables"),
+    "__init__": ("warden",),
+}
+"""What each non-pure role may not import (an edge may not import its slice's store either)."""
+
+
+def _role(path: Path) -> str:
+    stem = path.stem
+    if stem.startswith("rules") or path.parent.name == "rules":
+        return "pure"
+    if stem in PURE_ROLES:
+        return "pure"
+    if stem in EDGE_ROLES:
+        return "edge"
+    if stem in ("store", "__init__"):
+        return stem
+    return "service"  # services and feature.py
+
+
+def slice_files() -> list[Path]:
+    return [p for s in SLICES for p in _files(s)]
+
+
+def _slice_of(path: Path) -> str:
+    return path.relative_to(ROOT).parts[0]
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT.parent).with_suffix("").parts)
+
+
+@pytest.mark.parametrize("path", slice_files(), ids=_rel)
+def test_slice_files_keep_to_their_role(path: Path) -> None:
+    role, own = _role(path), f"warden.{_slice_of(path)}"
+    pure_siblings = tuple(_module(p) for p in _files(_slice_of(path)) if _role(p) == "pure")
+    bad = []
+    for line, name in imports(path):
+        where = f"{_rel(path)}:{line} ({role}) imports {name}"
+        if role == "pure":
+            outside = name.startswith("warden") and name != own and not _under(name, (*PURE_SHARED, *pure_siblings))
+            if _under(name, IO) or outside:
+                bad.append(where)
+        elif _under(name, FORBIDDEN[role]) or (role == "edge" and _under(name, (f"{own}.store",))):
+            bad.append(where)
+        other = [s for s in SLICES if s != _slice_of(path) and _under(name, (f"warden.{s}",))]
+        if other:
+            bad.append(f"{_rel(path)}:{line} imports another feature slice: {name}")
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", [p for p in slice_files() if _role(p) == "pure"], ids=_rel)
+def test_pure_slice_files_read_no_clock(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "datetime.now(" not in text and "time.time(" not in text, f"{_rel(path)} reads the wall clock"
+
+
+def test_a_slice_is_a_package_of_roles() -> None:
+    for s in SLICES:
+        names = {p.stem for p in _files(s)}
+        assert {"__init__", "store", "feature", "http"} <= names, s
