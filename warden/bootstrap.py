@@ -19,14 +19,18 @@ from warden.pipeline.effects import Effector
 from warden.pipeline.feature import Feature
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service.contacts import ContactLedger
-from warden.service.usage_policy import UsageDesk, UsagePolicyFeature
 from warden.service.warden import Warden
 from warden.service.weight import weight_feature
-from warden.service.word_lists import WordLists, WordListsFeature
 from warden.settings import Settings
 from warden.unblock.feature import unblock_feature
 from warden.unblock.senders import build_sender
 from warden.unblock.service import Unblocking
+from warden.usage_policy.cases import CaseDesk
+from warden.usage_policy.feature import UsagePolicyFeature
+from warden.usage_policy.figures import Figures
+from warden.usage_policy.policies import PolicyAdmin
+from warden.word_lists.feature import WordListsFeature
+from warden.word_lists.service import WordLists
 
 
 @functools.cache
@@ -82,8 +86,9 @@ def bootstrap(
     if weight is not None:
         features.append(weight)
     features.append(unblock_feature(rules, cache))  # unblocking (issue 5): probation, plug-in floors
-    usage = UsageDesk(engine, loaded, clock)  # enterprise usage policy (issue 7)
-    features.append(UsagePolicyFeature(usage))
+    usage_settings = loaded.policy.enterprise_usage  # enterprise usage policy (issue 7)
+    usage_policies, cases = PolicyAdmin(engine, usage_settings, clock), CaseDesk(engine, usage_settings, clock)
+    features.append(UsagePolicyFeature(usage_policies, cases))
     if word_lists is not None:
         features.append(WordListsFeature(word_lists))
     contacts = ContactLedger()  # the S-A4 cap counts live external contacts in event time (issue 10)
@@ -93,7 +98,8 @@ def bootstrap(
     counters = build_counters(settings, rules.retention_seconds())
     app = Warden(engine, loaded, rules, counters, clock, features, cache)
     app.word_lists = word_lists
-    app.usage_desk = usage
+    app.usage_policies, app.cases = usage_policies, cases
+    app.usage_figures = Figures(engine, usage_policies, clock)
     app.unblocking = Unblocking(engine, clock, rules, build_sender(settings))
     app.appeals = Appeals(app, LocalDocumentStore(settings.document_dir), build_notifier(settings))  # appeals (issue 6)
     if background:

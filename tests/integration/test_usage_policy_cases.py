@@ -10,13 +10,15 @@ import sqlalchemy as sa
 
 from tests.conftest import World
 from warden.adapters import tables as t
-from warden.domain import usage_policy as up
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, InvalidInput
-from warden.service.usage_policy import UsageDesk, ViolationReport, desk_of
+from warden.usage_policy import model as up
+from warden.usage_policy.cases import CaseDesk
+from warden.usage_policy.model import ViolationReport
+from warden.usage_policy.policy import UsagePolicyDoc
 
 VALID_ID = "110105199003071239"
-POLICY = up.UsagePolicyDoc.model_validate(
+POLICY = UsagePolicyDoc.model_validate(
     {
         "rules": [
             {
@@ -35,10 +37,9 @@ POLICY = up.UsagePolicyDoc.model_validate(
 
 
 @pytest.fixture
-def desk(world: World) -> UsageDesk:
-    d = desk_of(world.w)
-    d.put_policy("ent-1", POLICY, 0, "test")
-    return d
+def desk(world: World) -> CaseDesk:
+    world.w.usage_policies.put_policy("ent-1", POLICY, 0, "test")
+    return world.w.cases
 
 
 def msg(world: World, text: str, account: str = "acc-1", **kw: object) -> dict:
@@ -51,7 +52,7 @@ def audit_actions(world: World) -> list[str]:
 
 
 def test_an_id_number_sent_outside_is_blocked_and_opens_a_severe_case_with_context_s_e1_s_e3(
-    world: World, desk: UsageDesk, clock: FixedClock
+    world: World, desk: CaseDesk, clock: FixedClock
 ) -> None:
     world.send(msg(world, "您好，资料稍后发您", to_external=True, recipient_id="wx-9"))
     clock.advance(minutes=1)
@@ -71,7 +72,7 @@ def test_an_id_number_sent_outside_is_blocked_and_opens_a_severe_case_with_conte
 
 
 def test_the_same_number_sent_internally_is_not_a_hit_of_an_external_only_rule_s_e1(
-    world: World, desk: UsageDesk
+    world: World, desk: CaseDesk
 ) -> None:
     out = world.send(msg(world, f"身份证号 {VALID_ID}", to_external=False)).outcomes[0]
     assert out.allowed is None and out.reasons == []
@@ -79,7 +80,7 @@ def test_the_same_number_sent_internally_is_not_a_hit_of_an_external_only_rule_s
 
 
 def test_a_warn_only_rule_warns_without_blocking_and_its_case_has_72h_s_e1_s_e2(
-    world: World, desk: UsageDesk, clock: FixedClock
+    world: World, desk: CaseDesk, clock: FixedClock
 ) -> None:
     out = world.send(msg(world, "这个客户的报价底线是多少")).outcomes[0]
     assert out.allowed is None and out.reasons[0].code == "usage_policy.warned"
@@ -94,7 +95,7 @@ def test_an_enterprise_without_a_policy_gets_no_reasons_and_no_cases(world: Worl
         assert c.execute(sa.select(sa.func.count()).select_from(t.cases)).scalar_one() == 0
 
 
-def test_further_hits_join_the_open_case_and_replays_add_nothing_s_e1(world: World, desk: UsageDesk) -> None:
+def test_further_hits_join_the_open_case_and_replays_add_nothing_s_e1(world: World, desk: CaseDesk) -> None:
     first = msg(world, f"号码 {VALID_ID}", to_external=True)
     world.send(first, msg(world, "卡号 4532015112830366", to_external=True))
     world.send(first)  # replayed event: answered from the store, no new evidence
@@ -103,33 +104,33 @@ def test_further_hits_join_the_open_case_and_replays_add_nothing_s_e1(world: Wor
     assert [e["kind"] for e in entries] == ["opened", "hit", "joined", "hit"]
 
 
-def test_a_new_policy_version_is_used_at_once_and_a_stale_version_is_refused(world: World, desk: UsageDesk) -> None:
+def test_a_new_policy_version_is_used_at_once_and_a_stale_version_is_refused(world: World, desk: CaseDesk) -> None:
     world.send(msg(world, "机密方案"))
     assert desk.list_cases("ent-1")[0] == []
-    newer = up.UsagePolicyDoc.model_validate(
+    newer = UsagePolicyDoc.model_validate(
         {"rules": [{"id": "marks", "title": "密级", "detectors": ["confidential_marking"], "severity": "low"}]}
     )
-    _, version = desk.put_policy("ent-1", newer, 1, "test")
+    _, version = world.w.usage_policies.put_policy("ent-1", newer, 1, "test")
     assert version == 2
     assert world.send(msg(world, "机密方案")).outcomes[0].reasons[0].code == "usage_policy.warned"
     with pytest.raises(Conflict) as exc:
-        desk.put_policy("ent-1", newer, 1, "someone else")
+        world.w.usage_policies.put_policy("ent-1", newer, 1, "someone else")
     assert exc.value.errors[0].field == "version"
-    assert desk.get_policy("ent-1")[1] == 2
+    assert world.w.usage_policies.get_policy("ent-1")[1] == 2
 
 
-def test_limits_beyond_the_documented_ones_are_refused_and_nothing_is_saved_s_e1(world: World, desk: UsageDesk) -> None:
-    too_many = up.UsagePolicyDoc.model_validate(
+def test_limits_beyond_the_documented_ones_are_refused_and_nothing_is_saved_s_e1(world: World, desk: CaseDesk) -> None:
+    too_many = UsagePolicyDoc.model_validate(
         {"rules": [{"id": "w", "title": "w", "words": [f"w{i}" for i in range(301)]}]}
     )
     with pytest.raises(InvalidInput) as exc:
-        desk.put_policy("ent-1", too_many, 1, "test")
+        world.w.usage_policies.put_policy("ent-1", too_many, 1, "test")
     assert [e.field for e in exc.value.errors] == ["rules[0].words"]
-    assert desk.get_policy("ent-1")[1] == 1
+    assert world.w.usage_policies.get_policy("ent-1")[1] == 1
 
 
 def test_overdue_cases_are_flagged_on_read_and_escalated_once_with_an_audit_entry_s_e2(
-    world: World, desk: UsageDesk, clock: FixedClock
+    world: World, desk: CaseDesk, clock: FixedClock
 ) -> None:
     world.send(msg(world, f"号码 {VALID_ID}", to_external=True))  # severe: 24 h
     world.account("acc-2")
@@ -148,7 +149,7 @@ def test_overdue_cases_are_flagged_on_read_and_escalated_once_with_an_audit_entr
 
 
 def test_a_late_employee_report_is_flagged_and_an_idempotency_key_replays_it_s_e1_s_e2(
-    world: World, desk: UsageDesk, clock: FixedClock
+    world: World, desk: CaseDesk, clock: FixedClock
 ) -> None:
     world.account("acc-2")
     seen = clock.now() - timedelta(hours=30)
@@ -163,9 +164,7 @@ def test_a_late_employee_report_is_flagged_and_an_idempotency_key_replays_it_s_e
     assert own.source == "self_report" and not own.reported_late and own.severity == "medium"
 
 
-def test_a_report_about_someone_of_another_enterprise_is_refused_naming_the_field(
-    world: World, desk: UsageDesk
-) -> None:
+def test_a_report_about_someone_of_another_enterprise_is_refused_naming_the_field(world: World, desk: CaseDesk) -> None:
     world.enterprise("ent-2")
     world.account("acc-x", "ent-2")
     r = ViolationReport("acc-x", "other", "something", world.clock.now())
@@ -174,13 +173,13 @@ def test_a_report_about_someone_of_another_enterprise_is_refused_naming_the_fiel
     assert exc.value.errors[0].field == "account_id"
 
 
-def open_case(world: World, desk: UsageDesk) -> up.Case:
+def open_case(world: World, desk: CaseDesk) -> up.Case:
     world.send(msg(world, f"号码 {VALID_ID}", to_external=True))
     return desk.list_cases("ent-1")[0][0]
 
 
 def test_a_statement_of_being_instructed_needs_evidence_and_oversight_does_not_s_e5(
-    world: World, desk: UsageDesk
+    world: World, desk: CaseDesk
 ) -> None:
     case = open_case(world, desk)
     with pytest.raises(InvalidInput) as exc:
@@ -200,7 +199,7 @@ def test_a_statement_of_being_instructed_needs_evidence_and_oversight_does_not_s
 
 
 def test_deregistering_bans_the_account_and_the_explanation_says_why_s_e4(
-    world: World, desk: UsageDesk, clock: FixedClock
+    world: World, desk: CaseDesk, clock: FixedClock
 ) -> None:
     case = open_case(world, desk)
     decided = desk.decide(case.id, "hr", "deregister", "多次外发客户身份证号")
@@ -216,7 +215,7 @@ def test_deregistering_bans_the_account_and_the_explanation_says_why_s_e4(
         desk.decide(case.id, "hr", "warning", "again")
 
 
-def test_removing_the_app_restricts_login_only_s_e4(world: World, desk: UsageDesk) -> None:
+def test_removing_the_app_restricts_login_only_s_e4(world: World, desk: CaseDesk) -> None:
     case = open_case(world, desk)
     desk.decide(case.id, "hr", "app_removed", "移除企业应用")
     ex = world.w.explain("acc-1", "en")
@@ -224,14 +223,14 @@ def test_removing_the_app_restricts_login_only_s_e4(world: World, desk: UsageDes
     assert ex["restrictions"][0]["rule"] == up.APP_REMOVED_RULE
 
 
-def test_a_warning_changes_nothing_on_the_account_s_e4(world: World, desk: UsageDesk) -> None:
+def test_a_warning_changes_nothing_on_the_account_s_e4(world: World, desk: CaseDesk) -> None:
     case = open_case(world, desk)
     desk.decide(case.id, "hr", "warning", "首次提醒")
     assert world.w.explain("acc-1")["state"] == "normal"
 
 
 def test_training_is_tracked_to_completion_and_then_the_case_closes_s_e4(
-    world: World, desk: UsageDesk, clock: FixedClock
+    world: World, desk: CaseDesk, clock: FixedClock
 ) -> None:
     case = open_case(world, desk)
     with pytest.raises(Conflict):
@@ -245,7 +244,7 @@ def test_training_is_tracked_to_completion_and_then_the_case_closes_s_e4(
     assert world.w.explain("acc-1")["state"] == "normal"
 
 
-def test_escalating_as_illegal_raises_a_flag_for_platform_reviewers_s_e4(world: World, desk: UsageDesk) -> None:
+def test_escalating_as_illegal_raises_a_flag_for_platform_reviewers_s_e4(world: World, desk: CaseDesk) -> None:
     case = open_case(world, desk)
     c = desk.decide(case.id, "investigator", "escalate_illegal", "疑似出售公民个人信息")
     assert c.escalated_at is not None
@@ -255,38 +254,38 @@ def test_escalating_as_illegal_raises_a_flag_for_platform_reviewers_s_e4(world: 
 
 
 def test_figures_show_hits_per_rule_misclassified_share_and_repeat_offenders(
-    world: World, desk: UsageDesk, clock: FixedClock
+    world: World, desk: CaseDesk, clock: FixedClock
 ) -> None:
     first = open_case(world, desk)
     desk.decide(first.id, "hr", "dismissed", "测试数据，不是真实身份证号", misclassified=True)
     second = open_case(world, desk)
     clock.advance(hours=2)
     desk.decide(second.id, "hr", "warning", "提醒")
-    f = desk.figures("ent-1", names_visible=True)
+    f = world.w.usage_figures.figures("ent-1", names_visible=True)
     assert f["rules"]["personal-data"] == {"hits": 2, "cases": 2, "misclassified": 1, "misclassified_share": 0.5}
     assert f["cases"]["closed"] == 2 and f["time_to_resolve"]["median_seconds"] == 3600.0
     assert f["repeat_offenders"] == []  # a misclassified case is not an offence
     third = open_case(world, desk)
     assert third.id != second.id
-    f = desk.figures("ent-1", names_visible=False)
+    f = world.w.usage_figures.figures("ent-1", names_visible=False)
     [offender] = f["repeat_offenders"]
     assert offender["cases"] == 2 and offender["account"].startswith("emp-") and f["names"] == "pseudonymised"
 
 
 def test_a_closed_case_can_be_tagged_misclassified_later_and_the_rule_figures_follow(
-    world: World, desk: UsageDesk
+    world: World, desk: CaseDesk
 ) -> None:
     case = open_case(world, desk)
     desk.decide(case.id, "hr", "warning", "提醒一次")
-    assert desk.figures("ent-1", True)["rules"]["personal-data"]["misclassified"] == 0
+    assert world.w.usage_figures.figures("ent-1", True)["rules"]["personal-data"]["misclassified"] == 0
     desk.tag_misclassified(case.id, "investigator", True, "是测试用的假号码")
-    assert desk.figures("ent-1", True)["rules"]["personal-data"]["misclassified_share"] == 1.0
+    assert world.w.usage_figures.figures("ent-1", True)["rules"]["personal-data"]["misclassified_share"] == 1.0
     desk.tag_misclassified(case.id, "investigator", True, "again")  # no change, no entry
     kinds = [e["kind"] for e in desk.get_case(case.id)[1]]
     assert kinds.count("classification") == 1 and audit_actions(world).count("case.classification") == 1
 
 
-def test_the_escalate_command_records_escalation_of_overdue_cases(world: World, desk: UsageDesk, db_url: str) -> None:
+def test_the_escalate_command_records_escalation_of_overdue_cases(world: World, desk: CaseDesk, db_url: str) -> None:
     from typer.testing import CliRunner
 
     from warden.entrypoints.cli.main import app
@@ -306,7 +305,7 @@ def test_the_escalate_command_records_escalation_of_overdue_cases(world: World, 
 def test_concurrent_first_edits_of_a_policy_leave_exactly_one_winner_and_the_rest_get_409(world: World) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    desk = desk_of(world.w)
+    desk = world.w.usage_policies
 
     def edit(i: int) -> str:
         try:
@@ -318,4 +317,4 @@ def test_concurrent_first_edits_of_a_policy_leave_exactly_one_winner_and_the_res
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(edit, range(8)))
     assert sorted(results) == ["conflict"] * 7 + ["ok"]
-    assert desk.get_policy("ent-1")[1] == 1
+    assert world.w.usage_policies.get_policy("ent-1")[1] == 1

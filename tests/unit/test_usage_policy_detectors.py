@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from warden.domain import leak_detectors as ld
+from warden.usage_policy import detectors as ld
 
 VALID_ID = "110105199003071239"  # region 11 (Beijing), born 1990-03-07, check character 9
 VALID_ID_X = "11010519491231002X"  # check character X (= 10)

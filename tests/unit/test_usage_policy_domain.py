@@ -6,29 +6,30 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warden.domain import usage_policy as up
+from warden.usage_policy import model as up
+from warden.usage_policy import policy as pol
 
-S = up.EnterpriseUsageSettings()
+S = pol.EnterpriseUsageSettings()
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 VALID_ID = "110105199003071239"
 
 
-def doc(*rules: dict) -> up.UsagePolicyDoc:
-    return up.UsagePolicyDoc.model_validate({"rules": list(rules)})
+def doc(*rules: dict) -> pol.UsagePolicyDoc:
+    return pol.UsagePolicyDoc.model_validate({"rules": list(rules)})
 
 
 def rule(rid: str = "r1", **kw: object) -> dict:
     return {"id": rid, "title": rid, **kw}
 
 
-def fields(d: up.UsagePolicyDoc) -> list[str]:
-    return [e.field for e in up.limit_errors(d, S)]
+def fields(d: pol.UsagePolicyDoc) -> list[str]:
+    return [e.field for e in pol.limit_errors(d, S)]
 
 
 def test_a_policy_within_the_documented_limits_has_no_errors_s_e1() -> None:
     words = [f"词{i:03d}" for i in range(300)]
     d = doc(*[rule(f"r{i}", words=words if i == 0 else ["x"]) for i in range(100)])
-    assert up.limit_errors(d, S) == []
+    assert pol.limit_errors(d, S) == []
 
 
 def test_more_than_100_rules_is_an_error_naming_rules_s_e1() -> None:
@@ -42,7 +43,7 @@ def test_more_than_300_words_in_one_rule_is_an_error_naming_that_rule_s_e1() -> 
 
 def test_a_word_longer_than_32_characters_or_blank_is_an_error_naming_the_word_s_e1() -> None:
     d = doc(rule("a", words=["ok", "长" * 33, "  ", "长" * 32]))
-    errs = up.limit_errors(d, S)
+    errs = pol.limit_errors(d, S)
     assert [e.field for e in errs] == ["rules[0].words[1]", "rules[0].words[2]"]
     assert "1–32" in errs[0].message and "33" in errs[0].message
 

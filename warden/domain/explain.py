@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from warden.domain import usage_policy
 from warden.kernel.model import Restriction, Scope, Strike
+from warden.usage_policy import texts as usage_policy
 
 Lang = Literal["zh", "en"]
 

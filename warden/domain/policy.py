@@ -15,12 +15,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from warden.appeals.policy import AppealsPolicy  # appeals (issue 6): the `appeals:` section
-from warden.domain.usage_policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
 from warden.domain.weight import WeightPolicy  # weight (issue 4): the `weight:` section's model
 from warden.kernel.durations import Duration, Strict
 from warden.kernel.events import ReportReason
 from warden.kernel.policy import Condition, Ladder, VelocityWindow, check_features
 from warden.unblock.policy import UnblockPolicy  # unblocking (issue 5): the section's models
+from warden.usage_policy.policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 

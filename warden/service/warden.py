@@ -37,8 +37,12 @@ from warden.pipeline.effects import audit_effects
 from warden.pipeline.feature import Feature, overriding
 from warden.pipeline.ingest import Ingest, IngestResult
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the feature services bootstrap sets on the app
     from warden.unblock.service import Unblocking
+    from warden.usage_policy.cases import CaseDesk
+    from warden.usage_policy.figures import Figures
+    from warden.usage_policy.policies import PolicyAdmin
+    from warden.word_lists.service import WordLists
 
 TOKEN_CACHE_SECONDS = 30.0
 
@@ -69,8 +73,10 @@ class Warden:
         self._loaders = overriding(self.features, "load")
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.checkpointer: Any = None  # set by bootstrap for long-running SQLite servers
-        self.word_lists: Any = None  # set by bootstrap when the evasion-resistant engine is in use
-        self.usage_desk: Any = None  # the enterprise usage desk, set by bootstrap
+        self.word_lists: WordLists | None = None  # set by bootstrap when the evasion-resistant engine is in use
+        self.usage_policies: PolicyAdmin  # enterprise usage policy (issue 7), set by bootstrap
+        self.cases: CaseDesk
+        self.usage_figures: Figures
         self.appeals: Any = None  # the appeals desk (warden.appeals.service.Appeals), set by bootstrap
 
     def close(self) -> None:

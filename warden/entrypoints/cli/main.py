@@ -213,7 +213,7 @@ from warden.appeals import cli as _appeals_cli  # noqa: E402
 
 _appeals_cli.register(app, bench_app)
 # --- enterprise usage policy (issue 7) ---
-from warden.entrypoints.cli import usage_policy as _usage_policy  # noqa: E402
+from warden.usage_policy import cli as _usage_policy  # noqa: E402
 
 _usage_policy.register(app, bench_app)
 

@@ -15,10 +15,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from warden.adapters import tables
-from warden.domain import usage_policy as up
 from warden.domain.explain import reason_text
 from warden.kernel.access import Principal, Role
-from warden.service.usage_policy import desk_of
+from warden.usage_policy.policy import UsagePolicyDoc
 
 if TYPE_CHECKING:
     from warden.entrypoints.cli.demo import Demo
@@ -27,7 +26,7 @@ ENTERPRISE = "ent-huaguang"
 EMPLOYEE = "acc-fin-zhou"
 LEAKED_ID = "110105199003071239"  # a made-up number with a valid region, birth date and check character
 
-POLICY = up.UsagePolicyDoc.model_validate(
+POLICY = UsagePolicyDoc.model_validate(
     {
         "rules": [
             {
@@ -64,9 +63,9 @@ POLICY = up.UsagePolicyDoc.model_validate(
 
 def scene_usage_policy(d: Demo) -> None:
     d.account(EMPLOYEE, ENTERPRISE, "周琳 (finance) — leaks a customer's ID number to an outsider")
-    desk = desk_of(d.warden)
-    desk.put_policy(ENTERPRISE, POLICY, 0, "demo:enterprise_admin@ent-huaguang")
-    desk.set_departments(ENTERPRISE, {"finance": [EMPLOYEE], "sales": ["acc-sales-chen"]}, "demo")
+    policies = d.warden.usage_policies
+    policies.put_policy(ENTERPRISE, POLICY, 0, "demo:enterprise_admin@ent-huaguang")
+    policies.set_departments(ENTERPRISE, {"finance": [EMPLOYEE], "sales": ["acc-sales-chen"]}, "demo")
     client = "wx-client-88"
     d.event(
         "message",
@@ -93,7 +92,7 @@ def scene_usage_policy(d: Demo) -> None:
 
 def _handle_case(d: Demo) -> None:
     w, console = d.warden, d.console
-    desk = desk_of(w)
+    desk = w.cases
     hr = Principal("demo-hr", Role.HR, ENTERPRISE)
     admin = Principal("demo-admin", Role.ENTERPRISE_ADMIN, ENTERPRISE)
     items, _ = desk.list_cases(ENTERPRISE, account_id=EMPLOYEE)
@@ -113,7 +112,7 @@ def _handle_case(d: Demo) -> None:
     desk.complete_training(case.id, "demo:hr")
     case, entries = desk.get_case(case.id)
 
-    view = desk.render_case(case, entries, hr, "zh")
+    view = w.usage_figures.case_view(case, entries, hr, "zh").model_dump()
     lines = [
         f"case [bold]{view['id']}[/]  rule {view['rule']}  severity {view['severity']}  status {view['status']}",
         f"routed to {', '.join(view['routed_to'])}; deadline {view['deadline_at'].isoformat()}",
@@ -138,10 +137,10 @@ def _handle_case(d: Demo) -> None:
         console.print(f"decision on {hit_event}: allowed={outcome['allowed']}")
         console.print(f"  zh: {escape(reason_text(r['code'], r['params'], 'zh'))}")
         console.print(f"  en: {escape(reason_text(r['code'], r['params'], 'en'))}")
-    admin_view = desk.render_case(case, None, admin, "en")
-    console.print(f"the admin sees the same case as [bold]{admin_view['account']}[/] (pseudonymised, no content)")
+    admin_view = w.usage_figures.case_view(case, None, admin, "en")
+    console.print(f"the admin sees the same case as [bold]{admin_view.account}[/] (pseudonymised, no content)")
 
-    figs = desk.figures(ENTERPRISE, names_visible=False)
+    figs = w.usage_figures.figures(ENTERPRISE, names_visible=False)
     t = Table(title=f"Compliance figures of {ENTERPRISE} (names pseudonymised)")
     t.add_column("figure")
     t.add_column("value")

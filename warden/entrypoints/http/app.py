@@ -14,12 +14,12 @@ from warden.entrypoints.http.routes import (
     events,
     restrictions,
     system,
-    usage_policy,
     weight,
-    word_lists,
 )
 from warden.service.warden import Warden
 from warden.unblock import http as unblocks
+from warden.usage_policy import http as usage_policy
+from warden.word_lists import http as word_lists
 
 ROUTERS = [
     system.router,

@@ -24,10 +24,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         database: DatabaseOpt = None,
     ) -> None:
         """Escalate every undecided case past its deadline (S-E2); each escalation is audited once."""
-        from warden.service.usage_policy import desk_of
-
         w = open_warden(database)
-        done = desk_of(w).escalate_overdue("cli", enterprise)
+        done = w.cases.escalate_overdue("cli", enterprise)
         for c in done:
             console.print(
                 f"escalated {c.id} ({c.enterprise_id}, severity {c.severity}, deadline {c.deadline_at.isoformat()})"
@@ -48,10 +46,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         database: DatabaseOpt = None,
     ) -> None:
         """The enterprise's cases, newest first, with deadlines and overdue flags."""
-        from warden.service.usage_policy import desk_of
-
         w = open_warden(database)
-        items, _ = desk_of(w).list_cases(enterprise, limit=500)
+        items, _ = w.cases.list_cases(enterprise, limit=500)
         now = w.clock.now()
         table = Table(title=f"Cases of {enterprise}")
         for col in ("case", "account", "rule", "severity", "status", "deadline", "overdue", "outcome"):
@@ -80,10 +76,9 @@ def run_bench(n: int, keyword_rules: int, console: Any) -> None:
 
     from warden.adapters.clock import SystemClock
     from warden.bootstrap import bootstrap
-    from warden.domain import usage_policy as up
     from warden.kernel.model import Account, Enterprise
-    from warden.service.usage_policy import desk_of
     from warden.settings import Settings
+    from warden.usage_policy.policy import UsagePolicyDoc
 
     rules: list[dict[str, Any]] = [
         {
@@ -117,7 +112,7 @@ def run_bench(n: int, keyword_rules: int, console: Any) -> None:
                     Account(f"acc-{i}", "ent-b", f"1380000{i:04d}", True, now - timedelta(days=400)), "bench"
                 )
             if with_policy:
-                desk_of(w).put_policy("ent-b", up.UsagePolicyDoc.model_validate({"rules": rules}), 0, "bench")
+                w.usage_policies.put_policy("ent-b", UsagePolicyDoc.model_validate({"rules": rules}), 0, "bench")
             evs = [
                 {
                     "id": f"m-{k}",
@@ -138,7 +133,7 @@ def run_bench(n: int, keyword_rules: int, console: Any) -> None:
             for i in range(0, n, 500):
                 blocked += sum(1 for o in w.ingest(evs[i : i + 500], "bench").outcomes if o.allowed is False)
             rate = n / (time.perf_counter() - start)
-            opened = len(desk_of(w).list_cases("ent-b", limit=500)[0])
+            opened = len(w.cases.list_cases("ent-b", limit=500)[0])
             w.engine.dispose()
         table.add_row(label, f"{rate:,.0f}", str(blocked), str(opened))
     console.print(table)

@@ -1,9 +1,8 @@
-"""An enterprise's own usage policy (企业微信使用规范) and its violation cases (S-E1–S-E5). Pure.
+"""An enterprise's compiled usage policy and its violation cases (S-E1–S-E5). Pure.
 
-An enterprise admin writes rules (keyword lists and built-in detectors, each with a severity, an action and a
-scope); messages and files are checked against the compiled policy; each hit or employee report opens or
-joins a case with a deadline by severity; the case collects evidence, the employee's statement and an
-outcome. Figures summarise it for the enterprise. Nothing here does I/O or reads the time by itself.
+Messages and files are checked against the compiled policy (`CompiledPolicy.check`); each hit or employee report
+opens or joins a `Case` with a deadline by severity; the case collects evidence, the employee's statement and an
+outcome. `figures` summarises it for the enterprise. Nothing here does I/O or reads the time by itself.
 """
 
 from __future__ import annotations
@@ -15,109 +14,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-
-from warden.domain import leak_detectors
 from warden.kernel.events import FieldError
 from warden.screening.base import SEVERITIES, Hit, Screener, severity_rank
+from warden.usage_policy import detectors as leak_detectors
+from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc, UsageRule
 
-
-def _duration(value: Any) -> Any:
-    from warden.kernel.durations import parse_duration  # late: policy.py imports this module
-
-    return parse_duration(value)
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
-
-
-class EnterpriseUsageSettings(BaseModel):
-    """The platform policy's section for enterprise usage policies: limits, deadlines, training."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    max_rules: int = Field(100, ge=1)  # DOC rule 44
-    max_words_per_rule: int = Field(300, ge=1)  # DOC rule 44
-    word_min_chars: int = Field(1, ge=1)  # DOC rule 44
-    word_max_chars: int = Field(32, ge=1)  # DOC rule 44
-    max_scope_members: int = Field(1000, ge=1)  # DOC rule 44
-    max_scope_departments: int = Field(1000, ge=1)  # DOC rule 44
-    severe_min_severity: Literal["low", "medium", "high"] = "high"
-    severe_deadline: Duration = timedelta(hours=24)  # S-E2, OURS
-    other_deadline: Duration = timedelta(hours=72)  # S-E2, OURS
-    training_due: Duration = timedelta(days=14)  # OURS
-    context_messages: int = Field(3, ge=0, le=20)  # messages before the hit kept as context
-
-
-# --- the enterprise's policy document -------------------------------------------------------------------
-
-FILE_DETECTORS = ("confidential_file", "external_file")
-ALL_DETECTORS = (*leak_detectors.DETECTORS, *FILE_DETECTORS)
-Detector = Literal[
-    "id_number", "mobile_number", "bank_card", "email", "confidential_marking", "confidential_file", "external_file"
-]
 CONFIDENTIAL_LABELS = frozenset({"confidential", "secret", "top_secret", "internal", "机密", "绝密", "秘密", "内部"})
-
-
-class RuleScope(BaseModel):
-    """Who a rule applies to. Both lists empty: every member of the enterprise."""
-
-    model_config = ConfigDict(extra="forbid")
-    members: list[str] = []
-    departments: list[str] = []
-
-
-class UsageRule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$", description="Stable id, e.g. leak-personal-data")
-    title: str = Field(min_length=1, max_length=100)
-    category: str = Field("other", min_length=1, max_length=64, description="e.g. privacy, secrets, conduct")
-    words: list[str] = Field([], description="Keyword list (each 1–32 characters, at most 300)")
-    detectors: list[Detector] = Field([], description="Built-in detectors: " + ", ".join(ALL_DETECTORS))
-    severity: Literal["low", "medium", "high"] = "medium"
-    action: Literal["block_and_warn", "warn_only"] = "warn_only"
-    external_only: bool = Field(False, description="Only messages and files sent to external contacts")
-    scope: RuleScope = RuleScope()
-
-
-class UsagePolicyDoc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    rules: list[UsageRule] = []
-
-
-def limit_errors(doc: UsagePolicyDoc, s: EnterpriseUsageSettings) -> list[FieldError]:
-    """Every breach of the platform's documented limits, each naming its field (DOC rule 44)."""
-    errs: list[FieldError] = []
-    if len(doc.rules) > s.max_rules:
-        errs.append(FieldError(field="rules", message=f"at most {s.max_rules} rules; got {len(doc.rules)}"))
-    seen: set[str] = set()
-    for i, r in enumerate(doc.rules):
-        at = f"rules[{i}]"
-        if r.id in seen:
-            errs.append(FieldError(field=f"{at}.id", message=f"duplicate rule id {r.id!r}"))
-        seen.add(r.id)
-        if not r.words and not r.detectors:
-            errs.append(FieldError(field=at, message="a rule needs words or detectors"))
-        if len(r.words) > s.max_words_per_rule:
-            errs.append(
-                FieldError(field=f"{at}.words", message=f"at most {s.max_words_per_rule} words; got {len(r.words)}")
-            )
-        for j, w in enumerate(r.words):
-            n = len(w.strip())
-            if not s.word_min_chars <= n <= s.word_max_chars:
-                errs.append(
-                    FieldError(
-                        field=f"{at}.words[{j}]",
-                        message=f"a word has {s.word_min_chars}–{s.word_max_chars} characters; this one has {n}",
-                    )
-                )
-        for name, cap in (("members", s.max_scope_members), ("departments", s.max_scope_departments)):
-            items = getattr(r.scope, name)
-            if len(items) > cap:
-                errs.append(FieldError(field=f"{at}.scope.{name}", message=f"at most {cap} {name}; got {len(items)}"))
-    return errs
 
 
 class KeywordScreener:
@@ -323,6 +227,52 @@ def pseudonym(key: str, enterprise_id: str, account_id: str) -> str:
     return f"emp-{digest[:10]}"
 
 
+# --- reports --------------------------------------------------------------------------------------------
+
+SEVERE_REPORT_CATEGORIES = {"privacy_leak", "secret_leak"}
+
+
+@dataclass
+class ViolationReport:
+    """What an employee (or HR) reports: who broke the policy, what, and when it was seen."""
+
+    account_id: str
+    category: str
+    description: str
+    observed_at: datetime
+    rule_id: str | None = None
+    severity: str | None = None
+    evidence_refs: tuple[str, ...] = ()
+
+
+def report_differs(case: Case, rule_id: str | None, data: dict[str, Any], report: ViolationReport) -> list[str]:
+    """The fields of `report` that differ from the report first stored under the same Idempotency-Key.
+
+    `data` is that report's case entry (`reporter`, `category`, `description`, `observed_at` ISO text,
+    `evidence_refs`, and `severity_given` for entries written since issue 10; older ones are not compared on it).
+    """
+    first: dict[str, Any] = {
+        "account_id": case.account_id,
+        "category": data.get("category"),
+        "description": data.get("description"),
+        "observed_at": datetime.fromisoformat(data["observed_at"]) if data.get("observed_at") else None,
+        "rule_id": rule_id,
+        "evidence_refs": list(data.get("evidence_refs", [])),
+    }
+    if "severity_given" in data:
+        first["severity"] = data["severity_given"]
+    now = {
+        "account_id": report.account_id,
+        "category": report.category,
+        "description": report.description,
+        "observed_at": report.observed_at,
+        "rule_id": report.rule_id,
+        "evidence_refs": list(report.evidence_refs),
+        "severity": report.severity,
+    }
+    return [f for f, v in first.items() if v != now[f]]
+
+
 # --- figures --------------------------------------------------------------------------------------------
 
 
@@ -385,65 +335,3 @@ def figures(
         },
         "rules": per_rule,
     }
-
-
-# --- texts for people (zh default, en) -----------------------------------------------------------------
-
-OUTCOME_TEXT: dict[str, dict[str, str]] = {
-    "warning": {"zh": "警告", "en": "warning"},
-    "training": {"zh": "安排培训", "en": "training assigned"},
-    "deregister": {"zh": "注销账号", "en": "account deregistered"},
-    "app_removed": {"zh": "移除企业应用", "en": "enterprise app removed"},
-    "escalate_illegal": {"zh": "定性为违法或有害，已上报", "en": "escalated as illegal or harmful"},
-    "dismissed": {"zh": "不构成违规，已撤销", "en": "dismissed, no violation"},
-}
-RESPONSIBILITY_TEXT: dict[str, dict[str, str]] = {
-    "oversight_self_reported": {"zh": "本人疏忽，主动上报", "en": "own oversight, self-reported"},
-    "misled_or_instructed": {
-        "zh": "受误导或受他人指使（附证据）",
-        "en": "misled or instructed by someone (with evidence)",
-    },
-}
-DETECTOR_TEXT: dict[str, dict[str, str]] = {
-    "id_number": {"zh": "身份证号", "en": "resident ID number"},
-    "mobile_number": {"zh": "手机号", "en": "mobile number"},
-    "bank_card": {"zh": "银行卡号", "en": "bank card number"},
-    "email": {"zh": "邮箱地址", "en": "email address"},
-    "confidential_marking": {"zh": "密级标识", "en": "confidentiality marking"},
-    "confidential_file": {"zh": "涉密文件", "en": "file marked confidential"},
-    "external_file": {"zh": "向外部联系人发送文件", "en": "file sent to an external contact"},
-}
-RULE_TITLES = {
-    DEREGISTERED_RULE: {
-        "zh": "企业已注销该账号（违反企业使用规范）",
-        "en": "Deregistered by the enterprise (usage policy)",
-    },
-    APP_REMOVED_RULE: {"zh": "企业已移除该账号的企业应用", "en": "Enterprise app removed by the enterprise"},
-}
-
-
-def reason_text(code: str, p: dict[str, Any], lang: str) -> str:
-    """Texts for the `usage_policy.*` reason codes on message decisions."""
-    zh = lang == "zh"
-    found = "、" if zh else ", "
-    what = found.join(
-        dict.fromkeys(
-            DETECTOR_TEXT[h["category"]][lang] if h["category"] in DETECTOR_TEXT else f"“{h['term']}”"
-            for r in p.get("rules", [])
-            for h in r["hits"]
-        )
-    )
-    titles = found.join(r["title"] for r in p.get("rules", []))
-    if code == "usage_policy.blocked":
-        return (
-            f"消息违反企业使用规范（{titles}）：含{what}，已拦截并通知管理员和人事"
-            if zh
-            else f"the message breaks the enterprise's usage policy ({titles}): contains {what}; "
-            "it was blocked and admins and HR were told"
-        )
-    return (
-        f"消息可能违反企业使用规范（{titles}）：含{what}，请注意；已通知管理员和人事"
-        if zh
-        else f"the message may break the enterprise's usage policy ({titles}): contains {what}; "
-        "take care — admins and HR were told"
-    )

@@ -14,7 +14,7 @@ from datetime import date
 from warden.screening.base import Hit
 
 DETECTORS = ("id_number", "mobile_number", "bank_card", "email", "confidential_marking")
-"""The built-in text detectors an enterprise rule may name. File detectors are in `usage_policy`."""
+"""The built-in text detectors an enterprise rule may name. File detectors are in `usage_policy.model`."""
 
 # Province-level region codes (GB/T 2260 first two digits), including HK/MO/TW (81/82/83) and 71 (Taiwan).
 _REGIONS = frozenset(

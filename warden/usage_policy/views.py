@@ -1,0 +1,240 @@
+"""What callers see of policies, cases and figures: pydantic view models that double as response models, and
+the pure rendering of a case for a caller's role. Pure.
+
+Redaction (Purview-style): content (messages, statements, evidence, notes) and real account ids only for HR,
+investigators and platform reviewers/auditors; stable pseudonyms (emp-…) for admins and analysts; the employee
+sees their own case without who reported it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from warden.kernel.access import Principal, Role
+from warden.usage_policy import access
+from warden.usage_policy.model import ROUTED_TO, Case, OutcomeName, Responsibility, is_severe
+from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc
+from warden.usage_policy.texts import OUTCOME_TEXT, RESPONSIBILITY_TEXT
+
+Namer = Callable[[str], str]
+"""account id → what the caller may see of it (the id itself, or a pseudonym)."""
+
+
+class PolicyOut(UsagePolicyDoc):
+    enterprise_id: str
+    version: int
+    updated_at: AwareDatetime | None = None
+
+
+class StatementOut(BaseModel):
+    responsibility: Responsibility
+    responsibility_text: str
+    at: AwareDatetime | None
+    text: str | None = Field(None, description="Only for HR, investigators, reviewers and the employee")
+    evidence_refs: list[str] | None = None
+    instructed_by: str | None = None
+
+
+class TrainingOut(BaseModel):
+    due_at: AwareDatetime | None
+    completed_at: AwareDatetime | None
+    overdue: bool
+
+
+class EntryOut(BaseModel):
+    at: AwareDatetime
+    kind: str = Field(description="opened, hit, joined, report, statement, outcome, escalated, training_completed …")
+    actor: str
+    rule: str | None
+    data: dict[str, Any] = Field(description="Evidence and details, redacted to what the caller may see")
+
+
+class CaseOut(BaseModel):
+    id: str
+    enterprise_id: str
+    account: str = Field(description="The account id, or a stable pseudonym (emp-…) for admins and analysts")
+    names: Literal["real", "pseudonymised"]
+    rule: str | None
+    category: str
+    severity: str
+    severe: bool
+    source: Literal["detection", "report", "self_report"]
+    status: Literal["open", "training", "closed"]
+    opened_at: AwareDatetime
+    first_seen_at: AwareDatetime
+    deadline_at: AwareDatetime = Field(description="S-E2: 24 h for severe cases, 72 h otherwise (policy)")
+    overdue: bool
+    escalated_at: AwareDatetime | None
+    reported_late: bool
+    routed_to: list[str]
+    outcome: OutcomeName | None
+    outcome_text: str | None
+    outcome_at: AwareDatetime | None
+    outcome_note: str | None
+    misclassified: bool
+    training: TrainingOut | None
+    statement: StatementOut | None
+    timeline: list[EntryOut] | None = None
+
+
+class CaseListOut(BaseModel):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class ReportOut(BaseModel):
+    case_id: str
+    status: str
+    severity: str
+    deadline_at: AwareDatetime
+    reported_late: bool = Field(description="Reported later than the deadline after the violation was seen (S-E2)")
+    routed_to: list[str]
+    replayed: bool
+
+
+class DepartmentsOut(BaseModel):
+    enterprise_id: str
+    departments: int
+    members: int
+
+
+class StatsOut(BaseModel):
+    count: int
+    median_seconds: float | None
+    mean_seconds: float | None
+
+
+class ReportTimesOut(StatsOut):
+    late: int
+
+
+class CaseCountsOut(BaseModel):
+    total: int
+    open: int
+    in_training: int
+    closed: int
+    overdue: int
+    escalated: int
+    by_severity: dict[str, int]
+
+
+class OffenderOut(BaseModel):
+    account: str = Field(description="The account id, or its pseudonym")
+    cases: int
+
+
+class TrainingFiguresOut(BaseModel):
+    assigned: int
+    completed: int
+    overdue: int
+    completion_rate: float | None
+
+
+class RuleFiguresOut(BaseModel):
+    hits: int
+    cases: int
+    misclassified: int
+    misclassified_share: float | None
+
+
+class FiguresOut(BaseModel):
+    """The enterprise's figures (issue 7 §5); times in seconds."""
+
+    enterprise_id: str
+    names: Literal["real", "pseudonymised"]
+    as_of: str = Field(description="ISO 8601 time the figures were computed at")
+    cases: CaseCountsOut
+    time_to_report: ReportTimesOut
+    time_to_resolve: StatsOut
+    repeat_offenders: list[OffenderOut]
+    training: TrainingFiguresOut
+    rules: dict[str, RuleFiguresOut]
+
+
+def render_case(
+    case: Case,
+    entries: list[dict[str, Any]] | None,
+    principal: Principal,
+    lang: str,
+    now: datetime,
+    settings: EnterpriseUsageSettings,
+    name: Namer,
+) -> CaseOut:
+    """A case as this caller may see it; `name` is used unless the caller sees real ids."""
+    content = access.sees_content(principal)
+    own = access.owns_case(principal, case)
+    if access.shows_real_names(principal, case):
+        name = _same
+    out: dict[str, Any] = {
+        "id": case.id,
+        "enterprise_id": case.enterprise_id,
+        "account": name(case.account_id),
+        "names": "real" if (content or own) else "pseudonymised",
+        "rule": case.rule_id,
+        "category": case.category,
+        "severity": case.severity,
+        "severe": is_severe(case.severity, settings),
+        "source": case.source,
+        "status": case.status,
+        "opened_at": case.opened_at,
+        "first_seen_at": case.first_seen_at,
+        "deadline_at": case.deadline_at,
+        "overdue": case.overdue(now),
+        "escalated_at": case.escalated_at,
+        "reported_late": case.reported_late,
+        "routed_to": [*ROUTED_TO, *([Role.INVESTIGATOR.value] if case.escalated_at else [])],
+        "outcome": case.outcome,
+        "outcome_text": OUTCOME_TEXT[case.outcome][lang] if case.outcome else None,
+        "outcome_at": case.outcome_at,
+        "outcome_note": case.outcome_note if content else None,
+        "misclassified": case.misclassified,
+        "training": None
+        if case.outcome != "training"
+        else {
+            "due_at": case.training_due_at,
+            "completed_at": case.training_completed_at,
+            "overdue": case.training_overdue(now),
+        },
+        "statement": None,
+    }
+    if case.statement is not None:
+        resp = case.statement["responsibility"]
+        out["statement"] = {
+            "responsibility": resp,
+            "responsibility_text": RESPONSIBILITY_TEXT[resp][lang],
+            "at": case.statement_at,
+        } | ({k: case.statement[k] for k in ("text", "evidence_refs", "instructed_by")} if (content or own) else {})
+    if entries is not None:
+        out["timeline"] = [render_entry(x, content, own, name) for x in entries]
+    return CaseOut.model_validate(out)
+
+
+def _same(account_id: str) -> str:
+    return account_id
+
+
+def render_entry(x: dict[str, Any], content: bool, own: bool, name: Namer) -> dict[str, Any]:
+    """One timeline entry, redacted to what the caller may see."""
+    data = dict(x["data"])
+    if not content:
+        if x["kind"] == "hit":
+            data = {
+                "rule": data["rule"],
+                "title": data["title"],
+                "blocked": data["blocked"],
+                "hits": [{"category": h["category"]} for h in data["hits"]],
+            } | ({"message": data["message"], "context": data["context"]} if own else {})
+        elif x["kind"] == "report":
+            data = {k: data[k] for k in ("category", "observed_at", "reported_late", "self_report")} | (
+                {"description": data["description"]} if own and data["self_report"] else {}
+            )
+        elif x["kind"] == "statement":
+            data = {"responsibility": data["responsibility"]}
+    elif "reporter" in data:
+        data["reporter"] = name(data["reporter"])
+    actor = x["actor"] if content else ("rules" if x["actor"] == "rules" else "staff")
+    return {"at": x["at"], "kind": x["kind"], "actor": actor, "rule": x["rule"], "data": data}
