@@ -16,13 +16,14 @@ import pytest
 import sqlalchemy as sa
 
 from warden.adapters.database import make_engine, upgrade
+from warden.adapters.policy_file import load_policy
 from warden.adapters.tables import metadata
-from warden.domain.policy import LoadedPolicy, load_policy, load_policy_text
 from warden.kernel.clock import FixedClock
 from warden.kernel.model import Account, Enterprise
 from warden.pipeline.effects import Effector
 from warden.pipeline.feature import Feature
 from warden.pipeline.ingest import Ingest
+from warden.policy import LoadedPolicy, load_policy_text
 from warden.service.warden import Warden
 
 PG_ADMIN_URL = os.environ.get("WARDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -7,13 +7,14 @@ import functools
 from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
+from warden.adapters.policy_file import load_policy
 from warden.adapters.subject_cache import SubjectCache
-from warden.domain.policy import LoadedPolicy, load_policy
 from warden.domain.rules import RuleEngine
 from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.pipeline.effects import Effector
 from warden.pipeline.feature import Feature
+from warden.policy import LoadedPolicy
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service import appeals as _appeals
 from warden.service.unblock import Unblocking, build_sender, unblock_feature

@@ -23,13 +23,13 @@ from fastapi.testclient import TestClient
 from tests.conftest import REDIS_URL, T0, World, base_policy, policy_with
 from tests.history_support import Runner, Stream, diff, one_by_one, snapshot
 from warden.adapters import tables as t
-from warden.domain.policy import LoadedPolicy
 from warden.kernel.access import Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.decision import Decision
 from warden.kernel.errors import Conflict
 from warden.kernel.ladder import block_end
 from warden.kernel.model import Account, Enterprise, StrikeStatus
+from warden.policy import LoadedPolicy
 from warden.service.warden import Warden
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)

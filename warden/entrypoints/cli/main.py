@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from warden.domain.policy import PolicyError, load_policy
+from warden.adapters.policy_file import load_policy
 from warden.kernel.access import Role
 from warden.kernel.errors import WardenError
+from warden.policy import PolicyError
 from warden.settings import Settings
 
 app = typer.Typer(
