@@ -9,10 +9,11 @@ from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
 from warden.adapters.policy_file import load_policy
 from warden.adapters.subject_cache import SubjectCache
-from warden.domain.rules import RuleEngine
+from warden.enforcement.rules import RULES
 from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.pipeline.effects import Effector
+from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature
 from warden.policy import LoadedPolicy
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
@@ -71,7 +72,7 @@ def bootstrap(
         word_lists = WordLists(engine, clock, ScreenerRegistry(base=screener))
         word_lists.load()
         screener = word_lists
-    rules = RuleEngine(loaded, screener)
+    rules = RuleEngine(loaded, screener, RULES)  # the S-A rules (warden.enforcement.rules)
     # The features, once each, in hook order (see warden.pipeline.feature). One line per feature.
     features: list[Feature] = []
     weight = weight_feature(rules, clock, cache)  # weight (issue 4): WeightSource, per-event fold, S-A5 cascade

@@ -23,6 +23,7 @@ from warden.adapters.subject_cache import SubjectCache
 from warden.domain import explain as ex
 from warden.domain.policy import LoadedPolicy
 from warden.domain.rules import RuleEngine
+from warden.enforcement.rules.contacts import standing_cap_refusal
 from warden.kernel.access import Principal, Role, validate_scope
 from warden.kernel.audit import ChainReport, decisions_digest, verify_chain
 from warden.kernel.clock import Clock
@@ -175,7 +176,7 @@ class Warden:
         strikes = {s.id: s for s in subj.strikes + subj.enterprise_strikes}
         state = ex.account_state(active)
         # Standing refusals restrict nobody, yet refuse the person's adds: said here with what to do (issue 10).
-        cap = self.rules.standing_cap_refusal(subj.enterprise)
+        cap = standing_cap_refusal(self.rules.policy.rules.unverified_enterprise_cap, subj.enterprise)
         refusals = [cap] if cap is not None else []
         if refusals and state == "normal":  # no restriction, yet adds are refused: do not call that good standing
             state = "capped"
