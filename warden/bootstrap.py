@@ -1,4 +1,4 @@
-"""Wires adapters from settings into a `Warden` (the one place that knows which engine is which)."""
+"""Wires settings and adapters into an `App`: the one place that builds one, and knows which engine is which."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
 from warden.adapters.policy_file import load_policy
 from warden.adapters.subject_cache import SubjectCache
+from warden.app import App
+from warden.domain import usage_policy as _usage_policy_texts
 from warden.enforcement.rules import RULES
+from warden.enforcement.texts import Texts
 from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.pipeline.effects import Effector
@@ -20,7 +23,6 @@ from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordLi
 from warden.service import appeals as _appeals
 from warden.service.unblock import Unblocking, build_sender, unblock_feature
 from warden.service.usage_policy import UsageDesk, UsagePolicyFeature
-from warden.service.warden import Warden
 from warden.service.weight import weight_feature
 from warden.service.word_lists import WordLists, WordListsFeature
 from warden.settings import Settings
@@ -57,7 +59,7 @@ def bootstrap(
     clock: Clock | None = None,
     migrate: bool = True,
     start: bool = True,
-) -> Warden:
+) -> App:
     settings = settings or Settings()
     clock = clock or SystemClock()
     background = settings.sqlite_background_checkpoint and settings.database_url.startswith("sqlite")
@@ -85,7 +87,15 @@ def bootstrap(
         features.append(WordListsFeature(word_lists))
     rules.effector = Effector(rules, features)  # the one place strikes are applied, with the features' floors
     counters = build_counters(settings, rules.retention_seconds())
-    app = Warden(engine, loaded, rules, counters, clock, features, cache)
+    # The explanations' catalogue: enforcement's own, plus each slice's rule titles and reason sentences.
+    texts = Texts(
+        _usage_policy_texts.RULE_TITLES,  # enterprise usage policy (issue 7): deregistered, app removed
+        {
+            "usage_policy.blocked": _usage_policy_texts.reason_text,
+            "usage_policy.warned": _usage_policy_texts.reason_text,
+        },
+    )
+    app = App(engine, loaded, rules, counters, clock, features, cache, texts)
     app.word_lists = word_lists
     app.usage_desk = usage
     app.unblocking = Unblocking(app, build_sender())

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from tests.conftest import World, build, policy_with
 from warden.adapters import tables as t
 from warden.domain.policy import PolicyError, load_policy_text
+from warden.enforcement.history import put_account, restriction_page
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput
 from warden.kernel.model import Account
-from warden.service.history import put_account, restriction_page
 from warden.service.manual_strikes import ManualStrikes
 from warden.service.weight import WeightService
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from warden.enforcement.history import put_account as register_or_update
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep, require
 from warden.kernel.access import Role
 from warden.kernel.errors import Forbidden
 from warden.kernel.model import Account, Enterprise
-from warden.service.history import put_account as register_or_update
 
 router = APIRouter(prefix="/v1", tags=["directory"])
 IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]

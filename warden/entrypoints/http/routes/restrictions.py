@@ -13,12 +13,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from warden.domain.explain import Lang, explain_restriction
+from warden.enforcement.history import restriction_page
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
 from warden.kernel.access import GLOBAL_ROLES, Role
 from warden.kernel.errors import Forbidden
 from warden.kernel.model import Restriction, Strike
-from warden.service.history import restriction_page
 from warden.service.warden import Warden
 
 router = APIRouter(prefix="/v1", tags=["restrictions"])
