@@ -4,32 +4,22 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from warden.app import App
+from warden.enforcement import http as enforcement
 from warden.entrypoints.http import problems
 from warden.entrypoints.http.routes import (
-    accounts,
     appeals,
-    audit,
     console,
-    directory,
-    events,
     moderation,
-    restrictions,
-    system,
     unblocks,
     usage_policy,
     weight,
     word_lists,
 )
-from warden.service.warden import Warden
 
 ROUTERS = [
-    system.router,
-    events.router,
-    directory.router,
-    accounts.router,
+    *enforcement.ROUTERS,  # system, events, directory, accounts, restrictions, audit
     moderation.router,
-    restrictions.router,
-    audit.router,
     # --- weight (issue 4) ---
     weight.router,
     # --- unblocking (issue 5) ---
@@ -45,7 +35,7 @@ ROUTERS = [
 ]
 
 
-def create_app(warden: Warden) -> FastAPI:
+def create_app(warden: App) -> FastAPI:
     app = FastAPI(
         title="warden",
         version="1",
@@ -62,7 +52,7 @@ def create_app(warden: Warden) -> FastAPI:
             from fastapi.openapi.utils import get_openapi
 
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(events.openapi_components())
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(enforcement.openapi_components())
             app.openapi_schema = schema
         return app.openapi_schema
 
