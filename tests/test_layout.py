@@ -36,7 +36,7 @@ FEATURES = (
 )
 """What the kernel and the pipeline may not import: feature code, services, adapters and edges."""
 
-PIPELINE_PURE = ("feature.py", "batch.py", "ports.py", "effects.py")
+PIPELINE_PURE = ("feature.py", "batch.py", "ports.py", "effects.py", "context.py", "engine.py")
 """The pipeline's pure files; `ingest.py` is the use case (it reads and writes through the store)."""
 
 
@@ -48,8 +48,18 @@ def _files(*parts: str) -> list[Path]:
 def pure_files() -> list[Path]:
     out = _files("kernel")
     out += [ROOT / "pipeline" / f for f in PIPELINE_PURE]
-    out += [p for p in _files("domain") if p.name != "policy.py"]  # policy.py still reads the file (YAML)
+    out += _files("domain")
+    out += [ROOT / "policy.py"]  # the policy file schema (reading the file is adapters/policy_file.py)
+    out += [p for p in _files("enforcement") if p.stem in SLICE_PURE or p.parent.name == "rules"]
     return out
+
+
+SLICE_PURE = ("policy", "model", "rules", "state", "scoring", "texts", "access", "views", "explain")
+"""Pure file roles inside a slice (and every file under a slice's `rules/`)."""
+
+OTHER_SLICES = tuple(f for f in FEATURES if f not in ("warden.enforcement", "warden.app", "warden.bootstrap"))
+"""What the core feature may not import: the other feature slices, services, edges and adapters (its service files
+may use the core adapters)."""
 
 
 def imports(path: Path) -> list[tuple[int, str]]:
@@ -113,4 +123,27 @@ def test_the_kernel_and_the_pipeline_import_no_feature(path: Path) -> None:
     bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, FEATURES)]
     if path.name == "ingest.py":  # the use case reads and writes through the core adapters (no feature's)
         bad = [b for b in bad if not _under(b.split(" imports ")[1], ("warden.adapters",))]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_enforcement_slice_sees_its_pure_files() -> None:
+    names = {_rel(p) for p in pure_files()}
+    for f in ("policy.py", "texts.py", "explain.py", "rules/contacts.py", "rules/__init__.py"):
+        assert f"warden/enforcement/{f}" in names
+    assert "warden/policy.py" in names and "warden/pipeline/engine.py" in names
+
+
+@pytest.mark.parametrize("path", _files("enforcement"), ids=_rel)
+def test_the_core_feature_imports_no_other_feature(path: Path) -> None:
+    """Other slices' texts and services are injected (bootstrap), never imported: enforcement knows no feature."""
+    allowed: tuple[str, ...] = ()
+    if path.stem not in SLICE_PURE and path.parent.name != "rules":
+        allowed = ("warden.adapters",)  # service files use the core adapters
+    if path.stem == "cli" or "http" in path.parts:  # edges use the edge plumbing (until warden/edge exists)
+        allowed += ("warden.entrypoints.http.deps", "warden.entrypoints.http.problems", "warden.entrypoints.cli.main")
+    bad = [
+        f"{_rel(path)}:{line} imports {name}"
+        for line, name in imports(path)
+        if _under(name, OTHER_SLICES) and not _under(name, allowed)
+    ]
     assert not bad, "\n".join(bad)
