@@ -16,14 +16,15 @@ import pytest
 import sqlalchemy as sa
 
 from warden.adapters.database import make_engine, upgrade
+from warden.adapters.policy_file import load_policy
 from warden.adapters.tables import metadata
-from warden.domain.policy import LoadedPolicy, load_policy, load_policy_text
+from warden.app import App
 from warden.kernel.clock import FixedClock
 from warden.kernel.model import Account, Enterprise
 from warden.pipeline.effects import Effector
 from warden.pipeline.feature import Feature
 from warden.pipeline.ingest import Ingest
-from warden.service.warden import Warden
+from warden.policy import LoadedPolicy, load_policy_text
 
 PG_ADMIN_URL = os.environ.get("WARDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -109,7 +110,7 @@ def shipped_policy() -> LoadedPolicy:
     return load_policy()
 
 
-def build(db_url: str, clock: FixedClock, policy: LoadedPolicy | None = None) -> Warden:
+def build(db_url: str, clock: FixedClock, policy: LoadedPolicy | None = None) -> App:
     from warden.bootstrap import bootstrap
     from warden.settings import Settings
 
@@ -117,7 +118,7 @@ def build(db_url: str, clock: FixedClock, policy: LoadedPolicy | None = None) ->
 
 
 @pytest.fixture
-def warden(db_url: str, clock: FixedClock, policy: LoadedPolicy) -> Iterator[Warden]:
+def warden(db_url: str, clock: FixedClock, policy: LoadedPolicy) -> Iterator[App]:
     w = build(db_url, clock, policy)
     yield w
     w.engine.dispose()
@@ -135,7 +136,7 @@ def policy_with(replace: dict[str, str]) -> LoadedPolicy:
 class World:
     """Registers enterprises and accounts and makes events with unique ids at clock-relative times."""
 
-    def __init__(self, warden: Warden, clock: FixedClock) -> None:
+    def __init__(self, warden: App, clock: FixedClock) -> None:
         self.w = warden
         self.clock = clock
         self._n = 0
@@ -190,7 +191,7 @@ class World:
 
 
 @pytest.fixture
-def world(warden: Warden, clock: FixedClock) -> World:
+def world(warden: App, clock: FixedClock) -> World:
     w = World(warden, clock)
     w.enterprise()
     w.account()
@@ -215,13 +216,13 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def counted(w: Warden, key: str) -> int:
+def counted(w: App, key: str) -> int:
     """How many entries a counter key holds for a decision far in the future (all of them)."""
     return len(w.counters.window(key, -1.0, 1e12, "\U0010ffff"))
 
 
 @contextlib.contextmanager
-def extra_features(w: Warden, *extra: Feature) -> Iterator[None]:
+def extra_features(w: App, *extra: Feature) -> Iterator[None]:
     """Run `w` with `extra` features after its own (a test's probe), built as bootstrap builds them."""
     features = [*w.features, *extra]
     saved = w.rules.effector, w.effector, w.pipeline

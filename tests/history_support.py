@@ -14,9 +14,9 @@ from tests.conftest import REDIS_URL, T0
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine
 from warden.adapters.tables import metadata
-from warden.domain.policy import LoadedPolicy
 from warden.kernel.clock import FixedClock
 from warden.kernel.model import Account, Enterprise
+from warden.policy import LoadedPolicy
 from warden.service.warden import Warden
 from warden.service.weight import WeightService
 

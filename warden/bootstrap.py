@@ -1,4 +1,4 @@
-"""Wires adapters from settings into a `Warden` (the one place that knows which engine is which)."""
+"""Wires settings and adapters into an `App`: the one place that builds one, and knows which engine is which."""
 
 from __future__ import annotations
 
@@ -7,24 +7,29 @@ import functools
 from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
+from warden.adapters.policy_file import load_policy
 from warden.adapters.subject_cache import SubjectCache
+from warden.app import App
 from warden.appeals.document_store import LocalDocumentStore
 from warden.appeals.notifier import build_notifier
 from warden.appeals.service import Appeals
-from warden.domain.policy import LoadedPolicy, load_policy
-from warden.domain.rules import RuleEngine
+from warden.enforcement.rules import RULES
+from warden.enforcement.texts import Texts
 from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.pipeline.effects import Effector
+from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature
+from warden.policy import LoadedPolicy
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service.contacts import ContactLedger
-from warden.service.warden import Warden
 from warden.service.weight import weight_feature
 from warden.settings import Settings
+from warden.unblock import texts as unblock_texts
 from warden.unblock.feature import unblock_feature
 from warden.unblock.senders import build_sender
 from warden.unblock.service import Unblocking
+from warden.usage_policy import texts as usage_policy_texts
 from warden.usage_policy.cases import CaseDesk
 from warden.usage_policy.feature import UsagePolicyFeature
 from warden.usage_policy.figures import Figures
@@ -64,7 +69,7 @@ def bootstrap(
     clock: Clock | None = None,
     migrate: bool = True,
     start: bool = True,
-) -> Warden:
+) -> App:
     settings = settings or Settings()
     clock = clock or SystemClock()
     background = settings.sqlite_background_checkpoint and settings.database_url.startswith("sqlite")
@@ -79,7 +84,7 @@ def bootstrap(
         word_lists = WordLists(engine, clock, ScreenerRegistry(base=screener))
         word_lists.load()
         screener = word_lists
-    rules = RuleEngine(loaded, screener)
+    rules = RuleEngine(loaded, screener, RULES)  # the S-A rules (warden.enforcement.rules)
     # The features, once each, in hook order (see warden.pipeline.feature). One line per feature.
     features: list[Feature] = []
     weight = weight_feature(rules, clock, cache)  # weight (issue 4): WeightSource, per-event fold, S-A5 cascade
@@ -96,11 +101,33 @@ def bootstrap(
     features.append(contacts)
     rules.effector = Effector(rules, features)  # the one place strikes are applied, with the features' floors
     counters = build_counters(settings, rules.retention_seconds())
-    app = Warden(engine, loaded, rules, counters, clock, features, cache)
-    app.word_lists = word_lists
-    app.usage_policies, app.cases = usage_policies, cases
-    app.usage_figures = Figures(engine, usage_policies, clock)
-    app.unblocking = Unblocking(engine, clock, rules, build_sender(settings))
+    # The explanations' catalogue: enforcement's own, plus each slice's rule titles and reason sentences.
+    texts = Texts(
+        {
+            **unblock_texts.RULE_TITLES,  # unblocking (issue 5): abnormal unblocks (S-D4)
+            **usage_policy_texts.RULE_TITLES,  # enterprise usage policy (issue 7): deregistered, app removed
+        },
+        {
+            "usage_policy.blocked": usage_policy_texts.reason_text,
+            "usage_policy.warned": usage_policy_texts.reason_text,
+        },
+    )
+    app = App(
+        engine,
+        loaded,
+        rules,
+        counters,
+        clock,
+        features,
+        cache,
+        texts,
+        # the feature slices' services, each built once here (one line per slice)
+        word_lists=word_lists,  # screening lists (issue 3)
+        unblocking=Unblocking(engine, clock, rules, build_sender(settings)),  # unblocking (issue 5)
+        usage_policies=usage_policies,  # enterprise usage policy (issue 7)
+        cases=cases,
+        usage_figures=Figures(engine, usage_policies, clock),
+    )
     app.appeals = Appeals(app, LocalDocumentStore(settings.document_dir), build_notifier(settings))  # appeals (issue 6)
     if background:
         app.checkpointer = WalCheckpointer(engine)

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import World
+from warden.app import App
 from warden.appeals.document_store import LocalDocumentStore
 from warden.appeals.notifier import MemoryNotifier
 from warden.appeals.service import Appeals
 from warden.appeals.uploads import tiny_pdf, tiny_png
 from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
-from warden.service.warden import Warden
 
 with warnings.catch_warnings():  # starlette deprecates its httpx-based client; pytest makes warnings errors
     warnings.simplefilter("ignore", UserWarning)  # StarletteDeprecationWarning is a UserWarning
@@ -34,7 +34,7 @@ class Api:
 
 
 @pytest.fixture
-def api(world: World, warden: Warden, tmp_path: Path) -> Iterator[Api]:
+def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
     warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())
     world.account("acc-2")
     world.enterprise("ent-2")

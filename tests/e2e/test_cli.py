@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import World
 from warden.adapters import tables as t
-from warden.domain.policy import DEFAULT_POLICY_PATH
+from warden.adapters.policy_file import DEFAULT_POLICY_PATH
 from warden.entrypoints.cli.main import app
 
 runner = CliRunner()

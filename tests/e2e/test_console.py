@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import T0, World, base_policy
+from warden.app import App
 from warden.entrypoints.http.app import create_app
 from warden.entrypoints.http.routes.console import CONSOLE_DIR
 from warden.kernel.access import Role
 from warden.kernel.clock import FixedClock
-from warden.service.warden import Warden
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -127,7 +127,7 @@ def _browser_or_skip() -> object:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Warden]]:
+def served(tmp_path: Path) -> Iterator[tuple[str, App]]:
     """A real uvicorn server on a free port over a temporary SQLite database with one member (acc-1) restricted
     for 红包 greetings; yields (base URL, the application)."""
     import uvicorn
@@ -159,7 +159,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Warden]]:
 
 
 def test_a_member_sees_the_restriction_card_and_the_matched_characters_highlighted_in_chromium_S_A7(
-    served: tuple[str, Warden],
+    served: tuple[str, App],
 ) -> None:
     sync_playwright = _browser_or_skip()
     base, w = served
@@ -208,7 +208,7 @@ def test_a_member_sees_the_restriction_card_and_the_matched_characters_highlight
     assert requested and all(u.startswith(base + "/") or u.startswith("data:") for u in requested), requested
 
 
-def test_a_reviewer_sees_the_queue_opens_an_appeal_and_claims_it_in_chromium_S_D6(served: tuple[str, Warden]) -> None:
+def test_a_reviewer_sees_the_queue_opens_an_appeal_and_claims_it_in_chromium_S_D6(served: tuple[str, App]) -> None:
     sync_playwright = _browser_or_skip()
     base, w = served
     member = w.create_token(Role.MEMBER, account_id="acc-1")[1]

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 
 from tests.conftest import World
 from warden.adapters import tables as t
+from warden.app import App
 from warden.appeals.document_store import LocalDocumentStore
 from warden.appeals.notifier import MemoryNotifier
 from warden.appeals.service import Appeals
 from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
-from warden.service.warden import Warden
 
 with warnings.catch_warnings():  # starlette deprecates its httpx-based client; pytest makes warnings errors
     warnings.simplefilter("ignore", UserWarning)
@@ -35,7 +35,7 @@ class Api:
 
 
 @pytest.fixture
-def api(world: World, warden: Warden, tmp_path: Path) -> Iterator[Api]:
+def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
     warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())
     world.account("acc-2")
     world.enterprise("ent-2")
@@ -64,7 +64,7 @@ def _is_key_problem(r: object, key: str) -> dict:
     return p
 
 
-def _count(warden: Warden, table: sa.Table) -> int:
+def _count(warden: App, table: sa.Table) -> int:
     with warden.engine.connect() as c:
         return int(c.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
@@ -73,7 +73,7 @@ def _count(warden: Warden, table: sa.Table) -> int:
 
 
 def test_S_D6_appeal_idempotency_key_reused_with_a_different_body_is_409_and_stores_nothing(
-    api: Api, warden: Warden
+    api: Api, warden: App
 ) -> None:
     r = api.c.post(
         "/v1/enterprises/ent-1/restrictions", headers=api.h("reviewer_a"), json={"severity": "M", "reason": "spam"}
@@ -91,7 +91,7 @@ def test_S_D6_appeal_idempotency_key_reused_with_a_different_body_is_409_and_sto
     assert _count(warden, t.appeals) == 1
 
 
-def test_S_D3_unblock_idempotency_key_reused_for_another_account_is_409(api: Api, world: World, warden: Warden) -> None:
+def test_S_D3_unblock_idempotency_key_reused_for_another_account_is_409(api: Api, world: World, warden: App) -> None:
     world.send(*[world.phone_search() for _ in range(21)])  # acc-1 restricted
     h = api.h("platform", **{"Idempotency-Key": "u1"})
     first = api.c.post("/v1/unblocks", headers=h, json={"account_id": "acc-1"})
@@ -103,7 +103,7 @@ def test_S_D3_unblock_idempotency_key_reused_for_another_account_is_409(api: Api
 
 
 def test_S_E1_violation_report_idempotency_key_reused_with_a_different_report_is_409(
-    api: Api, world: World, warden: Warden
+    api: Api, world: World, warden: App
 ) -> None:
     url = "/v1/enterprises/ent-1/violation-reports"
     body = {
@@ -188,7 +188,7 @@ def test_S_C4_manual_strike_over_http_roles_fields_and_idempotency(api: Api) -> 
 # --- item 12: PUT profile edits count as profile_change events -------------------------------------------------
 
 
-def test_S_B1_put_account_profile_edits_are_stored_as_profile_change_events(api: Api, warden: Warden) -> None:
+def test_S_B1_put_account_profile_edits_are_stored_as_profile_change_events(api: Api, warden: App) -> None:
     acc = api.c.get("/v1/accounts/acc-1", headers=api.h("platform")).json()
     body = {k: v for k, v in acc.items() if k != "id"} | {"nickname": "new-name", "avatar": None}
     r = api.c.put("/v1/accounts/acc-1", headers=api.h("platform"), json=body)

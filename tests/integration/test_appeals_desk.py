@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tests.conftest import World, build, policy_with
 from warden.adapters import tables as t
+from warden.app import App
 from warden.appeals.document_store import LocalDocumentStore
 from warden.appeals.model import AppealOutcome
 from warden.appeals.notifier import MemoryNotifier
@@ -22,7 +23,6 @@ from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from warden.kernel.model import StrikeStatus
-from warden.service.warden import Warden
 
 REVIEWER_A = Principal("rev-a", Role.REVIEWER)
 REVIEWER_B = Principal("rev-b", Role.REVIEWER)
@@ -34,7 +34,7 @@ PLATFORM = Principal("plat", Role.PLATFORM)
 DOSSIER = ["business_licence", "legal_rep_id", "legal_rep_holding_id", "authorisation_letter"]
 
 
-def make_desk(w: Warden, root: Path) -> tuple[Appeals, MemoryNotifier]:
+def make_desk(w: App, root: Path) -> tuple[Appeals, MemoryNotifier]:
     notifier = MemoryNotifier()
     desk = Appeals(w, LocalDocumentStore(root), notifier)
     w.appeals = desk
@@ -42,7 +42,7 @@ def make_desk(w: Warden, root: Path) -> tuple[Appeals, MemoryNotifier]:
 
 
 @pytest.fixture
-def desk(warden: Warden, tmp_path: Path) -> tuple[Appeals, MemoryNotifier]:
+def desk(warden: App, tmp_path: Path) -> tuple[Appeals, MemoryNotifier]:
     return make_desk(warden, tmp_path / "documents")
 
 
@@ -253,7 +253,7 @@ def test_member_appeal_reduce_lowers_the_step_and_rederives_a_shorter_restrictio
     assert actions[-2:] == ["strike.reduced", "appeal.decided"]
 
 
-def _audit(w: Warden) -> list[Any]:
+def _audit(w: App) -> list[Any]:
     from warden.adapters import store
     from warden.adapters.database import reading
 

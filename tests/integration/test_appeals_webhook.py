@@ -11,12 +11,12 @@ import pytest
 
 from tests.conftest import World
 from tests.http_receiver import Receiver
+from warden.app import App
 from warden.appeals.document_store import LocalDocumentStore
 from warden.appeals.notifier import WebhookNotifier, build_notifier
 from warden.appeals.service import Appeals
 from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
-from warden.service.warden import Warden
 from warden.settings import Settings
 
 MEMBER = Principal("mem-1", Role.MEMBER, enterprise_id="ent-1", account_id="acc-1")
@@ -30,7 +30,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def test_webhook_notifications_are_retried_with_the_same_key_and_delivered_once(
-    world: World, warden: Warden, clock: FixedClock, tmp_path: Path, receiver: Receiver
+    world: World, warden: App, clock: FixedClock, tmp_path: Path, receiver: Receiver
 ) -> None:
     notifier = build_notifier(
         Settings(notifier="webhook", webhook_url=receiver.url, webhook_secret="s3cret", document_dir=str(tmp_path))

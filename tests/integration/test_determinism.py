@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import T0
 from tests.history_support import Runner, Stream, diff, one_by_one, snapshot
-from warden.domain.policy import load_policy
+from warden.adapters.policy_file import load_policy
 from warden.kernel.model import Account, Enterprise
 
 EXAMPLES = int(os.environ.get("WARDEN_PROP_EXAMPLES", "25"))

@@ -23,14 +23,14 @@ from fastapi.testclient import TestClient
 from tests.conftest import REDIS_URL, T0, World, base_policy, policy_with
 from tests.history_support import Runner, Stream, diff, one_by_one, snapshot
 from warden.adapters import tables as t
-from warden.domain.policy import LoadedPolicy
+from warden.app import App
 from warden.kernel.access import Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.decision import Decision
 from warden.kernel.errors import Conflict
 from warden.kernel.ladder import block_end
 from warden.kernel.model import Account, Enterprise, StrikeStatus
-from warden.service.warden import Warden
+from warden.policy import LoadedPolicy
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
@@ -58,15 +58,15 @@ def velocity(out: Decision) -> list[tuple[str, str, int]]:
     return [(r.code, r.params["window"], r.params["count"]) for r in out.reasons if r.rule == "phone_search_velocity"]
 
 
-def strikes(w: Warden, account_id: str = "acc-1") -> list[Any]:
+def strikes(w: App, account_id: str = "acc-1") -> list[Any]:
     return w.subject(account_id).strikes
 
 
-def active_strikes(w: Warden, account_id: str = "acc-1") -> list[Any]:
+def active_strikes(w: App, account_id: str = "acc-1") -> list[Any]:
     return [s for s in strikes(w, account_id) if s.status is StrikeStatus.ACTIVE]
 
 
-def rows(w: Warden, table: sa.Table) -> list[Any]:
+def rows(w: App, table: sa.Table) -> list[Any]:
     with w.engine.connect() as c:
         return list(c.execute(sa.select(table)))
 

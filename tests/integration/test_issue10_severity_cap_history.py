@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from tests.conftest import World, build, policy_with
 from warden.adapters import tables as t
 from warden.appeals.manual_strikes import ManualStrikes
-from warden.domain.policy import PolicyError, load_policy_text
+from warden.enforcement.history import put_account, restriction_page
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput
 from warden.kernel.model import Account
-from warden.service.history import put_account, restriction_page
+from warden.policy import PolicyError, load_policy_text
 from warden.service.weight import WeightService
 
 
@@ -61,7 +61,7 @@ def test_S_A2_spam_reports_stay_light(world: World) -> None:
 
 
 def test_S_A2_reason_severity_must_name_a_class_of_the_ladder() -> None:
-    from warden.domain.policy import load_policy
+    from warden.adapters.policy_file import load_policy
 
     text = load_policy().text.replace("harassment: M ", "harassment: X ")
     with pytest.raises(PolicyError) as err:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from warden.domain.policy import load_policy
+from warden.adapters.policy_file import load_policy
 from warden.kernel.ladder import block_end, next_step, recompute_steps, restriction_for, standing_step
 from warden.kernel.model import Scope, Strike, StrikeStatus
 

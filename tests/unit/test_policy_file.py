@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from warden.domain.policy import DEFAULT_POLICY_PATH, PolicyError, WeightScaling, load_policy, load_policy_text
+from warden.adapters.policy_file import DEFAULT_POLICY_PATH, load_policy
+from warden.enforcement.policy import WeightScaling
+from warden.policy import PolicyError, load_policy_text
 
 TEXT = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
 

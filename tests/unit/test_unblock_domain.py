@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warden.domain.policy import PolicyError, load_policy, load_policy_text
+from warden.adapters.policy_file import load_policy
 from warden.kernel.model import Account, Restriction, Scope, Strike
+from warden.policy import PolicyError, load_policy_text
 from warden.unblock import rules as ub
 from warden.unblock import texts
 from warden.unblock.policy import SIGNALS

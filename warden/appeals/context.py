@@ -25,7 +25,7 @@ from warden.kernel.policy import Ladder
 __all__ = ["Connection", "Desk", "Tx"]
 
 if TYPE_CHECKING:
-    from warden.service.warden import Warden
+    from warden.app import App
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Tx:
 class Desk:
     """The appeals desk's dependencies."""
 
-    w: Warden
+    w: App
     documents: DocumentStore
     notifier: Notifier
 

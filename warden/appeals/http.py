@@ -10,11 +10,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from warden.app import App
 from warden.appeals import access
 from warden.appeals.manual_strikes import ManualResult
 from warden.appeals.model import AppealOutcome
 from warden.appeals.service import Appeals
-from warden.domain.explain import Lang
+from warden.enforcement.texts import Lang
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
 from warden.entrypoints.http.routes.restrictions import RestrictionOut, restriction_out
@@ -22,7 +23,6 @@ from warden.kernel.access import Role
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
 from warden.kernel.model import StrikeStatus
-from warden.service.warden import Warden
 
 router = APIRouter(prefix="/v1", tags=["appeals"])
 RefPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -431,7 +431,7 @@ class ManualStrikeOut(BaseModel):
     replayed: bool = False
 
 
-def _manual_out(warden: Warden, res: ManualResult, lang: Lang) -> ManualStrikeOut:
+def _manual_out(warden: App, res: ManualResult, lang: Lang) -> ManualStrikeOut:
     c = res.case
     s = res.strike
     return ManualStrikeOut(

@@ -1,6 +1,6 @@
 """A reviewer imposes a severity on one account (issue 10, item 11): a manual strike through the ladder.
 
-The account analogue of `Warden.restrict_enterprise`. The strike takes the ladder's next step for its severity
+The account analogue of `App.restrict_enterprise`. The strike takes the ladder's next step for its severity
 class (`pipeline.effects`: history, decay, probation floors), rule `manual`, no triggering event.
 
 **Four eyes.** A strike whose step would be the ladder's top — a permanent ban (S-C4, 不可解封), by its class (S
@@ -32,6 +32,7 @@ from typing import Any
 
 from warden.adapters import store
 from warden.adapters.database import reading
+from warden.app import App
 from warden.appeals import store as appeals_store
 from warden.appeals.context import Connection
 from warden.kernel.decision import StrikeRequest, Subject, derive_id
@@ -40,7 +41,6 @@ from warden.kernel.events import FieldError
 from warden.kernel.model import Restriction, Strike
 from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
-from warden.service.warden import Warden
 
 CASE_RULE = "manual_strike"
 REASON_MIN, REASON_MAX = 3, 2000
@@ -60,7 +60,7 @@ class ManualResult:
 
 
 class ManualStrikes:
-    def __init__(self, warden: Warden) -> None:
+    def __init__(self, warden: App) -> None:
         self.w = warden
 
     # --- requests ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from warden.appeals import access, store, views
 from warden.appeals import model as ap
 from warden.appeals.context import Connection, Desk
 from warden.appeals.texts import Lang
-from warden.domain.explain import explain_restriction
+from warden.enforcement.explain import explain_restriction
 from warden.kernel.access import GLOBAL_ROLES, Principal
 from warden.kernel.cursor import decode_cursor, encode_cursor
 from warden.kernel.errors import NotFound
@@ -43,7 +43,7 @@ def render(d: Desk, conn: Connection, p: Principal, a: ap.Appeal, lang: Lang) ->
     out["checklist"] = views.checklist(a, d.policy.max_evidence_files, lang)
     out["missing_required"] = ap.missing_required(a) if a.kind is ap.AppealKind.ENTERPRISE else []
     strike, restr = penalty(conn, a.strike_id)
-    explained = explain_restriction(restr, strike, d.now(), lang, d.w.unblock_cap()) if restr else None
+    explained = explain_restriction(restr, strike, d.now(), lang, d.w.unblock_cap(), texts=d.w.texts) if restr else None
     out["penalty"] = views.penalty(strike, explained)
     decided = views.decision(a, lang)
     if decided is not None:

@@ -34,13 +34,13 @@ from warden.kernel.access import Principal
 from warden.kernel.model import Restriction
 
 if TYPE_CHECKING:
-    from warden.service.warden import Warden
+    from warden.app import App
 
 
 class Appeals:
     """The appeals desk over one application, its document store and its notifier."""
 
-    def __init__(self, warden: Warden, documents: DocumentStore, notifier: Notifier) -> None:
+    def __init__(self, warden: App, documents: DocumentStore, notifier: Notifier) -> None:
         self.desk = Desk(warden, documents, notifier)
         self.manual_strikes = ManualStrikes(warden)  # a reviewer's strike on one account, four eyes when permanent
 

@@ -1,437 +1,62 @@
-"""Explanations for the person affected (S-A7), in Chinese (default) and English.
+"""Compatibility re-exports for the merge of issue 11 (delete once no module imports `warden.domain.explain`).
 
-Everything here is rendered from stable codes and the evidence stored with each decision: a reason's
-text is a template filled with the values that made the rule fire. Machine fields never change with the
-language; only the `text` fields do.
+The catalogue is `warden.enforcement.texts`, the explanations `warden.enforcement.explain`. Here they are bound to
+the catalogue bootstrap builds (the enterprise usage policy's titles and sentences included), as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, Literal
+import functools
 
-from warden.kernel.model import Restriction, Scope, Strike
+from warden.enforcement import explain as _explain
+from warden.enforcement.explain import (
+    account_state,
+    advice_for,
+    restriction_reason_code,
+    triggering_event_ids,
+    unblock_text,
+)
+from warden.enforcement.texts import (
+    ADVICE,
+    CASCADE_PUBLIC_EVIDENCE,
+    REPORT_REASON_TEXT,
+    SCOPE_TEXT,
+    STATE_TEXT,
+    Lang,
+    Texts,
+    cascade_evidence,
+    cascade_text,
+    window_text,
+)
+from warden.unblock import texts as unblock_texts
 from warden.usage_policy import texts as usage_policy
 
-Lang = Literal["zh", "en"]
-
-RULE_TITLES: dict[str, dict[str, str]] = {
-    "phone_search_velocity": {"zh": "搜索手机号加好友太频繁", "en": "Adding contacts by phone search too often"},
-    "inbound_add_burst": {"zh": "短时间内被大量添加", "en": "Burst of inbound contact adds"},
-    "reports": {"zh": "被好友举报", "en": "Reported by contacts"},
-    "unverified_enterprise_cap": {"zh": "企业未实名认证的客户上限", "en": "Customer cap of an unverified enterprise"},
-    "sensitive_words": {"zh": "加好友话术或消息含敏感词", "en": "Sensitive words in greetings or messages"},
-    "plugin_software": {"zh": "使用外挂软件", "en": "Plug-in (cheat) software"},
-    "manual": {"zh": "审核员处理", "en": "Reviewer decision"},
-    "cascade": {"zh": "企业连带限制", "en": "Enterprise-wide cascade"},
-    "restriction": {"zh": "已有限制", "en": "Existing restriction"},
-    **usage_policy.RULE_TITLES,  # enterprise usage policy (issue 7): deregistered, app removed
-}
-
-SCOPE_TEXT: dict[Scope, dict[str, str]] = {
-    Scope.ADD_CONTACTS: {"zh": "暂停主动添加好友", "en": "proactive contact adding paused"},
-    Scope.FEATURES: {
-        "zh": "限制添加外部联系人、打招呼和群发",
-        "en": "external adds, greetings and mass sending restricted",
-    },
-    Scope.LOGIN: {"zh": "限制登录（阶段处罚）", "en": "login restricted (staged penalty)"},
-    Scope.ACCOUNT: {"zh": "永久封号", "en": "permanently banned"},
-}
-
-STATE_TEXT = {
-    "normal": {"zh": "正常", "en": "in good standing"},
-    "capped": {
-        "zh": "正常，但暂不能添加新的外部联系人",
-        "en": "in good standing, but new external contacts are refused",
-    },
-    "paused": {"zh": "已暂停主动加好友", "en": "proactive adding paused"},
-    "restricted": {"zh": "功能受限", "en": "features restricted"},
-    "login_restricted": {"zh": "限制登录", "en": "login restricted"},
-    "banned": {"zh": "永久封号", "en": "permanently banned"},
-}
-
-_WINDOW = {
-    "zh": lambda s: (
-        f"{s // 86400} 天"
-        if s % 86400 == 0 and s >= 86400
-        else (f"{s // 3600} 小时" if s % 3600 == 0 else f"{s // 60} 分钟")
-    ),
-    "en": lambda s: (
-        f"{s // 86400} day(s)"
-        if s % 86400 == 0 and s >= 86400
-        else (f"{s // 3600} hour(s)" if s % 3600 == 0 else f"{s // 60} minute(s)")
-    ),
-}
-
-
-def window_text(seconds: int, lang: Lang) -> str:
-    return _WINDOW[lang](int(seconds))
-
-
-def _hits(params: dict[str, Any]) -> str:
-    return "、".join(dict.fromkeys(f"“{h['matched']}”({h['term']})" for h in params.get("hits", [])))
-
-
-def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
-    """One sentence for one reason code, filled with its evidence."""
-    p = params
-    w = window_text(p["window_seconds"], lang) if "window_seconds" in p else ""
-    zh = lang == "zh"
-    match code:
-        case "velocity.hard_limit":
-            return (
-                f"{w}内通过搜索手机号发出 {p['count']} 次加好友请求，超过上限 {p['hard']} 次（系数 ×{p['factor']}）"
-                if zh
-                else f"{p['count']} phone-search contact requests within {w}, above the hard limit of {p['hard']} "
-                f"(limits ×{p['factor']})"
-            )
-        case "velocity.soft_limit":
-            return (
-                f"{w}内通过搜索手机号发出 {p['count']} 次加好友请求，已超过提醒线 {p['soft']} 次，请放慢速度"
-                if zh
-                else f"{p['count']} phone-search requests within {w}, above the warning line of {p['soft']}; slow down"
-            )
-        case "greeting.sensitive" | "message.sensitive":
-            where = (
-                ("加好友话术" if code.startswith("greeting") else "消息")
-                if zh
-                else ("greeting" if code.startswith("greeting") else "message")
-            )
-            return (
-                f"{where}中含敏感词 {_hits(p)}；{w}内第 {p['count']} 次（满 {p['repeat_count']} 次将处罚）"
-                if zh
-                else f"the {where} contains sensitive words {_hits(p)}; hit {p['count']} within {w} "
-                f"({p['repeat_count']} lead to a penalty)"
-            )
-        case "greeting.sensitive_weak" | "message.sensitive_weak":
-            return f"含可疑词 {_hits(p)}，请注意措辞" if zh else f"contains doubtful words {_hits(p)}; mind the wording"
-        case "reports.threshold":
-            by = _report_reasons(p, lang)
-            return (
-                f"{w}内被 {p['distinct_reporters']} 位不同用户举报（阈值 {p['threshold']}）"
-                + (f"；举报原因：{by}" if by else "")
-                if zh
-                else f"reported by {p['distinct_reporters']} different people within {w} (threshold {p['threshold']})"
-                + (f"; reasons: {by}" if by else "")
-            )
-        case "reports.negative_feedback":
-            return (
-                f"{w}内新增 {p['new_contacts']} 位联系人中 {p['negative']} 位举报或删除了你"
-                f"（{p['ratio']:.0%}，上限 {p['max_ratio']:.0%}）"
-                if zh
-                else f"{p['negative']} of {p['new_contacts']} new contacts within {w} reported or removed you "
-                f"({p['ratio']:.0%}, limit {p['max_ratio']:.0%})"
-            )
-        case "cap.unverified_enterprise":
-            return (
-                f"企业未实名认证，外部联系人已达上限 {p['cap']}（当前 {p['external_contacts']}）"
-                if zh
-                else f"the enterprise is not verified and has reached its cap of {p['cap']} external contacts"
-            )
-        case "inbound_burst.flagged":
-            return (
-                f"{w}内被添加 {p['count']} 次，已提交人工复核"
-                if zh
-                else f"added by {p['count']} people within {w}; flagged for review"
-            )
-        case "plugin.detected":
-            sig = ", ".join(p.get("signatures", []))
-            return f"检测到外挂软件：{sig}" if zh else f"plug-in software detected: {sig}"
-        case "paused.restricted":
-            return (
-                "账号处于限制中，主动添加好友已暂停" if zh else "the account is restricted; proactive adding is paused"
-            )
-        case "login.restricted":
-            until = p.get("until")
-            if until is None:
-                return "账号已被永久封停" if zh else "the account is permanently banned"
-            return f"账号限制登录至 {until}" if zh else f"login is restricted until {until}"
-        case "usage_policy.blocked" | "usage_policy.warned":  # enterprise usage policy (issue 7)
-            return usage_policy.reason_text(code, p, lang)
-        case "manual" | "manual.reviewer":
-            return (f"审核员处理：{p.get('note', '')}" if zh else f"reviewer action: {p.get('note', '')}").rstrip(
-                "：: "
-            )
-        case "cascade.members" | "cascade.share" | "cascade.severe":
-            return cascade_text(code, p, lang)
-    return code
-
-
-REPORT_REASON_TEXT: dict[str, dict[str, str]] = {
-    "spam": {"zh": "骚扰广告", "en": "spam"},
-    "harassment": {"zh": "骚扰", "en": "harassment"},
-    "fraud": {"zh": "欺诈", "en": "fraud"},
-    "prohibited_content": {"zh": "违禁内容", "en": "prohibited content"},
-    "impersonation": {"zh": "冒充他人", "en": "impersonation"},
-    "other": {"zh": "其他", "en": "other"},
-}
-
-
-def _report_reasons(p: dict[str, Any], lang: Lang) -> str:
-    """`{"harassment": 6, "spam": 1}` → "harassment 6, spam 1" (evidence of reports strikes since issue 10)."""
-    by = p.get("reasons") or {}
-    sep = "、" if lang == "zh" else ", "
-    return sep.join(f"{REPORT_REASON_TEXT.get(r, {}).get(lang, r)} {n}" for r, n in by.items())
-
-
-def triggering_event_ids(r: Restriction, strike: Strike | None) -> list[str]:
-    """The events behind a restriction, the one that crossed the line first: the strike's `event_id` (for an
-    enterprise restriction without its strike at hand, the evidence's `event_id`), then the evidence's
-    `event_ids` (the window's events, up to 20). Empty for a reviewer's manual strike."""
-    first = strike.event_id if strike is not None else r.evidence.get("event_id")
-    ids = ([first] if first else []) + [i for i in r.evidence.get("event_ids", []) if isinstance(i, str)]
-    return list(dict.fromkeys(ids))
-
-
-def refusal(reason: Any, lang: Lang) -> dict[str, Any]:
-    """A standing refusal (no restriction behind it, e.g. the unverified-enterprise cap), for the explanation:
-    `{code, rule, spec, params, text, advice}`."""
-    return {
-        "code": reason.code,
-        "rule": reason.rule,
-        "spec": reason.spec,
-        "params": reason.params,
-        "text": reason_text(reason.code, reason.params, lang),
-        "advice": ADVICE.get(reason.rule, {}).get(lang, ""),
-    }
-
-
-# --- the S-A5 cascade, as a member sees it ----------------------------------------------------------------
-
-# What a member is told about an enterprise cascade: the numbers, never who (issue 10). Colleagues' account ids,
-# the trigger account, its strike, event and rule stay with reviewers and the enterprise's admins.
-CASCADE_PUBLIC_EVIDENCE = (
-    "spec",
-    "why",
-    "restricted_members",
-    "active_members",
-    "enterprise_weight",
-    "below_weight",
-    "min_members",
-    "min_share",
-    "share_min_active",
-    "window_days",
+TEXTS = Texts(
+    {**unblock_texts.RULE_TITLES, **usage_policy.RULE_TITLES},
+    {"usage_policy.blocked": usage_policy.reason_text, "usage_policy.warned": usage_policy.reason_text},
 )
+RULE_TITLES = TEXTS.titles
+reason_text = TEXTS.reason_text
+refusal = functools.partial(_explain.refusal, texts=TEXTS)
+explain_restriction = functools.partial(_explain.explain_restriction, texts=TEXTS)
 
-
-def cascade_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
-    """A cascade's evidence without anything that names a colleague (`CASCADE_PUBLIC_EVIDENCE` only)."""
-    return {k: evidence[k] for k in CASCADE_PUBLIC_EVIDENCE if k in evidence}
-
-
-def cascade_text(code: str, p: dict[str, Any], lang: Lang) -> str:
-    """The cascade's numbers in one sentence: restricted and active members, the window, the enterprise weight
-    and its bar (S-A5). Nothing here names a member."""
-    zh = lang == "zh"
-    n, active = p.get("restricted_members", 0), p.get("active_members", 0)
-    days, weight, bar = p.get("window_days", 7), p.get("enterprise_weight"), p.get("below_weight")
-    if code == "cascade.severe":
-        return (
-            f"企业有成员因严重违规被处罚，整个企业随即受限（企业权重 {weight}，严重违规不看权重）"
-            if zh
-            else f"a member was penalised for a severe violation, which restricts the whole enterprise at once "
-            f"(enterprise weight {weight}; a severe violation does so whatever the weight)"
-        )
-    if code == "cascade.share":
-        share = n / active if active else 0.0
-        return (
-            f"{days} 天内企业 {active} 名活跃成员中有 {n} 名被限制（{share:.0%}，达到 {p.get('min_share', 0):.0%}），"
-            f"且不计这些限制时企业权重 {weight} 低于 {bar}，因此整个企业受限"
-            if zh
-            else f"{n} of the enterprise's {active} active members were restricted within {days} day(s) "
-            f"({share:.0%}, at least {p.get('min_share', 0):.0%}), and the enterprise weight without those "
-            f"restrictions, {weight}, is below {bar}: the whole enterprise is restricted"
-        )
-    return (
-        f"{days} 天内企业有 {n} 名成员被限制（达到 {p.get('min_members')} 名；活跃成员 {active} 名），"
-        f"且不计这些限制时企业权重 {weight} 低于 {bar}，因此整个企业受限"
-        if zh
-        else f"{n} members of the enterprise were restricted within {days} day(s) (at least "
-        f"{p.get('min_members')}; {active} active members), and the enterprise weight without those "
-        f"restrictions, {weight}, is below {bar}: the whole enterprise is restricted"
-    )
-
-
-def restriction_reason_code(r: Restriction) -> str:
-    ev = r.evidence
-    if r.rule_id == "phone_search_velocity":
-        return "velocity.hard_limit"
-    if r.rule_id == "sensitive_words":
-        return "greeting.sensitive"
-    if r.rule_id == "reports":
-        return "reports.negative_feedback" if "negative" in ev else "reports.threshold"
-    if r.rule_id == "plugin_software":
-        return "plugin.detected"
-    if r.rule_id == "manual":  # the reviewer's reason is the evidence
-        return "manual.reviewer"
-    if r.rule_id == "cascade" and ev.get("why") in ("members", "share", "severe"):
-        return f"cascade.{ev['why']}"
-    return r.rule_id
-
-
-ADVICE: dict[str, dict[str, str]] = {
-    "check_first": {
-        "zh": "先查漏补缺：对照下面每条原因，确认是哪个环节出了问题；限制期间请暂停主动加好友。",
-        "en": "First find what went wrong, reason by reason below; pause proactive contact adding while restricted.",
-    },
-    "phone_search_velocity": {
-        "zh": "放慢通过手机号搜索加好友的节奏，改用二维码或名片让客户主动添加。",
-        "en": "Slow down adding by phone search; let customers add you by QR code or business card instead.",
-    },
-    "sensitive_words": {
-        "zh": "修改加好友话术，去掉“红包”“返利”等营销敏感词及其变体。",
-        "en": "Rewrite your greeting without marketing words such as 红包 (red packet) or 返利 (rebate), in any form.",
-    },
-    "reports": {
-        "zh": "停止联系不希望被打扰的人；如认为举报不实，可以申诉。",
-        "en": "Stop contacting people who do not want it; if the reports are unfounded, you can appeal.",
-    },
-    "plugin_software": {
-        "zh": "立即停止并卸载外挂软件，更新到官方最新版本，否则解封后会再次被封。",
-        "en": "Stop and uninstall the plug-in software now and update to the latest official client, "
-        "or you will be banned again.",
-    },
-    "unverified_account": {
-        "zh": "完成账号实名认证：未认证账号的加好友上限减半。",
-        "en": "Complete real-name verification: unverified accounts get half the adding limits.",
-    },
-    "unverified_enterprise": {
-        "zh": "请企业管理员完成企业实名认证：未认证企业的限额更低。",
-        "en": "Ask your enterprise admin to verify the enterprise: unverified enterprises get tighter limits.",
-    },
-    "unverified_enterprise_cap": {
-        "zh": "企业未实名认证，外部联系人已达上限，添加外部联系人会被拒绝：请企业管理员完成企业实名认证"
-        "（认证后不受此上限）；删除不再联系的外部联系人也会腾出名额。",
-        "en": "Your enterprise is not verified and has reached its cap of external contacts, so adds are refused: "
-        "ask your enterprise admin to verify the enterprise (verified enterprises have no such cap); removing "
-        "external contacts you no longer need also frees places.",
-    },
-    "cascade": {
-        "zh": "这是企业整体受限，由企业管理员携资质材料申诉。",
-        "en": "The whole enterprise is restricted; your enterprise admin appeals with its documents.",
-    },
-}
-
-
-def unblock_text(r: Restriction, now: datetime, lang: Lang, cap: tuple[int, int] | None = None) -> dict[str, Any]:
-    """Whether and how the restriction can be lifted early; `cap` is the policy's (applications, window days)."""
-    zh = lang == "zh"
-    if r.subject_type == "enterprise":
-        return {
-            "possible": False,
-            "how": "appeal",
-            "earliest_at": None,
-            "text": ADVICE["cascade"][lang],
-        }
-    if r.permanent:
-        return {
-            "possible": False,
-            "how": "appeal",
-            "earliest_at": None,
-            "text": "严重违规，永久封停，不可解封；如确认没有违规，可在期限内申诉。"
-            if zh
-            else "Severe violation: permanent and cannot be unblocked; if you did not violate, you may appeal in time.",
-        }
-    if not r.self_unblock:
-        return {
-            "possible": False,
-            "how": "wait",
-            "earliest_at": None,
-            "text": f"到期自动解除（{r.ends_at.isoformat() if r.ends_at else ''}）。"
-            if zh
-            else f"Lifts by itself at {r.ends_at.isoformat() if r.ends_at else ''}.",
-        }
-    earliest = r.earliest_unblock_at
-    when = earliest.isoformat() if earliest and earliest > now else None
-    if zh:
-        text = (
-            "可通过自助解封（手机检测 + 验证码或好友辅助）提前解除"
-            + (f"，最早 {when} 起可申请" if when else "")
-            + (f"；同一手机号 {cap[1]} 天内最多申请 {cap[0]} 次。" if cap else "。")
-        )
-    else:
-        text = (
-            "You can lift it early through self-service unblocking (client check + code or friend assistance)"
-            + (f", from {when}" if when else "")
-            + (f"; at most {cap[0]} applications per phone number in {cap[1]} days." if cap else ".")
-        )
-    return {"possible": True, "how": "self_service", "earliest_at": when, "text": text}
-
-
-def account_state(restrictions: list[Restriction]) -> str:
-    if not restrictions:
-        return "normal"
-    widest = max(restrictions, key=lambda r: list(Scope).index(r.scope)).scope
-    return {
-        Scope.ADD_CONTACTS: "paused",
-        Scope.FEATURES: "restricted",
-        Scope.LOGIN: "login_restricted",
-        Scope.ACCOUNT: "banned",
-    }[widest]
-
-
-def explain_restriction(
-    r: Restriction,
-    strike: Strike | None,
-    now: datetime,
-    lang: Lang,
-    cap: tuple[int, int] | None = None,
-    full: bool = False,
-) -> dict[str, Any]:
-    """One restriction as the affected side reads it. A cascade's evidence is cut to its numbers unless `full`
-    (reviewers, auditors, the enterprise's admins and HR may see which members and events it counted)."""
-    rule = r.rule_id
-    title = RULE_TITLES.get(rule, {"zh": rule, "en": rule})[lang]
-    code = restriction_reason_code(r)
-    ev = dict(r.evidence)
-    hide = rule == "cascade" and not full
-    if hide:  # an explanation may reach any member: the numbers, not the colleagues (issue 10)
-        ev = cascade_evidence(ev)
-    return {
-        "id": r.id,
-        "subject_type": r.subject_type,
-        "subject_id": r.subject_id,
-        "rule": rule,
-        "spec": ev.get("spec") or (strike.evidence.get("spec") if strike else None),
-        "rule_title": title,
-        "scope": r.scope.value,
-        "scope_text": SCOPE_TEXT[r.scope][lang],
-        "step": r.step,
-        "strike_id": r.strike_id,
-        "severity": strike.severity if strike else None,
-        "policy_hash": strike.policy_hash if strike else None,
-        "reason_text": reason_text(code, ev, lang) if code != rule else title,
-        "evidence": ev,
-        # a cascade's events are colleagues' doings: a member is told the numbers, not whose events
-        "event_ids": [] if hide else triggering_event_ids(r, strike),
-        "starts_at": r.starts_at.isoformat(),
-        "ends_at": r.ends_at.isoformat() if r.ends_at else None,
-        "remaining_seconds": int((r.ends_at - now).total_seconds()) if r.ends_at else None,
-        "unblock": unblock_text(r, now, lang, cap),
-    }
-
-
-def advice_for(
-    restrictions: list[Restriction],
-    account_verified: bool,
-    enterprise_verified: bool,
-    lang: Lang,
-    refusals: Sequence[str] = (),
-) -> list[dict[str, str]]:
-    """What to do, most pressing first; `refusals` are the rules of standing refusals (the S-A4 cap)."""
-    keys: list[str] = []
-    if restrictions:
-        keys.append("check_first")
-    for r in restrictions:
-        key = "cascade" if r.subject_type == "enterprise" else r.rule_id
-        if key in ADVICE and key not in keys:
-            keys.append(key)
-    for rule in refusals:
-        if rule in ADVICE and rule not in keys:
-            keys.append(rule)
-    if not account_verified:
-        keys.append("unverified_account")
-    if not enterprise_verified and "unverified_enterprise_cap" not in keys:
-        keys.append("unverified_enterprise")
-    return [{"code": k, "text": ADVICE[k][lang]} for k in keys]
+__all__ = [
+    "ADVICE",
+    "CASCADE_PUBLIC_EVIDENCE",
+    "REPORT_REASON_TEXT",
+    "RULE_TITLES",
+    "SCOPE_TEXT",
+    "STATE_TEXT",
+    "Lang",
+    "account_state",
+    "advice_for",
+    "cascade_evidence",
+    "cascade_text",
+    "explain_restriction",
+    "reason_text",
+    "refusal",
+    "restriction_reason_code",
+    "triggering_event_ids",
+    "unblock_text",
+    "window_text",
+]

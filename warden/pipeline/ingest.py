@@ -17,8 +17,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from warden.adapters import store
 from warden.adapters.subject_cache import SubjectCache
-from warden.domain.policy import LoadedPolicy
-from warden.domain.rules import RuleEngine
 from warden.kernel.audit import decisions_digest
 from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
@@ -27,8 +25,10 @@ from warden.kernel.errors import Conflict, InvalidInput
 from warden.kernel.events import MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
 from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
+from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import HOOKS, Feature, overriding
 from warden.pipeline.ports import BatchScreener
+from warden.policy import LoadedPolicy
 
 FUTURE_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # events older than this are refused: every window still has room below

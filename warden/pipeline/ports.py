@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from warden.screening.base import Hit
+
+if TYPE_CHECKING:
+    from warden.pipeline.batch import Batch
 
 
 class WeightSource(Protocol):
@@ -15,6 +18,16 @@ class WeightSource(Protocol):
 
     def account_weight(self, account_id: str, at: datetime) -> float | None: ...
     def enterprise_weight(self, enterprise_id: str, at: datetime) -> float | None: ...
+
+
+class ContactCount(Protocol):
+    """Seam for the S-A4 cap: an enterprise's live external contacts before the decision at (`at`, `event_id`)
+    in event time (the contacts ledger, `warden.service.contacts`); None when unknown (the enterprise's stored
+    count is read). Bootstrap hands one to the `RuleEngine`; rules read it through `RuleContext.external_contacts`."""
+
+    def external_contacts(
+        self, batch: Batch, enterprise_id: str, at: datetime, event_id: str | None = None
+    ) -> int | None: ...
 
 
 class NoWeights:

@@ -18,9 +18,9 @@ import orjson
 from pydantic import ValidationError
 
 from warden.adapters.intake import Delivery, EventSource
+from warden.app import App
 from warden.kernel.errors import Conflict, InvalidInput
 from warden.kernel.events import EventAdapter, field_errors
-from warden.service.warden import Warden
 
 log = logging.getLogger("warden.intake")
 _INDEX = re.compile(r"^events\[(\d+)\]")
@@ -41,7 +41,7 @@ async def _dead(source: EventSource, d: Delivery, errors: list[dict[str, str]], 
     stats.dead += 1
 
 
-async def process(warden: Warden, source: EventSource, deliveries: list[Delivery], stats: IntakeStats) -> None:
+async def process(warden: App, source: EventSource, deliveries: list[Delivery], stats: IntakeStats) -> None:
     good: list[tuple[Delivery, Any]] = []
     for d in deliveries:
         try:
@@ -83,7 +83,7 @@ async def process(warden: Warden, source: EventSource, deliveries: list[Delivery
 
 
 async def consume(
-    warden: Warden,
+    warden: App,
     source: EventSource,
     *,
     batch: int = 1000,

@@ -32,8 +32,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from warden.adapters import tables as t
-from warden.domain.policy import LoadedPolicy, load_policy
+from warden.adapters.policy_file import load_policy
 from warden.kernel.clock import FixedClock
+from warden.policy import LoadedPolicy
 from warden.simulation.population import ABUSER_KINDS, LEGIT_KINDS, Kind, Population
 
 RECALL_WINDOW_EVENTS = 50  # an abuser counts as caught if restricted within its first 50 abusive events

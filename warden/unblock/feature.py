@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from warden.adapters.subject_cache import SubjectCache
-from warden.domain.policy import Policy
-from warden.domain.rules import RuleEngine
 from warden.kernel.decision import StrikeRequest, Subject
 from warden.kernel.model import Strike
 from warden.pipeline.batch import Batch
+from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature
+from warden.policy import Policy
 from warden.unblock import rules as ub
 from warden.unblock import store
 from warden.unblock.policy import UnblockPolicy

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from warden.adapters import store as core
-from warden.domain.explain import Lang
+from warden.enforcement.texts import Lang
 from warden.kernel.decision import derive_id
 from warden.kernel.errors import Conflict, DeliveryFailed, InvalidInput, NotFound
 from warden.kernel.events import FieldError

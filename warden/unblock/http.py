@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from warden.app import App
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
-from warden.service.warden import Warden
 from warden.unblock.service import Unblocking
 from warden.unblock.views import confirmation_view
 
@@ -61,7 +61,7 @@ class ConfirmIn(BaseModel):
     ip: str | None = Field(None, max_length=64, description="The helper's network address.")
 
 
-def _service(warden: Warden) -> Unblocking:
+def _service(warden: App) -> Unblocking:
     return warden.unblocking
 
 

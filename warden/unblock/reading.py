@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from warden.adapters import store as core
-from warden.domain.explain import Lang
+from warden.enforcement.texts import Lang
 from warden.kernel.access import Principal
 from warden.kernel.errors import Forbidden, NotFound
 from warden.unblock import access, store

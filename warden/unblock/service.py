@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from warden.domain.explain import Lang
-from warden.domain.rules import RuleEngine
+from warden.enforcement.texts import Lang
 from warden.kernel.access import Principal
 from warden.kernel.clock import Clock
 from warden.pipeline.effects import Effector
+from warden.pipeline.engine import RuleEngine
 from warden.unblock.abnormal import AbnormalUnblocks
 from warden.unblock.apply import Applications
 from warden.unblock.helpers import Helpers

@@ -1,8 +1,9 @@
 """What the unblocking flow says to people (zh default, en): refusals, health failures, helper refusals,
 abnormal-unblock signals, the flow's states, and the titles and advice of the two S-D4 rules.
 
-Pure. The two rules' titles and advice are added to the explanation catalogue when this module is imported
-(`warden/unblock/__init__.py` imports it, so any use of the slice brings them).
+Pure. The two rules' titles (`RULE_TITLES`) are injected into the explanation catalogue by bootstrap
+(`warden.enforcement.texts.Texts`); their advice is added to `ADVICE` when this module is imported
+(`warden/unblock/__init__.py` imports it, so any use of the slice brings it).
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from warden.domain.explain import ADVICE, RULE_TITLES, Lang
+from warden.enforcement.texts import ADVICE, Lang
 
-RULE_TITLES.setdefault(
-    "third_party_unblock", {"zh": "异常解封（第三方平台解封）", "en": "Abnormal (third-party) unblock"}
-)
-RULE_TITLES.setdefault("third_party_helper", {"zh": "为他人异常辅助解封", "en": "Helped an abnormal unblock"})
+RULE_TITLES: dict[str, dict[str, str]] = {
+    "third_party_unblock": {"zh": "异常解封（第三方平台解封）", "en": "Abnormal (third-party) unblock"},
+    "third_party_helper": {"zh": "为他人异常辅助解封", "en": "Helped an abnormal unblock"},
+}
 ADVICE.setdefault(
     "third_party_unblock",
     {

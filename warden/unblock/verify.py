@@ -8,7 +8,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from warden.adapters import store as core
-from warden.domain.explain import Lang
+from warden.enforcement.texts import Lang
 from warden.kernel.errors import Conflict, DeliveryFailed, InvalidInput
 from warden.kernel.events import FieldError
 from warden.unblock import store, texts

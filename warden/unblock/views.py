@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from warden.domain.explain import Lang
+from warden.enforcement.texts import Lang
 from warden.unblock.policy import UnblockPolicy
 from warden.unblock.texts import STATE_TEXT, explained
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from warden.app import App
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep
 from warden.kernel.errors import Conflict
-from warden.service.warden import Warden
 from warden.word_lists.access import check_lists, check_screening
 from warden.word_lists.service import WordLists
 from warden.word_lists.views import ScreeningOut, WordListChangedOut, WordListOut
@@ -31,7 +31,7 @@ class ScreeningIn(BaseModel):
     enterprise_id: str | None = Field(None, description="Screen with this enterprise's lists too")
 
 
-def _lists(warden: Warden) -> WordLists:
+def _lists(warden: App) -> WordLists:
     if warden.word_lists is None:
         raise Conflict("word lists need the evasion-resistant engine (policy rules.sensitive_words.engine: evasion)")
     return warden.word_lists

@@ -17,17 +17,17 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from warden.app import App
 from warden.entrypoints.cli.unblock_demo import scene_unblocking  # unblocking (issue 5)
 from warden.kernel.access import Role
 from warden.kernel.model import Account, Enterprise
-from warden.service.warden import Warden
 
 
 @dataclass
 class Demo:
     """What scenes share: the application, the clock's 'now', the stream, people worth showing."""
 
-    warden: Warden
+    warden: App
     console: Console
     now: datetime
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -225,7 +225,7 @@ def _fresh_sqlite(url: str) -> None:
             Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def run_demo(database: str, console: Console, port: int = 8000) -> Warden:
+def run_demo(database: str, console: Console, port: int = 8000) -> App:
     from warden.adapters.clock import SystemClock
     from warden.bootstrap import bootstrap
     from warden.settings import Settings

@@ -9,9 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from warden.domain.policy import PolicyError, load_policy
-from warden.kernel.access import Role
-from warden.kernel.errors import WardenError
+from warden.policy import PolicyError
 from warden.settings import Settings
 
 app = typer.Typer(
@@ -20,13 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
-token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks that print figures (never pass/fail).", no_args_is_help=True)
-app.add_typer(policy_app, name="policy")
-app.add_typer(audit_app, name="audit")
-app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
 
 console = Console()
@@ -77,69 +69,6 @@ def serve(
         f"policy {w.loaded.policy.version} ({w.loaded.short_hash})"
     )
     uvicorn.run(create_app(w), host=host, port=port, log_level="warning")
-
-
-@policy_app.command("check")
-def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file to validate.")]) -> None:
-    """Validate a policy file; errors name the file, line and what is wrong."""
-    try:
-        lp = load_policy(file)
-    except PolicyError as exc:
-        for p in exc.problems:
-            err.print(f"[red]{p}[/]")
-        raise typer.Exit(1) from exc
-    p = lp.policy
-    console.print(
-        f"[green]ok[/] {file}: version {p.version!r}, hash {lp.short_hash}, "
-        f"{len(p.ladder.steps)} ladder steps, {len(type(p.rules).model_fields)} rules"
-    )
-
-
-@audit_app.command("verify")
-def audit_verify(database: DatabaseOpt = None) -> None:
-    """Recompute the whole chain; exit 0 if intact, else name the first broken entry (exit 1)."""
-    w = open_warden(database)
-    r = w.audit_verify()
-    if r.ok:
-        console.print(f"[green]audit chain intact[/]: {r.checked} entries verified")
-        return
-    err.print(f"[bold red]audit chain broken[/] at entry {r.first_broken}: {r.problem} ({r.checked} entries read)")
-    raise typer.Exit(1)
-
-
-@token_app.command("create")
-def token_create(
-    role: Annotated[Role, typer.Option(help="platform, reviewer, auditor, enterprise_admin, hr or member.")],
-    enterprise: Annotated[str | None, typer.Option(help="Enterprise id (enterprise_admin, hr).")] = None,
-    account: Annotated[str | None, typer.Option(help="Account id (member).")] = None,
-    label: Annotated[str, typer.Option(help="A note for people.")] = "",
-    database: DatabaseOpt = None,
-) -> None:
-    """Create a bearer token; the secret is printed once."""
-    w = open_warden(database)
-    try:
-        principal, secret = w.create_token(role, enterprise, account, label, actor="cli")
-    except WardenError as exc:
-        raise fail(exc.detail) from exc
-    console.print(
-        f"token {principal.token_id} ({principal.role.value}"
-        f"{' @' + (principal.account_id or principal.enterprise_id or '') if principal.enterprise_id else ''})"
-    )
-    print(secret)
-
-
-@token_app.command("revoke")
-def token_revoke(
-    token_id: Annotated[str, typer.Argument(help="The token id printed by `token create` (not the secret).")],
-    database: DatabaseOpt = None,
-) -> None:
-    """Revoke a token (servers stop accepting it within 30 s)."""
-    w = open_warden(database)
-    try:
-        w.revoke_token(token_id, actor="cli")
-    except WardenError as exc:
-        raise fail(exc.detail) from exc
-    console.print(f"token {token_id} revoked")
 
 
 @app.command()
@@ -203,6 +132,10 @@ def main() -> None:  # pragma: no cover
 
 
 # Feature commands: each feature module has `register(app, bench_app)`; one line per feature.
+# --- enforcement: policy check, audit verify, token create/revoke ---
+from warden.enforcement import cli as _enforcement_cli  # noqa: E402
+
+_enforcement_cli.register(app, bench_app)
 # --- weight (issue 4) ---
 from warden.entrypoints.cli import weight as _weight  # noqa: E402
 

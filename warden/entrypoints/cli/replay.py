@@ -17,10 +17,11 @@ from rich.table import Table
 
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine, reading, upgrade
-from warden.domain.policy import LoadedPolicy, PolicyError, load_policy
+from warden.adapters.policy_file import load_policy
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import WardenError
 from warden.kernel.model import Account, Enterprise
+from warden.policy import LoadedPolicy, PolicyError
 
 
 def _directory_from_db(url: str) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:

@@ -15,7 +15,6 @@ from rich.panel import Panel
 from rich.table import Table
 
 from warden.adapters import tables
-from warden.domain.explain import reason_text
 from warden.kernel.access import Principal, Role
 from warden.usage_policy.policy import UsagePolicyDoc
 
@@ -135,8 +134,8 @@ def _handle_case(d: Demo) -> None:
     outcome = json.loads(stored)
     for r in outcome["reasons"]:
         console.print(f"decision on {hit_event}: allowed={outcome['allowed']}")
-        console.print(f"  zh: {escape(reason_text(r['code'], r['params'], 'zh'))}")
-        console.print(f"  en: {escape(reason_text(r['code'], r['params'], 'en'))}")
+        console.print(f"  zh: {escape(w.texts.reason_text(r['code'], r['params'], 'zh'))}")
+        console.print(f"  en: {escape(w.texts.reason_text(r['code'], r['params'], 'en'))}")
     admin_view = w.usage_figures.case_view(case, None, admin, "en")
     console.print(f"the admin sees the same case as [bold]{admin_view.account}[/] (pseudonymised, no content)")
 

@@ -4,30 +4,20 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from warden.app import App
 from warden.appeals import http as appeals
+from warden.enforcement import http as enforcement
 from warden.entrypoints.http import problems
 from warden.entrypoints.http.routes import (
-    accounts,
-    audit,
     console,
-    directory,
-    events,
-    restrictions,
-    system,
     weight,
 )
-from warden.service.warden import Warden
 from warden.unblock import http as unblocks
 from warden.usage_policy import http as usage_policy
 from warden.word_lists import http as word_lists
 
 ROUTERS = [
-    system.router,
-    events.router,
-    directory.router,
-    accounts.router,
-    restrictions.router,
-    audit.router,
+    *enforcement.ROUTERS,  # system, events, directory, accounts, restrictions, audit
     # --- weight (issue 4) ---
     weight.router,
     # --- unblocking (issue 5) ---
@@ -43,7 +33,7 @@ ROUTERS = [
 ]
 
 
-def create_app(warden: Warden) -> FastAPI:
+def create_app(warden: App) -> FastAPI:
     app = FastAPI(
         title="warden",
         version="1",
@@ -60,7 +50,7 @@ def create_app(warden: Warden) -> FastAPI:
             from fastapi.openapi.utils import get_openapi
 
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(events.openapi_components())
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(enforcement.openapi_components())
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from warden.domain.explain import Lang
+from warden.app import App
+from warden.enforcement.texts import Lang
 from warden.entrypoints.http.problems import Unauthorized
 from warden.kernel.access import Principal, Role
 from warden.kernel.errors import Forbidden
-from warden.service.warden import Warden
 
 
-def get_warden(request: Request) -> Warden:
+def get_warden(request: Request) -> App:
     return request.app.state.warden  # type: ignore[no-any-return]
 
 
@@ -22,7 +22,7 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `warden token c
 
 
 def get_principal(
-    warden: Annotated[Warden, Depends(get_warden)],
+    warden: Annotated[App, Depends(get_warden)],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if creds is None:
@@ -43,7 +43,7 @@ def get_lang(
     return "en" if accept.startswith("en") else "zh"
 
 
-WardenDep = Annotated[Warden, Depends(get_warden)]
+WardenDep = Annotated[App, Depends(get_warden)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 LangDep = Annotated[Lang, Depends(get_lang)]
 

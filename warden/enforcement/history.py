@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -22,7 +22,9 @@ from warden.kernel.decision import derive_id
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
 from warden.kernel.model import Account, Restriction, Strike
-from warden.service.warden import Warden
+
+if TYPE_CHECKING:
+    from warden.app import App
 
 PROFILE_FIELDS = ("avatar", "nickname", "external_card")
 
@@ -45,7 +47,7 @@ def _decode(cursor: str) -> tuple[datetime, str]:
 
 
 def restriction_page(
-    w: Warden, subject_type: str, subject_id: str, limit: int = 50, cursor: str | None = None
+    w: App, subject_type: str, subject_id: str, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[tuple[Restriction, Strike | None]], str | None]:
     """One page of the subject's restrictions with their strikes, newest first (see the module docstring)."""
     r = t.restrictions
@@ -101,7 +103,7 @@ def profile_events(old: Account, new: Account, at: datetime) -> list[dict[str, A
     return out
 
 
-def put_account(w: Warden, a: Account, actor: str) -> bool:
+def put_account(w: App, a: Account, actor: str) -> bool:
     """Register or update an account (True when new). On an existing account, profile and verification edits are
     ingested as the `profile_change` / `verification_change` events they amount to, before the row is written,
     so weight counts them for profile stability (S-B1: ≤2 changes in 30 days) exactly as the platform's own

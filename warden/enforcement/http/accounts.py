@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from warden.enforcement.http.directory import IdPath, visible_account
+from warden.enforcement.http.restrictions import Cursor, Limit, RestrictionPage, page_out
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
-from warden.entrypoints.http.routes.directory import IdPath, visible_account
-from warden.entrypoints.http.routes.restrictions import Cursor, Limit, RestrictionPage, page_out
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 

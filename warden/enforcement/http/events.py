@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from warden.domain.explain import Lang, reason_text
+from warden.enforcement.texts import CORE, Lang, Texts
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep, require
 from warden.entrypoints.http.problems import MalformedJSON
 from warden.kernel.access import Role
@@ -63,12 +63,12 @@ EXAMPLE = {
 }
 
 
-def render(o: Decision, lang: Lang) -> dict[str, Any]:
+def render(o: Decision, lang: Lang, texts: Texts = CORE) -> dict[str, Any]:
     return {
         "event_id": o.event_id,
         "allowed": o.allowed,
         "duplicate": o.duplicate,
-        "reasons": [r.as_dict() | {"text": reason_text(r.code, r.params, lang)} for r in o.reasons],
+        "reasons": [r.as_dict() | {"text": texts.reason_text(r.code, r.params, lang)} for r in o.reasons],
     }
 
 
@@ -114,7 +114,7 @@ async def ingest_event(warden: WardenDep, principal: PrincipalDep, lang: LangDep
             e.field = e.field.removeprefix("events[0].").removeprefix("events[0]") or "(body)"
         raise
     out = result.outcomes[0]
-    return _json(render(out, lang), 200 if out.duplicate else 201)
+    return _json(render(out, lang, warden.texts), 200 if out.duplicate else 201)
 
 
 @router.post("/event-batches", response_model=BatchOut, openapi_extra=_body("BatchIn", {"events": [EXAMPLE]}))
@@ -128,7 +128,7 @@ async def ingest_batch(warden: WardenDep, principal: PrincipalDep, lang: LangDep
             "stored": result.stored,
             "duplicates": result.duplicates,
             "policy_hash": warden.loaded.hash,
-            "decisions": [render(o, lang) for o in result.outcomes],
+            "decisions": [render(o, lang, warden.texts) for o in result.outcomes],
         }
     )
 

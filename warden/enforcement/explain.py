@@ -1,0 +1,176 @@
+"""Explanations for the person affected (S-A7): each restriction with its evidence, the account's state, what to
+do, and whether and how it can be lifted early. Texts come from `warden.enforcement.texts` (a `Texts` catalogue
+that bootstrap extends with other slices' titles and sentences). Pure: no I/O, no clock (`now` is passed in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from warden.enforcement.texts import ADVICE, CORE, SCOPE_TEXT, Lang, Texts, cascade_evidence
+from warden.kernel.model import Restriction, Scope, Strike
+
+
+def triggering_event_ids(r: Restriction, strike: Strike | None) -> list[str]:
+    """The events behind a restriction, the one that crossed the line first: the strike's `event_id` (for an
+    enterprise restriction without its strike at hand, the evidence's `event_id`), then the evidence's
+    `event_ids` (the window's events, up to 20). Empty for a reviewer's manual strike."""
+    first = strike.event_id if strike is not None else r.evidence.get("event_id")
+    ids = ([first] if first else []) + [i for i in r.evidence.get("event_ids", []) if isinstance(i, str)]
+    return list(dict.fromkeys(ids))
+
+
+def refusal(reason: Any, lang: Lang, texts: Texts = CORE) -> dict[str, Any]:
+    """A standing refusal (no restriction behind it, e.g. the unverified-enterprise cap), for the explanation:
+    `{code, rule, spec, params, text, advice}`."""
+    return {
+        "code": reason.code,
+        "rule": reason.rule,
+        "spec": reason.spec,
+        "params": reason.params,
+        "text": texts.reason_text(reason.code, reason.params, lang),
+        "advice": ADVICE.get(reason.rule, {}).get(lang, ""),
+    }
+
+
+def restriction_reason_code(r: Restriction) -> str:
+    ev = r.evidence
+    if r.rule_id == "phone_search_velocity":
+        return "velocity.hard_limit"
+    if r.rule_id == "sensitive_words":
+        return "greeting.sensitive"
+    if r.rule_id == "reports":
+        return "reports.negative_feedback" if "negative" in ev else "reports.threshold"
+    if r.rule_id == "plugin_software":
+        return "plugin.detected"
+    if r.rule_id == "manual":  # the reviewer's reason is the evidence
+        return "manual.reviewer"
+    if r.rule_id == "cascade" and ev.get("why") in ("members", "share", "severe"):
+        return f"cascade.{ev['why']}"
+    return r.rule_id
+
+
+def unblock_text(r: Restriction, now: datetime, lang: Lang, cap: tuple[int, int] | None = None) -> dict[str, Any]:
+    """Whether and how the restriction can be lifted early; `cap` is the policy's (applications, window days)."""
+    zh = lang == "zh"
+    if r.subject_type == "enterprise":
+        return {
+            "possible": False,
+            "how": "appeal",
+            "earliest_at": None,
+            "text": ADVICE["cascade"][lang],
+        }
+    if r.permanent:
+        return {
+            "possible": False,
+            "how": "appeal",
+            "earliest_at": None,
+            "text": "严重违规，永久封停，不可解封；如确认没有违规，可在期限内申诉。"
+            if zh
+            else "Severe violation: permanent and cannot be unblocked; if you did not violate, you may appeal in time.",
+        }
+    if not r.self_unblock:
+        return {
+            "possible": False,
+            "how": "wait",
+            "earliest_at": None,
+            "text": f"到期自动解除（{r.ends_at.isoformat() if r.ends_at else ''}）。"
+            if zh
+            else f"Lifts by itself at {r.ends_at.isoformat() if r.ends_at else ''}.",
+        }
+    earliest = r.earliest_unblock_at
+    when = earliest.isoformat() if earliest and earliest > now else None
+    if zh:
+        text = (
+            "可通过自助解封（手机检测 + 验证码或好友辅助）提前解除"
+            + (f"，最早 {when} 起可申请" if when else "")
+            + (f"；同一手机号 {cap[1]} 天内最多申请 {cap[0]} 次。" if cap else "。")
+        )
+    else:
+        text = (
+            "You can lift it early through self-service unblocking (client check + code or friend assistance)"
+            + (f", from {when}" if when else "")
+            + (f"; at most {cap[0]} applications per phone number in {cap[1]} days." if cap else ".")
+        )
+    return {"possible": True, "how": "self_service", "earliest_at": when, "text": text}
+
+
+def account_state(restrictions: list[Restriction]) -> str:
+    if not restrictions:
+        return "normal"
+    widest = max(restrictions, key=lambda r: list(Scope).index(r.scope)).scope
+    return {
+        Scope.ADD_CONTACTS: "paused",
+        Scope.FEATURES: "restricted",
+        Scope.LOGIN: "login_restricted",
+        Scope.ACCOUNT: "banned",
+    }[widest]
+
+
+def explain_restriction(
+    r: Restriction,
+    strike: Strike | None,
+    now: datetime,
+    lang: Lang,
+    cap: tuple[int, int] | None = None,
+    full: bool = False,
+    texts: Texts = CORE,
+) -> dict[str, Any]:
+    """One restriction as the affected side reads it. A cascade's evidence is cut to its numbers unless `full`
+    (reviewers, auditors, the enterprise's admins and HR may see which members and events it counted)."""
+    rule = r.rule_id
+    title = texts.title(rule, lang)
+    code = restriction_reason_code(r)
+    ev = dict(r.evidence)
+    hide = rule == "cascade" and not full
+    if hide:  # an explanation may reach any member: the numbers, not the colleagues (issue 10)
+        ev = cascade_evidence(ev)
+    return {
+        "id": r.id,
+        "subject_type": r.subject_type,
+        "subject_id": r.subject_id,
+        "rule": rule,
+        "spec": ev.get("spec") or (strike.evidence.get("spec") if strike else None),
+        "rule_title": title,
+        "scope": r.scope.value,
+        "scope_text": SCOPE_TEXT[r.scope][lang],
+        "step": r.step,
+        "strike_id": r.strike_id,
+        "severity": strike.severity if strike else None,
+        "policy_hash": strike.policy_hash if strike else None,
+        "reason_text": texts.reason_text(code, ev, lang) if code != rule else title,
+        "evidence": ev,
+        # a cascade's events are colleagues' doings: a member is told the numbers, not whose events
+        "event_ids": [] if hide else triggering_event_ids(r, strike),
+        "starts_at": r.starts_at.isoformat(),
+        "ends_at": r.ends_at.isoformat() if r.ends_at else None,
+        "remaining_seconds": int((r.ends_at - now).total_seconds()) if r.ends_at else None,
+        "unblock": unblock_text(r, now, lang, cap),
+    }
+
+
+def advice_for(
+    restrictions: list[Restriction],
+    account_verified: bool,
+    enterprise_verified: bool,
+    lang: Lang,
+    refusals: Sequence[str] = (),
+) -> list[dict[str, str]]:
+    """What to do, most pressing first; `refusals` are the rules of standing refusals (the S-A4 cap)."""
+    keys: list[str] = []
+    if restrictions:
+        keys.append("check_first")
+    for r in restrictions:
+        key = "cascade" if r.subject_type == "enterprise" else r.rule_id
+        if key in ADVICE and key not in keys:
+            keys.append(key)
+    for rule in refusals:
+        if rule in ADVICE and rule not in keys:
+            keys.append(rule)
+    if not account_verified:
+        keys.append("unverified_account")
+    if not enterprise_verified and "unverified_enterprise_cap" not in keys:
+        keys.append("unverified_enterprise")
+    return [{"code": k, "text": ADVICE[k][lang]} for k in keys]
