@@ -18,7 +18,7 @@ from warden.domain.policy import LoadedPolicy
 from warden.kernel.clock import FixedClock
 from warden.kernel.model import Account, Enterprise
 from warden.service.warden import Warden
-from warden.service.weight import WeightService
+from warden.weight.service import WeightService
 
 
 @dataclass

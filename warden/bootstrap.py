@@ -19,9 +19,9 @@ from warden.service import appeals as _appeals
 from warden.service.unblock import Unblocking, build_sender, unblock_feature
 from warden.service.usage_policy import UsageDesk, UsagePolicyFeature
 from warden.service.warden import Warden
-from warden.service.weight import weight_feature
 from warden.service.word_lists import WordLists, WordListsFeature
 from warden.settings import Settings
+from warden.weight.feature import weight_feature
 
 
 @functools.cache

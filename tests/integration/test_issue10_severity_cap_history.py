@@ -16,7 +16,7 @@ from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, Inva
 from warden.kernel.model import Account
 from warden.service.history import put_account, restriction_page
 from warden.service.manual_strikes import ManualStrikes
-from warden.service.weight import WeightService
+from warden.weight.service import WeightService
 
 
 def _reports(world: World, reasons: list[str], account: str = "acc-1", minutes: int = 30) -> list[dict]:

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import World
 from warden.domain.policy import LoadedPolicy
 from warden.kernel.model import StrikeStatus
-from warden.service.weight import WeightService
+from warden.weight.service import WeightService
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from warden.adapters.tables import metadata
 from warden.domain.policy import LoadedPolicy
 from warden.kernel.clock import FixedClock
 from warden.service.warden import Warden
-from warden.service.weight import WeightService
+from warden.weight.service import WeightService
 
 Scene = Callable[[World], list[dict[str, Any]]]
 

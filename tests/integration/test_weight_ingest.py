@@ -15,7 +15,7 @@ from warden.adapters import tables as t
 from warden.domain.policy import LoadedPolicy
 from warden.kernel.model import StrikeStatus
 from warden.pipeline.feature import Feature
-from warden.service.weight import WeightService
+from warden.weight.service import WeightService
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from warden.domain.unblock import UnblockPolicy  # unblocking (issue 5): the section's models
 from warden.domain.usage_policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
-from warden.domain.weight import WeightPolicy  # weight (issue 4): the `weight:` section's model
 from warden.kernel.durations import Duration, Strict
 from warden.kernel.events import ReportReason
 from warden.kernel.policy import Condition, Ladder, VelocityWindow, check_features
+from warden.weight.policy import WeightPolicy  # weight (issue 4): the `weight:` section's model
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 

@@ -244,8 +244,8 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
 
     from warden.bootstrap import bootstrap
     from warden.kernel.access import Role
-    from warden.service.weight import weight_off
     from warden.settings import Settings
+    from warden.weight.feature import weight_off
 
     with scratch_database(kind) as url:
         engine = make_engine(url)

@@ -204,7 +204,7 @@ def main() -> None:  # pragma: no cover
 
 # Feature commands: each feature module has `register(app, bench_app)`; one line per feature.
 # --- weight (issue 4) ---
-from warden.entrypoints.cli import weight as _weight  # noqa: E402
+from warden.weight import cli as _weight  # noqa: E402
 
 _weight.register(app, bench_app)
 # --- unblocking (issue 5) ---

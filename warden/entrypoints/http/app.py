@@ -17,10 +17,10 @@ from warden.entrypoints.http.routes import (
     system,
     unblocks,
     usage_policy,
-    weight,
     word_lists,
 )
 from warden.service.warden import Warden
+from warden.weight import http as weight
 
 ROUTERS = [
     system.router,
