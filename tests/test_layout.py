@@ -49,7 +49,25 @@ def pure_files() -> list[Path]:
     out = _files("kernel")
     out += [ROOT / "pipeline" / f for f in PIPELINE_PURE]
     out += [p for p in _files("domain") if p.name != "policy.py"]  # policy.py still reads the file (YAML)
+    out += [p for p in _files("weight") if p.stem in SLICE_PURE]
     return out
+
+
+SLICE_PURE = ("policy", "model", "rules", "state", "scoring", "cascade", "texts", "access", "views")
+"""The pure file roles of a feature slice (`warden/<slice>/<role>.py`)."""
+
+SLICES = ("weight",)
+"""Feature slices laid out by file role (docs/ARCHITECTURE.md); the rules below apply to each."""
+
+SERVICE_ROLES = ("feature", "service", "recompute")
+"""Slice files that run use cases: they reach the database only through the slice's `store.py`."""
+
+EDGE_ROLES = ("http", "cli")
+"""Slice files that translate for people and programs: they call services, never the store."""
+
+
+def _slice_files(*roles: str) -> list[Path]:
+    return [p for name in SLICES for p in _files(name) if p.stem in roles]
 
 
 def imports(path: Path) -> list[tuple[int, str]]:
@@ -113,4 +131,40 @@ def test_the_kernel_and_the_pipeline_import_no_feature(path: Path) -> None:
     bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, FEATURES)]
     if path.name == "ingest.py":  # the use case reads and writes through the core adapters (no feature's)
         bad = [b for b in bad if not _under(b.split(" imports ")[1], ("warden.adapters",))]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", _slice_files(*SLICE_PURE), ids=_rel)
+def test_pure_slice_files_import_no_store_service_or_feature(path: Path) -> None:
+    impure = tuple(f"warden.{name}.{role}" for name in SLICES for role in ("store", *SERVICE_ROLES, *EDGE_ROLES))
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, impure)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", _slice_files(*SERVICE_ROLES, *EDGE_ROLES), ids=_rel)
+def test_only_a_slices_store_speaks_sql(path: Path) -> None:
+    bad = [
+        f"{_rel(path)}:{line} imports {name}"
+        for line, name in imports(path)
+        if _under(name, ("sqlalchemy", "warden.adapters.tables"))
+    ]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", _slice_files(*EDGE_ROLES), ids=_rel)
+def test_a_slices_edges_call_services_not_the_store(path: Path) -> None:
+    stores = (*(f"warden.{name}.store" for name in SLICES), "warden.adapters.store")
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, stores)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", [p for name in SLICES for p in _files(name)], ids=_rel)
+def test_a_slice_imports_no_other_feature_slice(path: Path) -> None:
+    own = _rel(path).split("/")[1]
+    others = tuple(f"warden.{name}" for name in ("weight", "unblock", "appeals", "usage_policy", "word_lists"))
+    bad = [
+        f"{_rel(path)}:{line} imports {name}"
+        for line, name in imports(path)
+        if _under(name, others) and not _under(name, (f"warden.{own}",))
+    ]
     assert not bad, "\n".join(bad)
