@@ -14,11 +14,11 @@ from tests.conftest import REDIS_URL, T0
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine
 from warden.adapters.tables import metadata
+from warden.app import App
 from warden.kernel.clock import FixedClock
 from warden.kernel.model import Account, Enterprise
 from warden.policy import LoadedPolicy
-from warden.service.warden import Warden
-from warden.service.weight import WeightService
+from warden.weight.service import WeightService
 
 
 @dataclass
@@ -72,9 +72,9 @@ class Runner:
         self.counters = counters
         self.policy = policy
         self.prefix = ""
-        self.w: Warden | None = None
+        self.w: App | None = None
 
-    def build(self) -> Warden:
+    def build(self) -> App:
         from warden.bootstrap import bootstrap
         from warden.settings import Settings
 
@@ -82,7 +82,7 @@ class Runner:
         self.w = bootstrap(s, policy=self.policy, clock=FixedClock(T0), migrate=False)
         return self.w
 
-    def fresh(self, stream: Stream) -> Warden:
+    def fresh(self, stream: Stream) -> App:
         self.close()
         _truncate(self.db_url)
         self._drop_redis()
@@ -94,7 +94,7 @@ class Runner:
             w.register_account(Account(**a.__dict__), "test")
         return w
 
-    def restart(self) -> Warden:
+    def restart(self) -> App:
         self.close()
         return self.build()
 
@@ -117,7 +117,7 @@ class Runner:
         self._drop_redis()
 
 
-def snapshot(w: Warden, stream: Stream) -> dict[str, Any]:
+def snapshot(w: App, stream: Stream) -> dict[str, Any]:
     """Everything decided: each event's outcome, strikes, restrictions, flags and weights."""
     with w.engine.connect() as c:
         ev = t.events
@@ -166,7 +166,7 @@ def snapshot(w: Warden, stream: Stream) -> dict[str, Any]:
     }
 
 
-def one_by_one(w: Warden, events: list[dict[str, Any]]) -> None:
+def one_by_one(w: App, events: list[dict[str, Any]]) -> None:
     for e in events:
         w.ingest([e])
 

@@ -19,8 +19,8 @@ one field here and one line in bootstrap.
 
 **Compatibility.** The methods under "Warden-compatible surface" keep the old `Warden` façade's names (routes,
 CLI, the other slices' services and their tests call them) by delegating to `enforcement`, `tokens` and
-`ingest_uc`. They are for the merge of issue 11: new code calls the services; delete them once nothing else does.
-`warden.service.warden.Warden` is an alias of `App` for the same reason.
+`ingest_uc`. They are for the merge of issue 11: new code calls the services; delete them once nothing else does
+(routes, CLI commands, the appeals desk and many tests still call them).
 """
 
 from __future__ import annotations

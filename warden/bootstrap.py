@@ -23,7 +23,6 @@ from warden.pipeline.feature import Feature
 from warden.policy import LoadedPolicy
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service.contacts import ContactLedger
-from warden.service.weight import weight_feature
 from warden.settings import Settings
 from warden.unblock import texts as unblock_texts
 from warden.unblock.feature import unblock_feature
@@ -34,6 +33,7 @@ from warden.usage_policy.cases import CaseDesk
 from warden.usage_policy.feature import UsagePolicyFeature
 from warden.usage_policy.figures import Figures
 from warden.usage_policy.policies import PolicyAdmin
+from warden.weight.feature import weight_feature
 from warden.word_lists.feature import WordListsFeature
 from warden.word_lists.service import WordLists
 

@@ -16,12 +16,12 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from warden.appeals.policy import AppealsPolicy  # appeals (issue 6): the `appeals:` section
-from warden.domain.weight import WeightPolicy  # weight (issue 4): the `weight:` section's model
 from warden.enforcement.policy import RuleBase, Rules
 from warden.kernel.durations import Strict
 from warden.kernel.policy import Ladder
 from warden.unblock.policy import UnblockPolicy  # unblocking (issue 5): the section's models
 from warden.usage_policy.policy import EnterpriseUsageSettings  # enterprise usage policy (issue 7)
+from warden.weight.policy import WeightPolicy  # weight (issue 4): the `weight:` section's model
 
 
 class Policy(Strict):

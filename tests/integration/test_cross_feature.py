@@ -8,7 +8,7 @@ from typing import Any
 from tests.conftest import World, extra_features
 from warden.kernel.model import StrikeStatus
 from warden.pipeline.feature import Feature
-from warden.service.weight import WeightService
+from warden.weight.service import WeightService
 
 
 def severe_strike(world: World, account: str) -> str:

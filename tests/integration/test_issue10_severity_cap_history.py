@@ -18,7 +18,7 @@ from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput
 from warden.kernel.model import Account
 from warden.policy import PolicyError, load_policy_text
-from warden.service.weight import WeightService
+from warden.weight.service import WeightService
 
 
 def _reports(world: World, reasons: list[str], account: str = "acc-1", minutes: int = 30) -> list[dict]:

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
-from warden.domain.policy import LoadedPolicy
 from warden.kernel.model import StrikeStatus
-from warden.service.weight import WeightService
+from warden.policy import LoadedPolicy
+from warden.weight.service import WeightService
 
 
 @pytest.fixture

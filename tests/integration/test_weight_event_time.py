@@ -16,10 +16,10 @@ from tests.conftest import T0, World, build, policy_with
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine
 from warden.adapters.tables import metadata
-from warden.domain.policy import LoadedPolicy
+from warden.app import App
 from warden.kernel.clock import FixedClock
-from warden.service.warden import Warden
-from warden.service.weight import WeightService
+from warden.policy import LoadedPolicy
+from warden.weight.service import WeightService
 
 Scene = Callable[[World], list[dict[str, Any]]]
 
@@ -39,7 +39,7 @@ def _empty(db_url: str) -> None:
 @pytest.fixture
 def fresh(db_url: str, shipped_policy: LoadedPolicy) -> Iterator[Callable[[], World]]:
     """A new, empty world on this test's database each call (the shipped policy: weight on, scaling on)."""
-    made: list[Warden] = []
+    made: list[App] = []
 
     def make(policy: LoadedPolicy | None = None) -> World:
         _empty(db_url)

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 
 from tests.conftest import World, build, extra_features
 from warden.adapters import tables as t
-from warden.domain.policy import LoadedPolicy
 from warden.kernel.model import StrikeStatus
 from warden.pipeline.feature import Feature
-from warden.service.weight import WeightService
+from warden.policy import LoadedPolicy
+from warden.weight.service import WeightService
 
 
 @pytest.fixture

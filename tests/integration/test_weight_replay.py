@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests.conftest import T0, policy_with
-from warden.domain.policy import load_policy
+from warden.adapters.policy_file import load_policy
 from warden.entrypoints.cli.replay import _weight_diff, simulate
 from warden.kernel.model import Account, Enterprise
 

@@ -8,21 +8,13 @@ from typing import Any
 
 import pytest
 
-from warden.domain.weight import (
-    AccountState,
-    CascadePolicy,
-    EnterpriseState,
-    WeightPolicy,
-    account_breakdown,
-    account_tenths,
-    cascade_reason,
-    day_of,
-    enterprise_breakdown,
-    enterprise_tenths,
-)
-from warden.domain.weight_text import render
 from warden.kernel import events as ev
 from warden.kernel.model import Account, Enterprise, Strike, StrikeStatus
+from warden.weight.cascade import cascade_reason
+from warden.weight.policy import CascadePolicy, WeightPolicy
+from warden.weight.scoring import account_breakdown, account_tenths, enterprise_breakdown, enterprise_tenths
+from warden.weight.state import AccountState, EnterpriseState, day_of
+from warden.weight.texts import render
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 P = WeightPolicy()
@@ -269,7 +261,7 @@ def test_S_A5_cascade_needs_enough_restricted_members_and_a_low_weight_or_a_seve
 
 
 def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> None:
-    from warden.domain.weight import account_tenths
+    from warden.weight.scoring import account_tenths
 
     rng = random.Random(1)
     kinds = [
@@ -305,7 +297,7 @@ def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> 
 
 
 def test_the_lean_ingest_enterprise_score_equals_the_explained_score_on_random_states() -> None:
-    from warden.domain.weight import enterprise_tenths
+    from warden.weight.scoring import enterprise_tenths
 
     rng = random.Random(2)
     today = day_of(NOW.timestamp())
@@ -354,7 +346,7 @@ def test_S_A5_the_share_rule_needs_a_meaningful_denominator(restricted: int, act
 
 
 def test_S_A5_the_cascade_bar_reads_the_enterprise_without_the_restrictions_it_judges() -> None:
-    from warden.domain.weight import cascade_breakdown
+    from warden.weight.cascade import cascade_breakdown
 
     ent = Enterprise("e", "E", False, NOW - timedelta(days=20))  # young, unverified, but its staff are sound
     st = EnterpriseState()

@@ -202,7 +202,7 @@ weight_accounts = sa.Table(  # per-account weight state (S-B): O(1) to update pe
     metadata,
     sa.Column("account_id", Id, primary_key=True),
     sa.Column("enterprise_id", Id, nullable=False, index=True),
-    sa.Column("state", sa.Text, nullable=False),  # compact JSON of daily buckets (domain.weight.AccountState)
+    sa.Column("state", sa.Text, nullable=False),  # compact JSON of daily buckets (weight.state.AccountState)
     sa.Column("score", sa.Integer, nullable=False),  # tenths, as of the account's latest event
 )
 
@@ -210,7 +210,7 @@ weight_enterprises = sa.Table(  # per-enterprise aggregate of member scores and 
     "weight_enterprises",
     metadata,
     sa.Column("enterprise_id", Id, primary_key=True),
-    sa.Column("state", sa.Text, nullable=False),  # domain.weight.EnterpriseState
+    sa.Column("state", sa.Text, nullable=False),  # weight.state.EnterpriseState
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 

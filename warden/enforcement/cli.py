@@ -8,14 +8,21 @@ from typing import Annotated
 import typer
 
 from warden.adapters.policy_file import load_policy
-from warden.entrypoints.cli.main import DatabaseOpt, console, err, fail, open_warden
 from warden.kernel.access import Role
 from warden.kernel.errors import WardenError
 from warden.policy import PolicyError
 
+DatabaseOpt = Annotated[
+    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
+]
+
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     """Add the `policy`, `audit` and `token` command groups to `app` (`bench` is unused: no benchmark here)."""
+    # imported here, not at the top: `python -m warden.entrypoints.cli.main` runs main as `__main__`, and a top-level
+    # import of it from here would re-enter a half-initialised module
+    from warden.entrypoints.cli.main import console, err, fail, open_warden
+
     policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
     audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
     token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)

@@ -244,8 +244,8 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
 
     from warden.bootstrap import bootstrap
     from warden.kernel.access import Role
-    from warden.service.weight import weight_off
     from warden.settings import Settings
+    from warden.weight.feature import weight_off
 
     with scratch_database(kind) as url:
         engine = make_engine(url)
@@ -385,7 +385,7 @@ def run_bench_quality(
     measured_days: int = 7,
 ) -> None:
     """Generate the population, measure it at each batch size, print tables (or JSON to stdout)."""
-    from warden.domain.policy import load_policy
+    from warden.adapters.policy_file import load_policy
     from warden.simulation.population import generate
     from warden.simulation.quality import GOALS, RECALL_WINDOW_EVENTS, run_quality
 

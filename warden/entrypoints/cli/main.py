@@ -137,7 +137,7 @@ from warden.enforcement import cli as _enforcement_cli  # noqa: E402
 
 _enforcement_cli.register(app, bench_app)
 # --- weight (issue 4) ---
-from warden.entrypoints.cli import weight as _weight  # noqa: E402
+from warden.weight import cli as _weight  # noqa: E402
 
 _weight.register(app, bench_app)
 # --- unblocking (issue 5) ---

@@ -48,8 +48,8 @@ def scene_weight(d: Demo) -> None:
 
 
 def show_weight(d: Demo) -> None:
-    from warden.entrypoints.cli.weight import print_weight
-    from warden.service.weight import WeightService
+    from warden.weight.cli import print_weight
+    from warden.weight.service import WeightService
 
     w, console = d.warden, d.console
     svc = WeightService(w)

@@ -10,10 +10,10 @@ from warden.enforcement import http as enforcement
 from warden.entrypoints.http import problems
 from warden.entrypoints.http.routes import (
     console,
-    weight,
 )
 from warden.unblock import http as unblocks
 from warden.usage_policy import http as usage_policy
+from warden.weight import http as weight
 from warden.word_lists import http as word_lists
 
 ROUTERS = [

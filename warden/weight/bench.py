@@ -1,4 +1,8 @@
-"""`warden weight show|recompute` and `warden bench weight` (S-B, issue 4)."""
+"""`warden bench weight`: ingest with weight upkeep on vs off (same events), and the full recompute rate.
+
+Fixtures (a directory of up to 100,000 accounts, their stored events) go straight in through `weight/store.py`:
+loading them through the services would measure the loading, not weight.
+"""
 
 from __future__ import annotations
 
@@ -7,104 +11,12 @@ import random
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import sqlalchemy as sa
-import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from warden.domain.explain import Lang
-
-console = Console()
-
-DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
-]
-PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (overrides WARDEN_POLICY).")]
-
-
-def print_weight(out: dict[str, Any], console: Console, title: str = "") -> None:
-    """One weight explanation as a table: factor, points of max, advice."""
-    subject = out.get("account_id") or out.get("enterprise_id")
-    table = Table(title=title or f"weight of {subject}: [bold]{out['score']}[/] / {out['max']:.0f}", show_lines=True)
-    table.add_column("factor")
-    table.add_column("points", justify="right")
-    table.add_column("how to raise it" if out["lang"] == "en" else "如何提高")
-    for f in out["factors"]:
-        style = "green" if f["points"] >= f["max"] else ("red" if f["points"] < 0 else "yellow")
-        table.add_row(f["title"], f"[{style}]{f['points']:g}[/] / {f['max']:g}", f["advice"] or "—")
-    console.print(table)
-
-
-def register(app: typer.Typer, bench: typer.Typer) -> None:
-    weight_app = typer.Typer(
-        help="Weight (权重) of accounts and enterprises: explain, recompute.", no_args_is_help=True
-    )
-    app.add_typer(weight_app, name="weight")
-
-    @weight_app.command("show")
-    def show(
-        subject: Annotated[str, typer.Argument(help="Account id (or enterprise id with --enterprise).")],
-        enterprise: Annotated[bool, typer.Option("--enterprise", help="SUBJECT is an enterprise.")] = False,
-        lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
-        database: DatabaseOpt = None,
-        json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    ) -> None:
-        """Explain a weight: score, each factor with its points and maximum, and how to raise it."""
-        from warden.entrypoints.cli.main import fail, open_warden
-        from warden.kernel.errors import WardenError
-        from warden.service.weight import WeightService
-
-        if lang not in ("zh", "en"):
-            raise fail("--lang must be zh or en")
-        svc = WeightService(open_warden(database))
-        language: Lang = "en" if lang == "en" else "zh"
-        try:
-            out = svc.enterprise(subject, language) if enterprise else svc.account(subject, language)
-        except WardenError as exc:
-            raise fail(exc.detail) from exc
-        if json_out:
-            print(json.dumps(out, ensure_ascii=False, indent=2))
-            return
-        print_weight(out, console)
-
-    @weight_app.command("recompute")
-    def recompute(database: DatabaseOpt = None, policy: PolicyOpt = None) -> None:
-        """Rebuild every weight from the stored events under the policy in use (after a policy change)."""
-        from warden.entrypoints.cli.main import open_warden
-        from warden.service.weight import WeightService
-
-        w = open_warden(database, policy)
-        start = time.perf_counter()
-        with _bar() as bar:
-            task = bar.add_task("recomputing weights", total=None)
-            out = WeightService(w).recompute(lambda done, total: bar.update(task, completed=done, total=total))
-        took = time.perf_counter() - start
-        console.print(
-            f"[green]recomputed[/] {out['accounts']} accounts and {out['enterprises']} enterprises in {took:.1f}s "
-            f"({out['accounts'] / took if took else 0:,.0f} accounts/s) under policy {w.loaded.short_hash}"
-        )
-
-    @bench.command("weight")
-    def bench_weight(
-        events: Annotated[int, typer.Option(help="Events per ingest run.")] = 20_000,
-        accounts: Annotated[int, typer.Option(help="Accounts the ingest runs spread over.")] = 2_000,
-        batch: Annotated[int, typer.Option(help="Events per ingest batch.")] = 500,
-        recompute_accounts: Annotated[int, typer.Option(help="Accounts for the full recompute.")] = 100_000,
-        events_per_account: Annotated[int, typer.Option(help="Stored events per account for the recompute.")] = 5,
-    ) -> None:
-        """Ingest rate with weight upkeep on vs off in one run (same events), and the full recompute rate."""
-        run_bench_weight(events, accounts, batch, recompute_accounts, events_per_account, console)
-
-
-def _bar() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    )
-
+from warden.weight.cli import _bar
 
 # --- benchmark -------------------------------------------------------------------------------------------
 
@@ -178,11 +90,11 @@ def _directory_rows(accounts: int, enterprises: int, now: datetime, rng: random.
 
 
 def _fresh(tmp: str, name: str, now: datetime, weight_on: bool) -> Any:
+    from warden.adapters.policy_file import load_policy
     from warden.bootstrap import bootstrap
-    from warden.domain.policy import load_policy
     from warden.kernel.clock import FixedClock
-    from warden.service.weight import weight_off
     from warden.settings import Settings
+    from warden.weight.feature import weight_off
 
     settings = Settings(database_url=f"sqlite:///{tmp}/{name}.db")
     loaded = load_policy(settings.policy)
@@ -190,12 +102,10 @@ def _fresh(tmp: str, name: str, now: datetime, weight_on: bool) -> Any:
 
 
 def _load_directory(w: Any, ents: list, accs: list) -> None:
-    from warden.adapters import tables as t
+    from warden.weight import store
 
     with w.engine.begin() as conn:
-        conn.execute(sa.insert(t.enterprises), ents)
-        for i in range(0, len(accs), 5000):
-            conn.execute(sa.insert(t.accounts), accs[i : i + 5000])
+        store.insert_directory(conn, ents, accs)
 
 
 def _ingest_rate(w: Any, evs: list[dict[str, Any]], batch: int) -> tuple[float, float]:
@@ -210,8 +120,8 @@ def _ingest_rate(w: Any, evs: list[dict[str, Any]], batch: int) -> tuple[float, 
 def run_bench_weight(
     events: int, accounts: int, batch: int, recompute_accounts: int, per_account: int, console: Console
 ) -> None:
-    from warden.adapters import tables as t
-    from warden.service.weight import WeightService
+    from warden.weight import store
+    from warden.weight.service import WeightService
 
     rng = random.Random(7)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -279,10 +189,10 @@ def run_bench_weight(
                         }
                     )
                     if len(rows) >= 5000:
-                        conn.execute(sa.insert(t.events), rows)
+                        store.insert_events(conn, rows)
                         rows = []
             if rows:
-                conn.execute(sa.insert(t.events), rows)
+                store.insert_events(conn, rows)
         console.print(f"full recompute: {recompute_accounts:,} accounts, {n:,} stored events")
         start = time.perf_counter()
         with _bar() as bar:

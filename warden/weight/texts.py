@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from warden.domain.weight import Breakdown, Factor
+from warden.weight.scoring import Breakdown, Factor
 
 Lang = str
 

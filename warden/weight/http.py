@@ -1,4 +1,5 @@
-"""Weight (S-B): the score of an account or an enterprise, each factor, advice on raising it, history.
+"""Weight (S-B) over HTTP: the score of an account or an enterprise, each factor, advice on raising it, history.
+Authenticate and translate only; access is `weight/access.py`, checked by the service.
 
 Access: a member sees their own account; enterprise admins and HR see their enterprise and its members;
 platform, reviewers and auditors see all. Out of tenant is 403 whether or not the thing exists.
@@ -11,9 +12,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
-from warden.entrypoints.http.routes.directory import IdPath, visible_account
-from warden.kernel.errors import Forbidden
-from warden.service.weight import WeightService
+from warden.entrypoints.http.routes.directory import IdPath
+from warden.weight.service import WeightService
+from warden.weight.views import AccountWeight, EnterpriseWeight
 
 router = APIRouter(prefix="/v1", tags=["weight"])
 
@@ -30,6 +31,7 @@ _EXAMPLE_FACTOR = {
 
 @router.get(
     "/accounts/{account_id}/weight",
+    response_model=AccountWeight,
     responses={
         200: {
             "description": "The account's weight now (0–100), factor by factor, with advice and history.",
@@ -57,16 +59,13 @@ _EXAMPLE_FACTOR = {
 def get_account_weight(warden: WardenDep, principal: PrincipalDep, lang: LangDep, account_id: IdPath) -> dict[str, Any]:
     """How far the platform trusts this account (权重) and how to raise it (S-B1–B3): higher weight means
     higher adding limits (S-A1) and keeps the enterprise clear of the S-A5 cascade."""
-    visible_account(warden, principal, account_id)
-    return WeightService(warden).account(account_id, lang)
+    return WeightService(warden).account(account_id, lang, principal=principal)
 
 
-@router.get("/enterprises/{enterprise_id}/weight")
+@router.get("/enterprises/{enterprise_id}/weight", response_model=EnterpriseWeight)
 def get_enterprise_weight(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, enterprise_id: IdPath
 ) -> dict[str, Any]:
     """The enterprise's weight: verification, its active members' weights, recently restricted members, age
     and its own penalties, with advice, history, the members holding it down and the S-A5 cascade bar."""
-    if not principal.can_view_enterprise(enterprise_id):
-        raise Forbidden("this token does not cover that enterprise")
-    return WeightService(warden).enterprise(enterprise_id, lang)
+    return WeightService(warden).enterprise(enterprise_id, lang, principal=principal)

@@ -1,0 +1,104 @@
+"""`warden weight show|recompute` and `warden bench weight` (S-B, issue 4); the benchmark is `weight/bench.py`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from warden.enforcement.texts import Lang
+
+console = Console()
+
+DatabaseOpt = Annotated[
+    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
+]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (overrides WARDEN_POLICY).")]
+
+
+def print_weight(out: dict[str, Any], console: Console, title: str = "") -> None:
+    """One weight explanation as a table: factor, points of max, advice."""
+    subject = out.get("account_id") or out.get("enterprise_id")
+    table = Table(title=title or f"weight of {subject}: [bold]{out['score']}[/] / {out['max']:.0f}", show_lines=True)
+    table.add_column("factor")
+    table.add_column("points", justify="right")
+    table.add_column("how to raise it" if out["lang"] == "en" else "如何提高")
+    for f in out["factors"]:
+        style = "green" if f["points"] >= f["max"] else ("red" if f["points"] < 0 else "yellow")
+        table.add_row(f["title"], f"[{style}]{f['points']:g}[/] / {f['max']:g}", f["advice"] or "—")
+    console.print(table)
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    weight_app = typer.Typer(
+        help="Weight (权重) of accounts and enterprises: explain, recompute.", no_args_is_help=True
+    )
+    app.add_typer(weight_app, name="weight")
+
+    @weight_app.command("show")
+    def show(
+        subject: Annotated[str, typer.Argument(help="Account id (or enterprise id with --enterprise).")],
+        enterprise: Annotated[bool, typer.Option("--enterprise", help="SUBJECT is an enterprise.")] = False,
+        lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+        database: DatabaseOpt = None,
+        json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Explain a weight: score, each factor with its points and maximum, and how to raise it."""
+        from warden.entrypoints.cli.main import fail, open_warden
+        from warden.kernel.errors import WardenError
+        from warden.weight.service import WeightService
+
+        if lang not in ("zh", "en"):
+            raise fail("--lang must be zh or en")
+        svc = WeightService(open_warden(database))
+        language: Lang = "en" if lang == "en" else "zh"
+        try:
+            out = svc.enterprise(subject, language) if enterprise else svc.account(subject, language)
+        except WardenError as exc:
+            raise fail(exc.detail) from exc
+        if json_out:
+            print(json.dumps(out, ensure_ascii=False, indent=2))
+            return
+        print_weight(out, console)
+
+    @weight_app.command("recompute")
+    def recompute(database: DatabaseOpt = None, policy: PolicyOpt = None) -> None:
+        """Rebuild every weight from the stored events under the policy in use (after a policy change)."""
+        from warden.entrypoints.cli.main import open_warden
+        from warden.weight.service import WeightService
+
+        w = open_warden(database, policy)
+        start = time.perf_counter()
+        with _bar() as bar:
+            task = bar.add_task("recomputing weights", total=None)
+            out = WeightService(w).recompute(lambda done, total: bar.update(task, completed=done, total=total))
+        took = time.perf_counter() - start
+        console.print(
+            f"[green]recomputed[/] {out['accounts']} accounts and {out['enterprises']} enterprises in {took:.1f}s "
+            f"({out['accounts'] / took if took else 0:,.0f} accounts/s) under policy {w.loaded.short_hash}"
+        )
+
+    @bench.command("weight")
+    def bench_weight(
+        events: Annotated[int, typer.Option(help="Events per ingest run.")] = 20_000,
+        accounts: Annotated[int, typer.Option(help="Accounts the ingest runs spread over.")] = 2_000,
+        batch: Annotated[int, typer.Option(help="Events per ingest batch.")] = 500,
+        recompute_accounts: Annotated[int, typer.Option(help="Accounts for the full recompute.")] = 100_000,
+        events_per_account: Annotated[int, typer.Option(help="Stored events per account for the recompute.")] = 5,
+    ) -> None:
+        """Ingest rate with weight upkeep on vs off in one run (same events), and the full recompute rate."""
+        from warden.weight.bench import run_bench_weight
+
+        run_bench_weight(events, accounts, batch, recompute_accounts, events_per_account, console)
+
+
+def _bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )

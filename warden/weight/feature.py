@@ -1,0 +1,445 @@
+"""Weight (S-B) during ingest: `WeightFeature`, the pipeline `Feature` that keeps weight up to date and cascades on
+it (S-A5).
+
+`load` puts the batch's weight state on `batch.state["weight"]` and its `WeightSource` on `batch.weights`;
+`after_event` folds each decided event in with O(1) work, so the next decision reads the state the events before
+it left; `after_strike` gathers what the S-A5 cascade reads and asks `cascade.cascade_request` (it returns the
+enterprise strike); `after_store` writes the changed rows in a few batched statements; `on_strike_status`
+re-judges the cascades that counted a voided or overturned strike (`cascade.cascade_holds`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from warden.adapters import store as core
+from warden.adapters.subject_cache import SubjectCache
+from warden.kernel.clock import Clock
+from warden.kernel.decision import Decision, Effects, StrikeRequest, Subject
+from warden.kernel.model import Strike, StrikeStatus
+from warden.pipeline.batch import Batch
+from warden.pipeline.engine import RuleEngine
+from warden.pipeline.feature import Feature, StrikeStatusRequest
+from warden.policy import LoadedPolicy, Policy, PolicyError
+from warden.weight import store
+from warden.weight.cascade import cascade_holds, cascade_request, counted_by_cascades, counted_members
+from warden.weight.policy import WeightPolicy
+from warden.weight.scoring import AccountFold, enterprise_tenths, scorer
+from warden.weight.state import DAY, AccountState, EnterpriseState
+from warden.weight.store import Connection
+
+
+def _event_key(e: Any) -> tuple[datetime, str]:
+    return (e.occurred_at, e.id)
+
+
+_LAST_ID = "\U0010ffff"  # above every event id: "everything at this instant"
+
+
+@dataclass
+class _Batch:
+    """What weight holds while one ingest batch is decided, event by event in decision order."""
+
+    conn: Connection
+    subjects: dict[str, Subject]
+    accounts: dict[str, AccountState]  # the batch's accounts, folded up to the decision point
+    enterprises: dict[str, EnterpriseState]
+    active: set[str]  # member strike ids still active
+    ent_subject: dict[str, Subject]
+    order: list[tuple[datetime, str]]  # (occurred_at, id) of the fresh events, in decision order
+    pos: int = 0  # index in `order` of the event being decided
+    folds: dict[str, AccountFold] = field(default_factory=dict)
+    decided: dict[str, list[Any]] = field(default_factory=dict)  # account → its events folded in this batch
+    dirty: dict[str, set[str]] = field(default_factory=dict)  # enterprise → members folded since last placed
+    ent_day: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # enterprise → its newest event's day, time
+    ent_points: dict[tuple[str, int], int] = field(default_factory=dict)  # enterprise history of the closed days
+    late: dict[tuple[str, float, str], int] = field(default_factory=dict)  # late reads (tenths), by cut
+    cascades: int = 0
+
+
+class BatchWeights:
+    """The `WeightSource` a batch's rules read: the weight feature's answers from this batch's state."""
+
+    __slots__ = ("b", "feature")
+
+    def __init__(self, feature: WeightFeature, b: _Batch) -> None:
+        self.feature, self.b = feature, b
+
+    def account_weight(self, account_id: str, at: datetime | None = None) -> float | None:
+        return self.feature.account_weight(self.b, account_id, at)
+
+    def enterprise_weight(self, enterprise_id: str, at: datetime | None = None) -> float | None:
+        return self.feature.enterprise_weight(self.b, enterprise_id, at)
+
+
+class WeightFeature(Feature):
+    """Weight upkeep during ingest: each batch's WeightSource (`load` sets `batch.weights`), the per-event fold
+    (`after_event`), the S-A5 cascade (`after_strike`), the writes (`after_store`), and the cascade's re-judging
+    when a member's strike is voided or overturned (`on_strike_status`). Per-batch state: `batch.state["weight"]`.
+
+    Weight follows each event (issue 10): `after_event` folds the decided event into its account's state
+    (O(1), or one score when a day closes) and marks the account for its enterprise; a read at decision time
+    `at` scores the account from the events before the decision, and places the marked members in their
+    enterprise's buckets first. So one event per batch and one batch of many decide alike.
+    """
+
+    name = "weight"
+    CACHE_LIMIT = 200_000  # states kept between batches (each a few hundred bytes); past it, start afresh
+
+    def __init__(self, rules: RuleEngine, clock: Clock, subject_cache: SubjectCache | None = None) -> None:
+        self.rules = rules  # the policy in force is read from the rules, live
+        self.clock = clock
+        # Parsed states kept between batches. They are trusted only while the audit chain shows that our last
+        # batch committed and nobody else wrote weight state since (every writer appends a `weight.*` entry).
+        self._accounts: dict[str, AccountState] = {}
+        self._enterprises: dict[str, EnterpriseState] = {}
+        self._mark: tuple[int, str] | None = None
+        self.subject_cache = subject_cache  # the core's SubjectCache, whose audit-tail check we can reuse
+
+    def _cache_valid(self, conn: Connection) -> bool:
+        if self._mark is None or len(self._accounts) > self.CACHE_LIMIT:
+            return False
+        core = self.subject_cache
+        if core is not None and core.seq is not None and self._mark[0] <= core.seq:
+            return True  # the core just proved nobody wrote since our last committed batch: no query needed
+        return store.weight_cache_still_ours(conn, self._mark)
+
+    @property
+    def whole(self) -> Policy:
+        return self.rules.policy
+
+    @property
+    def policy(self) -> WeightPolicy:
+        return self.whole.weight
+
+    # --- before the rules: load state -----------------------------------------------------------------------
+
+    def load(self, conn: Connection, batch: Batch) -> None:
+        # The state is read under the writers' lock: `Ingest._ingest` takes it before anything else (audit tail).
+        events, subjects = batch.events, batch.subjects
+        if not events:
+            return  # a batch of no events (a manual strike): weight has nothing to fold, the cascade stays out
+        if not self._cache_valid(conn):
+            self._accounts.clear()
+            self._enterprises.clear()
+        self._mark = None  # until this batch is folded in and its audit entry written
+        ids = list(dict.fromkeys(a for e in events if (a := e.__dict__.get("account_id")) and a in subjects))
+        cache = self._accounts
+        cache.update(store.account_states(conn, [a for a in ids if a not in cache]))
+        accounts: dict[str, AccountState] = {}
+        ent_subject: dict[str, Subject] = {}
+        for aid in ids:  # before the rules touch the accounts: remember how a new state begins
+            st = accounts[aid] = cache.get(aid) or cache.setdefault(aid, AccountState())
+            s = subjects[aid]
+            st.seed(s.account)
+            ent_subject.setdefault(s.enterprise.id, s)
+        enterprises = self._enterprises
+        enterprises.update(store.enterprise_states(conn, sorted(e for e in ent_subject if e not in enterprises)))
+        active = store.active_strike_ids(
+            conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
+        )
+        order = sorted((e.occurred_at, e.id) for e in events)
+        b = batch.state[self.name] = _Batch(conn, subjects, accounts, enterprises, active, ent_subject, order)
+        batch.weights = BatchWeights(self, b)
+
+    # --- after each decision: the next decision reads the state this event left --------------------------
+
+    def after_event(self, batch: Batch, event: Any, decision: Decision, subject: Subject | None) -> None:
+        """Fold a decided event in (ingest calls this in decision order). `subject` is None for an
+        enterprise's own event, which changed the enterprise in place and needs nothing here."""
+        b = batch.state.get(self.name)
+        if b is None:
+            return
+        order = b.order
+        key = (event.occurred_at, event.id)
+        if b.pos < len(order) and order[b.pos] == key:
+            b.pos += 1
+        else:  # not the expected one (a caller deciding in another order): find our place again
+            b.pos = bisect.bisect_right(order, key)
+        if subject is None:
+            return
+        aid = subject.account.id
+        st = b.accounts.get(aid)
+        if st is None:
+            return
+        fold = b.folds.get(aid)
+        if fold is None:
+            fold = b.folds[aid] = AccountFold(self.policy, st, subject.account, subject.strikes)
+        eid = subject.enterprise.id
+        ts = event.occurred_at.timestamp()
+        day = int(ts // DAY)
+        prev = b.ent_day.get(eid)
+        if prev is not None and prev[0] != day:  # the enterprise's day closes at its last event: a history point
+            self._place(b, eid)
+            b.ent_points[(eid, prev[0])] = self._enterprise_tenths(b, eid, prev[1])
+        b.ent_day[eid] = (day, event.occurred_at)
+        fold.step(event, ts)
+        decided = b.decided.get(aid)
+        if decided is None:
+            b.decided[aid] = [event]
+        else:
+            decided.append(event)
+        dirty = b.dirty.get(eid)
+        if dirty is None:
+            b.dirty[eid] = {aid}
+        else:
+            dirty.add(aid)
+
+    def _place(self, b: _Batch, eid: str) -> None:
+        """Move the members folded since they were last placed to their current score and last active day in
+        the enterprise's buckets (what `after_store` would have done had each event been its own batch)."""
+        members = b.dirty.pop(eid, None)
+        if not members:
+            return
+        est = b.enterprises.get(eid)
+        if est is None:
+            est = b.enterprises[eid] = EnterpriseState()
+        keep = self.policy.enterprise_keep_days
+        counts = self.policy.enterprise.members.counts
+        for aid in members:
+            fold = b.folds[aid]
+            st = fold.st
+            est.move_member(st, st.last_day, fold.latest_score(), keep, counts(fold.account, st.last_ts))
+
+    def _cut(self, b: _Batch, at: datetime) -> tuple[float, str]:
+        """The decision point as (epoch seconds, event id): a read sees the events strictly before it."""
+        if b.pos < len(b.order) and b.order[b.pos][0] == at:
+            return (at.timestamp(), b.order[b.pos][1])
+        return (at.timestamp(), _LAST_ID)
+
+    # --- WeightSource: what the rules read, as of the decision ------------------------------------------------
+
+    def account_weight(self, b: _Batch, account_id: str, at: datetime | None = None) -> float | None:
+        """The account's weight (0–100) at decision time `at`, from the events before the decision; None
+        for an account without events in the batch (the rules then scale by 1)."""
+        if at is None or account_id not in b.accounts:
+            return None
+        st = b.accounts[account_id]
+        s = b.subjects[account_id]
+        cut = self._cut(b, at)
+        if st.newest > cut:  # late: events after this one were folded already (an earlier batch)
+            return self._late_tenths(b, account_id, at, cut) / 10
+        return scorer(self.policy.account).tenths(st, s.account, s.strikes, at, False, cut[0]) / 10
+
+    def _late_tenths(self, b: _Batch, aid: str, at: datetime, cut: tuple[float, str]) -> int:
+        """A late event's read: its account's weight rebuilt from the stored events before it (and this
+        batch's, decided before it) — the rare path, one query. Only the kept window and the profile and
+        verification events (which hold their latest value) matter."""
+        key = (aid, *cut)
+        hit = b.late.get(key)
+        if hit is not None:
+            return hit
+        p = self.policy
+        s = b.subjects[aid]
+        st = AccountState(base=b.accounts[aid].base)
+        st.seed(s.account)
+        since = at - timedelta(days=p.account.keep_days + 1)
+        evs = store.events_before(b.conn, aid, at, since) + b.decided.get(aid, [])
+        for x in sorted((x for x in evs if (x.occurred_at.timestamp(), x.id) < cut), key=_event_key):
+            st.apply(x)
+        out = b.late[key] = scorer(p.account).tenths(st, s.account, s.strikes, at, False, cut[0])
+        return out
+
+    def enterprise_weight(self, b: _Batch, enterprise_id: str, at: datetime | None = None) -> float | None:
+        """The enterprise's weight (0–100) at decision time `at`, its members placed as of the events before
+        the decision; None for an enterprise without members in the batch."""
+        if at is None or enterprise_id not in b.ent_subject:
+            return None
+        self._place(b, enterprise_id)
+        return self._enterprise_tenths(b, enterprise_id, at) / 10
+
+    def _enterprise_tenths(self, b: _Batch, eid: str, at: datetime) -> int:
+        s = b.ent_subject[eid]
+        st = b.enterprises.get(eid) or EnterpriseState()
+        return enterprise_tenths(self.policy.enterprise, s.enterprise, st, b.active, s.enterprise_strikes, at)
+
+    def _member_state(self, b: _Batch, aid: str) -> AccountState | None:
+        """A member's state, wherever it is: this batch, the cache (equal to the store), or the store."""
+        st = b.accounts.get(aid) or self._accounts.get(aid)
+        if st is None:
+            st = store.account_state(b.conn, aid)
+            if st is None:
+                return None
+            self._accounts[aid] = st
+        return st
+
+    # --- strike hook: the S-A5 cascade ----------------------------------------------------------------------
+
+    def after_strike(self, batch: Batch, strike: Strike, subject: Subject) -> list[StrikeRequest]:
+        """After a member's strike: restrict the whole enterprise if enough members are restricted within the
+        window and the enterprise's weight without those restrictions is below the bar, or at once on a severe
+        strike (S-A5).
+
+        Counted: distinct members with an active strike in the window (t − w < s ≤ t) that no earlier cascade
+        of the enterprise counted. The bar reads `cascade_breakdown`: the restricted members, the restricted-
+        members penalty and the enterprise's own cascade strikes are left out, so a correctly restricted
+        abuser cannot tip a healthy enterprise by himself and a cascade does not feed the next. The share rule
+        needs `share_min_active` active members. The restriction is one row on the enterprise; members'
+        state derives from it.
+        """
+        b = batch.state.get(self.name)
+        if b is None or strike.subject_type != "account" or b.subjects.get(subject.account.id) is not subject:
+            return []  # outside an ingest batch this hook has no weight state to judge by
+        p = self.policy
+        eid = subject.enterprise.id
+        est = b.enterprises.setdefault(eid, EnterpriseState())
+        est.add_strike(strike.id, subject.account.id, strike.at.timestamp())
+        b.active.add(strike.id)
+        b.ent_subject.setdefault(eid, subject)
+        cp = p.cascade
+        if not cp.enabled:
+            return []
+        at = strike.at
+        if any(r.rule_id == "cascade" and r.active_at(at) for r in subject.enterprise_restrictions):
+            return []  # already cascaded and still in force
+        self._place(b, eid)
+        spent = counted_by_cascades(subject.enterprise_strikes, at)
+        counted = counted_members(cp, est, b.active, spent, at)
+        left_out = []
+        for aid in sorted(set(counted.values())):
+            st = self._member_state(b, aid)
+            if st is not None:
+                left_out.append((st.ent_day, st.ent_score))
+        s = b.ent_subject[eid]
+        request = cascade_request(
+            p, strike, subject.account.id, s.enterprise, est, counted, left_out, s.enterprise_strikes
+        )
+        if request is None:
+            return []
+        b.cascades += 1
+        return [request]
+
+    def on_strike_status(
+        self, conn: Connection, audit: core.AuditWriter, strike: Strike, actor: str, now: datetime
+    ) -> list[StrikeStatusRequest]:
+        """A member's strike was voided or overturned: cascades that counted it are judged again."""
+        return rejudge_cascades(self.whole, conn, strike, now)
+
+    # --- after the rules: write the batch's states ------------------------------------------------------------
+
+    def after_store(self, conn: Connection, audit: core.AuditWriter, batch: Batch) -> None:
+        b = batch.state.get(self.name)
+        if b is not None:
+            self._write(conn, audit, b, batch.events, batch.subjects, batch.effects)
+
+    def _write(
+        self,
+        conn: Connection,
+        audit: core.AuditWriter,
+        b: _Batch,
+        events: list[Any],
+        subjects: dict[str, Subject],
+        changes: Effects,
+    ) -> None:
+        p = self.policy
+        for s in changes.strikes:
+            if s.subject_type == "account" and s.subject_id in subjects:
+                eid = subjects[s.subject_id].enterprise.id
+                b.enterprises.setdefault(eid, EnterpriseState()).add_strike(s.id, s.subject_id, s.at.timestamp())
+                b.active.add(s.id)
+        acc_rows: list[tuple[str, str, str, int]] = []
+        hist: dict[tuple[str, str, int], int] = {}
+        ent_keep = p.enterprise_keep_days
+        counts = p.enterprise.members.counts
+        enterprises = b.enterprises
+        for aid, fold in b.folds.items():
+            eid = subjects[aid].enterprise.id
+            closed, score = fold.finish()
+            for day, sc in closed:
+                hist[("account", aid, day)] = sc
+            est = enterprises.get(eid)
+            if est is None:
+                est = enterprises[eid] = EnterpriseState()
+            st = fold.st
+            est.move_member(st, st.last_day, score, ent_keep, counts(fold.account, st.last_ts))
+            acc_rows.append((aid, eid, st.to_json(), score))
+        b.dirty.clear()
+        for (eid, day), sc in b.ent_points.items():
+            hist[("enterprise", eid, day)] = sc
+        now = self.clock.now()
+        ent_rows = []
+        for eid, (day, at) in b.ent_day.items():
+            est = enterprises[eid]
+            est.prune(ent_keep)
+            hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
+            ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
+        store.upsert_accounts(conn, acc_rows)
+        store.upsert_enterprises(conn, ent_rows)
+        store.upsert_history(conn, [(*k, sc) for k, sc in hist.items()])
+        if acc_rows:
+            audit.append(
+                now,
+                "weight",
+                "weight.updated",
+                f"batch:{events[0].id}",
+                {"accounts": len(acc_rows), "enterprises": len(ent_rows), "cascades": b.cascades},
+            )
+            self._mark = core.audit_tail(conn)  # our entry: the cache stays good while it is the last weight.*
+
+
+def weight_feature(rules: RuleEngine, clock: Clock, subject_cache: SubjectCache) -> WeightFeature | None:
+    """The weight feature for this policy (bootstrap builds it once); None when `weight.enabled` is false."""
+    loaded = rules.loaded
+    p: WeightPolicy = loaded.policy.weight
+    if not p.enabled:
+        return None
+    ladder = loaded.policy.ladder
+    bad = [s for s in [p.cascade.severity, *p.cascade.severe_severities] if s not in ladder.severities]
+    if bad:
+        raise PolicyError(
+            loaded.source,
+            [
+                f"{loaded.source}:?: weight.cascade: severity {bad[0]!r} is not a severity class of the ladder "
+                f"({', '.join(ladder.severities)})"
+            ],
+        )
+    return WeightFeature(rules, clock, subject_cache)
+
+
+def weight_off(loaded: LoadedPolicy) -> LoadedPolicy:
+    """The same policy with weight disabled (a benchmark's 'off' run: no weight feature is built)."""
+    p = loaded.policy
+    return dataclasses.replace(
+        loaded, policy=p.model_copy(update={"weight": p.weight.model_copy(update={"enabled": False})})
+    )
+
+
+def rejudge_cascades(policy: Policy, conn: Connection, strike: Strike, now: datetime) -> list[StrikeStatusRequest]:
+    """A member's strike was voided or overturned: an enterprise cascade that counted it is judged again on
+    the members' strikes still active from its window's start until now (a later member strike would have
+    cascaded too; strikes an earlier cascade counted stay spent, as in `WeightFeature.after_strike`) and the weight
+    it was judged at, and lifted — its enterprise strike voided — when that no longer holds (S-A5 with S-D6)."""
+    out: list[StrikeStatusRequest] = []
+    if strike.subject_type != "account":
+        return out
+    account = core.get_account(conn, strike.subject_id)
+    if account is None:
+        return out
+    cp = policy.weight.cascade
+    for r in core.restrictions_of(conn, "enterprise", [account.enterprise_id], now):
+        ev = r.evidence
+        if (
+            r.rule_id != "cascade"
+            or not r.active_at(now)
+            or r.strike_id is None
+            or strike.subject_id not in ev.get("members", [strike.subject_id])
+        ):
+            continue
+        spent = counted_by_cascades(
+            (s for s in core.strikes_of(conn, "enterprise", [account.enterprise_id]) if s.id != r.strike_id),
+            r.starts_at,
+        )
+        members = core.strikes_of(conn, "account", store.member_ids(conn, account.enterprise_id))
+        if not cascade_holds(cp, ev, r.starts_at, members, spent, now):
+            out.append(
+                StrikeStatusRequest(
+                    r.strike_id,
+                    StrikeStatus.VOIDED,
+                    f"the cascade's basis is gone: member strike {strike.id} {strike.status.value}",
+                )
+            )
+    return out

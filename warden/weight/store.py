@@ -1,0 +1,285 @@
+"""Weight's SQL, and only here: the `weight_accounts`, `weight_enterprises` and `weight_history` tables, and the
+reads of core rows weight needs that the core store does not offer (member ids, stored event payloads, the
+audit tail check). Module functions taking a connection; the hot path's driver-level upserts stay as they were.
+
+States are stored as canonical JSON text (`AccountState.to_json`, `EnterpriseState.to_json`); scores and
+history points are in tenths; days are UTC day numbers (`state.day_of`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection as Connection  # re-exported: the type services annotate with
+
+from warden.adapters import store as core
+from warden.adapters import tables as t
+from warden.kernel.model import Account, StrikeStatus
+from warden.weight.state import AccountState, EnterpriseState
+
+CHUNK = 500
+
+
+def chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """`items` in slices of at most `n` (the IN lists stay under every driver's parameter limit)."""
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+# --- writes (one statement per table per batch) --------------------------------------------------------------
+
+
+def upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    """Insert or update many rows in one statement (ON CONFLICT on SQLite and PostgreSQL alike)."""
+    if not rows:
+        return
+    key = (conn.dialect.name, table.name, tuple(keys))
+    stmt = _UPSERTS.get(key)
+    if stmt is None:  # built once per dialect and table: the statement is the same every batch
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        ins = insert(table)
+        stmt = _UPSERTS[key] = ins.on_conflict_do_update(
+            index_elements=keys, set_={c.name: ins.excluded[c.name] for c in table.columns if c.name not in keys}
+        )
+    conn.execute(stmt, rows)
+
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+_UPSERT_ACCOUNTS = (
+    "INSERT INTO weight_accounts (account_id, enterprise_id, state, score) VALUES ({p}, {p}, {p}, {p}) "
+    "ON CONFLICT (account_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, state = excluded.state, "
+    "score = excluded.score"
+)
+
+
+def upsert_accounts(conn: Connection, rows: list[tuple[str, str, str, int]]) -> None:
+    """Upsert weight_accounts rows (account_id, enterprise_id, state, score) straight through the driver: one
+    row per account per batch is weight upkeep's main write, and every column is a plain string or int, so
+    SQLAlchemy's per-row parameter processing buys nothing here."""
+    if rows:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_UPSERT_ACCOUNTS.format(p=mark), rows)
+
+
+_UPSERT_HISTORY = (
+    "INSERT INTO weight_history (subject_type, subject_id, day, score) VALUES ({p}, {p}, {p}, {p}) "
+    "ON CONFLICT (subject_type, subject_id, day) DO UPDATE SET score = excluded.score"
+)
+
+
+def upsert_history(conn: Connection, rows: list[tuple[str, str, int, int]]) -> None:
+    """Upsert weight_history points (subject_type, subject_id, day, score), like `upsert_accounts`."""
+    if rows:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_UPSERT_HISTORY.format(p=mark), rows)
+
+
+def upsert_enterprises(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Upsert weight_enterprises rows ({enterprise_id, state, updated_at})."""
+    upsert(conn, t.weight_enterprises, rows, ["enterprise_id"])
+
+
+# --- reads ---------------------------------------------------------------------------------------------------
+
+
+def active_strike_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
+    """Those of the strike `ids` that are still active."""
+    out: set[str] = set()
+    for chunk in chunks(sorted(set(ids))):
+        q = sa.select(t.strikes.c.id).where(t.strikes.c.id.in_(chunk), t.strikes.c.status == StrikeStatus.ACTIVE.value)
+        out |= {r.id for r in conn.execute(q)}
+    return out
+
+
+def account_states(conn: Connection, ids: Sequence[str]) -> dict[str, AccountState]:
+    """The stored states of the accounts `ids` that have one."""
+    wa = t.weight_accounts
+    out: dict[str, AccountState] = {}
+    for chunk in chunks(ids):
+        for row in conn.execute(sa.select(wa.c.account_id, wa.c.state).where(wa.c.account_id.in_(chunk))):
+            out[row.account_id] = AccountState.from_json(row.state)
+    return out
+
+
+def account_state(conn: Connection, account_id: str) -> AccountState | None:
+    """One account's stored state, or None before its first event."""
+    wa = t.weight_accounts
+    row = conn.execute(sa.select(wa.c.state).where(wa.c.account_id == account_id)).first()
+    return AccountState.from_json(row.state) if row else None
+
+
+def enterprise_states(conn: Connection, ids: Sequence[str]) -> dict[str, EnterpriseState]:
+    """The stored states of the enterprises `ids` that have one."""
+    we = t.weight_enterprises
+    out: dict[str, EnterpriseState] = {}
+    for chunk in chunks(ids):
+        for row in conn.execute(sa.select(we.c.enterprise_id, we.c.state).where(we.c.enterprise_id.in_(chunk))):
+            out[row.enterprise_id] = EnterpriseState.from_json(row.state)
+    return out
+
+
+def enterprise_state(conn: Connection, enterprise_id: str) -> EnterpriseState:
+    """One enterprise's stored state (empty before its members' first event)."""
+    we = t.weight_enterprises
+    row = conn.execute(sa.select(we.c.state).where(we.c.enterprise_id == enterprise_id)).first()
+    return EnterpriseState.from_json(row.state if row else None)
+
+
+def history_points(conn: Connection, subject_type: str, subject_id: str, after_day: int) -> dict[int, int]:
+    """The stored history points {day: score in tenths} of a subject, days after `after_day`."""
+    h = t.weight_history
+    rows = conn.execute(
+        sa.select(h.c.day, h.c.score)
+        .where(h.c.subject_type == subject_type, h.c.subject_id == subject_id, h.c.day > after_day)
+        .order_by(h.c.day)
+    )
+    return {r.day: r.score for r in rows}
+
+
+def lowest_members(conn: Connection, enterprise_id: str, n: int = 5) -> list[tuple[str, int, AccountState]]:
+    """The enterprise's `n` lowest-scored members as (account id, score in tenths, state)."""
+    wa = t.weight_accounts
+    rows = conn.execute(
+        sa.select(wa.c.account_id, wa.c.score, wa.c.state)
+        .where(wa.c.enterprise_id == enterprise_id)
+        .order_by(wa.c.score, wa.c.account_id)
+        .limit(n)
+    ).all()
+    return [(r.account_id, r.score, AccountState.from_json(r.state)) for r in rows]
+
+
+def member_ids(conn: Connection, enterprise_id: str) -> list[str]:
+    """The ids of the enterprise's accounts."""
+    return [r.id for r in conn.execute(sa.select(t.accounts.c.id).where(t.accounts.c.enterprise_id == enterprise_id))]
+
+
+def weight_cache_still_ours(conn: Connection, mark: tuple[int, str]) -> bool:
+    """Whether the audit entry `mark` (seq, hash) committed and no `weight.*` entry was appended after it: then
+    the weight states a process kept since writing `mark` equal the stored ones."""
+    seq, hash_ = mark
+    a = t.audit_log
+    mine = conn.execute(sa.select(a.c.hash).where(a.c.seq == seq)).first()
+    if mine is None or mine.hash != hash_:
+        return False  # our last batch did not commit
+    later = conn.execute(sa.select(a.c.seq).where(a.c.seq > seq, a.c.action.like("weight.%")).limit(1)).first()
+    return later is None
+
+
+def light_event(payload: str) -> Any:
+    """A stored event payload as the attributes `AccountState.apply` reads (no full validation: it was valid)."""
+    o = json.loads(payload)
+    o["occurred_at"] = datetime.fromisoformat(o["occurred_at"].replace("Z", "+00:00"))
+    o.setdefault("via_linked_personal", False)
+    o.setdefault("device_kind", "real")
+    o.setdefault("value", None)
+    return SimpleNamespace(**o)
+
+
+def events_before(conn: Connection, account_id: str, at: datetime, since: datetime) -> list[Any]:
+    """The account's stored events at or before `at`: those after `since`, and every profile and verification
+    change (they hold their latest value), as `light_event`s in no particular order."""
+    e = t.events
+    q = sa.select(e.c.payload).where(
+        e.c.account_id == account_id,
+        e.c.occurred_at <= at,
+        sa.or_(e.c.occurred_at > since, e.c.type.in_(("profile_change", "verification_change"))),
+    )
+    return [light_event(r.payload) for r in conn.execute(q)]
+
+
+# --- recompute -----------------------------------------------------------------------------------------------
+
+
+def account_bases(conn: Connection) -> dict[str, dict[str, bool] | None]:
+    """How each stored account state began (`AccountState.base`), which outlives a recompute."""
+    wa = t.weight_accounts
+    return {
+        r.account_id: AccountState.from_json(r.state).base for r in conn.execute(sa.select(wa.c.account_id, wa.c.state))
+    }
+
+
+def clear_all(conn: Connection) -> None:
+    """Delete every weight row (history, accounts, enterprises)."""
+    for table in (t.weight_history, t.weight_accounts, t.weight_enterprises):
+        conn.execute(sa.delete(table))
+
+
+def accounts_with_events(conn: Connection) -> list[str]:
+    """The ids of every account with a stored event, sorted."""
+    e = t.events
+    return sorted(
+        r.account_id for r in conn.execute(sa.select(e.c.account_id).where(e.c.account_id.is_not(None)).distinct())
+    )
+
+
+def accounts_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, Account]:
+    """The account rows `ids` (one query: call it with a chunk)."""
+    return {r.id: core.account_from(r) for r in conn.execute(sa.select(t.accounts).where(t.accounts.c.id.in_(ids)))}
+
+
+def events_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[Any]]:
+    """The stored events of the accounts `ids` as `light_event`s, per account, oldest first (one query)."""
+    e = t.events
+    out: dict[str, list[Any]] = {}
+    q = (
+        sa.select(e.c.account_id, e.c.payload)
+        .where(e.c.account_id.in_(ids))
+        .order_by(e.c.account_id, e.c.occurred_at, e.c.id)
+    )
+    for r in conn.execute(q):
+        out.setdefault(r.account_id, []).append(light_event(r.payload))
+    return out
+
+
+def insert_accounts(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert weight_accounts rows ({account_id, enterprise_id, state, score}); the table was cleared."""
+    if rows:
+        conn.execute(sa.insert(t.weight_accounts), rows)
+
+
+def insert_history(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert weight_history rows ({subject_type, subject_id, day, score}); the table was cleared."""
+    if rows:
+        conn.execute(sa.insert(t.weight_history), rows)
+
+
+def insert_enterprises(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert weight_enterprises rows ({enterprise_id, state, updated_at}); the table was cleared."""
+    if rows:
+        conn.execute(sa.insert(t.weight_enterprises), rows)
+
+
+def member_strikes(conn: Connection, account_ids: Sequence[str]) -> list[tuple[str, str, float]]:
+    """Every strike of the accounts `account_ids` as (strike id, account id, epoch seconds), any status."""
+    s = t.strikes
+    out: list[tuple[str, str, float]] = []
+    for chunk in chunks(account_ids):
+        q = sa.select(s.c.id, s.c.subject_id, s.c.at).where(s.c.subject_type == "account", s.c.subject_id.in_(chunk))
+        out += [(r.id, r.subject_id, r.at.timestamp()) for r in conn.execute(q)]
+    return out
+
+
+# --- the benchmark's fixtures --------------------------------------------------------------------------------
+
+
+def insert_directory(conn: Connection, enterprises: list[dict[str, Any]], accounts: list[dict[str, Any]]) -> None:
+    """Bulk-insert enterprise and account rows (a benchmark's directory; no audit entries)."""
+    conn.execute(sa.insert(t.enterprises), enterprises)
+    for chunk in chunks(accounts, 5000):
+        conn.execute(sa.insert(t.accounts), list(chunk))
+
+
+def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Bulk-insert stored event rows (a benchmark's history; no audit entries)."""
+    if rows:
+        conn.execute(sa.insert(t.events), rows)
