@@ -194,3 +194,15 @@ def test_word_lists_are_scoped_like_everything_else(api, world: World) -> None: 
         client.post("/v1/screenings", json={"text": "x", "enterprise_id": "ent-2"}, headers=tok["admin1"]).status_code
         == 403
     )
+
+
+def test_directory_dates_that_cannot_be_are_refused_naming_created_at(api) -> None:  # type: ignore[no-untyped-def]
+    client, tok = api
+    for when in ("2999-01-01T00:00:00Z", "0001-01-01T00:00:00Z"):
+        body = {"name": "X", "verified": True, "created_at": when}
+        r = client.put("/v1/enterprises/ent-odd", json=body, headers=tok["platform"])
+        assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["created_at"]
+        acc = {"enterprise_id": "ent-1", "phone": "13800000001", "real_name_verified": True, "created_at": when}
+        r = client.put("/v1/accounts/acc-odd", json=acc, headers=tok["platform"])
+        assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["created_at"]
+    assert client.get("/v1/enterprises/ent-odd", headers=tok["platform"]).status_code == 404

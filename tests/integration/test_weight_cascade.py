@@ -204,3 +204,29 @@ def test_S_A5_the_cascade_weight_does_not_fall_as_honest_new_staff_are_added(wor
     after = WeightService(world.w).enterprise("ent-shop", "en")
     assert after["used_by_rules"]["cascade_weight"] >= before
     assert after["used_by_rules"]["cascade_active_members"] == len(staff) + 20
+
+
+@pytest.mark.parametrize("plugin_minute", [30, 58])
+def test_S_A5_the_order_of_two_members_violations_does_not_decide_the_cascade(world: World, plugin_minute: int) -> None:
+    """The tester's case: an unverified 40-day enterprise with three verified members; liu passes the hourly
+    limit with 16 phone-search adds a minute apart, wu logs in with a plug-in — before liu's adds or after them.
+    Both orders leave the same two members restricted, so both must give the same enterprise decision; the member
+    whose strike is judged counts as active by the very event being decided."""
+    now = world.clock.now()
+    world.enterprise("ent-s", verified=False, age_days=40)
+    for aid in ("liu", "wu", "bys"):
+        world.account(aid, "ent-s")
+    start = now - timedelta(minutes=60)
+    adds = [world.phone_search("liu", at=start + timedelta(minutes=2 + k)) for k in range(16)]
+    login = world.event(
+        "login",
+        "wu",
+        at=start + timedelta(minutes=plugin_minute),
+        device_id="d-wu",
+        client_version="4.2.0",
+        plugin_signatures=["auto-greeter-3.2"],
+    )
+    world.send(*adds, login)
+    cascades = [r for r in world.w.restrictions("enterprise", "ent-s") if r.rule_id == "cascade"]
+    assert {r.evidence["restricted_members"] for r in cascades} == {2}
+    assert len(cascades) == 1  # the same whichever violation came first

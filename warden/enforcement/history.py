@@ -117,6 +117,7 @@ def put_account(w: App, a: Account, actor: str) -> bool:
             f"unknown enterprise {a.enterprise_id!r}",
             [FieldError(field="enterprise_id", message="no such enterprise; register it first")],
         )
+    w.enforcement.check_created(a.created_at)  # before any profile event is ingested: nothing half-written
     if old is not None:
         events = profile_events(old, a, w.clock.now())
         if events:

@@ -31,6 +31,7 @@ from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature, overriding
+from warden.pipeline.ingest import EARLIEST, FUTURE_SKEW
 
 
 class EnforcementService:
@@ -55,7 +56,17 @@ class EnforcementService:
 
     # --- directory ----------------------------------------------------------------------------------------
 
+    def check_created(self, created_at: datetime) -> None:
+        """A directory entry's `created_at` is a real date: not before 2000, not in the future (like events)."""
+        if created_at < EARLIEST or created_at > self.clock.now() + FUTURE_SKEW:
+            when = "in the future" if created_at > EARLIEST else f"before {EARLIEST.date().isoformat()}"
+            raise InvalidInput(
+                f"created_at {created_at.isoformat()} is {when}; nothing was stored",
+                [FieldError(field="created_at", message=f"{created_at.isoformat()} is {when}")],
+            )
+
     def register_enterprise(self, e: Enterprise, actor: str) -> bool:
+        self.check_created(e.created_at)
         with self.engine.begin() as conn:
             created = store.upsert_enterprise(conn, e)
             store.AuditWriter(conn).append(
@@ -68,6 +79,7 @@ class EnforcementService:
         return created
 
     def register_account(self, a: Account, actor: str) -> bool:
+        self.check_created(a.created_at)
         with self.engine.begin() as conn:
             if store.get_enterprise(conn, a.enterprise_id) is None:
                 raise InvalidInput(

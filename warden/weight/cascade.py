@@ -146,8 +146,12 @@ def cascade_request(
     counted: Mapping[str, str],
     left_out: Iterable[tuple[int | None, int | None]],
     own_strikes: Iterable[Strike],
+    also_active: int = 0,
 ) -> StrikeRequest | None:
     """The S-A5 decision after member `account_id`'s `strike`: the enterprise strike to issue, or None.
+
+    `also_active` counts members active now that the buckets do not hold yet: the striking member whose event
+    is being decided is active by that very event, whichever of the members' violations came first.
 
     `counted` is `counted_members` at the strike's time; `left_out` holds the restricted members' places in the
     enterprise's buckets, (last active day, score in tenths), so the bar (`cascade_breakdown`) reads the
@@ -157,7 +161,7 @@ def cascade_request(
     cp = p.cascade
     at = strike.at
     restricted = set(counted.values())
-    active = est.active_members(day_of(at.timestamp()), p.enterprise.members.active_days)
+    active = est.active_members(day_of(at.timestamp()), p.enterprise.members.active_days) + also_active
     bar = cascade_breakdown(p.enterprise, enterprise, est, left_out, own_strikes, at)
     why = cascade_reason(cp, strike.severity, bar.score, len(restricted), active)
     if why is None:

@@ -29,7 +29,7 @@ from warden.weight import store
 from warden.weight.cascade import cascade_holds, cascade_request, counted_by_cascades, counted_members
 from warden.weight.policy import WeightPolicy
 from warden.weight.scoring import AccountFold, enterprise_tenths, scorer
-from warden.weight.state import DAY, AccountState, EnterpriseState
+from warden.weight.state import DAY, AccountState, EnterpriseState, day_of
 from warden.weight.store import Connection
 
 
@@ -305,8 +305,21 @@ class WeightFeature(Feature):
             if st is not None:
                 left_out.append((st.ent_day, st.ent_score))
         s = b.ent_subject[eid]
+        # The striking member is active by the event being decided, even before `after_event` places it in the
+        # enterprise's buckets: otherwise the order of two members' violations would decide the cascade.
+        today = day_of(at.timestamp())
+        me = self._member_state(b, subject.account.id)
+        placed = me is not None and me.ent_day is not None and today - p.enterprise.members.active_days < me.ent_day
         request = cascade_request(
-            p, strike, subject.account.id, s.enterprise, est, counted, left_out, s.enterprise_strikes
+            p,
+            strike,
+            subject.account.id,
+            s.enterprise,
+            est,
+            counted,
+            left_out,
+            s.enterprise_strikes,
+            0 if placed else 1,
         )
         if request is None:
             return []
