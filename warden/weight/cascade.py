@@ -14,7 +14,7 @@ from typing import Any
 from warden.kernel.decision import StrikeRequest
 from warden.kernel.model import Enterprise, Strike, StrikeStatus
 from warden.weight.policy import CascadePolicy, EnterpriseWeightPolicy, WeightPolicy
-from warden.weight.scoring import Breakdown, _f, _ramp, _total
+from warden.weight.scoring import Breakdown, _f, _ramp, _total, members_factor
 from warden.weight.state import DAY, EnterpriseState, day_of, in_day_window, in_window
 
 
@@ -45,7 +45,6 @@ def cascade_breakdown(
         if d is not None and sc is not None and in_day_window(d, today, days):
             total -= sc
             count -= 1
-    mean = p.members.mean(total, count)
     op = p.own_penalties
     own = [
         s
@@ -57,19 +56,7 @@ def cascade_breakdown(
     age = max(0.0, (at - ent.created_at).total_seconds() / DAY)
     factors = [
         _f("enterprise_verified", p.verified.points if ent.verified else 0, p.verified.points, verified=ent.verified),
-        _f(
-            "members",
-            p.members.points * mean / 100,
-            p.members.points,
-            active_members=active,
-            counted_members=count,
-            min_history_days=p.members.min_history_days,
-            mean_weight=round(mean, 1),
-            observed_mean=round(total / count / 10, 1) if count else None,
-            prior=p.members.prior,
-            prior_members=p.members.prior_members,
-            active_days=days,
-        ),
+        members_factor(p, total, count, active),
         _f(
             "enterprise_age",
             p.age.points * _ramp(age, p.age.from_days, p.age.full_days),

@@ -420,6 +420,25 @@ def account_breakdown(
     return Breakdown(min(1000, max(0, sum(_t(x) for x in v))), factors)
 
 
+def members_factor(p: EnterpriseWeightPolicy, total: int, count: int, active: int) -> Factor:
+    """The `members` factor: the counted members' mean (sum `total` in tenths over `count`), shrunk toward the
+    prior; `active` members include those too new to count. Shared by the enterprise weight and the S-A5 bar."""
+    mean = p.members.mean(total, count)
+    return _f(
+        "members",
+        p.members.points * mean / 100,
+        p.members.points,
+        active_members=active,
+        counted_members=count,
+        min_history_days=p.members.min_history_days,
+        mean_weight=round(mean, 1),
+        observed_mean=round(total / count / 10, 1) if count else None,
+        prior=p.members.prior,
+        prior_members=p.members.prior_members,
+        active_days=p.members.active_days,
+    )
+
+
 def enterprise_breakdown(
     p: EnterpriseWeightPolicy,
     ent: Enterprise,
@@ -433,7 +452,6 @@ def enterprise_breakdown(
     today = day_of(at.timestamp())
     total, count = st.active(today, p.members.active_days)
     n_active = st.active_members(today, p.members.active_days)
-    mean = p.members.mean(total, count)
     restricted = st.restricted(active_strike_ids, at, p.restricted_members.window_days)
     op = p.own_penalties
     since = at.timestamp() - op.window_days * DAY
@@ -442,19 +460,7 @@ def enterprise_breakdown(
     rm = p.restricted_members
     factors = [
         _f("enterprise_verified", p.verified.points if ent.verified else 0, p.verified.points, verified=ent.verified),
-        _f(
-            "members",
-            p.members.points * mean / 100,
-            p.members.points,
-            active_members=n_active,
-            counted_members=count,
-            min_history_days=p.members.min_history_days,
-            mean_weight=round(mean, 1),
-            observed_mean=round(total / count / 10, 1) if count else None,
-            prior=p.members.prior,
-            prior_members=p.members.prior_members,
-            active_days=p.members.active_days,
-        ),
+        members_factor(p, total, count, n_active),
         _f(
             "enterprise_age",
             p.age.points * _ramp(age, p.age.from_days, p.age.full_days),
