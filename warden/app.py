@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from warden.adapters import store
 from warden.adapters.subject_cache import SubjectCache
+from warden.adapters.uow import UnitOfWork
 from warden.enforcement.service import EnforcementService
 from warden.enforcement.texts import Lang, Texts
 from warden.enforcement.tokens import Tokens
@@ -64,7 +65,9 @@ class App:
 
     def __init__(
         self,
+        *,
         engine: Engine,
+        uow: UnitOfWork,
         policy: LoadedPolicy,
         rules: RuleEngine,
         counters: Counters,
@@ -72,7 +75,9 @@ class App:
         features: Sequence[Feature],
         cache: SubjectCache,
         texts: Texts,
-        *,
+        pipeline: Ingest,
+        enforcement: EnforcementService,
+        tokens: Tokens,
         word_lists: WordLists | None,
         unblocking: Unblocking,
         usage_policies: PolicyAdmin,
@@ -80,6 +85,7 @@ class App:
         usage_figures: Figures,
     ) -> None:
         self.engine = engine
+        self.uow = uow  # the unit of work every service opens its transactions with (adapters/uow.py)
         self.loaded = policy
         self.rules = rules
         self.counters = counters
@@ -88,9 +94,9 @@ class App:
         self.cache = cache
         self.texts = texts
         self.effector: Effector = rules.effector
-        self.pipeline = Ingest(engine, policy, rules, counters, clock, cache, self.features)
-        self.enforcement = EnforcementService(engine, rules, clock, self.features, texts)
-        self.tokens = Tokens(engine, clock)
+        self.pipeline = pipeline
+        self.enforcement = enforcement
+        self.tokens = tokens
         self.checkpointer: WalCheckpointer | None = None  # long-running SQLite servers only
         # --- feature slices: built once by bootstrap (see the module docstring) ---
         self.word_lists = word_lists  # screening lists (issue 3), with the evasion-resistant engine

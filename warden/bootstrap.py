@@ -9,17 +9,21 @@ from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
 from warden.adapters.policy_file import load_policy
 from warden.adapters.subject_cache import SubjectCache
+from warden.adapters.uow import UnitOfWork
 from warden.app import App
 from warden.appeals.document_store import LocalDocumentStore
 from warden.appeals.notifier import build_notifier
 from warden.appeals.service import Appeals
 from warden.enforcement.rules import RULES
+from warden.enforcement.service import EnforcementService
 from warden.enforcement.texts import Texts
+from warden.enforcement.tokens import Tokens
 from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.pipeline.effects import Effector
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature
+from warden.pipeline.ingest import Ingest
 from warden.policy import LoadedPolicy
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service.contacts import ContactLedger
@@ -113,14 +117,18 @@ def bootstrap(
         },
     )
     app = App(
-        engine,
-        loaded,
-        rules,
-        counters,
-        clock,
-        features,
-        cache,
-        texts,
+        engine=engine,
+        uow=UnitOfWork(engine, clock),
+        policy=loaded,
+        rules=rules,
+        counters=counters,
+        clock=clock,
+        features=features,
+        cache=cache,
+        texts=texts,
+        pipeline=Ingest(engine, loaded, rules, counters, clock, cache, features),
+        enforcement=EnforcementService(engine, rules, clock, features, texts),
+        tokens=Tokens(engine, clock),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)
         unblocking=Unblocking(engine, clock, rules, build_sender(settings)),  # unblocking (issue 5)
