@@ -66,10 +66,10 @@ class InMemoryCounters:
             if since < at and (until is None or at <= until):
                 taken.setdefault(key, []).append((at, eid, value))
         for key, new in taken.items():  # no pruning here: the decision that asked for them needs them all
-            held = self._entries.get(key)
-            if held is None:
+            if key not in self._entries:
                 self._keys.setdefault(account_id, set()).add(key)
-                held = self._entries[key] = []
+                self._entries[key] = []
+            held = self._entries[key]
             held.extend(new)
             held.sort()
         self._coverage[account_id] = since

@@ -11,7 +11,7 @@ their next decision reloads them from the stored events: Redis never counts an e
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -60,7 +60,11 @@ class RedisCounters:
         kind, _, account = key.partition(":")
         head = kind + _SEP
         out: list[Entry] = []
-        for member, score in self.r.zrangebyscore(self._set(account), f"({since!r}", repr(at), withscores=True):
+        found = cast(
+            "list[tuple[str, float]]",  # decode_responses=True: members are str
+            self.r.zrangebyscore(self._set(account), f"({since!r}", repr(at), withscores=True),
+        )
+        for member, score in found:
             if member.startswith(head):
                 _, eid, value = member.split(_SEP, 2)
                 out.append((score, eid, value))

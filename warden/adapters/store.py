@@ -127,7 +127,7 @@ def restriction_row(r: Restriction) -> dict[str, Any]:
 # --- reads ---------------------------------------------------------------------------------------------------
 # The hot path's statements are built once: SQLAlchemy then skips coercion and cache-key work per call.
 
-_IDS = sa.bindparam("ids", expanding=True)
+_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
 _Q_OUTCOMES = sa.select(t.events.c.id, t.events.c.outcome, t.events.c.payload).where(t.events.c.id.in_(_IDS))
 _Q_COUNTED = sa.select(t.events.c.id, t.events.c.account_id, t.events.c.counted).where(
     t.events.c.account_id.in_(_IDS), t.events.c.occurred_at > sa.bindparam("after", type_=t.UTCDateTime)

@@ -31,6 +31,7 @@ Every hook is a no-op here; a feature overrides the ones it needs, and ingest ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -93,7 +94,7 @@ class Feature:
         return []
 
 
-def overriding(features: list[Feature], hook: str) -> list[Feature]:
+def overriding(features: Sequence[Feature], hook: str) -> list[Feature]:
     """The features that implement `hook` (the pipeline calls no no-op hook on the hot path)."""
     base = getattr(Feature, hook)
     return [f for f in features if getattr(type(f), hook) is not base]

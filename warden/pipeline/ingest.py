@@ -198,9 +198,9 @@ class Ingest:
                 f.load(conn, batch)
             rows = []
             screener = self.rules.screener
-            prepare = isinstance(screener, BatchScreener)
-            if prepare:  # screen the batch's greetings and messages in one pass per enterprise
-                screener.prepare(
+            prepare = screener if isinstance(screener, BatchScreener) else None
+            if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
+                prepare.prepare(
                     (subjects[a].enterprise.id, text)
                     for e in fresh
                     if (a := _field(e, "account_id")) and (text := _field(e, "greeting") or _field(e, "text"))
@@ -222,8 +222,8 @@ class Ingest:
                 by_id[e.id] = out
                 for f in after_event:  # state the next decision reads (weight) follows this event
                     f.after_event(batch, e, out, subject)
-            if prepare:
-                screener.release()
+            if prepare is not None:
+                prepare.release()
             for f in self._hooks["before_store"]:
                 f.before_store(conn, batch)
             for e in fresh:

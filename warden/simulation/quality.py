@@ -129,8 +129,8 @@ class QualityReport:
 
     def goal_checks(self) -> list[dict[str, Any]]:
         """Each goal against each run's figure: [{goal, target, figures: {batch size: value}, met}]."""
-        rows = []
-        for name, key, target, ok in (
+        rows: list[dict[str, Any]] = []
+        checks: tuple[tuple[str, str, float, Callable[[float], bool]], ...] = (
             ("recall", "recall", GOALS.recall, lambda v: v >= GOALS.recall),
             (
                 "false positives",
@@ -139,7 +139,8 @@ class QualityReport:
                 lambda v: v <= GOALS.false_positive_rate,
             ),
             ("explained", "explained_share", GOALS.explained, lambda v: v >= GOALS.explained),
-        ):
+        )
+        for name, key, target, ok in checks:
             figures = {r.batch_size: r.totals[key] for r in self.runs}
             met = all(v is None or ok(v) for v in figures.values())
             rows.append({"goal": name, "target": target, "figures": figures, "met": met})
@@ -336,7 +337,7 @@ def _figures(
             continue
         n_restr = sum(len(own.get(a.id, [])) for a in accounts)
         n_expl = sum(1 for a in accounts for r in own.get(a.id, []) if r.id in explained)
-        common = {
+        common: dict[str, Any] = {
             "kind": kind.value,
             "abuser": kind in ABUSER_KINDS,
             "accounts": len(accounts),

@@ -52,7 +52,7 @@ PROBLEMS: dict[type[WardenError], tuple[int, str, str]] = {
 def problem_of(exc: WardenError) -> tuple[int, str, str]:
     for cls in type(exc).__mro__:
         if cls in PROBLEMS:
-            return PROBLEMS[cls]  # type: ignore[index]
+            return PROBLEMS[cls]
     return PROBLEMS[WardenError]
 
 
