@@ -239,3 +239,44 @@ def test_the_core_feature_imports_no_other_feature(path: Path) -> None:
         if _under(name, OTHER_SLICES) and not _under(name, allowed)
     ]
     assert not bad, "\n".join(bad)
+
+
+# --- tools over the library: the demo (`warden/demo/`) and the benchmarks (`warden/bench/`) ---
+
+TOOLS = ("warden.demo", "warden.bench")
+"""The demo and the benchmarks: the CLI registers their commands (`entrypoints/cli/main.py`); nothing else in the
+library imports them. A benchmark is a tool role: it may load fixtures and time baselines through a store or the
+raw driver (sqlalchemy). The demo plays a story through the services only."""
+STORES = ("warden.adapters.store", *(f"warden.{s}.store" for s in SLICES))
+
+
+def test_the_layout_test_sees_the_tools() -> None:
+    demo = {p.name for p in _files("demo")}
+    bench = {p.name for p in _files("bench")}
+    assert {"base.py", "run.py", "cli.py", "enforcement.py", "weight.py", "appeals.py"} <= demo
+    assert {"cli.py", "ingest.py", "quality.py", "screen.py", "corpus.py", "weight.py"} <= bench
+
+
+@pytest.mark.parametrize("path", _files("demo"), ids=_rel)
+def test_the_demo_calls_services_only(path: Path) -> None:
+    banned = ("sqlalchemy", "warden.adapters.tables", *STORES)
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, banned)]
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    bad += [
+        f"{_rel(path)}:{node.lineno} reaches for the engine (call a service)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "engine"
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_no_library_file_imports_the_demo_or_the_benchmarks() -> None:
+    library = [p for p in ROOT.rglob("*.py") if p.relative_to(ROOT).parts[0] not in ("demo", "bench")]
+    bad = [
+        f"{_rel(path)}:{line} imports {name}"
+        for path in library
+        if _rel(path) != "warden/entrypoints/cli/main.py"  # registers their commands
+        for line, name in imports(path)
+        if _under(name, TOOLS)
+    ]
+    assert not bad, "\n".join(bad)

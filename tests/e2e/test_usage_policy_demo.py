@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from warden.entrypoints.cli.demo import run_demo
+from warden.demo.run import run_demo
 
 
 def test_the_demo_catches_the_leaked_id_number_and_handles_the_case_to_a_completed_training(tmp_path: Path) -> None:

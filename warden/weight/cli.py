@@ -1,4 +1,4 @@
-"""`warden weight show|recompute` and `warden bench weight` (S-B, issue 4); the benchmark is `weight/bench.py`."""
+"""`warden weight show|recompute` (S-B, issue 4); `warden bench weight` is `warden/bench/weight.py`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def print_weight(out: dict[str, Any], console: Console, title: str = "") -> None
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
+    """Add the `weight` command group to `app` (`bench` is unused: `warden bench weight` is `warden.bench`)."""
     weight_app = typer.Typer(
         help="Weight (权重) of accounts and enterprises: explain, recompute.", no_args_is_help=True
     )
@@ -83,19 +84,6 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             f"[green]recomputed[/] {out['accounts']} accounts and {out['enterprises']} enterprises in {took:.1f}s "
             f"({out['accounts'] / took if took else 0:,.0f} accounts/s) under policy {w.loaded.short_hash}"
         )
-
-    @bench.command("weight")
-    def bench_weight(
-        events: Annotated[int, typer.Option(help="Events per ingest run.")] = 20_000,
-        accounts: Annotated[int, typer.Option(help="Accounts the ingest runs spread over.")] = 2_000,
-        batch: Annotated[int, typer.Option(help="Events per ingest batch.")] = 500,
-        recompute_accounts: Annotated[int, typer.Option(help="Accounts for the full recompute.")] = 100_000,
-        events_per_account: Annotated[int, typer.Option(help="Stored events per account for the recompute.")] = 5,
-    ) -> None:
-        """Ingest rate with weight upkeep on vs off in one run (same events), and the full recompute rate."""
-        from warden.weight.bench import run_bench_weight
-
-        run_bench_weight(events, accounts, batch, recompute_accounts, events_per_account, console)
 
 
 def _bar() -> Progress:
