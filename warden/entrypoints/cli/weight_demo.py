@@ -7,6 +7,7 @@ from datetime import timedelta
 from rich.panel import Panel
 
 from warden.entrypoints.cli.demo import Demo
+from warden.kernel.access import Principal, Role
 from warden.kernel.model import Account
 
 ENT = "ent-jiayuan"
@@ -49,11 +50,10 @@ def scene_weight(d: Demo) -> None:
 
 def show_weight(d: Demo) -> None:
     from warden.weight.cli import print_weight
-    from warden.weight.service import WeightService
 
     w, console = d.warden, d.console
-    svc = WeightService(w)
-    ent = svc.enterprise(ENT, "en")
+    svc, reviewer = w.weight, Principal("demo", Role.REVIEWER)
+    ent = svc.enterprise(reviewer, ENT, "en").model_dump()
     cascades = [r for r in w.restrictions("enterprise", ENT) if r.rule_id == "cascade"]
     why = w.explain("acc-jy-bystander", "zh")
     lines = [f"enterprise {ENT}: weight now [bold]{ent['score']}[/] / 100"]
@@ -72,5 +72,5 @@ def show_weight(d: Demo) -> None:
     ]
     title = "S-A5 cascade: members restricted → the whole enterprise"
     console.print(Panel("\n".join(lines), title=title, style="magenta"))
-    print_weight(svc.account("acc-staff-1", "zh"), console, "权重 acc-staff-1（正常员工）")
-    print_weight(svc.account("acc-spam-zhao", "en"), console, "weight of acc-spam-zhao (new spammer account)")
+    print_weight(svc.account(reviewer, "acc-staff-1", "zh"), console, "权重 acc-staff-1（正常员工）")
+    print_weight(svc.account(reviewer, "acc-spam-zhao", "en"), console, "weight of acc-spam-zhao (new spammer account)")
