@@ -14,11 +14,14 @@ from tests.conftest import World, build, policy_with
 from warden.adapters import tables as t
 from warden.appeals.manual_strikes import ManualStrikes
 from warden.enforcement.history import put_account, restriction_page
+from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput
 from warden.kernel.model import Account
 from warden.policy import PolicyError, load_policy_text
-from warden.weight.service import WeightService
+
+READER = Principal("test", Role.AUDITOR)
+"""Reads weights as a global role (every tenant's; a missing subject is a 404)."""
 
 
 def _reports(world: World, reasons: list[str], account: str = "acc-1", minutes: int = 30) -> list[dict]:
@@ -326,7 +329,7 @@ def test_S_B1_profile_edits_through_put_are_ingested_as_profile_change_events(wo
         rows = c.execute(sa.select(t.events.c.type, t.events.c.payload).where(t.events.c.account_id == "acc-1")).all()
     assert [r.type for r in rows] == ["profile_change"] * 4  # the unchanged retry ingested nothing
     assert world.w.get_account("acc-1").nickname == "nick-3"
-    factors = {f["code"]: f for f in WeightService(world.w).account("acc-1")["factors"]}
+    factors = {f["code"]: f for f in world.w.weight.account(READER, "acc-1").model_dump()["factors"]}
     assert factors["profile_stability"]["points"] == 0  # 4 changes in 30 days: 2 free, −5 each after
 
 

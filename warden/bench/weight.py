@@ -125,7 +125,6 @@ def run_bench_weight(
     events: int, accounts: int, batch: int, recompute_accounts: int, per_account: int, console: Console
 ) -> None:
     from warden.weight import store
-    from warden.weight.service import WeightService
 
     rng = random.Random(7)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -201,7 +200,7 @@ def run_bench_weight(
         start = time.perf_counter()
         with _bar(console) as bar:
             task = bar.add_task("recomputing", total=recompute_accounts)
-            out = WeightService(w).recompute(lambda done, total: bar.update(task, completed=done, total=total))
+            out = w.weight.recompute(lambda done, total: bar.update(task, completed=done, total=total))
         took = time.perf_counter() - start
         w.engine.dispose()
     console.print(

@@ -55,9 +55,9 @@ POLICY = UsagePolicyDoc.model_validate(
 
 def scene_usage_policy(d: Demo) -> None:
     d.account(EMPLOYEE, ENTERPRISE, "周琳 (finance) — leaks a customer's ID number to an outsider")
-    policies = d.app.usage_policies
-    policies.put_policy(ENTERPRISE, POLICY, 0, "demo:enterprise_admin@ent-huaguang")
-    policies.set_departments(ENTERPRISE, {"finance": [EMPLOYEE], "sales": ["acc-sales-chen"]}, "demo")
+    policies, admin = d.app.usage_policies, Principal("demo", Role.ENTERPRISE_ADMIN, ENTERPRISE)
+    policies.put_policy(admin, ENTERPRISE, POLICY, 0)
+    policies.set_departments(admin, ENTERPRISE, {"finance": [EMPLOYEE], "sales": ["acc-sales-chen"]})
     client = "wx-client-88"
     d.event(
         "message",
@@ -87,22 +87,22 @@ def _handle_case(d: Demo) -> None:
     desk = app.cases
     hr = Principal("demo-hr", Role.HR, ENTERPRISE)
     admin = Principal("demo-admin", Role.ENTERPRISE_ADMIN, ENTERPRISE)
-    items, _ = desk.list_cases(ENTERPRISE, account_id=EMPLOYEE)
+    items, _ = desk.list_cases(hr, ENTERPRISE, account_id=EMPLOYEE)
     if not items:
         console.print("[red]no case opened for the leaked ID number[/]")
         return
     case = next((c for c in items if c.rule_id == "personal-data"), items[0])
     desk.submit_statement(
+        Principal("demo", Role.MEMBER, ENTERPRISE, EMPLOYEE),
         case.id,
-        f"member:demo@{EMPLOYEE}",
         "oversight_self_reported",
         "我把客户资料发给了客户本人的代理人，没有注意到其中有身份证号。是我的疏忽，主动说明。",
         [],
         None,
     )
-    desk.decide(case.id, "demo:hr", "training", "首次、主动说明：安排数据安全培训")
-    desk.complete_training(case.id, "demo:hr")
-    case, entries = desk.get_case(case.id)
+    app.case_outcomes.decide(hr, case.id, "training", "首次、主动说明：安排数据安全培训")
+    app.case_outcomes.complete_training(hr, case.id)
+    case, entries = desk.get_case(hr, case.id)
 
     view = app.usage_figures.case_view(case, entries, hr, "zh").model_dump()
     lines = [
@@ -130,7 +130,7 @@ def _handle_case(d: Demo) -> None:
     admin_view = app.usage_figures.case_view(case, None, admin, "en")
     console.print(f"the admin sees the same case as [bold]{admin_view.account}[/] (pseudonymised, no content)")
 
-    figs = app.usage_figures.figures(ENTERPRISE, names_visible=False)
+    figs = app.usage_figures.figures(admin, ENTERPRISE).model_dump()
     t = Table(title=f"Compliance figures of {ENTERPRISE} (names pseudonymised)")
     t.add_column("figure")
     t.add_column("value")

@@ -7,9 +7,9 @@ from datetime import timedelta
 from rich.panel import Panel
 
 from warden.demo.base import Demo
+from warden.kernel.access import Principal, Role
 from warden.kernel.model import Account
 from warden.weight.cli import print_weight
-from warden.weight.service import WeightService
 
 ENT = "ent-jiayuan"
 
@@ -51,8 +51,8 @@ def scene_weight(d: Demo) -> None:
 
 def show_weight(d: Demo) -> None:
     app, console = d.app, d.console
-    svc = WeightService(app)
-    ent = svc.enterprise(ENT, "en")
+    svc, reviewer = app.weight, Principal("demo", Role.REVIEWER)
+    ent = svc.enterprise(reviewer, ENT, "en").model_dump()
     cascades = [r for r in app.enforcement.restrictions("enterprise", ENT) if r.rule_id == "cascade"]
     why = app.enforcement.explain("acc-jy-bystander", "zh")
     lines = [f"enterprise {ENT}: weight now [bold]{ent['score']}[/] / 100"]
@@ -71,5 +71,5 @@ def show_weight(d: Demo) -> None:
     ]
     title = "S-A5 cascade: members restricted → the whole enterprise"
     console.print(Panel("\n".join(lines), title=title, style="magenta"))
-    print_weight(svc.account("acc-staff-1", "zh"), console, "权重 acc-staff-1（正常员工）")
-    print_weight(svc.account("acc-spam-zhao", "en"), console, "weight of acc-spam-zhao (new spammer account)")
+    print_weight(svc.account(reviewer, "acc-staff-1", "zh"), console, "权重 acc-staff-1（正常员工）")
+    print_weight(svc.account(reviewer, "acc-spam-zhao", "en"), console, "weight of acc-spam-zhao (new spammer account)")
