@@ -169,20 +169,10 @@ def test_a_slices_pure_files_import_no_io_and_only_pure_warden_modules(path: Pat
     assert not bad, "\n".join(bad)
 
 
-SQL_OUTSIDE_A_STORE = (
-    "warden/enforcement/history.py",
-    "warden/enforcement/service.py",
-    "warden/enforcement/tokens.py",
-    "warden/enforcement/http/audit.py",
-)
-"""Known debt (issue 11): the enforcement slice still speaks SQL in these files through the core adapters (the
-s-enf slice moved them as they were); they move into an `enforcement/store.py`. No file may join this list."""
-
-
 @pytest.mark.parametrize("path", slice_files(), ids=_rel)
 def test_a_slices_service_and_edge_files_leave_sql_to_its_store(path: Path) -> None:
     role = _role(path)
-    if role in PURE_ROLES or role in ADAPTER_ROLES or _rel(path) in SQL_OUTSIDE_A_STORE:
+    if role in PURE_ROLES or role in ADAPTER_ROLES:
         return
     found = imports(path)
     banned: tuple[str, ...] = ("sqlalchemy", "warden.adapters.tables")

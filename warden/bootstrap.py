@@ -119,6 +119,8 @@ def bootstrap(
             "usage_policy.warned": usage_policy_texts.reason_text,
         },
     )
+    uow = UnitOfWork(engine, clock)
+    pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
     app = App(
         engine=engine,
         uow=uow,
@@ -129,9 +131,9 @@ def bootstrap(
         features=features,
         cache=cache,
         texts=texts,
-        pipeline=Ingest(engine, loaded, rules, counters, clock, cache, features),
-        enforcement=EnforcementService(engine, rules, clock, features, texts),
-        tokens=Tokens(engine, clock),
+        pipeline=pipeline,
+        enforcement=EnforcementService(uow, rules, pipeline, features, texts),
+        tokens=Tokens(uow),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)
         unblocking=Unblocking(engine, clock, rules, build_sender(settings)),  # unblocking (issue 5)

@@ -36,8 +36,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         try:
             lp = load_policy(file)
         except PolicyError as exc:
-            for p in exc.problems:
-                err.print(f"[red]{p}[/]")
+            for problem in exc.problems:
+                err.print(f"[red]{problem}[/]")
             raise typer.Exit(1) from exc
         p = lp.policy
         console.print(
@@ -49,7 +49,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     def audit_verify(database: DatabaseOpt = None) -> None:
         """Recompute the whole chain; exit 0 if intact, else name the first broken entry (exit 1)."""
         w = open_warden(database)
-        r = w.audit_verify()
+        r = w.enforcement.audit_verify()
         if r.ok:
             console.print(f"[green]audit chain intact[/]: {r.checked} entries verified")
             return
