@@ -150,7 +150,7 @@ class EnforcementService:
         items = [
             AuditEntryOut(
                 seq=e.seq,
-                at=e.at.isoformat(),
+                at=e.at,
                 actor=e.actor,
                 action=e.action,
                 subject=e.subject,

@@ -211,7 +211,7 @@ class AuditEntryOut(BaseModel):
     """One entry of the hash chain: `hash` = SHA-256 over `prev_hash` and the entry's canonical content."""
 
     seq: int
-    at: str
+    at: datetime
     actor: str
     action: str
     subject: str
