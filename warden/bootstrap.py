@@ -119,7 +119,6 @@ def bootstrap(
             "usage_policy.warned": usage_policy_texts.reason_text,
         },
     )
-    uow = UnitOfWork(engine, clock)
     pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
     app = App(
         engine=engine,
