@@ -8,8 +8,6 @@ cursor is opaque (base64 of the last item's start and id) and `None` on the last
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +16,7 @@ import sqlalchemy as sa
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import reading
+from warden.kernel.cursor import decode_position, encode_position
 from warden.kernel.decision import derive_id
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
@@ -29,31 +28,15 @@ if TYPE_CHECKING:
 PROFILE_FIELDS = ("avatar", "nickname", "external_card")
 
 
-def _encode(at: datetime, rid: str) -> str:
-    return base64.urlsafe_b64encode(f"{at.isoformat()}\x1f{rid}".encode()).decode()
-
-
-def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, rid = base64.urlsafe_b64decode(cursor.encode()).decode().split("\x1f")
-        when = datetime.fromisoformat(at)
-        if when.tzinfo is None:
-            raise ValueError("naive")
-        return when, rid
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(
-            "the cursor is not one this API gave out", [FieldError(field="cursor", message="invalid")]
-        ) from None
-
-
 def restriction_page(
     w: App, subject_type: str, subject_id: str, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[tuple[Restriction, Strike | None]], str | None]:
     """One page of the subject's restrictions with their strikes, newest first (see the module docstring)."""
     r = t.restrictions
     q = sa.select(r).where(r.c.subject_type == subject_type, r.c.subject_id == subject_id)
-    if cursor:
-        at, rid = _decode(cursor)
+    after = decode_position(cursor)
+    if after:
+        at, rid = after
         q = q.where(sa.or_(r.c.starts_at < at, sa.and_(r.c.starts_at == at, r.c.id < rid)))
     q = q.order_by(r.c.starts_at.desc(), r.c.id.desc()).limit(limit + 1)
     with reading(w.engine) as conn:
@@ -64,7 +47,7 @@ def restriction_page(
         if ids:
             for row in conn.execute(sa.select(t.strikes).where(t.strikes.c.id.in_(ids))):
                 strikes[row.id] = store.strike_from(row)
-    nxt = _encode(page[-1].starts_at, page[-1].id) if len(rows) > limit else None
+    nxt = encode_position(page[-1].starts_at, page[-1].id) if len(rows) > limit else None
     return [(x, strikes.get(x.strike_id or "")) for x in page], nxt
 
 

@@ -9,15 +9,24 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
+from warden.kernel.inputs import Count64, not_a_number, refuse_controls, within_years
+
+EventTime = Annotated[
+    AwareDatetime, BeforeValidator(not_a_number), AfterValidator(within_years("no platform event is that old"))
+]
+"""An event's time: an `warden.kernel.inputs.Instant`."""
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
 
 Feature = Literal[
@@ -35,11 +44,20 @@ Feature = Literal[
 FEATURES: tuple[str, ...] = get_args(Feature)
 
 
-class _Event(BaseModel):
+class _Text(BaseModel):
+    """Strict and frozen; no field's text holds a control character (`warden.kernel.inputs`)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_controls(cls, value: Any) -> Any:
+        return refuse_controls(value)
+
+
+class _Event(_Text):
     id: Id
-    occurred_at: AwareDatetime
+    occurred_at: EventTime
 
 
 class ContactRequest(_Event):
@@ -120,13 +138,11 @@ class FeatureUse(_Event):
     feature: Feature
 
 
-class Attachment(BaseModel):
+class Attachment(_Text):
     """A file sent with a message: its name, size and any labels (e.g. a confidentiality label)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
     name: Annotated[str, Field(min_length=1, max_length=255)]
-    size: Annotated[int, Field(ge=0)] = 0
+    size: Count64 = 0
     labels: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=20)] = []
 
 
@@ -217,6 +233,8 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
             path = f"{path}.type" if path else "type"
         elif err["type"] == "extra_forbidden":
             msg = "unknown field"
+        elif err["type"] == "value_error" and isinstance(err.get("ctx"), dict) and "error" in err["ctx"]:
+            msg = str(err["ctx"]["error"])  # our own validators' words, without pydantic's "Value error, "
         elif err["type"] == "string_pattern_mismatch":
             msg = _PATTERN_WORDS.get(str(err.get("ctx", {}).get("pattern")), msg)
         out.append(FieldError(field=path or "(body)", message=msg))

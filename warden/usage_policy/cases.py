@@ -7,13 +7,13 @@ Every public method is one transaction and audited; the case's timeline (`case_e
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any
 
 from warden.adapters import store as core
 from warden.kernel.access import Principal, Role
 from warden.kernel.clock import Clock
+from warden.kernel.cursor import decode_position, encode_position
 from warden.kernel.decision import Effects, derive_id
 from warden.kernel.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.kernel.events import FieldError
@@ -42,18 +42,6 @@ def writer(conn: Connection) -> core.AuditWriter:
     audit = core.AuditWriter(conn)
     audit.next_seq()
     return audit
-
-
-def _encode_cursor(case: Case) -> str:
-    return base64.urlsafe_b64encode(f"{case.opened_at.isoformat()}|{case.id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        at_s, cid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(at_s), cid
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("bad cursor", [FieldError(field="cursor", message="not a cursor we gave")]) from exc
 
 
 class CaseDesk:
@@ -264,7 +252,7 @@ class CaseDesk:
         cursor: str | None = None,
     ) -> tuple[list[Case], str | None]:
         """Newest first, paginated by an opaque cursor; returns the page and the next cursor (None at the end)."""
-        after = _decode_cursor(cursor) if cursor else None
+        after = decode_position(cursor)
         now = self.clock.now()
         with store.reading(self.engine) as conn:
             items = store.list_cases(
@@ -280,7 +268,7 @@ class CaseDesk:
         nxt = None
         if len(items) > limit:
             items = items[:limit]
-            nxt = _encode_cursor(items[-1])
+            nxt = encode_position(items[-1].opened_at, items[-1].id)
         return items, nxt
 
     # --- statements and outcomes ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from warden.adapters import tables as t
 from warden.adapters.database import reading
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep, require
 from warden.kernel.access import Role
+from warden.kernel.cursor import decode_seq
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -21,14 +22,15 @@ def list_entries(
     warden: WardenDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(pattern=r"^\d+$", description="Opaque: pass next_cursor back")] = None,
+    cursor: Annotated[str | None, Query(max_length=32, description="Opaque: pass next_cursor back")] = None,
 ) -> dict[str, Any]:
     """Entries newest first."""
     require(principal, Role.AUDITOR, Role.REVIEWER, Role.PLATFORM)
     a = t.audit_log
     q = sa.select(a).order_by(a.c.seq.desc()).limit(limit)
-    if cursor:
-        q = q.where(a.c.seq < int(cursor))
+    after = decode_seq(cursor)
+    if after is not None:
+        q = q.where(a.c.seq < after)
     with reading(warden.engine) as conn:
         rows = conn.execute(q).all()
     items = [

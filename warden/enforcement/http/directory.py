@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from warden.enforcement.history import put_account as register_or_update
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep, require
 from warden.kernel.access import Role
 from warden.kernel.errors import Forbidden
+from warden.kernel.inputs import Instant
 from warden.kernel.model import Account, Enterprise
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -21,7 +22,7 @@ class EnterpriseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     verified: bool
-    created_at: AwareDatetime
+    created_at: Instant
 
 
 class EnterpriseOut(EnterpriseIn):
@@ -34,7 +35,7 @@ class AccountIn(BaseModel):
     enterprise_id: str = Field(min_length=1, max_length=128)
     phone: str = Field(pattern=r"^\+?\d{5,20}$", description="The bound phone number (digits, optional +)")
     real_name_verified: bool
-    created_at: AwareDatetime
+    created_at: Instant
     avatar: str | None = Field(None, max_length=512)
     nickname: str | None = Field(None, max_length=512)
     external_card: str | None = Field(None, max_length=512)
