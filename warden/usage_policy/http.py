@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
@@ -65,11 +65,12 @@ class DepartmentsIn(BaseModel):
         f"departments, {MAX_DEPARTMENT_MEMBERS} members in all",
     )
 
-    @model_validator(mode="after")
-    def _bounded(self) -> DepartmentsIn:
-        if sum(len(v) for v in self.departments.values()) > MAX_DEPARTMENT_MEMBERS:
+    @field_validator("departments")
+    @classmethod
+    def _bounded(cls, departments: dict[str, list[str]]) -> dict[str, list[str]]:
+        if sum(len(v) for v in departments.values()) > MAX_DEPARTMENT_MEMBERS:
             raise ValueError(f"at most {MAX_DEPARTMENT_MEMBERS} members in all departments together")
-        return self
+        return departments
 
 
 class ReportIn(BaseModel):

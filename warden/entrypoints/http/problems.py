@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from warden.kernel.errors import (
@@ -99,6 +100,17 @@ def _field(loc: tuple[Any, ...]) -> str:
     return out or "(body)"
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path (Starlette's own `Allow` names only the first route's)."""
+    methods: set[str] = set()
+    for rc in iter_route_contexts(request.app.router.routes):
+        route = rc.original_route
+        regex, allowed = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and allowed and regex.match(request.url.path):
+            methods |= set(allowed)
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(WardenError)
     async def _warden(_: Request, exc: WardenError) -> JSONResponse:
@@ -145,13 +157,14 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         """Routing's own answers (404, 405 with its `Allow` header) as Problem Details, headers kept."""
         title = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "Error"
-        detail = str(exc.detail)
-        if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
-            detail = f"this resource answers only {exc.headers['Allow']}"
-        return problem(exc.status_code, title, detail, headers=dict(exc.headers or {}) or None)
+        detail, headers = str(exc.detail), dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed(request) or headers.get("Allow", "")
+            detail = f"this resource answers only {headers['Allow']}"
+        return problem(exc.status_code, title, detail, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> JSONResponse:
