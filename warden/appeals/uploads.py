@@ -93,8 +93,10 @@ def _jpeg(data: bytes) -> str | None:
             return None if pos == len(data) else "data follows the JPEG's end (EOI)"
         if marker in _STANDALONE:
             continue
-        if marker in (0x00, _SOI):
-            return f"the JPEG has a misplaced marker 0xFF{marker:02X} at byte {pos - 2}"
+        if marker < 0xC0:  # 0x00 is a stuffed byte, 0x02–0xBF are reserved: no segment starts so
+            return f"the JPEG has data that is not a marker segment at byte {pos - 2}"
+        if marker == _SOI:
+            return f"the JPEG has a second start marker at byte {pos - 2}"
         if pos + 2 > len(data):
             return "a JPEG segment runs past the end of the file (truncated)"
         (length,) = struct.unpack(">H", data[pos : pos + 2])
