@@ -110,7 +110,11 @@ class EdgeGuard:
         if self._routes is None:
             app: FastAPI = scope["app"]
             self._routes = [
-                (rc.original_route.path_regex, frozenset(rc.original_route.methods), _needs_caller(rc.original_route))
+                (
+                    rc.original_route.path_regex,
+                    frozenset(rc.original_route.methods or ()),
+                    _needs_caller(rc.original_route),
+                )
                 for rc in iter_route_contexts(app.router.routes)
                 if isinstance(rc.original_route, APIRoute)
             ]
