@@ -144,6 +144,8 @@ def test_a_200_mb_body_without_a_token_gets_401_and_not_one_byte_is_read(api: Ap
     assert call(api.app, "PUT", "/v1/enterprises/x", bad, chunk) == (401, 0)
     scheme = huge | {"authorization": "Basic dXNlcjpwYXNz"}
     assert call(api.app, "POST", "/v1/event-batches", scheme, chunk) == (401, 0)
+    assert call(api.app, "DELETE", "/v1/events", huge, chunk) == (405, 0)  # no route takes it: nothing read
+    assert call(api.app, "POST", "/v1/nowhere", huge, chunk) == (404, 0)
 
 
 def test_a_body_over_the_limit_is_413_naming_it_and_reading_stops_there(api: Api) -> None:

@@ -3,6 +3,8 @@ characters. One ASGI middleware (`EdgeGuard`, installed by `create_app`), generi
 
 For each HTTP request, in this order:
 
+0. **Which route.** A request no route takes (404, 405) goes straight to the app, which answers without reading
+   the body.
 1. **Who is calling.** If the route needs a caller (its dependencies include `deps.get_principal`), the bearer
    token is checked from the headers alone: none, or an unknown or revoked one, is a 401 and the body is never
    read. The principal is kept in the request's state, so `get_principal` does not look it up a second time.
@@ -92,9 +94,13 @@ class EdgeGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        needs_caller = self._needs_caller(scope)
+        if needs_caller is None:  # no route takes it (404, 405): the app answers without reading the body
+            await self.app(scope, receive, send)
+            return
         headers = Headers(scope=scope)
         try:
-            if self._needs_caller(scope):
+            if needs_caller:
                 await self._authenticate(scope, headers)
             _check_path_and_query(scope)
             body = await self._read(headers, receive)
@@ -105,8 +111,8 @@ class EdgeGuard:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    def _needs_caller(self, scope: Scope) -> bool:
-        """Whether the route this request goes to needs a caller; False when none matches (404, 405)."""
+    def _needs_caller(self, scope: Scope) -> bool | None:
+        """Whether the route this request goes to needs a caller; None when no route takes it (404, 405)."""
         if self._routes is None:
             app: FastAPI = scope["app"]
             self._routes = [
@@ -118,8 +124,11 @@ class EdgeGuard:
                 for rc in iter_route_contexts(app.router.routes)
                 if isinstance(rc.original_route, APIRoute)
             ]
-        path, method = scope["path"], scope["method"]
-        return any(needs for regex, methods, needs in self._routes if method in methods and regex.match(path))
+        path, method, root = scope["path"], scope["method"], scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        matched = [needs for regex, methods, needs in self._routes if method in methods and regex.match(path)]
+        return any(matched) if matched else None
 
     async def _authenticate(self, scope: Scope, headers: Headers) -> None:
         scheme, _, secret = headers.get("authorization", "").partition(" ")
