@@ -184,7 +184,7 @@ def test_a_server_error_is_problem_details_and_says_nothing_of_the_internals(
     def boom(*_: Any) -> None:
         raise RuntimeError("secret internals /srv/warden/db.py line 42")
 
-    monkeypatch.setattr(warden, "get_enterprise", boom)
+    monkeypatch.setattr(warden.enforcement, "get_enterprise", boom)
     problem = refused(api.c.get("/v1/enterprises/ent-1", headers=api.h("platform")), 500)
     assert "secret" not in json.dumps(problem) and problem["type"].endswith("internal-error")
 
