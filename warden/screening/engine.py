@@ -2,16 +2,21 @@
 
 Pipeline per batch of messages (joined with NUL, research §6.5):
 
-1. fold the batch once (numpy gather, separators deleted, runs collapsed) keeping an offset map;
+1. fold the batch once (numpy gather, separators and invisible characters deleted, runs collapsed)
+   keeping an offset map;
 2. map every folded Chinese character to a code for its toned syllable and scan that text once with
-   one automaton holding every pattern (folded, pinyin, mixed, initials, emoji), every allow-list
-   entry and the contact keywords, all in syllable space. A candidate whose folded text equals a
-   pattern is a direct hit; one that only sounds the same is a homophone hit (lower severity, at
-   least half of its characters identical, only for terms that allow homophones);
+   one automaton holding every pattern (folded, pinyin with or without tone numbers, mixed, split,
+   initials, emoji), every allow-list entry and the contact keywords, all in syllable space. A
+   candidate whose folded text equals a pattern (and whose collapsed runs are as long as the
+   pattern's: 扣扣 is not 扣) is a direct hit; one that only sounds the same is a homophone hit
+   (lower severity, at least half of its characters identical, and the candidate read in context
+   must give the term's reading in context; only for terms that allow homophones);
 3. run the contact/personal-data detectors only on the messages the scan flagged (digit runs,
    top-level domains, WeChat-id keywords);
 4. drop hits overlapped by an allow-list match, enforce word boundaries on Latin edges, keep the
-   leftmost-longest non-overlapping hits and map offsets back to each original message.
+   leftmost-longest non-overlapping hits and map offsets back to each original message;
+5. texts holding an add sign (+, ➕) are matched a second time with the sign read as a separator
+   rather than as 加, so both 红+包 (红包) and +vx (加vx) are found.
 
 One scan instead of one per channel is what keeps the full pipeline near the raw matcher's speed.
 Engines are immutable once built, so one instance is safe to share between threads; list changes
@@ -34,14 +39,27 @@ from warden.screening.base import SEVERITIES, Hit, severity_rank
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
-from warden.screening.folding import NUL, Folded, detector_tables, fold, fold_text, is_ascii_letter_at
+from warden.screening.folding import (
+    ADD_SIGNS,
+    NUL,
+    Folded,
+    FoldTables,
+    detector_tables,
+    fold,
+    fold_key,
+    is_ascii_letter_at,
+    plus_tables,
+)
 from warden.screening.forms import (
+    TONE_PLACEHOLDER,
     Pattern,
     expand,
     homophone_pattern,
+    homophone_sound_keys,
     lower_severity,
     syllable_table,
     syllable_translation,
+    toned_readings,
 )
 
 BATCH_SIZE = 2048
@@ -54,8 +72,9 @@ class _Entry(NamedTuple):
     """What a candidate on one automaton key can turn out to be, once its folded text is checked."""
 
     folded: str  # the folded key the candidate's folded text must equal (or sound like)
+    runs: tuple[int, ...] = ()  # per key character, the run length the text must have there; () = any
     pattern: Pattern | None = None  # a listed form
-    homophone: Pattern | None = None  # set when the term also matches by sound
+    homophone: Pattern | None = None  # a term that matches by sound
     allow: bool = False
     keyword: bool = False  # a contact keyword: run the detectors on this message
     loose: bool = False  # a keyword that matches by sound alone (any run of digits)
@@ -66,6 +85,19 @@ class _Expanded(NamedTuple):
 
     main: tuple[Pattern, ...]
     homophone: Pattern | None
+
+
+def _tone_equal(text: str, key: str) -> bool:
+    """A tone-number key (hong1bao1) against folded text: equal, except that any tone number 0-5 may stand
+    where the key has its placeholder (hong2bao1, hong0bao5)."""
+    if len(text) != len(key):
+        return False
+    return all(x == y or (y == TONE_PLACEHOLDER and "0" <= x <= "5") for x, y in zip(text, key, strict=True))
+
+
+def _runs_ok(folded: Folded, start: int, runs: tuple[int, ...]) -> bool:
+    """Whether the text's collapsed runs from ``start`` are at least as long as the pattern needs."""
+    return all(r == 1 or folded.run_length(start + i) >= r for i, r in enumerate(runs))
 
 
 def _half_same(a: str, b: str) -> bool:
@@ -90,56 +122,64 @@ class ScreeningEngine:
         *,
         emoji: Sequence[tuple[str, str]] = (),
         homophones: Sequence[tuple[str, str]] = (),
+        splits: Sequence[tuple[str, tuple[str, ...]]] = (),
         detectors: bool = True,
         _cache: dict[TermSpec, _Expanded] | None = None,
     ) -> None:
         self.terms: tuple[TermSpec, ...] = tuple(dict.fromkeys(terms))
-        self.allow: tuple[str, ...] = tuple(dict.fromkeys(a.strip() for a in allow if fold_text(a.strip())))
+        self.allow: tuple[str, ...] = tuple(dict.fromkeys(a.strip() for a in allow if fold_key(a.strip())[0]))
         self.emoji: tuple[tuple[str, str], ...] = tuple(emoji)
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
+        self.splits: tuple[tuple[str, tuple[str, ...]], ...] = tuple(splits)
         self.detectors = detectors
         self._syllables: npt.NDArray[np.uint32] = syllable_table(self.homophones)
+        self._variant_of = {v: canonical for canonical, variants in self.homophones for v in variants}
+        split_map = dict(self.splits)
         if detectors:
             detector_tables()  # built once per process; do it now rather than on the first message
         emoji_for: dict[str, list[str]] = {}
         for e, term in self.emoji:
             emoji_for.setdefault(term, []).append(e)
         cache = dict(_cache or {})
-        best: dict[str, Pattern] = {}  # one pattern per folded key: highest severity, most direct channel
-        sounds: dict[str, Pattern] = {}
+        # one pattern per folded key and run lengths: highest severity, most direct channel
+        best: dict[tuple[str, tuple[int, ...]], Pattern] = {}
+        sounds: dict[tuple[str, tuple[int, ...]], Pattern] = {}
         for spec in self.terms:
             expanded = cache.get(spec)
             if expanded is None:
                 expanded = cache[spec] = _Expanded(
-                    tuple(expand(spec, emoji_for.get(spec.term, ()))), homophone_pattern(spec)
+                    tuple(expand(spec, emoji_for.get(spec.term, ()), split_map)), homophone_pattern(spec)
                 )
             for p in expanded.main:
-                if p.key not in best or p.rank() > best[p.key].rank():
-                    best[p.key] = p
+                k = (p.key, p.runs)
+                if k not in best or p.rank() > best[k].rank():
+                    best[k] = p
             h = expanded.homophone
-            if h is not None and (h.key not in sounds or h.rank() > sounds[h.key].rank()):
-                sounds[h.key] = h
+            if h is not None and ((h.key, h.runs) not in sounds or h.rank() > sounds[h.key, h.runs].rank()):
+                sounds[h.key, h.runs] = h
         self._cache = cache
-        entries: dict[str, _Entry] = {}
-        for key, p in best.items():
-            entries[key] = _Entry(key, pattern=p, homophone=sounds.pop(key, None))
-        for key, h in sounds.items():
-            entries[key] = _Entry(key, homophone=h)
+        entries: dict[tuple[str, tuple[int, ...]], _Entry] = {}
+        for (key, runs), p in best.items():
+            entries[key, runs] = _Entry(key, runs, pattern=p)
         for a in self.allow:
-            key = fold_text(a)
-            old = entries.get(key)
-            entries[key] = old._replace(allow=True) if old else _Entry(key, allow=True)
+            key, runs = fold_key(a)
+            k = (key, runs if any(r > 1 for r in runs) else ())
+            old = entries.get(k)
+            entries[k] = old._replace(allow=True) if old else _Entry(*k, allow=True)
         if detectors:
-            for k in (*KEYWORDS, *GATE_TLDS):
-                key = fold_text(k)
-                old = entries.get(key)
-                entries[key] = old._replace(keyword=True) if old else _Entry(key, keyword=True)
-            digits = "0" * DIGIT_RUN
-            entries.setdefault(digits, _Entry(digits))
+            for word in (*KEYWORDS, *GATE_TLDS):
+                k = (fold_key(word)[0], ())
+                old = entries.get(k)
+                entries[k] = old._replace(keyword=True) if old else _Entry(k[0], keyword=True)
+            digits = ("0" * DIGIT_RUN, ())
+            entries.setdefault(digits, _Entry(digits[0]))
             entries[digits] = entries[digits]._replace(keyword=True, loose=True)
         by_sound: dict[str, list[_Entry]] = {}
-        for key, entry in entries.items():
+        for (key, _), entry in entries.items():
             by_sound.setdefault(self._sound(key), []).append(entry)
+        for (key, runs), h in sounds.items():
+            for sound in homophone_sound_keys(h, self.homophones):
+                by_sound.setdefault(sound, []).append(_Entry(key, runs, homophone=h))
         self._keys = list(by_sound)
         self._entries = [tuple(by_sound[k]) for k in self._keys]
         self._ac = daachorse.CharwiseDoubleArrayAhoCorasick(self._keys) if self._keys else None
@@ -152,7 +192,13 @@ class ScreeningEngine:
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> ScreeningEngine:
-        return cls(lexicon.terms, lexicon.allow, emoji=lexicon.emoji, homophones=lexicon.homophones)
+        return cls(
+            lexicon.terms,
+            lexicon.allow,
+            emoji=lexicon.emoji,
+            homophones=lexicon.homophones,
+            splits=lexicon.splits,
+        )
 
     def with_lists(
         self,
@@ -169,6 +215,7 @@ class ScreeningEngine:
             [*self.allow, *allow],
             emoji=self.emoji,
             homophones=self.homophones,
+            splits=self.splits,
             detectors=self.detectors,
             _cache=self._cache,
         )
@@ -202,22 +249,26 @@ class ScreeningEngine:
             out.extend(self._screen_batch(texts[i : i + batch_size]))
         return out
 
-    def _screen_batch(self, batch: Sequence[str]) -> list[tuple[Hit, ...]]:
+    def _screen_batch(self, batch: Sequence[str], tables: FoldTables | None = None) -> list[tuple[Hit, ...]]:
+        """Hits per text. ``tables`` set: one more reading of the texts (add signs as separators), terms only."""
+        second = tables is not None
         results: dict[int, list[Hit]] = {}
         joined = NUL.join(batch)
-        folded = fold(joined)
+        folded = fold(joined, tables)
         boundaries = np.flatnonzero(folded.raw == 0)
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             if len(batch) > 1:
-                return [self._screen_batch([t])[0] for t in batch]
-            return self._screen_batch([batch[0].replace(NUL, " ")])
+                return [self._screen_batch([t], tables)[0] for t in batch]
+            return self._screen_batch([batch[0].replace(NUL, " ")], tables)
         candidates = (
             self._ac.find_overlapping(np.take(self._syllables, folded.codes, mode="clip").tobytes().decode("utf-32-le"))
             if self._ac
             else []
         )
-        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if self.detectors else []
-        if not candidates and not gate_hits:
+        detectors = self.detectors and not second
+        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
+        plus = [] if second else self._with_add_signs(batch, joined)
+        if not candidates and not gate_hits and not plus:
             return [()] * len(batch)
         starts = [0, *(boundaries + 1).tolist()]
         flagged: set[int] = set()
@@ -228,13 +279,26 @@ class ScreeningEngine:
             results.setdefault(m, []).append(
                 Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
             )
-        flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
-        if flagged:
-            self._detect(batch, sorted(flagged), results)
+        if plus:
+            again = self._screen_batch([batch[i] for i in plus], plus_tables())
+            for i, hits in zip(plus, again, strict=True):
+                if hits:
+                    results[i] = _merge(results.get(i, []), hits)
+        if detectors:
+            flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
+            if flagged:
+                self._detect(batch, sorted(flagged), results)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         for m, hits in results.items():
             out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
         return out
+
+    @staticmethod
+    def _with_add_signs(batch: Sequence[str], joined: str) -> list[int]:
+        """Indexes of the texts holding an add sign (+, ➕ …), which are matched a second time."""
+        if not any(sign in joined for sign in ADD_SIGNS):
+            return []
+        return [i for i, text in enumerate(batch) if any(sign in text for sign in ADD_SIGNS)]
 
     def _verify(
         self,
@@ -257,18 +321,34 @@ class ScreeningEngine:
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, pattern, homophone, allow, keyword, loose in entries[pid]:
+            for key, runs, pattern, homophone, allow, keyword, loose in entries[pid]:
                 if keyword and (loose or key == fs):
                     if boundaries is None:
                         boundaries = np.flatnonzero(folded.codes == 0).tolist()
                     flagged.add(bisect_right(boundaries, s))
+                if homophone is not None:
+                    if (
+                        key != fs
+                        and _half_same(fs, key)
+                        and (not runs or _runs_ok(folded, s, runs))
+                        and self._sounds_like(ftext, s, e, homophone)
+                    ):
+                        hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
+                    continue
                 if key == fs:
+                    if runs and not _runs_ok(folded, s, runs):
+                        continue
                     if allow:
                         allowed.update(range(s, e))
-                    if pattern is not None:
-                        hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
-                elif homophone is not None and _half_same(fs, key):
-                    hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
+                elif (
+                    pattern is None
+                    or not pattern.tones
+                    or not _tone_equal(fs, key)
+                    or (e < len(ftext) and "0" <= ftext[e] <= "9")  # hong2bao12: a longer number, not a tone
+                ):
+                    continue
+                if pattern is not None:
+                    hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
         if not hits:
             return []
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
@@ -307,6 +387,23 @@ class ScreeningEngine:
                 direct_ends.append(e)
         return out
 
+    def _sounds_like(self, ftext: str, start: int, end: int, p: Pattern) -> bool:
+        """Whether folded text ``[start, end)``, read in context, gives the term's reading in context at every
+        character (or a near-homophone listed in ``homophones.tsv``): 佣金返环 sounds like 佣金返还 (返还 is
+        fǎn huán), 佣金反还 does not (还 alone is hái)."""
+        lo = max(start - 2, ftext.rfind(NUL, 0, start) + 1)
+        nul = ftext.find(NUL, end, end + 2)
+        hi = min(end + 2, len(ftext)) if nul == -1 else nul
+        spoken = toned_readings(ftext[lo:hi])
+        for i in range(start, end):
+            ch, want, canonical = ftext[i], p.readings[i - start], p.key[i - start]
+            if not want:
+                if ch != canonical:
+                    return False
+            elif spoken[i - lo] != want and self._variant_of.get(ch) != canonical:
+                return False
+        return True
+
     def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
         """Run the detectors on the flagged messages only, as one sub-batch."""
         sub = NUL.join(batch[i] for i in flagged)
@@ -328,6 +425,12 @@ class ScreeningEngine:
                     text[d.start - base : d.end - base],
                 )
             )
+
+
+def _merge(hits: list[Hit], more: Sequence[Hit]) -> list[Hit]:
+    """``hits`` plus those of ``more`` that overlap none of its listed-term hits (detector hits aside)."""
+    terms = [h for h in hits if h.channel != DETECTOR_CHANNEL]
+    return hits + [m for m in more if not any(m.start < h.end and h.start < m.end for h in terms)]
 
 
 def build_default_engine() -> ScreeningEngine:
