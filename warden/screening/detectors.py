@@ -39,6 +39,14 @@ _QQ = re.compile(r"(?:qq|扣扣|企鹅|q号)[\s:：号码是为]{0,4}([1-9][0-9]
 _WECHAT = re.compile(
     r"(?:微信号?|weixin|wechat|vx|wx|v信|薇信|威信|加v)[\s:：号码是为]{0,4}([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
 )
+# A number given right after 微信 / vx / 加我 is a way off the platform even though a WeChat id must start with
+# a letter (WeChat finds people by phone or QQ number too): 这个是我的微信：9989123456. A bare long number is not
+# (orders, tickets, employee numbers), and neither is an amount (微信 128000元).
+_CONTACT_NUMBER = re.compile(
+    r"(?:微信号?|weixin|wechat|vx|wx|v信|薇信|威信|加v|加我)[\s:：号码是为]{0,4}"
+    r"([0-9](?:[ -]?[0-9]){5,19})(?![0-9]|[ -]?[0-9]|\.[0-9]|[元块万千百亿个人笔次件%])"
+)
+_CONTACT_WORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信", "加v", "加我")
 _WXID = re.compile(r"(wxid_[a-z0-9]{6,24})(?![a-z0-9])")
 _URL_SCHEME = re.compile(r"(?:https?://|www\.)" + _URL_CHAR + "+")
 _TLD = re.compile(r"\.(?:" + _TLDS + r")(?![0-9a-z_])")
@@ -103,6 +111,11 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
         out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WXID.finditer(f))
     if any(k in f for k in KEYWORDS) or "加v" in f:
         out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WECHAT.finditer(f))
+    if any(k in f for k in _CONTACT_WORDS):
+        out.extend(
+            (*m.span(1), "contact_diversion", re.sub("[^0-9]", "", m.group(1)), "medium")
+            for m in _CONTACT_NUMBER.finditer(f)
+        )
     at = f.find("@")
     while at != -1:
         left = _EMAIL_LEFT.search(f, max(0, at - 64), at)
@@ -124,7 +137,16 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
     return out
 
 
-_PRIORITY = ("email", "url", "id_card_number", "bank_card_number", "phone_number", "qq_id", "wechat_id")
+_PRIORITY = (
+    "email",
+    "url",
+    "id_card_number",
+    "bank_card_number",
+    "contact_diversion",  # 微信：13800138000 is a WeChat contact (found by its number) more than a phone number
+    "phone_number",
+    "qq_id",
+    "wechat_id",
+)
 
 
 def detect(text: str) -> list[Detection]:

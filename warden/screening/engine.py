@@ -13,8 +13,9 @@ Pipeline per batch of messages (joined with NUL, research §6.5):
    must give the term's reading in context; only for terms that allow homophones);
 3. run the contact/personal-data detectors only on the messages the scan flagged (digit runs,
    top-level domains, WeChat-id keywords);
-4. drop hits overlapped by an allow-list match, enforce word boundaries on Latin edges, keep the
-   leftmost-longest non-overlapping hits and map offsets back to each original message;
+4. drop hits inside an allow-list match (口红包邮 holds 红包, 红包装厂 holds 红包装: words that read the
+   characters another way, and business phrases such as 返利政策), enforce word boundaries on Latin
+   edges, keep the leftmost-longest non-overlapping hits and map offsets back to each original message;
 5. texts holding an add sign (+, ➕) are matched a second time with the sign read as a separator
    rather than as 加, so both 红+包 (红包) and +vx (加vx) are found.
 
@@ -41,6 +42,7 @@ from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
 from warden.screening.folding import (
     ADD_SIGNS,
+    CLAUSE,
     NUL,
     Folded,
     FoldTables,
@@ -98,6 +100,17 @@ def _tone_equal(text: str, key: str) -> bool:
 def _runs_ok(folded: Folded, start: int, runs: tuple[int, ...]) -> bool:
     """Whether the text's collapsed runs from ``start`` are at least as long as the pattern needs."""
     return all(r == 1 or folded.run_length(start + i) >= r for i, r in enumerate(runs))
+
+
+def _allow_holds(folded: Folded, a: int, b: int, s: int, e: int) -> bool:
+    """Whether allow-list match ``[a, b)`` removes hit ``[s, e)`` it holds. Not when the text sets the hit off
+    inside the match: by clause punctuation (套现，有意者 is 套现, not 套现有), or by a space when the hit itself
+    is written without one (红包 装好 is 红包). A match written across the hit's own separators still holds
+    (宣传，销售 is 宣传 + 销售; 口 红 包 邮 is 口红 + 包邮)."""
+    edges = [folded.separator(k) for k, inside in ((s, a < s), (e, e < b)) if inside]
+    if CLAUSE in edges:
+        return False
+    return not any(edges) or any(folded.separator(k) for k in range(s + 1, e))
 
 
 def _half_same(a: str, b: str) -> bool:
@@ -315,7 +328,7 @@ class ScreeningEngine:
             return []
         ftext = folded.text
         entries = self._entries
-        allowed: set[int] = set()  # folded positions covered by an allow-list match
+        allowed: list[tuple[int, int]] = []  # folded spans of allow-list matches
         # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
         hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
@@ -339,7 +352,7 @@ class ScreeningEngine:
                     if runs and not _runs_ok(folded, s, runs):
                         continue
                     if allow:
-                        allowed.update(range(s, e))
+                        allowed.append((s, e))
                 elif (
                     pattern is None
                     or not pattern.tones
@@ -352,7 +365,8 @@ class ScreeningEngine:
         if not hits:
             return []
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
-        # matches remove what they touch. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound.
+        # matches remove the hits they hold. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound, and
+        # 抢红包装 keeps 抢红包 although 红包装 is allowed.
         hits.sort(key=_SORT_KEY)
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
         out: list[tuple[int, int, Pattern, str]] = []
@@ -369,7 +383,7 @@ class ScreeningEngine:
                 i = bisect_left(direct_starts, e) - 1
                 if i >= 0 and direct_ends[i] > s:
                     continue
-            if allowed and not allowed.isdisjoint(range(s, e)):
+            if allowed and any(a <= s and e <= b and _allow_holds(folded, a, b, s, e) for a, b in allowed):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
@@ -428,9 +442,15 @@ class ScreeningEngine:
 
 
 def _merge(hits: list[Hit], more: Sequence[Hit]) -> list[Hit]:
-    """``hits`` plus those of ``more`` that overlap none of its listed-term hits (detector hits aside)."""
-    terms = [h for h in hits if h.channel != DETECTOR_CHANNEL]
-    return hits + [m for m in more if not any(m.start < h.end and h.start < m.end for h in terms)]
+    """The listed-term hits of two readings of one text, overlaps resolved longest first, then strongest, then
+    the first reading's (红+包+群 read as 红包群, not as 加群); detector hits are kept as they are."""
+    found = [(h, 0) for h in hits if h.channel != DETECTOR_CHANNEL] + [(h, 1) for h in more]
+    found.sort(key=lambda x: (x[0].start - x[0].end, -severity_rank(x[0].severity), x[1], x[0].start))
+    kept: list[Hit] = []
+    for h, _ in found:
+        if not any(h.start < k.end and k.start < h.end for k in kept):
+            kept.append(h)
+    return kept + [h for h in hits if h.channel == DETECTOR_CHANNEL]
 
 
 def build_default_engine() -> ScreeningEngine:

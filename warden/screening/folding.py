@@ -199,6 +199,12 @@ ADD_SIGNS = {"+": "加", "＋": "加", "➕": "加", "﹢": "加"}
 separators (红+包), and the engine tries both readings on texts that hold one."""
 
 
+NO_BREAK, SPACE, CLAUSE = 0, 1, 2
+"""What `Folded.separator` finds between two folded characters."""
+CLAUSE_MARKS = frozenset("，。！？；：、,.!?;:…\n\r｡､")
+"""Punctuation that ends a phrase: a term set off by one is written as a word of its own."""
+
+
 @dataclass(frozen=True)
 class FoldTables:
     """``codes[cp]`` is the folded code point of ``cp``, or `DEL`/`HIDE` (deleted), or `MULTI` (see ``multi``)."""
@@ -312,7 +318,7 @@ class Folded:
     handful of numpy operations per batch.
     """
 
-    __slots__ = ("_text", "codes", "heads", "origin", "raw")
+    __slots__ = ("_text", "codes", "heads", "origin", "raw", "tables")
 
     def __init__(
         self,
@@ -320,7 +326,9 @@ class Folded:
         origin: npt.NDArray[np.intp],
         heads: npt.NDArray[np.intp] | None,
         raw: npt.NDArray[np.uint32],
+        tables: FoldTables | None = None,
     ) -> None:
+        self.tables = tables if tables is not None else main_tables()  # the tables the text was folded with
         self.raw = raw  # the original text's code points
         self.codes = codes  # folded code points (after collapsing runs)
         self.origin = origin  # per character before collapsing: index in the original text
@@ -342,6 +350,25 @@ class Folded:
             return 1
         nxt = int(self.heads[k + 1]) if k + 1 < self.heads.size else int(self.origin.size)
         return nxt - int(self.heads[k])
+
+    def separator(self, k: int) -> int:
+        """What was deleted between folded characters ``k - 1`` and ``k``: `NO_BREAK` (nothing visible), `SPACE`
+        (a space or a symbol), or `CLAUSE` (clause or sentence punctuation: the text ends a phrase there)."""
+        if k <= 0 or k >= self.codes.size:
+            return NO_BREAK
+        if self.heads is None:
+            before, after = int(self.origin[k - 1]), int(self.origin[k])
+        else:
+            before, after = int(self.origin[self.heads[k] - 1]), int(self.origin[self.heads[k]])
+        codes = self.tables.codes
+        found = NO_BREAK
+        for i in range(before + 1, after):
+            cp = int(self.raw[i])
+            if int(codes[cp]) == DEL:
+                if chr(cp) in CLAUSE_MARKS:
+                    return CLAUSE
+                found = SPACE
+        return found
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded half-open span back to the original text (runs and inner separators included)."""
@@ -374,7 +401,7 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
     if codes.size and codes.max() == MULTI:
         codes, origin = _expand_multi(codes, origin, raw, t)
     if not collapse or codes.size < 2:
-        return Folded(codes, origin, None, raw)
+        return Folded(codes, origin, None, raw, t)
     new_run = np.empty(codes.size, dtype=bool)
     new_run[0] = True
     np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
@@ -391,8 +418,8 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
             new_run[j] = seen[origin[j] - 1] != seen[origin[j - 1]]
     heads = np.flatnonzero(new_run)
     if heads.size == codes.size:
-        return Folded(codes, origin, None, raw)
-    return Folded(np.take(codes, heads, mode="clip"), origin, heads, raw)
+        return Folded(codes, origin, None, raw, t)
+    return Folded(np.take(codes, heads, mode="clip"), origin, heads, raw, t)
 
 
 def _expand_multi(

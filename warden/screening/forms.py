@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from itertools import product
+from itertools import combinations, product
 from math import prod
 from typing import NamedTuple
 
@@ -40,7 +40,7 @@ _SYLLABLE_BASE = PUA_START  # one BMP private-use code point per toned syllable 
 DIGIT_CODE = PUA_END - 1  # the code every ASCII digit gets in syllable space
 _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000))
 _MAX_MIXED_HAN = 4
-_MAX_TONED_SYLLABLES = 4  # beyond this only the all-syllables-toned form is listed (2^n forms otherwise)
+_MAX_TONED_SYLLABLES = 6  # beyond this only the all-syllables-toned form is listed (2^n forms otherwise)
 _MAX_SPLIT_FORMS = 64
 TONE_PLACEHOLDER = "1"  # the digit written in tone-number keys; the engine accepts any of 0-5 there
 
@@ -125,18 +125,26 @@ def _toned(parts: list[str], positions: list[int]) -> Iterator[str]:
 
 
 def _split_forms(term: str, splits: Mapping[str, tuple[str, ...]]) -> list[str]:
-    """The term with one or more of its characters written as their parts (红包 → 纟工包, 丝工包)."""
+    """The term with some of its characters written as their parts (红包 → 纟工包, 丝工包; 加我微信 → 力口我微亻言):
+    every form with one or two characters split, and every form when there are few; for long terms also each
+    form with all characters split the same way (first or last split listed)."""
     if sum(map(is_han, term)) < 2:  # a one-character term split is two ordinary characters: too loose
         return []
     options = [(ch, *splits.get(ch, ())) if is_han(ch) else (ch,) for ch in term]
-    if all(len(o) == 1 for o in options):
+    at = [i for i, o in enumerate(options) if len(o) > 1]
+    if not at:
         return []
-    if prod(len(o) for o in options) <= _MAX_SPLIT_FORMS:
+    if prod(len(options[i]) for i in at) <= _MAX_SPLIT_FORMS:
         forms = ["".join(c) for c in product(*options)]
-    else:  # one character split (the usual case), or every one with its first or its last split form
+    else:
         forms = []
-        for i, o in enumerate(options):
-            forms += [term[:i] + part + term[i + 1 :] for part in o[1:]]
+        for k in (1, 2):
+            for chosen in combinations(at, k):
+                for parts in product(*(options[i][1:] for i in chosen)):
+                    chars = list(term)
+                    for i, part in zip(chosen, parts, strict=True):
+                        chars[i] = part
+                    forms.append("".join(chars))
         forms.append("".join(o[1] if len(o) > 1 else o[0] for o in options))
         forms.append("".join(o[-1] for o in options))
     return [f for f in dict.fromkeys(forms) if f != term]
