@@ -16,8 +16,9 @@ Pipeline per batch of messages (joined with NUL, research §6.5):
 4. drop hits inside an allow-list match (口红包邮 holds 红包, 红包装厂 holds 红包装: words that read the
    characters another way, and business phrases such as 返利政策), enforce word boundaries on Latin
    edges, keep the leftmost-longest non-overlapping hits and map offsets back to each original message;
-5. texts holding an add sign (+, ➕) are matched a second time with the sign read as a separator
-   rather than as 加, so both 红+包 (红包) and +vx (加vx) are found.
+5. texts holding an add sign (+, ➕) or a tone number (a digit 0-5 after a Latin letter: hong2bao1)
+   are matched a second time with those read as separators (the sign is 加 in the first reading), so
+   红+包 (红包), +vx (加vx) and hong2bao1 (hongbao) are all found; overlaps go to the longest hit.
 
 One scan instead of one per channel is what keeps the full pipeline near the raw matcher's speed.
 Engines are immutable once built, so one instance is safe to share between threads; list changes
@@ -45,15 +46,12 @@ from warden.screening.folding import (
     CLAUSE,
     NUL,
     Folded,
-    FoldTables,
     detector_tables,
     fold,
     fold_key,
     is_ascii_letter_at,
-    plus_tables,
 )
 from warden.screening.forms import (
-    TONE_PLACEHOLDER,
     Pattern,
     expand,
     homophone_pattern,
@@ -89,12 +87,17 @@ class _Expanded(NamedTuple):
     homophone: Pattern | None
 
 
-def _tone_equal(text: str, key: str) -> bool:
-    """A tone-number key (hong1bao1) against folded text: equal, except that any tone number 0-5 may stand
-    where the key has its placeholder (hong2bao1, hong0bao5)."""
-    if len(text) != len(key):
-        return False
-    return all(x == y or (y == TONE_PLACEHOLDER and "0" <= x <= "5") for x, y in zip(text, key, strict=True))
+# A tone number: a digit 0-5 right after a Latin letter (ASCII, full-width, or with a tone mark), not part of a
+# longer number (hong2bao1, fan3 li4; not v2.10 or mp3s).
+_TONE_NUMBER = re.compile(r"(?<=[A-Za-zÀ-ɏ\u0300-\u036fＡ-Ｚａ-ｚ])[0-5０-５](?![0-9０-９])")
+_SECOND_READING = str.maketrans(dict.fromkeys(ADD_SIGNS, " "))
+
+
+def second_reading(text: str) -> str | None:
+    """``text`` with its add signs and tone numbers turned into spaces (same length, so offsets hold), or None
+    when it has neither."""
+    swapped = _TONE_NUMBER.sub(" ", text.translate(_SECOND_READING))
+    return swapped if swapped != text else None
 
 
 def _runs_ok(folded: Folded, start: int, runs: tuple[int, ...]) -> bool:
@@ -262,17 +265,16 @@ class ScreeningEngine:
             out.extend(self._screen_batch(texts[i : i + batch_size]))
         return out
 
-    def _screen_batch(self, batch: Sequence[str], tables: FoldTables | None = None) -> list[tuple[Hit, ...]]:
-        """Hits per text. ``tables`` set: one more reading of the texts (add signs as separators), terms only."""
-        second = tables is not None
+    def _screen_batch(self, batch: Sequence[str], second: bool = False) -> list[tuple[Hit, ...]]:
+        """Hits per text. ``second``: the batch is second readings (terms only, no detectors)."""
         results: dict[int, list[Hit]] = {}
         joined = NUL.join(batch)
-        folded = fold(joined, tables)
+        folded = fold(joined)
         boundaries = np.flatnonzero(folded.raw == 0)
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             if len(batch) > 1:
-                return [self._screen_batch([t], tables)[0] for t in batch]
-            return self._screen_batch([batch[0].replace(NUL, " ")], tables)
+                return [self._screen_batch([t], second)[0] for t in batch]
+            return self._screen_batch([batch[0].replace(NUL, " ")], second)
         candidates = (
             self._ac.find_overlapping(np.take(self._syllables, folded.codes, mode="clip").tobytes().decode("utf-32-le"))
             if self._ac
@@ -280,8 +282,8 @@ class ScreeningEngine:
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
-        plus = [] if second else self._with_add_signs(batch, joined)
-        if not candidates and not gate_hits and not plus:
+        again = [] if second else _second_readings(batch, joined)
+        if not candidates and not gate_hits and not again:
             return [()] * len(batch)
         starts = [0, *(boundaries + 1).tolist()]
         flagged: set[int] = set()
@@ -292,11 +294,11 @@ class ScreeningEngine:
             results.setdefault(m, []).append(
                 Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
             )
-        if plus:
-            again = self._screen_batch([batch[i] for i in plus], plus_tables())
-            for i, hits in zip(plus, again, strict=True):
-                if hits:
-                    results[i] = _merge(results.get(i, []), hits)
+        if again:
+            more = self._screen_batch([text for _, text in again], second=True)
+            for (i, reread), hits in zip(again, more, strict=True):
+                if hits:  # same offsets; the matched text is the one as sent
+                    results[i] = _merge(results.get(i, []), [_as_sent(h, batch[i], reread) for h in hits])
         if detectors:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
@@ -305,13 +307,6 @@ class ScreeningEngine:
         for m, hits in results.items():
             out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
         return out
-
-    @staticmethod
-    def _with_add_signs(batch: Sequence[str], joined: str) -> list[int]:
-        """Indexes of the texts holding an add sign (+, ➕ …), which are matched a second time."""
-        if not any(sign in joined for sign in ADD_SIGNS):
-            return []
-        return [i for i, text in enumerate(batch) if any(sign in text for sign in ADD_SIGNS)]
 
     def _verify(
         self,
@@ -348,18 +343,10 @@ class ScreeningEngine:
                     ):
                         hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
                     continue
-                if key == fs:
-                    if runs and not _runs_ok(folded, s, runs):
-                        continue
-                    if allow:
-                        allowed.append((s, e))
-                elif (
-                    pattern is None
-                    or not pattern.tones
-                    or not _tone_equal(fs, key)
-                    or (e < len(ftext) and "0" <= ftext[e] <= "9")  # hong2bao12: a longer number, not a tone
-                ):
+                if key != fs or (runs and not _runs_ok(folded, s, runs)):
                     continue
+                if allow:
+                    allowed.append((s, e))
                 if pattern is not None:
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
         if not hits:
@@ -439,6 +426,26 @@ class ScreeningEngine:
                     text[d.start - base : d.end - base],
                 )
             )
+
+
+def _second_readings(batch: Sequence[str], joined: str) -> list[tuple[int, str]]:
+    """(index, second reading) of the texts that have one (see `second_reading`)."""
+    if not any(sign in joined for sign in ADD_SIGNS) and not _TONE_NUMBER.search(joined):
+        return []
+    out = []
+    for i, text in enumerate(batch):
+        again = second_reading(text)
+        if again is not None:
+            out.append((i, again))
+    return out
+
+
+def _as_sent(hit: Hit, text: str, reread: str) -> Hit:
+    """A hit on a second reading, on the text as sent; a tone number right after it is part of it (hong2bao1)."""
+    end = hit.end
+    if end < len(text) and reread[end] == " " and text[end] != " " and text[end] not in ADD_SIGNS:
+        end += 1
+    return Hit(hit.term, hit.category, hit.severity, hit.channel, hit.start, end, text[hit.start : end])
 
 
 def _merge(hits: list[Hit], more: Sequence[Hit]) -> list[Hit]:

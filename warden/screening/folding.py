@@ -195,8 +195,8 @@ HIDE = 0xFFFFFFFE  # table value: the character is deleted, and it was invisible
 MULTI = 0xFFFFFFFD  # table value: the character folds to several (looked up in FoldTables.multi)
 _KEEP_MAX = MULTI  # table values up to this one are kept (code points are far below)
 ADD_SIGNS = {"+": "加", "＋": "加", "➕": "加", "﹢": "加"}
-"""Signs spammers write for 加 (add): "+V", "➕微". The main fold reads them as 加; `plus_tables` reads them as
-separators (红+包), and the engine tries both readings on texts that hold one."""
+"""Signs spammers write for 加 (add): "+V", "➕微". The fold reads them as 加; the engine also reads texts that
+hold one with the sign as a separator (红+包)."""
 
 
 NO_BREAK, SPACE, CLAUSE = 0, 1, 2
@@ -291,18 +291,6 @@ def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_s
 def main_tables() -> FoldTables:
     """Tables for matching: separators deleted, look-alikes and variants folded. Built once (~0.3 s)."""
     return _build_tables(keep_separators=False)
-
-
-@lru_cache(maxsize=1)
-def plus_tables() -> FoldTables:
-    """`main_tables` with the add signs (+, ➕ …) read as separators instead of 加: 红+包 is 红包."""
-    t = main_tables()
-    codes = t.codes.copy()
-    changed = dict(t.changed)
-    for sign in ADD_SIGNS:
-        codes[ord(sign)] = DEL
-        changed[ord(sign)] = None
-    return FoldTables(codes, t.multi, changed)
 
 
 @lru_cache(maxsize=1)

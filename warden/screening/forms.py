@@ -4,9 +4,9 @@ Expansion happens on the dictionary side at build time (pinyin via ``pypinyin``)
 one automaton scan (research §6). Forms and their channels:
 
 * ``folded``    the term itself, folded like the text (covers traditional, width, separators, repeats);
-* ``pinyin``    full pinyin, toneless (hongbao; tone marks in the text are folded away) or with tone
-  numbers after some or all syllables (hong2bao1; any digit 0-5 is accepted where a tone number goes);
-* ``mixed``     hanzi and pinyin mixed per character (红bao, hong包, hong2包), terms of 2–4 Chinese characters;
+* ``pinyin``    full pinyin, toneless (hongbao; tone marks in the text are folded away, tone numbers are
+  read as separators by the engine: hong2bao1);
+* ``mixed``     hanzi and pinyin mixed per character (红bao, hong包), terms of 2–4 Chinese characters;
 * ``split``     a character written as its parts (纟工包 for 红包, 亻言 for 信), from ``splits.tsv``;
 * ``initials``  pinyin initials (hb), low severity, word boundaries enforced by the engine;
 * ``emoji``     an emoji standing for the term (🧧 → 红包);
@@ -21,7 +21,7 @@ character (扣扣) would be found wherever that character stands alone (扣分).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from itertools import combinations, product
 from math import prod
@@ -40,9 +40,7 @@ _SYLLABLE_BASE = PUA_START  # one BMP private-use code point per toned syllable 
 DIGIT_CODE = PUA_END - 1  # the code every ASCII digit gets in syllable space
 _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000))
 _MAX_MIXED_HAN = 4
-_MAX_TONED_SYLLABLES = 6  # beyond this only the all-syllables-toned form is listed (2^n forms otherwise)
 _MAX_SPLIT_FORMS = 64
-TONE_PLACEHOLDER = "1"  # the digit written in tone-number keys; the engine accepts any of 0-5 there
 
 
 class Pattern(NamedTuple):
@@ -54,7 +52,6 @@ class Pattern(NamedTuple):
     severity: str
     channel: str
     runs: tuple[int, ...] = ()  # per key character, how many text characters it must stand for; () = one each
-    tones: bool = False  # digits in the key are tone numbers: any digit 0-5 in the text matches
     readings: tuple[str, ...] = ()  # homophones: the term's toned syllable per key character ("" if not Han)
 
     def rank(self) -> tuple[int, int]:
@@ -112,18 +109,6 @@ def _readings(term: str) -> list[list[str]]:
     return out
 
 
-def _toned(parts: list[str], positions: list[int]) -> Iterator[str]:
-    """``parts`` joined, with a tone number after some of the syllables at ``positions`` (at least one)."""
-    n = len(positions)
-    masks = range(1, 1 << n) if n <= _MAX_TONED_SYLLABLES else [(1 << n) - 1]
-    for mask in masks:
-        out = list(parts)
-        for bit, pos in enumerate(positions):
-            if mask >> bit & 1:
-                out[pos] += TONE_PLACEHOLDER
-        yield "".join(out)
-
-
 def _split_forms(term: str, splits: Mapping[str, tuple[str, ...]]) -> list[str]:
     """The term with some of its characters written as their parts (红包 → 纟工包, 丝工包; 加我微信 → 力口我微亻言):
     every form with one or two characters split, and every form when there are few; for long terms also each
@@ -157,10 +142,10 @@ def expand(
     t, c, s = spec.term, spec.category, spec.severity
     found: dict[tuple[str, tuple[int, ...]], Pattern] = {}
 
-    def add(text: str, channel: str, severity: str = s, *, tones: bool = False) -> None:
+    def add(text: str, channel: str, severity: str = s) -> None:
         for key, runs in key_variants(text):
             if key and "\0" not in key:
-                p = Pattern(key, t, c, severity, channel, runs, tones)
+                p = Pattern(key, t, c, severity, channel, runs)
                 if (key, runs) not in found or p.rank() > found[key, runs].rank():
                     found[key, runs] = p
 
@@ -174,24 +159,17 @@ def expand(
     if not han_positions or not spec.forms & {"pinyin", "mixed", "initials"}:
         return list(found.values())
     readings = _readings(t)
-    in_context = [r[0] for r in readings]
     if "pinyin" in spec.forms:
         for combo in product(*readings):
             add("".join(combo), "pinyin")
-        for form in _toned(in_context, han_positions):
-            add(form, "pinyin", tones=True)
     if "mixed" in spec.forms and 2 <= len(han_positions) <= _MAX_MIXED_HAN:
         n = len(han_positions)
         for mask in range(1, (1 << n) - 1):
             chars = list(t)
-            spelled = []
             for bit, pos in enumerate(han_positions):
                 if mask >> bit & 1:
-                    chars[pos] = in_context[pos]
-                    spelled.append(pos)
+                    chars[pos] = readings[pos][0]
             add("".join(chars), "mixed")
-            for form in _toned(chars, spelled):
-                add(form, "mixed", tones=True)
     if "initials" in spec.forms and len(han_positions) >= 2:
         add("".join(r[0][0] for r in readings), "initials", "low")
     return list(found.values())
@@ -267,7 +245,6 @@ def homophone_pattern(spec: TermSpec) -> Pattern | None:
         lower_severity(spec.severity),
         "homophone",
         runs if any(r > 1 for r in runs) else (),
-        False,
         tuple(readings),
     )
 
