@@ -53,10 +53,13 @@ from warden.screening.folding import (
 )
 from warden.screening.forms import (
     Pattern,
+    default_code,
     expand,
     homophone_pattern,
     homophone_sound_keys,
     lower_severity,
+    polyphones,
+    syllable_code,
     syllable_table,
     syllable_translation,
     toned_readings,
@@ -87,16 +90,19 @@ class _Expanded(NamedTuple):
     homophone: Pattern | None
 
 
-# A tone number: a digit 0-5 right after a Latin letter (ASCII, full-width, or with a tone mark), not part of a
-# longer number (hong2bao1, fan3 li4; not v2.10 or mp3s).
-_TONE_NUMBER = re.compile(r"(?<=[A-Za-zÀ-ɏ\u0300-\u036fＡ-Ｚａ-ｚ])[0-5０-５](?![0-9０-９])")
+# A tone number: a digit 0-5 after a pinyin syllable (two letters at least, the last one a vowel or n, g, r, or
+# a vowel after another tone number: gao1e2), not part of a longer number: hong2bao1, fan3 li4, ｈｏｎｇ２; not
+# v2.1, Q3, A4, mp4 or Win10.
+_TONE_NUMBER = re.compile(
+    r"(?<=[A-Za-zＡ-Ｚａ-ｚ0-5０-５])[AEIOUVNRGaeiouvnrgＡＥＩＯＵＶＮＲＧａｅｉｏｕｖｎｒｇ]([0-5０-５])(?![0-9０-９])"
+)
 _SECOND_READING = str.maketrans(dict.fromkeys(ADD_SIGNS, " "))
 
 
 def second_reading(text: str) -> str | None:
     """``text`` with its add signs and tone numbers turned into spaces (same length, so offsets hold), or None
     when it has neither."""
-    swapped = _TONE_NUMBER.sub(" ", text.translate(_SECOND_READING))
+    swapped = _TONE_NUMBER.sub(lambda m: m.group()[0] + " ", text.translate(_SECOND_READING))
     return swapped if swapped != text else None
 
 
@@ -190,14 +196,17 @@ class ScreeningEngine:
             digits = ("0" * DIGIT_RUN, ())
             entries.setdefault(digits, _Entry(digits[0]))
             entries[digits] = entries[digits]._replace(keyword=True, loose=True)
-        by_sound: dict[str, list[_Entry]] = {}
-        for (key, _), entry in entries.items():
-            by_sound.setdefault(self._sound(key), []).append(entry)
+        by_sound: dict[str, dict[tuple[str, tuple[int, ...]], _Entry]] = {}
+        for (key, runs), entry in entries.items():
+            by_sound.setdefault(self._sound(key), {})[key, runs] = entry
         for (key, runs), h in sounds.items():
             for sound in homophone_sound_keys(h, self.homophones):
-                by_sound.setdefault(sound, []).append(_Entry(key, runs, homophone=h))
+                group = by_sound.setdefault(sound, {})
+                old = group.get((key, runs))
+                group[key, runs] = old._replace(homophone=h) if old else _Entry(key, runs, homophone=h)
+        self._longest_allow = max((len(fold_key(a)[0]) for a in self.allow), default=0)
         self._keys = list(by_sound)
-        self._entries = [tuple(by_sound[k]) for k in self._keys]
+        self._entries = [tuple(by_sound[k].values()) for k in self._keys]
         self._ac = daachorse.CharwiseDoubleArrayAhoCorasick(self._keys) if self._keys else None
         self._patterns = list(best.values())
 
@@ -282,10 +291,10 @@ class ScreeningEngine:
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
-        again = [] if second else _second_readings(batch, joined)
+        starts = [0, *(boundaries + 1).tolist()]
+        again = [] if second else _second_readings(batch, joined, folded, starts)
         if not candidates and not gate_hits and not again:
             return [()] * len(batch)
-        starts = [0, *(boundaries + 1).tolist()]
         flagged: set[int] = set()
         found = self._verify(candidates, folded, joined, flagged)
         for os, oe, p, channel in found:
@@ -334,16 +343,16 @@ class ScreeningEngine:
                     if boundaries is None:
                         boundaries = np.flatnonzero(folded.codes == 0).tolist()
                     flagged.add(bisect_right(boundaries, s))
-                if homophone is not None:
+                if key != fs:
                     if (
-                        key != fs
+                        homophone is not None
                         and _half_same(fs, key)
                         and (not runs or _runs_ok(folded, s, runs))
                         and self._sounds_like(ftext, s, e, homophone)
                     ):
                         hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
                     continue
-                if key != fs or (runs and not _runs_ok(folded, s, runs)):
+                if runs and not _runs_ok(folded, s, runs):
                     continue
                 if allow:
                     allowed.append((s, e))
@@ -355,6 +364,8 @@ class ScreeningEngine:
         # matches remove the hits they hold. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound, and
         # 抢红包装 keeps 抢红包 although 红包装 is allowed.
         hits.sort(key=_SORT_KEY)
+        allowed.sort()
+        allowed_starts = [a for a, _ in allowed]
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
         out: list[tuple[int, int, Pattern, str]] = []
         direct_starts: list[int] = []  # accepted direct hits, sorted and disjoint
@@ -370,7 +381,7 @@ class ScreeningEngine:
                 i = bisect_left(direct_starts, e) - 1
                 if i >= 0 and direct_ends[i] > s:
                     continue
-            if allowed and any(a <= s and e <= b and _allow_holds(folded, a, b, s, e) for a, b in allowed):
+            if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
@@ -388,10 +399,37 @@ class ScreeningEngine:
                 direct_ends.append(e)
         return out
 
+    def _allowed(self, starts: list[int], allowed: list[tuple[int, int]], folded: Folded, s: int, e: int) -> bool:
+        """Whether an allow-list match (``allowed``: sorted spans, ``starts``: theirs) holds hit ``[s, e)``."""
+        i = bisect_right(starts, s)
+        lowest = s - self._longest_allow
+        while i > 0:
+            i -= 1
+            a, b = allowed[i]
+            if a < lowest:
+                return False
+            if e <= b and _allow_holds(folded, a, b, s, e):
+                return True
+        return False
+
     def _sounds_like(self, ftext: str, start: int, end: int, p: Pattern) -> bool:
         """Whether folded text ``[start, end)``, read in context, gives the term's reading in context at every
         character (or a near-homophone listed in ``homophones.tsv``): 佣金返环 sounds like 佣金返还 (返还 is
         fǎn huán), 佣金反还 does not (还 alone is hái)."""
+        # First by each character's default reading; only a character with several readings whose default one
+        # is not the term's (佣 yōng, 还 hái) needs the candidate read in context, which is slow (pypinyin).
+        many = polyphones()
+        in_context = False
+        for ch, want, canonical in zip(ftext[start:end], p.readings, p.key, strict=True):
+            if not want:
+                if ch != canonical:
+                    return False
+            elif default_code(ch) != syllable_code(want) and self._variant_of.get(ch) != canonical:
+                if ch not in many:
+                    return False
+                in_context = True
+        if not in_context:
+            return True
         lo = max(start - 2, ftext.rfind(NUL, 0, start) + 1)
         nul = ftext.find(NUL, end, end + 2)
         hi = min(end + 2, len(ftext)) if nul == -1 else nul
@@ -428,13 +466,35 @@ class ScreeningEngine:
             )
 
 
-def _second_readings(batch: Sequence[str], joined: str) -> list[tuple[int, str]]:
-    """(index, second reading) of the texts that have one (see `second_reading`)."""
-    if not any(sign in joined for sign in ADD_SIGNS) and not _TONE_NUMBER.search(joined):
+_FINAL = np.zeros(128, dtype=bool)  # letters a pinyin syllable ends in, once folded
+_FINAL[[ord(c) for c in "aeiouvnrg"]] = True
+
+
+def _second_readings(batch: Sequence[str], joined: str, folded: Folded, starts: list[int]) -> list[tuple[int, str]]:
+    """(index, second reading) of the texts that have one (see `second_reading`); ``starts``: where each text
+    begins in ``joined``."""
+    at: list[int] = []
+    c = folded.codes
+    if c.size > 2:  # tone numbers, found on the folded batch: a digit 0-5 after a syllable's last letter
+        tone = (
+            (c[2:] - 0x30 < 6)
+            & np.take(_FINAL, np.minimum(c[1:-1], 127), mode="clip")
+            & ((c[:-2] - 0x61 < 26) | (c[:-2] - 0x30 < 6))
+        )
+        tone[:-1] &= c[3:] - 0x30 >= 10  # not followed by another digit
+        pos = np.flatnonzero(tone) + 2
+        if pos.size:
+            at = folded.original_spans(pos.tolist(), (pos + 1).tolist())[0]
+    for sign in ADD_SIGNS:
+        i = joined.find(sign)
+        while i != -1:
+            at.append(i)
+            i = joined.find(sign, i + 1)
+    if not at:
         return []
     out = []
-    for i, text in enumerate(batch):
-        again = second_reading(text)
+    for i in sorted({bisect_right(starts, x) - 1 for x in at}):
+        again = second_reading(batch[i])
         if again is not None:
             out.append((i, again))
     return out

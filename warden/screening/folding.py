@@ -396,14 +396,13 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
     # digits and NUL never collapse: 13333333333 stays a phone number and every message boundary
     # stays (nothing else below "9" survives the fold)
     new_run |= codes < 0x3A
-    # a Latin letter repeated across a visible separator is two words ("vx xm", "sha ash"), not a run
-    latin = ~new_run[1:] & ((codes[1:] - 0x61) < 26)  # unsigned: below "a" wraps around
-    if latin.any():
-        j = np.flatnonzero(latin) + 1
-        j = j[origin[j] - origin[j - 1] > 1]  # something was deleted between the two letters
-        if j.size:
-            seen = np.cumsum(mapped == DEL)  # visible deletions up to each original position
-            new_run[j] = seen[origin[j] - 1] != seen[origin[j - 1]]
+    repeats = np.flatnonzero(~new_run)  # few: repeated characters are rare in text
+    if repeats.size:
+        # a Latin letter repeated across a visible separator is two words ("vx xm", "sha ash"), not a run
+        j = repeats[(codes[repeats] - 0x61 < 26) & (origin[repeats] - origin[repeats - 1] > 1)]
+        for k in j.tolist():
+            if (mapped[origin[k - 1] + 1 : origin[k]] == DEL).any():
+                new_run[k] = True
     heads = np.flatnonzero(new_run)
     if heads.size == codes.size:
         return Folded(codes, origin, None, raw, t)

@@ -206,6 +206,20 @@ def syllable_table(homophones: tuple[tuple[str, str], ...] = ()) -> npt.NDArray[
     return table
 
 
+@lru_cache(maxsize=1)
+def polyphones() -> frozenset[str]:
+    """Chinese characters with more than one toned reading (还 hái/huán, 行 xíng/háng): only their reading can
+    change with the words around them."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return frozenset(chr(cp) for cp, readings in pinyin_dict.items() if "," in readings)
+
+
+def default_code(ch: str) -> int:
+    """The syllable code of a character's default reading (the character itself when it has none)."""
+    return int(_syllables()[0][ord(ch)])
+
+
 def syllable_code(syllable: str) -> int | None:
     """The code of a toned syllable (``huan2``), None when no character has it as its default reading."""
     return _syllables()[1].get(syllable)
@@ -219,10 +233,12 @@ def syllable_translation(homophones: tuple[tuple[str, str], ...] = ()) -> dict[i
     return dict(zip(changed.tolist(), table[changed].tolist(), strict=True))
 
 
+@lru_cache(maxsize=4096)
 def toned_readings(text: str) -> list[str]:
     """The toned syllable of each character of ``text`` read in context (pypinyin's phrase readings),
     the character itself where it is not Chinese: ``佣金返环`` → yong4 jin1 fan3 huan2."""
-    return lazy_pinyin(text, style=Style.TONE3, errors=lambda chunk: list(chunk))
+    readings: list[str] = lazy_pinyin(text, style=Style.TONE3, errors=lambda chunk: list(chunk))
+    return readings
 
 
 def homophone_pattern(spec: TermSpec) -> Pattern | None:
