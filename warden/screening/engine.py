@@ -305,9 +305,9 @@ class ScreeningEngine:
             )
         if again:
             more = self._screen_batch([text for _, text in again], second=True)
-            for (i, reread), hits in zip(again, more, strict=True):
-                if hits:  # same offsets; the matched text is the one as sent
-                    results[i] = _merge(results.get(i, []), [_as_sent(h, batch[i], reread) for h in hits])
+            for (i, reread), extra in zip(again, more, strict=True):
+                if extra:  # same offsets; the matched text is the one as sent
+                    results[i] = _merge(results.get(i, []), [_as_sent(h, batch[i], reread) for h in extra])
         if detectors:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:

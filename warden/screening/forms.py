@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from itertools import combinations, product
 from math import prod
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -233,12 +233,14 @@ def syllable_translation(homophones: tuple[tuple[str, str], ...] = ()) -> dict[i
     return dict(zip(changed.tolist(), table[changed].tolist(), strict=True))
 
 
+_EACH_CHARACTER: Any = list  # pypinyin's `errors`: a non-Chinese run becomes one item per character
+
+
 @lru_cache(maxsize=4096)
-def toned_readings(text: str) -> list[str]:
+def toned_readings(text: str) -> tuple[str, ...]:
     """The toned syllable of each character of ``text`` read in context (pypinyin's phrase readings),
     the character itself where it is not Chinese: ``佣金返环`` → yong4 jin1 fan3 huan2."""
-    readings: list[str] = lazy_pinyin(text, style=Style.TONE3, errors=lambda chunk: list(chunk))
-    return readings
+    return tuple(lazy_pinyin(text, style=Style.TONE3, errors=_EACH_CHARACTER))
 
 
 def homophone_pattern(spec: TermSpec) -> Pattern | None:

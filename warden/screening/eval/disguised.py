@@ -422,11 +422,11 @@ def generate(terms: Sequence[TermSpec], seed: int = 13) -> list[DisguisedRow]:
             forms_by_term[spec.term] = ["".join(syllables(spec.term))]
     for term, forms in forms_by_term.items():
         for form in forms:
-            latin = [c for c in form if "a" <= c <= "z"]
-            if latin[-1] in WORDS_AFTER and (form[-1] == latin[-1]):
-                rows.append(DisguisedRow("latin_repeats", term, f"{form} {WORDS_AFTER[latin[-1]]}"))
-            if latin[0] in WORDS_BEFORE and form[0] == latin[0]:
-                rows.append(DisguisedRow("latin_repeats", term, f"{WORDS_BEFORE[latin[0]]} {form}"))
+            letters = [c for c in form if "a" <= c <= "z"]
+            if letters[-1] in WORDS_AFTER and (form[-1] == letters[-1]):
+                rows.append(DisguisedRow("latin_repeats", term, f"{form} {WORDS_AFTER[letters[-1]]}"))
+            if letters[0] in WORDS_BEFORE and form[0] == letters[0]:
+                rows.append(DisguisedRow("latin_repeats", term, f"{WORDS_BEFORE[letters[0]]} {form}"))
 
     for spec in terms:  # initials (low severity, Latin word boundaries)
         if "initials" in spec.forms:
