@@ -319,8 +319,20 @@ def test_S_A6_the_engine_meets_the_evaluation_goals(engine: ScreeningEngine) -> 
     missed = [(r.technique, r.text) for r in report.misses if not r.technique.startswith(LIMIT_PREFIX)]
     assert missed == []  # every claimed disguise is caught (goal: recall ≥ 98 % per technique)
     assert all(report.recall_of(t) >= 0.98 for t in report.techniques)
+    assert report.clean_rows >= 2000
     assert [(m.text, [h.term for h in hits]) for m, hits in report.flagged] == []  # goal: ≤ 0.1 %
     assert report.false_positive_rate <= 0.001
+
+
+def test_S_A6_messages_only_the_conversation_can_clear_are_left_to_the_policy(engine: ScreeningEngine) -> None:
+    report = evaluate(engine)
+    assert report.context_rows == len(clean.CONTEXT)
+    # the text screen finds these (a red packet is a red packet); the policy decides with the context
+    flagged = {m.text: sorted({h.category for h in hits}) for m, hits in report.context_flagged}
+    assert flagged["我的手机号13800138000，微信同号"] == ["phone_number"]
+    assert flagged["春节开工给大家发红包，上午十点在前台"] == ["red_packet"]
+    assert "方便的话加个微信，我把资料发您" not in flagged  # a filler between 加 and 微信 is not claimed
+    assert len(flagged) == len(clean.CONTEXT) - 1
 
 
 def test_the_evaluation_counts_hits_outside_the_ignored_categories_as_false_positives(

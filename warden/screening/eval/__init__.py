@@ -58,11 +58,13 @@ class EvalReport:
     """Recall per technique on the disguised set, false positives on the clean set."""
 
     recall: dict[str, tuple[int, int]]  # technique -> (caught, rows)
-    clean_rows: int
-    flagged: list[tuple[CleanMessage, tuple[Hit, ...]]]  # clean messages with a hit counted as false
+    clean_rows: int  # clean messages whose text alone shows they are honest
+    flagged: list[tuple[CleanMessage, tuple[Hit, ...]]]  # of those, the ones with a hit counted as false
     blocking: list[tuple[CleanMessage, tuple[Hit, ...]]]  # of those, the ones with a hit at `block_min_severity`
     misses: list[DisguisedRow] = field(default_factory=list)
     by_domain: dict[str, tuple[int, int]] = field(default_factory=dict)  # domain -> (flagged, rows)
+    context_rows: int = 0  # honest messages only the conversation can clear (``needs_context``)
+    context_flagged: list[tuple[CleanMessage, tuple[Hit, ...]]] = field(default_factory=list)
 
     @property
     def techniques(self) -> list[str]:
@@ -93,6 +95,10 @@ class EvalReport:
             f"clean messages: {self.clean_rows}, flagged {len(self.flagged)} ({self.false_positive_rate:.2%}),"
             f" blocking {len(self.blocking)} ({self.blocking_false_positive_rate:.2%})"
         )
+        out.append(
+            f"honest only in context (for the policy to judge): {self.context_rows},"
+            f" flagged by the text screen {len(self.context_flagged)}"
+        )
         return out
 
 
@@ -108,7 +114,8 @@ def evaluate(
 
     Pure apart from reading the set: the result depends only on the screener and the rows. A clean message
     counts as flagged when it has any hit outside ``ignore_categories``; as blocking when one of those hits has
-    at least ``block_min_severity`` (the default policy's bar for refusing a greeting).
+    at least ``block_min_severity`` (the default policy's bar for refusing a greeting). Messages that need the
+    conversation to be judged (`CleanMessage.needs_context`) are reported apart and not counted as clean.
     """
     rows = list(disguised_rows) if disguised_rows is not None else load_disguised()
     messages = list(clean_rows) if clean_rows is not None else load_clean()
@@ -131,8 +138,13 @@ def evaluate(
     flagged: list[tuple[CleanMessage, tuple[Hit, ...]]] = []
     blocking: list[tuple[CleanMessage, tuple[Hit, ...]]] = []
     by_domain: dict[str, list[int]] = {}
+    in_context: list[tuple[CleanMessage, tuple[Hit, ...]]] = []
     for message, hits in zip(messages, results[len(rows) :], strict=True):
         counted = tuple(h for h in hits if h.category not in ignored)
+        if message.needs_context:
+            if counted:
+                in_context.append((message, counted))
+            continue
         tally = by_domain.setdefault(message.domain, [0, 0])
         tally[1] += 1
         if counted:
@@ -140,11 +152,14 @@ def evaluate(
             flagged.append((message, counted))
             if any(severity_rank(h.severity) >= bar for h in counted):
                 blocking.append((message, counted))
+    context_rows = sum(m.needs_context for m in messages)
     return EvalReport(
         {k: (v[0], v[1]) for k, v in sorted(recall.items())},
-        len(messages),
+        len(messages) - context_rows,
         flagged,
         blocking,
         misses,
         {k: (v[0], v[1]) for k, v in by_domain.items()},
+        context_rows,
+        in_context,
     )
