@@ -288,6 +288,17 @@ def test_S_A6_an_allowed_compound_does_not_reach_across_clause_punctuation(engin
     assert terms(engine.screen("红包，装好了")) == ["红包"]
 
 
+# -- the API the enterprise side can call (items 4 and 5 of the issue) ---------------------------------------
+
+
+def test_a_list_of_its_own_is_screened_with_the_same_folding(engine: ScreeningEngine) -> None:
+    rule = engine.for_terms([("ProjectX", "confidential", "high"), ("报价底线", "confidential", "high")])
+    assert terms(rule.screen("这是projectx的资料")) == ["ProjectX"]
+    assert terms(rule.screen("報價底線是多少")) == ["报价底线"]
+    assert terms(rule.screen("报 价 底 线")) == ["报价底线"]
+    assert rule.screen("领红包") == []  # the platform's list is not part of it
+
+
 # -- the evaluation set ---------------------------------------------------------------------------------------
 
 

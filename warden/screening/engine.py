@@ -245,6 +245,25 @@ class ScreeningEngine:
             _cache=self._cache,
         )
 
+    def for_terms(
+        self,
+        terms: Iterable[TermSpec | tuple[str, str, str]],
+        allow: Iterable[str] = (),
+        *,
+        detectors: bool = False,
+    ) -> ScreeningEngine:
+        """A new engine for these terms only, with this engine's folding data (homophone classes, split forms,
+        emoji): the same disguises are found, the platform's list is not. For a list of its own, such as an
+        enterprise keyword rule (``ProjectX``, ``报价底线``) that must not fire on 红包."""
+        return ScreeningEngine(
+            term_specs(terms),
+            list(allow),
+            emoji=self.emoji,
+            homophones=self.homophones,
+            splits=self.splits,
+            detectors=detectors,
+        )
+
     @property
     def pattern_count(self) -> int:
         """Keys in the automaton (forms, homophones, allow-list entries and keywords after merging)."""

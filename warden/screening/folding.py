@@ -70,8 +70,11 @@ BLANKS = frozenset({0x2800, 0x1D159, 0x16FE4})
 NULL NOTEHEAD, KHITAN SMALL SCRIPT FILLER): separators, like a space."""
 
 
+_IGNORABLE = frozenset(cp for lo, hi in DEFAULT_IGNORABLE for cp in range(lo, hi + 1))
+
+
 def is_default_ignorable(cp: int) -> bool:
-    return any(lo <= cp <= hi for lo, hi in DEFAULT_IGNORABLE)
+    return cp in _IGNORABLE
 
 
 # Digit variants that NFKC leaves alone (houbb's ignoreNumStyle table plus dingbats and CJK numerals).
