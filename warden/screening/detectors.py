@@ -1,5 +1,5 @@
-"""Detectors for contact details and personal data: URLs, phone numbers, QQ/WeChat ids, e-mail,
-Chinese ID-card and bank-card numbers (S-A6 diversion, S-E3 privacy leakage).
+"""Detectors for contact details and personal data: URLs, phone numbers, QQ/WeChat ids, a number given
+after 微信 / vx / 加我, e-mail, Chinese ID-card and bank-card numbers (S-A6 diversion, S-E3 privacy leakage).
 
 They run on text folded with the detector tables (full-width, styled and CJK digits folded, zero-width
 removed, punctuation kept), so ``１３８ ００１３ ８０００`` and ``壹叁捌…`` are found as well. A

@@ -5,8 +5,8 @@ Pipeline per batch of messages (joined with NUL, research §6.5):
 1. fold the batch once (numpy gather, separators and invisible characters deleted, runs collapsed)
    keeping an offset map;
 2. map every folded Chinese character to a code for its toned syllable and scan that text once with
-   one automaton holding every pattern (folded, pinyin with or without tone numbers, mixed, split,
-   initials, emoji), every allow-list entry and the contact keywords, all in syllable space. A
+   one automaton holding every pattern (folded, pinyin, mixed, split, initials, emoji), every
+   allow-list entry and the contact keywords, all in syllable space. A
    candidate whose folded text equals a pattern (and whose collapsed runs are as long as the
    pattern's: 扣扣 is not 扣) is a direct hit; one that only sounds the same is a homophone hit
    (lower severity, at least half of its characters identical, and the candidate read in context
