@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
+from warden.adapters import audit_state
+from warden.adapters.audit_keys import Signer, default_key_path
 from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
@@ -80,6 +83,9 @@ def bootstrap(
     engine = make_engine(settings.database_url, background_checkpoint=background)
     if migrate:
         upgrade(engine)
+    key = Path(settings.audit_key_file) if settings.audit_key_file else default_key_path(settings.database_url)
+    signer = Signer(key)
+    audit_state.install(engine, signer)  # seal the state rows and sign the chain's head at every commit
     loaded = policy or load_policy(settings.policy)
     screener = build_screener(loaded)
     cache = SubjectCache()
@@ -127,7 +133,7 @@ def bootstrap(
         cache=cache,
         texts=texts,
         pipeline=Ingest(engine, loaded, rules, counters, clock, cache, features),
-        enforcement=EnforcementService(engine, rules, clock, features, texts),
+        enforcement=EnforcementService(engine, rules, clock, features, texts, verifier=signer),
         tokens=Tokens(engine, clock),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     redis_prefix: str = "warden"  # key prefix, so environments can share one Redis
     host: str = "127.0.0.1"
     port: int = 8000
+    # the audit chain's signing key, kept outside the database (adapters/audit_keys.py); created on first use.
+    # Unset: beside the SQLite file, or ~/.local/state/warden/audit-key.pem for PostgreSQL.
+    audit_key_file: str | None = None  # WARDEN_AUDIT_KEY_FILE
     sqlite_background_checkpoint: bool = False  # long-running servers turn this on (see database.WalCheckpointer)
     # --- unblocking (issue 5): how one-time codes and helper requests reach a phone (see warden.unblock.senders)
     unblock_sender: Literal["log", "webhook"] = "log"  # WARDEN_UNBLOCK_SENDER

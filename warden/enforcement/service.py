@@ -14,13 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from warden.adapters import store
+from warden.adapters import audit_state, store
 from warden.adapters import tables as t
+from warden.adapters.audit_keys import Verifier
 from warden.adapters.database import reading
 from warden.enforcement import explain as ex
 from warden.enforcement.rules.contacts import standing_cap_refusal
 from warden.enforcement.texts import CORE, STATE_TEXT, Lang, Texts
-from warden.kernel.audit import ChainReport, decisions_digest, verify_chain
+from warden.kernel.audit import ChainReport
 from warden.kernel.clock import Clock
 from warden.kernel.decision import Effects, StrikeRequest, Subject
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
@@ -46,7 +47,10 @@ class EnforcementService:
         clock: Clock,
         features: Sequence[Feature] = (),
         texts: Texts = CORE,
+        *,
+        verifier: Verifier | None = None,
     ) -> None:
+        self.verifier = verifier  # checks the chain's signed checkpoints (the Signer, or a public key alone)
         self.engine = engine
         self.rules = rules
         self.clock = clock
@@ -326,9 +330,8 @@ class EnforcementService:
 
     # --- audit ---------------------------------------------------------------------------------------------
 
-    def audit_verify(self) -> ChainReport:
+    def audit_verify(self, anchors: Sequence[dict[str, Any]] = ()) -> ChainReport:
+        """Prove the chain, the stored events and the state rows against each other, and the chain against its
+        signed checkpoints and `anchors` (exported checkpoints). Reads only (adapters/audit_state.verify)."""
         with reading(self.engine) as conn:
-            return verify_chain(
-                store.audit_entries(conn),
-                expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq)),
-            )
+            return audit_state.verify(conn, self.verifier, anchors)
