@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 
 from warden.adapters import audit_state
-from warden.adapters.audit_keys import Signer, default_key_path
+from warden.adapters.audit_keys import Signer, default_key_path, load_verifier
 from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
@@ -76,7 +76,11 @@ def bootstrap(
     clock: Clock | None = None,
     migrate: bool = True,
     start: bool = True,
+    sign: bool = True,
 ) -> App:
+    """The application on `settings`. `migrate`: bring the schema up to date first; `start`: record the policy in use
+    (an audit entry when it is new); `sign`: sign the audit chain at each commit, creating the key when absent
+    (read-only tools such as `warden audit verify` pass False for all three, so they write nothing)."""
     settings = settings or Settings()
     clock = clock or SystemClock()
     background = settings.sqlite_background_checkpoint and settings.database_url.startswith("sqlite")
@@ -84,7 +88,7 @@ def bootstrap(
     if migrate:
         upgrade(engine)
     key = Path(settings.audit_key_file) if settings.audit_key_file else default_key_path(settings.database_url)
-    signer = Signer(key)
+    signer = Signer(key) if sign else None
     audit_state.install(engine, signer)  # seal the state rows and sign the chain's head at every commit
     loaded = policy or load_policy(settings.policy)
     screener = build_screener(loaded)
@@ -133,7 +137,7 @@ def bootstrap(
         cache=cache,
         texts=texts,
         pipeline=Ingest(engine, loaded, rules, counters, clock, cache, features),
-        enforcement=EnforcementService(engine, rules, clock, features, texts, verifier=signer),
+        enforcement=EnforcementService(engine, rules, clock, features, texts, verifier=signer or load_verifier(key)),
         tokens=Tokens(engine, clock),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)

@@ -31,7 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-__all__ = ["Signer", "Verifier", "default_key_path", "message"]
+__all__ = ["Signer", "Verifier", "default_key_path", "load_verifier", "message"]
 
 
 def message(seq: int, head: str) -> bytes:
@@ -128,3 +128,11 @@ class Signer(Verifier):
         except (FileNotFoundError, ValueError):
             return None
         return int(data["seq"]), str(data["hash"])
+
+
+def load_verifier(key_file: Path, public_key: Path | None = None) -> Verifier | None:
+    """What checks signatures without writing anything: the public key at `public_key` (an auditor's copy), else
+    the signing key at `key_file` if it exists (its anchor file is read too); None when neither is there."""
+    if public_key is not None:
+        return Verifier.from_pem(public_key.read_bytes())
+    return Signer(key_file) if key_file.exists() else None

@@ -408,7 +408,11 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
         anchor = verifier.read_anchor(hashes[1])
         if anchor is not None:
             outside.append((*anchor, "the anchor file beside the key"))
-    outside += [(int(a["seq"]), str(a["hash"]), "the exported checkpoints") for a in anchors]
+    for a in anchors:
+        seq, h = int(a["seq"]), str(a["hash"])
+        if not verifier.valid(seq, h, str(a.get("signature", ""))):
+            return ChainReport(False, checked, seq, "an exported checkpoint's signature is not valid for this key")
+        outside.append((seq, h, "the exported checkpoints"))
     for seq, h, where in outside:
         if seq > head:
             deleted = f"{where} name entry {seq}, but the chain ends at {head}: entries were deleted"
@@ -416,3 +420,9 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
         if hashes.get(seq) != h:
             return ChainReport(False, checked, seq, f"the entry differs from {where} (rewritten)")
     return ChainReport(True, checked, signed_head=signed)
+
+
+def checkpoints(conn: Connection) -> Iterator[dict[str, Any]]:
+    """Every signed checkpoint, oldest first: {seq, hash, at (ISO 8601), key_id, signature}."""
+    for cp in conn.execute(sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.seq)):
+        yield {"seq": cp.seq, "hash": cp.hash, "at": cp.at.isoformat(), "key_id": cp.key_id, "signature": cp.signature}

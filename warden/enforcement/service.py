@@ -330,8 +330,14 @@ class EnforcementService:
 
     # --- audit ---------------------------------------------------------------------------------------------
 
-    def audit_verify(self, anchors: Sequence[dict[str, Any]] = ()) -> ChainReport:
+    def audit_verify(self, anchors: Sequence[dict[str, Any]] = (), verifier: Verifier | None = None) -> ChainReport:
         """Prove the chain, the stored events and the state rows against each other, and the chain against its
-        signed checkpoints and `anchors` (exported checkpoints). Reads only (adapters/audit_state.verify)."""
+        signed checkpoints and `anchors` (exported checkpoints), with `verifier` (default: the app's key). Reads
+        only (adapters/audit_state.verify)."""
         with reading(self.engine) as conn:
-            return audit_state.verify(conn, self.verifier, anchors)
+            return audit_state.verify(conn, verifier or self.verifier, anchors)
+
+    def audit_checkpoints(self) -> list[dict[str, Any]]:
+        """The signed checkpoints, oldest first, for an auditor to keep elsewhere (`warden audit checkpoints`)."""
+        with reading(self.engine) as conn:
+            return list(audit_state.checkpoints(conn))
