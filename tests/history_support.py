@@ -15,10 +15,13 @@ from warden.adapters import tables as t
 from warden.adapters.database import make_engine
 from warden.adapters.tables import metadata
 from warden.app import App
+from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.model import Account, Enterprise
 from warden.policy import LoadedPolicy
-from warden.weight.service import WeightService
+
+READER = Principal("test", Role.AUDITOR)
+"""Reads weights as a global role (every tenant's; a missing subject is a 404)."""
 
 
 @dataclass
@@ -151,12 +154,12 @@ def snapshot(w: App, stream: Stream) -> dict[str, Any]:
         flags = sorted((r.id, r.subject_id, r.rule_id, r.at.isoformat()) for r in c.execute(sa.select(f)))
         wa = t.weight_accounts
         stored_weights = {r.account_id: r.score / 10 for r in c.execute(sa.select(wa.c.account_id, wa.c.score))}
-    ws = WeightService(w)
+    ws = w.weight
     weights = {f"stored {k}": v for k, v in sorted(stored_weights.items())}
     for a in stream.accounts:
-        weights[f"read {a.id}"] = ws.account_breakdown(a.id)[1].score
+        weights[f"read {a.id}"] = ws.account_breakdown(READER, a.id)[1].score
     for e in stream.enterprises:
-        weights[f"read {e.id}"] = ws.enterprise_breakdown(e.id)[1].score
+        weights[f"read {e.id}"] = ws.enterprise_breakdown(READER, e.id)[1].score
     return {
         "outcomes": outcomes,
         "strikes": strikes,

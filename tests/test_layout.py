@@ -169,20 +169,10 @@ def test_a_slices_pure_files_import_no_io_and_only_pure_warden_modules(path: Pat
     assert not bad, "\n".join(bad)
 
 
-SQL_OUTSIDE_A_STORE = (
-    "warden/enforcement/history.py",
-    "warden/enforcement/service.py",
-    "warden/enforcement/tokens.py",
-    "warden/enforcement/http/audit.py",
-)
-"""Known debt (issue 11): the enforcement slice still speaks SQL in these files through the core adapters (the
-s-enf slice moved them as they were); they move into an `enforcement/store.py`. No file may join this list."""
-
-
 @pytest.mark.parametrize("path", slice_files(), ids=_rel)
 def test_a_slices_service_and_edge_files_leave_sql_to_its_store(path: Path) -> None:
     role = _role(path)
-    if role in PURE_ROLES or role in ADAPTER_ROLES or _rel(path) in SQL_OUTSIDE_A_STORE:
+    if role in PURE_ROLES or role in ADAPTER_ROLES:
         return
     found = imports(path)
     banned: tuple[str, ...] = ("sqlalchemy", "warden.adapters.tables")
@@ -237,5 +227,46 @@ def test_the_core_feature_imports_no_other_feature(path: Path) -> None:
         f"{_rel(path)}:{line} imports {name}"
         for line, name in imports(path)
         if _under(name, OTHER_SLICES) and not _under(name, allowed)
+    ]
+    assert not bad, "\n".join(bad)
+
+
+# --- tools over the library: the demo (`warden/demo/`) and the benchmarks (`warden/bench/`) ---
+
+TOOLS = ("warden.demo", "warden.bench")
+"""The demo and the benchmarks: the CLI registers their commands (`entrypoints/cli/main.py`); nothing else in the
+library imports them. A benchmark is a tool role: it may load fixtures and time baselines through a store or the
+raw driver (sqlalchemy). The demo plays a story through the services only."""
+STORES = ("warden.adapters.store", *(f"warden.{s}.store" for s in SLICES))
+
+
+def test_the_layout_test_sees_the_tools() -> None:
+    demo = {p.name for p in _files("demo")}
+    bench = {p.name for p in _files("bench")}
+    assert {"base.py", "run.py", "cli.py", "enforcement.py", "weight.py", "appeals.py"} <= demo
+    assert {"cli.py", "ingest.py", "quality.py", "screen.py", "corpus.py", "weight.py"} <= bench
+
+
+@pytest.mark.parametrize("path", _files("demo"), ids=_rel)
+def test_the_demo_calls_services_only(path: Path) -> None:
+    banned = ("sqlalchemy", "warden.adapters.tables", *STORES)
+    bad = [f"{_rel(path)}:{line} imports {name}" for line, name in imports(path) if _under(name, banned)]
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    bad += [
+        f"{_rel(path)}:{node.lineno} reaches for the engine (call a service)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "engine"
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_no_library_file_imports_the_demo_or_the_benchmarks() -> None:
+    library = [p for p in ROOT.rglob("*.py") if p.relative_to(ROOT).parts[0] not in ("demo", "bench")]
+    bad = [
+        f"{_rel(path)}:{line} imports {name}"
+        for path in library
+        if _rel(path) != "warden/entrypoints/cli/main.py"  # registers their commands
+        for line, name in imports(path)
+        if _under(name, TOOLS)
     ]
     assert not bad, "\n".join(bad)

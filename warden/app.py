@@ -12,8 +12,9 @@ Typed handles on each service:
 
 **Where the other slices plug in.** Each feature slice has one typed field below, built once by bootstrap:
 `word_lists` (`word_lists.service.WordLists`, None unless the evasion-resistant engine is in use), `unblocking`
-(`unblock.service.Unblocking`), `usage_policies` / `cases` / `usage_figures` (`usage_policy`: `PolicyAdmin`,
-`CaseDesk`, `Figures`) are handed to the constructor; `appeals` (`appeals.service.Appeals`) is set by bootstrap
+(`unblock.service.Unblocking`), `usage_policies` / `cases` / `case_outcomes` / `usage_figures` (`usage_policy`:
+`PolicyAdmin`, `CaseDesk`, `CaseOutcomes`, `Figures`), `weight` (`weight.service.WeightService`) are handed to the
+constructor; `appeals` (`appeals.service.Appeals`) is set by bootstrap
 right after the `App` exists, because the appeals desk still takes the `App` at construction. A new slice adds
 one field here and one line in bootstrap.
 
@@ -56,7 +57,9 @@ if TYPE_CHECKING:  # the feature slices' services (each slice updates its line w
     from warden.unblock.service import Unblocking
     from warden.usage_policy.cases import CaseDesk
     from warden.usage_policy.figures import Figures
+    from warden.usage_policy.outcomes import CaseOutcomes
     from warden.usage_policy.policies import PolicyAdmin
+    from warden.weight.service import WeightService
     from warden.word_lists.service import WordLists
 
 
@@ -82,7 +85,9 @@ class App:
         unblocking: Unblocking,
         usage_policies: PolicyAdmin,
         cases: CaseDesk,
+        case_outcomes: CaseOutcomes,
         usage_figures: Figures,
+        weight: WeightService,
     ) -> None:
         self.engine = engine
         self.uow = uow  # the unit of work every service opens its transactions with (adapters/uow.py)
@@ -103,7 +108,9 @@ class App:
         self.unblocking = unblocking  # unblocking (issue 5)
         self.usage_policies = usage_policies  # enterprise usage policy (issue 7): policies, cases, figures
         self.cases = cases
+        self.case_outcomes = case_outcomes
         self.usage_figures = usage_figures
+        self.weight = weight  # weight (issue 4): reads and the operator's recompute
 
     @property
     def ingest_uc(self) -> Ingest:

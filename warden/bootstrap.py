@@ -39,8 +39,10 @@ from warden.usage_policy import texts as usage_policy_texts
 from warden.usage_policy.cases import CaseDesk
 from warden.usage_policy.feature import UsagePolicyFeature
 from warden.usage_policy.figures import Figures
+from warden.usage_policy.outcomes import CaseOutcomes
 from warden.usage_policy.policies import PolicyAdmin
 from warden.weight.feature import weight_feature
+from warden.weight.service import WeightService
 from warden.word_lists.feature import WordListsFeature
 from warden.word_lists.service import WordLists
 
@@ -93,20 +95,21 @@ def bootstrap(
     loaded = policy or load_policy(settings.policy)
     screener = build_screener(loaded)
     cache = SubjectCache()
+    uow = UnitOfWork(engine, clock)
     word_lists = None
     if isinstance(screener, ScreeningEngine):  # screening lists (issue 3): per-enterprise lists, live reload
-        word_lists = WordLists(engine, clock, ScreenerRegistry(base=screener))
+        word_lists = WordLists(uow, ScreenerRegistry(base=screener))
         word_lists.load()
         screener = word_lists
     rules = RuleEngine(loaded, screener, RULES)  # the S-A rules (warden.enforcement.rules)
     # The features, once each, in hook order (see warden.pipeline.feature). One line per feature.
     features: list[Feature] = []
-    weight = weight_feature(rules, clock, cache)  # weight (issue 4): WeightSource, per-event fold, S-A5 cascade
-    if weight is not None:
-        features.append(weight)
+    weight_upkeep = weight_feature(rules, clock, cache)  # weight (issue 4): WeightSource, per-event fold, S-A5 cascade
+    if weight_upkeep is not None:
+        features.append(weight_upkeep)
     features.append(unblock_feature(rules, cache))  # unblocking (issue 5): probation, plug-in floors
     usage_settings = loaded.policy.enterprise_usage  # enterprise usage policy (issue 7)
-    usage_policies, cases = PolicyAdmin(engine, usage_settings, clock), CaseDesk(engine, usage_settings, clock)
+    usage_policies, cases = PolicyAdmin(uow, usage_settings), CaseDesk(uow, usage_settings)
     features.append(UsagePolicyFeature(usage_policies, cases))
     if word_lists is not None:
         features.append(WordListsFeature(word_lists))
@@ -126,9 +129,10 @@ def bootstrap(
             "usage_policy.warned": usage_policy_texts.reason_text,
         },
     )
+    pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
     app = App(
         engine=engine,
-        uow=UnitOfWork(engine, clock),
+        uow=uow,
         policy=loaded,
         rules=rules,
         counters=counters,
@@ -136,15 +140,17 @@ def bootstrap(
         features=features,
         cache=cache,
         texts=texts,
-        pipeline=Ingest(engine, loaded, rules, counters, clock, cache, features),
-        enforcement=EnforcementService(engine, rules, clock, features, texts, verifier=signer or load_verifier(key)),
-        tokens=Tokens(engine, clock),
+        pipeline=pipeline,
+        enforcement=EnforcementService(uow, rules, pipeline, features, texts, verifier=signer or load_verifier(key)),
+        tokens=Tokens(uow),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)
         unblocking=Unblocking(engine, clock, rules, build_sender(settings)),  # unblocking (issue 5)
         usage_policies=usage_policies,  # enterprise usage policy (issue 7)
         cases=cases,
-        usage_figures=Figures(engine, usage_policies, clock),
+        case_outcomes=CaseOutcomes(uow, usage_settings),
+        usage_figures=Figures(uow, usage_policies),
+        weight=WeightService(uow, rules),  # weight (issue 4)
     )
     app.appeals = Appeals(app, LocalDocumentStore(settings.document_dir), build_notifier(settings))  # appeals (issue 6)
     if background:

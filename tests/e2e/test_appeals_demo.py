@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from warden.entrypoints.cli.demo import run_demo
+from warden.demo.run import run_demo
 
 
 def test_S_D6_the_demo_appeals_an_enterprise_ban_with_documents_and_restores_its_members(

@@ -6,9 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from tests.conftest import World, extra_features
+from warden.kernel.access import Principal, Role
 from warden.kernel.model import StrikeStatus
 from warden.pipeline.feature import Feature
-from warden.weight.service import WeightService
+
+READER = Principal("test", Role.AUDITOR)
+"""Reads weights as a global role (every tenant's; a missing subject is a 404)."""
 
 
 def severe_strike(world: World, account: str) -> str:
@@ -64,13 +67,13 @@ def test_a_cascade_that_still_has_its_basis_stays_when_one_member_strike_is_void
 
 
 def test_S_B_overturning_a_strike_restores_the_weight(world: World) -> None:
-    before = WeightService(world.w).account("acc-1")["score"]
+    before = world.w.weight.account(READER, "acc-1").model_dump()["score"]
     world.send(*[world.event("report", reporter_id=f"r{i}", reason="spam") for i in range(3)])
-    struck = WeightService(world.w).account("acc-1")["score"]
+    struck = world.w.weight.account(READER, "acc-1").model_dump()["score"]
     sid = world.w.subject("acc-1").strikes[0].id
     world.w.set_strike_status(sid, StrikeStatus.OVERTURNED, "reviewer:t", "appeal upheld")
     assert struck < before
-    assert WeightService(world.w).account("acc-1")["score"] == before
+    assert world.w.weight.account(READER, "acc-1").model_dump()["score"] == before
 
 
 class _Floor3(Feature):

@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
+from warden.kernel.access import Principal, Role
 from warden.kernel.model import StrikeStatus
 from warden.policy import LoadedPolicy
-from warden.weight.service import WeightService
+
+READER = Principal("test", Role.AUDITOR)
+"""Reads weights as a global role (every tenant's; a missing subject is a 404)."""
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ def test_S_A5_restricted_abusers_do_not_push_a_healthy_enterprise_over_the_bar_b
         world.send(*reported(world, aid, f"x{k}-"))
     assert all(member_strikes(world, aid) for aid in abusers)
     assert cascades(world, "ent-young") == []
-    ent = WeightService(world.w).enterprise("ent-young", "en")
+    ent = world.w.weight.enterprise(READER, "ent-young", "en").model_dump()
     assert ent["score"] < 40  # the weight an admin sees carries the three restrictions …
     assert ent["used_by_rules"]["cascade_weight"] >= 40  # … the cascade's bar does not count them against it
     assert ent["used_by_rules"]["cascade_restricted_members"] == 3
@@ -184,7 +187,7 @@ def test_S_A5_adding_honest_new_staff_never_pushes_a_verified_shop_into_a_cascad
         world.clock.advance(days=2)
     assert len(member_strikes(world, staff[0])) == 2 and len(member_strikes(world, staff[1])) == 2
     assert cascades(world, "ent-shop") == []
-    ent = WeightService(world.w).enterprise("ent-shop", "en")
+    ent = world.w.weight.enterprise(READER, "ent-shop", "en").model_dump()
     assert ent["used_by_rules"]["cascade_weight"] >= 50  # verified 15 + the prior's 35: new staff do not drag it
     assert ent["used_by_rules"]["cascade_active_members"] == n  # they are still active members (the share's base)
     assert world.send(login(world, staff[-1])).outcomes[0].allowed is True
@@ -192,7 +195,7 @@ def test_S_A5_adding_honest_new_staff_never_pushes_a_verified_shop_into_a_cascad
 
 def test_S_A5_the_cascade_weight_does_not_fall_as_honest_new_staff_are_added(world: World) -> None:
     staff = _shop_with_new_staff(world, 3)
-    before = WeightService(world.w).enterprise("ent-shop", "en")["used_by_rules"]["cascade_weight"]
+    before = world.w.weight.enterprise(READER, "ent-shop", "en").model_dump()["used_by_rules"]["cascade_weight"]
     from warden.kernel.model import Account
 
     for i in range(20):
@@ -201,7 +204,7 @@ def test_S_A5_the_cascade_weight_does_not_fall_as_honest_new_staff_are_added(wor
             Account(aid, "ent-shop", f"13700000{i:03d}", False, world.clock.now() - timedelta(days=20)), "test"
         )
         world.send(login(world, aid, linked=False))
-    after = WeightService(world.w).enterprise("ent-shop", "en")
+    after = world.w.weight.enterprise(READER, "ent-shop", "en").model_dump()
     assert after["used_by_rules"]["cascade_weight"] >= before
     assert after["used_by_rules"]["cascade_active_members"] == len(staff) + 20
 

@@ -17,9 +17,12 @@ from warden.adapters import tables as t
 from warden.adapters.database import make_engine
 from warden.adapters.tables import metadata
 from warden.app import App
+from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
 from warden.policy import LoadedPolicy
-from warden.weight.service import WeightService
+
+READER = Principal("test", Role.AUDITOR)
+"""Reads weights as a global role (every tenant's; a missing subject is a 404)."""
 
 Scene = Callable[[World], list[dict[str, Any]]]
 
@@ -127,7 +130,7 @@ def test_S_A5_S_B_one_batch_decides_like_one_event_per_request_and_a_healthy_ent
         assert world.w.restrictions("enterprise", "ent-good") == []  # no cascade
         out = world.send(world.event("login", "m3", device_id="p", client_version="4.1.30")).outcomes[0]
         assert out.allowed is True  # m3, who did nothing, may log in
-        ent = WeightService(world.w).enterprise("ent-good", "en")
+        ent = world.w.weight.enterprise(READER, "ent-good", "en").model_dump()
         assert ent["used_by_rules"]["cascade_exposed"] is False
 
 

@@ -12,10 +12,13 @@ import sqlalchemy as sa
 
 from tests.conftest import World, build, extra_features
 from warden.adapters import tables as t
+from warden.kernel.access import Principal, Role
 from warden.kernel.model import StrikeStatus
 from warden.pipeline.feature import Feature
 from warden.policy import LoadedPolicy
-from warden.weight.service import WeightService
+
+READER = Principal("test", Role.AUDITOR)
+"""Reads weights as a global role (every tenant's; a missing subject is a 404)."""
 
 
 @pytest.fixture
@@ -25,7 +28,7 @@ def policy(shipped_policy: LoadedPolicy) -> LoadedPolicy:
 
 
 def weight(world: World, aid: str = "acc-1") -> dict[str, Any]:
-    return WeightService(world.w).account(aid, "en")
+    return world.w.weight.account(READER, aid, "en").model_dump()
 
 
 def points(out: dict[str, Any], code: str) -> float:
@@ -92,7 +95,7 @@ def _low_trust_enterprise(world: World, members: int = 5) -> list[str]:
 
 def test_S_A5_members_restricted_in_a_low_weight_enterprise_restrict_the_whole_enterprise(world: World) -> None:
     ids = _low_trust_enterprise(world, members=20)  # 20 active: the share rule needs 4, the count rule 3
-    ent = WeightService(world.w).enterprise("ent-low", "en")
+    ent = world.w.weight.enterprise(READER, "ent-low", "en").model_dump()
     assert ent["score"] < 40 and ent["used_by_rules"]["cascade_exposed"] is True
     world.send(*report(world, ids[0], 3, "a"))
     world.clock.advance(hours=1)
@@ -127,11 +130,12 @@ def test_S_A5_a_trusted_enterprise_does_not_cascade(world: World) -> None:
         *[login(world, aid) for aid in ids],
         *[world.event("feature_use", aid, feature=f) for aid in ids for f in ("chat_message", "clock_in")],
     )
-    assert WeightService(world.w).enterprise("ent-1", "en")["score"] >= 40
+    assert world.w.weight.enterprise(READER, "ent-1", "en").model_dump()["score"] >= 40
     for k, aid in enumerate(ids[:3]):
         world.send(*report(world, aid, 3, f"x{k}-"))
     assert world.w.restrictions("enterprise", "ent-1") == []
-    assert WeightService(world.w).enterprise("ent-1", "en")["score"] < 100  # but the restrictions weigh on it
+    # but the restrictions weigh on it
+    assert world.w.weight.enterprise(READER, "ent-1", "en").model_dump()["score"] < 100
 
 
 def test_S_A5_a_severe_member_ban_cascades_at_once(world: World) -> None:
@@ -152,7 +156,7 @@ def test_S_A5_a_severe_member_ban_cascades_at_once(world: World) -> None:
 
 def test_enterprise_weight_lists_the_members_holding_it_down_in_the_callers_language(world: World) -> None:
     _low_trust_enterprise(world, members=3)
-    ent = WeightService(world.w).enterprise("ent-low", "zh")
+    ent = world.w.weight.enterprise(READER, "ent-low", "zh").model_dump()
     assert {m["account_id"] for m in ent["lowest_members"]} == {"m0", "m1", "m2"}
     assert ent["factors"][0]["title"] == "企业实名认证"
 
@@ -211,9 +215,9 @@ def _snapshot(world: World) -> dict[str, Any]:
             for r in c.execute(sa.select(t.weight_history).where(t.weight_history.c.subject_type == "account"))
         }
         hist |= {(aid, "open"): state for aid, (state, _) in accounts.items()}  # the open day sits in the state
-    svc = WeightService(world.w)
-    scores = {aid: svc.account(aid, "en")["score"] for aid in accounts}
-    ent_scores = {eid: svc.enterprise(eid, "en")["score"] for eid in ents}
+    svc = world.w.weight
+    scores = {aid: svc.account(READER, aid, "en").model_dump()["score"] for aid in accounts}
+    ent_scores = {eid: svc.enterprise(READER, eid, "en").model_dump()["score"] for eid in ents}
     return {"accounts": accounts, "enterprises": ents, "history": hist, "scores": scores, "ent_scores": ent_scores}
 
 
@@ -224,7 +228,7 @@ def test_recomputing_all_weights_from_the_event_log_gives_the_incremental_number
     with world.w.engine.connect() as c:
         assert c.execute(sa.select(sa.func.count()).select_from(t.strikes)).scalar_one() > 0  # reports bit
     seen: list[tuple[int, int]] = []
-    out = WeightService(world.w).recompute(lambda done, total: seen.append((done, total)))
+    out = world.w.weight.recompute(lambda done, total: seen.append((done, total)))
     assert out["accounts"] == 18  # acc-1 of the world has no events, hence no state
     assert seen[-1][0] == seen[-1][1]
     recomputed = _snapshot(world)
@@ -251,7 +255,7 @@ def test_a_batch_that_rolls_back_leaves_no_trace_in_the_weights(world: World, db
     assert next(f for f in out["factors"] if f["code"] == "linked_login")["detail"]["logins"] == 3
     with world.w.engine.connect() as c:
         kept = c.execute(sa.select(t.weight_accounts.c.state)).scalar_one()
-    WeightService(world.w).recompute()
+    world.w.weight.recompute()
     with world.w.engine.connect() as c:
         assert c.execute(sa.select(t.weight_accounts.c.state)).scalar_one() == kept
     other.engine.dispose()

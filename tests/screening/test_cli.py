@@ -1,4 +1,4 @@
-"""`warden screen` and `warden bench screen` (S-A6), through the register() hook the main CLI calls."""
+"""`warden screen` and `warden bench screen` (S-A6), through the register() hooks the main CLI calls."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from warden.entrypoints.cli.screen import register
+from warden.bench import cli as bench_cli
+from warden.entrypoints.cli import screen
 
 
 @pytest.fixture
@@ -16,7 +17,8 @@ def app() -> typer.Typer:
     app = typer.Typer()
     bench = typer.Typer()
     app.add_typer(bench, name="bench")
-    register(app, bench)
+    screen.register(app, bench)
+    bench_cli.register(app, bench)
     return app
 
 

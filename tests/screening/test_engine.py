@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from warden.bench.corpus import LIMIT_PREFIX, CorpusRow, load_corpus
 from warden.screening import Hit, Screener, ScreeningEngine, TermSpec
-from warden.screening.corpus import LIMIT_PREFIX, CorpusRow, load_corpus
 
 
 def only(hits: list[Hit], term: str) -> Hit:

@@ -103,3 +103,24 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+def start_over(url: str) -> None:
+    """Start the database at `url` over (a demo's fresh start): a SQLite file is deleted with its `-wal` and
+    `-shm` files; a server database is brought to the newest schema and every warden table emptied."""
+    if url.startswith("sqlite"):
+        if url.startswith("sqlite:///"):
+            path = url.removeprefix("sqlite:///")
+            for suffix in ("", "-wal", "-shm"):
+                Path(path + suffix).unlink(missing_ok=True)
+        return
+    from warden.adapters.tables import metadata
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
+    finally:
+        engine.dispose()

@@ -443,6 +443,12 @@ class AuditWriter:
         return seq
 
 
+def audit_entry_from(row: Any) -> AuditEntry:
+    return AuditEntry(
+        row.seq, row.at, row.actor, row.action, row.subject, json.loads(row.data), row.prev_hash, row.hash
+    )
+
+
 def audit_entries(conn: Connection, batch: int = 2000) -> Iterable[AuditEntry]:
     last = 0
     while True:
@@ -452,7 +458,7 @@ def audit_entries(conn: Connection, batch: int = 2000) -> Iterable[AuditEntry]:
         if not rows:
             return
         for r in rows:
-            yield AuditEntry(r.seq, r.at, r.actor, r.action, r.subject, json.loads(r.data), r.prev_hash, r.hash)
+            yield audit_entry_from(r)
         last = rows[-1].seq
 
 

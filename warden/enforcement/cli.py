@@ -38,8 +38,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         try:
             lp = load_policy(file)
         except PolicyError as exc:
-            for p in exc.problems:
-                err.print(f"[red]{p}[/]")
+            for problem in exc.problems:
+                err.print(f"[red]{problem}[/]")
             raise typer.Exit(1) from exc
         p = lp.policy
         console.print(

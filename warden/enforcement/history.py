@@ -1,9 +1,8 @@
-"""Readable history (issue 10): restrictions of a subject, ended and lifted ones included, newest first, paged;
-and directory edits of an account that go through the same path as the platform's events.
+"""Readable history (issue 10): the cursor of the restriction history pages, and the events a directory edit of an
+account amounts to (so it goes through the same path as the platform's events). Pure.
 
-Restrictions are never deleted (docs/ARCHITECTURE.md), so the table is the history. A page is
-`(items, next_cursor)`: items are `(Restriction, Strike | None)` ordered by `(starts_at, id)` descending; the
-cursor is opaque (base64 of the last item's start and id) and `None` on the last page.
+Restrictions are never deleted (docs/ARCHITECTURE.md), so the table is the history. A page is ordered by
+`(starts_at, id)` descending; its cursor is opaque (base64 of the last item's start and id).
 """
 
 from __future__ import annotations
@@ -11,29 +10,23 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import sqlalchemy as sa
-
-from warden.adapters import store
-from warden.adapters import tables as t
-from warden.adapters.database import reading
 from warden.kernel.decision import derive_id
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
-from warden.kernel.model import Account, Restriction, Strike
-
-if TYPE_CHECKING:
-    from warden.app import App
+from warden.kernel.model import Account
 
 PROFILE_FIELDS = ("avatar", "nickname", "external_card")
 
 
-def _encode(at: datetime, rid: str) -> str:
+def encode_cursor(at: datetime, rid: str) -> str:
+    """The cursor after the restriction starting at `at` with id `rid`."""
     return base64.urlsafe_b64encode(f"{at.isoformat()}\x1f{rid}".encode()).decode()
 
 
-def _decode(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """`(starts_at, id)` of the last item of the previous page; InvalidInput naming `cursor` if not ours."""
     try:
         at, rid = base64.urlsafe_b64decode(cursor.encode()).decode().split("\x1f")
         when = datetime.fromisoformat(at)
@@ -44,28 +37,6 @@ def _decode(cursor: str) -> tuple[datetime, str]:
         raise InvalidInput(
             "the cursor is not one this API gave out", [FieldError(field="cursor", message="invalid")]
         ) from None
-
-
-def restriction_page(
-    w: App, subject_type: str, subject_id: str, limit: int = 50, cursor: str | None = None
-) -> tuple[list[tuple[Restriction, Strike | None]], str | None]:
-    """One page of the subject's restrictions with their strikes, newest first (see the module docstring)."""
-    r = t.restrictions
-    q = sa.select(r).where(r.c.subject_type == subject_type, r.c.subject_id == subject_id)
-    if cursor:
-        at, rid = _decode(cursor)
-        q = q.where(sa.or_(r.c.starts_at < at, sa.and_(r.c.starts_at == at, r.c.id < rid)))
-    q = q.order_by(r.c.starts_at.desc(), r.c.id.desc()).limit(limit + 1)
-    with reading(w.engine) as conn:
-        rows = [store.restriction_from(row) for row in conn.execute(q)]
-        page = rows[:limit]
-        ids = [x.strike_id for x in page if x.strike_id]
-        strikes: dict[str, Strike] = {}
-        if ids:
-            for row in conn.execute(sa.select(t.strikes).where(t.strikes.c.id.in_(ids))):
-                strikes[row.id] = store.strike_from(row)
-    nxt = _encode(page[-1].starts_at, page[-1].id) if len(rows) > limit else None
-    return [(x, strikes.get(x.strike_id or "")) for x in page], nxt
 
 
 def profile_events(old: Account, new: Account, at: datetime) -> list[dict[str, Any]]:
@@ -101,25 +72,3 @@ def profile_events(old: Account, new: Account, at: datetime) -> list[dict[str, A
             }
         )
     return out
-
-
-def put_account(w: App, a: Account, actor: str) -> bool:
-    """Register or update an account (True when new). On an existing account, profile and verification edits are
-    ingested as the `profile_change` / `verification_change` events they amount to, before the row is written,
-    so weight counts them for profile stability (S-B1: ≤2 changes in 30 days) exactly as the platform's own
-    events, and `warden replay` sees them. Nothing is ingested when nothing changed (a retried PUT is a no-op).
-    """
-    with reading(w.engine) as conn:
-        old = store.get_account(conn, a.id)
-        known = store.get_enterprise(conn, a.enterprise_id) is not None
-    if not known:
-        raise InvalidInput(
-            f"unknown enterprise {a.enterprise_id!r}",
-            [FieldError(field="enterprise_id", message="no such enterprise; register it first")],
-        )
-    w.enforcement.check_created(a.created_at)  # before any profile event is ingested: nothing half-written
-    if old is not None:
-        events = profile_events(old, a, w.clock.now())
-        if events:
-            w.ingest(events, actor)
-    return w.register_account(a, actor)

@@ -5,7 +5,7 @@ Pure: pydantic models only. The file schema (`warden.policy.Policy`) holds them 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -85,7 +85,7 @@ class Reports(RuleBase):
     reason_severity: dict[ReportReason, str] = {}
 
     def severity_of(self, reason: str) -> str:
-        return self.reason_severity.get(reason, self.severity)  # type: ignore[call-overload]
+        return self.reason_severity.get(cast(ReportReason, reason), self.severity)
 
 
 class UnverifiedEnterpriseCap(RuleBase):

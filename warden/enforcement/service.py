@@ -1,62 +1,207 @@
 """The core feature's use cases: directory, subject and restriction reads, the explanation, manual actions and audit
 verification.
 
-Each public method is one transaction (`..._in` variants run inside the caller's). The rules are the pipeline's;
-this layer loads what they need, writes what changed and appends to the audit chain, all or nothing.
+Each public method is one transaction of the unit of work (`..._in` variants run inside the caller's). The rules are
+the pipeline's; this layer loads what they need, writes what changed and appends to the audit chain, all or nothing.
+Its SQL is `enforcement.store` (and the core rows of `adapters.store`).
+
+Two kinds of method: those under "for a person" take the `Principal` first, check it with `enforcement.access` and
+answer with `enforcement.views` models (what the HTTP routes call); the others trust their caller (the CLI, other
+slices' services, tests) and take the actor's name for the audit trail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-
-from warden.adapters import audit_state, store
-from warden.adapters import tables as t
+from warden.adapters import audit_state
+from warden.adapters import store as core
 from warden.adapters.audit_keys import Verifier
-from warden.adapters.database import reading
+from warden.adapters.uow import Connection, UnitOfWork
+from warden.enforcement import access, store
 from warden.enforcement import explain as ex
+from warden.enforcement.history import decode_cursor, encode_cursor, profile_events
 from warden.enforcement.rules.contacts import standing_cap_refusal
 from warden.enforcement.texts import CORE, STATE_TEXT, Lang, Texts
+from warden.enforcement.views import (
+    AccountOut,
+    AuditEntryOut,
+    AuditPage,
+    ChainVerification,
+    EnterpriseOut,
+    Explanation,
+    PolicyInForce,
+    RestrictionOut,
+    RestrictionPage,
+    account_out,
+    enterprise_out,
+)
+from warden.kernel.access import Principal
 from warden.kernel.audit import ChainReport
-from warden.kernel.clock import Clock
 from warden.kernel.decision import Effects, StrikeRequest, Subject
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
-from warden.kernel.events import FieldError
+from warden.kernel.events import Event, FieldError
 from warden.kernel.ladder import recompute_steps, rederive
 from warden.kernel.model import Account, Action, Enterprise, Restriction, Strike, StrikeStatus
 from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature, overriding
-from warden.pipeline.ingest import EARLIEST, FUTURE_SKEW
+from warden.pipeline.ingest import EARLIEST, FUTURE_SKEW, Ingest, IngestResult
 
 
 class EnforcementService:
     """The core feature's use cases, one transaction each: the directory, reading subjects and restrictions, the
     explanation, manual actions (void/overturn a strike, lift a restriction, restrict an enterprise) and audit
-    verification. The policy and the effector are read live from `rules` (tests swap them)."""
+    verification. Transactions come from `uow`; events (a directory edit's profile events, the HTTP intake) go
+    through `pipeline`. The policy and the effector are read live from `rules` (tests swap them)."""
 
     def __init__(
         self,
-        engine: Engine,
+        uow: UnitOfWork,
         rules: RuleEngine,
-        clock: Clock,
+        pipeline: Ingest,
         features: Sequence[Feature] = (),
         texts: Texts = CORE,
         *,
         verifier: Verifier | None = None,
     ) -> None:
         self.verifier = verifier  # checks the chain's signed checkpoints (the Signer, or a public key alone)
-        self.engine = engine
+        self.uow = uow
+        self.clock = uow.clock
         self.rules = rules
-        self.clock = clock
+        self.pipeline = pipeline
         self.texts = texts
-        self._on_status = overriding(features, "on_strike_status")
-        self._loaders = overriding(features, "load")
+        self._on_status = overriding(list(features), "on_strike_status")
+        self._loaders = overriding(list(features), "load")
+
+    # --- for a person: the Principal first, checked by `access` (what the HTTP routes call) -----------------
+
+    def ingest(self, p: Principal, events: Callable[[], Sequence[Event]]) -> IngestResult:
+        """Decide and store a batch for the platform. `events` is called (the body parsed) only once `p` may send
+        events, so a caller without the role is refused before anything about its body is said."""
+        access.check_send_events(p)
+        return self.pipeline.ingest(events(), p.actor)
+
+    def policy_in_force(self) -> PolicyInForce:
+        """The policy in force (anyone authenticated may read it)."""
+        lp = self.rules.loaded
+        return PolicyInForce(
+            version=lp.policy.version, hash=lp.hash, source=lp.source, policy=lp.policy.model_dump(mode="json")
+        )
+
+    def put_enterprise(self, p: Principal, e: Enterprise) -> tuple[EnterpriseOut, bool]:
+        """Register or update an enterprise: the stored enterprise, and whether it is new."""
+        access.check_write_directory(p)
+        created = self.register_enterprise(e, p.actor)
+        return enterprise_out(self.get_enterprise(e.id)), created
+
+    def enterprise(self, p: Principal, enterprise_id: str) -> EnterpriseOut:
+        access.check_enterprise(p, enterprise_id)
+        return enterprise_out(self.get_enterprise(enterprise_id))
+
+    def put_account(self, p: Principal, a: Account) -> tuple[AccountOut, bool]:
+        """Register or update an account: the stored account, and whether it is new. On an existing account,
+        profile and verification edits are ingested as the `profile_change` / `verification_change` events they
+        amount to (`history.profile_events`, dated now), before the row is written, so weight counts them for
+        profile stability (S-B1: ≤2 changes in 30 days) exactly as the platform's own events, and `warden replay`
+        sees them. Nothing is ingested when nothing changed (a retried PUT is a no-op)."""
+        access.check_write_directory(p)
+        with self.uow.reading() as tx:
+            old = core.get_account(tx.conn, a.id)
+            known = core.get_enterprise(tx.conn, a.enterprise_id) is not None
+        if not known:
+            raise _unknown_enterprise(a)
+        self.check_created(a.created_at)  # before any profile event is ingested: nothing half-written
+        if old is not None:
+            events = profile_events(old, a, self.clock.now())
+            if events:
+                self.pipeline.ingest(events, p.actor)
+        created = self.register_account(a, p.actor)
+        return account_out(self.get_account(a.id)), created
+
+    def account(self, p: Principal, account_id: str) -> AccountOut:
+        return account_out(self._visible_account(p, account_id))
+
+    def explanation(self, p: Principal, account_id: str, lang: Lang = "zh") -> Explanation:
+        """`explain` for whoever may read the account."""
+        self._visible_account(p, account_id)
+        return Explanation.model_validate(self.explain(account_id, lang))
+
+    def account_restrictions(
+        self, p: Principal, account_id: str, lang: Lang = "zh", limit: int = 50, cursor: str | None = None
+    ) -> RestrictionPage:
+        """One page of the account's restrictions (see `restriction_page`), for whoever may read the account;
+        a cascade's evidence is cut to its numbers."""
+        self._visible_account(p, account_id)
+        return self._page("account", account_id, lang, limit, cursor, full=False)
+
+    def enterprise_restrictions(
+        self, p: Principal, enterprise_id: str, lang: Lang = "zh", limit: int = 50, cursor: str | None = None
+    ) -> RestrictionPage:
+        """One page of the enterprise's own restrictions, with whom a cascade counted: for the global roles and the
+        enterprise's admins and HR (Forbidden for any other, whether or not it exists; NotFound after that)."""
+        access.check_enterprise_restrictions(p, enterprise_id)
+        self.get_enterprise(enterprise_id)
+        return self._page("enterprise", enterprise_id, lang, limit, cursor, full=True)
+
+    def audit_page(self, p: Principal, limit: int = 50, cursor: str | None = None) -> AuditPage:
+        """Audit entries newest first; `cursor` is the `seq` (decimal) the previous page stopped above."""
+        access.check_read_audit(p)
+        with self.uow.reading() as tx:
+            entries = store.audit_page(tx.conn, limit, int(cursor) if cursor else None)
+        items = [
+            AuditEntryOut(
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor,
+                action=e.action,
+                subject=e.subject,
+                data=e.data,
+                prev_hash=e.prev_hash,
+                hash=e.hash,
+            )
+            for e in entries
+        ]
+        return AuditPage(items=items, next_cursor=str(entries[-1].seq) if len(entries) == limit else None)
+
+    def verification(self, p: Principal) -> ChainVerification:
+        """`audit_verify` for the audit's readers."""
+        access.check_read_audit(p)
+        r = self.audit_verify()
+        return ChainVerification(
+            ok=r.ok,
+            checked=r.checked,
+            first_broken=r.first_broken,
+            problem=r.problem,
+            table=r.table,
+            key=r.key,
+            signed_head=r.signed_head,
+        )
+
+    def _visible_account(self, p: Principal, account_id: str) -> Account:
+        with self.uow.reading() as tx:
+            acc = core.get_account(tx.conn, account_id)
+        return access.check_account(p, acc, account_id)
+
+    def _page(
+        self, subject_type: str, subject_id: str, lang: Lang, limit: int, cursor: str | None, full: bool
+    ) -> RestrictionPage:
+        items, nxt = self.restriction_page(subject_type, subject_id, limit, cursor)
+        now = self.clock.now()
+        return RestrictionPage(items=[self.restriction_view(r, s, now, lang, full) for r, s in items], next_cursor=nxt)
+
+    def restriction_view(
+        self, r: Restriction, strike: Strike | None, now: datetime, lang: Lang, full: bool = False
+    ) -> RestrictionOut:
+        """One restriction as explained at `now`, with whether it holds and its lifting. `full`: the reader may see
+        whom a cascade counted (not a member reading their own account)."""
+        explained = ex.explain_restriction(r, strike, now, lang, self.unblock_cap(), full, self.texts)
+        return RestrictionOut.model_validate(
+            explained | {"active": r.active_at(now), "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
+        )
 
     # --- directory ----------------------------------------------------------------------------------------
 
@@ -70,11 +215,12 @@ class EnforcementService:
             )
 
     def register_enterprise(self, e: Enterprise, actor: str) -> bool:
+        """Store the enterprise (True when new), audited as `enterprise.registered` or `enterprise.updated`."""
         self.check_created(e.created_at)
-        with self.engine.begin() as conn:
-            created = store.upsert_enterprise(conn, e)
-            store.AuditWriter(conn).append(
-                self.clock.now(),
+        with self.uow.writing() as tx:
+            created = core.upsert_enterprise(tx.conn, e)
+            tx.audit.append(
+                tx.now,
                 actor,
                 "enterprise.registered" if created else "enterprise.updated",
                 f"enterprise:{e.id}",
@@ -83,16 +229,14 @@ class EnforcementService:
         return created
 
     def register_account(self, a: Account, actor: str) -> bool:
+        """Store the account (True when new) as it is, audited; its enterprise must be registered."""
         self.check_created(a.created_at)
-        with self.engine.begin() as conn:
-            if store.get_enterprise(conn, a.enterprise_id) is None:
-                raise InvalidInput(
-                    f"unknown enterprise {a.enterprise_id!r}",
-                    [FieldError(field="enterprise_id", message="no such enterprise; register it first")],
-                )
-            created = store.upsert_account(conn, a)
-            store.AuditWriter(conn).append(
-                self.clock.now(),
+        with self.uow.writing() as tx:
+            if core.get_enterprise(tx.conn, a.enterprise_id) is None:
+                raise _unknown_enterprise(a)
+            created = core.upsert_account(tx.conn, a)
+            tx.audit.append(
+                tx.now,
                 actor,
                 "account.registered" if created else "account.updated",
                 f"account:{a.id}",
@@ -101,15 +245,15 @@ class EnforcementService:
         return created
 
     def get_account(self, account_id: str) -> Account:
-        with reading(self.engine) as conn:
-            a = store.get_account(conn, account_id)
+        with self.uow.reading() as tx:
+            a = core.get_account(tx.conn, account_id)
         if a is None:
             raise NotFound(f"no account {account_id!r}")
         return a
 
     def get_enterprise(self, enterprise_id: str) -> Enterprise:
-        with reading(self.engine) as conn:
-            e = store.get_enterprise(conn, enterprise_id)
+        with self.uow.reading() as tx:
+            e = core.get_enterprise(tx.conn, enterprise_id)
         if e is None:
             raise NotFound(f"no enterprise {enterprise_id!r}")
         return e
@@ -126,8 +270,8 @@ class EnforcementService:
 
     def subject(self, account_id: str, at: datetime | None = None) -> Subject:
         at = at or self.clock.now()
-        with reading(self.engine) as conn:
-            subjects, _ = store.load_subjects(conn, [account_id], at)
+        with self.uow.reading() as tx:
+            subjects, _ = core.load_subjects(tx.conn, [account_id], at)
         if account_id not in subjects:
             raise NotFound(f"no account {account_id!r}")
         return subjects[account_id]
@@ -184,26 +328,28 @@ class EnforcementService:
         return (cap.max_applications, round(cap.window.total_seconds() / 86400)) if cap else None
 
     def restrictions(self, subject_type: str, subject_id: str) -> list[Restriction]:
-        with reading(self.engine) as conn:
-            return store.restrictions_of(conn, subject_type, [subject_id], None)
+        with self.uow.reading() as tx:
+            return core.restrictions_of(tx.conn, subject_type, [subject_id], None)
 
     def restricted_accounts(self, at: datetime | None = None) -> dict[str, list[Restriction]]:
         """Accounts with an active restriction of their own at `at` (enterprise-derived ones excluded)."""
         at = at or self.clock.now()
-        r = t.restrictions
-        with reading(self.engine) as conn:
-            rows = conn.execute(
-                sa.select(r).where(
-                    r.c.subject_type == "account",
-                    r.c.lifted_at.is_(None),
-                    r.c.starts_at <= at,
-                    sa.or_(r.c.ends_at.is_(None), r.c.ends_at > at),
-                )
-            )
-            out: dict[str, list[Restriction]] = {}
-            for row in rows:
-                out.setdefault(row.subject_id, []).append(store.restriction_from(row))
-        return out
+        with self.uow.reading() as tx:
+            return store.active_account_restrictions(tx.conn, at)
+
+    def restriction_page(
+        self, subject_type: str, subject_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[tuple[Restriction, Strike | None]], str | None]:
+        """One page of the subject's restrictions (ended and lifted ones included) with their strikes, newest first
+        by `(starts_at, id)`, and the cursor of the next page (None on the last). InvalidInput naming `cursor` for
+        a cursor this API did not give out."""
+        after = decode_cursor(cursor) if cursor else None
+        with self.uow.reading() as tx:
+            rows = store.restriction_page(tx.conn, subject_type, subject_id, limit + 1, after)
+            page = rows[:limit]
+            strikes = store.strikes_by_id(tx.conn, [x.strike_id for x in page if x.strike_id])
+        nxt = encode_cursor(page[-1].starts_at, page[-1].id) if len(rows) > limit else None
+        return [(x, strikes.get(x.strike_id or "")) for x in page], nxt
 
     # --- manual actions ----------------------------------------------------------------------------------
 
@@ -211,14 +357,13 @@ class EnforcementService:
         """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays."""
         if status is StrikeStatus.ACTIVE:
             raise InvalidInput("a strike can only be voided or overturned")
-        now = self.clock.now()
-        with self.engine.begin() as conn:
-            return self.set_strike_status_in(conn, store.AuditWriter(conn), strike_id, status, actor, reason, now)
+        with self.uow.writing() as tx:
+            return self.set_strike_status_in(tx.conn, tx.audit, strike_id, status, actor, reason, tx.now)
 
     def set_strike_status_in(
         self,
         conn: Connection,
-        audit: store.AuditWriter,
+        audit: core.AuditWriter,
         strike_id: str,
         status: StrikeStatus,
         actor: str,
@@ -227,23 +372,23 @@ class EnforcementService:
     ) -> Strike:
         """`set_strike_status` inside the caller's transaction (an appeal decision is one transaction)."""
         ladder = self.rules.policy.ladder
-        row = conn.execute(sa.select(t.strikes).where(t.strikes.c.id == strike_id)).first()
-        if row is None:
+        found = store.strike(conn, strike_id)
+        if found is None:
             raise NotFound(f"no strike {strike_id!r}")
-        target = store.strike_from(row)
+        target = found
         if target.status is not StrikeStatus.ACTIVE:
             raise Conflict(f"strike {strike_id} is already {target.status.value}")
-        history = store.strikes_of(conn, target.subject_type, [target.subject_id])
-        restr = {r.strike_id: r for r in store.restrictions_of(conn, target.subject_type, [target.subject_id], None)}
+        history = core.strikes_of(conn, target.subject_type, [target.subject_id])
+        restr = {r.strike_id: r for r in core.restrictions_of(conn, target.subject_type, [target.subject_id], None)}
         for s in history:
             if s.id == strike_id:
                 s.status, s.status_at, s.status_reason = status, now, reason
-                store.update_strike(conn, s)
+                core.update_strike(conn, s)
                 target = s
         r = restr.get(strike_id)
         if r is not None and r.lifted_at is None:
             r.lifted_at, r.lift_reason = now, f"strike {status.value}: {reason}"
-            store.update_restriction(conn, r)
+            core.update_restriction(conn, r)
         audit.append(
             now,
             actor,
@@ -260,10 +405,10 @@ class EnforcementService:
             if s.id in new_steps and new_steps[s.id] != s.step:
                 old = s.step
                 s.step = new_steps[s.id]
-                store.update_strike(conn, s)
+                core.update_strike(conn, s)
                 prev = restr.get(s.id)
                 if prev is not None:
-                    store.update_restriction(conn, rederive(ladder, s, prev))
+                    core.update_restriction(conn, rederive(ladder, s, prev))
                 audit.append(
                     now,
                     actor,
@@ -282,13 +427,13 @@ class EnforcementService:
             raise InvalidInput(
                 f"unknown severity {severity!r}; the ladder has {', '.join(self.rules.policy.ladder.severities)}"
             )
-        now = self.clock.now()
-        with self.engine.begin() as conn:
-            ent = store.get_enterprise(conn, enterprise_id)
+        with self.uow.writing() as tx:
+            now = tx.now
+            ent = core.get_enterprise(tx.conn, enterprise_id)
             if ent is None:
                 raise NotFound(f"no enterprise {enterprise_id!r}")
-            history = store.strikes_of(conn, "enterprise", [enterprise_id])
-            live = store.restrictions_of(conn, "enterprise", [enterprise_id], now)
+            history = core.strikes_of(tx.conn, "enterprise", [enterprise_id])
+            live = core.restrictions_of(tx.conn, "enterprise", [enterprise_id], now)
             changes = Effects()
             self.rules.effector.enterprise_strike(
                 ent,
@@ -304,23 +449,22 @@ class EnforcementService:
                     enterprise=True,
                 ),
             )
-            store.save_changes(conn, changes)
-            audit_effects(store.AuditWriter(conn), changes, now, actor)
+            core.save_changes(tx.conn, changes)
+            audit_effects(tx.audit, changes, now, actor)
         return changes.restrictions[0]
 
     def lift_restriction(self, restriction_id: str, actor: str, reason: str) -> Restriction:
-        now = self.clock.now()
-        with self.engine.begin() as conn:
-            row = conn.execute(sa.select(t.restrictions).where(t.restrictions.c.id == restriction_id)).first()
-            if row is None:
+        """Lift an active restriction now (its strike stays on the record)."""
+        with self.uow.writing() as tx:
+            r = store.restriction(tx.conn, restriction_id)
+            if r is None:
                 raise NotFound(f"no restriction {restriction_id!r}")
-            r = store.restriction_from(row)
-            if not r.active_at(now):
+            if not r.active_at(tx.now):
                 raise Conflict(f"restriction {restriction_id} is not active")
-            r.lifted_at, r.lift_reason = now, reason
-            store.update_restriction(conn, r)
-            store.AuditWriter(conn).append(
-                now,
+            r.lifted_at, r.lift_reason = tx.now, reason
+            core.update_restriction(tx.conn, r)
+            tx.audit.append(
+                tx.now,
                 actor,
                 "restriction.lifted",
                 f"{r.subject_type}:{r.subject_id}",
@@ -332,12 +476,19 @@ class EnforcementService:
 
     def audit_verify(self, anchors: Sequence[dict[str, Any]] = (), verifier: Verifier | None = None) -> ChainReport:
         """Prove the chain, the stored events and the state rows against each other, and the chain against its
-        signed checkpoints and `anchors` (exported checkpoints), with `verifier` (default: the app's key). Reads
-        only (adapters/audit_state.verify)."""
-        with reading(self.engine) as conn:
-            return audit_state.verify(conn, verifier or self.verifier, anchors)
+        signed checkpoints and `anchors` (exported checkpoints), with `verifier` (default: the app's key). The
+        report names the first broken entry or state row, if any. Reads only (adapters/audit_state.verify)."""
+        with self.uow.reading() as tx:
+            return audit_state.verify(tx.conn, verifier or self.verifier, anchors)
 
     def audit_checkpoints(self) -> list[dict[str, Any]]:
         """The signed checkpoints, oldest first, for an auditor to keep elsewhere (`warden audit checkpoints`)."""
-        with reading(self.engine) as conn:
-            return list(audit_state.checkpoints(conn))
+        with self.uow.reading() as tx:
+            return list(audit_state.checkpoints(tx.conn))
+
+
+def _unknown_enterprise(a: Account) -> InvalidInput:
+    return InvalidInput(
+        f"unknown enterprise {a.enterprise_id!r}",
+        [FieldError(field="enterprise_id", message="no such enterprise; register it first")],
+    )

@@ -6,14 +6,10 @@ import hashlib
 import secrets
 import time
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
-from warden.adapters import store
-from warden.adapters import tables as t
-from warden.adapters.database import reading
+from warden.adapters import store as core
+from warden.adapters.uow import UnitOfWork
+from warden.enforcement import store
 from warden.kernel.access import Principal, Role, validate_scope
-from warden.kernel.clock import Clock
 from warden.kernel.errors import InvalidInput, NotFound
 
 TOKEN_CACHE_SECONDS = 30.0
@@ -21,11 +17,11 @@ TOKEN_CACHE_SECONDS = 30.0
 
 
 class Tokens:
-    """Bearer tokens of the HTTP API, each with a role and a scope (enterprise, account)."""
+    """Bearer tokens of the HTTP API, each with a role and a scope (enterprise, account). Each call is one
+    transaction of `uow`; created and revoked tokens are audited."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
-        self.engine = engine
-        self.clock = clock
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
         self._tokens: dict[str, tuple[Principal, float]] = {}
 
     def create(
@@ -36,39 +32,31 @@ class Tokens:
         label: str = "",
         actor: str = "cli",
     ) -> tuple[Principal, str]:
+        """A new token's principal and its secret (`wdn_<id>_…`, shown once). A member's token takes the
+        enterprise of its account. InvalidInput for a scope that does not fit the role or names nothing known."""
         problem = validate_scope(role, enterprise_id, account_id)
         if problem:
             raise InvalidInput(problem)
         token_id = secrets.token_hex(6)
         secret = f"wdn_{token_id}_{secrets.token_urlsafe(24)}"
-        now = self.clock.now()
-        with self.engine.begin() as conn:
-            if enterprise_id and store.get_enterprise(conn, enterprise_id) is None:
+        with self.uow.writing() as tx:
+            if enterprise_id and core.get_enterprise(tx.conn, enterprise_id) is None:
                 raise InvalidInput(f"no enterprise {enterprise_id!r}")
             if account_id:
-                acc = store.get_account(conn, account_id)
+                acc = core.get_account(tx.conn, account_id)
                 if acc is None:
                     raise InvalidInput(f"no account {account_id!r}")
                 enterprise_id = acc.enterprise_id
-            conn.execute(
-                sa.insert(t.tokens).values(
-                    id=token_id,
-                    secret_hash=_hash(secret),
-                    role=role.value,
-                    enterprise_id=enterprise_id,
-                    account_id=account_id,
-                    label=label,
-                    created_at=now,
-                )
-            )
-            store.AuditWriter(conn).append(
-                now,
+            principal = Principal(token_id, role, enterprise_id, account_id)
+            store.insert_token(tx.conn, principal, _hash(secret), label, tx.now)
+            tx.audit.append(
+                tx.now,
                 actor,
                 "token.created",
                 f"token:{token_id}",
                 {"role": role.value, "enterprise": enterprise_id, "account": account_id},
             )
-        return Principal(token_id, role, enterprise_id, account_id), secret
+        return principal, secret
 
     def authenticate(self, secret: str) -> Principal | None:
         """The token's principal, or None. Answers are cached for `TOKEN_CACHE_SECONDS`, so a revocation
@@ -77,11 +65,8 @@ class Tokens:
         hit = self._tokens.get(key)
         if hit is not None and hit[1] > time.monotonic():
             return hit[0]
-        with reading(self.engine) as conn:
-            row = conn.execute(
-                sa.select(t.tokens).where(t.tokens.c.secret_hash == key, t.tokens.c.revoked_at.is_(None))
-            ).first()
-        principal = None if row is None else Principal(row.id, Role(row.role), row.enterprise_id, row.account_id)
+        with self.uow.reading() as tx:
+            principal = store.token_principal(tx.conn, key)
         if principal is not None:
             if len(self._tokens) > 10_000:
                 self._tokens.clear()
@@ -89,16 +74,11 @@ class Tokens:
         return principal
 
     def revoke(self, token_id: str, actor: str) -> None:
-        now = self.clock.now()
-        with self.engine.begin() as conn:
-            res = conn.execute(
-                sa.update(t.tokens)
-                .where(t.tokens.c.id == token_id, t.tokens.c.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
-            if not res.rowcount:
+        """Revoke the token now (NotFound when no unrevoked token has that id); this process forgets it at once."""
+        with self.uow.writing() as tx:
+            if not store.revoke_token(tx.conn, token_id, tx.now):
                 raise NotFound(f"no active token {token_id!r}")
-            store.AuditWriter(conn).append(now, actor, "token.revoked", f"token:{token_id}", {})
+            tx.audit.append(tx.now, actor, "token.revoked", f"token:{token_id}", {})
         self._tokens = {k: v for k, v in self._tokens.items() if v[0].token_id != token_id}
 
 

@@ -1,8 +1,9 @@
-"""Violation cases (S-E1–S-E5): opened or joined by hits and reports, routed to the enterprise's admins and HR,
-with deadlines by severity and escalation when overdue; the employee's statement; the outcome and its effect on
-the account.
+"""Violation cases (S-E1–S-E3, S-E5): opened or joined by hits and reports, routed to the enterprise's admins and
+HR with deadlines by severity; the employee's statement; reading cases as far as the caller may. What a decision
+does to a case and to the account (S-E4) is `outcomes.py`.
 
-Every public method is one transaction and audited; the case's timeline (`case_entries`) records each step.
+Every public method takes the caller's `Principal` first (checked by `access.py`), is one transaction and audited;
+the case's timeline (`case_entries`) records each step.
 """
 
 from __future__ import annotations
@@ -12,19 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from warden.adapters import store as core
-from warden.kernel.access import Principal, Role
-from warden.kernel.clock import Clock
-from warden.kernel.decision import Effects, derive_id
+from warden.adapters.uow import Connection, UnitOfWork
+from warden.kernel.access import Principal
+from warden.kernel.decision import derive_id
 from warden.kernel.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.kernel.events import FieldError
-from warden.kernel.model import Flag, Restriction, Scope
-from warden.pipeline.effects import audit_effects
 from warden.pipeline.ingest import FUTURE_SKEW
 from warden.usage_policy import access, store
 from warden.usage_policy.model import (
-    APP_REMOVED_RULE,
-    DEREGISTERED_RULE,
-    OUTCOMES,
     ROUTED_TO,
     SEVERE_REPORT_CATEGORIES,
     Case,
@@ -34,14 +30,16 @@ from warden.usage_policy.model import (
     statement_errors,
 )
 from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc
-from warden.usage_policy.store import Connection, Engine
 
 
-def writer(conn: Connection) -> core.AuditWriter:
-    """The audit writer, with the writers' lock taken first so case timelines never interleave."""
-    audit = core.AuditWriter(conn)
-    audit.next_seq()
-    return audit
+def visible_case(conn: Connection, principal: Principal, case_id: str) -> Case:
+    """The case if the caller may see it. Out of scope is 403 whether or not it exists (no leak); platform
+    reviewers and auditors get the 404 (`NotFound`) of a missing case."""
+    case = store.get_case(conn, case_id)
+    access.check_case(principal, case)
+    if case is None:
+        raise NotFound(f"no case {case_id!r}")
+    return case
 
 
 def _encode_cursor(case: Case) -> str:
@@ -57,12 +55,11 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 class CaseDesk:
-    """Cases: open or join, reports, reads, statements, outcomes, training, escalation."""
+    """Cases: open or join (from ingest hits and reports), reports, reads, statements."""
 
-    def __init__(self, engine: Engine, settings: EnterpriseUsageSettings, clock: Clock) -> None:
-        self.engine = engine
+    def __init__(self, uow: UnitOfWork, settings: EnterpriseUsageSettings) -> None:
+        self.uow = uow
         self.settings = settings
-        self.clock = clock
 
     # --- opening and joining ------------------------------------------------------------------------------
 
@@ -70,6 +67,7 @@ class CaseDesk:
         self,
         conn: Connection,
         audit: core.AuditWriter,
+        now: datetime,
         enterprise_id: str,
         account_id: str,
         *,
@@ -83,9 +81,9 @@ class CaseDesk:
         reported_late: bool = False,
         also_rules: list[str] | None = None,
     ) -> Case:
-        """An undecided case of the same employee and rule (any of `also_rules`, or the same report category
-        when no rule is named) is joined, else one opens (its id derives from `key`)."""
-        now = self.clock.now()
+        """Inside the caller's transaction (the ingest batch's, or a report's): an undecided case of the same
+        employee and rule (any of `also_rules`, or the same report category when no rule is named) is joined,
+        else one opens at `now` (its id derives from `key`)."""
         rules = also_rules or ([rule_id] if rule_id else [])
         case = store.open_case_of(conn, enterprise_id, account_id, rules, category)
         if case is not None:
@@ -94,9 +92,10 @@ class CaseDesk:
             case.first_seen_at = min(case.first_seen_at, first_seen)
             case.reported_late = case.reported_late or reported_late
             store.save_case(conn, case)
-            self.entry(conn, case, "joined", actor, {"source": source, "severity": severity, "was": before[0]})
+            joined = {"source": source, "severity": severity, "was": before[0]}
+            store.append_entry(conn, case, "joined", actor, joined, now)
             return case
-        store.policy_meta(conn, enterprise_id, actor, self.clock.now())
+        store.policy_meta(conn, enterprise_id, actor, now)
         case = Case(
             id=derive_id("case", enterprise_id, account_id, rule_id or category, key),
             enterprise_id=enterprise_id,
@@ -112,18 +111,13 @@ class CaseDesk:
             reported_late=reported_late,
         )
         store.insert_case(conn, case)
-        self.entry(
-            conn,
-            case,
-            "opened",
-            actor,
-            {
-                "source": source,
-                "severity": severity,
-                "deadline_at": case.deadline_at.isoformat(),
-                "routed_to": list(ROUTED_TO),
-            },
-        )
+        opened = {
+            "source": source,
+            "severity": severity,
+            "deadline_at": case.deadline_at.isoformat(),
+            "routed_to": list(ROUTED_TO),
+        }
+        store.append_entry(conn, case, "opened", actor, opened, now)
         audit.append(
             now,
             actor,
@@ -133,37 +127,23 @@ class CaseDesk:
         )
         return case
 
-    def entry(
-        self,
-        conn: Connection,
-        case: Case,
-        kind: str,
-        actor: str,
-        data: dict[str, Any],
-        *,
-        rule_id: str | None = None,
-        event_id: str | None = None,
-        idem_key: str | None = None,
-    ) -> None:
-        """Append to the case's timeline, at the clock's now."""
-        store.append_entry(
-            conn, case, kind, actor, data, self.clock.now(), rule_id=rule_id, event_id=event_id, idem_key=idem_key
-        )
-
     def report_violation(
-        self, enterprise_id: str, reporter: str, actor: str, report: ViolationReport, idem_key: str | None = None
+        self, principal: Principal, enterprise_id: str, report: ViolationReport, idem_key: str | None = None
     ) -> tuple[Case, bool]:
-        """An employee (or HR) reports a violation they saw; returns the case and whether it was a replay."""
-        s = self.settings
-        now = self.clock.now()
+        """An employee (or HR, an investigator, the admin) reports a violation they saw, or their own (S-E5): it
+        opens or joins a case. Returns the case and whether this was a replay of the same Idempotency-Key."""
+        access.check_tenant(principal, enterprise_id, access.REPORTERS)
+        actor, reporter = principal.actor, principal.account_id or principal.actor
         scoped_key = f"{enterprise_id}:{actor}:{idem_key}" if idem_key else None
-        with store.writing(self.engine) as conn:
-            audit = writer(conn)
+        with self.uow.writing(lock=True) as tx:  # the lock first, so case timelines never interleave
+            conn, now = tx.conn, tx.now
             if scoped_key:
                 prior = store.report_by_key(conn, scoped_key)
                 if prior is not None:
                     case_id, rule_id, data = prior
-                    case = self._load(conn, case_id)
+                    case = store.get_case(conn, case_id)
+                    if case is None:
+                        raise NotFound(f"no case {case_id!r}")
                     differs = report_differs(case, rule_id, data, report)
                     if differs:  # same key, different report: 409, nothing stored (issue 10, item 8)
                         raise IdempotencyKeyReused(idem_key or "", differs)
@@ -185,10 +165,11 @@ class CaseDesk:
             if errs:
                 raise InvalidInput(f"{len(errs)} problem(s) in the report; nothing was stored", errs)
             severity = severity or ("high" if report.category in SEVERE_REPORT_CATEGORIES else "medium")
-            late = now - report.observed_at > deadline_window(severity, s)
+            late = now - report.observed_at > deadline_window(severity, self.settings)
             case = self.open_or_join(
                 conn,
-                audit,
+                tx.audit,
+                now,
                 enterprise_id,
                 report.account_id,
                 rule_id=report.rule_id,
@@ -200,7 +181,7 @@ class CaseDesk:
                 actor=actor,
                 reported_late=late,
             )
-            self.entry(
+            store.append_entry(
                 conn,
                 case,
                 "report",
@@ -215,10 +196,11 @@ class CaseDesk:
                     "evidence_refs": list(report.evidence_refs),
                     "severity_given": report.severity,  # as sent, so a replayed key can be compared
                 },
+                now,
                 rule_id=report.rule_id,
                 idem_key=scoped_key,
             )
-            audit.append(
+            tx.audit.append(
                 now,
                 actor,
                 "case.reported",
@@ -229,32 +211,15 @@ class CaseDesk:
 
     # --- reading ----------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _load(conn: Connection, case_id: str) -> Case:
-        case = store.get_case(conn, case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id!r}")
-        return case
-
-    def get_case(self, case_id: str) -> tuple[Case, list[dict[str, Any]]]:
-        """The case and its timeline (dicts of at, actor, kind, rule, event_id, data)."""
-        with store.reading(self.engine) as conn:
-            return self._load(conn, case_id), store.case_entries(conn, case_id)
-
-    def visible_case(self, principal: Principal, case_id: str) -> tuple[Case, list[dict[str, Any]]]:
-        """The case if the caller may see it; out of scope answers 403 whether or not it exists (no leak)."""
-        try:
-            case, entries = self.get_case(case_id)
-        except NotFound:
-            if access.is_global_reader(principal):
-                raise
-            access.check_case(principal, None)  # a 403 for every other caller
-            raise
-        access.check_case(principal, case)
-        return case, entries
+    def get_case(self, principal: Principal, case_id: str) -> tuple[Case, list[dict[str, Any]]]:
+        """The case and its timeline (dicts of at, actor, kind, rule, event_id, data), if the caller may see it
+        (`visible_case`); `Figures.case_view` renders both for the caller."""
+        with self.uow.reading() as tx:
+            return visible_case(tx.conn, principal, case_id), store.case_entries(tx.conn, case_id)
 
     def list_cases(
         self,
+        principal: Principal,
         enterprise_id: str,
         *,
         status: str | None = None,
@@ -263,17 +228,19 @@ class CaseDesk:
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[list[Case], str | None]:
-        """Newest first, paginated by an opaque cursor; returns the page and the next cursor (None at the end)."""
+        """The enterprise's cases newest first (an employee's own only; `account_id` narrows it for staff),
+        paginated by an opaque cursor; returns the page and the next cursor (None at the end)."""
+        access.check_tenant(principal, enterprise_id, access.CASE_LISTERS)
+        account_id = access.own_cases_only(principal) or account_id
         after = _decode_cursor(cursor) if cursor else None
-        now = self.clock.now()
-        with store.reading(self.engine) as conn:
+        with self.uow.reading() as tx:
             items = store.list_cases(
-                conn,
+                tx.conn,
                 enterprise_id,
                 status=status,
                 account_id=account_id,
                 overdue=overdue,
-                now=now,
+                now=tx.now,
                 after=after,
                 limit=limit + 1,
             )
@@ -283,25 +250,25 @@ class CaseDesk:
             nxt = _encode_cursor(items[-1])
         return items, nxt
 
-    # --- statements and outcomes ----------------------------------------------------------------------------
+    # --- statements -------------------------------------------------------------------------------------
 
     def submit_statement(
         self,
+        principal: Principal,
         case_id: str,
-        actor: str,
         responsibility: str,
         text: str,
         evidence_refs: list[str],
         instructed_by: str | None,
     ) -> Case:
-        """S-E5: the employee's own account of what happened; "misled or instructed" needs evidence."""
-        errs = statement_errors(responsibility, evidence_refs)
-        if errs:
-            raise InvalidInput(errs[0].message, errs)
-        now = self.clock.now()
-        with store.writing(self.engine) as conn:
-            audit = writer(conn)
-            case = self._load(conn, case_id)
+        """S-E5: the employee's own account of what happened, by the employee or recorded by HR or an
+        investigator, before the case is decided; "misled or instructed" needs evidence."""
+        with self.uow.writing(lock=True) as tx:
+            case = visible_case(tx.conn, principal, case_id)
+            access.check_statement_giver(principal)
+            errs = statement_errors(responsibility, evidence_refs)
+            if errs:
+                raise InvalidInput(errs[0].message, errs)
             if case.status != "open":
                 raise Conflict(f"case {case_id} is already decided ({case.outcome}); a statement comes before that")
             if case.statement is not None:
@@ -311,148 +278,16 @@ class CaseDesk:
                 "text": text,
                 "evidence_refs": evidence_refs,
                 "instructed_by": instructed_by,
-                "by": actor,
+                "by": principal.actor,
             }
-            case.statement_at = now
-            store.save_case(conn, case)
-            self.entry(conn, case, "statement", actor, case.statement)
-            audit.append(
-                now,
-                actor,
+            case.statement_at = tx.now
+            store.save_case(tx.conn, case)
+            store.append_entry(tx.conn, case, "statement", principal.actor, case.statement, tx.now)
+            tx.audit.append(
+                tx.now,
+                principal.actor,
                 "case.statement",
                 f"case:{case_id}",
                 {"responsibility": responsibility, "evidence": len(evidence_refs)},
             )
         return case
-
-    def decide(self, case_id: str, actor: str, outcome: str, note: str, misclassified: bool = False) -> Case:
-        """S-E4: record the outcome and apply its effect on the account in the same transaction."""
-        if outcome not in OUTCOMES:
-            raise InvalidInput(f"unknown outcome {outcome!r}", [FieldError(field="outcome", message="unknown")])
-        now = self.clock.now()
-        with store.writing(self.engine) as conn:
-            audit = writer(conn)
-            case = self._load(conn, case_id)
-            if case.status != "open":
-                raise Conflict(f"case {case_id} is already decided ({case.outcome})")
-            case.outcome, case.outcome_at, case.outcome_note, case.decided_by = outcome, now, note, actor
-            case.misclassified = misclassified
-            if outcome == "training":
-                case.status, case.training_due_at = "training", now + self.settings.training_due
-            else:
-                case.status, case.closed_at = "closed", now
-            if outcome == "escalate_illegal":
-                case.escalated_at = case.escalated_at or now
-            changes = outcome_effects(case, outcome, note, now)
-            store.save_case(conn, case)
-            core.save_changes(conn, changes)
-            audit_effects(audit, changes, now, actor)
-            self.entry(
-                conn,
-                case,
-                "outcome",
-                actor,
-                {
-                    "outcome": outcome,
-                    "note": note,
-                    "misclassified": misclassified,
-                    "restrictions": [r.id for r in changes.restrictions],
-                    "training_due_at": case.training_due_at.isoformat() if case.training_due_at else None,
-                },
-            )
-            audit.append(
-                now,
-                actor,
-                "case.decided",
-                f"case:{case_id}",
-                {"outcome": outcome, "account": case.account_id, "misclassified": misclassified},
-            )
-        return case
-
-    def tag_misclassified(self, case_id: str, actor: str, misclassified: bool, note: str) -> Case:
-        """Tag (or untag) a case as a false positive of its rule, at any time: it feeds the rule's quality figures."""
-        now = self.clock.now()
-        with store.writing(self.engine) as conn:
-            audit = writer(conn)
-            case = self._load(conn, case_id)
-            if case.misclassified == misclassified:
-                return case
-            case.misclassified = misclassified
-            store.set_case(conn, case_id, misclassified=misclassified)
-            self.entry(conn, case, "classification", actor, {"misclassified": misclassified, "note": note})
-            audit.append(
-                now,
-                actor,
-                "case.classification",
-                f"case:{case_id}",
-                {"misclassified": misclassified, "rule": case.rule_id},
-            )
-        return case
-
-    def complete_training(self, case_id: str, actor: str) -> Case:
-        """The assigned training was completed: the case closes."""
-        now = self.clock.now()
-        with store.writing(self.engine) as conn:
-            audit = writer(conn)
-            case = self._load(conn, case_id)
-            if case.status != "training":
-                raise Conflict(f"case {case_id} has no training in progress (status {case.status})")
-            case.status, case.training_completed_at, case.closed_at = "closed", now, now
-            store.save_case(conn, case)
-            self.entry(
-                conn,
-                case,
-                "training_completed",
-                actor,
-                {"due_at": case.training_due_at.isoformat() if case.training_due_at else None},
-            )
-            audit.append(now, actor, "case.training_completed", f"case:{case_id}", {"account": case.account_id})
-        return case
-
-    def escalate_overdue(self, actor: str = "cli", enterprise_id: str | None = None) -> list[Case]:
-        """Record escalation (to investigators, on top of admins and HR) for every overdue undecided case."""
-        now = self.clock.now()
-        done = []
-        with store.writing(self.engine) as conn:
-            audit = writer(conn)
-            for case in store.overdue_unescalated(conn, now, enterprise_id):
-                case.escalated_at = now
-                store.set_case(conn, case.id, escalated_at=now)
-                late_by = int((now - case.deadline_at).total_seconds())
-                self.entry(
-                    conn,
-                    case,
-                    "escalated",
-                    actor,
-                    {"overdue_seconds": late_by, "routed_to": [*ROUTED_TO, Role.INVESTIGATOR.value]},
-                )
-                audit.append(now, actor, "case.escalated", f"case:{case.id}", {"overdue_seconds": late_by})
-                done.append(case)
-        return done
-
-
-def outcome_effects(case: Case, outcome: str, note: str, now: datetime) -> Effects:
-    """S-E4: what an outcome does to the account: deregistering bans it, removing the app restricts login
-    (both open-ended), escalating as illegal raises a flag for platform reviewers; the rest change nothing."""
-    changes = Effects()
-    evidence = {"case": case.id, "spec": "S-E4", "enterprise_id": case.enterprise_id, "note": note}
-    if outcome in ("deregister", "app_removed"):
-        rule = DEREGISTERED_RULE if outcome == "deregister" else APP_REMOVED_RULE
-        changes.restrictions.append(
-            Restriction(
-                id=derive_id("rst", case.id, outcome),
-                subject_type="account",
-                subject_id=case.account_id,
-                scope=Scope.ACCOUNT if outcome == "deregister" else Scope.LOGIN,
-                step=0,
-                rule_id=rule,
-                starts_at=now,
-                ends_at=None,
-                evidence=evidence,
-            )
-        )
-    if outcome == "escalate_illegal":
-        changes.flags.append(
-            Flag(derive_id("flg", case.id, outcome), "account", case.account_id, "enterprise_escalation", now, evidence)
-        )
-    return changes

@@ -7,6 +7,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from warden.kernel.access import Principal, Role
+
+OPERATOR = Principal("cli", Role.AUDITOR)
+"""Who the command line reads cases as: every enterprise's, with real account ids."""
+
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
 ]
@@ -25,7 +30,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     ) -> None:
         """Escalate every undecided case past its deadline (S-E2); each escalation is audited once."""
         w = open_warden(database)
-        done = w.cases.escalate_overdue("cli", enterprise)
+        done = w.case_outcomes.escalate_overdue("cli", enterprise)
         for c in done:
             console.print(
                 f"escalated {c.id} ({c.enterprise_id}, severity {c.severity}, deadline {c.deadline_at.isoformat()})"
@@ -47,7 +52,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     ) -> None:
         """The enterprise's cases, newest first, with deadlines and overdue flags."""
         w = open_warden(database)
-        items, _ = w.cases.list_cases(enterprise, limit=500)
+        items, _ = w.cases.list_cases(OPERATOR, enterprise, limit=500)
         now = w.clock.now()
         table = Table(title=f"Cases of {enterprise}")
         for col in ("case", "account", "rule", "severity", "status", "deadline", "overdue", "outcome"):
@@ -95,7 +100,8 @@ def run_bench(n: int, keyword_rules: int, console: Any) -> None:
             "detectors": ["confidential_marking", "confidential_file"],
             "severity": "medium",
         },
-    ] + [
+    ]
+    rules += [
         {"id": f"kw{i}", "title": f"kw{i}", "words": [f"机密词{i:02d}{j:03d}" for j in range(300)], "severity": "low"}
         for i in range(keyword_rules)
     ]
@@ -112,7 +118,8 @@ def run_bench(n: int, keyword_rules: int, console: Any) -> None:
                     Account(f"acc-{i}", "ent-b", f"1380000{i:04d}", True, now - timedelta(days=400)), "bench"
                 )
             if with_policy:
-                w.usage_policies.put_policy("ent-b", UsagePolicyDoc.model_validate({"rules": rules}), 0, "bench")
+                admin = Principal("bench", Role.ENTERPRISE_ADMIN, "ent-b")
+                w.usage_policies.put_policy(admin, "ent-b", UsagePolicyDoc.model_validate({"rules": rules}), 0)
             evs = [
                 {
                     "id": f"m-{k}",
@@ -133,7 +140,7 @@ def run_bench(n: int, keyword_rules: int, console: Any) -> None:
             for i in range(0, n, 500):
                 blocked += sum(1 for o in w.ingest(evs[i : i + 500], "bench").outcomes if o.allowed is False)
             rate = n / (time.perf_counter() - start)
-            opened = len(w.cases.list_cases("ent-b", limit=500)[0])
+            opened = len(w.cases.list_cases(OPERATOR, "ent-b", limit=500)[0])
             w.engine.dispose()
         table.add_row(label, f"{rate:,.0f}", str(blocked), str(opened))
     console.print(table)

@@ -8,7 +8,7 @@ into the text as sent, so a case can highlight exactly what leaked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from warden.screening.base import Hit
@@ -116,7 +116,7 @@ FINDERS: dict[str, Callable[[str], list[Hit]]] = {
 }
 
 
-def detect(text: str, detectors: list[str] | tuple[str, ...] = DETECTORS) -> list[Hit]:
+def detect(text: str, detectors: Sequence[str] = DETECTORS) -> list[Hit]:
     """Every hit of the named detectors, in text order."""
     hits = [h for name in detectors for h in FINDERS[name](text)]
     hits.sort(key=lambda h: (h.start, -h.end))

@@ -4,9 +4,11 @@ opens or joins a case once it is, in the batch's transaction."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from warden.adapters.store import AuditWriter
+from warden.adapters.uow import Connection
 from warden.kernel.decision import Decision, Reason, Subject
 from warden.pipeline.batch import Batch
 from warden.pipeline.feature import Feature
@@ -15,7 +17,6 @@ from warden.usage_policy import store
 from warden.usage_policy.cases import CaseDesk
 from warden.usage_policy.model import Attachment
 from warden.usage_policy.policies import PolicyAdmin
-from warden.usage_policy.store import Connection
 
 
 class UsagePolicyFeature(Feature):
@@ -33,7 +34,7 @@ class UsagePolicyFeature(Feature):
         self.check_messages(conn, batch.events, batch.decided(), batch.subjects)
 
     def after_store(self, conn: Connection, audit: AuditWriter, batch: Batch) -> None:
-        self.open_cases(conn, audit, batch.events, batch.decided())
+        self.open_cases(conn, audit, batch.now, batch.events, batch.decided())
 
     def check_messages(
         self, conn: Connection, events: list[Any], outcomes: list[Decision], subjects: dict[str, Subject]
@@ -70,9 +71,11 @@ class UsagePolicyFeature(Feature):
             if block:
                 o.allowed = False
 
-    def open_cases(self, conn: Connection, audit: AuditWriter, events: list[Any], outcomes: list[Decision]) -> None:
-        """Open or join one case per message (under its strongest rule), with every rule's hits as evidence,
-        the message, its earlier context and its files."""
+    def open_cases(
+        self, conn: Connection, audit: AuditWriter, now: datetime, events: list[Any], outcomes: list[Decision]
+    ) -> None:
+        """Open or join one case per message (under its strongest rule) at the batch's `now`, with every rule's
+        hits as evidence, the message, its earlier context and its files."""
         for e, o in zip(events, outcomes, strict=True):
             reason = next((r for r in o.reasons if r.rule == "usage_policy"), None)
             if reason is None:
@@ -83,6 +86,7 @@ class UsagePolicyFeature(Feature):
             case = self.cases.open_or_join(
                 conn,
                 audit,
+                now,
                 reason.params["enterprise_id"],
                 e.account_id,
                 rule_id=main["rule"],
@@ -103,7 +107,7 @@ class UsagePolicyFeature(Feature):
                 "attachments": [a.model_dump() for a in e.attachments],
             }
             for rh in hit_rules:
-                self.cases.entry(
+                store.append_entry(
                     conn,
                     case,
                     "hit",
@@ -118,6 +122,7 @@ class UsagePolicyFeature(Feature):
                         "message": message,
                         "context": context,
                     },
+                    now,
                     rule_id=rh["rule"],
                     event_id=e.id,
                 )

@@ -3,19 +3,19 @@
 Roles (Purview-style): the enterprise admin configures and sees cases pseudonymised without content; HR and
 investigators see content and decide; analysts see figures only; an employee sees their own case, gives a
 statement and reports what they saw. No enterprise ever sees another's policy, cases or people.
+
+Authenticate and translate only: the services check who may do what (`usage_policy/access.py`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
-from warden.usage_policy import access
-from warden.usage_policy.access import CASE_LISTERS, POLICY_READERS, POLICY_WRITERS, REPORTERS, check_tenant
 from warden.usage_policy.model import ROUTED_TO, OutcomeName, Responsibility, ViolationReport
 from warden.usage_policy.policy import UsagePolicyDoc
 from warden.usage_policy.views import CaseListOut, CaseOut, DepartmentsOut, FiguresOut, PolicyOut, ReportOut
@@ -95,17 +95,12 @@ class ClassificationIn(BaseModel):
 @router.put("/enterprises/{enterprise_id}/usage-policy", response_model=PolicyOut)
 def put_usage_policy(warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath, body: PolicyIn) -> PolicyOut:
     """Replace the enterprise's usage rules (limits per DOC rule 44). Send back the version you read."""
-    check_tenant(principal, enterprise_id, POLICY_WRITERS)
-    doc = UsagePolicyDoc(rules=body.rules)
-    _, version = warden.usage_policies.put_policy(enterprise_id, doc, body.version, principal.actor)
-    return PolicyOut(enterprise_id=enterprise_id, version=version, rules=doc.rules, updated_at=warden.clock.now())
+    return warden.usage_policies.put_policy(principal, enterprise_id, UsagePolicyDoc(rules=body.rules), body.version)
 
 
 @router.get("/enterprises/{enterprise_id}/usage-policy", response_model=PolicyOut)
 def get_usage_policy(warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath) -> PolicyOut:
-    check_tenant(principal, enterprise_id, POLICY_READERS)
-    doc, version, at = warden.usage_policies.get_policy(enterprise_id)
-    return PolicyOut(enterprise_id=enterprise_id, version=version, rules=doc.rules, updated_at=at)
+    return warden.usage_policies.get_policy(principal, enterprise_id)
 
 
 @router.put("/enterprises/{enterprise_id}/departments", response_model=DepartmentsOut)
@@ -113,9 +108,7 @@ def put_departments(
     warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath, body: DepartmentsIn
 ) -> DepartmentsOut:
     """The departments rules can be scoped to (the platform directory has none)."""
-    check_tenant(principal, enterprise_id, POLICY_WRITERS)
-    n = warden.usage_policies.set_departments(enterprise_id, body.departments, principal.actor)
-    return DepartmentsOut(enterprise_id=enterprise_id, departments=len(body.departments), members=n)
+    return warden.usage_policies.set_departments(principal, enterprise_id, body.departments)
 
 
 @router.post(
@@ -134,8 +127,6 @@ def post_violation_report(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ReportOut:
     """An employee reports a violation they saw (or their own, S-E5); it opens or joins a case for admins and HR."""
-    check_tenant(principal, enterprise_id, REPORTERS)
-    reporter = principal.account_id or principal.actor
     report = ViolationReport(
         body.account_id,
         body.category,
@@ -145,7 +136,7 @@ def post_violation_report(
         body.severity,
         tuple(body.evidence_refs),
     )
-    case, replay = warden.cases.report_violation(enterprise_id, reporter, principal.actor, report, idempotency_key)
+    case, replay = warden.cases.report_violation(principal, enterprise_id, report, idempotency_key)
     if replay:
         response.status_code = 200
     return ReportOut(
@@ -171,10 +162,8 @@ def list_cases(
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> CaseListOut:
     """Cases newest first. Admins see pseudonyms; an employee sees only their own cases."""
-    check_tenant(principal, enterprise_id, CASE_LISTERS)
-    own = access.own_cases_only(principal)
     items, nxt = warden.cases.list_cases(
-        enterprise_id, status=status, overdue=overdue, account_id=own, limit=limit, cursor=cursor
+        principal, enterprise_id, status=status, overdue=overdue, limit=limit, cursor=cursor
     )
     views = warden.usage_figures
     return CaseListOut(items=[views.case_view(c, None, principal, lang) for c in items], next_cursor=nxt)
@@ -183,7 +172,7 @@ def list_cases(
 @router.get("/cases/{case_id}", response_model=CaseOut)
 def get_case(warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath) -> CaseOut:
     """One case with its timeline and evidence, as far as the caller's role may see."""
-    case, entries = warden.cases.visible_case(principal, case_id)
+    case, entries = warden.cases.get_case(principal, case_id)
     return warden.usage_figures.case_view(case, entries, principal, lang)
 
 
@@ -192,10 +181,8 @@ def post_statement(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: StatementIn
 ) -> CaseOut:
     """The employee's statement (S-E5), by the employee or recorded by HR or an investigator."""
-    warden.cases.visible_case(principal, case_id)
-    access.check_statement_giver(principal)
     case = warden.cases.submit_statement(
-        case_id, principal.actor, body.responsibility, body.text, list(body.evidence_refs), body.instructed_by
+        principal, case_id, body.responsibility, body.text, list(body.evidence_refs), body.instructed_by
     )
     return warden.usage_figures.case_view(case, None, principal, lang)
 
@@ -205,18 +192,14 @@ def post_outcome(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: OutcomeIn
 ) -> CaseOut:
     """Decide (S-E4): warning, training, deregister, app_removed, escalate_illegal or dismissed."""
-    warden.cases.visible_case(principal, case_id)
-    access.check_decider(principal)
-    case = warden.cases.decide(case_id, principal.actor, body.outcome, body.note, body.misclassified)
+    case = warden.case_outcomes.decide(principal, case_id, body.outcome, body.note, body.misclassified)
     return warden.usage_figures.case_view(case, None, principal, lang)
 
 
 @router.post("/cases/{case_id}/training-completion", response_model=CaseOut)
 def post_training_completion(warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath) -> CaseOut:
     """Record that the assigned training was completed; the case closes."""
-    warden.cases.visible_case(principal, case_id)
-    access.check_decider(principal, "records training completion")
-    case = warden.cases.complete_training(case_id, principal.actor)
+    case = warden.case_outcomes.complete_training(principal, case_id)
     return warden.usage_figures.case_view(case, None, principal, lang)
 
 
@@ -225,13 +208,11 @@ def put_classification(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: ClassificationIn
 ) -> CaseOut:
     """Tag a case as misclassified (the rule fired wrongly) or untag it; counts in the rule's quality figures."""
-    warden.cases.visible_case(principal, case_id)
-    access.check_decider(principal, "classifies a case")
-    case = warden.cases.tag_misclassified(case_id, principal.actor, body.misclassified, body.note)
+    case = warden.case_outcomes.tag_misclassified(principal, case_id, body.misclassified, body.note)
     return warden.usage_figures.case_view(case, None, principal, lang)
 
 
 @router.get("/enterprises/{enterprise_id}/compliance-figures", response_model=FiguresOut)
-def get_figures(warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath) -> dict[str, Any]:
+def get_figures(warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath) -> FiguresOut:
     """Open and overdue cases, time to report and to resolve, repeat offenders, training, hits per rule."""
-    return warden.usage_figures.figures_for(principal, enterprise_id)
+    return warden.usage_figures.figures(principal, enterprise_id)

@@ -1,7 +1,7 @@
 """The enterprise usage policy's SQL, and only here: policies, departments, cases and their timeline entries.
 
 Module functions taking a connection (SQLAlchemy Core), in the style of `warden.adapters.store`. The services
-open the transaction (`writing` / `reading`) and pass the connection in.
+open the transaction (`UnitOfWork.writing` / `reading`, `warden.adapters.uow`) and pass `tx.conn` in.
 """
 
 from __future__ import annotations
@@ -9,32 +9,17 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from warden.adapters import tables as t
-from warden.adapters.database import reading as _reading
 from warden.adapters.store import dumps
 from warden.kernel.decision import derive_id
 from warden.usage_policy.model import Case
-
-__all__ = ["Connection", "Engine", "reading", "writing"]
-
-
-def writing(engine: Engine) -> AbstractContextManager[Connection]:
-    """One read-write transaction."""
-    return engine.begin()
-
-
-def reading(engine: Engine) -> AbstractContextManager[Connection]:
-    """One read-only transaction."""
-    return _reading(engine)
-
 
 # --- row mappers -----------------------------------------------------------------------------------------
 
@@ -334,4 +319,4 @@ def hits_per_rule(conn: Connection, enterprise_id: str) -> dict[str, int]:
     """rule id → number of hit entries in the enterprise's case timelines."""
     e = t.case_entries
     q = sa.select(e.c.rule_id, sa.func.count()).where(e.c.enterprise_id == enterprise_id, e.c.kind == "hit")
-    return dict(conn.execute(q.group_by(e.c.rule_id)).all())  # type: ignore[arg-type]
+    return {rule: int(n) for rule, n in conn.execute(q.group_by(e.c.rule_id)).all()}

@@ -1,11 +1,11 @@
-"""`warden weight show|recompute` and `warden bench weight` (S-B, issue 4); the benchmark is `weight/bench.py`."""
+"""`warden weight show|recompute` (S-B, issue 4); `warden bench weight` is `warden/bench/weight.py`."""
 
 from __future__ import annotations
 
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -13,8 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from warden.enforcement.texts import Lang
+from warden.kernel.access import Principal, Role
+from warden.weight.views import AccountWeight, EnterpriseWeight
 
 console = Console()
+OPERATOR = Principal("cli", Role.AUDITOR)
+"""Who the command line reads weights as: every tenant's (a missing subject is a plain 'not found')."""
 
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
@@ -22,20 +26,21 @@ DatabaseOpt = Annotated[
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (overrides WARDEN_POLICY).")]
 
 
-def print_weight(out: dict[str, Any], console: Console, title: str = "") -> None:
+def print_weight(out: AccountWeight | EnterpriseWeight, console: Console, title: str = "") -> None:
     """One weight explanation as a table: factor, points of max, advice."""
-    subject = out.get("account_id") or out.get("enterprise_id")
-    table = Table(title=title or f"weight of {subject}: [bold]{out['score']}[/] / {out['max']:.0f}", show_lines=True)
+    subject = out.account_id if isinstance(out, AccountWeight) else out.enterprise_id
+    table = Table(title=title or f"weight of {subject}: [bold]{out.score}[/] / {out.max:.0f}", show_lines=True)
     table.add_column("factor")
     table.add_column("points", justify="right")
-    table.add_column("how to raise it" if out["lang"] == "en" else "如何提高")
-    for f in out["factors"]:
-        style = "green" if f["points"] >= f["max"] else ("red" if f["points"] < 0 else "yellow")
-        table.add_row(f["title"], f"[{style}]{f['points']:g}[/] / {f['max']:g}", f["advice"] or "—")
+    table.add_column("how to raise it" if out.lang == "en" else "如何提高")
+    for f in out.factors:
+        style = "green" if f.points >= f.max else ("red" if f.points < 0 else "yellow")
+        table.add_row(f.title, f"[{style}]{f.points:g}[/] / {f.max:g}", f.advice or "—")
     console.print(table)
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
+    """Add the `weight` command group to `app` (`bench` is unused: `warden bench weight` is `warden.bench`)."""
     weight_app = typer.Typer(
         help="Weight (权重) of accounts and enterprises: explain, recompute.", no_args_is_help=True
     )
@@ -52,18 +57,19 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         """Explain a weight: score, each factor with its points and maximum, and how to raise it."""
         from warden.entrypoints.cli.main import fail, open_warden
         from warden.kernel.errors import WardenError
-        from warden.weight.service import WeightService
 
         if lang not in ("zh", "en"):
             raise fail("--lang must be zh or en")
-        svc = WeightService(open_warden(database))
+        svc = open_warden(database).weight
         language: Lang = "en" if lang == "en" else "zh"
         try:
-            out = svc.enterprise(subject, language) if enterprise else svc.account(subject, language)
+            out: AccountWeight | EnterpriseWeight = (
+                svc.enterprise(OPERATOR, subject, language) if enterprise else svc.account(OPERATOR, subject, language)
+            )
         except WardenError as exc:
             raise fail(exc.detail) from exc
         if json_out:
-            print(json.dumps(out, ensure_ascii=False, indent=2))
+            print(json.dumps(out.model_dump(mode="json"), ensure_ascii=False, indent=2))
             return
         print_weight(out, console)
 
@@ -71,31 +77,17 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     def recompute(database: DatabaseOpt = None, policy: PolicyOpt = None) -> None:
         """Rebuild every weight from the stored events under the policy in use (after a policy change)."""
         from warden.entrypoints.cli.main import open_warden
-        from warden.weight.service import WeightService
 
         w = open_warden(database, policy)
         start = time.perf_counter()
         with _bar() as bar:
             task = bar.add_task("recomputing weights", total=None)
-            out = WeightService(w).recompute(lambda done, total: bar.update(task, completed=done, total=total))
+            out = w.weight.recompute(lambda done, total: bar.update(task, completed=done, total=total))
         took = time.perf_counter() - start
         console.print(
             f"[green]recomputed[/] {out['accounts']} accounts and {out['enterprises']} enterprises in {took:.1f}s "
             f"({out['accounts'] / took if took else 0:,.0f} accounts/s) under policy {w.loaded.short_hash}"
         )
-
-    @bench.command("weight")
-    def bench_weight(
-        events: Annotated[int, typer.Option(help="Events per ingest run.")] = 20_000,
-        accounts: Annotated[int, typer.Option(help="Accounts the ingest runs spread over.")] = 2_000,
-        batch: Annotated[int, typer.Option(help="Events per ingest batch.")] = 500,
-        recompute_accounts: Annotated[int, typer.Option(help="Accounts for the full recompute.")] = 100_000,
-        events_per_account: Annotated[int, typer.Option(help="Stored events per account for the recompute.")] = 5,
-    ) -> None:
-        """Ingest rate with weight upkeep on vs off in one run (same events), and the full recompute rate."""
-        from warden.weight.bench import run_bench_weight
-
-        run_bench_weight(events, accounts, batch, recompute_accounts, events_per_account, console)
 
 
 def _bar() -> Progress:

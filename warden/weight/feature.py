@@ -18,6 +18,7 @@ from typing import Any
 
 from warden.adapters import store as core
 from warden.adapters.subject_cache import SubjectCache
+from warden.adapters.uow import Connection
 from warden.kernel.clock import Clock
 from warden.kernel.decision import Decision, Effects, StrikeRequest, Subject
 from warden.kernel.model import Strike, StrikeStatus
@@ -30,7 +31,6 @@ from warden.weight.cascade import cascade_holds, cascade_request, counted_by_cas
 from warden.weight.policy import WeightPolicy
 from warden.weight.scoring import AccountFold, enterprise_tenths, scorer
 from warden.weight.state import DAY, AccountState, EnterpriseState, day_of
-from warden.weight.store import Connection
 
 
 def _event_key(e: Any) -> tuple[datetime, str]:

@@ -7,13 +7,10 @@ platform, reviewers and auditors see all. Out of tenant is 403 whether or not th
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
-from warden.weight.service import WeightService
 from warden.weight.views import AccountWeight, EnterpriseWeight
 
 router = APIRouter(prefix="/v1", tags=["weight"])
@@ -56,16 +53,16 @@ _EXAMPLE_FACTOR = {
         }
     },
 )
-def get_account_weight(warden: WardenDep, principal: PrincipalDep, lang: LangDep, account_id: IdPath) -> dict[str, Any]:
+def get_account_weight(warden: WardenDep, principal: PrincipalDep, lang: LangDep, account_id: IdPath) -> AccountWeight:
     """How far the platform trusts this account (权重) and how to raise it (S-B1–B3): higher weight means
     higher adding limits (S-A1) and keeps the enterprise clear of the S-A5 cascade."""
-    return WeightService(warden).account(account_id, lang, principal=principal)
+    return warden.weight.account(principal, account_id, lang)
 
 
 @router.get("/enterprises/{enterprise_id}/weight", response_model=EnterpriseWeight)
 def get_enterprise_weight(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, enterprise_id: IdPath
-) -> dict[str, Any]:
+) -> EnterpriseWeight:
     """The enterprise's weight: verification, its active members' weights, recently restricted members, age
     and its own penalties, with advice, history, the members holding it down and the S-A5 cascade bar."""
-    return WeightService(warden).enterprise(enterprise_id, lang, principal=principal)
+    return warden.weight.enterprise(principal, enterprise_id, lang)

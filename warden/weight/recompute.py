@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from warden.adapters import store as core
+from warden.adapters.uow import Tx
 from warden.kernel.model import Strike
 from warden.policy import LoadedPolicy
 from warden.weight import store
 from warden.weight.policy import WeightPolicy
 from warden.weight.scoring import enterprise_breakdown, fold_account, utc
 from warden.weight.state import DAY, AccountState, EnterpriseState
-from warden.weight.store import Connection
 
 
 def _event_key(e: Any) -> tuple[datetime, str]:
@@ -23,16 +23,17 @@ def _event_key(e: Any) -> tuple[datetime, str]:
 
 
 def recompute_all(
-    conn: Connection,
+    tx: Tx,
     p: WeightPolicy,
     loaded: LoadedPolicy,
-    now: datetime,
     progress: Callable[[int, int], None] | None = None,
     actor: str = "cli",
 ) -> dict[str, int]:
-    """Delete every weight row and fold every account's stored events again, in one transaction `conn`;
-    `progress(done, total)` is called after each chunk of accounts. Returns {"accounts": n, "enterprises": n}
-    and appends a `weight.recomputed` audit entry (which also tells every process to drop its weight cache)."""
+    """Delete every weight row and fold every account's stored events again, in the one transaction `tx` (as of
+    `tx.now`); `progress(done, total)` is called after each chunk of accounts. Returns {"accounts": n,
+    "enterprises": n} and appends a `weight.recomputed` audit entry (which also tells every process to drop its
+    weight cache)."""
+    conn, now = tx.conn, tx.now
     bases = store.account_bases(conn)  # how each account's state began (its row before events changed it)
     store.clear_all(conn)
     ids = store.accounts_with_events(conn)
@@ -71,7 +72,8 @@ def recompute_all(
             progress(done, total)
     for sid, aid, ts in store.member_strikes(conn, sorted(members)):
         ents[members[aid]].add_strike(sid, aid, ts)
-    ent_rows, ent_hist = [], []
+    ent_rows: list[dict[str, Any]] = []
+    ent_hist: list[dict[str, Any]] = []
     for eid, est in sorted(ents.items()):
         est.prune(p.enterprise_keep_days)
         ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
@@ -93,7 +95,7 @@ def recompute_all(
         )
         ent_hist.append({"subject_type": "enterprise", "subject_id": eid, "day": est.last_day, "score": bd.tenths})
     store.insert_history(conn, ent_hist)
-    core.AuditWriter(conn).append(
+    tx.audit.append(
         now,
         actor,
         "weight.recomputed",

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection as Connection  # re-exported: the type services annotate with
+from sqlalchemy.engine import Connection
 
 from warden.adapters import store as core
 from warden.adapters import tables as t
@@ -41,11 +41,15 @@ def upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: 
     key = (conn.dialect.name, table.name, tuple(keys))
     stmt = _UPSERTS.get(key)
     if stmt is None:  # built once per dialect and table: the statement is the same every batch
+        ins: Any
         if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            ins = pg_insert(table)
         else:
-            from sqlalchemy.dialects.sqlite import insert
-        ins = insert(table)
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            ins = sqlite_insert(table)
         stmt = _UPSERTS[key] = ins.on_conflict_do_update(
             index_elements=keys, set_={c.name: ins.excluded[c.name] for c in table.columns if c.name not in keys}
         )

@@ -198,8 +198,8 @@ def advice_text(f: Factor, lang: Lang) -> str:
 
 def render(bd: Breakdown, kind: str, lang: Lang) -> dict[str, Any]:
     """The score, every factor (contribution, maximum, minimum, values) and advice, biggest gain first."""
-    factors = []
-    advice = []
+    factors: list[dict[str, Any]] = []
+    advice: list[dict[str, Any]] = []
     for f in bd.factors:
         text = advice_text(f, lang) if f.held_down else None
         factors.append(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from warden.adapters.uow import Connection
 from warden.pipeline.feature import Feature
 from warden.word_lists.service import WordLists
-from warden.word_lists.store import Connection
 
 
 class WordListsFeature(Feature):

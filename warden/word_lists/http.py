@@ -1,8 +1,9 @@
-"""Word lists (S-A6): the platform's and each enterprise's, and screening a text to see what matches."""
+"""Word lists (S-A6): the platform's and each enterprise's, and screening a text to see what matches.
+Authenticate and translate only: the service checks who may keep or read which list (`word_lists/access.py`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from warden.app import App
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep
 from warden.kernel.errors import Conflict
-from warden.word_lists.access import check_lists, check_screening
+from warden.word_lists import service
 from warden.word_lists.service import WordLists
 from warden.word_lists.views import ScreeningOut, WordListChangedOut, WordListOut
 
@@ -38,25 +39,18 @@ def _lists(warden: App) -> WordLists:
 
 
 @router.get("/word-lists/{scope}", response_model=WordListOut, response_model_exclude_unset=True)
-def get_word_list(warden: WardenDep, principal: PrincipalDep, scope: ScopePath) -> dict[str, Any]:
+def get_word_list(warden: WardenDep, principal: PrincipalDep, scope: ScopePath) -> WordListOut:
     """A scope's own terms and allow-list (on top of the shipped dictionaries and the policy's words)."""
-    check_lists(principal, scope, write=False)
-    return _lists(warden).get(scope)
+    return _lists(warden).get(principal, scope)
 
 
 @router.put("/word-lists/{scope}", response_model=WordListChangedOut)
-def put_word_list(warden: WardenDep, principal: PrincipalDep, scope: ScopePath, body: WordListIn) -> dict[str, Any]:
+def put_word_list(warden: WardenDep, principal: PrincipalDep, scope: ScopePath, body: WordListIn) -> WordListChangedOut:
     """Replace a scope's lists. Takes effect at once, in every process, and is audited with what changed."""
-    check_lists(principal, scope, write=True)
-    return _lists(warden).put(scope, body.terms, body.allow, principal.actor, body.version)
+    return _lists(warden).put(principal, scope, body.terms, body.allow, body.version)
 
 
 @router.post("/screenings", response_model=ScreeningOut)
-def screen_text(warden: WardenDep, principal: PrincipalDep, body: ScreeningIn) -> dict[str, Any]:
+def screen_text(warden: WardenDep, principal: PrincipalDep, body: ScreeningIn) -> ScreeningOut:
     """What the screener finds in a text, with offsets into the text as sent (for highlighting)."""
-    scope = body.enterprise_id
-    check_screening(principal, scope)
-    screener = warden.rules.screener
-    scoped = getattr(screener, "screen_in", None)
-    hits = scoped(scope, body.text) if scoped else screener.screen(body.text)
-    return {"text": body.text, "hits": [h.as_dict() for h in hits]}
+    return service.screen_text(principal, warden.rules.screener, body.text, body.enterprise_id)

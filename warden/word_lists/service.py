@@ -1,9 +1,11 @@
-"""Word lists for screening (S-A6): the platform's and each enterprise's, with allow-lists.
+"""Word lists (S-A6): the platform's and each enterprise's, with allow-lists.
 
 Stored in `word_lists`, audited, and live without a restart: this process swaps its engine at once, and
 other processes swap theirs at their next ingest batch (they notice that someone else wrote to the audit
 chain, then compare list versions: one query, only then). The shipped dictionaries and the policy's
 `sensitive_words.words` are the base every scope builds on.
+
+Every public method a person calls takes the caller's `Principal` first (checked by `access.py`).
 """
 
 from __future__ import annotations
@@ -12,21 +14,23 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from warden.adapters import store as core
-from warden.kernel.clock import Clock
+from warden.adapters.uow import Connection, UnitOfWork
+from warden.kernel.access import Principal
 from warden.kernel.errors import Conflict, NotFound
-from warden.screening import PLATFORM, Hit, ScreenerRegistry
+from warden.pipeline.ports import BatchScreener
+from warden.screening import PLATFORM, Hit, Screener, ScreenerRegistry
 from warden.word_lists import store
+from warden.word_lists.access import check_lists, check_screening
 from warden.word_lists.model import validate_lists
-from warden.word_lists.store import Connection, Engine
+from warden.word_lists.views import HitOut, ListChangeOut, ScreeningOut, WordListChangedOut, WordListOut
 
 
 class WordLists:
     """The platform's and each enterprise's lists: a `BatchScreener` (the rules screen through it) and the
     service that changes them."""
 
-    def __init__(self, engine: Engine, clock: Clock, registry: ScreenerRegistry) -> None:
-        self.engine = engine
-        self.clock = clock
+    def __init__(self, uow: UnitOfWork, registry: ScreenerRegistry) -> None:
+        self.uow = uow
         self.registry = registry
         self._versions: dict[str, int] = {}
         self._batch: dict[tuple[str, str], tuple[Hit, ...]] = {}
@@ -58,8 +62,8 @@ class WordLists:
         self._batch = {}
 
     def load(self) -> None:
-        with store.reading(self.engine) as conn:
-            self.refresh(conn)
+        with self.uow.reading() as tx:
+            self.refresh(tx.conn)
 
     def refresh(self, conn: Connection) -> None:
         """Take over lists that another process changed."""
@@ -70,52 +74,66 @@ class WordLists:
                 self._versions[scope] = version
                 self.release()
 
-    def get(self, scope: str) -> dict[str, Any]:
-        """A scope's own lists: scope, terms ([term, category, severity] lists), allow, version (0: none yet),
-        and updated_at/updated_by once saved."""
-        with store.reading(self.engine) as conn:
-            found = store.lists_of(conn, scope)
-        if found is None:
-            return {"scope": scope, "terms": [], "allow": [], "version": 0}
-        terms, allow, version, at, by = found
-        return {
-            "scope": scope,
-            "terms": [list(x) for x in terms],
-            "allow": allow,
-            "version": version,
-            "updated_at": at,
-            "updated_by": by,
-        }
+    def get(self, principal: Principal, scope: str) -> WordListOut:
+        """A scope's own lists (version 0, and no updated_at/updated_by set, while it has none)."""
+        check_lists(principal, scope, write=False)
+        with self.uow.reading() as tx:
+            return _view(tx.conn, scope)
 
     def put(
-        self, scope: str, terms: Sequence[Any], allow: Sequence[Any], actor: str, expected_version: int | None = None
-    ) -> dict[str, Any]:
-        """Replace a scope's lists; 409 if `expected_version` is stale. Audited with what changed; returns `get`
-        and the change (version, terms/allow added and removed)."""
+        self,
+        principal: Principal,
+        scope: str,
+        terms: Sequence[Any],
+        allow: Sequence[Any],
+        expected_version: int | None = None,
+    ) -> WordListChangedOut:
+        """Replace a scope's lists; 409 if `expected_version` is stale. Audited with what changed; returns the
+        lists and the change (version, terms/allow added and removed)."""
+        check_lists(principal, scope, write=True)
         new_terms, new_allow = validate_lists(terms, allow)
         self.registry.get(PLATFORM).with_lists(new_terms, new_allow)  # a list the engine refuses changes nothing
-        now = self.clock.now()
-        with store.writing(self.engine) as conn:
-            audit = core.AuditWriter(conn)
-            audit.next_seq()  # the writers' lock: two editors of one list queue up
-            if scope != PLATFORM and core.get_enterprise(conn, scope) is None:
+        with self.uow.writing(lock=True) as tx:  # the writers' lock: two editors of one list queue up
+            if scope != PLATFORM and core.get_enterprise(tx.conn, scope) is None:
                 raise NotFound(f"no enterprise {scope!r}")
-            found = store.lists_of(conn, scope)
+            found = store.lists_of(tx.conn, scope)
             version = found[2] if found else 0
             if expected_version is not None and expected_version != version:
                 raise Conflict(f"the list is at version {version}, not {expected_version}; reload and retry")
             old_terms = set(found[0]) if found else set()
             old_allow = set(found[1]) if found else set()
-            store.save(conn, scope, new_terms, new_allow, version + 1, now, actor, exists=found is not None)
-            change = {
-                "version": version + 1,
-                "terms_added": sorted(x[0] for x in set(new_terms) - old_terms),
-                "terms_removed": sorted(x[0] for x in old_terms - set(new_terms)),
-                "allow_added": sorted(set(new_allow) - old_allow),
-                "allow_removed": sorted(old_allow - set(new_allow)),
-            }
-            audit.append(now, actor, "word_list.changed", f"word_list:{scope}", change)
+            store.save(
+                tx.conn, scope, new_terms, new_allow, version + 1, tx.now, principal.actor, exists=found is not None
+            )
+            change = ListChangeOut(
+                version=version + 1,
+                terms_added=sorted(x[0] for x in set(new_terms) - old_terms),
+                terms_removed=sorted(x[0] for x in old_terms - set(new_terms)),
+                allow_added=sorted(set(new_allow) - old_allow),
+                allow_removed=sorted(old_allow - set(new_allow)),
+            )
+            tx.audit.append(tx.now, principal.actor, "word_list.changed", f"word_list:{scope}", change.model_dump())
         self.registry.set_lists(scope, new_terms, new_allow)
         self._versions[scope] = version + 1
         self.release()
-        return self.get(scope) | {"change": change}
+        with self.uow.reading() as tx:
+            lists = _view(tx.conn, scope)
+        return WordListChangedOut(**lists.model_dump(), change=change)
+
+
+def _view(conn: Connection, scope: str) -> WordListOut:
+    found = store.lists_of(conn, scope)
+    if found is None:
+        return WordListOut(scope=scope, terms=[], allow=[], version=0)
+    terms, allow, version, at, by = found
+    return WordListOut(
+        scope=scope, terms=[list(x) for x in terms], allow=allow, version=version, updated_at=at, updated_by=by
+    )
+
+
+def screen_text(principal: Principal, screener: Screener, text: str, enterprise_id: str | None) -> ScreeningOut:
+    """What `screener` finds in `text`, with the enterprise's own lists too when one is named and the screener
+    keeps lists per scope; offsets into the text as sent (for highlighting). The caller must cover the enterprise."""
+    check_screening(principal, enterprise_id)
+    hits = screener.screen_in(enterprise_id, text) if isinstance(screener, BatchScreener) else screener.screen(text)
+    return ScreeningOut(text=text, hits=[HitOut.model_validate(h.as_dict()) for h in hits])

@@ -3,31 +3,17 @@ terms, allow-list (JSON text) and version."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from warden.adapters import tables as t
-from warden.adapters.database import reading as _reading
 from warden.adapters.store import dumps
 
-__all__ = ["Connection", "Engine", "reading", "writing"]
-
 Terms = list[tuple[str, str, str]]
-
-
-def writing(engine: Engine) -> AbstractContextManager[Connection]:
-    """One read-write transaction."""
-    return engine.begin()
-
-
-def reading(engine: Engine) -> AbstractContextManager[Connection]:
-    """One read-only transaction."""
-    return _reading(engine)
 
 
 def all_lists(conn: Connection) -> list[tuple[str, int, str, str]]:
@@ -36,7 +22,8 @@ def all_lists(conn: Connection) -> list[tuple[str, int, str, str]]:
 
 
 def decode(terms: str, allow: str) -> tuple[Terms, list[str]]:
-    return [tuple(x) for x in orjson.loads(terms)], orjson.loads(allow)  # type: ignore[misc]
+    """A stored list's JSON text as (terms as (term, category, severity) triples, allow-list entries)."""
+    return [tuple(x) for x in orjson.loads(terms)], orjson.loads(allow)
 
 
 def lists_of(conn: Connection, scope: str) -> tuple[Terms, list[str], int, datetime, str] | None:

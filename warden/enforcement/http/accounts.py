@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from warden.enforcement.http.directory import IdPath, visible_account
-from warden.enforcement.http.restrictions import Cursor, Limit, RestrictionPage, page_out
+from warden.enforcement.http.directory import IdPath
+from warden.enforcement.http.restrictions import Cursor, Limit
+from warden.enforcement.views import Explanation, RestrictionPage
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
 
-@router.get("/accounts/{account_id}/explanation")
-def get_explanation(warden: WardenDep, principal: PrincipalDep, lang: LangDep, account_id: IdPath) -> dict[str, Any]:
+@router.get("/accounts/{account_id}/explanation", response_model=Explanation)
+def get_explanation(warden: WardenDep, principal: PrincipalDep, lang: LangDep, account_id: IdPath) -> Explanation:
     """Why the account is where it is: every active restriction with its rule and evidence, when it ends,
     whether and how it can be unblocked, and what to do now — in Chinese (default) or English."""
-    visible_account(warden, principal, account_id)
-    return warden.explain(account_id, lang)
+    return warden.enforcement.explanation(principal, account_id, lang)
 
 
 @router.get("/accounts/{account_id}/restrictions", response_model=RestrictionPage)
@@ -32,5 +30,4 @@ def list_restrictions(
 ) -> RestrictionPage:
     """Every restriction the account ever had (lifted, ended and active), newest first, each with its evidence
     and the ids of the events that triggered it."""
-    visible_account(warden, principal, account_id)
-    return page_out(warden, "account", account_id, lang, limit, cursor)
+    return warden.enforcement.account_restrictions(principal, account_id, lang, limit, cursor)

@@ -1,55 +1,29 @@
-"""The audit trail: read it page by page, and prove the chain intact."""
+"""The audit trail: read it page by page, and prove the chain intact (auditors, reviewers, platform)."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
-from warden.adapters import tables as t
-from warden.adapters.database import reading
-from warden.entrypoints.http.deps import PrincipalDep, WardenDep, require
-from warden.kernel.access import Role
+from warden.enforcement.views import AuditPage, ChainVerification
+from warden.entrypoints.http.deps import PrincipalDep, WardenDep
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
-@router.get("/entries")
+@router.get("/entries", response_model=AuditPage)
 def list_entries(
     warden: WardenDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^\d+$", description="Opaque: pass next_cursor back")] = None,
-) -> dict[str, Any]:
+) -> AuditPage:
     """Entries newest first."""
-    require(principal, Role.AUDITOR, Role.REVIEWER, Role.PLATFORM)
-    a = t.audit_log
-    q = sa.select(a).order_by(a.c.seq.desc()).limit(limit)
-    if cursor:
-        q = q.where(a.c.seq < int(cursor))
-    with reading(warden.engine) as conn:
-        rows = conn.execute(q).all()
-    items = [
-        {
-            "seq": r.seq,
-            "at": r.at,
-            "actor": r.actor,
-            "action": r.action,
-            "subject": r.subject,
-            "data": json.loads(r.data),
-            "prev_hash": r.prev_hash,
-            "hash": r.hash,
-        }
-        for r in rows
-    ]
-    return {"items": items, "next_cursor": str(rows[-1].seq) if len(rows) == limit else None}
+    return warden.enforcement.audit_page(principal, limit, cursor)
 
 
-@router.get("/verification")
-def verify(warden: WardenDep, principal: PrincipalDep) -> dict[str, Any]:
+@router.get("/verification", response_model=ChainVerification)
+def verify(warden: WardenDep, principal: PrincipalDep) -> ChainVerification:
     """Recompute every hash and every batch digest; names the first broken entry if any."""
-    require(principal, Role.AUDITOR, Role.REVIEWER, Role.PLATFORM)
-    r = warden.audit_verify()
-    return {"ok": r.ok, "checked": r.checked, "first_broken": r.first_broken, "problem": r.problem}
+    return warden.enforcement.verification(principal)

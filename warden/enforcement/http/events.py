@@ -14,9 +14,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from warden.enforcement.texts import CORE, Lang, Texts
-from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep, require
+from warden.enforcement.views import BatchOut, DecisionOut
+from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.problems import MalformedJSON
-from warden.kernel.access import Role
 from warden.kernel.decision import Decision
 from warden.kernel.errors import InvalidInput, WardenError
 from warden.kernel.events import MAX_BATCH, Event, EventAdapter, field_errors
@@ -24,31 +24,8 @@ from warden.kernel.events import MAX_BATCH, Event, EventAdapter, field_errors
 router = APIRouter(prefix="/v1", tags=["events"])
 
 
-class ReasonOut(BaseModel):
-    code: str = Field(description="Stable machine code, e.g. velocity.hard_limit")
-    rule: str
-    spec: str
-    level: str = Field(description="deny | warn | info")
-    params: dict[str, Any]
-    text: str = Field(description="The reason for a person, in the requested language")
-
-
-class DecisionOut(BaseModel):
-    event_id: str
-    allowed: bool | None = Field(description="For contact requests and logins: may it go ahead. Null for others.")
-    duplicate: bool = Field(description="True when this event id was ingested before; the first answer is replayed")
-    reasons: list[ReasonOut]
-
-
 class BatchIn(BaseModel):
     events: Annotated[list[Event], Field(min_length=1, max_length=MAX_BATCH, description=f"1 to {MAX_BATCH} events")]
-
-
-class BatchOut(BaseModel):
-    stored: int
-    duplicates: int
-    policy_hash: str
-    decisions: list[DecisionOut]
 
 
 _BATCH = TypeAdapter(BatchIn)
@@ -64,6 +41,7 @@ EXAMPLE = {
 
 
 def render(o: Decision, lang: Lang, texts: Texts = CORE) -> dict[str, Any]:
+    """A decision as `views.DecisionOut` reads (a dict: the hot path writes it with orjson)."""
     return {
         "event_id": o.event_id,
         "allowed": o.allowed,
@@ -105,10 +83,9 @@ async def ingest_event(warden: WardenDep, principal: PrincipalDep, lang: LangDep
 
     The same event id sent again is stored and counted once; the first answer is replayed with 200.
     """
-    require(principal, Role.PLATFORM)
-    event = _parse(EventAdapter, await request.body(), "")
-    try:
-        result = await run_in_threadpool(warden.ingest, [event], principal.actor)
+    raw = await request.body()
+    try:  # the body is parsed only once the caller may send events (403 before 422)
+        result = await run_in_threadpool(warden.enforcement.ingest, principal, lambda: [_parse(EventAdapter, raw, "")])
     except WardenError as exc:  # one event, not a batch: name the body's own fields (`occurred_at`, not `events[0]…`)
         for e in exc.errors:
             e.field = e.field.removeprefix("events[0].").removeprefix("events[0]") or "(body)"
@@ -120,9 +97,8 @@ async def ingest_event(warden: WardenDep, principal: PrincipalDep, lang: LangDep
 @router.post("/event-batches", response_model=BatchOut, openapi_extra=_body("BatchIn", {"events": [EXAMPLE]}))
 async def ingest_batch(warden: WardenDep, principal: PrincipalDep, lang: LangDep, request: Request) -> Response:
     """Ingest up to 1,000 events in one transaction: all are stored, or none (the errors name each field)."""
-    require(principal, Role.PLATFORM)
-    batch = _parse(_BATCH, await request.body(), "")
-    result = await run_in_threadpool(warden.ingest, batch.events, principal.actor)
+    raw = await request.body()
+    result = await run_in_threadpool(warden.enforcement.ingest, principal, lambda: _parse(_BATCH, raw, "").events)
     return _json(
         {
             "stored": result.stored,

@@ -90,44 +90,6 @@ def replay(
     run_replay(events, policy, database, json_out, console)
 
 
-@app.command()
-def demo(
-    database: Annotated[
-        str, typer.Option("--database", "-d", help="Where the demo lives (recreated).")
-    ] = "sqlite:///warden-demo.db",
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards.")] = False,
-    port: Annotated[int, typer.Option(help="Port when serving.")] = 8000,
-) -> None:
-    """Set up a demo enterprise, play a realistic stream, and show who was restricted and why."""
-    from warden.entrypoints.cli.demo import run_demo
-
-    w = run_demo(database, console, port)
-    if serve_after:
-        import uvicorn
-
-        from warden.entrypoints.http.app import create_app
-
-        w.close()
-        w = open_warden(database, serving=True)
-        console.print(f"\nServing on [bold]http://127.0.0.1:{port}/docs[/] — Ctrl-C to stop.")
-        uvicorn.run(create_app(w), host="127.0.0.1", port=port, log_level="warning")
-
-
-@bench_app.command("ingest")
-def bench_ingest(
-    database: Annotated[
-        str, typer.Option("--database", "-d", help="sqlite (temp file) or a PostgreSQL URL.")
-    ] = "sqlite",
-    events: Annotated[int, typer.Option(help="Events per measured run.")] = 20_000,
-    history: Annotated[str, typer.Option(help="Stored-history sizes to compare, comma-separated.")] = "10000,1000000",
-    latency_requests: Annotated[int, typer.Option(help="Single requests for the latency figures.")] = 2000,
-) -> None:
-    """Events/s in-process and over HTTP vs the raw insert floor; rate vs history; p50/p99 latency."""
-    from warden.entrypoints.cli.bench import run_bench_ingest
-
-    run_bench_ingest(database, events, [int(h) for h in history.split(",") if h], latency_requests, console)
-
-
 def main() -> None:  # pragma: no cover
     try:
         app()
@@ -135,7 +97,13 @@ def main() -> None:  # pragma: no cover
         sys.exit(130)
 
 
-# Feature commands: each feature module has `register(app, bench_app)`; one line per feature.
+# Commands from other packages: each module has `register(app, bench_app)`; one line per package.
+# --- the demo (`warden demo`) and the benchmarks (`warden bench ingest|quality|screen|weight`) ---
+from warden.bench import cli as _bench  # noqa: E402
+from warden.demo import cli as _demo  # noqa: E402
+
+_demo.register(app, bench_app)
+_bench.register(app, bench_app)
 # --- enforcement: policy check, audit verify, token create/revoke ---
 from warden.enforcement import cli as _enforcement_cli  # noqa: E402
 
@@ -154,14 +122,11 @@ from warden.usage_policy import cli as _usage_policy  # noqa: E402
 
 _usage_policy.register(app, bench_app)
 
-from warden.entrypoints.cli import bench as _bench  # noqa: E402
 from warden.entrypoints.cli import intake as _intake  # noqa: E402 - commands register after the app exists
-
-_bench.register(app, bench_app)  # warden bench quality (issue 10)
 
 _intake.register(app, bench_app)
 
-try:  # the screening engine adds `warden screen` and `warden bench screen`
+try:  # the screening engine adds `warden screen`
     from warden.entrypoints.cli import screen as _screen
 
     _screen.register(app, bench_app)

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from rich.panel import Panel
 
-from warden.entrypoints.cli.demo import Demo
+from warden.demo.base import Demo
+from warden.kernel.access import Principal, Role
 from warden.kernel.model import Account
+from warden.weight.cli import print_weight
 
 ENT = "ent-jiayuan"
 
@@ -18,7 +20,7 @@ def scene_weight(d: Demo) -> None:
     d.enterprise(ENT, "佳源推广（未认证）", verified=False, age_days=25)
     filler = [f"acc-jy-{i:02d}" for i in range(12)]
     for aid in filler:  # bare new accounts: no real name, no profile, emulator logins
-        d.warden.register_account(
+        d.app.enforcement.register_account(
             Account(aid, ENT, f"1370{abs(hash(aid)) % 10**7:07d}", False, d.now - timedelta(days=20)), "demo"
         )
     d.account(
@@ -48,14 +50,11 @@ def scene_weight(d: Demo) -> None:
 
 
 def show_weight(d: Demo) -> None:
-    from warden.weight.cli import print_weight
-    from warden.weight.service import WeightService
-
-    w, console = d.warden, d.console
-    svc = WeightService(w)
-    ent = svc.enterprise(ENT, "en")
-    cascades = [r for r in w.restrictions("enterprise", ENT) if r.rule_id == "cascade"]
-    why = w.explain("acc-jy-bystander", "zh")
+    app, console = d.app, d.console
+    svc, reviewer = app.weight, Principal("demo", Role.REVIEWER)
+    ent = svc.enterprise(reviewer, ENT, "en").model_dump()
+    cascades = [r for r in app.enforcement.restrictions("enterprise", ENT) if r.rule_id == "cascade"]
+    why = app.enforcement.explain("acc-jy-bystander", "zh")
     lines = [f"enterprise {ENT}: weight now [bold]{ent['score']}[/] / 100"]
     for r in cascades:
         ev = r.evidence
@@ -72,5 +71,5 @@ def show_weight(d: Demo) -> None:
     ]
     title = "S-A5 cascade: members restricted → the whole enterprise"
     console.print(Panel("\n".join(lines), title=title, style="magenta"))
-    print_weight(svc.account("acc-staff-1", "zh"), console, "权重 acc-staff-1（正常员工）")
-    print_weight(svc.account("acc-spam-zhao", "en"), console, "weight of acc-spam-zhao (new spammer account)")
+    print_weight(svc.account(reviewer, "acc-staff-1", "zh"), console, "权重 acc-staff-1（正常员工）")
+    print_weight(svc.account(reviewer, "acc-spam-zhao", "en"), console, "weight of acc-spam-zhao (new spammer account)")

@@ -1,7 +1,7 @@
 """`warden bench weight`: ingest with weight upkeep on vs off (same events), and the full recompute rate.
 
 Fixtures (a directory of up to 100,000 accounts, their stored events) go straight in through `weight/store.py`:
-loading them through the services would measure the loading, not weight.
+loading them through the services would measure the loading, not weight. SQLite in temp files.
 """
 
 from __future__ import annotations
@@ -11,21 +11,23 @@ import random
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from warden.weight.cli import _bar
+if TYPE_CHECKING:
+    from warden.app import App
 
-# --- benchmark -------------------------------------------------------------------------------------------
+Row = dict[str, Any]
 
 FEATURES = ["chat_message", "file_download", "clock_in", "attendance", "leave_request", "meeting"]
 
 
 def event_mix(n: int, accounts: int, end: datetime, rng: random.Random) -> list[dict[str, Any]]:
     """A plausible day of traffic: feature use, logins, contact requests, messages, contacts, a few reports."""
-    out = []
+    out: list[Row] = []
     span = 12 * 3600
     for i in range(n):
         aid = f"b{rng.randrange(accounts)}"
@@ -62,7 +64,8 @@ def event_mix(n: int, accounts: int, end: datetime, rng: random.Random) -> list[
     return out
 
 
-def _directory_rows(accounts: int, enterprises: int, now: datetime, rng: random.Random) -> tuple[list, list]:
+def _directory_rows(accounts: int, enterprises: int, now: datetime, rng: random.Random) -> tuple[list[Row], list[Row]]:
+    """Enterprise rows and account rows for `store.insert_directory`."""
     ents = [
         {
             "id": f"be{k}",
@@ -89,7 +92,8 @@ def _directory_rows(accounts: int, enterprises: int, now: datetime, rng: random.
     return ents, accs
 
 
-def _fresh(tmp: str, name: str, now: datetime, weight_on: bool) -> Any:
+def _fresh(tmp: str, name: str, now: datetime, weight_on: bool) -> App:
+    """A new application on a new SQLite file in `tmp`, at a fixed `now`, with or without the weight feature."""
     from warden.adapters.policy_file import load_policy
     from warden.bootstrap import bootstrap
     from warden.kernel.clock import FixedClock
@@ -101,19 +105,19 @@ def _fresh(tmp: str, name: str, now: datetime, weight_on: bool) -> Any:
     return bootstrap(settings, policy=loaded if weight_on else weight_off(loaded), clock=FixedClock(now))
 
 
-def _load_directory(w: Any, ents: list, accs: list) -> None:
+def _load_directory(w: App, ents: list[Row], accs: list[Row]) -> None:
     from warden.weight import store
 
     with w.engine.begin() as conn:
         store.insert_directory(conn, ents, accs)
 
 
-def _ingest_rate(w: Any, evs: list[dict[str, Any]], batch: int) -> tuple[float, float]:
+def _ingest_rate(w: App, evs: list[Row], batch: int) -> tuple[float, float]:
     """Events per wall-clock second and per CPU second of this process (SQLite runs in-process, so CPU time
     counts all the work and is not disturbed by other programs on a busy machine)."""
     wall, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(evs), batch):
-        w.ingest(evs[i : i + batch], actor="bench")
+        w.pipeline.ingest(evs[i : i + batch], actor="bench")
     return len(evs) / (time.perf_counter() - wall), len(evs) / (time.process_time() - cpu)
 
 
@@ -121,7 +125,6 @@ def run_bench_weight(
     events: int, accounts: int, batch: int, recompute_accounts: int, per_account: int, console: Console
 ) -> None:
     from warden.weight import store
-    from warden.weight.service import WeightService
 
     rng = random.Random(7)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -195,12 +198,18 @@ def run_bench_weight(
                 store.insert_events(conn, rows)
         console.print(f"full recompute: {recompute_accounts:,} accounts, {n:,} stored events")
         start = time.perf_counter()
-        with _bar() as bar:
+        with _bar(console) as bar:
             task = bar.add_task("recomputing", total=recompute_accounts)
-            out = WeightService(w).recompute(lambda done, total: bar.update(task, completed=done, total=total))
+            out = w.weight.recompute(lambda done, total: bar.update(task, completed=done, total=total))
         took = time.perf_counter() - start
         w.engine.dispose()
     console.print(
         f"full recompute: [bold]{out['accounts'] / took:,.0f} accounts/s[/] ({out['accounts']:,} accounts, "
         f"{out['enterprises']:,} enterprises in {took:.1f}s)"
+    )
+
+
+def _bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     )

@@ -6,20 +6,13 @@ assigns training, the training is completed, and the case and the enterprise's f
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING
-
-import sqlalchemy as sa
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from warden.adapters import tables
+from warden.demo.base import Demo
 from warden.kernel.access import Principal, Role
 from warden.usage_policy.policy import UsagePolicyDoc
-
-if TYPE_CHECKING:
-    from warden.entrypoints.cli.demo import Demo
 
 ENTERPRISE = "ent-huaguang"
 EMPLOYEE = "acc-fin-zhou"
@@ -62,9 +55,9 @@ POLICY = UsagePolicyDoc.model_validate(
 
 def scene_usage_policy(d: Demo) -> None:
     d.account(EMPLOYEE, ENTERPRISE, "周琳 (finance) — leaks a customer's ID number to an outsider")
-    policies = d.warden.usage_policies
-    policies.put_policy(ENTERPRISE, POLICY, 0, "demo:enterprise_admin@ent-huaguang")
-    policies.set_departments(ENTERPRISE, {"finance": [EMPLOYEE], "sales": ["acc-sales-chen"]}, "demo")
+    policies, admin = d.app.usage_policies, Principal("demo", Role.ENTERPRISE_ADMIN, ENTERPRISE)
+    policies.put_policy(admin, ENTERPRISE, POLICY, 0)
+    policies.set_departments(admin, ENTERPRISE, {"finance": [EMPLOYEE], "sales": ["acc-sales-chen"]})
     client = "wx-client-88"
     d.event(
         "message",
@@ -90,28 +83,28 @@ def scene_usage_policy(d: Demo) -> None:
 
 
 def _handle_case(d: Demo) -> None:
-    w, console = d.warden, d.console
-    desk = w.cases
+    app, console = d.app, d.console
+    desk = app.cases
     hr = Principal("demo-hr", Role.HR, ENTERPRISE)
     admin = Principal("demo-admin", Role.ENTERPRISE_ADMIN, ENTERPRISE)
-    items, _ = desk.list_cases(ENTERPRISE, account_id=EMPLOYEE)
+    items, _ = desk.list_cases(hr, ENTERPRISE, account_id=EMPLOYEE)
     if not items:
         console.print("[red]no case opened for the leaked ID number[/]")
         return
     case = next((c for c in items if c.rule_id == "personal-data"), items[0])
     desk.submit_statement(
+        Principal("demo", Role.MEMBER, ENTERPRISE, EMPLOYEE),
         case.id,
-        f"member:demo@{EMPLOYEE}",
         "oversight_self_reported",
         "我把客户资料发给了客户本人的代理人，没有注意到其中有身份证号。是我的疏忽，主动说明。",
         [],
         None,
     )
-    desk.decide(case.id, "demo:hr", "training", "首次、主动说明：安排数据安全培训")
-    desk.complete_training(case.id, "demo:hr")
-    case, entries = desk.get_case(case.id)
+    app.case_outcomes.decide(hr, case.id, "training", "首次、主动说明：安排数据安全培训")
+    app.case_outcomes.complete_training(hr, case.id)
+    case, entries = desk.get_case(hr, case.id)
 
-    view = w.usage_figures.case_view(case, entries, hr, "zh").model_dump()
+    view = app.usage_figures.case_view(case, entries, hr, "zh").model_dump()
     lines = [
         f"case [bold]{view['id']}[/]  rule {view['rule']}  severity {view['severity']}  status {view['status']}",
         f"routed to {', '.join(view['routed_to'])}; deadline {view['deadline_at'].isoformat()}",
@@ -129,17 +122,15 @@ def _handle_case(d: Demo) -> None:
         lines.append(f"  {e['at'].isoformat()}  {e['kind']:<18} {e['actor']}{extra}")
     console.print(Panel("\n".join(lines), title="Enterprise usage policy (S-E1–S-E5): the leaked ID number"))
     hit_event = next(e["event_id"] for e in entries if e["kind"] == "hit")
-    with w.engine.connect() as conn:
-        stored = conn.execute(sa.select(tables.events.c.outcome).where(tables.events.c.id == hit_event)).scalar_one()
-    outcome = json.loads(stored)
-    for r in outcome["reasons"]:
-        console.print(f"decision on {hit_event}: allowed={outcome['allowed']}")
-        console.print(f"  zh: {escape(w.texts.reason_text(r['code'], r['params'], 'zh'))}")
-        console.print(f"  en: {escape(w.texts.reason_text(r['code'], r['params'], 'en'))}")
-    admin_view = w.usage_figures.case_view(case, None, admin, "en")
+    decision = d.decisions[hit_event]  # as ingest answered it (the same decision the event is stored with)
+    for r in decision.reasons:
+        console.print(f"decision on {hit_event}: allowed={decision.allowed}")
+        console.print(f"  zh: {escape(app.texts.reason_text(r.code, r.params, 'zh'))}")
+        console.print(f"  en: {escape(app.texts.reason_text(r.code, r.params, 'en'))}")
+    admin_view = app.usage_figures.case_view(case, None, admin, "en")
     console.print(f"the admin sees the same case as [bold]{admin_view.account}[/] (pseudonymised, no content)")
 
-    figs = w.usage_figures.figures(ENTERPRISE, names_visible=False)
+    figs = app.usage_figures.figures(admin, ENTERPRISE).model_dump()
     t = Table(title=f"Compliance figures of {ENTERPRISE} (names pseudonymised)")
     t.add_column("figure")
     t.add_column("value")
@@ -154,8 +145,8 @@ def _handle_case(d: Demo) -> None:
         t.add_row(f"rule {rid}", f"hits {r['hits']}, cases {r['cases']}, misclassified {r['misclassified']}")
     console.print(t)
     tokens = {
-        "hr of ent-huaguang": w.create_token(Role.HR, ENTERPRISE, label="demo")[1],
-        "analyst of ent-huaguang": w.create_token(Role.ANALYST, ENTERPRISE, label="demo")[1],
+        "hr of ent-huaguang": app.tokens.create(Role.HR, ENTERPRISE, label="demo")[1],
+        "analyst of ent-huaguang": app.tokens.create(Role.ANALYST, ENTERPRISE, label="demo")[1],
     }
     d.tokens.update(tokens)
     console.print(

@@ -20,17 +20,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy.sql.elements import quoted_name
 
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine
+
+if TYPE_CHECKING:
+    from warden.app import App
 
 ACCOUNTS = 2000
 ENTERPRISES = 20
@@ -65,11 +67,13 @@ def scratch_database(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
-def directory(w: Any, now: datetime) -> None:
+def directory(w: App, now: datetime) -> None:
+    """`ENTERPRISES` enterprises through the service; `ACCOUNTS` accounts as one raw insert (a fixture)."""
     from warden.kernel.model import Enterprise
 
     for e in range(ENTERPRISES):
-        w.register_enterprise(Enterprise(f"ent-{e}", f"Enterprise {e}", e % 5 != 0, now - timedelta(days=500)), "bench")
+        ent = Enterprise(f"ent-{e}", f"Enterprise {e}", e % 5 != 0, now - timedelta(days=500))
+        w.enforcement.register_enterprise(ent, "bench")
     rows = [
         {
             "id": f"acc-{a}",
@@ -90,12 +94,13 @@ def directory(w: Any, now: datetime) -> None:
 def make_events(n: int, start: datetime, span_s: float, prefix: str, seed: int = 7) -> list[dict[str, Any]]:
     """A realistic mix: contact requests, logins, feature use, messages, contacts, reports, profile changes."""
     rnd = random.Random(seed)
-    out = []
+    out: list[dict[str, Any]] = []
     for i in range(n):
         at = (start + timedelta(seconds=span_s * i / n)).isoformat()
         acc = f"acc-{rnd.randrange(ACCOUNTS)}"
         base = {"id": f"{prefix}-{i}", "occurred_at": at, "account_id": acc}
         r = rnd.random()
+        ev: dict[str, Any]
         if r < 0.40:
             ev = {
                 "type": "contact_request",
@@ -133,7 +138,7 @@ def floor_rate(engine: sa.Engine, events: list[dict[str, Any]], now: datetime) -
     md = sa.MetaData()
     floor = t.events.to_metadata(md, name="bench_floor")
     for ix in list(floor.indexes):
-        ix.name = f"bf_{ix.name}"
+        ix.name = quoted_name(f"bf_{ix.name}", None)
     md.drop_all(engine)
     md.create_all(engine)
     rows = [
@@ -161,10 +166,11 @@ def floor_rate(engine: sa.Engine, events: list[dict[str, Any]], now: datetime) -
     return len(rows) / dt
 
 
-def ingest_rate(w: Any, events: list[dict[str, Any]]) -> float:
+def ingest_rate(w: App, events: list[dict[str, Any]]) -> float:
+    """Events/s ingesting `events` in batches of 1,000 through the ingest use case."""
     t0 = time.perf_counter()
     for i in range(0, len(events), 1000):
-        w.ingest(events[i : i + 1000], actor="bench")
+        w.pipeline.ingest(events[i : i + 1000], actor="bench")
     return len(events) / (time.perf_counter() - t0)
 
 
@@ -277,7 +283,7 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
                 ("in-process, weight upkeep off", off),
             ]
 
-            _, secret = w.create_token(Role.PLATFORM, label="bench")
+            _, secret = w.tokens.create(Role.PLATFORM, label="bench")
             headers = {"Authorization": f"Bearer {secret}"}
             with server(url) as base, httpx.Client(base_url=base, headers=headers, timeout=60) as client:
                 hevs = make_events(n, now - timedelta(minutes=90), 1800, "c", 3)
@@ -297,7 +303,7 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
                     for e in single
                 ]
                 for e in single:
-                    for k in (
+                    for key in (
                         "feature",
                         "device_id",
                         "client_version",
@@ -311,7 +317,7 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
                         "field",
                         "value",
                     ):
-                        e.pop(k, None)
+                        e.pop(key, None)
                 lat_ping, lat_dec = [], []
                 for i in range(latency_n):  # interleaved so both see the same machine state
                     t0 = time.perf_counter()
@@ -361,201 +367,3 @@ def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, co
         )
         w.engine.dispose()
         engine.dispose()
-
-
-# --- warden bench quality (issue 10) -----------------------------------------------------------------------------
-
-QUALITY_DEFAULT_COMPANIES = 3  # seed 1: ~200 accounts, ~26k events; all three batch sizes in ~1.5–3 minutes
-
-
-def _pct(v: float | None, digits: int = 1) -> str:
-    return "—" if v is None else f"{v * 100:.{digits}f}%"
-
-
-def run_bench_quality(
-    seed: int,
-    companies: int,
-    shops: int | None,
-    batch_sizes: list[int],
-    json_out: bool,
-    policy_path: str | None,
-    examples: int,
-    console: Console,
-    warmup_days: int = 30,
-    measured_days: int = 7,
-) -> None:
-    """Generate the population, measure it at each batch size, print tables (or JSON to stdout)."""
-    from warden.adapters.policy_file import load_policy
-    from warden.simulation.population import generate
-    from warden.simulation.quality import GOALS, RECALL_WINDOW_EVENTS, run_quality
-
-    err = Console(stderr=True)
-    t0 = time.perf_counter()
-    with err.status("generating the population …"):
-        pop = generate(seed, companies, shops, warmup_days=warmup_days, measured_days=measured_days)
-    gen_s = time.perf_counter() - t0
-    policy = load_policy(policy_path)
-    s = pop.summary()
-    if not json_out:
-        console.print(
-            f"[bold]warden bench quality[/] seed {seed}: {sum(s['enterprises'].values())} enterprises "
-            f"({', '.join(f'{n} {k}' for k, n in s['enterprises'].items())}), {s['accounts']:,} accounts "
-            f"({s['abusers']} abusers), {s['events']:,} events ({s['warmup_events']:,} warm-up); "
-            f"generated in {gen_s:.1f} s; policy {policy.policy.version} ({policy.short_hash}); "
-            f"clock {pop.now.isoformat()}"
-        )
-    with Progress(console=err, transient=True) as progress:
-
-        def advance_for(bs: int):  # type: ignore[no-untyped-def]
-            task = progress.add_task(f"batch size {bs:>5}", total=len(pop.events))
-            return lambda n: progress.advance(task, n)
-
-        report = run_quality(pop, batch_sizes, policy, advance_for, examples)
-    if json_out:
-        out = report.as_dict() | {"generate_seconds": round(gen_s, 2)}
-        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
-        return
-
-    for run in report.runs:
-        tb = Table(
-            title=f"batch size {run.batch_size}: {run.seconds:.1f} s ingest ({run.events_per_second:,.0f} ev/s)",
-            title_justify="left",
-            caption=f"recall: caught within {RECALL_WINDOW_EVENTS} abusive events; ev→restr: median abusive events up "
-            "to the first restriction; false pos.: legitimate accounts restricted (own or enterprise, pauses "
-            "included); denied: accounts with ≥1 denied request",
-            caption_justify="left",
-        )
-        for col, just in (
-            ("kind", "left"),
-            ("n", "right"),
-            ("recall", "right"),
-            ("ev→restr", "right"),
-            ("false pos.", "right"),
-            ("restr.", "right"),
-            ("expl.", "right"),
-            ("denied", "right"),
-        ):
-            tb.add_column(col, justify=just)  # type: ignore[arg-type]
-        for k in run.kinds:
-            tb.add_row(
-                ("[red]" if k.abuser else "") + k.kind,
-                str(k.accounts),
-                f"{k.caught}/{k.accounts} {_pct(k.recall, 0)}" if k.abuser else "",
-                "" if k.median_events_to_restriction is None else f"{k.median_events_to_restriction:g}",
-                "" if k.abuser else f"{k.false_positives} {_pct(k.false_positive_rate)}",
-                str(k.restrictions),
-                _pct(k.explained_share, 0),
-                str(k.denied_accounts),
-            )
-        tt = run.totals
-        tb.add_section()
-        tb.add_row(
-            "[bold]total",
-            str(tt["accounts"]),
-            f"{tt['caught']}/{tt['abusers']} {_pct(tt['recall'], 0)}",
-            "",
-            f"{tt['false_positives']}/{tt['legitimate']} {_pct(tt['false_positive_rate'], 2)}",
-            f"{tt['restrictions']}+{tt['enterprise_restrictions']}e",
-            _pct(tt["explained_share"], 0),
-            "",
-        )
-        console.print(tb)
-
-    gt = Table(title="goals", title_justify="left")
-    gt.add_column("goal")
-    gt.add_column("target", justify="right")
-    for run in report.runs:
-        gt.add_column(f"batch {run.batch_size}", justify="right")
-    gt.add_column("met")
-    for row in report.goal_checks():
-        if row["goal"] == "identical across batch sizes":
-            if len(report.runs) < 2:  # nothing to compare: say so rather than claim it
-                gt.add_row(row["goal"], "yes", "n/a (one batch size)", "[yellow]n/a")
-                continue
-            cells = ["yes" if report.identical else "no"] + [""] * (len(report.runs) - 1)
-            target = "yes"
-        else:
-            cells = [_pct(row["figures"][r.batch_size], 2) for r in report.runs]
-            op = "≤" if row["goal"] == "false positives" else "≥"
-            target = f"{op} {_pct(row['target'], 1)}"
-        gt.add_row(row["goal"], target, *cells, "[green]yes" if row["met"] else "[red]no")
-    console.print(gt)
-
-    if not report.identical:
-        for pair, d in report.differences.items():
-            console.print(
-                f"[bold red]not identical[/] ({pair}): {d['decisions_differing']:,} decisions, "
-                f"{d['strikes_differing']:,} strikes, {d['restrictions_differing']:,} restrictions differ"
-            )
-            for ex in d["examples"]:
-                console.print("  " + escape(json.dumps(ex, ensure_ascii=False)), soft_wrap=True)
-            for ex in d["restriction_examples"]:
-                console.print("  only " + escape(json.dumps(ex, ensure_ascii=False)), soft_wrap=True)
-    elif len(report.runs) > 1:
-        console.print("[green]decisions, strikes and restrictions identical across batch sizes[/]")
-
-    rules = sorted({r for run in report.runs for r in run.false_positives_by_rule})
-    if rules:
-        rt = Table(
-            title="legitimate accounts restricted, by rule (an account may count under several)", title_justify="left"
-        )
-        rt.add_column("rule")
-        for run in report.runs:
-            rt.add_column(f"batch {run.batch_size}", justify="right")
-        for rule in rules:
-            rt.add_row(rule, *[str(run.false_positives_by_rule.get(rule, 0)) for run in report.runs])
-        console.print(rt)
-    first = report.runs[0]
-    denials = first.totals.get("legitimate_denial_reasons") or {}
-    if denials:
-        console.print(
-            f"legitimate accounts' denied events by reason code (batch size {first.batch_size}): "
-            + ", ".join(f"{code} {n:,}" for code, n in denials.items())
-        )
-    if first.false_positive_examples:
-        console.print(f"[bold]wrongly restricted legitimate accounts[/] (batch size {first.batch_size}):")
-        for ex in first.false_positive_examples:
-            traits = escape(f" [{', '.join(ex.traits)}]") if ex.traits else ""
-            console.print(
-                f"  {ex.account_id} ({ex.kind}{traits}) via {ex.via}: {ex.rule} step {ex.step} {ex.scope} "
-                f"from {ex.starts_at}\n    evidence " + escape(json.dumps(ex.evidence, ensure_ascii=False)),
-                soft_wrap=True,
-            )
-    if first.missed_abusers:
-        console.print(
-            f"[bold]abusers not caught within {RECALL_WINDOW_EVENTS} events[/] (batch size {first.batch_size}):"
-        )
-        for ex in first.missed_abusers:
-            console.print(f"  {ex.account_id} ({ex.kind}, {', '.join(ex.traits) or 'aged'}): {ex.evidence}")
-    console.print(
-        f"goals: recall ≥ {GOALS.recall:.0%}, false positives ≤ {GOALS.false_positive_rate:.1%}, "
-        f"explained {GOALS.explained:.0%}, identical across batch sizes"
-    )
-
-
-def register(app: Any, bench: Any) -> None:
-    """Adds `warden bench quality`."""
-
-    @bench.command("quality")
-    def quality(
-        seed: Annotated[int, typer.Option(help="Population seed: the same seed gives the same population.")] = 1,
-        enterprises: Annotated[
-            int, typer.Option("--enterprises", "-e", help="Companies of 40–200 staff (plus as many small shops).")
-        ] = QUALITY_DEFAULT_COMPANIES,
-        shops: Annotated[int | None, typer.Option(help="Small shops of 2–8 staff (default: --enterprises).")] = None,
-        batch_sizes: Annotated[str, typer.Option(help="Batch sizes to compare, comma-separated.")] = "1,100,1000",
-        json_out: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
-        policy: Annotated[str | None, typer.Option("--policy", "-p", help="Policy file (default: shipped).")] = None,
-        examples: Annotated[int, typer.Option(help="Wrongly restricted accounts to show.")] = 8,
-        warmup_days: Annotated[int, typer.Option(help="Days of ordinary activity before the measured period.")] = 30,
-        measured_days: Annotated[int, typer.Option(help="Days of the measured period (abuse starts in it).")] = 7,
-    ) -> None:
-        """Recall, false positives, explanations and batch-size consistency on a seeded simulated population."""
-        sizes = [int(x) for x in batch_sizes.split(",") if x.strip()]
-        if not sizes or any(not 1 <= s <= 1000 for s in sizes):
-            raise typer.BadParameter("batch sizes are 1–1000", param_hint="--batch-sizes")
-        if warmup_days < 0 or measured_days < 1:
-            raise typer.BadParameter("--warmup-days ≥ 0 and --measured-days ≥ 1")
-        run_bench_quality(
-            seed, enterprises, shops, sizes, json_out, policy, examples, Console(), warmup_days, measured_days
-        )

@@ -4,18 +4,15 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from rich.table import Table
 
+from warden.demo.base import Demo
 from warden.unblock.senders import MemorySender
-
-if TYPE_CHECKING:
-    from warden.entrypoints.cli.demo import Demo
 
 HE, MA, ZHOU = "acc-unblock-he", "acc-unblock-ma", "acc-helper-zhou"
 DAY = 1440
-CLIENT = {"client_version": "4.1.30", "malware_flag": False, "plugin_signatures": []}
+CLIENT = "4.1.30"  # a current client, no malware, no plug-in: a healthy check
 
 
 def scene_unblocking(d: Demo) -> None:
@@ -51,8 +48,7 @@ def scene_unblocking(d: Demo) -> None:
 
 
 def _play(d: Demo) -> None:
-    w = d.warden
-    svc = w.unblocking
+    svc = d.app.unblocking
     sender = MemorySender()
     svc.sender = sender
     rows: list[tuple[str, str, str, str]] = []
@@ -66,16 +62,16 @@ def _play(d: Demo) -> None:
 
     # 1. He: health check → code to the bound phone → lifted.
     app_id, _ = svc.apply(HE, "demo:member")
-    svc.health_check(app_id, "demo:member", **CLIENT)  # type: ignore[arg-type]
+    svc.health_check(app_id, "demo:member", client_version=CLIENT, malware_flag=False, plugin_signatures=[])
     svc.send_code(app_id, "demo:member")
-    code = re.search(r"\d{6}", sender.last_to(w.get_account(HE).phone))
+    code = re.search(r"\d{6}", sender.last_to(d.app.enforcement.get_account(HE).phone))
     assert code is not None
     svc.verify_code(app_id, "demo:member", code.group(0))
     note(HE, "self-service: check → code → 已解封", app_id)
 
     # 2. Ma asks Zhou, who had a violation two months ago: refused, and both are told why.
     app_id, _ = svc.apply(MA, "demo:member")
-    svc.health_check(app_id, "demo:member", **CLIENT)  # type: ignore[arg-type]
+    svc.health_check(app_id, "demo:member", client_version=CLIENT, malware_flag=False, plugin_signatures=[])
     svc.nominate(app_id, "demo:member", [ZHOU])
     helper = svc.view(app_id, "zh")["verification"]["helpers"][0]
     helper_en = svc.view(app_id, "en")["verification"]["helpers"][0]

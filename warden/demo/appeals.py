@@ -5,17 +5,13 @@ The dossier's files are small valid PNG and PDF files made in code; one is rejec
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.panel import Panel
 from rich.table import Table
 
 from warden.appeals.model import AppealOutcome
 from warden.appeals.uploads import tiny_pdf, tiny_png
+from warden.demo.base import Demo
 from warden.kernel.access import Role
-
-if TYPE_CHECKING:
-    from warden.entrypoints.cli.demo import Demo
 
 ENT = "ent-jinxin"
 MEMBERS = {"acc-jinxin-he": "何静 — sales of 金鑫贸易", "acc-jinxin-ma": "马磊 — support of 金鑫贸易"}
@@ -30,15 +26,14 @@ def scene_enterprise_appeal(d: Demo) -> None:
 
 
 def _states(d: Demo) -> str:
-    return ", ".join(f"{aid}: {d.warden.explain(aid, 'en')['state']}" for aid in MEMBERS)
+    return ", ".join(f"{aid}: {d.app.enforcement.explain(aid, 'en')['state']}" for aid in MEMBERS)
 
 
 def _appeal_story(d: Demo) -> None:
-    w, console = d.warden, d.console
-    desk = w.appeals
-    rev_a = w.create_token(Role.REVIEWER, label="demo reviewer 甲")[0]
-    rev_b = w.create_token(Role.REVIEWER, label="demo reviewer 乙")[0]
-    admin = w.create_token(Role.ENTERPRISE_ADMIN, ENT, label="demo admin of 金鑫贸易")[0]
+    console, desk = d.console, d.app.appeals
+    rev_a = d.app.tokens.create(Role.REVIEWER, label="demo reviewer 甲")[0]
+    rev_b = d.app.tokens.create(Role.REVIEWER, label="demo reviewer 乙")[0]
+    admin = d.app.tokens.create(Role.ENTERPRISE_ADMIN, ENT, label="demo admin of 金鑫贸易")[0]
     log: list[str] = []
 
     ban = desk.restrict_enterprise(rev_a, ENT, "S", "疑似批量注册账号从事诈骗 / suspected fraud ring")

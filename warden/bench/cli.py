@@ -1,0 +1,85 @@
+"""`warden bench ingest|quality|screen|weight`: the commands; each benchmark is its own module here.
+
+(`warden bench usage-policy` is still registered by `warden/usage_policy/cli.py`.)
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from warden.bench.quality import QUALITY_DEFAULT_COMPANIES
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    """Add the benchmarks to `bench` (`app` is unused: every command here is under `warden bench`)."""
+
+    @bench.command("ingest")
+    def bench_ingest(
+        database: Annotated[
+            str, typer.Option("--database", "-d", help="sqlite (temp file) or a PostgreSQL URL.")
+        ] = "sqlite",
+        events: Annotated[int, typer.Option(help="Events per measured run.")] = 20_000,
+        history: Annotated[
+            str, typer.Option(help="Stored-history sizes to compare, comma-separated.")
+        ] = "10000,1000000",
+        latency_requests: Annotated[int, typer.Option(help="Single requests for the latency figures.")] = 2000,
+    ) -> None:
+        """Events/s in-process and over HTTP vs the raw insert floor; rate vs history; p50/p99 latency."""
+        from warden.bench.ingest import run_bench_ingest
+
+        histories = [int(h) for h in history.split(",") if h]
+        run_bench_ingest(database, events, histories, latency_requests, Console())
+
+    @bench.command("quality")
+    def quality(
+        seed: Annotated[int, typer.Option(help="Population seed: the same seed gives the same population.")] = 1,
+        enterprises: Annotated[
+            int, typer.Option("--enterprises", "-e", help="Companies of 40–200 staff (plus as many small shops).")
+        ] = QUALITY_DEFAULT_COMPANIES,
+        shops: Annotated[int | None, typer.Option(help="Small shops of 2–8 staff (default: --enterprises).")] = None,
+        batch_sizes: Annotated[str, typer.Option(help="Batch sizes to compare, comma-separated.")] = "1,100,1000",
+        json_out: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
+        policy: Annotated[str | None, typer.Option("--policy", "-p", help="Policy file (default: shipped).")] = None,
+        examples: Annotated[int, typer.Option(help="Wrongly restricted accounts to show.")] = 8,
+        warmup_days: Annotated[int, typer.Option(help="Days of ordinary activity before the measured period.")] = 30,
+        measured_days: Annotated[int, typer.Option(help="Days of the measured period (abuse starts in it).")] = 7,
+    ) -> None:
+        """Recall, false positives, explanations and batch-size consistency on a seeded simulated population."""
+        from warden.bench.quality import run_bench_quality
+
+        sizes = [int(x) for x in batch_sizes.split(",") if x.strip()]
+        if not sizes or any(not 1 <= s <= 1000 for s in sizes):
+            raise typer.BadParameter("batch sizes are 1–1000", param_hint="--batch-sizes")
+        if warmup_days < 0 or measured_days < 1:
+            raise typer.BadParameter("--warmup-days ≥ 0 and --measured-days ≥ 1")
+        run_bench_quality(
+            seed, enterprises, shops, sizes, json_out, policy, examples, Console(), warmup_days, measured_days
+        )
+
+    @bench.command("screen")
+    def bench_screen(
+        messages: Annotated[int, typer.Option(help="Generated short messages to screen.")] = 100_000,
+        repeat: Annotated[int, typer.Option(help="Timed runs per measurement (median is shown).")] = 3,
+        terms: Annotated[int, typer.Option(help="Synthetic terms for the build-time measurement.")] = 50_000,
+        seed: Annotated[int, typer.Option(help="Corpus seed.")] = 42,
+    ) -> None:
+        """Throughput of the full pipeline vs the raw matcher, build time, memory, recall and precision."""
+        from warden.bench.screen import run_bench_screen
+
+        run_bench_screen(messages, repeat, terms, seed, Console())
+
+    @bench.command("weight")
+    def bench_weight(
+        events: Annotated[int, typer.Option(help="Events per ingest run.")] = 20_000,
+        accounts: Annotated[int, typer.Option(help="Accounts the ingest runs spread over.")] = 2_000,
+        batch: Annotated[int, typer.Option(help="Events per ingest batch.")] = 500,
+        recompute_accounts: Annotated[int, typer.Option(help="Accounts for the full recompute.")] = 100_000,
+        events_per_account: Annotated[int, typer.Option(help="Stored events per account for the recompute.")] = 5,
+    ) -> None:
+        """Ingest rate with weight upkeep on vs off in one run (same events), and the full recompute rate."""
+        from warden.bench.weight import run_bench_weight
+
+        run_bench_weight(events, accounts, batch, recompute_accounts, events_per_account, Console())

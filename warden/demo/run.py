@@ -1,0 +1,111 @@
+"""`warden demo`: a demo enterprise, a realistic stream, and who got restricted and why.
+
+The demo is a list of scenes (`SCENES`, in this order); each adds its people and events to the stream, and may
+add a step to run once the stream is in. A new feature adds its scene module here and one line to `SCENES`.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from warden.app import App
+from warden.demo import appeals, enforcement, unblock, usage_policy, weight
+from warden.demo.base import Demo, Scene
+from warden.kernel.access import Role
+
+SCENES: list[Scene] = [
+    enforcement.scene_directory,
+    enforcement.scene_ordinary_staff,
+    enforcement.scene_heavy_sales,
+    enforcement.scene_spammer,
+    enforcement.scene_harasser,
+    enforcement.scene_unverified_enterprise,
+    enforcement.scene_plugin,
+    weight.scene_weight,  # weight (issue 4)
+    unblock.scene_unblocking,  # unblocking (issue 5)
+    appeals.scene_enterprise_appeal,  # appeals (issue 6)
+    usage_policy.scene_usage_policy,  # enterprise usage policy (issue 7)
+]
+
+
+def run_demo(database: str, console: Console, port: int = 8000) -> App:
+    """Start `database` over (a SQLite file is deleted; a server database's tables are emptied), play every
+    scene, print who was restricted and why, and return the running `App` (the caller closes it)."""
+    from warden.adapters.clock import SystemClock
+    from warden.adapters.database import start_over
+    from warden.bootstrap import bootstrap
+    from warden.settings import Settings
+
+    start_over(database)
+    app = bootstrap(Settings(database_url=database))
+    d = Demo(app, console, SystemClock().now().replace(microsecond=0))
+    console.print(
+        Panel.fit(
+            f"warden demo — database [bold]{database}[/], policy {app.loaded.policy.version} ({app.loaded.short_hash})",
+            style="cyan",
+        )
+    )
+    for scene in SCENES:
+        scene(d)
+    d.events.sort(key=lambda e: e["occurred_at"])
+    with Progress(
+        TextColumn("[bold]playing the stream"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("events", total=len(d.events))
+        for i in range(0, len(d.events), 25):
+            chunk = d.events[i : i + 25]
+            result = app.pipeline.ingest(chunk, actor="demo")
+            d.decisions.update((o.event_id, o) for o in result.outcomes)
+            bar.advance(task, len(chunk))
+    for step in d.after:
+        step(d)
+    show(d)
+    return app
+
+
+def show(d: Demo) -> None:
+    """Who was restricted and why (zh and en), the audit chain's state, and tokens to look further."""
+    app, console = d.app, d.console
+    table = Table(title="Who was restricted, and why (S-A7)", show_lines=True)
+    table.add_column("account")
+    table.add_column("who")
+    table.add_column("state")
+    table.add_column("why (zh)")
+    table.add_column("why (en)")
+    for aid, who in d.people.items():
+        zh, en = app.enforcement.explain(aid, "zh"), app.enforcement.explain(aid, "en")
+        why_zh = "\n".join(f"[{r['rule']}] {r['reason_text']} → {r['scope_text']}" for r in zh["restrictions"]) or "—"
+        why_en = (
+            "\n".join(
+                f"{r['reason_text']} → {r['scope_text']}, until {r['ends_at'] or 'forever'}" for r in en["restrictions"]
+            )
+            or "—"
+        )
+        style = {"normal": "green", "paused": "yellow", "restricted": "yellow"}.get(en["state"], "red")
+        table.add_row(aid, who, f"[{style}]{zh['state_text']}\n{en['state_text']}[/]", why_zh, why_en)
+    console.print(table)
+    report = app.enforcement.audit_verify()
+    console.print(f"audit chain: {'[green]intact' if report.ok else '[red]BROKEN'}[/] ({report.checked} entries)")
+    create = app.tokens.create
+    tokens = {
+        "platform": create(Role.PLATFORM, label="demo")[1],
+        "reviewer": create(Role.REVIEWER, label="demo")[1],
+        "auditor": create(Role.AUDITOR, label="demo")[1],
+        "admin of ent-huaguang": create(Role.ENTERPRISE_ADMIN, "ent-huaguang", label="demo")[1],
+        "member acc-spam-zhao": create(Role.MEMBER, account_id="acc-spam-zhao", label="demo")[1],
+    }
+    d.tokens.update(tokens)
+    t = Table(title="Tokens to look further (serve with `warden demo --serve` or `warden serve -d <db>`)")
+    t.add_column("role")
+    t.add_column("bearer token")
+    for role, secret in tokens.items():
+        t.add_row(role, secret)
+    console.print(t)
+    console.print(
+        "Try: [bold]curl -H 'Authorization: Bearer <member token>' "
+        "'http://127.0.0.1:8000/v1/accounts/acc-spam-zhao/explanation?lang=en'[/]\n"
+        "Console: http://127.0.0.1:8000/console/ (paste a token above) · API docs: http://127.0.0.1:8000/docs"
+    )

@@ -1,0 +1,241 @@
+"""The core feature's answers (and the directory's request bodies) as pydantic models: what the services return
+and the HTTP routes declare as `response_model`, so `/openapi.json` describes every answer. Pure.
+
+Times are ISO 8601 strings (UTC) unless typed `datetime`; `lang` is zh or en; texts for people are in that language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from warden.enforcement.texts import Lang
+from warden.kernel.model import Account, Enterprise
+
+# --- system ------------------------------------------------------------------------------------------------------
+
+
+class Ping(BaseModel):
+    ok: bool
+
+
+class PolicyInForce(BaseModel):
+    """The policy in force: its label, the SHA-256 of its file (the version every decision records), where it was
+    read from, and its content."""
+
+    version: str
+    hash: str
+    source: str
+    policy: dict[str, Any]
+
+
+# --- events ------------------------------------------------------------------------------------------------------
+
+
+class ReasonOut(BaseModel):
+    code: str = Field(description="Stable machine code, e.g. velocity.hard_limit")
+    rule: str
+    spec: str
+    level: str = Field(description="deny | warn | info")
+    params: dict[str, Any]
+    text: str = Field(description="The reason for a person, in the requested language")
+
+
+class DecisionOut(BaseModel):
+    event_id: str
+    allowed: bool | None = Field(description="For contact requests and logins: may it go ahead. Null for others.")
+    duplicate: bool = Field(description="True when this event id was ingested before; the first answer is replayed")
+    reasons: list[ReasonOut]
+
+
+class BatchOut(BaseModel):
+    stored: int
+    duplicates: int
+    policy_hash: str
+    decisions: list[DecisionOut]
+
+
+# --- the directory -----------------------------------------------------------------------------------------------
+
+
+class EnterpriseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    verified: bool
+    created_at: AwareDatetime
+
+
+class EnterpriseOut(EnterpriseIn):
+    id: str
+    external_contacts: int
+
+
+class AccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enterprise_id: str = Field(min_length=1, max_length=128)
+    phone: str = Field(pattern=r"^\+?\d{5,20}$", description="The bound phone number (digits, optional +)")
+    real_name_verified: bool
+    created_at: AwareDatetime
+    avatar: str | None = Field(None, max_length=512)
+    nickname: str | None = Field(None, max_length=512)
+    external_card: str | None = Field(None, max_length=512)
+
+
+class AccountOut(AccountIn):
+    id: str
+
+
+def enterprise_out(e: Enterprise) -> EnterpriseOut:
+    return EnterpriseOut(
+        id=e.id, name=e.name, verified=e.verified, created_at=e.created_at, external_contacts=e.external_contacts
+    )
+
+
+def account_out(a: Account) -> AccountOut:
+    return AccountOut(
+        id=a.id,
+        enterprise_id=a.enterprise_id,
+        phone=a.phone,
+        real_name_verified=a.real_name_verified,
+        created_at=a.created_at,
+        avatar=a.avatar,
+        nickname=a.nickname,
+        external_card=a.external_card,
+    )
+
+
+# --- restrictions and the explanation ----------------------------------------------------------------------------
+
+
+class UnblockOut(BaseModel):
+    possible: bool = Field(description="Whether the restriction can be lifted early.")
+    how: str = Field(description="self_service | appeal | wait")
+    earliest_at: str | None = Field(description="Earliest time to apply (ISO 8601), if later than now.")
+    text: str
+
+
+class ExplainedRestriction(BaseModel):
+    """One restriction with its rule, evidence and triggering events, as the affected side reads it
+    (`explain.explain_restriction`)."""
+
+    id: str
+    subject_type: str = Field(description="account | enterprise")
+    subject_id: str
+    rule: str = Field(description="The rule id (phone_search_velocity, reports, cascade, manual …).")
+    spec: str | None = Field(description="The requirement it implements (S-A1 …).")
+    rule_title: str
+    scope: str = Field(description="add_contacts | features | login | account")
+    scope_text: str
+    step: int = Field(description="Ladder step 0–5 (5: permanent).")
+    strike_id: str | None
+    severity: str | None = Field(description="The strike's severity class (L, M, P, S …).")
+    policy_hash: str | None
+    reason_text: str
+    evidence: dict[str, Any] = Field(description="The values that made the rule fire, as stored.")
+    event_ids: list[str] = Field(
+        description="Triggering events: the strike's event first, then the window's events from the evidence."
+    )
+    starts_at: str
+    ends_at: str | None = Field(description="None: permanent.")
+    remaining_seconds: int | None
+    unblock: UnblockOut
+
+
+class RestrictionOut(ExplainedRestriction):
+    """One restriction of a subject's history: as explained, with whether it holds now and its lifting."""
+
+    active: bool
+    lifted_at: datetime | None
+    lift_reason: str | None
+
+
+class RestrictionPage(BaseModel):
+    items: list[RestrictionOut]
+    next_cursor: str | None = Field(description="Pass back as `cursor` for the next page; None on the last.")
+
+
+class ExplanationRefusal(BaseModel):
+    """A standing refusal: no restriction behind it, yet the account's adds are refused (the S-A4 cap)."""
+
+    code: str
+    rule: str
+    spec: str
+    params: dict[str, Any]
+    text: str
+    advice: str
+
+
+class ExplanationAdvice(BaseModel):
+    code: str
+    text: str
+
+
+class ExplanationStrike(BaseModel):
+    """One of the account's own strikes, active or not."""
+
+    id: str
+    rule: str
+    severity: str
+    step: int
+    at: str
+    status: str = Field(description="active | voided | overturned")
+    status_reason: str | None
+    event_id: str | None
+
+
+class Explanation(BaseModel):
+    """Everything an account's owner needs to know (S-A7): its state, each active restriction with evidence,
+    standing refusals, what to do, and its strikes; as of `as_of` under the policy `policy_hash`."""
+
+    account_id: str
+    enterprise_id: str
+    state: str = Field(description="normal | capped | paused | restricted | login_restricted | banned")
+    state_text: str
+    can_add_contacts: bool
+    can_login: bool
+    restrictions: list[ExplainedRestriction]
+    refusals: list[ExplanationRefusal]
+    advice: list[ExplanationAdvice]
+    strikes: list[ExplanationStrike]
+    policy_hash: str
+    as_of: str
+    lang: Lang
+
+
+# --- the audit trail ---------------------------------------------------------------------------------------------
+
+
+class AuditEntryOut(BaseModel):
+    """One entry of the hash chain: `hash` = SHA-256 over `prev_hash` and the entry's canonical content."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut] = Field(description="Newest first.")
+    next_cursor: str | None = Field(
+        description="Pass back as `cursor` for the next page; None when this page is short."
+    )
+
+
+class ChainVerification(BaseModel):
+    """The audit trail proved (`warden audit verify`): `ok`, how many entries were read, the first broken entry (its
+    seq) or state row (`table`, `key`: JSON of its key columns) and why, and the newest entry a signed checkpoint
+    covers (`signed_head`)."""
+
+    ok: bool
+    checked: int
+    first_broken: int | None
+    problem: str | None
+    table: str | None = None
+    key: str | None = None
+    signed_head: int | None = None

@@ -1,0 +1,158 @@
+"""Case outcomes (S-E4) and what follows them: a warning, training (tracked to completion), deregistration, the
+app's removal, escalation as illegal, dismissal; tagging a case as a false positive of its rule (at any time);
+escalating overdue cases (S-E2). An outcome's effect on the account is applied in the decision's transaction.
+
+Every public method but the operator's `escalate_overdue` takes the caller's `Principal` first (checked by
+`access.py`); each is one transaction, audited, and recorded on the case's timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from warden.adapters import store as core
+from warden.adapters.uow import UnitOfWork
+from warden.kernel.access import Principal, Role
+from warden.kernel.decision import Effects, derive_id
+from warden.kernel.errors import Conflict, InvalidInput
+from warden.kernel.events import FieldError
+from warden.kernel.model import Flag, Restriction, Scope
+from warden.pipeline.effects import audit_effects
+from warden.usage_policy import access, store
+from warden.usage_policy.cases import visible_case
+from warden.usage_policy.model import APP_REMOVED_RULE, DEREGISTERED_RULE, OUTCOMES, ROUTED_TO, Case
+from warden.usage_policy.policy import EnterpriseUsageSettings
+
+
+class CaseOutcomes:
+    """Deciding cases (HR and investigators), training completion, classification, escalation of overdue cases."""
+
+    def __init__(self, uow: UnitOfWork, settings: EnterpriseUsageSettings) -> None:
+        self.uow = uow
+        self.settings = settings
+
+    def decide(self, principal: Principal, case_id: str, outcome: str, note: str, misclassified: bool = False) -> Case:
+        """S-E4: record the outcome (one of `model.OUTCOMES`) and apply its effect on the account
+        (`outcome_effects`) in the same transaction. 409 when the case is already decided."""
+        with self.uow.writing(lock=True) as tx:
+            case = visible_case(tx.conn, principal, case_id)
+            access.check_decider(principal)
+            if outcome not in OUTCOMES:
+                raise InvalidInput(f"unknown outcome {outcome!r}", [FieldError(field="outcome", message="unknown")])
+            if case.status != "open":
+                raise Conflict(f"case {case_id} is already decided ({case.outcome})")
+            now, actor = tx.now, principal.actor
+            case.outcome, case.outcome_at, case.outcome_note, case.decided_by = outcome, now, note, actor
+            case.misclassified = misclassified
+            if outcome == "training":
+                case.status, case.training_due_at = "training", now + self.settings.training_due
+            else:
+                case.status, case.closed_at = "closed", now
+            if outcome == "escalate_illegal":
+                case.escalated_at = case.escalated_at or now
+            changes = outcome_effects(case, outcome, note, now)
+            store.save_case(tx.conn, case)
+            core.save_changes(tx.conn, changes)
+            audit_effects(tx.audit, changes, now, actor)
+            store.append_entry(
+                tx.conn,
+                case,
+                "outcome",
+                actor,
+                {
+                    "outcome": outcome,
+                    "note": note,
+                    "misclassified": misclassified,
+                    "restrictions": [r.id for r in changes.restrictions],
+                    "training_due_at": case.training_due_at.isoformat() if case.training_due_at else None,
+                },
+                now,
+            )
+            tx.audit.append(
+                now,
+                actor,
+                "case.decided",
+                f"case:{case_id}",
+                {"outcome": outcome, "account": case.account_id, "misclassified": misclassified},
+            )
+        return case
+
+    def tag_misclassified(self, principal: Principal, case_id: str, misclassified: bool, note: str) -> Case:
+        """Tag (or untag) a case as a false positive of its rule, at any time: it feeds the rule's quality figures.
+        No change, no entry."""
+        with self.uow.writing(lock=True) as tx:
+            case = visible_case(tx.conn, principal, case_id)
+            access.check_decider(principal, "classifies a case")
+            if case.misclassified == misclassified:
+                return case
+            case.misclassified = misclassified
+            store.set_case(tx.conn, case_id, misclassified=misclassified)
+            data = {"misclassified": misclassified, "note": note}
+            store.append_entry(tx.conn, case, "classification", principal.actor, data, tx.now)
+            tx.audit.append(
+                tx.now,
+                principal.actor,
+                "case.classification",
+                f"case:{case_id}",
+                {"misclassified": misclassified, "rule": case.rule_id},
+            )
+        return case
+
+    def complete_training(self, principal: Principal, case_id: str) -> Case:
+        """The assigned training was completed: the case closes. 409 when no training is in progress."""
+        with self.uow.writing(lock=True) as tx:
+            case = visible_case(tx.conn, principal, case_id)
+            access.check_decider(principal, "records training completion")
+            if case.status != "training":
+                raise Conflict(f"case {case_id} has no training in progress (status {case.status})")
+            case.status, case.training_completed_at, case.closed_at = "closed", tx.now, tx.now
+            store.save_case(tx.conn, case)
+            due = {"due_at": case.training_due_at.isoformat() if case.training_due_at else None}
+            store.append_entry(tx.conn, case, "training_completed", principal.actor, due, tx.now)
+            tx.audit.append(
+                tx.now, principal.actor, "case.training_completed", f"case:{case_id}", {"account": case.account_id}
+            )
+        return case
+
+    def escalate_overdue(self, actor: str = "cli", enterprise_id: str | None = None) -> list[Case]:
+        """The operator's sweep (`warden cases escalate`; no caller to check): record escalation (to
+        investigators, on top of admins and HR) for every overdue undecided case, once each."""
+        done = []
+        with self.uow.writing(lock=True) as tx:
+            now = tx.now
+            for case in store.overdue_unescalated(tx.conn, now, enterprise_id):
+                case.escalated_at = now
+                store.set_case(tx.conn, case.id, escalated_at=now)
+                late_by = int((now - case.deadline_at).total_seconds())
+                routed = {"overdue_seconds": late_by, "routed_to": [*ROUTED_TO, Role.INVESTIGATOR.value]}
+                store.append_entry(tx.conn, case, "escalated", actor, routed, now)
+                tx.audit.append(now, actor, "case.escalated", f"case:{case.id}", {"overdue_seconds": late_by})
+                done.append(case)
+        return done
+
+
+def outcome_effects(case: Case, outcome: str, note: str, now: datetime) -> Effects:
+    """S-E4: what an outcome does to the account: deregistering bans it, removing the app restricts login
+    (both open-ended), escalating as illegal raises a flag for platform reviewers; the rest change nothing."""
+    changes = Effects()
+    evidence = {"case": case.id, "spec": "S-E4", "enterprise_id": case.enterprise_id, "note": note}
+    if outcome in ("deregister", "app_removed"):
+        rule = DEREGISTERED_RULE if outcome == "deregister" else APP_REMOVED_RULE
+        changes.restrictions.append(
+            Restriction(
+                id=derive_id("rst", case.id, outcome),
+                subject_type="account",
+                subject_id=case.account_id,
+                scope=Scope.ACCOUNT if outcome == "deregister" else Scope.LOGIN,
+                step=0,
+                rule_id=rule,
+                starts_at=now,
+                ends_at=None,
+                evidence=evidence,
+            )
+        )
+    if outcome == "escalate_illegal":
+        changes.flags.append(
+            Flag(derive_id("flg", case.id, outcome), "account", case.account_id, "enterprise_escalation", now, evidence)
+        )
+    return changes
