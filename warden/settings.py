@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +21,11 @@ class Settings(BaseSettings):
     # the audit chain's signing key, kept outside the database (adapters/audit_keys.py); created on first use.
     # Unset: beside the SQLite file, or ~/.local/state/warden/audit-key.pem for PostgreSQL.
     audit_key_file: str | None = None  # WARDEN_AUDIT_KEY_FILE
+    # --- the HTTP edge (issue 12): the most bytes of a request body read; larger is a 413 (entrypoints/http/guard.py)
+    http_max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)  # WARDEN_HTTP_MAX_BODY_BYTES: JSON and other bodies
+    # WARDEN_HTTP_MAX_UPLOAD_BYTES: multipart/form-data (appeal documents); keep it above the policy's
+    # appeals.max_upload_bytes (10 MiB) plus the form's overhead, so a too-large file is named, not cut off
+    http_max_upload_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     sqlite_background_checkpoint: bool = False  # long-running servers turn this on (see database.WalCheckpointer)
     # --- unblocking (issue 5): how one-time codes and helper requests reach a phone (see warden.unblock.senders)
     unblock_sender: Literal["log", "webhook"] = "log"  # WARDEN_UNBLOCK_SENDER

@@ -27,7 +27,7 @@ from warden.app import App
 from warden.kernel.access import Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.decision import Decision
-from warden.kernel.errors import Conflict
+from warden.kernel.errors import Conflict, InvalidInput
 from warden.kernel.ladder import block_end
 from warden.kernel.model import Account, Enterprise, StrikeStatus
 from warden.policy import LoadedPolicy
@@ -141,7 +141,8 @@ def test_S_A1_every_window_is_checked_the_day_limit_denies_while_the_hour_window
 def test_S_A1_a_late_event_is_judged_only_against_events_at_or_before_it(world: World) -> None:
     """20 adds dated 02:00–02:19, then 13 late ones dated the previous day 12:00–12:12, one per call: the k-th late
     one counts k (the first counts 1, not 21), only the 11th–13th warn (hour count 11–13 > 10), none is refused
-    and nobody is restricted. Then an add dated three years ago counts 1 and is allowed."""
+    and nobody is restricted. Then an add dated as far back as ingest takes (the policy's longest window plus the
+    grace) counts 1 and is allowed; one dated three years ago is refused naming occurred_at (issue 12, item 8)."""
     day = T0.replace(hour=0, minute=0, second=0, microsecond=0)
     on_time = [world.send(world.phone_search(at=day + timedelta(hours=2, minutes=i))).outcomes[0] for i in range(20)]
     assert all(o.allowed for o in on_time)
@@ -153,9 +154,13 @@ def test_S_A1_a_late_event_is_judged_only_against_events_at_or_before_it(world: 
     assert observed == expected
     assert strikes(world.w) == []
 
-    ancient = world.send(world.phone_search(at=T0 - timedelta(days=3 * 365))).outcomes[0]
+    oldest = T0 - world.w.pipeline.oldest_age() + timedelta(hours=1)
+    ancient = world.send(world.phone_search(at=oldest)).outcomes[0]
     assert (ancient.allowed, velocity(ancient)) == (True, [])  # counts 1: nothing came before it
     assert strikes(world.w) == []
+    with pytest.raises(InvalidInput) as exc:
+        world.send(world.phone_search(at=T0 - timedelta(days=3 * 365)))
+    assert [e.field for e in exc.value.errors] == ["events[0].occurred_at"]
 
 
 # --- item 5: a restart changes no decision ----------------------------------------------------------------

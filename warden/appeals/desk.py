@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from warden.appeals import access, store, views
@@ -10,7 +9,7 @@ from warden.appeals import model as ap
 from warden.appeals.context import Connection, Desk
 from warden.appeals.texts import Lang
 from warden.kernel.access import Principal
-from warden.kernel.cursor import decode_cursor, encode_cursor
+from warden.kernel.cursor import decode_position, encode_position
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import FieldError
 
@@ -37,12 +36,11 @@ def queue(d: Desk, p: Principal, lang: Lang = "zh", limit: int = 50, cursor: str
         it["claim_expires_at"] = (c.claimed_at + d.policy.claim_ttl).isoformat() if c else None
         it["overdue"] = it["due_at"] < now
     items.sort(key=lambda i: (i["due_at"], i["case_id"]))
-    after = decode_cursor(cursor, 2)
+    after = decode_position(cursor)
     if after:
-        at = datetime.fromisoformat(after[0])
-        items = [i for i in items if (i["due_at"], i["case_id"]) > (at, after[1])]
+        items = [i for i in items if (i["due_at"], i["case_id"]) > after]
     page = items[:limit]
-    nxt = encode_cursor(page[-1]["due_at"].isoformat(), page[-1]["case_id"]) if len(items) > limit and page else None
+    nxt = encode_position(page[-1]["due_at"], page[-1]["case_id"]) if len(items) > limit and page else None
     for it in page:
         it["due_at"] = it["due_at"].isoformat()
     return {"items": page, "next_cursor": nxt, "sla_working_days": sla}

@@ -36,10 +36,9 @@ def upload(
         info = sniff(data, list(d.policy.allowed_types), d.policy.max_upload_bytes)
     except UploadRejected as exc:
         raise InvalidInput(exc.en, [FieldError(field="file", message=f"{exc.code}: {exc.en} / {exc.zh}")]) from exc
-    key = d.documents.put(data)  # content-addressed: a rolled-back upload leaves only an orphan blob
-    assert key == info.sha256
     now = d.now()
-    with d.writing() as tx:
+    with d.documents.staged(data) as key, d.writing() as tx:  # a rolled-back upload leaves no file behind
+        assert key == info.sha256
         a2 = store.load(tx.conn, appeal_id)
         assert a2 is not None
         if a2.status is not ap.AppealStatus.OPEN:

@@ -22,6 +22,7 @@ from warden.entrypoints.http.routes.restrictions import RestrictionOut, restrict
 from warden.kernel.access import Role
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
+from warden.kernel.inputs import INT32_MAX
 from warden.kernel.model import StrikeStatus
 
 router = APIRouter(prefix="/v1", tags=["appeals"])
@@ -72,9 +73,12 @@ class DecisionIn(BaseModel):
         "overturn: rule_misfired, evidence_convincing, documents_verified.",
     )
     note: str | None = Field(None, max_length=2000, description="Shown to the appellant as written.")
-    to_step: int | None = Field(None, ge=0, description="reduce: the lower ladder step to apply.")
+    to_step: int | None = Field(None, ge=0, le=INT32_MAX, description="reduce: the lower ladder step to apply.")
     exempt_days: int | None = Field(
-        None, ge=1, description="overturn of a member's penalty: exempt the account from that rule this many days."
+        None,
+        ge=1,
+        le=INT32_MAX,
+        description="overturn of a member's penalty: exempt the account from that rule this many days.",
     )
 
 
@@ -88,7 +92,7 @@ class ExemptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     account_id: str = Field(min_length=1, max_length=128)
     rule_id: str = Field(min_length=1, max_length=64)
-    days: int = Field(ge=1, description="How long; at most the policy's exemption_max (default 30 days).")
+    days: int = Field(ge=1, le=INT32_MAX, description="How long; at most the policy's exemption_max (default 30 days).")
     reason: str = Field(min_length=3, max_length=2000)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from warden.adapters import store as core
@@ -12,7 +11,7 @@ from warden.appeals.context import Connection, Desk
 from warden.appeals.texts import Lang
 from warden.enforcement.explain import explain_restriction
 from warden.kernel.access import GLOBAL_ROLES, Principal
-from warden.kernel.cursor import decode_cursor, encode_cursor
+from warden.kernel.cursor import decode_position, encode_position
 from warden.kernel.errors import NotFound
 from warden.kernel.model import Restriction, Strike
 
@@ -88,8 +87,7 @@ def list_appeals(
     """Appeals the caller may see, newest first: an admin their enterprise's, a member their own.
     Shape: {"items": [summary…], "next_cursor": str | None}."""
     scope = access.list_scope(p)
-    after = decode_cursor(cursor, 2)
-    position = (datetime.fromisoformat(after[0]), after[1]) if after else None
+    position = decode_position(cursor)
     with d.reading() as conn:
         rows = store.page_ids(conn, scope=scope, status=status, after=position, limit=limit + 1)
         items = []
@@ -98,5 +96,5 @@ def list_appeals(
             assert full is not None
             items.append(views.summary(full, claimed_by(conn, f"appeal:{full.id}"), lang))
     last = rows[limit - 1] if len(rows) > limit else None
-    nxt = encode_cursor(last[1].isoformat(), last[0]) if last is not None else None
+    nxt = encode_position(last[1], last[0]) if last is not None else None
     return {"items": items, "next_cursor": nxt}

@@ -1,18 +1,24 @@
 """What an uploaded file really is, judged by its bytes (never by its name or declared type).
 
-Accepts PNG, JPEG, WebP and PDF, each checked far enough to catch truncation and appended payloads:
-PNG chunks are walked with their CRCs up to IEND at the very end; JPEG must end with EOI; a WebP's RIFF
-size must equal the file's; a PDF must end with `%%EOF` and carry no active content (JavaScript, launch
-actions, embedded files). Pure: bytes in, a verdict out.
+Accepts PNG, JPEG, WebP and PDF, each parsed far enough to catch truncation, appended payloads and active
+content: PNG chunks are walked with their CRCs up to IEND at the very end; JPEG segments are walked from SOI
+through the frame and scan(s) to EOI at the very end, with markup in comment or application segments refused;
+a WebP's RIFF size must equal the file's; a PDF is opened with pikepdf (qpdf), which decodes escaped names
+(`/J#61vaScript` is `/JavaScript`) and compressed object streams, and every object is walked for active content
+(`PDF_ACTIVE_ACTIONS`, `PDF_ACTIVE_KEYS`, `PDF_ACTIVE_SUBTYPES`). Pure: bytes in, a verdict out.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import struct
 import zlib
 from dataclasses import dataclass
+from typing import Any
+
+import pikepdf
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,6 @@ class UploadRejected(Exception):
 
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
-_PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)\b")
 
 
 def _png(data: bytes) -> str | None:
@@ -57,10 +62,67 @@ def _png(data: bytes) -> str | None:
     return "the PNG has no IEND chunk (truncated)"
 
 
+# --- JPEG: the segments of ITU T.81 (B.1.1.2) -----------------------------------------------------------------
+
+_SOI, _EOI, _SOS, _COM = 0xD8, 0xD9, 0xDA, 0xFE
+_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM, RST0–7: markers without a length
+_SOF = {*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC}  # start of frame (DHT, JPG and DAC share the range)
+_MARKUP = re.compile(rb"<\s*(?:script|html|body|iframe|svg|object|embed|\?php)\b|javascript:", re.IGNORECASE)
+"""Markup a browser or interpreter would act on; refused in JPEG comment and application segments."""
+
+
 def _jpeg(data: bytes) -> str | None:
-    if len(data) < 4 or data[-2:] != b"\xff\xd9":
-        return "the JPEG does not end with its EOI marker (truncated or with data appended)"
-    return None
+    """Walk SOI, the marker segments, each scan's entropy-coded data, and EOI, which must end the file."""
+    if data[:2] != b"\xff\xd8":
+        return "the JPEG does not start with its SOI marker"
+    pos, frame, scans = 2, False, 0
+    while True:
+        if pos >= len(data) or data[pos] != 0xFF:
+            if pos >= len(data):
+                return "the JPEG does not end with its EOI marker (truncated)"
+            return f"the JPEG has data that is not a marker segment at byte {pos}"
+        while pos < len(data) and data[pos] == 0xFF:  # fill bytes
+            pos += 1
+        if pos >= len(data):
+            return "the JPEG does not end with its EOI marker (truncated)"
+        marker = data[pos]
+        pos += 1
+        if marker == _EOI:
+            if not frame or not scans:
+                return "the JPEG ends before it holds an image (no frame or no scan)"
+            return None if pos == len(data) else "data follows the JPEG's end (EOI)"
+        if marker in _STANDALONE:
+            continue
+        if marker < 0xC0:  # 0x00 is a stuffed byte, 0x02–0xBF are reserved: no segment starts so
+            return f"the JPEG has data that is not a marker segment at byte {pos - 2}"
+        if marker == _SOI:
+            return f"the JPEG has a second start marker at byte {pos - 2}"
+        if pos + 2 > len(data):
+            return "a JPEG segment runs past the end of the file (truncated)"
+        (length,) = struct.unpack(">H", data[pos : pos + 2])
+        end = pos + length
+        if length < 2 or end > len(data):
+            return "a JPEG segment runs past the end of the file (truncated)"
+        body = data[pos + 2 : end]
+        if (marker == _COM or 0xE0 <= marker <= 0xEF) and _MARKUP.search(body):
+            return (
+                f"the JPEG carries markup in its {'comment' if marker == _COM else 'metadata'}, which is not accepted"
+            )
+        frame = frame or marker in _SOF
+        pos = end
+        if marker == _SOS:
+            if not frame:
+                return "the JPEG has a scan before its frame header"
+            scans += 1
+            while True:  # entropy-coded data: 0xFF only as 0xFF00 (a stuffed byte) or a restart marker
+                nxt = data.find(b"\xff", pos)
+                if nxt < 0 or nxt + 1 >= len(data):
+                    return "the JPEG does not end with its EOI marker (truncated)"
+                if data[nxt + 1] == 0x00 or 0xD0 <= data[nxt + 1] <= 0xD7:
+                    pos = nxt + 2
+                    continue
+                pos = nxt  # the next marker (after any fill bytes): back to the segments
+                break
 
 
 def _webp(data: bytes) -> str | None:
@@ -70,13 +132,77 @@ def _webp(data: bytes) -> str | None:
     return None
 
 
+PDF_ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/URI",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+        "/Rendition",
+        "/RichMediaExecute",
+        "/Sound",
+        "/Movie",
+    }
+)
+"""Action types (`/S`) that run code, reach out, or open something outside the document."""
+PDF_ACTIVE_KEYS = frozenset(
+    {"/JS", "/JavaScript", "/AA", "/EmbeddedFiles", "/EmbeddedFile", "/EF", "/RichMedia", "/XFA"}
+)
+"""Keys that carry scripts, event-triggered actions (`/AA`), embedded files or XFA forms, wherever they appear."""
+PDF_ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"})
+"""Annotation subtypes that embed or play something."""
+PDF_MAX_OBJECTS = 200_000
+"""More objects than this is refused as too complex to check (a 10 MiB letter has a few thousand)."""
+
+
 def _pdf(data: bytes) -> str | None:
     if b"%%EOF" not in data[-1024:]:
         return "the PDF has no %%EOF at its end (truncated)"
-    m = _PDF_ACTIVE.search(data)
-    if m:
-        return f"the PDF carries active content ({m.group(1).decode()}), which is not accepted"
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                return "the PDF is encrypted, so its content cannot be checked; export it without a password"
+            if len(pdf.objects) > PDF_MAX_OBJECTS:
+                return f"the PDF has more than {PDF_MAX_OBJECTS} objects, too many to check"
+            found = _pdf_active(pdf)
+    except pikepdf.PasswordError:
+        return "the PDF is encrypted, so its content cannot be checked; export it without a password"
+    except (pikepdf.PdfError, RecursionError, ValueError) as exc:
+        return f"the PDF cannot be read ({type(exc).__name__})"
+    if found:
+        return f"the PDF carries active content ({found.removeprefix('/')}), which is not accepted"
     return None
+
+
+def _pdf_active(pdf: pikepdf.Pdf) -> str | None:
+    """The first active-content marker in any object of `pdf` (those inside object streams included), or None.
+    Direct objects are walked inside each indirect one; references are not followed (each is visited itself)."""
+    stack: list[Any] = [pdf.trailer, *pdf.objects]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+        if isinstance(obj, pikepdf.Dictionary):
+            for key, kinds in (("/S", PDF_ACTIVE_ACTIONS), ("/Subtype", PDF_ACTIVE_SUBTYPES)):
+                value = obj.get(key)
+                if isinstance(value, pikepdf.Name) and str(value) in kinds:
+                    return str(value)
+            keys = list(obj.keys())
+            for key in keys:
+                if key in PDF_ACTIVE_KEYS:
+                    return "/JavaScript" if key == "/JS" else str(key)
+            stack.extend(_direct(obj.get(key) for key in keys))
+        elif isinstance(obj, pikepdf.Array):
+            stack.extend(_direct(obj))
+    return None
+
+
+def _direct(values: Any) -> list[Any]:
+    """The dictionaries and arrays among `values` held directly (not by reference): those the walk enters."""
+    return [v for v in values if isinstance(v, pikepdf.Dictionary | pikepdf.Array) and not v.is_indirect]
 
 
 def detect(data: bytes) -> str | None:

@@ -7,36 +7,13 @@ Restrictions are never deleted (docs/ARCHITECTURE.md), so the table is the histo
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Any
 
 from warden.kernel.decision import derive_id
-from warden.kernel.errors import InvalidInput
-from warden.kernel.events import FieldError
 from warden.kernel.model import Account
 
 PROFILE_FIELDS = ("avatar", "nickname", "external_card")
-
-
-def encode_cursor(at: datetime, rid: str) -> str:
-    """The cursor after the restriction starting at `at` with id `rid`."""
-    return base64.urlsafe_b64encode(f"{at.isoformat()}\x1f{rid}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """`(starts_at, id)` of the last item of the previous page; InvalidInput naming `cursor` if not ours."""
-    try:
-        at, rid = base64.urlsafe_b64decode(cursor.encode()).decode().split("\x1f")
-        when = datetime.fromisoformat(at)
-        if when.tzinfo is None:
-            raise ValueError("naive")
-        return when, rid
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(
-            "the cursor is not one this API gave out", [FieldError(field="cursor", message="invalid")]
-        ) from None
 
 
 def profile_events(old: Account, new: Account, at: datetime) -> list[dict[str, Any]]:

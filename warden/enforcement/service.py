@@ -22,7 +22,7 @@ from warden.adapters.audit_keys import Verifier
 from warden.adapters.uow import Connection, UnitOfWork
 from warden.enforcement import access, store
 from warden.enforcement import explain as ex
-from warden.enforcement.history import decode_cursor, encode_cursor, profile_events
+from warden.enforcement.history import profile_events
 from warden.enforcement.rules.contacts import standing_cap_refusal
 from warden.enforcement.texts import CORE, STATE_TEXT, Lang, Texts
 from warden.enforcement.views import (
@@ -40,6 +40,7 @@ from warden.enforcement.views import (
 )
 from warden.kernel.access import Principal
 from warden.kernel.audit import ChainReport
+from warden.kernel.cursor import decode_position, decode_seq, encode_position
 from warden.kernel.decision import Effects, StrikeRequest, Subject
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import Event, FieldError
@@ -151,7 +152,7 @@ class EnforcementService:
         """Audit entries newest first; `cursor` is the `seq` (decimal) the previous page stopped above."""
         access.check_read_audit(p)
         with self.uow.reading() as tx:
-            entries = store.audit_page(tx.conn, limit, int(cursor) if cursor else None)
+            entries = store.audit_page(tx.conn, limit, decode_seq(cursor))
         items = [
             AuditEntryOut(
                 seq=e.seq,
@@ -343,12 +344,12 @@ class EnforcementService:
         """One page of the subject's restrictions (ended and lifted ones included) with their strikes, newest first
         by `(starts_at, id)`, and the cursor of the next page (None on the last). InvalidInput naming `cursor` for
         a cursor this API did not give out."""
-        after = decode_cursor(cursor) if cursor else None
+        after = decode_position(cursor)
         with self.uow.reading() as tx:
             rows = store.restriction_page(tx.conn, subject_type, subject_id, limit + 1, after)
             page = rows[:limit]
             strikes = store.strikes_by_id(tx.conn, [x.strike_id for x in page if x.strike_id])
-        nxt = encode_cursor(page[-1].starts_at, page[-1].id) if len(rows) > limit else None
+        nxt = encode_position(page[-1].starts_at, page[-1].id) if len(rows) > limit else None
         return [(x, strikes.get(x.strike_id or "")) for x in page], nxt
 
     # --- manual actions ----------------------------------------------------------------------------------

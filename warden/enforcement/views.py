@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from warden.enforcement.texts import Lang
+from warden.kernel.inputs import Instant
 from warden.kernel.model import Account, Enterprise
 
 # --- system ------------------------------------------------------------------------------------------------------
@@ -64,7 +65,7 @@ class EnterpriseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     verified: bool
-    created_at: AwareDatetime
+    created_at: Instant
 
 
 class EnterpriseOut(EnterpriseIn):
@@ -77,7 +78,7 @@ class AccountIn(BaseModel):
     enterprise_id: str = Field(min_length=1, max_length=128)
     phone: str = Field(pattern=r"^\+?\d{5,20}$", description="The bound phone number (digits, optional +)")
     real_name_verified: bool
-    created_at: AwareDatetime
+    created_at: Instant
     avatar: str | None = Field(None, max_length=512)
     nickname: str | None = Field(None, max_length=512)
     external_card: str | None = Field(None, max_length=512)

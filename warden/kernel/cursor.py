@@ -1,15 +1,29 @@
-"""Opaque page cursors: the sort key of a page's last item, handed back by the caller to get the next page."""
+"""Opaque page cursors: the sort key of a page's last item, handed back by the caller to get the next page.
+
+Two shapes: a *position* (an instant and an id, for lists ordered by time then id) and a *sequence number*
+(for the audit trail). Decoding checks every part, so a cursor this API did not give out is an `InvalidInput`
+naming `cursor`, never a server error further down (an instant that overflows, an integer a column cannot hold).
+"""
 
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
+from warden.kernel.inputs import INT64_MAX, control_in, representable
+
+_SEP = "\x1f"
+MAX_ID = 256
+
+
+def _invalid() -> InvalidInput:
+    return InvalidInput("the cursor is not one this API gave out", [FieldError(field="cursor", message="invalid")])
 
 
 def encode_cursor(*parts: str) -> str:
-    return base64.urlsafe_b64encode("\x1f".join(parts).encode()).decode()
+    return base64.urlsafe_b64encode(_SEP.join(parts).encode()).decode()
 
 
 def decode_cursor(cursor: str | None, n: int) -> list[str] | None:
@@ -17,9 +31,38 @@ def decode_cursor(cursor: str | None, n: int) -> list[str] | None:
     if not cursor:
         return None
     try:
-        parts = base64.urlsafe_b64decode(cursor.encode()).decode().split("\x1f")
+        parts = base64.urlsafe_b64decode(cursor.encode()).decode().split(_SEP)
     except Exception:  # any garbage is the caller's mistake
         parts = []
-    if len(parts) != n:
-        raise InvalidInput("the cursor is not one this API gave out", [FieldError(field="cursor", message="invalid")])
+    if len(parts) != n or any(control_in(p) for p in parts):
+        raise _invalid()
     return parts
+
+
+def encode_position(at: datetime, id_: str) -> str:
+    """The cursor after the item at (`at`, `id_`)."""
+    return encode_cursor(at.isoformat(), id_)
+
+
+def decode_position(cursor: str | None) -> tuple[datetime, str] | None:
+    """(instant, id) of a position cursor; None for no cursor; InvalidInput unless it is one `encode_position`
+    gave: an aware instant within the bounded years, and an id of 1 to `MAX_ID` characters."""
+    parts = decode_cursor(cursor, 2)
+    if parts is None:
+        return None
+    try:
+        at = datetime.fromisoformat(parts[0])
+    except ValueError:
+        raise _invalid() from None
+    if at.tzinfo is None or not representable(at) or not 0 < len(parts[1]) <= MAX_ID:
+        raise _invalid()
+    return at, parts[1]
+
+
+def decode_seq(cursor: str | None) -> int | None:
+    """A sequence-number cursor (decimal digits, a BIGINT); None for no cursor; InvalidInput for anything else."""
+    if not cursor:
+        return None
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 19 or int(cursor) > INT64_MAX:
+        raise _invalid()
+    return int(cursor)

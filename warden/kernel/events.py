@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -18,6 +20,12 @@ from pydantic import (
     model_validator,
 )
 
+from warden.kernel.inputs import NO_CONTROLS, Count64, Text, not_a_number, within_years
+
+EventTime = Annotated[
+    AwareDatetime, BeforeValidator(not_a_number), AfterValidator(within_years("no platform event is that old"))
+]
+"""An event's time: an `warden.kernel.inputs.Instant`."""
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
 
 Feature = Literal[
@@ -39,7 +47,7 @@ class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     id: Id
-    occurred_at: AwareDatetime
+    occurred_at: EventTime
 
 
 class ContactRequest(_Event):
@@ -48,8 +56,8 @@ class ContactRequest(_Event):
     type: Literal["contact_request"]
     account_id: Id
     method: Literal["phone_search", "qr_code", "business_card", "group"]
-    target: Annotated[str, Field(min_length=1, max_length=128)]
-    greeting: Annotated[str, Field(max_length=500)] = ""
+    target: Annotated[Text, Field(min_length=1, max_length=128)]
+    greeting: Annotated[Text, Field(max_length=500)] = ""
 
 
 class ContactAdded(_Event):
@@ -86,7 +94,7 @@ class Report(_Event):
     account_id: Id
     reporter_id: Id
     reason: ReportReason  # maps to a severity class: policy `rules.reports.reason_severity`
-    evidence_refs: Annotated[list[Annotated[str, Field(max_length=512)]], Field(max_length=20)] = []
+    evidence_refs: Annotated[list[Annotated[Text, Field(max_length=512)]], Field(max_length=20)] = []
 
     @model_validator(mode="after")
     def _not_self(self) -> Report:
@@ -98,20 +106,20 @@ class Report(_Event):
 class Login(_Event):
     type: Literal["login"]
     account_id: Id
-    device_id: Annotated[str, Field(min_length=1, max_length=128)]
+    device_id: Annotated[Text, Field(min_length=1, max_length=128)]
     device_kind: Literal["real", "emulator"] = "real"
     via_linked_personal: bool = False
     client_version: Annotated[str, Field(pattern=r"^\d+(\.\d+){0,3}$")]
-    plugin_signatures: Annotated[list[Annotated[str, Field(min_length=1, max_length=128)]], Field(max_length=50)] = []
+    plugin_signatures: Annotated[list[Annotated[Text, Field(min_length=1, max_length=128)]], Field(max_length=50)] = []
     malware_flag: bool = False
-    ip: Annotated[str, Field(max_length=64)] | None = None
+    ip: Annotated[Text, Field(max_length=64)] | None = None
 
 
 class ProfileChange(_Event):
     type: Literal["profile_change"]
     account_id: Id
     field: Literal["avatar", "nickname", "external_card"]
-    value: Annotated[str, Field(max_length=512)] | None = None  # None or "" clears the field
+    value: Annotated[Text, Field(max_length=512)] | None = None  # None or "" clears the field
 
 
 class FeatureUse(_Event):
@@ -125,15 +133,15 @@ class Attachment(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=255)]
-    size: Annotated[int, Field(ge=0)] = 0
-    labels: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=20)] = []
+    name: Annotated[Text, Field(min_length=1, max_length=255)]
+    size: Count64 = 0
+    labels: Annotated[list[Annotated[Text, Field(min_length=1, max_length=64)]], Field(max_length=20)] = []
 
 
 class Message(_Event):
     type: Literal["message"]
     account_id: Id
-    text: Annotated[str, Field(max_length=10_000)]
+    text: Annotated[Text, Field(max_length=10_000)]
     to_external: bool = False
     recipient_id: Id | None = None
     attachments: Annotated[list[Attachment], Field(max_length=50)] = []  # file events (issue 7)
@@ -190,6 +198,7 @@ class FieldError(BaseModel):
 _PATTERN_WORDS = {  # what a pattern means, in words a person reads
     r"^[A-Za-z0-9_.:@\-]+$": "may contain only letters A–Z and a–z, digits and the characters _ . : @ -",
     r"^\d+(\.\d+){0,3}$": "must be a version number like 4.1.0 (digits separated by dots)",
+    NO_CONTROLS: "contains a control character; text may hold tab and newline but no other control characters",
 }
 
 
@@ -217,6 +226,8 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
             path = f"{path}.type" if path else "type"
         elif err["type"] == "extra_forbidden":
             msg = "unknown field"
+        elif err["type"] == "value_error" and isinstance(err.get("ctx"), dict) and "error" in err["ctx"]:
+            msg = str(err["ctx"]["error"])  # our own validators' words, without pydantic's "Value error, "
         elif err["type"] == "string_pattern_mismatch":
             msg = _PATTERN_WORDS.get(str(err.get("ctx", {}).get("pattern")), msg)
         out.append(FieldError(field=path or "(body)", message=msg))

@@ -33,6 +33,10 @@ from warden.policy import LoadedPolicy
 
 FUTURE_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # events older than this are refused: every window still has room below
+LATE_GRACE = timedelta(days=30)
+"""How late an event may still arrive beyond the policy's longest window (`Ingest.oldest_age`): a platform outage
+or a broker backlog is caught up within it. Older events are refused naming `occurred_at`: nothing they could
+count towards is still open, so deciding them would only write history nobody can act on."""
 
 
 @dataclass
@@ -96,6 +100,12 @@ class Ingest:
                 loaded += self.counters.load(aid, found.get(aid, []), need[aid], cov.get(aid))
         return loaded
 
+    def oldest_age(self) -> timedelta:
+        """How old an event may be when it arrives: the policy's longest window (the S-A rules' longest counter
+        window, or the ladder's decay, whichever is longer) plus `LATE_GRACE`."""
+        longest = max(self.rules.retention_seconds(), self.rules.policy.ladder.decay_days * 86400.0)
+        return timedelta(seconds=longest) + LATE_GRACE
+
     def validate(self, raw: Sequence[Any]) -> list[Any]:
         if len(raw) > MAX_BATCH:
             raise InvalidInput(
@@ -107,7 +117,8 @@ class Ingest:
         except ValidationError as exc:
             errs = field_errors(exc, "events")
             raise InvalidInput(f"{len(errs)} problem(s) in the events; nothing was stored", errs) from exc
-        limit = self.clock.now() + FUTURE_SKEW
+        now = self.clock.now()
+        limit, age = now + FUTURE_SKEW, self.oldest_age()
         bad = [
             FieldError(field=f"events[{i}].occurred_at", message=f"{e.occurred_at.isoformat()} is in the future")
             if e.occurred_at > limit
@@ -116,8 +127,14 @@ class Ingest:
                 message=f"{e.occurred_at.isoformat()} is before {EARLIEST.date().isoformat()}; "
                 "no platform event is that old",
             )
+            if e.occurred_at < EARLIEST
+            else FieldError(
+                field=f"events[{i}].occurred_at",
+                message=f"{e.occurred_at.isoformat()} is more than {age.days} days old (the policy's longest "
+                f"window plus {LATE_GRACE.days} days' grace); it comes too late to be decided",
+            )
             for i, e in enumerate(events)
-            if e.occurred_at > limit or e.occurred_at < EARLIEST
+            if e.occurred_at > limit or e.occurred_at < EARLIEST or e.occurred_at < now - age
         ]
         if bad:
             raise InvalidInput(f"{len(bad)} event(s) dated impossibly; nothing was stored", bad)

@@ -8,13 +8,13 @@ the case's timeline (`case_entries`) records each step.
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any
 
 from warden.adapters import store as core
 from warden.adapters.uow import Connection, UnitOfWork
 from warden.kernel.access import Principal
+from warden.kernel.cursor import decode_position, encode_position
 from warden.kernel.decision import derive_id
 from warden.kernel.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.kernel.events import FieldError
@@ -40,18 +40,6 @@ def visible_case(conn: Connection, principal: Principal, case_id: str) -> Case:
     if case is None:
         raise NotFound(f"no case {case_id!r}")
     return case
-
-
-def _encode_cursor(case: Case) -> str:
-    return base64.urlsafe_b64encode(f"{case.opened_at.isoformat()}|{case.id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        at_s, cid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(at_s), cid
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("bad cursor", [FieldError(field="cursor", message="not a cursor we gave")]) from exc
 
 
 class CaseDesk:
@@ -232,7 +220,7 @@ class CaseDesk:
         paginated by an opaque cursor; returns the page and the next cursor (None at the end)."""
         access.check_tenant(principal, enterprise_id, access.CASE_LISTERS)
         account_id = access.own_cases_only(principal) or account_id
-        after = _decode_cursor(cursor) if cursor else None
+        after = decode_position(cursor)
         with self.uow.reading() as tx:
             items = store.list_cases(
                 tx.conn,
@@ -247,7 +235,7 @@ class CaseDesk:
         nxt = None
         if len(items) > limit:
             items = items[:limit]
-            nxt = _encode_cursor(items[-1])
+            nxt = encode_position(items[-1].opened_at, items[-1].id)
         return items, nxt
 
     # --- statements -------------------------------------------------------------------------------------

@@ -12,20 +12,23 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
+from warden.kernel.inputs import Count32, Instant
 from warden.usage_policy.model import ROUTED_TO, OutcomeName, Responsibility, ViolationReport
 from warden.usage_policy.policy import UsagePolicyDoc
 from warden.usage_policy.views import CaseListOut, CaseOut, DepartmentsOut, FiguresOut, PolicyOut, ReportOut
 
 router = APIRouter(prefix="/v1", tags=["enterprise usage policy"])
 Ref = Annotated[str, Field(min_length=1, max_length=512)]
+MAX_DEPARTMENTS = 1_000
+MAX_DEPARTMENT_MEMBERS = 10_000  # all departments together: one IN list a database takes in one query
 
 
 class PolicyIn(UsagePolicyDoc):
-    version: int = Field(ge=0, description="The version you read (0 when there is none yet); 409 when stale")
+    version: Count32 = Field(description="The version you read (0 when there is none yet); 409 when stale")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -53,9 +56,21 @@ class PolicyIn(UsagePolicyDoc):
 
 class DepartmentsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    departments: dict[Annotated[str, Field(min_length=1, max_length=100)], list[str]] = Field(
-        description="department → member account ids (replaces the whole mapping)"
+    departments: dict[
+        Annotated[str, Field(min_length=1, max_length=100)],
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=128)]], Field(max_length=MAX_DEPARTMENT_MEMBERS)],
+    ] = Field(
+        max_length=MAX_DEPARTMENTS,
+        description=f"department → member account ids (replaces the whole mapping); at most {MAX_DEPARTMENTS} "
+        f"departments, {MAX_DEPARTMENT_MEMBERS} members in all",
     )
+
+    @field_validator("departments")
+    @classmethod
+    def _bounded(cls, departments: dict[str, list[str]]) -> dict[str, list[str]]:
+        if sum(len(v) for v in departments.values()) > MAX_DEPARTMENT_MEMBERS:
+            raise ValueError(f"at most {MAX_DEPARTMENT_MEMBERS} members in all departments together")
+        return departments
 
 
 class ReportIn(BaseModel):
@@ -63,7 +78,7 @@ class ReportIn(BaseModel):
     account_id: str = Field(min_length=1, max_length=128, description="Who broke the policy (may be yourself)")
     category: Literal["privacy_leak", "secret_leak", "conduct", "other"]
     description: str = Field(min_length=3, max_length=4000)
-    observed_at: AwareDatetime = Field(description="When the violation happened or was seen")
+    observed_at: Instant = Field(description="When the violation happened or was seen")
     rule_id: str | None = Field(None, max_length=64, description="The policy rule it breaks, if known")
     severity: Literal["low", "medium", "high"] | None = None
     evidence_refs: Annotated[list[Ref], Field(max_length=20)] = []

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from warden.app import App
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep
 from warden.kernel.errors import Conflict
+from warden.kernel.inputs import Count32
 from warden.word_lists import service
 from warden.word_lists.service import WordLists
 from warden.word_lists.views import ScreeningOut, WordListChangedOut, WordListOut
@@ -22,14 +23,16 @@ ScopePath = Annotated[str, Path(min_length=1, max_length=128, description='"plat
 class WordListIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     terms: list[list[str]] = Field(default=[], description="[term, category, severity] triples", max_length=50_000)
-    allow: list[str] = Field(default=[], description="Allow-list entries that win over overlapping hits")
-    version: int | None = Field(None, description="The version you edited; 409 if the list moved on")
+    allow: list[str] = Field(
+        default=[], description="Allow-list entries that win over overlapping hits", max_length=50_000
+    )
+    version: Count32 | None = Field(None, description="The version you edited; 409 if the list moved on")
 
 
 class ScreeningIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(max_length=10_000)
-    enterprise_id: str | None = Field(None, description="Screen with this enterprise's lists too")
+    enterprise_id: str | None = Field(None, max_length=128, description="Screen with this enterprise's lists too")
 
 
 def _lists(warden: App) -> WordLists:

@@ -17,7 +17,7 @@ def list_entries(
     warden: WardenDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(pattern=r"^\d+$", description="Opaque: pass next_cursor back")] = None,
+    cursor: Annotated[str | None, Query(max_length=32, description="Opaque: pass next_cursor back")] = None,
 ) -> AuditPage:
     """Entries newest first."""
     return warden.enforcement.audit_page(principal, limit, cursor)

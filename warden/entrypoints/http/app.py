@@ -8,9 +8,11 @@ from warden.app import App
 from warden.appeals import http as appeals
 from warden.enforcement import http as enforcement
 from warden.entrypoints.http import problems
+from warden.entrypoints.http.guard import EdgeGuard, Limits
 from warden.entrypoints.http.routes import (
     console,
 )
+from warden.settings import Settings
 from warden.unblock import http as unblocks
 from warden.usage_policy import http as usage_policy
 from warden.weight import http as weight
@@ -33,7 +35,8 @@ ROUTERS = [
 ]
 
 
-def create_app(warden: App) -> FastAPI:
+def create_app(warden: App, settings: Settings | None = None) -> FastAPI:
+    """The API over `warden`; `settings` (default: from the environment) give the edge's body limits."""
     app = FastAPI(
         title="warden",
         version="1",
@@ -42,6 +45,7 @@ def create_app(warden: App) -> FastAPI:
     )
     app.state.warden = warden
     problems.install(app)
+    app.add_middleware(EdgeGuard, limits=Limits.of(settings or Settings()))
     for router in ROUTERS:
         app.include_router(router)
 

@@ -22,9 +22,15 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `warden token c
 
 
 def get_principal(
+    request: Request,
     warden: Annotated[App, Depends(get_warden)],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller. The edge guard (`guard.EdgeGuard`) has already checked the token before the body was read and
+    left the principal in the request's state; without the guard (a bare router in a test), it is checked here."""
+    checked = getattr(request.state, "principal", None)
+    if isinstance(checked, Principal):
+        return checked
     if creds is None:
         raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `warden token create`")
     principal = warden.authenticate(creds.credentials)

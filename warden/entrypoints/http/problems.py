@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from warden.kernel.errors import (
@@ -21,6 +24,13 @@ from warden.kernel.errors import (
 from warden.kernel.events import EVENT_TYPES
 
 PROBLEM = "application/problem+json"
+INVALID_INPUT = "https://warden.dev/problems/invalid-input"
+UNAUTHORIZED = "https://warden.dev/problems/unauthorized"
+MALFORMED_JSON = "https://warden.dev/problems/malformed-json"
+MAX_ERRORS = 100
+"""At most this many `errors` in one problem; `errors_omitted` counts the rest (a body of 300,000 bad ids gets a
+short answer, not a long one)."""
+log = logging.getLogger("warden.http")
 
 
 class Unauthorized(WardenError):
@@ -38,12 +48,12 @@ PROBLEMS: dict[type[WardenError], tuple[int, str, str]] = {
         "Idempotency-Key reused with a different request",
     ),
     Conflict: (409, "https://warden.dev/problems/conflict", "Conflict"),
-    InvalidInput: (422, "https://warden.dev/problems/invalid-input", "Invalid input"),
+    InvalidInput: (422, INVALID_INPUT, "Invalid input"),
     NotFound: (404, "https://warden.dev/problems/not-found", "Not found"),
     Forbidden: (403, "https://warden.dev/problems/forbidden", "Forbidden"),
     DeliveryFailed: (502, "https://warden.dev/problems/delivery-failed", "Delivery failed"),
-    Unauthorized: (401, "https://warden.dev/problems/unauthorized", "Unauthorized"),
-    MalformedJSON: (400, "https://warden.dev/problems/malformed-json", "Malformed JSON"),
+    Unauthorized: (401, UNAUTHORIZED, "Unauthorized"),
+    MalformedJSON: (400, MALFORMED_JSON, "Malformed JSON"),
     WardenError: (400, "about:blank", "Bad request"),
 }
 """Each error class of the kernel → (status, Problem Details type, title); a subclass takes its nearest entry."""
@@ -57,12 +67,29 @@ def problem_of(exc: WardenError) -> tuple[int, str, str]:
 
 
 def problem(
-    status: int, title: str, detail: str, type_: str = "about:blank", errors: list[dict[str, str]] | None = None
+    status: int,
+    title: str,
+    detail: str,
+    type_: str = "about:blank",
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    """A Problem Details response; `errors` name each field (`{field, message}`), at most `MAX_ERRORS` of them."""
     body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
     if errors:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+        body["errors"] = errors[:MAX_ERRORS]
+        if len(errors) > MAX_ERRORS:
+            body["errors_omitted"] = len(errors) - MAX_ERRORS
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _line_column(doc: Any, pos: Any) -> str:
+    """` at line L column C` of character `pos` in the JSON text `doc`, or "" when either is unknown."""
+    if not isinstance(doc, str | bytes) or not isinstance(pos, int):
+        return ""
+    text = doc if isinstance(doc, str) else doc.decode("utf-8", "replace")
+    line = text.count("\n", 0, pos) + 1
+    return f" at line {line} column {pos - (text.rfind(chr(10), 0, pos) + 1) + 1} (character {pos})"
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -73,11 +100,23 @@ def _field(loc: tuple[Any, ...]) -> str:
     return out or "(body)"
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path (Starlette's own `Allow` names only the first route's)."""
+    methods: set[str] = set()
+    for rc in iter_route_contexts(request.app.router.routes):
+        route = rc.original_route
+        regex, allowed = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and allowed and regex.match(request.url.path):
+            methods |= set(allowed)
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(WardenError)
     async def _warden(_: Request, exc: WardenError) -> JSONResponse:
         status, type_, title = problem_of(exc)
-        return problem(status, title, exc.detail, type_, [e.model_dump() for e in exc.errors] or None)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return problem(status, title, exc.detail, type_, [e.model_dump() for e in exc.errors] or None, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -86,9 +125,12 @@ def install(app: FastAPI) -> None:
         for err in exc.errors():
             if err.get("type") == "json_invalid":
                 malformed = True
-                errors.append(
-                    {"field": "(body)", "message": f"malformed JSON: {err.get('ctx', {}).get('error', err['msg'])}"}
-                )
+                where = _line_column(exc.body, err["loc"][-1] if err.get("loc") else None)
+                why = err.get("ctx", {}).get("error", err["msg"])
+                errors.append({"field": "(body)", "message": f"malformed JSON{where}: {why}"})
+                continue
+            if err.get("type") == "value_error" and "error" in err.get("ctx", {}):
+                errors.append({"field": _field(tuple(err["loc"])), "message": str(err["ctx"]["error"])})
                 continue
             msg = err["msg"]
             if err.get("type") == "extra_forbidden":
@@ -103,17 +145,34 @@ def install(app: FastAPI) -> None:
                 400,
                 "Malformed JSON",
                 "the request body is not valid JSON; nothing was stored",
-                "https://warden.dev/problems/malformed-json",
+                MALFORMED_JSON,
                 errors,
             )
         return problem(
             422,
             "Invalid input",
             f"{len(errors)} problem(s) in the request; nothing was stored",
-            "https://warden.dev/problems/invalid-input",
+            INVALID_INPUT,
             errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Routing's own answers (404, 405 with its `Allow` header) as Problem Details, headers kept."""
+        title = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "Error"
+        detail, headers = str(exc.detail), dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed(request) or headers.get("Allow", "")
+            detail = f"this resource answers only {headers['Allow']}"
+        return problem(exc.status_code, title, detail, headers=headers or None)
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+        """Anything unforeseen: a 500 in Problem Details, saying nothing of the internals (the log has them)."""
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem(
+            500,
+            "Internal Server Error",
+            "the server failed to answer this request; the server's log holds the details",
+            "https://warden.dev/problems/internal-error",
+        )

@@ -1,0 +1,213 @@
+"""The edge's guard, in front of every route: authenticate before reading a body, cap every body, refuse control
+characters. One ASGI middleware (`EdgeGuard`, installed by `create_app`), generic over the route table.
+
+For each HTTP request, in this order:
+
+0. **Which route.** A request no route takes (404, 405) goes straight to the app, which answers without reading
+   the body.
+1. **Who is calling.** If the route needs a caller (its dependencies include `deps.get_principal`), the bearer
+   token is checked from the headers alone: none, or an unknown or revoked one, is a 401 and the body is never
+   read. The principal is kept in the request's state, so `get_principal` does not look it up a second time.
+2. **Path and query.** A control character in the path or in a query parameter (`?status=%00`) is a 422 naming
+   the parameter (the rule of `warden.kernel.inputs`).
+3. **How big.** A body over the limit is a 413 naming the limit: at once when `Content-Length` says so (nothing
+   is read), otherwise as soon as the bytes counted while they stream in pass it (reading stops there). The limit
+   is `Limits.upload_bytes` for `multipart/form-data` (file uploads) and `Limits.body_bytes` for any other body.
+4. **What the JSON says.** A control character in any string of a JSON body, keys included, is a 422 naming the
+   field (`events[3].greeting`, `departments.sales[0]`). JSON can only carry one escaped (`\\u0000`, `\\b`, `\\f`)
+   or as a raw DEL, so one scan of the raw bytes finds candidates and only then is the body parsed to name them.
+
+Then the route runs on the buffered body. Responses are Problem Details like every other error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from warden.entrypoints.http.deps import get_principal
+from warden.entrypoints.http.problems import INVALID_INPUT, UNAUTHORIZED, problem
+from warden.kernel.inputs import CONTROL_MESSAGE, control_in, first_control
+from warden.settings import Settings
+
+MiB = 1024 * 1024
+
+# an escaped C0 control other than tab (\u0009), newline (\u000a) and carriage return (\u000d), \b, \f, or a raw DEL:
+# a superset is fine (an escaped backslash before `b`), it only decides whether the body is parsed and walked
+_CANDIDATE = re.compile(rb"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])|\\u007[fF]|\\[bf]|\x7f")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most bytes of a request body the server reads (`WARDEN_HTTP_MAX_BODY_BYTES`,
+    `WARDEN_HTTP_MAX_UPLOAD_BYTES`)."""
+
+    body_bytes: int = 8 * MiB
+    upload_bytes: int = 16 * MiB
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(settings.http_max_body_bytes, settings.http_max_upload_bytes)
+
+
+class _Refused(Exception):
+    def __init__(self, response: JSONResponse) -> None:
+        self.response = response
+
+
+def _invalid(field: str, message: str) -> _Refused:
+    return _Refused(
+        problem(422, "Invalid input", f"{field}: {message}; nothing was stored", INVALID_INPUT, [_err(field, message)])
+    )
+
+
+def _err(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "message": message}
+
+
+def _needs_caller(route: APIRoute) -> bool:
+    def walk(dependant: Any) -> bool:
+        return any(d.call is get_principal or walk(d) for d in dependant.dependencies)
+
+    return walk(route.dependant)
+
+
+class EdgeGuard:
+    """The middleware (see the module docstring). `limits` caps the bodies."""
+
+    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+        self.app = app
+        self.limits = limits
+        self._routes: list[tuple[re.Pattern[str], frozenset[str], bool]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        needs_caller = self._needs_caller(scope)
+        if needs_caller is None:  # no route takes it (404, 405): the app answers without reading the body
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        try:
+            if needs_caller:
+                await self._authenticate(scope, headers)
+            _check_path_and_query(scope)
+            body = await self._read(headers, receive)
+            if body:
+                _check_json(headers, body)
+        except _Refused as refused:
+            await refused.response(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    def _needs_caller(self, scope: Scope) -> bool | None:
+        """Whether the route this request goes to needs a caller; None when no route takes it (404, 405)."""
+        if self._routes is None:
+            app: FastAPI = scope["app"]
+            self._routes = [
+                (
+                    rc.original_route.path_regex,
+                    frozenset(rc.original_route.methods or ()),
+                    _needs_caller(rc.original_route),
+                )
+                for rc in iter_route_contexts(app.router.routes)
+                if isinstance(rc.original_route, APIRoute)
+            ]
+        path, method, root = scope["path"], scope["method"], scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        matched = [needs for regex, methods, needs in self._routes if method in methods and regex.match(path)]
+        return any(matched) if matched else None
+
+    async def _authenticate(self, scope: Scope, headers: Headers) -> None:
+        scheme, _, secret = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise _Refused(_unauthorized("send 'Authorization: Bearer <token>'; create one with `warden token create`"))
+        principal = await run_in_threadpool(scope["app"].state.warden.tokens.authenticate, secret.strip())
+        if principal is None:
+            raise _Refused(_unauthorized("the token is unknown or revoked"))
+        scope.setdefault("state", {})["principal"] = principal
+
+    async def _read(self, headers: Headers, receive: Receive) -> bytes:
+        upload = headers.get("content-type", "").lower().startswith("multipart/form-data")
+        limit = self.limits.upload_bytes if upload else self.limits.body_bytes
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _Refused(_too_large(limit, upload))
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: nothing to answer
+                raise _Refused(problem(400, "Bad request", "the client disconnected while sending the body"))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _Refused(_too_large(limit, upload))
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _unauthorized(detail: str) -> JSONResponse:
+    return problem(401, "Unauthorized", detail, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _too_large(limit: int, upload: bool) -> JSONResponse:
+    what = "a file upload (multipart/form-data)" if upload else "a request body"
+    setting = "WARDEN_HTTP_MAX_UPLOAD_BYTES" if upload else "WARDEN_HTTP_MAX_BODY_BYTES"
+    return problem(
+        413,
+        "Content too large",
+        f"{what} may be at most {limit} bytes ({limit / MiB:g} MiB, {setting}); nothing was read past that",
+        "https://warden.dev/problems/content-too-large",
+        [_err("(body)", f"at most {limit} bytes")],
+    )
+
+
+def _check_path_and_query(scope: Scope) -> None:
+    bad = control_in(scope["path"])
+    if bad is not None:
+        raise _invalid("(path)", CONTROL_MESSAGE.format(bad))
+    query = scope.get("query_string", b"").decode("latin-1")
+    for key, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
+        bad = control_in(key) or control_in(value)
+        if bad is not None:
+            raise _invalid(key if control_in(key) is None else "(query)", CONTROL_MESSAGE.format(bad))
+
+
+def _check_json(headers: Headers, body: bytes) -> None:
+    if headers.get("content-type", "").lower().startswith("multipart/") or not _CANDIDATE.search(body):
+        return
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return  # the route names where the JSON broke
+    found = first_control(doc)
+    if found is not None:
+        raise _invalid(found[0] or "(body)", CONTROL_MESSAGE.format(found[1]))
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the buffered body once, then whatever the client sends next (a disconnect)."""
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
