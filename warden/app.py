@@ -13,9 +13,8 @@ Typed handles on each service:
 **Where the other slices plug in.** Each feature slice has one typed field below, built once by bootstrap:
 `word_lists` (`word_lists.service.WordLists`, None unless the evasion-resistant engine is in use), `unblocking`
 (`unblock.service.Unblocking`), `usage_policies` / `cases` / `case_outcomes` / `usage_figures` (`usage_policy`:
-`PolicyAdmin`, `CaseDesk`, `CaseOutcomes`, `Figures`), `weight` (`weight.service.WeightService`) are handed to the
-constructor; `appeals` (`appeals.service.Appeals`) is set by bootstrap
-right after the `App` exists, because the appeals desk still takes the `App` at construction. A new slice adds
+`PolicyAdmin`, `CaseDesk`, `CaseOutcomes`, `Figures`), `weight` (`weight.service.WeightService`) and `appeals`
+(`appeals.service.Appeals`) are handed to the constructor. A new slice adds
 one field here and one line in bootstrap.
 
 **Compatibility.** The methods under "Warden-compatible surface" keep the old `Warden` façade's names (routes,
@@ -64,8 +63,6 @@ if TYPE_CHECKING:  # the feature slices' services (each slice updates its line w
 
 
 class App:
-    appeals: Appeals  # appeals (issue 6): set once by bootstrap right after the App exists
-
     def __init__(
         self,
         *,
@@ -88,6 +85,7 @@ class App:
         case_outcomes: CaseOutcomes,
         usage_figures: Figures,
         weight: WeightService,
+        appeals: Appeals,
     ) -> None:
         self.engine = engine
         self.uow = uow  # the unit of work every service opens its transactions with (adapters/uow.py)
@@ -111,6 +109,7 @@ class App:
         self.case_outcomes = case_outcomes
         self.usage_figures = usage_figures
         self.weight = weight  # weight (issue 4): reads and the operator's recompute
+        self.appeals = appeals  # appeals and the review desk (issue 6)
 
     @property
     def ingest_uc(self) -> Ingest:

@@ -130,6 +130,8 @@ def bootstrap(
         },
     )
     pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
+    enforcement = EnforcementService(uow, rules, pipeline, features, texts, verifier=signer or load_verifier(key))
+    appeals = Appeals(uow, enforcement, rules, LocalDocumentStore(settings.document_dir), build_notifier(settings))
     app = App(
         engine=engine,
         uow=uow,
@@ -141,18 +143,18 @@ def bootstrap(
         cache=cache,
         texts=texts,
         pipeline=pipeline,
-        enforcement=EnforcementService(uow, rules, pipeline, features, texts, verifier=signer or load_verifier(key)),
+        enforcement=enforcement,
         tokens=Tokens(uow),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)
-        unblocking=Unblocking(engine, clock, rules, build_sender(settings)),  # unblocking (issue 5)
+        unblocking=Unblocking(uow, rules, build_sender(settings)),  # unblocking (issue 5)
         usage_policies=usage_policies,  # enterprise usage policy (issue 7)
         cases=cases,
         case_outcomes=CaseOutcomes(uow, usage_settings),
         usage_figures=Figures(uow, usage_policies),
         weight=WeightService(uow, rules),  # weight (issue 4)
+        appeals=appeals,  # appeals and the review desk (issue 6)
     )
-    app.appeals = Appeals(app, LocalDocumentStore(settings.document_dir), build_notifier(settings))  # appeals (issue 6)
     if background:
         app.checkpointer = WalCheckpointer(engine)
     if start:

@@ -36,7 +36,7 @@ DOSSIER = ["business_licence", "legal_rep_id", "legal_rep_holding_id", "authoris
 
 def make_desk(w: App, root: Path) -> tuple[Appeals, MemoryNotifier]:
     notifier = MemoryNotifier()
-    desk = Appeals(w, LocalDocumentStore(root), notifier)
+    desk = Appeals(w.uow, w.enforcement, w.rules, LocalDocumentStore(root), notifier)
     w.appeals = desk
     return desk, notifier
 

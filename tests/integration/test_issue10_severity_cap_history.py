@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from tests.conftest import World, build, policy_with
 from warden.adapters import tables as t
-from warden.appeals.manual_strikes import ManualStrikes
 from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput
@@ -36,6 +35,11 @@ PLATFORM = Principal("test", Role.PLATFORM)  # the platform's integration, as th
 
 def _strikes(world: World, account: str = "acc-1") -> list:
     return world.w.subject(account).strikes
+
+
+def reviewer(token_id: str) -> Principal:
+    """A reviewer's token; its actor is `reviewer:<token_id>`."""
+    return Principal(token_id, Role.REVIEWER)
 
 
 # --- S-A2: a report's reason maps to a severity class -------------------------------------------------------
@@ -82,30 +86,30 @@ def test_S_A2_reason_severity_must_name_a_class_of_the_ladder() -> None:
 
 
 def test_S_C4_a_manual_medium_strike_is_issued_at_once_through_the_ladder(world: World) -> None:
-    desk = ManualStrikes(world.w)
-    res = desk.request("acc-1", "M", "harassed customers in chats", "reviewer:a", "a")
+    desk = world.w.appeals.manual_strikes
+    res = desk.request(reviewer("a"), "acc-1", "M", "harassed customers in chats")
     assert res.status == "issued" and res.strike is not None and res.restriction is not None
     assert res.strike.rule_id == "manual" and res.strike.severity == "M" and res.strike.step == 1
     assert res.strike.event_id is None and res.restriction.scope.value == "features"
     explained = world.w.explain("acc-1", "en")
     assert explained["restrictions"][0]["reason_text"] == "reviewer action: harassed customers in chats"
-    again = desk.request("acc-1", "M", "second time", "reviewer:a", "a")  # the ladder climbs
+    again = desk.request(reviewer("a"), "acc-1", "M", "second time")  # the ladder climbs
     assert again.strike is not None and again.strike.step == 2
 
 
 def test_S_C4_a_permanent_manual_strike_needs_a_second_reviewer(world: World) -> None:
-    desk = ManualStrikes(world.w)
-    res = desk.request("acc-1", "S", "sold plug-ins to colleagues", "reviewer:a", "a")
+    desk = world.w.appeals.manual_strikes
+    res = desk.request(reviewer("a"), "acc-1", "S", "sold plug-ins to colleagues")
     assert res.status == "proposed" and res.strike is None and res.case["four_eyes"] and res.case["step"] == 5
     assert world.w.explain("acc-1")["state"] == "normal"  # nothing in force yet
     with pytest.raises(Forbidden):
-        desk.confirm(res.case_id, "reviewer:a", True)
-    done = desk.confirm(res.case_id, "reviewer:b", True, "seen the evidence")
+        desk.confirm(reviewer("a"), res.case_id, True)
+    done = desk.confirm(reviewer("b"), res.case_id, True, "seen the evidence")
     assert done.status == "issued" and done.strike is not None and done.strike.step == 5
     assert done.strike.evidence["confirmed_by"] == "reviewer:b" and done.strike.evidence["actor"] == "reviewer:a"
     assert world.w.explain("acc-1")["state"] == "banned"
     with pytest.raises(Conflict):
-        desk.confirm(res.case_id, "reviewer:c", True)
+        desk.confirm(reviewer("c"), res.case_id, True)
     with world.w.engine.connect() as c:
         actions = [r.action for r in c.execute(sa.select(t.audit_log.c.action).order_by(t.audit_log.c.seq))]
         actions = [a for a in actions if a != "state.rows"]  # the state rows each change vouches for (issue 12)
@@ -113,11 +117,11 @@ def test_S_C4_a_permanent_manual_strike_needs_a_second_reviewer(world: World) ->
 
 
 def test_S_C4_escalation_to_the_top_also_takes_four_eyes_and_a_decline_issues_nothing(world: World) -> None:
-    desk = ManualStrikes(world.w)
+    desk = world.w.appeals.manual_strikes
     for _ in range(5):  # steps 1, 2, 3, 4 … the fifth M would be permanent
-        last = desk.request("acc-1", "M", "repeated abuse", "reviewer:a", "a")
+        last = desk.request(reviewer("a"), "acc-1", "M", "repeated abuse")
     assert last.status == "proposed" and last.case["step"] == 5
-    declined = desk.confirm(last.case_id, "reviewer:b", False, "step 4 is enough")
+    declined = desk.confirm(reviewer("b"), last.case_id, False, "step 4 is enough")
     assert declined.status == "declined" and declined.strike is None
     assert sorted(s.step for s in _strikes(world)) == [1, 2, 3, 4]
 
@@ -125,64 +129,64 @@ def test_S_C4_escalation_to_the_top_also_takes_four_eyes_and_a_decline_issues_no
 def test_S_C4_a_second_permanent_ban_proposal_for_one_account_is_409_naming_the_open_one(world: World) -> None:
     """The tester's case: M strikes until one comes back proposed, then an S request: both were 202 and a
     second reviewer confirmed both (two active step-5 restrictions)."""
-    desk = ManualStrikes(world.w)
+    desk = world.w.appeals.manual_strikes
     for _ in range(5):
-        last = desk.request("acc-1", "M", "repeated abuse", "reviewer:a", "a")
+        last = desk.request(reviewer("a"), "acc-1", "M", "repeated abuse")
     assert last.status == "proposed"
     with pytest.raises(Conflict) as err:
-        desk.request("acc-1", "S", "sold plug-ins", "reviewer:c", "c")
+        desk.request(reviewer("c"), "acc-1", "S", "sold plug-ins")
     assert last.case_id in err.value.detail
     with pytest.raises(Conflict):
-        desk.request("acc-1", "M", "again", "reviewer:a", "a")
-    done = desk.confirm(last.case_id, "reviewer:b", True)
+        desk.request(reviewer("a"), "acc-1", "M", "again")
+    done = desk.confirm(reviewer("b"), last.case_id, True)
     assert done.status == "issued"
     with pytest.raises(Conflict) as banned:  # once banned, no new permanent proposal either
-        desk.request("acc-1", "S", "sold plug-ins", "reviewer:c", "c")
+        desk.request(reviewer("c"), "acc-1", "S", "sold plug-ins")
     assert "already permanently banned" in banned.value.detail
     assert sum(1 for s in _strikes(world) if s.step == 5) == 1
 
 
 def test_S_C4_a_declined_proposal_lets_a_new_one_be_opened(world: World) -> None:
-    desk = ManualStrikes(world.w)
-    first = desk.request("acc-1", "S", "sold plug-ins", "reviewer:a", "a")
-    desk.confirm(first.case_id, "reviewer:b", False, "not enough")
-    second = desk.request("acc-1", "S", "sold plug-ins, new evidence", "reviewer:a", "a")
+    desk = world.w.appeals.manual_strikes
+    first = desk.request(reviewer("a"), "acc-1", "S", "sold plug-ins")
+    desk.confirm(reviewer("b"), first.case_id, False, "not enough")
+    second = desk.request(reviewer("a"), "acc-1", "S", "sold plug-ins, new evidence")
     assert second.status == "proposed" and second.case_id != first.case_id
 
 
 def test_S_C4_confirming_a_proposal_re_checks_that_the_account_is_not_already_banned(world: World) -> None:
     """Two proposals left open (as before this fix allowed): the second confirmation is refused with a 409 that
     says the account is already permanently banned, and nothing is issued."""
-    desk = ManualStrikes(world.w)
-    first = desk.request("acc-1", "S", "sold plug-ins", "reviewer:a", "a")
+    desk = world.w.appeals.manual_strikes
+    first = desk.request(reviewer("a"), "acc-1", "S", "sold plug-ins")
     with world.w.engine.begin() as conn:  # a second open proposal, stored before the one-open rule existed
         row = conn.execute(sa.select(t.flags).where(t.flags.c.id == first.case_id)).one()._asdict()
         conn.execute(sa.insert(t.flags).values({**row, "id": "msk_legacy"}))
-    assert desk.confirm(first.case_id, "reviewer:b", True).status == "issued"
+    assert desk.confirm(reviewer("b"), first.case_id, True).status == "issued"
     with pytest.raises(Conflict) as err:
-        desk.confirm("msk_legacy", "reviewer:b", True)
+        desk.confirm(reviewer("b"), "msk_legacy", True)
     assert "already permanently banned" in err.value.detail and "msk_legacy" in err.value.detail
     assert sum(1 for s in _strikes(world) if s.step == 5) == 1
-    assert desk.get("msk_legacy").status == "proposed"  # still open: a reviewer declines it
-    assert desk.confirm("msk_legacy", "reviewer:b", False, "already banned").status == "declined"
+    assert desk.get(reviewer("b"), "msk_legacy").status == "proposed"  # still open: a reviewer declines it
+    assert desk.confirm(reviewer("b"), "msk_legacy", False, "already banned").status == "declined"
 
 
 def test_S_C4_manual_strike_bad_input_names_the_field_and_stores_nothing(world: World) -> None:
-    desk = ManualStrikes(world.w)
+    desk = world.w.appeals.manual_strikes
     with pytest.raises(InvalidInput) as err:
-        desk.request("acc-1", "Z", "no", "reviewer:a", "a")
+        desk.request(reviewer("a"), "acc-1", "Z", "no")
     assert [e.field for e in err.value.errors] == ["severity", "reason"]
     assert _strikes(world) == []
 
 
 def test_S_C4_manual_strike_idempotency_key_replays_or_refuses_a_different_request(world: World) -> None:
-    desk = ManualStrikes(world.w)
-    first = desk.request("acc-1", "M", "harassment", "reviewer:a", "a", "k1")
-    again = desk.request("acc-1", "M", "harassment", "reviewer:a", "a", "k1")
+    desk = world.w.appeals.manual_strikes
+    first = desk.request(reviewer("a"), "acc-1", "M", "harassment", "k1")
+    again = desk.request(reviewer("a"), "acc-1", "M", "harassment", "k1")
     assert again.replayed and again.strike is not None and first.strike is not None
     assert again.strike.id == first.strike.id
     with pytest.raises(IdempotencyKeyReused) as err:
-        desk.request("acc-1", "L", "harassment", "reviewer:a", "a", "k1")
+        desk.request(reviewer("a"), "acc-1", "L", "harassment", "k1")
     assert "'k1'" in err.value.detail and [e.field for e in err.value.errors] == ["Idempotency-Key", "severity"]
     assert len(_strikes(world)) == 1
 

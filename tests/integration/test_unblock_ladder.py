@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 
 from tests.conftest import World, build, policy_with
-from tests.unblock_support import code_from, plugin_ban, ready, service
+from tests.unblock_support import PLATFORM, code_from, plugin_ban, ready, service
 from warden.kernel.clock import FixedClock
 
 NO_PROBATION = {"climbs faster — OURS\n    enabled: true": "climbs faster — OURS\n    enabled: false"}
@@ -15,9 +15,9 @@ NO_PROBATION = {"climbs faster — OURS\n    enabled: true": "climbs faster — 
 def unblock(world: World, aid: str = "acc-1") -> str:
     svc, sender = service(world)
     app_id = ready(world, svc, aid)
-    svc.send_code(app_id, "t")
-    svc.verify_code(app_id, "t", code_from(sender, world.w.get_account(aid).phone))
-    assert svc.view(app_id)["state"] == "lifted"
+    svc.send_code(PLATFORM, app_id)
+    svc.verify_code(PLATFORM, app_id, code_from(sender, world.w.get_account(aid).phone))
+    assert svc.view(PLATFORM, app_id)["state"] == "lifted"
     return app_id
 
 
@@ -128,8 +128,8 @@ def test_S_D3_thirty_simultaneous_applications_for_one_number_accept_exactly_fiv
     def apply(i: int) -> None:
         try:
             barrier.wait()
-            app_id, _ = svc.apply(accounts[i % 3], f"thread-{i}")
-            state = svc.view(app_id)["refusal"]
+            app_id, _ = svc.apply(PLATFORM, accounts[i % 3])
+            state = svc.view(PLATFORM, app_id)["refusal"]
             with lock:
                 results.append(state["code"] if state else "accepted")
         except BaseException as exc:
@@ -143,6 +143,6 @@ def test_S_D3_thirty_simultaneous_applications_for_one_number_accept_exactly_fiv
         th.join()
     assert errors == []
     assert Counter(results) == {"accepted": 5, "cap_reached": 25}
-    assert svc.view(svc.list_for("acc-c0")[0]["id"])["applications"]["remaining"] == 0
+    assert svc.view(PLATFORM, svc.list_for(PLATFORM, "acc-c0")[0]["id"])["applications"]["remaining"] == 0
     assert w.audit_verify().ok
     w.engine.dispose()

@@ -1,5 +1,6 @@
 """Appeals (S-D6, member appeals), the review desk and reviewers' manual actions over HTTP. Routes authenticate
-and translate only: access lives in `appeals.access`, the use cases in the service modules."""
+and translate only: access lives in `appeals.access` (asked by the service), the use cases in the service modules,
+the answers' shapes in `appeals.views`."""
 
 from __future__ import annotations
 
@@ -11,15 +12,27 @@ from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, Upl
 from pydantic import BaseModel, ConfigDict, Field
 
 from warden.app import App
-from warden.appeals import access
+from warden.appeals import views
 from warden.appeals.manual_strikes import ManualResult
 from warden.appeals.model import AppealOutcome
 from warden.appeals.service import Appeals
+from warden.appeals.views import (
+    AppealDetail,
+    AppealPage,
+    ClaimOut,
+    DocumentOut,
+    EnterpriseRestrictionOut,
+    ExemptionOut,
+    FlagResolutionOut,
+    LiftOut,
+    NotificationList,
+    ReviewQueue,
+    StrikeStatusOut,
+)
 from warden.enforcement.texts import Lang
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
 from warden.entrypoints.http.routes.restrictions import RestrictionOut, restriction_out
-from warden.kernel.access import Role
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
 from warden.kernel.inputs import INT32_MAX
@@ -33,9 +46,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, m
 
 def get_appeals(warden: WardenDep) -> Appeals:
     """The appeals desk bootstrap built (`app.appeals`)."""
-    appeals = warden.appeals
-    assert isinstance(appeals, Appeals), "bootstrap builds the appeals desk"
-    return appeals
+    return warden.appeals
 
 
 AppealsDep = Annotated[Appeals, Depends(get_appeals)]
@@ -108,19 +119,7 @@ class EnterpriseRestrictionIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class DocumentOut(BaseModel):
-    id: str
-    appeal_id: str
-    kind: str
-    state: str
-    media_type: str = Field(description="Detected from the content, never from the name.")
-    size: int
-    sha256: str
-    filename: str = Field(description="Sanitised display name only.")
-    submissions: int = Field(description="How many times this document was submitted (resubmissions included).")
-
-
-@router.post("/appeals", status_code=201)
+@router.post("/appeals", status_code=201, response_model_exclude_unset=True)
 def open_appeal(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -128,14 +127,14 @@ def open_appeal(
     body: AppealIn,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-) -> dict[str, Any]:
+) -> AppealDetail:
     """A member contests a penalty on their account (even while login-restricted), or an enterprise admin one on
     the enterprise (S-D6). One open appeal per penalty, within the policy's window. A repeated
     `Idempotency-Key` replays the first answer (200)."""
     appeal, created = appeals.open(principal, body.strike_id, body.statement, idempotency_key)
     if not created:
         response.status_code = 200
-    return appeals.get(principal, appeal.id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal.id, lang))
 
 
 @router.get("/appeals")
@@ -146,19 +145,19 @@ def list_appeals(
     status: Annotated[str | None, Query(max_length=32)] = None,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> dict[str, Any]:
+) -> AppealPage:
     """Appeals the caller may see, newest first (an admin: their enterprise's; a member: their own)."""
-    return appeals.list_appeals(principal, lang, status, limit, cursor)
+    return AppealPage.model_validate(appeals.list_appeals(principal, lang, status, limit, cursor))
 
 
-@router.get("/appeals/{appeal_id}")
-def get_appeal(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> dict[str, Any]:
+@router.get("/appeals/{appeal_id}", response_model_exclude_unset=True)
+def get_appeal(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> AppealDetail:
     """Where the case stands: stage, document checklist, decision and its reason (zh/en). Reviewers also see the
     claim, any proposal and the subject's history (strikes, restrictions, events, earlier appeals, weight)."""
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
-@router.put("/appeals/{appeal_id}/documents/{kind}", response_model=DocumentOut, status_code=201)
+@router.put("/appeals/{appeal_id}/documents/{kind}", status_code=201)
 def put_document(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -171,17 +170,7 @@ def put_document(
     cap = appeals.policy.max_upload_bytes
     data = file.file.read(cap + 1)  # never more than one byte past the limit in memory
     doc, submissions = appeals.upload(principal, appeal_id, kind, data, file.filename)
-    return DocumentOut(
-        id=doc.id,
-        appeal_id=doc.appeal_id,
-        kind=doc.kind,
-        state=doc.state.value,
-        media_type=doc.media_type,
-        size=doc.size,
-        sha256=doc.sha256,
-        filename=doc.filename,
-        submissions=submissions,
-    )
+    return views.document_out(doc, submissions)
 
 
 @router.get(
@@ -205,7 +194,7 @@ def get_document(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPat
     )
 
 
-@router.post("/appeals/{appeal_id}/documents/{kind}/review")
+@router.post("/appeals/{appeal_id}/documents/{kind}/review", response_model_exclude_unset=True)
 def review_document(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -213,16 +202,17 @@ def review_document(
     appeal_id: RefPath,
     kind: KindPath,
     body: DocumentReviewIn,
-) -> dict[str, Any]:
+) -> AppealDetail:
     """A reviewer holding the claim accepts or rejects one document; a rejection's reason reaches the appellant."""
     appeals.review_document(principal, appeal_id, kind, body.verdict, body.reason_code, body.note)
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
-@router.post("/appeals/{appeal_id}/withdrawal")
-def withdraw(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> dict[str, Any]:
+@router.post("/appeals/{appeal_id}/withdrawal", response_model_exclude_unset=True)
+def withdraw(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> AppealDetail:
+    """The appellant side withdraws an open appeal."""
     appeals.withdraw(principal, appeal_id)
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
 @router.get("/review-queue")
@@ -232,15 +222,15 @@ def review_queue(
     lang: LangDep,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> dict[str, Any]:
+) -> ReviewQueue:
     """Open appeals and flagged cases, earliest deadline first (SLA in working days, Mon–Fri)."""
-    return appeals.queue(principal, lang, limit, cursor)
+    return ReviewQueue.model_validate(appeals.queue(principal, lang, limit, cursor))
 
 
 @router.post("/appeals/{appeal_id}/claim")
-def claim_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> dict[str, Any]:
+def claim_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> ClaimOut:
     """Take the case; 409 if another reviewer holds it (claims lapse after the policy's claim_ttl)."""
-    return appeals.claim(principal, f"appeal:{appeal_id}")
+    return ClaimOut.model_validate(appeals.claim(principal, f"appeal:{appeal_id}"))
 
 
 @router.post("/appeals/{appeal_id}/release", status_code=204)
@@ -263,7 +253,7 @@ def _version(if_match: str | None) -> int | None:
     return int(raw)
 
 
-@router.post("/appeals/{appeal_id}/decision")
+@router.post("/appeals/{appeal_id}/decision", response_model_exclude_unset=True)
 def decide(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -271,7 +261,7 @@ def decide(
     appeal_id: RefPath,
     body: DecisionIn,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> AppealDetail:
     """Uphold, reduce or overturn, with a reason the appellant sees. On a permanent ban or an enterprise penalty
     this records a proposal that a different reviewer must confirm."""
     appeals.decide(
@@ -284,10 +274,10 @@ def decide(
         body.exempt_days,
         _version(if_match),
     )
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
-@router.post("/appeals/{appeal_id}/confirmation")
+@router.post("/appeals/{appeal_id}/confirmation", response_model_exclude_unset=True)
 def confirm(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -295,27 +285,27 @@ def confirm(
     appeal_id: RefPath,
     body: ConfirmationIn,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> AppealDetail:
     """The second reviewer (not the proposer, holding the claim) confirms the proposal or sends it back."""
     appeals.confirm(principal, appeal_id, body.agree, body.note, _version(if_match))
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
 @router.get("/appeals/{appeal_id}/notifications")
-def appeal_notifications(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> dict[str, Any]:
+def appeal_notifications(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> NotificationList:
     """The outbox for this appeal: what was (or will be) sent to whom, and the delivery state."""
-    return {"items": appeals.notifications_for(principal, appeal_id)}
+    return NotificationList.model_validate({"items": appeals.notifications_for(principal, appeal_id)})
 
 
 @router.post("/exemptions", status_code=201)
-def create_exemption(appeals: AppealsDep, principal: PrincipalDep, body: ExemptionIn) -> dict[str, Any]:
+def create_exemption(appeals: AppealsDep, principal: PrincipalDep, body: ExemptionIn) -> ExemptionOut:
     """Exempt an account from one rule for a while (e.g. after an overturn, so the rule does not re-ban it)."""
-    return appeals.exempt(principal, body.account_id, body.rule_id, body.days, body.reason)
+    return ExemptionOut.model_validate(appeals.exempt(principal, body.account_id, body.rule_id, body.days, body.reason))
 
 
 @router.post("/flags/{flag_id}/claim")
-def claim_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath) -> dict[str, Any]:
-    return appeals.claim(principal, f"flag:{flag_id}")
+def claim_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath) -> ClaimOut:
+    return ClaimOut.model_validate(appeals.claim(principal, f"flag:{flag_id}"))
 
 
 @router.post("/flags/{flag_id}/release", status_code=204)
@@ -327,25 +317,19 @@ def release_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath)
 @router.post("/flags/{flag_id}/resolution")
 def resolve_flag(
     appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath, body: FlagResolutionIn
-) -> dict[str, Any]:
+) -> FlagResolutionOut:
     """Close a flagged case (dismissed or actioned) — only by the reviewer holding it."""
-    return appeals.resolve_flag(principal, flag_id, body.outcome, body.note)
+    return FlagResolutionOut.model_validate(appeals.resolve_flag(principal, flag_id, body.outcome, body.note))
 
 
 @router.post("/enterprises/{enterprise_id}/restrictions", status_code=201)
 def restrict_enterprise(
     appeals: AppealsDep, principal: PrincipalDep, enterprise_id: IdPath, body: EnterpriseRestrictionIn
-) -> dict[str, Any]:
+) -> EnterpriseRestrictionOut:
     """Restrict (or with severity S ban) a whole enterprise (S-C2); every member's state follows at once."""
-    r = appeals.restrict_enterprise(principal, enterprise_id, body.severity, body.reason)
-    return {
-        "id": r.id,
-        "strike_id": r.strike_id,
-        "scope": r.scope.value,
-        "step": r.step,
-        "starts_at": r.starts_at.isoformat(),
-        "ends_at": r.ends_at.isoformat() if r.ends_at else None,
-    }
+    return views.enterprise_restriction(
+        appeals.restrict_enterprise(principal, enterprise_id, body.severity, body.reason)
+    )
 
 
 # --- reviewers' manual actions (moderation) --------------------------------------------------------------------
@@ -367,22 +351,16 @@ class LiftIn(BaseModel):
 
 @moderation.post("/strikes/{strike_id}/status")
 def set_strike_status(
-    warden: WardenDep, principal: PrincipalDep, strike_id: StrikeRef, body: StrikeStatusIn
-) -> dict[str, object]:
+    appeals: AppealsDep, principal: PrincipalDep, strike_id: StrikeRef, body: StrikeStatusIn
+) -> StrikeStatusOut:
     """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays active."""
-    access.require_role(principal, Role.REVIEWER)
-    s = warden.set_strike_status(strike_id, StrikeStatus(body.status), principal.actor, body.reason)
-    return {"id": s.id, "status": s.status.value, "status_at": s.status_at, "status_reason": s.status_reason}
+    return views.strike_status(appeals.set_strike_status(principal, strike_id, StrikeStatus(body.status), body.reason))
 
 
 @moderation.post("/restrictions/{restriction_id}/lifting")
-def lift_restriction(
-    warden: WardenDep, principal: PrincipalDep, restriction_id: StrikeRef, body: LiftIn
-) -> dict[str, object]:
+def lift_restriction(appeals: AppealsDep, principal: PrincipalDep, restriction_id: StrikeRef, body: LiftIn) -> LiftOut:
     """Lift one restriction now (the strike stays on the record)."""
-    access.require_role(principal, Role.REVIEWER)
-    r = warden.lift_restriction(restriction_id, principal.actor, body.reason)
-    return {"id": r.id, "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
+    return views.lifted(appeals.lift_restriction(principal, restriction_id, body.reason))
 
 
 # --- a severity imposed on one account (issue 10, item 11) ------------------------------------------------------
@@ -416,7 +394,8 @@ class StrikeOut(BaseModel):
 
 
 class ManualStrikeOut(BaseModel):
-    """A manual strike request: issued at once, or (permanent step) proposed until a second reviewer decides."""
+    """A manual strike request: issued at once, or (permanent step) proposed until a second reviewer decides.
+    (Here rather than in `views`: its restriction is enforcement's `RestrictionOut`, an edge model today.)"""
 
     case_id: str = Field(description="The desk case (`flag:<case_id>` in the review queue while proposed).")
     account_id: str
@@ -498,10 +477,7 @@ def strike_account(
     (next step for the class, history and probation counted). One whose step would be permanent (class S, or
     escalation to the top) is only proposed (202): a different reviewer confirms it at
     `/v1/strike-proposals/{case_id}/confirmation` (four eyes, as the appeals desk for permanent bans)."""
-    access.require_role(principal, Role.REVIEWER, Role.PLATFORM)
-    res = appeals.manual_strikes.request(
-        account_id, body.severity, body.reason, principal.actor, principal.token_id, idempotency_key
-    )
+    res = appeals.manual_strikes.request(principal, account_id, body.severity, body.reason, idempotency_key)
     if res.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -515,8 +491,7 @@ def get_strike_proposal(
     warden: WardenDep, appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, case_id: StrikeRef
 ) -> ManualStrikeOut:
     """A manual strike request and what became of it."""
-    access.require_role(principal, Role.REVIEWER, Role.PLATFORM, Role.AUDITOR)
-    return _manual_out(warden, appeals.manual_strikes.get(case_id), lang)
+    return _manual_out(warden, appeals.manual_strikes.get(principal, case_id), lang)
 
 
 @moderation.post("/strike-proposals/{case_id}/confirmation", response_model=ManualStrikeOut)
@@ -529,8 +504,7 @@ def decide_strike_proposal(
     body: ProposalDecisionIn,
 ) -> ManualStrikeOut:
     """Four eyes: a reviewer other than the proposer confirms (the strike is issued) or declines the proposal."""
-    access.require_role(principal, Role.REVIEWER)
-    return _manual_out(warden, appeals.manual_strikes.confirm(case_id, principal.actor, body.agree, body.note), lang)
+    return _manual_out(warden, appeals.manual_strikes.confirm(principal, case_id, body.agree, body.note), lang)
 
 
 router.include_router(moderation)  # under /v1, tagged "moderation"

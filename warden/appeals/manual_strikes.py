@@ -1,7 +1,7 @@
 """A reviewer imposes a severity on one account (issue 10, item 11): a manual strike through the ladder.
 
-The account analogue of `App.restrict_enterprise`. The strike takes the ladder's next step for its severity
-class (`pipeline.effects`: history, decay, probation floors), rule `manual`, no triggering event.
+The account analogue of `EnforcementService.restrict_enterprise`. The strike takes the ladder's next step for its
+severity class (`pipeline.effects`: history, decay, probation floors), rule `manual`, no triggering event.
 
 **Four eyes.** A strike whose step would be the ladder's top — a permanent ban (S-C4, 不可解封), by its class (S
 starts at the top) or by escalation — is only *proposed*; it takes effect when a *different* reviewer confirms
@@ -31,10 +31,11 @@ from datetime import datetime
 from typing import Any
 
 from warden.adapters import store
-from warden.adapters.database import reading
-from warden.app import App
+from warden.adapters.uow import Connection, Tx
+from warden.appeals import access
 from warden.appeals import store as appeals_store
-from warden.appeals.context import Connection
+from warden.appeals.context import Desk
+from warden.kernel.access import Principal, Role
 from warden.kernel.decision import StrikeRequest, Subject, derive_id
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.kernel.events import FieldError
@@ -60,29 +61,27 @@ class ManualResult:
 
 
 class ManualStrikes:
-    def __init__(self, warden: App) -> None:
-        self.w = warden
+    """Reviewers (and, to request, the platform) strike one account; auditors may read the requests too."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.d = desk
 
     # --- requests ---------------------------------------------------------------------------------------------
 
     def request(
-        self,
-        account_id: str,
-        severity: str,
-        reason: str,
-        actor: str,
-        token_id: str,
-        idempotency_key: str | None = None,
+        self, p: Principal, account_id: str, severity: str, reason: str, idempotency_key: str | None = None
     ) -> ManualResult:
-        """Strike the account now, or propose it for a second reviewer when the step would be permanent."""
+        """Strike the account now, or propose it for a second reviewer when the step would be permanent.
+        For a reviewer or the platform (`Forbidden` otherwise)."""
+        access.require_role(p, Role.REVIEWER, Role.PLATFORM)
+        actor = p.actor
         reason = reason.strip()
         self._check(severity, reason)
-        now = self.w.clock.now()
-        scoped = f"{token_id}:{idempotency_key}" if idempotency_key else None
+        scoped = f"{p.token_id}:{idempotency_key}" if idempotency_key else None
         case_id = derive_id("msk", scoped) if scoped else "msk_" + secrets.token_hex(10)
-        with self.w.engine.begin() as conn:
-            audit = store.AuditWriter(conn)
-            audit.next_seq()  # the writers' lock: the step read below cannot race another writer
+        # the writers' lock first: the step read below cannot race another writer
+        with self.d.uow.writing(lock=True) as tx:
+            conn, audit, now = tx.conn, tx.audit, tx.now
             if scoped:
                 prior = self._case_row(conn, case_id)
                 if prior is not None:
@@ -101,8 +100,8 @@ class ManualStrikes:
                     return self._result(conn, prior, replayed=True)
             batch = self._batch(conn, account_id, now)
             subj = batch.subjects[account_id]
-            ladder = self.w.rules.policy.ladder
-            step = self.w.effector.step(batch, subj, severity, now)
+            ladder = self.d.ladder
+            step = self.d.effector.step(batch, subj, severity, now)
             case: dict[str, Any] = {
                 "severity": severity,
                 "reason": reason,
@@ -130,17 +129,17 @@ class ManualStrikes:
                     {"case": case_id, "severity": severity, "step": step, "reason": reason},
                 )
                 return ManualResult(case_id, account_id, "proposed", case)
-            strike, restriction = self._issue(conn, audit, batch, subj, case_id, case, actor, now)
+            strike, restriction = self._issue(tx, batch, subj, case_id, case, actor)
             case["strike_id"] = strike.id
             self._insert_case(conn, case_id, account_id, now, case, "actioned")
         return ManualResult(case_id, account_id, "issued", case, strike, restriction)
 
-    def confirm(self, case_id: str, actor: str, agree: bool, note: str | None = None) -> ManualResult:
+    def confirm(self, p: Principal, case_id: str, agree: bool, note: str | None = None) -> ManualResult:
         """A different reviewer confirms a proposal (the strike is issued) or declines it (nothing is issued)."""
-        now = self.w.clock.now()
-        with self.w.engine.begin() as conn:
-            audit = store.AuditWriter(conn)
-            audit.next_seq()
+        access.require_role(p, Role.REVIEWER)
+        actor = p.actor
+        with self.d.uow.writing(lock=True) as tx:
+            conn, audit, now = tx.conn, tx.audit, tx.now
             row = self._case_row(conn, case_id)
             if row is None:
                 raise NotFound(f"no strike proposal {case_id!r}")
@@ -159,7 +158,7 @@ class ManualStrikes:
                 subj = batch.subjects[row.subject_id]
                 self._refuse_if_banned(subj, now, case_id)  # the account's state now, not when it was proposed
                 case |= {"confirmed_by": actor, "confirmed_at": now.isoformat(), "note": note}
-                strike, restriction = self._issue(conn, audit, batch, subj, case_id, case, actor, now)
+                strike, restriction = self._issue(tx, batch, subj, case_id, case, actor)
                 case["strike_id"], case["step"] = strike.id, strike.step
                 status, flag_status = "issued", "actioned"
             else:
@@ -172,17 +171,19 @@ class ManualStrikes:
             appeals_store.drop_claim(conn, f"flag:{case_id}")
         return ManualResult(case_id, row.subject_id, status, case, strike, restriction)
 
-    def get(self, case_id: str) -> ManualResult:
-        with reading(self.w.engine) as conn:
-            row = self._case_row(conn, case_id)
+    def get(self, p: Principal, case_id: str) -> ManualResult:
+        """A request and what became of it: for reviewers, the platform and auditors."""
+        access.require_role(p, Role.REVIEWER, Role.PLATFORM, Role.AUDITOR)
+        with self.d.uow.reading() as tx:
+            row = self._case_row(tx.conn, case_id)
             if row is None:
                 raise NotFound(f"no manual strike request {case_id!r}")
-            return self._result(conn, row)
+            return self._result(tx.conn, row)
 
     # --- helpers ----------------------------------------------------------------------------------------------
 
     def _check(self, severity: str, reason: str) -> None:
-        known = list(self.w.rules.policy.ladder.severities)
+        known = list(self.d.ladder.severities)
         errs = []
         if severity not in known:
             errs.append(FieldError(field="severity", message=f"one of the ladder's classes: {', '.join(known)}"))
@@ -196,7 +197,7 @@ class ManualStrikes:
         subjects, _ = store.load_subjects(conn, [account_id], now)
         if account_id not in subjects:
             raise NotFound(f"no account {account_id!r}")
-        return self.w.batch_for(conn, subjects, now)
+        return self.d.enforcement.batch_for(conn, subjects, now)
 
     @staticmethod
     def _open_proposal(conn: Connection, account_id: str) -> str | None:
@@ -205,7 +206,7 @@ class ManualStrikes:
 
     def _refuse_if_banned(self, subj: Subject, now: datetime, case_id: str | None = None) -> None:
         """409 when the account is already permanently banned: a second permanent ban would add nothing."""
-        top = self.w.rules.policy.ladder.top
+        top = self.d.ladder.top
         ban = next(
             (r for r in subj.restrictions if r.permanent and r.step >= top and r.active_at(now)),
             None,
@@ -222,16 +223,9 @@ class ManualStrikes:
         )
 
     def _issue(
-        self,
-        conn: Connection,
-        audit: store.AuditWriter,
-        batch: Batch,
-        subj: Subject,
-        case_id: str,
-        case: dict[str, Any],
-        actor: str,
-        now: datetime,
+        self, tx: Tx, batch: Batch, subj: Subject, case_id: str, case: dict[str, Any], actor: str
     ) -> tuple[Strike, Restriction]:
+        now = tx.now
         changes = batch.effects
         evidence = {
             "note": case["reason"],
@@ -239,15 +233,15 @@ class ManualStrikes:
             "case": case_id,
             **({"confirmed_by": case["confirmed_by"]} if case.get("confirmed_by") else {}),
         }
-        strike = self.w.effector.strike(
+        strike = self.d.effector.strike(
             batch,
             subj,
             StrikeRequest(rule="manual", severity=case["severity"], at=now, evidence=evidence, key=f"manual:{case_id}"),
         )
         if strike is None:  # an exemption for rule `manual` (none is granted by the desk today)
             raise Conflict(f"account {subj.account.id} is exempt from manual strikes until further notice")
-        store.save_changes(conn, changes)
-        audit_effects(audit, changes, now, actor)
+        store.save_changes(tx.conn, changes)
+        audit_effects(tx.audit, changes, now, actor)
         restriction = next(r for r in changes.restrictions if r.strike_id == strike.id)
         return strike, restriction
 
