@@ -18,14 +18,14 @@ from warden.appeals.model import AppealOutcome
 from warden.appeals.service import Appeals
 from warden.appeals.views import (
     AppealDetail,
+    AppealNotifications,
     AppealPage,
-    ClaimOut,
+    DeskClaim,
     DocumentOut,
     EnterpriseRestrictionOut,
     ExemptionOut,
     FlagResolutionOut,
-    LiftOut,
-    NotificationList,
+    LiftedRestriction,
     ReviewQueue,
     StrikeStatusOut,
 )
@@ -228,9 +228,9 @@ def review_queue(
 
 
 @router.post("/appeals/{appeal_id}/claim")
-def claim_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> ClaimOut:
+def claim_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> DeskClaim:
     """Take the case; 409 if another reviewer holds it (claims lapse after the policy's claim_ttl)."""
-    return ClaimOut.model_validate(appeals.claim(principal, f"appeal:{appeal_id}"))
+    return DeskClaim.model_validate(appeals.claim(principal, f"appeal:{appeal_id}"))
 
 
 @router.post("/appeals/{appeal_id}/release", status_code=204)
@@ -292,9 +292,9 @@ def confirm(
 
 
 @router.get("/appeals/{appeal_id}/notifications")
-def appeal_notifications(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> NotificationList:
+def appeal_notifications(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> AppealNotifications:
     """The outbox for this appeal: what was (or will be) sent to whom, and the delivery state."""
-    return NotificationList.model_validate({"items": appeals.notifications_for(principal, appeal_id)})
+    return AppealNotifications.model_validate({"items": appeals.notifications_for(principal, appeal_id)})
 
 
 @router.post("/exemptions", status_code=201)
@@ -304,8 +304,8 @@ def create_exemption(appeals: AppealsDep, principal: PrincipalDep, body: Exempti
 
 
 @router.post("/flags/{flag_id}/claim")
-def claim_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath) -> ClaimOut:
-    return ClaimOut.model_validate(appeals.claim(principal, f"flag:{flag_id}"))
+def claim_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath) -> DeskClaim:
+    return DeskClaim.model_validate(appeals.claim(principal, f"flag:{flag_id}"))
 
 
 @router.post("/flags/{flag_id}/release", status_code=204)
@@ -358,7 +358,9 @@ def set_strike_status(
 
 
 @moderation.post("/restrictions/{restriction_id}/lifting")
-def lift_restriction(appeals: AppealsDep, principal: PrincipalDep, restriction_id: StrikeRef, body: LiftIn) -> LiftOut:
+def lift_restriction(
+    appeals: AppealsDep, principal: PrincipalDep, restriction_id: StrikeRef, body: LiftIn
+) -> LiftedRestriction:
     """Lift one restriction now (the strike stays on the record)."""
     return views.lifted(appeals.lift_restriction(principal, restriction_id, body.reason))
 

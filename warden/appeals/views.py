@@ -74,7 +74,7 @@ class ChecklistDocument(_View):
     uploaded_at: str
 
 
-class Rejection(_View):
+class DocumentRejection(_View):
     """Why a reviewer rejected a document (zh/en), and their note as written."""
 
     code: str | None
@@ -91,7 +91,7 @@ class ChecklistRow(_View):
     state: str = Field(description="missing | submitted | accepted | rejected")
     submissions: int
     document: ChecklistDocument | None = None
-    rejection: Rejection | None = None
+    rejection: DocumentRejection | None = None
 
 
 class PenaltyView(_View):
@@ -107,7 +107,7 @@ class PenaltyView(_View):
     restriction: dict[str, Any] | None
 
 
-class DecisionView(_View):
+class AppealDecision(_View):
     """The decision and its reason, once the appeal is closed by one; reviewers also see who decided."""
 
     outcome: str = Field(description="uphold | reduce | overturn")
@@ -120,7 +120,7 @@ class DecisionView(_View):
     confirmed_by: str | None = None
 
 
-class ProposalView(_View):
+class AppealProposal(_View):
     """The first reviewer's proposal (four eyes), for the desk."""
 
     outcome: str | None
@@ -133,7 +133,7 @@ class ProposalView(_View):
     confirmed_by: str | None
 
 
-class ClaimView(_View):
+class AppealClaim(_View):
     claimed_by: str
     claimed_at: str
 
@@ -171,7 +171,7 @@ class EarlierAppeal(_View):
     submitted_at: str
 
 
-class HistoryView(_View):
+class CaseHistory(_View):
     """The subject's record beside the case."""
 
     strikes: list[HistoryStrike]
@@ -190,11 +190,11 @@ class AppealDetail(AppealSummary):
     checklist: list[ChecklistRow]
     missing_required: list[str] = Field(description="Required documents not yet accepted (enterprise appeals).")
     penalty: PenaltyView
-    decision: DecisionView | None = None
-    claim: ClaimView | None = None
+    decision: AppealDecision | None = None
+    claim: AppealClaim | None = None
     appellant: str | None = None
-    proposal: ProposalView | None = None
-    history: HistoryView | None = None
+    proposal: AppealProposal | None = None
+    history: CaseHistory | None = None
 
 
 class DocumentOut(_View):
@@ -225,7 +225,7 @@ def document_out(doc: Document, submissions: int) -> DocumentOut:
     )
 
 
-class NotificationView(_View):
+class AppealNotification(_View):
     """One notice in an appeal's outbox."""
 
     key: str
@@ -236,8 +236,8 @@ class NotificationView(_View):
     payload: dict[str, Any] = Field(description="What is sent: appeal id, status, stage and its text (zh/en) …")
 
 
-class NotificationList(_View):
-    items: list[NotificationView]
+class AppealNotifications(_View):
+    items: list[AppealNotification]
 
 
 # --- the desk ----------------------------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ class ReviewQueue(_View):
     sla_working_days: int
 
 
-class ClaimOut(_View):
+class DeskClaim(_View):
     case_id: str
     claimed_by: str
     claimed_at: str
@@ -339,7 +339,7 @@ def strike_status(s: Strike) -> StrikeStatusOut:
     return StrikeStatusOut(id=s.id, status=s.status.value, status_at=s.status_at, status_reason=s.status_reason)
 
 
-class LiftOut(_View):
+class LiftedRestriction(_View):
     """A restriction after a reviewer lifted it."""
 
     id: str
@@ -347,8 +347,8 @@ class LiftOut(_View):
     lift_reason: str | None
 
 
-def lifted(r: Restriction) -> LiftOut:
-    return LiftOut(id=r.id, lifted_at=r.lifted_at, lift_reason=r.lift_reason)
+def lifted(r: Restriction) -> LiftedRestriction:
+    return LiftedRestriction(id=r.id, lifted_at=r.lifted_at, lift_reason=r.lift_reason)
 
 
 # --- renderings (plain dicts: what the service returns) ---------------------------------------------------------

@@ -23,7 +23,7 @@ class _View(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Reason(_View):
+class UnblockReason(_View):
     """A refusal or a finding: its code, the values it names, and the sentence for people (zh/en)."""
 
     code: str
@@ -31,7 +31,7 @@ class Reason(_View):
     text: str
 
 
-class Quota(_View):
+class UnblockQuota(_View):
     """The phone's application cap (S-D3) as its owner reads it."""
 
     cap: int
@@ -46,13 +46,13 @@ class HealthReport(_View):
 
     at: str
     client_version: str
-    failures: list[Reason]
+    failures: list[UnblockReason]
     malware_flag: bool
     ok: bool
     plugin_signatures: list[str]
 
 
-class CodeState(_View):
+class UnblockCode(_View):
     """The one-time code: whether one is outstanding, until when, attempts and sends left."""
 
     outstanding: bool
@@ -69,19 +69,19 @@ class HelperRequestView(_View):
     created_at: str
     expires_at: str | None
     confirmed_at: str | None
-    refusals: list[Reason]
+    refusals: list[UnblockReason]
 
 
-class Verification(_View):
+class UnblockVerification(_View):
     methods: list[str]
     required: int = Field(description="How many distinct methods must pass.")
     passed: list[str]
-    code: CodeState
+    code: UnblockCode
     helpers_required: int
     helpers: list[HelperRequestView]
 
 
-class Signal(Reason):
+class AbnormalSignal(UnblockReason):
     """One abnormal-unblock signal (S-D4) and its weight in the score."""
 
     weight: int | float
@@ -92,7 +92,7 @@ class AbnormalVerdict(_View):
 
     abnormal: bool
     score: int | float
-    signals: list[Signal]
+    signals: list[AbnormalSignal]
     threshold: int | float
 
 
@@ -105,13 +105,13 @@ class ApplicationView(_View):
     state_text: str
     created_at: str
     updated_at: str
-    refusal: Reason | None
-    applications: Quota
+    refusal: UnblockReason | None
+    applications: UnblockQuota
     counted: bool = Field(description="Whether this application counted against the cap.")
     earliest_at: str | None
     restrictions: list[str] = Field(description="The restrictions this application would lift.")
     health: HealthReport | None
-    verification: Verification
+    verification: UnblockVerification
     lifted_at: str | None
     reversed_at: str | None
     abnormal: AbnormalVerdict | None
@@ -138,7 +138,7 @@ class HelperConfirmation(_View):
 
     helper_state: str = Field(description="confirmed | refused")
     application_id: str
-    refusals: list[Reason]
+    refusals: list[UnblockReason]
 
 
 def application_view(
