@@ -4,16 +4,13 @@ the answers' shapes in `appeals.views`."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from warden.app import App
 from warden.appeals import views
-from warden.appeals.manual_strikes import ManualResult
 from warden.appeals.model import AppealOutcome
 from warden.appeals.service import Appeals
 from warden.appeals.views import (
@@ -26,13 +23,12 @@ from warden.appeals.views import (
     ExemptionOut,
     FlagResolutionOut,
     LiftedRestriction,
+    ManualStrikeOut,
     ReviewQueue,
     StrikeStatusOut,
 )
-from warden.enforcement.texts import Lang
+from warden.enforcement.http.directory import IdPath
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
-from warden.entrypoints.http.routes.directory import IdPath
-from warden.entrypoints.http.routes.restrictions import RestrictionOut, restriction_out
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
 from warden.kernel.inputs import INT32_MAX
@@ -382,77 +378,6 @@ class ProposalDecisionIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
-class StrikeOut(BaseModel):
-    id: str
-    subject_type: str
-    subject_id: str
-    rule: str
-    severity: str
-    step: int
-    at: datetime
-    status: str
-    event_id: str | None
-    evidence: dict[str, Any]
-
-
-class ManualStrikeOut(BaseModel):
-    """A manual strike request: issued at once, or (permanent step) proposed until a second reviewer decides.
-    (Here rather than in `views`: its restriction is enforcement's `RestrictionOut`, an edge model today.)"""
-
-    case_id: str = Field(description="The desk case (`flag:<case_id>` in the review queue while proposed).")
-    account_id: str
-    status: Literal["proposed", "issued", "declined"]
-    four_eyes: bool = Field(description="The step would be permanent: a different reviewer must confirm.")
-    severity: str
-    reason: str
-    step: int = Field(description="The ladder step the strike takes (or would take, while proposed).")
-    requested_by: str
-    requested_at: str
-    confirmed_by: str | None = None
-    declined_by: str | None = None
-    note: str | None = None
-    strike: StrikeOut | None = None
-    restriction: RestrictionOut | None = None
-    replayed: bool = False
-
-
-def _manual_out(warden: App, res: ManualResult, lang: Lang) -> ManualStrikeOut:
-    c = res.case
-    s = res.strike
-    return ManualStrikeOut(
-        case_id=res.case_id,
-        account_id=res.account_id,
-        status=res.status,  # type: ignore[arg-type]
-        four_eyes=bool(c.get("four_eyes")),
-        severity=c["severity"],
-        reason=c["reason"],
-        step=c["step"],
-        requested_by=c["requested_by"],
-        requested_at=c["requested_at"],
-        confirmed_by=c.get("confirmed_by"),
-        declined_by=c.get("declined_by"),
-        note=c.get("note"),
-        strike=None
-        if s is None
-        else StrikeOut(
-            id=s.id,
-            subject_type=s.subject_type,
-            subject_id=s.subject_id,
-            rule=s.rule_id,
-            severity=s.severity,
-            step=s.step,
-            at=s.at,
-            status=s.status.value,
-            event_id=s.event_id,
-            evidence=s.evidence,
-        ),
-        restriction=None
-        if res.restriction is None
-        else RestrictionOut.model_validate(restriction_out(warden, res.restriction, s, warden.clock.now(), lang)),
-        replayed=res.replayed,
-    )
-
-
 @moderation.post(
     "/accounts/{account_id}/strikes",
     status_code=201,
@@ -464,7 +389,6 @@ def _manual_out(warden: App, res: ManualResult, lang: Lang) -> ManualStrikeOut:
     },
 )
 def strike_account(
-    warden: WardenDep,
     appeals: AppealsDep,
     principal: PrincipalDep,
     lang: LangDep,
@@ -485,20 +409,19 @@ def strike_account(
         response.headers["Idempotent-Replayed"] = "true"
     elif res.status == "proposed":
         response.status_code = 202
-    return _manual_out(warden, res, lang)
+    return appeals.manual_strikes.answer(res, lang)
 
 
 @moderation.get("/strike-proposals/{case_id}", response_model=ManualStrikeOut)
 def get_strike_proposal(
-    warden: WardenDep, appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, case_id: StrikeRef
+    appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, case_id: StrikeRef
 ) -> ManualStrikeOut:
     """A manual strike request and what became of it."""
-    return _manual_out(warden, appeals.manual_strikes.get(principal, case_id), lang)
+    return appeals.manual_strikes.answer(appeals.manual_strikes.get(principal, case_id), lang)
 
 
 @moderation.post("/strike-proposals/{case_id}/confirmation", response_model=ManualStrikeOut)
 def decide_strike_proposal(
-    warden: WardenDep,
     appeals: AppealsDep,
     principal: PrincipalDep,
     lang: LangDep,
@@ -506,7 +429,8 @@ def decide_strike_proposal(
     body: ProposalDecisionIn,
 ) -> ManualStrikeOut:
     """Four eyes: a reviewer other than the proposer confirms (the strike is issued) or declines the proposal."""
-    return _manual_out(warden, appeals.manual_strikes.confirm(principal, case_id, body.agree, body.note), lang)
+    decided = appeals.manual_strikes.confirm(principal, case_id, body.agree, body.note)
+    return appeals.manual_strikes.answer(decided, lang)
 
 
 router.include_router(moderation)  # under /v1, tagged "moderation"

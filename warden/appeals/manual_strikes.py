@@ -28,13 +28,14 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from warden.adapters import store
 from warden.adapters.uow import Connection, Tx
-from warden.appeals import access
+from warden.appeals import access, views
 from warden.appeals import store as appeals_store
 from warden.appeals.context import Desk
+from warden.appeals.texts import Lang
 from warden.kernel.access import Principal, Role
 from warden.kernel.decision import StrikeRequest, Subject, derive_id
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
@@ -45,6 +46,9 @@ from warden.pipeline.effects import audit_effects
 
 CASE_RULE = "manual_strike"
 REASON_MIN, REASON_MAX = 3, 2000
+ManualStatus = Literal["proposed", "issued", "declined"]
+STATUS_OF_CASE: dict[str, ManualStatus] = {"open": "proposed", "actioned": "issued", "dismissed": "declined"}
+"""The request's status by its desk case's (flag's) status."""
 
 
 @dataclass
@@ -53,7 +57,7 @@ class ManualResult:
 
     case_id: str
     account_id: str
-    status: str  # proposed | issued | declined
+    status: ManualStatus
     case: dict[str, Any]  # the case's evidence (see the module docstring)
     strike: Strike | None = None
     restriction: Restriction | None = None
@@ -153,6 +157,7 @@ class ManualStrikes:
             if claim is not None and claim.claimed_by != actor:
                 raise Conflict(f"flag:{case_id} is claimed by {claim.claimed_by}; only they may decide it now")
             strike = restriction = None
+            status: ManualStatus
             if agree:
                 batch = self._batch(conn, row.subject_id, now)
                 subj = batch.subjects[row.subject_id]
@@ -170,6 +175,15 @@ class ManualStrikes:
             appeals_store.set_flag_status(conn, case_id, flag_status, case)
             appeals_store.drop_claim(conn, f"flag:{case_id}")
         return ManualResult(case_id, row.subject_id, status, case, strike, restriction)
+
+    def answer(self, res: ManualResult, lang: Lang) -> views.ManualStrikeOut:
+        """`res` as the HTTP answer, its restriction explained in `lang` as of now."""
+        restriction = None
+        if res.restriction is not None:
+            restriction = self.d.enforcement.restriction_view(res.restriction, res.strike, self.d.now(), lang)
+        return views.manual_strike(
+            res.case_id, res.account_id, res.status, res.case, res.strike, restriction, res.replayed
+        )
 
     def get(self, p: Principal, case_id: str) -> ManualResult:
         """A request and what became of it: for reviewers, the platform and auditors."""
@@ -257,7 +271,7 @@ class ManualStrikes:
 
     def _result(self, conn: Connection, row: Any, replayed: bool = False) -> ManualResult:
         case = json.loads(row.evidence)
-        status = {"open": "proposed", "actioned": "issued", "dismissed": "declined"}.get(row.status, row.status)
+        status = STATUS_OF_CASE[row.status]
         strike = restriction = None
         if case.get("strike_id"):
             strike = appeals_store.strike(conn, case["strike_id"])

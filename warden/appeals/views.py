@@ -29,6 +29,7 @@ from warden.appeals.model import (
     stage,
 )
 from warden.appeals.texts import REJECT_TEXT, STAGE_TEXT, Lang, decision_text
+from warden.enforcement.views import ExplainedRestriction, RestrictionOut
 from warden.kernel.model import Restriction, Strike, StrikeStatus
 
 
@@ -95,7 +96,7 @@ class ChecklistRow(_View):
 
 
 class PenaltyView(_View):
-    """The contested strike, with its restriction as explained to people (the explanation's restriction shape)."""
+    """The contested strike, with its restriction as explained to people (as in the account's explanation)."""
 
     strike_id: str
     rule: str
@@ -104,7 +105,7 @@ class PenaltyView(_View):
     status: str
     status_reason: str | None
     at: str
-    restriction: dict[str, Any] | None
+    restriction: ExplainedRestriction | None
 
 
 class AppealDecision(_View):
@@ -349,6 +350,81 @@ class LiftedRestriction(_View):
 
 def lifted(r: Restriction) -> LiftedRestriction:
     return LiftedRestriction(id=r.id, lifted_at=r.lifted_at, lift_reason=r.lift_reason)
+
+
+class StrikeOut(_View):
+    id: str
+    subject_type: str
+    subject_id: str
+    rule: str
+    severity: str
+    step: int
+    at: datetime
+    status: str
+    event_id: str | None
+    evidence: dict[str, Any]
+
+
+class ManualStrikeOut(_View):
+    """A manual strike request: issued at once, or (permanent step) proposed until a second reviewer decides."""
+
+    case_id: str = Field(description="The desk case (`flag:<case_id>` in the review queue while proposed).")
+    account_id: str
+    status: Literal["proposed", "issued", "declined"]
+    four_eyes: bool = Field(description="The step would be permanent: a different reviewer must confirm.")
+    severity: str
+    reason: str
+    step: int = Field(description="The ladder step the strike takes (or would take, while proposed).")
+    requested_by: str
+    requested_at: str
+    confirmed_by: str | None = None
+    declined_by: str | None = None
+    note: str | None = None
+    strike: StrikeOut | None = None
+    restriction: RestrictionOut | None = None
+    replayed: bool = False
+
+
+def manual_strike(
+    case_id: str,
+    account_id: str,
+    status: Literal["proposed", "issued", "declined"],
+    case: dict[str, Any],
+    strike: Strike | None,
+    restriction: RestrictionOut | None,
+    replayed: bool,
+) -> ManualStrikeOut:
+    """A request (`case`: its evidence, see `manual_strikes`) with the strike and restriction it produced."""
+    return ManualStrikeOut(
+        case_id=case_id,
+        account_id=account_id,
+        status=status,
+        four_eyes=bool(case.get("four_eyes")),
+        severity=case["severity"],
+        reason=case["reason"],
+        step=case["step"],
+        requested_by=case["requested_by"],
+        requested_at=case["requested_at"],
+        confirmed_by=case.get("confirmed_by"),
+        declined_by=case.get("declined_by"),
+        note=case.get("note"),
+        strike=None
+        if strike is None
+        else StrikeOut(
+            id=strike.id,
+            subject_type=strike.subject_type,
+            subject_id=strike.subject_id,
+            rule=strike.rule_id,
+            severity=strike.severity,
+            step=strike.step,
+            at=strike.at,
+            status=strike.status.value,
+            event_id=strike.event_id,
+            evidence=strike.evidence,
+        ),
+        restriction=restriction,
+        replayed=replayed,
+    )
 
 
 # --- renderings (plain dicts: what the service returns) ---------------------------------------------------------
