@@ -55,7 +55,9 @@ class Api:
 
 @pytest.fixture
 def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
-    warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())
+    warden.appeals = Appeals(
+        warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier()
+    )
     world.account("acc-2")
     world.enterprise("ent-2")
     tokens = {
