@@ -157,7 +157,7 @@ class World:
 
     def enterprise(self, eid: str = "ent-1", verified: bool = True, age_days: int = 900) -> Enterprise:
         e = Enterprise(eid, f"Enterprise {eid}", verified, self.clock.now() - timedelta(days=age_days))
-        self.w.register_enterprise(e, "test")
+        self.w.enforcement.register_enterprise(e, "test")
         return e
 
     def account(
@@ -178,7 +178,7 @@ class World:
             aid,
             "card",
         )
-        self.w.register_account(a, "test")
+        self.w.enforcement.register_account(a, "test")
         return a
 
     def event(
@@ -201,7 +201,7 @@ class World:
         )
 
     def send(self, *events: dict):  # type: ignore[no-untyped-def]
-        return self.w.ingest(list(events))
+        return self.w.pipeline.ingest(list(events))
 
 
 @pytest.fixture

@@ -43,15 +43,15 @@ def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
     world.enterprise("ent-2")
     world.account("acc-o", "ent-2")
     tokens = {
-        "reviewer_a": warden.create_token(Role.REVIEWER)[1],
-        "reviewer_b": warden.create_token(Role.REVIEWER)[1],
-        "platform": warden.create_token(Role.PLATFORM)[1],
-        "auditor": warden.create_token(Role.AUDITOR)[1],
-        "admin": warden.create_token(Role.ENTERPRISE_ADMIN, "ent-1")[1],
-        "hr": warden.create_token(Role.HR, "ent-1")[1],
-        "other_admin": warden.create_token(Role.ENTERPRISE_ADMIN, "ent-2")[1],
-        "member": warden.create_token(Role.MEMBER, account_id="acc-1")[1],
-        "member2": warden.create_token(Role.MEMBER, account_id="acc-2")[1],
+        "reviewer_a": warden.tokens.create(Role.REVIEWER)[1],
+        "reviewer_b": warden.tokens.create(Role.REVIEWER)[1],
+        "platform": warden.tokens.create(Role.PLATFORM)[1],
+        "auditor": warden.tokens.create(Role.AUDITOR)[1],
+        "admin": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-1")[1],
+        "hr": warden.tokens.create(Role.HR, "ent-1")[1],
+        "other_admin": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-2")[1],
+        "member": warden.tokens.create(Role.MEMBER, account_id="acc-1")[1],
+        "member2": warden.tokens.create(Role.MEMBER, account_id="acc-2")[1],
     }
     with TestClient(create_app(warden)) as client:
         yield Api(client, tokens)

@@ -34,7 +34,7 @@ PLATFORM = Principal("test", Role.PLATFORM)  # the platform's integration, as th
 
 
 def _strikes(world: World, account: str = "acc-1") -> list:
-    return world.w.subject(account).strikes
+    return world.w.enforcement.subject(account).strikes
 
 
 def reviewer(token_id: str) -> Principal:
@@ -51,7 +51,7 @@ def test_S_A2_harassment_reports_from_six_colleagues_take_the_medium_class_not_a
     [strike] = _strikes(world)
     assert strike.rule_id == "reports" and strike.severity == "M" and strike.step == 1
     assert strike.evidence["reasons"] == {"harassment": 3} and strike.evidence["severity"] == "M"
-    explained = world.w.explain("acc-1", "en")
+    explained = world.w.enforcement.explain("acc-1", "en")
     [r] = explained["restrictions"]
     assert r["scope"] == "features" and r["severity"] == "M" and "harassment 3" in r["reason_text"]
     assert explained["state"] == "restricted"  # a 1-day feature restriction (step 1), not a 24-hour pause
@@ -91,7 +91,7 @@ def test_S_C4_a_manual_medium_strike_is_issued_at_once_through_the_ladder(world:
     assert res.status == "issued" and res.strike is not None and res.restriction is not None
     assert res.strike.rule_id == "manual" and res.strike.severity == "M" and res.strike.step == 1
     assert res.strike.event_id is None and res.restriction.scope.value == "features"
-    explained = world.w.explain("acc-1", "en")
+    explained = world.w.enforcement.explain("acc-1", "en")
     assert explained["restrictions"][0]["reason_text"] == "reviewer action: harassed customers in chats"
     again = desk.request(reviewer("a"), "acc-1", "M", "second time")  # the ladder climbs
     assert again.strike is not None and again.strike.step == 2
@@ -101,13 +101,13 @@ def test_S_C4_a_permanent_manual_strike_needs_a_second_reviewer(world: World) ->
     desk = world.w.appeals.manual_strikes
     res = desk.request(reviewer("a"), "acc-1", "S", "sold plug-ins to colleagues")
     assert res.status == "proposed" and res.strike is None and res.case["four_eyes"] and res.case["step"] == 5
-    assert world.w.explain("acc-1")["state"] == "normal"  # nothing in force yet
+    assert world.w.enforcement.explain("acc-1")["state"] == "normal"  # nothing in force yet
     with pytest.raises(Forbidden):
         desk.confirm(reviewer("a"), res.case_id, True)
     done = desk.confirm(reviewer("b"), res.case_id, True, "seen the evidence")
     assert done.status == "issued" and done.strike is not None and done.strike.step == 5
     assert done.strike.evidence["confirmed_by"] == "reviewer:b" and done.strike.evidence["actor"] == "reviewer:a"
-    assert world.w.explain("acc-1")["state"] == "banned"
+    assert world.w.enforcement.explain("acc-1")["state"] == "banned"
     with pytest.raises(Conflict):
         desk.confirm(reviewer("c"), res.case_id, True)
     with world.w.engine.connect() as c:
@@ -212,19 +212,19 @@ def _request(world: World) -> bool:
 def test_S_A4_external_removals_free_places_under_the_unverified_enterprise_cap(capped: World) -> None:
     w = capped
     w.send(*[w.event("contact_added", "acc-u", contact_id=f"c{i}", external=True) for i in range(3)])
-    assert w.w.get_enterprise("ent-u").external_contacts == 3
+    assert w.w.enforcement.get_enterprise("ent-u").external_contacts == 3
     assert _request(w) is False
     w.send(w.event("contact_removed", "acc-u", contact_id="colleague", external=False))  # internal: no change
-    assert w.w.get_enterprise("ent-u").external_contacts == 3 and _request(w) is False
+    assert w.w.enforcement.get_enterprise("ent-u").external_contacts == 3 and _request(w) is False
     w.send(w.event("contact_removed", "acc-u", contact_id="c1"))  # external by default, as on contact_added
-    assert w.w.get_enterprise("ent-u").external_contacts == 2
+    assert w.w.enforcement.get_enterprise("ent-u").external_contacts == 2
     assert _request(w) is True
 
 
 def test_S_A4_external_contact_count_never_goes_below_zero(capped: World) -> None:
     w = capped
     w.send(w.event("contact_removed", "acc-u", contact_id="before-warden", external=True))
-    assert w.w.get_enterprise("ent-u").external_contacts == 0
+    assert w.w.enforcement.get_enterprise("ent-u").external_contacts == 0
 
 
 @pytest.fixture
@@ -239,7 +239,7 @@ def capped_200(db_url: str, clock: FixedClock) -> World:
 
 
 def _count(world: World) -> int:
-    return world.w.get_enterprise("ent-u").external_contacts
+    return world.w.enforcement.get_enterprise("ent-u").external_contacts
 
 
 def test_S_A4_only_the_removal_of_an_existing_external_contact_frees_a_place(capped_200: World) -> None:
@@ -297,18 +297,18 @@ def test_S_A4_the_live_count_is_the_same_after_a_restart(capped_200: World, db_u
     w.send(w.event("contact_removed", "acc-u", contact_id="c1"), w.event("contact_removed", "acc-u", contact_id="c1"))
     again = World(build(db_url, w.clock), w.clock)
     again._n = w._n
-    assert again.w.get_enterprise("ent-u").external_contacts == 199
+    assert again.w.enforcement.get_enterprise("ent-u").external_contacts == 199
     again.send(again.event("contact_removed", "acc-u", contact_id="c1"))
-    assert again.w.get_enterprise("ent-u").external_contacts == 199
+    assert again.w.enforcement.get_enterprise("ent-u").external_contacts == 199
     assert _request(again) is True
 
 
 def test_S_A4_cap_refusals_appear_in_the_explanation_with_what_to_do(capped: World) -> None:
     w = capped
-    before = w.w.explain("acc-u", "en")
+    before = w.w.enforcement.explain("acc-u", "en")
     assert before["refusals"] == [] and before["can_add_contacts"] is True
     w.send(*[w.event("contact_added", "acc-u", contact_id=f"c{i}") for i in range(3)])
-    explained = w.w.explain("acc-u", "en")
+    explained = w.w.enforcement.explain("acc-u", "en")
     assert explained["state"] == "capped" and explained["restrictions"] == []  # not "in good standing"
     assert explained["can_add_contacts"] is False
     [refusal] = explained["refusals"]
@@ -317,7 +317,7 @@ def test_S_A4_cap_refusals_appear_in_the_explanation_with_what_to_do(capped: Wor
     assert "verify the enterprise" in refusal["advice"]
     codes = [a["code"] for a in explained["advice"]]
     assert "unverified_enterprise_cap" in codes and "unverified_enterprise" not in codes
-    zh = w.w.explain("acc-u")
+    zh = w.w.enforcement.explain("acc-u")
     assert "企业实名认证" in zh["refusals"][0]["advice"]
 
 
@@ -325,7 +325,7 @@ def test_S_A4_cap_refusals_appear_in_the_explanation_with_what_to_do(capped: Wor
 
 
 def test_S_B1_profile_edits_through_put_are_ingested_as_profile_change_events(world: World) -> None:
-    acc = world.w.get_account("acc-1")
+    acc = world.w.enforcement.get_account("acc-1")
     for i in range(4):
         world.clock.advance(hours=1)
         edited = Account(**{**acc.__dict__, "nickname": f"nick-{i}"})
@@ -335,13 +335,13 @@ def test_S_B1_profile_edits_through_put_are_ingested_as_profile_change_events(wo
     with world.w.engine.connect() as c:
         rows = c.execute(sa.select(t.events.c.type, t.events.c.payload).where(t.events.c.account_id == "acc-1")).all()
     assert [r.type for r in rows] == ["profile_change"] * 4  # the unchanged retry ingested nothing
-    assert world.w.get_account("acc-1").nickname == "nick-3"
+    assert world.w.enforcement.get_account("acc-1").nickname == "nick-3"
     factors = {f["code"]: f for f in world.w.weight.account(READER, "acc-1").model_dump()["factors"]}
     assert factors["profile_stability"]["points"] == 0  # 4 changes in 30 days: 2 free, −5 each after
 
 
 def test_S_B1_put_with_an_unknown_enterprise_names_the_field_and_ingests_nothing(world: World) -> None:
-    acc = world.w.get_account("acc-1")
+    acc = world.w.enforcement.get_account("acc-1")
     with pytest.raises(InvalidInput) as err:
         world.w.enforcement.put_account(PLATFORM, Account(**{**acc.__dict__, "enterprise_id": "nope", "nickname": "x"}))
     assert [e.field for e in err.value.errors] == ["enterprise_id"]
@@ -355,18 +355,18 @@ def test_S_B1_put_with_an_unknown_enterprise_names_the_field_and_ingests_nothing
 def test_S_A7_restrictions_name_the_triggering_event_ids(world: World) -> None:
     evs = [world.phone_search() for _ in range(21)]
     world.send(*evs)
-    [r] = world.w.explain("acc-1", "en")["restrictions"]
+    [r] = world.w.enforcement.explain("acc-1", "en")["restrictions"]
     assert r["event_ids"][0] == evs[20]["id"]  # the strike's event first
     assert set(r["event_ids"]) <= {e["id"] for e in evs} and len(r["event_ids"]) == 20
 
 
 def test_S_C2_enterprise_restriction_history_pages_newest_first_with_lifted_ones(world: World) -> None:
     w = world.w
-    first = w.restrict_enterprise("ent-1", "reviewer:a", "M", "spam ring")
+    first = w.enforcement.restrict_enterprise("ent-1", "reviewer:a", "M", "spam ring")
     world.clock.advance(hours=1)
-    w.lift_restriction(first.id, "reviewer:a", "fixed")
+    w.enforcement.lift_restriction(first.id, "reviewer:a", "fixed")
     world.clock.advance(hours=1)
-    second = w.restrict_enterprise("ent-1", "reviewer:a", "M", "again")
+    second = w.enforcement.restrict_enterprise("ent-1", "reviewer:a", "M", "again")
     page, nxt = w.enforcement.restriction_page("enterprise", "ent-1", limit=1)
     assert [r.id for r, _ in page] == [second.id] and nxt is not None
     page2, nxt2 = w.enforcement.restriction_page("enterprise", "ent-1", limit=1, cursor=nxt)

@@ -23,7 +23,7 @@ def audit_actions(world: World) -> list[str]:
 def test_S_D1_self_service_unblock_by_code_lifts_the_restriction_and_keeps_the_strike(world: World) -> None:
     svc, sender = service(world)
     plugin_ban(world)
-    assert world.w.explain("acc-1")["can_login"] is False
+    assert world.w.enforcement.explain("acc-1")["can_login"] is False
     world.clock.advance(days=1, minutes=1)
     app_id, created = svc.apply(member("acc-1"), "acc-1")
     assert created
@@ -33,20 +33,20 @@ def test_S_D1_self_service_unblock_by_code_lifts_the_restriction_and_keeps_the_s
     svc.health_check(member("acc-1"), app_id, **CLEAN)
     assert svc.view(PLATFORM, app_id)["state"] == "awaiting_verification"
     svc.send_code(member("acc-1"), app_id)
-    phone = world.w.get_account("acc-1").phone
+    phone = world.w.enforcement.get_account("acc-1").phone
     svc.verify_code(member("acc-1"), app_id, code_from(sender, phone))
     view = svc.view(PLATFORM, app_id, "en")
     assert view["state"] == "lifted" and view["state_text"] == "unblocked"
-    expl = world.w.explain("acc-1")
+    expl = world.w.enforcement.explain("acc-1")
     assert expl["can_login"] is True and expl["restrictions"] == []
     assert [s["rule"] for s in expl["strikes"]] == ["plugin_software"]  # the strike stays on the record
-    lifted = world.w.restrictions("account", "acc-1")[0]
+    lifted = world.w.enforcement.restrictions("account", "acc-1")[0]
     assert lifted.lifted_at == world.clock.now() and app_id in (lifted.lift_reason or "")
     acts = audit_actions(world)
     for action in ("unblock.applied", "unblock.health_checked", "unblock.code_sent", "unblock.code_checked"):
         assert action in acts
     assert acts[-2:] == ["restriction.lifted", "unblock.lifted"]
-    assert world.w.audit_verify().ok
+    assert world.w.enforcement.audit_verify().ok
 
 
 def test_S_D1_only_a_hash_of_the_code_is_stored(world: World) -> None:
@@ -55,7 +55,7 @@ def test_S_D1_only_a_hash_of_the_code_is_stored(world: World) -> None:
     world.clock.advance(days=2)
     app_id = ready(world, svc)
     svc.send_code(PLATFORM, app_id)
-    code = code_from(sender, world.w.get_account("acc-1").phone)
+    code = code_from(sender, world.w.enforcement.get_account("acc-1").phone)
     with world.w.engine.connect() as c:
         row = c.execute(sa.select(t.unblock_applications).where(t.unblock_applications.c.id == app_id)).one()
         audit = " ".join(r[0] for r in c.execute(sa.select(t.audit_log.c.data)))
@@ -69,7 +69,7 @@ def test_S_D1_wrong_codes_are_limited_and_name_the_field(world: World) -> None:
     world.clock.advance(days=2)
     app_id = ready(world, svc)
     svc.send_code(PLATFORM, app_id)
-    right = code_from(sender, world.w.get_account("acc-1").phone)
+    right = code_from(sender, world.w.enforcement.get_account("acc-1").phone)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     for left in (4, 3, 2, 1, 0):
         with pytest.raises(InvalidInput) as exc:
@@ -86,7 +86,7 @@ def test_S_D1_an_expired_code_does_not_verify(world: World) -> None:
     world.clock.advance(days=2)
     app_id = ready(world, svc)
     svc.send_code(PLATFORM, app_id)
-    code = code_from(sender, world.w.get_account("acc-1").phone)
+    code = code_from(sender, world.w.enforcement.get_account("acc-1").phone)
     world.clock.advance(minutes=10)
     with pytest.raises(InvalidInput, match="expired"):
         svc.verify_code(PLATFORM, app_id, code)

@@ -11,7 +11,7 @@ from warden.kernel.errors import Conflict, InvalidInput
 
 
 def phone(world: World, aid: str) -> str:
-    return world.w.get_account(aid).phone
+    return world.w.enforcement.get_account(aid).phone
 
 
 def helper_view(svc, app_id: str, lang: str = "zh") -> dict:  # type: ignore[no-untyped-def]
@@ -39,7 +39,7 @@ def test_S_D2_a_friend_confirms_and_the_restriction_lifts(banned: World) -> None
     view = svc.view(PLATFORM, app_id)
     assert view["state"] == "lifted" and view["verification"]["passed"] == ["friend_assist"]
     assert view["abnormal"]["abnormal"] is False and view["abnormal"]["signals"] == []
-    assert banned.w.explain("acc-1")["can_login"] is True
+    assert banned.w.enforcement.explain("acc-1")["can_login"] is True
 
 
 def test_S_D2_a_helper_confirmation_expires_after_five_minutes(banned: World) -> None:
@@ -217,16 +217,16 @@ def test_S_D4_a_stranger_helper_on_the_requesters_device_reverses_the_unblock(db
         "共用设备" in zh["abnormal"]["signals"][1]["text"]
         and "device dev-acc-1" in en["abnormal"]["signals"][1]["text"]
     )
-    expl = world.w.explain("acc-1", "en")
+    expl = world.w.enforcement.explain("acc-1", "en")
     assert expl["can_login"] is False
     [r] = expl["restrictions"]
     assert r["rule"] == "third_party_unblock" and r["step"] == 3 and r["unblock"]["possible"] is False
     assert [s["code"] for s in r["evidence"]["signals"]] == ["signal.no_relationship", "signal.shared_device"]
-    helper = world.w.subject("acc-paid")
+    helper = world.w.enforcement.subject("acc-paid")
     assert [(s.rule_id, s.step) for s in helper.strikes] == [("third_party_helper", 1)]
     again, _ = svc.apply(PLATFORM, "acc-1")  # no self-service out of a re-ban
     assert svc.view(PLATFORM, again)["refusal"]["code"] == "not_self_unblockable"
-    assert world.w.audit_verify().ok
+    assert world.w.enforcement.audit_verify().ok
     world.w.engine.dispose()
 
 
@@ -287,4 +287,4 @@ def test_S_D4_the_helpers_refusal_is_not_needed_for_a_normal_friend_unblock(bann
     svc.nominate(PLATFORM, app_id, ["acc-h"])
     svc.confirm(member("acc-h"), token_from(sender, phone(banned, "acc-h")), "dev-h", "10.1.1.1")
     assert svc.view(PLATFORM, app_id)["abnormal"]["score"] == 0 and svc.view(PLATFORM, app_id)["state"] == "lifted"
-    assert banned.w.subject("acc-h").strikes == []
+    assert banned.w.enforcement.subject("acc-h").strikes == []

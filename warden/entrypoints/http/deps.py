@@ -33,7 +33,7 @@ def get_principal(
         return checked
     if creds is None:
         raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `warden token create`")
-    principal = warden.authenticate(creds.credentials)
+    principal = warden.tokens.authenticate(creds.credentials)
     if principal is None:
         raise Unauthorized("the token is unknown or revoked")
     return principal
