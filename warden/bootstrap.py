@@ -142,7 +142,7 @@ def bootstrap(
         texts=texts,
         pipeline=pipeline,
         enforcement=EnforcementService(uow, rules, pipeline, features, texts, verifier=signer or load_verifier(key)),
-        tokens=Tokens(uow),
+        tokens=Tokens(uow, settings.token_lifetime),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)
         unblocking=Unblocking(engine, clock, rules, build_sender(settings)),  # unblocking (issue 5)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from warden.app import App
@@ -16,6 +17,7 @@ from warden.appeals.manual_strikes import ManualResult
 from warden.appeals.model import AppealOutcome
 from warden.appeals.service import Appeals
 from warden.enforcement.texts import Lang
+from warden.enforcement.views import BanEndingOut, LiftedRestriction, StrikeStatusOut
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.entrypoints.http.routes.directory import IdPath
 from warden.entrypoints.http.routes.restrictions import RestrictionOut, restriction_out
@@ -365,24 +367,30 @@ class LiftIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-@moderation.post("/strikes/{strike_id}/status")
+_PROPOSED: dict[int | str, dict[str, Any]] = {
+    202: {"model": BanEndingOut, "description": "It would end a permanent or an enterprise ban: proposed."}
+}
+
+
+@moderation.post("/strikes/{strike_id}/status", response_model=StrikeStatusOut, responses=_PROPOSED)
 def set_strike_status(
     warden: WardenDep, principal: PrincipalDep, strike_id: StrikeRef, body: StrikeStatusIn
-) -> dict[str, object]:
-    """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays active."""
-    access.require_role(principal, Role.REVIEWER)
-    s = warden.set_strike_status(strike_id, StrikeStatus(body.status), principal.actor, body.reason)
-    return {"id": s.id, "status": s.status.value, "status_at": s.status_at, "status_reason": s.status_reason}
+) -> StrikeStatusOut | JSONResponse:
+    """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays active. When
+    that would end or ease a permanent or an enterprise ban, it is only proposed (202): a different person
+    confirms it at `/v1/ban-ending-proposals/{id}/confirmation` (four eyes)."""
+    out = warden.enforcement.end_strike(principal, strike_id, StrikeStatus(body.status), body.reason)
+    return JSONResponse(out.model_dump(mode="json"), status_code=202) if isinstance(out, BanEndingOut) else out
 
 
-@moderation.post("/restrictions/{restriction_id}/lifting")
+@moderation.post("/restrictions/{restriction_id}/lifting", response_model=LiftedRestriction, responses=_PROPOSED)
 def lift_restriction(
     warden: WardenDep, principal: PrincipalDep, restriction_id: StrikeRef, body: LiftIn
-) -> dict[str, object]:
-    """Lift one restriction now (the strike stays on the record)."""
-    access.require_role(principal, Role.REVIEWER)
-    r = warden.lift_restriction(restriction_id, principal.actor, body.reason)
-    return {"id": r.id, "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
+) -> LiftedRestriction | JSONResponse:
+    """Lift one restriction now (the strike stays on the record). A permanent ban or an enterprise ban is only
+    proposed (202): a different person confirms it at `/v1/ban-ending-proposals/{id}/confirmation` (four eyes)."""
+    out = warden.enforcement.lift(principal, restriction_id, body.reason)
+    return JSONResponse(out.model_dump(mode="json"), status_code=202) if isinstance(out, BanEndingOut) else out
 
 
 # --- a severity imposed on one account (issue 10, item 11) ------------------------------------------------------
