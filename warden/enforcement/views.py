@@ -250,8 +250,8 @@ class PersonOut(BaseModel):
 
     id: str
     name: str
-    created_at: AwareDatetime
-    disabled_at: AwareDatetime | None
+    created_at: datetime
+    disabled_at: datetime | None
 
 
 class TokenOut(BaseModel):
@@ -264,10 +264,10 @@ class TokenOut(BaseModel):
     enterprise_id: str | None
     account_id: str | None
     label: str
-    created_at: AwareDatetime
-    expires_at: AwareDatetime
-    last_used_at: AwareDatetime | None = Field(description="Recorded at most once a minute.")
-    revoked_at: AwareDatetime | None
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None = Field(description="Recorded at most once a minute.")
+    revoked_at: datetime | None
     state: str = Field(description="active | expired | revoked | person_disabled")
 
 
@@ -283,7 +283,7 @@ class LiftedRestriction(BaseModel):
     """A restriction lifted now (its strike stays on the record)."""
 
     id: str
-    lifted_at: AwareDatetime | None
+    lifted_at: datetime | None
     lift_reason: str | None
 
 
@@ -292,7 +292,7 @@ class StrikeStatusOut(BaseModel):
 
     id: str
     status: str
-    status_at: AwareDatetime | None
+    status_at: datetime | None
     status_reason: str | None
 
 
@@ -308,9 +308,9 @@ class BanEndingOut(BaseModel):
     bans: list[str] = Field(description="The restrictions it would end or ease (permanent or enterprise bans).")
     reason: str
     requested_by: str
-    requested_at: AwareDatetime
+    requested_at: datetime
     confirmed_by: str | None = None
-    confirmed_at: AwareDatetime | None = None
+    confirmed_at: datetime | None = None
     declined_by: str | None = None
-    declined_at: AwareDatetime | None = None
+    declined_at: datetime | None = None
     note: str | None = None
