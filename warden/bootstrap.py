@@ -144,7 +144,7 @@ def bootstrap(
         texts=texts,
         pipeline=pipeline,
         enforcement=enforcement,
-        tokens=Tokens(uow),
+        tokens=Tokens(uow, settings.token_lifetime),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)
         unblocking=Unblocking(uow, rules, build_sender(settings)),  # unblocking (issue 5)

@@ -212,7 +212,12 @@ def test_S_C2_enterprise_restriction_history_over_http_with_access_paging_and_sc
         "/v1/enterprises/ent-1/restrictions", headers=api.h("reviewer_a"), json={"severity": "M", "reason": "spam"}
     ).json()
     world.clock.advance(hours=1)
-    api.c.post(f"/v1/restrictions/{first['id']}/lifting", headers=api.h("reviewer_a"), json={"reason": "fixed"})
+    lifting = api.c.post(
+        f"/v1/restrictions/{first['id']}/lifting", headers=api.h("reviewer_a"), json={"reason": "fixed"}
+    ).json()  # an enterprise ban: a different person confirms (issue 12)
+    api.c.post(
+        f"/v1/ban-ending-proposals/{lifting['id']}/confirmation", headers=api.h("reviewer_b"), json={"agree": True}
+    )
     world.clock.advance(hours=1)
     second = api.c.post(
         "/v1/enterprises/ent-1/restrictions", headers=api.h("reviewer_b"), json={"severity": "M", "reason": "again"}

@@ -70,14 +70,19 @@ def test_lifting_a_restriction_behind_warden_is_named(world: World) -> None:
             id="shorten-restriction",
         ),
         pytest.param(
-            lambda c: c.execute(
-                sa.insert(t.tokens).values(
-                    id="tok-forged",
-                    secret_hash="f" * 64,
-                    role="platform",
-                    label="",
-                    created_at=sa.func.current_timestamp(),
-                )
+            lambda c: (
+                c.execute(sa.insert(t.people).values(id="forged", name="", created_at=sa.func.current_timestamp())),
+                c.execute(
+                    sa.insert(t.tokens).values(
+                        id="tok-forged",
+                        secret_hash="f" * 64,
+                        role="platform",
+                        label="",
+                        created_at=sa.func.current_timestamp(),
+                        person_id="forged",
+                        expires_at=sa.func.current_timestamp(),
+                    )
+                ),
             ),
             id="insert-token",
         ),
@@ -87,7 +92,7 @@ def test_each_kind_of_state_edit_is_named_with_its_table(world: World, edit: Cal
     restricted(world)
     tamper(world, edit)
     report = world.w.enforcement.audit_verify()
-    assert not report.ok and report.table in ("strikes", "restrictions", "tokens"), report
+    assert not report.ok and report.table in ("strikes", "restrictions", "people", "tokens"), report
 
 
 def test_deleting_a_strike_is_named(world: World) -> None:

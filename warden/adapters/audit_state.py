@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +39,7 @@ from warden.adapters.audit_keys import Signer, Verifier
 from warden.adapters.store import AuditWriter
 from warden.kernel.audit import AuditEntry, ChainReport, canonical, decisions_digest, verify_chain
 
-__all__ = ["COVERED", "StateProblem", "install", "row_key", "seal", "verify", "verify_state"]
+__all__ = ["COVERED", "Covered", "StateProblem", "install", "row_key", "seal", "verify", "verify_state"]
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,9 @@ COVERED: dict[str, Covered] = {
     "restrictions": Covered(("id",), _all(t.restrictions)),
     "flags": Covered(("id",), _all(t.flags)),
     "exemptions": Covered(("account_id", "rule_id"), _all(t.exemptions)),
-    # who may act
-    "tokens": Covered(("id",), _all(t.tokens)),
+    # who may act: the people and their tokens (when a token was last used decides nothing)
+    "people": Covered(("id",), _all(t.people)),
+    "tokens": Covered(("id",), _all(t.tokens, without=("last_used_at",))),
     # the way back: the cap per phone, applications and helpers
     "unblock_quota": Covered(("phone",), _all(t.unblock_quota)),
     "unblock_applications": Covered(
@@ -118,9 +119,11 @@ def _digest(row: Any, columns: tuple[str, ...]) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def _digests(conn: Connection, name: str, keys: list[list[str]] | None) -> Iterator[tuple[str, str]]:
+def _digests(
+    conn: Connection, name: str, keys: list[list[str]] | None, covered: Mapping[str, Covered] | None = None
+) -> Iterator[tuple[str, str]]:
     """(key, digest) of the covered rows of table `name` with these keys (all rows when `keys` is None)."""
-    spec = COVERED[name]
+    spec = (COVERED if covered is None else covered)[name]
     table = t.metadata.tables[name]
     cols = [table.c[c] for c in dict.fromkeys((*spec.key, *spec.columns))]
     query = sa.select(*cols)
@@ -150,13 +153,20 @@ def _mine(conn: Connection) -> Any:
 
 
 def seal(
-    conn: Connection, audit: AuditWriter | None = None, at: datetime | None = None, *, force: bool = False
+    conn: Connection,
+    audit: AuditWriter | None = None,
+    at: datetime | None = None,
+    *,
+    force: bool = False,
+    covered: Mapping[str, Covered] | None = None,
 ) -> int | None:
     """Vouch for the covered rows this transaction changed: one `state.rows` entry, or None when there were none.
 
     `audit` is the transaction's writer when it has one (so its cached chain tail stays right); `at` the time the
     entry carries (the transaction's clock; the newest appended entry's, else the wall clock). Without `force`,
-    a transaction that wrote nothing costs nothing (the `before_cursor_execute` listener notes writes)."""
+    a transaction that wrote nothing costs nothing (the `before_cursor_execute` listener notes writes). `covered`
+    replaces `COVERED` (a migration sealing the schema of its own revision: `present`)."""
+    covered = COVERED if covered is None else covered
     if not conn.info.pop(_FLAG, False) and not force:
         return None
     mine = _mine(conn)
@@ -167,11 +177,11 @@ def seal(
     for tbl, pk in touched:
         by_table.setdefault(tbl, []).append([str(v) for v in orjson.loads(pk)])
     rows: dict[str, dict[str, str | None]] = {}
-    for name in COVERED:
+    for name in covered:
         if name not in by_table:
             continue
         keys = by_table[name]
-        found = dict(_digests(conn, name, keys))
+        found = dict(_digests(conn, name, keys, covered))
         rows[name] = {row_key(k): found.get(row_key(k)) for k in keys}
     conn.execute(sa.delete(t.audit_touched).where(mine))
     if at is None:
@@ -188,9 +198,11 @@ def _q(name: str) -> str:
     return '"' + name + '"'
 
 
-def trigger_ddl(dialect: str) -> list[str]:
-    """The statements that create the capture triggers on every covered table (`dialect`: sqlite | postgresql)."""
-    out = drop_ddl(dialect)
+def trigger_ddl(dialect: str, covered: Mapping[str, Covered] | None = None) -> list[str]:
+    """The statements that create the capture triggers on every covered table (`dialect`: sqlite | postgresql);
+    `covered` replaces `COVERED` (a migration's downgrade recreates the triggers of the schema it returns to)."""
+    covered = COVERED if covered is None else covered
+    out = drop_ddl(dialect, covered)
     if dialect == "postgresql":
         out.append(
             """CREATE OR REPLACE FUNCTION warden_audit_touch() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -207,7 +219,7 @@ BEGIN
   RETURN NULL;
 END $$"""
         )
-        for name, spec in COVERED.items():
+        for name, spec in covered.items():
             cols = ", ".join(_q(c) for c in spec.columns)
             args = ", ".join(f"'{k}'" for k in spec.key)
             out.append(
@@ -215,7 +227,7 @@ END $$"""
                 f"FOR EACH ROW EXECUTE FUNCTION warden_audit_touch({args})"
             )
         return out
-    for name, spec in COVERED.items():
+    for name, spec in covered.items():
         cols = ", ".join(_q(c) for c in spec.columns)
 
         def key(row: str, spec: Covered = spec) -> str:
@@ -233,19 +245,35 @@ END $$"""
     return out
 
 
-def drop_ddl(dialect: str) -> list[str]:
+def drop_ddl(dialect: str, covered: Mapping[str, Covered] | None = None) -> list[str]:
+    covered = COVERED if covered is None else covered
     if dialect == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS audit_touch_{name} ON {_q(name)}" for name in COVERED]
-    return [f"DROP TRIGGER IF EXISTS audit_touch_{name}_{op}" for name in COVERED for op in ("ins", "upd", "del")]
+        return [f"DROP TRIGGER IF EXISTS audit_touch_{name} ON {_q(name)}" for name in covered]
+    return [f"DROP TRIGGER IF EXISTS audit_touch_{name}_{op}" for name in covered for op in ("ins", "upd", "del")]
 
 
-def touch_all(conn: Connection) -> None:
-    """Note every covered row as touched (a migration that starts covering existing rows, then `seal(force=True)`)."""
+def present(conn: Connection) -> dict[str, Covered]:
+    """`COVERED` as far as the database's schema has it now: a migration triggers, touches and seals the tables
+    and columns of its own revision (a later one adds the rest, and touches and seals again)."""
+    inspector = sa.inspect(conn)
+    tables = set(inspector.get_table_names())
+    out: dict[str, Covered] = {}
     for name, spec in COVERED.items():
+        if name in tables:
+            have = {c["name"] for c in inspector.get_columns(name)}
+            out[name] = Covered(spec.key, tuple(c for c in spec.columns if c in have))
+    return out
+
+
+def touch_all(conn: Connection, covered: Mapping[str, Covered] | None = None) -> None:
+    """Note every covered row as touched (a migration that starts covering existing rows, then `seal(force=True)`)."""
+    # PostgreSQL's triggers tag each note with the transaction's id (`_mine`): one value, read once (a SQL function
+    # cannot be a parameter of an executemany)
+    tx = conn.execute(sa.select(sa.func.txid_current())).scalar_one() if conn.dialect.name == "postgresql" else 0
+    for name, spec in (COVERED if covered is None else covered).items():
         table = t.metadata.tables[name]
         keys = [list(r) for r in conn.execute(sa.select(*(table.c[k] for k in spec.key)))]
         for i in range(0, len(keys), 1000):
-            tx = sa.func.txid_current() if conn.dialect.name == "postgresql" else 0
             chunk = [{"tbl": name, "pk": canonical([str(v) for v in k]), "tx": tx} for k in keys[i : i + 1000]]
             conn.execute(sa.insert(t.audit_touched), chunk)
 

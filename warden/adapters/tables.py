@@ -192,6 +192,15 @@ audit_checkpoints = sa.Table(
     sa.Column("signature", sa.String(128), nullable=False),
 )
 
+people = sa.Table(  # who holds tokens (issue 12): four eyes compares people, not tokens
+    "people",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # the handle actors name (`reviewer:zhang`)
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("disabled_at", UTCDateTime),  # set: every token of the person is refused
+)
+
 tokens = sa.Table(
     "tokens",
     metadata,
@@ -203,6 +212,9 @@ tokens = sa.Table(
     sa.Column("label", sa.String(200), nullable=False, server_default=""),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime),
+    sa.Column("person_id", sa.String(64), sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime),  # recorded at most once a minute per token, never audited
 )
 
 policies = sa.Table(

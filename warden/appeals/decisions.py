@@ -15,7 +15,8 @@ from warden.appeals.desk import case_live, must_hold
 from warden.appeals.notifications import after_commit, notify
 from warden.appeals.reading import penalty, render, visible
 from warden.appeals.texts import decision_text
-from warden.kernel.access import Principal
+from warden.enforcement.store import BAN_ENDING
+from warden.kernel.access import Principal, same_person
 from warden.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from warden.kernel.events import FieldError
 from warden.kernel.ladder import rederive
@@ -49,7 +50,11 @@ def decide(
         a.outcome, a.reason_code, a.note = outcome, reason_code, note
         a.to_step, a.exempt_days = to_step, exempt_days
         permanent = restr.permanent if restr else strike.step >= ladder.top
-        if ap.needs_four_eyes(a.subject_type, strike.step, permanent, ladder.top):
+        if ap.needs_four_eyes(a.subject_type, strike.step, permanent, ladder.top) or (
+            # an overturn that would end another ban (a later strike re-stepped below the top, a cascade) too
+            outcome is ap.AppealOutcome.OVERTURN
+            and d.enforcement.bans_at_stake(tx.conn, tx.audit, strike.id, StrikeStatus.OVERTURNED, now)
+        ):
             a.status = ap.AppealStatus.AWAITING_CONFIRMATION
             a.proposed_by, a.proposed_at = p.actor, now
             a.version = store.bump(tx.conn, a, **store.decision_values(a))
@@ -120,8 +125,10 @@ def confirm(
         a = visible(tx.conn, p, appeal_id)
         if a.status is not ap.AppealStatus.AWAITING_CONFIRMATION:
             raise Conflict(f"the appeal is {a.status.value}; there is no proposal to confirm")
-        if a.proposed_by == p.actor:
-            raise Forbidden("four eyes: the reviewer who proposed a decision cannot confirm it")
+        if same_person(a.proposed_by, p.actor):  # people, not tokens: another token of theirs is the same eyes
+            raise Forbidden(
+                "four eyes: the reviewer who proposed a decision cannot confirm it, with any of their tokens"
+            )
         must_hold(tx.conn, p, f"appeal:{a.id}")
         _fresh(a, expected_version)
         if agree:
@@ -258,6 +265,11 @@ def resolve_flag(d: Desk, p: Principal, flag_id: str, outcome: str, note: str) -
     with d.uow.writing(lock=True) as tx:
         case_live(tx.conn, p, f"flag:{flag_id}")
         must_hold(tx.conn, p, f"flag:{flag_id}")
+        if store.flag_rule(tx.conn, flag_id) == BAN_ENDING:  # a proposal to end a ban: four eyes (issue 12)
+            raise Conflict(
+                f"flag {flag_id} is a proposal to end a ban; a different person confirms or declines it at "
+                f"/v1/ban-ending-proposals/{flag_id}/confirmation"
+            )
         if store.flag_rule(tx.conn, flag_id) == "manual_strike":  # a proposed permanent strike: four eyes
             raise Conflict(
                 f"flag {flag_id} is a proposed strike; a different reviewer confirms or declines it at "

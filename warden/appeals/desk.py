@@ -9,7 +9,7 @@ from warden.appeals import access, store, views
 from warden.appeals import model as ap
 from warden.appeals.context import Desk
 from warden.appeals.texts import Lang
-from warden.kernel.access import Principal
+from warden.kernel.access import Principal, same_person
 from warden.kernel.cursor import decode_position, encode_position
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import FieldError
@@ -56,7 +56,7 @@ def case_live(conn: Connection, p: Principal, case_id: str) -> None:
             raise NotFound(f"no appeal {ident!r}")
         if not a.live:
             raise Conflict(f"the appeal is {a.status.value}; there is nothing to claim")
-        if a.status is ap.AppealStatus.AWAITING_CONFIRMATION and a.proposed_by == p.actor:
+        if a.status is ap.AppealStatus.AWAITING_CONFIRMATION and same_person(a.proposed_by, p.actor):
             raise Conflict("you proposed this decision; a different reviewer must confirm it (four eyes)")
     elif kind == "flag":
         status = store.flag_status(conn, ident)

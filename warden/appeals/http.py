@@ -4,10 +4,11 @@ the answers' shapes in `appeals.views`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from warden.appeals import views
@@ -22,12 +23,11 @@ from warden.appeals.views import (
     EnterpriseRestrictionOut,
     ExemptionOut,
     FlagResolutionOut,
-    LiftedRestriction,
     ManualStrikeOut,
     ReviewQueue,
-    StrikeStatusOut,
 )
 from warden.enforcement.http.directory import IdPath
+from warden.enforcement.views import BanEndingOut, LiftedRestriction, StrikeStatusOut
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
@@ -345,20 +345,30 @@ class LiftIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-@moderation.post("/strikes/{strike_id}/status")
+_PROPOSED: dict[int | str, dict[str, Any]] = {
+    202: {"model": BanEndingOut, "description": "It would end a permanent or an enterprise ban: proposed."}
+}
+
+
+@moderation.post("/strikes/{strike_id}/status", response_model=StrikeStatusOut, responses=_PROPOSED)
 def set_strike_status(
-    appeals: AppealsDep, principal: PrincipalDep, strike_id: StrikeRef, body: StrikeStatusIn
-) -> StrikeStatusOut:
-    """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays active."""
-    return views.strike_status(appeals.set_strike_status(principal, strike_id, StrikeStatus(body.status), body.reason))
+    warden: WardenDep, principal: PrincipalDep, strike_id: StrikeRef, body: StrikeStatusIn
+) -> StrikeStatusOut | JSONResponse:
+    """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays active. When
+    that would end or ease a permanent or an enterprise ban, it is only proposed (202): a different person
+    confirms it at `/v1/ban-ending-proposals/{id}/confirmation` (four eyes)."""
+    out = warden.enforcement.end_strike(principal, strike_id, StrikeStatus(body.status), body.reason)
+    return JSONResponse(out.model_dump(mode="json"), status_code=202) if isinstance(out, BanEndingOut) else out
 
 
-@moderation.post("/restrictions/{restriction_id}/lifting")
+@moderation.post("/restrictions/{restriction_id}/lifting", response_model=LiftedRestriction, responses=_PROPOSED)
 def lift_restriction(
-    appeals: AppealsDep, principal: PrincipalDep, restriction_id: StrikeRef, body: LiftIn
-) -> LiftedRestriction:
-    """Lift one restriction now (the strike stays on the record)."""
-    return views.lifted(appeals.lift_restriction(principal, restriction_id, body.reason))
+    warden: WardenDep, principal: PrincipalDep, restriction_id: StrikeRef, body: LiftIn
+) -> LiftedRestriction | JSONResponse:
+    """Lift one restriction now (the strike stays on the record). A permanent ban or an enterprise ban is only
+    proposed (202): a different person confirms it at `/v1/ban-ending-proposals/{id}/confirmation` (four eyes)."""
+    out = warden.enforcement.lift(principal, restriction_id, body.reason)
+    return JSONResponse(out.model_dump(mode="json"), status_code=202) if isinstance(out, BanEndingOut) else out
 
 
 # --- a severity imposed on one account (issue 10, item 11) ------------------------------------------------------

@@ -36,7 +36,7 @@ from warden.appeals import access, views
 from warden.appeals import store as appeals_store
 from warden.appeals.context import Desk
 from warden.appeals.texts import Lang
-from warden.kernel.access import Principal, Role
+from warden.kernel.access import Principal, Role, same_person
 from warden.kernel.decision import StrikeRequest, Subject, derive_id
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.kernel.events import FieldError
@@ -151,7 +151,7 @@ class ManualStrikes:
             if row.status != "open":
                 what = "confirmed" if row.status == "actioned" else "declined"
                 raise Conflict(f"the proposal {case_id} was already {what}; there is nothing to confirm")
-            if case["requested_by"] == actor:
+            if same_person(case["requested_by"], actor):  # people, not tokens (issue 12)
                 raise Forbidden("four eyes: the reviewer who proposed a permanent strike cannot confirm it")
             claim = appeals_store.claim_of(conn, f"flag:{case_id}")
             if claim is not None and claim.claimed_by != actor:

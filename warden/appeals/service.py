@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from warden.adapters.uow import UnitOfWork
-from warden.appeals import access, decisions, desk, documents, filing, notifications, reading
+from warden.appeals import decisions, desk, documents, filing, notifications, reading
 from warden.appeals import model as ap
 from warden.appeals.context import Desk
 from warden.appeals.document_store import DocumentStore
@@ -33,8 +33,8 @@ from warden.appeals.notifier import Notifier
 from warden.appeals.policy import AppealsPolicy
 from warden.appeals.texts import Lang
 from warden.enforcement.service import EnforcementService
-from warden.kernel.access import Principal, Role
-from warden.kernel.model import Restriction, Strike, StrikeStatus
+from warden.kernel.access import Principal
+from warden.kernel.model import Restriction
 from warden.pipeline.engine import RuleEngine
 
 
@@ -140,18 +140,6 @@ class Appeals:
 
     def restrict_enterprise(self, p: Principal, enterprise_id: str, severity: str, reason: str) -> Restriction:
         return decisions.restrict_enterprise(self.desk, p, enterprise_id, severity, reason)
-
-    # --- a reviewer's manual actions on one strike or restriction ----------------------------------------------
-
-    def set_strike_status(self, p: Principal, strike_id: str, status: StrikeStatus, reason: str) -> Strike:
-        """A reviewer voids or overturns a strike: its restriction lifts and the ladder is recomputed."""
-        access.require_role(p, Role.REVIEWER)
-        return self.desk.enforcement.set_strike_status(strike_id, status, p.actor, reason)
-
-    def lift_restriction(self, p: Principal, restriction_id: str, reason: str) -> Restriction:
-        """A reviewer lifts one restriction now (the strike stays on the record)."""
-        access.require_role(p, Role.REVIEWER)
-        return self.desk.enforcement.lift_restriction(restriction_id, p.actor, reason)
 
     # --- notifications --------------------------------------------------------------------------------------
 

@@ -327,31 +327,6 @@ def enterprise_restriction(r: Restriction) -> EnterpriseRestrictionOut:
     )
 
 
-class StrikeStatusOut(_View):
-    """A strike after a reviewer voided or overturned it."""
-
-    id: str
-    status: str
-    status_at: datetime | None
-    status_reason: str | None
-
-
-def strike_status(s: Strike) -> StrikeStatusOut:
-    return StrikeStatusOut(id=s.id, status=s.status.value, status_at=s.status_at, status_reason=s.status_reason)
-
-
-class LiftedRestriction(_View):
-    """A restriction after a reviewer lifted it."""
-
-    id: str
-    lifted_at: datetime | None
-    lift_reason: str | None
-
-
-def lifted(r: Restriction) -> LiftedRestriction:
-    return LiftedRestriction(id=r.id, lifted_at=r.lifted_at, lift_reason=r.lift_reason)
-
-
 class StrikeOut(_View):
     id: str
     subject_type: str

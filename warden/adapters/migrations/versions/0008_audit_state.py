@@ -38,15 +38,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq"),
     )
     conn = op.get_bind()
-    for statement in audit_state.trigger_ddl(conn.dialect.name):
+    covered = audit_state.present(conn)  # the covered tables and columns as of this revision (later ones add more)
+    for statement in audit_state.trigger_ddl(conn.dialect.name, covered):
         conn.exec_driver_sql(statement)
-    audit_state.touch_all(conn)
-    audit_state.seal(conn, force=True)
+    audit_state.touch_all(conn, covered)
+    audit_state.seal(conn, force=True, covered=covered)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
-    for statement in audit_state.drop_ddl(conn.dialect.name):
+    for statement in audit_state.drop_ddl(conn.dialect.name, audit_state.present(conn)):
         conn.exec_driver_sql(statement)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("DROP FUNCTION IF EXISTS warden_audit_touch()")
