@@ -42,7 +42,9 @@ class Api:
 
 @pytest.fixture
 def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
-    warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())
+    warden.appeals = Appeals(
+        warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier()
+    )
     with TestClient(create_app(warden)) as client:
         a = Api(client, warden)
         a.token("zhang-laptop", Role.REVIEWER, "zhang")
