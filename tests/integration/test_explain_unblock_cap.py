@@ -13,7 +13,7 @@ def test_the_explanation_quotes_the_policy_s_unblock_cap(world: World, db_url: s
     cap_line = next(line for line in text.splitlines() if "max_applications" in line)
     stricter = build(db_url, world.clock, policy_with({cap_line: cap_line.replace("5", "3", 1)}))
     try:
-        [r] = stricter.explain("acc-1", "zh")["restrictions"]
+        [r] = stricter.enforcement.explain("acc-1", "zh")["restrictions"]
         assert "最多申请 3 次" in r["unblock"]["text"]
     finally:
         stricter.close()

@@ -250,7 +250,7 @@ def test_a_batch_that_rolls_back_leaves_no_trace_in_the_weights(world: World, db
     assert weight(world)["score"] == before["score"]
     world.send(login(world, "acc-1", linked=False))  # the next batch starts from what was committed
     other = build(db_url, world.clock, world.w.loaded)  # a second instance writing to the same database
-    other.ingest([login(world, "acc-1", linked=False)])
+    other.pipeline.ingest([login(world, "acc-1", linked=False)])
     world.send(world.event("feature_use", feature="document"))
     out = weight(world)
     assert points(out, "feature_breadth") == 2  # only `document`: the rolled-back uses never counted

@@ -37,14 +37,14 @@ def test_another_process_takes_over_a_changed_list_at_its_next_batch(world: Worl
     other = build(db_url, world.clock)
     try:
         assert (
-            other.ingest([world.event("contact_request", method="qr_code", target="x", greeting="秒杀价")])
+            other.pipeline.ingest([world.event("contact_request", method="qr_code", target="x", greeting="秒杀价")])
             .outcomes[0]
             .allowed
         )
         world.w.word_lists.put(REVIEWER, "platform", [["秒杀价", "marketing", "high"]], [])
-        out = other.ingest([world.event("contact_request", method="qr_code", target="x", greeting="秒杀价")]).outcomes[
-            0
-        ]
+        out = other.pipeline.ingest(
+            [world.event("contact_request", method="qr_code", target="x", greeting="秒杀价")]
+        ).outcomes[0]
         assert out.allowed is False
     finally:
         other.close()
