@@ -73,9 +73,11 @@ def problem(
     type_: str = "about:blank",
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """A Problem Details response; `errors` name each field (`{field, message}`), at most `MAX_ERRORS` of them."""
-    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    """A Problem Details response; `errors` name each field (`{field, message}`), at most `MAX_ERRORS` of them;
+    `extensions` are further members (RFC 9457 §3.2: a 429's `limit` and `retry_after`)."""
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail, **(extensions or {})}
     if errors:
         body["errors"] = errors[:MAX_ERRORS]
         if len(errors) > MAX_ERRORS:
