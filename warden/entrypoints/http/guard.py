@@ -124,13 +124,8 @@ class EdgeGuard:
         None when no route takes it (404, 405)."""
         if self._routes is None:
             app: FastAPI = scope["app"]
-            self._routes = [
-                (
-                    rc.original_route.path_regex,
-                    frozenset(rc.original_route.methods or ()),
-                    _needs_caller(rc.original_route),
-                    rc.original_route.path,
-                )
+            self._routes = [  # as mounted: a router included in another (moderation under /v1) has its prefix
+                (rc.path_regex, frozenset(rc.methods or ()), _needs_caller(rc.original_route), rc.path)
                 for rc in iter_route_contexts(app.router.routes)
                 if isinstance(rc.original_route, APIRoute)
             ]

@@ -105,9 +105,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 def _allowed(request: Request) -> str:
     """Every method some route takes at this path (Starlette's own `Allow` names only the first route's)."""
     methods: set[str] = set()
-    for rc in iter_route_contexts(request.app.router.routes):
-        route = rc.original_route
-        regex, allowed = getattr(route, "path_regex", None), getattr(route, "methods", None)
+    for rc in iter_route_contexts(request.app.router.routes):  # as mounted (an included router's prefix too)
+        regex, allowed = getattr(rc, "path_regex", None), getattr(rc, "methods", None)
         if regex is not None and allowed and regex.match(request.url.path):
             methods |= set(allowed)
     return ", ".join(sorted(methods))
