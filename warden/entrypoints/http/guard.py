@@ -125,7 +125,7 @@ class EdgeGuard:
         if self._routes is None:
             app: FastAPI = scope["app"]
             self._routes = [  # as mounted: a router included in another (moderation under /v1) has its prefix
-                (rc.path_regex, frozenset(rc.methods or ()), _needs_caller(rc.original_route), rc.path)
+                (rc.path_regex, frozenset(rc.methods or ()), _needs_caller(rc.original_route), rc.path or "")
                 for rc in iter_route_contexts(app.router.routes)
                 if isinstance(rc.original_route, APIRoute)
             ]
