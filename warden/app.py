@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from warden.adapters import store
+from warden.adapters import audit_state, store
 from warden.adapters.subject_cache import SubjectCache
 from warden.adapters.uow import UnitOfWork
 from warden.enforcement.service import EnforcementService
@@ -132,6 +132,7 @@ class App:
                     f"policy:{self.loaded.short_hash}",
                     {"hash": self.loaded.hash, "version": self.loaded.policy.version, "source": self.loaded.source},
                 )
+            audit_state.sign_head(conn)  # entries an upgrade appended before the signer was installed
 
     def close(self) -> None:
         if self.checkpointer is not None:

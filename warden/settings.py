@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     redis_prefix: str = "warden"  # key prefix, so environments can share one Redis
     host: str = "127.0.0.1"
     port: int = 8000
+    # the audit chain's signing key, kept outside the database (adapters/audit_keys.py); created on first use.
+    # Unset: beside the SQLite file, or ~/.local/state/warden/audit-key.pem for PostgreSQL.
+    audit_key_file: str | None = None  # WARDEN_AUDIT_KEY_FILE
     # --- the HTTP edge (issue 12): the most bytes of a request body read; larger is a 413 (entrypoints/http/guard.py)
     http_max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)  # WARDEN_HTTP_MAX_BODY_BYTES: JSON and other bodies
     # WARDEN_HTTP_MAX_UPLOAD_BYTES: multipart/form-data (appeal documents); keep it above the policy's

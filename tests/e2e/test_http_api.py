@@ -165,7 +165,8 @@ def test_reviewer_voids_a_strike_and_the_audit_verifies(api, world: World) -> No
     v = client.get("/v1/audit/verification", headers=tok["auditor"]).json()
     assert v["ok"] is True
     entries = client.get("/v1/audit/entries?limit=2", headers=tok["auditor"]).json()
-    assert entries["items"][0]["action"] == "strike.voided" and entries["next_cursor"]
+    assert [e["action"] for e in entries["items"]] == ["state.rows", "strike.voided"] and entries["next_cursor"]
+    assert "strikes" in entries["items"][0]["data"]["rows"]  # the voided strike's new state, vouched for
     assert client.get("/v1/audit/entries", headers=tok["member1"]).status_code == 403
 
 

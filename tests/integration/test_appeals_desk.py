@@ -249,7 +249,7 @@ def test_member_appeal_reduce_lowers_the_step_and_rederives_a_shorter_restrictio
     view = d.get(MEMBER, appeal.id, "en")
     assert view["status"] == "reduced" and view["decision"]["to_step"] == 1
     assert "reduced" in view["decision"]["text"]
-    actions = [e.action for e in _audit(world.w)]
+    actions = [e.action for e in _audit(world.w) if e.action != "state.rows"]  # (issue 12: vouched state rows)
     assert actions[-2:] == ["strike.reduced", "appeal.decided"]
 
 

@@ -140,12 +140,12 @@ def test_empty_and_separator_only_texts_have_no_hits(engine: ScreeningEngine) ->
 def test_with_lists_adds_enterprise_terms_and_allow_entries_without_touching_the_base(
     engine: ScreeningEngine,
 ) -> None:
-    derived = engine.with_lists([("内推码", "contact_diversion", "low")], ["红包封面"])
+    derived = engine.with_lists([("内推码", "contact_diversion", "low")], ["红包雨"])
     assert only(derived.screen("我有内推码"), "内推码").severity == "low"
     assert only(derived.screen("nei tui ma"), "内推码").channel == "pinyin"
-    assert derived.screen("定制红包封面") == []
+    assert derived.screen("今晚八点红包雨") == []
     assert engine.screen("我有内推码") == []
-    assert engine.screen("定制红包封面") != []
+    assert engine.screen("今晚八点红包雨") != []
 
 
 def test_terms_can_disable_word_forms(engine: ScreeningEngine) -> None:

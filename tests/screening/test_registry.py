@@ -23,13 +23,13 @@ def terms(registry: ScreenerRegistry, scope: str | None, text: str) -> list[str]
 
 def test_an_enterprise_list_change_takes_effect_for_that_enterprise_only(registry: ScreenerRegistry) -> None:
     assert terms(registry, "ent-1", "加入拼团群") == []
-    change = registry.set_lists("ent-1", [("拼团群", "contact_diversion", "low")], ["红包封面"])
+    change = registry.set_lists("ent-1", [("拼团群", "contact_diversion", "low")], ["红包雨"])
     assert terms(registry, "ent-1", "加入拼团群") == ["拼团群"]
-    assert terms(registry, "ent-1", "定制红包封面") == []
+    assert terms(registry, "ent-1", "今晚八点红包雨") == []
     assert terms(registry, "ent-2", "加入拼团群") == []
-    assert terms(registry, "ent-2", "定制红包封面") == ["红包"]
+    assert terms(registry, "ent-2", "今晚八点红包雨") == ["红包"]
     assert change.terms_added == (("拼团群", "contact_diversion", "low"),)
-    assert change.allow_added == ("红包封面",)
+    assert change.allow_added == ("红包雨",)
     assert change.changed
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from warden.adapters.audit_keys import Verifier
 from warden.adapters.policy_file import load_policy
 from warden.kernel.access import Role
 from warden.kernel.errors import WardenError
@@ -46,15 +48,54 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         )
 
     @audit_app.command("verify")
-    def audit_verify(database: DatabaseOpt = None) -> None:
-        """Recompute the whole chain; exit 0 if intact, else name the first broken entry (exit 1)."""
-        w = open_warden(database)
-        r = w.enforcement.audit_verify()
+    def audit_verify(
+        database: DatabaseOpt = None,
+        anchors: Annotated[
+            Path | None, typer.Option(help="Checkpoints exported earlier (`warden audit checkpoints`): still there?")
+        ] = None,
+        public_key: Annotated[
+            Path | None, typer.Option(help="Check signatures with this public key (PEM) instead of the key file.")
+        ] = None,
+    ) -> None:
+        """Prove the chain, every stored decision and every state row against the audited history, and the chain
+        against its signed checkpoints; exit 0 if intact, else name the first entry or row that is not (exit 1).
+        Reads only: it writes nothing, to the database or elsewhere."""
+        exported: list[dict[str, object]] = []
+        key: Verifier | None = None
+        try:
+            if anchors is not None:
+                exported = [json.loads(line) for line in anchors.read_text(encoding="utf-8").splitlines()[1:] if line]
+            if public_key is not None:
+                key = Verifier.from_pem(public_key.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise fail(f"cannot read {anchors if public_key is None else public_key}: {exc}") from exc
+        w = open_warden(database, read_only=True)
+        r = w.enforcement.audit_verify(exported, key)
         if r.ok:
-            console.print(f"[green]audit chain intact[/]: {r.checked} entries verified")
+            console.print(
+                f"[green]audit chain intact[/]: {r.checked} entries verified, state rows and stored decisions match, "
+                f"signed up to entry {r.signed_head}"
+            )
             return
-        err.print(f"[bold red]audit chain broken[/] at entry {r.first_broken}: {r.problem} ({r.checked} entries read)")
+        where = f"{r.table} row {r.key}" if r.table and r.key else f"entry {r.first_broken}"
+        err.print(f"[bold red]audit chain broken[/] at {where}: {r.problem} ({r.checked} entries read)")
         raise typer.Exit(1)
+
+    @audit_app.command("checkpoints")
+    def audit_checkpoints(
+        out: Annotated[Path, typer.Option(help="Write the signed checkpoints here (JSON lines), to keep elsewhere.")],
+        database: DatabaseOpt = None,
+    ) -> None:
+        """Export the chain's signed checkpoints and the public key, for an auditor to keep outside warden; later,
+        `warden audit verify --anchors FILE --public-key KEY` proves the chain still reaches each of them."""
+        w = open_warden(database, read_only=True)
+        verifier = w.enforcement.verifier
+        if verifier is None:
+            raise fail("no audit key to export the public half of (WARDEN_AUDIT_KEY_FILE)")
+        rows = w.enforcement.audit_checkpoints()
+        head = {"public_key": verifier.public_pem(), "key_id": verifier.key_id, "checkpoints": len(rows)}
+        out.write_text("\n".join(json.dumps(x) for x in [head, *rows]) + "\n", encoding="utf-8")
+        console.print(f"{len(rows)} signed checkpoints written to {out} (key {verifier.key_id})")
 
     @token_app.command("create")
     def token_create(

@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from warden.adapters import audit_state
 from warden.adapters import store as core
+from warden.adapters.audit_keys import Verifier
 from warden.adapters.uow import Connection, UnitOfWork
 from warden.enforcement import access, store
 from warden.enforcement import explain as ex
@@ -39,7 +41,7 @@ from warden.enforcement.views import (
     enterprise_out,
 )
 from warden.kernel.access import Principal
-from warden.kernel.audit import ChainReport, decisions_digest, verify_chain
+from warden.kernel.audit import ChainReport
 from warden.kernel.cursor import decode_position, decode_seq, encode_position
 from warden.kernel.decision import Effects, StrikeRequest, Subject
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
@@ -66,7 +68,10 @@ class EnforcementService:
         pipeline: Ingest,
         features: Sequence[Feature] = (),
         texts: Texts = CORE,
+        *,
+        verifier: Verifier | None = None,
     ) -> None:
+        self.verifier = verifier  # checks the chain's signed checkpoints (the Signer, or a public key alone)
         self.uow = uow
         self.clock = uow.clock
         self.rules = rules
@@ -180,7 +185,15 @@ class EnforcementService:
         """`audit_verify` for the audit's readers."""
         access.check_read_audit(p)
         r = self.audit_verify()
-        return ChainVerification(ok=r.ok, checked=r.checked, first_broken=r.first_broken, problem=r.problem)
+        return ChainVerification(
+            ok=r.ok,
+            checked=r.checked,
+            first_broken=r.first_broken,
+            problem=r.problem,
+            table=r.table,
+            key=r.key,
+            signed_head=r.signed_head,
+        )
 
     def _visible_account(self, p: Principal, account_id: str) -> Account:
         with self.uow.reading() as tx:
@@ -475,14 +488,17 @@ class EnforcementService:
 
     # --- audit ---------------------------------------------------------------------------------------------
 
-    def audit_verify(self) -> ChainReport:
-        """Recompute every hash and every batch digest; the report names the first broken entry if any."""
+    def audit_verify(self, anchors: Sequence[dict[str, Any]] = (), verifier: Verifier | None = None) -> ChainReport:
+        """Prove the chain, the stored events and the state rows against each other, and the chain against its
+        signed checkpoints and `anchors` (exported checkpoints), with `verifier` (default: the app's key). The
+        report names the first broken entry or state row, if any. Reads only (adapters/audit_state.verify)."""
         with self.uow.reading() as tx:
-            conn = tx.conn
-            return verify_chain(
-                core.audit_entries(conn),
-                expected_digest=lambda e: decisions_digest(core.event_rows_for_audit(conn, e.seq)),
-            )
+            return audit_state.verify(tx.conn, verifier or self.verifier, anchors)
+
+    def audit_checkpoints(self) -> list[dict[str, Any]]:
+        """The signed checkpoints, oldest first, for an auditor to keep elsewhere (`warden audit checkpoints`)."""
+        with self.uow.reading() as tx:
+            return list(audit_state.checkpoints(tx.conn))
 
 
 def _unknown_enterprise(a: Account) -> InvalidInput:

@@ -244,9 +244,14 @@ class AuditPage(BaseModel):
 
 
 class ChainVerification(BaseModel):
-    """The chain recomputed: `ok`, how many entries were read, and the first broken one (its seq) and why."""
+    """The audit trail proved (`warden audit verify`): `ok`, how many entries were read, the first broken entry (its
+    seq) or state row (`table`, `key`: JSON of its key columns) and why, and the newest entry a signed checkpoint
+    covers (`signed_head`)."""
 
     ok: bool
     checked: int
     first_broken: int | None
     problem: str | None
+    table: str | None = None
+    key: str | None = None
+    signed_head: int | None = None

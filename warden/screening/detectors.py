@@ -1,5 +1,5 @@
-"""Detectors for contact details and personal data: URLs, phone numbers, QQ/WeChat ids, e-mail,
-Chinese ID-card and bank-card numbers (S-A6 diversion, S-E3 privacy leakage).
+"""Detectors for contact details and personal data: URLs, phone numbers, QQ/WeChat ids, a number given
+after 微信 / vx / 加我, e-mail, Chinese ID-card and bank-card numbers (S-A6 diversion, S-E3 privacy leakage).
 
 They run on text folded with the detector tables (full-width, styled and CJK digits folded, zero-width
 removed, punctuation kept), so ``１３８ ００１３ ８０００`` and ``壹叁捌…`` are found as well. A
@@ -35,9 +35,39 @@ _ID_CARD = re.compile(
     r"(?![0-9a-z])"
 )
 _BANK_CARD = re.compile(r"(?<![0-9])((?:62|4[0-9]|5[1-5])[0-9]{14,17})(?![0-9])")
-_QQ = re.compile(r"(?:qq|扣扣|企鹅|q号)[\s:：号码是为]{0,4}([1-9][0-9]{4,10})(?![0-9])")
-_WECHAT = re.compile(
-    r"(?:微信号?|weixin|wechat|vx|wx|v信|薇信|威信|加v)[\s:：号码是为]{0,4}([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
+_GAP = r"[^0-9a-z\u3400-\u9fff]{0,2}"
+
+
+def _words(*words: str) -> str:
+    """A regex alternation of keywords, each allowed a separator or two between its letters (微 信, q.q, 微❤信):
+    the detectors read text with punctuation kept."""
+    return "(?:" + "|".join(_GAP.join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+_QQ = re.compile(_words("qq", "扣扣", "企鹅", "q号") + r"[\s:：号码是为]{0,4}([1-9][0-9]{4,10})(?![0-9])")
+_WECHAT_WORDS = (
+    "微信号",
+    "微信",
+    "weixin",
+    "wechat",
+    "vx",
+    "wx",
+    "v信",
+    "薇信",
+    "威信",
+    "加v",
+    "+v",
+    "＋v",
+    "➕v",
+    "﹢v",
+)
+_WECHAT = re.compile(_words(*_WECHAT_WORDS) + r"[\s:：号码是为]{0,4}([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])")
+# A number given right after 微信 / vx / 加我 is a way off the platform even though a WeChat id must start with
+# a letter (WeChat finds people by phone or QQ number too): 这个是我的微信：9989123456. A bare long number is not
+# (orders, tickets, employee numbers), and neither is an amount (微信 128000元).
+_CONTACT_NUMBER = re.compile(
+    _words(*_WECHAT_WORDS, "加我")
+    + r"[\s:：号码是为]{0,4}([0-9](?:[ -]?[0-9]){5,19})(?![0-9]|[ -]?[0-9]|\.[0-9]|[元块万千百亿个人笔次件%])"
 )
 _WXID = re.compile(r"(wxid_[a-z0-9]{6,24})(?![a-z0-9])")
 _URL_SCHEME = re.compile(r"(?:https?://|www\.)" + _URL_CHAR + "+")
@@ -97,12 +127,14 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
             out.append((*m.span(), "phone_number", re.sub("[^0-9]", "", m.group(1)), "medium"))
         for m in _LANDLINE.finditer(f, lo, hi):
             out.append((*m.span(), "phone_number", "-".join(m.groups()), "medium"))
-    if "qq" in f or "扣扣" in f or "企鹅" in f or "q号" in f:
-        out.extend((*m.span(1), "qq_id", m.group(1), "medium") for m in _QQ.finditer(f))
+    out.extend((*m.span(1), "qq_id", m.group(1), "medium") for m in _QQ.finditer(f))
     if "wxid_" in f:
         out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WXID.finditer(f))
-    if any(k in f for k in KEYWORDS) or "加v" in f:
-        out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WECHAT.finditer(f))
+    out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WECHAT.finditer(f))
+    out.extend(
+        (*m.span(1), "contact_diversion", re.sub("[^0-9]", "", m.group(1)), "medium")
+        for m in _CONTACT_NUMBER.finditer(f)
+    )
     at = f.find("@")
     while at != -1:
         left = _EMAIL_LEFT.search(f, max(0, at - 64), at)
@@ -124,7 +156,16 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
     return out
 
 
-_PRIORITY = ("email", "url", "id_card_number", "bank_card_number", "phone_number", "qq_id", "wechat_id")
+_PRIORITY = (
+    "email",
+    "url",
+    "id_card_number",
+    "bank_card_number",
+    "contact_diversion",  # 微信：13800138000 is a WeChat contact (found by its number) more than a phone number
+    "phone_number",
+    "qq_id",
+    "wechat_id",
+)
 
 
 def detect(text: str) -> list[Detection]:

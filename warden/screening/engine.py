@@ -2,16 +2,23 @@
 
 Pipeline per batch of messages (joined with NUL, research §6.5):
 
-1. fold the batch once (numpy gather, separators deleted, runs collapsed) keeping an offset map;
+1. fold the batch once (numpy gather, separators and invisible characters deleted, runs collapsed)
+   keeping an offset map;
 2. map every folded Chinese character to a code for its toned syllable and scan that text once with
-   one automaton holding every pattern (folded, pinyin, mixed, initials, emoji), every allow-list
-   entry and the contact keywords, all in syllable space. A candidate whose folded text equals a
-   pattern is a direct hit; one that only sounds the same is a homophone hit (lower severity, at
-   least half of its characters identical, only for terms that allow homophones);
+   one automaton holding every pattern (folded, pinyin, mixed, split, initials, emoji), every
+   allow-list entry and the contact keywords, all in syllable space. A
+   candidate whose folded text equals a pattern (and whose collapsed runs are as long as the
+   pattern's: 扣扣 is not 扣) is a direct hit; one that only sounds the same is a homophone hit
+   (lower severity, at least half of its characters identical, and the candidate read in context
+   must give the term's reading in context; only for terms that allow homophones);
 3. run the contact/personal-data detectors only on the messages the scan flagged (digit runs,
    top-level domains, WeChat-id keywords);
-4. drop hits overlapped by an allow-list match, enforce word boundaries on Latin edges, keep the
-   leftmost-longest non-overlapping hits and map offsets back to each original message.
+4. drop hits inside an allow-list match (口红包邮 holds 红包, 红包装厂 holds 红包装: words that read the
+   characters another way, and business phrases such as 返利政策), enforce word boundaries on Latin
+   edges, keep the leftmost-longest non-overlapping hits and map offsets back to each original message;
+5. texts holding an add sign (+, ➕) or a tone number (a digit 0-5 after a Latin letter: hong2bao1)
+   are matched a second time with those read as separators (the sign is 加 in the first reading), so
+   红+包 (红包), +vx (加vx) and hong2bao1 (hongbao) are all found; overlaps go to the longest hit.
 
 One scan instead of one per channel is what keeps the full pipeline near the raw matcher's speed.
 Engines are immutable once built, so one instance is safe to share between threads; list changes
@@ -34,14 +41,28 @@ from warden.screening.base import SEVERITIES, Hit, severity_rank
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
-from warden.screening.folding import NUL, Folded, detector_tables, fold, fold_text, is_ascii_letter_at
+from warden.screening.folding import (
+    ADD_SIGNS,
+    CLAUSE,
+    NUL,
+    Folded,
+    detector_tables,
+    fold,
+    fold_key,
+    is_ascii_letter_at,
+)
 from warden.screening.forms import (
     Pattern,
+    default_code,
     expand,
     homophone_pattern,
+    homophone_sound_keys,
     lower_severity,
+    polyphones,
+    syllable_code,
     syllable_table,
     syllable_translation,
+    toned_readings,
 )
 
 BATCH_SIZE = 2048
@@ -54,8 +75,9 @@ class _Entry(NamedTuple):
     """What a candidate on one automaton key can turn out to be, once its folded text is checked."""
 
     folded: str  # the folded key the candidate's folded text must equal (or sound like)
+    runs: tuple[int, ...] = ()  # per key character, the run length the text must have there; () = any
     pattern: Pattern | None = None  # a listed form
-    homophone: Pattern | None = None  # set when the term also matches by sound
+    homophone: Pattern | None = None  # a term that matches by sound
     allow: bool = False
     keyword: bool = False  # a contact keyword: run the detectors on this message
     loose: bool = False  # a keyword that matches by sound alone (any run of digits)
@@ -66,6 +88,38 @@ class _Expanded(NamedTuple):
 
     main: tuple[Pattern, ...]
     homophone: Pattern | None
+
+
+# A tone number: a digit 0-5 after a pinyin syllable (two letters at least, the last one a vowel or n, g, r, or
+# a vowel after another tone number: gao1e2), not part of a longer number: hong2bao1, fan3 li4, ｈｏｎｇ２; not
+# v2.1, Q3, A4, mp4 or Win10.
+_TONE_NUMBER = re.compile(
+    r"(?<=[A-Za-zＡ-Ｚａ-ｚ0-5０-５])[AEIOUVNRGaeiouvnrgＡＥＩＯＵＶＮＲＧａｅｉｏｕｖｎｒｇ]([0-5０-５])(?![0-9０-９])"
+)
+_SECOND_READING = str.maketrans(dict.fromkeys(ADD_SIGNS, " "))
+
+
+def second_reading(text: str) -> str | None:
+    """``text`` with its add signs and tone numbers turned into spaces (same length, so offsets hold), or None
+    when it has neither."""
+    swapped = _TONE_NUMBER.sub(lambda m: m.group()[0] + " ", text.translate(_SECOND_READING))
+    return swapped if swapped != text else None
+
+
+def _runs_ok(folded: Folded, start: int, runs: tuple[int, ...]) -> bool:
+    """Whether the text's collapsed runs from ``start`` are at least as long as the pattern needs."""
+    return all(r == 1 or folded.run_length(start + i) >= r for i, r in enumerate(runs))
+
+
+def _allow_holds(folded: Folded, a: int, b: int, s: int, e: int) -> bool:
+    """Whether allow-list match ``[a, b)`` removes hit ``[s, e)`` it holds. Not when the text sets the hit off
+    inside the match: by clause punctuation (套现，有意者 is 套现, not 套现有), or by a space when the hit itself
+    is written without one (红包 装好 is 红包). A match written across the hit's own separators still holds
+    (宣传，销售 is 宣传 + 销售; 口 红 包 邮 is 口红 + 包邮)."""
+    edges = [folded.separator(k) for k, inside in ((s, a < s), (e, e < b)) if inside]
+    if CLAUSE in edges:
+        return False
+    return not any(edges) or any(folded.separator(k) for k in range(s + 1, e))
 
 
 def _half_same(a: str, b: str) -> bool:
@@ -90,58 +144,69 @@ class ScreeningEngine:
         *,
         emoji: Sequence[tuple[str, str]] = (),
         homophones: Sequence[tuple[str, str]] = (),
+        splits: Sequence[tuple[str, tuple[str, ...]]] = (),
         detectors: bool = True,
         _cache: dict[TermSpec, _Expanded] | None = None,
     ) -> None:
         self.terms: tuple[TermSpec, ...] = tuple(dict.fromkeys(terms))
-        self.allow: tuple[str, ...] = tuple(dict.fromkeys(a.strip() for a in allow if fold_text(a.strip())))
+        self.allow: tuple[str, ...] = tuple(dict.fromkeys(a.strip() for a in allow if fold_key(a.strip())[0]))
         self.emoji: tuple[tuple[str, str], ...] = tuple(emoji)
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
+        self.splits: tuple[tuple[str, tuple[str, ...]], ...] = tuple(splits)
         self.detectors = detectors
         self._syllables: npt.NDArray[np.uint32] = syllable_table(self.homophones)
+        self._variant_of = {v: canonical for canonical, variants in self.homophones for v in variants}
+        split_map = dict(self.splits)
         if detectors:
             detector_tables()  # built once per process; do it now rather than on the first message
         emoji_for: dict[str, list[str]] = {}
         for e, term in self.emoji:
             emoji_for.setdefault(term, []).append(e)
         cache = dict(_cache or {})
-        best: dict[str, Pattern] = {}  # one pattern per folded key: highest severity, most direct channel
-        sounds: dict[str, Pattern] = {}
+        # one pattern per folded key and run lengths: highest severity, most direct channel
+        best: dict[tuple[str, tuple[int, ...]], Pattern] = {}
+        sounds: dict[tuple[str, tuple[int, ...]], Pattern] = {}
         for spec in self.terms:
             expanded = cache.get(spec)
             if expanded is None:
                 expanded = cache[spec] = _Expanded(
-                    tuple(expand(spec, emoji_for.get(spec.term, ()))), homophone_pattern(spec)
+                    tuple(expand(spec, emoji_for.get(spec.term, ()), split_map)), homophone_pattern(spec)
                 )
             for p in expanded.main:
-                if p.key not in best or p.rank() > best[p.key].rank():
-                    best[p.key] = p
+                k = (p.key, p.runs)
+                if k not in best or p.rank() > best[k].rank():
+                    best[k] = p
             h = expanded.homophone
-            if h is not None and (h.key not in sounds or h.rank() > sounds[h.key].rank()):
-                sounds[h.key] = h
+            if h is not None and ((h.key, h.runs) not in sounds or h.rank() > sounds[h.key, h.runs].rank()):
+                sounds[h.key, h.runs] = h
         self._cache = cache
-        entries: dict[str, _Entry] = {}
-        for key, p in best.items():
-            entries[key] = _Entry(key, pattern=p, homophone=sounds.pop(key, None))
-        for key, h in sounds.items():
-            entries[key] = _Entry(key, homophone=h)
+        entries: dict[tuple[str, tuple[int, ...]], _Entry] = {}
+        for (key, runs), p in best.items():
+            entries[key, runs] = _Entry(key, runs, pattern=p)
         for a in self.allow:
-            key = fold_text(a)
-            old = entries.get(key)
-            entries[key] = old._replace(allow=True) if old else _Entry(key, allow=True)
+            key, runs = fold_key(a)
+            k = (key, runs if any(r > 1 for r in runs) else ())
+            old = entries.get(k)
+            entries[k] = old._replace(allow=True) if old else _Entry(*k, allow=True)
         if detectors:
-            for k in (*KEYWORDS, *GATE_TLDS):
-                key = fold_text(k)
-                old = entries.get(key)
-                entries[key] = old._replace(keyword=True) if old else _Entry(key, keyword=True)
-            digits = "0" * DIGIT_RUN
-            entries.setdefault(digits, _Entry(digits))
+            for word in (*KEYWORDS, *GATE_TLDS):
+                k = (fold_key(word)[0], ())
+                old = entries.get(k)
+                entries[k] = old._replace(keyword=True) if old else _Entry(k[0], keyword=True)
+            digits = ("0" * DIGIT_RUN, ())
+            entries.setdefault(digits, _Entry(digits[0]))
             entries[digits] = entries[digits]._replace(keyword=True, loose=True)
-        by_sound: dict[str, list[_Entry]] = {}
-        for key, entry in entries.items():
-            by_sound.setdefault(self._sound(key), []).append(entry)
+        by_sound: dict[str, dict[tuple[str, tuple[int, ...]], _Entry]] = {}
+        for (key, runs), entry in entries.items():
+            by_sound.setdefault(self._sound(key), {})[key, runs] = entry
+        for (key, runs), h in sounds.items():
+            for sound in homophone_sound_keys(h, self.homophones):
+                group = by_sound.setdefault(sound, {})
+                old = group.get((key, runs))
+                group[key, runs] = old._replace(homophone=h) if old else _Entry(key, runs, homophone=h)
+        self._longest_allow = max((len(fold_key(a)[0]) for a in self.allow), default=0)
         self._keys = list(by_sound)
-        self._entries = [tuple(by_sound[k]) for k in self._keys]
+        self._entries = [tuple(by_sound[k].values()) for k in self._keys]
         self._ac = daachorse.CharwiseDoubleArrayAhoCorasick(self._keys) if self._keys else None
         self._patterns = list(best.values())
 
@@ -152,7 +217,13 @@ class ScreeningEngine:
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> ScreeningEngine:
-        return cls(lexicon.terms, lexicon.allow, emoji=lexicon.emoji, homophones=lexicon.homophones)
+        return cls(
+            lexicon.terms,
+            lexicon.allow,
+            emoji=lexicon.emoji,
+            homophones=lexicon.homophones,
+            splits=lexicon.splits,
+        )
 
     def with_lists(
         self,
@@ -169,8 +240,28 @@ class ScreeningEngine:
             [*self.allow, *allow],
             emoji=self.emoji,
             homophones=self.homophones,
+            splits=self.splits,
             detectors=self.detectors,
             _cache=self._cache,
+        )
+
+    def for_terms(
+        self,
+        terms: Iterable[TermSpec | tuple[str, str, str]],
+        allow: Iterable[str] = (),
+        *,
+        detectors: bool = False,
+    ) -> ScreeningEngine:
+        """A new engine for these terms only, with this engine's folding data (homophone classes, split forms,
+        emoji): the same disguises are found, the platform's list is not. For a list of its own, such as an
+        enterprise keyword rule (``ProjectX``, ``报价底线``) that must not fire on 红包."""
+        return ScreeningEngine(
+            term_specs(terms),
+            list(allow),
+            emoji=self.emoji,
+            homophones=self.homophones,
+            splits=self.splits,
+            detectors=detectors,
         )
 
     @property
@@ -202,24 +293,27 @@ class ScreeningEngine:
             out.extend(self._screen_batch(texts[i : i + batch_size]))
         return out
 
-    def _screen_batch(self, batch: Sequence[str]) -> list[tuple[Hit, ...]]:
+    def _screen_batch(self, batch: Sequence[str], second: bool = False) -> list[tuple[Hit, ...]]:
+        """Hits per text. ``second``: the batch is second readings (terms only, no detectors)."""
         results: dict[int, list[Hit]] = {}
         joined = NUL.join(batch)
         folded = fold(joined)
         boundaries = np.flatnonzero(folded.raw == 0)
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             if len(batch) > 1:
-                return [self._screen_batch([t])[0] for t in batch]
-            return self._screen_batch([batch[0].replace(NUL, " ")])
+                return [self._screen_batch([t], second)[0] for t in batch]
+            return self._screen_batch([batch[0].replace(NUL, " ")], second)
         candidates = (
             self._ac.find_overlapping(np.take(self._syllables, folded.codes, mode="clip").tobytes().decode("utf-32-le"))
             if self._ac
             else []
         )
-        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if self.detectors else []
-        if not candidates and not gate_hits:
-            return [()] * len(batch)
+        detectors = self.detectors and not second
+        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
         starts = [0, *(boundaries + 1).tolist()]
+        again = [] if second else _second_readings(batch, joined, folded, starts)
+        if not candidates and not gate_hits and not again:
+            return [()] * len(batch)
         flagged: set[int] = set()
         found = self._verify(candidates, folded, joined, flagged)
         for os, oe, p, channel in found:
@@ -228,9 +322,15 @@ class ScreeningEngine:
             results.setdefault(m, []).append(
                 Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
             )
-        flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
-        if flagged:
-            self._detect(batch, sorted(flagged), results)
+        if again:
+            more = self._screen_batch([text for _, text in again], second=True)
+            for (i, reread), extra in zip(again, more, strict=True):
+                if extra:  # same offsets; the matched text is the one as sent
+                    results[i] = _merge(results.get(i, []), [_as_sent(h, batch[i], reread) for h in extra])
+        if detectors:
+            flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
+            if flagged:
+                self._detect(batch, sorted(flagged), results)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         for m, hits in results.items():
             out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
@@ -251,29 +351,40 @@ class ScreeningEngine:
             return []
         ftext = folded.text
         entries = self._entries
-        allowed: set[int] = set()  # folded positions covered by an allow-list match
+        allowed: list[tuple[int, int]] = []  # folded spans of allow-list matches
         # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
         hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, pattern, homophone, allow, keyword, loose in entries[pid]:
+            for key, runs, pattern, homophone, allow, keyword, loose in entries[pid]:
                 if keyword and (loose or key == fs):
                     if boundaries is None:
                         boundaries = np.flatnonzero(folded.codes == 0).tolist()
                     flagged.add(bisect_right(boundaries, s))
-                if key == fs:
-                    if allow:
-                        allowed.update(range(s, e))
-                    if pattern is not None:
-                        hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
-                elif homophone is not None and _half_same(fs, key):
-                    hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
+                if key != fs:
+                    if (
+                        homophone is not None
+                        and _half_same(fs, key)
+                        and (not runs or _runs_ok(folded, s, runs))
+                        and self._sounds_like(ftext, s, e, homophone)
+                    ):
+                        hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
+                    continue
+                if runs and not _runs_ok(folded, s, runs):
+                    continue
+                if allow:
+                    allowed.append((s, e))
+                if pattern is not None:
+                    hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
         if not hits:
             return []
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
-        # matches remove what they touch. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound.
+        # matches remove the hits they hold. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound, and
+        # 抢红包装 keeps 抢红包 although 红包装 is allowed.
         hits.sort(key=_SORT_KEY)
+        allowed.sort()
+        allowed_starts = [a for a, _ in allowed]
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
         out: list[tuple[int, int, Pattern, str]] = []
         direct_starts: list[int] = []  # accepted direct hits, sorted and disjoint
@@ -289,7 +400,7 @@ class ScreeningEngine:
                 i = bisect_left(direct_starts, e) - 1
                 if i >= 0 and direct_ends[i] > s:
                     continue
-            if allowed and not allowed.isdisjoint(range(s, e)):
+            if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
@@ -306,6 +417,50 @@ class ScreeningEngine:
                 direct_starts.append(s)
                 direct_ends.append(e)
         return out
+
+    def _allowed(self, starts: list[int], allowed: list[tuple[int, int]], folded: Folded, s: int, e: int) -> bool:
+        """Whether an allow-list match (``allowed``: sorted spans, ``starts``: theirs) holds hit ``[s, e)``."""
+        i = bisect_right(starts, s)
+        lowest = s - self._longest_allow
+        while i > 0:
+            i -= 1
+            a, b = allowed[i]
+            if a < lowest:
+                return False
+            if e <= b and _allow_holds(folded, a, b, s, e):
+                return True
+        return False
+
+    def _sounds_like(self, ftext: str, start: int, end: int, p: Pattern) -> bool:
+        """Whether folded text ``[start, end)``, read in context, gives the term's reading in context at every
+        character (or a near-homophone listed in ``homophones.tsv``): 佣金返环 sounds like 佣金返还 (返还 is
+        fǎn huán), 佣金反还 does not (还 alone is hái)."""
+        # First by each character's default reading; only a character with several readings whose default one
+        # is not the term's (佣 yōng, 还 hái) needs the candidate read in context, which is slow (pypinyin).
+        many = polyphones()
+        in_context = False
+        for ch, want, canonical in zip(ftext[start:end], p.readings, p.key, strict=True):
+            if not want:
+                if ch != canonical:
+                    return False
+            elif default_code(ch) != syllable_code(want) and self._variant_of.get(ch) != canonical:
+                if ch not in many:
+                    return False
+                in_context = True
+        if not in_context:
+            return True
+        lo = max(start - 2, ftext.rfind(NUL, 0, start) + 1)
+        nul = ftext.find(NUL, end, end + 2)
+        hi = min(end + 2, len(ftext)) if nul == -1 else nul
+        spoken = toned_readings(ftext[lo:hi])
+        for i in range(start, end):
+            ch, want, canonical = ftext[i], p.readings[i - start], p.key[i - start]
+            if not want:
+                if ch != canonical:
+                    return False
+            elif spoken[i - lo] != want and self._variant_of.get(ch) != canonical:
+                return False
+        return True
 
     def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
         """Run the detectors on the flagged messages only, as one sub-batch."""
@@ -328,6 +483,60 @@ class ScreeningEngine:
                     text[d.start - base : d.end - base],
                 )
             )
+
+
+_FINAL = np.zeros(128, dtype=bool)  # letters a pinyin syllable ends in, once folded
+_FINAL[[ord(c) for c in "aeiouvnrg"]] = True
+
+
+def _second_readings(batch: Sequence[str], joined: str, folded: Folded, starts: list[int]) -> list[tuple[int, str]]:
+    """(index, second reading) of the texts that have one (see `second_reading`); ``starts``: where each text
+    begins in ``joined``."""
+    at: list[int] = []
+    c = folded.codes
+    if c.size > 2:  # tone numbers, found on the folded batch: a digit 0-5 after a syllable's last letter
+        tone = (
+            (c[2:] - 0x30 < 6)
+            & np.take(_FINAL, np.minimum(c[1:-1], 127), mode="clip")
+            & ((c[:-2] - 0x61 < 26) | (c[:-2] - 0x30 < 6))
+        )
+        tone[:-1] &= c[3:] - 0x30 >= 10  # not followed by another digit
+        pos = np.flatnonzero(tone) + 2
+        if pos.size:
+            at = folded.original_spans(pos.tolist(), (pos + 1).tolist())[0]
+    for sign in ADD_SIGNS:
+        i = joined.find(sign)
+        while i != -1:
+            at.append(i)
+            i = joined.find(sign, i + 1)
+    if not at:
+        return []
+    out = []
+    for i in sorted({bisect_right(starts, x) - 1 for x in at}):
+        again = second_reading(batch[i])
+        if again is not None:
+            out.append((i, again))
+    return out
+
+
+def _as_sent(hit: Hit, text: str, reread: str) -> Hit:
+    """A hit on a second reading, on the text as sent; a tone number right after it is part of it (hong2bao1)."""
+    end = hit.end
+    if end < len(text) and reread[end] == " " and text[end] != " " and text[end] not in ADD_SIGNS:
+        end += 1
+    return Hit(hit.term, hit.category, hit.severity, hit.channel, hit.start, end, text[hit.start : end])
+
+
+def _merge(hits: list[Hit], more: Sequence[Hit]) -> list[Hit]:
+    """The listed-term hits of two readings of one text, overlaps resolved longest first, then strongest, then
+    the first reading's (红+包+群 read as 红包群, not as 加群); detector hits are kept as they are."""
+    found = [(h, 0) for h in hits if h.channel != DETECTOR_CHANNEL] + [(h, 1) for h in more]
+    found.sort(key=lambda x: (x[0].start - x[0].end, -severity_rank(x[0].severity), x[1], x[0].start))
+    kept: list[Hit] = []
+    for h, _ in found:
+        if not any(h.start < k.end and k.start < h.end for k in kept):
+            kept.append(h)
+    return kept + [h for h in hits if h.channel == DETECTOR_CHANNEL]
 
 
 def build_default_engine() -> ScreeningEngine:

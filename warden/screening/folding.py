@@ -1,9 +1,12 @@
 """Folding: undo style disguises before matching, keeping a map back to the text as sent.
 
 Every code point is folded through a table computed once per process (NFKC, tone-mark stripping,
-casefold, traditional → simplified at character level, digit variants, Cyrillic/Greek look-alikes,
-deletion of separators: spaces, punctuation, symbols, emoji, zero-width and other invisible
-characters). Runs of the same folded character, digits apart, are then collapsed (红红包包 → 红包).
+casefold, traditional → simplified at character level, CJK radicals → the ideograph they stand for,
+digit variants, Cyrillic/Greek look-alikes, deletion of separators: spaces, punctuation, symbols,
+emoji, and of every invisible character: zero-width and other format characters, combining marks,
+every Default_Ignorable_Code_Point and the blank "letters" such as HANGUL FILLER). Runs of the same
+folded character, digits apart, are then collapsed (红红包包 → 红包); Latin letters only collapse
+when nothing visible stood between them (``vx xm`` keeps both x's: a space there is a word boundary).
 
 The fold is a numpy gather over the UTF-32 code units of a whole batch (research §4.2: ~450 MB/s,
 against ~100 MB/s for ``str.translate``), and it yields for every folded character the span of
@@ -12,7 +15,6 @@ original characters it came from, so a hit in folded text maps back to exact off
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,12 +29,53 @@ RED_PACKET_EMOJI = "🧧"  # kept (not deleted as a symbol) so the dictionary ca
 # Code point ranges worth folding. Everything else (CJK extensions B+, other scripts) folds to itself.
 _RANGES = (
     (0x0000, 0x10000),  # BMP
+    (0x13430, 0x13460),  # Egyptian hieroglyph format controls (invisible)
+    (0x16FE0, 0x17000),  # ideographic symbols, incl. the blank KHITAN SMALL SCRIPT FILLER
+    (0x1BCA0, 0x1BCB0),  # shorthand format controls (invisible)
+    (0x1D100, 0x1D200),  # musical symbols: format controls (invisible) and the blank NULL NOTEHEAD
     (0x1D400, 0x1D800),  # Mathematical Alphanumeric Symbols (𝐡 𝒉 𝕙 …)
     (0x1F000, 0x1FC00),  # enclosed alphanumerics supplement, emoji, legacy computing digits
     (0x2F800, 0x2FA20),  # CJK compatibility ideographs supplement
-    (0xE0000, 0xE0080),  # tag characters (invisible)
-    (0xE0100, 0xE01F0),  # variation selectors supplement
+    (0xE0000, 0xE1000),  # tag characters, variation selectors supplement, reserved ignorables
 )
+
+# Default_Ignorable_Code_Point, from the Unicode Character Database (DerivedCoreProperties.txt, Unicode
+# 15.1; the set is stable: code points are only ever added to it). Python's `unicodedata` does not
+# expose the property. Most of these are format characters (Cf) or variation selectors (Mn); the ones
+# that matter here are the *letters* among them, which render as blanks: HANGUL FILLER U+3164, its
+# half-width form U+FFA0, the choseong/jungseong fillers U+115F/U+1160, and the Khmer inherent vowels.
+DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+"""Inclusive code point ranges."""
+
+BLANKS = frozenset({0x2800, 0x1D159, 0x16FE4})
+"""Characters outside Default_Ignorable that render as an empty cell (BRAILLE PATTERN BLANK, MUSICAL SYMBOL
+NULL NOTEHEAD, KHITAN SMALL SCRIPT FILLER): separators, like a space."""
+
+
+_IGNORABLE = frozenset(cp for lo, hi in DEFAULT_IGNORABLE for cp in range(lo, hi + 1))
+
+
+def is_default_ignorable(cp: int) -> bool:
+    return cp in _IGNORABLE
+
 
 # Digit variants that NFKC leaves alone (houbb's ignoreNumStyle table plus dingbats and CJK numerals).
 _DIGITS: dict[str, str] = {}
@@ -90,8 +133,6 @@ _CONFUSABLES: dict[str, str] = {
     "ω": "w",
     "ϲ": "c",
 }
-# Signs that spammers use for 加 (add): "+V", "➕微".
-_ADD_SIGNS = {"+": "加", "＋": "加", "➕": "加", "﹢": "加"}
 
 _DELETE_CATEGORIES = frozenset(
     [
@@ -116,6 +157,8 @@ _DELETE_CATEGORIES = frozenset(
     ]
 )
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+# Tone marks written as spacing letters (bopomofo style: hongˊbaoˉ); combining ones are stripped with NFD.
+_TONE_LETTERS = frozenset("ˉˊˇˋ˙")
 
 
 def _strip_marks(s: str) -> str:
@@ -137,24 +180,48 @@ def _t2s_table() -> dict[str, str]:
     return {a: b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
 
 
+def _radical_table() -> dict[str, str]:
+    """CJK radicals → the unified ideograph each stands for (⺯ → 糹, ⺅ → 亻), from the Unicode Character
+    Database's EquivalentUnifiedIdeograph.txt as shipped by `cjkfold`. NFKC already folds the Kangxi radicals
+    (⼈ → 人) but leaves the CJK Radicals Supplement alone, and those are symbols (So) the fold would delete:
+    ⺯工包 (红 split into its parts, written with the radical) would read 工包."""
+    from cjkfold import EQUIVALENT_IDEOGRAPH
+
+    return dict(EQUIVALENT_IDEOGRAPH)
+
+
 # The matcher uses the BMP private-use area for syllable codes (UCS-2 strings scan faster than astral
 # ones), so private-use characters in the text are deleted like other non-text symbols.
 PUA_START, PUA_END = 0xE000, 0xF900
-DEL = 0xFFFFFFFF  # table value: the character is deleted
-MULTI = 0xFFFFFFFE  # table value: the character folds to several (looked up in FoldTables.multi)
+DEL = 0xFFFFFFFF  # table value: the character is deleted, and it was visible (a space, punctuation, a symbol)
+HIDE = 0xFFFFFFFE  # table value: the character is deleted, and it was invisible (zero-width, mark, filler)
+MULTI = 0xFFFFFFFD  # table value: the character folds to several (looked up in FoldTables.multi)
+_KEEP_MAX = MULTI  # table values up to this one are kept (code points are far below)
+ADD_SIGNS = {"+": "加", "＋": "加", "➕": "加", "﹢": "加"}
+"""Signs spammers write for 加 (add): "+V", "➕微". The fold reads them as 加; the engine also reads texts that
+hold one with the sign as a separator (红+包)."""
+
+
+NO_BREAK, SPACE, CLAUSE = 0, 1, 2
+"""What `Folded.separator` finds between two folded characters."""
+CLAUSE_MARKS = frozenset("，。！？；：、,.!?;:…\n\r｡､")
+"""Punctuation that ends a phrase: a term set off by one is written as a word of its own."""
 
 
 @dataclass(frozen=True)
 class FoldTables:
-    """``codes[cp]`` is the folded code point of ``cp``, or `DEL`, or `MULTI` (see ``multi``)."""
+    """``codes[cp]`` is the folded code point of ``cp``, or `DEL`/`HIDE` (deleted), or `MULTI` (see ``multi``)."""
 
     codes: npt.NDArray[np.uint32]
     multi: dict[int, str]  # ﬁ → fi, ㍿ → 株式会社
-    changed: dict[int, str | None]  # the same fold as a str.translate table, for short strings
+    # the same fold as a str.translate table, for short strings: None for a visible character deleted, ""
+    # for an invisible one (translate deletes both; `fold_key` tells them apart)
+    changed: dict[int, str | None]
 
 
 def _build_tables(*, keep_separators: bool) -> FoldTables:
     t2s = _t2s_table()
+    radicals = _radical_table()
     codes = np.arange(MAX_CP, dtype=np.uint32)
     multi: dict[int, str] = {}
     changed: dict[int, str | None] = {}
@@ -167,12 +234,14 @@ def _build_tables(*, keep_separators: bool) -> FoldTables:
                 codes[cp] = DEL
                 changed[cp] = None
                 continue
-            out = _fold_char(ch, t2s, keep_separators=keep_separators)
+            out = _fold_char(ch, t2s, radicals, keep_separators=keep_separators)
             if out == ch:
                 continue
-            changed[cp] = out or None
-            if not out:
+            changed[cp] = out
+            if out is None:
                 codes[cp] = DEL
+            elif not out:
+                codes[cp] = HIDE
             elif len(out) == 1:
                 codes[cp] = ord(out)
             else:
@@ -181,26 +250,44 @@ def _build_tables(*, keep_separators: bool) -> FoldTables:
     return FoldTables(codes, multi, changed)
 
 
-def _fold_char(ch: str, t2s: dict[str, str], *, keep_separators: bool) -> str:
+def _is_invisible(ch: str) -> bool:
+    return (
+        unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+        or is_default_ignorable(ord(ch))
+        or ch in _TONE_LETTERS
+        or unicodedata.category(ch) == "Cn"
+    )
+
+
+def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_separators: bool) -> str | None:
+    """The folded form of one character: a string, "" when it is deleted as invisible, None when it is
+    deleted as a visible separator."""
+    if is_default_ignorable(ord(ch)) or ch in _TONE_LETTERS:
+        return ""
     if ch == RED_PACKET_EMOJI:
         return ch
-    if not keep_separators and ch in _ADD_SIGNS:
-        return _ADD_SIGNS[ch]
-    s = _strip_marks(unicodedata.normalize("NFKC", ch)).casefold()
+    if not keep_separators and ch in ADD_SIGNS:
+        return ADD_SIGNS[ch]
+    s = _strip_marks(unicodedata.normalize("NFKC", radicals.get(ch, ch))).casefold()
     out = []
     for c in s:
+        c = radicals.get(c, c)
         c = t2s.get(c, c)
         c = _DIGITS.get(c, c)
         c = _CONFUSABLES.get(c, c)
+        if is_default_ignorable(ord(c)):
+            continue
         cat = unicodedata.category(c)
         if keep_separators:
             if cat in _INVISIBLE_CATEGORIES:
                 continue
-            c = {"。": ".", "｡": ".", "＠": "@"}.get(c, c)
-        elif (cat in _DELETE_CATEGORIES and c != RED_PACKET_EMOJI) or PUA_START <= ord(c) < PUA_END:
+            c = " " if ord(c) in BLANKS else {"。": ".", "｡": ".", "＠": "@"}.get(c, c)
+        elif (cat in _DELETE_CATEGORIES and c != RED_PACKET_EMOJI) or PUA_START <= ord(c) < PUA_END or ord(c) in BLANKS:
             continue
         out.append(c)
-    return "".join(out)
+    if out:
+        return "".join(out)
+    return "" if _is_invisible(ch) else None
 
 
 @lru_cache(maxsize=1)
@@ -222,7 +309,7 @@ class Folded:
     handful of numpy operations per batch.
     """
 
-    __slots__ = ("_text", "codes", "heads", "origin", "raw")
+    __slots__ = ("_text", "codes", "heads", "origin", "raw", "tables")
 
     def __init__(
         self,
@@ -230,7 +317,9 @@ class Folded:
         origin: npt.NDArray[np.intp],
         heads: npt.NDArray[np.intp] | None,
         raw: npt.NDArray[np.uint32],
+        tables: FoldTables | None = None,
     ) -> None:
+        self.tables = tables if tables is not None else main_tables()  # the tables the text was folded with
         self.raw = raw  # the original text's code points
         self.codes = codes  # folded code points (after collapsing runs)
         self.origin = origin  # per character before collapsing: index in the original text
@@ -245,6 +334,32 @@ class Folded:
 
     def __len__(self) -> int:
         return int(self.codes.size)
+
+    def run_length(self, k: int) -> int:
+        """How many characters, before collapsing, folded character ``k`` stands for (2 for the 扣 of 扣扣)."""
+        if self.heads is None:
+            return 1
+        nxt = int(self.heads[k + 1]) if k + 1 < self.heads.size else int(self.origin.size)
+        return nxt - int(self.heads[k])
+
+    def separator(self, k: int) -> int:
+        """What was deleted between folded characters ``k - 1`` and ``k``: `NO_BREAK` (nothing visible), `SPACE`
+        (a space or a symbol), or `CLAUSE` (clause or sentence punctuation: the text ends a phrase there)."""
+        if k <= 0 or k >= self.codes.size:
+            return NO_BREAK
+        if self.heads is None:
+            before, after = int(self.origin[k - 1]), int(self.origin[k])
+        else:
+            before, after = int(self.origin[self.heads[k] - 1]), int(self.origin[self.heads[k]])
+        codes = self.tables.codes
+        found = NO_BREAK
+        for i in range(before + 1, after):
+            cp = int(self.raw[i])
+            if int(codes[cp]) == DEL:
+                if chr(cp) in CLAUSE_MARKS:
+                    return CLAUSE
+                found = SPACE
+        return found
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded half-open span back to the original text (runs and inner separators included)."""
@@ -272,22 +387,29 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
     # np.take with mode='clip' skips the bounds-error path: ~3x faster than t.codes[raw], and every
     # code point is a valid index anyway
     mapped = np.take(t.codes, raw, mode="clip")
-    origin = np.flatnonzero(mapped != DEL)
+    origin = np.flatnonzero(mapped <= _KEEP_MAX)
     codes = np.take(mapped, origin, mode="clip")
     if codes.size and codes.max() == MULTI:
         codes, origin = _expand_multi(codes, origin, raw, t)
     if not collapse or codes.size < 2:
-        return Folded(codes, origin, None, raw)
+        return Folded(codes, origin, None, raw, t)
     new_run = np.empty(codes.size, dtype=bool)
     new_run[0] = True
     np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
     # digits and NUL never collapse: 13333333333 stays a phone number and every message boundary
     # stays (nothing else below "9" survives the fold)
     new_run |= codes < 0x3A
+    repeats = np.flatnonzero(~new_run)  # few: repeated characters are rare in text
+    if repeats.size:
+        # a Latin letter repeated across a visible separator is two words ("vx xm", "sha ash"), not a run
+        j = repeats[(codes[repeats] - 0x61 < 26) & (origin[repeats] - origin[repeats - 1] > 1)]
+        for k in j.tolist():
+            if (mapped[origin[k - 1] + 1 : origin[k]] == DEL).any():
+                new_run[k] = True
     heads = np.flatnonzero(new_run)
     if heads.size == codes.size:
-        return Folded(codes, origin, None, raw)
-    return Folded(np.take(codes, heads, mode="clip"), origin, heads, raw)
+        return Folded(codes, origin, None, raw, t)
+    return Folded(np.take(codes, heads, mode="clip"), origin, heads, raw, t)
 
 
 def _expand_multi(
@@ -306,28 +428,50 @@ def _expand_multi(
     return new_codes, new_origin
 
 
-_RUNS = re.compile(r"([^0-9])\1+", re.DOTALL)
+def fold_key(text: str) -> tuple[str, tuple[int, ...]]:
+    """Folded form of a dictionary term or allow-list entry (the rules of `fold`, in pure Python), and how
+    many characters each folded character stands for: ``("扣", (2,))`` for 扣扣, ``("红包", (1, 1))`` for 红包.
+
+    A term must never match a shorter text than itself, so the engine checks these run lengths: 扣扣 is
+    not found in 扣分 although both fold to 扣.
+    """
+    changed = main_tables().changed
+    chars: list[str] = []
+    runs: list[int] = []
+    gap = False  # a visible character was deleted since the last kept one
+    for ch in text:
+        out = changed.get(ord(ch), ch)
+        if out is None:
+            gap = True
+            continue
+        for c in out:
+            if chars and c == chars[-1] and not c <= "9" and not (gap and "a" <= c <= "z"):
+                runs[-1] += 1
+            else:
+                chars.append(c)
+                runs.append(1)
+            gap = False
+    return "".join(chars), tuple(runs)
 
 
 def fold_text(text: str) -> str:
-    """Folded form of a dictionary term or allow-list entry (same rules as `fold`, pure Python)."""
-    folded = text.translate(main_tables().changed)
-    return _RUNS.sub(lambda m: m.group(1), folded) if _RUNS.search(folded) else folded
+    """Folded, collapsed form of a dictionary term or allow-list entry (see `fold_key`)."""
+    return fold_key(text)[0]
 
 
 def is_ascii_letter_at(text: str, index: int, step: int) -> bool:
     """Whether the nearest visible character from ``index`` (walking by ``step``) folds to a-z.
 
     Used for the word-boundary rule of Latin forms (hb must not match inside hbase). Invisible
-    characters (zero-width, marks) are skipped so they cannot fake a boundary.
+    characters (zero-width, marks, fillers) are skipped so they cannot fake a boundary.
     """
     t = main_tables()
     while 0 <= index < len(text):
         ch = text[index]
-        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+        c = int(t.codes[ord(ch)])
+        if c == HIDE:
             index += step
             continue
-        c = int(t.codes[ord(ch)])
         if c == MULTI:
             c = ord(t.multi[ord(ch)][0])
         return 0x61 <= c <= 0x7A

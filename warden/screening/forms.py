@@ -1,23 +1,31 @@
 """Word forms: expand dictionary terms into the shapes spammers write them in.
 
 Expansion happens on the dictionary side at build time (pinyin via ``pypinyin``), so screening stays
-one automaton scan per channel (research §6). Forms and their channels:
+one automaton scan (research §6). Forms and their channels:
 
 * ``folded``    the term itself, folded like the text (covers traditional, width, separators, repeats);
-* ``pinyin``    full pinyin, toneless (hongbao; tone marks in the text are folded away);
+* ``pinyin``    full pinyin, toneless (hongbao; tone marks in the text are folded away, tone numbers are
+  read as separators by the engine: hong2bao1);
 * ``mixed``     hanzi and pinyin mixed per character (红bao, hong包), terms of 2–4 Chinese characters;
+* ``split``     a character written as its parts (纟工包 for 红包, 亻言 for 信), from ``splits.tsv``;
 * ``initials``  pinyin initials (hb), low severity, word boundaries enforced by the engine;
 * ``emoji``     an emoji standing for the term (🧧 → 红包);
-* ``homophone`` a separate automaton over text where each Chinese character is replaced by a
-  code for its toned syllable (虹包 ≡ 红包, 反利 ≡ 返利); one severity step lower.
+* ``homophone`` keyed on each term's reading *in context* (pypinyin's phrase readings: 还 is huán in
+  返还, 行 is háng in 银行), matched in a space where each Chinese character is replaced by a code for
+  its toned syllable (虹包 ≡ 红包, 返环 ≡ 返还); one severity step lower.
+
+Every pattern keeps, per key character, how many characters of the text it must stand for (`Pattern.runs`):
+the text's repeats are collapsed before matching (红红包包 → 红包), so without it a term of one repeated
+character (扣扣) would be found wherever that character stands alone (扣分).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from itertools import product
-from typing import NamedTuple
+from itertools import combinations, product
+from math import prod
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -25,23 +33,26 @@ from pypinyin import Style, lazy_pinyin, pinyin
 
 from warden.screening.base import SEVERITIES
 from warden.screening.dictionaries import TermSpec
-from warden.screening.folding import MAX_CP, PUA_END, PUA_START, fold_text
+from warden.screening.folding import MAX_CP, PUA_END, PUA_START, fold_key
 
-CHANNEL_PRIORITY = ("folded", "emoji", "pinyin", "mixed", "homophone", "initials")
+CHANNEL_PRIORITY = ("folded", "emoji", "pinyin", "mixed", "split", "homophone", "initials")
 _SYLLABLE_BASE = PUA_START  # one BMP private-use code point per toned syllable (~1,600 of 6,400)
 DIGIT_CODE = PUA_END - 1  # the code every ASCII digit gets in syllable space
 _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000))
 _MAX_MIXED_HAN = 4
+_MAX_SPLIT_FORMS = 64
 
 
 class Pattern(NamedTuple):
     """One automaton key and what a match on it means (a tuple: built by the hundred thousand)."""
 
-    key: str  # folded (or syllable-coded, for homophones) text the automaton looks for
+    key: str  # folded text the automaton looks for (in syllable space, for homophones)
     term: str
     category: str
     severity: str
     channel: str
+    runs: tuple[int, ...] = ()  # per key character, how many text characters it must stand for; () = one each
+    readings: tuple[str, ...] = ()  # homophones: the term's toned syllable per key character ("" if not Han)
 
     def rank(self) -> tuple[int, int]:
         """Higher is better when two entries produce the same key."""
@@ -57,8 +68,29 @@ def lower_severity(severity: str) -> str:
     return SEVERITIES[max(0, SEVERITIES.index(severity) - 1)]
 
 
+def key_variants(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The keys a dictionary string matches under: its folded key with run lengths (``()`` when every run
+    is one character), and, when it holds a doubled Latin letter, the key with that letter kept twice: the
+    text collapses ``qq`` but not ``q q`` (a space between Latin letters may be a word boundary)."""
+    key, runs = fold_key(text)
+    out = [(key, runs if any(r > 1 for r in runs) else ())]
+    if any(r > 1 and "a" <= c <= "z" for c, r in zip(key, runs, strict=True)):
+        chars: list[str] = []
+        split: list[int] = []
+        for c, r in zip(key, runs, strict=True):
+            if "a" <= c <= "z":
+                chars += [c] * r
+                split += [1] * r
+            else:
+                chars.append(c)
+                split.append(r)
+        out.append(("".join(chars), tuple(split) if any(r > 1 for r in split) else ()))
+    return out
+
+
 def _readings(term: str) -> list[list[str]]:
-    """Toneless pinyin alternatives per character (non-Chinese characters stand for themselves)."""
+    """Toneless pinyin alternatives per character (non-Chinese characters stand for themselves); the
+    first alternative is the reading in context."""
     phrase = iter(lazy_pinyin(term, style=Style.NORMAL, errors="ignore"))
     out: list[list[str]] = []
     for ch in term:
@@ -77,26 +109,57 @@ def _readings(term: str) -> list[list[str]]:
     return out
 
 
-def expand(spec: TermSpec, emoji: Iterable[str] = ()) -> list[Pattern]:
-    """All main-automaton patterns for one term (homophone keys come from `homophone_key`)."""
+def _split_forms(term: str, splits: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The term with some of its characters written as their parts (红包 → 纟工包, 丝工包; 加我微信 → 力口我微亻言):
+    every form with one or two characters split, and every form when there are few; for long terms also each
+    form with all characters split the same way (first or last split listed)."""
+    if sum(map(is_han, term)) < 2:  # a one-character term split is two ordinary characters: too loose
+        return []
+    options = [(ch, *splits.get(ch, ())) if is_han(ch) else (ch,) for ch in term]
+    at = [i for i, o in enumerate(options) if len(o) > 1]
+    if not at:
+        return []
+    if prod(len(options[i]) for i in at) <= _MAX_SPLIT_FORMS:
+        forms = ["".join(c) for c in product(*options)]
+    else:
+        forms = []
+        for k in (1, 2):
+            for chosen in combinations(at, k):
+                for parts in product(*(options[i][1:] for i in chosen)):
+                    chars = list(term)
+                    for i, part in zip(chosen, parts, strict=True):
+                        chars[i] = part
+                    forms.append("".join(chars))
+        forms.append("".join(o[1] if len(o) > 1 else o[0] for o in options))
+        forms.append("".join(o[-1] for o in options))
+    return [f for f in dict.fromkeys(forms) if f != term]
+
+
+def expand(
+    spec: TermSpec, emoji: Iterable[str] = (), splits: Mapping[str, tuple[str, ...]] | None = None
+) -> list[Pattern]:
+    """All main-automaton patterns for one term (the homophone pattern comes from `homophone_pattern`)."""
     t, c, s = spec.term, spec.category, spec.severity
-    found: dict[str, Pattern] = {}
+    found: dict[tuple[str, tuple[int, ...]], Pattern] = {}
 
     def add(text: str, channel: str, severity: str = s) -> None:
-        key = fold_text(text)
-        if key and "\0" not in key:
-            p = Pattern(key, t, c, severity, channel)
-            if key not in found or p.rank() > found[key].rank():
-                found[key] = p
+        for key, runs in key_variants(text):
+            if key and "\0" not in key:
+                p = Pattern(key, t, c, severity, channel, runs)
+                if (key, runs) not in found or p.rank() > found[key, runs].rank():
+                    found[key, runs] = p
 
     add(t, "folded")
     for e in emoji:
         add(e, "emoji")
+    if splits and "split" in spec.forms:
+        for form in _split_forms(t, splits):
+            add(form, "split")
     han_positions = [i for i, ch in enumerate(t) if is_han(ch)]
     if not han_positions or not spec.forms & {"pinyin", "mixed", "initials"}:
         return list(found.values())
     readings = _readings(t)
-    if han_positions and "pinyin" in spec.forms:
+    if "pinyin" in spec.forms:
         for combo in product(*readings):
             add("".join(combo), "pinyin")
     if "mixed" in spec.forms and 2 <= len(han_positions) <= _MAX_MIXED_HAN:
@@ -112,13 +175,9 @@ def expand(spec: TermSpec, emoji: Iterable[str] = ()) -> list[Pattern]:
     return list(found.values())
 
 
-@lru_cache(maxsize=8)
-def syllable_table(homophones: tuple[tuple[str, str], ...] = ()) -> npt.NDArray[np.uint32]:
-    """Map every Chinese character to a private-use code for its toned syllable (1:1, for a gather).
-
-    Toned rather than toneless keeps ordinary words apart (兼职 jiān zhí vs 简直 jiǎn zhí). Extra
-    near-homophones and look-alikes from ``homophones.tsv`` join the class of their canonical character.
-    """
+@lru_cache(maxsize=1)
+def _syllables() -> tuple[npt.NDArray[np.uint32], dict[str, int]]:
+    """Every Chinese character → a private-use code for its default toned syllable, and syllable → code."""
     table = np.arange(MAX_CP, dtype=np.uint32)
     chars = [chr(cp) for lo, hi in _HAN_RANGES for cp in range(lo, hi)]
     syllables = pinyin(chars, style=Style.TONE3, heteronym=False, errors=lambda _: "?")
@@ -129,10 +188,41 @@ def syllable_table(homophones: tuple[tuple[str, str], ...] = ()) -> npt.NDArray[
     table[0x30:0x3A] = DIGIT_CODE  # all digits sound alike: one key finds any run of digits
     if _SYLLABLE_BASE + len(codes) > DIGIT_CODE:
         raise ValueError("more syllables than private-use code points")
+    table.flags.writeable = False
+    return table, codes
+
+
+@lru_cache(maxsize=8)
+def syllable_table(homophones: tuple[tuple[str, str], ...] = ()) -> npt.NDArray[np.uint32]:
+    """Map every Chinese character to a private-use code for its toned syllable (1:1, for a gather).
+
+    Toned rather than toneless keeps ordinary words apart (兼职 jiān zhí vs 简直 jiǎn zhí). Extra
+    near-homophones and look-alikes from ``homophones.tsv`` join the class of their canonical character.
+    """
+    table = _syllables()[0].copy()
     for canonical, variants in homophones:
         for v in variants:
             table[ord(v)] = table[ord(canonical)]
     return table
+
+
+@lru_cache(maxsize=1)
+def polyphones() -> frozenset[str]:
+    """Chinese characters with more than one toned reading (还 hái/huán, 行 xíng/háng): only their reading can
+    change with the words around them."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return frozenset(chr(cp) for cp, readings in pinyin_dict.items() if "," in readings)
+
+
+def default_code(ch: str) -> int:
+    """The syllable code of a character's default reading (the character itself when it has none)."""
+    return int(_syllables()[0][ord(ch)])
+
+
+def syllable_code(syllable: str) -> int | None:
+    """The code of a toned syllable (``huan2``), None when no character has it as its default reading."""
+    return _syllables()[1].get(syllable)
 
 
 @lru_cache(maxsize=8)
@@ -143,8 +233,49 @@ def syllable_translation(homophones: tuple[tuple[str, str], ...] = ()) -> dict[i
     return dict(zip(changed.tolist(), table[changed].tolist(), strict=True))
 
 
+_EACH_CHARACTER: Any = list  # pypinyin's `errors`: a non-Chinese run becomes one item per character
+
+
+@lru_cache(maxsize=4096)
+def toned_readings(text: str) -> tuple[str, ...]:
+    """The toned syllable of each character of ``text`` read in context (pypinyin's phrase readings),
+    the character itself where it is not Chinese: ``佣金返环`` → yong4 jin1 fan3 huan2."""
+    return tuple(lazy_pinyin(text, style=Style.TONE3, errors=_EACH_CHARACTER))
+
+
 def homophone_pattern(spec: TermSpec) -> Pattern | None:
-    """The homophone-channel pattern (keyed by the folded term) for terms with ≥ 2 Chinese characters."""
+    """The homophone-channel pattern (keyed by the folded term) for terms with ≥ 2 Chinese characters,
+    carrying the term's toned reading in context per key character."""
     if "homophone" not in spec.forms or sum(map(is_han, spec.term)) < 2:
         return None
-    return Pattern(fold_text(spec.term), spec.term, spec.category, lower_severity(spec.severity), "homophone")
+    key, runs = fold_key(spec.term)
+    full = "".join(ch * r for ch, r in zip(key, runs, strict=True))
+    spoken = toned_readings(full)
+    readings: list[str] = []
+    at = 0
+    for ch, r in zip(key, runs, strict=True):
+        readings.append(spoken[at] if is_han(ch) else "")
+        at += r
+    return Pattern(
+        key,
+        spec.term,
+        spec.category,
+        lower_severity(spec.severity),
+        "homophone",
+        runs if any(r > 1 for r in runs) else (),
+        tuple(readings),
+    )
+
+
+def homophone_sound_keys(p: Pattern, homophones: tuple[tuple[str, str], ...] = ()) -> list[str]:
+    """The syllable-space keys a homophone pattern is looked up under: per character the code of its reading
+    in the term, and the code of the character's own default reading (the text maps each character by its
+    default reading, so 佣 in 佣金返环 is coded yong1 although 佣金 reads yòng). The engine then reads the
+    candidate in context and compares readings, so 佣金反还 (还 read hái there) does not pass."""
+    table = syllable_table(homophones)
+    options: list[list[int]] = []
+    for ch, want in zip(p.key, p.readings, strict=True):
+        own = int(table[ord(ch)])
+        code = syllable_code(want) if want else None
+        options.append([own] if code is None or code == own else [code, own])
+    return ["".join(map(chr, combo)) for combo in product(*options)]
