@@ -259,3 +259,13 @@ def test_rates_are_settings_checked_when_read() -> None:
     assert Settings().rate_limit_platform_writes == "none"
     with pytest.raises(ValueError, match="rate limit string"):
         Settings(rate_limit_writes="plenty")
+
+
+def test_the_budgets_fail_closed_when_redis_cannot_be_reached(world: World, warden: App) -> None:
+    reviewer = warden.create_token(Role.REVIEWER)[1]
+    down = Settings(counters="redis", redis_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    with client(create_app(warden, down)) as c:
+        r = c.post("/v1/screenings", headers={"Authorization": f"Bearer {reviewer}"}, json={"text": "x"})
+        assert r.status_code == 503 and r.headers["content-type"] == PROBLEM and r.headers["Retry-After"]
+        assert r.json()["type"].endswith("/rate-limits-unavailable")
+        assert c.get("/v1/ping").status_code == 200  # what needs no caller is answered as usual

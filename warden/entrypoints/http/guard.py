@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl
 import orjson
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
+from limits.errors import StorageError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -41,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warden.entrypoints.http.deps import get_principal
 from warden.entrypoints.http.problems import INVALID_INPUT, UNAUTHORIZED, problem
-from warden.entrypoints.http.throttle import Refusal, Throttle
+from warden.entrypoints.http.throttle import Refusal, Throttle, unavailable
 from warden.kernel.access import Principal
 from warden.kernel.inputs import CONTROL_MESSAGE, control_in, first_control
 from warden.settings import Settings
@@ -149,7 +150,10 @@ class EdgeGuard:
                 return self.throttle.request(found, scope["method"], template) or found
             return found
 
-        found = await run_in_threadpool(admit)
+        try:
+            found = await run_in_threadpool(admit)
+        except StorageError as exc:  # the budgets fail closed
+            raise _Refused(unavailable(exc)) from exc
         if isinstance(found, Refusal):
             raise _Refused(found.response())
         if found is None:

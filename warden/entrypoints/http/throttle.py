@@ -25,10 +25,14 @@ known and before the body is read; a refused request never reaches the route.
 
 A refusal is a 429 Problem Details naming the budget, its setting, the window that is full (`limit`), and when to
 retry (`retry_after`, seconds, also the `Retry-After` header): when the window's oldest slot frees.
+
+The budgets fail closed: while Redis cannot be reached, a request that needs a caller is a 503 (`unavailable`),
+never let through uncounted; requests that need none (`/v1/ping`, the console's pages) are answered as usual.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -43,7 +47,9 @@ from warden.entrypoints.http.problems import problem
 from warden.kernel.access import Principal, Role
 from warden.settings import Settings
 
+log = logging.getLogger("warden.http")
 TOO_MANY_REQUESTS = "https://warden.dev/problems/too-many-requests"
+UNAVAILABLE = "https://warden.dev/problems/rate-limits-unavailable"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ROUTE_BUDGETS: dict[tuple[str, str], str] = {("POST", "/v1/screenings"): "screenings"}
 """Routes with a budget of their own, (method, path template) → budget name: where an answer is worth guessing for
@@ -97,9 +103,21 @@ class Refusal:
 
 def storage_for(settings: Settings) -> Storage:
     """Where the counts live: Redis with `WARDEN_COUNTERS=redis` (shared by every process), else process memory."""
-    if settings.counters == "redis":
-        return RedisStorage(settings.redis_url, key_prefix=f"{settings.redis_prefix}:limits")
+    if settings.counters == "redis":  # its errors raised as `limits.errors.StorageError` (see `unavailable`)
+        return RedisStorage(settings.redis_url, key_prefix=f"{settings.redis_prefix}:limits", wrap_exceptions=True)
     return MemoryStorage()
+
+
+def unavailable(error: Exception) -> JSONResponse:
+    """The answer while the counts cannot be kept (Redis unreachable): a 503, the request not let through."""
+    log.error("rate limits unavailable: %s", error)
+    return problem(
+        503,
+        "Service unavailable",
+        "the rate-limit counts cannot be reached, so no request that needs a caller is let through; retry shortly",
+        UNAVAILABLE,
+        headers={"Retry-After": "5"},
+    )
 
 
 class Throttle:
