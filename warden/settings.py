@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from warden.kernel.durations import Duration
@@ -42,3 +42,22 @@ class Settings(BaseSettings):
     notifier: str = "log"  # log | webhook
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    # --- rate limits at the HTTP edge (issue 12; entrypoints/http/throttle.py): `N/second|minute|hour|day`, several
+    # joined with `;` (all must hold), or `none`. Counted in memory, or in Redis with WARDEN_COUNTERS=redis.
+    rate_limit_failed_auth: str = "10/minute;100/hour"  # WARDEN_RATE_LIMIT_FAILED_AUTH: bad bearer tokens, per address
+    rate_limit_screenings: str = "30/minute;500/day"  # WARDEN_RATE_LIMIT_SCREENINGS: POST /v1/screenings, per principal
+    rate_limit_writes: str = "120/minute;3000/day"  # WARDEN_RATE_LIMIT_WRITES: POST/PUT/PATCH/DELETE, per principal
+    # WARDEN_RATE_LIMIT_PLATFORM_WRITES: the same for platform tokens, the integration that sends every login and
+    # contact request for a decision (POST /v1/events): none by default, so the platform's own traffic is never refused
+    rate_limit_platform_writes: str = "none"
+
+    @field_validator(
+        "rate_limit_failed_auth", "rate_limit_screenings", "rate_limit_writes", "rate_limit_platform_writes"
+    )
+    @classmethod
+    def _rates(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip().lower() not in ("", "none"):
+            parse_many(value)  # ValueError: "couldn't parse rate limit string …"
+        return value

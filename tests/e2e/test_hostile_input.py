@@ -91,8 +91,8 @@ def routes(app: FastAPI) -> list[tuple[str, str]]:
     out = []
     for rc in iter_route_contexts(app.router.routes):
         route = rc.original_route
-        if isinstance(route, APIRoute) and route.path.startswith("/v1/"):
-            path = route.path
+        if isinstance(route, APIRoute) and rc.path.startswith("/v1/"):
+            path = rc.path  # as mounted: a router included in another (moderation under /v1) has its prefix
             for name in route.param_convertors:
                 path = path.replace("{" + name + "}", "ent-1" if "enterprise" in name else "x-1")
             out.extend((m, path) for m in sorted(route.methods))

@@ -16,6 +16,7 @@ raise the kernel's `Forbidden` (403) or `NotFound` (404) with the sentence the c
 **Four eyes on ending a ban** (issue 12). A permanent ban (ladder step 5, scope account, no end) and any restriction
 of an enterprise end only when two people agree: `needs_second_person` says which restrictions, `weakened` whether a
 change ends or shortens one. People, not tokens, are compared (`kernel.access.same_person`).
+| read the policy in full (thresholds, its file's path) | global; everyone else reads its label, hash and rule titles |
 
 Out of tenant is 403 whether or not the thing exists (no leak); only the roles that see every tenant learn that
 it does not (404).
@@ -80,6 +81,11 @@ def may_write_directory(p: Principal) -> bool:
 
 def may_read_audit(p: Principal) -> bool:
     return p.role in AUDIT_READERS
+
+
+def may_read_policy_in_full(p: Principal) -> bool:
+    """Thresholds and where the policy file lives are for the platform's roles (issue 12)."""
+    return p.role in GLOBAL_ROLES
 
 
 def may_read_enterprise(p: Principal, enterprise_id: str) -> bool:

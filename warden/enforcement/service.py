@@ -35,8 +35,10 @@ from warden.enforcement.views import (
     Explanation,
     LiftedRestriction,
     PolicyInForce,
+    PolicySummary,
     RestrictionOut,
     RestrictionPage,
+    RuleSummary,
     StrikeStatusOut,
     account_out,
     enterprise_out,
@@ -89,11 +91,22 @@ class EnforcementService:
         access.check_send_events(p)
         return self.pipeline.ingest(events(), p.actor)
 
-    def policy_in_force(self) -> PolicyInForce:
-        """The policy in force (anyone authenticated may read it)."""
+    def policy_in_force(self, p: Principal, lang: Lang = "zh") -> PolicyInForce | PolicySummary:
+        """The policy in force: in full for the platform's roles (`access.may_read_policy_in_full`); for anyone else
+        its label, hash and what each rule forbids in `lang` (no thresholds, no server path)."""
         lp = self.rules.loaded
-        return PolicyInForce(
-            version=lp.policy.version, hash=lp.hash, source=lp.source, policy=lp.policy.model_dump(mode="json")
+        if access.may_read_policy_in_full(p):
+            return PolicyInForce(
+                version=lp.policy.version, hash=lp.hash, source=lp.source, policy=lp.policy.model_dump(mode="json")
+            )
+        rules = lp.policy.rules
+        return PolicySummary(
+            version=lp.policy.version,
+            hash=lp.hash,
+            rules=[
+                RuleSummary(rule=name, spec=getattr(rules, name).spec, title=self.texts.title(name, lang))
+                for name in type(rules).model_fields
+            ],
         )
 
     def put_enterprise(self, p: Principal, e: Enterprise) -> tuple[EnterpriseOut, bool]:

@@ -23,13 +23,28 @@ class Ping(BaseModel):
 
 
 class PolicyInForce(BaseModel):
-    """The policy in force: its label, the SHA-256 of its file (the version every decision records), where it was
-    read from, and its content."""
+    """The policy in force, in full (the platform's roles: platform, reviewer, auditor): its label, the SHA-256 of
+    its file (the version every decision records), where the server read it from, and its content."""
 
     version: str
     hash: str
     source: str
     policy: dict[str, Any]
+
+
+class RuleSummary(BaseModel):
+    rule: str = Field(description="The rule's stable id, as reasons name it (e.g. phone_search_velocity)")
+    spec: str = Field(description="The specification it implements (e.g. S-A1)")
+    title: str = Field(description="What it forbids, for a person, in the requested language")
+
+
+class PolicySummary(BaseModel):
+    """The policy in force as members and enterprise roles see it: its label, its hash (the version decisions
+    record), and what it forbids in words; no thresholds, no server path."""
+
+    version: str
+    hash: str
+    rules: list[RuleSummary]
 
 
 # --- events ------------------------------------------------------------------------------------------------------

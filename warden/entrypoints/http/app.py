@@ -12,6 +12,7 @@ from warden.entrypoints.http.guard import EdgeGuard, Limits
 from warden.entrypoints.http.routes import (
     console,
 )
+from warden.entrypoints.http.throttle import Throttle
 from warden.settings import Settings
 from warden.unblock import http as unblocks
 from warden.usage_policy import http as usage_policy
@@ -36,7 +37,8 @@ ROUTERS = [
 
 
 def create_app(warden: App, settings: Settings | None = None) -> FastAPI:
-    """The API over `warden`; `settings` (default: from the environment) give the edge's body limits."""
+    """The API over `warden`; `settings` (default: from the environment) give the edge's body limits and rate
+    limits (each app keeps its own counts in memory, or shares them in Redis with `WARDEN_COUNTERS=redis`)."""
     app = FastAPI(
         title="warden",
         version="1",
@@ -45,7 +47,8 @@ def create_app(warden: App, settings: Settings | None = None) -> FastAPI:
     )
     app.state.warden = warden
     problems.install(app)
-    app.add_middleware(EdgeGuard, limits=Limits.of(settings or Settings()))
+    settings = settings or Settings()
+    app.add_middleware(EdgeGuard, limits=Limits.of(settings), throttle=Throttle(settings))
     for router in ROUTERS:
         app.include_router(router)
 

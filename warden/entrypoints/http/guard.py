@@ -9,6 +9,9 @@ For each HTTP request, in this order:
    token is checked from the headers alone: none, or an unknown, revoked or expired one (or one whose person is
    disabled), is a 401 saying which, and the body is never read. The principal is kept in the request's state,
    so `get_principal` does not look it up a second time.
+   **How often** (`throttle.Throttle`): failed authentications are budgeted per client address, and a caller's
+   requests per principal (its route's own budget, its writes); a request over a budget is a 429 with
+   `Retry-After`, before the body is read.
 2. **Path and query.** A control character in the path or in a query parameter (`?status=%00`) is a 422 naming
    the parameter (the rule of `warden.kernel.inputs`).
 3. **How big.** A body over the limit is a 413 naming the limit: at once when `Content-Length` says so (nothing
@@ -31,6 +34,7 @@ from urllib.parse import parse_qsl
 import orjson
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
+from limits.errors import StorageError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -38,6 +42,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warden.entrypoints.http.deps import get_principal
 from warden.entrypoints.http.problems import INVALID_INPUT, UNAUTHORIZED, problem
+from warden.entrypoints.http.throttle import Refusal, Throttle, unavailable
+from warden.kernel.access import Principal
 from warden.kernel.inputs import CONTROL_MESSAGE, control_in, first_control
 from warden.settings import Settings
 
@@ -84,25 +90,27 @@ def _needs_caller(route: APIRoute) -> bool:
 
 
 class EdgeGuard:
-    """The middleware (see the module docstring). `limits` caps the bodies."""
+    """The middleware (see the module docstring). `limits` caps the bodies; `throttle` keeps the rate limits."""
 
-    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+    def __init__(self, app: ASGIApp, limits: Limits, throttle: Throttle) -> None:
         self.app = app
         self.limits = limits
-        self._routes: list[tuple[re.Pattern[str], frozenset[str], bool]] | None = None
+        self.throttle = throttle
+        self._routes: list[tuple[re.Pattern[str], frozenset[str], bool, str]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        needs_caller = self._needs_caller(scope)
-        if needs_caller is None:  # no route takes it (404, 405): the app answers without reading the body
+        route = self._route(scope)
+        if route is None:  # no route takes it (404, 405): the app answers without reading the body
             await self.app(scope, receive, send)
             return
+        needs_caller, template = route
         headers = Headers(scope=scope)
         try:
             if needs_caller:
-                await self._authenticate(scope, headers)
+                await self._authenticate(scope, headers, template)
             _check_path_and_query(scope)
             body = await self._read(headers, receive)
             if body:
@@ -112,32 +120,52 @@ class EdgeGuard:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    def _needs_caller(self, scope: Scope) -> bool | None:
-        """Whether the route this request goes to needs a caller; None when no route takes it (404, 405)."""
+    def _route(self, scope: Scope) -> tuple[bool, str] | None:
+        """Whether the route this request goes to needs a caller, and its path template (`/v1/appeals/{appeal_id}`);
+        None when no route takes it (404, 405)."""
         if self._routes is None:
             app: FastAPI = scope["app"]
-            self._routes = [
-                (
-                    rc.original_route.path_regex,
-                    frozenset(rc.original_route.methods or ()),
-                    _needs_caller(rc.original_route),
-                )
+            self._routes = [  # as mounted: a router included in another (moderation under /v1) has its prefix
+                (rc.path_regex, frozenset(rc.methods or ()), _needs_caller(rc.original_route), rc.path or "")
                 for rc in iter_route_contexts(app.router.routes)
                 if isinstance(rc.original_route, APIRoute)
             ]
         path, method, root = scope["path"], scope["method"], scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :]
-        matched = [needs for regex, methods, needs in self._routes if method in methods and regex.match(path)]
-        return any(matched) if matched else None
+        matched = [(needs, t) for regex, methods, needs, t in self._routes if method in methods and regex.match(path)]
+        return (any(needs for needs, _ in matched), matched[0][1]) if matched else None
 
-    async def _authenticate(self, scope: Scope, headers: Headers) -> None:
+    async def _authenticate(self, scope: Scope, headers: Headers, template: str) -> None:
+        """The caller, under the throttle's budgets: 401 for no token or a bad one, 429 over a budget."""
         scheme, _, secret = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise _Refused(_unauthorized("send 'Authorization: Bearer <token>'; create one with `warden token create`"))
-        found = await run_in_threadpool(scope["app"].state.warden.tokens.check, secret.strip())
-        if isinstance(found, str):  # unknown, revoked, expired, or its person disabled: the sentence says which
-            raise _Refused(_unauthorized(found))
+        why: list[str] = []
+
+        def check() -> Principal | None:  # unknown, revoked, expired, or its person disabled: `why` says which
+            found: Principal | str = scope["app"].state.warden.tokens.check(secret.strip())
+            if isinstance(found, str):
+                why.append(found)
+                return None
+            return found
+
+        address = (scope.get("client") or ("unknown", 0))[0]
+
+        def admit() -> Principal | Refusal | None:  # one trip to the thread pool: the lookup and the budgets
+            found = self.throttle.authenticate(address, check)
+            if isinstance(found, Principal):
+                return self.throttle.request(found, scope["method"], template) or found
+            return found
+
+        try:
+            found = await run_in_threadpool(admit)
+        except StorageError as exc:  # the budgets fail closed
+            raise _Refused(unavailable(exc)) from exc
+        if isinstance(found, Refusal):
+            raise _Refused(found.response())
+        if found is None:
+            raise _Refused(_unauthorized(why[0] if why else "the token is unknown or revoked"))
         scope.setdefault("state", {})["principal"] = found
 
     async def _read(self, headers: Headers, receive: Receive) -> bytes:

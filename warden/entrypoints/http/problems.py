@@ -73,9 +73,11 @@ def problem(
     type_: str = "about:blank",
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """A Problem Details response; `errors` name each field (`{field, message}`), at most `MAX_ERRORS` of them."""
-    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    """A Problem Details response; `errors` name each field (`{field, message}`), at most `MAX_ERRORS` of them;
+    `extensions` are further members (RFC 9457 §3.2: a 429's `limit` and `retry_after`)."""
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail, **(extensions or {})}
     if errors:
         body["errors"] = errors[:MAX_ERRORS]
         if len(errors) > MAX_ERRORS:
@@ -103,9 +105,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 def _allowed(request: Request) -> str:
     """Every method some route takes at this path (Starlette's own `Allow` names only the first route's)."""
     methods: set[str] = set()
-    for rc in iter_route_contexts(request.app.router.routes):
-        route = rc.original_route
-        regex, allowed = getattr(route, "path_regex", None), getattr(route, "methods", None)
+    for rc in iter_route_contexts(request.app.router.routes):  # as mounted (an included router's prefix too)
+        regex, allowed = getattr(rc, "path_regex", None), getattr(rc, "methods", None)
         if regex is not None and allowed and regex.match(request.url.path):
             methods |= set(allowed)
     return ", ".join(sorted(methods))
