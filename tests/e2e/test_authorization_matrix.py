@@ -386,6 +386,19 @@ SPECS: dict[tuple[str, str], Spec] = {
         REVIEWER,
         tenanted=False,
     ),
+    # a proposal to end a permanent or an enterprise ban (four eyes, issue 12 item 4): readers of proposals, and a
+    # second reviewer to decide; no proposal exists in the fixture, so let-through callers meet a 404
+    ("GET", "/v1/ban-ending-proposals/{proposal_id}"): Spec(
+        lambda t, n: Call("/v1/ban-ending-proposals/ben-none"),
+        role(Role.REVIEWER, Role.PLATFORM, Role.AUDITOR),
+        tenanted=False,
+    ),
+    ("POST", "/v1/ban-ending-proposals/{proposal_id}/confirmation"): Spec(
+        lambda t, n: Call("/v1/ban-ending-proposals/ben-none/confirmation", {"agree": False}),
+        REVIEWER,
+        tenanted=False,
+    ),
+    ("GET", "/v1/tokens"): Spec(lambda t, n: Call("/v1/tokens"), role(Role.PLATFORM), read=True, tenanted=False),
     # --- enterprise usage policy ----------------------------------------------------------------------------------
     ("PUT", "/v1/enterprises/{enterprise_id}/usage-policy"): Spec(
         lambda t, n: Call(f"/v1/enterprises/{t.ent}/usage-policy", {"version": 1, "rules": USAGE_RULES}),
@@ -473,7 +486,9 @@ class Matrix:
 
 @pytest.fixture
 def matrix(world: World, warden: App, tmp_path: Path) -> Iterator[Matrix]:
-    warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())
+    warden.appeals = Appeals(
+        warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier()
+    )
     sender = MemorySender()
     warden.unblocking.sender = sender
     world.enterprise("ent-2")
@@ -500,10 +515,11 @@ def matrix(world: World, warden: App, tmp_path: Path) -> Iterator[Matrix]:
         t.strike_row = subject.strikes[-1]
         t.strike = t.strike_row.id
         t.restriction = next(r.id for r in subject.restrictions if r.strike_id == t.strike)
-        t.unblock, _ = warden.unblocking.apply(t.acc, member.actor)
-        helped, _ = warden.unblocking.apply(t.accx, "platform")
-        warden.unblocking.health_check(helped, "platform", **CLEAN)  # type: ignore[arg-type]
-        warden.unblocking.nominate(helped, "platform", [t.acch])
+        t.unblock, _ = warden.unblocking.apply(member, t.acc)
+        platform = Principal("platform-setup", Role.PLATFORM)
+        helped, _ = warden.unblocking.apply(platform, t.accx)
+        warden.unblocking.health_check(platform, helped, **CLEAN)  # type: ignore[arg-type]
+        warden.unblocking.nominate(platform, helped, [t.acch])
         t.helper_token = token_from(sender, t.accounts[t.acch].phone)
         t.appeal, _ = warden.appeals.open(member, t.strike, "我没有使用外挂", None)
         warden.appeals.upload(member, t.appeal.id, "evidence_1", DOC, "evidence.png")
@@ -513,9 +529,7 @@ def matrix(world: World, warden: App, tmp_path: Path) -> Iterator[Matrix]:
         world.send(leak)
         cases, _ = warden.cases.list_cases(admin, t.ent)
         t.case = cases[0]
-    tenants[0].proposal = warden.appeals.manual_strikes.request(
-        "acc-2x", "S", "fraud ring", proposer.actor, proposer.token_id, None
-    ).case_id
+    tenants[0].proposal = warden.appeals.manual_strikes.request(proposer, "acc-2x", "S", "fraud ring").case_id
     app = create_app(warden, NO_LIMITS)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Matrix(warden, client, tenants, callers)

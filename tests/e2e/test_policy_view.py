@@ -30,8 +30,8 @@ PLATFORM_ROLES = {"platform": Role.PLATFORM, "reviewer": Role.REVIEWER, "auditor
 
 @pytest.fixture
 def api(world: World, warden: App) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    tokens = {name: warden.create_token(role)[1] for name, role in PLATFORM_ROLES.items()}
-    tokens |= {name: warden.create_token(role, ent, acc)[1] for name, (role, ent, acc) in SCOPED.items()}
+    tokens = {name: warden.tokens.create(role)[1] for name, role in PLATFORM_ROLES.items()}
+    tokens |= {name: warden.tokens.create(role, ent, acc)[1] for name, (role, ent, acc) in SCOPED.items()}
     with TestClient(create_app(warden)) as c:
         yield c, {name: {"Authorization": f"Bearer {t}"} for name, t in tokens.items()}
 

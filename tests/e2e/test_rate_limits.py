@@ -66,13 +66,13 @@ def too_many(r: httpx.Response, budget: str, setting: str) -> dict[str, Any]:
 def counting(warden: App, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every token lookup the edge makes."""
     looked: list[str] = []
-    real = warden.tokens.authenticate
+    real = warden.tokens.check
 
-    def authenticate(secret: str) -> Principal | None:
+    def check(secret: str) -> Principal | str:
         looked.append(secret)
         return real(secret)
 
-    monkeypatch.setattr(warden.tokens, "authenticate", authenticate)
+    monkeypatch.setattr(warden.tokens, "check", check)
     return looked
 
 
@@ -95,7 +95,7 @@ def test_two_thousand_bad_tokens_in_a_row_cost_ten_lookups_then_429s_with_retry_
     world: World, warden: App, counters: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     looked = counting(warden, monkeypatch)
-    good = warden.create_token(Role.MEMBER, account_id="acc-1")[1]
+    good = warden.tokens.create(Role.MEMBER, account_id="acc-1")[1]
     app = create_app(warden, settings(counters, rate_limit_failed_auth="10/minute;100/hour"))
     with client(app) as c:
         answers = [c.get("/v1/policy", headers={"Authorization": f"Bearer guess-{i}"}) for i in range(2000)]
@@ -137,7 +137,7 @@ def test_forty_bad_tokens_at_once_get_exactly_ten_401s(world: World, warden: App
 def test_a_good_token_is_not_counted_and_the_budget_frees_when_its_window_passes(
     world: World, warden: App, counters: dict[str, str]
 ) -> None:
-    good = warden.create_token(Role.MEMBER, account_id="acc-1")[1]
+    good = warden.tokens.create(Role.MEMBER, account_id="acc-1")[1]
     app = create_app(warden, settings(counters, rate_limit_failed_auth="2 per 2 seconds"))
     with client(app) as c:
         for _ in range(20):
@@ -161,8 +161,8 @@ def test_a_member_screens_at_most_its_budget_and_another_member_is_not_held_back
     world: World, warden: App, counters: dict[str, str]
 ) -> None:
     world.account("acc-2")
-    one = warden.create_token(Role.MEMBER, account_id="acc-1")[1]
-    two = warden.create_token(Role.MEMBER, account_id="acc-2")[1]
+    one = warden.tokens.create(Role.MEMBER, account_id="acc-1")[1]
+    two = warden.tokens.create(Role.MEMBER, account_id="acc-2")[1]
     app = create_app(warden, settings(counters, rate_limit_screenings="5/minute;50/day"))
     with client(app) as c:
         statuses = [
@@ -184,7 +184,7 @@ def test_a_member_screens_at_most_its_budget_and_another_member_is_not_held_back
 def test_forty_writes_at_once_against_a_budget_of_thirty_let_exactly_thirty_through(
     world: World, warden: App, counters: dict[str, str]
 ) -> None:
-    reviewer = warden.create_token(Role.REVIEWER)[1]
+    reviewer = warden.tokens.create(Role.REVIEWER)[1]
     app = create_app(warden, settings(counters, rate_limit_writes="30/minute", rate_limit_screenings="none"))
 
     async def screen(c: httpx.AsyncClient, i: int) -> httpx.Response:  # a POST: it spends the write budget
@@ -197,7 +197,7 @@ def test_forty_writes_at_once_against_a_budget_of_thirty_let_exactly_thirty_thro
 def test_two_servers_sharing_redis_share_one_write_budget(world: World, warden: App) -> None:
     prefix = f"warden-test-{uuid.uuid4().hex[:8]}"
     shared = settings({"counters": "redis", "redis_prefix": prefix}, rate_limit_writes="6/minute")
-    reviewer = warden.create_token(Role.REVIEWER)[1]
+    reviewer = warden.tokens.create(Role.REVIEWER)[1]
     try:
         with client(create_app(warden, shared)) as a, client(create_app(warden, shared)) as b:
             statuses = [
@@ -218,7 +218,7 @@ def test_two_servers_sharing_redis_share_one_write_budget(world: World, warden: 
 def test_a_refused_write_never_reaches_the_route_and_its_body_is_not_read(
     world: World, warden: App, counters: dict[str, str]
 ) -> None:
-    admin = warden.create_token(Role.ENTERPRISE_ADMIN, "ent-1")[1]
+    admin = warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-1")[1]
     app = create_app(warden, settings(counters, rate_limit_writes="1/minute"))
     h = {"Authorization": f"Bearer {admin}"}
     with client(app) as c:
@@ -238,7 +238,7 @@ def test_a_refused_write_never_reaches_the_route_and_its_body_is_not_read(
 def test_the_platform_integration_is_not_held_to_a_write_budget_unless_one_is_set(
     world: World, warden: App, counters: dict[str, str]
 ) -> None:
-    platform = warden.create_token(Role.PLATFORM)[1]
+    platform = warden.tokens.create(Role.PLATFORM)[1]
     h = {"Authorization": f"Bearer {platform}"}
     login = {"type": "login", "account_id": "acc-1", "device_id": "d", "client_version": "4.1.30"}
 
@@ -262,7 +262,7 @@ def test_rates_are_settings_checked_when_read() -> None:
 
 
 def test_the_budgets_fail_closed_when_redis_cannot_be_reached(world: World, warden: App) -> None:
-    reviewer = warden.create_token(Role.REVIEWER)[1]
+    reviewer = warden.tokens.create(Role.REVIEWER)[1]
     down = Settings(counters="redis", redis_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
     with client(create_app(warden, down)) as c:
         r = c.post("/v1/screenings", headers={"Authorization": f"Bearer {reviewer}"}, json={"text": "x"})
