@@ -3,8 +3,9 @@
 Every case starts from a fresh copy of the same prepared database (SQLite: the file copied; PostgreSQL: a
 database created from a template), ingests the same warm-up events untimed, then is timed on the same stream of
 events. The cases of a repeat run one after the other and the repeats interleave (all cases, then all cases
-again), so a busy machine slows every case alike. Each figure is the median of the repeats with min and max;
-a ratio is taken within each repeat (both sides measured minutes apart at most), then its median.
+again in reverse order, and so on), so a busy machine or a warming disk cache slows every case alike. Each
+figure is the median of the repeats with min and max; a ratio is taken within each repeat (both sides measured
+minutes apart at most), then its median.
 
 The cases:
 
@@ -580,21 +581,23 @@ def run_bench_ingest(
             growth = {h: Case(f"{h:,} stored events") for h in histories}
             steps = len(cases) + len(growth)
             task = progress.add_task("cases", total=repeats * steps)
-            for r in range(repeats):
-                for f in floors:
-                    progress.update(task, description=f"repeat {r + 1}/{repeats}: {f} floor")
-                    cases[f].runs.append(run_floor(s, base, f, rows, warm_rows))
-                    progress.advance(task)
-                for mode in ("on", "off"):
-                    progress.update(task, description=f"repeat {r + 1}/{repeats}: in-process, weight {mode}")
-                    cases[mode].runs.append(run_ingest(s, base, f"ingest_{mode}", weight=mode == "on"))
-                    progress.advance(task)
-                progress.update(task, description=f"repeat {r + 1}/{repeats}: HTTP")
-                run_http(s, base, cases["http"])
-                progress.advance(task)
-                for h in histories:
-                    progress.update(task, description=f"repeat {r + 1}/{repeats}: {h:,} stored events")
-                    growth[h].runs.append(run_ingest(s, grown[h], f"grown_{h}"))
+
+            def run_case(key: str) -> None:
+                if key in FLOORS:
+                    cases[key].runs.append(run_floor(s, base, key, rows, warm_rows))
+                elif key in ("on", "off"):
+                    cases[key].runs.append(run_ingest(s, base, f"ingest_{key}", weight=key == "on"))
+                elif key == "http":
+                    run_http(s, base, cases[key])
+                else:
+                    growth[int(key)].runs.append(run_ingest(s, grown[int(key)], "grown"))
+
+            keys = [*floors, "on", "off", "http", *map(str, histories)]
+            for r in range(repeats):  # every case once per repeat, in reverse order every other repeat
+                for key in keys if r % 2 == 0 else keys[::-1]:
+                    label = cases[key].label if key in cases else growth[int(key)].label
+                    progress.update(task, description=f"repeat {r + 1}/{repeats}: {label}")
+                    run_case(key)
                     progress.advance(task)
         report(console, dialect, n, repeats, cases, floors, growth, latency_n)
     finally:

@@ -44,6 +44,8 @@ COMMON = (
     "劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂"
 )
 _PUNCT = "，，，。！？、 "
+Match = tuple[int, int, int]
+"""A raw match: start, end (characters of its message) and the pattern's index."""
 
 
 @dataclass(frozen=True)
@@ -150,17 +152,21 @@ def _timed(fn: Callable[[], int], repeat: int) -> tuple[float, int]:
     return statistics.median(times), result
 
 
-def raw_batched(ac: daachorse.CharwiseDoubleArrayAhoCorasick, msgs: Sequence[str]) -> list[list[tuple[int, int, int]]]:
+def raw_batched(ac: daachorse.CharwiseDoubleArrayAhoCorasick, msgs: Sequence[str]) -> list[Sequence[Match]]:
     """The raw matcher batched as the pipeline batches (`BATCH_SIZE` messages joined with NUL, which is in no
-    pattern; one `find` per batch): per message, its matches as (start, end, pattern) in the message's characters."""
-    out: list[list[tuple[int, int, int]]] = []
+    pattern; one `find` per batch): per message, its matches as (start, end, pattern) in the message's characters.
+    Messages without a match share one empty tuple, as `screen_many`'s results do."""
+    out: list[Sequence[Match]] = []
     for i in range(0, len(msgs), BATCH_SIZE):
         chunk = msgs[i : i + BATCH_SIZE]
-        starts = list(accumulate((len(m) + 1 for m in chunk[:-1]), initial=0))
-        per: list[list[tuple[int, int, int]]] = [[] for _ in chunk]
+        starts = list(accumulate([len(m) + 1 for m in chunk], initial=0))
+        found: dict[int, list[Match]] = {}
         for s, e, v in ac.find(NUL.join(chunk)):
             m = bisect_right(starts, s) - 1
-            per[m].append((s - starts[m], e - starts[m], v))
+            found.setdefault(m, []).append((s - starts[m], e - starts[m], v))
+        per: list[Sequence[Match]] = [()] * len(chunk)
+        for m, hits in found.items():
+            per[m] = hits
         out.extend(per)
     return out
 

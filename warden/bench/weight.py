@@ -162,8 +162,8 @@ def run_bench_weight(
                 for i in range(0, len(evs), batch)
             ) / -(-len(evs) // batch)
             runs: dict[str, list[Run]] = {"off": [], "on": []}
-            for rnd in range(repeats):  # alternate, so warm-up and disk cache favour neither
-                for mode in ("off", "on"):
+            for rnd in range(repeats):  # alternate, in turns, so warm-up and disk cache favour neither
+                for mode in ("off", "on") if rnd % 2 == 0 else ("on", "off"):
                     w = _fresh(tmp, f"{mode}{rnd}-{n_acc}", now, mode == "on")
                     _load_directory(w, ents, accs)
                     runs[mode].append(_ingest(w, evs, batch))
@@ -178,7 +178,7 @@ def run_bench_weight(
                 "[bold]" + ratios([r.cpu_rate for r in on], [r.cpu_rate for r in off]).show(".2f") + "[/]",
             )
         console.print(table)
-        console.print("on / off: taken within each repeat (the on run right after the off run), then the median")
+        console.print("on / off: taken within each repeat (off then on, on then off in turns), then the median")
 
         w = _fresh(tmp, "recompute", now, True)
         ents2, accs2 = _directory_rows(recompute_accounts, max(1, recompute_accounts // 100), now, rng)
