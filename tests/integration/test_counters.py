@@ -119,8 +119,8 @@ def test_two_warden_processes_share_velocity_windows_through_redis(world: World,
     one = bootstrap(settings, policy=base_policy(), clock=world.clock, migrate=False)
     two = bootstrap(settings, policy=base_policy(), clock=world.clock, migrate=False)
     try:
-        first = one.ingest([world.phone_search() for _ in range(15)]).outcomes
-        second = two.ingest([world.phone_search() for _ in range(6)]).outcomes
+        first = one.pipeline.ingest([world.phone_search() for _ in range(15)]).outcomes
+        second = two.pipeline.ingest([world.phone_search() for _ in range(6)]).outcomes
         assert all(o.allowed for o in first)
         assert [o.allowed for o in second] == [True] * 5 + [False]  # the 21st in the hour, counted across both
     finally:

@@ -82,8 +82,10 @@ class Scratch:
         self.sqlite = kind == "sqlite"
         self._made: list[str] = []
         self._serial = itertools.count(1)  # names never repeat within a run
+        self._dir = tempfile.mkdtemp(prefix="warden-bench-")
+        # one audit signing key for every database of the run, in the run's folder: never the user's own
+        self.key_file = str(Path(self._dir) / "audit-key.pem")
         if self.sqlite:
-            self._dir = tempfile.mkdtemp(prefix="warden-bench-")
             self.admin: sa.Engine | None = None
             return
         url = kind if "://" in kind else "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -153,10 +155,9 @@ class Scratch:
     def close(self) -> None:
         for url in list(self._made):
             self.drop(url)
-        if self.sqlite:
-            shutil.rmtree(self._dir, ignore_errors=True)
-        elif self.admin is not None:
+        if self.admin is not None:
             self.admin.dispose()
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 # --- fixtures and the stream ---------------------------------------------------------------------------------------
@@ -390,13 +391,13 @@ def _others(*sources: CpuSource | None) -> list[CpuSource]:
     return [s for s in sources if s is not None]
 
 
-def app_for(url: str, loaded: LoadedPolicy, weight: bool, prefix: str) -> App:
+def app_for(url: str, loaded: LoadedPolicy, weight: bool, prefix: str, key_file: str) -> App:
     """An App on `url` with every feature, or with weight upkeep off; checks that weight really is on or off."""
     from warden.bootstrap import bootstrap
     from warden.settings import Settings
     from warden.weight.feature import weight_off
 
-    settings = Settings(database_url=url, redis_prefix=prefix)
+    settings = Settings(database_url=url, redis_prefix=prefix, audit_key_file=key_file)
     w = bootstrap(settings, policy=loaded if weight else weight_off(loaded))
     built = [f.name for f in w.features]
     if ("weight" in built) != weight:
@@ -442,7 +443,7 @@ def run_floor(s: Setup, source: str, how: str, rows: list[Row], warm_rows: list[
 def run_ingest(s: Setup, source: str, name: str, weight: bool = True) -> Run:
     url = s.scratch.create(name, source)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    w = app_for(url, s.loaded, weight, prefix)
+    w = app_for(url, s.loaded, weight, prefix, s.scratch.key_file)
     try:
         ingest_all(w, s.warm)
         with timed(len(s.events), _others(s.scratch.backends(url))) as timer:
@@ -461,12 +462,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(url: str, prefix: str) -> Iterator[tuple[str, int]]:
+def server(url: str, prefix: str, key_file: str) -> Iterator[tuple[str, int]]:
     """`warden serve` on `url` in a child process; yields its base URL and pid."""
     import httpx
 
     port = free_port()
-    env = os.environ | {"WARDEN_DATABASE_URL": url, "WARDEN_REDIS_PREFIX": prefix}
+    env = os.environ | {"WARDEN_DATABASE_URL": url, "WARDEN_REDIS_PREFIX": prefix, "WARDEN_AUDIT_KEY_FILE": key_file}
     proc = subprocess.Popen(
         [sys.executable, "-m", "warden.entrypoints.cli.main", "serve", "--port", str(port)],
         env=env,
@@ -496,7 +497,7 @@ def run_http(s: Setup, source: str, case: Case) -> None:
     url = s.scratch.create("http", source)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     try:
-        with server(url, prefix) as (base, pid):
+        with server(url, prefix, s.scratch.key_file) as (base, pid):
             headers = {"Authorization": f"Bearer {s.secret}"}
             with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
                 for i in range(0, len(s.warm), BATCH):
@@ -546,7 +547,7 @@ def run_bench_ingest(
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("preparing the starting states", total=1 + len(histories))
             base = scratch.create("base")
-            w = app_for(base, loaded, True, "bench-prepare")
+            w = app_for(base, loaded, True, "bench-prepare", scratch.key_file)
             directory(w, now)
             _, secret = w.tokens.create(Role.PLATFORM, label="bench")
             dialect = w.engine.dialect.name
