@@ -85,7 +85,7 @@ def bootstrap(
     (read-only tools such as `warden audit verify` pass False for all three, so they write nothing)."""
     settings = settings or Settings()
     clock = clock or SystemClock()
-    background = settings.sqlite_background_checkpoint and settings.database_url.startswith("sqlite")
+    background = settings.sqlite_background_checkpoint is True and settings.database_url.startswith("sqlite")
     engine = make_engine(settings.database_url, background_checkpoint=background)
     if migrate:
         upgrade(engine)

@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     http_max_upload_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     # --- API tokens (issue 12): how long a new token lives unless `warden token create --expires-in` says otherwise
     token_lifetime: Duration = timedelta(days=90)  # WARDEN_TOKEN_LIFETIME: 90d, 12h, … (at most 730 days)
-    sqlite_background_checkpoint: bool = False  # long-running servers turn this on (see database.WalCheckpointer)
+    # SQLite: checkpoint the write-ahead log from a background thread (database.WalCheckpointer), so no writer pays
+    # for one inline (the p99 tail). Unset: the long-running commands (`serve`, `intake`, the demo's server) do and
+    # the rest do not; WARDEN_SQLITE_BACKGROUND_CHECKPOINT=false: never; true: every process.
+    sqlite_background_checkpoint: bool | None = None
     # --- unblocking (issue 5): how one-time codes and helper requests reach a phone (see warden.unblock.senders)
     unblock_sender: Literal["log", "webhook"] = "log"  # WARDEN_UNBLOCK_SENDER
     unblock_webhook_url: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_URL: the operator's SMS gateway

@@ -128,3 +128,43 @@ def test_two_warden_processes_share_velocity_windows_through_redis(world: World,
             one.counters.r.delete(k)  # type: ignore[attr-defined]
         one.close()
         two.close()
+
+
+def test_a_batch_sees_reloads_gap_fills_and_its_own_adds_after_asking_for_coverage(counters: Counters) -> None:
+    counters.load("a", [("ps:a", 900.0, "x", "x")], 500.0)
+    counters.load("b", [], 500.0)
+    counters.begin()
+    assert counters.coverage(["a", "b", "c"]) == {"a": 500.0, "b": 500.0}
+    counters.load("c", [("ps:c", 700.0, "z", "z"), ("ps:c", 500.0, "old", "old")], 600.0)  # an account reloaded
+    counters.load("a", [("ps:a", 450.0, "gap", "gap"), ("ps:a", 900.0, "x", "x")], 400.0, until=500.0)  # a gap below
+    counters.add("ps:a", 1000.0, "e1", "e1")
+    counters.add("ps:c", 1000.0, "e2", "e2")
+    assert event_ids(counters.window("ps:a", 0.0, END, LAST)) == ["gap", "x", "e1"]
+    assert event_ids(counters.window("ps:a", 450.0, 1000.0, "e1")) == ["x", "e1"]
+    assert event_ids(counters.window("ps:c", 0.0, END, LAST)) == ["z", "e2"]
+    assert n(counters, "ps:b") == 0 and n(counters, "rp:a") == 0
+    counters.commit()
+    assert event_ids(counters.window("ps:a", 0.0, END, LAST)) == ["gap", "x", "e1"]
+    assert event_ids(counters.window("ps:c", 0.0, END, LAST)) == ["z", "e2"]
+
+
+def test_redis_counters_read_a_batchs_windows_in_the_coverage_round_trip(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = RedisCounters.from_url(redis_url, 3600, prefix=f"t{uuid.uuid4().hex[:8]}")
+    try:
+        c.load("a", [("ps:a", 900.0, "x", "x"), ("rp:a", 950.0, "y", "r1")], 500.0)
+        c.begin()
+        c.coverage(["a"])
+
+        def no_round_trip(*_: object, **__: object) -> None:
+            raise AssertionError("a window inside the batch went to Redis")
+
+        monkeypatch.setattr(c.r, "zrangebyscore", no_round_trip)
+        c.add("ps:a", 1000.0, "e1", "e1")
+        assert event_ids(c.window("ps:a", 0.0, END, LAST)) == ["x", "e1"]
+        assert distinct(c.window("rp:a", 0.0, END, LAST)) == 1
+        c.commit()
+    finally:
+        for k in c.r.scan_iter(f"{c.prefix}:*"):
+            c.r.delete(k)

@@ -7,6 +7,7 @@ instead of failing halfway; readers pass `execution_options(readonly=True)` and 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_URL = "sqlite:///warden.db"
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str | None = None, background_checkpoint: bool = False, **kwargs: Any) -> Engine:
@@ -55,22 +57,37 @@ def make_engine(url: str | None = None, background_checkpoint: bool = False, **k
 
 
 class WalCheckpointer:
-    """Checkpoints SQLite's write-ahead log every `interval` seconds from a daemon thread."""
+    """Checkpoints SQLite's write-ahead log every `interval` seconds from a daemon thread.
+
+    The checkpoint runs on the driver connection outside any transaction: inside one (SQLAlchemy begins one on the
+    first statement) SQLite refuses it with "database table is locked". `checkpoints` counts the ones that ran."""
 
     def __init__(self, engine: Engine, interval: float = 0.5) -> None:
         self._engine = engine
         self._interval = interval
+        self.checkpoints = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpointer", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        failing = False
         while not self._stop.wait(self._interval):
             try:
-                with self._engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-            except Exception:  # a missed checkpoint is retried on the next tick
+                conn = self._engine.raw_connection()
+                try:
+                    cur = conn.cursor()
+                    cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cur.close()
+                finally:
+                    conn.close()
+            except Exception:  # a missed checkpoint is retried on the next tick; say so once per run of failures
+                if not failing:
+                    log.warning("WAL checkpoint failed; retrying every %.1f s", self._interval, exc_info=True)
+                failing = True
                 continue
+            failing = False
+            self.checkpoints += 1
 
     def stop(self) -> None:
         self._stop.set()

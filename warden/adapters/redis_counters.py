@@ -6,16 +6,24 @@ nothing. The hash tag keeps an account's keys in one Redis Cluster slot. Adds ma
 back and written in one pipeline just before the batch commits (`flush`); reads inside the batch see Redis
 plus the pending adds. If the commit then fails, `rollback` drops the coverage of the accounts it wrote, so
 their next decision reloads them from the stored events: Redis never counts an event the database lost.
+
+**One round trip per batch.** Inside a batch (`begin` … `commit`/`rollback`), `coverage` reads, in the same
+pipeline as the coverage keys, every entry the batch's accounts hold (their sets only keep what the longest
+window can see), and the batch's windows are cut from that copy, kept up to date with the batch's adds and
+reloads. No other writer can change those sets meanwhile: ingest holds the database's writers' lock from before
+`coverage` until after `flush`, and every write to the counters happens under it. Outside a batch, and for an
+account `coverage` was not asked about, `window` reads Redis directly.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import redis
 
-from warden.kernel.counters import Entry, StoredEntry, in_window
+from warden.kernel.counters import Entry, StoredEntry, account_of, in_window
 
 _SEP = "\x1f"
 
@@ -39,6 +47,8 @@ class RedisCounters:
         self.ttl = int(retention) + 86400  # idle accounts leave Redis; coming back they are reloaded
         self._pending: list[tuple[str, Entry]] = []
         self._written: set[str] = set()
+        # inside a batch: account → counter key → its entries (Redis as read by `coverage`, plus the batch's adds)
+        self._held: dict[str, dict[str, list[Entry]]] | None = None
         self._prune: Any = client.register_script(_PRUNE)
 
     @classmethod
@@ -54,10 +64,16 @@ class RedisCounters:
         return f"{self.prefix}:{{{account_id}}}:cov"
 
     def add(self, key: str, at: float, event_id: str, value: str) -> None:
-        self._pending.append((key, (at, event_id, value)))
+        entry = (at, event_id, value)
+        self._pending.append((key, entry))
+        if self._held is not None and (held := self._held.get(account_of(key))) is not None:
+            _insert(held.setdefault(key, []), entry)
 
     def window(self, key: str, since: float, at: float, event_id: str) -> list[Entry]:
         kind, _, account = key.partition(":")
+        if self._held is not None and (held := self._held.get(account)) is not None:
+            entries = held.get(key)
+            return in_window(entries, since, at, event_id) if entries else []
         head = kind + _SEP
         out: list[Entry] = []
         found = cast(
@@ -73,11 +89,34 @@ class RedisCounters:
         return in_window(out, since, at, event_id)
 
     def coverage(self, account_ids: Sequence[str]) -> dict[str, float]:
+        """Each known account's coverage; inside a batch, in the same round trip, every entry they hold."""
         ids = list(dict.fromkeys(account_ids))
         if not ids:
             return {}
-        values = self.r.mget([self._cov(a) for a in ids])
+        pipe: Any = self.r.pipeline(transaction=False)
+        pipe.mget([self._cov(a) for a in ids])
+        if self._held is not None:
+            for a in ids:
+                pipe.zrange(self._set(a), 0, -1, withscores=True)
+        values, *sets = pipe.execute()
+        if self._held is not None:
+            for a, found in zip(ids, sets, strict=True):
+                self._hold(a, cast("list[tuple[str, float]]", found))
         return {a: float(v) for a, v in zip(ids, values, strict=True) if v is not None}
+
+    def _hold(self, account: str, members: Iterable[tuple[str, float]]) -> None:
+        """Keep the account's entries for the rest of the batch: `members` (its set) plus the batch's adds."""
+        assert self._held is not None
+        held: dict[str, list[Entry]] = {}
+        for member, score in members:
+            kind, eid, value = member.split(_SEP, 2)
+            held.setdefault(f"{kind}:{account}", []).append((score, eid, value))
+        for entries in held.values():
+            entries.sort()
+        for key, entry in self._pending:
+            if account_of(key) == account:
+                _insert(held.setdefault(key, []), entry)
+        self._held[account] = held
 
     def load(self, account_id: str, entries: Iterable[StoredEntry], since: float, until: float | None = None) -> int:
         zset, cov = self._set(account_id), self._cov(account_id)
@@ -95,11 +134,19 @@ class RedisCounters:
         pipe.expire(zset, self.ttl)
         pipe.expire(cov, self.ttl)
         pipe.execute()
+        if self._held is not None:  # the batch's copy follows: replaced, or the gap filled
+            if until is None:
+                self._hold(account_id, mapping.items())
+            elif (held := self._held.get(account_id)) is not None:
+                for member, at in mapping.items():
+                    kind, eid, value = member.split(_SEP, 2)
+                    _insert(held.setdefault(f"{kind}:{account_id}", []), (at, eid, value))
         return len(mapping)
 
     def begin(self) -> None:
         self._pending = []
         self._written = set()
+        self._held = {}
 
     def flush(self) -> None:
         """Write the batch's adds (called inside the ingest transaction, just before it commits)."""
@@ -120,19 +167,29 @@ class RedisCounters:
         pipe.execute()
         self._written |= set(newest)
         self._pending = []
+        self._held = None  # pruned: later reads (none in an ingest) go to Redis
 
     def commit(self) -> None:
         self.flush()
         self._written = set()
+        self._held = None
 
     def rollback(self) -> None:
         self._pending = []
+        self._held = None
         if self._written:  # written to Redis but the database did not commit: reload these accounts next time
             self.r.delete(*(self._cov(a) for a in self._written))
             self._written = set()
 
     def clear(self) -> None:
         """Redis keeps its own state across restarts; nothing to clear."""
+
+
+def _insert(entries: list[Entry], entry: Entry) -> None:
+    """Insert `entry` into the sorted `entries` unless it is there (Redis holds each member once)."""
+    i = bisect_left(entries, entry)
+    if i == len(entries) or entries[i] != entry:
+        entries.insert(i, entry)
 
 
 def _chunks(items: list[Any], n: int) -> Iterable[list[Any]]:

@@ -19,19 +19,28 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     @bench.command("ingest")
     def bench_ingest(
         database: Annotated[
-            str, typer.Option("--database", "-d", help="sqlite (temp file) or a PostgreSQL URL.")
+            str,
+            typer.Option(
+                "--database",
+                "-d",
+                help="sqlite (temp files) or a PostgreSQL URL (it makes and drops its own databases on that server).",
+            ),
         ] = "sqlite",
-        events: Annotated[int, typer.Option(help="Events per measured run.")] = 20_000,
+        events: Annotated[int, typer.Option(min=1, help="Events per measured run.")] = 20_000,
         history: Annotated[
-            str, typer.Option(help="Stored-history sizes to compare, comma-separated.")
+            str, typer.Option(help="Stored-history sizes to compare, comma-separated (empty: none).")
         ] = "10000,1000000",
-        latency_requests: Annotated[int, typer.Option(help="Single requests for the latency figures.")] = 2000,
+        latency_requests: Annotated[
+            int, typer.Option(min=0, help="Single requests (and as many no-op requests) per repeat for p50/p99.")
+        ] = 2000,
+        repeats: Annotated[int, typer.Option(min=1, help="Interleaved repeats of every case (median, min, max).")] = 3,
     ) -> None:
-        """Events/s in-process and over HTTP vs the raw insert floor; rate vs history; p50/p99 latency."""
+        """Events/s in-process and over HTTP vs the driver insert floor (and COPY), weight upkeep on vs off, rate vs
+        stored history, p50/p99 latency: each case on a fresh copy of the same database, CPU beside wall time."""
         from warden.bench.ingest import run_bench_ingest
 
-        histories = [int(h) for h in history.split(",") if h]
-        run_bench_ingest(database, events, histories, latency_requests, Console())
+        histories = sorted({int(h) for h in history.split(",") if h.strip()})
+        run_bench_ingest(database, events, histories, latency_requests, Console(), repeats)
 
     @bench.command("quality")
     def quality(
@@ -62,14 +71,17 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     @bench.command("screen")
     def bench_screen(
         messages: Annotated[int, typer.Option(help="Generated short messages to screen.")] = 100_000,
-        repeat: Annotated[int, typer.Option(help="Timed runs per measurement (median is shown).")] = 3,
+        repeats: Annotated[
+            int,
+            typer.Option("--repeats", "--repeat", min=1, help="Interleaved timed repeats (median, min, max)."),
+        ] = 3,
         terms: Annotated[int, typer.Option(help="Synthetic terms for the build-time measurement.")] = 50_000,
         seed: Annotated[int, typer.Option(help="Corpus seed.")] = 42,
     ) -> None:
-        """Throughput of the full pipeline vs the raw matcher, build time, memory, recall and precision."""
+        """Throughput of the full pipeline vs the raw matcher (both batched), build time, memory, recall, precision."""
         from warden.bench.screen import run_bench_screen
 
-        run_bench_screen(messages, repeat, terms, seed, Console())
+        run_bench_screen(messages, repeats, terms, seed, Console())
 
     @bench.command("weight")
     def bench_weight(
@@ -78,8 +90,10 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         batch: Annotated[int, typer.Option(help="Events per ingest batch.")] = 500,
         recompute_accounts: Annotated[int, typer.Option(help="Accounts for the full recompute.")] = 100_000,
         events_per_account: Annotated[int, typer.Option(help="Stored events per account for the recompute.")] = 5,
+        repeats: Annotated[int, typer.Option(min=1, help="Interleaved on/off repeats (median, min, max).")] = 3,
     ) -> None:
-        """Ingest rate with weight upkeep on vs off in one run (same events), and the full recompute rate."""
+        """Ingest rate with weight upkeep on vs off in one run (same events, a new database each), and the full
+        recompute rate."""
         from warden.bench.weight import run_bench_weight
 
-        run_bench_weight(events, accounts, batch, recompute_accounts, events_per_account, Console())
+        run_bench_weight(events, accounts, batch, recompute_accounts, events_per_account, Console(), repeats)

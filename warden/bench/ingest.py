@@ -1,16 +1,34 @@
-"""`warden bench ingest`: the ingest rate against the raw insert floor, measured in the same run.
+"""`warden bench ingest`: the ingest rate against the fastest honest way to store the same rows, in one run.
 
-Figures, never verdicts: events/s in-process, events/s through the batch HTTP API (a real server process),
-and plain batched inserts of the same rows into the same database; the ingest rate with a small and a large
-stored history; p50/p99 latency of single contact-request decisions next to a no-op endpoint.
+Every case starts from a fresh copy of the same prepared database (SQLite: the file copied; PostgreSQL: a
+database created from a template), ingests the same warm-up events untimed, then is timed on the same stream of
+events. The cases of a repeat run one after the other and the repeats interleave (all cases, then all cases
+again in reverse order, and so on), so a busy machine or a warming disk cache slows every case alike. Each
+figure is the median of the repeats with min and max; a ratio is taken within each repeat (both sides measured
+minutes apart at most), then its median.
+
+The cases:
+
+- **floors**: the stream's event rows, as ingest stores them, 1,000 per transaction, through SQLAlchemy Core
+  (what ingest's own insert uses: a reference), the driver's `executemany` (sqlite3 / psycopg), and `COPY` on
+  PostgreSQL. "× floor" divides by the fastest driver floor (highest median) in the same repeat;
+- **in-process ingest** with every feature, and with weight upkeep off: the App built from the policy with
+  `weight.enabled: false`, so bootstrap builds no weight feature (checked before timing);
+- **the HTTP batch API**: a `warden serve` process, 1,000 events per request; then single decisions
+  (`POST /v1/events`) interleaved with a no-op (`GET /v1/ping`) for p50/p99;
+- **growth**: the in-process stream on databases already holding N older stored events, one stream each.
+
+CPU time is this process's plus, when they run on this machine, the server process's and the PostgreSQL
+backends' serving the case (`/proc`): on SQLite in-process the database is inside this process anyway.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import itertools
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -18,24 +36,29 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy.sql.elements import quoted_name
 
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine
+from warden.bench.measure import CpuSource, Run, Spread, pct, process_cpu, ratios, timed
 
 if TYPE_CHECKING:
     from warden.app import App
+    from warden.policy import LoadedPolicy
 
 ACCOUNTS = 2000
 ENTERPRISES = 20
+BATCH = 1000  # events per ingest call, per HTTP request and per floor transaction
+WARM = 2000  # untimed events every case ingests first (fewer when the stream is shorter)
 GREETINGS = [
     "您好，我是销售部的小王",
     "你好，方便加个好友吗",
@@ -44,27 +67,100 @@ GREETINGS = [
     "加我领红包",
 ]
 FEATURES = ["chat_message", "file_download", "clock_in", "attendance", "leave_request"]
+COLUMNS = [c.name for c in t.events.columns]
+Row = dict[str, Any]
 
 
-@contextlib.contextmanager
-def scratch_database(kind: str) -> Iterator[str]:
-    """A fresh database for the run: a temp SQLite file, or a new PostgreSQL database beside the given one."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/bench.db"
-        return
-    url = kind if "://" in kind else "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"warden_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+# --- databases ------------------------------------------------------------------------------------------------
+
+
+class Scratch:
+    """Databases made for the run and dropped after it: temp SQLite files, or PostgreSQL databases beside the
+    given URL's. `create(source=…)` copies a prepared one (file copy / `CREATE DATABASE … TEMPLATE`)."""
+
+    def __init__(self, kind: str) -> None:
+        self.sqlite = kind == "sqlite"
+        self._made: list[str] = []
+        self._serial = itertools.count(1)  # names never repeat within a run
+        self._dir = tempfile.mkdtemp(prefix="warden-bench-")
+        # one audit signing key for every database of the run, in the run's folder: never the user's own
+        self.key_file = str(Path(self._dir) / "audit-key.pem")
+        if self.sqlite:
+            self.admin: sa.Engine | None = None
+            return
+        url = kind if "://" in kind else "postgresql://postgres@127.0.0.1:5432/postgres"
+        self._server = url.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0]
+        self.admin = sa.create_engine(
+            url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+        )
+        with self.admin.connect() as c:
+            version = int(c.exec_driver_sql("SHOW server_version_num").scalar_one())
+        self._strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""  # a plain file copy: fastest for big ones
+        self._tag = uuid.uuid4().hex[:6]
+
+    def create(self, name: str, source: str | None = None) -> str:
+        """A new database (empty, or a copy of `source`, a URL this made, no longer in use); returns its URL."""
+        name = f"{name}_{next(self._serial)}"
+        if self.sqlite:
+            path = Path(self._dir) / f"{name}.db"
+            if source is not None:
+                src = source.removeprefix("sqlite:///")
+                shutil.copyfile(src, path)
+                if Path(src + "-wal").exists():
+                    shutil.copyfile(src + "-wal", str(path) + "-wal")
+            url = f"sqlite:///{path}"
+        else:
+            assert self.admin is not None
+            db = f"warden_bench_{self._tag}_{name}"
+            sql = f'CREATE DATABASE "{db}"'
+            if source is not None:
+                sql += f' TEMPLATE "{source.rsplit("/", 1)[1]}"{self._strategy}'
+            for attempt in range(40):  # autovacuum may hold the template for a moment
+                try:
+                    with self.admin.connect() as c:
+                        c.exec_driver_sql(sql)
+                    break
+                except sa.exc.OperationalError:
+                    if attempt == 39:
+                        raise
+                    time.sleep(0.25)
+            url = f"{self._server}/{db}"
+        self._made.append(url)
+        return url
+
+    def drop(self, url: str) -> None:
+        if url in self._made:
+            self._made.remove(url)
+        if self.sqlite:
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+            return
+        assert self.admin is not None
+        with self.admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+    def backends(self, url: str) -> CpuSource | None:
+        """CPU seconds of the PostgreSQL backends connected to `url`'s database (None on SQLite)."""
+        if self.admin is None:
+            return None
+        admin, db = self.admin, url.rsplit("/", 1)[1]
+
+        def cpu() -> dict[int, float]:
+            with admin.connect() as c:
+                pids = c.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": db}).scalars()
+                return {pid: v for pid in pids if (v := process_cpu(pid)) is not None}
+
+        return cpu
+
+    def close(self) -> None:
+        for url in list(self._made):
+            self.drop(url)
+        if self.admin is not None:
+            self.admin.dispose()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+# --- fixtures and the stream ---------------------------------------------------------------------------------------
 
 
 def directory(w: App, now: datetime) -> None:
@@ -91,16 +187,16 @@ def directory(w: App, now: datetime) -> None:
         conn.execute(sa.insert(t.accounts), rows)
 
 
-def make_events(n: int, start: datetime, span_s: float, prefix: str, seed: int = 7) -> list[dict[str, Any]]:
+def make_events(n: int, start: datetime, span_s: float, prefix: str, seed: int = 7) -> list[Row]:
     """A realistic mix: contact requests, logins, feature use, messages, contacts, reports, profile changes."""
     rnd = random.Random(seed)
-    out: list[dict[str, Any]] = []
+    out: list[Row] = []
     for i in range(n):
         at = (start + timedelta(seconds=span_s * i / n)).isoformat()
         acc = f"acc-{rnd.randrange(ACCOUNTS)}"
         base = {"id": f"{prefix}-{i}", "occurred_at": at, "account_id": acc}
         r = rnd.random()
-        ev: dict[str, Any]
+        ev: Row
         if r < 0.40:
             ev = {
                 "type": "contact_request",
@@ -133,99 +229,254 @@ def make_events(n: int, start: datetime, span_s: float, prefix: str, seed: int =
     return out
 
 
-def floor_rate(engine: sa.Engine, events: list[dict[str, Any]], now: datetime) -> float:
-    """Plain batched inserts of the same events (1,000 per commit) into a copy of the events table."""
-    md = sa.MetaData()
-    floor = t.events.to_metadata(md, name="bench_floor")
-    for ix in list(floor.indexes):
-        ix.name = quoted_name(f"bf_{ix.name}", None)
-    md.drop_all(engine)
-    md.create_all(engine)
-    rows = [
+def single_decisions(n: int, start: datetime) -> list[Row]:
+    """`n` contact requests by QR code (each one decision) for the latency figure."""
+    rnd = random.Random(4)
+    return [
         {
-            "id": e["id"],
-            "type": e["type"],
-            "account_id": e["account_id"],
-            "enterprise_id": None,
-            "occurred_at": datetime.fromisoformat(e["occurred_at"]),
+            "id": f"lat-{i}",
+            "occurred_at": (start + timedelta(seconds=1500 * i / n)).isoformat(),
+            "account_id": f"acc-{rnd.randrange(ACCOUNTS)}",
+            "type": "contact_request",
+            "method": "qr_code",
+            "target": "x",
+            "greeting": "您好",
+        }
+        for i in range(n)
+    ]
+
+
+def event_rows(events: list[Row], policy_hash: str, now: datetime) -> list[Row]:
+    """The rows ingest stores for `events` (validated payload, the common outcome, no counter entries)."""
+    from warden.kernel.events import EventAdapter
+
+    return [
+        {
+            "id": e.id,
+            "type": e.type,
+            "account_id": e.account_id,
+            "enterprise_id": f"ent-{int(e.account_id.split('-')[1]) % ENTERPRISES}",
+            "occurred_at": e.occurred_at,
             "received_at": now,
-            "payload": json.dumps(e, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+            "payload": e.model_dump_json(),
+            "outcome": '{"allowed":null,"reasons":[]}',
+            "counted": "[]",
+            "policy_hash": policy_hash,
+            "audit_seq": 1,
+        }
+        for e in (EventAdapter.validate_python(x) for x in events)
+    ]
+
+
+def history_rows(first: int, k: int, old: datetime) -> list[Row]:
+    """`k` stored feature-use events from long ago (past every window), numbered from `first`."""
+    return [
+        {
+            "id": f"hist-{first + j}",
+            "type": "feature_use",
+            "account_id": f"acc-{(first + j) % ACCOUNTS}",
+            "enterprise_id": f"ent-{(first + j) % ACCOUNTS % ENTERPRISES}",
+            "occurred_at": old + timedelta(seconds=first + j),
+            "received_at": old,
+            "payload": '{"type":"feature_use"}',
             "outcome": '{"allowed":null,"reasons":[]}',
             "counted": "[]",
             "policy_hash": "0" * 64,
-            "audit_seq": 1,
+            "audit_seq": 0,
         }
-        for e in events
+        for j in range(k)
     ]
-    t0 = time.perf_counter()
-    for i in range(0, len(rows), 1000):
+
+
+# --- the floors: the same rows stored without warden ------------------------------------------------------------
+
+
+def driver_values(engine: sa.Engine) -> Callable[[list[Row]], list[tuple[Any, ...]]]:
+    """Rows → the driver's parameter tuples, converted exactly as SQLAlchemy converts them for this database."""
+    procs = [c.type.dialect_impl(engine.dialect).bind_processor(engine.dialect) for c in t.events.columns]
+    pairs = list(zip(COLUMNS, procs, strict=True))
+
+    def convert(rows: list[Row]) -> list[tuple[Any, ...]]:
+        return [tuple(r[c] if p is None else p(r[c]) for c, p in pairs) for r in rows]
+
+    return convert
+
+
+def store_core(engine: sa.Engine, rows: list[Row]) -> None:
+    """SQLAlchemy Core `insert(events)` with a list of rows, one transaction per `BATCH`."""
+    for i in range(0, len(rows), BATCH):
         with engine.begin() as conn:
-            conn.execute(sa.insert(floor), rows[i : i + 1000])
-    dt = time.perf_counter() - t0
-    md.drop_all(engine)
-    return len(rows) / dt
+            conn.execute(sa.insert(t.events), rows[i : i + BATCH])
 
 
-def ingest_rate(w: App, events: list[dict[str, Any]]) -> float:
-    """Events/s ingesting `events` in batches of 1,000 through the ingest use case."""
-    t0 = time.perf_counter()
-    for i in range(0, len(events), 1000):
-        w.pipeline.ingest(events[i : i + 1000], actor="bench")
-    return len(events) / (time.perf_counter() - t0)
+def store_driver(engine: sa.Engine, rows: list[Row]) -> None:
+    """The driver's `executemany` (sqlite3 / psycopg), one transaction per `BATCH`."""
+    convert = driver_values(engine)
+    sqlite = engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join([mark] * len(COLUMNS))})"
+    raw = engine.raw_connection()
+    try:
+        dbapi: Any = raw.driver_connection
+        for i in range(0, len(rows), BATCH):
+            values = convert(rows[i : i + BATCH])
+            if sqlite:  # the engine's connections run in autocommit mode and begin explicitly, as warden's do
+                dbapi.execute("BEGIN IMMEDIATE")
+                dbapi.executemany(sql, values)
+                dbapi.execute("COMMIT")
+            else:
+                with dbapi.cursor() as cur:
+                    cur.executemany(sql, values)
+                dbapi.commit()
+    finally:
+        raw.close()
 
 
-def fill_history(engine: sa.Engine, target: int, now: datetime, progress: Progress) -> None:
-    """Bring the stored events up to `target` with old rows (past every window), as raw inserts."""
-    with engine.connect() as c:
-        have = c.execute(sa.select(sa.func.count()).select_from(t.events)).scalar_one()
-    task = progress.add_task(f"history → {target:,}", total=max(0, target - have))
-    old = now - timedelta(days=400)
-    n = have
-    while n < target:
-        k = min(5000, target - n)
-        rows = [
-            {
-                "id": f"hist-{n + j}",
-                "type": "feature_use",
-                "account_id": f"acc-{(n + j) % ACCOUNTS}",
-                "enterprise_id": f"ent-{(n + j) % ENTERPRISES}",
-                "occurred_at": old + timedelta(seconds=n + j),
-                "received_at": old,
-                "payload": '{"type":"feature_use"}',
-                "outcome": '{"allowed":null,"reasons":[]}',
-                "counted": "[]",
-                "policy_hash": "0" * 64,
-                "audit_seq": 0,
-            }
-            for j in range(k)
-        ]
-        with engine.begin() as conn:
-            conn.execute(sa.insert(t.events), rows)
-        n += k
-        progress.advance(task, k)
+def store_copy(engine: sa.Engine, rows: list[Row]) -> None:
+    """PostgreSQL `COPY events FROM STDIN` through psycopg, one transaction per `BATCH`."""
+    convert = driver_values(engine)
+    raw = engine.raw_connection()
+    try:
+        dbapi: Any = raw.driver_connection
+        for i in range(0, len(rows), BATCH):
+            values = convert(rows[i : i + BATCH])
+            with dbapi.cursor() as cur, cur.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for v in values:
+                    copy.write_row(v)
+            dbapi.commit()
+    finally:
+        raw.close()
+
+
+FLOORS: dict[str, tuple[str, Callable[[sa.Engine, list[Row]], None]]] = {
+    "core": ("floor: SQLAlchemy Core insert (reference)", store_core),
+    "driver": ("floor: {driver} executemany", store_driver),
+    "copy": ("floor: PostgreSQL COPY", store_copy),
+}
+
+
+# --- the cases -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """Runs of one case, one per repeat (and, for the HTTP case, its latencies per repeat)."""
+
+    label: str
+    runs: list[Run] = field(default_factory=list)
+    p50: dict[str, list[float]] = field(default_factory=dict)
+    p99: dict[str, list[float]] = field(default_factory=dict)
+
+    def rates(self) -> list[float]:
+        return [r.rate for r in self.runs]
+
+    def cpu_rates(self) -> list[float]:
+        return [r.cpu_rate for r in self.runs]
+
+
+@dataclass
+class Setup:
+    """What every case of the run shares."""
+
+    scratch: Scratch
+    loaded: LoadedPolicy
+    warm: list[Row]
+    events: list[Row]
+    single: list[Row]
+    secret: str
+    now: datetime
+
+
+def _others(*sources: CpuSource | None) -> list[CpuSource]:
+    return [s for s in sources if s is not None]
+
+
+def app_for(url: str, loaded: LoadedPolicy, weight: bool, prefix: str, key_file: str) -> App:
+    """An App on `url` with every feature, or with weight upkeep off; checks that weight really is on or off."""
+    from warden.bootstrap import bootstrap
+    from warden.settings import Settings
+    from warden.weight.feature import weight_off
+
+    settings = Settings(database_url=url, redis_prefix=prefix, audit_key_file=key_file)
+    w = bootstrap(settings, policy=loaded if weight else weight_off(loaded))
+    built = [f.name for f in w.features]
+    if ("weight" in built) != weight:
+        w.close()
+        raise RuntimeError(f"weight upkeep should be {'on' if weight else 'off'}; the features built: {built}")
+    return w
+
+
+def forget_counters(prefix: str) -> None:
+    """Drop a case's Redis counter keys (when the counters are in Redis), so no later case starts from them."""
+    from warden.settings import Settings
+
+    settings = Settings()
+    if settings.counters != "redis":
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.redis_url)
+    keys = list(client.scan_iter(f"{prefix}:*", count=10_000))
+    for i in range(0, len(keys), 10_000):
+        client.delete(*keys[i : i + 10_000])
+    client.close()
+
+
+def ingest_all(w: App, events: list[Row]) -> None:
+    for i in range(0, len(events), BATCH):
+        w.pipeline.ingest(events[i : i + BATCH], actor="bench")
+
+
+def run_floor(s: Setup, source: str, how: str, rows: list[Row], warm_rows: list[Row]) -> Run:
+    url = s.scratch.create(f"floor_{how}", source)
+    engine = make_engine(url)
+    try:
+        store_driver(engine, warm_rows)  # the same rows in store as the ingest cases' warm-up left
+        with timed(len(rows), _others(s.scratch.backends(url))) as timer:
+            FLOORS[how][1](engine, rows)
+        return timer.run
+    finally:
+        engine.dispose()
+        s.scratch.drop(url)
+
+
+def run_ingest(s: Setup, source: str, name: str, weight: bool = True) -> Run:
+    url = s.scratch.create(name, source)
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    w = app_for(url, s.loaded, weight, prefix, s.scratch.key_file)
+    try:
+        ingest_all(w, s.warm)
+        with timed(len(s.events), _others(s.scratch.backends(url))) as timer:
+            ingest_all(w, s.events)
+        return timer.run
+    finally:
+        w.close()
+        forget_counters(prefix)
+        s.scratch.drop(url)
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
-def server(url: str) -> Iterator[str]:
+def server(url: str, prefix: str, key_file: str) -> Iterator[tuple[str, int]]:
+    """`warden serve` on `url` in a child process; yields its base URL and pid."""
+    import httpx
+
     port = free_port()
-    env = os.environ | {"WARDEN_DATABASE_URL": url}
+    env = os.environ | {"WARDEN_DATABASE_URL": url, "WARDEN_REDIS_PREFIX": prefix, "WARDEN_AUDIT_KEY_FILE": key_file}
     proc = subprocess.Popen(
         [sys.executable, "-m", "warden.entrypoints.cli.main", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    import httpx
-
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(600):
             try:
                 httpx.get(base + "/v1/ping", timeout=0.5)
                 break
@@ -234,136 +485,225 @@ def server(url: str) -> Iterator[str]:
                     stderr = (proc.stderr.read() if proc.stderr else b"").decode()[-2000:]
                     raise RuntimeError("the server did not start: " + stderr) from exc
                 time.sleep(0.05)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(30)
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
-def run_bench_ingest(kind: str, n: int, histories: list[int], latency_n: int, console: Console) -> None:
+def run_http(s: Setup, source: str, case: Case) -> None:
     import httpx
 
-    from warden.bootstrap import bootstrap
-    from warden.kernel.access import Role
-    from warden.settings import Settings
-    from warden.weight.feature import weight_off
+    url = s.scratch.create("http", source)
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    try:
+        with server(url, prefix, s.scratch.key_file) as (base, pid):
+            headers = {"Authorization": f"Bearer {s.secret}"}
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+                for i in range(0, len(s.warm), BATCH):
+                    client.post("/v1/event-batches", json={"events": s.warm[i : i + BATCH]}).raise_for_status()
 
-    with scratch_database(kind) as url:
-        engine = make_engine(url)
-        now = datetime.now(UTC).replace(microsecond=0)
-        w = bootstrap(Settings(database_url=url))
-        directory(w, now)
-        dialect = engine.dialect.name
-        console.print(
-            f"[bold]warden bench ingest[/] on {dialect} ({url.split('@')[-1]}), {n:,} events per run, "
-            f"{ACCOUNTS} accounts"
-        )
-        results: list[tuple[str, float]] = []
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("floor + in-process", total=2)
-            warm = make_events(2000, now - timedelta(hours=3), 600, "warm", 1)
-            ingest_rate(w, warm)
-            evs = make_events(n, now - timedelta(hours=2), 1800, "a", 2)
-            floor = floor_rate(engine, evs, now)
-            progress.advance(task)
-            inproc = ingest_rate(w, make_events(n, now - timedelta(hours=2), 1800, "b", 2))
-            progress.advance(task)
-            # the same mix once more without weight upkeep (issue 4: on vs off): the same database, no weight feature
-            w_off = bootstrap(Settings(database_url=url), policy=weight_off(w.loaded))
-            off = ingest_rate(w_off, make_events(n, now - timedelta(hours=2), 1800, "b-off", 2))
-            w_off.close()
-            results += [
-                ("raw insert floor", floor),
-                ("in-process engine", inproc),
-                ("in-process, weight upkeep off", off),
-            ]
+                def server_cpu() -> dict[int, float]:
+                    v = process_cpu(pid)
+                    return {} if v is None else {pid: v}
 
-            _, secret = w.tokens.create(Role.PLATFORM, label="bench")
-            headers = {"Authorization": f"Bearer {secret}"}
-            with server(url) as base, httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-                hevs = make_events(n, now - timedelta(minutes=90), 1800, "c", 3)
-                task = progress.add_task("HTTP batches", total=len(hevs))
-                t0 = time.perf_counter()
-                for i in range(0, len(hevs), 1000):
-                    r = client.post("/v1/event-batches", json={"events": hevs[i : i + 1000]})
-                    r.raise_for_status()
-                    progress.advance(task, 1000)
-                http_rate = len(hevs) / (time.perf_counter() - t0)
-                results.append(("HTTP batch API", http_rate))
-
-                task = progress.add_task("latency", total=2 * latency_n)
-                single = make_events(latency_n, now - timedelta(minutes=30), 1500, "lat", 4)
-                single = [
-                    e | {"type": "contact_request", "method": "qr_code", "target": "x", "greeting": "您好"}
-                    for e in single
-                ]
-                for e in single:
-                    for key in (
-                        "feature",
-                        "device_id",
-                        "client_version",
-                        "via_linked_personal",
-                        "text",
-                        "to_external",
-                        "contact_id",
-                        "initiated_by",
-                        "reporter_id",
-                        "reason",
-                        "field",
-                        "value",
-                    ):
-                        e.pop(key, None)
-                lat_ping, lat_dec = [], []
-                for i in range(latency_n):  # interleaved so both see the same machine state
+                with timed(len(s.events), _others(server_cpu, s.scratch.backends(url))) as timer:
+                    for i in range(0, len(s.events), BATCH):
+                        r = client.post("/v1/event-batches", json={"events": s.events[i : i + BATCH]})
+                        r.raise_for_status()
+                case.runs.append(timer.run)
+                ping, decide = [], []
+                for e in s.single:  # interleaved, so both see the same machine state
                     t0 = time.perf_counter()
                     client.get("/v1/ping").raise_for_status()
-                    lat_ping.append(time.perf_counter() - t0)
+                    ping.append(time.perf_counter() - t0)
                     t0 = time.perf_counter()
-                    client.post("/v1/events", json=single[i]).raise_for_status()
-                    lat_dec.append(time.perf_counter() - t0)
-                    progress.advance(task, 2)
+                    client.post("/v1/events", json=e).raise_for_status()
+                    decide.append(time.perf_counter() - t0)
+                if s.single:
+                    for name, lat in (("ping", ping), ("decide", decide)):
+                        case.p50.setdefault(name, []).append(pct(lat, 0.5) * 1000)
+                        case.p99.setdefault(name, []).append(pct(lat, 0.99) * 1000)
+    finally:
+        forget_counters(prefix)
+        s.scratch.drop(url)
 
-            hist_rates = []
-            for k, h in enumerate(histories):
-                fill_history(engine, h, now, progress)
-                ingest_rate(w, make_events(2000, now - timedelta(minutes=25), 60, f"hw{h}", 6))  # warm the caches
-                recent = make_events(min(n, 10000), now - timedelta(minutes=20 - k), 600, f"h{h}", 5)
-                hist_rates.append((h, ingest_rate(w, recent)))
 
-        table = Table(title=f"ingest on {dialect}")
-        table.add_column("path")
-        table.add_column("events/s", justify="right")
-        table.add_column("× floor", justify="right")
-        for name, rate in results:
-            table.add_row(name, f"{rate:,.0f}", f"{rate / floor:.2f}")
-        console.print(table)
-        console.print(f"weight upkeep on / off (in-process, same mix): {inproc / off:.2f}")
-        ht = Table(title="in-process rate vs stored history")
-        ht.add_column("stored events", justify="right")
-        ht.add_column("events/s", justify="right")
-        ht.add_column("× first", justify="right")
-        for h, rate in hist_rates:
-            ht.add_row(f"{h:,}", f"{rate:,.0f}", f"{rate / hist_rates[0][1]:.2f}")
-        console.print(ht)
-        lt = Table(title=f"HTTP latency, {latency_n} sequential requests each (ms)")
-        for c in ("endpoint", "p50", "p99", "mean"):
-            lt.add_column(c, justify="right" if c != "endpoint" else "left")
-        for name, lat in (("GET /v1/ping (no-op)", lat_ping), ("POST /v1/events (decision)", lat_dec)):
-            lt.add_row(
-                name,
-                f"{pct(lat, 0.5) * 1000:.2f}",
-                f"{pct(lat, 0.99) * 1000:.2f}",
-                f"{statistics.mean(lat) * 1000:.2f}",
+# --- the run ---------------------------------------------------------------------------------------------------------
+
+
+def run_bench_ingest(
+    kind: str, n: int, histories: list[int], latency_n: int, console: Console, repeats: int = 3
+) -> None:
+    """Prepare the starting states, run every case `repeats` times interleaved, print the tables."""
+    from warden.adapters.policy_file import load_policy
+    from warden.kernel.access import Role
+    from warden.settings import Settings
+
+    scratch = Scratch(kind)
+    try:
+        now = datetime.now(UTC).replace(microsecond=0)
+        loaded = load_policy(Settings().policy)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("preparing the starting states", total=1 + len(histories))
+            base = scratch.create("base")
+            w = app_for(base, loaded, True, "bench-prepare", scratch.key_file)
+            directory(w, now)
+            _, secret = w.tokens.create(Role.PLATFORM, label="bench")
+            dialect = w.engine.dialect.name
+            w.close()
+            progress.advance(task)
+            s = Setup(
+                scratch,
+                loaded,
+                warm=make_events(min(WARM, n), now - timedelta(hours=3), 600, "warm", 1),
+                events=make_events(n, now - timedelta(hours=2), 1800, "ev", 2),
+                single=single_decisions(latency_n, now - timedelta(minutes=30)),
+                secret=secret,
+                now=now,
             )
-        console.print(lt)
-        console.print(
-            f"p99 decision / p99 no-op: {pct(lat_dec, 0.99) / pct(lat_ping, 0.99):.2f}; "
-            f"p50 ratio {pct(lat_dec, 0.5) / pct(lat_ping, 0.5):.2f}"
+            grown: dict[int, str] = {}
+            for h in histories:
+                url = grown[h] = scratch.create(f"history_{h}", base)
+                engine = make_engine(url)
+                for i in range(0, h, 10_000):
+                    store_driver(engine, history_rows(i, min(10_000, h - i), now - timedelta(days=400)))
+                engine.dispose()
+                progress.advance(task)
+
+            rows = event_rows(s.events, loaded.hash, now)
+            warm_rows = event_rows(s.warm, loaded.hash, now)
+            floors = ["core", "driver"] + (["copy"] if dialect == "postgresql" else [])
+            driver = "sqlite3" if dialect == "sqlite" else "psycopg"
+            cases = {f: Case(FLOORS[f][0].format(driver=driver)) for f in floors}
+            cases["on"] = Case("in-process ingest")
+            cases["off"] = Case("in-process ingest, weight upkeep off")
+            cases["http"] = Case("HTTP batch API (warden serve)")
+            growth = {h: Case(f"{h:,} stored events") for h in histories}
+            steps = len(cases) + len(growth)
+            task = progress.add_task("cases", total=repeats * steps)
+
+            def run_case(key: str) -> None:
+                if key in FLOORS:
+                    cases[key].runs.append(run_floor(s, base, key, rows, warm_rows))
+                elif key in ("on", "off"):
+                    cases[key].runs.append(run_ingest(s, base, f"ingest_{key}", weight=key == "on"))
+                elif key == "http":
+                    run_http(s, base, cases[key])
+                else:
+                    growth[int(key)].runs.append(run_ingest(s, grown[int(key)], "grown"))
+
+            keys = [*floors, "on", "off", "http", *map(str, histories)]
+            for r in range(repeats):  # every case once per repeat, in reverse order every other repeat
+                for key in keys if r % 2 == 0 else keys[::-1]:
+                    label = cases[key].label if key in cases else growth[int(key)].label
+                    progress.update(task, description=f"repeat {r + 1}/{repeats}: {label}")
+                    run_case(key)
+                    progress.advance(task)
+        report(console, dialect, n, repeats, cases, floors, growth, latency_n)
+    finally:
+        scratch.close()
+
+
+def report(
+    console: Console,
+    dialect: str,
+    n: int,
+    repeats: int,
+    cases: dict[str, Case],
+    floors: list[str],
+    growth: dict[int, Case],
+    latency_n: int,
+) -> None:
+    """Print the tables: rates with the floor, growth, latency, and the ratios the goals speak of."""
+    floor_key = max((f for f in floors if f != "core"), key=lambda f: statistics.median(cases[f].rates()))
+    floor = cases[floor_key]
+    server_cpu = "" if dialect == "sqlite" else " + the PostgreSQL backends serving it"
+    console.print(
+        f"[bold]warden bench ingest[/] on {dialect}: {n:,} events per run in batches of {BATCH:,}, "
+        f"{ACCOUNTS:,} accounts; every figure the median of {repeats} interleaved repeats [dim](min–max)[/], "
+        "each case on a fresh copy of the same database after the same warm-up"
+    )
+    table = Table(title=f"ingest on {dialect}")
+    table.add_column("case")
+    table.add_column("events/s (wall)", justify="right")
+    table.add_column("events per CPU s", justify="right")
+    table.add_column("× floor (wall)", justify="right")
+    table.add_column("× floor (CPU)", justify="right")
+    for key, case in cases.items():
+        label = case.label + (" [bold]← the floor[/]" if key == floor_key else "")
+        table.add_row(
+            label,
+            Spread.of(case.rates()).show(),
+            Spread.of(case.cpu_rates()).show(),
+            ratios(case.rates(), floor.rates()).show(".2f"),
+            ratios(case.cpu_rates(), floor.cpu_rates()).show(".2f"),
         )
-        w.engine.dispose()
-        engine.dispose()
+    console.print(table)
+    console.print(
+        f"× floor: the case's events/s ÷ the events/s of [bold]{floor.label}[/] in the same repeat (the fastest "
+        f"driver way measured to store the same {n:,} event rows, {BATCH:,} per transaction, with warden's indexes). "
+        f"CPU: this process{server_cpu}; for HTTP also the server process. Weight upkeep off: the App is built "
+        "with weight.enabled false, so no weight feature exists (checked)."
+    )
+    if growth:
+        first = growth[min(growth)]
+        gt = Table(title="in-process ingest vs stored history (one stream per fresh database)")
+        gt.add_column("stored before the stream", justify="right")
+        gt.add_column("events/s (wall)", justify="right")
+        gt.add_column("events per CPU s", justify="right")
+        gt.add_column("× first (wall)", justify="right")
+        gt.add_column("× first (CPU)", justify="right")
+        for case in growth.values():
+            gt.add_row(
+                case.label,
+                Spread.of(case.rates()).show(),
+                Spread.of(case.cpu_rates()).show(),
+                ratios(case.rates(), first.rates()).show(".2f"),
+                ratios(case.cpu_rates(), first.cpu_rates()).show(".2f"),
+            )
+        console.print(gt)
+    http = cases["http"]
+    if http.p50:
+        lt = Table(title=f"HTTP latency, {latency_n:,} sequential requests of each, interleaved (ms)")
+        lt.add_column("endpoint")
+        lt.add_column("p50", justify="right")
+        lt.add_column("p99", justify="right")
+        for key, name in (("ping", "GET /v1/ping (no-op)"), ("decide", "POST /v1/events (one decision)")):
+            lt.add_row(name, Spread.of(http.p50[key]).show(".2f"), Spread.of(http.p99[key]).show(".2f"))
+        console.print(lt)
+    rt = Table(title="ratios (each taken within a repeat; median (min–max))")
+    rt.add_column("ratio")
+    rt.add_column("wall", justify="right")
+    rt.add_column("CPU", justify="right")
+    rt.add_column("goal (issue 16)", justify="right")
+    on, off = cases["on"], cases["off"]
+    rt.add_row(
+        f"in-process ingest / {floor.label.removeprefix('floor: ')}",
+        ratios(on.rates(), floor.rates()).show(".2f"),
+        ratios(on.cpu_rates(), floor.cpu_rates()).show(".2f"),
+        "≥ 0.4",
+    )
+    rt.add_row(
+        f"HTTP batch API / {floor.label.removeprefix('floor: ')}",
+        ratios(http.rates(), floor.rates()).show(".2f"),
+        ratios(http.cpu_rates(), floor.cpu_rates()).show(".2f"),
+        "≥ 0.25",
+    )
+    rt.add_row(
+        "weight upkeep on / off (in-process)",
+        ratios(on.rates(), off.rates()).show(".2f"),
+        ratios(on.cpu_rates(), off.cpu_rates()).show(".2f"),
+        "≥ 0.85",
+    )
+    if len(growth) > 1:
+        lo, hi = growth[min(growth)], growth[max(growth)]
+        rt.add_row(
+            f"{max(growth):,} / {min(growth):,} stored events",
+            ratios(hi.rates(), lo.rates()).show(".2f"),
+            ratios(hi.cpu_rates(), lo.cpu_rates()).show(".2f"),
+            "≥ 0.9",
+        )
+    if http.p99:
+        rt.add_row("p99 one decision / p99 no-op", ratios(http.p99["decide"], http.p99["ping"]).show(".2f"), "", "≤ 2")
+    console.print(rt)

@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from warden.bench.measure import Run, Spread, ratios, timed
+
 if TYPE_CHECKING:
     from warden.app import App
 
@@ -93,7 +95,8 @@ def _directory_rows(accounts: int, enterprises: int, now: datetime, rng: random.
 
 
 def _fresh(tmp: str, name: str, now: datetime, weight_on: bool) -> App:
-    """A new application on a new SQLite file in `tmp`, at a fixed `now`, with or without the weight feature."""
+    """A new application on a new SQLite file in `tmp`, at a fixed `now`, with or without the weight feature (off:
+    built from the policy with `weight.enabled: false`, so bootstrap builds no weight feature; checked here)."""
     from warden.adapters.policy_file import load_policy
     from warden.bootstrap import bootstrap
     from warden.kernel.clock import FixedClock
@@ -102,7 +105,12 @@ def _fresh(tmp: str, name: str, now: datetime, weight_on: bool) -> App:
 
     settings = Settings(database_url=f"sqlite:///{tmp}/{name}.db")
     loaded = load_policy(settings.policy)
-    return bootstrap(settings, policy=loaded if weight_on else weight_off(loaded), clock=FixedClock(now))
+    w = bootstrap(settings, policy=loaded if weight_on else weight_off(loaded), clock=FixedClock(now))
+    built = [f.name for f in w.features]
+    if ("weight" in built) != weight_on:
+        w.close()
+        raise RuntimeError(f"weight upkeep should be {'on' if weight_on else 'off'}; the features built: {built}")
+    return w
 
 
 def _load_directory(w: App, ents: list[Row], accs: list[Row]) -> None:
@@ -112,25 +120,34 @@ def _load_directory(w: App, ents: list[Row], accs: list[Row]) -> None:
         store.insert_directory(conn, ents, accs)
 
 
-def _ingest_rate(w: App, evs: list[Row], batch: int) -> tuple[float, float]:
-    """Events per wall-clock second and per CPU second of this process (SQLite runs in-process, so CPU time
-    counts all the work and is not disturbed by other programs on a busy machine)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    for i in range(0, len(evs), batch):
-        w.pipeline.ingest(evs[i : i + batch], actor="bench")
-    return len(evs) / (time.perf_counter() - wall), len(evs) / (time.process_time() - cpu)
+def _ingest(w: App, evs: list[Row], batch: int) -> Run:
+    """One timed ingest of `evs` in batches of `batch`: wall and CPU time of this process (SQLite runs in-process,
+    so CPU time counts all the work and is not disturbed by other programs on a busy machine)."""
+    with timed(len(evs)) as timer:
+        for i in range(0, len(evs), batch):
+            w.pipeline.ingest(evs[i : i + batch], actor="bench")
+    return timer.run
 
 
 def run_bench_weight(
-    events: int, accounts: int, batch: int, recompute_accounts: int, per_account: int, console: Console
+    events: int,
+    accounts: int,
+    batch: int,
+    recompute_accounts: int,
+    per_account: int,
+    console: Console,
+    repeats: int = 3,
 ) -> None:
     from warden.weight import store
 
     rng = random.Random(7)
     now = datetime.now(UTC).replace(microsecond=0)
-    console.print(f"bench weight: {events:,} events per run in batches of {batch}, SQLite (temp files)")
+    console.print(
+        f"bench weight: {events:,} events per run in batches of {batch}, SQLite (temp files); every figure the "
+        f"median of {repeats} interleaved repeats [dim](min–max)[/], each run on a new database with the same directory"
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        table = Table(title="ingest with weight upkeep on vs off (same events, best of 3 runs each)")
+        table = Table(title="ingest with weight upkeep on vs off (same events, same starting state)")
         table.add_column("accounts")
         table.add_column("events per account per batch", justify="right")
         table.add_column("off events/s (wall)", justify="right")
@@ -144,24 +161,24 @@ def run_bench_weight(
                 len(evs[i : i + batch]) / len({e["account_id"] for e in evs[i : i + batch]})
                 for i in range(0, len(evs), batch)
             ) / -(-len(evs) // batch)
-            rates: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
-            for rnd in range(3):  # alternate, three times, so warm-up and disk cache favour neither
-                for mode in ("off", "on"):
+            runs: dict[str, list[Run]] = {"off": [], "on": []}
+            for rnd in range(repeats):  # alternate, in turns, so warm-up and disk cache favour neither
+                for mode in ("off", "on") if rnd % 2 == 0 else ("on", "off"):
                     w = _fresh(tmp, f"{mode}{rnd}-{n_acc}", now, mode == "on")
                     _load_directory(w, ents, accs)
-                    rates[mode].append(_ingest_rate(w, evs, batch))
-                    w.engine.dispose()
-            off, on = max(r[0] for r in rates["off"]), max(r[0] for r in rates["on"])
-            off_cpu, on_cpu = max(r[1] for r in rates["off"]), max(r[1] for r in rates["on"])
+                    runs[mode].append(_ingest(w, evs, batch))
+                    w.close()
+            on, off = runs["on"], runs["off"]
             table.add_row(
                 f"{n_acc:,}",
                 f"{per_batch:.1f}",
-                f"{off:,.0f}",
-                f"{on:,.0f}",
-                f"{on / off:.2f}",
-                f"[bold]{on_cpu / off_cpu:.2f}[/]",
+                Spread.of(r.rate for r in off).show(),
+                Spread.of(r.rate for r in on).show(),
+                ratios([r.rate for r in on], [r.rate for r in off]).show(".2f"),
+                "[bold]" + ratios([r.cpu_rate for r in on], [r.cpu_rate for r in off]).show(".2f") + "[/]",
             )
         console.print(table)
+        console.print("on / off: taken within each repeat (off then on, on then off in turns), then the median")
 
         w = _fresh(tmp, "recompute", now, True)
         ents2, accs2 = _directory_rows(recompute_accounts, max(1, recompute_accounts // 100), now, rng)

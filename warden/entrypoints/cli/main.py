@@ -36,7 +36,8 @@ def open_warden(  # type: ignore[no-untyped-def]
     from warden.bootstrap import bootstrap
 
     settings = Settings()
-    settings.sqlite_background_checkpoint = serving
+    if settings.sqlite_background_checkpoint is None:  # unset: long-running commands checkpoint in the background
+        settings.sqlite_background_checkpoint = serving
     if database:
         settings.database_url = database
     if policy:
@@ -67,12 +68,15 @@ def serve(
 
     from warden.entrypoints.http.app import create_app
 
-    w = open_warden(database, policy)
+    w = open_warden(database, policy, serving=True)
     console.print(
         f"warden API on [bold]http://{host}:{port}[/]  docs: http://{host}:{port}/docs  "
         f"policy {w.loaded.policy.version} ({w.loaded.short_hash})"
     )
-    uvicorn.run(create_app(w), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(create_app(w), host=host, port=port, log_level="warning")
+    finally:
+        w.close()  # stops the WAL checkpointer; SQLite checkpoints once more as the last connection closes
 
 
 @app.command()
