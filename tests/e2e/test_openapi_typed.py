@@ -21,9 +21,11 @@ def openapi(sqlite_url: str) -> dict[str, Any]:
 
 
 def _named(schema: dict[str, Any]) -> bool:
-    """A `$ref` to a named component, or an array of them."""
+    """A `$ref` to a named component, an array of them, or one of several (an answer that depends on the caller)."""
     if "$ref" in schema:
         return True
+    if "anyOf" in schema or "oneOf" in schema:
+        return all(_named(s) for s in schema.get("anyOf", schema.get("oneOf", [])))
     return schema.get("type") == "array" and "$ref" in schema.get("items", {})
 
 

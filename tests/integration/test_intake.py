@@ -36,7 +36,7 @@ def test_a_failing_store_naks_the_batch_and_the_events_come_back(world: World, m
     for _ in range(2):
         src.put(world.phone_search())
     calls = {"n": 0}
-    real = world.w.ingest
+    real = world.w.pipeline.ingest
 
     def flaky(events, actor="platform"):  # type: ignore[no-untyped-def]
         calls["n"] += 1
@@ -44,7 +44,7 @@ def test_a_failing_store_naks_the_batch_and_the_events_come_back(world: World, m
             raise RuntimeError("database went away")
         return real(events, actor)
 
-    monkeypatch.setattr(world.w, "ingest", flaky)
+    monkeypatch.setattr(world.w.pipeline, "ingest", flaky)
     stats = asyncio.run(consume(world.w, src, idle_exit=True, timeout=0.3))
     assert stats.redelivered == 2 and stats.stored == 2 and len(src.acked) == 2
 
