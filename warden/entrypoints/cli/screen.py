@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -46,7 +46,7 @@ def situation(kind: str, internal: bool, contact_age: str | None, initiated_by: 
         return Circumstances("message", "internal")
     if contact_age is None:
         return Circumstances("message", "external")
-    by = "contact" if initiated_by == "contact" else "self"
+    by: Literal["self", "contact"] = "contact" if initiated_by == "contact" else "self"
     return Circumstances("message", "external", parse_duration(contact_age), by)
 
 
