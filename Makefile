@@ -16,13 +16,15 @@ setup: $(STAMP)
 demo: $(STAMP)  ## set up, run the demo, then serve the API on :8000
 	$(BIN)/warden demo --serve
 
-test: $(STAMP)  ## set up, then run the whole suite (SQLite and PostgreSQL) and the linter
+test: $(STAMP)  ## set up, then the linters (ruff, mypy --strict) and the whole suite (SQLite and PostgreSQL)
 	$(BIN)/ruff check warden tests
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff (lint and format) and mypy --strict with the pydantic plugin (config in pyproject.toml)
 	$(BIN)/ruff check warden tests
 	$(BIN)/ruff format --check warden tests
+	$(BIN)/mypy
 
 serve: $(STAMP)
 	$(BIN)/warden serve

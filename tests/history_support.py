@@ -92,9 +92,9 @@ class Runner:
         self.prefix = f"tprop{uuid.uuid4().hex[:10]}"
         w = self.build()
         for e in stream.enterprises:
-            w.register_enterprise(Enterprise(e.id, e.name, e.verified, e.created_at), "test")
+            w.enforcement.register_enterprise(Enterprise(e.id, e.name, e.verified, e.created_at), "test")
         for a in stream.accounts:
-            w.register_account(Account(**a.__dict__), "test")
+            w.enforcement.register_account(Account(**a.__dict__), "test")
         return w
 
     def restart(self) -> App:
@@ -171,7 +171,7 @@ def snapshot(w: App, stream: Stream) -> dict[str, Any]:
 
 def one_by_one(w: App, events: list[dict[str, Any]]) -> None:
     for e in events:
-        w.ingest([e])
+        w.pipeline.ingest([e])
 
 
 def diff(stream: Stream, want: dict[str, Any], got: dict[str, Any], how: str) -> str | None:

@@ -6,10 +6,18 @@ import re
 from datetime import timedelta
 
 from tests.conftest import World
+from warden.kernel.access import Principal, Role
 from warden.unblock.senders import MemorySender
 from warden.unblock.service import Unblocking
 
 CLEAN = {"client_version": "4.1.30", "malware_flag": False, "plugin_signatures": []}
+PLATFORM = Principal("t", Role.PLATFORM)
+"""The platform's integration: drives any member's unblock (its app relays the member's taps) and sees all."""
+
+
+def member(account_id: str) -> Principal:
+    """The member's own token."""
+    return Principal(account_id, Role.MEMBER, account_id=account_id)
 
 
 def service(world: World) -> tuple[Unblocking, MemorySender]:
@@ -44,9 +52,9 @@ def violation(world: World, aid: str, days_ago: float) -> None:
 
 def ready(world: World, svc: Unblocking, aid: str = "acc-1", **health: object) -> str:
     """An application past the health check, waiting for verification."""
-    app_id, _ = svc.apply(aid, "test")
-    svc.health_check(app_id, "test", **(CLEAN | health))  # type: ignore[arg-type]
-    assert svc.view(app_id)["state"] == "awaiting_verification", svc.view(app_id)
+    app_id, _ = svc.apply(PLATFORM, aid)
+    svc.health_check(PLATFORM, app_id, **(CLEAN | health))  # type: ignore[arg-type]
+    assert svc.view(PLATFORM, app_id)["state"] == "awaiting_verification", svc.view(PLATFORM, app_id)
     return app_id
 
 

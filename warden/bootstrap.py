@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
+from warden.adapters import audit_state
+from warden.adapters.audit_keys import Signer, default_key_path, load_verifier
 from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
@@ -75,13 +78,20 @@ def bootstrap(
     clock: Clock | None = None,
     migrate: bool = True,
     start: bool = True,
+    sign: bool = True,
 ) -> App:
+    """The application on `settings`. `migrate`: bring the schema up to date first; `start`: record the policy in use
+    (an audit entry when it is new); `sign`: sign the audit chain at each commit, creating the key when absent
+    (read-only tools such as `warden audit verify` pass False for all three, so they write nothing)."""
     settings = settings or Settings()
     clock = clock or SystemClock()
     background = settings.sqlite_background_checkpoint and settings.database_url.startswith("sqlite")
     engine = make_engine(settings.database_url, background_checkpoint=background)
     if migrate:
         upgrade(engine)
+    key = Path(settings.audit_key_file) if settings.audit_key_file else default_key_path(settings.database_url)
+    signer = Signer(key) if sign else None
+    audit_state.install(engine, signer)  # seal the state rows and sign the chain's head at every commit
     loaded = policy or load_policy(settings.policy)
     screener = build_screener(loaded)
     cache = SubjectCache()
@@ -121,6 +131,8 @@ def bootstrap(
         },
     )
     pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
+    enforcement = EnforcementService(uow, rules, pipeline, features, texts, verifier=signer or load_verifier(key))
+    appeals = Appeals(uow, enforcement, rules, LocalDocumentStore(settings.document_dir), build_notifier(settings))
     app = App(
         engine=engine,
         uow=uow,
@@ -132,18 +144,18 @@ def bootstrap(
         cache=cache,
         texts=texts,
         pipeline=pipeline,
-        enforcement=EnforcementService(uow, rules, pipeline, features, texts),
-        tokens=Tokens(uow),
+        enforcement=enforcement,
+        tokens=Tokens(uow, settings.token_lifetime),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)
-        unblocking=Unblocking(engine, clock, rules, build_sender(settings)),  # unblocking (issue 5)
+        unblocking=Unblocking(uow, rules, build_sender(settings)),  # unblocking (issue 5)
         usage_policies=usage_policies,  # enterprise usage policy (issue 7)
         cases=cases,
         case_outcomes=CaseOutcomes(uow, usage_settings),
         usage_figures=Figures(uow, usage_policies),
         weight=WeightService(uow, rules),  # weight (issue 4)
+        appeals=appeals,  # appeals and the review desk (issue 6)
     )
-    app.appeals = Appeals(app, LocalDocumentStore(settings.document_dir), build_notifier(settings))  # appeals (issue 6)
     if background:
         app.checkpointer = WalCheckpointer(engine)
     if start:

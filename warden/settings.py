@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from warden.kernel.durations import Duration
 
 
 class Settings(BaseSettings):
@@ -18,11 +21,16 @@ class Settings(BaseSettings):
     redis_prefix: str = "warden"  # key prefix, so environments can share one Redis
     host: str = "127.0.0.1"
     port: int = 8000
+    # the audit chain's signing key, kept outside the database (adapters/audit_keys.py); created on first use.
+    # Unset: beside the SQLite file, or ~/.local/state/warden/audit-key.pem for PostgreSQL.
+    audit_key_file: str | None = None  # WARDEN_AUDIT_KEY_FILE
     # --- the HTTP edge (issue 12): the most bytes of a request body read; larger is a 413 (entrypoints/http/guard.py)
     http_max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)  # WARDEN_HTTP_MAX_BODY_BYTES: JSON and other bodies
     # WARDEN_HTTP_MAX_UPLOAD_BYTES: multipart/form-data (appeal documents); keep it above the policy's
     # appeals.max_upload_bytes (10 MiB) plus the form's overhead, so a too-large file is named, not cut off
     http_max_upload_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    # --- API tokens (issue 12): how long a new token lives unless `warden token create --expires-in` says otherwise
+    token_lifetime: Duration = timedelta(days=90)  # WARDEN_TOKEN_LIFETIME: 90d, 12h, … (at most 730 days)
     sqlite_background_checkpoint: bool = False  # long-running servers turn this on (see database.WalCheckpointer)
     # --- unblocking (issue 5): how one-time codes and helper requests reach a phone (see warden.unblock.senders)
     unblock_sender: Literal["log", "webhook"] = "log"  # WARDEN_UNBLOCK_SENDER

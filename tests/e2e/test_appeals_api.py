@@ -35,16 +35,18 @@ class Api:
 
 @pytest.fixture
 def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
-    warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())
+    warden.appeals = Appeals(
+        warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier()
+    )
     world.account("acc-2")
     world.enterprise("ent-2")
     tokens = {
-        "reviewer_a": warden.create_token(Role.REVIEWER)[1],
-        "reviewer_b": warden.create_token(Role.REVIEWER)[1],
-        "platform": warden.create_token(Role.PLATFORM)[1],
-        "admin": warden.create_token(Role.ENTERPRISE_ADMIN, "ent-1")[1],
-        "other_admin": warden.create_token(Role.ENTERPRISE_ADMIN, "ent-2")[1],
-        "member": warden.create_token(Role.MEMBER, account_id="acc-2")[1],
+        "reviewer_a": warden.tokens.create(Role.REVIEWER)[1],
+        "reviewer_b": warden.tokens.create(Role.REVIEWER)[1],
+        "platform": warden.tokens.create(Role.PLATFORM)[1],
+        "admin": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-1")[1],
+        "other_admin": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-2")[1],
+        "member": warden.tokens.create(Role.MEMBER, account_id="acc-2")[1],
     }
     with TestClient(create_app(warden)) as client:
         yield Api(client, tokens)
@@ -153,7 +155,7 @@ def test_hostile_uploads_over_http_get_problem_details_naming_the_file(api: Api,
 
 def test_member_appeals_over_http_and_exemptions_are_for_reviewers(api: Api, world: World) -> None:
     world.send(*[world.phone_search("acc-2") for _ in range(21)])
-    strike = world.w.subject("acc-2").strikes[0].id
+    strike = world.w.enforcement.subject("acc-2").strikes[0].id
     r = api.c.post("/v1/appeals", headers=api.h("member"), json={"strike_id": strike, "statement": "我没有违规"})
     assert r.status_code == 201
     r = api.c.post("/v1/appeals", headers=api.h("member"), json={"strike_id": strike, "statement": "again"})

@@ -21,7 +21,7 @@ def test_S_D6_the_demo_appeals_an_enterprise_ban_with_documents_and_restores_its
     assert "Appeal granted; the penalty was lifted" in text
     assert "rejects the hand-held ID photo" in text and "resubmits that one document alone" in text
     for member in ("acc-jinxin-he", "acc-jinxin-ma"):
-        assert w.explain(member)["state"] == "normal"
+        assert w.enforcement.explain(member)["state"] == "normal"
     assert len(list((tmp_path / "documents").rglob("*"))) > 5  # stored by hash outside the database
-    assert w.audit_verify().ok
+    assert w.enforcement.audit_verify().ok
     w.engine.dispose()

@@ -106,11 +106,11 @@ def test_demo_restricts_the_spammer_and_leaves_ordinary_staff_alone(tmp_path: Pa
     assert r.exit_code == 0, r.output
     assert "acc-spam-zhao" in r.output and "audit chain: intact" in r.output and "wdn_" in r.output
     w = bootstrap(Settings(database_url=url))
-    assert w.explain("acc-spam-zhao")["state"] == "login_restricted"
-    assert w.explain("acc-plugin-wu")["state"] == "login_restricted"
-    suda = {(r["rule"], r["subject_type"]) for r in w.explain("acc-suda-liu")["restrictions"]}
+    assert w.enforcement.explain("acc-spam-zhao")["state"] == "login_restricted"
+    assert w.enforcement.explain("acc-plugin-wu")["state"] == "login_restricted"
+    suda = {(r["rule"], r["subject_type"]) for r in w.enforcement.explain("acc-suda-liu")["restrictions"]}
     # S-A4: the unverified enterprise's tighter limit; S-A5: both of its members restricted → the whole enterprise
     assert suda == {("phone_search_velocity", "account"), ("cascade", "enterprise")}
     for ordinary in ("acc-staff-1", "acc-staff-2", "acc-staff-3", "acc-sales-chen"):
-        assert w.explain(ordinary)["state"] == "normal"
+        assert w.enforcement.explain(ordinary)["state"] == "normal"
     w.close()

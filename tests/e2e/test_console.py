@@ -45,7 +45,7 @@ def client(world: World) -> Iterator[TestClient]:
 
 
 def bearer(world: World, role: Role, account: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {world.w.create_token(role, account_id=account)[1]}"}
+    return {"Authorization": f"Bearer {world.w.tokens.create(role, account_id=account)[1]}"}
 
 
 def greet_with_red_packets(world: World, times: int = 3) -> None:
@@ -166,7 +166,7 @@ def test_a_member_sees_the_restriction_card_and_the_matched_characters_highlight
 ) -> None:
     sync_playwright = _browser_or_skip()
     base, w = served
-    token = w.create_token(Role.MEMBER, account_id="acc-1")[1]
+    token = w.tokens.create(Role.MEMBER, account_id="acc-1")[1]
     requested: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:  # type: ignore[operator]
@@ -214,10 +214,12 @@ def test_a_member_sees_the_restriction_card_and_the_matched_characters_highlight
 def test_a_reviewer_sees_the_queue_opens_an_appeal_and_claims_it_in_chromium_S_D6(served: tuple[str, App]) -> None:
     sync_playwright = _browser_or_skip()
     base, w = served
-    member = w.create_token(Role.MEMBER, account_id="acc-1")[1]
-    (strike,) = [r["strike_id"] for r in w.explain("acc-1", "zh")["restrictions"] if r["rule"] == "sensitive_words"]
+    member = w.tokens.create(Role.MEMBER, account_id="acc-1")[1]
+    (strike,) = [
+        r["strike_id"] for r in w.enforcement.explain("acc-1", "zh")["restrictions"] if r["rule"] == "sensitive_words"
+    ]
     opened = _post(f"{base}/v1/appeals", member, {"strike_id": strike, "statement": "那是客户先发来的红包截图"})
-    reviewer = w.create_token(Role.REVIEWER)[1]
+    reviewer = w.tokens.create(Role.REVIEWER)[1]
     with sync_playwright() as p:  # type: ignore[operator]
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

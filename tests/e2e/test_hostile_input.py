@@ -55,16 +55,18 @@ class Api:
 
 @pytest.fixture
 def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
-    warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())
+    warden.appeals = Appeals(
+        warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier()
+    )
     world.account("acc-2")
     world.enterprise("ent-2")
     tokens = {
-        "platform": warden.create_token(Role.PLATFORM)[1],
-        "reviewer": warden.create_token(Role.REVIEWER)[1],
-        "reviewer_b": warden.create_token(Role.REVIEWER)[1],
-        "auditor": warden.create_token(Role.AUDITOR)[1],
-        "admin": warden.create_token(Role.ENTERPRISE_ADMIN, "ent-1")[1],
-        "member": warden.create_token(Role.MEMBER, account_id="acc-1")[1],
+        "platform": warden.tokens.create(Role.PLATFORM)[1],
+        "reviewer": warden.tokens.create(Role.REVIEWER)[1],
+        "reviewer_b": warden.tokens.create(Role.REVIEWER)[1],
+        "auditor": warden.tokens.create(Role.AUDITOR)[1],
+        "admin": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-1")[1],
+        "member": warden.tokens.create(Role.MEMBER, account_id="acc-1")[1],
     }
     app = create_app(warden, LIMITS)
     with TestClient(app, raise_server_exceptions=False) as client:

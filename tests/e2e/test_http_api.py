@@ -20,7 +20,7 @@ def api(world: World) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
     w = world.w
 
     def bearer(role: Role, enterprise: str | None = None, account: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {w.create_token(role, enterprise, account)[1]}"}
+        return {"Authorization": f"Bearer {w.tokens.create(role, enterprise, account)[1]}"}
 
     tokens = {
         "platform": bearer(Role.PLATFORM),
@@ -165,7 +165,8 @@ def test_reviewer_voids_a_strike_and_the_audit_verifies(api, world: World) -> No
     v = client.get("/v1/audit/verification", headers=tok["auditor"]).json()
     assert v["ok"] is True
     entries = client.get("/v1/audit/entries?limit=2", headers=tok["auditor"]).json()
-    assert entries["items"][0]["action"] == "strike.voided" and entries["next_cursor"]
+    assert [e["action"] for e in entries["items"]] == ["state.rows", "strike.voided"] and entries["next_cursor"]
+    assert "strikes" in entries["items"][0]["data"]["rows"]  # the voided strike's new state, vouched for
     assert client.get("/v1/audit/entries", headers=tok["member1"]).status_code == 403
 
 

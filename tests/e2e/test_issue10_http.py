@@ -36,20 +36,22 @@ class Api:
 
 @pytest.fixture
 def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
-    warden.appeals = Appeals(warden, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier())
+    warden.appeals = Appeals(
+        warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier()
+    )
     world.account("acc-2")
     world.enterprise("ent-2")
     world.account("acc-o", "ent-2")
     tokens = {
-        "reviewer_a": warden.create_token(Role.REVIEWER)[1],
-        "reviewer_b": warden.create_token(Role.REVIEWER)[1],
-        "platform": warden.create_token(Role.PLATFORM)[1],
-        "auditor": warden.create_token(Role.AUDITOR)[1],
-        "admin": warden.create_token(Role.ENTERPRISE_ADMIN, "ent-1")[1],
-        "hr": warden.create_token(Role.HR, "ent-1")[1],
-        "other_admin": warden.create_token(Role.ENTERPRISE_ADMIN, "ent-2")[1],
-        "member": warden.create_token(Role.MEMBER, account_id="acc-1")[1],
-        "member2": warden.create_token(Role.MEMBER, account_id="acc-2")[1],
+        "reviewer_a": warden.tokens.create(Role.REVIEWER)[1],
+        "reviewer_b": warden.tokens.create(Role.REVIEWER)[1],
+        "platform": warden.tokens.create(Role.PLATFORM)[1],
+        "auditor": warden.tokens.create(Role.AUDITOR)[1],
+        "admin": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-1")[1],
+        "hr": warden.tokens.create(Role.HR, "ent-1")[1],
+        "other_admin": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-2")[1],
+        "member": warden.tokens.create(Role.MEMBER, account_id="acc-1")[1],
+        "member2": warden.tokens.create(Role.MEMBER, account_id="acc-2")[1],
     }
     with TestClient(create_app(warden)) as client:
         yield Api(client, tokens)
@@ -210,7 +212,12 @@ def test_S_C2_enterprise_restriction_history_over_http_with_access_paging_and_sc
         "/v1/enterprises/ent-1/restrictions", headers=api.h("reviewer_a"), json={"severity": "M", "reason": "spam"}
     ).json()
     world.clock.advance(hours=1)
-    api.c.post(f"/v1/restrictions/{first['id']}/lifting", headers=api.h("reviewer_a"), json={"reason": "fixed"})
+    lifting = api.c.post(
+        f"/v1/restrictions/{first['id']}/lifting", headers=api.h("reviewer_a"), json={"reason": "fixed"}
+    ).json()  # an enterprise ban: a different person confirms (issue 12)
+    api.c.post(
+        f"/v1/ban-ending-proposals/{lifting['id']}/confirmation", headers=api.h("reviewer_b"), json={"agree": True}
+    )
     world.clock.advance(hours=1)
     second = api.c.post(
         "/v1/enterprises/ent-1/restrictions", headers=api.h("reviewer_b"), json={"severity": "M", "reason": "again"}

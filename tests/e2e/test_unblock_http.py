@@ -47,7 +47,7 @@ def api(world: World) -> TestClient:
 
 
 def bearer(world: World, role: Role, account: str | None = None) -> dict[str, str]:
-    _, secret = world.w.create_token(role, account_id=account)
+    _, secret = world.w.tokens.create(role, account_id=account)
     return {"Authorization": f"Bearer {secret}"}
 
 
@@ -69,7 +69,7 @@ def test_S_D1_a_member_unblocks_themself_over_http_with_a_code_sent_through_the_
     r = api.post(f"/v1/unblocks/{app['id']}/codes", headers=me)
     assert r.status_code == 202 and r.json()["verification"]["code"]["outstanding"] is True
     [sms] = gateway.received
-    assert sms["phone"] == world.w.get_account("acc-1").phone and "验证码" in sms["message"]
+    assert sms["phone"] == world.w.enforcement.get_account("acc-1").phone and "验证码" in sms["message"]
     code = re.search(r"\d{6}", sms["message"]).group(0)  # type: ignore[union-attr]
     r = api.post(f"/v1/unblocks/{app['id']}/verification?lang=en", headers=me, json={"code": code})
     assert r.status_code == 200 and r.json()["state"] == "lifted" and r.json()["state_text"] == "unblocked"
@@ -131,7 +131,7 @@ def test_S_D2_the_named_helper_confirms_with_their_own_token(world: World, api: 
     helpers = r.json()["verification"]["helpers"]
     assert [h["state"] for h in helpers] == ["pending", "refused"]
     assert helpers[1]["refusals"][0]["code"] == "helper.no_relationship"
-    token = token_from(sender, world.w.get_account("acc-h").phone)
+    token = token_from(sender, world.w.enforcement.get_account("acc-h").phone)
     assert api.post(f"/v1/helper-confirmations/{token}", headers=other_token(world)).status_code == 403
     helper = bearer(world, Role.MEMBER, "acc-h")
     mine = api.get("/v1/helper-requests", headers=helper).json()["items"]

@@ -38,7 +38,7 @@ class Api:
         self.tokens: dict[str, str] = {}
 
     def token(self, name: str, role: Role, enterprise: str | None = None, account: str | None = None) -> None:
-        self.tokens[name] = self.world.w.create_token(role, enterprise, account, label=name)[1]
+        self.tokens[name] = self.world.w.tokens.create(role, enterprise, account, label=name)[1]
 
     def __call__(self, who: str, method: str, url: str, **kw: object):  # type: ignore[no-untyped-def]
         headers = dict(kw.pop("headers", {}) or {})  # type: ignore[call-overload]

@@ -28,11 +28,11 @@ def api(world: World) -> Iterator[tuple[TestClient, dict[str, str]]]:
     )
     w = world.w
     tokens = {
-        "platform": w.create_token(Role.PLATFORM)[1],
-        "auditor": w.create_token(Role.AUDITOR)[1],
-        "admin": w.create_token(Role.ENTERPRISE_ADMIN, "ent-1")[1],
-        "hr": w.create_token(Role.HR, "ent-1")[1],
-        "member": w.create_token(Role.MEMBER, account_id="acc-1")[1],
+        "platform": w.tokens.create(Role.PLATFORM)[1],
+        "auditor": w.tokens.create(Role.AUDITOR)[1],
+        "admin": w.tokens.create(Role.ENTERPRISE_ADMIN, "ent-1")[1],
+        "hr": w.tokens.create(Role.HR, "ent-1")[1],
+        "member": w.tokens.create(Role.MEMBER, account_id="acc-1")[1],
     }
     with TestClient(create_app(w)) as client:
         yield client, tokens
@@ -116,7 +116,7 @@ def test_S_A5_a_bystander_member_reads_the_cascade_numbers_over_http_but_not_who
     for k, aid in enumerate(ids[:3]):
         world.clock.advance(minutes=10)
         world.send(*[world.event("report", aid, reporter_id=f"r{k}-{i}", reason="spam") for i in range(3)])
-    token = world.w.create_token(Role.MEMBER, account_id="low-t")[1]
+    token = world.w.tokens.create(Role.MEMBER, account_id="low-t")[1]
     with TestClient(create_app(world.w)) as client:
         r = client.get("/v1/accounts/low-t/explanation?lang=en", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200

@@ -36,9 +36,9 @@ def test_webhook_notifications_are_retried_with_the_same_key_and_delivered_once(
         Settings(notifier="webhook", webhook_url=receiver.url, webhook_secret="s3cret", document_dir=str(tmp_path))
     )
     assert isinstance(notifier, WebhookNotifier)
-    desk = Appeals(warden, LocalDocumentStore(tmp_path), notifier)
+    desk = Appeals(warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path), notifier)
     world.send(*[world.phone_search() for _ in range(21)])
-    strike = warden.subject("acc-1").strikes[0].id
+    strike = warden.enforcement.subject("acc-1").strikes[0].id
     appeal, _ = desk.open(MEMBER, strike, "我没有违规")
 
     assert [s for s, _, _ in receiver.requests] == [503]  # the first send failed and waits for its retry

@@ -17,7 +17,7 @@ def report_burst(world: World, n: int = 3) -> None:
 
 def test_audit_verify_passes_on_an_untouched_store(world: World) -> None:
     world.send(*[world.phone_search() for _ in range(25)])
-    report = world.w.audit_verify()
+    report = world.w.enforcement.audit_verify()
     assert report.ok and report.checked >= 4
 
 
@@ -29,7 +29,7 @@ def test_audit_verify_names_the_batch_whose_stored_decision_was_altered(world: W
         c.execute(
             sa.update(t.events).where(t.events.c.audit_seq == seq).values(outcome='{"allowed":false,"reasons":[]}')
         )
-    report = world.w.audit_verify()
+    report = world.w.enforcement.audit_verify()
     assert not report.ok and report.first_broken == seq and "decisions" in (report.problem or "")
 
 
@@ -37,7 +37,7 @@ def test_audit_verify_names_an_altered_entry(world: World) -> None:
     world.send(world.phone_search())
     with world.w.engine.begin() as c:
         c.execute(sa.update(t.audit_log).where(t.audit_log.c.seq == 2).values(actor="someone-else"))
-    report = world.w.audit_verify()
+    report = world.w.enforcement.audit_verify()
     assert not report.ok and report.first_broken == 2
 
 
@@ -50,43 +50,43 @@ def test_every_strike_and_restriction_is_audited(world: World) -> None:
 
 def test_voiding_a_strike_lifts_its_restriction_and_restores_adding(world: World) -> None:
     report_burst(world)
-    strike = world.w.subject("acc-1").strikes[0]
-    world.w.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer:t", "reports were coordinated")
-    subj = world.w.subject("acc-1")
+    strike = world.w.enforcement.subject("acc-1").strikes[0]
+    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer:t", "reports were coordinated")
+    subj = world.w.enforcement.subject("acc-1")
     assert subj.strikes[0].status is StrikeStatus.VOIDED  # kept on the record, never deleted
     out = world.send(world.event("contact_request", method="qr_code", target="x")).outcomes[0]
     assert out.allowed is True
     with pytest.raises(Conflict):
-        world.w.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer:t", "again")
+        world.w.enforcement.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer:t", "again")
 
 
 def test_S_C3_overturning_an_early_strike_lowers_the_later_ones(world: World) -> None:
     report_burst(world)
     world.clock.advance(days=2)
     report_burst(world)
-    s1, s2 = world.w.subject("acc-1").strikes
+    s1, s2 = world.w.enforcement.subject("acc-1").strikes
     assert (s1.step, s2.step) == (0, 1)
-    world.w.set_strike_status(s1.id, StrikeStatus.OVERTURNED, "reviewer:t", "appeal upheld")
-    [_, later] = world.w.subject("acc-1").strikes
+    world.w.enforcement.set_strike_status(s1.id, StrikeStatus.OVERTURNED, "reviewer:t", "appeal upheld")
+    [_, later] = world.w.enforcement.subject("acc-1").strikes
     assert later.step == 0
-    explanation = world.w.explain("acc-1", "en")
+    explanation = world.w.enforcement.explain("acc-1", "en")
     assert [r["step"] for r in explanation["restrictions"]] == [0]
 
 
 def test_lifting_a_restriction_keeps_the_strike_on_the_record(world: World) -> None:
     report_burst(world)
-    subj = world.w.subject("acc-1")
-    world.w.lift_restriction(subj.restrictions[0].id, "reviewer:t", "checked by phone")
-    subj = world.w.subject("acc-1")
+    subj = world.w.enforcement.subject("acc-1")
+    world.w.enforcement.lift_restriction(subj.restrictions[0].id, "reviewer:t", "checked by phone")
+    subj = world.w.enforcement.subject("acc-1")
     assert subj.strikes[0].status is StrikeStatus.ACTIVE
-    assert world.w.explain("acc-1")["state"] == "normal"
+    assert world.w.enforcement.explain("acc-1")["state"] == "normal"
 
 
 def test_S_A7_explanation_in_chinese_and_english_names_rule_evidence_end_and_advice(world: World) -> None:
     world.account("acc-x", verified=False)
     world.send(*[world.phone_search("acc-x") for _ in range(11)])
-    zh = world.w.explain("acc-x")
-    en = world.w.explain("acc-x", "en")
+    zh = world.w.enforcement.explain("acc-x")
+    en = world.w.enforcement.explain("acc-x", "en")
     assert zh["state"] == en["state"] == "paused"
     [r] = en["restrictions"]
     assert r["rule"] == "phone_search_velocity" and r["spec"] == "S-A1"

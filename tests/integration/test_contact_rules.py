@@ -22,7 +22,7 @@ def test_S_A1_phone_search_above_hard_limit_is_refused_and_restricts(world: Worl
     outs = world.send(*[world.phone_search() for _ in range(21)]).outcomes
     assert outs[19].allowed is True
     assert outs[20].allowed is False and "velocity.hard_limit" in codes(outs[20])
-    subj = world.w.subject("acc-1")
+    subj = world.w.enforcement.subject("acc-1")
     assert [s.rule_id for s in subj.strikes] == ["phone_search_velocity"]
     assert subj.strikes[0].step == 0
     assert subj.strikes[0].policy_hash == world.w.loaded.hash
@@ -54,7 +54,7 @@ def test_S_A1_a_slow_and_steady_adder_under_the_hourly_limit_is_stopped_by_its_p
     assert outs[30].allowed is False
     pace = next(r for r in outs[30].reasons if r.code == "velocity.hard_limit")
     assert pace.params["window"] == "pace" and pace.params["count"] == 31
-    assert [s.rule_id for s in world.w.subject("acc-1").strikes] == ["phone_search_velocity"]
+    assert [s.rule_id for s in world.w.enforcement.subject("acc-1").strikes] == ["phone_search_velocity"]
 
 
 def test_S_A1_an_honest_heavy_user_under_the_pace_is_never_restricted(world: World) -> None:
@@ -63,7 +63,7 @@ def test_S_A1_an_honest_heavy_user_under_the_pace_is_never_restricted(world: Wor
     start = world.clock.now() - timedelta(hours=7)
     outs = world.send(*[world.phone_search(at=start + timedelta(minutes=7.5 * k)) for k in range(48)]).outcomes
     assert all(o.allowed for o in outs)
-    assert world.w.subject("acc-1").strikes == []
+    assert world.w.enforcement.subject("acc-1").strikes == []
 
 
 def test_S_A3_unverified_account_gets_tighter_limits(world: World) -> None:
@@ -100,9 +100,9 @@ def test_S_A6_greeting_with_sensitive_word_is_blocked_and_names_the_word(world: 
 
 def test_S_A6_third_sensitive_greeting_in_a_day_is_a_strike(world: World) -> None:
     world.send(*[world.event("contact_request", method="qr_code", target="x", greeting="返利") for _ in range(2)])
-    assert world.w.subject("acc-1").strikes == []
+    assert world.w.enforcement.subject("acc-1").strikes == []
     world.send(world.event("contact_request", method="qr_code", target="x", greeting="返利"))
-    assert [s.rule_id for s in world.w.subject("acc-1").strikes] == ["sensitive_words"]
+    assert [s.rule_id for s in world.w.enforcement.subject("acc-1").strikes] == ["sensitive_words"]
 
 
 def test_S_A6_ordinary_greeting_passes(world: World) -> None:
@@ -119,7 +119,7 @@ def test_S_A6_a_reps_own_phone_number_in_a_greeting_warns_and_never_counts_towar
     ).outcomes
     assert all(o.allowed for o in outs)
     assert codes(outs[0]) == ["greeting.sensitive_weak"]
-    assert world.w.subject("acc-1").strikes == []
+    assert world.w.enforcement.subject("acc-1").strikes == []
 
 
 def test_S_A6_leading_a_contact_off_the_platform_still_blocks(world: World) -> None:
@@ -140,17 +140,17 @@ def test_restriction_lifts_by_itself_when_it_ends(world: World) -> None:
     world.clock.advance(hours=25)
     out = world.send(world.event("contact_request", method="qr_code", target="x")).outcomes[0]
     assert out.allowed is True
-    assert world.w.explain("acc-1")["state"] == "normal"
+    assert world.w.enforcement.explain("acc-1")["state"] == "normal"
 
 
 def test_S_C2_enterprise_restriction_applies_to_every_member_and_lifting_restores_them(world: World) -> None:
     world.account("acc-2")
-    r = world.w.restrict_enterprise("ent-1", "reviewer:test", "M", "mass spam from many members")
+    r = world.w.enforcement.restrict_enterprise("ent-1", "reviewer:test", "M", "mass spam from many members")
     assert r.subject_type == "enterprise" and r.step >= 2  # enterprise penalties start at step 2
     for aid in ("acc-1", "acc-2"):
         login = world.send(world.event("login", aid, device_id="d", client_version="4.1.0")).outcomes[0]
         assert login.allowed is False
-        assert world.w.explain(aid)["restrictions"][0]["subject_type"] == "enterprise"
-    world.w.lift_restriction(r.id, "reviewer:test", "documents accepted")
+        assert world.w.enforcement.explain(aid)["restrictions"][0]["subject_type"] == "enterprise"
+    world.w.enforcement.lift_restriction(r.id, "reviewer:test", "documents accepted")
     for aid in ("acc-1", "acc-2"):
         assert world.send(world.event("login", aid, device_id="d", client_version="4.1.0")).outcomes[0].allowed is True

@@ -26,7 +26,7 @@ def severe_strike(world: World, account: str) -> str:
         }
     )
     world.send(world.event("login", account, device_id="d", client_version="4.1.0", plugin_signatures=["bot"]))
-    return next(s.id for s in world.w.subject(account).strikes if s.severity == "S")
+    return next(s.id for s in world.w.enforcement.subject(account).strikes if s.severity == "S")
 
 
 def test_S_A5_S_D6_overturning_the_severe_strike_behind_a_cascade_lifts_it_and_restores_every_member(
@@ -34,11 +34,11 @@ def test_S_A5_S_D6_overturning_the_severe_strike_behind_a_cascade_lifts_it_and_r
 ) -> None:
     world.account("acc-2")
     sid = severe_strike(world, "acc-1")
-    assert world.w.explain("acc-2")["restrictions"][0]["rule"] == "cascade"  # S-A5: a severe ban cascades
-    world.w.set_strike_status(sid, StrikeStatus.OVERTURNED, "reviewer:t", "the plug-in report was false")
+    assert world.w.enforcement.explain("acc-2")["restrictions"][0]["rule"] == "cascade"  # S-A5: a severe ban cascades
+    world.w.enforcement.set_strike_status(sid, StrikeStatus.OVERTURNED, "reviewer:t", "the plug-in report was false")
     for aid in ("acc-1", "acc-2"):
-        assert world.w.explain(aid)["state"] == "normal", aid
-    [cascade_strike] = world.w.restrictions("enterprise", "ent-1")
+        assert world.w.enforcement.explain(aid)["state"] == "normal", aid
+    [cascade_strike] = world.w.enforcement.restrictions("enterprise", "ent-1")
     assert cascade_strike.lifted_at is not None and "basis is gone" in (cascade_strike.lift_reason or "")
 
 
@@ -58,20 +58,21 @@ def test_a_cascade_that_still_has_its_basis_stays_when_one_member_strike_is_void
     for aid in ("acc-2", "acc-3", "acc-4"):
         world.account(aid)
         world.send(*[world.event("report", aid, reporter_id=f"{aid}-r{i}", reason="spam") for i in range(3)])
-        strikes.append(world.w.subject(aid).strikes[0].id)
+        strikes.append(world.w.enforcement.subject(aid).strikes[0].id)
     assert any(
-        r.rule_id == "cascade" and r.active_at(world.clock.now()) for r in world.w.restrictions("enterprise", "ent-1")
+        r.rule_id == "cascade" and r.active_at(world.clock.now())
+        for r in world.w.enforcement.restrictions("enterprise", "ent-1")
     )
-    world.w.set_strike_status(strikes[0], StrikeStatus.VOIDED, "reviewer:t", "one false report burst")
-    assert world.w.explain("acc-1")["restrictions"][0]["rule"] == "cascade"  # two members still restricted
+    world.w.enforcement.set_strike_status(strikes[0], StrikeStatus.VOIDED, "reviewer:t", "one false report burst")
+    assert world.w.enforcement.explain("acc-1")["restrictions"][0]["rule"] == "cascade"  # two members still restricted
 
 
 def test_S_B_overturning_a_strike_restores_the_weight(world: World) -> None:
     before = world.w.weight.account(READER, "acc-1").model_dump()["score"]
     world.send(*[world.event("report", reporter_id=f"r{i}", reason="spam") for i in range(3)])
     struck = world.w.weight.account(READER, "acc-1").model_dump()["score"]
-    sid = world.w.subject("acc-1").strikes[0].id
-    world.w.set_strike_status(sid, StrikeStatus.OVERTURNED, "reviewer:t", "appeal upheld")
+    sid = world.w.enforcement.subject("acc-1").strikes[0].id
+    world.w.enforcement.set_strike_status(sid, StrikeStatus.OVERTURNED, "reviewer:t", "appeal upheld")
     assert struck < before
     assert world.w.weight.account(READER, "acc-1").model_dump()["score"] == before
 
@@ -86,9 +87,9 @@ def test_S_C3_a_step_floor_owed_at_issue_survives_a_recomputed_ladder(world: Wor
         world.send(*[world.event("report", reporter_id=f"a{i}", reason="spam") for i in range(3)])
     world.clock.advance(days=2)
     world.send(*[world.phone_search() for _ in range(21)])  # another rule: a second strike
-    first, second = world.w.subject("acc-1").strikes
+    first, second = world.w.enforcement.subject("acc-1").strikes
     assert (first.step, second.step) == (3, 4)
     world.clock.advance(hours=1)
-    world.w.set_strike_status(second.id, StrikeStatus.VOIDED, "reviewer:t", "duplicate")
-    assert world.w.subject("acc-1").strikes[0].step == 3  # not recomputed down to 0
+    world.w.enforcement.set_strike_status(second.id, StrikeStatus.VOIDED, "reviewer:t", "duplicate")
+    assert world.w.enforcement.subject("acc-1").strikes[0].step == 3  # not recomputed down to 0
     assert world.clock.now() - first.at < timedelta(days=180)

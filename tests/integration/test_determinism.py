@@ -241,7 +241,7 @@ def variants(stream: Stream, data: st.DataObject) -> dict[str, Callable[[Runner]
         def run(r: Runner) -> None:
             assert r.w is not None
             for b in plan:
-                r.w.ingest(b)
+                r.w.pipeline.ingest(b)
 
         return run
 

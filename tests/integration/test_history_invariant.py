@@ -59,7 +59,7 @@ def velocity(out: Decision) -> list[tuple[str, str, int]]:
 
 
 def strikes(w: App, account_id: str = "acc-1") -> list[Any]:
-    return w.subject(account_id).strikes
+    return w.enforcement.subject(account_id).strikes
 
 
 def active_strikes(w: App, account_id: str = "acc-1") -> list[Any]:
@@ -127,7 +127,7 @@ def test_S_A1_every_window_is_checked_the_day_limit_denies_while_the_hour_window
 
         (strike,) = strikes(world.w)
         assert (strike.rule_id, strike.event_id) == ("phone_search_velocity", events[70]["id"])
-        (restriction,) = world.w.restrictions("account", "acc-1")
+        (restriction,) = world.w.enforcement.restrictions("account", "acc-1")
         day_window = policy.policy.rules.phone_search_velocity.windows[1]
         assert restriction.ends_at is not None
         assert restriction.ends_at >= block_end(day_window, strike.at, policy.policy.timezone)  # the rest of the day
@@ -320,10 +320,10 @@ def test_S_C3_a_voided_velocity_strike_does_not_re_fire_on_the_evidence_the_revi
     outs = [world.send(world.phone_search(at=start + k * timedelta(seconds=10))).outcomes[0] for k in range(21)]
     assert outs[20].allowed is False
     (strike,) = strikes(world.w)
-    world.w.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer", "the rule misfired")
+    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer", "the rule misfired")
     world.send(world.phone_search(at=T0))
     assert active_strikes(world.w) == [], [(s.rule_id, s.evidence.get("count")) for s in active_strikes(world.w)]
-    assert [r for r in world.w.restrictions("account", "acc-1") if r.active_at(T0)] == []
+    assert [r for r in world.w.enforcement.restrictions("account", "acc-1") if r.active_at(T0)] == []
 
 
 def test_S_C3_a_late_event_dated_before_a_voided_strike_does_not_rebuild_it_from_the_rejected_evidence(
@@ -335,7 +335,7 @@ def test_S_C3_a_late_event_dated_before_a_voided_strike_does_not_rebuild_it_from
     for k in range(21):
         world.send(world.phone_search(at=start + k * timedelta(minutes=1)))
     (strike,) = strikes(world.w)
-    world.w.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer", "honest sales rep")
+    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer", "honest sales rep")
     late = world.send(world.phone_search(at=start + timedelta(minutes=19, seconds=30))).outcomes[0]
     assert late.allowed is True and not any(r.code == "velocity.hard_limit" for r in late.reasons)
     assert active_strikes(world.w) == []
@@ -347,7 +347,7 @@ def test_S_C3_a_late_report_dated_before_an_overturned_strike_does_not_rebuild_i
             world.event("report", "acc-1", at=T0 - HOUR + timedelta(seconds=i), reporter_id=f"r{i}", reason="spam")
         )
     (strike,) = strikes(world.w)
-    world.w.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer", "appeal upheld")
+    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer", "appeal upheld")
     world.send(world.event("report", "acc-1", at=T0 - HOUR + timedelta(seconds=1.5), reporter_id="r3", reason="spam"))
     assert active_strikes(world.w) == []
 
@@ -359,7 +359,7 @@ def test_S_C3_an_overturned_reports_strike_does_not_re_fire_on_one_more_report(w
         world.send(world.event("report", "acc-1", at=at, reporter_id=f"rep-{i}", reason="harassment"))
     (strike,) = strikes(world.w)
     assert strike.rule_id == "reports"
-    world.w.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer", "appeal upheld")
+    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer", "appeal upheld")
     world.send(world.event("report", "acc-1", at=T0, reporter_id="rep-3", reason="harassment"))
     assert active_strikes(world.w) == [], [
         (s.rule_id, s.evidence.get("distinct_reporters")) for s in active_strikes(world.w)
@@ -413,7 +413,7 @@ def test_an_event_id_twice_in_one_batch_with_different_content_is_a_conflict(two
 def api(two_accounts: World) -> Iterator[tuple[TestClient, dict[str, str]]]:
     from warden.entrypoints.http.app import create_app
 
-    token = two_accounts.w.create_token(Role.PLATFORM)[1]
+    token = two_accounts.w.tokens.create(Role.PLATFORM)[1]
     with TestClient(create_app(two_accounts.w)) as client:
         yield client, {"Authorization": f"Bearer {token}"}
 

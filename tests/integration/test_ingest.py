@@ -59,7 +59,7 @@ def test_unknown_account_is_an_error_and_nothing_is_stored(world: World) -> None
 
 def test_oversize_batch_is_refused(world: World) -> None:
     with pytest.raises(InvalidInput, match="at most 1000"):
-        world.w.ingest([world.phone_search() for _ in range(1001)])
+        world.w.pipeline.ingest([world.phone_search() for _ in range(1001)])
 
 
 def test_event_from_the_future_is_refused(world: World) -> None:

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from tests.conftest import World, build, policy_with
 from warden.adapters import tables as t
-from warden.appeals.manual_strikes import ManualStrikes
 from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput
@@ -35,7 +34,12 @@ PLATFORM = Principal("test", Role.PLATFORM)  # the platform's integration, as th
 
 
 def _strikes(world: World, account: str = "acc-1") -> list:
-    return world.w.subject(account).strikes
+    return world.w.enforcement.subject(account).strikes
+
+
+def reviewer(token_id: str) -> Principal:
+    """A reviewer's token; its actor is `reviewer:<token_id>`."""
+    return Principal(token_id, Role.REVIEWER)
 
 
 # --- S-A2: a report's reason maps to a severity class -------------------------------------------------------
@@ -47,7 +51,7 @@ def test_S_A2_harassment_reports_from_six_colleagues_take_the_medium_class_not_a
     [strike] = _strikes(world)
     assert strike.rule_id == "reports" and strike.severity == "M" and strike.step == 1
     assert strike.evidence["reasons"] == {"harassment": 3} and strike.evidence["severity"] == "M"
-    explained = world.w.explain("acc-1", "en")
+    explained = world.w.enforcement.explain("acc-1", "en")
     [r] = explained["restrictions"]
     assert r["scope"] == "features" and r["severity"] == "M" and "harassment 3" in r["reason_text"]
     assert explained["state"] == "restricted"  # a 1-day feature restriction (step 1), not a 24-hour pause
@@ -82,41 +86,42 @@ def test_S_A2_reason_severity_must_name_a_class_of_the_ladder() -> None:
 
 
 def test_S_C4_a_manual_medium_strike_is_issued_at_once_through_the_ladder(world: World) -> None:
-    desk = ManualStrikes(world.w)
-    res = desk.request("acc-1", "M", "harassed customers in chats", "reviewer:a", "a")
+    desk = world.w.appeals.manual_strikes
+    res = desk.request(reviewer("a"), "acc-1", "M", "harassed customers in chats")
     assert res.status == "issued" and res.strike is not None and res.restriction is not None
     assert res.strike.rule_id == "manual" and res.strike.severity == "M" and res.strike.step == 1
     assert res.strike.event_id is None and res.restriction.scope.value == "features"
-    explained = world.w.explain("acc-1", "en")
+    explained = world.w.enforcement.explain("acc-1", "en")
     assert explained["restrictions"][0]["reason_text"] == "reviewer action: harassed customers in chats"
-    again = desk.request("acc-1", "M", "second time", "reviewer:a", "a")  # the ladder climbs
+    again = desk.request(reviewer("a"), "acc-1", "M", "second time")  # the ladder climbs
     assert again.strike is not None and again.strike.step == 2
 
 
 def test_S_C4_a_permanent_manual_strike_needs_a_second_reviewer(world: World) -> None:
-    desk = ManualStrikes(world.w)
-    res = desk.request("acc-1", "S", "sold plug-ins to colleagues", "reviewer:a", "a")
+    desk = world.w.appeals.manual_strikes
+    res = desk.request(reviewer("a"), "acc-1", "S", "sold plug-ins to colleagues")
     assert res.status == "proposed" and res.strike is None and res.case["four_eyes"] and res.case["step"] == 5
-    assert world.w.explain("acc-1")["state"] == "normal"  # nothing in force yet
+    assert world.w.enforcement.explain("acc-1")["state"] == "normal"  # nothing in force yet
     with pytest.raises(Forbidden):
-        desk.confirm(res.case_id, "reviewer:a", True)
-    done = desk.confirm(res.case_id, "reviewer:b", True, "seen the evidence")
+        desk.confirm(reviewer("a"), res.case_id, True)
+    done = desk.confirm(reviewer("b"), res.case_id, True, "seen the evidence")
     assert done.status == "issued" and done.strike is not None and done.strike.step == 5
     assert done.strike.evidence["confirmed_by"] == "reviewer:b" and done.strike.evidence["actor"] == "reviewer:a"
-    assert world.w.explain("acc-1")["state"] == "banned"
+    assert world.w.enforcement.explain("acc-1")["state"] == "banned"
     with pytest.raises(Conflict):
-        desk.confirm(res.case_id, "reviewer:c", True)
+        desk.confirm(reviewer("c"), res.case_id, True)
     with world.w.engine.connect() as c:
         actions = [r.action for r in c.execute(sa.select(t.audit_log.c.action).order_by(t.audit_log.c.seq))]
+        actions = [a for a in actions if a != "state.rows"]  # the state rows each change vouches for (issue 12)
     assert "strike.proposed" in actions and actions[-2:] == ["strike.issued", "restriction.imposed"]
 
 
 def test_S_C4_escalation_to_the_top_also_takes_four_eyes_and_a_decline_issues_nothing(world: World) -> None:
-    desk = ManualStrikes(world.w)
+    desk = world.w.appeals.manual_strikes
     for _ in range(5):  # steps 1, 2, 3, 4 … the fifth M would be permanent
-        last = desk.request("acc-1", "M", "repeated abuse", "reviewer:a", "a")
+        last = desk.request(reviewer("a"), "acc-1", "M", "repeated abuse")
     assert last.status == "proposed" and last.case["step"] == 5
-    declined = desk.confirm(last.case_id, "reviewer:b", False, "step 4 is enough")
+    declined = desk.confirm(reviewer("b"), last.case_id, False, "step 4 is enough")
     assert declined.status == "declined" and declined.strike is None
     assert sorted(s.step for s in _strikes(world)) == [1, 2, 3, 4]
 
@@ -124,64 +129,64 @@ def test_S_C4_escalation_to_the_top_also_takes_four_eyes_and_a_decline_issues_no
 def test_S_C4_a_second_permanent_ban_proposal_for_one_account_is_409_naming_the_open_one(world: World) -> None:
     """The tester's case: M strikes until one comes back proposed, then an S request: both were 202 and a
     second reviewer confirmed both (two active step-5 restrictions)."""
-    desk = ManualStrikes(world.w)
+    desk = world.w.appeals.manual_strikes
     for _ in range(5):
-        last = desk.request("acc-1", "M", "repeated abuse", "reviewer:a", "a")
+        last = desk.request(reviewer("a"), "acc-1", "M", "repeated abuse")
     assert last.status == "proposed"
     with pytest.raises(Conflict) as err:
-        desk.request("acc-1", "S", "sold plug-ins", "reviewer:c", "c")
+        desk.request(reviewer("c"), "acc-1", "S", "sold plug-ins")
     assert last.case_id in err.value.detail
     with pytest.raises(Conflict):
-        desk.request("acc-1", "M", "again", "reviewer:a", "a")
-    done = desk.confirm(last.case_id, "reviewer:b", True)
+        desk.request(reviewer("a"), "acc-1", "M", "again")
+    done = desk.confirm(reviewer("b"), last.case_id, True)
     assert done.status == "issued"
     with pytest.raises(Conflict) as banned:  # once banned, no new permanent proposal either
-        desk.request("acc-1", "S", "sold plug-ins", "reviewer:c", "c")
+        desk.request(reviewer("c"), "acc-1", "S", "sold plug-ins")
     assert "already permanently banned" in banned.value.detail
     assert sum(1 for s in _strikes(world) if s.step == 5) == 1
 
 
 def test_S_C4_a_declined_proposal_lets_a_new_one_be_opened(world: World) -> None:
-    desk = ManualStrikes(world.w)
-    first = desk.request("acc-1", "S", "sold plug-ins", "reviewer:a", "a")
-    desk.confirm(first.case_id, "reviewer:b", False, "not enough")
-    second = desk.request("acc-1", "S", "sold plug-ins, new evidence", "reviewer:a", "a")
+    desk = world.w.appeals.manual_strikes
+    first = desk.request(reviewer("a"), "acc-1", "S", "sold plug-ins")
+    desk.confirm(reviewer("b"), first.case_id, False, "not enough")
+    second = desk.request(reviewer("a"), "acc-1", "S", "sold plug-ins, new evidence")
     assert second.status == "proposed" and second.case_id != first.case_id
 
 
 def test_S_C4_confirming_a_proposal_re_checks_that_the_account_is_not_already_banned(world: World) -> None:
     """Two proposals left open (as before this fix allowed): the second confirmation is refused with a 409 that
     says the account is already permanently banned, and nothing is issued."""
-    desk = ManualStrikes(world.w)
-    first = desk.request("acc-1", "S", "sold plug-ins", "reviewer:a", "a")
+    desk = world.w.appeals.manual_strikes
+    first = desk.request(reviewer("a"), "acc-1", "S", "sold plug-ins")
     with world.w.engine.begin() as conn:  # a second open proposal, stored before the one-open rule existed
         row = conn.execute(sa.select(t.flags).where(t.flags.c.id == first.case_id)).one()._asdict()
         conn.execute(sa.insert(t.flags).values({**row, "id": "msk_legacy"}))
-    assert desk.confirm(first.case_id, "reviewer:b", True).status == "issued"
+    assert desk.confirm(reviewer("b"), first.case_id, True).status == "issued"
     with pytest.raises(Conflict) as err:
-        desk.confirm("msk_legacy", "reviewer:b", True)
+        desk.confirm(reviewer("b"), "msk_legacy", True)
     assert "already permanently banned" in err.value.detail and "msk_legacy" in err.value.detail
     assert sum(1 for s in _strikes(world) if s.step == 5) == 1
-    assert desk.get("msk_legacy").status == "proposed"  # still open: a reviewer declines it
-    assert desk.confirm("msk_legacy", "reviewer:b", False, "already banned").status == "declined"
+    assert desk.get(reviewer("b"), "msk_legacy").status == "proposed"  # still open: a reviewer declines it
+    assert desk.confirm(reviewer("b"), "msk_legacy", False, "already banned").status == "declined"
 
 
 def test_S_C4_manual_strike_bad_input_names_the_field_and_stores_nothing(world: World) -> None:
-    desk = ManualStrikes(world.w)
+    desk = world.w.appeals.manual_strikes
     with pytest.raises(InvalidInput) as err:
-        desk.request("acc-1", "Z", "no", "reviewer:a", "a")
+        desk.request(reviewer("a"), "acc-1", "Z", "no")
     assert [e.field for e in err.value.errors] == ["severity", "reason"]
     assert _strikes(world) == []
 
 
 def test_S_C4_manual_strike_idempotency_key_replays_or_refuses_a_different_request(world: World) -> None:
-    desk = ManualStrikes(world.w)
-    first = desk.request("acc-1", "M", "harassment", "reviewer:a", "a", "k1")
-    again = desk.request("acc-1", "M", "harassment", "reviewer:a", "a", "k1")
+    desk = world.w.appeals.manual_strikes
+    first = desk.request(reviewer("a"), "acc-1", "M", "harassment", "k1")
+    again = desk.request(reviewer("a"), "acc-1", "M", "harassment", "k1")
     assert again.replayed and again.strike is not None and first.strike is not None
     assert again.strike.id == first.strike.id
     with pytest.raises(IdempotencyKeyReused) as err:
-        desk.request("acc-1", "L", "harassment", "reviewer:a", "a", "k1")
+        desk.request(reviewer("a"), "acc-1", "L", "harassment", "k1")
     assert "'k1'" in err.value.detail and [e.field for e in err.value.errors] == ["Idempotency-Key", "severity"]
     assert len(_strikes(world)) == 1
 
@@ -207,19 +212,19 @@ def _request(world: World) -> bool:
 def test_S_A4_external_removals_free_places_under_the_unverified_enterprise_cap(capped: World) -> None:
     w = capped
     w.send(*[w.event("contact_added", "acc-u", contact_id=f"c{i}", external=True) for i in range(3)])
-    assert w.w.get_enterprise("ent-u").external_contacts == 3
+    assert w.w.enforcement.get_enterprise("ent-u").external_contacts == 3
     assert _request(w) is False
     w.send(w.event("contact_removed", "acc-u", contact_id="colleague", external=False))  # internal: no change
-    assert w.w.get_enterprise("ent-u").external_contacts == 3 and _request(w) is False
+    assert w.w.enforcement.get_enterprise("ent-u").external_contacts == 3 and _request(w) is False
     w.send(w.event("contact_removed", "acc-u", contact_id="c1"))  # external by default, as on contact_added
-    assert w.w.get_enterprise("ent-u").external_contacts == 2
+    assert w.w.enforcement.get_enterprise("ent-u").external_contacts == 2
     assert _request(w) is True
 
 
 def test_S_A4_external_contact_count_never_goes_below_zero(capped: World) -> None:
     w = capped
     w.send(w.event("contact_removed", "acc-u", contact_id="before-warden", external=True))
-    assert w.w.get_enterprise("ent-u").external_contacts == 0
+    assert w.w.enforcement.get_enterprise("ent-u").external_contacts == 0
 
 
 @pytest.fixture
@@ -234,7 +239,7 @@ def capped_200(db_url: str, clock: FixedClock) -> World:
 
 
 def _count(world: World) -> int:
-    return world.w.get_enterprise("ent-u").external_contacts
+    return world.w.enforcement.get_enterprise("ent-u").external_contacts
 
 
 def test_S_A4_only_the_removal_of_an_existing_external_contact_frees_a_place(capped_200: World) -> None:
@@ -292,18 +297,18 @@ def test_S_A4_the_live_count_is_the_same_after_a_restart(capped_200: World, db_u
     w.send(w.event("contact_removed", "acc-u", contact_id="c1"), w.event("contact_removed", "acc-u", contact_id="c1"))
     again = World(build(db_url, w.clock), w.clock)
     again._n = w._n
-    assert again.w.get_enterprise("ent-u").external_contacts == 199
+    assert again.w.enforcement.get_enterprise("ent-u").external_contacts == 199
     again.send(again.event("contact_removed", "acc-u", contact_id="c1"))
-    assert again.w.get_enterprise("ent-u").external_contacts == 199
+    assert again.w.enforcement.get_enterprise("ent-u").external_contacts == 199
     assert _request(again) is True
 
 
 def test_S_A4_cap_refusals_appear_in_the_explanation_with_what_to_do(capped: World) -> None:
     w = capped
-    before = w.w.explain("acc-u", "en")
+    before = w.w.enforcement.explain("acc-u", "en")
     assert before["refusals"] == [] and before["can_add_contacts"] is True
     w.send(*[w.event("contact_added", "acc-u", contact_id=f"c{i}") for i in range(3)])
-    explained = w.w.explain("acc-u", "en")
+    explained = w.w.enforcement.explain("acc-u", "en")
     assert explained["state"] == "capped" and explained["restrictions"] == []  # not "in good standing"
     assert explained["can_add_contacts"] is False
     [refusal] = explained["refusals"]
@@ -312,7 +317,7 @@ def test_S_A4_cap_refusals_appear_in_the_explanation_with_what_to_do(capped: Wor
     assert "verify the enterprise" in refusal["advice"]
     codes = [a["code"] for a in explained["advice"]]
     assert "unverified_enterprise_cap" in codes and "unverified_enterprise" not in codes
-    zh = w.w.explain("acc-u")
+    zh = w.w.enforcement.explain("acc-u")
     assert "企业实名认证" in zh["refusals"][0]["advice"]
 
 
@@ -320,7 +325,7 @@ def test_S_A4_cap_refusals_appear_in_the_explanation_with_what_to_do(capped: Wor
 
 
 def test_S_B1_profile_edits_through_put_are_ingested_as_profile_change_events(world: World) -> None:
-    acc = world.w.get_account("acc-1")
+    acc = world.w.enforcement.get_account("acc-1")
     for i in range(4):
         world.clock.advance(hours=1)
         edited = Account(**{**acc.__dict__, "nickname": f"nick-{i}"})
@@ -330,13 +335,13 @@ def test_S_B1_profile_edits_through_put_are_ingested_as_profile_change_events(wo
     with world.w.engine.connect() as c:
         rows = c.execute(sa.select(t.events.c.type, t.events.c.payload).where(t.events.c.account_id == "acc-1")).all()
     assert [r.type for r in rows] == ["profile_change"] * 4  # the unchanged retry ingested nothing
-    assert world.w.get_account("acc-1").nickname == "nick-3"
+    assert world.w.enforcement.get_account("acc-1").nickname == "nick-3"
     factors = {f["code"]: f for f in world.w.weight.account(READER, "acc-1").model_dump()["factors"]}
     assert factors["profile_stability"]["points"] == 0  # 4 changes in 30 days: 2 free, −5 each after
 
 
 def test_S_B1_put_with_an_unknown_enterprise_names_the_field_and_ingests_nothing(world: World) -> None:
-    acc = world.w.get_account("acc-1")
+    acc = world.w.enforcement.get_account("acc-1")
     with pytest.raises(InvalidInput) as err:
         world.w.enforcement.put_account(PLATFORM, Account(**{**acc.__dict__, "enterprise_id": "nope", "nickname": "x"}))
     assert [e.field for e in err.value.errors] == ["enterprise_id"]
@@ -350,18 +355,18 @@ def test_S_B1_put_with_an_unknown_enterprise_names_the_field_and_ingests_nothing
 def test_S_A7_restrictions_name_the_triggering_event_ids(world: World) -> None:
     evs = [world.phone_search() for _ in range(21)]
     world.send(*evs)
-    [r] = world.w.explain("acc-1", "en")["restrictions"]
+    [r] = world.w.enforcement.explain("acc-1", "en")["restrictions"]
     assert r["event_ids"][0] == evs[20]["id"]  # the strike's event first
     assert set(r["event_ids"]) <= {e["id"] for e in evs} and len(r["event_ids"]) == 20
 
 
 def test_S_C2_enterprise_restriction_history_pages_newest_first_with_lifted_ones(world: World) -> None:
     w = world.w
-    first = w.restrict_enterprise("ent-1", "reviewer:a", "M", "spam ring")
+    first = w.enforcement.restrict_enterprise("ent-1", "reviewer:a", "M", "spam ring")
     world.clock.advance(hours=1)
-    w.lift_restriction(first.id, "reviewer:a", "fixed")
+    w.enforcement.lift_restriction(first.id, "reviewer:a", "fixed")
     world.clock.advance(hours=1)
-    second = w.restrict_enterprise("ent-1", "reviewer:a", "M", "again")
+    second = w.enforcement.restrict_enterprise("ent-1", "reviewer:a", "M", "again")
     page, nxt = w.enforcement.restriction_page("enterprise", "ent-1", limit=1)
     assert [r.id for r, _ in page] == [second.id] and nxt is not None
     page2, nxt2 = w.enforcement.restriction_page("enterprise", "ent-1", limit=1, cursor=nxt)

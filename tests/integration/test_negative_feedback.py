@@ -21,7 +21,7 @@ def _removed(world: World, contact: str, hours_ago: float = 1.0) -> dict:
 
 
 def _strikes(world: World) -> list:
-    return [s for s in world.w.subject("acc-1").strikes if s.rule_id == "reports"]
+    return [s for s in world.w.enforcement.subject("acc-1").strikes if s.rule_id == "reports"]
 
 
 def test_S_A2_a_removal_by_a_contact_added_days_before_does_not_count_against_todays_adds(world: World) -> None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import World, build, policy_with
-from tests.unblock_support import plugin_ban, ready, relate, service, token_from, violation
+from tests.unblock_support import PLATFORM, member, plugin_ban, ready, relate, service, token_from, violation
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, InvalidInput
 
 
 def phone(world: World, aid: str) -> str:
-    return world.w.get_account(aid).phone
+    return world.w.enforcement.get_account(aid).phone
 
 
 def helper_view(svc, app_id: str, lang: str = "zh") -> dict:  # type: ignore[no-untyped-def]
-    return svc.view(app_id, lang)["verification"]["helpers"][-1]
+    return svc.view(PLATFORM, app_id, lang)["verification"]["helpers"][-1]
 
 
 @pytest.fixture
@@ -31,40 +31,40 @@ def banned(world: World) -> World:
 def test_S_D2_a_friend_confirms_and_the_restriction_lifts(banned: World) -> None:
     svc, sender = service(banned)
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "member:acc-1", ["acc-h"])
+    svc.nominate(member("acc-1"), app_id, ["acc-h"])
     assert helper_view(svc, app_id)["state"] == "pending"
     banned.clock.advance(minutes=4)
-    result = svc.confirm(token_from(sender, phone(banned, "acc-h")), "member:acc-h", "dev-h", "10.0.0.2")
+    result = svc.confirm(member("acc-h"), token_from(sender, phone(banned, "acc-h")), "dev-h", "10.0.0.2")
     assert result["helper_state"] == "confirmed"
-    view = svc.view(app_id)
+    view = svc.view(PLATFORM, app_id)
     assert view["state"] == "lifted" and view["verification"]["passed"] == ["friend_assist"]
     assert view["abnormal"]["abnormal"] is False and view["abnormal"]["signals"] == []
-    assert banned.w.explain("acc-1")["can_login"] is True
+    assert banned.w.enforcement.explain("acc-1")["can_login"] is True
 
 
 def test_S_D2_a_helper_confirmation_expires_after_five_minutes(banned: World) -> None:
     svc, sender = service(banned)
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "t", ["acc-h"])
+    svc.nominate(PLATFORM, app_id, ["acc-h"])
     token = token_from(sender, phone(banned, "acc-h"))
     banned.clock.advance(minutes=5)
     assert helper_view(svc, app_id)["state"] == "expired"
-    result = svc.confirm(token, "member:acc-h")
+    result = svc.confirm(member("acc-h"), token)
     assert result["helper_state"] == "refused" and result["refusals"][0]["code"] == "helper.expired"
-    assert svc.view(app_id)["state"] == "awaiting_verification"
-    svc.nominate(app_id, "t", ["acc-h"])  # asked again: a fresh confirmation
-    svc.confirm(token_from(sender, phone(banned, "acc-h")), "member:acc-h")
-    assert svc.view(app_id)["state"] == "lifted"
+    assert svc.view(PLATFORM, app_id)["state"] == "awaiting_verification"
+    svc.nominate(PLATFORM, app_id, ["acc-h"])  # asked again: a fresh confirmation
+    svc.confirm(member("acc-h"), token_from(sender, phone(banned, "acc-h")))
+    assert svc.view(PLATFORM, app_id)["state"] == "lifted"
 
 
 def test_S_D2_a_helper_confirmation_is_single_use(banned: World) -> None:
     svc, sender = service(banned)
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "t", ["acc-h"])
+    svc.nominate(PLATFORM, app_id, ["acc-h"])
     token = token_from(sender, phone(banned, "acc-h"))
-    svc.confirm(token, "member:acc-h")
+    svc.confirm(member("acc-h"), token)
     with pytest.raises(Exception) as exc:
-        svc.confirm(token, "member:acc-h")
+        svc.confirm(member("acc-h"), token)
     assert exc.type.__name__ in ("NotFound", "Conflict")
 
 
@@ -72,21 +72,21 @@ def test_S_D2_helper_with_a_violation_in_the_last_half_year_is_refused_and_both_
     svc, sender = service(banned)
     violation(banned, "acc-h", days_ago=100)
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "member:acc-1", ["acc-h"])
+    svc.nominate(member("acc-1"), app_id, ["acc-h"])
     zh = helper_view(svc, app_id, "zh")
     assert zh["state"] == "refused" and zh["refusals"][0]["code"] == "helper.recent_violation"
     assert "半年内有违规" in zh["refusals"][0]["text"]
     assert "six months" in helper_view(svc, app_id, "en")["refusals"][0]["text"]
     assert "半年内有违规" in sender.last_to(phone(banned, "acc-h"))  # the helper is told too
-    assert svc.helper_requests("acc-h")[0]["refusals"][0]["code"] == "helper.recent_violation"
-    assert svc.view(app_id)["state"] == "awaiting_verification"
+    assert svc.helper_requests(PLATFORM, "acc-h")[0]["refusals"][0]["code"] == "helper.recent_violation"
+    assert svc.view(PLATFORM, app_id)["state"] == "awaiting_verification"
 
 
 def test_S_D2_a_violation_older_than_half_a_year_does_not_refuse_the_helper(banned: World) -> None:
     svc, _ = service(banned)
     violation(banned, "acc-h", days_ago=200)
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "t", ["acc-h"])
+    svc.nominate(PLATFORM, app_id, ["acc-h"])
     assert helper_view(svc, app_id)["state"] == "pending"
 
 
@@ -94,7 +94,7 @@ def test_S_D2_a_helper_who_is_restricted_is_refused(banned: World) -> None:
     svc, _ = service(banned)
     plugin_ban(banned, "acc-h")
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "t", ["acc-h"])
+    svc.nominate(PLATFORM, app_id, ["acc-h"])
     codes = [r["code"] for r in helper_view(svc, app_id)["refusals"]]
     assert "helper.restricted" in codes and "helper.recent_violation" in codes
 
@@ -104,7 +104,7 @@ def test_S_D2_a_new_account_cannot_help(banned: World) -> None:
     banned.account("acc-new", age_days=40)
     relate(banned, "acc-1", "acc-new", days=35)
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "t", ["acc-new"])
+    svc.nominate(PLATFORM, app_id, ["acc-new"])
     refusal = helper_view(svc, app_id, "en")["refusals"]
     assert [r["code"] for r in refusal] == ["helper.too_new"] and "180 days" in refusal[0]["text"]
 
@@ -114,7 +114,7 @@ def test_S_D2_a_helper_without_real_name_verification_is_refused(banned: World) 
     banned.account("acc-anon", verified=False)
     relate(banned, "acc-1", "acc-anon")
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "t", ["acc-anon"])
+    svc.nominate(PLATFORM, app_id, ["acc-anon"])
     assert [r["code"] for r in helper_view(svc, app_id)["refusals"]] == ["helper.not_real_name"]
 
 
@@ -125,11 +125,11 @@ def test_S_D2_a_helper_who_helped_in_the_last_30_days_is_refused(banned: World) 
     plugin_ban(banned, "acc-2")
     banned.clock.advance(days=1, hours=1)
     first = ready(banned, svc, "acc-2")
-    svc.nominate(first, "t", ["acc-h"])
-    svc.confirm(token_from(sender, phone(banned, "acc-h")), "member:acc-h")
-    assert svc.view(first)["state"] == "lifted"
+    svc.nominate(PLATFORM, first, ["acc-h"])
+    svc.confirm(member("acc-h"), token_from(sender, phone(banned, "acc-h")))
+    assert svc.view(PLATFORM, first)["state"] == "lifted"
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "t", ["acc-h"])
+    svc.nominate(PLATFORM, app_id, ["acc-h"])
     refusal = helper_view(svc, app_id)["refusals"]
     assert [r["code"] for r in refusal] == ["helper.assisted_recently"]
 
@@ -142,8 +142,8 @@ def test_S_D2_a_stranger_or_a_silent_contact_is_refused_for_no_relationship(bann
     banned.account("acc-recent")
     relate(banned, "acc-1", "acc-recent", days=10)
     app_id = ready(banned, svc)
-    svc.nominate(app_id, "t", ["acc-stranger", "acc-silent", "acc-recent"])
-    helpers = svc.view(app_id)["verification"]["helpers"]
+    svc.nominate(PLATFORM, app_id, ["acc-stranger", "acc-silent", "acc-recent"])
+    helpers = svc.view(PLATFORM, app_id)["verification"]["helpers"]
     assert [[r["code"] for r in h["refusals"]] for h in helpers] == [["helper.no_relationship"]] * 3
 
 
@@ -159,11 +159,11 @@ def test_S_D2_the_policy_chooses_the_checks_and_how_many_helpers_must_confirm(db
     world.clock.advance(days=2)
     svc, sender = service(world)
     app_id = ready(world, svc)
-    svc.nominate(app_id, "t", ["acc-h1", "acc-h2"])
-    svc.confirm(token_from(sender, phone(world, "acc-h1")), "member:acc-h1")
-    assert svc.view(app_id)["state"] == "awaiting_verification"
-    svc.confirm(token_from(sender, phone(world, "acc-h2")), "member:acc-h2")
-    assert svc.view(app_id)["state"] == "lifted"
+    svc.nominate(PLATFORM, app_id, ["acc-h1", "acc-h2"])
+    svc.confirm(member("acc-h1"), token_from(sender, phone(world, "acc-h1")))
+    assert svc.view(PLATFORM, app_id)["state"] == "awaiting_verification"
+    svc.confirm(member("acc-h2"), token_from(sender, phone(world, "acc-h2")))
+    assert svc.view(PLATFORM, app_id)["state"] == "lifted"
     w.engine.dispose()
 
 
@@ -171,16 +171,16 @@ def test_S_D2_naming_the_requester_or_an_unknown_account_is_an_error_naming_the_
     svc, _ = service(banned)
     app_id = ready(banned, svc)
     with pytest.raises(InvalidInput) as exc:
-        svc.nominate(app_id, "t", ["acc-h", "acc-1", "nobody"])
+        svc.nominate(PLATFORM, app_id, ["acc-h", "acc-1", "nobody"])
     assert [e.field for e in exc.value.errors] == ["helper_ids[1]", "helper_ids[2]"]
-    assert svc.view(app_id)["verification"]["helpers"] == []  # nothing half-written
+    assert svc.view(PLATFORM, app_id)["verification"]["helpers"] == []  # nothing half-written
 
 
 def test_S_D2_helpers_cannot_be_named_before_the_health_check(banned: World) -> None:
     svc, _ = service(banned)
-    app_id, _ = svc.apply("acc-1", "t")
+    app_id, _ = svc.apply(PLATFORM, "acc-1")
     with pytest.raises(Conflict):
-        svc.nominate(app_id, "t", ["acc-h"])
+        svc.nominate(PLATFORM, app_id, ["acc-h"])
 
 
 # --- S-D4 -------------------------------------------------------------------------------------------------
@@ -207,9 +207,9 @@ def test_S_D4_a_stranger_helper_on_the_requesters_device_reverses_the_unblock(db
     world.clock.advance(days=1, hours=1)
     svc, sender = service(world)
     app_id = ready(world, svc)
-    svc.nominate(app_id, "t", ["acc-paid"])
-    svc.confirm(token_from(sender, phone(world, "acc-paid")), "member:acc-paid", "dev-acc-1", "10.9.9.9")
-    zh, en = svc.view(app_id, "zh"), svc.view(app_id, "en")
+    svc.nominate(PLATFORM, app_id, ["acc-paid"])
+    svc.confirm(member("acc-paid"), token_from(sender, phone(world, "acc-paid")), "dev-acc-1", "10.9.9.9")
+    zh, en = svc.view(PLATFORM, app_id, "zh"), svc.view(PLATFORM, app_id, "en")
     assert zh["state"] == "reversed" and zh["refusal"]["code"] == "abnormal_unblock"
     assert [s["code"] for s in zh["abnormal"]["signals"]] == ["signal.no_relationship", "signal.shared_device"]
     assert zh["abnormal"]["score"] == 3.0 and zh["abnormal"]["threshold"] == 2.0
@@ -217,16 +217,16 @@ def test_S_D4_a_stranger_helper_on_the_requesters_device_reverses_the_unblock(db
         "共用设备" in zh["abnormal"]["signals"][1]["text"]
         and "device dev-acc-1" in en["abnormal"]["signals"][1]["text"]
     )
-    expl = world.w.explain("acc-1", "en")
+    expl = world.w.enforcement.explain("acc-1", "en")
     assert expl["can_login"] is False
     [r] = expl["restrictions"]
     assert r["rule"] == "third_party_unblock" and r["step"] == 3 and r["unblock"]["possible"] is False
     assert [s["code"] for s in r["evidence"]["signals"]] == ["signal.no_relationship", "signal.shared_device"]
-    helper = world.w.subject("acc-paid")
+    helper = world.w.enforcement.subject("acc-paid")
     assert [(s.rule_id, s.step) for s in helper.strikes] == [("third_party_helper", 1)]
-    again, _ = svc.apply("acc-1", "t")  # no self-service out of a re-ban
-    assert svc.view(again)["refusal"]["code"] == "not_self_unblockable"
-    assert world.w.audit_verify().ok
+    again, _ = svc.apply(PLATFORM, "acc-1")  # no self-service out of a re-ban
+    assert svc.view(PLATFORM, again)["refusal"]["code"] == "not_self_unblockable"
+    assert world.w.enforcement.audit_verify().ok
     world.w.engine.dispose()
 
 
@@ -245,12 +245,12 @@ def test_S_D4_a_helper_assisting_many_accounts_in_a_burst_is_caught_on_the_third
     states = []
     for i, aid in enumerate(requesters):
         app_id = ready(world, svc, aid)
-        svc.nominate(app_id, "t", ["acc-pro"])
-        svc.confirm(token_from(sender, phone(world, "acc-pro")), "member:acc-pro", f"dev-pro-{i}")
-        states.append(svc.view(app_id)["state"])
+        svc.nominate(PLATFORM, app_id, ["acc-pro"])
+        svc.confirm(member("acc-pro"), token_from(sender, phone(world, "acc-pro")), f"dev-pro-{i}")
+        states.append(svc.view(PLATFORM, app_id)["state"])
         world.clock.advance(minutes=10)
     assert states == ["lifted", "lifted", "reversed"]
-    view = svc.view(app_id, "en")
+    view = svc.view(PLATFORM, app_id, "en")
     assert [s["code"] for s in view["abnormal"]["signals"]] == ["signal.helper_many_accounts", "signal.assist_burst"]
     assert "3 different accounts" in view["abnormal"]["signals"][0]["text"]
     world.w.engine.dispose()
@@ -267,24 +267,24 @@ def test_S_D4_a_device_seen_in_unrelated_unblocks_is_a_signal(db_url: str, clock
     plugin_ban(world, "acc-b")
     world.clock.advance(days=1, hours=1)
     first = ready(world, svc, "acc-a")
-    svc.nominate(first, "t", ["acc-h1"])
-    svc.confirm(token_from(sender, phone(world, "acc-h1")), "member:acc-h1", "farm-phone-1")
+    svc.nominate(PLATFORM, first, ["acc-h1"])
+    svc.confirm(member("acc-h1"), token_from(sender, phone(world, "acc-h1")), "farm-phone-1")
     world.clock.advance(hours=3)
     second = ready(world, svc, "acc-b")
-    svc.nominate(second, "t", ["acc-h2"])
-    svc.confirm(token_from(sender, phone(world, "acc-h2")), "member:acc-h2", "farm-phone-1")
-    view = svc.view(second, "en")
+    svc.nominate(PLATFORM, second, ["acc-h2"])
+    svc.confirm(member("acc-h2"), token_from(sender, phone(world, "acc-h2")), "farm-phone-1")
+    view = svc.view(PLATFORM, second, "en")
     assert view["state"] == "reversed"  # shared_device weighs 2, the threshold is 2
     [signal] = view["abnormal"]["signals"]
     assert signal["code"] == "signal.shared_device" and "acc-a" in signal["text"]
-    assert svc.view(first)["state"] == "lifted"
+    assert svc.view(PLATFORM, first)["state"] == "lifted"
     world.w.engine.dispose()
 
 
 def test_S_D4_the_helpers_refusal_is_not_needed_for_a_normal_friend_unblock(banned: World) -> None:
     svc, sender = service(banned)
     app_id = ready(banned, svc, device_id="dev-acc-1")
-    svc.nominate(app_id, "t", ["acc-h"])
-    svc.confirm(token_from(sender, phone(banned, "acc-h")), "member:acc-h", "dev-h", "10.1.1.1")
-    assert svc.view(app_id)["abnormal"]["score"] == 0 and svc.view(app_id)["state"] == "lifted"
-    assert banned.w.subject("acc-h").strikes == []
+    svc.nominate(PLATFORM, app_id, ["acc-h"])
+    svc.confirm(member("acc-h"), token_from(sender, phone(banned, "acc-h")), "dev-h", "10.1.1.1")
+    assert svc.view(PLATFORM, app_id)["abnormal"]["score"] == 0 and svc.view(PLATFORM, app_id)["state"] == "lifted"
+    assert banned.w.enforcement.subject("acc-h").strikes == []

@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 
 from tests.conftest import World, build, policy_with
-from tests.unblock_support import code_from, plugin_ban, ready, service
+from tests.unblock_support import PLATFORM, code_from, plugin_ban, ready, service
 from warden.kernel.clock import FixedClock
 
 NO_PROBATION = {"climbs faster — OURS\n    enabled: true": "climbs faster — OURS\n    enabled: false"}
@@ -15,9 +15,9 @@ NO_PROBATION = {"climbs faster — OURS\n    enabled: true": "climbs faster — 
 def unblock(world: World, aid: str = "acc-1") -> str:
     svc, sender = service(world)
     app_id = ready(world, svc, aid)
-    svc.send_code(app_id, "t")
-    svc.verify_code(app_id, "t", code_from(sender, world.w.get_account(aid).phone))
-    assert svc.view(app_id)["state"] == "lifted"
+    svc.send_code(PLATFORM, app_id)
+    svc.verify_code(PLATFORM, app_id, code_from(sender, world.w.enforcement.get_account(aid).phone))
+    assert svc.view(PLATFORM, app_id)["state"] == "lifted"
     return app_id
 
 
@@ -26,7 +26,7 @@ def velocity_strike(world: World, aid: str = "acc-1") -> None:
 
 
 def steps(world: World, aid: str = "acc-1") -> list[tuple[str, int]]:
-    return [(s.rule_id, s.step) for s in world.w.subject(aid).strikes]
+    return [(s.rule_id, s.step) for s in world.w.enforcement.subject(aid).strikes]
 
 
 def test_S_C3_a_violation_in_probation_after_an_unblock_climbs_one_step_more(world: World) -> None:
@@ -36,9 +36,12 @@ def test_S_C3_a_violation_in_probation_after_an_unblock_climbs_one_step_more(wor
     world.clock.advance(days=3)
     velocity_strike(world)
     assert steps(world) == [("plugin_software", 2), ("phone_search_velocity", 4)]  # the ladder alone says 3
-    strike = world.w.subject("acc-1").strikes[-1]
+    strike = world.w.enforcement.subject("acc-1").strikes[-1]
     assert strike.evidence["after_unblock"]["probation"]["application"] == app_id
-    assert world.w.explain("acc-1")["restrictions"][0]["evidence"]["after_unblock"]["probation"]["extra_steps"] == 1
+    assert (
+        world.w.enforcement.explain("acc-1")["restrictions"][0]["evidence"]["after_unblock"]["probation"]["extra_steps"]
+        == 1
+    )
 
 
 def test_S_C3_after_probation_ends_the_ladder_is_the_plain_one(world: World) -> None:
@@ -48,7 +51,7 @@ def test_S_C3_after_probation_ends_the_ladder_is_the_plain_one(world: World) -> 
     world.clock.advance(days=31)
     velocity_strike(world)
     assert steps(world) == [("plugin_software", 2), ("phone_search_velocity", 3)]
-    assert "after_unblock" not in world.w.subject("acc-1").strikes[-1].evidence
+    assert "after_unblock" not in world.w.enforcement.subject("acc-1").strikes[-1].evidence
 
 
 def test_S_C3_without_an_unblock_there_is_no_probation(world: World) -> None:
@@ -76,7 +79,7 @@ def test_S_D5_plugin_still_present_after_an_unblock_rebans_at_once_at_step_3_or_
     assert out.allowed is False  # banned again at once, on that very login
     assert [r.code for r in out.reasons] == ["plugin.detected", "login.restricted"]
     assert steps(world) == [("plugin_software", 2), ("plugin_software", 3)]
-    note = world.w.subject("acc-1").strikes[-1].evidence["after_unblock"]["plugin_reban"]
+    note = world.w.enforcement.subject("acc-1").strikes[-1].evidence["after_unblock"]["plugin_reban"]
     assert note["application"] == app_id and note["still_present"] == ["auto-greeter-3.2"] and note["min_step"] == 3
     w.engine.dispose()
 
@@ -104,7 +107,7 @@ def test_S_D5_the_third_plugin_detection_is_permanent(db_url: str, clock: FixedC
         plugin_ban(world)
         world.clock.advance(days=60)
     assert [s for _, s in steps(world)] == [2, 2, 5]
-    assert world.w.explain("acc-1")["state"] == "banned"
+    assert world.w.enforcement.explain("acc-1")["state"] == "banned"
     w.engine.dispose()
 
 
@@ -128,8 +131,8 @@ def test_S_D3_thirty_simultaneous_applications_for_one_number_accept_exactly_fiv
     def apply(i: int) -> None:
         try:
             barrier.wait()
-            app_id, _ = svc.apply(accounts[i % 3], f"thread-{i}")
-            state = svc.view(app_id)["refusal"]
+            app_id, _ = svc.apply(PLATFORM, accounts[i % 3])
+            state = svc.view(PLATFORM, app_id)["refusal"]
             with lock:
                 results.append(state["code"] if state else "accepted")
         except BaseException as exc:
@@ -143,6 +146,6 @@ def test_S_D3_thirty_simultaneous_applications_for_one_number_accept_exactly_fiv
         th.join()
     assert errors == []
     assert Counter(results) == {"accepted": 5, "cap_reached": 25}
-    assert svc.view(svc.list_for("acc-c0")[0]["id"])["applications"]["remaining"] == 0
-    assert w.audit_verify().ok
+    assert svc.view(PLATFORM, svc.list_for(PLATFORM, "acc-c0")[0]["id"])["applications"]["remaining"] == 0
+    assert w.enforcement.audit_verify().ok
     w.engine.dispose()

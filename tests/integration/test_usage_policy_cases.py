@@ -216,7 +216,7 @@ def test_deregistering_bans_the_account_and_the_explanation_says_why_s_e4(
     case = open_case(world, desk)
     decided = outcomes.decide(HR, case.id, "deregister", "多次外发客户身份证号")
     assert decided.status == "closed"
-    zh, en = world.w.explain("acc-1", "zh"), world.w.explain("acc-1", "en")
+    zh, en = world.w.enforcement.explain("acc-1", "zh"), world.w.enforcement.explain("acc-1", "en")
     assert zh["state"] == "banned" and not zh["can_login"]
     [r] = zh["restrictions"]
     assert r["rule"] == up.DEREGISTERED_RULE and r["ends_at"] is None and "注销" in r["reason_text"]
@@ -230,7 +230,7 @@ def test_deregistering_bans_the_account_and_the_explanation_says_why_s_e4(
 def test_removing_the_app_restricts_login_only_s_e4(world: World, desk: CaseDesk, outcomes: CaseOutcomes) -> None:
     case = open_case(world, desk)
     outcomes.decide(HR, case.id, "app_removed", "移除企业应用")
-    ex = world.w.explain("acc-1", "en")
+    ex = world.w.enforcement.explain("acc-1", "en")
     assert ex["state"] == "login_restricted" and not ex["can_login"]
     assert ex["restrictions"][0]["rule"] == up.APP_REMOVED_RULE
 
@@ -238,7 +238,7 @@ def test_removing_the_app_restricts_login_only_s_e4(world: World, desk: CaseDesk
 def test_a_warning_changes_nothing_on_the_account_s_e4(world: World, desk: CaseDesk, outcomes: CaseOutcomes) -> None:
     case = open_case(world, desk)
     outcomes.decide(HR, case.id, "warning", "首次提醒")
-    assert world.w.explain("acc-1")["state"] == "normal"
+    assert world.w.enforcement.explain("acc-1")["state"] == "normal"
 
 
 def test_training_is_tracked_to_completion_and_then_the_case_closes_s_e4(
@@ -253,7 +253,7 @@ def test_training_is_tracked_to_completion_and_then_the_case_closes_s_e4(
     assert desk.get_case(HR, case.id)[0].training_overdue(clock.now())
     done = outcomes.complete_training(HR, case.id)
     assert done.status == "closed" and done.training_completed_at == clock.now()
-    assert world.w.explain("acc-1")["state"] == "normal"
+    assert world.w.enforcement.explain("acc-1")["state"] == "normal"
 
 
 def test_escalating_as_illegal_raises_a_flag_for_platform_reviewers_s_e4(

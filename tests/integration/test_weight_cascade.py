@@ -38,11 +38,11 @@ def reported(world: World, aid: str, prefix: str, at: datetime | None = None) ->
 
 
 def member_strikes(world: World, aid: str) -> list[Any]:
-    return [s for s in world.w.subject(aid).strikes if s.status is StrikeStatus.ACTIVE]
+    return [s for s in world.w.enforcement.subject(aid).strikes if s.status is StrikeStatus.ACTIVE]
 
 
 def cascades(world: World, eid: str) -> list[Any]:
-    return [r for r in world.w.restrictions("enterprise", eid) if r.rule_id == "cascade"]
+    return [r for r in world.w.enforcement.restrictions("enterprise", eid) if r.rule_id == "cascade"]
 
 
 def _weak_enterprise(world: World, members: int = 20, eid: str = "ent-low") -> list[str]:
@@ -116,7 +116,9 @@ def test_S_A5_a_cascade_does_not_feed_the_next_and_its_lifting_is_judged_the_sam
     # a reviewer voids one of the second cascade's member strikes: two remain, and the spent three do not
     # prop it up, so it is lifted
     voided = member_strikes(world, ids[4])[0]
-    world.w.set_strike_status(voided.id, StrikeStatus.VOIDED, "reviewer:t", "the reports were a coordinated attack")
+    world.w.enforcement.set_strike_status(
+        voided.id, StrikeStatus.VOIDED, "reviewer:t", "the reports were a coordinated attack"
+    )
     assert not any(r.active_at(world.clock.now()) for r in cascades(world, "ent-low"))
     assert world.send(login(world, ids[10])).outcomes[0].allowed is True
 
@@ -132,7 +134,7 @@ def test_S_A5_a_bystander_is_told_the_cascades_numbers_but_not_who_triggered_it(
         ("en", ["3 members", "20 active", "within 7 day", "below 40"]),
         ("zh", ["3 名", "20 名", "7 天", "40"]),
     ):
-        why = world.w.explain(bystander, lang)  # type: ignore[arg-type]
+        why = world.w.enforcement.explain(bystander, lang)  # type: ignore[arg-type]
         [c] = why["restrictions"]
         text = c["reason_text"]
         assert text != c["rule_title"]
@@ -168,7 +170,7 @@ def _shop_with_new_staff(world: World, n: int) -> list[str]:
         acc = Account(
             aid, "ent-shop", f"1390000{len(aid):02d}{aid[-2:]}", False, world.clock.now() - timedelta(days=20)
         )
-        world.w.register_account(acc, "test")
+        world.w.enforcement.register_account(acc, "test")
     world.send(*[login(world, aid, linked=False, at=world.clock.now() - timedelta(days=5)) for aid in staff])
     return staff
 
@@ -200,7 +202,7 @@ def test_S_A5_the_cascade_weight_does_not_fall_as_honest_new_staff_are_added(wor
 
     for i in range(20):
         aid = f"late-{i:02d}"
-        world.w.register_account(
+        world.w.enforcement.register_account(
             Account(aid, "ent-shop", f"13700000{i:03d}", False, world.clock.now() - timedelta(days=20)), "test"
         )
         world.send(login(world, aid, linked=False))
@@ -230,6 +232,6 @@ def test_S_A5_the_order_of_two_members_violations_does_not_decide_the_cascade(wo
         plugin_signatures=["auto-greeter-3.2"],
     )
     world.send(*adds, login)
-    cascades = [r for r in world.w.restrictions("enterprise", "ent-s") if r.rule_id == "cascade"]
+    cascades = [r for r in world.w.enforcement.restrictions("enterprise", "ent-s") if r.rule_id == "cascade"]
     assert {r.evidence["restricted_members"] for r in cascades} == {2}
     assert len(cascades) == 1  # the same whichever violation came first

@@ -127,7 +127,7 @@ def test_S_A5_S_B_one_batch_decides_like_one_event_per_request_and_a_healthy_ent
         world = run["world"]
         strikes = [s for s in run["strikes"] if s[1] == "account"]
         assert sorted(s[2] for s in strikes) == ["m1", "m2"]  # each abuser caught once
-        assert world.w.restrictions("enterprise", "ent-good") == []  # no cascade
+        assert world.w.enforcement.restrictions("enterprise", "ent-good") == []  # no cascade
         out = world.send(world.event("login", "m3", device_id="p", client_version="4.1.30")).outcomes[0]
         assert out.allowed is True  # m3, who did nothing, may log in
         ent = world.w.weight.enterprise(READER, "ent-good", "en").model_dump()

@@ -79,8 +79,10 @@ def test_a_voided_strike_restores_the_weight(world: World) -> None:
     world.send(*report(world, "acc-1", 3))
     hit = weight(world)
     assert points(hit, "clean_history") == 0
-    strike = world.w.subject("acc-1").strikes[0]
-    world.w.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer:t", "reports were a coordinated attack")
+    strike = world.w.enforcement.subject("acc-1").strikes[0]
+    world.w.enforcement.set_strike_status(
+        strike.id, StrikeStatus.VOIDED, "reviewer:t", "reports were a coordinated attack"
+    )
     assert points(weight(world), "clean_history") == 10
 
 
@@ -100,10 +102,10 @@ def test_S_A5_members_restricted_in_a_low_weight_enterprise_restrict_the_whole_e
     world.send(*report(world, ids[0], 3, "a"))
     world.clock.advance(hours=1)
     world.send(*report(world, ids[1], 3, "b"))
-    assert world.w.restrictions("enterprise", "ent-low") == []
+    assert world.w.enforcement.restrictions("enterprise", "ent-low") == []
     world.clock.advance(hours=1)
     world.send(*report(world, ids[2], 3, "c"))  # the third member within 7 days
-    [r] = world.w.restrictions("enterprise", "ent-low")
+    [r] = world.w.enforcement.restrictions("enterprise", "ent-low")
     assert r.rule_id == "cascade" and r.evidence["why"] == "members" and r.evidence["spec"] == "S-A5"
     assert r.evidence["members"] == sorted(ids[:3])
     bystander = ids[10]
@@ -113,11 +115,11 @@ def test_S_A5_members_restricted_in_a_low_weight_enterprise_restrict_the_whole_e
         own = c.execute(sa.select(t.restrictions).where(t.restrictions.c.subject_id == bystander)).all()
     assert own == []
     for lang in ("zh", "en"):
-        why = world.w.explain(bystander, lang)
+        why = world.w.enforcement.explain(bystander, lang)
         assert [x["rule"] for x in why["restrictions"]] == ["cascade"]
         assert "cascade" in [a["code"] for a in why["advice"]]
-    assert "连带" in world.w.explain(bystander, "zh")["restrictions"][0]["rule_title"]
-    world.w.lift_restriction(r.id, "reviewer:t", "rectified, documents accepted")
+    assert "连带" in world.w.enforcement.explain(bystander, "zh")["restrictions"][0]["rule_title"]
+    world.w.enforcement.lift_restriction(r.id, "reviewer:t", "rectified, documents accepted")
     for aid in (bystander, ids[5], ids[19]):  # everyone back at once
         assert world.send(login(world, aid)).outcomes[0].allowed is True
 
@@ -133,7 +135,7 @@ def test_S_A5_a_trusted_enterprise_does_not_cascade(world: World) -> None:
     assert world.w.weight.enterprise(READER, "ent-1", "en").model_dump()["score"] >= 40
     for k, aid in enumerate(ids[:3]):
         world.send(*report(world, aid, 3, f"x{k}-"))
-    assert world.w.restrictions("enterprise", "ent-1") == []
+    assert world.w.enforcement.restrictions("enterprise", "ent-1") == []
     # but the restrictions weigh on it
     assert world.w.weight.enterprise(READER, "ent-1", "en").model_dump()["score"] < 100
 
@@ -150,7 +152,7 @@ def test_S_A5_a_severe_member_ban_cascades_at_once(world: World) -> None:
     )
     world.send(login(world, "acc-1"))
     world.send(world.event("login", device_id="d", client_version="4.1.0", plugin_signatures=["bot-1"]))
-    [r] = world.w.restrictions("enterprise", "ent-1")
+    [r] = world.w.enforcement.restrictions("enterprise", "ent-1")
     assert r.rule_id == "cascade" and r.evidence["why"] == "severe"
 
 

@@ -4,8 +4,9 @@ use case is one transaction (the service layer owns it)."""
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +14,15 @@ from sqlalchemy.engine import Connection
 
 from warden.adapters import tables as t
 from warden.adapters.database import serialize_writers
-from warden.kernel.audit import GENESIS, AuditEntry, canonical, entry_hash
+from warden.kernel.audit import (
+    EVENT_DIGEST_COLUMNS,
+    EVENT_DIGEST_COLUMNS_V1,
+    GENESIS,
+    AuditEntry,
+    canonical,
+    decisions_digest,
+    entry_hash,
+)
 from warden.kernel.decision import Subject
 from warden.kernel.model import Account, Enterprise, Restriction, Scope, Strike, StrikeStatus
 
@@ -412,6 +421,9 @@ class AuditWriter:
     def append(self, at: datetime, actor: str, action: str, subject: str, data: dict[str, Any]) -> int:
         seq = self.next_seq()
         assert self._tail is not None
+        if seq == 1 and action != "chain.started":  # a new chain starts with its own random identity
+            self.append(at, "system", "chain.started", "chain", {"chain": secrets.token_hex(16)})
+            seq = self.next_seq()
         h = entry_hash(self._tail[1], seq, at, actor, action, subject, data)
         self.conn.execute(
             _INSERT_AUDIT,
@@ -427,6 +439,7 @@ class AuditWriter:
             },
         )
         self._tail = (seq, h)
+        self.conn.info["warden.audit.head"] = (seq, h, at)  # signed at commit (adapters/audit_state.py)
         return seq
 
 
@@ -449,11 +462,26 @@ def audit_entries(conn: Connection, batch: int = 2000) -> Iterable[AuditEntry]:
         last = rows[-1].seq
 
 
-def event_rows_for_audit(conn: Connection, seq: int) -> list[tuple[str, Any]]:
+def event_rows_for_audit(conn: Connection, seq: int, version: int = 1) -> list[tuple[str, Any]]:
+    """(event id, covered columns as text) of the events an `events.decided` entry vouches for (see
+    `kernel.audit.EVENT_DIGEST_COLUMNS`; `version` is the entry's `digest_v`)."""
     e = t.events
-    rows = conn.execute(
-        sa.select(e.c.id, e.c.type, e.c.account_id, e.c.payload, e.c.outcome, e.c.policy_hash).where(
-            e.c.audit_seq == seq
-        )
-    )
-    return [(r.id, (r.type, r.account_id, r.payload, r.outcome, r.policy_hash)) for r in rows]
+    names = EVENT_DIGEST_COLUMNS if version >= 2 else EVENT_DIGEST_COLUMNS_V1
+    rows = conn.execute(sa.select(e.c.id, *(e.c[n] for n in names)).where(e.c.audit_seq == seq))
+    return [(r[0], tuple(_digest_text(v) for v in r[1:])) for r in rows]
+
+
+def _digest_text(v: Any) -> str | None:
+    if isinstance(v, datetime):
+        return v.astimezone(UTC).isoformat()
+    return v if v is None else str(v)
+
+
+def event_digest(rows: Sequence[dict[str, Any]]) -> str:
+    """The `digest` of an `events.decided` entry (version 2) over the event rows as inserted."""
+    return decisions_digest((r["id"], tuple(_digest_text(r[n]) for n in EVENT_DIGEST_COLUMNS)) for r in rows)
+
+
+def event_audit_seqs(conn: Connection) -> Iterable[int]:
+    """Every distinct `events.audit_seq`, ascending."""
+    return conn.execute(sa.select(t.events.c.audit_seq).distinct().order_by(t.events.c.audit_seq)).scalars()

@@ -173,6 +173,36 @@ audit_log = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False, unique=True),
 )
 
+# the audit trail over the state tables (issue 12; adapters/audit_state.py): triggers note each changed row of a
+# covered table here; the transaction's seal vouches for them in the chain and empties it before commit
+audit_touched = sa.Table(
+    "audit_touched",
+    metadata,
+    sa.Column("tbl", sa.String(64), primary_key=True),
+    sa.Column("pk", sa.String(600), primary_key=True),  # JSON array of the row's key values
+    sa.Column("tx", sa.BigInteger, primary_key=True, autoincrement=False),  # PostgreSQL: txid_current(); SQLite: 0
+)
+
+# signed heads of the chain (adapters/audit_keys.py): one per transaction that appended
+audit_checkpoints = sa.Table(
+    "audit_checkpoints",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),
+)
+
+people = sa.Table(  # who holds tokens (issue 12): four eyes compares people, not tokens
+    "people",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # the handle actors name (`reviewer:zhang`)
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("disabled_at", UTCDateTime),  # set: every token of the person is refused
+)
+
 tokens = sa.Table(
     "tokens",
     metadata,
@@ -184,6 +214,9 @@ tokens = sa.Table(
     sa.Column("label", sa.String(200), nullable=False, server_default=""),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime),
+    sa.Column("person_id", sa.String(64), sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime),  # recorded at most once a minute per token, never audited
 )
 
 policies = sa.Table(

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection, Engine
 
+from warden.adapters.audit_state import seal
 from warden.adapters.database import reading as _reading
 from warden.adapters.store import AuditWriter
 from warden.kernel.clock import Clock
@@ -55,6 +56,7 @@ class UnitOfWork:
             if lock:
                 tx.audit.next_seq()
             yield tx
+            seal(conn, tx.audit, tx.now)  # vouch for the state rows it changed (adapters/audit_state.py)
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from warden.adapters.uow import Connection
 from warden.appeals import access, store, views
 from warden.appeals import model as ap
-from warden.appeals.context import Connection, Desk
+from warden.appeals.context import Desk
 from warden.appeals.texts import Lang
-from warden.kernel.access import Principal
+from warden.kernel.access import Principal, same_person
 from warden.kernel.cursor import decode_position, encode_position
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import FieldError
@@ -19,9 +20,9 @@ def queue(d: Desk, p: Principal, lang: Lang = "zh", limit: int = 50, cursor: str
     Shape: {"items": [...], "next_cursor": str | None, "sla_working_days": int}."""
     access.require_desk(p)
     sla, tz = d.policy.sla_working_days, d.timezone
-    now = d.now()
     items: list[dict[str, Any]] = []
-    with d.reading() as conn:
+    with d.uow.reading() as tx:
+        now, conn = tx.now, tx.conn
         claims = store.claims(conn)
         for appeal_id in store.live_appeal_ids(conn):
             a = store.load(conn, appeal_id)
@@ -55,7 +56,7 @@ def case_live(conn: Connection, p: Principal, case_id: str) -> None:
             raise NotFound(f"no appeal {ident!r}")
         if not a.live:
             raise Conflict(f"the appeal is {a.status.value}; there is nothing to claim")
-        if a.status is ap.AppealStatus.AWAITING_CONFIRMATION and a.proposed_by == p.actor:
+        if a.status is ap.AppealStatus.AWAITING_CONFIRMATION and same_person(a.proposed_by, p.actor):
             raise Conflict("you proposed this decision; a different reviewer must confirm it (four eyes)")
     elif kind == "flag":
         status = store.flag_status(conn, ident)
@@ -71,8 +72,8 @@ def claim(d: Desk, p: Principal, case_id: str) -> dict[str, Any]:
     """Take a case. Exactly one reviewer holds it: the claim row's primary key decides, on both databases.
     Shape: {"case_id", "claimed_by", "claimed_at"}."""
     access.require_reviewer(p)
-    now = d.now()
-    with d.writing() as tx:
+    with d.uow.writing(lock=True) as tx:
+        now = tx.now
         case_live(tx.conn, p, case_id)
         won = store.try_claim(tx.conn, case_id, p.actor, now, now - d.policy.claim_ttl)
         holder = store.claim_of(tx.conn, case_id)
@@ -90,11 +91,10 @@ def claim(d: Desk, p: Principal, case_id: str) -> dict[str, Any]:
 def release(d: Desk, p: Principal, case_id: str) -> None:
     """Give a held case back to the queue."""
     access.require_reviewer(p)
-    now = d.now()
-    with d.writing() as tx:
+    with d.uow.writing(lock=True) as tx:
         if not store.release_claim(tx.conn, case_id, p.actor):
             raise Conflict(f"you do not hold {case_id}")
-        tx.audit.append(now, p.actor, "desk.released", case_id, {})
+        tx.audit.append(tx.now, p.actor, "desk.released", case_id, {})
 
 
 def must_hold(conn: Connection, p: Principal, case_id: str) -> None:

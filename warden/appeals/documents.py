@@ -23,8 +23,8 @@ def upload(
 ) -> tuple[ap.Document, int]:
     """Put a document into a slot (first time or resubmission). Judged by content; stored by hash.
     Returns (document, how many times this slot was submitted)."""
-    with d.reading() as conn:
-        a = visible(conn, p, appeal_id)
+    with d.uow.reading() as tx:
+        a = visible(tx.conn, p, appeal_id)
     access.require_appellant(p, a, "uploads documents to this appeal")
     slots = {s.kind for s in ap.slots_for(a.kind, d.policy.max_evidence_files)}
     if kind not in slots:
@@ -36,9 +36,10 @@ def upload(
         info = sniff(data, list(d.policy.allowed_types), d.policy.max_upload_bytes)
     except UploadRejected as exc:
         raise InvalidInput(exc.en, [FieldError(field="file", message=f"{exc.code}: {exc.en} / {exc.zh}")]) from exc
-    now = d.now()
-    with d.documents.staged(data) as key, d.writing() as tx:  # a rolled-back upload leaves no file behind
+    # a rolled-back upload leaves no file behind
+    with d.documents.staged(data) as key, d.uow.writing(lock=True) as tx:
         assert key == info.sha256
+        now = tx.now
         a2 = store.load(tx.conn, appeal_id)
         assert a2 is not None
         if a2.status is not ap.AppealStatus.OPEN:
@@ -69,15 +70,15 @@ def upload(
             f"appeal:{appeal_id}",
             {"kind": kind, "document": doc.id, "sha256": doc.sha256, "type": doc.media_type, "size": doc.size},
         )
-        notify(d, tx.conn, a2, "appeal.document_submitted", {"document": kind})
+        notify(tx, a2, "appeal.document_submitted", {"document": kind})
     after_commit(d)
     return doc, sum(1 for x in a2.documents if x.kind == kind)
 
 
 def download(d: Desk, p: Principal, appeal_id: str, kind: str) -> tuple[ap.Document, bytes]:
     """The slot's latest document, for reviewers and the appellant's side only; each read is audited."""
-    with d.reading() as conn:
-        a = visible(conn, p, appeal_id)
+    with d.uow.reading() as tx:
+        a = visible(tx.conn, p, appeal_id)
     access.require_download(p, a)
     doc = ap.latest_documents(a.documents).get(kind)
     if doc is None:
@@ -86,8 +87,8 @@ def download(d: Desk, p: Principal, appeal_id: str, kind: str) -> tuple[ap.Docum
         data = d.documents.get(doc.sha256)
     except DocumentMissing as exc:
         raise NotFound(f"the stored file of {kind!r} is missing or damaged") from exc
-    with d.writing() as tx:  # identity documents: every read is on the record
-        tx.audit.append(d.now(), p.actor, "appeal.document_read", f"appeal:{a.id}", {"kind": kind, "document": doc.id})
+    with d.uow.writing(lock=True) as tx:  # identity documents: every read is on the record
+        tx.audit.append(tx.now, p.actor, "appeal.document_read", f"appeal:{a.id}", {"kind": kind, "document": doc.id})
     return doc, data
 
 
@@ -103,8 +104,8 @@ def review_document(
             "a rejection needs a reason the appellant can act on",
             [FieldError(field="reason_code", message=f"one of: {', '.join(REJECT_TEXT)}")],
         )
-    now = d.now()
-    with d.writing() as tx:
+    with d.uow.writing(lock=True) as tx:
+        now = tx.now
         a = visible(tx.conn, p, appeal_id)
         access.must_hold(p, f"appeal:{a.id}", claimed_by(tx.conn, f"appeal:{a.id}"))
         if a.status is not ap.AppealStatus.OPEN:
@@ -130,6 +131,6 @@ def review_document(
         extra: dict[str, Any] = {"document": kind, "verdict": verdict}
         if verdict == "rejected":
             extra["reason"] = {"code": reason_code, **REJECT_TEXT[reason_code or "other"], "note": note}
-        notify(d, tx.conn, a, f"appeal.document_{verdict}", extra)
+        notify(tx, a, f"appeal.document_{verdict}", extra)
     after_commit(d)
     return doc

@@ -6,9 +6,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from warden.adapters import store as core
+from warden.adapters.uow import Connection
 from warden.appeals import access, store
 from warden.appeals import model as ap
-from warden.appeals.context import Connection, Desk
+from warden.appeals.context import Desk
 from warden.appeals.notifications import after_commit, notify
 from warden.appeals.reading import visible
 from warden.kernel.access import Principal
@@ -34,9 +35,8 @@ def open_appeal(
             [FieldError(field="statement", message=f"at most {cap} characters")],
         )
     idem = f"{p.token_id}:{idempotency_key}" if idempotency_key else None
-    now = d.now()
     try:
-        with d.writing() as tx:  # the writers' lock: the checks below cannot race
+        with d.uow.writing(lock=True) as tx:  # the writers' lock: the checks below cannot race
             if idem:
                 first_id = store.id_by_idempotency_key(tx.conn, idem)
                 if first_id is not None:
@@ -53,15 +53,15 @@ def open_appeal(
                     if differs:  # same key, different request: 409, nothing stored (issue 10, item 8)
                         raise IdempotencyKeyReused(idempotency_key or "", differs)
                     return found, False
-            appeal = _new_appeal(d, tx.conn, p, strike_id, statement, idem, now)
+            appeal = _new_appeal(d, tx.conn, p, strike_id, statement, idem, tx.now)
             tx.audit.append(
-                now,
+                tx.now,
                 p.actor,
                 "appeal.opened",
                 f"{appeal.subject_type}:{appeal.subject_id}",
                 {"appeal": appeal.id, "strike": strike_id, "kind": appeal.kind.value},
             )
-            notify(d, tx.conn, appeal, "appeal.opened")
+            notify(tx, appeal, "appeal.opened")
     except store.IntegrityError as exc:  # a concurrent appeal on the same strike won
         raise Conflict(f"strike {strike_id} already has an open appeal") from exc
     after_commit(d)
@@ -109,8 +109,8 @@ def _new_appeal(
 
 def withdraw(d: Desk, p: Principal, appeal_id: str) -> ap.Appeal:
     """The appellant side withdraws an open appeal (the strike may be appealed again, within the limits)."""
-    now = d.now()
-    with d.writing() as tx:
+    with d.uow.writing(lock=True) as tx:
+        now = tx.now
         a = visible(tx.conn, p, appeal_id)
         access.require_appellant(p, a, "withdraws an appeal")
         if a.status is not ap.AppealStatus.OPEN:
@@ -119,6 +119,6 @@ def withdraw(d: Desk, p: Principal, appeal_id: str) -> ap.Appeal:
         a.version = store.bump(tx.conn, a, status=a.status.value, open_key=None, decided_at=now)
         store.drop_claim(tx.conn, f"appeal:{a.id}")
         tx.audit.append(now, p.actor, "appeal.withdrawn", f"appeal:{a.id}", {})
-        notify(d, tx.conn, a, "appeal.withdrawn")
+        notify(tx, a, "appeal.withdrawn")
     after_commit(d)
     return a

@@ -1,25 +1,34 @@
 """Appeals (S-D6, member appeals), the review desk and reviewers' manual actions over HTTP. Routes authenticate
-and translate only: access lives in `appeals.access`, the use cases in the service modules."""
+and translate only: access lives in `appeals.access` (asked by the service), the use cases in the service modules,
+the answers' shapes in `appeals.views`."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from warden.app import App
-from warden.appeals import access
-from warden.appeals.manual_strikes import ManualResult
+from warden.appeals import views
 from warden.appeals.model import AppealOutcome
 from warden.appeals.service import Appeals
-from warden.enforcement.texts import Lang
+from warden.appeals.views import (
+    AppealDetail,
+    AppealNotifications,
+    AppealPage,
+    DeskClaim,
+    DocumentOut,
+    EnterpriseRestrictionOut,
+    ExemptionOut,
+    FlagResolutionOut,
+    ManualStrikeOut,
+    ReviewQueue,
+)
+from warden.enforcement.http.directory import IdPath
+from warden.enforcement.views import BanEndingOut, LiftedRestriction, StrikeStatusOut
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
-from warden.entrypoints.http.routes.directory import IdPath
-from warden.entrypoints.http.routes.restrictions import RestrictionOut, restriction_out
-from warden.kernel.access import Role
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
 from warden.kernel.inputs import INT32_MAX
@@ -33,9 +42,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, m
 
 def get_appeals(warden: WardenDep) -> Appeals:
     """The appeals desk bootstrap built (`app.appeals`)."""
-    appeals = warden.appeals
-    assert isinstance(appeals, Appeals), "bootstrap builds the appeals desk"
-    return appeals
+    return warden.appeals
 
 
 AppealsDep = Annotated[Appeals, Depends(get_appeals)]
@@ -108,19 +115,7 @@ class EnterpriseRestrictionIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class DocumentOut(BaseModel):
-    id: str
-    appeal_id: str
-    kind: str
-    state: str
-    media_type: str = Field(description="Detected from the content, never from the name.")
-    size: int
-    sha256: str
-    filename: str = Field(description="Sanitised display name only.")
-    submissions: int = Field(description="How many times this document was submitted (resubmissions included).")
-
-
-@router.post("/appeals", status_code=201)
+@router.post("/appeals", status_code=201, response_model_exclude_unset=True)
 def open_appeal(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -128,14 +123,14 @@ def open_appeal(
     body: AppealIn,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-) -> dict[str, Any]:
+) -> AppealDetail:
     """A member contests a penalty on their account (even while login-restricted), or an enterprise admin one on
     the enterprise (S-D6). One open appeal per penalty, within the policy's window. A repeated
     `Idempotency-Key` replays the first answer (200)."""
     appeal, created = appeals.open(principal, body.strike_id, body.statement, idempotency_key)
     if not created:
         response.status_code = 200
-    return appeals.get(principal, appeal.id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal.id, lang))
 
 
 @router.get("/appeals")
@@ -146,19 +141,19 @@ def list_appeals(
     status: Annotated[str | None, Query(max_length=32)] = None,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> dict[str, Any]:
+) -> AppealPage:
     """Appeals the caller may see, newest first (an admin: their enterprise's; a member: their own)."""
-    return appeals.list_appeals(principal, lang, status, limit, cursor)
+    return AppealPage.model_validate(appeals.list_appeals(principal, lang, status, limit, cursor))
 
 
-@router.get("/appeals/{appeal_id}")
-def get_appeal(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> dict[str, Any]:
+@router.get("/appeals/{appeal_id}", response_model_exclude_unset=True)
+def get_appeal(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> AppealDetail:
     """Where the case stands: stage, document checklist, decision and its reason (zh/en). Reviewers also see the
     claim, any proposal and the subject's history (strikes, restrictions, events, earlier appeals, weight)."""
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
-@router.put("/appeals/{appeal_id}/documents/{kind}", response_model=DocumentOut, status_code=201)
+@router.put("/appeals/{appeal_id}/documents/{kind}", status_code=201)
 def put_document(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -171,17 +166,7 @@ def put_document(
     cap = appeals.policy.max_upload_bytes
     data = file.file.read(cap + 1)  # never more than one byte past the limit in memory
     doc, submissions = appeals.upload(principal, appeal_id, kind, data, file.filename)
-    return DocumentOut(
-        id=doc.id,
-        appeal_id=doc.appeal_id,
-        kind=doc.kind,
-        state=doc.state.value,
-        media_type=doc.media_type,
-        size=doc.size,
-        sha256=doc.sha256,
-        filename=doc.filename,
-        submissions=submissions,
-    )
+    return views.document_out(doc, submissions)
 
 
 @router.get(
@@ -205,7 +190,7 @@ def get_document(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPat
     )
 
 
-@router.post("/appeals/{appeal_id}/documents/{kind}/review")
+@router.post("/appeals/{appeal_id}/documents/{kind}/review", response_model_exclude_unset=True)
 def review_document(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -213,16 +198,17 @@ def review_document(
     appeal_id: RefPath,
     kind: KindPath,
     body: DocumentReviewIn,
-) -> dict[str, Any]:
+) -> AppealDetail:
     """A reviewer holding the claim accepts or rejects one document; a rejection's reason reaches the appellant."""
     appeals.review_document(principal, appeal_id, kind, body.verdict, body.reason_code, body.note)
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
-@router.post("/appeals/{appeal_id}/withdrawal")
-def withdraw(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> dict[str, Any]:
+@router.post("/appeals/{appeal_id}/withdrawal", response_model_exclude_unset=True)
+def withdraw(appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, appeal_id: RefPath) -> AppealDetail:
+    """The appellant side withdraws an open appeal."""
     appeals.withdraw(principal, appeal_id)
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
 @router.get("/review-queue")
@@ -232,15 +218,15 @@ def review_queue(
     lang: LangDep,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> dict[str, Any]:
+) -> ReviewQueue:
     """Open appeals and flagged cases, earliest deadline first (SLA in working days, Mon–Fri)."""
-    return appeals.queue(principal, lang, limit, cursor)
+    return ReviewQueue.model_validate(appeals.queue(principal, lang, limit, cursor))
 
 
 @router.post("/appeals/{appeal_id}/claim")
-def claim_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> dict[str, Any]:
+def claim_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> DeskClaim:
     """Take the case; 409 if another reviewer holds it (claims lapse after the policy's claim_ttl)."""
-    return appeals.claim(principal, f"appeal:{appeal_id}")
+    return DeskClaim.model_validate(appeals.claim(principal, f"appeal:{appeal_id}"))
 
 
 @router.post("/appeals/{appeal_id}/release", status_code=204)
@@ -263,7 +249,7 @@ def _version(if_match: str | None) -> int | None:
     return int(raw)
 
 
-@router.post("/appeals/{appeal_id}/decision")
+@router.post("/appeals/{appeal_id}/decision", response_model_exclude_unset=True)
 def decide(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -271,7 +257,7 @@ def decide(
     appeal_id: RefPath,
     body: DecisionIn,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> AppealDetail:
     """Uphold, reduce or overturn, with a reason the appellant sees. On a permanent ban or an enterprise penalty
     this records a proposal that a different reviewer must confirm."""
     appeals.decide(
@@ -284,10 +270,10 @@ def decide(
         body.exempt_days,
         _version(if_match),
     )
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
-@router.post("/appeals/{appeal_id}/confirmation")
+@router.post("/appeals/{appeal_id}/confirmation", response_model_exclude_unset=True)
 def confirm(
     appeals: AppealsDep,
     principal: PrincipalDep,
@@ -295,27 +281,27 @@ def confirm(
     appeal_id: RefPath,
     body: ConfirmationIn,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> AppealDetail:
     """The second reviewer (not the proposer, holding the claim) confirms the proposal or sends it back."""
     appeals.confirm(principal, appeal_id, body.agree, body.note, _version(if_match))
-    return appeals.get(principal, appeal_id, lang)
+    return AppealDetail.model_validate(appeals.get(principal, appeal_id, lang))
 
 
 @router.get("/appeals/{appeal_id}/notifications")
-def appeal_notifications(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> dict[str, Any]:
+def appeal_notifications(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> AppealNotifications:
     """The outbox for this appeal: what was (or will be) sent to whom, and the delivery state."""
-    return {"items": appeals.notifications_for(principal, appeal_id)}
+    return AppealNotifications.model_validate({"items": appeals.notifications_for(principal, appeal_id)})
 
 
 @router.post("/exemptions", status_code=201)
-def create_exemption(appeals: AppealsDep, principal: PrincipalDep, body: ExemptionIn) -> dict[str, Any]:
+def create_exemption(appeals: AppealsDep, principal: PrincipalDep, body: ExemptionIn) -> ExemptionOut:
     """Exempt an account from one rule for a while (e.g. after an overturn, so the rule does not re-ban it)."""
-    return appeals.exempt(principal, body.account_id, body.rule_id, body.days, body.reason)
+    return ExemptionOut.model_validate(appeals.exempt(principal, body.account_id, body.rule_id, body.days, body.reason))
 
 
 @router.post("/flags/{flag_id}/claim")
-def claim_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath) -> dict[str, Any]:
-    return appeals.claim(principal, f"flag:{flag_id}")
+def claim_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath) -> DeskClaim:
+    return DeskClaim.model_validate(appeals.claim(principal, f"flag:{flag_id}"))
 
 
 @router.post("/flags/{flag_id}/release", status_code=204)
@@ -327,25 +313,19 @@ def release_flag(appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath)
 @router.post("/flags/{flag_id}/resolution")
 def resolve_flag(
     appeals: AppealsDep, principal: PrincipalDep, flag_id: RefPath, body: FlagResolutionIn
-) -> dict[str, Any]:
+) -> FlagResolutionOut:
     """Close a flagged case (dismissed or actioned) — only by the reviewer holding it."""
-    return appeals.resolve_flag(principal, flag_id, body.outcome, body.note)
+    return FlagResolutionOut.model_validate(appeals.resolve_flag(principal, flag_id, body.outcome, body.note))
 
 
 @router.post("/enterprises/{enterprise_id}/restrictions", status_code=201)
 def restrict_enterprise(
     appeals: AppealsDep, principal: PrincipalDep, enterprise_id: IdPath, body: EnterpriseRestrictionIn
-) -> dict[str, Any]:
+) -> EnterpriseRestrictionOut:
     """Restrict (or with severity S ban) a whole enterprise (S-C2); every member's state follows at once."""
-    r = appeals.restrict_enterprise(principal, enterprise_id, body.severity, body.reason)
-    return {
-        "id": r.id,
-        "strike_id": r.strike_id,
-        "scope": r.scope.value,
-        "step": r.step,
-        "starts_at": r.starts_at.isoformat(),
-        "ends_at": r.ends_at.isoformat() if r.ends_at else None,
-    }
+    return views.enterprise_restriction(
+        appeals.restrict_enterprise(principal, enterprise_id, body.severity, body.reason)
+    )
 
 
 # --- reviewers' manual actions (moderation) --------------------------------------------------------------------
@@ -365,24 +345,30 @@ class LiftIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-@moderation.post("/strikes/{strike_id}/status")
+_PROPOSED: dict[int | str, dict[str, Any]] = {
+    202: {"model": BanEndingOut, "description": "It would end a permanent or an enterprise ban: proposed."}
+}
+
+
+@moderation.post("/strikes/{strike_id}/status", response_model=StrikeStatusOut, responses=_PROPOSED)
 def set_strike_status(
     warden: WardenDep, principal: PrincipalDep, strike_id: StrikeRef, body: StrikeStatusIn
-) -> dict[str, object]:
-    """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays active."""
-    access.require_role(principal, Role.REVIEWER)
-    s = warden.set_strike_status(strike_id, StrikeStatus(body.status), principal.actor, body.reason)
-    return {"id": s.id, "status": s.status.value, "status_at": s.status_at, "status_reason": s.status_reason}
+) -> StrikeStatusOut | JSONResponse:
+    """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays active. When
+    that would end or ease a permanent or an enterprise ban, it is only proposed (202): a different person
+    confirms it at `/v1/ban-ending-proposals/{id}/confirmation` (four eyes)."""
+    out = warden.enforcement.end_strike(principal, strike_id, StrikeStatus(body.status), body.reason)
+    return JSONResponse(out.model_dump(mode="json"), status_code=202) if isinstance(out, BanEndingOut) else out
 
 
-@moderation.post("/restrictions/{restriction_id}/lifting")
+@moderation.post("/restrictions/{restriction_id}/lifting", response_model=LiftedRestriction, responses=_PROPOSED)
 def lift_restriction(
     warden: WardenDep, principal: PrincipalDep, restriction_id: StrikeRef, body: LiftIn
-) -> dict[str, object]:
-    """Lift one restriction now (the strike stays on the record)."""
-    access.require_role(principal, Role.REVIEWER)
-    r = warden.lift_restriction(restriction_id, principal.actor, body.reason)
-    return {"id": r.id, "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
+) -> LiftedRestriction | JSONResponse:
+    """Lift one restriction now (the strike stays on the record). A permanent ban or an enterprise ban is only
+    proposed (202): a different person confirms it at `/v1/ban-ending-proposals/{id}/confirmation` (four eyes)."""
+    out = warden.enforcement.lift(principal, restriction_id, body.reason)
+    return JSONResponse(out.model_dump(mode="json"), status_code=202) if isinstance(out, BanEndingOut) else out
 
 
 # --- a severity imposed on one account (issue 10, item 11) ------------------------------------------------------
@@ -402,76 +388,6 @@ class ProposalDecisionIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
-class StrikeOut(BaseModel):
-    id: str
-    subject_type: str
-    subject_id: str
-    rule: str
-    severity: str
-    step: int
-    at: datetime
-    status: str
-    event_id: str | None
-    evidence: dict[str, Any]
-
-
-class ManualStrikeOut(BaseModel):
-    """A manual strike request: issued at once, or (permanent step) proposed until a second reviewer decides."""
-
-    case_id: str = Field(description="The desk case (`flag:<case_id>` in the review queue while proposed).")
-    account_id: str
-    status: Literal["proposed", "issued", "declined"]
-    four_eyes: bool = Field(description="The step would be permanent: a different reviewer must confirm.")
-    severity: str
-    reason: str
-    step: int = Field(description="The ladder step the strike takes (or would take, while proposed).")
-    requested_by: str
-    requested_at: str
-    confirmed_by: str | None = None
-    declined_by: str | None = None
-    note: str | None = None
-    strike: StrikeOut | None = None
-    restriction: RestrictionOut | None = None
-    replayed: bool = False
-
-
-def _manual_out(warden: App, res: ManualResult, lang: Lang) -> ManualStrikeOut:
-    c = res.case
-    s = res.strike
-    return ManualStrikeOut(
-        case_id=res.case_id,
-        account_id=res.account_id,
-        status=res.status,  # type: ignore[arg-type]
-        four_eyes=bool(c.get("four_eyes")),
-        severity=c["severity"],
-        reason=c["reason"],
-        step=c["step"],
-        requested_by=c["requested_by"],
-        requested_at=c["requested_at"],
-        confirmed_by=c.get("confirmed_by"),
-        declined_by=c.get("declined_by"),
-        note=c.get("note"),
-        strike=None
-        if s is None
-        else StrikeOut(
-            id=s.id,
-            subject_type=s.subject_type,
-            subject_id=s.subject_id,
-            rule=s.rule_id,
-            severity=s.severity,
-            step=s.step,
-            at=s.at,
-            status=s.status.value,
-            event_id=s.event_id,
-            evidence=s.evidence,
-        ),
-        restriction=None
-        if res.restriction is None
-        else RestrictionOut.model_validate(restriction_out(warden, res.restriction, s, warden.clock.now(), lang)),
-        replayed=res.replayed,
-    )
-
-
 @moderation.post(
     "/accounts/{account_id}/strikes",
     status_code=201,
@@ -483,7 +399,6 @@ def _manual_out(warden: App, res: ManualResult, lang: Lang) -> ManualStrikeOut:
     },
 )
 def strike_account(
-    warden: WardenDep,
     appeals: AppealsDep,
     principal: PrincipalDep,
     lang: LangDep,
@@ -498,30 +413,25 @@ def strike_account(
     (next step for the class, history and probation counted). One whose step would be permanent (class S, or
     escalation to the top) is only proposed (202): a different reviewer confirms it at
     `/v1/strike-proposals/{case_id}/confirmation` (four eyes, as the appeals desk for permanent bans)."""
-    access.require_role(principal, Role.REVIEWER, Role.PLATFORM)
-    res = appeals.manual_strikes.request(
-        account_id, body.severity, body.reason, principal.actor, principal.token_id, idempotency_key
-    )
+    res = appeals.manual_strikes.request(principal, account_id, body.severity, body.reason, idempotency_key)
     if res.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     elif res.status == "proposed":
         response.status_code = 202
-    return _manual_out(warden, res, lang)
+    return appeals.manual_strikes.answer(res, lang)
 
 
 @moderation.get("/strike-proposals/{case_id}", response_model=ManualStrikeOut)
 def get_strike_proposal(
-    warden: WardenDep, appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, case_id: StrikeRef
+    appeals: AppealsDep, principal: PrincipalDep, lang: LangDep, case_id: StrikeRef
 ) -> ManualStrikeOut:
     """A manual strike request and what became of it."""
-    access.require_role(principal, Role.REVIEWER, Role.PLATFORM, Role.AUDITOR)
-    return _manual_out(warden, appeals.manual_strikes.get(case_id), lang)
+    return appeals.manual_strikes.answer(appeals.manual_strikes.get(principal, case_id), lang)
 
 
 @moderation.post("/strike-proposals/{case_id}/confirmation", response_model=ManualStrikeOut)
 def decide_strike_proposal(
-    warden: WardenDep,
     appeals: AppealsDep,
     principal: PrincipalDep,
     lang: LangDep,
@@ -529,8 +439,8 @@ def decide_strike_proposal(
     body: ProposalDecisionIn,
 ) -> ManualStrikeOut:
     """Four eyes: a reviewer other than the proposer confirms (the strike is issued) or declines the proposal."""
-    access.require_role(principal, Role.REVIEWER)
-    return _manual_out(warden, appeals.manual_strikes.confirm(case_id, principal.actor, body.agree, body.note), lang)
+    decided = appeals.manual_strikes.confirm(principal, case_id, body.agree, body.note)
+    return appeals.manual_strikes.answer(decided, lang)
 
 
 router.include_router(moderation)  # under /v1, tagged "moderation"

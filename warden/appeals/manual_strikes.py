@@ -1,7 +1,7 @@
 """A reviewer imposes a severity on one account (issue 10, item 11): a manual strike through the ladder.
 
-The account analogue of `App.restrict_enterprise`. The strike takes the ladder's next step for its severity
-class (`pipeline.effects`: history, decay, probation floors), rule `manual`, no triggering event.
+The account analogue of `EnforcementService.restrict_enterprise`. The strike takes the ladder's next step for its
+severity class (`pipeline.effects`: history, decay, probation floors), rule `manual`, no triggering event.
 
 **Four eyes.** A strike whose step would be the ladder's top — a permanent ban (S-C4, 不可解封), by its class (S
 starts at the top) or by escalation — is only *proposed*; it takes effect when a *different* reviewer confirms
@@ -28,13 +28,15 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from warden.adapters import store
-from warden.adapters.database import reading
-from warden.app import App
+from warden.adapters.uow import Connection, Tx
+from warden.appeals import access, views
 from warden.appeals import store as appeals_store
-from warden.appeals.context import Connection
+from warden.appeals.context import Desk
+from warden.appeals.texts import Lang
+from warden.kernel.access import Principal, Role, same_person
 from warden.kernel.decision import StrikeRequest, Subject, derive_id
 from warden.kernel.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.kernel.events import FieldError
@@ -44,6 +46,9 @@ from warden.pipeline.effects import audit_effects
 
 CASE_RULE = "manual_strike"
 REASON_MIN, REASON_MAX = 3, 2000
+ManualStatus = Literal["proposed", "issued", "declined"]
+STATUS_OF_CASE: dict[str, ManualStatus] = {"open": "proposed", "actioned": "issued", "dismissed": "declined"}
+"""The request's status by its desk case's (flag's) status."""
 
 
 @dataclass
@@ -52,7 +57,7 @@ class ManualResult:
 
     case_id: str
     account_id: str
-    status: str  # proposed | issued | declined
+    status: ManualStatus
     case: dict[str, Any]  # the case's evidence (see the module docstring)
     strike: Strike | None = None
     restriction: Restriction | None = None
@@ -60,29 +65,27 @@ class ManualResult:
 
 
 class ManualStrikes:
-    def __init__(self, warden: App) -> None:
-        self.w = warden
+    """Reviewers (and, to request, the platform) strike one account; auditors may read the requests too."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.d = desk
 
     # --- requests ---------------------------------------------------------------------------------------------
 
     def request(
-        self,
-        account_id: str,
-        severity: str,
-        reason: str,
-        actor: str,
-        token_id: str,
-        idempotency_key: str | None = None,
+        self, p: Principal, account_id: str, severity: str, reason: str, idempotency_key: str | None = None
     ) -> ManualResult:
-        """Strike the account now, or propose it for a second reviewer when the step would be permanent."""
+        """Strike the account now, or propose it for a second reviewer when the step would be permanent.
+        For a reviewer or the platform (`Forbidden` otherwise)."""
+        access.require_role(p, Role.REVIEWER, Role.PLATFORM)
+        actor = p.actor
         reason = reason.strip()
         self._check(severity, reason)
-        now = self.w.clock.now()
-        scoped = f"{token_id}:{idempotency_key}" if idempotency_key else None
+        scoped = f"{p.token_id}:{idempotency_key}" if idempotency_key else None
         case_id = derive_id("msk", scoped) if scoped else "msk_" + secrets.token_hex(10)
-        with self.w.engine.begin() as conn:
-            audit = store.AuditWriter(conn)
-            audit.next_seq()  # the writers' lock: the step read below cannot race another writer
+        # the writers' lock first: the step read below cannot race another writer
+        with self.d.uow.writing(lock=True) as tx:
+            conn, audit, now = tx.conn, tx.audit, tx.now
             if scoped:
                 prior = self._case_row(conn, case_id)
                 if prior is not None:
@@ -101,8 +104,8 @@ class ManualStrikes:
                     return self._result(conn, prior, replayed=True)
             batch = self._batch(conn, account_id, now)
             subj = batch.subjects[account_id]
-            ladder = self.w.rules.policy.ladder
-            step = self.w.effector.step(batch, subj, severity, now)
+            ladder = self.d.ladder
+            step = self.d.effector.step(batch, subj, severity, now)
             case: dict[str, Any] = {
                 "severity": severity,
                 "reason": reason,
@@ -130,17 +133,17 @@ class ManualStrikes:
                     {"case": case_id, "severity": severity, "step": step, "reason": reason},
                 )
                 return ManualResult(case_id, account_id, "proposed", case)
-            strike, restriction = self._issue(conn, audit, batch, subj, case_id, case, actor, now)
+            strike, restriction = self._issue(tx, batch, subj, case_id, case, actor)
             case["strike_id"] = strike.id
             self._insert_case(conn, case_id, account_id, now, case, "actioned")
         return ManualResult(case_id, account_id, "issued", case, strike, restriction)
 
-    def confirm(self, case_id: str, actor: str, agree: bool, note: str | None = None) -> ManualResult:
+    def confirm(self, p: Principal, case_id: str, agree: bool, note: str | None = None) -> ManualResult:
         """A different reviewer confirms a proposal (the strike is issued) or declines it (nothing is issued)."""
-        now = self.w.clock.now()
-        with self.w.engine.begin() as conn:
-            audit = store.AuditWriter(conn)
-            audit.next_seq()
+        access.require_role(p, Role.REVIEWER)
+        actor = p.actor
+        with self.d.uow.writing(lock=True) as tx:
+            conn, audit, now = tx.conn, tx.audit, tx.now
             row = self._case_row(conn, case_id)
             if row is None:
                 raise NotFound(f"no strike proposal {case_id!r}")
@@ -148,18 +151,19 @@ class ManualStrikes:
             if row.status != "open":
                 what = "confirmed" if row.status == "actioned" else "declined"
                 raise Conflict(f"the proposal {case_id} was already {what}; there is nothing to confirm")
-            if case["requested_by"] == actor:
+            if same_person(case["requested_by"], actor):  # people, not tokens (issue 12)
                 raise Forbidden("four eyes: the reviewer who proposed a permanent strike cannot confirm it")
             claim = appeals_store.claim_of(conn, f"flag:{case_id}")
             if claim is not None and claim.claimed_by != actor:
                 raise Conflict(f"flag:{case_id} is claimed by {claim.claimed_by}; only they may decide it now")
             strike = restriction = None
+            status: ManualStatus
             if agree:
                 batch = self._batch(conn, row.subject_id, now)
                 subj = batch.subjects[row.subject_id]
                 self._refuse_if_banned(subj, now, case_id)  # the account's state now, not when it was proposed
                 case |= {"confirmed_by": actor, "confirmed_at": now.isoformat(), "note": note}
-                strike, restriction = self._issue(conn, audit, batch, subj, case_id, case, actor, now)
+                strike, restriction = self._issue(tx, batch, subj, case_id, case, actor)
                 case["strike_id"], case["step"] = strike.id, strike.step
                 status, flag_status = "issued", "actioned"
             else:
@@ -172,17 +176,28 @@ class ManualStrikes:
             appeals_store.drop_claim(conn, f"flag:{case_id}")
         return ManualResult(case_id, row.subject_id, status, case, strike, restriction)
 
-    def get(self, case_id: str) -> ManualResult:
-        with reading(self.w.engine) as conn:
-            row = self._case_row(conn, case_id)
+    def answer(self, res: ManualResult, lang: Lang) -> views.ManualStrikeOut:
+        """`res` as the HTTP answer, its restriction explained in `lang` as of now."""
+        restriction = None
+        if res.restriction is not None:
+            restriction = self.d.enforcement.restriction_view(res.restriction, res.strike, self.d.now(), lang)
+        return views.manual_strike(
+            res.case_id, res.account_id, res.status, res.case, res.strike, restriction, res.replayed
+        )
+
+    def get(self, p: Principal, case_id: str) -> ManualResult:
+        """A request and what became of it: for reviewers, the platform and auditors."""
+        access.require_role(p, Role.REVIEWER, Role.PLATFORM, Role.AUDITOR)
+        with self.d.uow.reading() as tx:
+            row = self._case_row(tx.conn, case_id)
             if row is None:
                 raise NotFound(f"no manual strike request {case_id!r}")
-            return self._result(conn, row)
+            return self._result(tx.conn, row)
 
     # --- helpers ----------------------------------------------------------------------------------------------
 
     def _check(self, severity: str, reason: str) -> None:
-        known = list(self.w.rules.policy.ladder.severities)
+        known = list(self.d.ladder.severities)
         errs = []
         if severity not in known:
             errs.append(FieldError(field="severity", message=f"one of the ladder's classes: {', '.join(known)}"))
@@ -196,7 +211,7 @@ class ManualStrikes:
         subjects, _ = store.load_subjects(conn, [account_id], now)
         if account_id not in subjects:
             raise NotFound(f"no account {account_id!r}")
-        return self.w.batch_for(conn, subjects, now)
+        return self.d.enforcement.batch_for(conn, subjects, now)
 
     @staticmethod
     def _open_proposal(conn: Connection, account_id: str) -> str | None:
@@ -205,7 +220,7 @@ class ManualStrikes:
 
     def _refuse_if_banned(self, subj: Subject, now: datetime, case_id: str | None = None) -> None:
         """409 when the account is already permanently banned: a second permanent ban would add nothing."""
-        top = self.w.rules.policy.ladder.top
+        top = self.d.ladder.top
         ban = next(
             (r for r in subj.restrictions if r.permanent and r.step >= top and r.active_at(now)),
             None,
@@ -222,16 +237,9 @@ class ManualStrikes:
         )
 
     def _issue(
-        self,
-        conn: Connection,
-        audit: store.AuditWriter,
-        batch: Batch,
-        subj: Subject,
-        case_id: str,
-        case: dict[str, Any],
-        actor: str,
-        now: datetime,
+        self, tx: Tx, batch: Batch, subj: Subject, case_id: str, case: dict[str, Any], actor: str
     ) -> tuple[Strike, Restriction]:
+        now = tx.now
         changes = batch.effects
         evidence = {
             "note": case["reason"],
@@ -239,15 +247,15 @@ class ManualStrikes:
             "case": case_id,
             **({"confirmed_by": case["confirmed_by"]} if case.get("confirmed_by") else {}),
         }
-        strike = self.w.effector.strike(
+        strike = self.d.effector.strike(
             batch,
             subj,
             StrikeRequest(rule="manual", severity=case["severity"], at=now, evidence=evidence, key=f"manual:{case_id}"),
         )
         if strike is None:  # an exemption for rule `manual` (none is granted by the desk today)
             raise Conflict(f"account {subj.account.id} is exempt from manual strikes until further notice")
-        store.save_changes(conn, changes)
-        audit_effects(audit, changes, now, actor)
+        store.save_changes(tx.conn, changes)
+        audit_effects(tx.audit, changes, now, actor)
         restriction = next(r for r in changes.restrictions if r.strike_id == strike.id)
         return strike, restriction
 
@@ -263,7 +271,7 @@ class ManualStrikes:
 
     def _result(self, conn: Connection, row: Any, replayed: bool = False) -> ManualResult:
         case = json.loads(row.evidence)
-        status = {"open": "proposed", "actioned": "issued", "dismissed": "declined"}.get(row.status, row.status)
+        status = STATUS_OF_CASE[row.status]
         strike = restriction = None
         if case.get("strike_id"):
             strike = appeals_store.strike(conn, case["strike_id"])

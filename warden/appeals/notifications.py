@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from warden.adapters.uow import Tx
 from warden.appeals import access, store
 from warden.appeals import model as ap
-from warden.appeals.context import Connection, Desk
+from warden.appeals.context import Desk
 from warden.appeals.notifier import Notification
 from warden.appeals.texts import STAGE_TEXT
 from warden.kernel.access import Principal
@@ -32,8 +33,8 @@ class DeliveryReport:
     gave_up: int = 0
 
 
-def notify(d: Desk, conn: Connection, a: ap.Appeal, kind: str, extra: dict[str, Any] | None = None) -> None:
-    """Queue a notice of this state change for the appellant side (same transaction as the change)."""
+def notify(tx: Tx, a: ap.Appeal, kind: str, extra: dict[str, Any] | None = None) -> None:
+    """Queue a notice of this state change for the appellant side (in `tx`, the change's own transaction)."""
     st = ap.stage(a, None)
     text = {lang: STAGE_TEXT[st][lang] for lang in ("zh", "en")}
     payload: dict[str, Any] = {"appeal_id": a.id, "status": a.status.value, "stage": st, "text": text}
@@ -43,18 +44,18 @@ def notify(d: Desk, conn: Connection, a: ap.Appeal, kind: str, extra: dict[str, 
     else:
         recipient = ("account", a.account_id or a.subject_id)
     key = f"appeal:{a.id}:v{a.version}:{kind}"
-    store.queue_notification(conn, key, a.id, recipient, kind, payload, d.now())
+    store.queue_notification(tx.conn, key, a.id, recipient, kind, payload, tx.now)
 
 
 def deliver(d: Desk, limit: int = 100) -> DeliveryReport:
     """Send due notifications; each row is leased before sending, marked sent after, retried with backoff."""
     now = d.now()
     out = DeliveryReport()
-    with d.reading() as conn:
-        due = store.due_notifications(conn, now, limit)
+    with d.uow.reading() as tx:
+        due = store.due_notifications(tx.conn, now, limit)
     for nid in due:
-        with d.w.engine.begin() as conn:
-            row = store.lease_notification(conn, nid, now, now + LEASE)
+        with d.uow.writing() as tx:
+            row = store.lease_notification(tx.conn, nid, now, now + LEASE)
         if row is None:
             continue  # another deliverer has it
         note = Notification(row.key, row.recipient_type, row.recipient_id, row.kind, json.loads(row.payload))
@@ -64,13 +65,13 @@ def deliver(d: Desk, limit: int = 100) -> DeliveryReport:
             attempts = row.attempts + 1
             gave_up = attempts >= d.policy.notify_max_attempts
             retry_at = now + d.policy.notify_backoff * (2 ** (attempts - 1))
-            with d.w.engine.begin() as conn:
-                store.notification_failed(conn, nid, attempts, gave_up, retry_at, str(exc))
+            with d.uow.writing() as tx:
+                store.notification_failed(tx.conn, nid, attempts, gave_up, retry_at, str(exc))
             out.gave_up += gave_up
             out.failed += not gave_up
             continue
-        with d.w.engine.begin() as conn:
-            store.notification_sent(conn, nid, row.attempts + 1, now)
+        with d.uow.writing() as tx:
+            store.notification_sent(tx.conn, nid, row.attempts + 1, now)
         out.sent += 1
     return out
 
@@ -85,8 +86,8 @@ def after_commit(d: Desk) -> None:
 
 def outbox(d: Desk, appeal_id: str) -> list[dict[str, Any]]:
     """The appeal's notifications: key, kind, recipient ("type:id"), status, attempts, payload."""
-    with d.reading() as conn:
-        rows = store.notifications_of(conn, appeal_id)
+    with d.uow.reading() as tx:
+        rows = store.notifications_of(tx.conn, appeal_id)
     return [
         {
             "key": r.key,
@@ -103,6 +104,6 @@ def outbox(d: Desk, appeal_id: str) -> list[dict[str, Any]]:
 def outbox_for(d: Desk, p: Principal, appeal_id: str) -> list[dict[str, Any]]:
     """The outbox, for reviewers and auditors, of an appeal they may see."""
     access.require_outbox(p)
-    with d.reading() as conn:
-        access.visible(p, store.load(conn, appeal_id), appeal_id)
+    with d.uow.reading() as tx:
+        access.visible(p, store.load(tx.conn, appeal_id), appeal_id)
     return outbox(d, appeal_id)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from warden.adapters import store as core
+from warden.adapters.uow import Connection, Tx
 from warden.appeals import access, store, views
 from warden.appeals import model as ap
-from warden.appeals.context import Connection, Desk
+from warden.appeals.context import Desk
 from warden.appeals.texts import Lang
 from warden.enforcement.explain import explain_restriction
 from warden.kernel.access import GLOBAL_ROLES, Principal
@@ -34,15 +35,20 @@ def claimed_by(conn: Connection, case_id: str) -> str | None:
     return claim.claimed_by if claim else None
 
 
-def render(d: Desk, conn: Connection, p: Principal, a: ap.Appeal, lang: Lang) -> dict[str, Any]:
-    """The appeal in full as `p` may see it (see `views`)."""
+def render(d: Desk, tx: Tx, p: Principal, a: ap.Appeal, lang: Lang) -> dict[str, Any]:
+    """The appeal in full as `p` may see it (see `views`), as of `tx.now`."""
+    conn = tx.conn
     claim = store.claim_of(conn, f"appeal:{a.id}")
     out = views.summary(a, claim.claimed_by if claim else None, lang)
     out["statement"] = a.statement
     out["checklist"] = views.checklist(a, d.policy.max_evidence_files, lang)
     out["missing_required"] = ap.missing_required(a) if a.kind is ap.AppealKind.ENTERPRISE else []
     strike, restr = penalty(conn, a.strike_id)
-    explained = explain_restriction(restr, strike, d.now(), lang, d.w.unblock_cap(), texts=d.w.texts) if restr else None
+    explained = (
+        explain_restriction(restr, strike, tx.now, lang, d.enforcement.unblock_cap(), texts=d.enforcement.texts)
+        if restr
+        else None
+    )
     out["penalty"] = views.penalty(strike, explained)
     decided = views.decision(a, lang)
     if decided is not None:
@@ -54,18 +60,19 @@ def render(d: Desk, conn: Connection, p: Principal, a: ap.Appeal, lang: Lang) ->
             out["proposal"] = views.proposal(a)
         if "decision" in out:
             out["decision"] |= {"decided_by": a.decided_by, "confirmed_by": a.confirmed_by}
-        out["history"] = history(d, conn, a)
+        out["history"] = history(tx, a)
     return out
 
 
-def history(d: Desk, conn: Connection, a: ap.Appeal) -> dict[str, Any]:
+def history(tx: Tx, a: ap.Appeal) -> dict[str, Any]:
     """The subject's record beside the case: strikes, restrictions, recent events, earlier appeals, weight."""
+    conn = tx.conn
     return views.history(
         core.strikes_of(conn, a.subject_type, [a.subject_id]),
         core.restrictions_of(conn, a.subject_type, [a.subject_id], None),
         store.recent_events(conn, a.subject_type, a.subject_id),
         store.earlier_appeals(conn, a),
-        d.now(),
+        tx.now,
         weight(a),
     )
 
@@ -77,8 +84,8 @@ def weight(a: ap.Appeal) -> float | None:
 
 
 def get(d: Desk, p: Principal, appeal_id: str, lang: Lang = "zh") -> dict[str, Any]:
-    with d.reading() as conn:
-        return render(d, conn, p, visible(conn, p, appeal_id), lang)
+    with d.uow.reading() as tx:
+        return render(d, tx, p, visible(tx.conn, p, appeal_id), lang)
 
 
 def list_appeals(
@@ -88,7 +95,8 @@ def list_appeals(
     Shape: {"items": [summary…], "next_cursor": str | None}."""
     scope = access.list_scope(p)
     position = decode_position(cursor)
-    with d.reading() as conn:
+    with d.uow.reading() as tx:
+        conn = tx.conn
         rows = store.page_ids(conn, scope=scope, status=status, after=position, limit=limit + 1)
         items = []
         for appeal_id, _ in rows[:limit]:

@@ -11,6 +11,7 @@ first; the work is done in the use-case modules beside this one:
 | `decisions` | `decide`, `confirm` (four eyes), `exempt`, `resolve_flag`, `restrict_enterprise` |
 | `notifications` | `deliver`, `notifications`, `notifications_for` |
 | `manual_strikes` | `manual_strikes.request`, `.confirm`, `.get` (issue 10, item 11) |
+| here | `set_strike_status`, `lift_restriction`: a reviewer's manual actions, carried out by enforcement |
 
 Every change is audited and, in the same transaction, written to the notification outbox; delivery runs
 after the commit (and again from `warden appeals deliver`), so a notification is never lost with a rolled
@@ -19,8 +20,9 @@ back change nor sent twice.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from warden.adapters.uow import UnitOfWork
 from warden.appeals import decisions, desk, documents, filing, notifications, reading
 from warden.appeals import model as ap
 from warden.appeals.context import Desk
@@ -30,19 +32,26 @@ from warden.appeals.notifications import DeliveryReport
 from warden.appeals.notifier import Notifier
 from warden.appeals.policy import AppealsPolicy
 from warden.appeals.texts import Lang
+from warden.enforcement.service import EnforcementService
 from warden.kernel.access import Principal
 from warden.kernel.model import Restriction
-
-if TYPE_CHECKING:
-    from warden.app import App
+from warden.pipeline.engine import RuleEngine
 
 
 class Appeals:
-    """The appeals desk over one application, its document store and its notifier."""
+    """The appeals desk: transactions through `uow`, the enforcement calls it needs through `enforcement`, the
+    policy in force (read live) and the effector from `rules`, uploads in `documents`, notices through `notifier`."""
 
-    def __init__(self, warden: App, documents: DocumentStore, notifier: Notifier) -> None:
-        self.desk = Desk(warden, documents, notifier)
-        self.manual_strikes = ManualStrikes(warden)  # a reviewer's strike on one account, four eyes when permanent
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        enforcement: EnforcementService,
+        rules: RuleEngine,
+        documents: DocumentStore,
+        notifier: Notifier,
+    ) -> None:
+        self.desk = Desk(uow, enforcement, rules, documents, notifier)
+        self.manual_strikes = ManualStrikes(self.desk)  # a reviewer's strike on one account, four eyes when permanent
 
     @property
     def policy(self) -> AppealsPolicy:

@@ -179,7 +179,7 @@ def live_appeal_ids(conn: Connection) -> list[str]:
     return [r.id for r in conn.execute(sa.select(t.appeals.c.id).where(t.appeals.c.status.in_(live)))]
 
 
-def earlier_appeals(conn: Connection, a: ap.Appeal) -> list[Row[Any]]:
+def earlier_appeals(conn: Connection, a: ap.Appeal) -> list[Row[Any, Any, Any, Any]]:
     """The subject's other appeals (id, strike_id, status, submitted_at), newest first."""
     x = t.appeals
     return list(
@@ -237,7 +237,9 @@ def restriction_of_strike(conn: Connection, strike_id: str) -> Restriction | Non
     return core.restriction_from(r) if r else None
 
 
-def recent_events(conn: Connection, subject_type: str, subject_id: str, limit: int = 20) -> list[Row[Any]]:
+def recent_events(
+    conn: Connection, subject_type: str, subject_id: str, limit: int = 20
+) -> list[Row[Any, Any, Any, Any]]:
     """(id, type, occurred_at, outcome) of the subject's latest events, newest first."""
     e = t.events
     col = e.c.account_id if subject_type == "account" else e.c.enterprise_id

@@ -1,28 +1,408 @@
 """How an appeal reads, to the appellant and to the desk (zh/en): pure renderings of loaded rows, no I/O.
 
-Shapes (all times ISO 8601): `summary` is the list item; `detail` adds the statement, the document `checklist`,
+Shapes (all times ISO 8601): `summary` is the list item; the detail adds the statement, the document `checklist`,
 the penalty and, once decided, the decision; reviewers also get the claim, the proposal and the subject's
 `history` (strikes, restrictions, recent events, earlier appeals, weight).
+
+The functions render plain dicts (what the service returns); the models below describe the same shapes and are the
+HTTP answers (`response_model`), validated from those dicts. A key the dict leaves out (a field with a default
+below, e.g. `decision` before there is one) stays out of the answer: the routes serialise with `exclude_unset`.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from warden.appeals.model import (
     LIVE,
     Appeal,
     AppealKind,
     DocState,
+    Document,
     latest_documents,
     missing_required,
     slots_for,
     stage,
 )
 from warden.appeals.texts import REJECT_TEXT, STAGE_TEXT, Lang, decision_text
+from warden.enforcement.views import ExplainedRestriction, RestrictionOut
 from warden.kernel.model import Restriction, Strike, StrikeStatus
+
+
+class _View(BaseModel):
+    """An answer's shape: every key is declared (an undeclared one is an error, not silently dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- appeals -----------------------------------------------------------------------------------------------------
+
+
+class AppealSummary(_View):
+    """An appeal as a list item."""
+
+    id: str
+    kind: str = Field(description="member | enterprise")
+    strike_id: str = Field(description="The contested penalty.")
+    subject: str = Field(description="`account:<id>` or `enterprise:<id>`.")
+    enterprise_id: str
+    account_id: str | None = Field(description="The member's account (member appeals only).")
+    status: str = Field(description="open | awaiting_confirmation | upheld | reduced | overturned | withdrawn")
+    stage: str = Field(description="Where the case stands as the appellant sees it (needs_documents, queued …).")
+    stage_text: str
+    submitted_at: str
+    due_at: str = Field(description="The deadline (SLA in working days, Mon–Fri, in the policy's timezone).")
+    version: int = Field(description="Changes with every change of the appeal; send it back as `If-Match`.")
+
+
+class AppealPage(_View):
+    items: list[AppealSummary]
+    next_cursor: str | None = Field(description="Pass back as `cursor` for the next page; None on the last.")
+
+
+class ChecklistDocument(_View):
+    """The latest upload of a slot."""
+
+    id: str
+    media_type: str
+    size: int
+    sha256: str
+    filename: str
+    uploaded_at: str
+
+
+class DocumentRejection(_View):
+    """Why a reviewer rejected a document (zh/en), and their note as written."""
+
+    code: str | None
+    text: str | None
+    note: str | None
+
+
+class ChecklistRow(_View):
+    """One document slot; `document` once something was uploaded, `rejection` while the latest is rejected."""
+
+    kind: str
+    title: str
+    required: bool
+    state: str = Field(description="missing | submitted | accepted | rejected")
+    submissions: int
+    document: ChecklistDocument | None = None
+    rejection: DocumentRejection | None = None
+
+
+class PenaltyView(_View):
+    """The contested strike, with its restriction as explained to people (as in the account's explanation)."""
+
+    strike_id: str
+    rule: str
+    severity: str
+    step: int
+    status: str
+    status_reason: str | None
+    at: str
+    restriction: ExplainedRestriction | None
+
+
+class AppealDecision(_View):
+    """The decision and its reason, once the appeal is closed by one; reviewers also see who decided."""
+
+    outcome: str = Field(description="uphold | reduce | overturn")
+    reason_code: str | None
+    text: str
+    note: str | None
+    to_step: int | None
+    decided_at: str | None
+    decided_by: str | None = None
+    confirmed_by: str | None = None
+
+
+class AppealProposal(_View):
+    """The first reviewer's proposal (four eyes), for the desk."""
+
+    outcome: str | None
+    reason_code: str | None
+    note: str | None
+    to_step: int | None
+    exempt_days: int | None
+    proposed_by: str | None
+    proposed_at: str | None
+    confirmed_by: str | None
+
+
+class AppealClaim(_View):
+    claimed_by: str
+    claimed_at: str
+
+
+class HistoryStrike(_View):
+    id: str
+    rule: str
+    severity: str
+    step: int
+    at: str
+    status: str
+
+
+class HistoryRestriction(_View):
+    id: str
+    scope: str
+    step: int
+    rule: str
+    active: bool
+    ends_at: str | None
+    lifted_at: str | None
+
+
+class HistoryEvent(_View):
+    id: str
+    type: str
+    occurred_at: str
+    allowed: bool | None
+
+
+class EarlierAppeal(_View):
+    id: str
+    strike_id: str
+    status: str
+    submitted_at: str
+
+
+class CaseHistory(_View):
+    """The subject's record beside the case."""
+
+    strikes: list[HistoryStrike]
+    active_strikes: int
+    restrictions: list[HistoryRestriction]
+    recent_events: list[HistoryEvent]
+    earlier_appeals: list[EarlierAppeal]
+    weight: float | None = Field(description="Weight (S-B) of the subject; None: not read for desk cases yet.")
+
+
+class AppealDetail(AppealSummary):
+    """One appeal in full as its caller may see it. Reviewers, platform and auditors also get `claim`,
+    `appellant`, `proposal` (while there is one) and `history`; the others never see those keys."""
+
+    statement: str
+    checklist: list[ChecklistRow]
+    missing_required: list[str] = Field(description="Required documents not yet accepted (enterprise appeals).")
+    penalty: PenaltyView
+    decision: AppealDecision | None = None
+    claim: AppealClaim | None = None
+    appellant: str | None = None
+    proposal: AppealProposal | None = None
+    history: CaseHistory | None = None
+
+
+class DocumentOut(_View):
+    """An uploaded document."""
+
+    id: str
+    appeal_id: str
+    kind: str
+    state: str
+    media_type: str = Field(description="Detected from the content, never from the name.")
+    size: int
+    sha256: str
+    filename: str = Field(description="Sanitised display name only.")
+    submissions: int = Field(description="How many times this document was submitted (resubmissions included).")
+
+
+def document_out(doc: Document, submissions: int) -> DocumentOut:
+    return DocumentOut(
+        id=doc.id,
+        appeal_id=doc.appeal_id,
+        kind=doc.kind,
+        state=doc.state.value,
+        media_type=doc.media_type,
+        size=doc.size,
+        sha256=doc.sha256,
+        filename=doc.filename,
+        submissions=submissions,
+    )
+
+
+class AppealNotification(_View):
+    """One notice in an appeal's outbox."""
+
+    key: str
+    kind: str
+    recipient: str = Field(description="`enterprise:<id>` or `account:<id>`.")
+    status: str
+    attempts: int
+    payload: dict[str, Any] = Field(description="What is sent: appeal id, status, stage and its text (zh/en) …")
+
+
+class AppealNotifications(_View):
+    items: list[AppealNotification]
+
+
+# --- the desk ----------------------------------------------------------------------------------------------------
+
+
+class QueueAppeal(_View):
+    """An open appeal in the review queue."""
+
+    case_id: str = Field(description="`appeal:<id>`: what to claim.")
+    type: Literal["appeal"]
+    appeal_id: str
+    kind: str
+    subject: str
+    stage: str
+    stage_text: str
+    opened_at: str
+    due_at: str
+    proposed_by: str | None
+    missing_required: list[str]
+    claimed_by: str | None
+    claim_expires_at: str | None
+    overdue: bool
+
+
+class QueueFlag(_View):
+    """An open flag (a rule's flag, or a proposed permanent strike) in the review queue."""
+
+    case_id: str = Field(description="`flag:<id>`: what to claim.")
+    type: Literal["flag"]
+    flag_id: str
+    rule: str
+    subject: str
+    stage: str
+    stage_text: str
+    opened_at: str
+    due_at: str
+    evidence: dict[str, Any]
+    claimed_by: str | None
+    claim_expires_at: str | None
+    overdue: bool
+
+
+class ReviewQueue(_View):
+    items: list[Annotated[QueueAppeal | QueueFlag, Field(discriminator="type")]]
+    next_cursor: str | None
+    sla_working_days: int
+
+
+class DeskClaim(_View):
+    case_id: str
+    claimed_by: str
+    claimed_at: str
+
+
+class ExemptionOut(_View):
+    account_id: str
+    rule_id: str
+    until: str
+    reason: str
+
+
+class FlagResolutionOut(_View):
+    flag_id: str
+    status: str = Field(description="dismissed | actioned")
+
+
+class EnterpriseRestrictionOut(_View):
+    """The restriction a reviewer imposed on a whole enterprise (S-C2)."""
+
+    id: str
+    strike_id: str | None
+    scope: str
+    step: int
+    starts_at: str
+    ends_at: str | None = Field(description="None: permanent.")
+
+
+def enterprise_restriction(r: Restriction) -> EnterpriseRestrictionOut:
+    return EnterpriseRestrictionOut(
+        id=r.id,
+        strike_id=r.strike_id,
+        scope=r.scope.value,
+        step=r.step,
+        starts_at=r.starts_at.isoformat(),
+        ends_at=r.ends_at.isoformat() if r.ends_at else None,
+    )
+
+
+class StrikeOut(_View):
+    id: str
+    subject_type: str
+    subject_id: str
+    rule: str
+    severity: str
+    step: int
+    at: datetime
+    status: str
+    event_id: str | None
+    evidence: dict[str, Any]
+
+
+class ManualStrikeOut(_View):
+    """A manual strike request: issued at once, or (permanent step) proposed until a second reviewer decides."""
+
+    case_id: str = Field(description="The desk case (`flag:<case_id>` in the review queue while proposed).")
+    account_id: str
+    status: Literal["proposed", "issued", "declined"]
+    four_eyes: bool = Field(description="The step would be permanent: a different reviewer must confirm.")
+    severity: str
+    reason: str
+    step: int = Field(description="The ladder step the strike takes (or would take, while proposed).")
+    requested_by: str
+    requested_at: str
+    confirmed_by: str | None = None
+    declined_by: str | None = None
+    note: str | None = None
+    strike: StrikeOut | None = None
+    restriction: RestrictionOut | None = None
+    replayed: bool = False
+
+
+def manual_strike(
+    case_id: str,
+    account_id: str,
+    status: Literal["proposed", "issued", "declined"],
+    case: dict[str, Any],
+    strike: Strike | None,
+    restriction: RestrictionOut | None,
+    replayed: bool,
+) -> ManualStrikeOut:
+    """A request (`case`: its evidence, see `manual_strikes`) with the strike and restriction it produced."""
+    return ManualStrikeOut(
+        case_id=case_id,
+        account_id=account_id,
+        status=status,
+        four_eyes=bool(case.get("four_eyes")),
+        severity=case["severity"],
+        reason=case["reason"],
+        step=case["step"],
+        requested_by=case["requested_by"],
+        requested_at=case["requested_at"],
+        confirmed_by=case.get("confirmed_by"),
+        declined_by=case.get("declined_by"),
+        note=case.get("note"),
+        strike=None
+        if strike is None
+        else StrikeOut(
+            id=strike.id,
+            subject_type=strike.subject_type,
+            subject_id=strike.subject_id,
+            rule=strike.rule_id,
+            severity=strike.severity,
+            step=strike.step,
+            at=strike.at,
+            status=strike.status.value,
+            event_id=strike.event_id,
+            evidence=strike.evidence,
+        ),
+        restriction=restriction,
+        replayed=replayed,
+    )
+
+
+# --- renderings (plain dicts: what the service returns) ---------------------------------------------------------
 
 
 def checklist(appeal: Appeal, max_evidence: int, lang: Lang) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import re
 from rich.table import Table
 
 from warden.demo.base import Demo
+from warden.kernel.access import Principal, Role
 from warden.unblock.senders import MemorySender
 
 HE, MA, ZHOU = "acc-unblock-he", "acc-unblock-ma", "acc-helper-zhou"
@@ -52,29 +53,30 @@ def _play(d: Demo) -> None:
     sender = MemorySender()
     svc.sender = sender
     rows: list[tuple[str, str, str, str]] = []
+    me = {aid: Principal("demo", Role.MEMBER, account_id=aid) for aid in (HE, MA)}  # each drives their own
 
     def note(who: str, step: str, app_id: str) -> None:
-        zh, en = svc.view(app_id, "zh"), svc.view(app_id, "en")
+        zh, en = svc.view(me[who], app_id, "zh"), svc.view(me[who], app_id, "en")
         why_zh = zh["refusal"]["text"] if zh["refusal"] else zh["state_text"]
         why_en = en["refusal"]["text"] if en["refusal"] else en["state_text"]
         left = zh["applications"]["remaining"]
         rows.append((who, step, f"{why_zh}\n剩余申请次数 {left}", f"{why_en}\n{left} application(s) left"))
 
     # 1. He: health check → code to the bound phone → lifted.
-    app_id, _ = svc.apply(HE, "demo:member")
-    svc.health_check(app_id, "demo:member", client_version=CLIENT, malware_flag=False, plugin_signatures=[])
-    svc.send_code(app_id, "demo:member")
+    app_id, _ = svc.apply(me[HE])
+    svc.health_check(me[HE], app_id, client_version=CLIENT, malware_flag=False, plugin_signatures=[])
+    svc.send_code(me[HE], app_id)
     code = re.search(r"\d{6}", sender.last_to(d.app.enforcement.get_account(HE).phone))
     assert code is not None
-    svc.verify_code(app_id, "demo:member", code.group(0))
+    svc.verify_code(me[HE], app_id, code.group(0))
     note(HE, "self-service: check → code → 已解封", app_id)
 
     # 2. Ma asks Zhou, who had a violation two months ago: refused, and both are told why.
-    app_id, _ = svc.apply(MA, "demo:member")
-    svc.health_check(app_id, "demo:member", client_version=CLIENT, malware_flag=False, plugin_signatures=[])
-    svc.nominate(app_id, "demo:member", [ZHOU])
-    helper = svc.view(app_id, "zh")["verification"]["helpers"][0]
-    helper_en = svc.view(app_id, "en")["verification"]["helpers"][0]
+    app_id, _ = svc.apply(me[MA])
+    svc.health_check(me[MA], app_id, client_version=CLIENT, malware_flag=False, plugin_signatures=[])
+    svc.nominate(me[MA], app_id, [ZHOU])
+    helper = svc.view(me[MA], app_id, "zh")["verification"]["helpers"][0]
+    helper_en = svc.view(me[MA], app_id, "en")["verification"]["helpers"][0]
     rows.append(
         (
             f"{MA} ← {ZHOU}",
@@ -86,9 +88,9 @@ def _play(d: Demo) -> None:
 
     # 3. Ma gives up on each attempt and starts again: the sixth application this month is refused.
     for _ in range(4):
-        app_id, _ = svc.apply(MA, "demo:member")
+        app_id, _ = svc.apply(me[MA])
     note(MA, "fifth application", app_id)
-    app_id, _ = svc.apply(MA, "demo:member")
+    app_id, _ = svc.apply(me[MA])
     note(MA, "sixth application (cap)", app_id)
 
     table = Table(title="The way back: unblocking (S-D1, S-D2, S-D3)", show_lines=True)

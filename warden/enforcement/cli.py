@@ -1,14 +1,21 @@
-"""The core feature's commands: `warden policy check`, `warden audit verify`, `warden token create|revoke`."""
+"""The core feature's commands: `warden policy check`, `warden audit verify|checkpoints`,
+`warden token create|list|revoke`, `warden person create|list|disable`."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
+from warden.adapters.audit_keys import Verifier
 from warden.adapters.policy_file import load_policy
-from warden.kernel.access import Role
+from warden.kernel.access import Role, validate_scope
+from warden.kernel.durations import parse_duration
 from warden.kernel.errors import WardenError
 from warden.policy import PolicyError
 
@@ -18,7 +25,8 @@ DatabaseOpt = Annotated[
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    """Add the `policy`, `audit` and `token` command groups to `app` (`bench` is unused: no benchmark here)."""
+    """Add the `policy`, `audit`, `token` and `person` command groups to `app` (`bench` is unused: no benchmark
+    here)."""
     # imported here, not at the top: `python -m warden.entrypoints.cli.main` runs main as `__main__`, and a top-level
     # import of it from here would re-enter a half-initialised module
     from warden.entrypoints.cli.main import console, err, fail, open_warden
@@ -26,9 +34,11 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
     audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
     token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+    person_app = typer.Typer(help="The people who hold tokens (four eyes compares people).", no_args_is_help=True)
     app.add_typer(policy_app, name="policy")
     app.add_typer(audit_app, name="audit")
     app.add_typer(token_app, name="token")
+    app.add_typer(person_app, name="person")
 
     @policy_app.command("check")
     def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file to validate.")]) -> None:
@@ -46,45 +56,184 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         )
 
     @audit_app.command("verify")
-    def audit_verify(database: DatabaseOpt = None) -> None:
-        """Recompute the whole chain; exit 0 if intact, else name the first broken entry (exit 1)."""
-        w = open_warden(database)
-        r = w.enforcement.audit_verify()
+    def audit_verify(
+        database: DatabaseOpt = None,
+        anchors: Annotated[
+            Path | None, typer.Option(help="Checkpoints exported earlier (`warden audit checkpoints`): still there?")
+        ] = None,
+        public_key: Annotated[
+            Path | None, typer.Option(help="Check signatures with this public key (PEM) instead of the key file.")
+        ] = None,
+    ) -> None:
+        """Prove the chain, every stored decision and every state row against the audited history, and the chain
+        against its signed checkpoints; exit 0 if intact, else name the first entry or row that is not (exit 1).
+        Reads only: it writes nothing, to the database or elsewhere."""
+        exported: list[dict[str, object]] = []
+        key: Verifier | None = None
+        try:
+            if anchors is not None:
+                exported = [json.loads(line) for line in anchors.read_text(encoding="utf-8").splitlines()[1:] if line]
+            if public_key is not None:
+                key = Verifier.from_pem(public_key.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise fail(f"cannot read {anchors if public_key is None else public_key}: {exc}") from exc
+        w = open_warden(database, read_only=True)
+        r = w.enforcement.audit_verify(exported, key)
         if r.ok:
-            console.print(f"[green]audit chain intact[/]: {r.checked} entries verified")
+            console.print(
+                f"[green]audit chain intact[/]: {r.checked} entries verified, state rows and stored decisions match, "
+                f"signed up to entry {r.signed_head}"
+            )
             return
-        err.print(f"[bold red]audit chain broken[/] at entry {r.first_broken}: {r.problem} ({r.checked} entries read)")
+        where = f"{r.table} row {r.key}" if r.table and r.key else f"entry {r.first_broken}"
+        err.print(f"[bold red]audit chain broken[/] at {where}: {r.problem} ({r.checked} entries read)")
         raise typer.Exit(1)
+
+    @audit_app.command("checkpoints")
+    def audit_checkpoints(
+        out: Annotated[Path, typer.Option(help="Write the signed checkpoints here (JSON lines), to keep elsewhere.")],
+        database: DatabaseOpt = None,
+    ) -> None:
+        """Export the chain's signed checkpoints and the public key, for an auditor to keep outside warden; later,
+        `warden audit verify --anchors FILE --public-key KEY` proves the chain still reaches each of them."""
+        w = open_warden(database, read_only=True)
+        verifier = w.enforcement.verifier
+        if verifier is None:
+            raise fail("no audit key to export the public half of (WARDEN_AUDIT_KEY_FILE)")
+        rows = w.enforcement.audit_checkpoints()
+        head = {"public_key": verifier.public_pem(), "key_id": verifier.key_id, "checkpoints": len(rows)}
+        out.write_text("\n".join(json.dumps(x) for x in [head, *rows]) + "\n", encoding="utf-8")
+        console.print(f"{len(rows)} signed checkpoints written to {out} (key {verifier.key_id})")
 
     @token_app.command("create")
     def token_create(
         role: Annotated[Role, typer.Option(help="platform, reviewer, auditor, enterprise_admin, hr or member.")],
         enterprise: Annotated[str | None, typer.Option(help="Enterprise id (enterprise_admin, hr).")] = None,
         account: Annotated[str | None, typer.Option(help="Account id (member).")] = None,
-        label: Annotated[str, typer.Option(help="A note for people.")] = "",
+        person: Annotated[
+            str | None,
+            typer.Option(
+                help="Whose token it is (a handle, e.g. zhang; created when new). Four eyes compares people: give "
+                "one person's tokens the same handle. Required except for member tokens."
+            ),
+        ] = None,
+        label: Annotated[str, typer.Option(help="A note for people (e.g. which device).")] = "",
+        expires_in: Annotated[
+            str | None, typer.Option(help="Lifetime: 90d, 12h, 2w … (default WARDEN_TOKEN_LIFETIME, 90 days).")
+        ] = None,
         database: DatabaseOpt = None,
     ) -> None:
-        """Create a bearer token; the secret is printed once."""
+        """Create a bearer token for a person; the secret is printed once."""
+        problem = validate_scope(role, enterprise, account)
+        if problem:
+            raise fail(problem)
+        if person is None and role is not Role.MEMBER:
+            raise fail("say whose token it is: --person HANDLE (created when new; see `warden person list`)")
+        life = _duration(expires_in, fail) if expires_in is not None else None
         w = open_warden(database)
         try:
-            principal, secret = w.tokens.create(role, enterprise, account, label, actor="cli")
+            principal, secret = w.tokens.create(
+                role, enterprise, account, label, actor="cli", person=person, expires_in=life
+            )
         except WardenError as exc:
             raise fail(exc.detail) from exc
         console.print(
-            f"token {principal.token_id} ({principal.role.value}"
+            f"token {principal.token_id} of person {principal.person} ({principal.role.value}"
             f"{' @' + (principal.account_id or principal.enterprise_id or '') if principal.enterprise_id else ''})"
         )
         print(secret)
+
+    @token_app.command("list")
+    def token_list(
+        database: DatabaseOpt = None,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per token.")] = False,
+    ) -> None:
+        """Every token: id, person, role, scope, label, created, expires, last used, revoked (never a secret)."""
+        w = open_warden(database, read_only=True)
+        items, cursor = [], None
+        while True:
+            page = w.tokens.listing(500, cursor)
+            items += page.items
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        if as_json:
+            for tk in items:
+                print(tk.model_dump_json())
+            return
+        table = Table("id", "person", "role", "scope", "label", "created", "expires", "last used", "state")
+        for tk in items:
+            table.add_row(
+                tk.id,
+                tk.person,
+                tk.role,
+                tk.account_id or tk.enterprise_id or "",
+                tk.label,
+                _when(tk.created_at),
+                _when(tk.expires_at),
+                _when(tk.last_used_at),
+                tk.state + (f" {_when(tk.revoked_at)}" if tk.revoked_at else ""),
+            )
+        console.print(table)
 
     @token_app.command("revoke")
     def token_revoke(
         token_id: Annotated[str, typer.Argument(help="The token id printed by `token create` (not the secret).")],
         database: DatabaseOpt = None,
     ) -> None:
-        """Revoke a token (servers stop accepting it within 30 s)."""
+        """Revoke a token: every server refuses it from its next request on."""
         w = open_warden(database)
         try:
             w.tokens.revoke(token_id, actor="cli")
         except WardenError as exc:
             raise fail(exc.detail) from exc
         console.print(f"token {token_id} revoked")
+
+    @person_app.command("create")
+    def person_create(
+        handle: Annotated[str, typer.Argument(help="The handle actors name (reviewer:<handle>), e.g. zhang.")],
+        name: Annotated[str | None, typer.Option(help="A name for people (default: the handle).")] = None,
+        database: DatabaseOpt = None,
+    ) -> None:
+        """Create a person, to give tokens to (`warden token create --person HANDLE`)."""
+        w = open_warden(database)
+        try:
+            person = w.tokens.create_person(handle, name, actor="cli")
+        except WardenError as exc:
+            raise fail(exc.detail) from exc
+        console.print(f"person {person.id} ({person.name}) created")
+
+    @person_app.command("list")
+    def person_list(database: DatabaseOpt = None) -> None:
+        """Every person: handle, name, created, disabled."""
+        w = open_warden(database, read_only=True)
+        table = Table("handle", "name", "created", "disabled")
+        for person in w.tokens.people():
+            table.add_row(person.id, person.name, _when(person.created_at), _when(person.disabled_at))
+        console.print(table)
+
+    @person_app.command("disable")
+    def person_disable(
+        handle: Annotated[str, typer.Argument(help="The person's handle.")],
+        database: DatabaseOpt = None,
+    ) -> None:
+        """Disable a person: every server refuses all their tokens from its next request on."""
+        w = open_warden(database)
+        try:
+            w.tokens.disable_person(handle, actor="cli")
+        except WardenError as exc:
+            raise fail(exc.detail) from exc
+        console.print(f"person {handle} disabled; their tokens are refused")
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M") if at is not None else "-"
+
+
+def _duration(raw: str, fail: Callable[[str], Exception]) -> timedelta:
+    try:
+        value = parse_duration(raw)
+    except ValueError as exc:
+        raise fail(f"--expires-in: {exc}") from exc
+    assert isinstance(value, timedelta)
+    return value

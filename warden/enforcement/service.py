@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from warden.adapters import audit_state
 from warden.adapters import store as core
+from warden.adapters.audit_keys import Verifier
 from warden.adapters.uow import Connection, UnitOfWork
-from warden.enforcement import access, store
+from warden.enforcement import access, ban_endings, store
 from warden.enforcement import explain as ex
 from warden.enforcement.history import profile_events
 from warden.enforcement.rules.contacts import standing_cap_refusal
@@ -27,17 +29,20 @@ from warden.enforcement.views import (
     AccountOut,
     AuditEntryOut,
     AuditPage,
+    BanEndingOut,
     ChainVerification,
     EnterpriseOut,
     Explanation,
+    LiftedRestriction,
     PolicyInForce,
     RestrictionOut,
     RestrictionPage,
+    StrikeStatusOut,
     account_out,
     enterprise_out,
 )
 from warden.kernel.access import Principal
-from warden.kernel.audit import ChainReport, decisions_digest, verify_chain
+from warden.kernel.audit import ChainReport
 from warden.kernel.cursor import decode_position, decode_seq, encode_position
 from warden.kernel.decision import Effects, StrikeRequest, Subject
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
@@ -64,7 +69,10 @@ class EnforcementService:
         pipeline: Ingest,
         features: Sequence[Feature] = (),
         texts: Texts = CORE,
+        *,
+        verifier: Verifier | None = None,
     ) -> None:
+        self.verifier = verifier  # checks the chain's signed checkpoints (the Signer, or a public key alone)
         self.uow = uow
         self.clock = uow.clock
         self.rules = rules
@@ -167,7 +175,15 @@ class EnforcementService:
         """`audit_verify` for the audit's readers."""
         access.check_read_audit(p)
         r = self.audit_verify()
-        return ChainVerification(ok=r.ok, checked=r.checked, first_broken=r.first_broken, problem=r.problem)
+        return ChainVerification(
+            ok=r.ok,
+            checked=r.checked,
+            first_broken=r.first_broken,
+            problem=r.problem,
+            table=r.table,
+            key=r.key,
+            signed_head=r.signed_head,
+        )
 
     def _visible_account(self, p: Principal, account_id: str) -> Account:
         with self.uow.reading() as tx:
@@ -342,7 +358,8 @@ class EnforcementService:
     # --- manual actions ----------------------------------------------------------------------------------
 
     def set_strike_status(self, strike_id: str, status: StrikeStatus, actor: str, reason: str) -> Strike:
-        """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays."""
+        """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays. Trusts its
+        caller: a reviewer's goes through `end_strike`, which asks for a second person when a ban would end."""
         if status is StrikeStatus.ACTIVE:
             raise InvalidInput("a strike can only be voided or overturned")
         with self.uow.writing() as tx:
@@ -442,34 +459,101 @@ class EnforcementService:
         return changes.restrictions[0]
 
     def lift_restriction(self, restriction_id: str, actor: str, reason: str) -> Restriction:
-        """Lift an active restriction now (its strike stays on the record)."""
+        """Lift an active restriction now (its strike stays on the record). Trusts its caller: a reviewer's lift
+        goes through `lift`, which asks for a second person on a permanent or an enterprise ban."""
         with self.uow.writing() as tx:
-            r = store.restriction(tx.conn, restriction_id)
-            if r is None:
-                raise NotFound(f"no restriction {restriction_id!r}")
-            if not r.active_at(tx.now):
-                raise Conflict(f"restriction {restriction_id} is not active")
-            r.lifted_at, r.lift_reason = tx.now, reason
-            core.update_restriction(tx.conn, r)
-            tx.audit.append(
-                tx.now,
-                actor,
-                "restriction.lifted",
-                f"{r.subject_type}:{r.subject_id}",
-                {"restriction": r.id, "reason": reason},
-            )
+            return self.lift_restriction_in(tx.conn, tx.audit, restriction_id, actor, reason, tx.now)
+
+    def lift_restriction_in(
+        self, conn: Connection, audit: core.AuditWriter, restriction_id: str, actor: str, reason: str, now: datetime
+    ) -> Restriction:
+        """`lift_restriction` inside the caller's transaction."""
+        r = store.restriction(conn, restriction_id)
+        if r is None:
+            raise NotFound(f"no restriction {restriction_id!r}")
+        if not r.active_at(now):
+            raise Conflict(f"restriction {restriction_id} is not active")
+        r.lifted_at, r.lift_reason = now, reason
+        core.update_restriction(conn, r)
+        audit.append(
+            now,
+            actor,
+            "restriction.lifted",
+            f"{r.subject_type}:{r.subject_id}",
+            {"restriction": r.id, "reason": reason},
+        )
         return r
+
+    def bans_at_stake(
+        self, conn: Connection, audit: core.AuditWriter, strike_id: str, status: StrikeStatus, now: datetime
+    ) -> list[str]:
+        """The ids of the permanent and enterprise bans (`access.needs_second_person`) that setting the strike's
+        `status` would end or ease (`access.weakened`): its own restriction, a later strike re-stepped below the
+        top, a cascade whose basis goes. Found by doing it in a savepoint of the caller's transaction and rolling
+        it back, so it is exactly what `set_strike_status_in` would do now. Empty for an unknown or inactive
+        strike (`set_strike_status_in` then says why)."""
+        found = store.strike(conn, strike_id)
+        if found is None or found.status is not StrikeStatus.ACTIVE:
+            return []
+        subjects = [(found.subject_type, found.subject_id)]
+        if found.subject_type == "account":
+            acc = core.get_account(conn, found.subject_id)
+            if acc is not None:
+                subjects.append(("enterprise", acc.enterprise_id))
+        top = self.rules.policy.ladder.top
+        before = [
+            r
+            for kind, sid in subjects
+            for r in core.restrictions_of(conn, kind, [sid], now)
+            if r.active_at(now) and access.needs_second_person(r, top)
+        ]
+        if not before:
+            return []
+        audit.next_seq()  # the writers' lock, taken by the caller's transaction (not inside the savepoint)
+        saved = dict(conn.info)  # the audit chain's head noted for signing at commit (adapters/audit_state.py)
+        trial = conn.begin_nested()
+        try:
+            self.set_strike_status_in(conn, core.AuditWriter(conn), strike_id, status, "trial", "trial", now)
+            after = {r.id: r for kind, sid in subjects for r in core.restrictions_of(conn, kind, [sid], None)}
+        finally:
+            trial.rollback()
+            conn.info.clear()
+            conn.info.update(saved)
+        return [r.id for r in before if access.weakened(r, after.get(r.id), now)]
+
+    # --- for a person: manual actions, a second person to end a ban (`ban_endings`) ---------------------------
+
+    def lift(self, p: Principal, restriction_id: str, reason: str) -> LiftedRestriction | BanEndingOut:
+        """A reviewer lifts a restriction; on a permanent or an enterprise ban, a proposal (`ban_endings.lift`)."""
+        return ban_endings.lift(self, p, restriction_id, reason)
+
+    def end_strike(
+        self, p: Principal, strike_id: str, status: StrikeStatus, reason: str
+    ) -> StrikeStatusOut | BanEndingOut:
+        """A reviewer voids or overturns a strike; a proposal when it would end a permanent or an enterprise ban
+        (`ban_endings.end_strike`)."""
+        return ban_endings.end_strike(self, p, strike_id, status, reason)
+
+    def ban_ending(self, p: Principal, proposal_id: str) -> BanEndingOut:
+        return ban_endings.get(self, p, proposal_id)
+
+    def decide_ban_ending(self, p: Principal, proposal_id: str, agree: bool, note: str | None = None) -> BanEndingOut:
+        """A different person confirms or declines a proposal to end a ban (`ban_endings.decide`)."""
+        return ban_endings.decide(self, p, proposal_id, agree, note)
 
     # --- audit ---------------------------------------------------------------------------------------------
 
-    def audit_verify(self) -> ChainReport:
-        """Recompute every hash and every batch digest; the report names the first broken entry if any."""
+    def audit_verify(self, anchors: Sequence[dict[str, Any]] = (), verifier: Verifier | None = None) -> ChainReport:
+        """Prove the chain, the stored events and the state rows against each other, and the chain against its
+        signed checkpoints and `anchors` (exported checkpoints), with `verifier` (default: the app's key). The
+        report names the first broken entry or state row, if any. Reads only (adapters/audit_state.verify)."""
         with self.uow.reading() as tx:
-            conn = tx.conn
-            return verify_chain(
-                core.audit_entries(conn),
-                expected_digest=lambda e: decisions_digest(core.event_rows_for_audit(conn, e.seq)),
-            )
+            return audit_state.verify(tx.conn, verifier or self.verifier, anchors)
+
+    def audit_checkpoints(self) -> list[dict[str, Any]]:
+        """The signed checkpoints, oldest first, for an auditor to keep elsewhere (`warden audit checkpoints`)."""
+        with self.uow.reading() as tx:
+            return list(audit_state.checkpoints(tx.conn))
 
 
 def _unknown_enterprise(a: Account) -> InvalidInput:

@@ -1,28 +1,80 @@
-"""API tokens: create (the secret is shown once, only its SHA-256 is stored), authenticate (cached), revoke."""
+"""People and their API tokens (issue 12: one person, one identity; tokens that expire, are listed and revoked).
+
+- **People.** Every token belongs to a person (`people`): the actor string the audit trail records and four-eyes
+  checks compare names the person (`reviewer:zhang`), so two tokens of one person are one pair of eyes. A token made
+  without a person gets one of its own (id = the token's id, named after its label). Disabling a person refuses
+  every token of theirs at once.
+- **Create.** The secret is shown once; only its SHA-256 is stored. A token lives `lifetime` (the setting
+  `WARDEN_TOKEN_LIFETIME`, default 90 days) unless `expires_in` says otherwise (at most `MAX_LIFETIME`).
+- **Authenticate.** One read by the secret's hash per request, with the person: nothing is cached, so a revocation,
+  an expiry or a disabled person takes effect at the next request in every process. The time of last use is
+  written at most once per `LAST_USE_EVERY` per token (not on every request), and is not audited.
+- **List.** Id, person, role, scope, label, created, expires, last used, revoked: never the secret.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import time
+from datetime import datetime, timedelta
 
 from warden.adapters import store as core
-from warden.adapters.uow import UnitOfWork
-from warden.enforcement import store
+from warden.adapters.uow import Tx, UnitOfWork
+from warden.enforcement import access, store
+from warden.enforcement.views import PersonOut, TokenOut, TokenPage
 from warden.kernel.access import Principal, Role, validate_scope
-from warden.kernel.errors import InvalidInput, NotFound
+from warden.kernel.errors import Conflict, InvalidInput, NotFound
+from warden.kernel.events import FieldError
 
-TOKEN_CACHE_SECONDS = 30.0
-"""How long (seconds) a process trusts an authentication answer: a revocation reaches every process within it."""
+DEFAULT_LIFETIME = timedelta(days=90)
+MAX_LIFETIME = timedelta(days=730)
+"""The longest a token may live (`--expires-in`)."""
+LAST_USE_EVERY = timedelta(minutes=1)
+"""A token's `last_used_at` is written at most this often (so a busy token costs no write per request)."""
 
 
 class Tokens:
-    """Bearer tokens of the HTTP API, each with a role and a scope (enterprise, account). Each call is one
-    transaction of `uow`; created and revoked tokens are audited."""
+    """Bearer tokens of the HTTP API, each with a role, a scope (enterprise, account), a person and an end. Each
+    call is one transaction of `uow`; people and tokens made, disabled and revoked are audited."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, lifetime: timedelta = DEFAULT_LIFETIME) -> None:
+        if not timedelta(0) < lifetime <= MAX_LIFETIME:
+            raise ValueError(f"a token's lifetime is more than 0 and at most {MAX_LIFETIME.days} days")
         self.uow = uow
-        self._tokens: dict[str, tuple[Principal, float]] = {}
+        self.lifetime = lifetime
+
+    # --- people -------------------------------------------------------------------------------------------------
+
+    def create_person(self, person_id: str, name: str | None = None, actor: str = "cli") -> PersonOut:
+        """A new person (`person_id`: the handle actors name, see `access.person_handle`; `name` defaults to it).
+        InvalidInput for a bad handle, Conflict when it is taken."""
+        pid = _handle(person_id)
+        with self.uow.writing() as tx:
+            if store.person(tx.conn, pid) is not None:
+                raise Conflict(f"person {pid!r} exists already")
+            self._insert_person(tx, pid, name or pid, actor)
+            row = store.person(tx.conn, pid)
+        assert row is not None
+        return _person_out(row)
+
+    def disable_person(self, person_id: str, actor: str = "cli") -> None:
+        """Disable the person: every token of theirs is refused from the next request on, in every process.
+        NotFound when no enabled person has that id."""
+        pid = _handle(person_id)
+        with self.uow.writing() as tx:
+            if not store.disable_person(tx.conn, pid, tx.now):
+                raise NotFound(f"no enabled person {pid!r}")
+            tx.audit.append(tx.now, actor, "person.disabled", f"person:{pid}", {})
+
+    def people(self) -> list[PersonOut]:
+        with self.uow.reading() as tx:
+            return [_person_out(r) for r in store.people(tx.conn)]
+
+    def _insert_person(self, tx: Tx, pid: str, name: str, actor: str) -> None:
+        store.insert_person(tx.conn, pid, name[:200], tx.now)
+        tx.audit.append(tx.now, actor, "person.created", f"person:{pid}", {"name": name[:200]})
+
+    # --- tokens -------------------------------------------------------------------------------------------------
 
     def create(
         self,
@@ -31,12 +83,24 @@ class Tokens:
         account_id: str | None = None,
         label: str = "",
         actor: str = "cli",
+        *,
+        person: str | None = None,
+        expires_in: timedelta | None = None,
     ) -> tuple[Principal, str]:
         """A new token's principal and its secret (`wdn_<id>_…`, shown once). A member's token takes the
-        enterprise of its account. InvalidInput for a scope that does not fit the role or names nothing known."""
+        enterprise of its account. `person`: whose token it is (created when new; None: a person of its own,
+        named after `label`). `expires_in`: its lifetime (default `self.lifetime`). InvalidInput for a scope that
+        does not fit the role or names nothing known, a bad person handle or lifetime, or a disabled person."""
         problem = validate_scope(role, enterprise_id, account_id)
         if problem:
             raise InvalidInput(problem)
+        life = self.lifetime if expires_in is None else expires_in
+        if not timedelta(0) < life <= MAX_LIFETIME:
+            raise InvalidInput(
+                f"a token lives more than 0 and at most {MAX_LIFETIME.days} days",
+                [FieldError(field="expires_in", message=f"more than 0, at most {MAX_LIFETIME.days} days")],
+            )
+        pid = _handle(person) if person is not None else None
         token_id = secrets.token_hex(6)
         secret = f"wdn_{token_id}_{secrets.token_urlsafe(24)}"
         with self.uow.writing() as tx:
@@ -47,39 +111,125 @@ class Tokens:
                 if acc is None:
                     raise InvalidInput(f"no account {account_id!r}")
                 enterprise_id = acc.enterprise_id
-            principal = Principal(token_id, role, enterprise_id, account_id)
-            store.insert_token(tx.conn, principal, _hash(secret), label, tx.now)
+            if pid is None:
+                pid = token_id
+                self._insert_person(tx, pid, label or token_id, actor)
+            else:
+                found = store.person(tx.conn, pid)
+                if found is None:
+                    self._insert_person(tx, pid, pid, actor)
+                elif found.disabled_at is not None:
+                    raise InvalidInput(
+                        f"person {pid!r} is disabled; their tokens are refused",
+                        [FieldError(field="person", message="disabled")],
+                    )
+            principal = Principal(token_id, role, enterprise_id, account_id, pid)
+            expires_at = tx.now + life
+            store.insert_token(tx.conn, principal, _hash(secret), label, tx.now, expires_at)
             tx.audit.append(
                 tx.now,
                 actor,
                 "token.created",
                 f"token:{token_id}",
-                {"role": role.value, "enterprise": enterprise_id, "account": account_id},
+                {
+                    "role": role.value,
+                    "enterprise": enterprise_id,
+                    "account": account_id,
+                    "person": pid,
+                    "expires_at": expires_at.isoformat(),
+                },
             )
         return principal, secret
 
-    def authenticate(self, secret: str) -> Principal | None:
-        """The token's principal, or None. Answers are cached for `TOKEN_CACHE_SECONDS`, so a revocation
-        reaches every server process within that time."""
+    def check(self, secret: str) -> Principal | str:
+        """The token's principal, or the sentence saying why it is refused (unknown, revoked, expired, its person
+        disabled). One read per call, nothing cached: see the module docstring. Records the last use (at most
+        once per `LAST_USE_EVERY` per token)."""
         key = _hash(secret)
-        hit = self._tokens.get(key)
-        if hit is not None and hit[1] > time.monotonic():
-            return hit[0]
         with self.uow.reading() as tx:
-            principal = store.token_principal(tx.conn, key)
-        if principal is not None:
-            if len(self._tokens) > 10_000:
-                self._tokens.clear()
-            self._tokens[key] = (principal, time.monotonic() + TOKEN_CACHE_SECONDS)
-        return principal
+            row = store.token_by_secret(tx.conn, key)
+            now = tx.now
+        if row is None:
+            return "the token is unknown or revoked; create one with `warden token create`"
+        if row.revoked_at is not None:
+            return f"the token was revoked at {row.revoked_at.isoformat()}"
+        if row.person_disabled_at is not None:
+            return f"the token's person {row.person_id!r} is disabled"
+        if row.expires_at <= now:
+            return f"the token expired at {row.expires_at.isoformat()}; ask for a new one (`warden token create`)"
+        if row.last_used_at is None or row.last_used_at <= now - LAST_USE_EVERY:
+            with self.uow.writing() as tx:
+                store.record_use(tx.conn, row.id, tx.now, tx.now - LAST_USE_EVERY)
+        return row.principal
+
+    def authenticate(self, secret: str) -> Principal | None:
+        """The token's principal, or None when it is refused (`check` says why)."""
+        found = self.check(secret)
+        return found if isinstance(found, Principal) else None
 
     def revoke(self, token_id: str, actor: str) -> None:
-        """Revoke the token now (NotFound when no unrevoked token has that id); this process forgets it at once."""
+        """Revoke the token now: refused from the next request on, in every process. NotFound when no unrevoked
+        token has that id."""
         with self.uow.writing() as tx:
             if not store.revoke_token(tx.conn, token_id, tx.now):
                 raise NotFound(f"no active token {token_id!r}")
             tx.audit.append(tx.now, actor, "token.revoked", f"token:{token_id}", {})
-        self._tokens = {k: v for k, v in self._tokens.items() if v[0].token_id != token_id}
+
+    def listing(self, limit: int = 500, cursor: str | None = None) -> TokenPage:
+        """Tokens by id, revoked and expired ones included, never their secrets; `cursor`: the last id of the
+        previous page (`next_cursor`)."""
+        with self.uow.reading() as tx:
+            rows = store.token_page(tx.conn, limit + 1, cursor)
+            now = tx.now
+        page = rows[:limit]
+        return TokenPage(
+            items=[_token_out(r, now) for r in page],
+            next_cursor=page[-1].id if len(rows) > limit else None,
+        )
+
+    def tokens(self, p: Principal, limit: int = 50, cursor: str | None = None) -> TokenPage:
+        """`listing` for the platform role (Forbidden for every other)."""
+        access.check_list_tokens(p)
+        return self.listing(limit, cursor)
+
+
+def _handle(raw: str) -> str:
+    pid = access.person_handle(raw)
+    if pid is None:
+        raise InvalidInput(
+            f"{raw!r} is not a person handle: {access.PERSON_HANDLE_RULE}",
+            [FieldError(field="person", message=access.PERSON_HANDLE_RULE)],
+        )
+    return pid
+
+
+def _person_out(r: store.PersonRow) -> PersonOut:
+    return PersonOut(id=r.id, name=r.name, created_at=r.created_at, disabled_at=r.disabled_at)
+
+
+def _token_out(r: store.TokenRow, now: datetime) -> TokenOut:
+    if r.revoked_at is not None:
+        state = "revoked"
+    elif r.person_disabled_at is not None:
+        state = "person_disabled"
+    elif r.expires_at <= now:
+        state = "expired"
+    else:
+        state = "active"
+    return TokenOut(
+        id=r.id,
+        person=r.person_id,
+        person_name=r.person_name,
+        role=r.role.value,
+        enterprise_id=r.enterprise_id,
+        account_id=r.account_id,
+        label=r.label,
+        created_at=r.created_at,
+        expires_at=r.expires_at,
+        last_used_at=r.last_used_at,
+        revoked_at=r.revoked_at,
+        state=state,
+    )
 
 
 def _hash(secret: str) -> str:

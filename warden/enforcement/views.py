@@ -229,9 +229,88 @@ class AuditPage(BaseModel):
 
 
 class ChainVerification(BaseModel):
-    """The chain recomputed: `ok`, how many entries were read, and the first broken one (its seq) and why."""
+    """The audit trail proved (`warden audit verify`): `ok`, how many entries were read, the first broken entry (its
+    seq) or state row (`table`, `key`: JSON of its key columns) and why, and the newest entry a signed checkpoint
+    covers (`signed_head`)."""
 
     ok: bool
     checked: int
     first_broken: int | None
     problem: str | None
+    table: str | None = None
+    key: str | None = None
+    signed_head: int | None = None
+
+
+# --- people and tokens (issue 12) ----------------------------------------------------------------------------------
+
+
+class PersonOut(BaseModel):
+    """A person who holds tokens: the handle actors name (`reviewer:<id>`), a name, and whether they are disabled."""
+
+    id: str
+    name: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class TokenOut(BaseModel):
+    """A bearer token as listed: never its secret."""
+
+    id: str
+    person: str = Field(description="The person the token belongs to (their handle).")
+    person_name: str
+    role: str
+    enterprise_id: str | None
+    account_id: str | None
+    label: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None = Field(description="Recorded at most once a minute.")
+    revoked_at: datetime | None
+    state: str = Field(description="active | expired | revoked | person_disabled")
+
+
+class TokenPage(BaseModel):
+    items: list[TokenOut]
+    next_cursor: str | None
+
+
+# --- manual actions: lifting, voiding, and the second person who must agree to end a ban (issue 12) -------------
+
+
+class LiftedRestriction(BaseModel):
+    """A restriction lifted now (its strike stays on the record)."""
+
+    id: str
+    lifted_at: datetime | None
+    lift_reason: str | None
+
+
+class StrikeStatusOut(BaseModel):
+    """A strike voided or overturned now."""
+
+    id: str
+    status: str
+    status_at: datetime | None
+    status_reason: str | None
+
+
+class BanEndingOut(BaseModel):
+    """A proposal to end a permanent or an enterprise ban: it takes effect only when a different person confirms
+    (`POST /v1/ban-ending-proposals/{id}/confirmation`)."""
+
+    id: str
+    status: str = Field(description="proposed | done | declined")
+    action: str = Field(description="lift (a restriction) | voided | overturned (a strike)")
+    target: str = Field(description="restriction:<id> or strike:<id>")
+    subject: str = Field(description="account:<id> or enterprise:<id>")
+    bans: list[str] = Field(description="The restrictions it would end or ease (permanent or enterprise bans).")
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+    declined_by: str | None = None
+    declined_at: datetime | None = None
+    note: str | None = None

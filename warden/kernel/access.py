@@ -1,4 +1,10 @@
-"""Who may see and do what (roles scoped to a tenant). Pure: the HTTP layer asks, this answers."""
+"""Who may see and do what (roles scoped to a tenant), and who is acting. Pure: the HTTP layer asks, this answers.
+
+**One person, one identity** (issue 12). Every token belongs to a person (`people`); a person may hold several
+tokens (a reviewer's laptop and phone, a second role). The actor string recorded in the audit trail names the
+person, not the token: `role:person[@scope]` (`reviewer:zhang`, `member:p-1@acc-1`). Four-eyes checks compare
+people (`same_person`), so two tokens of one person are one pair of eyes.
+"""
 
 from __future__ import annotations
 
@@ -23,15 +29,25 @@ ENTERPRISE_ROLES = {Role.ENTERPRISE_ADMIN, Role.HR, Role.INVESTIGATOR, Role.ANAL
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling: the token (`token_id`), its role and scope, and the person it belongs to (`person_id`;
+    None for a principal built in process — the CLI, a test — which then stands for a person of its own id)."""
+
     token_id: str
     role: Role
     enterprise_id: str | None = None
     account_id: str | None = None
+    person_id: str | None = None
+
+    @property
+    def person(self) -> str:
+        """The person acting: `person_id`, else the token id."""
+        return self.person_id or self.token_id
 
     @property
     def actor(self) -> str:
+        """The audit trail's name for who acted: `role:person[@scope]`."""
         scope = self.account_id or self.enterprise_id
-        return f"{self.role.value}:{self.token_id}" + (f"@{scope}" if scope else "")
+        return f"{self.role.value}:{self.person}" + (f"@{scope}" if scope else "")
 
     def can_view_enterprise(self, enterprise_id: str) -> bool:
         if self.role in GLOBAL_ROLES:
@@ -47,6 +63,18 @@ class Principal:
 
     def has(self, *roles: Role) -> bool:
         return self.role in roles
+
+
+def person_of(actor: str) -> str:
+    """The person an actor string names: `reviewer:zhang@ent-1` → `zhang`; an actor without a role (`cli`,
+    `system`) is its own name."""
+    _, sep, rest = actor.partition(":")
+    return rest.partition("@")[0] if sep else actor
+
+
+def same_person(a: str | None, b: str | None) -> bool:
+    """Whether two actor strings name one person, whatever role or token each acted with (four eyes)."""
+    return a is not None and b is not None and person_of(a) == person_of(b)
 
 
 def validate_scope(role: Role, enterprise_id: str | None, account_id: str | None) -> str | None:

@@ -42,8 +42,25 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, 
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+DIGEST_VERSION = 2
+"""`events.decided` entries with `"digest_v": 2` cover every stored column of their events that a decision or a
+later rebuild reads (`EVENT_DIGEST_COLUMNS`); older entries covered type, account, payload, outcome, policy."""
+
+EVENT_DIGEST_COLUMNS = (
+    "type",
+    "account_id",
+    "enterprise_id",
+    "occurred_at",
+    "payload",
+    "outcome",
+    "counted",
+    "policy_hash",
+)
+EVENT_DIGEST_COLUMNS_V1 = ("type", "account_id", "payload", "outcome", "policy_hash")
+
+
 def decisions_digest(rows: Iterable[tuple[str, Sequence[str | None]]]) -> str:
-    """Digest of (event id, stored columns as text) pairs, in event-id order."""
+    """Digest of (event id, stored columns as text) pairs, in event-id order. Times are given as ISO 8601 in UTC."""
     h = hashlib.sha256()
     for event_id, cols in sorted(rows, key=lambda r: r[0]):
         h.update("\x1f".join((event_id, *(c or "" for c in cols), "\x1e")).encode("utf-8"))
@@ -52,10 +69,16 @@ def decisions_digest(rows: Iterable[tuple[str, Sequence[str | None]]]) -> str:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """What `warden audit verify` found. `first_broken`: the first entry that fails, if an entry does; `table` and
+    `key`: the first state row that does not match the audited history, if a row does (key: JSON of its key)."""
+
     ok: bool
     checked: int
     first_broken: int | None = None
     problem: str | None = None
+    table: str | None = None
+    key: str | None = None
+    signed_head: int | None = None  # the newest entry a valid signed checkpoint covers
 
 
 def verify_chain(entries: Iterable[AuditEntry], expected_digest: Any = None) -> ChainReport:

@@ -16,8 +16,9 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
 from warden.adapters import store
+from warden.adapters.audit_state import seal
 from warden.adapters.subject_cache import SubjectCache
-from warden.kernel.audit import decisions_digest
+from warden.kernel.audit import DIGEST_VERSION
 from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.kernel.decision import Decision, Effects, Reason
@@ -267,21 +268,26 @@ class Ingest:
                 for r in rows:
                     r["audit_seq"] = seq
                 store.insert_events(conn, rows)
-                digest = decisions_digest(
-                    (r["id"], (r["type"], r["account_id"], r["payload"], r["outcome"], r["policy_hash"])) for r in rows
-                )
+                digest = store.event_digest(rows)
                 denied = sum(1 for o in by_id.values() if o.allowed is False)
                 audit.append(
                     now,
                     actor,
                     "events.decided",
                     f"batch:{rows[0]['id']}",
-                    {"events": len(rows), "denied": denied, "policy": self.loaded.hash, "digest": digest},
+                    {
+                        "events": len(rows),
+                        "denied": denied,
+                        "policy": self.loaded.hash,
+                        "digest": digest,
+                        "digest_v": DIGEST_VERSION,
+                    },
                 )
                 store.save_changes(conn, changes)
                 audit_effects(audit, changes, now, "rules")
                 for f in self._hooks["after_store"]:
                     f.after_store(conn, audit, batch)
+                seal(conn, audit, now)  # vouch for the state rows this batch changed (adapters/audit_state.py)
             self.counters.flush()  # last step before the commit: a failed batch leaves no counts behind
 
         self.cache.keep(subjects, audit.tail_seq)

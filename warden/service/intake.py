@@ -52,7 +52,7 @@ async def process(warden: App, source: EventSource, deliveries: list[Delivery], 
             await _dead(source, d, [e.model_dump() for e in field_errors(exc)], stats)
     while good:
         try:
-            result = await asyncio.to_thread(warden.ingest, [ev for _, ev in good], "intake")
+            result = await asyncio.to_thread(warden.pipeline.ingest, [ev for _, ev in good], "intake")
         except (InvalidInput, Conflict) as exc:  # unknown account, from the future, id reused: set aside, keep the rest
             named: dict[int, list[dict[str, str]]] = {}
             for e in exc.errors:

@@ -183,13 +183,13 @@ def run_batch(
         w = bootstrap(settings, policy=policy, clock=clock)
         try:
             for e in pop.enterprises:
-                w.register_enterprise(e.to_enterprise(), "simulation")
+                w.enforcement.register_enterprise(e.to_enterprise(), "simulation")
             for a in pop.accounts:
-                w.register_account(a.to_account(), "simulation")
+                w.enforcement.register_account(a.to_account(), "simulation")
             t0 = time.perf_counter()
             for i in range(0, len(pop.events), batch_size):
                 chunk = pop.events[i : i + batch_size]
-                w.ingest(chunk, actor="simulation")
+                w.pipeline.ingest(chunk, actor="simulation")
                 if advance:
                     advance(len(chunk))
             seconds = time.perf_counter() - t0
@@ -286,7 +286,7 @@ def _explained(w: Any, clock: FixedClock, pop: Population, restrictions: list[_R
             if account is None:
                 continue
             clock.set(r.starts_at)
-            entries = w.explain(account, "en")["restrictions"]
+            entries = w.enforcement.explain(account, "en")["restrictions"]
             if any(e["id"] == r.id for e in entries):
                 out.add(r.id)
     finally:

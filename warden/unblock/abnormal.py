@@ -5,17 +5,17 @@ next step without self-service, and each helper gets their own strike. The strik
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from warden.adapters import store as core
+from warden.adapters.uow import Tx
 from warden.kernel.decision import StrikeRequest
 from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
 from warden.unblock import rules as ub
 from warden.unblock import store
 from warden.unblock.feature import UnblockFeature
-from warden.unblock.store import Conn, Row
+from warden.unblock.store import Row
 
 if TYPE_CHECKING:
     from warden.unblock.service import Unblocking
@@ -25,8 +25,10 @@ class AbnormalUnblocks:
     def __init__(self, ctx: Unblocking) -> None:
         self.ctx = ctx
 
-    def judge(self, conn: Conn, audit: core.AuditWriter, row: Row, now: datetime) -> None:
-        """Score the lifted application `row`; reverse it when abnormal. Records the verdict on the application."""
+    def judge(self, tx: Tx, row: Row) -> None:
+        """Score the lifted application `row` (inside `tx`, as of `tx.now`); reverse it when abnormal. Records the
+        verdict on the application."""
+        conn, audit, now = tx.conn, tx.audit, tx.now
         pol = self.ctx.policy.abnormal
         if not pol.enabled:
             return
@@ -70,33 +72,17 @@ class AbnormalUnblocks:
             {"application": row.id, "score": verdict.score, "signals": [c for c, _, _ in verdict.signals]},
         )
         if verdict.abnormal:
-            self.reverse(conn, audit, row, [hr.helper_id for hr in helpers], verdict, now)
+            self.reverse(tx, row, [hr.helper_id for hr in helpers], verdict)
 
-    def reverse(
-        self,
-        conn: Conn,
-        audit: core.AuditWriter,
-        row: Row,
-        helper_ids: list[str],
-        verdict: ub.Verdict,
-        now: datetime,
-    ) -> None:
+    def reverse(self, tx: Tx, row: Row, helper_ids: list[str], verdict: ub.Verdict) -> None:
         """Ban again at the next step, without self-service; each helper gets their own strike (S-D4)."""
-        subjects, _ = core.load_subjects(conn, [row.account_id, *helper_ids], now)
-        batch = Batch([], subjects, {x.enterprise.id: x.enterprise for x in subjects.values()}, now)
-        batch.state[UnblockFeature.name] = store.lifted_unblocks(conn, list(subjects), exclude=row.id)
-        self._reban(conn, audit, row, helper_ids, verdict, batch, now)
+        subjects, _ = core.load_subjects(tx.conn, [row.account_id, *helper_ids], tx.now)
+        batch = Batch([], subjects, {x.enterprise.id: x.enterprise for x in subjects.values()}, tx.now)
+        batch.state[UnblockFeature.name] = store.lifted_unblocks(tx.conn, list(subjects), exclude=row.id)
+        self._reban(tx, row, helper_ids, verdict, batch)
 
-    def _reban(
-        self,
-        conn: Conn,
-        audit: core.AuditWriter,
-        row: Row,
-        helper_ids: list[str],
-        verdict: ub.Verdict,
-        batch: Batch,
-        now: datetime,
-    ) -> None:
+    def _reban(self, tx: Tx, row: Row, helper_ids: list[str], verdict: ub.Verdict, batch: Batch) -> None:
+        conn, audit, now = tx.conn, tx.audit, tx.now
         pol = self.ctx.policy.abnormal
         subjects, effector = batch.subjects, self.ctx.effector
         evidence = {

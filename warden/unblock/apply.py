@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from warden.adapters import store as core
+from warden.adapters.uow import Tx
 from warden.kernel.errors import Conflict, IdempotencyKeyReused, NotFound
 from warden.unblock import rules as ub
 from warden.unblock import store
@@ -57,15 +58,15 @@ class Applications:
             return self._apply(account_id, actor, idempotency_key)
         except store.DuplicateKey:
             assert idempotency_key is not None
-            with store.reading(self.ctx.engine) as conn:  # a concurrent twin won: answer with its result
-                found = store.application_by_key(conn, account_id, idempotency_key)
+            with self.ctx.uow.reading() as tx:  # a concurrent twin won: answer with its result
+                found = store.application_by_key(tx.conn, account_id, idempotency_key)
             if found is None:
                 raise
             return found, False
 
     def _apply(self, account_id: str, actor: str, idempotency_key: str | None) -> tuple[str, bool]:
-        now = self.ctx.clock.now()
-        with store.writing(self.ctx.engine) as conn:
+        with self.ctx.uow.writing() as tx:
+            conn, now = tx.conn, tx.now
             if idempotency_key is not None:
                 prior = store.application_by_key(conn, account_id, idempotency_key)
                 if prior is not None:
@@ -110,7 +111,7 @@ class Applications:
                 refusal_code=code,
                 refusal_params=store.dumps(params) if code else None,
             )
-            core.AuditWriter(conn).append(
+            tx.audit.append(
                 now,
                 actor,
                 "unblock.applied" if code is None else "unblock.refused",
@@ -135,10 +136,9 @@ class Applications:
                 f"application {row.id} is {row.state}; this step needs it to be {' or '.join(states)}",
             )
 
-    def still_eligible(
-        self, conn: Conn, row: Row, now: datetime, audit: core.AuditWriter, actor: str
-    ) -> Eligibility | None:
+    def still_eligible(self, tx: Tx, row: Row, actor: str) -> Eligibility | None:
         """Re-check the restrictions (they may have ended or widened); refuse the application if not eligible."""
+        conn, now = tx.conn, tx.now
         subjects, _ = core.load_subjects(conn, [row.account_id], now)
         subj = subjects[row.account_id]
         elig = ub.eligibility(self.policy, subj.restrictions, subj.enterprise_restrictions, now)
@@ -146,7 +146,7 @@ class Applications:
             store.update_application(
                 conn, row.id, state="refused", refusal_code=elig.refusal, refusal_params=store.dumps(elig.params)
             )
-            audit.append(
+            tx.audit.append(
                 now,
                 actor,
                 "unblock.refused",
@@ -170,12 +170,11 @@ class Applications:
         ip: str | None = None,
     ) -> None:
         """S-D7: no malware, a supported client, no plug-ins. A failure leaves the flow here: fix, then re-check."""
-        now = self.ctx.clock.now()
-        with store.writing(self.ctx.engine) as conn:
+        with self.ctx.uow.writing() as tx:
+            conn, now = tx.conn, tx.now
             row = self.lock(conn, app_id, now)
             self.expect(row, "awaiting_health_check")
-            audit = core.AuditWriter(conn)
-            if self.still_eligible(conn, row, now, audit, actor) is None:
+            if self.still_eligible(tx, row, actor) is None:
                 return
             failures = ub.health_failures(self.policy.health, client_version, malware_flag, plugin_signatures)
             report = {
@@ -194,7 +193,7 @@ class Applications:
                 ip=ip or row.ip,
                 state="awaiting_health_check" if failures else "awaiting_verification",
             )
-            audit.append(
+            tx.audit.append(
                 now,
                 actor,
                 "unblock.health_checked",
@@ -204,19 +203,18 @@ class Applications:
 
     # --- verification passed: the lift -------------------------------------------------------------------------
 
-    def passed(self, conn: Conn, audit: core.AuditWriter, row: Row, method: str, now: datetime, actor: str) -> None:
-        """`method` verified; with enough distinct methods the restrictions lift."""
+    def passed(self, tx: Tx, row: Row, method: str, actor: str) -> None:
+        """`method` verified; with enough distinct methods the restrictions lift (inside `tx`)."""
         verified = sorted(set(store.loads(row.verified)) | {method})
-        store.update_application(conn, row.id, verified=store.dumps(verified))
+        store.update_application(tx.conn, row.id, verified=store.dumps(verified))
         if len(verified) >= self.policy.verification.required:
-            self._lift(conn, audit, row, verified, now, actor)
+            self._lift(tx, row, verified, actor)
 
-    def _lift(
-        self, conn: Conn, audit: core.AuditWriter, row: Row, verified: list[str], now: datetime, actor: str
-    ) -> None:
-        elig = self.still_eligible(conn, row, now, audit, actor)
+    def _lift(self, tx: Tx, row: Row, verified: list[str], actor: str) -> None:
+        elig = self.still_eligible(tx, row, actor)
         if elig is None:
             return
+        conn, audit, now = tx.conn, tx.audit, tx.now
         sigs: set[str] = set()
         for r in elig.targets:
             r.lifted_at, r.lift_reason = now, f"self-service unblock {row.id} ({', '.join(verified)})"
@@ -248,4 +246,4 @@ class Applications:
             {"application": row.id, "restrictions": [r.id for r in elig.targets], "methods": verified},
         )
         if "friend_assist" in verified:
-            self.ctx.abnormal.judge(conn, audit, row, now)
+            self.ctx.abnormal.judge(tx, row)

@@ -61,12 +61,12 @@ class Helpers:
         """Name helpers (S-D2). Each eligible one gets a single-use confirmation that expires; each refused one
         is recorded with every reason, shown to the requester here and to the helper by message."""
         ctx = self.ctx
-        now = ctx.clock.now()
         pol = ctx.policy.helpers
         if "friend_assist" not in ctx.policy.verification.methods:
             raise Conflict("the policy does not allow friend-assisted verification")
         outbox = Outbox([])
-        with store.writing(ctx.engine) as conn:
+        with ctx.uow.writing() as tx:
+            conn, audit, now = tx.conn, tx.audit, tx.now
             row = ctx.applications.lock(conn, app_id, now)
             ctx.applications.expect(row, "awaiting_verification")
             bad = []
@@ -77,7 +77,6 @@ class Helpers:
                     bad.append(FieldError(field=f"helper_ids[{i}]", message=f"no account {hid!r}"))
             if bad:
                 raise InvalidInput(f"{len(bad)} helper(s) cannot be named; nothing was changed", bad)
-            audit = core.AuditWriter(conn)
             existing = store.pending_helpers(conn, app_id)
             for hid in dict.fromkeys(helper_ids):
                 prior = existing.get(hid)
@@ -134,8 +133,8 @@ class Helpers:
 
     def helper_of(self, token: str) -> str:
         """The helper a confirmation token belongs to (for the caller's access check)."""
-        with store.reading(self.ctx.engine) as conn:
-            hrow = store.helper_by_token_hash(conn, digest(token))
+        with self.ctx.uow.reading() as tx:
+            hrow = store.helper_by_token_hash(tx.conn, digest(token))
         if hrow is None:
             raise NotFound("no such helper confirmation")
         return str(hrow.helper_id)
@@ -146,8 +145,8 @@ class Helpers:
         Returns `{helper_state: confirmed|refused, application_id, refusals: [{code, params}]}`.
         """
         ctx = self.ctx
-        now = ctx.clock.now()
-        with store.writing(ctx.engine) as conn:
+        with ctx.uow.writing() as tx:
+            conn, audit, now = tx.conn, tx.audit, tx.now
             hrow = store.helper_by_token_hash(conn, digest(token))
             if hrow is None:
                 raise NotFound("no such helper confirmation")
@@ -155,7 +154,6 @@ class Helpers:
             hrow = store.get_helper(conn, hrow.id)  # re-read under the lock
             if hrow.state != "pending":
                 raise Conflict(f"this confirmation was already used ({hrow.state})")
-            audit = core.AuditWriter(conn)
 
             def refuse(code: str, refusals: list[dict[str, Any]]) -> dict[str, Any]:
                 store.update_helper(
@@ -201,5 +199,5 @@ class Helpers:
                 {"application": row.id, "requester": row.account_id, "device_id": device_id, "ip": ip},
             )
             if store.confirmed_count(conn, row.id) >= ctx.policy.helpers.required:
-                ctx.applications.passed(conn, audit, row, "friend_assist", now, actor)
+                ctx.applications.passed(tx, row, "friend_assist", actor)
             return {"helper_state": "confirmed", "application_id": row.id, "refusals": []}

@@ -1,22 +1,21 @@
 """The way back over HTTP (S-D1–D5, S-D7): members drive their own unblocking; reviewers and auditors see all.
 
 The platform's integration may act for a member (its app relays the member's taps); enterprise admins and
-HR may look at their members' applications. Out of scope answers 403 whether or not the thing exists.
+HR may look at their members' applications. Out of scope answers 403 whether or not the thing exists. The service
+checks who may do what (`unblock.access`); the routes translate, with the answers' shapes from `unblock.views`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warden.app import App
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
-from warden.kernel.errors import InvalidInput
-from warden.kernel.events import FieldError
 from warden.unblock.service import Unblocking
-from warden.unblock.views import confirmation_view
+from warden.unblock.views import ApplicationList, ApplicationView, HelperConfirmation, HelperRequestList
 
 router = APIRouter(prefix="/v1", tags=["unblocking"])
 AppPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -73,23 +72,16 @@ def start_unblock(
     response: Response,
     idempotency_key: IdemHeader = None,
     body: UnblockIn | None = None,
-) -> dict[str, Any]:
+) -> ApplicationView:
     """Apply to unblock (S-D1). Every application counts against the phone's monthly cap (S-D3), even a refused
     one; the answer shows how many remain. Refusals (permanent ban, too early, cap) carry the reason."""
-    account_id = (body.account_id if body else None) or principal.account_id
-    if account_id is None:
-        raise InvalidInput("name the account to unblock", [_field("account_id", "required for this role")])
-    _service(warden).check_drive(principal, account_id)
-    app_id, created = _service(warden).apply(account_id, principal.actor, idempotency_key)
+    svc = _service(warden)
+    app_id, created = svc.apply(principal, body.account_id if body else None, idempotency_key)
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/unblocks/{app_id}"
-    return _service(warden).view(app_id, lang)
-
-
-def _field(name: str, message: str) -> FieldError:
-    return FieldError(field=name, message=message)
+    return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 
 @router.get("/unblocks")
@@ -99,79 +91,68 @@ def list_unblocks(
     lang: LangDep,
     account_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> ApplicationList:
     """An account's applications, newest first (members: their own)."""
-    account_id = account_id or principal.account_id
-    if account_id is None:
-        raise InvalidInput("give account_id", [_field("account_id", "required for this role")])
-    _service(warden).check_view(principal, account_id)
-    return {"items": _service(warden).list_for(account_id, lang, limit)}
+    return ApplicationList.model_validate({"items": _service(warden).list_for(principal, account_id, lang, limit)})
 
 
 @router.get("/unblocks/{app_id}")
-def get_unblock(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath) -> dict[str, Any]:
+def get_unblock(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath) -> ApplicationView:
     """Where the flow stands, what is left to do, and every reason in the chosen language."""
-    _service(warden).check_application(principal, app_id, drive=False)
-    return _service(warden).view(app_id, lang)
+    return ApplicationView.model_validate(_service(warden).view(principal, app_id, lang))
 
 
 @router.post("/unblocks/{app_id}/health-check")
 def health_check(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: HealthIn
-) -> dict[str, Any]:
+) -> ApplicationView:
     """The client's health (S-D7): no malware, a supported version, no plug-ins. Failures say what to fix."""
-    _service(warden).check_application(principal, app_id, drive=True)
     svc = _service(warden)
     svc.health_check(
+        principal,
         app_id,
-        principal.actor,
         client_version=body.client_version,
         malware_flag=body.malware_flag,
         plugin_signatures=body.plugin_signatures,
         device_id=body.device_id,
         ip=body.ip,
     )
-    return svc.view(app_id, lang)
+    return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 
 @router.post("/unblocks/{app_id}/codes", status_code=202)
-def send_code(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath) -> dict[str, Any]:
+def send_code(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath) -> ApplicationView:
     """Send a one-time code to the bound phone (only its hash is stored)."""
-    _service(warden).check_application(principal, app_id, drive=True)
     svc = _service(warden)
-    svc.send_code(app_id, principal.actor, lang)
-    return svc.view(app_id, lang)
+    svc.send_code(principal, app_id, lang)
+    return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 
 @router.post("/unblocks/{app_id}/verification")
-def verify(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: CodeIn) -> dict[str, Any]:
+def verify(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: CodeIn) -> ApplicationView:
     """Check the code; with enough verification the restrictions lift (the strikes stay on the record)."""
-    _service(warden).check_application(principal, app_id, drive=True)
     svc = _service(warden)
-    svc.verify_code(app_id, principal.actor, body.code)
-    return svc.view(app_id, lang)
+    svc.verify_code(principal, app_id, body.code)
+    return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 
 @router.post("/unblocks/{app_id}/helpers")
 def nominate(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: HelpersIn
-) -> dict[str, Any]:
+) -> ApplicationView:
     """Name helpers (S-D2). Eligible ones get a single-use confirmation by message; refused ones show why."""
-    _service(warden).check_application(principal, app_id, drive=True)
     svc = _service(warden)
-    svc.nominate(app_id, principal.actor, body.helper_ids, lang)
-    return svc.view(app_id, lang)
+    svc.nominate(principal, app_id, body.helper_ids, lang)
+    return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 
 @router.post("/helper-confirmations/{token}")
 def confirm(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, token: TokenPath, body: ConfirmIn | None = None
-) -> dict[str, Any]:
+) -> HelperConfirmation:
     """A helper confirms with the token they received (their own member token, or the platform for them)."""
-    svc = _service(warden)
-    svc.check_confirm(principal, token)
     body = body or ConfirmIn()
-    return confirmation_view(svc.confirm(token, principal.actor, body.device_id, body.ip), lang)
+    return HelperConfirmation.model_validate(_service(warden).confirm(principal, token, body.device_id, body.ip, lang))
 
 
 @router.get("/helper-requests")
@@ -180,10 +161,6 @@ def helper_requests(
     principal: PrincipalDep,
     lang: LangDep,
     helper_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
-) -> dict[str, Any]:
+) -> HelperRequestList:
     """What a helper was asked, and why they were refused when they were (members: their own)."""
-    helper_id = helper_id or principal.account_id
-    if helper_id is None:
-        raise InvalidInput("give helper_id", [_field("helper_id", "required for this role")])
-    _service(warden).check_view(principal, helper_id)
-    return {"items": _service(warden).helper_requests(helper_id, lang)}
+    return HelperRequestList.model_validate({"items": _service(warden).helper_requests(principal, helper_id, lang)})

@@ -1,4 +1,4 @@
-"""Reading unblocks (S-D1, S-D2), and the callers' access checks the routes ask for (`access.py` decides)."""
+"""Reading unblocks (S-D1, S-D2), and the callers' access checks the service makes first (`access.py` decides)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from warden.adapters import store as core
 from warden.enforcement.texts import Lang
 from warden.kernel.access import Principal
-from warden.kernel.errors import Forbidden, NotFound
+from warden.kernel.errors import Forbidden, InvalidInput, NotFound
+from warden.kernel.events import FieldError
 from warden.unblock import access, store
 from warden.unblock import rules as ub
 from warden.unblock.views import application_view, helper_view
@@ -21,17 +22,17 @@ class Reading:
         self.ctx = ctx
 
     def account_of(self, app_id: str) -> str:
-        with store.reading(self.ctx.engine) as conn:
-            acc = store.account_of_application(conn, app_id)
+        with self.ctx.uow.reading() as tx:
+            acc = store.account_of_application(tx.conn, app_id)
         if acc is None:
             raise NotFound(f"no unblock application {app_id!r}")
         return acc
 
     def view(self, app_id: str, lang: Lang = "zh") -> dict[str, Any]:
         """The flow as its owner follows it: state, what is left, every reason in the chosen language."""
-        now = self.ctx.clock.now()
         pol = self.ctx.policy
-        with store.reading(self.ctx.engine) as conn:
+        with self.ctx.uow.reading() as tx:
+            conn, now = tx.conn, tx.now
             row = store.get_application(conn, app_id)
             if row is None:
                 raise NotFound(f"no unblock application {app_id!r}")
@@ -41,15 +42,14 @@ class Reading:
 
     def list_for(self, account_id: str, lang: Lang = "zh", limit: int = 50) -> list[dict[str, Any]]:
         """An account's applications, newest first."""
-        with store.reading(self.ctx.engine) as conn:
-            ids = store.application_ids(conn, account_id, limit)
+        with self.ctx.uow.reading() as tx:
+            ids = store.application_ids(tx.conn, account_id, limit)
         return [self.view(i, lang) for i in ids]
 
     def helper_requests(self, helper_id: str, lang: Lang = "zh") -> list[dict[str, Any]]:
         """What a helper was asked, with the reasons when they were refused (shown to both sides)."""
-        now = self.ctx.clock.now()
-        with store.reading(self.ctx.engine) as conn:
-            rows = store.requests_to(conn, helper_id)
+        with self.ctx.uow.reading() as tx:
+            now, rows = tx.now, store.requests_to(tx.conn, helper_id)
         return [
             helper_view(r, now, lang) | {"application_id": r.application_id, "requester_id": r.requester_id}
             for r in rows
@@ -57,19 +57,27 @@ class Reading:
 
     # --- access checks (raise `Forbidden`, or `NotFound` for callers who may learn that) ----------------------
 
+    @staticmethod
+    def own(principal: Principal, account_id: str | None, field: str, message: str) -> str:
+        """The account named, else the caller's own; `InvalidInput` naming `field` for a caller without one."""
+        account_id = account_id or principal.account_id
+        if account_id is None:
+            raise InvalidInput(message, [FieldError(field=field, message="required for this role")])
+        return account_id
+
     def check_drive(self, principal: Principal, account_id: str) -> None:
         """The owner, or the platform acting for them (which learns when the account does not exist)."""
         if not access.may_drive(principal, account_id):
             raise Forbidden("only the account's owner (or the platform acting for them) drives an unblock")
         if principal.account_id is None:  # the platform, acting for a member: the account must exist
-            with store.reading(self.ctx.engine) as conn:
-                if core.get_account(conn, account_id) is None:
+            with self.ctx.uow.reading() as tx:
+                if core.get_account(tx.conn, account_id) is None:
                     raise NotFound(f"no account {account_id!r}")
 
     def check_view(self, principal: Principal, account_id: str) -> None:
         """An account's unblocks are seen by whoever may see the account; out of scope is 403 either way."""
-        with store.reading(self.ctx.engine) as conn:
-            acc = core.get_account(conn, account_id)
+        with self.ctx.uow.reading() as tx:
+            acc = core.get_account(tx.conn, account_id)
         if acc is None:
             if access.told_missing(principal):
                 raise NotFound(f"no account {account_id!r}")

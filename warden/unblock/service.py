@@ -4,11 +4,12 @@ Flow: apply (the per-phone cap is claimed here, atomically) → health check →
 code and/or helpers' confirmations → the restrictions lift (the strikes stay on the record) → for
 friend-assisted unblocks, abnormal-unblock detection may reverse it at once.
 
-`Unblocking` holds what every use case needs (engine, clock, the live policy, the effector, the sender) and
+`Unblocking` holds what every use case needs (the unit of work, the live policy, the effector, the sender) and
 gathers the use cases, one module each: `apply.Applications` (the cap, applying, the health check, lifting),
 `verify.Codes` (one-time codes), `helpers.Helpers` (friend assistance), `abnormal.AbnormalUnblocks` (detection
-and reversal) and `reading.Reading` (views and the callers' access checks). Each public method is one
-transaction.
+and reversal) and `reading.Reading` (views and the callers' access checks). Each public method below takes the
+caller's `Principal` first, checks it (`access.py`: 403 out of scope, whether or not the thing exists; 404 only
+for platform-wide roles) and runs one use case in one transaction; the caller's `actor` is `principal.actor`.
 
 Locking: a use case that changes an application first takes that application's row lock (a plain UPDATE),
 and `apply` takes the phone's quota row by compare-and-set; both happen before the audit chain's lock, so
@@ -19,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from warden.adapters.uow import UnitOfWork
 from warden.enforcement.texts import Lang
 from warden.kernel.access import Principal
-from warden.kernel.clock import Clock
 from warden.pipeline.effects import Effector
 from warden.pipeline.engine import RuleEngine
 from warden.unblock.abnormal import AbnormalUnblocks
@@ -30,16 +31,15 @@ from warden.unblock.helpers import Helpers
 from warden.unblock.policy import UnblockPolicy
 from warden.unblock.reading import Reading
 from warden.unblock.senders import LogSender, OtpSender
-from warden.unblock.store import Engine
 from warden.unblock.verify import Codes
+from warden.unblock.views import confirmation_view
 
 
 class Unblocking:
     """The way back. `sender` may be replaced (tests and the demo keep what was sent)."""
 
-    def __init__(self, engine: Engine, clock: Clock, rules: RuleEngine, sender: OtpSender | None = None) -> None:
-        self.engine = engine
-        self.clock = clock
+    def __init__(self, uow: UnitOfWork, rules: RuleEngine, sender: OtpSender | None = None) -> None:
+        self.uow = uow
         self.rules = rules  # the policy in force is read from the rules, live
         self.sender: OtpSender = sender or LogSender()
         self.abnormal = AbnormalUnblocks(self)
@@ -58,13 +58,18 @@ class Unblocking:
 
     # --- the use cases, by name (see each module for what they do) ------------------------------------------
 
-    def apply(self, account_id: str, actor: str, idempotency_key: str | None = None) -> tuple[str, bool]:
-        return self.applications.apply(account_id, actor, idempotency_key)
+    def apply(
+        self, p: Principal, account_id: str | None = None, idempotency_key: str | None = None
+    ) -> tuple[str, bool]:
+        """Apply to unblock `account_id` (a member: their own, if omitted). Returns (application id, created)."""
+        account_id = self.reading.own(p, account_id, "account_id", "name the account to unblock")
+        self.reading.check_drive(p, account_id)
+        return self.applications.apply(account_id, p.actor, idempotency_key)
 
     def health_check(
         self,
+        p: Principal,
         app_id: str,
-        actor: str,
         *,
         client_version: str,
         malware_flag: bool,
@@ -72,9 +77,10 @@ class Unblocking:
         device_id: str | None = None,
         ip: str | None = None,
     ) -> None:
+        self.reading.check_application(p, app_id, drive=True)
         self.applications.health_check(
             app_id,
-            actor,
+            p.actor,
             client_version=client_version,
             malware_flag=malware_flag,
             plugin_signatures=plugin_signatures,
@@ -82,43 +88,40 @@ class Unblocking:
             ip=ip,
         )
 
-    def send_code(self, app_id: str, actor: str, lang: Lang = "zh") -> None:
-        self.codes.send_code(app_id, actor, lang)
+    def send_code(self, p: Principal, app_id: str, lang: Lang = "zh") -> None:
+        self.reading.check_application(p, app_id, drive=True)
+        self.codes.send_code(app_id, p.actor, lang)
 
-    def verify_code(self, app_id: str, actor: str, code: str) -> None:
-        self.codes.verify_code(app_id, actor, code)
+    def verify_code(self, p: Principal, app_id: str, code: str) -> None:
+        self.reading.check_application(p, app_id, drive=True)
+        self.codes.verify_code(app_id, p.actor, code)
 
-    def nominate(self, app_id: str, actor: str, helper_ids: list[str], lang: Lang = "zh") -> None:
-        self.helpers.nominate(app_id, actor, helper_ids, lang)
+    def nominate(self, p: Principal, app_id: str, helper_ids: list[str], lang: Lang = "zh") -> None:
+        self.reading.check_application(p, app_id, drive=True)
+        self.helpers.nominate(app_id, p.actor, helper_ids, lang)
 
-    def helper_of(self, token: str) -> str:
-        return self.helpers.helper_of(token)
+    def confirm(
+        self, p: Principal, token: str, device_id: str | None = None, ip: str | None = None, lang: Lang = "zh"
+    ) -> dict[str, Any]:
+        """A helper confirms with their token: `{helper_state, application_id, refusals: [{code, params, text}]}`."""
+        self.reading.check_confirm(p, token)
+        return confirmation_view(self.helpers.confirm(token, p.actor, device_id, ip), lang)
 
-    def confirm(self, token: str, actor: str, device_id: str | None = None, ip: str | None = None) -> dict[str, Any]:
-        return self.helpers.confirm(token, actor, device_id, ip)
-
-    def account_of(self, app_id: str) -> str:
-        return self.reading.account_of(app_id)
-
-    def view(self, app_id: str, lang: Lang = "zh") -> dict[str, Any]:
+    def view(self, p: Principal, app_id: str, lang: Lang = "zh") -> dict[str, Any]:
+        """The application as `views.application_view` renders it."""
+        self.reading.check_application(p, app_id, drive=False)
         return self.reading.view(app_id, lang)
 
-    def list_for(self, account_id: str, lang: Lang = "zh", limit: int = 50) -> list[dict[str, Any]]:
+    def list_for(
+        self, p: Principal, account_id: str | None = None, lang: Lang = "zh", limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """An account's applications (a member: their own, if omitted), newest first."""
+        account_id = self.reading.own(p, account_id, "account_id", "give account_id")
+        self.reading.check_view(p, account_id)
         return self.reading.list_for(account_id, lang, limit)
 
-    def helper_requests(self, helper_id: str, lang: Lang = "zh") -> list[dict[str, Any]]:
+    def helper_requests(self, p: Principal, helper_id: str | None = None, lang: Lang = "zh") -> list[dict[str, Any]]:
+        """What a helper (a member: themself, if omitted) was asked, newest first."""
+        helper_id = self.reading.own(p, helper_id, "helper_id", "give helper_id")
+        self.reading.check_view(p, helper_id)
         return self.reading.helper_requests(helper_id, lang)
-
-    # --- who may do what (the routes ask; `access.py` answers) ----------------------------------------------
-
-    def check_drive(self, principal: Principal, account_id: str) -> None:
-        self.reading.check_drive(principal, account_id)
-
-    def check_application(self, principal: Principal, app_id: str, *, drive: bool) -> str:
-        return self.reading.check_application(principal, app_id, drive=drive)
-
-    def check_view(self, principal: Principal, account_id: str) -> None:
-        self.reading.check_view(principal, account_id)
-
-    def check_confirm(self, principal: Principal, token: str) -> str:
-        return self.reading.check_confirm(principal, token)

@@ -1,15 +1,14 @@
 """All of unblocking's SQL (S-D1–D5, S-D7): applications, the per-phone quota, helper confirmations, and the reads
 of core tables the flow needs (contacts and messages for the relationship check, logins for abnormal detection).
 
-Module functions taking a connection; the caller owns the transaction. Rows come back as SQLAlchemy rows
-(attribute access by column name) of `unblock_applications` / `unblock_helpers`.
+Module functions taking a connection (`tx.conn` of the unit of work); the caller owns the transaction. Rows come
+back as SQLAlchemy rows (attribute access by column name) of `unblock_applications` / `unblock_helpers`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -17,31 +16,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.engine import Engine as Engine  # the database handle the service holds
 from sqlalchemy.exc import IntegrityError
 
 from warden.adapters import store as core
 from warden.adapters import tables as t
-from warden.adapters.database import reading as _reading
 from warden.kernel.errors import Conflict
 from warden.unblock.rules import LiftedUnblock
 
 Conn: TypeAlias = Connection
-"""The connection type the use cases annotate with (they import no sqlalchemy)."""
-
-
-@contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """One read-write transaction: committed on leaving, rolled back on an exception."""
-    with engine.begin() as conn:
-        yield conn
-
-
-@contextmanager
-def reading(engine: Engine) -> Iterator[Connection]:
-    """One read-only transaction."""
-    with _reading(engine) as conn:
-        yield conn
+"""The connection type the use cases annotate with (they import no sqlalchemy); the transactions are the unit of
+work's (`warden.adapters.uow`)."""
 
 
 Row = Any

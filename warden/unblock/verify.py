@@ -7,7 +7,6 @@ import hashlib
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from warden.adapters import store as core
 from warden.enforcement.texts import Lang
 from warden.kernel.errors import Conflict, DeliveryFailed, InvalidInput
 from warden.kernel.events import FieldError
@@ -30,11 +29,11 @@ class Codes:
     def send_code(self, app_id: str, actor: str, lang: Lang = "zh") -> None:
         """Send a one-time code to the account's bound phone; only its hash is kept."""
         ctx = self.ctx
-        now = ctx.clock.now()
         pol = ctx.policy
         if "sms_code" not in pol.verification.methods:
             raise Conflict("the policy does not allow verification by code")
-        with store.writing(ctx.engine) as conn:
+        with ctx.uow.writing() as tx:
+            conn, now = tx.conn, tx.now
             row = ctx.applications.lock(conn, app_id, now)
             ctx.applications.expect(row, "awaiting_verification")
             if row.codes_sent >= pol.code.max_sends:
@@ -49,7 +48,7 @@ class Codes:
                 code_attempts=0,
                 codes_sent=row.codes_sent + 1,
             )
-            core.AuditWriter(conn).append(
+            tx.audit.append(
                 now,
                 actor,
                 "unblock.code_sent",
@@ -60,20 +59,21 @@ class Codes:
         try:
             ctx.sender.send(row.phone, texts.code_message(code, minutes, lang))
         except SendFailed as exc:
-            with store.writing(ctx.engine) as conn:  # give the send back: the user never got it
-                store.update_application(conn, app_id, code_hash=None, code_expires_at=None, codes_sent=row.codes_sent)
+            with ctx.uow.writing() as tx:  # give the send back: the user never got it
+                store.update_application(
+                    tx.conn, app_id, code_hash=None, code_expires_at=None, codes_sent=row.codes_sent
+                )
             raise DeliveryFailed(f"the code could not be delivered ({exc}); try again") from exc
 
     def verify_code(self, app_id: str, actor: str, code: str) -> None:
         """Check the code (limited attempts). A wrong code is an error naming the field; the attempt counts."""
         ctx = self.ctx
-        now = ctx.clock.now()
         pol = ctx.policy
         problem: str | None = None
-        with store.writing(ctx.engine) as conn:
+        with ctx.uow.writing() as tx:
+            conn, now = tx.conn, tx.now
             row = ctx.applications.lock(conn, app_id, now)
             ctx.applications.expect(row, "awaiting_verification")
-            audit = core.AuditWriter(conn)
             if row.code_hash is None:
                 raise Conflict("no code is outstanding; request one first")
             if row.code_expires_at <= now:
@@ -89,7 +89,7 @@ class Codes:
                         values |= {"state": "refused", "refusal_code": "too_many_attempts", "refusal_params": "{}"}
                 store.update_application(conn, app_id, **values)
                 problem = f"wrong code; {max(left, 0)} attempt(s) left with this code"
-            audit.append(
+            tx.audit.append(
                 now,
                 actor,
                 "unblock.code_checked",
@@ -98,6 +98,6 @@ class Codes:
             )
             if problem is None:
                 store.update_application(conn, app_id, code_hash=None)
-                ctx.applications.passed(conn, audit, row, "sms_code", now, actor)
+                ctx.applications.passed(tx, row, "sms_code", actor)
         if problem is not None:
             raise InvalidInput(problem, [FieldError(field="code", message=problem)])

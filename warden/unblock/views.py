@@ -1,5 +1,8 @@
 """What an application and a helper request look like to the people following them, in the chosen language.
-Pure: built from the stored rows (read by column name), the phone's quota and the policy."""
+Pure: built from the stored rows (read by column name), the phone's quota and the policy.
+
+The functions render plain dicts (what the service returns); the models describe the same shapes and are the HTTP
+answers (`response_model`), validated from those dicts. Times are ISO 8601 strings."""
 
 from __future__ import annotations
 
@@ -7,9 +10,135 @@ import json
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from warden.enforcement.texts import Lang
 from warden.unblock.policy import UnblockPolicy
 from warden.unblock.texts import STATE_TEXT, explained
+
+
+class _View(BaseModel):
+    """An answer's shape: every key is declared (an undeclared one is an error, not silently dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UnblockReason(_View):
+    """A refusal or a finding: its code, the values it names, and the sentence for people (zh/en)."""
+
+    code: str
+    params: dict[str, Any]
+    text: str
+
+
+class UnblockQuota(_View):
+    """The phone's application cap (S-D3) as its owner reads it."""
+
+    cap: int
+    window_days: float
+    used: int
+    remaining: int
+    next_slot_at: str | None = Field(description="When a slot frees up, once the cap is reached.")
+
+
+class HealthReport(_View):
+    """The last client health check (S-D7)."""
+
+    at: str
+    client_version: str
+    failures: list[UnblockReason]
+    malware_flag: bool
+    ok: bool
+    plugin_signatures: list[str]
+
+
+class UnblockCode(_View):
+    """The one-time code: whether one is outstanding, until when, attempts and sends left."""
+
+    outstanding: bool
+    expires_at: str | None
+    attempts_left: int | None
+    sends_left: int
+
+
+class HelperRequestView(_View):
+    """One helper request; `state` reads `expired` for a pending one past its expiry."""
+
+    helper_id: str
+    state: str = Field(description="pending | confirmed | refused | expired")
+    created_at: str
+    expires_at: str | None
+    confirmed_at: str | None
+    refusals: list[UnblockReason]
+
+
+class UnblockVerification(_View):
+    methods: list[str]
+    required: int = Field(description="How many distinct methods must pass.")
+    passed: list[str]
+    code: UnblockCode
+    helpers_required: int
+    helpers: list[HelperRequestView]
+
+
+class AbnormalSignal(UnblockReason):
+    """One abnormal-unblock signal (S-D4) and its weight in the score."""
+
+    weight: int | float
+
+
+class AbnormalVerdict(_View):
+    """The abnormal-unblock judgement (S-D4) of a friend-assisted lift."""
+
+    abnormal: bool
+    score: int | float
+    signals: list[AbnormalSignal]
+    threshold: int | float
+
+
+class ApplicationView(_View):
+    """An unblock application as its owner follows it: state, what is left to do, every reason in `lang`."""
+
+    id: str
+    account_id: str
+    state: str
+    state_text: str
+    created_at: str
+    updated_at: str
+    refusal: UnblockReason | None
+    applications: UnblockQuota
+    counted: bool = Field(description="Whether this application counted against the cap.")
+    earliest_at: str | None
+    restrictions: list[str] = Field(description="The restrictions this application would lift.")
+    health: HealthReport | None
+    verification: UnblockVerification
+    lifted_at: str | None
+    reversed_at: str | None
+    abnormal: AbnormalVerdict | None
+    lang: Lang
+
+
+class ApplicationList(_View):
+    items: list[ApplicationView]
+
+
+class HelperRequest(HelperRequestView):
+    """What a helper was asked, by whom."""
+
+    application_id: str
+    requester_id: str
+
+
+class HelperRequestList(_View):
+    items: list[HelperRequest]
+
+
+class HelperConfirmation(_View):
+    """A helper's confirmation: confirmed, or refused with every reason."""
+
+    helper_state: str = Field(description="confirmed | refused")
+    application_id: str
+    refusals: list[UnblockReason]
 
 
 def application_view(

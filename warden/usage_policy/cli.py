@@ -112,9 +112,9 @@ def run_bench(n: int, keyword_rules: int, console: Any) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             w = bootstrap(Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.db'}"))
             now = SystemClock().now()
-            w.register_enterprise(Enterprise("ent-b", "bench", True, now - timedelta(days=900)), "bench")
+            w.enforcement.register_enterprise(Enterprise("ent-b", "bench", True, now - timedelta(days=900)), "bench")
             for i in range(100):
-                w.register_account(
+                w.enforcement.register_account(
                     Account(f"acc-{i}", "ent-b", f"1380000{i:04d}", True, now - timedelta(days=400)), "bench"
                 )
             if with_policy:
@@ -138,7 +138,7 @@ def run_bench(n: int, keyword_rules: int, console: Any) -> None:
             start = time.perf_counter()
             blocked = 0
             for i in range(0, n, 500):
-                blocked += sum(1 for o in w.ingest(evs[i : i + 500], "bench").outcomes if o.allowed is False)
+                blocked += sum(1 for o in w.pipeline.ingest(evs[i : i + 500], "bench").outcomes if o.allowed is False)
             rate = n / (time.perf_counter() - start)
             opened = len(w.cases.list_cases(OPERATOR, "ent-b", limit=500)[0])
             w.engine.dispose()

@@ -30,7 +30,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_warden(database: str | None = None, policy: Path | None = None, serving: bool = False):  # type: ignore[no-untyped-def]
+def open_warden(  # type: ignore[no-untyped-def]
+    database: str | None = None, policy: Path | None = None, serving: bool = False, read_only: bool = False
+):
     from warden.bootstrap import bootstrap
 
     settings = Settings()
@@ -40,6 +42,8 @@ def open_warden(database: str | None = None, policy: Path | None = None, serving
     if policy:
         settings.policy = str(policy)
     try:
+        if read_only:  # no migration, no policy record, no key created: the command writes nothing
+            return bootstrap(settings, migrate=False, start=False, sign=False)
         return bootstrap(settings)
     except PolicyError as exc:
         raise fail("the policy file is invalid:\n  " + "\n  ".join(exc.problems)) from exc

@@ -96,17 +96,17 @@ def simulate(
     with tempfile.TemporaryDirectory() as tmp:
         w = bootstrap(Settings(database_url=f"sqlite:///{tmp}/replay.db"), policy=policy, clock=clock)
         for e in ents:
-            w.register_enterprise(Enterprise(e.id, e.name, e.verified, e.created_at), "replay")
+            w.enforcement.register_enterprise(Enterprise(e.id, e.name, e.verified, e.created_at), "replay")
         for a in accs:
-            w.register_account(a, "replay")
+            w.enforcement.register_account(a, "replay")
         task = progress.add_task(label, total=len(evs)) if progress else None
         denied = 0
         for i in range(0, len(evs), 1000):
-            res = w.ingest(evs[i : i + 1000], actor="replay")
+            res = w.pipeline.ingest(evs[i : i + 1000], actor="replay")
             denied += sum(1 for o in res.outcomes if o.allowed is False)
             if progress and task is not None:
                 progress.advance(task, len(evs[i : i + 1000]))
-        restricted = {aid: sorted({r.rule_id for r in rs}) for aid, rs in w.restricted_accounts().items()}
+        restricted = {aid: sorted({r.rule_id for r in rs}) for aid, rs in w.enforcement.restricted_accounts().items()}
         with reading(w.engine) as conn:
             strikes = Counter(r.rule_id for r in conn.execute(sa.select(t.strikes.c.rule_id)))
             weights, cascades = _weights_and_cascades(conn, clock.now())  # weight (issue 4)

@@ -33,10 +33,10 @@ def get_principal(
         return checked
     if creds is None:
         raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `warden token create`")
-    principal = warden.authenticate(creds.credentials)
-    if principal is None:
-        raise Unauthorized("the token is unknown or revoked")
-    return principal
+    found = warden.tokens.check(creds.credentials)
+    if isinstance(found, str):  # unknown, revoked, expired, or its person disabled: the sentence says which
+        raise Unauthorized(found)
+    return found
 
 
 def get_lang(

@@ -6,8 +6,9 @@ For each HTTP request, in this order:
 0. **Which route.** A request no route takes (404, 405) goes straight to the app, which answers without reading
    the body.
 1. **Who is calling.** If the route needs a caller (its dependencies include `deps.get_principal`), the bearer
-   token is checked from the headers alone: none, or an unknown or revoked one, is a 401 and the body is never
-   read. The principal is kept in the request's state, so `get_principal` does not look it up a second time.
+   token is checked from the headers alone: none, or an unknown, revoked or expired one (or one whose person is
+   disabled), is a 401 saying which, and the body is never read. The principal is kept in the request's state,
+   so `get_principal` does not look it up a second time.
 2. **Path and query.** A control character in the path or in a query parameter (`?status=%00`) is a 422 naming
    the parameter (the rule of `warden.kernel.inputs`).
 3. **How big.** A body over the limit is a 413 naming the limit: at once when `Content-Length` says so (nothing
@@ -134,10 +135,10 @@ class EdgeGuard:
         scheme, _, secret = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise _Refused(_unauthorized("send 'Authorization: Bearer <token>'; create one with `warden token create`"))
-        principal = await run_in_threadpool(scope["app"].state.warden.tokens.authenticate, secret.strip())
-        if principal is None:
-            raise _Refused(_unauthorized("the token is unknown or revoked"))
-        scope.setdefault("state", {})["principal"] = principal
+        found = await run_in_threadpool(scope["app"].state.warden.tokens.check, secret.strip())
+        if isinstance(found, str):  # unknown, revoked, expired, or its person disabled: the sentence says which
+            raise _Refused(_unauthorized(found))
+        scope.setdefault("state", {})["principal"] = found
 
     async def _read(self, headers: Headers, receive: Receive) -> bytes:
         upload = headers.get("content-type", "").lower().startswith("multipart/form-data")

@@ -3,8 +3,8 @@
 Adds `external_contact_events.initiated_by` (self | contact on an add, NULL on a removal), filled from the stored
 events, and an index on (account_id, contact_id) so a message's contact is looked up directly.
 
-Revision ID: 0008_contact_standing
-Revises: 0007_external_contact_events
+Revision ID: 0009_contact_standing
+Revises: 0008_audit_state
 """
 
 import json
@@ -12,8 +12,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_contact_standing"
-down_revision = "0007_external_contact_events"
+revision = "0009_contact_standing"
+down_revision = "0008_audit_state"
 branch_labels = None
 depends_on = None
 

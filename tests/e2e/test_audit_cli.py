@@ -1,0 +1,74 @@
+"""`warden audit verify` and `warden audit checkpoints` (issue 12, item 2): the chain anchored outside the database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from tests.conftest import World
+from warden.adapters import tables as t
+from warden.adapters.database import make_engine
+from warden.entrypoints.cli.main import app
+
+runner = CliRunner()
+
+
+def counts(db_url: str) -> list[int]:
+    engine = make_engine(db_url)
+    with engine.connect() as c:
+        out = [
+            int(c.execute(sa.select(sa.func.count()).select_from(x)).scalar_one())
+            for x in (t.audit_log, t.audit_checkpoints, t.policies)
+        ]
+    engine.dispose()
+    return out
+
+
+def test_verify_writes_nothing_and_says_how_far_the_chain_is_signed(world: World, db_url: str) -> None:
+    world.send(*[world.event("report", reporter_id=f"r-{i}", reason="spam") for i in range(3)])
+    before = counts(db_url)
+    r = runner.invoke(app, ["audit", "verify", "-d", db_url])
+    assert r.exit_code == 0, r.output
+    assert "intact" in r.output and f"signed up to entry {before[0]}" in r.output
+    assert counts(db_url) == before
+
+
+def test_exported_checkpoints_detect_a_truncated_chain_with_only_the_public_key(
+    world: World, db_url: str, tmp_path: Path
+) -> None:
+    for _ in range(5):
+        world.send(world.phone_search())
+    out = tmp_path / "checkpoints.jsonl"
+    r = runner.invoke(app, ["audit", "checkpoints", "--out", str(out), "-d", db_url])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    head, cps = lines[0], lines[1:]
+    assert "BEGIN PUBLIC KEY" in head["public_key"] and len(cps) == head["checkpoints"] >= 5
+    public = tmp_path / "audit.pub"
+    public.write_text(head["public_key"])
+    args = ["audit", "verify", "-d", db_url, "--anchors", str(out), "--public-key", str(public)]
+    assert runner.invoke(app, args).exit_code == 0
+
+    last = cps[-1]["seq"]
+    engine = make_engine(db_url)  # someone deletes the newest batches: entries, checkpoints and events
+    with engine.begin() as c:
+        c.execute(sa.delete(t.events).where(t.events.c.audit_seq > last - 2))
+        c.execute(sa.delete(t.audit_checkpoints).where(t.audit_checkpoints.c.seq > last - 2))
+        c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > last - 2))
+    engine.dispose()
+    r = runner.invoke(app, args)
+    assert r.exit_code == 1 and "entries were deleted" in r.output
+
+
+def test_a_forged_exported_checkpoint_is_refused(world: World, db_url: str, tmp_path: Path) -> None:
+    world.send(world.phone_search())
+    out = tmp_path / "checkpoints.jsonl"
+    assert runner.invoke(app, ["audit", "checkpoints", "--out", str(out), "-d", db_url]).exit_code == 0
+    lines = out.read_text().splitlines()
+    forged = json.loads(lines[-1]) | {"hash": "0" * 64}
+    out.write_text("\n".join([*lines, json.dumps(forged)]) + "\n")
+    r = runner.invoke(app, ["audit", "verify", "-d", db_url, "--anchors", str(out)])
+    assert r.exit_code == 1 and "signature is not valid" in r.output

@@ -1,0 +1,214 @@
+"""The audit trail proves the state (issue 12, items 1–2): every row that decides someone's fate matches the audited
+history, and the chain itself is anchored by signed checkpoints and an anchor outside the database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tests.conftest import World
+from warden.adapters import tables as t
+from warden.adapters.audit_state import COVERED, row_key
+from warden.adapters.database import make_engine
+from warden.kernel.audit import GENESIS, canonical, entry_hash
+
+
+def restricted(world: World) -> None:
+    """acc-1 reported three times: a strike and a restriction."""
+    world.send(*[world.event("report", reporter_id=f"r-{i}", reason="spam") for i in range(3)])
+
+
+def first(conn: Connection, table: sa.Table) -> Any:
+    return conn.execute(sa.select(table).limit(1)).first()
+
+
+def tamper(world: World, edit: Callable[[Connection], None]) -> None:
+    """Edit the database behind warden, as someone with a SQL console would (a connection of their own)."""
+    engine = make_engine(world.w.engine.url.render_as_string(hide_password=False))
+    with engine.begin() as c:
+        edit(c)
+    engine.dispose()
+
+
+def entries(world: World) -> int:
+    with world.w.engine.connect() as c:
+        return int(c.execute(sa.select(sa.func.count()).select_from(t.audit_log)).scalar_one())
+
+
+def test_an_untouched_store_verifies_with_its_state_rows_and_signed_head(world: World) -> None:
+    restricted(world)
+    report = world.w.enforcement.audit_verify()
+    assert report.ok, report
+    assert report.signed_head == entries(world)
+
+
+def test_lifting_a_restriction_behind_warden_is_named(world: World) -> None:
+    restricted(world)
+    assert world.w.enforcement.explain("acc-1", "en")["state"] != "normal"
+    with world.w.engine.connect() as c:
+        rid = first(c, t.restrictions).id
+    tamper(world, lambda c: c.execute(sa.update(t.restrictions).values(lifted_at=world.clock.now())))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.table == "restrictions" and report.key == row_key([rid])
+    assert "differs from its audited state" in (report.problem or "")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda c: c.execute(sa.update(t.strikes).values(status="voided")), id="void-strike"),
+        pytest.param(lambda c: c.execute(sa.update(t.strikes).values(step=1)), id="re-step-strike"),
+        pytest.param(lambda c: c.execute(sa.delete(t.restrictions)), id="delete-restriction"),
+        pytest.param(
+            lambda c: c.execute(sa.update(t.restrictions).values(ends_at=t.restrictions.c.starts_at)),
+            id="shorten-restriction",
+        ),
+        pytest.param(
+            lambda c: (
+                c.execute(sa.insert(t.people).values(id="forged", name="", created_at=sa.func.current_timestamp())),
+                c.execute(
+                    sa.insert(t.tokens).values(
+                        id="tok-forged",
+                        secret_hash="f" * 64,
+                        role="platform",
+                        label="",
+                        created_at=sa.func.current_timestamp(),
+                        person_id="forged",
+                        expires_at=sa.func.current_timestamp(),
+                    )
+                ),
+            ),
+            id="insert-token",
+        ),
+    ],
+)
+def test_each_kind_of_state_edit_is_named_with_its_table(world: World, edit: Callable[[Connection], None]) -> None:
+    restricted(world)
+    tamper(world, edit)
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.table in ("strikes", "restrictions", "people", "tokens"), report
+
+
+def test_deleting_a_strike_is_named(world: World) -> None:
+    restricted(world)
+    with world.w.engine.connect() as c:
+        sid = first(c, t.strikes).id
+    tamper(world, lambda c: (c.execute(sa.delete(t.restrictions)), c.execute(sa.delete(t.strikes))))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.table == "strikes" and report.key == row_key([sid])
+    assert "deleted behind warden" in (report.problem or "")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param({"occurred_at": sa.literal(None)}, id="occurred_at"),
+        pytest.param({"counted": "[]"}, id="counted"),
+    ],
+)
+def test_changing_a_stored_event_is_named(world: World, values: dict[str, Any]) -> None:
+    restricted(world)
+    with world.w.engine.connect() as c:
+        ev = c.execute(sa.select(t.events).where(t.events.c.counted != "[]").limit(1)).first()
+    assert ev is not None
+    new = dict(values)
+    if "occurred_at" in new:
+        new["occurred_at"] = ev.occurred_at - timedelta(days=3)
+    tamper(world, lambda c: c.execute(sa.update(t.events).where(t.events.c.id == ev.id).values(**new)))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.first_broken == ev.audit_seq and "decisions" in (report.problem or "")
+
+
+def test_events_naming_a_missing_entry_are_named(world: World) -> None:
+    restricted(world)
+    tamper(world, lambda c: c.execute(sa.update(t.events).values(audit_seq=10_000)))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok
+
+
+def test_an_honest_manual_lift_still_verifies(world: World) -> None:
+    restricted(world)
+    with world.w.engine.connect() as c:
+        rid = first(c, t.restrictions).id
+    world.w.enforcement.lift_restriction(rid, "reviewer-1", "mistake")
+    assert world.w.enforcement.audit_verify().ok
+
+
+# --- the chain: truncation and rewriting --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 20, "all"])
+def test_deleting_the_newest_entries_is_detected(world: World, n: int | str) -> None:
+    restricted(world)
+    for _ in range(12):  # enough entries to delete 20
+        world.send(world.phone_search())
+    head = entries(world)
+    cut = head if n == "all" else int(n)
+    tamper(
+        world,
+        lambda c: (
+            c.execute(sa.delete(t.audit_checkpoints).where(t.audit_checkpoints.c.seq > head - cut)),
+            c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > head - cut)),
+        ),
+    )
+    assert not world.w.enforcement.audit_verify().ok
+
+
+def test_a_rewritten_entry_with_every_later_hash_recomputed_is_detected(world: World) -> None:
+    restricted(world)
+    for _ in range(3):
+        world.send(world.phone_search())
+
+    def rewrite(c: Connection) -> None:  # change entry 3, then recompute every hash after it (plain SHA-256)
+        rows = c.execute(sa.select(t.audit_log).order_by(t.audit_log.c.seq)).all()
+        c.execute(sa.delete(t.audit_log))
+        prev = GENESIS
+        for r in rows:
+            actor = "someone-else" if r.seq == 3 else r.actor
+            h = entry_hash(prev, r.seq, r.at, actor, r.action, r.subject, json.loads(r.data))
+            c.execute(sa.insert(t.audit_log).values({**r._asdict(), "actor": actor, "prev_hash": prev, "hash": h}))
+            prev = h
+
+    tamper(world, rewrite)
+    report = world.w.enforcement.audit_verify()
+    assert (not report.ok and "signed checkpoint" in (report.problem or "")) or "rewritten" in (report.problem or "")
+
+
+def test_deleting_every_checkpoint_is_detected(world: World) -> None:
+    restricted(world)
+    tamper(world, lambda c: c.execute(sa.delete(t.audit_checkpoints)))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and "not signed" in (report.problem or "")
+
+
+def test_verify_writes_nothing(world: World) -> None:
+    restricted(world)
+    with world.w.engine.connect() as c:
+        before = [
+            c.execute(sa.select(sa.func.count()).select_from(x)).scalar_one()
+            for x in (t.audit_log, t.audit_checkpoints)
+        ]
+    for _ in range(3):
+        assert world.w.enforcement.audit_verify().ok
+    with world.w.engine.connect() as c:
+        after = [
+            c.execute(sa.select(sa.func.count()).select_from(x)).scalar_one()
+            for x in (t.audit_log, t.audit_checkpoints)
+        ]
+    assert before == after
+
+
+def test_every_covered_table_exists_with_its_columns() -> None:
+    for name, spec in COVERED.items():
+        table = t.metadata.tables[name]
+        assert set(spec.key) <= set(spec.columns) <= {c.name for c in table.columns}, name
+
+
+def test_row_keys_are_canonical_json_of_strings() -> None:
+    assert row_key(["a", 1]) == canonical(["a", "1"]) == '["a","1"]'

@@ -1,0 +1,138 @@
+"""The audit chain's anchor outside the database: an Ed25519 signing key and an anchor file beside it.
+
+A plain hash chain proves nothing against someone who can rewrite the database: they change an entry and recompute
+every hash after it, or delete the newest entries. So each transaction that appends to the chain signs its new head
+(`audit_checkpoints`: seq, hash, signature), with a key the database does not hold, and the newest signed head is
+also written to an anchor file beside the key. `warden audit verify` then detects:
+
+- a rewritten entry: the signed checkpoints no longer match the entries (the signature cannot be forged);
+- deleted newest entries: the anchor (outside the database) names a head the chain no longer reaches, and entries
+  past the newest checkpoint are unsigned;
+- all checkpoints deleted: a chain with entries but no signed head.
+
+`warden audit checkpoints --out FILE` exports the signed heads and the public key, so an auditor can keep them
+elsewhere and verify against them later (`warden audit verify --anchors FILE`), needing only the public key.
+
+The key file is created on first use (mode 0600) at `WARDEN_AUDIT_KEY_FILE`; by default beside the SQLite database
+(`warden.db` → `warden.db.audit-key.pem`) or, for PostgreSQL, `~/.local/state/warden/audit-key.pem`.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+__all__ = ["Signer", "Verifier", "default_key_path", "load_verifier", "message"]
+
+
+def message(seq: int, head: str) -> bytes:
+    """What a checkpoint signs: the chain's head after entry `seq`."""
+    return f"warden-audit-checkpoint\n{seq}\n{head}".encode()
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def default_key_path(database_url: str) -> Path:
+    """Beside the SQLite file, else in the user's state directory (see the module docstring)."""
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        return Path(database_url.removeprefix("sqlite:///") + ".audit-key.pem")
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state / "warden" / "audit-key.pem"
+
+
+class Verifier:
+    """Checks checkpoint signatures with a public key."""
+
+    def __init__(self, public: Ed25519PublicKey) -> None:
+        self.public = public
+        self.key_id = key_id(public)
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> Verifier:
+        key = serialization.load_pem_public_key(pem)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("the public key is not an Ed25519 key")
+        return cls(key)
+
+    def public_pem(self) -> str:
+        return self.public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+
+    def valid(self, seq: int, head: str, signature: str) -> bool:
+        try:
+            self.public.verify(base64.b64decode(signature), message(seq, head))
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+class Signer(Verifier):
+    """Signs checkpoints and moves the anchor file. Loads the key at `path`, creating it (0600) when absent."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pem = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(pem)
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path}: not an Ed25519 private key (WARDEN_AUDIT_KEY_FILE)")
+        self._key = key
+        super().__init__(key.public_key())
+        self.anchors = path.with_name(path.name + ".anchors")
+
+    def sign(self, seq: int, head: str) -> str:
+        return base64.b64encode(self._key.sign(message(seq, head))).decode()
+
+    def _anchor_file(self, first: str) -> Path:
+        return self.anchors / f"{first[:32]}.json"
+
+    def anchor(self, first: str, seq: int, head: str) -> None:
+        """Record (seq, head) as the newest signed head of the chain whose first entry hashes to `first`.
+
+        Never moves backwards (two processes may commit out of order): a lock file serialises the update."""
+        self.anchors.mkdir(parents=True, exist_ok=True)
+        target = self._anchor_file(first)
+        with open(self.anchors / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            current = self.read_anchor(first)
+            if current is not None and current[0] >= seq:
+                return
+            tmp = target.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"first": first, "seq": seq, "hash": head}))
+            os.replace(tmp, target)
+
+    def read_anchor(self, first: str) -> tuple[int, str] | None:
+        """The newest signed head recorded for the chain whose first entry hashes to `first`, if any."""
+        try:
+            data = json.loads(self._anchor_file(first).read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return int(data["seq"]), str(data["hash"])
+
+
+def load_verifier(key_file: Path, public_key: Path | None = None) -> Verifier | None:
+    """What checks signatures without writing anything: the public key at `public_key` (an auditor's copy), else
+    the signing key at `key_file` if it exists (its anchor file is read too); None when neither is there."""
+    if public_key is not None:
+        return Verifier.from_pem(public_key.read_bytes())
+    return Signer(key_file) if key_file.exists() else None

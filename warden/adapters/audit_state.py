@@ -1,0 +1,456 @@
+"""The audit trail covers the state tables: every row that decides someone's fate is vouched for by the chain.
+
+How (issue 12, "The audit trail must prove what it claims"):
+
+- **Capture.** Database triggers (migration 0008) note the primary key of every inserted, updated or deleted row of
+  a covered table in `audit_touched` (updates only when a covered column is in the SET list). Writers need not
+  remember anything: the capture is in the database, for every code path.
+- **Seal.** Before a transaction commits, `seal` reads the noted rows as they now are and appends one `state.rows`
+  entry to the chain: `{"rows": {table: {key: digest or null}}}` (null: the row was deleted). The unit of work and
+  ingest seal explicitly with their own `AuditWriter`; a `commit` listener seals whatever any other transaction
+  left, so nothing escapes.
+- **Sign.** When a transaction appended to the chain, the listener signs its new head (Ed25519, a key outside the
+  database: `adapters/audit_keys.py`) into `audit_checkpoints`, and moves the anchor file kept beside the key.
+- **Verify** (`verify_state`): folding the `state.rows` entries gives the digest every covered row must have; the
+  rows as stored are digested the same way, and the first row that differs, is missing or was never audited is
+  named. `warden audit verify` reads only: it writes nothing, to the chain or elsewhere.
+
+A row's digest is SHA-256 over the canonical JSON of its covered columns as read through `adapters.tables`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from warden.adapters import store
+from warden.adapters import tables as t
+from warden.adapters.audit_keys import Signer, Verifier
+from warden.adapters.store import AuditWriter
+from warden.kernel.audit import AuditEntry, ChainReport, canonical, decisions_digest, verify_chain
+
+__all__ = ["COVERED", "Covered", "StateProblem", "install", "row_key", "seal", "verify", "verify_state"]
+
+
+@dataclass(frozen=True)
+class Covered:
+    """A covered table: its key columns and the columns whose values decide someone's fate."""
+
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+def _all(table: sa.Table, *, without: tuple[str, ...] = ()) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns if c.name not in without)
+
+
+COVERED: dict[str, Covered] = {
+    # the directory: who belongs to which enterprise, verification, the dates age is counted from
+    "enterprises": Covered(("id",), ("id", "verified", "created_at")),
+    "accounts": Covered(("id",), ("id", "enterprise_id", "phone", "real_name_verified", "created_at")),
+    # penalties and what stands in their way
+    "strikes": Covered(("id",), _all(t.strikes)),
+    "restrictions": Covered(("id",), _all(t.restrictions)),
+    "flags": Covered(("id",), _all(t.flags)),
+    "exemptions": Covered(("account_id", "rule_id"), _all(t.exemptions)),
+    # who may act: the people and their tokens (when a token was last used decides nothing)
+    "people": Covered(("id",), _all(t.people)),
+    "tokens": Covered(("id",), _all(t.tokens, without=("last_used_at",))),
+    # the way back: the cap per phone, applications and helpers
+    "unblock_quota": Covered(("phone",), _all(t.unblock_quota)),
+    "unblock_applications": Covered(
+        ("id",),
+        (
+            "id",
+            "account_id",
+            "phone",
+            "state",
+            "counted",
+            "targets",
+            "verified",
+            "code_hash",
+            "code_attempts",
+            "lifted_at",
+            "lifted_step",
+            "lifted_rules",
+            "abnormal",
+            "reversed_at",
+        ),
+    ),
+    "unblock_helpers": Covered(
+        ("id",), ("id", "application_id", "requester_id", "helper_id", "state", "token_hash", "confirmed_at")
+    ),
+    # appeals and their decisions
+    "appeals": Covered(("id",), _all(t.appeals, without=("idem_key",))),
+    "appeal_documents": Covered(
+        ("id",), ("id", "appeal_id", "kind", "state", "sha256", "reviewed_by", "reject_code", "reviewed_at")
+    ),
+    # the enterprise desk: policies, cases and their evidence, word lists
+    "usage_policies": Covered(("enterprise_id",), _all(t.usage_policies)),
+    "cases": Covered(("id",), _all(t.cases)),
+    "case_entries": Covered(("id",), _all(t.case_entries)),
+    "word_lists": Covered(("scope",), _all(t.word_lists)),
+}
+"""The tables whose rows decide someone's fate, in the order `verify_state` checks them. Weight tables are left out:
+they are derived from the events and recomputed (`warden weight recompute`); events are covered by the batch digests
+of their `events.decided` entries (`kernel.audit.decisions_digest`)."""
+
+_FLAG = "warden.audit.touched"  # conn.info: this transaction wrote a covered table
+_HEAD = "warden.audit.head"  # conn.info: (seq, hash, at) of the newest entry this transaction appended
+
+
+def row_key(values: Iterable[Any]) -> str:
+    """The text a row's key is named by in `state.rows` entries: canonical JSON of its key values as strings."""
+    return canonical([str(v) for v in values])
+
+
+def _digest(row: Any, columns: tuple[str, ...]) -> str:
+    body = orjson.dumps([getattr(row, c) for c in columns], default=str, option=orjson.OPT_UTC_Z)
+    return hashlib.sha256(body).hexdigest()
+
+
+def _digests(
+    conn: Connection, name: str, keys: list[list[str]] | None, covered: Mapping[str, Covered] | None = None
+) -> Iterator[tuple[str, str]]:
+    """(key, digest) of the covered rows of table `name` with these keys (all rows when `keys` is None)."""
+    spec = (COVERED if covered is None else covered)[name]
+    table = t.metadata.tables[name]
+    cols = [table.c[c] for c in dict.fromkeys((*spec.key, *spec.columns))]
+    query = sa.select(*cols)
+    if keys is None:
+        rows: Iterable[Any] = conn.execute(query.order_by(*(table.c[k] for k in spec.key)))
+        for row in rows:
+            yield row_key(getattr(row, k) for k in spec.key), _digest(row, spec.columns)
+        return
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        if len(spec.key) == 1:
+            where: Any = table.c[spec.key[0]].in_([k[0] for k in chunk])
+        else:
+            where = sa.tuple_(*(table.c[k] for k in spec.key)).in_([tuple(k) for k in chunk])
+        for row in conn.execute(query.where(where)):
+            yield row_key(getattr(row, k) for k in spec.key), _digest(row, spec.columns)
+
+
+def _mine(conn: Connection) -> Any:
+    """The `audit_touched` rows this transaction noted. PostgreSQL's triggers tag each with the transaction's id;
+    on SQLite, whose writers take turns, a write transaction empties the table when it begins (`install`), so what
+    is there is its own. Rows another connection noted (someone editing the database behind warden) are therefore
+    never sealed by warden: they stay unvouched, and `verify` names them."""
+    if conn.dialect.name == "postgresql":
+        return t.audit_touched.c.tx == sa.func.txid_current()
+    return sa.true()
+
+
+def seal(
+    conn: Connection,
+    audit: AuditWriter | None = None,
+    at: datetime | None = None,
+    *,
+    force: bool = False,
+    covered: Mapping[str, Covered] | None = None,
+) -> int | None:
+    """Vouch for the covered rows this transaction changed: one `state.rows` entry, or None when there were none.
+
+    `audit` is the transaction's writer when it has one (so its cached chain tail stays right); `at` the time the
+    entry carries (the transaction's clock; the newest appended entry's, else the wall clock). Without `force`,
+    a transaction that wrote nothing costs nothing (the `before_cursor_execute` listener notes writes). `covered`
+    replaces `COVERED` (a migration sealing the schema of its own revision: `present`)."""
+    covered = COVERED if covered is None else covered
+    if not conn.info.pop(_FLAG, False) and not force:
+        return None
+    mine = _mine(conn)
+    touched = conn.execute(sa.select(t.audit_touched.c.tbl, t.audit_touched.c.pk).where(mine)).all()
+    if not touched:
+        return None
+    by_table: dict[str, list[list[str]]] = {}
+    for tbl, pk in touched:
+        by_table.setdefault(tbl, []).append([str(v) for v in orjson.loads(pk)])
+    rows: dict[str, dict[str, str | None]] = {}
+    for name in covered:
+        if name not in by_table:
+            continue
+        keys = by_table[name]
+        found = dict(_digests(conn, name, keys, covered))
+        rows[name] = {row_key(k): found.get(row_key(k)) for k in keys}
+    conn.execute(sa.delete(t.audit_touched).where(mine))
+    if at is None:
+        head = conn.info.get(_HEAD)
+        at = head[2] if head else datetime.now(UTC)
+    writer = audit or AuditWriter(conn)
+    return writer.append(at, "system", "state.rows", "state", {"rows": rows})
+
+
+# --- the triggers (created by migration 0008; a migration that changes COVERED runs them again) ---------------
+
+
+def _q(name: str) -> str:
+    return '"' + name + '"'
+
+
+def trigger_ddl(dialect: str, covered: Mapping[str, Covered] | None = None) -> list[str]:
+    """The statements that create the capture triggers on every covered table (`dialect`: sqlite | postgresql);
+    `covered` replaces `COVERED` (a migration's downgrade recreates the triggers of the schema it returns to)."""
+    covered = COVERED if covered is None else covered
+    out = drop_ddl(dialect, covered)
+    if dialect == "postgresql":
+        out.append(
+            """CREATE OR REPLACE FUNCTION warden_audit_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE k text;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    SELECT json_agg(to_jsonb(OLD) ->> a.c ORDER BY a.n)::text INTO k FROM unnest(TG_ARGV) WITH ORDINALITY AS a(c, n);
+    INSERT INTO audit_touched(tbl, pk, tx) VALUES (TG_TABLE_NAME, k, txid_current()) ON CONFLICT DO NOTHING;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    SELECT json_agg(to_jsonb(NEW) ->> a.c ORDER BY a.n)::text INTO k FROM unnest(TG_ARGV) WITH ORDINALITY AS a(c, n);
+    INSERT INTO audit_touched(tbl, pk, tx) VALUES (TG_TABLE_NAME, k, txid_current()) ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN NULL;
+END $$"""
+        )
+        for name, spec in covered.items():
+            cols = ", ".join(_q(c) for c in spec.columns)
+            args = ", ".join(f"'{k}'" for k in spec.key)
+            out.append(
+                f"CREATE TRIGGER audit_touch_{name} AFTER INSERT OR DELETE OR UPDATE OF {cols} ON {_q(name)} "
+                f"FOR EACH ROW EXECUTE FUNCTION warden_audit_touch({args})"
+            )
+        return out
+    for name, spec in covered.items():
+        cols = ", ".join(_q(c) for c in spec.columns)
+
+        def key(row: str, spec: Covered = spec) -> str:
+            return "json_array(" + ", ".join(f"{row}.{_q(k)}" for k in spec.key) + ")"
+
+        def touch(row: str, name: str = name, key: Any = key) -> str:
+            return f"INSERT OR IGNORE INTO audit_touched(tbl, pk, tx) VALUES ('{name}', {key(row)}, 0);"
+
+        out += [
+            f"CREATE TRIGGER audit_touch_{name}_ins AFTER INSERT ON {_q(name)} BEGIN {touch('NEW')} END",
+            f"CREATE TRIGGER audit_touch_{name}_upd AFTER UPDATE OF {cols} ON {_q(name)} "
+            f"BEGIN {touch('OLD')} {touch('NEW')} END",
+            f"CREATE TRIGGER audit_touch_{name}_del AFTER DELETE ON {_q(name)} BEGIN {touch('OLD')} END",
+        ]
+    return out
+
+
+def drop_ddl(dialect: str, covered: Mapping[str, Covered] | None = None) -> list[str]:
+    covered = COVERED if covered is None else covered
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS audit_touch_{name} ON {_q(name)}" for name in covered]
+    return [f"DROP TRIGGER IF EXISTS audit_touch_{name}_{op}" for name in covered for op in ("ins", "upd", "del")]
+
+
+def present(conn: Connection) -> dict[str, Covered]:
+    """`COVERED` as far as the database's schema has it now: a migration triggers, touches and seals the tables
+    and columns of its own revision (a later one adds the rest, and touches and seals again)."""
+    inspector = sa.inspect(conn)
+    tables = set(inspector.get_table_names())
+    out: dict[str, Covered] = {}
+    for name, spec in COVERED.items():
+        if name in tables:
+            have = {c["name"] for c in inspector.get_columns(name)}
+            out[name] = Covered(spec.key, tuple(c for c in spec.columns if c in have))
+    return out
+
+
+def touch_all(conn: Connection, covered: Mapping[str, Covered] | None = None) -> None:
+    """Note every covered row as touched (a migration that starts covering existing rows, then `seal(force=True)`)."""
+    # PostgreSQL's triggers tag each note with the transaction's id (`_mine`): one value, read once (a SQL function
+    # cannot be a parameter of an executemany)
+    tx = conn.execute(sa.select(sa.func.txid_current())).scalar_one() if conn.dialect.name == "postgresql" else 0
+    for name, spec in (COVERED if covered is None else covered).items():
+        table = t.metadata.tables[name]
+        keys = [list(r) for r in conn.execute(sa.select(*(table.c[k] for k in spec.key)))]
+        for i in range(0, len(keys), 1000):
+            chunk = [{"tbl": name, "pk": canonical([str(v) for v in k]), "tx": tx} for k in keys[i : i + 1000]]
+            conn.execute(sa.insert(t.audit_touched), chunk)
+
+
+# --- the listeners ----------------------------------------------------------------------------------------------
+
+_INSTALLED: weakref.WeakSet[Engine] = weakref.WeakSet()
+_WRITES = ("INSERT", "UPDATE", "DELETE", "insert", "update", "delete")
+_COVERED_NAME = re.compile(r"\b(" + "|".join(COVERED) + r")\b")
+
+
+def install(engine: Engine, signer: Signer | None) -> None:
+    """Seal and sign at every commit on `engine` (bootstrap calls this once, after the migrations).
+
+    Without a signer, the chain is still sealed but not signed (`verify` then says so). Installing twice on one
+    engine changes nothing."""
+    if engine in _INSTALLED:
+        return
+    _INSTALLED.add(engine)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn: Connection, _cur: Any, statement: str, _p: Any, _ctx: Any, _many: bool) -> None:
+        if not conn.info.get(_FLAG) and statement.startswith(_WRITES) and _COVERED_NAME.search(statement):
+            conn.info[_FLAG] = True
+
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:  # after database.make_engine's BEGIN IMMEDIATE (see `_mine`)
+            if not conn.get_execution_options().get("readonly", False):
+                conn.exec_driver_sql("DELETE FROM audit_touched")
+
+    @event.listens_for(engine, "commit")
+    def _commit(conn: Connection) -> None:
+        if conn.info.get(_FLAG):
+            seal(conn)
+        head = conn.info.pop(_HEAD, None)
+        if head is not None and signer is not None:
+            seq, h, at = head
+            first = conn.execute(sa.select(t.audit_log.c.hash).where(t.audit_log.c.seq == 1)).scalar()
+            conn.execute(
+                sa.insert(t.audit_checkpoints).values(
+                    seq=seq, hash=h, at=at, key_id=signer.key_id, signature=signer.sign(seq, h)
+                )
+            )
+            signer.anchor(first or h, seq, h)
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(conn: Connection) -> None:
+        conn.info.pop(_FLAG, None)
+        conn.info.pop(_HEAD, None)
+
+
+def sign_head(conn: Connection) -> None:
+    """Have this transaction's commit sign the chain's head if no checkpoint covers it yet (after an upgrade that
+    appended entries before the listeners were installed). `App.start` calls it; `verify` never does."""
+    log = t.audit_log
+    tail = conn.execute(sa.select(log.c.seq, log.c.hash, log.c.at).order_by(log.c.seq.desc()).limit(1)).first()
+    signed = conn.execute(sa.select(sa.func.max(t.audit_checkpoints.c.seq))).scalar()
+    if tail is not None and (signed or 0) < tail.seq:
+        conn.info[_HEAD] = (tail.seq, tail.hash, tail.at)
+
+
+# --- verification ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StateProblem:
+    """The first covered row that does not match the audited history."""
+
+    table: str
+    key: str
+    problem: str
+    seq: int | None  # the entry that last vouched for the row, if any
+
+
+def verify_state(conn: Connection, entries: Iterable[AuditEntry]) -> StateProblem | None:
+    """Fold the `state.rows` entries and compare with every covered row as stored; None when all match."""
+    expected: dict[str, dict[str, tuple[str | None, int]]] = {name: {} for name in COVERED}
+    for e in entries:
+        if e.action != "state.rows":
+            continue
+        for name, rows in e.data.get("rows", {}).items():
+            if name in expected:
+                for key, digest in rows.items():
+                    expected[name][key] = (digest, e.seq)
+    for name in COVERED:
+        want = expected[name]
+        seen: set[str] = set()
+        for key, digest in _digests(conn, name, None):
+            seen.add(key)
+            if key not in want:
+                return StateProblem(name, key, "the row is not in the audited history (inserted behind warden)", None)
+            expect, seq = want[key]
+            if expect is None:
+                return StateProblem(name, key, f"the row was deleted (entry {seq}) but is back", seq)
+            if expect != digest:
+                return StateProblem(name, key, f"the row differs from its audited state (entry {seq})", seq)
+        for key, (expect, seq) in want.items():
+            if expect is not None and key not in seen:
+                return StateProblem(name, key, f"the row was deleted behind warden (audited at entry {seq})", seq)
+    return None
+
+
+def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[str, Any]] = ()) -> ChainReport:
+    """Everything `warden audit verify` proves, in one read-only pass; the first problem found is reported.
+
+    1. The chain: each entry's hash and link; each `events.decided` digest against its stored events.
+    2. Events: every stored event is vouched for by an existing `events.decided` entry.
+    3. State: every covered row matches the digest its newest `state.rows` entry gives (`verify_state`).
+    4. Signatures: every checkpoint is signed by `verifier`'s key and matches its entry; the newest covers the head.
+    5. Anchors: the anchor file beside the key (when `verifier` is the `Signer`) and any exported `anchors`
+       ({seq, hash, signature}) are still in the chain: the newest entries were not deleted or rewritten.
+    """
+    hashes: dict[int, str] = {}
+    decided: set[int] = set()
+    state: list[AuditEntry] = []
+
+    def walk() -> Iterator[AuditEntry]:
+        for e in store.audit_entries(conn):
+            hashes[e.seq] = e.hash
+            if e.action == "state.rows":
+                state.append(e)
+            elif "digest" in e.data:
+                decided.add(e.seq)
+            yield e
+
+    report = verify_chain(
+        walk(),
+        expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq, e.data.get("digest_v", 1))),
+    )
+    if not report.ok:
+        return report
+    checked = report.checked
+    head = max(hashes, default=0)
+    for seq in store.event_audit_seqs(conn):
+        if seq not in decided:
+            return ChainReport(
+                False, checked, seq, f"stored events name audit entry {seq}, which vouches for no events", "events"
+            )
+    problem = verify_state(conn, state)
+    if problem is not None:
+        return ChainReport(False, checked, problem.seq, problem.problem, problem.table, problem.key)
+    if verifier is None:
+        return ChainReport(False, checked, None, "no key to check the signed checkpoints (WARDEN_AUDIT_KEY_FILE)")
+    signed = 0
+    for cp in conn.execute(sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.seq)):
+        if cp.key_id != verifier.key_id or not verifier.valid(cp.seq, cp.hash, cp.signature):
+            return ChainReport(False, checked, cp.seq, "its checkpoint's signature is not valid for this key")
+        if hashes.get(cp.seq) != cp.hash:
+            return ChainReport(False, checked, cp.seq, "the entry differs from its signed checkpoint (rewritten)")
+        signed = cp.seq
+    if head and signed < head:
+        what = "no signed checkpoint" if not signed else f"the newest signed checkpoint is entry {signed}"
+        return ChainReport(
+            False, checked, signed + 1, f"entries {signed + 1}–{head} are not signed ({what}): written without the key"
+        )
+    outside: list[tuple[int, str, str]] = []
+    if isinstance(verifier, Signer) and head:
+        anchor = verifier.read_anchor(hashes[1])
+        if anchor is not None:
+            outside.append((*anchor, "the anchor file beside the key"))
+    for a in anchors:
+        seq, h = int(a["seq"]), str(a["hash"])
+        if not verifier.valid(seq, h, str(a.get("signature", ""))):
+            return ChainReport(False, checked, seq, "an exported checkpoint's signature is not valid for this key")
+        outside.append((seq, h, "the exported checkpoints"))
+    for seq, h, where in outside:
+        if seq > head:
+            deleted = f"{where} name entry {seq}, but the chain ends at {head}: entries were deleted"
+            return ChainReport(False, checked, head + 1, deleted)
+        if hashes.get(seq) != h:
+            return ChainReport(False, checked, seq, f"the entry differs from {where} (rewritten)")
+    return ChainReport(True, checked, signed_head=signed)
+
+
+def checkpoints(conn: Connection) -> Iterator[dict[str, Any]]:
+    """Every signed checkpoint, oldest first: {seq, hash, at (ISO 8601), key_id, signature}."""
+    for cp in conn.execute(sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.seq)):
+        yield {"seq": cp.seq, "hash": cp.hash, "at": cp.at.isoformat(), "key_id": cp.key_id, "signature": cp.signature}
