@@ -3,8 +3,8 @@
 Adds `external_contact_events.initiated_by` (self | contact on an add, NULL on a removal), filled from the stored
 events, and an index on (account_id, contact_id) so a message's contact is looked up directly.
 
-Revision ID: 0009_contact_standing
-Revises: 0008_audit_state
+Revision ID: 0010_contact_standing
+Revises: 0009_people_and_token_expiry
 """
 
 import json
@@ -12,8 +12,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_contact_standing"
-down_revision = "0008_audit_state"
+revision = "0010_contact_standing"
+down_revision = "0009_people_and_token_expiry"
 branch_labels = None
 depends_on = None
 
