@@ -97,7 +97,7 @@ def test_bench_screen_prints_throughput_build_memory_and_quality(app: typer.Type
         "Quality on the corpus",
         "homophone",
         "precision:",
-        "batched vs batched",  # issue 13: the ratio compares the raw matcher batched as the pipeline is
+        "both batched",  # issue 13: the ratio compares the raw matcher batched as the pipeline is
         "Evaluation set",  # issue 13: recall per technique and false positives on the clean set
         "invisible_letters",
         "false positives on",
