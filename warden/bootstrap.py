@@ -109,7 +109,8 @@ def bootstrap(
         features.append(weight_upkeep)
     features.append(unblock_feature(rules, cache))  # unblocking (issue 5): probation, plug-in floors
     usage_settings = loaded.policy.enterprise_usage  # enterprise usage policy (issue 7)
-    usage_policies, cases = PolicyAdmin(uow, usage_settings), CaseDesk(uow, usage_settings)
+    usage_policies = PolicyAdmin(uow, usage_settings, shipped_engine)  # screens with the engine's folding (issue 13)
+    cases = CaseDesk(uow, usage_settings)
     features.append(UsagePolicyFeature(usage_policies, cases))
     if word_lists is not None:
         features.append(WordListsFeature(word_lists))

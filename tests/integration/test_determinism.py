@@ -50,7 +50,15 @@ GREETINGS = [
     "hong包 返-利 速来",
     "您好，合作请回复",
 ]
-MESSAGES = ["收到，谢谢", "明天开会", "领红包啦", "下单返利", "文件已发"]
+MESSAGES = [
+    "收到，谢谢",
+    "明天开会",
+    "领红包啦",
+    "下单返利",
+    "文件已发",
+    "我的手机号13800138000",
+    "有事加我 vx: lucky_888",
+]
 REPORT_REASONS = ["spam", "harassment", "fraud", "prohibited_content", "impersonation", "other"]
 FEATURES = ["chat_message", "file_download", "clock_in", "attendance", "leave_request", "meeting"]
 
@@ -146,6 +154,7 @@ def streams(draw: st.DrawFn, max_actions: int = 14) -> Stream:
                     "account_id": a,
                     "text": draw(st.sampled_from(MESSAGES)),
                     "to_external": draw(st.booleans()),
+                    "recipient_id": draw(contact),  # S-A6 contexts read the contact's standing (issue 13)
                 }
             )
         elif kind == "profile":

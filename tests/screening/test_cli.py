@@ -36,7 +36,8 @@ def test_screen_json_gives_one_object_per_input(app: typer.Typer) -> None:
     result = runner.invoke(app, ["screen", "--json", "hóngbāo", "口红包邮"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
-    assert lines == [
+    keys = ("term", "category", "severity", "channel", "start", "end", "matched")
+    assert [{"text": x["text"], "hits": [{k: h[k] for k in keys} for h in x["hits"]]} for x in lines] == [
         {
             "text": "hóngbāo",
             "hits": [
@@ -53,6 +54,23 @@ def test_screen_json_gives_one_object_per_input(app: typer.Typer) -> None:
         },
         {"text": "口红包邮", "hits": []},
     ]
+    # issue 13: the folded text, each hit's technique and effect, the outcome in the situation given
+    assert lines[0]["folded"] == "hongbao" and lines[0]["outcome"] == "blocked" and lines[0]["blocked"] is True
+    assert lines[0]["hits"][0]["techniques"] == ["pinyin", "tone marks"] and lines[0]["hits"][0]["effect"] == "blocks"
+    assert lines[1]["outcome"] == "allowed" and lines[1]["situation"] == {"kind": "greeting", "audience": "external"}
+
+
+def test_S_A6_screen_judges_the_text_in_the_situation_given_and_names_the_context(app: typer.Typer) -> None:
+    text = "我的手机号13800138000，微信同号"
+    cold = runner.invoke(app, ["screen", "--json", "--kind", "message", text])
+    assert json.loads(cold.output)["outcome"] == "warned"
+    warm = json.loads(runner.invoke(app, ["screen", "--json", "--kind", "message", "--contact-age", "2d", text]).output)
+    assert warm["outcome"] == "allowed" and warm["context"]["name"] == "accepted_a_day_ago"
+    assert warm["hits"][0]["effect"] == "passed"
+    shown = runner.invoke(app, ["screen", "--kind", "message", "--internal", "年会有现金红包"])
+    assert shown.exit_code == 0, shown.output
+    assert "folded: 年会有现金红包" in shown.output and "context: colleague (verdict pass)" in shown.output
+    assert "outcome: allowed (message, internal)" in shown.output
 
 
 def test_screen_reads_stdin_lines_when_no_text_is_given(app: typer.Typer) -> None:
@@ -79,5 +97,9 @@ def test_bench_screen_prints_throughput_build_memory_and_quality(app: typer.Type
         "Quality on the corpus",
         "homophone",
         "precision:",
+        "both batched",  # issue 13: the ratio compares the raw matcher batched as the pipeline is
+        "Evaluation set",  # issue 13: recall per technique and false positives on the clean set
+        "invisible_letters",
+        "false positives on",
     ):
         assert label in result.output, label

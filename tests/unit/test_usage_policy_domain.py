@@ -6,10 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from warden.bootstrap import shipped_engine
+from warden.screening.dictionaries import term_specs
 from warden.usage_policy import model as up
 from warden.usage_policy import policy as pol
+from warden.usage_policy.policies import engine_screeners
 
 S = pol.EnterpriseUsageSettings()
+BUILD = engine_screeners(shipped_engine)  # the screening engine, as the service builds it
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 VALID_ID = "110105199003071239"
 
@@ -59,7 +63,7 @@ def test_a_rule_without_words_or_detectors_and_duplicate_ids_are_errors_s_e1() -
 
 
 def test_keyword_rules_match_through_the_enterprise_screener_and_keep_offsets_s_e1() -> None:
-    cp = up.CompiledPolicy(doc(rule("pricing", words=["报价底线"], severity="medium")), 1)
+    cp = up.CompiledPolicy(doc(rule("pricing", words=["报价底线"], severity="medium")), 1, BUILD)
     text = "这个客户的报价底线是多少"
     [hit] = cp.check(text, account_id="a", department=None, to_external=False)
     assert hit.rule_id == "pricing" and hit.severity == "medium" and hit.action == "warn_only"
@@ -67,7 +71,7 @@ def test_keyword_rules_match_through_the_enterprise_screener_and_keep_offsets_s_
 
 
 def test_detectors_only_fire_for_the_rules_that_name_them_s_e3() -> None:
-    cp = up.CompiledPolicy(doc(rule("ids", detectors=["id_number"]), rule("mails", detectors=["email"])), 1)
+    cp = up.CompiledPolicy(doc(rule("ids", detectors=["id_number"]), rule("mails", detectors=["email"])), 1, BUILD)
     hits = cp.check(f"号码 {VALID_ID}", account_id="a", department=None, to_external=True)
     assert [h.rule_id for h in hits] == ["ids"]
 
@@ -80,6 +84,7 @@ def test_scope_by_member_or_department_and_external_only_s_e1() -> None:
             rule("outside", words=["成本价"], external_only=True),
         ),
         1,
+        BUILD,
     )
 
     def rules(account: str, dept: str | None, external: bool) -> list[str]:
@@ -93,7 +98,7 @@ def test_scope_by_member_or_department_and_external_only_s_e1() -> None:
 
 def test_files_labelled_confidential_and_files_sent_outside_are_file_hits_s_e3() -> None:
     cp = up.CompiledPolicy(
-        doc(rule("conf", detectors=["confidential_file"]), rule("ext", detectors=["external_file"])), 1
+        doc(rule("conf", detectors=["confidential_file"]), rule("ext", detectors=["external_file"])), 1, BUILD
     )
     files = [
         up.Attachment("报价.xlsx", ("Confidential",)),
@@ -223,7 +228,7 @@ def test_the_keyword_screener_finds_the_same_hits_as_the_reference_word_list_scr
     words = [("报价", "r1", "high"), ("报价底线", "r2", "high"), ("底线", "r1", "high"), ("报价", "r3", "high")]
     text = "报价底线和底线报价，报价"
     key = lambda h: (h.start, h.end, h.category)  # noqa: E731
-    assert sorted(up.build_enterprise_screener(words).screen(text), key=key) == sorted(
+    assert sorted(BUILD(term_specs(words), False).screen(text), key=key) == sorted(
         WordListScreener(words).screen(text), key=key
     )
-    assert up.build_enterprise_screener([]).screen(text) == []
+    assert BUILD([], False).screen(text) == []

@@ -63,8 +63,8 @@ contacts = sa.Table(
     sa.Column("since", UTCDateTime, nullable=False),
 )
 
-# the S-A4 ledger: one row per external contact event, so the unverified-enterprise cap counts the live
-# external contacts in event time (warden/service/contacts.py)
+# the external-contact ledger: one row per external contact event, so the unverified-enterprise cap counts the
+# live external contacts in event time (S-A4) and S-A6 sees how a message's contact stands (warden/service/contacts.py)
 external_contact_events = sa.Table(
     "external_contact_events",
     metadata,
@@ -74,6 +74,8 @@ external_contact_events = sa.Table(
     sa.Column("contact_id", Id, nullable=False),
     sa.Column("occurred_at", UTCDateTime, nullable=False),
     sa.Column("added", sa.Boolean, nullable=False),
+    sa.Column("initiated_by", sa.String(8), nullable=True),  # on an add: self | contact (S-A6 contexts, issue 13)
+    sa.Index("ix_external_contact_events_pair", "account_id", "contact_id"),
 )
 
 events = sa.Table(

@@ -1,4 +1,5 @@
-"""`warden bench screen`: throughput, build time, memory and corpus quality of the screening engine.
+"""`warden bench screen`: throughput, build time, memory, the evaluation set and corpus quality of the screening
+engine.
 
 Everything is measured in one process on one generated corpus, so the ratios are comparable: the full
 pipeline (fold + all channels + detectors + offset mapping), batched, against the raw matcher alone batched the
@@ -29,6 +30,7 @@ from warden.bench.corpus import CorpusScore, load_corpus, score
 from warden.bench.measure import Run, Spread, ratios, timed
 from warden.screening.dictionaries import TermSpec
 from warden.screening.engine import BATCH_SIZE, ScreeningEngine, build_default_engine
+from warden.screening.eval import EvalReport, evaluate
 from warden.screening.folding import NUL
 
 # Frequent characters of ordinary Chinese text, for filler.
@@ -103,6 +105,7 @@ class BenchReport:
     synth_python_peak_bytes: int
     corpus_rows: int
     quality: CorpusScore
+    evaluation: EvalReport
 
     @property
     def ratio(self) -> Spread:
@@ -215,6 +218,7 @@ def run(
     raw_ac = daachorse.CharwiseDoubleArrayAhoCorasick(
         engine.raw_patterns(), match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST
     )
+
     engine.screen_many(msgs[:1000])  # warm-up
     raw_batched(raw_ac, msgs[:1000])
     sample = msgs[: max(1, messages // 10)]
@@ -266,9 +270,10 @@ def run(
     ScreeningEngine(forms, detectors=False)
     synth_forms = time.perf_counter() - t0
 
-    step("quality corpus")
+    step("quality corpus and evaluation set")
     rows = load_corpus()
     quality = score(rows, engine.screen_many([r.text for r in rows]))
+    evaluation = evaluate(engine)
 
     spam_share = 0.05
     return BenchReport(
@@ -292,6 +297,7 @@ def run(
         synth_python_peak_bytes=peak,
         corpus_rows=len(rows),
         quality=quality,
+        evaluation=evaluation,
     )
 
 
@@ -342,6 +348,22 @@ def render(console: Console, r: BenchReport) -> None:
     console.print(
         f"full / raw (messages/s), both batched: [bold]{r.ratio.show('.2f')}[/] wall, "
         f"{r.cpu_ratio.show('.2f')} CPU (each taken within a repeat)"
+    )
+
+    ev = r.evaluation
+    e = Table(title="Evaluation set (warden.screening.eval): recall per technique (goal ≥ 98 %)")
+    e.add_column("technique")
+    e.add_column("recall", justify="right")
+    e.add_column("caught / rows", justify="right")
+    for technique, (found, rows) in ev.recall.items():
+        note = " (not claimed)" if technique not in ev.techniques else ""
+        e.add_row(technique + note, f"{ev.recall_of(technique):.1%}", f"{found}/{rows}")
+    console.print(e)
+    console.print(
+        f"false positives on {ev.clean_rows:,} clean business messages: [bold]{ev.false_positive_rate:.2%}[/]"
+        f" ({len(ev.flagged)} with any hit; goal ≤ 0.1 %), blocking {ev.blocking_false_positive_rate:.2%}"
+        f" ({len(ev.blocking)}); honest only in context: {ev.context_rows}, flagged by the text alone"
+        f" {len(ev.context_flagged)} (the policy's contexts judge those)"
     )
 
     b = Table(title="Build and memory")

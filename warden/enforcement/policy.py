@@ -5,6 +5,8 @@ Pure: pydantic models only. The file schema (`warden.policy.Policy`) holds them 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Literal, cast
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -98,6 +100,81 @@ class Word(Strict):
     severity: Literal["low", "medium", "high"] = "high"
 
 
+TextKind = Literal["greeting", "message"]
+Audience = Literal["external", "internal"]
+Initiator = Literal["self", "contact"]
+Verdict = Literal["deny", "warn", "pass"]
+
+
+@dataclass(frozen=True)
+class Circumstances:
+    """The situation a text is sent in, as the S-A6 rule knows it at the decision.
+
+    `kind`: a contact request's greeting or a message. `audience`: a greeting always goes outside (it asks
+    someone who is not yet a contact); a message is external when sent to an external contact. `contact_age` and
+    `initiated_by`: when the recipient is an external contact of the account at the text's time, how long the
+    contact exists (since the add in force) and who added whom (`self`: the account asked and the other accepted;
+    `contact`: the other added the account); both None otherwise (a greeting, an internal message, a message
+    whose recipient is not a contact or not named)."""
+
+    kind: TextKind
+    audience: Audience
+    contact_age: timedelta | None = None
+    initiated_by: Initiator | None = None
+
+
+class Situation(Strict):
+    """When a context entry applies. Every condition left out fits any text."""
+
+    kind: list[TextKind] = ["greeting", "message"]
+    audience: list[Audience] = ["external", "internal"]
+    contact: Literal["any", "established", "none"] = "any"  # established: the recipient is an external contact
+    initiated_by: list[Initiator] = ["self", "contact"]  # needs contact: established
+    contact_age_at_least: Duration = timedelta(0)  # needs contact: established
+    contact_age_below: Duration | None = None  # needs contact: established
+
+    @model_validator(mode="after")
+    def _contact_conditions(self) -> Situation:
+        narrowed = (
+            set(self.initiated_by) != {"self", "contact"}
+            or self.contact_age_at_least > timedelta(0)
+            or self.contact_age_below is not None
+        )
+        if narrowed and self.contact != "established":
+            raise ValueError("initiated_by and contact_age_* describe a contact: give contact: established too")
+        return self
+
+    def fits(self, c: Circumstances) -> bool:
+        if c.kind not in self.kind or c.audience not in self.audience:
+            return False
+        if self.contact == "any":
+            return True
+        if c.contact_age is None or c.initiated_by is None:
+            return self.contact == "none"
+        if self.contact == "none":
+            return False
+        return (
+            c.initiated_by in self.initiated_by
+            and c.contact_age >= self.contact_age_at_least
+            and (self.contact_age_below is None or c.contact_age < self.contact_age_below)
+        )
+
+
+class TextContext(Strict):
+    """How S-A6 judges hits in one situation (issue 13). The rule is about cold outreach: a greeting to a stranger
+    is not a message in an established conversation, and the policy, not the code, says what each may hold.
+
+    `verdict` is what a blocking hit does here (None: the rule's own, deny for a greeting and warn for a
+    message); `pass`: hits are left alone (neither a reason nor a count toward the repeat restriction).
+    `pass_categories`: hits of these categories are left alone here, whatever the verdict."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    when: Situation
+    verdict: Verdict | None = None
+    pass_categories: list[str] = []
+    note: str = ""  # why the entry is there (shown with the context in `warden screen` and /v1/screenings)
+
+
 class SensitiveWords(RuleBase):
     engine: Literal["word_list", "evasion"] = "word_list"
     block_min_severity: Literal["low", "medium", "high"] = "medium"
@@ -106,7 +183,23 @@ class SensitiveWords(RuleBase):
     screen_messages: bool = True
     ignore_categories: list[str] = []  # hit categories this rule leaves to others (e.g. S-E3 privacy)
     warn_categories: list[str] = []  # hit categories that only warn, whatever their severity (a rep's own phone)
+    contexts: list[TextContext] = []  # the situation decides what a hit means; the first entry that fits applies
     words: list[Word] = []
+
+    @model_validator(mode="after")
+    def _unique_contexts(self) -> SensitiveWords:
+        names = [c.name for c in self.contexts]
+        if len(names) != len(set(names)):
+            raise ValueError("two contexts with one name")
+        return self
+
+    def context_for(self, c: Circumstances) -> TextContext | None:
+        """The first context entry whose `when` fits, or None (the rule's own verdicts then apply)."""
+        return next((x for x in self.contexts if x.when.fits(c)), None)
+
+    def needs_contact(self) -> bool:
+        """Whether an entry asks about the contact (so the rule must look it up)."""
+        return any(x.when.contact != "any" for x in self.contexts)
 
 
 class PluginSoftware(RuleBase):

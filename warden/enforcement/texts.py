@@ -105,6 +105,12 @@ def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
             )
         case "greeting.sensitive_weak" | "message.sensitive_weak":
             return f"含可疑词 {_hits(p)}，请注意措辞" if zh else f"contains doubtful words {_hits(p)}; mind the wording"
+        case "greeting.sensitive_context" | "message.sensitive_context":
+            return (
+                f"{_hits(p)} 在此情形（{p['context']}）下按策略不计"
+                if zh
+                else f"{_hits(p)} left alone: the policy allows them in this situation ({p['context']})"
+            )
         case "reports.threshold":
             by = _report_reasons(p, lang)
             return (

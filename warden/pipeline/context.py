@@ -19,7 +19,7 @@ from warden.pipeline.batch import Batch
 
 if TYPE_CHECKING:
     from warden.pipeline.effects import Effector
-    from warden.pipeline.ports import ContactCount
+    from warden.pipeline.ports import ContactCount, ContactStanding
     from warden.policy import Policy
     from warden.screening.base import Screener
 
@@ -58,6 +58,13 @@ class RuleContext:
         if self.contacts is None:
             return None
         return self.contacts.external_contacts(self.batch, enterprise_id, at, event_id)
+
+    def contact_standing(self, account_id: str, contact_id: str, at: datetime, event_id: str) -> ContactStanding | None:
+        """How the external contact (`account_id`, `contact_id`) stands before the decision at (`at`, `event_id`):
+        since when and who initiated it; None when it is no contact then, or no ledger is wired."""
+        if self.contacts is None:
+            return None
+        return self.contacts.standing(self.batch, account_id, contact_id, at, event_id)
 
     # --- counting: the project's one window rule -------------------------------------------------------
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from warden.screening.base import Hit
 
@@ -20,14 +21,28 @@ class WeightSource(Protocol):
     def enterprise_weight(self, enterprise_id: str, at: datetime) -> float | None: ...
 
 
+@dataclass(frozen=True)
+class ContactStanding:
+    """An external contact as it stands before a decision: since when it exists (the add in force) and who added
+    whom (`self`: the account asked, the other accepted; `contact`: the other added the account)."""
+
+    since: datetime
+    initiated_by: Literal["self", "contact"]
+
+
 class ContactCount(Protocol):
-    """Seam for the S-A4 cap: an enterprise's live external contacts before the decision at (`at`, `event_id`)
-    in event time (the contacts ledger, `warden.service.contacts`); None when unknown (the enterprise's stored
-    count is read). Bootstrap hands one to the `RuleEngine`; rules read it through `RuleContext.external_contacts`."""
+    """Seam for the external-contact ledger (`warden.service.contacts`), in event time: before the decision at
+    (`at`, `event_id`), an enterprise's live external contacts (the S-A4 cap; None when unknown: the enterprise's
+    stored count is read), and how a (account, contact) pair stands (the S-A6 contexts; None: not a contact).
+    Bootstrap hands one to the `RuleEngine`; rules read it through `RuleContext`."""
 
     def external_contacts(
         self, batch: Batch, enterprise_id: str, at: datetime, event_id: str | None = None
     ) -> int | None: ...
+
+    def standing(
+        self, batch: Batch, account_id: str, contact_id: str, at: datetime, event_id: str
+    ) -> ContactStanding | None: ...
 
 
 class NoWeights:

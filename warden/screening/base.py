@@ -7,7 +7,7 @@ module. The shipped engines live beside it; a plain word list is the minimal one
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 SEVERITIES = ("low", "medium", "high")
@@ -16,6 +16,37 @@ SEVERITIES = ("low", "medium", "high")
 
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
+
+
+DETECTOR_CHANNEL = "detector"
+"""The channel of a hit found by a detector (a phone number, an ID number …) rather than a listed term."""
+
+FORMS = ("pinyin", "mixed", "initials", "homophone", "split")
+DEFAULT_FORMS = frozenset({"pinyin", "mixed", "homophone", "split"})
+
+
+@dataclass(frozen=True, slots=True)
+class TermSpec:
+    """One dictionary entry: the canonical term, its category and severity, and which forms to expand."""
+
+    term: str
+    category: str
+    severity: str
+    forms: frozenset[str] = field(default=DEFAULT_FORMS)
+
+    def __post_init__(self) -> None:
+        if not self.term.strip():
+            raise ValueError("empty term")
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity {self.severity!r} of {self.term!r} is not one of {SEVERITIES}")
+        unknown = set(self.forms) - set(FORMS)
+        if unknown:
+            raise ValueError(f"unknown forms {sorted(unknown)} for {self.term!r}")
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What identifies the entry in list diffs (the audit trail records these)."""
+        return (self.term, self.category, self.severity)
 
 
 @dataclass(frozen=True, slots=True)

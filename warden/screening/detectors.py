@@ -1,19 +1,30 @@
-"""Detectors for contact details and personal data: URLs, phone numbers, QQ/WeChat ids, a number given
-after 微信 / vx / 加我, e-mail, Chinese ID-card and bank-card numbers (S-A6 diversion, S-E3 privacy leakage).
+"""The one detector module for contact details and personal data: URLs, phone numbers, QQ/WeChat ids, a number
+given after 微信 / vx / 加我, e-mail, PRC resident ID numbers and bank-card numbers. The platform's screen (S-A6
+contact diversion) and each enterprise's leak detectors (S-E3) both run these, through the screening engine.
 
 They run on text folded with the detector tables (full-width, styled and CJK digits folded, zero-width
 removed, punctuation kept), so ``１３８ ００１３ ８０００`` and ``壹叁捌…`` are found as well. A
-cheap substring gate skips each regex on batches that cannot contain its kind of match.
+cheap substring gate skips each regex on batches that cannot contain its kind of match. Numbers are checked with
+kept libraries, not hand-written rules: a resident ID by `stdnum.cn.ric` (region, birth date, check character;
+born 1900 or later), a card by `stdnum.luhn` and its network's number range and length, a phone number by
+`phonenumbers` (a real Chinese mobile or landline number).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+import phonenumbers
+from phonenumbers import PhoneNumberType
+from stdnum import luhn
+from stdnum.cn import ric
+
+from warden.screening.base import DETECTOR_CHANNEL
 from warden.screening.folding import detector_tables, fold
 
-CHANNEL = "detector"
+CHANNEL = DETECTOR_CHANNEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +39,13 @@ class Detection:
 _TLDS = "com|cn|net|org|top|xyz|vip|cc|io|me|info|shop|club|site|online|link|app|co|tk|ltd|wang|ren|fun|icu"
 _URL_CHAR = r"[-a-z0-9._~:/?#@!$&*+,;=%]"  # after folding (lower case); Chinese text ends a URL
 
-_PHONE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
+# Numbers may be written in groups (``138 0013 8000``, ``110105 19491231 002X``, ``6222 0210 0012 3456 781``):
+# one space or dash is allowed between any two digits; the checks below decide what a run of digits is.
+_PHONE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[ -]?)?(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})-([2-9][0-9]{6,7})(?![0-9])")
-_ID_CARD = re.compile(
-    r"(?<![0-9])([1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9x])"
-    r"(?![0-9a-z])"
-)
-_BANK_CARD = re.compile(r"(?<![0-9])((?:62|4[0-9]|5[1-5])[0-9]{14,17})(?![0-9])")
+_ID_CARD = re.compile(r"(?<![0-9])([1-9](?:[ -]?[0-9]){16}[ -]?[0-9x])(?![0-9a-z])")
+_BANK_CARD = re.compile(r"(?<![0-9])([2-8](?:[ -]?[0-9]){13,18})(?![0-9])")
+_SEPARATORS = re.compile("[ -]")
 _GAP = r"[^0-9a-z\u3400-\u9fff]{0,2}"
 
 
@@ -92,21 +103,60 @@ GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in _RAW_GATED)
 SHORT_TLD = re.compile(r"\.(?:[cC][oOcC]|[mM][eE]|[iI][oO]|[aA][pP][pP])(?![0-9a-zA-Z])")
 KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信", "http")
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
 
 def id_card_valid(number: str) -> bool:
-    """GB 11643 check digit."""
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
-    return "10x98765432"[total % 11] == number[17]
+    """A PRC resident ID number (GB 11643, 18 characters, separators ignored): a known region, a real birth date
+    from 1900 on and the ISO 7064 MOD 11-2 check character (``x`` or ``X`` for 10), by `stdnum.cn.ric`."""
+    digits = _SEPARATORS.sub("", number).upper()
+    return len(digits) == 18 and digits[6:10] >= "1900" and ric.is_valid(digits)
+
+
+# Card networks by their number ranges (ISO/IEC 7812 issuer identification) and the lengths they issue:
+# (lowest prefix, highest prefix, lengths). UnionPay: 62 and the newer 81 range; Mastercard: 51-55 and the
+# 2-series (2221-2720); American Express: 34 and 37, 15 digits; JCB; Discover; Visa.
+_NETWORKS: tuple[tuple[str, str, tuple[int, ...]], ...] = (
+    ("62", "62", (16, 17, 18, 19)),  # UnionPay
+    ("81", "81", (16, 17, 18, 19)),  # UnionPay
+    ("51", "55", (16,)),  # Mastercard
+    ("2221", "2720", (16,)),  # Mastercard 2-series
+    ("34", "34", (15,)),  # American Express
+    ("37", "37", (15,)),  # American Express
+    ("3528", "3589", (16, 17, 18, 19)),  # JCB
+    ("6011", "6011", (16, 17, 18, 19)),  # Discover
+    ("644", "649", (16, 17, 18, 19)),  # Discover
+    ("65", "65", (16, 17, 18, 19)),  # Discover
+    ("4", "4", (16, 19)),  # Visa
+)
+
+
+def card_network_fits(number: str) -> bool:
+    """Whether ``number`` (digits only) lies in a card network's range with a length it issues."""
+    return any(lo <= number[: len(lo)] <= hi and len(number) in lengths for lo, hi, lengths in _NETWORKS)
+
+
+def bank_card_valid(number: str) -> bool:
+    """A payment card number (separators ignored): a network's range and length, and the Luhn check digit."""
+    digits = _SEPARATORS.sub("", number)
+    return card_network_fits(digits) and luhn.is_valid(digits)
 
 
 def luhn_valid(number: str) -> bool:
-    total = 0
-    for i, d in enumerate(reversed(number)):
-        n = int(d) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
+    """The Luhn (mod 10) check digit, by `stdnum.luhn`."""
+    return luhn.is_valid(number)
+
+
+_PHONE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+@lru_cache(maxsize=4096)
+def phone_valid(digits: str) -> bool:
+    """A number a Chinese phone can have (``13800138000``, ``01062345678``), by `phonenumbers`: 12x, 14x
+    and 194 are not mobile ranges, so an order number or part of an ID number is not taken for a phone."""
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _PHONE_TYPES
 
 
 _DIGIT_CLUSTER = re.compile(r"[0-9][0-9 \-]{5,}[0-9x]")
@@ -119,14 +169,17 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
         lo, hi = max(0, c.start() - 4), c.end()
         for m in _ID_CARD.finditer(f, lo, hi):
             if id_card_valid(m.group(1)):
-                out.append((*m.span(1), "id_card_number", m.group(1), "high"))
+                out.append((*m.span(1), "id_card_number", _SEPARATORS.sub("", m.group(1)).upper(), "high"))
         for m in _BANK_CARD.finditer(f, lo, hi):
-            if luhn_valid(m.group(1)):
-                out.append((*m.span(1), "bank_card_number", m.group(1), "high"))
+            if bank_card_valid(m.group(1)):
+                out.append((*m.span(1), "bank_card_number", _SEPARATORS.sub("", m.group(1)), "high"))
         for m in _PHONE.finditer(f, lo, hi):
-            out.append((*m.span(), "phone_number", re.sub("[^0-9]", "", m.group(1)), "medium"))
+            digits = _SEPARATORS.sub("", m.group(1))
+            if phone_valid(digits):
+                out.append((*m.span(), "phone_number", digits, "medium"))
         for m in _LANDLINE.finditer(f, lo, hi):
-            out.append((*m.span(), "phone_number", "-".join(m.groups()), "medium"))
+            if phone_valid("".join(m.groups())):
+                out.append((*m.span(), "phone_number", "-".join(m.groups()), "medium"))
     out.extend((*m.span(1), "qq_id", m.group(1), "medium") for m in _QQ.finditer(f))
     if "wxid_" in f:
         out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WXID.finditer(f))

@@ -3,38 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from warden.screening.base import SEVERITIES
+from warden.screening.base import DEFAULT_FORMS, FORMS, TermSpec
 
-FORMS = ("pinyin", "mixed", "initials", "homophone", "split")
-DEFAULT_FORMS = frozenset({"pinyin", "mixed", "homophone", "split"})
-
-
-@dataclass(frozen=True, slots=True)
-class TermSpec:
-    """One dictionary entry: the canonical term, its category and severity, and which forms to expand."""
-
-    term: str
-    category: str
-    severity: str
-    forms: frozenset[str] = field(default=DEFAULT_FORMS)
-
-    def __post_init__(self) -> None:
-        if not self.term.strip():
-            raise ValueError("empty term")
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"severity {self.severity!r} of {self.term!r} is not one of {SEVERITIES}")
-        unknown = set(self.forms) - set(FORMS)
-        if unknown:
-            raise ValueError(f"unknown forms {sorted(unknown)} for {self.term!r}")
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """What identifies the entry in list diffs (the audit trail records these)."""
-        return (self.term, self.category, self.severity)
+__all__ = ["DEFAULT_FORMS", "FORMS", "Lexicon", "TermSpec", "load_lexicon", "parse_forms", "term_specs"]
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,7 @@ class ScreeningEngine:
         homophones: Sequence[tuple[str, str]] = (),
         splits: Sequence[tuple[str, tuple[str, ...]]] = (),
         detectors: bool = True,
+        per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
     ) -> None:
         self.terms: tuple[TermSpec, ...] = tuple(dict.fromkeys(terms))
@@ -154,6 +155,7 @@ class ScreeningEngine:
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
         self.splits: tuple[tuple[str, tuple[str, ...]], ...] = tuple(splits)
         self.detectors = detectors
+        self.per_category = per_category
         self._syllables: npt.NDArray[np.uint32] = syllable_table(self.homophones)
         self._variant_of = {v: canonical for canonical, variants in self.homophones for v in variants}
         split_map = dict(self.splits)
@@ -163,9 +165,10 @@ class ScreeningEngine:
         for e, term in self.emoji:
             emoji_for.setdefault(term, []).append(e)
         cache = dict(_cache or {})
-        # one pattern per folded key and run lengths: highest severity, most direct channel
-        best: dict[tuple[str, tuple[int, ...]], Pattern] = {}
-        sounds: dict[tuple[str, tuple[int, ...]], Pattern] = {}
+        # one pattern per folded key and run lengths (and category, with `per_category`): highest severity, most
+        # direct channel
+        best: dict[tuple[str, tuple[int, ...], str], Pattern] = {}
+        sounds: dict[tuple[str, tuple[int, ...], str], Pattern] = {}
         for spec in self.terms:
             expanded = cache.get(spec)
             if expanded is None:
@@ -173,37 +176,39 @@ class ScreeningEngine:
                     tuple(expand(spec, emoji_for.get(spec.term, ()), split_map)), homophone_pattern(spec)
                 )
             for p in expanded.main:
-                k = (p.key, p.runs)
+                k = (p.key, p.runs, p.category if per_category else "")
                 if k not in best or p.rank() > best[k].rank():
                     best[k] = p
             h = expanded.homophone
-            if h is not None and ((h.key, h.runs) not in sounds or h.rank() > sounds[h.key, h.runs].rank()):
-                sounds[h.key, h.runs] = h
+            if h is not None:
+                k = (h.key, h.runs, h.category if per_category else "")
+                if k not in sounds or h.rank() > sounds[k].rank():
+                    sounds[k] = h
         self._cache = cache
-        entries: dict[tuple[str, tuple[int, ...]], _Entry] = {}
-        for (key, runs), p in best.items():
-            entries[key, runs] = _Entry(key, runs, pattern=p)
+        entries: dict[tuple[str, tuple[int, ...], str], _Entry] = {}
+        for (key, runs, category), p in best.items():
+            entries[key, runs, category] = _Entry(key, runs, pattern=p)
         for a in self.allow:
             key, runs = fold_key(a)
-            k = (key, runs if any(r > 1 for r in runs) else ())
+            k = (key, runs if any(r > 1 for r in runs) else (), "")
             old = entries.get(k)
-            entries[k] = old._replace(allow=True) if old else _Entry(*k, allow=True)
+            entries[k] = old._replace(allow=True) if old else _Entry(k[0], k[1], allow=True)
         if detectors:
             for word in (*KEYWORDS, *GATE_TLDS):
-                k = (fold_key(word)[0], ())
+                k = (fold_key(word)[0], (), "")
                 old = entries.get(k)
                 entries[k] = old._replace(keyword=True) if old else _Entry(k[0], keyword=True)
-            digits = ("0" * DIGIT_RUN, ())
+            digits = ("0" * DIGIT_RUN, (), "")
             entries.setdefault(digits, _Entry(digits[0]))
             entries[digits] = entries[digits]._replace(keyword=True, loose=True)
-        by_sound: dict[str, dict[tuple[str, tuple[int, ...]], _Entry]] = {}
-        for (key, runs), entry in entries.items():
-            by_sound.setdefault(self._sound(key), {})[key, runs] = entry
-        for (key, runs), h in sounds.items():
+        by_sound: dict[str, dict[tuple[str, tuple[int, ...], str], _Entry]] = {}
+        for k, entry in entries.items():
+            by_sound.setdefault(self._sound(k[0]), {})[k] = entry
+        for k, h in sounds.items():
             for sound in homophone_sound_keys(h, self.homophones):
                 group = by_sound.setdefault(sound, {})
-                old = group.get((key, runs))
-                group[key, runs] = old._replace(homophone=h) if old else _Entry(key, runs, homophone=h)
+                old = group.get(k)
+                group[k] = old._replace(homophone=h) if old else _Entry(k[0], k[1], homophone=h)
         self._longest_allow = max((len(fold_key(a)[0]) for a in self.allow), default=0)
         self._keys = list(by_sound)
         self._entries = [tuple(by_sound[k].values()) for k in self._keys]
@@ -242,6 +247,7 @@ class ScreeningEngine:
             homophones=self.homophones,
             splits=self.splits,
             detectors=self.detectors,
+            per_category=self.per_category,
             _cache=self._cache,
         )
 
@@ -251,10 +257,15 @@ class ScreeningEngine:
         allow: Iterable[str] = (),
         *,
         detectors: bool = False,
+        per_category: bool = False,
     ) -> ScreeningEngine:
         """A new engine for these terms only, with this engine's folding data (homophone classes, split forms,
         emoji): the same disguises are found, the platform's list is not. For a list of its own, such as an
-        enterprise keyword rule (``ProjectX``, ``报价底线``) that must not fire on 红包."""
+        enterprise keyword rule (``ProjectX``, ``报价底线``) that must not fire on 红包.
+
+        ``detectors``: run the contact and personal-data detectors too. ``per_category``: each category keeps its
+        own hits (overlaps are resolved within a category only, and a term listed under two categories hits under
+        both), so several rules screened in one pass each see their own words (报价 and 报价底线)."""
         return ScreeningEngine(
             term_specs(terms),
             list(allow),
@@ -262,6 +273,7 @@ class ScreeningEngine:
             homophones=self.homophones,
             splits=self.splits,
             detectors=detectors,
+            per_category=per_category,
         )
 
     @property
@@ -326,7 +338,9 @@ class ScreeningEngine:
             more = self._screen_batch([text for _, text in again], second=True)
             for (i, reread), extra in zip(again, more, strict=True):
                 if extra:  # same offsets; the matched text is the one as sent
-                    results[i] = _merge(results.get(i, []), [_as_sent(h, batch[i], reread) for h in extra])
+                    results[i] = _merge(
+                        results.get(i, []), [_as_sent(h, batch[i], reread) for h in extra], self.per_category
+                    )
         if detectors:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
@@ -387,16 +401,20 @@ class ScreeningEngine:
         allowed_starts = [a for a, _ in allowed]
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
         out: list[tuple[int, int, Pattern, str]] = []
-        direct_starts: list[int] = []  # accepted direct hits, sorted and disjoint
-        direct_ends: list[int] = []
-        last_end = -1  # within the current pass (hits are sorted by start per pass)
+        per_category = self.per_category
+        # per category ("" for all unless `per_category`): accepted direct hits' starts and ends, sorted and
+        # disjoint, and the end of the last hit of the current pass (hits are sorted by start per pass)
+        direct: dict[str, tuple[list[int], list[int]]] = {}
+        last_end: dict[str, int] = {}
         homophone_pass = False
         for (is_homophone, s, _, _, e, p, channel), os, oe in zip(hits, o_starts, o_ends, strict=True):
+            category = p.category if per_category else ""
             if is_homophone and not homophone_pass:
-                homophone_pass, last_end = True, -1
-            if s < last_end:
+                homophone_pass, last_end = True, {}
+            if s < last_end.get(category, -1):
                 continue
-            if homophone_pass:
+            if homophone_pass and category in direct:
+                direct_starts, direct_ends = direct[category]
                 i = bisect_left(direct_starts, e) - 1
                 if i >= 0 and direct_ends[i] > s:
                     continue
@@ -412,10 +430,11 @@ class ScreeningEngine:
                 # "Fan Li", "Jia Weixin": written like a person's name, so less sure it is the term
                 p = p._replace(severity=lower_severity(p.severity))
             out.append((os, oe, p, channel))
-            last_end = e
+            last_end[category] = e
             if not homophone_pass:
-                direct_starts.append(s)
-                direct_ends.append(e)
+                starts, ends = direct.setdefault(category, ([], []))
+                starts.append(s)
+                ends.append(e)
         return out
 
     def _allowed(self, starts: list[int], allowed: list[tuple[int, int]], folded: Folded, s: int, e: int) -> bool:
@@ -527,14 +546,17 @@ def _as_sent(hit: Hit, text: str, reread: str) -> Hit:
     return Hit(hit.term, hit.category, hit.severity, hit.channel, hit.start, end, text[hit.start : end])
 
 
-def _merge(hits: list[Hit], more: Sequence[Hit]) -> list[Hit]:
+def _merge(hits: list[Hit], more: Sequence[Hit], per_category: bool = False) -> list[Hit]:
     """The listed-term hits of two readings of one text, overlaps resolved longest first, then strongest, then
-    the first reading's (红+包+群 read as 红包群, not as 加群); detector hits are kept as they are."""
+    the first reading's (红+包+群 read as 红包群, not as 加群), within each category when ``per_category``; detector
+    hits are kept as they are."""
     found = [(h, 0) for h in hits if h.channel != DETECTOR_CHANNEL] + [(h, 1) for h in more]
     found.sort(key=lambda x: (x[0].start - x[0].end, -severity_rank(x[0].severity), x[1], x[0].start))
     kept: list[Hit] = []
     for h, _ in found:
-        if not any(h.start < k.end and k.start < h.end for k in kept):
+        if not any(
+            h.start < k.end and k.start < h.end and (not per_category or h.category == k.category) for k in kept
+        ):
             kept.append(h)
     return kept + [h for h in hits if h.channel == DETECTOR_CHANNEL]
 

@@ -10,14 +10,18 @@ The ledger is the table `external_contact_events` (one row per external contact 
 batch), read per batch for the enterprises whose cap is judged, plus the batch's own events decided so far.
 It is a function of the stored events alone, so batching, arrival order and restarts do not change it.
 `enterprises.external_contacts` keeps the count as of the newest event, for the directory and explanations.
+
+The same ledger says how one (account, contact) pair stands before a decision (`ContactLedger.standing`): since
+when the contact exists and who added whom (each add keeps `initiated_by`). The S-A6 rule asks it for the
+recipient of an external message with a hit, when the policy's contexts ask about contacts (issue 13).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,6 +30,7 @@ from warden.adapters import store
 from warden.adapters import tables as t
 from warden.pipeline.batch import Batch
 from warden.pipeline.feature import Feature
+from warden.pipeline.ports import ContactStanding
 
 Key = tuple[float, str]  # (epoch seconds, event id): the decision order
 _LAST = "\U0010ffff"
@@ -71,7 +76,23 @@ class _BatchLedgers:
     conn: Connection
     ledgers: dict[str, _Ledger] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    pairs: dict[tuple[str, str], list[tuple[float, str, bool, str | None]]] = field(default_factory=dict)
     touched: dict[str, Any] = field(default_factory=dict)  # enterprise id → its Enterprise (the subjects' object)
+
+    def pair(self, account_id: str, contact_id: str) -> list[tuple[float, str, bool, str | None]]:
+        """The pair's stored external contact events as (epoch seconds, event id, added, initiated_by), in decision
+        order (read once per batch; this batch's own are in `rows`)."""
+        found = self.pairs.get((account_id, contact_id))
+        if found is None:
+            x = t.external_contact_events
+            q = sa.select(x.c.occurred_at, x.c.event_id, x.c.added, x.c.initiated_by).where(
+                x.c.account_id == account_id, x.c.contact_id == contact_id
+            )
+            found = sorted(
+                (r.occurred_at.timestamp(), r.event_id, bool(r.added), r.initiated_by) for r in self.conn.execute(q)
+            )
+            self.pairs[(account_id, contact_id)] = found
+        return found
 
     def ledger(self, enterprise_id: str) -> _Ledger:
         led = self.ledgers.get(enterprise_id)
@@ -110,6 +131,7 @@ class ContactLedger(Feature):
                 "contact_id": event.contact_id,
                 "occurred_at": event.occurred_at,
                 "added": added,
+                "initiated_by": event.initiated_by if added else None,
             }
         )
 
@@ -138,3 +160,30 @@ class ContactLedger(Feature):
         if st is None:
             return None
         return st.ledger(enterprise_id).count((at.timestamp(), event_id if event_id is not None else _LAST))
+
+    def standing(
+        self, batch: Batch, account_id: str, contact_id: str, at: datetime, event_id: str
+    ) -> ContactStanding | None:
+        """How the external contact (`account_id`, `contact_id`) stands before the decision at (`at`, `event_id`):
+        since the first add after its latest removal, with that add's initiator; None when it is no contact then
+        (never added, or removed), or outside a batch that loaded the ledger."""
+        st: _BatchLedgers | None = batch.state.get(self.name)
+        if st is None:
+            return None
+        cut = (at.timestamp(), event_id)
+        own = [
+            (r["occurred_at"].timestamp(), r["event_id"], r["added"], r["initiated_by"])
+            for r in st.rows
+            if r["account_id"] == account_id and r["contact_id"] == contact_id
+        ]
+        history = sorted(h for h in (*st.pair(account_id, contact_id), *own) if (h[0], h[1]) < cut)
+        first: tuple[float, str, bool, str | None] | None = None
+        for h in history:
+            if not h[2]:
+                first = None
+            elif first is None:
+                first = h
+        if first is None:
+            return None
+        initiated = cast(Literal["self", "contact"], first[3] if first[3] in ("self", "contact") else "self")
+        return ContactStanding(datetime.fromtimestamp(first[0], UTC), initiated)

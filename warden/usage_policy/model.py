@@ -11,49 +11,46 @@ import hashlib
 import hmac
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from warden.kernel.events import FieldError
-from warden.screening.base import SEVERITIES, Hit, Screener, severity_rank
+from warden.screening.base import DEFAULT_FORMS, DETECTOR_CHANNEL, SEVERITIES, Hit, Screener, TermSpec, severity_rank
 from warden.usage_policy import detectors as leak_detectors
 from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc, UsageRule
 
 CONFIDENTIAL_LABELS = frozenset({"confidential", "secret", "top_secret", "internal", "机密", "绝密", "秘密", "内部"})
 
 
-class KeywordScreener:
-    """Exact keyword search in one pass over the text (Aho-Corasick, via daachorse), whatever the list size.
-
-    Up to 100 rules × 300 words is 30,000 terms; one `str.find` per term per message would cost ~100 ms.
-    """
-
-    def __init__(self, words: Iterable[tuple[str, str, str]]) -> None:
-        import daachorse  # pure computation, no I/O; the evasion engine uses it too
-
-        self._words = [(w, c, s) for w, c, s in words if w]
-        self._ac = daachorse.CharwiseDoubleArrayAhoCorasick([w for w, _, _ in self._words]) if self._words else None
-
-    def screen(self, text: str) -> list[Hit]:
-        if self._ac is None:
-            return []
-        hits = []
-        for start, end, i in self._ac.find_overlapping(text):
-            term, category, severity = self._words[i]
-            hits.append(Hit(term, category, severity, "exact", start, end, text[start:end]))
-        hits.sort(key=lambda h: (h.start, -h.end))
-        return hits
+ScreenerFactory = Callable[[Sequence[TermSpec], bool], Screener]
+"""Builds the one screener a policy runs, from its terms (the rules' words under `rule_category`, the markings
+under `MARKING`) and whether the personal-data detectors run too. The service hands in the screening engine's
+(`ScreeningEngine.for_terms`, each category keeping its own hits); the model only reads hits."""
 
 
-def build_enterprise_screener(terms: Iterable[tuple[str, str, str]]) -> Screener:
-    """The one place enterprise keyword lists become a screener: (term, category, severity) triples.
+def _forms(word: str) -> frozenset[str]:
+    """The disguise forms of an enterprise word: all of them, but a single Chinese character is not looked for in
+    pinyin (``mi`` for 密 would hit every ``Mi``), only folded and split."""
+    han = sum(1 for ch in word if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    return DEFAULT_FORMS if han != 1 else frozenset({"split"})
 
-    The category carries the rule id, so a hit maps back to its rule whichever engine screens. At merge this
-    can return the evasion-resistant engine built from the same triples.
-    """
-    return KeywordScreener(terms)
+
+def policy_terms(doc: UsagePolicyDoc) -> tuple[list[TermSpec], bool]:
+    """What a policy screens for: every rule's words (category `rule_category(id)`, all disguise forms), the
+    confidentiality markings when a rule names `confidential_marking` or `confidential_file`, and whether any
+    rule names a personal-data detector."""
+    terms = [
+        TermSpec(w, leak_detectors.rule_category(r.id), "high", _forms(w))
+        for r in doc.rules
+        for w in dict.fromkeys(w.strip() for w in r.words)
+        if w
+    ]
+    named = {d for r in doc.rules for d in r.detectors}
+    if named & {leak_detectors.MARKING, "confidential_file"}:
+        terms += leak_detectors.marking_terms()
+    return terms, bool(named & (set(leak_detectors.DETECTORS) - {leak_detectors.MARKING}))
 
 
 @dataclass(frozen=True)
@@ -85,13 +82,12 @@ class RuleHit:
 class CompiledPolicy:
     """One enterprise's policy ready to check messages: a screener over all its keyword lists plus detectors."""
 
-    def __init__(self, doc: UsagePolicyDoc, version: int) -> None:
+    def __init__(self, doc: UsagePolicyDoc, version: int, build: ScreenerFactory) -> None:
         self.doc = doc
         self.version = version
         self.rules = {r.id: r for r in doc.rules}
-        self.screener = build_enterprise_screener(
-            (w.strip(), r.id, "high") for r in doc.rules for w in dict.fromkeys(r.words) if w.strip()
-        )
+        terms, detectors = policy_terms(doc)
+        self.screener = build(terms, detectors)
 
     def applies(self, rule: UsageRule, account_id: str, department: str | None, to_external: bool) -> bool:
         if rule.external_only and not to_external:
@@ -110,41 +106,62 @@ class CompiledPolicy:
         to_external: bool,
         attachments: Iterable[Attachment] = (),
     ) -> list[RuleHit]:
+        """The rules `text` (and its files) break, each with its hits: the rule's words in any disguise the engine
+        sees through, and the detectors it names; one screening pass for every rule."""
         attachments = list(attachments)
         by_rule: dict[str, list[Hit]] = {}
-        for h in self.screener.screen(text):
-            by_rule.setdefault(h.category, []).append(h)
+        found: dict[str, list[Hit]] = {}
+        for h in self.screener.screen(text) if text else []:
+            name = leak_detectors.detector_of(h)
+            if name is not None:
+                found.setdefault(name, []).append(h)
+            elif h.channel != DETECTOR_CHANNEL:
+                by_rule.setdefault(h.category, []).append(h)
         out: list[RuleHit] = []
         for r in self.doc.rules:
             if not self.applies(r, account_id, department, to_external):
                 continue
             hits = [
-                Hit(h.term, r.category, r.severity, h.channel, h.start, h.end, h.matched) for h in by_rule.get(r.id, [])
+                Hit(h.term, r.category, r.severity, h.channel, h.start, h.end, h.matched)
+                for h in by_rule.get(leak_detectors.rule_category(r.id), [])
             ]
-            text_detectors = [d for d in r.detectors if d in leak_detectors.DETECTORS]
+            detected = sorted(
+                (h for d in dict.fromkeys(r.detectors) for h in found.get(d, [])), key=lambda h: (h.start, -h.end)
+            )
             hits += [
-                Hit(h.term, h.category, r.severity, h.channel, h.start, h.end, h.matched)
-                for h in leak_detectors.detect(text, text_detectors)
+                Hit(
+                    h.term if h.category == leak_detectors.MARKING else name,
+                    name,
+                    r.severity,
+                    h.channel,
+                    h.start,
+                    h.end,
+                    h.matched,
+                )
+                for h in detected
+                if (name := leak_detectors.detector_of(h)) is not None
             ]
-            hits += file_hits(r.detectors, attachments, to_external, r.severity)
+            hits += self.file_hits(r.detectors, attachments, to_external, r.severity)
             if hits:
                 out.append(RuleHit(r.id, r.title, r.category, r.severity, r.action, tuple(hits)))
         return out
 
-
-def file_hits(detectors: Iterable[str], attachments: list[Attachment], to_external: bool, severity: str) -> list[Hit]:
-    """Files marked confidential (by label or by a marking in the name), and any file sent to an external contact."""
-    out: list[Hit] = []
-    wanted = set(detectors)
-    for a in attachments:
-        if "confidential_file" in wanted:
-            label = next((lb for lb in a.labels if lb.lower() in CONFIDENTIAL_LABELS), None)
-            marks = leak_detectors.find_confidential_markings(a.name)
-            if label or marks:
-                out.append(Hit(label or marks[0].term, "confidential_file", severity, "file", 0, 0, a.name))
-        if "external_file" in wanted and to_external:
-            out.append(Hit("external_file", "external_file", severity, "file", 0, 0, a.name))
-    return out
+    def file_hits(
+        self, detectors: Iterable[str], attachments: list[Attachment], to_external: bool, severity: str
+    ) -> list[Hit]:
+        """Files marked confidential (by label, or by a marking in the name, found like one in a text), and any
+        file sent to an external contact."""
+        out: list[Hit] = []
+        wanted = set(detectors)
+        for a in attachments:
+            if "confidential_file" in wanted:
+                label = next((lb for lb in a.labels if lb.lower() in CONFIDENTIAL_LABELS), None)
+                marks = [h for h in self.screener.screen(a.name) if h.category == leak_detectors.MARKING]
+                if label or marks:
+                    out.append(Hit(label or marks[0].term, "confidential_file", severity, "file", 0, 0, a.name))
+            if "external_file" in wanted and to_external:
+                out.append(Hit("external_file", "external_file", severity, "file", 0, 0, a.name))
+        return out
 
 
 # --- cases ----------------------------------------------------------------------------------------------

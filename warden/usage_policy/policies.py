@@ -7,24 +7,41 @@ Each public method takes the caller's `Principal` first (checked by `access.py`)
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 
 from warden.adapters import store as core
 from warden.adapters.uow import Connection, UnitOfWork
 from warden.kernel.access import Principal
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import FieldError
+from warden.screening import ScreeningEngine, TermSpec
 from warden.usage_policy import access, store
-from warden.usage_policy.model import CompiledPolicy
+from warden.usage_policy.model import CompiledPolicy, ScreenerFactory
 from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc, limit_errors
 from warden.usage_policy.views import DepartmentsOut, PolicyOut
 
 
-class PolicyAdmin:
-    """Policies (S-E1): rules, words, detectors, versions, departments; compiled policies for ingest."""
+def engine_screeners(base: Callable[[], ScreeningEngine]) -> ScreenerFactory:
+    """A policy's screener from the screening engine `base` returns (built on first need): an engine for the
+    policy's own terms with the platform's folding data (traditional, width, separators, invisible characters,
+    pinyin, split and sound-alike forms) and detectors, each rule keeping its own hits (S-E1, S-E3)."""
 
-    def __init__(self, uow: UnitOfWork, settings: EnterpriseUsageSettings) -> None:
+    def build(terms: Sequence[TermSpec], detectors: bool) -> ScreeningEngine:
+        return base().for_terms(terms, detectors=detectors, per_category=True)
+
+    return build
+
+
+class PolicyAdmin:
+    """Policies (S-E1): rules, words, detectors, versions, departments; compiled policies for ingest, screening
+    through the engine `screening` returns (bootstrap hands in the shipped one)."""
+
+    def __init__(
+        self, uow: UnitOfWork, settings: EnterpriseUsageSettings, screening: Callable[[], ScreeningEngine]
+    ) -> None:
         self.uow = uow
         self.settings = settings
+        self.build = engine_screeners(screening)
         self._cache: dict[str, CompiledPolicy] = {}
         self._cache_lock = threading.Lock()
 
@@ -121,7 +138,7 @@ class PolicyAdmin:
                     stale.append(eid)
         if stale:
             for row in store.policy_rows(conn, stale):
-                compiled = CompiledPolicy(UsagePolicyDoc.model_validate_json(row.document), row.version)
+                compiled = CompiledPolicy(UsagePolicyDoc.model_validate_json(row.document), row.version, self.build)
                 out[row.enterprise_id] = compiled
                 with self._cache_lock:
                     self._cache[row.enterprise_id] = compiled

@@ -3,13 +3,15 @@ Authenticate and translate only: the service checks who may keep or read which l
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from warden.app import App
+from warden.enforcement.policy import Circumstances
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep
+from warden.kernel.durations import Duration
 from warden.kernel.errors import Conflict
 from warden.kernel.inputs import Count32
 from warden.word_lists import service
@@ -29,10 +31,34 @@ class WordListIn(BaseModel):
     version: Count32 | None = Field(None, description="The version you edited; 409 if the list moved on")
 
 
+class SituationIn(BaseModel):
+    """The situation to judge the text in (S-A6 contexts, issue 13); by default a greeting to a stranger."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["greeting", "message"] = "greeting"
+    to_external: bool = Field(True, description="A message to an external contact (a greeting always goes outside)")
+    contact_age: Duration | None = Field(
+        None, description="The recipient is an external contact of this age (24h, 7d or seconds); none: no contact"
+    )
+    initiated_by: Literal["self", "contact"] = Field(
+        "self", description="Who added whom: self (the sender asked, the contact accepted) or contact"
+    )
+
+    def circumstances(self) -> Circumstances:
+        if self.kind == "greeting":
+            return Circumstances("greeting", "external")
+        if not self.to_external:
+            return Circumstances("message", "internal")
+        if self.contact_age is None:
+            return Circumstances("message", "external")
+        return Circumstances("message", "external", self.contact_age, self.initiated_by)
+
+
 class ScreeningIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(max_length=10_000)
     enterprise_id: str | None = Field(None, max_length=128, description="Screen with this enterprise's lists too")
+    situation: SituationIn = SituationIn()
 
 
 def _lists(warden: App) -> WordLists:
@@ -53,7 +79,17 @@ def put_word_list(warden: WardenDep, principal: PrincipalDep, scope: ScopePath, 
     return _lists(warden).put(principal, scope, body.terms, body.allow, body.version)
 
 
-@router.post("/screenings", response_model=ScreeningOut)
+@router.post("/screenings", response_model=ScreeningOut, response_model_exclude_none=True)
 def screen_text(warden: WardenDep, principal: PrincipalDep, body: ScreeningIn) -> ScreeningOut:
-    """What the screener finds in a text, with offsets into the text as sent (for highlighting)."""
-    return service.screen_text(principal, warden.rules.screener, body.text, body.enterprise_id)
+    """What S-A6 would make of a text in a situation, with offsets into the text as sent (for highlighting).
+    Members see only whether it would be blocked; platform roles see the folded text, each hit's technique and
+    the policy context that changed the outcome."""
+    return service.screen_text(
+        principal,
+        warden.uow,
+        warden.rules.screener,
+        warden.rules.policy.rules.sensitive_words,
+        body.text,
+        body.enterprise_id,
+        body.situation.circumstances(),
+    )

@@ -15,14 +15,26 @@ from typing import Any
 
 from warden.adapters import store as core
 from warden.adapters.uow import Connection, UnitOfWork
-from warden.kernel.access import Principal
-from warden.kernel.errors import Conflict, NotFound
+from warden.enforcement.policy import Circumstances, SensitiveWords
+from warden.enforcement.rules.words import judge
+from warden.kernel.access import GLOBAL_ROLES, Principal, Role
+from warden.kernel.errors import Conflict, Forbidden, NotFound
 from warden.pipeline.ports import BatchScreener
 from warden.screening import PLATFORM, Hit, Screener, ScreenerRegistry
+from warden.screening.explain import techniques
+from warden.screening.folding import fold_text
 from warden.word_lists import store
 from warden.word_lists.access import check_lists, check_screening
 from warden.word_lists.model import validate_lists
-from warden.word_lists.views import HitOut, ListChangeOut, ScreeningOut, WordListChangedOut, WordListOut
+from warden.word_lists.views import (
+    ContextOut,
+    HitOut,
+    ListChangeOut,
+    ScreeningOut,
+    SituationOut,
+    WordListChangedOut,
+    WordListOut,
+)
 
 
 class WordLists:
@@ -131,9 +143,87 @@ def _view(conn: Connection, scope: str) -> WordListOut:
     )
 
 
-def screen_text(principal: Principal, screener: Screener, text: str, enterprise_id: str | None) -> ScreeningOut:
-    """What `screener` finds in `text`, with the enterprise's own lists too when one is named and the screener
-    keeps lists per scope; offsets into the text as sent (for highlighting). The caller must cover the enterprise."""
-    check_screening(principal, enterprise_id)
+def screen_text(
+    principal: Principal,
+    uow: UnitOfWork,
+    screener: Screener,
+    rule: SensitiveWords,
+    text: str,
+    enterprise_id: str | None,
+    situation: Circumstances,
+) -> ScreeningOut:
+    """What S-A6 would make of `text` sent in `situation`: the screener's hits (with the enterprise's own lists too
+    when one is named and the screener keeps lists per scope) judged by the policy (`judge`, as ingest does).
+
+    What the caller sees depends on who asks, so the screen is no oracle for spammers: a member screens their own
+    text with their enterprise's lists and sees only whether it would be blocked; an enterprise role sees the
+    outcome and the hits (term, category, offsets); platform roles see everything: the folded text, each hit's
+    channel and techniques and its effect, and the context entry that applied. 403 for an enterprise the caller
+    does not cover (a member: other than their own)."""
+    if principal.role is Role.MEMBER:
+        with uow.reading() as tx:
+            account = core.get_account(tx.conn, principal.account_id or "")
+        own = account.enterprise_id if account is not None else None
+        if enterprise_id is not None and enterprise_id != own:
+            raise Forbidden("a member screens with their own enterprise's lists only")
+        enterprise_id = own
+    else:
+        check_screening(principal, enterprise_id)
     hits = screener.screen_in(enterprise_id, text) if isinstance(screener, BatchScreener) else screener.screen(text)
-    return ScreeningOut(text=text, hits=[HitOut.model_validate(h.as_dict()) for h in hits])
+    if principal.role is Role.MEMBER:
+        return ScreeningOut(text=text, blocked=judge(rule, hits, situation.kind, lambda: situation).blocked)
+    return screening(rule, text, hits, situation, full=principal.role in GLOBAL_ROLES)
+
+
+def screening(
+    rule: SensitiveWords, text: str, hits: Sequence[Hit], situation: Circumstances, full: bool
+) -> ScreeningOut:
+    """The S-A6 judgement of `text`'s `hits` in `situation`, as shown: with `full` (platform roles, `warden screen`)
+    the folded text, each hit's channel and techniques and the context entry that applied; without, the outcome and
+    the hits (term, category, offsets, effect) only."""
+    j = judge(rule, hits, situation.kind, lambda: situation)
+    strong, weak, passed = set(j.strong), set(j.weak), set(j.passed)
+
+    def effect(h: Hit) -> str:
+        if h in strong:
+            return "blocks" if j.blocked else "warns"
+        return "warns" if h in weak else ("passed" if h in passed else "ignored")
+
+    out = [
+        HitOut(
+            term=h.term,
+            category=h.category,
+            severity=h.severity,
+            channel=h.channel if full else None,
+            start=h.start,
+            end=h.end,
+            matched=h.matched,
+            techniques=list(techniques(h)) if full else None,
+            effect=effect(h),
+        )
+        for h in hits
+    ]
+    age = situation.contact_age
+    return ScreeningOut(
+        text=text,
+        blocked=j.blocked,
+        outcome=j.outcome,
+        folded=fold_text(text) if full else None,
+        situation=SituationOut(
+            kind=situation.kind,
+            audience=situation.audience,
+            contact_age_seconds=int(age.total_seconds()) if age is not None else None,
+            initiated_by=situation.initiated_by,
+        ),
+        context=(
+            ContextOut(
+                name=j.context.name,
+                note=j.context.note,
+                verdict=j.context.verdict or ("deny" if situation.kind == "greeting" else "warn"),
+                pass_categories=j.context.pass_categories,
+            )
+            if full and j.context is not None
+            else None
+        ),
+        hits=out,
+    )

@@ -31,17 +31,53 @@ class WordListChangedOut(WordListOut):
 
 
 class HitOut(BaseModel):
-    """One match; offsets are code points into the text as sent (for highlighting)."""
+    """One match; offsets are code points into the text as sent (for highlighting). How it matched (`channel`,
+    `techniques`) is shown to platform roles only."""
 
     term: str
     category: str
     severity: str
-    channel: str
+    channel: str | None = Field(
+        None, description="How it matched: exact, folded, pinyin, mixed, split, initials, homophone, emoji, detector"
+    )
     start: int
     end: int
     matched: str
+    techniques: list[str] | None = Field(
+        None, description="The disguises seen through: the channel and what the fold undid (platform roles only)"
+    )
+    effect: str | None = Field(
+        None, description="What the hit does here: blocks, warns, passed (the situation allows it) or ignored"
+    )
+
+
+class ContextOut(BaseModel):
+    """The policy's context entry that applied (`sensitive_words.contexts`)."""
+
+    name: str
+    note: str
+    verdict: str = Field(description="What a blocking hit does here: deny, warn or pass")
+    pass_categories: list[str]
+
+
+class SituationOut(BaseModel):
+    """The situation the text was judged in."""
+
+    kind: str
+    audience: str
+    contact_age_seconds: int | None = None
+    initiated_by: str | None = None
 
 
 class ScreeningOut(BaseModel):
+    """What S-A6 would make of a text. A member sees `blocked` only (the screen is no oracle for which disguise
+    is recognised); an enterprise role also sees the outcome and the hits; platform roles see the folded text, the
+    technique of each hit and the context that changed the outcome."""
+
     text: str
-    hits: list[HitOut]
+    blocked: bool = Field(description="Whether the text would be refused (a greeting, or a message the policy denies)")
+    outcome: str | None = Field(None, description="blocked, warned or allowed")
+    folded: str | None = Field(None, description="The text as the matcher reads it (platform roles only)")
+    situation: SituationOut | None = None
+    context: ContextOut | None = Field(None, description="The context entry that applied (platform roles only)")
+    hits: list[HitOut] | None = None

@@ -15,7 +15,7 @@ const I18N = {
     rule: "规则", scope: "范围", reason: "原因", evidence: "证据", starts: "开始", ends: "结束", forever: "永久",
     remaining: "剩余", ended: "已到期", unblock: "解封", earliest: "最早", events: "事件", count: "次数",
     window: "时间窗", matched_text: "命中的原文", matched: "命中", at: "时间", severity: "等级", step: "阶梯",
-    status: "状态", no_hits: "没有命中。", hits_in_text: "处命中",
+    status: "状态", no_hits: "没有命中。", hits_in_text: "处命中", would_block: "会被拦截", would_pass: "不会被拦截", folded: "归一化文本", context: "策略情形",
     how: { wait: "到期自动解除", self_service: "可自助解封", appeal: "可申诉", none: "不可解封" },
     weight_account: "账号权重", weight_enterprise: "企业权重", factors: "各项得分", history: "历史",
     lowest: "拉低权重的成员", cascade: "连带处罚线", exposed: "已低于连带线", safe: "高于连带线",
@@ -41,7 +41,7 @@ const I18N = {
     starts: "Starts", ends: "Ends", forever: "never (permanent)", remaining: "Remaining", ended: "ended",
     unblock: "Unblocking", earliest: "earliest", events: "Events", count: "Count", window: "Window",
     matched_text: "Matched in the text", matched: "matched", at: "At", severity: "Severity", step: "Step",
-    status: "Status", no_hits: "Nothing matched.", hits_in_text: "hit(s)",
+    status: "Status", no_hits: "Nothing matched.", hits_in_text: "hit(s)", would_block: "would be blocked", would_pass: "would not be blocked", folded: "Folded text", context: "Policy context",
     how: { wait: "ends by itself", self_service: "self-service unblocking", appeal: "by appeal", none: "cannot be unblocked" },
     weight_account: "Account weight", weight_enterprise: "Enterprise weight", factors: "Factors", history: "History",
     lowest: "Members holding it down", cascade: "Cascade bar", exposed: "below the cascade bar", safe: "above the cascade bar",
@@ -159,7 +159,7 @@ function highlight(text, hits, offset = 0) { // offset: where an excerpt starts 
 function hitList(hits) {
   return el("ul", { class: "hits" }, hits.map((h) => el("li", {},
     el("mark", { class: "hit", text: h.matched }), ` → ${h.term} `,
-    chips([h.category, h.severity, h.channel]),
+    chips([h.category, h.severity, h.channel, ...(h.techniques || []), h.effect].filter((c) => c)),
     el("span", { class: "muted", text: ` [${h.start}, ${h.end})` }))));
 }
 
@@ -223,7 +223,10 @@ async function viewAccount(id) {
 
 async function viewTry(text) {
   const x = await api("/v1/screenings", { method: "POST", body: { text } });
-  return [el("p", { text: x.hits.length ? `${x.hits.length} ${t("hits_in_text")}` : t("no_hits") }), highlight(x.text, x.hits), x.hits.length ? hitList(x.hits) : ""];
+  const verdict = el("p", {}, badge(t(x.blocked ? "would_block" : "would_pass"), x.blocked ? "bad" : "ok"));
+  if (!x.hits) return [verdict]; // a member sees only whether the text would be blocked
+  const detail = kv([[t("folded"), x.folded], [t("context"), x.context ? `${x.context.name} (${x.context.verdict})` : undefined]]);
+  return [verdict, el("p", { text: x.hits.length ? `${x.hits.length} ${t("hits_in_text")}` : t("no_hits") }), detail, highlight(x.text, x.hits), x.hits.length ? hitList(x.hits) : ""];
 }
 
 // --- view 2: weight ----------------------------------------------------------------------------------------
