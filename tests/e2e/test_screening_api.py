@@ -21,7 +21,7 @@ def api(world: World) -> Iterator[tuple[TestClient, Tokens]]:
     w = world.w
 
     def bearer(role: Role, enterprise: str | None = None, account: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {w.create_token(role, enterprise, account)[1]}"}
+        return {"Authorization": f"Bearer {w.tokens.create(role, enterprise, account)[1]}"}
 
     tokens = {
         "platform": bearer(Role.PLATFORM),

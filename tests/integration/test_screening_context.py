@@ -66,7 +66,7 @@ def test_S_A6_spam_words_to_an_established_contact_still_warn_and_count(world: W
     world.send(added(world, "cust-1", by="contact", ago=timedelta(days=30)))
     outs = world.send(*[message(world, "加我领红包") for _ in range(3)]).outcomes
     assert [codes(o) for o in outs] == [["message.sensitive"]] * 3
-    assert [s.rule_id for s in world.w.subject("acc-1").strikes] == ["sensitive_words"]
+    assert [s.rule_id for s in world.w.enforcement.subject("acc-1").strikes] == ["sensitive_words"]
 
 
 def test_S_A6_colleagues_red_packets_pass(world: World) -> None:
@@ -76,7 +76,7 @@ def test_S_A6_colleagues_red_packets_pass(world: World) -> None:
     assert out.allowed is not False and codes(out) == ["message.sensitive_context"]
     assert out.reasons[0].params["context"] == "colleague"
     world.send(*[message(world, "春节开工给大家发红包", recipient=None, external=False) for _ in range(3)])
-    assert world.w.subject("acc-1").strikes == []
+    assert world.w.enforcement.subject("acc-1").strikes == []
 
 
 def test_S_A6_a_removed_contact_is_no_contact_and_a_re_add_counts_from_the_re_add(world: World) -> None:
