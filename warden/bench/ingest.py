@@ -16,6 +16,9 @@ The cases:
   `weight.enabled: false`, so bootstrap builds no weight feature (checked before timing);
 - **the HTTP batch API**: a `warden serve` process, 1,000 events per request; then single decisions
   (`POST /v1/events`) interleaved with a no-op (`GET /v1/ping`) for p50/p99;
+- **single events over HTTP**: a fresh `warden serve` per case, `POST /v1/events` one event per request from 1
+  client, then from 16 clients side by side (each account's events through one client, in event time); the
+  16-connection rate shows the group commit (`pipeline.ingest.Ingest.ingest`) at work;
 - **growth**: the in-process stream on databases already holding N older stored events, one stream each.
 
 CPU time is this process's plus, when they run on this machine, the server process's and the PostgreSQL
@@ -57,6 +60,7 @@ if TYPE_CHECKING:
 
 ACCOUNTS = 2000
 ENTERPRISES = 20
+EZRULES_SINGLE = 39.0  # events/s, ezrules' published single-connection rate on this machine class (issue 16)
 BATCH = 1000  # events per ingest call, per HTTP request and per floor transaction
 WARM = 2000  # untimed events every case ingests first (fewer when the stream is shorter)
 GREETINGS = [
@@ -383,6 +387,7 @@ class Setup:
     warm: list[Row]
     events: list[Row]
     single: list[Row]
+    singles: list[Row]
     secret: str
     now: datetime
 
@@ -529,6 +534,56 @@ def run_http(s: Setup, source: str, case: Case) -> None:
         s.scratch.drop(url)
 
 
+CONNECTIONS = (1, 16)  # single events over HTTP: one client, then 16 side by side (issue 16's group commit goal)
+SINGLES = 1500  # single events per concurrency case
+
+
+def run_singles(s: Setup, source: str, case: Case, connections: int) -> None:
+    """`s.singles` as one `POST /v1/events` each, over `connections` clients side by side on a fresh `warden serve`.
+    Each account's events go through one client, in event time (as a platform partitioned by account sends them)."""
+    import threading
+
+    import httpx
+
+    url = s.scratch.create(f"singles_{connections}", source)
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    lanes: list[list[Row]] = [[] for _ in range(connections)]
+    for e in s.singles:
+        lanes[int(e["account_id"].rsplit("-", 1)[1]) % connections].append(e)
+    failures: list[str] = []
+    try:
+        with server(url, prefix, s.scratch.key_file) as (base, pid):
+            headers = {"Authorization": f"Bearer {s.secret}"}
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+                for i in range(0, len(s.warm), BATCH):
+                    client.post("/v1/event-batches", json={"events": s.warm[i : i + BATCH]}).raise_for_status()
+
+            def send(lane: list[Row]) -> None:
+                with httpx.Client(base_url=base, headers=headers, timeout=120) as c:
+                    for e in lane:
+                        r = c.post("/v1/events", json=e)
+                        if r.status_code >= 300:
+                            failures.append(f"{r.status_code} {r.text[:200]}")
+                            return
+
+            def server_cpu() -> dict[int, float]:
+                v = process_cpu(pid)
+                return {} if v is None else {pid: v}
+
+            threads = [threading.Thread(target=send, args=(lane,)) for lane in lanes]
+            with timed(len(s.singles), _others(server_cpu, s.scratch.backends(url))) as timer:
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join()
+            if failures:
+                raise RuntimeError(f"single events over {connections} connection(s) failed: {failures[0]}")
+            case.runs.append(timer.run)
+    finally:
+        forget_counters(prefix)
+        s.scratch.drop(url)
+
+
 # --- the run ---------------------------------------------------------------------------------------------------------
 
 
@@ -559,6 +614,7 @@ def run_bench_ingest(
                 warm=make_events(min(WARM, n), now - timedelta(hours=3), 600, "warm", 1),
                 events=make_events(n, now - timedelta(hours=2), 1800, "ev", 2),
                 single=single_decisions(latency_n, now - timedelta(minutes=30)),
+                singles=make_events(min(n, SINGLES), now - timedelta(minutes=50), 900, "one", 3),
                 secret=secret,
                 now=now,
             )
@@ -579,6 +635,8 @@ def run_bench_ingest(
             cases["on"] = Case("in-process ingest")
             cases["off"] = Case("in-process ingest, weight upkeep off")
             cases["http"] = Case("HTTP batch API (warden serve)")
+            for c in CONNECTIONS:
+                cases[f"singles{c}"] = Case(f"HTTP single events, {c} connection{'s' if c > 1 else ''}")
             growth = {h: Case(f"{h:,} stored events") for h in histories}
             steps = len(cases) + len(growth)
             task = progress.add_task("cases", total=repeats * steps)
@@ -590,10 +648,12 @@ def run_bench_ingest(
                     cases[key].runs.append(run_ingest(s, base, f"ingest_{key}", weight=key == "on"))
                 elif key == "http":
                     run_http(s, base, cases[key])
+                elif key.startswith("singles"):
+                    run_singles(s, base, cases[key], int(key.removeprefix("singles")))
                 else:
                     growth[int(key)].runs.append(run_ingest(s, grown[int(key)], "grown"))
 
-            keys = [*floors, "on", "off", "http", *map(str, histories)]
+            keys = [*floors, "on", "off", "http", *(f"singles{c}" for c in CONNECTIONS), *map(str, histories)]
             for r in range(repeats):  # every case once per repeat, in reverse order every other repeat
                 for key in keys if r % 2 == 0 else keys[::-1]:
                     label = cases[key].label if key in cases else growth[int(key)].label
@@ -704,6 +764,19 @@ def report(
             ratios(hi.cpu_rates(), lo.cpu_rates()).show(".2f"),
             "≥ 0.9",
         )
+    one, many = cases[f"singles{CONNECTIONS[0]}"], cases[f"singles{CONNECTIONS[-1]}"]
+    rt.add_row(
+        f"single events over HTTP: {CONNECTIONS[-1]} connections / {CONNECTIONS[0]}",
+        ratios(many.rates(), one.rates()).show(".2f"),
+        ratios(many.cpu_rates(), one.cpu_rates()).show(".2f"),
+        "≥ 4",
+    )
+    rt.add_row(
+        f"single events over HTTP, {CONNECTIONS[-1]} connections / ezrules' published 39 events/s",
+        Spread.of([r / EZRULES_SINGLE for r in many.rates()]).show(".1f"),
+        "",
+        "≥ 30",
+    )
     if http.p99:
         rt.add_row("p99 one decision / p99 no-op", ratios(http.p99["decide"], http.p99["ping"]).show(".2f"), "", "≤ 2")
     console.print(rt)

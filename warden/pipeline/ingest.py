@@ -41,6 +41,17 @@ or a broker backlog is caught up within it. Older events are refused naming `occ
 count towards is still open, so deciding them would only write history nobody can act on."""
 
 
+@dataclass(eq=False)
+class _Request:
+    """One caller's validated events waiting for the batch lock (group commit, `Ingest.ingest`)."""
+
+    events: list[Any]
+    actor: str
+    done: bool = False
+    result: IngestResult | None = None
+    error: Exception | None = None
+
+
 @dataclass
 class IngestResult:
     outcomes: list[Decision]
@@ -72,7 +83,9 @@ class Ingest:
         self.cache = cache
         self.features = list(features)
         self._hooks = {h: overriding(self.features, h) for h in HOOKS}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one batch at a time per process
+        self._waiting_lock = threading.Lock()  # guards `_waiting`, the requests queued for the next batch
+        self._waiting: list[_Request] = []
 
     def _cover(self, conn: Connection, events: list[Any]) -> int:
         """Make the counters hold everything the batch's decisions can see: for each account, every stored entry
@@ -143,9 +156,68 @@ class Ingest:
         return events
 
     def ingest(self, raw: Sequence[Any], actor: str = "platform") -> IngestResult:
-        """Decide and store a batch atomically. An event id seen before is answered from the store."""
-        events = self.validate(raw)
-        with self._lock, _no_gc():
+        """Decide and store a batch atomically. An event id seen before is answered from the store.
+
+        Group commit (issue 16): requests that arrive while another batch is being decided wait for the batch lock
+        in a queue; whoever takes the lock next decides every waiting request of the same actor (up to `MAX_BATCH`
+        events) in ONE transaction and answers each with its own decisions, in its own order. Nothing is answered
+        before that transaction commits. The decisions are those of deciding the requests one by one (a decision
+        depends only on the events at or before its time, never on the batching: tests/integration/
+        test_determinism.py). If the shared transaction fails (one request reuses an id with other content, names
+        an unknown account, the database refuses…), every request of the group is run again on its own, so each
+        gets its own answer or its own error.
+
+        Raises `InvalidInput` (422) or `Conflict` (409) naming the field, nothing stored for that request."""
+        mine = _Request(self.validate(raw), actor)
+        with self._waiting_lock:
+            self._waiting.append(mine)
+        with self._lock:
+            if not mine.done:
+                with self._waiting_lock:  # this request and the others of its actor, in arrival order
+                    group, size, rest = [], len(mine.events), []
+                    for r in self._waiting:
+                        if r is mine:
+                            group.append(r)
+                        elif r.actor == actor and size + len(r.events) <= MAX_BATCH:
+                            group.append(r)
+                            size += len(r.events)
+                        else:
+                            rest.append(r)
+                    self._waiting = rest
+                if mine not in group:  # its leader failed outside any request's error (see `_run_group`)
+                    group = [mine]
+                self._run_group(group)
+        if mine.error is not None:
+            raise mine.error
+        assert mine.result is not None
+        return mine.result
+
+    def _run_group(self, group: list[_Request]) -> None:
+        """Decide `group` in one transaction, or each request alone when that fails (see `ingest`)."""
+        if len(group) > 1:
+            try:
+                shared = self._run([e for r in group for e in r.events], group[0].actor)
+            except Exception:  # one request's fault (or the database's): each on its own below
+                pass
+            else:
+                at = 0
+                for r in group:
+                    outs = shared.outcomes[at : at + len(r.events)]
+                    at += len(r.events)
+                    dup = sum(1 for o in outs if o.duplicate)
+                    r.result = IngestResult(outs, len(outs) - dup, dup, shared.audit_seq, shared.changes)
+                    r.done = True
+                return
+        for r in group:
+            try:
+                r.result = self._run(r.events, r.actor)
+            except Exception as exc:
+                r.error = exc
+            r.done = True
+
+    def _run(self, events: list[Any], actor: str) -> IngestResult:
+        """One transaction, under the batch lock, with the collector off and the counters journalled."""
+        with _no_gc():
             self.counters.begin()
             try:
                 result = self._ingest(events, actor)
