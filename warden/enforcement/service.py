@@ -167,34 +167,13 @@ class EnforcementService:
         access.check_read_audit(p)
         with self.uow.reading() as tx:
             entries = store.audit_page(tx.conn, limit, decode_seq(cursor))
-        items = [
-            AuditEntryOut(
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor,
-                action=e.action,
-                subject=e.subject,
-                data=e.data,
-                prev_hash=e.prev_hash,
-                hash=e.hash,
-            )
-            for e in entries
-        ]
+        items = [AuditEntryOut.model_validate(e, from_attributes=True) for e in entries]  # the fields are the entry's
         return AuditPage(items=items, next_cursor=str(entries[-1].seq) if len(entries) == limit else None)
 
     def verification(self, p: Principal) -> ChainVerification:
         """`audit_verify` for the audit's readers."""
         access.check_read_audit(p)
-        r = self.audit_verify()
-        return ChainVerification(
-            ok=r.ok,
-            checked=r.checked,
-            first_broken=r.first_broken,
-            problem=r.problem,
-            table=r.table,
-            key=r.key,
-            signed_head=r.signed_head,
-        )
+        return ChainVerification.model_validate(self.audit_verify(), from_attributes=True)
 
     def _visible_account(self, p: Principal, account_id: str) -> Account:
         with self.uow.reading() as tx:
