@@ -432,7 +432,7 @@ def checklist(appeal: Appeal, max_evidence: int, lang: Lang) -> list[dict[str, A
             if d.state is DocState.REJECTED:
                 row["rejection"] = {
                     "code": d.reject_code,
-                    "text": REJECT_TEXT.get(d.reject_code or "", {}).get(lang, d.reject_code),
+                    "text": REJECT_TEXT.lookup(d.reject_code or "", lang, d.reject_code),
                     "note": d.reject_note,
                 }
         rows.append(row)
