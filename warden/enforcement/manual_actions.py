@@ -27,6 +27,24 @@ from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature, overriding
 
 
+def record_lift(
+    conn: Connection, audit: core.AuditWriter, r: Restriction, actor: str, reason: str, now: datetime
+) -> Restriction:
+    """Lift `r` at `now` and append `restriction.lifted` to the chain, inside the caller's transaction: the one
+    place a lift is written (a reviewer's here, a self-service unblock's in `unblock.apply`). The caller checked that
+    `r` is active."""
+    r.lifted_at, r.lift_reason = now, reason
+    core.update_restriction(conn, r)
+    audit.append(
+        now,
+        actor,
+        "restriction.lifted",
+        f"{r.subject_type}:{r.subject_id}",
+        {"restriction": r.id, "reason": reason},
+    )
+    return r
+
+
 class ManualActions:
     """A reviewer's actions on strikes and restrictions, built once by bootstrap (`app.manual_actions`, also
     `EnforcementService.manual_actions` for the slices that hold the core service). Transactions come from `uow`;
@@ -176,16 +194,7 @@ class ManualActions:
             raise NotFound(f"no restriction {restriction_id!r}")
         if not r.active_at(now):
             raise Conflict(f"restriction {restriction_id} is not active")
-        r.lifted_at, r.lift_reason = now, reason
-        core.update_restriction(conn, r)
-        audit.append(
-            now,
-            actor,
-            "restriction.lifted",
-            f"{r.subject_type}:{r.subject_id}",
-            {"restriction": r.id, "reason": reason},
-        )
-        return r
+        return record_lift(conn, audit, r, actor, reason, now)
 
     def bans_at_stake(
         self, conn: Connection, audit: core.AuditWriter, strike_id: str, status: StrikeStatus, now: datetime

@@ -40,6 +40,7 @@ from warden.enforcement.views import (
     RuleSummary,
     account_out,
     enterprise_out,
+    strike_record,
 )
 from warden.kernel.access import Principal
 from warden.kernel.audit import ChainReport
@@ -299,17 +300,7 @@ class EnforcementService:
                 active, subj.account.real_name_verified, subj.enterprise.verified, lang, [r.rule for r in refusals]
             ),
             "strikes": [
-                {
-                    "id": s.id,
-                    "rule": s.rule_id,
-                    "severity": s.severity,
-                    "step": s.step,
-                    "at": s.at.isoformat(),
-                    "status": s.status.value,
-                    "status_reason": s.status_reason,
-                    "event_id": s.event_id,
-                }
-                for s in subj.strikes
+                strike_record(s) | {"status_reason": s.status_reason, "event_id": s.event_id} for s in subj.strikes
             ],
             "policy_hash": self.rules.loaded.hash,
             "as_of": now.isoformat(),
