@@ -5,7 +5,8 @@ Typed handles on each service:
 | field | what |
 | --- | --- |
 | `pipeline` | `pipeline.ingest.Ingest`, the ingest use case (`app.pipeline.ingest(events, actor)`) |
-| `enforcement` | `enforcement.service.EnforcementService`: directory, reads, explain, manual actions, audit |
+| `enforcement` | `enforcement.service.EnforcementService`: directory, reads, explain, audit |
+| `manual_actions` | `enforcement.manual_actions.ManualActions`: voids, lifts, enterprise restrictions, ban endings |
 | `tokens` | `enforcement.tokens.Tokens`: API tokens |
 | `texts` | `enforcement.texts.Texts`: the catalogue explanations render with (other slices' texts injected) |
 | `rules`, `counters`, `features`, `cache`, `engine`, `clock`, `loaded` | the pieces bootstrap wired |
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Engine
 from warden.adapters import audit_state, store
 from warden.adapters.subject_cache import SubjectCache
 from warden.adapters.uow import UnitOfWork
+from warden.enforcement.manual_actions import ManualActions
 from warden.enforcement.service import EnforcementService
 from warden.enforcement.texts import Texts
 from warden.enforcement.tokens import Tokens
@@ -66,6 +68,7 @@ class App:
         texts: Texts,
         pipeline: Ingest,
         enforcement: EnforcementService,
+        manual_actions: ManualActions,
         tokens: Tokens,
         word_lists: WordLists | None,
         unblocking: Unblocking,
@@ -88,6 +91,7 @@ class App:
         self.effector: Effector = rules.effector
         self.pipeline = pipeline
         self.enforcement = enforcement
+        self.manual_actions = manual_actions  # a reviewer's actions on the record (enforcement/manual_actions.py)
         self.tokens = tokens
         self.checkpointer: WalCheckpointer | None = None  # long-running SQLite servers only
         # --- feature slices: built once by bootstrap (see the module docstring) ---

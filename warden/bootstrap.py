@@ -17,6 +17,7 @@ from warden.app import App
 from warden.appeals.document_store import LocalDocumentStore
 from warden.appeals.notifier import build_notifier
 from warden.appeals.service import Appeals
+from warden.enforcement.manual_actions import ManualActions
 from warden.enforcement.rules import RULES
 from warden.enforcement.service import EnforcementService
 from warden.enforcement.texts import Texts
@@ -131,7 +132,9 @@ def bootstrap(
         },
     )
     pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
-    enforcement = EnforcementService(uow, rules, pipeline, features, texts, verifier=signer or load_verifier(key))
+    manual_actions = ManualActions(uow, rules, features)  # voids, lifts, enterprise restrictions, ban endings
+    verifier = signer or load_verifier(key)
+    enforcement = EnforcementService(uow, rules, pipeline, features, manual_actions, texts, verifier=verifier)
     appeals = Appeals(uow, enforcement, rules, LocalDocumentStore(settings.document_dir), build_notifier(settings))
     app = App(
         engine=engine,
@@ -145,6 +148,7 @@ def bootstrap(
         texts=texts,
         pipeline=pipeline,
         enforcement=enforcement,
+        manual_actions=manual_actions,
         tokens=Tokens(uow, settings.token_lifetime),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)

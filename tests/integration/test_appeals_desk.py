@@ -48,7 +48,7 @@ def desk(warden: App, tmp_path: Path) -> tuple[Appeals, MemoryNotifier]:
 
 def ban_enterprise(world: World) -> str:
     world.account("acc-2")
-    r = world.w.enforcement.restrict_enterprise("ent-1", "reviewer:rev-0", "S", "fraud ring")
+    r = world.w.manual_actions.restrict_enterprise("ent-1", "reviewer:rev-0", "S", "fraud ring")
     assert r.strike_id is not None
     return r.strike_id
 

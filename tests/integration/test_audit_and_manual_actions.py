@@ -51,13 +51,13 @@ def test_every_strike_and_restriction_is_audited(world: World) -> None:
 def test_voiding_a_strike_lifts_its_restriction_and_restores_adding(world: World) -> None:
     report_burst(world)
     strike = world.w.enforcement.subject("acc-1").strikes[0]
-    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer:t", "reports were coordinated")
+    world.w.manual_actions.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer:t", "reports were coordinated")
     subj = world.w.enforcement.subject("acc-1")
     assert subj.strikes[0].status is StrikeStatus.VOIDED  # kept on the record, never deleted
     out = world.send(world.event("contact_request", method="qr_code", target="x")).outcomes[0]
     assert out.allowed is True
     with pytest.raises(Conflict):
-        world.w.enforcement.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer:t", "again")
+        world.w.manual_actions.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer:t", "again")
 
 
 def test_S_C3_overturning_an_early_strike_lowers_the_later_ones(world: World) -> None:
@@ -66,7 +66,7 @@ def test_S_C3_overturning_an_early_strike_lowers_the_later_ones(world: World) ->
     report_burst(world)
     s1, s2 = world.w.enforcement.subject("acc-1").strikes
     assert (s1.step, s2.step) == (0, 1)
-    world.w.enforcement.set_strike_status(s1.id, StrikeStatus.OVERTURNED, "reviewer:t", "appeal upheld")
+    world.w.manual_actions.set_strike_status(s1.id, StrikeStatus.OVERTURNED, "reviewer:t", "appeal upheld")
     [_, later] = world.w.enforcement.subject("acc-1").strikes
     assert later.step == 0
     explanation = world.w.enforcement.explain("acc-1", "en")
@@ -76,7 +76,7 @@ def test_S_C3_overturning_an_early_strike_lowers_the_later_ones(world: World) ->
 def test_lifting_a_restriction_keeps_the_strike_on_the_record(world: World) -> None:
     report_burst(world)
     subj = world.w.enforcement.subject("acc-1")
-    world.w.enforcement.lift_restriction(subj.restrictions[0].id, "reviewer:t", "checked by phone")
+    world.w.manual_actions.lift_restriction(subj.restrictions[0].id, "reviewer:t", "checked by phone")
     subj = world.w.enforcement.subject("acc-1")
     assert subj.strikes[0].status is StrikeStatus.ACTIVE
     assert world.w.enforcement.explain("acc-1")["state"] == "normal"

@@ -136,7 +136,7 @@ def test_an_honest_manual_lift_still_verifies(world: World) -> None:
     restricted(world)
     with world.w.engine.connect() as c:
         rid = first(c, t.restrictions).id
-    world.w.enforcement.lift_restriction(rid, "reviewer-1", "mistake")
+    world.w.manual_actions.lift_restriction(rid, "reviewer-1", "mistake")
     assert world.w.enforcement.audit_verify().ok
 
 

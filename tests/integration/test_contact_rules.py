@@ -145,12 +145,12 @@ def test_restriction_lifts_by_itself_when_it_ends(world: World) -> None:
 
 def test_S_C2_enterprise_restriction_applies_to_every_member_and_lifting_restores_them(world: World) -> None:
     world.account("acc-2")
-    r = world.w.enforcement.restrict_enterprise("ent-1", "reviewer:test", "M", "mass spam from many members")
+    r = world.w.manual_actions.restrict_enterprise("ent-1", "reviewer:test", "M", "mass spam from many members")
     assert r.subject_type == "enterprise" and r.step >= 2  # enterprise penalties start at step 2
     for aid in ("acc-1", "acc-2"):
         login = world.send(world.event("login", aid, device_id="d", client_version="4.1.0")).outcomes[0]
         assert login.allowed is False
         assert world.w.enforcement.explain(aid)["restrictions"][0]["subject_type"] == "enterprise"
-    world.w.enforcement.lift_restriction(r.id, "reviewer:test", "documents accepted")
+    world.w.manual_actions.lift_restriction(r.id, "reviewer:test", "documents accepted")
     for aid in ("acc-1", "acc-2"):
         assert world.send(world.event("login", aid, device_id="d", client_version="4.1.0")).outcomes[0].allowed is True

@@ -35,7 +35,7 @@ def test_S_A5_S_D6_overturning_the_severe_strike_behind_a_cascade_lifts_it_and_r
     world.account("acc-2")
     sid = severe_strike(world, "acc-1")
     assert world.w.enforcement.explain("acc-2")["restrictions"][0]["rule"] == "cascade"  # S-A5: a severe ban cascades
-    world.w.enforcement.set_strike_status(sid, StrikeStatus.OVERTURNED, "reviewer:t", "the plug-in report was false")
+    world.w.manual_actions.set_strike_status(sid, StrikeStatus.OVERTURNED, "reviewer:t", "the plug-in report was false")
     for aid in ("acc-1", "acc-2"):
         assert world.w.enforcement.explain(aid)["state"] == "normal", aid
     [cascade_strike] = world.w.enforcement.restrictions("enterprise", "ent-1")
@@ -63,7 +63,7 @@ def test_a_cascade_that_still_has_its_basis_stays_when_one_member_strike_is_void
         r.rule_id == "cascade" and r.active_at(world.clock.now())
         for r in world.w.enforcement.restrictions("enterprise", "ent-1")
     )
-    world.w.enforcement.set_strike_status(strikes[0], StrikeStatus.VOIDED, "reviewer:t", "one false report burst")
+    world.w.manual_actions.set_strike_status(strikes[0], StrikeStatus.VOIDED, "reviewer:t", "one false report burst")
     assert world.w.enforcement.explain("acc-1")["restrictions"][0]["rule"] == "cascade"  # two members still restricted
 
 
@@ -72,7 +72,7 @@ def test_S_B_overturning_a_strike_restores_the_weight(world: World) -> None:
     world.send(*[world.event("report", reporter_id=f"r{i}", reason="spam") for i in range(3)])
     struck = world.w.weight.account(READER, "acc-1").model_dump()["score"]
     sid = world.w.enforcement.subject("acc-1").strikes[0].id
-    world.w.enforcement.set_strike_status(sid, StrikeStatus.OVERTURNED, "reviewer:t", "appeal upheld")
+    world.w.manual_actions.set_strike_status(sid, StrikeStatus.OVERTURNED, "reviewer:t", "appeal upheld")
     assert struck < before
     assert world.w.weight.account(READER, "acc-1").model_dump()["score"] == before
 
@@ -90,6 +90,6 @@ def test_S_C3_a_step_floor_owed_at_issue_survives_a_recomputed_ladder(world: Wor
     first, second = world.w.enforcement.subject("acc-1").strikes
     assert (first.step, second.step) == (3, 4)
     world.clock.advance(hours=1)
-    world.w.enforcement.set_strike_status(second.id, StrikeStatus.VOIDED, "reviewer:t", "duplicate")
+    world.w.manual_actions.set_strike_status(second.id, StrikeStatus.VOIDED, "reviewer:t", "duplicate")
     assert world.w.enforcement.subject("acc-1").strikes[0].step == 3  # not recomputed down to 0
     assert world.clock.now() - first.at < timedelta(days=180)

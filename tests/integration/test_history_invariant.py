@@ -320,7 +320,7 @@ def test_S_C3_a_voided_velocity_strike_does_not_re_fire_on_the_evidence_the_revi
     outs = [world.send(world.phone_search(at=start + k * timedelta(seconds=10))).outcomes[0] for k in range(21)]
     assert outs[20].allowed is False
     (strike,) = strikes(world.w)
-    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer", "the rule misfired")
+    world.w.manual_actions.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer", "the rule misfired")
     world.send(world.phone_search(at=T0))
     assert active_strikes(world.w) == [], [(s.rule_id, s.evidence.get("count")) for s in active_strikes(world.w)]
     assert [r for r in world.w.enforcement.restrictions("account", "acc-1") if r.active_at(T0)] == []
@@ -335,7 +335,7 @@ def test_S_C3_a_late_event_dated_before_a_voided_strike_does_not_rebuild_it_from
     for k in range(21):
         world.send(world.phone_search(at=start + k * timedelta(minutes=1)))
     (strike,) = strikes(world.w)
-    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer", "honest sales rep")
+    world.w.manual_actions.set_strike_status(strike.id, StrikeStatus.VOIDED, "reviewer", "honest sales rep")
     late = world.send(world.phone_search(at=start + timedelta(minutes=19, seconds=30))).outcomes[0]
     assert late.allowed is True and not any(r.code == "velocity.hard_limit" for r in late.reasons)
     assert active_strikes(world.w) == []
@@ -347,7 +347,7 @@ def test_S_C3_a_late_report_dated_before_an_overturned_strike_does_not_rebuild_i
             world.event("report", "acc-1", at=T0 - HOUR + timedelta(seconds=i), reporter_id=f"r{i}", reason="spam")
         )
     (strike,) = strikes(world.w)
-    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer", "appeal upheld")
+    world.w.manual_actions.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer", "appeal upheld")
     world.send(world.event("report", "acc-1", at=T0 - HOUR + timedelta(seconds=1.5), reporter_id="r3", reason="spam"))
     assert active_strikes(world.w) == []
 
@@ -359,7 +359,7 @@ def test_S_C3_an_overturned_reports_strike_does_not_re_fire_on_one_more_report(w
         world.send(world.event("report", "acc-1", at=at, reporter_id=f"rep-{i}", reason="harassment"))
     (strike,) = strikes(world.w)
     assert strike.rule_id == "reports"
-    world.w.enforcement.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer", "appeal upheld")
+    world.w.manual_actions.set_strike_status(strike.id, StrikeStatus.OVERTURNED, "reviewer", "appeal upheld")
     world.send(world.event("report", "acc-1", at=T0, reporter_id="rep-3", reason="harassment"))
     assert active_strikes(world.w) == [], [
         (s.rule_id, s.evidence.get("distinct_reporters")) for s in active_strikes(world.w)

@@ -362,11 +362,11 @@ def test_S_A7_restrictions_name_the_triggering_event_ids(world: World) -> None:
 
 def test_S_C2_enterprise_restriction_history_pages_newest_first_with_lifted_ones(world: World) -> None:
     w = world.w
-    first = w.enforcement.restrict_enterprise("ent-1", "reviewer:a", "M", "spam ring")
+    first = w.manual_actions.restrict_enterprise("ent-1", "reviewer:a", "M", "spam ring")
     world.clock.advance(hours=1)
-    w.enforcement.lift_restriction(first.id, "reviewer:a", "fixed")
+    w.manual_actions.lift_restriction(first.id, "reviewer:a", "fixed")
     world.clock.advance(hours=1)
-    second = w.enforcement.restrict_enterprise("ent-1", "reviewer:a", "M", "again")
+    second = w.manual_actions.restrict_enterprise("ent-1", "reviewer:a", "M", "again")
     page, nxt = w.enforcement.restriction_page("enterprise", "ent-1", limit=1)
     assert [r.id for r, _ in page] == [second.id] and nxt is not None
     page2, nxt2 = w.enforcement.restriction_page("enterprise", "ent-1", limit=1, cursor=nxt)

@@ -116,7 +116,7 @@ def test_S_A5_a_cascade_does_not_feed_the_next_and_its_lifting_is_judged_the_sam
     # a reviewer voids one of the second cascade's member strikes: two remain, and the spent three do not
     # prop it up, so it is lifted
     voided = member_strikes(world, ids[4])[0]
-    world.w.enforcement.set_strike_status(
+    world.w.manual_actions.set_strike_status(
         voided.id, StrikeStatus.VOIDED, "reviewer:t", "the reports were a coordinated attack"
     )
     assert not any(r.active_at(world.clock.now()) for r in cascades(world, "ent-low"))

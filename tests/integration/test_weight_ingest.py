@@ -80,7 +80,7 @@ def test_a_voided_strike_restores_the_weight(world: World) -> None:
     hit = weight(world)
     assert points(hit, "clean_history") == 0
     strike = world.w.enforcement.subject("acc-1").strikes[0]
-    world.w.enforcement.set_strike_status(
+    world.w.manual_actions.set_strike_status(
         strike.id, StrikeStatus.VOIDED, "reviewer:t", "reports were a coordinated attack"
     )
     assert points(weight(world), "clean_history") == 10
@@ -119,7 +119,7 @@ def test_S_A5_members_restricted_in_a_low_weight_enterprise_restrict_the_whole_e
         assert [x["rule"] for x in why["restrictions"]] == ["cascade"]
         assert "cascade" in [a["code"] for a in why["advice"]]
     assert "连带" in world.w.enforcement.explain(bystander, "zh")["restrictions"][0]["rule_title"]
-    world.w.enforcement.lift_restriction(r.id, "reviewer:t", "rectified, documents accepted")
+    world.w.manual_actions.lift_restriction(r.id, "reviewer:t", "rectified, documents accepted")
     for aid in (bystander, ids[5], ids[19]):  # everyone back at once
         assert world.send(login(world, aid)).outcomes[0].allowed is True
 

@@ -14,6 +14,7 @@ from warden.adapters.uow import UnitOfWork
 from warden.appeals.document_store import DocumentStore
 from warden.appeals.notifier import Notifier
 from warden.appeals.policy import AppealsPolicy
+from warden.enforcement.manual_actions import ManualActions
 from warden.enforcement.service import EnforcementService
 from warden.kernel.policy import Ladder
 from warden.pipeline.effects import Effector
@@ -50,6 +51,11 @@ class Desk:
     def rule_ids(self) -> list[str]:
         """Every rule id of the policy's `rules` section (what an exemption may name)."""
         return list(type(self.rules.policy.rules).model_fields)
+
+    @property
+    def manual_actions(self) -> ManualActions:
+        """Voiding a strike, lifting, restricting an enterprise (the core service's `manual_actions`)."""
+        return self.enforcement.manual_actions
 
     @property
     def effector(self) -> Effector:

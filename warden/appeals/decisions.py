@@ -53,7 +53,7 @@ def decide(
         if ap.needs_four_eyes(a.subject_type, strike.step, permanent, ladder.top) or (
             # an overturn that would end another ban (a later strike re-stepped below the top, a cascade) too
             outcome is ap.AppealOutcome.OVERTURN
-            and d.enforcement.bans_at_stake(tx.conn, tx.audit, strike.id, StrikeStatus.OVERTURNED, now)
+            and d.manual_actions.bans_at_stake(tx.conn, tx.audit, strike.id, StrikeStatus.OVERTURNED, now)
         ):
             a.status = ap.AppealStatus.AWAITING_CONFIRMATION
             a.proposed_by, a.proposed_at = p.actor, now
@@ -159,7 +159,7 @@ def _apply(d: Desk, tx: Tx, a: ap.Appeal, strike: Strike, restr: Restriction | N
     reason = f"appeal {a.id}: {decision_text(a.outcome, a.reason_code or '', 'en')}"
     if a.outcome is ap.AppealOutcome.OVERTURN:
         # voids the strike, lifts its restriction (members' derived state follows), recomputes the ladder
-        d.enforcement.set_strike_status_in(tx.conn, tx.audit, strike.id, StrikeStatus.OVERTURNED, actor, reason, now)
+        d.manual_actions.set_strike_status_in(tx.conn, tx.audit, strike.id, StrikeStatus.OVERTURNED, actor, reason, now)
         if a.exempt_days:
             until = now + timedelta(days=a.exempt_days)
             _exempt(tx, actor, strike.subject_id, strike.rule_id, until, reason)
@@ -289,4 +289,4 @@ def restrict_enterprise(d: Desk, p: Principal, enterprise_id: str, severity: str
         raise InvalidInput(
             f"unknown severity {severity!r}", [FieldError(field="severity", message=f"one of: {', '.join(known)}")]
         )
-    return d.enforcement.restrict_enterprise(enterprise_id, p.actor, severity, reason)
+    return d.manual_actions.restrict_enterprise(enterprise_id, p.actor, severity, reason)

@@ -357,7 +357,7 @@ def set_strike_status(
     """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays active. When
     that would end or ease a permanent or an enterprise ban, it is only proposed (202): a different person
     confirms it at `/v1/ban-ending-proposals/{id}/confirmation` (four eyes)."""
-    out = warden.enforcement.end_strike(principal, strike_id, StrikeStatus(body.status), body.reason)
+    out = warden.manual_actions.end_strike(principal, strike_id, StrikeStatus(body.status), body.reason)
     return JSONResponse(out.model_dump(mode="json"), status_code=202) if isinstance(out, BanEndingOut) else out
 
 
@@ -367,7 +367,7 @@ def lift_restriction(
 ) -> LiftedRestriction | JSONResponse:
     """Lift one restriction now (the strike stays on the record). A permanent ban or an enterprise ban is only
     proposed (202): a different person confirms it at `/v1/ban-ending-proposals/{id}/confirmation` (four eyes)."""
-    out = warden.enforcement.lift(principal, restriction_id, body.reason)
+    out = warden.manual_actions.lift(principal, restriction_id, body.reason)
     return JSONResponse(out.model_dump(mode="json"), status_code=202) if isinstance(out, BanEndingOut) else out
 
 

@@ -1,6 +1,6 @@
 """A reviewer imposes a severity on one account (issue 10, item 11): a manual strike through the ladder.
 
-The account analogue of `EnforcementService.restrict_enterprise`. The strike takes the ladder's next step for its
+The account analogue of `ManualActions.restrict_enterprise`. The strike takes the ladder's next step for its
 severity class (`pipeline.effects`: history, decay, probation floors), rule `manual`, no triggering event.
 
 **Four eyes.** A strike whose step would be the ladder's top — a permanent ban (S-C4, 不可解封), by its class (S

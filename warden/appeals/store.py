@@ -7,6 +7,7 @@ appeals' own rows (`appeal_from`, `document_from`) and nothing else.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -192,21 +193,9 @@ def earlier_appeals(conn: Connection, a: ap.Appeal) -> list[Row[Any, Any, Any, A
 
 
 def insert_document(conn: Connection, doc: ap.Document) -> None:
-    conn.execute(
-        sa.insert(t.appeal_documents).values(
-            id=doc.id,
-            appeal_id=doc.appeal_id,
-            kind=doc.kind,
-            seq=doc.seq,
-            state=doc.state.value,
-            sha256=doc.sha256,
-            media_type=doc.media_type,
-            size=doc.size,
-            filename=doc.filename,
-            uploaded_by=doc.uploaded_by,
-            uploaded_at=doc.uploaded_at,
-        )
-    )
+    """Store a new upload: every field of the `Document` is a column of the same name (`document_from` reads it
+    back)."""
+    conn.execute(sa.insert(t.appeal_documents).values({**dataclasses.asdict(doc), "state": doc.state.value}))
 
 
 def save_review(conn: Connection, doc: ap.Document) -> None:

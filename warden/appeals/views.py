@@ -29,7 +29,7 @@ from warden.appeals.model import (
     stage,
 )
 from warden.appeals.texts import REJECT_TEXT, STAGE_TEXT, Lang, decision_text
-from warden.enforcement.views import ExplainedRestriction, RestrictionOut
+from warden.enforcement.views import ExplainedRestriction, RestrictionOut, strike_record
 from warden.kernel.model import Restriction, Strike, StrikeStatus
 
 
@@ -432,7 +432,7 @@ def checklist(appeal: Appeal, max_evidence: int, lang: Lang) -> list[dict[str, A
             if d.state is DocState.REJECTED:
                 row["rejection"] = {
                     "code": d.reject_code,
-                    "text": REJECT_TEXT.get(d.reject_code or "", {}).get(lang, d.reject_code),
+                    "text": REJECT_TEXT.lookup(d.reject_code or "", lang, d.reject_code),
                     "note": d.reject_note,
                 }
         rows.append(row)
@@ -511,17 +511,7 @@ def history(
     """The subject's record beside the case; `events` rows carry (id, type, occurred_at, outcome JSON),
     `earlier` rows (id, strike_id, status, submitted_at)."""
     return {
-        "strikes": [
-            {
-                "id": s.id,
-                "rule": s.rule_id,
-                "severity": s.severity,
-                "step": s.step,
-                "at": s.at.isoformat(),
-                "status": s.status.value,
-            }
-            for s in strikes
-        ],
+        "strikes": [strike_record(s) for s in strikes],
         "active_strikes": sum(1 for s in strikes if s.status is StrikeStatus.ACTIVE),
         "restrictions": [
             {

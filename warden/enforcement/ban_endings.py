@@ -3,7 +3,7 @@
 A reviewer's lift of a restriction, or void or overturn of a strike, is carried out at once — unless it would end
 or ease a permanent ban or an enterprise ban (`access.needs_second_person`, `access.weakened`): then it is only
 *proposed*, and takes effect when a different person confirms it (or is dropped when one declines). Which bans a
-strike's void would end is found by trying it (`EnforcementService.bans_at_stake`): its own restriction, later
+strike's void would end is found by trying it (`ManualActions.bans_at_stake`): its own restriction, later
 strikes re-stepped below the top, cascades whose basis goes.
 
 **Where proposals live.** A flag of rule `ban_ending` on the subject (`store.BAN_ENDING`): open while it waits (it
@@ -31,12 +31,12 @@ from warden.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from warden.kernel.model import StrikeStatus
 
 if TYPE_CHECKING:
-    from warden.enforcement.service import EnforcementService
+    from warden.enforcement.manual_actions import ManualActions
 
 CONFIRM_AT = "/v1/ban-ending-proposals/{id}/confirmation"
 
 
-def lift(svc: EnforcementService, p: Principal, restriction_id: str, reason: str) -> LiftedRestriction | BanEndingOut:
+def lift(svc: ManualActions, p: Principal, restriction_id: str, reason: str) -> LiftedRestriction | BanEndingOut:
     """A reviewer lifts a restriction now; on a permanent or an enterprise ban this is a proposal instead.
     NotFound, or Conflict when the restriction is not active (or a proposal to end it is open already)."""
     access.check_moderate(p)
@@ -53,7 +53,7 @@ def lift(svc: EnforcementService, p: Principal, restriction_id: str, reason: str
 
 
 def end_strike(
-    svc: EnforcementService, p: Principal, strike_id: str, status: StrikeStatus, reason: str
+    svc: ManualActions, p: Principal, strike_id: str, status: StrikeStatus, reason: str
 ) -> StrikeStatusOut | BanEndingOut:
     """A reviewer voids or overturns a strike now; when that would end or ease a permanent or an enterprise ban
     (its own restriction, a later strike re-stepped, a cascade), it is a proposal instead."""
@@ -71,7 +71,7 @@ def end_strike(
     return StrikeStatusOut(id=s.id, status=s.status.value, status_at=s.status_at, status_reason=s.status_reason)
 
 
-def get(svc: EnforcementService, p: Principal, proposal_id: str) -> BanEndingOut:
+def get(svc: ManualActions, p: Principal, proposal_id: str) -> BanEndingOut:
     access.check_read_proposals(p)
     with svc.uow.reading() as tx:
         row = store.ban_ending(tx.conn, proposal_id)
@@ -80,9 +80,7 @@ def get(svc: EnforcementService, p: Principal, proposal_id: str) -> BanEndingOut
     return _out(row)
 
 
-def decide(
-    svc: EnforcementService, p: Principal, proposal_id: str, agree: bool, note: str | None = None
-) -> BanEndingOut:
+def decide(svc: ManualActions, p: Principal, proposal_id: str, agree: bool, note: str | None = None) -> BanEndingOut:
     """A different person confirms the proposal (it is carried out now, as of the state now) or declines it.
     Forbidden for the proposer, with any token of theirs; Conflict when it was decided already or can no longer
     be carried out (the restriction ended, the strike was voided meanwhile: decline it)."""

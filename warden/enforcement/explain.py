@@ -31,7 +31,7 @@ def refusal(reason: Any, lang: Lang, texts: Texts = CORE) -> dict[str, Any]:
         "spec": reason.spec,
         "params": reason.params,
         "text": texts.reason_text(reason.code, reason.params, lang),
-        "advice": ADVICE.get(reason.rule, {}).get(lang, ""),
+        "advice": ADVICE.lookup(reason.rule, lang, ""),
     }
 
 

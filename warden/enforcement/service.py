@@ -1,5 +1,5 @@
-"""The core feature's use cases: directory, subject and restriction reads, the explanation, manual actions and audit
-verification.
+"""The core feature's use cases: directory, subject and restriction reads, the explanation and audit verification.
+Manual actions (voids, lifts, enterprise restrictions, ending a ban with a second person) are `manual_actions`.
 
 Each public method is one transaction of the unit of work (`..._in` variants run inside the caller's). The rules are
 the pipeline's; this layer loads what they need, writes what changed and appends to the audit chain, all or nothing.
@@ -20,39 +20,36 @@ from warden.adapters import audit_state
 from warden.adapters import store as core
 from warden.adapters.audit_keys import Verifier
 from warden.adapters.uow import Connection, UnitOfWork
-from warden.enforcement import access, ban_endings, store
+from warden.enforcement import access, store
 from warden.enforcement import explain as ex
 from warden.enforcement.history import profile_events
+from warden.enforcement.manual_actions import ManualActions
 from warden.enforcement.rules.contacts import standing_cap_refusal
 from warden.enforcement.texts import CORE, STATE_TEXT, Lang, Texts
 from warden.enforcement.views import (
     AccountOut,
     AuditEntryOut,
     AuditPage,
-    BanEndingOut,
     ChainVerification,
     EnterpriseOut,
     Explanation,
-    LiftedRestriction,
     PolicyInForce,
     PolicySummary,
     RestrictionOut,
     RestrictionPage,
     RuleSummary,
-    StrikeStatusOut,
     account_out,
     enterprise_out,
+    strike_record,
 )
 from warden.kernel.access import Principal
 from warden.kernel.audit import ChainReport
 from warden.kernel.cursor import decode_position, decode_seq, encode_position
-from warden.kernel.decision import Effects, StrikeRequest, Subject
-from warden.kernel.errors import Conflict, InvalidInput, NotFound
+from warden.kernel.decision import Subject
+from warden.kernel.errors import InvalidInput, NotFound
 from warden.kernel.events import Event, FieldError
-from warden.kernel.ladder import recompute_steps, rederive
-from warden.kernel.model import Account, Action, Enterprise, Restriction, Strike, StrikeStatus
+from warden.kernel.model import Account, Action, Enterprise, Restriction, Strike
 from warden.pipeline.batch import Batch
-from warden.pipeline.effects import audit_effects
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature, overriding
 from warden.pipeline.ingest import EARLIEST, FUTURE_SKEW, Ingest, IngestResult
@@ -60,16 +57,18 @@ from warden.pipeline.ingest import EARLIEST, FUTURE_SKEW, Ingest, IngestResult
 
 class EnforcementService:
     """The core feature's use cases, one transaction each: the directory, reading subjects and restrictions, the
-    explanation, manual actions (void/overturn a strike, lift a restriction, restrict an enterprise) and audit
-    verification. Transactions come from `uow`; events (a directory edit's profile events, the HTTP intake) go
-    through `pipeline`. The policy and the effector are read live from `rules` (tests swap them)."""
+    explanation and audit verification. Transactions come from `uow`; events (a directory edit's profile events, the
+    HTTP intake) go through `pipeline`. The policy and the effector are read live from `rules` (tests swap them).
+    `manual_actions` (voids, lifts, enterprise restrictions, ban endings) is handed to the slices that hold this
+    service (appeals)."""
 
     def __init__(
         self,
         uow: UnitOfWork,
         rules: RuleEngine,
         pipeline: Ingest,
-        features: Sequence[Feature] = (),
+        features: Sequence[Feature],
+        manual_actions: ManualActions,
         texts: Texts = CORE,
         *,
         verifier: Verifier | None = None,
@@ -80,7 +79,7 @@ class EnforcementService:
         self.rules = rules
         self.pipeline = pipeline
         self.texts = texts
-        self._on_status = overriding(list(features), "on_strike_status")
+        self.manual_actions = manual_actions
         self._loaders = overriding(list(features), "load")
 
     # --- for a person: the Principal first, checked by `access` (what the HTTP routes call) -----------------
@@ -169,34 +168,13 @@ class EnforcementService:
         access.check_read_audit(p)
         with self.uow.reading() as tx:
             entries = store.audit_page(tx.conn, limit, decode_seq(cursor))
-        items = [
-            AuditEntryOut(
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor,
-                action=e.action,
-                subject=e.subject,
-                data=e.data,
-                prev_hash=e.prev_hash,
-                hash=e.hash,
-            )
-            for e in entries
-        ]
+        items = [AuditEntryOut.model_validate(e, from_attributes=True) for e in entries]  # the fields are the entry's
         return AuditPage(items=items, next_cursor=str(entries[-1].seq) if len(entries) == limit else None)
 
     def verification(self, p: Principal) -> ChainVerification:
         """`audit_verify` for the audit's readers."""
         access.check_read_audit(p)
-        r = self.audit_verify()
-        return ChainVerification(
-            ok=r.ok,
-            checked=r.checked,
-            first_broken=r.first_broken,
-            problem=r.problem,
-            table=r.table,
-            key=r.key,
-            signed_head=r.signed_head,
-        )
+        return ChainVerification.model_validate(self.audit_verify(), from_attributes=True)
 
     def _visible_account(self, p: Principal, account_id: str) -> Account:
         with self.uow.reading() as tx:
@@ -322,17 +300,7 @@ class EnforcementService:
                 active, subj.account.real_name_verified, subj.enterprise.verified, lang, [r.rule for r in refusals]
             ),
             "strikes": [
-                {
-                    "id": s.id,
-                    "rule": s.rule_id,
-                    "severity": s.severity,
-                    "step": s.step,
-                    "at": s.at.isoformat(),
-                    "status": s.status.value,
-                    "status_reason": s.status_reason,
-                    "event_id": s.event_id,
-                }
-                for s in subj.strikes
+                strike_record(s) | {"status_reason": s.status_reason, "event_id": s.event_id} for s in subj.strikes
             ],
             "policy_hash": self.rules.loaded.hash,
             "as_of": now.isoformat(),
@@ -367,192 +335,6 @@ class EnforcementService:
             strikes = store.strikes_by_id(tx.conn, [x.strike_id for x in page if x.strike_id])
         nxt = encode_position(page[-1].starts_at, page[-1].id) if len(rows) > limit else None
         return [(x, strikes.get(x.strike_id or "")) for x in page], nxt
-
-    # --- manual actions ----------------------------------------------------------------------------------
-
-    def set_strike_status(self, strike_id: str, status: StrikeStatus, actor: str, reason: str) -> Strike:
-        """Void or overturn a strike: its restriction lifts and the ladder is recomputed from what stays. Trusts its
-        caller: a reviewer's goes through `end_strike`, which asks for a second person when a ban would end."""
-        if status is StrikeStatus.ACTIVE:
-            raise InvalidInput("a strike can only be voided or overturned")
-        with self.uow.writing() as tx:
-            return self.set_strike_status_in(tx.conn, tx.audit, strike_id, status, actor, reason, tx.now)
-
-    def set_strike_status_in(
-        self,
-        conn: Connection,
-        audit: core.AuditWriter,
-        strike_id: str,
-        status: StrikeStatus,
-        actor: str,
-        reason: str,
-        now: datetime,
-    ) -> Strike:
-        """`set_strike_status` inside the caller's transaction (an appeal decision is one transaction)."""
-        ladder = self.rules.policy.ladder
-        found = store.strike(conn, strike_id)
-        if found is None:
-            raise NotFound(f"no strike {strike_id!r}")
-        target = found
-        if target.status is not StrikeStatus.ACTIVE:
-            raise Conflict(f"strike {strike_id} is already {target.status.value}")
-        history = core.strikes_of(conn, target.subject_type, [target.subject_id])
-        restr = {r.strike_id: r for r in core.restrictions_of(conn, target.subject_type, [target.subject_id], None)}
-        for s in history:
-            if s.id == strike_id:
-                s.status, s.status_at, s.status_reason = status, now, reason
-                core.update_strike(conn, s)
-                target = s
-        r = restr.get(strike_id)
-        if r is not None and r.lifted_at is None:
-            r.lifted_at, r.lift_reason = now, f"strike {status.value}: {reason}"
-            core.update_restriction(conn, r)
-        audit.append(
-            now,
-            actor,
-            f"strike.{status.value}",
-            f"{target.subject_type}:{target.subject_id}",
-            {"strike": strike_id, "reason": reason},
-        )
-        # Floors demanded when each strike was issued (probation, plug-in re-ban, the enterprise ladder's start)
-        # still hold when the ladder is recomputed.
-        base = ladder.enterprise_min_step if target.subject_type == "enterprise" else 0
-        floors = {s.id: max(base, int(s.evidence.get("step_floor", 0))) for s in history}
-        new_steps = recompute_steps(ladder, history, floors)
-        for s in history:
-            if s.id in new_steps and new_steps[s.id] != s.step:
-                old = s.step
-                s.step = new_steps[s.id]
-                core.update_strike(conn, s)
-                prev = restr.get(s.id)
-                if prev is not None:
-                    core.update_restriction(conn, rederive(ladder, s, prev))
-                audit.append(
-                    now,
-                    actor,
-                    "strike.restepped",
-                    f"{s.subject_type}:{s.subject_id}",
-                    {"strike": s.id, "from": old, "to": s.step, "because": strike_id},
-                )
-        for f in self._on_status:  # e.g. a cascade whose basis was this strike is re-judged
-            for req in f.on_strike_status(conn, audit, target, actor, now):
-                self.set_strike_status_in(conn, audit, req.strike_id, req.status, actor, req.reason, now)
-        return target
-
-    def restrict_enterprise(self, enterprise_id: str, actor: str, severity: str, reason: str) -> Restriction:
-        """A reviewer restricts (or, with severity S, bans) a whole enterprise (S-C2)."""
-        if severity not in self.rules.policy.ladder.severities:
-            raise InvalidInput(
-                f"unknown severity {severity!r}; the ladder has {', '.join(self.rules.policy.ladder.severities)}"
-            )
-        with self.uow.writing() as tx:
-            now = tx.now
-            ent = core.get_enterprise(tx.conn, enterprise_id)
-            if ent is None:
-                raise NotFound(f"no enterprise {enterprise_id!r}")
-            history = core.strikes_of(tx.conn, "enterprise", [enterprise_id])
-            live = core.restrictions_of(tx.conn, "enterprise", [enterprise_id], now)
-            changes = Effects()
-            self.rules.effector.enterprise_strike(
-                ent,
-                history,
-                live,
-                changes,
-                StrikeRequest(
-                    rule="manual",
-                    severity=severity,
-                    at=now,
-                    evidence={"note": reason, "actor": actor},
-                    key=f"{actor}:{now.isoformat()}",
-                    enterprise=True,
-                ),
-            )
-            core.save_changes(tx.conn, changes)
-            audit_effects(tx.audit, changes, now, actor)
-        return changes.restrictions[0]
-
-    def lift_restriction(self, restriction_id: str, actor: str, reason: str) -> Restriction:
-        """Lift an active restriction now (its strike stays on the record). Trusts its caller: a reviewer's lift
-        goes through `lift`, which asks for a second person on a permanent or an enterprise ban."""
-        with self.uow.writing() as tx:
-            return self.lift_restriction_in(tx.conn, tx.audit, restriction_id, actor, reason, tx.now)
-
-    def lift_restriction_in(
-        self, conn: Connection, audit: core.AuditWriter, restriction_id: str, actor: str, reason: str, now: datetime
-    ) -> Restriction:
-        """`lift_restriction` inside the caller's transaction."""
-        r = store.restriction(conn, restriction_id)
-        if r is None:
-            raise NotFound(f"no restriction {restriction_id!r}")
-        if not r.active_at(now):
-            raise Conflict(f"restriction {restriction_id} is not active")
-        r.lifted_at, r.lift_reason = now, reason
-        core.update_restriction(conn, r)
-        audit.append(
-            now,
-            actor,
-            "restriction.lifted",
-            f"{r.subject_type}:{r.subject_id}",
-            {"restriction": r.id, "reason": reason},
-        )
-        return r
-
-    def bans_at_stake(
-        self, conn: Connection, audit: core.AuditWriter, strike_id: str, status: StrikeStatus, now: datetime
-    ) -> list[str]:
-        """The ids of the permanent and enterprise bans (`access.needs_second_person`) that setting the strike's
-        `status` would end or ease (`access.weakened`): its own restriction, a later strike re-stepped below the
-        top, a cascade whose basis goes. Found by doing it in a savepoint of the caller's transaction and rolling
-        it back, so it is exactly what `set_strike_status_in` would do now. Empty for an unknown or inactive
-        strike (`set_strike_status_in` then says why)."""
-        found = store.strike(conn, strike_id)
-        if found is None or found.status is not StrikeStatus.ACTIVE:
-            return []
-        subjects = [(found.subject_type, found.subject_id)]
-        if found.subject_type == "account":
-            acc = core.get_account(conn, found.subject_id)
-            if acc is not None:
-                subjects.append(("enterprise", acc.enterprise_id))
-        top = self.rules.policy.ladder.top
-        before = [
-            r
-            for kind, sid in subjects
-            for r in core.restrictions_of(conn, kind, [sid], now)
-            if r.active_at(now) and access.needs_second_person(r, top)
-        ]
-        if not before:
-            return []
-        audit.next_seq()  # the writers' lock, taken by the caller's transaction (not inside the savepoint)
-        saved = dict(conn.info)  # the audit chain's head noted for signing at commit (adapters/audit_state.py)
-        trial = conn.begin_nested()
-        try:
-            self.set_strike_status_in(conn, core.AuditWriter(conn), strike_id, status, "trial", "trial", now)
-            after = {r.id: r for kind, sid in subjects for r in core.restrictions_of(conn, kind, [sid], None)}
-        finally:
-            trial.rollback()
-            conn.info.clear()
-            conn.info.update(saved)
-        return [r.id for r in before if access.weakened(r, after.get(r.id), now)]
-
-    # --- for a person: manual actions, a second person to end a ban (`ban_endings`) ---------------------------
-
-    def lift(self, p: Principal, restriction_id: str, reason: str) -> LiftedRestriction | BanEndingOut:
-        """A reviewer lifts a restriction; on a permanent or an enterprise ban, a proposal (`ban_endings.lift`)."""
-        return ban_endings.lift(self, p, restriction_id, reason)
-
-    def end_strike(
-        self, p: Principal, strike_id: str, status: StrikeStatus, reason: str
-    ) -> StrikeStatusOut | BanEndingOut:
-        """A reviewer voids or overturns a strike; a proposal when it would end a permanent or an enterprise ban
-        (`ban_endings.end_strike`)."""
-        return ban_endings.end_strike(self, p, strike_id, status, reason)
-
-    def ban_ending(self, p: Principal, proposal_id: str) -> BanEndingOut:
-        return ban_endings.get(self, p, proposal_id)
-
-    def decide_ban_ending(self, p: Principal, proposal_id: str, agree: bool, note: str | None = None) -> BanEndingOut:
-        """A different person confirms or declines a proposal to end a ban (`ban_endings.decide`)."""
-        return ban_endings.decide(self, p, proposal_id, agree, note)
 
     # --- audit ---------------------------------------------------------------------------------------------
 

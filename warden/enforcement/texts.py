@@ -10,107 +10,157 @@ language; only the `text` fields do.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
+from warden.kernel.i18n import Catalog, Lang
 from warden.kernel.model import Scope
 
-Lang = Literal["zh", "en"]
+__all__ = ["ADVICE", "CORE", "RULE_TITLES", "SCOPE_TEXT", "STATE_TEXT", "Lang", "Texts", "reason_text", "window_text"]
 
-RULE_TITLES: dict[str, dict[str, str]] = {
-    "phone_search_velocity": {"zh": "搜索手机号加好友太频繁", "en": "Adding contacts by phone search too often"},
-    "inbound_add_burst": {"zh": "短时间内被大量添加", "en": "Burst of inbound contact adds"},
-    "reports": {"zh": "被好友举报", "en": "Reported by contacts"},
-    "unverified_enterprise_cap": {"zh": "企业未实名认证的客户上限", "en": "Customer cap of an unverified enterprise"},
-    "sensitive_words": {"zh": "加好友话术或消息含敏感词", "en": "Sensitive words in greetings or messages"},
-    "plugin_software": {"zh": "使用外挂软件", "en": "Plug-in (cheat) software"},
-    "manual": {"zh": "审核员处理", "en": "Reviewer decision"},
-    "cascade": {"zh": "企业连带限制", "en": "Enterprise-wide cascade"},
-    "restriction": {"zh": "已有限制", "en": "Existing restriction"},
-}
+RULE_TITLES: Catalog[str] = Catalog(
+    {
+        "phone_search_velocity": {"zh": "搜索手机号加好友太频繁", "en": "Adding contacts by phone search too often"},
+        "inbound_add_burst": {"zh": "短时间内被大量添加", "en": "Burst of inbound contact adds"},
+        "reports": {"zh": "被好友举报", "en": "Reported by contacts"},
+        "unverified_enterprise_cap": {
+            "zh": "企业未实名认证的客户上限",
+            "en": "Customer cap of an unverified enterprise",
+        },
+        "sensitive_words": {"zh": "加好友话术或消息含敏感词", "en": "Sensitive words in greetings or messages"},
+        "plugin_software": {"zh": "使用外挂软件", "en": "Plug-in (cheat) software"},
+        "manual": {"zh": "审核员处理", "en": "Reviewer decision"},
+        "cascade": {"zh": "企业连带限制", "en": "Enterprise-wide cascade"},
+        "restriction": {"zh": "已有限制", "en": "Existing restriction"},
+    }
+)
 
-SCOPE_TEXT: dict[Scope, dict[str, str]] = {
-    Scope.ADD_CONTACTS: {"zh": "暂停主动添加好友", "en": "proactive contact adding paused"},
-    Scope.FEATURES: {
-        "zh": "限制添加外部联系人、打招呼和群发",
-        "en": "external adds, greetings and mass sending restricted",
-    },
-    Scope.LOGIN: {"zh": "限制登录（阶段处罚）", "en": "login restricted (staged penalty)"},
-    Scope.ACCOUNT: {"zh": "永久封号", "en": "permanently banned"},
-}
+SCOPE_TEXT: Catalog[Scope] = Catalog(
+    {
+        Scope.ADD_CONTACTS: {"zh": "暂停主动添加好友", "en": "proactive contact adding paused"},
+        Scope.FEATURES: {
+            "zh": "限制添加外部联系人、打招呼和群发",
+            "en": "external adds, greetings and mass sending restricted",
+        },
+        Scope.LOGIN: {"zh": "限制登录（阶段处罚）", "en": "login restricted (staged penalty)"},
+        Scope.ACCOUNT: {"zh": "永久封号", "en": "permanently banned"},
+    }
+)
 
-STATE_TEXT = {
-    "normal": {"zh": "正常", "en": "in good standing"},
-    "capped": {
-        "zh": "正常，但暂不能添加新的外部联系人",
-        "en": "in good standing, but new external contacts are refused",
-    },
-    "paused": {"zh": "已暂停主动加好友", "en": "proactive adding paused"},
-    "restricted": {"zh": "功能受限", "en": "features restricted"},
-    "login_restricted": {"zh": "限制登录", "en": "login restricted"},
-    "banned": {"zh": "永久封号", "en": "permanently banned"},
-}
+STATE_TEXT: Catalog[str] = Catalog(
+    {
+        "normal": {"zh": "正常", "en": "in good standing"},
+        "capped": {
+            "zh": "正常，但暂不能添加新的外部联系人",
+            "en": "in good standing, but new external contacts are refused",
+        },
+        "paused": {"zh": "已暂停主动加好友", "en": "proactive adding paused"},
+        "restricted": {"zh": "功能受限", "en": "features restricted"},
+        "login_restricted": {"zh": "限制登录", "en": "login restricted"},
+        "banned": {"zh": "永久封号", "en": "permanently banned"},
+    }
+)
 
-_WINDOW = {
-    "zh": lambda s: (
-        f"{s // 86400} 天"
-        if s % 86400 == 0 and s >= 86400
-        else (f"{s // 3600} 小时" if s % 3600 == 0 else f"{s // 60} 分钟")
-    ),
-    "en": lambda s: (
-        f"{s // 86400} day(s)"
-        if s % 86400 == 0 and s >= 86400
-        else (f"{s // 3600} hour(s)" if s % 3600 == 0 else f"{s // 60} minute(s)")
-    ),
-}
+WINDOW_TEXT: Catalog[str] = Catalog(
+    {
+        "days": {"zh": "{n} 天", "en": "{n} day(s)"},
+        "hours": {"zh": "{n} 小时", "en": "{n} hour(s)"},
+        "minutes": {"zh": "{n} 分钟", "en": "{n} minute(s)"},
+    }
+)
 
 
 def window_text(seconds: int, lang: Lang) -> str:
-    return _WINDOW[lang](int(seconds))
+    """A window's length in whole days, else whole hours, else minutes: `86400` → "1 天" / "1 day(s)"."""
+    s = int(seconds)
+    if s % 86400 == 0 and s >= 86400:
+        return WINDOW_TEXT.render("days", lang, n=s // 86400)
+    if s % 3600 == 0:
+        return WINDOW_TEXT.render("hours", lang, n=s // 3600)
+    return WINDOW_TEXT.render("minutes", lang, n=s // 60)
 
 
 def _hits(params: dict[str, Any]) -> str:
     return "、".join(dict.fromkeys(f"“{h['matched']}”({h['term']})" for h in params.get("hits", [])))
 
 
+REASONS: Catalog[str] = Catalog(
+    {
+        "velocity.hard_limit": {
+            "zh": "{w}内通过搜索手机号发出 {count} 次加好友请求，超过上限 {hard} 次（系数 ×{factor}）",
+            "en": "{count} phone-search contact requests within {w}, above the hard limit of {hard} (limits ×{factor})",
+        },
+        "velocity.soft_limit": {
+            "zh": "{w}内通过搜索手机号发出 {count} 次加好友请求，已超过提醒线 {soft} 次，请放慢速度",
+            "en": "{count} phone-search requests within {w}, above the warning line of {soft}; slow down",
+        },
+        "greeting.sensitive": {
+            "zh": "{where}中含敏感词 {hits_text}；{w}内第 {count} 次（满 {repeat_count} 次将处罚）",
+            "en": "the {where} contains sensitive words {hits_text}; hit {count} within {w} ({repeat_count} "
+            "lead to a penalty)",
+        },
+        "message.sensitive": {
+            "zh": "{where}中含敏感词 {hits_text}；{w}内第 {count} 次（满 {repeat_count} 次将处罚）",
+            "en": "the {where} contains sensitive words {hits_text}; hit {count} within {w} ({repeat_count} "
+            "lead to a penalty)",
+        },
+        "greeting.sensitive_weak": {
+            "zh": "含可疑词 {hits_text}，请注意措辞",
+            "en": "contains doubtful words {hits_text}; mind the wording",
+        },
+        "message.sensitive_weak": {
+            "zh": "含可疑词 {hits_text}，请注意措辞",
+            "en": "contains doubtful words {hits_text}; mind the wording",
+        },
+        "greeting.sensitive_context": {
+            "zh": "{hits_text} 在此情形（{context}）下按策略不计",
+            "en": "{hits_text} left alone: the policy allows them in this situation ({context})",
+        },
+        "message.sensitive_context": {
+            "zh": "{hits_text} 在此情形（{context}）下按策略不计",
+            "en": "{hits_text} left alone: the policy allows them in this situation ({context})",
+        },
+        "reports.negative_feedback": {
+            "zh": "{w}内新增 {new_contacts} 位联系人中 {negative} 位举报或删除了你"
+            "（{ratio:.0%}，上限 {max_ratio:.0%}）",
+            "en": "{negative} of {new_contacts} new contacts within {w} reported or removed you ({ratio:.0%}, "
+            "limit {max_ratio:.0%})",
+        },
+        "inbound_burst.flagged": {
+            "zh": "{w}内被添加 {count} 次，已提交人工复核",
+            "en": "added by {count} people within {w}; flagged for review",
+        },
+        "paused.restricted": {
+            "zh": "账号处于限制中，主动添加好友已暂停",
+            "en": "the account is restricted; proactive adding is paused",
+        },
+        "plugin.detected": {
+            "zh": "检测到外挂软件：{signatures_text}",
+            "en": "plug-in software detected: {signatures_text}",
+        },
+    }
+)
+"""Reason sentences filled from a decision's evidence (`reason_text`): `w` is the window in words, `hits_text` the
+words that matched, `where` greeting or message, `signatures_text` the plug-ins found."""
+
+
 def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
-    """One sentence for one reason code, filled with its evidence."""
+    """One sentence for one reason code, filled with its evidence: `REASONS`, or below for the sentences that are
+    built from parts (the report reasons, a ban with or without an end, the cascade, the cap's zh count)."""
     p = params
     w = window_text(p["window_seconds"], lang) if "window_seconds" in p else ""
     zh = lang == "zh"
+    entry = REASONS.get(code)
+    if entry is not None:
+        values = {**p, "w": w}
+        if "hits_text" in entry.params:
+            values["hits_text"] = _hits(p)
+        if "where" in entry.params:
+            greeting = code.startswith("greeting")
+            values["where"] = ("加好友话术" if greeting else "消息") if zh else ("greeting" if greeting else "message")
+        if "signatures_text" in entry.params:
+            values["signatures_text"] = ", ".join(p.get("signatures", []))
+        return entry.render(lang, **values)
     match code:
-        case "velocity.hard_limit":
-            return (
-                f"{w}内通过搜索手机号发出 {p['count']} 次加好友请求，超过上限 {p['hard']} 次（系数 ×{p['factor']}）"
-                if zh
-                else f"{p['count']} phone-search contact requests within {w}, above the hard limit of {p['hard']} "
-                f"(limits ×{p['factor']})"
-            )
-        case "velocity.soft_limit":
-            return (
-                f"{w}内通过搜索手机号发出 {p['count']} 次加好友请求，已超过提醒线 {p['soft']} 次，请放慢速度"
-                if zh
-                else f"{p['count']} phone-search requests within {w}, above the warning line of {p['soft']}; slow down"
-            )
-        case "greeting.sensitive" | "message.sensitive":
-            where = (
-                ("加好友话术" if code.startswith("greeting") else "消息")
-                if zh
-                else ("greeting" if code.startswith("greeting") else "message")
-            )
-            return (
-                f"{where}中含敏感词 {_hits(p)}；{w}内第 {p['count']} 次（满 {p['repeat_count']} 次将处罚）"
-                if zh
-                else f"the {where} contains sensitive words {_hits(p)}; hit {p['count']} within {w} "
-                f"({p['repeat_count']} lead to a penalty)"
-            )
-        case "greeting.sensitive_weak" | "message.sensitive_weak":
-            return f"含可疑词 {_hits(p)}，请注意措辞" if zh else f"contains doubtful words {_hits(p)}; mind the wording"
-        case "greeting.sensitive_context" | "message.sensitive_context":
-            return (
-                f"{_hits(p)} 在此情形（{p['context']}）下按策略不计"
-                if zh
-                else f"{_hits(p)} left alone: the policy allows them in this situation ({p['context']})"
-            )
         case "reports.threshold":
             by = _report_reasons(p, lang)
             return (
@@ -120,32 +170,11 @@ def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
                 else f"reported by {p['distinct_reporters']} different people within {w} (threshold {p['threshold']})"
                 + (f"; reasons: {by}" if by else "")
             )
-        case "reports.negative_feedback":
-            return (
-                f"{w}内新增 {p['new_contacts']} 位联系人中 {p['negative']} 位举报或删除了你"
-                f"（{p['ratio']:.0%}，上限 {p['max_ratio']:.0%}）"
-                if zh
-                else f"{p['negative']} of {p['new_contacts']} new contacts within {w} reported or removed you "
-                f"({p['ratio']:.0%}, limit {p['max_ratio']:.0%})"
-            )
         case "cap.unverified_enterprise":
             return (
                 f"企业未实名认证，外部联系人已达上限 {p['cap']}（当前 {p['external_contacts']}）"
                 if zh
                 else f"the enterprise is not verified and has reached its cap of {p['cap']} external contacts"
-            )
-        case "inbound_burst.flagged":
-            return (
-                f"{w}内被添加 {p['count']} 次，已提交人工复核"
-                if zh
-                else f"added by {p['count']} people within {w}; flagged for review"
-            )
-        case "plugin.detected":
-            sig = ", ".join(p.get("signatures", []))
-            return f"检测到外挂软件：{sig}" if zh else f"plug-in software detected: {sig}"
-        case "paused.restricted":
-            return (
-                "账号处于限制中，主动添加好友已暂停" if zh else "the account is restricted; proactive adding is paused"
             )
         case "login.restricted":
             until = p.get("until")
@@ -161,21 +190,23 @@ def reason_text(code: str, params: dict[str, Any], lang: Lang) -> str:
     return code
 
 
-REPORT_REASON_TEXT: dict[str, dict[str, str]] = {
-    "spam": {"zh": "骚扰广告", "en": "spam"},
-    "harassment": {"zh": "骚扰", "en": "harassment"},
-    "fraud": {"zh": "欺诈", "en": "fraud"},
-    "prohibited_content": {"zh": "违禁内容", "en": "prohibited content"},
-    "impersonation": {"zh": "冒充他人", "en": "impersonation"},
-    "other": {"zh": "其他", "en": "other"},
-}
+REPORT_REASON_TEXT: Catalog[str] = Catalog(
+    {
+        "spam": {"zh": "骚扰广告", "en": "spam"},
+        "harassment": {"zh": "骚扰", "en": "harassment"},
+        "fraud": {"zh": "欺诈", "en": "fraud"},
+        "prohibited_content": {"zh": "违禁内容", "en": "prohibited content"},
+        "impersonation": {"zh": "冒充他人", "en": "impersonation"},
+        "other": {"zh": "其他", "en": "other"},
+    }
+)
 
 
 def _report_reasons(p: dict[str, Any], lang: Lang) -> str:
     """`{"harassment": 6, "spam": 1}` → "harassment 6, spam 1" (evidence of reports strikes since issue 10)."""
     by = p.get("reasons") or {}
     sep = "、" if lang == "zh" else ", "
-    return sep.join(f"{REPORT_REASON_TEXT.get(r, {}).get(lang, r)} {n}" for r, n in by.items())
+    return sep.join(f"{REPORT_REASON_TEXT.lookup(r, lang, r)} {n}" for r, n in by.items())
 
 
 # --- the S-A5 cascade, as a member sees it ----------------------------------------------------------------
@@ -234,48 +265,52 @@ def cascade_text(code: str, p: dict[str, Any], lang: Lang) -> str:
     )
 
 
-ADVICE: dict[str, dict[str, str]] = {
-    "check_first": {
-        "zh": "先查漏补缺：对照下面每条原因，确认是哪个环节出了问题；限制期间请暂停主动加好友。",
-        "en": "First find what went wrong, reason by reason below; pause proactive contact adding while restricted.",
-    },
-    "phone_search_velocity": {
-        "zh": "放慢通过手机号搜索加好友的节奏，改用二维码或名片让客户主动添加。",
-        "en": "Slow down adding by phone search; let customers add you by QR code or business card instead.",
-    },
-    "sensitive_words": {
-        "zh": "修改加好友话术，去掉“红包”“返利”等营销敏感词及其变体。",
-        "en": "Rewrite your greeting without marketing words such as 红包 (red packet) or 返利 (rebate), in any form.",
-    },
-    "reports": {
-        "zh": "停止联系不希望被打扰的人；如认为举报不实，可以申诉。",
-        "en": "Stop contacting people who do not want it; if the reports are unfounded, you can appeal.",
-    },
-    "plugin_software": {
-        "zh": "立即停止并卸载外挂软件，更新到官方最新版本，否则解封后会再次被封。",
-        "en": "Stop and uninstall the plug-in software now and update to the latest official client, "
-        "or you will be banned again.",
-    },
-    "unverified_account": {
-        "zh": "完成账号实名认证：未认证账号的加好友上限减半。",
-        "en": "Complete real-name verification: unverified accounts get half the adding limits.",
-    },
-    "unverified_enterprise": {
-        "zh": "请企业管理员完成企业实名认证：未认证企业的限额更低。",
-        "en": "Ask your enterprise admin to verify the enterprise: unverified enterprises get tighter limits.",
-    },
-    "unverified_enterprise_cap": {
-        "zh": "企业未实名认证，外部联系人已达上限，添加外部联系人会被拒绝：请企业管理员完成企业实名认证"
-        "（认证后不受此上限）；删除不再联系的外部联系人也会腾出名额。",
-        "en": "Your enterprise is not verified and has reached its cap of external contacts, so adds are refused: "
-        "ask your enterprise admin to verify the enterprise (verified enterprises have no such cap); removing "
-        "external contacts you no longer need also frees places.",
-    },
-    "cascade": {
-        "zh": "这是企业整体受限，由企业管理员携资质材料申诉。",
-        "en": "The whole enterprise is restricted; your enterprise admin appeals with its documents.",
-    },
-}
+ADVICE: Catalog[str] = Catalog(
+    {
+        "check_first": {
+            "zh": "先查漏补缺：对照下面每条原因，确认是哪个环节出了问题；限制期间请暂停主动加好友。",
+            "en": "First find what went wrong, reason by reason below; "
+            "pause proactive contact adding while restricted.",
+        },
+        "phone_search_velocity": {
+            "zh": "放慢通过手机号搜索加好友的节奏，改用二维码或名片让客户主动添加。",
+            "en": "Slow down adding by phone search; let customers add you by QR code or business card instead.",
+        },
+        "sensitive_words": {
+            "zh": "修改加好友话术，去掉“红包”“返利”等营销敏感词及其变体。",
+            "en": "Rewrite your greeting without marketing words such as 红包 (red packet) or 返利 (rebate), "
+            "in any form.",
+        },
+        "reports": {
+            "zh": "停止联系不希望被打扰的人；如认为举报不实，可以申诉。",
+            "en": "Stop contacting people who do not want it; if the reports are unfounded, you can appeal.",
+        },
+        "plugin_software": {
+            "zh": "立即停止并卸载外挂软件，更新到官方最新版本，否则解封后会再次被封。",
+            "en": "Stop and uninstall the plug-in software now and update to the latest official client, "
+            "or you will be banned again.",
+        },
+        "unverified_account": {
+            "zh": "完成账号实名认证：未认证账号的加好友上限减半。",
+            "en": "Complete real-name verification: unverified accounts get half the adding limits.",
+        },
+        "unverified_enterprise": {
+            "zh": "请企业管理员完成企业实名认证：未认证企业的限额更低。",
+            "en": "Ask your enterprise admin to verify the enterprise: unverified enterprises get tighter limits.",
+        },
+        "unverified_enterprise_cap": {
+            "zh": "企业未实名认证，外部联系人已达上限，添加外部联系人会被拒绝：请企业管理员完成企业实名认证"
+            "（认证后不受此上限）；删除不再联系的外部联系人也会腾出名额。",
+            "en": "Your enterprise is not verified and has reached its cap of external contacts, so adds are refused: "
+            "ask your enterprise admin to verify the enterprise (verified enterprises have no such cap); removing "
+            "external contacts you no longer need also frees places.",
+        },
+        "cascade": {
+            "zh": "这是企业整体受限，由企业管理员携资质材料申诉。",
+            "en": "The whole enterprise is restricted; your enterprise admin appeals with its documents.",
+        },
+    }
+)
 
 
 ReasonText = Callable[[str, dict[str, Any], Lang], str]

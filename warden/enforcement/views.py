@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warden.enforcement.texts import Lang
 from warden.kernel.inputs import Instant
-from warden.kernel.model import Account, Enterprise
+from warden.kernel.model import Account, Enterprise, Strike
 
 # --- system ------------------------------------------------------------------------------------------------------
 
@@ -107,6 +107,19 @@ def enterprise_out(e: Enterprise) -> EnterpriseOut:
     return EnterpriseOut(
         id=e.id, name=e.name, verified=e.verified, created_at=e.created_at, external_contacts=e.external_contacts
     )
+
+
+def strike_record(s: Strike) -> dict[str, Any]:
+    """A strike as the explanation and the desk's case history list it: id, rule, severity, step, at (ISO),
+    status."""
+    return {
+        "id": s.id,
+        "rule": s.rule_id,
+        "severity": s.severity,
+        "step": s.step,
+        "at": s.at.isoformat(),
+        "status": s.status.value,
+    }
 
 
 def account_out(a: Account) -> AccountOut:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from warden.adapters import store as core
 from warden.adapters.uow import Tx
+from warden.enforcement.manual_actions import record_lift
 from warden.kernel.errors import Conflict, IdempotencyKeyReused, NotFound
 from warden.unblock import rules as ub
 from warden.unblock import store
@@ -217,15 +218,7 @@ class Applications:
         conn, audit, now = tx.conn, tx.audit, tx.now
         sigs: set[str] = set()
         for r in elig.targets:
-            r.lifted_at, r.lift_reason = now, f"self-service unblock {row.id} ({', '.join(verified)})"
-            core.update_restriction(conn, r)
-            audit.append(
-                now,
-                actor,
-                "restriction.lifted",
-                f"{r.subject_type}:{r.subject_id}",
-                {"restriction": r.id, "reason": r.lift_reason},
-            )
+            record_lift(conn, audit, r, actor, f"self-service unblock {row.id} ({', '.join(verified)})", now)
             if r.rule_id == "plugin_software":
                 sigs |= set(r.evidence.get("signatures", []))
         store.update_application(

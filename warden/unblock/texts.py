@@ -12,18 +12,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from warden.enforcement.texts import ADVICE, Lang
+from warden.kernel.i18n import Catalog
 
-RULE_TITLES: dict[str, dict[str, str]] = {
-    "third_party_unblock": {"zh": "异常解封（第三方平台解封）", "en": "Abnormal (third-party) unblock"},
-    "third_party_helper": {"zh": "为他人异常辅助解封", "en": "Helped an abnormal unblock"},
-}
-ADVICE.setdefault(
-    "third_party_unblock",
+RULE_TITLES: Catalog[str] = Catalog(
     {
-        "zh": "不要通过第三方平台或付费“辅助”解封；异常解封会被重新封停且不能自助解封，如有异议可以申诉。",
-        "en": "Do not unblock through third-party platforms or paid helpers; abnormal unblocks are banned again "
-        "without self-service. You may appeal.",
-    },
+        "third_party_unblock": {"zh": "异常解封（第三方平台解封）", "en": "Abnormal (third-party) unblock"},
+        "third_party_helper": {"zh": "为他人异常辅助解封", "en": "Helped an abnormal unblock"},
+    }
+)
+ADVICE.extend(
+    {
+        "third_party_unblock": {
+            "zh": "不要通过第三方平台或付费“辅助”解封；异常解封会被重新封停且不能自助解封，如有异议可以申诉。",
+            "en": "Do not unblock through third-party platforms or paid helpers; abnormal unblocks are banned again "
+            "without self-service. You may appeal.",
+        }
+    }
 )
 
 
@@ -38,144 +42,142 @@ def _date(p: dict[str, Any], key: str) -> str:
         return str(value)
 
 
+TEXT: Catalog[str] = Catalog(
+    {
+        "cap_reached": {
+            "zh": "同一手机号 {window_days} 天内最多申请解封 {cap} 次，已用完；最早 {next_at} 后可再申请。",
+            "en": "At most {cap} unblock applications per phone number within {window_days} days; none left. "
+            "Next possible after {next_at}.",
+        },
+        "permanent": {
+            "zh": "严重违规，永久封停，不可解封；如确认没有违规，可以申诉。",
+            "en": "Severe violation: permanently banned and cannot be unblocked; you may appeal.",
+        },
+        "not_self_unblockable": {
+            "zh": "当前限制不支持自助解封（到期自动解除，或需申诉）。",
+            "en": "This restriction cannot be lifted by self-service (it ends by itself, or needs an appeal).",
+        },
+        "enterprise_restricted": {
+            "zh": "企业整体受限，需由企业管理员携资质材料申诉。",
+            "en": "The whole enterprise is restricted; the enterprise admin appeals with its documents.",
+        },
+        "too_early": {
+            "zh": "还未到可申请解封的时间，最早 {earliest_at} 起可申请。",
+            "en": "Too early: unblocking can be requested from {earliest_at}.",
+        },
+        "disabled": {
+            "zh": "自助解封暂未开放。",
+            "en": "Self-service unblocking is switched off.",
+        },
+        "no_longer_restricted": {
+            "zh": "限制已经结束，无需解封。",
+            "en": "The restriction has already ended; nothing to unblock.",
+        },
+        "too_many_attempts": {
+            "zh": "验证码错误次数过多，本次申请已终止。",
+            "en": "Too many wrong codes; this application is closed.",
+        },
+        "abnormal_unblock": {
+            "zh": "本次解封被判定为异常（第三方平台解封，风险分 {score} ≥ {threshold}），已重新封停，且不能自助解封。",
+            "en": "This unblock was judged abnormal (third-party unblocking, risk score {score} ≥ "
+            "{threshold}); the account is banned again without self-service.",
+        },
+        "health.malware": {
+            "zh": "检测到手机可能中了木马病毒，请先查杀。",
+            "en": "Malware was detected on the phone; remove it first.",
+        },
+        "health.outdated_client": {
+            "zh": "客户端版本 {client_version} 过旧，请升级到 {min_version} 或以上。",
+            "en": "Client version {client_version} is outdated; update to {min_version} or later.",
+        },
+        "health.plugins": {
+            "zh": "仍检测到外挂：{signatures}，请卸载后再试。",
+            "en": "Plug-ins still present: {signatures}; uninstall them first.",
+        },
+        "helper.recent_violation": {
+            "zh": "辅助者半年内有违规（{last_at}），不能辅助解封。",
+            "en": "The helper had a violation within the last six months ({last_at}) and cannot help.",
+        },
+        "helper.restricted": {
+            "zh": "辅助者自己正处于限制中，不能辅助解封。",
+            "en": "The helper is restricted and cannot help.",
+        },
+        "helper.too_new": {
+            "zh": "辅助者注册不满 {min_days} 天（{age_days} 天）。",
+            "en": "The helper's account is younger than {min_days} days ({age_days} days).",
+        },
+        "helper.not_real_name": {
+            "zh": "辅助者未完成实名认证。",
+            "en": "The helper is not real-name verified.",
+        },
+        "helper.assisted_recently": {
+            "zh": "辅助者 {window_days} 天内已辅助解封 {assists} 次，达到上限 {max} 次。",
+            "en": "The helper already assisted {assists} time(s) within {window_days} days (limit {max}).",
+        },
+        "helper.no_relationship": {
+            "zh": "辅助者与申请人不是满 {min_days} 天的好友，或没有过双向聊天。",
+            "en": "The helper has not been a contact for {min_days} days with a two-way conversation.",
+        },
+        "helper.expired": {
+            "zh": "辅助确认已过期。",
+            "en": "The helper confirmation has expired.",
+        },
+        "helper.used": {
+            "zh": "辅助确认已使用过。",
+            "en": "The helper confirmation was already used.",
+        },
+        "signal.helper_many_accounts": {
+            "zh": "辅助者 {helper_id} 在 {days} 天内辅助了 {accounts} 个不同账号。",
+            "en": "Helper {helper_id} assisted {accounts} different accounts within {days} days.",
+        },
+        "signal.no_relationship": {
+            "zh": "辅助者 {helper_id} 与申请人此前没有好友关系或聊天记录。",
+            "en": "Helper {helper_id} had no prior contact or conversation with the requester.",
+        },
+        "signal.shared_device": {
+            "zh": "辅助者 {helper_id} 与{with}共用设备或网络（{what}）。",
+            "en": "Helper {helper_id} shares a device or network ({what}) with {with}.",
+        },
+        "signal.assist_burst": {
+            "zh": "{key} 在 {minutes} 分钟内确认了 {count} 次辅助解封。",
+            "en": "{key} confirmed {count} assists within {minutes} minutes.",
+        },
+    }
+)
+"""One sentence per refusal, health failure, helper refusal and abnormal signal (dates as people read them)."""
+
+
+_DATES = ("next_at", "earliest_at", "last_at")
+"""Parameters holding a stored ISO time, filled as people read them (`_date`)."""
+
+
 def text(code: str, p: dict[str, Any], lang: Lang) -> str:
-    """One sentence for a refusal, a health failure, a helper refusal or an abnormal signal."""
-    zh = lang == "zh"
-    match code:
-        case "cap_reached":
-            return (
-                f"同一手机号 {p['window_days']} 天内最多申请解封 {p['cap']} 次，已用完；"
-                f"最早 {_date(p, 'next_at')} 后可再申请。"
-                if zh
-                else f"At most {p['cap']} unblock applications per phone number within {p['window_days']} days; "
-                f"none left. Next possible after {_date(p, 'next_at')}."
-            )
-        case "permanent":
-            return (
-                "严重违规，永久封停，不可解封；如确认没有违规，可以申诉。"
-                if zh
-                else "Severe violation: permanently banned and cannot be unblocked; you may appeal."
-            )
-        case "not_self_unblockable":
-            return (
-                "当前限制不支持自助解封（到期自动解除，或需申诉）。"
-                if zh
-                else "This restriction cannot be lifted by self-service (it ends by itself, or needs an appeal)."
-            )
-        case "enterprise_restricted":
-            return (
-                "企业整体受限，需由企业管理员携资质材料申诉。"
-                if zh
-                else "The whole enterprise is restricted; the enterprise admin appeals with its documents."
-            )
-        case "too_early":
-            return (
-                f"还未到可申请解封的时间，最早 {_date(p, 'earliest_at')} 起可申请。"
-                if zh
-                else f"Too early: unblocking can be requested from {_date(p, 'earliest_at')}."
-            )
-        case "disabled":
-            return "自助解封暂未开放。" if zh else "Self-service unblocking is switched off."
-        case "no_longer_restricted":
-            return "限制已经结束，无需解封。" if zh else "The restriction has already ended; nothing to unblock."
-        case "too_many_attempts":
-            return "验证码错误次数过多，本次申请已终止。" if zh else "Too many wrong codes; this application is closed."
-        case "abnormal_unblock":
-            return (
-                f"本次解封被判定为异常（第三方平台解封，风险分 {p['score']} ≥ {p['threshold']}），"
-                "已重新封停，且不能自助解封。"
-                if zh
-                else f"This unblock was judged abnormal (third-party unblocking, risk score {p['score']} ≥ "
-                f"{p['threshold']}); the account is banned again without self-service."
-            )
-        # health (S-D7)
-        case "health.malware":
-            return (
-                "检测到手机可能中了木马病毒，请先查杀。"
-                if zh
-                else "Malware was detected on the phone; remove it first."
-            )
-        case "health.outdated_client":
-            return (
-                f"客户端版本 {p['client_version']} 过旧，请升级到 {p['min_version']} 或以上。"
-                if zh
-                else f"Client version {p['client_version']} is outdated; update to {p['min_version']} or later."
-            )
-        case "health.plugins":
-            return (
-                f"仍检测到外挂：{'、'.join(p['signatures'])}，请卸载后再试。"
-                if zh
-                else f"Plug-ins still present: {', '.join(p['signatures'])}; uninstall them first."
-            )
-        # helpers (S-D2)
-        case "helper.recent_violation":
-            return (
-                f"辅助者半年内有违规（{_date(p, 'last_at')}），不能辅助解封。"
-                if zh
-                else f"The helper had a violation within the last six months ({_date(p, 'last_at')}) and cannot help."
-            )
-        case "helper.restricted":
-            return "辅助者自己正处于限制中，不能辅助解封。" if zh else "The helper is restricted and cannot help."
-        case "helper.too_new":
-            return (
-                f"辅助者注册不满 {p['min_days']} 天（{p['age_days']} 天）。"
-                if zh
-                else f"The helper's account is younger than {p['min_days']} days ({p['age_days']} days)."
-            )
-        case "helper.not_real_name":
-            return "辅助者未完成实名认证。" if zh else "The helper is not real-name verified."
-        case "helper.assisted_recently":
-            return (
-                f"辅助者 {p['window_days']} 天内已辅助解封 {p['assists']} 次，达到上限 {p['max']} 次。"
-                if zh
-                else f"The helper already assisted {p['assists']} time(s) within {p['window_days']} days "
-                f"(limit {p['max']})."
-            )
-        case "helper.no_relationship":
-            return (
-                f"辅助者与申请人不是满 {p['min_days']} 天的好友，或没有过双向聊天。"
-                if zh
-                else f"The helper has not been a contact for {p['min_days']} days with a two-way conversation."
-            )
-        case "helper.expired":
-            return "辅助确认已过期。" if zh else "The helper confirmation has expired."
-        case "helper.used":
-            return "辅助确认已使用过。" if zh else "The helper confirmation was already used."
-        # abnormal signals (S-D4)
-        case "signal.helper_many_accounts":
-            return (
-                f"辅助者 {p['helper_id']} 在 {p['days']} 天内辅助了 {p['accounts']} 个不同账号。"
-                if zh
-                else f"Helper {p['helper_id']} assisted {p['accounts']} different accounts within {p['days']} days."
-            )
-        case "signal.no_relationship":
-            return (
-                f"辅助者 {p['helper_id']} 与申请人此前没有好友关系或聊天记录。"
-                if zh
-                else f"Helper {p['helper_id']} had no prior contact or conversation with the requester."
-            )
-        case "signal.shared_device":
-            return (
-                f"辅助者 {p['helper_id']} 与{p['with']}共用设备或网络（{p['what']}）。"
-                if zh
-                else f"Helper {p['helper_id']} shares a device or network ({p['what']}) with {p['with']}."
-            )
-        case "signal.assist_burst":
-            return (
-                f"{p['key']} 在 {p['minutes']} 分钟内确认了 {p['count']} 次辅助解封。"
-                if zh
-                else f"{p['key']} confirmed {p['count']} assists within {p['minutes']} minutes."
-            )
-    return code
+    """One sentence for a refusal, a health failure, a helper refusal or an abnormal signal (`TEXT`); an unknown
+    code is returned as it is."""
+    entry = TEXT.get(code)
+    if entry is None:
+        return code
+    params = dict(p)
+    for key in _DATES:
+        if key in entry.params:
+            params[key] = _date(p, key)
+    if "signatures" in entry.params:
+        params["signatures"] = ("、" if lang == "zh" else ", ").join(p["signatures"])
+    return entry.render(lang, **params)
 
 
-STATE_TEXT: dict[str, dict[str, str]] = {
-    "awaiting_health_check": {"zh": "待手机安全检测", "en": "waiting for the client health check"},
-    "awaiting_verification": {"zh": "待验证（验证码或好友辅助）", "en": "waiting for verification (code or helpers)"},
-    "lifted": {"zh": "已解封", "en": "unblocked"},
-    "refused": {"zh": "已拒绝", "en": "refused"},
-    "reversed": {"zh": "异常解封，已重新封停", "en": "abnormal unblock, banned again"},
-}
+STATE_TEXT: Catalog[str] = Catalog(
+    {
+        "awaiting_health_check": {"zh": "待手机安全检测", "en": "waiting for the client health check"},
+        "awaiting_verification": {
+            "zh": "待验证（验证码或好友辅助）",
+            "en": "waiting for verification (code or helpers)",
+        },
+        "lifted": {"zh": "已解封", "en": "unblocked"},
+        "refused": {"zh": "已拒绝", "en": "refused"},
+        "reversed": {"zh": "异常解封，已重新封停", "en": "abnormal unblock, banned again"},
+    }
+)
 
 
 def explained(code: str, params: dict[str, Any], lang: Lang) -> dict[str, Any]:
@@ -185,31 +187,37 @@ def explained(code: str, params: dict[str, Any], lang: Lang) -> dict[str, Any]:
 # --- messages sent to a phone ---------------------------------------------------------------------------------
 
 
+MESSAGES: Catalog[str] = Catalog(
+    {
+        "code": {
+            "zh": "【warden】你的解封验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。",
+            "en": "[warden] Your unblock code is {code}. Valid for {minutes} minutes; do not share it.",
+        },
+        "helper_refused": {
+            "zh": "【warden】{requester_id} 请你辅助解封，但你暂不能辅助：{reasons}",
+            "en": "[warden] {requester_id} asked you to help unblock, but you cannot: {reasons}",
+        },
+        "helper_asked": {
+            "zh": "【warden】{requester_id} 请你辅助解封。确认码 {token}，{minutes} 分钟内有效，仅限一次。"
+            "如不认识对方，请勿确认。",
+            "en": "[warden] {requester_id} asks you to help unblock. Confirmation {token}, valid "
+            "{minutes} minutes, once. Do not confirm for someone you do not know.",
+        },
+    }
+)
+
+
 def code_message(code: str, minutes: int, lang: Lang) -> str:
     """The one-time code, to the requester's bound phone (S-D1)."""
-    return (
-        f"【warden】你的解封验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。"
-        if lang == "zh"
-        else f"[warden] Your unblock code is {code}. Valid for {minutes} minutes; do not share it."
-    )
+    return MESSAGES.render("code", lang, code=code, minutes=minutes)
 
 
 def helper_refused_message(requester_id: str, refusals: list[tuple[str, dict[str, Any]]], lang: Lang) -> str:
     """To a named helper who may not vouch, with every reason (S-D2)."""
     reasons = "；".join(text(c, p, lang) for c, p in refusals)
-    return (
-        f"【warden】{requester_id} 请你辅助解封，但你暂不能辅助：{reasons}"
-        if lang == "zh"
-        else f"[warden] {requester_id} asked you to help unblock, but you cannot: {reasons}"
-    )
+    return MESSAGES.render("helper_refused", lang, requester_id=requester_id, reasons=reasons)
 
 
 def helper_asked_message(requester_id: str, token: str, minutes: int, lang: Lang) -> str:
     """To a named helper who may vouch: the single-use confirmation token (S-D2)."""
-    return (
-        f"【warden】{requester_id} 请你辅助解封。确认码 {token}，{minutes} 分钟内有效，仅限一次。"
-        "如不认识对方，请勿确认。"
-        if lang == "zh"
-        else f"[warden] {requester_id} asks you to help unblock. Confirmation {token}, valid "
-        f"{minutes} minutes, once. Do not confirm for someone you do not know."
-    )
+    return MESSAGES.render("helper_asked", lang, requester_id=requester_id, token=token, minutes=minutes)

@@ -5,42 +5,68 @@ from __future__ import annotations
 
 from typing import Any
 
+from warden.kernel.i18n import Catalog, Lang
 from warden.usage_policy.model import APP_REMOVED_RULE, DEREGISTERED_RULE
 
-OUTCOME_TEXT: dict[str, dict[str, str]] = {
-    "warning": {"zh": "警告", "en": "warning"},
-    "training": {"zh": "安排培训", "en": "training assigned"},
-    "deregister": {"zh": "注销账号", "en": "account deregistered"},
-    "app_removed": {"zh": "移除企业应用", "en": "enterprise app removed"},
-    "escalate_illegal": {"zh": "定性为违法或有害，已上报", "en": "escalated as illegal or harmful"},
-    "dismissed": {"zh": "不构成违规，已撤销", "en": "dismissed, no violation"},
-}
-RESPONSIBILITY_TEXT: dict[str, dict[str, str]] = {
-    "oversight_self_reported": {"zh": "本人疏忽，主动上报", "en": "own oversight, self-reported"},
-    "misled_or_instructed": {
-        "zh": "受误导或受他人指使（附证据）",
-        "en": "misled or instructed by someone (with evidence)",
-    },
-}
-DETECTOR_TEXT: dict[str, dict[str, str]] = {
-    "id_number": {"zh": "身份证号", "en": "resident ID number"},
-    "mobile_number": {"zh": "手机号", "en": "mobile number"},
-    "bank_card": {"zh": "银行卡号", "en": "bank card number"},
-    "email": {"zh": "邮箱地址", "en": "email address"},
-    "confidential_marking": {"zh": "密级标识", "en": "confidentiality marking"},
-    "confidential_file": {"zh": "涉密文件", "en": "file marked confidential"},
-    "external_file": {"zh": "向外部联系人发送文件", "en": "file sent to an external contact"},
-}
-RULE_TITLES = {
-    DEREGISTERED_RULE: {
-        "zh": "企业已注销该账号（违反企业使用规范）",
-        "en": "Deregistered by the enterprise (usage policy)",
-    },
-    APP_REMOVED_RULE: {"zh": "企业已移除该账号的企业应用", "en": "Enterprise app removed by the enterprise"},
-}
+OUTCOME_TEXT: Catalog[str] = Catalog(
+    {
+        "warning": {"zh": "警告", "en": "warning"},
+        "training": {"zh": "安排培训", "en": "training assigned"},
+        "deregister": {"zh": "注销账号", "en": "account deregistered"},
+        "app_removed": {"zh": "移除企业应用", "en": "enterprise app removed"},
+        "escalate_illegal": {"zh": "定性为违法或有害，已上报", "en": "escalated as illegal or harmful"},
+        "dismissed": {"zh": "不构成违规，已撤销", "en": "dismissed, no violation"},
+    }
+)
+RESPONSIBILITY_TEXT: Catalog[str] = Catalog(
+    {
+        "oversight_self_reported": {"zh": "本人疏忽，主动上报", "en": "own oversight, self-reported"},
+        "misled_or_instructed": {
+            "zh": "受误导或受他人指使（附证据）",
+            "en": "misled or instructed by someone (with evidence)",
+        },
+    }
+)
+DETECTOR_TEXT: Catalog[str] = Catalog(
+    {
+        "id_number": {"zh": "身份证号", "en": "resident ID number"},
+        "mobile_number": {"zh": "手机号", "en": "mobile number"},
+        "bank_card": {"zh": "银行卡号", "en": "bank card number"},
+        "email": {"zh": "邮箱地址", "en": "email address"},
+        "confidential_marking": {"zh": "密级标识", "en": "confidentiality marking"},
+        "confidential_file": {"zh": "涉密文件", "en": "file marked confidential"},
+        "external_file": {"zh": "向外部联系人发送文件", "en": "file sent to an external contact"},
+    }
+)
+RULE_TITLES: Catalog[str] = Catalog(
+    {
+        DEREGISTERED_RULE: {
+            "zh": "企业已注销该账号（违反企业使用规范）",
+            "en": "Deregistered by the enterprise (usage policy)",
+        },
+        APP_REMOVED_RULE: {"zh": "企业已移除该账号的企业应用", "en": "Enterprise app removed by the enterprise"},
+    }
+)
 
 
-def reason_text(code: str, p: dict[str, Any], lang: str) -> str:
+REASONS: Catalog[str] = Catalog(
+    {
+        "usage_policy.blocked": {
+            "zh": "消息违反企业使用规范（{titles}）：含{what}，已拦截并通知管理员和人事",
+            "en": "the message breaks the enterprise's usage policy ({titles}): contains {what}; "
+            "it was blocked and admins and HR were told",
+        },
+        "usage_policy.warned": {
+            "zh": "消息可能违反企业使用规范（{titles}）：含{what}，请注意；已通知管理员和人事",
+            "en": "the message may break the enterprise's usage policy ({titles}): contains {what}; "
+            "take care — admins and HR were told",
+        },
+    }
+)
+"""The `usage_policy.*` reason sentences: `titles` the broken rules, `what` the detected kinds or terms."""
+
+
+def reason_text(code: str, p: dict[str, Any], lang: Lang) -> str:
     """Texts for the `usage_policy.*` reason codes on message decisions."""
     zh = lang == "zh"
     found = "、" if zh else ", "
@@ -52,16 +78,5 @@ def reason_text(code: str, p: dict[str, Any], lang: str) -> str:
         )
     )
     titles = found.join(r["title"] for r in p.get("rules", []))
-    if code == "usage_policy.blocked":
-        return (
-            f"消息违反企业使用规范（{titles}）：含{what}，已拦截并通知管理员和人事"
-            if zh
-            else f"the message breaks the enterprise's usage policy ({titles}): contains {what}; "
-            "it was blocked and admins and HR were told"
-        )
-    return (
-        f"消息可能违反企业使用规范（{titles}）：含{what}，请注意；已通知管理员和人事"
-        if zh
-        else f"the message may break the enterprise's usage policy ({titles}): contains {what}; "
-        "take care — admins and HR were told"
-    )
+    key = "usage_policy.blocked" if code == "usage_policy.blocked" else "usage_policy.warned"
+    return REASONS.render(key, lang, titles=titles, what=what)

@@ -8,50 +8,60 @@ from __future__ import annotations
 
 from typing import Any
 
+from warden.kernel.i18n import Catalog, Lang
 from warden.weight.scoring import Breakdown, Factor
 
-Lang = str
+__all__ = ["FEATURE_NAMES", "FIELD_NAMES", "TITLES", "Lang", "advice_text", "render"]
 
-TITLES: dict[str, dict[str, str]] = {
-    "real_name": {"zh": "实名认证", "en": "Real-name verification"},
-    "account_age": {"zh": "账号注册时长", "en": "Account age"},
-    "profile_complete": {"zh": "资料完整（头像、昵称、对外名片）", "en": "Complete profile (avatar, nickname, card)"},
-    "profile_stability": {"zh": "资料稳定（不频繁修改）", "en": "Stable profile (few changes)"},
-    "linked_login": {"zh": "实体手机 + 个人微信登录", "en": "Login via linked personal account on a real phone"},
-    "feature_breadth": {"zh": "功能使用广度", "en": "Breadth of feature use"},
-    "feature_regularity": {"zh": "功能使用规律性", "en": "Regular feature use"},
-    "clean_history": {"zh": "无违规记录", "en": "Clean history"},
-    "negative_feedback": {"zh": "举报与被删除", "en": "Reports and removals"},
-    "enterprise_verified": {"zh": "企业实名认证", "en": "Enterprise verification"},
-    "members": {"zh": "活跃成员的平均权重", "en": "Active members' mean weight"},
-    "enterprise_age": {"zh": "企业注册时长", "en": "Enterprise age"},
-    "restricted_members": {"zh": "近期受限成员", "en": "Recently restricted members"},
-    "own_penalties": {"zh": "企业自身处罚", "en": "The enterprise's own penalties"},
-}
+TITLES: Catalog[str] = Catalog(
+    {
+        "real_name": {"zh": "实名认证", "en": "Real-name verification"},
+        "account_age": {"zh": "账号注册时长", "en": "Account age"},
+        "profile_complete": {
+            "zh": "资料完整（头像、昵称、对外名片）",
+            "en": "Complete profile (avatar, nickname, card)",
+        },
+        "profile_stability": {"zh": "资料稳定（不频繁修改）", "en": "Stable profile (few changes)"},
+        "linked_login": {"zh": "实体手机 + 个人微信登录", "en": "Login via linked personal account on a real phone"},
+        "feature_breadth": {"zh": "功能使用广度", "en": "Breadth of feature use"},
+        "feature_regularity": {"zh": "功能使用规律性", "en": "Regular feature use"},
+        "clean_history": {"zh": "无违规记录", "en": "Clean history"},
+        "negative_feedback": {"zh": "举报与被删除", "en": "Reports and removals"},
+        "enterprise_verified": {"zh": "企业实名认证", "en": "Enterprise verification"},
+        "members": {"zh": "活跃成员的平均权重", "en": "Active members' mean weight"},
+        "enterprise_age": {"zh": "企业注册时长", "en": "Enterprise age"},
+        "restricted_members": {"zh": "近期受限成员", "en": "Recently restricted members"},
+        "own_penalties": {"zh": "企业自身处罚", "en": "The enterprise's own penalties"},
+    }
+)
 
-FEATURE_NAMES: dict[str, dict[str, str]] = {
-    "chat_message": {"zh": "聊天发言", "en": "chatting"},
-    "file_download": {"zh": "下载文件", "en": "file download"},
-    "clock_in": {"zh": "打卡", "en": "clock-in"},
-    "attendance": {"zh": "考勤", "en": "attendance"},
-    "leave_request": {"zh": "请假", "en": "leave requests"},
-    "approval": {"zh": "审批", "en": "approvals"},
-    "calendar": {"zh": "日程", "en": "calendar"},
-    "document": {"zh": "文档", "en": "documents"},
-    "meeting": {"zh": "会议", "en": "meetings"},
-    "mass_send": {"zh": "群发", "en": "mass send"},
-}
+FEATURE_NAMES: Catalog[str] = Catalog(
+    {
+        "chat_message": {"zh": "聊天发言", "en": "chatting"},
+        "file_download": {"zh": "下载文件", "en": "file download"},
+        "clock_in": {"zh": "打卡", "en": "clock-in"},
+        "attendance": {"zh": "考勤", "en": "attendance"},
+        "leave_request": {"zh": "请假", "en": "leave requests"},
+        "approval": {"zh": "审批", "en": "approvals"},
+        "calendar": {"zh": "日程", "en": "calendar"},
+        "document": {"zh": "文档", "en": "documents"},
+        "meeting": {"zh": "会议", "en": "meetings"},
+        "mass_send": {"zh": "群发", "en": "mass send"},
+    }
+)
 
-FIELD_NAMES = {
-    "avatar": {"zh": "头像", "en": "avatar"},
-    "nickname": {"zh": "昵称", "en": "nickname"},
-    "external_card": {"zh": "对外名片", "en": "external business card"},
-}
+FIELD_NAMES: Catalog[str] = Catalog(
+    {
+        "avatar": {"zh": "头像", "en": "avatar"},
+        "nickname": {"zh": "昵称", "en": "nickname"},
+        "external_card": {"zh": "对外名片", "en": "external business card"},
+    }
+)
 
 
-def _names(items: list[str], table: dict[str, dict[str, str]], lang: Lang) -> str:
+def _names(items: list[str], table: Catalog[str], lang: Lang) -> str:
     sep = "、" if lang == "zh" else ", "
-    return sep.join(table.get(i, {}).get(lang, i) for i in items)
+    return sep.join(table.lookup(i, lang, i) for i in items)
 
 
 def advice_text(f: Factor, lang: Lang) -> str:
@@ -205,7 +215,7 @@ def render(bd: Breakdown, kind: str, lang: Lang) -> dict[str, Any]:
         factors.append(
             {
                 "code": f.code,
-                "title": TITLES.get(f.code, {}).get(lang, f.code),
+                "title": TITLES.lookup(f.code, lang, f.code),
                 "points": f.points,
                 "max": f.max,
                 "min": f.min,

@@ -25,7 +25,7 @@ class BanEndingDecisionIn(BaseModel):
 @router.get("/{proposal_id}", response_model=BanEndingOut)
 def get_proposal(warden: WardenDep, principal: PrincipalDep, proposal_id: ProposalId) -> BanEndingOut:
     """A proposal and what became of it (reviewers, platform, auditors)."""
-    return warden.enforcement.ban_ending(principal, proposal_id)
+    return warden.manual_actions.ban_ending(principal, proposal_id)
 
 
 @router.post("/{proposal_id}/confirmation", response_model=BanEndingOut)
@@ -34,4 +34,4 @@ def decide_proposal(
 ) -> BanEndingOut:
     """Four eyes: a reviewer who is not the proposer (with none of the proposer's tokens) carries it out or
     declines it."""
-    return warden.enforcement.decide_ban_ending(principal, proposal_id, body.agree, body.note)
+    return warden.manual_actions.decide_ban_ending(principal, proposal_id, body.agree, body.note)
