@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import NamedTuple
@@ -80,7 +81,6 @@ class _Entry(NamedTuple):
     homophone: Pattern | None = None  # a term that matches by sound
     allow: bool = False
     keyword: bool = False  # a contact keyword: run the detectors on this message
-    loose: bool = False  # a keyword that matches by sound alone (any run of digits)
 
 
 class _Expanded(NamedTuple):
@@ -106,6 +106,21 @@ def second_reading(text: str) -> str | None:
     return swapped if swapped != text else None
 
 
+_ASTRAL = 0xFFFF  # the one 16-bit code every character outside the BMP gets in the scan (the check tells them apart)
+
+
+def _unit_table(table: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint16]:
+    """A syllable table (folded code point → syllable code) as 16-bit units for the byte-wise scan."""
+    out = np.minimum(table, _ASTRAL).astype("<u2")
+    out.flags.writeable = False
+    return out
+
+
+def _units(key: str) -> bytes:
+    """A syllable-space key as the scan sees it: 16-bit little-endian units, characters outside the BMP as one."""
+    return "".join(ch if ord(ch) < _ASTRAL else chr(_ASTRAL) for ch in key).encode("utf-16-le")
+
+
 def _runs_ok(folded: Folded, start: int, runs: tuple[int, ...]) -> bool:
     """Whether the text's collapsed runs from ``start`` are at least as long as the pattern needs."""
     return all(r == 1 or folded.run_length(start + i) >= r for i, r in enumerate(runs))
@@ -116,6 +131,8 @@ def _allow_holds(folded: Folded, a: int, b: int, s: int, e: int) -> bool:
     inside the match: by clause punctuation (套现，有意者 is 套现, not 套现有), or by a space when the hit itself
     is written without one (红包 装好 is 红包). A match written across the hit's own separators still holds
     (宣传，销售 is 宣传 + 销售; 口 红 包 邮 is 口红 + 包邮)."""
+    if folded.gapless(a, b):  # written as one run of characters (the usual case): nothing sets the hit off
+        return True
     edges = [folded.separator(k) for k, inside in ((s, a < s), (e, e < b)) if inside]
     if CLAUSE in edges:
         return False
@@ -156,7 +173,7 @@ class ScreeningEngine:
         self.splits: tuple[tuple[str, tuple[str, ...]], ...] = tuple(splits)
         self.detectors = detectors
         self.per_category = per_category
-        self._syllables: npt.NDArray[np.uint32] = syllable_table(self.homophones)
+        self._syllables: npt.NDArray[np.uint16] = _unit_table(syllable_table(self.homophones))
         self._variant_of = {v: canonical for canonical, variants in self.homophones for v in variants}
         split_map = dict(self.splits)
         if detectors:
@@ -198,9 +215,6 @@ class ScreeningEngine:
                 k = (fold_key(word)[0], (), "")
                 old = entries.get(k)
                 entries[k] = old._replace(keyword=True) if old else _Entry(k[0], keyword=True)
-            digits = ("0" * DIGIT_RUN, (), "")
-            entries.setdefault(digits, _Entry(digits[0]))
-            entries[digits] = entries[digits]._replace(keyword=True, loose=True)
         by_sound: dict[str, dict[tuple[str, tuple[int, ...], str], _Entry]] = {}
         for k, entry in entries.items():
             by_sound.setdefault(self._sound(k[0]), {})[k] = entry
@@ -212,7 +226,7 @@ class ScreeningEngine:
         self._longest_allow = max((len(fold_key(a)[0]) for a in self.allow), default=0)
         self._keys = list(by_sound)
         self._entries = [tuple(by_sound[k].values()) for k in self._keys]
-        self._ac = daachorse.CharwiseDoubleArrayAhoCorasick(self._keys) if self._keys else None
+        self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
         self._patterns = list(best.values())
 
     def _sound(self, folded: str) -> str:
@@ -309,24 +323,37 @@ class ScreeningEngine:
         """Hits per text. ``second``: the batch is second readings (terms only, no detectors)."""
         results: dict[int, list[Hit]] = {}
         joined = NUL.join(batch)
-        folded = fold(joined)
-        boundaries = np.flatnonzero(folded.raw == 0)
-        if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
+        if joined.count(NUL) != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             if len(batch) > 1:
                 return [self._screen_batch([t], second)[0] for t in batch]
             return self._screen_batch([batch[0].replace(NUL, " ")], second)
+        folded = fold(joined)
+        # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
+        # and no UTF-8 for Rust to make; a match must start on a code's first byte
         candidates = (
-            self._ac.find_overlapping(np.take(self._syllables, folded.codes, mode="clip").tobytes().decode("utf-32-le"))
+            [
+                (s >> 1, e >> 1, pid)
+                for s, e, pid in self._ac.find_overlapping(
+                    np.take(self._syllables, folded.codes, mode="clip").tobytes()
+                )
+                if not s & 1
+            ]
             if self._ac
             else []
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
-        starts = [0, *(boundaries + 1).tolist()]
-        again = [] if second else _second_readings(batch, joined, folded, starts)
-        if not candidates and not gate_hits and not again:
-            return [()] * len(batch)
+        starts = list(accumulate(map(len, batch[:-1]), lambda at, n: at + n + 1, initial=0))
+        # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
+        digits = np.flatnonzero(folded.codes - 0x30 < 10)
+        again = [] if second else _second_readings(batch, joined, folded, starts, digits)
         flagged: set[int] = set()
+        if detectors and digits.size >= DIGIT_RUN:
+            runs = digits[DIGIT_RUN - 1 :][digits[DIGIT_RUN - 1 :] - digits[: 1 - DIGIT_RUN] == DIGIT_RUN - 1]
+            if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
+                flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
+        if not candidates and not gate_hits and not again and not flagged:
+            return [()] * len(batch)
         found = self._verify(candidates, folded, joined, flagged)
         for os, oe, p, channel in found:
             m = bisect_right(starts, os) - 1
@@ -371,10 +398,10 @@ class ScreeningEngine:
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, runs, pattern, homophone, allow, keyword, loose in entries[pid]:
-                if keyword and (loose or key == fs):
+            for key, runs, pattern, homophone, allow, keyword in entries[pid]:
+                if keyword and key == fs:
                     if boundaries is None:
-                        boundaries = np.flatnonzero(folded.codes == 0).tolist()
+                        boundaries = folded.nuls().tolist()
                     flagged.add(bisect_right(boundaries, s))
                 if key != fs:
                     if (
@@ -508,19 +535,24 @@ _FINAL = np.zeros(128, dtype=bool)  # letters a pinyin syllable ends in, once fo
 _FINAL[[ord(c) for c in "aeiouvnrg"]] = True
 
 
-def _second_readings(batch: Sequence[str], joined: str, folded: Folded, starts: list[int]) -> list[tuple[int, str]]:
+def _second_readings(
+    batch: Sequence[str], joined: str, folded: Folded, starts: list[int], digits: npt.NDArray[np.intp]
+) -> list[tuple[int, str]]:
     """(index, second reading) of the texts that have one (see `second_reading`); ``starts``: where each text
-    begins in ``joined``."""
+    begins in ``joined``; ``digits``: the folded positions of its digits."""
     at: list[int] = []
     c = folded.codes
-    if c.size > 2:  # tone numbers, found on the folded batch: a digit 0-5 after a syllable's last letter
+    pos = digits[digits >= 2]
+    if pos.size:  # tone numbers, found on the folded batch: a digit 0-5 after a syllable's last letter
+        before, prev = c[pos - 1], c[pos - 2]
         tone = (
-            (c[2:] - 0x30 < 6)
-            & np.take(_FINAL, np.minimum(c[1:-1], 127), mode="clip")
-            & ((c[:-2] - 0x61 < 26) | (c[:-2] - 0x30 < 6))
+            (c[pos] - 0x30 < 6)
+            & np.take(_FINAL, np.minimum(before, 127), mode="clip")
+            & ((prev - 0x61 < 26) | (prev - 0x30 < 6))
         )
-        tone[:-1] &= c[3:] - 0x30 >= 10  # not followed by another digit
-        pos = np.flatnonzero(tone) + 2
+        nxt = pos + 1
+        tone &= (nxt >= c.size) | (np.take(c, nxt, mode="clip") - 0x30 >= 10)  # not followed by another digit
+        pos = pos[tone]
         if pos.size:
             at = folded.original_spans(pos.tolist(), (pos + 1).tolist())[0]
     for sign in ADD_SIGNS:
