@@ -45,6 +45,7 @@ from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_
 from warden.screening.folding import (
     ADD_SIGNS,
     CLAUSE,
+    CLAUSE_MARKS,
     NUL,
     Folded,
     detector_tables,
@@ -81,6 +82,7 @@ class _Entry(NamedTuple):
     homophone: Pattern | None = None  # a term that matches by sound
     allow: bool = False
     keyword: bool = False  # a contact keyword: run the detectors on this message
+    cue: str = ""  # a warning cue (before, after): a term it points at is named, not offered (严禁网赌)
 
 
 class _Expanded(NamedTuple):
@@ -139,6 +141,38 @@ def _allow_holds(folded: Folded, a: int, b: int, s: int, e: int) -> bool:
     return not any(edges) or any(folded.separator(k) for k in range(s + 1, e))
 
 
+CUE_SIDES = ("before", "after")
+CUE_BEFORE_REACH = 16  # folded characters from a cue's end to the term it points at (严禁员工参与任何形式的网络赌博)
+CUE_AFTER_REACH = 6  # folded characters from the term's end to a cue after it (刷单诈骗, 网贷陷阱)
+_NEGATIONS = ("不", "无", "没", "非", "别")
+_CUE_BREAKS = CLAUSE_MARKS - {"、"}  # an enumeration (严禁网赌、传销) stays in the cue's reach  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
+
+
+def _under_cue(cues: list[tuple[int, int, str]], folded: Folded, joined: str, s: int, e: int) -> bool:
+    """Whether folded span ``[s, e)`` is named by a warning cue rather than offered: a cue ``before`` it (严禁,
+    谨防, 防范 …) ending at most `CUE_BEFORE_REACH` characters before it, or a cue ``after`` it (诈骗, 骗局 …)
+    starting at most `CUE_AFTER_REACH` characters after it, in the same clause of the same message (no clause
+    punctuation between: 严禁外传，加我领红包 keeps 红包), and not itself denied (刷单不违法 keeps 刷单)."""
+    ftext = folded.text
+    for cs, ce, side in cues:
+        if side == "before":
+            if not (ce <= s and s - ce <= CUE_BEFORE_REACH):
+                continue
+            lo, hi = ce, s
+        else:
+            if not (cs >= e and cs - e <= CUE_AFTER_REACH) or ftext[cs - 1] in _NEGATIONS or ftext[cs - 2 : cs] == "不是":
+                continue
+            lo, hi = e, cs
+        if NUL in ftext[lo:hi]:
+            continue
+        if lo == hi or folded.gapless(lo - 1, hi + 1):
+            return True
+        (o_lo,), (o_hi,) = folded.original_spans([lo - 1], [hi + 1])
+        if not any(ch in _CUE_BREAKS for ch in joined[o_lo:o_hi]):
+            return True
+    return False
+
+
 def _half_same(a: str, b: str) -> bool:
     """At least half the characters identical (虹包 for 红包, not any two characters that rhyme),
     and only characters differ, never digits (all digits share one code in syllable space)."""
@@ -162,6 +196,7 @@ class ScreeningEngine:
         emoji: Sequence[tuple[str, str]] = (),
         homophones: Sequence[tuple[str, str]] = (),
         splits: Sequence[tuple[str, tuple[str, ...]]] = (),
+        cues: Sequence[tuple[str, str]] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -171,6 +206,9 @@ class ScreeningEngine:
         self.emoji: tuple[tuple[str, str], ...] = tuple(emoji)
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
         self.splits: tuple[tuple[str, tuple[str, ...]], ...] = tuple(splits)
+        self.cues: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(cues))
+        if any(side not in CUE_SIDES for _, side in self.cues):
+            raise ValueError(f"a cue's side must be one of {CUE_SIDES}")
         self.detectors = detectors
         self.per_category = per_category
         self._syllables: npt.NDArray[np.uint16] = _unit_table(syllable_table(self.homophones))
@@ -210,6 +248,12 @@ class ScreeningEngine:
             k = (key, runs if any(r > 1 for r in runs) else (), "")
             old = entries.get(k)
             entries[k] = old._replace(allow=True) if old else _Entry(k[0], k[1], allow=True)
+        for word, side in self.cues:
+            key, runs = fold_key(word)
+            if key:
+                k = (key, runs if any(r > 1 for r in runs) else (), "")
+                old = entries.get(k)
+                entries[k] = old._replace(cue=side) if old else _Entry(k[0], k[1], cue=side)
         if detectors:
             for word in (*KEYWORDS, *GATE_TLDS):
                 k = (fold_key(word)[0], (), "")
@@ -242,6 +286,7 @@ class ScreeningEngine:
             emoji=lexicon.emoji,
             homophones=lexicon.homophones,
             splits=lexicon.splits,
+            cues=lexicon.cues,
         )
 
     def with_lists(
@@ -260,6 +305,7 @@ class ScreeningEngine:
             emoji=self.emoji,
             homophones=self.homophones,
             splits=self.splits,
+            cues=self.cues,
             detectors=self.detectors,
             per_category=self.per_category,
             _cache=self._cache,
@@ -393,12 +439,13 @@ class ScreeningEngine:
         ftext = folded.text
         entries = self._entries
         allowed: list[tuple[int, int]] = []  # folded spans of allow-list matches
+        cues: list[tuple[int, int, str]] = []  # folded spans of warning cues, and their side
         # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
         hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, runs, pattern, homophone, allow, keyword in entries[pid]:
+            for key, runs, pattern, homophone, allow, keyword, cue in entries[pid]:
                 if keyword and key == fs:
                     if boundaries is None:
                         boundaries = folded.nuls().tolist()
@@ -416,6 +463,8 @@ class ScreeningEngine:
                     continue
                 if allow:
                     allowed.append((s, e))
+                if cue:
+                    cues.append((s, e, cue))
                 if pattern is not None:
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
         if not hits:
@@ -446,6 +495,8 @@ class ScreeningEngine:
                 if i >= 0 and direct_ends[i] > s:
                     continue
             if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
+                continue
+            if cues and channel != DETECTOR_CHANNEL and _under_cue(cues, folded, joined, s, e):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue

@@ -134,6 +134,25 @@ _CONFUSABLES: dict[str, str] = {
     "ϲ": "c",
 }
 
+def _named_letters() -> dict[str, str]:
+    """Latin letters in disguise that NFKC leaves alone, found by their Unicode names: small capitals (ʜᴏɴɢ) and
+    negative circled or squared capitals (🅑🅞, 🅱🅾)."""
+    import re
+
+    named = re.compile(
+        r"(?:LATIN LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER) ([A-Z])"
+    )
+    out: dict[str, str] = {}
+    for lo, hi in ((0x0250, 0x02B0), (0x1D00, 0x1D30), (0xA720, 0xA800), (0x1F150, 0x1F190)):
+        for cp in range(lo, hi):
+            m = named.fullmatch(unicodedata.name(chr(cp), ""))
+            if m:
+                out[chr(cp)] = m[1].lower()
+    return out
+
+
+_LETTERS = _named_letters()
+
 _DELETE_CATEGORIES = frozenset(
     [
         "Cc",
@@ -275,6 +294,7 @@ def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_s
         c = t2s.get(c, c)
         c = _DIGITS.get(c, c)
         c = _CONFUSABLES.get(c, c)
+        c = _LETTERS.get(c, c)
         if is_default_ignorable(ord(c)):
             continue
         cat = unicodedata.category(c)
