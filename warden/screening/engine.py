@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from itertools import accumulate
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import NamedTuple
@@ -40,7 +39,7 @@ import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit, severity_rank
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
-from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect
+from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect, id_card_valid
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
 from warden.screening.folding import (
     ADD_SIGNS,
@@ -216,6 +215,7 @@ class ScreeningEngine:
         split_map = dict(self.splits)
         if detectors:
             detector_tables()  # built once per process; do it now rather than on the first message
+            id_card_valid("11010519491231002X")  # python-stdnum reads its region table on first use (~0.3 s)
         emoji_for: dict[str, list[str]] = {}
         for e, term in self.emoji:
             emoji_for.setdefault(term, []).append(e)
@@ -369,11 +369,12 @@ class ScreeningEngine:
         """Hits per text. ``second``: the batch is second readings (terms only, no detectors)."""
         results: dict[int, list[Hit]] = {}
         joined = NUL.join(batch)
-        if joined.count(NUL) != len(batch) - 1:  # a NUL inside a message would break batch boundaries
+        folded = fold(joined)
+        boundaries = np.flatnonzero(folded.raw == 0)
+        if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             if len(batch) > 1:
                 return [self._screen_batch([t], second)[0] for t in batch]
             return self._screen_batch([batch[0].replace(NUL, " ")], second)
-        folded = fold(joined)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
         candidates = (
@@ -389,7 +390,7 @@ class ScreeningEngine:
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
-        starts = list(accumulate(map(len, batch[:-1]), lambda at, n: at + n + 1, initial=0))
+        starts = [0, *(boundaries + 1).tolist()]
         # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
         digits = np.flatnonzero(folded.codes - 0x30 < 10)
         again = [] if second else _second_readings(batch, joined, folded, starts, digits)
