@@ -103,7 +103,9 @@ def test_compounds_become_allow_list_entries() -> None:
 # -- contact diversion with a measure word, letters in disguise, QQ groups -----------------------------------------
 
 
-@pytest.mark.parametrize("text", ["方便的话加个微信", "加下vx发你资料", "加我个微信吧", "加个qq详聊", "感兴趣的话加下微信"])
+@pytest.mark.parametrize(
+    "text", ["方便的话加个微信", "加下vx发你资料", "加我个微信吧", "加个qq详聊", "感兴趣的话加下微信"]
+)
 def test_S_A6_a_measure_word_between_add_and_the_app_is_still_contact_diversion(
     engine: ScreeningEngine, text: str
 ) -> None:

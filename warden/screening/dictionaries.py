@@ -101,7 +101,10 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
         terms=tuple(parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv")),
         allow=tuple(
             dict.fromkeys(
-                [*parse_allow(_read(data_dir, "allow.txt")), *parse_compounds(_read(data_dir, "compounds.tsv", optional=True))]
+                [
+                    *parse_allow(_read(data_dir, "allow.txt")),
+                    *parse_compounds(_read(data_dir, "compounds.tsv", optional=True)),
+                ]
             )
         ),
         emoji=tuple(parse_pairs(_read(data_dir, "emoji.tsv"))),

@@ -143,8 +143,8 @@ def _allow_holds(folded: Folded, a: int, b: int, s: int, e: int) -> bool:
 CUE_SIDES = ("before", "after")
 CUE_BEFORE_REACH = 16  # folded characters from a cue's end to the term it points at (严禁员工参与任何形式的网络赌博)
 CUE_AFTER_REACH = 6  # folded characters from the term's end to a cue after it (刷单诈骗, 网贷陷阱)
-_NEGATIONS = ("不", "无", "没", "非", "别")
-_CUE_BREAKS = CLAUSE_MARKS - {"、"}  # an enumeration (严禁网赌、传销) stays in the cue's reach  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
+_NEGATIONS = ("不", "无", "没", "非", "别")  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
+_CUE_BREAKS = CLAUSE_MARKS - {"、"}  # an enumeration (严禁网赌、传销) stays in the cue's reach
 
 
 def _under_cue(cues: list[tuple[int, int, str]], folded: Folded, joined: str, s: int, e: int) -> bool:
@@ -159,7 +159,11 @@ def _under_cue(cues: list[tuple[int, int, str]], folded: Folded, joined: str, s:
                 continue
             lo, hi = ce, s
         else:
-            if not (cs >= e and cs - e <= CUE_AFTER_REACH) or ftext[cs - 1] in _NEGATIONS or ftext[cs - 2 : cs] == "不是":
+            if (
+                not (cs >= e and cs - e <= CUE_AFTER_REACH)
+                or ftext[cs - 1] in _NEGATIONS
+                or ftext[cs - 2 : cs] == "不是"
+            ):
                 continue
             lo, hi = e, cs
         if NUL in ftext[lo:hi]:

@@ -134,14 +134,13 @@ _CONFUSABLES: dict[str, str] = {
     "ϲ": "c",
 }
 
+
 def _named_letters() -> dict[str, str]:
     """Latin letters in disguise that NFKC leaves alone, found by their Unicode names: small capitals (ʜᴏɴɢ) and
     negative circled or squared capitals (🅑🅞, 🅱🅾)."""
     import re
 
-    named = re.compile(
-        r"(?:LATIN LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER) ([A-Z])"
-    )
+    named = re.compile(r"(?:LATIN LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER) ([A-Z])")
     out: dict[str, str] = {}
     for lo, hi in ((0x0250, 0x02B0), (0x1D00, 0x1D30), (0xA720, 0xA800), (0x1F150, 0x1F190)):
         for cp in range(lo, hi):
