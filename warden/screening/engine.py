@@ -144,16 +144,20 @@ CUE_SIDES = ("before", "after")
 CUE_BEFORE_REACH = 16  # folded characters from a cue's end to the term it points at (严禁员工参与任何形式的网络赌博)
 CUE_AFTER_REACH = 6  # folded characters from the term's end to a cue after it (刷单诈骗, 网贷陷阱)
 _NEGATIONS = ("不", "无", "没", "非", "别")  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
+_LONGEST_CUE = 8  # folded characters; cues are looked up by start, sorted (cues.tsv holds none longer)
 _CUE_BREAKS = CLAUSE_MARKS - {"、"}  # an enumeration (严禁网赌、传销) stays in the cue's reach
 
 
-def _under_cue(cues: list[tuple[int, int, str]], folded: Folded, joined: str, s: int, e: int) -> bool:
+def _under_cue(
+    cue_starts: list[int], cues: list[tuple[int, int, str]], folded: Folded, joined: str, s: int, e: int
+) -> bool:
     """Whether folded span ``[s, e)`` is named by a warning cue rather than offered: a cue ``before`` it (严禁,
     谨防, 防范 …) ending at most `CUE_BEFORE_REACH` characters before it, or a cue ``after`` it (诈骗, 骗局 …)
     starting at most `CUE_AFTER_REACH` characters after it, in the same clause of the same message (no clause
     punctuation between: 严禁外传，加我领红包 keeps 红包), and not itself denied (刷单不违法 keeps 刷单)."""
     ftext = folded.text
-    for cs, ce, side in cues:
+    lo_at = bisect_left(cue_starts, s - CUE_BEFORE_REACH - _LONGEST_CUE)
+    for cs, ce, side in cues[lo_at : bisect_right(cue_starts, e + CUE_AFTER_REACH)]:
         if side == "before":
             if not (ce <= s and s - ce <= CUE_BEFORE_REACH):
                 continue
@@ -254,6 +258,8 @@ class ScreeningEngine:
             entries[k] = old._replace(allow=True) if old else _Entry(k[0], k[1], allow=True)
         for word, side in self.cues:
             key, runs = fold_key(word)
+            if len(key) > _LONGEST_CUE:
+                raise ValueError(f"cue {word!r} is longer than {_LONGEST_CUE} characters")
             if key:
                 k = (key, runs if any(r > 1 for r in runs) else (), "")
                 old = entries.get(k)
@@ -480,6 +486,8 @@ class ScreeningEngine:
         hits.sort(key=_SORT_KEY)
         allowed.sort()
         allowed_starts = [a for a, _ in allowed]
+        cues.sort()
+        cue_starts = [c[0] for c in cues]
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
         out: list[tuple[int, int, Pattern, str]] = []
         per_category = self.per_category
@@ -501,7 +509,7 @@ class ScreeningEngine:
                     continue
             if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
                 continue
-            if cues and channel != DETECTOR_CHANNEL and _under_cue(cues, folded, joined, s, e):
+            if cues and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, folded, joined, s, e):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
