@@ -342,7 +342,8 @@ def test_S_A6_messages_only_the_conversation_can_clear_are_left_to_the_policy(en
     flagged = {m.text: sorted({h.category for h in hits}) for m, hits in report.context_flagged}
     assert flagged["我的手机号13800138000，微信同号"] == ["phone_number"]
     assert flagged["春节开工给大家发红包，上午十点在前台"] == ["red_packet"]
-    assert "方便的话加个微信，我把资料发您" not in flagged  # a filler between 加 and 微信 is not claimed
+    assert flagged["方便的话加个微信，我把资料发您"] == ["contact_diversion"]  # 加个微信 is listed (issue 13)
+    assert "她的兼职工作是翻译" not in flagged  # someone's part-time job: an ordinary compound (compounds.tsv)
     assert len(flagged) == len(clean.CONTEXT) - 1
 
 

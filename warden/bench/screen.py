@@ -19,6 +19,7 @@ import tracemalloc
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate
 
 import daachorse
@@ -28,9 +29,11 @@ from rich.table import Table
 
 from warden.bench.corpus import CorpusScore, load_corpus, score
 from warden.bench.measure import Run, Spread, ratios, timed
+from warden.enforcement.policy import Audience, TextKind
 from warden.screening.dictionaries import TermSpec
 from warden.screening.engine import BATCH_SIZE, ScreeningEngine, build_default_engine
-from warden.screening.eval import EvalReport, evaluate
+from warden.screening.eval import CleanMessage, EvalReport, evaluate
+from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam
 from warden.screening.folding import NUL
 
 # Frequent characters of ordinary Chinese text, for filler.
@@ -106,6 +109,8 @@ class BenchReport:
     corpus_rows: int
     quality: CorpusScore
     evaluation: EvalReport
+    heldout: EvalReport  # the hand-written held-out set (warden.screening.eval.heldout)
+    heldout_judged: list[tuple[CleanMessage, str]]  # held-out clean messages the default policy warns on or blocks
 
     @property
     def ratio(self) -> Spread:
@@ -194,6 +199,32 @@ def synthetic_terms(n: int, seed: int = 7) -> list[TermSpec]:
     return list(seen.values())
 
 
+_SITUATIONS: dict[str, tuple[TextKind, Audience]] = {
+    "greeting": ("greeting", "external"),
+    "internal": ("message", "internal"),
+    "external": ("message", "external"),
+}
+
+
+def judged_false_positives(report: EvalReport) -> list[tuple[CleanMessage, str]]:
+    """The flagged clean messages of ``report`` that S-A6 under the shipped default policy would still warn on or
+    block in their situation (the held-out set's ``domain/situation``: a greeting, a message to a colleague, a
+    message to an external stranger, the most guarded external case), with the outcome (``warned``, ``blocked``).
+    Messages without a situation are judged as greetings."""
+    from warden.adapters.policy_file import load_policy
+    from warden.enforcement.policy import Circumstances
+    from warden.enforcement.rules.words import judge
+
+    rule = load_policy().policy.rules.sensitive_words
+    out: list[tuple[CleanMessage, str]] = []
+    for message, hits in report.flagged:
+        kind, audience = _SITUATIONS.get(message.domain.rpartition("/")[2], ("greeting", "external"))
+        verdict = judge(rule, hits, kind, partial(Circumstances, kind, audience))
+        if verdict.outcome != "allowed":
+            out.append((message, verdict.outcome))
+    return out
+
+
 def run(
     messages: int = 100_000,
     repeat: int = 3,
@@ -274,6 +305,8 @@ def run(
     rows = load_corpus()
     quality = score(rows, engine.screen_many([r.text for r in rows]))
     evaluation = evaluate(engine)
+    heldout = evaluate(engine, load_heldout_spam(), load_heldout_clean())
+    heldout_judged = judged_false_positives(heldout)
 
     spam_share = 0.05
     return BenchReport(
@@ -298,6 +331,8 @@ def run(
         corpus_rows=len(rows),
         quality=quality,
         evaluation=evaluation,
+        heldout=heldout,
+        heldout_judged=heldout_judged,
     )
 
 
@@ -364,6 +399,23 @@ def render(console: Console, r: BenchReport) -> None:
         f" ({len(ev.flagged)} with any hit; goal ≤ 0.1 %), blocking {ev.blocking_false_positive_rate:.2%}"
         f" ({len(ev.blocking)}); honest only in context: {ev.context_rows}, flagged by the text alone"
         f" {len(ev.context_flagged)} (the policy's contexts judge those)"
+    )
+
+    h = r.heldout
+    e = Table(title="Held-out set (warden.screening.eval.heldout, hand-written, not tuned on): recall per technique")
+    e.add_column("technique")
+    e.add_column("recall", justify="right")
+    e.add_column("caught / rows", justify="right")
+    for technique, (found, rows) in h.recall.items():
+        e.add_row(technique, f"{h.recall_of(technique):.1%}", f"{found}/{rows}")
+    console.print(e)
+    blocked = sum(outcome == "blocked" for _, outcome in r.heldout_judged)
+    console.print(
+        f"held-out clean messages: {h.clean_rows:,}; the text screen flags [bold]{h.false_positive_rate:.2%}[/]"
+        f" ({len(h.flagged)}; goal ≤ 0.1 %), blocking severity {h.blocking_false_positive_rate:.2%}"
+        f" ({len(h.blocking)}); judged by S-A6 under the default policy in each message's situation:"
+        f" [bold]{len(r.heldout_judged) / max(1, h.clean_rows):.2%}[/] warned or blocked ({len(r.heldout_judged)},"
+        f" {blocked} blocked); honest only in context: {h.context_rows}, flagged by the text {len(h.context_flagged)}"
     )
 
     b = Table(title="Build and memory")

@@ -55,7 +55,9 @@ def _words(*words: str) -> str:
     return "(?:" + "|".join(_GAP.join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True)) + ")"
 
 
-_QQ = re.compile(_words("qq", "扣扣", "企鹅", "q号") + r"[\s:：号码是为]{0,4}([1-9][0-9]{4,10})(?![0-9])")
+_QQ = re.compile(
+    _words("qq", "扣扣", "企鹅", "q号", "q群", "qq群") + r"[\s:：号码是为]{0,4}([1-9][0-9]{4,10})(?![0-9])"
+)
 _WECHAT_WORDS = (
     "微信号",
     "微信",

@@ -21,6 +21,7 @@ class Lexicon:
     emoji: tuple[tuple[str, str], ...] = ()  # (emoji, term)
     homophones: tuple[tuple[str, str], ...] = ()  # (canonical char, variant chars)
     splits: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (character, its split forms: 红 → 纟工, 丝工)
+    cues: tuple[tuple[str, str], ...] = ()  # (warning cue, before | after): 严禁 before 网赌, 诈骗 after 刷单
 
 
 def parse_forms(value: str) -> frozenset[str]:
@@ -60,6 +61,19 @@ def parse_allow(text: str) -> list[str]:
     return [line.strip() for _, line in _lines(text)]
 
 
+def parse_compounds(text: str) -> list[str]:
+    """``compounds.tsv``: a term, ``before`` or ``after``, then words that make it an ordinary compound on that
+    side (返利 after: 金额, 协议 …; 红包 before: 年会, 节日 …). Gives the allow-list entries (返利金额, 年会红包)."""
+    out: list[str] = []
+    for _, line in _lines(text):
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) < 3 or cols[1] not in ("before", "after"):
+            raise ValueError(f"compounds.tsv: expected term, before|after, words: {line!r}")
+        for word in cols[2].split():
+            out.append(word + cols[0] if cols[1] == "before" else cols[0] + word)
+    return out
+
+
 def parse_pairs(text: str) -> list[tuple[str, str]]:
     return [(cols[0].strip(), cols[1].strip()) for _, line in _lines(text) if len(cols := line.split("\t")) > 1]
 
@@ -85,10 +99,18 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
     (``splits.tsv``, derived data, is taken from the shipped files when the directory has none)."""
     return Lexicon(
         terms=tuple(parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv")),
-        allow=tuple(parse_allow(_read(data_dir, "allow.txt"))),
+        allow=tuple(
+            dict.fromkeys(
+                [
+                    *parse_allow(_read(data_dir, "allow.txt")),
+                    *parse_compounds(_read(data_dir, "compounds.tsv", optional=True)),
+                ]
+            )
+        ),
         emoji=tuple(parse_pairs(_read(data_dir, "emoji.tsv"))),
         homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
         splits=tuple(parse_splits(_read(data_dir, "splits.tsv", optional=True))),
+        cues=tuple(parse_pairs(_read(data_dir, "cues.tsv", optional=True))),
     )
 
 

@@ -39,11 +39,12 @@ import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit, severity_rank
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
-from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect
+from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect, id_card_valid
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
 from warden.screening.folding import (
     ADD_SIGNS,
     CLAUSE,
+    CLAUSE_MARKS,
     NUL,
     Folded,
     detector_tables,
@@ -80,7 +81,7 @@ class _Entry(NamedTuple):
     homophone: Pattern | None = None  # a term that matches by sound
     allow: bool = False
     keyword: bool = False  # a contact keyword: run the detectors on this message
-    loose: bool = False  # a keyword that matches by sound alone (any run of digits)
+    cue: str = ""  # a warning cue (before, after): a term it points at is named, not offered (严禁网赌)
 
 
 class _Expanded(NamedTuple):
@@ -106,6 +107,21 @@ def second_reading(text: str) -> str | None:
     return swapped if swapped != text else None
 
 
+_ASTRAL = 0xFFFF  # the one 16-bit code every character outside the BMP gets in the scan (the check tells them apart)
+
+
+def _unit_table(table: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint16]:
+    """A syllable table (folded code point → syllable code) as 16-bit units for the byte-wise scan."""
+    out = np.minimum(table, _ASTRAL).astype("<u2")
+    out.flags.writeable = False
+    return out
+
+
+def _units(key: str) -> bytes:
+    """A syllable-space key as the scan sees it: 16-bit little-endian units, characters outside the BMP as one."""
+    return "".join(ch if ord(ch) < _ASTRAL else chr(_ASTRAL) for ch in key).encode("utf-16-le")
+
+
 def _runs_ok(folded: Folded, start: int, runs: tuple[int, ...]) -> bool:
     """Whether the text's collapsed runs from ``start`` are at least as long as the pattern needs."""
     return all(r == 1 or folded.run_length(start + i) >= r for i, r in enumerate(runs))
@@ -116,10 +132,52 @@ def _allow_holds(folded: Folded, a: int, b: int, s: int, e: int) -> bool:
     inside the match: by clause punctuation (套现，有意者 is 套现, not 套现有), or by a space when the hit itself
     is written without one (红包 装好 is 红包). A match written across the hit's own separators still holds
     (宣传，销售 is 宣传 + 销售; 口 红 包 邮 is 口红 + 包邮)."""
+    if folded.gapless(a, b):  # written as one run of characters (the usual case): nothing sets the hit off
+        return True
     edges = [folded.separator(k) for k, inside in ((s, a < s), (e, e < b)) if inside]
     if CLAUSE in edges:
         return False
     return not any(edges) or any(folded.separator(k) for k in range(s + 1, e))
+
+
+CUE_SIDES = ("before", "after")
+CUE_BEFORE_REACH = 16  # folded characters from a cue's end to the term it points at (严禁员工参与任何形式的网络赌博)
+CUE_AFTER_REACH = 6  # folded characters from the term's end to a cue after it (刷单诈骗, 网贷陷阱)
+_NEGATIONS = ("不", "无", "没", "非", "别")  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
+_LONGEST_CUE = 8  # folded characters; cues are looked up by start, sorted (cues.tsv holds none longer)
+_CUE_BREAKS = CLAUSE_MARKS - {"、"}  # an enumeration (严禁网赌、传销) stays in the cue's reach
+
+
+def _under_cue(
+    cue_starts: list[int], cues: list[tuple[int, int, str]], folded: Folded, joined: str, s: int, e: int
+) -> bool:
+    """Whether folded span ``[s, e)`` is named by a warning cue rather than offered: a cue ``before`` it (严禁,
+    谨防, 防范 …) ending at most `CUE_BEFORE_REACH` characters before it, or a cue ``after`` it (诈骗, 骗局 …)
+    starting at most `CUE_AFTER_REACH` characters after it, in the same clause of the same message (no clause
+    punctuation between: 严禁外传，加我领红包 keeps 红包), and not itself denied (刷单不违法 keeps 刷单)."""
+    ftext = folded.text
+    lo_at = bisect_left(cue_starts, s - CUE_BEFORE_REACH - _LONGEST_CUE)
+    for cs, ce, side in cues[lo_at : bisect_right(cue_starts, e + CUE_AFTER_REACH)]:
+        if side == "before":
+            if not (ce <= s and s - ce <= CUE_BEFORE_REACH):
+                continue
+            lo, hi = ce, s
+        else:
+            if (
+                not (cs >= e and cs - e <= CUE_AFTER_REACH)
+                or ftext[cs - 1] in _NEGATIONS
+                or ftext[cs - 2 : cs] == "不是"
+            ):
+                continue
+            lo, hi = e, cs
+        if NUL in ftext[lo:hi]:
+            continue
+        if lo == hi or folded.gapless(lo - 1, hi + 1):
+            return True
+        (o_lo,), (o_hi,) = folded.original_spans([lo - 1], [hi + 1])
+        if not any(ch in _CUE_BREAKS for ch in joined[o_lo:o_hi]):
+            return True
+    return False
 
 
 def _half_same(a: str, b: str) -> bool:
@@ -145,6 +203,7 @@ class ScreeningEngine:
         emoji: Sequence[tuple[str, str]] = (),
         homophones: Sequence[tuple[str, str]] = (),
         splits: Sequence[tuple[str, tuple[str, ...]]] = (),
+        cues: Sequence[tuple[str, str]] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -154,13 +213,17 @@ class ScreeningEngine:
         self.emoji: tuple[tuple[str, str], ...] = tuple(emoji)
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
         self.splits: tuple[tuple[str, tuple[str, ...]], ...] = tuple(splits)
+        self.cues: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(cues))
+        if any(side not in CUE_SIDES for _, side in self.cues):
+            raise ValueError(f"a cue's side must be one of {CUE_SIDES}")
         self.detectors = detectors
         self.per_category = per_category
-        self._syllables: npt.NDArray[np.uint32] = syllable_table(self.homophones)
+        self._syllables: npt.NDArray[np.uint16] = _unit_table(syllable_table(self.homophones))
         self._variant_of = {v: canonical for canonical, variants in self.homophones for v in variants}
         split_map = dict(self.splits)
         if detectors:
             detector_tables()  # built once per process; do it now rather than on the first message
+            id_card_valid("11010519491231002X")  # python-stdnum reads its region table on first use (~0.3 s)
         emoji_for: dict[str, list[str]] = {}
         for e, term in self.emoji:
             emoji_for.setdefault(term, []).append(e)
@@ -193,14 +256,19 @@ class ScreeningEngine:
             k = (key, runs if any(r > 1 for r in runs) else (), "")
             old = entries.get(k)
             entries[k] = old._replace(allow=True) if old else _Entry(k[0], k[1], allow=True)
+        for word, side in self.cues:
+            key, runs = fold_key(word)
+            if len(key) > _LONGEST_CUE:
+                raise ValueError(f"cue {word!r} is longer than {_LONGEST_CUE} characters")
+            if key:
+                k = (key, runs if any(r > 1 for r in runs) else (), "")
+                old = entries.get(k)
+                entries[k] = old._replace(cue=side) if old else _Entry(k[0], k[1], cue=side)
         if detectors:
             for word in (*KEYWORDS, *GATE_TLDS):
                 k = (fold_key(word)[0], (), "")
                 old = entries.get(k)
                 entries[k] = old._replace(keyword=True) if old else _Entry(k[0], keyword=True)
-            digits = ("0" * DIGIT_RUN, (), "")
-            entries.setdefault(digits, _Entry(digits[0]))
-            entries[digits] = entries[digits]._replace(keyword=True, loose=True)
         by_sound: dict[str, dict[tuple[str, tuple[int, ...], str], _Entry]] = {}
         for k, entry in entries.items():
             by_sound.setdefault(self._sound(k[0]), {})[k] = entry
@@ -212,7 +280,7 @@ class ScreeningEngine:
         self._longest_allow = max((len(fold_key(a)[0]) for a in self.allow), default=0)
         self._keys = list(by_sound)
         self._entries = [tuple(by_sound[k].values()) for k in self._keys]
-        self._ac = daachorse.CharwiseDoubleArrayAhoCorasick(self._keys) if self._keys else None
+        self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
         self._patterns = list(best.values())
 
     def _sound(self, folded: str) -> str:
@@ -228,6 +296,7 @@ class ScreeningEngine:
             emoji=lexicon.emoji,
             homophones=lexicon.homophones,
             splits=lexicon.splits,
+            cues=lexicon.cues,
         )
 
     def with_lists(
@@ -246,6 +315,7 @@ class ScreeningEngine:
             emoji=self.emoji,
             homophones=self.homophones,
             splits=self.splits,
+            cues=self.cues,
             detectors=self.detectors,
             per_category=self.per_category,
             _cache=self._cache,
@@ -315,18 +385,32 @@ class ScreeningEngine:
             if len(batch) > 1:
                 return [self._screen_batch([t], second)[0] for t in batch]
             return self._screen_batch([batch[0].replace(NUL, " ")], second)
+        # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
+        # and no UTF-8 for Rust to make; a match must start on a code's first byte
         candidates = (
-            self._ac.find_overlapping(np.take(self._syllables, folded.codes, mode="clip").tobytes().decode("utf-32-le"))
+            [
+                (s >> 1, e >> 1, pid)
+                for s, e, pid in self._ac.find_overlapping(
+                    np.take(self._syllables, folded.codes, mode="clip").tobytes()
+                )
+                if not s & 1
+            ]
             if self._ac
             else []
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
         starts = [0, *(boundaries + 1).tolist()]
-        again = [] if second else _second_readings(batch, joined, folded, starts)
-        if not candidates and not gate_hits and not again:
-            return [()] * len(batch)
+        # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
+        digits = np.flatnonzero(folded.codes - 0x30 < 10)
+        again = [] if second else _second_readings(batch, joined, folded, starts, digits)
         flagged: set[int] = set()
+        if detectors and digits.size >= DIGIT_RUN:
+            runs = digits[DIGIT_RUN - 1 :][digits[DIGIT_RUN - 1 :] - digits[: 1 - DIGIT_RUN] == DIGIT_RUN - 1]
+            if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
+                flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
+        if not candidates and not gate_hits and not again and not flagged:
+            return [()] * len(batch)
         found = self._verify(candidates, folded, joined, flagged)
         for os, oe, p, channel in found:
             m = bisect_right(starts, os) - 1
@@ -366,15 +450,16 @@ class ScreeningEngine:
         ftext = folded.text
         entries = self._entries
         allowed: list[tuple[int, int]] = []  # folded spans of allow-list matches
+        cues: list[tuple[int, int, str]] = []  # folded spans of warning cues, and their side
         # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
         hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, runs, pattern, homophone, allow, keyword, loose in entries[pid]:
-                if keyword and (loose or key == fs):
+            for key, runs, pattern, homophone, allow, keyword, cue in entries[pid]:
+                if keyword and key == fs:
                     if boundaries is None:
-                        boundaries = np.flatnonzero(folded.codes == 0).tolist()
+                        boundaries = folded.nuls().tolist()
                     flagged.add(bisect_right(boundaries, s))
                 if key != fs:
                     if (
@@ -389,6 +474,8 @@ class ScreeningEngine:
                     continue
                 if allow:
                     allowed.append((s, e))
+                if cue:
+                    cues.append((s, e, cue))
                 if pattern is not None:
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
         if not hits:
@@ -399,6 +486,8 @@ class ScreeningEngine:
         hits.sort(key=_SORT_KEY)
         allowed.sort()
         allowed_starts = [a for a, _ in allowed]
+        cues.sort()
+        cue_starts = [c[0] for c in cues]
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
         out: list[tuple[int, int, Pattern, str]] = []
         per_category = self.per_category
@@ -419,6 +508,8 @@ class ScreeningEngine:
                 if i >= 0 and direct_ends[i] > s:
                     continue
             if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
+                continue
+            if cues and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, folded, joined, s, e):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
@@ -508,19 +599,24 @@ _FINAL = np.zeros(128, dtype=bool)  # letters a pinyin syllable ends in, once fo
 _FINAL[[ord(c) for c in "aeiouvnrg"]] = True
 
 
-def _second_readings(batch: Sequence[str], joined: str, folded: Folded, starts: list[int]) -> list[tuple[int, str]]:
+def _second_readings(
+    batch: Sequence[str], joined: str, folded: Folded, starts: list[int], digits: npt.NDArray[np.intp]
+) -> list[tuple[int, str]]:
     """(index, second reading) of the texts that have one (see `second_reading`); ``starts``: where each text
-    begins in ``joined``."""
+    begins in ``joined``; ``digits``: the folded positions of its digits."""
     at: list[int] = []
     c = folded.codes
-    if c.size > 2:  # tone numbers, found on the folded batch: a digit 0-5 after a syllable's last letter
+    pos = digits[digits >= 2]
+    if pos.size:  # tone numbers, found on the folded batch: a digit 0-5 after a syllable's last letter
+        before, prev = c[pos - 1], c[pos - 2]
         tone = (
-            (c[2:] - 0x30 < 6)
-            & np.take(_FINAL, np.minimum(c[1:-1], 127), mode="clip")
-            & ((c[:-2] - 0x61 < 26) | (c[:-2] - 0x30 < 6))
+            (c[pos] - 0x30 < 6)
+            & np.take(_FINAL, np.minimum(before, 127), mode="clip")
+            & ((prev - 0x61 < 26) | (prev - 0x30 < 6))
         )
-        tone[:-1] &= c[3:] - 0x30 >= 10  # not followed by another digit
-        pos = np.flatnonzero(tone) + 2
+        nxt = pos + 1
+        tone &= (nxt >= c.size) | (np.take(c, nxt, mode="clip") - 0x30 >= 10)  # not followed by another digit
+        pos = pos[tone]
         if pos.size:
             at = folded.original_spans(pos.tolist(), (pos + 1).tolist())[0]
     for sign in ADD_SIGNS:

@@ -134,6 +134,24 @@ _CONFUSABLES: dict[str, str] = {
     "ϲ": "c",
 }
 
+
+def _named_letters() -> dict[str, str]:
+    """Latin letters in disguise that NFKC leaves alone, found by their Unicode names: small capitals (ʜᴏɴɢ) and
+    negative circled or squared capitals (🅑🅞, 🅱🅾)."""
+    import re
+
+    named = re.compile(r"(?:LATIN LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER) ([A-Z])")
+    out: dict[str, str] = {}
+    for lo, hi in ((0x0250, 0x02B0), (0x1D00, 0x1D30), (0xA720, 0xA800), (0x1F150, 0x1F190)):
+        for cp in range(lo, hi):
+            m = named.fullmatch(unicodedata.name(chr(cp), ""))
+            if m:
+                out[chr(cp)] = m[1].lower()
+    return out
+
+
+_LETTERS = _named_letters()
+
 _DELETE_CATEGORIES = frozenset(
     [
         "Cc",
@@ -275,6 +293,7 @@ def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_s
         c = t2s.get(c, c)
         c = _DIGITS.get(c, c)
         c = _CONFUSABLES.get(c, c)
+        c = _LETTERS.get(c, c)
         if is_default_ignorable(ord(c)):
             continue
         cat = unicodedata.category(c)
@@ -309,7 +328,7 @@ class Folded:
     handful of numpy operations per batch.
     """
 
-    __slots__ = ("_text", "codes", "heads", "origin", "raw", "tables")
+    __slots__ = ("_nuls", "_text", "codes", "heads", "origin", "raw", "tables")
 
     def __init__(
         self,
@@ -325,6 +344,7 @@ class Folded:
         self.origin = origin  # per character before collapsing: index in the original text
         self.heads = heads  # per folded character: index into ``origin`` (None: no collapsing)
         self._text: str | None = None
+        self._nuls: npt.NDArray[np.intp] | None = None
 
     @property
     def text(self) -> str:
@@ -334,6 +354,12 @@ class Folded:
 
     def __len__(self) -> int:
         return int(self.codes.size)
+
+    def nuls(self) -> npt.NDArray[np.intp]:
+        """Folded positions of the NULs between a batch's messages (computed once)."""
+        if self._nuls is None:
+            self._nuls = np.flatnonzero(self.codes == 0)
+        return self._nuls
 
     def run_length(self, k: int) -> int:
         """How many characters, before collapsing, folded character ``k`` stands for (2 for the 扣 of 扣扣)."""
@@ -360,6 +386,17 @@ class Folded:
                     return CLAUSE
                 found = SPACE
         return found
+
+    def gapless(self, start: int, end: int) -> bool:
+        """Whether folded ``[start, end)`` was written as it reads: one run of original characters, nothing deleted
+        or collapsed inside (then `separator` finds nothing there)."""
+        if self.heads is None:
+            first, last = self.origin[start], self.origin[end - 1]
+        else:
+            first, last = self.origin[self.heads[start]], self.origin[self.heads[end - 1]]
+            if end < self.heads.size and self.heads[end] - self.heads[end - 1] > 1:
+                return False  # the last character is a collapsed run
+        return bool(last - first == end - 1 - start)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded half-open span back to the original text (runs and inner separators included)."""
@@ -465,14 +502,12 @@ def is_ascii_letter_at(text: str, index: int, step: int) -> bool:
     Used for the word-boundary rule of Latin forms (hb must not match inside hbase). Invisible
     characters (zero-width, marks, fillers) are skipped so they cannot fake a boundary.
     """
-    t = main_tables()
+    changed = main_tables().changed  # a dict lookup per character: cheaper than indexing the numpy table
     while 0 <= index < len(text):
         ch = text[index]
-        c = int(t.codes[ord(ch)])
-        if c == HIDE:
+        out = changed.get(ord(ch), ch)
+        if out == "":  # invisible
             index += step
             continue
-        if c == MULTI:
-            c = ord(t.multi[ord(ch)][0])
-        return 0x61 <= c <= 0x7A
+        return out is not None and "a" <= out[0] <= "z"
     return False

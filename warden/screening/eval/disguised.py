@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from warden.screening.dictionaries import TermSpec
+from warden.screening.folding import fold_text
 
 # Spam-like frames around a disguised term: none holds a listed term itself.
 FRAMES = (
@@ -339,7 +340,8 @@ def generate(terms: Sequence[TermSpec], seed: int = 13) -> list[DisguisedRow]:
         trad = s2t.convert(spec.term)
         if trad != spec.term:
             add("traditional", spec.term, trad)
-        add("repeat", spec.term, "".join(c * rnd.choice((2, 3)) for c in spec.term))
+        # a character that folds to a digit is not repeated: digits never collapse (13333333333 stays a number)
+        add("repeat", spec.term, "".join(c if fold_text(c).isdigit() else c * rnd.choice((2, 3)) for c in spec.term))
 
     for spec in pinyin_terms:  # full pinyin, tone marks, tone numbers (3.), mixed, styles
         t = spec.term
@@ -465,7 +467,9 @@ def _contacts(rnd: random.Random) -> list[DisguisedRow]:
         frame, expected = CONTACT_FRAMES[i % len(CONTACT_FRAMES)]
         rows.append(DisguisedRow("contact_number", expected, frame.format(number)))
     for i in range(40):
-        phone = rnd.choice(("13", "15", "17", "18", "19")) + "".join(rnd.choice("0123456789") for _ in range(9))
+        # prefixes in use for mobiles (154, 174x and 194 are not: the detector rightly leaves them alone)
+        prefix = rnd.choice(("138", "139", "150", "151", "157", "159", "176", "177", "186", "188", "189", "199"))
+        phone = prefix + "".join(rnd.choice("0123456789") for _ in range(8))
         frame = rnd.choice(("电话{}", "打{}联系", "手机 {}", "来电 {} 咨询", "号码：{}"))
         rows.append(DisguisedRow("digit_variants", "@phone_number", frame.format(_DIGIT_STYLES[i % 8](phone))))
     return rows
