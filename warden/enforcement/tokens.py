@@ -191,6 +191,7 @@ class Tokens:
         """Who `p` is: role, scope and the holder's name (the person's name, else the token id)."""
         with self.uow.reading() as tx:
             row = store.person(tx.conn, p.person)
+            now = tx.now
         return Me(
             token_id=p.token_id,
             role=p.role.value,
@@ -199,6 +200,7 @@ class Tokens:
             person=p.person,
             label=row.name if row is not None else p.person,
             timezone=timezone,
+            now=now,
         )
 
     def tokens(self, p: Principal, limit: int = 50, cursor: str | None = None) -> TokenPage:
