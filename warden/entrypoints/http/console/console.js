@@ -825,7 +825,7 @@ async function signIn() {
   const tabs = ROLE_TABS[state.me.role] || DEFAULT_TABS;
   arrange(tabs);
   showMe();
-  showView(tabs.includes(state.view) ? state.view : tabs[0]);
+  showView(tabs[0]); // the role's main page first
 }
 function init() {
   applyLang();
