@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import IN_CI, T0, World, base_policy
 from warden.app import App
+from warden.appeals.uploads import tiny_png
 from warden.demo import console_world
 from warden.demo.console_world import LABELS, ConsoleWorld
 from warden.entrypoints.http.app import create_app
@@ -432,10 +433,7 @@ def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edi
 ) -> None:
     sync_playwright = _browser_or_skip()
     console_world.restrict_enterprise(served.app, served.world)
-    png = (
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-        b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
-    )
+    png = tiny_png(1)
     with sync_playwright() as p:  # type: ignore[operator]
         browser, page, errors = served.open(p, "admin")
         try:
@@ -447,7 +445,7 @@ def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edi
             page.locator("#enterprise-out .appeal-form button[type=submit]").first.click()
             docs = page.locator("#enterprise-out [data-appeal] ul.checklist li.doc")
             docs.first.wait_for()
-            assert docs.count() == 4  # the four documents, as a checklist
+            assert docs.filter(has_text="必需").count() == 4  # the four required documents, as a checklist
             first = docs.first
             kind = first.get_attribute("data-kind")
             first.locator("input[type=file]").set_input_files(
@@ -455,6 +453,7 @@ def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edi
             )
             first.locator("form.upload button").click()
             page.locator(f'#enterprise-out li.doc.submitted[data-kind="{kind}"]').wait_for()
+            assert page.locator("#banner").is_hidden(), page.locator("#banner").inner_text()
 
             page.click("#tab-usage")
             page.locator("#usage-out [data-version='0']").wait_for()
