@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,23 +22,13 @@ from warden.app import App
 from warden.appeals.uploads import tiny_png
 from warden.demo import console_world
 from warden.demo.console_world import LABELS, ConsoleWorld
+from warden.demo.screenshots import CHROMIUM, CHROMIUM_ARGS, serving
 from warden.entrypoints.http.app import create_app
 from warden.entrypoints.http.routes.console import CONSOLE_DIR
 from warden.kernel.access import Role
 from warden.kernel.clock import FixedClock
 from warden.unblock.senders import MemorySender
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TYPES = {"console.css": "text/css", "console.js": "text/javascript"}
 
 
@@ -162,30 +150,17 @@ class Served:
 
 
 def _serve(database_url: str) -> Iterator[Served]:
-    import uvicorn
-
     from warden.bootstrap import bootstrap
     from warden.settings import Settings
 
-    clock = FixedClock(T0)
-    w = bootstrap(Settings(database_url=database_url), policy=base_policy(), clock=clock)
+    w = bootstrap(Settings(database_url=database_url), policy=base_policy(), clock=FixedClock(T0))
     sender = MemorySender()
     w.unblocking.sender = sender
     world = console_world.build(w)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)  # listening before the server thread starts: the browser's first request just queues
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(w), log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
     try:
-        yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}", w, world, sender)
+        with serving(w) as base:
+            yield Served(base, w, world, sender)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
         w.engine.dispose()
 
 
@@ -225,7 +200,8 @@ def axe_serious(page: Any) -> list[str]:
     """axe-core (vendored, tests/e2e/assets) run in the page: the serious and critical violations, by rule."""
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")  # through DevTools: the page's CSP stays as served
     found = page.evaluate(
-        "async () => (await axe.run(document)).violations.map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)])"
+        "async () => (await axe.run(document)).violations"
+        ".map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)])"
     )
     return [f"{rule}: {nodes}" for rule, impact, nodes in found if impact in ("serious", "critical")]
 

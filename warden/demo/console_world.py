@@ -107,10 +107,10 @@ def build(app: App) -> ConsoleWorld:
         p, secret = app.tokens.create(role, ent, acc, label=LABELS.get(name, f"demo {name}"), actor="demo")
         w.tokens[name], w.principals[name] = secret, p
     for who, statement in (("member", "那是客户先发来的红包截图，我只是转述"), ("second", "我们在做正规的返现活动")):
-        aid = w.principals[who].account_id
-        assert aid is not None
+        acc_id = w.principals[who].account_id
+        assert acc_id is not None
         strike = next(
-            r["strike_id"] for r in app.enforcement.explain(aid, "zh")["restrictions"] if r["rule"] == "sensitive_words"
+            r["strike_id"] for r in app.enforcement.explain(acc_id, "zh")["restrictions"] if r["rule"] == "sensitive_words"
         )
         appeal, _ = app.appeals.open(w.principals[who], strike, statement, None)
         w.appeals.append(appeal.id)

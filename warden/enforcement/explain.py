@@ -79,7 +79,7 @@ def unblock_text(
             "possible": False,
             "how": "wait",
             "earliest_at": None,
-            "text": f"到期自动解除（{when(r.ends_at, lang, tz) if r.ends_at else ''}）。"
+            "text": f"到期自动解除：{when(r.ends_at, lang, tz) if r.ends_at else ''}。"
             if zh
             else f"Lifts by itself at {when(r.ends_at, lang, tz) if r.ends_at else ''}.",
         }
@@ -123,7 +123,8 @@ def explain_restriction(
     texts: Texts = CORE,
     tz: str = DEFAULT_TIMEZONE,
 ) -> dict[str, Any]:
-    """One restriction as the affected side reads it (times in its sentences in `tz`, the policy's zone). A cascade's evidence is cut to its numbers unless `full`
+    """One restriction as the affected side reads it (times in its sentences in `tz`, the policy's zone). A
+    cascade's evidence is cut to its numbers unless `full`
     (reviewers, auditors, the enterprise's admins and HR may see which members and events it counted)."""
     rule = r.rule_id
     title = texts.title(rule, lang)

@@ -285,7 +285,7 @@ function restrictionCard(r) {
   const facts = Object.entries(ev).filter(([k, v]) => !hide.includes(k) && (typeof v !== "object" || v === null || Array.isArray(v)));
   const u = r.unblock || {};
   return el("article", { class: `card restriction${r.scope === "add_contacts" ? " warn" : ""}`, "data-rule": r.rule },
-    el("div", { class: "head" }, el("h3", { text: r.rule_title }), chips([r.spec]), el("span", { class: "spacer" }), badge(r.scope_text, r.scope === "login" || r.scope === "ban" ? "bad" : "warn")),
+    el("div", { class: "head" }, el("h3", { text: r.rule_title }), r.spec ? chips([r.spec]) : "", el("span", { class: "spacer" }), badge(r.scope_text, r.scope === "login" || r.scope === "ban" ? "bad" : "warn")),
     el("p", { class: "reason", text: r.reason_text }),
     bystander ? el("p", { class: "callout", "data-enterprise-wide": "true", text: t("enterprise_wide")(r.subject_id) }) : "",
     ev.hits && ev.text ? el("div", { class: "matched" }, el("div", { class: "label", text: t("matched_text") }), highlight(ev.text, ev.hits, ev.text_offset || 0)) : "",
@@ -544,7 +544,7 @@ function filtered() {
     && (!f.mine.checked || mine(it))
     && (!q || [it.subject, it.case_id, it.appeal_id, it.flag_id, it.enterprise_id].some((v) => v && v.toLowerCase().includes(q))));
 }
-function claimPath(it) { return it.type === "appeal" ? `/v1/appeals/${it.appeal_id}` : `/v1/flags/${it.flag_id}`; }
+function claimRef(it) { return it.type === "appeal" ? `appeals/${it.appeal_id}` : `flags/${it.flag_id}`; }
 function queueTable() {
   const items = filtered();
   if (!items.length) return el("p", { class: "empty", text: t("queue_empty") });
@@ -560,15 +560,15 @@ function queueTable() {
       el("td", { text: it.claimed_by || "—" }),
       el("td", { class: "actions" },
         it.type === "appeal" ? el("button", { class: "small secondary", type: "button", text: t("open"), onclick: open }) : "", " ",
-        el("button", { class: "small", type: "button", text: t("claim"), onclick: () => act(() => api(`${claimPath(it)}/claim`, { method: "POST" }), refreshQueue) }), " ",
-        el("button", { class: "small secondary", type: "button", text: t("release"), onclick: () => act(() => api(`${claimPath(it)}/release`, { method: "POST" }), refreshQueue) })));
+        el("button", { class: "small", type: "button", text: t("claim"), onclick: () => act(() => api(`/v1/${claimRef(it)}/claim`, { method: "POST" }), refreshQueue) }), " ",
+        el("button", { class: "small secondary", type: "button", text: t("release"), onclick: () => act(() => api(`/v1/${claimRef(it)}/release`, { method: "POST" }), refreshQueue) })));
   });
   return el("div", { class: "scroll" }, el("table", { class: "queue" }, el("caption", { class: "sr", text: t("queue") }),
     el("thead", {}, el("tr", {}, ["", t("due"), t("kind"), t("subject"), t("stage"), t("opened"), t("claimed_by"), ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, rows)));
 }
 async function bulk(action) { // one cause, several cases: claim or release them all
   const chosen = state.queue.filter((it) => state.picked.has(it.case_id));
-  for (const it of chosen) await api(`${claimPath(it)}/${action}`, { method: "POST" });
+  for (const it of chosen) await api(`/v1/${claimRef(it)}/${action}`, { method: "POST" });
   state.picked.clear();
 }
 function stageOptions() {
