@@ -110,7 +110,9 @@ def build(app: App) -> ConsoleWorld:
         acc_id = w.principals[who].account_id
         assert acc_id is not None
         strike = next(
-            r["strike_id"] for r in app.enforcement.explain(acc_id, "zh")["restrictions"] if r["rule"] == "sensitive_words"
+            r["strike_id"]
+            for r in app.enforcement.explain(acc_id, "zh")["restrictions"]
+            if r["rule"] == "sensitive_words"
         )
         appeal, _ = app.appeals.open(w.principals[who], strike, statement, None)
         w.appeals.append(appeal.id)
