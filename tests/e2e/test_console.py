@@ -431,6 +431,32 @@ def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edi
             page.locator(f'#enterprise-out li.doc.submitted[data-kind="{kind}"]').wait_for()
             assert page.locator("#banner").is_hidden(), page.locator("#banner").inner_text()
 
+            # a reviewer (another tab) rejects it with a reason; the admin sees why and uploads it again
+            rev = browser.new_page(viewport={"width": 1280, "height": 900})
+            rev.goto(f"{served.base}/console/")
+            rev.fill("#token", served.world.tokens["reviewer"])
+            rev.click("#auth button[type=submit]")
+            rev.locator("#review-out tr[data-case]", has_text="enterprise:ent-1").locator(
+                "button", has_text="打开"
+            ).click()
+            rev.locator("#appeal-out button.case-claim").click()  # documents are reviewed by the claim's holder
+            rev.locator("#appeal-out button.case-claim").wait_for(state="detached")
+            review = rev.locator(f'#appeal-out .doc-review[data-kind="{kind}"]')
+            review.locator("select[name=reason_code]").select_option("illegible")  # waits for the redrawn case
+            review.locator("input[name=note]").fill("营业执照照片看不清")
+            review.locator("button.danger").click()
+            rev.locator(f'#appeal-out li.doc.rejected[data-kind="{kind}"]').wait_for()
+            rev.close()
+            page.click("#view-enterprise form.query button")
+            rejected = page.locator(f'#enterprise-out li.doc.rejected[data-kind="{kind}"]')
+            rejected.wait_for()
+            assert "营业执照照片看不清" in rejected.inner_text()
+            rejected.locator("input[type=file]").set_input_files(
+                {"name": "licence.png", "mimeType": "image/png", "buffer": tiny_png(2)}
+            )
+            rejected.locator("form.upload button", has_text="重新上传").click()
+            page.locator(f'#enterprise-out li.doc.submitted[data-kind="{kind}"]', has_text="2 提交次数").wait_for()
+
             page.click("#tab-usage")
             page.locator("#usage-out [data-version='0']").wait_for()
             rules = [

@@ -639,6 +639,7 @@ function openAppeal(id) {
     const a = await api(`/v1/appeals/${encodeURIComponent(id)}`);
     const main = el("section", { class: "card", "data-appeal": a.id, tabindex: "-1" },
       el("div", { class: "head" }, el("h2", { text: a.id }), badge(a.kind, "info"), badge(a.stage_text, "warn"),
+        a.claim ? "" : el("button", { type: "button", class: "small case-claim", text: t("claim"), onclick: () => act(() => api(`/v1/appeals/${a.id}/claim`, { method: "POST" }), redraw) }),
         el("span", { class: "spacer" }), el("span", { class: "muted" }, `${t("due")} ${fmtTime(a.due_at)} · `, countdown(a.due_at))),
       kv([[t("subject"), a.subject], [t("statement"), a.statement || "—"], [t("rule"), a.penalty ? `${a.penalty.rule} · ${a.penalty.severity} · ${t("step")} ${a.penalty.step}` : null],
         [t("claimed_by"), a.claim ? a.claim.claimed_by : "—"], [t("missing"), a.missing_required && a.missing_required.length ? el("span", {}, chips(a.missing_required)) : "—"]]),
