@@ -336,11 +336,11 @@ def test_a_helper_confirms_a_friends_unblock_request_S_D2(served: Served) -> Non
             page.click("#tab-helper")
             row = page.locator("#helper-out tr", has_text="acc-3")
             row.wait_for()
-            assert "pending" in row.inner_text()
+            assert "待确认" in row.inner_text()
             page.fill("#helper-confirm input[name=token]", token)
             page.click("#helper-confirm button[type=submit]")
             page.locator("#notice", has_text="已确认协助").wait_for()
-            page.locator("#helper-out tr", has_text="confirmed").wait_for()
+            page.locator("#helper-out tr", has_text="已确认").wait_for()
         finally:
             browser.close()
     assert errors == []
@@ -392,6 +392,7 @@ def test_a_reviewer_filters_searches_opens_a_case_beside_its_history_decides_and
             assert "那是客户先发来的红包截图" in case.inner_text()
             history = page.locator("#appeal-out aside.history")
             assert "sensitive_words" in history.inner_text()
+            assert "暂停主动加好友" in history.inner_text() and "add_contacts" not in history.inner_text()
             page.select_option("#appeal-out form.decision select[name=outcome]", "overturn")
             page.select_option("#appeal-out form.decision select[name=reason_code]", "rule_misfired")
             page.fill("#appeal-out form.decision input[name=note]", "红包截图是客户发来的")

@@ -56,6 +56,11 @@ const I18N = {
     case_outcomes: { warning: "警告", training: "培训", deregister: "注销账号", app_removed: "下架应用", escalate_illegal: "移交（涉嫌违法）", dismissed: "不予处理" },
     policy_in_force: "生效中的策略", audit: "审计记录", verify_chain: "校验审计链", chain_ok: "审计链完整", chain_bad: "审计链被破坏", checked: "已校验条目", search_audit: "搜索审计记录（操作人、动作、对象）",
     word_lists: "敏感词表", scope_word: "范围", terms: "词条", actor: "操作人", action: "动作", target: "对象",
+    scopes: { add_contacts: "暂停主动加好友", features: "限制部分功能", login: "限制登录", account: "封号" },
+    kinds: { member: "成员申诉", enterprise: "企业申诉" },
+    helper_states: { pending: "待确认", confirmed: "已确认", refused: "未接受", expired: "已过期" },
+    appeal_status: { open: "处理中", awaiting_confirmation: "待第二人确认", upheld: "维持原处罚", reduced: "已减轻", overturned: "已撤销", withdrawn: "已撤回" },
+    severities: { low: "低", medium: "中", high: "高" },
     strike_status: { active: "生效中", voided: "已作废", overturned: "已撤销", reduced: "已减轻", expired: "已过期", lifted: "已解除" },
     ev: { actor: "操作人", note: "说明", block_until: "封禁至", modifiers: "加重因素", count: "次数", window: "时间窗", window_seconds: "时间窗", window_days: "时间窗（天）", threshold: "阈值", distinct_reporters: "举报人数", reasons: "举报原因", reason: "原因", why: "原因", severity: "等级", hard: "硬阈值", soft: "软阈值", factor: "系数", device_id: "设备", client_version: "客户端版本", signatures: "插件特征", repeat_count: "重复次数", below_weight: "低于权重", enterprise_weight: "企业权重", restricted_members: "受限成员数", active_members: "活跃成员数", min_members: "最少成员数", min_share: "最低占比", share_min_active: "最低活跃占比" },
   },
@@ -113,6 +118,11 @@ const I18N = {
     case_outcomes: { warning: "warning", training: "training", deregister: "deregister the account", app_removed: "remove the app", escalate_illegal: "escalate (illegal)", dismissed: "dismissed" },
     policy_in_force: "Policy in force", audit: "Audit trail", verify_chain: "Verify the audit chain", chain_ok: "audit chain intact", chain_bad: "audit chain BROKEN", checked: "entries checked", search_audit: "Search the audit trail (actor, action, target)",
     word_lists: "Word lists", scope_word: "Scope", terms: "Terms", actor: "Actor", action: "Action", target: "Target",
+    scopes: { add_contacts: "no new contacts", features: "some features off", login: "no login", account: "banned" },
+    kinds: { member: "member appeal", enterprise: "enterprise appeal" },
+    helper_states: { pending: "pending", confirmed: "confirmed", refused: "refused", expired: "expired" },
+    appeal_status: { open: "open", awaiting_confirmation: "awaiting a second reviewer", upheld: "upheld", reduced: "reduced", overturned: "overturned", withdrawn: "withdrawn" },
+    severities: { low: "low", medium: "medium", high: "high" },
     strike_status: { active: "active", voided: "voided", overturned: "overturned", reduced: "reduced", expired: "expired", lifted: "lifted" },
     ev: { actor: "by", note: "note", block_until: "blocked until", modifiers: "aggravating factors", count: "count", window: "window", window_seconds: "window", window_days: "window (days)", threshold: "threshold", distinct_reporters: "reporters", reasons: "report reasons", reason: "reason", why: "why", severity: "severity", hard: "hard limit", soft: "soft limit", factor: "factor", device_id: "device", client_version: "client version", signatures: "plug-in signatures", repeat_count: "repeats", below_weight: "below weight", enterprise_weight: "enterprise weight", restricted_members: "restricted members", active_members: "active members", min_members: "minimum members", min_share: "minimum share", share_min_active: "minimum active share" },
   },
@@ -459,7 +469,7 @@ function appCard(app, redraw) {
       [t("refusal"), app.refusal ? app.refusal.text : null],
       [t("earliest_label"), app.earliest_at ? el("span", {}, `${fmtTime(app.earliest_at)} · `, countdown(app.earliest_at)) : null],
       [t("health"), app.health ? el("span", {}, badge(app.health.ok ? "✓" : "✕", app.health.ok ? "ok" : "bad"), " ", app.health.failures.map((f) => f.text).join("；")) : null],
-      [t("helpers"), app.verification.helpers.length ? el("span", {}, app.verification.helpers.map((h) => el("span", { class: "chip", text: `${h.helper_id}: ${h.state}${h.refusals.length ? ` (${h.refusals.map((x) => x.text).join("；")})` : ""}` }))) : null],
+      [t("helpers"), app.verification.helpers.length ? el("span", {}, app.verification.helpers.map((h) => el("span", { class: "chip", text: `${h.helper_id}: ${tr("helper_states", h.state)}${h.refusals.length ? ` (${h.refusals.map((x) => x.text).join("；")})` : ""}` }))) : null],
     ]),
     nextStep(app, redraw));
 }
@@ -501,7 +511,7 @@ function checklist(a, mine, redraw) { // the documents as a checklist; the appel
 function appealCard(a, redraw) {
   const mine = state.me && ["member", "enterprise_admin"].includes(state.me.role);
   return el("section", { class: "card", "data-appeal": a.id, "data-status": a.status },
-    el("div", { class: "head" }, el("h2", { text: a.id }), badge(a.kind, "info"), el("span", { class: "badge warn stage", text: a.stage_text }),
+    el("div", { class: "head" }, el("h2", { text: a.id }), badge(tr("kinds", a.kind), "info"), el("span", { class: "badge warn stage", text: a.stage_text }),
       el("span", { class: "spacer" }), el("span", { class: "muted" }, `${t("due")} ${fmtTime(a.due_at)} · `, countdown(a.due_at))),
     kv([[t("statement"), a.statement || "—"], [t("rule"), a.penalty ? `${a.penalty.rule} · ${a.penalty.severity}` : null],
       [t("decision"), a.decision ? `${a.decision.text}${a.decision.note ? ` — ${a.decision.note}` : ""}` : null]]),
@@ -528,7 +538,7 @@ async function viewHelper() {
       return redraw();
     });
   } }, field(t("confirm_token"), tokenIn), el("button", { type: "submit", text: t("confirm_help") }));
-  const rows = x.items.map((h) => [h.requester_id, badge(h.state, h.state === "confirmed" ? "ok" : h.state === "pending" ? "info" : "bad"), fmtTime(h.created_at), h.expires_at ? fmtTime(h.expires_at) : "—", h.refusals.map((f) => f.text).join("；")]);
+  const rows = x.items.map((h) => [h.requester_id, badge(tr("helper_states", h.state), h.state === "confirmed" ? "ok" : h.state === "pending" ? "info" : "bad"), fmtTime(h.created_at), h.expires_at ? fmtTime(h.expires_at) : "—", h.refusals.map((f) => f.text).join("；")]);
   return el("section", { class: "card" }, el("h2", { text: t("helper_requests") }),
     rows.length ? table([t("requester"), t("status"), t("created"), t("expires"), t("reason")], rows) : el("p", { class: "muted", text: t("no_helper_requests") }), confirm);
 }
@@ -555,7 +565,7 @@ function queueTable() {
     return el("tr", { class: `${it.overdue ? "overdue" : ""}`, "data-case": it.case_id },
       el("td", {}, pick),
       el("td", {}, fmtTime(it.due_at), it.overdue ? el("span", {}, " ", badge(t("overdue"), "bad")) : ""),
-      el("td", {}, badge(it.type === "appeal" ? `${t("type_appeal")} · ${it.kind}` : `${t("type_flag")} · ${it.rule}`, "info")),
+      el("td", {}, badge(it.type === "appeal" ? tr("kinds", it.kind) : `${t("type_flag")} · ${it.rule}`, "info")),
       el("td", { text: it.subject }), el("td", { text: it.stage_text }), el("td", { text: fmtTime(it.opened_at) }),
       el("td", { text: it.claimed_by || "—" }),
       el("td", { class: "actions" },
@@ -589,9 +599,9 @@ function historySide(h) {
   return el("aside", { class: "card history", "aria-label": t("history_side") }, el("h3", { text: t("history_side") }),
     kv([[t("active_strikes"), String(h.active_strikes)], [t("weight"), h.weight === null || h.weight === undefined ? "—" : num(h.weight)]]),
     el("h3", { text: t("strikes") }), h.strikes.length ? table(null, h.strikes.map((k) => [fmtTime(k.at), k.rule, k.severity, tr("strike_status", k.status)])) : el("p", { class: "muted", text: "—" }),
-    el("h3", { text: t("restrictions") }), h.restrictions.length ? table(null, h.restrictions.map((r) => [r.rule, r.scope, r.active ? badge(t("yes"), "bad") : "—", r.ends_at ? fmtTime(r.ends_at) : t("forever")])) : el("p", { class: "muted", text: "—" }),
+    el("h3", { text: t("restrictions") }), h.restrictions.length ? table(null, h.restrictions.map((r) => [r.rule, tr("scopes", r.scope), r.active ? badge(t("yes"), "bad") : "—", r.ends_at ? fmtTime(r.ends_at) : t("forever")])) : el("p", { class: "muted", text: "—" }),
     el("h3", { text: t("recent_events") }), h.recent_events.length ? table(null, h.recent_events.slice(0, 8).map((e) => [fmtTime(e.occurred_at), e.type, e.allowed === false ? "✕" : "✓"])) : el("p", { class: "muted", text: "—" }),
-    el("h3", { text: t("earlier_appeals") }), h.earlier_appeals.length ? table(null, h.earlier_appeals.map((e) => [e.id, e.status, fmtTime(e.submitted_at)])) : el("p", { class: "muted", text: "—" }));
+    el("h3", { text: t("earlier_appeals") }), h.earlier_appeals.length ? table(null, h.earlier_appeals.map((e) => [e.id, tr("appeal_status", e.status), fmtTime(e.submitted_at)])) : el("p", { class: "muted", text: "—" }));
 }
 const REASONS = { uphold: ["violation_confirmed", "evidence_insufficient", "documents_invalid"], reduce: ["mitigating_circumstances", "rectified"], overturn: ["rule_misfired", "evidence_convincing", "documents_verified"] };
 function docReview(a, d, redraw) {
@@ -638,7 +648,7 @@ function openAppeal(id) {
   return run($("appeal-out"), async () => {
     const a = await api(`/v1/appeals/${encodeURIComponent(id)}`);
     const main = el("section", { class: "card", "data-appeal": a.id, tabindex: "-1" },
-      el("div", { class: "head" }, el("h2", { text: a.id }), badge(a.kind, "info"), badge(a.stage_text, "warn"),
+      el("div", { class: "head" }, el("h2", { text: a.id }), badge(tr("kinds", a.kind), "info"), badge(a.stage_text, "warn"),
         a.claim ? "" : el("button", { type: "button", class: "small case-claim", text: t("claim"), onclick: () => act(() => api(`/v1/appeals/${a.id}/claim`, { method: "POST" }), redraw) }),
         el("span", { class: "spacer" }), el("span", { class: "muted" }, `${t("due")} ${fmtTime(a.due_at)} · `, countdown(a.due_at))),
       kv([[t("subject"), a.subject], [t("statement"), a.statement || "—"], [t("rule"), a.penalty ? `${a.penalty.rule} · ${a.penalty.severity} · ${t("step")} ${a.penalty.step}` : null],
@@ -711,7 +721,7 @@ async function viewCases(eid) {
   return el("div", { class: "scroll" }, el("table", { class: "cases" }, el("thead", {}, el("tr", {}, [t("deadline"), t("subject"), t("rule"), t("severity"), t("status"), t("outcome_h"), ""].map((h) => el("th", { scope: "col", text: h })))),
     el("tbody", {}, x.items.map((c) => el("tr", { class: c.overdue ? "overdue" : "", "data-case": c.id },
       el("td", {}, fmtTime(c.deadline_at), c.overdue ? el("span", {}, " ", badge(t("overdue"), "bad")) : ""),
-      el("td", { text: c.account }), el("td", { text: c.rule || c.category }), el("td", { text: c.severity }),
+      el("td", { text: c.account }), el("td", { text: c.rule || c.category }), el("td", { text: tr("severities", c.severity) }),
       el("td", { text: t(`${c.status}_cases`) }), el("td", { text: c.outcome_text || "—" }),
       el("td", {}, el("button", { type: "button", class: "small secondary", text: t("open"), onclick: () => openCase(c.id) })))))));
 }
@@ -724,7 +734,7 @@ function openCase(id) {
     return el("section", { class: "card", "data-case": c.id, "data-status": c.status },
       el("div", { class: "head" }, el("h2", { text: c.id }), badge(t(`${c.status}_cases`), c.status === "closed" ? "ok" : "warn"), c.overdue ? badge(t("overdue"), "bad") : "",
         el("span", { class: "spacer" }), el("span", { class: "muted" }, `${t("deadline")} ${fmtTime(c.deadline_at)}`)),
-      kv([[t("subject"), c.account], [t("rule"), c.rule || c.category], [t("severity"), c.severity], [t("opened"), fmtTime(c.opened_at)],
+      kv([[t("subject"), c.account], [t("rule"), c.rule || c.category], [t("severity"), tr("severities", c.severity)], [t("opened"), fmtTime(c.opened_at)],
         [t("statement_h"), c.statement ? `${c.statement.responsibility_text}${c.statement.text ? ` — ${c.statement.text}` : ""}` : "—"],
         [t("outcome_h"), c.outcome_text ? `${c.outcome_text}${c.outcome_note ? ` — ${c.outcome_note}` : ""}` : "—"],
         ["training", c.training ? `${t("due")} ${fmtTime(c.training.due_at)}${c.training.completed_at ? ` · ✓ ${fmtTime(c.training.completed_at)}` : ""}` : null]]),
