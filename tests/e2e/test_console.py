@@ -417,6 +417,10 @@ def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edi
             head = page.locator("#enterprise-out [data-enterprise]")
             head.wait_for()
             assert "我们的企业正受到限制" in head.inner_text() and "多名成员集中发送返利广告" in head.inner_text()
+            members = page.locator("#member-restrictions")
+            members.wait_for()
+            assert "acc-1" in members.inner_text() and "加好友话术或消息含敏感词" in members.inner_text()
+            assert page.locator("#enterprise-out [data-appeal]").count() == 0  # the members' own appeals are theirs
             page.locator("#enterprise-out details.appeal summary").first.click()
             page.locator("#enterprise-out .appeal-form textarea").first.fill("我们已经处理了发广告的员工并整改")
             page.locator("#enterprise-out .appeal-form button[type=submit]").first.click()

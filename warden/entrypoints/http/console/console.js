@@ -49,7 +49,7 @@ const I18N = {
     reject_codes: { illegible: "看不清", expired: "已过期", mismatch: "信息不符", seal_missing: "缺少公章", wrong_document: "材料不对", other: "其他" },
     doc_states: { missing: "未提交", submitted: "待审核", accepted: "已接受", rejected: "已退回", pending: "待审核" },
     our_enterprise: "我们的企业", ent_ok: "我们的企业目前没有受限。", ent_restricted: "我们的企业正受到限制", until: "直到", ent_restrictions: "企业受到的限制",
-    members_holding: "拉低企业权重的成员", ent_appeals: "企业申诉", appeal_this: "对这项限制申诉",
+    members_holding: "拉低企业权重的成员", member_restrictions: "成员的限制", ent_appeals: "企业申诉", appeal_this: "对这项限制申诉",
     usage_policy: "企业使用规范", version: "版本", rules_json: "规则（JSON）", save: "保存", saved: "已保存。", stale: "别人已经改过这份规范，你看到的是旧版本。请重新加载后再改。", reload: "重新加载",
     cases: "案件", case_status: "状态", overdue_only: "只看超时", open_cases: "进行中", training_cases: "培训中", closed_cases: "已结案", no_cases: "没有案件。",
     deadline: "期限", statement_h: "员工陈述", outcome_h: "处理结果", record_outcome: "记录处理结果", training_done: "登记培训已完成", timeline: "经过",
@@ -111,7 +111,7 @@ const I18N = {
     reject_codes: { illegible: "illegible", expired: "expired", mismatch: "mismatch", seal_missing: "seal missing", wrong_document: "wrong document", other: "other" },
     doc_states: { missing: "missing", submitted: "to review", accepted: "accepted", rejected: "rejected", pending: "to review" },
     our_enterprise: "Our enterprise", ent_ok: "Our enterprise is not restricted.", ent_restricted: "Our enterprise is restricted", until: "until", ent_restrictions: "Restrictions on the enterprise",
-    members_holding: "Members holding the enterprise's weight down", ent_appeals: "Enterprise appeals", appeal_this: "Appeal this restriction",
+    members_holding: "Members holding the enterprise's weight down", member_restrictions: "Members' restrictions", ent_appeals: "Enterprise appeals", appeal_this: "Appeal this restriction",
     usage_policy: "Enterprise usage policy", version: "Version", rules_json: "Rules (JSON)", save: "Save", saved: "Saved.", stale: "Someone changed this policy since you loaded it: you are looking at an old version. Reload, then change it again.", reload: "Reload",
     cases: "Cases", case_status: "Status", overdue_only: "overdue only", open_cases: "open", training_cases: "in training", closed_cases: "closed", no_cases: "No case.",
     deadline: "Deadline", statement_h: "Employee's statement", outcome_h: "Outcome", record_outcome: "Record the outcome", training_done: "Record training completed", timeline: "Timeline",
@@ -509,7 +509,7 @@ function checklist(a, mine, redraw) { // the documents as a checklist; the appel
   }));
 }
 function appealCard(a, redraw) {
-  const mine = state.me && ["member", "enterprise_admin"].includes(state.me.role);
+  const mine = !!state.me && ((state.me.role === "member" && a.kind === "member") || (state.me.role === "enterprise_admin" && a.kind === "enterprise"));
   return el("section", { class: "card", "data-appeal": a.id, "data-status": a.status },
     el("div", { class: "head" }, el("h2", { text: a.id }), badge(tr("kinds", a.kind), "info"), el("span", { class: "badge warn stage", text: a.stage_text }),
       el("span", { class: "spacer" }), el("span", { class: "muted" }, `${t("due")} ${fmtTime(a.due_at)} · `, countdown(a.due_at))),
@@ -685,11 +685,16 @@ async function viewEnterprise(eid) {
   const out = [head, list];
   try {
     const wt = await api(`/v1/enterprises/${encodeURIComponent(eid)}/weight`);
+    // the members' restrictions: those holding the weight down (no route lists every member's restrictions yet)
+    const members = await Promise.all((wt.lowest_members || []).map((m) => api(`/v1/accounts/${encodeURIComponent(m.account_id)}/explanation`)));
+    const rows = members.map((x) => [x.account_id, badge(x.state_text, STATE_TONE[x.state] || "info"),
+      x.restrictions.map((r) => `${r.rule_title} · ${r.scope_text} · ${t("until")} ${r.ends_at ? fmtTime(r.ends_at) : t("forever")}`).join("；") || "—"]);
+    if (rows.length) out.push(el("section", { class: "card", id: "member-restrictions" }, el("h2", { text: t("member_restrictions") }), table([t("account_id"), t("state"), t("restrictions")], rows)));
     out.push(weightCard(t("weight_enterprise"), wt));
-  } catch (err) { /* HR may not read the weight: the rest still shows */ }
+  } catch (err) { /* a role that may not read the weight or the members: the rest still shows */ }
   if (admin) {
     const page = await api("/v1/appeals");
-    const details = await Promise.all(page.items.map((a) => api(`/v1/appeals/${encodeURIComponent(a.id)}`)));
+    const details = (await Promise.all(page.items.map((a) => api(`/v1/appeals/${encodeURIComponent(a.id)}`)))).filter((a) => a.kind === "enterprise");
     out.push(el("h2", { text: t("ent_appeals") }), ...(details.length ? details.map((a) => appealCard(a, redraw)) : [el("p", { class: "empty", text: t("no_appeals") })]));
   }
   return out;
