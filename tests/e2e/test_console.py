@@ -499,6 +499,45 @@ def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edi
     assert errors == [] and errors2 == []
 
 
+def test_a_decision_on_an_enterprise_penalty_takes_a_second_reviewer_shown_as_four_eyes_S_D6(served: Served) -> None:
+    sync_playwright = _browser_or_skip()
+    app, world = served.app, served.world
+    console_world.restrict_enterprise(app, world)
+    (strike,) = [
+        r["strike_id"] for r in app.enforcement.explain("acc-1", "zh")["restrictions"] if r["rule"] == "manual"
+    ]
+    appeal, _ = app.appeals.open(world.principals["admin"], strike, "我们已经整改", None)
+    with sync_playwright() as p:  # type: ignore[operator]
+        browser, page, errors = served.open(p, "reviewer")
+        try:
+            page.locator(f'#review-out tr[data-case="appeal:{appeal.id}"] button', has_text="打开").click()
+            page.locator("#appeal-out button.case-claim").click()
+            page.locator("#appeal-out button.case-claim").wait_for(state="detached")
+            assert "四眼原则" in page.locator("#appeal-out .four-eyes-note").inner_text()
+            page.select_option("#appeal-out form.decision select[name=outcome]", "uphold")
+            page.select_option("#appeal-out form.decision select[name=reason_code]", "documents_invalid")
+            page.click("#appeal-out form.decision button[type=submit]")
+            page.locator("#appeal-out .four-eyes", has_text="等待第二位审核员确认").wait_for()
+            page.locator("#appeal-out .four-eyes button", has_text="同意并生效").click()  # not by the proposer
+            page.locator("#banner:not([hidden])").wait_for()
+            assert "four eyes" in page.locator("#banner").inner_text()
+        finally:
+            browser.close()
+        browser, page, errors2 = served.open(p, "reviewer_b")
+        try:
+            page.locator(f'#review-out tr[data-case="appeal:{appeal.id}"] button', has_text="打开").click()
+            page.locator("#appeal-out button.case-claim").click()  # the second reviewer claims it too
+            page.locator("#appeal-out button.case-claim").wait_for(state="detached")
+            card = page.locator("#appeal-out .four-eyes")
+            card.wait_for()
+            assert "demo reviewer 甲" in card.inner_text() or "reviewer" in card.inner_text()
+            card.locator("button", has_text="同意并生效").click()
+            page.locator("#appeal-out .callout", has_text="已结案").wait_for()
+        finally:
+            browser.close()
+    assert served.api("admin", "GET", f"/v1/appeals/{appeal.id}")["status"] == "upheld"
+
+
 def test_hr_works_the_case_desk_records_training_and_its_completion_S_E2(served: Served) -> None:
     sync_playwright = _browser_or_skip()
     case_id = served.world.case_id

@@ -104,7 +104,7 @@ const I18N = {
     mine_only: "claimed by me", search: "Search (account, enterprise or appeal id)", selected: "selected", bulk_claim: "Claim selected", bulk_release: "Release selected", select_row: "Select",
     history_side: "The account's history", earlier_appeals: "Earlier appeals", recent_events: "Recent events", weight: "Weight", active_strikes: "Active strikes",
     accept: "Accept", reject: "Reject", reject_reason: "Reason for rejecting", note: "Note (shown to the appellant)", propose: "Propose the decision", outcome: "Outcome", reason_code: "Reason",
-    to_step: "Reduce to step", exempt_days: "Exempt for days", four_eyes: "Four eyes: ending a permanent ban needs a second reviewer to confirm",
+    to_step: "Reduce to step", exempt_days: "Exempt for days", four_eyes: "Four eyes: a decision on a permanent ban or an enterprise penalty needs a second reviewer to confirm",
     awaiting_confirm: "Awaiting a second reviewer", proposed_by: "Proposed by", agree: "Agree: take effect", disagree: "Disagree: back to the queue", case_closed: "Closed",
     outcomes: { uphold: "uphold", reduce: "reduce", overturn: "overturn" },
     reasons: { violation_confirmed: "violation confirmed", evidence_insufficient: "evidence insufficient", documents_invalid: "documents invalid", mitigating_circumstances: "mitigating circumstances", rectified: "rectified", rule_misfired: "rule misfired", evidence_convincing: "evidence convincing", documents_verified: "documents verified" },
@@ -613,7 +613,7 @@ function docReview(a, d, redraw) {
     field(t("reject_reason"), code), field(t("note"), note), el("button", { type: "button", class: "small danger", text: t("reject"), onclick: () => send("rejected") }));
 }
 function decisionForm(a, redraw) {
-  const permanent = a.penalty && (a.penalty.restriction ? a.penalty.restriction.ends_at === null : false);
+  const permanent = a.kind === "enterprise" || (a.penalty && a.penalty.restriction ? a.penalty.restriction.ends_at === null : false); // four eyes
   if (["upheld", "reduced", "overturned", "withdrawn"].includes(a.status)) return el("p", { class: "callout", text: `${t("case_closed")}: ${a.decision ? a.decision.text : a.status}` });
   const ifMatch = { "If-Match": String(a.version) };
   if (a.status === "awaiting_confirmation" && a.proposal) {
@@ -638,7 +638,7 @@ function decisionForm(a, redraw) {
     if (outcome.value === "reduce" && step.value !== "") body.to_step = Number(step.value);
     if (outcome.value === "overturn" && days.value !== "") body.exempt_days = Number(days.value);
     act(() => api(`/v1/appeals/${a.id}/decision`, { method: "POST", body, headers: ifMatch }), redraw);
-  } }, el("h3", { text: t("propose") }), permanent ? el("p", {}, badge(t("four_eyes"), "warn")) : "",
+  } }, el("h3", { text: t("propose") }), permanent ? el("p", { class: "four-eyes-note" }, badge(t("four_eyes"), "warn")) : "",
     field(t("outcome"), outcome), field(t("reason_code"), reason), field(t("note"), note), field(t("to_step"), step), field(t("exempt_days"), days),
     el("button", { type: "submit", text: t("propose") }));
 }
