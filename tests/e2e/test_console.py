@@ -535,6 +535,7 @@ def test_a_decision_on_an_enterprise_penalty_takes_a_second_reviewer_shown_as_fo
             page.locator("#appeal-out .callout", has_text="已结案").wait_for()
         finally:
             browser.close()
+    assert errors == [] and errors2 == []
     assert served.api("admin", "GET", f"/v1/appeals/{appeal.id}")["status"] == "upheld"
 
 
