@@ -399,6 +399,7 @@ SPECS: dict[tuple[str, str], Spec] = {
         tenanted=False,
     ),
     ("GET", "/v1/tokens"): Spec(lambda t, n: Call("/v1/tokens"), role(Role.PLATFORM), read=True, tenanted=False),
+    ("GET", "/v1/me"): Spec(lambda t, n: Call("/v1/me"), lambda p, t: True, read=True, tenanted=False),  # issue 14
     # --- enterprise usage policy ----------------------------------------------------------------------------------
     ("PUT", "/v1/enterprises/{enterprise_id}/usage-policy"): Spec(
         lambda t, n: Call(f"/v1/enterprises/{t.ent}/usage-policy", {"version": 1, "rules": USAGE_RULES}),

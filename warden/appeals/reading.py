@@ -45,7 +45,15 @@ def render(d: Desk, tx: Tx, p: Principal, a: ap.Appeal, lang: Lang) -> dict[str,
     out["missing_required"] = ap.missing_required(a) if a.kind is ap.AppealKind.ENTERPRISE else []
     strike, restr = penalty(conn, a.strike_id)
     explained = (
-        explain_restriction(restr, strike, tx.now, lang, d.enforcement.unblock_cap(), texts=d.enforcement.texts)
+        explain_restriction(
+            restr,
+            strike,
+            tx.now,
+            lang,
+            d.enforcement.unblock_cap(),
+            texts=d.enforcement.texts,
+            tz=d.enforcement.rules.policy.timezone,
+        )
         if restr
         else None
     )

@@ -33,3 +33,28 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             w = open_warden(database, serving=True)
             console.print(f"\nServing on [bold]http://127.0.0.1:{port}/docs[/] — Ctrl-C to stop.")
             uvicorn.run(create_app(w), host="127.0.0.1", port=port, log_level="warning")
+
+    console_app = typer.Typer(help="The web console at /console/ (issue 14).", no_args_is_help=True)
+    app.add_typer(console_app, name="console")
+
+    @console_app.command("screenshots")
+    def screenshots(
+        out: Annotated[str, typer.Option("--out", "-o", help="Where the PNGs go.")] = "docs",
+        chromium: Annotated[str, typer.Option(help="The Chromium to drive (Debian's; never downloaded).")] = (
+            "/usr/bin/chromium"
+        ),
+    ) -> None:
+        """Photograph each role's main page of the console over a small fixed world into OUT/console-*.png."""
+        from pathlib import Path
+
+        from warden.entrypoints.cli.main import console
+
+        try:
+            from warden.demo.screenshots import take
+
+            files = take(Path(out), chromium)
+        except ImportError as exc:
+            console.print(f"[red]needs the playwright package (pip install -e '.[dev]'): {exc}[/]")
+            raise typer.Exit(2) from exc
+        for f in files:
+            console.print(f"wrote {f}")

@@ -91,11 +91,11 @@ def show(d: Demo) -> None:
     console.print(f"audit chain: {'[green]intact' if report.ok else '[red]BROKEN'}[/] ({report.checked} entries)")
     create = app.tokens.create
     tokens = {
-        "platform": create(Role.PLATFORM, label="demo")[1],
-        "reviewer": create(Role.REVIEWER, label="demo")[1],
-        "auditor": create(Role.AUDITOR, label="demo")[1],
-        "admin of ent-huaguang": create(Role.ENTERPRISE_ADMIN, "ent-huaguang", label="demo")[1],
-        "member acc-spam-zhao": create(Role.MEMBER, account_id="acc-spam-zhao", label="demo")[1],
+        "platform": create(Role.PLATFORM, label="demo platform")[1],
+        "reviewer": create(Role.REVIEWER, label="demo reviewer 丙")[1],
+        "auditor": create(Role.AUDITOR, label="demo auditor")[1],
+        "admin of ent-huaguang": create(Role.ENTERPRISE_ADMIN, "ent-huaguang", label="demo admin of 华光")[1],
+        "member acc-spam-zhao": create(Role.MEMBER, account_id="acc-spam-zhao", label="demo member acc-spam-zhao")[1],
     }
     d.tokens.update(tokens)
     t = Table(title="Tokens to look further (serve with `warden demo --serve` or `warden serve -d <db>`)")

@@ -145,8 +145,8 @@ def _handle_case(d: Demo) -> None:
         t.add_row(f"rule {rid}", f"hits {r['hits']}, cases {r['cases']}, misclassified {r['misclassified']}")
     console.print(t)
     tokens = {
-        "hr of ent-huaguang": app.tokens.create(Role.HR, ENTERPRISE, label="demo")[1],
-        "analyst of ent-huaguang": app.tokens.create(Role.ANALYST, ENTERPRISE, label="demo")[1],
+        "hr of ent-huaguang": app.tokens.create(Role.HR, ENTERPRISE, label="demo HR of 华光")[1],
+        "analyst of ent-huaguang": app.tokens.create(Role.ANALYST, ENTERPRISE, label="demo analyst of 华光")[1],
     }
     d.tokens.update(tokens)
     console.print(

@@ -11,6 +11,7 @@ from typing import Any
 
 from warden.enforcement.texts import ADVICE, CORE, SCOPE_TEXT, Lang, Texts, cascade_evidence
 from warden.kernel.model import Restriction, Scope, Strike
+from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
 
 
 def triggering_event_ids(r: Restriction, strike: Strike | None) -> list[str]:
@@ -52,7 +53,9 @@ def restriction_reason_code(r: Restriction) -> str:
     return r.rule_id
 
 
-def unblock_text(r: Restriction, now: datetime, lang: Lang, cap: tuple[int, int] | None = None) -> dict[str, Any]:
+def unblock_text(
+    r: Restriction, now: datetime, lang: Lang, cap: tuple[int, int] | None = None, tz: str = DEFAULT_TIMEZONE
+) -> dict[str, Any]:
     """Whether and how the restriction can be lifted early; `cap` is the policy's (applications, window days)."""
     zh = lang == "zh"
     if r.subject_type == "enterprise":
@@ -76,25 +79,26 @@ def unblock_text(r: Restriction, now: datetime, lang: Lang, cap: tuple[int, int]
             "possible": False,
             "how": "wait",
             "earliest_at": None,
-            "text": f"到期自动解除（{r.ends_at.isoformat() if r.ends_at else ''}）。"
+            "text": f"到期自动解除：{when(r.ends_at, lang, tz) if r.ends_at else ''}。"
             if zh
-            else f"Lifts by itself at {r.ends_at.isoformat() if r.ends_at else ''}.",
+            else f"Lifts by itself at {when(r.ends_at, lang, tz) if r.ends_at else ''}.",
         }
     earliest = r.earliest_unblock_at
-    when = earliest.isoformat() if earliest and earliest > now else None
+    at = earliest.isoformat() if earliest and earliest > now else None  # the field: ISO; the sentence: local
+    said = when(earliest, lang, tz) if earliest and earliest > now else None
     if zh:
         text = (
             "可通过自助解封（手机检测 + 验证码或好友辅助）提前解除"
-            + (f"，最早 {when} 起可申请" if when else "")
+            + (f"，最早 {said} 起可申请" if said else "")
             + (f"；同一手机号 {cap[1]} 天内最多申请 {cap[0]} 次。" if cap else "。")
         )
     else:
         text = (
             "You can lift it early through self-service unblocking (client check + code or friend assistance)"
-            + (f", from {when}" if when else "")
+            + (f", from {said}" if said else "")
             + (f"; at most {cap[0]} applications per phone number in {cap[1]} days." if cap else ".")
         )
-    return {"possible": True, "how": "self_service", "earliest_at": when, "text": text}
+    return {"possible": True, "how": "self_service", "earliest_at": at, "text": text}
 
 
 def account_state(restrictions: list[Restriction]) -> str:
@@ -117,8 +121,10 @@ def explain_restriction(
     cap: tuple[int, int] | None = None,
     full: bool = False,
     texts: Texts = CORE,
+    tz: str = DEFAULT_TIMEZONE,
 ) -> dict[str, Any]:
-    """One restriction as the affected side reads it. A cascade's evidence is cut to its numbers unless `full`
+    """One restriction as the affected side reads it (times in its sentences in `tz`, the policy's zone). A
+    cascade's evidence is cut to its numbers unless `full`
     (reviewers, auditors, the enterprise's admins and HR may see which members and events it counted)."""
     rule = r.rule_id
     title = texts.title(rule, lang)
@@ -147,7 +153,7 @@ def explain_restriction(
         "starts_at": r.starts_at.isoformat(),
         "ends_at": r.ends_at.isoformat() if r.ends_at else None,
         "remaining_seconds": int((r.ends_at - now).total_seconds()) if r.ends_at else None,
-        "unblock": unblock_text(r, now, lang, cap),
+        "unblock": unblock_text(r, now, lang, cap, tz),
     }
 
 

@@ -193,7 +193,9 @@ class EnforcementService:
     ) -> RestrictionOut:
         """One restriction as explained at `now`, with whether it holds and its lifting. `full`: the reader may see
         whom a cascade counted (not a member reading their own account)."""
-        explained = ex.explain_restriction(r, strike, now, lang, self.unblock_cap(), full, self.texts)
+        explained = ex.explain_restriction(
+            r, strike, now, lang, self.unblock_cap(), full, self.texts, tz=self.rules.policy.timezone
+        )
         return RestrictionOut.model_validate(
             explained | {"active": r.active_at(now), "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
         )
@@ -292,7 +294,15 @@ class EnforcementService:
             "can_add_contacts": not subj.blocked(Action.ADD_CONTACT, now) and not refusals,
             "can_login": not subj.blocked(Action.LOGIN, now),
             "restrictions": [
-                ex.explain_restriction(r, strikes.get(r.strike_id or ""), now, lang, self.unblock_cap(), texts=texts)
+                ex.explain_restriction(
+                    r,
+                    strikes.get(r.strike_id or ""),
+                    now,
+                    lang,
+                    self.unblock_cap(),
+                    texts=texts,
+                    tz=self.rules.policy.timezone,
+                )
                 for r in active
             ],
             "refusals": [ex.refusal(r, lang, texts) for r in refusals],

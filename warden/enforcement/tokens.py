@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from warden.adapters import store as core
 from warden.adapters.uow import Tx, UnitOfWork
 from warden.enforcement import access, store
-from warden.enforcement.views import PersonOut, TokenOut, TokenPage
+from warden.enforcement.views import Me, PersonOut, TokenOut, TokenPage
 from warden.kernel.access import Principal, Role, validate_scope
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import FieldError
@@ -185,6 +185,22 @@ class Tokens:
         return TokenPage(
             items=[_token_out(r, now) for r in page],
             next_cursor=page[-1].id if len(rows) > limit else None,
+        )
+
+    def whoami(self, p: Principal, timezone: str) -> Me:
+        """Who `p` is: role, scope and the holder's name (the person's name, else the token id)."""
+        with self.uow.reading() as tx:
+            row = store.person(tx.conn, p.person)
+            now = tx.now
+        return Me(
+            token_id=p.token_id,
+            role=p.role.value,
+            enterprise_id=p.enterprise_id,
+            account_id=p.account_id,
+            person=p.person,
+            label=row.name if row is not None else p.person,
+            timezone=timezone,
+            now=now,
         )
 
     def tokens(self, p: Principal, limit: int = 50, cursor: str | None = None) -> TokenPage:

@@ -304,6 +304,21 @@ class TokenPage(BaseModel):
     next_cursor: str | None
 
 
+class Me(BaseModel):
+    """Who the calling token speaks for (issue 14: the console picks its views from it)."""
+
+    token_id: str
+    role: str = Field(
+        description="platform | reviewer | auditor | enterprise_admin | hr | investigator | analyst | member"
+    )
+    enterprise_id: str | None
+    account_id: str | None
+    person: str = Field(description="The person's handle (what the audit trail names).")
+    label: str = Field(description="The holder's name to show (`demo reviewer 甲`), never a bare id when one is known.")
+    timezone: str = Field(description="The policy's time zone: times shown to people are in it (Asia/Shanghai).")
+    now: datetime = Field(description="The server's clock now: countdowns count from it, not from the browser's.")
+
+
 # --- manual actions: lifting, voiding, and the second person who must agree to end a ban (issue 12) -------------
 
 

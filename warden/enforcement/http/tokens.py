@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from warden.enforcement.views import TokenPage
+from warden.enforcement.views import Me, TokenPage
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep
 
 router = APIRouter(prefix="/v1", tags=["tokens"])
@@ -22,3 +22,9 @@ def list_tokens(
 ) -> TokenPage:
     """Every token by id, expired and revoked ones included (platform only)."""
     return warden.tokens.tokens(principal, limit, cursor)
+
+
+@router.get("/me", response_model=Me)
+def me(warden: WardenDep, principal: PrincipalDep) -> Me:
+    """Who this token speaks for: role, scope, the holder's name and the policy's time zone (any valid token)."""
+    return warden.tokens.whoami(principal, warden.loaded.policy.timezone)

@@ -11,6 +11,7 @@ from warden.entrypoints.http import problems
 from warden.entrypoints.http.guard import EdgeGuard, Limits
 from warden.entrypoints.http.routes import (
     console,
+    docs,
 )
 from warden.entrypoints.http.throttle import Throttle
 from warden.settings import Settings
@@ -33,6 +34,7 @@ ROUTERS = [
     word_lists.router,
     # --- console ---
     console.router,
+    docs.router,  # /docs with Swagger UI's assets from the package (works offline)
 ]
 
 
@@ -44,6 +46,8 @@ def create_app(warden: App, settings: Settings | None = None) -> FastAPI:
         version="1",
         description="Account-violation handling for a WeCom-style workplace platform. "
         "Errors are RFC 9457 Problem Details; texts for people follow `?lang=zh|en` or Accept-Language.",
+        docs_url=None,  # served by routes.docs from the package's own Swagger UI files
+        redoc_url=None,
     )
     app.state.warden = warden
     problems.install(app)
