@@ -9,6 +9,7 @@ import contextlib
 import gc
 import json
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
-from warden.adapters import store
+from warden.adapters import metrics, store
 from warden.adapters.audit_state import seal
 from warden.adapters.subject_cache import SubjectCache
 from warden.kernel.audit import DIGEST_VERSION
@@ -144,6 +145,7 @@ class Ingest:
 
     def ingest(self, raw: Sequence[Any], actor: str = "platform") -> IngestResult:
         """Decide and store a batch atomically. An event id seen before is answered from the store."""
+        started = time.perf_counter()
         events = self.validate(raw)
         with self._lock, _no_gc():
             self.counters.begin()
@@ -154,6 +156,9 @@ class Ingest:
                 self.cache.clear()  # evaluation may have changed cached subjects in place
                 raise
             self.counters.commit()
+        metrics.observe_ingest(
+            result.outcomes, result.stored, result.duplicates, result.changes, time.perf_counter() - started
+        )
         return result
 
     def _ingest(self, events: list[Any], actor: str) -> IngestResult:
