@@ -73,6 +73,7 @@ def configure(settings: Settings, stream: TextIO | None = None) -> str:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(json_formatter() if fmt == "json" else TextFormatter())
     handler.set_name("warden")
+    handler.addFilter(_drop_colour)
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == "warden"]:
         root.removeHandler(old)
@@ -86,6 +87,12 @@ def configure(settings: Settings, stream: TextIO | None = None) -> str:
     for chatty in ("httpx", "httpcore"):  # a line per outgoing request (webhooks): the senders log their own
         logging.getLogger(chatty).setLevel(logging.WARNING)
     return fmt
+
+
+def _drop_colour(record: logging.LogRecord) -> bool:
+    """uvicorn adds `color_message` (its message with ANSI colours) to its records: not for a log line."""
+    record.__dict__.pop("color_message", None)
+    return True
 
 
 def announce(logger: logging.Logger, message: str, *args: Any, **fields: Any) -> None:

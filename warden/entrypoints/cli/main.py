@@ -71,6 +71,7 @@ def serve(
     WARDEN_SHUTDOWN_GRACE seconds), then exit 0."""
     import logging
     import os
+    import signal
 
     import uvicorn
 
@@ -105,6 +106,9 @@ def serve(
         "access_log": False,
         "timeout_graceful_shutdown": settings.shutdown_grace,
     }
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the handler found at start: ours
+    # notes it, so this process ends normally (exit 0, "stopped serving") instead of dying by the signal.
+    signal.signal(signal.SIGTERM, lambda signum, frame: log.info("SIGTERM: stopped accepting, requests finished"))
     try:
         if workers > 1:
             w.close()
