@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -40,17 +38,11 @@ def value(page: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str,
 
 
 @pytest.fixture
-def logged() -> Iterator[io.StringIO]:
-    """warden's logging configured as `serve` does (JSON) into a buffer; the root logger restored afterwards."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
+def logged() -> io.StringIO:
+    """warden's logging configured as `serve` does (JSON) into a buffer (conftest restores the root logger)."""
     buffer = io.StringIO()
     logs.configure(Settings(log_format="json"), buffer)
-    yield buffer
-    for h in list(root.handlers):
-        if h not in handlers:
-            root.removeHandler(h)
-    root.setLevel(level)
+    return buffer
 
 
 def json_lines(buffer: io.StringIO) -> list[dict[str, object]]:
@@ -206,9 +198,10 @@ def test_the_log_notifier_writes_a_json_line_for_each_notification(logged: io.St
     assert line["recipient"] == "account:acc-1" and "申诉已处理" in str(line["message"])
 
 
-def test_the_log_notifier_is_never_silent_when_logging_is_not_configured(capsys: pytest.CaptureFixture[str]) -> None:
-    logging.getLogger("warden.notifications").setLevel(logging.NOTSET)
-    assert not logging.getLogger().isEnabledFor(logging.INFO)  # as in a plain CLI run: INFO would go nowhere
+def test_the_log_notifier_is_never_silent_when_logging_is_not_configured(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logging.getLogger(), "level", logging.WARNING)  # as in a plain CLI run: INFO goes nowhere
     LogNotifier().send(NOTE)
     err = capsys.readouterr().err
     assert "warden.notifications: notify account:acc-1 appeal.decided 申诉已处理" in err

@@ -1,6 +1,6 @@
 """Graceful shutdown (issue 17): `consume` finishes the batch it is storing and hands back what it has not started;
 a consumer killed outright (kill -9) acknowledged only what it had committed, so a restart loses nothing; `serve`
-exits cleanly on SIGTERM. The subprocess tests use the real NATS JetStream on 4222 (skipped with the reason when
+exits cleanly on SIGTERM, and with `--workers 2` its metrics are summed over the workers. The subprocess tests use the real NATS JetStream on 4222 (skipped with the reason when
 it is absent, failed under CI=true)."""
 
 from __future__ import annotations
@@ -248,3 +248,30 @@ def test_serve_exits_cleanly_on_sigterm_with_json_logs(tmp_path: Path) -> None:
     messages = [line["message"] for line in logged if line["logger"] == "warden.server"]
     assert messages[-2:] == ["SIGTERM: stopped accepting, requests finished", "stopped serving"]
     assert any(line.get("route") == "/readyz" and line.get("status") == 200 for line in logged)
+
+
+def test_serve_with_two_workers_answers_metrics_summed_over_both(tmp_path: Path) -> None:
+    port = _free_port()
+    server = Proc("serve", "-d", f"sqlite:///{tmp_path}/workers.db", "--port", str(port), "--workers", "2")
+
+    def get(path: str) -> str:
+        return str(urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).read().decode())
+
+    def live() -> bool:
+        try:
+            return "alive" in get("/livez")
+        except OSError:
+            return False
+
+    try:
+        wait_for("the workers to answer /livez", live, server)
+        for _ in range(20):  # new connections: the kernel spreads them over both workers
+            get("/readyz")
+        page = get("/metrics")
+    finally:
+        server.p.send_signal(signal.SIGTERM)
+    assert server.finish() == 0, "".join(server.lines[-20:])
+    line = next(x for x in page.splitlines() if x.startswith('warden_http_requests_total{method="GET",route="/readyz"'))
+    assert float(line.rsplit(" ", 1)[1]) == 20  # whichever worker answered the scrape counted all twenty
+    pids = {x["message"] for x in server.logged() if str(x.get("message", "")).startswith("Started server process")}
+    assert len(pids) == 2

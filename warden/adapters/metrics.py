@@ -53,7 +53,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-disable_created_metrics()  # no `_created` series beside every counter: noise for a scraper
+disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series beside every counter: noise for a scraper
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _LATENCY = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -161,7 +161,7 @@ def render(extra: Iterable[Collector] = ()) -> bytes:
         from prometheus_client import multiprocess as mp
 
         shared = CollectorRegistry()
-        mp.MultiProcessCollector(shared)
+        mp.MultiProcessCollector(shared)  # type: ignore[no-untyped-call]
         page = generate_latest(shared)
     else:
         page = generate_latest(REGISTRY)
