@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
