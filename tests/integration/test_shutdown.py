@@ -1,7 +1,7 @@
 """Graceful shutdown (issue 17): `consume` finishes the batch it is storing and hands back what it has not started;
 a consumer killed outright (kill -9) acknowledged only what it had committed, so a restart loses nothing; `serve`
-exits cleanly on SIGTERM, and with `--workers 2` its metrics are summed over the workers. The subprocess tests use the real NATS JetStream on 4222 (skipped with the reason when
-it is absent, failed under CI=true)."""
+exits cleanly on SIGTERM, and with `--workers 2` its metrics are summed over the workers. The subprocess tests use
+the real NATS JetStream on 4222 (skipped with the reason when it is absent, failed under CI=true)."""
 
 from __future__ import annotations
 
