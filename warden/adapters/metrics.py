@@ -12,7 +12,7 @@ Requests are labelled by route *template* (`/v1/accounts/{account_id}`; `<unmatc
 | `warden_http_request_duration_seconds` | histogram | method, route | first byte in to last byte out |
 | `warden_events_total` | counter | result | events through ingest: `stored` (decided now), `duplicate` |
 | `warden_ingest_batch_duration_seconds` | histogram | — | one ingest transaction, validation to commit |
-| `warden_decisions_total` | counter | outcome | decisions on stored events: `allowed`, `denied` |
+| `warden_decisions_total` | counter | outcome | stored events: `allowed`, `denied`, `none` (asks nothing) |
 | `warden_rule_reasons_total` | counter | rule, level | reasons the rules gave, per rule id and level |
 | `warden_strikes_total` | counter | rule | strikes issued by ingest, per rule |
 | `warden_restrictions_total` | counter | rule, scope | restrictions imposed by ingest, per rule and scope |
@@ -36,6 +36,7 @@ worker answers, sums all of them (`render`). Gauges say how they combine (`lives
 from __future__ import annotations
 
 import os
+from collections import Counter as TallyCounter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -104,18 +105,18 @@ def observe_ingest(outcomes: Sequence[Any], stored: int, duplicates: int, change
     INGEST_BATCH.observe(seconds)
     EVENTS.labels("stored").inc(stored)
     EVENTS.labels("duplicate").inc(duplicates)
-    allowed = denied = 0
+    outcomes_seen: TallyCounter[str] = TallyCounter()
+    reasons: TallyCounter[tuple[str, str]] = TallyCounter()
     for out in outcomes:
         if out.duplicate:
             continue
-        if out.allowed:
-            allowed += 1
-        else:
-            denied += 1
+        outcomes_seen["none" if out.allowed is None else "allowed" if out.allowed else "denied"] += 1
         for reason in out.reasons:
-            RULE_REASONS.labels(reason.rule, reason.level).inc()
-    DECISIONS.labels("allowed").inc(allowed)
-    DECISIONS.labels("denied").inc(denied)
+            reasons[(reason.rule, reason.level)] += 1
+    for outcome in ("allowed", "denied", "none"):
+        DECISIONS.labels(outcome).inc(outcomes_seen[outcome])
+    for (rule, level), n in reasons.items():
+        RULE_REASONS.labels(rule, level).inc(n)
     for strike in changes.strikes:
         STRIKES.labels(strike.rule_id).inc()
     for r in changes.restrictions:
