@@ -84,7 +84,11 @@ def configure(settings: Settings, stream: TextIO | None = None) -> str:
         logger.handlers.clear()
         logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
-    for chatty in ("httpx", "httpcore"):  # a line per outgoing request (webhooks): the senders log their own
+    for chatty in (
+        "httpx",
+        "httpcore",
+        "pikepdf",
+    ):  # a line per webhook request (the senders log their own), a bridge notice
         logging.getLogger(chatty).setLevel(logging.WARNING)
     return fmt
 
