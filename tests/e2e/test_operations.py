@@ -126,9 +126,11 @@ def test_readyz_is_503_naming_the_database_when_it_cannot_be_reached(world: Worl
     good = world.w.engine
     world.w.engine = make_engine("postgresql+psycopg://warden:secret@127.0.0.1:1/nowhere")
     try:
-        with TestClient(create_app(world.w, Settings())) as api:
+        with TestClient(create_app(world.w, Settings()), client=LOCAL) as api:
             assert api.get("/livez").status_code == 200  # alive all the same: a restart would not help
             r = api.get("/readyz")
+        with TestClient(create_app(world.w, Settings()), client=("203.0.113.9", 5000)) as outside:
+            hidden = outside.get("/readyz")
     finally:
         world.w.engine.dispose()
         world.w.engine = good
@@ -138,11 +140,14 @@ def test_readyz_is_503_naming_the_database_when_it_cannot_be_reached(world: Worl
     assert body["checks"]["database"].startswith("database postgresql+psycopg://warden:***@127.0.0.1:1/nowhere: ")
     assert "OperationalError" in body["checks"]["database"] and "secret" not in r.text
     assert body["detail"] == body["checks"]["database"]
+    # from outside WARDEN_METRICS_ALLOW: which check failed, not the hosts and errors behind it
+    assert hidden.status_code == 503 and hidden.json()["checks"] == {"database": "unavailable"}
+    assert "127.0.0.1" not in hidden.text and hidden.json()["detail"] == "unavailable: database"
 
 
 def test_readyz_is_503_naming_redis_when_the_counters_live_there_and_it_is_down(world: World) -> None:
     settings = Settings(counters="redis", redis_url="redis://127.0.0.1:1/0")
-    with TestClient(create_app(world.w, settings)) as api:
+    with TestClient(create_app(world.w, settings), client=LOCAL) as api:
         r = api.get("/readyz")
     assert r.status_code == 503
     checks = r.json()["checks"]
@@ -151,7 +156,7 @@ def test_readyz_is_503_naming_redis_when_the_counters_live_there_and_it_is_down(
 
 
 def test_readyz_checks_nats_when_configured(world: World) -> None:
-    with TestClient(create_app(world.w, Settings(nats_url="nats://127.0.0.1:1"))) as api:
+    with TestClient(create_app(world.w, Settings(nats_url="nats://127.0.0.1:1")), client=LOCAL) as api:
         r = api.get("/readyz")
     assert r.status_code == 503 and r.json()["checks"]["nats"].startswith("nats nats://127.0.0.1:1: ")
 

@@ -4,7 +4,8 @@ counts and times every request by route template and writes the access log.
 **Who may scrape.** `/metrics` carries no token (Prometheus scrapes without one); it answers only to addresses in
 `WARDEN_METRICS_ALLOW` (default: this host, `127.0.0.0/8,::1/128`), anyone else gets a 403. Behind a reverse
 proxy every request seems to come from the proxy, so do not route `/metrics` through it (docs/DEPLOY.md). The
-probes answer everyone: they say only "alive" and, when not ready, which dependency is down.
+probes answer everyone: "alive", and, when not ready, which dependency is down; why (hosts, driver errors) only
+to the same networks.
 """
 
 from __future__ import annotations
@@ -49,10 +50,16 @@ def livez() -> probes.Liveness:
 )
 def readyz(request: Request, warden: WardenDep) -> probes.Readiness | JSONResponse:
     """Ready to serve: the database answers, and Redis and NATS when configured. Otherwise a 503 problem naming
-    each failing check and why."""
+    each failing check; why it failed (hosts, driver errors) only for `WARDEN_METRICS_ALLOW` addresses, the rest
+    read `unavailable` (the status code is all a load balancer needs)."""
     r = probes.readiness(warden, _settings(request))
     if r.status == "ready":
         return r
+    client = request.client.host if request.client else ""
+    if not _allowed(client, request.app.state.metrics_networks):
+        checks = {k: v if v == "ok" else "unavailable" for k, v in r.checks.items()}
+        failing = ", ".join(k for k, v in checks.items() if v != "ok")
+        return problem(503, "Not ready", f"unavailable: {failing}", extensions={"checks": checks})
     return problem(503, "Not ready", probes.failures(r), extensions={"checks": r.checks})
 
 
