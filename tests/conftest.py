@@ -55,6 +55,21 @@ def audit_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.environ["WARDEN_AUDIT_KEY_FILE"] = before
 
 
+@pytest.fixture(autouse=True)
+def _root_logging() -> Iterator[None]:
+    """Commands that configure logging (`serve`, `consume`: warden.adapters.logs) leave the root logger as found,
+    so a handler writing to a test's captured output never outlives the test."""
+    import logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+    root.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session (and xdist worker), dropped at the end."""

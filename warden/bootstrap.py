@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from warden.adapters import audit_state
+from warden.adapters import audit_state, metrics
 from warden.adapters.audit_keys import Signer, default_key_path, load_verifier
 from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
@@ -88,6 +88,7 @@ def bootstrap(
     clock = clock or SystemClock()
     background = settings.sqlite_background_checkpoint is True and settings.database_url.startswith("sqlite")
     engine = make_engine(settings.database_url, background_checkpoint=background)
+    metrics.watch_pool(engine)  # warden_db_pool_checked_out / _size (adapters/metrics.py)
     if migrate:
         upgrade(engine)
     key = Path(settings.audit_key_file) if settings.audit_key_file else default_key_path(settings.database_url)

@@ -1,9 +1,14 @@
-"""Settings from the environment (`WARDEN_*`). Unset means the embedded default: SQLite, in-process counters."""
+"""Settings from the environment (`WARDEN_*`). Unset means the embedded default: SQLite, in-process counters.
+
+The one configuration module: every process (`serve`, `consume`, the CLI) reads these. `warden config show` prints
+the effective values (`Settings.shown`), with secrets masked: fields marked `secret` and passwords inside URLs.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,13 +43,14 @@ class Settings(BaseSettings):
     # --- unblocking (issue 5): how one-time codes and helper requests reach a phone (see warden.unblock.senders)
     unblock_sender: Literal["log", "webhook"] = "log"  # WARDEN_UNBLOCK_SENDER
     unblock_webhook_url: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_URL: the operator's SMS gateway
-    unblock_webhook_token: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_TOKEN: sent as a bearer token
+    # WARDEN_UNBLOCK_WEBHOOK_TOKEN: sent as a bearer token
+    unblock_webhook_token: str | None = Field(None, json_schema_extra={"secret": True})
     unblock_webhook_timeout: float = 5.0  # seconds
     # --- appeals (issue 6): where documents live, how appellants hear of changes ---
     document_dir: str = "./var/documents"
     notifier: str = "log"  # log | webhook
     webhook_url: str | None = None
-    webhook_secret: str | None = None
+    webhook_secret: str | None = Field(None, json_schema_extra={"secret": True})
     # --- rate limits at the HTTP edge (issue 12; entrypoints/http/throttle.py): `N/second|minute|hour|day`, several
     # joined with `;` (all must hold), or `none`. Counted in memory, or in Redis with WARDEN_COUNTERS=redis.
     rate_limit_failed_auth: str = "10/minute;100/hour"  # WARDEN_RATE_LIMIT_FAILED_AUTH: bad bearer tokens, per address
@@ -53,6 +59,47 @@ class Settings(BaseSettings):
     # WARDEN_RATE_LIMIT_PLATFORM_WRITES: the same for platform tokens, the integration that sends every login and
     # contact request for a decision (POST /v1/events): none by default, so the platform's own traffic is never refused
     rate_limit_platform_writes: str = "none"
+    # --- operations (issue 17; docs/DEPLOY.md) ---
+    # WARDEN_LOG_FORMAT: json (one JSON object a line), text (for people), auto (text when stderr is a terminal)
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"  # WARDEN_LOG_LEVEL
+    access_log: bool = True  # WARDEN_ACCESS_LOG: one `warden.access` line per HTTP request
+    # WARDEN_METRICS_ALLOW: the networks that may scrape GET /metrics on the API without a token (comma-separated
+    # CIDRs; `none`: nobody). Any other address gets a 403. Behind a proxy every request comes from the proxy: do not
+    # route /metrics through it, or scrape a consumer's own port. Default: this host only.
+    metrics_allow: str = "127.0.0.0/8,::1/128"
+    # WARDEN_METRICS_HOST / WARDEN_METRICS_PORT: `warden consume`'s own metrics and probe listener (/metrics, /livez,
+    # /readyz; unauthenticated, so bind it to a private interface). Unset port: none.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    # WARDEN_NATS_URL: the JetStream server `warden consume` reads (unless --nats says otherwise); when set, the
+    # API's /readyz also checks it answers.
+    nats_url: str | None = None
+    # WARDEN_SHUTDOWN_GRACE: seconds `serve` lets requests in flight finish after SIGTERM (then they are cut off);
+    # `consume` always finishes the batch it is committing and hands back the deliveries it has not started.
+    shutdown_grace: float = Field(30.0, ge=0)
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        metrics_networks(value)  # ValueError naming the bad entry
+        return value
+
+    def shown(self) -> dict[str, Any]:
+        """The effective settings by field name, JSON-ready, with secrets masked: a field marked `secret` shows
+        `***` when set, and a URL keeps everything but its password (`postgresql://warden:***@db/warden`)."""
+        out: dict[str, Any] = {}
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            if extra.get("secret") and value is not None:
+                value = "***"
+            elif isinstance(value, str) and "://" in value:
+                value = mask_url(value)
+            elif isinstance(value, timedelta):
+                value = f"{int(value.total_seconds())}s"
+            out[name] = value
+        return out
 
     @field_validator(
         "rate_limit_failed_auth", "rate_limit_screenings", "rate_limit_writes", "rate_limit_platform_writes"
@@ -64,3 +111,31 @@ class Settings(BaseSettings):
         if value.strip().lower() not in ("", "none"):
             parse_many(value)  # ValueError: "couldn't parse rate limit string …"
         return value
+
+
+def mask_url(url: str) -> str:
+    """`url` with its password (and any query string, which may carry a token) replaced by `***`."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***"
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = user.split(":", 1)[0] + ":***@" + host
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", parts.fragment))
+
+
+def metrics_networks(value: str) -> list[Any]:
+    """The networks of `WARDEN_METRICS_ALLOW` (`none` or empty: no network). ValueError names a bad entry."""
+    import ipaddress
+
+    if value.strip().lower() in ("", "none"):
+        return []
+    nets = []
+    for part in value.split(","):
+        try:
+            nets.append(ipaddress.ip_network(part.strip(), strict=False))
+        except ValueError as exc:
+            raise ValueError(f"WARDEN_METRICS_ALLOW: {part.strip()!r} is not a network (e.g. 10.0.0.0/8)") from exc
+    return nets

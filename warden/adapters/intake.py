@@ -21,12 +21,23 @@ class Delivery:
     data: bytes
     ack: Callable[[], Awaitable[None]]
     nak: Callable[[], Awaitable[None]]
+    published_at: float | None = None  # when the broker stored the message (Unix seconds), for the intake lag
+
+
+@dataclass(frozen=True)
+class Depth:
+    """The consumer's queue: messages not yet delivered to it, and delivered but not yet acknowledged."""
+
+    pending: int
+    ack_pending: int
 
 
 class EventSource(Protocol):
     async def fetch(self, max_events: int, timeout: float) -> list[Delivery]: ...
     async def dead_letter(self, data: bytes, errors: list[dict[str, str]]) -> None: ...
     async def close(self) -> None: ...
+
+    # optional: `async def depth(self) -> Depth | None`, the queue behind this consumer (for the metrics)
 
 
 @dataclass
@@ -36,6 +47,7 @@ class MemorySource:
     queue: asyncio.Queue[bytes] = field(default_factory=asyncio.Queue)
     acked: list[bytes] = field(default_factory=list)
     dead: list[tuple[bytes, list[dict[str, str]]]] = field(default_factory=list)
+    in_flight: int = 0
 
     def put(self, data: bytes | dict[str, Any]) -> None:
         self.queue.put_nowait(data if isinstance(data, bytes) else orjson.dumps(data))
@@ -54,14 +66,20 @@ class MemorySource:
     def _delivery(self, data: bytes) -> Delivery:
         async def ack() -> None:
             self.acked.append(data)
+            self.in_flight -= 1
 
         async def nak() -> None:
             self.queue.put_nowait(data)
+            self.in_flight -= 1
 
+        self.in_flight += 1
         return Delivery(data, ack, nak)
 
     async def dead_letter(self, data: bytes, errors: list[dict[str, str]]) -> None:
         self.dead.append((data, errors))
+
+    async def depth(self) -> Depth:
+        return Depth(self.queue.qsize(), self.in_flight)
 
     async def close(self) -> None:
         return None
@@ -71,13 +89,24 @@ class NatsSource:
     """A JetStream pull consumer. The stream is created when missing, holding `<prefix>.events` and
     `<prefix>.dead`; the durable consumer filters on the events subject and acks explicitly."""
 
-    def __init__(self, nc: Any, js: Any, sub: Any, prefix: str) -> None:
+    def __init__(
+        self, nc: Any, js: Any, sub: Any, prefix: str, stream: str = "WARDEN", durable: str = "warden"
+    ) -> None:
         self.nc, self.js, self.sub, self.prefix = nc, js, sub, prefix
+        self.stream, self.durable = stream, durable
 
     @classmethod
     async def connect(
-        cls, url: str, stream: str = "WARDEN", prefix: str = "warden", durable: str = "warden"
+        cls,
+        url: str,
+        stream: str = "WARDEN",
+        prefix: str = "warden",
+        durable: str = "warden",
+        ack_wait: float = 60,
     ) -> NatsSource:
+        """Connect, creating the stream when missing and the durable consumer on first use. `ack_wait` (seconds,
+        set when the durable consumer is created): how long a delivery may stay unacknowledged before the
+        server hands it to a consumer again (after a crash, a kill -9, a lost connection)."""
         import nats
         from nats.js.api import ConsumerConfig, StreamConfig
         from nats.js.errors import NotFoundError
@@ -92,9 +121,9 @@ class NatsSource:
             f"{prefix}.events",
             durable=durable,
             stream=stream,
-            config=ConsumerConfig(ack_wait=60, max_ack_pending=20_000),
+            config=ConsumerConfig(ack_wait=ack_wait, max_ack_pending=20_000),
         )
-        return cls(nc, js, sub, prefix)
+        return cls(nc, js, sub, prefix, stream, durable)
 
     async def fetch(self, max_events: int, timeout: float) -> list[Delivery]:
         from nats.errors import TimeoutError as NatsTimeout
@@ -103,7 +132,15 @@ class NatsSource:
             msgs = await self.sub.fetch(batch=max_events, timeout=timeout)
         except (NatsTimeout, TimeoutError):
             return []
-        return [Delivery(m.data, m.ack, m.nak) for m in msgs]
+        return [Delivery(m.data, m.ack, m.nak, _stamp(m)) for m in msgs]
+
+    async def depth(self) -> Depth | None:
+        """The durable consumer's `num_pending` and `num_ack_pending` (None when the server does not answer)."""
+        try:
+            info = await self.sub.consumer_info()
+        except Exception:
+            return None
+        return Depth(int(info.num_pending or 0), int(info.num_ack_pending or 0))
 
     async def dead_letter(self, data: bytes, errors: list[dict[str, str]]) -> None:
         body = {"errors": errors, "data": data.decode("utf-8", errors="replace")}
@@ -121,3 +158,11 @@ class NatsSource:
             await asyncio.wait_for(self.nc.drain(), 5)
         except Exception:
             await self.nc.close()
+
+
+def _stamp(msg: Any) -> float | None:
+    """When JetStream stored `msg` (Unix seconds), from its metadata; None when it has none."""
+    try:
+        return float(msg.metadata.timestamp.timestamp())
+    except Exception:
+        return None

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 
+from warden.adapters import metrics
 from warden.adapters.store import EnterpriseView
 from warden.kernel.decision import Subject
 
@@ -56,6 +57,7 @@ class SubjectCache:
             found[aid] = subj
         self.hits += len(found)
         self.misses += len(missing)
+        metrics.observe_cache(len(found), len(missing))
         return found, missing
 
     def keep(self, subjects: dict[str, Subject], seq: int) -> None:

@@ -41,9 +41,14 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
     @appeals_app.command("deliver")
     def deliver(database: DatabaseOpt = None) -> None:
-        """Send due notifications (retries included); safe to run from cron, never sends one twice."""
+        """Send due notifications (retries included); safe to run from cron, never sends one twice. Each send is
+        logged (WARDEN_LOG_FORMAT: JSON lines unless stdout is a terminal)."""
 
+        from warden.adapters import logs
         from warden.entrypoints.cli.main import open_warden
+        from warden.settings import Settings
+
+        logs.configure(Settings())
 
         out = open_warden(database).appeals.deliver(limit=10_000)
         console.print(f"sent {out.sent}, failed (will retry) {out.failed}, gave up {out.gave_up}")

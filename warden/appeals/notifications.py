@@ -76,6 +76,13 @@ def deliver(d: Desk, limit: int = 100) -> DeliveryReport:
     return out
 
 
+def backlog(d: Desk) -> tuple[dict[str, int], float]:
+    """The outbox's unsent notifications by status and the seconds the oldest due one has waited (for metrics)."""
+    now = d.now()
+    with d.uow.reading() as tx:
+        return store.outbox_backlog(tx.conn, now)
+
+
 def after_commit(d: Desk) -> None:
     """Deliver now what the committed change queued; a failure is retried later, the change stands."""
     try:

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from warden.adapters.logs import announce
 from warden.settings import Settings
 
 log = logging.getLogger("warden.notifications")
@@ -53,15 +54,22 @@ class Notifier(Protocol):
 
 
 class LogNotifier:
-    """The default: one log line per notification (the console in development)."""
+    """The default: one INFO line per notification on `warden.notifications` (a JSON line under `serve`), with the
+    recipient, kind, idempotency key and the Chinese text; to stderr when logging is not configured
+    (`adapters.logs.announce`), so a notification is never marked sent while nothing was written anywhere."""
 
     def send(self, notification: Notification) -> None:
-        log.info(
+        text = notification.payload.get("text", {})
+        announce(
+            log,
             "notify %s:%s %s %s",
             notification.recipient_type,
             notification.recipient_id,
             notification.kind,
-            notification.payload.get("text", {}).get("zh", ""),
+            text.get("zh", "") if isinstance(text, dict) else str(text),
+            recipient=f"{notification.recipient_type}:{notification.recipient_id}",
+            kind=notification.kind,
+            key=notification.key,
         )
 
 
@@ -136,6 +144,13 @@ class WebhookNotifier:
         resp = self.client.post(self.url, content=body, headers=headers)
         if resp.status_code // 100 != 2:
             raise ConnectionError(f"webhook answered {resp.status_code}")
+        log.info(
+            "notified %s:%s %s via webhook",
+            notification.recipient_type,
+            notification.recipient_id,
+            notification.kind,
+            extra={"kind": notification.kind, "key": notification.key, "status": resp.status_code},
+        )
 
 
 def build_notifier(s: Settings) -> Notifier:

@@ -146,6 +146,10 @@ class Appeals:
     def deliver(self, limit: int = 100) -> DeliveryReport:
         return notifications.deliver(self.desk, limit)
 
+    def outbox_backlog(self) -> tuple[dict[str, int], float]:
+        """Unsent notifications by status (`pending`, `failed`) and the seconds the oldest due one has waited."""
+        return notifications.backlog(self.desk)
+
     def notifications(self, appeal_id: str) -> list[dict[str, Any]]:
         """The outbox of one appeal, unchecked (the CLI, tests); the HTTP route uses `notifications_for`."""
         return notifications.outbox(self.desk, appeal_id)

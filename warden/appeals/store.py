@@ -376,6 +376,22 @@ def due_notifications(conn: Connection, now: datetime, limit: int) -> list[int]:
     return [r.id for r in conn.execute(q)]
 
 
+def outbox_backlog(conn: Connection, now: datetime) -> tuple[dict[str, int], float]:
+    """Notifications not sent, by status (`pending`, `failed`: gave up), and the seconds the oldest due pending one
+    has waited past its `next_attempt_at` (0 when none is due)."""
+    n = t.notifications
+    counts = {"pending": 0, "failed": 0}
+    for status, count in conn.execute(
+        sa.select(n.c.status, sa.func.count()).where(n.c.status != "sent").group_by(n.c.status)
+    ):
+        counts[str(status)] = int(count)
+    oldest = conn.execute(
+        sa.select(sa.func.min(n.c.next_attempt_at)).where(n.c.status == "pending", n.c.next_attempt_at <= now)
+    ).scalar()
+    waited = (now - oldest).total_seconds() if oldest is not None else 0.0
+    return counts, max(waited, 0.0)
+
+
 def lease_notification(conn: Connection, nid: int, now: datetime, until: datetime) -> Row[Any] | None:
     """The row, leased to us until `until`; None when another deliverer holds it or it is no longer pending."""
     n = t.notifications

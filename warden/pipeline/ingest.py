@@ -9,6 +9,7 @@ import contextlib
 import gc
 import json
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
-from warden.adapters import store
+from warden.adapters import metrics, store
 from warden.adapters.audit_state import seal
 from warden.adapters.subject_cache import SubjectCache
 from warden.kernel.audit import DIGEST_VERSION
@@ -216,7 +217,9 @@ class Ingest:
             r.done = True
 
     def _run(self, events: list[Any], actor: str) -> IngestResult:
-        """One transaction, under the batch lock, with the collector off and the counters journalled."""
+        """One transaction, under the batch lock, with the collector off and the counters journalled; observed
+        once per transaction in the metrics (`adapters/metrics.py`)."""
+        started = time.perf_counter()
         with _no_gc():
             self.counters.begin()
             try:
@@ -226,6 +229,9 @@ class Ingest:
                 self.cache.clear()  # evaluation may have changed cached subjects in place
                 raise
             self.counters.commit()
+        metrics.observe_ingest(
+            result.outcomes, result.stored, result.duplicates, result.changes, time.perf_counter() - started
+        )
         return result
 
     def _ingest(self, events: list[Any], actor: str) -> IngestResult:

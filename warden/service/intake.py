@@ -3,6 +3,12 @@
 Nothing is lost and nothing is counted twice: undecodable or unacceptable events go to the source's dead
 letters with the reasons (then are acknowledged); a failure of the store naks the whole batch, which the
 broker redelivers, and idempotent ingest answers the redelivered events from the store.
+
+**Stopping** (`stop` set, e.g. by SIGTERM): the batch being ingested is finished and acknowledged; deliveries
+fetched but not yet started are handed back (nak'ed) for another consumer. A process killed outright (kill -9)
+acknowledged only what it had committed; the broker redelivers the rest after its ack wait.
+
+Each batch updates the `warden_intake_*` metrics (`adapters/metrics.py`) under the consumer's `name`.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +24,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from warden.adapters import metrics
 from warden.adapters.intake import Delivery, EventSource
 from warden.app import App
 from warden.kernel.errors import Conflict, InvalidInput
@@ -33,6 +41,7 @@ class IntakeStats:
     duplicates: int = 0
     dead: int = 0
     redelivered: int = 0
+    handed_back: int = 0  # fetched, not started, returned to the broker on stop
 
 
 async def _dead(source: EventSource, d: Delivery, errors: list[dict[str, str]], stats: IntakeStats) -> None:
@@ -91,20 +100,49 @@ async def consume(
     stop: asyncio.Event | None = None,
     progress: Callable[[IntakeStats], None] | None = None,
     idle_exit: bool = False,
+    name: str = "warden",
+    stream: str = "",
 ) -> IntakeStats:
-    """Run until `stop` is set (or, with `idle_exit`, until a fetch comes back empty)."""
+    """Run until `stop` is set (or, with `idle_exit`, until a fetch comes back empty); see the module docstring
+    for what a stop finishes and what it hands back. `name` and `stream` label the metrics."""
     stats = IntakeStats()
     stop = stop or asyncio.Event()
     while not stop.is_set():
         deliveries = await source.fetch(batch, timeout)
+        if stop.is_set() and deliveries:  # asked to stop while these were on their way: not started, hand back
+            for d in deliveries:
+                await d.nak()
+            stats.handed_back += len(deliveries)
+            log.info("handed back %d deliveries not yet started", len(deliveries), extra={"consumer": name})
+            break
         if not deliveries:
+            await _depth(source, name, stream)
             if idle_exit:
                 break
             continue
+        before = (stats.stored, stats.duplicates, stats.dead, stats.redelivered)
         try:
             await process(warden, source, deliveries, stats)
         except Exception:  # the batch was nak'ed; back off a little before the broker redelivers it
             await asyncio.sleep(min(timeout, 1.0))
+        else:
+            stamps = [d.published_at for d in deliveries if d.published_at is not None]
+            if stamps:
+                metrics.INTAKE_LAG.labels(name).set(max(0.0, time.time() - max(stamps)))
+        after = (stats.stored, stats.duplicates, stats.dead, stats.redelivered)
+        for result, b, a in zip(("stored", "duplicate", "dead", "redelivered"), before, after, strict=True):
+            if a > b:
+                metrics.INTAKE.labels(name, result).inc(a - b)
+        await _depth(source, name, stream)
         if progress:
             progress(stats)
     return stats
+
+
+async def _depth(source: EventSource, name: str, stream: str) -> None:
+    """Record the queue depth behind the consumer, when the source can tell (`depth`, optional)."""
+    ask = getattr(source, "depth", None)
+    depth = await ask() if ask is not None else None
+    if depth is not None:
+        metrics.INTAKE_PENDING.labels(stream, name).set(depth.pending)
+        metrics.INTAKE_ACK_PENDING.labels(stream, name).set(depth.ack_pending)

@@ -8,12 +8,13 @@ operator configures (their SMS gateway); `MemorySender` keeps what was sent, for
 from __future__ import annotations
 
 import logging
-import sys
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
 
+from warden.adapters.logs import announce
 from warden.settings import Settings
 
 log = logging.getLogger("warden.unblock")
@@ -31,16 +32,28 @@ def mask(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
+_SECRET = re.compile(r"\d{4,}|hc_[A-Za-z0-9_-]+")
+
+
+def redact(message: str) -> str:
+    """`message` fit for a log: one-time codes (runs of 4 or more digits) and helper links' tokens (`hc_…`) become
+    `*`, so a log reader cannot use them; the rest (which message, its language, the minutes) stays readable."""
+    return _SECRET.sub(lambda m: "hc_***" if m.group().startswith("hc_") else "*" * len(m.group()), message)
+
+
 class LogSender:
-    """Development default: the message goes to the log and the console (stderr), nowhere else."""
+    """Default: the message, masked (`redact`), at INFO on `warden.unblock` (stderr when logging is not configured:
+    `adapters.logs.announce`), nowhere else. Codes never appear in clear, so with this sender nobody can finish a
+    code verification: production configures the webhook; development reads codes from a local webhook receiver or
+    uses the demo (`warden demo`), whose sender keeps them in memory."""
 
     def send(self, phone: str, message: str) -> None:
-        log.info("to %s: %s", mask(phone), message)
-        print(f"[warden sms → {mask(phone)}] {message}", file=sys.stderr)
+        announce(log, "sms to %s: %s", mask(phone), redact(message), to=mask(phone), sender="log")
 
 
 class WebhookSender:
-    """POSTs `{"phone": …, "message": …}` to the operator's gateway; any non-2xx answer is a failure."""
+    """POSTs `{"phone": …, "message": …}` to the operator's gateway; any non-2xx answer is a failure. Each send is
+    logged at INFO (phone and message masked) after the gateway accepted it."""
 
     def __init__(self, url: str, timeout: float = 5.0, token: str | None = None) -> None:
         self.url = url
@@ -56,6 +69,9 @@ class WebhookSender:
             raise SendFailed(f"webhook {self.url} unreachable: {exc.__class__.__name__}") from exc
         if not r.is_success:
             raise SendFailed(f"webhook {self.url} answered {r.status_code}")
+        log.info(
+            "sms to %s via webhook: %s", mask(phone), redact(message), extra={"to": mask(phone), "sender": "webhook"}
+        )
 
 
 @dataclass

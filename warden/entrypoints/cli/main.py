@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -62,21 +62,62 @@ def serve(
     policy: PolicyOpt = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes behind the port (metrics then shared: docs/DEPLOY.md).")
+    ] = 1,
 ) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs)."""
+    """Run the HTTP API (OpenAPI docs at /docs; /livez, /readyz, /metrics). Logs are JSON lines on stdout unless
+    it is a terminal (WARDEN_LOG_FORMAT). SIGTERM: stop accepting, let requests in flight finish (at most
+    WARDEN_SHUTDOWN_GRACE seconds), then exit 0."""
+    import logging
+    import os
+    import signal
+
     import uvicorn
 
+    from warden.adapters import logs
     from warden.entrypoints.http.app import create_app
 
-    w = open_warden(database, policy, serving=True)
-    console.print(
-        f"warden API on [bold]http://{host}:{port}[/]  docs: http://{host}:{port}/docs  "
-        f"policy {w.loaded.policy.version} ({w.loaded.short_hash})"
+    settings = Settings()
+    logs.configure(settings)
+    log = logging.getLogger("warden.server")
+    if workers > 1:  # every worker builds its own App from the environment (warden.entrypoints.http.asgi)
+        if database:
+            os.environ["WARDEN_DATABASE_URL"] = database
+        if policy:
+            os.environ["WARDEN_POLICY"] = str(policy)
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the workers' metrics, summed at each scrape
+            import tempfile
+
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="warden-metrics-")
+    w = open_warden(database, policy, serving=True)  # migrates and records the policy once, before any worker
+    log.info(
+        "warden API on http://%s:%d (docs /docs, probes /livez /readyz, metrics /metrics), policy %s (%s)",
+        host,
+        port,
+        w.loaded.policy.version,
+        w.loaded.short_hash,
+        extra={"host": host, "port": port, "workers": workers, "policy": w.loaded.short_hash},
     )
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,  # keep warden's logging (adapters/logs.py); warden.access is the access log
+        "access_log": False,
+        "timeout_graceful_shutdown": settings.shutdown_grace,
+    }
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the handler found at start: ours
+    # notes it, so this process ends normally (exit 0, "stopped serving") instead of dying by the signal.
+    signal.signal(signal.SIGTERM, lambda signum, frame: log.info("SIGTERM: stopped accepting, requests finished"))
     try:
-        uvicorn.run(create_app(w), host=host, port=port, log_level="warning")
+        if workers > 1:
+            w.close()
+            uvicorn.run("warden.entrypoints.http.asgi:create", factory=True, workers=workers, **common)
+        else:
+            uvicorn.run(create_app(w, settings), **common)
     finally:
         w.close()  # stops the WAL checkpointer; SQLite checkpoints once more as the last connection closes
+        log.info("stopped serving")
 
 
 @app.command()
@@ -92,6 +133,36 @@ def replay(
     from warden.entrypoints.cli.replay import run_replay
 
     run_replay(events, policy, database, json_out, console)
+
+
+config_app = typer.Typer(help="The effective configuration (WARDEN_* settings).", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Print every setting as this process would use it (environment, else default), secrets masked: tokens and
+    webhook secrets as `***`, passwords inside URLs as `***`. Exit 2 naming the variable when one is invalid."""
+    import json
+
+    from pydantic import ValidationError
+    from rich.table import Table
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = [f"WARDEN_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
+        raise fail("invalid settings:\n  " + "\n  ".join(problems), 2) from exc
+    shown = settings.shown()
+    if json_out:
+        typer.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table("variable", "value", title="warden settings (effective; secrets masked)")
+    for name, value in shown.items():
+        table.add_row(f"WARDEN_{name.upper()}", "" if value is None else str(value))
+    console.print(table)
 
 
 def main() -> None:  # pragma: no cover

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from warden.app import App
 from warden.appeals import http as appeals
 from warden.enforcement import http as enforcement
-from warden.entrypoints.http import problems
+from warden.entrypoints.http import ops, problems
 from warden.entrypoints.http.guard import EdgeGuard, Limits
 from warden.entrypoints.http.routes import (
     console,
@@ -40,7 +40,8 @@ ROUTERS = [
 
 def create_app(warden: App, settings: Settings | None = None) -> FastAPI:
     """The API over `warden`; `settings` (default: from the environment) give the edge's body limits and rate
-    limits (each app keeps its own counts in memory, or shares them in Redis with `WARDEN_COUNTERS=redis`)."""
+    limits (each app keeps its own counts in memory, or shares them in Redis with `WARDEN_COUNTERS=redis`), who may
+    scrape `/metrics` and whether requests are logged (`entrypoints/http/ops.py`)."""
     app = FastAPI(
         title="warden",
         version="1",
@@ -55,6 +56,8 @@ def create_app(warden: App, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(EdgeGuard, limits=Limits.of(settings), throttle=Throttle(settings))
     for router in ROUTERS:
         app.include_router(router)
+    ops.install(app, settings)  # /livez, /readyz, /metrics (issue 17)
+    app.add_middleware(ops.Observe, access_log=settings.access_log)  # outermost
 
     def openapi() -> dict:  # type: ignore[type-arg]
         if app.openapi_schema is None:

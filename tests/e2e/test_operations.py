@@ -1,0 +1,255 @@
+"""Operations (issue 17): metrics, probes, structured logs, masked senders, the effective configuration."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from typer.testing import CliRunner
+
+from tests.conftest import World
+from warden.adapters import logs
+from warden.adapters.database import make_engine
+from warden.appeals.notifier import LogNotifier, Notification
+from warden.entrypoints.cli.main import app as cli
+from warden.entrypoints.http.app import create_app
+from warden.kernel.access import Role
+from warden.settings import Settings
+from warden.unblock import texts as unblock_texts
+from warden.unblock.senders import LogSender
+
+LOCAL = ("127.0.0.1", 40000)  # a scraper on this host: inside WARDEN_METRICS_ALLOW's default
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of an exposition page: (name, sorted labels) → value."""
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def value(page: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+    return page.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+@pytest.fixture
+def logged() -> io.StringIO:
+    """warden's logging configured as `serve` does (JSON) into a buffer (conftest restores the root logger)."""
+    buffer = io.StringIO()
+    logs.configure(Settings(log_format="json"), buffer)
+    return buffer
+
+
+def json_lines(buffer: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
+
+
+def test_metrics_count_requests_by_route_template_and_decisions_by_rule(world: World) -> None:
+    platform = {"Authorization": f"Bearer {world.w.tokens.create(Role.PLATFORM)[1]}"}
+    with TestClient(create_app(world.w, Settings()), client=LOCAL) as api:
+        before = samples(api.get("/metrics").text)
+        denied = world.event("contact_request", method="qr_code", target="x", greeting="加我领红包")
+        assert api.post("/v1/events", json=denied, headers=platform).status_code == 201
+        assert api.post("/v1/events", json=denied, headers=platform).status_code == 200  # a duplicate
+        assert api.post("/v1/events", json=world.phone_search(), headers=platform).status_code == 201
+        api.get("/v1/accounts/acc-1/restrictions", headers=platform)
+        api.get("/v1/accounts/no-such-account/restrictions", headers=platform)
+        api.get("/no/such/path")
+        r = api.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    after = samples(r.text)
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert grew("warden_http_requests_total", method="POST", route="/v1/events", status="201") == 2
+    assert grew("warden_http_requests_total", method="POST", route="/v1/events", status="200") == 1
+    template = "/v1/accounts/{account_id}/restrictions"
+    assert grew("warden_http_requests_total", method="GET", route=template, status="200") == 1
+    assert grew("warden_http_requests_total", method="GET", route="<unmatched>", status="404") >= 1
+    assert not any("acc-1" in dict(labels).get("route", "") for _, labels in after)  # templates, never raw paths
+    assert grew("warden_http_request_duration_seconds_count", method="POST", route="/v1/events") == 3
+    assert grew("warden_http_request_duration_seconds_bucket", method="POST", route="/v1/events", le="+Inf") == 3
+    assert grew("warden_events_total", result="stored") == 2
+    assert grew("warden_events_total", result="duplicate") == 1
+    assert grew("warden_decisions_total", outcome="denied") == 1
+    assert grew("warden_decisions_total", outcome="allowed") == 1
+    assert grew("warden_rule_reasons_total", rule="sensitive_words", level="deny") == 1
+    assert grew("warden_ingest_batch_duration_seconds_count") == 3
+    assert (
+        grew("warden_subject_cache_lookups_total", result="hit")
+        + grew("warden_subject_cache_lookups_total", result="miss")
+        >= 2
+    )
+    assert ("warden_db_pool_checked_out", ()) in after and value(after, "warden_db_pool_size") > 0
+    assert value(after, "warden_outbox_backlog", status="pending") == 0
+
+
+def test_metrics_name_each_rule_that_restricted(world: World) -> None:
+    with TestClient(create_app(world.w, Settings()), client=LOCAL) as api:
+        before = samples(api.get("/metrics").text)
+        world.send(*[world.phone_search() for _ in range(40)])  # past the phone-search hard limit: a strike
+        after = samples(api.get("/metrics").text)
+    strikes = {k: v - before.get(k, 0) for k, v in after.items() if k[0] == "warden_strikes_total"}
+    restrictions = {k: v - before.get(k, 0) for k, v in after.items() if k[0] == "warden_restrictions_total"}
+    assert sum(strikes.values()) >= 1 and sum(restrictions.values()) >= 1
+    assert all(dict(labels)["rule"] for _, labels in restrictions) and all(
+        dict(labels)["scope"] for _, labels in restrictions
+    )
+
+
+def test_metrics_are_refused_outside_the_allowed_networks(world: World) -> None:
+    with TestClient(create_app(world.w, Settings()), client=("10.1.2.3", 5000)) as api:
+        r = api.get("/metrics")
+        assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+        assert "WARDEN_METRICS_ALLOW" in r.json()["detail"]
+    with TestClient(create_app(world.w, Settings(metrics_allow="10.0.0.0/8")), client=("10.1.2.3", 5000)) as api:
+        assert api.get("/metrics").status_code == 200
+    with TestClient(create_app(world.w, Settings(metrics_allow="none")), client=LOCAL) as api:
+        assert api.get("/metrics").status_code == 403
+
+
+def test_livez_and_readyz_answer_when_the_database_does(world: World) -> None:
+    with TestClient(create_app(world.w, Settings())) as api:
+        assert api.get("/livez").json() == {"status": "alive"}
+        r = api.get("/readyz")
+    assert r.status_code == 200 and r.json() == {"status": "ready", "checks": {"database": "ok"}}
+
+
+def test_readyz_is_503_naming_the_database_when_it_cannot_be_reached(world: World) -> None:
+    good = world.w.engine
+    world.w.engine = make_engine("postgresql+psycopg://warden:secret@127.0.0.1:1/nowhere")
+    try:
+        with TestClient(create_app(world.w, Settings()), client=LOCAL) as api:
+            assert api.get("/livez").status_code == 200  # alive all the same: a restart would not help
+            r = api.get("/readyz")
+        with TestClient(create_app(world.w, Settings()), client=("203.0.113.9", 5000)) as outside:
+            hidden = outside.get("/readyz")
+    finally:
+        world.w.engine.dispose()
+        world.w.engine = good
+    assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["status"] == 503 and body["title"] == "Not ready"
+    assert body["checks"]["database"].startswith("database postgresql+psycopg://warden:***@127.0.0.1:1/nowhere: ")
+    assert "OperationalError" in body["checks"]["database"] and "secret" not in r.text
+    assert body["detail"] == body["checks"]["database"]
+    # from outside WARDEN_METRICS_ALLOW: which check failed, not the hosts and errors behind it
+    assert hidden.status_code == 503 and hidden.json()["checks"] == {"database": "unavailable"}
+    assert "127.0.0.1" not in hidden.text and hidden.json()["detail"] == "unavailable: database"
+
+
+def test_readyz_is_503_naming_redis_when_the_counters_live_there_and_it_is_down(world: World) -> None:
+    settings = Settings(counters="redis", redis_url="redis://127.0.0.1:1/0")
+    with TestClient(create_app(world.w, settings), client=LOCAL) as api:
+        r = api.get("/readyz")
+    assert r.status_code == 503
+    checks = r.json()["checks"]
+    assert checks["database"] == "ok"
+    assert checks["redis"].startswith("redis redis://127.0.0.1:1/0: ") and "Error" in checks["redis"]
+
+
+def test_readyz_checks_nats_when_configured(world: World) -> None:
+    with TestClient(create_app(world.w, Settings(nats_url="nats://127.0.0.1:1")), client=LOCAL) as api:
+        r = api.get("/readyz")
+    assert r.status_code == 503 and r.json()["checks"]["nats"].startswith("nats nats://127.0.0.1:1: ")
+
+
+def test_every_request_writes_one_json_access_line(world: World, logged: io.StringIO) -> None:
+    with TestClient(create_app(world.w, Settings()), client=LOCAL) as api:
+        api.get("/v1/accounts/acc-1/restrictions")  # no token: the guard's 401 is logged too
+        api.get("/livez")
+    lines = [line for line in json_lines(logged) if line["logger"] == "warden.access"]
+    assert [(line["route"], line["status"]) for line in lines] == [
+        ("/v1/accounts/{account_id}/restrictions", 401),
+        ("/livez", 200),
+    ]
+    first = lines[0]
+    assert first["level"] == "INFO" and first["method"] == "GET" and first["path"] == "/v1/accounts/acc-1/restrictions"
+    assert isinstance(first["duration_ms"], float) and first["client"] == "127.0.0.1"
+    assert str(first["timestamp"]).endswith("+00:00")
+
+
+def test_access_log_can_be_turned_off(world: World, logged: io.StringIO) -> None:
+    with TestClient(create_app(world.w, Settings(access_log=False))) as api:
+        api.get("/livez")
+    assert not [line for line in json_lines(logged) if line["logger"] == "warden.access"]
+
+
+def test_log_format_auto_is_text_on_a_terminal_and_json_otherwise() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert logs.resolve_format(Settings(log_format="auto"), Tty()) == "text"
+    assert logs.resolve_format(Settings(log_format="auto"), io.StringIO()) == "json"
+    assert logs.resolve_format(Settings(log_format="text"), io.StringIO()) == "text"
+
+
+NOTE = Notification(
+    "appeal:ap1:v2:appeal.decided", "account", "acc-1", "appeal.decided", {"text": {"zh": "申诉已处理"}}
+)
+
+
+def test_the_log_notifier_writes_a_json_line_for_each_notification(logged: io.StringIO) -> None:
+    LogNotifier().send(NOTE)
+    (line,) = [line for line in json_lines(logged) if line["logger"] == "warden.notifications"]
+    assert line["level"] == "INFO" and line["kind"] == "appeal.decided" and line["key"] == NOTE.key
+    assert line["recipient"] == "account:acc-1" and "申诉已处理" in str(line["message"])
+
+
+def test_the_log_notifier_is_never_silent_when_logging_is_not_configured(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logging.getLogger(), "level", logging.WARNING)  # as in a plain CLI run: INFO goes nowhere
+    LogNotifier().send(NOTE)
+    err = capsys.readouterr().err
+    assert "warden.notifications: notify account:acc-1 appeal.decided 申诉已处理" in err
+
+
+def test_the_log_sender_masks_one_time_codes(logged: io.StringIO, capsys: pytest.CaptureFixture[str]) -> None:
+    LogSender().send("13800001234", unblock_texts.code_message("482913", 10, "zh"))
+    LogSender().send("13800001234", "confirm: https://warden.example/h/hc_Zx9-abcDEF12345678 (10 min)")
+    lines = [line for line in json_lines(logged) if line["logger"] == "warden.unblock"]
+    assert len(lines) == 2
+    assert "482913" not in logged.getvalue() and "******" in str(lines[0]["message"])
+    assert "hc_Zx9" not in logged.getvalue() and "hc_***" in str(lines[1]["message"])
+    assert lines[0]["to"] == "138****1234" and "13800001234" not in logged.getvalue()
+    assert "10 分钟" in str(lines[0]["message"])  # the rest stays readable
+    assert "482913" not in capsys.readouterr().err
+
+
+runner = CliRunner()
+
+
+def test_config_show_prints_the_effective_settings_with_secrets_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARDEN_DATABASE_URL", "postgresql+psycopg://warden:hunter2@db.internal:6432/warden")
+    monkeypatch.setenv("WARDEN_REDIS_URL", "redis://:redispass@cache:6379/0")
+    monkeypatch.setenv("WARDEN_WEBHOOK_SECRET", "whsec_c2VjcmV0")
+    monkeypatch.setenv("WARDEN_UNBLOCK_WEBHOOK_TOKEN", "sms-token-123")
+    monkeypatch.setenv("WARDEN_UNBLOCK_WEBHOOK_URL", "https://sms.example/send?key=abc")
+    monkeypatch.setenv("WARDEN_LOG_FORMAT", "json")
+    result = runner.invoke(cli, ["config", "show", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["database_url"] == "postgresql+psycopg://warden:***@db.internal:6432/warden"
+    assert shown["redis_url"] == "redis://:***@cache:6379/0"
+    assert shown["webhook_secret"] == "***" and shown["unblock_webhook_token"] == "***"
+    assert shown["unblock_webhook_url"] == "https://sms.example/send?***"
+    assert shown["log_format"] == "json" and shown["metrics_allow"] == "127.0.0.0/8,::1/128"
+    for secret in ("hunter2", "redispass", "c2VjcmV0", "sms-token-123", "key=abc"):
+        assert secret not in result.output
+    table = runner.invoke(cli, ["config", "show"])
+    assert table.exit_code == 0 and "WARDEN_DATABASE_URL" in table.output and "hunter2" not in table.output
+
+
+def test_config_show_names_an_invalid_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARDEN_METRICS_ALLOW", "everyone")
+    result = runner.invoke(cli, ["config", "show"])
+    assert result.exit_code == 2 and "WARDEN_METRICS_ALLOW" in result.output and "everyone" in result.output

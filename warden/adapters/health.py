@@ -1,0 +1,62 @@
+"""Readiness checks of the servers warden depends on. Each returns None when the server answers, else the reason
+in a line an operator can act on (`database: OperationalError: connection refused …`). None raises."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from warden.settings import mask_url
+
+
+def _why(exc: BaseException) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{exc.__class__.__name__}: {first}"[:300]
+
+
+def check_database(engine: Engine) -> str | None:
+    """`SELECT 1` on a pooled connection (the pool's own timeout bounds the wait)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        return f"database {mask_url(engine.url.render_as_string(hide_password=True))}: {_why(exc)}"
+    return None
+
+
+def check_redis(url: str, timeout: float = 2.0) -> str | None:
+    """PING, within `timeout` seconds."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as exc:
+        return f"redis {mask_url(url)}: {_why(exc)}"
+    return None
+
+
+def check_nats(url: str, timeout: float = 2.0) -> str | None:
+    """Connect and ask JetStream for its account info, within `timeout` seconds."""
+
+    async def probe() -> None:
+        import nats
+
+        nc = await nats.connect(url, connect_timeout=timeout, max_reconnect_attempts=0, allow_reconnect=False)
+        try:
+            await nc.jetstream().account_info()
+        finally:
+            await nc.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(probe(), timeout * 2))
+    except BaseException as exc:  # nats raises its own error classes, some outside Exception's tree on cancel
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        return f"nats {mask_url(url)}: {_why(exc)}"
+    return None

@@ -1,0 +1,156 @@
+"""The operator's side of the API: `/livez`, `/readyz`, `/metrics`, and `Observe`, the outermost middleware that
+counts and times every request by route template and writes the access log.
+
+**Who may scrape.** `/metrics` carries no token (Prometheus scrapes without one); it answers only to addresses in
+`WARDEN_METRICS_ALLOW` (default: this host, `127.0.0.0/8,::1/128`), anyone else gets a 403. Behind a reverse
+proxy every request seems to come from the proxy, so do not route `/metrics` through it (docs/DEPLOY.md). The
+probes answer everyone: "alive", and, when not ready, which dependency is down; why (hosts, driver errors) only
+to the same networks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from warden.adapters import metrics
+from warden.entrypoints import probes
+from warden.entrypoints.http.deps import WardenDep
+from warden.entrypoints.http.problems import problem
+from warden.settings import Settings, metrics_networks
+
+router = APIRouter(tags=["operations"])
+access = logging.getLogger("warden.access")
+UNMATCHED = "<unmatched>"
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.get("/livez", response_model=probes.Liveness)
+def livez() -> probes.Liveness:
+    """The process answers (nothing else is checked)."""
+    return probes.Liveness(status="alive")
+
+
+@router.get(
+    "/readyz",
+    response_model=probes.Readiness,
+    responses={503: {"description": "Not ready: the problem's `detail` and `checks` say which check failed and why"}},
+)
+def readyz(request: Request, warden: WardenDep) -> probes.Readiness | JSONResponse:
+    """Ready to serve: the database answers, and Redis and NATS when configured. Otherwise a 503 problem naming
+    each failing check; why it failed (hosts, driver errors) only for `WARDEN_METRICS_ALLOW` addresses, the rest
+    read `unavailable` (the status code is all a load balancer needs)."""
+    r = probes.readiness(warden, _settings(request))
+    if r.status == "ready":
+        return r
+    client = request.client.host if request.client else ""
+    if not _allowed(client, request.app.state.metrics_networks):
+        checks = {k: v if v == "ok" else "unavailable" for k, v in r.checks.items()}
+        failing = ", ".join(k for k, v in checks.items() if v != "ok")
+        return problem(503, "Not ready", f"unavailable: {failing}", extensions={"checks": checks})
+    return problem(503, "Not ready", probes.failures(r), extensions={"checks": r.checks})
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics_route(request: Request, warden: WardenDep) -> Response:
+    """Prometheus text exposition (see `warden.adapters.metrics`); only for `WARDEN_METRICS_ALLOW`."""
+    client = request.client.host if request.client else ""
+    if not _allowed(client, request.app.state.metrics_networks):
+        return problem(
+            403,
+            "Forbidden",
+            f"metrics are served to WARDEN_METRICS_ALLOW only; {client or 'this client'} is not in it",
+        )
+    return Response(probes.metrics_page(warden), media_type=metrics.CONTENT_TYPE)
+
+
+def _allowed(host: str, networks: list[Any]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in net for net in networks)
+
+
+def install(app: Any, settings: Settings) -> None:
+    """Mount the routes and keep what they read on `app.state`; `Observe` is added by `create_app` last (outermost)."""
+    app.state.settings = settings
+    app.state.metrics_networks = metrics_networks(settings.metrics_allow)
+    app.include_router(router)
+
+
+class Observe:
+    """Counts and times every HTTP request by method, route template and status (`warden_http_*`), and writes one
+    `warden.access` INFO line per request (method, path, route, status, duration_ms, client) unless
+    `WARDEN_ACCESS_LOG=false`. Outermost, so the guard's own 401/413/429 answers are counted too."""
+
+    def __init__(self, app: ASGIApp, access_log: bool = True) -> None:
+        self.app = app
+        self.access_log = access_log
+        self._routes: list[tuple[re.Pattern[str], frozenset[str], str]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            seconds = time.perf_counter() - started
+            route = self._template(scope)
+            method = str(scope.get("method", ""))
+            metrics.observe_request(method, route, status, seconds)
+            if self.access_log:
+                client = scope.get("client")
+                access.info(
+                    "%s %s %d",
+                    method,
+                    scope.get("path", ""),
+                    status,
+                    extra={
+                        "method": method,
+                        "path": scope.get("path", ""),
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 2),
+                        "client": client[0] if client else None,
+                    },
+                )
+
+    def _template(self, scope: Scope) -> str:
+        """The path template of the route that takes the request (`/v1/accounts/{account_id}/restrictions`), as
+        mounted (routers' prefixes included), never the raw path (which would make a time series per account);
+        `<unmatched>` when no route takes the path and method."""
+        if self._routes is None:
+            self._routes = [
+                (rc.path_regex, frozenset(getattr(rc.original_route, "methods", None) or ()), rc.path or UNMATCHED)
+                for rc in iter_route_contexts(scope["app"].router.routes)
+            ]
+        path, method, root = scope.get("path", ""), scope.get("method", ""), scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        for regex, methods, template in self._routes:
+            if (not methods or method in methods) and regex.match(path):
+                return template
+        return UNMATCHED
