@@ -116,3 +116,43 @@ def test_S_D6_an_appeal_running_into_an_unknown_year_says_it_was_counted_on_week
     out = api.post("/v1/appeals", "admin", {"strike_id": strike, "statement": "请复核"}, 201)
     assert datetime.fromisoformat(out["due_at"]) == datetime(2027, 1, 6, 10, 0, tzinfo=BJ)
     assert out["due_basis"] == "weekdays"
+
+
+# --- item 6: the admin sees their enterprise -------------------------------------------------------------------
+
+
+def test_S_D6_the_admin_sees_the_enterprise_restricted_why_since_and_how_to_appeal_each(
+    api: Api, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=BJ))
+    calm = api.get("/v1/enterprises/ent-1?lang=en", "admin")["state"]
+    assert calm["restricted"] is False and calm["restrictions"] == 0 and calm["since"] is None
+    strike = ban_enterprise(api)
+    state = api.get("/v1/enterprises/ent-1?lang=en", "admin")["state"]
+    assert state["restricted"] is True and state["restrictions"] == 1
+    assert state["since_local"] == "2026-11-27 10:00 (Asia/Shanghai)" and state["timezone"] == "Asia/Shanghai"
+    assert state["until"] is None and state["until_local"] is None  # an enterprise ban ends only on appeal
+    assert state["reasons"] == ["reviewer action: fraud"]
+    assert "since 2026-11-27 10:00 (Asia/Shanghai)" in state["text"] and "only on appeal" in state["text"]
+    zh = api.get("/v1/enterprises/ent-1", "admin")["state"]["text"]
+    assert zh.startswith("企业自 2026-11-27 10:00 (Asia/Shanghai) 起受到处罚") and "需申诉解除" in zh
+
+    [item] = api.get(state["restrictions_url"] + "?lang=en", "admin")["items"]
+    assert item["strike_id"] == strike and item["evidence"]["note"] == "fraud" and item["active"]
+    assert item["appeal"] == {
+        "possible": True,
+        "strike_id": strike,
+        "route": "POST /v1/appeals",
+        "text": item["appeal"]["text"],
+    }
+    assert strike in item["appeal"]["text"]
+    appeal = api.post("/v1/appeals", "admin", {"strike_id": item["appeal"]["strike_id"], "statement": "请复核"}, 201)
+    assert appeal["strike_id"] == strike
+
+    for who in ("reviewer_a", "auditor", "platform"):  # the platform roles read both
+        assert api.get("/v1/enterprises/ent-1", who)["state"]["restricted"] is True
+        assert api.get("/v1/enterprises/ent-1/restrictions", who)["items"][0]["strike_id"] == strike
+    for who in ("hr", "admin2", "member"):  # nobody else: no state, no list
+        r = api.c.get("/v1/enterprises/ent-1", headers=api.h(who))
+        assert r.status_code == 403 or r.json()["state"] is None, who
+        assert api.c.get("/v1/enterprises/ent-1/restrictions", headers=api.h(who)).status_code == 403, who

@@ -10,7 +10,9 @@ language; only the `text` fields do.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from warden.kernel.model import Scope
 
@@ -49,6 +51,35 @@ STATE_TEXT = {
     "login_restricted": {"zh": "限制登录", "en": "login restricted"},
     "banned": {"zh": "永久封号", "en": "permanently banned"},
 }
+
+ENTERPRISE_STATE_TEXT = {
+    "normal": {"zh": "企业状态正常，没有生效中的处罚", "en": "The enterprise is in good standing: no restriction in force"},
+    "restricted": {
+        "zh": "企业自 {since} 起受到处罚（{reasons}），{until}。",
+        "en": "The enterprise is restricted since {since} ({reasons}), {until}.",
+    },
+    "until": {"zh": "至 {until} 结束", "en": "until {until}"},
+    "open_ended": {"zh": "没有结束时间，需申诉解除", "en": "with no end: it ends only on appeal"},
+}
+
+APPEAL_WAY_TEXT = {
+    "enterprise": {
+        "zh": "企业管理员可对此处罚提出申诉：POST /v1/appeals，strike_id 为 {strike}，并按清单上传营业执照等材料。",
+        "en": "The enterprise admin may appeal it: POST /v1/appeals with strike_id {strike}, then upload the "
+        "documents of the checklist (business licence …).",
+    },
+    "none": {
+        "zh": "此限制由成员处罚连带产生，没有可申诉的企业处罚编号；请处理成员的处罚。",
+        "en": "This restriction has no enterprise strike to appeal; handle the members' penalties instead.",
+    },
+    "ended": {"zh": "此处罚已结束，无需申诉。", "en": "This restriction is over; there is nothing to appeal."},
+}
+
+
+def local_time(at: datetime, timezone: str) -> str:
+    """`at` as people read it: `YYYY-MM-DD HH:MM` in the policy's timezone, with the zone's name."""
+    return f"{at.astimezone(ZoneInfo(timezone)).strftime('%Y-%m-%d %H:%M')} ({timezone})"
+
 
 _WINDOW = {
     "zh": lambda s: (
