@@ -129,6 +129,7 @@ def bootstrap(
             "usage_policy.blocked": usage_policy_texts.reason_text,
             "usage_policy.warned": usage_policy_texts.reason_text,
         },
+        {rule: usage_policy_texts.way_back for rule in usage_policy_texts.RULE_TITLES},  # S-E4 (issue 15)
     )
     pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
     enforcement = EnforcementService(uow, rules, pipeline, features, texts, verifier=signer or load_verifier(key))

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import World
+from tests.conftest import World, policy_with
 from warden.app import App
 from warden.appeals.document_store import LocalDocumentStore
 from warden.appeals.notifier import MemoryNotifier
@@ -156,3 +156,125 @@ def test_S_D6_the_admin_sees_the_enterprise_restricted_why_since_and_how_to_appe
         r = api.c.get("/v1/enterprises/ent-1", headers=api.h(who))
         assert r.status_code == 403 or r.json()["state"] is None, who
         assert api.c.get("/v1/enterprises/ent-1/restrictions", headers=api.h(who)).status_code == 403, who
+
+
+# --- the enterprise desk: helpers ------------------------------------------------------------------------------
+
+VALID_ID = "110105199003071239"
+RULES = [
+    {
+        "id": "personal-data",
+        "title": "个人信息",
+        "category": "privacy",
+        "detectors": ["id_number"],
+        "severity": "high",
+        "action": "block_and_warn",
+        "external_only": True,
+    }
+]
+
+
+def leak(api: Api, world: World, account: str = "acc-2") -> str:
+    """A message with a resident ID number to an external contact: it opens a case routed to admin and HR."""
+    if not api.c.get("/v1/enterprises/ent-1/usage-policy", headers=api.h("admin")).json().get("version"):
+        api.c.put("/v1/enterprises/ent-1/usage-policy", headers=api.h("admin"), json={"version": 0, "rules": RULES})
+    ev = world.event("message", account, text=f"号码 {VALID_ID}", to_external=True, recipient_id="wx-1")
+    assert api.c.post("/v1/events", headers=api.h("platform"), json=ev).status_code == 201
+    items = api.get("/v1/enterprises/ent-1/cases", "hr")["items"]
+    return str(next(c["id"] for c in items if c["account"] == account and c["status"] == "open"))
+
+
+# --- item 9: deregistration explained, refused, reversible -----------------------------------------------------
+
+
+def test_S_E4_a_deregistered_employee_is_told_the_enterprise_did_it_and_whom_to_contact(
+    api: Api, world: World
+) -> None:
+    case_id = leak(api, world)
+    api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": "deregister", "note": "多次外发客户身份证号"})
+    zh = api.get("/v1/accounts/acc-2/explanation", "member")
+    [r] = zh["restrictions"]
+    assert r["rule"] == "enterprise_deregistered" and r["strike_id"] is None
+    assert r["unblock"]["how"] == "contact_enterprise" and r["unblock"]["possible"] is False
+    text = r["unblock"]["text"]
+    assert "您所在的企业已注销您的企业账号" in text and "人事（HR）" in text and case_id in text
+    assert "申诉" in text and "可在期限内申诉" not in text and "严重违规" not in text
+    en = api.get("/v1/accounts/acc-2/explanation?lang=en", "member")["restrictions"][0]["unblock"]["text"]
+    assert "Your enterprise deregistered your account" in en and "contact your enterprise's HR" in en
+
+
+def test_S_E4_hr_reverses_a_mistaken_deregistration_with_a_reason_and_the_account_is_free_again(
+    api: Api, world: World
+) -> None:
+    case_id = leak(api, world)
+    assert api.c.post(f"/v1/cases/{case_id}/outcome-reversal", headers=api.h("hr"), json={"reason": "还没决定"}).status_code == 409
+    api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": "deregister", "note": "外发身份证号"})
+    assert api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "banned"
+    again = api.c.post(f"/v1/cases/{case_id}/outcome", headers=api.h("hr"), json={"outcome": "warning", "note": "x y"})
+    assert again.status_code == 409  # decided: reverse first
+    r = api.c.post(f"/v1/cases/{case_id}/outcome-reversal", headers=api.h("admin"), json={"reason": "认错人了"})
+    assert r.status_code == 403 and "reverse an outcome" in r.json()["detail"]  # by default only HR, investigators
+    short = api.c.post(f"/v1/cases/{case_id}/outcome-reversal", headers=api.h("hr"), json={"reason": ""})
+    assert short.status_code == 422 and short.json()["errors"][0]["field"].endswith("reason")
+
+    out = api.post(f"/v1/cases/{case_id}/outcome-reversal", "hr", {"reason": "认错人了，是同名同事"})
+    assert out["status"] == "open" and out["outcome"] is None and out["overdue"] is False
+    expl = api.get("/v1/accounts/acc-2/explanation", "member")
+    assert expl["state"] == "normal" and expl["restrictions"] == []
+    [entry] = [e for e in api.get(f"/v1/cases/{case_id}", "hr")["timeline"] if e["kind"] == "outcome_reversed"]
+    assert entry["data"]["outcome"] == "deregister" and entry["data"]["reason"] == "认错人了，是同名同事"
+    assert len(entry["data"]["lifted"]) == 1
+    audit = api.get("/v1/audit/entries?limit=20", "auditor")["items"]
+    assert any(a["action"] == "case.outcome_reversed" and a["subject"] == f"case:{case_id}" for a in audit)
+    assert any(a["action"] == "restriction.lifted" for a in audit)
+    # decided anew: the new outcome takes effect with its own restriction
+    api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": "app_removed", "note": "移除应用"})
+    assert api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "login_restricted"
+    assert api.get("/v1/audit/verification", "auditor")["ok"] is True  # the reversal is vouched for
+
+
+# --- item 11: what each role sees and does is the policy's ------------------------------------------------------
+
+
+def test_S_E3_the_admin_a_case_is_routed_to_sees_it_and_acts_by_the_default_case_access(
+    api: Api, world: World
+) -> None:
+    case_id = leak(api, world)
+    seen = api.get(f"/v1/cases/{case_id}", "admin")
+    assert seen["account"] == "acc-2" and seen["names"] == "real" and seen["routed_to"] == ["enterprise_admin", "hr"]
+    hit = next(e for e in seen["timeline"] if e["kind"] == "hit")
+    assert hit["data"]["message"]["text"] == f"号码 {VALID_ID}"
+    out = api.post(f"/v1/cases/{case_id}/outcome", "admin", {"outcome": "training", "note": "数据安全培训"})
+    assert out["status"] == "training" and out["outcome_note"] == "数据安全培训"
+    done = api.post(f"/v1/cases/{case_id}/training-completion", "admin")
+    assert done["status"] == "closed"
+    # the admin does not record the employee's statement by default (HR and investigators do)
+    r = api.c.post(
+        f"/v1/cases/{leak(api, world, 'acc-1')}/statement",
+        headers=api.h("admin"),
+        json={"responsibility": "oversight_self_reported", "text": "是我疏忽"},
+    )
+    assert r.status_code == 403 and "record a statement" in r.json()["detail"]
+
+
+PSEUDONYMISED_ADMIN = policy_with(
+    {
+        "    enterprise_admin: {see_content: true, real_names: true, actions: [evidence, decide, complete_training, "
+        "classify]}": "    enterprise_admin: {see_content: false, real_names: false, actions: []}"
+    }
+)
+
+
+@pytest.mark.parametrize("policy", [PSEUDONYMISED_ADMIN])
+def test_S_E3_a_policy_that_pseudonymises_the_admin_shows_a_pseudonym_no_content_and_no_actions(
+    api: Api, world: World
+) -> None:
+    case_id = leak(api, world)
+    admin = api.get(f"/v1/cases/{case_id}", "admin")
+    assert admin["account"].startswith("emp-") and admin["names"] == "pseudonymised"
+    assert VALID_ID not in str(admin) and "acc-2" not in str(admin)
+    again = api.get("/v1/enterprises/ent-1/cases", "admin")["items"][0]
+    assert again["account"] == admin["account"]  # a stable pseudonym
+    r = api.c.post(f"/v1/cases/{case_id}/outcome", headers=api.h("admin"), json={"outcome": "warning", "note": "x y"})
+    assert r.status_code == 403 and "decide a case" in r.json()["detail"]
+    assert api.get(f"/v1/cases/{case_id}", "hr")["account"] == "acc-2"  # HR keeps the defaults

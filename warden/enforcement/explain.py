@@ -62,9 +62,16 @@ def restriction_reason_code(r: Restriction) -> str:
     return r.rule_id
 
 
-def unblock_text(r: Restriction, now: datetime, lang: Lang, cap: tuple[int, int] | None = None) -> dict[str, Any]:
-    """Whether and how the restriction can be lifted early; `cap` is the policy's (applications, window days)."""
+def unblock_text(
+    r: Restriction, now: datetime, lang: Lang, cap: tuple[int, int] | None = None, texts: Texts = CORE
+) -> dict[str, Any]:
+    """Whether and how the restriction can be lifted early; `cap` is the policy's (applications, window days).
+    A restriction another party decided (`texts.ways_back`, e.g. the enterprise's deregistration) says who and whom
+    to contact (`how: contact_enterprise`): neither self-service nor an appeal to the platform lifts it."""
     zh = lang == "zh"
+    way_back = texts.ways_back.get(r.rule_id)
+    if way_back is not None:
+        return {"possible": False, "how": "contact_enterprise", "earliest_at": None, "text": way_back(r.evidence, lang)}
     if r.subject_type == "enterprise":
         return {
             "possible": False,
@@ -157,7 +164,7 @@ def explain_restriction(
         "starts_at": r.starts_at.isoformat(),
         "ends_at": r.ends_at.isoformat() if r.ends_at else None,
         "remaining_seconds": int((r.ends_at - now).total_seconds()) if r.ends_at else None,
-        "unblock": unblock_text(r, now, lang, cap),
+        "unblock": unblock_text(r, now, lang, cap, texts),
     }
 
 

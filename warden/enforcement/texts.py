@@ -313,17 +313,26 @@ ReasonText = Callable[[str, dict[str, Any], Lang], str]
 """Renders one reason code with its evidence in one language: `(code, params, lang) -> sentence`."""
 
 
+WayBack = Callable[[dict[str, Any], Lang], str]
+"""For a restriction another party imposed (an enterprise's deregistration, issue 15): `(evidence, lang) -> text`
+saying who decided it and whom to contact, instead of the self-service or appeal advice."""
+
+
 class Texts:
     """The catalogue explanations render with: the core titles and sentences above, plus other slices' rule titles
-    (`{rule: {lang: title}}`) and reason renderers (`{code: ReasonText}`), injected by bootstrap."""
+    (`{rule: {lang: title}}`), reason renderers (`{code: ReasonText}`) and ways back (`{rule: WayBack}`: the
+    restriction is not the platform's, so neither self-service nor an appeal to the platform applies), injected by
+    bootstrap."""
 
     def __init__(
         self,
         titles: Mapping[str, Mapping[str, str]] | None = None,
         reasons: Mapping[str, ReasonText] | None = None,
+        ways_back: Mapping[str, WayBack] | None = None,
     ) -> None:
         self.titles: dict[str, Mapping[str, str]] = {**RULE_TITLES, **(titles or {})}
         self.reasons: dict[str, ReasonText] = dict(reasons or {})
+        self.ways_back: dict[str, WayBack] = dict(ways_back or {})
 
     def title(self, rule: str, lang: Lang) -> str:
         return self.titles.get(rule, {"zh": rule, "en": rule})[lang]

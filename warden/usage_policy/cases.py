@@ -253,7 +253,7 @@ class CaseDesk:
         investigator, before the case is decided; "misled or instructed" needs evidence."""
         with self.uow.writing(lock=True) as tx:
             case = visible_case(tx.conn, principal, case_id)
-            access.check_statement_giver(principal)
+            access.check_case_action(principal, case, "statement", self.settings)
             errs = statement_errors(responsibility, evidence_refs)
             if errs:
                 raise InvalidInput(errs[0].message, errs)

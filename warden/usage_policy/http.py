@@ -101,6 +101,11 @@ class OutcomeIn(BaseModel):
     misclassified: bool = Field(False, description="The rule fired wrongly: counts against the rule's quality")
 
 
+class ReversalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=2000, description="Why the outcome was a mistake (audited)")
+
+
 class ClassificationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     misclassified: bool
@@ -208,6 +213,16 @@ def post_outcome(
 ) -> CaseOut:
     """Decide (S-E4): warning, training, deregister, app_removed, escalate_illegal or dismissed."""
     case = warden.case_outcomes.decide(principal, case_id, body.outcome, body.note, body.misclassified)
+    return warden.usage_figures.case_view(case, None, principal, lang)
+
+
+@router.post("/cases/{case_id}/outcome-reversal", response_model=CaseOut)
+def post_outcome_reversal(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: ReversalIn
+) -> CaseOut:
+    """Take back a mistaken outcome with a reason (S-E4; HR by default): its effects are undone (a deregistration
+    or app removal lifted, an escalation flag withdrawn) and the case is undecided again. 409 when undecided."""
+    case = warden.case_outcomes.reverse(principal, case_id, body.reason)
     return warden.usage_figures.case_view(case, None, principal, lang)
 
 

@@ -320,3 +320,18 @@ def hits_per_rule(conn: Connection, enterprise_id: str) -> dict[str, int]:
     e = t.case_entries
     q = sa.select(e.c.rule_id, sa.func.count()).where(e.c.enterprise_id == enterprise_id, e.c.kind == "hit")
     return {rule: int(n) for rule, n in conn.execute(q.group_by(e.c.rule_id)).all()}
+
+
+def withdraw_case_flags(conn: Connection, account_id: str, case_id: str) -> list[str]:
+    """Withdraw (status `withdrawn`) the still-open flags an outcome of `case_id` raised on the account (issue 15:
+    a reversed escalation); returns their ids."""
+    f = t.flags
+    rows = conn.execute(
+        sa.select(f.c.id, f.c.evidence).where(
+            f.c.subject_type == "account", f.c.subject_id == account_id, f.c.status == "open"
+        )
+    ).all()
+    ids = [r.id for r in rows if json.loads(r.evidence).get("case") == case_id]
+    if ids:
+        conn.execute(sa.update(f).where(f.c.id.in_(ids)).values(status="withdrawn"))
+    return ids

@@ -65,3 +65,22 @@ def reason_text(code: str, p: dict[str, Any], lang: str) -> str:
         else f"the message may break the enterprise's usage policy ({titles}): contains {what}; "
         "take care — admins and HR were told"
     )
+
+
+def way_back(evidence: dict[str, Any], lang: str) -> str:
+    """S-E4: what an employee reads about an enterprise's own outcome on their account (deregistration, the app's
+    removal): the enterprise decided it, not the platform; no self-service, no appeal to the platform; whom to ask."""
+    case = evidence.get("case", "")
+    removed = evidence.get("outcome") == "app_removed"
+    if lang == "zh":
+        what = "已移除您账号的企业应用" if removed else "已注销您的企业账号"
+        return (
+            f"您所在的企业{what}（依据企业使用规范，案件编号 {case}）。这是企业的决定，不是平台处罚："
+            "无法自助解封，也不能向平台申诉。如有异议，请联系企业的人事（HR）或企业管理员，并提供案件编号。"
+        )
+    what = "removed the enterprise app from your account" if removed else "deregistered your account"
+    return (
+        f"Your enterprise {what} under its usage policy (case {case}). This is the enterprise's decision, not a "
+        "platform penalty: self-service unblocking and appeals to the platform do not apply. If you disagree, "
+        "contact your enterprise's HR or admin and give the case number."
+    )

@@ -165,15 +165,16 @@ def render_case(
     name: Namer,
 ) -> CaseOut:
     """A case as this caller may see it; `name` is used unless the caller sees real ids."""
-    content = access.sees_content(principal)
+    content = access.sees_content(principal, settings, case)
     own = access.owns_case(principal, case)
-    if access.shows_real_names(principal, case):
+    real = access.shows_real_names(principal, settings, case)
+    if real:
         name = _same
     out: dict[str, Any] = {
         "id": case.id,
         "enterprise_id": case.enterprise_id,
         "account": name(case.account_id),
-        "names": "real" if (content or own) else "pseudonymised",
+        "names": "real" if real else "pseudonymised",
         "rule": case.rule_id,
         "category": case.category,
         "severity": case.severity,
