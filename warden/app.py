@@ -20,6 +20,8 @@ one field here and one line in bootstrap.
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -99,6 +101,15 @@ class App:
         self.usage_figures = usage_figures
         self.weight = weight  # weight (issue 4): reads and the operator's recompute
         self.appeals = appeals  # appeals and the review desk (issue 6)
+
+    def deliver_outbox(self) -> None:
+        """Deliver the one notification outbox now (appeals' and the enterprise desk's notices), after a committed
+        change; a failure is logged and retried by the next delivery (`warden scheduler`, `warden appeals
+        deliver`), the change stands. Uses `self.appeals` as it is now (tests swap in a `MemoryNotifier`)."""
+        try:
+            self.appeals.deliver()
+        except Exception:  # delivery is retried later; the change itself is committed
+            logging.getLogger("warden.notifications").exception("notification delivery failed; it will be retried")
 
     def start(self) -> None:
         """Record the policy in use. The counters need no rebuild: ingest reloads each account's windows from

@@ -110,7 +110,9 @@ def bootstrap(
     features.append(unblock_feature(rules, cache))  # unblocking (issue 5): probation, plug-in floors
     usage_settings = loaded.policy.enterprise_usage  # enterprise usage policy (issue 7)
     usage_policies = PolicyAdmin(uow, usage_settings, shipped_engine)  # screens with the engine's folding (issue 13)
-    cases = CaseDesk(uow, usage_settings)
+    cases = CaseDesk(uow, usage_settings, loaded.policy.timezone)
+    case_outcomes = CaseOutcomes(uow, usage_settings, loaded.policy.timezone)
+    cases.due_check = case_outcomes.due  # issue 15: what fell due is escalated before each case request
     features.append(UsagePolicyFeature(usage_policies, cases))
     if word_lists is not None:
         features.append(WordListsFeature(word_lists))
@@ -152,11 +154,12 @@ def bootstrap(
         unblocking=Unblocking(uow, rules, build_sender(settings)),  # unblocking (issue 5)
         usage_policies=usage_policies,  # enterprise usage policy (issue 7)
         cases=cases,
-        case_outcomes=CaseOutcomes(uow, usage_settings),
+        case_outcomes=case_outcomes,
         usage_figures=Figures(uow, usage_policies),
         weight=WeightService(uow, rules),  # weight (issue 4)
         appeals=appeals,  # appeals and the review desk (issue 6)
     )
+    cases.after_commit = case_outcomes.after_commit = app.deliver_outbox  # the one outbox, after commit
     if background:
         app.checkpointer = WalCheckpointer(engine)
     if start:

@@ -278,3 +278,47 @@ def test_S_E3_a_policy_that_pseudonymises_the_admin_shows_a_pseudonym_no_content
     r = api.c.post(f"/v1/cases/{case_id}/outcome", headers=api.h("admin"), json={"outcome": "warning", "note": "x y"})
     assert r.status_code == 403 and "decide a case" in r.json()["detail"]
     assert api.get(f"/v1/cases/{case_id}", "hr")["account"] == "acc-2"  # HR keeps the defaults
+
+
+# --- item 8: who is told about a case, and escalation on time ----------------------------------------------------
+
+
+def sent(api: Api, kind: str) -> list[tuple[str, str]]:
+    return sorted((n.recipient_type, n.recipient_id) for n in api.notifier.sent if n.kind == kind)
+
+
+def test_S_E2_the_roles_a_case_is_routed_to_are_notified_when_it_opens_and_when_it_goes_overdue(
+    api: Api, world: World, clock: FixedClock, warden: App
+) -> None:
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=BJ))
+    case_id = leak(api, world)  # a severe case: 24 h to decide; the listing ran the due-time check
+    assert sent(api, "case.opened") == [("enterprise_admin", "ent-1"), ("hr", "ent-1")]
+    note = next(n for n in api.notifier.sent if n.kind == "case.opened")
+    assert note.payload["case_id"] == case_id and note.payload["url"] == f"/v1/cases/{case_id}"
+    assert "2026-11-27 10:00 (Asia/Shanghai)" in note.payload["text"]["zh"]
+    assert VALID_ID not in str(note.payload) and "acc-2" not in str(note.payload)  # no content, no employee
+
+    clock.advance(hours=23, minutes=59)
+    api.get(f"/v1/cases/{case_id}", "hr")
+    assert sent(api, "case.overdue") == []
+    clock.advance(minutes=2)  # past the deadline: the next request escalates, without any cron job
+    seen = api.get(f"/v1/cases/{case_id}", "admin")
+    assert seen["escalated_at"] is not None and "investigator" in seen["routed_to"]
+    assert sent(api, "case.overdue") == [("enterprise_admin", "ent-1"), ("hr", "ent-1"), ("investigator", "ent-1")]
+    api.get("/v1/enterprises/ent-1/cases", "hr")
+    assert len(sent(api, "case.overdue")) == 3  # once
+    assert len([e for e in seen["timeline"] if e["kind"] == "escalated"]) == 1
+
+
+def test_S_E2_warden_scheduler_escalates_on_time_when_nobody_asks(
+    api: Api, world: World, clock: FixedClock, warden: App
+) -> None:
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=BJ))
+    case_id = leak(api, world)
+    clock.advance(hours=25)
+    assert [c.id for c in warden.case_outcomes.due(None)] == [case_id]  # one pass of `warden scheduler`
+    assert warden.case_outcomes.due(None) == []
+    assert len(sent(api, "case.overdue")) == 3
+    seen = api.get(f"/v1/cases/{case_id}", "hr")
+    [esc] = [e for e in seen["timeline"] if e["kind"] == "escalated"]
+    assert esc["actor"] == "scheduler"

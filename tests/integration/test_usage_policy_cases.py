@@ -153,7 +153,7 @@ def test_overdue_cases_are_flagged_on_read_and_escalated_once_with_an_audit_entr
     clock.advance(seconds=1)
     [late] = desk.list_cases(HR, "ent-1", overdue=True)[0]
     assert late.account_id == "acc-1" and late.overdue(clock.now())
-    assert [c.id for c in outcomes.escalate_overdue("test")] == [late.id]
+    assert late.escalated_at == clock.now()  # issue 15: the listing's due-time check escalated it, no cron
     assert outcomes.escalate_overdue("test") == []
     assert audit_actions(world).count("case.escalated") == 1
     clock.advance(hours=48)
@@ -335,3 +335,21 @@ def test_concurrent_first_edits_of_a_policy_leave_exactly_one_winner_and_the_res
         results = list(pool.map(edit, range(8)))
     assert sorted(results) == ["conflict"] * 7 + ["ok"]
     assert world.w.usage_policies.get_policy(ADMIN, "ent-1").version == 1
+
+
+def test_S_E2_warden_scheduler_once_escalates_what_fell_due_and_delivers_the_outbox(
+    world: World, desk: CaseDesk, db_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from warden.entrypoints.cli.main import app
+
+    world.clock.advance(days=-3)  # opened three days before now: overdue by any real clock after it
+    open_case(world, desk)
+    runner = CliRunner()
+    first = runner.invoke(app, ["scheduler", "--once", "-d", db_url])
+    assert first.exit_code == 0, first.output
+    # the 2 "opened" notices went out when the case was read after ingest; now the 3 "overdue" ones
+    assert "1 case(s) escalated" in first.output and "3 notice(s) sent" in first.output
+    again = runner.invoke(app, ["scheduler", "--once", "-d", db_url])
+    assert "0 case(s) escalated; 0 notice(s) sent" in again.output

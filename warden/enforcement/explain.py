@@ -18,8 +18,8 @@ from warden.enforcement.texts import (
     Lang,
     Texts,
     cascade_evidence,
-    local_time,
 )
+from warden.kernel.localtime import local_time
 from warden.kernel.model import Restriction, Scope, Strike
 
 

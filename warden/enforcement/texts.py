@@ -10,9 +10,7 @@ language; only the `text` fields do.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from warden.kernel.model import Scope
 
@@ -75,10 +73,6 @@ APPEAL_WAY_TEXT = {
     "ended": {"zh": "此处罚已结束，无需申诉。", "en": "This restriction is over; there is nothing to appeal."},
 }
 
-
-def local_time(at: datetime, timezone: str) -> str:
-    """`at` as people read it: `YYYY-MM-DD HH:MM` in the policy's timezone, with the zone's name."""
-    return f"{at.astimezone(ZoneInfo(timezone)).strftime('%Y-%m-%d %H:%M')} ({timezone})"
 
 
 _WINDOW = {

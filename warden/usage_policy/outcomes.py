@@ -8,6 +8,7 @@ Every public method but the operator's `escalate_overdue` takes the caller's `Pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from warden.adapters import store as core
@@ -19,7 +20,7 @@ from warden.kernel.events import FieldError
 from warden.kernel.model import Flag, Restriction, Scope
 from warden.pipeline.effects import audit_effects
 from warden.usage_policy import access, store
-from warden.usage_policy.cases import visible_case
+from warden.usage_policy.cases import notify_case, visible_case
 from warden.usage_policy.model import (
     APP_REMOVED_RULE,
     DEREGISTERED_RULE,
@@ -34,9 +35,24 @@ from warden.usage_policy.policy import EnterpriseUsageSettings
 class CaseOutcomes:
     """Deciding cases (HR and investigators), training completion, classification, escalation of overdue cases."""
 
-    def __init__(self, uow: UnitOfWork, settings: EnterpriseUsageSettings) -> None:
+    def __init__(self, uow: UnitOfWork, settings: EnterpriseUsageSettings, timezone: str = "Asia/Shanghai") -> None:
         self.uow = uow
         self.settings = settings
+        self.timezone = timezone
+        self.after_commit: Callable[[], object] = _nothing
+        """Delivers the outbox after a committed change (set by bootstrap to the appeals' delivery)."""
+
+    def due(self, enterprise_id: str | None = None, deliver: bool = True) -> list[Case]:
+        """The due-time check (issue 15), run before each case request and by `warden scheduler`: escalate every
+        case that has fallen overdue (`escalate_overdue`, as `scheduler`), then deliver the outbox (what it queued,
+        and the `opened` notices ingest queued). Reads first, so
+        a request finding nothing due takes no writers' lock. Deterministic with the injected clock."""
+        with self.uow.reading() as tx:
+            due = bool(store.overdue_unescalated(tx.conn, tx.now, enterprise_id))
+        done = self.escalate_overdue("scheduler", enterprise_id) if due else []
+        if deliver:
+            self.after_commit()  # also what ingest queued (a case opened by a message): ingest has no after-commit hook
+        return done
 
     def decide(self, principal: Principal, case_id: str, outcome: str, note: str, misclassified: bool = False) -> Case:
         """S-E4: record the outcome (one of `model.OUTCOMES`) and apply its effect on the account
@@ -82,6 +98,7 @@ class CaseOutcomes:
                 f"case:{case_id}",
                 {"outcome": outcome, "account": case.account_id, "misclassified": misclassified},
             )
+        self.after_commit()
         return case
 
     def reverse(self, principal: Principal, case_id: str, reason: str) -> Case:
@@ -166,6 +183,7 @@ class CaseOutcomes:
                 late_by = int((now - case.deadline_at).total_seconds())
                 routed = {"overdue_seconds": late_by, "routed_to": [*ROUTED_TO, Role.INVESTIGATOR.value]}
                 store.append_entry(tx.conn, case, "escalated", actor, routed, now)
+                notify_case(tx.conn, case, "overdue", routed["routed_to"], now, self.timezone)
                 tx.audit.append(now, actor, "case.escalated", f"case:{case.id}", {"overdue_seconds": late_by})
                 done.append(case)
         return done
@@ -196,3 +214,7 @@ def outcome_effects(case: Case, outcome: str, note: str, now: datetime) -> Effec
             Flag(derive_id("flg", case.id, outcome, now.isoformat()), "account", case.account_id, "enterprise_escalation", now, evidence)
         )
     return changes
+
+
+def _nothing() -> None:
+    return None

@@ -84,3 +84,23 @@ def way_back(evidence: dict[str, Any], lang: str) -> str:
         "platform penalty: self-service unblocking and appeals to the platform do not apply. If you disagree, "
         "contact your enterprise's HR or admin and give the case number."
     )
+
+
+CASE_NOTICE_TEXT: dict[str, dict[str, str]] = {
+    "opened": {
+        "zh": "新的企业使用规范案件 {case}（{severity}），请在 {deadline} 前处理。",
+        "en": "New usage-policy case {case} ({severity}); decide it by {deadline}.",
+    },
+    "overdue": {
+        "zh": "案件 {case} 已超过处理期限（{deadline}），已升级至调查人员。",
+        "en": "Case {case} is past its deadline ({deadline}) and was escalated to investigators.",
+    },
+}
+
+
+def case_notice(kind: str, case_id: str, severity: str, deadline: str) -> dict[str, str]:
+    """The zh/en sentence of a case notice (`opened`, `overdue`) to the roles it is routed to."""
+    return {
+        lang: CASE_NOTICE_TEXT[kind][lang].format(case=case_id, severity=severity, deadline=deadline)
+        for lang in ("zh", "en")
+    }
