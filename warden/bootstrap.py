@@ -37,6 +37,7 @@ from warden.unblock.senders import build_sender
 from warden.unblock.service import Unblocking
 from warden.usage_policy import texts as usage_policy_texts
 from warden.usage_policy.cases import CaseDesk
+from warden.usage_policy.evidence import CaseEvidence
 from warden.usage_policy.feature import UsagePolicyFeature
 from warden.usage_policy.figures import Figures
 from warden.usage_policy.outcomes import CaseOutcomes
@@ -156,6 +157,7 @@ def bootstrap(
         cases=cases,
         case_outcomes=case_outcomes,
         usage_figures=Figures(uow, usage_policies),
+        case_evidence=CaseEvidence(uow, usage_settings, lambda: app.appeals),  # the appeals' document checks
         weight=WeightService(uow, rules),  # weight (issue 4)
         appeals=appeals,  # appeals and the review desk (issue 6)
     )

@@ -441,6 +441,16 @@ SPECS: dict[tuple[str, str], Spec] = {
         lambda t, n: Call(f"/v1/cases/{case(t).id}/outcome", {"outcome": "warning", "note": "first time"}),
         on_case("decide"),
     ),
+    ("POST", "/v1/cases/{case_id}/evidence"): Spec(
+        lambda t, n: Call(f"/v1/cases/{case(t).id}/evidence", file=DOC), on_case("evidence")
+    ),
+    ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}"): Spec(
+        lambda t, n: Call(f"/v1/cases/{case(t).id}/evidence/evd_none"),  # allowed callers meet its 404
+        lambda p, t: (
+            passes(lambda: usage_access.check_case(p, case(t)))
+            and (usage_access.sees_content(p, EnterpriseUsageSettings(), case(t)) or usage_access.owns_case(p, case(t)))
+        ),
+    ),
     ("POST", "/v1/cases/{case_id}/outcome-reversal"): Spec(
         lambda t, n: Call(f"/v1/cases/{case(t).id}/outcome-reversal", {"reason": "a mistake"}), on_case("reverse")
     ),

@@ -18,6 +18,7 @@ from warden.app import App
 from warden.appeals.document_store import LocalDocumentStore
 from warden.appeals.notifier import MemoryNotifier
 from warden.appeals.service import Appeals
+from warden.appeals.uploads import tiny_pdf, tiny_png
 from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
 from warden.kernel.clock import FixedClock
@@ -187,9 +188,7 @@ def leak(api: Api, world: World, account: str = "acc-2") -> str:
 # --- item 9: deregistration explained, refused, reversible -----------------------------------------------------
 
 
-def test_S_E4_a_deregistered_employee_is_told_the_enterprise_did_it_and_whom_to_contact(
-    api: Api, world: World
-) -> None:
+def test_S_E4_a_deregistered_employee_is_told_the_enterprise_did_it_and_whom_to_contact(api: Api, world: World) -> None:
     case_id = leak(api, world)
     api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": "deregister", "note": "多次外发客户身份证号"})
     zh = api.get("/v1/accounts/acc-2/explanation", "member")
@@ -207,7 +206,12 @@ def test_S_E4_hr_reverses_a_mistaken_deregistration_with_a_reason_and_the_accoun
     api: Api, world: World
 ) -> None:
     case_id = leak(api, world)
-    assert api.c.post(f"/v1/cases/{case_id}/outcome-reversal", headers=api.h("hr"), json={"reason": "还没决定"}).status_code == 409
+    assert (
+        api.c.post(
+            f"/v1/cases/{case_id}/outcome-reversal", headers=api.h("hr"), json={"reason": "还没决定"}
+        ).status_code
+        == 409
+    )
     api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": "deregister", "note": "外发身份证号"})
     assert api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "banned"
     again = api.c.post(f"/v1/cases/{case_id}/outcome", headers=api.h("hr"), json={"outcome": "warning", "note": "x y"})
@@ -236,9 +240,7 @@ def test_S_E4_hr_reverses_a_mistaken_deregistration_with_a_reason_and_the_accoun
 # --- item 11: what each role sees and does is the policy's ------------------------------------------------------
 
 
-def test_S_E3_the_admin_a_case_is_routed_to_sees_it_and_acts_by_the_default_case_access(
-    api: Api, world: World
-) -> None:
+def test_S_E3_the_admin_a_case_is_routed_to_sees_it_and_acts_by_the_default_case_access(api: Api, world: World) -> None:
     case_id = leak(api, world)
     seen = api.get(f"/v1/cases/{case_id}", "admin")
     assert seen["account"] == "acc-2" and seen["names"] == "real" and seen["routed_to"] == ["enterprise_admin", "hr"]
@@ -322,3 +324,76 @@ def test_S_E2_warden_scheduler_escalates_on_time_when_nobody_asks(
     seen = api.get(f"/v1/cases/{case_id}", "hr")
     [esc] = [e for e in seen["timeline"] if e["kind"] == "escalated"]
     assert esc["actor"] == "scheduler"
+
+
+# --- item 10: case evidence, uploaded and checked like appeal documents; who instructed gets a case -------------
+
+
+def upload_evidence(api: Api, case_id: str, data: bytes, name: str, who: str = "member") -> Any:
+    return api.c.post(
+        f"/v1/cases/{case_id}/evidence",
+        headers=api.h(who),
+        files={"file": (name, data, "application/octet-stream")},
+    )
+
+
+def test_S_E5_evidence_is_uploaded_and_checked_like_appeal_documents_and_refs_must_name_it(
+    api: Api, world: World
+) -> None:
+    case_id = leak(api, world)
+    misled = {"responsibility": "misled_or_instructed", "text": "主管让我发的", "evidence_refs": ["x"]}
+    r = api.c.post(f"/v1/cases/{case_id}/statement", headers=api.h("member"), json=misled)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "evidence_refs"
+    assert "upload each file first" in r.json()["errors"][0]["message"]
+
+    fake = upload_evidence(api, case_id, b"<script>alert(1)</script>", "chat.png")  # the appeals' checks
+    assert fake.status_code == 422 and fake.json()["errors"][0]["field"] == "file"
+    pdf = b"%PDF-1.4\n1 0 obj<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+    assert upload_evidence(api, case_id, pdf, "chat.pdf").status_code == 422
+    ok = upload_evidence(api, case_id, tiny_png(3), "../../聊天记录.png")
+    assert ok.status_code == 201, ok.text
+    ev = ok.json()
+    assert ev["media_type"] == "image/png" and ev["filename"] == "聊天记录.png" and len(ev["sha256"]) == 64
+    assert upload_evidence(api, case_id, tiny_png(4), "x.png", who="admin2").status_code == 403
+
+    other = leak(api, world, "acc-1")  # evidence of another case does not count for this one
+    theirs = upload_evidence(api, other, tiny_pdf("x"), "x.pdf", who="hr").json()["id"]
+    misled["evidence_refs"] = [ev["id"], theirs]
+    r = api.c.post(f"/v1/cases/{case_id}/statement", headers=api.h("member"), json=misled)
+    assert r.status_code == 422 and theirs in r.json()["errors"][0]["message"]
+
+    misled["evidence_refs"] = [ev["id"]]
+    out = api.post(f"/v1/cases/{case_id}/statement", "member", misled)
+    assert out["statement"]["evidence_refs"] == [ev["id"]]
+    got = api.c.get(f"/v1/cases/{case_id}/evidence/{ev['id']}", headers=api.h("hr"))
+    assert got.status_code == 200 and got.content == tiny_png(3)
+    assert got.headers["x-content-type-options"] == "nosniff" and got.headers["content-disposition"].startswith(
+        "attachment;"
+    )
+    assert api.c.get(f"/v1/cases/{case_id}/evidence/{theirs}", headers=api.h("hr")).status_code == 404
+    audit = api.get("/v1/audit/entries?limit=30", "auditor")["items"]
+    assert {"case.evidence_uploaded", "case.evidence_read"} <= {a["action"] for a in audit}
+    assert api.get("/v1/audit/verification", "auditor")["ok"] is True  # case_evidence rows are vouched for
+
+
+def test_S_E5_naming_who_instructed_opens_a_linked_case_for_that_person(api: Api, world: World) -> None:
+    case_id = leak(api, world)
+    ev = upload_evidence(api, case_id, tiny_png(5), "指示截图.png").json()
+    body = {
+        "responsibility": "misled_or_instructed",
+        "text": "主管 acc-1 让我发给客户",
+        "evidence_refs": [ev["id"]],
+        "instructed_by": "acc-9",  # of another enterprise
+    }
+    r = api.c.post(f"/v1/cases/{case_id}/statement", headers=api.h("member"), json=body)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "instructed_by"
+    body["instructed_by"] = "acc-1"
+    out = api.post(f"/v1/cases/{case_id}/statement", "member", body)
+    linked = out["statement"]["instructed_case"]
+    assert linked and linked != case_id
+    theirs = api.get(f"/v1/cases/{linked}", "hr")
+    assert theirs["account"] == "acc-1" and theirs["source"] == "instruction" and theirs["status"] == "open"
+    assert theirs["rule"] == "personal-data" and theirs["severity"] == "high"
+    assert any(e["kind"] == "linked" and e["data"]["instructed"] == case_id for e in theirs["timeline"])
+    opened = [n for n in api.notifier.sent if n.kind == "case.opened" and n.payload["case_id"] == linked]
+    assert sorted(n.recipient_type for n in opened) == ["enterprise_admin", "hr"]

@@ -26,14 +26,14 @@ from warden.enforcement.history import profile_events
 from warden.enforcement.rules.contacts import standing_cap_refusal
 from warden.enforcement.texts import CORE, STATE_TEXT, Lang, Texts
 from warden.enforcement.views import (
-    AppealWay,
-    EnterpriseState,
     AccountOut,
+    AppealWay,
     AuditEntryOut,
     AuditPage,
     BanEndingOut,
     ChainVerification,
     EnterpriseOut,
+    EnterpriseState,
     Explanation,
     LiftedRestriction,
     PolicyInForce,
@@ -135,7 +135,9 @@ class EnforcementService:
                 ]
                 for r in active
             ]
-            out.state = EnterpriseState.model_validate(ex.enterprise_state(enterprise_id, active, reasons, self.rules.policy.timezone, lang))
+            out.state = EnterpriseState.model_validate(
+                ex.enterprise_state(enterprise_id, active, reasons, self.rules.policy.timezone, lang)
+            )
         return out
 
     def put_account(self, p: Principal, a: Account) -> tuple[AccountOut, bool]:

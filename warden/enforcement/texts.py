@@ -51,7 +51,10 @@ STATE_TEXT = {
 }
 
 ENTERPRISE_STATE_TEXT = {
-    "normal": {"zh": "企业状态正常，没有生效中的处罚", "en": "The enterprise is in good standing: no restriction in force"},
+    "normal": {
+        "zh": "企业状态正常，没有生效中的处罚",
+        "en": "The enterprise is in good standing: no restriction in force",
+    },
     "restricted": {
         "zh": "企业自 {since} 起受到处罚（{reasons}），{until}。",
         "en": "The enterprise is restricted since {since} ({reasons}), {until}.",
@@ -72,7 +75,6 @@ APPEAL_WAY_TEXT = {
     },
     "ended": {"zh": "此处罚已结束，无需申诉。", "en": "This restriction is over; there is nothing to appeal."},
 }
-
 
 
 _WINDOW = {

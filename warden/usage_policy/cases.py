@@ -19,6 +19,7 @@ from warden.kernel.cursor import decode_position, encode_position
 from warden.kernel.decision import derive_id
 from warden.kernel.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from warden.kernel.events import FieldError
+from warden.kernel.localtime import local_time
 from warden.pipeline.ingest import FUTURE_SKEW
 from warden.usage_policy import access, store
 from warden.usage_policy.model import (
@@ -31,7 +32,6 @@ from warden.usage_policy.model import (
     statement_errors,
 )
 from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc
-from warden.kernel.localtime import local_time
 from warden.usage_policy.texts import case_notice
 
 
@@ -282,11 +282,30 @@ class CaseDesk:
         instructed_by: str | None,
     ) -> Case:
         """S-E5: the employee's own account of what happened, by the employee or recorded by HR or an
-        investigator, before the case is decided; "misled or instructed" needs evidence."""
+        investigator, before the case is decided; "misled or instructed" needs evidence, and every
+        `evidence_refs` item must be the id of evidence uploaded to this case (`POST /v1/cases/{id}/evidence`).
+        Naming `instructed_by` (a member of the same enterprise) opens or joins a linked case for that person,
+        of the same rule and severity, routed and notified like any other (issue 15)."""
         with self.uow.writing(lock=True) as tx:
-            case = visible_case(tx.conn, principal, case_id)
+            conn, now = tx.conn, tx.now
+            case = visible_case(conn, principal, case_id)
             access.check_case_action(principal, case, "statement", self.settings)
             errs = statement_errors(responsibility, evidence_refs)
+            uploaded = store.evidence_ids(conn, case_id)
+            unknown = [r for r in evidence_refs if r not in uploaded]
+            if unknown:
+                errs.append(
+                    FieldError(
+                        field="evidence_refs",
+                        message=f"not evidence uploaded to this case: {', '.join(unknown[:5])}; upload each file "
+                        f"first (POST /v1/cases/{case_id}/evidence) and name the id it returns",
+                    )
+                )
+            instructor = core.get_account(conn, instructed_by) if instructed_by else None
+            if instructed_by and (instructor is None or instructor.enterprise_id != case.enterprise_id):
+                errs.append(FieldError(field="instructed_by", message="no such member in this enterprise"))
+            elif instructed_by == case.account_id:
+                errs.append(FieldError(field="instructed_by", message="names the employee the case is about"))
             if errs:
                 raise InvalidInput(errs[0].message, errs)
             if case.status != "open":
@@ -300,6 +319,23 @@ class CaseDesk:
                 "instructed_by": instructed_by,
                 "by": principal.actor,
             }
+            if instructed_by:
+                linked = self.open_or_join(
+                    conn,
+                    tx.audit,
+                    now,
+                    case.enterprise_id,
+                    instructed_by,
+                    rule_id=case.rule_id,
+                    category=case.category,
+                    severity=case.severity,
+                    source="instruction",
+                    first_seen=case.first_seen_at,
+                    key=f"instructed:{case.id}",
+                    actor=principal.actor,
+                )
+                store.append_entry(conn, linked, "linked", principal.actor, {"instructed": case.id}, now)
+                case.statement["instructed_case"] = linked.id
             case.statement_at = tx.now
             store.save_case(tx.conn, case)
             store.append_entry(tx.conn, case, "statement", principal.actor, case.statement, tx.now)
@@ -308,8 +344,13 @@ class CaseDesk:
                 principal.actor,
                 "case.statement",
                 f"case:{case_id}",
-                {"responsibility": responsibility, "evidence": len(evidence_refs)},
+                {
+                    "responsibility": responsibility,
+                    "evidence": len(evidence_refs),
+                    "instructed_case": case.statement.get("instructed_case"),
+                },
             )
+        self.after_commit()
         return case
 
 

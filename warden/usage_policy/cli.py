@@ -40,7 +40,9 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
     @app.command("scheduler")
     def scheduler(
-        once: Annotated[bool, typer.Option("--once", help="One pass, then exit (for a test or a one-off run).")] = False,
+        once: Annotated[
+            bool, typer.Option("--once", help="One pass, then exit (for a test or a one-off run).")
+        ] = False,
         interval: Annotated[float, typer.Option(min=1.0, help="Seconds between passes.")] = 30.0,
         database: DatabaseOpt = None,
     ) -> None:

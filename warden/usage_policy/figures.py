@@ -46,5 +46,9 @@ class Figures:
         """A case as this caller may see it (`views.render_case`), with its timeline when `entries` is given.
         The caller got `case` (and `entries`) from `CaseDesk` or `CaseOutcomes`, which checked it may see them."""
         now = self.uow.clock.now()
-        name = (lambda a: a) if access.shows_real_names(principal, self.policies.settings, case) else self.namer(case.enterprise_id)
+        name = (
+            (lambda a: a)
+            if access.shows_real_names(principal, self.policies.settings, case)
+            else self.namer(case.enterprise_id)
+        )
         return render_case(case, entries, principal, lang, now, self.policies.settings, name)

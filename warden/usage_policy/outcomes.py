@@ -118,7 +118,11 @@ class CaseOutcomes:
                     r.lifted_at, r.lift_reason = now, f"outcome reversed: {reason}"
                     core.update_restriction(tx.conn, r)
                     tx.audit.append(
-                        now, actor, "restriction.lifted", f"account:{r.subject_id}", {"restriction": r.id, "reason": reason}
+                        now,
+                        actor,
+                        "restriction.lifted",
+                        f"account:{r.subject_id}",
+                        {"restriction": r.id, "reason": reason},
                     )
                     lifted.append(r.id)
             withdrawn = store.withdraw_case_flags(tx.conn, case.account_id, case.id)
@@ -181,9 +185,10 @@ class CaseOutcomes:
                 case.escalated_at = now
                 store.set_case(tx.conn, case.id, escalated_at=now)
                 late_by = int((now - case.deadline_at).total_seconds())
-                routed = {"overdue_seconds": late_by, "routed_to": [*ROUTED_TO, Role.INVESTIGATOR.value]}
+                roles = [*ROUTED_TO, Role.INVESTIGATOR.value]
+                routed = {"overdue_seconds": late_by, "routed_to": roles}
                 store.append_entry(tx.conn, case, "escalated", actor, routed, now)
-                notify_case(tx.conn, case, "overdue", routed["routed_to"], now, self.timezone)
+                notify_case(tx.conn, case, "overdue", roles, now, self.timezone)
                 tx.audit.append(now, actor, "case.escalated", f"case:{case.id}", {"overdue_seconds": late_by})
                 done.append(case)
         return done
@@ -211,7 +216,14 @@ def outcome_effects(case: Case, outcome: str, note: str, now: datetime) -> Effec
         )
     if outcome == "escalate_illegal":
         changes.flags.append(
-            Flag(derive_id("flg", case.id, outcome, now.isoformat()), "account", case.account_id, "enterprise_escalation", now, evidence)
+            Flag(
+                derive_id("flg", case.id, outcome, now.isoformat()),
+                "account",
+                case.account_id,
+                "enterprise_escalation",
+                now,
+                evidence,
+            )
         )
     return changes
 

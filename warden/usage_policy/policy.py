@@ -16,11 +16,17 @@ from warden.kernel.durations import Duration
 from warden.kernel.events import FieldError
 from warden.usage_policy import detectors
 
-
 CaseAction = Literal["statement", "evidence", "decide", "complete_training", "classify", "reverse"]
 """What an enterprise role may do on a case it can see: record the employee's statement, upload evidence, decide
 the outcome, record training completion, tag it misclassified, reverse an outcome (issue 15, S-E4)."""
-ALL_CASE_ACTIONS: tuple[CaseAction, ...] = ("statement", "evidence", "decide", "complete_training", "classify", "reverse")
+ALL_CASE_ACTIONS: tuple[CaseAction, ...] = (
+    "statement",
+    "evidence",
+    "decide",
+    "complete_training",
+    "classify",
+    "reverse",
+)
 
 
 class CaseRoleAccess(BaseModel):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from warden.adapters import tables as t
 from warden.adapters.store import dumps
 from warden.kernel.decision import derive_id
-from warden.usage_policy.model import Case
+from warden.usage_policy.model import Case, Evidence
 
 # --- row mappers -----------------------------------------------------------------------------------------
 
@@ -335,3 +335,21 @@ def withdraw_case_flags(conn: Connection, account_id: str, case_id: str) -> list
     if ids:
         conn.execute(sa.update(f).where(f.c.id.in_(ids)).values(status="withdrawn"))
     return ids
+
+
+# --- case evidence (issue 15) ---------------------------------------------------------------------------------
+
+
+def insert_evidence(conn: Connection, ev: Evidence) -> None:
+    conn.execute(sa.insert(t.case_evidence).values(**vars(ev)))
+
+
+def get_evidence(conn: Connection, evidence_id: str) -> Evidence | None:
+    row = conn.execute(sa.select(t.case_evidence).where(t.case_evidence.c.id == evidence_id)).first()
+    return Evidence(**row._mapping) if row is not None else None
+
+
+def evidence_ids(conn: Connection, case_id: str) -> set[str]:
+    """The ids of the evidence uploaded to the case."""
+    e = t.case_evidence
+    return {r.id for r in conn.execute(sa.select(e.c.id).where(e.c.case_id == case_id))}
