@@ -194,19 +194,34 @@ def open_case(world: World, desk: CaseDesk) -> up.Case:
 def test_a_statement_of_being_instructed_needs_evidence_and_oversight_does_not_s_e5(
     world: World, desk: CaseDesk
 ) -> None:
+    from warden.appeals.document_store import MemoryDocumentStore
+    from warden.appeals.notifier import MemoryNotifier
+    from warden.appeals.service import Appeals
+    from warden.appeals.uploads import tiny_png
+
+    w = world.w
+    w.appeals = Appeals(w.uow, w.enforcement, w.rules, MemoryDocumentStore(), MemoryNotifier())
+    world.account("acc-boss")
     case = open_case(world, desk)
     with pytest.raises(InvalidInput) as exc:
         desk.submit_statement(MEMBER, case.id, "misled_or_instructed", "主管让我发的", [], "acc-boss")
     assert exc.value.errors[0].field == "evidence_refs"
+    with pytest.raises(InvalidInput) as exc:  # issue 15: a reference must be evidence uploaded to the case
+        desk.submit_statement(MEMBER, case.id, "misled_or_instructed", "主管让我发的", ["doc-1"], "acc-boss")
+    assert exc.value.errors[0].field == "evidence_refs"
     assert desk.get_case(HR, case.id)[0].statement is None
-    done = desk.submit_statement(MEMBER, case.id, "misled_or_instructed", "主管让我发的", ["doc-1"], "acc-boss")
+    ev = w.case_evidence.upload(MEMBER, case.id, tiny_png(1), "chat.png")
+    done = desk.submit_statement(MEMBER, case.id, "misled_or_instructed", "主管让我发的", [ev.id], "acc-boss")
+    assert done.statement is not None and done.statement["instructed_case"] != case.id
     assert done.statement == {
         "responsibility": "misled_or_instructed",
         "text": "主管让我发的",
-        "evidence_refs": ["doc-1"],
+        "evidence_refs": [ev.id],
         "instructed_by": "acc-boss",
         "by": MEMBER.actor,
+        "instructed_case": done.statement["instructed_case"],
     }
+    assert desk.get_case(HR, done.statement["instructed_case"])[0].account_id == "acc-boss"
     with pytest.raises(Conflict):
         desk.submit_statement(MEMBER, case.id, "oversight_self_reported", "再说一次", [], None)
 
