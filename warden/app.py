@@ -13,14 +13,15 @@ Typed handles on each service:
 
 **Where the other slices plug in.** Each feature slice has one typed field below, built once by bootstrap:
 `word_lists` (`word_lists.service.WordLists`, None unless the evasion-resistant engine is in use), `unblocking`
-(`unblock.service.Unblocking`), `usage_policies` / `cases` / `case_outcomes` / `usage_figures` (`usage_policy`:
-`PolicyAdmin`, `CaseDesk`, `CaseOutcomes`, `Figures`), `weight` (`weight.service.WeightService`) and `appeals`
-(`appeals.service.Appeals`) are handed to the constructor. A new slice adds
-one field here and one line in bootstrap.
+(`unblock.service.Unblocking`), `usage_policies` / `cases` / `case_outcomes` / `usage_figures` / `case_evidence`
+(`usage_policy`: `PolicyAdmin`, `CaseDesk`, `CaseOutcomes`, `Figures`, `CaseEvidence`), `weight`
+(`weight.service.WeightService`) and `appeals` (`appeals.service.Appeals`) are handed to the constructor.
+A new slice adds one field here and one line in bootstrap.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # the feature slices' services (each slice updates its line w
     from warden.appeals.service import Appeals
     from warden.unblock.service import Unblocking
     from warden.usage_policy.cases import CaseDesk
+    from warden.usage_policy.evidence import CaseEvidence
     from warden.usage_policy.figures import Figures
     from warden.usage_policy.outcomes import CaseOutcomes
     from warden.usage_policy.policies import PolicyAdmin
@@ -76,6 +78,7 @@ class App:
         cases: CaseDesk,
         case_outcomes: CaseOutcomes,
         usage_figures: Figures,
+        case_evidence: CaseEvidence,
         weight: WeightService,
         appeals: Appeals,
     ) -> None:
@@ -101,8 +104,18 @@ class App:
         self.cases = cases
         self.case_outcomes = case_outcomes
         self.usage_figures = usage_figures
+        self.case_evidence = case_evidence  # case evidence, checked by the appeals' document checks (issue 15)
         self.weight = weight  # weight (issue 4): reads and the operator's recompute
         self.appeals = appeals  # appeals and the review desk (issue 6)
+
+    def deliver_outbox(self) -> None:
+        """Deliver the one notification outbox now (appeals' and the enterprise desk's notices), after a committed
+        change; a failure is logged and retried by the next delivery (`warden scheduler`, `warden appeals
+        deliver`), the change stands. Uses `self.appeals` as it is now (tests swap in a `MemoryNotifier`)."""
+        try:
+            self.appeals.deliver()
+        except Exception:  # delivery is retried later; the change itself is committed
+            logging.getLogger("warden.notifications").exception("notification delivery failed; it will be retried")
 
     def start(self) -> None:
         """Record the policy in use. The counters need no rebuild: ingest reloads each account's windows from

@@ -38,6 +38,7 @@ from warden.unblock.senders import build_sender
 from warden.unblock.service import Unblocking
 from warden.usage_policy import texts as usage_policy_texts
 from warden.usage_policy.cases import CaseDesk
+from warden.usage_policy.evidence import CaseEvidence
 from warden.usage_policy.feature import UsagePolicyFeature
 from warden.usage_policy.figures import Figures
 from warden.usage_policy.outcomes import CaseOutcomes
@@ -112,7 +113,9 @@ def bootstrap(
     features.append(unblock_feature(rules, cache))  # unblocking (issue 5): probation, plug-in floors
     usage_settings = loaded.policy.enterprise_usage  # enterprise usage policy (issue 7)
     usage_policies = PolicyAdmin(uow, usage_settings, shipped_engine)  # screens with the engine's folding (issue 13)
-    cases = CaseDesk(uow, usage_settings)
+    cases = CaseDesk(uow, usage_settings, loaded.policy.timezone)
+    case_outcomes = CaseOutcomes(uow, usage_settings, loaded.policy.timezone)
+    cases.due_check = case_outcomes.due  # issue 15: what fell due is escalated before each case request
     features.append(UsagePolicyFeature(usage_policies, cases))
     if word_lists is not None:
         features.append(WordListsFeature(word_lists))
@@ -131,6 +134,7 @@ def bootstrap(
             "usage_policy.blocked": usage_policy_texts.reason_text,
             "usage_policy.warned": usage_policy_texts.reason_text,
         },
+        {rule: usage_policy_texts.way_back for rule in usage_policy_texts.RULE_TITLES},  # S-E4 (issue 15)
     )
     pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
     manual_actions = ManualActions(uow, rules, features)  # voids, lifts, enterprise restrictions, ban endings
@@ -156,11 +160,13 @@ def bootstrap(
         unblocking=Unblocking(uow, rules, build_sender(settings)),  # unblocking (issue 5)
         usage_policies=usage_policies,  # enterprise usage policy (issue 7)
         cases=cases,
-        case_outcomes=CaseOutcomes(uow, usage_settings),
+        case_outcomes=case_outcomes,
         usage_figures=Figures(uow, usage_policies),
+        case_evidence=CaseEvidence(uow, usage_settings, lambda: app.appeals),  # the appeals' document checks
         weight=WeightService(uow, rules),  # weight (issue 4)
         appeals=appeals,  # appeals and the review desk (issue 6)
     )
+    cases.after_commit = case_outcomes.after_commit = app.deliver_outbox  # the one outbox, after commit
     if background:
         app.checkpointer = WalCheckpointer(engine)
     if start:

@@ -55,7 +55,7 @@ from warden.unblock import access as unblock_access
 from warden.unblock.senders import MemorySender
 from warden.usage_policy import access as usage_access
 from warden.usage_policy.model import Case
-from warden.usage_policy.policy import UsagePolicyDoc
+from warden.usage_policy.policy import CaseAction, EnterpriseUsageSettings, UsagePolicyDoc
 from warden.weight import access as weight_access
 from warden.word_lists import access as lists_access
 
@@ -176,9 +176,13 @@ def usage(roles: set[Role]) -> Callable[[Principal, Tenant], bool]:
     return lambda p, t: passes(lambda: usage_access.check_tenant(p, t.ent, roles))
 
 
-def on_case(also: Callable[[Principal], object] | None = None) -> Callable[[Principal, Tenant], bool]:
+def on_case(action: CaseAction | None = None) -> Callable[[Principal, Tenant], bool]:
+    """May see the case and (with `action`) do it, per the shipped policy's `enterprise_usage.case_access`."""
+
     def allow(p: Principal, t: Tenant) -> bool:
-        return passes(lambda: usage_access.check_case(p, case(t))) and (also is None or passes(lambda: also(p)))
+        return passes(lambda: usage_access.check_case(p, case(t))) and (
+            action is None or usage_access.may_act(p, case(t), action, EnterpriseUsageSettings())
+        )
 
     return allow
 
@@ -432,18 +436,31 @@ SPECS: dict[tuple[str, str], Spec] = {
         lambda t, n: Call(
             f"/v1/cases/{case(t).id}/statement", {"responsibility": "oversight_self_reported", "text": "I sent it"}
         ),
-        on_case(usage_access.check_statement_giver),
+        on_case("statement"),
     ),
     ("POST", "/v1/cases/{case_id}/outcome"): Spec(
         lambda t, n: Call(f"/v1/cases/{case(t).id}/outcome", {"outcome": "warning", "note": "first time"}),
-        on_case(usage_access.check_decider),
+        on_case("decide"),
+    ),
+    ("POST", "/v1/cases/{case_id}/evidence"): Spec(
+        lambda t, n: Call(f"/v1/cases/{case(t).id}/evidence", file=DOC), on_case("evidence")
+    ),
+    ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}"): Spec(
+        lambda t, n: Call(f"/v1/cases/{case(t).id}/evidence/evd_none"),  # allowed callers meet its 404
+        lambda p, t: (
+            passes(lambda: usage_access.check_case(p, case(t)))
+            and (usage_access.sees_content(p, EnterpriseUsageSettings(), case(t)) or usage_access.owns_case(p, case(t)))
+        ),
+    ),
+    ("POST", "/v1/cases/{case_id}/outcome-reversal"): Spec(
+        lambda t, n: Call(f"/v1/cases/{case(t).id}/outcome-reversal", {"reason": "a mistake"}), on_case("reverse")
     ),
     ("POST", "/v1/cases/{case_id}/training-completion"): Spec(
-        lambda t, n: Call(f"/v1/cases/{case(t).id}/training-completion"), on_case(usage_access.check_decider)
+        lambda t, n: Call(f"/v1/cases/{case(t).id}/training-completion"), on_case("complete_training")
     ),
     ("PUT", "/v1/cases/{case_id}/classification"): Spec(
         lambda t, n: Call(f"/v1/cases/{case(t).id}/classification", {"misclassified": True, "note": "a test number"}),
-        on_case(usage_access.check_decider),
+        on_case("classify"),
     ),
     ("GET", "/v1/enterprises/{enterprise_id}/compliance-figures"): Spec(
         lambda t, n: Call(f"/v1/enterprises/{t.ent}/compliance-figures"), usage(usage_access.FIGURE_READERS), read=True

@@ -41,6 +41,7 @@ HR = Principal("t-hr", Role.HR, "ent-1")
 INVESTIGATOR = Principal("t-inv", Role.INVESTIGATOR, "ent-1")
 MEMBER = Principal("x", Role.MEMBER, "ent-1", "acc-1")
 COLLEAGUE = Principal("x", Role.MEMBER, "ent-1", "acc-2")
+ANALYST = Principal("t-an", Role.ANALYST, "ent-1")
 
 
 @pytest.fixture
@@ -152,7 +153,7 @@ def test_overdue_cases_are_flagged_on_read_and_escalated_once_with_an_audit_entr
     clock.advance(seconds=1)
     [late] = desk.list_cases(HR, "ent-1", overdue=True)[0]
     assert late.account_id == "acc-1" and late.overdue(clock.now())
-    assert [c.id for c in outcomes.escalate_overdue("test")] == [late.id]
+    assert late.escalated_at == clock.now()  # issue 15: the listing's due-time check escalated it, no cron
     assert outcomes.escalate_overdue("test") == []
     assert audit_actions(world).count("case.escalated") == 1
     clock.advance(hours=48)
@@ -193,19 +194,34 @@ def open_case(world: World, desk: CaseDesk) -> up.Case:
 def test_a_statement_of_being_instructed_needs_evidence_and_oversight_does_not_s_e5(
     world: World, desk: CaseDesk
 ) -> None:
+    from warden.appeals.document_store import MemoryDocumentStore
+    from warden.appeals.notifier import MemoryNotifier
+    from warden.appeals.service import Appeals
+    from warden.appeals.uploads import tiny_png
+
+    w = world.w
+    w.appeals = Appeals(w.uow, w.enforcement, w.rules, MemoryDocumentStore(), MemoryNotifier())
+    world.account("acc-boss")
     case = open_case(world, desk)
     with pytest.raises(InvalidInput) as exc:
         desk.submit_statement(MEMBER, case.id, "misled_or_instructed", "主管让我发的", [], "acc-boss")
     assert exc.value.errors[0].field == "evidence_refs"
+    with pytest.raises(InvalidInput) as exc:  # issue 15: a reference must be evidence uploaded to the case
+        desk.submit_statement(MEMBER, case.id, "misled_or_instructed", "主管让我发的", ["doc-1"], "acc-boss")
+    assert exc.value.errors[0].field == "evidence_refs"
     assert desk.get_case(HR, case.id)[0].statement is None
-    done = desk.submit_statement(MEMBER, case.id, "misled_or_instructed", "主管让我发的", ["doc-1"], "acc-boss")
+    ev = w.case_evidence.upload(MEMBER, case.id, tiny_png(1), "chat.png")
+    done = desk.submit_statement(MEMBER, case.id, "misled_or_instructed", "主管让我发的", [ev.id], "acc-boss")
+    assert done.statement is not None and done.statement["instructed_case"] != case.id
     assert done.statement == {
         "responsibility": "misled_or_instructed",
         "text": "主管让我发的",
-        "evidence_refs": ["doc-1"],
+        "evidence_refs": [ev.id],
         "instructed_by": "acc-boss",
         "by": MEMBER.actor,
+        "instructed_case": done.statement["instructed_case"],
     }
+    assert desk.get_case(HR, done.statement["instructed_case"])[0].account_id == "acc-boss"
     with pytest.raises(Conflict):
         desk.submit_statement(MEMBER, case.id, "oversight_self_reported", "再说一次", [], None)
 
@@ -281,7 +297,7 @@ def test_figures_show_hits_per_rule_misclassified_share_and_repeat_offenders(
     assert f["repeat_offenders"] == []  # a misclassified case is not an offence
     third = open_case(world, desk)
     assert third.id != second.id
-    f = world.w.usage_figures.figures(ADMIN, "ent-1").model_dump()
+    f = world.w.usage_figures.figures(ANALYST, "ent-1").model_dump()  # the admin sees names by default (issue 15)
     [offender] = f["repeat_offenders"]
     assert offender["cases"] == 2 and offender["account"].startswith("emp-") and f["names"] == "pseudonymised"
 
@@ -334,3 +350,21 @@ def test_concurrent_first_edits_of_a_policy_leave_exactly_one_winner_and_the_res
         results = list(pool.map(edit, range(8)))
     assert sorted(results) == ["conflict"] * 7 + ["ok"]
     assert world.w.usage_policies.get_policy(ADMIN, "ent-1").version == 1
+
+
+def test_S_E2_warden_scheduler_once_escalates_what_fell_due_and_delivers_the_outbox(
+    world: World, desk: CaseDesk, db_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from warden.entrypoints.cli.main import app
+
+    world.clock.advance(days=-3)  # opened three days before now: overdue by any real clock after it
+    open_case(world, desk)
+    runner = CliRunner()
+    first = runner.invoke(app, ["scheduler", "--once", "-d", db_url])
+    assert first.exit_code == 0, first.output
+    # the 2 "opened" notices went out when the case was read after ingest; now the 3 "overdue" ones
+    assert "1 case(s) escalated" in first.output and "3 notice(s) sent" in first.output
+    again = runner.invoke(app, ["scheduler", "--once", "-d", db_url])
+    assert "0 case(s) escalated; 0 notice(s) sent" in again.output

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -113,14 +114,50 @@ def test_S_D6_the_local_store_keys_by_hash_never_by_a_name_and_detects_tampering
     assert mem.get(mem.put(data)) == data
 
 
-def test_the_sla_counts_working_days_monday_to_friday() -> None:
-    wed = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # Wednesday, 16:00 in Shanghai
+BJ = ZoneInfo("Asia/Shanghai")
+
+
+def test_the_sla_counts_working_time_on_working_days_only() -> None:
+    wed = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # Wednesday, 16:00 in Shanghai: 8 h of Wednesday count
+    # 8 h + Thu, Fri, Mon, Tue, Wed, Thu (6 × 24 h) = 152 h; the last 16 h on Friday Dec 4 → 16:00 Beijing
     assert ap.working_days_after(wed, 7, "Asia/Shanghai") == datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
-    sat = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
-    assert ap.working_days_after(sat, 1, "Asia/Shanghai") == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday
+    sat = datetime(2026, 11, 28, 10, 0, tzinfo=BJ)
+    # nothing of the weekend counts; Monday Nov 30 counts whole, so one working day runs out at Tuesday 00:00
+    assert ap.working_days_after(sat, 1, "Asia/Shanghai") == datetime(2026, 12, 1, 0, 0, tzinfo=BJ)
     late_fri = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)  # already Saturday 01:00 in Shanghai
-    monday_1am_shanghai = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # weekdays are judged in local time
-    assert ap.working_days_after(late_fri, 1, "Asia/Shanghai") == monday_1am_shanghai
+    assert ap.working_days_after(late_fri, 1, "Asia/Shanghai") == datetime(2026, 12, 1, 0, 0, tzinfo=BJ)
+
+
+def test_S_D6_friday_and_saturday_are_not_due_at_the_same_time() -> None:
+    fri = datetime(2026, 11, 27, 10, 0, tzinfo=BJ)  # 14 h of Friday + Monday 24 h + 10 h of Tuesday
+    assert ap.working_days_after(fri, 2, "Asia/Shanghai") == datetime(2026, 12, 1, 10, 0, tzinfo=BJ)
+    sat = datetime(2026, 11, 28, 10, 0, tzinfo=BJ)  # Monday and Tuesday whole
+    assert ap.working_days_after(sat, 2, "Asia/Shanghai") == datetime(2026, 12, 2, 0, 0, tzinfo=BJ)
+    sun = datetime(2026, 11, 29, 23, 0, tzinfo=BJ)  # not Tuesday 23:00: the Sunday hour does not count
+    assert ap.working_days_after(sun, 2, "Asia/Shanghai") == datetime(2026, 12, 2, 0, 0, tzinfo=BJ)
+    mon = datetime(2026, 11, 30, 0, 0, tzinfo=BJ)  # the first weekday after a weekend is not already elapsed
+    assert ap.working_days_after(mon, 1, "Asia/Shanghai") == datetime(2026, 12, 1, 0, 0, tzinfo=BJ)
+
+
+def test_S_D6_a_deadline_across_national_day_skips_the_holiday_and_counts_the_make_up_saturday() -> None:
+    # 2026 国庆: Oct 1–7 off; Sat Oct 10 is a make-up workday (调休), Sun Oct 11 is not.
+    # Wed Sep 30 10:00: 14 h; Oct 8, 9, 10 (Sat), 12, 13, 14 = 144 h (158 h); the last 10 h → Thu Oct 15 10:00
+    start = datetime(2026, 9, 30, 10, 0, tzinfo=BJ)
+    due = ap.working_days_after(start, 7, "Asia/Shanghai")
+    assert due == datetime(2026, 10, 15, 10, 0, tzinfo=BJ)
+    assert ap.deadline_basis(start, due, "Asia/Shanghai") == "cn_calendar"
+    # the make-up Sunday before it (Sep 20) counts: Sat Sep 19 10:00 + 1 → Sunday whole → Mon Sep 21 00:00
+    assert ap.working_days_after(datetime(2026, 9, 19, 10, 0, tzinfo=BJ), 1, "Asia/Shanghai") == datetime(
+        2026, 9, 21, 0, 0, tzinfo=BJ
+    )
+
+
+def test_S_D6_a_year_the_calendar_does_not_know_is_counted_on_weekdays_and_says_so() -> None:
+    start = datetime(2026, 12, 28, 10, 0, tzinfo=BJ)  # Monday: 14 h; Dec 29, 30, 31; Jan 1 2027 (unknown year:
+    due = ap.working_days_after(start, 7, "Asia/Shanghai")  # a Friday, counted); Jan 4, 5; 10 h of Jan 6
+    assert due == datetime(2027, 1, 6, 10, 0, tzinfo=BJ)
+    assert ap.is_working_day(date(2027, 1, 1)) == (True, False)
+    assert ap.deadline_basis(start, due, "Asia/Shanghai") == "weekdays"
 
 
 def test_decisions_need_a_reason_of_their_outcome_and_reduce_needs_a_lower_step() -> None:

@@ -99,6 +99,7 @@ COVERED: dict[str, Covered] = {
     "usage_policies": Covered(("enterprise_id",), _all(t.usage_policies)),
     "cases": Covered(("id",), _all(t.cases)),
     "case_entries": Covered(("id",), _all(t.case_entries)),
+    "case_evidence": Covered(("id",), _all(t.case_evidence)),
     "word_lists": Covered(("scope",), _all(t.word_lists)),
 }
 """The tables whose rows decide someone's fate, in the order `verify_state` checks them. Weight tables are left out:

@@ -485,3 +485,45 @@ def event_digest(rows: Sequence[dict[str, Any]]) -> str:
 def event_audit_seqs(conn: Connection) -> Iterable[int]:
     """Every distinct `events.audit_seq`, ascending."""
     return conn.execute(sa.select(t.events.c.audit_seq).distinct().order_by(t.events.c.audit_seq)).scalars()
+
+
+# --- the notification outbox (appeals, issue 6; the enterprise desk's cases, issue 15) ------------------------------
+
+
+def queue_notification(
+    conn: Connection,
+    key: str,
+    recipient: tuple[str, str],
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    appeal_id: str | None = None,
+) -> bool:
+    """Queue one notice in the outbox (`notifications`), in the caller's transaction; delivered after commit by
+    `warden.appeals.notifications.deliver` (and `warden scheduler`, `warden appeals deliver`). `key` is unique: a
+    notice already queued under it is not queued again (returns False)."""
+    n = t.notifications
+    if conn.execute(sa.select(n.c.id).where(n.c.key == key)).first() is not None:
+        return False
+    rtype, rid = recipient
+    conn.execute(
+        sa.insert(n).values(
+            key=key,
+            appeal_id=appeal_id,
+            recipient_type=rtype,
+            recipient_id=rid,
+            kind=kind,
+            payload=dumps(payload),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def notifications_keyed(conn: Connection, prefix: str) -> list[Any]:
+    """Outbox rows whose key starts with `prefix` (e.g. `case:<id>:`), oldest first."""
+    n = t.notifications
+    return list(conn.execute(sa.select(n).where(n.c.key.startswith(prefix, autoescape=True)).order_by(n.c.id)).all())

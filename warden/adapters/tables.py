@@ -472,6 +472,21 @@ case_entries = sa.Table(  # the timeline; entries of kind hit/report/file are th
     sa.Index("ix_case_entries_enterprise_kind", "enterprise_id", "kind"),
 )
 
+case_evidence = sa.Table(  # issue 15 (S-E5): files uploaded to a case, checked like appeal documents
+    "case_evidence",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # what a statement's `evidence_refs` name
+    sa.Column("case_id", sa.String(64), nullable=False),
+    sa.Column("enterprise_id", Id, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),  # also the key in the document store
+    sa.Column("media_type", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),  # sanitised, for display only
+    sa.Column("uploaded_by", sa.String(128), nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Index("ix_case_evidence_case", "case_id"),
+)
+
 
 # --- screening lists (issue 3) ---
 

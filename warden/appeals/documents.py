@@ -12,10 +12,20 @@ from warden.appeals.document_store import DocumentMissing
 from warden.appeals.notifications import after_commit, notify
 from warden.appeals.reading import claimed_by, visible
 from warden.appeals.texts import REJECT_TEXT
-from warden.appeals.uploads import UploadRejected, sniff
+from warden.appeals.uploads import Sniffed, UploadRejected, sniff
 from warden.kernel.access import Principal
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import FieldError
+
+
+def check_file(d: Desk, data: bytes) -> Sniffed:
+    """The one check of an uploaded file (appeal documents, and case evidence through `Appeals.check_document`):
+    judged by content (`uploads.sniff`: type by magic bytes and structure, the policy's allowed types and size
+    cap). InvalidInput naming `file` (code, en / zh) otherwise."""
+    try:
+        return sniff(data, list(d.policy.allowed_types), d.policy.max_upload_bytes)
+    except UploadRejected as exc:
+        raise InvalidInput(exc.en, [FieldError(field="file", message=f"{exc.code}: {exc.en} / {exc.zh}")]) from exc
 
 
 def upload(
@@ -32,10 +42,7 @@ def upload(
             f"{kind!r} is not a document of this appeal",
             [FieldError(field="kind", message=f"one of: {', '.join(sorted(slots))}")],
         )
-    try:
-        info = sniff(data, list(d.policy.allowed_types), d.policy.max_upload_bytes)
-    except UploadRejected as exc:
-        raise InvalidInput(exc.en, [FieldError(field="file", message=f"{exc.code}: {exc.en} / {exc.zh}")]) from exc
+    info = check_file(d, data)
     # a rolled-back upload leaves no file behind
     with d.documents.staged(data) as key, d.uow.writing(lock=True) as tx:
         assert key == info.sha256

@@ -5,7 +5,6 @@ the answers' shapes in `appeals.views`."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -28,7 +27,7 @@ from warden.appeals.views import (
 )
 from warden.enforcement.http.directory import IdPath
 from warden.enforcement.views import BanEndingOut, LiftedRestriction, StrikeStatusOut
-from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
+from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep, attachment
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
 from warden.kernel.inputs import INT32_MAX
@@ -177,17 +176,7 @@ def put_document(
 def get_document(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath, kind: KindPath) -> Response:
     """Download the slot's latest document: reviewers and the appellant's side only; never rendered inline."""
     doc, data = appeals.download(principal, appeal_id, kind)
-    return Response(
-        data,
-        media_type=doc.media_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(doc.filename)}",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Digest": f"sha-256={doc.sha256}",
-        },
-    )
+    return attachment(data, doc.media_type, doc.filename, doc.sha256)
 
 
 @router.post("/appeals/{appeal_id}/documents/{kind}/review", response_model_exclude_unset=True)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+import chinese_calendar
 
 from warden.appeals.texts import DECISION_REASONS
 
@@ -201,20 +203,46 @@ def needs_four_eyes(subject_type: str, step: int, permanent: bool, top: int) -> 
     return subject_type == "enterprise" or permanent or step >= top
 
 
-def working_days_after(start: datetime, days: int, timezone: str) -> datetime:
-    """`days` working days (Mon–Fri, in the policy's timezone) after `start`; holidays are not modelled yet.
+def is_working_day(day: date) -> tuple[bool, bool]:
+    """Whether `day` is a working day in mainland China, and whether the calendar knew its year.
 
-    A case submitted on a weekend starts counting from Monday; the deadline keeps the submission's time of day.
+    Holidays and make-up workdays (调休) come from the kept library `chinese-calendar` (the State Council's
+    yearly notices; version 1.11 covers 2004–2026). For a year it does not know, Mon–Fri are working days and the
+    second value is False, so callers can say the deadline was counted on weekdays only.
+    """
+    try:
+        return bool(chinese_calendar.is_workday(day)), True
+    except NotImplementedError:  # "no available data for year …"
+        return day.weekday() < 5, False
+
+
+def working_days_after(start: datetime, days: int, timezone: str) -> datetime:
+    """The instant `days` working days of time (24 h each) have run since `start`, in the policy's timezone.
+
+    The clock runs only on working days (`is_working_day`: holidays and 调休 make-up days of mainland China):
+    the rest of the submission's day counts if it is a working day, weekends and holidays do not count at all.
+    So Friday 10:00 + 2 is Tuesday 10:00, Saturday 10:00 + 2 (or Sunday 23:00 + 2) is Wednesday 00:00 (Monday
+    and Tuesday whole), and a deadline across 国庆 skips the holiday and counts its make-up Saturday.
     """
     tz = ZoneInfo(timezone)
-    local = start.astimezone(tz)
-    t = local
-    n = 0
-    while n < days:
-        t += timedelta(days=1)
-        if t.weekday() < 5:
-            n += 1
-    return t.astimezone(start.tzinfo)
+    t = start.astimezone(UTC)
+    remaining = timedelta(days=days)
+    while True:
+        day = t.astimezone(tz).date()
+        day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+        if is_working_day(day)[0]:
+            if day_end - t >= remaining:
+                return (t + remaining).astimezone(start.tzinfo)
+            remaining -= day_end - t
+        t = day_end
+
+
+def deadline_basis(start: datetime, due: datetime, timezone: str) -> str:
+    """`cn_calendar` when every day from `start` to `due` was judged on the holiday calendar, `weekdays` when a
+    year in between is not in it yet (counted Mon–Fri; say so)."""
+    tz = ZoneInfo(timezone)
+    years = range(start.astimezone(tz).year, due.astimezone(tz).year + 1)
+    return "cn_calendar" if all(is_working_day(date(y, 6, 1))[1] for y in years) else "weekdays"
 
 
 def sanitise_filename(name: str | None) -> str:

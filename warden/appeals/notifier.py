@@ -43,7 +43,7 @@ log = logging.getLogger("warden.notifications")
 @dataclass(frozen=True)
 class Notification:
     key: str  # idempotency key: the same change always yields the same key
-    recipient_type: str  # account | enterprise (its admins)
+    recipient_type: str  # account | enterprise (its admins) | a role of that enterprise (cases, issue 15)
     recipient_id: str
     kind: str  # appeal.submitted, appeal.document_rejected, appeal.decided …
     payload: dict[str, Any]

@@ -39,7 +39,7 @@ def render(d: Desk, tx: Tx, p: Principal, a: ap.Appeal, lang: Lang) -> dict[str,
     """The appeal in full as `p` may see it (see `views`), as of `tx.now`."""
     conn = tx.conn
     claim = store.claim_of(conn, f"appeal:{a.id}")
-    out = views.summary(a, claim.claimed_by if claim else None, lang)
+    out = views.summary(a, claim.claimed_by if claim else None, lang, d.timezone)
     out["statement"] = a.statement
     out["checklist"] = views.checklist(a, d.policy.max_evidence_files, lang)
     out["missing_required"] = ap.missing_required(a) if a.kind is ap.AppealKind.ENTERPRISE else []
@@ -110,7 +110,7 @@ def list_appeals(
         for appeal_id, _ in rows[:limit]:
             full = store.load(conn, appeal_id)
             assert full is not None
-            items.append(views.summary(full, claimed_by(conn, f"appeal:{full.id}"), lang))
+            items.append(views.summary(full, claimed_by(conn, f"appeal:{full.id}"), lang, d.timezone))
     last = rows[limit - 1] if len(rows) > limit else None
     nxt = encode_position(last[1], last[0]) if last is not None else None
     return {"items": items, "next_cursor": nxt}

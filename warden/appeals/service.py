@@ -20,6 +20,7 @@ back change nor sent twice.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from warden.adapters.uow import UnitOfWork
@@ -32,6 +33,7 @@ from warden.appeals.notifications import DeliveryReport
 from warden.appeals.notifier import Notifier
 from warden.appeals.policy import AppealsPolicy
 from warden.appeals.texts import Lang
+from warden.appeals.uploads import Sniffed
 from warden.enforcement.service import EnforcementService
 from warden.kernel.access import Principal
 from warden.kernel.model import Restriction
@@ -140,6 +142,24 @@ class Appeals:
 
     def restrict_enterprise(self, p: Principal, enterprise_id: str, severity: str, reason: str) -> Restriction:
         return decisions.restrict_enterprise(self.desk, p, enterprise_id, severity, reason)
+
+    # --- the one home of uploaded files: checks and storage (appeal documents; case evidence, issue 15) --------
+
+    def check_document(self, data: bytes) -> Sniffed:
+        """Judge an uploaded file like an appeal document (`documents.check_file`); InvalidInput naming `file`."""
+        return documents.check_file(self.desk, data)
+
+    def stage_document(self, data: bytes) -> AbstractContextManager[str]:
+        """Store the file by hash for the length of a transaction: removed again if it rolls back."""
+        return self.desk.documents.staged(data)
+
+    def display_name(self, filename: str | None) -> str:
+        """An uploaded file's name for display only (`model.sanitise_filename`)."""
+        return ap.sanitise_filename(filename)
+
+    def read_document(self, key: str) -> bytes:
+        """A stored file by its hash (DocumentMissing when absent or altered)."""
+        return self.desk.documents.get(key)
 
     # --- notifications --------------------------------------------------------------------------------------
 

@@ -353,21 +353,8 @@ def queue_notification(
     payload: dict[str, Any],
     now: datetime,
 ) -> None:
-    rtype, rid = recipient
-    conn.execute(
-        sa.insert(t.notifications).values(
-            key=key,
-            appeal_id=appeal_id,
-            recipient_type=rtype,
-            recipient_id=rid,
-            kind=kind,
-            payload=core.dumps(payload),
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    """An appeal's notice, into the one outbox (`adapters.store.queue_notification`)."""
+    core.queue_notification(conn, key, recipient, kind, payload, now, appeal_id)
 
 
 def due_notifications(conn: Connection, now: datetime, limit: int) -> list[int]:

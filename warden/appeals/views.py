@@ -23,6 +23,7 @@ from warden.appeals.model import (
     AppealKind,
     DocState,
     Document,
+    deadline_basis,
     latest_documents,
     missing_required,
     slots_for,
@@ -55,7 +56,14 @@ class AppealSummary(_View):
     stage: str = Field(description="Where the case stands as the appellant sees it (needs_documents, queued …).")
     stage_text: str
     submitted_at: str
-    due_at: str = Field(description="The deadline (SLA in working days, Mon–Fri, in the policy's timezone).")
+    due_at: str = Field(
+        description="The deadline: the SLA's working days of time in the policy's timezone, on mainland China's "
+        "working-day calendar (holidays and 调休 make-up workdays)."
+    )
+    due_basis: str = Field(
+        description="cn_calendar | weekdays: `weekdays` when a year of the span is not in the holiday calendar "
+        "yet, so Mon–Fri were counted."
+    )
     version: int = Field(description="Changes with every change of the appeal; send it back as `If-Match`.")
 
 
@@ -439,7 +447,7 @@ def checklist(appeal: Appeal, max_evidence: int, lang: Lang) -> list[dict[str, A
     return rows
 
 
-def summary(a: Appeal, claimed_by: str | None, lang: Lang) -> dict[str, Any]:
+def summary(a: Appeal, claimed_by: str | None, lang: Lang, timezone: str = "Asia/Shanghai") -> dict[str, Any]:
     """The list item: ids, subject, status, the appellant's stage (with its text), deadline, version."""
     st = stage(a, claimed_by)
     return {
@@ -454,6 +462,7 @@ def summary(a: Appeal, claimed_by: str | None, lang: Lang) -> dict[str, Any]:
         "stage_text": STAGE_TEXT[st][lang],
         "submitted_at": a.submitted_at.isoformat(),
         "due_at": a.due_at.isoformat(),
+        "due_basis": deadline_basis(a.submitted_at, a.due_at, timezone),
         "version": a.version,
     }
 

@@ -35,7 +35,7 @@ from warden.kernel.model import SCOPE_ORDER, Account, Restriction, Scope
 EVENT_SENDERS = (Role.PLATFORM,)
 DIRECTORY_WRITERS = (Role.PLATFORM,)
 AUDIT_READERS = (Role.AUDITOR, Role.REVIEWER, Role.PLATFORM)
-ENTERPRISE_RESTRICTION_READERS = (Role.ENTERPRISE_ADMIN, Role.HR)
+ENTERPRISE_RESTRICTION_READERS = (Role.ENTERPRISE_ADMIN,)  # issue 15: the admin appeals them; HR does not
 """Besides the global roles, who reads their own enterprise's restrictions (and sees whom a cascade counted)."""
 TOKEN_READERS = (Role.PLATFORM,)
 MODERATORS = (Role.REVIEWER,)

@@ -9,7 +9,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from warden.enforcement.texts import ADVICE, CORE, SCOPE_TEXT, Lang, Texts, cascade_evidence
+from warden.enforcement.texts import (
+    ADVICE,
+    APPEAL_WAY_TEXT,
+    CORE,
+    ENTERPRISE_STATE_TEXT,
+    SCOPE_TEXT,
+    Lang,
+    Texts,
+    cascade_evidence,
+)
 from warden.kernel.model import Restriction, Scope, Strike
 from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
 
@@ -54,10 +63,20 @@ def restriction_reason_code(r: Restriction) -> str:
 
 
 def unblock_text(
-    r: Restriction, now: datetime, lang: Lang, cap: tuple[int, int] | None = None, tz: str = DEFAULT_TIMEZONE
+    r: Restriction,
+    now: datetime,
+    lang: Lang,
+    cap: tuple[int, int] | None = None,
+    tz: str = DEFAULT_TIMEZONE,
+    texts: Texts = CORE,
 ) -> dict[str, Any]:
-    """Whether and how the restriction can be lifted early; `cap` is the policy's (applications, window days)."""
+    """Whether and how the restriction can be lifted early; `cap` is the policy's (applications, window days).
+    A restriction another party decided (`texts.ways_back`, e.g. the enterprise's deregistration) says who and whom
+    to contact (`how: contact_enterprise`): neither self-service nor an appeal to the platform lifts it."""
     zh = lang == "zh"
+    way_back = texts.ways_back.get(r.rule_id)
+    if way_back is not None:
+        return {"possible": False, "how": "contact_enterprise", "earliest_at": None, "text": way_back(r.evidence, lang)}
     if r.subject_type == "enterprise":
         return {
             "possible": False,
@@ -153,7 +172,57 @@ def explain_restriction(
         "starts_at": r.starts_at.isoformat(),
         "ends_at": r.ends_at.isoformat() if r.ends_at else None,
         "remaining_seconds": int((r.ends_at - now).total_seconds()) if r.ends_at else None,
-        "unblock": unblock_text(r, now, lang, cap, tz),
+        "unblock": unblock_text(r, now, lang, cap, tz, texts),
+    }
+
+
+def enterprise_state(
+    enterprise_id: str, active: list[Restriction], reasons: list[str], timezone: str, lang: Lang
+) -> dict[str, Any]:
+    """The enterprise's standing (issue 15): restricted or not, why (`reasons`, one sentence per restriction in
+    force), since the earliest start, until the last end (None when one is open-ended: it ends only on appeal),
+    both also in the policy's timezone."""
+    since = min((r.starts_at for r in active), default=None)
+    open_ended = any(r.ends_at is None for r in active)
+    until = None if open_ended or not active else max(r.ends_at for r in active if r.ends_at)
+    if not active:
+        text = ENTERPRISE_STATE_TEXT["normal"][lang]
+    else:
+        assert since is not None
+        end = (
+            ENTERPRISE_STATE_TEXT["open_ended"][lang]
+            if until is None
+            else ENTERPRISE_STATE_TEXT["until"][lang].format(until=when(until, lang, timezone))
+        )
+        sep = "；" if lang == "zh" else "; "
+        text = ENTERPRISE_STATE_TEXT["restricted"][lang].format(
+            since=when(since, lang, timezone), reasons=sep.join(reasons), until=end
+        )
+    return {
+        "restricted": bool(active),
+        "restrictions": len(active),
+        "reasons": reasons,
+        "since": since,
+        "until": until,
+        "since_local": when(since, lang, timezone) if since else None,
+        "until_local": when(until, lang, timezone) if until else None,
+        "timezone": timezone,
+        "text": text,
+        "restrictions_url": f"/v1/enterprises/{enterprise_id}/restrictions",
+    }
+
+
+def appeal_way(strike_id: str | None, active: bool, lang: Lang) -> dict[str, Any]:
+    """How the enterprise's admin appeals one of its restrictions: name its strike in `POST /v1/appeals`."""
+    if not active:
+        return {"possible": False, "strike_id": strike_id, "route": None, "text": APPEAL_WAY_TEXT["ended"][lang]}
+    if strike_id is None:
+        return {"possible": False, "strike_id": None, "route": None, "text": APPEAL_WAY_TEXT["none"][lang]}
+    return {
+        "possible": True,
+        "strike_id": strike_id,
+        "route": "POST /v1/appeals",
+        "text": APPEAL_WAY_TEXT["enterprise"][lang].format(strike=strike_id),
     }
 
 

@@ -28,10 +28,12 @@ from warden.enforcement.rules.contacts import standing_cap_refusal
 from warden.enforcement.texts import CORE, STATE_TEXT, Lang, Texts
 from warden.enforcement.views import (
     AccountOut,
+    AppealWay,
     AuditEntryOut,
     AuditPage,
     ChainVerification,
     EnterpriseOut,
+    EnterpriseState,
     Explanation,
     PolicyInForce,
     PolicySummary,
@@ -114,9 +116,28 @@ class EnforcementService:
         created = self.register_enterprise(e, p.actor)
         return enterprise_out(self.get_enterprise(e.id)), created
 
-    def enterprise(self, p: Principal, enterprise_id: str) -> EnterpriseOut:
+    def enterprise(self, p: Principal, enterprise_id: str, lang: Lang = "zh") -> EnterpriseOut:
+        """The enterprise; with its `state` (restricted? why, since, until, in the policy's timezone) for its admins
+        and the platform roles (`access.may_read_enterprise_restrictions`)."""
         access.check_enterprise(p, enterprise_id)
-        return enterprise_out(self.get_enterprise(enterprise_id))
+        out = enterprise_out(self.get_enterprise(enterprise_id))
+        if access.may_read_enterprise_restrictions(p, enterprise_id):
+            now = self.clock.now()
+            with self.uow.reading() as tx:
+                live = core.restrictions_of(tx.conn, "enterprise", [enterprise_id], now)
+                strikes = store.strikes_by_id(tx.conn, [r.strike_id for r in live if r.strike_id])
+            active = [r for r in live if r.active_at(now)]
+            cap = self.unblock_cap()
+            reasons = [
+                ex.explain_restriction(r, strikes.get(r.strike_id or ""), now, lang, cap, True, self.texts)[
+                    "reason_text"
+                ]
+                for r in active
+            ]
+            out.state = EnterpriseState.model_validate(
+                ex.enterprise_state(enterprise_id, active, reasons, self.rules.policy.timezone, lang)
+            )
+        return out
 
     def put_account(self, p: Principal, a: Account) -> tuple[AccountOut, bool]:
         """Register or update an account: the stored account, and whether it is new. On an existing account,
@@ -161,7 +182,10 @@ class EnforcementService:
         enterprise's admins and HR (Forbidden for any other, whether or not it exists; NotFound after that)."""
         access.check_enterprise_restrictions(p, enterprise_id)
         self.get_enterprise(enterprise_id)
-        return self._page("enterprise", enterprise_id, lang, limit, cursor, full=True)
+        page = self._page("enterprise", enterprise_id, lang, limit, cursor, full=True)
+        for item in page.items:
+            item.appeal = AppealWay.model_validate(ex.appeal_way(item.strike_id, item.active, lang))
+        return page
 
     def audit_page(self, p: Principal, limit: int = 50, cursor: str | None = None) -> AuditPage:
         """Audit entries newest first; `cursor` is the `seq` (decimal) the previous page stopped above."""

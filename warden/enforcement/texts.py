@@ -15,7 +15,19 @@ from typing import Any
 from warden.kernel.i18n import Catalog, Lang
 from warden.kernel.model import Scope
 
-__all__ = ["ADVICE", "CORE", "RULE_TITLES", "SCOPE_TEXT", "STATE_TEXT", "Lang", "Texts", "reason_text", "window_text"]
+__all__ = [
+    "ADVICE",
+    "APPEAL_WAY_TEXT",
+    "CORE",
+    "ENTERPRISE_STATE_TEXT",
+    "RULE_TITLES",
+    "SCOPE_TEXT",
+    "STATE_TEXT",
+    "Lang",
+    "Texts",
+    "reason_text",
+    "window_text",
+]
 
 RULE_TITLES: Catalog[str] = Catalog(
     {
@@ -65,6 +77,36 @@ WINDOW_TEXT: Catalog[str] = Catalog(
         "days": {"zh": "{n} 天", "en": "{n} day(s)"},
         "hours": {"zh": "{n} 小时", "en": "{n} hour(s)"},
         "minutes": {"zh": "{n} 分钟", "en": "{n} minute(s)"},
+    }
+)
+
+ENTERPRISE_STATE_TEXT: Catalog[str] = Catalog(
+    {
+        "normal": {
+            "zh": "企业状态正常，没有生效中的处罚",
+            "en": "The enterprise is in good standing: no restriction in force",
+        },
+        "restricted": {
+            "zh": "企业自 {since} 起受到处罚（{reasons}），{until}。",
+            "en": "The enterprise is restricted since {since} ({reasons}), {until}.",
+        },
+        "until": {"zh": "至 {until} 结束", "en": "until {until}"},
+        "open_ended": {"zh": "没有结束时间，需申诉解除", "en": "with no end: it ends only on appeal"},
+    }
+)
+
+APPEAL_WAY_TEXT: Catalog[str] = Catalog(
+    {
+        "enterprise": {
+            "zh": "企业管理员可对此处罚提出申诉：POST /v1/appeals，strike_id 为 {strike}，并按清单上传营业执照等材料。",
+            "en": "The enterprise admin may appeal it: POST /v1/appeals with strike_id {strike}, then upload the "
+            "documents of the checklist (business licence …).",
+        },
+        "none": {
+            "zh": "此限制由成员处罚连带产生，没有可申诉的企业处罚编号；请处理成员的处罚。",
+            "en": "This restriction has no enterprise strike to appeal; handle the members' penalties instead.",
+        },
+        "ended": {"zh": "此处罚已结束，无需申诉。", "en": "This restriction is over; there is nothing to appeal."},
     }
 )
 
@@ -317,17 +359,26 @@ ReasonText = Callable[[str, dict[str, Any], Lang], str]
 """Renders one reason code with its evidence in one language: `(code, params, lang) -> sentence`."""
 
 
+WayBack = Callable[[dict[str, Any], Lang], str]
+"""For a restriction another party imposed (an enterprise's deregistration, issue 15): `(evidence, lang) -> text`
+saying who decided it and whom to contact, instead of the self-service or appeal advice."""
+
+
 class Texts:
     """The catalogue explanations render with: the core titles and sentences above, plus other slices' rule titles
-    (`{rule: {lang: title}}`) and reason renderers (`{code: ReasonText}`), injected by bootstrap."""
+    (`{rule: {lang: title}}`), reason renderers (`{code: ReasonText}`) and ways back (`{rule: WayBack}`: the
+    restriction is not the platform's, so neither self-service nor an appeal to the platform applies), injected by
+    bootstrap."""
 
     def __init__(
         self,
         titles: Mapping[str, Mapping[str, str]] | None = None,
         reasons: Mapping[str, ReasonText] | None = None,
+        ways_back: Mapping[str, WayBack] | None = None,
     ) -> None:
         self.titles: dict[str, Mapping[str, str]] = {**RULE_TITLES, **(titles or {})}
         self.reasons: dict[str, ReasonText] = dict(reasons or {})
+        self.ways_back: dict[str, WayBack] = dict(ways_back or {})
 
     def title(self, rule: str, lang: Lang) -> str:
         return self.titles.get(rule, {"zh": rule, "en": rule})[lang]

@@ -83,9 +83,28 @@ class EnterpriseIn(BaseModel):
     created_at: Instant
 
 
+class EnterpriseState(BaseModel):
+    """The enterprise's standing as its admin reads it (issue 15): restricted or not, why, since and until when,
+    in the policy's timezone; each restriction with its evidence and appeal is at `restrictions_url`."""
+
+    restricted: bool
+    restrictions: int = Field(description="Restrictions of the enterprise in force now.")
+    reasons: list[str] = Field(description="Each restriction's reason sentence, in the caller's language.")
+    since: datetime | None = Field(description="When the earliest restriction in force began.")
+    until: datetime | None = Field(description="When the last one ends; None while restricted: only on appeal.")
+    since_local: str | None = Field(description="`since` in the policy's timezone, as people read it.")
+    until_local: str | None
+    timezone: str = Field(description="The policy's timezone (IANA name).")
+    text: str
+    restrictions_url: str = Field(description="Each restriction with its evidence and the strike id to appeal.")
+
+
 class EnterpriseOut(EnterpriseIn):
     id: str
     external_contacts: int
+    state: EnterpriseState | None = Field(
+        None, description="Only for the enterprise's admins and the platform roles (reviewers, auditors, platform)."
+    )
 
 
 class AccountIn(BaseModel):
@@ -140,7 +159,9 @@ def account_out(a: Account) -> AccountOut:
 
 class UnblockOut(BaseModel):
     possible: bool = Field(description="Whether the restriction can be lifted early.")
-    how: str = Field(description="self_service | appeal | wait")
+    how: str = Field(
+        description="self_service | appeal | wait | contact_enterprise (the enterprise decided it: ask its HR)"
+    )
     earliest_at: str | None = Field(description="Earliest time to apply (ISO 8601), if later than now.")
     text: str
 
@@ -172,12 +193,22 @@ class ExplainedRestriction(BaseModel):
     unblock: UnblockOut
 
 
+class AppealWay(BaseModel):
+    """How an enterprise restriction is appealed (issue 15): the strike id to name in `POST /v1/appeals`."""
+
+    possible: bool
+    strike_id: str | None = Field(description="The strike to appeal (`strike_id` of `POST /v1/appeals`).")
+    route: str | None = Field(description="`POST /v1/appeals` when possible.")
+    text: str
+
+
 class RestrictionOut(ExplainedRestriction):
     """One restriction of a subject's history: as explained, with whether it holds now and its lifting."""
 
     active: bool
     lifted_at: datetime | None
     lift_reason: str | None
+    appeal: AppealWay | None = Field(None, description="An enterprise restriction's way to appeal (issue 15).")
 
 
 class RestrictionPage(BaseModel):

@@ -1,8 +1,9 @@
 """Who may do what with an enterprise's usage policy and its cases (Purview-style roles). Pure.
 
-The enterprise admin configures and sees cases pseudonymised without content; HR and investigators see content
-and decide; analysts see figures only; platform reviewers and auditors read every enterprise; an employee sees
-their own case, gives a statement and reports what they saw. Out of scope answers 403 whether or not the thing
+The enterprise admin configures the policy; what the admin, HR and investigators see and may do on a case is the
+policy's `enterprise_usage.case_access` (issue 15, `case_role`); analysts see figures only; platform reviewers and
+auditors read every enterprise and act on none; an employee sees their own case, gives a statement, uploads
+evidence and reports what they saw. Out of scope answers 403 whether or not the thing
 exists. Each check raises `Forbidden`; each predicate returns a bool.
 """
 
@@ -11,10 +12,8 @@ from __future__ import annotations
 from warden.kernel.access import Principal, Role
 from warden.kernel.errors import Forbidden
 from warden.usage_policy.model import Case
+from warden.usage_policy.policy import CaseAction, CaseRoleAccess, EnterpriseUsageSettings
 
-CONTENT_ROLES = {Role.HR, Role.INVESTIGATOR, Role.REVIEWER, Role.AUDITOR}
-"""Who sees case content (messages, statements, evidence) and real account ids."""
-DECIDING_ROLES = {Role.HR, Role.INVESTIGATOR}
 CASE_READERS = {Role.ENTERPRISE_ADMIN, Role.HR, Role.INVESTIGATOR, Role.REVIEWER, Role.AUDITOR}
 FIGURE_READERS = {Role.ENTERPRISE_ADMIN, Role.HR, Role.INVESTIGATOR, Role.ANALYST, Role.REVIEWER, Role.AUDITOR}
 POLICY_READERS = {Role.ENTERPRISE_ADMIN, Role.HR, Role.INVESTIGATOR, Role.REVIEWER, Role.AUDITOR}
@@ -53,27 +52,58 @@ def check_case(principal: Principal, case: Case | None) -> None:
         raise Forbidden("this token does not cover that case")
 
 
-def check_statement_giver(principal: Principal) -> None:
-    """A statement comes from the employee (whose case it is, see `check_case`), or is recorded by HR or an
-    investigator."""
-    if principal.role is not Role.MEMBER and principal.role not in DECIDING_ROLES:
-        raise Forbidden("a statement comes from the employee, or is recorded by HR or an investigator")
+PLATFORM_READERS = CaseRoleAccess(see_content=True, real_names=True, actions=())
+"""Platform reviewers and auditors: read everything, act on nothing (fixed, not policy)."""
+OWN_CASE = CaseRoleAccess(see_content=True, real_names=True, actions=("statement", "evidence"))
+"""The employee on their own case (fixed): sees it (never who reported it), gives a statement, uploads evidence."""
+NOTHING = CaseRoleAccess(see_content=False, real_names=False, actions=())
 
 
-def check_decider(principal: Principal, what: str = "of the enterprise decides a case") -> None:
-    """Only HR or an investigator decides, classifies, or records training completion."""
-    if principal.role not in DECIDING_ROLES:
-        raise Forbidden(f"only HR or an investigator {what}")
+def case_role(principal: Principal, s: EnterpriseUsageSettings, case: Case | None = None) -> CaseRoleAccess:
+    """What the caller sees and may do on a case of its enterprise: the policy's `case_access` for the enterprise
+    roles (admin, HR, investigator), fixed for the platform readers and for the employee on their own case."""
+    role = principal.role
+    if role in (Role.REVIEWER, Role.AUDITOR):
+        return PLATFORM_READERS
+    if role is Role.MEMBER:
+        return OWN_CASE if case is not None and principal.account_id == case.account_id else NOTHING
+    if role in (Role.ENTERPRISE_ADMIN, Role.HR, Role.INVESTIGATOR):
+        return getattr(s.case_access, role.value)  # type: ignore[no-any-return]
+    return NOTHING
 
 
-def sees_content(principal: Principal) -> bool:
-    """Content (messages, statements, evidence) and real account ids."""
-    return principal.role in CONTENT_ROLES
+ACTION_WORDS = {
+    "statement": "record a statement",
+    "evidence": "upload evidence",
+    "decide": "decide a case",
+    "complete_training": "record training completion",
+    "classify": "classify a case",
+    "reverse": "reverse an outcome",
+}
 
 
-def owns_case(principal: Principal, case: Case) -> bool:
+def check_case_action(principal: Principal, case: Case, action: CaseAction, s: EnterpriseUsageSettings) -> None:
+    """403 unless the policy's `case_access` (or the fixed rule for employees and platform readers) lets the
+    caller do `action` on `case` (which `check_case` already let it see)."""
+    if action not in case_role(principal, s, case).actions:
+        raise Forbidden(
+            f"the role {principal.role.value} may not {ACTION_WORDS[action]} on this case "
+            "(enterprise_usage.case_access in the policy)"
+        )
+
+
+def may_act(principal: Principal, case: Case, action: CaseAction, s: EnterpriseUsageSettings) -> bool:
+    return action in case_role(principal, s, case).actions
+
+
+def sees_content(principal: Principal, s: EnterpriseUsageSettings, case: Case | None = None) -> bool:
+    """Content (messages, statements, evidence, notes) of the enterprise's cases."""
+    return case_role(principal, s, case).see_content and not owns_case(principal, case)
+
+
+def owns_case(principal: Principal, case: Case | None) -> bool:
     """The employee the case is about."""
-    return principal.role is Role.MEMBER and principal.account_id == case.account_id
+    return case is not None and principal.role is Role.MEMBER and principal.account_id == case.account_id
 
 
 def own_cases_only(principal: Principal) -> str | None:
@@ -81,6 +111,6 @@ def own_cases_only(principal: Principal) -> str | None:
     return principal.account_id if principal.role is Role.MEMBER else None
 
 
-def shows_real_names(principal: Principal, case: Case) -> bool:
-    """Real account ids in a case: for content roles and for the employee it is about; pseudonyms otherwise."""
-    return sees_content(principal) or owns_case(principal, case)
+def shows_real_names(principal: Principal, s: EnterpriseUsageSettings, case: Case | None = None) -> bool:
+    """Real account ids: per the caller's `case_access` (the employee always sees their own)."""
+    return case_role(principal, s, case).real_names

@@ -8,6 +8,7 @@ the case's timeline (`case_entries`) records each step.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,25 @@ from warden.usage_policy.model import (
     statement_errors,
 )
 from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc
+from warden.usage_policy.texts import case_notice
+
+
+def notify_case(conn: Connection, case: Case, kind: str, roles: Sequence[str], now: datetime, timezone: str) -> None:
+    """Queue a notice (`opened`, `overdue`) of the case to each of `roles` of its enterprise (recipient
+    `<role>:<enterprise id>`) in the one outbox appeals use, in the caller's transaction; keyed
+    `case:<id>:<kind>:<deadline>:<role>`, so a notice is queued once. The payload names the case, its severity
+    and deadline (also in the policy's timezone) — never the employee or the content."""
+    payload = {
+        "case_id": case.id,
+        "enterprise_id": case.enterprise_id,
+        "severity": case.severity,
+        "deadline_at": case.deadline_at.isoformat(),
+        "url": f"/v1/cases/{case.id}",
+        "text": case_notice(kind, case.id, case.severity, case.deadline_at, timezone),
+    }
+    for role in roles:
+        key = f"case:{case.id}:{kind}:{case.deadline_at.isoformat()}:{role}"
+        core.queue_notification(conn, key, (role, case.enterprise_id), f"case.{kind}", payload, now)
 
 
 def visible_case(conn: Connection, principal: Principal, case_id: str) -> Case:
@@ -45,9 +65,14 @@ def visible_case(conn: Connection, principal: Principal, case_id: str) -> Case:
 class CaseDesk:
     """Cases: open or join (from ingest hits and reports), reports, reads, statements."""
 
-    def __init__(self, uow: UnitOfWork, settings: EnterpriseUsageSettings) -> None:
+    def __init__(self, uow: UnitOfWork, settings: EnterpriseUsageSettings, timezone: str = "Asia/Shanghai") -> None:
         self.uow = uow
         self.settings = settings
+        self.timezone = timezone
+        self.due_check: Callable[[str | None], object] = _nothing
+        """Escalates what has fallen due (`CaseOutcomes.due`), run before each case request (set by bootstrap)."""
+        self.after_commit: Callable[[], object] = _nothing_now
+        """Delivers the outbox after a committed change (set by bootstrap to the appeals' delivery)."""
 
     # --- opening and joining ------------------------------------------------------------------------------
 
@@ -106,6 +131,7 @@ class CaseDesk:
             "routed_to": list(ROUTED_TO),
         }
         store.append_entry(conn, case, "opened", actor, opened, now)
+        notify_case(conn, case, "opened", ROUTED_TO, now, self.timezone)
         audit.append(
             now,
             actor,
@@ -121,6 +147,7 @@ class CaseDesk:
         """An employee (or HR, an investigator, the admin) reports a violation they saw, or their own (S-E5): it
         opens or joins a case. Returns the case and whether this was a replay of the same Idempotency-Key."""
         access.check_tenant(principal, enterprise_id, access.REPORTERS)
+        self.due_check(enterprise_id)
         actor, reporter = principal.actor, principal.account_id or principal.actor
         scoped_key = f"{enterprise_id}:{actor}:{idem_key}" if idem_key else None
         with self.uow.writing(lock=True) as tx:  # the lock first, so case timelines never interleave
@@ -195,6 +222,7 @@ class CaseDesk:
                 f"enterprise:{enterprise_id}",
                 {"case": case.id, "category": report.category, "late": late},
             )
+        self.after_commit()
         return case, False
 
     # --- reading ----------------------------------------------------------------------------------------
@@ -202,6 +230,7 @@ class CaseDesk:
     def get_case(self, principal: Principal, case_id: str) -> tuple[Case, list[dict[str, Any]]]:
         """The case and its timeline (dicts of at, actor, kind, rule, event_id, data), if the caller may see it
         (`visible_case`); `Figures.case_view` renders both for the caller."""
+        self.due_check(None)
         with self.uow.reading() as tx:
             return visible_case(tx.conn, principal, case_id), store.case_entries(tx.conn, case_id)
 
@@ -219,6 +248,7 @@ class CaseDesk:
         """The enterprise's cases newest first (an employee's own only; `account_id` narrows it for staff),
         paginated by an opaque cursor; returns the page and the next cursor (None at the end)."""
         access.check_tenant(principal, enterprise_id, access.CASE_LISTERS)
+        self.due_check(enterprise_id)
         account_id = access.own_cases_only(principal) or account_id
         after = decode_position(cursor)
         with self.uow.reading() as tx:
@@ -250,11 +280,30 @@ class CaseDesk:
         instructed_by: str | None,
     ) -> Case:
         """S-E5: the employee's own account of what happened, by the employee or recorded by HR or an
-        investigator, before the case is decided; "misled or instructed" needs evidence."""
+        investigator, before the case is decided; "misled or instructed" needs evidence, and every
+        `evidence_refs` item must be the id of evidence uploaded to this case (`POST /v1/cases/{id}/evidence`).
+        Naming `instructed_by` (a member of the same enterprise) opens or joins a linked case for that person,
+        of the same rule and severity, routed and notified like any other (issue 15)."""
         with self.uow.writing(lock=True) as tx:
-            case = visible_case(tx.conn, principal, case_id)
-            access.check_statement_giver(principal)
+            conn, now = tx.conn, tx.now
+            case = visible_case(conn, principal, case_id)
+            access.check_case_action(principal, case, "statement", self.settings)
             errs = statement_errors(responsibility, evidence_refs)
+            uploaded = store.evidence_ids(conn, case_id)
+            unknown = [r for r in evidence_refs if r not in uploaded]
+            if unknown:
+                errs.append(
+                    FieldError(
+                        field="evidence_refs",
+                        message=f"not evidence uploaded to this case: {', '.join(unknown[:5])}; upload each file "
+                        f"first (POST /v1/cases/{case_id}/evidence) and name the id it returns",
+                    )
+                )
+            instructor = core.get_account(conn, instructed_by) if instructed_by else None
+            if instructed_by and (instructor is None or instructor.enterprise_id != case.enterprise_id):
+                errs.append(FieldError(field="instructed_by", message="no such member in this enterprise"))
+            elif instructed_by == case.account_id:
+                errs.append(FieldError(field="instructed_by", message="names the employee the case is about"))
             if errs:
                 raise InvalidInput(errs[0].message, errs)
             if case.status != "open":
@@ -268,6 +317,23 @@ class CaseDesk:
                 "instructed_by": instructed_by,
                 "by": principal.actor,
             }
+            if instructed_by:
+                linked = self.open_or_join(
+                    conn,
+                    tx.audit,
+                    now,
+                    case.enterprise_id,
+                    instructed_by,
+                    rule_id=case.rule_id,
+                    category=case.category,
+                    severity=case.severity,
+                    source="instruction",
+                    first_seen=case.first_seen_at,
+                    key=f"instructed:{case.id}",
+                    actor=principal.actor,
+                )
+                store.append_entry(conn, linked, "linked", principal.actor, {"instructed": case.id}, now)
+                case.statement["instructed_case"] = linked.id
             case.statement_at = tx.now
             store.save_case(tx.conn, case)
             store.append_entry(tx.conn, case, "statement", principal.actor, case.statement, tx.now)
@@ -276,6 +342,19 @@ class CaseDesk:
                 principal.actor,
                 "case.statement",
                 f"case:{case_id}",
-                {"responsibility": responsibility, "evidence": len(evidence_refs)},
+                {
+                    "responsibility": responsibility,
+                    "evidence": len(evidence_refs),
+                    "instructed_case": case.statement.get("instructed_case"),
+                },
             )
+        self.after_commit()
         return case
+
+
+def _nothing(enterprise_id: str | None) -> None:
+    return None
+
+
+def _nothing_now() -> None:
+    return None

@@ -1,4 +1,5 @@
-"""`warden cases …`: the enterprise compliance desk from the command line (escalate overdue, list)."""
+"""`warden cases …`: the enterprise compliance desk from the command line (escalate overdue, list); `warden
+scheduler`: escalation on time and the outbox's delivery, without cron (issue 15)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,28 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 f"escalated {c.id} ({c.enterprise_id}, severity {c.severity}, deadline {c.deadline_at.isoformat()})"
             )
         console.print(f"{len(done)} overdue case(s) escalated")
+
+    @app.command("scheduler")
+    def scheduler(
+        once: Annotated[
+            bool, typer.Option("--once", help="One pass, then exit (for a test or a one-off run).")
+        ] = False,
+        interval: Annotated[float, typer.Option(min=1.0, help="Seconds between passes.")] = 30.0,
+        database: DatabaseOpt = None,
+    ) -> None:
+        """Escalate usage-policy cases as they fall overdue and deliver the notification outbox, without cron
+        (issue 15). Each case request already runs the same due-time check; this keeps it on time when nobody
+        asks. Safe to run beside servers and more than once: each escalation and notice happens once."""
+        import time
+
+        w = open_warden(database)
+        while True:
+            done = w.case_outcomes.due(None, deliver=False)
+            report = w.appeals.deliver()
+            console.print(f"{len(done)} case(s) escalated; {report.sent} notice(s) sent, {report.failed} to retry")
+            if once:
+                return
+            time.sleep(interval)
 
     @bench.command("usage-policy")
     def bench_usage_policy(

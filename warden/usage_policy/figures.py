@@ -26,7 +26,7 @@ class Figures:
         """The enterprise's figures (times in seconds) for a caller who may read them (`access.FIGURE_READERS`),
         with real account ids for the content roles and pseudonyms for the others."""
         access.check_tenant(principal, enterprise_id, access.FIGURE_READERS)
-        names_visible = access.sees_content(principal)
+        names_visible = access.shows_real_names(principal, self.policies.settings)
         with self.uow.reading() as tx:
             if core.get_enterprise(tx.conn, enterprise_id) is None:
                 raise NotFound(f"no enterprise {enterprise_id!r}")
@@ -46,5 +46,9 @@ class Figures:
         """A case as this caller may see it (`views.render_case`), with its timeline when `entries` is given.
         The caller got `case` (and `entries`) from `CaseDesk` or `CaseOutcomes`, which checked it may see them."""
         now = self.uow.clock.now()
-        name = (lambda a: a) if access.shows_real_names(principal, case) else self.namer(case.enterprise_id)
+        name = (
+            (lambda a: a)
+            if access.shows_real_names(principal, self.policies.settings, case)
+            else self.namer(case.enterprise_id)
+        )
         return render_case(case, entries, principal, lang, now, self.policies.settings, name)

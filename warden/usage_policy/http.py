@@ -11,15 +11,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
+from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep, attachment
 from warden.entrypoints.http.routes.directory import IdPath
 from warden.kernel.inputs import Count32, Instant
 from warden.usage_policy.model import ROUTED_TO, OutcomeName, Responsibility, ViolationReport
 from warden.usage_policy.policy import UsagePolicyDoc
-from warden.usage_policy.views import CaseListOut, CaseOut, DepartmentsOut, FiguresOut, PolicyOut, ReportOut
+from warden.usage_policy.views import (
+    CaseListOut,
+    CaseOut,
+    DepartmentsOut,
+    EvidenceOut,
+    FiguresOut,
+    PolicyOut,
+    ReportOut,
+    evidence_out,
+)
 
 router = APIRouter(prefix="/v1", tags=["enterprise usage policy"])
 Ref = Annotated[str, Field(min_length=1, max_length=512)]
@@ -89,9 +98,13 @@ class StatementIn(BaseModel):
     responsibility: Responsibility
     text: str = Field(min_length=3, max_length=4000)
     evidence_refs: Annotated[list[Ref], Field(max_length=20)] = Field(
-        [], description="Required (≥1) for misled_or_instructed: uploaded documents, chat records …"
+        [],
+        description="Ids of evidence uploaded to this case (POST /v1/cases/{id}/evidence); required (≥1) for "
+        "misled_or_instructed",
     )
-    instructed_by: str | None = Field(None, max_length=128)
+    instructed_by: str | None = Field(
+        None, max_length=128, description="The member who instructed it: a linked case opens for them"
+    )
 
 
 class OutcomeIn(BaseModel):
@@ -99,6 +112,11 @@ class OutcomeIn(BaseModel):
     outcome: OutcomeName
     note: str = Field(min_length=3, max_length=2000)
     misclassified: bool = Field(False, description="The rule fired wrongly: counts against the rule's quality")
+
+
+class ReversalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=2000, description="Why the outcome was a mistake (audited)")
 
 
 class ClassificationIn(BaseModel):
@@ -209,6 +227,41 @@ def post_outcome(
     """Decide (S-E4): warning, training, deregister, app_removed, escalate_illegal or dismissed."""
     case = warden.case_outcomes.decide(principal, case_id, body.outcome, body.note, body.misclassified)
     return warden.usage_figures.case_view(case, None, principal, lang)
+
+
+@router.post("/cases/{case_id}/outcome-reversal", response_model=CaseOut)
+def post_outcome_reversal(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: ReversalIn
+) -> CaseOut:
+    """Take back a mistaken outcome with a reason (S-E4; HR by default): its effects are undone (a deregistration
+    or app removal lifted, an escalation flag withdrawn) and the case is undecided again. 409 when undecided."""
+    case = warden.case_outcomes.reverse(principal, case_id, body.reason)
+    return warden.usage_figures.case_view(case, None, principal, lang)
+
+
+@router.post("/cases/{case_id}/evidence", status_code=201, response_model=EvidenceOut)
+def post_evidence(
+    warden: WardenDep,
+    principal: PrincipalDep,
+    case_id: IdPath,
+    file: Annotated[UploadFile, File(description="PNG, JPEG, WebP or PDF; judged by content like appeal documents.")],
+) -> EvidenceOut:
+    """Upload one piece of evidence to a case (S-E5), checked like an appeal document; name the returned `id` in
+    a statement's `evidence_refs`. The employee on their own case; HR, investigators, the admin by default."""
+    cap = warden.appeals.policy.max_upload_bytes
+    data = file.file.read(cap + 1)  # never more than one byte past the limit in memory
+    return evidence_out(warden.case_evidence.upload(principal, case_id, data, file.filename))
+
+
+@router.get(
+    "/cases/{case_id}/evidence/{evidence_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The uploaded file."}},
+)
+def get_evidence(warden: WardenDep, principal: PrincipalDep, case_id: IdPath, evidence_id: IdPath) -> Response:
+    """Download one piece of a case's evidence: roles that see the case's content and the employee; audited."""
+    ev, data = warden.case_evidence.download(principal, case_id, evidence_id)
+    return attachment(data, ev.media_type, ev.filename, ev.sha256)
 
 
 @router.post("/cases/{case_id}/training-completion", response_model=CaseOut)

@@ -226,6 +226,21 @@ class Case:
         self.deadline_at = min(self.deadline_at, now + deadline_window(self.severity, s))
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """One uploaded file of a case; `id` is what a statement's `evidence_refs` name."""
+
+    id: str
+    case_id: str
+    enterprise_id: str
+    sha256: str
+    media_type: str
+    size: int
+    filename: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
 def statement_errors(responsibility: str, evidence_refs: list[str]) -> list[FieldError]:
     """S-E5: "misled or instructed" must come with evidence; oversight needs none."""
     if responsibility == "misled_or_instructed" and not [r for r in evidence_refs if r.strip()]:

@@ -8,6 +8,7 @@ Every public method but the operator's `escalate_overdue` takes the caller's `Pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from warden.adapters import store as core
@@ -19,24 +20,46 @@ from warden.kernel.events import FieldError
 from warden.kernel.model import Flag, Restriction, Scope
 from warden.pipeline.effects import audit_effects
 from warden.usage_policy import access, store
-from warden.usage_policy.cases import visible_case
-from warden.usage_policy.model import APP_REMOVED_RULE, DEREGISTERED_RULE, OUTCOMES, ROUTED_TO, Case
+from warden.usage_policy.cases import notify_case, visible_case
+from warden.usage_policy.model import (
+    APP_REMOVED_RULE,
+    DEREGISTERED_RULE,
+    OUTCOMES,
+    ROUTED_TO,
+    Case,
+    deadline_window,
+)
 from warden.usage_policy.policy import EnterpriseUsageSettings
 
 
 class CaseOutcomes:
     """Deciding cases (HR and investigators), training completion, classification, escalation of overdue cases."""
 
-    def __init__(self, uow: UnitOfWork, settings: EnterpriseUsageSettings) -> None:
+    def __init__(self, uow: UnitOfWork, settings: EnterpriseUsageSettings, timezone: str = "Asia/Shanghai") -> None:
         self.uow = uow
         self.settings = settings
+        self.timezone = timezone
+        self.after_commit: Callable[[], object] = _nothing
+        """Delivers the outbox after a committed change (set by bootstrap to the appeals' delivery)."""
+
+    def due(self, enterprise_id: str | None = None, deliver: bool = True) -> list[Case]:
+        """The due-time check (issue 15), run before each case request and by `warden scheduler`: escalate every
+        case that has fallen overdue (`escalate_overdue`, as `scheduler`), then deliver the outbox (what it queued,
+        and the `opened` notices ingest queued). Reads first, so
+        a request finding nothing due takes no writers' lock. Deterministic with the injected clock."""
+        with self.uow.reading() as tx:
+            due = bool(store.overdue_unescalated(tx.conn, tx.now, enterprise_id))
+        done = self.escalate_overdue("scheduler", enterprise_id) if due else []
+        if deliver:
+            self.after_commit()  # also what ingest queued (a case opened by a message): ingest has no after-commit hook
+        return done
 
     def decide(self, principal: Principal, case_id: str, outcome: str, note: str, misclassified: bool = False) -> Case:
         """S-E4: record the outcome (one of `model.OUTCOMES`) and apply its effect on the account
         (`outcome_effects`) in the same transaction. 409 when the case is already decided."""
         with self.uow.writing(lock=True) as tx:
             case = visible_case(tx.conn, principal, case_id)
-            access.check_decider(principal)
+            access.check_case_action(principal, case, "decide", self.settings)
             if outcome not in OUTCOMES:
                 raise InvalidInput(f"unknown outcome {outcome!r}", [FieldError(field="outcome", message="unknown")])
             if case.status != "open":
@@ -75,6 +98,44 @@ class CaseOutcomes:
                 f"case:{case_id}",
                 {"outcome": outcome, "account": case.account_id, "misclassified": misclassified},
             )
+        self.after_commit()
+        return case
+
+    def reverse(self, principal: Principal, case_id: str, reason: str) -> Case:
+        """S-E4 (issue 15): HR or an investigator takes back a mistaken outcome, with a reason. Its effects are
+        undone in the same transaction (the deregistration's or the app removal's restriction lifted, an escalation
+        flag still open withdrawn) and the case is undecided again, with a fresh deadline by its severity, so it
+        can be decided anew. Audited (`case.outcome_reversed`) and on the timeline. 409 when undecided."""
+        with self.uow.writing(lock=True) as tx:
+            case = visible_case(tx.conn, principal, case_id)
+            access.check_case_action(principal, case, "reverse", self.settings)
+            if case.outcome is None:
+                raise Conflict(f"case {case_id} has no outcome to reverse")
+            now, actor, was = tx.now, principal.actor, case.outcome
+            lifted = []
+            for r in core.restrictions_of(tx.conn, "account", [case.account_id], now):
+                if r.evidence.get("case") == case.id and r.active_at(now):
+                    r.lifted_at, r.lift_reason = now, f"outcome reversed: {reason}"
+                    core.update_restriction(tx.conn, r)
+                    tx.audit.append(
+                        now,
+                        actor,
+                        "restriction.lifted",
+                        f"account:{r.subject_id}",
+                        {"restriction": r.id, "reason": reason},
+                    )
+                    lifted.append(r.id)
+            withdrawn = store.withdraw_case_flags(tx.conn, case.account_id, case.id)
+            case.outcome = case.outcome_at = case.outcome_note = case.decided_by = case.closed_at = None
+            case.training_due_at = case.training_completed_at = None
+            case.status = "open"
+            case.deadline_at = now + deadline_window(case.severity, self.settings)
+            store.save_case(tx.conn, case)
+            data = {"outcome": was, "reason": reason, "lifted": lifted, "flags_withdrawn": withdrawn}
+            store.append_entry(tx.conn, case, "outcome_reversed", actor, data, now)
+            tx.audit.append(
+                now, actor, "case.outcome_reversed", f"case:{case_id}", {"outcome": was, "account": case.account_id}
+            )
         return case
 
     def tag_misclassified(self, principal: Principal, case_id: str, misclassified: bool, note: str) -> Case:
@@ -82,7 +143,7 @@ class CaseOutcomes:
         No change, no entry."""
         with self.uow.writing(lock=True) as tx:
             case = visible_case(tx.conn, principal, case_id)
-            access.check_decider(principal, "classifies a case")
+            access.check_case_action(principal, case, "classify", self.settings)
             if case.misclassified == misclassified:
                 return case
             case.misclassified = misclassified
@@ -102,7 +163,7 @@ class CaseOutcomes:
         """The assigned training was completed: the case closes. 409 when no training is in progress."""
         with self.uow.writing(lock=True) as tx:
             case = visible_case(tx.conn, principal, case_id)
-            access.check_decider(principal, "records training completion")
+            access.check_case_action(principal, case, "complete_training", self.settings)
             if case.status != "training":
                 raise Conflict(f"case {case_id} has no training in progress (status {case.status})")
             case.status, case.training_completed_at, case.closed_at = "closed", tx.now, tx.now
@@ -124,8 +185,10 @@ class CaseOutcomes:
                 case.escalated_at = now
                 store.set_case(tx.conn, case.id, escalated_at=now)
                 late_by = int((now - case.deadline_at).total_seconds())
-                routed = {"overdue_seconds": late_by, "routed_to": [*ROUTED_TO, Role.INVESTIGATOR.value]}
+                roles = [*ROUTED_TO, Role.INVESTIGATOR.value]
+                routed = {"overdue_seconds": late_by, "routed_to": roles}
                 store.append_entry(tx.conn, case, "escalated", actor, routed, now)
+                notify_case(tx.conn, case, "overdue", roles, now, self.timezone)
                 tx.audit.append(now, actor, "case.escalated", f"case:{case.id}", {"overdue_seconds": late_by})
                 done.append(case)
         return done
@@ -135,12 +198,12 @@ def outcome_effects(case: Case, outcome: str, note: str, now: datetime) -> Effec
     """S-E4: what an outcome does to the account: deregistering bans it, removing the app restricts login
     (both open-ended), escalating as illegal raises a flag for platform reviewers; the rest change nothing."""
     changes = Effects()
-    evidence = {"case": case.id, "spec": "S-E4", "enterprise_id": case.enterprise_id, "note": note}
+    evidence = {"case": case.id, "spec": "S-E4", "enterprise_id": case.enterprise_id, "note": note, "outcome": outcome}
     if outcome in ("deregister", "app_removed"):
         rule = DEREGISTERED_RULE if outcome == "deregister" else APP_REMOVED_RULE
         changes.restrictions.append(
             Restriction(
-                id=derive_id("rst", case.id, outcome),
+                id=derive_id("rst", case.id, outcome, now.isoformat()),  # a re-decided case gets a new one
                 subject_type="account",
                 subject_id=case.account_id,
                 scope=Scope.ACCOUNT if outcome == "deregister" else Scope.LOGIN,
@@ -153,6 +216,17 @@ def outcome_effects(case: Case, outcome: str, note: str, now: datetime) -> Effec
         )
     if outcome == "escalate_illegal":
         changes.flags.append(
-            Flag(derive_id("flg", case.id, outcome), "account", case.account_id, "enterprise_escalation", now, evidence)
+            Flag(
+                derive_id("flg", case.id, outcome, now.isoformat()),
+                "account",
+                case.account_id,
+                "enterprise_escalation",
+                now,
+                evidence,
+            )
         )
     return changes
+
+
+def _nothing() -> None:
+    return None

@@ -16,6 +16,44 @@ from warden.kernel.durations import Duration
 from warden.kernel.events import FieldError
 from warden.usage_policy import detectors
 
+CaseAction = Literal["statement", "evidence", "decide", "complete_training", "classify", "reverse"]
+"""What an enterprise role may do on a case it can see: record the employee's statement, upload evidence, decide
+the outcome, record training completion, tag it misclassified, reverse an outcome (issue 15, S-E4)."""
+ALL_CASE_ACTIONS: tuple[CaseAction, ...] = (
+    "statement",
+    "evidence",
+    "decide",
+    "complete_training",
+    "classify",
+    "reverse",
+)
+
+
+class CaseRoleAccess(BaseModel):
+    """What one enterprise role sees and may do on its enterprise's cases (Purview-style role groups)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    see_content: bool  # messages, hits, statements, evidence, notes
+    real_names: bool  # account ids (otherwise stable per-enterprise pseudonyms, emp-…)
+    actions: tuple[CaseAction, ...] = ()
+
+
+class CaseAccess(BaseModel):
+    """`enterprise_usage.case_access`: per enterprise role, what it sees and may do on a case (issue 15).
+
+    Defaults (OURS): the two roles a case is routed to, the enterprise admin and HR, see content and real names
+    and act on it (the admin decides, records training and classifies; HR also records statements, uploads
+    evidence and reverses outcomes); investigators, whom overdue cases reach, may do everything. Platform
+    reviewers and auditors read everything and act on nothing; an employee sees their own case, gives a statement
+    and uploads evidence to it; analysts see figures only — these are fixed, not policy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enterprise_admin: CaseRoleAccess = CaseRoleAccess(
+        see_content=True, real_names=True, actions=("evidence", "decide", "complete_training", "classify")
+    )
+    hr: CaseRoleAccess = CaseRoleAccess(see_content=True, real_names=True, actions=ALL_CASE_ACTIONS)
+    investigator: CaseRoleAccess = CaseRoleAccess(see_content=True, real_names=True, actions=ALL_CASE_ACTIONS)
+
 
 class EnterpriseUsageSettings(BaseModel):
     """The platform policy's section for enterprise usage policies: limits, deadlines, training."""
@@ -33,6 +71,7 @@ class EnterpriseUsageSettings(BaseModel):
     other_deadline: Duration = timedelta(hours=72)  # S-E2, OURS
     training_due: Duration = timedelta(days=14)  # OURS
     context_messages: int = Field(3, ge=0, le=20)  # messages before the hit kept as context
+    case_access: CaseAccess = CaseAccess()  # issue 15: what each enterprise role sees and does on a case
 
 
 # --- the enterprise's policy document -------------------------------------------------------------------

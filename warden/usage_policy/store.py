@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from warden.adapters import tables as t
 from warden.adapters.store import dumps
 from warden.kernel.decision import derive_id
-from warden.usage_policy.model import Case
+from warden.usage_policy.model import Case, Evidence
 
 # --- row mappers -----------------------------------------------------------------------------------------
 
@@ -320,3 +320,36 @@ def hits_per_rule(conn: Connection, enterprise_id: str) -> dict[str, int]:
     e = t.case_entries
     q = sa.select(e.c.rule_id, sa.func.count()).where(e.c.enterprise_id == enterprise_id, e.c.kind == "hit")
     return {rule: int(n) for rule, n in conn.execute(q.group_by(e.c.rule_id)).all()}
+
+
+def withdraw_case_flags(conn: Connection, account_id: str, case_id: str) -> list[str]:
+    """Withdraw (status `withdrawn`) the still-open flags an outcome of `case_id` raised on the account (issue 15:
+    a reversed escalation); returns their ids."""
+    f = t.flags
+    rows = conn.execute(
+        sa.select(f.c.id, f.c.evidence).where(
+            f.c.subject_type == "account", f.c.subject_id == account_id, f.c.status == "open"
+        )
+    ).all()
+    ids = [r.id for r in rows if json.loads(r.evidence).get("case") == case_id]
+    if ids:
+        conn.execute(sa.update(f).where(f.c.id.in_(ids)).values(status="withdrawn"))
+    return ids
+
+
+# --- case evidence (issue 15) ---------------------------------------------------------------------------------
+
+
+def insert_evidence(conn: Connection, ev: Evidence) -> None:
+    conn.execute(sa.insert(t.case_evidence).values(**vars(ev)))
+
+
+def get_evidence(conn: Connection, evidence_id: str) -> Evidence | None:
+    row = conn.execute(sa.select(t.case_evidence).where(t.case_evidence.c.id == evidence_id)).first()
+    return Evidence(**row._mapping) if row is not None else None
+
+
+def evidence_ids(conn: Connection, case_id: str) -> set[str]:
+    """The ids of the evidence uploaded to the case."""
+    e = t.case_evidence
+    return {r.id for r in conn.execute(sa.select(e.c.id).where(e.c.case_id == case_id))}

@@ -3,9 +3,11 @@ restriction titles of the case outcomes and the `usage_policy.*` reason codes on
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from warden.kernel.i18n import Catalog, Lang
+from warden.kernel.timefmt import when
 from warden.usage_policy.model import APP_REMOVED_RULE, DEREGISTERED_RULE
 
 OUTCOME_TEXT: Catalog[str] = Catalog(
@@ -80,3 +82,47 @@ def reason_text(code: str, p: dict[str, Any], lang: Lang) -> str:
     titles = found.join(r["title"] for r in p.get("rules", []))
     key = "usage_policy.blocked" if code == "usage_policy.blocked" else "usage_policy.warned"
     return REASONS.render(key, lang, titles=titles, what=what)
+
+
+def way_back(evidence: dict[str, Any], lang: str) -> str:
+    """S-E4: what an employee reads about an enterprise's own outcome on their account (deregistration, the app's
+    removal): the enterprise decided it, not the platform; no self-service, no appeal to the platform; whom to ask."""
+    case = evidence.get("case", "")
+    removed = evidence.get("outcome") == "app_removed"
+    if lang == "zh":
+        what = "已移除您账号的企业应用" if removed else "已注销您的企业账号"
+        return (
+            f"您所在的企业{what}（依据企业使用规范，案件编号 {case}）。这是企业的决定，不是平台处罚："
+            "无法自助解封，也不能向平台申诉。如有异议，请联系企业的人事（HR）或企业管理员，并提供案件编号。"
+        )
+    what = "removed the enterprise app from your account" if removed else "deregistered your account"
+    return (
+        f"Your enterprise {what} under its usage policy (case {case}). This is the enterprise's decision, not a "
+        "platform penalty: self-service unblocking and appeals to the platform do not apply. If you disagree, "
+        "contact your enterprise's HR or admin and give the case number."
+    )
+
+
+CASE_NOTICE_TEXT: Catalog[str] = Catalog(
+    {
+        "opened": {
+            "zh": "新的企业使用规范案件 {case}（{severity}），请在 {deadline} 前处理。",
+            "en": "New usage-policy case {case} ({severity}); decide it by {deadline}.",
+        },
+        "overdue": {
+            "zh": "案件 {case} 已超过处理期限（{deadline}），已升级至调查人员。",
+            "en": "Case {case} is past its deadline ({deadline}) and was escalated to investigators.",
+        },
+    }
+)
+
+
+def case_notice(kind: str, case_id: str, severity: str, deadline_at: datetime, timezone: str) -> dict[str, str]:
+    """The zh/en sentence of a case notice (`opened`, `overdue`) to the roles it is routed to; the deadline as a
+    person in the policy's `timezone` reads it (`kernel.timefmt.when`)."""
+    return {
+        lang: CASE_NOTICE_TEXT.render(
+            kind, lang, case=case_id, severity=severity, deadline=when(deadline_at, lang, timezone)
+        )
+        for lang in ("zh", "en")
+    }

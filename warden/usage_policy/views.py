@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from warden.kernel.access import Principal, Role
 from warden.usage_policy import access
-from warden.usage_policy.model import ROUTED_TO, Case, OutcomeName, Responsibility, is_severe
+from warden.usage_policy.model import ROUTED_TO, Case, Evidence, OutcomeName, Responsibility, is_severe
 from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc
 from warden.usage_policy.texts import OUTCOME_TEXT, RESPONSIBILITY_TEXT
 
@@ -37,6 +37,31 @@ class StatementOut(BaseModel):
     text: str | None = Field(None, description="Only for HR, investigators, reviewers and the employee")
     evidence_refs: list[str] | None = None
     instructed_by: str | None = None
+    instructed_case: str | None = Field(None, description="The linked case opened for whoever instructed (issue 15)")
+
+
+class EvidenceOut(BaseModel):
+    """One uploaded piece of a case's evidence (issue 15)."""
+
+    id: str = Field(description="Name it in a statement's `evidence_refs`")
+    case_id: str
+    media_type: str = Field(description="Detected from the content, never from the name")
+    size: int
+    sha256: str
+    filename: str = Field(description="Sanitised display name only")
+    uploaded_at: AwareDatetime
+
+
+def evidence_out(ev: Evidence) -> EvidenceOut:
+    return EvidenceOut(
+        id=ev.id,
+        case_id=ev.case_id,
+        media_type=ev.media_type,
+        size=ev.size,
+        sha256=ev.sha256,
+        filename=ev.filename,
+        uploaded_at=ev.uploaded_at,
+    )
 
 
 class TrainingOut(BaseModel):
@@ -62,7 +87,7 @@ class CaseOut(BaseModel):
     category: str
     severity: str
     severe: bool
-    source: Literal["detection", "report", "self_report"]
+    source: Literal["detection", "report", "self_report", "instruction"]
     status: Literal["open", "training", "closed"]
     opened_at: AwareDatetime
     first_seen_at: AwareDatetime
@@ -165,15 +190,16 @@ def render_case(
     name: Namer,
 ) -> CaseOut:
     """A case as this caller may see it; `name` is used unless the caller sees real ids."""
-    content = access.sees_content(principal)
+    content = access.sees_content(principal, settings, case)
     own = access.owns_case(principal, case)
-    if access.shows_real_names(principal, case):
+    real = access.shows_real_names(principal, settings, case)
+    if real:
         name = _same
     out: dict[str, Any] = {
         "id": case.id,
         "enterprise_id": case.enterprise_id,
         "account": name(case.account_id),
-        "names": "real" if (content or own) else "pseudonymised",
+        "names": "real" if real else "pseudonymised",
         "rule": case.rule_id,
         "category": case.category,
         "severity": case.severity,
@@ -207,7 +233,11 @@ def render_case(
             "responsibility": resp,
             "responsibility_text": RESPONSIBILITY_TEXT[resp][lang],
             "at": case.statement_at,
-        } | ({k: case.statement[k] for k in ("text", "evidence_refs", "instructed_by")} if (content or own) else {})
+        } | (
+            {k: case.statement.get(k) for k in ("text", "evidence_refs", "instructed_by", "instructed_case")}
+            if (content or own)
+            else {}
+        )
     if entries is not None:
         out["timeline"] = [render_entry(x, content, own, name) for x in entries]
     return CaseOut.model_validate(out)
@@ -234,6 +264,8 @@ def render_entry(x: dict[str, Any], content: bool, own: bool, name: Namer) -> di
             )
         elif x["kind"] == "statement":
             data = {"responsibility": data["responsibility"]}
+        elif x["kind"] == "evidence" and not own:
+            data = {"evidence": data["evidence"]}
     elif "reporter" in data:
         data["reporter"] = name(data["reporter"])
     actor = x["actor"] if content else ("rules" if x["actor"] == "rules" else "staff")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from warden.enforcement.views import AccountIn, AccountOut, EnterpriseIn, EnterpriseOut
-from warden.entrypoints.http.deps import PrincipalDep, WardenDep
+from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.kernel.model import Account, Enterprise
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -27,8 +27,10 @@ def put_enterprise(
 
 
 @router.get("/enterprises/{enterprise_id}", response_model=EnterpriseOut)
-def get_enterprise(warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath) -> EnterpriseOut:
-    return warden.enforcement.enterprise(principal, enterprise_id)
+def get_enterprise(warden: WardenDep, principal: PrincipalDep, lang: LangDep, enterprise_id: IdPath) -> EnterpriseOut:
+    """The enterprise; its admins and the platform roles also get its `state` (restricted? why, since, until, in
+    the policy's timezone), and each restriction with its evidence and appeal at `state.restrictions_url`."""
+    return warden.enforcement.enterprise(principal, enterprise_id, lang)
 
 
 @router.put("/accounts/{account_id}", response_model=AccountOut)

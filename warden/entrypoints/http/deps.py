@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from warden.app import App
@@ -57,3 +58,19 @@ LangDep = Annotated[Lang, Depends(get_lang)]
 def require(principal: Principal, *roles: Role) -> None:
     if principal.role not in roles:
         raise Forbidden(f"this needs one of the roles: {', '.join(r.value for r in roles)}")
+
+
+def attachment(data: bytes, media_type: str, filename: str, sha256: str) -> Response:
+    """An uploaded file served back (appeal documents, case evidence): always an attachment, never sniffed or
+    rendered inline, not cached, with its SHA-256."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Digest": f"sha-256={sha256}",
+        },
+    )

@@ -72,16 +72,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tokens_person_id"), ["person_id"], unique=False)
         batch_op.create_foreign_key("fk_tokens_person_id_people", "people", ["person_id"], ["id"])
 
-    # capture changes to people (and the tokens' new columns), then vouch for every covered row as it now is
-    for statement in audit_state.trigger_ddl(conn.dialect.name):
+    # capture changes to people (and the tokens' new columns), then vouch for every covered row as it now is;
+    # the tables of this revision only (`present`): a later revision covering a new table triggers it itself
+    covered = audit_state.present(conn)
+    for statement in audit_state.trigger_ddl(conn.dialect.name, covered):
         conn.exec_driver_sql(statement)
-    audit_state.touch_all(conn)
-    audit_state.seal(conn, force=True)
+    audit_state.touch_all(conn, covered)
+    audit_state.seal(conn, force=True, covered=covered)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
-    for statement in audit_state.drop_ddl(conn.dialect.name):
+    for statement in audit_state.drop_ddl(conn.dialect.name, audit_state.present(conn)):
         conn.exec_driver_sql(statement)
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.drop_constraint("fk_tokens_person_id_people", type_="foreignkey")
@@ -91,7 +93,7 @@ def downgrade() -> None:
         batch_op.drop_column("person_id")
     op.drop_table("people")
     # the capture triggers of revision 0008: its covered tables, tokens with their columns of then
-    covered = {name: spec for name, spec in audit_state.COVERED.items() if name != "people"}
+    covered = {name: spec for name, spec in audit_state.present(conn).items() if name != "people"}
     covered["tokens"] = audit_state.Covered(("id",), _TOKEN_COLUMNS_0008)
     for statement in audit_state.trigger_ddl(conn.dialect.name, covered):
         conn.exec_driver_sql(statement)
