@@ -131,12 +131,12 @@ def test_S_D6_the_admin_sees_the_enterprise_restricted_why_since_and_how_to_appe
     strike = ban_enterprise(api)
     state = api.get("/v1/enterprises/ent-1?lang=en", "admin")["state"]
     assert state["restricted"] is True and state["restrictions"] == 1
-    assert state["since_local"] == "2026-11-27 10:00 (Asia/Shanghai)" and state["timezone"] == "Asia/Shanghai"
+    assert state["since_local"] == "27 Nov 2026, 10:00 (China Standard Time)" and state["timezone"] == "Asia/Shanghai"
     assert state["until"] is None and state["until_local"] is None  # an enterprise ban ends only on appeal
     assert state["reasons"] == ["reviewer action: fraud"]
-    assert "since 2026-11-27 10:00 (Asia/Shanghai)" in state["text"] and "only on appeal" in state["text"]
+    assert "since 27 Nov 2026, 10:00 (China Standard Time)" in state["text"] and "only on appeal" in state["text"]
     zh = api.get("/v1/enterprises/ent-1", "admin")["state"]["text"]
-    assert zh.startswith("企业自 2026-11-27 10:00 (Asia/Shanghai) 起受到处罚") and "需申诉解除" in zh
+    assert zh.startswith("企业自 2026年11月27日 10:00（北京时间） 起受到处罚") and "需申诉解除" in zh
 
     [item] = api.get(state["restrictions_url"] + "?lang=en", "admin")["items"]
     assert item["strike_id"] == strike and item["evidence"]["note"] == "fraud" and item["active"]
@@ -297,7 +297,7 @@ def test_S_E2_the_roles_a_case_is_routed_to_are_notified_when_it_opens_and_when_
     assert sent(api, "case.opened") == [("enterprise_admin", "ent-1"), ("hr", "ent-1")]
     note = next(n for n in api.notifier.sent if n.kind == "case.opened")
     assert note.payload["case_id"] == case_id and note.payload["url"] == f"/v1/cases/{case_id}"
-    assert "2026-11-27 10:00 (Asia/Shanghai)" in note.payload["text"]["zh"]
+    assert "2026年11月27日 10:00（北京时间）" in note.payload["text"]["zh"]
     assert VALID_ID not in str(note.payload) and "acc-2" not in str(note.payload)  # no content, no employee
 
     clock.advance(hours=23, minutes=59)
