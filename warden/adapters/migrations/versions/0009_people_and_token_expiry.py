@@ -73,15 +73,16 @@ def upgrade() -> None:
         batch_op.create_foreign_key("fk_tokens_person_id_people", "people", ["person_id"], ["id"])
 
     # capture changes to people (and the tokens' new columns), then vouch for every covered row as it now is
-    for statement in audit_state.trigger_ddl(conn.dialect.name):
+    covered = audit_state.present(conn)  # the covered tables as of this revision (later ones add theirs)
+    for statement in audit_state.trigger_ddl(conn.dialect.name, covered):
         conn.exec_driver_sql(statement)
-    audit_state.touch_all(conn)
-    audit_state.seal(conn, force=True)
+    audit_state.touch_all(conn, covered)
+    audit_state.seal(conn, force=True, covered=covered)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
-    for statement in audit_state.drop_ddl(conn.dialect.name):
+    for statement in audit_state.drop_ddl(conn.dialect.name, audit_state.present(conn)):
         conn.exec_driver_sql(statement)
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.drop_constraint("fk_tokens_person_id_people", type_="foreignkey")
