@@ -8,9 +8,10 @@ lets no feature react (no cascade, no feature state) and writes into a scratch `
 shadow rule never restricts, never counts towards a live counter and never notifies anyone; what it would have done
 is one `shadow_decisions` row.
 
-**What a shadow decision sees.** The live history: its earlier would-be strikes are not kept (each decision is the
-shadow's verdict on the live state), so a shadow ladder step is the step the shadow's strike would take on the live
-record. Counters of a key only the shadow counts hold this batch's entries only.
+**What a shadow decision sees.** The live history, plus the shadow's own would-be strikes and restrictions of the
+same batch (so a rule that restricts once at a time does not fire again at every following event). Would-be strikes
+are not kept from one batch to the next, and counters of a key only the shadow counts hold this batch's entries
+only: over many batches a shadow may report a rule again for an account it would already have restricted.
 
 The feature must come first in the hook order (bootstrap puts it there), so it sees the state the live decision saw
 before any other feature folds the event in.
@@ -73,6 +74,7 @@ class _State:
     shadow: Shadow
     counters: ShadowCounters
     mark: int = 0  # live strikes of the batch already attributed to an event
+    own: dict[str, Effects] = field(default_factory=dict)  # account → the shadow's would-be strikes in this batch
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -99,12 +101,13 @@ class ShadowFeature(Feature):
         st.mark = len(batch.effects.strikes)
         mine = {s.id for s in new}
         rst = {r.id for r in batch.effects.restrictions if r.strike_id in mine} if mine else set()
-        before = Subject(  # the subject as the live decision saw it: this event's live strikes taken out
-            subject.account,
+        own = st.own.setdefault(subject.account.id, Effects())
+        before = Subject(  # the subject as the live decision saw it (this event's live strikes taken out), with
+            subject.account,  # the shadow's own would-be strikes of this batch
             subject.enterprise,
-            [r for r in subject.restrictions if r.id not in rst],
+            [r for r in subject.restrictions if r.id not in rst] + own.restrictions,
             [r for r in subject.enterprise_restrictions if r.id not in rst],
-            [s for s in subject.strikes if s.id not in mine],
+            [s for s in subject.strikes if s.id not in mine] + own.strikes,
             [s for s in subject.enterprise_strikes if s.id not in mine],
             subject.exemptions,
         )
@@ -113,6 +116,8 @@ class ShadowFeature(Feature):
         out = st.shadow.engine.evaluate(event, before, st.counters, scratch)
         live_rules = sorted({s.rule_id for s in new})
         shadow_rules = sorted({s.rule_id for s in scratch.effects.strikes})
+        own.strikes += [s for s in scratch.effects.strikes if s.subject_type == "account"]
+        own.restrictions += [r for r in scratch.effects.restrictions if r.subject_type == "account"]
         if not (decision.reasons or out.reasons or live_rules or shadow_rules):
             return  # nothing to compare: neither side gave a reason
         st.rows.append(

@@ -112,6 +112,10 @@ _bench.register(app, bench_app)
 from warden.enforcement import cli as _enforcement_cli  # noqa: E402
 
 _enforcement_cli.register(app, bench_app)
+# --- the policy's life (issue 18): `warden policy list|show|diff|add|promote|end|rollback` ---
+from warden.policy_versions import cli as _policy_versions  # noqa: E402
+
+_policy_versions.register(app, bench_app)
 # --- weight (issue 4) ---
 from warden.weight import cli as _weight  # noqa: E402
 

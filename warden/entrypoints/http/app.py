@@ -13,6 +13,7 @@ from warden.entrypoints.http.routes import (
     console,
 )
 from warden.entrypoints.http.throttle import Throttle
+from warden.policy_versions import http as policy_versions
 from warden.settings import Settings
 from warden.unblock import http as unblocks
 from warden.usage_policy import http as usage_policy
@@ -31,6 +32,7 @@ ROUTERS = [
     usage_policy.router,
     # --- screening lists (issue 3) ---
     word_lists.router,
+    policy_versions.router,
     # --- console ---
     console.router,
 ]
