@@ -4,7 +4,6 @@ labels from reviewers' verdicts. Through the services, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -42,7 +41,9 @@ def searches(world: World, n: int, account: str = "acc-1") -> list[dict]:
 
 def strikes(world: World) -> list[tuple[str, str]]:
     with reading(world.w.engine) as conn:
-        return [(r.rule_id, r.policy_hash) for r in conn.execute(sa.select(t.strikes.c.rule_id, t.strikes.c.policy_hash))]
+        return [
+            (r.rule_id, r.policy_hash) for r in conn.execute(sa.select(t.strikes.c.rule_id, t.strikes.c.policy_hash))
+        ]
 
 
 def test_issue18_the_file_policy_seeds_version_1_live_at_first_start(world: World) -> None:

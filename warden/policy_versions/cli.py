@@ -50,9 +50,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         for col in ("id", "stage", "label", "hash", "author", "created", "comment"):
             table.add_column(col)
         for v in out.items:
-            table.add_row(
-                str(v.id), v.stage or "", v.label, v.hash[:12], v.author, v.created_at.isoformat(), v.comment
-            )
+            table.add_row(str(v.id), v.stage or "", v.label, v.hash[:12], v.author, v.created_at.isoformat(), v.comment)
         console.print(table)
         if out.stages and out.stages.staged_id:
             console.print(f"staged: version {out.stages.staged_id} for {out.stages.staged_share}% of enterprises")

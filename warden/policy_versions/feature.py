@@ -24,8 +24,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from warden.kernel.counters import Counters, Entry, StoredEntry, in_window
 from warden.kernel.decision import Decision, Effects, Subject
 from warden.pipeline.batch import Batch
@@ -88,7 +86,7 @@ class ShadowFeature(Feature):
         self.live = live
         self.counters: Counters | None = None
 
-    def load(self, conn: Connection, batch: Batch) -> None:
+    def load(self, conn: Any, batch: Batch) -> None:
         sh = self.live.shadow
         if sh is not None and self.counters is not None:
             batch.state[self.name] = _State(sh, ShadowCounters(self.counters))
@@ -135,7 +133,7 @@ class ShadowFeature(Feature):
             }
         )
 
-    def after_store(self, conn: Connection, audit: Any, batch: Batch) -> None:
+    def after_store(self, conn: Any, audit: Any, batch: Batch) -> None:
         st: _State | None = batch.state.get(self.name)
         if st is not None and st.rows:
             store.insert_shadow(conn, st.rows)

@@ -101,18 +101,14 @@ def diff_policy(
 
 
 @router.post("/policies/{version_id}/promotion", response_model=StagesOut)
-def promote_policy(
-    warden: WardenDep, principal: PrincipalDep, version_id: VersionPath, body: PromotionIn
-) -> StagesOut:
+def promote_policy(warden: WardenDep, principal: PrincipalDep, version_id: VersionPath, body: PromotionIn) -> StagesOut:
     """Put the version live, in shadow, or staged for a share of enterprises, with a reason (audited). Every
     process takes it at its next batch or request, without a restart."""
     return _svc(warden).promote(principal, version_id, Stage(body.stage), body.reason, body.share)
 
 
 @router.post("/policies/{version_id}/rollback", response_model=StagesOut)
-def rollback_policy(
-    warden: WardenDep, principal: PrincipalDep, version_id: VersionPath, body: RollbackIn
-) -> StagesOut:
+def rollback_policy(warden: WardenDep, principal: PrincipalDep, version_id: VersionPath, body: RollbackIn) -> StagesOut:
     """Make an earlier version live again in one step (audited)."""
     return _svc(warden).rollback(principal, version_id, body.reason)
 

@@ -13,8 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.engine import Connection, Engine
+from typing import Any
 
 from warden.adapters import store as core_store
 from warden.adapters.database import reading
@@ -44,7 +43,7 @@ class LivePolicy:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Any,
         rules: RuleEngine,
         screener_for: Callable[[LoadedPolicy], Screener],
         floors: Sequence[Feature] = (),
@@ -63,7 +62,7 @@ class LivePolicy:
 
     # --- at start -------------------------------------------------------------------------------------------
 
-    def seed(self, conn: Connection, file: LoadedPolicy, now: datetime) -> None:
+    def seed(self, conn: Any, file: LoadedPolicy, now: datetime) -> None:
         """At start: the policy file becomes a stored version when its text is new; it goes live at the first start
         (version 1) and whenever the file changed since the start before (a deployment that ships a new file keeps
         working as before); otherwise the live version stays what was promoted. Audited."""
@@ -112,7 +111,7 @@ class LivePolicy:
 
     # --- every batch and request ----------------------------------------------------------------------------
 
-    def refresh(self, conn: Connection) -> None:
+    def refresh(self, conn: Any) -> None:
         """Put the stored stages in force if they changed since this process last looked (one indexed read)."""
         s = store.stages(conn)
         if s is None or s.generation == self.generation:
@@ -146,7 +145,7 @@ class LivePolicy:
 
     # --- parsing, cached by hash ---------------------------------------------------------------------------
 
-    def loaded(self, conn: Connection, version_id: int) -> LoadedPolicy:
+    def loaded(self, conn: Any, version_id: int) -> LoadedPolicy:
         """The parsed policy of a stored version (parsed once per text). NotFound for an unknown version."""
         v = store.version(conn, version_id)
         if v is None:

@@ -189,7 +189,13 @@ class PolicyVersions:
                 p.actor,
                 "policy.promoted",
                 f"policy_version:{version_id}",
-                {"stage": stage.value, "version": version_id, "share": pct, "reason": reason, "generation": new.generation},
+                {
+                    "stage": stage.value,
+                    "version": version_id,
+                    "share": pct,
+                    "reason": reason,
+                    "generation": new.generation,
+                },
             )
         self.live.refresh_now()
         return StagesOut.of(new)

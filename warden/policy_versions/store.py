@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +30,14 @@ def stages(conn: Connection) -> Stages | None:
     if r is None:
         return None
     return Stages(
-        r.generation, r.live_id, r.shadow_id, r.staged_id, r.staged_share, r.file_hash, r.changed_at, r.changed_by,
+        r.generation,
+        r.live_id,
+        r.shadow_id,
+        r.staged_id,
+        r.staged_share,
+        r.file_hash,
+        r.changed_at,
+        r.changed_by,
         r.reason,
     )
 
