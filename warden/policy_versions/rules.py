@@ -4,7 +4,7 @@ per-rule figures and a backtest's precision and recall. No I/O."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from warden.policy_versions.model import CORRECT, Label, LabelledStrike, ShadowRow
@@ -103,9 +103,9 @@ def figures(strikes: Iterable[LabelledStrike], hits: int) -> Figures:
 
 @dataclass(frozen=True)
 class Recall:
-    """A candidate policy against the labelled history, for one rule: strikes it keeps that were judged correct
-    (`true_pos`) or wrong (`false_pos`), correct strikes it no longer makes (`false_neg`), and strikes it makes on
-    events nobody judged (`unlabelled`)."""
+    """A candidate policy against the labelled history, for one rule: labelled strikes whose (account, rule) the
+    candidate strikes too, judged correct (`true_pos`) or wrong (`false_pos`); correct ones it no longer strikes
+    (`false_neg`); and (account, rule) pairs it strikes that nobody judged (`unlabelled`)."""
 
     rule: str
     true_pos: int
@@ -125,29 +125,29 @@ class Recall:
 
 
 def backtest(labelled: Iterable[LabelledStrike], candidate: Iterable[tuple[str, str]]) -> list[Recall]:
-    """Per rule, the candidate's strikes (`(event id, rule)` pairs from a replay) against the labelled history's
-    strikes (matched by the event they were made about and the rule). A labelled-correct strike the candidate
-    does not make is a miss; a labelled-wrong one it still makes is a false positive. Sorted by rule."""
-    labels: dict[tuple[str, str], Label] = {}
-    for s in labelled:
-        if s.event_id is not None and s.label is not None:
-            labels[(s.event_id, s.rule_id)] = s.label
+    """Per rule, a replay's strikes (`(account id, rule)` pairs) against the labelled history's account strikes.
+
+    Matched by account and rule, not by event: a candidate with other thresholds strikes the same behaviour at
+    another event. Each labelled strike counts once: a correct one (upheld, reduced) the candidate also makes is a
+    true positive, one it does not make a miss; a wrong one (overturned, voided) it still makes is a false positive.
+    Sorted by rule."""
+    judged = [s for s in labelled if s.label is not None and s.account_id]
     made = set(candidate)
-    rules = sorted({r for _, r in made} | {r for _, r in labels})
+    seen = {(s.account_id, s.rule_id) for s in judged}
+    rules = sorted({r for _, r in made} | {s.rule_id for s in judged})
     out = []
     for rule in rules:
-        tp = fp = fn = unl = 0
-        for key, label in labels.items():
-            if key[1] != rule:
+        tp = fp = fn = 0
+        for s in judged:
+            if s.rule_id != rule:
                 continue
-            if key in made:
-                if label in CORRECT:
-                    tp += 1
-                else:
-                    fp += 1
-            elif label in CORRECT:
-                fn += 1
-        unl = sum(1 for k in made if k[1] == rule and k not in labels)
+            hit = (s.account_id, rule) in made
+            if s.label in CORRECT:
+                tp += hit
+                fn += not hit
+            else:
+                fp += hit
+        unl = sum(1 for k in made if k[1] == rule and k not in seen)
         out.append(Recall(rule, tp, fp, fn, unl))
     return out
 
@@ -157,13 +157,3 @@ def text_diff(old: str, new: str, old_name: str, new_name: str) -> str:
     return "".join(
         difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), old_name, new_name)
     )
-
-
-def changed_accounts(before: Mapping[str, Sequence[str]], after: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    """Accounts whose state changes between two replays (`account → rules restricting it`): "newly restricted",
-    "no longer restricted"; each maps account id → rules."""
-    b, a = set(before), set(after)
-    return {
-        **{f"+{k}": list(after[k]) for k in sorted(a - b)},
-        **{f"-{k}": list(before[k]) for k in sorted(b - a)},
-    }

@@ -183,10 +183,10 @@ def hits(conn: Connection, rule: str) -> dict[str, int]:
 
 
 def strike_keys(conn: Connection) -> Iterable[tuple[str, str]]:
-    """(event id, rule) of every account strike made about an event: what a replay's candidate run produced."""
+    """(account id, rule) of every account strike: what a replay's run produced, for the backtest."""
     s = t.strikes
-    q = sa.select(s.c.event_id, s.c.rule_id).where(s.c.event_id.is_not(None), s.c.subject_type == "account")
-    return [(r.event_id, r.rule_id) for r in conn.execute(q)]
+    q = sa.select(s.c.subject_id, s.c.rule_id).where(s.c.subject_type == "account").distinct()
+    return [(r.subject_id, r.rule_id) for r in conn.execute(q)]
 
 
 def dumps_list(items: Sequence[str]) -> str:

@@ -84,14 +84,16 @@ def replay(
     events: Annotated[
         Path | None, typer.Argument(help="JSONL of events (and enterprise/account lines); omit for the stored events.")
     ] = None,
-    policy: Annotated[Path, typer.Option("--policy", "-p", help="The candidate policy.")] = ...,  # type: ignore[assignment]
+    policy: Annotated[Path | None, typer.Option("--policy", "-p", help="The candidate policy file.")] = None,
+    version: Annotated[int | None, typer.Option("--version", help="The candidate: a stored policy version.")] = None,
     database: DatabaseOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
 ) -> None:
-    """Run events against the current and a candidate policy in scratch databases; print what would change."""
+    """Run events against the live and a candidate policy in scratch databases; print what would change, and each
+    rule's precision and recall against the labelled history (reviewers' verdicts, issue 18)."""
     from warden.entrypoints.cli.replay import run_replay
 
-    run_replay(events, policy, database, json_out, console)
+    run_replay(events, policy, database, json_out, console, version)
 
 
 def main() -> None:  # pragma: no cover
