@@ -73,6 +73,8 @@ class _State:
     counters: ShadowCounters
     mark: int = 0  # live strikes of the batch already attributed to an event
     own: dict[str, Effects] = field(default_factory=dict)  # account → the shadow's would-be strikes in this batch
+    handled: frozenset[str] = frozenset()  # event types the shadow's rules look at
+    scratch: Batch | None = None  # the batch the shadow decides in (its effects are never stored)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -89,35 +91,59 @@ class ShadowFeature(Feature):
     def load(self, conn: Any, batch: Batch) -> None:
         sh = self.live.shadow
         if sh is not None and self.counters is not None:
-            batch.state[self.name] = _State(sh, ShadowCounters(self.counters))
+            handled = frozenset(t for t, fns in sh.engine.rules.handlers.items() if fns)
+            batch.state[self.name] = _State(sh, ShadowCounters(self.counters), handled=handled)
 
     def after_event(self, batch: Batch, event: Any, decision: Decision, subject: Subject | None) -> None:
         st: _State | None = batch.state.get(self.name)
         if st is None or subject is None:
             return
-        new = batch.effects.strikes[st.mark :]
-        st.mark = len(batch.effects.strikes)
-        mine = {s.id for s in new}
-        rst = {r.id for r in batch.effects.restrictions if r.strike_id in mine} if mine else set()
-        own = st.own.setdefault(subject.account.id, Effects())
-        before = Subject(  # the subject as the live decision saw it (this event's live strikes taken out), with
-            subject.account,  # the shadow's own would-be strikes of this batch
-            subject.enterprise,
-            [r for r in subject.restrictions if r.id not in rst] + own.restrictions,
-            [r for r in subject.enterprise_restrictions if r.id not in rst],
-            [s for s in subject.strikes if s.id not in mine] + own.strikes,
-            [s for s in subject.enterprise_strikes if s.id not in mine],
-            subject.exemptions,
-        )
-        scratch = Batch(batch.events, batch.subjects, batch.enterprises, batch.now, Effects(), {}, batch.weights)
-        scratch.state = batch.state  # read by the floors and the contact ledger; the shadow writes none of it
+        strikes = batch.effects.strikes
+        new = strikes[st.mark :] if len(strikes) > st.mark else []
+        st.mark = len(strikes)
+        if event.type not in st.handled:  # no shadow rule looks at this type: its decision is the live one's
+            return
+        own = st.own.get(subject.account.id)
+        if new or own:
+            mine = {s.id for s in new}
+            rst = {r.id for r in batch.effects.restrictions if r.strike_id in mine}
+            extra_r, extra_s = (own.restrictions, own.strikes) if own else ([], [])
+            before = Subject(  # as the live decision saw it (this event's live strikes taken out), with the
+                subject.account,  # shadow's own would-be strikes of this batch
+                subject.enterprise,
+                [r for r in subject.restrictions if r.id not in rst] + extra_r,
+                [r for r in subject.enterprise_restrictions if r.id not in rst],
+                [s for s in subject.strikes if s.id not in mine] + extra_s,
+                [s for s in subject.enterprise_strikes if s.id not in mine],
+                subject.exemptions,
+            )
+        else:  # copies of the lists (a C-speed copy): the shadow effector appends to them, never to the live ones
+            before = Subject(
+                subject.account,
+                subject.enterprise,
+                list(subject.restrictions),
+                list(subject.enterprise_restrictions),
+                list(subject.strikes),
+                list(subject.enterprise_strikes),
+                subject.exemptions,
+            )
+        scratch = st.scratch
+        if scratch is None:
+            scratch = st.scratch = Batch(batch.events, batch.subjects, batch.enterprises, batch.now, Effects(), {})
+            scratch.weights = batch.weights
+            scratch.state = batch.state  # read by the floors and the contact ledger; the shadow writes none of it
+        elif scratch.effects.strikes or scratch.effects.flags:
+            scratch.effects = Effects()
         out = st.shadow.engine.evaluate(event, before, st.counters, scratch)
-        live_rules = sorted({s.rule_id for s in new})
-        shadow_rules = sorted({s.rule_id for s in scratch.effects.strikes})
-        own.strikes += [s for s in scratch.effects.strikes if s.subject_type == "account"]
-        own.restrictions += [r for r in scratch.effects.restrictions if r.subject_type == "account"]
-        if not (decision.reasons or out.reasons or live_rules or shadow_rules):
+        shadow_strikes = scratch.effects.strikes
+        if not (decision.reasons or out.reasons or new or shadow_strikes):
             return  # nothing to compare: neither side gave a reason
+        live_rules = sorted({s.rule_id for s in new})
+        shadow_rules = sorted({s.rule_id for s in shadow_strikes})
+        if shadow_strikes:
+            keep = st.own.setdefault(subject.account.id, Effects())
+            keep.strikes += [s for s in shadow_strikes if s.subject_type == "account"]
+            keep.restrictions += [r for r in scratch.effects.restrictions if r.subject_type == "account"]
         st.rows.append(
             {
                 "event_id": event.id,
