@@ -140,11 +140,11 @@ def _digests(
         chunk = keys[i : i + 500]
         kc = [table.c[k] for k in spec.key]
         ints = [isinstance(c.type, sa.Integer) for c in kc]  # keys are noted as text; integer keys compare as ints
-        chunk = [[int(v) if i else v for v, i in zip(k, ints, strict=True)] for k in chunk]
+        typed: list[list[Any]] = [[int(v) if i else v for v, i in zip(k, ints, strict=True)] for k in chunk]
         if len(spec.key) == 1:
-            where: Any = kc[0].in_([k[0] for k in chunk])
+            where: Any = kc[0].in_([k[0] for k in typed])
         else:
-            where = sa.tuple_(*kc).in_([tuple(k) for k in chunk])
+            where = sa.tuple_(*kc).in_([tuple(k) for k in typed])
         for row in conn.execute(query.where(where)):
             yield row_key(getattr(row, k) for k in spec.key), _digest(row, spec.columns)
 

@@ -25,8 +25,10 @@ class PolicySource(Protocol):
     """Where the policy in force is read (the rule engine): `policy.ladder`, `policy.rules`, `loaded.hash`. A batch
     whose `deciding` is set (a staged candidate, a shadow policy) overrides it for the event being decided."""
 
-    policy: Any
-    loaded: Any
+    @property
+    def policy(self) -> Any: ...
+    @property
+    def loaded(self) -> Any: ...
 
 
 class Effector:
