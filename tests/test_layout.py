@@ -25,6 +25,7 @@ FEATURES = (
     "warden.appeals",
     "warden.usage_policy",
     "warden.word_lists",
+    "warden.policy_versions",
     "warden.enforcement",
 )
 """What the kernel and the pipeline may not import: feature code, services, adapters and edges."""
@@ -120,7 +121,7 @@ def test_the_kernel_and_the_pipeline_import_no_feature(path: Path) -> None:
 
 # --- feature slices (`warden/<slice>/`): each file's role is its name (see docs/ARCHITECTURE.md, "File roles") ---
 
-SLICES = ("enforcement", "weight", "unblock", "appeals", "usage_policy", "word_lists")
+SLICES = ("enforcement", "weight", "unblock", "appeals", "usage_policy", "word_lists", "policy_versions")
 PURE_ROLES = (*SLICE_PURE, "uploads", "detectors")
 """Pure roles (a `rules/` package too): stdlib, pydantic, the kernel, the pipeline's pure files, `screening.base`
 and the slice's own pure files only."""

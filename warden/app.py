@@ -45,6 +45,8 @@ from warden.policy import LoadedPolicy
 if TYPE_CHECKING:  # the feature slices' services (each slice updates its line when its service moves)
     from warden.adapters.database import WalCheckpointer
     from warden.appeals.service import Appeals
+    from warden.policy_versions.live import LivePolicy
+    from warden.policy_versions.service import PolicyVersions
     from warden.unblock.service import Unblocking
     from warden.usage_policy.cases import CaseDesk
     from warden.usage_policy.evidence import CaseEvidence
@@ -81,10 +83,12 @@ class App:
         case_evidence: CaseEvidence,
         weight: WeightService,
         appeals: Appeals,
+        policy_versions: PolicyVersions | None = None,
+        live_policy: LivePolicy | None = None,
     ) -> None:
         self.engine = engine
         self.uow = uow  # the unit of work every service opens its transactions with (adapters/uow.py)
-        self.loaded = policy
+        self._boot_policy = policy
         self.rules = rules
         self.counters = counters
         self.clock = clock
@@ -107,6 +111,18 @@ class App:
         self.case_evidence = case_evidence  # case evidence, checked by the appeals' document checks (issue 15)
         self.weight = weight  # weight (issue 4): reads and the operator's recompute
         self.appeals = appeals  # appeals and the review desk (issue 6)
+        self.policy_versions = policy_versions  # the policy's life (issue 18): versions, stages, shadow, figures
+        self.live_policy = live_policy  # this process's view of the stages (hot reload)
+
+    @property
+    def loaded(self) -> LoadedPolicy:
+        """The live policy (a promotion swaps it without a restart: `refresh_policy`)."""
+        return self.rules.loaded
+
+    def refresh_policy(self) -> None:
+        """Put a version promoted elsewhere in force (one indexed read; every HTTP request calls this first)."""
+        if self.live_policy is not None:
+            self.live_policy.refresh_now()
 
     def deliver_outbox(self) -> None:
         """Deliver the one notification outbox now (appeals' and the enterprise desk's notices), after a committed
@@ -118,21 +134,24 @@ class App:
             logging.getLogger("warden.notifications").exception("notification delivery failed; it will be retried")
 
     def start(self) -> None:
-        """Record the policy in use. The counters need no rebuild: ingest reloads each account's windows from
-        the stored events the first time a decision needs them (`Ingest._cover`)."""
+        """Record the policy file, store it as a version (live at the first start or when the file changed, issue
+        18) and put the live version in force. The counters need no rebuild: ingest reloads each account's windows
+        from the stored events the first time a decision needs them (`Ingest._cover`)."""
         now = self.clock.now()
+        boot = self._boot_policy
         with self.engine.begin() as conn:
-            if store.record_policy(
-                conn, self.loaded.hash, self.loaded.policy.version, self.loaded.source, self.loaded.text, now
-            ):
+            if store.record_policy(conn, boot.hash, boot.policy.version, boot.source, boot.text, now):
                 store.AuditWriter(conn).append(
                     now,
                     "system",
                     "policy.loaded",
-                    f"policy:{self.loaded.short_hash}",
-                    {"hash": self.loaded.hash, "version": self.loaded.policy.version, "source": self.loaded.source},
+                    f"policy:{boot.short_hash}",
+                    {"hash": boot.hash, "version": boot.policy.version, "source": boot.source},
                 )
+            if self.live_policy is not None:
+                self.live_policy.seed(conn, boot, now)
             audit_state.sign_head(conn)  # entries an upgrade appended before the signer was installed
+        self.refresh_policy()
 
     def close(self) -> None:
         if self.checkpointer is not None:

@@ -28,7 +28,10 @@ from warden.pipeline.effects import Effector
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature
 from warden.pipeline.ingest import Ingest
-from warden.policy import LoadedPolicy
+from warden.policy import LoadedPolicy, PolicyError
+from warden.policy_versions.feature import ShadowFeature
+from warden.policy_versions.live import LivePolicy
+from warden.policy_versions.service import PolicyVersions
 from warden.screening import Screener, ScreenerRegistry, ScreeningEngine, WordListScreener, build_default_engine
 from warden.service.contacts import ContactLedger
 from warden.settings import Settings
@@ -105,8 +108,16 @@ def bootstrap(
         word_lists.load()
         screener = word_lists
     rules = RuleEngine(loaded, screener, RULES)  # the S-A rules (warden.enforcement.rules)
+    boot_screener = screener
+
+    def screener_for(lp: LoadedPolicy) -> Screener:  # a stored version's screener: the boot one for the same words
+        same = lp.policy.rules.sensitive_words == loaded.policy.rules.sensitive_words
+        return boot_screener if same else build_screener(lp)
+
+    live = LivePolicy(engine, rules, screener_for)  # the policy's life (issue 18): stored versions, hot reload
+    shadow = ShadowFeature(live)
     # The features, once each, in hook order (see warden.pipeline.feature). One line per feature.
-    features: list[Feature] = []
+    features: list[Feature] = [shadow]  # first: a shadow judges the state the live decision saw (issue 18)
     weight_upkeep = weight_feature(rules, clock, cache)  # weight (issue 4): WeightSource, per-event fold, S-A5 cascade
     if weight_upkeep is not None:
         features.append(weight_upkeep)
@@ -123,7 +134,9 @@ def bootstrap(
     rules.contacts = contacts
     features.append(contacts)
     rules.effector = Effector(rules, features)  # the one place strikes are applied, with the features' floors
+    live.floors = [f for f in features if f is not shadow]
     counters = build_counters(settings, rules.retention_seconds())
+    shadow.counters = counters
     # The explanations' catalogue: enforcement's own, plus each slice's rule titles and reason sentences.
     texts = Texts(
         {
@@ -136,7 +149,17 @@ def bootstrap(
         },
         {rule: usage_policy_texts.way_back for rule in usage_policy_texts.RULE_TITLES},  # S-E4 (issue 15)
     )
-    pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
+    pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features, watch=live)
+    live.lock = pipeline.batch_lock
+
+    def check(lp: LoadedPolicy) -> None:  # what bootstrap would refuse in a policy beyond its schema
+        probe = RuleEngine(lp, screener, RULES)
+        weight_feature(probe, clock, SubjectCache())
+        try:
+            unblock_feature(probe, SubjectCache())
+        except ValueError as exc:
+            raise PolicyError(lp.source, [f"{lp.source}:?: {exc}"]) from exc
+
     manual_actions = ManualActions(uow, rules, features)  # voids, lifts, enterprise restrictions, ban endings
     verifier = signer or load_verifier(key)
     enforcement = EnforcementService(uow, rules, pipeline, features, manual_actions, texts, verifier=verifier)
@@ -165,6 +188,8 @@ def bootstrap(
         case_evidence=CaseEvidence(uow, usage_settings, lambda: app.appeals),  # the appeals' document checks
         weight=WeightService(uow, rules),  # weight (issue 4)
         appeals=appeals,  # appeals and the review desk (issue 6)
+        policy_versions=PolicyVersions(uow, live, check),  # the policy's life (issue 18)
+        live_policy=live,
     )
     cases.after_commit = case_outcomes.after_commit = app.deliver_outbox  # the one outbox, after commit
     if background:

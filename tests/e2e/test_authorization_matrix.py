@@ -50,6 +50,7 @@ from warden.entrypoints.http.app import create_app
 from warden.kernel.access import GLOBAL_ROLES, Principal, Role
 from warden.kernel.errors import Forbidden
 from warden.kernel.model import Account, Strike
+from warden.policy_versions import access as pv_access
 from warden.settings import Settings
 from warden.unblock import access as unblock_access
 from warden.unblock.senders import MemorySender
@@ -189,6 +190,15 @@ def on_case(action: CaseAction | None = None) -> Callable[[Principal, Tenant], b
 
 REVIEWER = role(Role.REVIEWER)
 DOC = tiny_png(1)
+
+
+def pv_read(p: Principal, t: Tenant) -> bool:
+    return passes(lambda: pv_access.check_read(p))
+
+
+def pv_write(p: Principal, t: Tenant) -> bool:
+    return passes(lambda: pv_access.check_write(p))
+
 
 SPECS: dict[tuple[str, str], Spec] = {
     # --- enforcement: system, events, directory, accounts, restrictions, audit ---------------------------------
@@ -464,6 +474,33 @@ SPECS: dict[tuple[str, str], Spec] = {
     ),
     ("GET", "/v1/enterprises/{enterprise_id}/compliance-figures"): Spec(
         lambda t, n: Call(f"/v1/enterprises/{t.ent}/compliance-figures"), usage(usage_access.FIGURE_READERS), read=True
+    ),
+    # --- policy versions (issue 18): global roles read; platform and reviewers write (calls that change nothing) ---
+    ("GET", "/v1/policies"): Spec(lambda t, n: Call("/v1/policies"), pv_read, read=True, tenanted=False),
+    ("GET", "/v1/policies/{version_id}"): Spec(lambda t, n: Call("/v1/policies/1"), pv_read, read=True, tenanted=False),
+    ("GET", "/v1/policies/{version_id}/diff"): Spec(
+        lambda t, n: Call("/v1/policies/1/diff?against=1"), pv_read, read=True, tenanted=False
+    ),
+    ("GET", "/v1/policies/{version_id}/shadow-diff"): Spec(
+        lambda t, n: Call("/v1/policies/1/shadow-diff"), pv_read, read=True, tenanted=False
+    ),
+    ("GET", "/v1/policy-stages"): Spec(lambda t, n: Call("/v1/policy-stages"), pv_read, read=True, tenanted=False),
+    ("GET", "/v1/rules/{rule_id}/figures"): Spec(
+        lambda t, n: Call("/v1/rules/phone_search_velocity/figures"), pv_read, read=True, tenanted=False
+    ),
+    ("POST", "/v1/policies"): Spec(
+        lambda t, n: Call("/v1/policies", {"text": "version: x\n", "comment": "invalid"}), pv_write, tenanted=False
+    ),
+    ("POST", "/v1/policies/{version_id}/promotion"): Spec(
+        lambda t, n: Call("/v1/policies/1/promotion", {"stage": "shadow", "reason": "live already"}),
+        pv_write,
+        tenanted=False,
+    ),
+    ("POST", "/v1/policies/{version_id}/rollback"): Spec(
+        lambda t, n: Call("/v1/policies/1/rollback", {"reason": "live already"}), pv_write, tenanted=False
+    ),
+    ("POST", "/v1/policy-stages/{stage}/end"): Spec(
+        lambda t, n: Call("/v1/policy-stages/shadow/end", {"reason": "none running"}), pv_write, tenanted=False
     ),
     # --- word lists -----------------------------------------------------------------------------------------------
     ("GET", "/v1/word-lists/{scope}"): Spec(

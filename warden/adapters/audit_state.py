@@ -101,6 +101,10 @@ COVERED: dict[str, Covered] = {
     "case_entries": Covered(("id",), _all(t.case_entries)),
     "case_evidence": Covered(("id",), _all(t.case_evidence)),
     "word_lists": Covered(("scope",), _all(t.word_lists)),
+    # the policy's life (issue 18): which text decides, who wrote and promoted it
+    "policy_versions": Covered(("id",), _all(t.policy_versions)),
+    "policy_stages": Covered(("id",), _all(t.policy_stages)),
+    "policy_promotions": Covered(("generation",), _all(t.policy_promotions)),
 }
 """The tables whose rows decide someone's fate, in the order `verify_state` checks them. Weight tables are left out:
 they are derived from the events and recomputed (`warden weight recompute`); events are covered by the batch digests
@@ -135,10 +139,13 @@ def _digests(
         return
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
+        kc = [table.c[k] for k in spec.key]
+        ints = [isinstance(c.type, sa.Integer) for c in kc]  # keys are noted as text; integer keys compare as ints
+        typed: list[list[Any]] = [[int(v) if i else v for v, i in zip(k, ints, strict=True)] for k in chunk]
         if len(spec.key) == 1:
-            where: Any = table.c[spec.key[0]].in_([k[0] for k in chunk])
+            where: Any = kc[0].in_([k[0] for k in typed])
         else:
-            where = sa.tuple_(*(table.c[k] for k in spec.key)).in_([tuple(k) for k in chunk])
+            where = sa.tuple_(*kc).in_([tuple(k) for k in typed])
         for row in conn.execute(query.where(where)):
             yield row_key(getattr(row, k) for k in spec.key), _digest(row, spec.columns)
 

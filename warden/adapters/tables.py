@@ -501,4 +501,61 @@ word_lists = sa.Table(
     sa.Column("updated_by", sa.String(128), nullable=False),
 )
 
+# --- the policy's life (issue 18) ---
+
+policy_versions = sa.Table(  # every stored policy; its text is in `policies` (by hash)
+    "policy_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # 1, 2, 3 … in the order written
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),  # sha256 of the text: one version per content
+    sa.Column("label", sa.String(64), nullable=False),  # the file's own `version:`
+    sa.Column("author", sa.String(128), nullable=False),  # the person who wrote it ("system": read from the file)
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("parent_id", sa.Integer),  # the live version when it was written
+)
+
+policy_stages = sa.Table(  # one row (id 1): which version is live, in shadow, staged for a share of enterprises
+    "policy_stages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.Integer, nullable=False),  # +1 at each change: what every process compares
+    sa.Column("live_id", sa.Integer, nullable=False),
+    sa.Column("shadow_id", sa.Integer),
+    sa.Column("staged_id", sa.Integer),
+    sa.Column("staged_share", sa.Integer, nullable=False),  # percent of enterprises (0: no staged candidate)
+    sa.Column("file_hash", sa.String(64)),  # the policy file read at the newest start that changed it
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("changed_by", sa.String(128), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+policy_promotions = sa.Table(  # the history of stage changes, one row per generation
+    "policy_promotions",
+    metadata,
+    sa.Column("generation", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("stage", sa.String(16), nullable=False),  # live | shadow | staged | rollback | end_shadow | end_staged
+    sa.Column("version_id", sa.Integer),
+    sa.Column("share", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+shadow_decisions = sa.Table(  # what a shadow version would have decided, beside the live decision (no effect)
+    "shadow_decisions",
+    metadata,
+    sa.Column("event_id", Id, primary_key=True),
+    sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("account_id", Id, nullable=False),
+    sa.Column("enterprise_id", Id, nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("live_allowed", sa.Boolean),
+    sa.Column("shadow_allowed", sa.Boolean),
+    sa.Column("live_rules", sa.Text, nullable=False),  # JSON list: rules whose strike restricted, live
+    sa.Column("shadow_rules", sa.Text, nullable=False),  # JSON list: rules that would have restricted, shadow
+    sa.Column("shadow_reasons", sa.Text, nullable=False),  # JSON list of reason codes shadow gave
+    sa.Index("ix_shadow_decisions_version", "version_id", "occurred_at"),
+)
+
 # --- end of feature tables ---

@@ -1,4 +1,4 @@
-"""`warden bench ingest|quality|screen|weight`: the commands; each benchmark is its own module here.
+"""`warden bench ingest|quality|screen|shadow|weight`: the commands; each benchmark is its own module here.
 
 (`warden bench usage-policy` is still registered by `warden/usage_policy/cli.py`.)
 """
@@ -82,6 +82,18 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         from warden.bench.screen import run_bench_screen
 
         run_bench_screen(messages, repeats, terms, seed, Console())
+
+    @bench.command("shadow")
+    def bench_shadow(
+        events: Annotated[int, typer.Option(help="Events per ingest run.")] = 10_000,
+        accounts: Annotated[int, typer.Option(help="Accounts the events spread over.")] = 1_000,
+        batch: Annotated[int, typer.Option(help="Events per ingest batch.")] = 500,
+        repeats: Annotated[int, typer.Option(min=1, help="Interleaved off/on repeats (median, min, max).")] = 5,
+    ) -> None:
+        """The live decision with a shadow policy on vs off (issue 18): CPU time of the same ingest, median ratio."""
+        from warden.bench.shadow import run_bench_shadow
+
+        run_bench_shadow(events, accounts, batch, repeats, Console())
 
     @bench.command("weight")
     def bench_weight(

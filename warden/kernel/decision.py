@@ -39,6 +39,7 @@ class Decision:
     reasons: list[Reason] = field(default_factory=list)
     counted: list[tuple[str, float, str]] = field(default_factory=list)
     duplicate: bool = False
+    policy_hash: str | None = None  # the policy version it was decided under (a staged candidate or the live one)
 
     def as_dict(self) -> dict[str, Any]:
         return {"allowed": self.allowed, "reasons": [r.as_dict() for r in self.reasons]}

@@ -25,6 +25,9 @@ class Batch:
     decisions: dict[str, Decision] = field(default_factory=dict)
     weights: WeightSource = field(default_factory=NoWeights)
     state: dict[str, Any] = field(default_factory=dict)
+    deciding: tuple[str, Any] | None = None
+    """(hash, Policy) of the policy deciding the current event when it is not the engine's live one (a staged
+    candidate, a shadow): what `pipeline.effects.Effector` takes the ladder and the recorded hash from."""
 
     def decided(self) -> list[Decision]:
         """The decisions, parallel to `events`."""

@@ -22,21 +22,32 @@ from warden.pipeline.feature import Feature, overriding
 
 
 class PolicySource(Protocol):
-    """Where the policy in force is read (the rule engine): `policy.ladder`, `policy.rules`, `loaded.hash`."""
+    """Where the policy in force is read (the rule engine): `policy.ladder`, `policy.rules`, `loaded.hash`. A batch
+    whose `deciding` is set (a staged candidate, a shadow policy) overrides it for the event being decided."""
 
-    policy: Any
-    loaded: Any
+    @property
+    def policy(self) -> Any: ...
+    @property
+    def loaded(self) -> Any: ...
 
 
 class Effector:
-    def __init__(self, source: PolicySource, features: Sequence[Feature]) -> None:
+    def __init__(self, source: PolicySource, features: Sequence[Feature], follow: bool = True) -> None:
+        """`follow`: let features react to a strike (`after_strike`); a shadow evaluation passes False, so its
+        would-be strikes change no feature's state (issue 18)."""
         self.source = source
         self._floors = overriding(features, "step_floor")
-        self._after = overriding(features, "after_strike")
+        self._after = overriding(features, "after_strike") if follow else []
 
     @property
     def ladder(self) -> Ladder:
         return self.source.policy.ladder  # type: ignore[no-any-return]
+
+    def _in_force(self, batch: Batch | None) -> tuple[str, Any]:
+        """(hash, Policy) deciding now: the batch's `deciding` when set, else the source's policy in force."""
+        if batch is not None and batch.deciding is not None:
+            return batch.deciding
+        return self.source.loaded.hash, self.source.policy
 
     def floor(self, batch: Batch, subject: Subject, severity: str, at: datetime, floor: int = 0) -> int:
         for f in self._floors:
@@ -46,7 +57,8 @@ class Effector:
     def step(self, batch: Batch, subject: Subject, severity: str, at: datetime) -> int:
         """The step a strike of `severity` on `subject` would take at `at` (what `strike` computes)."""
         history = sorted((s.at, s.step) for s in subject.strikes if s.status is StrikeStatus.ACTIVE)
-        return next_step(self.ladder, history, severity, at, self.floor(batch, subject, severity, at))
+        ladder = self._in_force(batch)[1].ladder
+        return next_step(ladder, history, severity, at, self.floor(batch, subject, severity, at))
 
     def strike(self, batch: Batch, subject: Subject, req: StrikeRequest) -> Strike | None:
         """A strike on the subject's account and the ladder's next step. None if the account is exempt.
@@ -54,19 +66,26 @@ class Effector:
         The strike's id derives from `req.key` (a manual strike's request), else the event id, else the time."""
         if req.enterprise:
             return self.enterprise_strike(
-                subject.enterprise, subject.enterprise_strikes, subject.enterprise_restrictions, batch.effects, req
+                subject.enterprise,
+                subject.enterprise_strikes,
+                subject.enterprise_restrictions,
+                batch.effects,
+                req,
+                batch.deciding,
             )
+        policy_hash, policy = self._in_force(batch)
+        ladder = policy.ladder
         at, rule, evidence = req.at, req.rule, req.evidence
         until = subject.exemptions.get(rule)
         if until is not None and at < until:
             return None
         history = sorted((s.at, s.step) for s in subject.strikes if s.status is StrikeStatus.ACTIVE)
         floor = self.floor(batch, subject, req.severity, at, req.floor)
-        step = next_step(self.ladder, history, req.severity, at, floor)
-        if floor > self.ladder.severities[req.severity].min_step:
+        step = next_step(ladder, history, req.severity, at, floor)
+        if floor > ladder.severities[req.severity].min_step:
             evidence = {**evidence, "step_floor": floor}  # kept, so a recomputed ladder still honours it
         sid = derive_id("stk", req.key or req.event_id or at.isoformat(), rule, subject.account.id)
-        spec = getattr(getattr(self.source.policy.rules, rule, None), "spec", None)
+        spec = getattr(getattr(policy.rules, rule, None), "spec", None)
         if spec and "spec" not in evidence:
             evidence = {"spec": spec, **evidence}
         strike = Strike(
@@ -77,11 +96,11 @@ class Effector:
             severity=req.severity,
             step=step,
             at=at,
-            policy_hash=self.source.loaded.hash,
+            policy_hash=policy_hash,
             evidence=evidence,
             event_id=req.event_id,
         )
-        restriction = restriction_for(self.ladder, strike, derive_id("rst", sid), req.minimum_end)
+        restriction = restriction_for(ladder, strike, derive_id("rst", sid), req.minimum_end)
         subject.strikes.append(strike)
         subject.restrictions.append(restriction)
         self._record(batch.effects, rule, strike, restriction)
@@ -97,14 +116,17 @@ class Effector:
         restrictions: list[Restriction],
         effects: Effects,
         req: StrikeRequest,
+        deciding: tuple[str, Any] | None = None,
     ) -> Strike:
         """A penalty on a whole enterprise (S-C2): same ladder, from `enterprise_min_step` up.
 
         `history` and `restrictions` are the enterprise's lists shared by its members' subjects; they are
         appended to, so members see the enterprise restriction at once. `req.key` makes the id deterministic.
-        Enterprise restrictions end only by appeal or expiry, never by self-service.
+        Enterprise restrictions end only by appeal or expiry, never by self-service. `deciding`: (hash, Policy) when
+        not the source's policy in force (see `Batch.deciding`).
         """
-        ladder = self.ladder
+        policy_hash, policy = deciding or (self.source.loaded.hash, self.source.policy)
+        ladder = policy.ladder
         past = sorted((s.at, s.step) for s in history if s.status is StrikeStatus.ACTIVE)
         step = next_step(ladder, past, req.severity, req.at, ladder.enterprise_min_step)
         sid = derive_id("stk", req.key or req.at.isoformat(), req.rule, enterprise.id)
@@ -116,7 +138,7 @@ class Effector:
             severity=req.severity,
             step=step,
             at=req.at,
-            policy_hash=self.source.loaded.hash,
+            policy_hash=policy_hash,
             evidence=req.evidence,
             event_id=req.evidence.get("event_id"),
         )

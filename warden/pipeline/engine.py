@@ -7,8 +7,9 @@ and how far back the rules' windows reach) and calls each rule of the event's ty
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from warden.kernel.counters import Counters
@@ -35,11 +36,33 @@ class RuleSet:
     retention: Callable[[Policy], float]
 
 
+def share_bucket(enterprise_id: str) -> int:
+    """The enterprise's place in a staged rollout, 0–99: the first 4 bytes of SHA-256 of its id, modulo 100. Stable
+    across processes and restarts (never Python's salted `hash`); a candidate with share `s` decides for the
+    enterprises whose bucket is below `s`."""
+    return int.from_bytes(hashlib.sha256(enterprise_id.encode("utf-8")).digest()[:4], "big") % 100
+
+
+@dataclass(frozen=True)
+class InForce:
+    """What decides, swapped as one immutable value (`RuleEngine.swap`): the live policy (`loaded`, and `policy`,
+    which tests may replace by a modified copy), the screener built for it, and an optional staged candidate
+    deciding for the enterprises whose `share_bucket` is below `share` (percent)."""
+
+    loaded: LoadedPolicy
+    policy: Policy
+    screener: Screener
+    staged: LoadedPolicy | None = None
+    share: int = 0
+
+
 class RuleEngine:
     """`loaded`/`policy` are the policy in force (tests may swap `policy`; rules read it live at each event);
     `screener` the text screener; `effector` the one place effect requests are applied (set by bootstrap once the
     features exist); `contacts` the S-A4 contact ledger (`ContactCount`, set by bootstrap; None: the enterprise's
-    stored count)."""
+    stored count). All three of the policy, the screener and a staged candidate live in one `InForce` value that
+    `swap` replaces at once (issue 18: a promotion reaches every process without a restart), so no decision sees
+    half of one policy and half of another."""
 
     def __init__(
         self,
@@ -48,23 +71,65 @@ class RuleEngine:
         rules: RuleSet,
         effector: Effector | None = None,
     ) -> None:
-        self.loaded = policy
-        self.policy: Policy = policy.policy
-        self.screener = screener
+        self.state = InForce(policy, policy.policy, screener)
         self.rules = rules
         self.effector = effector or Effector(self, [])
         self.contacts: ContactCount | None = None  # the S-A4 ledger (`warden.service.contacts`)
         self._handlers = {k: tuple(v) for k, v in rules.handlers.items()}
 
+    @property
+    def loaded(self) -> LoadedPolicy:
+        return self.state.loaded
+
+    @property
+    def policy(self) -> Policy:
+        return self.state.policy
+
+    @policy.setter
+    def policy(self, value: Policy) -> None:  # tests try a modified copy of the policy in force
+        self.state = replace(self.state, policy=value)
+
+    @property
+    def screener(self) -> Screener:
+        return self.state.screener
+
+    @screener.setter
+    def screener(self, value: Screener) -> None:
+        self.state = replace(self.state, screener=value)
+
+    def swap(
+        self, loaded: LoadedPolicy, screener: Screener, staged: LoadedPolicy | None = None, share: int = 0
+    ) -> None:
+        """Put `loaded` in force (with its `screener`, and `staged` for `share` % of enterprises) in one step."""
+        self.state = InForce(loaded, loaded.policy, screener, staged if share > 0 else None, share)
+
     def retention_seconds(self) -> float:
-        """The longest window any counter needs (seconds): how much history a rebuild must read."""
-        return self.rules.retention(self.policy)
+        """The longest window any counter needs (seconds): how much history a rebuild must read (the live policy's,
+        or a staged candidate's when longer)."""
+        st = self.state
+        own = self.rules.retention(st.policy)
+        return own if st.staged is None else max(own, self.rules.retention(st.staged.policy))
+
+    def in_force_for(self, enterprise_id: str) -> tuple[str, Policy]:
+        """(hash, Policy) deciding for the enterprise: the staged candidate inside its share, else the live one."""
+        st = self.state
+        if st.staged is not None and share_bucket(enterprise_id) < st.share:
+            return st.staged.hash, st.staged.policy
+        return st.loaded.hash, st.policy
 
     def evaluate(self, event: Any, subject: Subject, counters: Counters, batch: Batch) -> Decision:
-        out = Decision(event_id=event.id, allowed=True if event.type in ASKS else None)
+        st = self.state
+        out = Decision(event_id=event.id, allowed=True if event.type in ASKS else None, policy_hash=st.loaded.hash)
         handlers = self._handlers.get(event.type)
         if handlers:
-            ctx = RuleContext(self.policy, self.screener, counters, batch, out, self.effector, self.contacts)
-            for rule in handlers:
-                rule(event, subject, ctx)
+            policy = st.policy
+            if st.staged is not None and share_bucket(subject.enterprise.id) < st.share:
+                policy, out.policy_hash = st.staged.policy, st.staged.hash
+                batch.deciding = (st.staged.hash, policy)
+            try:
+                ctx = RuleContext(policy, st.screener, counters, batch, out, self.effector, self.contacts)
+                for rule in handlers:
+                    rule(event, subject, ctx)
+            finally:
+                batch.deciding = None
         return out

@@ -31,7 +31,7 @@ from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import HOOKS, Feature, overriding
-from warden.pipeline.ports import BatchScreener
+from warden.pipeline.ports import BatchScreener, PolicyWatch
 from warden.policy import LoadedPolicy
 
 FUTURE_SKEW = timedelta(minutes=5)
@@ -75,10 +75,11 @@ class Ingest:
         clock: Clock,
         cache: SubjectCache,
         features: Sequence[Feature] = (),
+        watch: PolicyWatch | None = None,
     ) -> None:
         self.engine = engine
-        self.loaded = policy
         self.rules = rules
+        self.watch = watch  # the stored policy versions (issue 18): a promotion is taken at the next batch
         self.counters = counters
         self.clock = clock
         self.cache = cache
@@ -87,6 +88,16 @@ class Ingest:
         self._lock = threading.Lock()  # one batch at a time per process
         self._waiting_lock = threading.Lock()  # guards `_waiting`, the requests queued for the next batch
         self._waiting: list[_Request] = []
+
+    @property
+    def batch_lock(self) -> threading.Lock:
+        """Held while a batch is decided: a policy swap outside ingest waits for none (`LivePolicy.refresh_now`)."""
+        return self._lock
+
+    @property
+    def loaded(self) -> LoadedPolicy:
+        """The live policy (the rule engine's, swapped between batches when another version is promoted)."""
+        return self.rules.loaded
 
     def _cover(self, conn: Connection, events: list[Any]) -> int:
         """Make the counters hold everything the batch's decisions can see: for each account, every stored entry
@@ -237,6 +248,9 @@ class Ingest:
     def _ingest(self, events: list[Any], actor: str) -> IngestResult:
         now = self.clock.now()
         with self.engine.begin() as conn:
+            if self.watch is not None:  # one indexed read: has another version been promoted? (before any decision)
+                self.watch.refresh(conn)
+            live_hash = self.rules.loaded.hash
             audit = store.AuditWriter(conn)
             if self.cache.check(audit.tail_seq):  # someone else wrote: let features take over their changes
                 for f in self._hooks["on_foreign_change"]:
@@ -339,7 +353,7 @@ class Ingest:
                         "payload": payloads[e.id],
                         "outcome": _outcome_text(out),
                         "counted": store.dumps(out.counted) if out.counted else "[]",
-                        "policy_hash": self.loaded.hash,
+                        "policy_hash": out.policy_hash or live_hash,
                     }
                 )
             seq = None
@@ -358,7 +372,7 @@ class Ingest:
                     {
                         "events": len(rows),
                         "denied": denied,
-                        "policy": self.loaded.hash,
+                        "policy": live_hash,
                         "digest": digest,
                         "digest_v": DIGEST_VERSION,
                     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from warden.screening.base import Hit
 
@@ -62,3 +62,10 @@ class BatchScreener(Protocol):
     def screen_in(self, scope: str | None, text: str) -> list[Hit]: ...
     def prepare(self, texts: Iterable[tuple[str | None, str]]) -> None: ...
     def release(self) -> None: ...
+
+
+class PolicyWatch(Protocol):
+    """The stored policy versions (issue 18): `refresh(conn)` puts a newly promoted version in force before a batch
+    is decided, with one indexed read when nothing changed."""
+
+    def refresh(self, conn: Any) -> None: ...

@@ -125,14 +125,16 @@ def replay(
     events: Annotated[
         Path | None, typer.Argument(help="JSONL of events (and enterprise/account lines); omit for the stored events.")
     ] = None,
-    policy: Annotated[Path, typer.Option("--policy", "-p", help="The candidate policy.")] = ...,  # type: ignore[assignment]
+    policy: Annotated[Path | None, typer.Option("--policy", "-p", help="The candidate policy file.")] = None,
+    version: Annotated[int | None, typer.Option("--version", help="The candidate: a stored policy version.")] = None,
     database: DatabaseOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
 ) -> None:
-    """Run events against the current and a candidate policy in scratch databases; print what would change."""
+    """Run events against the live and a candidate policy in scratch databases; print what would change, and each
+    rule's precision and recall against the labelled history (reviewers' verdicts, issue 18)."""
     from warden.entrypoints.cli.replay import run_replay
 
-    run_replay(events, policy, database, json_out, console)
+    run_replay(events, policy, database, json_out, console, version)
 
 
 config_app = typer.Typer(help="The effective configuration (WARDEN_* settings).", no_args_is_help=True)
@@ -183,6 +185,10 @@ _bench.register(app, bench_app)
 from warden.enforcement import cli as _enforcement_cli  # noqa: E402
 
 _enforcement_cli.register(app, bench_app)
+# --- the policy's life (issue 18): `warden policy list|show|diff|add|promote|end|rollback` ---
+from warden.policy_versions import cli as _policy_versions  # noqa: E402
+
+_policy_versions.register(app, bench_app)
 # --- weight (issue 4) ---
 from warden.weight import cli as _weight  # noqa: E402
 

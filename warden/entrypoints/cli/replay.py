@@ -21,7 +21,9 @@ from warden.adapters.policy_file import load_policy
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import WardenError
 from warden.kernel.model import Account, Enterprise
-from warden.policy import LoadedPolicy, PolicyError
+from warden.policy import LoadedPolicy, PolicyError, load_policy_text
+from warden.policy_versions import rules as versions_rules
+from warden.policy_versions import store as versions_store
 
 
 def _directory_from_db(url: str) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
@@ -110,10 +112,12 @@ def simulate(
         with reading(w.engine) as conn:
             strikes = Counter(r.rule_id for r in conn.execute(sa.select(t.strikes.c.rule_id)))
             weights, cascades = _weights_and_cascades(conn, clock.now())  # weight (issue 4)
+            keys = list(versions_store.strike_keys(conn))  # (event, rule) of each strike: the backtest's input
         w.engine.dispose()
     return {
         "restricted": restricted,
         "strikes": dict(strikes),
+        "strike_keys": keys,
         "denied": denied,
         "weights": weights,
         "cascades": cascades,
@@ -136,14 +140,78 @@ def _weights_and_cascades(conn: Any, now: datetime) -> tuple[dict[str, float], l
     return weights, sorted({row.subject_id for row in rows})
 
 
-def run_replay(events: Path | None, policy: Path, database: str | None, json_out: bool, console: Console) -> None:
+def stored_policy(url: str, version_id: int | None) -> LoadedPolicy | None:
+    """A stored version's policy (issue 18); `None` for the live one. None when the database has none stored."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with reading(engine) as conn:
+            if version_id is None:
+                st = versions_store.stages(conn)
+                if st is None:
+                    return None
+                version_id = st.live_id
+            v = versions_store.version(conn, version_id)
+            text = versions_store.text(conn, v.hash) if v else None
+    finally:
+        engine.dispose()
+    if text is None:
+        raise PolicyError(f"version {version_id}", [f"version {version_id}: no such stored policy version"])
+    return load_policy_text(text, f"policy version {version_id}")
+
+
+def labelled_history(url: str) -> list[Any]:
+    """The database's strikes with their labels (reviewers' outcomes and appeal results, issue 18)."""
+    engine = make_engine(url)
+    try:
+        with reading(engine) as conn:
+            return versions_store.labelled_strikes(conn)
+    finally:
+        engine.dispose()
+
+
+def backtest(before: dict[str, Any], after: dict[str, Any], labelled: list[Any]) -> dict[str, Any]:
+    """Per rule precision and recall of the current and the candidate policy against the labelled history (strikes
+    matched by event and rule; see `policy_versions.rules.backtest`)."""
+
+    def table(run: dict[str, Any]) -> dict[str, Any]:
+        return {
+            r.rule: {
+                "true_pos": r.true_pos,
+                "false_pos": r.false_pos,
+                "false_neg": r.false_neg,
+                "unlabelled": r.unlabelled,
+                "precision": r.precision,
+                "recall": r.recall,
+            }
+            for r in versions_rules.backtest(labelled, [tuple(k) for k in run.get("strike_keys", [])])
+        }
+
+    return {
+        "labelled_strikes": sum(1 for s in labelled if s.label is not None),
+        "current": table(before),
+        "candidate": table(after),
+    }
+
+
+def run_replay(
+    events: Path | None,
+    policy: Path | None,
+    database: str | None,
+    json_out: bool,
+    console: Console,
+    version: int | None = None,
+) -> None:
     from warden.settings import Settings
 
     settings = Settings()
     url = database or settings.database_url
     try:
-        candidate = load_policy(policy)
-        current = load_policy(settings.policy)
+        if (policy is None) == (version is None):
+            raise PolicyError("replay", ["name the candidate: --policy FILE or --version N (a stored version)"])
+        candidate = load_policy(policy) if policy is not None else stored_policy(url, version)
+        current = stored_policy(url, None) or load_policy(settings.policy)
+        assert candidate is not None
     except PolicyError as exc:
         console.print("[red]" + "\n".join(exc.problems))
         raise typer.Exit(1) from exc
@@ -184,6 +252,7 @@ def run_replay(events: Path | None, policy: Path, database: str | None, json_out
         },
         "denied": {"current": before["denied"], "candidate": after["denied"]},
         **_weight_diff(before, after),
+        "labels": backtest(before, after, labelled_history(url)),
     }
     if json_out:
         print(json.dumps(diff, ensure_ascii=False, indent=2))
@@ -211,6 +280,21 @@ def run_replay(events: Path | None, policy: Path, database: str | None, json_out
         ("enterprises no longer cascaded", diff["no_longer_cascaded"]),
     ):
         console.print(f"[bold]{title}[/] ({len(items)}): " + (", ".join(items) or "none"))
+    lab = diff["labels"]
+    if lab["labelled_strikes"]:
+        lt = Table(title=f"Against the labelled history ({lab['labelled_strikes']} strikes judged by people)")
+        for col in ("rule", "current precision", "candidate precision", "current recall", "candidate recall"):
+            lt.add_column(col)
+
+        def f(x: float | None) -> str:
+            return "n/a" if x is None else f"{x:.2f}"
+
+        for r in sorted(set(lab["current"]) | set(lab["candidate"])):
+            c, k = lab["current"].get(r, {}), lab["candidate"].get(r, {})
+            lt.add_row(r, f(c.get("precision")), f(k.get("precision")), f(c.get("recall")), f(k.get("recall")))
+        console.print(lt)
+    else:
+        console.print("no labelled strikes (nobody judged one yet): no precision or recall")
     for title, items in (
         ("newly restricted", diff["newly_restricted"]),
         ("no longer restricted", diff["no_longer_restricted"]),

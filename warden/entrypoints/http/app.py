@@ -14,6 +14,7 @@ from warden.entrypoints.http.routes import (
     docs,
 )
 from warden.entrypoints.http.throttle import Throttle
+from warden.policy_versions import http as policy_versions
 from warden.settings import Settings
 from warden.unblock import http as unblocks
 from warden.usage_policy import http as usage_policy
@@ -32,6 +33,7 @@ ROUTERS = [
     usage_policy.router,
     # --- screening lists (issue 3) ---
     word_lists.router,
+    policy_versions.router,
     # --- console ---
     console.router,
     docs.router,  # /docs with Swagger UI's assets from the package (works offline)

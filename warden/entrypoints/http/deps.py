@@ -16,7 +16,10 @@ from warden.kernel.errors import Forbidden
 
 
 def get_warden(request: Request) -> App:
-    return request.app.state.warden  # type: ignore[no-any-return]
+    """The application, with a policy version promoted by another process put in force first (issue 18)."""
+    app: App = request.app.state.warden
+    app.refresh_policy()
+    return app
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `warden token create`.")
