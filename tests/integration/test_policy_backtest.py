@@ -57,7 +57,7 @@ def test_issue18_replay_of_a_stored_candidate_reports_precision_and_recall_again
     with reading(w.engine) as conn:
         by_acc = {r.subject_id: r.id for r in conn.execute(sa.select(t.strikes.c.subject_id, t.strikes.c.id))}
     assert sorted(by_acc) == ["a1", "a2", "a3", "a4"]
-    w.enforcement.set_strike_status(by_acc["a1"], StrikeStatus.OVERTURNED, "reviewer:lead", "a recruiter's campaign")
+    w.manual_actions.set_strike_status(by_acc["a1"], StrikeStatus.OVERTURNED, "reviewer:lead", "a recruiter's campaign")
     with w.engine.begin() as conn:  # two appeals decided "upheld" (the appeal desk's outcome, stored as it stores it)
         for acc in ("a2", "a4"):
             now = w.clock.now()

@@ -170,7 +170,7 @@ def test_issue18_overturned_and_upheld_strikes_become_labels_in_the_rule_figures
     with reading(w.engine) as conn:
         ids = sorted(r.id for r in conn.execute(sa.select(t.strikes.c.id)))
     assert len(ids) == 2
-    w.enforcement.set_strike_status(ids[0], StrikeStatus.OVERTURNED, "reviewer:lead", "a sales rep on a campaign")
+    w.manual_actions.set_strike_status(ids[0], StrikeStatus.OVERTURNED, "reviewer:lead", "a sales rep on a campaign")
     fig = w.policy_versions.figures(AUDITOR, "phone_search_velocity")
     assert fig.total.restrictions == 2 and fig.total.labelled == 1 and fig.total.wrong == 1
     assert fig.total.precision == 0.0 and fig.total.overturn_rate == 1.0

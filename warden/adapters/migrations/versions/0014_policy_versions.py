@@ -15,7 +15,7 @@ import warden.adapters.tables
 from warden.adapters import audit_state
 
 revision = "0014_policy_versions"
-down_revision = "0010_contact_standing"
+down_revision = "0013_case_evidence"
 branch_labels = None
 depends_on = None
 
