@@ -179,7 +179,7 @@ class World:
             "card",
         )
         self.w.enforcement.register_account(a, "test")
-        return a
+        return self.w.enforcement.get_account(aid)  # as stored: the phone in E.164 (issue 12)
 
     def event(
         self, type_: str, account_id: str | None = "acc-1", *, at: datetime | None = None, **fields: object

@@ -131,7 +131,9 @@ def bootstrap(
         },
     )
     pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features)
-    enforcement = EnforcementService(uow, rules, pipeline, features, texts, verifier=signer or load_verifier(key))
+    enforcement = EnforcementService(
+        uow, rules, pipeline, features, texts, verifier=signer or load_verifier(key), phone_region=settings.phone_region
+    )
     appeals = Appeals(uow, enforcement, rules, LocalDocumentStore(settings.document_dir), build_notifier(settings))
     app = App(
         engine=engine,

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     unblock_webhook_url: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_URL: the operator's SMS gateway
     unblock_webhook_token: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_TOKEN: sent as a bearer token
     unblock_webhook_timeout: float = 5.0  # seconds
+    # --- identity keys (issue 12): where a phone number written without a country is read; every bound phone is
+    # stored, capped and messaged in E.164 (warden.enforcement.phones)
+    phone_region: str = "CN"  # WARDEN_PHONE_REGION: an ISO 3166 region code
     # --- appeals (issue 6): where documents live, how appellants hear of changes ---
     document_dir: str = "./var/documents"
     notifier: str = "log"  # log | webhook
