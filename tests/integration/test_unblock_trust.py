@@ -103,7 +103,8 @@ def test_the_upgrade_stores_every_phone_in_e164_and_merges_the_caps_of_one_numbe
                 )
             )
             stamps = f'["2026-01-0{i + 1}T00:00:00+00:00","2026-01-0{i + 1}T01:00:00+00:00"]'
-            c.execute(sa.text("INSERT INTO unblock_quota(phone, version, stamps) VALUES (:p, 2, :s)"), {"p": spelling, "s": stamps})
+            quota = sa.text("INSERT INTO unblock_quota(phone, version, stamps) VALUES (:p, 2, :s)")
+            c.execute(quota, {"p": spelling, "s": stamps})
         audit_state.seal(c, force=True, covered=audit_state.present(c))
     command.upgrade(alembic_config(engine), "head")
     with engine.connect() as c:

@@ -76,8 +76,8 @@ class EnforcementService:
         verifier: Verifier | None = None,
         phone_region: str = phones.DEFAULT_REGION,
     ) -> None:
-        self.verifier = verifier
-        self.phone_region = phones.check_region(phone_region)  # where a number without a country is read  # checks the chain's signed checkpoints (the Signer, or a public key alone)
+        self.verifier = verifier  # checks the chain's signed checkpoints (the Signer, or a public key alone)
+        self.phone_region = phones.check_region(phone_region)  # where a number without a country is read
         self.uow = uow
         self.clock = uow.clock
         self.rules = rules
