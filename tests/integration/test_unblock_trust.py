@@ -6,6 +6,7 @@ wrong code."""
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PG_ADMIN_URL, T0, World, _pg_available
-from tests.unblock_support import PLATFORM, plugin_ban, service
+from tests.unblock_support import PLATFORM, plugin_ban, ready, relate, service, violation
 from warden.adapters import tables as t
 from warden.adapters.database import alembic_config, make_engine
 from warden.kernel.clock import FixedClock
@@ -118,3 +119,82 @@ def test_the_upgrade_stores_every_phone_in_e164_and_merges_the_caps_of_one_numbe
         assert w.enforcement.audit_verify().ok
     finally:
         w.close()
+
+
+# --- issue 12, item 6: a helper nomination is not an oracle -----------------------------------------------------
+
+
+@pytest.fixture
+def banned(world: World) -> World:
+    """acc-1 is plug-in banned and may apply; acc-h is a good helper (an old friend who talks)."""
+    plugin_ban(world)
+    world.account("acc-h", age_days=400)
+    relate(world, "acc-1", "acc-h")
+    world.clock.advance(days=1, hours=1)
+    return world
+
+
+def test_S_D2_nominating_strangers_answers_only_not_eligible_and_contacts_none_of_them(banned: World) -> None:
+    svc, sender = service(banned)
+    banned.account("acc-x1", age_days=400)  # a stranger with a violation 20 days ago
+    violation(banned, "acc-x1", days_ago=20)
+    banned.account("acc-x2", age_days=30, verified=False)  # a new stranger without real name
+    banned.account("acc-x3")
+    plugin_ban(banned, "acc-x3")  # a restricted stranger
+    app_id = ready(banned, svc)
+    sent_before = len(sender.sent)
+    svc.nominate(PLATFORM, app_id, ["acc-x1", "acc-x2", "acc-x3", "nobody-at-all"])
+    for lang in ("zh", "en"):
+        helpers = svc.view(PLATFORM, app_id, lang)["verification"]["helpers"]
+        assert [h["state"] for h in helpers] == ["refused"] * 4
+        assert [[(r["code"], r["params"]) for r in h["refusals"]] for h in helpers] == [
+            [("helper.not_eligible", {})]
+        ] * 4
+        texts = {r["text"] for h in helpers for r in h["refusals"]}
+        assert len(texts) == 1  # one sentence for all: nothing about any of them
+    assert len(sender.sent) == sent_before  # nobody outside the requester's contacts is contacted
+    assert svc.helper_requests(PLATFORM, "acc-x1") == []  # nor told in their own list
+
+
+def test_S_D2_a_contact_who_may_not_help_is_still_told_why(banned: World) -> None:
+    svc, sender = service(banned)
+    violation(banned, "acc-h", days_ago=20)
+    app_id = ready(banned, svc)
+    svc.nominate(PLATFORM, app_id, ["acc-h"])
+    helper = svc.view(PLATFORM, app_id)["verification"]["helpers"][0]
+    assert helper["refusals"][0]["code"] == "helper.recent_violation"  # S-D2: 半年内有违规, with that reason
+    assert "半年内有违规" in sender.last_to(banned.w.enforcement.get_account("acc-h").phone)
+
+
+def test_S_D2_naming_one_helper_twice_at_one_instant_asks_once(banned: World) -> None:
+    svc, sender = service(banned)
+    banned.account("acc-x")
+    app_id = ready(banned, svc)
+    svc.nominate(PLATFORM, app_id, ["acc-h", "acc-h", "acc-x", "acc-x"])
+    svc.nominate(PLATFORM, app_id, ["acc-h", "acc-x"])  # again at the same instant (the clock is fixed)
+    helpers = svc.view(PLATFORM, app_id)["verification"]["helpers"]
+    assert sorted((h["helper_id"], h["state"]) for h in helpers) == [("acc-h", "pending"), ("acc-x", "refused")]
+    assert len(sender.sent) == 1
+
+
+def test_S_D2_concurrent_nominations_of_one_helper_give_no_server_error(banned: World) -> None:
+    svc, sender = service(banned)
+    banned.account("acc-x")
+    app_id = ready(banned, svc)
+    errors: list[BaseException] = []
+
+    def nominate(ids: list[str]) -> None:
+        try:
+            svc.nominate(PLATFORM, app_id, ids)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=nominate, args=(["acc-h", "acc-x"],)) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    helpers = svc.view(PLATFORM, app_id)["verification"]["helpers"]
+    assert sorted((h["helper_id"], h["state"]) for h in helpers) == [("acc-h", "pending"), ("acc-x", "refused")]
+    assert len(sender.sent) == 1

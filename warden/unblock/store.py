@@ -216,8 +216,12 @@ def pending_helpers(conn: Connection, app_id: str) -> dict[str, Row]:
     }
 
 
-def insert_helper(conn: Connection, **values: Any) -> None:
-    conn.execute(sa.insert(h).values(**values))
+def insert_helper(conn: Connection, **values: Any) -> bool:
+    """Store a helper request; False when one with its id is already stored (the same helper named at the same
+    instant, by a concurrent twin or twice in one request): the first stands."""
+    ins = pg_insert(h) if conn.dialect.name == "postgresql" else sqlite_insert(h)
+    res = conn.execute(ins.values(**values).on_conflict_do_nothing(index_elements=["id"]))
+    return bool(res.rowcount)
 
 
 def helper_by_token_hash(conn: Connection, token_hash: str) -> Row | None:
@@ -245,8 +249,9 @@ def helpers_of(conn: Connection, app_id: str) -> list[Row]:
 
 
 def requests_to(conn: Connection, helper_id: str) -> list[Row]:
-    """What `helper_id` was asked, newest first."""
-    return list(conn.execute(sa.select(h).where(h.c.helper_id == helper_id).order_by(h.c.created_at.desc())))
+    """What `helper_id` was asked, newest first (a nomination refused as not eligible never reached them)."""
+    asked = sa.or_(h.c.refusal_code.is_(None), h.c.refusal_code != "helper.not_eligible")
+    return list(conn.execute(sa.select(h).where(h.c.helper_id == helper_id, asked).order_by(h.c.created_at.desc())))
 
 
 # --- abnormal unblocks (S-D4) ---------------------------------------------------------------------------------

@@ -137,6 +137,12 @@ def text(code: str, p: dict[str, Any], lang: Lang) -> str:
                 if zh
                 else f"The helper has not been a contact for {p['min_days']} days with a two-way conversation."
             )
+        case "helper.not_eligible":
+            return (
+                "该用户不符合辅助解封条件（辅助者须是申请人的联系人）。"
+                if zh
+                else "This person is not eligible to help (a helper must be one of the requester's contacts)."
+            )
         case "helper.expired":
             return "辅助确认已过期。" if zh else "The helper confirmation has expired."
         case "helper.used":
