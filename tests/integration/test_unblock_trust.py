@@ -186,7 +186,7 @@ def test_S_D2_concurrent_nominations_of_one_helper_give_no_server_error(banned: 
     def nominate(ids: list[str]) -> None:
         try:
             svc.nominate(PLATFORM, app_id, ids)
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=nominate, args=(["acc-h", "acc-x"],)) for _ in range(8)]
