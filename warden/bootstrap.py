@@ -7,6 +7,7 @@ from pathlib import Path
 
 from warden.adapters import audit_state
 from warden.adapters.audit_keys import Signer, default_key_path, load_verifier
+from warden.adapters.secret_file import default_code_secret_path, load_or_create
 from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
@@ -69,6 +70,12 @@ def build_counters(settings: Settings, retention: float) -> Counters:
 
         return RedisCounters.from_url(settings.redis_url, retention, settings.redis_prefix)
     raise ValueError(f"WARDEN_COUNTERS={settings.counters!r} is not known; use memory or redis")
+
+
+def code_secret(settings: Settings, audit_key: Path) -> bytes:
+    """The one-time codes' HMAC key (`WARDEN_UNBLOCK_CODE_SECRET_FILE`, else beside the audit key)."""
+    path = settings.unblock_code_secret_file
+    return load_or_create(Path(path) if path else default_code_secret_path(audit_key))
 
 
 def bootstrap(
@@ -150,7 +157,9 @@ def bootstrap(
         tokens=Tokens(uow, settings.token_lifetime),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)
-        unblocking=Unblocking(uow, rules, build_sender(settings)),  # unblocking (issue 5)
+        unblocking=Unblocking(  # unblocking (issue 5)
+            uow, rules, build_sender(settings), code_secret(settings, key) if sign else None
+        ),
         usage_policies=usage_policies,  # enterprise usage policy (issue 7)
         cases=cases,
         case_outcomes=CaseOutcomes(uow, usage_settings),

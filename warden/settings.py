@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     unblock_webhook_url: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_URL: the operator's SMS gateway
     unblock_webhook_token: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_TOKEN: sent as a bearer token
     unblock_webhook_timeout: float = 5.0  # seconds
+    # the one-time codes' HMAC key (adapters/secret_file.py), created on first use; unset: beside the audit key
+    unblock_code_secret_file: str | None = None  # WARDEN_UNBLOCK_CODE_SECRET_FILE
     # --- identity keys (issue 12): where a phone number written without a country is read; every bound phone is
     # stored, capped and messaged in E.164 (warden.enforcement.phones)
     phone_region: str = "CN"  # WARDEN_PHONE_REGION: an ISO 3166 region code

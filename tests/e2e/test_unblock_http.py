@@ -130,7 +130,7 @@ def test_S_D2_the_named_helper_confirms_with_their_own_token(world: World, api: 
     r = api.post(f"/v1/unblocks/{app_id}/helpers?lang=en", headers=me, json={"helper_ids": ["acc-h", "acc-other"]})
     helpers = r.json()["verification"]["helpers"]
     assert [h["state"] for h in helpers] == ["pending", "refused"]
-    assert helpers[1]["refusals"][0]["code"] == "helper.no_relationship"
+    assert helpers[1]["refusals"][0]["code"] == "helper.not_eligible"  # a stranger: nothing more (issue 12)
     token = token_from(sender, world.w.enforcement.get_account("acc-h").phone)
     assert api.post(f"/v1/helper-confirmations/{token}", headers=other_token(world)).status_code == 403
     helper = bearer(world, Role.MEMBER, "acc-h")

@@ -5,13 +5,17 @@ face/ID check, what uses the cap, and the last wrong code."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import World
+from tests.conftest import World, build, policy_with
+from tests.unblock_support import CLEAN, code_from, plugin_ban
 from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
+from warden.kernel.clock import FixedClock
+from warden.unblock.senders import MemorySender
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -53,3 +57,86 @@ def test_an_unparseable_phone_number_is_a_422_naming_the_field(world: World, api
     r = api.put("/v1/accounts/acc-9", headers=bearer(world, Role.PLATFORM), json=ACCOUNT | {"phone": bad})
     assert r.status_code == 422, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["phone"]
+
+
+# --- issue 12 items 10-11, issue 15 item 5: code checks over HTTP -----------------------------------------------
+
+
+@pytest.fixture
+def tight(db_url: str, clock: FixedClock) -> Iterator[World]:
+    """acc-1 plug-in banned, ready to apply; its phone may have 6 code checks a month."""
+    w = build(db_url, clock, policy_with({"phone_guesses: 20 ": "phone_guesses: 6 "}))
+    world = World(w, clock)
+    world.enterprise()
+    world.account()
+    plugin_ban(world)
+    world.clock.advance(days=1, hours=1)
+    w.unblocking.sender = MemorySender()
+    yield world
+    w.engine.dispose()
+
+
+def started(world: World, api: TestClient, me: dict[str, str]) -> str:
+    app_id = str(api.post("/v1/unblocks", headers=me).json()["id"])
+    r = api.post(f"/v1/unblocks/{app_id}/health-check", headers=me, json=CLEAN)
+    assert r.json()["state"] == "awaiting_verification", r.text
+    return app_id
+
+
+def code(world: World, api: TestClient, me: dict[str, str], app_id: str) -> str:
+    assert api.post(f"/v1/unblocks/{app_id}/codes", headers=me).status_code == 202
+    sender = world.w.unblocking.sender
+    assert isinstance(sender, MemorySender)
+    return code_from(sender, world.w.enforcement.get_account("acc-1").phone)
+
+
+def off(right: str) -> str:
+    return f"{(int(right) + 1) % 1_000_000:06d}"
+
+
+def test_S_D1_the_tenth_check_refuses_the_application_and_the_reply_says_so(world: World) -> None:
+    plugin_ban(world)
+    world.clock.advance(days=1, hours=1)
+    world.w.unblocking.sender = MemorySender()
+    api = client(create_app(world.w))
+    me = bearer(world, Role.MEMBER, "acc-1")
+    app_id = started(world, api, me)
+    for _ in range(2):
+        right = code(world, api, me, app_id)
+        answers = [
+            api.post(f"/v1/unblocks/{app_id}/verification?lang=en", headers=me, json={"code": off(right)})
+            for _ in range(5)
+        ]
+    last = answers[-1]
+    assert last.status_code == 422, last.text
+    body = last.json()
+    assert body["errors"][0]["field"] == "code" and "now refused" in body["detail"]
+    assert body["state"] == "refused" and body["refusal"]["code"] == "too_many_attempts"
+    assert body["refusal"]["text"] == "Too many wrong codes; this application is closed."
+    assert api.get(f"/v1/unblocks/{app_id}", headers=me).json()["state"] == "refused"
+
+
+def test_S_D1_a_phone_whose_checks_are_spent_is_a_429_with_retry_after(tight: World) -> None:
+    api = client(create_app(tight.w))
+    me = bearer(tight, Role.MEMBER, "acc-1")
+    app_id = started(tight, api, me)
+    right = code(tight, api, me, app_id)
+    for _ in range(5):
+        assert api.post(f"/v1/unblocks/{app_id}/verification", headers=me, json={"code": off(right)}).status_code == 422
+    right = code(tight, api, me, app_id)
+    assert api.post(f"/v1/unblocks/{app_id}/verification", headers=me, json={"code": off(right)}).status_code == 422
+    r = api.post(f"/v1/unblocks/{app_id}/verification", headers=me, json={"code": right})  # the 7th check
+    assert r.status_code == 429, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert int(r.headers["Retry-After"]) == r.json()["retry_after"] == 30 * 86400 + 1
+    assert r.json()["errors"][0]["field"] == "code"
+
+
+def test_the_429s_are_in_the_openapi_of_the_routes_that_send_them(world: World) -> None:
+    doc = client(create_app(world.w)).get("/openapi.json").json()
+    for path in ("/v1/unblocks", "/v1/unblocks/{app_id}/verification", "/v1/unblocks/{app_id}/codes"):
+        answer = doc["paths"][path]["post"]["responses"]["429"]
+        assert "Retry-After" in answer["headers"], path
+    assert "phone number" in doc["paths"]["/v1/unblocks/{app_id}/verification"]["post"]["responses"]["429"][
+        "description"
+    ]

@@ -5,22 +5,29 @@ wrong code."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import os
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ADMIN_URL, T0, World, _pg_available
-from tests.unblock_support import PLATFORM, plugin_ban, ready, relate, service, violation
+from tests.conftest import PG_ADMIN_URL, T0, World, _pg_available, build, policy_with
+from tests.unblock_support import PLATFORM, code_from, plugin_ban, ready, relate, service, violation
 from warden.adapters import tables as t
 from warden.adapters.database import alembic_config, make_engine
 from warden.kernel.clock import FixedClock
-from warden.kernel.errors import InvalidInput
+from warden.kernel.errors import Conflict, InvalidInput, Throttled
 from warden.settings import Settings
+from warden.unblock import texts
+from warden.unblock.senders import LogSender, MemorySender
+from warden.unblock.service import Unblocking
 
 SPELLINGS = ("13800138000", "+8613800138000", "008613800138000", "8613800138000", "１３８００１３８０００")
 """One number written five ways (issue 12, item 5)."""
@@ -198,3 +205,139 @@ def test_S_D2_concurrent_nominations_of_one_helper_give_no_server_error(banned: 
     helpers = svc.view(PLATFORM, app_id)["verification"]["helpers"]
     assert sorted((h["helper_id"], h["state"]) for h in helpers) == [("acc-h", "pending"), ("acc-x", "refused")]
     assert len(sender.sent) == 1
+
+
+# --- issue 12, items 10 and 11: one-time codes -----------------------------------------------------------------
+
+
+def wrong(right: str) -> str:
+    return f"{(int(right) + 1) % 1_000_000:06d}"
+
+
+def send(world: World, svc: Unblocking, sender: MemorySender, app_id: str) -> str:
+    svc.send_code(PLATFORM, app_id)
+    return code_from(sender, world.w.enforcement.get_account("acc-1").phone)
+
+
+def test_S_D1_ten_code_checks_per_application_then_it_is_refused_and_the_answer_says_so(banned: World) -> None:
+    svc, sender = service(banned)
+    app_id = ready(banned, svc)
+    right = send(banned, svc, sender, app_id)
+    for _ in range(5):
+        with pytest.raises(InvalidInput):
+            svc.verify_code(PLATFORM, app_id, wrong(right))
+    right = send(banned, svc, sender, app_id)
+    for left in (4, 3, 2, 1):
+        with pytest.raises(InvalidInput) as exc:
+            svc.verify_code(PLATFORM, app_id, wrong(right))
+        assert f"{left} attempt(s) left" in exc.value.detail
+    assert svc.view(PLATFORM, app_id)["verification"]["code"]["checks_left"] == 1
+    with pytest.raises(InvalidInput) as exc:  # the 10th check of the application: the last (issue 15, item 5)
+        svc.verify_code(PLATFORM, app_id, wrong(right), "en")
+    assert exc.value.errors[0].field == "code"
+    assert "now refused" in exc.value.detail and "0 attempt(s) left" not in exc.value.detail
+    assert exc.value.extensions["state"] == "refused"
+    assert exc.value.extensions["refusal"]["code"] == "too_many_attempts"
+    assert exc.value.extensions["refusal"]["text"] == "Too many wrong codes; this application is closed."
+    view = svc.view(PLATFORM, app_id)
+    assert view["state"] == "refused" and view["refusal"]["code"] == "too_many_attempts"
+    with pytest.raises(Conflict):
+        svc.send_code(PLATFORM, app_id)
+
+
+def test_S_D1_the_last_wrong_code_of_the_last_code_refuses_and_says_so(db_url: str, clock: FixedClock) -> None:
+    w = build(db_url, clock, policy_with({"max_sends: 3 ": "max_sends: 1 "}))
+    world = World(w, clock)
+    world.enterprise()
+    world.account()
+    plugin_ban(world)
+    world.clock.advance(days=1, hours=1)
+    svc, sender = service(world)
+    app_id = ready(world, svc)
+    right = send(world, svc, sender, app_id)
+    for _ in range(4):
+        with pytest.raises(InvalidInput):
+            svc.verify_code(PLATFORM, app_id, wrong(right))
+    with pytest.raises(InvalidInput) as exc:
+        svc.verify_code(PLATFORM, app_id, wrong(right))
+    assert exc.value.extensions["state"] == "refused" and "now refused" in exc.value.detail
+    assert svc.view(PLATFORM, app_id)["state"] == "refused"
+    w.engine.dispose()
+
+
+def test_S_D1_twenty_code_checks_per_phone_a_month_then_429_with_when_to_retry(banned: World) -> None:
+    svc, sender = service(banned)
+    for _ in range(2):  # two applications, ten wrong checks each: the phone's 20
+        app_id = ready(banned, svc)
+        for _ in range(2):
+            right = send(banned, svc, sender, app_id)
+            for _ in range(5):
+                with pytest.raises(InvalidInput):
+                    svc.verify_code(PLATFORM, app_id, wrong(right))
+        assert svc.view(PLATFORM, app_id)["state"] == "refused"
+    first = banned.clock.now()
+    banned.clock.advance(hours=2)
+    app_id = ready(banned, svc)
+    right = send(banned, svc, sender, app_id)
+    with pytest.raises(Throttled) as exc:
+        svc.verify_code(PLATFORM, app_id, right)  # even the right code: the phone's checks are spent
+    expected = (first + timedelta(days=30) - banned.clock.now()).total_seconds()
+    assert abs(exc.value.retry_after - expected) <= 1 and exc.value.errors[0].field == "code"
+    assert svc.view(PLATFORM, app_id)["verification"]["code"]["checks_left"] == 10  # nothing counted
+    banned.clock.advance(days=30)  # the oldest checks leave the window
+    right = send(banned, svc, sender, app_id)
+    with pytest.raises(InvalidInput):  # checked again (and wrong)
+        svc.verify_code(PLATFORM, app_id, wrong(right))
+
+
+def test_S_D1_forty_concurrent_guesses_on_one_code_are_counted_exactly(banned: World) -> None:
+    svc, sender = service(banned)
+    app_id = ready(banned, svc)
+    right = send(banned, svc, sender, app_id)
+    outcomes: list[str] = []
+
+    def guess() -> None:
+        try:
+            svc.verify_code(PLATFORM, app_id, wrong(right))
+            outcomes.append("ok")
+        except (InvalidInput, Conflict) as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=guess) for _ in range(40)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert outcomes.count("InvalidInput") == 5 and outcomes.count("Conflict") == 35
+    with banned.w.engine.connect() as c:
+        row = c.execute(sa.select(t.unblock_applications).where(t.unblock_applications.c.id == app_id)).one()
+        guesses = c.execute(sa.select(t.unblock_quota.c.guesses)).scalar_one()
+    assert (row.code_attempts, row.code_guesses, guesses.count("T")) == (5, 5, 5)
+
+
+def test_the_code_hash_is_an_hmac_with_a_server_secret_kept_in_a_file(banned: World, audit_key: str) -> None:
+    svc, sender = service(banned)
+    app_id = ready(banned, svc)
+    code = send(banned, svc, sender, app_id)
+    with banned.w.engine.connect() as c:
+        stored = c.execute(
+            sa.select(t.unblock_applications.c.code_hash).where(t.unblock_applications.c.id == app_id)
+        ).scalar_one()
+    assert stored != hashlib.sha256(f"{app_id}\x1f{code}".encode()).hexdigest()  # not a plain SHA-256
+    secret_file = Path(audit_key).with_name("code-secret")
+    assert secret_file.exists() and secret_file.stat().st_mode & 0o777 == 0o600
+    key = bytes.fromhex(secret_file.read_text().strip())
+    assert stored == hmac.new(key, f"{app_id}\x1f{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def test_the_default_sender_never_writes_a_code_or_a_token_in_clear(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = texts.code_message("493817", 10, "zh")
+    ask = texts.helper_asked_message("acc-1", "hc_AbC-123_xyz", 5, "en")
+    with caplog.at_level(logging.INFO, logger="warden.unblock"):
+        LogSender().send("+8613800138000", code)
+        LogSender().send("+8613800138000", ask)
+    written = caplog.text + capsys.readouterr().err
+    assert "493817" not in written and "hc_AbC-123_xyz" not in written and "13800138000" not in written
+    assert "******" in written and "hc_****" in written

@@ -32,10 +32,16 @@ class HealthPolicy(_Strict):
 
 
 class CodePolicy(_Strict):
+    """One-time codes to the bound phone (S-D1) and their guess budgets (issue 12, item 10). Every check of a code
+    counts as a guess, right or wrong; the three budgets are counted exactly (atomically) in the database."""
+
     length: int = Field(6, ge=4, le=10)
     validity: Duration = timedelta(minutes=10)
-    max_attempts: int = Field(5, ge=1)  # wrong codes per code
+    max_attempts: int = Field(5, ge=1)  # checks per code; then the code is spent
     max_sends: int = Field(3, ge=1)  # codes per application
+    max_guesses: int = Field(10, ge=1)  # checks per application, all its codes together; then it is refused
+    phone_guesses: int = Field(20, ge=1)  # checks per phone number in `guess_window`; then 429 until one frees
+    guess_window: Duration = timedelta(days=30)
 
 
 class RelationshipPolicy(_Strict):

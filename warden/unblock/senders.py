@@ -8,6 +8,7 @@ operator configures (their SMS gateway); `MemorySender` keeps what was sent, for
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -31,12 +32,25 @@ def mask(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
+_SECRETS = re.compile(r"(?<![0-9])[0-9]{4,10}(?![0-9])|\bhc_[A-Za-z0-9_\-]+")
+"""What a message must not show in a log: a one-time code (4–10 digits, the policy's lengths) or a helper's
+confirmation token (`hc_…`)."""
+
+
+def mask_secrets(message: str) -> str:
+    """`message` with every one-time code and confirmation token replaced by asterisks (issue 12, item 11)."""
+    return _SECRETS.sub(lambda m: "hc_****" if m.group(0).startswith("hc_") else "*" * len(m.group(0)), message)
+
+
 class LogSender:
-    """Development default: the message goes to the log and the console (stderr), nowhere else."""
+    """Development default: the message goes to the log and the console (stderr), nowhere else, with the phone
+    number, the one-time code and any confirmation token masked: no secret is ever written in clear to a log. The
+    real delivery is the operator's gateway (`WebhookSender`)."""
 
     def send(self, phone: str, message: str) -> None:
-        log.info("to %s: %s", mask(phone), message)
-        print(f"[warden sms → {mask(phone)}] {message}", file=sys.stderr)
+        shown = mask_secrets(message)
+        log.info("to %s: %s", mask(phone), shown)
+        print(f"[warden sms → {mask(phone)}] {shown}", file=sys.stderr)
 
 
 class WebhookSender:

@@ -18,6 +18,9 @@ lock order is always row → audit and cannot deadlock.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from typing import Any
 
 from warden.adapters.uow import UnitOfWork
@@ -38,8 +41,13 @@ from warden.unblock.views import confirmation_view
 class Unblocking:
     """The way back. `sender` may be replaced (tests and the demo keep what was sent)."""
 
-    def __init__(self, uow: UnitOfWork, rules: RuleEngine, sender: OtpSender | None = None) -> None:
+    def __init__(
+        self, uow: UnitOfWork, rules: RuleEngine, sender: OtpSender | None = None, code_secret: bytes | None = None
+    ) -> None:
+        """`code_secret`: the HMAC key of stored one-time codes (bootstrap reads it from its file; None: a random
+        one for this process, for tools that never check a code)."""
         self.uow = uow
+        self.code_secret = code_secret or secrets.token_bytes(32)
         self.rules = rules  # the policy in force is read from the rules, live
         self.sender: OtpSender = sender or LogSender()
         self.abnormal = AbnormalUnblocks(self)
@@ -51,6 +59,11 @@ class Unblocking:
     @property
     def policy(self) -> UnblockPolicy:
         return self.rules.policy.unblocking
+
+    def code_digest(self, app_id: str, code: str) -> str:
+        """The stored form of a one-time code: HMAC-SHA256 with the server's secret over the application id and the
+        code (hex, 64 characters); without the secret file, the stored hash cannot be tested against the codes."""
+        return hmac.new(self.code_secret, f"{app_id}\x1f{code}".encode(), hashlib.sha256).hexdigest()
 
     @property
     def effector(self) -> Effector:
@@ -92,9 +105,9 @@ class Unblocking:
         self.reading.check_application(p, app_id, drive=True)
         self.codes.send_code(app_id, p.actor, lang)
 
-    def verify_code(self, p: Principal, app_id: str, code: str) -> None:
+    def verify_code(self, p: Principal, app_id: str, code: str, lang: Lang = "zh") -> None:
         self.reading.check_application(p, app_id, drive=True)
-        self.codes.verify_code(app_id, p.actor, code)
+        self.codes.verify_code(app_id, p.actor, code, lang)
 
     def nominate(self, p: Principal, app_id: str, helper_ids: list[str], lang: Lang = "zh") -> None:
         self.reading.check_application(p, app_id, drive=True)

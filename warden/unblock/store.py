@@ -87,22 +87,28 @@ def lifted_unblocks(
 
 
 def claim_slot(
-    conn: Connection, phone: str, decide: Callable[[list[datetime]], list[datetime] | None]
+    conn: Connection,
+    phone: str,
+    decide: Callable[[list[datetime]], list[datetime] | None],
+    column: str = "stamps",
 ) -> list[datetime] | None:
     """Compare-and-set on the phone's quota row: `decide(stamps)` returns the new stamps to store (a slot taken) or
     None (no slot). Exact under concurrency on both engines: a writer whose version is stale updates 0 rows and
-    re-reads. Returns what `decide` returned for the winning read."""
+    re-reads. Returns what `decide` returned for the winning read. `column`: `stamps` (applications, S-D3) or
+    `guesses` (one-time code checks, issue 12)."""
     ins = pg_insert(q) if conn.dialect.name == "postgresql" else sqlite_insert(q)
-    conn.execute(ins.values(phone=phone, version=0, stamps="[]").on_conflict_do_nothing(index_elements=["phone"]))
+    conn.execute(
+        ins.values(phone=phone, version=0, stamps="[]", guesses="[]").on_conflict_do_nothing(index_elements=["phone"])
+    )
     for _ in range(200):
-        row = conn.execute(sa.select(q.c.version, q.c.stamps).where(q.c.phone == phone)).one()
-        stamps = decide([datetime.fromisoformat(x) for x in json.loads(row.stamps)])
+        row = conn.execute(sa.select(q.c.version, q.c[column]).where(q.c.phone == phone)).one()
+        stamps = decide([datetime.fromisoformat(x) for x in json.loads(row[1])])
         if stamps is None:
             return None
         res = conn.execute(
             sa.update(q)
             .where(q.c.phone == phone, q.c.version == row.version)
-            .values(version=row.version + 1, stamps=dumps([s.isoformat() for s in stamps]))
+            .values({"version": row.version + 1, column: dumps([s.isoformat() for s in stamps])})
         )
         if res.rowcount == 1:
             return stamps
@@ -147,6 +153,18 @@ def lock_application(conn: Connection, app_id: str, now: datetime) -> Row | None
     if res.rowcount == 0:
         return None
     return conn.execute(sa.select(a).where(a.c.id == app_id)).one()
+
+
+def take_guess(conn: Connection, app_id: str, per_code: int, per_application: int) -> bool:
+    """Count one check of the application's code, if both budgets have one left: a conditional UPDATE
+    (`code_attempts < per_code AND code_guesses < per_application`), so concurrent checks are counted exactly.
+    False: a budget is spent (nothing changed)."""
+    res = conn.execute(
+        sa.update(a)
+        .where(a.c.id == app_id, a.c.code_attempts < per_code, a.c.code_guesses < per_application)
+        .values(code_attempts=a.c.code_attempts + 1, code_guesses=a.c.code_guesses + 1)
+    )
+    return res.rowcount == 1
 
 
 def update_application(conn: Connection, app_id: str, **values: Any) -> None:

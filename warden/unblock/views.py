@@ -59,6 +59,7 @@ class UnblockCode(_View):
     expires_at: str | None
     attempts_left: int | None
     sends_left: int
+    checks_left: int = Field(description="Code checks this application has left, all codes together (issue 12).")
 
 
 class HelperRequestView(_View):
@@ -116,6 +117,19 @@ class ApplicationView(_View):
     reversed_at: str | None
     abnormal: AbnormalVerdict | None
     lang: Lang
+
+
+class RateLimited(BaseModel):
+    """A 429 Problem Details (RFC 9457): too many requests or code checks; `Retry-After` (seconds) says when to
+    retry, and so does `retry_after`."""
+
+    type: str
+    title: str
+    status: int = Field(429)
+    detail: str
+    retry_after: int = Field(description="Seconds until a retry can succeed (also the Retry-After header).")
+    errors: list[dict[str, str]] | None = None
+    limit: dict[str, Any] | None = Field(None, description="The edge's budget that is full (its name and rate).")
 
 
 class ApplicationList(_View):
@@ -177,8 +191,13 @@ def application_view(
                 and row.code_expires_at is not None
                 and row.code_expires_at > now,
                 "expires_at": row.code_expires_at.isoformat() if row.code_hash and row.code_expires_at else None,
-                "attempts_left": pol.code.max_attempts - row.code_attempts if row.code_hash else None,
+                "attempts_left": (
+                    max(0, min(pol.code.max_attempts - row.code_attempts, pol.code.max_guesses - row.code_guesses))
+                    if row.code_hash
+                    else None
+                ),
                 "sends_left": max(0, pol.code.max_sends - row.codes_sent),
+                "checks_left": max(0, pol.code.max_guesses - row.code_guesses),
             },
             "helpers_required": pol.helpers.required,
             "helpers": [helper_view(r, now, lang) for r in helpers],
