@@ -7,11 +7,11 @@ from pathlib import Path
 
 from warden.adapters import audit_state
 from warden.adapters.audit_keys import Signer, default_key_path, load_verifier
-from warden.adapters.secret_file import default_code_secret_path, load_or_create
 from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
 from warden.adapters.policy_file import load_policy
+from warden.adapters.secret_file import default_code_secret_path, load_or_create
 from warden.adapters.subject_cache import SubjectCache
 from warden.adapters.uow import UnitOfWork
 from warden.app import App

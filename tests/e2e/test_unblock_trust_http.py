@@ -137,6 +137,6 @@ def test_the_429s_are_in_the_openapi_of_the_routes_that_send_them(world: World) 
     for path in ("/v1/unblocks", "/v1/unblocks/{app_id}/verification", "/v1/unblocks/{app_id}/codes"):
         answer = doc["paths"][path]["post"]["responses"]["429"]
         assert "Retry-After" in answer["headers"], path
-    assert "phone number" in doc["paths"]["/v1/unblocks/{app_id}/verification"]["post"]["responses"]["429"][
-        "description"
-    ]
+    assert (
+        "phone number" in doc["paths"]["/v1/unblocks/{app_id}/verification"]["post"]["responses"]["429"]["description"]
+    )
