@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import World, build, policy_with
 from tests.unblock_support import CLEAN, code_from, plugin_ban
+from warden.adapters.policy_file import load_policy
 from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
 from warden.kernel.clock import FixedClock
@@ -140,3 +141,31 @@ def test_the_429s_are_in_the_openapi_of_the_routes_that_send_them(world: World) 
     assert (
         "phone number" in doc["paths"]["/v1/unblocks/{app_id}/verification"]["post"]["responses"]["429"]["description"]
     )
+
+
+# --- issue 15, item 3: the platform's face/ID check over HTTP --------------------------------------------------
+
+
+def test_S_D1_the_platform_reports_its_face_check_and_with_the_code_it_lifts(db_url: str, clock: FixedClock) -> None:
+    w = build(db_url, clock, load_policy())  # the shipped default: the code AND a helper or the face/ID check
+    world = World(w, clock)
+    world.enterprise()
+    world.account()
+    plugin_ban(world)
+    world.clock.advance(days=1, hours=1)
+    w.unblocking.sender = MemorySender()
+    api = client(create_app(w))
+    me, platform = bearer(world, Role.MEMBER, "acc-1"), bearer(world, Role.PLATFORM)
+    app_id = started(world, api, me)
+    r = api.post(f"/v1/unblocks/{app_id}/verification", headers=me, json={"code": code(world, api, me, app_id)})
+    assert r.status_code == 200 and r.json()["state"] == "awaiting_verification"
+    assert r.json()["verification"]["missing"] == [["friend_assist", "platform_check"]]
+    check = {"kind": "face", "passed": True, "reference": "face-1"}
+    assert api.post(f"/v1/unblocks/{app_id}/platform-checks", headers=me, json=check).status_code == 403
+    r = api.post(f"/v1/unblocks/{app_id}/platform-checks", headers=platform, json=check | {"kind": "retina"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "kind"
+    r = api.post(f"/v1/unblocks/{app_id}/platform-checks?lang=en", headers=platform, json=check)
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "lifted" and r.json()["verification"]["platform_check"]["reference"] == "face-1"
+    assert api.get("/v1/accounts/acc-1/explanation", headers=me).json()["can_login"] is True
+    w.engine.dispose()

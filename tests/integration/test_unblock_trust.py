@@ -19,11 +19,24 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PG_ADMIN_URL, T0, World, _pg_available, build, policy_with
-from tests.unblock_support import PLATFORM, code_from, plugin_ban, ready, relate, service, violation
+from tests.unblock_support import (
+    PLATFORM,
+    code_from,
+    member,
+    plugin_ban,
+    ready,
+    relate,
+    service,
+    token_from,
+    violation,
+)
 from warden.adapters import tables as t
 from warden.adapters.database import alembic_config, make_engine
+from warden.adapters.policy_file import load_policy
+from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
-from warden.kernel.errors import Conflict, InvalidInput, Throttled
+from warden.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Throttled
+from warden.policy import PolicyError, load_policy_text
 from warden.settings import Settings
 from warden.unblock import texts
 from warden.unblock.senders import LogSender, MemorySender
@@ -341,3 +354,91 @@ def test_the_default_sender_never_writes_a_code_or_a_token_in_clear(
     written = caplog.text + capsys.readouterr().err
     assert "493817" not in written and "hc_AbC-123_xyz" not in written and "13800138000" not in written
     assert "******" in written and "hc_****" in written
+
+
+# --- issue 15, item 3: the required verification methods (POLICY-DEFAULTS §2.4) -----------------------------------
+
+
+@pytest.fixture
+def shipped(db_url: str, clock: FixedClock) -> Iterator[World]:
+    """The shipped policy as it is (the code AND a helper or the face/ID check); acc-1 banned, acc-h a good helper."""
+    w = build(db_url, clock, load_policy())
+    world = World(w, clock)
+    world.enterprise()
+    world.account()
+    plugin_ban(world)
+    world.account("acc-h", age_days=400)
+    relate(world, "acc-1", "acc-h")
+    world.clock.advance(days=1, hours=1)
+    yield world
+    w.engine.dispose()
+
+
+def test_S_D1_one_code_alone_no_longer_lifts_under_the_default(shipped: World) -> None:
+    svc, sender = service(shipped)
+    app_id = ready(shipped, svc)
+    svc.verify_code(member("acc-1"), app_id, send(shipped, svc, sender, app_id))
+    view = svc.view(PLATFORM, app_id)
+    assert view["state"] == "awaiting_verification"
+    assert view["verification"]["require"] == [["sms_code"], ["friend_assist", "platform_check"]]
+    assert view["verification"]["passed"] == ["sms_code"]
+    assert view["verification"]["missing"] == [["friend_assist", "platform_check"]]
+    assert shipped.w.enforcement.explain("acc-1")["can_login"] is False
+
+
+def test_S_D1_the_code_and_the_platforms_face_check_lift(shipped: World) -> None:
+    svc, sender = service(shipped)
+    app_id = ready(shipped, svc)
+    svc.report_platform_check(PLATFORM, app_id, kind="face", passed=True, reference="face-7781")
+    assert svc.view(PLATFORM, app_id)["state"] == "awaiting_verification"  # the code is still required
+    svc.verify_code(member("acc-1"), app_id, send(shipped, svc, sender, app_id))
+    view = svc.view(PLATFORM, app_id)
+    assert view["state"] == "lifted" and view["verification"]["passed"] == ["platform_check", "sms_code"]
+    check = view["verification"]["platform_check"]
+    assert (check["kind"], check["passed"], check["reference"]) == ("face", True, "face-7781")
+    assert shipped.w.enforcement.explain("acc-1")["can_login"] is True
+    with shipped.w.engine.connect() as c:
+        actions = [r[0] for r in c.execute(sa.select(t.audit_log.c.action))]
+    assert "unblock.platform_checked" in actions
+    assert shipped.w.enforcement.audit_verify().ok
+
+
+def test_S_D1_the_code_and_a_helper_lift(shipped: World) -> None:
+    svc, sender = service(shipped)
+    app_id = ready(shipped, svc)
+    svc.nominate(member("acc-1"), app_id, ["acc-h"])
+    svc.confirm(member("acc-h"), token_from(sender, shipped.w.enforcement.get_account("acc-h").phone))
+    assert svc.view(PLATFORM, app_id)["state"] == "awaiting_verification"
+    svc.verify_code(member("acc-1"), app_id, send(shipped, svc, sender, app_id))
+    assert svc.view(PLATFORM, app_id)["state"] == "lifted"
+
+
+def test_S_D1_a_failed_face_check_is_recorded_and_lifts_nothing(shipped: World) -> None:
+    svc, sender = service(shipped)
+    app_id = ready(shipped, svc)
+    svc.report_platform_check(PLATFORM, app_id, kind="id_document", passed=False)
+    svc.verify_code(member("acc-1"), app_id, send(shipped, svc, sender, app_id))
+    view = svc.view(PLATFORM, app_id)
+    assert view["state"] == "awaiting_verification" and view["verification"]["platform_check"]["passed"] is False
+
+
+@pytest.mark.parametrize("who", [member("acc-1"), Principal("r", Role.REVIEWER), Principal("a", Role.AUDITOR)])
+def test_S_D1_only_the_platform_reports_its_face_check(shipped: World, who: Principal) -> None:
+    svc, _ = service(shipped)
+    app_id = ready(shipped, svc)
+    with pytest.raises(Forbidden):
+        svc.report_platform_check(who, app_id, kind="face", passed=True)
+    with pytest.raises(Forbidden):  # whether or not the application exists
+        svc.report_platform_check(who, "unb_nope", kind="face", passed=True)
+    with pytest.raises(NotFound):
+        svc.report_platform_check(PLATFORM, "unb_nope", kind="face", passed=True)
+
+
+def test_S_D1_the_required_methods_are_a_policy_choice() -> None:
+    text = load_policy().text.replace(
+        "require: [[sms_code], [friend_assist, platform_check]]", "require: [[sms_code], [platform_check]]"
+    )
+    assert load_policy_text(text, "p.yaml").policy.unblocking.verification.require == [["sms_code"], ["platform_check"]]
+    bad = load_policy().text.replace("methods: [sms_code, friend_assist, platform_check]", "methods: [sms_code]")
+    with pytest.raises(PolicyError, match="names no method allowed"):
+        load_policy_text(bad, "p.yaml")

@@ -204,10 +204,11 @@ class Applications:
     # --- verification passed: the lift -------------------------------------------------------------------------
 
     def passed(self, tx: Tx, row: Row, method: str, actor: str) -> None:
-        """`method` verified; with enough distinct methods the restrictions lift (inside `tx`)."""
+        """`method` verified; once every group of `verification.require` is passed the restrictions lift (inside
+        `tx`)."""
         verified = sorted(set(store.loads(row.verified)) | {method})
         store.update_application(tx.conn, row.id, verified=store.dumps(verified))
-        if len(verified) >= self.policy.verification.required:
+        if not ub.missing_methods(self.policy.verification, verified):
             self._lift(tx, row, verified, actor)
 
     def _lift(self, tx: Tx, row: Row, verified: list[str], actor: str) -> None:

@@ -7,7 +7,7 @@ checks who may do what (`unblock.access`); the routes translate, with the answer
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -77,6 +77,15 @@ class CodeIn(BaseModel):
 class HelpersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     helper_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(min_length=1, max_length=5)
+
+
+class PlatformCheckIn(BaseModel):
+    """The platform's own face/ID check of the requester (issue 15)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["face", "id_document"] = Field(description="What the platform checked.")
+    passed: bool = Field(description="Whether the person matched.")
+    reference: str | None = Field(None, min_length=1, max_length=128, description="The platform's id of the check.")
 
 
 class ConfirmIn(BaseModel):
@@ -173,6 +182,18 @@ def nominate(
     """Name helpers (S-D2). Eligible ones get a single-use confirmation by message; refused ones show why."""
     svc = _service(warden)
     svc.nominate(principal, app_id, body.helper_ids, lang)
+    return ApplicationView.model_validate(svc.view(principal, app_id, lang))
+
+
+@router.post("/unblocks/{app_id}/platform-checks", responses=THROTTLED)
+def platform_check(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: PlatformCheckIn
+) -> ApplicationView:
+    """The platform reports its own face/ID check of the requester (platform role only; audited). A passed check
+    counts as the `platform_check` method: under the default policy the SMS code AND a helper or this check lift
+    the restriction (POLICY-DEFAULTS §2.4). A failed one is recorded and lifts nothing."""
+    svc = _service(warden)
+    svc.report_platform_check(principal, app_id, kind=body.kind, passed=body.passed, reference=body.reference)
     return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 

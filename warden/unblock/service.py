@@ -26,11 +26,14 @@ from typing import Any
 from warden.adapters.uow import UnitOfWork
 from warden.enforcement.texts import Lang
 from warden.kernel.access import Principal
+from warden.kernel.errors import Forbidden
 from warden.pipeline.effects import Effector
 from warden.pipeline.engine import RuleEngine
+from warden.unblock import access
 from warden.unblock.abnormal import AbnormalUnblocks
 from warden.unblock.apply import Applications
 from warden.unblock.helpers import Helpers
+from warden.unblock.platform_checks import PlatformChecks
 from warden.unblock.policy import UnblockPolicy
 from warden.unblock.reading import Reading
 from warden.unblock.senders import LogSender, OtpSender
@@ -54,6 +57,7 @@ class Unblocking:
         self.applications = Applications(self)
         self.codes = Codes(self)
         self.helpers = Helpers(self)
+        self.platform_checks = PlatformChecks(self)
         self.reading = Reading(self)
 
     @property
@@ -112,6 +116,16 @@ class Unblocking:
     def nominate(self, p: Principal, app_id: str, helper_ids: list[str], lang: Lang = "zh") -> None:
         self.reading.check_application(p, app_id, drive=True)
         self.helpers.nominate(app_id, p.actor, helper_ids, lang)
+
+    def report_platform_check(
+        self, p: Principal, app_id: str, *, kind: str, passed: bool, reference: str | None = None
+    ) -> None:
+        """The platform reports its own face/ID check of the requester (issue 15): platform role only (403 for any
+        other, whether or not the application exists)."""
+        if not access.may_report_platform_check(p):
+            raise Forbidden("only the platform reports its face/ID check")
+        self.reading.check_application(p, app_id, drive=True)
+        self.platform_checks.report(app_id, p.actor, kind=kind, passed=passed, reference=reference)
 
     def confirm(
         self, p: Principal, token: str, device_id: str | None = None, ip: str | None = None, lang: Lang = "zh"

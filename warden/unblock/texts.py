@@ -177,7 +177,10 @@ def text(code: str, p: dict[str, Any], lang: Lang) -> str:
 
 STATE_TEXT: dict[str, dict[str, str]] = {
     "awaiting_health_check": {"zh": "待手机安全检测", "en": "waiting for the client health check"},
-    "awaiting_verification": {"zh": "待验证（验证码或好友辅助）", "en": "waiting for verification (code or helpers)"},
+    "awaiting_verification": {
+        "zh": "待验证（短信验证码，以及好友辅助或平台人脸/身份核验）",
+        "en": "waiting for verification (the code, and helpers or the platform's face/ID check)",
+    },
     "lifted": {"zh": "已解封", "en": "unblocked"},
     "refused": {"zh": "已拒绝", "en": "refused"},
     "reversed": {"zh": "异常解封，已重新封停", "en": "abnormal unblock, banned again"},

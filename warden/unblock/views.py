@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warden.enforcement.texts import Lang
 from warden.unblock.policy import UnblockPolicy
+from warden.unblock.rules import missing_methods
 from warden.unblock.texts import STATE_TEXT, explained
 
 
@@ -73,10 +74,29 @@ class HelperRequestView(_View):
     refusals: list[UnblockReason]
 
 
+class PlatformCheck(_View):
+    """The platform's own face/ID check of the requester, as it reported it (issue 15)."""
+
+    kind: str = Field(description="face | id_document")
+    passed: bool
+    reference: str | None = Field(description="The platform's own id of the check.")
+    at: str
+    by: str = Field(description="The reporting token's actor.")
+
+
 class UnblockVerification(_View):
-    methods: list[str]
-    required: int = Field(description="How many distinct methods must pass.")
+    """What verifies this application (S-D1): the allowed methods, the groups that must all be passed (each by one of
+    its methods), what passed and what is still missing."""
+
+    methods: list[str] = Field(description="Allowed: sms_code, friend_assist, platform_check.")
+    required: int = Field(description="How many groups of `require` must pass (all of them).")
+    require: list[list[str]] = Field(
+        description="Each group is passed by one of its methods; default [[sms_code], [friend_assist, "
+        "platform_check]] (POLICY-DEFAULTS §2.4)."
+    )
     passed: list[str]
+    missing: list[list[str]] = Field(description="The groups not passed yet; empty once verified.")
+    platform_check: PlatformCheck | None
     code: UnblockCode
     helpers_required: int
     helpers: list[HelperRequestView]
@@ -184,8 +204,11 @@ def application_view(
         "health": health,
         "verification": {
             "methods": list(pol.verification.methods),
-            "required": pol.verification.required,
+            "required": len(pol.verification.require),
+            "require": [list(g) for g in pol.verification.require],
             "passed": json.loads(row.verified),
+            "missing": missing_methods(pol.verification, json.loads(row.verified)),
+            "platform_check": json.loads(row.platform_check) if row.platform_check else None,
             "code": {
                 "outstanding": row.code_hash is not None
                 and row.code_expires_at is not None
