@@ -169,3 +169,17 @@ def test_S_D1_the_platform_reports_its_face_check_and_with_the_code_it_lifts(db_
     assert r.json()["state"] == "lifted" and r.json()["verification"]["platform_check"]["reference"] == "face-1"
     assert api.get("/v1/accounts/acc-1/explanation", headers=me).json()["can_login"] is True
     w.engine.dispose()
+
+
+# --- issue 15, item 4: what uses the cap, over HTTP ------------------------------------------------------------
+
+
+def test_S_D3_a_double_tap_over_http_answers_the_same_application_and_uses_one(tight: World) -> None:
+    api = client(create_app(tight.w))
+    me = bearer(tight, Role.MEMBER, "acc-1")
+    first = api.post("/v1/unblocks?lang=en", headers=me)
+    again = api.post("/v1/unblocks?lang=en", headers=me)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["applications"]["used"] == 1 and again.json()["counted"] is True
+    assert "does not use another" in again.json()["counting"]

@@ -442,3 +442,79 @@ def test_S_D1_the_required_methods_are_a_policy_choice() -> None:
     bad = load_policy().text.replace("methods: [sms_code, friend_assist, platform_check]", "methods: [sms_code]")
     with pytest.raises(PolicyError, match="names no method allowed"):
         load_policy_text(bad, "p.yaml")
+
+
+# --- issue 15, item 4: what uses the cap ---------------------------------------------------------------------------
+
+
+def test_S_D3_a_double_tap_without_idempotency_key_is_the_same_application(banned: World) -> None:
+    svc, _ = service(banned)
+    first, created = svc.apply(member("acc-1"))
+    again, created_again = svc.apply(member("acc-1"))
+    assert (created, again, created_again) == (True, first, False)
+    view = svc.view(PLATFORM, first, "en")
+    assert view["applications"]["used"] == 1 and view["counted"] is True
+    assert "does not use another" in view["counting"]
+    svc.health_check(PLATFORM, first, client_version="4.1.30", malware_flag=False, plugin_signatures=[])
+    assert svc.apply(member("acc-1")) == (first, False)  # still the same while it is live
+
+
+def test_S_D3_simultaneous_double_taps_make_one_application(banned: World) -> None:
+    svc, _ = service(banned)
+    barrier = threading.Barrier(10)
+    ids: list[str] = []
+    errors: list[BaseException] = []
+
+    def tap() -> None:
+        try:
+            barrier.wait()
+            ids.append(svc.apply(member("acc-1"))[0])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tap) for _ in range(10)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == [] and len(set(ids)) == 1
+    assert svc.view(PLATFORM, ids[0])["applications"]["used"] == 1
+
+
+def test_S_D3_a_new_request_after_a_refused_application_is_a_new_one_and_counts(banned: World) -> None:
+    svc, sender = service(banned)
+    app_id = ready(banned, svc)
+    for _ in range(2):
+        right = send(banned, svc, sender, app_id)
+        for _ in range(5):
+            with pytest.raises(InvalidInput):
+                svc.verify_code(PLATFORM, app_id, wrong(right))
+    assert svc.view(PLATFORM, app_id)["state"] == "refused"
+    second, created = svc.apply(member("acc-1"))
+    assert created and second != app_id and svc.view(PLATFORM, second)["applications"]["used"] == 2
+
+
+def test_S_D3_requests_that_cannot_succeed_are_refused_before_they_are_counted(world: World) -> None:
+    svc, _ = service(world)
+    plugin_ban(world)
+    world.clock.advance(hours=2)  # before the earliest date (1 day into the 3-day ban)
+    views = [svc.view(PLATFORM, svc.apply(member("acc-1"))[0], "en") for _ in range(7)]
+    assert {v["refusal"]["code"] for v in views} == {"too_early"}
+    assert {(v["counted"], v["applications"]["used"]) for v in views} == {(False, 0)}
+    assert "refused before it was counted" in views[0]["counting"]
+    world.clock.advance(days=1)
+    view = svc.view(PLATFORM, svc.apply(member("acc-1"))[0])
+    assert view["state"] == "awaiting_health_check" and view["applications"]["remaining"] == 4
+
+
+def test_S_D3_an_enterprise_restriction_is_refused_before_it_is_counted(world: World) -> None:
+    from tests.integration.test_cross_feature import severe_strike
+
+    svc, _ = service(world)
+    world.account("acc-2")
+    severe_strike(world, "acc-1")  # a severe ban (permanent) that cascades to the enterprise (S-A5)
+    world.clock.advance(days=2)
+    for aid, reason in (("acc-1", "permanent"), ("acc-2", "enterprise_restricted")):
+        view = svc.view(PLATFORM, svc.apply(member(aid))[0])
+        assert view["refusal"]["code"] == reason and view["counted"] is False, aid
+        assert view["applications"]["used"] == 0

@@ -107,8 +107,11 @@ def start_unblock(
     idempotency_key: IdemHeader = None,
     body: UnblockIn | None = None,
 ) -> ApplicationView:
-    """Apply to unblock (S-D1). Every application counts against the phone's monthly cap (S-D3), even a refused
-    one; the answer shows how many remain. Refusals (permanent ban, too early, cap) carry the reason."""
+    """Apply to unblock (S-D1). What counts against the phone's cap (S-D3): every application that can succeed,
+    whatever becomes of it. A request that cannot succeed (permanent ban, too early, enterprise restricted, not
+    self-service) is refused before it is counted; one over the cap uses none; a retry of the same request (the
+    account's live application for the same restrictions), with or without Idempotency-Key, answers 200 with that
+    application (`Idempotent-Replayed: true`). The answer's `counted`, `counting` and `applications` say so."""
     svc = _service(warden)
     app_id, created = svc.apply(principal, body.account_id if body else None, idempotency_key)
     if not created:

@@ -115,6 +115,23 @@ def claim_slot(
     raise Conflict("too many simultaneous unblock applications for this phone number; try again")
 
 
+def lock_quota(conn: Connection, phone: str) -> None:
+    """Take the phone's quota row lock for the rest of the transaction (creating the row if absent): applications
+    for one phone are decided one at a time, so a retry sees the application its twin just made. SQLite's writers
+    are serial already (BEGIN IMMEDIATE); PostgreSQL takes a row lock (SELECT … FOR UPDATE)."""
+    ins = pg_insert(q) if conn.dialect.name == "postgresql" else sqlite_insert(q)
+    conn.execute(
+        ins.values(phone=phone, version=0, stamps="[]", guesses="[]").on_conflict_do_nothing(index_elements=["phone"])
+    )
+    conn.execute(sa.select(q.c.version).where(q.c.phone == phone).with_for_update()).one()
+
+
+def live_applications(conn: Connection, account_id: str) -> list[Row]:
+    """The account's applications still in progress (awaiting the health check or verification), newest first."""
+    live = a.c.state.in_(("awaiting_health_check", "awaiting_verification"))
+    return list(conn.execute(sa.select(a).where(a.c.account_id == account_id, live).order_by(a.c.created_at.desc())))
+
+
 def quota_stamps(conn: Connection, phone: str) -> list[datetime]:
     """Every application time stored for `phone` (the caller keeps those inside the window)."""
     row = conn.execute(sa.select(q.c.stamps).where(q.c.phone == phone)).first()

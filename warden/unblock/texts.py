@@ -194,6 +194,26 @@ def explained(code: str, params: dict[str, Any], lang: Lang) -> dict[str, Any]:
 # --- messages sent to a phone ---------------------------------------------------------------------------------
 
 
+def counting_text(counted: bool, refusal: str | None, cap: int, window_days: float, lang: Lang) -> str:
+    """What this application did to the phone's cap (S-D3; issue 15), in one sentence."""
+    zh = lang == "zh"
+    days = f"{window_days:g}"
+    if counted:
+        return (
+            f"本次申请已计入该手机号 {days} 天内 {cap} 次的上限（无论结果如何）；重复提交同一申请不会再计一次。"
+            if zh
+            else f"This application used one of the phone number's {cap} in {days} days, whatever becomes of it; "
+            "repeating the same request does not use another."
+        )
+    if refusal == "cap_reached":
+        return "已达上限，本次申请未计次。" if zh else "The cap is reached; this refusal used no application."
+    return (
+        "本次申请不可能成功，已在计次前拒绝，未占用申请次数。"
+        if zh
+        else "This request could not succeed, so it was refused before it was counted: it used no application."
+    )
+
+
 def code_message(code: str, minutes: int, lang: Lang) -> str:
     """The one-time code, to the requester's bound phone (S-D1)."""
     return (

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from warden.enforcement.texts import Lang
 from warden.unblock.policy import UnblockPolicy
 from warden.unblock.rules import missing_methods
-from warden.unblock.texts import STATE_TEXT, explained
+from warden.unblock.texts import STATE_TEXT, counting_text, explained
 
 
 class _View(BaseModel):
@@ -128,7 +128,13 @@ class ApplicationView(_View):
     updated_at: str
     refusal: UnblockReason | None
     applications: UnblockQuota
-    counted: bool = Field(description="Whether this application counted against the cap.")
+    counted: bool = Field(
+        description="Whether this application used one of the phone's applications (S-D3): every application that "
+        "can succeed counts, whatever becomes of it; a request that cannot succeed (permanent ban, too early, "
+        "enterprise restricted, not self-service) is refused before it is counted, one over the cap uses none, and "
+        "a retry of the same request (a live application for the same restrictions) is that application."
+    )
+    counting: str = Field(description="The same, in one sentence in `lang`.")
     earliest_at: str | None
     restrictions: list[str] = Field(description="The restrictions this application would lift.")
     health: HealthReport | None
@@ -199,6 +205,7 @@ def application_view(
         "refusal": refusal,
         "applications": quota,
         "counted": row.counted,
+        "counting": counting_text(row.counted, row.refusal_code, pol.cap.max_applications, quota["window_days"], lang),
         "earliest_at": row.earliest_at.isoformat() if row.earliest_at else None,
         "restrictions": json.loads(row.targets),
         "health": health,
