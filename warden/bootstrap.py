@@ -11,6 +11,7 @@ from warden.adapters.clock import SystemClock
 from warden.adapters.database import WalCheckpointer, make_engine, upgrade
 from warden.adapters.memory_counters import InMemoryCounters
 from warden.adapters.policy_file import load_policy
+from warden.adapters.secret_file import default_code_secret_path, load_or_create
 from warden.adapters.subject_cache import SubjectCache
 from warden.adapters.uow import UnitOfWork
 from warden.app import App
@@ -74,6 +75,12 @@ def build_counters(settings: Settings, retention: float) -> Counters:
 
         return RedisCounters.from_url(settings.redis_url, retention, settings.redis_prefix)
     raise ValueError(f"WARDEN_COUNTERS={settings.counters!r} is not known; use memory or redis")
+
+
+def code_secret(settings: Settings, audit_key: Path) -> bytes:
+    """The one-time codes' HMAC key (`WARDEN_UNBLOCK_CODE_SECRET_FILE`, else beside the audit key)."""
+    path = settings.unblock_code_secret_file
+    return load_or_create(Path(path) if path else default_code_secret_path(audit_key))
 
 
 def bootstrap(
@@ -162,7 +169,9 @@ def bootstrap(
 
     manual_actions = ManualActions(uow, rules, features)  # voids, lifts, enterprise restrictions, ban endings
     verifier = signer or load_verifier(key)
-    enforcement = EnforcementService(uow, rules, pipeline, features, manual_actions, texts, verifier=verifier)
+    enforcement = EnforcementService(
+        uow, rules, pipeline, features, manual_actions, texts, verifier=verifier, phone_region=settings.phone_region
+    )
     appeals = Appeals(uow, enforcement, rules, LocalDocumentStore(settings.document_dir), build_notifier(settings))
     app = App(
         engine=engine,
@@ -180,7 +189,9 @@ def bootstrap(
         tokens=Tokens(uow, settings.token_lifetime),
         # the feature slices' services, each built once here (one line per slice)
         word_lists=word_lists,  # screening lists (issue 3)
-        unblocking=Unblocking(uow, rules, build_sender(settings)),  # unblocking (issue 5)
+        unblocking=Unblocking(  # unblocking (issue 5)
+            uow, rules, build_sender(settings), code_secret(settings, key) if sign else None
+        ),
         usage_policies=usage_policies,  # enterprise usage policy (issue 7)
         cases=cases,
         case_outcomes=case_outcomes,

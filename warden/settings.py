@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     # WARDEN_UNBLOCK_WEBHOOK_TOKEN: sent as a bearer token
     unblock_webhook_token: str | None = Field(None, json_schema_extra={"secret": True})
     unblock_webhook_timeout: float = 5.0  # seconds
+    # the one-time codes' HMAC key (adapters/secret_file.py), created on first use; unset: beside the audit key
+    unblock_code_secret_file: str | None = None  # WARDEN_UNBLOCK_CODE_SECRET_FILE
+    # --- identity keys (issue 12): where a phone number written without a country is read; every bound phone is
+    # stored, capped and messaged in E.164 (warden.enforcement.phones)
+    phone_region: str = "CN"  # WARDEN_PHONE_REGION: an ISO 3166 region code
     # --- appeals (issue 6): where documents live, how appellants hear of changes ---
     document_dir: str = "./var/documents"
     notifier: str = "log"  # log | webhook

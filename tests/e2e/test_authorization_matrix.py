@@ -290,6 +290,10 @@ SPECS: dict[tuple[str, str], Spec] = {
         lambda t, n: Call(f"/v1/unblocks/{t.unblock}/helpers", {"helper_ids": [t.acch]}),
         lambda p, t: unblock_access.may_drive(p, t.acc),
     ),
+    ("POST", "/v1/unblocks/{app_id}/platform-checks"): Spec(
+        lambda t, n: Call(f"/v1/unblocks/{t.unblock}/platform-checks", {"kind": "face", "passed": False}),
+        lambda p, t: unblock_access.may_report_platform_check(p),
+    ),
     ("POST", "/v1/helper-confirmations/{token}"): Spec(
         lambda t, n: Call(f"/v1/helper-confirmations/{t.helper_token}", {"device_id": "hd"}, member="acch"),
         lambda p, t: unblock_access.may_confirm(p, t.acch),

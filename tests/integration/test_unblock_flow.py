@@ -117,7 +117,7 @@ def test_S_D7_health_check_names_every_failure_in_both_languages_and_lets_the_us
     assert svc.view(PLATFORM, app_id)["applications"]["used"] == 1  # re-checking costs no application
 
 
-def test_S_C4_a_permanent_ban_is_refused_with_the_reason_and_still_counts(db_url: str, clock: FixedClock) -> None:
+def test_S_C4_a_permanent_ban_is_refused_with_the_reason_before_it_is_counted(db_url: str, clock: FixedClock) -> None:
     w = build(db_url, clock, policy_with({"severity: P\n    known_signatures": "severity: S\n    known_signatures"}))
     world = World(w, clock)
     world.enterprise()
@@ -128,7 +128,7 @@ def test_S_C4_a_permanent_ban_is_refused_with_the_reason_and_still_counts(db_url
     zh, en = svc.view(PLATFORM, app_id, "zh"), svc.view(PLATFORM, app_id, "en")
     assert zh["state"] == "refused" and zh["refusal"]["code"] == "permanent"
     assert "不可解封" in zh["refusal"]["text"] and "cannot be unblocked" in en["refusal"]["text"]
-    assert zh["counted"] is True and zh["applications"]["remaining"] == 4
+    assert zh["counted"] is False and zh["applications"]["remaining"] == 5  # it could not succeed (issue 15)
     w.engine.dispose()
 
 
@@ -141,7 +141,7 @@ def test_S_D1_a_request_before_the_earliest_date_is_refused_and_shows_the_date(w
     earliest = (world.clock.now() - timedelta(hours=5) + timedelta(days=1)).isoformat()
     assert view["refusal"]["code"] == "too_early" and view["refusal"]["params"]["earliest_at"] == earliest
     assert "2026-11-26 08:00 UTC" in view["refusal"]["text"] and view["earliest_at"] == earliest
-    assert view["applications"]["remaining"] == 4  # every application counts, refused ones too
+    assert view["applications"]["remaining"] == 5 and view["counted"] is False  # refused before counted (issue 15)
 
 
 def test_S_D1_a_warning_that_self_service_cannot_lift_is_refused(world: World) -> None:
@@ -169,19 +169,18 @@ def test_S_D1_repeating_an_idempotency_key_answers_with_the_first_application(wo
 
 def test_S_D3_the_sixth_application_in_a_month_is_refused_and_the_window_rolls(world: World) -> None:
     svc, _ = service(world)
-    world.account("acc-2", phone="13900000001")
-    world.account("acc-3", phone="13900000001")  # same phone number, another account
-    plugin_ban(world, "acc-2")
-    plugin_ban(world, "acc-3")
+    for n in range(2, 8):
+        world.account(f"acc-{n}", phone="13900000001")  # one phone number, six accounts
+        plugin_ban(world, f"acc-{n}")
     world.clock.advance(days=1, hours=1)
     start = world.clock.now()
     remaining = []
-    for i in range(5):
-        app_id, _ = svc.apply(PLATFORM, "acc-2" if i % 2 else "acc-3")
+    for n in range(2, 7):
+        app_id, _ = svc.apply(PLATFORM, f"acc-{n}")
         remaining.append(svc.view(PLATFORM, app_id)["applications"]["remaining"])
         world.clock.advance(hours=1)
     assert remaining == [4, 3, 2, 1, 0]
-    sixth, _ = svc.apply(PLATFORM, "acc-2")
+    sixth, _ = svc.apply(PLATFORM, "acc-7")
     zh, en = svc.view(PLATFORM, sixth, "zh"), svc.view(PLATFORM, sixth, "en")
     assert zh["state"] == "refused" and zh["refusal"]["code"] == "cap_reached" and zh["counted"] is False
     assert "同一手机号" in zh["refusal"]["text"] and "per phone number" in en["refusal"]["text"]
@@ -190,5 +189,5 @@ def test_S_D3_the_sixth_application_in_a_month_is_refused_and_the_window_rolls(w
     plugin_ban(world, "acc-2", sig="other-plugin")  # a new ban (step 3) so there is something to unblock
     app_id, _ = svc.apply(PLATFORM, "acc-2")
     view = svc.view(PLATFORM, app_id)
-    assert view["refusal"]["code"] == "too_early" and view["counted"] is True  # not the cap: a slot was free
-    assert view["applications"]["remaining"] == 0
+    assert view["refusal"]["code"] == "too_early" and view["counted"] is False  # refused before it is counted
+    assert view["applications"]["remaining"] == 1  # the first slot has left the window

@@ -117,7 +117,7 @@ def test_S_D3_thirty_simultaneous_applications_for_one_number_accept_exactly_fiv
     w = build(db_url, clock)
     world = World(w, clock)
     world.enterprise()
-    accounts = [f"acc-c{i}" for i in range(3)]
+    accounts = [f"acc-c{i}" for i in range(30)]  # one phone: a retry by one account would be its live application
     for aid in accounts:
         world.account(aid, phone="13700000000")
         plugin_ban(world, aid)
@@ -131,7 +131,7 @@ def test_S_D3_thirty_simultaneous_applications_for_one_number_accept_exactly_fiv
     def apply(i: int) -> None:
         try:
             barrier.wait()
-            app_id, _ = svc.apply(PLATFORM, accounts[i % 3])
+            app_id, _ = svc.apply(PLATFORM, accounts[i])
             state = svc.view(PLATFORM, app_id)["refusal"]
             with lock:
                 results.append(state["code"] if state else "accepted")

@@ -80,6 +80,8 @@ COVERED: dict[str, Covered] = {
             "verified",
             "code_hash",
             "code_attempts",
+            "code_guesses",
+            "platform_check",
             "lifted_at",
             "lifted_step",
             "lifted_rules",

@@ -266,6 +266,8 @@ unblock_quota = sa.Table(  # S-D3: one row per phone; `stamps` holds the window'
     sa.Column("phone", sa.String(32), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("stamps", sa.Text, nullable=False),  # JSON list of ISO times, oldest first
+    # JSON list of ISO times: the one-time code checks on this phone in the guess window (issue 12; CAS on version)
+    sa.Column("guesses", sa.Text, nullable=False, server_default="[]"),
 )
 
 unblock_applications = sa.Table(
@@ -289,6 +291,8 @@ unblock_applications = sa.Table(
     sa.Column("code_expires_at", UTCDateTime),
     sa.Column("code_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("codes_sent", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("code_guesses", sa.Integer, nullable=False, server_default="0"),  # code checks, all codes (issue 12)
+    sa.Column("platform_check", sa.Text),  # JSON: the platform's face/ID check result (issue 15, S-D1)
     sa.Column("verified", sa.Text, nullable=False),  # JSON list of methods passed
     sa.Column("refusal_code", sa.String(64)),
     sa.Column("refusal_params", sa.Text),

@@ -107,13 +107,14 @@ def unblock_text(
     said = when(earliest, lang, tz) if earliest and earliest > now else None
     if zh:
         text = (
-            "可通过自助解封（手机检测 + 验证码或好友辅助）提前解除"
+            "可通过自助解封（手机检测 + 短信验证码，以及好友辅助或平台人脸/身份核验）提前解除"
             + (f"，最早 {said} 起可申请" if said else "")
             + (f"；同一手机号 {cap[1]} 天内最多申请 {cap[0]} 次。" if cap else "。")
         )
     else:
         text = (
-            "You can lift it early through self-service unblocking (client check + code or friend assistance)"
+            "You can lift it early through self-service unblocking (client check + a code, and friend assistance "
+            "or the platform's face/ID check)"
             + (f", from {said}" if said else "")
             + (f"; at most {cap[0]} applications per phone number in {cap[1]} days." if cap else ".")
         )

@@ -13,6 +13,7 @@ slices' services, tests) and take the actor's name for the audit trail.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from warden.adapters import audit_state
 from warden.adapters import store as core
 from warden.adapters.audit_keys import Verifier
 from warden.adapters.uow import Connection, UnitOfWork
-from warden.enforcement import access, store
+from warden.enforcement import access, phones, store
 from warden.enforcement import explain as ex
 from warden.enforcement.history import profile_events
 from warden.enforcement.manual_actions import ManualActions
@@ -74,8 +75,10 @@ class EnforcementService:
         texts: Texts = CORE,
         *,
         verifier: Verifier | None = None,
+        phone_region: str = phones.DEFAULT_REGION,
     ) -> None:
         self.verifier = verifier  # checks the chain's signed checkpoints (the Signer, or a public key alone)
+        self.phone_region = phones.check_region(phone_region)  # where a number without a country is read
         self.uow = uow
         self.clock = uow.clock
         self.rules = rules
@@ -146,6 +149,7 @@ class EnforcementService:
         profile stability (S-B1: ≤2 changes in 30 days) exactly as the platform's own events, and `warden replay`
         sees them. Nothing is ingested when nothing changed (a retried PUT is a no-op)."""
         access.check_write_directory(p)
+        a = replace(a, phone=phones.require(a.phone, self.phone_region))  # one number, one key (issue 12)
         with self.uow.reading() as tx:
             old = core.get_account(tx.conn, a.id)
             known = core.get_enterprise(tx.conn, a.enterprise_id) is not None
@@ -250,7 +254,9 @@ class EnforcementService:
         return created
 
     def register_account(self, a: Account, actor: str) -> bool:
-        """Store the account (True when new) as it is, audited; its enterprise must be registered."""
+        """Store the account (True when new), audited, its phone in E.164 (`phones.canonical`; `InvalidInput`
+        naming `phone` when it is not a valid number); its enterprise must be registered."""
+        a = replace(a, phone=phones.require(a.phone, self.phone_region))
         self.check_created(a.created_at)
         with self.uow.writing() as tx:
             if core.get_enterprise(tx.conn, a.enterprise_id) is None:

@@ -110,7 +110,13 @@ class EnterpriseOut(EnterpriseIn):
 class AccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enterprise_id: str = Field(min_length=1, max_length=128)
-    phone: str = Field(pattern=r"^\+?\d{5,20}$", description="The bound phone number (digits, optional +)")
+    phone: str = Field(
+        min_length=1,
+        max_length=40,
+        description="The bound phone number, as written (13800138000, +86 138 0013 8000, 008613800138000 …); "
+        "stored and answered in E.164 (+8613800138000), read in the region WARDEN_PHONE_REGION (CN) when it has "
+        "no country code. Not a valid number: 422 naming `phone`.",
+    )
     real_name_verified: bool
     created_at: Instant
     avatar: str | None = Field(None, max_length=512)

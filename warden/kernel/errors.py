@@ -3,6 +3,8 @@ class to a status and Problem Details type (`warden.entrypoints.http.problems.PR
 
 from __future__ import annotations
 
+from typing import Any
+
 from warden.kernel.events import FieldError
 
 
@@ -11,6 +13,8 @@ class WardenError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.extensions: dict[str, Any] = {}
+        """Further members of the answer (Problem Details extensions: a refused application's `state` …)."""
 
 
 class InvalidInput(WardenError):
@@ -51,3 +55,13 @@ class IdempotencyKeyReused(Conflict):
 
 class DeliveryFailed(WardenError):
     """A message could not be handed to its gateway (a one-time code's SMS)."""
+
+
+class Throttled(WardenError):
+    """Too many attempts of something worth guessing (a one-time code's checks on one phone number): refused until
+    `retry_after` seconds from now (≥ 1). The HTTP edge answers 429 with `Retry-After`."""
+
+    def __init__(self, detail: str, retry_after: int, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail, errors)
+        self.retry_after = max(1, int(retry_after))
+        self.extensions["retry_after"] = self.retry_after

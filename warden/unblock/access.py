@@ -20,6 +20,11 @@ def may_confirm(principal: Principal, helper_id: str) -> bool:
     return principal.role is Role.PLATFORM or (principal.role is Role.MEMBER and principal.account_id == helper_id)
 
 
+def may_report_platform_check(principal: Principal) -> bool:
+    """Report the platform's own face/ID check of a requester (issue 15): the platform's integration only."""
+    return principal.role is Role.PLATFORM
+
+
 def may_view(principal: Principal, account_id: str, enterprise_id: str) -> bool:
     """See an account's applications, or what a helper was asked."""
     return principal.can_view_account(account_id, enterprise_id)

@@ -51,7 +51,14 @@ class Applications:
     # --- applying (S-D1) ------------------------------------------------------------------------------------
 
     def apply(self, account_id: str, actor: str, idempotency_key: str | None = None) -> tuple[str, bool]:
-        """Start an application (S-D1). Counts against the phone's cap whatever becomes of it (S-D3).
+        """Start an application (S-D1). What uses one of the phone's applications (S-D3; issue 15):
+
+        - a request that cannot possibly succeed (permanent ban, too early, enterprise restricted, not
+          self-service, unblocking disabled) is refused before it is counted (`counted` false);
+        - a retry of the same request (the account's live application for the same restrictions, still able to
+          pass) is that application (`created` false), not a second one;
+        - a request over the cap is refused without a slot;
+        - every other application counts, whatever becomes of it (refused later, abandoned, lifted).
 
         Returns (application id, created); a repeated `idempotency_key` answers with the first application.
         """
@@ -81,19 +88,26 @@ class Applications:
             elig = ub.eligibility(self.policy, subj.restrictions, subj.enterprise_restrictions, now)
             if elig.refusal == "no_longer_restricted":
                 raise Conflict(f"account {account_id} has no active restriction; there is nothing to unblock")
-            claimed, left, next_at = self.claim(conn, subj.account.phone, now)
+            claimed, left, next_at = False, None, None
+            if not elig.refusal:  # one that cannot possibly succeed is refused before it is counted (issue 15)
+                store.lock_quota(conn, subj.account.phone)
+                retry = self._same_request(conn, account_id, elig, now)
+                if retry is not None:  # a double tap: the same application, not a second one
+                    return retry, False
+                claimed, left, next_at = self.claim(conn, subj.account.phone, now)
             app_id = "unb_" + secrets.token_hex(10)
-            if not claimed:
+            params: dict[str, Any] = {}
+            if elig.refusal:
+                state, code, params = "refused", elig.refusal, dict(elig.params)
+            elif not claimed:
                 state, code = "refused", "cap_reached"
-                params: dict[str, Any] = {
+                params = {
                     "cap": self.policy.cap.max_applications,
                     "window_days": self.policy.cap.window.days,
                     "next_at": next_at.isoformat() if next_at else None,
                 }
-            elif elig.refusal:
-                state, code, params = "refused", elig.refusal, dict(elig.params)
             else:
-                state, code, params = "awaiting_health_check", None, {}
+                state, code = "awaiting_health_check", None
             earliest = max((r.earliest_unblock_at for r in elig.targets if r.earliest_unblock_at), default=None)
             store.insert_application(
                 conn,
@@ -120,6 +134,20 @@ class Applications:
                 {"application": app_id, "state": state, "refusal": code, "counted": claimed, "remaining": left},
             )
         return app_id, True
+
+    def _same_request(self, conn: Conn, account_id: str, elig: Eligibility, now: datetime) -> str | None:
+        """The application a new request repeats (issue 15): the account's live one for the same restrictions that
+        can still pass (not left without codes while a code is still required); None when there is none."""
+        targets = sorted(r.id for r in elig.targets)
+        for row in store.live_applications(conn, account_id):
+            if sorted(store.loads(row.targets)) != targets:
+                continue
+            missing = ub.missing_methods(self.policy.verification, store.loads(row.verified))
+            no_code = row.code_hash is None or (row.code_expires_at is not None and row.code_expires_at <= now)
+            stuck = row.codes_sent >= self.policy.code.max_sends and no_code and ["sms_code"] in missing
+            if not stuck:
+                return str(row.id)
+        return None
 
     # --- the steps' shared checks -----------------------------------------------------------------------------
 
@@ -205,10 +233,11 @@ class Applications:
     # --- verification passed: the lift -------------------------------------------------------------------------
 
     def passed(self, tx: Tx, row: Row, method: str, actor: str) -> None:
-        """`method` verified; with enough distinct methods the restrictions lift (inside `tx`)."""
+        """`method` verified; once every group of `verification.require` is passed the restrictions lift (inside
+        `tx`)."""
         verified = sorted(set(store.loads(row.verified)) | {method})
         store.update_application(tx.conn, row.id, verified=store.dumps(verified))
-        if len(verified) >= self.policy.verification.required:
+        if not ub.missing_methods(self.policy.verification, verified):
             self._lift(tx, row, verified, actor)
 
     def _lift(self, tx: Tx, row: Row, verified: list[str], actor: str) -> None:

@@ -58,8 +58,14 @@ class Helpers:
         self.ctx = ctx
 
     def nominate(self, app_id: str, actor: str, helper_ids: list[str], lang: Lang = "zh") -> None:
-        """Name helpers (S-D2). Each eligible one gets a single-use confirmation that expires; each refused one
-        is recorded with every reason, shown to the requester here and to the helper by message."""
+        """Name helpers (S-D2). Each eligible one gets a single-use confirmation that expires; each refused contact
+        is recorded with every reason, shown to the requester here and to the helper by message.
+
+        A nomination is not an oracle (issue 12, item 6): someone who is not one of the requester's contacts (or no
+        account at all) is refused as `helper.not_eligible` and nothing more — no violation date, restriction,
+        account age or real-name status — and is never contacted. Only the policy's non-friend mode (no
+        `no_relationship` check) lets a stranger who passes every check be asked. Naming a helper who is already
+        asked, twice in one request or by two requests at the same instant, changes nothing."""
         ctx = self.ctx
         pol = ctx.policy.helpers
         if "friend_assist" not in ctx.policy.verification.methods:
@@ -69,12 +75,11 @@ class Helpers:
             conn, audit, now = tx.conn, tx.audit, tx.now
             row = ctx.applications.lock(conn, app_id, now)
             ctx.applications.expect(row, "awaiting_verification")
-            bad = []
-            for i, hid in enumerate(helper_ids):
-                if hid == row.account_id:
-                    bad.append(FieldError(field=f"helper_ids[{i}]", message="the requester cannot help themself"))
-                elif core.get_account(conn, hid) is None:
-                    bad.append(FieldError(field=f"helper_ids[{i}]", message=f"no account {hid!r}"))
+            bad = [
+                FieldError(field=f"helper_ids[{i}]", message="the requester cannot help themself")
+                for i, hid in enumerate(helper_ids)
+                if hid == row.account_id
+            ]
             if bad:
                 raise InvalidInput(f"{len(bad)} helper(s) cannot be named; nothing was changed", bad)
             existing = store.pending_helpers(conn, app_id)
@@ -83,24 +88,28 @@ class Helpers:
                 if prior is not None and prior.expires_at > now:
                     continue  # still pending: the first request stands
                 facts = helper_facts(conn, ctx, hid, row.account_id, now)
-                assert facts is not None
-                refusals = ub.helper_refusals(pol, facts, now)
+                contact = facts is not None and facts.contact_since is not None
+                refusals = ub.helper_refusals(pol, facts, now) if facts is not None else []
                 values: dict[str, Any] = {
                     "id": derive_id("hlp", app_id, hid, now.isoformat()),
                     "application_id": app_id,
                     "requester_id": row.account_id,
                     "helper_id": hid,
                     "created_at": now,
-                    "related": ub.related(pol.relationship, facts, now),
+                    "related": facts is not None and ub.related(pol.relationship, facts, now),
                 }
+                stranger = not contact and (facts is None or refusals or "no_relationship" in pol.checks)
+                if stranger:  # not one of the requester's contacts: "not eligible", nothing more, nobody told
+                    refusals = [("helper.not_eligible", {})]
                 if refusals:
-                    store.insert_helper(
+                    if not store.insert_helper(
                         conn,
                         **values,
                         state="refused",
                         refusal_code=refusals[0][0],
                         refusal_params=store.dumps([{"code": c, "params": p} for c, p in refusals]),
-                    )
+                    ):
+                        continue  # the same helper named at the same instant: the first stands
                     audit.append(
                         now,
                         actor,
@@ -108,13 +117,18 @@ class Helpers:
                         f"account:{hid}",
                         {"application": app_id, "requester": row.account_id, "reasons": [c for c, _ in refusals]},
                     )
-                    outbox.items.append(
-                        (facts.account.phone, texts.helper_refused_message(row.account_id, refusals, lang))
-                    )
+                    if not stranger and facts is not None:
+                        outbox.items.append(
+                            (facts.account.phone, texts.helper_refused_message(row.account_id, refusals, lang))
+                        )
                     continue
+                assert facts is not None
                 token = "hc_" + secrets.token_urlsafe(18)
                 expires = now + pol.token_validity
-                store.insert_helper(conn, **values, state="pending", token_hash=digest(token), expires_at=expires)
+                if not store.insert_helper(
+                    conn, **values, state="pending", token_hash=digest(token), expires_at=expires
+                ):
+                    continue
                 audit.append(
                     now,
                     actor,

@@ -7,7 +7,7 @@ checks who may do what (`unblock.access`); the routes translate, with the answer
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from warden.app import App
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.unblock.service import Unblocking
-from warden.unblock.views import ApplicationList, ApplicationView, HelperConfirmation, HelperRequestList
+from warden.unblock.views import (
+    ApplicationList,
+    ApplicationView,
+    HelperConfirmation,
+    HelperRequestList,
+    RateLimited,
+)
 
 router = APIRouter(prefix="/v1", tags=["unblocking"])
 AppPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -24,6 +30,25 @@ IdemHeader = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=128, description="Repeat a request safely: same key, same answer."),
 ]
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": RateLimited,
+        "description": "Too many requests from this caller (the edge's write budget, WARDEN_RATE_LIMIT_WRITES); "
+        "Problem Details with Retry-After.",
+        "headers": _RETRY_AFTER,
+    }
+}
+"""Every write here may be refused by the edge's write budget (`entrypoints/http/throttle.py`)."""
+GUESSES: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": RateLimited,
+        "description": "Too many requests from this caller (the edge's write budget), or too many code checks for "
+        "this phone number (unblocking.code.phone_guesses per guess_window): Problem Details with Retry-After.",
+        "headers": _RETRY_AFTER,
+    }
+}
 
 
 class UnblockIn(BaseModel):
@@ -54,6 +79,15 @@ class HelpersIn(BaseModel):
     helper_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(min_length=1, max_length=5)
 
 
+class PlatformCheckIn(BaseModel):
+    """The platform's own face/ID check of the requester (issue 15)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["face", "id_document"] = Field(description="What the platform checked.")
+    passed: bool = Field(description="Whether the person matched.")
+    reference: str | None = Field(None, min_length=1, max_length=128, description="The platform's id of the check.")
+
+
 class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     device_id: str | None = Field(None, min_length=1, max_length=128, description="The helper's device.")
@@ -64,7 +98,7 @@ def _service(warden: App) -> Unblocking:
     return warden.unblocking
 
 
-@router.post("/unblocks", status_code=201)
+@router.post("/unblocks", status_code=201, responses=THROTTLED)
 def start_unblock(
     warden: WardenDep,
     principal: PrincipalDep,
@@ -73,8 +107,11 @@ def start_unblock(
     idempotency_key: IdemHeader = None,
     body: UnblockIn | None = None,
 ) -> ApplicationView:
-    """Apply to unblock (S-D1). Every application counts against the phone's monthly cap (S-D3), even a refused
-    one; the answer shows how many remain. Refusals (permanent ban, too early, cap) carry the reason."""
+    """Apply to unblock (S-D1). What counts against the phone's cap (S-D3): every application that can succeed,
+    whatever becomes of it. A request that cannot succeed (permanent ban, too early, enterprise restricted, not
+    self-service) is refused before it is counted; one over the cap uses none; a retry of the same request (the
+    account's live application for the same restrictions), with or without Idempotency-Key, answers 200 with that
+    application (`Idempotent-Replayed: true`). The answer's `counted`, `counting` and `applications` say so."""
     svc = _service(warden)
     app_id, created = svc.apply(principal, body.account_id if body else None, idempotency_key)
     if not created:
@@ -102,7 +139,7 @@ def get_unblock(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_i
     return ApplicationView.model_validate(_service(warden).view(principal, app_id, lang))
 
 
-@router.post("/unblocks/{app_id}/health-check")
+@router.post("/unblocks/{app_id}/health-check", responses=THROTTLED)
 def health_check(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: HealthIn
 ) -> ApplicationView:
@@ -120,7 +157,7 @@ def health_check(
     return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 
-@router.post("/unblocks/{app_id}/codes", status_code=202)
+@router.post("/unblocks/{app_id}/codes", status_code=202, responses=THROTTLED)
 def send_code(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath) -> ApplicationView:
     """Send a one-time code to the bound phone (only its hash is stored)."""
     svc = _service(warden)
@@ -128,15 +165,20 @@ def send_code(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id:
     return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 
-@router.post("/unblocks/{app_id}/verification")
+@router.post("/unblocks/{app_id}/verification", responses=GUESSES)
 def verify(warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: CodeIn) -> ApplicationView:
-    """Check the code; with enough verification the restrictions lift (the strikes stay on the record)."""
+    """Check the code; with enough verification the restrictions lift (the strikes stay on the record).
+
+    Every check counts (unblocking.code: `max_attempts` per code, `max_guesses` per application, `phone_guesses`
+    per phone number per `guess_window`). A wrong code is a 422 naming `code` with the attempts left; the last one
+    says the application is now refused (`state`, `refusal`); a phone number whose checks are spent is a 429 with
+    Retry-After."""
     svc = _service(warden)
-    svc.verify_code(principal, app_id, body.code)
+    svc.verify_code(principal, app_id, body.code, lang)
     return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 
-@router.post("/unblocks/{app_id}/helpers")
+@router.post("/unblocks/{app_id}/helpers", responses=THROTTLED)
 def nominate(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: HelpersIn
 ) -> ApplicationView:
@@ -146,7 +188,19 @@ def nominate(
     return ApplicationView.model_validate(svc.view(principal, app_id, lang))
 
 
-@router.post("/helper-confirmations/{token}")
+@router.post("/unblocks/{app_id}/platform-checks", responses=THROTTLED)
+def platform_check(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, app_id: AppPath, body: PlatformCheckIn
+) -> ApplicationView:
+    """The platform reports its own face/ID check of the requester (platform role only; audited). A passed check
+    counts as the `platform_check` method: under the default policy the SMS code AND a helper or this check lift
+    the restriction (POLICY-DEFAULTS §2.4). A failed one is recorded and lifts nothing."""
+    svc = _service(warden)
+    svc.report_platform_check(principal, app_id, kind=body.kind, passed=body.passed, reference=body.reference)
+    return ApplicationView.model_validate(svc.view(principal, app_id, lang))
+
+
+@router.post("/helper-confirmations/{token}", responses=THROTTLED)
 def confirm(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, token: TokenPath, body: ConfirmIn | None = None
 ) -> HelperConfirmation:

@@ -32,10 +32,16 @@ class HealthPolicy(_Strict):
 
 
 class CodePolicy(_Strict):
+    """One-time codes to the bound phone (S-D1) and their guess budgets (issue 12, item 10). Every check of a code
+    counts as a guess, right or wrong; the three budgets are counted exactly (atomically) in the database."""
+
     length: int = Field(6, ge=4, le=10)
     validity: Duration = timedelta(minutes=10)
-    max_attempts: int = Field(5, ge=1)  # wrong codes per code
+    max_attempts: int = Field(5, ge=1)  # checks per code; then the code is spent
     max_sends: int = Field(3, ge=1)  # codes per application
+    max_guesses: int = Field(10, ge=1)  # checks per application, all its codes together; then it is refused
+    phone_guesses: int = Field(20, ge=1)  # checks per phone number in `guess_window`; then 429 until one frees
+    guess_window: Duration = timedelta(days=30)
 
 
 class RelationshipPolicy(_Strict):
@@ -56,14 +62,29 @@ class HelperPolicy(_Strict):
     relationship: RelationshipPolicy = RelationshipPolicy()
 
 
+METHODS = ("sms_code", "friend_assist", "platform_check")
+"""Verification methods: a one-time code to the bound phone, helpers' confirmations (S-D2), the platform's own
+face/ID check reported through the API (issue 15)."""
+
+
 class VerificationPolicy(_Strict):
-    methods: list[Literal["sms_code", "friend_assist"]] = Field(["sms_code", "friend_assist"], min_length=1)
-    required: int = Field(1, ge=1, le=2)  # how many distinct methods must pass
+    """S-D1: which methods may verify, and which must pass together. `require` is a list of groups; every group must
+    be passed by one of its methods. Default (POLICY-DEFAULTS §2.4): the SMS code AND one of a helper or the
+    platform's face/ID check. `[[sms_code, friend_assist, platform_check]]` would let any one method lift."""
+
+    methods: list[Literal[METHODS]] = Field(list(METHODS), min_length=1)  # type: ignore[valid-type]
+    require: list[list[Literal[METHODS]]] = Field(  # type: ignore[valid-type]
+        [["sms_code"], ["friend_assist", "platform_check"]], min_length=1
+    )
 
     @model_validator(mode="after")
-    def _enough(self) -> VerificationPolicy:
-        if self.required > len(set(self.methods)):
-            raise ValueError(f"required {self.required} methods but only {len(set(self.methods))} are allowed")
+    def _possible(self) -> VerificationPolicy:
+        for i, group in enumerate(self.require):
+            if not group:
+                raise ValueError(f"require[{i}] is empty: name the methods that may pass it")
+            usable = [m for m in group if m in self.methods]
+            if not usable:
+                raise ValueError(f"require[{i}] ({', '.join(group)}) names no method allowed by `methods`")
         return self
 
 

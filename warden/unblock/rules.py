@@ -23,6 +23,7 @@ from warden.unblock.policy import (
     ProbationPolicy,
     RelationshipPolicy,
     UnblockPolicy,
+    VerificationPolicy,
 )
 
 # --- eligibility -------------------------------------------------------------------------------------------
@@ -54,6 +55,20 @@ def eligibility(
         if earliest is not None and now < earliest:
             return Eligibility(targets, "too_early", {"earliest_at": earliest.isoformat()})
     return Eligibility(targets)
+
+
+# --- verification (S-D1) ----------------------------------------------------------------------------------
+
+
+def missing_methods(policy: VerificationPolicy, passed: list[str]) -> list[list[str]]:
+    """The groups of `policy.require` no passed method satisfies yet (each as its allowed methods); empty: the
+    application is verified."""
+    done = set(passed)
+    return [
+        [m for m in group if m in policy.methods]
+        for group in policy.require
+        if not done & {m for m in group if m in policy.methods}
+    ]
 
 
 # --- the cap (S-D3) -----------------------------------------------------------------------------------------

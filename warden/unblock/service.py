@@ -18,16 +18,22 @@ lock order is always row → audit and cannot deadlock.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from typing import Any
 
 from warden.adapters.uow import UnitOfWork
 from warden.enforcement.texts import Lang
 from warden.kernel.access import Principal
+from warden.kernel.errors import Forbidden
 from warden.pipeline.effects import Effector
 from warden.pipeline.engine import RuleEngine
+from warden.unblock import access
 from warden.unblock.abnormal import AbnormalUnblocks
 from warden.unblock.apply import Applications
 from warden.unblock.helpers import Helpers
+from warden.unblock.platform_checks import PlatformChecks
 from warden.unblock.policy import UnblockPolicy
 from warden.unblock.reading import Reading
 from warden.unblock.senders import LogSender, OtpSender
@@ -38,19 +44,30 @@ from warden.unblock.views import confirmation_view
 class Unblocking:
     """The way back. `sender` may be replaced (tests and the demo keep what was sent)."""
 
-    def __init__(self, uow: UnitOfWork, rules: RuleEngine, sender: OtpSender | None = None) -> None:
+    def __init__(
+        self, uow: UnitOfWork, rules: RuleEngine, sender: OtpSender | None = None, code_secret: bytes | None = None
+    ) -> None:
+        """`code_secret`: the HMAC key of stored one-time codes (bootstrap reads it from its file; None: a random
+        one for this process, for tools that never check a code)."""
         self.uow = uow
+        self.code_secret = code_secret or secrets.token_bytes(32)
         self.rules = rules  # the policy in force is read from the rules, live
         self.sender: OtpSender = sender or LogSender()
         self.abnormal = AbnormalUnblocks(self)
         self.applications = Applications(self)
         self.codes = Codes(self)
         self.helpers = Helpers(self)
+        self.platform_checks = PlatformChecks(self)
         self.reading = Reading(self)
 
     @property
     def policy(self) -> UnblockPolicy:
         return self.rules.policy.unblocking
+
+    def code_digest(self, app_id: str, code: str) -> str:
+        """The stored form of a one-time code: HMAC-SHA256 with the server's secret over the application id and the
+        code (hex, 64 characters); without the secret file, the stored hash cannot be tested against the codes."""
+        return hmac.new(self.code_secret, f"{app_id}\x1f{code}".encode(), hashlib.sha256).hexdigest()
 
     @property
     def effector(self) -> Effector:
@@ -92,13 +109,23 @@ class Unblocking:
         self.reading.check_application(p, app_id, drive=True)
         self.codes.send_code(app_id, p.actor, lang)
 
-    def verify_code(self, p: Principal, app_id: str, code: str) -> None:
+    def verify_code(self, p: Principal, app_id: str, code: str, lang: Lang = "zh") -> None:
         self.reading.check_application(p, app_id, drive=True)
-        self.codes.verify_code(app_id, p.actor, code)
+        self.codes.verify_code(app_id, p.actor, code, lang)
 
     def nominate(self, p: Principal, app_id: str, helper_ids: list[str], lang: Lang = "zh") -> None:
         self.reading.check_application(p, app_id, drive=True)
         self.helpers.nominate(app_id, p.actor, helper_ids, lang)
+
+    def report_platform_check(
+        self, p: Principal, app_id: str, *, kind: str, passed: bool, reference: str | None = None
+    ) -> None:
+        """The platform reports its own face/ID check of the requester (issue 15): platform role only (403 for any
+        other, whether or not the application exists)."""
+        if not access.may_report_platform_check(p):
+            raise Forbidden("only the platform reports its face/ID check")
+        self.reading.check_application(p, app_id, drive=True)
+        self.platform_checks.report(app_id, p.actor, kind=kind, passed=passed, reference=reference)
 
     def confirm(
         self, p: Principal, token: str, device_id: str | None = None, ip: str | None = None, lang: Lang = "zh"

@@ -87,26 +87,49 @@ def lifted_unblocks(
 
 
 def claim_slot(
-    conn: Connection, phone: str, decide: Callable[[list[datetime]], list[datetime] | None]
+    conn: Connection,
+    phone: str,
+    decide: Callable[[list[datetime]], list[datetime] | None],
+    column: str = "stamps",
 ) -> list[datetime] | None:
     """Compare-and-set on the phone's quota row: `decide(stamps)` returns the new stamps to store (a slot taken) or
     None (no slot). Exact under concurrency on both engines: a writer whose version is stale updates 0 rows and
-    re-reads. Returns what `decide` returned for the winning read."""
+    re-reads. Returns what `decide` returned for the winning read. `column`: `stamps` (applications, S-D3) or
+    `guesses` (one-time code checks, issue 12)."""
     ins = pg_insert(q) if conn.dialect.name == "postgresql" else sqlite_insert(q)
-    conn.execute(ins.values(phone=phone, version=0, stamps="[]").on_conflict_do_nothing(index_elements=["phone"]))
+    conn.execute(
+        ins.values(phone=phone, version=0, stamps="[]", guesses="[]").on_conflict_do_nothing(index_elements=["phone"])
+    )
     for _ in range(200):
-        row = conn.execute(sa.select(q.c.version, q.c.stamps).where(q.c.phone == phone)).one()
-        stamps = decide([datetime.fromisoformat(x) for x in json.loads(row.stamps)])
+        row = conn.execute(sa.select(q.c.version, q.c[column]).where(q.c.phone == phone)).one()
+        stamps = decide([datetime.fromisoformat(x) for x in json.loads(row[1])])
         if stamps is None:
             return None
         res = conn.execute(
             sa.update(q)
             .where(q.c.phone == phone, q.c.version == row.version)
-            .values(version=row.version + 1, stamps=dumps([s.isoformat() for s in stamps]))
+            .values({"version": row.version + 1, column: dumps([s.isoformat() for s in stamps])})
         )
         if res.rowcount == 1:
             return stamps
     raise Conflict("too many simultaneous unblock applications for this phone number; try again")
+
+
+def lock_quota(conn: Connection, phone: str) -> None:
+    """Take the phone's quota row lock for the rest of the transaction (creating the row if absent): applications
+    for one phone are decided one at a time, so a retry sees the application its twin just made. SQLite's writers
+    are serial already (BEGIN IMMEDIATE); PostgreSQL takes a row lock (SELECT … FOR UPDATE)."""
+    ins = pg_insert(q) if conn.dialect.name == "postgresql" else sqlite_insert(q)
+    conn.execute(
+        ins.values(phone=phone, version=0, stamps="[]", guesses="[]").on_conflict_do_nothing(index_elements=["phone"])
+    )
+    conn.execute(sa.select(q.c.version).where(q.c.phone == phone).with_for_update()).one()
+
+
+def live_applications(conn: Connection, account_id: str) -> list[Row]:
+    """The account's applications still in progress (awaiting the health check or verification), newest first."""
+    live = a.c.state.in_(("awaiting_health_check", "awaiting_verification"))
+    return list(conn.execute(sa.select(a).where(a.c.account_id == account_id, live).order_by(a.c.created_at.desc())))
 
 
 def quota_stamps(conn: Connection, phone: str) -> list[datetime]:
@@ -147,6 +170,18 @@ def lock_application(conn: Connection, app_id: str, now: datetime) -> Row | None
     if res.rowcount == 0:
         return None
     return conn.execute(sa.select(a).where(a.c.id == app_id)).one()
+
+
+def take_guess(conn: Connection, app_id: str, per_code: int, per_application: int) -> bool:
+    """Count one check of the application's code, if both budgets have one left: a conditional UPDATE
+    (`code_attempts < per_code AND code_guesses < per_application`), so concurrent checks are counted exactly.
+    False: a budget is spent (nothing changed)."""
+    res = conn.execute(
+        sa.update(a)
+        .where(a.c.id == app_id, a.c.code_attempts < per_code, a.c.code_guesses < per_application)
+        .values(code_attempts=a.c.code_attempts + 1, code_guesses=a.c.code_guesses + 1)
+    )
+    return res.rowcount == 1
 
 
 def update_application(conn: Connection, app_id: str, **values: Any) -> None:
@@ -216,8 +251,12 @@ def pending_helpers(conn: Connection, app_id: str) -> dict[str, Row]:
     }
 
 
-def insert_helper(conn: Connection, **values: Any) -> None:
-    conn.execute(sa.insert(h).values(**values))
+def insert_helper(conn: Connection, **values: Any) -> bool:
+    """Store a helper request; False when one with its id is already stored (the same helper named at the same
+    instant, by a concurrent twin or twice in one request): the first stands."""
+    ins = pg_insert(h) if conn.dialect.name == "postgresql" else sqlite_insert(h)
+    res = conn.execute(ins.values(**values).on_conflict_do_nothing(index_elements=["id"]))
+    return bool(res.rowcount)
 
 
 def helper_by_token_hash(conn: Connection, token_hash: str) -> Row | None:
@@ -245,8 +284,9 @@ def helpers_of(conn: Connection, app_id: str) -> list[Row]:
 
 
 def requests_to(conn: Connection, helper_id: str) -> list[Row]:
-    """What `helper_id` was asked, newest first."""
-    return list(conn.execute(sa.select(h).where(h.c.helper_id == helper_id).order_by(h.c.created_at.desc())))
+    """What `helper_id` was asked, newest first (a nomination refused as not eligible never reached them)."""
+    asked = sa.or_(h.c.refusal_code.is_(None), h.c.refusal_code != "helper.not_eligible")
+    return list(conn.execute(sa.select(h).where(h.c.helper_id == helper_id, asked).order_by(h.c.created_at.desc())))
 
 
 # --- abnormal unblocks (S-D4) ---------------------------------------------------------------------------------

@@ -118,6 +118,10 @@ TEXT: Catalog[str] = Catalog(
             "zh": "辅助者与申请人不是满 {min_days} 天的好友，或没有过双向聊天。",
             "en": "The helper has not been a contact for {min_days} days with a two-way conversation.",
         },
+        "helper.not_eligible": {
+            "zh": "该用户不符合辅助解封条件（辅助者须是申请人的联系人）。",
+            "en": "This person is not eligible to help (a helper must be one of the requester's contacts).",
+        },
         "helper.expired": {
             "zh": "辅助确认已过期。",
             "en": "The helper confirmation has expired.",
@@ -170,8 +174,8 @@ STATE_TEXT: Catalog[str] = Catalog(
     {
         "awaiting_health_check": {"zh": "待手机安全检测", "en": "waiting for the client health check"},
         "awaiting_verification": {
-            "zh": "待验证（验证码或好友辅助）",
-            "en": "waiting for verification (code or helpers)",
+            "zh": "待验证（短信验证码，以及好友辅助或平台人脸/身份核验）",
+            "en": "waiting for verification (the code, and helpers or the platform's face/ID check)",
         },
         "lifted": {"zh": "已解封", "en": "unblocked"},
         "refused": {"zh": "已拒绝", "en": "refused"},
@@ -205,6 +209,33 @@ MESSAGES: Catalog[str] = Catalog(
         },
     }
 )
+
+
+COUNTING_TEXT: Catalog[str] = Catalog(
+    {
+        "counted": {
+            "zh": "本次申请已计入该手机号 {days} 天内 {cap} 次的上限（无论结果如何）；重复提交同一申请不会再计一次。",
+            "en": "This application used one of the phone number's {cap} in {days} days, whatever becomes of it; "
+            "repeating the same request does not use another.",
+        },
+        "cap_reached": {
+            "zh": "已达上限，本次申请未计次。",
+            "en": "The cap is reached; this refusal used no application.",
+        },
+        "not_counted": {
+            "zh": "本次申请不可能成功，已在计次前拒绝，未占用申请次数。",
+            "en": "This request could not succeed, so it was refused before it was counted: it used no application.",
+        },
+    }
+)
+"""What an application did to the phone's cap (S-D3; issue 15)."""
+
+
+def counting_text(counted: bool, refusal: str | None, cap: int, window_days: float, lang: Lang) -> str:
+    """What this application did to the phone's cap (S-D3; issue 15), in one sentence."""
+    if counted:
+        return COUNTING_TEXT.render("counted", lang, days=f"{window_days:g}", cap=cap)
+    return COUNTING_TEXT.render("cap_reached" if refusal == "cap_reached" else "not_counted", lang)
 
 
 def code_message(code: str, minutes: int, lang: Lang) -> str:

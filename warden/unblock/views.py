@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warden.enforcement.texts import Lang
 from warden.unblock.policy import UnblockPolicy
-from warden.unblock.texts import STATE_TEXT, explained
+from warden.unblock.rules import missing_methods
+from warden.unblock.texts import STATE_TEXT, counting_text, explained
 
 
 class _View(BaseModel):
@@ -59,6 +60,7 @@ class UnblockCode(_View):
     expires_at: str | None
     attempts_left: int | None
     sends_left: int
+    checks_left: int = Field(description="Code checks this application has left, all codes together (issue 12).")
 
 
 class HelperRequestView(_View):
@@ -72,10 +74,29 @@ class HelperRequestView(_View):
     refusals: list[UnblockReason]
 
 
+class PlatformCheck(_View):
+    """The platform's own face/ID check of the requester, as it reported it (issue 15)."""
+
+    kind: str = Field(description="face | id_document")
+    passed: bool
+    reference: str | None = Field(description="The platform's own id of the check.")
+    at: str
+    by: str = Field(description="The reporting token's actor.")
+
+
 class UnblockVerification(_View):
-    methods: list[str]
-    required: int = Field(description="How many distinct methods must pass.")
+    """What verifies this application (S-D1): the allowed methods, the groups that must all be passed (each by one of
+    its methods), what passed and what is still missing."""
+
+    methods: list[str] = Field(description="Allowed: sms_code, friend_assist, platform_check.")
+    required: int = Field(description="How many groups of `require` must pass (all of them).")
+    require: list[list[str]] = Field(
+        description="Each group is passed by one of its methods; default [[sms_code], [friend_assist, "
+        "platform_check]] (POLICY-DEFAULTS §2.4)."
+    )
     passed: list[str]
+    missing: list[list[str]] = Field(description="The groups not passed yet; empty once verified.")
+    platform_check: PlatformCheck | None
     code: UnblockCode
     helpers_required: int
     helpers: list[HelperRequestView]
@@ -107,7 +128,13 @@ class ApplicationView(_View):
     updated_at: str
     refusal: UnblockReason | None
     applications: UnblockQuota
-    counted: bool = Field(description="Whether this application counted against the cap.")
+    counted: bool = Field(
+        description="Whether this application used one of the phone's applications (S-D3): every application that "
+        "can succeed counts, whatever becomes of it; a request that cannot succeed (permanent ban, too early, "
+        "enterprise restricted, not self-service) is refused before it is counted, one over the cap uses none, and "
+        "a retry of the same request (a live application for the same restrictions) is that application."
+    )
+    counting: str = Field(description="The same, in one sentence in `lang`.")
     earliest_at: str | None
     restrictions: list[str] = Field(description="The restrictions this application would lift.")
     health: HealthReport | None
@@ -116,6 +143,19 @@ class ApplicationView(_View):
     reversed_at: str | None
     abnormal: AbnormalVerdict | None
     lang: Lang
+
+
+class RateLimited(BaseModel):
+    """A 429 Problem Details (RFC 9457): too many requests or code checks; `Retry-After` (seconds) says when to
+    retry, and so does `retry_after`."""
+
+    type: str
+    title: str
+    status: int = Field(429)
+    detail: str
+    retry_after: int = Field(description="Seconds until a retry can succeed (also the Retry-After header).")
+    errors: list[dict[str, str]] | None = None
+    limit: dict[str, Any] | None = Field(None, description="The edge's budget that is full (its name and rate).")
 
 
 class ApplicationList(_View):
@@ -165,20 +205,29 @@ def application_view(
         "refusal": refusal,
         "applications": quota,
         "counted": row.counted,
+        "counting": counting_text(row.counted, row.refusal_code, pol.cap.max_applications, quota["window_days"], lang),
         "earliest_at": row.earliest_at.isoformat() if row.earliest_at else None,
         "restrictions": json.loads(row.targets),
         "health": health,
         "verification": {
             "methods": list(pol.verification.methods),
-            "required": pol.verification.required,
+            "required": len(pol.verification.require),
+            "require": [list(g) for g in pol.verification.require],
             "passed": json.loads(row.verified),
+            "missing": missing_methods(pol.verification, json.loads(row.verified)),
+            "platform_check": json.loads(row.platform_check) if row.platform_check else None,
             "code": {
                 "outstanding": row.code_hash is not None
                 and row.code_expires_at is not None
                 and row.code_expires_at > now,
                 "expires_at": row.code_expires_at.isoformat() if row.code_hash and row.code_expires_at else None,
-                "attempts_left": pol.code.max_attempts - row.code_attempts if row.code_hash else None,
+                "attempts_left": (
+                    max(0, min(pol.code.max_attempts - row.code_attempts, pol.code.max_guesses - row.code_guesses))
+                    if row.code_hash
+                    else None
+                ),
                 "sends_left": max(0, pol.code.max_sends - row.codes_sent),
+                "checks_left": max(0, pol.code.max_guesses - row.code_guesses),
             },
             "helpers_required": pol.helpers.required,
             "helpers": [helper_view(r, now, lang) for r in helpers],

@@ -19,6 +19,7 @@ from warden.kernel.errors import (
     IdempotencyKeyReused,
     InvalidInput,
     NotFound,
+    Throttled,
     WardenError,
 )
 from warden.kernel.events import EVENT_TYPES
@@ -51,6 +52,7 @@ PROBLEMS: dict[type[WardenError], tuple[int, str, str]] = {
     InvalidInput: (422, INVALID_INPUT, "Invalid input"),
     NotFound: (404, "https://warden.dev/problems/not-found", "Not found"),
     Forbidden: (403, "https://warden.dev/problems/forbidden", "Forbidden"),
+    Throttled: (429, "https://warden.dev/problems/too-many-attempts", "Too many attempts"),
     DeliveryFailed: (502, "https://warden.dev/problems/delivery-failed", "Delivery failed"),
     Unauthorized: (401, UNAUTHORIZED, "Unauthorized"),
     MalformedJSON: (400, MALFORMED_JSON, "Malformed JSON"),
@@ -117,7 +119,10 @@ def install(app: FastAPI) -> None:
     async def _warden(_: Request, exc: WardenError) -> JSONResponse:
         status, type_, title = problem_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return problem(status, title, exc.detail, type_, [e.model_dump() for e in exc.errors] or None, headers)
+        if isinstance(exc, Throttled):
+            headers = {"Retry-After": str(exc.retry_after)}
+        errors = [e.model_dump() for e in exc.errors] or None
+        return problem(status, title, exc.detail, type_, errors, headers, exc.extensions or None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

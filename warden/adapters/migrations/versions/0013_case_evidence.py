@@ -15,7 +15,7 @@ import warden.adapters.tables
 from warden.adapters import audit_state
 
 revision = "0013_case_evidence"
-down_revision = "0010_contact_standing"
+down_revision = "0011_phones_and_code_guesses"
 branch_labels = None
 depends_on = None
 
