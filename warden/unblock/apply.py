@@ -245,5 +245,4 @@ class Applications:
             f"account:{row.account_id}",
             {"application": row.id, "restrictions": [r.id for r in elig.targets], "methods": verified},
         )
-        if "friend_assist" in verified:
-            self.ctx.abnormal.judge(tx, row)
+        self.ctx.abnormal.judge(tx, row)  # S-D4: every lift is judged, by code or by helpers (issue 15)

@@ -18,13 +18,16 @@ lock order is always row → audit and cannot deadlock.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from warden.adapters.uow import UnitOfWork
 from warden.enforcement.texts import Lang
 from warden.kernel.access import Principal
+from warden.kernel.errors import Forbidden
 from warden.pipeline.effects import Effector
 from warden.pipeline.engine import RuleEngine
+from warden.unblock import access
 from warden.unblock.abnormal import AbnormalUnblocks
 from warden.unblock.apply import Applications
 from warden.unblock.helpers import Helpers
@@ -94,7 +97,8 @@ class Unblocking:
 
     def verify_code(self, p: Principal, app_id: str, code: str) -> None:
         self.reading.check_application(p, app_id, drive=True)
-        self.codes.verify_code(app_id, p.actor, code)
+        with self.abnormal.notices():  # a lift is judged (S-D4); a reversal is told to both sides after commit
+            self.codes.verify_code(app_id, p.actor, code)
 
     def nominate(self, p: Principal, app_id: str, helper_ids: list[str], lang: Lang = "zh") -> None:
         self.reading.check_application(p, app_id, drive=True)
@@ -105,7 +109,8 @@ class Unblocking:
     ) -> dict[str, Any]:
         """A helper confirms with their token: `{helper_state, application_id, refusals: [{code, params, text}]}`."""
         self.reading.check_confirm(p, token)
-        return confirmation_view(self.helpers.confirm(token, p.actor, device_id, ip), lang)
+        with self.abnormal.notices():  # a lift is judged (S-D4); a reversal is told to both sides after commit
+            return confirmation_view(self.helpers.confirm(token, p.actor, device_id, ip), lang)
 
     def view(self, p: Principal, app_id: str, lang: Lang = "zh") -> dict[str, Any]:
         """The application as `views.application_view` renders it."""
@@ -125,3 +130,21 @@ class Unblocking:
         helper_id = self.reading.own(p, helper_id, "helper_id", "give helper_id")
         self.reading.check_view(p, helper_id)
         return self.reading.helper_requests(helper_id, lang)
+
+    def report_third_party(
+        self,
+        p: Principal,
+        account_id: str,
+        platform: str,
+        occurred_at: datetime | None = None,
+        application_id: str | None = None,
+        note: str | None = None,
+        lang: Lang = "zh",
+    ) -> dict[str, Any]:
+        """The platform reports that an account was unblocked through a third-party platform (S-D4, issue 15):
+        `{report, created, application}` (the unblock as judged again with the report). Platform role only."""
+        if not access.may_report(p):
+            raise Forbidden("only the platform reports third-party unblocks")
+        with self.abnormal.notices():
+            report, created = self.abnormal.report(p.actor, account_id, platform, occurred_at, application_id, note)
+        return {"report": report, "created": created, "application": self.reading.view(report["application_id"], lang)}

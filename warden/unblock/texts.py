@@ -143,10 +143,15 @@ def text(code: str, p: dict[str, Any], lang: Lang) -> str:
             return "辅助确认已使用过。" if zh else "The helper confirmation was already used."
         # abnormal signals (S-D4)
         case "signal.helper_many_accounts":
+            strangers = p.get("strangers", 0)
             return (
-                f"辅助者 {p['helper_id']} 在 {p['days']} 天内辅助了 {p['accounts']} 个不同账号。"
+                f"辅助者 {p['helper_id']} 在 {p['days']} 天内辅助了 {p['accounts']} 个不同账号"
+                + (f"（其中 {strangers} 个不是好友）" if strangers else "")
+                + "。"
                 if zh
-                else f"Helper {p['helper_id']} assisted {p['accounts']} different accounts within {p['days']} days."
+                else f"Helper {p['helper_id']} assisted {p['accounts']} different accounts within {p['days']} days"
+                + (f" ({strangers} of them strangers)" if strangers else "")
+                + "."
             )
         case "signal.no_relationship":
             return (
@@ -155,10 +160,58 @@ def text(code: str, p: dict[str, Any], lang: Lang) -> str:
                 else f"Helper {p['helper_id']} had no prior contact or conversation with the requester."
             )
         case "signal.shared_device":
-            return (
-                f"辅助者 {p['helper_id']} 与{p['with']}共用设备或网络（{p['what']}）。"
+            who_zh = f"辅助者 {p['helper_id']} " if p.get("helper_id") else "申请人"
+            who_en = f"Helper {p['helper_id']}" if p.get("helper_id") else "The requester"
+            if p.get("with") == "requester":
+                return (
+                    f"{who_zh}与申请人共用设备或网络（{p['what']}）。"
+                    if zh
+                    else f"{who_en} shares a device or network ({p['what']}) with the requester."
+                )
+            if p.get("with") == "other_unblocks":
+                n = p.get("unblocks", 1)
+                return (
+                    f"{who_zh}使用的设备或网络（{p['what']}）也出现在其他 {n} 次他人的解封中。"
+                    if zh
+                    else f"{who_en} used a device or network ({p['what']}) that also appears in {n} other "
+                    "people's unblock(s)."
+                )
+            return (  # verdicts stored before issue 15 named the other unblocks in `with`
+                f"{who_zh}与{p['with']}共用设备或网络（{p['what']}）。"
                 if zh
-                else f"Helper {p['helper_id']} shares a device or network ({p['what']}) with {p['with']}."
+                else f"{who_en} shares a device or network ({p['what']}) with {p['with']}."
+            )
+        case "signal.third_party_report":
+            return (
+                f"平台报告：本次解封是通过第三方平台“{p['platform']}”完成的。"
+                if zh
+                else f"The platform reports this unblock was obtained through the third-party platform "
+                f'"{p["platform"]}".'
+            )
+        case "health.seen_plugins":
+            return (
+                f"客户端报告没有外挂，但 {_date(p, 'seen_at')} 该账号在设备 {p['device_id']} 登录时检测到外挂："
+                f"{'、'.join(p['signatures'])}；请卸载后重新登录，再做检测。"
+                if zh
+                else f"The client reports no plug-ins, but warden saw {', '.join(p['signatures'])} when this account "
+                f"logged in on device {p['device_id']} at {_date(p, 'seen_at')}; uninstall them, log in again, "
+                "then re-check."
+            )
+        case "health.seen_malware":
+            return (
+                f"客户端报告没有木马，但 {_date(p, 'seen_at')} 该账号在设备 {p['device_id']} 登录时检测到木马病毒；"
+                "请查杀后重新登录，再做检测。"
+                if zh
+                else f"The client reports no malware, but warden saw malware when this account logged in on device "
+                f"{p['device_id']} at {_date(p, 'seen_at')}; remove it, log in again, then re-check."
+            )
+        case "health.seen_version":
+            return (
+                f"客户端报告版本 {p['client_version']}，但 {_date(p, 'seen_at')} 在设备 {p['device_id']} 登录的版本是 "
+                f"{p['seen_version']}；请用新版本重新登录，再做检测。"
+                if zh
+                else f"The client reports version {p['client_version']}, but version {p['seen_version']} logged in on "
+                f"device {p['device_id']} at {_date(p, 'seen_at')}; log in again with the new version, then re-check."
             )
         case "signal.assist_burst":
             return (
@@ -212,4 +265,36 @@ def helper_asked_message(requester_id: str, token: str, minutes: int, lang: Lang
         if lang == "zh"
         else f"[warden] {requester_id} asks you to help unblock. Confirmation {token}, valid "
         f"{minutes} minutes, once. Do not confirm for someone you do not know."
+    )
+
+
+def reversal_message(app_id: str, requester_id: str | None, signals: list[dict[str, Any]]) -> str:
+    """To each side of a reversed unblock (S-D4), in Chinese then English: the requester (`requester_id` None) is
+    banned again without self-service; a helper learns that the unblock they confirmed was reversed and that they
+    are penalised too. Names the evidence (each signal's sentence), nobody else's data beyond it."""
+    zh = "；".join(text(s["code"], s["params"], "zh") for s in signals)
+    en = " ".join(text(s["code"], s["params"], "en") for s in signals)
+    if requester_id is None:
+        return (
+            f"【warden】你的解封（{app_id}）被判定为异常（第三方平台解封），已重新封停，且不能自助解封。依据：{zh}"
+            "如有异议可以申诉。\n"
+            f"[warden] Your unblock ({app_id}) was judged abnormal (a third-party unblock): the account is banned "
+            f"again without self-service. Evidence: {en} You may appeal."
+        )
+    return (
+        f"【warden】你辅助 {requester_id} 的解封（{app_id}）被判定为异常（第三方平台解封），已撤销，"
+        "你的账号也因此受到处罚。"
+        f"依据：{zh}如有异议可以申诉。\n"
+        f"[warden] The unblock of {requester_id} you confirmed ({app_id}) was judged abnormal (a third-party "
+        f"unblock) and reversed; your account is penalised too. Evidence: {en} You may appeal."
+    )
+
+
+def reversal_text(requester_id: str, lang: Lang) -> str:
+    """What a helper reads in their helper requests when the unblock they confirmed was reversed (S-D4)."""
+    return (
+        f"你辅助 {requester_id} 的解封被判定为异常（第三方平台解封），已撤销，你的账号也因此受到处罚；依据见下。"
+        if lang == "zh"
+        else f"The unblock of {requester_id} you confirmed was judged abnormal (a third-party unblock) and reversed; "
+        "your account is penalised too. The evidence follows."
     )

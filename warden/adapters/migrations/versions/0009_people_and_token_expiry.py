@@ -72,11 +72,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tokens_person_id"), ["person_id"], unique=False)
         batch_op.create_foreign_key("fk_tokens_person_id_people", "people", ["person_id"], ["id"])
 
-    # capture changes to people (and the tokens' new columns), then vouch for every covered row as it now is
-    for statement in audit_state.trigger_ddl(conn.dialect.name):
+    # capture changes to people (and the tokens' new columns), then vouch for every covered row as it now is;
+    # only the covered tables of this revision (`present`): a later revision adds and seals its own
+    covered = audit_state.present(conn)
+    for statement in audit_state.trigger_ddl(conn.dialect.name, covered):
         conn.exec_driver_sql(statement)
-    audit_state.touch_all(conn)
-    audit_state.seal(conn, force=True)
+    audit_state.touch_all(conn, covered)
+    audit_state.seal(conn, force=True, covered=covered)
 
 
 def downgrade() -> None:
