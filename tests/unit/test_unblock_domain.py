@@ -249,6 +249,17 @@ def test_S_D4_the_verdict_does_not_depend_on_the_order_of_the_evidence() -> None
     assert sorted(a.signals, key=repr) == sorted(b.signals, key=repr) and a.decided_at == b.decided_at
 
 
+def test_S_D4_one_persons_own_phone_across_unblocks_is_not_a_shared_device() -> None:
+    """A helper who helps two friends from their own phone, or who once unblocked themself on it, shares nothing
+    with other people: only another person on the same device or ip is a signal."""
+    friend = node("u2", "r2", NOW - H * 48, (edge("h", NOW - H * 48, "dh"),), None, None)
+    own = node("u3", "h", NOW - H * 72, (), "dh", None)
+    assert judge(node(helpers=(edge(),)), friend, own).score == 0
+    stranger = node("u4", "r4", NOW - H * 24, (edge("g", NOW - H * 24, "dh"),), None, None)
+    [(code, _, params, _)] = judge(node(helpers=(edge(),)), friend, own, stranger).signals
+    assert code == "signal.shared_device" and params["unblocks"] == 1
+
+
 def test_S_D4_evidence_outside_the_window_does_not_count() -> None:
     far = NOW + POLICY.abnormal.watch + H
     assert judge(node(helpers=(edge(),)), logins=(ub.Seen("r", "device", "dh", far),)).score == 0

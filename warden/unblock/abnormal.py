@@ -114,6 +114,7 @@ def rejudge(
         verdict = ub.judge_standing(pol, s)
         verdicts[nid] = verdict
         row = store.get_application(conn, nid)
+        assert row is not None  # a node is a stored application
         text = store.dumps(verdict.as_dict())
         if row.abnormal != text:
             store.update_application(conn, nid, abnormal=text)
@@ -135,6 +136,7 @@ def rejudge(
     notices: list[Notice] = []
     for _, nid in due:
         row = store.get_application(conn, nid)
+        assert row is not None  # a node is a stored application
         if row.state == "lifted":
             notices += reverse(host, conn, audit, now, row, stands[nid], verdicts[nid], actor, subjects)
             changed.append(nid)
@@ -392,6 +394,7 @@ class AbnormalUnblocks:
                 _, notes = rejudge(self.ctx, conn, tx.audit, now, [row.id], actor)
                 self._queue(notes)
             rep = store.get_report(conn, rid)
+            assert rep is not None
         return {
             "id": rep.id,
             "application_id": rep.application_id,

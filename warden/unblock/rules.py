@@ -6,6 +6,7 @@ Pure: no I/O, time comes in as arguments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -320,6 +321,20 @@ def _earliest_match(mine: list[Seen], theirs: list[Seen]) -> tuple[datetime, lis
     return None if best is None else (best, sorted(what))
 
 
+def _shared_with_others(
+    person: str, mine: list[Seen], others: list[UnblockNode], inside: Callable[[datetime], bool]
+) -> tuple[datetime, list[str], int] | None:
+    """`person`'s devices and ips (`mine`) seen in other people's unblocks (their requester's health check or a
+    helper's confirmation, by someone other than `person`): (earliest time, shared values, how many unblocks)."""
+    theirs = {o.id: [x for x in o.all_seen() if x.account_id != person and inside(x.at)] for o in others}
+    found = _earliest_match(mine, [x for xs in theirs.values() for x in xs])
+    if found is None:
+        return None
+    at, what = found
+    n = len([i for i, xs in theirs.items() if any(f"{x.kind} {x.value}" in what for x in xs)])
+    return at, what, n
+
+
 def _burst(times: list[datetime], mine: datetime, window: Any, count: int) -> tuple[datetime, int] | None:
     """The earliest moment `count` of `times` (sorted) fell within one `window` (open at its far end) that also
     holds `mine`, and how many fell within it then."""
@@ -349,7 +364,8 @@ def judge_standing(policy: AbnormalPolicy, s: Standing) -> Verdict:
         return lo < at <= hi
 
     others = [o for o in s.others if o.id != node.id and inside(o.lifted_at)]
-    strangers = [o for o in others if o.account_id != node.account_id]
+    own_people = {node.account_id, *(e.helper_id for e in node.helpers)}
+    strangers = [o for o in others if o.account_id not in own_people]  # other people's unblocks
     logins = [x for x in s.logins if inside(x.at)]
     found: list[tuple[str, float, dict[str, Any], datetime]] = []
 
@@ -360,7 +376,6 @@ def judge_standing(policy: AbnormalPolicy, s: Standing) -> Verdict:
 
     confirmations = [(o, e) for o in [node, *others] for e in o.helpers if inside(e.confirmed_at)]
     requester_net = node.requester_seen() + [x for x in logins if x.account_id == node.account_id]
-    strangers_net = [x for o in strangers for x in o.all_seen() if inside(x.at)]
     for e in node.helpers:
         mine = [(o, x) for o, x in confirmations if x.helper_id == e.helper_id]
         firsts: dict[str, datetime] = {}
@@ -381,13 +396,12 @@ def judge_standing(policy: AbnormalPolicy, s: Standing) -> Verdict:
             add("no_relationship", {"helper_id": e.helper_id}, e.confirmed_at)
         helper_net = e.seen() + [x for x in logins if x.account_id == e.helper_id]
         with_requester = _earliest_match(helper_net, requester_net)
-        with_others = _earliest_match(e.seen(), strangers_net)
+        with_others = _shared_with_others(e.helper_id, e.seen(), strangers, inside)
         if with_requester is not None and (with_others is None or with_requester[0] <= with_others[0]):
             at, what = with_requester
             add("shared_device", {"helper_id": e.helper_id, "with": "requester", "what": ", ".join(what)}, at)
         elif with_others is not None:
-            at, what = with_others
-            n = len({o.id for o in strangers if any(f"{x.kind} {x.value}" in what for x in o.all_seen())})
+            at, what, n = with_others
             add(
                 "shared_device",
                 {"helper_id": e.helper_id, "with": "other_unblocks", "what": ", ".join(what), "unblocks": n},
@@ -411,10 +425,9 @@ def judge_standing(policy: AbnormalPolicy, s: Standing) -> Verdict:
                 {"key": best[2], "count": best[1], "minutes": int(policy.burst_window.total_seconds() // 60)},
                 best[0],
             )
-    own = _earliest_match(requester_net, strangers_net)
+    own = _shared_with_others(node.account_id, requester_net, strangers, inside)
     if own is not None:
-        at, what = own
-        n = len({o.id for o in strangers if any(f"{x.kind} {x.value}" in what for x in o.all_seen())})
+        at, what, n = own
         add("shared_device", {"helper_id": None, "with": "other_unblocks", "what": ", ".join(what), "unblocks": n}, at)
     for platform, rep in sorted(
         {r.platform: r for r in sorted(s.reports, key=lambda r: r.reported_at, reverse=True)}.items()

@@ -374,8 +374,6 @@ def linked_unblocks(
         own.append(a.c.device_id.in_(sorted(devices)))
     if ips:
         own.append(a.c.ip.in_(sorted(ips)))
-    if accounts:
-        own.append(a.c.account_id.in_(sorted(accounts)))
     where = [a.c.state.in_(JUDGED), a.c.lifted_at > lo, a.c.lifted_at <= hi]
     ids = set()
     if own:
