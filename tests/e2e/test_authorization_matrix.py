@@ -303,6 +303,10 @@ SPECS: dict[tuple[str, str], Spec] = {
         lambda p, t: unblock_access.may_view(p, t.acch, t.ent),
         read=True,
     ),
+    ("POST", "/v1/unblock-reports"): Spec(  # issue 15: the platform reports a third-party unblock after the fact
+        lambda t, n: Call("/v1/unblock-reports", {"account_id": t.acc, "platform": f"unblock-shop-{n}"}),
+        lambda p, t: unblock_access.may_report(p),
+    ),
     # --- appeals and the desk -------------------------------------------------------------------------------------
     ("POST", "/v1/appeals"): Spec(
         lambda t, n: Call("/v1/appeals", {"strike_id": t.strike, "statement": "我没有使用外挂"}),

@@ -45,7 +45,7 @@ def test_S_D1_self_service_unblock_by_code_lifts_the_restriction_and_keeps_the_s
     acts = audit_actions(world)
     for action in ("unblock.applied", "unblock.health_checked", "unblock.code_sent", "unblock.code_checked"):
         assert action in acts
-    assert acts[-2:] == ["restriction.lifted", "unblock.lifted"]
+    assert acts[-3:] == ["restriction.lifted", "unblock.lifted", "unblock.judged"]  # every lift is judged (S-D4)
     assert world.w.enforcement.audit_verify().ok
 
 

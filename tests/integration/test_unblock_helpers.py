@@ -257,31 +257,6 @@ def test_S_D4_a_helper_assisting_many_accounts_in_a_burst_is_caught_on_the_third
     world.w.engine.dispose()
 
 
-def test_S_D4_a_device_seen_in_unrelated_unblocks_is_a_signal(db_url: str, clock: FixedClock) -> None:
-    world = open_world(db_url, clock)
-    svc, sender = service(world)
-    for aid in ("acc-a", "acc-b", "acc-h1", "acc-h2"):
-        world.account(aid)
-    relate(world, "acc-a", "acc-h1")
-    relate(world, "acc-b", "acc-h2")
-    plugin_ban(world, "acc-a")
-    plugin_ban(world, "acc-b")
-    world.clock.advance(days=1, hours=1)
-    first = ready(world, svc, "acc-a")
-    svc.nominate(PLATFORM, first, ["acc-h1"])
-    svc.confirm(member("acc-h1"), token_from(sender, phone(world, "acc-h1")), "farm-phone-1")
-    world.clock.advance(hours=3)
-    second = ready(world, svc, "acc-b")
-    svc.nominate(PLATFORM, second, ["acc-h2"])
-    svc.confirm(member("acc-h2"), token_from(sender, phone(world, "acc-h2")), "farm-phone-1")
-    view = svc.view(PLATFORM, second, "en")
-    assert view["state"] == "reversed"  # shared_device weighs 2, the threshold is 2
-    [signal] = view["abnormal"]["signals"]
-    assert signal["code"] == "signal.shared_device" and "acc-a" in signal["text"]
-    assert svc.view(PLATFORM, first)["state"] == "lifted"
-    world.w.engine.dispose()
-
-
 def test_S_D4_the_helpers_refusal_is_not_needed_for_a_normal_friend_unblock(banned: World) -> None:
     svc, sender = service(banned)
     app_id = ready(banned, svc, device_id="dev-acc-1")

@@ -124,48 +124,162 @@ def test_S_D2_the_policy_decides_which_helper_checks_apply() -> None:
     assert ub.helper_refusals(pol, facts(account=account(age_days=1), contact_since=None), NOW) == []
 
 
-def assist(**kw: object) -> ub.AssistFacts:
-    base: dict[str, object] = {
-        "helper_id": "h",
-        "related": True,
-        "device_id": "dh",
-        "ip": "10.0.0.2",
-        "accounts_assisted": 1,
-        "requester_devices": frozenset({"dr"}),
-        "requester_ips": frozenset({"10.0.0.1"}),
-        "device_shared_with": [],
-        "burst": ("helper h", 1),
-    }
-    return ub.AssistFacts(**(base | kw))  # type: ignore[arg-type]
+H = timedelta(hours=1)
+
+
+def node(
+    nid: str = "u1",
+    account: str = "r",
+    at: datetime = NOW,
+    helpers: tuple[ub.HelperEdge, ...] = (),
+    device: str | None = "dr",
+    ip: str | None = "10.0.0.1",
+) -> ub.UnblockNode:
+    methods = ("friend_assist",) if helpers else ("sms_code",)
+    return ub.UnblockNode(nid, account, at, methods, device, ip, at - H, helpers)
+
+
+def edge(
+    helper: str = "h", at: datetime = NOW, device: str | None = "dh", related: bool = True, ip: str | None = None
+) -> ub.HelperEdge:
+    return ub.HelperEdge(helper, related, at, device, ip)
+
+
+def judge(target: ub.UnblockNode, *others: ub.UnblockNode, logins: tuple[ub.Seen, ...] = (), reports=()) -> ub.Verdict:  # type: ignore[no-untyped-def]
+    return ub.judge_standing(POLICY.abnormal, ub.Standing(target, others, logins, tuple(reports)))
 
 
 def test_S_D4_a_normal_assist_scores_nothing() -> None:
-    v = ub.judge(POLICY.abnormal, [assist()])
-    assert v.score == 0 and not v.abnormal
+    v = judge(node(helpers=(edge(),)))
+    assert v.score == 0 and not v.abnormal and v.decided_at is None
 
 
 @pytest.mark.parametrize(
-    ("change", "signal", "weight"),
+    ("target", "others", "logins", "reports", "signal", "weight"),
     [
-        ({"accounts_assisted": 3}, "signal.helper_many_accounts", 1.0),
-        ({"related": False}, "signal.no_relationship", 1.0),
-        ({"device_id": "dr"}, "signal.shared_device", 2.0),
-        ({"ip": "10.0.0.1"}, "signal.shared_device", 2.0),
-        ({"device_shared_with": ["other"]}, "signal.shared_device", 2.0),
-        ({"burst": ("device d", 3)}, "signal.assist_burst", 1.0),
+        (
+            node(helpers=(edge(at=NOW),)),
+            (
+                node("u2", "r2", NOW - H * 30, (edge(at=NOW - H * 30, device=None),), None, None),
+                node("u3", "r3", NOW - H * 20, (edge(at=NOW - H * 20, device=None),), None, None),
+            ),
+            (),
+            (),
+            "signal.helper_many_accounts",
+            1.0,
+        ),
+        (node(helpers=(edge(related=False),)), (), (), (), "signal.no_relationship", 1.0),
+        (node(helpers=(edge(device="dr"),)), (), (), (), "signal.shared_device", 2.0),
+        (
+            node(helpers=(edge(ip="10.0.0.2"),)),
+            (),
+            (ub.Seen("r", "ip", "10.0.0.2", NOW + H),),
+            (),
+            "signal.shared_device",
+            2.0,
+        ),
+        (node(helpers=(edge(),)), (), (ub.Seen("h", "device", "dr", NOW + H),), (), "signal.shared_device", 2.0),
+        (
+            node(helpers=(edge(),)),
+            (node("u2", "r2", NOW - H * 5, (edge("g", NOW - H * 5, "dh"),), None, None),),
+            (),
+            (),
+            "signal.shared_device",
+            2.0,
+        ),
+        (
+            node(device="farm"),
+            (node("u2", "r2", NOW - H * 5, device="farm", ip=None),),
+            (),
+            (),
+            "signal.shared_device",
+            2.0,
+        ),
+        (
+            node(helpers=(edge(at=NOW),)),
+            (
+                node("u2", "r", NOW - H / 4, (edge(at=NOW - H / 4),)),
+                node("u3", "r", NOW - H / 2, (edge(at=NOW - H / 2),)),
+            ),
+            (),
+            (),
+            "signal.assist_burst",
+            1.0,
+        ),
+        (node(), (), (), (ub.ThirdPartyReport("tpr", "X", NOW + H),), "signal.third_party_report", 2.0),
+    ],
+    ids=[
+        "many",
+        "stranger",
+        "helper-on-requester-device",
+        "requester-logs-in-at-helper-ip",
+        "helper-logs-in-on-requester-device",
+        "helper-device-in-other-unblock",
+        "sms-device-in-other-unblock",
+        "burst",
+        "report",
     ],
 )
-def test_S_D4_each_signal_fires_with_its_weight_and_text(change: dict[str, object], signal: str, weight: float) -> None:
-    v = ub.judge(POLICY.abnormal, [assist(**change)])
-    [(code, w, params)] = v.signals
+def test_S_D4_each_signal_fires_with_its_weight_and_text(  # type: ignore[no-untyped-def]
+    target, others, logins, reports, signal: str, weight: float
+) -> None:
+    v = judge(target, *others, logins=logins, reports=reports)
+    [(code, w, params, _)] = v.signals
     assert (code, w) == (signal, weight)
     assert texts.text(code, params, "zh") != code and texts.text(code, params, "en") != code
     assert v.abnormal is (weight >= POLICY.abnormal.threshold)
 
 
-def test_S_D4_signals_add_up_to_the_threshold() -> None:
-    v = ub.judge(POLICY.abnormal, [assist(related=False, accounts_assisted=5)])
-    assert v.score == 2.0 and v.abnormal
+def test_S_D4_signals_add_up_to_the_threshold_and_the_decision_is_dated_by_the_evidence() -> None:
+    late = ub.Seen("r", "device", "dh", NOW + timedelta(days=3))  # the requester later logs in where the helper did
+    v = judge(node(helpers=(edge(related=False),)), logins=(late,))
+    assert v.score == 3.0 and v.abnormal
+    assert v.decided_at == NOW + timedelta(days=3)  # 1 at the confirmation, 3 once the login was seen
+    sooner = ub.Seen("h", "device", "dr", NOW + H)  # …and the helper logs in on the requester's device
+    v2 = judge(node(helpers=(edge(related=False),)), logins=(late, sooner))
+    assert v2.score == 3.0 and v2.decided_at == NOW + H  # shared_device once per helper, from its earliest evidence
+
+
+def test_S_D4_the_verdict_does_not_depend_on_the_order_of_the_evidence() -> None:
+    target = node(helpers=(edge(related=False),))
+    others = [node(f"u{i}", f"r{i}", NOW - H * i, (edge(at=NOW - H * i),)) for i in range(2, 6)]
+    logins = [ub.Seen("r", "device", "dh", NOW + H * i) for i in range(3)]
+    a = judge(target, *others, logins=tuple(logins))
+    b = judge(target, *reversed(others), logins=tuple(reversed(logins)))
+    assert sorted(a.signals, key=repr) == sorted(b.signals, key=repr) and a.decided_at == b.decided_at
+
+
+def test_S_D4_one_persons_own_phone_across_unblocks_is_not_a_shared_device() -> None:
+    """A helper who helps two friends from their own phone, or who once unblocked themself on it, shares nothing
+    with other people: only another person on the same device or ip is a signal."""
+    friend = node("u2", "r2", NOW - H * 48, (edge("h", NOW - H * 48, "dh"),), None, None)
+    own = node("u3", "h", NOW - H * 72, (), "dh", None)
+    assert judge(node(helpers=(edge(),)), friend, own).score == 0
+    stranger = node("u4", "r4", NOW - H * 24, (edge("g", NOW - H * 24, "dh"),), None, None)
+    [(code, _, params, _)] = judge(node(helpers=(edge(),)), friend, own, stranger).signals
+    assert code == "signal.shared_device" and params["unblocks"] == 1
+
+
+def test_S_D4_evidence_outside_the_window_does_not_count() -> None:
+    far = NOW + POLICY.abnormal.watch + H
+    assert judge(node(helpers=(edge(),)), logins=(ub.Seen("r", "device", "dh", far),)).score == 0
+    old = node("u2", "r2", NOW - POLICY.abnormal.lookback - H, device="dr", ip=None)
+    assert judge(node(), old).score == 0
+
+
+def test_S_D7_what_warden_saw_at_login_contradicts_the_client() -> None:
+    seen = ub.SeenLogin(NOW - timedelta(seconds=30), "d1", "4.1.30", ("bot",), False)
+    [(code, params)] = ub.seen_failures(POLICY.health, seen, "4.1.30", False, [])
+    assert code == "health.seen_plugins" and params["signatures"] == ["bot"] and params["device_id"] == "d1"
+    assert ub.seen_failures(POLICY.health, seen, "4.1.30", False, ["bot"]) == []  # reported honestly
+    assert ub.seen_failures(POLICY.health, None, "4.1.30", False, []) == []
+    old = ub.SeenLogin(NOW, "d1", "4.0.1", (), True)
+    assert [c for c, _ in ub.seen_failures(POLICY.health, old, "4.1.30", False, [])] == [
+        "health.seen_malware",
+        "health.seen_version",
+    ]
+    off = POLICY.health.model_copy(update={"cross_check": False})
+    assert ub.seen_failures(off, seen, "4.1.30", False, []) == []
 
 
 def test_S_C3_probation_and_plugin_watch_windows() -> None:
@@ -196,8 +310,13 @@ def test_every_refusal_and_signal_code_has_both_texts() -> None:
         "helper_id": "h",
         "accounts": 3,
         "days": 90,
-        "with": "w",
+        "with": "other_unblocks",
+        "unblocks": 2,
         "what": "d",
+        "platform": "X",
+        "seen_at": "2026-11-25T08:00:00+00:00",
+        "device_id": "d",
+        "seen_version": "4.0",
         "key": "k",
         "count": 3,
         "minutes": 60,
@@ -215,6 +334,9 @@ def test_every_refusal_and_signal_code_has_both_texts() -> None:
         "health.malware",
         "health.outdated_client",
         "health.plugins",
+        "health.seen_plugins",
+        "health.seen_malware",
+        "health.seen_version",
         *[f"helper.{c}" for c in ("recent_violation", "restricted", "too_new", "not_real_name")],
         *[f"helper.{c}" for c in ("assisted_recently", "no_relationship", "expired", "used")],
         *[f"signal.{s}" for s in SIGNALS],

@@ -92,6 +92,7 @@ COVERED: dict[str, Covered] = {
     "unblock_helpers": Covered(
         ("id",), ("id", "application_id", "requester_id", "helper_id", "state", "token_hash", "confirmed_at")
     ),
+    "unblock_reports": Covered(("id",), _all(t.unblock_reports)),  # S-D4 third-party reports (issue 15)
     # appeals and their decisions
     "appeals": Covered(("id",), _all(t.appeals, without=("idem_key",))),
     "appeal_documents": Covered(

@@ -326,6 +326,19 @@ unblock_helpers = sa.Table(
 )
 
 
+unblock_reports = sa.Table(  # S-D4: the platform's after-the-fact reports of a third-party unblock (issue 15)
+    "unblock_reports",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("application_id", sa.String(64), nullable=False, index=True),
+    sa.Column("account_id", Id, nullable=False, index=True),
+    sa.Column("platform", sa.String(128), nullable=False),
+    sa.Column("occurred_at", UTCDateTime),  # when the platform says the third-party unblock happened
+    sa.Column("reported_at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("note", sa.Text),
+)
+
 # --- appeals (issue 6) ---
 appeals = sa.Table(
     "appeals",

@@ -1,139 +1,406 @@
-"""Abnormal (third-party) unblocks (S-D4): right after a friend-assisted lift, the signals around its helpers are
-scored (`rules.judge`); at or above the threshold the unblock is reversed: the requester is banned again at the
-next step without self-service, and each helper gets their own strike. The strikes go through the pipeline's
-`Effector`, as any other strike does."""
+"""Abnormal (third-party) unblocks (S-D4) as a standing judgement over the unblock graph (issue 15).
+
+Every unblock that lifted restrictions (by code, by helpers, or both) is judged by `rules.judge_standing` over what
+is known around it: the other unblocks sharing a helper, a device or an ip with it, the logins of its requester and
+helpers, the health check, and the platform's reports of a third-party unblock. It is judged again whenever such
+evidence arrives: a new unblock (which re-judges every unblock linked to it, so the first of two unblocks confirmed
+from one farm device is caught when the second is), a login of its requester or a helper (`UnblockFeature.after_store`
+on the ingest path), a report (`report`). At or above the threshold a lifted unblock is reversed: the requester is
+banned again at the next step without self-service, each helper gets their own strike, both sides are told why.
+
+Deterministic: the verdict depends only on the evidence (each dated), the reversal's strikes are dated at the
+verdict's `decided_at` (the time of the evidence that tipped it, never the clock) and their ids derive from the
+application, so the same evidence gives the same reversals whatever order or batches it came in.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from warden.adapters import store as core
+from warden.adapters.store import AuditWriter
 from warden.adapters.uow import Tx
-from warden.kernel.decision import StrikeRequest
+from warden.kernel.decision import StrikeRequest, Subject, derive_id
+from warden.kernel.errors import Conflict, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.kernel.ladder import restriction_for
 from warden.pipeline.batch import Batch
-from warden.pipeline.effects import audit_effects
+from warden.pipeline.effects import Effector, audit_effects
 from warden.unblock import rules as ub
-from warden.unblock import store
-from warden.unblock.feature import UnblockFeature
-from warden.unblock.store import Row
+from warden.unblock import store, texts
+from warden.unblock.policy import AbnormalPolicy, UnblockPolicy
+from warden.unblock.senders import SendFailed, mask
+from warden.unblock.store import Conn
 
 if TYPE_CHECKING:
     from warden.unblock.service import Unblocking
 
+log = logging.getLogger(__name__)
+FEATURE = "unblock"  # `UnblockFeature.name`: where the ladder's seams read past unblocks on a batch
+
+
+class Judging(Protocol):
+    """What the judgement needs from its host (the service, or the feature on the ingest path)."""
+
+    @property
+    def policy(self) -> UnblockPolicy: ...
+
+    @property
+    def effector(self) -> Effector: ...
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to send once the transaction has committed: `(phone, text)`."""
+
+    phone: str
+    message: str
+
+
+def standing(conn: Conn, pol: AbnormalPolicy, node: ub.UnblockNode) -> ub.Standing:
+    """Read the evidence around `node` within its window: linked unblocks, logins of its people, reports."""
+    lo, hi = node.lifted_at - pol.lookback, node.lifted_at + pol.watch
+    helpers = {e.helper_id for e in node.helpers}
+    logins = store.logins_seen(conn, {node.account_id, *helpers}, lo, hi)
+    seen = node.all_seen() + logins
+    devices = {x.value for x in seen if x.kind == "device"}
+    ips = {x.value for x in seen if x.kind == "ip"}
+    linked = [i for i in store.linked_unblocks(conn, helpers, devices, ips, lo, hi) if i != node.id]
+    others = store.unblock_nodes(conn, linked)
+    return ub.Standing(
+        node=node,
+        others=tuple(others[i] for i in sorted(others)),
+        logins=tuple(logins),
+        reports=tuple(store.reports_for(conn, node.id)),
+    )
+
+
+def rejudge(
+    host: Judging,
+    conn: Conn,
+    audit: AuditWriter,
+    now: datetime,
+    app_ids: list[str],
+    actor: str,
+    *,
+    linked: bool = False,
+    subjects: dict[str, Subject] | None = None,
+) -> tuple[list[str], list[Notice]]:
+    """Judge these unblocks again (and, with `linked`, every unblock linked to them: they are new evidence for
+    each other). Records each changed verdict; reverses each lifted one found abnormal, in order of `decided_at`.
+    `subjects`: Subject objects to strike in place (the ingest batch's), others are loaded.
+    Returns (the reversed application ids, the notices to send after commit)."""
+    pol = host.policy.abnormal
+    if not pol.enabled or not app_ids:
+        return [], []
+    nodes = store.unblock_nodes(conn, sorted(set(app_ids)))
+    todo = dict(nodes)
+    stands: dict[str, ub.Standing] = {}
+    for nid in sorted(nodes):
+        stands[nid] = standing(conn, pol, nodes[nid])
+        if linked:
+            for o in stands[nid].others:
+                todo.setdefault(o.id, o)
+    verdicts: dict[str, ub.Verdict] = {}
+    for nid in sorted(todo):
+        s = stands.get(nid) or standing(conn, pol, todo[nid])
+        stands[nid] = s
+        verdict = ub.judge_standing(pol, s)
+        verdicts[nid] = verdict
+        row = store.get_application(conn, nid)
+        assert row is not None  # a node is a stored application
+        text = store.dumps(verdict.as_dict())
+        if row.abnormal != text:
+            store.update_application(conn, nid, abnormal=text)
+            audit.append(
+                now,
+                actor,
+                "unblock.judged",
+                f"account:{row.account_id}",
+                {
+                    "application": nid,
+                    "score": verdict.score,
+                    "signals": [c for c, _, _, _ in verdict.signals],
+                    "decided_at": verdict.as_dict()["decided_at"],
+                    "linked": [o.id for o in s.others],
+                },
+            )
+    due = sorted((v.decided_at, nid) for nid, v in verdicts.items() if v.abnormal and v.decided_at is not None)
+    changed: list[str] = []
+    notices: list[Notice] = []
+    for _, nid in due:
+        row = store.get_application(conn, nid)
+        assert row is not None  # a node is a stored application
+        if row.state == "lifted":
+            notices += reverse(host, conn, audit, now, row, stands[nid], verdicts[nid], actor, subjects)
+            changed.append(nid)
+        elif row.state == "reversed" and redate(host, conn, audit, now, row, stands[nid], verdicts[nid], actor):
+            changed.append(nid)
+    return changed, notices
+
+
+def redate(
+    host: Judging,
+    conn: Conn,
+    audit: AuditWriter,
+    now: datetime,
+    row: Any,
+    s: ub.Standing,
+    verdict: ub.Verdict,
+    actor: str,
+) -> bool:
+    """Evidence dated earlier than the reversal arrived after it (a late login): the verdict now tips earlier, so
+    the reversal's strikes move to the earlier `decided_at` (their restrictions with them; the step stays the one
+    taken), as if the evidence had come in time. True when something moved."""
+    at = verdict.decided_at
+    if at is None or row.reversed_at is None or at >= row.reversed_at:
+        return False
+    ladder = host.effector.ladder
+    keys = [(row.account_id, "third_party_unblock", f"{row.id}:reversed")]
+    keys += [(e.helper_id, "third_party_helper", f"{row.id}:reversed:{e.helper_id}") for e in s.node.helpers]
+    moved = []
+    for account, rule, key in keys:
+        sid = derive_id("stk", key, rule, account)
+        strike = next((x for x in core.strikes_of(conn, "account", [account]) if x.id == sid), None)
+        if strike is None or strike.at <= at:
+            continue
+        strike.at = at
+        signals = verdict.as_dict()["signals"]
+        strike.evidence = {**strike.evidence, "decided_at": at.isoformat(), "signals": signals, "score": verdict.score}
+        core.update_strike(conn, strike)
+        for r in core.restrictions_of(conn, "account", [account], None):
+            if r.strike_id != sid:
+                continue
+            new = restriction_for(ladder, strike, r.id)
+            new.lifted_at, new.lift_reason = r.lifted_at, r.lift_reason
+            if not r.self_unblock:
+                new.self_unblock, new.earliest_unblock_at = False, None
+            core.update_restriction(conn, new)
+        moved.append(sid)
+    store.update_application(conn, row.id, reversed_at=at)
+    audit.append(
+        now,
+        actor,
+        "unblock.redated",
+        f"account:{row.account_id}",
+        {"application": row.id, "from": row.reversed_at.isoformat(), "to": at.isoformat(), "strikes": moved},
+    )
+    return True
+
+
+def reverse(
+    host: Judging,
+    conn: Conn,
+    audit: AuditWriter,
+    now: datetime,
+    row: Any,
+    s: ub.Standing,
+    verdict: ub.Verdict,
+    actor: str,
+    given: dict[str, Subject] | None = None,
+) -> list[Notice]:
+    """Ban again at the next step without self-service; each helper gets their own strike (S-D4). The strikes are
+    dated at the verdict's `decided_at` and their ids derive from the application."""
+    pol = host.policy.abnormal
+    at = verdict.decided_at or now
+    helper_ids = [e.helper_id for e in s.node.helpers]
+    people = [row.account_id, *helper_ids]
+    given = given or {}
+    loaded, _ = core.load_subjects(conn, [p for p in people if p not in given], min(at, now))
+    subjects = {**loaded, **{p: given[p] for p in people if p in given}}
+    batch = Batch([], subjects, {x.enterprise.id: x.enterprise for x in subjects.values()}, now)
+    batch.state[FEATURE] = store.lifted_unblocks(conn, list(subjects), exclude=row.id)
+    signals = verdict.as_dict()["signals"]
+    evidence = {
+        "spec": "S-D4",
+        "application": row.id,
+        "score": verdict.score,
+        "threshold": verdict.threshold,
+        "decided_at": at.isoformat(),
+        "signals": signals,
+        "helpers": helper_ids,
+    }
+    changes = batch.effects
+    strike = host.effector.strike(
+        batch,
+        subjects[row.account_id],
+        StrikeRequest(
+            rule="third_party_unblock",
+            severity=pol.reban_severity,
+            at=at,
+            evidence=evidence,
+            key=f"{row.id}:reversed",
+        ),
+    )
+    if strike is not None:
+        for r in changes.restrictions:
+            if r.strike_id == strike.id:
+                r.self_unblock, r.earliest_unblock_at = False, None
+    for hid in helper_ids:
+        host.effector.strike(
+            batch,
+            subjects[hid],
+            StrikeRequest(
+                rule="third_party_helper",
+                severity=pol.reban_severity,
+                at=at,
+                evidence={
+                    "spec": "S-D4",
+                    "application": row.id,
+                    "requester": row.account_id,
+                    "score": verdict.score,
+                    "threshold": verdict.threshold,
+                    "decided_at": at.isoformat(),
+                    "signals": signals,
+                },
+                floor=pol.helper_strike_step,
+                key=f"{row.id}:reversed:{hid}",
+            ),
+        )
+    core.save_changes(conn, changes)
+    audit_effects(audit, changes, now, "unblock")
+    store.update_application(
+        conn,
+        row.id,
+        state="reversed",
+        reversed_at=at,
+        refusal_code="abnormal_unblock",
+        refusal_params=store.dumps({"score": verdict.score, "threshold": verdict.threshold}),
+    )
+    audit.append(
+        now,
+        actor,
+        "unblock.reversed",
+        f"account:{row.account_id}",
+        {
+            "application": row.id,
+            "strike": strike.id if strike else None,
+            "helpers": helper_ids,
+            "decided_at": at.isoformat(),
+            "linked": [o.id for o in s.others],
+        },
+    )
+    out = [Notice(subjects[row.account_id].account.phone, texts.reversal_message(row.id, None, signals))]
+    out += [
+        Notice(subjects[hid].account.phone, texts.reversal_message(row.id, row.account_id, signals))
+        for hid in helper_ids
+    ]
+    return out
+
 
 class AbnormalUnblocks:
+    """The service's side: judge at the lift, take the platform's reports, send the reversal notices after commit
+    (`notices()` wraps a use case; a failed delivery is logged, the application and the explanation keep it)."""
+
     def __init__(self, ctx: Unblocking) -> None:
         self.ctx = ctx
+        self._local = threading.local()
 
-    def judge(self, tx: Tx, row: Row) -> None:
-        """Score the lifted application `row` (inside `tx`, as of `tx.now`); reverse it when abnormal. Records the
-        verdict on the application."""
-        conn, audit, now = tx.conn, tx.audit, tx.now
-        pol = self.ctx.policy.abnormal
-        if not pol.enabled:
-            return
-        since = now - pol.lookback
-        helpers = store.confirmed_helpers(conn, row.id)
-        devices, ips = store.requester_network(conn, row.id, row.account_id, since)
-        facts = []
-        for hr in helpers:
-            burst: tuple[str, int] | None = None
-            window_start = now - pol.burst_window
-            for label, column, value in (
-                (f"helper {hr.helper_id}", "helper_id", hr.helper_id),
-                (f"device {hr.device_id}", "device_id", hr.device_id),
-                (f"ip {hr.ip}", "ip", hr.ip),
-            ):
-                if not value:
-                    continue
-                n = store.confirmations_by(conn, column, value, window_start)
-                if burst is None or n > burst[1]:
-                    burst = (label, n)
-            facts.append(
-                ub.AssistFacts(
-                    helper_id=hr.helper_id,
-                    related=bool(hr.related),
-                    device_id=hr.device_id,
-                    ip=hr.ip,
-                    accounts_assisted=store.requesters_assisted(conn, hr.helper_id, since),
-                    requester_devices=frozenset(devices),
-                    requester_ips=frozenset(ips),
-                    device_shared_with=store.requesters_sharing(conn, row.account_id, hr.device_id, hr.ip, since),
-                    burst=burst,
+    @contextmanager
+    def notices(self) -> Iterator[None]:
+        """Collect the notices of the use case run inside; send them when it returns, drop them when it raises."""
+        self._local.queue = []
+        try:
+            yield
+        except BaseException:
+            self._local.queue = None
+            raise
+        queue: list[Notice] = self._local.queue or []
+        self._local.queue = None
+        for n in queue:
+            try:
+                self.ctx.sender.send(n.phone, n.message)
+            except SendFailed as exc:
+                log.warning("reversal notice to %s not delivered: %s", mask(n.phone), exc)
+
+    def _queue(self, notes: list[Notice]) -> None:
+        queue = getattr(self._local, "queue", None)
+        if queue is not None:
+            queue.extend(notes)
+
+    def judge(self, tx: Tx, row: Any) -> None:
+        """A new unblock was lifted: judge it, and every unblock linked to it (it is new evidence for them)."""
+        _, notes = rejudge(self.ctx, tx.conn, tx.audit, tx.now, [row.id], "unblock", linked=True)
+        self._queue(notes)
+
+    def report(
+        self,
+        actor: str,
+        account_id: str,
+        platform: str,
+        occurred_at: datetime | None = None,
+        application_id: str | None = None,
+        note: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """The platform reports that `account_id` was unblocked through third-party `platform` (S-D4, after the
+        fact). The report names `application_id`, or the account's newest unblock lifted at or before `occurred_at`
+        (default: now). Stored once (the same platform, unblock and time are the same report), audited, and the
+        unblock is judged again at once. Returns (`{id, application_id, account_id, platform, occurred_at,
+        reported_at, note}`, created). `NotFound` for an unknown account; `InvalidInput` naming `application_id`
+        for another account's application; `Conflict` when there is no lifted unblock to attach it to."""
+        with self.ctx.uow.writing() as tx:
+            conn, now = tx.conn, tx.now
+            if core.get_account(conn, account_id) is None:
+                raise NotFound(f"no account {account_id!r}")
+            if occurred_at is not None and occurred_at > now:
+                raise InvalidInput(
+                    "occurred_at is in the future",
+                    [FieldError(field="occurred_at", message="must not be later than now")],
                 )
-            )
-        verdict = ub.judge(pol, facts)
-        store.update_application(conn, row.id, abnormal=store.dumps(verdict.as_dict()))
-        audit.append(
-            now,
-            "unblock",
-            "unblock.judged",
-            f"account:{row.account_id}",
-            {"application": row.id, "score": verdict.score, "signals": [c for c, _, _ in verdict.signals]},
-        )
-        if verdict.abnormal:
-            self.reverse(tx, row, [hr.helper_id for hr in helpers], verdict)
-
-    def reverse(self, tx: Tx, row: Row, helper_ids: list[str], verdict: ub.Verdict) -> None:
-        """Ban again at the next step, without self-service; each helper gets their own strike (S-D4)."""
-        subjects, _ = core.load_subjects(tx.conn, [row.account_id, *helper_ids], tx.now)
-        batch = Batch([], subjects, {x.enterprise.id: x.enterprise for x in subjects.values()}, tx.now)
-        batch.state[UnblockFeature.name] = store.lifted_unblocks(tx.conn, list(subjects), exclude=row.id)
-        self._reban(tx, row, helper_ids, verdict, batch)
-
-    def _reban(self, tx: Tx, row: Row, helper_ids: list[str], verdict: ub.Verdict, batch: Batch) -> None:
-        conn, audit, now = tx.conn, tx.audit, tx.now
-        pol = self.ctx.policy.abnormal
-        subjects, effector = batch.subjects, self.ctx.effector
-        evidence = {
-            "spec": "S-D4",
-            "application": row.id,
-            "score": verdict.score,
-            "threshold": verdict.threshold,
-            "signals": verdict.as_dict()["signals"],
-            "helpers": helper_ids,
-        }
-        changes = batch.effects
-        strike = effector.strike(
-            batch,
-            subjects[row.account_id],
-            StrikeRequest(rule="third_party_unblock", severity=pol.reban_severity, at=now, evidence=evidence),
-        )
-        if strike is not None:
-            for r in changes.restrictions:
-                if r.strike_id == strike.id:
-                    r.self_unblock, r.earliest_unblock_at = False, None
-        for hid in helper_ids:
-            effector.strike(
-                batch,
-                subjects[hid],
-                StrikeRequest(
-                    rule="third_party_helper",
-                    severity=pol.reban_severity,
-                    at=now,
-                    evidence={
-                        "spec": "S-D4",
-                        "application": row.id,
-                        "requester": row.account_id,
-                        "score": verdict.score,
-                    },
-                    floor=pol.helper_strike_step,
-                ),
-            )
-        core.save_changes(conn, changes)
-        audit_effects(audit, changes, now, "unblock")
-        store.update_application(
-            conn,
-            row.id,
-            state="reversed",
-            reversed_at=now,
-            refusal_code="abnormal_unblock",
-            refusal_params=store.dumps({"score": verdict.score, "threshold": verdict.threshold}),
-        )
-        audit.append(
-            now,
-            "unblock",
-            "unblock.reversed",
-            f"account:{row.account_id}",
-            {"application": row.id, "strike": strike.id if strike else None, "helpers": helper_ids},
-        )
+            if application_id is not None:
+                if store.account_of_application(conn, application_id) != account_id:
+                    raise InvalidInput(
+                        f"application {application_id!r} is not an unblock of {account_id}",
+                        [FieldError(field="application_id", message=f"not an unblock application of {account_id}")],
+                    )
+                app_id: str | None = application_id
+            else:
+                app_id = store.unblock_at(conn, account_id, occurred_at or now)
+            row = store.lock_application(conn, app_id, now) if app_id else None
+            if row is None or row.state not in store.JUDGED:
+                raise Conflict(
+                    f"account {account_id} has no lifted unblock"
+                    + (f" at or before {occurred_at.isoformat()}" if occurred_at else "")
+                    + "; a third-party unblock is reported against the unblock it produced"
+                )
+            rid = derive_id("tpr", row.id, platform, occurred_at.isoformat() if occurred_at else "-")
+            found = store.get_report(conn, rid)
+            created = found is None
+            if created:
+                store.insert_report(
+                    conn,
+                    id=rid,
+                    application_id=row.id,
+                    account_id=account_id,
+                    platform=platform,
+                    occurred_at=occurred_at,
+                    reported_at=now,
+                    actor=actor,
+                    note=note,
+                )
+                tx.audit.append(
+                    now,
+                    actor,
+                    "unblock.third_party_reported",
+                    f"account:{account_id}",
+                    {"report": rid, "application": row.id, "platform": platform},
+                )
+                _, notes = rejudge(self.ctx, conn, tx.audit, now, [row.id], actor)
+                self._queue(notes)
+            rep = store.get_report(conn, rid)
+            assert rep is not None
+        return {
+            "id": rep.id,
+            "application_id": rep.application_id,
+            "account_id": rep.account_id,
+            "platform": rep.platform,
+            "occurred_at": rep.occurred_at.isoformat() if rep.occurred_at else None,
+            "reported_at": rep.reported_at.isoformat(),
+            "note": rep.note,
+        }, created

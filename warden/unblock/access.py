@@ -33,3 +33,8 @@ def may_view(principal: Principal, account_id: str, enterprise_id: str) -> bool:
 def told_missing(principal: Principal) -> bool:
     """Whether a missing account or application is a 404 for this caller (else a 403, as if out of scope)."""
     return principal.role in GLOBAL_ROLES
+
+
+def may_report(principal: Principal) -> bool:
+    """Report a third-party unblock after the fact (S-D4): the platform's integration only."""
+    return principal.role is Role.PLATFORM

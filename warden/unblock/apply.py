@@ -206,6 +206,10 @@ class Applications:
             if self.still_eligible(tx, row, actor) is None:
                 return
             failures = ub.health_failures(self.policy.health, client_version, malware_flag, plugin_signatures)
+            hp = self.policy.health
+            if hp.cross_check:  # S-D7: the client's claim against what warden saw at its logins (issue 15)
+                seen = store.newest_login(conn, row.account_id, device_id, now - hp.seen_window, now)
+                failures += ub.seen_failures(hp, seen, client_version, malware_flag, plugin_signatures)
             report = {
                 "at": now.isoformat(),
                 "client_version": client_version,
@@ -267,5 +271,4 @@ class Applications:
             f"account:{row.account_id}",
             {"application": row.id, "restrictions": [r.id for r in elig.targets], "methods": verified},
         )
-        if "friend_assist" in verified:
-            self.ctx.abnormal.judge(tx, row)
+        self.ctx.abnormal.judge(tx, row)  # S-D4: every lift is judged, by code or by helpers (issue 15)

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from warden.adapters.store import AuditWriter
 from warden.adapters.subject_cache import SubjectCache
 from warden.kernel.decision import StrikeRequest, Subject
 from warden.kernel.model import Strike
 from warden.pipeline.batch import Batch
+from warden.pipeline.effects import Effector
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature
 from warden.policy import Policy
 from warden.unblock import rules as ub
 from warden.unblock import store
+from warden.unblock.abnormal import rejudge
 from warden.unblock.policy import UnblockPolicy
 from warden.unblock.rules import LiftedUnblock
 from warden.unblock.store import Conn
@@ -37,6 +40,10 @@ class UnblockFeature(Feature):
     @property
     def policy(self) -> UnblockPolicy:
         return self.whole.unblocking
+
+    @property
+    def effector(self) -> Effector:
+        return self.rules.effector
 
     def load(self, conn: Conn, batch: Batch) -> None:
         """Past unblocks of the batch's accounts. They change only through the unblocking service, which audits
@@ -72,6 +79,26 @@ class UnblockFeature(Feature):
             if note:
                 strike.evidence["after_unblock"] = note
         return []
+
+    def after_store(self, conn: Conn, audit: AuditWriter, batch: Batch) -> None:
+        """S-D4 standing judgement (issue 15): a login of a requester or a helper is new evidence about their
+        unblocks lifted within its window; judge them again and reverse the abnormal ones, in this transaction.
+        Strikes land on the batch's own subjects where it has them; the subject cache is dropped after a reversal
+        (the helpers' subjects it may hold are stale), and so are this feature's lifted unblocks."""
+        pol = self.policy.abnormal
+        logins = [e for e in batch.events if e.type == "login"]
+        if not pol.enabled or not logins:
+            return
+        first = min(e.occurred_at for e in logins)
+        last = max(e.occurred_at for e in logins)
+        ids = store.unblocks_touching(conn, {e.account_id for e in logins}, first - pol.watch, last + pol.lookback)
+        if not ids:
+            return
+        done, _ = rejudge(self, conn, audit, batch.now, ids, "rules", subjects=batch.subjects)
+        if done:
+            self._known.clear()
+            if self.subject_cache is not None:
+                self.subject_cache.clear()
 
 
 def _lifted(batch: Batch, subject: Subject) -> list[LiftedUnblock]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from warden.app import App
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
@@ -21,6 +21,7 @@ from warden.unblock.views import (
     HelperConfirmation,
     HelperRequestList,
     RateLimited,
+    ThirdPartyReportAnswer,
 )
 
 router = APIRouter(prefix="/v1", tags=["unblocking"])
@@ -92,6 +93,19 @@ class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     device_id: str | None = Field(None, min_length=1, max_length=128, description="The helper's device.")
     ip: str | None = Field(None, max_length=64, description="The helper's network address.")
+
+
+class ThirdPartyIn(BaseModel):
+    """The platform's report of a third-party unblock (S-D4), after the fact."""
+
+    model_config = ConfigDict(extra="forbid")
+    account_id: str = Field(min_length=1, max_length=128, description="The account that was unblocked.")
+    platform: str = Field(min_length=1, max_length=128, description="The third-party platform it went through.")
+    occurred_at: AwareDatetime | None = Field(
+        None, description="When it happened; the report attaches to the newest unblock lifted at or before it."
+    )
+    application_id: str | None = Field(None, min_length=1, max_length=64, description="The unblock, if known.")
+    note: str | None = Field(None, max_length=2000)
 
 
 def _service(warden: App) -> Unblocking:
@@ -218,3 +232,18 @@ def helper_requests(
 ) -> HelperRequestList:
     """What a helper was asked, and why they were refused when they were (members: their own)."""
     return HelperRequestList.model_validate({"items": _service(warden).helper_requests(principal, helper_id, lang)})
+
+
+@router.post("/unblock-reports", status_code=201)
+def report_third_party(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, response: Response, body: ThirdPartyIn
+) -> ThirdPartyReportAnswer:
+    """The platform reports, after the fact, that an account was unblocked through a third-party platform (S-D4).
+    Platform role. The unblock is judged again at once (the report is a signal); the same report again is 200."""
+    out = _service(warden).report_third_party(
+        principal, body.account_id, body.platform, body.occurred_at, body.application_id, body.note, lang
+    )
+    if not out["created"]:
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/unblocks/{out['report']['application_id']}"
+    return ThirdPartyReportAnswer.model_validate(out)

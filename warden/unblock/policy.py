@@ -13,7 +13,7 @@ from warden.kernel.durations import Duration
 from warden.kernel.durations import Strict as _Strict
 
 HELPER_CHECKS = ("recent_violation", "restricted", "too_new", "not_real_name", "assisted_recently", "no_relationship")
-SIGNALS = ("helper_many_accounts", "no_relationship", "shared_device", "assist_burst")
+SIGNALS = ("helper_many_accounts", "no_relationship", "shared_device", "assist_burst", "third_party_report")
 
 
 class CapPolicy(_Strict):
@@ -29,6 +29,8 @@ class HealthPolicy(_Strict):
     min_client_version: str = Field("4.1.0", pattern=r"^\d+(\.\d+){0,3}$")
     refuse_malware: bool = True
     refuse_plugins: bool = True
+    cross_check: bool = True  # S-D7: check the client's claim against the account's own recent logins
+    seen_window: Duration = timedelta(hours=24)  # how far back a login's plug-ins, malware or version count
 
 
 class CodePolicy(_Strict):
@@ -111,11 +113,16 @@ class SignalPolicy(_Strict):
 
 
 class AbnormalPolicy(_Strict):
-    """S-D4: signals of a bought (third-party) unblock, each with a weight; score ≥ threshold → reversed."""
+    """S-D4: signals of a bought (third-party) unblock, each with a weight; score ≥ threshold → reversed.
+
+    A standing judgement: an unblock lifted at L is judged on the evidence dated within (L - lookback, L + watch]
+    (other unblocks, the requester's and the helpers' logins, health checks, confirmations) and on every report of a
+    third-party unblock, and judged again whenever such evidence arrives."""
 
     enabled: bool = True
     threshold: float = Field(2.0, gt=0)
     lookback: Duration = timedelta(days=90)
+    watch: Duration = timedelta(days=90)  # how long after the lift new evidence still counts
     many_accounts: int = Field(3, ge=2)  # helper assisted ≥ this many distinct accounts in `lookback`
     burst_count: int = Field(3, ge=2)  # ≥ this many confirmations from one helper/device/ip within `burst_window`
     burst_window: Duration = timedelta(hours=1)
@@ -124,6 +131,7 @@ class AbnormalPolicy(_Strict):
         "no_relationship": SignalPolicy(weight=1.0),
         "shared_device": SignalPolicy(weight=2.0),
         "assist_burst": SignalPolicy(weight=1.0),
+        "third_party_report": SignalPolicy(weight=2.0),
     }
     reban_severity: str = "L"  # severity class of the re-ban strike (a class of the ladder): next step up
     helper_strike_step: int = Field(1, ge=0)

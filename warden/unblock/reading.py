@@ -11,7 +11,7 @@ from warden.kernel.errors import Forbidden, InvalidInput, NotFound
 from warden.kernel.events import FieldError
 from warden.unblock import access, store
 from warden.unblock import rules as ub
-from warden.unblock.views import application_view, helper_view
+from warden.unblock.views import application_view, helper_view, reversal_view
 
 if TYPE_CHECKING:
     from warden.unblock.service import Unblocking
@@ -50,8 +50,18 @@ class Reading:
         """What a helper was asked, with the reasons when they were refused (shown to both sides)."""
         with self.ctx.uow.reading() as tx:
             now, rows = tx.now, store.requests_to(tx.conn, helper_id)
+            apps = {
+                r.application_id: store.get_application(tx.conn, r.application_id)
+                for r in rows
+                if r.state == "confirmed"
+            }
         return [
-            helper_view(r, now, lang) | {"application_id": r.application_id, "requester_id": r.requester_id}
+            helper_view(r, now, lang)
+            | {
+                "application_id": r.application_id,
+                "requester_id": r.requester_id,
+                "reversal": reversal_view(apps.get(r.application_id), lang),
+            }
             for r in rows
         ]
 

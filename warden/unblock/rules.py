@@ -6,6 +6,7 @@ Pure: no I/O, time comes in as arguments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -115,6 +116,48 @@ def health_failures(
     return out
 
 
+@dataclass(frozen=True)
+class SeenLogin:
+    """What warden itself saw at the account's newest login (from the device checked, when it is named)."""
+
+    at: datetime
+    device_id: str
+    client_version: str
+    plugin_signatures: tuple[str, ...]
+    malware_flag: bool
+
+
+def seen_failures(
+    policy: HealthPolicy,
+    seen: SeenLogin | None,
+    client_version: str,
+    malware_flag: bool,
+    plugin_signatures: list[str],
+) -> list[tuple[str, dict[str, Any]]]:
+    """S-D7, the client is not believed: what warden saw at the account's newest login within
+    `policy.seen_window` before the check contradicts the client's report. Plug-ins or malware seen there and not
+    reported, or a reported version newer than the one that logged in, each fail the check; the member logs in
+    again with the clean client, then re-checks. No login in the window: nothing to contradict. A reported version
+    counts as contradicted only when the version that logged in is below `min_client_version`."""
+    if not policy.cross_check or seen is None:
+        return []
+    out: list[tuple[str, dict[str, Any]]] = []
+    base = {"seen_at": seen.at.isoformat(), "device_id": seen.device_id}
+    hidden = sorted(set(seen.plugin_signatures) - set(plugin_signatures))
+    if policy.refuse_plugins and hidden:
+        out.append(("health.seen_plugins", base | {"signatures": hidden}))
+    if policy.refuse_malware and seen.malware_flag and not malware_flag:
+        out.append(("health.seen_malware", base))
+    if version_tuple(seen.client_version) < version_tuple(policy.min_client_version) <= version_tuple(client_version):
+        out.append(
+            (
+                "health.seen_version",
+                base | {"client_version": client_version, "seen_version": seen.client_version},
+            )
+        )
+    return out
+
+
 # --- helpers (S-D2) -----------------------------------------------------------------------------------------
 
 
@@ -182,25 +225,83 @@ def related(policy: RelationshipPolicy, facts: HelperFacts, now: datetime) -> bo
 
 
 @dataclass(frozen=True)
-class AssistFacts:
-    """One helper's confirmation of this unblock, and what the service found around it."""
+class Seen:
+    """A device or an ip someone used at a time: a login, a health check or a helper's confirmation."""
+
+    account_id: str
+    kind: str  # "device" | "ip"
+    value: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class HelperEdge:
+    """One helper's confirmation of an unblock."""
 
     helper_id: str
     related: bool
+    confirmed_at: datetime
     device_id: str | None
     ip: str | None
-    accounts_assisted: int  # distinct requesters this helper confirmed for within the lookback (this one included)
-    requester_devices: frozenset[str]
-    requester_ips: frozenset[str]
-    device_shared_with: list[str]  # other requesters (unrelated unblocks) whose helper used this device or ip
-    burst: tuple[str, int] | None  # (helper/device/ip key, confirmations within the burst window)
+
+    def seen(self) -> list[Seen]:
+        return [
+            Seen(self.helper_id, k, v, self.confirmed_at) for k, v in (("device", self.device_id), ("ip", self.ip)) if v
+        ]
+
+
+@dataclass(frozen=True)
+class UnblockNode:
+    """A lifted (or reversed) unblock in the unblock graph: who, when, how, from where, and its helpers."""
+
+    id: str
+    account_id: str
+    lifted_at: datetime
+    methods: tuple[str, ...]
+    device_id: str | None  # the requester's, at the health check
+    ip: str | None
+    checked_at: datetime | None  # when the requester's device and ip were seen (the health check)
+    helpers: tuple[HelperEdge, ...] = ()
+
+    def requester_seen(self) -> list[Seen]:
+        if self.checked_at is None:
+            return []
+        at = self.checked_at
+        return [Seen(self.account_id, k, v, at) for k, v in (("device", self.device_id), ("ip", self.ip)) if v]
+
+    def all_seen(self) -> list[Seen]:
+        return [*self.requester_seen(), *(s for e in self.helpers for s in e.seen())]
+
+
+@dataclass(frozen=True)
+class ThirdPartyReport:
+    """The platform's report that an unblock went through a third-party platform (recorded at `reported_at`)."""
+
+    id: str
+    platform: str
+    reported_at: datetime
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Everything the standing judgement of `node` reads: the unblocks sharing a helper, a device or an ip with it
+    (any requester, `node` itself excluded), the logins of its requester and helpers, and the reports about it."""
+
+    node: UnblockNode
+    others: tuple[UnblockNode, ...] = ()
+    logins: tuple[Seen, ...] = ()
+    reports: tuple[ThirdPartyReport, ...] = ()
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """The judgement: the score of every signal found, and when the score first reached the threshold
+    (`decided_at`, None while it has not): the time of the evidence that tipped it, never the wall clock."""
+
     score: float
     threshold: float
-    signals: list[tuple[str, float, dict[str, Any]]]
+    signals: list[tuple[str, float, dict[str, Any], datetime]]
+    decided_at: datetime | None = None
 
     @property
     def abnormal(self) -> bool:
@@ -211,50 +312,151 @@ class Verdict:
             "score": self.score,
             "threshold": self.threshold,
             "abnormal": self.abnormal,
-            "signals": [{"code": c, "weight": w, "params": p} for c, w, p in self.signals],
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "signals": [{"code": c, "weight": w, "params": p, "at": at.isoformat()} for c, w, p, at in self.signals],
         }
 
 
-def judge(policy: AbnormalPolicy, assists: list[AssistFacts]) -> Verdict:
-    """Score the signals of a friend-assisted unblock; each signal fires at most once per helper."""
-    found: list[tuple[str, float, dict[str, Any]]] = []
+def _earliest_match(mine: list[Seen], theirs: list[Seen]) -> tuple[datetime, list[str]] | None:
+    """The earliest time a device or ip of `mine` and one of `theirs` had both been seen (a pair counts from its
+    later sighting), and every shared value ("device X", "ip Y"), sorted."""
+    best: datetime | None = None
+    what: set[str] = set()
+    index: dict[tuple[str, str], datetime] = {}
+    for t in theirs:
+        key = (t.kind, t.value)
+        index[key] = min(index.get(key, t.at), t.at)
+    for m in mine:
+        first = index.get((m.kind, m.value))
+        if first is None:
+            continue
+        what.add(f"{m.kind} {m.value}")
+        at = max(m.at, first)
+        best = at if best is None or at < best else best
+    return None if best is None else (best, sorted(what))
 
-    def add(name: str, params: dict[str, Any]) -> None:
+
+def _shared_with_others(
+    person: str, mine: list[Seen], others: list[UnblockNode], inside: Callable[[datetime], bool]
+) -> tuple[datetime, list[str], int] | None:
+    """`person`'s devices and ips (`mine`) seen in other people's unblocks (their requester's health check or a
+    helper's confirmation, by someone other than `person`): (earliest time, shared values, how many unblocks)."""
+    theirs = {o.id: [x for x in o.all_seen() if x.account_id != person and inside(x.at)] for o in others}
+    found = _earliest_match(mine, [x for xs in theirs.values() for x in xs])
+    if found is None:
+        return None
+    at, what = found
+    n = len([i for i, xs in theirs.items() if any(f"{x.kind} {x.value}" in what for x in xs)])
+    return at, what, n
+
+
+def _burst(times: list[datetime], mine: datetime, window: Any, count: int) -> tuple[datetime, int] | None:
+    """The earliest moment `count` of `times` (sorted) fell within one `window` (open at its far end) that also
+    holds `mine`, and how many fell within it then."""
+    for j, tj in enumerate(times):
+        if tj < mine:
+            continue
+        inside = [t for t in times[: j + 1] if tj - window < t]
+        if mine > tj - window and len(inside) >= count:
+            return tj, len(inside)
+    return None
+
+
+def judge_standing(policy: AbnormalPolicy, s: Standing) -> Verdict:
+    """The standing S-D4 judgement of one unblock over the unblock graph around it. Depends only on the evidence
+    in `s` (dated within (lifted - lookback, lifted + watch], reports at any time), never on its order, so the same
+    evidence gives the same verdict however and whenever it arrived. Each signal fires at most once per helper
+    (the requester's own network and each report platform once) and carries the time it became true.
+
+    Signals: `helper_many_accounts` (the helper confirmed for ≥ `many_accounts` distinct requesters), `no_relationship`,
+    `shared_device` (a helper's device or ip is the requester's — health check or a login, before or after the lift —
+    or was used in another requester's unblock; or the requester's own device or ip was), `assist_burst`
+    (≥ `burst_count` confirmations by one helper, device or ip within `burst_window`), `third_party_report`."""
+    node = s.node
+    lo, hi = node.lifted_at - policy.lookback, node.lifted_at + policy.watch
+
+    def inside(at: datetime) -> bool:
+        return lo < at <= hi
+
+    others = [o for o in s.others if o.id != node.id and inside(o.lifted_at)]
+    own_people = {node.account_id, *(e.helper_id for e in node.helpers)}
+    strangers = [o for o in others if o.account_id not in own_people]  # other people's unblocks
+    logins = [x for x in s.logins if inside(x.at)]
+    found: list[tuple[str, float, dict[str, Any], datetime]] = []
+
+    def add(name: str, params: dict[str, Any], at: datetime) -> None:
         sig = policy.signals.get(name)
         if sig is not None and sig.enabled:
-            found.append((f"signal.{name}", sig.weight, params))
+            found.append((f"signal.{name}", sig.weight, params, at))
 
-    for a in assists:
-        if a.accounts_assisted >= policy.many_accounts:
+    confirmations = [(o, e) for o in [node, *others] for e in o.helpers if inside(e.confirmed_at)]
+    requester_net = node.requester_seen() + [x for x in logins if x.account_id == node.account_id]
+    for e in node.helpers:
+        mine = [(o, x) for o, x in confirmations if x.helper_id == e.helper_id]
+        firsts: dict[str, datetime] = {}
+        for o, x in sorted(mine, key=lambda p: p[1].confirmed_at):
+            firsts.setdefault(o.account_id, x.confirmed_at)
+        if len(firsts) >= policy.many_accounts:
             add(
                 "helper_many_accounts",
-                {"helper_id": a.helper_id, "accounts": a.accounts_assisted, "days": policy.lookback.days},
+                {
+                    "helper_id": e.helper_id,
+                    "accounts": len(firsts),
+                    "strangers": len({o.account_id for o, x in mine if not x.related}),
+                    "days": policy.lookback.days,
+                },
+                sorted(firsts.values())[policy.many_accounts - 1],
             )
-        if not a.related:
-            add("no_relationship", {"helper_id": a.helper_id})
-        shared = []
-        if a.device_id and a.device_id in a.requester_devices:
-            shared.append(f"device {a.device_id}")
-        if a.ip and a.ip in a.requester_ips:
-            shared.append(f"ip {a.ip}")
-        if shared:
-            add("shared_device", {"helper_id": a.helper_id, "with": "requester", "what": ", ".join(shared)})
-        elif a.device_shared_with:
+        if not e.related:
+            add("no_relationship", {"helper_id": e.helper_id}, e.confirmed_at)
+        helper_net = e.seen() + [x for x in logins if x.account_id == e.helper_id]
+        with_requester = _earliest_match(helper_net, requester_net)
+        with_others = _shared_with_others(e.helper_id, e.seen(), strangers, inside)
+        if with_requester is not None and (with_others is None or with_requester[0] <= with_others[0]):
+            at, what = with_requester
+            add("shared_device", {"helper_id": e.helper_id, "with": "requester", "what": ", ".join(what)}, at)
+        elif with_others is not None:
+            at, what, n = with_others
             add(
                 "shared_device",
-                {
-                    "helper_id": a.helper_id,
-                    "with": "other unblocks: " + ", ".join(sorted(a.device_shared_with)),
-                    "what": ", ".join(x for x in (a.device_id, a.ip) if x),
-                },
+                {"helper_id": e.helper_id, "with": "other_unblocks", "what": ", ".join(what), "unblocks": n},
+                at,
             )
-        if a.burst is not None and a.burst[1] >= policy.burst_count:
+        best: tuple[datetime, int, str] | None = None
+        for attr, value in (("helper_id", e.helper_id), ("device_id", e.device_id), ("ip", e.ip)):
+            if not value:
+                continue
+            label = f"{attr.removesuffix('_id')} {value}"
+            times = sorted(
+                {(o.id, x.helper_id, x.confirmed_at) for o, x in confirmations if getattr(x, attr) == value},
+                key=lambda k: k[2],
+            )
+            hit = _burst([k[2] for k in times], e.confirmed_at, policy.burst_window, policy.burst_count)
+            if hit is not None and (best is None or (hit[0], -hit[1]) < (best[0], -best[1])):
+                best = (hit[0], hit[1], label)
+        if best is not None:
             add(
                 "assist_burst",
-                {"key": a.burst[0], "count": a.burst[1], "minutes": int(policy.burst_window.total_seconds() // 60)},
+                {"key": best[2], "count": best[1], "minutes": int(policy.burst_window.total_seconds() // 60)},
+                best[0],
             )
-    score = round(sum(w for _, w, _ in found), 3)
-    return Verdict(score, policy.threshold, found)
+    own = _shared_with_others(node.account_id, requester_net, strangers, inside)
+    if own is not None:
+        at, what, n = own
+        add("shared_device", {"helper_id": None, "with": "other_unblocks", "what": ", ".join(what), "unblocks": n}, at)
+    for platform, rep in sorted(
+        {r.platform: r for r in sorted(s.reports, key=lambda r: r.reported_at, reverse=True)}.items()
+    ):
+        add("third_party_report", {"platform": platform, "report": rep.id}, rep.reported_at)
+    score = round(sum(w for _, w, _, _ in found), 3)
+    decided: datetime | None = None
+    total = 0.0
+    for _, w, _, at in sorted(found, key=lambda f: f[3]):
+        total += w
+        if round(total, 3) >= policy.threshold:
+            decided = max(at, node.lifted_at)
+            break
+    return Verdict(score, policy.threshold, found, decided)
 
 
 # --- probation and plug-in watch (S-C3, S-D5) -------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 from typing import Any
 
 from warden.adapters.uow import UnitOfWork
@@ -111,7 +112,8 @@ class Unblocking:
 
     def verify_code(self, p: Principal, app_id: str, code: str, lang: Lang = "zh") -> None:
         self.reading.check_application(p, app_id, drive=True)
-        self.codes.verify_code(app_id, p.actor, code, lang)
+        with self.abnormal.notices():  # a lift is judged (S-D4); a reversal is told to both sides after commit
+            self.codes.verify_code(app_id, p.actor, code, lang)
 
     def nominate(self, p: Principal, app_id: str, helper_ids: list[str], lang: Lang = "zh") -> None:
         self.reading.check_application(p, app_id, drive=True)
@@ -132,7 +134,8 @@ class Unblocking:
     ) -> dict[str, Any]:
         """A helper confirms with their token: `{helper_state, application_id, refusals: [{code, params, text}]}`."""
         self.reading.check_confirm(p, token)
-        return confirmation_view(self.helpers.confirm(token, p.actor, device_id, ip), lang)
+        with self.abnormal.notices():  # a lift is judged (S-D4); a reversal is told to both sides after commit
+            return confirmation_view(self.helpers.confirm(token, p.actor, device_id, ip), lang)
 
     def view(self, p: Principal, app_id: str, lang: Lang = "zh") -> dict[str, Any]:
         """The application as `views.application_view` renders it."""
@@ -152,3 +155,21 @@ class Unblocking:
         helper_id = self.reading.own(p, helper_id, "helper_id", "give helper_id")
         self.reading.check_view(p, helper_id)
         return self.reading.helper_requests(helper_id, lang)
+
+    def report_third_party(
+        self,
+        p: Principal,
+        account_id: str,
+        platform: str,
+        occurred_at: datetime | None = None,
+        application_id: str | None = None,
+        note: str | None = None,
+        lang: Lang = "zh",
+    ) -> dict[str, Any]:
+        """The platform reports that an account was unblocked through a third-party platform (S-D4, issue 15):
+        `{report, created, application}` (the unblock as judged again with the report). Platform role only."""
+        if not access.may_report(p):
+            raise Forbidden("only the platform reports third-party unblocks")
+        with self.abnormal.notices():
+            report, created = self.abnormal.report(p.actor, account_id, platform, occurred_at, application_id, note)
+        return {"report": report, "created": created, "application": self.reading.view(report["application_id"], lang)}

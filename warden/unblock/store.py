@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from warden.adapters import store as core
 from warden.adapters import tables as t
 from warden.kernel.errors import Conflict
-from warden.unblock.rules import LiftedUnblock
+from warden.unblock.rules import HelperEdge, LiftedUnblock, Seen, SeenLogin, ThirdPartyReport, UnblockNode
 
 Conn: TypeAlias = Connection
 """The connection type the use cases annotate with (they import no sqlalchemy); the transactions are the unit of
@@ -34,6 +34,7 @@ Row = Any
 a = t.unblock_applications
 h = t.unblock_helpers
 q = t.unblock_quota
+rp = t.unblock_reports
 
 
 class DuplicateKey(Exception):
@@ -352,3 +353,159 @@ def requester_network(conn: Connection, app_id: str, account_id: str, since: dat
         if p.get("ip"):
             ips.add(p["ip"])
     return devices, ips
+
+
+# --- the standing judgement over the unblock graph (S-D4, issue 15) --------------------------------------------
+
+JUDGED = ("lifted", "reversed")
+"""The states of an unblock that the standing judgement reads (and re-reads): it lifted restrictions once."""
+
+
+def unblock_nodes(conn: Connection, app_ids: list[str]) -> dict[str, UnblockNode]:
+    """The lifted (or reversed) applications among `app_ids` as graph nodes, with their confirmed helpers."""
+    out: dict[str, UnblockNode] = {}
+    for i in range(0, len(app_ids), 500):
+        chunk = app_ids[i : i + 500]
+        edges: dict[str, list[HelperEdge]] = {}
+        for r in conn.execute(
+            sa.select(h)
+            .where(h.c.application_id.in_(chunk), h.c.state == "confirmed")
+            .order_by(h.c.confirmed_at, h.c.id)
+        ):
+            edges.setdefault(r.application_id, []).append(
+                HelperEdge(r.helper_id, bool(r.related), r.confirmed_at, r.device_id, r.ip)
+            )
+        rows = conn.execute(sa.select(a).where(a.c.id.in_(chunk), a.c.state.in_(JUDGED), a.c.lifted_at.is_not(None)))
+        for r in rows:
+            health = json.loads(r.health) if r.health else None
+            out[r.id] = UnblockNode(
+                id=r.id,
+                account_id=r.account_id,
+                lifted_at=r.lifted_at,
+                methods=tuple(json.loads(r.verified or "[]")),
+                device_id=r.device_id,
+                ip=r.ip,
+                checked_at=datetime.fromisoformat(health["at"]) if health else None,
+                helpers=tuple(edges.get(r.id, [])),
+            )
+    return out
+
+
+def linked_unblocks(
+    conn: Connection, accounts: set[str], devices: set[str], ips: set[str], lo: datetime, hi: datetime
+) -> list[str]:
+    """Ids of lifted (or reversed) unblocks lifted within (lo, hi] that share something with the given sets: a
+    helper among `accounts`, or a device or ip (a helper's confirmation or the requester's health check)."""
+    conds = []
+    if accounts:
+        conds.append(h.c.helper_id.in_(sorted(accounts)))
+    if devices:
+        conds.append(h.c.device_id.in_(sorted(devices)))
+    if ips:
+        conds.append(h.c.ip.in_(sorted(ips)))
+    found: set[str] = set()
+    if conds:
+        found |= {
+            str(x)
+            for (x,) in conn.execute(sa.select(h.c.application_id).where(h.c.state == "confirmed", sa.or_(*conds)))
+        }
+    own = []
+    if devices:
+        own.append(a.c.device_id.in_(sorted(devices)))
+    if ips:
+        own.append(a.c.ip.in_(sorted(ips)))
+    where = [a.c.state.in_(JUDGED), a.c.lifted_at > lo, a.c.lifted_at <= hi]
+    ids = set()
+    if own:
+        ids |= {str(x) for (x,) in conn.execute(sa.select(a.c.id).where(*where, sa.or_(*own)))}
+    if found:
+        for i in range(0, len(found), 500):
+            chunk = sorted(found)[i : i + 500]
+            ids |= {str(x) for (x,) in conn.execute(sa.select(a.c.id).where(*where, a.c.id.in_(chunk)))}
+    return sorted(ids)
+
+
+def logins_seen(conn: Connection, account_ids: set[str], lo: datetime, hi: datetime) -> list[Seen]:
+    """The devices and ips of these accounts' logins dated within (lo, hi], oldest first."""
+    e = t.events
+    out: list[Seen] = []
+    if not account_ids:
+        return out
+    rows = conn.execute(
+        sa.select(e.c.account_id, e.c.occurred_at, e.c.payload)
+        .where(
+            e.c.account_id.in_(sorted(account_ids)), e.c.type == "login", e.c.occurred_at > lo, e.c.occurred_at <= hi
+        )
+        .order_by(e.c.occurred_at, e.c.id)
+    )
+    for acc, at, payload in rows:
+        p = json.loads(payload)
+        out.append(Seen(acc, "device", p["device_id"], at))
+        if p.get("ip"):
+            out.append(Seen(acc, "ip", p["ip"], at))
+    return out
+
+
+def unblocks_touching(conn: Connection, account_ids: set[str], lo: datetime, hi: datetime) -> list[str]:
+    """Ids of lifted (or reversed) unblocks lifted within [lo, hi) whose requester or a confirmed helper is among
+    `account_ids` (a login of theirs is new evidence about them)."""
+    if not account_ids:
+        return []
+    accs = sorted(account_ids)
+    helped = sa.select(h.c.application_id).where(h.c.state == "confirmed", h.c.helper_id.in_(accs))
+    rows = conn.execute(
+        sa.select(a.c.id).where(
+            a.c.state.in_(JUDGED),
+            a.c.lifted_at >= lo,
+            a.c.lifted_at < hi,
+            sa.or_(a.c.account_id.in_(accs), a.c.id.in_(helped)),
+        )
+    )
+    return sorted(str(x) for (x,) in rows)
+
+
+def reports_for(conn: Connection, app_id: str) -> list[ThirdPartyReport]:
+    """The third-party reports naming this unblock, oldest first."""
+    rows = conn.execute(sa.select(rp).where(rp.c.application_id == app_id).order_by(rp.c.reported_at, rp.c.id))
+    return [ThirdPartyReport(r.id, r.platform, r.reported_at) for r in rows]
+
+
+def insert_report(conn: Connection, **values: Any) -> None:
+    conn.execute(sa.insert(rp).values(**values))
+
+
+def get_report(conn: Connection, report_id: str) -> Row | None:
+    return conn.execute(sa.select(rp).where(rp.c.id == report_id)).first()
+
+
+def unblock_at(conn: Connection, account_id: str, at: datetime) -> str | None:
+    """The account's newest lifted (or reversed) unblock lifted at or before `at`."""
+    found = conn.execute(
+        sa.select(a.c.id)
+        .where(a.c.account_id == account_id, a.c.state.in_(JUDGED), a.c.lifted_at <= at)
+        .order_by(a.c.lifted_at.desc(), a.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return None if found is None else str(found)
+
+
+def newest_login(
+    conn: Connection, account_id: str, device_id: str | None, since: datetime, until: datetime
+) -> SeenLogin | None:
+    """The account's newest login dated within (since, until] (from `device_id`, when given): what warden saw."""
+    e = t.events
+    q_ = sa.select(e.c.occurred_at, e.c.payload).where(
+        e.c.account_id == account_id, e.c.type == "login", e.c.occurred_at > since, e.c.occurred_at <= until
+    )
+    for at, payload in conn.execute(q_.order_by(e.c.occurred_at.desc(), e.c.id.desc()).limit(1000)):
+        p = json.loads(payload)
+        if device_id and p.get("device_id") != device_id:
+            continue
+        return SeenLogin(
+            at=at,
+            device_id=p["device_id"],
+            client_version=p.get("client_version", "0"),
+            plugin_signatures=tuple(p.get("plugin_signatures") or ()),
+            malware_flag=bool(p.get("malware_flag")),
+        )
+    return None

@@ -134,13 +134,48 @@ TEXT: Catalog[str] = Catalog(
             "zh": "辅助者 {helper_id} 在 {days} 天内辅助了 {accounts} 个不同账号。",
             "en": "Helper {helper_id} assisted {accounts} different accounts within {days} days.",
         },
+        "signal.helper_many_accounts.strangers": {
+            "zh": "辅助者 {helper_id} 在 {days} 天内辅助了 {accounts} 个不同账号（其中 {strangers} 个不是好友）。",
+            "en": "Helper {helper_id} assisted {accounts} different accounts within {days} days "
+            "({strangers} of them strangers).",
+        },
         "signal.no_relationship": {
             "zh": "辅助者 {helper_id} 与申请人此前没有好友关系或聊天记录。",
             "en": "Helper {helper_id} had no prior contact or conversation with the requester.",
         },
         "signal.shared_device": {
-            "zh": "辅助者 {helper_id} 与{with}共用设备或网络（{what}）。",
-            "en": "Helper {helper_id} shares a device or network ({what}) with {with}.",
+            "zh": "{who}与{with}共用设备或网络（{what}）。",
+            "en": "{who} shares a device or network ({what}) with {with}.",
+        },
+        "signal.shared_device.requester": {
+            "zh": "{who}与申请人共用设备或网络（{what}）。",
+            "en": "{who} shares a device or network ({what}) with the requester.",
+        },
+        "signal.shared_device.other_unblocks": {
+            "zh": "{who}使用的设备或网络（{what}）也出现在其他 {unblocks} 次他人的解封中。",
+            "en": "{who} used a device or network ({what}) that also appears in {unblocks} other people's unblock(s).",
+        },
+        "signal.third_party_report": {
+            "zh": "平台报告：本次解封是通过第三方平台“{platform}”完成的。",
+            "en": 'The platform reports this unblock was obtained through the third-party platform "{platform}".',
+        },
+        "health.seen_plugins": {
+            "zh": "客户端报告没有外挂，但 {seen_at} 该账号在设备 {device_id} 登录时检测到外挂：{signatures}；"
+            "请卸载后重新登录，再做检测。",
+            "en": "The client reports no plug-ins, but warden saw {signatures} when this account logged in on device "
+            "{device_id} at {seen_at}; uninstall them, log in again, then re-check.",
+        },
+        "health.seen_malware": {
+            "zh": "客户端报告没有木马，但 {seen_at} 该账号在设备 {device_id} 登录时检测到木马病毒；"
+            "请查杀后重新登录，再做检测。",
+            "en": "The client reports no malware, but warden saw malware when this account logged in on device "
+            "{device_id} at {seen_at}; remove it, log in again, then re-check.",
+        },
+        "health.seen_version": {
+            "zh": "客户端报告版本 {client_version}，但 {seen_at} 在设备 {device_id} 登录的版本是 {seen_version}；"
+            "请用新版本重新登录，再做检测。",
+            "en": "The client reports version {client_version}, but version {seen_version} logged in on device "
+            "{device_id} at {seen_at}; log in again with the new version, then re-check.",
         },
         "signal.assist_burst": {
             "zh": "{key} 在 {minutes} 分钟内确认了 {count} 次辅助解封。",
@@ -151,23 +186,40 @@ TEXT: Catalog[str] = Catalog(
 """One sentence per refusal, health failure, helper refusal and abnormal signal (dates as people read them)."""
 
 
-_DATES = ("next_at", "earliest_at", "last_at")
+_DATES = ("next_at", "earliest_at", "last_at", "seen_at")
 """Parameters holding a stored ISO time, filled as people read them (`_date`)."""
 
 
 def text(code: str, p: dict[str, Any], lang: Lang) -> str:
     """One sentence for a refusal, a health failure, a helper refusal or an abnormal signal (`TEXT`); an unknown
-    code is returned as it is."""
-    entry = TEXT.get(code)
+    code is returned as it is. Signals whose sentence has optional parts pick their variant here (`_variant`)."""
+    key, extra = _variant(code, p, lang)
+    entry = TEXT.get(key)
     if entry is None:
         return code
-    params = dict(p)
-    for key in _DATES:
-        if key in entry.params:
-            params[key] = _date(p, key)
+    params = dict(p) | extra
+    for name in _DATES:
+        if name in entry.params:
+            params[name] = _date(p, name)
     if "signatures" in entry.params:
         params["signatures"] = ("、" if lang == "zh" else ", ").join(p["signatures"])
     return entry.render(lang, **params)
+
+
+def _variant(code: str, p: dict[str, Any], lang: Lang) -> tuple[str, dict[str, Any]]:
+    """The catalogue key for `code` with these parameters, and the parameters only the sentence needs."""
+    if code == "signal.helper_many_accounts" and p.get("strangers"):
+        return "signal.helper_many_accounts.strangers", {}
+    if code == "signal.shared_device":
+        helper = p.get("helper_id")
+        who = (f"辅助者 {helper} " if lang == "zh" else f"Helper {helper}") if helper else _REQUESTER[lang]
+        if p.get("with") in ("requester", "other_unblocks"):
+            return f"signal.shared_device.{p['with']}", {"who": who, "unblocks": p.get("unblocks", 1)}
+        return code, {"who": who}  # verdicts stored before issue 15 named the other unblocks in `with`
+    return code, {}
+
+
+_REQUESTER = {"zh": "申请人", "en": "The requester"}
 
 
 STATE_TEXT: Catalog[str] = Catalog(
@@ -252,3 +304,48 @@ def helper_refused_message(requester_id: str, refusals: list[tuple[str, dict[str
 def helper_asked_message(requester_id: str, token: str, minutes: int, lang: Lang) -> str:
     """To a named helper who may vouch: the single-use confirmation token (S-D2)."""
     return MESSAGES.render("helper_asked", lang, requester_id=requester_id, token=token, minutes=minutes)
+
+
+REVERSAL_TEXT: Catalog[str] = Catalog(
+    {
+        "requester": {
+            "zh": "【warden】你的解封（{app_id}）被判定为异常（第三方平台解封），已重新封停，且不能自助解封。"
+            "依据：{evidence}如有异议可以申诉。",
+            "en": "[warden] Your unblock ({app_id}) was judged abnormal (a third-party unblock): the account is banned "
+            "again without self-service. Evidence: {evidence} You may appeal.",
+        },
+        "helper": {
+            "zh": "【warden】你辅助 {requester_id} 的解封（{app_id}）被判定为异常（第三方平台解封），已撤销，"
+            "你的账号也因此受到处罚。依据：{evidence}如有异议可以申诉。",
+            "en": "[warden] The unblock of {requester_id} you confirmed ({app_id}) was judged abnormal (a third-party "
+            "unblock) and reversed; your account is penalised too. Evidence: {evidence} You may appeal.",
+        },
+        "helper_view": {
+            "zh": "你辅助 {requester_id} 的解封被判定为异常（第三方平台解封），已撤销，"
+            "你的账号也因此受到处罚；依据见下。",
+            "en": "The unblock of {requester_id} you confirmed was judged abnormal (a third-party unblock) and "
+            "reversed; your account is penalised too. The evidence follows.",
+        },
+    }
+)
+"""What each side of a reversed unblock is told (S-D4)."""
+
+
+def reversal_message(app_id: str, requester_id: str | None, signals: list[dict[str, Any]]) -> str:
+    """To each side of a reversed unblock (S-D4), in Chinese then English: the requester (`requester_id` None) is
+    banned again without self-service; a helper learns that the unblock they confirmed was reversed and that they
+    are penalised too. Names the evidence (each signal's sentence), nobody else's data beyond it."""
+    evidence = {
+        "zh": "；".join(text(s["code"], s["params"], "zh") for s in signals),
+        "en": " ".join(text(s["code"], s["params"], "en") for s in signals),
+    }
+    key = "requester" if requester_id is None else "helper"
+    return "\n".join(
+        REVERSAL_TEXT.render(key, lang, app_id=app_id, requester_id=requester_id or "", evidence=evidence[lang])
+        for lang in ("zh", "en")
+    )
+
+
+def reversal_text(requester_id: str, lang: Lang) -> str:
+    """What a helper reads in their helper requests when the unblock they confirmed was reversed (S-D4)."""
+    return REVERSAL_TEXT.render("helper_view", lang, requester_id=requester_id)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from warden.enforcement.texts import Lang
 from warden.unblock.policy import UnblockPolicy
 from warden.unblock.rules import missing_methods
-from warden.unblock.texts import STATE_TEXT, counting_text, explained
+from warden.unblock.texts import STATE_TEXT, counting_text, explained, reversal_text
 
 
 class _View(BaseModel):
@@ -106,12 +106,16 @@ class AbnormalSignal(UnblockReason):
     """One abnormal-unblock signal (S-D4) and its weight in the score."""
 
     weight: int | float
+    at: str | None = Field(None, description="When the signal became true (the time of its evidence).")
 
 
 class AbnormalVerdict(_View):
-    """The abnormal-unblock judgement (S-D4) of a friend-assisted lift."""
+    """The standing abnormal-unblock judgement (S-D4) of a lift, as of the evidence known now."""
 
     abnormal: bool
+    decided_at: str | None = Field(
+        None, description="When the score first reached the threshold: the time of the evidence that tipped it."
+    )
     score: int | float
     signals: list[AbnormalSignal]
     threshold: int | float
@@ -162,11 +166,40 @@ class ApplicationList(_View):
     items: list[ApplicationView]
 
 
+class HelperReversal(_View):
+    """The unblock this helper confirmed was judged abnormal and reversed (S-D4): why, told to the helper too."""
+
+    reversed_at: str | None
+    text: str
+    signals: list[AbnormalSignal]
+
+
 class HelperRequest(HelperRequestView):
     """What a helper was asked, by whom."""
 
     application_id: str
     requester_id: str
+    reversal: HelperReversal | None = None
+
+
+class ThirdPartyReport(_View):
+    """The platform's report that an unblock went through a third-party platform (S-D4)."""
+
+    id: str
+    application_id: str
+    account_id: str
+    platform: str
+    occurred_at: str | None
+    reported_at: str
+    note: str | None
+
+
+class ThirdPartyReportAnswer(_View):
+    """The report as stored, whether this call stored it, and the unblock as judged again with it."""
+
+    report: ThirdPartyReport
+    created: bool
+    application: ApplicationView
 
 
 class HelperRequestList(_View):
@@ -192,9 +225,7 @@ def application_view(
     refusal = explained(row.refusal_code, json.loads(row.refusal_params or "{}"), lang) if row.refusal_code else None
     abnormal = json.loads(row.abnormal) if row.abnormal else None
     if abnormal is not None:
-        abnormal["signals"] = [
-            explained(s["code"], s["params"], lang) | {"weight": s["weight"]} for s in abnormal["signals"]
-        ]
+        abnormal["signals"] = signals_view(abnormal["signals"], lang)
     return {
         "id": row.id,
         "account_id": row.account_id,
@@ -258,3 +289,20 @@ def helper_view(r: Any, now: datetime, lang: Lang) -> dict[str, Any]:
 def confirmation_view(result: dict[str, Any], lang: Lang) -> dict[str, Any]:
     """A helper's confirmation answer with each refusal explained."""
     return result | {"refusals": [explained(r["code"], r["params"], lang) for r in result["refusals"]]}
+
+
+def signals_view(signals: list[dict[str, Any]], lang: Lang) -> list[dict[str, Any]]:
+    """Stored abnormal signals with their sentences: `[{code, params, text, weight, at}]`."""
+    return [explained(s["code"], s["params"], lang) | {"weight": s["weight"], "at": s.get("at")} for s in signals]
+
+
+def reversal_view(app: Any, lang: Lang) -> dict[str, Any] | None:
+    """For a helper: the reversal of the unblock they confirmed, or None while it stands."""
+    if app is None or app.state != "reversed":
+        return None
+    verdict = json.loads(app.abnormal) if app.abnormal else {"signals": []}
+    return {
+        "reversed_at": app.reversed_at.isoformat() if app.reversed_at else None,
+        "text": reversal_text(app.account_id, lang),
+        "signals": signals_view(verdict["signals"], lang),
+    }

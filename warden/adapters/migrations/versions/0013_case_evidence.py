@@ -5,7 +5,7 @@ Adds `case_evidence` (one row per upload; the file itself by hash in the documen
 them) and every covered row is vouched for again (see warden/adapters/audit_state.py).
 
 Revision ID: 0013_case_evidence
-Revises: 0010_contact_standing
+Revises: 0012_unblock_reports
 """
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ import warden.adapters.tables
 from warden.adapters import audit_state
 
 revision = "0013_case_evidence"
-down_revision = "0011_phones_and_code_guesses"
+down_revision = "0012_unblock_reports"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ triggers on the first three (they decide which text judges everyone: `warden aud
 file seeds version 1 at the first start (`warden.policy_versions.live.LivePolicy.seed`), not here.
 
 Revision ID: 0014_policy_versions
-Revises: 0010_contact_standing
+Revises: 0013_case_evidence
 """
 
 import sqlalchemy as sa
