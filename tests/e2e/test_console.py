@@ -417,6 +417,10 @@ def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edi
             head = page.locator("#enterprise-out [data-enterprise]")
             head.wait_for()
             assert "我们的企业正受到限制" in head.inner_text() and "多名成员集中发送返利广告" in head.inner_text()
+            assert head.get_attribute("data-restricted") == "true"
+            assert "开始于" in head.inner_text()  # since when, from the enterprise's own state
+            listed = page.locator("#ent-restrictions")
+            assert "生效中" in listed.inner_text() and listed.locator("details.appeal").count() >= 1
             members = page.locator("#member-restrictions")
             members.wait_for()
             assert "acc-1" in members.inner_text() and "加好友话术或消息含敏感词" in members.inner_text()
@@ -539,7 +543,7 @@ def test_a_decision_on_an_enterprise_penalty_takes_a_second_reviewer_shown_as_fo
     assert served.api("admin", "GET", f"/v1/appeals/{appeal.id}")["status"] == "upheld"
 
 
-def test_hr_works_the_case_desk_records_training_and_its_completion_S_E2(served: Served) -> None:
+def test_hr_works_the_case_desk_records_training_uploads_evidence_and_reverses_the_outcome_S_E2_S_E4(served: Served) -> None:
     sync_playwright = _browser_or_skip()
     case_id = served.world.case_id
     with sync_playwright() as p:  # type: ignore[operator]
@@ -555,15 +559,34 @@ def test_hr_works_the_case_desk_records_training_and_its_completion_S_E2(served:
             case = page.locator(f'#case-out [data-case="{case_id}"]')
             case.wait_for()
             assert "privacy_leak" in case.inner_text()
+            # evidence for the open case, judged by its content, then on the timeline (a closed case takes none)
+            case.locator("form.evidence-upload input[type=file]").set_input_files(
+                {"name": "screenshot.png", "mimeType": "image/png", "buffer": tiny_png(3)}
+            )
+            case.locator("form.evidence-upload button").click()
+            page.locator("#notice", has_text="证据已上传").wait_for()
             page.select_option("#case-out form.outcome select[name=outcome]", "training")
             page.fill("#case-out form.outcome input[name=note]", "安排数据安全培训")
             page.click("#case-out form.outcome button[type=submit]")
             page.locator(f'#case-out [data-case="{case_id}"][data-status="training"]').wait_for()
             page.click("#training-done")
-            page.locator(f'#case-out [data-case="{case_id}"][data-status="closed"]').wait_for()
+            closed = page.locator(f'#case-out [data-case="{case_id}"][data-status="closed"]')
+            closed.wait_for()
+            assert closed.locator("form.evidence-upload").count() == 0
+            # the outcome was a mistake: HR reverses it with a reason and the case is open again
+            page.locator(f'#case-out [data-case="{case_id}"] details.reversal summary').click()
+            page.fill("#case-out form.reversal textarea[name=reason]", "培训安排错了人：这条消息是代同事转发的")
+            page.click("#case-out form.reversal button[type=submit]")
+            page.locator(f'#case-out [data-case="{case_id}"][data-status="open"]').wait_for()
+            assert "处理结果已撤销" in page.locator("#notice").inner_text()
+            assert page.locator("#banner").is_hidden()
         finally:
             browser.close()
     assert errors == []
+    case = served.api("hr", "GET", f"/v1/cases/{case_id}")
+    kinds = [e["kind"] for e in case["timeline"]]
+    assert case["status"] == "open" and case["outcome"] is None
+    assert "evidence" in kinds and "outcome_reversed" in kinds
 
 
 def test_an_auditor_reads_the_policy_verifies_the_trail_searches_it_and_sees_the_word_lists(served: Served) -> None:

@@ -48,11 +48,14 @@ const I18N = {
     reasons: { violation_confirmed: "违规属实", evidence_insufficient: "证据不足", documents_invalid: "材料无效", mitigating_circumstances: "情有可原", rectified: "已整改", rule_misfired: "规则误判", evidence_convincing: "证据充分", documents_verified: "材料核实" },
     reject_codes: { illegible: "看不清", expired: "已过期", mismatch: "信息不符", seal_missing: "缺少公章", wrong_document: "材料不对", other: "其他" },
     doc_states: { missing: "未提交", submitted: "待审核", accepted: "已接受", rejected: "已退回", pending: "待审核" },
+    since: "开始于", only_on_appeal: "不会自动结束：只能通过申诉解除", appeal_h: "申诉", in_force: "生效中", lifted: "已解除",
     our_enterprise: "我们的企业", ent_ok: "我们的企业目前没有受限。", ent_restricted: "我们的企业正受到限制", until: "直到", ent_restrictions: "企业受到的限制",
     members_holding: "拉低企业权重的成员", member_restrictions: "成员的限制", ent_appeals: "企业申诉", appeal_this: "对这项限制申诉",
     usage_policy: "企业使用规范", version: "版本", rules_json: "规则（JSON）", save: "保存", saved: "已保存。", stale: "别人已经改过这份规范，你看到的是旧版本。请重新加载后再改。", reload: "重新加载",
     cases: "案件", case_status: "状态", overdue_only: "只看超时", open_cases: "进行中", training_cases: "培训中", closed_cases: "已结案", no_cases: "没有案件。",
     deadline: "期限", statement_h: "员工陈述", outcome_h: "处理结果", record_outcome: "记录处理结果", training_done: "登记培训已完成", timeline: "经过",
+    reverse_outcome: "撤销这个处理结果", reverse_reason: "撤销原因（会记入审计）", reverse_help: "处理结果错了：撤销后其后果一并解除（注销或下架恢复、移交撤回），案件回到待处理。", reversed_outcome: "处理结果已撤销，案件重新待处理。",
+    add_evidence: "上传证据", evidence_added: "证据已上传",
     case_outcomes: { warning: "警告", training: "培训", deregister: "注销账号", app_removed: "下架应用", escalate_illegal: "移交（涉嫌违法）", dismissed: "不予处理" },
     policy_in_force: "生效中的策略", audit: "审计记录", verify_chain: "校验审计链", chain_ok: "审计链完整", chain_bad: "审计链被破坏", checked: "已校验条目", search_audit: "搜索审计记录（操作人、动作、对象）",
     word_lists: "敏感词表", scope_word: "范围", terms: "词条", actor: "操作人", action: "动作", target: "对象",
@@ -110,11 +113,14 @@ const I18N = {
     reasons: { violation_confirmed: "violation confirmed", evidence_insufficient: "evidence insufficient", documents_invalid: "documents invalid", mitigating_circumstances: "mitigating circumstances", rectified: "rectified", rule_misfired: "rule misfired", evidence_convincing: "evidence convincing", documents_verified: "documents verified" },
     reject_codes: { illegible: "illegible", expired: "expired", mismatch: "mismatch", seal_missing: "seal missing", wrong_document: "wrong document", other: "other" },
     doc_states: { missing: "missing", submitted: "to review", accepted: "accepted", rejected: "rejected", pending: "to review" },
+    since: "Since", only_on_appeal: "does not end by itself: only on appeal", appeal_h: "Appeal", in_force: "in force", lifted: "lifted",
     our_enterprise: "Our enterprise", ent_ok: "Our enterprise is not restricted.", ent_restricted: "Our enterprise is restricted", until: "until", ent_restrictions: "Restrictions on the enterprise",
     members_holding: "Members holding the enterprise's weight down", member_restrictions: "Members' restrictions", ent_appeals: "Enterprise appeals", appeal_this: "Appeal this restriction",
     usage_policy: "Enterprise usage policy", version: "Version", rules_json: "Rules (JSON)", save: "Save", saved: "Saved.", stale: "Someone changed this policy since you loaded it: you are looking at an old version. Reload, then change it again.", reload: "Reload",
     cases: "Cases", case_status: "Status", overdue_only: "overdue only", open_cases: "open", training_cases: "in training", closed_cases: "closed", no_cases: "No case.",
     deadline: "Deadline", statement_h: "Employee's statement", outcome_h: "Outcome", record_outcome: "Record the outcome", training_done: "Record training completed", timeline: "Timeline",
+    reverse_outcome: "Reverse this outcome", reverse_reason: "Why it was a mistake (audited)", reverse_help: "The outcome was a mistake: reversing undoes its effects (a deregistration or app removal lifted, an escalation withdrawn) and the case is open again.", reversed_outcome: "Outcome reversed; the case is open again.",
+    add_evidence: "Upload evidence", evidence_added: "Evidence uploaded",
     case_outcomes: { warning: "warning", training: "training", deregister: "deregister the account", app_removed: "remove the app", escalate_illegal: "escalate (illegal)", dismissed: "dismissed" },
     policy_in_force: "Policy in force", audit: "Audit trail", verify_chain: "Verify the audit chain", chain_ok: "audit chain intact", chain_bad: "audit chain BROKEN", checked: "entries checked", search_audit: "Search the audit trail (actor, action, target)",
     word_lists: "Word lists", scope_word: "Scope", terms: "Terms", actor: "Actor", action: "Action", target: "Target",
@@ -666,22 +672,35 @@ function openAppeal(id) {
 
 // --- enterprise admin: our state, our restrictions, our appeals, our usage policy ----------------------------
 async function viewEnterprise(eid) {
-  const rs = await api(`/v1/enterprises/${encodeURIComponent(eid)}/restrictions`);
+  const [ent, rs] = await Promise.all([api(`/v1/enterprises/${encodeURIComponent(eid)}`).catch(() => ({ id: eid, state: null })), api(`/v1/enterprises/${encodeURIComponent(eid)}/restrictions`)]);
+  const st = ent.state; // the enterprise's own standing (admins and the platform's roles; null for the others)
   const active = rs.items.filter((r) => r.active !== false && !r.lifted_at && (!r.ends_at || new Date(r.ends_at) > now()));
-  const head = el("section", { class: "card", "data-enterprise": eid },
-    el("h2", { text: `${t("our_enterprise")} · ${eid}` }),
-    active.length
-      ? el("div", {}, el("p", {}, badge(t("ent_restricted"), "bad")), el("ul", {}, active.map((r) => el("li", {}, el("strong", { text: r.reason_text || r.rule_title || r.rule }), ` · ${r.scope_text || r.scope} · ${t("until")} ${r.ends_at ? fmtTime(r.ends_at) : t("forever")}`))))
-      : el("p", {}, badge(t("ent_ok"), "ok")));
+  const restricted = st ? st.restricted : active.length > 0;
+  const head = el("section", { class: "card", "data-enterprise": eid, "data-restricted": String(restricted) },
+    el("h2", { text: `${t("our_enterprise")} · ${ent.name || eid}` }),
+    el("p", {}, badge(restricted ? t("ent_restricted") : t("ent_ok"), restricted ? "bad" : "ok")),
+    st ? el("div", { class: "ent-state" },
+      st.text ? el("p", { class: "state-text", text: st.text }) : "",
+      st.reasons.length ? el("ul", { class: "reasons" }, st.reasons.map((x) => el("li", { text: x }))) : "",
+      kv([[t("since"), st.since ? fmtTime(st.since) : null],
+        [t("until"), st.restricted ? (st.until ? el("span", {}, fmtTime(st.until), " (", countdown(st.until), ")") : t("only_on_appeal")) : null],
+        [t("restrictions"), st.restricted ? String(st.restrictions) : null]]))
+      : active.length ? el("ul", {}, active.map((r) => el("li", {}, el("strong", { text: r.reason_text || r.rule_title || r.rule }), ` · ${r.scope_text || r.scope} · ${t("until")} ${r.ends_at ? fmtTime(r.ends_at) : t("forever")}`))) : "");
   const redraw = () => run($("enterprise-out"), () => viewEnterprise(eid));
   const admin = state.me && state.me.role === "enterprise_admin";
-  const list = el("section", { class: "card" }, el("h2", { text: t("ent_restrictions") }),
-    rs.items.length ? table([t("rule"), t("scope"), t("starts"), t("ends"), t("reason"), ""], rs.items.map((r) => [r.rule_title || r.rule, r.scope_text || r.scope, fmtTime(r.starts_at), r.ends_at ? fmtTime(r.ends_at) : t("forever"), r.reason_text || "",
-      admin && r.strike_id ? el("details", { class: "appeal" }, el("summary", { text: t("appeal_this") }), (() => {
-        const text = el("textarea", { name: "statement", rows: 3, required: true, maxlength: 2000 });
-        return el("form", { class: "appeal-form", "data-strike": r.strike_id, onsubmit: (e) => { e.preventDefault(); act(() => api("/v1/appeals", { method: "POST", body: { strike_id: r.strike_id, statement: text.value.trim() } }), () => { notice(t("appeal_filed")); return redraw(); }); } },
-          field(t("appeal_statement"), text), el("button", { type: "submit", text: t("send_appeal") }));
-      })()) : ""])) : el("p", { class: "muted", text: "—" }));
+  const appealWay = (r) => { // "appeal this", from the restriction's own appeal field (strike id, whether possible, how)
+    const way = r.appeal || (r.strike_id ? { possible: true, strike_id: r.strike_id, text: "" } : null);
+    if (!way) return "";
+    if (!admin || !way.possible || !way.strike_id) return el("span", { class: "muted small appeal-way", text: way.text || "" });
+    const text = el("textarea", { name: "statement", rows: 3, required: true, maxlength: 2000 });
+    return el("details", { class: "appeal" }, el("summary", { text: t("appeal_this") }), way.text ? el("p", { class: "muted small", text: way.text }) : "",
+      el("form", { class: "appeal-form", "data-strike": way.strike_id, onsubmit: (e) => { e.preventDefault(); act(() => api("/v1/appeals", { method: "POST", body: { strike_id: way.strike_id, statement: text.value.trim() } }), () => { notice(t("appeal_filed")); return redraw(); }); } },
+        field(t("appeal_statement"), text), el("button", { type: "submit", text: t("send_appeal") })));
+  };
+  const list = el("section", { class: "card", id: "ent-restrictions" }, el("h2", { text: t("ent_restrictions") }),
+    rs.items.length ? el("div", { class: "scroll" }, table([t("rule"), t("scope"), t("status"), t("starts"), t("ends"), t("reason"), t("appeal_h")], rs.items.map((r) => [r.rule_title || r.rule, r.scope_text || r.scope,
+      badge(r.active ? t("in_force") : r.lifted_at ? t("lifted") : t("ended"), r.active ? "bad" : "info"),
+      fmtTime(r.starts_at), r.ends_at ? fmtTime(r.ends_at) : t("forever"), r.reason_text || "", appealWay(r)]))) : el("p", { class: "muted", text: "—" }));
   const out = [head, list];
   try {
     const wt = await api(`/v1/enterprises/${encodeURIComponent(eid)}/weight`);
@@ -747,8 +766,26 @@ function openCase(id) {
         table(null, c.timeline.map((e) => [fmtTime(e.at), e.kind, e.actor, Object.entries(e.data || {}).map(([k, v]) => `${tr("ev", k)}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("; ")]))) : "",
       c.status === "open" ? el("form", { class: "outcome", onsubmit: (e) => { e.preventDefault(); act(() => api(`/v1/cases/${c.id}/outcome`, { method: "POST", body: { outcome: outcome.value, note: note.value.trim() } }), redraw); } },
         el("h3", { text: t("record_outcome") }), field(t("outcome_h"), outcome), field(t("note"), note), el("button", { type: "submit", text: t("record_outcome") })) : "",
-      c.status === "training" ? el("button", { type: "button", id: "training-done", text: t("training_done"), onclick: () => act(() => api(`/v1/cases/${c.id}/training-completion`, { method: "POST" }), redraw) }) : "");
+      c.status === "training" ? el("button", { type: "button", id: "training-done", text: t("training_done"), onclick: () => act(() => api(`/v1/cases/${c.id}/training-completion`, { method: "POST" }), redraw) }) : "",
+      c.status !== "closed" ? evidenceForm(c, redraw) : "", c.outcome ? reversalForm(c, redraw) : "");
   });
+}
+function reversalForm(c, redraw) { // HR takes back an outcome that was a mistake, with a reason (audited)
+  const reason = el("textarea", { name: "reason", rows: 2, required: true, minlength: 3, maxlength: 2000 });
+  return el("details", { class: "reversal" }, el("summary", { text: t("reverse_outcome") }),
+    el("form", { class: "reversal", onsubmit: (e) => {
+      e.preventDefault();
+      act(() => api(`/v1/cases/${encodeURIComponent(c.id)}/outcome-reversal`, { method: "POST", body: { reason: reason.value.trim() } }), () => { notice(t("reversed_outcome")); return redraw(); });
+    } }, el("p", { class: "muted", text: t("reverse_help") }), field(t("reverse_reason"), reason), el("button", { type: "submit", class: "danger", text: t("reverse_outcome") })));
+}
+function evidenceForm(c, redraw) { // a piece of evidence for the case (PNG, JPEG, WebP or PDF, judged by content)
+  const file = el("input", { type: "file", name: "file", required: true, accept: "image/png,image/jpeg,image/webp,application/pdf" });
+  return el("form", { class: "evidence-upload", onsubmit: (e) => {
+    e.preventDefault();
+    if (!file.files.length) return;
+    const fd = new FormData(); fd.append("file", file.files[0]);
+    act(() => api(`/v1/cases/${encodeURIComponent(c.id)}/evidence`, { method: "POST", form: fd }), (ev) => { notice(`${t("evidence_added")}: ${ev.filename} (${ev.id})`); return redraw(); });
+  } }, el("h3", { text: t("add_evidence") }), field(t("file_label"), file), el("button", { type: "submit", class: "small", text: t("upload") }));
 }
 
 // --- platform / auditor: the policy in force, the audit trail and its proof, the word lists ------------------
