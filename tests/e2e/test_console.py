@@ -543,7 +543,9 @@ def test_a_decision_on_an_enterprise_penalty_takes_a_second_reviewer_shown_as_fo
     assert served.api("admin", "GET", f"/v1/appeals/{appeal.id}")["status"] == "upheld"
 
 
-def test_hr_works_the_case_desk_records_training_uploads_evidence_and_reverses_the_outcome_S_E2_S_E4(served: Served) -> None:
+def test_hr_works_the_case_desk_records_training_uploads_evidence_and_reverses_the_outcome_S_E2_S_E4(
+    served: Served,
+) -> None:
     sync_playwright = _browser_or_skip()
     case_id = served.world.case_id
     with sync_playwright() as p:  # type: ignore[operator]
@@ -589,8 +591,17 @@ def test_hr_works_the_case_desk_records_training_uploads_evidence_and_reverses_t
     assert "evidence" in kinds and "outcome_reversed" in kinds
 
 
-def test_an_auditor_reads_the_policy_verifies_the_trail_searches_it_and_sees_the_word_lists(served: Served) -> None:
+def test_an_auditor_reads_the_policy_and_its_versions_verifies_the_trail_searches_it_and_sees_the_word_lists_S18(
+    served: Served,
+) -> None:
     sync_playwright = _browser_or_skip()
+    live = served.api("platform", "GET", "/v1/policies/1")
+    text = live["text"].replace(f'version: "{live["label"]}"', 'version: "2026.12-shadow"', 1)
+    assert text != live["text"]
+    new = served.api("platform", "POST", "/v1/policies", {"text": text, "comment": "试运行新版本"})
+    served.api(
+        "platform", "POST", f"/v1/policies/{new['id']}/promotion", {"stage": "shadow", "reason": "先影子运行一周"}
+    )
     with sync_playwright() as p:  # type: ignore[operator]
         browser, page, errors = served.open(p, "auditor")
         try:
@@ -601,6 +612,23 @@ def test_an_auditor_reads_the_policy_verifies_the_trail_searches_it_and_sees_the
             page.fill("#audit-q", "appeal.")
             assert 0 < rows.count() < before
             assert all("appeal." in r for r in rows.all_inner_texts())
+            # the policy's versions: where each is, the diff against live, the shadow run per rule, a rule's figures
+            versions = page.locator("#versions-card")
+            assert "影子运行" in versions.inner_text() and "先影子运行一周" in versions.inner_text()
+            shadow_row = page.locator(f'#versions-card tr[data-version="{new["id"]}"]')
+            assert shadow_row.get_attribute("data-stage") == "shadow" and "试运行新版本" in shadow_row.inner_text()
+            assert page.locator('#versions-card tr[data-version="1"]').get_attribute("data-stage") == "live"
+            shadow_row.locator("button").click()
+            diff = page.locator("#policy-diff pre.diff")
+            diff.wait_for()
+            assert '+version: "2026.12-shadow"' in diff.inner_text()
+            assert page.locator("#policy-diff .del").count() >= 1
+            assert f"#{new['id']}" in page.locator("#shadow-card h2").inner_text()
+            page.select_option("#rule-figures select[name=rule]", "sensitive_words")
+            page.click("#rule-figures button[type=submit]")
+            figures = page.locator('#figures-out [data-rule="sensitive_words"] table.figures')
+            figures.wait_for()
+            assert "合计" in figures.inner_text()
             assert axe_serious(page) == []
         finally:
             browser.close()

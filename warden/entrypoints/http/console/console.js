@@ -57,6 +57,10 @@ const I18N = {
     reverse_outcome: "撤销这个处理结果", reverse_reason: "撤销原因（会记入审计）", reverse_help: "处理结果错了：撤销后其后果一并解除（注销或下架恢复、移交撤回），案件回到待处理。", reversed_outcome: "处理结果已撤销，案件重新待处理。",
     add_evidence: "上传证据", evidence_added: "证据已上传",
     case_outcomes: { warning: "警告", training: "培训", deregister: "注销账号", app_removed: "下架应用", escalate_illegal: "移交（涉嫌违法）", dismissed: "不予处理" },
+    policy_versions: "策略版本", stages: { live: "生效", shadow: "影子运行", staged: "灰度" }, stage_live: "生效版本", stage_shadow: "影子运行", stage_staged: "灰度发布", of_enterprises: "的企业", changed: "最近变更",
+    comment: "说明", diff_live: "与生效版本对比", diff_h: "差异", no_diff: "两个版本的文本相同。", shadow_vs_live: "影子运行与生效版本的差异（按规则）", decisions_differ: "判定不同的事件",
+    shadow_only: "仅影子版本会限制", live_only: "仅生效版本限制了", both: "两者都限制", examples: "示例事件", no_shadow_diff: "影子运行至今与生效版本没有差异。",
+    rule_figures: "规则数据", hits: "命中", restrictions_n: "限制", appealed: "被申诉", overturned: "被推翻", precision: "估计准确率", total: "合计",
     policy_in_force: "生效中的策略", audit: "审计记录", verify_chain: "校验审计链", chain_ok: "审计链完整", chain_bad: "审计链被破坏", checked: "已校验条目", search_audit: "搜索审计记录（操作人、动作、对象）",
     word_lists: "敏感词表", scope_word: "范围", terms: "词条", actor: "操作人", action: "动作", target: "对象",
     scopes: { add_contacts: "暂停主动加好友", features: "限制部分功能", login: "限制登录", account: "封号" },
@@ -122,6 +126,10 @@ const I18N = {
     reverse_outcome: "Reverse this outcome", reverse_reason: "Why it was a mistake (audited)", reverse_help: "The outcome was a mistake: reversing undoes its effects (a deregistration or app removal lifted, an escalation withdrawn) and the case is open again.", reversed_outcome: "Outcome reversed; the case is open again.",
     add_evidence: "Upload evidence", evidence_added: "Evidence uploaded",
     case_outcomes: { warning: "warning", training: "training", deregister: "deregister the account", app_removed: "remove the app", escalate_illegal: "escalate (illegal)", dismissed: "dismissed" },
+    policy_versions: "Policy versions", stages: { live: "live", shadow: "shadow", staged: "staged" }, stage_live: "Live", stage_shadow: "Shadow", stage_staged: "Staged", of_enterprises: "of enterprises", changed: "Last change",
+    comment: "Comment", diff_live: "Diff against live", diff_h: "Difference", no_diff: "The two texts are the same.", shadow_vs_live: "Shadow vs live, per rule", decisions_differ: "Events decided differently",
+    shadow_only: "Shadow only would restrict", live_only: "Live only restricted", both: "Both", examples: "Example events", no_shadow_diff: "So far the shadow run decides as live does.",
+    rule_figures: "Rule figures", hits: "Hits", restrictions_n: "Restrictions", appealed: "Appealed", overturned: "Overturned", precision: "Est. precision", total: "Total",
     policy_in_force: "Policy in force", audit: "Audit trail", verify_chain: "Verify the audit chain", chain_ok: "audit chain intact", chain_bad: "audit chain BROKEN", checked: "entries checked", search_audit: "Search the audit trail (actor, action, target)",
     word_lists: "Word lists", scope_word: "Scope", terms: "Terms", actor: "Actor", action: "Action", target: "Target",
     scopes: { add_contacts: "no new contacts", features: "some features off", login: "no login", account: "banned" },
@@ -805,7 +813,49 @@ async function viewPlatform() {
       el("div", { class: "scroll" }, el("table", { class: "audit" }, el("thead", {}, el("tr", {}, ["#", t("at"), t("actor"), t("action"), t("target")].map((h) => el("th", { scope: "col", text: h })))), body))),
     el("section", { class: "card" }, el("h2", { text: `${t("word_lists")} · ${words.scope}` }), kv([[t("version"), String(words.version)], [t("terms"), String(words.terms.length)]]),
       words.terms.length ? table([t("terms"), "", ""], words.terms.slice(0, 50)) : ""),
+    ...(await policyVersions(pol)),
   ];
+}
+
+// --- the policy's versions (issue 18): list, diff against live, stages, shadow vs live per rule, rule figures ---
+const pct = (v) => (v === null || v === undefined ? "—" : `${(Number(v) * 100).toFixed(1)}%`);
+async function policyVersions(pol) {
+  let list;
+  try { list = await api("/v1/policies"); } catch (err) { return []; } // a role that may not read versions
+  const st = list.stages;
+  const diffOut = el("div", { id: "policy-diff" });
+  const showDiff = (v) => act(() => api(`/v1/policies/${v.id}/diff?against=${st.live_id}`), (d) => diffOut.replaceChildren(
+    el("h3", { text: `${t("diff_h")}: #${d.old_id} (${t("stage_live")}) → #${d.new_id}` }),
+    d.diff ? el("pre", { class: "diff", tabindex: "0" }, d.diff.split("\n").map((line) => el("span", { class: line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : "", text: `${line}\n` })))
+      : el("p", { class: "muted", text: t("no_diff") })));
+  const stageBadge = (s_) => (s_ ? badge(tr("stages", s_), s_ === "live" ? "ok" : "warn") : "—");
+  const rows = list.items.slice().reverse().map((v) => el("tr", { "data-version": String(v.id), "data-stage": v.stage || "" },
+    el("td", { text: `#${v.id}` }), el("td", { text: v.label }), el("td", {}, stageBadge(v.stage)), el("td", { text: v.author }), el("td", { text: fmtTime(v.created_at) }), el("td", { text: v.comment }),
+    el("td", {}, st && v.id !== st.live_id ? el("button", { type: "button", class: "small secondary", text: t("diff_live"), onclick: () => showDiff(v) }) : "")));
+  const out = [el("section", { class: "card", id: "versions-card" }, el("h2", { text: t("policy_versions") }),
+    st ? kv([[t("stage_live"), `#${st.live_id}`], [t("stage_shadow"), st.shadow_id ? `#${st.shadow_id}` : "—"],
+      [t("stage_staged"), st.staged_id ? `#${st.staged_id} · ${st.staged_share}% ${t("of_enterprises")}` : "—"],
+      [t("changed"), `${fmtTime(st.changed_at)} · ${st.changed_by} · ${st.reason}`]]) : "",
+    el("div", { class: "scroll" }, el("table", { class: "versions" }, el("thead", {}, el("tr", {}, ["#", t("version"), t("stage"), t("actor"), t("at"), t("comment"), ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, rows))),
+    diffOut)];
+  if (st && st.shadow_id) { // what the shadow version would have restricted that live did not, and the reverse, per rule
+    const sd = await api(`/v1/policies/${st.shadow_id}/shadow-diff`);
+    out.push(el("section", { class: "card", id: "shadow-card" }, el("h2", { text: `${t("shadow_vs_live")} · #${sd.version_id}` }),
+      kv([[t("events"), String(sd.events)], [t("decisions_differ"), String(sd.decisions_differ)]]),
+      sd.rules.length ? el("div", { class: "scroll" }, table([t("rule"), t("shadow_only"), t("live_only"), t("both"), t("examples")],
+        sd.rules.map((r) => [r.rule, String(r.shadow_only), String(r.live_only), String(r.both), [...r.shadow_only_examples.map((x) => `+${x}`), ...r.live_only_examples.map((x) => `−${x}`)].slice(0, 6).join(" ")]), "shadow"))
+        : el("p", { class: "muted", text: t("no_shadow_diff") })));
+  }
+  const rules = Object.keys((pol.policy && pol.policy.rules) || {});
+  const which = select("rule", rules.map((r) => [r, r]));
+  const figOut = el("div", { id: "figures-out" });
+  const figRow = (f, label) => [label, String(f.hits), String(f.restrictions), `${f.appealed} (${pct(f.appealed_share)})`, `${f.wrong}/${f.labelled} (${pct(f.overturn_rate)})`, pct(f.precision)];
+  const showFigures = () => act(() => api(`/v1/rules/${encodeURIComponent(which.value)}/figures`), (x) => figOut.replaceChildren(el("div", { class: "scroll", "data-rule": x.rule },
+    table([t("version"), t("hits"), t("restrictions_n"), t("appealed"), t("overturned"), t("precision")],
+      [figRow(x.total, t("total")), ...x.versions.map((f) => figRow(f, f.version_id ? `#${f.version_id}` : f.policy_hash.slice(0, 12)))], "figures"))));
+  if (rules.length) out.push(el("section", { class: "card", id: "rule-figures" }, el("h2", { text: t("rule_figures") }),
+    el("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); showFigures(); } }, field(t("rule"), which), el("button", { type: "submit", text: t("show") })), figOut));
+  return out;
 }
 
 // --- wiring ----------------------------------------------------------------------------------------------
