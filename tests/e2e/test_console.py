@@ -7,6 +7,7 @@ database; it skips (saying why) where Chromium or the `playwright` package is no
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -347,6 +348,31 @@ def test_a_helper_confirms_a_friends_unblock_request_S_D2(served: Served) -> Non
     assert svc.view(unblocker, app_id)["state"] == "lifted"
 
 
+def test_a_helper_declines_a_friends_unblock_request_and_the_requester_reads_why_S_D2(served: Served) -> None:
+    sync_playwright = _browser_or_skip()
+    unblocker = served.world.principals["unblocker"]
+    svc = served.app.unblocking
+    app_id, _ = svc.apply(unblocker, None)
+    svc.health_check(unblocker, app_id, client_version="4.1.30", malware_flag=False, plugin_signatures=[])
+    svc.nominate(unblocker, app_id, ["acc-2"], "zh")
+    with sync_playwright() as p:  # type: ignore[operator]
+        browser, page, errors = served.open(p, "helper")
+        try:
+            page.click("#tab-helper")
+            row = page.locator("#helper-out tr", has_text="acc-3")
+            row.wait_for()
+            row.locator("button.decline").click()
+            page.locator("#notice", has_text="已婉拒").wait_for()
+            page.locator("#helper-out tr", has_text="已婉拒").wait_for()
+            assert page.locator("#helper-out button.decline").count() == 0
+        finally:
+            browser.close()
+    assert errors == []
+    view = svc.view(unblocker, app_id)
+    assert view["state"] == "awaiting_verification"
+    assert view["verification"]["helpers"][-1]["state"] == "declined"
+
+
 def test_a_reviewer_filters_searches_opens_a_case_beside_its_history_decides_and_bulk_claims_S_D6(
     served: Served,
 ) -> None:
@@ -398,11 +424,33 @@ def test_a_reviewer_filters_searches_opens_a_case_beside_its_history_decides_and
             page.fill("#appeal-out form.decision input[name=note]", "红包截图是客户发来的")
             page.click("#appeal-out form.decision button[type=submit]")
             page.locator("#appeal-out .callout", has_text="已结案").wait_for()
+
+            # the second case: an internal note for the desk, then handed to a named colleague
+            page.locator(f'#review-out tr[data-case="appeal:{second}"] button', has_text="打开").click()
+            notes = page.locator(f'#appeal-out [data-appeal="{second}"] .internal-notes')
+            notes.wait_for()
+            notes.locator("textarea[name=note_text]").fill("与 acc-1 同一批返现话术，先查活动备案")
+            notes.locator("button[type=submit]").click()
+            page.locator("#appeal-out .internal-notes li", has_text="先查活动备案").wait_for()
+            reassign = page.locator("#appeal-out form.reassign")
+            colleague = reassign.locator("option", has_text="乙").get_attribute("value")
+            reassign.locator("select[name=to]").select_option(colleague)
+            reassign.locator("input[name=reassign_note]").fill("乙负责返现活动类申诉")
+            reassign.locator("button[type=submit]").click()
+            page.locator("#notice", has_text="已转交").wait_for()
+            page.locator(f'#review-out tr[data-case="appeal:{second}"] td:nth-child(7)', has_text="reviewer").wait_for()
+            page.locator("#appeal-out form.reassign").wait_for(state="detached")  # no longer mine to move
             assert axe_serious(page) == []
         finally:
             browser.close()
     assert errors == []
     assert served.api("member", "GET", f"/v1/appeals/{first}")["status"] == "overturned"
+    (notes_,) = served.api("auditor", "GET", f"/v1/appeals/{second}/notes")["items"]
+    assert "先查活动备案" in notes_["text"]
+    b = served.api("reviewer_b", "GET", "/v1/me")
+    (item,) = [i for i in served.api("reviewer_b", "GET", "/v1/review-queue")["items"] if i.get("appeal_id") == second]
+    assert b["person"] in item["claimed_by"]
+    assert "先查活动备案" not in json.dumps(served.api("second", "GET", f"/v1/appeals/{second}"), ensure_ascii=False)
 
 
 def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edits_the_usage_policy_S_C2_S_E(

@@ -19,6 +19,7 @@ from warden.unblock.views import (
     ApplicationList,
     ApplicationView,
     HelperConfirmation,
+    HelperRequest,
     HelperRequestList,
     RateLimited,
 )
@@ -207,6 +208,14 @@ def confirm(
     """A helper confirms with the token they received (their own member token, or the platform for them)."""
     body = body or ConfirmIn()
     return HelperConfirmation.model_validate(_service(warden).confirm(principal, token, body.device_id, body.ip, lang))
+
+
+@router.post("/helper-requests/{request_id}/decline", response_model=HelperRequest)
+def decline(warden: WardenDep, principal: PrincipalDep, lang: LangDep, request_id: AppPath) -> HelperRequest:
+    """The named helper declines a friend-assist request (`id` from `GET /v1/helper-requests`): it is `declined`,
+    its confirmation code no longer works, and the requester reads why in their application (`helper.declined`).
+    The helper's own member token, or the platform for them; anyone else 403. 409 when no longer pending."""
+    return HelperRequest.model_validate(_service(warden).decline(principal, request_id, lang))
 
 
 @router.get("/helper-requests")

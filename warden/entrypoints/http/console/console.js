@@ -37,7 +37,8 @@ const I18N = {
     appeal_filed: "申诉已提交。", withdraw: "撤回申诉", decision: "决定", upload: "上传", resubmit: "重新上传", file_label: "选择文件",
     enterprise_wide: (e) => `这是对整个企业（${e}）的限制，不是针对你个人的处罚。请联系本企业的管理员了解情况；你无需为此申诉。`,
     helper_requests: "别人请我协助解封", no_helper_requests: "目前没有协助请求。", confirm_token: "协助确认码（短信里的 hc_…）", confirm_help: "确认协助", requester: "申请人",
-    helper_confirmed: "已确认协助。", helper_refused: "协助未被接受",
+    helper_confirmed: "已确认协助。", helper_refused: "协助未被接受", decline_help: "婉拒协助", helper_declined: "已婉拒这次协助请求。",
+    internal_notes: "内部备注", internal_help: "只有审核台（审核员、平台、审计）看得到，申诉人看不到。", add_note: "添加备注", reassign: "转交给同事", reassign_to: "转交给", reassigned: "已转交",
     filters: "筛选", all: "全部", type_appeal: "申诉", type_flag: "举报/标记", due_filter: "截止", due_overdue: "已超时", due_24h: "24 小时内到期",
     mine_only: "只看我认领的", search: "搜索（账号、企业或申诉编号）", selected: "已选", bulk_claim: "批量认领", bulk_release: "批量释放", select_row: "选择",
     history_side: "该账号的历史", earlier_appeals: "以往申诉", recent_events: "最近事件", weight: "权重", active_strikes: "生效中的违规",
@@ -65,7 +66,7 @@ const I18N = {
     word_lists: "敏感词表", scope_word: "范围", terms: "词条", actor: "操作人", action: "动作", target: "对象",
     scopes: { add_contacts: "暂停主动加好友", features: "限制部分功能", login: "限制登录", account: "封号" },
     kinds: { member: "成员申诉", enterprise: "企业申诉" },
-    helper_states: { pending: "待确认", confirmed: "已确认", refused: "未接受", expired: "已过期" },
+    helper_states: { pending: "待确认", confirmed: "已确认", refused: "未接受", declined: "已婉拒", expired: "已过期" },
     appeal_status: { open: "处理中", awaiting_confirmation: "待第二人确认", upheld: "维持原处罚", reduced: "已减轻", overturned: "已撤销", withdrawn: "已撤回" },
     severities: { low: "低", medium: "中", high: "高" },
     strike_status: { active: "生效中", voided: "已作废", overturned: "已撤销", reduced: "已减轻", expired: "已过期", lifted: "已解除" },
@@ -106,7 +107,8 @@ const I18N = {
     appeal_filed: "Appeal filed.", withdraw: "Withdraw the appeal", decision: "Decision", upload: "Upload", resubmit: "Upload again", file_label: "Choose a file",
     enterprise_wide: (e) => `This restriction is on your whole enterprise (${e}), not a penalty on you. Please contact your enterprise's administrator; there is nothing for you to appeal.`,
     helper_requests: "Friends asking for my help", no_helper_requests: "No help request right now.", confirm_token: "Confirmation code (hc_… from the message)", confirm_help: "Confirm I help", requester: "Requester",
-    helper_confirmed: "Help confirmed.", helper_refused: "Help not accepted",
+    helper_confirmed: "Help confirmed.", helper_refused: "Help not accepted", decline_help: "Decline", helper_declined: "You declined this help request.",
+    internal_notes: "Internal notes", internal_help: "Seen by the desk only (reviewers, platform, auditors), never by the appellant.", add_note: "Add a note", reassign: "Reassign to a colleague", reassign_to: "Reassign to", reassigned: "Reassigned",
     filters: "Filters", all: "all", type_appeal: "appeal", type_flag: "flag", due_filter: "Due", due_overdue: "overdue", due_24h: "due within 24 h",
     mine_only: "claimed by me", search: "Search (account, enterprise or appeal id)", selected: "selected", bulk_claim: "Claim selected", bulk_release: "Release selected", select_row: "Select",
     history_side: "The account's history", earlier_appeals: "Earlier appeals", recent_events: "Recent events", weight: "Weight", active_strikes: "Active strikes",
@@ -134,7 +136,7 @@ const I18N = {
     word_lists: "Word lists", scope_word: "Scope", terms: "Terms", actor: "Actor", action: "Action", target: "Target",
     scopes: { add_contacts: "no new contacts", features: "some features off", login: "no login", account: "banned" },
     kinds: { member: "member appeal", enterprise: "enterprise appeal" },
-    helper_states: { pending: "pending", confirmed: "confirmed", refused: "refused", expired: "expired" },
+    helper_states: { pending: "pending", confirmed: "confirmed", refused: "refused", declined: "declined", expired: "expired" },
     appeal_status: { open: "open", awaiting_confirmation: "awaiting a second reviewer", upheld: "upheld", reduced: "reduced", overturned: "overturned", withdrawn: "withdrawn" },
     severities: { low: "low", medium: "medium", high: "high" },
     strike_status: { active: "active", voided: "voided", overturned: "overturned", reduced: "reduced", expired: "expired", lifted: "lifted" },
@@ -552,9 +554,12 @@ async function viewHelper() {
       return redraw();
     });
   } }, field(t("confirm_token"), tokenIn), el("button", { type: "submit", text: t("confirm_help") }));
-  const rows = x.items.map((h) => [h.requester_id, badge(tr("helper_states", h.state), h.state === "confirmed" ? "ok" : h.state === "pending" ? "info" : "bad"), fmtTime(h.created_at), h.expires_at ? fmtTime(h.expires_at) : "—", h.refusals.map((f) => f.text).join("；")]);
+  const decline = (h) => el("button", { type: "button", class: "small secondary decline", "data-request": h.id, text: t("decline_help"),
+    onclick: () => act(() => api(`/v1/helper-requests/${encodeURIComponent(h.id)}/decline`, { method: "POST" }), () => { notice(t("helper_declined")); return redraw(); }) });
+  const rows = x.items.map((h) => [h.requester_id, badge(tr("helper_states", h.state), h.state === "confirmed" ? "ok" : h.state === "pending" ? "info" : "bad"), fmtTime(h.created_at), h.expires_at ? fmtTime(h.expires_at) : "—", h.refusals.map((f) => f.text).join("；"),
+    h.state === "pending" && h.id ? decline(h) : ""]);
   return el("section", { class: "card" }, el("h2", { text: t("helper_requests") }),
-    rows.length ? table([t("requester"), t("status"), t("created"), t("expires"), t("reason")], rows) : el("p", { class: "muted", text: t("no_helper_requests") }), confirm);
+    rows.length ? table([t("requester"), t("status"), t("created"), t("expires"), t("reason"), ""], rows) : el("p", { class: "muted", text: t("no_helper_requests") }), confirm);
 }
 
 // --- reviewer desk -----------------------------------------------------------------------------------------
@@ -656,6 +661,30 @@ function decisionForm(a, redraw) {
     field(t("outcome"), outcome), field(t("reason_code"), reason), field(t("note"), note), field(t("to_step"), step), field(t("exempt_days"), days),
     el("button", { type: "submit", text: t("propose") }));
 }
+async function deskTools(a, redraw) { // internal notes (the desk only) and handing the case to a named colleague
+  const reviewer = state.me && state.me.role === "reviewer";
+  const notes = await api(`/v1/appeals/${encodeURIComponent(a.id)}/notes`).catch(() => null);
+  const out = [];
+  if (notes) {
+    const text = el("textarea", { name: "note_text", rows: 2, required: true, maxlength: 4000 });
+    out.push(el("section", { class: "card internal-notes" }, el("h3", { text: t("internal_notes") }), el("p", { class: "muted small", text: t("internal_help") }),
+      notes.items.length ? el("ul", { class: "notes" }, notes.items.map((n) => el("li", {}, el("span", { class: "muted", text: `${fmtTime(n.at)} · ${n.author}：` }), n.text))) : el("p", { class: "muted", text: "—" }),
+      reviewer ? el("form", { class: "note-form", onsubmit: (e) => { e.preventDefault(); act(() => api(`/v1/appeals/${encodeURIComponent(a.id)}/notes`, { method: "POST", body: { text: text.value.trim() } }), redraw); } },
+        field(t("add_note"), text), el("button", { type: "submit", class: "small", text: t("add_note") })) : ""));
+  }
+  const held = a.claim && a.claim.claimed_by;
+  if (reviewer && a.status === "open" && (!held || mine({ claimed_by: held }))) {
+    const people = await api("/v1/review-colleagues").catch(() => ({ items: [] }));
+    const others = people.items.filter((c) => !mine({ claimed_by: `reviewer:${c.person}` }));
+    if (others.length) {
+      const to = select("to", others.map((c) => [c.person, `${c.name} (${c.person})`]));
+      const why = el("input", { name: "reassign_note", maxlength: 2000 });
+      out.push(el("form", { class: "reassign", onsubmit: (e) => { e.preventDefault(); act(() => api(`/v1/appeals/${encodeURIComponent(a.id)}/reassignment`, { method: "POST", body: { to: to.value, note: why.value.trim() || null } }), () => { notice(`${t("reassigned")}: ${to.value}`); return redraw(); }); } },
+        el("h3", { text: t("reassign") }), field(t("reassign_to"), to), field(t("reason"), why), el("button", { type: "submit", class: "small secondary", text: t("reassign") })));
+    }
+  }
+  return out;
+}
 function openAppeal(id) {
   state.last.appeal = id;
   const redraw = () => { openAppeal(id); return refreshQueue(); };
@@ -673,7 +702,7 @@ function openAppeal(id) {
         badge(tr("doc_states", d.state), DOC_TONE[d.state] || "info"), el("span", { class: "muted", text: ` ${d.submissions} ${t("submissions")}` }),
         d.rejection ? el("div", { class: "bad-text", text: [d.rejection.text, d.rejection.note].filter(Boolean).join(" — ") }) : "",
         docReview(a, d, redraw)))),
-      decisionForm(a, redraw));
+      decisionForm(a, redraw), await deskTools(a, redraw));
     return el("div", { class: "case" }, main, historySide(a.history));
   });
 }
