@@ -61,7 +61,12 @@ class AppealIn(BaseModel):
 
 
 class DocumentReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"verdict": "rejected", "reason_code": "illegible", "note": "营业执照照片看不清，请重新拍摄"}]
+        },
+    )
     verdict: Literal["accepted", "rejected"]
     reason_code: str | None = Field(
         None, description="For a rejection: illegible, expired, mismatch, seal_missing, wrong_document, other."
@@ -93,7 +98,9 @@ class DecisionIn(BaseModel):
 
 
 class ConfirmationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"agree": True, "note": "同意：材料核实无误"}]}
+    )
     agree: bool = Field(description="True: the proposal takes effect. False: back to the queue.")
     note: str | None = Field(None, max_length=2000)
 
@@ -407,7 +414,9 @@ def lift_restriction(
 
 
 class ManualStrikeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"severity": "M", "reason": "多次向客户群发未经允许的广告"}]}
+    )
     severity: str = Field(
         min_length=1, max_length=16, description="A severity class of the ladder (L, M, P, S …).", examples=["M"]
     )

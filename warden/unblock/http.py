@@ -62,7 +62,14 @@ class UnblockIn(BaseModel):
 class HealthIn(BaseModel):
     """What the client reports about itself (S-D7)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"client_version": "4.1.30", "malware_flag": False, "plugin_signatures": [], "device_id": "dev-7f3a"}
+            ]
+        },
+    )
     client_version: str = Field(pattern=r"^\d+(\.\d+){0,3}$", examples=["4.1.30"])
     malware_flag: bool = False
     plugin_signatures: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field([], max_length=50)
@@ -71,19 +78,24 @@ class HealthIn(BaseModel):
 
 
 class CodeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "123456"}]})
     code: str = Field(pattern=r"^\d{4,10}$", examples=["123456"])
 
 
 class HelpersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"helper_ids": ["acc-staff-2", "acc-staff-3"]}]}
+    )
     helper_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(min_length=1, max_length=5)
 
 
 class PlatformCheckIn(BaseModel):
     """The platform's own face/ID check of the requester (issue 15)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "face", "passed": True, "reference": "face-20261130-0042"}]},
+    )
     kind: Literal["face", "id_document"] = Field(description="What the platform checked.")
     passed: bool = Field(description="Whether the person matched.")
     reference: str | None = Field(None, min_length=1, max_length=128, description="The platform's id of the check.")
