@@ -23,6 +23,7 @@ from warden.enforcement.rules import RULES
 from warden.enforcement.service import EnforcementService
 from warden.enforcement.texts import Texts
 from warden.enforcement.tokens import Tokens
+from warden.kernel.access import Role
 from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.pipeline.effects import Effector
@@ -203,6 +204,7 @@ def bootstrap(
         live_policy=live,
     )
     cases.after_commit = case_outcomes.after_commit = app.deliver_outbox  # the one outbox, after commit
+    appeals.desk.reviewers = lambda: app.tokens.holders(Role.REVIEWER)  # whom a case may be reassigned to
     if background:
         app.checkpointer = WalCheckpointer(engine)
     if start:

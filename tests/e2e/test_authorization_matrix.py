@@ -99,6 +99,7 @@ class Tenant:
     restriction: str = ""
     unblock: str = ""
     helper_token: str = ""
+    helper_request: str = ""  # the request naming acch (its id, for declining it)
     appeal: Appeal | None = None
     case: Case | None = None
     proposal: str = ""  # a proposed permanent strike (four eyes), asked for on tenant 1
@@ -107,7 +108,7 @@ class Tenant:
         """Strings that name this tenant's things: none may reach a caller of another tenant."""
         assert self.appeal is not None and self.case is not None
         ids = {self.ent, self.acc, self.accx, self.acch, self.strike, self.restriction, self.unblock}
-        ids |= {self.appeal.id, self.case.id, self.helper_token}
+        ids |= {self.appeal.id, self.case.id, self.helper_token, self.helper_request}
         return ids | {a.phone for a in self.accounts.values()}
 
 
@@ -298,6 +299,10 @@ SPECS: dict[tuple[str, str], Spec] = {
         lambda t, n: Call(f"/v1/helper-confirmations/{t.helper_token}", {"device_id": "hd"}, member="acch"),
         lambda p, t: unblock_access.may_confirm(p, t.acch),
     ),
+    ("POST", "/v1/helper-requests/{request_id}/decline"): Spec(
+        lambda t, n: Call(f"/v1/helper-requests/{t.helper_request}/decline", member="acch"),
+        lambda p, t: unblock_access.may_decline(p, t.acch),
+    ),
     ("GET", "/v1/helper-requests"): Spec(
         lambda t, n: Call(f"/v1/helper-requests?helper_id={t.acch}", member="acch"),
         lambda p, t: unblock_access.may_view(p, t.acch, t.ent),
@@ -347,6 +352,25 @@ SPECS: dict[tuple[str, str], Spec] = {
         tenanted=False,
     ),
     ("POST", "/v1/appeals/{appeal_id}/claim"): Spec(lambda t, n: Call(f"/v1/appeals/{appeal(t).id}/claim"), REVIEWER),
+    ("POST", "/v1/appeals/{appeal_id}/reassignment"): Spec(
+        lambda t, n: Call(f"/v1/appeals/{appeal(t).id}/reassignment", {"to": "nobody-here", "note": "换人"}),
+        lambda p, t: appeals_access.may_reassign(p, None),
+    ),
+    ("GET", "/v1/review-colleagues"): Spec(
+        lambda t, n: Call("/v1/review-colleagues"),
+        lambda p, t: passes(lambda: appeals_access.require_desk(p)),
+        read=True,
+        tenanted=False,
+    ),
+    ("GET", "/v1/appeals/{appeal_id}/notes"): Spec(
+        lambda t, n: Call(f"/v1/appeals/{appeal(t).id}/notes"),
+        lambda p, t: appeals_access.may_read_notes(p),
+        read=True,
+    ),
+    ("POST", "/v1/appeals/{appeal_id}/notes"): Spec(
+        lambda t, n: Call(f"/v1/appeals/{appeal(t).id}/notes", {"text": f"内部备注 {n}"}),
+        lambda p, t: appeals_access.may_write_note(p),
+    ),
     ("POST", "/v1/appeals/{appeal_id}/release"): Spec(
         lambda t, n: Call(f"/v1/appeals/{appeal(t).id}/release"), REVIEWER
     ),
@@ -586,6 +610,7 @@ def matrix(world: World, warden: App, tmp_path: Path) -> Iterator[Matrix]:
         warden.unblocking.health_check(platform, helped, **CLEAN)  # type: ignore[arg-type]
         warden.unblocking.nominate(platform, helped, [t.acch])
         t.helper_token = token_from(sender, t.accounts[t.acch].phone)
+        t.helper_request = warden.unblocking.helper_requests(platform, t.acch)[0]["id"]
         t.appeal, _ = warden.appeals.open(member, t.strike, "我没有使用外挂", None)
         warden.appeals.upload(member, t.appeal.id, "evidence_1", DOC, "evidence.png")
         doc = UsagePolicyDoc.model_validate({"rules": USAGE_RULES})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
@@ -114,3 +115,35 @@ def test_demo_restricts_the_spammer_and_leaves_ordinary_staff_alone(tmp_path: Pa
     for ordinary in ("acc-staff-1", "acc-staff-2", "acc-staff-3", "acc-sales-chen"):
         assert w.enforcement.explain(ordinary)["state"] == "normal"
     w.close()
+
+
+def test_demo_ends_with_a_table_for_an_80_column_terminal_a_token_per_role_and_work_on_the_review_desk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: the final "who was restricted and why" fits 80 columns (as `COLUMNS=80 warden demo` prints it),
+    every role gets a token, and the review desk has cases waiting."""
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from warden.demo.run import run_demo
+    from warden.kernel.access import Principal, Role
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = io.StringIO()
+    w = run_demo(f"sqlite:///{tmp_path}/demo80.db", Console(file=out, highlight=False))
+    try:
+        text = out.getvalue()
+        final = text[text.index("Who was restricted, and why") :].splitlines()
+        assert max(cell_len(line) for line in final) <= 80, [line for line in final if cell_len(line) > 80]
+        assert "2026年" in text or "北京时间" in text  # ends written for people, not ISO stamps
+        assert "T0" not in "".join(line for line in final if "until" in line)
+        roles = {r.role for r in w.tokens.listing().items}
+        assert {r.value for r in Role} <= {str(getattr(x, "value", x)) for x in roles}
+        for name in ("platform", "reviewer", "auditor", "admin of", "hr of", "investigator of", "analyst of", "member"):
+            assert any(line.lstrip("│ ").startswith(name) for line in final), name
+        queue = w.appeals.queue(Principal("t", Role.AUDITOR), "en", 50, None)["items"]
+        assert len(queue) >= 1 and "review desk: " in text
+    finally:
+        w.close()

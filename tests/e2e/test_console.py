@@ -7,6 +7,7 @@ database; it skips (saying why) where Chromium or the `playwright` package is no
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -347,6 +348,31 @@ def test_a_helper_confirms_a_friends_unblock_request_S_D2(served: Served) -> Non
     assert svc.view(unblocker, app_id)["state"] == "lifted"
 
 
+def test_a_helper_declines_a_friends_unblock_request_and_the_requester_reads_why_S_D2(served: Served) -> None:
+    sync_playwright = _browser_or_skip()
+    unblocker = served.world.principals["unblocker"]
+    svc = served.app.unblocking
+    app_id, _ = svc.apply(unblocker, None)
+    svc.health_check(unblocker, app_id, client_version="4.1.30", malware_flag=False, plugin_signatures=[])
+    svc.nominate(unblocker, app_id, ["acc-2"], "zh")
+    with sync_playwright() as p:  # type: ignore[operator]
+        browser, page, errors = served.open(p, "helper")
+        try:
+            page.click("#tab-helper")
+            row = page.locator("#helper-out tr", has_text="acc-3")
+            row.wait_for()
+            row.locator("button.decline").click()
+            page.locator("#notice", has_text="已婉拒").wait_for()
+            page.locator("#helper-out tr", has_text="已婉拒").wait_for()
+            assert page.locator("#helper-out button.decline").count() == 0
+        finally:
+            browser.close()
+    assert errors == []
+    view = svc.view(unblocker, app_id)
+    assert view["state"] == "awaiting_verification"
+    assert view["verification"]["helpers"][-1]["state"] == "declined"
+
+
 def test_a_reviewer_filters_searches_opens_a_case_beside_its_history_decides_and_bulk_claims_S_D6(
     served: Served,
 ) -> None:
@@ -398,11 +424,33 @@ def test_a_reviewer_filters_searches_opens_a_case_beside_its_history_decides_and
             page.fill("#appeal-out form.decision input[name=note]", "红包截图是客户发来的")
             page.click("#appeal-out form.decision button[type=submit]")
             page.locator("#appeal-out .callout", has_text="已结案").wait_for()
+
+            # the second case: an internal note for the desk, then handed to a named colleague
+            page.locator(f'#review-out tr[data-case="appeal:{second}"] button', has_text="打开").click()
+            notes = page.locator(f'#appeal-out [data-appeal="{second}"] .internal-notes')
+            notes.wait_for()
+            notes.locator("textarea[name=note_text]").fill("与 acc-1 同一批返现话术，先查活动备案")
+            notes.locator("button[type=submit]").click()
+            page.locator("#appeal-out .internal-notes li", has_text="先查活动备案").wait_for()
+            reassign = page.locator("#appeal-out form.reassign")
+            colleague = reassign.locator("option", has_text="乙").get_attribute("value")
+            reassign.locator("select[name=to]").select_option(colleague)
+            reassign.locator("input[name=reassign_note]").fill("乙负责返现活动类申诉")
+            reassign.locator("button[type=submit]").click()
+            page.locator("#notice", has_text="已转交").wait_for()
+            page.locator(f'#review-out tr[data-case="appeal:{second}"] td:nth-child(7)', has_text="reviewer").wait_for()
+            page.locator("#appeal-out form.reassign").wait_for(state="detached")  # no longer mine to move
             assert axe_serious(page) == []
         finally:
             browser.close()
     assert errors == []
     assert served.api("member", "GET", f"/v1/appeals/{first}")["status"] == "overturned"
+    (notes_,) = served.api("auditor", "GET", f"/v1/appeals/{second}/notes")["items"]
+    assert "先查活动备案" in notes_["text"]
+    b = served.api("reviewer_b", "GET", "/v1/me")
+    (item,) = [i for i in served.api("reviewer_b", "GET", "/v1/review-queue")["items"] if i.get("appeal_id") == second]
+    assert b["person"] in item["claimed_by"]
+    assert "先查活动备案" not in json.dumps(served.api("second", "GET", f"/v1/appeals/{second}"), ensure_ascii=False)
 
 
 def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edits_the_usage_policy_S_C2_S_E(
@@ -417,6 +465,10 @@ def test_an_enterprise_admin_sees_the_restriction_appeals_with_documents_and_edi
             head = page.locator("#enterprise-out [data-enterprise]")
             head.wait_for()
             assert "我们的企业正受到限制" in head.inner_text() and "多名成员集中发送返利广告" in head.inner_text()
+            assert head.get_attribute("data-restricted") == "true"
+            assert "开始于" in head.inner_text()  # since when, from the enterprise's own state
+            listed = page.locator("#ent-restrictions")
+            assert "生效中" in listed.inner_text() and listed.locator("details.appeal").count() >= 1
             members = page.locator("#member-restrictions")
             members.wait_for()
             assert "acc-1" in members.inner_text() and "加好友话术或消息含敏感词" in members.inner_text()
@@ -539,7 +591,9 @@ def test_a_decision_on_an_enterprise_penalty_takes_a_second_reviewer_shown_as_fo
     assert served.api("admin", "GET", f"/v1/appeals/{appeal.id}")["status"] == "upheld"
 
 
-def test_hr_works_the_case_desk_records_training_and_its_completion_S_E2(served: Served) -> None:
+def test_hr_works_the_case_desk_records_training_uploads_evidence_and_reverses_the_outcome_S_E2_S_E4(
+    served: Served,
+) -> None:
     sync_playwright = _browser_or_skip()
     case_id = served.world.case_id
     with sync_playwright() as p:  # type: ignore[operator]
@@ -555,19 +609,47 @@ def test_hr_works_the_case_desk_records_training_and_its_completion_S_E2(served:
             case = page.locator(f'#case-out [data-case="{case_id}"]')
             case.wait_for()
             assert "privacy_leak" in case.inner_text()
+            # evidence for the open case, judged by its content, then on the timeline (a closed case takes none)
+            case.locator("form.evidence-upload input[type=file]").set_input_files(
+                {"name": "screenshot.png", "mimeType": "image/png", "buffer": tiny_png(3)}
+            )
+            case.locator("form.evidence-upload button").click()
+            page.locator("#notice", has_text="证据已上传").wait_for()
             page.select_option("#case-out form.outcome select[name=outcome]", "training")
             page.fill("#case-out form.outcome input[name=note]", "安排数据安全培训")
             page.click("#case-out form.outcome button[type=submit]")
             page.locator(f'#case-out [data-case="{case_id}"][data-status="training"]').wait_for()
             page.click("#training-done")
-            page.locator(f'#case-out [data-case="{case_id}"][data-status="closed"]').wait_for()
+            closed = page.locator(f'#case-out [data-case="{case_id}"][data-status="closed"]')
+            closed.wait_for()
+            assert closed.locator("form.evidence-upload").count() == 0
+            # the outcome was a mistake: HR reverses it with a reason and the case is open again
+            page.locator(f'#case-out [data-case="{case_id}"] details.reversal summary').click()
+            page.fill("#case-out form.reversal textarea[name=reason]", "培训安排错了人：这条消息是代同事转发的")
+            page.click("#case-out form.reversal button[type=submit]")
+            page.locator(f'#case-out [data-case="{case_id}"][data-status="open"]').wait_for()
+            assert "处理结果已撤销" in page.locator("#notice").inner_text()
+            assert page.locator("#banner").is_hidden()
         finally:
             browser.close()
     assert errors == []
+    case = served.api("hr", "GET", f"/v1/cases/{case_id}")
+    kinds = [e["kind"] for e in case["timeline"]]
+    assert case["status"] == "open" and case["outcome"] is None
+    assert "evidence" in kinds and "outcome_reversed" in kinds
 
 
-def test_an_auditor_reads_the_policy_verifies_the_trail_searches_it_and_sees_the_word_lists(served: Served) -> None:
+def test_an_auditor_reads_the_policy_and_its_versions_verifies_the_trail_searches_it_and_sees_the_word_lists_S18(
+    served: Served,
+) -> None:
     sync_playwright = _browser_or_skip()
+    live = served.api("platform", "GET", "/v1/policies/1")
+    text = live["text"].replace(f'version: "{live["label"]}"', 'version: "2026.12-shadow"', 1)
+    assert text != live["text"]
+    new = served.api("platform", "POST", "/v1/policies", {"text": text, "comment": "试运行新版本"})
+    served.api(
+        "platform", "POST", f"/v1/policies/{new['id']}/promotion", {"stage": "shadow", "reason": "先影子运行一周"}
+    )
     with sync_playwright() as p:  # type: ignore[operator]
         browser, page, errors = served.open(p, "auditor")
         try:
@@ -578,6 +660,23 @@ def test_an_auditor_reads_the_policy_verifies_the_trail_searches_it_and_sees_the
             page.fill("#audit-q", "appeal.")
             assert 0 < rows.count() < before
             assert all("appeal." in r for r in rows.all_inner_texts())
+            # the policy's versions: where each is, the diff against live, the shadow run per rule, a rule's figures
+            versions = page.locator("#versions-card")
+            assert "影子运行" in versions.inner_text() and "先影子运行一周" in versions.inner_text()
+            shadow_row = page.locator(f'#versions-card tr[data-version="{new["id"]}"]')
+            assert shadow_row.get_attribute("data-stage") == "shadow" and "试运行新版本" in shadow_row.inner_text()
+            assert page.locator('#versions-card tr[data-version="1"]').get_attribute("data-stage") == "live"
+            shadow_row.locator("button").click()
+            diff = page.locator("#policy-diff pre.diff")
+            diff.wait_for()
+            assert '+version: "2026.12-shadow"' in diff.inner_text()
+            assert page.locator("#policy-diff .del").count() >= 1
+            assert f"#{new['id']}" in page.locator("#shadow-card h2").inner_text()
+            page.select_option("#rule-figures select[name=rule]", "sensitive_words")
+            page.click("#rule-figures button[type=submit]")
+            figures = page.locator('#figures-out [data-rule="sensitive_words"] table.figures')
+            figures.wait_for()
+            assert "合计" in figures.inner_text()
             assert axe_serious(page) == []
         finally:
             browser.close()

@@ -313,7 +313,7 @@ unblock_helpers = sa.Table(
     sa.Column("application_id", sa.String(64), nullable=False, index=True),
     sa.Column("requester_id", Id, nullable=False),
     sa.Column("helper_id", Id, nullable=False, index=True),
-    sa.Column("state", sa.String(16), nullable=False),  # pending | confirmed | refused
+    sa.Column("state", sa.String(16), nullable=False),  # pending | confirmed | refused | declined
     sa.Column("token_hash", sa.String(64), unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime),
@@ -398,6 +398,16 @@ desk_claims = sa.Table(  # one row per claimed case; the primary key makes two c
     sa.Column("case_id", sa.String(80), primary_key=True),  # appeal:<id> | flag:<id>
     sa.Column("claimed_by", sa.String(128), nullable=False),
     sa.Column("claimed_at", UTCDateTime, nullable=False),
+)
+
+appeal_notes = sa.Table(  # issue 14: reviewers' internal notes on an appeal (never shown to the appellant)
+    "appeal_notes",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("appeal_id", sa.String(64), nullable=False, index=True),
+    sa.Column("author", sa.String(128), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
 )
 
 notifications = sa.Table(  # the outbox: written with the change, delivered after it, never twice

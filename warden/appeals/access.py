@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Literal
 
 from warden.appeals.model import Appeal, AppealKind
-from warden.kernel.access import GLOBAL_ROLES, Principal, Role
+from warden.kernel.access import GLOBAL_ROLES, Principal, Role, same_person
 from warden.kernel.errors import Conflict, Forbidden, NotFound
 from warden.kernel.model import Account, Strike
 
@@ -115,3 +115,18 @@ def must_hold(p: Principal, case_id: str, holder: str | None) -> None:
     if holder != p.actor:
         who = f"it is claimed by {holder}" if holder else "nobody holds it"
         raise Conflict(f"claim {case_id} first ({who})")
+
+
+def may_read_notes(p: Principal) -> bool:
+    """Reviewers' internal notes (issue 14): the desk's roles (reviewers, platform, auditors); never the appellant."""
+    return p.role in GLOBAL_ROLES
+
+
+def may_write_note(p: Principal) -> bool:
+    """An internal note is written by a reviewer."""
+    return p.role is Role.REVIEWER
+
+
+def may_reassign(p: Principal, holder: str | None) -> bool:
+    """A reviewer reassigns a case they hold, or one nobody holds (issue 14); a colleague's claim stays theirs."""
+    return p.role is Role.REVIEWER and (holder is None or same_person(holder, p.actor))

@@ -7,7 +7,8 @@ keys (one live appeal per strike, one claim per case) hold even without it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from warden.adapters.uow import UnitOfWork
@@ -33,6 +34,9 @@ class Desk:
     rules: RuleEngine
     documents: DocumentStore
     notifier: Notifier
+    reviewers: Callable[[], dict[str, str]] = field(default=dict)
+    """Person id → name of every reviewer holding a live token (set by bootstrap to `Tokens.holders`): whom a case
+    may be reassigned to (issue 14)."""
 
     @property
     def policy(self) -> AppealsPolicy:

@@ -9,9 +9,9 @@ from warden.appeals import access, store, views
 from warden.appeals import model as ap
 from warden.appeals.context import Desk
 from warden.appeals.texts import Lang
-from warden.kernel.access import Principal, same_person
+from warden.kernel.access import Principal, person_of, same_person
 from warden.kernel.cursor import decode_position, encode_position
-from warden.kernel.errors import Conflict, InvalidInput, NotFound
+from warden.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from warden.kernel.events import FieldError
 
 
@@ -95,6 +95,36 @@ def release(d: Desk, p: Principal, case_id: str) -> None:
         if not store.release_claim(tx.conn, case_id, p.actor):
             raise Conflict(f"you do not hold {case_id}")
         tx.audit.append(tx.now, p.actor, "desk.released", case_id, {})
+
+
+def reassign(d: Desk, p: Principal, case_id: str, to: str, note: str | None = None) -> dict[str, Any]:
+    """Hand a case to a named colleague (issue 14): `to` is a reviewer's person id (`zhang`, or an actor string
+    `reviewer:zhang`) holding a live reviewer token (`Desk.reviewers`), else a 422 naming `to`. The caller must hold
+    the case, or nobody may (403 otherwise: a colleague's claim stays theirs); the claim becomes the colleague's
+    from now (its claim_ttl starts again). Audited (`desk.reassigned`). Shape as `claim`."""
+    access.require_reviewer(p)
+    person = person_of(to) if ":" in to else to
+    colleagues = d.reviewers()
+    with d.uow.writing(lock=True) as tx:
+        now = tx.now
+        case_live(tx.conn, p, case_id)
+        holder = store.claim_of(tx.conn, case_id)
+        live_holder = holder.claimed_by if holder and holder.claimed_at >= now - d.policy.claim_ttl else None
+        if not access.may_reassign(p, live_holder):
+            raise Forbidden(f"{case_id} is claimed by {live_holder}; only its holder may reassign it")
+        if person not in colleagues:
+            raise InvalidInput(
+                f"{to!r} is not a reviewer with a live token",
+                [FieldError(field="to", message="name a colleague who holds a reviewer token (their person id)")],
+            )
+        if same_person(p.actor, f"reviewer:{person}"):
+            raise InvalidInput(
+                "you cannot reassign a case to yourself", [FieldError(field="to", message="a colleague")]
+            )
+        actor = f"reviewer:{person}"
+        store.hand_claim(tx.conn, case_id, actor, now)
+        tx.audit.append(now, p.actor, "desk.reassigned", case_id, {"from": live_holder, "to": actor, "note": note})
+    return {"case_id": case_id, "claimed_by": actor, "claimed_at": now.isoformat()}
 
 
 def must_hold(conn: Connection, p: Principal, case_id: str) -> None:

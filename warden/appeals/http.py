@@ -15,8 +15,12 @@ from warden.appeals.model import AppealOutcome
 from warden.appeals.service import Appeals
 from warden.appeals.views import (
     AppealDetail,
+    AppealNote,
+    AppealNotes,
     AppealNotifications,
     AppealPage,
+    Colleague,
+    Colleagues,
     DeskClaim,
     DocumentOut,
     EnterpriseRestrictionOut,
@@ -57,7 +61,12 @@ class AppealIn(BaseModel):
 
 
 class DocumentReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"verdict": "rejected", "reason_code": "illegible", "note": "营业执照照片看不清，请重新拍摄"}]
+        },
+    )
     verdict: Literal["accepted", "rejected"]
     reason_code: str | None = Field(
         None, description="For a rejection: illegible, expired, mismatch, seal_missing, wrong_document, other."
@@ -89,7 +98,9 @@ class DecisionIn(BaseModel):
 
 
 class ConfirmationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"agree": True, "note": "同意：材料核实无误"}]}
+    )
     agree: bool = Field(description="True: the proposal takes effect. False: back to the queue.")
     note: str | None = Field(None, max_length=2000)
 
@@ -222,6 +233,45 @@ def claim_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPat
 def release_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> Response:
     appeals.release(principal, f"appeal:{appeal_id}")
     return Response(status_code=204)
+
+
+class ReassignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"to": "li", "note": "合同纠纷归李审"}]})
+    to: str = Field(
+        min_length=1, max_length=128, description="The colleague: a reviewer's person id (`GET /v1/review-colleagues`)"
+    )
+    note: str | None = Field(None, max_length=2000, description="Why (audited)")
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "同一设备还登录过 acc-9"}]})
+    text: str = Field(min_length=1, max_length=4000, description="For the desk only: the appellant never reads it")
+
+
+@router.post("/appeals/{appeal_id}/reassignment")
+def reassign_appeal(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath, body: ReassignIn) -> DeskClaim:
+    """Hand the case to a named colleague (a reviewer with a live token; 422 naming `to` otherwise). The holder
+    reassigns, or anyone when nobody holds it; a colleague's claim is theirs (403). Audited."""
+    return DeskClaim.model_validate(appeals.reassign(principal, f"appeal:{appeal_id}", body.to, body.note))
+
+
+@router.get("/review-colleagues")
+def review_colleagues(appeals: AppealsDep, principal: PrincipalDep) -> Colleagues:
+    """The reviewers a case may be reassigned to (the desk's roles)."""
+    found = appeals.colleagues(principal)
+    return Colleagues(items=[Colleague(person=k, name=v) for k, v in found.items()])
+
+
+@router.get("/appeals/{appeal_id}/notes")
+def appeal_notes(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath) -> AppealNotes:
+    """Reviewers' internal notes on the appeal, oldest first: reviewers, platform, auditors; never the appellant."""
+    return AppealNotes.model_validate({"items": appeals.notes(principal, appeal_id)})
+
+
+@router.post("/appeals/{appeal_id}/notes", status_code=201)
+def add_appeal_note(appeals: AppealsDep, principal: PrincipalDep, appeal_id: RefPath, body: NoteIn) -> AppealNote:
+    """Add an internal note (reviewers): for the desk only, audited (`appeal.note_added`)."""
+    return AppealNote.model_validate(appeals.add_note(principal, appeal_id, body.text))
 
 
 IfMatch = Annotated[
@@ -364,7 +414,9 @@ def lift_restriction(
 
 
 class ManualStrikeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"severity": "M", "reason": "多次向客户群发未经允许的广告"}]}
+    )
     severity: str = Field(
         min_length=1, max_length=16, description="A severity class of the ladder (L, M, P, S …).", examples=["M"]
     )

@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from warden.adapters.uow import UnitOfWork
-from warden.appeals import decisions, desk, documents, filing, notifications, reading
+from warden.appeals import access, decisions, desk, documents, filing, notes, notifications, reading
 from warden.appeals import model as ap
 from warden.appeals.context import Desk
 from warden.appeals.document_store import DocumentStore
@@ -111,6 +111,23 @@ class Appeals:
 
     def release(self, p: Principal, case_id: str) -> None:
         desk.release(self.desk, p, case_id)
+
+    def reassign(self, p: Principal, case_id: str, to: str, note: str | None = None) -> dict[str, Any]:
+        """Hand a case to a named colleague (`desk.reassign`)."""
+        return desk.reassign(self.desk, p, case_id, to, note)
+
+    def add_note(self, p: Principal, appeal_id: str, text: str) -> dict[str, Any]:
+        """A reviewer's internal note on the appeal (`notes.add`)."""
+        return notes.add(self.desk, p, appeal_id, text)
+
+    def notes(self, p: Principal, appeal_id: str) -> list[dict[str, Any]]:
+        """The appeal's internal notes (`notes.list_notes`)."""
+        return notes.list_notes(self.desk, p, appeal_id)
+
+    def colleagues(self, p: Principal) -> dict[str, str]:
+        """Whom a case may be reassigned to: person id → name of every reviewer with a live token (desk roles)."""
+        access.require_desk(p)
+        return self.desk.reviewers()
 
     # --- decisions ------------------------------------------------------------------------------------------
 

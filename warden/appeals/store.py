@@ -266,6 +266,23 @@ def try_claim(conn: Connection, case_id: str, actor: str, now: datetime, stale_b
     return conn.execute(stmt.returning(c.c.case_id)).first() is not None  # rowcount is -1 on psycopg
 
 
+def hand_claim(conn: Connection, case_id: str, actor: str, now: datetime) -> None:
+    """The claim on `case_id` is `actor`'s from `now` (issue 14: a reviewer reassigns a case to a colleague)."""
+    c = t.desk_claims
+    conn.execute(sa.delete(c).where(c.c.case_id == case_id))
+    conn.execute(sa.insert(c).values(case_id=case_id, claimed_by=actor, claimed_at=now))
+
+
+def add_note(conn: Connection, note_id: str, appeal_id: str, author: str, text: str, at: datetime) -> None:
+    conn.execute(sa.insert(t.appeal_notes).values(id=note_id, appeal_id=appeal_id, author=author, text=text, at=at))
+
+
+def notes_of(conn: Connection, appeal_id: str) -> list[Row[Any]]:
+    """An appeal's internal notes, oldest first."""
+    n = t.appeal_notes
+    return list(conn.execute(sa.select(n).where(n.c.appeal_id == appeal_id).order_by(n.c.at, n.c.id)))
+
+
 def release_claim(conn: Connection, case_id: str, actor: str) -> bool:
     c = t.desk_claims
     return bool(conn.execute(sa.delete(c).where(c.c.case_id == case_id, c.c.claimed_by == actor)).rowcount)

@@ -301,6 +301,31 @@ class DeskClaim(_View):
     claimed_at: str
 
 
+class AppealNote(_View):
+    """A reviewer's internal note on an appeal (issue 14): the desk's roles read it, the appellant never does."""
+
+    id: str
+    appeal_id: str
+    author: str = Field(description="The reviewer who wrote it (actor: `reviewer:<person>`)")
+    text: str
+    at: str
+
+
+class AppealNotes(_View):
+    items: list[AppealNote] = Field(description="Oldest first")
+
+
+class Colleague(_View):
+    person: str = Field(description="Name it as `to` of a reassignment")
+    name: str
+
+
+class Colleagues(_View):
+    """Reviewers holding a live token: whom a case may be reassigned to."""
+
+    items: list[Colleague]
+
+
 class ExemptionOut(_View):
     account_id: str
     rule_id: str

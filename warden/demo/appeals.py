@@ -84,3 +84,24 @@ def _appeal_story(d: Demo) -> None:
         f"notifications to the enterprise admins: {len(desk.notifications(appeal.id))} "
         f"({', '.join(n['kind'] for n in desk.notifications(appeal.id))})"
     )
+
+
+WAITING = {  # members who appeal at the end of the demo: their appeals wait on the review desk
+    "acc-spam-zhao": "我在做正规的返现活动，消息是客户要求我发的",
+    "acc-harass-sun": "那些请求是同一个客户的不同账号，我只是回访",
+}
+
+
+def scene_open_desk(d: Demo) -> None:
+    d.after.append(_leave_on_desk)
+
+
+def _leave_on_desk(d: Demo) -> None:
+    """The review desk has work after the demo: each restricted member in `WAITING` appeals their penalty."""
+    for aid, statement in WAITING.items():
+        if aid not in d.people:
+            continue
+        strikes = [r["strike_id"] for r in d.app.enforcement.explain(aid, "zh")["restrictions"] if r.get("strike_id")]
+        if strikes:
+            member = d.app.tokens.create(Role.MEMBER, account_id=aid, label=f"demo member {aid}")[0]
+            d.app.appeals.open(member, strikes[0], statement, None)

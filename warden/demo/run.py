@@ -6,6 +6,8 @@ add a step to run once the stream is in. A new feature adds its scene module her
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,7 +16,8 @@ from rich.table import Table
 from warden.app import App
 from warden.demo import appeals, enforcement, unblock, usage_policy, weight
 from warden.demo.base import Demo, Scene
-from warden.kernel.access import Role
+from warden.kernel.access import Principal, Role
+from warden.kernel.timefmt import when
 
 SCENES: list[Scene] = [
     enforcement.scene_directory,
@@ -28,6 +31,7 @@ SCENES: list[Scene] = [
     unblock.scene_unblocking,  # unblocking (issue 5)
     appeals.scene_enterprise_appeal,  # appeals (issue 6)
     usage_policy.scene_usage_policy,  # enterprise usage policy (issue 7)
+    appeals.scene_open_desk,  # two member appeals left waiting: the review desk is not empty (issue 14)
 ]
 
 
@@ -66,27 +70,42 @@ def run_demo(database: str, console: Console, port: int = 8000) -> App:
     return app
 
 
-def show(d: Demo) -> None:
-    """Who was restricted and why (zh and en), the audit chain's state, and tokens to look further."""
-    app, console = d.app, d.console
-    table = Table(title="Who was restricted, and why (S-A7)", show_lines=True)
-    table.add_column("account")
-    table.add_column("who")
-    table.add_column("state")
-    table.add_column("why (zh)")
-    table.add_column("why (en)")
+def _until(r: dict[str, object], lang: str, tz: str) -> str:
+    """A restriction's end as people read it (Babel, the policy's time zone), or forever."""
+    ends = r.get("ends_at")
+    if not isinstance(ends, str):
+        return "永久" if lang == "zh" else "forever"
+    return when(datetime.fromisoformat(ends), lang, tz)
+
+
+def restricted_table(d: Demo) -> Table:
+    """Who was restricted and why, one row per account, three columns that fit an 80-column terminal: the
+    account and who it is; its state (zh / en); each restriction's reason in zh then en, with its end."""
+    app, tz = d.app, d.app.rules.policy.timezone
+    table = Table(title="Who was restricted, and why (S-A7)", show_lines=True, expand=False)
+    table.add_column("account / who", overflow="fold", min_width=18, max_width=24)
+    table.add_column("state", min_width=8, max_width=12)
+    table.add_column("why (zh / en)", overflow="fold", min_width=30)
     for aid, who in d.people.items():
         zh, en = app.enforcement.explain(aid, "zh"), app.enforcement.explain(aid, "en")
-        why_zh = "\n".join(f"[{r['rule']}] {r['reason_text']} → {r['scope_text']}" for r in zh["restrictions"]) or "—"
-        why_en = (
-            "\n".join(
-                f"{r['reason_text']} → {r['scope_text']}, until {r['ends_at'] or 'forever'}" for r in en["restrictions"]
-            )
-            or "—"
-        )
+        lines = []
+        for rz, re_ in zip(zh["restrictions"], en["restrictions"], strict=True):
+            lines.append(f"• {rz['reason_text']} → {rz['scope_text']}，至 {_until(rz, 'zh', tz)}")
+            lines.append(f"  [dim]{re_['reason_text']} → {re_['scope_text']}, until {_until(re_, 'en', tz)}[/]")
         style = {"normal": "green", "paused": "yellow", "restricted": "yellow"}.get(en["state"], "red")
-        table.add_row(aid, who, f"[{style}]{zh['state_text']}\n{en['state_text']}[/]", why_zh, why_en)
-    console.print(table)
+        table.add_row(
+            f"[bold]{aid}[/]\n{who}",
+            f"[{style}]{zh['state_text']}\n{en['state_text']}[/]",
+            "\n".join(lines) or "—",
+        )
+    return table
+
+
+def show(d: Demo) -> None:
+    """Who was restricted and why (zh and en), the audit chain's state, what waits on the review desk, and a
+    token for every role to look further."""
+    app, console = d.app, d.console
+    console.print(restricted_table(d))
     report = app.enforcement.audit_verify()
     console.print(f"audit chain: {'[green]intact' if report.ok else '[red]BROKEN'}[/] ({report.checked} entries)")
     create = app.tokens.create
@@ -95,13 +114,20 @@ def show(d: Demo) -> None:
         "reviewer": create(Role.REVIEWER, label="demo reviewer 丙")[1],
         "auditor": create(Role.AUDITOR, label="demo auditor")[1],
         "admin of ent-huaguang": create(Role.ENTERPRISE_ADMIN, "ent-huaguang", label="demo admin of 华光")[1],
+        "admin of ent-jinxin": create(Role.ENTERPRISE_ADMIN, "ent-jinxin", label="demo admin of 金鑫")[1],
+        "investigator of ent-huaguang": create(Role.INVESTIGATOR, "ent-huaguang", label="demo investigator of 华光")[1],
         "member acc-spam-zhao": create(Role.MEMBER, account_id="acc-spam-zhao", label="demo member acc-spam-zhao")[1],
     }
     d.tokens.update(tokens)
-    t = Table(title="Tokens to look further (serve with `warden demo --serve` or `warden serve -d <db>`)")
-    t.add_column("role")
-    t.add_column("bearer token")
-    for role, secret in tokens.items():
+    queue = app.appeals.queue(Principal("demo", Role.AUDITOR), "en", 50, None)["items"]
+    console.print(
+        f"review desk: [bold]{len(queue)}[/] case(s) waiting"
+        + (f" ({', '.join(str(i['subject']) for i in queue[:5])})" if queue else "")
+    )
+    t = Table(title="A token for every role (warden demo --serve, or warden serve -d <db>)")
+    t.add_column("role", overflow="fold")
+    t.add_column("bearer token", no_wrap=True)
+    for role, secret in d.tokens.items():
         t.add_row(role, secret)
     console.print(t)
     console.print(

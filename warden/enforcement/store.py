@@ -158,6 +158,18 @@ def people(conn: Connection) -> list[PersonRow]:
     ]
 
 
+def live_holders(conn: Connection, role: str, now: datetime) -> list[tuple[str, str]]:
+    """(person id, name) of every enabled person holding a live (unrevoked, unexpired) token of `role`, by id."""
+    q = (
+        sa.select(_PE.c.id, _PE.c.name)
+        .distinct()
+        .select_from(_TK.join(_PE, _TK.c.person_id == _PE.c.id))
+        .where(_TK.c.role == role, _TK.c.revoked_at.is_(None), _TK.c.expires_at > now, _PE.c.disabled_at.is_(None))
+        .order_by(_PE.c.id)
+    )
+    return [(str(r.id), str(r.name)) for r in conn.execute(q)]
+
+
 def insert_person(conn: Connection, person_id: str, name: str, at: datetime) -> None:
     conn.execute(sa.insert(_PE).values(id=person_id, name=name, created_at=at))
 

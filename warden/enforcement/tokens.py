@@ -70,6 +70,11 @@ class Tokens:
         with self.uow.reading() as tx:
             return [_person_out(r) for r in store.people(tx.conn)]
 
+    def holders(self, role: Role) -> dict[str, str]:
+        """Person id → name of everyone holding a live token of `role` (the desk's colleagues, issue 14)."""
+        with self.uow.reading() as tx:
+            return dict(store.live_holders(tx.conn, role.value, tx.now))
+
     def _insert_person(self, tx: Tx, pid: str, name: str, actor: str) -> None:
         store.insert_person(tx.conn, pid, name[:200], tx.now)
         tx.audit.append(tx.now, actor, "person.created", f"person:{pid}", {"name": name[:200]})

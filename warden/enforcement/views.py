@@ -77,7 +77,12 @@ class BatchOut(BaseModel):
 
 
 class EnterpriseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "华光科技有限公司", "verified": True, "created_at": "2024-03-01T09:00:00+08:00"}]
+        },
+    )
     name: str = Field(min_length=1, max_length=200)
     verified: bool
     created_at: Instant
@@ -108,7 +113,20 @@ class EnterpriseOut(EnterpriseIn):
 
 
 class AccountIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "enterprise_id": "ent-huaguang",
+                    "phone": "13800138000",
+                    "real_name_verified": True,
+                    "created_at": "2025-06-01T09:00:00+08:00",
+                    "nickname": "张敏",
+                }
+            ]
+        },
+    )
     enterprise_id: str = Field(min_length=1, max_length=128)
     phone: str = Field(
         min_length=1,

@@ -34,7 +34,10 @@ class VersionIn(BaseModel):
 
 
 class PromotionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"stage": "shadow", "reason": "先影子运行一周，看与生效版本的差异"}]},
+    )
     stage: Literal["live", "shadow", "staged"]
     reason: str = Field(min_length=1, max_length=2000)
     share: int = Field(0, ge=0, le=99, description="staged: percent of enterprises (1–99), stable by enterprise id")

@@ -20,6 +20,11 @@ def may_confirm(principal: Principal, helper_id: str) -> bool:
     return principal.role is Role.PLATFORM or (principal.role is Role.MEMBER and principal.account_id == helper_id)
 
 
+def may_decline(principal: Principal, helper_id: str) -> bool:
+    """Decline a help request (issue 14): the named helper, or the platform for them (as confirming)."""
+    return may_confirm(principal, helper_id)
+
+
 def may_report_platform_check(principal: Principal) -> bool:
     """Report the platform's own face/ID check of a requester (issue 15): the platform's integration only."""
     return principal.role is Role.PLATFORM

@@ -153,6 +153,45 @@ class Helpers:
             raise NotFound("no such helper confirmation")
         return str(hrow.helper_id)
 
+    def helper_of_request(self, request_id: str) -> str | None:
+        """The helper a request names (for the caller's access check); None when there is no such request."""
+        with self.ctx.uow.reading() as tx:
+            hrow = store.find_helper(tx.conn, request_id)
+        return None if hrow is None else str(hrow.helper_id)
+
+    def decline(self, request_id: str, actor: str) -> Any:
+        """The named helper says no (issue 14): the request is `declined`, its confirmation code can no longer be
+        used, and the requester reads why (`helper.declined`) in their application. Audited
+        (`unblock.helper_declined`). Returns the request's stored row. 409 unless it is pending and unexpired."""
+        ctx = self.ctx
+        with ctx.uow.writing() as tx:
+            conn, now = tx.conn, tx.now
+            hrow = store.find_helper(conn, request_id)
+            if hrow is None:
+                raise NotFound(f"no helper request {request_id!r}")
+            row = ctx.applications.lock(conn, hrow.application_id, now)
+            hrow = store.get_helper(conn, hrow.id)  # re-read under the lock
+            if hrow.state != "pending" or (hrow.expires_at is not None and now >= hrow.expires_at):
+                state = "expired" if hrow.state == "pending" else hrow.state
+                raise Conflict(f"this help request can no longer be declined ({state})")
+            refusals = [{"code": "helper.declined", "params": {}}]
+            store.update_helper(
+                conn,
+                hrow.id,
+                state="declined",
+                refusal_code="helper.declined",
+                refusal_params=store.dumps(refusals),
+                token_hash=None,
+            )
+            tx.audit.append(
+                now,
+                actor,
+                "unblock.helper_declined",
+                f"account:{hrow.helper_id}",
+                {"application": row.id, "requester": row.account_id, "request": hrow.id},
+            )
+            return store.get_helper(conn, hrow.id)
+
     def confirm(self, token: str, actor: str, device_id: str | None = None, ip: str | None = None) -> dict[str, Any]:
         """A helper confirms (single use, before expiry). Re-checks the helper; enough confirmations verify.
 

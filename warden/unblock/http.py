@@ -19,6 +19,7 @@ from warden.unblock.views import (
     ApplicationList,
     ApplicationView,
     HelperConfirmation,
+    HelperRequest,
     HelperRequestList,
     RateLimited,
     ThirdPartyReportAnswer,
@@ -62,7 +63,14 @@ class UnblockIn(BaseModel):
 class HealthIn(BaseModel):
     """What the client reports about itself (S-D7)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"client_version": "4.1.30", "malware_flag": False, "plugin_signatures": [], "device_id": "dev-7f3a"}
+            ]
+        },
+    )
     client_version: str = Field(pattern=r"^\d+(\.\d+){0,3}$", examples=["4.1.30"])
     malware_flag: bool = False
     plugin_signatures: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field([], max_length=50)
@@ -71,19 +79,24 @@ class HealthIn(BaseModel):
 
 
 class CodeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "123456"}]})
     code: str = Field(pattern=r"^\d{4,10}$", examples=["123456"])
 
 
 class HelpersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"helper_ids": ["acc-staff-2", "acc-staff-3"]}]}
+    )
     helper_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(min_length=1, max_length=5)
 
 
 class PlatformCheckIn(BaseModel):
     """The platform's own face/ID check of the requester (issue 15)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "face", "passed": True, "reference": "face-20261130-0042"}]},
+    )
     kind: Literal["face", "id_document"] = Field(description="What the platform checked.")
     passed: bool = Field(description="Whether the person matched.")
     reference: str | None = Field(None, min_length=1, max_length=128, description="The platform's id of the check.")
@@ -221,6 +234,14 @@ def confirm(
     """A helper confirms with the token they received (their own member token, or the platform for them)."""
     body = body or ConfirmIn()
     return HelperConfirmation.model_validate(_service(warden).confirm(principal, token, body.device_id, body.ip, lang))
+
+
+@router.post("/helper-requests/{request_id}/decline", response_model=HelperRequest)
+def decline(warden: WardenDep, principal: PrincipalDep, lang: LangDep, request_id: AppPath) -> HelperRequest:
+    """The named helper declines a friend-assist request (`id` from `GET /v1/helper-requests`): it is `declined`,
+    its confirmation code no longer works, and the requester reads why in their application (`helper.declined`).
+    The helper's own member token, or the platform for them; anyone else 403. 409 when no longer pending."""
+    return HelperRequest.model_validate(_service(warden).decline(principal, request_id, lang))
 
 
 @router.get("/helper-requests")

@@ -65,6 +65,12 @@ class Reading:
             for r in rows
         ]
 
+    def helper_request(self, r: Any, lang: Lang = "zh") -> dict[str, Any]:
+        """One stored helper request as `HelperRequest` reads it."""
+        with self.ctx.uow.reading() as tx:
+            now = tx.now
+        return helper_view(r, now, lang) | {"application_id": r.application_id, "requester_id": r.requester_id}
+
     # --- access checks (raise `Forbidden`, or `NotFound` for callers who may learn that) ----------------------
 
     @staticmethod
@@ -109,6 +115,17 @@ class Reading:
         else:
             self.check_view(principal, account_id)
         return account_id
+
+    def check_decline(self, principal: Principal, request_id: str) -> None:
+        """The helper a request names (or the platform for them) may decline it; anyone else gets 403, and a
+        missing request is a 404 only for the platform-wide roles (403 for the others, as if out of scope)."""
+        helper_id = self.ctx.helpers.helper_of_request(request_id)
+        if helper_id is None:
+            if access.told_missing(principal):
+                raise NotFound(f"no helper request {request_id!r}")
+            raise Forbidden("only the named helper (or the platform for them) can decline")
+        if not access.may_decline(principal, helper_id):
+            raise Forbidden("only the named helper (or the platform for them) can decline")
 
     def check_confirm(self, principal: Principal, token: str) -> str:
         """The helper the token names, if the caller is that helper (or the platform for them)."""

@@ -137,6 +137,13 @@ class Unblocking:
         with self.abnormal.notices():  # a lift is judged (S-D4); a reversal is told to both sides after commit
             return confirmation_view(self.helpers.confirm(token, p.actor, device_id, ip), lang)
 
+    def decline(self, p: Principal, request_id: str, lang: Lang = "zh") -> dict[str, Any]:
+        """A helper declines a request naming them (issue 14): the request as `HelperRequest` reads it, now
+        `declined`; the requester reads `helper.declined` in their application. 403 for anyone but the named helper
+        (or the platform for them); 409 when it is no longer pending."""
+        self.reading.check_decline(p, request_id)
+        return self.reading.helper_request(self.helpers.decline(request_id, p.actor), lang)
+
     def view(self, p: Principal, app_id: str, lang: Lang = "zh") -> dict[str, Any]:
         """The application as `views.application_view` renders it."""
         self.reading.check_application(p, app_id, drive=False)

@@ -264,6 +264,10 @@ def helper_by_token_hash(conn: Connection, token_hash: str) -> Row | None:
     return conn.execute(sa.select(h).where(h.c.token_hash == token_hash)).first()
 
 
+def find_helper(conn: Connection, helper_row_id: str) -> Row | None:
+    return conn.execute(sa.select(h).where(h.c.id == helper_row_id)).first()
+
+
 def get_helper(conn: Connection, helper_row_id: str) -> Row:
     return conn.execute(sa.select(h).where(h.c.id == helper_row_id)).one()
 

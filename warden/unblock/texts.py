@@ -126,6 +126,10 @@ TEXT: Catalog[str] = Catalog(
             "zh": "辅助确认已过期。",
             "en": "The helper confirmation has expired.",
         },
+        "helper.declined": {
+            "zh": "好友婉拒了这次协助请求，可以另请一位好友协助，或改用平台的人脸/身份核验。",
+            "en": "The friend declined to help; ask another friend, or use the platform's face/ID check.",
+        },
         "helper.used": {
             "zh": "辅助确认已使用过。",
             "en": "The helper confirmation was already used.",

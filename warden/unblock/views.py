@@ -66,8 +66,9 @@ class UnblockCode(_View):
 class HelperRequestView(_View):
     """One helper request; `state` reads `expired` for a pending one past its expiry."""
 
+    id: str = Field(description="The request's id: what a helper names to decline it")
     helper_id: str
-    state: str = Field(description="pending | confirmed | refused | expired")
+    state: str = Field(description="pending | confirmed | refused | declined (by the helper) | expired")
     created_at: str
     expires_at: str | None
     confirmed_at: str | None
@@ -271,12 +272,13 @@ def application_view(
 
 
 def helper_view(r: Any, now: datetime, lang: Lang) -> dict[str, Any]:
-    """One helper request: `{helper_id, state (pending past its expiry reads expired), created_at, expires_at,
+    """One helper request: `{id, helper_id, state (pending past its expiry reads expired), created_at, expires_at,
     confirmed_at, refusals: [{code, params, text}]}`."""
     state = r.state
     if state == "pending" and r.expires_at is not None and r.expires_at <= now:
         state = "expired"
     return {
+        "id": r.id,
         "helper_id": r.helper_id,
         "state": state,
         "created_at": r.created_at.isoformat(),

@@ -83,7 +83,20 @@ class DepartmentsIn(BaseModel):
 
 
 class ReportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "acc-fin-zhou",
+                    "category": "privacy_leak",
+                    "description": "把客户的身份证号发给了外部联系人",
+                    "observed_at": "2026-11-30T10:15:00+08:00",
+                    "severity": "high",
+                }
+            ]
+        },
+    )
     account_id: str = Field(min_length=1, max_length=128, description="Who broke the policy (may be yourself)")
     category: Literal["privacy_leak", "secret_leak", "conduct", "other"]
     description: str = Field(min_length=3, max_length=4000)
@@ -94,7 +107,12 @@ class ReportIn(BaseModel):
 
 
 class StatementIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"responsibility": "oversight_self_reported", "text": "是我疏忽，已经撤回消息并告知客户"}]
+        },
+    )
     responsibility: Responsibility
     text: str = Field(min_length=3, max_length=4000)
     evidence_refs: Annotated[list[Ref], Field(max_length=20)] = Field(
@@ -108,14 +126,19 @@ class StatementIn(BaseModel):
 
 
 class OutcomeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"outcome": "training", "note": "首次、主动说明：安排数据安全培训"}]},
+    )
     outcome: OutcomeName
     note: str = Field(min_length=3, max_length=2000)
     misclassified: bool = Field(False, description="The rule fired wrongly: counts against the rule's quality")
 
 
 class ReversalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "培训安排错了人：这条消息是代同事转发的"}]}
+    )
     reason: str = Field(min_length=3, max_length=2000, description="Why the outcome was a mistake (audited)")
 
 

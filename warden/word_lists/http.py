@@ -55,7 +55,7 @@ class SituationIn(BaseModel):
 
 
 class ScreeningIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "您好，加我领红包"}]})
     text: str = Field(max_length=10_000)
     enterprise_id: str | None = Field(None, max_length=128, description="Screen with this enterprise's lists too")
     situation: SituationIn = SituationIn()

@@ -56,8 +56,9 @@ def create_app(warden: App, settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     settings = settings or Settings()
     app.add_middleware(EdgeGuard, limits=Limits.of(settings), throttle=Throttle(settings))
-    for router in ROUTERS:
-        app.include_router(router)
+    for router in ROUTERS:  # every /v1 route documents its errors as the problem+json actually sent
+        api = any(getattr(r, "path", "").startswith("/v1/") for r in router.routes)
+        app.include_router(router, responses=problems.PROBLEM_RESPONSES if api else None)
     ops.install(app, settings)  # /livez, /readyz, /metrics (issue 17)
     app.add_middleware(ops.Observe, access_log=settings.access_log)  # outermost
 
@@ -66,7 +67,10 @@ def create_app(warden: App, settings: Settings | None = None) -> FastAPI:
             from fastapi.openapi.utils import get_openapi
 
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(enforcement.openapi_components())
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(enforcement.openapi_components())
+            components.update(problems.problem_components())
+            problems.problem_content(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from warden.kernel.errors import (
@@ -32,6 +33,87 @@ MAX_ERRORS = 100
 """At most this many `errors` in one problem; `errors_omitted` counts the rest (a body of 300,000 bad ids gets a
 short answer, not a long one)."""
 log = logging.getLogger("warden.http")
+
+
+class ProblemField(BaseModel):
+    field: str = Field(description="The field, in words a user understands (`body.statement`, `If-Match`, `code` …)")
+    message: str
+
+
+class Problem(BaseModel):
+    """Every error the API sends (RFC 9457 Problem Details, `application/problem+json`)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(description="A URI naming the kind of problem (`https://warden.dev/problems/…`)")
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[ProblemField] | None = Field(None, description="422: each field and what is wrong with it")
+    errors_omitted: int | None = Field(None, description="How many further `errors` were left out")
+
+
+def _problem_example(status: int, type_: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "description": f"{title} (Problem Details)",
+        "content": {
+            PROBLEM: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "example": {"type": type_, "title": title, "status": status, "detail": detail, **extra},
+            }
+        },
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem_example(401, UNAUTHORIZED, "Unauthorized", "no bearer token, or one unknown, expired or revoked"),
+    403: _problem_example(
+        403, "https://warden.dev/problems/forbidden", "Forbidden", "this token does not cover that account"
+    ),
+    404: _problem_example(
+        404, "https://warden.dev/problems/not-found", "Not found", "no appeal 'apl_0123456789abcdef'"
+    ),
+    409: _problem_example(
+        409, "https://warden.dev/problems/conflict", "Conflict", "the appeal changed since you read it (version 3)"
+    ),
+    422: _problem_example(
+        422,
+        INVALID_INPUT,
+        "Invalid input",
+        "1 problem(s) in the request; nothing was stored",
+        errors=[{"field": "statement", "message": "at least 1 character"}],
+    ),
+    429: _problem_example(
+        429,
+        "https://warden.dev/problems/too-many-attempts",
+        "Too many attempts",
+        "too many requests from this token; try again in 30 s",
+    ),
+}
+"""The errors every `/v1` route may answer, as the Problem Details actually sent (`create_app` gives them to each
+`/v1` router; a route's own `responses=` for a status wins, e.g. unblocking's 429 with `retry_after`)."""
+
+
+def problem_components() -> dict[str, Any]:
+    """The `Problem` schema (and what it names) for `components.schemas` of `/openapi.json`."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    return {"Problem": schema, **defs}
+
+
+def problem_content(schema: dict[str, Any]) -> None:
+    """Every 4xx/5xx answer of a `/v1` route is sent as `application/problem+json`: say so in `schema` (a route's own
+    error model, e.g. `RateLimited`, moves there from `application/json`; one without a body gets `Problem`)."""
+    for path, ops in schema.get("paths", {}).items():
+        if not path.startswith("/v1/"):
+            continue
+        for op in ops.values():
+            for status, resp in op.get("responses", {}).items():
+                if status[:1] not in ("4", "5"):
+                    continue
+                content = resp.setdefault("content", {})
+                if "application/json" in content:
+                    content.setdefault(PROBLEM, content.pop("application/json"))
+                content.setdefault(PROBLEM, {"schema": {"$ref": "#/components/schemas/Problem"}})
 
 
 class Unauthorized(WardenError):

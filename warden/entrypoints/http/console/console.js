@@ -37,7 +37,8 @@ const I18N = {
     appeal_filed: "申诉已提交。", withdraw: "撤回申诉", decision: "决定", upload: "上传", resubmit: "重新上传", file_label: "选择文件",
     enterprise_wide: (e) => `这是对整个企业（${e}）的限制，不是针对你个人的处罚。请联系本企业的管理员了解情况；你无需为此申诉。`,
     helper_requests: "别人请我协助解封", no_helper_requests: "目前没有协助请求。", confirm_token: "协助确认码（短信里的 hc_…）", confirm_help: "确认协助", requester: "申请人",
-    helper_confirmed: "已确认协助。", helper_refused: "协助未被接受",
+    helper_confirmed: "已确认协助。", helper_refused: "协助未被接受", decline_help: "婉拒协助", helper_declined: "已婉拒这次协助请求。",
+    internal_notes: "内部备注", internal_help: "只有审核台（审核员、平台、审计）看得到，申诉人看不到。", add_note: "添加备注", reassign: "转交给同事", reassign_to: "转交给", reassigned: "已转交",
     filters: "筛选", all: "全部", type_appeal: "申诉", type_flag: "举报/标记", due_filter: "截止", due_overdue: "已超时", due_24h: "24 小时内到期",
     mine_only: "只看我认领的", search: "搜索（账号、企业或申诉编号）", selected: "已选", bulk_claim: "批量认领", bulk_release: "批量释放", select_row: "选择",
     history_side: "该账号的历史", earlier_appeals: "以往申诉", recent_events: "最近事件", weight: "权重", active_strikes: "生效中的违规",
@@ -48,17 +49,24 @@ const I18N = {
     reasons: { violation_confirmed: "违规属实", evidence_insufficient: "证据不足", documents_invalid: "材料无效", mitigating_circumstances: "情有可原", rectified: "已整改", rule_misfired: "规则误判", evidence_convincing: "证据充分", documents_verified: "材料核实" },
     reject_codes: { illegible: "看不清", expired: "已过期", mismatch: "信息不符", seal_missing: "缺少公章", wrong_document: "材料不对", other: "其他" },
     doc_states: { missing: "未提交", submitted: "待审核", accepted: "已接受", rejected: "已退回", pending: "待审核" },
+    since: "开始于", only_on_appeal: "不会自动结束：只能通过申诉解除", appeal_h: "申诉", in_force: "生效中", lifted: "已解除",
     our_enterprise: "我们的企业", ent_ok: "我们的企业目前没有受限。", ent_restricted: "我们的企业正受到限制", until: "直到", ent_restrictions: "企业受到的限制",
     members_holding: "拉低企业权重的成员", member_restrictions: "成员的限制", ent_appeals: "企业申诉", appeal_this: "对这项限制申诉",
     usage_policy: "企业使用规范", version: "版本", rules_json: "规则（JSON）", save: "保存", saved: "已保存。", stale: "别人已经改过这份规范，你看到的是旧版本。请重新加载后再改。", reload: "重新加载",
     cases: "案件", case_status: "状态", overdue_only: "只看超时", open_cases: "进行中", training_cases: "培训中", closed_cases: "已结案", no_cases: "没有案件。",
     deadline: "期限", statement_h: "员工陈述", outcome_h: "处理结果", record_outcome: "记录处理结果", training_done: "登记培训已完成", timeline: "经过",
+    reverse_outcome: "撤销这个处理结果", reverse_reason: "撤销原因（会记入审计）", reverse_help: "处理结果错了：撤销后其后果一并解除（注销或下架恢复、移交撤回），案件回到待处理。", reversed_outcome: "处理结果已撤销，案件重新待处理。",
+    add_evidence: "上传证据", evidence_added: "证据已上传",
     case_outcomes: { warning: "警告", training: "培训", deregister: "注销账号", app_removed: "下架应用", escalate_illegal: "移交（涉嫌违法）", dismissed: "不予处理" },
+    policy_versions: "策略版本", stages: { live: "生效", shadow: "影子运行", staged: "灰度" }, stage_live: "生效版本", stage_shadow: "影子运行", stage_staged: "灰度发布", of_enterprises: "的企业", changed: "最近变更",
+    comment: "说明", diff_live: "与生效版本对比", diff_h: "差异", no_diff: "两个版本的文本相同。", shadow_vs_live: "影子运行与生效版本的差异（按规则）", decisions_differ: "判定不同的事件",
+    shadow_only: "仅影子版本会限制", live_only: "仅生效版本限制了", both: "两者都限制", examples: "示例事件", no_shadow_diff: "影子运行至今与生效版本没有差异。",
+    rule_figures: "规则数据", hits: "命中", restrictions_n: "限制", appealed: "被申诉", overturned: "被推翻", precision: "估计准确率", total: "合计",
     policy_in_force: "生效中的策略", audit: "审计记录", verify_chain: "校验审计链", chain_ok: "审计链完整", chain_bad: "审计链被破坏", checked: "已校验条目", search_audit: "搜索审计记录（操作人、动作、对象）",
     word_lists: "敏感词表", scope_word: "范围", terms: "词条", actor: "操作人", action: "动作", target: "对象",
     scopes: { add_contacts: "暂停主动加好友", features: "限制部分功能", login: "限制登录", account: "封号" },
     kinds: { member: "成员申诉", enterprise: "企业申诉" },
-    helper_states: { pending: "待确认", confirmed: "已确认", refused: "未接受", expired: "已过期" },
+    helper_states: { pending: "待确认", confirmed: "已确认", refused: "未接受", declined: "已婉拒", expired: "已过期" },
     appeal_status: { open: "处理中", awaiting_confirmation: "待第二人确认", upheld: "维持原处罚", reduced: "已减轻", overturned: "已撤销", withdrawn: "已撤回" },
     severities: { low: "低", medium: "中", high: "高" },
     strike_status: { active: "生效中", voided: "已作废", overturned: "已撤销", reduced: "已减轻", expired: "已过期", lifted: "已解除" },
@@ -99,7 +107,8 @@ const I18N = {
     appeal_filed: "Appeal filed.", withdraw: "Withdraw the appeal", decision: "Decision", upload: "Upload", resubmit: "Upload again", file_label: "Choose a file",
     enterprise_wide: (e) => `This restriction is on your whole enterprise (${e}), not a penalty on you. Please contact your enterprise's administrator; there is nothing for you to appeal.`,
     helper_requests: "Friends asking for my help", no_helper_requests: "No help request right now.", confirm_token: "Confirmation code (hc_… from the message)", confirm_help: "Confirm I help", requester: "Requester",
-    helper_confirmed: "Help confirmed.", helper_refused: "Help not accepted",
+    helper_confirmed: "Help confirmed.", helper_refused: "Help not accepted", decline_help: "Decline", helper_declined: "You declined this help request.",
+    internal_notes: "Internal notes", internal_help: "Seen by the desk only (reviewers, platform, auditors), never by the appellant.", add_note: "Add a note", reassign: "Reassign to a colleague", reassign_to: "Reassign to", reassigned: "Reassigned",
     filters: "Filters", all: "all", type_appeal: "appeal", type_flag: "flag", due_filter: "Due", due_overdue: "overdue", due_24h: "due within 24 h",
     mine_only: "claimed by me", search: "Search (account, enterprise or appeal id)", selected: "selected", bulk_claim: "Claim selected", bulk_release: "Release selected", select_row: "Select",
     history_side: "The account's history", earlier_appeals: "Earlier appeals", recent_events: "Recent events", weight: "Weight", active_strikes: "Active strikes",
@@ -110,17 +119,24 @@ const I18N = {
     reasons: { violation_confirmed: "violation confirmed", evidence_insufficient: "evidence insufficient", documents_invalid: "documents invalid", mitigating_circumstances: "mitigating circumstances", rectified: "rectified", rule_misfired: "rule misfired", evidence_convincing: "evidence convincing", documents_verified: "documents verified" },
     reject_codes: { illegible: "illegible", expired: "expired", mismatch: "mismatch", seal_missing: "seal missing", wrong_document: "wrong document", other: "other" },
     doc_states: { missing: "missing", submitted: "to review", accepted: "accepted", rejected: "rejected", pending: "to review" },
+    since: "Since", only_on_appeal: "does not end by itself: only on appeal", appeal_h: "Appeal", in_force: "in force", lifted: "lifted",
     our_enterprise: "Our enterprise", ent_ok: "Our enterprise is not restricted.", ent_restricted: "Our enterprise is restricted", until: "until", ent_restrictions: "Restrictions on the enterprise",
     members_holding: "Members holding the enterprise's weight down", member_restrictions: "Members' restrictions", ent_appeals: "Enterprise appeals", appeal_this: "Appeal this restriction",
     usage_policy: "Enterprise usage policy", version: "Version", rules_json: "Rules (JSON)", save: "Save", saved: "Saved.", stale: "Someone changed this policy since you loaded it: you are looking at an old version. Reload, then change it again.", reload: "Reload",
     cases: "Cases", case_status: "Status", overdue_only: "overdue only", open_cases: "open", training_cases: "in training", closed_cases: "closed", no_cases: "No case.",
     deadline: "Deadline", statement_h: "Employee's statement", outcome_h: "Outcome", record_outcome: "Record the outcome", training_done: "Record training completed", timeline: "Timeline",
+    reverse_outcome: "Reverse this outcome", reverse_reason: "Why it was a mistake (audited)", reverse_help: "The outcome was a mistake: reversing undoes its effects (a deregistration or app removal lifted, an escalation withdrawn) and the case is open again.", reversed_outcome: "Outcome reversed; the case is open again.",
+    add_evidence: "Upload evidence", evidence_added: "Evidence uploaded",
     case_outcomes: { warning: "warning", training: "training", deregister: "deregister the account", app_removed: "remove the app", escalate_illegal: "escalate (illegal)", dismissed: "dismissed" },
+    policy_versions: "Policy versions", stages: { live: "live", shadow: "shadow", staged: "staged" }, stage_live: "Live", stage_shadow: "Shadow", stage_staged: "Staged", of_enterprises: "of enterprises", changed: "Last change",
+    comment: "Comment", diff_live: "Diff against live", diff_h: "Difference", no_diff: "The two texts are the same.", shadow_vs_live: "Shadow vs live, per rule", decisions_differ: "Events decided differently",
+    shadow_only: "Shadow only would restrict", live_only: "Live only restricted", both: "Both", examples: "Example events", no_shadow_diff: "So far the shadow run decides as live does.",
+    rule_figures: "Rule figures", hits: "Hits", restrictions_n: "Restrictions", appealed: "Appealed", overturned: "Overturned", precision: "Est. precision", total: "Total",
     policy_in_force: "Policy in force", audit: "Audit trail", verify_chain: "Verify the audit chain", chain_ok: "audit chain intact", chain_bad: "audit chain BROKEN", checked: "entries checked", search_audit: "Search the audit trail (actor, action, target)",
     word_lists: "Word lists", scope_word: "Scope", terms: "Terms", actor: "Actor", action: "Action", target: "Target",
     scopes: { add_contacts: "no new contacts", features: "some features off", login: "no login", account: "banned" },
     kinds: { member: "member appeal", enterprise: "enterprise appeal" },
-    helper_states: { pending: "pending", confirmed: "confirmed", refused: "refused", expired: "expired" },
+    helper_states: { pending: "pending", confirmed: "confirmed", refused: "refused", declined: "declined", expired: "expired" },
     appeal_status: { open: "open", awaiting_confirmation: "awaiting a second reviewer", upheld: "upheld", reduced: "reduced", overturned: "overturned", withdrawn: "withdrawn" },
     severities: { low: "low", medium: "medium", high: "high" },
     strike_status: { active: "active", voided: "voided", overturned: "overturned", reduced: "reduced", expired: "expired", lifted: "lifted" },
@@ -538,9 +554,12 @@ async function viewHelper() {
       return redraw();
     });
   } }, field(t("confirm_token"), tokenIn), el("button", { type: "submit", text: t("confirm_help") }));
-  const rows = x.items.map((h) => [h.requester_id, badge(tr("helper_states", h.state), h.state === "confirmed" ? "ok" : h.state === "pending" ? "info" : "bad"), fmtTime(h.created_at), h.expires_at ? fmtTime(h.expires_at) : "—", h.refusals.map((f) => f.text).join("；")]);
+  const decline = (h) => el("button", { type: "button", class: "small secondary decline", "data-request": h.id, text: t("decline_help"),
+    onclick: () => act(() => api(`/v1/helper-requests/${encodeURIComponent(h.id)}/decline`, { method: "POST" }), () => { notice(t("helper_declined")); return redraw(); }) });
+  const rows = x.items.map((h) => [h.requester_id, badge(tr("helper_states", h.state), h.state === "confirmed" ? "ok" : h.state === "pending" ? "info" : "bad"), fmtTime(h.created_at), h.expires_at ? fmtTime(h.expires_at) : "—", h.refusals.map((f) => f.text).join("；"),
+    h.state === "pending" && h.id ? decline(h) : ""]);
   return el("section", { class: "card" }, el("h2", { text: t("helper_requests") }),
-    rows.length ? table([t("requester"), t("status"), t("created"), t("expires"), t("reason")], rows) : el("p", { class: "muted", text: t("no_helper_requests") }), confirm);
+    rows.length ? table([t("requester"), t("status"), t("created"), t("expires"), t("reason"), ""], rows) : el("p", { class: "muted", text: t("no_helper_requests") }), confirm);
 }
 
 // --- reviewer desk -----------------------------------------------------------------------------------------
@@ -642,6 +661,30 @@ function decisionForm(a, redraw) {
     field(t("outcome"), outcome), field(t("reason_code"), reason), field(t("note"), note), field(t("to_step"), step), field(t("exempt_days"), days),
     el("button", { type: "submit", text: t("propose") }));
 }
+async function deskTools(a, redraw) { // internal notes (the desk only) and handing the case to a named colleague
+  const reviewer = state.me && state.me.role === "reviewer";
+  const notes = await api(`/v1/appeals/${encodeURIComponent(a.id)}/notes`).catch(() => null);
+  const out = [];
+  if (notes) {
+    const text = el("textarea", { name: "note_text", rows: 2, required: true, maxlength: 4000 });
+    out.push(el("section", { class: "card internal-notes" }, el("h3", { text: t("internal_notes") }), el("p", { class: "muted small", text: t("internal_help") }),
+      notes.items.length ? el("ul", { class: "notes" }, notes.items.map((n) => el("li", {}, el("span", { class: "muted", text: `${fmtTime(n.at)} · ${n.author}：` }), n.text))) : el("p", { class: "muted", text: "—" }),
+      reviewer ? el("form", { class: "note-form", onsubmit: (e) => { e.preventDefault(); act(() => api(`/v1/appeals/${encodeURIComponent(a.id)}/notes`, { method: "POST", body: { text: text.value.trim() } }), redraw); } },
+        field(t("add_note"), text), el("button", { type: "submit", class: "small", text: t("add_note") })) : ""));
+  }
+  const held = a.claim && a.claim.claimed_by;
+  if (reviewer && a.status === "open" && (!held || mine({ claimed_by: held }))) {
+    const people = await api("/v1/review-colleagues").catch(() => ({ items: [] }));
+    const others = people.items.filter((c) => !mine({ claimed_by: `reviewer:${c.person}` }));
+    if (others.length) {
+      const to = select("to", others.map((c) => [c.person, `${c.name} (${c.person})`]));
+      const why = el("input", { name: "reassign_note", maxlength: 2000 });
+      out.push(el("form", { class: "reassign", onsubmit: (e) => { e.preventDefault(); act(() => api(`/v1/appeals/${encodeURIComponent(a.id)}/reassignment`, { method: "POST", body: { to: to.value, note: why.value.trim() || null } }), () => { notice(`${t("reassigned")}: ${to.value}`); return redraw(); }); } },
+        el("h3", { text: t("reassign") }), field(t("reassign_to"), to), field(t("reason"), why), el("button", { type: "submit", class: "small secondary", text: t("reassign") })));
+    }
+  }
+  return out;
+}
 function openAppeal(id) {
   state.last.appeal = id;
   const redraw = () => { openAppeal(id); return refreshQueue(); };
@@ -659,29 +702,42 @@ function openAppeal(id) {
         badge(tr("doc_states", d.state), DOC_TONE[d.state] || "info"), el("span", { class: "muted", text: ` ${d.submissions} ${t("submissions")}` }),
         d.rejection ? el("div", { class: "bad-text", text: [d.rejection.text, d.rejection.note].filter(Boolean).join(" — ") }) : "",
         docReview(a, d, redraw)))),
-      decisionForm(a, redraw));
+      decisionForm(a, redraw), await deskTools(a, redraw));
     return el("div", { class: "case" }, main, historySide(a.history));
   });
 }
 
 // --- enterprise admin: our state, our restrictions, our appeals, our usage policy ----------------------------
 async function viewEnterprise(eid) {
-  const rs = await api(`/v1/enterprises/${encodeURIComponent(eid)}/restrictions`);
+  const [ent, rs] = await Promise.all([api(`/v1/enterprises/${encodeURIComponent(eid)}`).catch(() => ({ id: eid, state: null })), api(`/v1/enterprises/${encodeURIComponent(eid)}/restrictions`)]);
+  const st = ent.state; // the enterprise's own standing (admins and the platform's roles; null for the others)
   const active = rs.items.filter((r) => r.active !== false && !r.lifted_at && (!r.ends_at || new Date(r.ends_at) > now()));
-  const head = el("section", { class: "card", "data-enterprise": eid },
-    el("h2", { text: `${t("our_enterprise")} · ${eid}` }),
-    active.length
-      ? el("div", {}, el("p", {}, badge(t("ent_restricted"), "bad")), el("ul", {}, active.map((r) => el("li", {}, el("strong", { text: r.reason_text || r.rule_title || r.rule }), ` · ${r.scope_text || r.scope} · ${t("until")} ${r.ends_at ? fmtTime(r.ends_at) : t("forever")}`))))
-      : el("p", {}, badge(t("ent_ok"), "ok")));
+  const restricted = st ? st.restricted : active.length > 0;
+  const head = el("section", { class: "card", "data-enterprise": eid, "data-restricted": String(restricted) },
+    el("h2", { text: `${t("our_enterprise")} · ${ent.name || eid}` }),
+    el("p", {}, badge(restricted ? t("ent_restricted") : t("ent_ok"), restricted ? "bad" : "ok")),
+    st ? el("div", { class: "ent-state" },
+      st.text ? el("p", { class: "state-text", text: st.text }) : "",
+      st.reasons.length ? el("ul", { class: "reasons" }, st.reasons.map((x) => el("li", { text: x }))) : "",
+      kv([[t("since"), st.since ? fmtTime(st.since) : null],
+        [t("until"), st.restricted ? (st.until ? el("span", {}, fmtTime(st.until), " (", countdown(st.until), ")") : t("only_on_appeal")) : null],
+        [t("restrictions"), st.restricted ? String(st.restrictions) : null]]))
+      : active.length ? el("ul", {}, active.map((r) => el("li", {}, el("strong", { text: r.reason_text || r.rule_title || r.rule }), ` · ${r.scope_text || r.scope} · ${t("until")} ${r.ends_at ? fmtTime(r.ends_at) : t("forever")}`))) : "");
   const redraw = () => run($("enterprise-out"), () => viewEnterprise(eid));
   const admin = state.me && state.me.role === "enterprise_admin";
-  const list = el("section", { class: "card" }, el("h2", { text: t("ent_restrictions") }),
-    rs.items.length ? table([t("rule"), t("scope"), t("starts"), t("ends"), t("reason"), ""], rs.items.map((r) => [r.rule_title || r.rule, r.scope_text || r.scope, fmtTime(r.starts_at), r.ends_at ? fmtTime(r.ends_at) : t("forever"), r.reason_text || "",
-      admin && r.strike_id ? el("details", { class: "appeal" }, el("summary", { text: t("appeal_this") }), (() => {
-        const text = el("textarea", { name: "statement", rows: 3, required: true, maxlength: 2000 });
-        return el("form", { class: "appeal-form", "data-strike": r.strike_id, onsubmit: (e) => { e.preventDefault(); act(() => api("/v1/appeals", { method: "POST", body: { strike_id: r.strike_id, statement: text.value.trim() } }), () => { notice(t("appeal_filed")); return redraw(); }); } },
-          field(t("appeal_statement"), text), el("button", { type: "submit", text: t("send_appeal") }));
-      })()) : ""])) : el("p", { class: "muted", text: "—" }));
+  const appealWay = (r) => { // "appeal this", from the restriction's own appeal field (strike id, whether possible, how)
+    const way = r.appeal || (r.strike_id ? { possible: true, strike_id: r.strike_id, text: "" } : null);
+    if (!way) return "";
+    if (!admin || !way.possible || !way.strike_id) return el("span", { class: "muted small appeal-way", text: way.text || "" });
+    const text = el("textarea", { name: "statement", rows: 3, required: true, maxlength: 2000 });
+    return el("details", { class: "appeal" }, el("summary", { text: t("appeal_this") }), way.text ? el("p", { class: "muted small", text: way.text }) : "",
+      el("form", { class: "appeal-form", "data-strike": way.strike_id, onsubmit: (e) => { e.preventDefault(); act(() => api("/v1/appeals", { method: "POST", body: { strike_id: way.strike_id, statement: text.value.trim() } }), () => { notice(t("appeal_filed")); return redraw(); }); } },
+        field(t("appeal_statement"), text), el("button", { type: "submit", text: t("send_appeal") })));
+  };
+  const list = el("section", { class: "card", id: "ent-restrictions" }, el("h2", { text: t("ent_restrictions") }),
+    rs.items.length ? el("div", { class: "scroll" }, table([t("rule"), t("scope"), t("status"), t("starts"), t("ends"), t("reason"), t("appeal_h")], rs.items.map((r) => [r.rule_title || r.rule, r.scope_text || r.scope,
+      badge(r.active ? t("in_force") : r.lifted_at ? t("lifted") : t("ended"), r.active ? "bad" : "info"),
+      fmtTime(r.starts_at), r.ends_at ? fmtTime(r.ends_at) : t("forever"), r.reason_text || "", appealWay(r)]))) : el("p", { class: "muted", text: "—" }));
   const out = [head, list];
   try {
     const wt = await api(`/v1/enterprises/${encodeURIComponent(eid)}/weight`);
@@ -747,8 +803,26 @@ function openCase(id) {
         table(null, c.timeline.map((e) => [fmtTime(e.at), e.kind, e.actor, Object.entries(e.data || {}).map(([k, v]) => `${tr("ev", k)}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("; ")]))) : "",
       c.status === "open" ? el("form", { class: "outcome", onsubmit: (e) => { e.preventDefault(); act(() => api(`/v1/cases/${c.id}/outcome`, { method: "POST", body: { outcome: outcome.value, note: note.value.trim() } }), redraw); } },
         el("h3", { text: t("record_outcome") }), field(t("outcome_h"), outcome), field(t("note"), note), el("button", { type: "submit", text: t("record_outcome") })) : "",
-      c.status === "training" ? el("button", { type: "button", id: "training-done", text: t("training_done"), onclick: () => act(() => api(`/v1/cases/${c.id}/training-completion`, { method: "POST" }), redraw) }) : "");
+      c.status === "training" ? el("button", { type: "button", id: "training-done", text: t("training_done"), onclick: () => act(() => api(`/v1/cases/${c.id}/training-completion`, { method: "POST" }), redraw) }) : "",
+      c.status !== "closed" ? evidenceForm(c, redraw) : "", c.outcome ? reversalForm(c, redraw) : "");
   });
+}
+function reversalForm(c, redraw) { // HR takes back an outcome that was a mistake, with a reason (audited)
+  const reason = el("textarea", { name: "reason", rows: 2, required: true, minlength: 3, maxlength: 2000 });
+  return el("details", { class: "reversal" }, el("summary", { text: t("reverse_outcome") }),
+    el("form", { class: "reversal", onsubmit: (e) => {
+      e.preventDefault();
+      act(() => api(`/v1/cases/${encodeURIComponent(c.id)}/outcome-reversal`, { method: "POST", body: { reason: reason.value.trim() } }), () => { notice(t("reversed_outcome")); return redraw(); });
+    } }, el("p", { class: "muted", text: t("reverse_help") }), field(t("reverse_reason"), reason), el("button", { type: "submit", class: "danger", text: t("reverse_outcome") })));
+}
+function evidenceForm(c, redraw) { // a piece of evidence for the case (PNG, JPEG, WebP or PDF, judged by content)
+  const file = el("input", { type: "file", name: "file", required: true, accept: "image/png,image/jpeg,image/webp,application/pdf" });
+  return el("form", { class: "evidence-upload", onsubmit: (e) => {
+    e.preventDefault();
+    if (!file.files.length) return;
+    const fd = new FormData(); fd.append("file", file.files[0]);
+    act(() => api(`/v1/cases/${encodeURIComponent(c.id)}/evidence`, { method: "POST", form: fd }), (ev) => { notice(`${t("evidence_added")}: ${ev.filename} (${ev.id})`); return redraw(); });
+  } }, el("h3", { text: t("add_evidence") }), field(t("file_label"), file), el("button", { type: "submit", class: "small", text: t("upload") }));
 }
 
 // --- platform / auditor: the policy in force, the audit trail and its proof, the word lists ------------------
@@ -768,7 +842,49 @@ async function viewPlatform() {
       el("div", { class: "scroll" }, el("table", { class: "audit" }, el("thead", {}, el("tr", {}, ["#", t("at"), t("actor"), t("action"), t("target")].map((h) => el("th", { scope: "col", text: h })))), body))),
     el("section", { class: "card" }, el("h2", { text: `${t("word_lists")} · ${words.scope}` }), kv([[t("version"), String(words.version)], [t("terms"), String(words.terms.length)]]),
       words.terms.length ? table([t("terms"), "", ""], words.terms.slice(0, 50)) : ""),
+    ...(await policyVersions(pol)),
   ];
+}
+
+// --- the policy's versions (issue 18): list, diff against live, stages, shadow vs live per rule, rule figures ---
+const pct = (v) => (v === null || v === undefined ? "—" : `${(Number(v) * 100).toFixed(1)}%`);
+async function policyVersions(pol) {
+  let list;
+  try { list = await api("/v1/policies"); } catch (err) { return []; } // a role that may not read versions
+  const st = list.stages;
+  const diffOut = el("div", { id: "policy-diff" });
+  const showDiff = (v) => act(() => api(`/v1/policies/${v.id}/diff?against=${st.live_id}`), (d) => diffOut.replaceChildren(
+    el("h3", { text: `${t("diff_h")}: #${d.old_id} (${t("stage_live")}) → #${d.new_id}` }),
+    d.diff ? el("pre", { class: "diff", tabindex: "0" }, d.diff.split("\n").map((line) => el("span", { class: line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : "", text: `${line}\n` })))
+      : el("p", { class: "muted", text: t("no_diff") })));
+  const stageBadge = (s_) => (s_ ? badge(tr("stages", s_), s_ === "live" ? "ok" : "warn") : "—");
+  const rows = list.items.slice().reverse().map((v) => el("tr", { "data-version": String(v.id), "data-stage": v.stage || "" },
+    el("td", { text: `#${v.id}` }), el("td", { text: v.label }), el("td", {}, stageBadge(v.stage)), el("td", { text: v.author }), el("td", { text: fmtTime(v.created_at) }), el("td", { text: v.comment }),
+    el("td", {}, st && v.id !== st.live_id ? el("button", { type: "button", class: "small secondary", text: t("diff_live"), onclick: () => showDiff(v) }) : "")));
+  const out = [el("section", { class: "card", id: "versions-card" }, el("h2", { text: t("policy_versions") }),
+    st ? kv([[t("stage_live"), `#${st.live_id}`], [t("stage_shadow"), st.shadow_id ? `#${st.shadow_id}` : "—"],
+      [t("stage_staged"), st.staged_id ? `#${st.staged_id} · ${st.staged_share}% ${t("of_enterprises")}` : "—"],
+      [t("changed"), `${fmtTime(st.changed_at)} · ${st.changed_by} · ${st.reason}`]]) : "",
+    el("div", { class: "scroll" }, el("table", { class: "versions" }, el("thead", {}, el("tr", {}, ["#", t("version"), t("stage"), t("actor"), t("at"), t("comment"), ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, rows))),
+    diffOut)];
+  if (st && st.shadow_id) { // what the shadow version would have restricted that live did not, and the reverse, per rule
+    const sd = await api(`/v1/policies/${st.shadow_id}/shadow-diff`);
+    out.push(el("section", { class: "card", id: "shadow-card" }, el("h2", { text: `${t("shadow_vs_live")} · #${sd.version_id}` }),
+      kv([[t("events"), String(sd.events)], [t("decisions_differ"), String(sd.decisions_differ)]]),
+      sd.rules.length ? el("div", { class: "scroll" }, table([t("rule"), t("shadow_only"), t("live_only"), t("both"), t("examples")],
+        sd.rules.map((r) => [r.rule, String(r.shadow_only), String(r.live_only), String(r.both), [...r.shadow_only_examples.map((x) => `+${x}`), ...r.live_only_examples.map((x) => `−${x}`)].slice(0, 6).join(" ")]), "shadow"))
+        : el("p", { class: "muted", text: t("no_shadow_diff") })));
+  }
+  const rules = Object.keys((pol.policy && pol.policy.rules) || {});
+  const which = select("rule", rules.map((r) => [r, r]));
+  const figOut = el("div", { id: "figures-out" });
+  const figRow = (f, label) => [label, String(f.hits), String(f.restrictions), `${f.appealed} (${pct(f.appealed_share)})`, `${f.wrong}/${f.labelled} (${pct(f.overturn_rate)})`, pct(f.precision)];
+  const showFigures = () => act(() => api(`/v1/rules/${encodeURIComponent(which.value)}/figures`), (x) => figOut.replaceChildren(el("div", { class: "scroll", "data-rule": x.rule },
+    table([t("version"), t("hits"), t("restrictions_n"), t("appealed"), t("overturned"), t("precision")],
+      [figRow(x.total, t("total")), ...x.versions.map((f) => figRow(f, f.version_id ? `#${f.version_id}` : f.policy_hash.slice(0, 12)))], "figures"))));
+  if (rules.length) out.push(el("section", { class: "card", id: "rule-figures" }, el("h2", { text: t("rule_figures") }),
+    el("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); showFigures(); } }, field(t("rule"), which), el("button", { type: "submit", text: t("show") })), figOut));
+  return out;
 }
 
 // --- wiring ----------------------------------------------------------------------------------------------
