@@ -516,8 +516,14 @@ def _digest_text(v: Any) -> str | None:
 
 
 def event_digest(rows: Sequence[dict[str, Any]]) -> str:
-    """The `digest` of an `events.decided` entry (version 2) over the event rows as inserted."""
-    return decisions_digest((r["id"], tuple(_digest_text(r[n]) for n in EVENT_DIGEST_COLUMNS)) for r in rows)
+    """The `digest` of an `events.decided` entry (version 2) over the event rows as inserted: each covered
+    column as `_digest_text` gives it, converted column by column (a text is its own text: only times and
+    other values go through `_digest_text`; issue 16)."""
+    columns = [
+        [v if v is None or v.__class__ is str else _digest_text(v) for v in [r[n] for r in rows]]
+        for n in EVENT_DIGEST_COLUMNS
+    ]
+    return decisions_digest(zip([r["id"] for r in rows], zip(*columns, strict=True), strict=True))
 
 
 def event_audit_seqs(conn: Connection) -> Iterable[int]:
