@@ -375,3 +375,38 @@ def test_S_C2_enterprise_restriction_history_pages_newest_first_with_lifted_ones
     with pytest.raises(InvalidInput) as err:
         w.enforcement.restriction_page("enterprise", "ent-1", cursor="garbage!")
     assert err.value.errors[0].field == "cursor"
+
+
+def test_S_A4_the_kept_contact_ledger_sees_another_process_and_forgets_a_failed_batch(
+    capped: World, db_url: str, clock: FixedClock
+) -> None:
+    """Issue 16: a process keeps each enterprise's contact ledger between batches; another process's contacts
+    (the audit tail moved) and a batch that failed after its contacts were folded in must not be counted."""
+    from tests.conftest import extra_features
+    from warden.pipeline.feature import Feature
+
+    class FailsOnStore(Feature):
+        name = "fails_on_store"
+
+        def after_store(self, conn: object, audit: object, batch: object) -> None:
+            raise RuntimeError("the database refused")
+
+    w = capped
+    w.send(w.event("contact_added", "acc-u", contact_id="c0", external=True))
+    assert _request(w) is True  # the ledger of ent-u is now kept by this process
+    other = build(db_url, clock, policy_with({"max_external_contacts: 200": "max_external_contacts: 3"}))
+    try:
+        other_world = World(other, clock)
+        other_world._n = 1000  # ids of its own
+        other_world.send(
+            *[other_world.event("contact_added", "acc-u", contact_id=f"o{i}", external=True) for i in range(2)]
+        )
+    finally:
+        other.engine.dispose()
+    assert _request(w) is False  # 3 live: the other process's two count
+    w.send(w.event("contact_removed", "acc-u", contact_id="o0"))
+    assert _request(w) is True
+    with extra_features(w.w, FailsOnStore()), pytest.raises(RuntimeError):  # fails after its add was folded in
+        w.send(w.event("contact_added", "acc-u", contact_id="x", external=True))
+    assert w.w.enforcement.get_enterprise("ent-u").external_contacts == 2
+    assert _request(w) is True  # the failed batch's contact is not counted

@@ -296,6 +296,46 @@ def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> 
             assert account_tenths(P.account, st, acc, strikes, NOW, use_row) == expected
 
 
+def test_the_rolling_window_sums_stay_equal_to_a_rebuild_as_events_fold_days_move_and_buckets_prune() -> None:
+    """Issue 16: the lean score keeps rolling window sums (`RollingSums`) instead of re-summing every stored day;
+    interleaving folds, reads at later and earlier days, several window lengths and prunes, every read equals
+    the explained score (which re-sums) and the sums equal a rebuild from the buckets."""
+    from warden.weight.policy import AccountWeightPolicy
+    from warden.weight.state import RollingSums
+
+    rng = random.Random(3)
+    policies = [P.account, AccountWeightPolicy.model_validate({"linked_login": {"points": 10, "window_days": 7}})]
+    for _ in range(60):
+        p = rng.choice(policies)
+        st = AccountState()
+        acc = account(created_at=NOW - timedelta(days=rng.uniform(0, 300)))
+        for _ in range(rng.randint(1, 80)):
+            r = rng.random()
+            if r < 0.55:
+                kind = rng.choice(["login", "feature_use", "report", "contact_added", "contact_removed", "profile"])
+                ago = rng.uniform(0, 60)
+                if kind == "login":
+                    e = event("login", ago, device_id="d", client_version="4.1.0", via_linked_personal=True)
+                elif kind == "feature_use":
+                    e = event("feature_use", ago, feature="clock_in")
+                elif kind == "report":
+                    e = event("report", ago, reporter_id="r", reason="spam")
+                elif kind == "profile":
+                    e = event("profile_change", ago, field="avatar", value="x")
+                else:
+                    e = event(kind, ago, contact_id="c")
+                st.apply(e)
+            elif r < 0.65:
+                st.prune(rng.choice([5, 20, 40]))
+            else:
+                at = NOW - timedelta(days=rng.uniform(0, 70))
+                assert account_tenths(p, st, acc, [], at) == account_breakdown(p, st, acc, [], at).tenths
+                roll = st._roll
+                assert roll is not None
+                assert roll.sums == RollingSums(st.days, roll.lengths, roll.today).sums
+        assert st == AccountState.from_json(st.to_json())  # derived only: not stored, not in equality
+
+
 def test_the_lean_ingest_enterprise_score_equals_the_explained_score_on_random_states() -> None:
     from warden.weight.scoring import enterprise_tenths
 

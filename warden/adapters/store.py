@@ -296,9 +296,47 @@ def upsert_account(conn: Connection, a: Account) -> bool:
     return True
 
 
+_EVENT_INSERTS: dict[tuple[str, str], tuple[str, list[tuple[str, Any]]]] = {}
+
+
+def _event_insert(dialect: Any) -> tuple[str, list[tuple[str, Any]]]:
+    """The events INSERT in the driver's own parameter style, and each column's bind processor for `dialect`
+    (what SQLAlchemy applies to the value before the driver sees it; None: sent as it is), made once."""
+    key = (dialect.name, dialect.paramstyle)
+    hit = _EVENT_INSERTS.get(key)
+    if hit is None:
+        names = [c.name for c in t.events.columns]
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        sql = f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+        procs = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in t.events.columns]
+        hit = _EVENT_INSERTS[key] = (sql, procs)
+    return hit
+
+
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """The batch's decided events, in one statement."""
-    conn.execute(sa.insert(t.events), rows)
+    """The batch's decided events (each row holds every column of `events`), in one `executemany` through the
+    driver (issue 16): each value converted by its column type's own bind processor for this database, exactly
+    as `sa.insert(events)` would send it, without SQLAlchemy Core's per-row parameter processing, which cost
+    more than the insert itself. A batch's times recur (one `received_at`, events of one instant), so each
+    distinct time is converted once (equal instants convert alike: `tables.UTCDateTime` sends UTC)."""
+    if not rows:
+        return
+    sql, procs = _event_insert(conn.dialect)
+    columns: list[list[Any]] = []
+    for name, proc in procs:
+        column = [r[name] for r in rows]
+        if proc is not None:
+            memo: dict[Any, Any] = {}
+            for i, v in enumerate(column):
+                c = memo.get(v, _MISSING)
+                if c is _MISSING:
+                    c = memo[v] = proc(v)
+                column[i] = c
+        columns.append(column)
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+_MISSING = object()
 
 
 def save_changes(conn: Connection, changes: Any) -> None:
@@ -478,8 +516,14 @@ def _digest_text(v: Any) -> str | None:
 
 
 def event_digest(rows: Sequence[dict[str, Any]]) -> str:
-    """The `digest` of an `events.decided` entry (version 2) over the event rows as inserted."""
-    return decisions_digest((r["id"], tuple(_digest_text(r[n]) for n in EVENT_DIGEST_COLUMNS)) for r in rows)
+    """The `digest` of an `events.decided` entry (version 2) over the event rows as inserted: each covered
+    column as `_digest_text` gives it, converted column by column (a text is its own text: only times and
+    other values go through `_digest_text`; issue 16)."""
+    columns = [
+        [v if v is None or v.__class__ is str else _digest_text(v) for v in [r[n] for r in rows]]
+        for n in EVENT_DIGEST_COLUMNS
+    ]
+    return decisions_digest(zip([r["id"] for r in rows], zip(*columns, strict=True), strict=True))
 
 
 def event_audit_seqs(conn: Connection) -> Iterable[int]:

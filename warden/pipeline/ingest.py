@@ -290,9 +290,10 @@ class Ingest:
             subjects.update(loaded)
             enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
             fresh_ids = {e.id for e in fresh}
+            all_known = subjects.keys() >= set(acc_ids) and enterprises.keys() >= set(ent_ids)  # the usual case
             unknown = [
                 FieldError(field=f"events[{i}].{name}", message=f"unknown {what} {value!r}; register it first")
-                for i, e in enumerate(events)
+                for i, e in ([] if all_known else enumerate(events))
                 if e.id in fresh_ids
                 for name, what, known in (
                     ("account_id", "account", subjects),

@@ -7,8 +7,12 @@ never added, a second removal, or a removal dated before the add changes nothing
 counts again, and adding the same contact twice counts once.
 
 The ledger is the table `external_contact_events` (one row per external contact event, written with the
-batch), read per batch for the enterprises whose cap is judged, plus the batch's own events decided so far.
+batch), read for the enterprises whose cap is judged, plus the batch's own events decided so far.
 It is a function of the stored events alone, so batching, arrival order and restarts do not change it.
+An enterprise's ledger is read once and then kept between ingest batches (issue 16: re-reading every stored
+contact event of each judged enterprise per batch grew with the history), trusted as the subject cache is:
+only while the audit chain's tail shows nobody else wrote (`on_foreign_change` drops it, and so does a failed
+batch, after which the subject cache starts again).
 `enterprises.external_contacts` keeps the count as of the newest event, for the directory and explanations.
 
 The same ledger says how one (account, contact) pair stands before a decision (`ContactLedger.standing`): since
@@ -43,8 +47,10 @@ class _Ledger:
     pairs: dict[tuple[str, str], list[tuple[float, str, bool]]] = field(default_factory=dict)
     newest: Key = (float("-inf"), "")
     live: int = 0  # count as of `newest` (after every event held)
+    size: int = 0  # events held
 
     def add(self, account_id: str, contact_id: str, ts: float, event_id: str, added: bool) -> None:
+        self.size += 1
         hist = self.pairs.setdefault((account_id, contact_id), [])
         was = bool(hist) and hist[-1][2]
         insort(hist, (ts, event_id, added))
@@ -74,7 +80,7 @@ class _BatchLedgers:
     """The ledger's per-batch state (`batch.state["contacts"]`)."""
 
     conn: Connection
-    ledgers: dict[str, _Ledger] = field(default_factory=dict)
+    ledgers: dict[str, _Ledger] = field(default_factory=dict)  # kept between ingest batches (`ContactLedger`)
     rows: list[dict[str, Any]] = field(default_factory=list)
     pairs: dict[tuple[str, str], list[tuple[float, str, bool, str | None]]] = field(default_factory=dict)
     touched: dict[str, Any] = field(default_factory=dict)  # enterprise id → its Enterprise (the subjects' object)
@@ -107,13 +113,33 @@ class _BatchLedgers:
         return led
 
 
+_SET_COUNT = (
+    sa.update(t.enterprises)
+    .where(t.enterprises.c.id == sa.bindparam("eid"))
+    .values(external_contacts=sa.bindparam("n"))
+)
+
+
 class ContactLedger(Feature):
     """The rules' `ContactCount` and a `Feature`: loads, follows and writes the ledger per batch."""
 
     name = "contacts"
+    CACHE_LIMIT = 500_000  # contact events kept in ledgers between batches; past it, start afresh
+
+    def __init__(self) -> None:
+        self._ledgers: dict[str, _Ledger] = {}  # enterprise → its ledger as stored after our last batch
+
+    def on_foreign_change(self, conn: Connection) -> None:
+        """Someone else wrote (or our last batch failed): the kept ledgers may differ from the store."""
+        self._ledgers.clear()
 
     def load(self, conn: Connection, batch: Batch) -> None:
-        batch.state[self.name] = _BatchLedgers(conn)
+        if not batch.events:  # outside ingest (a batch of no events): no audit-tail check vouches for the cache
+            batch.state[self.name] = _BatchLedgers(conn)
+            return
+        if sum(led.size for led in self._ledgers.values()) > self.CACHE_LIMIT:
+            self._ledgers.clear()
+        batch.state[self.name] = _BatchLedgers(conn, self._ledgers)
 
     def after_event(self, batch: Batch, event: Any, decision: Any, subject: Any) -> None:
         if subject is None or not _is_external_contact_event(event):
@@ -143,11 +169,8 @@ class ContactLedger(Feature):
             conn.execute(store.insert_ignore(conn, t.external_contact_events), st.rows)
         for eid, ent in st.touched.items():
             ent.external_contacts = st.ledgers[eid].live
-            conn.execute(
-                sa.update(t.enterprises)
-                .where(t.enterprises.c.id == eid)
-                .values(external_contacts=ent.external_contacts)
-            )
+        if st.touched:
+            conn.execute(_SET_COUNT, [{"eid": eid, "n": ent.external_contacts} for eid, ent in st.touched.items()])
 
     # --- ContactCount: what the S-A4 rule reads -------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from warden.weight.state import (
     _P,
     _R,
     _X,
+    ACTIVE_DAYS,
     DAY,
     PROFILE_FIELDS,
     AccountState,
@@ -188,7 +189,7 @@ class _Scorer:
             p.clean_history,
             p.negative_feedback,
         )
-        self.windows = sorted({ps.window_days, ll.window_days, rg.window_days, nf.window_days})
+        self.windows = tuple(sorted({ps.window_days, ll.window_days, rg.window_days, nf.window_days}))
         self.real = round(p.real_name.points * 10)
         self.prior = p.activity_prior
         ag = p.account_age
@@ -222,22 +223,7 @@ class _Scorer:
         if ts is None:
             ts = at.timestamp()
         today = int(ts // DAY)
-        sums: dict[int, list[int]] = {}
-        buckets = st.days.items()
-        for days in self.windows:
-            p0 = p1 = p2 = p4 = p5 = p6 = active = 0  # the counts used (feature uses only as active days)
-            first = today - days + 1
-            for d, b in buckets:
-                if first <= d <= today:
-                    p0 += b[0]
-                    p1 += b[1]
-                    p2 += b[2]
-                    p4 += b[4]
-                    p5 += b[5]
-                    p6 += b[6]
-                    if b[3]:
-                        active += 1
-            sums[days] = [p0, p1, p2, 0, p4, p5, p6, active]
+        sums = st.window_sums(today, self.windows)  # rolling: O(1) per day moved, not per stored bucket
         if use_row:
             verified = account.real_name_verified
             present = sum(1 for f in PROFILE_FIELDS if getattr(account, f))
@@ -288,7 +274,7 @@ class _Scorer:
             + round(max(0.0, ps_pts - ps_per * max(0, stab - ps_free)) * 10)
             + round(ll_pts * shrink(lg[_K] / lg[_L] if lg[_L] else 0.0, age, ll_days, prior) * 10)
             + round(br_pts * shrink(min(1.0, used / br_full), age, br_days, prior) * 10)
-            + round(rg_pts * shrink(min(1.0, sums[rg_days][7] / rg_full), age, rg_days, prior) * 10)
+            + round(rg_pts * shrink(min(1.0, sums[rg_days][ACTIVE_DAYS] / rg_full), age, rg_days, prior) * 10)
             + round(max(ch_floor, ch_pts - ch_per * recent) * 10)
             + round(max(nf_floor, nf_value) * 10)
         )

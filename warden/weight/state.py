@@ -69,6 +69,85 @@ class Bucket(IntEnum):
 # Plain-int aliases for the hot loops (`apply` runs per event, the scorer per read): indexing a list with an
 # IntEnum member goes through `__index__`, with an int it does not. Same numbers as `Bucket`.
 _P, _L, _K, _U, _R, _X, _N = (int(b) for b in Bucket)
+ACTIVE_DAYS = 7  # in a window's sums (`RollingSums`): the days with a feature use, after the 7 counts
+
+
+class RollingSums:
+    """Each count's sum, and the active days, over windows of fixed lengths (days) ending on day `today`: what
+    the scorer reads, kept up to date instead of re-summed from every stored day bucket on each score (issue 16).
+
+    `sums[length]` is 8 ints: the 7 counts of `Bucket` summed over the days `today − length < d ≤ today`
+    (`in_day_window`), then the number of those days with a feature use (`ACTIVE_DAYS`). Built from the buckets
+    (`AccountState.days`) and kept equal to that rebuild by `AccountState`: a bumped count in a window adds to
+    it, a pruned day leaves it, and moving `today` by one day adds the day that enters each window and
+    subtracts the one that leaves, so a score costs O(1) per day moved instead of O(stored days). Derived
+    only: never stored, rebuilt on demand from the stored buckets (a unit test holds it equal to a rebuild).
+    """
+
+    __slots__ = ("lengths", "longest", "sums", "today")
+
+    def __init__(self, days: dict[int, list[int]], lengths: tuple[int, ...], today: int) -> None:
+        self.lengths = lengths
+        self.longest = max(lengths)
+        self.today = today
+        self.sums: dict[int, list[int]] = {}
+        for length in lengths:
+            w = [0] * 8
+            first = today - length + 1
+            for d, b in days.items():
+                if first <= d <= today:
+                    for k in range(7):
+                        w[k] += b[k]
+                    if b[_U]:
+                        w[ACTIVE_DAYS] += 1
+            self.sums[length] = w
+
+    def _add(self, w: list[int], b: list[int], sign: int) -> None:
+        for k in range(7):
+            w[k] += sign * b[k]
+        if b[_U]:
+            w[ACTIVE_DAYS] += sign
+
+    def move(self, days: dict[int, list[int]], today: int) -> None:
+        """Slide every window to end on `today`, one day at a time (the caller rebuilds instead when the move
+        is a whole window or more)."""
+        get = days.get
+        while self.today < today:  # day t+1 enters, day t+1−length leaves
+            t = self.today + 1
+            entering = get(t)
+            for length, w in self.sums.items():
+                if entering is not None:
+                    self._add(w, entering, 1)
+                leaving = get(t - length)
+                if leaving is not None:
+                    self._add(w, leaving, -1)
+            self.today = t
+        while self.today > today:  # day t leaves, day t−length enters
+            t = self.today
+            leaving = get(t)
+            for length, w in self.sums.items():
+                if leaving is not None:
+                    self._add(w, leaving, -1)
+                entering = get(t - length)
+                if entering is not None:
+                    self._add(w, entering, 1)
+            self.today = t - 1
+
+    def bump(self, day: int, key: int, first_use: bool) -> None:
+        """Count `key` of bucket `day` went up by one (`first_use`: the bucket's first feature use)."""
+        today = self.today
+        for length, w in self.sums.items():
+            if today - length < day <= today:
+                w[key] += 1
+                if first_use:
+                    w[ACTIVE_DAYS] += 1
+
+    def drop(self, day: int, b: list[int]) -> None:
+        """Bucket `day` (holding `b`) was pruned."""
+        today = self.today
+        for length, w in self.sums.items():
+            if today - length < day <= today:
+                self._add(w, b, -1)
 
 
 @dataclass
@@ -83,6 +162,9 @@ class AccountState:
     ent_score: int | None = None  # tenths
     base: dict[str, bool] | None = None  # profile fields present and verification when the state began
     open_point: list[int] | None = None  # [day, score in tenths] of the latest day: history written when it closes
+    # the scorer's window sums, derived from `days` and kept in step with it (never stored, not part of equality);
+    # `days` changes only through `apply` and `prune`, which keep it so
+    _roll: RollingSums | None = field(default=None, init=False, compare=False, repr=False)
 
     def seed(self, account: Account) -> None:
         """Remember the account's profile and verification as they were before its first folded event."""
@@ -113,7 +195,21 @@ class AccountState:
         bucket = self.days.get(day)
         if bucket is None:
             bucket = self.days[day] = [0, 0, 0, 0, 0, 0, 0]
+        roll = self._roll
+        if roll is not None and day <= roll.today:  # a later day enters the windows when they move to it
+            roll.bump(day, key, key == _U and not bucket[_U])
         bucket[key] += 1
+
+    def window_sums(self, today: int, lengths: tuple[int, ...]) -> dict[int, list[int]]:
+        """{length: the 8 sums of `RollingSums`} over the windows of `lengths` days ending on `today`: O(1) per
+        day `today` moved since the last call, a rebuild from the buckets on the first call, for other lengths,
+        or after a move of a whole window or more. The lists are the state's own: read them, never change them."""
+        roll = self._roll
+        if roll is None or roll.lengths != lengths or abs(today - roll.today) >= roll.longest:
+            roll = self._roll = RollingSums(self.days, lengths, today)
+        elif roll.today != today:
+            roll.move(self.days, today)
+        return roll.sums
 
     def apply(self, e: Any, ts: float | None = None) -> None:
         """Fold one event in: O(1). Later values win by (time, id), whatever order events arrive in.
@@ -157,8 +253,11 @@ class AccountState:
 
     def prune(self, keep_days: int) -> None:
         cut = self.last_day - keep_days
+        roll = self._roll
         for d in [d for d in self.days if d < cut]:
-            del self.days[d]
+            b = self.days.pop(d)
+            if roll is not None:
+                roll.drop(d, b)
         for f in [f for f, d in self.feats.items() if d < cut]:
             del self.feats[f]
 
