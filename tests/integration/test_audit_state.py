@@ -212,3 +212,26 @@ def test_every_covered_table_exists_with_its_columns() -> None:
 
 def test_row_keys_are_canonical_json_of_strings() -> None:
     assert row_key(["a", 1]) == canonical(["a", "1"]) == '["a","1"]'
+
+
+def test_issue12_an_edited_policy_text_is_named_with_its_hash(world: World) -> None:
+    restricted(world)
+    h = world.w.loaded.hash
+    tamper(world, lambda c: c.execute(sa.update(t.policies).values(text=t.policies.c.text + "\n# edited\n")))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.table == "policies" and report.key == row_key([h]), report
+    assert "differs from its audited state" in (report.problem or "")
+
+
+def test_issue12_every_table_added_this_session_is_covered() -> None:
+    for name in (
+        "policies",
+        "unblock_reports",
+        "case_evidence",
+        "policy_versions",
+        "policy_stages",
+        "policy_promotions",
+        "people",
+        "tokens",
+    ):
+        assert name in COVERED, name

@@ -105,6 +105,7 @@ COVERED: dict[str, Covered] = {
     "case_evidence": Covered(("id",), _all(t.case_evidence)),
     "word_lists": Covered(("scope",), _all(t.word_lists)),
     # the policy's life (issue 18): which text decides, who wrote and promoted it
+    "policies": Covered(("hash",), _all(t.policies)),  # the texts by hash: an edited text must not go live unseen
     "policy_versions": Covered(("id",), _all(t.policy_versions)),
     "policy_stages": Covered(("id",), _all(t.policy_stages)),
     "policy_promotions": Covered(("generation",), _all(t.policy_promotions)),
