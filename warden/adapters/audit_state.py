@@ -475,8 +475,10 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
             left = verifier.any_anchor()  # no entries at all: any anchor beside the key names what was there
             if left is not None:
                 return ChainReport(
-                    False, checked, 1, f"the chain is empty, but the anchor file {left[0]} names entry {left[1]}: "
-                    "every entry was deleted"
+                    False,
+                    checked,
+                    1,
+                    f"the chain is empty, but the anchor file {left[0]} names entry {left[1]}: every entry was deleted",
                 )
         elif head:
             missing = "(none: checking with a public key only)"

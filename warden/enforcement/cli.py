@@ -90,10 +90,11 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 err.print(f"[bold yellow]WARNING[/]: {r.warning}")
                 raise typer.Exit(3)
             return
+        read = f"({r.checked} entries read)"
         if r.table and r.key:
-            err.print(f"[bold red]audit chain broken[/] at {r.table} row {r.key}: {r.problem} ({r.checked} entries read)")
+            err.print(f"[bold red]audit chain broken[/] at {r.table} row {r.key}: {r.problem} {read}")
         elif r.first_broken is not None:
-            err.print(f"[bold red]audit chain broken[/] at entry {r.first_broken}: {r.problem} ({r.checked} entries read)")
+            err.print(f"[bold red]audit chain broken[/] at entry {r.first_broken}: {r.problem} {read}")
         else:
             err.print(f"[bold red]audit chain not proven[/]: {r.problem}")
         raise typer.Exit(1)
@@ -115,7 +116,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         out.write_text("\n".join(json.dumps(x) for x in [head, *rows]) + "\n", encoding="utf-8")
         pub = out.with_name(out.name + ".pub.pem")
         pub.write_text(verifier.public_pem(), encoding="utf-8")
-        console.print(f"{len(rows)} signed checkpoints written to {out} (key {verifier.key_id}), the public key to {pub}")
+        console.print(f"{len(rows)} signed checkpoints written to {out} (key {verifier.key_id}), public key to {pub}")
         console.print(f"check later with: warden audit verify --anchors {out} --public-key {pub}")
 
     @token_app.command("create")
