@@ -513,9 +513,9 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
             return ChainReport(
                 False, checked, seq, f"stored events name audit entry {seq}, which vouches for no events", "events"
             )
-    problem = verify_state(conn, state)
-    if problem is not None:
-        return ChainReport(False, checked, problem.seq, problem.problem, problem.table, problem.key)
+    row = verify_state(conn, state)
+    if row is not None:
+        return ChainReport(False, checked, row.seq, row.problem, row.table, row.key)
     if verifier is None:
         return ChainReport(
             False,
