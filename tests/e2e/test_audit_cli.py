@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from tests.conftest import World
 from warden.adapters import tables as t
+from warden.adapters.audit_keys import Signer
 from warden.adapters.database import make_engine
 from warden.entrypoints.cli.main import app
 
@@ -60,7 +62,8 @@ def test_exported_checkpoints_detect_a_truncated_chain_with_only_the_public_key(
         c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > last - 2))
     engine.dispose()
     r = runner.invoke(app, args)
-    assert r.exit_code == 1 and "entries were deleted" in r.output
+    assert r.exit_code == 1 and f"the chain was cut after entry {last - 2}" in r.output
+    assert f"reaches entry {last}" in r.output and "were deleted" in r.output
 
 
 def test_a_forged_exported_checkpoint_is_refused(world: World, db_url: str, tmp_path: Path) -> None:
@@ -72,3 +75,37 @@ def test_a_forged_exported_checkpoint_is_refused(world: World, db_url: str, tmp_
     out.write_text("\n".join([*lines, json.dumps(forged)]) + "\n")
     r = runner.invoke(app, ["audit", "verify", "-d", db_url, "--anchors", str(out)])
     assert r.exit_code == 1 and "signature is not valid" in r.output
+
+
+def test_issue12_checkpoints_also_write_the_public_key_for_verify(world: World, db_url: str, tmp_path: Path) -> None:
+    world.send(world.phone_search())
+    out = tmp_path / "checkpoints.jsonl"
+    r = runner.invoke(app, ["audit", "checkpoints", "--out", str(out), "-d", db_url])
+    assert r.exit_code == 0, r.output
+    pub = tmp_path / "checkpoints.jsonl.pub.pem"
+    assert "BEGIN PUBLIC KEY" in pub.read_text() and "--public-key" in r.output
+    r = runner.invoke(app, ["audit", "verify", "-d", db_url, "--anchors", str(out), "--public-key", str(pub)])
+    assert r.exit_code == 0, r.output
+    assert "WARNING" not in r.output
+
+
+def test_issue12_without_an_anchor_outside_the_database_verify_warns_and_exits_3(world: World, db_url: str) -> None:
+    world.send(world.phone_search())
+    signer = world.w.enforcement.verifier
+    assert isinstance(signer, Signer)
+    with world.w.engine.connect() as c:
+        first_hash = c.execute(sa.select(t.audit_log.c.hash).where(t.audit_log.c.seq == 1)).scalar_one()
+    signer.anchor_path(first_hash).unlink()
+    r = runner.invoke(app, ["audit", "verify", "-d", db_url])
+    assert r.exit_code == 3, r.output
+    assert "WARNING" in r.output and "no anchor file found at" in r.output and "cannot be ruled out" in r.output
+
+
+def test_issue12_without_a_key_verify_says_it_proved_nothing_signed(
+    world: World, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.send(world.phone_search())
+    monkeypatch.setenv("WARDEN_AUDIT_KEY_FILE", str(tmp_path / "absent.pem"))
+    r = runner.invoke(app, ["audit", "verify", "-d", db_url])
+    assert r.exit_code == 1, r.output
+    assert "None" not in r.output and "not proven" in r.output and "no key" in r.output

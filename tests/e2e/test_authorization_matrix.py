@@ -497,6 +497,10 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/v1/cases/{case_id}/outcome-reversal"): Spec(
         lambda t, n: Call(f"/v1/cases/{case(t).id}/outcome-reversal", {"reason": "a mistake"}), on_case("reverse")
     ),
+    ("POST", "/v1/cases/{case_id}/outcome-reversal/confirmation"): Spec(  # allowed callers meet its 409
+        lambda t, n: Call(f"/v1/cases/{case(t).id}/outcome-reversal/confirmation", {"agree": False}),
+        on_case("reverse"),
+    ),
     ("POST", "/v1/cases/{case_id}/training-completion"): Spec(
         lambda t, n: Call(f"/v1/cases/{case(t).id}/training-completion"), on_case("complete_training")
     ),

@@ -307,3 +307,23 @@ def test_a_revocation_and_a_disabled_person_hold_at_once_in_every_process(
                 assert r.status_code == 401 and "disabled" in r.json()["detail"], who
     finally:
         other.engine.dispose()
+
+
+def test_issue12_one_open_ban_ending_proposal_per_ban_whatever_the_way(api: Api) -> None:
+    """A lift proposal, then a void proposal on the same ban: the second is a 409 naming the open one (and back)."""
+    done = permanent_ban(api)
+    restriction, strike = done["restriction"]["id"], done["strike"]["id"]
+    r = api.c.post(f"/v1/restrictions/{restriction}/lifting", headers=api.h("zhang-laptop"), json={"reason": "sorry"})
+    assert r.status_code == 202, r.text
+    lift = r.json()["id"]
+    body = {"status": "voided", "reason": "the rule misfired"}
+    r = api.c.post(f"/v1/strikes/{strike}/status", headers=api.h("li"), json=body)
+    assert r.status_code == 409 and lift in r.json()["detail"], r.text
+    r = api.c.post(f"/v1/ban-ending-proposals/{lift}/confirmation", headers=api.h("li"), json={"agree": False})
+    assert r.status_code == 200 and r.json()["status"] == "declined"
+    r = api.c.post(f"/v1/strikes/{strike}/status", headers=api.h("li"), json=body)
+    assert r.status_code == 202, r.text
+    void = r.json()["id"]
+    r = api.c.post(f"/v1/restrictions/{restriction}/lifting", headers=api.h("zhang-laptop"), json={"reason": "again"})
+    assert r.status_code == 409 and void in r.json()["detail"], r.text
+    assert not can_login(api)

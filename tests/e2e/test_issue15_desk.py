@@ -64,7 +64,10 @@ def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
         "platform": warden.tokens.create(Role.PLATFORM)[1],
         "auditor": warden.tokens.create(Role.AUDITOR)[1],
         "admin": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-1")[1],
-        "hr": warden.tokens.create(Role.HR, "ent-1")[1],
+        "hr": warden.tokens.create(Role.HR, "ent-1", person="hr-zhang")[1],
+        "hr-phone": warden.tokens.create(Role.HR, "ent-1", person="hr-zhang")[1],  # the same person, another token
+        "hr-li": warden.tokens.create(Role.HR, "ent-1", person="hr-li")[1],
+        "investigator": warden.tokens.create(Role.INVESTIGATOR, "ent-1", person="inv-wu")[1],
         "admin2": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-2")[1],
         "member": warden.tokens.create(Role.MEMBER, account_id="acc-2")[1],
     }
@@ -221,7 +224,9 @@ def test_S_E4_hr_reverses_a_mistaken_deregistration_with_a_reason_and_the_accoun
     short = api.c.post(f"/v1/cases/{case_id}/outcome-reversal", headers=api.h("hr"), json={"reason": ""})
     assert short.status_code == 422 and short.json()["errors"][0]["field"].endswith("reason")
 
-    out = api.post(f"/v1/cases/{case_id}/outcome-reversal", "hr", {"reason": "认错人了，是同名同事"})
+    proposed = api.post(f"/v1/cases/{case_id}/outcome-reversal", "hr", {"reason": "认错人了，是同名同事"}, 202)
+    assert proposed["status"] == "proposed" and proposed["outcome"] == "deregister"  # a ban: four eyes (issue 12)
+    out = api.post(proposed["confirm_at"], "hr-li", {"agree": True})
     assert out["status"] == "open" and out["outcome"] is None and out["overdue"] is False
     expl = api.get("/v1/accounts/acc-2/explanation", "member")
     assert expl["state"] == "normal" and expl["restrictions"] == []
@@ -231,6 +236,11 @@ def test_S_E4_hr_reverses_a_mistaken_deregistration_with_a_reason_and_the_accoun
     audit = api.get("/v1/audit/entries?limit=20", "auditor")["items"]
     assert any(a["action"] == "case.outcome_reversed" and a["subject"] == f"case:{case_id}" for a in audit)
     assert any(a["action"] == "restriction.lifted" for a in audit)
+    # app removal restricts login only: one person reverses it
+    api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": "app_removed", "note": "移除应用"})
+    out = api.post(f"/v1/cases/{case_id}/outcome-reversal", "hr", {"reason": "应用是公司批准的"})
+    assert out["status"] == "open" and api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "normal"
+    world.clock.advance(seconds=60)
     # decided anew: the new outcome takes effect with its own restriction
     api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": "app_removed", "note": "移除应用"})
     assert api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "login_restricted"
@@ -397,3 +407,49 @@ def test_S_E5_naming_who_instructed_opens_a_linked_case_for_that_person(api: Api
     assert any(e["kind"] == "linked" and e["data"]["instructed"] == case_id for e in theirs["timeline"])
     opened = [n for n in api.notifier.sent if n.kind == "case.opened" and n.payload["case_id"] == linked]
     assert sorted(n.recipient_type for n in opened) == ["enterprise_admin", "hr"]
+
+
+def test_issue12_one_hr_person_cannot_end_a_deregistration_alone_with_two_tokens(api: Api, world: World) -> None:
+    """The tester's example: HR deregisters, then a second token of the SAME person reverses it → only proposed;
+    the same person cannot confirm (403); an admin, whose role may not reverse, cannot either; a different person
+    with a role that may reverse confirms, and the account is free again. Audited."""
+    case_id = leak(api, world)
+    api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": "deregister", "note": "外发身份证号"})
+    proposed = api.post(f"/v1/cases/{case_id}/outcome-reversal", "hr-phone", {"reason": "我搞错了"}, 202)
+    assert proposed["requested_by"].startswith("hr:hr-zhang")
+    assert proposed["confirm_at"] == f"/v1/cases/{case_id}/outcome-reversal/confirmation"
+    assert api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "banned"
+    again = api.c.post(f"/v1/cases/{case_id}/outcome-reversal", headers=api.h("hr-li"), json={"reason": "也要撤销"})
+    assert again.status_code == 409 and "proposed already" in again.json()["detail"]
+    confirm = proposed["confirm_at"]
+    for same in ("hr", "hr-phone"):
+        r = api.c.post(confirm, headers=api.h(same), json={"agree": True})
+        assert r.status_code == 403 and "four eyes" in r.json()["detail"], same
+    r = api.c.post(confirm, headers=api.h("admin"), json={"agree": True})
+    assert r.status_code == 403  # the admin may not reverse outcomes (case_access)
+    assert api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "banned"
+    out = api.post(confirm, "investigator", {"agree": True, "note": "核实过了"})
+    assert out["status"] == "open" and out["outcome"] is None
+    assert api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "normal"
+    timeline = api.get(f"/v1/cases/{case_id}", "hr")["timeline"]
+    [entry] = [e for e in timeline if e["kind"] == "outcome_reversed"]
+    assert entry["data"]["proposed_by"].startswith("hr:hr-zhang") and entry["data"]["confirmed_by"].startswith(
+        "investigator:inv-wu"
+    )
+    audit = api.get("/v1/audit/entries?limit=50", "auditor")["items"]
+    actions = [a["action"] for a in audit]
+    assert "case.outcome_reversal_proposed" in actions and "case.outcome_reversed" in actions
+    assert api.c.post(confirm, headers=api.h("hr-li"), json={"agree": True}).status_code == 409  # nothing proposed
+    assert api.get("/v1/audit/verification", "auditor")["ok"] is True
+
+
+def test_issue12_a_declined_reversal_leaves_the_deregistration(api: Api, world: World) -> None:
+    case_id = leak(api, world)
+    api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": "deregister", "note": "外发身份证号"})
+    proposed = api.post(f"/v1/cases/{case_id}/outcome-reversal", "hr", {"reason": "再想想"}, 202)
+    out = api.post(proposed["confirm_at"], "hr-li", {"agree": False, "note": "证据确凿"})
+    assert out["outcome"] == "deregister" and out["status"] == "closed"
+    assert api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "banned"
+    assert any(e["kind"] == "reversal_declined" for e in api.get(f"/v1/cases/{case_id}", "hr")["timeline"])
+    # a new proposal may follow the declined one
+    api.post(f"/v1/cases/{case_id}/outcome-reversal", "hr-li", {"reason": "新证据"}, 202)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from tests.conftest import World
 from warden.adapters import tables as t
+from warden.adapters.audit_keys import Signer
 from warden.adapters.audit_state import COVERED, row_key
 from warden.adapters.database import make_engine
 from warden.kernel.audit import GENESIS, canonical, entry_hash
@@ -157,7 +158,68 @@ def test_deleting_the_newest_entries_is_detected(world: World, n: int | str) -> 
             c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > head - cut)),
         ),
     )
-    assert not world.w.enforcement.audit_verify().ok
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.table is None, report  # a cut, not "a row inserted behind warden"
+    if n == "all":
+        assert "every entry was deleted" in (report.problem or "")
+    else:
+        assert f"the chain was cut after entry {head - cut}" in (report.problem or "")
+        assert f"reaches entry {head}" in (report.problem or "")
+
+
+def test_issue12_a_clean_cut_with_checkpoints_kept_says_where_it_was_cut(world: World) -> None:
+    restricted(world)
+    for _ in range(4):
+        world.send(world.phone_search())
+    head = entries(world)
+    tamper(world, lambda c: c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > head - 3)))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.first_broken == head - 2
+    assert f"the chain was cut after entry {head - 3}" in (report.problem or "")
+    assert f"reaches entry {head}" in (report.problem or "") and "rewritten" not in (report.problem or "")
+
+
+def test_issue12_a_cut_with_the_anchor_folder_deleted_is_a_warning_not_a_silent_intact(world: World) -> None:
+    restricted(world)
+    keep = entries(world)  # a signed head; the searches after it change no covered row
+    for _ in range(3):
+        world.send(world.phone_search())
+    tamper(  # the newest batches go, with their events and checkpoints: the chain ends at a signed head again
+        world,
+        lambda c: (
+            c.execute(sa.delete(t.events).where(t.events.c.audit_seq > keep)),
+            c.execute(sa.delete(t.audit_checkpoints).where(t.audit_checkpoints.c.seq > keep)),
+            c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > keep)),
+        ),
+    )
+    signer = world.w.enforcement.verifier
+    assert isinstance(signer, Signer)
+    with world.w.engine.connect() as c:
+        first_hash = c.execute(sa.select(t.audit_log.c.hash).where(t.audit_log.c.seq == 1)).scalar_one()
+    signer.anchor_path(first_hash).unlink()  # the anchor beside the key is gone too
+    report = world.w.enforcement.audit_verify()
+    assert report.ok and report.warning is not None
+    assert f"intact up to entry {keep}, but no anchor file found at" in report.warning
+    assert "cannot be ruled out" in report.warning
+
+
+def test_issue12_without_a_key_verify_says_nothing_signed_was_checked(world: World) -> None:
+    from warden.adapters.audit_state import verify
+
+    restricted(world)
+    with world.w.engine.connect() as c:
+        report = verify(c, None)
+    assert not report.ok and report.first_broken is None and "no key" in (report.problem or "")
+
+
+def test_issue12_an_edited_event_is_named_by_its_id(world: World) -> None:
+    restricted(world)
+    with world.w.engine.connect() as c:
+        ev = c.execute(sa.select(t.events).where(t.events.c.counted != "[]").limit(1)).first()
+    assert ev is not None
+    tamper(world, lambda c: c.execute(sa.update(t.events).where(t.events.c.id == ev.id).values(counted="[]")))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.first_broken == ev.audit_seq and f"event {ev.id}" in (report.problem or "")
 
 
 def test_a_rewritten_entry_with_every_later_hash_recomputed_is_detected(world: World) -> None:
@@ -212,3 +274,26 @@ def test_every_covered_table_exists_with_its_columns() -> None:
 
 def test_row_keys_are_canonical_json_of_strings() -> None:
     assert row_key(["a", 1]) == canonical(["a", "1"]) == '["a","1"]'
+
+
+def test_issue12_an_edited_policy_text_is_named_with_its_hash(world: World) -> None:
+    restricted(world)
+    h = world.w.loaded.hash
+    tamper(world, lambda c: c.execute(sa.update(t.policies).values(text=t.policies.c.text + "\n# edited\n")))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.table == "policies" and report.key == row_key([h]), report
+    assert "differs from its audited state" in (report.problem or "")
+
+
+def test_issue12_every_table_added_this_session_is_covered() -> None:
+    for name in (
+        "policies",
+        "unblock_reports",
+        "case_evidence",
+        "policy_versions",
+        "policy_stages",
+        "policy_promotions",
+        "people",
+        "tokens",
+    ):
+        assert name in COVERED, name

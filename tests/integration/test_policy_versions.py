@@ -176,3 +176,21 @@ def test_issue18_overturned_and_upheld_strikes_become_labels_in_the_rule_figures
     assert fig.total.precision == 0.0 and fig.total.overturn_rate == 1.0
     assert fig.total.hits >= 2
     assert [v.version_id for v in fig.versions] == [2]
+
+
+def test_issue12_a_stored_text_edited_behind_warden_is_never_promoted(world: World) -> None:
+    v2 = world.w.policy_versions.create(LEAD, strict_text(world), "strict")
+    engine = sa.create_engine(world.w.engine.url.render_as_string(hide_password=False))
+    with engine.begin() as c:  # a SQL console: edit the stored text of version 2
+        c.execute(
+            sa.update(t.policies)
+            .where(t.policies.c.hash == v2.hash)
+            .values(text=sa.func.replace(t.policies.c.text, STRICT, HOUR))
+        )
+    engine.dispose()
+    with pytest.raises(Conflict) as exc:
+        world.w.policy_versions.promote(LEAD, 2, Stage.LIVE, "go")
+    assert "does not match its hash" in exc.value.detail
+    assert world.w.policy_versions.stages(AUDITOR).live_id == 1
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.table == "policies"

@@ -106,6 +106,10 @@ class Signer(Verifier):
     def _anchor_file(self, first: str) -> Path:
         return self.anchors / f"{first[:32]}.json"
 
+    def anchor_path(self, first: str) -> Path:
+        """Where the anchor of the chain whose first entry hashes to `first` is kept (beside the key)."""
+        return self._anchor_file(first)
+
     def anchor(self, first: str, seq: int, head: str) -> None:
         """Record (seq, head) as the newest signed head of the chain whose first entry hashes to `first`.
 
@@ -120,6 +124,15 @@ class Signer(Verifier):
             tmp = target.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps({"first": first, "seq": seq, "hash": head}))
             os.replace(tmp, target)
+
+    def any_anchor(self) -> tuple[Path, int] | None:
+        """An anchor file of any chain beside the key and the entry it names (for a chain with no entries left)."""
+        for f in sorted(self.anchors.glob("*.json")) if self.anchors.is_dir() else []:
+            try:
+                return f, int(json.loads(f.read_text())["seq"])
+            except (OSError, ValueError, KeyError):
+                continue
+        return None
 
     def read_anchor(self, first: str) -> tuple[int, str] | None:
         """The newest signed head recorded for the chain whose first entry hashes to `first`, if any."""

@@ -105,6 +105,7 @@ COVERED: dict[str, Covered] = {
     "case_evidence": Covered(("id",), _all(t.case_evidence)),
     "word_lists": Covered(("scope",), _all(t.word_lists)),
     # the policy's life (issue 18): which text decides, who wrote and promoted it
+    "policies": Covered(("hash",), _all(t.policies)),  # the texts by hash: an edited text must not go live unseen
     "policy_versions": Covered(("id",), _all(t.policy_versions)),
     "policy_stages": Covered(("id",), _all(t.policy_stages)),
     "policy_promotions": Covered(("generation",), _all(t.policy_promotions)),
@@ -377,7 +378,11 @@ def verify_state(conn: Connection, entries: Iterable[AuditEntry]) -> StateProble
         for key, digest in _digests(conn, name, None):
             seen.add(key)
             if key not in want:
-                return StateProblem(name, key, "the row is not in the audited history (inserted behind warden)", None)
+                problem = (
+                    "the row is not in the audited history (inserted behind warden, or the newest entries, "
+                    "which vouched for it, were deleted)"
+                )
+                return StateProblem(name, key, problem, None)
             expect, seq = want[key]
             if expect is None:
                 return StateProblem(name, key, f"the row was deleted (entry {seq}) but is back", seq)
@@ -392,12 +397,18 @@ def verify_state(conn: Connection, entries: Iterable[AuditEntry]) -> StateProble
 def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[str, Any]] = ()) -> ChainReport:
     """Everything `warden audit verify` proves, in one read-only pass; the first problem found is reported.
 
-    1. The chain: each entry's hash and link; each `events.decided` digest against its stored events.
-    2. Events: every stored event is vouched for by an existing `events.decided` entry.
-    3. State: every covered row matches the digest its newest `state.rows` entry gives (`verify_state`).
-    4. Signatures: every checkpoint is signed by `verifier`'s key and matches its entry; the newest covers the head.
-    5. Anchors: the anchor file beside the key (when `verifier` is the `Signer`) and any exported `anchors`
-       ({seq, hash, signature}) are still in the chain: the newest entries were not deleted or rewritten.
+    1. The chain: each entry's hash and link; each `events.decided` digest against its stored events (a failing
+       digest names the events of its batch).
+    2. Signatures: every checkpoint is signed by `verifier`'s key and matches its entry; the newest covers the head.
+    3. Anchors: the anchor file beside the key (when `verifier` is the `Signer`) and any exported `anchors`
+       ({seq, hash, signature}) are still in the chain. A checkpoint or anchor past the chain's end is reported as
+       a cut ("the chain was cut after entry N"), before any state row the deleted entries vouched for.
+    4. Events: every stored event is vouched for by an existing `events.decided` entry.
+    5. State: every covered row matches the digest its newest `state.rows` entry gives (`verify_state`).
+
+    Intact but with no anchor outside the database (no anchor file, no exported checkpoints): `ok` with a `warning`
+    (deleting the newest entries together with their checkpoints cannot be ruled out). Without any key: not ok,
+    `first_broken` None, saying that nothing signed was checked.
     """
     hashes: dict[int, str] = {}
     decided: set[int] = set()
@@ -412,53 +423,109 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
                 decided.add(e.seq)
             yield e
 
+    def altered(e: AuditEntry) -> str:
+        ids = sorted(r[0] for r in store.event_rows_for_audit(conn, e.seq, e.data.get("digest_v", 1)))
+        n = int(e.data.get("events", len(ids)))
+        if not ids:
+            return f"the {n} stored event(s) it vouches for (all deleted)"
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        counted = "" if len(ids) == n else f"; {len(ids)} of its {n} events remain"
+        return f"the stored decisions of event {shown} (one of the {len(ids)} events of entry {e.seq}{counted})"
+
     report = verify_chain(
         walk(),
         expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq, e.data.get("digest_v", 1))),
+        altered=altered,
     )
     if not report.ok:
         return report
     checked = report.checked
     head = max(hashes, default=0)
+
+    def cut(seq: int, where: str) -> ChainReport:
+        problem = (
+            f"the chain was cut after entry {head}, but {where} reaches entry {seq}: "
+            f"entries {head + 1}–{seq} were deleted ({head} remain)"
+        )
+        return ChainReport(False, checked, head + 1, problem)
+
+    signed = 0
+    warning: str | None = None
+    past: list[tuple[int, str]] = []  # checkpoints and anchors past the chain's end: the newest are named
+    if verifier is not None:
+        for cp in conn.execute(sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.seq)):
+            if cp.key_id != verifier.key_id or not verifier.valid(cp.seq, cp.hash, cp.signature):
+                return ChainReport(False, checked, cp.seq, "its checkpoint's signature is not valid for this key")
+            if cp.seq > head:
+                past.append((cp.seq, "a signed checkpoint in the database"))
+                continue
+            if hashes.get(cp.seq) != cp.hash:
+                problem = f"entry {cp.seq} differs from its signed checkpoint (rewritten after it was signed)"
+                return ChainReport(False, checked, cp.seq, problem)
+            signed = cp.seq
+        outside: list[tuple[int, str, str]] = []
+        missing: str | None = None
+        if isinstance(verifier, Signer) and head:
+            anchor = verifier.read_anchor(hashes[1])
+            if anchor is not None:
+                outside.append((*anchor, f"the anchor file {verifier.anchor_path(hashes[1])}"))
+            else:
+                missing = str(verifier.anchor_path(hashes[1]))
+        elif isinstance(verifier, Signer):
+            left = verifier.any_anchor()  # no entries at all: any anchor beside the key names what was there
+            if left is not None:
+                return ChainReport(
+                    False,
+                    checked,
+                    1,
+                    f"the chain is empty, but the anchor file {left[0]} names entry {left[1]}: every entry was deleted",
+                )
+        elif head:
+            missing = "(none: checking with a public key only)"
+        for a in anchors:
+            seq, h = int(a["seq"]), str(a["hash"])
+            if not verifier.valid(seq, h, str(a.get("signature", ""))):
+                return ChainReport(False, checked, seq, "an exported checkpoint's signature is not valid for this key")
+            outside.append((seq, h, "the exported checkpoints"))
+        past += [(seq, where) for seq, _h, where in outside if seq > head]
+        if past:
+            return cut(*max(past, key=lambda x: x[0]))
+        for seq, h, where in outside:
+            if hashes.get(seq) != h:
+                return ChainReport(False, checked, seq, f"entry {seq} differs from {where} (rewritten)")
+        if head and signed < head:
+            what = "no signed checkpoint" if not signed else f"the newest signed checkpoint is entry {signed}"
+            return ChainReport(
+                False,
+                checked,
+                signed + 1,
+                f"entries {signed + 1}–{head} are not signed ({what}): written without the key, or their "
+                "checkpoints were deleted",
+            )
+        if missing is not None and not outside:
+            warning = (
+                f"intact up to entry {head}, but no anchor file found at {missing} and no exported checkpoints "
+                "given: deletion of the newest entries (with their checkpoints) cannot be ruled out; keep exported "
+                "checkpoints elsewhere (`warden audit checkpoints --out FILE`, then `verify --anchors FILE`)"
+            )
     for seq in store.event_audit_seqs(conn):
         if seq not in decided:
             return ChainReport(
                 False, checked, seq, f"stored events name audit entry {seq}, which vouches for no events", "events"
             )
-    problem = verify_state(conn, state)
-    if problem is not None:
-        return ChainReport(False, checked, problem.seq, problem.problem, problem.table, problem.key)
+    row = verify_state(conn, state)
+    if row is not None:
+        return ChainReport(False, checked, row.seq, row.problem, row.table, row.key)
     if verifier is None:
-        return ChainReport(False, checked, None, "no key to check the signed checkpoints (WARDEN_AUDIT_KEY_FILE)")
-    signed = 0
-    for cp in conn.execute(sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.seq)):
-        if cp.key_id != verifier.key_id or not verifier.valid(cp.seq, cp.hash, cp.signature):
-            return ChainReport(False, checked, cp.seq, "its checkpoint's signature is not valid for this key")
-        if hashes.get(cp.seq) != cp.hash:
-            return ChainReport(False, checked, cp.seq, "the entry differs from its signed checkpoint (rewritten)")
-        signed = cp.seq
-    if head and signed < head:
-        what = "no signed checkpoint" if not signed else f"the newest signed checkpoint is entry {signed}"
         return ChainReport(
-            False, checked, signed + 1, f"entries {signed + 1}–{head} are not signed ({what}): written without the key"
+            False,
+            checked,
+            None,
+            f"the {checked} entries link up and the state rows match them, but there is no key to check the signed "
+            "checkpoints (WARDEN_AUDIT_KEY_FILE, or --public-key): rewriting or truncating the chain cannot be "
+            "ruled out",
         )
-    outside: list[tuple[int, str, str]] = []
-    if isinstance(verifier, Signer) and head:
-        anchor = verifier.read_anchor(hashes[1])
-        if anchor is not None:
-            outside.append((*anchor, "the anchor file beside the key"))
-    for a in anchors:
-        seq, h = int(a["seq"]), str(a["hash"])
-        if not verifier.valid(seq, h, str(a.get("signature", ""))):
-            return ChainReport(False, checked, seq, "an exported checkpoint's signature is not valid for this key")
-        outside.append((seq, h, "the exported checkpoints"))
-    for seq, h, where in outside:
-        if seq > head:
-            deleted = f"{where} name entry {seq}, but the chain ends at {head}: entries were deleted"
-            return ChainReport(False, checked, head + 1, deleted)
-        if hashes.get(seq) != h:
-            return ChainReport(False, checked, seq, f"the entry differs from {where} (rewritten)")
-    return ChainReport(True, checked, signed_head=signed)
+    return ChainReport(True, checked, signed_head=signed, warning=warning)
 
 
 def checkpoints(conn: Connection) -> Iterator[dict[str, Any]]:

@@ -38,9 +38,10 @@ CONFIRM_AT = "/v1/ban-ending-proposals/{id}/confirmation"
 
 def lift(svc: ManualActions, p: Principal, restriction_id: str, reason: str) -> LiftedRestriction | BanEndingOut:
     """A reviewer lifts a restriction now; on a permanent or an enterprise ban this is a proposal instead.
-    NotFound, or Conflict when the restriction is not active (or a proposal to end it is open already)."""
+    NotFound, or Conflict when the restriction is not active (or a proposal to end the same ban, by lifting it or
+    by voiding or overturning its strike, is open already: one open proposal per ban)."""
     access.check_moderate(p)
-    with svc.uow.writing() as tx:
+    with svc.uow.writing(lock=True) as tx:  # the writers' lock first: two proposals for one ban never both open
         r = store.restriction(tx.conn, restriction_id)
         if r is None:
             raise NotFound(f"no restriction {restriction_id!r}")
@@ -137,11 +138,12 @@ def _propose(
     bans: list[str],
     reason: str,
 ) -> BanEndingOut:
-    for open_one in store.open_ban_endings(tx.conn, subject_type, subject_id):
-        if open_one.case.get("target") == target:
+    for open_one in store.open_ban_endings(tx.conn, subject_type, subject_id):  # one open proposal per ban
+        if open_one.case.get("target") == target or set(open_one.case.get("bans", [])) & set(bans):
             raise Conflict(
-                f"a proposal to end this ban is open already ({open_one.id}, by {open_one.case['requested_by']}); "
-                f"a different person confirms or declines it at {CONFIRM_AT.format(id=open_one.id)}"
+                f"a proposal to end this ban is open already ({open_one.id}: {open_one.case['action']} "
+                f"{open_one.case['target']}, by {open_one.case['requested_by']}); a different person confirms or "
+                f"declines it at {CONFIRM_AT.format(id=open_one.id)} before another can be proposed"
             )
     proposal_id = "bep_" + secrets.token_hex(8)
     case: dict[str, Any] = {

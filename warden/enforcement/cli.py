@@ -67,7 +67,9 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     ) -> None:
         """Prove the chain, every stored decision and every state row against the audited history, and the chain
         against its signed checkpoints; exit 0 if intact, else name the first entry or row that is not (exit 1).
-        Reads only: it writes nothing, to the database or elsewhere."""
+        Intact but with no anchor outside the database (no anchor file beside the key, no --anchors): a WARNING
+        and exit 3, since deleting the newest entries cannot be ruled out (SECURITY.md). Reads only: it writes
+        nothing, to the database or elsewhere."""
         exported: list[dict[str, object]] = []
         key: Verifier | None = None
         try:
@@ -84,9 +86,17 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 f"[green]audit chain intact[/]: {r.checked} entries verified, state rows and stored decisions match, "
                 f"signed up to entry {r.signed_head}"
             )
+            if r.warning:
+                err.print(f"[bold yellow]WARNING[/]: {r.warning}")
+                raise typer.Exit(3)
             return
-        where = f"{r.table} row {r.key}" if r.table and r.key else f"entry {r.first_broken}"
-        err.print(f"[bold red]audit chain broken[/] at {where}: {r.problem} ({r.checked} entries read)")
+        read = f"({r.checked} entries read)"
+        if r.table and r.key:
+            err.print(f"[bold red]audit chain broken[/] at {r.table} row {r.key}: {r.problem} {read}")
+        elif r.first_broken is not None:
+            err.print(f"[bold red]audit chain broken[/] at entry {r.first_broken}: {r.problem} {read}")
+        else:
+            err.print(f"[bold red]audit chain not proven[/]: {r.problem}")
         raise typer.Exit(1)
 
     @audit_app.command("checkpoints")
@@ -94,8 +104,9 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Write the signed checkpoints here (JSON lines), to keep elsewhere.")],
         database: DatabaseOpt = None,
     ) -> None:
-        """Export the chain's signed checkpoints and the public key, for an auditor to keep outside warden; later,
-        `warden audit verify --anchors FILE --public-key KEY` proves the chain still reaches each of them."""
+        """Export the chain's signed checkpoints and the public key, for an auditor to keep outside warden: FILE
+        (JSON lines; its first line also carries the public key) and FILE.pub.pem (the public key alone); later,
+        `warden audit verify --anchors FILE --public-key FILE.pub.pem` proves the chain still reaches each of them."""
         w = open_warden(database, read_only=True)
         verifier = w.enforcement.verifier
         if verifier is None:
@@ -103,7 +114,10 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         rows = w.enforcement.audit_checkpoints()
         head = {"public_key": verifier.public_pem(), "key_id": verifier.key_id, "checkpoints": len(rows)}
         out.write_text("\n".join(json.dumps(x) for x in [head, *rows]) + "\n", encoding="utf-8")
-        console.print(f"{len(rows)} signed checkpoints written to {out} (key {verifier.key_id})")
+        pub = out.with_name(out.name + ".pub.pem")
+        pub.write_text(verifier.public_pem(), encoding="utf-8")
+        console.print(f"{len(rows)} signed checkpoints written to {out} (key {verifier.key_id}), public key to {pub}")
+        console.print(f"check later with: warden audit verify --anchors {out} --public-key {pub}")
 
     @token_app.command("create")
     def token_create(

@@ -314,7 +314,7 @@ class AuditPage(BaseModel):
 class ChainVerification(BaseModel):
     """The audit trail proved (`warden audit verify`): `ok`, how many entries were read, the first broken entry (its
     seq) or state row (`table`, `key`: JSON of its key columns) and why, and the newest entry a signed checkpoint
-    covers (`signed_head`)."""
+    covers (`signed_head`); `warning`: what an intact answer cannot rule out (no anchor outside the database)."""
 
     ok: bool
     checked: int
@@ -323,6 +323,7 @@ class ChainVerification(BaseModel):
     table: str | None = None
     key: str | None = None
     signed_head: int | None = None
+    warning: str | None = None
 
 
 # --- people and tokens (issue 12) ----------------------------------------------------------------------------------

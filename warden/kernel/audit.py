@@ -83,10 +83,12 @@ class ChainReport:
     table: str | None = None
     key: str | None = None
     signed_head: int | None = None  # the newest entry a valid signed checkpoint covers
+    warning: str | None = None  # intact, but something cannot be ruled out (no anchor outside the database)
 
 
-def verify_chain(entries: Iterable[AuditEntry], expected_digest: Any = None) -> ChainReport:
-    """Walk the entries in order. `expected_digest(entry)` recomputes a batch digest from stored decisions."""
+def verify_chain(entries: Iterable[AuditEntry], expected_digest: Any = None, altered: Any = None) -> ChainReport:
+    """Walk the entries in order. `expected_digest(entry)` recomputes a batch digest from stored decisions;
+    `altered(entry)`, when given, says which stored events a failing digest covers (text for the report)."""
     prev = GENESIS
     n = 0
     last_seq = 0
@@ -101,7 +103,8 @@ def verify_chain(entries: Iterable[AuditEntry], expected_digest: Any = None) -> 
         if expected_digest is not None and "digest" in e.data:
             actual = expected_digest(e)
             if actual != e.data["digest"]:
-                return ChainReport(False, n, e.seq, "the stored decisions it covers were altered or removed")
+                which = altered(e) if altered is not None else "the stored decisions it covers"
+                return ChainReport(False, n, e.seq, f"{which} were altered or removed")
         prev = e.hash
         last_seq = e.seq
     return ChainReport(True, n)

@@ -17,7 +17,7 @@ from typing import Any
 
 from warden.adapters import store as core_store
 from warden.adapters.database import reading
-from warden.kernel.errors import NotFound
+from warden.kernel.errors import Conflict, NotFound
 from warden.pipeline.effects import Effector
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature
@@ -146,7 +146,8 @@ class LivePolicy:
     # --- parsing, cached by hash ---------------------------------------------------------------------------
 
     def loaded(self, conn: Any, version_id: int) -> LoadedPolicy:
-        """The parsed policy of a stored version (parsed once per text). NotFound for an unknown version."""
+        """The parsed policy of a stored version (parsed once per text). NotFound for an unknown version; Conflict
+        when the stored text's sha256 is not the version's hash (edited behind warden: never loaded)."""
         v = store.version(conn, version_id)
         if v is None:
             raise NotFound(f"no policy version {version_id}")
@@ -160,6 +161,12 @@ class LivePolicy:
             lp = load_policy_text(text, f"policy version {version_id}")
         except PolicyError as exc:  # stored texts were validated when written; a schema change may reject one
             raise NotFound(f"policy version {version_id} no longer validates: {exc.problems[0]}") from exc
+        if lp.hash != v.hash:  # the text was edited behind warden: never put it in force (issue 12)
+            raise Conflict(
+                f"the stored text of policy version {version_id} does not match its hash (sha256 {lp.hash[:12]}… "
+                f"instead of {v.hash[:12]}…): it was changed behind warden; nothing was put in force "
+                "(run `warden audit verify`)"
+            )
         return self._knows(lp)
 
     def _knows(self, lp: LoadedPolicy) -> LoadedPolicy:

@@ -9,15 +9,16 @@ Authenticate and translate only: the services check who may do what (`usage_poli
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Header, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep, attachment
 from warden.entrypoints.http.routes.directory import IdPath
 from warden.kernel.inputs import Count32, Instant
-from warden.usage_policy.model import ROUTED_TO, OutcomeName, Responsibility, ViolationReport
+from warden.usage_policy.model import ROUTED_TO, OutcomeName, Responsibility, ReversalProposal, ViolationReport
 from warden.usage_policy.policy import UsagePolicyDoc
 from warden.usage_policy.views import (
     CaseListOut,
@@ -27,6 +28,7 @@ from warden.usage_policy.views import (
     FiguresOut,
     PolicyOut,
     ReportOut,
+    ReversalProposalOut,
     evidence_out,
 )
 
@@ -252,13 +254,38 @@ def post_outcome(
     return warden.usage_figures.case_view(case, None, principal, lang)
 
 
-@router.post("/cases/{case_id}/outcome-reversal", response_model=CaseOut)
+_PROPOSED: dict[int | str, dict[str, Any]] = {
+    202: {"model": ReversalProposalOut, "description": "The outcome banned the account: the reversal is proposed."}
+}
+
+
+@router.post("/cases/{case_id}/outcome-reversal", response_model=CaseOut, responses=_PROPOSED)
 def post_outcome_reversal(
     warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: ReversalIn
-) -> CaseOut:
+) -> CaseOut | JSONResponse:
     """Take back a mistaken outcome with a reason (S-E4; HR by default): its effects are undone (a deregistration
-    or app removal lifted, an escalation flag withdrawn) and the case is undecided again. 409 when undecided."""
-    case = warden.case_outcomes.reverse(principal, case_id, body.reason)
+    or app removal lifted, an escalation flag withdrawn) and the case is undecided again. 409 when undecided.
+    A deregistration (a ban of the account) is only proposed (202): a different person with a role that may
+    reverse outcomes confirms it at `/v1/cases/{id}/outcome-reversal/confirmation` (four eyes, issue 12)."""
+    out = warden.case_outcomes.reverse(principal, case_id, body.reason)
+    if isinstance(out, ReversalProposal):
+        return JSONResponse(ReversalProposalOut.of(out).model_dump(mode="json"), status_code=202)
+    return warden.usage_figures.case_view(out, None, principal, lang)
+
+
+class ReversalDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agree: bool = Field(description="true: the outcome is reversed now; false: the proposal is declined.")
+    note: str | None = Field(None, max_length=2000)
+
+
+@router.post("/cases/{case_id}/outcome-reversal/confirmation", response_model=CaseOut)
+def post_outcome_reversal_confirmation(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, case_id: IdPath, body: ReversalDecisionIn
+) -> CaseOut:
+    """A different person confirms (the outcome is reversed, with the proposal's reason) or declines a proposed
+    reversal. 403 for the proposer with any of their tokens, 409 when no reversal is proposed. Audited."""
+    case = warden.case_outcomes.confirm_reversal(principal, case_id, body.agree, body.note)
     return warden.usage_figures.case_view(case, None, principal, lang)
 
 

@@ -367,3 +367,19 @@ def figures(
         },
         "rules": per_rule,
     }
+
+
+@dataclass(frozen=True)
+class ReversalProposal:
+    """A proposed reversal of an outcome that banned the account (issue 12: four eyes by person): it takes effect
+    when a different person confirms it at `confirm_at`."""
+
+    case_id: str
+    outcome: str
+    reason: str
+    requested_by: str
+    requested_at: datetime
+
+    @property
+    def confirm_at(self) -> str:
+        return f"/v1/cases/{self.case_id}/outcome-reversal/confirmation"

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from warden.adapters import store as core
-from warden.adapters.uow import UnitOfWork
-from warden.kernel.access import Principal, Role
+from warden.adapters.uow import Tx, UnitOfWork
+from warden.kernel.access import Principal, Role, same_person
 from warden.kernel.decision import Effects, derive_id
-from warden.kernel.errors import Conflict, InvalidInput
+from warden.kernel.errors import Conflict, Forbidden, InvalidInput
 from warden.kernel.events import FieldError
 from warden.kernel.model import Flag, Restriction, Scope
 from warden.pipeline.effects import audit_effects
@@ -27,6 +30,7 @@ from warden.usage_policy.model import (
     OUTCOMES,
     ROUTED_TO,
     Case,
+    ReversalProposal,
     deadline_window,
 )
 from warden.usage_policy.policy import EnterpriseUsageSettings
@@ -101,42 +105,97 @@ class CaseOutcomes:
         self.after_commit()
         return case
 
-    def reverse(self, principal: Principal, case_id: str, reason: str) -> Case:
+    def reverse(self, principal: Principal, case_id: str, reason: str) -> Case | ReversalProposal:
         """S-E4 (issue 15): HR or an investigator takes back a mistaken outcome, with a reason. Its effects are
         undone in the same transaction (the deregistration's or the app removal's restriction lifted, an escalation
         flag still open withdrawn) and the case is undecided again, with a fresh deadline by its severity, so it
-        can be decided anew. Audited (`case.outcome_reversed`) and on the timeline. 409 when undecided."""
+        can be decided anew. Audited (`case.outcome_reversed`) and on the timeline. 409 when undecided.
+
+        Four eyes (issue 12): when the outcome banned the account (an active restriction of the case with scope
+        account: a deregistration), the reversal is only *proposed* (returned as a `ReversalProposal`; timeline
+        `reversal_proposed`, audit `case.outcome_reversal_proposed`) and takes effect when a different person
+        with a role that may reverse confirms it (`confirm_reversal`). 409 when a proposal is open already."""
         with self.uow.writing(lock=True) as tx:
             case = visible_case(tx.conn, principal, case_id)
             access.check_case_action(principal, case, "reverse", self.settings)
             if case.outcome is None:
                 raise Conflict(f"case {case_id} has no outcome to reverse")
-            now, actor, was = tx.now, principal.actor, case.outcome
-            lifted = []
-            for r in core.restrictions_of(tx.conn, "account", [case.account_id], now):
-                if r.evidence.get("case") == case.id and r.active_at(now):
-                    r.lifted_at, r.lift_reason = now, f"outcome reversed: {reason}"
-                    core.update_restriction(tx.conn, r)
-                    tx.audit.append(
-                        now,
-                        actor,
-                        "restriction.lifted",
-                        f"account:{r.subject_id}",
-                        {"restriction": r.id, "reason": reason},
-                    )
-                    lifted.append(r.id)
-            withdrawn = store.withdraw_case_flags(tx.conn, case.account_id, case.id)
-            case.outcome = case.outcome_at = case.outcome_note = case.decided_by = case.closed_at = None
-            case.training_due_at = case.training_completed_at = None
-            case.status = "open"
-            case.deadline_at = now + deadline_window(case.severity, self.settings)
-            store.save_case(tx.conn, case)
-            data = {"outcome": was, "reason": reason, "lifted": lifted, "flags_withdrawn": withdrawn}
-            store.append_entry(tx.conn, case, "outcome_reversed", actor, data, now)
-            tx.audit.append(
-                now, actor, "case.outcome_reversed", f"case:{case_id}", {"outcome": was, "account": case.account_id}
-            )
+            pending = open_reversal(store.case_entries(tx.conn, case_id), case_id)
+            if pending is not None:
+                raise Conflict(
+                    f"a reversal of this outcome is proposed already (by {pending.requested_by} at "
+                    f"{pending.requested_at.isoformat()}); a different person confirms or declines it at "
+                    f"{pending.confirm_at}"
+                )
+            if any(_bans(r) for r in _case_restrictions(tx.conn, case, tx.now)):
+                data = {"outcome": case.outcome, "reason": reason, "requested_by": principal.actor}
+                store.append_entry(tx.conn, case, "reversal_proposed", principal.actor, data, tx.now)
+                tx.audit.append(
+                    tx.now,
+                    principal.actor,
+                    "case.outcome_reversal_proposed",
+                    f"case:{case_id}",
+                    {"outcome": case.outcome, "account": case.account_id, "reason": reason},
+                )
+                return ReversalProposal(case_id, case.outcome, reason, principal.actor, tx.now)
+            self._reverse_in(tx, case, principal.actor, reason)
         return case
+
+    def confirm_reversal(self, principal: Principal, case_id: str, agree: bool, note: str | None = None) -> Case:
+        """A different person confirms a proposed reversal (carried out now, with the proposal's reason) or declines
+        it (the outcome stands). Forbidden for the proposer with any token of theirs, and for a role that may not
+        reverse outcomes on this case; 409 when no reversal is proposed. Audited, on the timeline."""
+        with self.uow.writing(lock=True) as tx:
+            case = visible_case(tx.conn, principal, case_id)
+            access.check_case_action(principal, case, "reverse", self.settings)
+            pending = open_reversal(store.case_entries(tx.conn, case_id), case_id)
+            if pending is None or case.outcome is None:
+                raise Conflict(f"no reversal of case {case_id}'s outcome is proposed; there is nothing to confirm")
+            if same_person(pending.requested_by, principal.actor):
+                raise Forbidden(
+                    "four eyes: the person who proposed reversing an outcome that banned the account cannot confirm "
+                    "or decline it, with any of their tokens; a different person must"
+                )
+            if agree:
+                self._reverse_in(tx, case, principal.actor, pending.reason, proposed_by=pending.requested_by, note=note)
+            else:
+                data = {"outcome": case.outcome, "proposed_by": pending.requested_by, "note": note}
+                store.append_entry(tx.conn, case, "reversal_declined", principal.actor, data, tx.now)
+                tx.audit.append(
+                    tx.now,
+                    principal.actor,
+                    "case.outcome_reversal_declined",
+                    f"case:{case_id}",
+                    {"outcome": case.outcome, "account": case.account_id, "proposed_by": pending.requested_by},
+                )
+        return case
+
+    def _reverse_in(
+        self, tx: Tx, case: Case, actor: str, reason: str, proposed_by: str | None = None, note: str | None = None
+    ) -> None:
+        """Undo the outcome's effects and reopen the case, in `tx` (see `reverse`)."""
+        now, was = tx.now, case.outcome
+        lifted = []
+        for r in _case_restrictions(tx.conn, case, now):
+            r.lifted_at, r.lift_reason = now, f"outcome reversed: {reason}"
+            core.update_restriction(tx.conn, r)
+            tx.audit.append(
+                now, actor, "restriction.lifted", f"account:{r.subject_id}", {"restriction": r.id, "reason": reason}
+            )
+            lifted.append(r.id)
+        withdrawn = store.withdraw_case_flags(tx.conn, case.account_id, case.id)
+        case.outcome = case.outcome_at = case.outcome_note = case.decided_by = case.closed_at = None
+        case.training_due_at = case.training_completed_at = None
+        case.status = "open"
+        case.deadline_at = now + deadline_window(case.severity, self.settings)
+        store.save_case(tx.conn, case)
+        data: dict[str, object] = {"outcome": was, "reason": reason, "lifted": lifted, "flags_withdrawn": withdrawn}
+        audited: dict[str, object] = {"outcome": was, "account": case.account_id}
+        if proposed_by is not None:
+            data |= {"proposed_by": proposed_by, "confirmed_by": actor, "note": note}
+            audited |= {"proposed_by": proposed_by, "confirmed_by": actor}
+        store.append_entry(tx.conn, case, "outcome_reversed", actor, data, now)
+        tx.audit.append(now, actor, "case.outcome_reversed", f"case:{case.id}", audited)
 
     def tag_misclassified(self, principal: Principal, case_id: str, misclassified: bool, note: str) -> Case:
         """Tag (or untag) a case as a false positive of its rule, at any time: it feeds the rule's quality figures.
@@ -192,6 +251,33 @@ class CaseOutcomes:
                 tx.audit.append(now, actor, "case.escalated", f"case:{case.id}", {"overdue_seconds": late_by})
                 done.append(case)
         return done
+
+
+def _case_restrictions(conn: Connection, case: Case, now: datetime) -> list[Restriction]:
+    """The account's restrictions this case's outcome imposed that are active at `now`."""
+    return [
+        r
+        for r in core.restrictions_of(conn, "account", [case.account_id], now)
+        if r.evidence.get("case") == case.id and r.active_at(now)
+    ]
+
+
+def _bans(r: Restriction) -> bool:
+    """Whether lifting `r` ends a ban of the account (scope account, as `enforcement.access.needs_second_person`):
+    a deregistration. Reversing it takes two people."""
+    return r.scope is Scope.ACCOUNT
+
+
+def open_reversal(entries: list[dict[str, Any]], case_id: str) -> ReversalProposal | None:
+    """The reversal proposed on a case's timeline and neither carried out nor declined since, if any."""
+    pending: ReversalProposal | None = None
+    for e in entries:
+        if e["kind"] == "reversal_proposed":
+            d = e["data"]
+            pending = ReversalProposal(case_id, d["outcome"], d["reason"], d["requested_by"], e["at"])
+        elif e["kind"] in ("outcome_reversed", "reversal_declined"):
+            pending = None
+    return pending
 
 
 def outcome_effects(case: Case, outcome: str, note: str, now: datetime) -> Effects:

@@ -16,7 +16,15 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from warden.kernel.access import Principal, Role
 from warden.usage_policy import access
-from warden.usage_policy.model import ROUTED_TO, Case, Evidence, OutcomeName, Responsibility, is_severe
+from warden.usage_policy.model import (
+    ROUTED_TO,
+    Case,
+    Evidence,
+    OutcomeName,
+    Responsibility,
+    ReversalProposal,
+    is_severe,
+)
 from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc
 from warden.usage_policy.texts import OUTCOME_TEXT, RESPONSIBILITY_TEXT
 
@@ -104,6 +112,31 @@ class CaseOut(BaseModel):
     training: TrainingOut | None
     statement: StatementOut | None
     timeline: list[EntryOut] | None = None
+
+
+class ReversalProposalOut(BaseModel):
+    """A reversal of an outcome that banned the account (a deregistration), proposed (202): it takes effect only
+    when a different person with a role that may reverse outcomes confirms it at `confirm_at` (four eyes)."""
+
+    case_id: str
+    status: Literal["proposed"]
+    outcome: OutcomeName = Field(description="The outcome that would be reversed")
+    reason: str
+    requested_by: str
+    requested_at: AwareDatetime
+    confirm_at: str = Field(description="POST {agree: true|false, note} here, as a different person")
+
+    @classmethod
+    def of(cls, p: ReversalProposal) -> ReversalProposalOut:
+        return cls(
+            case_id=p.case_id,
+            status="proposed",
+            outcome=p.outcome,  # type: ignore[arg-type]
+            reason=p.reason,
+            requested_by=p.requested_by,
+            requested_at=p.requested_at,
+            confirm_at=p.confirm_at,
+        )
 
 
 class CaseListOut(BaseModel):
