@@ -5,7 +5,7 @@ later promotion puts in force. Databases created from now on get the triggers wi
 `audit_state.COVERED`); this revision gives them to databases migrated before, and vouches for the stored texts.
 
 Revision ID: 0018_policy_texts_audited
-Revises: 0014_policy_versions
+Revises: 0016_appeal_notes
 """
 
 from alembic import op
@@ -13,7 +13,7 @@ from alembic import op
 from warden.adapters import audit_state
 
 revision = "0018_policy_texts_audited"
-down_revision = "0014_policy_versions"
+down_revision = "0016_appeal_notes"
 branch_labels = None
 depends_on = None
 
