@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.conftest import World, build
 from tests.unblock_support import PLATFORM, code_from, member, plugin_ban, ready, relate, service, token_from
+from warden.appeals.notifier import MemoryNotifier
 from warden.kernel.clock import FixedClock
 from warden.unblock.senders import MemorySender
 from warden.unblock.service import Unblocking
@@ -247,6 +248,14 @@ def _tipping_world(world: World, mode: str) -> dict[str, Any]:
         n = t.notifications
         rows = conn.execute(sa.select(n.c.recipient_id, n.c.kind, n.c.payload).where(n.c.kind == "unblock.reversed"))
         out["outbox"] = sorted((r.recipient_id, r.kind, app_id in r.payload) for r in rows)
+    notifier = MemoryNotifier()
+    world.w.appeals.desk.notifier = notifier
+    world.w.appeals.deliver()
+    out["delivered"] = sorted(
+        (n.recipient_id, "abnormal" in n.payload["text"] and "异常" in n.payload["text"])
+        for n in notifier.sent
+        if n.kind == "unblock.reversed"
+    )
     assert world.w.enforcement.audit_verify().ok
     return out
 
@@ -279,3 +288,4 @@ def test_S_D4_a_reversal_tipped_by_a_login_binds_the_later_events_of_the_same_ba
     assert [r for r, _, _ in each["acc-r1"]["strikes"]] == ["plugin_software", "third_party_unblock"]
     assert [r for r, _, _ in each["acc-g1"]["strikes"]] == ["third_party_helper"]
     assert each["outbox"] == [("acc-g1", "unblock.reversed", True), ("acc-r1", "unblock.reversed", True)]
+    assert each["delivered"] == [("acc-g1", True), ("acc-r1", True)]  # after commit, once each, zh and en
