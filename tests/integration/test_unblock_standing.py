@@ -239,8 +239,14 @@ def _tipping_world(world: World, mode: str) -> dict[str, Any]:
         out[aid] = {
             "strikes": sorted((s.rule_id, s.step, s.at.isoformat()) for s in subj.strikes),
             "restrictions": sorted(
-                (r.rule_id, r.step, r.starts_at.isoformat(), r.ends_at.isoformat() if r.ends_at else None)
-                + (r.self_unblock, r.lifted_at is not None)
+                (
+                    r.rule_id,
+                    r.step,
+                    r.starts_at.isoformat(),
+                    r.ends_at.isoformat() if r.ends_at else None,
+                    r.self_unblock,
+                    r.lifted_at is not None,
+                )
                 for r in subj.restrictions
             ),
         }
