@@ -10,10 +10,10 @@ from typing import Any
 from warden.adapters import store as core
 from warden.adapters.store import AuditWriter
 from warden.adapters.subject_cache import SubjectCache
-from warden.kernel.decision import Decision, StrikeRequest, Subject
+from warden.kernel.decision import Decision, Effects, StrikeRequest, Subject
 from warden.kernel.model import Strike
 from warden.pipeline.batch import Batch
-from warden.pipeline.effects import Effector
+from warden.pipeline.effects import Effector, audit_effects
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature
 from warden.policy import Policy
@@ -89,7 +89,8 @@ class UnblockFeature(Feature):
         about their unblocks lifted within its window. Judge them now (`rules.judge_standing`, pure, over what
         `load` read plus the batch's logins up to this one); a reversal puts its strikes and reinstated
         restrictions into the batch at once, so every later event of the batch is decided against them, exactly
-        as when the events come one per call."""
+        as when the events come one per call. The strikes are the unblocking's own, outside the batch's effects (no
+        weight fold, no cascade: the same as a reversal on the service path, whatever the batching)."""
         w: _Watch | None = batch.state.get(WATCH)
         if w is None or event.type != "login":
             return
@@ -114,29 +115,32 @@ class UnblockFeature(Feature):
                 p: [u for u in (lifted[p] if p in lifted else w.lifted.get(p, [])) if u.application_id != nid]
                 for p in subjects
             }
-            batch.state[self.name] = {**lifted, **own}
-            try:
-                strike = reversal_strikes(self, batch, subjects, s, verdict)
-            finally:
-                batch.state[self.name] = lifted
+            # the reversal's strikes are the unblocking's own (as on the service path: no weight fold, no
+            # cascade), made on the batch's subjects in place so its later decisions see them; stored in after_store
+            mine = Batch([], subjects, {x.enterprise.id: x.enterprise for x in subjects.values()}, batch.now)
+            mine.state[self.name] = own
+            strike = reversal_strikes(self, mine, subjects, s, verdict)
             if node.account_id in lifted:  # the reversed unblock no longer counts as lifted (probation, plug-in)
                 lifted[node.account_id] = own[node.account_id]
-            w.reversed[nid] = (s, verdict, strike.id if strike else None, subjects)
+            w.reversed[nid] = _Reversal(s, verdict, strike.id if strike else None, subjects, mine.effects)
 
     def after_store(self, conn: Conn, audit: AuditWriter, batch: Batch) -> None:
-        """Store what the batch's logins tipped (`after_event`; their strikes are already saved with the batch's
-        effects): each application becomes `reversed`, audited, and both sides are told through the outbox after
-        commit. Then the touched unblocks are judged again over the stored evidence (their verdicts recorded; a
-        reversal `after_event` could not see is still made here). The subject cache is dropped after a reversal
-        (the helpers' subjects it may hold are stale), and so are this feature's lifted unblocks."""
+        """Store what the batch's logins tipped (`after_event`): the reversal's strikes and restrictions (audited as
+        the unblocking's, like a reversal on the service path), the application becomes `reversed`, audited, and
+        both sides are told through the outbox after commit. Then the touched unblocks are judged again over the
+        stored evidence (their verdicts recorded; a reversal `after_event` could not see is still made here). The
+        subject cache is dropped after a reversal (the helpers' subjects it may hold are stale), and so are this
+        feature's lifted unblocks."""
         w: _Watch | None = batch.state.get(WATCH)
         if w is None:
             return
         notices: list[Notice] = []
-        for nid in sorted(w.reversed, key=lambda i: (w.reversed[i][1].decided_at or batch.now, i)):
-            s, verdict, strike_id, subjects = w.reversed[nid]
-            store.update_application(conn, nid, abnormal=store.dumps(verdict.as_dict()))
-            notices += record_reversal(conn, audit, batch.now, s, verdict, strike_id, "rules", subjects)
+        for nid in sorted(w.reversed, key=lambda i: (w.reversed[i].verdict.decided_at or batch.now, i)):
+            r = w.reversed[nid]
+            core.save_changes(conn, r.effects)
+            audit_effects(audit, r.effects, batch.now, "unblock")
+            store.update_application(conn, nid, abnormal=store.dumps(r.verdict.as_dict()))
+            notices += record_reversal(conn, audit, batch.now, r.standing, r.verdict, r.strike_id, "rules", r.subjects)
         done, more = rejudge(self, conn, audit, batch.now, w.ids, "rules", subjects=batch.subjects)
         queue_notices(conn, batch.now, notices + more)
         if w.reversed or done:
@@ -193,8 +197,7 @@ WATCH = "unblock.standing"
 class _Watch:
     """The batch's standing judgement: `ids` the unblocks its logins touch, `nodes` the lifted ones among them,
     `base` their standing over the stored evidence, `subjects` and `lifted` of their people outside the batch,
-    `logins` the batch's logins folded so far, `reversed` what they tipped: application id → (standing, verdict,
-    requester's strike id, subjects)."""
+    `logins` the batch's logins folded so far, `reversed` what they tipped (application id → `_Reversal`)."""
 
     ids: list[str]
     nodes: dict[str, ub.UnblockNode]
@@ -202,7 +205,19 @@ class _Watch:
     subjects: dict[str, Subject]
     lifted: dict[str, list[LiftedUnblock]]
     logins: list[Seen] = field(default_factory=list)
-    reversed: dict[str, tuple[ub.Standing, ub.Verdict, str | None, dict[str, Subject]]] = field(default_factory=dict)
+    reversed: dict[str, _Reversal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Reversal:
+    """A reversal tipped in the batch: its standing and verdict, the requester's strike id, the people's subjects,
+    and the strikes and restrictions it made (stored by `after_store`)."""
+
+    standing: ub.Standing
+    verdict: ub.Verdict
+    strike_id: str | None
+    subjects: dict[str, Subject]
+    effects: Effects
 
 
 def _lifted(batch: Batch, subject: Subject) -> list[LiftedUnblock]:
