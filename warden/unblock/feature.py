@@ -182,8 +182,8 @@ class UnblockFeature(Feature):
                 others = {o.id: o for o in s.others} | found
                 s = replace(s, others=tuple(others[i] for i in sorted(others)))
             base[nid] = s
-        people = sorted({p for n in nodes.values() for p in (n.account_id, *(e.helper_id for e in n.helpers))})
-        missing = [p for p in people if p not in batch.subjects]
+        everyone = sorted({p for n in nodes.values() for p in (n.account_id, *(e.helper_id for e in n.helpers))})
+        missing = [p for p in everyone if p not in batch.subjects]
         subjects, _ = core.load_subjects(conn, missing, min(first, batch.now)) if missing else ({}, {})
         lifted = store.lifted_unblocks(conn, missing) if missing else {}
         batch.state[WATCH] = _Watch(ids, nodes, base, subjects, lifted)
