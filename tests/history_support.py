@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,9 @@ class Stream:
     enterprises: list[Enterprise]
     accounts: list[Account]
     events: list[dict[str, Any]] = field(default_factory=list)
+    lifts: list[Lift] = field(default_factory=list)
+    """Unblocks lifted by a helper, recorded before any event (manual actions: the invariant's "earlier manual
+    actions"), dated inside the stream, so its logins can tip a standing S-D4 reversal (issue 15)."""
 
     def __repr__(self) -> str:  # what hypothesis prints for a falsifying example: readable, one line per event
         lines = ["Stream("]
@@ -38,11 +42,64 @@ class Stream:
             f" profile={'complete' if a.avatar else 'bare'}"
             for a in self.accounts
         ]
+        lines += [
+            f"  lift {u.id} of {u.account_id} at {u.lifted_at:%Y-%m-%d %H:%M:%S} helper {u.helper_id} on {u.device_id}"
+            for u in self.lifts
+        ]
         lines += [f"  {_brief(e)}" for e in self.events]
         return "\n".join([*lines, f"  ({len(self.events)} events))"])
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # hypothesis's printer uses this over dataclass fields
         p.text(repr(self))
+
+
+@dataclass(frozen=True)
+class Lift:
+    """A lifted unblock of `account_id` confirmed by `helper_id` from `device_id` at `lifted_at` (a related helper,
+    no health check): a requester's later login on `device_id` makes it abnormal (`shared_device`)."""
+
+    id: str
+    account_id: str
+    helper_id: str
+    device_id: str
+    lifted_at: datetime
+
+
+def insert_lifts(w: App, lifts: list[Lift]) -> None:
+    """Record the lifted unblocks as the unblocking service leaves them (its flow is not what is under test)."""
+    with w.engine.begin() as conn:
+        for u in lifts:
+            conn.execute(
+                sa.insert(t.unblock_applications).values(
+                    id=u.id,
+                    account_id=u.account_id,
+                    phone="13800000000",
+                    state="lifted",
+                    created_at=u.lifted_at,
+                    updated_at=u.lifted_at,
+                    actor="test",
+                    counted=True,
+                    targets="[]",
+                    verified='["sms", "helper"]',
+                    lifted_at=u.lifted_at,
+                    lifted_step=1,
+                    lifted_rules="[]",
+                    plugin_signatures="[]",
+                )
+            )
+            conn.execute(
+                sa.insert(t.unblock_helpers).values(
+                    id=f"{u.id}-h",
+                    application_id=u.id,
+                    requester_id=u.account_id,
+                    helper_id=u.helper_id,
+                    state="confirmed",
+                    created_at=u.lifted_at,
+                    confirmed_at=u.lifted_at,
+                    device_id=u.device_id,
+                    related=True,
+                )
+            )
 
 
 def _brief(e: dict[str, Any]) -> str:
@@ -95,6 +152,7 @@ class Runner:
             w.enforcement.register_enterprise(Enterprise(e.id, e.name, e.verified, e.created_at), "test")
         for a in stream.accounts:
             w.enforcement.register_account(Account(**a.__dict__), "test")
+        insert_lifts(w, stream.lifts)
         return w
 
     def restart(self) -> App:
@@ -121,7 +179,8 @@ class Runner:
 
 
 def snapshot(w: App, stream: Stream) -> dict[str, Any]:
-    """Everything decided: each event's outcome, strikes, restrictions, flags and weights."""
+    """Everything decided: each event's outcome, strikes, restrictions, flags, weights and unblocks (state and
+    reversal time)."""
     with w.engine.connect() as c:
         ev = t.events
         outcomes = {}
@@ -152,6 +211,11 @@ def snapshot(w: App, stream: Stream) -> dict[str, Any]:
         )
         f = t.flags
         flags = sorted((r.id, r.subject_id, r.rule_id, r.at.isoformat()) for r in c.execute(sa.select(f)))
+        ua = t.unblock_applications
+        unblocks = sorted(
+            (r.id, r.state, r.reversed_at.isoformat() if r.reversed_at else None)
+            for r in c.execute(sa.select(ua.c.id, ua.c.state, ua.c.reversed_at))
+        )
         wa = t.weight_accounts
         stored_weights = {r.account_id: r.score / 10 for r in c.execute(sa.select(wa.c.account_id, wa.c.score))}
     ws = w.weight
@@ -166,6 +230,7 @@ def snapshot(w: App, stream: Stream) -> dict[str, Any]:
         "restrictions": restrictions,
         "flags": flags,
         "weights": weights,
+        "unblocks": unblocks,
     }
 
 

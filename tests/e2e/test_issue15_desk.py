@@ -453,3 +453,27 @@ def test_issue12_a_declined_reversal_leaves_the_deregistration(api: Api, world: 
     assert any(e["kind"] == "reversal_declined" for e in api.get(f"/v1/cases/{case_id}", "hr")["timeline"])
     # a new proposal may follow the declined one
     api.post(f"/v1/cases/{case_id}/outcome-reversal", "hr-li", {"reason": "新证据"}, 202)
+
+
+@pytest.mark.parametrize("outcome", ["deregister", "app_removed"])
+def test_S_E4_self_service_refuses_an_enterprise_outcome_as_the_enterprises_decision_without_counting(
+    api: Api, world: World, outcome: str
+) -> None:
+    """Issue 15 item 9: after HR's outcome, `POST /v1/unblocks` is refused as `enterprise_decision` (naming the case
+    and whom to contact, zh/en), never as "permanent", and uses none of the phone's applications."""
+    case_id = leak(api, world)
+    api.post(f"/v1/cases/{case_id}/outcome", "hr", {"outcome": outcome, "note": "多次外发客户身份证号"})
+    answers = []
+    for lang in ("zh", "en"):
+        r = api.c.post(f"/v1/unblocks?lang={lang}", headers=api.h("member"))
+        assert r.status_code in (200, 201), r.text
+        answers.append(r.json())
+    zh, en = answers
+    for body in (zh, en):
+        assert body["state"] == "refused" and body["refusal"]["code"] == "enterprise_decision"
+        assert case_id in body["refusal"]["text"]
+        assert body["counted"] is False and body["applications"]["remaining"] == 5
+    assert "人事（HR）" in zh["refusal"]["text"] and "永久" not in zh["refusal"]["text"]
+    assert "contact your HR or admin" in en["refusal"]["text"] and "permanent" not in en["refusal"]["text"]
+    said = "deregistered the account" if outcome == "deregister" else "removed the enterprise app"
+    assert said in en["refusal"]["text"]

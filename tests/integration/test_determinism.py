@@ -5,9 +5,11 @@ before it, and the events at or before it in event time (ties by event id): neve
 arrival order inside a batch, re-sent events, restarts, or the counter backend.
 
 Each property draws a random stream (a few enterprises and accounts, dense phone-search bursts, greetings with
-红包/返利, contacts added and removed, reports, logins with plug-ins, messages, profile changes, feature use), ingests
-it one event per call into a fresh database (the reference), then again in another way, and compares every
-decision, strike, restriction, flag and weight. On failure it prints the first differing decision.
+红包/返利, contacts added and removed, reports, logins with plug-ins, messages, profile changes, feature use, and in
+one stream of three an unblock lifted by a helper from one of the stream's devices, so that a login can tip an S-D4
+reversal mid-stream), ingests it one event per call into a fresh database (the reference), then again in another
+way, and compares every decision, strike, restriction, flag, weight and unblock. On failure it prints the first
+differing decision.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import T0
-from tests.history_support import Runner, Stream, diff, one_by_one, snapshot
+from tests.history_support import Lift, Runner, Stream, diff, one_by_one, snapshot
 from warden.adapters.policy_file import load_policy
 from warden.kernel.model import Account, Enterprise
 
@@ -198,11 +200,29 @@ def streams(draw: st.DrawFn, max_actions: int = 14) -> Stream:
         )
         for j, (verified, age, complete) in enumerate(acc_specs)
     ]
+    lifts = []
+    if draw(st.integers(0, 2), label="lift?") == 0:  # an unblock lifted by a helper inside the stream (issue 15)
+        requester, helper = draw(st.permutations(ids), label="requester, helper")[:2]
+        device = f"dev-{draw(st.integers(0, 2), label='helper device')}"
+        i = draw(st.integers(0, len(offsets) - 1), label="lifted at")
+        lifts.append(Lift("unb_prop", requester, helper, device, start + timedelta(seconds=offsets[i][0])))
+        if draw(st.booleans(), label="tip it?"):  # the requester logs in on the helper's device, then asks
+            j = draw(st.integers(i, len(offsets)), label="tipping login at")
+            at = offsets[j][0] if j < len(offsets) else offsets[-1][0]
+            login = {"type": "login", "account_id": requester, "device_id": device, "client_version": "4.1.0"}
+            ask = {
+                "type": "contact_request",
+                "account_id": requester,
+                "method": "phone_search",
+                "target": "13999990000",
+                "greeting": GREETINGS[0],
+            }
+            offsets[j:j] = [(at, login), (at, ask)]
     events = []
     for n, (off, b) in enumerate(offsets):
         body = {k: v for k, v in b.items() if k != "_dt"}
         events.append({"id": f"ev-{n:04d}", "occurred_at": (start + timedelta(seconds=off)).isoformat(), **body})
-    return Stream(enterprises, accounts, events)
+    return Stream(enterprises, accounts, events, lifts)
 
 
 # --- fixtures ---------------------------------------------------------------------------------------------

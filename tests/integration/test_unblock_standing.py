@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.conftest import World, build
 from tests.unblock_support import PLATFORM, code_from, member, plugin_ban, ready, relate, service, token_from
+from warden.appeals.notifier import MemoryNotifier
 from warden.kernel.clock import FixedClock
 from warden.unblock.senders import MemorySender
 from warden.unblock.service import Unblocking
@@ -187,3 +188,110 @@ def _empty(db_url: str) -> None:
         for n in names:
             conn.exec_driver_sql(f'DELETE FROM "{n}"')
     engine.dispose()
+
+
+def _tipping_world(world: World, mode: str) -> dict[str, Any]:
+    """r1 lifted with g1 confirming from g1-phone; two days on r1 logs in on its own phone, then on g1-phone (the
+    reversal tips), then sends a contact request and a message; g1 logs in last. `mode`: "each" one event per
+    call, "batch" all in one call, "shuffled" one call in a shuffled order."""
+    import random
+
+    import sqlalchemy as sa
+
+    from warden.adapters import tables as t
+
+    people(world, ("acc-r1", "acc-g1"))
+    svc, sender = service(world)
+    app_id = helped(world, svc, sender, "acc-r1", "acc-g1", "g1-phone")
+    world.clock.advance(days=2)
+    t0 = world.clock.now()
+    events = [
+        world.event("login", "acc-r1", at=t0, device_id="own-phone", client_version="4.1.30"),
+        world.event("login", "acc-r1", at=t0 + timedelta(hours=1), device_id="g1-phone", client_version="4.1.30"),
+        world.event(
+            "contact_request",
+            "acc-r1",
+            at=t0 + timedelta(hours=2),
+            method="phone_search",
+            target="13900001111",
+            greeting="你好",
+        ),
+        world.event("message", "acc-r1", at=t0 + timedelta(hours=3), text="hi", to_external=True),
+        world.event("login", "acc-g1", at=t0 + timedelta(hours=4), device_id="g1-phone", client_version="4.1.30"),
+    ]
+    world.clock.advance(hours=4)
+    if mode == "each":
+        results = [world.send(e) for e in events]
+        outcomes = [o for r in results for o in r.outcomes]
+    else:
+        sent = list(events)
+        if mode == "shuffled":
+            random.Random(15).shuffle(sent)
+            assert sent != events
+        outcomes = world.send(*sent).outcomes
+    out: dict[str, Any] = {
+        "decisions": sorted((o.event_id, o.allowed, [r.code for r in o.reasons]) for o in outcomes),
+    }
+    view = svc.view(PLATFORM, app_id, "en")
+    out["reversal"] = (view["state"], view["reversed_at"], view["abnormal"]["decided_at"], view["abnormal"]["score"])
+    for aid in ("acc-r1", "acc-g1"):
+        subj = world.w.enforcement.subject(aid)
+        out[aid] = {
+            "strikes": sorted((s.rule_id, s.step, s.at.isoformat()) for s in subj.strikes),
+            "restrictions": sorted(
+                (
+                    r.rule_id,
+                    r.step,
+                    r.starts_at.isoformat(),
+                    r.ends_at.isoformat() if r.ends_at else None,
+                    r.self_unblock,
+                    r.lifted_at is not None,
+                )
+                for r in subj.restrictions
+            ),
+        }
+    with world.w.engine.connect() as conn:
+        n = t.notifications
+        rows = conn.execute(sa.select(n.c.recipient_id, n.c.kind, n.c.payload).where(n.c.kind == "unblock.reversed"))
+        out["outbox"] = sorted((r.recipient_id, r.kind, app_id in r.payload) for r in rows)
+    notifier = MemoryNotifier()
+    world.w.appeals.desk.notifier = notifier
+    world.w.appeals.deliver()
+    out["delivered"] = sorted(
+        (n.recipient_id, "abnormal" in n.payload["text"] and "异常" in n.payload["text"])
+        for n in notifier.sent
+        if n.kind == "unblock.reversed"
+    )
+    assert world.w.enforcement.audit_verify().ok
+    return out
+
+
+def test_S_D4_a_reversal_tipped_by_a_login_binds_the_later_events_of_the_same_batch(
+    db_url: str, clock: FixedClock
+) -> None:
+    """THE ONE RULE (issue 15, item 1): the requester's login on the helper's device reverses the unblock at that
+    login's time, so the requester's later contact request and message are refused by the reinstated restriction
+    whether the events came one per call, in one batch, or shuffled within it; both sides are told once, through
+    the outbox (the ingest path has no sender)."""
+    results = []
+    for mode in ("each", "batch", "shuffled"):
+        start = clock.now()
+        w = build(db_url, clock)
+        world = World(w, clock)
+        world.enterprise()
+        results.append(_tipping_world(world, mode))
+        w.engine.dispose()
+        _empty(db_url)
+        clock.set(start)
+    each, batch, shuffled = results
+    assert each == batch == shuffled
+    state, reversed_at, decided_at, _ = each["reversal"]
+    assert state == "reversed" and reversed_at == decided_at
+    decisions = {i: (allowed, codes) for i, allowed, codes in each["decisions"]}
+    assert [allowed for allowed, _ in decisions.values()][:2] == [True, True]  # both logins go through
+    request = decisions[sorted(decisions)[2]]
+    assert request == (False, ["paused.restricted"])  # refused by the reinstated restriction
+    assert [r for r, _, _ in each["acc-r1"]["strikes"]] == ["plugin_software", "third_party_unblock"]
+    assert [r for r, _, _ in each["acc-g1"]["strikes"]] == ["third_party_helper"]
+    assert each["outbox"] == [("acc-g1", "unblock.reversed", True), ("acc-r1", "unblock.reversed", True)]
+    assert each["delivered"] == [("acc-g1", True), ("acc-r1", True)]  # after commit, once each, zh and en

@@ -71,6 +71,23 @@ def test_S_C4_permanent_bans_are_not_eligible() -> None:
     assert e.refusal == "permanent" and e.targets == []
 
 
+def test_S_E4_an_enterprises_own_outcome_is_refused_as_its_decision_before_permanent() -> None:
+    from dataclasses import replace
+
+    from warden.unblock import texts
+
+    for rule, outcome, said in (
+        ("enterprise_deregistered", "deregister", "deregistered the account"),
+        ("enterprise_app_removed", "app_removed", "removed the enterprise app"),
+    ):
+        hr = replace(restriction(0, permanent=True), rule_id=rule, evidence={"case": "case-7", "outcome": outcome})
+        e = ub.eligibility(POLICY, [restriction(5, permanent=True), hr], [], NOW)
+        assert (e.refusal, e.params, e.targets) == ("enterprise_decision", {"case": "case-7", "outcome": outcome}, [])
+        en, zh = texts.text(e.refusal, e.params, "en"), texts.text(e.refusal, e.params, "zh")
+        assert said in en and "contact your HR or admin" in en and "case-7" in en and "permanent" not in en
+        assert "人事（HR）" in zh and "case-7" in zh and "永久" not in zh
+
+
 def test_S_D1_staged_restrictions_are_eligible_and_the_earliest_date_is_enforced() -> None:
     assert ub.eligibility(POLICY, [restriction(2)], [], NOW).targets[0].id == "r2"
     later = NOW + timedelta(hours=3)

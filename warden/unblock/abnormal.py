@@ -30,6 +30,7 @@ from warden.kernel.decision import StrikeRequest, Subject, derive_id
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import FieldError
 from warden.kernel.ladder import restriction_for
+from warden.kernel.model import Strike
 from warden.pipeline.batch import Batch
 from warden.pipeline.effects import Effector, audit_effects
 from warden.unblock import rules as ub
@@ -57,10 +58,13 @@ class Judging(Protocol):
 
 @dataclass(frozen=True)
 class Notice:
-    """A message to send once the transaction has committed: `(phone, text)`."""
+    """A message to send once the transaction has committed: `(phone, text)` to `account_id` about the unblock
+    `application_id`."""
 
     phone: str
     message: str
+    account_id: str = ""  # the recipient
+    application_id: str = ""  # the reversed unblock
 
 
 def standing(conn: Conn, pol: AbnormalPolicy, node: ub.UnblockNode) -> ub.Standing:
@@ -207,39 +211,55 @@ def reverse(
 ) -> list[Notice]:
     """Ban again at the next step without self-service; each helper gets their own strike (S-D4). The strikes are
     dated at the verdict's `decided_at` and their ids derive from the application."""
-    pol = host.policy.abnormal
     at = verdict.decided_at or now
-    helper_ids = [e.helper_id for e in s.node.helpers]
-    people = [row.account_id, *helper_ids]
+    people = [row.account_id, *(e.helper_id for e in s.node.helpers)]
     given = given or {}
     loaded, _ = core.load_subjects(conn, [p for p in people if p not in given], min(at, now))
     subjects = {**loaded, **{p: given[p] for p in people if p in given}}
     batch = Batch([], subjects, {x.enterprise.id: x.enterprise for x in subjects.values()}, now)
     batch.state[FEATURE] = store.lifted_unblocks(conn, list(subjects), exclude=row.id)
+    strike = reversal_strikes(host, batch, subjects, s, verdict)
+    changes = batch.effects
+    core.save_changes(conn, changes)
+    audit_effects(audit, changes, now, "unblock")
+    return record_reversal(conn, audit, now, s, verdict, strike.id if strike else None, actor, subjects)
+
+
+def reversal_strikes(
+    host: Judging, batch: Batch, subjects: dict[str, Subject], s: ub.Standing, verdict: ub.Verdict
+) -> Strike | None:
+    """The reversal's strikes, into `batch.effects` and onto the `subjects` in place (so a decision after it sees
+    the reinstated restriction): the requester's at the next step without self-service, one per helper at least
+    `helper_strike_step`; all dated at the verdict's `decided_at`, their ids derived from the application.
+    `subjects` holds the requester and every helper; `batch.state[FEATURE]` their lifted unblocks without this
+    one. Returns the requester's strike (None when exempt)."""
+    pol = host.policy.abnormal
+    node = s.node
+    at = verdict.decided_at or batch.now
+    helper_ids = [e.helper_id for e in node.helpers]
     signals = verdict.as_dict()["signals"]
     evidence = {
         "spec": "S-D4",
-        "application": row.id,
+        "application": node.id,
         "score": verdict.score,
         "threshold": verdict.threshold,
         "decided_at": at.isoformat(),
         "signals": signals,
         "helpers": helper_ids,
     }
-    changes = batch.effects
     strike = host.effector.strike(
         batch,
-        subjects[row.account_id],
+        subjects[node.account_id],
         StrikeRequest(
             rule="third_party_unblock",
             severity=pol.reban_severity,
             at=at,
             evidence=evidence,
-            key=f"{row.id}:reversed",
+            key=f"{node.id}:reversed",
         ),
     )
     if strike is not None:
-        for r in changes.restrictions:
+        for r in batch.effects.restrictions:
             if r.strike_id == strike.id:
                 r.self_unblock, r.earliest_unblock_at = False, None
     for hid in helper_ids:
@@ -252,22 +272,39 @@ def reverse(
                 at=at,
                 evidence={
                     "spec": "S-D4",
-                    "application": row.id,
-                    "requester": row.account_id,
+                    "application": node.id,
+                    "requester": node.account_id,
                     "score": verdict.score,
                     "threshold": verdict.threshold,
                     "decided_at": at.isoformat(),
                     "signals": signals,
                 },
                 floor=pol.helper_strike_step,
-                key=f"{row.id}:reversed:{hid}",
+                key=f"{node.id}:reversed:{hid}",
             ),
         )
-    core.save_changes(conn, changes)
-    audit_effects(audit, changes, now, "unblock")
+    return strike
+
+
+def record_reversal(
+    conn: Conn,
+    audit: AuditWriter,
+    now: datetime,
+    s: ub.Standing,
+    verdict: ub.Verdict,
+    strike_id: str | None,
+    actor: str,
+    subjects: dict[str, Subject],
+) -> list[Notice]:
+    """Store the reversal of `s.node` (its strikes are already saved): the application becomes `reversed` at the
+    verdict's `decided_at`, audited. Returns the notices to both sides (the requester's, each helper's)."""
+    node = s.node
+    at = verdict.decided_at or now
+    helper_ids = [e.helper_id for e in node.helpers]
+    signals = verdict.as_dict()["signals"]
     store.update_application(
         conn,
-        row.id,
+        node.id,
         state="reversed",
         reversed_at=at,
         refusal_code="abnormal_unblock",
@@ -277,21 +314,40 @@ def reverse(
         now,
         actor,
         "unblock.reversed",
-        f"account:{row.account_id}",
+        f"account:{node.account_id}",
         {
-            "application": row.id,
-            "strike": strike.id if strike else None,
+            "application": node.id,
+            "strike": strike_id,
             "helpers": helper_ids,
             "decided_at": at.isoformat(),
             "linked": [o.id for o in s.others],
         },
     )
-    out = [Notice(subjects[row.account_id].account.phone, texts.reversal_message(row.id, None, signals))]
+    out = [
+        Notice(
+            subjects[node.account_id].account.phone,
+            texts.reversal_message(node.id, None, signals),
+            node.account_id,
+            node.id,
+        )
+    ]
     out += [
-        Notice(subjects[hid].account.phone, texts.reversal_message(row.id, row.account_id, signals))
+        Notice(subjects[hid].account.phone, texts.reversal_message(node.id, node.account_id, signals), hid, node.id)
         for hid in helper_ids
     ]
     return out
+
+
+def queue_notices(conn: Conn, now: datetime, notices: list[Notice]) -> int:
+    """Put reversal notices into the one outbox (`adapters.store.queue_notification`), delivered after commit like
+    the appeals' and cases' (S-D4 on the ingest path, where no sender waits). Keyed by application and recipient,
+    so each side is told once. Returns how many were queued."""
+    n = 0
+    for note in notices:
+        key = f"unblock:{note.application_id}:reversed:{note.account_id}"
+        payload = {"application_id": note.application_id, "text": note.message}
+        n += core.queue_notification(conn, key, ("account", note.account_id), "unblock.reversed", payload, now)
+    return n
 
 
 class AbnormalUnblocks:

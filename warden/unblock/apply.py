@@ -54,7 +54,8 @@ class Applications:
         """Start an application (S-D1). What uses one of the phone's applications (S-D3; issue 15):
 
         - a request that cannot possibly succeed (permanent ban, too early, enterprise restricted, not
-          self-service, unblocking disabled) is refused before it is counted (`counted` false);
+          self-service, the enterprise's own outcome, unblocking disabled) is refused before it is counted
+          (`counted` false);
         - a retry of the same request (the account's live application for the same restrictions, still able to
           pass) is that application (`created` false), not a second one;
         - a request over the cap is refused without a slot;

@@ -26,6 +26,11 @@ from warden.unblock.policy import (
     UnblockPolicy,
     VerificationPolicy,
 )
+from warden.usage_policy.model import APP_REMOVED_RULE, DEREGISTERED_RULE
+
+ENTERPRISE_OUTCOME_RULES = (DEREGISTERED_RULE, APP_REMOVED_RULE)
+"""The rules of the restrictions an enterprise's usage-policy outcome puts on an account (S-E4): the enterprise
+decided them, so self-service refuses them as `enterprise_decision` and points to its HR or admin."""
 
 # --- eligibility -------------------------------------------------------------------------------------------
 
@@ -40,10 +45,16 @@ class Eligibility:
 def eligibility(
     policy: UnblockPolicy, own: list[Restriction], enterprise: list[Restriction], now: datetime
 ) -> Eligibility:
-    """Which active restrictions self-service may lift, or why it may not (S-D1, S-C4, earliest date)."""
+    """Which active restrictions self-service may lift, or why it may not (S-D1, S-C4, earliest date). An
+    enterprise's own outcome (HR's `deregister` or `app_removed`, S-E4) is told apart from a platform ban:
+    `enterprise_decision`, with the case id, before `permanent` (issue 15, item 9)."""
     if not policy.enabled:
         return Eligibility([], "disabled")
     active = [r for r in own if r.active_at(now)]
+    decided = next((r for r in active if r.rule_id in ENTERPRISE_OUTCOME_RULES), None)
+    if decided is not None:  # the enterprise's own outcome (S-E4): not the platform's ban, nothing to unblock
+        ev = decided.evidence
+        return Eligibility([], "enterprise_decision", {"case": str(ev.get("case", "")), "outcome": ev.get("outcome")})
     if any(r.permanent for r in active):
         return Eligibility([], "permanent")
     if any(r.active_at(now) for r in enterprise):

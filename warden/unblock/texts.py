@@ -53,6 +53,20 @@ TEXT: Catalog[str] = Catalog(
             "zh": "严重违规，永久封停，不可解封；如确认没有违规，可以申诉。",
             "en": "Severe violation: permanently banned and cannot be unblocked; you may appeal.",
         },
+        "enterprise_decision": {
+            "zh": "您所在的企业已注销该账号（依据企业使用规范，案件 {case}）。这是企业的决定，不是平台处罚，"
+            "不能自助解封；请联系企业的人事（HR）或管理员。",
+            "en": "Your enterprise deregistered the account under its usage policy (case {case}). This is the "
+            "enterprise's decision, not a platform penalty, and cannot be unblocked by self-service: contact your "
+            "HR or admin.",
+        },
+        "enterprise_decision.app_removed": {
+            "zh": "您所在的企业已移除该账号的企业应用（依据企业使用规范，案件 {case}）。这是企业的决定，不是平台处罚，"
+            "不能自助解封；请联系企业的人事（HR）或管理员。",
+            "en": "Your enterprise removed the enterprise app from the account under its usage policy (case {case}). "
+            "This is the enterprise's decision, not a platform penalty, and cannot be unblocked by self-service: "
+            "contact your HR or admin.",
+        },
         "not_self_unblockable": {
             "zh": "当前限制不支持自助解封（到期自动解除，或需申诉）。",
             "en": "This restriction cannot be lifted by self-service (it ends by itself, or needs an appeal).",
@@ -212,6 +226,8 @@ def text(code: str, p: dict[str, Any], lang: Lang) -> str:
 
 def _variant(code: str, p: dict[str, Any], lang: Lang) -> tuple[str, dict[str, Any]]:
     """The catalogue key for `code` with these parameters, and the parameters only the sentence needs."""
+    if code == "enterprise_decision" and p.get("outcome") == "app_removed":
+        return "enterprise_decision.app_removed", {}
     if code == "signal.helper_many_accounts" and p.get("strangers"):
         return "signal.helper_many_accounts.strangers", {}
     if code == "signal.shared_device":

@@ -136,7 +136,8 @@ class ApplicationView(_View):
     counted: bool = Field(
         description="Whether this application used one of the phone's applications (S-D3): every application that "
         "can succeed counts, whatever becomes of it; a request that cannot succeed (permanent ban, too early, "
-        "enterprise restricted, not self-service) is refused before it is counted, one over the cap uses none, and "
+        "enterprise restricted, not self-service, the enterprise's own outcome) is refused before it is counted, "
+        "one over the cap uses none, and "
         "a retry of the same request (a live application for the same restrictions) is that application."
     )
     counting: str = Field(description="The same, in one sentence in `lang`.")
