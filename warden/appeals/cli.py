@@ -29,13 +29,20 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
         from warden.entrypoints.cli.main import open_warden
 
-        desk = open_warden(database).appeals
+        w = open_warden(database)
+        desk = w.appeals
         items = desk.queue(Principal("cli", Role.AUDITOR), "en" if lang == "en" else "zh", limit=500)["items"]
         table = Table(title=f"Review queue ({len(items)} cases)")
         for col in ("case", "subject", "stage", "due", "claimed by"):
             table.add_column(col)
+        from datetime import datetime
+
+        from warden.kernel.timefmt import when
+
+        tz = w.loaded.policy.timezone
         for i in items:
-            due = i["due_at"] + (" [red](overdue)[/]" if i["overdue"] else "")
+            at = datetime.fromisoformat(i["due_at"]) if isinstance(i["due_at"], str) else i["due_at"]
+            due = when(at, lang, tz) + (" [red](overdue)[/]" if i["overdue"] else "")
             table.add_row(i["case_id"], i["subject"], i["stage_text"], due, i["claimed_by"] or "—")
         console.print(table)
 

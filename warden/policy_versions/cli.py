@@ -11,6 +11,7 @@ from rich.table import Table
 
 from warden.kernel.access import Principal, Role
 from warden.kernel.errors import WardenError
+from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
 from warden.policy_versions.model import Stage
 
 DatabaseOpt = Annotated[
@@ -50,7 +51,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         for col in ("id", "stage", "label", "hash", "author", "created", "comment"):
             table.add_column(col)
         for v in out.items:
-            table.add_row(str(v.id), v.stage or "", v.label, v.hash[:12], v.author, v.created_at.isoformat(), v.comment)
+            created = when(v.created_at, "en", DEFAULT_TIMEZONE)
+            table.add_row(str(v.id), v.stage or "", v.label, v.hash[:12], v.author, created, v.comment)
         console.print(table)
         if out.stages and out.stages.staged_id:
             console.print(f"staged: version {out.stages.staged_id} for {out.stages.staged_share}% of enterprises")

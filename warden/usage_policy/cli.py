@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from warden.kernel.access import Principal, Role
+from warden.kernel.timefmt import when
 
 OPERATOR = Principal("cli", Role.AUDITOR)
 """Who the command line reads cases as: every enterprise's, with real account ids."""
@@ -34,7 +35,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         done = w.case_outcomes.escalate_overdue("cli", enterprise)
         for c in done:
             console.print(
-                f"escalated {c.id} ({c.enterprise_id}, severity {c.severity}, deadline {c.deadline_at.isoformat()})"
+                f"escalated {c.id} ({c.enterprise_id}, severity {c.severity}, deadline "
+                f"{when(c.deadline_at, 'en', w.loaded.policy.timezone)})"
             )
         console.print(f"{len(done)} overdue case(s) escalated")
 
@@ -87,7 +89,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 c.rule_id or c.category,
                 c.severity,
                 c.status,
-                c.deadline_at.isoformat(),
+                when(c.deadline_at, "en", w.loaded.policy.timezone),
                 "yes" if c.overdue(now) else "",
                 c.outcome or "",
             )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from warden.policy import PolicyError
 from warden.settings import Settings
+
+if TYPE_CHECKING:
+    from warden.app import App
 
 app = typer.Typer(
     help="warden — account-violation handling for a WeCom-style workplace platform. "
@@ -30,9 +33,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_warden(  # type: ignore[no-untyped-def]
+def open_warden(
     database: str | None = None, policy: Path | None = None, serving: bool = False, read_only: bool = False
-):
+) -> App:
     from warden.bootstrap import bootstrap
 
     settings = Settings()
