@@ -21,7 +21,8 @@ from warden.kernel.events import FieldError
 def check_file(d: Desk, data: bytes) -> Sniffed:
     """The one check of an uploaded file (appeal documents, and case evidence through `Appeals.check_document`):
     judged by content (`uploads.sniff`: type by magic bytes and structure, the policy's allowed types and size
-    cap); `Sniffed.data` is the disarmed copy (images re-encoded from their pixels, PDFs re-saved) to store. InvalidInput naming `file` (code, en / zh) otherwise."""
+    cap); `Sniffed.data` is the disarmed copy (images re-encoded from their pixels, PDFs re-saved) to store.
+    InvalidInput naming `file` (code, en / zh) otherwise."""
     try:
         return sniff(data, list(d.policy.allowed_types), d.policy.max_upload_bytes)
     except UploadRejected as exc:
