@@ -54,6 +54,9 @@ class Judging(Protocol):
     @property
     def effector(self) -> Effector: ...
 
+    @property
+    def timezone(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -286,9 +289,9 @@ def reverse(
             "linked": [o.id for o in s.others],
         },
     )
-    out = [Notice(subjects[row.account_id].account.phone, texts.reversal_message(row.id, None, signals))]
+    out = [Notice(subjects[row.account_id].account.phone, texts.reversal_message(row.id, None, signals, host.timezone))]
     out += [
-        Notice(subjects[hid].account.phone, texts.reversal_message(row.id, row.account_id, signals))
+        Notice(subjects[hid].account.phone, texts.reversal_message(row.id, row.account_id, signals, host.timezone))
         for hid in helper_ids
     ]
     return out

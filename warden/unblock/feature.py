@@ -42,6 +42,11 @@ class UnblockFeature(Feature):
         return self.whole.unblocking
 
     @property
+    def timezone(self) -> str:
+        """The policy's time zone (IANA name): the times people read are in it."""
+        return self.whole.timezone
+
+    @property
     def effector(self) -> Effector:
         return self.rules.effector
 
