@@ -365,14 +365,19 @@ def _rebuild_image(data: bytes, media: str) -> bytes:
         if "transparency" in upright.info:
             pixels.info["transparency"] = upright.info["transparency"]
     out = io.BytesIO()
-    if fmt == "JPEG":
-        if pixels.mode not in ("RGB", "L", "CMYK"):
-            pixels = pixels.convert("RGB")
-        pixels.save(out, "JPEG", quality=92, optimize=True)
-    elif fmt == "PNG":
-        pixels.save(out, "PNG", optimize=False)
-    else:
-        pixels.save(out, "WEBP", lossless=True)
+    try:
+        if fmt == "JPEG":
+            if pixels.mode not in ("RGB", "L", "CMYK"):
+                pixels = pixels.convert("RGB")
+            pixels.save(out, "JPEG", quality=92)
+        elif fmt == "PNG":
+            pixels.save(out, "PNG")
+        else:
+            pixels.save(out, "WEBP", lossless=True)
+    except (OSError, ValueError) as exc:  # a mode the format cannot hold, or the encoder gave up
+        raise UploadRejected(
+            "damaged", f"the image cannot be re-encoded ({type(exc).__name__})", "图片无法处理，请重新导出后上传"
+        ) from exc
     return out.getvalue()
 
 
