@@ -106,12 +106,49 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
+MAX_POLICY_CHARS = 256_000
+"""The longest policy text accepted (characters): ~12x the default policy file (20 KB); bounds every parse."""
+
+
+def _refuse_aliases(yaml: Any, text: str, source: str) -> None:
+    """Refuse YAML anchors (`&a`) and aliases (`*a`) from the event stream, before any node is built.
+
+    An alias repeats a node without writing it again, so a few hundred bytes of nested aliases ("billion laughs")
+    expand to millions of nodes when the document is turned into plain data. A policy is written by hand and
+    needs neither; refusing them keeps parsing linear in the text's size. Raises `PolicyError` naming the line.
+    """
+    from ruamel.yaml.events import AliasEvent, NodeEvent
+
+    for event in yaml.parse(text):
+        kind = "alias" if isinstance(event, AliasEvent) else "anchor"
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
+            mark = event.start_mark
+            name = event.anchor
+            raise PolicyError(
+                source,
+                [
+                    f"{source}:{mark.line + 1}: YAML {kind} {'*' if kind == 'alias' else '&'}{name} is not allowed "
+                    "in a policy (anchors and aliases are refused: write each value out)"
+                ],
+            )
+
+
 def load_policy_text(text: str, source: str = "<policy>") -> LoadedPolicy:
+    """Parse and validate a policy text (YAML) → `LoadedPolicy`.
+
+    Raises `PolicyError` (`file:line: where: what` lines) for a text over `MAX_POLICY_CHARS`, YAML anchors or
+    aliases (refused before anything is expanded), invalid YAML, or a policy the schema refuses.
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    if len(text) > MAX_POLICY_CHARS:
+        raise PolicyError(
+            source, [f"{source}:1: the policy text is {len(text):,} characters; at most {MAX_POLICY_CHARS:,}"]
+        )
     yaml = YAML(typ="rt")
     try:
+        _refuse_aliases(yaml, text, source)
         doc = yaml.load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

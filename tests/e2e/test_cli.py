@@ -29,6 +29,15 @@ def test_policy_check_names_file_and_line_of_each_problem(tmp_path: Path) -> Non
     assert r.exit_code == 1 and f"{bad}:" in r.output and "hard" in r.output
 
 
+def test_I12_policy_check_refuses_yaml_aliases_naming_the_line(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    lines = ["a: &a [x,x,x,x,x,x,x,x,x]"]
+    lines += [f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefg", "bcdefgh", strict=True)]
+    bomb.write_text("\n".join(lines) + "\n")
+    r = runner.invoke(app, ["policy", "check", str(bomb)])
+    assert r.exit_code == 1 and f"{bomb}:1:" in r.output and "anchor" in r.output
+
+
 def test_token_create_prints_a_secret_and_refuses_a_bad_scope(world: World, db_url: str) -> None:
     r = runner.invoke(app, ["token", "create", "--role", "member", "--account", "acc-1", "-d", db_url])
     assert r.exit_code == 0 and r.output.strip().splitlines()[-1].startswith("wdn_")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import warnings
 from collections.abc import Iterator
@@ -468,3 +469,33 @@ def test_word_list_versions_lists_and_texts_are_bounded(api: Api) -> None:
     assert fields(r) == ["text"]
     r = api.c.post("/v1/screenings", headers=api.h("platform"), json={"text": "x", "enterprise_id": "e" * 129})
     assert fields(r) == ["enterprise_id"]
+
+
+# --- policy texts: YAML aliases and size (issue 12, breaker) ---------------------------------------------------
+
+
+def billion_laughs(levels: int = 8) -> str:
+    """`levels` nested YAML aliases, 9 each: ~400 bytes that expand to 9**levels nodes (43 million at 8)."""
+    names = "abcdefghij"
+    lines = [f"{names[0]}: &{names[0]} [x,x,x,x,x,x,x,x,x]"]
+    for prev, name in itertools.pairwise(names[:levels]):
+        lines.append(f"{name}: &{name} [" + ",".join(f"*{prev}" for _ in range(9)) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_I12_a_policy_with_nested_yaml_aliases_is_a_422_naming_the_line_and_nothing_is_expanded(api: Api) -> None:
+    text = billion_laughs(8)
+    assert len(text) < 500
+    before = len(api.c.get("/v1/policies", headers=api.h("platform")).json()["items"])
+    r = api.c.post("/v1/policies", json={"text": text, "comment": "bomb"}, headers=api.h("platform"))
+    body = refused(r)
+    assert [e["field"] for e in body["errors"]] == ["text"]
+    assert "policy:1: YAML anchor &a is not allowed" in body["errors"][0]["message"], body
+    assert len(api.c.get("/v1/policies", headers=api.h("platform")).json()["items"]) == before  # nothing stored
+
+
+def test_I12_a_policy_text_over_the_bound_is_refused_before_it_is_parsed(api: Api) -> None:
+    from warden.policy import MAX_POLICY_CHARS
+
+    r = api.c.post("/v1/policies", json={"text": "#" * (MAX_POLICY_CHARS + 1)}, headers=api.h("platform"))
+    assert fields(r) == ["text"]

@@ -386,6 +386,35 @@ def test_S_E5_evidence_is_uploaded_and_checked_like_appeal_documents_and_refs_mu
     assert api.get("/v1/audit/verification", "auditor")["ok"] is True  # case_evidence rows are vouched for
 
 
+def test_I12_case_evidence_is_refused_with_markup_or_a_hidden_pdf_and_stored_disarmed(api: Api, world: World) -> None:
+    import io
+    import struct
+
+    from PIL import Image
+
+    case_id = leak(api, world)
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 10, 10)).save(out, "JPEG", comment=b"scanned at the office")
+    j = out.getvalue()
+
+    def seg(marker: int, body: bytes) -> bytes:
+        return b"\xff" + bytes([marker]) + struct.pack(">H", len(body) + 2) + body
+
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\n"
+    for bad in (
+        j[:2] + seg(0xFE, b"<img src=x onerror=alert(1)>") + j[2:],
+        j[:2] + seg(0xDB, b"\x00" + b"<script>alert(1)</script>".ljust(64)) + j[2:],
+        j[:-2] + b"<html><script>alert(1)</script></html>" + j[-2:],
+        j[:2] + seg(0xE1, pdf) + j[2:],
+    ):
+        r = upload_evidence(api, case_id, bad, "chat.jpg")
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file", r.text
+    ok = upload_evidence(api, case_id, j, "chat.jpg")
+    assert ok.status_code == 201, ok.text
+    got = api.c.get(f"/v1/cases/{case_id}/evidence/{ok.json()['id']}", headers=api.h("hr")).content
+    assert got != j and b"scanned" not in got and len(got) == ok.json()["size"]  # the re-encoded copy, no comment
+
+
 def test_S_E5_naming_who_instructed_opens_a_linked_case_for_that_person(api: Api, world: World) -> None:
     case_id = leak(api, world)
     ev = upload_evidence(api, case_id, tiny_png(5), "指示截图.png").json()

@@ -115,6 +115,19 @@ def test_metrics_are_refused_outside_the_allowed_networks(world: World) -> None:
         assert api.get("/metrics").status_code == 403
 
 
+def test_I12_metrics_refusals_use_wardens_problem_types_like_every_other_refusal(world: World) -> None:
+    with TestClient(create_app(world.w, Settings()), client=("10.1.2.3", 5000)) as api:
+        forbidden = api.get("/metrics")
+        assert forbidden.status_code == 403 and forbidden.json()["type"] == "https://warden.dev/problems/forbidden"
+    with TestClient(create_app(world.w, Settings()), client=LOCAL) as api:
+        wrong = api.post("/metrics")
+        assert wrong.status_code == 405 and wrong.headers["Allow"]
+        assert wrong.json()["type"] == "https://warden.dev/problems/method-not-allowed"
+        missing = api.get("/no-such-page")
+        assert missing.status_code == 404 and missing.json()["type"] == "https://warden.dev/problems/not-found"
+        assert all(r.json()["type"] != "about:blank" for r in (wrong, missing))
+
+
 def test_livez_and_readyz_answer_when_the_database_does(world: World) -> None:
     with TestClient(create_app(world.w, Settings())) as api:
         assert api.get("/livez").json() == {"status": "alive"}

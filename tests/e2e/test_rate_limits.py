@@ -109,19 +109,35 @@ def test_two_thousand_bad_tokens_in_a_row_cost_ten_lookups_then_429s_with_retry_
             "rate": "10 per 1 minute",
         }
         assert 1 <= body["retry_after"] <= 60
-        assert len(looked) == 10  # an address past its budget is refused before its token is looked up
+        assert len(looked) == 10  # past its budget, what is not shaped like a token is refused unread
 
-        # a good token from that address is refused too: a 200 would tell the guesser it found one
+        # issue 12: a valid token from that address (another person behind the same NAT) is not a guess: answered
+        assert c.get("/v1/policy", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+        shaped = "wdn_0123456789ab_" + "A" * 32  # shaped like a token: looked up, still a 429 when wrong
         too_many(
-            c.get("/v1/policy", headers={"Authorization": f"Bearer {good}"}),
+            c.get("/v1/policy", headers={"Authorization": f"Bearer {shaped}"}),
             "failed_auth",
             "WARDEN_RATE_LIMIT_FAILED_AUTH",
         )
+        assert looked[-1] == shaped
         assert c.get("/v1/policy").status_code == 401  # no token: nothing guessed, nothing counted, a plain 401
 
     with client(app, "192.0.2.44") as other:  # another address has its own budget
         assert other.get("/v1/policy", headers={"Authorization": f"Bearer {good}"}).status_code == 200
         assert other.get("/v1/policy", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_I12_ten_bad_tokens_from_one_address_do_not_lock_out_a_valid_token_from_it(
+    world: World, warden: App, counters: dict[str, str]
+) -> None:
+    good = warden.tokens.create(Role.MEMBER, account_id="acc-1")[1]
+    app = create_app(warden, settings(counters, rate_limit_failed_auth="10/minute;100/hour"))
+    with client(app, "100.64.0.1") as nat:  # one carrier-grade NAT address, a guesser and a member behind it
+        assert [nat.get("/v1/policy", headers={"Authorization": f"Bearer bad-{i}"}).status_code for i in range(11)] == [
+            401
+        ] * 10 + [429]
+        assert nat.get("/v1/policy", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+        assert nat.get("/v1/policy", headers={"Authorization": "Bearer bad-11"}).status_code == 429  # still throttled
 
 
 def test_forty_bad_tokens_at_once_get_exactly_ten_401s(world: World, warden: App, counters: dict[str, str]) -> None:
@@ -147,11 +163,12 @@ def test_a_good_token_is_not_counted_and_the_budget_frees_when_its_window_passes
             401,
             429,
         ]
-        refused = c.get("/v1/policy", headers={"Authorization": f"Bearer {good}"})
+        assert c.get("/v1/policy", headers={"Authorization": f"Bearer {good}"}).status_code == 200  # not locked out
+        refused = c.get("/v1/policy", headers={"Authorization": "Bearer x"})
         retry = too_many(refused, "failed_auth", "WARDEN_RATE_LIMIT_FAILED_AUTH")["retry_after"]
         assert retry <= 2
         time.sleep(retry + 0.1)
-        assert c.get("/v1/policy", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+        assert c.get("/v1/policy", headers={"Authorization": "Bearer x"}).status_code == 401
 
 
 # --- per principal: screenings, writes ---------------------------------------------------------------------------

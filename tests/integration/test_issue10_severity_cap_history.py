@@ -145,6 +145,14 @@ def test_S_C4_a_second_permanent_ban_proposal_for_one_account_is_409_naming_the_
     assert "already permanently banned" in banned.value.detail
     assert sum(1 for s in _strikes(world) if s.step == 5) == 1
 
+    # issue 12: a light strike on the banned account says what happened (nothing), not "a second ban adds nothing"
+    with pytest.raises(Conflict) as light:
+        desk.request(reviewer("c"), "acc-1", "L", "one more spam report")
+    detail = light.value.detail
+    assert detail.startswith("nothing was recorded") and "severity L would be step 5" in detail, detail
+    assert "no strike was issued and no proposal was opened" in detail and "adds nothing" not in detail
+    assert sum(1 for s in _strikes(world) if s.step == 5) == 1
+
 
 def test_S_C4_a_declined_proposal_lets_a_new_one_be_opened(world: World) -> None:
     desk = world.w.appeals.manual_strikes

@@ -140,7 +140,10 @@ def test_S_D1_a_request_before_the_earliest_date_is_refused_and_shows_the_date(w
     view = svc.view(PLATFORM, app_id, "en")
     earliest = (world.clock.now() - timedelta(hours=5) + timedelta(days=1)).isoformat()
     assert view["refusal"]["code"] == "too_early" and view["refusal"]["params"]["earliest_at"] == earliest
-    assert "2026-11-26 08:00 UTC" in view["refusal"]["text"] and view["earliest_at"] == earliest
+    # issue 12: in the policy's time zone, the language's way (08:00 UTC is 16:00 in Beijing), never UTC
+    assert "26 Nov 2026, 16:00 (China Standard Time)" in view["refusal"]["text"] and view["earliest_at"] == earliest
+    zh = svc.view(PLATFORM, app_id, "zh")["refusal"]["text"]
+    assert "最早 2026年11月26日 16:00（北京时间） 起可申请" in zh and "UTC" not in zh
     assert view["applications"]["remaining"] == 5 and view["counted"] is False  # refused before counted (issue 15)
 
 

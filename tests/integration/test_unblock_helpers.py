@@ -77,7 +77,11 @@ def test_S_D2_helper_with_a_violation_in_the_last_half_year_is_refused_and_both_
     assert zh["state"] == "refused" and zh["refusals"][0]["code"] == "helper.recent_violation"
     assert "半年内有违规" in zh["refusals"][0]["text"]
     assert "six months" in helper_view(svc, app_id, "en")["refusals"][0]["text"]
-    assert "半年内有违规" in sender.last_to(phone(banned, "acc-h"))  # the helper is told too
+    sms = sender.last_to(phone(banned, "acc-h"))
+    assert "半年内有违规" in sms  # the helper is told too
+    # issue 12: the date as a person in the policy's time zone reads it, never UTC in a Chinese sentence
+    assert "（北京时间）" in zh["refusals"][0]["text"] and "（北京时间）" in sms
+    assert "UTC" not in zh["refusals"][0]["text"] and "UTC" not in sms
     assert svc.helper_requests(PLATFORM, "acc-h")[0]["refusals"][0]["code"] == "helper.recent_violation"
     assert svc.view(PLATFORM, app_id)["state"] == "awaiting_verification"
 

@@ -40,7 +40,7 @@ def test_S_D6_valid_png_jpeg_webp_and_pdf_are_recognised_by_their_bytes() -> Non
         (tiny_pdf(), "application/pdf"),
     ):
         got = sniff(data, ALLOWED, MB)
-        assert got.media_type == media and got.size == len(data) and len(got.sha256) == 64
+        assert got.media_type == media and got.size == len(got.data) and len(got.sha256) == 64
 
 
 def test_S_D6_the_type_comes_from_content_so_a_script_named_png_is_refused() -> None:

@@ -158,7 +158,7 @@ def test_a_jpeg_with_html_before_its_end_marker_is_refused() -> None:
     assert refusal(b"\xff\xd8" + segment(0xE0, b"JFIF\x00") + b"<html>" + b"\xff\xd9")
     real = jpeg()
     assert "markup" in refusal(real[:2] + segment(0xFE, b"<script>alert(1)</script>") + real[2:])
-    assert "markup" in refusal(real[:2] + segment(0xE1, b"x<IFRAME src=//evil>") + real[2:])
+    assert "not image metadata" in refusal(real[:2] + segment(0xE1, b"x<IFRAME src=//evil>") + real[2:])
     assert "markup" in refusal(jpeg(comment=b"<html><body>hi</body></html>"))
 
 
@@ -173,3 +173,48 @@ def test_data_after_the_jpeg_end_or_a_cut_off_jpeg_is_refused() -> None:
 def test_a_jpeg_without_a_frame_or_a_scan_is_refused() -> None:
     assert "no frame or no scan" in refusal(b"\xff\xd8" + segment(0xE0, b"JFIF\x00") + b"\xff\xd9")
     assert "scan before its frame" in refusal(b"\xff\xd8" + segment(0xDA, b"\x01\x01\x00\x00\x3f\x00") + b"\xff\xd9")
+
+
+# --- content disarm and reconstruction: what is stored is rebuilt from the pixels alone ----------------------
+
+
+def test_S_D6_metadata_of_an_accepted_jpeg_is_not_in_the_stored_copy() -> None:
+    real = jpeg(comment=b"scanned 2026-11-25")
+    exif = segment(0xE1, b"Exif\x00\x00" + b"<iframe src=//evil></iframe>".ljust(40))
+    got = sniff(real[:2] + exif + real[2:], ALLOWED, 10 * MB)
+    assert got.media_type == "image/jpeg" and got.size == len(got.data)
+    assert b"iframe" not in got.data and b"scanned" not in got.data and b"Exif" not in got.data
+    with Image.open(io.BytesIO(got.data)) as im:
+        assert im.size == (16, 16) and "comment" not in im.info and "exif" not in im.info
+
+
+def test_S_D6_text_chunks_of_an_accepted_png_are_not_in_the_stored_copy() -> None:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", "a scanner 1.0")
+    out = io.BytesIO()
+    Image.new("RGBA", (8, 8), (1, 2, 3, 4)).save(out, "PNG", pnginfo=info)
+    got = sniff(out.getvalue(), ALLOWED, 10 * MB)
+    assert b"tEXt" not in got.data and b"scanner" not in got.data
+    with Image.open(io.BytesIO(got.data)) as im:
+        assert im.getpixel((0, 0)) == (1, 2, 3, 4)
+
+
+def test_S_D6_an_image_whose_structure_holds_but_does_not_decode_is_refused() -> None:
+    import zlib
+
+    png = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(png, "PNG")
+    data = png.getvalue()
+    start = data.index(b"IDAT") - 4
+    (length,) = struct.unpack(">I", data[start : start + 4])
+    body = b"IDAT" + zlib.compress(b"\x00" * 10)  # too few rows for 64×64
+    broken = data[:start] + struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    assert "cannot be decoded" in refusal(broken + data[start + 12 + length :])
+
+
+def test_S_D6_an_accepted_pdf_is_stored_as_qpdf_rewrote_it() -> None:
+    got = sniff(tiny_pdf("letter"), ALLOWED, 10 * MB)
+    with pikepdf.open(io.BytesIO(got.data)) as pdf:
+        assert len(pdf.pages) == 1

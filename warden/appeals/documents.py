@@ -21,7 +21,8 @@ from warden.kernel.events import FieldError
 def check_file(d: Desk, data: bytes) -> Sniffed:
     """The one check of an uploaded file (appeal documents, and case evidence through `Appeals.check_document`):
     judged by content (`uploads.sniff`: type by magic bytes and structure, the policy's allowed types and size
-    cap). InvalidInput naming `file` (code, en / zh) otherwise."""
+    cap); `Sniffed.data` is the disarmed copy (images re-encoded from their pixels, PDFs re-saved) to store.
+    InvalidInput naming `file` (code, en / zh) otherwise."""
     try:
         return sniff(data, list(d.policy.allowed_types), d.policy.max_upload_bytes)
     except UploadRejected as exc:
@@ -43,8 +44,8 @@ def upload(
             [FieldError(field="kind", message=f"one of: {', '.join(sorted(slots))}")],
         )
     info = check_file(d, data)
-    # a rolled-back upload leaves no file behind
-    with d.documents.staged(data) as key, d.uow.writing(lock=True) as tx:
+    # the disarmed copy is what is stored; a rolled-back upload leaves no file behind
+    with d.documents.staged(info.data) as key, d.uow.writing(lock=True) as tx:
         assert key == info.sha256
         now = tx.now
         a2 = store.load(tx.conn, appeal_id)

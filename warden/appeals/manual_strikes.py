@@ -117,7 +117,7 @@ class ManualStrikes:
                 "strike_id": None,
             }
             if step >= ladder.top:
-                self._refuse_if_banned(subj, now)
+                self._refuse_if_banned(subj, now, severity=severity, step=step)
                 open_case = self._open_proposal(conn, account_id)
                 if open_case is not None:
                     raise Conflict(
@@ -218,8 +218,11 @@ class ManualStrikes:
         """The id of the account's open permanent-ban proposal, if any (at most one is open at a time)."""
         return appeals_store.open_case_flag(conn, account_id, CASE_RULE)
 
-    def _refuse_if_banned(self, subj: Subject, now: datetime, case_id: str | None = None) -> None:
-        """409 when the account is already permanently banned: a second permanent ban would add nothing."""
+    def _refuse_if_banned(
+        self, subj: Subject, now: datetime, case_id: str | None = None, severity: str = "", step: int = 0
+    ) -> None:
+        """409 when the account is already permanently banned, saying what happened: nothing was recorded, because
+        a strike of `severity` would land on `step` (the top: another permanent ban), and how the ban can change."""
         top = self.d.ladder.top
         ban = next(
             (r for r in subj.restrictions if r.permanent and r.step >= top and r.active_at(now)),
@@ -232,8 +235,11 @@ class ManualStrikes:
             f"{what}account {subj.account.id} is already permanently banned (restriction {ban.id}, "
             f"strike {ban.strike_id}); decline the proposal"
             if case_id
-            else f"account {subj.account.id} is already permanently banned (restriction {ban.id}, "
-            f"strike {ban.strike_id}); a second permanent ban adds nothing"
+            else f"nothing was recorded: account {subj.account.id} is already permanently banned (restriction "
+            f"{ban.id}, strike {ban.strike_id}, since {ban.starts_at.isoformat()}). A strike of severity {severity} "
+            f"would be step {step} of the ladder, the permanent ban again, so no strike was "
+            "issued and no proposal was opened; the ban stands as it is. To change it, decide its appeal or propose "
+            "ending it (a second person confirms)"
         )
 
     def _issue(

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -30,6 +31,10 @@ DEFAULT_LIFETIME = timedelta(days=90)
 MAX_LIFETIME = timedelta(days=730)
 """The longest a token may live (`--expires-in`)."""
 LAST_USE_EVERY = timedelta(minutes=1)
+SECRET_SHAPE = re.compile(r"wdn_[0-9a-f]{12}_[A-Za-z0-9_-]{32}")
+"""What every secret `create` makes looks like: `wdn_`, the token id (6 random bytes, hex), 24 random bytes
+(URL-safe base64, 192 bits). Anything else cannot be a token: the edge refuses it unread once an address's budget
+of failed authentications is spent."""
 """A token's `last_used_at` is written at most this often (so a busy token costs no write per request)."""
 
 
@@ -166,6 +171,11 @@ class Tokens:
             with self.uow.writing() as tx:
                 store.record_use(tx.conn, row.id, tx.now, tx.now - LAST_USE_EVERY)
         return row.principal
+
+    @staticmethod
+    def plausible(secret: str) -> bool:
+        """Whether `secret` has the shape of a token (`SECRET_SHAPE`); no lookup."""
+        return SECRET_SHAPE.fullmatch(secret) is not None
 
     def authenticate(self, secret: str) -> Principal | None:
         """The token's principal, or None when it is refused (`check` says why)."""

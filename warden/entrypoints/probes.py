@@ -27,6 +27,8 @@ from warden.app import App
 from warden.settings import Settings
 
 log = logging.getLogger("warden.probes")
+NOT_READY = "https://warden.dev/problems/not-ready"
+"""The Problem Details type of a 503 from `/readyz` (the API's and the consumer's probe listener alike)."""
 
 
 class Liveness(BaseModel):
@@ -109,7 +111,7 @@ class ProbeServer:
                     if r.status == "ready":
                         self._answer(200, "application/json", orjson.dumps(r.model_dump()))
                     else:
-                        problem = {"type": "about:blank", "title": "Not ready", "status": 503, "detail": failures(r)}
+                        problem = {"type": NOT_READY, "title": "Not ready", "status": 503, "detail": failures(r)}
                         self._answer(503, "application/problem+json", orjson.dumps(problem | {"checks": r.checks}))
                 else:
                     self._answer(404, "text/plain", b"not found\n")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from warden.app import App
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep
 from warden.kernel.errors import Conflict
+from warden.policy import MAX_POLICY_CHARS
 from warden.policy_versions.model import Stage
 from warden.policy_versions.service import PolicyVersions
 from warden.policy_versions.views import (
@@ -29,7 +30,11 @@ VersionPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="A policy 
 
 class VersionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=1_000_000, description="The policy (YAML), as the policy file holds it")
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_POLICY_CHARS,
+        description="The policy (YAML), as the policy file holds it; no anchors or aliases",
+    )
     comment: str = Field("", max_length=2000, description="What changed and why")
 
 

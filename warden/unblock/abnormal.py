@@ -55,6 +55,9 @@ class Judging(Protocol):
     @property
     def effector(self) -> Effector: ...
 
+    @property
+    def timezone(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -222,7 +225,7 @@ def reverse(
     changes = batch.effects
     core.save_changes(conn, changes)
     audit_effects(audit, changes, now, "unblock")
-    return record_reversal(conn, audit, now, s, verdict, strike.id if strike else None, actor, subjects)
+    return record_reversal(conn, audit, now, s, verdict, strike.id if strike else None, actor, subjects, host.timezone)
 
 
 def reversal_strikes(
@@ -295,6 +298,7 @@ def record_reversal(
     strike_id: str | None,
     actor: str,
     subjects: dict[str, Subject],
+    tz: str,
 ) -> list[Notice]:
     """Store the reversal of `s.node` (its strikes are already saved): the application becomes `reversed` at the
     verdict's `decided_at`, audited. Returns the notices to both sides (the requester's, each helper's)."""
@@ -326,13 +330,13 @@ def record_reversal(
     out = [
         Notice(
             subjects[node.account_id].account.phone,
-            texts.reversal_message(node.id, None, signals),
+            texts.reversal_message(node.id, None, signals, tz),
             node.account_id,
             node.id,
         )
     ]
     out += [
-        Notice(subjects[hid].account.phone, texts.reversal_message(node.id, node.account_id, signals), hid, node.id)
+        Notice(subjects[hid].account.phone, texts.reversal_message(node.id, node.account_id, signals, tz), hid, node.id)
         for hid in helper_ids
     ]
     return out

@@ -45,6 +45,11 @@ class UnblockFeature(Feature):
         return self.whole.unblocking
 
     @property
+    def timezone(self) -> str:
+        """The policy's time zone (IANA name): the times people read are in it."""
+        return self.whole.timezone
+
+    @property
     def effector(self) -> Effector:
         return self.rules.effector
 
@@ -140,7 +145,9 @@ class UnblockFeature(Feature):
             core.save_changes(conn, r.effects)
             audit_effects(audit, r.effects, batch.now, "unblock")
             store.update_application(conn, nid, abnormal=store.dumps(r.verdict.as_dict()))
-            notices += record_reversal(conn, audit, batch.now, r.standing, r.verdict, r.strike_id, "rules", r.subjects)
+            notices += record_reversal(
+                conn, audit, batch.now, r.standing, r.verdict, r.strike_id, "rules", r.subjects, self.timezone
+            )
         done, more = rejudge(self, conn, audit, batch.now, w.ids, "rules", subjects=batch.subjects)
         queue_notices(conn, batch.now, notices + more)
         if w.reversed or done:

@@ -119,7 +119,10 @@ class Helpers:
                     )
                     if not stranger and facts is not None:
                         outbox.items.append(
-                            (facts.account.phone, texts.helper_refused_message(row.account_id, refusals, lang))
+                            (
+                                facts.account.phone,
+                                texts.helper_refused_message(row.account_id, refusals, lang, ctx.timezone),
+                            )
                         )
                     continue
                 assert facts is not None

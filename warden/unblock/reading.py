@@ -38,7 +38,7 @@ class Reading:
                 raise NotFound(f"no unblock application {app_id!r}")
             helpers = store.helpers_of(conn, app_id)
             quota = ub.quota(pol.cap, store.quota_stamps(conn, row.phone), now)
-        return application_view(row, helpers, quota, pol, now, lang)
+        return application_view(row, helpers, quota, pol, now, lang, self.ctx.timezone)
 
     def list_for(self, account_id: str, lang: Lang = "zh", limit: int = 50) -> list[dict[str, Any]]:
         """An account's applications, newest first."""
@@ -56,11 +56,11 @@ class Reading:
                 if r.state == "confirmed"
             }
         return [
-            helper_view(r, now, lang)
+            helper_view(r, now, lang, self.ctx.timezone)
             | {
                 "application_id": r.application_id,
                 "requester_id": r.requester_id,
-                "reversal": reversal_view(apps.get(r.application_id), lang),
+                "reversal": reversal_view(apps.get(r.application_id), lang, self.ctx.timezone),
             }
             for r in rows
         ]

@@ -65,6 +65,11 @@ class Unblocking:
     def policy(self) -> UnblockPolicy:
         return self.rules.policy.unblocking
 
+    @property
+    def timezone(self) -> str:
+        """The policy's time zone (IANA name): the times people read are in it."""
+        return self.rules.policy.timezone
+
     def code_digest(self, app_id: str, code: str) -> str:
         """The stored form of a one-time code: HMAC-SHA256 with the server's secret over the application id and the
         code (hex, 64 characters); without the secret file, the stored hash cannot be tested against the codes."""
@@ -135,7 +140,7 @@ class Unblocking:
         """A helper confirms with their token: `{helper_state, application_id, refusals: [{code, params, text}]}`."""
         self.reading.check_confirm(p, token)
         with self.abnormal.notices():  # a lift is judged (S-D4); a reversal is told to both sides after commit
-            return confirmation_view(self.helpers.confirm(token, p.actor, device_id, ip), lang)
+            return confirmation_view(self.helpers.confirm(token, p.actor, device_id, ip), lang, self.timezone)
 
     def decline(self, p: Principal, request_id: str, lang: Lang = "zh") -> dict[str, Any]:
         """A helper declines a request naming them (issue 14): the request as `HelperRequest` reads it, now

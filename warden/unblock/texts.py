@@ -8,11 +8,12 @@ Pure. The two rules' titles (`RULE_TITLES`) are injected into the explanation ca
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from warden.enforcement.texts import ADVICE, Lang
 from warden.kernel.i18n import Catalog
+from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
 
 RULE_TITLES: Catalog[str] = Catalog(
     {
@@ -31,15 +32,17 @@ ADVICE.extend(
 )
 
 
-def _date(p: dict[str, Any], key: str) -> str:
-    """A stored ISO time as a person reads it (minutes, UTC); machine fields keep the full ISO value."""
+def _date(p: dict[str, Any], key: str, lang: Lang, tz: str) -> str:
+    """A stored ISO time as a person reads it: minutes, in the policy's time zone `tz`, the language's way
+    (`kernel.timefmt.when`: `2026年12月1日 07:38（北京时间）`); machine fields keep the full ISO value."""
     value = p.get(key)
     if not value:
         return ""
     try:
-        return datetime.fromisoformat(str(value)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        at = datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
+    return when(at, lang, tz) if at.tzinfo is not None else str(value)
 
 
 TEXT: Catalog[str] = Catalog(
@@ -208,9 +211,10 @@ _DATES = ("next_at", "earliest_at", "last_at", "seen_at")
 """Parameters holding a stored ISO time, filled as people read them (`_date`)."""
 
 
-def text(code: str, p: dict[str, Any], lang: Lang) -> str:
-    """One sentence for a refusal, a health failure, a helper refusal or an abnormal signal (`TEXT`); an unknown
-    code is returned as it is. Signals whose sentence has optional parts pick their variant here (`_variant`)."""
+def text(code: str, p: dict[str, Any], lang: Lang, tz: str = DEFAULT_TIMEZONE) -> str:
+    """One sentence for a refusal, a health failure, a helper refusal or an abnormal signal (`TEXT`), its times in
+    the policy's time zone `tz` (IANA name); an unknown code is returned as it is. Signals whose sentence has
+    optional parts pick their variant here (`_variant`)."""
     key, extra = _variant(code, p, lang)
     entry = TEXT.get(key)
     if entry is None:
@@ -218,7 +222,7 @@ def text(code: str, p: dict[str, Any], lang: Lang) -> str:
     params = dict(p) | extra
     for name in _DATES:
         if name in entry.params:
-            params[name] = _date(p, name)
+            params[name] = _date(p, name, lang, tz)
     if "signatures" in entry.params:
         params["signatures"] = ("、" if lang == "zh" else ", ").join(p["signatures"])
     return entry.render(lang, **params)
@@ -256,8 +260,9 @@ STATE_TEXT: Catalog[str] = Catalog(
 )
 
 
-def explained(code: str, params: dict[str, Any], lang: Lang) -> dict[str, Any]:
-    return {"code": code, "params": params, "text": text(code, params, lang)}
+def explained(code: str, params: dict[str, Any], lang: Lang, tz: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+    """`{code, params, text}`: the stable code, its stored parameters, the sentence (times in `tz`)."""
+    return {"code": code, "params": params, "text": text(code, params, lang, tz)}
 
 
 # --- messages sent to a phone ---------------------------------------------------------------------------------
@@ -315,9 +320,11 @@ def code_message(code: str, minutes: int, lang: Lang) -> str:
     return MESSAGES.render("code", lang, code=code, minutes=minutes)
 
 
-def helper_refused_message(requester_id: str, refusals: list[tuple[str, dict[str, Any]]], lang: Lang) -> str:
-    """To a named helper who may not vouch, with every reason (S-D2)."""
-    reasons = "；".join(text(c, p, lang) for c, p in refusals)
+def helper_refused_message(
+    requester_id: str, refusals: list[tuple[str, dict[str, Any]]], lang: Lang, tz: str = DEFAULT_TIMEZONE
+) -> str:
+    """To a named helper who may not vouch, with every reason (S-D2), times in the policy's time zone `tz`."""
+    reasons = "；".join(text(c, p, lang, tz) for c, p in refusals)
     return MESSAGES.render("helper_refused", lang, requester_id=requester_id, reasons=reasons)
 
 
@@ -351,13 +358,15 @@ REVERSAL_TEXT: Catalog[str] = Catalog(
 """What each side of a reversed unblock is told (S-D4)."""
 
 
-def reversal_message(app_id: str, requester_id: str | None, signals: list[dict[str, Any]]) -> str:
+def reversal_message(
+    app_id: str, requester_id: str | None, signals: list[dict[str, Any]], tz: str = DEFAULT_TIMEZONE
+) -> str:
     """To each side of a reversed unblock (S-D4), in Chinese then English: the requester (`requester_id` None) is
     banned again without self-service; a helper learns that the unblock they confirmed was reversed and that they
-    are penalised too. Names the evidence (each signal's sentence), nobody else's data beyond it."""
+    are penalised too. Names the evidence (each signal's sentence, times in `tz`), nobody else's data beyond it."""
     evidence = {
-        "zh": "；".join(text(s["code"], s["params"], "zh") for s in signals),
-        "en": " ".join(text(s["code"], s["params"], "en") for s in signals),
+        "zh": "；".join(text(s["code"], s["params"], "zh", tz) for s in signals),
+        "en": " ".join(text(s["code"], s["params"], "en", tz) for s in signals),
     }
     key = "requester" if requester_id is None else "helper"
     return "\n".join(

@@ -174,7 +174,7 @@ class Codes:
             problem.extensions = {
                 "state": "refused",
                 "state_text": texts.STATE_TEXT["refused"][lang],
-                "refusal": texts.explained("too_many_attempts", params, lang),
+                "refusal": texts.explained("too_many_attempts", params, lang, self.ctx.timezone),
                 "attempts_left": 0,
             }
             return problem

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from warden.enforcement.texts import Lang
+from warden.kernel.timefmt import DEFAULT_TIMEZONE
 from warden.unblock.policy import UnblockPolicy
 from warden.unblock.rules import missing_methods
 from warden.unblock.texts import STATE_TEXT, counting_text, explained, reversal_text
@@ -217,17 +218,26 @@ class HelperConfirmation(_View):
 
 
 def application_view(
-    row: Any, helpers: list[Any], quota: dict[str, Any], pol: UnblockPolicy, now: datetime, lang: Lang
+    row: Any,
+    helpers: list[Any],
+    quota: dict[str, Any],
+    pol: UnblockPolicy,
+    now: datetime,
+    lang: Lang,
+    tz: str = DEFAULT_TIMEZONE,
 ) -> dict[str, Any]:
     """The flow as its owner follows it: `{id, account_id, state, state_text, refusal, applications (the quota),
-    health, verification {methods, required, passed, code, helpers_required, helpers}, abnormal, …}`; times ISO."""
+    health, verification {methods, required, passed, code, helpers_required, helpers}, abnormal, …}`; times ISO in
+    machine fields, in the policy's time zone `tz` in the sentences."""
     health = json.loads(row.health) if row.health else None
     if health is not None:
-        health["failures"] = [explained(f["code"], f["params"], lang) for f in health["failures"]]
-    refusal = explained(row.refusal_code, json.loads(row.refusal_params or "{}"), lang) if row.refusal_code else None
+        health["failures"] = [explained(f["code"], f["params"], lang, tz) for f in health["failures"]]
+    refusal = (
+        explained(row.refusal_code, json.loads(row.refusal_params or "{}"), lang, tz) if row.refusal_code else None
+    )
     abnormal = json.loads(row.abnormal) if row.abnormal else None
     if abnormal is not None:
-        abnormal["signals"] = signals_view(abnormal["signals"], lang)
+        abnormal["signals"] = signals_view(abnormal["signals"], lang, tz)
     return {
         "id": row.id,
         "account_id": row.account_id,
@@ -263,7 +273,7 @@ def application_view(
                 "checks_left": max(0, pol.code.max_guesses - row.code_guesses),
             },
             "helpers_required": pol.helpers.required,
-            "helpers": [helper_view(r, now, lang) for r in helpers],
+            "helpers": [helper_view(r, now, lang, tz) for r in helpers],
         },
         "lifted_at": row.lifted_at.isoformat() if row.lifted_at else None,
         "reversed_at": row.reversed_at.isoformat() if row.reversed_at else None,
@@ -272,7 +282,7 @@ def application_view(
     }
 
 
-def helper_view(r: Any, now: datetime, lang: Lang) -> dict[str, Any]:
+def helper_view(r: Any, now: datetime, lang: Lang, tz: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
     """One helper request: `{id, helper_id, state (pending past its expiry reads expired), created_at, expires_at,
     confirmed_at, refusals: [{code, params, text}]}`."""
     state = r.state
@@ -285,21 +295,21 @@ def helper_view(r: Any, now: datetime, lang: Lang) -> dict[str, Any]:
         "created_at": r.created_at.isoformat(),
         "expires_at": r.expires_at.isoformat() if r.expires_at else None,
         "confirmed_at": r.confirmed_at.isoformat() if r.confirmed_at else None,
-        "refusals": [explained(x["code"], x["params"], lang) for x in json.loads(r.refusal_params or "[]")],
+        "refusals": [explained(x["code"], x["params"], lang, tz) for x in json.loads(r.refusal_params or "[]")],
     }
 
 
-def confirmation_view(result: dict[str, Any], lang: Lang) -> dict[str, Any]:
-    """A helper's confirmation answer with each refusal explained."""
-    return result | {"refusals": [explained(r["code"], r["params"], lang) for r in result["refusals"]]}
+def confirmation_view(result: dict[str, Any], lang: Lang, tz: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+    """A helper's confirmation answer with each refusal explained (times in the policy's time zone `tz`)."""
+    return result | {"refusals": [explained(r["code"], r["params"], lang, tz) for r in result["refusals"]]}
 
 
-def signals_view(signals: list[dict[str, Any]], lang: Lang) -> list[dict[str, Any]]:
+def signals_view(signals: list[dict[str, Any]], lang: Lang, tz: str = DEFAULT_TIMEZONE) -> list[dict[str, Any]]:
     """Stored abnormal signals with their sentences: `[{code, params, text, weight, at}]`."""
-    return [explained(s["code"], s["params"], lang) | {"weight": s["weight"], "at": s.get("at")} for s in signals]
+    return [explained(s["code"], s["params"], lang, tz) | {"weight": s["weight"], "at": s.get("at")} for s in signals]
 
 
-def reversal_view(app: Any, lang: Lang) -> dict[str, Any] | None:
+def reversal_view(app: Any, lang: Lang, tz: str = DEFAULT_TIMEZONE) -> dict[str, Any] | None:
     """For a helper: the reversal of the unblock they confirmed, or None while it stands."""
     if app is None or app.state != "reversed":
         return None
@@ -307,5 +317,5 @@ def reversal_view(app: Any, lang: Lang) -> dict[str, Any] | None:
     return {
         "reversed_at": app.reversed_at.isoformat() if app.reversed_at else None,
         "text": reversal_text(app.account_id, lang),
-        "signals": signals_view(verdict["signals"], lang),
+        "signals": signals_view(verdict["signals"], lang, tz),
     }

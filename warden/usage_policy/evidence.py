@@ -24,7 +24,8 @@ from warden.usage_policy.policy import EnterpriseUsageSettings
 
 
 class FileFacts(Protocol):
-    """What the check found: the type by content, the size in bytes, the SHA-256 (also the store's key)."""
+    """What the check found: the type by content, and the disarmed copy to store (`data`: images re-encoded from
+    their pixels, PDFs re-saved) with its size in bytes and SHA-256 (also the store's key)."""
 
     @property
     def media_type(self) -> str: ...
@@ -34,6 +35,9 @@ class FileFacts(Protocol):
 
     @property
     def sha256(self) -> str: ...
+
+    @property
+    def data(self) -> bytes: ...
 
 
 class EvidenceFiles(Protocol):
@@ -65,7 +69,7 @@ class CaseEvidence:
         access.check_case_action(principal, case, "evidence", self.settings)
         files = self.files()
         info = files.check_document(data)
-        with files.stage_document(data) as key, self.uow.writing(lock=True) as tx:
+        with files.stage_document(info.data) as key, self.uow.writing(lock=True) as tx:
             assert key == info.sha256
             case = visible_case(tx.conn, principal, case_id)
             if case.status == "closed":

@@ -9,7 +9,8 @@ For each HTTP request, in this order:
    token is checked from the headers alone: none, or an unknown, revoked or expired one (or one whose person is
    disabled), is a 401 saying which, and the body is never read. The principal is kept in the request's state,
    so `get_principal` does not look it up a second time.
-   **How often** (`throttle.Throttle`): failed authentications are budgeted per client address, and a caller's
+   **How often** (`throttle.Throttle`): failed authentications are budgeted per client address (a valid token is
+   checked first and never refused by that budget: behind a NAT, one guesser must not lock out everyone), and a caller's
    requests per principal (its route's own budget, its writes); a request over a budget is a 429 with
    `Retry-After`, before the body is read.
 2. **Path and query.** A control character in the path or in a query parameter (`?status=%00`) is a 422 naming
@@ -153,7 +154,8 @@ class EdgeGuard:
         address = (scope.get("client") or ("unknown", 0))[0]
 
         def admit() -> Principal | Refusal | None:  # one trip to the thread pool: the lookup and the budgets
-            found = self.throttle.authenticate(address, check)
+            tokens = scope["app"].state.warden.tokens
+            found = self.throttle.authenticate(address, check, tokens.plausible(secret.strip()))
             if isinstance(found, Principal):
                 return self.throttle.request(found, scope["method"], template) or found
             return found

@@ -59,8 +59,8 @@ def readyz(request: Request, warden: WardenDep) -> probes.Readiness | JSONRespon
     if not _allowed(client, request.app.state.metrics_networks):
         checks = {k: v if v == "ok" else "unavailable" for k, v in r.checks.items()}
         failing = ", ".join(k for k, v in checks.items() if v != "ok")
-        return problem(503, "Not ready", f"unavailable: {failing}", extensions={"checks": checks})
-    return problem(503, "Not ready", probes.failures(r), extensions={"checks": r.checks})
+        return problem(503, "Not ready", f"unavailable: {failing}", probes.NOT_READY, extensions={"checks": checks})
+    return problem(503, "Not ready", probes.failures(r), probes.NOT_READY, extensions={"checks": r.checks})
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -138,7 +138,7 @@ PROBLEMS: dict[type[WardenError], tuple[int, str, str]] = {
     DeliveryFailed: (502, "https://warden.dev/problems/delivery-failed", "Delivery failed"),
     Unauthorized: (401, UNAUTHORIZED, "Unauthorized"),
     MalformedJSON: (400, MALFORMED_JSON, "Malformed JSON"),
-    WardenError: (400, "about:blank", "Bad request"),
+    WardenError: (400, "https://warden.dev/problems/bad-request", "Bad request"),
 }
 """Each error class of the kernel → (status, Problem Details type, title); a subclass takes its nearest entry."""
 
@@ -150,18 +150,36 @@ def problem_of(exc: WardenError) -> tuple[int, str, str]:
     return PROBLEMS[WardenError]
 
 
+PROBLEM_BASE = "https://warden.dev/problems/"
+
+
+def type_of(status: int) -> str:
+    """The Problem Details type of an answer no kernel error names (routing's 404 and 405, the metrics page's 403):
+    warden's own, from the status's phrase (`405` → `…/problems/method-not-allowed`), never `about:blank`, so a
+    client tells every refusal by one scheme. 403 and 404 give the same types as `Forbidden` and `NotFound`."""
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "error"
+    return PROBLEM_BASE + phrase.lower().replace(" ", "-").replace("'", "")
+
+
 def problem(
     status: int,
     title: str,
     detail: str,
-    type_: str = "about:blank",
+    type_: str | None = None,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """A Problem Details response; `errors` name each field (`{field, message}`), at most `MAX_ERRORS` of them;
-    `extensions` are further members (RFC 9457 §3.2: a 429's `limit` and `retry_after`)."""
-    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail, **(extensions or {})}
+    `extensions` are further members (RFC 9457 §3.2: a 429's `limit` and `retry_after`); `type_` defaults to
+    `type_of(status)`."""
+    body: dict[str, Any] = {
+        "type": type_ or type_of(status),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **(extensions or {}),
+    }
     if errors:
         body["errors"] = errors[:MAX_ERRORS]
         if len(errors) > MAX_ERRORS:

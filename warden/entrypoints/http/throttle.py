@@ -14,10 +14,14 @@ atomic hit (a lock in memory, a Lua script in Redis), so concurrent requests are
 once against a budget of 30, exactly 30 pass. A request a shorter window let through but a longer one refused
 keeps its slot in the shorter one (fewer pass, never more).
 
-**Failed authentications.** An address whose budget is spent is refused before its token is looked up; a failed
-lookup takes a slot atomically and, when none is left, is answered 429 rather than 401; a good token from an
-address whose budget is spent is refused too (a 200 would tell a guesser it found one). Requests without a token
-cost nothing: they guess nothing. The client address is the one the server sees (behind a proxy, run uvicorn with
+**Failed authentications.** A failed lookup takes a slot atomically and, when none is left, is answered 429 rather
+than 401. A valid token is checked first and never refused by this budget: it is not a guess, and many people
+share an address behind a NAT or a proxy, so ten bad tokens from one of them must not lock out the rest. Once an
+address's budget is spent, a secret not shaped like a token (`tokens.SECRET_SHAPE`) is refused unread; one shaped
+like a token is still looked up (one indexed read). The trade-off: past the budget a guesser learns 429 (wrong) from
+200 (right), so the budget bounds the work and the noise, not the odds; those are the secret's 192 random bits (at
+a billion guesses a second, ~10^41 years to find one). Requests without a token cost nothing: they guess nothing.
+The client address is the one the server sees (behind a proxy, run uvicorn with
 `--proxy-headers --forwarded-allow-ips` so it is the client's).
 
 **Per principal.** A principal's route budgets (`ROUTE_BUDGETS`) and its write budget are taken once the token is
@@ -154,19 +158,23 @@ class Throttle:
 
     # --- failed authentications, per client address ---------------------------------------------------------
 
-    def authenticate(self, address: str, check: Callable[[], Principal | None]) -> Principal | Refusal | None:
+    def authenticate(
+        self, address: str, check: Callable[[], Principal | None], plausible: bool = True
+    ) -> Principal | Refusal | None:
         """`check()` (the token lookup) under the address's budget: the principal, None for a bad token within the
-        budget (a 401), or a refusal. A spent budget refuses before `check` runs and after it, good token or bad."""
+        budget (a 401), or a refusal (429). A valid token is never refused here (it is not a guess), whatever the
+        address's budget; a bad one takes a slot. Once the budget is spent, a secret that is not `plausible` (not
+        shaped like a token) is refused without `check` running."""
         budget = self.failed_auth
         if not budget.items:
             return check()
-        refused = self._full(budget, address)
-        if refused is not None:
-            return refused
+        spent = self._full(budget, address)
+        if spent is not None and not plausible:
+            return spent
         principal = check()
         if principal is not None:
-            return self._full(budget, address) or principal
-        return self._hit(budget, address)
+            return principal
+        return spent or self._hit(budget, address)
 
     # --- per principal --------------------------------------------------------------------------------------
 

@@ -1,0 +1,82 @@
+"""Breaker findings on issue 12 (items 8 and 9), pinned as tests that fail until fixed.
+
+- A policy text with nested YAML aliases (a "billion laughs") is expanded in full before it is judged: a 400-byte
+  POST /v1/policies kept one server busy for 140 s and grew it by ~1 GB. Aliases should be refused (or bounded).
+- Uploads: the JPEG check looks for a blocklist of markup only in COM/APPn segments, so HTML in other segments or in
+  the scan data, and markup not on the list, are accepted; PNG text chunks are not checked at all.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from warden.appeals.uploads import UploadRejected, sniff
+from warden.policy import PolicyError, load_policy_text
+
+ALLOWED = ["image/png", "image/jpeg", "application/pdf"]
+
+
+def _jpeg() -> bytes:
+    b = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 10, 10)).save(b, "JPEG")
+    return b.getvalue()
+
+
+def _segment(marker: int, body: bytes) -> bytes:
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(body) + 2) + body
+
+
+def _png_with_text(text: bytes) -> bytes:
+    b = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(b, "PNG")
+    png = b.getvalue()
+    body = b"tEXt" + b"Comment\x00" + text
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    return png[:33] + chunk + png[33:]
+
+
+def test_I12_8_policy_text_with_nested_yaml_aliases_is_refused_without_expanding_them() -> None:
+    # 6 levels of 9: 531,441 nodes when expanded (the 8-level version of this held a server for 140 s)
+    levels = ["a: &a [x,x,x,x,x,x,x,x,x]"]
+    for prev, name in zip("abcde", "bcdef", strict=True):
+        levels.append(f"{name}: &{name} [" + ",".join(f"*{prev}" for _ in range(9)) + "]")
+    text = "\n".join(levels) + "\n"
+    with pytest.raises(PolicyError) as exc:
+        load_policy_text(text, "bomb.yaml")
+    assert any("alias" in p.lower() or "anchor" in p.lower() for p in exc.value.problems), exc.value.problems
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "event handler markup in a JPEG comment",
+        "HTML in a JPEG quantisation table",
+        "HTML in the JPEG scan data",
+        "a PDF with JavaScript inside a JPEG APP1 segment",
+        "script in a PNG text chunk",
+    ],
+)
+def test_S_D6_upload_with_markup_or_a_hidden_pdf_is_refused(name: str) -> None:
+    j = _jpeg()
+    pdf = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n"
+    )
+    files = {
+        "event handler markup in a JPEG comment": j[:2]
+        + _segment(0xFE, b"<img src=x onerror=alert(document.domain)>")
+        + j[2:],
+        "HTML in a JPEG quantisation table": j[:2]
+        + _segment(0xDB, b"\x00" + b"<script>alert(1)</script>".ljust(64))
+        + j[2:],
+        "HTML in the JPEG scan data": j[:-2] + b"<html><script>alert(1)</script></html>" + j[-2:],
+        "a PDF with JavaScript inside a JPEG APP1 segment": j[:2] + _segment(0xE1, pdf) + j[2:],
+        "script in a PNG text chunk": _png_with_text(b"<script>alert(1)</script>"),
+    }
+    with pytest.raises(UploadRejected):
+        sniff(files[name], ALLOWED, 16 << 20)
