@@ -11,6 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+DEREGISTERED_RULE = "enterprise_deregistered"
+"""The rule id of a restriction an enterprise's own usage-policy outcome put on an account: deregistration (S-E4)."""
+APP_REMOVED_RULE = "enterprise_app_removed"
+"""… and the removal of the enterprise app (S-E4). Self-service unblocking refuses both as the enterprise's decision."""
+ENTERPRISE_OUTCOME_RULES = (DEREGISTERED_RULE, APP_REMOVED_RULE)
+
 
 class Scope(StrEnum):
     """What a restriction stops, from narrowest to widest."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from warden.kernel.decision import Subject
 from warden.kernel.ladder import next_step
-from warden.kernel.model import Account, Restriction, Strike, StrikeStatus
+from warden.kernel.model import ENTERPRISE_OUTCOME_RULES, Account, Restriction, Strike, StrikeStatus
 from warden.kernel.policy import Ladder
 from warden.unblock.policy import (
     AbnormalPolicy,
@@ -26,9 +26,7 @@ from warden.unblock.policy import (
     UnblockPolicy,
     VerificationPolicy,
 )
-from warden.usage_policy.model import APP_REMOVED_RULE, DEREGISTERED_RULE
 
-ENTERPRISE_OUTCOME_RULES = (DEREGISTERED_RULE, APP_REMOVED_RULE)
 """The rules of the restrictions an enterprise's usage-policy outcome puts on an account (S-E4): the enterprise
 decided them, so self-service refuses them as `enterprise_decision` and points to its HR or admin."""
 

@@ -169,8 +169,6 @@ class CompiledPolicy:
 Responsibility = Literal["oversight_self_reported", "misled_or_instructed"]
 OUTCOMES = ("warning", "training", "deregister", "app_removed", "escalate_illegal", "dismissed")
 OutcomeName = Literal["warning", "training", "deregister", "app_removed", "escalate_illegal", "dismissed"]
-DEREGISTERED_RULE = "enterprise_deregistered"
-APP_REMOVED_RULE = "enterprise_app_removed"
 ROUTED_TO = ("enterprise_admin", "hr")
 
 

@@ -12,21 +12,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from warden.adapters import store as core
 from warden.adapters.uow import Tx, UnitOfWork
 from warden.kernel.access import Principal, Role, same_person
 from warden.kernel.decision import Effects, derive_id
 from warden.kernel.errors import Conflict, Forbidden, InvalidInput
 from warden.kernel.events import FieldError
-from warden.kernel.model import Flag, Restriction, Scope
+from warden.kernel.model import APP_REMOVED_RULE, DEREGISTERED_RULE, Flag, Restriction, Scope
 from warden.pipeline.effects import audit_effects
 from warden.usage_policy import access, store
 from warden.usage_policy.cases import notify_case, visible_case
 from warden.usage_policy.model import (
-    APP_REMOVED_RULE,
-    DEREGISTERED_RULE,
     OUTCOMES,
     ROUTED_TO,
     Case,
@@ -127,7 +123,7 @@ class CaseOutcomes:
                     f"{pending.requested_at.isoformat()}); a different person confirms or declines it at "
                     f"{pending.confirm_at}"
                 )
-            if any(_bans(r) for r in _case_restrictions(tx.conn, case, tx.now)):
+            if any(_bans(r) for r in store.case_restrictions(tx.conn, case, tx.now)):
                 data = {"outcome": case.outcome, "reason": reason, "requested_by": principal.actor}
                 store.append_entry(tx.conn, case, "reversal_proposed", principal.actor, data, tx.now)
                 tx.audit.append(
@@ -176,7 +172,7 @@ class CaseOutcomes:
         """Undo the outcome's effects and reopen the case, in `tx` (see `reverse`)."""
         now, was = tx.now, case.outcome
         lifted = []
-        for r in _case_restrictions(tx.conn, case, now):
+        for r in store.case_restrictions(tx.conn, case, now):
             r.lifted_at, r.lift_reason = now, f"outcome reversed: {reason}"
             core.update_restriction(tx.conn, r)
             tx.audit.append(
@@ -251,15 +247,6 @@ class CaseOutcomes:
                 tx.audit.append(now, actor, "case.escalated", f"case:{case.id}", {"overdue_seconds": late_by})
                 done.append(case)
         return done
-
-
-def _case_restrictions(conn: Connection, case: Case, now: datetime) -> list[Restriction]:
-    """The account's restrictions this case's outcome imposed that are active at `now`."""
-    return [
-        r
-        for r in core.restrictions_of(conn, "account", [case.account_id], now)
-        if r.evidence.get("case") == case.id and r.active_at(now)
-    ]
 
 
 def _bans(r: Restriction) -> bool:

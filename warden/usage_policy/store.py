@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from warden.adapters import store as core
 from warden.adapters import tables as t
 from warden.adapters.store import dumps
 from warden.kernel.decision import derive_id
+from warden.kernel.model import Restriction
 from warden.usage_policy.model import Case, Evidence
 
 # --- row mappers -----------------------------------------------------------------------------------------
@@ -353,3 +355,12 @@ def evidence_ids(conn: Connection, case_id: str) -> set[str]:
     """The ids of the evidence uploaded to the case."""
     e = t.case_evidence
     return {r.id for r in conn.execute(sa.select(e.c.id).where(e.c.case_id == case_id))}
+
+
+def case_restrictions(conn: Connection, case: Case, now: datetime) -> list[Restriction]:
+    """The account's restrictions this case's outcome imposed that are active at `now`."""
+    return [
+        r
+        for r in core.restrictions_of(conn, "account", [case.account_id], now)
+        if r.evidence.get("case") == case.id and r.active_at(now)
+    ]

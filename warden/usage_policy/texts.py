@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from warden.kernel.i18n import Catalog, Lang
+from warden.kernel.model import APP_REMOVED_RULE, DEREGISTERED_RULE
 from warden.kernel.timefmt import when
-from warden.usage_policy.model import APP_REMOVED_RULE, DEREGISTERED_RULE
 
 OUTCOME_TEXT: Catalog[str] = Catalog(
     {
