@@ -108,7 +108,16 @@ def simulate(
     end = max((datetime.fromisoformat(e["occurred_at"].replace("Z", "+00:00")) for e in evs), default=None)
     clock = FixedClock(end + timedelta(seconds=1) if end else datetime.now().astimezone())
     with tempfile.TemporaryDirectory() as tmp:
-        w = bootstrap(Settings(database_url=f"sqlite:///{tmp}/replay.db"), policy=policy, clock=clock)
+        scratch = Settings(  # nothing from the environment reaches out: no shared counters, webhooks or NATS
+            database_url=f"sqlite:///{tmp}/replay.db",
+            counters="memory",
+            notifier="log",
+            webhook_url=None,
+            unblock_sender="log",
+            unblock_webhook_url=None,
+            nats_url=None,
+        )
+        w = bootstrap(scratch, policy=policy, clock=clock)
         for e in ents:
             w.enforcement.register_enterprise(Enterprise(e.id, e.name, e.verified, e.created_at), "replay")
         for a in accs:
@@ -296,9 +305,7 @@ def _print_replay(console: Console, diff: dict[str, Any]) -> None:
     before = {"denied": diff["denied"]["current"]}
     after = {"denied": diff["denied"]["candidate"]}
     current_short, candidate_short = diff["current_policy"][:12], diff["candidate_policy"][:12]
-    console.print(
-        f"Replayed {diff['events']} events: current policy {current_short} vs candidate {candidate_short}"
-    )
+    console.print(f"Replayed {diff['events']} events: current policy {current_short} vs candidate {candidate_short}")
     table = Table(title="Strikes per rule")
     table.add_column("rule")
     table.add_column("current", justify="right")
