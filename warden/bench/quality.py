@@ -222,7 +222,10 @@ def policy_figures(run: BatchRun) -> dict[str, Any]:
     figures = {k: tt.get(k) for k in SIDE_BY_SIDE_FIGURES if k in tt}
     figures["restricted_abusers"] = restricted_abusers
     figures["precision"] = restricted_abusers / restricted if restricted else None
-    figures["kinds"] = {k.kind: k.recall if k.abuser else k.false_positive_rate for k in run.kinds}
+    figures["kinds"] = {
+        f"{k.kind} recall" if k.abuser else f"{k.kind} false pos.": k.recall if k.abuser else k.false_positive_rate
+        for k in run.kinds
+    }
     return figures
 
 
