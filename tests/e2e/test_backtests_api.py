@@ -28,8 +28,6 @@ LEAD = Principal("t-lead", Role.REVIEWER, person_id="lead")
 HOUR = "{name: hour, length: 1h, soft: 10, hard: 20, block: 1h}"
 LOOSER = "{name: hour, length: 1h, soft: 10, hard: 22, block: 1h}"
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
 
 @pytest.fixture
 def api(world: World, warden: App) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
@@ -112,6 +110,7 @@ def test_issue18_a_backtest_changes_no_strike_restriction_or_counter(api, world:
     assert _live_state(world.w) == before
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_issue18_a_backtest_window_limits_the_events(api, world: World) -> None:  # type: ignore[no-untyped-def]
     c, h = api
     v2 = _history(world)
@@ -124,6 +123,7 @@ def test_issue18_a_backtest_window_limits_the_events(api, world: World) -> None:
     assert body["result"]["events"] == 45 and body["until"] is not None
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_issue18_backtest_requests_are_checked_and_refusals_name_the_field(api, world: World) -> None:  # type: ignore[no-untyped-def]
     c, h = api
     v2 = _history(world)
