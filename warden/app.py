@@ -45,6 +45,7 @@ from warden.policy import LoadedPolicy
 if TYPE_CHECKING:  # the feature slices' services (each slice updates its line when its service moves)
     from warden.adapters.database import WalCheckpointer
     from warden.appeals.service import Appeals
+    from warden.policy_versions.backtests import Backtests
     from warden.policy_versions.live import LivePolicy
     from warden.policy_versions.service import PolicyVersions
     from warden.unblock.service import Unblocking
@@ -84,6 +85,7 @@ class App:
         weight: WeightService,
         appeals: Appeals,
         policy_versions: PolicyVersions | None = None,
+        backtests: Backtests | None = None,
         live_policy: LivePolicy | None = None,
     ) -> None:
         self.engine = engine
@@ -111,6 +113,7 @@ class App:
         self.case_evidence = case_evidence  # case evidence, checked by the appeals' document checks (issue 15)
         self.weight = weight  # weight (issue 4): reads and the operator's recompute
         self.appeals = appeals  # appeals and the review desk (issue 6)
+        self.backtests = backtests  # backtests in the background (issue 18)
         self.policy_versions = policy_versions  # the policy's life (issue 18): versions, stages, shadow, figures
         self.live_policy = live_policy  # this process's view of the stages (hot reload)
 

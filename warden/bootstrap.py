@@ -31,6 +31,7 @@ from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature
 from warden.pipeline.ingest import Ingest
 from warden.policy import LoadedPolicy, PolicyError
+from warden.policy_versions.backtests import Backtests
 from warden.policy_versions.feature import ShadowFeature
 from warden.policy_versions.live import LivePolicy
 from warden.policy_versions.service import PolicyVersions
@@ -201,6 +202,7 @@ def bootstrap(
         weight=WeightService(uow, rules),  # weight (issue 4)
         appeals=appeals,  # appeals and the review desk (issue 6)
         policy_versions=PolicyVersions(uow, live, check),  # the policy's life (issue 18)
+        backtests=Backtests(uow, live),
         live_policy=live,
     )
     cases.after_commit = case_outcomes.after_commit = app.deliver_outbox  # the one outbox, after commit

@@ -538,6 +538,10 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/v1/policy-stages/{stage}/end"): Spec(
         lambda t, n: Call("/v1/policy-stages/shadow/end", {"reason": "none running"}), pv_write, tenanted=False
     ),
+    ("POST", "/v1/backtests"): Spec(  # an unknown version: 422 for those let through, no run started
+        lambda t, n: Call("/v1/backtests", {"candidate_version": 99}), pv_write, tenanted=False
+    ),
+    ("GET", "/v1/backtests/{backtest_id}"): Spec(lambda t, n: Call("/v1/backtests/bkt-none"), pv_read, tenanted=False),
     # --- word lists -----------------------------------------------------------------------------------------------
     ("GET", "/v1/word-lists/{scope}"): Spec(
         lambda t, n: Call(f"/v1/word-lists/{t.ent}"),

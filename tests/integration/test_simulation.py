@@ -177,3 +177,41 @@ def test_a_seed_gives_the_same_events_in_any_process() -> None:
         for h in (1, 2)
     }
     assert len(digests) == 1
+
+
+def test_issue18_bench_quality_prints_a_candidate_policy_beside_the_live_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`warden bench quality --candidate FILE`: live and candidate figures side by side, with the difference."""
+    from warden.adapters.policy_file import load_policy
+    from warden.entrypoints.cli.main import app
+
+    hour = "{name: hour, length: 1h, soft: 10, hard: 20, block: 1h}"
+    shipped = load_policy()
+    assert hour in shipped.text
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(shipped.text.replace(hour, "{name: hour, length: 1h, soft: 1, hard: 2, block: 1h}"), "utf-8")
+    args = [
+        "bench",
+        "quality",
+        "-e",
+        "1",
+        "--shops",
+        "1",
+        "--batch-sizes",
+        "1000",
+        "--json",
+        "--candidate",
+        str(strict),
+    ]
+    result = CliRunner().invoke(app, [*args, "--warmup-days", "2", "--measured-days", "3"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout[result.stdout.index("{") :])
+    side = data["candidate"]["figures"]
+    for key in ("recall", "precision", "false_positive_rate", "restrictions"):
+        row = side[key]
+        assert set(row) == {"live", "candidate", "difference"}
+        if row["live"] is not None and row["candidate"] is not None:
+            assert row["difference"] == pytest.approx(row["candidate"] - row["live"])
+    assert side["restrictions"]["live"] == data["runs"][0]["totals"]["restrictions"]
+    assert side["kinds"] and data["candidate"]["policy"].endswith(")")
+    both = CliRunner().invoke(app, ["bench", "quality", "--candidate", str(strict), "--version", "2"])
+    assert both.exit_code != 0

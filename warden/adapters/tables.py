@@ -585,4 +585,21 @@ shadow_decisions = sa.Table(  # what a shadow version would have decided, beside
     sa.Index("ix_shadow_decisions_version", "version_id", "occurred_at"),
 )
 
+policy_backtests = sa.Table(  # backtests run in the background (issue 18): a candidate replayed on a read-only view
+    "policy_backtests",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("candidate_version", sa.Integer, nullable=False),
+    sa.Column("since", UTCDateTime),
+    sa.Column("until", UTCDateTime),
+    sa.Column("state", sa.String(16), nullable=False),  # queued | running | done | failed
+    sa.Column("events_done", sa.Integer, nullable=False),
+    sa.Column("events_total", sa.Integer, nullable=False),
+    sa.Column("result", sa.Text),  # JSON: the figures `warden replay --version N --json` prints
+    sa.Column("error", sa.Text),
+    sa.Column("requested_by", sa.String(128), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+)
+
 # --- end of feature tables ---

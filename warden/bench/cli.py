@@ -55,17 +55,44 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         examples: Annotated[int, typer.Option(help="Wrongly restricted accounts to show.")] = 8,
         warmup_days: Annotated[int, typer.Option(help="Days of ordinary activity before the measured period.")] = 30,
         measured_days: Annotated[int, typer.Option(help="Days of the measured period (abuse starts in it).")] = 7,
+        candidate: Annotated[
+            str | None,
+            typer.Option("--candidate", help="A candidate policy file, measured side by side with the live one."),
+        ] = None,
+        version: Annotated[
+            int | None,
+            typer.Option("--version", min=1, help="A stored policy version as the candidate (issue 18)."),
+        ] = None,
+        database: Annotated[
+            str | None, typer.Option("--database", "-d", help="Where --version is stored (default: settings).")
+        ] = None,
     ) -> None:
-        """Recall, false positives, explanations and batch-size consistency on a seeded simulated population."""
+        """Recall, false positives, explanations and batch-size consistency on a seeded simulated population; with
+        --candidate FILE or --version N, the candidate's figures beside the live policy's and the difference."""
+        from warden.adapters.policy_file import load_policy
         from warden.bench.quality import run_bench_quality
+        from warden.entrypoints.cli.replay import stored_policy
+        from warden.policy import LoadedPolicy, PolicyError
+        from warden.settings import Settings
 
         sizes = [int(x) for x in batch_sizes.split(",") if x.strip()]
         if not sizes or any(not 1 <= s <= 1000 for s in sizes):
             raise typer.BadParameter("batch sizes are 1–1000", param_hint="--batch-sizes")
         if warmup_days < 0 or measured_days < 1:
             raise typer.BadParameter("--warmup-days ≥ 0 and --measured-days ≥ 1")
+        if candidate is not None and version is not None:
+            raise typer.BadParameter("name one candidate: --candidate FILE or --version N", param_hint="--candidate")
+        cand: LoadedPolicy | None = None
+        try:
+            if candidate is not None:
+                cand = load_policy(candidate)
+            elif version is not None:
+                cand = stored_policy(database or Settings().database_url, version)
+        except PolicyError as exc:
+            Console(stderr=True).print("[red]" + "\n".join(exc.problems))
+            raise typer.Exit(1) from exc
         run_bench_quality(
-            seed, enterprises, shops, sizes, json_out, policy, examples, Console(), warmup_days, measured_days
+            seed, enterprises, shops, sizes, json_out, policy, examples, Console(), warmup_days, measured_days, cand
         )
 
     @bench.command("screen")

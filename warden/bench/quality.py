@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from warden.policy import LoadedPolicy
+    from warden.simulation.quality import BatchRun
 
 QUALITY_DEFAULT_COMPANIES = 3  # seed 1: ~200 accounts, ~26k events; all three batch sizes in ~1.5–3 minutes
 
@@ -29,8 +34,13 @@ def run_bench_quality(
     console: Console,
     warmup_days: int = 30,
     measured_days: int = 7,
+    candidate: LoadedPolicy | None = None,
 ) -> None:
-    """Generate the population, measure it at each batch size, print tables (or JSON to stdout)."""
+    """Generate the population, measure it at each batch size, print tables (or JSON to stdout).
+
+    With `candidate` (issue 18): the population is also measured under the candidate policy (at the first batch
+    size) and the figures are printed side by side with the live policy's, with the difference
+    (`compare_policies`); the JSON gains `{"candidate": {"policy", "figures", "difference"}}`."""
     from warden.adapters.policy_file import load_policy
     from warden.simulation.population import generate
     from warden.simulation.quality import GOALS, RECALL_WINDOW_EVENTS, run_quality
@@ -57,8 +67,14 @@ def run_bench_quality(
             return lambda n: progress.advance(task, n)
 
         report = run_quality(pop, batch_sizes, policy, advance_for, examples)
+        cand_report = (
+            run_quality(pop, batch_sizes[:1], candidate, advance_for, examples) if candidate is not None else None
+        )
+    side = compare_policies(report.runs[0], cand_report.runs[0]) if cand_report is not None else None
     if json_out:
         out = report.as_dict() | {"generate_seconds": round(gen_s, 2)}
+        if cand_report is not None and candidate is not None:
+            out["candidate"] = {"policy": f"{candidate.policy.version} ({candidate.short_hash})", "figures": side}
         print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return
 
@@ -173,7 +189,87 @@ def run_bench_quality(
         )
         for ex in first.missed_abusers:
             console.print(f"  {ex.account_id} ({ex.kind}, {', '.join(ex.traits) or 'aged'}): {ex.evidence}")
+    if side is not None and candidate is not None:
+        print_side_by_side(console, side, f"{policy.short_hash}", f"{candidate.short_hash}", report.runs[0].batch_size)
     console.print(
         f"goals: recall ≥ {GOALS.recall:.0%}, false positives ≤ {GOALS.false_positive_rate:.1%}, "
         f"explained {GOALS.explained:.0%}, identical across batch sizes"
     )
+
+
+SIDE_BY_SIDE_FIGURES = (
+    "recall",
+    "precision",
+    "false_positive_rate",
+    "explained_share",
+    "caught",
+    "restricted_abusers",
+    "false_positives",
+    "restrictions",
+    "enterprise_restrictions",
+    "denied_events",
+)
+
+
+def policy_figures(run: BatchRun) -> dict[str, Any]:
+    """One run's headline figures: recall (abusers caught within the recall window / abusers), precision (abusers
+    restricted at all / accounts restricted, abusers plus legitimate false positives; None when nobody was
+    restricted), false-positive rate, explained share (shares in [0, 1]), and counts; plus recall or
+    false-positive rate per kind of account."""
+    tt = run.totals
+    restricted_abusers = sum(k.restricted_ever or 0 for k in run.kinds if k.abuser)
+    restricted = restricted_abusers + (tt["false_positives"] or 0)
+    figures = {k: tt.get(k) for k in SIDE_BY_SIDE_FIGURES if k in tt}
+    figures["restricted_abusers"] = restricted_abusers
+    figures["precision"] = restricted_abusers / restricted if restricted else None
+    figures["kinds"] = {
+        f"{k.kind} recall" if k.abuser else f"{k.kind} false pos.": k.recall if k.abuser else k.false_positive_rate
+        for k in run.kinds
+    }
+    return figures
+
+
+def compare_policies(live: BatchRun, candidate: BatchRun) -> dict[str, Any]:
+    """`{figure: {"live", "candidate", "difference"}}` (difference = candidate − live, None when either is None)
+    for `SIDE_BY_SIDE_FIGURES`, and `{"kinds": {kind: {...}}}` the same per kind of account (recall for abusers,
+    false-positive rate for legitimate accounts)."""
+
+    def row(a: Any, b: Any) -> dict[str, Any]:
+        d = None if a is None or b is None else b - a
+        return {"live": a, "candidate": b, "difference": d}
+
+    lf, cf = policy_figures(live), policy_figures(candidate)
+    out: dict[str, Any] = {k: row(lf.get(k), cf.get(k)) for k in SIDE_BY_SIDE_FIGURES}
+    kinds = sorted(set(lf["kinds"]) | set(cf["kinds"]))
+    out["kinds"] = {k: row(lf["kinds"].get(k), cf["kinds"].get(k)) for k in kinds}
+    return out
+
+
+def _cell(key: str, v: Any, signed: bool = False) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float) or key in {"recall", "precision", "false_positive_rate", "explained_share"}:
+        s = f"{v * 100:+.2f} pt" if signed else f"{v * 100:.2f}%"
+        return s
+    return f"{v:+d}" if signed else str(v)
+
+
+def print_side_by_side(console: Console, side: dict[str, Any], live: str, candidate: str, batch_size: int) -> None:
+    """The live and candidate columns and their difference (percentage points for shares)."""
+    tb = Table(title=f"live {live} vs candidate {candidate} (batch size {batch_size})", title_justify="left")
+    for col, just in (("figure", "left"), ("live", "right"), ("candidate", "right"), ("difference", "right")):
+        tb.add_column(col, justify=just)  # type: ignore[arg-type]
+    for key in SIDE_BY_SIDE_FIGURES:
+        r = side[key]
+        tb.add_row(
+            key.replace("_", " "), _cell(key, r["live"]), _cell(key, r["candidate"]), _cell(key, r["difference"], True)
+        )
+    tb.add_section()
+    for kind, r in side["kinds"].items():
+        tb.add_row(
+            f"  {kind}",
+            _cell("recall", r["live"]),
+            _cell("recall", r["candidate"]),
+            _cell("recall", r["difference"], True),
+        )
+    console.print(tb)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from warden.app import App
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep
 from warden.kernel.errors import Conflict
 from warden.policy import MAX_POLICY_CHARS
+from warden.policy_versions.backtests import Backtests
 from warden.policy_versions.model import Stage
 from warden.policy_versions.service import PolicyVersions
 from warden.policy_versions.views import (
+    BacktestOut,
     RuleFiguresOut,
     ShadowDiffOut,
     StagesOut,
@@ -56,6 +58,21 @@ class StageEndIn(BaseModel):
 class RollbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class BacktestIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"candidate_version": 2, "since": "2026-11-01T00:00:00+08:00"}]}
+    )
+    candidate_version: int = Field(ge=1, le=2_147_483_647, description="The stored version to test against live")
+    since: AwareDatetime | None = Field(None, description="Replay events that occurred at or after this time")
+    until: AwareDatetime | None = Field(None, description="… and before this time")
+
+
+def _backtests(warden: App) -> Backtests:
+    if warden.backtests is None:  # pragma: no cover - bootstrap always builds it
+        raise Conflict("backtests are not available")
+    return warden.backtests
 
 
 def _svc(warden: App) -> PolicyVersions:
@@ -141,3 +158,24 @@ def rule_figures(
     """A rule's hits, restrictions, appealed share, overturn rate and estimated precision (reviewers' outcomes and
     appeal results are the labels), in total and per policy version."""
     return _svc(warden).figures(principal, rule_id)
+
+
+@router.post("/backtests", response_model=BacktestOut, status_code=202)
+def start_backtest(warden: WardenDep, principal: PrincipalDep, body: BacktestIn, response: Response) -> BacktestOut:
+    """Start a backtest of a stored version against the live one, in the background: 202 with its id and
+    `Location`; poll `GET /v1/backtests/{id}`. It replays the stored events in scratch databases and never changes
+    anyone's state."""
+    out = _backtests(warden).start(principal, body.candidate_version, body.since, body.until)
+    response.headers["Location"] = f"/v1/backtests/{out.id}"
+    return out
+
+
+@router.get("/backtests/{backtest_id}", response_model=BacktestOut)
+def get_backtest(
+    warden: WardenDep,
+    principal: PrincipalDep,
+    backtest_id: Annotated[str, Path(min_length=1, max_length=128)],
+) -> BacktestOut:
+    """A backtest's state (queued, running, done, failed), progress in events, and result when done: the figures
+    `warden replay --version N --json` prints."""
+    return _backtests(warden).get(principal, backtest_id)

@@ -191,3 +191,19 @@ def strike_keys(conn: Connection) -> Iterable[tuple[str, str]]:
 
 def dumps_list(items: Sequence[str]) -> str:
     return json.dumps(list(items), ensure_ascii=False, separators=(",", ":"))
+
+
+# --- backtests in the background (issue 18) -----------------------------------------------------------------------
+
+
+def insert_backtest(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(sa.insert(t.policy_backtests).values(**row))
+
+
+def update_backtest(conn: Connection, backtest_id: str, **values: Any) -> None:
+    conn.execute(sa.update(t.policy_backtests).where(t.policy_backtests.c.id == backtest_id).values(**values))
+
+
+def backtest(conn: Connection, backtest_id: str) -> Any | None:
+    """The backtest's row (columns of `tables.policy_backtests`), or None."""
+    return conn.execute(sa.select(t.policy_backtests).where(t.policy_backtests.c.id == backtest_id)).first()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -173,4 +174,49 @@ class RecallOut(BaseModel):
             unlabelled=r.unlabelled,
             precision=r.precision,
             recall=r.recall,
+        )
+
+
+class BacktestProgressOut(BaseModel):
+    events_done: int = Field(description="Events replayed so far (each event is replayed twice: live, candidate)")
+    events_total: int = Field(description="2 × the events in the window; 0 until the run has read them")
+
+
+class BacktestOut(BaseModel):
+    """A backtest run in the background (issue 18): the candidate and the live version replayed on the stored
+    events in scratch databases; `result` (when `done`) holds the figures `warden replay --version N --json`
+    prints; `error` (when `failed`) says why."""
+
+    id: str
+    candidate_version: int
+    since: datetime | None
+    until: datetime | None
+    state: Literal["queued", "running", "done", "failed"]
+    progress: BacktestProgressOut
+    result: dict[str, Any] | None = Field(
+        description="events, current_policy, candidate_policy, newly_restricted, no_longer_restricted, per_rule, "
+        "denied, weights, newly_cascaded, no_longer_cascaded, labels (per rule precision and recall)"
+    )
+    error: str | None
+    requested_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, r: Any, done: int | None = None) -> BacktestOut:
+        """From a `policy_backtests` row; `done` overrides the stored progress (this process's live count)."""
+        return cls(
+            id=r.id,
+            candidate_version=r.candidate_version,
+            since=r.since,
+            until=r.until,
+            state=r.state,
+            progress=BacktestProgressOut(
+                events_done=r.events_done if done is None else done, events_total=r.events_total
+            ),
+            result=json.loads(r.result) if r.result else None,
+            error=r.error,
+            requested_by=r.requested_by,
+            created_at=r.created_at,
+            finished_at=r.finished_at,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,17 +28,27 @@ from warden.policy_versions import store as versions_store
 
 
 def _directory_from_db(url: str) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
-    from warden.adapters import store
-
     engine = make_engine(url)
     upgrade(engine)  # like every command: a new database starts with the schema (and no events)
     with reading(engine) as conn:
-        ents = [store.enterprise_from(r) for r in conn.execute(sa.select(t.enterprises))]
-        accs = [store.account_from(r) for r in conn.execute(sa.select(t.accounts))]
-        evs = [
-            json.loads(p)
-            for (p,) in conn.execute(sa.select(t.events.c.payload).order_by(t.events.c.occurred_at, t.events.c.id))
-        ]
+        return directory_from_conn(conn)
+
+
+def directory_from_conn(
+    conn: Any, since: datetime | None = None, until: datetime | None = None
+) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
+    """Enterprises, accounts and the stored events (payloads, `(occurred_at, id)` order; `since` ≤ occurred_at <
+    `until` when given) read on `conn`, a read-only connection: nothing is written."""
+    from warden.adapters import store
+
+    ents = [store.enterprise_from(r) for r in conn.execute(sa.select(t.enterprises))]
+    accs = [store.account_from(r) for r in conn.execute(sa.select(t.accounts))]
+    q = sa.select(t.events.c.payload).order_by(t.events.c.occurred_at, t.events.c.id)
+    if since is not None:
+        q = q.where(t.events.c.occurred_at >= since)
+    if until is not None:
+        q = q.where(t.events.c.occurred_at < until)
+    evs = [json.loads(p) for (p,) in conn.execute(q)]
     for e in ents:
         e.external_contacts = 0  # the replay recounts them from the events
     return ents, accs, evs
@@ -88,6 +99,7 @@ def simulate(
     evs: list[dict[str, Any]],
     progress: Progress | None = None,
     label: str = "",
+    advance: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Play the events under `policy` in a scratch SQLite database; return who ends restricted and why."""
     from warden.bootstrap import bootstrap
@@ -96,7 +108,16 @@ def simulate(
     end = max((datetime.fromisoformat(e["occurred_at"].replace("Z", "+00:00")) for e in evs), default=None)
     clock = FixedClock(end + timedelta(seconds=1) if end else datetime.now().astimezone())
     with tempfile.TemporaryDirectory() as tmp:
-        w = bootstrap(Settings(database_url=f"sqlite:///{tmp}/replay.db"), policy=policy, clock=clock)
+        scratch = Settings(  # nothing from the environment reaches out: no shared counters, webhooks or NATS
+            database_url=f"sqlite:///{tmp}/replay.db",
+            counters="memory",
+            notifier="log",
+            webhook_url=None,
+            unblock_sender="log",
+            unblock_webhook_url=None,
+            nats_url=None,
+        )
+        w = bootstrap(scratch, policy=policy, clock=clock)
         for e in ents:
             w.enforcement.register_enterprise(Enterprise(e.id, e.name, e.verified, e.created_at), "replay")
         for a in accs:
@@ -108,6 +129,8 @@ def simulate(
             denied += sum(1 for o in res.outcomes if o.allowed is False)
             if progress and task is not None:
                 progress.advance(task, len(evs[i : i + 1000]))
+            if advance is not None:
+                advance(len(evs[i : i + 1000]))
         restricted = {aid: sorted({r.rule_id for r in rs}) for aid, rs in w.enforcement.restricted_accounts().items()}
         with reading(w.engine) as conn:
             strikes = Counter(r.rule_id for r in conn.execute(sa.select(t.strikes.c.rule_id)))
@@ -233,12 +256,33 @@ def run_replay(
     evs.sort(key=lambda e: (str(e.get("occurred_at", "")), str(e.get("id", ""))))
     try:
         with Progress(console=console, transient=True) as bar:
-            before = simulate(current, ents, accs, evs, bar, f"current {current.short_hash}")
-            after = simulate(candidate, ents, accs, evs, bar, f"candidate {candidate.short_hash}")
+            diff = replay_figures(current, candidate, ents, accs, evs, labelled_history(url), bar)
     except WardenError as exc:
         lines = "\n".join(f"  {e.field}: {e.message}" for e in exc.errors[:20])
         console.print(f"[red]the events cannot be replayed: {exc.detail}[/]\n{lines}")
         raise typer.Exit(1) from exc
+    if json_out:
+        print(json.dumps(diff, ensure_ascii=False, indent=2))
+        return
+    _print_replay(console, diff)
+
+
+def replay_figures(
+    current: LoadedPolicy,
+    candidate: LoadedPolicy,
+    ents: list[Enterprise],
+    accs: list[Account],
+    evs: list[dict[str, Any]],
+    labelled: list[Any],
+    progress: Progress | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """The figures `warden replay --json` prints: the events played under `current` then `candidate` (each in its
+    own scratch database; `advance(n)` after every n events, 2 × len(evs) in all), compared. `WardenError` if the
+    events cannot be replayed."""
+    evs = sorted(evs, key=lambda e: (str(e.get("occurred_at", "")), str(e.get("id", ""))))
+    before = simulate(current, ents, accs, evs, progress, f"current {current.short_hash}", advance)
+    after = simulate(candidate, ents, accs, evs, progress, f"candidate {candidate.short_hash}", advance)
     b, a = set(before["restricted"]), set(after["restricted"])
     rules = sorted(set(before["strikes"]) | set(after["strikes"]))
     diff = {
@@ -252,14 +296,16 @@ def run_replay(
         },
         "denied": {"current": before["denied"], "candidate": after["denied"]},
         **_weight_diff(before, after),
-        "labels": backtest(before, after, labelled_history(url)),
+        "labels": backtest(before, after, labelled),
     }
-    if json_out:
-        print(json.dumps(diff, ensure_ascii=False, indent=2))
-        return
-    console.print(
-        f"Replayed {len(evs)} events: current policy {current.short_hash} vs candidate {candidate.short_hash}"
-    )
+    return diff
+
+
+def _print_replay(console: Console, diff: dict[str, Any]) -> None:
+    before = {"denied": diff["denied"]["current"]}
+    after = {"denied": diff["denied"]["candidate"]}
+    current_short, candidate_short = diff["current_policy"][:12], diff["candidate_policy"][:12]
+    console.print(f"Replayed {diff['events']} events: current policy {current_short} vs candidate {candidate_short}")
     table = Table(title="Strikes per rule")
     table.add_column("rule")
     table.add_column("current", justify="right")
