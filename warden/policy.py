@@ -108,18 +108,35 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
 
 MAX_POLICY_CHARS = 256_000
 """The longest policy text accepted (characters): ~12x the default policy file (20 KB); bounds every parse."""
+MAX_POLICY_DEPTH = 32
+"""The deepest nesting of mappings and lists accepted: the default policy nests 6 deep; a deeper text is refused
+from the event stream, before the (recursive) composer runs out of stack."""
 
 
 def _refuse_aliases(yaml: Any, text: str, source: str) -> None:
-    """Refuse YAML anchors (`&a`) and aliases (`*a`) from the event stream, before any node is built.
+    """Refuse YAML anchors (`&a`) and aliases (`*a`), and nesting deeper than `MAX_POLICY_DEPTH`, from the event
+    stream, before any node is built.
 
     An alias repeats a node without writing it again, so a few hundred bytes of nested aliases ("billion laughs")
     expand to millions of nodes when the document is turned into plain data. A policy is written by hand and
     needs neither; refusing them keeps parsing linear in the text's size. Raises `PolicyError` naming the line.
     """
-    from ruamel.yaml.events import AliasEvent, NodeEvent
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 
+    depth = 0
     for event in yaml.parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_POLICY_DEPTH:
+                raise PolicyError(
+                    source,
+                    [
+                        f"{source}:{event.start_mark.line + 1}: mappings and lists nest more than "
+                        f"{MAX_POLICY_DEPTH} deep; a policy nests a few levels at most"
+                    ],
+                )
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
         kind = "alias" if isinstance(event, AliasEvent) else "anchor"
         if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
             mark = event.start_mark

@@ -112,3 +112,24 @@ def test_S_D6_an_honest_progressive_photo_with_flat_areas_is_accepted() -> None:
         buf = io.BytesIO()
         image.save(buf, "JPEG", quality=75, progressive=True, optimize=True)
         assert sniff(buf.getvalue(), ALLOWED, 16 << 20).media_type == "image/jpeg"
+
+
+def test_I12_8_policy_text_nested_a_thousand_deep_is_refused_naming_the_depth() -> None:
+    """The second tester's example: `[` × 1000 gave a 500 (RecursionError) after 6.5 s; it is a PolicyError."""
+    with pytest.raises(PolicyError) as exc:
+        load_policy_text("[" * 1000 + "]" * 1000, "deep.yaml")
+    assert "nest more than" in exc.value.problems[0]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:30:00+01:00", 1700000000, "2026-11-30T10:00:00"])
+def test_I12_8_a_third_party_report_refuses_impossible_numeric_or_zoneless_times(when: object) -> None:
+    """`POST /v1/unblock-reports` with `0001-01-01T00:30:00+01:00` gave a 500; a number was read as an epoch."""
+    from pydantic import ValidationError
+
+    from warden.unblock.http import PlatformCheckIn, ThirdPartyIn
+
+    with pytest.raises(ValidationError) as exc:
+        ThirdPartyIn.model_validate({"account_id": "a", "platform": "X", "occurred_at": when})
+    assert exc.value.errors()[0]["loc"] == ("occurred_at",)
+    with pytest.raises(ValidationError):
+        PlatformCheckIn.model_validate({"kind": "face", "passed": "yes"})

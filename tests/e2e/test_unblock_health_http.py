@@ -60,3 +60,29 @@ def test_S_D7_without_a_device_the_newest_login_is_checked_and_old_logins_do_not
     world.clock.advance(hours=25)  # outside the 24 h window: nothing to contradict the client
     r = api.post(f"/v1/unblocks/{app_id}/health-check", headers=me, json=clean)
     assert r.json()["health"]["ok"] is True, r.json()["health"]
+
+
+def test_S_D7_naming_a_fresh_device_does_not_hide_the_one_seen_with_plug_ins(
+    world: World,
+    api: TestClient,  # noqa: F811
+) -> None:
+    """The second tester's example: a bot login from `d1` 30 s before a clean report that names `fresh-device-123`
+    passed. Every device the account logged in from within the window counts, not only the one the report names."""
+    me = bearer(world, Role.MEMBER, "acc-1")
+    app_id = api.post("/v1/unblocks", headers=me).json()["id"]
+    world.clock.advance(seconds=30)
+    login(world, api, 30, device_id="d1", plugin_signatures=["bot"])
+    fresh = {
+        "client_version": "4.1.30",
+        "malware_flag": False,
+        "plugin_signatures": [],
+        "device_id": "fresh-device-123",
+    }
+    view = api.post(f"/v1/unblocks/{app_id}/health-check", headers=me, json=fresh).json()
+    assert view["state"] == "awaiting_health_check"
+    assert [(f["code"], f["params"]["device_id"]) for f in view["health"]["failures"]] == [
+        ("health.seen_plugins", "d1")
+    ]
+    world.clock.advance(minutes=5)
+    login(world, api, 0, device_id="d1")  # the plug-in removed from d1, logged in again clean
+    assert api.post(f"/v1/unblocks/{app_id}/health-check", headers=me, json=fresh).json()["health"]["ok"] is True

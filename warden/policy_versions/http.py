@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from warden.app import App
 from warden.entrypoints.http.deps import PrincipalDep, WardenDep
 from warden.kernel.errors import Conflict
+from warden.kernel.inputs import Instant
 from warden.policy import MAX_POLICY_CHARS
 from warden.policy_versions.backtests import Backtests
 from warden.policy_versions.model import Stage
@@ -65,8 +66,8 @@ class BacktestIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"candidate_version": 2, "since": "2026-11-01T00:00:00+08:00"}]}
     )
     candidate_version: int = Field(ge=1, le=2_147_483_647, description="The stored version to test against live")
-    since: AwareDatetime | None = Field(None, description="Replay events that occurred at or after this time")
-    until: AwareDatetime | None = Field(None, description="… and before this time")
+    since: Instant | None = Field(None, description="Replay events that occurred at or after this time")
+    until: Instant | None = Field(None, description="… and before this time")
 
 
 def _backtests(warden: App) -> Backtests:

@@ -209,8 +209,8 @@ class Applications:
             failures = ub.health_failures(self.policy.health, client_version, malware_flag, plugin_signatures)
             hp = self.policy.health
             if hp.cross_check:  # S-D7: the client's claim against what warden saw at its logins (issue 15)
-                seen = store.newest_login(conn, row.account_id, device_id, now - hp.seen_window, now)
-                failures += ub.seen_failures(hp, seen, client_version, malware_flag, plugin_signatures)
+                for seen in store.newest_logins(conn, row.account_id, now - hp.seen_window, now):  # every device
+                    failures += ub.seen_failures(hp, seen, client_version, malware_flag, plugin_signatures)
             report = {
                 "at": now.isoformat(),
                 "client_version": client_version,

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from warden.app import App
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
+from warden.kernel.inputs import Instant
 from warden.unblock.service import Unblocking
 from warden.unblock.views import (
     ApplicationList,
@@ -98,7 +99,7 @@ class PlatformCheckIn(BaseModel):
         json_schema_extra={"examples": [{"kind": "face", "passed": True, "reference": "face-20261130-0042"}]},
     )
     kind: Literal["face", "id_document"] = Field(description="What the platform checked.")
-    passed: bool = Field(description="Whether the person matched.")
+    passed: StrictBool = Field(description="Whether the person matched (true or false; no strings, no numbers).")
     reference: str | None = Field(None, min_length=1, max_length=128, description="The platform's id of the check.")
 
 
@@ -114,8 +115,10 @@ class ThirdPartyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     account_id: str = Field(min_length=1, max_length=128, description="The account that was unblocked.")
     platform: str = Field(min_length=1, max_length=128, description="The third-party platform it went through.")
-    occurred_at: AwareDatetime | None = Field(
-        None, description="When it happened; the report attaches to the newest unblock lifted at or before it."
+    occurred_at: Instant | None = Field(
+        None,
+        description="When it happened (ISO 8601 with its zone; a number is refused); the report attaches to the "
+        "newest unblock lifted at or before it.",
     )
     application_id: str | None = Field(None, min_length=1, max_length=64, description="The unblock, if known.")
     note: str | None = Field(None, max_length=2000)

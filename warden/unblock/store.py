@@ -493,23 +493,24 @@ def unblock_at(conn: Connection, account_id: str, at: datetime) -> str | None:
     return None if found is None else str(found)
 
 
-def newest_login(
-    conn: Connection, account_id: str, device_id: str | None, since: datetime, until: datetime
-) -> SeenLogin | None:
-    """The account's newest login dated within (since, until] (from `device_id`, when given): what warden saw."""
+def newest_logins(conn: Connection, account_id: str, since: datetime, until: datetime) -> list[SeenLogin]:
+    """The account's newest login from EACH device it used within (since, until], newest first: what warden saw.
+    Every device counts, not only the one a health check names (a check cannot pick a fresh device to hide the
+    one with plug-ins)."""
     e = t.events
     q_ = sa.select(e.c.occurred_at, e.c.payload).where(
         e.c.account_id == account_id, e.c.type == "login", e.c.occurred_at > since, e.c.occurred_at <= until
     )
+    out: dict[str, SeenLogin] = {}
     for at, payload in conn.execute(q_.order_by(e.c.occurred_at.desc(), e.c.id.desc()).limit(1000)):
         p = json.loads(payload)
-        if device_id and p.get("device_id") != device_id:
-            continue
-        return SeenLogin(
-            at=at,
-            device_id=p["device_id"],
-            client_version=p.get("client_version", "0"),
-            plugin_signatures=tuple(p.get("plugin_signatures") or ()),
-            malware_flag=bool(p.get("malware_flag")),
-        )
-    return None
+        device = str(p.get("device_id", ""))
+        if device not in out:
+            out[device] = SeenLogin(
+                at=at,
+                device_id=device,
+                client_version=p.get("client_version", "0"),
+                plugin_signatures=tuple(p.get("plugin_signatures") or ()),
+                malware_flag=bool(p.get("malware_flag")),
+            )
+    return list(out.values())
