@@ -203,6 +203,9 @@ def test_S_E4_a_deregistered_employee_is_told_the_enterprise_did_it_and_whom_to_
     assert "申诉" in text and "可在期限内申诉" not in text and "严重违规" not in text
     en = api.get("/v1/accounts/acc-2/explanation?lang=en", "member")["restrictions"][0]["unblock"]["text"]
     assert "Your enterprise deregistered your account" in en and "contact your enterprise's HR" in en
+    # the state and the scope say the enterprise did it, not "permanently banned" (the second tester's finding)
+    assert zh["state"] == "banned" and zh["state_text"] == "企业已注销该账号（违反企业使用规范）"
+    assert r["scope_text"] == zh["state_text"] and "永久" not in zh["state_text"]
 
 
 def test_S_E4_hr_reverses_a_mistaken_deregistration_with_a_reason_and_the_account_is_free_again(
@@ -404,11 +407,18 @@ def test_I12_case_evidence_is_refused_with_markup_or_a_hidden_pdf_and_stored_dis
     for bad in (
         j[:2] + seg(0xFE, b"<img src=x onerror=alert(1)>") + j[2:],
         j[:2] + seg(0xDB, b"\x00" + b"<script>alert(1)</script>".ljust(64)) + j[2:],
-        j[:-2] + b"<html><script>alert(1)</script></html>" + j[-2:],
         j[:2] + seg(0xE1, pdf) + j[2:],
     ):
         r = upload_evidence(api, case_id, bad, "chat.jpg")
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file", r.text
+    # markup inside the scan data is not searched for (honest progressive photos hold long printable runs); it does
+    # not survive the re-encoding, whether the copy is stored or the image refused as undecodable
+    hidden = upload_evidence(api, case_id, j[:-2] + b"<html><script>alert(1)</script></html>" + j[-2:], "chat.jpg")
+    if hidden.status_code == 201:
+        copy = api.c.get(f"/v1/cases/{case_id}/evidence/{hidden.json()['id']}", headers=api.h("hr")).content
+        assert b"<script>" not in copy
+    else:
+        assert hidden.status_code == 422, hidden.text
     ok = upload_evidence(api, case_id, j, "chat.jpg")
     assert ok.status_code == 201, ok.text
     got = api.c.get(f"/v1/cases/{case_id}/evidence/{ok.json()['id']}", headers=api.h("hr")).content

@@ -19,7 +19,7 @@ from warden.enforcement.texts import (
     Texts,
     cascade_evidence,
 )
-from warden.kernel.model import Restriction, Scope, Strike
+from warden.kernel.model import ENTERPRISE_OUTCOME_RULES, Restriction, Scope, Strike
 from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
 
 
@@ -161,7 +161,7 @@ def explain_restriction(
         "spec": ev.get("spec") or (strike.evidence.get("spec") if strike else None),
         "rule_title": title,
         "scope": r.scope.value,
-        "scope_text": SCOPE_TEXT[r.scope][lang],
+        "scope_text": title if rule in ENTERPRISE_OUTCOME_RULES else SCOPE_TEXT[r.scope][lang],
         "step": r.step,
         "strike_id": r.strike_id,
         "severity": strike.severity if strike else None,

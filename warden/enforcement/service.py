@@ -51,7 +51,7 @@ from warden.kernel.cursor import decode_position, decode_seq, encode_position
 from warden.kernel.decision import Subject
 from warden.kernel.errors import InvalidInput, NotFound
 from warden.kernel.events import Event, FieldError
-from warden.kernel.model import Account, Action, Enterprise, Restriction, Strike
+from warden.kernel.model import ENTERPRISE_OUTCOME_RULES, Account, Action, Enterprise, Restriction, Scope, Strike
 from warden.pipeline.batch import Batch
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature, overriding
@@ -320,7 +320,7 @@ class EnforcementService:
             "account_id": account_id,
             "enterprise_id": subj.enterprise.id,
             "state": state,
-            "state_text": STATE_TEXT[state][lang],
+            "state_text": _state_text(state, active, texts, lang),
             "can_add_contacts": not subj.blocked(Action.ADD_CONTACT, now) and not refusals,
             "can_login": not subj.blocked(Action.LOGIN, now),
             "restrictions": [
@@ -396,3 +396,12 @@ def _unknown_enterprise(a: Account) -> InvalidInput:
         f"unknown enterprise {a.enterprise_id!r}",
         [FieldError(field="enterprise_id", message="no such enterprise; register it first")],
     )
+
+
+def _state_text(state: str, active: list[Restriction], texts: Texts, lang: Lang) -> str:
+    """The state as its owner reads it. An account banned only by its enterprise's own outcome (deregistration, the
+    app's removal: S-E4) is told that, not "permanently banned" by the platform."""
+    own = [r for r in active if r.scope is Scope.ACCOUNT or r.rule_id in ENTERPRISE_OUTCOME_RULES]
+    if own and all(r.rule_id in ENTERPRISE_OUTCOME_RULES for r in own):
+        return texts.title(own[0].rule_id, lang)
+    return STATE_TEXT[state][lang]

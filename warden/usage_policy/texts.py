@@ -117,12 +117,26 @@ CASE_NOTICE_TEXT: Catalog[str] = Catalog(
 )
 
 
+SEVERITY_TEXT: Catalog[str] = Catalog(
+    {
+        "low": {"zh": "轻微", "en": "low"},
+        "medium": {"zh": "一般", "en": "medium"},
+        "high": {"zh": "严重", "en": "high"},
+    }
+)
+"""A case's severity as people read it (the codes stay in the payload's `severity`)."""
+
+
 def case_notice(kind: str, case_id: str, severity: str, deadline_at: datetime, timezone: str) -> dict[str, str]:
     """The zh/en sentence of a case notice (`opened`, `overdue`) to the roles it is routed to; the deadline as a
     person in the policy's `timezone` reads it (`kernel.timefmt.when`)."""
     return {
         lang: CASE_NOTICE_TEXT.render(
-            kind, lang, case=case_id, severity=severity, deadline=when(deadline_at, lang, timezone)
+            kind,
+            lang,
+            case=case_id,
+            severity=SEVERITY_TEXT.lookup(severity, lang, severity),
+            deadline=when(deadline_at, lang, timezone),
         )
         for lang in ("zh", "en")
     }
