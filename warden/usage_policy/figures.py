@@ -51,4 +51,6 @@ class Figures:
             if access.shows_real_names(principal, self.policies.settings, case)
             else self.namer(case.enterprise_id)
         )
-        return render_case(case, entries, principal, lang, now, self.policies.settings, name)
+        out = render_case(case, entries, principal, lang, now, self.policies.settings, name)
+        with self.uow.reading() as tx:
+            return core.label_model(tx.conn, out)
