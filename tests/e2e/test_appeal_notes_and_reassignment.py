@@ -86,7 +86,9 @@ def test_actors_carry_their_holders_label_beside_the_raw_id_S_D6(
     jia = {"Authorization": f"Bearer {secret}"}
     claim = client.post(f"/v1/appeals/{appeal_id}/claim", headers=jia).json()
     assert claim["claimed_by"].startswith("reviewer:") and claim["claimed_by_label"] == "demo reviewer 甲"
-    (item,) = [i for i in client.get("/v1/review-queue", headers=h["li"]).json()["items"] if i["appeal_id"] == appeal_id]
+    (item,) = [
+        i for i in client.get("/v1/review-queue", headers=h["li"]).json()["items"] if i["appeal_id"] == appeal_id
+    ]
     assert item["claimed_by_label"] == "demo reviewer 甲"
     detail = client.get(f"/v1/appeals/{appeal_id}", headers=h["auditor"]).json()
     assert detail["claim"]["claimed_by_label"] == "demo reviewer 甲"

@@ -149,7 +149,12 @@ def test_demo_prints_every_section_for_an_80_column_terminal_a_token_per_role_an
         assert max(cell_len(line) for line in lines) <= 80, [line for line in lines if cell_len(line) > 80]
         cut = [line for line in lines if "│" in line and "…" in line]
         assert not cut, cut
-        for section in ("权重 acc-staff-1", "weight of acc-spam-zhao", "The way back: unblocking", "document checklist"):
+        for section in (
+            "权重 acc-staff-1",
+            "weight of acc-spam-zhao",
+            "The way back: unblocking",
+            "document checklist",
+        ):
             assert section in text, section
         assert "Compliance figures of" in text
         final = text[text.index("Who was restricted, and why") :].splitlines()

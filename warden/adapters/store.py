@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from warden.adapters import tables as t
 from warden.adapters.database import serialize_writers
+from warden.kernel.access import actors_in, person_of, with_actor_labels
 from warden.kernel.audit import (
     EVENT_DIGEST_COLUMNS,
     EVENT_DIGEST_COLUMNS_V1,
@@ -24,7 +25,6 @@ from warden.kernel.audit import (
     decisions_digest,
     entry_hash,
 )
-from warden.kernel.access import actors_in, person_of, with_actor_labels
 from warden.kernel.decision import Subject
 from warden.kernel.model import Account, Enterprise, Restriction, Scope, Strike, StrikeStatus
 

@@ -92,7 +92,9 @@ def claim(d: Desk, p: Principal, case_id: str) -> dict[str, Any]:
             )
         if won:
             tx.audit.append(now, p.actor, "desk.claimed", case_id, {})
-    return labelled(d, {"case_id": case_id, "claimed_by": holder.claimed_by, "claimed_at": holder.claimed_at.isoformat()})
+    return labelled(
+        d, {"case_id": case_id, "claimed_by": holder.claimed_by, "claimed_at": holder.claimed_at.isoformat()}
+    )
 
 
 def release(d: Desk, p: Principal, case_id: str) -> None:
