@@ -74,3 +74,23 @@ def test_a_reviewer_reassigns_a_held_case_to_a_named_colleague_S_D6(
     assert (
         client.post(f"/v1/appeals/{appeal_id}/reassignment", json={"to": "li"}, headers=h["member"]).status_code == 403
     )
+
+
+def test_actors_carry_their_holders_label_beside_the_raw_id_S_D6(
+    desk: tuple[TestClient, dict[str, dict[str, str]], str], world: World
+) -> None:
+    """Issue 14: people read `demo reviewer 甲`, machines keep `reviewer:<person>`; a token made without a person
+    is labelled by its own label too."""
+    client, h, appeal_id = desk
+    secret = world.w.tokens.create(Role.REVIEWER, label="demo reviewer 甲")[1]
+    jia = {"Authorization": f"Bearer {secret}"}
+    claim = client.post(f"/v1/appeals/{appeal_id}/claim", headers=jia).json()
+    assert claim["claimed_by"].startswith("reviewer:") and claim["claimed_by_label"] == "demo reviewer 甲"
+    (item,) = [
+        i for i in client.get("/v1/review-queue", headers=h["li"]).json()["items"] if i["appeal_id"] == appeal_id
+    ]
+    assert item["claimed_by_label"] == "demo reviewer 甲"
+    detail = client.get(f"/v1/appeals/{appeal_id}", headers=h["auditor"]).json()
+    assert detail["claim"]["claimed_by_label"] == "demo reviewer 甲"
+    moved = client.post(f"/v1/appeals/{appeal_id}/reassignment", json={"to": "zhang"}, headers=jia).json()
+    assert moved["claimed_by"] == "reviewer:zhang" and moved["claimed_by_label"] == "zhang"  # the person record's name

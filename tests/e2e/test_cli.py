@@ -126,11 +126,12 @@ def test_demo_restricts_the_spammer_and_leaves_ordinary_staff_alone(tmp_path: Pa
     w.close()
 
 
-def test_demo_ends_with_a_table_for_an_80_column_terminal_a_token_per_role_and_work_on_the_review_desk(
+def test_demo_prints_every_section_for_an_80_column_terminal_a_token_per_role_and_work_on_the_review_desk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 14: the final "who was restricted and why" fits 80 columns (as `COLUMNS=80 warden demo` prints it),
-    every role gets a token, and the review desk has cases waiting."""
+    """Issue 14: every section of the demo (weights, unblocking, the appeal's checklist, usage-policy figures, the
+    final "who was restricted and why") fits 80 columns as `COLUMNS=80 warden demo` prints it, with no table cell
+    cut short (cells wrap, never end in "…"); every role gets a token, and the review desk has cases waiting."""
     import io
 
     from rich.cells import cell_len
@@ -144,8 +145,19 @@ def test_demo_ends_with_a_table_for_an_80_column_terminal_a_token_per_role_and_w
     w = run_demo(f"sqlite:///{tmp_path}/demo80.db", Console(file=out, highlight=False))
     try:
         text = out.getvalue()
+        lines = text.splitlines()
+        assert max(cell_len(line) for line in lines) <= 80, [line for line in lines if cell_len(line) > 80]
+        cut = [line for line in lines if "│" in line and "…" in line]
+        assert not cut, cut
+        for section in (
+            "权重 acc-staff-1",
+            "weight of acc-spam-zhao",
+            "The way back: unblocking",
+            "document checklist",
+        ):
+            assert section in text, section
+        assert "Compliance figures of" in text
         final = text[text.index("Who was restricted, and why") :].splitlines()
-        assert max(cell_len(line) for line in final) <= 80, [line for line in final if cell_len(line) > 80]
         assert "2026年" in text or "北京时间" in text  # ends written for people, not ISO stamps
         assert "T0" not in "".join(line for line in final if "until" in line)
         roles = {r.role for r in w.tokens.listing().items}

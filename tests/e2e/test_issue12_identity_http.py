@@ -154,6 +154,8 @@ def test_a_reviewers_lift_of_a_permanent_ban_is_only_proposed_until_a_different_
     assert api.c.post(confirm, headers=api.h("li"), json={"agree": True}).status_code == 409
     seen = api.c.get(f"/v1/ban-ending-proposals/{proposal['id']}", headers=api.h("auditor")).json()
     assert seen["status"] == "done" and seen["note"] == "checked the evidence"
+    # issue 14: people read the holders' names beside the raw actors
+    assert (seen["requested_by_label"], seen["confirmed_by_label"]) == ("zhang", "li")
     assert api.c.get(f"/v1/ban-ending-proposals/{proposal['id']}", headers=api.h("member")).status_code == 403
 
 

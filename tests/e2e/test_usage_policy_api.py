@@ -107,6 +107,7 @@ def test_hr_and_the_admin_it_is_routed_to_see_content_by_the_default_case_access
     hr = api("hr@ent-1", "GET", f"/v1/cases/{case_id}").json()
     assert hr["account"] == "acc-1" and hr["routed_to"] == ["enterprise_admin", "hr"]
     hit = next(e for e in hr["timeline"] if e["kind"] == "hit")
+    assert {(e["actor"], e["actor_label"]) for e in hr["timeline"]} == {("rules", "rules")}
     assert hit["data"]["message"]["text"] == f"号码 {VALID_ID}"
     admin = api("enterprise_admin@ent-1", "GET", f"/v1/cases/{case_id}").json()  # issue 15: policy defaults
     assert admin["account"] == "acc-1" and admin["names"] == "real"
@@ -160,6 +161,9 @@ def test_the_employee_states_hr_decides_training_and_records_completion_s_e4_s_e
     f = api("hr@ent-1", "GET", "/v1/enterprises/ent-1/compliance-figures").json()
     assert f["training"] == {"assigned": 1, "completed": 1, "overdue": 0, "completion_rate": 1.0}
     assert f["time_to_resolve"]["median_seconds"] == 86400.0
+    timeline = api("hr@ent-1", "GET", f"/v1/cases/{case_id}").json()["timeline"]
+    decided = next(e for e in timeline if e["kind"] == "outcome")  # issue 14: the holder's name beside the actor
+    assert decided["actor"].startswith("hr:") and decided["actor_label"] == "hr@ent-1"
 
 
 def test_an_employee_reports_a_colleague_with_an_idempotency_key_s_e1(api: Api, clock: FixedClock) -> None:

@@ -7,13 +7,15 @@ import json
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from warden.adapters import tables as t
 from warden.adapters.database import serialize_writers
+from warden.kernel.access import actors_in, person_of, with_actor_labels
 from warden.kernel.audit import (
     EVENT_DIGEST_COLUMNS,
     EVENT_DIGEST_COLUMNS_V1,
@@ -571,3 +573,31 @@ def notifications_keyed(conn: Connection, prefix: str) -> list[Any]:
     """Outbox rows whose key starts with `prefix` (e.g. `case:<id>:`), oldest first."""
     n = t.notifications
     return list(conn.execute(sa.select(n).where(n.c.key.startswith(prefix, autoescape=True)).order_by(n.c.id)).all())
+
+
+# --- people's names beside actors (issue 14) ---------------------------------------------------------------------
+
+
+def person_names(conn: Connection, person_ids: Iterable[str]) -> dict[str, str]:
+    """person id → name (the `people` table) for those of `person_ids` that are known."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(sa.select(t.people.c.id, t.people.c.name).where(t.people.c.id.in_(ids)))
+    return {r.id: r.name for r in rows}
+
+
+def label_actors(conn: Connection, obj: Any) -> Any:
+    """`obj` (an answer as dicts and lists) with `<key>_label`, the person's name (`demo reviewer 甲`), beside every
+    actor key (`claimed_by`, `proposed_by`, `decided_by`, `actor` …; `kernel.access.ACTOR_FIELDS`). The one place
+    appeals, cases and ban-ending proposals resolve who an actor is for people to read."""
+    actors = actors_in(obj)
+    return with_actor_labels(obj, person_names(conn, (person_of(a) for a in actors)))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def label_model(conn: Connection, answer: M) -> M:
+    """A typed answer with the person's name beside every actor (`label_actors`), as the same model."""
+    return type(answer).model_validate(label_actors(conn, answer.model_dump()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from warden.adapters import store as core
 from warden.adapters.uow import Connection
 from warden.appeals import access, store, views
 from warden.appeals import model as ap
@@ -44,7 +45,13 @@ def queue(d: Desk, p: Principal, lang: Lang = "zh", limit: int = 50, cursor: str
     nxt = encode_position(page[-1]["due_at"], page[-1]["case_id"]) if len(items) > limit and page else None
     for it in page:
         it["due_at"] = it["due_at"].isoformat()
-    return {"items": page, "next_cursor": nxt, "sla_working_days": sla}
+    return labelled(d, {"items": page, "next_cursor": nxt, "sla_working_days": sla})
+
+
+def labelled(d: Desk, out: dict[str, Any]) -> dict[str, Any]:
+    """`out` with the person's name beside each actor (`claimed_by_label` …; `core.label_actors`)."""
+    with d.uow.reading() as tx:
+        return core.label_actors(tx.conn, out)  # type: ignore[no-any-return]
 
 
 def case_live(conn: Connection, p: Principal, case_id: str) -> None:
@@ -85,7 +92,9 @@ def claim(d: Desk, p: Principal, case_id: str) -> dict[str, Any]:
             )
         if won:
             tx.audit.append(now, p.actor, "desk.claimed", case_id, {})
-    return {"case_id": case_id, "claimed_by": holder.claimed_by, "claimed_at": holder.claimed_at.isoformat()}
+    return labelled(
+        d, {"case_id": case_id, "claimed_by": holder.claimed_by, "claimed_at": holder.claimed_at.isoformat()}
+    )
 
 
 def release(d: Desk, p: Principal, case_id: str) -> None:
@@ -124,7 +133,7 @@ def reassign(d: Desk, p: Principal, case_id: str, to: str, note: str | None = No
         actor = f"reviewer:{person}"
         store.hand_claim(tx.conn, case_id, actor, now)
         tx.audit.append(now, p.actor, "desk.reassigned", case_id, {"from": live_holder, "to": actor, "note": note})
-    return {"case_id": case_id, "claimed_by": actor, "claimed_at": now.isoformat()}
+    return labelled(d, {"case_id": case_id, "claimed_by": actor, "claimed_at": now.isoformat()})
 
 
 def must_hold(conn: Connection, p: Principal, case_id: str) -> None:

@@ -181,9 +181,11 @@ class ManualStrikes:
         restriction = None
         if res.restriction is not None:
             restriction = self.d.enforcement.restriction_view(res.restriction, res.strike, self.d.now(), lang)
-        return views.manual_strike(
+        out = views.manual_strike(
             res.case_id, res.account_id, res.status, res.case, res.strike, restriction, res.replayed
         )
+        with self.d.uow.reading() as tx:
+            return store.label_model(tx.conn, out)
 
     def get(self, p: Principal, case_id: str) -> ManualResult:
         """A request and what became of it: for reviewers, the platform and auditors."""

@@ -69,7 +69,7 @@ def render(d: Desk, tx: Tx, p: Principal, a: ap.Appeal, lang: Lang) -> dict[str,
         if "decision" in out:
             out["decision"] |= {"decided_by": a.decided_by, "confirmed_by": a.confirmed_by}
         out["history"] = history(tx, a)
-    return out
+    return core.label_actors(conn, out)  # type: ignore[no-any-return]
 
 
 def history(tx: Tx, a: ap.Appeal) -> dict[str, Any]:
@@ -111,6 +111,7 @@ def list_appeals(
             full = store.load(conn, appeal_id)
             assert full is not None
             items.append(views.summary(full, claimed_by(conn, f"appeal:{full.id}"), lang, d.timezone))
+        core.label_actors(conn, items)
     last = rows[limit - 1] if len(rows) > limit else None
     nxt = encode_position(last[1], last[0]) if last is not None else None
     return {"items": items, "next_cursor": nxt}

@@ -126,7 +126,15 @@ class AppealDecision(_View):
     to_step: int | None
     decided_at: str | None
     decided_by: str | None = None
+    decided_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `decided_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     confirmed_by: str | None = None
+    confirmed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `confirmed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
 
 
 class AppealProposal(_View):
@@ -138,12 +146,24 @@ class AppealProposal(_View):
     to_step: int | None
     exempt_days: int | None
     proposed_by: str | None
+    proposed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `proposed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     proposed_at: str | None
     confirmed_by: str | None
+    confirmed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `confirmed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
 
 
 class AppealClaim(_View):
     claimed_by: str
+    claimed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `claimed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     claimed_at: str
 
 
@@ -265,8 +285,16 @@ class QueueAppeal(_View):
     opened_at: str
     due_at: str
     proposed_by: str | None
+    proposed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `proposed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     missing_required: list[str]
     claimed_by: str | None
+    claimed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `claimed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     claim_expires_at: str | None
     overdue: bool
 
@@ -285,6 +313,10 @@ class QueueFlag(_View):
     due_at: str
     evidence: dict[str, Any]
     claimed_by: str | None
+    claimed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `claimed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     claim_expires_at: str | None
     overdue: bool
 
@@ -298,6 +330,10 @@ class ReviewQueue(_View):
 class DeskClaim(_View):
     case_id: str
     claimed_by: str
+    claimed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `claimed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     claimed_at: str
 
 
@@ -384,9 +420,21 @@ class ManualStrikeOut(_View):
     reason: str
     step: int = Field(description="The ladder step the strike takes (or would take, while proposed).")
     requested_by: str
+    requested_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `requested_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     requested_at: str
     confirmed_by: str | None = None
+    confirmed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `confirmed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     declined_by: str | None = None
+    declined_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `declined_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     note: str | None = None
     strike: StrikeOut | None = None
     restriction: RestrictionOut | None = None

@@ -64,8 +64,8 @@ def _appeal_story(d: Demo) -> None:
 
     view = desk.get(admin, appeal.id, "zh")
     table = Table(title=f"Enterprise appeal {appeal.id} — document checklist (S-D6)")
-    for col in ("document", "state", "submissions", "type", "sha256"):
-        table.add_column(col)
+    for col in ("document", "state", "submissions", "type", "sha256 (first 12)"):
+        table.add_column(col, overflow="fold")  # wrap, never cut: every cell readable at 80 columns
     for row in view["checklist"]:
         doc = row.get("document") or {}
         table.add_row(
@@ -73,7 +73,7 @@ def _appeal_story(d: Demo) -> None:
             row["state"],
             str(row["submissions"]),
             doc.get("media_type", "—"),
-            (doc.get("sha256") or "—")[:16],
+            (doc.get("sha256") or "—")[:12],
         )
     console.print(Panel("\n".join(f"{i + 1}. {line}" for i, line in enumerate(log)), title="Appeal story"))
     console.print(table)

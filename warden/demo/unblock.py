@@ -115,7 +115,7 @@ def _play(d: Demo) -> None:
 
     table = Table(title="The way back: unblocking (S-D1, S-D2, S-D3)", show_lines=True)
     for col in ("account", "step", "result (zh)", "result (en)"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # wrap, never cut: every cell readable at 80 columns
     for row in rows:
         table.add_row(*row)
     d.console.print(table)

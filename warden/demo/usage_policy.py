@@ -132,8 +132,8 @@ def _handle_case(d: Demo) -> None:
 
     figs = app.usage_figures.figures(admin, ENTERPRISE).model_dump()
     t = Table(title=f"Compliance figures of {ENTERPRISE} (names pseudonymised)")
-    t.add_column("figure")
-    t.add_column("value")
+    t.add_column("figure", overflow="fold")
+    t.add_column("value", overflow="fold")
     c = figs["cases"]
     t.add_row(
         "cases open / in training / closed / overdue",

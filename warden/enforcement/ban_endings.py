@@ -23,6 +23,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from warden.adapters import store as core
 from warden.adapters.uow import Tx
 from warden.enforcement import access, store
 from warden.enforcement.views import BanEndingOut, LiftedRestriction, StrikeStatusOut
@@ -76,9 +77,9 @@ def get(svc: ManualActions, p: Principal, proposal_id: str) -> BanEndingOut:
     access.check_read_proposals(p)
     with svc.uow.reading() as tx:
         row = store.ban_ending(tx.conn, proposal_id)
-    if row is None:
-        raise NotFound(f"no ban-ending proposal {proposal_id!r}")
-    return _out(row)
+        if row is None:
+            raise NotFound(f"no ban-ending proposal {proposal_id!r}")
+        return core.label_model(tx.conn, _out(row))
 
 
 def decide(svc: ManualActions, p: Principal, proposal_id: str, agree: bool, note: str | None = None) -> BanEndingOut:
@@ -125,7 +126,8 @@ def decide(svc: ManualActions, p: Principal, proposal_id: str, agree: bool, note
         )
         out = store.ban_ending(tx.conn, proposal_id)
     assert out is not None
-    return _out(out)
+    with svc.uow.reading() as tx:
+        return core.label_model(tx.conn, _out(out))
 
 
 def _propose(
@@ -164,7 +166,7 @@ def _propose(
     )
     row = store.ban_ending(tx.conn, proposal_id)
     assert row is not None
-    return _out(row)
+    return core.label_model(tx.conn, _out(row))
 
 
 def _out(row: store.ProposalRow) -> BanEndingOut:

@@ -297,6 +297,9 @@ class AuditEntryOut(BaseModel):
     seq: int
     at: datetime
     actor: str
+    actor_label: str | None = Field(
+        default=None, description="The person's name for `actor` (`demo reviewer 甲`); the raw actor stays beside it."
+    )
     action: str
     subject: str
     data: dict[str, Any]
@@ -407,9 +410,21 @@ class BanEndingOut(BaseModel):
     bans: list[str] = Field(description="The restrictions it would end or ease (permanent or enterprise bans).")
     reason: str
     requested_by: str
+    requested_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `requested_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     requested_at: datetime
     confirmed_by: str | None = None
+    confirmed_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `confirmed_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     confirmed_at: datetime | None = None
     declined_by: str | None = None
+    declined_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `declined_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     declined_at: datetime | None = None
     note: str | None = None

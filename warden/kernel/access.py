@@ -8,8 +8,10 @@ people (`same_person`), so two tokens of one person are one pair of eyes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -86,3 +88,44 @@ def validate_scope(role: Role, enterprise_id: str | None, account_id: str | None
     if role is Role.MEMBER and not account_id:
         return "role member needs the account it belongs to"
     return None
+
+
+ACTOR_FIELDS = ("actor", "claimed_by", "proposed_by", "decided_by", "confirmed_by", "declined_by", "requested_by")
+"""Keys of answers that name an actor; `with_actor_labels` puts `<key>_label` (the person's name) beside each."""
+
+
+def actor_label(actor: str, names: Mapping[str, str]) -> str:
+    """The name people read for `actor`: its person's name (`names`: person id → name), else the actor itself
+    (`rules`, `system`, `cli`, a person who is not known)."""
+    return names.get(person_of(actor), actor)
+
+
+def actors_in(obj: Any) -> set[str]:
+    """Every actor string under `ACTOR_FIELDS` keys in a nest of dicts and lists."""
+    found: set[str] = set()
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in ACTOR_FIELDS and isinstance(v, str):
+                found.add(v)
+            else:
+                found |= actors_in(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            found |= actors_in(v)
+    return found
+
+
+def with_actor_labels(obj: Any, names: Mapping[str, str]) -> Any:
+    """`obj` (dicts and lists, changed in place and returned) with `<key>_label` beside every actor key of
+    `ACTOR_FIELDS` (None beside a None actor); the raw actor stays for machines."""
+    if isinstance(obj, dict):
+        for k in [k for k in obj if k in ACTOR_FIELDS]:
+            v = obj[k]
+            obj[f"{k}_label"] = actor_label(v, names) if isinstance(v, str) else None
+        for k, v in obj.items():
+            if k not in ACTOR_FIELDS:
+                with_actor_labels(v, names)
+    elif isinstance(obj, list):
+        for v in obj:
+            with_actor_labels(v, names)
+    return obj

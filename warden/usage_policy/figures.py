@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from warden.adapters import store as core
+from warden.adapters.store import M
 from warden.adapters.uow import UnitOfWork
 from warden.kernel.access import Principal
 from warden.kernel.errors import NotFound
@@ -42,6 +43,11 @@ class Figures:
         key = self.policies.pseudonym_key(enterprise_id)
         return lambda account_id: pseudonym(key, enterprise_id, account_id)
 
+    def labelled(self, answer: M) -> M:
+        """`answer` with the person's name beside each actor (`core.label_model`)."""
+        with self.uow.reading() as tx:
+            return core.label_model(tx.conn, answer)
+
     def case_view(self, case: Case, entries: list[dict[str, Any]] | None, principal: Principal, lang: str) -> CaseOut:
         """A case as this caller may see it (`views.render_case`), with its timeline when `entries` is given.
         The caller got `case` (and `entries`) from `CaseDesk` or `CaseOutcomes`, which checked it may see them."""
@@ -51,4 +57,6 @@ class Figures:
             if access.shows_real_names(principal, self.policies.settings, case)
             else self.namer(case.enterprise_id)
         )
-        return render_case(case, entries, principal, lang, now, self.policies.settings, name)
+        out = render_case(case, entries, principal, lang, now, self.policies.settings, name)
+        with self.uow.reading() as tx:
+            return core.label_model(tx.conn, out)

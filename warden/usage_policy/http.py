@@ -269,7 +269,9 @@ def post_outcome_reversal(
     reverse outcomes confirms it at `/v1/cases/{id}/outcome-reversal/confirmation` (four eyes, issue 12)."""
     out = warden.case_outcomes.reverse(principal, case_id, body.reason)
     if isinstance(out, ReversalProposal):
-        return JSONResponse(ReversalProposalOut.of(out).model_dump(mode="json"), status_code=202)
+        return JSONResponse(
+            warden.usage_figures.labelled(ReversalProposalOut.of(out)).model_dump(mode="json"), status_code=202
+        )
     return warden.usage_figures.case_view(out, None, principal, lang)
 
 

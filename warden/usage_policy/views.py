@@ -82,6 +82,9 @@ class EntryOut(BaseModel):
     at: AwareDatetime
     kind: str = Field(description="opened, hit, joined, report, statement, outcome, escalated, training_completed …")
     actor: str
+    actor_label: str | None = Field(
+        default=None, description="The person's name for `actor` (`demo reviewer 甲`); the raw actor stays beside it."
+    )
     rule: str | None
     data: dict[str, Any] = Field(description="Evidence and details, redacted to what the caller may see")
 
@@ -123,6 +126,10 @@ class ReversalProposalOut(BaseModel):
     outcome: OutcomeName = Field(description="The outcome that would be reversed")
     reason: str
     requested_by: str
+    requested_by_label: str | None = Field(
+        default=None,
+        description="The person's name for `requested_by` (`demo reviewer 甲`); the raw actor stays beside it.",
+    )
     requested_at: AwareDatetime
     confirm_at: str = Field(description="POST {agree: true|false, note} here, as a different person")
 

@@ -30,9 +30,9 @@ def print_weight(out: AccountWeight | EnterpriseWeight, console: Console, title:
     """One weight explanation as a table: factor, points of max, advice."""
     subject = out.account_id if isinstance(out, AccountWeight) else out.enterprise_id
     table = Table(title=title or f"weight of {subject}: [bold]{out.score}[/] / {out.max:.0f}", show_lines=True)
-    table.add_column("factor")
+    table.add_column("factor", overflow="fold")
     table.add_column("points", justify="right")
-    table.add_column("how to raise it" if out.lang == "en" else "如何提高")
+    table.add_column("how to raise it" if out.lang == "en" else "如何提高", overflow="fold")
     for f in out.factors:
         style = "green" if f.points >= f.max else ("red" if f.points < 0 else "yellow")
         table.add_row(f.title, f"[{style}]{f.points:g}[/] / {f.max:g}", f.advice or "—")

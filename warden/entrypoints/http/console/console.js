@@ -586,7 +586,7 @@ function queueTable() {
       el("td", {}, fmtTime(it.due_at), it.overdue ? el("span", {}, " ", badge(t("overdue"), "bad")) : ""),
       el("td", {}, badge(it.type === "appeal" ? tr("kinds", it.kind) : `${t("type_flag")} · ${it.rule}`, "info")),
       el("td", { text: it.subject }), el("td", { text: it.stage_text }), el("td", { text: fmtTime(it.opened_at) }),
-      el("td", { text: it.claimed_by || "—" }),
+      el("td", { text: it.claimed_by_label || it.claimed_by || "—", title: it.claimed_by || "" }),
       el("td", { class: "actions" },
         it.type === "appeal" ? el("button", { class: "small secondary", type: "button", text: t("open"), onclick: open }) : "", " ",
         el("button", { class: "small", type: "button", text: t("claim"), onclick: () => act(() => api(`/v1/${claimRef(it)}/claim`, { method: "POST" }), refreshQueue) }), " ",
@@ -640,7 +640,7 @@ function decisionForm(a, redraw) {
     const send = (agree) => act(() => api(`/v1/appeals/${a.id}/confirmation`, { method: "POST", body: { agree, note: note.value.trim() || null }, headers: ifMatch }), redraw);
     return el("div", { class: "card four-eyes", "data-proposal": a.proposal.outcome },
       el("p", {}, badge(t("awaiting_confirm"), "warn"), " ", el("strong", { text: t("four_eyes") })),
-      kv([[t("outcome"), tr("outcomes", a.proposal.outcome)], [t("reason_code"), tr("reasons", a.proposal.reason_code)], [t("proposed_by"), a.proposal.proposed_by], [t("note"), a.proposal.note]]),
+      kv([[t("outcome"), tr("outcomes", a.proposal.outcome)], [t("reason_code"), tr("reasons", a.proposal.reason_code)], [t("proposed_by"), a.proposal.proposed_by_label || a.proposal.proposed_by], [t("note"), a.proposal.note]]),
       field(t("note"), note), el("button", { type: "button", text: t("agree"), onclick: () => send(true) }), " ",
       el("button", { type: "button", class: "secondary", text: t("disagree"), onclick: () => send(false) }));
   }
@@ -695,7 +695,7 @@ function openAppeal(id) {
         a.claim ? "" : el("button", { type: "button", class: "small case-claim", text: t("claim"), onclick: () => act(() => api(`/v1/appeals/${a.id}/claim`, { method: "POST" }), redraw) }),
         el("span", { class: "spacer" }), el("span", { class: "muted" }, `${t("due")} ${fmtTime(a.due_at)} · `, countdown(a.due_at))),
       kv([[t("subject"), a.subject], [t("statement"), a.statement || "—"], [t("rule"), a.penalty ? `${a.penalty.rule} · ${a.penalty.severity} · ${t("step")} ${a.penalty.step}` : null],
-        [t("claimed_by"), a.claim ? a.claim.claimed_by : "—"], [t("missing"), a.missing_required && a.missing_required.length ? el("span", {}, chips(a.missing_required)) : "—"]]),
+        [t("claimed_by"), a.claim ? a.claim.claimed_by_label || a.claim.claimed_by : "—"], [t("missing"), a.missing_required && a.missing_required.length ? el("span", {}, chips(a.missing_required)) : "—"]]),
       el("h3", { text: t("checklist") }),
       !(a.checklist || []).length ? el("p", { class: "muted", text: "—" }) : el("ul", { class: "checklist" }, a.checklist.map((d) => el("li", { class: `doc ${d.state}`, "data-kind": d.kind },
         el("strong", { text: d.title }), " ", badge(d.required ? t("required") : t("optional"), d.required ? "warn" : "info"), " ",
@@ -800,7 +800,7 @@ function openCase(id) {
         [t("outcome_h"), c.outcome_text ? `${c.outcome_text}${c.outcome_note ? ` — ${c.outcome_note}` : ""}` : "—"],
         ["training", c.training ? `${t("due")} ${fmtTime(c.training.due_at)}${c.training.completed_at ? ` · ✓ ${fmtTime(c.training.completed_at)}` : ""}` : null]]),
       c.timeline ? el("details", { class: "evidence" }, el("summary", { text: `${t("timeline")} · ${t("evidence")}` }),
-        table(null, c.timeline.map((e) => [fmtTime(e.at), e.kind, e.actor, Object.entries(e.data || {}).map(([k, v]) => `${tr("ev", k)}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("; ")]))) : "",
+        table(null, c.timeline.map((e) => [fmtTime(e.at), e.kind, e.actor_label || e.actor, Object.entries(e.data || {}).map(([k, v]) => `${tr("ev", k)}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("; ")]))) : "",
       c.status === "open" ? el("form", { class: "outcome", onsubmit: (e) => { e.preventDefault(); act(() => api(`/v1/cases/${c.id}/outcome`, { method: "POST", body: { outcome: outcome.value, note: note.value.trim() } }), redraw); } },
         el("h3", { text: t("record_outcome") }), field(t("outcome_h"), outcome), field(t("note"), note), el("button", { type: "submit", text: t("record_outcome") })) : "",
       c.status === "training" ? el("button", { type: "button", id: "training-done", text: t("training_done"), onclick: () => act(() => api(`/v1/cases/${c.id}/training-completion`, { method: "POST" }), redraw) }) : "",
