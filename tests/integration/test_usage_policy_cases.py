@@ -13,6 +13,7 @@ from warden.adapters import tables as t
 from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
 from warden.kernel.errors import Conflict, InvalidInput
+from warden.kernel.model import APP_REMOVED_RULE, DEREGISTERED_RULE
 from warden.usage_policy import model as up
 from warden.usage_policy.cases import CaseDesk
 from warden.usage_policy.model import ViolationReport
@@ -235,7 +236,7 @@ def test_deregistering_bans_the_account_and_the_explanation_says_why_s_e4(
     zh, en = world.w.enforcement.explain("acc-1", "zh"), world.w.enforcement.explain("acc-1", "en")
     assert zh["state"] == "banned" and not zh["can_login"]
     [r] = zh["restrictions"]
-    assert r["rule"] == up.DEREGISTERED_RULE and r["ends_at"] is None and "注销" in r["reason_text"]
+    assert r["rule"] == DEREGISTERED_RULE and r["ends_at"] is None and "注销" in r["reason_text"]
     assert "Deregistered" in en["restrictions"][0]["reason_text"]
     login = world.event("login", device_id="d1", client_version="4.1.0")
     assert world.send(login).outcomes[0].allowed is False
@@ -248,7 +249,7 @@ def test_removing_the_app_restricts_login_only_s_e4(world: World, desk: CaseDesk
     outcomes.decide(HR, case.id, "app_removed", "移除企业应用")
     ex = world.w.enforcement.explain("acc-1", "en")
     assert ex["state"] == "login_restricted" and not ex["can_login"]
-    assert ex["restrictions"][0]["rule"] == up.APP_REMOVED_RULE
+    assert ex["restrictions"][0]["rule"] == APP_REMOVED_RULE
 
 
 def test_a_warning_changes_nothing_on_the_account_s_e4(world: World, desk: CaseDesk, outcomes: CaseOutcomes) -> None:

@@ -166,10 +166,8 @@ def _shop_with_new_staff(world: World, n: int) -> list[str]:
 
     world.enterprise("ent-shop", verified=True, age_days=40)
     staff = [f"shop-{i}" for i in range(1, n + 1)]
-    for aid in staff:
-        acc = Account(
-            aid, "ent-shop", f"1390000{len(aid):02d}{aid[-2:]}", False, world.clock.now() - timedelta(days=20)
-        )
+    for i, aid in enumerate(staff, 1):
+        acc = Account(aid, "ent-shop", f"13900{i:06d}", False, world.clock.now() - timedelta(days=20))
         world.w.enforcement.register_account(acc, "test")
     world.send(*[login(world, aid, linked=False, at=world.clock.now() - timedelta(days=5)) for aid in staff])
     return staff
