@@ -138,7 +138,8 @@ class App:
 
     def start(self) -> None:
         """Record the policy file, store it as a version (live at the first start or when the file changed, issue
-        18) and put the live version in force. The counters need no rebuild: ingest reloads each account's windows
+        18), put the live version in force and fail the backtests a gone process left queued or running
+        (`Backtests.sweep`). The counters need no rebuild: ingest reloads each account's windows
         from the stored events the first time a decision needs them (`Ingest._cover`)."""
         now = self.clock.now()
         boot = self._boot_policy
@@ -155,6 +156,8 @@ class App:
                 self.live_policy.seed(conn, boot, now)
             audit_state.sign_head(conn)  # entries an upgrade appended before the signer was installed
         self.refresh_policy()
+        if self.backtests is not None:  # backtests left queued or running by a process that is gone (issue 18)
+            self.backtests.sweep()
 
     def close(self) -> None:
         if self.checkpointer is not None:

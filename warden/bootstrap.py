@@ -202,7 +202,7 @@ def bootstrap(
         weight=WeightService(uow, rules),  # weight (issue 4)
         appeals=appeals,  # appeals and the review desk (issue 6)
         policy_versions=PolicyVersions(uow, live, check),  # the policy's life (issue 18)
-        backtests=Backtests(uow, live),
+        backtests=Backtests(uow, live, stale_after=settings.backtest_stale_after),
         live_policy=live,
     )
     cases.after_commit = case_outcomes.after_commit = app.deliver_outbox  # the one outbox, after commit

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     http_max_upload_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     # --- API tokens (issue 12): how long a new token lives unless `warden token create --expires-in` says otherwise
     token_lifetime: Duration = timedelta(days=90)  # WARDEN_TOKEN_LIFETIME: 90d, 12h, … (at most 730 days)
+    # --- backtests (issue 18): a queued or running backtest whose process shows no sign of life (a heartbeat with its
+    # progress and every few seconds) for this long is failed as orphaned at the next start or read; keep it well
+    # above a pause of the process (a long garbage collection, a suspended VM). WARDEN_BACKTEST_STALE_AFTER
+    backtest_stale_after: Duration = timedelta(minutes=5)
     # SQLite: checkpoint the write-ahead log from a background thread (database.WalCheckpointer), so no writer pays
     # for one inline (the p99 tail). Unset: the long-running commands (`serve`, `intake`, the demo's server) do and
     # the rest do not; WARDEN_SQLITE_BACKGROUND_CHECKPOINT=false: never; true: every process.

@@ -542,6 +542,7 @@ SPECS: dict[tuple[str, str], Spec] = {
         lambda t, n: Call("/v1/backtests", {"candidate_version": 99}), pv_write, tenanted=False
     ),
     ("GET", "/v1/backtests/{backtest_id}"): Spec(lambda t, n: Call("/v1/backtests/bkt-none"), pv_read, tenanted=False),
+    ("GET", "/v1/backtests"): Spec(lambda t, n: Call("/v1/backtests"), pv_read, read=True, tenanted=False),
     # --- word lists -----------------------------------------------------------------------------------------------
     ("GET", "/v1/word-lists/{scope}"): Spec(
         lambda t, n: Call(f"/v1/word-lists/{t.ent}"),

@@ -600,6 +600,10 @@ policy_backtests = sa.Table(  # backtests run in the background (issue 18): a ca
     sa.Column("requested_by", sa.String(128), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("finished_at", UTCDateTime),
+    sa.Column("owner", sa.String(200)),  # host:pid:token of the process running it (migration 0020)
+    sa.Column("heartbeat_at", UTCDateTime),  # the owner's clock at its last sign of life
+    sa.Column("error_code", sa.String(16)),  # orphaned | error, when failed
+    sa.Index("ix_policy_backtests_state", "state"),
 )
 
 # --- end of feature tables ---

@@ -1,30 +1,60 @@
-"""Backtests in the background (issue 18): `POST /v1/backtests` stores a queued backtest (audited) and runs it in a
-thread of the serving process; `GET /v1/backtests/{id}` reads its state, progress and result.
+"""Backtests (issue 18): a candidate policy replayed on the stored history beside the live version, with each rule's
+precision and recall against reviewers' labels. The one home of the idea: `POST /v1/backtests` (in a thread of the
+serving process), `warden policy backtest` (in the foreground) and its alias `warden replay` all go through
+`Backtests`.
 
-A run reads the directory, the stored events (in `[since, until)`), the live and candidate versions and the labelled
-strikes in ONE read-only transaction, then replays them in scratch SQLite databases (`warden replay`'s
-`replay_figures`): nothing it does touches the live strikes, restrictions or counters. Its only writes are its own
-row in `policy_backtests` (state and progress)."""
+- `compute` reads the directory, the stored events (in `[since, until)`), the live and candidate versions and the
+  labelled strikes in ONE read-only transaction, then replays them in scratch SQLite databases
+  (`entrypoints.cli.replay.replay_figures`): nothing it does touches the live strikes, restrictions or counters.
+- `start` records a stored version's backtest as a row of `policy_backtests` (audited `policy.backtest_requested`)
+  owned by this process (`this_process()`: `host:fingerprint:pid:token`), and runs `compute` with the row kept up to
+  date: state, progress and a heartbeat (with every 1,000 events replayed, and by a ticker every
+  `heartbeat_every` seconds while it runs). Those are its only writes.
+- `sweep` (at every start, `App.start`, and before each read) fails the queued or running backtests whose owner is
+  gone (`orphaned`): a heartbeat older than `stale_after` (the injected clock), or an owner on this host (same
+  hostname, kernel boot and PID namespace) whose process no longer exists or whose pid is now this very process's.
+  A live owner on another host is never failed while its heartbeat is fresh. A run that finds its row failed under it
+  stops and leaves it failed.
+"""
 
 from __future__ import annotations
 
-import json
+import hashlib
+import logging
+import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+from rich.progress import Progress
 
 from warden.adapters.uow import UnitOfWork
 from warden.kernel.access import Principal
 from warden.kernel.errors import InvalidInput, NotFound
 from warden.kernel.events import FieldError
+from warden.kernel.i18n import Lang
+from warden.kernel.model import Account, Enterprise
+from warden.policy import LoadedPolicy
 from warden.policy_versions import access, store
 from warden.policy_versions.live import LivePolicy
-from warden.policy_versions.views import BacktestOut
+from warden.policy_versions.texts import BACKTEST_ERRORS
+from warden.policy_versions.views import BacktestListOut, BacktestOut
+
+log = logging.getLogger("warden.backtests")
 
 Runner = Callable[[Callable[[], None]], threading.Thread | None]
-"""Starts a run: by default a daemon thread (returned, so `wait` can join it)."""
+"""Starts a run: by default a daemon thread (returned, so `wait` can join it); `foreground` runs it at once."""
+
+Directory = tuple[list[Enterprise], list[Account], list[dict[str, Any]]]
+"""Enterprises, accounts and event payloads."""
+
+STALE_AFTER = timedelta(minutes=5)
+"""A queued or running backtest whose owner has not shown a sign of life for this long is failed as orphaned
+(`WARDEN_BACKTEST_STALE_AFTER`)."""
 
 
 def _thread(run: Callable[[], None]) -> threading.Thread:
@@ -33,33 +63,160 @@ def _thread(run: Callable[[], None]) -> threading.Thread:
     return th
 
 
+def foreground(run: Callable[[], None]) -> None:
+    """A `Runner` that runs the backtest before `start` returns (the command line)."""
+    run()
+
+
+def _host_fingerprint() -> str:
+    """Which kernel boot and PID namespace this process lives in: two processes with the same hostname and
+    fingerprint see each other's pids (so one can tell whether the other still exists)."""
+    parts = []
+    for path in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
+        try:
+            parts.append(Path(path).read_text().strip() if "boot_id" in path else os.readlink(path))
+        except OSError:
+            parts.append("?")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:8]
+
+
+_me: tuple[int, str] | None = None
+
+
+def this_process() -> str:
+    """This process as a backtest's owner, `host:fingerprint:pid:token` (the token tells this life of the pid from
+    an earlier one: a container restarts as pid 1 every time). Recomputed after a fork."""
+    global _me
+    pid = os.getpid()
+    if _me is None or _me[0] != pid:
+        host = socket.gethostname().replace(":", "_")[:120]
+        _me = (pid, f"{host}:{_host_fingerprint()}:{pid}:{uuid.uuid4().hex[:12]}")
+    return _me[1]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (signal 0: nothing is sent). True when unsure."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, owned by someone else
+        return True
+    return True
+
+
+def orphaned(
+    owner: str | None,
+    heartbeat: datetime,
+    now: datetime,
+    stale_after: timedelta,
+    me: str,
+    alive: Callable[[int], bool] = pid_alive,
+) -> bool:
+    """Whether a queued or running backtest's owner is gone. Pure but for `alive`. Gone: its last heartbeat is
+    `stale_after` or more before `now`; or it ran on this host (same hostname and fingerprint) and its pid is this
+    process's (an earlier life of the pid) or no longer `alive`. Anything else — a fresh heartbeat on another host, an
+    owner in a form not understood — is left alone: failing a live run is worse than waiting for the bound."""
+    if now - heartbeat >= stale_after:
+        return True
+    if owner is None or owner == me:
+        return False
+    theirs, mine = owner.rsplit(":", 3), me.rsplit(":", 3)
+    if len(theirs) != 4 or theirs[:2] != mine[:2] or not theirs[2].isdigit():
+        return False
+    pid = int(theirs[2])
+    return pid == int(mine[2]) or not alive(pid)
+
+
+class _Orphaned(Exception):
+    """The run's row was failed under it (another process judged its owner gone): stop, leave the row as it is."""
+
+
 class Backtests:
-    def __init__(self, uow: UnitOfWork, live: LivePolicy, runner: Runner = _thread) -> None:
+    """`stale_after`: how long without a heartbeat before a backtest counts as orphaned; `heartbeat_every`
+    (seconds, wall time): how often a running backtest's ticker shows it is alive (default: a fifth of the bound,
+    at most 30 s)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        live: LivePolicy,
+        runner: Runner = _thread,
+        stale_after: timedelta = STALE_AFTER,
+        heartbeat_every: float | None = None,
+    ) -> None:
+        if stale_after <= timedelta(0):
+            raise ValueError("backtest_stale_after must be positive")
         self.uow = uow
         self.live = live
         self.runner = runner
+        self.stale_after = stale_after
+        self.heartbeat_every = heartbeat_every or min(30.0, stale_after.total_seconds() / 5)
+        self.alive: Callable[[int], bool] = pid_alive
         self._threads: dict[str, threading.Thread] = {}
         self._done: dict[str, int] = {}  # this process's running count of replayed events, per backtest
 
+    # --- the figures: one read-only view, replayed in scratch databases ------------------------------------------
+
+    def compute(
+        self,
+        candidate: int | LoadedPolicy,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        events: Directory | None = None,
+        on_read: Callable[[int], None] | None = None,
+        advance: Callable[[int], None] | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        """The backtest's figures (what `GET /v1/backtests/{id}` gives as `result` and `--json` prints) for
+        `candidate` (a stored version id, or a policy not stored) against the live version (the boot policy on a
+        database never started), on the stored events in `[since, until)` — or, given `events`, on those events
+        with the stored directory plus theirs. `on_read(total)` once everything is read (total = 2 × the events);
+        `advance(n)` after every n events replayed. NotFound for an unknown version; `WardenError` if the events
+        cannot be replayed."""
+        from warden.entrypoints.cli.replay import directory_from_conn, replay_figures
+
+        with self.uow.reading() as tx:  # one read-only view of everything the replay needs
+            st = store.stages(tx.conn)
+            current = self.live.loaded(tx.conn, st.live_id) if st is not None else self.live.rules.loaded
+            cand = candidate if isinstance(candidate, LoadedPolicy) else self.live.loaded(tx.conn, candidate)
+            ents, accs, evs = directory_from_conn(tx.conn, since, until)
+            labelled = store.labelled_strikes(tx.conn)
+        if events is not None:
+            fe, fa, evs = events
+            known_e, known_a = {e.id for e in ents}, {a.id for a in accs}
+            ents += [e for e in fe if e.id not in known_e]
+            accs += [a for a in fa if a.id not in known_a]
+        if on_read is not None:
+            on_read(2 * len(evs))
+        return replay_figures(current, cand, ents, accs, evs, labelled, progress, advance)
+
+    # --- recorded runs -------------------------------------------------------------------------------------------
+
     def start(
-        self, p: Principal, candidate_version: int, since: datetime | None = None, until: datetime | None = None
+        self,
+        p: Principal,
+        candidate_version: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        runner: Runner | None = None,
+        progress: Progress | None = None,
     ) -> BacktestOut:
-        """Queue a backtest of `candidate_version` against the live version on the events in `[since, until)` and
-        start it. InvalidInput (422, naming the field) for an unknown version or an empty window; audited as
-        `policy.backtest_requested`."""
+        """Record a backtest of `candidate_version` against the live version on the events in `[since, until)`,
+        owned by this process, and run it with `runner` (default: this object's, a thread). InvalidInput (422,
+        naming the field) for an unknown version or an empty window; audited as `policy.backtest_requested`."""
         access.check_write(p)
         if since is not None and until is not None and since >= until:
             raise InvalidInput("the window is empty", [FieldError(field="until", message="must be later than since")])
         bid = f"bkt-{uuid.uuid4().hex[:20]}"
+        owner = this_process()
         with self.uow.writing(lock=True) as tx:
             if store.version(tx.conn, candidate_version) is None:
                 raise InvalidInput(
                     f"no policy version {candidate_version}",
                     [FieldError(field="candidate_version", message=f"no stored policy version {candidate_version}")],
-                )
-            if store.stages(tx.conn) is None:  # pragma: no cover - bootstrap seeds version 1 live
-                raise InvalidInput(
-                    "no live policy version", [FieldError(field="candidate_version", message="none live")]
                 )
             row = {
                 "id": bid,
@@ -74,6 +231,8 @@ class Backtests:
                 "requested_by": p.actor,
                 "created_at": tx.now,
                 "finished_at": None,
+                "owner": owner,
+                "heartbeat_at": tx.now,
             }
             store.insert_backtest(tx.conn, row)
             tx.audit.append(
@@ -85,19 +244,34 @@ class Backtests:
             )
             stored = store.backtest(tx.conn, bid)
         out = BacktestOut.of(stored)
-        th = self.runner(lambda: self._run(bid, candidate_version, since, until))
+        th = (runner or self.runner)(lambda: self._run(bid, owner, candidate_version, since, until, progress))
         if th is not None:
             self._threads[bid] = th
         return out
 
-    def get(self, p: Principal, backtest_id: str) -> BacktestOut:
-        """The backtest's state, progress and (when done) result. NotFound for an unknown id."""
+    def get(self, p: Principal, backtest_id: str, lang: Lang = "zh") -> BacktestOut:
+        """The backtest's state, progress and (when done) result. NotFound for an unknown id. An orphaned one is
+        failed first (`sweep`)."""
         access.check_read(p)
+        self.sweep()
         with self.uow.reading() as tx:
             r = store.backtest(tx.conn, backtest_id)
         if r is None:
             raise NotFound(f"no backtest {backtest_id}")
-        return BacktestOut.of(r, self._done.get(backtest_id) if r.state == "running" else None)
+        return BacktestOut.of(r, self._done.get(backtest_id) if r.state == "running" else None, lang)
+
+    def recent(self, p: Principal, limit: int = 50, lang: Lang = "zh") -> BacktestListOut:
+        """The newest `limit` backtests, newest first, without their results. Orphaned ones are failed first."""
+        access.check_read(p)
+        self.sweep()
+        with self.uow.reading() as tx:
+            rows = store.backtests(tx.conn, limit)
+        return BacktestListOut(
+            items=[
+                BacktestOut.of(r, self._done.get(r.id) if r.state == "running" else None, lang, brief=True)
+                for r in rows
+            ]
+        )
 
     def wait(self, backtest_id: str) -> None:
         """Block until this process's run of `backtest_id` has ended (tests, `warden` shutdown)."""
@@ -105,44 +279,101 @@ class Backtests:
         if th is not None:
             th.join()
 
-    def _run(self, bid: str, candidate_version: int, since: datetime | None, until: datetime | None) -> None:
-        from warden.entrypoints.cli.replay import directory_from_conn, replay_figures
+    def sweep(self) -> list[str]:
+        """Fail every queued or running backtest whose owner is gone (`orphaned`) with the reason "the server stopped
+        while this backtest was running; start it again" (`error_code` `orphaned`). Reads first and writes only
+        when there is one; each row is failed only if it has not changed since it was read. Returns their ids."""
+        me = this_process()
+        with self.uow.reading() as tx:
+            rows, now = store.active_backtests(tx.conn), tx.now
+        gone = [
+            r
+            for r in rows
+            if orphaned(r.owner, r.heartbeat_at or r.created_at, now, self.stale_after, me, self.alive)
+        ]
+        failed: list[str] = []
+        if not gone:
+            return failed
+        with self.uow.writing() as wtx:
+            for r in gone:
+                if store.fail_orphan(wtx.conn, r, BACKTEST_ERRORS["orphaned"]["en"], "orphaned", wtx.now):
+                    failed.append(r.id)
+        for bid in failed:
+            log.warning("backtest %s failed: its process stopped while it ran", bid, extra={"backtest_id": bid})
+        return failed
+
+    def _touch(self, bid: str, owner: str, **values: Any) -> bool:
+        """Update this process's row with a heartbeat; False when the row is no longer ours to update."""
+        with self.uow.writing() as tx:
+            return store.update_backtest(tx.conn, bid, owner, heartbeat_at=tx.now, **values)
+
+    def _beat(self, bid: str, owner: str, stop: threading.Event) -> None:
+        while not stop.wait(self.heartbeat_every):
+            try:
+                if not self._touch(bid, owner):
+                    return
+            except Exception:  # a database hiccup: the next beat tries again; the bound is several beats long
+                log.exception("backtest %s: heartbeat not written", bid)
+
+    def _run(
+        self,
+        bid: str,
+        owner: str,
+        candidate_version: int,
+        since: datetime | None,
+        until: datetime | None,
+        progress: Progress | None = None,
+    ) -> None:
+        stop = threading.Event()
+        ticker = threading.Thread(target=self._beat, args=(bid, owner, stop), name="warden-backtest-beat", daemon=True)
+        ticker.start()
+        total = 0
+
+        def on_read(n: int) -> None:
+            nonlocal total
+            total = n
+            self._done[bid] = 0
+            if not self._touch(bid, owner, state="running", events_total=n):
+                raise _Orphaned
+
+        def advance(n: int) -> None:
+            self._done[bid] = self._done.get(bid, 0) + n
+            if not self._touch(bid, owner, events_done=self._done[bid]):
+                raise _Orphaned
 
         try:
-            with self.uow.reading() as tx:  # one read-only view of everything the replay needs
-                st = store.stages(tx.conn)
-                assert st is not None
-                current = self.live.loaded(tx.conn, st.live_id)
-                candidate = self.live.loaded(tx.conn, candidate_version)
-                ents, accs, evs = directory_from_conn(tx.conn, since, until)
-                labelled = store.labelled_strikes(tx.conn)
-            total = 2 * len(evs)
-            self._done[bid] = 0
-            with self.uow.writing() as wtx:
-                store.update_backtest(wtx.conn, bid, state="running", events_total=total)
-
-            def advance(n: int) -> None:
-                self._done[bid] = self._done.get(bid, 0) + n
-                with self.uow.writing() as ptx:
-                    store.update_backtest(ptx.conn, bid, events_done=self._done[bid])
-
-            result = replay_figures(current, candidate, ents, accs, evs, labelled, advance=advance)
+            result = self.compute(candidate_version, since, until, on_read=on_read, advance=advance, progress=progress)
             with self.uow.writing() as wtx:
                 store.update_backtest(
                     wtx.conn,
                     bid,
+                    owner,
                     state="done",
                     events_done=total,
-                    result=json.dumps(result, ensure_ascii=False),
+                    result=_dumps(result),
                     finished_at=wtx.now,
+                    heartbeat_at=wtx.now,
                 )
-        except Exception as exc:  # a failed run is reported on its row, never lost in a thread
+        except _Orphaned:
+            log.warning("backtest %s stopped: it was failed as orphaned while it ran", bid)
+        except BaseException as exc:  # a failed run is reported on its row, never lost in a thread
+            code = "error" if isinstance(exc, Exception) else "interrupted"
+            error = f"{type(exc).__name__}: {exc}"[:2000] if code == "error" else BACKTEST_ERRORS[code]["en"]
             with self.uow.writing() as wtx:
                 store.update_backtest(
-                    wtx.conn, bid, state="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=wtx.now
+                    wtx.conn, bid, owner, state="failed", error=error, error_code=code, finished_at=wtx.now
                 )
+            if code == "interrupted":
+                raise
         finally:
+            stop.set()
             self._done.pop(bid, None)
+
+
+def _dumps(result: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(result, ensure_ascii=False)
 
 
 def _iso(at: datetime | None) -> Any:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warden.app import App
-from warden.entrypoints.http.deps import PrincipalDep, WardenDep
+from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.kernel.errors import Conflict
 from warden.kernel.inputs import Instant
 from warden.policy import MAX_POLICY_CHARS
@@ -17,6 +17,7 @@ from warden.policy_versions.backtests import Backtests
 from warden.policy_versions.model import Stage
 from warden.policy_versions.service import PolicyVersions
 from warden.policy_versions.views import (
+    BacktestListOut,
     BacktestOut,
     RuleFiguresOut,
     ShadowDiffOut,
@@ -171,12 +172,26 @@ def start_backtest(warden: WardenDep, principal: PrincipalDep, body: BacktestIn,
     return out
 
 
+@router.get("/backtests", response_model=BacktestListOut)
+def list_backtests(
+    warden: WardenDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="How many, newest first")] = 50,
+) -> BacktestListOut:
+    """The newest backtests first (every platform role), each with its state and progress but not its result; a
+    queued or running one whose process is gone is failed first (`error_code` `orphaned`)."""
+    return _backtests(warden).recent(principal, limit, lang)
+
+
 @router.get("/backtests/{backtest_id}", response_model=BacktestOut)
 def get_backtest(
     warden: WardenDep,
     principal: PrincipalDep,
+    lang: LangDep,
     backtest_id: Annotated[str, Path(min_length=1, max_length=128)],
 ) -> BacktestOut:
     """A backtest's state (queued, running, done, failed), progress in events, and result when done: the figures
-    `warden replay --version N --json` prints."""
-    return _backtests(warden).get(principal, backtest_id)
+    `warden policy backtest --version N --json` prints. A failed one says why (`error`, `error_code`, `error_text` in
+    the request's language); one whose process stopped is `orphaned`: start it again."""
+    return _backtests(warden).get(principal, backtest_id, lang)

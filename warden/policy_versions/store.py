@@ -200,8 +200,42 @@ def insert_backtest(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(sa.insert(t.policy_backtests).values(**row))
 
 
-def update_backtest(conn: Connection, backtest_id: str, **values: Any) -> None:
-    conn.execute(sa.update(t.policy_backtests).where(t.policy_backtests.c.id == backtest_id).values(**values))
+def update_backtest(conn: Connection, backtest_id: str, owner: str | None = None, **values: Any) -> bool:
+    """Update the backtest's row; with `owner`, only while that process still holds it (queued or running, the
+    same owner): False when it does not (it was failed as orphaned meanwhile)."""
+    b = t.policy_backtests
+    q = sa.update(b).where(b.c.id == backtest_id)
+    if owner is not None:
+        q = q.where(b.c.owner == owner, b.c.state.in_(ACTIVE))
+    return bool(conn.execute(q.values(**values)).rowcount)
+
+
+ACTIVE = ("queued", "running")
+"""The states of a backtest some process is (or should be) working on."""
+
+
+def active_backtests(conn: Connection) -> list[Any]:
+    """id, owner, heartbeat_at, created_at of every queued or running backtest (an index on state)."""
+    b = t.policy_backtests
+    q = sa.select(b.c.id, b.c.owner, b.c.heartbeat_at, b.c.created_at).where(b.c.state.in_(ACTIVE))
+    return list(conn.execute(q.order_by(b.c.created_at, b.c.id)))
+
+
+def fail_orphan(conn: Connection, row: Any, error: str, code: str, now: Any) -> bool:
+    """Fail one backtest found orphaned, only if nobody touched it since it was read (same state group, owner and
+    heartbeat): two processes sweeping at once fail it once, and a heartbeat that came meanwhile saves it."""
+    b = t.policy_backtests
+    q = sa.update(b).where(b.c.id == row.id, b.c.state.in_(ACTIVE))
+    q = q.where(b.c.owner.is_(None) if row.owner is None else b.c.owner == row.owner)
+    q = q.where(b.c.heartbeat_at.is_(None) if row.heartbeat_at is None else b.c.heartbeat_at == row.heartbeat_at)
+    values = {"state": "failed", "error": error, "error_code": code, "finished_at": now}
+    return bool(conn.execute(q.values(**values)).rowcount)
+
+
+def backtests(conn: Connection, limit: int) -> list[Any]:
+    """The newest `limit` backtests' rows, newest first."""
+    b = t.policy_backtests
+    return list(conn.execute(sa.select(b).order_by(b.c.created_at.desc(), b.c.id.desc()).limit(limit)))
 
 
 def backtest(conn: Connection, backtest_id: str) -> Any | None:

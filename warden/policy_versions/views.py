@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from warden.kernel.i18n import Lang
 from warden.policy_versions.model import Stages, Version
 from warden.policy_versions.rules import Figures, Recall, RuleDiff
+from warden.policy_versions.texts import BACKTEST_ERRORS
 
 
 class VersionOut(BaseModel):
@@ -184,8 +186,9 @@ class BacktestProgressOut(BaseModel):
 
 class BacktestOut(BaseModel):
     """A backtest run in the background (issue 18): the candidate and the live version replayed on the stored
-    events in scratch databases; `result` (when `done`) holds the figures `warden replay --version N --json`
-    prints; `error` (when `failed`) says why."""
+    events in scratch databases; `result` (when `done`) holds the figures `warden policy backtest --version N --json`
+    prints; `error` (when `failed`) says why, `error_code` (`orphaned`: the process running it stopped; `interrupted`:
+    its command was stopped; `error`: the run raised) and `error_text` in the request's language."""
 
     id: str
     candidate_version: int
@@ -198,13 +201,22 @@ class BacktestOut(BaseModel):
         "denied, weights, newly_cascaded, no_longer_cascaded, labels (per rule precision and recall)"
     )
     error: str | None
+    error_code: Literal["orphaned", "interrupted", "error"] | None = None
+    error_text: str | None = Field(None, description="Why it failed, in the request's language")
     requested_by: str
     created_at: datetime
     finished_at: datetime | None
+    owner: str | None = Field(None, description="host:pid:token of the process running it")
+    heartbeat_at: datetime | None = Field(
+        None, description="The owner's last sign of life; a queued or running backtest whose owner is gone is failed"
+    )
 
     @classmethod
-    def of(cls, r: Any, done: int | None = None) -> BacktestOut:
-        """From a `policy_backtests` row; `done` overrides the stored progress (this process's live count)."""
+    def of(cls, r: Any, done: int | None = None, lang: Lang = "zh", brief: bool = False) -> BacktestOut:
+        """From a `policy_backtests` row; `done` overrides the stored progress (this process's live count);
+        `brief` leaves the result out (lists)."""
+        code = getattr(r, "error_code", None)
+        text = BACKTEST_ERRORS.lookup(code, lang, r.error) if code else r.error
         return cls(
             id=r.id,
             candidate_version=r.candidate_version,
@@ -214,9 +226,19 @@ class BacktestOut(BaseModel):
             progress=BacktestProgressOut(
                 events_done=r.events_done if done is None else done, events_total=r.events_total
             ),
-            result=json.loads(r.result) if r.result else None,
+            result=json.loads(r.result) if r.result and not brief else None,
             error=r.error,
+            error_code=code,
+            error_text=text,
             requested_by=r.requested_by,
             created_at=r.created_at,
             finished_at=r.finished_at,
+            owner=getattr(r, "owner", None),
+            heartbeat_at=getattr(r, "heartbeat_at", None),
         )
+
+
+class BacktestListOut(BaseModel):
+    """The newest backtests first, without their results (read one for it)."""
+
+    items: list[BacktestOut]
