@@ -287,9 +287,7 @@ class Backtests:
         with self.uow.reading() as tx:
             rows, now = store.active_backtests(tx.conn), tx.now
         gone = [
-            r
-            for r in rows
-            if orphaned(r.owner, r.heartbeat_at or r.created_at, now, self.stale_after, me, self.alive)
+            r for r in rows if orphaned(r.owner, r.heartbeat_at or r.created_at, now, self.stale_after, me, self.alive)
         ]
         failed: list[str] = []
         if not gone:

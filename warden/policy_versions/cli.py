@@ -1,18 +1,27 @@
-"""`warden policy list|show|diff|add|promote|end|rollback`: the stored policy versions from the command line (the
-`policy` group itself, with `check`, is enforcement's)."""
+"""`warden policy list|show|diff|add|promote|end|rollback|backtest`: the stored policy versions from the command line
+(the `policy` group itself, with `check`, is enforcement's). `run_backtest` is also `warden replay`'s body."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from warden.kernel.access import Principal, Role
-from warden.kernel.errors import WardenError
+from warden.kernel.errors import InvalidInput, WardenError
 from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
+from warden.policy import LoadedPolicy, PolicyError
+from warden.policy_versions.backtests import foreground
 from warden.policy_versions.model import Stage
+
+if TYPE_CHECKING:
+    from warden.app import App
 
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
@@ -137,3 +146,156 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         except WardenError as exc:
             raise failed(exc) from exc
         console.print(f"generation {st.generation}: live {st.live_id}")
+
+    @group.command("backtest")
+    def backtest(
+        version: Annotated[
+            int | None, typer.Option("--version", min=1, help="The candidate: a stored policy version.")
+        ] = None,
+        policy: Annotated[
+            Path | None, typer.Option("--policy", "-p", help="The candidate: a policy file (not stored).")
+        ] = None,
+        since: Annotated[
+            str | None, typer.Option("--since", help="Replay events at or after this time (ISO 8601 with its zone).")
+        ] = None,
+        until: Annotated[str | None, typer.Option("--until", help="… and before this time.")] = None,
+        json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        by: ByOpt = "cli",
+        database: DatabaseOpt = None,
+    ) -> None:
+        """Replay the stored history under the live version and a candidate (in scratch databases: nobody's state
+        changes) and report which accounts change state, strikes per rule, weights, cascades, and each rule's
+        precision and recall against reviewers' verdicts. A stored version's backtest is recorded like one started
+        over the API (`GET /v1/backtests`, the console)."""
+        run_backtest(
+            console,
+            err,
+            version=version,
+            policy=policy,
+            since=_instant(since, "--since"),
+            until=_instant(until, "--until"),
+            json_out=json_out,
+            by=by,
+            database=database,
+        )
+
+
+def _instant(value: str | None, option: str) -> datetime | None:
+    """An ISO 8601 time with its zone, or a usage error naming `option`."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=option) from exc
+    if at.tzinfo is None:
+        raise typer.BadParameter(f"{value!r} has no zone; add one (+08:00, Z)", param_hint=option)
+    return at
+
+
+def _open(database: str | None) -> App:
+    """The application on the database, started for nothing: no policy is recorded or promoted, nothing swept (a
+    backtest must not change what is live); the schema is brought up to date and the audit chain signed."""
+    from warden.bootstrap import bootstrap
+    from warden.settings import Settings
+
+    settings = Settings()
+    if database:
+        settings.database_url = database
+    settings.sqlite_background_checkpoint = False
+    return bootstrap(settings, start=False)
+
+
+def run_backtest(
+    console: Console,
+    err: Console,
+    *,
+    version: int | None = None,
+    policy: Path | None = None,
+    events: Path | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    json_out: bool = False,
+    by: str = "cli",
+    database: str | None = None,
+) -> None:
+    """`warden policy backtest` (and `warden replay`): the candidate (`version`, a stored one, or `policy`, a file)
+    against the live version on the stored events in `[since, until)`, or on `events` (a JSONL file, with its
+    directory lines) when given, through `Backtests` — the API's code path. A stored version on the stored events
+    is recorded and audited like `POST /v1/backtests`; a file or a file of events is not (nothing of theirs is
+    stored). Prints the report (Rich) or, with `json_out`, the figures as JSON on stdout (progress on stderr).
+    Usage errors name the option; a run that fails exits 1 with its reason."""
+    from warden.entrypoints.cli.replay import print_report, read_jsonl
+
+    if (version is None) == (policy is None):
+        raise typer.BadParameter(
+            "name one candidate: --version N (a stored version) or --policy FILE", param_hint="'--version' / '--policy'"
+        )
+    candidate: LoadedPolicy | None = None
+    if policy is not None:
+        from warden.adapters.policy_file import load_policy
+
+        try:
+            candidate = load_policy(policy)
+        except PolicyError as exc:
+            raise typer.BadParameter("\n".join(exc.problems), param_hint="'--policy' / '-p'") from exc
+    lines = None
+    if events is not None:
+        try:
+            if not events.exists():
+                raise ValueError(f"{events}: no such file")
+            lines = read_jsonl(events)
+        except ValueError as exc:
+            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(1) from exc
+    w = _open(database)
+    try:
+        bt = w.backtests
+        assert bt is not None
+        with Progress(console=err, transient=True) as bar:
+            if candidate is None and lines is None:
+                assert version is not None
+                try:
+                    started = bt.start(_operator(by), version, since, until, runner=foreground, progress=bar)
+                except InvalidInput as exc:
+                    hint = {"candidate_version": "--version", "until": "--until"}
+                    field = exc.errors[0].field if exc.errors else "candidate_version"
+                    message = exc.errors[0].message if exc.errors else exc.detail
+                    raise typer.BadParameter(message, param_hint=hint.get(field, field)) from exc
+                out = bt.get(_operator(by), started.id, "en")
+                if out.state != "done" or out.result is None:
+                    err.print(f"[bold red]backtest {out.id} failed:[/] {out.error_text or out.error}", soft_wrap=True)
+                    raise typer.Exit(1)
+                result = out.result
+                recorded: str | None = out.id
+            else:
+                if candidate is None:
+                    assert version is not None
+                    candidate = _stored(w, version)
+                try:
+                    result = bt.compute(candidate, since, until, events=lines, progress=bar)
+                except WardenError as exc:
+                    detail = "\n".join(f"  {e.field}: {e.message}" for e in exc.errors[:20])
+                    err.print(f"[red]the events cannot be replayed: {exc.detail}[/]\n{detail}", soft_wrap=True)
+                    raise typer.Exit(1) from exc
+                recorded = None
+    finally:
+        w.close()
+    if json_out:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print_report(console, result)
+    if recorded:
+        console.print(f"recorded as backtest {recorded} (GET /v1/backtests/{recorded}, the console's backtests page)")
+
+
+def _stored(w: App, version: int) -> LoadedPolicy:
+    """A stored version's policy, or a usage error naming --version."""
+    from warden.kernel.errors import NotFound
+
+    with w.uow.reading() as tx:
+        try:
+            assert w.live_policy is not None
+            return w.live_policy.loaded(tx.conn, version)
+        except NotFound as exc:
+            raise typer.BadParameter(f"no stored policy version {version}", param_hint="--version") from exc

@@ -133,8 +133,9 @@ def replay(
     database: DatabaseOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
 ) -> None:
-    """Run events against the live and a candidate policy in scratch databases; print what would change, and each
-    rule's precision and recall against the labelled history (reviewers' verdicts, issue 18)."""
+    """The same as `warden policy backtest` (its alias), which also takes a JSONL file of events to replay instead
+    of the stored ones: what a candidate would change, and each rule's precision and recall against reviewers'
+    verdicts."""
     from warden.entrypoints.cli.replay import run_replay
 
     run_replay(events, policy, database, json_out, console, version)

@@ -11,27 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine, reading, upgrade
-from warden.adapters.policy_file import load_policy
 from warden.kernel.clock import FixedClock
-from warden.kernel.errors import WardenError
 from warden.kernel.model import Account, Enterprise
 from warden.policy import LoadedPolicy, PolicyError, load_policy_text
 from warden.policy_versions import rules as versions_rules
 from warden.policy_versions import store as versions_store
-
-
-def _directory_from_db(url: str) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
-    engine = make_engine(url)
-    upgrade(engine)  # like every command: a new database starts with the schema (and no events)
-    with reading(engine) as conn:
-        return directory_from_conn(conn)
 
 
 def directory_from_conn(
@@ -54,7 +44,8 @@ def directory_from_conn(
     return ents, accs, evs
 
 
-def _read_jsonl(path: Path) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
+def read_jsonl(path: Path) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
+    """Enterprise, account and event lines of a JSONL file; ValueError naming `file:line` for a bad one."""
     ents, accs, evs = [], [], []
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -183,16 +174,6 @@ def stored_policy(url: str, version_id: int | None) -> LoadedPolicy | None:
     return load_policy_text(text, f"policy version {version_id}")
 
 
-def labelled_history(url: str) -> list[Any]:
-    """The database's strikes with their labels (reviewers' outcomes and appeal results, issue 18)."""
-    engine = make_engine(url)
-    try:
-        with reading(engine) as conn:
-            return versions_store.labelled_strikes(conn)
-    finally:
-        engine.dispose()
-
-
 def backtest(before: dict[str, Any], after: dict[str, Any], labelled: list[Any]) -> dict[str, Any]:
     """Per rule precision and recall of the current and the candidate policy against the labelled history (strikes
     matched by event and rule; see `policy_versions.rules.backtest`)."""
@@ -225,46 +206,19 @@ def run_replay(
     console: Console,
     version: int | None = None,
 ) -> None:
-    from warden.settings import Settings
+    """`warden replay`: an alias of `warden policy backtest` (one code path, `policy_versions.cli.run_backtest`)
+    that also takes a JSONL file of events to replay instead of the stored ones."""
+    from warden.policy_versions.cli import run_backtest
 
-    settings = Settings()
-    url = database or settings.database_url
-    try:
-        if (policy is None) == (version is None):
-            raise PolicyError("replay", ["name the candidate: --policy FILE or --version N (a stored version)"])
-        candidate = load_policy(policy) if policy is not None else stored_policy(url, version)
-        current = stored_policy(url, None) or load_policy(settings.policy)
-        assert candidate is not None
-    except PolicyError as exc:
-        console.print("[red]" + "\n".join(exc.problems))
-        raise typer.Exit(1) from exc
-    file_lines = None
-    if events is not None:
-        try:
-            if not events.exists():
-                raise ValueError(f"{events}: no such file")
-            file_lines = _read_jsonl(events)
-        except ValueError as exc:
-            console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-            raise typer.Exit(1) from exc
-    ents, accs, evs = _directory_from_db(url)
-    if file_lines is not None:
-        fe, fa, evs = file_lines
-        known_e, known_a = {e.id for e in ents}, {a.id for a in accs}
-        ents += [e for e in fe if e.id not in known_e]
-        accs += [a for a in fa if a.id not in known_a]
-    evs.sort(key=lambda e: (str(e.get("occurred_at", "")), str(e.get("id", ""))))
-    try:
-        with Progress(console=console, transient=True) as bar:
-            diff = replay_figures(current, candidate, ents, accs, evs, labelled_history(url), bar)
-    except WardenError as exc:
-        lines = "\n".join(f"  {e.field}: {e.message}" for e in exc.errors[:20])
-        console.print(f"[red]the events cannot be replayed: {exc.detail}[/]\n{lines}")
-        raise typer.Exit(1) from exc
-    if json_out:
-        print(json.dumps(diff, ensure_ascii=False, indent=2))
-        return
-    _print_replay(console, diff)
+    run_backtest(
+        console,
+        Console(stderr=True),
+        version=version,
+        policy=policy,
+        events=events,
+        json_out=json_out,
+        database=database,
+    )
 
 
 def replay_figures(
@@ -301,7 +255,9 @@ def replay_figures(
     return diff
 
 
-def _print_replay(console: Console, diff: dict[str, Any]) -> None:
+def print_report(console: Console, diff: dict[str, Any]) -> None:
+    """A backtest's figures for people: strikes per rule side by side, denied decisions, weights, cascades, each
+    rule's precision and recall against the labelled history, and the accounts that change state."""
     before = {"denied": diff["denied"]["current"]}
     after = {"denied": diff["denied"]["candidate"]}
     current_short, candidate_short = diff["current_policy"][:12], diff["candidate_policy"][:12]
