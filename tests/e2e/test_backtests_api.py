@@ -140,3 +140,133 @@ def test_issue18_backtest_requests_are_checked_and_refusals_name_the_field(api, 
     assert r.status_code == 422 and "since" in r.text  # a time without its zone is refused
     assert c.get("/v1/backtests/bkt-nope", headers=h["reviewer"]).status_code == 404
     assert c.get("/v1/backtests/bkt-nope", headers=h["admin"]).status_code == 403
+
+
+# --- orphaned backtests: a process that stops while one runs ---------------------------------------------------
+
+_ELSEWHERE = "api-2.example:0000ffff:4242:0123456789ab"  # a process of another host: its pids are not ours to test
+
+_OWNER_SCRIPT = """
+import sys
+from datetime import datetime
+from warden.bootstrap import bootstrap
+from warden.kernel.access import Principal, Role
+from warden.kernel.clock import FixedClock
+from warden.settings import Settings
+
+url, version, now = sys.argv[1], int(sys.argv[2]), datetime.fromisoformat(sys.argv[3])
+w = bootstrap(Settings(database_url=url), clock=FixedClock(now), migrate=False, start=False)
+out = w.backtests.start(Principal("t-lead", Role.REVIEWER, person_id="lead"), version, runner=lambda run: None)
+print(out.id, flush=True)
+sys.stdin.read()  # alive until the test closes our stdin
+"""
+
+
+def _row(w: App, bid: str) -> Any:
+    with reading(w.engine) as conn:
+        return conn.execute(sa.select(t.policy_backtests).where(t.policy_backtests.c.id == bid)).one()
+
+
+def test_issue18_a_backtest_whose_process_died_is_failed_at_the_next_start_and_not_while_it_lives(  # type: ignore[no-untyped-def]
+    api, world: World, db_url: str
+) -> None:
+    """Another process (a real one) records a backtest and lives on: a server starting meanwhile leaves it alone.
+    Once that process has exited, the next start fails it, saying why in both languages."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import build
+
+    c, h = api
+    v2 = _history(world)
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root}
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _OWNER_SCRIPT, db_url, str(v2), world.clock.now().isoformat()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=root,
+    )
+    try:
+        assert owner.stdout is not None
+        bid = owner.stdout.readline().strip()
+        assert bid.startswith("bkt-"), bid
+        assert _row(world.w, bid).owner.split(":")[2] == str(owner.pid)
+        build(db_url, world.clock).engine.dispose()  # a server starts while the owner lives
+        assert _row(world.w, bid).state == "queued"
+        assert c.get(f"/v1/backtests/{bid}", headers=h["auditor"]).json()["state"] == "queued"
+    finally:
+        assert owner.stdin is not None
+        owner.stdin.close()
+        owner.wait()
+    assert _row(world.w, bid).state == "queued"  # nobody has looked since: still as the dead process left it
+    build(db_url, world.clock).engine.dispose()  # the next start sweeps
+    row = _row(world.w, bid)
+    assert (row.state, row.error_code, row.finished_at) == ("failed", "orphaned", world.clock.now())
+    en = c.get(f"/v1/backtests/{bid}?lang=en", headers=h["auditor"]).json()
+    assert en["state"] == "failed" and en["error_code"] == "orphaned"
+    assert en["error_text"] == "the server stopped while this backtest was running; start it again" == en["error"]
+    zh = c.get(f"/v1/backtests/{bid}", headers=h["auditor"]).json()
+    assert zh["error_text"] == "运行这次回测的服务进程已停止，回测没有完成；请重新发起。"
+    listed = c.get("/v1/backtests", headers=h["reviewer"]).json()["items"]
+    assert [(b["id"], b["state"], b["result"]) for b in listed] == [(bid, "failed", None)]
+
+
+def test_issue18_a_backtest_of_a_live_process_elsewhere_is_failed_only_once_its_heartbeat_is_stale(  # type: ignore[no-untyped-def]
+    api, world: World, db_url: str
+) -> None:
+    """An owner on another host cannot be asked whether it lives: its heartbeat decides, on the injected clock, with
+    the bound `WARDEN_BACKTEST_STALE_AFTER` (5 minutes by default)."""
+    from tests.conftest import build
+
+    c, h = api
+    v2 = _history(world)
+    bid = world.w.backtests.start(LEAD, v2, runner=lambda run: None).id  # type: ignore[union-attr]
+    with world.w.engine.begin() as conn:
+        conn.execute(
+            sa.update(t.policy_backtests)
+            .where(t.policy_backtests.c.id == bid)
+            .values(owner=_ELSEWHERE, state="running", events_total=90, events_done=10)
+        )
+    world.clock.advance(minutes=4, seconds=59)
+    build(db_url, world.clock).engine.dispose()
+    assert c.get(f"/v1/backtests/{bid}", headers=h["reviewer"]).json()["state"] == "running"
+    world.clock.advance(seconds=1)
+    body = c.get(f"/v1/backtests/{bid}", headers=h["reviewer"]).json()  # a read sweeps too, without a restart
+    assert (body["state"], body["error_code"], body["progress"]["events_done"]) == ("failed", "orphaned", 10)
+
+
+def test_issue18_a_run_failed_as_orphaned_under_it_stops_and_stays_failed(api, world: World) -> None:  # type: ignore[no-untyped-def]
+    """A process paused past the bound (its run judged orphaned by another) must not overwrite the verdict when it
+    wakes: its writes are conditional on still owning a queued or running row."""
+    v2 = _history(world)
+    runs: list[Any] = []
+    bt = world.w.backtests
+    assert bt is not None
+    bid = bt.start(LEAD, v2, runner=lambda run: runs.append(run)).id
+    world.clock.advance(minutes=6)
+    assert bt.sweep() == [bid]
+    runs[0]()  # the paused run wakes up
+    row = _row(world.w, bid)
+    assert (row.state, row.error_code, row.result, row.events_total) == ("failed", "orphaned", None, 0)
+
+
+def test_issue18_a_running_backtest_records_its_owner_and_a_heartbeat_on_the_injected_clock(api, world: World) -> None:  # type: ignore[no-untyped-def]
+    from warden.policy_versions.backtests import this_process
+
+    v2 = _history(world)
+    runs: list[Any] = []
+    bt = world.w.backtests
+    assert bt is not None
+    bid = bt.start(LEAD, v2, runner=lambda run: runs.append(run)).id
+    queued = _row(world.w, bid)
+    assert (queued.owner, queued.heartbeat_at) == (this_process(), world.clock.now())
+    world.clock.advance(hours=1)
+    runs[0]()
+    done = _row(world.w, bid)
+    assert (done.state, done.heartbeat_at, done.error_code) == ("done", world.clock.now(), None)
+    assert bt.sweep() == []
