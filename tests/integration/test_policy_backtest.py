@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -92,3 +94,117 @@ def test_issue18_replay_of_a_stored_candidate_reports_precision_and_recall_again
     assert cand["precision"] == 1.0 and cand["recall"] == 0.5
     assert sorted(out["no_longer_restricted"]) == ["a1", "a4"] and out["newly_restricted"] == {}
     assert out["candidate_policy"] == v2.hash
+
+
+def test_issue18_orphaned_judges_an_owner_by_its_heartbeat_and_on_this_host_by_its_pid_pure() -> None:
+    from datetime import UTC, datetime
+
+    from warden.policy_versions.backtests import orphaned
+
+    now, bound = datetime(2026, 11, 25, 8, 0, tzinfo=UTC), timedelta(minutes=5)
+    me = "api-1:cafe0001:100:aaaaaaaaaaaa"
+    alive = {100, 200}.__contains__
+    fresh, stale = now - bound + timedelta(seconds=1), now - bound
+
+    def gone(owner: str | None, beat: datetime) -> bool:
+        return orphaned(owner, beat, now, bound, me, alive)
+
+    assert not gone(me, fresh) and gone(me, stale)  # even our own run counts as gone past the bound
+    assert not gone("api-1:cafe0001:200:bbbbbbbbbbbb", fresh)  # a live neighbour
+    assert gone("api-1:cafe0001:300:bbbbbbbbbbbb", fresh)  # a neighbour whose process is gone
+    assert gone("api-1:cafe0001:100:bbbbbbbbbbbb", fresh)  # an earlier life of our own pid (a restarted container)
+    assert not gone("api-1:beef0002:300:bbbbbbbbbbbb", fresh)  # same hostname, another PID namespace: not ours to ask
+    assert not gone("api-2:cafe0001:300:bbbbbbbbbbbb", fresh) and gone("api-2:cafe0001:300:bbbbbbbbbbbb", stale)
+    assert not gone(None, fresh) and not gone("garbled", fresh) and gone(None, stale)
+
+
+# --- `warden policy backtest`: the command line over the same service -------------------------------------------
+
+
+def _spam_history(world: World) -> int:
+    """a1 21 and a2 24 phone searches within the hour; version 2 allows 22 (spares a1). Returns version 2's id."""
+    counts = {"a1": 21, "a2": 24}
+    for acc in counts:
+        world.account(acc)
+    evs = []
+    for acc, n in counts.items():
+        for _ in range(n):
+            world.clock.advance(seconds=20)
+            evs.append(world.phone_search(acc))
+    world.send(*evs)
+    return world.w.policy_versions.create(LEAD, world.w.loaded.text.replace(HOUR, LOOSER), "allow 22 an hour").id  # type: ignore[union-attr]
+
+
+def _backtest_rows(world: World) -> list[Any]:
+    with reading(world.w.engine) as conn:
+        return list(conn.execute(sa.select(t.policy_backtests)))
+
+
+def test_issue18_policy_backtest_of_a_stored_version_is_recorded_and_reports_what_the_api_reports(
+    world: World, db_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from warden.entrypoints.cli.main import app
+
+    runner = CliRunner()
+    v2 = _spam_history(world)
+    r = runner.invoke(app, ["policy", "backtest", "--version", str(v2), "-d", db_url, "--json", "--by", "zhang"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["events"] == 45 and sorted(out["no_longer_restricted"]) == ["a1"] and out["newly_restricted"] == {}
+    assert out["per_rule"]["phone_search_velocity"] == {"current": 2, "candidate": 1}
+    (row,) = _backtest_rows(world)  # recorded like one started over the API, with the same figures
+    assert (row.state, row.candidate_version, row.requested_by) == ("done", v2, "platform:zhang")
+    assert json.loads(row.result) == out
+    assert world.w.backtests.get(LEAD, row.id).result == out  # type: ignore[union-attr]
+    with reading(world.w.engine) as conn:
+        audit = [(a.action, a.actor) for a in conn.execute(sa.select(t.audit_log.c.action, t.audit_log.c.actor))]
+    assert ("policy.backtest_requested", "platform:zhang") in audit
+    # a candidate file with the same text: the same figures, nothing recorded (the file is not stored)
+    cand = tmp_path / "looser.yaml"
+    cand.write_text(world.w.loaded.text.replace(HOUR, LOOSER), encoding="utf-8")
+    r = runner.invoke(app, ["policy", "backtest", "-p", str(cand), "-d", db_url, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == out and len(_backtest_rows(world)) == 1
+    # `warden replay --version` is its alias: the same figures
+    r = runner.invoke(app, ["replay", "--version", str(v2), "-d", db_url, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == out
+    # for people: who changes state, strikes side by side, precision and recall
+    r = runner.invoke(app, ["policy", "backtest", "--version", str(v2), "-d", db_url])
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.stdout.split())
+    assert "no longer restricted (1): a1 [phone_search_velocity]" in said, r.stdout
+    assert "Strikes per rule" in said and "recorded as backtest bkt-" in said
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_issue18_policy_backtest_refusals_name_the_option(world: World, db_url: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from warden.entrypoints.cli.main import app
+
+    runner = CliRunner()
+    v2 = _spam_history(world)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(world.w.loaded.text.replace("hard: 20", "hard: twenty", 1), encoding="utf-8")
+
+    def refused(*args: str) -> str:
+        r = runner.invoke(app, ["policy", "backtest", *args, "-d", db_url], terminal_width=200)
+        assert r.exit_code == 2, r.output
+        return " ".join(r.output.split())
+
+    assert "no stored policy version 99" in refused("--version", "99") and "--version" in refused("--version", "99")
+    out = refused("-p", str(bad))
+    assert "--policy" in out and "bad.yaml:" in out and "hard" in out
+    assert "no such file" in refused("-p", str(tmp_path / "missing.yaml"))
+    assert "name one candidate" in refused()
+    assert "name one candidate" in refused("--version", str(v2), "-p", str(bad))
+    out = refused("--version", str(v2), "--since", "2026-11-01T00:00")
+    assert "--since" in out and "no zone" in out
+    out = refused("--version", str(v2), "--until", "yesterday")
+    assert "--until" in out and "ISO 8601" in out
+    out = refused("--version", str(v2), "--since", "2026-11-02T00:00Z", "--until", "2026-11-01T00:00Z")
+    assert "--until" in out and "later than since" in out
+    assert _backtest_rows(world) == []  # nothing half-written

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -281,7 +282,7 @@ def print_report(console: Console, diff: dict[str, Any]) -> None:
         ("enterprises newly cascaded (S-A5)", diff["newly_cascaded"]),
         ("enterprises no longer cascaded", diff["no_longer_cascaded"]),
     ):
-        console.print(f"[bold]{title}[/] ({len(items)}): " + (", ".join(items) or "none"))
+        console.print(f"[bold]{title}[/] ({len(items)}): " + escape(", ".join(items) or "none"))
     lab = diff["labels"]
     if lab["labelled_strikes"]:
         lt = Table(title=f"Against the labelled history ({lab['labelled_strikes']} strikes judged by people)")
@@ -303,7 +304,7 @@ def print_report(console: Console, diff: dict[str, Any]) -> None:
     ):
         console.print(
             f"[bold]{title}[/] ({len(items)}): "
-            + (", ".join(f"{k} [{', '.join(v)}]" for k, v in items.items()) or "none")
+            + escape(", ".join(f"{k} [{', '.join(v)}]" for k, v in items.items()) or "none")
         )
 
 
