@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.conftest import IN_CI, T0, World, base_policy
+from warden.adapters import tables as t
 from warden.app import App
 from warden.appeals.uploads import tiny_png
 from warden.demo import console_world
@@ -678,6 +680,77 @@ def test_an_auditor_reads_the_policy_and_its_versions_verifies_the_trail_searche
             figures.wait_for()
             assert "合计" in figures.inner_text()
             assert axe_serious(page) == []
+        finally:
+            browser.close()
+    assert errors == []
+
+
+def test_a_platform_user_starts_a_backtest_of_a_version_watches_its_progress_and_reads_the_result_S18(
+    served: Served,
+) -> None:
+    """The backtests page: pick a stored version, start it, watch it queued then running (the run is held and
+    advanced by the test, so nothing depends on timing), then read its per-rule table and the accounts that change
+    state — the figures `GET /v1/backtests/{id}` gives; again in English."""
+    sync_playwright = _browser_or_skip()
+    live = served.api("platform", "GET", "/v1/policies/1")
+    text = live["text"].replace(f'version: "{live["label"]}"', 'version: "2026.12-lenient"', 1)
+    text = text.replace("repeat_count: 3\n", "repeat_count: 30\n", 1)  # S-A6: 30 hits a day before a penalty
+    assert text.count("2026.12-lenient") == 1 and "repeat_count: 30" in text
+    new = served.api("platform", "POST", "/v1/policies", {"text": text, "comment": "少罚红包话术"})
+    bt = served.app.backtests
+    assert bt is not None
+    held: list[Any] = []
+    bt.runner = lambda run: held.append(run)  # type: ignore[assignment,return-value]  # the run waits for the test
+    with sync_playwright() as p:  # type: ignore[operator]
+        browser, page, errors = served.open(p, "platform")
+        try:
+            page.click("#tab-backtests")
+            page.locator("#backtests-list", has_text="还没有回测").wait_for()
+            start = page.locator("#backtest-start")
+            assert "不会改变任何人的状态" in start.inner_text()
+            page.select_option("#backtest-start select[name=candidate_version]", str(new["id"]))
+            start.locator("button[type=submit]").click()
+            card = page.locator('#backtest-card[data-state="queued"]')
+            card.wait_for()
+            assert "排队中" in card.inner_text() and card.locator("progress").count() == 1
+            (bid,) = [b["id"] for b in served.api("platform", "GET", "/v1/backtests")["items"]]
+            assert card.get_attribute("data-backtest") == bid
+            with served.app.engine.begin() as conn:  # the run has read 45 events and replayed 30 of the 90
+                conn.execute(
+                    sa.update(t.policy_backtests)
+                    .where(t.policy_backtests.c.id == bid)
+                    .values(state="running", events_total=90, events_done=30)
+                )
+            running = page.locator('#backtest-card[data-state="running"] progress')
+            running.wait_for()
+            assert (running.get_attribute("value"), running.get_attribute("max")) == ("30", "90")
+            assert "30 / 90" in page.locator("#backtest-card").inner_text()
+            held[0]()  # the run goes on and ends
+            done = page.locator('#backtest-card[data-state="done"]')
+            done.wait_for()
+            result = served.api("platform", "GET", f"/v1/backtests/{bid}")["result"]
+            assert result["no_longer_restricted"], result  # the lenient version spares the red-packet greeter
+            rules = sorted(
+                set(result["per_rule"]) | set(result["labels"]["current"]) | set(result["labels"]["candidate"])
+            )
+            cells = [r.split("\t") for r in done.locator("table.bt-rules tbody tr").all_inner_texts()]
+            assert [c[0] for c in cells] == rules
+            for c in cells:
+                counts = result["per_rule"].get(c[0], {"current": 0, "candidate": 0})
+                assert (int(c[1]), int(c[2])) == (counts["current"], counts["candidate"])
+            shown = page.locator("#bt-no-longer li").evaluate_all("ns => ns.map(n => n.dataset.account)")
+            assert shown == sorted(result["no_longer_restricted"])
+            assert page.locator("#bt-newly li").count() == len(result["newly_restricted"])
+            assert axe_serious(page) == []
+            page.click("#lang")  # English: the list again, then the result opened from it
+            row = page.locator(f'#backtests-list tr[data-backtest="{bid}"]')
+            row.locator("button", has_text="Open").click()
+            card = page.locator('#backtest-card[data-state="done"]', has_text="Per rule")
+            card.wait_for()
+            assert (
+                "No longer restricted under the candidate" in card.inner_text()
+                and row.get_attribute("data-state") == "done"
+            )
         finally:
             browser.close()
     assert errors == []

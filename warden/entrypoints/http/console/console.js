@@ -7,7 +7,7 @@ const I18N = {
   zh: {
     skip: "跳到内容", console: "控制台", token: "访问令牌", use: "使用", forget: "清除",
     tab_account: "账号", tab_weight: "权重", tab_review: "审核台", tab_unblock: "解封", tab_appeals: "申诉",
-    tab_helper: "协助好友", tab_enterprise: "企业", tab_usage: "使用规范", tab_cases: "案件台", tab_platform: "策略与审计",
+    tab_helper: "协助好友", tab_enterprise: "企业", tab_usage: "使用规范", tab_cases: "案件台", tab_platform: "策略与审计", 
     account_id: "账号 ID", enterprise_id: "企业 ID", show: "查看", refresh: "刷新",
     footer: "所有数据来自 warden 接口（/v1），令牌只保存在本标签页（sessionStorage）。",
     try_title: "试一段文字：看看哪些字会被命中", try_label: "文字（问候语或消息）", try_go: "检测",
@@ -61,6 +61,13 @@ const I18N = {
     policy_versions: "策略版本", stages: { live: "生效", shadow: "影子运行", staged: "灰度" }, stage_live: "生效版本", stage_shadow: "影子运行", stage_staged: "灰度发布", of_enterprises: "的企业", changed: "最近变更",
     comment: "说明", diff_live: "与生效版本对比", diff_h: "差异", no_diff: "两个版本的文本相同。", shadow_vs_live: "影子运行与生效版本的差异（按规则）", decisions_differ: "判定不同的事件",
     shadow_only: "仅影子版本会限制", live_only: "仅生效版本限制了", both: "两者都限制", examples: "示例事件", no_shadow_diff: "影子运行至今与生效版本没有差异。",
+    tab_backtests: "回测", bt_start_h: "发起回测", bt_help: "在临时数据库里用已存储的全部事件分别按生效版本和所选版本重放，并与审核结论对比；不会改变任何人的状态。",
+    bt_candidate: "候选版本", bt_start: "开始回测", bt_started: "回测已开始。", bt_list: "回测记录", bt_none: "还没有回测。", bt_open: "查看",
+    bt_states: { queued: "排队中", running: "运行中", done: "已完成", failed: "失败" }, bt_progress: "进度", bt_replayed: "已重放事件",
+    bt_result: "回测结果", bt_vs: "对比", bt_why: "失败原因", bt_per_rule: "按规则：处罚、准确率与召回率（对照审核结论）",
+    bt_strikes_live: "处罚·生效", bt_strikes_cand: "处罚·候选", bt_prec_live: "准确率·生效", bt_prec_cand: "准确率·候选", bt_rec_live: "召回率·生效", bt_rec_cand: "召回率·候选",
+    bt_newly: "候选版本下新被限制的账号", bt_no_longer: "候选版本下不再被限制的账号", bt_nobody: "没有。", bt_labelled: "有审核结论的处罚", bt_denied: "被拒绝的操作（生效 → 候选）",
+    bt_weight: "平均权重（生效 → 候选）", bt_no_labels: "还没有审核结论，准确率和召回率无从计算。", bt_requested_by: "发起人",
     rule_figures: "规则数据", hits: "命中", restrictions_n: "限制", appealed: "被申诉", overturned: "被推翻", precision: "估计准确率", total: "合计",
     policy_in_force: "生效中的策略", audit: "审计记录", verify_chain: "校验审计链", chain_ok: "审计链完整", chain_bad: "审计链被破坏", checked: "已校验条目", search_audit: "搜索审计记录（操作人、动作、对象）",
     word_lists: "敏感词表", scope_word: "范围", terms: "词条", actor: "操作人", action: "动作", target: "对象",
@@ -131,6 +138,13 @@ const I18N = {
     policy_versions: "Policy versions", stages: { live: "live", shadow: "shadow", staged: "staged" }, stage_live: "Live", stage_shadow: "Shadow", stage_staged: "Staged", of_enterprises: "of enterprises", changed: "Last change",
     comment: "Comment", diff_live: "Diff against live", diff_h: "Difference", no_diff: "The two texts are the same.", shadow_vs_live: "Shadow vs live, per rule", decisions_differ: "Events decided differently",
     shadow_only: "Shadow only would restrict", live_only: "Live only restricted", both: "Both", examples: "Example events", no_shadow_diff: "So far the shadow run decides as live does.",
+    tab_backtests: "Backtests", bt_start_h: "Start a backtest", bt_help: "Replays every stored event under the live version and the chosen one in scratch databases and compares them with reviewers' verdicts; nobody's state changes.",
+    bt_candidate: "Candidate version", bt_start: "Start the backtest", bt_started: "Backtest started.", bt_list: "Backtests", bt_none: "No backtests yet.", bt_open: "Open",
+    bt_states: { queued: "queued", running: "running", done: "done", failed: "failed" }, bt_progress: "Progress", bt_replayed: "events replayed",
+    bt_result: "Backtest result", bt_vs: "vs", bt_why: "Why it failed", bt_per_rule: "Per rule: strikes, precision and recall (against reviewers' verdicts)",
+    bt_strikes_live: "Strikes · live", bt_strikes_cand: "Strikes · candidate", bt_prec_live: "Precision · live", bt_prec_cand: "Precision · candidate", bt_rec_live: "Recall · live", bt_rec_cand: "Recall · candidate",
+    bt_newly: "Newly restricted under the candidate", bt_no_longer: "No longer restricted under the candidate", bt_nobody: "Nobody.", bt_labelled: "Strikes judged by people", bt_denied: "Denied decisions (live → candidate)",
+    bt_weight: "Mean weight (live → candidate)", bt_no_labels: "No verdicts yet: precision and recall cannot be measured.", bt_requested_by: "Requested by",
     rule_figures: "Rule figures", hits: "Hits", restrictions_n: "Restrictions", appealed: "Appealed", overturned: "Overturned", precision: "Est. precision", total: "Total",
     policy_in_force: "Policy in force", audit: "Audit trail", verify_chain: "Verify the audit chain", chain_ok: "audit chain intact", chain_bad: "audit chain BROKEN", checked: "entries checked", search_audit: "Search the audit trail (actor, action, target)",
     word_lists: "Word lists", scope_word: "Scope", terms: "Terms", actor: "Actor", action: "Action", target: "Target",
@@ -887,13 +901,90 @@ async function policyVersions(pol) {
   return out;
 }
 
+// --- backtests (issue 18): start one of a stored version, watch its progress, read its result --------------------
+const BT_TONE = { queued: "warn", running: "warn", done: "ok", failed: "bad" };
+let btWatch = 0; // the backtest being watched: a newer watch (or a re-render) ends the older poll
+function btProgress(b) { // a real progress bar: value and max, named by its label
+  const p = b.progress, total = p.events_total || 0;
+  const bar = el("progress", { max: String(Math.max(total, 1)), value: String(total ? p.events_done : 0), "aria-label": t("bt_progress") });
+  return el("span", { class: "bt-progress" }, bar, ` ${p.events_done} / ${total || "…"} ${t("bt_replayed")}`);
+}
+function btResult(b) {
+  const x = b.result, lab = x.labels || { current: {}, candidate: {}, labelled_strikes: 0 };
+  const rules = [...new Set([...Object.keys(x.per_rule || {}), ...Object.keys(lab.current || {}), ...Object.keys(lab.candidate || {})])].sort();
+  const rate = (m, r, k) => pct(((m || {})[r] || {})[k]);
+  const rows = rules.map((r) => [r, String((x.per_rule[r] || {}).current ?? 0), String((x.per_rule[r] || {}).candidate ?? 0),
+    rate(lab.current, r, "precision"), rate(lab.candidate, r, "precision"), rate(lab.current, r, "recall"), rate(lab.candidate, r, "recall")]);
+  const accounts = (items, id) => {
+    const ids = Object.keys(items || {});
+    return ids.length ? el("ul", { class: "bt-accounts", id }, ids.map((a) => el("li", { "data-account": a }, el("strong", { text: a }), " ", chips(items[a]))))
+      : el("p", { class: "muted", id, text: t("bt_nobody") });
+  };
+  const w = x.weights || { mean: {} };
+  return [
+    kv([[t("events"), String(x.events)], [t("bt_vs"), el("span", {}, el("span", { class: "chip", text: `${t("stage_live")} ${x.current_policy.slice(0, 12)}` }), " → ", el("span", { class: "chip", text: `#${b.candidate_version} ${x.candidate_policy.slice(0, 12)}` }))],
+      [t("bt_labelled"), String(lab.labelled_strikes)], [t("bt_denied"), `${x.denied.current} → ${x.denied.candidate}`],
+      [t("bt_weight"), `${w.mean.current ?? "—"} → ${w.mean.candidate ?? "—"}`]]),
+    el("h3", { text: t("bt_per_rule") }),
+    lab.labelled_strikes ? "" : el("p", { class: "muted", text: t("bt_no_labels") }),
+    el("div", { class: "scroll" }, table([t("rule"), t("bt_strikes_live"), t("bt_strikes_cand"), t("bt_prec_live"), t("bt_prec_cand"), t("bt_rec_live"), t("bt_rec_cand")], rows, "bt-rules")),
+    el("h3", { text: `${t("bt_newly")} (${Object.keys(x.newly_restricted).length})` }), accounts(x.newly_restricted, "bt-newly"),
+    el("h3", { text: `${t("bt_no_longer")} (${Object.keys(x.no_longer_restricted).length})` }), accounts(x.no_longer_restricted, "bt-no-longer"),
+  ];
+}
+function btCard(b) {
+  return el("section", { class: "card", id: "backtest-card", "data-backtest": b.id, "data-state": b.state },
+    el("div", { class: "head" }, el("h2", { text: `${t("bt_result")} · ${b.id}` }), el("span", { class: "spacer" }), badge(tr("bt_states", b.state), BT_TONE[b.state])),
+    kv([[t("bt_candidate"), `#${b.candidate_version}`], [t("bt_requested_by"), b.requested_by], [t("at"), fmtTime(b.created_at)],
+      [t("bt_progress"), b.state === "done" ? null : btProgress(b)]]),
+    b.state === "failed" ? el("p", { class: "callout", "data-error-code": b.error_code || "", text: `${t("bt_why")}: ${b.error_text || b.error || ""}` }) : "",
+    ...(b.state === "done" && b.result ? btResult(b) : []));
+}
+async function watchBacktest(id) { // poll while it runs (once a second), showing its progress, then its result
+  const me = ++btWatch, out = $("backtest-out");
+  for (;;) {
+    let b;
+    try { b = await api(`/v1/backtests/${encodeURIComponent(id)}`); } catch (err) { showError(err); return; }
+    if (me !== btWatch || !out.isConnected) return;
+    out.replaceChildren(btCard(b));
+    const row = document.querySelector(`#backtests-list tr[data-backtest="${id}"]`);
+    if (row) row.dataset.state = b.state;
+    if (b.state === "done" || b.state === "failed") return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+async function viewBacktests() {
+  btWatch++;
+  const [list, versions] = await Promise.all([api("/v1/backtests?limit=50"), api("/v1/policies")]);
+  const out = el("div", { id: "backtest-out", "aria-live": "polite" });
+  const writer = state.me && ["platform", "reviewer"].includes(state.me.role);
+  const live = versions.stages ? versions.stages.live_id : null;
+  const options = versions.items.slice().reverse().map((v) => [String(v.id), `#${v.id} · ${v.label}${v.stage ? ` · ${tr("stages", v.stage)}` : ""}${v.comment ? ` · ${v.comment}` : ""}`]);
+  const pick = select("candidate_version", options, String((versions.items.slice().reverse().find((v) => v.id !== live) || {}).id || live));
+  const start = el("section", { class: "card", id: "backtest-start" }, el("h2", { text: t("bt_start_h") }), el("p", { class: "muted", text: t("bt_help") }),
+    el("form", { class: "inline", onsubmit: (e) => { e.preventDefault();
+      act(() => api("/v1/backtests", { method: "POST", body: { candidate_version: Number(pick.value) } }), (b) => { notice(t("bt_started")); return VIEWS.backtests().then(() => watchBacktest(b.id)); }); } },
+      field(t("bt_candidate"), pick), el("button", { type: "submit", text: t("bt_start") })));
+  const rows = list.items.map((b) => el("tr", { "data-backtest": b.id, "data-state": b.state },
+    el("td", { text: fmtTime(b.created_at) }), el("td", { text: `#${b.candidate_version}` }), el("td", {}, badge(tr("bt_states", b.state), BT_TONE[b.state])),
+    el("td", {}, b.state === "done" || b.state === "failed" ? `${b.progress.events_done} / ${b.progress.events_total}` : btProgress(b)), el("td", { text: b.requested_by }),
+    el("td", {}, el("button", { type: "button", class: "small secondary", text: t("bt_open"), onclick: () => watchBacktest(b.id) }))));
+  return [
+    writer ? start : "",
+    el("section", { class: "card", id: "backtests-list" }, el("h2", { text: t("bt_list") }),
+      rows.length ? el("div", { class: "scroll" }, el("table", { class: "backtests" }, el("thead", {}, el("tr", {}, [t("at"), t("bt_candidate"), t("state"), t("bt_progress"), t("bt_requested_by"), ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, rows)))
+        : el("p", { class: "muted", text: t("bt_none") })),
+    out,
+  ];
+}
+
 // --- wiring ----------------------------------------------------------------------------------------------
 const ROLE_TABS = {
   member: ["account", "unblock", "appeals", "weight", "helper"],
   reviewer: ["review", "account", "weight", "unblock"],
   enterprise_admin: ["enterprise", "usage"],
   hr: ["cases", "enterprise"], investigator: ["cases", "enterprise"], analyst: ["cases"],
-  platform: ["platform", "review", "account", "weight", "unblock"], auditor: ["platform", "review", "account", "weight"],
+  platform: ["platform", "backtests", "review", "account", "weight", "unblock"], auditor: ["platform", "backtests", "review", "account", "weight"],
 };
 const DEFAULT_TABS = ["account", "weight", "review", "unblock"];
 const val = (f, name) => (f && f[name] ? f[name].value.trim() : "");
@@ -908,6 +999,7 @@ const VIEWS = {
   usage: () => run($("usage-out"), () => viewUsage(state.me.enterprise_id)),
   cases: () => { $("case-out").replaceChildren(); return run($("cases-out"), () => viewCases(state.me.enterprise_id)); },
   platform: () => run($("platform-out"), viewPlatform),
+  backtests: () => run($("backtests-out"), () => viewBacktests()),
 };
 function applyLang() {
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
