@@ -1,4 +1,4 @@
-"""Backtest with labels (issue 18): `warden replay --version N` against a small labelled history, figures by hand."""
+"""Backtest with labels (issue 18): `warden policy backtest` (alias `warden replay`) against a small labelled history, figures by hand."""
 
 from __future__ import annotations
 

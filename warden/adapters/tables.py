@@ -595,7 +595,7 @@ policy_backtests = sa.Table(  # backtests run in the background (issue 18): a ca
     sa.Column("state", sa.String(16), nullable=False),  # queued | running | done | failed
     sa.Column("events_done", sa.Integer, nullable=False),
     sa.Column("events_total", sa.Integer, nullable=False),
-    sa.Column("result", sa.Text),  # JSON: the figures `warden replay --version N --json` prints
+    sa.Column("result", sa.Text),  # JSON: the figures `warden policy backtest --version N --json` prints
     sa.Column("error", sa.Text),
     sa.Column("requested_by", sa.String(128), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
