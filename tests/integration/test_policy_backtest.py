@@ -1,4 +1,5 @@
-"""Backtest with labels (issue 18): `warden policy backtest` (alias `warden replay`) against a small labelled history, figures by hand."""
+"""Backtest with labels (issue 18): `warden policy backtest` (alias `warden replay`) against a small labelled
+history, figures by hand; the command's options and refusals."""
 
 from __future__ import annotations
 
