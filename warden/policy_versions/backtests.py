@@ -32,6 +32,7 @@ from typing import Any
 
 from rich.progress import Progress
 
+from warden.adapters import store as core_store
 from warden.adapters.uow import UnitOfWork
 from warden.kernel.access import Principal
 from warden.kernel.errors import InvalidInput, NotFound
@@ -256,9 +257,10 @@ class Backtests:
         self.sweep()
         with self.uow.reading() as tx:
             r = store.backtest(tx.conn, backtest_id)
-        if r is None:
-            raise NotFound(f"no backtest {backtest_id}")
-        return BacktestOut.of(r, self._done.get(backtest_id) if r.state == "running" else None, lang)
+            if r is None:
+                raise NotFound(f"no backtest {backtest_id}")
+            out = BacktestOut.of(r, self._done.get(backtest_id) if r.state == "running" else None, lang)
+            return core_store.label_model(tx.conn, out)
 
     def recent(self, p: Principal, limit: int = 50, lang: Lang = "zh") -> BacktestListOut:
         """The newest `limit` backtests, newest first, without their results. Orphaned ones are failed first."""
@@ -266,12 +268,13 @@ class Backtests:
         self.sweep()
         with self.uow.reading() as tx:
             rows = store.backtests(tx.conn, limit)
-        return BacktestListOut(
-            items=[
-                BacktestOut.of(r, self._done.get(r.id) if r.state == "running" else None, lang, brief=True)
-                for r in rows
-            ]
-        )
+            out = BacktestListOut(
+                items=[
+                    BacktestOut.of(r, self._done.get(r.id) if r.state == "running" else None, lang, brief=True)
+                    for r in rows
+                ]
+            )
+            return core_store.label_model(tx.conn, out)
 
     def wait(self, backtest_id: str) -> None:
         """Block until this process's run of `backtest_id` has ended (tests, `warden` shutdown)."""

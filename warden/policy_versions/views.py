@@ -204,6 +204,7 @@ class BacktestOut(BaseModel):
     error_code: Literal["orphaned", "interrupted", "error"] | None = None
     error_text: str | None = Field(None, description="Why it failed, in the request's language")
     requested_by: str
+    requested_by_label: str | None = Field(None, description="The requester's name, for people to read")
     created_at: datetime
     finished_at: datetime | None
     owner: str | None = Field(None, description="host:pid:token of the process running it")

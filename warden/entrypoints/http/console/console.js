@@ -932,10 +932,17 @@ function btResult(b) {
     el("h3", { text: `${t("bt_no_longer")} (${Object.keys(x.no_longer_restricted).length})` }), accounts(x.no_longer_restricted, "bt-no-longer"),
   ];
 }
+const who = (b) => el("span", { title: b.requested_by, text: b.requested_by_label || b.requested_by });
+function btRow(b) { // one line of the list; the watched one is redrawn as it moves
+  return el("tr", { "data-backtest": b.id, "data-state": b.state },
+    el("td", { text: fmtTime(b.created_at) }), el("td", { text: `#${b.candidate_version}` }), el("td", {}, badge(tr("bt_states", b.state), BT_TONE[b.state])),
+    el("td", {}, b.state === "done" || b.state === "failed" ? `${b.progress.events_done} / ${b.progress.events_total}` : btProgress(b)), el("td", {}, who(b)),
+    el("td", {}, el("button", { type: "button", class: "small secondary", text: t("bt_open"), onclick: () => watchBacktest(b.id) })));
+}
 function btCard(b) {
   return el("section", { class: "card", id: "backtest-card", "data-backtest": b.id, "data-state": b.state },
     el("div", { class: "head" }, el("h2", { text: `${t("bt_result")} · ${b.id}` }), el("span", { class: "spacer" }), badge(tr("bt_states", b.state), BT_TONE[b.state])),
-    kv([[t("bt_candidate"), `#${b.candidate_version}`], [t("bt_requested_by"), b.requested_by], [t("at"), fmtTime(b.created_at)],
+    kv([[t("bt_candidate"), `#${b.candidate_version}`], [t("bt_requested_by"), who(b)], [t("at"), fmtTime(b.created_at)],
       [t("bt_progress"), b.state === "done" ? null : btProgress(b)]]),
     b.state === "failed" ? el("p", { class: "callout", "data-error-code": b.error_code || "", text: `${t("bt_why")}: ${b.error_text || b.error || ""}` }) : "",
     ...(b.state === "done" && b.result ? btResult(b) : []));
@@ -948,7 +955,7 @@ async function watchBacktest(id) { // poll while it runs (once a second), showin
     if (me !== btWatch || !out.isConnected) return;
     out.replaceChildren(btCard(b));
     const row = document.querySelector(`#backtests-list tr[data-backtest="${id}"]`);
-    if (row) row.dataset.state = b.state;
+    if (row) row.replaceWith(btRow(b));
     if (b.state === "done" || b.state === "failed") return;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -965,10 +972,7 @@ async function viewBacktests() {
     el("form", { class: "inline", onsubmit: (e) => { e.preventDefault();
       act(() => api("/v1/backtests", { method: "POST", body: { candidate_version: Number(pick.value) } }), (b) => { notice(t("bt_started")); return VIEWS.backtests().then(() => watchBacktest(b.id)); }); } },
       field(t("bt_candidate"), pick), el("button", { type: "submit", text: t("bt_start") })));
-  const rows = list.items.map((b) => el("tr", { "data-backtest": b.id, "data-state": b.state },
-    el("td", { text: fmtTime(b.created_at) }), el("td", { text: `#${b.candidate_version}` }), el("td", {}, badge(tr("bt_states", b.state), BT_TONE[b.state])),
-    el("td", {}, b.state === "done" || b.state === "failed" ? `${b.progress.events_done} / ${b.progress.events_total}` : btProgress(b)), el("td", { text: b.requested_by }),
-    el("td", {}, el("button", { type: "button", class: "small secondary", text: t("bt_open"), onclick: () => watchBacktest(b.id) }))));
+  const rows = list.items.map(btRow);
   return [
     writer ? start : "",
     el("section", { class: "card", id: "backtests-list" }, el("h2", { text: t("bt_list") }),
