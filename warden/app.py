@@ -160,6 +160,8 @@ class App:
             self.backtests.sweep()
 
     def close(self) -> None:
+        if self.backtests is not None:  # a graceful stop: its running backtests read failed at once (issue 18)
+            self.backtests.abandon()
         if self.checkpointer is not None:
             self.checkpointer.stop()
         self.engine.dispose()

@@ -270,3 +270,28 @@ def test_issue18_a_running_backtest_records_its_owner_and_a_heartbeat_on_the_inj
     done = _row(world.w, bid)
     assert (done.state, done.heartbeat_at, done.error_code) == ("done", world.clock.now(), None)
     assert bt.sweep() == []
+
+
+def test_issue18_a_graceful_stop_fails_the_backtests_its_process_is_running_at_once(api, world: World) -> None:  # type: ignore[no-untyped-def]
+    """`App.close` (the end of `warden serve`): a run still going reads failed at once, not after the bound; one
+    already done is left as it is."""
+    import threading
+
+    v2 = _history(world)
+    bt = world.w.backtests
+    assert bt is not None
+    finished = bt.start(LEAD, v2, runner=lambda run: run()).id  # the foreground: done before `start` returns
+    hold = threading.Event()
+
+    def held(run: Any) -> threading.Thread:  # a run that has not got far when the server stops
+        th = threading.Thread(target=hold.wait, daemon=True)
+        th.start()
+        return th
+
+    going = bt.start(LEAD, v2, runner=held).id
+    try:
+        world.w.close()
+    finally:
+        hold.set()
+    assert (_row(world.w, going).state, _row(world.w, going).error_code) == ("failed", "orphaned")
+    assert _row(world.w, finished).state == "done"

@@ -303,6 +303,22 @@ class Backtests:
             log.warning("backtest %s failed: its process stopped while it ran", bid, extra={"backtest_id": bid})
         return failed
 
+    def abandon(self) -> list[str]:
+        """At a graceful stop (`App.close`): fail the backtests this object is still running, as orphaned, so they
+        read failed at once rather than after the bound (their threads die with the process; a write they try
+        meanwhile finds the row failed and stops). Returns their ids."""
+        owner = this_process()
+        running = [bid for bid, th in self._threads.items() if th.is_alive()]
+        failed: list[str] = []
+        if not running:
+            return failed
+        with self.uow.writing() as tx:
+            for bid in running:
+                values = {"error": BACKTEST_ERRORS["orphaned"]["en"], "error_code": "orphaned", "finished_at": tx.now}
+                if store.update_backtest(tx.conn, bid, owner, state="failed", **values):
+                    failed.append(bid)
+        return failed
+
     def _touch(self, bid: str, owner: str, **values: Any) -> bool:
         """Update this process's row with a heartbeat; False when the row is no longer ours to update."""
         with self.uow.writing() as tx:
