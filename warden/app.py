@@ -143,6 +143,7 @@ class App:
         now = self.clock.now()
         boot = self._boot_policy
         with self.engine.begin() as conn:
+            store.fix_partitions(conn, self.pipeline.partitions)  # every process of an installation shares one count
             if store.record_policy(conn, boot.hash, boot.policy.version, boot.source, boot.text, now):
                 store.AuditWriter(conn).append(
                     now,
