@@ -157,6 +157,17 @@ class App:
             audit_state.sign_head(conn)  # entries an upgrade appended before the signer was installed
         self.refresh_policy()
 
+    def anchor_audit_root(self) -> int | None:
+        """Append a signed root over every audit chain's head (`adapters/audit_roots.py`); None when no chain moved
+        since the last one. `warden consume` calls it every `WARDEN_AUDIT_ROOT_INTERVAL` seconds, `warden audit
+        anchor` on demand."""
+        from warden.adapters.audit_keys import Signer
+        from warden.adapters.audit_roots import anchor_root
+
+        signer = self.enforcement.verifier
+        with self.engine.begin() as conn:
+            return anchor_root(conn, signer if isinstance(signer, Signer) else None, self.clock.now())
+
     def close(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.stop()
