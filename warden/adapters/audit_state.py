@@ -513,6 +513,9 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
         if not report.ok:
             return _named(report, chain, checked)
 
+    roots = audit_roots.verify_roots(conn, verifier, hashes, checked)  # a cut below a signed root, named first
+    if isinstance(roots, ChainReport):
+        return roots
     signed_total = 0
     warning: str | None = None
     if verifier is not None:
@@ -543,9 +546,6 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
             signed_total += signed
             if warned is not None and warning is None:
                 warning = warned if chain == 0 else f"{chain_label(chain)}: {warned}"
-    roots = audit_roots.verify_roots(conn, verifier, hashes, checked)
-    if isinstance(roots, ChainReport):
-        return roots
     for chain, seq in store.event_audit_seqs(conn):
         if (chain, seq) not in decided:
             problem = f"stored events name audit entry {seq}, which vouches for no events"
