@@ -34,7 +34,10 @@ def test_issue17_the_partition_of_a_key_is_a_stable_hash_not_pythons() -> None:
     assert [partition_of(k, 16) for k in ("ent-1", "ent-2", "wx-corp-7")] == [
         partition_of(k, 16) for k in ("ent-1", "ent-2", "wx-corp-7")
     ]
-    assert partition_of("ent-1", 16) == int.from_bytes(__import__("hashlib").blake2b(b"ent-1", digest_size=8).digest(), "big") % 16
+    assert (
+        partition_of("ent-1", 16)
+        == int.from_bytes(__import__("hashlib").blake2b(b"ent-1", digest_size=8).digest(), "big") % 16
+    )
     assert {partition_of(f"ent-{i}", 16) for i in range(200)} == set(range(16))  # every partition gets some
     assert chain_of(0) == 1 and all(partition_of(f"e{i}", 1) == 0 for i in range(10))
     with pytest.raises(ValueError, match="at least 1"):
@@ -89,7 +92,9 @@ def test_issue17_a_partition_chain_cut_below_a_signed_root_is_named(tmp_path: Pa
             f.unlink()
         report = w.enforcement.audit_verify()
         assert not report.ok and report.chain == chain, report
-        assert f"cut after entry {head - 1}" in (report.problem or "") and "signed root entry 1" in (report.problem or "")
+        assert f"cut after entry {head - 1}" in (report.problem or "") and "signed root entry 1" in (
+            report.problem or ""
+        )
     finally:
         w.close()
 

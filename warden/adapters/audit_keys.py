@@ -125,7 +125,9 @@ class Signer(Verifier):
         """Where the anchor of the chain whose first entry hashes to `first` is kept (beside the key)."""
         return self._anchor_file(first)
 
-    def anchor(self, first: str, seq: int, head: str, chain: int | None = None, installation: str | None = None) -> None:
+    def anchor(
+        self, first: str, seq: int, head: str, chain: int | None = None, installation: str | None = None
+    ) -> None:
         """Record (seq, head) as the newest signed head of the chain whose first entry hashes to `first`.
 
         Never moves backwards (two processes may commit out of order): a lock file per chain serialises the update

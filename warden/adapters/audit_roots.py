@@ -152,7 +152,11 @@ def verify_roots(
                 )
             if mine.get(int(seq)) != h:
                 return ChainReport(
-                    False, checked, int(seq), f"{label}: entry {seq} differs from signed root entry {row.seq}", chain=chain
+                    False,
+                    checked,
+                    int(seq),
+                    f"{label}: entry {seq} differs from signed root entry {row.seq}",
+                    chain=chain,
                 )
         prev, last_seq = row.hash, row.seq
     if isinstance(verifier, Signer) and first is not None:

@@ -477,7 +477,9 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
     for a in anchors:
         exported.setdefault(int(a.get("chain", 0)), []).append(a)
     cps: dict[int, list[Any]] = {}
-    for cp in conn.execute(sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.chain, t.audit_checkpoints.c.seq)):
+    for cp in conn.execute(
+        sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.chain, t.audit_checkpoints.c.seq)
+    ):
         cps.setdefault(cp.chain, []).append(cp)
     chains = sorted(set(store.audit_chains(conn)) | set(cps) | set(exported))
     hashes: dict[int, dict[int, str]] = {}
@@ -508,7 +510,9 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
             counted = "" if len(ids) == n else f"; {len(ids)} of its {n} events remain"
             return f"the stored decisions of event {shown} (one of the {len(ids)} events of entry {e.seq}{counted})"
 
-        report = verify_chain(walk(), expected_digest=lambda e, rows_of=rows_of: decisions_digest(rows_of(e)), altered=altered)
+        report = verify_chain(
+            walk(), expected_digest=lambda e, rows_of=rows_of: decisions_digest(rows_of(e)), altered=altered
+        )
         checked += report.checked
         if not report.ok:
             return _named(report, chain, checked)
@@ -533,16 +537,18 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
             for chain, first, seq, f in verifier.chain_anchors(hashes[0][1]):
                 have = hashes.get(chain, {})
                 if have.get(1) != first:
-                    problem = (
+                    gone = (
                         f"the chain is gone, but the anchor file {f} names entry {seq}: every entry was deleted"
                         if not have
                         else f"its first entry differs from the anchor file {f} (the chain was replaced)"
                     )
-                    return _named(ChainReport(False, checked, 1, problem), chain, checked)
+                    return _named(ChainReport(False, checked, 1, gone), chain, checked)
         for chain in chains:
-            problem, signed, warned = _verify_signed(hashes[chain], cps.get(chain, []), verifier, exported.get(chain, []), chain, checked)
-            if problem is not None:
-                return _named(problem, chain, checked)
+            found, signed, warned = _verify_signed(
+                hashes[chain], cps.get(chain, []), verifier, exported.get(chain, []), chain, checked
+            )
+            if found is not None:
+                return _named(found, chain, checked)
             signed_total += signed
             if warned is not None and warning is None:
                 warning = warned if chain == 0 else f"{chain_label(chain)}: {warned}"

@@ -26,8 +26,8 @@ from warden.kernel.audit import (
     entry_hash,
 )
 from warden.kernel.decision import Subject
-from warden.kernel.partition import PLATFORM_CHAIN
 from warden.kernel.model import Account, Enterprise, Restriction, Scope, Strike, StrikeStatus
+from warden.kernel.partition import PLATFORM_CHAIN
 
 
 def dumps(data: Any) -> str:
@@ -168,9 +168,7 @@ _Q_AUDIT_TAILS = (
 )
 _INSERT_AUDIT = sa.insert(t.audit_log)
 # the log as it was before migration 0020 (one chain, no `chain` column): what a migration's seal writes to
-_LEGACY_LOG = sa.table(
-    "audit_log", *(sa.column(c.name, c.type) for c in t.audit_log.columns if c.name != "chain")
-)
+_LEGACY_LOG = sa.table("audit_log", *(sa.column(c.name, c.type) for c in t.audit_log.columns if c.name != "chain"))
 _Q_LEGACY_TAIL = sa.select(_LEGACY_LOG.c.seq, _LEGACY_LOG.c.hash).order_by(_LEGACY_LOG.c.seq.desc()).limit(1)
 
 
@@ -613,9 +611,7 @@ def audit_entries(conn: Connection, chain: int = PLATFORM_CHAIN, batch: int = 20
     a = t.audit_log
     last = 0
     while True:
-        rows = conn.execute(
-            sa.select(a).where(a.c.chain == chain, a.c.seq > last).order_by(a.c.seq).limit(batch)
-        ).all()
+        rows = conn.execute(sa.select(a).where(a.c.chain == chain, a.c.seq > last).order_by(a.c.seq).limit(batch)).all()
         if not rows:
             return
         for r in rows:
@@ -628,7 +624,9 @@ def audit_chains(conn: Connection) -> list[int]:
     return list(conn.execute(sa.select(t.audit_log.c.chain).distinct().order_by(t.audit_log.c.chain)).scalars())
 
 
-def event_rows_for_audit(conn: Connection, seq: int, version: int = 1, chain: int = PLATFORM_CHAIN) -> list[tuple[str, Any]]:
+def event_rows_for_audit(
+    conn: Connection, seq: int, version: int = 1, chain: int = PLATFORM_CHAIN
+) -> list[tuple[str, Any]]:
     """(event id, covered columns as text) of the events an `events.decided` entry (chain `chain`, entry `seq`)
     vouches for (see `kernel.audit.EVENT_DIGEST_COLUMNS`; `version` is the entry's `digest_v`)."""
     e = t.events

@@ -85,7 +85,9 @@ class SubjectCache:
         metrics.observe_cache(len(found), len(missing))
         return found, missing
 
-    def keep(self, subjects: dict[str, Subject], stamps: Mapping[int, Stamp], partition_of: Callable[[str], int]) -> None:
+    def keep(
+        self, subjects: dict[str, Subject], stamps: Mapping[int, Stamp], partition_of: Callable[[str], int]
+    ) -> None:
         """Remember subjects after a committed batch that held the partitions of `stamps` (each partition's stamp
         after the commit); subjects of other partitions are not kept."""
         for aid, subj in subjects.items():

@@ -439,9 +439,7 @@ class Ingest:
             self.counters.flush()  # last step before the commit: a failed batch leaves no counts behind
             after = {c: w.tail_seq for c, w in writers.items()}
 
-        self.cache.keep(
-            subjects, {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}, self.partition_of
-        )
+        self.cache.keep(subjects, {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}, self.partition_of)
         outcomes = []
         for e in events:
             if e.id in by_id:

@@ -176,9 +176,7 @@ def weight_cache_still_ours(conn: Connection, mark: tuple[int, int]) -> bool:
     if conn.execute(sa.select(a.c.seq).where(a.c.chain == chain, a.c.seq == seq)).first() is None:
         return False  # our last batch did not commit
     later = conn.execute(
-        sa.select(a.c.seq)
-        .where(a.c.action.like("weight.%"), sa.or_(a.c.chain != chain, a.c.seq > seq))
-        .limit(1)
+        sa.select(a.c.seq).where(a.c.action.like("weight.%"), sa.or_(a.c.chain != chain, a.c.seq > seq)).limit(1)
     ).first()
     return later is None
 

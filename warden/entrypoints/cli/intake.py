@@ -75,10 +75,9 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         from warden.adapters.intake import NatsSource
         from warden.entrypoints.cli.main import fail, open_warden
         from warden.entrypoints.probes import ProbeServer
+        from warden.kernel.partition import parse_partitions
         from warden.service.intake import consume as run
         from warden.settings import Settings
-
-        from warden.kernel.partition import parse_partitions
 
         settings = Settings()
         logs.configure(settings)
