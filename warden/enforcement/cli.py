@@ -100,6 +100,17 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             err.print(f"[bold red]audit chain not proven[/]: {r.problem}")
         raise typer.Exit(1)
 
+    @audit_app.command("anchor")
+    def audit_anchor(database: DatabaseOpt = None) -> None:
+        """Append a signed root over every audit chain's head (a Merkle root, adapters/audit_roots.py); `warden
+        consume` does it every WARDEN_AUDIT_ROOT_INTERVAL seconds. Says so when no chain moved since the last one."""
+        w = open_warden(database)
+        try:
+            seq = w.anchor_audit_root()
+        finally:
+            w.close()
+        console.print(f"root entry {seq} appended" if seq is not None else "no chain moved since the last root")
+
     @audit_app.command("checkpoints")
     def audit_checkpoints(
         out: Annotated[Path, typer.Option(help="Write the signed checkpoints here (JSON lines), to keep elsewhere.")],
