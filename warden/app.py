@@ -144,6 +144,7 @@ class App:
         now = self.clock.now()
         boot = self._boot_policy
         with self.engine.begin() as conn:
+            store.fix_partitions(conn, self.pipeline.partitions)  # every process of an installation shares one count
             if store.record_policy(conn, boot.hash, boot.policy.version, boot.source, boot.text, now):
                 store.AuditWriter(conn).append(
                     now,
@@ -158,6 +159,17 @@ class App:
         self.refresh_policy()
         if self.backtests is not None:  # backtests left queued or running by a process that is gone (issue 18)
             self.backtests.sweep()
+
+    def anchor_audit_root(self) -> int | None:
+        """Append a signed root over every audit chain's head (`adapters/audit_roots.py`); None when no chain moved
+        since the last one. `warden consume` calls it every `WARDEN_AUDIT_ROOT_INTERVAL` seconds, `warden audit
+        anchor` on demand."""
+        from warden.adapters.audit_keys import Signer
+        from warden.adapters.audit_roots import anchor_root
+
+        signer = self.enforcement.verifier
+        with self.engine.begin() as conn:
+            return anchor_root(conn, signer if isinstance(signer, Signer) else None, self.clock.now())
 
     def close(self) -> None:
         if self.backtests is not None:  # a graceful stop: its running backtests read failed at once (issue 18)

@@ -158,7 +158,9 @@ def bootstrap(
         },
         {rule: usage_policy_texts.way_back for rule in usage_policy_texts.RULE_TITLES},  # S-E4 (issue 15)
     )
-    pipeline = Ingest(engine, loaded, rules, counters, clock, cache, features, watch=live)
+    pipeline = Ingest(
+        engine, loaded, rules, counters, clock, cache, features, watch=live, partitions=settings.partitions
+    )
     live.lock = pipeline.batch_lock
 
     def check(lp: LoadedPolicy) -> None:  # what bootstrap would refuse in a policy beyond its schema

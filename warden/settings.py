@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     # WARDEN_NATS_URL: the JetStream server `warden consume` reads (unless --nats says otherwise); when set, the
     # API's /readyz also checks it answers.
     nats_url: str | None = None
+    # --- scale-out (issue 17; kernel/partition.py, docs/DEPLOY.md) ---
+    # WARDEN_PARTITIONS: how many partitions an installation's events are split into (by enterprise): each has its own
+    # JetStream subject, audit chain and lock. Fixed per installation (recorded in the database on first start).
+    partitions: int = Field(16, ge=1, le=1024)
+    # WARDEN_AUDIT_ROOT_INTERVAL: seconds between signed root entries over every chain's head (`warden consume`)
+    audit_root_interval: float = Field(60.0, gt=0)
     # WARDEN_SHUTDOWN_GRACE: seconds `serve` lets requests in flight finish after SIGTERM (then they are cut off);
     # `consume` always finishes the batch it is committing and hands back the deliveries it has not started.
     shutdown_grace: float = Field(30.0, ge=0)

@@ -34,7 +34,7 @@ def test_verify_writes_nothing_and_says_how_far_the_chain_is_signed(world: World
     before = counts(db_url)
     r = runner.invoke(app, ["audit", "verify", "-d", db_url])
     assert r.exit_code == 0, r.output
-    assert "intact" in r.output and f"signed up to entry {before[0]}" in r.output
+    assert "intact" in r.output and f"all {before[0]} entries signed" in r.output
     assert counts(db_url) == before
 
 
@@ -54,12 +54,14 @@ def test_exported_checkpoints_detect_a_truncated_chain_with_only_the_public_key(
     args = ["audit", "verify", "-d", db_url, "--anchors", str(out), "--public-key", str(public)]
     assert runner.invoke(app, args).exit_code == 0
 
-    last = cps[-1]["seq"]
+    last, chain = cps[-1]["seq"], cps[-1]["chain"]  # the newest checkpoint of the events' partition chain
+    assert chain > 0
+    ev, cp, log = t.events, t.audit_checkpoints, t.audit_log
     engine = make_engine(db_url)  # someone deletes the newest batches: entries, checkpoints and events
     with engine.begin() as c:
-        c.execute(sa.delete(t.events).where(t.events.c.audit_seq > last - 2))
-        c.execute(sa.delete(t.audit_checkpoints).where(t.audit_checkpoints.c.seq > last - 2))
-        c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > last - 2))
+        c.execute(sa.delete(ev).where(ev.c.audit_chain == chain, ev.c.audit_seq > last - 2))
+        c.execute(sa.delete(cp).where(cp.c.chain == chain, cp.c.seq > last - 2))
+        c.execute(sa.delete(log).where(log.c.chain == chain, log.c.seq > last - 2))
     engine.dispose()
     r = runner.invoke(app, args)
     assert r.exit_code == 1 and f"the chain was cut after entry {last - 2}" in r.output
@@ -93,9 +95,11 @@ def test_issue12_without_an_anchor_outside_the_database_verify_warns_and_exits_3
     world.send(world.phone_search())
     signer = world.w.enforcement.verifier
     assert isinstance(signer, Signer)
-    with world.w.engine.connect() as c:
-        first_hash = c.execute(sa.select(t.audit_log.c.hash).where(t.audit_log.c.seq == 1)).scalar_one()
-    signer.anchor_path(first_hash).unlink()
+    with world.w.engine.connect() as c:  # every chain's anchor file goes (the platform's and the partition's)
+        firsts = c.execute(sa.select(t.audit_log.c.hash).where(t.audit_log.c.seq == 1)).scalars().all()
+    assert len(firsts) == 2
+    for first_hash in firsts:
+        signer.anchor_path(first_hash).unlink()
     r = runner.invoke(app, ["audit", "verify", "-d", db_url])
     assert r.exit_code == 3, r.output
     assert "WARNING" in r.output and "no anchor file found at" in r.output and "cannot be ruled out" in r.output

@@ -37,9 +37,19 @@ def tamper(world: World, edit: Callable[[Connection], None]) -> None:
     engine.dispose()
 
 
-def entries(world: World) -> int:
+def entries(world: World, chain: int | None = None) -> int:
+    """How many audit entries there are (of `chain`, when given)."""
+    q = sa.select(sa.func.count()).select_from(t.audit_log)
+    if chain is not None:
+        q = q.where(t.audit_log.c.chain == chain)
     with world.w.engine.connect() as c:
-        return int(c.execute(sa.select(sa.func.count()).select_from(t.audit_log)).scalar_one())
+        return int(c.execute(q).scalar_one())
+
+
+def events_chain(world: World) -> int:
+    """The chain the world's events are decided into: its enterprise's partition's (issue 17)."""
+    with world.w.engine.connect() as c:
+        return int(c.execute(sa.select(t.events.c.audit_chain).limit(1)).scalar_one())
 
 
 def test_an_untouched_store_verifies_with_its_state_rows_and_signed_head(world: World) -> None:
@@ -149,13 +159,15 @@ def test_deleting_the_newest_entries_is_detected(world: World, n: int | str) -> 
     restricted(world)
     for _ in range(12):  # enough entries to delete 20
         world.send(world.phone_search())
-    head = entries(world)
+    chain = events_chain(world)  # the newest entries of the partition chain the events went to
+    head = entries(world, chain)
     cut = head if n == "all" else int(n)
+    cp, log = t.audit_checkpoints, t.audit_log
     tamper(
         world,
         lambda c: (
-            c.execute(sa.delete(t.audit_checkpoints).where(t.audit_checkpoints.c.seq > head - cut)),
-            c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > head - cut)),
+            c.execute(sa.delete(cp).where(cp.c.chain == chain, cp.c.seq > head - cut)),
+            c.execute(sa.delete(log).where(log.c.chain == chain, log.c.seq > head - cut)),
         ),
     )
     report = world.w.enforcement.audit_verify()
@@ -171,31 +183,35 @@ def test_issue12_a_clean_cut_with_checkpoints_kept_says_where_it_was_cut(world: 
     restricted(world)
     for _ in range(4):
         world.send(world.phone_search())
-    head = entries(world)
-    tamper(world, lambda c: c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > head - 3)))
+    chain = events_chain(world)
+    head = entries(world, chain)
+    log = t.audit_log
+    tamper(world, lambda c: c.execute(sa.delete(log).where(log.c.chain == chain, log.c.seq > head - 3)))
     report = world.w.enforcement.audit_verify()
-    assert not report.ok and report.first_broken == head - 2
+    assert not report.ok and report.first_broken == head - 2 and report.chain == chain
     assert f"the chain was cut after entry {head - 3}" in (report.problem or "")
     assert f"reaches entry {head}" in (report.problem or "") and "rewritten" not in (report.problem or "")
 
 
 def test_issue12_a_cut_with_the_anchor_folder_deleted_is_a_warning_not_a_silent_intact(world: World) -> None:
     restricted(world)
-    keep = entries(world)  # a signed head; the searches after it change no covered row
+    chain = events_chain(world)
+    keep = entries(world, chain)  # a signed head; the searches after it change no covered row
     for _ in range(3):
         world.send(world.phone_search())
+    ev, cp, log = t.events, t.audit_checkpoints, t.audit_log
     tamper(  # the newest batches go, with their events and checkpoints: the chain ends at a signed head again
         world,
         lambda c: (
-            c.execute(sa.delete(t.events).where(t.events.c.audit_seq > keep)),
-            c.execute(sa.delete(t.audit_checkpoints).where(t.audit_checkpoints.c.seq > keep)),
-            c.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq > keep)),
+            c.execute(sa.delete(ev).where(ev.c.audit_chain == chain, ev.c.audit_seq > keep)),
+            c.execute(sa.delete(cp).where(cp.c.chain == chain, cp.c.seq > keep)),
+            c.execute(sa.delete(log).where(log.c.chain == chain, log.c.seq > keep)),
         ),
     )
     signer = world.w.enforcement.verifier
     assert isinstance(signer, Signer)
     with world.w.engine.connect() as c:
-        first_hash = c.execute(sa.select(t.audit_log.c.hash).where(t.audit_log.c.seq == 1)).scalar_one()
+        first_hash = c.execute(sa.select(log.c.hash).where(log.c.chain == chain, log.c.seq == 1)).scalar_one()
     signer.anchor_path(first_hash).unlink()  # the anchor beside the key is gone too
     report = world.w.enforcement.audit_verify()
     assert report.ok and report.warning is not None
@@ -227,9 +243,12 @@ def test_a_rewritten_entry_with_every_later_hash_recomputed_is_detected(world: W
     for _ in range(3):
         world.send(world.phone_search())
 
+    chain = events_chain(world)
+
     def rewrite(c: Connection) -> None:  # change entry 3, then recompute every hash after it (plain SHA-256)
-        rows = c.execute(sa.select(t.audit_log).order_by(t.audit_log.c.seq)).all()
-        c.execute(sa.delete(t.audit_log))
+        log = t.audit_log
+        rows = c.execute(sa.select(log).where(log.c.chain == chain).order_by(log.c.seq)).all()
+        c.execute(sa.delete(log).where(log.c.chain == chain))
         prev = GENESIS
         for r in rows:
             actor = "someone-else" if r.seq == 3 else r.actor

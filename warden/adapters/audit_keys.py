@@ -34,9 +34,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 __all__ = ["Signer", "Verifier", "default_key_path", "load_verifier", "message"]
 
 
-def message(seq: int, head: str) -> bytes:
-    """What a checkpoint signs: the chain's head after entry `seq`."""
-    return f"warden-audit-checkpoint\n{seq}\n{head}".encode()
+def message(seq: int, head: str, chain: int = 0) -> bytes:
+    """What a checkpoint signs: chain `chain`'s head after entry `seq` (chain 0, the platform's, signs the text it
+    signed before there were chains, so its old checkpoints stay valid)."""
+    if chain == 0:
+        return f"warden-audit-checkpoint\n{seq}\n{head}".encode()
+    return f"warden-audit-checkpoint\n{chain}\n{seq}\n{head}".encode()
+
+
+def root_message(seq: int, root: str, head: str) -> bytes:
+    """What a root entry signs (adapters/audit_roots.py): the root chain's entry `seq`, its Merkle root over every
+    chain's head, and its own hash (which links it to the previous root entry)."""
+    return f"warden-audit-root\n{seq}\n{root}\n{head}".encode()
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -71,9 +80,12 @@ class Verifier:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
 
-    def valid(self, seq: int, head: str, signature: str) -> bool:
+    def valid(self, seq: int, head: str, signature: str, chain: int = 0) -> bool:
+        return self.valid_message(message(seq, head, chain), signature)
+
+    def valid_message(self, msg: bytes, signature: str) -> bool:
         try:
-            self.public.verify(base64.b64decode(signature), message(seq, head))
+            self.public.verify(base64.b64decode(signature), msg)
         except (InvalidSignature, ValueError):
             return False
         return True
@@ -100,8 +112,11 @@ class Signer(Verifier):
         super().__init__(key.public_key())
         self.anchors = path.with_name(path.name + ".anchors")
 
-    def sign(self, seq: int, head: str) -> str:
-        return base64.b64encode(self._key.sign(message(seq, head))).decode()
+    def sign(self, seq: int, head: str, chain: int = 0) -> str:
+        return self.sign_message(message(seq, head, chain))
+
+    def sign_message(self, msg: bytes) -> str:
+        return base64.b64encode(self._key.sign(msg)).decode()
 
     def _anchor_file(self, first: str) -> Path:
         return self.anchors / f"{first[:32]}.json"
@@ -110,19 +125,25 @@ class Signer(Verifier):
         """Where the anchor of the chain whose first entry hashes to `first` is kept (beside the key)."""
         return self._anchor_file(first)
 
-    def anchor(self, first: str, seq: int, head: str) -> None:
+    def anchor(
+        self, first: str, seq: int, head: str, chain: int | None = None, installation: str | None = None
+    ) -> None:
         """Record (seq, head) as the newest signed head of the chain whose first entry hashes to `first`.
 
-        Never moves backwards (two processes may commit out of order): a lock file serialises the update."""
+        Never moves backwards (two processes may commit out of order): a lock file per chain serialises the update
+        (writers of different chains never wait for each other)."""
         self.anchors.mkdir(parents=True, exist_ok=True)
         target = self._anchor_file(first)
-        with open(self.anchors / ".lock", "a") as lock:
+        with open(self.anchors / f".{first[:32]}.lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             current = self.read_anchor(first)
             if current is not None and current[0] >= seq:
                 return
             tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"first": first, "seq": seq, "hash": head}))
+            body: dict[str, object] = {"first": first, "seq": seq, "hash": head}
+            if chain is not None and installation is not None:  # a partition chain names its installation
+                body |= {"chain": chain, "installation": installation}
+            tmp.write_text(json.dumps(body))
             os.replace(tmp, target)
 
     def any_anchor(self) -> tuple[Path, int] | None:
@@ -133,6 +154,19 @@ class Signer(Verifier):
             except (OSError, ValueError, KeyError):
                 continue
         return None
+
+    def chain_anchors(self, installation: str) -> list[tuple[int, str, int, Path]]:
+        """(chain, first hash, seq, file) of every anchor beside the key that names `installation` (the platform
+        chain's first hash): the partition chains this database had, so a chain deleted whole is noticed."""
+        out = []
+        for f in sorted(self.anchors.glob("*.json")) if self.anchors.is_dir() else []:
+            try:
+                data = json.loads(f.read_text())
+                if data.get("installation") == installation:
+                    out.append((int(data["chain"]), str(data["first"]), int(data["seq"]), f))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return out
 
     def read_anchor(self, first: str) -> tuple[int, str] | None:
         """The newest signed head recorded for the chain whose first entry hashes to `first`, if any."""

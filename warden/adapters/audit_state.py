@@ -20,6 +20,7 @@ A row's digest is SHA-256 over the canonical JSON of its covered columns as read
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import weakref
@@ -115,7 +116,7 @@ they are derived from the events and recomputed (`warden weight recompute`); eve
 of their `events.decided` entries (`kernel.audit.decisions_digest`)."""
 
 _FLAG = "warden.audit.touched"  # conn.info: this transaction wrote a covered table
-_HEAD = "warden.audit.head"  # conn.info: (seq, hash, at) of the newest entry this transaction appended
+_HEADS = "warden.audit.heads"  # conn.info: chain → (seq, hash, at) of the newest entry this transaction appended
 
 
 def row_key(values: Iterable[Any]) -> str:
@@ -197,10 +198,19 @@ def seal(
         rows[name] = {row_key(k): found.get(row_key(k)) for k in keys}
     conn.execute(sa.delete(t.audit_touched).where(mine))
     if at is None:
-        head = conn.info.get(_HEAD)
-        at = head[2] if head else datetime.now(UTC)
-    writer = audit or AuditWriter(conn)
-    return writer.append(at, "system", "state.rows", "state", {"rows": rows})
+        heads = conn.info.get(_HEADS)
+        at = max(h[2] for h in heads.values()) if heads else datetime.now(UTC)
+    data: dict[str, Any] = {"rows": rows}
+    legacy = covered is not COVERED and not _chained(conn)  # a migration before 0020: one chain, no order
+    if not legacy:
+        data["order"] = store.next_state_order(conn)  # the fold's order across chains (`verify_state`)
+    writer = audit or AuditWriter(conn, legacy=legacy)
+    return writer.append(at, "system", "state.rows", "state", data)
+
+
+def _chained(conn: Connection) -> bool:
+    """Whether the schema has the chains of migration 0020 (a migration's seal may run before it)."""
+    return "chain" in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}
 
 
 # --- the triggers (created by migration 0008; a migration that changes COVERED runs them again) ---------------
@@ -305,6 +315,7 @@ def install(engine: Engine, signer: Signer | None) -> None:
     if engine in _INSTALLED:
         return
     _INSTALLED.add(engine)
+    installation: list[str] = []  # the platform chain's first hash, once known (names the partition anchors)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _note(conn: Connection, _cur: Any, statement: str, _p: Any, _ctx: Any, _many: bool) -> None:
@@ -322,31 +333,51 @@ def install(engine: Engine, signer: Signer | None) -> None:
     def _commit(conn: Connection) -> None:
         if conn.info.get(_FLAG):
             seal(conn)
-        head = conn.info.pop(_HEAD, None)
-        if head is not None and signer is not None:
-            seq, h, at = head
-            first = conn.execute(sa.select(t.audit_log.c.hash).where(t.audit_log.c.seq == 1)).scalar()
-            conn.execute(
-                sa.insert(t.audit_checkpoints).values(
-                    seq=seq, hash=h, at=at, key_id=signer.key_id, signature=signer.sign(seq, h)
+        heads = conn.info.pop(_HEADS, None)
+        if heads and signer is not None:
+            log = t.audit_log
+            rows, anchors = [], []
+            for chain, (seq, h, at) in sorted(heads.items()):
+                first = conn.execute(sa.select(log.c.hash).where(log.c.chain == chain, log.c.seq == 1)).scalar()
+                rows.append(
+                    {
+                        "chain": chain,
+                        "seq": seq,
+                        "hash": h,
+                        "at": at,
+                        "key_id": signer.key_id,
+                        "signature": signer.sign(seq, h, chain),
+                    }
                 )
-            )
-            signer.anchor(first or h, seq, h)
+                anchors.append((first or h, seq, h))
+            conn.execute(sa.insert(t.audit_checkpoints), rows)
+            if not installation and any(r["chain"] != 0 for r in rows):
+                platform = conn.execute(sa.select(log.c.hash).where(log.c.chain == 0, log.c.seq == 1)).scalar()
+                installation.extend([platform] if platform else [])
+            for (first, seq, h), r in zip(anchors, rows, strict=True):
+                chain = r["chain"]
+                signer.anchor(first, seq, h, chain if chain else None, installation[0] if installation else None)
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Connection) -> None:
         conn.info.pop(_FLAG, None)
-        conn.info.pop(_HEAD, None)
+        conn.info.pop(_HEADS, None)
 
 
 def sign_head(conn: Connection) -> None:
-    """Have this transaction's commit sign the chain's head if no checkpoint covers it yet (after an upgrade that
+    """Have this transaction's commit sign every chain's head that no checkpoint covers yet (after an upgrade that
     appended entries before the listeners were installed). `App.start` calls it; `verify` never does."""
-    log = t.audit_log
-    tail = conn.execute(sa.select(log.c.seq, log.c.hash, log.c.at).order_by(log.c.seq.desc()).limit(1)).first()
-    signed = conn.execute(sa.select(sa.func.max(t.audit_checkpoints.c.seq))).scalar()
-    if tail is not None and (signed or 0) < tail.seq:
-        conn.info[_HEAD] = (tail.seq, tail.hash, tail.at)
+    log, cp = t.audit_log, t.audit_checkpoints
+    signed = dict(conn.execute(sa.select(cp.c.chain, sa.func.max(cp.c.seq)).group_by(cp.c.chain)).all())
+    newest = sa.select(log.c.chain, sa.func.max(log.c.seq).label("seq")).group_by(log.c.chain).subquery()
+    tails = conn.execute(
+        sa.select(log.c.chain, log.c.seq, log.c.hash, log.c.at).join(
+            newest, sa.and_(log.c.chain == newest.c.chain, log.c.seq == newest.c.seq)
+        )
+    )
+    for tail in tails:
+        if (signed.get(tail.chain) or 0) < tail.seq:
+            conn.info.setdefault(_HEADS, {})[tail.chain] = (tail.seq, tail.hash, tail.at)
 
 
 # --- verification ----------------------------------------------------------------------------------------------
@@ -362,12 +393,18 @@ class StateProblem:
     seq: int | None  # the entry that last vouched for the row, if any
 
 
+def _fold_order(e: AuditEntry) -> tuple[int, int, int]:
+    """Where a `state.rows` entry falls in the fold: by its `order` (issue 17: drawn at the seal, after the writes,
+    so a later write to a row always folds later), whatever its chain; the entries from before chains carry none
+    and come first, in their chain's order."""
+    return (int(e.data.get("order", 0)), e.chain, e.seq)
+
+
 def verify_state(conn: Connection, entries: Iterable[AuditEntry]) -> StateProblem | None:
-    """Fold the `state.rows` entries and compare with every covered row as stored; None when all match."""
+    """Fold the `state.rows` entries of every chain and compare with every covered row as stored; None when all
+    match."""
     expected: dict[str, dict[str, tuple[str | None, int]]] = {name: {} for name in COVERED}
-    for e in entries:
-        if e.action != "state.rows":
-            continue
+    for e in sorted((e for e in entries if e.action == "state.rows"), key=_fold_order):
         for name, rows in e.data.get("rows", {}).items():
             if name in expected:
                 for key, digest in rows.items():
@@ -394,84 +431,99 @@ def verify_state(conn: Connection, entries: Iterable[AuditEntry]) -> StateProble
     return None
 
 
+def chain_label(chain: int) -> str:
+    """How a report names a chain: `the platform chain` (0) or `partition 3's chain (chain 4)`."""
+    return "the platform chain" if chain == 0 else f"partition {chain - 1}'s chain (chain {chain})"
+
+
+def _named(report: ChainReport, chain: int, checked: int) -> ChainReport:
+    """`report` for chain `chain`, its problem prefixed with the chain's name when it is a partition's."""
+    problem = report.problem
+    if chain != 0 and problem is not None:
+        problem = f"{chain_label(chain)}: {problem}"
+    return dataclasses.replace(report, checked=checked, chain=chain, problem=problem)
+
+
 def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[str, Any]] = ()) -> ChainReport:
     """Everything `warden audit verify` proves, in one read-only pass; the first problem found is reported.
+
+    For every chain (the platform's and each partition's, issue 17):
 
     1. The chain: each entry's hash and link; each `events.decided` digest against its stored events (a failing
        digest names the events of its batch).
     2. Signatures: every checkpoint is signed by `verifier`'s key and matches its entry; the newest covers the head.
-    3. Anchors: the anchor file beside the key (when `verifier` is the `Signer`) and any exported `anchors`
-       ({seq, hash, signature}) are still in the chain. A checkpoint or anchor past the chain's end is reported as
-       a cut ("the chain was cut after entry N"), before any state row the deleted entries vouched for.
-    4. Events: every stored event is vouched for by an existing `events.decided` entry.
-    5. State: every covered row matches the digest its newest `state.rows` entry gives (`verify_state`).
+    3. Anchors: the chain's anchor file beside the key (when `verifier` is the `Signer`) and any exported `anchors`
+       ({chain, seq, hash, signature}; no `chain`: the platform's) are still in the chain. A checkpoint or anchor
+       past the chain's end is reported as a cut ("the chain was cut after entry N"), before any state row the
+       deleted entries vouched for.
+
+    Then, across chains:
+
+    4. Roots: the root chain (`adapters/audit_roots.py`) links up, each root is signed and is the Merkle root of
+       the heads it names, and every head it names is still in its chain (a chain cut below a root, or deleted
+       whole, is named).
+    5. Events: every stored event is vouched for by an existing `events.decided` entry of its chain.
+    6. State: every covered row matches the digest its newest `state.rows` entry gives, folding the entries of all
+       chains in their `order` (`verify_state`).
 
     Intact but with no anchor outside the database (no anchor file, no exported checkpoints): `ok` with a `warning`
     (deleting the newest entries together with their checkpoints cannot be ruled out). Without any key: not ok,
-    `first_broken` None, saying that nothing signed was checked.
+    `first_broken` None, saying that nothing signed was checked. `signed_head`: how many entries signed checkpoints
+    cover, over all chains (all of them when intact).
     """
-    hashes: dict[int, str] = {}
-    decided: set[int] = set()
+    from warden.adapters import audit_roots
+
+    exported: dict[int, list[dict[str, Any]]] = {}
+    for a in anchors:
+        exported.setdefault(int(a.get("chain", 0)), []).append(a)
+    cps: dict[int, list[Any]] = {}
+    for cp in conn.execute(
+        sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.chain, t.audit_checkpoints.c.seq)
+    ):
+        cps.setdefault(cp.chain, []).append(cp)
+    chains = sorted(set(store.audit_chains(conn)) | set(cps) | set(exported))
+    hashes: dict[int, dict[int, str]] = {}
+    decided: set[tuple[int, int]] = set()
     state: list[AuditEntry] = []
+    checked = 0
+    for chain in chains:
+        mine = hashes.setdefault(chain, {})
 
-    def walk() -> Iterator[AuditEntry]:
-        for e in store.audit_entries(conn):
-            hashes[e.seq] = e.hash
-            if e.action == "state.rows":
-                state.append(e)
-            elif "digest" in e.data:
-                decided.add(e.seq)
-            yield e
+        def walk(chain: int = chain, mine: dict[int, str] = mine) -> Iterator[AuditEntry]:
+            for e in store.audit_entries(conn, chain):
+                mine[e.seq] = e.hash
+                if e.action == "state.rows":
+                    state.append(e)
+                elif "digest" in e.data:
+                    decided.add((chain, e.seq))
+                yield e
 
-    def altered(e: AuditEntry) -> str:
-        ids = sorted(r[0] for r in store.event_rows_for_audit(conn, e.seq, e.data.get("digest_v", 1)))
-        n = int(e.data.get("events", len(ids)))
-        if not ids:
-            return f"the {n} stored event(s) it vouches for (all deleted)"
-        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-        counted = "" if len(ids) == n else f"; {len(ids)} of its {n} events remain"
-        return f"the stored decisions of event {shown} (one of the {len(ids)} events of entry {e.seq}{counted})"
+        def rows_of(e: AuditEntry, chain: int = chain) -> list[tuple[str, Any]]:
+            return store.event_rows_for_audit(conn, e.seq, e.data.get("digest_v", 1), chain)
 
-    report = verify_chain(
-        walk(),
-        expected_digest=lambda e: decisions_digest(store.event_rows_for_audit(conn, e.seq, e.data.get("digest_v", 1))),
-        altered=altered,
-    )
-    if not report.ok:
-        return report
-    checked = report.checked
-    head = max(hashes, default=0)
+        def altered(e: AuditEntry, rows_of: Any = rows_of) -> str:
+            ids = sorted(r[0] for r in rows_of(e))
+            n = int(e.data.get("events", len(ids)))
+            if not ids:
+                return f"the {n} stored event(s) it vouches for (all deleted)"
+            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            counted = "" if len(ids) == n else f"; {len(ids)} of its {n} events remain"
+            return f"the stored decisions of event {shown} (one of the {len(ids)} events of entry {e.seq}{counted})"
 
-    def cut(seq: int, where: str) -> ChainReport:
-        problem = (
-            f"the chain was cut after entry {head}, but {where} reaches entry {seq}: "
-            f"entries {head + 1}–{seq} were deleted ({head} remain)"
+        report = verify_chain(
+            walk(), expected_digest=lambda e, rows_of=rows_of: decisions_digest(rows_of(e)), altered=altered
         )
-        return ChainReport(False, checked, head + 1, problem)
+        checked += report.checked
+        if not report.ok:
+            return _named(report, chain, checked)
 
-    signed = 0
+    roots = audit_roots.verify_roots(conn, verifier, hashes, checked)  # a cut below a signed root, named first
+    if isinstance(roots, ChainReport):
+        return roots
+    signed_total = 0
     warning: str | None = None
-    past: list[tuple[int, str]] = []  # checkpoints and anchors past the chain's end: the newest are named
     if verifier is not None:
-        for cp in conn.execute(sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.seq)):
-            if cp.key_id != verifier.key_id or not verifier.valid(cp.seq, cp.hash, cp.signature):
-                return ChainReport(False, checked, cp.seq, "its checkpoint's signature is not valid for this key")
-            if cp.seq > head:
-                past.append((cp.seq, "a signed checkpoint in the database"))
-                continue
-            if hashes.get(cp.seq) != cp.hash:
-                problem = f"entry {cp.seq} differs from its signed checkpoint (rewritten after it was signed)"
-                return ChainReport(False, checked, cp.seq, problem)
-            signed = cp.seq
-        outside: list[tuple[int, str, str]] = []
-        missing: str | None = None
-        if isinstance(verifier, Signer) and head:
-            anchor = verifier.read_anchor(hashes[1])
-            if anchor is not None:
-                outside.append((*anchor, f"the anchor file {verifier.anchor_path(hashes[1])}"))
-            else:
-                missing = str(verifier.anchor_path(hashes[1]))
-        elif isinstance(verifier, Signer):
+        if not chains and isinstance(verifier, Signer):
             left = verifier.any_anchor()  # no entries at all: any anchor beside the key names what was there
             if left is not None:
                 return ChainReport(
@@ -479,40 +531,31 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
                     checked,
                     1,
                     f"the chain is empty, but the anchor file {left[0]} names entry {left[1]}: every entry was deleted",
+                    chain=0,
                 )
-        elif head:
-            missing = "(none: checking with a public key only)"
-        for a in anchors:
-            seq, h = int(a["seq"]), str(a["hash"])
-            if not verifier.valid(seq, h, str(a.get("signature", ""))):
-                return ChainReport(False, checked, seq, "an exported checkpoint's signature is not valid for this key")
-            outside.append((seq, h, "the exported checkpoints"))
-        past += [(seq, where) for seq, _h, where in outside if seq > head]
-        if past:
-            return cut(*max(past, key=lambda x: x[0]))
-        for seq, h, where in outside:
-            if hashes.get(seq) != h:
-                return ChainReport(False, checked, seq, f"entry {seq} differs from {where} (rewritten)")
-        if head and signed < head:
-            what = "no signed checkpoint" if not signed else f"the newest signed checkpoint is entry {signed}"
-            return ChainReport(
-                False,
-                checked,
-                signed + 1,
-                f"entries {signed + 1}–{head} are not signed ({what}): written without the key, or their "
-                "checkpoints were deleted",
+        if isinstance(verifier, Signer) and 0 in hashes and 1 in hashes[0]:
+            for chain, first, seq, f in verifier.chain_anchors(hashes[0][1]):
+                have = hashes.get(chain, {})
+                if have.get(1) != first:
+                    gone = (
+                        f"the chain is gone, but the anchor file {f} names entry {seq}: every entry was deleted"
+                        if not have
+                        else f"its first entry differs from the anchor file {f} (the chain was replaced)"
+                    )
+                    return _named(ChainReport(False, checked, 1, gone), chain, checked)
+        for chain in chains:
+            found, signed, warned = _verify_signed(
+                hashes[chain], cps.get(chain, []), verifier, exported.get(chain, []), chain, checked
             )
-        if missing is not None and not outside:
-            warning = (
-                f"intact up to entry {head}, but no anchor file found at {missing} and no exported checkpoints "
-                "given: deletion of the newest entries (with their checkpoints) cannot be ruled out; keep exported "
-                "checkpoints elsewhere (`warden audit checkpoints --out FILE`, then `verify --anchors FILE`)"
-            )
-    for seq in store.event_audit_seqs(conn):
-        if seq not in decided:
-            return ChainReport(
-                False, checked, seq, f"stored events name audit entry {seq}, which vouches for no events", "events"
-            )
+            if found is not None:
+                return _named(found, chain, checked)
+            signed_total += signed
+            if warned is not None and warning is None:
+                warning = warned if chain == 0 else f"{chain_label(chain)}: {warned}"
+    for chain, seq in store.event_audit_seqs(conn):
+        if (chain, seq) not in decided:
+            problem = f"stored events name audit entry {seq}, which vouches for no events"
+            return _named(ChainReport(False, checked, seq, problem, "events"), chain, checked)
     row = verify_state(conn, state)
     if row is not None:
         return ChainReport(False, checked, row.seq, row.problem, row.table, row.key)
@@ -524,11 +567,90 @@ def verify(conn: Connection, verifier: Verifier | None, anchors: Iterable[dict[s
             f"the {checked} entries link up and the state rows match them, but there is no key to check the signed "
             "checkpoints (WARDEN_AUDIT_KEY_FILE, or --public-key): rewriting or truncating the chain cannot be "
             "ruled out",
+            chains=len(chains),
         )
-    return ChainReport(True, checked, signed_head=signed, warning=warning)
+    return ChainReport(True, checked, signed_head=signed_total, warning=warning, chains=len(chains), roots=roots)
+
+
+def _verify_signed(
+    hashes: dict[int, str],
+    cps: list[Any],
+    verifier: Verifier,
+    anchors: list[dict[str, Any]],
+    chain: int,
+    checked: int,
+) -> tuple[ChainReport | None, int, str | None]:
+    """One chain against its signed checkpoints, its anchor file and the exported checkpoints: (the problem or None,
+    the newest signed entry, a warning when nothing outside the database anchors it)."""
+    head = max(hashes, default=0)
+
+    def cut(seq: int, where: str) -> ChainReport:
+        problem = (
+            f"the chain was cut after entry {head}, but {where} reaches entry {seq}: "
+            f"entries {head + 1}–{seq} were deleted ({head} remain)"
+        )
+        return ChainReport(False, checked, head + 1, problem)
+
+    signed = 0
+    past: list[tuple[int, str]] = []  # checkpoints and anchors past the chain's end: the newest are named
+    for cp in cps:
+        if cp.key_id != verifier.key_id or not verifier.valid(cp.seq, cp.hash, cp.signature, chain):
+            return ChainReport(False, checked, cp.seq, "its checkpoint's signature is not valid for this key"), 0, None
+        if cp.seq > head:
+            past.append((cp.seq, "a signed checkpoint in the database"))
+            continue
+        if hashes.get(cp.seq) != cp.hash:
+            problem = f"entry {cp.seq} differs from its signed checkpoint (rewritten after it was signed)"
+            return ChainReport(False, checked, cp.seq, problem), 0, None
+        signed = cp.seq
+    outside: list[tuple[int, str, str]] = []
+    missing: str | None = None
+    if isinstance(verifier, Signer) and head:
+        anchor = verifier.read_anchor(hashes[1])
+        if anchor is not None:
+            outside.append((*anchor, f"the anchor file {verifier.anchor_path(hashes[1])}"))
+        else:
+            missing = str(verifier.anchor_path(hashes[1]))
+    elif head and not isinstance(verifier, Signer):
+        missing = "(none: checking with a public key only)"
+    for a in anchors:
+        seq, h = int(a["seq"]), str(a["hash"])
+        if not verifier.valid(seq, h, str(a.get("signature", "")), chain):
+            problem = "an exported checkpoint's signature is not valid for this key"
+            return ChainReport(False, checked, seq, problem), 0, None
+        outside.append((seq, h, "the exported checkpoints"))
+    past += [(seq, where) for seq, _h, where in outside if seq > head]
+    if past:
+        return cut(*max(past, key=lambda x: x[0])), 0, None
+    for seq, h, where in outside:
+        if hashes.get(seq) != h:
+            return ChainReport(False, checked, seq, f"entry {seq} differs from {where} (rewritten)"), 0, None
+    if head and signed < head:
+        what = "no signed checkpoint" if not signed else f"the newest signed checkpoint is entry {signed}"
+        problem = (
+            f"entries {signed + 1}–{head} are not signed ({what}): written without the key, or their "
+            "checkpoints were deleted"
+        )
+        return ChainReport(False, checked, signed + 1, problem), 0, None
+    warning = None
+    if missing is not None and not outside:
+        warning = (
+            f"intact up to entry {head}, but no anchor file found at {missing} and no exported checkpoints "
+            "given: deletion of the newest entries (with their checkpoints) cannot be ruled out; keep exported "
+            "checkpoints elsewhere (`warden audit checkpoints --out FILE`, then `verify --anchors FILE`)"
+        )
+    return None, signed, warning
 
 
 def checkpoints(conn: Connection) -> Iterator[dict[str, Any]]:
-    """Every signed checkpoint, oldest first: {seq, hash, at (ISO 8601), key_id, signature}."""
-    for cp in conn.execute(sa.select(t.audit_checkpoints).order_by(t.audit_checkpoints.c.seq)):
-        yield {"seq": cp.seq, "hash": cp.hash, "at": cp.at.isoformat(), "key_id": cp.key_id, "signature": cp.signature}
+    """Every signed checkpoint, by chain and oldest first: {chain, seq, hash, at (ISO 8601), key_id, signature}."""
+    cp = t.audit_checkpoints
+    for row in conn.execute(sa.select(cp).order_by(cp.c.chain, cp.c.seq)):
+        yield {
+            "chain": row.chain,
+            "seq": row.seq,
+            "hash": row.hash,
+            "at": row.at.isoformat(),
+            "key_id": row.key_id,
+            "signature": row.signature,
+        }

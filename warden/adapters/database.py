@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +101,84 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def serialize_writers(conn: Connection, key: int = 7_346_001) -> None:
-    """Make concurrent writers of the audit chain queue up (SQLite's BEGIN IMMEDIATE already does)."""
+PLATFORM_LOCK = 7_346_001
+"""The advisory lock of the platform chain (PostgreSQL). Platform-wide writers (manual actions, policy, directory)
+hold it exclusively; partition writers hold it shared, so they run side by side but never beside a platform write."""
+PARTITION_LOCK = 7_346_002
+"""The first key of each partition's advisory lock, `(PARTITION_LOCK, p)` in the two-key form."""
+ROOT_LOCK = 7_346_003
+"""The root chain's advisory lock (`audit_roots`): only root writers wait on it, never ingest."""
+
+
+class LockTimes:
+    """Seconds spent waiting for the writers' locks, and holding the platform-wide ones, in this process: the
+    serial fraction `warden bench scale` reports (issue 17). Plain floats; a `threading.Lock` guards them."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self.waiting = 0.0  # in pg_advisory_xact_lock*, any lock
+        self.exclusive = 0  # platform-wide exclusive sections entered
+
+    def add(self, waited: float, exclusive: bool) -> None:
+        with self._guard:
+            self.waiting += waited
+            self.exclusive += int(exclusive)
+
+    def reset(self) -> None:
+        with self._guard:
+            self.waiting, self.exclusive = 0.0, 0
+
+
+LOCK_TIMES = LockTimes()
+
+
+def lock_platform(conn: Connection) -> None:
+    """Take the platform chain's lock for this transaction, exclusively: every partition writer waits (SQLite's
+    BEGIN IMMEDIATE already serialises every writer)."""
     if conn.dialect.name == "postgresql":
+        started = time.perf_counter()
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PLATFORM_LOCK})")
+        LOCK_TIMES.add(time.perf_counter() - started, True)
+
+
+def lock_partitions(conn: Connection, partitions: Iterable[int]) -> None:
+    """Take the locks of `partitions` for this transaction: the platform lock shared, then each partition's lock
+    exclusively in ascending order (one statement; two transactions asking for overlapping sets cannot deadlock).
+    Writers of different partitions never wait for each other."""
+    if conn.dialect.name != "postgresql":
+        return
+    parts = sorted(set(partitions))
+    calls = [f"pg_advisory_xact_lock_shared({PLATFORM_LOCK})"]
+    calls += [f"pg_advisory_xact_lock({PARTITION_LOCK}, {int(p)})" for p in parts]
+    started = time.perf_counter()
+    conn.exec_driver_sql("SELECT " + ", ".join(calls))
+    LOCK_TIMES.add(time.perf_counter() - started, False)
+
+
+def try_lock_partitions(conn: Connection, partitions: Iterable[int]) -> bool:
+    """Take the locks of `partitions` for this transaction without waiting (a batch reaching beyond its own
+    partitions, `Ingest`): True when every one was free (then all are held), False when any is held elsewhere."""
+    if conn.dialect.name != "postgresql":
+        return True
+    parts = sorted(set(partitions))
+    if not parts:
+        return True
+    calls = ", ".join(f"pg_try_advisory_xact_lock({PARTITION_LOCK}, {int(p)})" for p in parts)
+    got = conn.exec_driver_sql(f"SELECT {calls}").first()
+    return got is not None and all(got)
+
+
+def lock_roots(conn: Connection) -> None:
+    """Take the root chain's lock for this transaction (only root writers wait on it)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ROOT_LOCK})")
+
+
+def serialize_writers(conn: Connection, key: int = PLATFORM_LOCK) -> None:
+    """Make concurrent writers of the platform chain queue up (`lock_platform`; kept for callers of old)."""
+    if key == PLATFORM_LOCK:
+        lock_platform(conn)
+    elif conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
 
 

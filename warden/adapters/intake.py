@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -86,14 +86,28 @@ class MemorySource:
 
 
 class NatsSource:
-    """A JetStream pull consumer. The stream is created when missing, holding `<prefix>.events` and
-    `<prefix>.dead`; the durable consumer filters on the events subject and acks explicitly."""
+    """A JetStream pull consumer. The stream is created when missing, holding `<prefix>.events`, the partition
+    subjects `<prefix>.events.<p>` (issue 17) and `<prefix>.dead`.
+
+    Without `partitions`, one durable consumer (`durable`) filters on `<prefix>.events` (the single-subject path of
+    old). With `partitions`, one durable consumer per partition, `<durable>-p<p>` filtered on `<prefix>.events.<p>`:
+    the process that takes a set of partitions (`warden consume --partitions 0-7`) is the only one deciding them, in
+    order, and its caches stay valid for them; another process takes another set, and none waits for the other."""
 
     def __init__(
-        self, nc: Any, js: Any, sub: Any, prefix: str, stream: str = "WARDEN", durable: str = "warden"
+        self,
+        nc: Any,
+        js: Any,
+        sub: Any,
+        prefix: str,
+        stream: str = "WARDEN",
+        durable: str = "warden",
+        subs: dict[int, Any] | None = None,
     ) -> None:
         self.nc, self.js, self.sub, self.prefix = nc, js, sub, prefix
         self.stream, self.durable = stream, durable
+        self.subs = subs or {}  # partition → its pull subscription (partitioned intake)
+        self._turn = 0
 
     @classmethod
     async def connect(
@@ -103,61 +117,127 @@ class NatsSource:
         prefix: str = "warden",
         durable: str = "warden",
         ack_wait: float = 60,
+        partitions: Sequence[int] | None = None,
+        subscribe: bool = True,
     ) -> NatsSource:
-        """Connect, creating the stream when missing and the durable consumer on first use. `ack_wait` (seconds,
-        set when the durable consumer is created): how long a delivery may stay unacknowledged before the
-        server hands it to a consumer again (after a crash, a kill -9, a lost connection)."""
+        """Connect, creating the stream when missing (or adding the partition subjects to a stream from before
+        them) and the durable consumers on first use. `ack_wait` (seconds, set when a durable consumer is
+        created): how long a delivery may stay unacknowledged before the server hands it to a consumer again
+        (after a crash, a kill -9, a lost connection). `partitions`: consume these partitions' subjects (see the
+        class); `subscribe=False`: only publish."""
         import nats
         from nats.js.api import ConsumerConfig, StreamConfig
         from nats.js.errors import NotFoundError
 
         nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=3)
         js = nc.jetstream()
+        subjects = [f"{prefix}.events", f"{prefix}.events.*", f"{prefix}.dead"]
         try:
-            await js.stream_info(stream)
+            info = await js.stream_info(stream)
         except NotFoundError:
-            await js.add_stream(StreamConfig(name=stream, subjects=[f"{prefix}.events", f"{prefix}.dead"]))
-        sub = await js.pull_subscribe(
-            f"{prefix}.events",
-            durable=durable,
-            stream=stream,
-            config=ConsumerConfig(ack_wait=ack_wait, max_ack_pending=20_000),
-        )
-        return cls(nc, js, sub, prefix, stream, durable)
+            await js.add_stream(StreamConfig(name=stream, subjects=subjects))
+        else:
+            have = list(info.config.subjects or [])
+            if any(x not in have for x in subjects):  # a stream from before partitions: add their subjects
+                info.config.subjects = have + [x for x in subjects if x not in have]
+                await js.update_stream(info.config)
+        config = ConsumerConfig(ack_wait=ack_wait, max_ack_pending=20_000)
+        sub = None
+        subs: dict[int, Any] = {}
+        if subscribe and partitions is None:
+            sub = await js.pull_subscribe(f"{prefix}.events", durable=durable, stream=stream, config=config)
+        elif subscribe and partitions is not None:
+            for p in partitions:
+                subs[p] = await js.pull_subscribe(
+                    f"{prefix}.events.{p}", durable=f"{durable}-p{p}", stream=stream, config=config
+                )
+        return cls(nc, js, sub, prefix, stream, durable, subs)
 
     async def fetch(self, max_events: int, timeout: float) -> list[Delivery]:
+        """Up to `max_events` deliveries. Partitioned: from every partition of this consumer at once (a fair
+        share each, then what is left over), each partition's in stream order."""
+        if not self.subs:
+            return await self._fetch(self.sub, max_events, timeout)
+        parts = list(self.subs)
+        share = max(1, max_events // len(parts))
+        got = await asyncio.gather(*(self._fetch(self.subs[p], share, timeout) for p in parts))
+        out = [d for batch in got for d in batch]
+        if len(out) < max_events:  # a busy partition may give more than its share this time
+            for p, batch in zip(parts, got, strict=True):
+                if len(batch) == share and len(out) < max_events:
+                    out += await self._fetch(self.subs[p], max_events - len(out), 0.01)
+        return out
+
+    async def _fetch(self, sub: Any, n: int, timeout: float) -> list[Delivery]:
         from nats.errors import TimeoutError as NatsTimeout
 
         try:
-            msgs = await self.sub.fetch(batch=max_events, timeout=timeout)
+            msgs = await sub.fetch(batch=n, timeout=timeout)
         except (NatsTimeout, TimeoutError):
             return []
         return [Delivery(m.data, m.ack, m.nak, _stamp(m)) for m in msgs]
 
     async def depth(self) -> Depth | None:
-        """The durable consumer's `num_pending` and `num_ack_pending` (None when the server does not answer)."""
+        """The durable consumers' `num_pending` and `num_ack_pending`, summed over this consumer's partitions (None
+        when the server does not answer)."""
         try:
-            info = await self.sub.consumer_info()
+            infos = [await s.consumer_info() for s in ([self.sub] if self.sub is not None else self.subs.values())]
         except Exception:
             return None
-        return Depth(int(info.num_pending or 0), int(info.num_ack_pending or 0))
+        return Depth(sum(int(i.num_pending or 0) for i in infos), sum(int(i.num_ack_pending or 0) for i in infos))
 
     async def dead_letter(self, data: bytes, errors: list[dict[str, str]]) -> None:
         body = {"errors": errors, "data": data.decode("utf-8", errors="replace")}
         await self.js.publish(f"{self.prefix}.dead", orjson.dumps(body))
 
-    async def publish(self, event: dict[str, Any]) -> None:
-        await self.js.publish(f"{self.prefix}.events", orjson.dumps(event))
+    async def publish(self, event: dict[str, Any], partition: int | None = None) -> None:
+        """Publish one event: on `<prefix>.events.<partition>` (`kernel.partition`; `Router` finds it), or on the
+        single subject `<prefix>.events` without one."""
+        subject = f"{self.prefix}.events" if partition is None else f"{self.prefix}.events.{partition}"
+        await self.js.publish(subject, orjson.dumps(event))
 
     async def close(self) -> None:
         """Stop pulling, then drain what is in flight; a drain that stalls (a pull request the server still
         holds) gives way to a plain close after a few seconds rather than the client's 30 s."""
-        with contextlib.suppress(Exception):
-            await self.sub.unsubscribe()
+        for sub in [self.sub, *self.subs.values()]:
+            if sub is not None:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
         try:
             await asyncio.wait_for(self.nc.drain(), 5)
         except Exception:
             await self.nc.close()
+
+
+class Router:
+    """Which partition an event goes to (issue 17): its account's enterprise (an enterprise's own event: that
+    enterprise), hashed (`kernel.partition.partition_of`). The directory is read from the database, a chunk of
+    accounts at a time, and kept: an account's enterprise is looked up once. An account the directory does not know
+    is routed by its own id (the consumer refuses it as unknown, to the dead letters, whichever partition it is in).
+    """
+
+    def __init__(self, engine: Any, partitions: int) -> None:
+        self.engine = engine
+        self.partitions = partitions
+        self._homes: dict[str, str] = {}
+
+    def learn(self, events: Sequence[dict[str, Any]]) -> None:
+        """Look up the enterprises of the accounts of `events` not known yet (one query per 500)."""
+        from warden.adapters import store
+        from warden.adapters.database import reading
+
+        ids = [a for e in events if isinstance(a := e.get("account_id"), str) and a not in self._homes]
+        if ids:
+            with reading(self.engine) as conn:
+                self._homes.update(store.enterprises_of(conn, ids))
+
+    def partition(self, event: dict[str, Any]) -> int:
+        """The partition of `event` (a dict as published); `learn` it first for the directory's answer."""
+        from warden.kernel.partition import partition_of
+
+        account = event.get("account_id")
+        key = event.get("enterprise_id") if not account else self._homes.get(str(account), str(account))
+        return partition_of(str(key or ""), self.partitions)
 
 
 def _stamp(msg: Any) -> float | None:

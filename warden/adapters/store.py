@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from warden.adapters import tables as t
-from warden.adapters.database import serialize_writers
+from warden.adapters.database import lock_partitions, lock_platform
 from warden.kernel.access import actors_in, person_of, with_actor_labels
 from warden.kernel.audit import (
     EVENT_DIGEST_COLUMNS,
@@ -27,6 +27,7 @@ from warden.kernel.audit import (
 )
 from warden.kernel.decision import Subject
 from warden.kernel.model import Account, Enterprise, Restriction, Scope, Strike, StrikeStatus
+from warden.kernel.partition import PLATFORM_CHAIN
 
 
 def dumps(data: Any) -> str:
@@ -154,8 +155,21 @@ _Q_STRIKES = (
     sa.select(_S).where(_S.c.subject_type == sa.bindparam("kind"), _S.c.subject_id.in_(_IDS)).order_by(_S.c.at, _S.c.id)
 )
 _Q_EXEMPTIONS = sa.select(_X).where(_X.c.account_id.in_(_IDS), _X.c.until > sa.bindparam("now", type_=t.UTCDateTime))
-_Q_AUDIT_TAIL = sa.select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
+_Q_AUDIT_TAIL = (
+    sa.select(t.audit_log.c.seq, t.audit_log.c.hash)
+    .where(t.audit_log.c.chain == sa.bindparam("chain"))
+    .order_by(t.audit_log.c.seq.desc())
+    .limit(1)
+)
+_Q_AUDIT_TAILS = (
+    sa.select(t.audit_log.c.chain, sa.func.max(t.audit_log.c.seq))
+    .where(t.audit_log.c.chain.in_(_IDS))
+    .group_by(t.audit_log.c.chain)
+)
 _INSERT_AUDIT = sa.insert(t.audit_log)
+# the log as it was before migration 0020 (one chain, no `chain` column): what a migration's seal writes to
+_LEGACY_LOG = sa.table("audit_log", *(sa.column(c.name, c.type) for c in t.audit_log.columns if c.name != "chain"))
+_Q_LEGACY_TAIL = sa.select(_LEGACY_LOG.c.seq, _LEGACY_LOG.c.hash).order_by(_LEGACY_LOG.c.seq.desc()).limit(1)
 
 
 def existing_outcomes(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -179,6 +193,18 @@ def counter_entries(
             acc = out.setdefault(row.account_id, [])
             for key, at, value in json.loads(row.counted):
                 acc.append((key, float(at), row.id, value))
+    return out
+
+
+_Q_HOMES = sa.select(t.accounts.c.id, t.accounts.c.enterprise_id).where(t.accounts.c.id.in_(_IDS))
+
+
+def enterprises_of(conn: Connection, account_ids: Sequence[str]) -> dict[str, str]:
+    """account id → its enterprise id, for the known ones among `account_ids` (the partition key, issue 17)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(account_ids))):
+        for row in conn.execute(_Q_HOMES, {"ids": list(chunk)}):
+            out[row.id] = row.enterprise_id
     return out
 
 
@@ -435,16 +461,58 @@ def record_policy(conn: Connection, hash_: str, version: str, source: str, text:
 # --- audit ---------------------------------------------------------------------------------------------------
 
 
-def audit_tail(conn: Connection) -> tuple[int, str]:
-    row = conn.execute(_Q_AUDIT_TAIL).first()
+def fix_partitions(conn: Connection, partitions: int) -> None:
+    """Record the installation's partition count on first start; after that, refuse another (ValueError naming
+    WARDEN_PARTITIONS): two processes hashing one enterprise to different partitions would decide it side by side."""
+    inst = t.installation
+    row = conn.execute(sa.select(inst.c.value).where(inst.c.name == "partitions")).first()
+    if row is None:
+        conn.execute(insert_ignore(conn, inst).values(name="partitions", value=str(partitions)))
+        row = conn.execute(sa.select(inst.c.value).where(inst.c.name == "partitions")).first()
+    if row is not None and int(row.value) != partitions:
+        raise ValueError(
+            f"WARDEN_PARTITIONS is {partitions}, but this database was set up with {row.value} partitions; every "
+            "process of an installation must use the same number (it decides which worker and which audit chain "
+            "an enterprise's events go to)"
+        )
+
+
+def stored_partitions(conn: Connection) -> int | None:
+    """The installation's partition count as recorded on first start (None before)."""
+    inst = t.installation
+    value = conn.execute(sa.select(inst.c.value).where(inst.c.name == "partitions")).scalar()
+    return int(value) if value is not None else None
+
+
+def audit_tail(conn: Connection, chain: int = PLATFORM_CHAIN) -> tuple[int, str]:
+    """(seq, hash) of chain `chain`'s newest entry; (0, GENESIS) for a chain with none."""
+    row = conn.execute(_Q_AUDIT_TAIL, {"chain": chain}).first()
     return (row.seq, row.hash) if row else (0, GENESIS)
 
 
-class AuditWriter:
-    """Appends to the chain inside the caller's transaction. Takes the writers' lock on first use."""
+def audit_tails(conn: Connection, chains: Sequence[int]) -> dict[int, int]:
+    """chain → its newest seq (0 for a chain with no entries), for `chains`, in one query."""
+    out = dict.fromkeys(chains, 0)
+    for chain, seq in conn.execute(_Q_AUDIT_TAILS, {"ids": list(out)}):
+        out[chain] = seq
+    return out
 
-    def __init__(self, conn: Connection) -> None:
+
+_HEADS = "warden.audit.heads"  # conn.info: chain → (seq, hash, at) of the newest entry this transaction appended
+
+
+class AuditWriter:
+    """Appends to one hash chain inside the caller's transaction (`chain`: 0 the platform's, p + 1 partition p's;
+    `kernel.partition`). Takes the chain's lock on first use: the platform lock exclusively for chain 0, the
+    partition's lock (and the platform lock shared) for a partition chain; `locked=True` when the caller holds it
+    already (`Ingest` locks every partition of a batch at once). `legacy=True`: the single-chain schema from before
+    migration 0020 (a migration's seal), chain 0 only."""
+
+    def __init__(self, conn: Connection, chain: int = PLATFORM_CHAIN, *, locked: bool = False, legacy: bool = False):
         self.conn = conn
+        self.chain = chain
+        self.locked = locked
+        self.legacy = legacy
         self._tail: tuple[int, str] | None = None
 
     @property
@@ -454,47 +522,96 @@ class AuditWriter:
 
     def next_seq(self) -> int:
         if self._tail is None:
-            serialize_writers(self.conn)
-            self._tail = audit_tail(self.conn)
+            if not self.locked:
+                if self.chain == PLATFORM_CHAIN:
+                    lock_platform(self.conn)
+                else:
+                    lock_partitions(self.conn, [self.chain - 1])
+                self.locked = True
+            if self.legacy:
+                row = self.conn.execute(_Q_LEGACY_TAIL).first()
+                self._tail = (row.seq, row.hash) if row else (0, GENESIS)
+            else:
+                self._tail = audit_tail(self.conn, self.chain)
         return self._tail[0] + 1
+
+    def started(self, at: datetime) -> int:
+        """Start the chain when it has no entry yet (its `chain.started`), so `next_seq` is the seq the next
+        `append` takes; returns it."""
+        if self.next_seq() == 1:
+            self.append(at, "system", "chain.started", "chain", self._identity())
+        return self.next_seq()
+
+    def _identity(self) -> dict[str, Any]:
+        start: dict[str, Any] = {"chain": secrets.token_hex(16)}
+        if self.chain != PLATFORM_CHAIN:
+            start["number"] = self.chain
+        return start
 
     def append(self, at: datetime, actor: str, action: str, subject: str, data: dict[str, Any]) -> int:
         seq = self.next_seq()
         assert self._tail is not None
-        if seq == 1 and action != "chain.started":  # a new chain starts with its own random identity
-            self.append(at, "system", "chain.started", "chain", {"chain": secrets.token_hex(16)})
+        if seq == 1 and action != "chain.started":  # a new chain starts with its own random identity (and number)
+            self.append(at, "system", "chain.started", "chain", self._identity())
             seq = self.next_seq()
         h = entry_hash(self._tail[1], seq, at, actor, action, subject, data)
-        self.conn.execute(
-            _INSERT_AUDIT,
-            {
-                "seq": seq,
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "subject": subject,
-                "data": dumps(data),
-                "prev_hash": self._tail[1],
-                "hash": h,
-            },
-        )
+        row = {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "data": dumps(data),
+            "prev_hash": self._tail[1],
+            "hash": h,
+        }
+        if self.legacy:
+            self.conn.execute(sa.insert(_LEGACY_LOG), row)
+        else:
+            row["chain"] = self.chain
+            self.conn.execute(_INSERT_AUDIT, row)
         self._tail = (seq, h)
-        self.conn.info["warden.audit.head"] = (seq, h, at)  # signed at commit (adapters/audit_state.py)
+        self.conn.info.setdefault(_HEADS, {})[self.chain] = (seq, h, at)  # signed at commit (audit_state.install)
         return seq
+
+
+def next_state_order(conn: Connection) -> int:
+    """The next number of the order of `state.rows` entries across chains (issue 17): PostgreSQL's sequence
+    `audit_state_order`, SQLite's counter row (its writers take turns). Taken at the seal, after the transaction's
+    writes: a transaction writing a row another one wrote waits for that one's commit (row locks), so it draws a
+    larger number, and folding the entries by this number gives every row its newest audited state."""
+    if conn.dialect.name == "postgresql":
+        return int(conn.exec_driver_sql("SELECT nextval('audit_state_order')").scalar_one())
+    c = t.audit_counters
+    res = conn.execute(
+        sa.update(c).where(c.c.name == "state_order").values(value=c.c.value + 1).returning(c.c.value)
+    ).scalar()
+    if res is None:
+        conn.execute(sa.insert(c).values(name="state_order", value=1))
+        return 1
+    return int(res)
 
 
 def audit_entry_from(row: Any) -> AuditEntry:
     return AuditEntry(
-        row.seq, row.at, row.actor, row.action, row.subject, json.loads(row.data), row.prev_hash, row.hash
+        row.seq,
+        row.at,
+        row.actor,
+        row.action,
+        row.subject,
+        json.loads(row.data),
+        row.prev_hash,
+        row.hash,
+        getattr(row, "chain", PLATFORM_CHAIN),
     )
 
 
-def audit_entries(conn: Connection, batch: int = 2000) -> Iterable[AuditEntry]:
+def audit_entries(conn: Connection, chain: int = PLATFORM_CHAIN, batch: int = 2000) -> Iterable[AuditEntry]:
+    """Chain `chain`'s entries, oldest first."""
+    a = t.audit_log
     last = 0
     while True:
-        rows = conn.execute(
-            sa.select(t.audit_log).where(t.audit_log.c.seq > last).order_by(t.audit_log.c.seq).limit(batch)
-        ).all()
+        rows = conn.execute(sa.select(a).where(a.c.chain == chain, a.c.seq > last).order_by(a.c.seq).limit(batch)).all()
         if not rows:
             return
         for r in rows:
@@ -502,13 +619,20 @@ def audit_entries(conn: Connection, batch: int = 2000) -> Iterable[AuditEntry]:
         last = rows[-1].seq
 
 
-def event_rows_for_audit(conn: Connection, seq: int, version: int = 1) -> list[tuple[str, Any]]:
-    """(event id, covered columns as text) of the events an `events.decided` entry vouches for (see
-    `kernel.audit.EVENT_DIGEST_COLUMNS`; `version` is the entry's `digest_v`)."""
+def audit_chains(conn: Connection) -> list[int]:
+    """The chains that have entries, ascending."""
+    return list(conn.execute(sa.select(t.audit_log.c.chain).distinct().order_by(t.audit_log.c.chain)).scalars())
+
+
+def event_rows_for_audit(
+    conn: Connection, seq: int, version: int = 1, chain: int = PLATFORM_CHAIN
+) -> list[tuple[str, Any]]:
+    """(event id, covered columns as text) of the events an `events.decided` entry (chain `chain`, entry `seq`)
+    vouches for (see `kernel.audit.EVENT_DIGEST_COLUMNS`; `version` is the entry's `digest_v`)."""
     e = t.events
     names = EVENT_DIGEST_COLUMNS if version >= 2 else EVENT_DIGEST_COLUMNS_V1
-    rows = conn.execute(sa.select(e.c.id, *(e.c[n] for n in names)).where(e.c.audit_seq == seq))
-    return [(r[0], tuple(_digest_text(v) for v in r[1:])) for r in rows]
+    q = sa.select(e.c.id, *(e.c[n] for n in names)).where(e.c.audit_chain == chain, e.c.audit_seq == seq)
+    return [(r[0], tuple(_digest_text(v) for v in r[1:])) for r in conn.execute(q)]
 
 
 def _digest_text(v: Any) -> str | None:
@@ -528,9 +652,11 @@ def event_digest(rows: Sequence[dict[str, Any]]) -> str:
     return decisions_digest(zip([r["id"] for r in rows], zip(*columns, strict=True), strict=True))
 
 
-def event_audit_seqs(conn: Connection) -> Iterable[int]:
-    """Every distinct `events.audit_seq`, ascending."""
-    return conn.execute(sa.select(t.events.c.audit_seq).distinct().order_by(t.events.c.audit_seq)).scalars()
+def event_audit_seqs(conn: Connection) -> Iterable[tuple[int, int]]:
+    """Every distinct (`events.audit_chain`, `events.audit_seq`), ascending."""
+    e = t.events
+    q = sa.select(e.c.audit_chain, e.c.audit_seq).distinct().order_by(e.c.audit_chain, e.c.audit_seq)
+    return ((int(c), int(s)) for c, s in conn.execute(q))
 
 
 # --- the notification outbox (appeals, issue 6; the enterprise desk's cases, issue 15) ------------------------------

@@ -1,42 +1,67 @@
-"""An in-process copy of what the rules read (subjects), proven current by the audit chain's tail.
+"""An in-process copy of what the rules read (subjects), proven current per partition by the audit chains' tails.
 
-Every change to accounts, enterprises, strikes, restrictions or exemptions is audited in the same
-transaction (the project's invariant). So if the chain's newest entry is still the one this process wrote
-last, nobody else changed anything and the cached subjects are exact; otherwise the cache is dropped. The
-check costs nothing extra: ingest reads the tail under the writers' lock anyway. Bounded (LRU).
+Every change to accounts, enterprises, strikes, restrictions or exemptions is audited in the same transaction (the
+project's invariant): by ingest on its partition's chain (a batch that reaches another partition appends there too),
+by everything else on the platform chain. So a partition's stamp, (platform chain tail, partition chain tail), is
+the one this process saw after its last batch there exactly when nobody else changed anything in that partition; a
+partition whose stamp moved is dropped, the others stay (issue 17: another process's writes to other partitions no
+longer wipe the cache). The check costs nothing extra: ingest reads the tails under the partitions' locks anyway.
+Bounded (LRU).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from warden.adapters import metrics
 from warden.adapters.store import EnterpriseView
 from warden.kernel.decision import Subject
 
+Stamp = tuple[int, int]
+"""(platform chain tail seq, partition chain tail seq)."""
+
 
 class SubjectCache:
     def __init__(self, max_accounts: int = 200_000) -> None:
         self.max_accounts = max_accounts
-        self.seq: int | None = None  # the audit tail this cache matches
+        self.seq: int | None = None  # a generation: None after anything was dropped, until the next `keep`
+        self._stamps: dict[int, Stamp] = {}  # partition → the stamp its cached subjects match
         self._subjects: OrderedDict[str, Subject] = OrderedDict()
+        self._members: dict[int, set[str]] = {}  # partition → its cached accounts
         self.enterprises: dict[str, EnterpriseView] = {}
+        self._ent_members: dict[int, set[str]] = {}  # partition → its cached enterprises
+        self._generation = 0
         self.hits = 0
         self.misses = 0
 
     def clear(self) -> None:
         self.seq = None
+        self._stamps.clear()
         self._subjects.clear()
+        self._members.clear()
         self.enterprises.clear()
+        self._ent_members.clear()
 
-    def check(self, tail_seq: int) -> bool:
-        """Drop everything unless the chain's tail is the one we last saw; True when it was dropped."""
-        if tail_seq != self.seq:
-            self.clear()
-            return True
-        return False
+    def check(self, stamps: Mapping[int, Stamp]) -> bool:
+        """Drop each partition whose stamp is not the one we last saw; True when anything was dropped (then the
+        features' own caches are dropped too: `Feature.on_foreign_change`)."""
+        dropped = False
+        for p, stamp in stamps.items():
+            if self._stamps.get(p) != stamp:
+                self._drop(p)
+                dropped = True
+        if dropped:
+            self.seq = None
+        return dropped
+
+    def _drop(self, partition: int) -> None:
+        self._stamps.pop(partition, None)
+        for aid in self._members.pop(partition, ()):
+            self._subjects.pop(aid, None)
+        for eid in self._ent_members.pop(partition, ()):
+            self.enterprises.pop(eid, None)
 
     def take(self, account_ids: Sequence[str], live_after: datetime) -> tuple[dict[str, Subject], list[str]]:
         """Cached subjects for these ids (ended restrictions pruned), and the ids still to load."""
@@ -60,16 +85,25 @@ class SubjectCache:
         metrics.observe_cache(len(found), len(missing))
         return found, missing
 
-    def keep(self, subjects: dict[str, Subject], seq: int) -> None:
-        """Remember subjects after a committed batch whose last audit entry is `seq`."""
+    def keep(
+        self, subjects: dict[str, Subject], stamps: Mapping[int, Stamp], partition_of: Callable[[str], int]
+    ) -> None:
+        """Remember subjects after a committed batch that held the partitions of `stamps` (each partition's stamp
+        after the commit); subjects of other partitions are not kept."""
         for aid, subj in subjects.items():
+            ent = subj.enterprise
+            p = partition_of(ent.id)
+            if p not in stamps:
+                continue
             self._subjects[aid] = subj
             self._subjects.move_to_end(aid)
-            ent = subj.enterprise
+            self._members.setdefault(p, set()).add(aid)
             self.enterprises[ent.id] = (ent, subj.enterprise_restrictions, subj.enterprise_strikes)
+            self._ent_members.setdefault(p, set()).add(ent.id)
         while len(self._subjects) > self.max_accounts:
-            self._subjects.popitem(last=False)
+            self._subjects.popitem(last=False)  # its partition's member set keeps the id: dropping it is harmless
         if len(self.enterprises) > self.max_accounts:
-            self.enterprises.clear()
-            self._subjects.clear()
-        self.seq = seq
+            self.clear()
+        self._stamps.update(stamps)
+        self._generation += 1
+        self.seq = self._generation

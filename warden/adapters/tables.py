@@ -92,9 +92,10 @@ events = sa.Table(
     sa.Column("counted", sa.Text, nullable=False),  # counter entries it made, to rebuild counters exactly
     sa.Column("policy_hash", sa.String(64), nullable=False),
     sa.Column("audit_seq", sa.BigInteger, nullable=False),
+    sa.Column("audit_chain", sa.Integer, nullable=False, server_default="0"),  # with audit_seq: the vouching entry
     sa.Index("ix_events_account_time", "account_id", "occurred_at"),
     sa.Index("ix_events_occurred_at", "occurred_at"),
-    sa.Index("ix_events_audit_seq", "audit_seq"),
+    sa.Index("ix_events_audit_chain_seq", "audit_chain", "audit_seq"),
 )
 
 strikes = sa.Table(
@@ -163,14 +164,49 @@ exemptions = sa.Table(
 audit_log = sa.Table(
     "audit_log",
     metadata,
+    # which hash chain (issue 17): 0 the platform's (manual actions, policy, directory; an installation's chain from
+    # before partitions), p + 1 partition p's (`kernel.partition.chain_of`); each chain counts its own seq from 1
+    sa.Column("chain", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Column("actor", sa.String(128), nullable=False),
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("subject", sa.String(256), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+    sa.UniqueConstraint("chain", "prev_hash", name="uq_audit_log_chain_prev_hash"),
+)
+
+# the root chain (issue 17): the newest signed head of every chain, folded into a Merkle root and signed, in the
+# manner of Certificate Transparency's signed tree heads (adapters/audit_roots.py)
+audit_roots = sa.Table(
+    "audit_roots",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("heads", sa.Text, nullable=False),  # canonical JSON [[chain, seq, hash], …] by chain
+    sa.Column("root", sa.String(64), nullable=False),  # the Merkle root over `heads` (RFC 6962 hashing)
     sa.Column("prev_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("key_id", sa.String(16), nullable=True),
+    sa.Column("signature", sa.String(128), nullable=True),  # none when written without the key
+)
+
+# fixed facts of the installation (issue 17): `partitions`, the partition count every process must share
+installation = sa.Table(
+    "installation",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# SQLite's stand-in for PostgreSQL's sequence `audit_state_order` (the order of `state.rows` entries across chains)
+audit_counters = sa.Table(
+    "audit_counters",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
 )
 
 # the audit trail over the state tables (issue 12; adapters/audit_state.py): triggers note each changed row of a
@@ -187,6 +223,7 @@ audit_touched = sa.Table(
 audit_checkpoints = sa.Table(
     "audit_checkpoints",
     metadata,
+    sa.Column("chain", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Column("at", UTCDateTime, nullable=False),

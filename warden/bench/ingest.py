@@ -267,6 +267,7 @@ def event_rows(events: list[Row], policy_hash: str, now: datetime) -> list[Row]:
             "counted": "[]",
             "policy_hash": policy_hash,
             "audit_seq": 1,
+            "audit_chain": 0,
         }
         for e in (EventAdapter.validate_python(x) for x in events)
     ]
@@ -287,6 +288,7 @@ def history_rows(first: int, k: int, old: datetime) -> list[Row]:
             "counted": "[]",
             "policy_hash": "0" * 64,
             "audit_seq": 0,
+            "audit_chain": 0,
         }
         for j in range(k)
     ]

@@ -206,6 +206,7 @@ def run_bench_weight(
                             "counted": "[]",
                             "policy_hash": w.loaded.hash,
                             "audit_seq": 0,
+                            "audit_chain": 0,
                         }
                     )
                     if len(rows) >= 5000:

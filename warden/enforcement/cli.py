@@ -83,8 +83,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         r = w.enforcement.audit_verify(exported, key)
         if r.ok:
             console.print(
-                f"[green]audit chain intact[/]: {r.checked} entries verified, state rows and stored decisions match, "
-                f"signed up to entry {r.signed_head}"
+                f"[green]audit chain intact[/]: {r.checked} entries in {r.chains} chain(s) verified, state rows and "
+                f"stored decisions match, all {r.signed_head} entries signed, {r.roots} signed root(s)"
             )
             if r.warning:
                 err.print(f"[bold yellow]WARNING[/]: {r.warning}")
@@ -94,10 +94,22 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         if r.table and r.key:
             err.print(f"[bold red]audit chain broken[/] at {r.table} row {r.key}: {r.problem} {read}")
         elif r.first_broken is not None:
-            err.print(f"[bold red]audit chain broken[/] at entry {r.first_broken}: {r.problem} {read}")
+            where = f"entry {r.first_broken}" if not r.chain else f"entry {r.first_broken} of chain {r.chain}"
+            err.print(f"[bold red]audit chain broken[/] at {where}: {r.problem} {read}")
         else:
             err.print(f"[bold red]audit chain not proven[/]: {r.problem}")
         raise typer.Exit(1)
+
+    @audit_app.command("anchor")
+    def audit_anchor(database: DatabaseOpt = None) -> None:
+        """Append a signed root over every audit chain's head (a Merkle root, adapters/audit_roots.py); `warden
+        consume` does it every WARDEN_AUDIT_ROOT_INTERVAL seconds. Says so when no chain moved since the last one."""
+        w = open_warden(database)
+        try:
+            seq = w.anchor_audit_root()
+        finally:
+            w.close()
+        console.print(f"root entry {seq} appended" if seq is not None else "no chain moved since the last root")
 
     @audit_app.command("checkpoints")
     def audit_checkpoints(

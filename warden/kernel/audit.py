@@ -33,6 +33,7 @@ class AuditEntry:
     data: dict[str, Any]
     prev_hash: str
     hash: str
+    chain: int = 0  # which chain (issue 17): 0 the platform's, p + 1 partition p's; not part of the hash
 
 
 def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, subject: str, data: Any) -> str:
@@ -82,8 +83,11 @@ class ChainReport:
     problem: str | None = None
     table: str | None = None
     key: str | None = None
-    signed_head: int | None = None  # the newest entry a valid signed checkpoint covers
+    signed_head: int | None = None  # the newest entry a valid signed checkpoint covers (of the platform chain)
     warning: str | None = None  # intact, but something cannot be ruled out (no anchor outside the database)
+    chain: int | None = None  # the chain of `first_broken` (issue 17: 0 the platform's, p + 1 partition p's)
+    chains: int = 1  # how many chains were checked
+    roots: int = 0  # how many signed root entries were checked
 
 
 def verify_chain(entries: Iterable[AuditEntry], expected_digest: Any = None, altered: Any = None) -> ChainReport:

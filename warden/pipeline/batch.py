@@ -25,6 +25,10 @@ class Batch:
     decisions: dict[str, Decision] = field(default_factory=dict)
     weights: WeightSource = field(default_factory=NoWeights)
     state: dict[str, Any] = field(default_factory=dict)
+    claim: Any = None
+    """`claim(conn, account_ids)`: make the accounts' partitions this batch's too (issue 17), before reading or
+    writing state of accounts outside the batch (the unblocking's reversals reach requesters and helpers of other
+    enterprises). Set by `Ingest`; None outside ingest (a platform-wide transaction excludes every partition)."""
     deciding: tuple[str, Any] | None = None
     """(hash, Policy) of the policy deciding the current event when it is not the engine's live one (a staged
     candidate, a shadow): what `pipeline.effects.Effector` takes the ladder and the recorded hash from."""

@@ -10,7 +10,7 @@ import gc
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from warden.adapters import metrics, store
 from warden.adapters.audit_state import seal
+from warden.adapters.database import lock_partitions, try_lock_partitions
 from warden.adapters.subject_cache import SubjectCache
 from warden.kernel.audit import DIGEST_VERSION
 from warden.kernel.clock import Clock
@@ -27,6 +28,7 @@ from warden.kernel.counters import Counters
 from warden.kernel.decision import Decision, Effects, Reason
 from warden.kernel.errors import Conflict, InvalidInput
 from warden.kernel.events import MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
+from warden.kernel.partition import DEFAULT_PARTITIONS, PLATFORM_CHAIN, chain_of, partition_of
 from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
 from warden.pipeline.engine import RuleEngine
@@ -60,6 +62,7 @@ class IngestResult:
     duplicates: int
     audit_seq: int | None = None
     changes: Effects = field(default_factory=Effects)
+    audit_chain: int | None = None  # the chain of `audit_seq` (issue 17: p + 1 for partition p)
 
 
 class Ingest:
@@ -76,6 +79,7 @@ class Ingest:
         cache: SubjectCache,
         features: Sequence[Feature] = (),
         watch: PolicyWatch | None = None,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
         self.engine = engine
         self.rules = rules
@@ -84,6 +88,7 @@ class Ingest:
         self.clock = clock
         self.cache = cache
         self.features = list(features)
+        self.partitions = partitions  # WARDEN_PARTITIONS: fixed per installation (kernel/partition.py)
         self._hooks = {h: overriding(self.features, h) for h in HOOKS}
         self._lock = threading.Lock()  # one batch at a time per process
         self._waiting_lock = threading.Lock()  # guards `_waiting`, the requests queued for the next batch
@@ -217,7 +222,9 @@ class Ingest:
                     outs = shared.outcomes[at : at + len(r.events)]
                     at += len(r.events)
                     dup = sum(1 for o in outs if o.duplicate)
-                    r.result = IngestResult(outs, len(outs) - dup, dup, shared.audit_seq, shared.changes)
+                    r.result = IngestResult(
+                        outs, len(outs) - dup, dup, shared.audit_seq, shared.changes, shared.audit_chain
+                    )
                     r.done = True
                 return
         for r in group:
@@ -231,30 +238,51 @@ class Ingest:
         """One transaction, under the batch lock, with the collector off and the counters journalled; observed
         once per transaction in the metrics (`adapters/metrics.py`)."""
         started = time.perf_counter()
+        extra: frozenset[int] = frozenset()
         with _no_gc():
-            self.counters.begin()
-            try:
-                result = self._ingest(events, actor)
-            except BaseException:
-                self.counters.rollback()
-                self.cache.clear()  # evaluation may have changed cached subjects in place
-                raise
-            self.counters.commit()
+            while True:
+                self.counters.begin()
+                try:
+                    result = self._ingest(events, actor, extra)
+                except PartitionsBusy as busy:  # decide it all again, every partition it reaches locked up front
+                    self.counters.rollback()
+                    self.cache.clear()
+                    extra = extra | busy.partitions
+                    continue
+                except BaseException:
+                    self.counters.rollback()
+                    self.cache.clear()  # evaluation may have changed cached subjects in place
+                    raise
+                self.counters.commit()
+                break
         metrics.observe_ingest(
             result.outcomes, result.stored, result.duplicates, result.changes, time.perf_counter() - started
         )
         return result
 
-    def _ingest(self, events: list[Any], actor: str) -> IngestResult:
+    def partition_of(self, enterprise_id: str) -> int:
+        """The partition of an enterprise's events (`kernel.partition`)."""
+        return partition_of(enterprise_id, self.partitions)
+
+    def _ingest(self, events: list[Any], actor: str, extra: frozenset[int] = frozenset()) -> IngestResult:
         now = self.clock.now()
         with self.engine.begin() as conn:
             if self.watch is not None:  # one indexed read: has another version been promoted? (before any decision)
                 self.watch.refresh(conn)
             live_hash = self.rules.loaded.hash
-            audit = store.AuditWriter(conn)
-            if self.cache.check(audit.tail_seq):  # someone else wrote: let features take over their changes
+            # The batch's partitions (each account's enterprise, as the directory has it now), locked before anything
+            # is read: writers of other partitions go on beside us; platform-wide writers wait (database.py).
+            homes = store.enterprises_of(conn, [a for e in events if (a := _field(e, "account_id"))])
+            homes.update((x, x) for e in events if (x := _field(e, "enterprise_id")))
+            held = {self.partition_of(x) for x in homes.values()} | set(extra)
+            lock_partitions(conn, held)
+            chains = sorted(chain_of(p) for p in held)
+            tails = store.audit_tails(conn, [PLATFORM_CHAIN, *chains])
+            stamps = {p: (tails[PLATFORM_CHAIN], tails[chain_of(p)]) for p in held}
+            if self.cache.check(stamps):  # someone else wrote there: let features take over their changes
                 for f in self._hooks["on_foreign_change"]:
                     f.on_foreign_change(conn)
+            writers = {c: store.AuditWriter(conn, c, locked=True) for c in chains}
             stored = store.existing_outcomes(conn, [e.id for e in events])
             fresh, seen = [], set(stored)
             payloads: dict[str, str] = {}
@@ -305,6 +333,16 @@ class Ingest:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
             self._cover(conn, fresh)
             batch = Batch(fresh, subjects, enterprises, now)
+            claimed: set[int] = set()
+
+            def claim(conn: Connection, account_ids: Iterable[str]) -> None:
+                want = {self.partition_of(x) for x in store.enterprises_of(conn, list(account_ids)).values()}
+                more = sorted(want - held - claimed)
+                if more and not try_lock_partitions(conn, more):
+                    raise PartitionsBusy(frozenset(more))
+                claimed.update(more)
+
+            batch.claim = claim
             changes = batch.effects
             by_id = batch.decisions
             for f in self._hooks["load"]:  # what the rules and later hooks read (weight, past unblocks)
@@ -359,33 +397,49 @@ class Ingest:
                 )
             seq = None
             if rows:
-                seq = audit.next_seq()
+                by_chain: dict[int, list[dict[str, Any]]] = {}
                 for r in rows:
-                    r["audit_seq"] = seq
+                    chain = chain_of(self.partition_of(r["enterprise_id"]))
+                    if chain not in writers:  # the directory moved the account since the lock (cannot: it waits)
+                        raise RuntimeError(f"event {r['id']!r}: its partition was not locked")
+                    by_chain.setdefault(chain, []).append(r)
+                audit = writers[min(by_chain)]  # the batch's own entries (effects, features, state) go here
+                for chain, mine in sorted(by_chain.items()):
+                    part_seq = writers[chain].started(now)
+                    for r in mine:
+                        r["audit_chain"] = chain
+                        r["audit_seq"] = part_seq
+                    if chain == audit.chain:
+                        seq = part_seq
                 store.insert_events(conn, rows)
-                digest = store.event_digest(rows)
-                denied = sum(1 for o in by_id.values() if o.allowed is False)
-                audit.append(
-                    now,
-                    actor,
-                    "events.decided",
-                    f"batch:{rows[0]['id']}",
-                    {
-                        "events": len(rows),
-                        "denied": denied,
-                        "policy": live_hash,
-                        "digest": digest,
-                        "digest_v": DIGEST_VERSION,
-                    },
-                )
+                for chain, mine in sorted(by_chain.items()):
+                    denied = sum(1 for r in mine if by_id[r["id"]].allowed is False)
+                    writers[chain].append(
+                        now,
+                        actor,
+                        "events.decided",
+                        f"batch:{mine[0]['id']}",
+                        {
+                            "events": len(mine),
+                            "denied": denied,
+                            "policy": live_hash,
+                            "digest": store.event_digest(mine),
+                            "digest_v": DIGEST_VERSION,
+                        },
+                    )
                 store.save_changes(conn, changes)
                 audit_effects(audit, changes, now, "rules")
                 for f in self._hooks["after_store"]:
                     f.after_store(conn, audit, batch)
+                for p in sorted(claimed - held):  # partitions the batch reached beyond its own: their caches go
+                    store.AuditWriter(conn, chain_of(p), locked=True).append(
+                        now, "system", "partition.reached", f"chain:{audit.chain}", {"by": audit.chain}
+                    )
                 seal(conn, audit, now)  # vouch for the state rows this batch changed (adapters/audit_state.py)
             self.counters.flush()  # last step before the commit: a failed batch leaves no counts behind
+            after = {c: w.tail_seq for c, w in writers.items()}
 
-        self.cache.keep(subjects, audit.tail_seq)
+        self.cache.keep(subjects, {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}, self.partition_of)
         outcomes = []
         for e in events:
             if e.id in by_id:
@@ -403,7 +457,17 @@ class Ingest:
                         duplicate=True,
                     )
                 )
-        return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes)
+        main = min((r["audit_chain"] for r in rows), default=None)
+        return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes, main)
+
+
+class PartitionsBusy(Exception):
+    """A batch reached state of partitions it had not locked, and another writer holds them: it is decided again
+    from the start with them locked up front (`Ingest._run`)."""
+
+    def __init__(self, partitions: frozenset[int]) -> None:
+        super().__init__(f"partitions {sorted(partitions)} are busy")
+        self.partitions = partitions
 
 
 @contextlib.contextmanager

@@ -174,6 +174,9 @@ class UnblockFeature(Feature):
             for i, n in store.unblock_nodes(conn, ids).items()
             if (row := store.get_application(conn, i)) is not None and row.state == "lifted"
         }
+        everyone = sorted({p for n in nodes.values() for p in (n.account_id, *(e.helper_id for e in n.helpers))})
+        if batch.claim is not None:  # their partitions become the batch's before their state is read (issue 17)
+            batch.claim(conn, everyone)
         base: dict[str, ub.Standing] = {}
         for nid, node in nodes.items():
             s = standing(conn, pol, node)
@@ -189,7 +192,6 @@ class UnblockFeature(Feature):
                 others = {o.id: o for o in s.others} | found
                 s = replace(s, others=tuple(others[i] for i in sorted(others)))
             base[nid] = s
-        everyone = sorted({p for n in nodes.values() for p in (n.account_id, *(e.helper_id for e in n.helpers))})
         missing = [p for p in everyone if p not in batch.subjects]
         subjects, _ = core.load_subjects(conn, missing, min(first, batch.now)) if missing else ({}, {})
         lifted = store.lifted_unblocks(conn, missing) if missing else {}

@@ -97,16 +97,23 @@ class WeightFeature(Feature):
         # batch committed and nobody else wrote weight state since (every writer appends a `weight.*` entry).
         self._accounts: dict[str, AccountState] = {}
         self._enterprises: dict[str, EnterpriseState] = {}
-        self._mark: tuple[int, str] | None = None
+        self._mark: tuple[int, int] | None = None
         self.subject_cache = subject_cache  # the core's SubjectCache, whose audit-tail check we can reuse
 
     def _cache_valid(self, conn: Connection) -> bool:
+        """Our last batch committed (`_mark`), and since then the core found every partition of this batch as we
+        left it (else it called `on_foreign_change`, which dropped the states): issue 17, per partition."""
         if self._mark is None or len(self._accounts) > self.CACHE_LIMIT:
             return False
         core = self.subject_cache
-        if core is not None and core.seq is not None and self._mark[0] <= core.seq:
-            return True  # the core just proved nobody wrote since our last committed batch: no query needed
+        if core is not None and core.seq is not None:
+            return True  # the core just proved nobody wrote in this batch's partitions: no query needed
         return store.weight_cache_still_ours(conn, self._mark)
+
+    def on_foreign_change(self, conn: Connection) -> None:
+        """Someone else wrote in a partition of this batch (or our last batch failed): the kept states may differ."""
+        self._accounts.clear()
+        self._enterprises.clear()
 
     @property
     def whole(self) -> Policy:
@@ -391,7 +398,7 @@ class WeightFeature(Feature):
                 f"batch:{events[0].id}",
                 {"accounts": len(acc_rows), "enterprises": len(ent_rows), "cascades": b.cascades},
             )
-            self._mark = core.audit_tail(conn)  # our entry: the cache stays good while it is the last weight.*
+            self._mark = (audit.chain, audit.tail_seq)  # our entry: the batch committed once the core keeps it
 
 
 def weight_feature(rules: RuleEngine, clock: Clock, subject_cache: SubjectCache) -> WeightFeature | None:

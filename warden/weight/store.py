@@ -167,15 +167,17 @@ def member_ids(conn: Connection, enterprise_id: str) -> list[str]:
     return [r.id for r in conn.execute(sa.select(t.accounts.c.id).where(t.accounts.c.enterprise_id == enterprise_id))]
 
 
-def weight_cache_still_ours(conn: Connection, mark: tuple[int, str]) -> bool:
-    """Whether the audit entry `mark` (seq, hash) committed and no `weight.*` entry was appended after it: then
-    the weight states a process kept since writing `mark` equal the stored ones."""
-    seq, hash_ = mark
+def weight_cache_still_ours(conn: Connection, mark: tuple[int, int]) -> bool:
+    """Whether the audit entry `mark` (chain, seq) committed and no `weight.*` entry was appended after it in any
+    chain: then the weight states a process kept since writing `mark` equal the stored ones (a slow path: the core's
+    per-partition check usually answers first)."""
+    chain, seq = mark
     a = t.audit_log
-    mine = conn.execute(sa.select(a.c.hash).where(a.c.seq == seq)).first()
-    if mine is None or mine.hash != hash_:
+    if conn.execute(sa.select(a.c.seq).where(a.c.chain == chain, a.c.seq == seq)).first() is None:
         return False  # our last batch did not commit
-    later = conn.execute(sa.select(a.c.seq).where(a.c.seq > seq, a.c.action.like("weight.%")).limit(1)).first()
+    later = conn.execute(
+        sa.select(a.c.seq).where(a.c.action.like("weight.%"), sa.or_(a.c.chain != chain, a.c.seq > seq)).limit(1)
+    ).first()
     return later is None
 
 

@@ -60,19 +60,32 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             typer.Option(help="Serve /metrics, /livez, /readyz on this port (default: WARDEN_METRICS_PORT; none)."),
         ] = None,
         database: Annotated[str | None, typer.Option("--database", "-d", help="Database URL.")] = None,
+        partitions: Annotated[
+            str | None,
+            typer.Option(
+                help="Consume these partitions' subjects (<prefix>.events.<p>): `0-7`, `0,2,4`, `all`. Give each "
+                "consumer process its own set (WARDEN_PARTITIONS in all). Unset: the single subject <prefix>.events."
+            ),
+        ] = None,
     ) -> None:
         """Ingest events from NATS JetStream; bad ones go to <prefix>.dead with their reasons. SIGTERM or Ctrl-C:
-        the batch being stored is finished and acknowledged, what was fetched but not started is handed back."""
+        the batch being stored is finished and acknowledged, what was fetched but not started is handed back.
+        With --partitions, one durable consumer per partition (<durable>-p<p>): this process alone decides them."""
         from warden.adapters import logs
         from warden.adapters.intake import NatsSource
         from warden.entrypoints.cli.main import fail, open_warden
         from warden.entrypoints.probes import ProbeServer
+        from warden.kernel.partition import parse_partitions
         from warden.service.intake import consume as run
         from warden.settings import Settings
 
         settings = Settings()
         logs.configure(settings)
         url = nats_url or settings.nats_url or "nats://127.0.0.1:4222"
+        try:
+            mine = parse_partitions(partitions, settings.partitions) if partitions is not None else None
+        except ValueError as exc:
+            raise fail(f"--partitions: {exc}") from exc
         w = open_warden(database, serving=True)
         port = metrics_port if metrics_port is not None else settings.metrics_port
         probes = ProbeServer(w, settings, settings.metrics_host, port, url).start() if port is not None else None
@@ -99,20 +112,31 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 with contextlib.suppress(NotImplementedError):  # not on Windows
                     loop.add_signal_handler(sig, stopping, sig.name)
             try:
-                source = await NatsSource.connect(url, stream, prefix, durable, ack_wait=ack_wait)
+                source = await NatsSource.connect(url, stream, prefix, durable, ack_wait=ack_wait, partitions=mine)
             except Exception as exc:
                 raise fail(f"cannot reach NATS JetStream at {url}: {exc}") from exc
             log.info(
-                "consuming %s.events from %s (stream %s, consumer %s)",
+                "consuming %s.events%s from %s (stream %s, consumer %s)",
                 prefix,
+                "" if mine is None else f".<{partitions}>",
                 url,
                 stream,
                 durable,
-                extra={"stream": stream, "consumer": durable, "batch": batch},
+                extra={"stream": stream, "consumer": durable, "batch": batch, "partitions": partitions},
             )
             last = [time.monotonic()]
+            rooted = [time.monotonic()]
+
+            def anchor() -> None:  # a signed root over every chain's head, now and then (adapters/audit_roots.py)
+                rooted[0] = time.monotonic()
+                try:
+                    w.anchor_audit_root()
+                except Exception:  # the next one covers what this one would have; say so
+                    log.warning("could not append an audit root; retrying later", exc_info=True)
 
             def progress(s: IntakeStats) -> None:
+                if time.monotonic() - rooted[0] >= settings.audit_root_interval:
+                    anchor()
                 if time.monotonic() - last[0] >= 10:  # a line every 10 s at most while events flow
                     last[0] = time.monotonic()
                     log.info(
@@ -136,6 +160,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 )
             finally:
                 await source.close()
+                anchor()
 
         try:
             stats = asyncio.run(main())
@@ -158,28 +183,53 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         nats_url: NatsOpt = "nats://127.0.0.1:4222",
         stream: StreamOpt = "WARDEN",
         prefix: PrefixOpt = "warden",
+        database: Annotated[
+            str | None, typer.Option("--database", "-d", help="Database URL (the directory the partitions come from).")
+        ] = None,
+        single_subject: Annotated[
+            bool, typer.Option(help="Publish on the single subject <prefix>.events (the path before partitions).")
+        ] = False,
     ) -> None:
-        """Publish a JSONL file of events onto the stream (for loading and testing)."""
-        from warden.adapters.intake import NatsSource
+        """Publish a JSONL file of events onto the stream (for loading and testing): each on its partition's subject
+        <prefix>.events.<p> (its account's enterprise, read from the database; WARDEN_PARTITIONS partitions)."""
+        from warden.adapters.database import make_engine
+        from warden.adapters.intake import NatsSource, Router
         from warden.entrypoints.cli.main import fail
+        from warden.settings import Settings
 
         if not events.exists():
             raise fail(f"{events}: no such file")
+        settings = Settings()
+        objs: list[dict[str, Any]] = []
+        with events.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise fail(f"{events}:{lineno}: not JSON ({exc.msg})") from exc
+                if not isinstance(obj, dict):
+                    raise fail(f"{events}:{lineno}: an event is a JSON object")
+                objs.append(obj)
+        router = None
+        if not single_subject:
+            engine = make_engine(database or settings.database_url)
+            router = Router(engine, settings.partitions)
+            try:
+                for i in range(0, len(objs), 5000):
+                    router.learn(objs[i : i + 5000])
+            except Exception as exc:
+                raise fail(f"cannot read the directory to partition the events: {exc}") from exc
+            finally:
+                engine.dispose()
 
         async def main() -> int:
-            source = await NatsSource.connect(nats_url, stream, prefix, durable="warden-publisher")
-            n = 0
-            with events.open(encoding="utf-8") as fh:
-                for lineno, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        obj = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise fail(f"{events}:{lineno}: not JSON ({exc.msg})") from exc
-                    await source.publish(obj)
-                    n += 1
+            source = await NatsSource.connect(nats_url, stream, prefix, subscribe=False)
+            for obj in objs:
+                await source.publish(obj, router.partition(obj) if router is not None else None)
             await source.close()
-            return n
+            return len(objs)
 
-        console.print(f"published {asyncio.run(main()):,} events to {prefix}.events")
+        where = f"{prefix}.events" if single_subject else f"{prefix}.events.<partition>"
+        console.print(f"published {asyncio.run(main()):,} events to {where}")
