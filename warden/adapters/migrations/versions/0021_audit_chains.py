@@ -9,8 +9,8 @@
 - `installation`: fixed facts, `partitions` (written on first start); `audit_counters` (SQLite) and the sequence
   `audit_state_order` (PostgreSQL): the order of `state.rows` entries across chains.
 
-Revision ID: 0020_audit_chains
-Revises: 0019_policy_backtests
+Revision ID: 0021_audit_chains
+Revises: 0020_backtest_owners
 """
 
 import sqlalchemy as sa
@@ -18,8 +18,8 @@ from alembic import op
 
 import warden.adapters.tables
 
-revision = "0020_audit_chains"
-down_revision = "0019_policy_backtests"
+revision = "0021_audit_chains"
+down_revision = "0020_backtest_owners"
 branch_labels = None
 depends_on = None
 
