@@ -79,9 +79,11 @@ class _Entry(NamedTuple):
     runs: tuple[int, ...] = ()  # per key character, the run length the text must have there; () = any
     pattern: Pattern | None = None  # a listed form
     homophone: Pattern | None = None  # a term that matches by sound
-    allow: bool = False
+    allow: bool = False  # a word that reads the term's characters another way (红包装): the term is not there
     keyword: bool = False  # a contact keyword: run the detectors on this message
-    cue: str = ""  # a warning cue (before, after): a term it points at is named, not offered (严禁网赌)
+    cue: str = ""  # a warning cue (before, after, both, continue): a term it points at is named, not offered (严禁网赌)
+    business: bool = False  # a business phrase (返利政策): the term in its trade sense, unless a lure is in reach
+    lure: bool = False  # a lure (加我, 进群, 日赚): evidence that a term nearby is offered
 
 
 class _Expanded(NamedTuple):
@@ -140,43 +142,110 @@ def _allow_holds(folded: Folded, a: int, b: int, s: int, e: int) -> bool:
     return not any(edges) or any(folded.separator(k) for k in range(s + 1, e))
 
 
-CUE_SIDES = ("before", "after")
+CUE_SIDES = ("before", "after", "both", "continue")
 CUE_BEFORE_REACH = 16  # folded characters from a cue's end to the term it points at (严禁员工参与任何形式的网络赌博)
 CUE_AFTER_REACH = 6  # folded characters from the term's end to a cue after it (刷单诈骗, 网贷陷阱)
+CUE_CONTINUE_REACH = 24  # folded characters from a cue's end to a word that carries it on (严禁…，包括但不限于 …)
+LURE_REACH = 12  # folded characters between a lure and the term it offers (加我领红包, 红包活动最后一天，速加)
 _NEGATIONS = ("不", "无", "没", "非", "别")  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
 _LONGEST_CUE = 8  # folded characters; cues are looked up by start, sorted (cues.tsv holds none longer)
-_CUE_BREAKS = CLAUSE_MARKS - {"、"}  # an enumeration (严禁网赌、传销) stays in the cue's reach
+_ENUMERATION = frozenset("、")  # 刷单、网贷等骗局: one list, one clause
+_IN_CLAUSE = frozenset("、：:")  # an enumeration (严禁网赌、传销) or a heading (防范非法集资：…) stays in the cue's reach
+_SENTENCE_END = frozenset("。！？!?；;\n\r｡…")
+NOT_EVIDENCE = frozenset({"id_card_number", "bank_card_number", "confidential"})
+"""Hit categories that are no evidence of intent for an ordinary word beside them (a customer's card number in a
+cash-back message is the shop's business); every other hit is (a phone number, 加微信, 刷单)."""
+
+
+def _marks(folded: Folded, joined: str, lo: int, hi: int) -> str:
+    """The punctuation written between folded positions ``lo - 1`` and ``hi`` (what the fold deleted there)."""
+    if lo >= hi or folded.gapless(lo - 1, hi + 1):
+        return ""
+    (o_lo,), (o_hi,) = folded.original_spans([lo - 1], [hi + 1])
+    return "".join(ch for ch in joined[o_lo + 1 : o_hi - 1] if ch in CLAUSE_MARKS)
+
+
+def _lure_between(lures: list[tuple[int, int]], lo: int, hi: int) -> bool:
+    """Whether a lure lies inside folded ``[lo, hi)`` (``lures``: sorted spans)."""
+    for ls, le in lures[bisect_left(lures, (lo, -1)) :]:
+        if ls >= hi:
+            return False
+        if le <= hi:
+            return True
+    return False
+
+
+def _lured(lures: list[tuple[int, int]], folded: Folded, joined: str, s: int, e: int) -> bool:
+    """Whether a lure lies within `LURE_REACH` folded characters of span ``[s, e)`` (or overlaps it), in the same
+    sentence of the same message."""
+    ftext = folded.text
+    i = bisect_left(lures, (s - LURE_REACH - _LONGEST_CUE, -1))
+    for ls, le in lures[i:]:
+        if ls > e + LURE_REACH:
+            break
+        if le <= s:
+            if s - le > LURE_REACH:
+                continue
+            lo, hi = le, s
+        elif ls >= e:
+            lo, hi = e, ls
+        else:
+            return True  # overlapping: 每天送 in 每天送红包
+        if NUL in ftext[lo:hi]:
+            continue
+        if not any(ch in _SENTENCE_END for ch in _marks(folded, joined, lo, hi)):
+            return True
+    return False
 
 
 def _under_cue(
-    cue_starts: list[int], cues: list[tuple[int, int, str]], folded: Folded, joined: str, s: int, e: int
+    cue_starts: list[int],
+    cues: list[tuple[int, int, str]],
+    lures: list[tuple[int, int]],
+    folded: Folded,
+    joined: str,
+    s: int,
+    e: int,
 ) -> bool:
     """Whether folded span ``[s, e)`` is named by a warning cue rather than offered: a cue ``before`` it (严禁,
-    谨防, 防范 …) ending at most `CUE_BEFORE_REACH` characters before it, or a cue ``after`` it (诈骗, 骗局 …)
-    starting at most `CUE_AFTER_REACH` characters after it, in the same clause of the same message (no clause
-    punctuation between: 严禁外传，加我领红包 keeps 红包), and not itself denied (刷单不违法 keeps 刷单)."""
+    谨防, 防范 …) ending at most `CUE_BEFORE_REACH` characters before it in the same clause (an enumeration comma
+    and a heading's colon do not end it), or a cue ``after`` it (诈骗, 骗局 …) starting at most `CUE_AFTER_REACH`
+    characters after it in the same clause and not itself denied (刷单不违法 keeps 刷单). A ``continue`` word
+    (包括, 从事 …) counts as a cue before when a cue before it in the same sentence carries over to it. No lure may
+    lie between the cue and the term (严禁外传：加我领红包 keeps 红包)."""
     ftext = folded.text
-    lo_at = bisect_left(cue_starts, s - CUE_BEFORE_REACH - _LONGEST_CUE)
-    for cs, ce, side in cues[lo_at : bisect_right(cue_starts, e + CUE_AFTER_REACH)]:
-        if side == "before":
-            if not (ce <= s and s - ce <= CUE_BEFORE_REACH):
-                continue
-            lo, hi = ce, s
-        else:
+    lo_at = bisect_left(cue_starts, s - CUE_CONTINUE_REACH - CUE_BEFORE_REACH - 2 * _LONGEST_CUE)
+    window = cues[lo_at : bisect_right(cue_starts, e + CUE_AFTER_REACH)]
+    for k, (cs, ce, side) in enumerate(window):
+        if side != "after" and ce <= s and s - ce <= CUE_BEFORE_REACH and NUL not in ftext[ce:s]:
             if (
-                not (cs >= e and cs - e <= CUE_AFTER_REACH)
-                or ftext[cs - 1] in _NEGATIONS
-                or ftext[cs - 2 : cs] == "不是"
+                (side != "continue" or _carried(window[:k], folded, joined, cs))
+                and set(_marks(folded, joined, ce, s)) <= _IN_CLAUSE
+                and not _lure_between(lures, ce, s)
             ):
-                continue
-            lo, hi = e, cs
-        if NUL in ftext[lo:hi]:
-            continue
-        if lo == hi or folded.gapless(lo - 1, hi + 1):
+                return True
+        if (
+            side in ("after", "both")
+            and cs >= e
+            and cs - e <= CUE_AFTER_REACH
+            and ftext[cs - 1] not in _NEGATIONS
+            and ftext[cs - 2 : cs] != "不是"
+            and NUL not in ftext[e:cs]
+            and set(_marks(folded, joined, e, cs)) <= _ENUMERATION
+            and not _lure_between(lures, e, cs)
+        ):
             return True
-        (o_lo,), (o_hi,) = folded.original_spans([lo - 1], [hi + 1])
-        if not any(ch in _CUE_BREAKS for ch in joined[o_lo:o_hi]):
-            return True
+    return False
+
+
+def _carried(earlier: list[tuple[int, int, str]], folded: Folded, joined: str, at: int) -> bool:
+    """Whether a cue before (among ``earlier``) carries over to a ``continue`` word at folded ``at``: within
+    `CUE_CONTINUE_REACH`, in the same sentence."""
+    ftext = folded.text
+    for _, ce, side in earlier:
+        if side in ("before", "both") and ce <= at and at - ce <= CUE_CONTINUE_REACH and NUL not in ftext[ce:at]:
+            if not any(ch in _SENTENCE_END for ch in _marks(folded, joined, ce, at)):
+                return True
     return False
 
 
@@ -204,6 +273,9 @@ class ScreeningEngine:
         homophones: Sequence[tuple[str, str]] = (),
         splits: Sequence[tuple[str, tuple[str, ...]]] = (),
         cues: Sequence[tuple[str, str]] = (),
+        business: Sequence[str] = (),
+        lures: Sequence[str] = (),
+        ordinary: Sequence[str] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -216,6 +288,9 @@ class ScreeningEngine:
         self.cues: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(cues))
         if any(side not in CUE_SIDES for _, side in self.cues):
             raise ValueError(f"a cue's side must be one of {CUE_SIDES}")
+        self.business: tuple[str, ...] = tuple(dict.fromkeys(b.strip() for b in business if fold_key(b.strip())[0]))
+        self.lures: tuple[str, ...] = tuple(dict.fromkeys(w.strip() for w in lures if fold_key(w.strip())[0]))
+        self.ordinary: frozenset[str] = frozenset(w.strip() for w in ordinary if w.strip())
         self.detectors = detectors
         self.per_category = per_category
         self._syllables: npt.NDArray[np.uint16] = _unit_table(syllable_table(self.homophones))
@@ -256,6 +331,11 @@ class ScreeningEngine:
             k = (key, runs if any(r > 1 for r in runs) else (), "")
             old = entries.get(k)
             entries[k] = old._replace(allow=True) if old else _Entry(k[0], k[1], allow=True)
+        for b in self.business:
+            key, runs = fold_key(b)
+            k = (key, runs if any(r > 1 for r in runs) else (), "")
+            old = entries.get(k)
+            entries[k] = old._replace(business=True) if old else _Entry(k[0], k[1], business=True)
         for word, side in self.cues:
             key, runs = fold_key(word)
             if len(key) > _LONGEST_CUE:
@@ -264,6 +344,13 @@ class ScreeningEngine:
                 k = (key, runs if any(r > 1 for r in runs) else (), "")
                 old = entries.get(k)
                 entries[k] = old._replace(cue=side) if old else _Entry(k[0], k[1], cue=side)
+        for word in self.lures:
+            key, runs = fold_key(word)
+            if len(key) > _LONGEST_CUE:
+                raise ValueError(f"lure {word!r} is longer than {_LONGEST_CUE} characters")
+            k = (key, runs if any(r > 1 for r in runs) else (), "")
+            old = entries.get(k)
+            entries[k] = old._replace(lure=True) if old else _Entry(k[0], k[1], lure=True)
         if detectors:
             for word in (*KEYWORDS, *GATE_TLDS):
                 k = (fold_key(word)[0], (), "")
@@ -277,7 +364,7 @@ class ScreeningEngine:
                 group = by_sound.setdefault(sound, {})
                 old = group.get(k)
                 group[k] = old._replace(homophone=h) if old else _Entry(k[0], k[1], homophone=h)
-        self._longest_allow = max((len(fold_key(a)[0]) for a in self.allow), default=0)
+        self._longest_allow = max((len(fold_key(a)[0]) for a in (*self.allow, *self.business)), default=0)
         self._keys = list(by_sound)
         self._entries = [tuple(by_sound[k].values()) for k in self._keys]
         self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
@@ -297,6 +384,9 @@ class ScreeningEngine:
             homophones=lexicon.homophones,
             splits=lexicon.splits,
             cues=lexicon.cues,
+            business=lexicon.business,
+            lures=lexicon.lures,
+            ordinary=lexicon.ordinary,
         )
 
     def with_lists(
@@ -316,6 +406,9 @@ class ScreeningEngine:
             homophones=self.homophones,
             splits=self.splits,
             cues=self.cues,
+            business=self.business,
+            lures=self.lures,
+            ordinary=self.ordinary,
             detectors=self.detectors,
             per_category=self.per_category,
             _cache=self._cache,
@@ -375,16 +468,30 @@ class ScreeningEngine:
             out.extend(self._screen_batch(texts[i : i + batch_size]))
         return out
 
-    def _screen_batch(self, batch: Sequence[str], second: bool = False) -> list[tuple[Hit, ...]]:
-        """Hits per text. ``second``: the batch is second readings (terms only, no detectors)."""
+    def _screen_batch(self, batch: Sequence[str]) -> list[tuple[Hit, ...]]:
+        """Hits per text, sorted by position. An ordinary word's hit without evidence of intent (see `_scan`) is
+        dropped here, once every reading and detector of its text has been seen."""
+        results, gated = self._scan(batch)
+        out: list[tuple[Hit, ...]] = [()] * len(batch)
+        for m, hits in results.items():
+            weak = gated.get(m)
+            if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
+                hits = [h for h in hits if h not in weak]
+            if hits:
+                out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
+        return out
+
+    def _scan(self, batch: Sequence[str], second: bool = False) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]]]:
+        """Hits per text index, and per text the hits that need evidence of intent: an ordinary word written
+        plainly, or a term inside a business phrase, with no lure in reach. ``second``: the batch is second
+        readings (terms only, no detectors)."""
         results: dict[int, list[Hit]] = {}
+        gated: dict[int, set[Hit]] = {}
         joined = NUL.join(batch)
         folded = fold(joined)
         boundaries = np.flatnonzero(folded.raw == 0)
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
-            if len(batch) > 1:
-                return [self._screen_batch([t], second)[0] for t in batch]
-            return self._screen_batch([batch[0].replace(NUL, " ")], second)
+            return self._scan([t.replace(NUL, " ") for t in batch], second)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
         candidates = (
@@ -410,29 +517,31 @@ class ScreeningEngine:
             if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
-            return [()] * len(batch)
+            return results, gated
         found = self._verify(candidates, folded, joined, flagged)
-        for os, oe, p, channel in found:
+        for os, oe, p, channel, weak in found:
             m = bisect_right(starts, os) - 1
             base = starts[m]
-            results.setdefault(m, []).append(
-                Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
-            )
+            hit = Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
+            results.setdefault(m, []).append(hit)
+            if weak:
+                gated.setdefault(m, set()).add(hit)
         if again:
-            more = self._screen_batch([text for _, text in again], second=True)
-            for (i, reread), extra in zip(again, more, strict=True):
+            more, more_gated = self._scan([text for _, text in again], second=True)
+            for k, (i, reread) in enumerate(again):
+                extra = more.get(k)
                 if extra:  # same offsets; the matched text is the one as sent
-                    results[i] = _merge(
-                        results.get(i, []), [_as_sent(h, batch[i], reread) for h in extra], self.per_category
-                    )
+                    weak_extra = more_gated.get(k, set())
+                    sent = [(_as_sent(h, batch[i], reread), h in weak_extra) for h in extra]
+                    results[i] = _merge(results.get(i, []), [h for h, _ in sent], self.per_category)
+                    weak_sent = {h for h, w in sent if w}
+                    if weak_sent:
+                        gated.setdefault(i, set()).update(weak_sent)
         if detectors:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
                 self._detect(batch, sorted(flagged), results)
-        out: list[tuple[Hit, ...]] = [()] * len(batch)
-        for m, hits in results.items():
-            out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
-        return out
+        return results, gated
 
     def _verify(
         self,
@@ -440,8 +549,10 @@ class ScreeningEngine:
         folded: Folded,
         joined: str,
         flagged: set[int],
-    ) -> list[tuple[int, int, Pattern, str]]:
-        """Turn automaton candidates into hits: check folded text, allow-list, boundaries, overlaps.
+    ) -> list[tuple[int, int, Pattern, str, bool]]:
+        """Turn automaton candidates into hits: check folded text, allow-list, cues, boundaries, overlaps; each with
+        whether it still needs evidence of intent (an ordinary word written plainly, or a term inside a business
+        phrase, with no lure in reach).
 
         Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
         """
@@ -450,13 +561,15 @@ class ScreeningEngine:
         ftext = folded.text
         entries = self._entries
         allowed: list[tuple[int, int]] = []  # folded spans of allow-list matches
+        business: list[tuple[int, int]] = []  # folded spans of business phrases
         cues: list[tuple[int, int, str]] = []  # folded spans of warning cues, and their side
+        lures: list[tuple[int, int]] = []  # folded spans of lures
         # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
         hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, runs, pattern, homophone, allow, keyword, cue in entries[pid]:
+            for key, runs, pattern, homophone, allow, keyword, cue, phrase, lure in entries[pid]:
                 if keyword and key == fs:
                     if boundaries is None:
                         boundaries = folded.nuls().tolist()
@@ -474,8 +587,12 @@ class ScreeningEngine:
                     continue
                 if allow:
                     allowed.append((s, e))
+                if phrase:
+                    business.append((s, e))
                 if cue:
                     cues.append((s, e, cue))
+                if lure:
+                    lures.append((s, e))
                 if pattern is not None:
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
         if not hits:
@@ -486,10 +603,20 @@ class ScreeningEngine:
         hits.sort(key=_SORT_KEY)
         allowed.sort()
         allowed_starts = [a for a, _ in allowed]
+        business.sort()
+        business_starts = [a for a, _ in business]
         cues.sort()
         cue_starts = [c[0] for c in cues]
+        if lures:
+            # a lure inside a listed term is part of what the term names (稳赚 in 稳赚不赔, 免费领 in 免费领取, 日赚):
+            # named under a cue with it, and a hit of its own otherwise
+            spans = [(h[1], h[4]) for h in hits if not h[0]]
+            lures = sorted(
+                (ls, le) for ls, le in lures if not any(s <= ls and le <= e for s, e in spans)
+            )
+        ordinary = self.ordinary
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
-        out: list[tuple[int, int, Pattern, str]] = []
+        out: list[tuple[int, int, Pattern, str, bool]] = []
         per_category = self.per_category
         # per category ("" for all unless `per_category`): accepted direct hits' starts and ends, sorted and
         # disjoint, and the end of the last hit of the current pass (hits are sorted by start per pass)
@@ -509,7 +636,7 @@ class ScreeningEngine:
                     continue
             if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
                 continue
-            if cues and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, folded, joined, s, e):
+            if cues and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, lures, folded, joined, s, e):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
@@ -520,7 +647,11 @@ class ScreeningEngine:
             elif channel == "pinyin" and _NAME_LIKE.fullmatch(joined[os:oe]):
                 # "Fan Li", "Jia Weixin": written like a person's name, so less sure it is the term
                 p = p._replace(severity=lower_severity(p.severity))
-            out.append((os, oe, p, channel))
+            weak = (
+                (channel == "exact" and p.term in ordinary)
+                or bool(business and self._allowed(business_starts, business, folded, s, e))
+            ) and not (lures and _lured(lures, folded, joined, s, e))
+            out.append((os, oe, p, channel, weak))
             last_end[category] = e
             if not homophone_pass:
                 starts, ends = direct.setdefault(category, ([], []))
@@ -529,7 +660,8 @@ class ScreeningEngine:
         return out
 
     def _allowed(self, starts: list[int], allowed: list[tuple[int, int]], folded: Folded, s: int, e: int) -> bool:
-        """Whether an allow-list match (``allowed``: sorted spans, ``starts``: theirs) holds hit ``[s, e)``."""
+        """Whether an allow-list match or business phrase (``allowed``: sorted spans, ``starts``: theirs) holds hit
+        ``[s, e)``."""
         i = bisect_right(starts, s)
         lowest = s - self._longest_allow
         while i > 0:
