@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from itertools import product
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -53,6 +54,7 @@ from warden.screening.folding import (
     is_ascii_letter_at,
 )
 from warden.screening.forms import (
+    is_han,
     Pattern,
     default_code,
     expand,
@@ -249,6 +251,21 @@ def _carried(earlier: list[tuple[int, int, str]], folded: Folded, joined: str, a
     return False
 
 
+def _repeated_numerals(key: str, term: str, runs: tuple[int, ...]) -> list[str]:
+    """Keys for a term with a Chinese numeral written twice or three times (加一一下微信): the fold reads 一 as the
+    digit 1 and never collapses digits (13333333333 stays a phone number), so the repeats are listed instead. Only
+    for terms with one or two numerals, written in Han characters, and no run lengths of their own."""
+    at = [i for i, ch in enumerate(key) if "0" <= ch <= "9"]
+    if not at or len(at) > 2 or runs or not any(is_han(ch) for ch in term) or any("0" <= ch <= "9" for ch in term):
+        return []
+    out = []
+    for counts in product((1, 2, 3), repeat=len(at)):
+        if any(n > 1 for n in counts):
+            times = dict(zip(at, counts, strict=True))
+            out.append("".join(ch * times.get(i, 1) for i, ch in enumerate(key)))
+    return out
+
+
 def _half_same(a: str, b: str) -> bool:
     """At least half the characters identical (虹包 for 红包, not any two characters that rhyme),
     and only characters differ, never digits (all digits share one code in syllable space)."""
@@ -326,6 +343,8 @@ class ScreeningEngine:
         entries: dict[tuple[str, tuple[int, ...], str], _Entry] = {}
         for (key, runs, category), p in best.items():
             entries[key, runs, category] = _Entry(key, runs, pattern=p)
+            for variant in _repeated_numerals(key, p.term, runs):
+                entries.setdefault((variant, (), category), _Entry(variant, pattern=p))
         for a in self.allow:
             key, runs = fold_key(a)
             k = (key, runs if any(r > 1 for r in runs) else (), "")
