@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from itertools import product
+from itertools import accumulate, product
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -384,9 +384,27 @@ class ScreeningEngine:
                 old = group.get(k)
                 group[k] = old._replace(homophone=h) if old else _Entry(k[0], k[1], homophone=h)
         self._longest_allow = max((len(fold_key(a)[0]) for a in (*self.allow, *self.business)), default=0)
-        self._keys = list(by_sound)
-        self._entries = [tuple(by_sound[k].values()) for k in self._keys]
+        # Two automata: the main one (terms, homophones, contact keywords, lures) scans every text; the words that
+        # only qualify a hit (allow-list, business phrases, cues) are looked for only in the few messages that have
+        # a hit that may count, so ordinary text pays for little more than its terms (as a plain matcher would).
+        main: dict[str, list[_Entry]] = {}
+        aux: dict[str, list[_Entry]] = {}
+        for sound, group in by_sound.items():
+            for entry in group.values():
+                if entry.pattern is not None or entry.homophone is not None or entry.keyword or entry.lure:
+                    main.setdefault(sound, []).append(entry._replace(allow=False, business=False, cue=""))
+                if entry.allow or entry.business or entry.cue:
+                    aux.setdefault(sound, []).append(
+                        entry._replace(pattern=None, homophone=None, keyword=False, lure=False)
+                    )
+        self._keys = list(main)
+        self._entries = [tuple(main[k]) for k in self._keys]
         self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
+        self._aux_keys = list(aux)
+        self._aux_entries = [tuple(aux[k]) for k in self._aux_keys]
+        self._aux_ac = (
+            daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._aux_keys]) if self._aux_keys else None
+        )
         self._patterns = list(best.values())
 
     def _sound(self, folded: str) -> str:
@@ -461,7 +479,7 @@ class ScreeningEngine:
     @property
     def pattern_count(self) -> int:
         """Keys in the automaton (forms, homophones, allow-list entries and keywords after merging)."""
-        return len(self._keys)
+        return len(self._keys) + len(self._aux_keys)
 
     def raw_patterns(self) -> list[str]:
         """Folded dictionary keys (the same dictionary a plain matcher would use, for benchmarks)."""
@@ -469,7 +487,7 @@ class ScreeningEngine:
 
     def automaton_bytes(self) -> int:
         """Serialized size of the automaton, a proxy for its memory (it lives in Rust)."""
-        return len(self._ac.serialize()) if self._ac else 0
+        return sum(len(ac.serialize()) for ac in (self._ac, self._aux_ac) if ac)
 
     # -- screening ----------------------------------------------------------------------------
 
@@ -513,16 +531,9 @@ class ScreeningEngine:
             return self._scan([t.replace(NUL, " ") for t in batch], second)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
+        units = np.take(self._syllables, folded.codes, mode="clip").tobytes()
         candidates = (
-            [
-                (s >> 1, e >> 1, pid)
-                for s, e, pid in self._ac.find_overlapping(
-                    np.take(self._syllables, folded.codes, mode="clip").tobytes()
-                )
-                if not s & 1
-            ]
-            if self._ac
-            else []
+            [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
@@ -537,7 +548,7 @@ class ScreeningEngine:
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
             return results, gated
-        found = self._verify(candidates, folded, joined, flagged)
+        found = self._verify(candidates, folded, joined, flagged, units)
         for os, oe, p, channel, weak in found:
             m = bisect_right(starts, os) - 1
             base = starts[m]
@@ -568,6 +579,7 @@ class ScreeningEngine:
         folded: Folded,
         joined: str,
         flagged: set[int],
+        units: bytes,
     ) -> list[tuple[int, int, Pattern, str, bool]]:
         """Turn automaton candidates into hits: check folded text, allow-list, cues, boundaries, overlaps; each with
         whether it still needs evidence of intent (an ordinary word written plainly, or a term inside a business
@@ -588,11 +600,13 @@ class ScreeningEngine:
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, runs, pattern, homophone, allow, keyword, cue, phrase, lure in entries[pid]:
+            for key, runs, pattern, homophone, _, keyword, _, _, lure in entries[pid]:
                 if keyword and key == fs:
                     if boundaries is None:
                         boundaries = folded.nuls().tolist()
                     flagged.add(bisect_right(boundaries, s))
+                if lure and key == fs and not (runs and not _runs_ok(folded, s, runs)):
+                    lures.append((s, e))
                 if key != fs:
                     if (
                         homophone is not None
@@ -604,18 +618,44 @@ class ScreeningEngine:
                     continue
                 if runs and not _runs_ok(folded, s, runs):
                     continue
-                if allow:
-                    allowed.append((s, e))
-                if phrase:
-                    business.append((s, e))
-                if cue:
-                    cues.append((s, e, cue))
-                if lure:
-                    lures.append((s, e))
                 if pattern is not None:
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
         if not hits:
             return []
+        if boundaries is None:
+            boundaries = folded.nuls().tolist()
+        hits = self._quiet_dropped(hits, boundaries, lures, flagged, folded, joined)
+        if not hits:
+            return []
+        # the qualifying words, looked for in the messages with a hit only
+        if self._aux_ac is not None:
+            edges = [-1, *boundaries, len(ftext)]
+            aux_entries = self._aux_entries
+            find = self._aux_ac.find_overlapping
+            spans: list[list[int]] = []  # runs of consecutive messages with a hit, scanned in one call each
+            for m in sorted({bisect_right(boundaries, h[1]) for h in hits}):
+                if spans and spans[-1][1] == m:
+                    spans[-1][1] = m + 1
+                else:
+                    spans.append([m, m + 1])
+            for first, last in spans:
+                lo, hi = edges[first] + 1, edges[last]
+                for a, b, pid in find(units[2 * lo : 2 * hi]):
+                    if a & 1:
+                        continue
+                    s, e = lo + (a >> 1), lo + (b >> 1)
+                    fs = ftext[s:e]
+                    for key, runs, _, _, allow, _, cue, phrase, lure in aux_entries[pid]:
+                        if key != fs or (runs and not _runs_ok(folded, s, runs)):
+                            continue
+                        if allow:
+                            allowed.append((s, e))
+                        if phrase:
+                            business.append((s, e))
+                        if cue:
+                            cues.append((s, e, cue))
+                        if lure:
+                            lures.append((s, e))
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
         # matches remove the hits they hold. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound, and
         # 抢红包装 keeps 抢红包 although 红包装 is allowed.
@@ -629,10 +669,15 @@ class ScreeningEngine:
         if lures:
             # a lure inside a listed term is part of what the term names (稳赚 in 稳赚不赔, 免费领 in 免费领取, 日赚):
             # named under a cue with it, and a hit of its own otherwise
-            spans = [(h[1], h[4]) for h in hits if not h[0]]
-            lures = sorted(
-                (ls, le) for ls, le in lures if not any(s <= ls and le <= e for s, e in spans)
-            )
+            spans = sorted((h[1], h[4]) for h in hits if not h[0])
+            span_starts = [a for a, _ in spans]
+            reach = list(accumulate((b for _, b in spans), max))  # the furthest end of the spans so far
+            kept = []
+            for ls, le in sorted(lures):
+                i = bisect_right(span_starts, ls) - 1
+                if i < 0 or reach[i] < le:
+                    kept.append((ls, le))
+            lures = kept
         ordinary = self.ordinary
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
         out: list[tuple[int, int, Pattern, str, bool]] = []
@@ -677,6 +722,48 @@ class ScreeningEngine:
                 starts.append(s)
                 ends.append(e)
         return out
+
+    def _quiet_dropped(
+        self,
+        hits: list[tuple[bool, int, int, int, int, Pattern, str]],
+        boundaries: list[int],
+        lures: list[tuple[int, int]],
+        flagged: set[int],
+        folded: Folded,
+        joined: str,
+    ) -> list[tuple[bool, int, int, int, int, Pattern, str]]:
+        """``hits`` without those of the quiet messages: messages whose every candidate is an ordinary word written
+        as it is, with no lure and nothing for the detectors (no evidence of intent can turn up there, so the
+        checks after this one would only drop them later). The rest of the batch is left as it is."""
+        ordinary = self.ordinary
+        if not ordinary:
+            return hits
+        loud = {bisect_right(boundaries, ls) for ls, _ in lures}
+        loud.update(flagged)
+        plain: list[int] = []  # indices of direct hits of ordinary words in messages not (yet) loud
+        at: list[int] = []
+        for i, (is_homophone, s, _, _, _, p, _) in enumerate(hits):
+            m = bisect_right(boundaries, s)
+            if m in loud:
+                continue
+            if is_homophone or p.term not in ordinary:
+                loud.add(m)
+            else:
+                plain.append(i)
+                at.append(m)
+        if not plain:
+            return hits
+        o_starts, o_ends = folded.original_spans([hits[i][1] for i in plain], [hits[i][4] for i in plain])
+        drop: set[int] = set()
+        for i, m, os, oe in zip(plain, at, o_starts, o_ends, strict=True):
+            if m not in loud:
+                if joined[os:oe] == hits[i][5].term:
+                    drop.add(i)
+                else:
+                    loud.add(m)  # written in disguise: evidence of its own
+        if not drop:
+            return hits
+        return [h for i, h in enumerate(hits) if i not in drop or bisect_right(boundaries, h[1]) in loud]
 
     def _allowed(self, starts: list[int], allowed: list[tuple[int, int]], folded: Folded, s: int, e: int) -> bool:
         """Whether an allow-list match or business phrase (``allowed``: sorted spans, ``starts``: theirs) holds hit
