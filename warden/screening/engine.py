@@ -54,12 +54,12 @@ from warden.screening.folding import (
     is_ascii_letter_at,
 )
 from warden.screening.forms import (
-    is_han,
     Pattern,
     default_code,
     expand,
     homophone_pattern,
     homophone_sound_keys,
+    is_han,
     lower_severity,
     polyphones,
     syllable_code,
@@ -152,7 +152,9 @@ LURE_REACH = 12  # folded characters between a lure and the term it offers (加�
 _NEGATIONS = ("不", "无", "没", "非", "别")  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
 _LONGEST_CUE = 8  # folded characters; cues are looked up by start, sorted (cues.tsv holds none longer)
 _ENUMERATION = frozenset("、")  # 刷单、网贷等骗局: one list, one clause
-_IN_CLAUSE = frozenset("、：:")  # an enumeration (严禁网赌、传销) or a heading (防范非法集资：…) stays in the cue's reach
+_IN_CLAUSE = frozenset(
+    "、：:"
+)  # an enumeration (严禁网赌、传销) or a heading (防范非法集资：…) stays in the cue's reach
 _SENTENCE_END = frozenset("。！？!?；;\n\r｡…")
 NOT_EVIDENCE = frozenset({"id_card_number", "bank_card_number", "confidential"})
 """Hit categories that are no evidence of intent for an ordinary word beside them (a customer's card number in a
@@ -219,13 +221,16 @@ def _under_cue(
     lo_at = bisect_left(cue_starts, s - CUE_CONTINUE_REACH - CUE_BEFORE_REACH - 2 * _LONGEST_CUE)
     window = cues[lo_at : bisect_right(cue_starts, e + CUE_AFTER_REACH)]
     for k, (cs, ce, side) in enumerate(window):
-        if side != "after" and ce <= s and s - ce <= CUE_BEFORE_REACH and NUL not in ftext[ce:s]:
-            if (
-                (side != "continue" or _carried(window[:k], folded, joined, cs))
-                and set(_marks(folded, joined, ce, s)) <= _IN_CLAUSE
-                and not _lure_between(lures, ce, s)
-            ):
-                return True
+        if (
+            side != "after"
+            and ce <= s
+            and s - ce <= CUE_BEFORE_REACH
+            and NUL not in ftext[ce:s]
+            and (side != "continue" or _carried(window[:k], folded, joined, cs))
+            and set(_marks(folded, joined, ce, s)) <= _IN_CLAUSE
+            and not _lure_between(lures, ce, s)
+        ):
+            return True
         if (
             side in ("after", "both")
             and cs >= e
@@ -245,9 +250,14 @@ def _carried(earlier: list[tuple[int, int, str]], folded: Folded, joined: str, a
     `CUE_CONTINUE_REACH`, in the same sentence."""
     ftext = folded.text
     for _, ce, side in earlier:
-        if side in ("before", "both") and ce <= at and at - ce <= CUE_CONTINUE_REACH and NUL not in ftext[ce:at]:
-            if not any(ch in _SENTENCE_END for ch in _marks(folded, joined, ce, at)):
-                return True
+        if (
+            side in ("before", "both")
+            and ce <= at
+            and at - ce <= CUE_CONTINUE_REACH
+            and NUL not in ftext[ce:at]
+            and not any(ch in _SENTENCE_END for ch in _marks(folded, joined, ce, at))
+        ):
+            return True
     return False
 
 
@@ -292,7 +302,7 @@ class ScreeningEngine:
         cues: Sequence[tuple[str, str]] = (),
         business: Sequence[str] = (),
         lures: Sequence[str] = (),
-        ordinary: Sequence[str] = (),
+        ordinary: Iterable[str] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -402,9 +412,7 @@ class ScreeningEngine:
         self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
         self._aux_keys = list(aux)
         self._aux_entries = [tuple(aux[k]) for k in self._aux_keys]
-        self._aux_ac = (
-            daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._aux_keys]) if self._aux_keys else None
-        )
+        self._aux_ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._aux_keys]) if self._aux_keys else None
         self._patterns = list(best.values())
 
     def _sound(self, folded: str) -> str:
@@ -632,13 +640,13 @@ class ScreeningEngine:
             edges = [-1, *boundaries, len(ftext)]
             aux_entries = self._aux_entries
             find = self._aux_ac.find_overlapping
-            spans: list[list[int]] = []  # runs of consecutive messages with a hit, scanned in one call each
+            stretches: list[list[int]] = []  # consecutive messages with a hit, scanned in one call each
             for m in sorted({bisect_right(boundaries, h[1]) for h in hits}):
-                if spans and spans[-1][1] == m:
-                    spans[-1][1] = m + 1
+                if stretches and stretches[-1][1] == m:
+                    stretches[-1][1] = m + 1
                 else:
-                    spans.append([m, m + 1])
-            for first, last in spans:
+                    stretches.append([m, m + 1])
+            for first, last in stretches:
                 lo, hi = edges[first] + 1, edges[last]
                 for a, b, pid in find(units[2 * lo : 2 * hi]):
                     if a & 1:
