@@ -68,7 +68,8 @@ def test_S_A6_platform_roles_see_the_context_that_changed_the_outcome(api) -> No
         "contact_age_seconds": 600,
         "initiated_by": "self",
     }
-    colleague = screen(client, tok["platform"], "年会有现金红包", situation={"kind": "message", "to_external": False})
+    offered = "老板发红包了，快进群抢"  # a hit (红包 with a lure) that a colleague's message may hold
+    colleague = screen(client, tok["platform"], offered, situation={"kind": "message", "to_external": False})
     assert colleague["outcome"] == "allowed" and colleague["context"]["verdict"] == "pass"
 
 

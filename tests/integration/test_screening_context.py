@@ -70,12 +70,16 @@ def test_S_A6_spam_words_to_an_established_contact_still_warn_and_count(world: W
 
 
 def test_S_A6_colleagues_red_packets_pass(world: World) -> None:
+    # a red packet named with no lure is no hit at all (ordinary.txt) ...
     out = world.send(message(world, "年会抽奖环节有现金红包，大家别走开", recipient="acc-2", external=False)).outcomes[
         0
     ]
+    assert out.allowed is not False and codes(out) == []
+    # ... and one a colleague offers with a lure is a hit the `colleague` context passes
+    out = world.send(message(world, "老板发红包了，快进群抢", recipient="acc-2", external=False)).outcomes[0]
     assert out.allowed is not False and codes(out) == ["message.sensitive_context"]
     assert out.reasons[0].params["context"] == "colleague"
-    world.send(*[message(world, "春节开工给大家发红包", recipient=None, external=False) for _ in range(3)])
+    world.send(*[message(world, "部门群发红包了，进群抢", recipient=None, external=False) for _ in range(3)])
     assert world.w.enforcement.subject("acc-1").strikes == []
 
 

@@ -67,9 +67,9 @@ def test_S_A6_screen_judges_the_text_in_the_situation_given_and_names_the_contex
     warm = json.loads(runner.invoke(app, ["screen", "--json", "--kind", "message", "--contact-age", "2d", text]).output)
     assert warm["outcome"] == "allowed" and warm["context"]["name"] == "accepted_a_day_ago"
     assert warm["hits"][0]["effect"] == "passed"
-    shown = runner.invoke(app, ["screen", "--kind", "message", "--internal", "年会有现金红包"])
+    shown = runner.invoke(app, ["screen", "--kind", "message", "--internal", "加个微信吧"])
     assert shown.exit_code == 0, shown.output
-    assert "folded: 年会有现金红包" in shown.output and "context: colleague (verdict pass)" in shown.output
+    assert "folded: 加个微信吧" in shown.output and "context: colleague (verdict pass)" in shown.output
     assert "outcome: allowed (message, internal)" in shown.output
 
 

@@ -21,7 +21,7 @@ def test_the_engine_satisfies_the_screener_seam(engine: ScreeningEngine) -> None
 
 
 def test_s_a6_an_exact_term_is_reported_with_channel_exact(engine: ScreeningEngine) -> None:
-    assert only(engine.screen("返利活动"), "返利").channel == "exact"
+    assert only(engine.screen("返利活动，加我了解"), "返利").channel == "exact"
 
 
 def test_s_a6_a_disguised_term_is_reported_with_channel_folded_and_original_offsets(
@@ -98,8 +98,8 @@ def test_s_a6_allow_list_entries_win_over_overlapping_hits(engine: ScreeningEngi
 
 
 def test_s_a6_an_allow_list_match_only_removes_the_hits_it_overlaps(engine: ScreeningEngine) -> None:
-    hits = engine.screen("口红包邮，另外领红包")
-    assert [(h.term, h.start) for h in hits] == [("红包", 8)]
+    hits = engine.screen("口红包邮，另外加我领红包")
+    assert [(h.term, h.start) for h in hits] == [("红包", 10)]
 
 
 def test_s_a6_hits_map_back_to_exact_offsets_with_emoji_and_astral_characters(
@@ -118,7 +118,7 @@ def test_s_a6_several_terms_in_one_text_are_all_reported_in_order(engine: Screen
 
 
 def test_s_a6_the_longest_listed_term_wins_over_a_shorter_one_inside_it(engine: ScreeningEngine) -> None:
-    assert [h.term for h in engine.screen("抢红包啦")] == ["抢红包"]
+    assert [h.term for h in engine.screen("进群抢红包啦")] == ["抢红包"]
 
 
 def test_screen_many_gives_the_same_hits_as_screen_one_by_one(engine: ScreeningEngine) -> None:
@@ -127,9 +127,9 @@ def test_screen_many_gives_the_same_hits_as_screen_one_by_one(engine: ScreeningE
 
 
 def test_a_nul_character_inside_a_message_does_not_shift_other_messages(engine: ScreeningEngine) -> None:
-    results = engine.screen_many(["a\0b", "领红包"])
+    results = engine.screen_many(["a\0b", "加我领红包"])
     assert results[0] == ()
-    assert [(h.term, h.start) for h in results[1]] == [("红包", 1)]
+    assert [(h.term, h.start) for h in results[1]] == [("红包", 3)]
 
 
 def test_empty_and_separator_only_texts_have_no_hits(engine: ScreeningEngine) -> None:
@@ -143,9 +143,9 @@ def test_with_lists_adds_enterprise_terms_and_allow_entries_without_touching_the
     derived = engine.with_lists([("内推码", "contact_diversion", "low")], ["红包雨"])
     assert only(derived.screen("我有内推码"), "内推码").severity == "low"
     assert only(derived.screen("nei tui ma"), "内推码").channel == "pinyin"
-    assert derived.screen("今晚八点红包雨") == []
+    assert derived.screen("今晚八点红包雨，速来") == []
     assert engine.screen("我有内推码") == []
-    assert engine.screen("今晚八点红包雨") != []
+    assert engine.screen("今晚八点红包雨，速来") != []
 
 
 def test_terms_can_disable_word_forms(engine: ScreeningEngine) -> None:

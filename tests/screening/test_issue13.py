@@ -279,13 +279,13 @@ def test_S_A6_honest_business_text_passes_the_default_platform_list(engine: Scre
 
 
 def test_S_A6_an_allowed_compound_does_not_hide_a_longer_term_around_it(engine: ScreeningEngine) -> None:
-    assert terms(engine.screen("抢红包装进口袋")) == ["抢红包"]  # 红包装 is allowed, 抢红包 is not inside it
+    assert terms(engine.screen("进群抢红包装进口袋")) == ["抢红包"]  # 红包装 is allowed, 抢红包 is not inside it
     assert terms(engine.screen("高额返利政策")) == ["高额返利"]
 
 
 def test_S_A6_an_allowed_compound_does_not_reach_across_clause_punctuation(engine: ScreeningEngine) -> None:
     assert terms(engine.screen("我们长期套现，有意者联系")) == ["套现"]  # not 套现有
-    assert terms(engine.screen("红包，装好了")) == ["红包"]
+    assert terms(engine.screen("加我领红包，装好了")) == ["红包"]
 
 
 # -- the API the enterprise side can call (items 4 and 5 of the issue) ---------------------------------------
@@ -338,22 +338,24 @@ def test_S_A6_the_engine_meets_the_evaluation_goals(engine: ScreeningEngine) -> 
 def test_S_A6_messages_only_the_conversation_can_clear_are_left_to_the_policy(engine: ScreeningEngine) -> None:
     report = evaluate(engine)
     assert report.context_rows == len(clean.CONTEXT)
-    # the text screen finds these (a red packet is a red packet); the policy decides with the context
+    # the text screen finds contact details and diversion (the policy decides with the context); an ordinary word
+    # with no sign of intent is no hit at all (a company's red packet, a raffle prize), nor is a named term
     flagged = {m.text: sorted({h.category for h in hits}) for m, hits in report.context_flagged}
     assert flagged["我的手机号13800138000，微信同号"] == ["phone_number"]
-    assert flagged["春节开工给大家发红包，上午十点在前台"] == ["red_packet"]
     assert flagged["方便的话加个微信，我把资料发您"] == ["contact_diversion"]  # 加个微信 is listed (issue 13)
+    assert "春节开工给大家发红包，上午十点在前台" not in flagged  # 红包 with no lure beside it (ordinary.txt)
+    assert "本次活动中奖的同事请到行政部领取奖品" not in flagged
     assert "她的兼职工作是翻译" not in flagged  # someone's part-time job: an ordinary compound (compounds.tsv)
-    assert len(flagged) == len(clean.CONTEXT) - 1
+    assert all(set(c) <= {"phone_number", "contact_diversion"} for c in flagged.values()), flagged
 
 
 def test_the_evaluation_counts_hits_outside_the_ignored_categories_as_false_positives(
     engine: ScreeningEngine,
 ) -> None:
-    messages = [clean.CleanMessage("hr", "请提供身份证号和工资卡的银行卡号"), clean.CleanMessage("sales", "红包")]
+    messages = [clean.CleanMessage("hr", "请提供身份证号和工资卡的银行卡号"), clean.CleanMessage("sales", "网赌")]
     report = evaluate(engine, [], messages)
-    assert [m.text for m, _ in report.flagged] == ["红包"]
-    assert [m.text for m, _ in report.blocking] == ["红包"]
+    assert [m.text for m, _ in report.flagged] == ["网赌"]
+    assert [m.text for m, _ in report.blocking] == ["网赌"]
     assert report.false_positive_rate == 0.5
 
 

@@ -40,10 +40,10 @@ def test_S_A6_a_term_a_warning_points_at_is_named_not_offered(engine: ScreeningE
 @pytest.mark.parametrize(
     ("text", "term"),
     [
-        ("严禁外传！抢红包啦", "抢红包"),  # the cue's sentence ended
+        ("严禁外传！网赌平台开业啦", "网赌"),  # the cue's sentence ended
         ("禁止转发，加我领红包", "红包"),  # another clause
         ("刷单不违法，放心做", "刷单"),  # a denied cue is no cue
-        ("返利活动无风险", "返利"),
+        ("网赌不犯罪，放心玩", "网赌"),
         ("严禁外传，这个群每天送红包", "送红包"),
     ],
 )
@@ -97,7 +97,7 @@ def test_compounds_become_allow_list_entries() -> None:
     assert parse_compounds("红包\tbefore\t年会 节日\n返利\tafter\t金额\n") == ["年会红包", "节日红包", "返利金额"]
     with pytest.raises(ValueError, match="before"):
         parse_compounds("红包\tinside\t年会\n")
-    assert "年会红包" in load_lexicon().allow
+    assert "年会红包" in load_lexicon().business  # a business phrase: gives way to a lure
 
 
 # -- contact diversion with a measure word, letters in disguise, QQ groups -----------------------------------------

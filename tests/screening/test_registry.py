@@ -25,9 +25,9 @@ def test_an_enterprise_list_change_takes_effect_for_that_enterprise_only(registr
     assert terms(registry, "ent-1", "加入拼团群") == []
     change = registry.set_lists("ent-1", [("拼团群", "contact_diversion", "low")], ["红包雨"])
     assert terms(registry, "ent-1", "加入拼团群") == ["拼团群"]
-    assert terms(registry, "ent-1", "今晚八点红包雨") == []
+    assert terms(registry, "ent-1", "今晚八点红包雨，速来") == []
     assert terms(registry, "ent-2", "加入拼团群") == []
-    assert terms(registry, "ent-2", "今晚八点红包雨") == ["红包"]
+    assert terms(registry, "ent-2", "今晚八点红包雨，速来") == ["红包"]
     assert change.terms_added == (("拼团群", "contact_diversion", "low"),)
     assert change.allow_added == ("红包雨",)
     assert change.changed
@@ -86,7 +86,7 @@ def test_readers_always_see_a_complete_engine_while_lists_change(registry: Scree
     def read() -> None:
         while not stop.is_set():
             try:
-                found = terms(registry, "ent-1", "领红包")
+                found = terms(registry, "ent-1", "加我领红包")
                 assert found == ["红包"], found
             except BaseException as exc:  # collected and checked in the test thread
                 errors.append(exc)

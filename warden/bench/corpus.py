@@ -129,6 +129,10 @@ def score(rows: Sequence[CorpusRow], results: Sequence[Sequence[Hit]]) -> Corpus
 # -- generation ---------------------------------------------------------------------------------
 
 _CONTEXTS = ("{}", "你好，{}了解一下", "老板您好，{}，有兴趣吗", "{}！速来", "朋友推荐的：{}")
+# An ordinary word (ordinary.txt) written as it is hits only with a lure beside it: its ``exact`` row takes one of
+# the contexts with a lure, and a ``plain_ordinary`` row (must not hit) names it in business text.
+_LURE_CONTEXTS = ("你好，{}了解一下", "老板您好，{}，有兴趣吗", "{}！速来")
+_PLAIN_CONTEXT = "关于{}的安排，下午开会再对一下"
 _SEPARATORS = {
     "separator_space": (" ", "  ", "\u3000"),
     "separator_ascii_punct": ("*", ".", "-", "_", "/", "|", "~"),
@@ -152,14 +156,17 @@ def _circled(s: str) -> str:
     return "".join(chr(0x24D0 + ord(c) - 97) if "a" <= c <= "z" else c for c in s)
 
 
-def generate(terms: Iterable[TermSpec], seed: int = 7) -> list[CorpusRow]:
-    """Apply each technique to each shipped term it applies to (deterministic)."""
+def generate(terms: Iterable[TermSpec], seed: int = 7, ordinary: Iterable[str] = ()) -> list[CorpusRow]:
+    """Apply each technique to each shipped term it applies to (deterministic). ``ordinary``: terms that are
+    everyday words, hits only with evidence of intent when written as they are."""
     import opencc
     from pypinyin import Style, lazy_pinyin
 
     s2t = opencc.OpenCC("s2t.json")
     rnd = random.Random(seed)
     rows: list[CorpusRow] = []
+    everyday = set(ordinary)
+    plain: list[CorpusRow] = []
 
     def add(technique: str, spec: TermSpec, disguised: str) -> None:
         rows.append(CorpusRow(technique, (spec.term,), rnd.choice(_CONTEXTS).format(disguised)))
@@ -167,7 +174,14 @@ def generate(terms: Iterable[TermSpec], seed: int = 7) -> list[CorpusRow]:
     for spec in terms:
         t = spec.term
         han = [c for c in t if is_han(c)]
-        add("exact", spec, t)
+        if t in everyday:
+            context = rnd.choice(_CONTEXTS)
+            if context not in _LURE_CONTEXTS:
+                context = _LURE_CONTEXTS[len(t) % len(_LURE_CONTEXTS)]
+            rows.append(CorpusRow("exact", (t,), context.format(t)))
+            plain.append(CorpusRow("plain_ordinary", (), _PLAIN_CONTEXT.format(t)))
+        else:
+            add("exact", spec, t)
         trad = s2t.convert(t)
         if trad != t:
             add("traditional", spec, trad)
@@ -199,7 +213,7 @@ def generate(terms: Iterable[TermSpec], seed: int = 7) -> list[CorpusRow]:
             ini = "".join(s[0] for s in lazy_pinyin(t, style=Style.NORMAL))
             rows.append(CorpusRow("initials", (t,), f"今天有{ini}吗"))
             rows.append(CorpusRow("initials", (t,), f"{ini.upper()} 发了"))
-    return rows
+    return rows + plain
 
 
 def _dump(rows: Iterable[CorpusRow]) -> str:
@@ -210,4 +224,5 @@ def _dump(rows: Iterable[CorpusRow]) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.stdout.write(_dump(generate(load_lexicon().terms)))
+    lexicon = load_lexicon()
+    sys.stdout.write(_dump(generate(lexicon.terms, ordinary=lexicon.ordinary)))

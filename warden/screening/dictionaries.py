@@ -21,7 +21,10 @@ class Lexicon:
     emoji: tuple[tuple[str, str], ...] = ()  # (emoji, term)
     homophones: tuple[tuple[str, str], ...] = ()  # (canonical char, variant chars)
     splits: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (character, its split forms: 红 → 纟工, 丝工)
-    cues: tuple[tuple[str, str], ...] = ()  # (warning cue, before | after): 严禁 before 网赌, 诈骗 after 刷单
+    cues: tuple[tuple[str, str], ...] = ()  # (warning cue, side): 严禁 before 网赌, 诈骗 after 刷单, 包括 continue
+    business: tuple[str, ...] = ()  # business phrases: clear a term only without a lure (返利政策, 年会红包)
+    lures: tuple[str, ...] = ()  # evidence of intent: 加我, 进群, 私信, 日赚 …
+    ordinary: tuple[str, ...] = ()  # terms that are everyday words: a hit only with evidence of intent (红包, 返利)
 
 
 def parse_forms(value: str) -> frozenset[str]:
@@ -96,17 +99,21 @@ def _read(data_dir: Path | None, name: str, *, optional: bool = False) -> str:
 
 def load_lexicon(data_dir: Path | None = None) -> Lexicon:
     """The shipped lexicon (``warden/screening/data``) or one from another directory with the same files
-    (``splits.tsv``, derived data, is taken from the shipped files when the directory has none)."""
+    (``splits.tsv``, ``compounds.tsv``, ``cues.tsv``, ``business.txt``, ``lures.txt`` and ``ordinary.txt`` are
+    taken from the shipped files when the directory has none)."""
     return Lexicon(
         terms=tuple(parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv")),
-        allow=tuple(
+        allow=tuple(dict.fromkeys(parse_allow(_read(data_dir, "allow.txt")))),
+        business=tuple(
             dict.fromkeys(
                 [
-                    *parse_allow(_read(data_dir, "allow.txt")),
+                    *parse_allow(_read(data_dir, "business.txt", optional=True)),
                     *parse_compounds(_read(data_dir, "compounds.tsv", optional=True)),
                 ]
             )
         ),
+        lures=tuple(dict.fromkeys(parse_allow(_read(data_dir, "lures.txt", optional=True)))),
+        ordinary=tuple(dict.fromkeys(parse_allow(_read(data_dir, "ordinary.txt", optional=True)))),
         emoji=tuple(parse_pairs(_read(data_dir, "emoji.tsv"))),
         homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
         splits=tuple(parse_splits(_read(data_dir, "splits.tsv", optional=True))),

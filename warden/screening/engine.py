@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from itertools import accumulate, product
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -58,6 +59,7 @@ from warden.screening.forms import (
     expand,
     homophone_pattern,
     homophone_sound_keys,
+    is_han,
     lower_severity,
     polyphones,
     syllable_code,
@@ -79,9 +81,11 @@ class _Entry(NamedTuple):
     runs: tuple[int, ...] = ()  # per key character, the run length the text must have there; () = any
     pattern: Pattern | None = None  # a listed form
     homophone: Pattern | None = None  # a term that matches by sound
-    allow: bool = False
+    allow: bool = False  # a word that reads the term's characters another way (红包装): the term is not there
     keyword: bool = False  # a contact keyword: run the detectors on this message
-    cue: str = ""  # a warning cue (before, after): a term it points at is named, not offered (严禁网赌)
+    cue: str = ""  # a warning cue (before, after, both, continue): a term it points at is named, not offered (严禁网赌)
+    business: bool = False  # a business phrase (返利政策): the term in its trade sense, unless a lure is in reach
+    lure: bool = False  # a lure (加我, 进群, 日赚): evidence that a term nearby is offered
 
 
 class _Expanded(NamedTuple):
@@ -140,44 +144,136 @@ def _allow_holds(folded: Folded, a: int, b: int, s: int, e: int) -> bool:
     return not any(edges) or any(folded.separator(k) for k in range(s + 1, e))
 
 
-CUE_SIDES = ("before", "after")
+CUE_SIDES = ("before", "after", "both", "continue")
 CUE_BEFORE_REACH = 16  # folded characters from a cue's end to the term it points at (严禁员工参与任何形式的网络赌博)
 CUE_AFTER_REACH = 6  # folded characters from the term's end to a cue after it (刷单诈骗, 网贷陷阱)
+CUE_CONTINUE_REACH = 24  # folded characters from a cue's end to a word that carries it on (严禁…，包括但不限于 …)
+LURE_REACH = 12  # folded characters between a lure and the term it offers (加我领红包, 红包活动最后一天，速加)
 _NEGATIONS = ("不", "无", "没", "非", "别")  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
 _LONGEST_CUE = 8  # folded characters; cues are looked up by start, sorted (cues.tsv holds none longer)
-_CUE_BREAKS = CLAUSE_MARKS - {"、"}  # an enumeration (严禁网赌、传销) stays in the cue's reach
+_ENUMERATION = frozenset("、")  # 刷单、网贷等骗局: one list, one clause
+_IN_CLAUSE = frozenset(
+    "、：:"
+)  # an enumeration (严禁网赌、传销) or a heading (防范非法集资：…) stays in the cue's reach
+_SENTENCE_END = frozenset("。！？!?；;\n\r｡…")
+NOT_EVIDENCE = frozenset({"id_card_number", "bank_card_number", "confidential"})
+"""Hit categories that are no evidence of intent for an ordinary word beside them (a customer's card number in a
+cash-back message is the shop's business); every other hit is (a phone number, 加微信, 刷单)."""
+
+
+def _marks(folded: Folded, joined: str, lo: int, hi: int) -> str:
+    """The punctuation written between folded positions ``lo - 1`` and ``hi`` (what the fold deleted there)."""
+    if lo >= hi or folded.gapless(lo - 1, hi + 1):
+        return ""
+    (o_lo,), (o_hi,) = folded.original_spans([lo - 1], [hi + 1])
+    return "".join(ch for ch in joined[o_lo + 1 : o_hi - 1] if ch in CLAUSE_MARKS)
+
+
+def _lure_between(lures: list[tuple[int, int]], lo: int, hi: int) -> bool:
+    """Whether a lure lies inside folded ``[lo, hi)`` (``lures``: sorted spans)."""
+    for ls, le in lures[bisect_left(lures, (lo, -1)) :]:
+        if ls >= hi:
+            return False
+        if le <= hi:
+            return True
+    return False
+
+
+def _lured(lures: list[tuple[int, int]], folded: Folded, joined: str, s: int, e: int) -> bool:
+    """Whether a lure lies within `LURE_REACH` folded characters of span ``[s, e)`` (or overlaps it), in the same
+    sentence of the same message."""
+    ftext = folded.text
+    i = bisect_left(lures, (s - LURE_REACH - _LONGEST_CUE, -1))
+    for ls, le in lures[i:]:
+        if ls > e + LURE_REACH:
+            break
+        if le <= s:
+            if s - le > LURE_REACH:
+                continue
+            lo, hi = le, s
+        elif ls >= e:
+            lo, hi = e, ls
+        else:
+            return True  # overlapping: 每天送 in 每天送红包
+        if NUL in ftext[lo:hi]:
+            continue
+        if not any(ch in _SENTENCE_END for ch in _marks(folded, joined, lo, hi)):
+            return True
+    return False
 
 
 def _under_cue(
-    cue_starts: list[int], cues: list[tuple[int, int, str]], folded: Folded, joined: str, s: int, e: int
+    cue_starts: list[int],
+    cues: list[tuple[int, int, str]],
+    lures: list[tuple[int, int]],
+    folded: Folded,
+    joined: str,
+    s: int,
+    e: int,
 ) -> bool:
     """Whether folded span ``[s, e)`` is named by a warning cue rather than offered: a cue ``before`` it (严禁,
-    谨防, 防范 …) ending at most `CUE_BEFORE_REACH` characters before it, or a cue ``after`` it (诈骗, 骗局 …)
-    starting at most `CUE_AFTER_REACH` characters after it, in the same clause of the same message (no clause
-    punctuation between: 严禁外传，加我领红包 keeps 红包), and not itself denied (刷单不违法 keeps 刷单)."""
+    谨防, 防范 …) ending at most `CUE_BEFORE_REACH` characters before it in the same clause (an enumeration comma
+    and a heading's colon do not end it), or a cue ``after`` it (诈骗, 骗局 …) starting at most `CUE_AFTER_REACH`
+    characters after it in the same clause and not itself denied (刷单不违法 keeps 刷单). A ``continue`` word
+    (包括, 从事 …) counts as a cue before when a cue before it in the same sentence carries over to it. No lure may
+    lie between the cue and the term (严禁外传：加我领红包 keeps 红包)."""
     ftext = folded.text
-    lo_at = bisect_left(cue_starts, s - CUE_BEFORE_REACH - _LONGEST_CUE)
-    for cs, ce, side in cues[lo_at : bisect_right(cue_starts, e + CUE_AFTER_REACH)]:
-        if side == "before":
-            if not (ce <= s and s - ce <= CUE_BEFORE_REACH):
-                continue
-            lo, hi = ce, s
-        else:
-            if (
-                not (cs >= e and cs - e <= CUE_AFTER_REACH)
-                or ftext[cs - 1] in _NEGATIONS
-                or ftext[cs - 2 : cs] == "不是"
-            ):
-                continue
-            lo, hi = e, cs
-        if NUL in ftext[lo:hi]:
-            continue
-        if lo == hi or folded.gapless(lo - 1, hi + 1):
+    lo_at = bisect_left(cue_starts, s - CUE_CONTINUE_REACH - CUE_BEFORE_REACH - 2 * _LONGEST_CUE)
+    window = cues[lo_at : bisect_right(cue_starts, e + CUE_AFTER_REACH)]
+    for k, (cs, ce, side) in enumerate(window):
+        if (
+            side != "after"
+            and ce <= s
+            and s - ce <= CUE_BEFORE_REACH
+            and NUL not in ftext[ce:s]
+            and (side != "continue" or _carried(window[:k], folded, joined, cs))
+            and set(_marks(folded, joined, ce, s)) <= _IN_CLAUSE
+            and not _lure_between(lures, ce, s)
+        ):
             return True
-        (o_lo,), (o_hi,) = folded.original_spans([lo - 1], [hi + 1])
-        if not any(ch in _CUE_BREAKS for ch in joined[o_lo:o_hi]):
+        if (
+            side in ("after", "both")
+            and cs >= e
+            and cs - e <= CUE_AFTER_REACH
+            and ftext[cs - 1] not in _NEGATIONS
+            and ftext[cs - 2 : cs] != "不是"
+            and NUL not in ftext[e:cs]
+            and set(_marks(folded, joined, e, cs)) <= _ENUMERATION
+            and not _lure_between(lures, e, cs)
+        ):
             return True
     return False
+
+
+def _carried(earlier: list[tuple[int, int, str]], folded: Folded, joined: str, at: int) -> bool:
+    """Whether a cue before (among ``earlier``) carries over to a ``continue`` word at folded ``at``: within
+    `CUE_CONTINUE_REACH`, in the same sentence."""
+    ftext = folded.text
+    for _, ce, side in earlier:
+        if (
+            side in ("before", "both")
+            and ce <= at
+            and at - ce <= CUE_CONTINUE_REACH
+            and NUL not in ftext[ce:at]
+            and not any(ch in _SENTENCE_END for ch in _marks(folded, joined, ce, at))
+        ):
+            return True
+    return False
+
+
+def _repeated_numerals(key: str, term: str, runs: tuple[int, ...]) -> list[str]:
+    """Keys for a term with a Chinese numeral written twice or three times (加一一下微信): the fold reads 一 as the
+    digit 1 and never collapses digits (13333333333 stays a phone number), so the repeats are listed instead. Only
+    for terms with one or two numerals, written in Han characters, and no run lengths of their own."""
+    at = [i for i, ch in enumerate(key) if "0" <= ch <= "9"]
+    if not at or len(at) > 2 or runs or not any(is_han(ch) for ch in term) or any("0" <= ch <= "9" for ch in term):
+        return []
+    out = []
+    for counts in product((1, 2, 3), repeat=len(at)):
+        if any(n > 1 for n in counts):
+            times = dict(zip(at, counts, strict=True))
+            out.append("".join(ch * times.get(i, 1) for i, ch in enumerate(key)))
+    return out
 
 
 def _half_same(a: str, b: str) -> bool:
@@ -204,6 +300,9 @@ class ScreeningEngine:
         homophones: Sequence[tuple[str, str]] = (),
         splits: Sequence[tuple[str, tuple[str, ...]]] = (),
         cues: Sequence[tuple[str, str]] = (),
+        business: Sequence[str] = (),
+        lures: Sequence[str] = (),
+        ordinary: Iterable[str] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -216,6 +315,9 @@ class ScreeningEngine:
         self.cues: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(cues))
         if any(side not in CUE_SIDES for _, side in self.cues):
             raise ValueError(f"a cue's side must be one of {CUE_SIDES}")
+        self.business: tuple[str, ...] = tuple(dict.fromkeys(b.strip() for b in business if fold_key(b.strip())[0]))
+        self.lures: tuple[str, ...] = tuple(dict.fromkeys(w.strip() for w in lures if fold_key(w.strip())[0]))
+        self.ordinary: frozenset[str] = frozenset(w.strip() for w in ordinary if w.strip())
         self.detectors = detectors
         self.per_category = per_category
         self._syllables: npt.NDArray[np.uint16] = _unit_table(syllable_table(self.homophones))
@@ -251,11 +353,18 @@ class ScreeningEngine:
         entries: dict[tuple[str, tuple[int, ...], str], _Entry] = {}
         for (key, runs, category), p in best.items():
             entries[key, runs, category] = _Entry(key, runs, pattern=p)
+            for variant in _repeated_numerals(key, p.term, runs):
+                entries.setdefault((variant, (), category), _Entry(variant, pattern=p))
         for a in self.allow:
             key, runs = fold_key(a)
             k = (key, runs if any(r > 1 for r in runs) else (), "")
             old = entries.get(k)
             entries[k] = old._replace(allow=True) if old else _Entry(k[0], k[1], allow=True)
+        for b in self.business:
+            key, runs = fold_key(b)
+            k = (key, runs if any(r > 1 for r in runs) else (), "")
+            old = entries.get(k)
+            entries[k] = old._replace(business=True) if old else _Entry(k[0], k[1], business=True)
         for word, side in self.cues:
             key, runs = fold_key(word)
             if len(key) > _LONGEST_CUE:
@@ -264,6 +373,13 @@ class ScreeningEngine:
                 k = (key, runs if any(r > 1 for r in runs) else (), "")
                 old = entries.get(k)
                 entries[k] = old._replace(cue=side) if old else _Entry(k[0], k[1], cue=side)
+        for word in self.lures:
+            key, runs = fold_key(word)
+            if len(key) > _LONGEST_CUE:
+                raise ValueError(f"lure {word!r} is longer than {_LONGEST_CUE} characters")
+            k = (key, runs if any(r > 1 for r in runs) else (), "")
+            old = entries.get(k)
+            entries[k] = old._replace(lure=True) if old else _Entry(k[0], k[1], lure=True)
         if detectors:
             for word in (*KEYWORDS, *GATE_TLDS):
                 k = (fold_key(word)[0], (), "")
@@ -277,10 +393,26 @@ class ScreeningEngine:
                 group = by_sound.setdefault(sound, {})
                 old = group.get(k)
                 group[k] = old._replace(homophone=h) if old else _Entry(k[0], k[1], homophone=h)
-        self._longest_allow = max((len(fold_key(a)[0]) for a in self.allow), default=0)
-        self._keys = list(by_sound)
-        self._entries = [tuple(by_sound[k].values()) for k in self._keys]
+        self._longest_allow = max((len(fold_key(a)[0]) for a in (*self.allow, *self.business)), default=0)
+        # Two automata: the main one (terms, homophones, contact keywords, lures) scans every text; the words that
+        # only qualify a hit (allow-list, business phrases, cues) are looked for only in the few messages that have
+        # a hit that may count, so ordinary text pays for little more than its terms (as a plain matcher would).
+        main: dict[str, list[_Entry]] = {}
+        aux: dict[str, list[_Entry]] = {}
+        for sound, group in by_sound.items():
+            for entry in group.values():
+                if entry.pattern is not None or entry.homophone is not None or entry.keyword or entry.lure:
+                    main.setdefault(sound, []).append(entry._replace(allow=False, business=False, cue=""))
+                if entry.allow or entry.business or entry.cue:
+                    aux.setdefault(sound, []).append(
+                        entry._replace(pattern=None, homophone=None, keyword=False, lure=False)
+                    )
+        self._keys = list(main)
+        self._entries = [tuple(main[k]) for k in self._keys]
         self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
+        self._aux_keys = list(aux)
+        self._aux_entries = [tuple(aux[k]) for k in self._aux_keys]
+        self._aux_ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._aux_keys]) if self._aux_keys else None
         self._patterns = list(best.values())
 
     def _sound(self, folded: str) -> str:
@@ -297,6 +429,9 @@ class ScreeningEngine:
             homophones=lexicon.homophones,
             splits=lexicon.splits,
             cues=lexicon.cues,
+            business=lexicon.business,
+            lures=lexicon.lures,
+            ordinary=lexicon.ordinary,
         )
 
     def with_lists(
@@ -316,6 +451,9 @@ class ScreeningEngine:
             homophones=self.homophones,
             splits=self.splits,
             cues=self.cues,
+            business=self.business,
+            lures=self.lures,
+            ordinary=self.ordinary,
             detectors=self.detectors,
             per_category=self.per_category,
             _cache=self._cache,
@@ -349,7 +487,7 @@ class ScreeningEngine:
     @property
     def pattern_count(self) -> int:
         """Keys in the automaton (forms, homophones, allow-list entries and keywords after merging)."""
-        return len(self._keys)
+        return len(self._keys) + len(self._aux_keys)
 
     def raw_patterns(self) -> list[str]:
         """Folded dictionary keys (the same dictionary a plain matcher would use, for benchmarks)."""
@@ -357,7 +495,7 @@ class ScreeningEngine:
 
     def automaton_bytes(self) -> int:
         """Serialized size of the automaton, a proxy for its memory (it lives in Rust)."""
-        return len(self._ac.serialize()) if self._ac else 0
+        return sum(len(ac.serialize()) for ac in (self._ac, self._aux_ac) if ac)
 
     # -- screening ----------------------------------------------------------------------------
 
@@ -375,28 +513,35 @@ class ScreeningEngine:
             out.extend(self._screen_batch(texts[i : i + batch_size]))
         return out
 
-    def _screen_batch(self, batch: Sequence[str], second: bool = False) -> list[tuple[Hit, ...]]:
-        """Hits per text. ``second``: the batch is second readings (terms only, no detectors)."""
+    def _screen_batch(self, batch: Sequence[str]) -> list[tuple[Hit, ...]]:
+        """Hits per text, sorted by position. An ordinary word's hit without evidence of intent (see `_scan`) is
+        dropped here, once every reading and detector of its text has been seen."""
+        results, gated = self._scan(batch)
+        out: list[tuple[Hit, ...]] = [()] * len(batch)
+        for m, hits in results.items():
+            weak = gated.get(m)
+            if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
+                hits = [h for h in hits if h not in weak]
+            if hits:
+                out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
+        return out
+
+    def _scan(self, batch: Sequence[str], second: bool = False) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]]]:
+        """Hits per text index, and per text the hits that need evidence of intent: an ordinary word written
+        plainly, or a term inside a business phrase, with no lure in reach. ``second``: the batch is second
+        readings (terms only, no detectors)."""
         results: dict[int, list[Hit]] = {}
+        gated: dict[int, set[Hit]] = {}
         joined = NUL.join(batch)
         folded = fold(joined)
         boundaries = np.flatnonzero(folded.raw == 0)
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
-            if len(batch) > 1:
-                return [self._screen_batch([t], second)[0] for t in batch]
-            return self._screen_batch([batch[0].replace(NUL, " ")], second)
+            return self._scan([t.replace(NUL, " ") for t in batch], second)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
+        units = np.take(self._syllables, folded.codes, mode="clip").tobytes()
         candidates = (
-            [
-                (s >> 1, e >> 1, pid)
-                for s, e, pid in self._ac.find_overlapping(
-                    np.take(self._syllables, folded.codes, mode="clip").tobytes()
-                )
-                if not s & 1
-            ]
-            if self._ac
-            else []
+            [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
@@ -410,29 +555,31 @@ class ScreeningEngine:
             if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
-            return [()] * len(batch)
-        found = self._verify(candidates, folded, joined, flagged)
-        for os, oe, p, channel in found:
+            return results, gated
+        found = self._verify(candidates, folded, joined, flagged, units)
+        for os, oe, p, channel, weak in found:
             m = bisect_right(starts, os) - 1
             base = starts[m]
-            results.setdefault(m, []).append(
-                Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
-            )
+            hit = Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
+            results.setdefault(m, []).append(hit)
+            if weak:
+                gated.setdefault(m, set()).add(hit)
         if again:
-            more = self._screen_batch([text for _, text in again], second=True)
-            for (i, reread), extra in zip(again, more, strict=True):
+            more, more_gated = self._scan([text for _, text in again], second=True)
+            for k, (i, reread) in enumerate(again):
+                extra = more.get(k)
                 if extra:  # same offsets; the matched text is the one as sent
-                    results[i] = _merge(
-                        results.get(i, []), [_as_sent(h, batch[i], reread) for h in extra], self.per_category
-                    )
+                    weak_extra = more_gated.get(k, set())
+                    sent = [(_as_sent(h, batch[i], reread), h in weak_extra) for h in extra]
+                    results[i] = _merge(results.get(i, []), [h for h, _ in sent], self.per_category)
+                    weak_sent = {h for h, w in sent if w}
+                    if weak_sent:
+                        gated.setdefault(i, set()).update(weak_sent)
         if detectors:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
                 self._detect(batch, sorted(flagged), results)
-        out: list[tuple[Hit, ...]] = [()] * len(batch)
-        for m, hits in results.items():
-            out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
-        return out
+        return results, gated
 
     def _verify(
         self,
@@ -440,8 +587,11 @@ class ScreeningEngine:
         folded: Folded,
         joined: str,
         flagged: set[int],
-    ) -> list[tuple[int, int, Pattern, str]]:
-        """Turn automaton candidates into hits: check folded text, allow-list, boundaries, overlaps.
+        units: bytes,
+    ) -> list[tuple[int, int, Pattern, str, bool]]:
+        """Turn automaton candidates into hits: check folded text, allow-list, cues, boundaries, overlaps; each with
+        whether it still needs evidence of intent (an ordinary word written plainly, or a term inside a business
+        phrase, with no lure in reach).
 
         Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
         """
@@ -450,17 +600,21 @@ class ScreeningEngine:
         ftext = folded.text
         entries = self._entries
         allowed: list[tuple[int, int]] = []  # folded spans of allow-list matches
+        business: list[tuple[int, int]] = []  # folded spans of business phrases
         cues: list[tuple[int, int, str]] = []  # folded spans of warning cues, and their side
+        lures: list[tuple[int, int]] = []  # folded spans of lures
         # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
         hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, runs, pattern, homophone, allow, keyword, cue in entries[pid]:
+            for key, runs, pattern, homophone, _, keyword, _, _, lure in entries[pid]:
                 if keyword and key == fs:
                     if boundaries is None:
                         boundaries = folded.nuls().tolist()
                     flagged.add(bisect_right(boundaries, s))
+                if lure and key == fs and not (runs and not _runs_ok(folded, s, runs)):
+                    lures.append((s, e))
                 if key != fs:
                     if (
                         homophone is not None
@@ -472,24 +626,69 @@ class ScreeningEngine:
                     continue
                 if runs and not _runs_ok(folded, s, runs):
                     continue
-                if allow:
-                    allowed.append((s, e))
-                if cue:
-                    cues.append((s, e, cue))
                 if pattern is not None:
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
         if not hits:
             return []
+        if boundaries is None:
+            boundaries = folded.nuls().tolist()
+        hits = self._quiet_dropped(hits, boundaries, lures, flagged, folded, joined)
+        if not hits:
+            return []
+        # the qualifying words, looked for in the messages with a hit only
+        if self._aux_ac is not None:
+            edges = [-1, *boundaries, len(ftext)]
+            aux_entries = self._aux_entries
+            find = self._aux_ac.find_overlapping
+            stretches: list[list[int]] = []  # consecutive messages with a hit, scanned in one call each
+            for m in sorted({bisect_right(boundaries, h[1]) for h in hits}):
+                if stretches and stretches[-1][1] == m:
+                    stretches[-1][1] = m + 1
+                else:
+                    stretches.append([m, m + 1])
+            for first, last in stretches:
+                lo, hi = edges[first] + 1, edges[last]
+                for a, b, pid in find(units[2 * lo : 2 * hi]):
+                    if a & 1:
+                        continue
+                    s, e = lo + (a >> 1), lo + (b >> 1)
+                    fs = ftext[s:e]
+                    for key, runs, _, _, allow, _, cue, phrase, lure in aux_entries[pid]:
+                        if key != fs or (runs and not _runs_ok(folded, s, runs)):
+                            continue
+                        if allow:
+                            allowed.append((s, e))
+                        if phrase:
+                            business.append((s, e))
+                        if cue:
+                            cues.append((s, e, cue))
+                        if lure:
+                            lures.append((s, e))
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
         # matches remove the hits they hold. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound, and
         # 抢红包装 keeps 抢红包 although 红包装 is allowed.
         hits.sort(key=_SORT_KEY)
         allowed.sort()
         allowed_starts = [a for a, _ in allowed]
+        business.sort()
+        business_starts = [a for a, _ in business]
         cues.sort()
         cue_starts = [c[0] for c in cues]
+        if lures:
+            # a lure inside a listed term is part of what the term names (稳赚 in 稳赚不赔, 免费领 in 免费领取, 日赚):
+            # named under a cue with it, and a hit of its own otherwise
+            spans = sorted((h[1], h[4]) for h in hits if not h[0])
+            span_starts = [a for a, _ in spans]
+            reach = list(accumulate((b for _, b in spans), max))  # the furthest end of the spans so far
+            kept = []
+            for ls, le in sorted(lures):
+                i = bisect_right(span_starts, ls) - 1
+                if i < 0 or reach[i] < le:
+                    kept.append((ls, le))
+            lures = kept
+        ordinary = self.ordinary
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
-        out: list[tuple[int, int, Pattern, str]] = []
+        out: list[tuple[int, int, Pattern, str, bool]] = []
         per_category = self.per_category
         # per category ("" for all unless `per_category`): accepted direct hits' starts and ends, sorted and
         # disjoint, and the end of the last hit of the current pass (hits are sorted by start per pass)
@@ -509,7 +708,7 @@ class ScreeningEngine:
                     continue
             if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
                 continue
-            if cues and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, folded, joined, s, e):
+            if cues and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, lures, folded, joined, s, e):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
@@ -520,7 +719,11 @@ class ScreeningEngine:
             elif channel == "pinyin" and _NAME_LIKE.fullmatch(joined[os:oe]):
                 # "Fan Li", "Jia Weixin": written like a person's name, so less sure it is the term
                 p = p._replace(severity=lower_severity(p.severity))
-            out.append((os, oe, p, channel))
+            weak = (
+                (channel == "exact" and p.term in ordinary)
+                or bool(business and self._allowed(business_starts, business, folded, s, e))
+            ) and not (lures and _lured(lures, folded, joined, s, e))
+            out.append((os, oe, p, channel, weak))
             last_end[category] = e
             if not homophone_pass:
                 starts, ends = direct.setdefault(category, ([], []))
@@ -528,8 +731,51 @@ class ScreeningEngine:
                 ends.append(e)
         return out
 
+    def _quiet_dropped(
+        self,
+        hits: list[tuple[bool, int, int, int, int, Pattern, str]],
+        boundaries: list[int],
+        lures: list[tuple[int, int]],
+        flagged: set[int],
+        folded: Folded,
+        joined: str,
+    ) -> list[tuple[bool, int, int, int, int, Pattern, str]]:
+        """``hits`` without those of the quiet messages: messages whose every candidate is an ordinary word written
+        as it is, with no lure and nothing for the detectors (no evidence of intent can turn up there, so the
+        checks after this one would only drop them later). The rest of the batch is left as it is."""
+        ordinary = self.ordinary
+        if not ordinary:
+            return hits
+        loud = {bisect_right(boundaries, ls) for ls, _ in lures}
+        loud.update(flagged)
+        plain: list[int] = []  # indices of direct hits of ordinary words in messages not (yet) loud
+        at: list[int] = []
+        for i, (is_homophone, s, _, _, _, p, _) in enumerate(hits):
+            m = bisect_right(boundaries, s)
+            if m in loud:
+                continue
+            if is_homophone or p.term not in ordinary:
+                loud.add(m)
+            else:
+                plain.append(i)
+                at.append(m)
+        if not plain:
+            return hits
+        o_starts, o_ends = folded.original_spans([hits[i][1] for i in plain], [hits[i][4] for i in plain])
+        drop: set[int] = set()
+        for i, m, os, oe in zip(plain, at, o_starts, o_ends, strict=True):
+            if m not in loud:
+                if joined[os:oe] == hits[i][5].term:
+                    drop.add(i)
+                else:
+                    loud.add(m)  # written in disguise: evidence of its own
+        if not drop:
+            return hits
+        return [h for i, h in enumerate(hits) if i not in drop or bisect_right(boundaries, h[1]) in loud]
+
     def _allowed(self, starts: list[int], allowed: list[tuple[int, int]], folded: Folded, s: int, e: int) -> bool:
-        """Whether an allow-list match (``allowed``: sorted spans, ``starts``: theirs) holds hit ``[s, e)``."""
+        """Whether an allow-list match or business phrase (``allowed``: sorted spans, ``starts``: theirs) holds hit
+        ``[s, e)``."""
         i = bisect_right(starts, s)
         lowest = s - self._longest_allow
         while i > 0:
