@@ -94,6 +94,8 @@ def not_a_number(value: Any) -> Any:
 
 def _bounded(value: datetime) -> str | None:
     """What is wrong with an aware `value` as an instant, or None."""
+    if EARLIEST_YEAR < value.year < LATEST_YEAR - 1:  # a zone moves an instant by less than a day: no year to check
+        return None
     try:
         utc = value.astimezone(UTC)
     except OverflowError:
