@@ -111,6 +111,7 @@ class Signer(Verifier):
         self._key = key
         super().__init__(key.public_key())
         self.anchors = path.with_name(path.name + ".anchors")
+        self._fds: dict[str, int] = {}  # chain's first hash → its anchor file, kept open (`anchor`)
 
     def sign(self, seq: int, head: str, chain: int = 0) -> str:
         return self.sign_message(message(seq, head, chain))
@@ -130,21 +131,49 @@ class Signer(Verifier):
     ) -> None:
         """Record (seq, head) as the newest signed head of the chain whose first entry hashes to `first`.
 
-        Never moves backwards (two processes may commit out of order): a lock file per chain serialises the update
-        (writers of different chains never wait for each other)."""
-        self.anchors.mkdir(parents=True, exist_ok=True)
-        target = self._anchor_file(first)
-        with open(self.anchors / f".{first[:32]}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            current = self.read_anchor(first)
+        Never moves backwards (two processes may commit out of order): an exclusive `flock` on the chain's anchor
+        file serialises the update (writers of different chains never wait for each other). The file stays open
+        in the process and its record is rewritten in place, padded to `ANCHOR_RECORD` bytes, in one `pwrite` at
+        offset 0 (one sector): no temporary file and no rename per commit, which cost ~5 ms of a single event's
+        decision on this machine's disk (issue 16). A file deleted or replaced under us is noticed (its link count
+        drops to 0) and opened afresh."""
+        body: dict[str, object] = {"first": first, "seq": seq, "hash": head}
+        if chain is not None and installation is not None:  # a partition chain names its installation
+            body |= {"chain": chain, "installation": installation}
+        record = json.dumps(body).encode()
+        record += b" " * max(0, ANCHOR_RECORD - len(record))  # JSON ignores the padding
+        fd = self._anchor_fd(first)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            current = _parse_anchor(os.pread(fd, 4096, 0))
             if current is not None and current[0] >= seq:
                 return
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            body: dict[str, object] = {"first": first, "seq": seq, "hash": head}
-            if chain is not None and installation is not None:  # a partition chain names its installation
-                body |= {"chain": chain, "installation": installation}
-            tmp.write_text(json.dumps(body))
-            os.replace(tmp, target)
+            os.pwrite(fd, record, 0)
+            if os.fstat(fd).st_size > len(record):  # a longer record written by hand or an older version
+                os.ftruncate(fd, len(record))
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _anchor_fd(self, first: str) -> int:
+        """The open anchor file of chain `first` (opened, or created 0644, when not open or no longer linked)."""
+        fd = self._fds.get(first)
+        if fd is not None:
+            if os.fstat(fd).st_nlink > 0:
+                return fd
+            os.close(fd)
+        self.anchors.mkdir(parents=True, exist_ok=True)
+        fd = self._fds[first] = os.open(self._anchor_file(first), os.O_RDWR | os.O_CREAT, 0o644)
+        return fd
+
+    def close(self) -> None:
+        """Close the anchor files this signer keeps open (idempotent)."""
+        fds, self._fds = self._fds, {}
+        for fd in fds.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
 
     def any_anchor(self) -> tuple[Path, int] | None:
         """An anchor file of any chain beside the key and the entry it names (for a chain with no entries left)."""
@@ -169,12 +198,27 @@ class Signer(Verifier):
         return out
 
     def read_anchor(self, first: str) -> tuple[int, str] | None:
-        """The newest signed head recorded for the chain whose first entry hashes to `first`, if any."""
+        """The newest signed head recorded for the chain whose first entry hashes to `first`, if any (read under a
+        shared `flock`, so never half of a record being written)."""
         try:
-            data = json.loads(self._anchor_file(first).read_text())
-        except (FileNotFoundError, ValueError):
+            with open(self._anchor_file(first), "rb") as f:
+                fcntl.flock(f, fcntl.LOCK_SH)
+                return _parse_anchor(f.read())
+        except FileNotFoundError:
             return None
+
+
+ANCHOR_RECORD = 512
+"""Bytes an anchor record is padded to (one sector, written in one `pwrite`)."""
+
+
+def _parse_anchor(raw: bytes) -> tuple[int, str] | None:
+    """(seq, head) of an anchor file's content; None when empty or not an anchor."""
+    try:
+        data = json.loads(raw)
         return int(data["seq"]), str(data["hash"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def load_verifier(key_file: Path, public_key: Path | None = None) -> Verifier | None:
