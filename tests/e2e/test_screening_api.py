@@ -56,7 +56,8 @@ def test_S_A6_platform_roles_see_the_context_that_changed_the_outcome(api) -> No
     client, tok = api
     text = "我的手机号13800138000，微信同号"
     cold = screen(client, tok["platform"], text, situation={"kind": "message"})
-    assert cold["outcome"] == "warned" and "context" not in cold and cold["hits"][0]["effect"] == "warns"
+    assert cold["outcome"] == "warned" and cold["hits"][0]["effect"] == "warns"
+    assert cold["context"]["name"] == "external_message"  # passes plain ordinary words only; a phone number warns
     accepted = {"kind": "message", "to_external": True, "contact_age": "10m", "initiated_by": "self"}
     warm = screen(client, tok["platform"], text, situation=accepted)
     assert warm["outcome"] == "allowed" and warm["blocked"] is False

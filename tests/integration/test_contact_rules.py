@@ -99,10 +99,28 @@ def test_S_A6_greeting_with_sensitive_word_is_blocked_and_names_the_word(world: 
 
 
 def test_S_A6_third_sensitive_greeting_in_a_day_is_a_strike(world: World) -> None:
-    world.send(*[world.event("contact_request", method="qr_code", target="x", greeting="返利") for _ in range(2)])
+    greeting = "返利群，加我"  # 返利 with a lure beside it: evidence of intent
+    world.send(*[world.event("contact_request", method="qr_code", target="x", greeting=greeting) for _ in range(2)])
     assert world.w.enforcement.subject("acc-1").strikes == []
-    world.send(world.event("contact_request", method="qr_code", target="x", greeting="返利"))
+    world.send(world.event("contact_request", method="qr_code", target="x", greeting=greeting))
     assert [s.rule_id for s in world.w.enforcement.subject("acc-1").strikes] == ["sensitive_words"]
+
+
+def test_S_A6_an_ordinary_word_named_plainly_in_greetings_warns_and_never_restricts_honest_staff(world: World) -> None:
+    # a supplier's finance clerk greets customers about last quarter's rebate, many times a day
+    greeting = "您好，我是供应商的财务，想跟您核对一下上季度的返利金额"
+    outs = world.send(
+        *[world.event("contact_request", method="qr_code", target=f"c{i}", greeting=greeting) for i in range(6)]
+    ).outcomes
+    assert all(o.allowed for o in outs)
+    assert codes(outs[-1]) == ["greeting.sensitive_weak"]
+    assert outs[-1].reasons[0].params["hits"][0]["intent"] is False
+    assert world.w.enforcement.subject("acc-1").strikes == []
+    # the same word in disguise is evidence of its own: refused
+    out = world.send(
+        world.event("contact_request", method="qr_code", target="z", greeting="您好，想跟您核对一下上季度的fanli")
+    ).outcomes[0]
+    assert out.allowed is False and codes(out) == ["greeting.sensitive"]
 
 
 def test_S_A6_ordinary_greeting_passes(world: World) -> None:
@@ -154,3 +172,14 @@ def test_S_C2_enterprise_restriction_applies_to_every_member_and_lifting_restore
     world.w.manual_actions.lift_restriction(r.id, "reviewer:test", "documents accepted")
     for aid in ("acc-1", "acc-2"):
         assert world.send(world.event("login", aid, device_id="d", client_version="4.1.0")).outcomes[0].allowed is True
+
+
+def test_S_A6_a_policy_may_count_plain_ordinary_words_toward_the_repeat_restriction(world: World) -> None:
+    world.w.rules.policy = policy_with({"    ordinary_words: warn ": "    ordinary_words: count"}).policy
+    greeting = "您好，我是供应商的财务，想跟您核对一下上季度的返利金额"
+    outs = world.send(
+        *[world.event("contact_request", method="qr_code", target=f"c{i}", greeting=greeting) for i in range(3)]
+    ).outcomes
+    assert all(o.allowed for o in outs)  # `count` never refuses a text for a plain word alone …
+    assert codes(outs[0]) == ["greeting.sensitive"]
+    assert [s.rule_id for s in world.w.enforcement.subject("acc-1").strikes] == ["sensitive_words"]  # … but counts

@@ -181,7 +181,9 @@ def _fourteen_days(start: datetime) -> Stream:
 
     for d in range(14):
         day = start + d * DAY + d * timedelta(minutes=7)  # drifts 7 min a day: no entry sits on a window's edge
-        for i, greeting in enumerate(["加我领红包", "您好", "返利 红包 速来", "您好，合作", "加我领红包", "红包返利"]):
+        for i, greeting in enumerate(
+            ["加我领红包", "您好", "返利 红包 速来加我", "您好，合作", "加我领红包", "红包返利，私信我"]
+        ):
             add(
                 day + timedelta(hours=9, minutes=25 * i),
                 type="contact_request",

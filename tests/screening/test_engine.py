@@ -8,6 +8,11 @@ from warden.bench.corpus import LIMIT_PREFIX, CorpusRow, load_corpus
 from warden.screening import Hit, Screener, ScreeningEngine, TermSpec
 
 
+def shown(hits: list[Hit] | tuple[Hit, ...]) -> list[Hit]:
+    """The hits that show intent (a plain ordinary word alone is the policy's to judge, `Hit.intent`)."""
+    return [h for h in hits if h.intent]
+
+
 def only(hits: list[Hit], term: str) -> Hit:
     found = [h for h in hits if h.term == term]
     assert len(found) == 1, hits
@@ -52,15 +57,15 @@ def test_s_a6_initials_match_at_low_severity_on_word_boundaries(engine: Screenin
 
 @pytest.mark.parametrize("text", ["hbase集群", "查一下 HBM 显存", "flink 任务", "shb", "a hbx"])
 def test_s_a6_initials_never_match_inside_a_latin_word(engine: ScreeningEngine, text: str) -> None:
-    assert engine.screen(text) == []
+    assert shown(engine.screen(text)) == []
 
 
 def test_s_a6_pinyin_inside_a_longer_latin_word_does_not_match(engine: ScreeningEngine) -> None:
-    assert engine.screen("kouhongbaoyou") == []
+    assert shown(engine.screen("kouhongbaoyou")) == []
 
 
 def test_s_a6_zero_width_characters_cannot_fake_a_word_boundary(engine: ScreeningEngine) -> None:
-    assert engine.screen("a\u200bhb\u200bc") == []
+    assert shown(engine.screen("a\u200bhb\u200bc")) == []
 
 
 @pytest.mark.parametrize(("text", "term"), [("虹包", "红包"), ("洪包", "红包"), ("反利", "返利"), ("加威信", "加微信")])
@@ -78,8 +83,8 @@ def test_s_a6_homophones_need_half_the_characters_identical(engine: ScreeningEng
 
 def test_s_a6_homophone_tones_keep_ordinary_words_apart(engine: ScreeningEngine) -> None:
     # 简直 (jiǎn zhí) must not match 兼职 (jiān zhí); 范例 (fàn lì) must not match 返利 (fǎn lì)
-    assert engine.screen("简直太好了") == []
-    assert engine.screen("请参考范例") == []
+    assert shown(engine.screen("简直太好了")) == []
+    assert shown(engine.screen("请参考范例")) == []
 
 
 def test_s_a6_repeated_characters_match_and_cover_the_whole_run(engine: ScreeningEngine) -> None:
@@ -94,7 +99,7 @@ def test_s_a6_the_red_packet_emoji_matches_red_packet(engine: ScreeningEngine) -
 
 @pytest.mark.parametrize("text", ["这款口红包邮", "口 红 包 邮", "往返利用率", "这是一个反例", "兼职教授"])
 def test_s_a6_allow_list_entries_win_over_overlapping_hits(engine: ScreeningEngine, text: str) -> None:
-    assert engine.screen(text) == []
+    assert shown(engine.screen(text)) == []
 
 
 def test_s_a6_an_allow_list_match_only_removes_the_hits_it_overlaps(engine: ScreeningEngine) -> None:
@@ -133,8 +138,8 @@ def test_a_nul_character_inside_a_message_does_not_shift_other_messages(engine: 
 
 
 def test_empty_and_separator_only_texts_have_no_hits(engine: ScreeningEngine) -> None:
-    assert engine.screen("") == []
-    assert engine.screen("，。！  \u200b") == []
+    assert shown(engine.screen("")) == []
+    assert shown(engine.screen("，。！  \u200b")) == []
 
 
 def test_with_lists_adds_enterprise_terms_and_allow_entries_without_touching_the_base(
@@ -144,7 +149,7 @@ def test_with_lists_adds_enterprise_terms_and_allow_entries_without_touching_the
     assert only(derived.screen("我有内推码"), "内推码").severity == "low"
     assert only(derived.screen("nei tui ma"), "内推码").channel == "pinyin"
     assert derived.screen("今晚八点红包雨，速来") == []
-    assert engine.screen("我有内推码") == []
+    assert shown(engine.screen("我有内推码")) == []
     assert engine.screen("今晚八点红包雨，速来") != []
 
 
@@ -161,7 +166,7 @@ CORPUS = load_corpus()
 
 @pytest.mark.parametrize("row", [r for r in CORPUS if not r.expected], ids=lambda r: f"{r.technique}:{r.text[:12]}")
 def test_s_a6_precision_ordinary_workplace_text_and_traps_have_no_hits(engine: ScreeningEngine, row: CorpusRow) -> None:
-    assert engine.screen(row.text) == []
+    assert shown(engine.screen(row.text)) == []
 
 
 @pytest.mark.parametrize(
@@ -196,7 +201,7 @@ def test_s_a6_direct_and_homophone_hits_side_by_side_are_all_reported(engine: Sc
 
 def test_s_a6_a_different_digit_is_not_a_homophone(engine: ScreeningEngine) -> None:
     assert [h.term for h in engine.screen("壹夜晴")] == ["一夜情"]  # 晴 sounds like 情
-    assert engine.screen("2夜情") == []
+    assert shown(engine.screen("2夜情")) == []
 
 
 def test_a_lone_surrogate_in_bad_input_is_skipped_like_a_separator(engine: ScreeningEngine) -> None:

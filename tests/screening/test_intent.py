@@ -8,6 +8,11 @@ import pytest
 from warden.screening import Hit, ScreeningEngine
 
 
+def shown(hits: list[Hit] | tuple[Hit, ...]) -> list[Hit]:
+    """The hits that show intent (a plain ordinary word alone is the policy's to judge, `Hit.intent`)."""
+    return [h for h in hits if h.intent]
+
+
 def terms(hits: list[Hit]) -> list[str]:
     return [h.term for h in hits]
 
@@ -34,7 +39,7 @@ def terms(hits: list[Hit]) -> list[str]:
     ],
 )
 def test_S_A6_an_ordinary_word_named_without_intent_is_no_hit(engine: ScreeningEngine, text: str) -> None:
-    assert engine.screen(text) == []
+    assert shown(engine.screen(text)) == []
 
 
 @pytest.mark.parametrize(
@@ -65,12 +70,12 @@ def test_S_A6_an_ordinary_word_in_disguise_is_a_hit_on_its_own(engine: Screening
 
 
 def test_S_A6_a_lure_far_away_or_in_another_sentence_is_no_evidence(engine: ScreeningEngine) -> None:
-    assert engine.screen("部门红包已经发了。有问题私信我") == []
-    assert engine.screen("红包" + "的一是在不了有和人这中大为上个国" + "加我") == []
+    assert shown(engine.screen("部门红包已经发了。有问题私信我")) == []
+    assert shown(engine.screen("红包" + "的一是在不了有和人这中大为上个国" + "加我")) == []
 
 
 def test_S_A6_a_lure_inside_a_listed_term_is_part_of_the_term(engine: ScreeningEngine) -> None:
-    assert engine.screen("新品试吃装免费领取的登记表放在前台") == []  # 免费领 inside 免费领取
+    assert shown(engine.screen("新品试吃装免费领取的登记表放在前台")) == []  # 免费领 inside 免费领取
 
 
 def test_S_E3_an_enterprise_rule_matches_its_words_as_listed(engine: ScreeningEngine) -> None:
@@ -93,7 +98,7 @@ def test_S_E3_an_enterprise_rule_matches_its_words_as_listed(engine: ScreeningEn
     ],
 )
 def test_S_A6_a_business_phrase_gives_way_to_a_lure(engine: ScreeningEngine, text: str, hit: bool) -> None:
-    assert bool(engine.screen(text)) == hit
+    assert bool(shown(engine.screen(text))) == hit
 
 
 # -- warning cues: headings, enumerations, continuations; lures and sentence ends stop them ----------------------
@@ -114,7 +119,7 @@ def test_S_A6_a_business_phrase_gives_way_to_a_lure(engine: ScreeningEngine, tex
 def test_S_A6_a_warning_cue_covers_what_it_names_across_a_heading_a_list_or_a_continuation(
     engine: ScreeningEngine, text: str
 ) -> None:
-    assert engine.screen(text) == []
+    assert shown(engine.screen(text)) == []
 
 
 @pytest.mark.parametrize(
@@ -134,4 +139,4 @@ def test_S_A6_a_cue_stops_at_a_lure_a_sentence_end_or_a_clause_without_continuat
 
 def test_S_A6_a_term_with_a_chinese_numeral_written_repeatedly_is_a_repeat(engine: ScreeningEngine) -> None:
     assert terms(engine.screen("加一一下微信")) == ["加一下微信"]
-    assert engine.screen("工号11下周报到") == []
+    assert shown(engine.screen("工号11下周报到")) == []

@@ -21,6 +21,11 @@ from warden.screening.eval import (
 from warden.screening.folding import BLANKS, DEFAULT_IGNORABLE, fold, is_ascii_letter_at
 
 
+def shown(hits: list[Hit] | tuple[Hit, ...]) -> list[Hit]:
+    """The hits that show intent (a plain ordinary word alone is the policy's to judge, `Hit.intent`)."""
+    return [h for h in hits if h.intent]
+
+
 def found(hits: list[Hit]) -> list[tuple[str, str]]:
     return [(h.term, h.matched) for h in hits]
 
@@ -64,7 +69,7 @@ def test_S_A6_blank_symbols_are_separators(engine: ScreeningEngine, cp: int) -> 
 
 
 def test_S_A6_an_invisible_letter_cannot_fake_a_word_boundary(engine: ScreeningEngine) -> None:
-    assert engine.screen("a\u3164hb\u3164c") == []
+    assert shown(engine.screen("a\u3164hb\u3164c")) == []
     assert is_ascii_letter_at("x\u3164hb", 1, -1)
 
 
@@ -82,7 +87,7 @@ def test_S_A6_a_homophone_of_the_term_read_in_context_hits(engine: ScreeningEngi
 
 
 def test_S_A6_a_text_that_does_not_sound_like_the_term_in_context_does_not(engine: ScreeningEngine) -> None:
-    assert engine.screen("佣金反还") == []  # 反还 reads fǎn hái
+    assert shown(engine.screen("佣金反还")) == []  # 反还 reads fǎn hái
 
 
 def test_S_A6_polyphones_of_an_added_term_are_keyed_on_its_reading_in_context(engine: ScreeningEngine) -> None:
@@ -119,7 +124,7 @@ def test_S_A6_pinyin_with_tone_numbers_or_tone_marks_hits(
 
 @pytest.mark.parametrize("text", ["版本v2.1发布", "Q3目标", "A4纸两箱", "mp4文件", "Win10系统", "iPhone15", "B2B业务"])
 def test_S_A6_digits_after_letters_that_are_no_tone_numbers_stay_clean(engine: ScreeningEngine, text: str) -> None:
-    assert engine.screen(text) == []
+    assert shown(engine.screen(text)) == []
 
 
 @pytest.mark.parametrize(
@@ -217,7 +222,7 @@ def test_S_A6_latin_repeats_written_together_still_collapse(engine: ScreeningEng
 
 @pytest.mark.parametrize("text", ["本月绩效扣分说明", "折扣已生效", "工资扣款明细"])
 def test_S_A6_a_term_of_a_repeated_character_needs_the_repeat(engine: ScreeningEngine, text: str) -> None:
-    assert engine.screen(text) == []
+    assert shown(engine.screen(text)) == []
 
 
 @pytest.mark.parametrize("text", ["扣扣", "扣 扣", "扣扣扣"])
@@ -275,7 +280,7 @@ def test_S_A6_a_bare_long_number_is_not_contact_diversion(engine: ScreeningEngin
     ],
 )
 def test_S_A6_honest_business_text_passes_the_default_platform_list(engine: ScreeningEngine, text: str) -> None:
-    assert engine.screen(text) == []
+    assert shown(engine.screen(text)) == []
 
 
 def test_S_A6_an_allowed_compound_does_not_hide_a_longer_term_around_it(engine: ScreeningEngine) -> None:

@@ -12,6 +12,11 @@ from warden.screening.eval import evaluate, load_clean, load_disguised
 from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam, parse_clean, parse_spam
 
 
+def shown(hits: list[Hit] | tuple[Hit, ...]) -> list[Hit]:
+    """The hits that show intent (a plain ordinary word alone is the policy's to judge, `Hit.intent`)."""
+    return [h for h in hits if h.intent]
+
+
 def terms(hits: list[Hit]) -> list[str]:
     return [h.term for h in hits]
 
@@ -34,7 +39,7 @@ def terms(hits: list[Hit]) -> list[str]:
     ],
 )
 def test_S_A6_a_term_a_warning_points_at_is_named_not_offered(engine: ScreeningEngine, text: str) -> None:
-    assert engine.screen(text) == []
+    assert shown(engine.screen(text)) == []
 
 
 @pytest.mark.parametrize(
@@ -85,7 +90,7 @@ def test_a_cue_side_must_be_before_or_after() -> None:
     ],
 )
 def test_S_A6_business_compounds_of_listed_terms_pass(engine: ScreeningEngine, text: str) -> None:
-    assert engine.screen(text) == []
+    assert shown(engine.screen(text)) == []
 
 
 def test_S_A6_a_listed_term_around_a_compound_still_hits(engine: ScreeningEngine) -> None:
@@ -153,7 +158,11 @@ def test_S_A6_the_held_out_report_gives_recall_text_false_positives_and_the_poli
     report = evaluate(engine, load_heldout_spam(), load_heldout_clean())
     assert report.clean_rows >= 1000 and report.recall
     judged = judged_false_positives(report)
-    assert {m.text for m, _ in judged} <= {m.text for m, _ in report.flagged}
+    flagged = {m.text for m, _ in report.flagged}
+    # judged beyond the text screen's flags: only greetings holding a plain ordinary word, which only warn
+    # (`ordinary_words: warn`: never refused, never counted toward the repeat restriction)
+    beyond = [(m, outcome) for m, outcome in judged if m.text not in flagged]
+    assert all(m.domain.endswith("/greeting") and outcome == "warned" for m, outcome in beyond), beyond
     # a colleague's message passes under the default policy whatever its words (the `colleague` context)
     assert not any(m.domain.endswith("/internal") for m, _ in judged)
     assert {outcome for _, outcome in judged} <= {"warned", "blocked"}

@@ -217,7 +217,7 @@ def judged_false_positives(report: EvalReport) -> list[tuple[CleanMessage, str]]
 
     rule = load_policy().policy.rules.sensitive_words
     out: list[tuple[CleanMessage, str]] = []
-    for message, hits in report.flagged:
+    for message, hits in report.with_hits or report.flagged:
         kind, audience = _SITUATIONS.get(message.domain.rpartition("/")[2], ("greeting", "external"))
         verdict = judge(rule, hits, kind, partial(Circumstances, kind, audience))
         if verdict.outcome != "allowed":

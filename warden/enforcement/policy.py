@@ -160,22 +160,36 @@ class Situation(Strict):
         )
 
 
+OrdinaryWords = Literal["count", "warn", "pass"]
+"""What S-A6 makes of an ordinary word with no evidence of intent (`SensitiveWords.ordinary_words`)."""
+
+
 class TextContext(Strict):
     """How S-A6 judges hits in one situation (issue 13). The rule is about cold outreach: a greeting to a stranger
     is not a message in an established conversation, and the policy, not the code, says what each may hold.
 
     `verdict` is what a blocking hit does here (None: the rule's own, deny for a greeting and warn for a
     message); `pass`: hits are left alone (neither a reason nor a count toward the repeat restriction).
-    `pass_categories`: hits of these categories are left alone here, whatever the verdict."""
+    `pass_categories`: hits of these categories are left alone here, whatever the verdict.
+    `ordinary_words`: what an ordinary word written plainly with no evidence of intent means here (None: the
+    rule's own `ordinary_words`; see `SensitiveWords`)."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     when: Situation
     verdict: Verdict | None = None
     pass_categories: list[str] = []
+    ordinary_words: OrdinaryWords | None = None
     note: str = ""  # why the entry is there (shown with the context in `warden screen` and /v1/screenings)
 
 
 class SensitiveWords(RuleBase):
+    """S-A6. `ordinary_words` (issue 13): what a hit means when it is an ordinary word (红包, 返利, 兼职 …) written
+    plainly with nothing beside it that shows intent (no lure such as 加我/私信/进群, no contact detail, no disguise;
+    `Hit.intent` False): `warn` (the default) only warns, never refuses and never counts toward `repeat_count`, so
+    honest staff who name such a word in their business are never restricted for it; `count` judges it like any
+    hit except that it never refuses a text by itself (it warns and counts: *frequent* greetings holding such words
+    restrict); `pass` leaves it alone. A context entry may say otherwise for its situation."""
+
     engine: Literal["word_list", "evasion"] = "word_list"
     block_min_severity: Literal["low", "medium", "high"] = "medium"
     repeat_window: Duration
@@ -184,6 +198,7 @@ class SensitiveWords(RuleBase):
     ignore_categories: list[str] = []  # hit categories this rule leaves to others (e.g. S-E3 privacy)
     warn_categories: list[str] = []  # hit categories that only warn, whatever their severity (a rep's own phone)
     contexts: list[TextContext] = []  # the situation decides what a hit means; the first entry that fits applies
+    ordinary_words: OrdinaryWords = "warn"
     words: list[Word] = []
 
     @model_validator(mode="after")

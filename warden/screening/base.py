@@ -60,6 +60,8 @@ class Hit:
     start: int  # offset in the original text (code points), inclusive
     end: int  # offset in the original text, exclusive
     matched: str  # original_text[start:end]
+    intent: bool = True  # False: an ordinary word (红包, 返利, 兼职 …) written plainly with no lure or other hit beside
+    # it, no evidence of intent; the policy says what such a hit means in each situation (`ordinary_words`)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -70,6 +72,7 @@ class Hit:
             "start": self.start,
             "end": self.end,
             "matched": self.matched,
+            "intent": self.intent,
         }
 
 

@@ -27,6 +27,7 @@ build a new engine (`with_lists`) that a `ScreenerRegistry` swaps in atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
@@ -515,13 +516,14 @@ class ScreeningEngine:
 
     def _screen_batch(self, batch: Sequence[str]) -> list[tuple[Hit, ...]]:
         """Hits per text, sorted by position. An ordinary word's hit without evidence of intent (see `_scan`) is
-        dropped here, once every reading and detector of its text has been seen."""
+        marked here (`Hit.intent` False), once every reading and detector of its text has been seen: the policy
+        decides what it means in each situation (S-A6's `ordinary_words`)."""
         results, gated = self._scan(batch)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         for m, hits in results.items():
             weak = gated.get(m)
             if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
-                hits = [h for h in hits if h not in weak]
+                hits = [dataclasses.replace(h, intent=False) if h in weak else h for h in hits]
             if hits:
                 out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
         return out
@@ -632,9 +634,6 @@ class ScreeningEngine:
             return []
         if boundaries is None:
             boundaries = folded.nuls().tolist()
-        hits = self._quiet_dropped(hits, boundaries, lures, flagged, folded, joined)
-        if not hits:
-            return []
         # the qualifying words, looked for in the messages with a hit only
         if self._aux_ac is not None:
             edges = [-1, *boundaries, len(ftext)]
@@ -730,48 +729,6 @@ class ScreeningEngine:
                 starts.append(s)
                 ends.append(e)
         return out
-
-    def _quiet_dropped(
-        self,
-        hits: list[tuple[bool, int, int, int, int, Pattern, str]],
-        boundaries: list[int],
-        lures: list[tuple[int, int]],
-        flagged: set[int],
-        folded: Folded,
-        joined: str,
-    ) -> list[tuple[bool, int, int, int, int, Pattern, str]]:
-        """``hits`` without those of the quiet messages: messages whose every candidate is an ordinary word written
-        as it is, with no lure and nothing for the detectors (no evidence of intent can turn up there, so the
-        checks after this one would only drop them later). The rest of the batch is left as it is."""
-        ordinary = self.ordinary
-        if not ordinary:
-            return hits
-        loud = {bisect_right(boundaries, ls) for ls, _ in lures}
-        loud.update(flagged)
-        plain: list[int] = []  # indices of direct hits of ordinary words in messages not (yet) loud
-        at: list[int] = []
-        for i, (is_homophone, s, _, _, _, p, _) in enumerate(hits):
-            m = bisect_right(boundaries, s)
-            if m in loud:
-                continue
-            if is_homophone or p.term not in ordinary:
-                loud.add(m)
-            else:
-                plain.append(i)
-                at.append(m)
-        if not plain:
-            return hits
-        o_starts, o_ends = folded.original_spans([hits[i][1] for i in plain], [hits[i][4] for i in plain])
-        drop: set[int] = set()
-        for i, m, os, oe in zip(plain, at, o_starts, o_ends, strict=True):
-            if m not in loud:
-                if joined[os:oe] == hits[i][5].term:
-                    drop.add(i)
-                else:
-                    loud.add(m)  # written in disguise: evidence of its own
-        if not drop:
-            return hits
-        return [h for i, h in enumerate(hits) if i not in drop or bisect_right(boundaries, h[1]) in loud]
 
     def _allowed(self, starts: list[int], allowed: list[tuple[int, int]], folded: Folded, s: int, e: int) -> bool:
         """Whether an allow-list match or business phrase (``allowed``: sorted spans, ``starts``: theirs) holds hit

@@ -67,10 +67,20 @@ def judge(
         else:
             passed = [h for h in hits if h.category in context.pass_categories]
             hits = [h for h in hits if h.category not in context.pass_categories]
+    ordinary = (context.ordinary_words if context is not None else None) or rule.ordinary_words
+    plain = [h for h in hits if not h.intent]
+    if plain and ordinary != "count":  # an ordinary word with no evidence of intent: left alone, or a warning only
+        hits = [h for h in hits if h.intent]
+        if ordinary == "pass":
+            passed += plain
     bar = severity_rank(rule.block_min_severity)
     warn = rule.warn_categories
     strong = tuple(h for h in hits if severity_rank(h.severity) >= bar and h.category not in warn)
     weak = tuple(h for h in hits if severity_rank(h.severity) < bar or h.category in warn)
+    if plain and ordinary == "warn":
+        weak += tuple(plain)
+    if verdict == "deny" and strong and not any(h.intent for h in strong):
+        verdict = "warn"  # counted toward the repeat restriction, but a plain ordinary word refuses nothing alone
     return Judgement(strong, weak, tuple(passed), verdict, context)
 
 
@@ -107,14 +117,15 @@ def words_hit(e: Any, text: str, subject: Subject, ctx: RuleContext, where: str)
     out = ctx.decision
     j = judge(rule, screen(ctx, text, subject.enterprise.id), where, lambda: circumstances(e, where, subject, ctx))
     context = {"context": j.context.name} if j.context is not None else {}
-    if j.passed and j.context is not None:
+    shown = [h for h in j.passed if h.intent]  # a plain ordinary word left alone is no news to anyone
+    if shown and j.context is not None:
         out.reasons.append(
             Reason(
                 f"{where}.sensitive_context",
                 "sensitive_words",
                 rule.spec,
                 "info",
-                context | {"hits": [h.as_dict() for h in j.passed]},
+                context | {"hits": [h.as_dict() for h in shown]},
             )
         )
     if j.weak:

@@ -65,6 +65,8 @@ class EvalReport:
     by_domain: dict[str, tuple[int, int]] = field(default_factory=dict)  # domain -> (flagged, rows)
     context_rows: int = 0  # honest messages only the conversation can clear (``needs_context``)
     context_flagged: list[tuple[CleanMessage, tuple[Hit, ...]]] = field(default_factory=list)
+    with_hits: list[tuple[CleanMessage, tuple[Hit, ...]]] = field(default_factory=list)  # clean rows with any hit,
+    # plain ordinary words included: what the policy judges in each situation (`bench.screen.judged_false_positives`)
 
     @property
     def techniques(self) -> list[str]:
@@ -77,7 +79,7 @@ class EvalReport:
 
     @property
     def false_positive_rate(self) -> float:
-        """Share of clean messages with any hit outside the ignored categories (low severity included)."""
+        """Share of clean messages with a hit that shows intent (`Hit.intent`) outside the ignored categories."""
         return len(self.flagged) / self.clean_rows if self.clean_rows else 0.0
 
     @property
@@ -113,9 +115,10 @@ def evaluate(
     """Run ``screener`` over the evaluation set (the checked-in one unless rows are given).
 
     Pure apart from reading the set: the result depends only on the screener and the rows. A clean message
-    counts as flagged when it has any hit outside ``ignore_categories``; as blocking when one of those hits has
-    at least ``block_min_severity`` (the default policy's bar for refusing a greeting). Messages that need the
-    conversation to be judged (`CleanMessage.needs_context`) are reported apart and not counted as clean.
+    counts as flagged when it has a hit showing intent (`Hit.intent`: not a plain ordinary word alone) outside
+    ``ignore_categories``; as blocking when one of those hits has at least ``block_min_severity`` (the default
+    policy's bar for refusing a greeting). Messages that need the conversation to be judged
+    (`CleanMessage.needs_context`) are reported apart and not counted as clean.
     """
     rows = list(disguised_rows) if disguised_rows is not None else load_disguised()
     messages = list(clean_rows) if clean_rows is not None else load_clean()
@@ -139,14 +142,18 @@ def evaluate(
     blocking: list[tuple[CleanMessage, tuple[Hit, ...]]] = []
     by_domain: dict[str, list[int]] = {}
     in_context: list[tuple[CleanMessage, tuple[Hit, ...]]] = []
+    judged: list[tuple[CleanMessage, tuple[Hit, ...]]] = []
     for message, hits in zip(messages, results[len(rows) :], strict=True):
         counted = tuple(h for h in hits if h.category not in ignored)
         if message.needs_context:
-            if counted:
-                in_context.append((message, counted))
+            if any(h.intent for h in counted):
+                in_context.append((message, tuple(h for h in counted if h.intent)))
             continue
         tally = by_domain.setdefault(message.domain, [0, 0])
         tally[1] += 1
+        if counted:
+            judged.append((message, counted))
+        counted = tuple(h for h in counted if h.intent)  # a plain ordinary word alone is the policy's to judge
         if counted:
             tally[0] += 1
             flagged.append((message, counted))
@@ -162,4 +169,5 @@ def evaluate(
         {k: (v[0], v[1]) for k, v in by_domain.items()},
         context_rows,
         in_context,
+        judged,
     )
