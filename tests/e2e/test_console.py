@@ -98,13 +98,13 @@ def test_sensitive_word_evidence_carries_the_text_its_hit_offsets_index_S_A6_S_A
 def test_a_long_message_keeps_only_an_excerpt_around_the_hits_with_its_offset_S_A6(
     client: TestClient, world: World
 ) -> None:
-    text = "甲" * 300 + "返利" + "乙" * 300
+    text = "甲" * 300 + "返利加我" + "乙" * 300  # 返利 with a lure beside it (a plain 返利 alone only warns)
     for k in range(3):
         world.send(world.event("message", text=text, recipient_id=f"wx-{k}", to_external=True))
     body = client.get("/v1/accounts/acc-1/explanation", headers=bearer(world, Role.REVIEWER)).json()
     (r,) = [r for r in body["restrictions"] if r["rule"] == "sensitive_words"]
     ev = r["evidence"]
-    assert ev["text_offset"] == 300 - 80 and ev["text"] == "甲" * 80 + "返利" + "乙" * 80
+    assert ev["text_offset"] == 300 - 80 and ev["text"] == "甲" * 80 + "返利加我" + "乙" * 78
     (hit,) = ev["hits"]
     assert (hit["start"], hit["end"]) == (300, 302)
     assert ev["text"][hit["start"] - ev["text_offset"] : hit["end"] - ev["text_offset"]] == "返利"

@@ -194,18 +194,18 @@ def test_issue18_policy_backtest_refusals_name_the_option(world: World, db_url: 
     def refused(*args: str) -> str:
         r = runner.invoke(app, ["policy", "backtest", *args, "-d", db_url], terminal_width=200)
         assert r.exit_code == 2, r.output
-        return " ".join(r.output.split())
+        return "".join(r.output.replace("│", "").split())  # Rich boxes and wraps it anywhere
 
-    assert "no stored policy version 99" in refused("--version", "99") and "--version" in refused("--version", "99")
+    assert "nostoredpolicyversion99" in refused("--version", "99") and "--version" in refused("--version", "99")
     out = refused("-p", str(bad))
     assert "--policy" in out and "bad.yaml:" in out and "hard" in out
-    assert "no such file" in refused("-p", str(tmp_path / "missing.yaml"))
-    assert "name one candidate" in refused()
-    assert "name one candidate" in refused("--version", str(v2), "-p", str(bad))
+    assert "nosuchfile" in refused("-p", str(tmp_path / "missing.yaml"))
+    assert "nameonecandidate" in refused()
+    assert "nameonecandidate" in refused("--version", str(v2), "-p", str(bad))
     out = refused("--version", str(v2), "--since", "2026-11-01T00:00")
-    assert "--since" in out and "no zone" in out
+    assert "--since" in out and "nozone" in out
     out = refused("--version", str(v2), "--until", "yesterday")
-    assert "--until" in out and "ISO 8601" in out
+    assert "--until" in out and "ISO8601" in out
     out = refused("--version", str(v2), "--since", "2026-11-02T00:00Z", "--until", "2026-11-01T00:00Z")
-    assert "--until" in out and "later than since" in out
+    assert "--until" in out and "laterthansince" in out
     assert _backtest_rows(world) == []  # nothing half-written

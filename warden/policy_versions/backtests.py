@@ -30,8 +30,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rich.progress import Progress
-
 from warden.adapters import store as core_store
 from warden.adapters.uow import UnitOfWork
 from warden.kernel.access import Principal
@@ -168,7 +166,7 @@ class Backtests:
         events: Directory | None = None,
         on_read: Callable[[int], None] | None = None,
         advance: Callable[[int], None] | None = None,
-        progress: Progress | None = None,
+        progress: Any = None,  # the CLI's rich Progress bar (the service never imports rich)
     ) -> dict[str, Any]:
         """The backtest's figures (what `GET /v1/backtests/{id}` gives as `result` and `--json` prints) for
         `candidate` (a stored version id, or a policy not stored) against the live version (the boot policy on a
@@ -203,7 +201,7 @@ class Backtests:
         until: datetime | None = None,
         *,
         runner: Runner | None = None,
-        progress: Progress | None = None,
+        progress: Any = None,  # the CLI's rich Progress bar (the service never imports rich)
     ) -> BacktestOut:
         """Record a backtest of `candidate_version` against the live version on the events in `[since, until)`,
         owned by this process, and run it with `runner` (default: this object's, a thread). InvalidInput (422,
@@ -339,7 +337,7 @@ class Backtests:
         candidate_version: int,
         since: datetime | None,
         until: datetime | None,
-        progress: Progress | None = None,
+        progress: Any = None,  # the CLI's rich Progress bar (the service never imports rich)
     ) -> None:
         stop = threading.Event()
         ticker = threading.Thread(target=self._beat, args=(bid, owner, stop), name="warden-backtest-beat", daemon=True)
