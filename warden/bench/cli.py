@@ -116,10 +116,25 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         accounts: Annotated[int, typer.Option(help="Accounts the events spread over.")] = 1_000,
         batch: Annotated[int, typer.Option(help="Events per ingest batch.")] = 500,
         repeats: Annotated[int, typer.Option(min=1, help="Interleaved off/on repeats (median, min, max).")] = 5,
+        instructions: Annotated[
+            bool,
+            typer.Option(
+                "--instructions",
+                help="Count instructions under valgrind's callgrind instead (the same on a busy machine; minutes).",
+            ),
+        ] = False,
     ) -> None:
-        """The live decision with a shadow policy on vs off (issue 18): CPU time of the same ingest, median ratio."""
-        from warden.bench.shadow import run_bench_shadow
+        """The live decision with a shadow policy on vs off (issue 18): CPU time of the same ingest, median ratio;
+        with --instructions, instruction counts (callgrind), which a loaded machine does not move."""
+        from warden.bench.shadow import count_instructions, run_bench_shadow
 
+        if instructions:
+            try:
+                count_instructions(events, accounts, batch, Console())
+            except RuntimeError as exc:
+                typer.echo(f"warden bench shadow --instructions: {exc}", err=True)
+                raise typer.Exit(1) from None
+            return
         run_bench_shadow(events, accounts, batch, repeats, Console())
 
     @bench.command("weight")

@@ -9,6 +9,10 @@ in-process, so it counts all the work): on / off per repeat, off and on in turns
 from __future__ import annotations
 
 import random
+import re
+import shutil
+import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 
@@ -69,3 +73,69 @@ def run_bench_shadow(events: int, accounts: int, batch: int, repeats: int, conso
         "on": Spread.of(r.cpu_rate for r in on).median,
         "slowdown": cpu.median - 1,
     }
+
+
+# --- instruction counts: the same comparison, independent of the machine's load --------------------------------
+
+_STEPS = ("none", "prep", "off", "on")
+_COLLECTED = re.compile(r"Collected\s*:\s*([\d,]+)")
+
+
+def probe(step: str, events: int, accounts: int, batch: int) -> None:
+    """One process of the instruction-count comparison (run under callgrind by `count_instructions`): set up the
+    directory (`none`), also store and promote the stricter shadow (`prep`), or set up and ingest with the shadow
+    off (`off`) or on (`on`). The events and the directory are the same seeded ones in every step."""
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    evs = event_mix(events, accounts, now - timedelta(seconds=1), random.Random(7))
+    ents, accs = _directory_rows(accounts, max(1, accounts // 50), now, random.Random(8))
+    with tempfile.TemporaryDirectory() as tmp:
+        w = _fresh(tmp, step, now, True)
+        _load_directory(w, ents, accs)
+        if step in ("prep", "on"):
+            assert w.policy_versions is not None
+            lead = Principal("bench", Role.PLATFORM, person_id="bench")
+            v = w.policy_versions.create(lead, w.loaded.text.replace(HOUR, STRICTER), "bench: S-A1 hour halved")
+            w.policy_versions.promote(lead, v.id, Stage.SHADOW, "bench")
+        if step in ("off", "on"):
+            _ingest(w, evs, batch)
+        w.close()
+
+
+def count_instructions(events: int, accounts: int, batch: int, console: Console) -> dict[str, float]:
+    """Instructions of the ingest with the shadow off and on, counted by valgrind's callgrind (deterministic: the
+    same count whatever else the machine runs). Each step runs in its own process; the ingest's count is a step's
+    total minus its set-up's (`off` − `none`, `on` − `prep`). Returns `off` and `on` (instructions per event) and
+    `slowdown` (on/off − 1). Raises RuntimeError when valgrind is missing or a step fails."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise RuntimeError("valgrind is not installed (Debian: apt-get install valgrind)")
+    code = "import sys; from warden.bench.shadow import probe; probe(sys.argv[1], *map(int, sys.argv[2:]))"
+    console.print(
+        f"bench shadow --instructions: {events:,} events over {accounts:,} accounts in batches of {batch}, SQLite; "
+        "four processes under callgrind (≈50× slower than native; a few minutes)"
+    )
+    procs = {
+        step: subprocess.Popen(
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code, step, str(events), str(accounts), str(batch)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for step in _STEPS
+    }
+    counts: dict[str, int] = {}
+    for step, proc in procs.items():
+        _, err = proc.communicate()
+        found = _COLLECTED.findall(err)
+        if proc.returncode != 0 or not found:
+            raise RuntimeError(f"the {step!r} step failed under callgrind:\n{err[-2000:]}")
+        counts[step] = int(found[-1].replace(",", ""))
+    off = counts["off"] - counts["none"]
+    on = counts["on"] - counts["prep"]
+    table = Table(title="ingest instructions with a shadow policy off vs on (callgrind; set-up subtracted)")
+    for col in ("off instructions/event", "on instructions/event", "on / off"):
+        table.add_column(col, justify="right")
+    table.add_row(f"{off / events:,.0f}", f"{on / events:,.0f}", f"[bold]{on / off:.3f}[/]")
+    console.print(table)
+    console.print(f"live decision slowdown with shadow on: {100 * (on / off - 1):+.1f} % (instructions; goal ≤ +20 %)")
+    return {"off": off / events, "on": on / events, "slowdown": on / off - 1}
