@@ -94,6 +94,9 @@ class NatsSource:
     the process that takes a set of partitions (`warden consume --partitions 0-7`) is the only one deciding them, in
     order, and its caches stay valid for them; another process takes another set, and none waits for the other."""
 
+    QUICK = 0.05
+    """Seconds a partitioned fetch waits for partitions holding fewer events than their share (`fetch`)."""
+
     def __init__(
         self,
         nc: Any,
@@ -160,7 +163,14 @@ class NatsSource:
             return await self._fetch(self.sub, max_events, timeout)
         parts = list(self.subs)
         share = max(1, max_events // len(parts))
-        got = await asyncio.gather(*(self._fetch(self.subs[p], share, timeout) for p in parts))
+        # First what the partitions hold now, waiting `QUICK` seconds at most: a partition with fewer than its share
+        # makes JetStream hold the pull open until it expires, so one quiet partition must not stall the busy ones
+        # for `timeout` (issue 17: it cost 1 → 2 consumers half their time). Only when none had anything, wait for
+        # new events up to `timeout`.
+        quick = min(timeout, self.QUICK)
+        got = await asyncio.gather(*(self._fetch(self.subs[p], share, quick) for p in parts))
+        if not any(got) and timeout > quick:
+            got = await asyncio.gather(*(self._fetch(self.subs[p], share, timeout - quick) for p in parts))
         out = [d for batch in got for d in batch]
         if len(out) < max_events:  # a busy partition may give more than its share this time
             for p, batch in zip(parts, got, strict=True):
