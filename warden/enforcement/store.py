@@ -82,12 +82,21 @@ def restriction_page(
 # --- the audit trail ---------------------------------------------------------------------------------------------
 
 
-def audit_page(conn: Connection, limit: int, before: int | None = None) -> list[AuditEntry]:
-    """Up to `limit` audit entries, newest first, those with `seq < before` when given."""
+def audit_page(conn: Connection, limit: int, before: tuple[datetime, int, int] | None = None) -> list[AuditEntry]:
+    """Up to `limit` audit entries of every chain, newest first: by (`at`, `chain`, `seq`) descending, a total order
+    (chain and seq identify an entry), so pages neither skip nor repeat entries of chains that share seq numbers
+    (issue 17). `before`: the (at, chain, seq) of the previous page's last entry; only entries after it in that
+    order. Served by the index `ix_audit_log_at_chain_seq`."""
     a = t.audit_log
-    q = sa.select(a).order_by(a.c.seq.desc()).limit(limit)
+    q = sa.select(a).order_by(a.c.at.desc(), a.c.chain.desc(), a.c.seq.desc()).limit(limit)
     if before is not None:
-        q = q.where(a.c.seq < before)
+        at, chain, seq = before
+        q = q.where(
+            sa.or_(
+                a.c.at < at,
+                sa.and_(a.c.at == at, sa.or_(a.c.chain < chain, sa.and_(a.c.chain == chain, a.c.seq < seq))),
+            )
+        )
     return [core.audit_entry_from(row) for row in conn.execute(q)]
 
 
