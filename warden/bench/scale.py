@@ -327,8 +327,15 @@ def run_consumers(s: Setup, n: int) -> ScaleRun:
                 raise RuntimeError(f"a consumer exited {p.returncode}:\n{out[-3000:]}")
         stops = [_stop_line(out) for out in outs]
         stored = sum(int(x["stored"]) for x in stops)
-        if stored != len(s.events) or any(x["first_fetch"] is None for x in stops):
-            raise RuntimeError(f"the consumers stored {stored} of {len(s.events)} events")
+        engine = sa.create_engine(url)
+        with engine.connect() as c:
+            in_db = int(c.execute(sa.select(sa.func.count()).select_from(t.events)).scalar_one())
+        engine.dispose()
+        if stored != len(s.events) or in_db != len(s.events) or any(x["first_fetch"] is None for x in stops):
+            said = [
+                {k: x.get(k) for k in ("stored", "duplicates", "dead", "redelivered", "handed_back")} for x in stops
+            ]
+            raise RuntimeError(f"the consumers stored {stored} ({in_db} in the database) of {len(s.events)}: {said}")
         t0 = min(float(x["first_fetch"]) for x in stops)
         t1 = max(float(x["last_commit"]) for x in stops)
         cpu = sum(float(x["cpu_last"]) - float(x["cpu_first"]) for x in stops) + sampler.between(t0, t1)

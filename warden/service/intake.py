@@ -25,7 +25,7 @@ import orjson
 from pydantic import ValidationError
 
 from warden.adapters import metrics
-from warden.adapters.intake import Delivery, EventSource
+from warden.adapters.intake import Delivery, Depth, EventSource
 from warden.app import App
 from warden.kernel.errors import Conflict, InvalidInput
 from warden.kernel.events import EventAdapter, field_errors
@@ -147,8 +147,10 @@ async def consume(
                 log.info("handed back %d deliveries not yet started", len(deliveries), extra={"consumer": name})
                 break
             if not deliveries:
-                await _depth(source, name, stream)
-                if idle_exit:
+                depth = await _depth(source, name, stream)
+                # idle: nothing left to deliver and nothing delivered unacknowledged (a delivery that came in after
+                # a short fetch gave up waits in the client for the next fetch)
+                if idle_exit and (depth is None or depth.pending + depth.ack_pending == 0):
                     break
                 continue
             if stats.first_fetch is None:
@@ -183,10 +185,11 @@ async def consume(
     return stats
 
 
-async def _depth(source: EventSource, name: str, stream: str) -> None:
-    """Record the queue depth behind the consumer, when the source can tell (`depth`, optional)."""
+async def _depth(source: EventSource, name: str, stream: str) -> Depth | None:
+    """Record (and return) the queue depth behind the consumer, when the source can tell (`depth`, optional)."""
     ask = getattr(source, "depth", None)
-    depth = await ask() if ask is not None else None
+    depth: Depth | None = await ask() if ask is not None else None
     if depth is not None:
         metrics.INTAKE_PENDING.labels(stream, name).set(depth.pending)
         metrics.INTAKE_ACK_PENDING.labels(stream, name).set(depth.ack_pending)
+    return depth
