@@ -33,6 +33,34 @@ def strike(conn: Connection, strike_id: str) -> Strike | None:
     return core.strike_from(row) if row else None
 
 
+def home_of(conn: Connection, subject_type: str, subject_id: str) -> str | None:
+    """The enterprise whose partition an action on this subject is audited in (issue 17: `UnitOfWork.writing`'s
+    `home`): an enterprise itself, an account's enterprise; None for anything else or an unknown account."""
+    if subject_type == "enterprise":
+        return subject_id
+    if subject_type == "account":
+        return core.enterprises_of(conn, [subject_id]).get(subject_id)
+    return None
+
+
+def home_of_strike(conn: Connection, strike_id: str) -> str | None:
+    """`home_of` the strike's subject (None for an unknown strike: the action fails as NotFound anyway)."""
+    s = strike(conn, strike_id)
+    return None if s is None else home_of(conn, s.subject_type, s.subject_id)
+
+
+def home_of_restriction(conn: Connection, restriction_id: str) -> str | None:
+    """`home_of` the restriction's subject (None for an unknown restriction)."""
+    r = restriction(conn, restriction_id)
+    return None if r is None else home_of(conn, r.subject_type, r.subject_id)
+
+
+def home_of_ban_ending(conn: Connection, proposal_id: str) -> str | None:
+    """`home_of` the subject of a ban-ending proposal (None for an unknown proposal)."""
+    row = ban_ending(conn, proposal_id)
+    return None if row is None else home_of(conn, row.subject_type, row.subject_id)
+
+
 def restriction(conn: Connection, restriction_id: str) -> Restriction | None:
     """The restriction with this id, or None."""
     row = conn.execute(sa.select(t.restrictions).where(t.restrictions.c.id == restriction_id)).first()
