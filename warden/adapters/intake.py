@@ -200,8 +200,9 @@ class NatsSource:
     async def depth(self) -> Depth | None:
         """The durable consumers' `num_pending` and `num_ack_pending`, summed over this consumer's partitions (None
         when the server does not answer)."""
-        try:
-            infos = [await s.consumer_info() for s in ([self.sub] if self.sub is not None else self.subs.values())]
+        subs = [self.sub] if self.sub is not None else list(self.subs.values())
+        try:  # side by side: one round trip's wait for all the partitions, not one each
+            infos = await asyncio.gather(*(s.consumer_info() for s in subs))
         except Exception:
             return None
         return Depth(sum(int(i.num_pending or 0) for i in infos), sum(int(i.num_ack_pending or 0) for i in infos))
