@@ -110,7 +110,7 @@ def bootstrap(
     loaded = policy or load_policy(settings.policy)
     screener = build_screener(loaded)
     cache = SubjectCache()
-    uow = UnitOfWork(engine, clock)
+    uow = UnitOfWork(engine, clock, settings.partitions)
     word_lists = None
     if isinstance(screener, ScreeningEngine):  # screening lists (issue 3): per-enterprise lists, live reload
         word_lists = WordLists(uow, ScreenerRegistry(base=screener))

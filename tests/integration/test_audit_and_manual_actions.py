@@ -96,3 +96,48 @@ def test_S_A7_explanation_in_chinese_and_english_names_rule_evidence_end_and_adv
     codes = [a["code"] for a in en["advice"]]
     assert codes[0] == "check_first" and "unverified_account" in codes
     assert en["can_add_contacts"] is False and en["can_login"] is True
+
+
+def test_issue17_a_manual_action_is_audited_on_its_subjects_partition_and_other_partitions_keep_their_cache(
+    world: World,
+) -> None:
+    """Restricting an enterprise is written to that enterprise's partition chain, not the platform's: the next batch
+    of another partition is answered from the cache (its stamp did not move), the restricted enterprise's partition
+    is reloaded and decided with the restriction, and the audit trail still verifies."""
+    import sqlalchemy as sa
+
+    from warden.adapters import tables as t
+    from warden.kernel.partition import PLATFORM_CHAIN, chain_of, partition_of
+
+    parts = world.w.pipeline.partitions
+    a, b = (
+        "ent-pa",
+        next(f"ent-pb{i}" for i in range(100) if partition_of(f"ent-pb{i}", parts) != partition_of("ent-pa", parts)),
+    )
+    for eid, acc in ((a, "acc-pa"), (b, "acc-pb")):
+        world.enterprise(eid)
+        world.account(acc, eid)
+    world.send(world.event("login", "acc-pa", device_id="d1", client_version="4.1.30"))
+    world.send(world.event("login", "acc-pb", device_id="d2", client_version="4.1.30"))
+    log = t.audit_log
+
+    def tail(chain: int) -> int:
+        with world.w.engine.connect() as c:
+            return int(c.execute(sa.select(sa.func.max(log.c.seq)).where(log.c.chain == chain)).scalar() or 0)
+
+    platform = tail(PLATFORM_CHAIN)
+    r = world.w.manual_actions.restrict_enterprise(a, "reviewer:test", "M", "spam ring")
+    assert tail(PLATFORM_CHAIN) == platform  # nothing on the platform chain
+    with world.w.engine.connect() as c:
+        chains = c.execute(sa.select(log.c.chain).where(log.c.action == "restriction.imposed")).scalars().all()
+    assert chains == [chain_of(partition_of(a, parts))], r
+
+    cache = world.w.pipeline.cache
+    hits, misses = cache.hits, cache.misses
+    world.send(world.event("login", "acc-pb", device_id="d2", client_version="4.1.30"))
+    assert (cache.hits, cache.misses) == (hits + 1, misses)  # the other partition's subject stayed cached
+    decided = world.send(world.phone_search("acc-pa"))
+    assert cache.misses == misses + 1  # the restricted enterprise's partition was reloaded
+    assert decided.outcomes[0].allowed is False  # and its account decided under the new restriction
+    report = world.w.enforcement.audit_verify()
+    assert report.ok, report

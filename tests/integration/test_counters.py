@@ -168,3 +168,71 @@ def test_redis_counters_read_a_batchs_windows_in_the_coverage_round_trip(
     finally:
         for k in c.r.scan_iter(f"{c.prefix}:*"):
             c.r.delete(k)
+
+
+_MULTI_KEY = {"MGET", "DEL", "UNLINK", "EXISTS", "MSET"}
+
+
+def _keys_of(args: tuple[object, ...]) -> list[str]:
+    """The keys a command names (the commands `RedisCounters` sends)."""
+    name = str(args[0]).upper()
+    if name in ("EVALSHA", "EVAL"):
+        return [str(k) for k in args[3 : 3 + int(str(args[2]))]]
+    if name in _MULTI_KEY:
+        return [str(k) for k in args[1:]]
+    if name in ("SCRIPT", "PING", "MULTI", "EXEC", "INFO"):
+        return []
+    return [str(args[1])]
+
+
+def test_issue17_every_multi_key_command_and_transaction_stays_in_one_cluster_slot(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis Cluster refuses a command (or a MULTI) whose keys hash to different slots. Against the real Redis, every
+    command a batch of many accounts sends — the coverage read, reloads, the flush and its prune, a rollback — is
+    recorded, and the keys of each multi-key command and of each transaction share one slot (redis-py's
+    `key_slot`)."""
+    import redis
+    from redis.crc import key_slot
+
+    sent: list[tuple[bool, list[tuple[object, ...]]]] = []  # (transaction?, commands)
+    real_execute = redis.client.Pipeline.execute
+    real_command = redis.Redis.execute_command
+
+    def execute(self: redis.client.Pipeline, raise_on_error: bool = True) -> list[object]:
+        sent.append((self.transaction, [tuple(args) for args, _ in self.command_stack]))
+        return real_execute(self, raise_on_error)
+
+    def command(self: redis.Redis, *args: object, **options: object) -> object:
+        sent.append((False, [args]))
+        return real_command(self, *args, **options)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    monkeypatch.setattr(redis.Redis, "execute_command", command)
+    c = RedisCounters.from_url(redis_url, 3600, prefix=f"t{uuid.uuid4().hex[:8]}")
+    accounts = [f"acc-{i}" for i in range(60)]
+    try:
+        c.load("acc-0", [("ps:acc-0", 900.0, "x", "x")], 500.0)
+        c.begin()
+        assert c.coverage(accounts) == {"acc-0": 500.0}
+        for i, a in enumerate(accounts):
+            if i % 7:
+                c.load(a, [("ps:" + a, 5.0, f"old{i}", "v")], 0.0, 10.0)  # a gap filled (a MULTI of one account)
+            c.add(f"ps:{a}", 1000.0 + i, f"e{i}", f"e{i}")
+        c.flush()
+        c.rollback()  # the database did not commit: every account written loses its coverage (one DEL per slot)
+        assert c.coverage(accounts) == {}
+    finally:
+        monkeypatch.undo()
+        for k in c.r.scan_iter(f"{c.prefix}:*"):
+            c.r.delete(k)
+
+    slots = {key_slot(k.encode()) for k in (f"{c.prefix}:{{{a}}}:cov" for a in accounts)}
+    assert len(slots) > 10  # the accounts really spread over the cluster's slots
+    multi = [args for _, cmds in sent for args in cmds if str(args[0]).upper() in _MULTI_KEY | {"EVALSHA", "EVAL"}]
+    assert any(str(a[0]).upper() == "MGET" for a in multi) and any(str(a[0]).upper() == "DEL" for a in multi)
+    for args in multi:
+        assert len({key_slot(k.encode()) for k in _keys_of(args)}) == 1, args
+    for transaction, cmds in sent:
+        if transaction:
+            assert len({key_slot(k.encode()) for args in cmds for k in _keys_of(args)}) <= 1, cmds

@@ -71,3 +71,50 @@ def test_nats_jetstream_intake_end_to_end(world: World) -> None:
 
     stored, dead, dead_len = asyncio.run(run())
     assert stored == 5 and dead == 1 and dead_len > 0
+
+
+def test_issue17_shares_split_a_batch_over_the_partitions_backlogs() -> None:
+    from warden.adapters.intake import _shares
+
+    assert _shares({0: 5, 1: 200, 2: 40}, 100) == {0: 5, 1: 55, 2: 40}  # a quiet partition's share goes to others
+    assert _shares({0: 5, 1: 7}, 100) == {0: 5, 1: 7}  # never more than a partition holds
+    assert _shares({0: 50, 1: 50, 2: 50}, 90) == {0: 30, 1: 30, 2: 30}
+    assert _shares({}, 100) == {} and _shares({0: 3}, 0) == {}
+
+
+def test_issue17_a_partitioned_fetch_asks_each_partition_for_no_more_than_it_holds() -> None:
+    """5 events on one partition, 200 on another, none on a third: one fetch of 100 gives the 5 and 95 of the 200
+    (in stream order each), and after acknowledging them nothing is left delivered but unacknowledged (a pull for
+    more than a partition holds would be held open by JetStream until it expires)."""
+    tag = uuid.uuid4().hex[:8]
+
+    async def run() -> tuple[list[tuple[int, int]], int, int]:
+        try:
+            pub = await NatsSource.connect(NATS_URL, f"P{tag}", f"p{tag}", subscribe=False)
+        except Exception as exc:
+            if IN_CI:
+                pytest.fail(f"CI=true but NATS JetStream not reachable at {NATS_URL}: {exc}")
+            pytest.skip(f"NATS JetStream not reachable at {NATS_URL}: {exc.__class__.__name__}")
+        for i in range(5):
+            await pub.publish({"p": 0, "i": i}, 0)
+        for i in range(200):
+            await pub.publish({"p": 1, "i": i}, 1)
+        src = await NatsSource.connect(NATS_URL, f"P{tag}", f"p{tag}", "w", partitions=[0, 1, 2])
+        try:
+            got = await src.fetch(100, 5.0)
+            seen = [(int(d.data.split(b'"p":')[1][0:1]), len(got)) for d in got]
+            for d in got:
+                await d.ack()
+            await src.nc.flush()  # the acks reach the server before the question below
+            depth = await src.depth()
+            assert depth is not None
+            return seen, depth.pending, depth.ack_pending
+        finally:
+            await src.js.delete_stream(f"P{tag}")
+            await src.close()
+            await pub.close()
+
+    seen, pending, ack_pending = asyncio.run(run())
+    assert len(seen) == 100
+    assert sum(1 for p, _ in seen if p == 0) == 5 and sum(1 for p, _ in seen if p == 1) == 95
+    assert pending == 105 and ack_pending == 0

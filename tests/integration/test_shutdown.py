@@ -53,9 +53,10 @@ def test_a_stop_during_a_batch_finishes_it_and_acknowledges_it(world: World, mon
         return await consume(world.w, src, batch=3, timeout=0.1, stop=stop)
 
     stats = asyncio.run(run())
-    assert stats.stored == 3 and stats.handed_back == 0
+    # the other 2 were fetched ahead while the batch was stored (issue 17), not started, and handed back
+    assert stats.stored == 3 and stats.handed_back == 2
     assert len(src.acked) == 3 and src.in_flight == 0
-    assert src.queue.qsize() == 2  # never fetched: still the broker's
+    assert src.queue.qsize() == 2  # the broker's again
 
 
 def test_deliveries_fetched_as_the_stop_comes_are_handed_back_not_started(world: World) -> None:

@@ -54,7 +54,11 @@ def make_engine(url: str | None = None, background_checkpoint: bool = False, **k
 
         return engine
     # No pre-ping: it costs a round trip per transaction on the hot path; stale connections are recycled instead.
-    return sa.create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, **kwargs)
+    engine = sa.create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, **kwargs)
+    # the end of a transaction ends its exclusive section, if it had one (`LOCK_TIMES`)
+    event.listen(engine, "commit", _ended)
+    event.listen(engine, "rollback", _ended)
+    return engine
 
 
 class WalCheckpointer:
@@ -111,25 +115,58 @@ ROOT_LOCK = 7_346_003
 
 
 class LockTimes:
-    """Seconds spent waiting for the writers' locks, and holding the platform-wide ones, in this process: the
-    serial fraction `warden bench scale` reports (issue 17). Plain floats; a `threading.Lock` guards them."""
+    """The serial sections of this process (issue 17, what `warden bench scale` reports as the serial fraction):
+
+    - `waiting`: seconds spent in `pg_advisory_xact_lock*` calls (the platform lock, partition locks, the root lock),
+      i.e. waiting for another process's transaction to let go;
+    - `exclusive_held`: seconds from taking a lock only one process may hold at a time across partitions (the
+      platform lock exclusively, the root chain's lock) to the end of that transaction; `exclusive` counts them.
+
+    Plain floats, summed over every thread; a `threading.Lock` guards them. PostgreSQL only (SQLite's one writer at a
+    time is serial by construction and not counted)."""
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self.waiting = 0.0  # in pg_advisory_xact_lock*, any lock
-        self.exclusive = 0  # platform-wide exclusive sections entered
+        self.waiting = 0.0
+        self.exclusive_held = 0.0
+        self.exclusive = 0
 
     def add(self, waited: float, exclusive: bool) -> None:
         with self._guard:
             self.waiting += waited
             self.exclusive += int(exclusive)
 
+    def held(self, seconds: float) -> None:
+        with self._guard:
+            self.exclusive_held += seconds
+
+    def snapshot(self) -> dict[str, float]:
+        """`{"lock_wait_s", "exclusive_s", "exclusive_sections"}` as they stand (for logs and the bench)."""
+        with self._guard:
+            return {
+                "lock_wait_s": self.waiting,
+                "exclusive_s": self.exclusive_held,
+                "exclusive_sections": float(self.exclusive),
+            }
+
     def reset(self) -> None:
         with self._guard:
-            self.waiting, self.exclusive = 0.0, 0
+            self.waiting, self.exclusive_held, self.exclusive = 0.0, 0.0, 0
 
 
 LOCK_TIMES = LockTimes()
+_EXCLUSIVE_SINCE = "warden_exclusive_since"  # conn.info: when this transaction took an exclusive lock (perf_counter)
+
+
+def _exclusive(conn: Connection) -> None:
+    """Note that this transaction now holds a lock no other process may take: timed until it ends (`_ended`)."""
+    conn.info.setdefault(_EXCLUSIVE_SINCE, time.perf_counter())
+
+
+def _ended(conn: Connection) -> None:
+    since = conn.info.pop(_EXCLUSIVE_SINCE, None)
+    if since is not None:
+        LOCK_TIMES.held(time.perf_counter() - since)
 
 
 def lock_platform(conn: Connection) -> None:
@@ -139,6 +176,7 @@ def lock_platform(conn: Connection) -> None:
         started = time.perf_counter()
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PLATFORM_LOCK})")
         LOCK_TIMES.add(time.perf_counter() - started, True)
+        _exclusive(conn)
 
 
 def lock_partitions(conn: Connection, partitions: Iterable[int]) -> None:
@@ -169,9 +207,13 @@ def try_lock_partitions(conn: Connection, partitions: Iterable[int]) -> bool:
 
 
 def lock_roots(conn: Connection) -> None:
-    """Take the root chain's lock for this transaction (only root writers wait on it)."""
+    """Take the root chain's lock for this transaction (only root writers wait on it; one at a time: timed as an
+    exclusive section)."""
     if conn.dialect.name == "postgresql":
+        started = time.perf_counter()
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ROOT_LOCK})")
+        LOCK_TIMES.add(time.perf_counter() - started, True)
+        _exclusive(conn)
 
 
 def serialize_writers(conn: Connection, key: int = PLATFORM_LOCK) -> None:

@@ -154,19 +154,39 @@ class NatsSource:
         return cls(nc, js, sub, prefix, stream, durable, subs)
 
     async def fetch(self, max_events: int, timeout: float) -> list[Delivery]:
-        """Up to `max_events` deliveries. Partitioned: from every partition of this consumer at once (a fair
-        share each, then what is left over), each partition's in stream order."""
+        """Up to `max_events` deliveries. Partitioned: from every partition of this consumer at once, each
+        partition's in stream order.
+
+        Partitioned, the partitions' backlogs are asked first (`num_pending`, one request each, side by side) and
+        each partition is asked for no more than it holds (a fair share, the rest to those holding more): a pull
+        for more than a partition holds is kept open by JetStream until it expires, so one quiet partition would
+        stall the busy ones for `timeout` (issue 17: it cost two consumers half their time). A short client-side
+        wait instead is no way out: nats-py waits with `asyncio.wait_for(queue.get(), …)`, which on Python < 3.12
+        can drop a message arriving just as it times out, and JetStream then redelivers it only after `ack_wait`,
+        out of order. Only when no partition holds anything does it wait, up to `timeout`, for new events."""
         if not self.subs:
             return await self._fetch(self.sub, max_events, timeout)
         parts = list(self.subs)
-        share = max(1, max_events // len(parts))
-        got = await asyncio.gather(*(self._fetch(self.subs[p], share, timeout) for p in parts))
-        out = [d for batch in got for d in batch]
-        if len(out) < max_events:  # a busy partition may give more than its share this time
-            for p, batch in zip(parts, got, strict=True):
-                if len(batch) == share and len(out) < max_events:
-                    out += await self._fetch(self.subs[p], max_events - len(out), 0.01)
-        return out
+        backlog = await self._backlogs(parts)
+        want = _shares({p: n for p, n in backlog.items() if n > 0}, max_events)
+        if not want:  # idle (or the server did not say): wait for new events on every partition
+            share = max(1, max_events // len(parts))
+            got = await asyncio.gather(*(self._fetch(self.subs[p], share, timeout) for p in parts))
+        else:
+            got = await asyncio.gather(*(self._fetch(self.subs[p], n, timeout) for p, n in want.items()))
+        return [d for batch in got for d in batch]
+
+    async def _backlogs(self, parts: Sequence[int]) -> dict[int, int]:
+        """Each partition's messages not yet delivered to this consumer (`num_pending`); 0 when unknown."""
+
+        async def one(p: int) -> int:
+            try:
+                info = await self.subs[p].consumer_info()
+            except Exception:
+                return 0
+            return int(info.num_pending or 0)
+
+        return dict(zip(parts, await asyncio.gather(*(one(p) for p in parts)), strict=True))
 
     async def _fetch(self, sub: Any, n: int, timeout: float) -> list[Delivery]:
         from nats.errors import TimeoutError as NatsTimeout
@@ -180,8 +200,9 @@ class NatsSource:
     async def depth(self) -> Depth | None:
         """The durable consumers' `num_pending` and `num_ack_pending`, summed over this consumer's partitions (None
         when the server does not answer)."""
-        try:
-            infos = [await s.consumer_info() for s in ([self.sub] if self.sub is not None else self.subs.values())]
+        subs = [self.sub] if self.sub is not None else list(self.subs.values())
+        try:  # side by side: one round trip's wait for all the partitions, not one each
+            infos = await asyncio.gather(*(s.consumer_info() for s in subs))
         except Exception:
             return None
         return Depth(sum(int(i.num_pending or 0) for i in infos), sum(int(i.num_ack_pending or 0) for i in infos))
@@ -207,6 +228,24 @@ class NatsSource:
             await asyncio.wait_for(self.nc.drain(), 5)
         except Exception:
             await self.nc.close()
+
+
+def _shares(backlog: dict[int, int], budget: int) -> dict[int, int]:
+    """How many events to ask each partition for: `budget` split evenly over the partitions with a backlog, never
+    more than a partition holds, what one cannot take going to the others (water-filling)."""
+    want = dict.fromkeys(backlog, 0)
+    while budget > 0:
+        open_ = [p for p in backlog if want[p] < backlog[p]]
+        if not open_:
+            break
+        each = max(1, budget // len(open_))
+        for p in open_:
+            k = min(each, backlog[p] - want[p], budget)
+            want[p] += k
+            budget -= k
+            if budget == 0:
+                break
+    return {p: n for p, n in want.items() if n > 0}
 
 
 class Router:

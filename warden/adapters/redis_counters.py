@@ -2,10 +2,13 @@
 
 One sorted set per account (`warden:{acc-1}:w`, score = event time, member = `kind␟event id␟value`) and one
 coverage key (`warden:{acc-1}:cov`), so several warden processes share the windows and a restart reloads
-nothing. The hash tag keeps an account's keys in one Redis Cluster slot. Adds made during an ingest are held
-back and written in one pipeline just before the batch commits (`flush`); reads inside the batch see Redis
-plus the pending adds. If the commit then fails, `rollback` drops the coverage of the accounts it wrote, so
-their next decision reloads them from the stored events: Redis never counts an event the database lost.
+nothing. The hash tag keeps an account's keys in one Redis Cluster slot, and every multi-key command (the
+coverage `MGET`, a rollback's `DEL`, a reload's `MULTI`, the prune script) names keys of one slot only (`by_slot`),
+so the key scheme and the commands are Cluster-ready (the client is still `redis.Redis`: one primary, or
+Sentinel). Adds made during an ingest are held back and written in one pipeline just before the batch commits
+(`flush`); reads inside the batch see Redis plus the pending adds. If the commit then fails, `rollback` drops the
+coverage of the accounts it wrote, so their next decision reloads them from the stored events: Redis never counts an
+event the database lost.
 
 **One round trip per batch.** Inside a batch (`begin` … `commit`/`rollback`), `coverage` reads, in the same
 pipeline as the coverage keys, every entry the batch's accounts hold (their sets only keep what the longest
@@ -18,10 +21,11 @@ account `coverage` was not asked about, `window` reads Redis directly.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 import redis
+from redis.crc import key_slot
 
 from warden.kernel.counters import Entry, StoredEntry, account_of, in_window
 
@@ -94,15 +98,19 @@ class RedisCounters:
         if not ids:
             return {}
         pipe: Any = self.r.pipeline(transaction=False)
-        pipe.mget([self._cov(a) for a in ids])
+        groups = by_slot(ids, self._cov)  # one MGET per Cluster slot: a multi-key command never spans slots
+        for group in groups:
+            pipe.mget([self._cov(a) for a in group])
         if self._held is not None:
             for a in ids:
                 pipe.zrange(self._set(a), 0, -1, withscores=True)
-        values, *sets = pipe.execute()
+        replies = pipe.execute()
+        got = replies[: len(groups)]
+        values = {a: v for group, vs in zip(groups, got, strict=True) for a, v in zip(group, vs, strict=True)}
         if self._held is not None:
-            for a, found in zip(ids, sets, strict=True):
+            for a, found in zip(ids, replies[len(groups) :], strict=True):
                 self._hold(a, cast("list[tuple[str, float]]", found))
-        return {a: float(v) for a, v in zip(ids, values, strict=True) if v is not None}
+        return {a: float(v) for a in ids if (v := values[a]) is not None}
 
     def _hold(self, account: str, members: Iterable[tuple[str, float]]) -> None:
         """Keep the account's entries for the rest of the batch: `members` (its set) plus the batch's adds."""
@@ -178,11 +186,24 @@ class RedisCounters:
         self._pending = []
         self._held = None
         if self._written:  # written to Redis but the database did not commit: reload these accounts next time
-            self.r.delete(*(self._cov(a) for a in self._written))
+            pipe: Any = self.r.pipeline(transaction=False)
+            for group in by_slot(sorted(self._written), self._cov):  # one DEL per Cluster slot
+                pipe.delete(*(self._cov(a) for a in group))
+            pipe.execute()
             self._written = set()
 
     def clear(self) -> None:
         """Redis keeps its own state across restarts; nothing to clear."""
+
+
+def by_slot(accounts: Sequence[str], key: Callable[[str], str]) -> list[list[str]]:
+    """`accounts` grouped by the Redis Cluster slot of `key(account)` (CRC16 of the key's hash tag, `{account}`), in
+    first-seen order: each group's keys may go into one multi-key command on a Cluster. On one Redis it changes
+    nothing but the number of commands in the pipeline (one round trip either way)."""
+    groups: dict[int, list[str]] = {}
+    for a in accounts:
+        groups.setdefault(key_slot(key(a).encode()), []).append(a)
+    return list(groups.values())
 
 
 def _insert(entries: list[Entry], entry: Entry) -> None:

@@ -176,6 +176,7 @@ audit_log = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False, unique=True),
     sa.UniqueConstraint("chain", "prev_hash", name="uq_audit_log_chain_prev_hash"),
+    sa.Index("ix_audit_log_at_chain_seq", "at", "chain", "seq"),  # the listing across chains (migration 0022)
 )
 
 # the root chain (issue 17): the newest signed head of every chain, folded into a Merkle root and signed, in the

@@ -12,7 +12,7 @@ Stores are module functions taking `tx.conn` (or the `Tx`), in the same function
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +23,11 @@ from warden.adapters.audit_state import seal
 from warden.adapters.database import reading as _reading
 from warden.adapters.store import AuditWriter
 from warden.kernel.clock import Clock
+from warden.kernel.partition import DEFAULT_PARTITIONS, chain_of, partition_of
+
+Home = Callable[[Connection], "str | None"]
+"""The enterprise an action concerns (whose partition's chain it is audited on), read in the action's transaction;
+None when it concerns no single enterprise (then the platform chain)."""
 
 __all__ = ["Connection", "Tx", "UnitOfWork"]
 
@@ -43,16 +48,29 @@ class Tx:
 class UnitOfWork:
     """Opens transactions on one engine with one clock. Thread-safe: each call opens its own connection."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, partitions: int = DEFAULT_PARTITIONS) -> None:
         self.engine = engine
         self.clock = clock
+        self.partitions = partitions
 
     @contextmanager
-    def writing(self, *, lock: bool = False) -> Iterator[Tx]:
+    def writing(self, *, lock: bool = False, home: Home | None = None) -> Iterator[Tx]:
         """A read-write transaction. `lock=True` takes the writers' lock before anything is read, so a check and
-        the write it guards cannot race with another writer (the unique keys hold even without it)."""
+        the write it guards cannot race with another writer (the unique keys hold even without it).
+
+        `home` (issue 17): an action about one account or enterprise (a manual action, an unblocking) is audited on
+        that enterprise's partition chain and takes that partition's lock (and the platform lock shared), not the
+        platform lock: ingest of other partitions goes on, and only this partition's cached subjects go stale in
+        other processes. The lock is taken at once, then `home` is read again: if the account moved to another
+        enterprise meanwhile (a directory change, platform-wide), the action falls back to the platform chain."""
         with self.engine.begin() as conn:
             tx = Tx(conn, self.clock.now())
+            enterprise = home(conn) if home is not None else None
+            if enterprise is not None:
+                writer = AuditWriter(conn, chain_of(partition_of(enterprise, self.partitions)))
+                writer.next_seq()  # the partition's lock: from here no directory change can move the subject
+                if home is not None and home(conn) == enterprise:
+                    tx.audit = writer
             if lock:
                 tx.audit.next_seq()
             yield tx

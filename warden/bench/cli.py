@@ -1,4 +1,4 @@
-"""`warden bench ingest|quality|screen|shadow|weight`: the commands; each benchmark is its own module here.
+"""`warden bench ingest|quality|scale|screen|shadow|weight`: the commands; each benchmark is its own module here.
 
 (`warden bench usage-policy` is still registered by `warden/usage_policy/cli.py`.)
 """
@@ -109,6 +109,28 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         from warden.bench.screen import run_bench_screen
 
         run_bench_screen(messages, repeats, terms, seed, Console())
+
+    @bench.command("scale")
+    def bench_scale(
+        database: Annotated[
+            str,
+            typer.Option(
+                "--database",
+                "-d",
+                help="A PostgreSQL URL (it makes and drops its own databases on that server).",
+            ),
+        ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+        events: Annotated[int, typer.Option(min=1, help="Events in the stream every case drains.")] = 20_000,
+        repeats: Annotated[int, typer.Option(min=1, help="Interleaved repeats of every case (median, min, max).")] = 3,
+    ) -> None:
+        """1, 2 and 4 `warden consume` processes (PostgreSQL + Redis counters + NATS JetStream, WARDEN_REDIS_URL,
+        WARDEN_NATS_URL) draining the same pre-published stream vs one process in-process: events/s, CPU per event,
+        speed-up, the serial fraction (measured and inferred) and Amdahl's prediction for 16 and 64 cores."""
+        from warden.bench.scale import run_bench_scale
+
+        if "postgresql" not in database:
+            raise typer.BadParameter("a PostgreSQL URL: several processes share one database", param_hint="--database")
+        run_bench_scale(database, events, repeats, Console())
 
     @bench.command("shadow")
     def bench_shadow(

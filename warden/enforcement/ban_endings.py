@@ -42,7 +42,8 @@ def lift(svc: ManualActions, p: Principal, restriction_id: str, reason: str) -> 
     NotFound, or Conflict when the restriction is not active (or a proposal to end the same ban, by lifting it or
     by voiding or overturning its strike, is open already: one open proposal per ban)."""
     access.check_moderate(p)
-    with svc.uow.writing(lock=True) as tx:  # the writers' lock first: two proposals for one ban never both open
+    # the subject's partition lock first (its chain; issue 17): two proposals for one ban never both open
+    with svc.uow.writing(lock=True, home=lambda c: store.home_of_restriction(c, restriction_id)) as tx:
         r = store.restriction(tx.conn, restriction_id)
         if r is None:
             raise NotFound(f"no restriction {restriction_id!r}")
@@ -62,7 +63,7 @@ def end_strike(
     access.check_moderate(p)
     if status is StrikeStatus.ACTIVE:
         raise InvalidInput("a strike can only be voided or overturned")
-    with svc.uow.writing(lock=True) as tx:
+    with svc.uow.writing(lock=True, home=lambda c: store.home_of_strike(c, strike_id)) as tx:
         bans = svc.bans_at_stake(tx.conn, tx.audit, strike_id, status, tx.now)
         if bans:
             found = store.strike(tx.conn, strike_id)
@@ -87,7 +88,7 @@ def decide(svc: ManualActions, p: Principal, proposal_id: str, agree: bool, note
     Forbidden for the proposer, with any token of theirs; Conflict when it was decided already or can no longer
     be carried out (the restriction ended, the strike was voided meanwhile: decline it)."""
     access.check_moderate(p)
-    with svc.uow.writing(lock=True) as tx:
+    with svc.uow.writing(lock=True, home=lambda c: store.home_of_ban_ending(c, proposal_id)) as tx:
         row = store.ban_ending(tx.conn, proposal_id)
         if row is None:
             raise NotFound(f"no ban-ending proposal {proposal_id!r}")

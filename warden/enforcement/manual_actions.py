@@ -83,7 +83,7 @@ class ManualActions:
         caller: a reviewer's goes through `end_strike`, which asks for a second person when a ban would end."""
         if status is StrikeStatus.ACTIVE:
             raise InvalidInput("a strike can only be voided or overturned")
-        with self.uow.writing() as tx:
+        with self.uow.writing(home=lambda c: store.home_of_strike(c, strike_id)) as tx:  # its partition's chain
             return self.set_strike_status_in(tx.conn, tx.audit, strike_id, status, actor, reason, tx.now)
 
     def set_strike_status_in(
@@ -153,7 +153,7 @@ class ManualActions:
             raise InvalidInput(
                 f"unknown severity {severity!r}; the ladder has {', '.join(self.rules.policy.ladder.severities)}"
             )
-        with self.uow.writing() as tx:
+        with self.uow.writing(home=lambda _: enterprise_id) as tx:  # audited on the enterprise's partition chain
             now = tx.now
             ent = core.get_enterprise(tx.conn, enterprise_id)
             if ent is None:
@@ -182,7 +182,7 @@ class ManualActions:
     def lift_restriction(self, restriction_id: str, actor: str, reason: str) -> Restriction:
         """Lift an active restriction now (its strike stays on the record). Trusts its caller: a reviewer's lift
         goes through `lift`, which asks for a second person on a permanent or an enterprise ban."""
-        with self.uow.writing() as tx:
+        with self.uow.writing(home=lambda c: store.home_of_restriction(c, restriction_id)) as tx:
             return self.lift_restriction_in(tx.conn, tx.audit, restriction_id, actor, reason, tx.now)
 
     def lift_restriction_in(

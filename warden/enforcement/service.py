@@ -47,7 +47,7 @@ from warden.enforcement.views import (
 )
 from warden.kernel.access import Principal
 from warden.kernel.audit import ChainReport
-from warden.kernel.cursor import decode_position, decode_seq, encode_position
+from warden.kernel.cursor import decode_entry, decode_position, encode_entry, encode_position
 from warden.kernel.decision import Subject
 from warden.kernel.errors import InvalidInput, NotFound
 from warden.kernel.events import Event, FieldError
@@ -192,12 +192,16 @@ class EnforcementService:
         return page
 
     def audit_page(self, p: Principal, limit: int = 50, cursor: str | None = None) -> AuditPage:
-        """Audit entries newest first; `cursor` is the `seq` (decimal) the previous page stopped above."""
+        """Audit entries of every chain, newest first (by time, then chain, then seq: `store.audit_page`); `cursor`
+        is the opaque `next_cursor` of the previous page (the position of its last entry). InvalidInput naming
+        `cursor` for one this API did not give out."""
         access.check_read_audit(p)
+        position = decode_entry(cursor)
         with self.uow.reading() as tx:
-            entries = store.audit_page(tx.conn, limit, decode_seq(cursor))
+            entries = store.audit_page(tx.conn, limit, position)
         items = [AuditEntryOut.model_validate(e, from_attributes=True) for e in entries]  # the fields are the entry's
-        return AuditPage(items=items, next_cursor=str(entries[-1].seq) if len(entries) == limit else None)
+        last = entries[-1] if len(entries) == limit else None
+        return AuditPage(items=items, next_cursor=encode_entry(last.at, last.chain, last.seq) if last else None)
 
     def verification(self, p: Principal) -> ChainVerification:
         """`audit_verify` for the audit's readers."""

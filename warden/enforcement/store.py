@@ -33,6 +33,34 @@ def strike(conn: Connection, strike_id: str) -> Strike | None:
     return core.strike_from(row) if row else None
 
 
+def home_of(conn: Connection, subject_type: str, subject_id: str) -> str | None:
+    """The enterprise whose partition an action on this subject is audited in (issue 17: `UnitOfWork.writing`'s
+    `home`): an enterprise itself, an account's enterprise; None for anything else or an unknown account."""
+    if subject_type == "enterprise":
+        return subject_id
+    if subject_type == "account":
+        return core.enterprises_of(conn, [subject_id]).get(subject_id)
+    return None
+
+
+def home_of_strike(conn: Connection, strike_id: str) -> str | None:
+    """`home_of` the strike's subject (None for an unknown strike: the action fails as NotFound anyway)."""
+    s = strike(conn, strike_id)
+    return None if s is None else home_of(conn, s.subject_type, s.subject_id)
+
+
+def home_of_restriction(conn: Connection, restriction_id: str) -> str | None:
+    """`home_of` the restriction's subject (None for an unknown restriction)."""
+    r = restriction(conn, restriction_id)
+    return None if r is None else home_of(conn, r.subject_type, r.subject_id)
+
+
+def home_of_ban_ending(conn: Connection, proposal_id: str) -> str | None:
+    """`home_of` the subject of a ban-ending proposal (None for an unknown proposal)."""
+    row = ban_ending(conn, proposal_id)
+    return None if row is None else home_of(conn, row.subject_type, row.subject_id)
+
+
 def restriction(conn: Connection, restriction_id: str) -> Restriction | None:
     """The restriction with this id, or None."""
     row = conn.execute(sa.select(t.restrictions).where(t.restrictions.c.id == restriction_id)).first()
@@ -82,12 +110,21 @@ def restriction_page(
 # --- the audit trail ---------------------------------------------------------------------------------------------
 
 
-def audit_page(conn: Connection, limit: int, before: int | None = None) -> list[AuditEntry]:
-    """Up to `limit` audit entries, newest first, those with `seq < before` when given."""
+def audit_page(conn: Connection, limit: int, before: tuple[datetime, int, int] | None = None) -> list[AuditEntry]:
+    """Up to `limit` audit entries of every chain, newest first: by (`at`, `chain`, `seq`) descending, a total order
+    (chain and seq identify an entry), so pages neither skip nor repeat entries of chains that share seq numbers
+    (issue 17). `before`: the (at, chain, seq) of the previous page's last entry; only entries after it in that
+    order. Served by the index `ix_audit_log_at_chain_seq`."""
     a = t.audit_log
-    q = sa.select(a).order_by(a.c.seq.desc()).limit(limit)
+    q = sa.select(a).order_by(a.c.at.desc(), a.c.chain.desc(), a.c.seq.desc()).limit(limit)
     if before is not None:
-        q = q.where(a.c.seq < before)
+        at, chain, seq = before
+        q = q.where(
+            sa.or_(
+                a.c.at < at,
+                sa.and_(a.c.at == at, sa.or_(a.c.chain < chain, sa.and_(a.c.chain == chain, a.c.seq < seq))),
+            )
+        )
     return [core.audit_entry_from(row) for row in conn.execute(q)]
 
 

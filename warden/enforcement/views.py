@@ -292,8 +292,12 @@ class Explanation(BaseModel):
 
 
 class AuditEntryOut(BaseModel):
-    """One entry of the hash chain: `hash` = SHA-256 over `prev_hash` and the entry's canonical content."""
+    """One entry of a hash chain: `hash` = SHA-256 over `prev_hash` and the entry's canonical content."""
 
+    chain: int = Field(
+        description="Which chain (issue 17): 0 the platform's (manual actions, policy, the directory), p + 1 "
+        "partition p's; `seq` counts within the chain."
+    )
     seq: int
     at: datetime
     actor: str
@@ -308,7 +312,9 @@ class AuditEntryOut(BaseModel):
 
 
 class AuditPage(BaseModel):
-    items: list[AuditEntryOut] = Field(description="Newest first.")
+    items: list[AuditEntryOut] = Field(
+        description="Entries of every chain, newest first: by `at`, then `chain`, then `seq`, all descending."
+    )
     next_cursor: str | None = Field(
         description="Pass back as `cursor` for the next page; None when this page is short."
     )

@@ -59,6 +59,29 @@ def decode_position(cursor: str | None) -> tuple[datetime, str] | None:
     return at, parts[1]
 
 
+def encode_entry(at: datetime, chain: int, seq: int) -> str:
+    """The cursor after the audit entry (`at`, `chain`, `seq`) (issue 17: entries of every chain, newest first)."""
+    return encode_cursor(at.isoformat(), str(chain), str(seq))
+
+
+def decode_entry(cursor: str | None) -> tuple[datetime, int, int] | None:
+    """(at, chain, seq) of an audit cursor; None for no cursor; InvalidInput unless it is one `encode_entry` gave:
+    an aware instant within the bounded years, a chain and a seq that are non-negative BIGINTs."""
+    parts = decode_cursor(cursor, 3)
+    if parts is None:
+        return None
+    try:
+        at = datetime.fromisoformat(parts[0])
+    except ValueError:
+        raise _invalid() from None
+    numbers = parts[1:]
+    if at.tzinfo is None or not representable(at):
+        raise _invalid()
+    if not all(n.isascii() and n.isdigit() and len(n) <= 19 and int(n) <= INT64_MAX for n in numbers):
+        raise _invalid()
+    return at, int(numbers[0]), int(numbers[1])
+
+
 def decode_seq(cursor: str | None) -> int | None:
     """A sequence-number cursor (decimal digits, a BIGINT); None for no cursor; InvalidInput for anything else."""
     if not cursor:

@@ -25,7 +25,7 @@ import orjson
 from pydantic import ValidationError
 
 from warden.adapters import metrics
-from warden.adapters.intake import Delivery, EventSource
+from warden.adapters.intake import Delivery, Depth, EventSource
 from warden.app import App
 from warden.kernel.errors import Conflict, InvalidInput
 from warden.kernel.events import EventAdapter, field_errors
@@ -41,7 +41,15 @@ class IntakeStats:
     duplicates: int = 0
     dead: int = 0
     redelivered: int = 0
-    handed_back: int = 0  # fetched, not started, returned to the broker on stop
+    handed_back: int = 0  # fetched, not started, returned to the broker (on stop; fetched ahead of a failed batch)
+    # when the work happened (issue 17, `warden bench scale`): Unix seconds of the first non-empty fetch and of the
+    # last batch's acknowledgement; this process's CPU seconds (`time.process_time`) at those two moments; seconds
+    # spent deciding, storing and acknowledging batches (the busy time, excluding waits on an empty stream)
+    first_fetch: float | None = None
+    last_commit: float | None = None
+    cpu_first: float | None = None
+    cpu_last: float | None = None
+    busy: float = 0.0
 
 
 async def _dead(source: EventSource, d: Delivery, errors: list[dict[str, str]], stats: IntakeStats) -> None:
@@ -107,42 +115,81 @@ async def consume(
     for what a stop finishes and what it hands back. `name` and `stream` label the metrics."""
     stats = IntakeStats()
     stop = stop or asyncio.Event()
-    while not stop.is_set():
-        deliveries = await source.fetch(batch, timeout)
-        if stop.is_set() and deliveries:  # asked to stop while these were on their way: not started, hand back
-            for d in deliveries:
-                await d.nak()
-            stats.handed_back += len(deliveries)
-            log.info("handed back %d deliveries not yet started", len(deliveries), extra={"consumer": name})
-            break
-        if not deliveries:
-            await _depth(source, name, stream)
-            if idle_exit:
-                break
-            continue
-        before = (stats.stored, stats.duplicates, stats.dead, stats.redelivered)
+    # The next batch is fetched while this one is decided and stored (its ingest runs in a thread), so the broker's
+    # round trips are off the critical path (issue 17). What was fetched ahead and not started is handed back on a
+    # stop, and with a failed batch (so the broker redelivers both in their order).
+    ahead: asyncio.Task[list[Delivery]] | None = None
+
+    async def hand_back() -> int:
+        nonlocal ahead
+        if ahead is None:
+            return 0
+        task, ahead = ahead, None
         try:
-            await process(warden, source, deliveries, stats)
-        except Exception:  # the batch was nak'ed; back off a little before the broker redelivers it
-            await asyncio.sleep(min(timeout, 1.0))
-        else:
-            stamps = [d.published_at for d in deliveries if d.published_at is not None]
-            if stamps:
-                metrics.INTAKE_LAG.labels(name).set(max(0.0, time.time() - max(stamps)))
-        after = (stats.stored, stats.duplicates, stats.dead, stats.redelivered)
-        for result, b, a in zip(("stored", "duplicate", "dead", "redelivered"), before, after, strict=True):
-            if a > b:
-                metrics.INTAKE.labels(name, result).inc(a - b)
-        await _depth(source, name, stream)
-        if progress:
-            progress(stats)
+            waiting = await task
+        except Exception:  # a fetch that failed fetched nothing
+            return 0
+        for d in waiting:
+            await d.nak()
+        return len(waiting)
+
+    try:
+        while not stop.is_set():
+            if ahead is not None:
+                task, ahead = ahead, None
+                deliveries = await task
+            else:
+                deliveries = await source.fetch(batch, timeout)
+            if stop.is_set() and deliveries:  # asked to stop while these were on their way: not started, hand back
+                for d in deliveries:
+                    await d.nak()
+                stats.handed_back += len(deliveries)
+                log.info("handed back %d deliveries not yet started", len(deliveries), extra={"consumer": name})
+                break
+            if not deliveries:
+                depth = await _depth(source, name, stream)
+                # idle: nothing left to deliver and nothing delivered unacknowledged (a delivery that came in after
+                # a short fetch gave up waits in the client for the next fetch)
+                if idle_exit and (depth is None or depth.pending + depth.ack_pending == 0):
+                    break
+                continue
+            if stats.first_fetch is None:
+                stats.first_fetch, stats.cpu_first = time.time(), time.process_time()
+            ahead = asyncio.create_task(source.fetch(batch, timeout))
+            before = (stats.stored, stats.duplicates, stats.dead, stats.redelivered)
+            started = time.perf_counter()
+            try:
+                await process(warden, source, deliveries, stats)
+            except Exception:  # the batch was nak'ed (and the one fetched ahead); back off before the redelivery
+                stats.busy += time.perf_counter() - started
+                stats.handed_back += await hand_back()
+                await asyncio.sleep(min(timeout, 1.0))
+            else:
+                stats.busy += time.perf_counter() - started
+                stats.last_commit, stats.cpu_last = time.time(), time.process_time()
+                stamps = [d.published_at for d in deliveries if d.published_at is not None]
+                if stamps:
+                    metrics.INTAKE_LAG.labels(name).set(max(0.0, time.time() - max(stamps)))
+            after = (stats.stored, stats.duplicates, stats.dead, stats.redelivered)
+            for result, b, a in zip(("stored", "duplicate", "dead", "redelivered"), before, after, strict=True):
+                if a > b:
+                    metrics.INTAKE.labels(name, result).inc(a - b)
+            await _depth(source, name, stream)
+            if progress:
+                progress(stats)
+    finally:
+        handed = await hand_back()
+        if handed:
+            stats.handed_back += handed
+            log.info("handed back %d deliveries not yet started", handed, extra={"consumer": name})
     return stats
 
 
-async def _depth(source: EventSource, name: str, stream: str) -> None:
-    """Record the queue depth behind the consumer, when the source can tell (`depth`, optional)."""
+async def _depth(source: EventSource, name: str, stream: str) -> Depth | None:
+    """Record (and return) the queue depth behind the consumer, when the source can tell (`depth`, optional)."""
     ask = getattr(source, "depth", None)
-    depth = await ask() if ask is not None else None
+    depth: Depth | None = await ask() if ask is not None else None
     if depth is not None:
         metrics.INTAKE_PENDING.labels(stream, name).set(depth.pending)
         metrics.INTAKE_ACK_PENDING.labels(stream, name).set(depth.ack_pending)
+    return depth

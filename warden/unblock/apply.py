@@ -74,7 +74,8 @@ class Applications:
             return found, False
 
     def _apply(self, account_id: str, actor: str, idempotency_key: str | None) -> tuple[str, bool]:
-        with self.ctx.uow.writing() as tx:
+        # audited on the account's partition chain (issue 17): other partitions' cached subjects stay valid
+        with self.ctx.uow.writing(home=lambda c: store.home_of_account(c, account_id)) as tx:
             conn, now = tx.conn, tx.now
             if idempotency_key is not None:
                 prior = store.application_by_key(conn, account_id, idempotency_key)
@@ -200,7 +201,7 @@ class Applications:
         ip: str | None = None,
     ) -> None:
         """S-D7: no malware, a supported client, no plug-ins. A failure leaves the flow here: fix, then re-check."""
-        with self.ctx.uow.writing() as tx:
+        with self.ctx.uow.writing(home=lambda c: store.home_of_application(c, app_id)) as tx:
             conn, now = tx.conn, tx.now
             row = self.lock(conn, app_id, now)
             self.expect(row, "awaiting_health_check")

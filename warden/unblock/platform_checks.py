@@ -26,7 +26,7 @@ class PlatformChecks:
         ctx = self.ctx
         if "platform_check" not in ctx.policy.verification.methods:
             raise Conflict("the policy does not allow verification by the platform's face/ID check")
-        with ctx.uow.writing() as tx:
+        with ctx.uow.writing(home=lambda c: store.home_of_application(c, app_id)) as tx:  # its partition's chain
             conn, now = tx.conn, tx.now
             row = ctx.applications.lock(conn, app_id, now)
             ctx.applications.expect(row, "awaiting_verification")

@@ -198,6 +198,18 @@ def account_of_application(conn: Connection, app_id: str) -> str | None:
     return None if acc is None else str(acc)
 
 
+def home_of_account(conn: Connection, account_id: str) -> str | None:
+    """The account's enterprise: the partition whose chain audits a step of its unblocking (issue 17,
+    `UnitOfWork.writing`'s `home`); None for an unknown account (the step fails as NotFound anyway)."""
+    return core.enterprises_of(conn, [account_id]).get(account_id)
+
+
+def home_of_application(conn: Connection, app_id: str) -> str | None:
+    """`home_of_account` of the application's account (None for an unknown application)."""
+    acc = account_of_application(conn, app_id)
+    return None if acc is None else home_of_account(conn, acc)
+
+
 def application_ids(conn: Connection, account_id: str, limit: int) -> list[str]:
     """An account's application ids, newest first."""
     rows = conn.execute(

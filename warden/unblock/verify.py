@@ -44,7 +44,7 @@ class Codes:
         pol = ctx.policy
         if "sms_code" not in pol.verification.methods:
             raise Conflict("the policy does not allow verification by code")
-        with ctx.uow.writing() as tx:
+        with ctx.uow.writing(home=lambda c: store.home_of_application(c, app_id)) as tx:  # its partition's chain
             conn, now = tx.conn, tx.now
             row = ctx.applications.lock(conn, app_id, now)
             ctx.applications.expect(row, "awaiting_verification")
@@ -106,7 +106,7 @@ class Codes:
         ctx = self.ctx
         pol = ctx.policy.code
         problem: InvalidInput | None = None
-        with ctx.uow.writing() as tx:
+        with ctx.uow.writing(home=lambda c: store.home_of_application(c, app_id)) as tx:  # its partition's chain
             conn, now = tx.conn, tx.now
             row = ctx.applications.lock(conn, app_id, now)
             ctx.applications.expect(row, "awaiting_verification")

@@ -17,9 +17,9 @@ def list_entries(
     warden: WardenDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=32, description="Opaque: pass next_cursor back")] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="Opaque: pass next_cursor back")] = None,
 ) -> AuditPage:
-    """Entries newest first."""
+    """Entries of every chain, newest first (by time, then chain, then seq); page with `next_cursor`."""
     return warden.enforcement.audit_page(principal, limit, cursor)
 
 

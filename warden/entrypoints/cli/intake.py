@@ -21,14 +21,31 @@ console = Console()
 log = logging.getLogger("warden.intake")
 
 
-def _fields(s: IntakeStats) -> dict[str, Any]:
-    return {
+def _fields(s: IntakeStats, timing: bool = False) -> dict[str, Any]:
+    """The log fields of a progress or stop line; `timing`: also when the work happened and what was serial (the
+    stop line, which `warden bench scale` reads: `IntakeStats` and `adapters.database.LOCK_TIMES`)."""
+    out: dict[str, Any] = {
         "stored": s.stored,
         "duplicates": s.duplicates,
         "dead": s.dead,
         "redelivered": s.redelivered,
         "handed_back": s.handed_back,
     }
+    if timing:
+        from warden.adapters.database import LOCK_TIMES
+
+        out |= {
+            "first_fetch": s.first_fetch,
+            "last_commit": s.last_commit,
+            "cpu_first": s.cpu_first,
+            "cpu_last": s.cpu_last,
+            "busy_s": s.busy,
+            "anchor_s": _ANCHOR_TIME[0],
+        } | LOCK_TIMES.snapshot()
+    return out
+
+
+_ANCHOR_TIME = [0.0]  # seconds this process spent appending audit roots (`consume`'s anchor), for the stop line
 
 
 NatsOpt = Annotated[str, typer.Option("--nats", help="NATS server URL.")]
@@ -49,6 +66,13 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         durable: Annotated[str, typer.Option(help="Durable consumer name (share it to split the work).")] = "warden",
         batch: Annotated[int, typer.Option(min=1, max=1000, help="Events per ingest transaction.")] = 1000,
         until_idle: Annotated[bool, typer.Option(help="Stop when the stream has nothing more to give.")] = False,
+        start_when: Annotated[
+            Path | None,
+            typer.Option(
+                help="Connect, then wait for this file to exist before the first fetch (several processes starting "
+                "together: `warden bench scale`, a coordinated cut-over)."
+            ),
+        ] = None,
         ack_wait: Annotated[
             float,
             typer.Option(
@@ -72,6 +96,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         the batch being stored is finished and acknowledged, what was fetched but not started is handed back.
         With --partitions, one durable consumer per partition (<durable>-p<p>): this process alone decides them."""
         from warden.adapters import logs
+        from warden.adapters.database import LOCK_TIMES
         from warden.adapters.intake import NatsSource
         from warden.entrypoints.cli.main import fail, open_warden
         from warden.entrypoints.probes import ProbeServer
@@ -133,6 +158,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                     w.anchor_audit_root()
                 except Exception:  # the next one covers what this one would have; say so
                     log.warning("could not append an audit root; retrying later", exc_info=True)
+                _ANCHOR_TIME[0] += time.monotonic() - rooted[0]
 
             def progress(s: IntakeStats) -> None:
                 if time.monotonic() - rooted[0] >= settings.audit_root_interval:
@@ -147,6 +173,11 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                         extra=_fields(s),
                     )
 
+            if start_when is not None:
+                log.info("waiting for %s", start_when, extra={"start_when": str(start_when)})
+                while not start_when.exists() and not stop.is_set():
+                    await asyncio.sleep(0.01)
+            LOCK_TIMES.reset()  # the serial sections of consuming, not of starting (the stop line reports them)
             try:
                 return await run(
                     w,
@@ -170,7 +201,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 stats.duplicates,
                 stats.dead,
                 stats.handed_back,
-                extra=_fields(stats),
+                extra=_fields(stats, timing=True),
             )
         finally:
             if probes is not None:

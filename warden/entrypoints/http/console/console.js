@@ -844,7 +844,7 @@ async function viewPlatform() {
   const [pol, chain, audit, words] = await Promise.all([api("/v1/policy"), api("/v1/audit/verification"), api("/v1/audit/entries?limit=200"), api("/v1/word-lists/platform")]);
   const search = el("input", { id: "audit-q", type: "search", spellcheck: "false" });
   const rowsOf = (q) => audit.items.filter((e) => !q || [e.actor, e.action, e.subject].some((v) => v.toLowerCase().includes(q))).slice(0, 100)
-    .map((e) => el("tr", {}, el("td", { text: String(e.seq) }), el("td", { text: fmtTime(e.at) }), el("td", { text: e.actor }), el("td", { text: e.action }), el("td", { text: e.subject })));
+    .map((e) => el("tr", {}, el("td", { text: `${e.chain}:${e.seq}` }), el("td", { text: fmtTime(e.at) }), el("td", { text: e.actor }), el("td", { text: e.action }), el("td", { text: e.subject })));
   const body = el("tbody", {}, rowsOf(""));
   search.addEventListener("input", () => body.replaceChildren(...rowsOf(search.value.trim().toLowerCase())));
   return [
