@@ -116,7 +116,18 @@ def count_instructions(events: int, accounts: int, batch: int, console: Console)
     )
     procs = {
         step: subprocess.Popen(
-            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code, step, str(events), str(accounts), str(batch)],
+            [
+                valgrind,
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                "-c",
+                code,
+                step,
+                str(events),
+                str(accounts),
+                str(batch),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
