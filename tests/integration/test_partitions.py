@@ -59,6 +59,26 @@ def test_issue17_another_partition_count_than_the_databases_is_refused(tmp_path:
         bootstrap(Settings(database_url=url, partitions=8))
 
 
+def test_issue17_publish_refuses_another_partition_count_than_the_databases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`warden publish` routes events: with another count than the installation's it would put an enterprise's
+    events on another partition's subject, which that partition's consumer never reads."""
+    from typer.testing import CliRunner
+
+    from warden.entrypoints.cli.main import app
+
+    url = f"sqlite:///{tmp_path}/w.db"
+    bootstrap(Settings(database_url=url, partitions=16)).close()
+    events = tmp_path / "e.jsonl"
+    events.write_text('{"type": "login", "id": "e1", "account_id": "a1", "occurred_at": "2026-11-30T08:00:00Z"}\n')
+    monkeypatch.setenv("WARDEN_PARTITIONS", "8")
+    r = CliRunner().invoke(app, ["publish", str(events), "-d", url, "--nats", "nats://127.0.0.1:1"])
+    assert r.exit_code != 0, r.output
+    said = " ".join(r.output.replace("│", " ").split())
+    assert "WARDEN_PARTITIONS is 8, but this database was set up with 16" in said, r.output
+
+
 def test_issue17_a_batch_spanning_partitions_is_vouched_for_by_each_partitions_chain(tmp_path: Path) -> None:
     pop = generate(11, companies=2, warmup_days=1, measured_days=1)
     w = _world(f"sqlite:///{tmp_path}/w.db", pop)

@@ -209,3 +209,27 @@ def test_issue18_policy_backtest_refusals_name_the_option(world: World, db_url: 
     out = refused("--version", str(v2), "--since", "2026-11-02T00:00Z", "--until", "2026-11-01T00:00Z")
     assert "--until" in out and "laterthansince" in out
     assert _backtest_rows(world) == []  # nothing half-written
+
+
+def test_issue18_backtests_started_together_each_finish_with_the_same_figures(world: World) -> None:
+    """Two backtests in one process at once: each builds and migrates its own scratch databases, and Alembic keeps
+    its migration context in module globals, so they must not migrate at the same moment (both failed with
+    `KeyError: 'script'` or a half-built schema before)."""
+    import threading
+
+    v2 = _spam_history(world)
+    threads: list[threading.Thread] = []
+
+    def runner(work: Any) -> threading.Thread:
+        th = threading.Thread(target=work)
+        threads.append(th)
+        return th
+
+    ids = [world.w.backtests.start(LEAD, v2, runner=runner).id for _ in range(3)]  # type: ignore[union-attr]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    done = [world.w.backtests.get(LEAD, i) for i in ids]  # type: ignore[union-attr]
+    assert [(d.state, d.error_text) for d in done] == [("done", None)] * 3
+    assert done[0].result == done[1].result == done[2].result

@@ -233,11 +233,17 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+_MIGRATING = threading.Lock()
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent). One migration at a time per process: Alembic keeps
+    its migration context in module globals, so two threads migrating (two backtests building their scratch
+    databases at once) would run into each other's (`KeyError: 'script'`, half-built schemas)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    with _MIGRATING:
+        command.upgrade(alembic_config(engine), "head")
 
 
 def start_over(url: str) -> None:

@@ -3,6 +3,7 @@ policy section."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -13,19 +14,29 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+MAX_DURATION = timedelta(days=36_500)
+"""The longest duration anything takes (about a century): longer ones are typos, and would overflow the dates
+computed from them (an event-age bound of `now − window` made every event fail once such a policy went live)."""
+
+
 def parse_duration(value: Any) -> Any:
-    """`90s`, `10m`, `24h`, `7d`, `2w`, or a number of seconds."""
+    """`90s`, `10m`, `24h`, `7d`, `2w`, or a number of seconds; never negative, at most `MAX_DURATION`.
+    Raises ValueError (a pydantic field error) naming what is wrong."""
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
+        seconds = value.total_seconds()
+    elif isinstance(value, bool):
         raise ValueError("expected a duration such as 24h, 7d or a number of seconds")
-    if isinstance(value, int | float):
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m:
-            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
-    raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 10m, 24h, 7d or 2w")
+    elif isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.match(value)):
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    else:
+        raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 10m, 24h, 7d or 2w")
+    if not math.isfinite(seconds) or seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"{value!r} is too long; a duration is at most {MAX_DURATION.days:,} days")
+    if seconds < 0:
+        raise ValueError(f"{value!r} is negative; a duration is 0 or more")
+    return value if isinstance(value, timedelta) else timedelta(seconds=seconds)
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

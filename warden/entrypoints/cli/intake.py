@@ -223,8 +223,9 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     ) -> None:
         """Publish a JSONL file of events onto the stream (for loading and testing): each on its partition's subject
         <prefix>.events.<p> (its account's enterprise, read from the database; WARDEN_PARTITIONS partitions)."""
-        from warden.adapters.database import make_engine
+        from warden.adapters.database import make_engine, reading
         from warden.adapters.intake import NatsSource, Router
+        from warden.adapters.store import stored_partitions
         from warden.entrypoints.cli.main import fail
         from warden.settings import Settings
 
@@ -246,6 +247,17 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         router = None
         if not single_subject:
             engine = make_engine(database or settings.database_url)
+            try:
+                with reading(engine) as conn:  # route as the installation's consumers do, or not at all
+                    recorded = stored_partitions(conn)
+            except Exception:
+                recorded = None  # a database not set up yet: the events will be refused as unknown anyway
+            if recorded is not None and recorded != settings.partitions:
+                engine.dispose()
+                raise fail(
+                    f"WARDEN_PARTITIONS is {settings.partitions}, but this database was set up with {recorded} "
+                    "partitions; publish with the installation's number, or events go to another partition's subject"
+                )
             router = Router(engine, settings.partitions)
             try:
                 for i in range(0, len(objs), 5000):

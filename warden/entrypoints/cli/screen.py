@@ -84,15 +84,23 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         as S-A6 would in the situation given (the policy's `sensitive_words.contexts`)."""
         from warden.adapters.policy_file import load_policy
         from warden.bootstrap import build_screener
+        from warden.policy import PolicyError
         from warden.word_lists.service import screening
 
         if kind not in ("greeting", "message"):
             raise typer.BadParameter("give greeting or message", param_hint="--kind")
+        if initiated_by not in ("self", "contact"):
+            raise typer.BadParameter(
+                "give self (the sender asked) or contact (the contact added them)", param_hint="--initiated-by"
+            )
         try:
             where = situation(kind, internal, contact_age, initiated_by)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--contact-age") from exc
-        loaded = load_policy(policy_file) if policy_file else load_policy()
+        try:
+            loaded = load_policy(policy_file) if policy_file else load_policy()
+        except PolicyError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--policy") from exc
         rule = loaded.policy.rules.sensitive_words
         screener = build_screener(loaded)
         console = Console(highlight=False)
