@@ -172,10 +172,28 @@ def config_show(
 
 
 def main() -> None:  # pragma: no cover
+    """The `warden` command: the Typer app, with what no command caught said in one line instead of a traceback
+    (exit 1; `WARDEN_DEBUG=1` shows the traceback). Settings that do not validate name their variable (exit 2)."""
+    import os
+
+    from pydantic import ValidationError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ValidationError as exc:  # the WARDEN_* settings, read when a command starts
+        if os.environ.get("WARDEN_DEBUG"):
+            raise
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e["loc"])
+            sys.stderr.write(f"error: invalid settings: WARDEN_{where.upper()}: {e['msg']}\n")
+        sys.exit(2)
+    except Exception as exc:
+        if os.environ.get("WARDEN_DEBUG"):
+            raise
+        sys.stderr.write(f"error: {exc or type(exc).__name__}\n(WARDEN_DEBUG=1 shows where it happened)\n")
+        sys.exit(1)
 
 
 # Commands from other packages: each module has `register(app, bench_app)`; one line per package.
