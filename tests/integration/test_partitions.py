@@ -119,6 +119,21 @@ def test_issue17_a_partition_chain_cut_below_a_signed_root_is_named(tmp_path: Pa
         w.close()
 
 
+def test_issue17_every_root_entry_deleted_is_named_by_the_root_anchor_file(tmp_path: Path) -> None:
+    pop = generate(11, companies=1, warmup_days=1, measured_days=1)
+    w = _world(f"sqlite:///{tmp_path}/w.db", pop)
+    try:
+        w.pipeline.ingest(pop.events[:200], actor="test")
+        w.anchor_audit_root()
+        assert w.enforcement.audit_verify().ok
+        with w.engine.begin() as c:
+            c.execute(sa.delete(t.audit_roots))
+        report = w.enforcement.audit_verify()
+        assert not report.ok and "every root entry was deleted" in (report.problem or ""), report
+    finally:
+        w.close()
+
+
 def _world(url: str, pop: Population, **settings: str) -> App:
     w = bootstrap(Settings(database_url=url, **settings))  # type: ignore[arg-type]
     for e in pop.enterprises:

@@ -105,8 +105,20 @@ def anchor_root(conn: Connection, signer: Signer | None, at: datetime) -> int | 
     )
     if signer is not None:
         first = h if seq == 1 else conn.execute(sa.select(r.c.hash).where(r.c.seq == 1)).scalar() or h
-        signer.anchor(_ANCHOR + first, seq, h)
+        signer.anchor(_ANCHOR + first, seq, h, ROOT_CHAIN, _installation(conn))  # names the installation: a root
+        # chain deleted whole is still noticed (`verify_roots`)
     return seq
+
+
+ROOT_CHAIN = -1
+"""The chain number a root anchor file records (the partition chains are 0 and up)."""
+
+
+def _installation(conn: Connection) -> str | None:
+    """The platform chain's first hash: what names this installation in anchor files."""
+    log = t.audit_log
+    value = conn.execute(sa.select(log.c.hash).where(log.c.chain == 0, log.c.seq == 1)).scalar()
+    return str(value) if value is not None else None
 
 
 def verify_roots(
@@ -159,6 +171,10 @@ def verify_roots(
                     chain=chain,
                 )
         prev, last_seq = row.hash, row.seq
+    if isinstance(verifier, Signer) and first is None and (inst := _installation(conn)) is not None:
+        named = [seq for chain, _, seq, _ in verifier.chain_anchors(inst) if chain == ROOT_CHAIN and seq > 0]
+        if named:  # every root entry is gone, but the anchor beside the key names this installation's roots
+            return broken(1, f"every root entry was deleted, but the anchor file names root entry {max(named)}")
     if isinstance(verifier, Signer) and first is not None:
         anchor = verifier.read_anchor(_ANCHOR + first)
         if anchor is not None and anchor[0] > last_seq:

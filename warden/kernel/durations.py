@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -42,5 +42,22 @@ def parse_duration(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
+MAX_INT = 2**53
+"""The largest whole number a policy holds (JavaScript's safe integer): a larger one is a typo, and no audit entry
+or console could carry it (a `repeat_count` of 10^23 made every screened text a 500 once live)."""
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded_numbers(cls, data: Any) -> Any:
+        """Refuse whole numbers beyond ±`MAX_INT` in this section's own fields (each nested section checks its own),
+        naming the field."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                values = value if isinstance(value, list) else [value]
+                if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_INT for v in values):
+                    raise ValueError(f"{key}: {value!r} is too large; at most {MAX_INT:,}")
+        return data
