@@ -110,6 +110,21 @@ def test_a_long_message_keeps_only_an_excerpt_around_the_hits_with_its_offset_S_
     assert ev["text"][hit["start"] - ev["text_offset"] : hit["end"] - ev["text_offset"]] == "返利"
 
 
+def test_S_A6_a_member_reads_what_matched_but_not_which_disguise_was_recognised(
+    client: TestClient, world: World
+) -> None:
+    for k in range(3):
+        world.send(world.event("contact_request", method="qr_code", target=f"x{k}", greeting="您好，加我领紅包"))
+    for role, detail in ((Role.MEMBER, False), (Role.REVIEWER, True)):
+        headers = bearer(world, role, "acc-1" if role is Role.MEMBER else None)
+        for path in ("/v1/accounts/acc-1/explanation", "/v1/accounts/acc-1/restrictions"):
+            body = client.get(path, headers=headers).json()
+            items = body["restrictions"] if "explanation" in path else body["items"]
+            (hit,) = next(r for r in items if r["rule"] == "sensitive_words")["evidence"]["hits"]
+            assert hit["term"] == "红包" and hit["matched"] == "紅包"
+            assert ("channel" in hit and "intent" in hit) is detail, (role, path, hit)
+
+
 # --- the page in a real browser ----------------------------------------------------------------------------
 
 

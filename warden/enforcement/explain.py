@@ -142,10 +142,13 @@ def explain_restriction(
     full: bool = False,
     texts: Texts = CORE,
     tz: str = DEFAULT_TIMEZONE,
+    hits_detail: bool | None = None,
 ) -> dict[str, Any]:
     """One restriction as the affected side reads it (times in its sentences in `tz`, the policy's zone). A
     cascade's evidence is cut to its numbers unless `full`
-    (reviewers, auditors, the enterprise's admins and HR may see which members and events it counted)."""
+    (reviewers, auditors, the enterprise's admins and HR may see which members and events it counted). Screening
+    hits keep how each matched (`channel`, `intent`) only with `hits_detail` (default: `full`): a member reads what
+    matched, not which disguise was recognised."""
     rule = r.rule_id
     title = texts.title(rule, lang)
     code = restriction_reason_code(r)
@@ -153,6 +156,11 @@ def explain_restriction(
     hide = rule == "cascade" and not full
     if hide:  # an explanation may reach any member: the numbers, not the colleagues (issue 10)
         ev = cascade_evidence(ev)
+    if not (full if hits_detail is None else hits_detail) and isinstance(ev.get("hits"), list):
+        ev["hits"] = [
+            {k: v for k, v in h.items() if k not in ("channel", "intent", "techniques")} if isinstance(h, dict) else h
+            for h in ev["hits"]
+        ]
     return {
         "id": r.id,
         "subject_type": r.subject_type,

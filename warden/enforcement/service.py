@@ -45,7 +45,7 @@ from warden.enforcement.views import (
     enterprise_out,
     strike_record,
 )
-from warden.kernel.access import Principal
+from warden.kernel.access import Principal, Role
 from warden.kernel.audit import ChainReport
 from warden.kernel.cursor import decode_entry, decode_position, encode_entry, encode_position
 from warden.kernel.decision import Subject
@@ -169,7 +169,7 @@ class EnforcementService:
     def explanation(self, p: Principal, account_id: str, lang: Lang = "zh") -> Explanation:
         """`explain` for whoever may read the account."""
         self._visible_account(p, account_id)
-        return Explanation.model_validate(self.explain(account_id, lang))
+        return Explanation.model_validate(self.explain(account_id, lang, hits_detail=p.role is not Role.MEMBER))
 
     def account_restrictions(
         self, p: Principal, account_id: str, lang: Lang = "zh", limit: int = 50, cursor: str | None = None
@@ -177,7 +177,7 @@ class EnforcementService:
         """One page of the account's restrictions (see `restriction_page`), for whoever may read the account;
         a cascade's evidence is cut to its numbers."""
         self._visible_account(p, account_id)
-        return self._page("account", account_id, lang, limit, cursor, full=False)
+        return self._page("account", account_id, lang, limit, cursor, full=False, hits_detail=p.role is not Role.MEMBER)
 
     def enterprise_restrictions(
         self, p: Principal, enterprise_id: str, lang: Lang = "zh", limit: int = 50, cursor: str | None = None
@@ -214,19 +214,43 @@ class EnforcementService:
         return access.check_account(p, acc, account_id)
 
     def _page(
-        self, subject_type: str, subject_id: str, lang: Lang, limit: int, cursor: str | None, full: bool
+        self,
+        subject_type: str,
+        subject_id: str,
+        lang: Lang,
+        limit: int,
+        cursor: str | None,
+        full: bool,
+        hits_detail: bool | None = None,
     ) -> RestrictionPage:
         items, nxt = self.restriction_page(subject_type, subject_id, limit, cursor)
         now = self.clock.now()
-        return RestrictionPage(items=[self.restriction_view(r, s, now, lang, full) for r, s in items], next_cursor=nxt)
+        return RestrictionPage(
+            items=[self.restriction_view(r, s, now, lang, full, hits_detail) for r, s in items], next_cursor=nxt
+        )
 
     def restriction_view(
-        self, r: Restriction, strike: Strike | None, now: datetime, lang: Lang, full: bool = False
+        self,
+        r: Restriction,
+        strike: Strike | None,
+        now: datetime,
+        lang: Lang,
+        full: bool = False,
+        hits_detail: bool | None = None,
     ) -> RestrictionOut:
         """One restriction as explained at `now`, with whether it holds and its lifting. `full`: the reader may see
-        whom a cascade counted (not a member reading their own account)."""
+        whom a cascade counted (not a member reading their own account); `hits_detail` (default `full`): how each
+        screening hit matched."""
         explained = ex.explain_restriction(
-            r, strike, now, lang, self.unblock_cap(), full, self.texts, tz=self.rules.policy.timezone
+            r,
+            strike,
+            now,
+            lang,
+            self.unblock_cap(),
+            full,
+            self.texts,
+            tz=self.rules.policy.timezone,
+            hits_detail=hits_detail,
         )
         return RestrictionOut.model_validate(
             explained | {"active": r.active_at(now), "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
@@ -307,8 +331,9 @@ class EnforcementService:
             raise NotFound(f"no account {account_id!r}")
         return subjects[account_id]
 
-    def explain(self, account_id: str, lang: Lang = "zh") -> dict[str, Any]:
-        """Everything the account's owner needs to know: state, each restriction with evidence, what to do."""
+    def explain(self, account_id: str, lang: Lang = "zh", hits_detail: bool = False) -> dict[str, Any]:
+        """Everything the account's owner needs to know: state, each restriction with evidence, what to do.
+        `hits_detail`: screening hits keep how they matched (for the platform's roles, not the member)."""
         now = self.clock.now()
         subj = self.subject(account_id, now)
         active = subj.active_restrictions(now)
@@ -336,6 +361,7 @@ class EnforcementService:
                     self.unblock_cap(),
                     texts=texts,
                     tz=self.rules.policy.timezone,
+                    hits_detail=hits_detail,
                 )
                 for r in active
             ],
