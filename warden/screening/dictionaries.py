@@ -18,7 +18,7 @@ class Lexicon:
 
     terms: tuple[TermSpec, ...]
     allow: tuple[str, ...] = ()
-    emoji: tuple[tuple[str, str], ...] = ()  # (emoji, term)
+    emoji: tuple[tuple[str, str], ...] = ()  # (emoji, a term or a piece of terms it stands for)
     homophones: tuple[tuple[str, str], ...] = ()  # (canonical char, variant chars)
     splits: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (character, its split forms: 红 → 纟工, 丝工)
     cues: tuple[tuple[str, str], ...] = ()  # (warning cue, before | after): 严禁 before 网赌, 诈骗 after 刷单
@@ -78,6 +78,17 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     return [(cols[0].strip(), cols[1].strip()) for _, line in _lines(text) if len(cols := line.split("\t")) > 1]
 
 
+def parse_emoji(text: str) -> list[tuple[str, str]]:
+    """``emoji.tsv``: an emoji, then what it stands for (space-separated terms or pieces of terms, or ``=EMOJI``,
+    an alias the fold resolves): one (emoji, meaning) pair per meaning, aliases left out."""
+    out = []
+    for _, line in _lines(text):
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) > 1:
+            out.extend((cols[0], m) for m in cols[1].split() if not m.startswith("="))
+    return out
+
+
 def parse_splits(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """``splits.tsv``: a character, then each of its split forms (the parts written side by side)."""
     out = []
@@ -107,7 +118,7 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
                 ]
             )
         ),
-        emoji=tuple(parse_pairs(_read(data_dir, "emoji.tsv"))),
+        emoji=tuple(parse_emoji(_read(data_dir, "emoji.tsv"))),
         homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
         splits=tuple(parse_splits(_read(data_dir, "splits.tsv", optional=True))),
         cues=tuple(parse_pairs(_read(data_dir, "cues.tsv", optional=True))),

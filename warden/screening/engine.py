@@ -51,6 +51,7 @@ from warden.screening.folding import (
     fold,
     fold_key,
     is_ascii_letter_at,
+    kept_emoji,
 )
 from warden.screening.forms import (
     Pattern,
@@ -97,12 +98,13 @@ class _Expanded(NamedTuple):
 _TONE_NUMBER = re.compile(
     r"(?<=[A-Za-zＡ-Ｚａ-ｚ0-5０-５])[AEIOUVNRGaeiouvnrgＡＥＩＯＵＶＮＲＧａｅｉｏｕｖｎｒｇ]([0-5０-５])(?![0-9０-９])"
 )
-_SECOND_READING = str.maketrans(dict.fromkeys(ADD_SIGNS, " "))
+_SECOND_READING = str.maketrans(dict.fromkeys([*ADD_SIGNS, *kept_emoji()], " "))
+_SEPARATE_AGAIN = frozenset([*ADD_SIGNS, *kept_emoji()])  # what the second reading turns into a space
 
 
 def second_reading(text: str) -> str | None:
-    """``text`` with its add signs and tone numbers turned into spaces (same length, so offsets hold), or None
-    when it has neither."""
+    """``text`` with its add signs, kept emoji (红💰包: the emoji stood between the letters, not for one) and tone
+    numbers turned into spaces (same length, so offsets hold), or None when it has none of them."""
     swapped = _TONE_NUMBER.sub(lambda m: m.group()[0] + " ", text.translate(_SECOND_READING))
     return swapped if swapped != text else None
 
@@ -224,9 +226,6 @@ class ScreeningEngine:
         if detectors:
             detector_tables()  # built once per process; do it now rather than on the first message
             id_card_valid("11010519491231002X")  # python-stdnum reads its region table on first use (~0.3 s)
-        emoji_for: dict[str, list[str]] = {}
-        for e, term in self.emoji:
-            emoji_for.setdefault(term, []).append(e)
         cache = dict(_cache or {})
         # one pattern per folded key and run lengths (and category, with `per_category`): highest severity, most
         # direct channel
@@ -236,7 +235,7 @@ class ScreeningEngine:
             expanded = cache.get(spec)
             if expanded is None:
                 expanded = cache[spec] = _Expanded(
-                    tuple(expand(spec, emoji_for.get(spec.term, ()), split_map)), homophone_pattern(spec)
+                    tuple(expand(spec, self.emoji, split_map)), homophone_pattern(spec)
                 )
             for p in expanded.main:
                 k = (p.key, p.runs, p.category if per_category else "")
@@ -619,6 +618,9 @@ def _second_readings(
         pos = pos[tone]
         if pos.size:
             at = folded.original_spans(pos.tolist(), (pos + 1).tolist())[0]
+    emoji = np.flatnonzero(c > 0xFFFF)  # every kept emoji folds outside the BMP (a rare CJK extension B too)
+    if emoji.size:
+        at.extend(folded.original_spans(emoji.tolist(), (emoji + 1).tolist())[0])
     for sign in ADD_SIGNS:
         i = joined.find(sign)
         while i != -1:
@@ -637,7 +639,7 @@ def _second_readings(
 def _as_sent(hit: Hit, text: str, reread: str) -> Hit:
     """A hit on a second reading, on the text as sent; a tone number right after it is part of it (hong2bao1)."""
     end = hit.end
-    if end < len(text) and reread[end] == " " and text[end] != " " and text[end] not in ADD_SIGNS:
+    if end < len(text) and reread[end] == " " and text[end] != " " and text[end] not in _SEPARATE_AGAIN:
         end += 1
     return Hit(hit.term, hit.category, hit.severity, hit.channel, hit.start, end, text[hit.start : end])
 

@@ -135,10 +135,27 @@ def _split_forms(term: str, splits: Mapping[str, tuple[str, ...]]) -> list[str]:
     return [f for f in dict.fromkeys(forms) if f != term]
 
 
+def emoji_forms(term: str, emoji: Iterable[tuple[str, str]]) -> list[str]:
+    """The term written as a rebus (``emoji``: (emoji, what it stands for) pairs from ``emoji.tsv``): the emoji
+    alone when it stands for the whole term (🎰 老虎机), else the term with one piece in the emoji's place (🎲博
+    for 赌博, 🧧群 for 红包群, 返💰 for 返利, 老🐯机 for 老虎机). An emoji alone is a form only of a term it stands
+    for whole, never of a one-character piece (💰 alone is money talk, not 返利)."""
+    pairs = [(e, m) for e, m in emoji if m]
+    forms = [e for e, m in pairs if m == term]
+    by_piece: list[tuple[str, str]] = [(e, m) for e, m in pairs if m != term and m in term and len(m) < len(term)]
+    for e, m in by_piece:
+        at = term.find(m)
+        while at != -1:
+            forms.append(term[:at] + e + term[at + len(m) :])
+            at = term.find(m, at + 1)
+    return list(dict.fromkeys(forms))
+
+
 def expand(
-    spec: TermSpec, emoji: Iterable[str] = (), splits: Mapping[str, tuple[str, ...]] | None = None
+    spec: TermSpec, emoji: Iterable[tuple[str, str]] = (), splits: Mapping[str, tuple[str, ...]] | None = None
 ) -> list[Pattern]:
-    """All main-automaton patterns for one term (the homophone pattern comes from `homophone_pattern`)."""
+    """All main-automaton patterns for one term (the homophone pattern comes from `homophone_pattern`);
+    ``emoji``: (emoji, term or piece of terms) pairs."""
     t, c, s = spec.term, spec.category, spec.severity
     found: dict[tuple[str, tuple[int, ...]], Pattern] = {}
 
@@ -150,8 +167,8 @@ def expand(
                     found[key, runs] = p
 
     add(t, "folded")
-    for e in emoji:
-        add(e, "emoji")
+    for form in emoji_forms(t, emoji):
+        add(form, "emoji")
     if splits and "split" in spec.forms:
         for form in _split_forms(t, splits):
             add(form, "split")
