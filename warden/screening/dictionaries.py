@@ -22,6 +22,7 @@ class Lexicon:
     homophones: tuple[tuple[str, str], ...] = ()  # (canonical char, variant chars)
     splits: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (character, its split forms: 红 → 纟工, 丝工)
     cues: tuple[tuple[str, str], ...] = ()  # (warning cue, before | after): 严禁 before 网赌, 诈骗 after 刷单
+    context: tuple[str, ...] = ()  # words that let an ambiguous abbreviation count (上岸 for wd, 日结 for sd)
 
 
 def parse_forms(value: str) -> frozenset[str]:
@@ -50,8 +51,9 @@ def parse_terms(text: str, source: str = "<terms>") -> list[TermSpec]:
         if len(cols) < 3:
             raise ValueError(f"{source}:{number}: expected term, category, severity[, forms]")
         forms = parse_forms(cols[3]) if len(cols) > 3 else DEFAULT_FORMS
+        initials = tuple(cols[4].split()) if len(cols) > 4 and cols[4] not in ("", "-") else ()
         try:
-            specs.append(TermSpec(cols[0], cols[1], cols[2], forms))
+            specs.append(TermSpec(cols[0], cols[1], cols[2], forms, initials))
         except ValueError as exc:
             raise ValueError(f"{source}:{number}: {exc}") from exc
     return specs
@@ -122,6 +124,7 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
         homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
         splits=tuple(parse_splits(_read(data_dir, "splits.tsv", optional=True))),
         cues=tuple(parse_pairs(_read(data_dir, "cues.tsv", optional=True))),
+        context=tuple(parse_allow(_read(data_dir, "context.txt", optional=True))),
     )
 
 

@@ -83,6 +83,7 @@ class _Entry(NamedTuple):
     allow: bool = False
     keyword: bool = False  # a contact keyword: run the detectors on this message
     cue: str = ""  # a warning cue (before, after): a term it points at is named, not offered (严禁网赌)
+    context: bool = False  # a context word: an ambiguous abbreviation in the same message counts (wd 上岸)
 
 
 class _Expanded(NamedTuple):
@@ -182,6 +183,11 @@ def _under_cue(
     return False
 
 
+def _runs_exact(folded: Folded, start: int, end: int, runs: tuple[int, ...]) -> bool:
+    """Whether the text's collapsed runs from ``start`` are exactly the pattern's (initials: SSD is not sd)."""
+    return all(folded.run_length(k) == (runs[k - start] if runs else 1) for k in range(start, end))
+
+
 def _half_same(a: str, b: str) -> bool:
     """At least half the characters identical (虹包 for 红包, not any two characters that rhyme),
     and only characters differ, never digits (all digits share one code in syllable space)."""
@@ -206,6 +212,7 @@ class ScreeningEngine:
         homophones: Sequence[tuple[str, str]] = (),
         splits: Sequence[tuple[str, tuple[str, ...]]] = (),
         cues: Sequence[tuple[str, str]] = (),
+        context: Sequence[str] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -216,6 +223,7 @@ class ScreeningEngine:
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
         self.splits: tuple[tuple[str, tuple[str, ...]], ...] = tuple(splits)
         self.cues: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(cues))
+        self.context: tuple[str, ...] = tuple(dict.fromkeys(w.strip() for w in context if fold_key(w.strip())[0]))
         if any(side not in CUE_SIDES for _, side in self.cues):
             raise ValueError(f"a cue's side must be one of {CUE_SIDES}")
         self.detectors = detectors
@@ -263,6 +271,11 @@ class ScreeningEngine:
                 k = (key, runs if any(r > 1 for r in runs) else (), "")
                 old = entries.get(k)
                 entries[k] = old._replace(cue=side) if old else _Entry(k[0], k[1], cue=side)
+        for word in self.context:
+            key, runs = fold_key(word)
+            k = (key, runs if any(r > 1 for r in runs) else (), "")
+            old = entries.get(k)
+            entries[k] = old._replace(context=True) if old else _Entry(k[0], k[1], context=True)
         if detectors:
             for word in (*KEYWORDS, *GATE_TLDS):
                 k = (fold_key(word)[0], (), "")
@@ -296,6 +309,7 @@ class ScreeningEngine:
             homophones=lexicon.homophones,
             splits=lexicon.splits,
             cues=lexicon.cues,
+            context=lexicon.context,
         )
 
     def with_lists(
@@ -315,6 +329,7 @@ class ScreeningEngine:
             homophones=self.homophones,
             splits=self.splits,
             cues=self.cues,
+            context=self.context,
             detectors=self.detectors,
             per_category=self.per_category,
             _cache=self._cache,
@@ -410,11 +425,13 @@ class ScreeningEngine:
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
             return [()] * len(batch)
-        found = self._verify(candidates, folded, joined, flagged)
+        lured: set[int] = set()  # messages holding a context word
+        found = self._verify(candidates, folded, joined, flagged, lured)
+        pending: dict[int, list[Hit]] = {}  # ambiguous abbreviations, kept only with a context
         for os, oe, p, channel in found:
             m = bisect_right(starts, os) - 1
             base = starts[m]
-            results.setdefault(m, []).append(
+            (pending if p.context else results).setdefault(m, []).append(
                 Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
             )
         if again:
@@ -424,6 +441,9 @@ class ScreeningEngine:
                     results[i] = _merge(
                         results.get(i, []), [_as_sent(h, batch[i], reread) for h in extra], self.per_category
                     )
+        for m, ambiguous in pending.items():  # wd 上岸, sd 日结: another listed term or a context word
+            if m in lured or any(h.channel != DETECTOR_CHANNEL for h in results.get(m, ())):
+                results[m] = _merge(results.get(m, []), ambiguous, self.per_category)
         if detectors:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
@@ -439,6 +459,7 @@ class ScreeningEngine:
         folded: Folded,
         joined: str,
         flagged: set[int],
+        lured: set[int],
     ) -> list[tuple[int, int, Pattern, str]]:
         """Turn automaton candidates into hits: check folded text, allow-list, boundaries, overlaps.
 
@@ -455,11 +476,13 @@ class ScreeningEngine:
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, runs, pattern, homophone, allow, keyword, cue in entries[pid]:
-                if keyword and key == fs:
+            for key, runs, pattern, homophone, allow, keyword, cue, context in entries[pid]:
+                if (keyword or context) and key == fs:
                     if boundaries is None:
                         boundaries = folded.nuls().tolist()
-                    flagged.add(bisect_right(boundaries, s))
+                    (flagged if keyword else lured).add(bisect_right(boundaries, s))
+                    if keyword and context:
+                        lured.add(bisect_right(boundaries, s))
                 if key != fs:
                     if (
                         homophone is not None
@@ -476,6 +499,8 @@ class ScreeningEngine:
                 if cue:
                     cues.append((s, e, cue))
                 if pattern is not None:
+                    if pattern.channel == "initials" and not _runs_exact(folded, s, e, runs):
+                        continue
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
         if not hits:
             return []

@@ -53,6 +53,7 @@ class Pattern(NamedTuple):
     channel: str
     runs: tuple[int, ...] = ()  # per key character, how many text characters it must stand for; () = one each
     readings: tuple[str, ...] = ()  # homophones: the term's toned syllable per key character ("" if not Han)
+    context: bool = False  # an ordinary abbreviation too (sd, db): counts only with another hit or a context word
 
     def rank(self) -> tuple[int, int]:
         """Higher is better when two entries produce the same key."""
@@ -159,10 +160,10 @@ def expand(
     t, c, s = spec.term, spec.category, spec.severity
     found: dict[tuple[str, tuple[int, ...]], Pattern] = {}
 
-    def add(text: str, channel: str, severity: str = s) -> None:
+    def add(text: str, channel: str, severity: str = s, context: bool = False) -> None:
         for key, runs in key_variants(text):
             if key and "\0" not in key:
-                p = Pattern(key, t, c, severity, channel, runs)
+                p = Pattern(key, t, c, severity, channel, runs, (), context)
                 if (key, runs) not in found or p.rank() > found[key, runs].rank():
                     found[key, runs] = p
 
@@ -173,7 +174,8 @@ def expand(
         for form in _split_forms(t, splits):
             add(form, "split")
     han_positions = [i for i, ch in enumerate(t) if is_han(ch)]
-    if not han_positions or not spec.forms & {"pinyin", "mixed", "initials"}:
+    abbreviations = spec.initials or (("*",) if "initials" in spec.forms else ())
+    if not han_positions or not (spec.forms & {"pinyin", "mixed"} or abbreviations):
         return list(found.values())
     readings = _readings(t)
     if "pinyin" in spec.forms:
@@ -187,8 +189,12 @@ def expand(
                 if mask >> bit & 1:
                     chars[pos] = readings[pos][0]
             add("".join(chars), "mixed")
-    if "initials" in spec.forms and len(han_positions) >= 2:
-        add("".join(r[0][0] for r in readings), "initials", "low")
+    if len(han_positions) >= 2:
+        for a in abbreviations:
+            letters = a.removesuffix("?")
+            if letters == "*":
+                letters = "".join(r[0][0] for r in readings)
+            add(letters, "initials", "low", a.endswith("?"))
     return list(found.values())
 
 
