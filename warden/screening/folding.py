@@ -501,6 +501,16 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
             mask = _cjk_numeral_mask()
             ok = np.take(mask, np.take(raw, origin[d]), mode="clip") & np.take(mask, np.take(raw, origin[d - 1]))
             new_run[d[~ok]] = True
+            for k in d[ok].tolist():  # a numeral run inside a longer number stays (八八八六六六九九九 is a QQ id)
+                lo, hi = k - 1, k
+                while lo > 0 and codes[lo - 1] == codes[k]:
+                    lo -= 1
+                while hi + 1 < codes.size and codes[hi + 1] == codes[k]:
+                    hi += 1
+                if (lo > 0 and 0x30 <= int(codes[lo - 1]) <= 0x39) or (
+                    hi + 1 < codes.size and 0x30 <= int(codes[hi + 1]) <= 0x39
+                ):
+                    new_run[k] = True
             repeats = repeats[~new_run[repeats]]
         # a Latin letter repeated across a visible separator is two words ("vx xm", "sha ash"), not a run
         j = repeats[(codes[repeats] - 0x61 < 26) & (origin[repeats] - origin[repeats - 1] > 1)]
