@@ -248,6 +248,36 @@ def syllable_code(syllable: str) -> int | None:
     return _syllables()[1].get(syllable)
 
 
+@lru_cache(maxsize=1)
+def _syllable_names() -> dict[int, str]:
+    return {code: syl for syl, code in _syllables()[1].items()}
+
+
+def default_syllable(ch: str) -> str:
+    """The toned syllable of a character's default reading (``yue4`` for 月), "" when it has none."""
+    return _syllable_names().get(default_code(ch), "")
+
+
+def toneless(syllable: str) -> str:
+    """A toned syllable without its tone (``yue4`` → ``yue``)."""
+    return syllable.rstrip("012345")
+
+
+@lru_cache(maxsize=1)
+def _tones() -> dict[str, tuple[int, ...]]:
+    """Toneless syllable → the codes of every toned syllable that has it (yue → yue1, yue4 …)."""
+    out: dict[str, list[int]] = {}
+    for syl, code in _syllables()[1].items():
+        out.setdefault(toneless(syl), []).append(code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def other_tones(syllable: str) -> tuple[int, ...]:
+    """The codes of the same syllable in the other tones (约 yuē → 月 yuè, 悦 …): near-homophones."""
+    own = syllable_code(syllable)
+    return tuple(c for c in _tones().get(toneless(syllable), ()) if c != own)
+
+
 @lru_cache(maxsize=8)
 def syllable_translation(homophones: tuple[tuple[str, str], ...] = ()) -> dict[int, int]:
     """`syllable_table` as a ``str.translate`` table, for dictionary keys (short strings)."""
@@ -264,6 +294,39 @@ def toned_readings(text: str) -> tuple[str, ...]:
     """The toned syllable of each character of ``text`` read in context (pypinyin's phrase readings),
     the character itself where it is not Chinese: ``佣金返环`` → yong4 jin1 fan3 huan2."""
     return tuple(lazy_pinyin(text, style=Style.TONE3, errors=_EACH_CHARACTER))
+
+
+@lru_cache(maxsize=1)
+def _word_codes() -> npt.NDArray[np.int64]:
+    """jieba's dictionary (``dict.txt``, ~350,000 words) reduced to its Chinese words of two and three characters,
+    each packed into one int64 (`_pack`), sorted: ~2 MB instead of ~25 MB as a set of str."""
+    from importlib import resources
+
+    text = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
+    codes = {
+        _pack(w)
+        for w in (line.partition(" ")[0] for line in text.splitlines())
+        if 2 <= len(w) <= 3 and all(map(is_han, w))
+    }
+    return np.array(sorted(codes), dtype=np.int64)
+
+
+def _pack(word: str) -> int:
+    """Two or three BMP characters (16 bits each) and the length (low bits) in one integer."""
+    code = 0
+    for ch in word:
+        code = code << 16 | ord(ch)
+    return code << 2 | len(word)
+
+
+def is_word(text: str) -> bool:
+    """Whether ``text`` (two or three Chinese characters) is an ordinary word of jieba's dictionary (宝石, 年终)."""
+    if not 2 <= len(text) <= 3 or not all(map(is_han, text)):
+        return False
+    codes = _word_codes()
+    code = _pack(text)
+    i = int(np.searchsorted(codes, code))
+    return i < codes.size and int(codes[i]) == code
 
 
 def homophone_pattern(spec: TermSpec) -> Pattern | None:
@@ -301,4 +364,10 @@ def homophone_sound_keys(p: Pattern, homophones: tuple[tuple[str, str], ...] = (
         own = int(table[ord(ch)])
         code = syllable_code(want) if want else None
         options.append([own] if code is None or code == own else [code, own])
-    return ["".join(map(chr, combo)) for combo in product(*options)]
+    keys = ["".join(map(chr, combo)) for combo in product(*options)]
+    # near-homophones: one character in another tone (月炮 for 约炮, 忘贷 for 网贷, 穿销 for 传销)
+    for i, want in enumerate(p.readings):
+        if want:
+            for near in other_tones(want):
+                keys.extend("".join(map(chr, combo)) for combo in product(*options[:i], [near], *options[i + 1 :]))
+    return list(dict.fromkeys(keys))
