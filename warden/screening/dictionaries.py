@@ -101,6 +101,34 @@ def parse_splits(text: str) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
+def parse_components(text: str) -> list[tuple[str, ...]]:
+    """``components.tsv``: groups of component shapes that stand for each other in a split form (亻 人, 己 已 巳)."""
+    return [tuple(line.split()) for _, line in _lines(text) if len(line.split()) > 1]
+
+
+_MAX_COMPONENT_VARIANTS = 16
+
+
+def vary_components(
+    splits: Iterable[tuple[str, tuple[str, ...]]], groups: Iterable[tuple[str, ...]]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Each split form also with its components in the other shapes of their group (勹己 → 勹已, 勹巳; 亻言 → 人言,
+    亻讠, 人讠), at most `_MAX_COMPONENT_VARIANTS` per form; forms of one character merged, in order."""
+    alternates: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        for c in group:
+            alternates[c] = tuple(dict.fromkeys([c, *alternates.get(c, ())[1:], *group]))
+    merged: dict[str, list[str]] = {}
+    for ch, forms in splits:
+        out = merged.setdefault(ch, [])
+        for form in forms:
+            variants = [""]
+            for part in form:
+                variants = [v + a for v in variants for a in alternates.get(part, (part,))][:_MAX_COMPONENT_VARIANTS]
+            out.extend(v for v in variants if v != ch)
+    return [(ch, tuple(dict.fromkeys(forms))) for ch, forms in merged.items()]
+
+
 def _read(data_dir: Path | None, name: str, *, optional: bool = False) -> str:
     if data_dir is not None and (not optional or (data_dir / name).exists()):
         return (data_dir / name).read_text(encoding="utf-8")
@@ -122,7 +150,15 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
         ),
         emoji=tuple(parse_emoji(_read(data_dir, "emoji.tsv"))),
         homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
-        splits=tuple(parse_splits(_read(data_dir, "splits.tsv", optional=True))),
+        splits=tuple(
+            vary_components(
+                [
+                    *parse_splits(_read(data_dir, "splits.tsv", optional=True)),
+                    *parse_splits(_read(data_dir, "splits_extra.tsv", optional=True)),
+                ],
+                parse_components(_read(data_dir, "components.tsv", optional=True)),
+            )
+        ),
         cues=tuple(parse_pairs(_read(data_dir, "cues.tsv", optional=True))),
         context=tuple(parse_allow(_read(data_dir, "context.txt", optional=True))),
     )
