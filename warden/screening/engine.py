@@ -528,11 +528,11 @@ class ScreeningEngine:
         cues.sort()
         cue_starts = [c[0] for c in cues]
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
-        out: list[tuple[int, int, Pattern, str]] = []
+        out: list[tuple[int, int, Pattern, str] | None] = []  # None: replaced by a homophone that holds it
         per_category = self.per_category
         # per category ("" for all unless `per_category`): accepted direct hits' starts and ends, sorted and
         # disjoint, and the end of the last hit of the current pass (hits are sorted by start per pass)
-        direct: dict[str, tuple[list[int], list[int]]] = {}
+        direct: dict[str, tuple[list[int], list[int], list[int]]] = {}  # + each one's index in ``out``
         last_end: dict[str, int] = {}
         homophone_pass = False
         for (is_homophone, s, _, _, e, p, channel), os, oe in zip(hits, o_starts, o_ends, strict=True):
@@ -541,9 +541,17 @@ class ScreeningEngine:
                 homophone_pass, last_end = True, {}
             if s < last_end.get(category, -1):
                 continue
+            held: list[int] = []  # direct hits this homophone holds whole (薇信 in 加薇信: 加微信 by sound)
             if homophone_pass and category in direct:
-                direct_starts, direct_ends = direct[category]
+                direct_starts, direct_ends, direct_at = direct[category]
                 i = bisect_left(direct_starts, e) - 1
+                while i >= 0 and direct_ends[i] > s:
+                    if direct_starts[i] < s or direct_ends[i] > e or direct_ends[i] - direct_starts[i] == e - s:
+                        break
+                    held.append(direct_at[i])
+                    i -= 1
+                else:
+                    i = -1
                 if i >= 0 and direct_ends[i] > s:
                     continue
             if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
@@ -559,13 +567,20 @@ class ScreeningEngine:
             elif channel == "pinyin" and _NAME_LIKE.fullmatch(joined[os:oe]):
                 # "Fan Li", "Jia Weixin": written like a person's name, so less sure it is the term
                 p = p._replace(severity=lower_severity(p.severity))
+            if held:  # the longer reading names what the text says, at least as strongly as what it holds
+                strongest = max((out[k][2].severity for k in held), key=_RANK.__getitem__)
+                if _RANK[strongest] > _RANK[p.severity]:
+                    p = p._replace(severity=strongest)
+                for k in held:
+                    out[k] = None
             out.append((os, oe, p, channel))
             last_end[category] = e
             if not homophone_pass:
-                starts, ends = direct.setdefault(category, ([], []))
+                starts, ends, at = direct.setdefault(category, ([], [], []))
                 starts.append(s)
                 ends.append(e)
-        return out
+                at.append(len(out) - 1)
+        return [h for h in out if h is not None]
 
     def _allowed(self, starts: list[int], allowed: list[tuple[int, int]], folded: Folded, s: int, e: int) -> bool:
         """Whether an allow-list match (``allowed``: sorted spans, ``starts``: theirs) holds hit ``[s, e)``."""
