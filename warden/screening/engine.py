@@ -45,6 +45,7 @@ from warden.screening.folding import (
     ADD_SIGNS,
     CLAUSE,
     CLAUSE_MARKS,
+    NO_BREAK,
     NUL,
     Folded,
     detector_tables,
@@ -186,15 +187,17 @@ def _under_cue(
     return False
 
 
-def _ordinary(ftext: str, start: int, end: int) -> bool:
-    """Whether folded ``[start, end)``, a near-homophone of a term (one character in another tone), is ordinary
-    text: itself a word, or its first or last character a word with the character outside it (年终奖 holds 终奖
-    for 中奖 but 终 belongs to 年终; 红宝石: 宝石; 在读博: 在读; 别忘贷款: 贷款). A disguise is no word (月炮, 忘贷)."""
-    if is_word(ftext[start:end]):
-        return True
-    if start > 0 and is_word(ftext[start - 1 : start + 1]):
-        return True
-    return is_word(ftext[end - 1 : end + 1])
+def _ordinary(folded: Folded, ftext: str, at: int) -> bool:
+    """Whether the character at folded ``at``, the one of a near-homophone candidate that differs from the term in
+    tone, belongs to an ordinary word there: two or three characters around it, written together, that jieba's
+    word list holds (年终奖 holds 终奖 for 中奖, but 终 is in 年终; 红宝石: 宝石; 在读博: 在读). A disguise is no
+    word (月炮, 忘贷, 穿销)."""
+    for lo, hi in ((at - 1, at + 1), (at, at + 2), (at - 2, at + 1), (at - 1, at + 2), (at, at + 3)):
+        if lo < 0 or hi > len(ftext) or not is_word(ftext[lo:hi]):
+            continue
+        if all(folded.separator(k) == NO_BREAK for k in range(lo + 1, hi)):  # 您好，旺贷: 好旺 is no word here
+            return True
+    return False
 
 
 def _runs_exact(folded: Folded, start: int, end: int, runs: tuple[int, ...]) -> bool:
@@ -503,7 +506,7 @@ class ScreeningEngine:
                         homophone is not None
                         and _half_same(fs, key)
                         and (not runs or _runs_ok(folded, s, runs))
-                        and self._sounds_like(ftext, s, e, homophone)
+                        and self._sounds_like(folded, ftext, s, e, homophone)
                     ):
                         hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
                     continue
@@ -595,7 +598,7 @@ class ScreeningEngine:
                 return True
         return False
 
-    def _sounds_like(self, ftext: str, start: int, end: int, p: Pattern) -> bool:
+    def _sounds_like(self, folded: Folded, ftext: str, start: int, end: int, p: Pattern) -> bool:
         """Whether folded text ``[start, end)``, read in context, gives the term's reading in context at every
         character (or a near-homophone listed in ``homophones.tsv``): 佣金返环 sounds like 佣金返还 (返还 is
         fǎn huán), 佣金反还 does not (还 alone is hái)."""
@@ -603,20 +606,20 @@ class ScreeningEngine:
         # is not the term's (佣 yōng, 还 hái) needs the candidate read in context, which is slow (pypinyin).
         many = polyphones()
         in_context = False
-        near = False  # one character may differ in tone only (月炮 for 约炮: yuè, yuē)
-        for ch, want, canonical in zip(ftext[start:end], p.readings, p.key, strict=True):
+        near = -1  # one character may differ in tone only (月炮 for 约炮: yuè, yuē): its position
+        for i, (ch, want, canonical) in enumerate(zip(ftext[start:end], p.readings, p.key, strict=True), start):
             if not want:
                 if ch != canonical:
                     return False
             elif default_code(ch) != syllable_code(want) and self._variant_of.get(ch) != canonical:
                 if ch in many:
                     in_context = True
-                elif not near and toneless(default_syllable(ch)) == toneless(want):
-                    near = True
+                elif near < 0 and toneless(default_syllable(ch)) == toneless(want):
+                    near = i
                 else:
                     return False
         if not in_context:
-            return not near or not _ordinary(ftext, start, end)
+            return near < 0 or not _ordinary(folded, ftext, near)
         lo = max(start - 2, ftext.rfind(NUL, 0, start) + 1)
         nul = ftext.find(NUL, end, end + 2)
         hi = min(end + 2, len(ftext)) if nul == -1 else nul
@@ -627,10 +630,10 @@ class ScreeningEngine:
                 if ch != canonical:
                     return False
             elif spoken[i - lo] != want and self._variant_of.get(ch) != canonical:
-                if ch not in many or near or toneless(spoken[i - lo]) != toneless(want):
+                if ch not in many or near >= 0 or toneless(spoken[i - lo]) != toneless(want):
                     return False
-                near = True
-        return not near or not _ordinary(ftext, start, end)
+                near = i
+        return near < 0 or not _ordinary(folded, ftext, near)
 
     def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
         """Run the detectors on the flagged messages only, as one sub-batch."""

@@ -214,6 +214,38 @@ POLYPHONES = (
     ("中奖", "仲奖"),
 )
 
+# Near-homophones: one character of the term in another tone of the same syllable, not an ordinary word there
+# (约 yuē → 月 yuè). Written by hand from the sound, not from the engine's tables.
+NEAR_HOMOPHONES = (
+    ("约炮", "悦炮"),
+    ("网贷", "旺贷"),
+    ("传销", "川销"),
+    ("刷单", "刷胆"),
+    ("刷单", "刷掸"),
+    ("赌博", "赌波"),
+    ("赌博", "赌播"),
+    ("博彩", "博菜"),
+    ("彩金", "彩今"),
+    ("下注", "下珠"),
+    ("套现", "套先"),
+    ("代考", "代靠"),
+    ("办证", "办睁"),
+    ("冰毒", "冰嘟"),
+    ("迷药", "迷摇"),
+    ("枪支", "抢支"),
+    ("援交", "援角"),
+    ("色情", "色请"),
+    ("荐股", "荐姑"),
+    ("返佣", "返拥"),
+    ("返现", "返鲜"),
+    ("日结", "日姐"),
+    ("躺赚", "趟赚"),
+    ("秒批", "秒皮"),
+    ("原始股", "原始姑"),
+    ("资金盘", "资金攀"),
+    ("兼职", "兼指"),
+)
+
 # Disguises the engine does not claim, reported under ``limit_*`` so the report shows the gaps: a sound-alike of a
 # character the fold reads as a digit (一夜情 is 1夜情 once folded), reversal and filler words. Near-homophones with
 # another tone (裸撩) and look-alike parts (月艮 for 服) were limits once and are claimed now.
@@ -415,6 +447,9 @@ def generate(terms: Sequence[TermSpec], seed: int = 13) -> list[DisguisedRow]:
     for technique, term, form in LIMITS:
         if term in listed:
             add(technique, term, form)
+    for term, form in NEAR_HOMOPHONES:
+        if term in listed:
+            add("near_homophone", term, form)
 
     forms_by_term: dict[str, list[str]] = {}
     for spec in terms:  # 7. Latin forms whose first or last letter repeats across a space
