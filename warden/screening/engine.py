@@ -205,14 +205,15 @@ def _runs_exact(folded: Folded, start: int, end: int, runs: tuple[int, ...]) -> 
     return all(folded.run_length(k) == (runs[k - start] if runs else 1) for k in range(start, end))
 
 
-def _half_same(a: str, b: str) -> bool:
+def _half_same(a: str, b: str, readings: tuple[str, ...]) -> bool:
     """At least half the characters identical (虹包 for 红包, not any two characters that rhyme),
-    and only characters differ, never digits (all digits share one code in syllable space)."""
+    and only characters differ, never digits (all digits share one code in syllable space), except a digit of the
+    term that was a Chinese numeral (``readings`` has its sound: 移夜情 for 一夜情, whose key is 1夜情)."""
     same = 0
-    for x, y in zip(a, b, strict=True):
+    for x, y, want in zip(a, b, readings, strict=True):
         if x == y:
             same += 1
-        elif "0" <= x <= "9" or "0" <= y <= "9":
+        elif "0" <= x <= "9" or ("0" <= y <= "9" and not want):
             return False
     return 2 * same >= len(b)
 
@@ -504,7 +505,7 @@ class ScreeningEngine:
                 if key != fs:
                     if (
                         homophone is not None
-                        and _half_same(fs, key)
+                        and _half_same(fs, key, homophone.readings)
                         and (not runs or _runs_ok(folded, s, runs))
                         and self._sounds_like(folded, ftext, s, e, homophone)
                     ):
@@ -608,6 +609,8 @@ class ScreeningEngine:
         in_context = False
         near = -1  # one character may differ in tone only (月炮 for 约炮: yuè, yuē): its position
         for i, (ch, want, canonical) in enumerate(zip(ftext[start:end], p.readings, p.key, strict=True), start):
+            if ch == canonical:
+                continue
             if not want:
                 if ch != canonical:
                     return False
@@ -626,6 +629,8 @@ class ScreeningEngine:
         spoken = toned_readings(ftext[lo:hi])
         for i in range(start, end):
             ch, want, canonical = ftext[i], p.readings[i - start], p.key[i - start]
+            if ch == canonical:
+                continue
             if not want:
                 if ch != canonical:
                     return False

@@ -336,11 +336,14 @@ def homophone_pattern(spec: TermSpec) -> Pattern | None:
         return None
     key, runs = fold_key(spec.term)
     full = "".join(ch * r for ch, r in zip(key, runs, strict=True))
-    spoken = toned_readings(full)
+    # read the term as written where the fold keeps one character per character (一夜情 reads yī yè qíng; its key
+    # is 1夜情): a Chinese numeral the fold made a digit keeps its sound (移夜情, 衣夜情)
+    written = spec.term if len(spec.term) == len(full) else full
+    spoken = toned_readings(written)
     readings: list[str] = []
     at = 0
     for ch, r in zip(key, runs, strict=True):
-        readings.append(spoken[at] if is_han(ch) else "")
+        readings.append(spoken[at] if is_han(ch) or (ch.isdigit() and is_han(written[at])) else "")
         at += r
     return Pattern(
         key,

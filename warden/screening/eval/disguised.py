@@ -246,9 +246,9 @@ NEAR_HOMOPHONES = (
     ("兼职", "兼指"),
 )
 
-# Disguises the engine does not claim, reported under ``limit_*`` so the report shows the gaps: a sound-alike of a
-# character the fold reads as a digit (一夜情 is 1夜情 once folded), reversal and filler words. Near-homophones with
-# another tone (裸撩) and look-alike parts (月艮 for 服) were limits once and are claimed now.
+# Disguises the engine does not claim, reported under ``limit_*`` so the report shows the gaps: reversal and
+# filler words. Near-homophones with another tone (裸撩), sound-alikes of a numeral the fold reads as a digit (移夜情:
+# 一夜情 is 1夜情 once folded) and look-alike parts (月艮 for 服) were limits once and are claimed now.
 LIMITS = (
     ("near_homophone", "裸聊", "裸撩"),
     ("near_homophone", "拉人头", "啦人头"),
@@ -257,8 +257,8 @@ LIMITS = (
     ("near_homophone", "约炮", "月炮"),
     ("near_homophone", "网贷", "忘贷"),
     ("near_homophone", "传销", "穿销"),
-    ("limit_digit_sound", "一夜情", "移夜情"),
-    ("limit_digit_sound", "一夜情", "遗夜情"),
+    ("near_homophone", "一夜情", "移夜情"),
+    ("near_homophone", "一夜情", "遗夜情"),
     ("split_characters", "上门服务", "上门月艮务"),
     ("split_characters", "特殊服务", "特殊月艮务"),
     ("split_characters", "加微信", "加彳政信"),
