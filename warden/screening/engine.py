@@ -609,7 +609,7 @@ class ScreeningEngine:
         in_context = False
         near = -1  # one character may differ in tone only (月炮 for 约炮: yuè, yuē): its position
         for i, (ch, want, canonical) in enumerate(zip(ftext[start:end], p.readings, p.key, strict=True), start):
-            if ch == canonical:
+            if ch == canonical and "0" <= ch <= "9":  # a numeral of the term, written as a digit
                 continue
             if not want:
                 if ch != canonical:
@@ -629,7 +629,7 @@ class ScreeningEngine:
         spoken = toned_readings(ftext[lo:hi])
         for i in range(start, end):
             ch, want, canonical = ftext[i], p.readings[i - start], p.key[i - start]
-            if ch == canonical:
+            if ch == canonical and "0" <= ch <= "9":  # a numeral of the term, written as a digit
                 continue
             if not want:
                 if ch != canonical:
