@@ -44,14 +44,16 @@ _URL_CHAR = r"[-a-z0-9._~:/?#@!$&*+,;=%]"  # after folding (lower case); Chinese
 # (``138.1746.2905``; see `_groups_ok`: 10.30, 1280.50 and 2024.11.30 are no phone numbers); the checks below
 # decide what a run of digits is.
 _SEP = "[ .-]"
-_PHONE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[ -]?)?(1[3-9][0-9](?:[ .-]?[0-9]){8})(?![0-9]|\.[0-9])")
+_PHONE = re.compile(
+    r"(?<![0-9])(?<![0-9][ .-])(?:(?:\+|00)?86[ -]?)?(1[ .-]?[3-9](?:[ .-]?[0-9]){9})(?![0-9]|[ .-][0-9])"
+)
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})-([2-9][0-9]{6,7})(?![0-9])")
 _ID_CARD = re.compile(r"(?<![0-9])([1-9](?:[ -]?[0-9]){16}[ -]?[0-9x])(?![0-9a-z])")
 _BANK_CARD = re.compile(r"(?<![0-9])([2-8](?:[ -]?[0-9]){13,18})(?![0-9])")
 _SEPARATORS = re.compile("[ .-]")
 _GAP = r"[^0-9a-z\u3400-\u9fff]{0,2}"
 # Between a contact word and what it gives: spaces, a colon, a heart, 号/码/是/为, or the words 电话, 手机, 号码.
-_LEAD = r"(?:[\s:：号码是为❤♥💕💗💚💙]|电话|手机){0,4}"
+_LEAD = r"(?:[\s:：号码是为❤♥💕💗💚💙]|电话|手机|搜|加){0,4}"
 # An amount is no contact number: 微信 128000元, 扣 20000块.
 _NOT_AMOUNT = r"(?![0-9]|[ .-]?[0-9]|[元块万千百亿个人笔次件%])"
 
@@ -165,8 +167,9 @@ _EMAIL_RIGHT = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}(?![0-9a-z_]
 DIGIT_RUN = 5
 _RAW_GATED = ("co", "me", "io", "cc", "app")  # short, or changed by collapsing repeats (cc → c)
 GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in _RAW_GATED)
+HEARTS = ("❤", "♥")  # V❤ and 微❤号 announce a WeChat id; the main fold deletes the heart, so the raw text is looked at
 SHORT_TLD = re.compile(r"\.(?:[cC][oOcC]|[mM][eE]|[iI][oO]|[aA][pP][pP])(?![0-9a-zA-Z])")
-KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信", "卫星", "绿泡泡", "绿色软件", "企鹅", "微号",
+KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信", "卫星", "绿泡泡", "绿色软件", "企鹅", "微号", "加薇", "加威",
             "http")
 
 

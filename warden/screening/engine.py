@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit, severity_rank
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
-from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect, id_card_valid
+from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, HEARTS, KEYWORDS, SHORT_TLD, detect, id_card_valid
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
 from warden.screening.folding import (
     ADD_SIGNS,
@@ -265,7 +265,8 @@ class ScreeningEngine:
                     tuple(expand(spec, self.emoji, split_map)), homophone_pattern(spec)
                 )
             for p in expanded.main:
-                k = (p.key, p.runs, p.category if per_category else "")
+                # an abbreviation several terms share (wd: 网赌, 网贷) stands for each of them
+                k = (p.key, p.runs, p.category if per_category else p.term if p.channel == "initials" else "")
                 if k not in best or p.rank() > best[k].rank():
                     best[k] = p
             h = expanded.homophone
@@ -433,6 +434,12 @@ class ScreeningEngine:
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
+        if detectors:
+            for heart in HEARTS:  # V❤ xiaomei: the heart stands for 信 and the main fold deletes it
+                i = joined.find(heart)
+                while i != -1:
+                    gate_hits.append(i)
+                    i = joined.find(heart, i + 1)
         starts = [0, *(boundaries + 1).tolist()]
         # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
         digits = np.flatnonzero(folded.codes - 0x30 < 10)
@@ -462,7 +469,7 @@ class ScreeningEngine:
                     )
         for m, ambiguous in pending.items():  # wd 上岸, sd 日结: another listed term or a context word
             if m in lured or any(h.channel != DETECTOR_CHANNEL for h in results.get(m, ())):
-                results[m] = _merge(results.get(m, []), ambiguous, self.per_category)
+                results.setdefault(m, []).extend(ambiguous)  # resolved against the others by `_verify` already
         if detectors:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
@@ -539,11 +546,12 @@ class ScreeningEngine:
         direct: dict[str, tuple[list[int], list[int], list[int]]] = {}  # + each one's index in ``out``
         last_end: dict[str, int] = {}
         homophone_pass = False
+        shared: dict[str, tuple[int, int]] = {}  # the span of the last abbreviation: another term's may share it
         for (is_homophone, s, _, _, e, p, channel), os, oe in zip(hits, o_starts, o_ends, strict=True):
             category = p.category if per_category else ""
             if is_homophone and not homophone_pass:
                 homophone_pass, last_end = True, {}
-            if s < last_end.get(category, -1):
+            if s < last_end.get(category, -1) and not (channel == "initials" and shared.get(category) == (s, e)):
                 continue
             held: list[int] = []  # direct hits this homophone holds whole (薇信 in 加薇信: 加微信 by sound)
             if homophone_pass and category in direct:
@@ -579,6 +587,8 @@ class ScreeningEngine:
                     out[k] = None
             out.append((os, oe, p, channel))
             last_end[category] = e
+            if channel == "initials":
+                shared[category] = (s, e)
             if not homophone_pass:
                 starts, ends, at = direct.setdefault(category, ([], [], []))
                 starts.append(s)
