@@ -90,15 +90,17 @@ def _pinyin(*words: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_QQ_WORDS = ("qq", "扣扣", "企鹅", "企鹅号", "q号", "q群", "qq群", "q我", "加q", "加扣", "加扣扣", "群号", "🐧")
-_QQ_WEAK = ("扣",)  # a word with another everyday sense (扣款): its number must have six digits or more
+_QQ_WORDS = ("qq", "扣扣", "企鹅", "企鹅号", "q号", "q群", "qq群", "q我", "加q", "加扣", "加扣扣", "🐧")
+# Words with another everyday sense: 扣 (扣款: its number needs six digits or more) and 群号 (a DingTalk or Feishu
+# group's number is no QQ group: 钉钉群号, 飞书群号).
+_QQ_WEAK = "(?:扣|(?<!钉钉)(?<!飞书)(?<!钉)群号)"
 _QQ = re.compile(
     "(?:"
     + _words(*_QQ_WORDS, *_pinyin("扣扣", "企鹅号", "加扣扣"))
     + _LEAD
     + r"([1-9](?:[ .-]?[0-9]){4,10})"
     + "|"
-    + _words(*_QQ_WEAK)
+    + _QQ_WEAK
     + _LEAD
     + r"([1-9](?:[ .-]?[0-9]){5,10}))"
     + _NOT_AMOUNT

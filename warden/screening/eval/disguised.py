@@ -519,10 +519,10 @@ CONTEXT_FRAMES = {
     "loan": ("{}秒到", "{} 下款快 黑户可做"),
     "part_time": ("{}日结", "{} 接单 宝妈可做"),
     "adult": ("{}同城", "{} 妹子 私聊"),
-    "illegal_goods": ("{} 私聊", "{} 加我"),
-    "rebate": ("{} 找我", "{}，有意者私信"),
-    "fraud": ("{} 私信",),
-    "pyramid": ("{} 零门槛 加我",),
+    "illegal_goods": ("{} 出货 私聊", "{}保真 面交"),
+    "rebate": ("{} 秒返", "{}点位高 私聊"),
+    "fraud": ("{} 牛股 涨停",),
+    "pyramid": ("{} 零门槛 躺着赚",),
 }
 CONTACT_PHRASES = (
     ("加卫星详聊", "@contact_diversion"),
