@@ -193,7 +193,12 @@ def test_s_a6_a_listed_form_wins_over_a_homophone_that_overlaps_it(engine: Scree
 def test_s_a6_a_homophone_that_holds_a_listed_form_whole_names_the_longer_term(engine: ScreeningEngine) -> None:
     # 加薇信 is 加微信 by sound and holds the listed 薇信: the longer reading says what the text says, at least as
     # strongly as the form it holds
-    for text, term in (("薇 信 号", "微信号"), ("加薇信", "加微信"), ("加我薇信", "加我微信"), ("高鹅返利", "高额返利")):
+    for text, term in (
+        ("薇 信 号", "微信号"),
+        ("加薇信", "加微信"),
+        ("加我薇信", "加我微信"),
+        ("高鹅返利", "高额返利"),
+    ):
         (hit,) = engine.screen(text)
         assert (hit.term, hit.channel, hit.matched) == (term, "homophone", text)
     assert engine.screen("加我薇信")[0].severity == "medium"  # 薇信 is medium, a homophone of 加我微信 alone low

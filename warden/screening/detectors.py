@@ -171,8 +171,24 @@ _RAW_GATED = ("co", "me", "io", "cc", "app")  # short, or changed by collapsing 
 GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in _RAW_GATED)
 HEARTS = ("❤", "♥")  # V❤ and 微❤号 announce a WeChat id; the main fold deletes the heart, so the raw text is looked at
 SHORT_TLD = re.compile(r"\.(?:[cC][oOcC]|[mM][eE]|[iI][oO]|[aA][pP][pP])(?![0-9a-zA-Z])")
-KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信", "卫星", "绿泡泡", "绿色软件", "企鹅", "微号", "加薇", "加威",
-            "http")
+KEYWORDS = (
+    "微信",
+    "weixin",
+    "wechat",
+    "vx",
+    "wx",
+    "v信",
+    "薇信",
+    "威信",
+    "卫星",
+    "绿泡泡",
+    "绿色软件",
+    "企鹅",
+    "微号",
+    "加薇",
+    "加威",
+    "http",
+)
 
 
 def id_card_valid(number: str) -> bool:

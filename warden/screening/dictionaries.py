@@ -83,7 +83,7 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
 def parse_emoji(text: str) -> list[tuple[str, str]]:
     """``emoji.tsv``: an emoji, then what it stands for (space-separated terms or pieces of terms, or ``=EMOJI``,
     an alias the fold resolves): one (emoji, meaning) pair per meaning, aliases left out."""
-    out = []
+    out: list[tuple[str, str]] = []
     for _, line in _lines(text):
         cols = [c.strip() for c in line.split("\t")]
         if len(cols) > 1:

@@ -261,9 +261,7 @@ class ScreeningEngine:
         for spec in self.terms:
             expanded = cache.get(spec)
             if expanded is None:
-                expanded = cache[spec] = _Expanded(
-                    tuple(expand(spec, self.emoji, split_map)), homophone_pattern(spec)
-                )
+                expanded = cache[spec] = _Expanded(tuple(expand(spec, self.emoji, split_map)), homophone_pattern(spec))
             for p in expanded.main:
                 # an abbreviation several terms share (wd: 网赌, 网贷) stands for each of them
                 k = (p.key, p.runs, p.category if per_category else p.term if p.channel == "initials" else "")
@@ -580,7 +578,7 @@ class ScreeningEngine:
                 # "Fan Li", "Jia Weixin": written like a person's name, so less sure it is the term
                 p = p._replace(severity=lower_severity(p.severity))
             if held:  # the longer reading names what the text says, at least as strongly as what it holds
-                strongest = max((out[k][2].severity for k in held), key=_RANK.__getitem__)
+                strongest = max((h[2].severity for k in held if (h := out[k])), key=_RANK.__getitem__)
                 if _RANK[strongest] > _RANK[p.severity]:
                     p = p._replace(severity=strongest)
                 for k in held:

@@ -576,7 +576,12 @@ DIGIT_FORMS: tuple[Callable[[str], str], ...] = (
     lambda d: "".join(chr(0x1D7EC + int(c)) for c in d),  # mathematical sans-serif bold digits
     lambda d: "".join("零幺两三四五六七八九"[int(c)] for c in d),
     lambda d: "".join("〇ㄧ二三四五六七八九"[int(c)] for c in d),
-    lambda d: "".join(("⓪①②③④⑤⑥⑦⑧⑨", "➀➁➂➃➄➅➆➇➈", "０１２３４５６７８９")[i % 3][int(c) - (i % 3 == 1)] if not (i % 3 == 1 and c == "0") else "０" for i, c in enumerate(d)),
+    lambda d: "".join(
+        ("⓪①②③④⑤⑥⑦⑧⑨", "➀➁➂➃➄➅➆➇➈", "０１２３４５６７８９")[i % 3][int(c) - (i % 3 == 1)]
+        if not (i % 3 == 1 and c == "0")
+        else "０"
+        for i, c in enumerate(d)
+    ),
     lambda d: "".join("⓪➊➋➌➍➎➏➐➑➒"[int(c)] for c in d),
     lambda d: "".join("٠١٢٣٤٥٦٧٨٩"[int(c)] for c in d),  # Arabic-Indic digits
 )
@@ -630,7 +635,9 @@ def _second_round(terms: Sequence[TermSpec], rnd: random.Random) -> list[Disguis
             else:
                 frames = ("{}了解一下", "做{}的看过来", "{} 速来")
             for frame in frames:
-                rows.append(DisguisedRow("initials_more", spec.term, frame.format(rnd.choice((letters, letters.upper())))))
+                rows.append(
+                    DisguisedRow("initials_more", spec.term, frame.format(rnd.choice((letters, letters.upper()))))
+                )
     rows += [DisguisedRow("contact_phrase", expected, text) for text, expected in CONTACT_PHRASES]
     for _ in range(3):
         for frame, expected, number in NUMBER_FRAMES:
@@ -639,7 +646,9 @@ def _second_round(terms: Sequence[TermSpec], rnd: random.Random) -> list[Disguis
         prefix = rnd.choice(("138", "139", "150", "159", "176", "186", "188", "199"))
         phone = prefix + "".join(rnd.choice("0123456789") for _ in range(8))
         frame = rnd.choice(("电话{}", "手机 {}", "号码：{}", "打{}联系"))
-        rows.append(DisguisedRow("digit_forms", "@phone_number", frame.format(DIGIT_FORMS[i % len(DIGIT_FORMS)](phone))))
+        rows.append(
+            DisguisedRow("digit_forms", "@phone_number", frame.format(DIGIT_FORMS[i % len(DIGIT_FORMS)](phone)))
+        )
     for term, form in LOOKALIKE_CHARS:
         for frame in rnd.sample(FRAMES, 2):
             rows.append(DisguisedRow("lookalike_chars", term, frame.format(form)))
@@ -648,7 +657,9 @@ def _second_round(terms: Sequence[TermSpec], rnd: random.Random) -> list[Disguis
             rows.append(DisguisedRow("split_shapes", term, frame.format(form)))
     for spec in terms:  # every character doubled
         if _han(spec) and spec.category != "confidential":
-            rows.append(DisguisedRow("repeat_each", spec.term, rnd.choice(FRAMES).format("".join(c * 2 for c in spec.term))))
+            rows.append(
+                DisguisedRow("repeat_each", spec.term, rnd.choice(FRAMES).format("".join(c * 2 for c in spec.term)))
+            )
     for term, form in NUMERAL_REPEATS:
         for frame in rnd.sample(FRAMES, 2):
             rows.append(DisguisedRow("repeat_each", term, frame.format(form)))
