@@ -71,9 +71,17 @@ def _folded_word(word: str) -> str:
 
 def _words(*words: str) -> str:
     """A regex alternation of keywords, each allowed a separator or two between its letters (微 信, q.q, 微❤信):
-    the detectors read text with punctuation kept."""
+    the detectors read text with punctuation kept. Pinyin of five letters or more (koukou) is matched as written."""
     folded = {_folded_word(w) for w in words}
-    return "(?:" + "|".join(_GAP.join(map(re.escape, w)) for w in sorted(folded, key=len, reverse=True) if w) + ")"
+    return (
+        "(?:"
+        + "|".join(
+            re.escape(w) if len(w) >= 5 and w.isascii() else _GAP.join(map(re.escape, w))
+            for w in sorted(folded, key=len, reverse=True)
+            if w
+        )
+        + ")"
+    )
 
 
 def _pinyin(*words: str) -> tuple[str, ...]:
@@ -147,8 +155,24 @@ _CONTACT_NUMBER = re.compile(
 )
 # Letters drawn like digits inside a number (lO9638475Z is 1096384752): a token of digits and l, i, o, z only,
 # with five digits at least; read as digits in place (same length, so offsets hold).
-_DIGIT_LOOKALIKE = re.compile(r"(?<![0-9a-z])(?=(?:[lioz]*[0-9]){5})[0-9lioz]{6,20}(?![0-9a-z])")
+_DIGIT_LOOKALIKE = re.compile(r"[lioz]{0,2}[0-9][0-9lioz]{4,18}(?![0-9a-z])")  # starts with a charset: a fast scan
 _AS_DIGIT = str.maketrans("lioz", "1102")
+
+
+def _as_digits(f: str) -> str:
+    """``f`` with the letters of `_DIGIT_LOOKALIKE` tokens (five digits at least, a letter at least, standing alone)
+    read as digits."""
+
+    def read(m: re.Match[str]) -> str:
+        token = m.group()
+        start = m.start()
+        if (start and (f[start - 1].isascii() and f[start - 1].isalnum())) or token.isdigit():
+            return token
+        return token.translate(_AS_DIGIT) if sum(c.isdigit() for c in token) >= 5 else token
+
+    return _DIGIT_LOOKALIKE.sub(read, f)
+
+
 _WXID = re.compile(r"(wxid_[a-z0-9]{6,24})(?![a-z0-9])")
 _URL_SCHEME = re.compile(r"(?:https?://|www\.)" + _URL_CHAR + "+")
 _TLD = re.compile(r"\.(?:" + _TLDS + r")(?![0-9a-z_])")
@@ -319,9 +343,7 @@ def detect(text: str) -> list[Detection]:
     the URL inside it, an ID-card number beats a phone-like run inside it).
     """
     folded = fold(text, detector_tables(), collapse=False)
-    f = folded.text
-    if _DIGIT_LOOKALIKE.search(f):
-        f = _DIGIT_LOOKALIKE.sub(lambda m: m.group().translate(_AS_DIGIT), f)
+    f = _as_digits(folded.text)
     found = _spans(f)
     found.sort(key=lambda d: (d[0] - d[1], _PRIORITY.index(d[2])))
     taken: list[tuple[int, int]] = []

@@ -62,6 +62,7 @@ from warden.screening.forms import (
     homophone_pattern,
     homophone_sound_keys,
     is_word,
+    words_among,
     lower_severity,
     polyphones,
     syllable_code,
@@ -192,17 +193,41 @@ def _ordinary(folded: Folded, ftext: str, at: int) -> bool:
     tone, belongs to an ordinary word there: two or three characters around it, written together, that jieba's
     word list holds (年终奖 holds 终奖 for 中奖, but 终 is in 年终; 红宝石: 宝石; 在读博: 在读). A disguise is no
     word (月炮, 忘贷, 穿销)."""
-    for lo, hi in ((at - 1, at + 1), (at, at + 2), (at - 2, at + 1), (at - 1, at + 2), (at, at + 3)):
-        if lo < 0 or hi > len(ftext) or not is_word(ftext[lo:hi]):
-            continue
-        if all(folded.separator(k) == NO_BREAK for k in range(lo + 1, hi)):  # 您好，旺贷: 好旺 is no word here
+    spans = [(lo, hi) for lo, hi in ((at - 1, at + 1), (at, at + 2), (at - 2, at + 1), (at - 1, at + 2), (at, at + 3))
+             if lo >= 0 and hi <= len(ftext)]  # fmt: skip
+    for (lo, hi), word in zip(spans, words_among([ftext[lo:hi] for lo, hi in spans]), strict=True):
+        if word and all(folded.separator(k) == NO_BREAK for k in range(lo + 1, hi)):  # 您好，旺贷: 好旺 is no word
             return True
     return False
 
 
 def _runs_exact(folded: Folded, start: int, end: int, runs: tuple[int, ...]) -> bool:
     """Whether the text's collapsed runs from ``start`` are exactly the pattern's (initials: SSD is not sd)."""
-    return all(folded.run_length(k) == (runs[k - start] if runs else 1) for k in range(start, end))
+    heads = folded.heads
+    if not runs:  # one character each: nothing collapsed inside (two lookups instead of one per character)
+        if heads is None:
+            return True
+        nxt = int(heads[end]) if end < heads.size else int(folded.origin.size)
+        return nxt - int(heads[start]) == end - start
+    return all(folded.run_length(k) == runs[k - start] for k in range(start, end))
+
+
+def _latin_edges_free(folded: Folded, joined: str, start: int, end: int) -> bool:
+    """Whether a Latin form at folded ``[start, end)`` stands alone: no letter right before or after it in the text as
+    sent (the resolution checks this too; done early for initials, whose two letters hide inside many words)."""
+    origin, heads = folded.origin, folded.heads
+    if heads is None:
+        os, last = int(origin[start]), int(origin[end - 1])
+    else:
+        os = int(origin[heads[start]])
+        last = int(origin[int(heads[end]) - 1 if end < heads.size else origin.size - 1])
+    return not is_ascii_letter_at(joined, os - 1, -1) and not is_ascii_letter_at(joined, last + 1, 1)
+
+
+# add signs, kept emoji and hearts, found with one gather over the raw batch
+_MARK_TABLE = np.zeros(0x110000, dtype=bool)
+_MARK_TABLE[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] = True
+_HEART_CODES = frozenset(ord(c) for c in HEARTS)
 
 
 def _half_same(a: str, b: str, readings: tuple[str, ...]) -> bool:
@@ -432,16 +457,14 @@ class ScreeningEngine:
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
-        if detectors:
-            for heart in HEARTS:  # V❤ xiaomei: the heart stands for 信 and the main fold deletes it
-                i = joined.find(heart)
-                while i != -1:
-                    gate_hits.append(i)
-                    i = joined.find(heart, i + 1)
+        marks = np.flatnonzero(np.take(_MARK_TABLE, folded.raw, mode="clip")).tolist()  # add signs, emoji, hearts
+        signs = [i for i in marks if int(folded.raw[i]) not in _HEART_CODES]
+        if detectors and len(signs) < len(marks):  # V❤ xiaomei: the heart stands for 信 and the fold deletes it
+            gate_hits.extend(i for i in marks if int(folded.raw[i]) in _HEART_CODES)
         starts = [0, *(boundaries + 1).tolist()]
         # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
         digits = np.flatnonzero(folded.codes - 0x30 < 10)
-        again = [] if second else _second_readings(batch, joined, folded, starts, digits)
+        again = [] if second else _second_readings(batch, folded, starts, digits, signs)
         flagged: set[int] = set()
         if detectors and digits.size >= DIGIT_RUN:
             runs = digits[DIGIT_RUN - 1 :][digits[DIGIT_RUN - 1 :] - digits[: 1 - DIGIT_RUN] == DIGIT_RUN - 1]
@@ -498,6 +521,7 @@ class ScreeningEngine:
         # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
         hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
+        deferred: list[tuple[int, int, tuple[int, ...], Pattern]] = []  # ambiguous abbreviations
         for s, e, pid in candidates:
             fs = ftext[s:e]
             for key, runs, pattern, homophone, allow, keyword, cue, context in entries[pid]:
@@ -516,6 +540,9 @@ class ScreeningEngine:
                     ):
                         hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
                     continue
+                if pattern is not None and pattern.context:  # sd, db, ll: looked at below, where a context may be
+                    deferred.append((s, e, runs, pattern))
+                    continue
                 if runs and not _runs_ok(folded, s, runs):
                     continue
                 if allow:
@@ -523,9 +550,22 @@ class ScreeningEngine:
                 if cue:
                     cues.append((s, e, cue))
                 if pattern is not None:
-                    if pattern.channel == "initials" and not _runs_exact(folded, s, e, runs):
+                    if pattern.channel == "initials" and not (
+                        _runs_exact(folded, s, e, runs) and _latin_edges_free(folded, joined, s, e)
+                    ):
                         continue
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
+        if deferred:
+            if boundaries is None:
+                boundaries = folded.nuls().tolist()
+            busy = lured | {bisect_right(boundaries, h[1]) for h in hits}  # a context word, or another hit
+            for s, e, runs, pattern in deferred:
+                if (
+                    bisect_right(boundaries, s) in busy
+                    and _runs_exact(folded, s, e, runs)
+                    and _latin_edges_free(folded, joined, s, e)
+                ):
+                    hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, "initials"))
         if not hits:
             return []
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
@@ -614,7 +654,8 @@ class ScreeningEngine:
         # First by each character's default reading; only a character with several readings whose default one
         # is not the term's (佣 yōng, 还 hái) needs the candidate read in context, which is slow (pypinyin).
         many = polyphones()
-        in_context = False
+        in_context = False  # a character other than the term's own needs its reading in context
+        same_polyphone = False  # the term's own character, whose reading here may differ (还 in 佣金反还)
         near = -1  # one character may differ in tone only (月炮 for 约炮: yuè, yuē): its position
         for i, (ch, want, canonical) in enumerate(zip(ftext[start:end], p.readings, p.key, strict=True), start):
             if ch == canonical and "0" <= ch <= "9":  # a numeral of the term, written as a digit
@@ -624,13 +665,23 @@ class ScreeningEngine:
                     return False
             elif default_code(ch) != syllable_code(want) and self._variant_of.get(ch) != canonical:
                 if ch in many:
-                    in_context = True
+                    if ch == canonical:
+                        same_polyphone = True
+                    else:
+                        in_context = True
                 elif near < 0 and toneless(default_syllable(ch)) == toneless(want):
                     near = i
                 else:
                     return False
-        if not in_context:
-            return near < 0 or not _ordinary(folded, ftext, near)
+        if near >= 0:
+            # a near-homophone takes the term's own characters as the term reads them (中桨: 中 is zhòng), has no
+            # other character that only a reading in context could make fit, and is checked against the word list
+            # (中将 is a word)
+            if in_context or _ordinary(folded, ftext, near):
+                return False
+            same_polyphone = False
+        if not in_context and not same_polyphone:
+            return True
         lo = max(start - 2, ftext.rfind(NUL, 0, start) + 1)
         nul = ftext.find(NUL, end, end + 2)
         hi = min(end + 2, len(ftext)) if nul == -1 else nul
@@ -646,7 +697,9 @@ class ScreeningEngine:
                 if ch not in many or near >= 0 or toneless(spoken[i - lo]) != toneless(want):
                     return False
                 near = i
-        return near < 0 or not _ordinary(folded, ftext, near)
+                if _ordinary(folded, ftext, near):
+                    return False
+        return True
 
     def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
         """Run the detectors on the flagged messages only, as one sub-batch."""
@@ -676,10 +729,11 @@ _FINAL[[ord(c) for c in "aeiouvnrg"]] = True
 
 
 def _second_readings(
-    batch: Sequence[str], joined: str, folded: Folded, starts: list[int], digits: npt.NDArray[np.intp]
+    batch: Sequence[str], folded: Folded, starts: list[int], digits: npt.NDArray[np.intp], signs: list[int]
 ) -> list[tuple[int, str]]:
     """(index, second reading) of the texts that have one (see `second_reading`); ``starts``: where each text
-    begins in ``joined``; ``digits``: the folded positions of its digits."""
+    begins in the joined batch; ``digits``: the folded positions of its digits; ``signs``: the positions of its add
+    signs and kept emoji in the joined batch."""
     at: list[int] = []
     c = folded.codes
     pos = digits[digits >= 2]
@@ -695,14 +749,7 @@ def _second_readings(
         pos = pos[tone]
         if pos.size:
             at = folded.original_spans(pos.tolist(), (pos + 1).tolist())[0]
-    emoji = np.flatnonzero(c > 0xFFFF)  # every kept emoji folds outside the BMP (a rare CJK extension B too)
-    if emoji.size:
-        at.extend(folded.original_spans(emoji.tolist(), (emoji + 1).tolist())[0])
-    for sign in ADD_SIGNS:
-        i = joined.find(sign)
-        while i != -1:
-            at.append(i)
-            i = joined.find(sign, i + 1)
+    at.extend(signs)
     if not at:
         return []
     out = []

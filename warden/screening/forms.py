@@ -329,6 +329,14 @@ def is_word(text: str) -> bool:
     return i < codes.size and int(codes[i]) == code
 
 
+def words_among(texts: list[str]) -> list[bool]:
+    """`is_word` for several texts in one lookup (a near-homophone checks five windows at once)."""
+    packed = [_pack(t) if 2 <= len(t) <= 3 and all(map(is_han, t)) else -1 for t in texts]
+    codes = _word_codes()
+    at = np.searchsorted(codes, packed).tolist()
+    return [p >= 0 and i < codes.size and int(codes[i]) == p for p, i in zip(packed, at, strict=True)]
+
+
 def homophone_pattern(spec: TermSpec) -> Pattern | None:
     """The homophone-channel pattern (keyed by the folded term) for terms with ≥ 2 Chinese characters,
     carrying the term's toned reading in context per key character."""
