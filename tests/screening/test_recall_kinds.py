@@ -405,3 +405,22 @@ def test_S_A6_a_sound_alike_of_a_longer_term_holding_a_listed_form_names_the_lon
 ) -> None:
     (hit,) = engine.screen("有意者加我薇信")
     assert (hit.term, hit.severity) == ("加我微信", "medium")
+
+
+def test_S_A6_the_second_round_kinds_do_not_depend_on_batching(engine: ScreeningEngine) -> None:
+    # an abbreviation's context is its own message's, never a neighbour's in the same batch
+    texts = [
+        "兼职刷单",
+        "SD卡 坏了",
+        "db迁移",
+        "wd上岸",
+        "上岸",
+        "私聊 ll",
+        "红💰包",
+        "🧧群",
+        "月炮",
+        "qq lO9638475Z",
+        "V❤ abc12345",
+    ]
+    assert engine.screen_many(texts * 3) == [tuple(engine.screen(t)) for t in texts * 3]
+    assert engine.screen_many(["兼职刷单", "SD卡 坏了"])[1] == ()

@@ -100,19 +100,13 @@ def _pinyin(*words: str) -> tuple[str, ...]:
 
 _QQ_WORDS = ("qq", "扣扣", "企鹅", "企鹅号", "q号", "q群", "qq群", "q我", "加q", "加扣", "加扣扣", "🐧")
 # Words with another everyday sense: 扣 (扣款: its number needs six digits or more) and 群号 (a DingTalk or Feishu
-# group's number is no QQ group: 钉钉群号, 飞书群号).
-_QQ_WEAK = "(?:扣|(?<!钉钉)(?<!飞书)(?<!钉)群号)"
+# group's number is no QQ group: 钉钉群号, 飞书群号; see `_spans`). Two regexes, each starting with its words, so the
+# regex engine scans for their first characters.
 _QQ = re.compile(
-    "(?:"
-    + _words(*_QQ_WORDS, *_pinyin("扣扣", "企鹅号", "加扣扣"))
-    + _LEAD
-    + r"([1-9](?:[ .-]?[0-9]){4,10})"
-    + "|"
-    + _QQ_WEAK
-    + _LEAD
-    + r"([1-9](?:[ .-]?[0-9]){5,10}))"
-    + _NOT_AMOUNT
+    _words(*_QQ_WORDS, *_pinyin("扣扣", "企鹅号", "加扣扣")) + _LEAD + r"([1-9](?:[ .-]?[0-9]){4,10})" + _NOT_AMOUNT
 )
+_QQ_WEAK = re.compile(r"(?:扣|群号)" + _LEAD + r"([1-9](?:[ .-]?[0-9]){5,10})" + _NOT_AMOUNT)
+_NOT_QQ_GROUP = ("钉钉", "飞书", "钉")
 _WECHAT_WORDS = (
     "微信号",
     "微信",
@@ -155,22 +149,30 @@ _CONTACT_NUMBER = re.compile(
 )
 # Letters drawn like digits inside a number (lO9638475Z is 1096384752): a token of digits and l, i, o, z only,
 # with five digits at least; read as digits in place (same length, so offsets hold).
-_DIGIT_LOOKALIKE = re.compile(r"[lioz]{0,2}[0-9][0-9lioz]{4,18}(?![0-9a-z])")  # starts with a charset: a fast scan
+_LOOKALIKE_GATE = re.compile(r"[0-9][lioz]|[lioz][0-9]")  # a letter touching a digit: starts with a charset (fast)
+_TOKEN_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 _AS_DIGIT = str.maketrans("lioz", "1102")
 
 
 def _as_digits(f: str) -> str:
-    """``f`` with the letters of `_DIGIT_LOOKALIKE` tokens (five digits at least, a letter at least, standing alone)
-    read as digits."""
-
-    def read(m: re.Match[str]) -> str:
-        token = m.group()
-        start = m.start()
-        if (start and (f[start - 1].isascii() and f[start - 1].isalnum())) or token.isdigit():
-            return token
-        return token.translate(_AS_DIGIT) if sum(c.isdigit() for c in token) >= 5 else token
-
-    return _DIGIT_LOOKALIKE.sub(read, f)
+    """``f`` with each token of digits and l, i, o, z (6 to 20 characters, five digits at least, a letter at least,
+    standing alone) read as digits; only tokens where a letter touches a digit are looked at."""
+    parts: list[str] = []
+    done = 0
+    for m in _LOOKALIKE_GATE.finditer(f):
+        lo = m.start()
+        if lo < done:
+            continue
+        while lo > 0 and f[lo - 1] in _TOKEN_CHARS:
+            lo -= 1
+        hi = m.end()
+        while hi < len(f) and f[hi] in _TOKEN_CHARS:
+            hi += 1
+        token = f[lo:hi]
+        if 6 <= len(token) <= 20 and not token.strip("0123456789lioz") and sum(c.isdigit() for c in token) >= 5:
+            parts += [f[done:lo], token.translate(_AS_DIGIT)]
+            done = hi
+    return "".join([*parts, f[done:]]) if parts else f
 
 
 _WXID = re.compile(r"(wxid_[a-z0-9]{6,24})(?![a-z0-9])")
@@ -291,10 +293,12 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
         for m in _LANDLINE.finditer(f, lo, hi):
             if phone_valid("".join(m.groups())):
                 out.append((*m.span(), "phone_number", "-".join(m.groups()), "medium"))
-    for m in _QQ.finditer(f):
-        g = 1 if m.group(1) else 2
-        if _groups_ok(m.group(g)):
-            out.append((*m.span(g), "qq_id", _SEPARATORS.sub("", m.group(g)), "medium"))
+    for m in (*_QQ.finditer(f), *_QQ_WEAK.finditer(f)):
+        at = m.start()
+        if m.re is _QQ_WEAK and f[at] == "群" and f[max(0, at - 2) : at].endswith(_NOT_QQ_GROUP):
+            continue
+        if _groups_ok(m.group(1)):
+            out.append((*m.span(1), "qq_id", _SEPARATORS.sub("", m.group(1)), "medium"))
     if "wxid_" in f:
         out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WXID.finditer(f))
     out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WECHAT.finditer(f))

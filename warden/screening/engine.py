@@ -57,19 +57,19 @@ from warden.screening.folding import (
 from warden.screening.forms import (
     Pattern,
     default_code,
-    default_syllable,
     expand,
     homophone_pattern,
     homophone_sound_keys,
     is_word,
-    words_among,
     lower_severity,
+    other_tones,
     polyphones,
     syllable_code,
     syllable_table,
     syllable_translation,
     toned_readings,
     toneless,
+    words_among,
 )
 
 BATCH_SIZE = 2048
@@ -188,6 +188,24 @@ def _under_cue(
     return False
 
 
+_YES, _NO = -2, -1  # `_sounds_like`'s verdicts besides a near-homophone's position
+
+
+def _ordinary_at(folded: Folded, ftext: str, ats: list[int]) -> list[bool]:
+    """`_ordinary` for several positions, with one lookup in the word list."""
+    windows = [
+        [(lo, hi) for lo, hi in ((at - 1, at + 1), (at, at + 2), (at - 2, at + 1), (at - 1, at + 2), (at, at + 3))
+         if lo >= 0 and hi <= len(ftext)]
+        for at in ats
+    ]  # fmt: skip
+    words = iter(words_among([ftext[lo:hi] for spans in windows for lo, hi in spans]))
+    out = []
+    for spans in windows:
+        found = [span for span in spans if next(words)]
+        out.append(any(all(folded.separator(k) == NO_BREAK for k in range(lo + 1, hi)) for lo, hi in found))
+    return out
+
+
 def _ordinary(folded: Folded, ftext: str, at: int) -> bool:
     """Whether the character at folded ``at``, the one of a near-homophone candidate that differs from the term in
     tone, belongs to an ordinary word there: two or three characters around it, written together, that jieba's
@@ -209,7 +227,13 @@ def _runs_exact(folded: Folded, start: int, end: int, runs: tuple[int, ...]) -> 
             return True
         nxt = int(heads[end]) if end < heads.size else int(folded.origin.size)
         return nxt - int(heads[start]) == end - start
-    return all(folded.run_length(k) == runs[k - start] for k in range(start, end))
+    if heads is None:
+        return all(r == 1 for r in runs)
+    size = heads.size
+    bounds = [int(heads[k]) for k in range(start, min(end + 1, size))]
+    if end >= size:
+        bounds.append(int(folded.origin.size))
+    return all(b - a == r for a, b, r in zip(bounds, bounds[1:], runs, strict=False))
 
 
 def _latin_edges_free(folded: Folded, joined: str, start: int, end: int) -> bool:
@@ -333,6 +357,8 @@ class ScreeningEngine:
                 old = group.get(k)
                 group[k] = old._replace(homophone=h) if old else _Entry(k[0], k[1], homophone=h)
         self._longest_allow = max((len(fold_key(a)[0]) for a in self.allow), default=0)
+        # per homophone pattern (by identity: the patterns live as long as the engine), see `_sound_codes`
+        self._sound_cache: dict[int, tuple[tuple[int | None, ...], tuple[frozenset[int], ...]]] = {}
         self._keys = list(by_sound)
         self._entries = [tuple(by_sound[k].values()) for k in self._keys]
         self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
@@ -521,6 +547,7 @@ class ScreeningEngine:
         # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
         hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
+        near: list[tuple[int, tuple[bool, int, int, int, int, Pattern, str]]] = []  # (position, hit) for the word list
         deferred: list[tuple[int, int, tuple[int, ...], Pattern]] = []  # ambiguous abbreviations
         for s, e, pid in candidates:
             fs = ftext[s:e]
@@ -531,17 +558,20 @@ class ScreeningEngine:
                     (flagged if keyword else lured).add(bisect_right(boundaries, s))
                     if keyword and context:
                         lured.add(bisect_right(boundaries, s))
+                if pattern is not None and pattern.context and key == fs:  # sd, db, ll: with a context, below
+                    if not runs or folded.run_length(s) == runs[0]:  # most letters l are no ll
+                        deferred.append((s, e, runs, pattern))
+                    continue
                 if key != fs:
                     if (
                         homophone is not None
                         and _half_same(fs, key, homophone.readings)
                         and (not runs or _runs_ok(folded, s, runs))
-                        and self._sounds_like(folded, ftext, s, e, homophone)
                     ):
-                        hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
-                    continue
-                if pattern is not None and pattern.context:  # sd, db, ll: looked at below, where a context may be
-                    deferred.append((s, e, runs, pattern))
+                        verdict = self._sounds_like(folded, ftext, s, e, homophone)
+                        if verdict != _NO:
+                            hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
+                            (hits.append(hit) if verdict == _YES else near.append((verdict, hit)))
                     continue
                 if runs and not _runs_ok(folded, s, runs):
                     continue
@@ -555,16 +585,23 @@ class ScreeningEngine:
                     ):
                         continue
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
-        if deferred:
+        if near:  # near-homophones: the word list, for all of them in one lookup
+            ordinary = _ordinary_at(folded, ftext, [at for at, _ in near])
+            hits.extend(hit for (_, hit), word in zip(near, ordinary, strict=True) if not word)
+        if deferred and (lured or hits):
             if boundaries is None:
                 boundaries = folded.nuls().tolist()
-            busy = lured | {bisect_right(boundaries, h[1]) for h in hits}  # a context word, or another hit
+            # a context word or another listed form (a sound-alike is not enough: it may be gone once resolved)
+            direct_starts = sorted(h[1] for h in hits if not h[0])
             for s, e, runs, pattern in deferred:
-                if (
-                    bisect_right(boundaries, s) in busy
-                    and _runs_exact(folded, s, e, runs)
-                    and _latin_edges_free(folded, joined, s, e)
-                ):
+                m = bisect_right(boundaries, s)
+                if m not in lured:
+                    lo = boundaries[m - 1] if m > 0 else -1
+                    hi = boundaries[m] if m < len(boundaries) else len(ftext)
+                    i = bisect_right(direct_starts, lo)
+                    if i == len(direct_starts) or direct_starts[i] >= hi:
+                        continue
+                if _runs_exact(folded, s, e, runs) and _latin_edges_free(folded, joined, s, e):
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, "initials"))
         if not hits:
             return []
@@ -647,41 +684,58 @@ class ScreeningEngine:
                 return True
         return False
 
-    def _sounds_like(self, folded: Folded, ftext: str, start: int, end: int, p: Pattern) -> bool:
+    def _sound_codes(self, p: Pattern) -> tuple[tuple[int | None, ...], tuple[frozenset[int], ...]]:
+        """Per key character of a homophone pattern: the code of its reading (None: not Chinese, the character itself
+        must be there), and the codes of the same syllable in other tones (near-homophones). Computed once."""
+        found = self._sound_cache.get(id(p))
+        if found is None:
+            codes = tuple((syllable_code(w) or -3) if w else None for w in p.readings)  # -3: no code, never equal
+            nears = tuple(frozenset(other_tones(w)) if w else frozenset() for w in p.readings)
+            found = self._sound_cache[id(p)] = (codes, nears)
+        return found
+
+    def _sounds_like(self, folded: Folded, ftext: str, start: int, end: int, p: Pattern) -> int:
         """Whether folded text ``[start, end)``, read in context, gives the term's reading in context at every
         character (or a near-homophone listed in ``homophones.tsv``): 佣金返环 sounds like 佣金返还 (返还 is
-        fǎn huán), 佣金反还 does not (还 alone is hái)."""
+        fǎn huán), 佣金反还 does not (还 alone is hái). `_YES`, `_NO`, or the position of a near-homophone's
+        character in another tone when only the word list is left to ask (`_ordinary_at`, for a batch at once)."""
         # First by each character's default reading; only a character with several readings whose default one
         # is not the term's (佣 yōng, 还 hái) needs the candidate read in context, which is slow (pypinyin).
         many = polyphones()
         in_context = False  # a character other than the term's own needs its reading in context
         same_polyphone = False  # the term's own character, whose reading here may differ (还 in 佣金反还)
         near = -1  # one character may differ in tone only (月炮 for 约炮: yuè, yuē): its position
-        for i, (ch, want, canonical) in enumerate(zip(ftext[start:end], p.readings, p.key, strict=True), start):
+        codes, nears = self._sound_codes(p)
+        for i, (ch, want_code, canonical) in enumerate(zip(ftext[start:end], codes, p.key, strict=True), start):
             if ch == canonical and "0" <= ch <= "9":  # a numeral of the term, written as a digit
                 continue
-            if not want:
+            if want_code is None:
                 if ch != canonical:
-                    return False
-            elif default_code(ch) != syllable_code(want) and self._variant_of.get(ch) != canonical:
+                    return _NO
+                continue
+            code = default_code(ch)
+            if code != want_code and self._variant_of.get(ch) != canonical:
                 if ch in many:
                     if ch == canonical:
                         same_polyphone = True
                     else:
                         in_context = True
-                elif near < 0 and toneless(default_syllable(ch)) == toneless(want):
+                elif near < 0 and code in nears[i - start]:
                     near = i
                 else:
-                    return False
+                    return _NO
         if near >= 0:
-            # a near-homophone takes the term's own characters as the term reads them (中桨: 中 is zhòng), has no
-            # other character that only a reading in context could make fit, and is checked against the word list
-            # (中将 is a word)
-            if in_context or _ordinary(folded, ftext, near):
-                return False
-            same_polyphone = False
+            # a near-homophone writes the term's other characters as the term does and reads them as the term does
+            # (中桨: 中 is zhòng), and is checked against the word list (中将 is a word) by the caller
+            text = ftext[start:end]
+            if (
+                in_context
+                or text[: near - start] + text[near - start + 1 :] != p.key[: near - start] + p.key[near - start + 1 :]
+            ):
+                return _NO
+            return near
         if not in_context and not same_polyphone:
-            return True
+            return _YES
         lo = max(start - 2, ftext.rfind(NUL, 0, start) + 1)
         nul = ftext.find(NUL, end, end + 2)
         hi = min(end + 2, len(ftext)) if nul == -1 else nul
@@ -692,14 +746,14 @@ class ScreeningEngine:
                 continue
             if not want:
                 if ch != canonical:
-                    return False
+                    return _NO
             elif spoken[i - lo] != want and self._variant_of.get(ch) != canonical:
                 if ch not in many or near >= 0 or toneless(spoken[i - lo]) != toneless(want):
-                    return False
+                    return _NO
                 near = i
                 if _ordinary(folded, ftext, near):
-                    return False
-        return True
+                    return _NO
+        return _YES
 
     def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
         """Run the detectors on the flagged messages only, as one sub-batch."""

@@ -21,6 +21,7 @@ character (扣扣) would be found wherever that character stands alone (扣分).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from itertools import combinations, product
@@ -238,9 +239,16 @@ def polyphones() -> frozenset[str]:
     return frozenset(chr(cp) for cp, readings in pinyin_dict.items() if "," in readings)
 
 
+@lru_cache(maxsize=1)
+def _bmp_codes() -> array[int]:
+    """`_syllables`'s table for the BMP as a Python array: indexing gives a Python int, fast (checks per candidate)."""
+    return array("I", _syllables()[0][:0x10000].tolist())
+
+
 def default_code(ch: str) -> int:
     """The syllable code of a character's default reading (the character itself when it has none)."""
-    return int(_syllables()[0][ord(ch)])
+    cp = ord(ch)
+    return _bmp_codes()[cp] if cp < 0x10000 else cp
 
 
 def syllable_code(syllable: str) -> int | None:
@@ -376,9 +384,9 @@ def homophone_sound_keys(p: Pattern, homophones: tuple[tuple[str, str], ...] = (
         code = syllable_code(want) if want else None
         options.append([own] if code is None or code == own else [code, own])
     keys = ["".join(map(chr, combo)) for combo in product(*options)]
-    # near-homophones: one character in another tone (月炮 for 约炮, 忘贷 for 网贷, 穿销 for 传销)
+    # near-homophones: one character in another tone, the others as the term writes them (月炮 for 约炮, 忘贷 for 网贷)
+    as_written = [int(table[ord(ch)]) for ch in p.key]
     for i, want in enumerate(p.readings):
         if want:
-            for near in other_tones(want):
-                keys.extend("".join(map(chr, combo)) for combo in product(*options[:i], [near], *options[i + 1 :]))
+            keys.extend("".join(map(chr, [*as_written[:i], near, *as_written[i + 1 :]])) for near in other_tones(want))
     return list(dict.fromkeys(keys))
