@@ -102,10 +102,17 @@ _QQ_WORDS = ("qq", "扣扣", "企鹅", "企鹅号", "q号", "q群", "qq群", "q�
 # Words with another everyday sense: 扣 (扣款: its number needs six digits or more) and 群号 (a DingTalk or Feishu
 # group's number is no QQ group: 钉钉群号, 飞书群号; see `_spans`). Two regexes, each starting with its words, so the
 # regex engine scans for their first characters.
+# A number after a contact word: digits, one space, dot or dash allowed between two of them, or written in one piece
+# with letters drawn like digits (lO9638475Z is 1096384752: l, i → 1, o → 0, z → 2; `_number`).
 _QQ = re.compile(
-    _words(*_QQ_WORDS, *_pinyin("扣扣", "企鹅号", "加扣扣")) + _LEAD + r"([1-9](?:[ .-]?[0-9]){4,10})" + _NOT_AMOUNT
+    _words(*_QQ_WORDS, *_pinyin("扣扣", "企鹅号", "加扣扣"))
+    + _LEAD
+    + r"([1-9lioz][0-9lioz]{4,10}(?![0-9a-z])|[1-9](?:[ .-]?[0-9]){4,10})"
+    + _NOT_AMOUNT
 )
-_QQ_WEAK = re.compile(r"(?:扣|群号)" + _LEAD + r"([1-9](?:[ .-]?[0-9]){5,10})" + _NOT_AMOUNT)
+_QQ_WEAK = re.compile(
+    r"(?:扣|群号)" + _LEAD + r"([1-9lioz][0-9lioz]{5,10}(?![0-9a-z])|[1-9](?:[ .-]?[0-9]){5,10})" + _NOT_AMOUNT
+)
 _NOT_QQ_GROUP = ("钉钉", "飞书", "钉")
 _WECHAT_WORDS = (
     "微信号",
@@ -144,35 +151,19 @@ _WECHAT = re.compile(_words(*_WECHAT_ALL) + _LEAD + r"([a-z][-_a-z0-9]{5,19})(?!
 _CONTACT_NUMBER = re.compile(
     _words(*_WECHAT_ALL, "加我", "打这个", "打这个号", "拨打", "联系我", "找我")
     + _LEAD
-    + r"([0-9](?:[ .-]?[0-9]){5,19})"
+    + r"([0-9lioz][0-9lioz]{5,19}(?![0-9a-z])|[0-9](?:[ .-]?[0-9]){5,19})"
     + _NOT_AMOUNT
 )
-# Letters drawn like digits inside a number (lO9638475Z is 1096384752): a token of digits and l, i, o, z only,
-# with five digits at least; read as digits in place (same length, so offsets hold).
-_LOOKALIKE_GATE = re.compile(r"[0-9][lioz]|[lioz][0-9]")  # a letter touching a digit: starts with a charset (fast)
-_TOKEN_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 _AS_DIGIT = str.maketrans("lioz", "1102")
 
 
-def _as_digits(f: str) -> str:
-    """``f`` with each token of digits and l, i, o, z (6 to 20 characters, five digits at least, a letter at least,
-    standing alone) read as digits; only tokens where a letter touches a digit are looked at."""
-    parts: list[str] = []
-    done = 0
-    for m in _LOOKALIKE_GATE.finditer(f):
-        lo = m.start()
-        if lo < done:
-            continue
-        while lo > 0 and f[lo - 1] in _TOKEN_CHARS:
-            lo -= 1
-        hi = m.end()
-        while hi < len(f) and f[hi] in _TOKEN_CHARS:
-            hi += 1
-        token = f[lo:hi]
-        if 6 <= len(token) <= 20 and not token.strip("0123456789lioz") and sum(c.isdigit() for c in token) >= 5:
-            parts += [f[done:lo], token.translate(_AS_DIGIT)]
-            done = hi
-    return "".join([*parts, f[done:]]) if parts else f
+def _number(token: str) -> str | None:
+    """The digits of a number written after a contact word (separators dropped, letters drawn like digits read as
+    digits), or None when it has fewer than five real digits (a word such as zoo1 is no number)."""
+    digits = _SEPARATORS.sub("", token)
+    if sum(c.isdigit() for c in digits) < 5:
+        return None
+    return digits.translate(_AS_DIGIT)
 
 
 _WXID = re.compile(r"(wxid_[a-z0-9]{6,24})(?![a-z0-9])")
@@ -297,16 +288,16 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
         at = m.start()
         if m.re is _QQ_WEAK and f[at] == "群" and f[max(0, at - 2) : at].endswith(_NOT_QQ_GROUP):
             continue
-        if _groups_ok(m.group(1)):
-            out.append((*m.span(1), "qq_id", _SEPARATORS.sub("", m.group(1)), "medium"))
+        number = _number(m.group(1))
+        if number and _groups_ok(m.group(1)):
+            out.append((*m.span(1), "qq_id", number, "medium"))
     if "wxid_" in f:
         out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WXID.finditer(f))
     out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WECHAT.finditer(f))
-    out.extend(
-        (*m.span(1), "contact_diversion", re.sub("[^0-9]", "", m.group(1)), "medium")
-        for m in _CONTACT_NUMBER.finditer(f)
-        if _groups_ok(m.group(1))
-    )
+    for m in _CONTACT_NUMBER.finditer(f):
+        number = _number(m.group(1))
+        if number and _groups_ok(m.group(1)):
+            out.append((*m.span(1), "contact_diversion", number, "medium"))
     at = f.find("@")
     while at != -1:
         left = _EMAIL_LEFT.search(f, max(0, at - 64), at)
@@ -347,8 +338,7 @@ def detect(text: str) -> list[Detection]:
     the URL inside it, an ID-card number beats a phone-like run inside it).
     """
     folded = fold(text, detector_tables(), collapse=False)
-    f = _as_digits(folded.text)
-    found = _spans(f)
+    found = _spans(folded.text)
     found.sort(key=lambda d: (d[0] - d[1], _PRIORITY.index(d[2])))
     taken: list[tuple[int, int]] = []
     out: list[Detection] = []

@@ -188,6 +188,7 @@ def _under_cue(
     return False
 
 
+_NONE_HELD: list[int] = []  # shared, never appended to
 _YES, _NO = -2, -1  # `_sounds_like`'s verdicts besides a near-homophone's position
 
 
@@ -558,10 +559,6 @@ class ScreeningEngine:
                     (flagged if keyword else lured).add(bisect_right(boundaries, s))
                     if keyword and context:
                         lured.add(bisect_right(boundaries, s))
-                if pattern is not None and pattern.context and key == fs:  # sd, db, ll: with a context, below
-                    if not runs or folded.run_length(s) == runs[0]:  # most letters l are no ll
-                        deferred.append((s, e, runs, pattern))
-                    continue
                 if key != fs:
                     if (
                         homophone is not None
@@ -572,6 +569,10 @@ class ScreeningEngine:
                         if verdict != _NO:
                             hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
                             (hits.append(hit) if verdict == _YES else near.append((verdict, hit)))
+                    continue
+                if pattern is not None and pattern.context:  # sd, db, ll: kept below, with a context
+                    if not runs or folded.run_length(s) == runs[0]:  # most letters l are no ll
+                        deferred.append((s, e, runs, pattern))
                     continue
                 if runs and not _runs_ok(folded, s, runs):
                     continue
@@ -628,14 +629,14 @@ class ScreeningEngine:
                 homophone_pass, last_end = True, {}
             if s < last_end.get(category, -1) and not (channel == "initials" and shared.get(category) == (s, e)):
                 continue
-            held: list[int] = []  # direct hits this homophone holds whole (薇信 in 加薇信: 加微信 by sound)
+            held: list[int] = _NONE_HELD  # direct hits this homophone holds whole (薇信 in 加薇信: 加微信 by sound)
             if homophone_pass and category in direct:
                 direct_starts, direct_ends, direct_at = direct[category]
                 i = bisect_left(direct_starts, e) - 1
                 while i >= 0 and direct_ends[i] > s:
                     if direct_starts[i] < s or direct_ends[i] > e or direct_ends[i] - direct_starts[i] == e - s:
                         break
-                    held.append(direct_at[i])
+                    held = [*held, direct_at[i]]
                     i -= 1
                 else:
                     i = -1

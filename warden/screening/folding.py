@@ -498,19 +498,23 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
         # (nothing else below "9" survives the fold); Chinese numerals do (一一夜夜情情 is 一夜情)
         d = repeats[codes[repeats] < 0x3A]
         if d.size:
+            new_run[d] = True
+            d = d[raw[origin[d]] > 0x3000]  # written digits (the usual case) never collapse
+        if d.size:
             mask = _cjk_numeral_mask()
-            ok = np.take(mask, np.take(raw, origin[d]), mode="clip") & np.take(mask, np.take(raw, origin[d - 1]))
-            new_run[d[~ok]] = True
+            ok = mask[raw[origin[d]]] & mask[raw[origin[d - 1]]]
             for k in d[ok].tolist():  # a numeral run inside a longer number stays (八八八六六六九九九 is a QQ id)
                 lo, hi = k - 1, k
                 while lo > 0 and codes[lo - 1] == codes[k]:
                     lo -= 1
                 while hi + 1 < codes.size and codes[hi + 1] == codes[k]:
                     hi += 1
-                if (lo > 0 and 0x30 <= int(codes[lo - 1]) <= 0x39) or (
-                    hi + 1 < codes.size and 0x30 <= int(codes[hi + 1]) <= 0x39
+                if not (
+                    (lo > 0 and 0x30 <= int(codes[lo - 1]) <= 0x39)
+                    or (hi + 1 < codes.size and 0x30 <= int(codes[hi + 1]) <= 0x39)
                 ):
-                    new_run[k] = True
+                    new_run[k] = False
+        if repeats.size:
             repeats = repeats[~new_run[repeats]]
         # a Latin letter repeated across a visible separator is two words ("vx xm", "sha ash"), not a run
         j = repeats[(codes[repeats] - 0x61 < 26) & (origin[repeats] - origin[repeats - 1] > 1)]
