@@ -424,3 +424,14 @@ def test_S_A6_the_second_round_kinds_do_not_depend_on_batching(engine: Screening
     ]
     assert engine.screen_many(texts * 3) == [tuple(engine.screen(t)) for t in texts * 3]
     assert engine.screen_many(["兼职刷单", "SD卡 坏了"])[1] == ()
+
+
+def test_near_homophones_are_a_form_the_shipped_terms_have_and_other_lists_opt_into(engine: ScreeningEngine) -> None:
+    from warden.screening.base import DEFAULT_FORMS
+
+    opted = engine.for_terms([TermSpec("银行转账", "fraud", "medium", DEFAULT_FORMS | {"near"})])
+    plain = engine.for_terms([TermSpec("银行转账", "fraud", "medium")])
+    assert terms(opted.screen("请往银行砖账")) == ["银行转账"]  # 砖 zhuān for 转 zhuǎn
+    assert plain.screen("请往银行砖账") == []
+    assert plain.pattern_count < opted.pattern_count  # a list of its own does not pay for keys it did not ask for
+    assert all("near" in s.forms for s in load_lexicon().terms if "homophone" in s.forms)

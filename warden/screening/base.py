@@ -21,7 +21,7 @@ def severity_rank(severity: str) -> int:
 DETECTOR_CHANNEL = "detector"
 """The channel of a hit found by a detector (a phone number, an ID number …) rather than a listed term."""
 
-FORMS = ("pinyin", "mixed", "initials", "homophone", "split")
+FORMS = ("pinyin", "mixed", "initials", "homophone", "split", "near")
 DEFAULT_FORMS = frozenset({"pinyin", "mixed", "homophone", "split"})
 
 

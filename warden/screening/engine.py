@@ -691,7 +691,7 @@ class ScreeningEngine:
         found = self._sound_cache.get(id(p))
         if found is None:
             codes = tuple((syllable_code(w) or -3) if w else None for w in p.readings)  # -3: no code, never equal
-            nears = tuple(frozenset(other_tones(w)) if w else frozenset() for w in p.readings)
+            nears = tuple(frozenset(other_tones(w)) if w and p.near else frozenset() for w in p.readings)
             found = self._sound_cache[id(p)] = (codes, nears)
         return found
 

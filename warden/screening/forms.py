@@ -10,6 +10,8 @@ one automaton scan (research §6). Forms and their channels:
 * ``split``     a character written as its parts (纟工包 for 红包, 亻言 for 信), from ``splits.tsv``;
 * ``initials``  pinyin initials (hb), low severity, word boundaries enforced by the engine;
 * ``emoji``     an emoji standing for the term (🧧 → 红包);
+* ``near``      with ``homophone``, one character may also differ in tone only (月炮 for 约炮): the shipped terms
+  have it; a list of its own opts in (it adds about four automaton keys per character of each term);
 * ``homophone`` keyed on each term's reading *in context* (pypinyin's phrase readings: 还 is huán in
   返还, 行 is háng in 银行), matched in a space where each Chinese character is replaced by a code for
   its toned syllable (虹包 ≡ 红包, 返环 ≡ 返还); one severity step lower.
@@ -55,6 +57,7 @@ class Pattern(NamedTuple):
     runs: tuple[int, ...] = ()  # per key character, how many text characters it must stand for; () = one each
     readings: tuple[str, ...] = ()  # homophones: the term's toned syllable per key character ("" if not Han)
     context: bool = False  # an ordinary abbreviation too (sd, db): counts only with another hit or a context word
+    near: bool = False  # homophones: one character may also differ in tone only (the ``near`` form)
 
     def rank(self) -> tuple[int, int]:
         """Higher is better when two entries produce the same key."""
@@ -369,6 +372,7 @@ def homophone_pattern(spec: TermSpec) -> Pattern | None:
         "homophone",
         runs if any(r > 1 for r in runs) else (),
         tuple(readings),
+        near="near" in spec.forms,
     )
 
 
@@ -386,7 +390,7 @@ def homophone_sound_keys(p: Pattern, homophones: tuple[tuple[str, str], ...] = (
     keys = ["".join(map(chr, combo)) for combo in product(*options)]
     # near-homophones: one character in another tone, the others as the term writes them (月炮 for 约炮, 忘贷 for 网贷)
     as_written = [int(table[ord(ch)]) for ch in p.key]
-    for i, want in enumerate(p.readings):
+    for i, want in enumerate(p.readings if p.near else ()):
         if want:
             keys.extend("".join(map(chr, [*as_written[:i], near, *as_written[i + 1 :]])) for near in other_tones(want))
     return list(dict.fromkeys(keys))
