@@ -189,8 +189,25 @@ def test_s_a6_pinyin_written_like_a_personal_name_is_one_severity_lower(engine: 
 
 
 def test_s_a6_a_listed_form_wins_over_a_homophone_that_overlaps_it(engine: ScreeningEngine) -> None:
-    hits = engine.screen("薇 信 号")
-    assert [(h.term, h.channel, h.severity) for h in hits] == [("薇信", "folded", "medium")]
+    derived = engine.with_lists([("转账卡", "fraud", "high"), ("银行转账", "fraud", "medium")])
+    # 银航转账 sounds like 银行转账 but only overlaps the listed 转账卡, it does not hold it
+    hits = derived.screen("银航转账卡")
+    assert [(h.term, h.channel) for h in hits] == [("转账卡", "exact")]
+
+
+def test_s_a6_a_homophone_that_holds_a_listed_form_whole_names_the_longer_term(engine: ScreeningEngine) -> None:
+    # 加薇信 is 加微信 by sound and holds the listed 薇信: the longer reading says what the text says, at least as
+    # strongly as the form it holds
+    for text, term in (
+        ("薇 信 号", "微信号"),
+        ("加薇信", "加微信"),
+        ("加我薇信", "加我微信"),
+        ("高鹅返利", "高额返利"),
+    ):
+        (hit,) = engine.screen(text)
+        assert (hit.term, hit.channel, hit.matched) == (term, "homophone", text)
+    assert engine.screen("加我薇信")[0].severity == "medium"  # 薇信 is medium, a homophone of 加我微信 alone low
+    assert engine.screen("高鹅返利")[0].severity == "high"
 
 
 def test_s_a6_direct_and_homophone_hits_side_by_side_are_all_reported(engine: ScreeningEngine) -> None:

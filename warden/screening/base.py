@@ -21,7 +21,7 @@ def severity_rank(severity: str) -> int:
 DETECTOR_CHANNEL = "detector"
 """The channel of a hit found by a detector (a phone number, an ID number …) rather than a listed term."""
 
-FORMS = ("pinyin", "mixed", "initials", "homophone", "split")
+FORMS = ("pinyin", "mixed", "initials", "homophone", "split", "near")
 DEFAULT_FORMS = frozenset({"pinyin", "mixed", "homophone", "split"})
 
 
@@ -33,6 +33,9 @@ class TermSpec:
     category: str
     severity: str
     forms: frozenset[str] = field(default=DEFAULT_FORMS)
+    # abbreviations (terms.tsv's initials column): "*" for the pinyin's first letters or the letters themselves; a
+    # trailing "?" marks an abbreviation that is also an ordinary one and needs a context (sd, db)
+    initials: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.term.strip():
@@ -42,6 +45,10 @@ class TermSpec:
         unknown = set(self.forms) - set(FORMS)
         if unknown:
             raise ValueError(f"unknown forms {sorted(unknown)} for {self.term!r}")
+        for a in self.initials:
+            letters = a.removesuffix("?")
+            if letters != "*" and not (letters.isascii() and letters.isalpha() and len(letters) >= 2):
+                raise ValueError(f"initials {a!r} of {self.term!r}: '*' or two Latin letters at least, '?' after")
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -40,24 +40,80 @@ _TLDS = "com|cn|net|org|top|xyz|vip|cc|io|me|info|shop|club|site|online|link|app
 _URL_CHAR = r"[-a-z0-9._~:/?#@!$&*+,;=%]"  # after folding (lower case); Chinese text ends a URL
 
 # Numbers may be written in groups (``138 0013 8000``, ``110105 19491231 002X``, ``6222 0210 0012 3456 781``):
-# one space or dash is allowed between any two digits; the checks below decide what a run of digits is.
-_PHONE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[ -]?)?(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
+# one space or dash is allowed between any two digits, and a dot between groups of three digits or more
+# (``138.1746.2905``; see `_groups_ok`: 10.30, 1280.50 and 2024.11.30 are no phone numbers); the checks below
+# decide what a run of digits is.
+_SEP = "[ .-]"
+_PHONE = re.compile(
+    r"(?<![0-9])(?<![0-9][ .-])(?:(?:\+|00)?86[ -]?)?(1[ .-]?[3-9](?:[ .-]?[0-9]){9})(?![0-9]|[ .-][0-9])"
+)
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})-([2-9][0-9]{6,7})(?![0-9])")
 _ID_CARD = re.compile(r"(?<![0-9])([1-9](?:[ -]?[0-9]){16}[ -]?[0-9x])(?![0-9a-z])")
 _BANK_CARD = re.compile(r"(?<![0-9])([2-8](?:[ -]?[0-9]){13,18})(?![0-9])")
-_SEPARATORS = re.compile("[ -]")
+_SEPARATORS = re.compile("[ .-]")
 _GAP = r"[^0-9a-z\u3400-\u9fff]{0,2}"
+# Between a contact word and what it gives: spaces, a colon, a heart, 号/码/是/为, or the words 电话, 手机, 号码.
+_LEAD = r"(?:[\s:：号码是为❤♥💕💗💚💙]|电话|手机|搜|加){0,4}"
+# An amount is no contact number: 微信 128000元, 扣 20000块.
+_NOT_AMOUNT = r"(?![0-9]|[ .-]?[0-9]|[元块万千百亿个人笔次件%])"
+
+
+def _groups_ok(number: str) -> bool:
+    """A number written with dots is a number split to evade only when every group has three digits or more
+    (138.1746.2905); 10.30, 1280.50, 2024.11.30 and 192.168.1.1 are times, amounts, dates and addresses."""
+    return "." not in number or all(len(g) >= 3 for g in re.split("[ .-]", number))
+
+
+def _folded_word(word: str) -> str:
+    """A keyword as the detectors read it (digits folded: v一下 is v1下)."""
+    return fold(word, detector_tables(), collapse=False).text
 
 
 def _words(*words: str) -> str:
     """A regex alternation of keywords, each allowed a separator or two between its letters (微 信, q.q, 微❤信):
-    the detectors read text with punctuation kept."""
-    return "(?:" + "|".join(_GAP.join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True)) + ")"
+    the detectors read text with punctuation kept. Pinyin of five letters or more (koukou) is matched as written."""
+    folded = {_folded_word(w) for w in words}
+    return (
+        "(?:"
+        + "|".join(
+            re.escape(w) if len(w) >= 5 and w.isascii() else _GAP.join(map(re.escape, w))
+            for w in sorted(folded, key=len, reverse=True)
+            if w
+        )
+        + ")"
+    )
 
 
+def _pinyin(*words: str) -> tuple[str, ...]:
+    """The toneless pinyin of Chinese contact words of five letters or more (koukou, weixing, lvpaopao): tone
+    marks are folded away, so kòukòu is koukou."""
+    from pypinyin import Style, lazy_pinyin
+
+    out = []
+    for w in words:
+        if any("\u4e00" <= c <= "\u9fff" for c in w):
+            for form in {"".join(lazy_pinyin(w, style=Style.NORMAL, v_to_u=v)) for v in (False, True)}:
+                if len(form) >= 5 and form.isascii() and form.isalpha():
+                    out.append(form)
+    return tuple(out)
+
+
+_QQ_WORDS = ("qq", "扣扣", "企鹅", "企鹅号", "q号", "q群", "qq群", "q我", "加q", "加扣", "加扣扣", "🐧")
+# Words with another everyday sense: 扣 (扣款: its number needs six digits or more) and 群号 (a DingTalk or Feishu
+# group's number is no QQ group: 钉钉群号, 飞书群号; see `_spans`). Two regexes, each starting with its words, so the
+# regex engine scans for their first characters.
+# A number after a contact word: digits, one space, dot or dash allowed between two of them, or written in one piece
+# with letters drawn like digits (lO9638475Z is 1096384752: l, i → 1, o → 0, z → 2; `_number`).
 _QQ = re.compile(
-    _words("qq", "扣扣", "企鹅", "q号", "q群", "qq群") + r"[\s:：号码是为]{0,4}([1-9][0-9]{4,10})(?![0-9])"
+    _words(*_QQ_WORDS, *_pinyin("扣扣", "企鹅号", "加扣扣"))
+    + _LEAD
+    + r"([1-9lioz][0-9lioz]{4,10}(?![0-9a-z])|[1-9](?:[ .-]?[0-9]){4,10})"
+    + _NOT_AMOUNT
 )
+_QQ_WEAK = re.compile(
+    r"(?:扣|群号)" + _LEAD + r"([1-9lioz][0-9lioz]{5,10}(?![0-9a-z])|[1-9](?:[ .-]?[0-9]){5,10})" + _NOT_AMOUNT
+)
+_NOT_QQ_GROUP = ("钉钉", "飞书", "钉")
 _WECHAT_WORDS = (
     "微信号",
     "微信",
@@ -73,15 +129,43 @@ _WECHAT_WORDS = (
     "＋v",
     "➕v",
     "﹢v",
+    # what else spammers call WeChat: a satellite (卫星 wèixīng), the green bubble, the green app, a heart for 信
+    "卫星",
+    "卫星号",
+    "加卫星",
+    "绿泡泡",
+    "绿色软件",
+    "v❤",
+    "微❤",
+    "微号",
+    "v我",
+    "v一下",
+    "加薇",
+    "加威",
 )
-_WECHAT = re.compile(_words(*_WECHAT_WORDS) + r"[\s:：号码是为]{0,4}([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])")
+_WECHAT_ALL = (*_WECHAT_WORDS, *_pinyin("微信号", "卫星", "卫星号", "绿泡泡"))
+_WECHAT = re.compile(_words(*_WECHAT_ALL) + _LEAD + r"([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])")
 # A number given right after 微信 / vx / 加我 is a way off the platform even though a WeChat id must start with
 # a letter (WeChat finds people by phone or QQ number too): 这个是我的微信：9989123456. A bare long number is not
 # (orders, tickets, employee numbers), and neither is an amount (微信 128000元).
 _CONTACT_NUMBER = re.compile(
-    _words(*_WECHAT_WORDS, "加我")
-    + r"[\s:：号码是为]{0,4}([0-9](?:[ -]?[0-9]){5,19})(?![0-9]|[ -]?[0-9]|\.[0-9]|[元块万千百亿个人笔次件%])"
+    _words(*_WECHAT_ALL, "加我", "打这个", "打这个号", "拨打", "联系我", "找我")
+    + _LEAD
+    + r"([0-9lioz][0-9lioz]{5,19}(?![0-9a-z])|[0-9](?:[ .-]?[0-9]){5,19})"
+    + _NOT_AMOUNT
 )
+_AS_DIGIT = str.maketrans("lioz", "1102")
+
+
+def _number(token: str) -> str | None:
+    """The digits of a number written after a contact word (separators dropped, letters drawn like digits read as
+    digits), or None when it has fewer than five real digits (a word such as zoo1 is no number)."""
+    digits = _SEPARATORS.sub("", token)
+    if sum(c.isdigit() for c in digits) < 5:
+        return None
+    return digits.translate(_AS_DIGIT)
+
+
 _WXID = re.compile(r"(wxid_[a-z0-9]{6,24})(?![a-z0-9])")
 _URL_SCHEME = re.compile(r"(?:https?://|www\.)" + _URL_CHAR + "+")
 _TLD = re.compile(r"\.(?:" + _TLDS + r")(?![0-9a-z_])")
@@ -102,8 +186,26 @@ _EMAIL_RIGHT = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}(?![0-9a-z_]
 DIGIT_RUN = 5
 _RAW_GATED = ("co", "me", "io", "cc", "app")  # short, or changed by collapsing repeats (cc → c)
 GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in _RAW_GATED)
+HEARTS = ("❤", "♥")  # V❤ and 微❤号 announce a WeChat id; the main fold deletes the heart, so the raw text is looked at
 SHORT_TLD = re.compile(r"\.(?:[cC][oOcC]|[mM][eE]|[iI][oO]|[aA][pP][pP])(?![0-9a-zA-Z])")
-KEYWORDS = ("微信", "weixin", "wechat", "vx", "wx", "v信", "薇信", "威信", "http")
+KEYWORDS = (
+    "微信",
+    "weixin",
+    "wechat",
+    "vx",
+    "wx",
+    "v信",
+    "薇信",
+    "威信",
+    "卫星",
+    "绿泡泡",
+    "绿色软件",
+    "企鹅",
+    "微号",
+    "加薇",
+    "加威",
+    "http",
+)
 
 
 def id_card_valid(number: str) -> bool:
@@ -161,7 +263,7 @@ def phone_valid(digits: str) -> bool:
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _PHONE_TYPES
 
 
-_DIGIT_CLUSTER = re.compile(r"[0-9][0-9 \-]{5,}[0-9x]")
+_DIGIT_CLUSTER = re.compile(r"[0-9][0-9 .\-]{5,}[0-9x]")
 
 
 def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
@@ -177,19 +279,25 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
                 out.append((*m.span(1), "bank_card_number", _SEPARATORS.sub("", m.group(1)), "high"))
         for m in _PHONE.finditer(f, lo, hi):
             digits = _SEPARATORS.sub("", m.group(1))
-            if phone_valid(digits):
+            if _groups_ok(m.group(1)) and phone_valid(digits):
                 out.append((*m.span(), "phone_number", digits, "medium"))
         for m in _LANDLINE.finditer(f, lo, hi):
             if phone_valid("".join(m.groups())):
                 out.append((*m.span(), "phone_number", "-".join(m.groups()), "medium"))
-    out.extend((*m.span(1), "qq_id", m.group(1), "medium") for m in _QQ.finditer(f))
+    for m in (*_QQ.finditer(f), *_QQ_WEAK.finditer(f)):
+        at = m.start()
+        if m.re is _QQ_WEAK and f[at] == "群" and f[max(0, at - 2) : at].endswith(_NOT_QQ_GROUP):
+            continue
+        number = _number(m.group(1))
+        if number and _groups_ok(m.group(1)):
+            out.append((*m.span(1), "qq_id", number, "medium"))
     if "wxid_" in f:
         out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WXID.finditer(f))
     out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _WECHAT.finditer(f))
-    out.extend(
-        (*m.span(1), "contact_diversion", re.sub("[^0-9]", "", m.group(1)), "medium")
-        for m in _CONTACT_NUMBER.finditer(f)
-    )
+    for m in _CONTACT_NUMBER.finditer(f):
+        number = _number(m.group(1))
+        if number and _groups_ok(m.group(1)):
+            out.append((*m.span(1), "contact_diversion", number, "medium"))
     at = f.find("@")
     while at != -1:
         left = _EMAIL_LEFT.search(f, max(0, at - 64), at)

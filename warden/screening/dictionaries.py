@@ -18,13 +18,14 @@ class Lexicon:
 
     terms: tuple[TermSpec, ...]
     allow: tuple[str, ...] = ()
-    emoji: tuple[tuple[str, str], ...] = ()  # (emoji, term)
+    emoji: tuple[tuple[str, str], ...] = ()  # (emoji, a term or a piece of terms it stands for)
     homophones: tuple[tuple[str, str], ...] = ()  # (canonical char, variant chars)
     splits: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (character, its split forms: 红 → 纟工, 丝工)
     cues: tuple[tuple[str, str], ...] = ()  # (warning cue, side): 严禁 before 网赌, 诈骗 after 刷单, 包括 continue
     business: tuple[str, ...] = ()  # business phrases: clear a term only without a lure (返利政策, 年会红包)
     lures: tuple[str, ...] = ()  # evidence of intent: 加我, 进群, 私信, 日赚 …
     ordinary: tuple[str, ...] = ()  # terms that are everyday words: a hit only with evidence of intent (红包, 返利)
+    context: tuple[str, ...] = ()  # words that let an ambiguous abbreviation count (上岸 for wd, 日结 for sd)
 
 
 def parse_forms(value: str) -> frozenset[str]:
@@ -53,8 +54,9 @@ def parse_terms(text: str, source: str = "<terms>") -> list[TermSpec]:
         if len(cols) < 3:
             raise ValueError(f"{source}:{number}: expected term, category, severity[, forms]")
         forms = parse_forms(cols[3]) if len(cols) > 3 else DEFAULT_FORMS
+        initials = tuple(cols[4].split()) if len(cols) > 4 and cols[4] not in ("", "-") else ()
         try:
-            specs.append(TermSpec(cols[0], cols[1], cols[2], forms))
+            specs.append(TermSpec(cols[0], cols[1], cols[2], forms, initials))
         except ValueError as exc:
             raise ValueError(f"{source}:{number}: {exc}") from exc
     return specs
@@ -81,6 +83,17 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     return [(cols[0].strip(), cols[1].strip()) for _, line in _lines(text) if len(cols := line.split("\t")) > 1]
 
 
+def parse_emoji(text: str) -> list[tuple[str, str]]:
+    """``emoji.tsv``: an emoji, then what it stands for (space-separated terms or pieces of terms, or ``=EMOJI``,
+    an alias the fold resolves): one (emoji, meaning) pair per meaning, aliases left out."""
+    out: list[tuple[str, str]] = []
+    for _, line in _lines(text):
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) > 1:
+            out.extend((cols[0], m) for m in cols[1].split() if not m.startswith("="))
+    return out
+
+
 def parse_splits(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """``splits.tsv``: a character, then each of its split forms (the parts written side by side)."""
     out = []
@@ -91,6 +104,34 @@ def parse_splits(text: str) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
+def parse_components(text: str) -> list[tuple[str, ...]]:
+    """``components.tsv``: groups of component shapes that stand for each other in a split form (亻 人, 己 已 巳)."""
+    return [tuple(line.split()) for _, line in _lines(text) if len(line.split()) > 1]
+
+
+_MAX_COMPONENT_VARIANTS = 16
+
+
+def vary_components(
+    splits: Iterable[tuple[str, tuple[str, ...]]], groups: Iterable[tuple[str, ...]]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Each split form also with its components in the other shapes of their group (勹己 → 勹已, 勹巳; 亻言 → 人言,
+    亻讠, 人讠), at most `_MAX_COMPONENT_VARIANTS` per form; forms of one character merged, in order."""
+    alternates: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        for c in group:
+            alternates[c] = tuple(dict.fromkeys([c, *alternates.get(c, ())[1:], *group]))
+    merged: dict[str, list[str]] = {}
+    for ch, forms in splits:
+        out = merged.setdefault(ch, [])
+        for form in forms:
+            variants = [""]
+            for part in form:
+                variants = [v + a for v in variants for a in alternates.get(part, (part,))][:_MAX_COMPONENT_VARIANTS]
+            out.extend(v for v in variants if v != ch)
+    return [(ch, tuple(dict.fromkeys(forms))) for ch, forms in merged.items()]
+
+
 def _read(data_dir: Path | None, name: str, *, optional: bool = False) -> str:
     if data_dir is not None and (not optional or (data_dir / name).exists()):
         return (data_dir / name).read_text(encoding="utf-8")
@@ -99,8 +140,9 @@ def _read(data_dir: Path | None, name: str, *, optional: bool = False) -> str:
 
 def load_lexicon(data_dir: Path | None = None) -> Lexicon:
     """The shipped lexicon (``warden/screening/data``) or one from another directory with the same files
-    (``splits.tsv``, ``compounds.tsv``, ``cues.tsv``, ``business.txt``, ``lures.txt`` and ``ordinary.txt`` are
-    taken from the shipped files when the directory has none)."""
+    (``splits.tsv``, ``splits_extra.tsv``, ``components.tsv``, ``compounds.tsv``, ``cues.tsv``, ``business.txt``,
+    ``lures.txt``, ``ordinary.txt`` and ``context.txt`` are taken from the shipped files when the directory has
+    none)."""
     return Lexicon(
         terms=tuple(parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv")),
         allow=tuple(dict.fromkeys(parse_allow(_read(data_dir, "allow.txt")))),
@@ -114,10 +156,19 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
         ),
         lures=tuple(dict.fromkeys(parse_allow(_read(data_dir, "lures.txt", optional=True)))),
         ordinary=tuple(dict.fromkeys(parse_allow(_read(data_dir, "ordinary.txt", optional=True)))),
-        emoji=tuple(parse_pairs(_read(data_dir, "emoji.tsv"))),
+        emoji=tuple(parse_emoji(_read(data_dir, "emoji.tsv"))),
         homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
-        splits=tuple(parse_splits(_read(data_dir, "splits.tsv", optional=True))),
+        splits=tuple(
+            vary_components(
+                [
+                    *parse_splits(_read(data_dir, "splits.tsv", optional=True)),
+                    *parse_splits(_read(data_dir, "splits_extra.tsv", optional=True)),
+                ],
+                parse_components(_read(data_dir, "components.tsv", optional=True)),
+            )
+        ),
         cues=tuple(parse_pairs(_read(data_dir, "cues.tsv", optional=True))),
+        context=tuple(parse_allow(_read(data_dir, "context.txt", optional=True))),
     )
 
 

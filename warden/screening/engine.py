@@ -41,18 +41,20 @@ import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit, severity_rank
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
-from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, KEYWORDS, SHORT_TLD, detect, id_card_valid
+from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, HEARTS, KEYWORDS, SHORT_TLD, detect, id_card_valid
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
 from warden.screening.folding import (
     ADD_SIGNS,
     CLAUSE,
     CLAUSE_MARKS,
+    NO_BREAK,
     NUL,
     Folded,
     detector_tables,
     fold,
     fold_key,
     is_ascii_letter_at,
+    kept_emoji,
 )
 from warden.screening.forms import (
     Pattern,
@@ -61,12 +63,16 @@ from warden.screening.forms import (
     homophone_pattern,
     homophone_sound_keys,
     is_han,
+    is_word,
     lower_severity,
+    other_tones,
     polyphones,
     syllable_code,
     syllable_table,
     syllable_translation,
     toned_readings,
+    toneless,
+    words_among,
 )
 
 BATCH_SIZE = 2048
@@ -87,6 +93,7 @@ class _Entry(NamedTuple):
     cue: str = ""  # a warning cue (before, after, both, continue): a term it points at is named, not offered (严禁网赌)
     business: bool = False  # a business phrase (返利政策): the term in its trade sense, unless a lure is in reach
     lure: bool = False  # a lure (加我, 进群, 日赚): evidence that a term nearby is offered
+    context: bool = False  # a context word: an ambiguous abbreviation in the same message counts (wd 上岸)
 
 
 class _Expanded(NamedTuple):
@@ -102,12 +109,13 @@ class _Expanded(NamedTuple):
 _TONE_NUMBER = re.compile(
     r"(?<=[A-Za-zＡ-Ｚａ-ｚ0-5０-５])[AEIOUVNRGaeiouvnrgＡＥＩＯＵＶＮＲＧａｅｉｏｕｖｎｒｇ]([0-5０-５])(?![0-9０-９])"
 )
-_SECOND_READING = str.maketrans(dict.fromkeys(ADD_SIGNS, " "))
+_SECOND_READING = str.maketrans(dict.fromkeys([*ADD_SIGNS, *kept_emoji()], " "))
+_SEPARATE_AGAIN = frozenset([*ADD_SIGNS, *kept_emoji()])  # what the second reading turns into a space
 
 
 def second_reading(text: str) -> str | None:
-    """``text`` with its add signs and tone numbers turned into spaces (same length, so offsets hold), or None
-    when it has neither."""
+    """``text`` with its add signs, kept emoji (红💰包: the emoji stood between the letters, not for one) and tone
+    numbers turned into spaces (same length, so offsets hold), or None when it has none of them."""
     swapped = _TONE_NUMBER.sub(lambda m: m.group()[0] + " ", text.translate(_SECOND_READING))
     return swapped if swapped != text else None
 
@@ -262,6 +270,38 @@ def _carried(earlier: list[tuple[int, int, str]], folded: Folded, joined: str, a
     return False
 
 
+_NONE_HELD: list[int] = []  # shared, never appended to
+_YES, _NO = -2, -1  # `_sounds_like`'s verdicts besides a near-homophone's position
+
+
+def _ordinary_at(folded: Folded, ftext: str, ats: list[int]) -> list[bool]:
+    """`_ordinary` for several positions, with one lookup in the word list."""
+    windows = [
+        [(lo, hi) for lo, hi in ((at - 1, at + 1), (at, at + 2), (at - 2, at + 1), (at - 1, at + 2), (at, at + 3))
+         if lo >= 0 and hi <= len(ftext)]
+        for at in ats
+    ]  # fmt: skip
+    words = iter(words_among([ftext[lo:hi] for spans in windows for lo, hi in spans]))
+    out = []
+    for spans in windows:
+        found = [span for span in spans if next(words)]
+        out.append(any(all(folded.separator(k) == NO_BREAK for k in range(lo + 1, hi)) for lo, hi in found))
+    return out
+
+
+def _ordinary(folded: Folded, ftext: str, at: int) -> bool:
+    """Whether the character at folded ``at``, the one of a near-homophone candidate that differs from the term in
+    tone, belongs to an ordinary word there: two or three characters around it, written together, that jieba's
+    word list holds (年终奖 holds 终奖 for 中奖, but 终 is in 年终; 红宝石: 宝石; 在读博: 在读). A disguise is no
+    word (月炮, 忘贷, 穿销)."""
+    spans = [(lo, hi) for lo, hi in ((at - 1, at + 1), (at, at + 2), (at - 2, at + 1), (at - 1, at + 2), (at, at + 3))
+             if lo >= 0 and hi <= len(ftext)]  # fmt: skip
+    for (lo, hi), word in zip(spans, words_among([ftext[lo:hi] for lo, hi in spans]), strict=True):
+        if word and all(folded.separator(k) == NO_BREAK for k in range(lo + 1, hi)):  # 您好，旺贷: 好旺 is no word
+            return True
+    return False
+
+
 def _repeated_numerals(key: str, term: str, runs: tuple[int, ...]) -> list[str]:
     """Keys for a term with a Chinese numeral written twice or three times (加一一下微信): the fold reads 一 as the
     digit 1 and never collapses digits (13333333333 stays a phone number), so the repeats are listed instead. Only
@@ -277,14 +317,50 @@ def _repeated_numerals(key: str, term: str, runs: tuple[int, ...]) -> list[str]:
     return out
 
 
-def _half_same(a: str, b: str) -> bool:
+def _runs_exact(folded: Folded, start: int, end: int, runs: tuple[int, ...]) -> bool:
+    """Whether the text's collapsed runs from ``start`` are exactly the pattern's (initials: SSD is not sd)."""
+    heads = folded.heads
+    if not runs:  # one character each: nothing collapsed inside (two lookups instead of one per character)
+        if heads is None:
+            return True
+        nxt = int(heads[end]) if end < heads.size else int(folded.origin.size)
+        return nxt - int(heads[start]) == end - start
+    if heads is None:
+        return all(r == 1 for r in runs)
+    size = heads.size
+    bounds = [int(heads[k]) for k in range(start, min(end + 1, size))]
+    if end >= size:
+        bounds.append(int(folded.origin.size))
+    return all(b - a == r for a, b, r in zip(bounds, bounds[1:], runs, strict=False))
+
+
+def _latin_edges_free(folded: Folded, joined: str, start: int, end: int) -> bool:
+    """Whether a Latin form at folded ``[start, end)`` stands alone: no letter right before or after it in the text as
+    sent (the resolution checks this too; done early for initials, whose two letters hide inside many words)."""
+    origin, heads = folded.origin, folded.heads
+    if heads is None:
+        os, last = int(origin[start]), int(origin[end - 1])
+    else:
+        os = int(origin[heads[start]])
+        last = int(origin[int(heads[end]) - 1 if end < heads.size else origin.size - 1])
+    return not is_ascii_letter_at(joined, os - 1, -1) and not is_ascii_letter_at(joined, last + 1, 1)
+
+
+# add signs, kept emoji and hearts, found with one gather over the raw batch
+_MARK_TABLE = np.zeros(0x110000, dtype=bool)
+_MARK_TABLE[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] = True
+_HEART_CODES = frozenset(ord(c) for c in HEARTS)
+
+
+def _half_same(a: str, b: str, readings: tuple[str, ...]) -> bool:
     """At least half the characters identical (虹包 for 红包, not any two characters that rhyme),
-    and only characters differ, never digits (all digits share one code in syllable space)."""
+    and only characters differ, never digits (all digits share one code in syllable space), except a digit of the
+    term that was a Chinese numeral (``readings`` has its sound: 移夜情 for 一夜情, whose key is 1夜情)."""
     same = 0
-    for x, y in zip(a, b, strict=True):
+    for x, y, want in zip(a, b, readings, strict=True):
         if x == y:
             same += 1
-        elif "0" <= x <= "9" or "0" <= y <= "9":
+        elif "0" <= x <= "9" or ("0" <= y <= "9" and not want):
             return False
     return 2 * same >= len(b)
 
@@ -304,6 +380,7 @@ class ScreeningEngine:
         business: Sequence[str] = (),
         lures: Sequence[str] = (),
         ordinary: Iterable[str] = (),
+        context: Sequence[str] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -314,6 +391,7 @@ class ScreeningEngine:
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
         self.splits: tuple[tuple[str, tuple[str, ...]], ...] = tuple(splits)
         self.cues: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(cues))
+        self.context: tuple[str, ...] = tuple(dict.fromkeys(w.strip() for w in context if fold_key(w.strip())[0]))
         if any(side not in CUE_SIDES for _, side in self.cues):
             raise ValueError(f"a cue's side must be one of {CUE_SIDES}")
         self.business: tuple[str, ...] = tuple(dict.fromkeys(b.strip() for b in business if fold_key(b.strip())[0]))
@@ -327,9 +405,7 @@ class ScreeningEngine:
         if detectors:
             detector_tables()  # built once per process; do it now rather than on the first message
             id_card_valid("11010519491231002X")  # python-stdnum reads its region table on first use (~0.3 s)
-        emoji_for: dict[str, list[str]] = {}
-        for e, term in self.emoji:
-            emoji_for.setdefault(term, []).append(e)
+            is_word("宝石")  # jieba's word list, read once (~0.5 s), for near-homophones
         cache = dict(_cache or {})
         # one pattern per folded key and run lengths (and category, with `per_category`): highest severity, most
         # direct channel
@@ -338,11 +414,10 @@ class ScreeningEngine:
         for spec in self.terms:
             expanded = cache.get(spec)
             if expanded is None:
-                expanded = cache[spec] = _Expanded(
-                    tuple(expand(spec, emoji_for.get(spec.term, ()), split_map)), homophone_pattern(spec)
-                )
+                expanded = cache[spec] = _Expanded(tuple(expand(spec, self.emoji, split_map)), homophone_pattern(spec))
             for p in expanded.main:
-                k = (p.key, p.runs, p.category if per_category else "")
+                # an abbreviation several terms share (wd: 网赌, 网贷) stands for each of them
+                k = (p.key, p.runs, p.category if per_category else p.term if p.channel == "initials" else "")
                 if k not in best or p.rank() > best[k].rank():
                     best[k] = p
             h = expanded.homophone
@@ -381,6 +456,11 @@ class ScreeningEngine:
             k = (key, runs if any(r > 1 for r in runs) else (), "")
             old = entries.get(k)
             entries[k] = old._replace(lure=True) if old else _Entry(k[0], k[1], lure=True)
+        for word in self.context:
+            key, runs = fold_key(word)
+            k = (key, runs if any(r > 1 for r in runs) else (), "")
+            old = entries.get(k)
+            entries[k] = old._replace(context=True) if old else _Entry(k[0], k[1], context=True)
         if detectors:
             for word in (*KEYWORDS, *GATE_TLDS):
                 k = (fold_key(word)[0], (), "")
@@ -395,18 +475,27 @@ class ScreeningEngine:
                 old = group.get(k)
                 group[k] = old._replace(homophone=h) if old else _Entry(k[0], k[1], homophone=h)
         self._longest_allow = max((len(fold_key(a)[0]) for a in (*self.allow, *self.business)), default=0)
-        # Two automata: the main one (terms, homophones, contact keywords, lures) scans every text; the words that
-        # only qualify a hit (allow-list, business phrases, cues) are looked for only in the few messages that have
-        # a hit that may count, so ordinary text pays for little more than its terms (as a plain matcher would).
+        # per homophone pattern (by identity: the patterns live as long as the engine), see `_sound_codes`
+        self._sound_cache: dict[int, tuple[tuple[int | None, ...], tuple[frozenset[int], ...]]] = {}
+        # Two automata: the main one (terms, homophones, contact keywords, lures, context words) scans every text;
+        # the words that only qualify a hit (allow-list, business phrases, cues) are looked for only in the few
+        # messages that have a hit that may count, so ordinary text pays for little more than its terms (as a plain
+        # matcher would).
         main: dict[str, list[_Entry]] = {}
         aux: dict[str, list[_Entry]] = {}
         for sound, group in by_sound.items():
             for entry in group.values():
-                if entry.pattern is not None or entry.homophone is not None or entry.keyword or entry.lure:
+                if (
+                    entry.pattern is not None
+                    or entry.homophone is not None
+                    or entry.keyword
+                    or entry.lure
+                    or entry.context
+                ):
                     main.setdefault(sound, []).append(entry._replace(allow=False, business=False, cue=""))
                 if entry.allow or entry.business or entry.cue:
                     aux.setdefault(sound, []).append(
-                        entry._replace(pattern=None, homophone=None, keyword=False, lure=False)
+                        entry._replace(pattern=None, homophone=None, keyword=False, lure=False, context=False)
                     )
         self._keys = list(main)
         self._entries = [tuple(main[k]) for k in self._keys]
@@ -433,6 +522,7 @@ class ScreeningEngine:
             business=lexicon.business,
             lures=lexicon.lures,
             ordinary=lexicon.ordinary,
+            context=lexicon.context,
         )
 
     def with_lists(
@@ -455,6 +545,7 @@ class ScreeningEngine:
             business=self.business,
             lures=self.lures,
             ordinary=self.ordinary,
+            context=self.context,
             detectors=self.detectors,
             per_category=self.per_category,
             _cache=self._cache,
@@ -547,10 +638,14 @@ class ScreeningEngine:
         )
         detectors = self.detectors and not second
         gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
+        marks = np.flatnonzero(np.take(_MARK_TABLE, folded.raw, mode="clip")).tolist()  # add signs, emoji, hearts
+        signs = [i for i in marks if int(folded.raw[i]) not in _HEART_CODES]
+        if detectors and len(signs) < len(marks):  # V❤ xiaomei: the heart stands for 信 and the fold deletes it
+            gate_hits.extend(i for i in marks if int(folded.raw[i]) in _HEART_CODES)
         starts = [0, *(boundaries + 1).tolist()]
         # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
         digits = np.flatnonzero(folded.codes - 0x30 < 10)
-        again = [] if second else _second_readings(batch, joined, folded, starts, digits)
+        again = [] if second else _second_readings(batch, folded, starts, digits, signs)
         flagged: set[int] = set()
         if detectors and digits.size >= DIGIT_RUN:
             runs = digits[DIGIT_RUN - 1 :][digits[DIGIT_RUN - 1 :] - digits[: 1 - DIGIT_RUN] == DIGIT_RUN - 1]
@@ -558,11 +653,16 @@ class ScreeningEngine:
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
             return results, gated
-        found = self._verify(candidates, folded, joined, flagged, units)
+        with_context: set[int] = set()  # messages holding a context word
+        found = self._verify(candidates, folded, joined, flagged, units, with_context)
+        pending: dict[int, list[tuple[Hit, bool]]] = {}  # ambiguous abbreviations, kept only with a context
         for os, oe, p, channel, weak in found:
             m = bisect_right(starts, os) - 1
             base = starts[m]
             hit = Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
+            if p.context:
+                pending.setdefault(m, []).append((hit, weak))
+                continue
             results.setdefault(m, []).append(hit)
             if weak:
                 gated.setdefault(m, set()).add(hit)
@@ -577,6 +677,17 @@ class ScreeningEngine:
                     weak_sent = {h for h, w in sent if w}
                     if weak_sent:
                         gated.setdefault(i, set()).update(weak_sent)
+        for m, ambiguous in pending.items():  # wd 上岸, sd 日结: a context word or another listed term
+            # Another term counts if it shows intent itself, or if it is a plain ordinary word of the abbreviation's
+            # own category (sd 日结: a part-time scam's pay); a plain ordinary word of another kind says nothing
+            # about the abbreviation (SD 卡里的年会红包照片, SSC 日结报表, 这个 DB 里的贷款记录).
+            others = [h for h in results.get(m, ()) if h.channel != DETECTOR_CHANNEL]
+            weak_m = gated.get(m, set())
+            for h, weak in ambiguous:
+                if m in with_context or any(o not in weak_m or o.category == h.category for o in others):
+                    results.setdefault(m, []).append(h)  # resolved against the others by `_verify` already
+                    if weak:
+                        gated.setdefault(m, set()).add(h)
         if detectors:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
@@ -590,10 +701,12 @@ class ScreeningEngine:
         joined: str,
         flagged: set[int],
         units: bytes,
+        with_context: set[int],
     ) -> list[tuple[int, int, Pattern, str, bool]]:
         """Turn automaton candidates into hits: check folded text, allow-list, cues, boundaries, overlaps; each with
         whether it still needs evidence of intent (an ordinary word written plainly, or a term inside a business
-        phrase, with no lure in reach).
+        phrase, with no lure in reach). Adds to ``flagged`` the messages with a contact keyword and to
+        ``with_context`` those with a context word (context.txt).
 
         Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
         """
@@ -608,28 +721,62 @@ class ScreeningEngine:
         # (is homophone, start, -length, -severity, end, pattern, channel): sorts without a key
         hits: list[tuple[bool, int, int, int, int, Pattern, str]] = []
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
+        near: list[tuple[int, tuple[bool, int, int, int, int, Pattern, str]]] = []  # (position, hit) for the word list
+        deferred: list[tuple[int, int, tuple[int, ...], Pattern]] = []  # ambiguous abbreviations
         for s, e, pid in candidates:
             fs = ftext[s:e]
-            for key, runs, pattern, homophone, _, keyword, _, _, lure in entries[pid]:
-                if keyword and key == fs:
+            for key, runs, pattern, homophone, _, keyword, _, _, lure, context in entries[pid]:
+                if (keyword or context) and key == fs:
                     if boundaries is None:
                         boundaries = folded.nuls().tolist()
-                    flagged.add(bisect_right(boundaries, s))
+                    m = bisect_right(boundaries, s)
+                    if keyword:
+                        flagged.add(m)
+                    if context:
+                        with_context.add(m)
                 if lure and key == fs and not (runs and not _runs_ok(folded, s, runs)):
                     lures.append((s, e))
                 if key != fs:
                     if (
                         homophone is not None
-                        and _half_same(fs, key)
+                        and _half_same(fs, key, homophone.readings)
                         and (not runs or _runs_ok(folded, s, runs))
-                        and self._sounds_like(ftext, s, e, homophone)
                     ):
-                        hits.append((True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone"))
+                        verdict = self._sounds_like(folded, ftext, s, e, homophone)
+                        if verdict != _NO:
+                            hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
+                            (hits.append(hit) if verdict == _YES else near.append((verdict, hit)))
+                    continue
+                if pattern is not None and pattern.context:  # sd, db, ll: kept below, with a context
+                    if not runs or folded.run_length(s) == runs[0]:  # most letters l are no ll
+                        deferred.append((s, e, runs, pattern))
                     continue
                 if runs and not _runs_ok(folded, s, runs):
                     continue
                 if pattern is not None:
+                    if pattern.channel == "initials" and not (
+                        _runs_exact(folded, s, e, runs) and _latin_edges_free(folded, joined, s, e)
+                    ):
+                        continue
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
+        if near:  # near-homophones: the word list, for all of them in one lookup
+            in_words = _ordinary_at(folded, ftext, [at for at, _ in near])
+            hits.extend(hit for (_, hit), word in zip(near, in_words, strict=True) if not word)
+        if deferred and (with_context or hits):
+            if boundaries is None:
+                boundaries = folded.nuls().tolist()
+            # a context word or another listed form (a sound-alike is not enough: it may be gone once resolved)
+            direct_starts = sorted(h[1] for h in hits if not h[0])
+            for s, e, runs, pattern in deferred:
+                m = bisect_right(boundaries, s)
+                if m not in with_context:
+                    lo = boundaries[m - 1] if m > 0 else -1
+                    hi = boundaries[m] if m < len(boundaries) else len(ftext)
+                    i = bisect_right(direct_starts, lo)
+                    if i == len(direct_starts) or direct_starts[i] >= hi:
+                        continue
+                if _runs_exact(folded, s, e, runs) and _latin_edges_free(folded, joined, s, e):
+                    hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, "initials"))
         if not hits:
             return []
         if boundaries is None:
@@ -652,7 +799,7 @@ class ScreeningEngine:
                         continue
                     s, e = lo + (a >> 1), lo + (b >> 1)
                     fs = ftext[s:e]
-                    for key, runs, _, _, allow, _, cue, phrase, lure in aux_entries[pid]:
+                    for key, runs, _, _, allow, _, cue, phrase, lure, _ in aux_entries[pid]:
                         if key != fs or (runs and not _runs_ok(folded, s, runs)):
                             continue
                         if allow:
@@ -687,22 +834,31 @@ class ScreeningEngine:
             lures = kept
         ordinary = self.ordinary
         o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
-        out: list[tuple[int, int, Pattern, str, bool]] = []
+        out: list[tuple[int, int, Pattern, str, bool] | None] = []  # None: replaced by a homophone that holds it
         per_category = self.per_category
         # per category ("" for all unless `per_category`): accepted direct hits' starts and ends, sorted and
         # disjoint, and the end of the last hit of the current pass (hits are sorted by start per pass)
-        direct: dict[str, tuple[list[int], list[int]]] = {}
+        direct: dict[str, tuple[list[int], list[int], list[int]]] = {}  # + each one's index in ``out``
         last_end: dict[str, int] = {}
         homophone_pass = False
+        shared: dict[str, tuple[int, int]] = {}  # the span of the last abbreviation: another term's may share it
         for (is_homophone, s, _, _, e, p, channel), os, oe in zip(hits, o_starts, o_ends, strict=True):
             category = p.category if per_category else ""
             if is_homophone and not homophone_pass:
                 homophone_pass, last_end = True, {}
-            if s < last_end.get(category, -1):
+            if s < last_end.get(category, -1) and not (channel == "initials" and shared.get(category) == (s, e)):
                 continue
+            held: list[int] = _NONE_HELD  # direct hits this homophone holds whole (薇信 in 加薇信: 加微信 by sound)
             if homophone_pass and category in direct:
-                direct_starts, direct_ends = direct[category]
+                direct_starts, direct_ends, direct_at = direct[category]
                 i = bisect_left(direct_starts, e) - 1
+                while i >= 0 and direct_ends[i] > s:
+                    if direct_starts[i] < s or direct_ends[i] > e or direct_ends[i] - direct_starts[i] == e - s:
+                        break
+                    held = [*held, direct_at[i]]
+                    i -= 1
+                else:
+                    i = -1
                 if i >= 0 and direct_ends[i] > s:
                     continue
             if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
@@ -718,17 +874,26 @@ class ScreeningEngine:
             elif channel == "pinyin" and _NAME_LIKE.fullmatch(joined[os:oe]):
                 # "Fan Li", "Jia Weixin": written like a person's name, so less sure it is the term
                 p = p._replace(severity=lower_severity(p.severity))
+            if held:  # the longer reading names what the text says, at least as strongly as what it holds
+                strongest = max((h[2].severity for k in held if (h := out[k])), key=_RANK.__getitem__)
+                if _RANK[strongest] > _RANK[p.severity]:
+                    p = p._replace(severity=strongest)
+                for k in held:
+                    out[k] = None
             weak = (
                 (channel == "exact" and p.term in ordinary)
                 or bool(business and self._allowed(business_starts, business, folded, s, e))
             ) and not (lures and _lured(lures, folded, joined, s, e))
             out.append((os, oe, p, channel, weak))
             last_end[category] = e
+            if channel == "initials":
+                shared[category] = (s, e)
             if not homophone_pass:
-                starts, ends = direct.setdefault(category, ([], []))
+                starts, ends, at = direct.setdefault(category, ([], [], []))
                 starts.append(s)
                 ends.append(e)
-        return out
+                at.append(len(out) - 1)
+        return [h for h in out if h is not None]
 
     def _allowed(self, starts: list[int], allowed: list[tuple[int, int]], folded: Folded, s: int, e: int) -> bool:
         """Whether an allow-list match or business phrase (``allowed``: sorted spans, ``starts``: theirs) holds hit
@@ -744,36 +909,76 @@ class ScreeningEngine:
                 return True
         return False
 
-    def _sounds_like(self, ftext: str, start: int, end: int, p: Pattern) -> bool:
+    def _sound_codes(self, p: Pattern) -> tuple[tuple[int | None, ...], tuple[frozenset[int], ...]]:
+        """Per key character of a homophone pattern: the code of its reading (None: not Chinese, the character itself
+        must be there), and the codes of the same syllable in other tones (near-homophones). Computed once."""
+        found = self._sound_cache.get(id(p))
+        if found is None:
+            codes = tuple((syllable_code(w) or -3) if w else None for w in p.readings)  # -3: no code, never equal
+            nears = tuple(frozenset(other_tones(w)) if w and p.near else frozenset() for w in p.readings)
+            found = self._sound_cache[id(p)] = (codes, nears)
+        return found
+
+    def _sounds_like(self, folded: Folded, ftext: str, start: int, end: int, p: Pattern) -> int:
         """Whether folded text ``[start, end)``, read in context, gives the term's reading in context at every
         character (or a near-homophone listed in ``homophones.tsv``): 佣金返环 sounds like 佣金返还 (返还 is
-        fǎn huán), 佣金反还 does not (还 alone is hái)."""
+        fǎn huán), 佣金反还 does not (还 alone is hái). `_YES`, `_NO`, or the position of a near-homophone's
+        character in another tone when only the word list is left to ask (`_ordinary_at`, for a batch at once)."""
         # First by each character's default reading; only a character with several readings whose default one
         # is not the term's (佣 yōng, 还 hái) needs the candidate read in context, which is slow (pypinyin).
         many = polyphones()
-        in_context = False
-        for ch, want, canonical in zip(ftext[start:end], p.readings, p.key, strict=True):
-            if not want:
+        in_context = False  # a character other than the term's own needs its reading in context
+        same_polyphone = False  # the term's own character, whose reading here may differ (还 in 佣金反还)
+        near = -1  # one character may differ in tone only (月炮 for 约炮: yuè, yuē): its position
+        codes, nears = self._sound_codes(p)
+        for i, (ch, want_code, canonical) in enumerate(zip(ftext[start:end], codes, p.key, strict=True), start):
+            if ch == canonical and "0" <= ch <= "9":  # a numeral of the term, written as a digit
+                continue
+            if want_code is None:
                 if ch != canonical:
-                    return False
-            elif default_code(ch) != syllable_code(want) and self._variant_of.get(ch) != canonical:
-                if ch not in many:
-                    return False
-                in_context = True
-        if not in_context:
-            return True
+                    return _NO
+                continue
+            code = default_code(ch)
+            if code != want_code and self._variant_of.get(ch) != canonical:
+                if ch in many:
+                    if ch == canonical:
+                        same_polyphone = True
+                    else:
+                        in_context = True
+                elif near < 0 and code in nears[i - start]:
+                    near = i
+                else:
+                    return _NO
+        if near >= 0:
+            # a near-homophone writes the term's other characters as the term does and reads them as the term does
+            # (中桨: 中 is zhòng), and is checked against the word list (中将 is a word) by the caller
+            text = ftext[start:end]
+            if (
+                in_context
+                or text[: near - start] + text[near - start + 1 :] != p.key[: near - start] + p.key[near - start + 1 :]
+            ):
+                return _NO
+            return near
+        if not in_context and not same_polyphone:
+            return _YES
         lo = max(start - 2, ftext.rfind(NUL, 0, start) + 1)
         nul = ftext.find(NUL, end, end + 2)
         hi = min(end + 2, len(ftext)) if nul == -1 else nul
         spoken = toned_readings(ftext[lo:hi])
         for i in range(start, end):
             ch, want, canonical = ftext[i], p.readings[i - start], p.key[i - start]
+            if ch == canonical and "0" <= ch <= "9":  # a numeral of the term, written as a digit
+                continue
             if not want:
                 if ch != canonical:
-                    return False
+                    return _NO
             elif spoken[i - lo] != want and self._variant_of.get(ch) != canonical:
-                return False
-        return True
+                if ch not in many or near >= 0 or toneless(spoken[i - lo]) != toneless(want):
+                    return _NO
+                near = i
+                if _ordinary(folded, ftext, near):
+                    return _NO
+        return _YES
 
     def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
         """Run the detectors on the flagged messages only, as one sub-batch."""
@@ -803,10 +1008,11 @@ _FINAL[[ord(c) for c in "aeiouvnrg"]] = True
 
 
 def _second_readings(
-    batch: Sequence[str], joined: str, folded: Folded, starts: list[int], digits: npt.NDArray[np.intp]
+    batch: Sequence[str], folded: Folded, starts: list[int], digits: npt.NDArray[np.intp], signs: list[int]
 ) -> list[tuple[int, str]]:
     """(index, second reading) of the texts that have one (see `second_reading`); ``starts``: where each text
-    begins in ``joined``; ``digits``: the folded positions of its digits."""
+    begins in the joined batch; ``digits``: the folded positions of its digits; ``signs``: the positions of its add
+    signs and kept emoji in the joined batch."""
     at: list[int] = []
     c = folded.codes
     pos = digits[digits >= 2]
@@ -822,11 +1028,7 @@ def _second_readings(
         pos = pos[tone]
         if pos.size:
             at = folded.original_spans(pos.tolist(), (pos + 1).tolist())[0]
-    for sign in ADD_SIGNS:
-        i = joined.find(sign)
-        while i != -1:
-            at.append(i)
-            i = joined.find(sign, i + 1)
+    at.extend(signs)
     if not at:
         return []
     out = []
@@ -840,7 +1042,7 @@ def _second_readings(
 def _as_sent(hit: Hit, text: str, reread: str) -> Hit:
     """A hit on a second reading, on the text as sent; a tone number right after it is part of it (hong2bao1)."""
     end = hit.end
-    if end < len(text) and reread[end] == " " and text[end] != " " and text[end] not in ADD_SIGNS:
+    if end < len(text) and reread[end] == " " and text[end] != " " and text[end] not in _SEPARATE_AGAIN:
         end += 1
     return Hit(hit.term, hit.category, hit.severity, hit.channel, hit.start, end, text[hit.start : end])
 

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 MAX_CP = 0x110000
 NUL = "\0"  # batch separator: never folded, deleted or collapsed, and in no pattern
-RED_PACKET_EMOJI = "🧧"  # kept (not deleted as a symbol) so the dictionary can map it to 红包
+RED_PACKET_EMOJI = "🧧"  # kept (not deleted as a symbol) so the dictionary can map it to 红包 (see `kept_emoji`)
 
 # Code point ranges worth folding. Everything else (CJK extensions B+, other scripts) folds to itself.
 _RANGES = (
@@ -77,18 +77,39 @@ def is_default_ignorable(cp: int) -> bool:
     return cp in _IGNORABLE
 
 
-# Digit variants that NFKC leaves alone (houbb's ignoreNumStyle table plus dingbats and CJK numerals).
-_DIGITS: dict[str, str] = {}
-for _d, _chars in enumerate(
-    ("〇零○⓿⓪", "一壹幺", "二贰貳", "三叁參", "四肆", "五伍", "六陆陸", "七柒", "八捌", "九玖")
-):
-    for _c in _chars:
-        _DIGITS[_c] = str(_d)
-for _base in (0x2776, 0x2780, 0x278A):  # ❶…❿ ➀…➉ ➊…➓ (1–10)
-    for _i in range(9):
-        _DIGITS[chr(_base + _i)] = str(_i + 1)
-for _i in range(9):  # ⓵…⓽ double-circled
-    _DIGITS[chr(0x24F5 + _i)] = str(_i + 1)
+# Digit variants that NFKC leaves alone: every character Unicode gives a decimal digit value (other scripts'
+# digits, ➊, ⓵ …: `unicodedata.digit`), the CJK numerals with a numeric value 0-9 in the Unihan data
+# (`unicodedata.numeric`: 一 壹 幺 弌 兩 …) except two that are mostly ordinary words (参 in 参加, 漆 in 油漆), and
+# what spammers write for a digit that Unicode does not count as one: 两 (2), ㄧ (the Bopomofo I, drawn like 一),
+# ○ and 〇 (0). houbb's ignoreNumStyle table is a subset.
+_NOT_DIGITS = frozenset("参漆廾")
+_EXTRA_DIGITS = {"两": "2", "ㄧ": "1", "○": "0", "〇": "0", "⓿": "0", "⓪": "0"}
+
+
+@lru_cache(maxsize=1)
+def digit_variants() -> dict[str, str]:
+    """Every character that stands for a decimal digit (not ASCII 0-9) → that digit (see above)."""
+    out = dict(_EXTRA_DIGITS)
+    for lo, hi in ((0x00A0, 0xA000), (0xF900, 0xFB00), (0x10000, 0x1FC00)):
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            if ch in _NOT_DIGITS or ch in out:
+                continue
+            d = unicodedata.digit(ch, None)
+            if d is None and unicodedata.category(ch) == "Lo":
+                n = unicodedata.numeric(ch, None)
+                d = int(n) if n is not None and n == int(n) and 0 <= n <= 9 else None
+            if d is not None:
+                out[ch] = str(d)
+    return out
+
+
+@lru_cache(maxsize=1)
+def cjk_numerals() -> frozenset[int]:
+    """Chinese numerals folded to digits (一 → 1): unlike written digits, a run of them collapses like other
+    characters (一一夜夜情情 is 一夜情), while 13333333333 stays a phone number."""
+    return frozenset(ord(c) for c in digit_variants() if unicodedata.category(c) == "Lo")
+
 
 # Latin look-alikes from Cyrillic and Greek (after casefold), a pragmatic subset of UTS #39 confusables.
 _CONFUSABLES: dict[str, str] = {
@@ -188,14 +209,27 @@ def _strip_marks(s: str) -> str:
 
 
 def _t2s_table() -> dict[str, str]:
-    """Character-level traditional → simplified pairs from OpenCC's t2s data (1:1 only)."""
+    """Character-level traditional → simplified pairs from OpenCC's t2s data (1:1 only), and the Japanese
+    shinjitai forms (単, 伝, 発, 銭 …) through OpenCC's jp2t (shinjitai → traditional) then t2s: 刷単 is 刷单."""
     import opencc
 
     chars = [chr(c) for c in (*range(0x3400, 0xA000), *range(0xF900, 0xFB00))]
-    converted = opencc.OpenCC("t2s.json").convert("\n".join(chars)).split("\n")
-    if len(converted) != len(chars):  # phrase rules never cross a newline; guard anyway
+    t2s = opencc.OpenCC("t2s.json")
+    converted = t2s.convert("\n".join(chars)).split("\n")
+    via_jp = t2s.convert(opencc.OpenCC("jp2t.json").convert("\n".join(chars))).split("\n")
+    if len(converted) != len(chars) or len(via_jp) != len(chars):  # phrase rules never cross a newline
         return {}
-    return {a: b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+    out = {a: b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+    for a, b in zip(chars, via_jp, strict=True):
+        if a not in out and a != b and len(b) == 1:
+            out[a] = b
+    out.update(_LOOKALIKES)
+    return out
+
+
+_LOOKALIKES = {"戸": "户", "曰": "日"}
+"""Variants that neither table folds and that have no other use in Chinese text: 戸 (the Japanese 户), 曰 (drawn
+like 日, classical 'to say': 曰结 is 日结)."""
 
 
 def _radical_table() -> dict[str, str]:
@@ -277,21 +311,46 @@ def _is_invisible(ch: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def kept_emoji() -> dict[str, str]:
+    """The emoji the main fold keeps (they stand for a character or a word: 🎲 for 赌, 🧧 for 红包), each → the
+    emoji it folds to (itself, or the one it is another picture of: 💵 → 💰), from the shipped ``emoji.tsv``.
+    Every value lies outside the BMP, so the engine finds a text holding one with a single comparison."""
+    from importlib import resources
+
+    text = resources.files("warden.screening").joinpath("data", "emoji.tsv").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, _, means = (c.strip() for c in line.partition("\t"))
+        target = means[1:] if means.startswith("=") else None
+        for ch in key:
+            if unicodedata.category(ch)[0] == "S" and not is_default_ignorable(ord(ch)):
+                out[ch] = target or ch
+    bad = sorted(ch for ch, t in out.items() if ord(t) <= 0xFFFF)
+    if bad:
+        raise ValueError(f"emoji.tsv: {bad} must be, or fold to, an emoji outside the BMP")
+    return out
+
+
 def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_separators: bool) -> str | None:
     """The folded form of one character: a string, "" when it is deleted as invisible, None when it is
     deleted as a visible separator."""
     if is_default_ignorable(ord(ch)) or ch in _TONE_LETTERS:
         return ""
-    if ch == RED_PACKET_EMOJI:
-        return ch
+    emoji = kept_emoji()
+    if not keep_separators and ch in emoji:
+        return emoji[ch]
     if not keep_separators and ch in ADD_SIGNS:
         return ADD_SIGNS[ch]
+    digits = digit_variants()
     s = _strip_marks(unicodedata.normalize("NFKC", radicals.get(ch, ch))).casefold()
     out = []
     for c in s:
         c = radicals.get(c, c)
         c = t2s.get(c, c)
-        c = _DIGITS.get(c, c)
+        c = digits.get(c, c)
         c = _CONFUSABLES.get(c, c)
         c = _LETTERS.get(c, c)
         if is_default_ignorable(ord(c)):
@@ -301,7 +360,7 @@ def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_s
             if cat in _INVISIBLE_CATEGORIES:
                 continue
             c = " " if ord(c) in BLANKS else {"。": ".", "｡": ".", "＠": "@"}.get(c, c)
-        elif (cat in _DELETE_CATEGORIES and c != RED_PACKET_EMOJI) or PUA_START <= ord(c) < PUA_END or ord(c) in BLANKS:
+        elif cat in _DELETE_CATEGORIES or PUA_START <= ord(c) < PUA_END or ord(c) in BLANKS:
             continue
         out.append(c)
     if out:
@@ -433,11 +492,30 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
     new_run = np.empty(codes.size, dtype=bool)
     new_run[0] = True
     np.not_equal(codes[1:], codes[:-1], out=new_run[1:])
-    # digits and NUL never collapse: 13333333333 stays a phone number and every message boundary
-    # stays (nothing else below "9" survives the fold)
-    new_run |= codes < 0x3A
     repeats = np.flatnonzero(~new_run)  # few: repeated characters are rare in text
     if repeats.size:
+        # digits and NUL never collapse: 13333333333 stays a phone number and every message boundary stays
+        # (nothing else below "9" survives the fold); Chinese numerals do (一一夜夜情情 is 一夜情)
+        d = repeats[codes[repeats] < 0x3A]
+        if d.size:
+            new_run[d] = True
+            d = d[raw[origin[d]] > 0x3000]  # written digits (the usual case) never collapse
+        if d.size:
+            mask = _cjk_numeral_mask()
+            ok = mask[raw[origin[d]]] & mask[raw[origin[d - 1]]]
+            for k in d[ok].tolist():  # a numeral run inside a longer number stays (八八八六六六九九九 is a QQ id)
+                lo, hi = k - 1, k
+                while lo > 0 and codes[lo - 1] == codes[k]:
+                    lo -= 1
+                while hi + 1 < codes.size and codes[hi + 1] == codes[k]:
+                    hi += 1
+                if not (
+                    (lo > 0 and 0x30 <= int(codes[lo - 1]) <= 0x39)
+                    or (hi + 1 < codes.size and 0x30 <= int(codes[hi + 1]) <= 0x39)
+                ):
+                    new_run[k] = False
+        if repeats.size:
+            repeats = repeats[~new_run[repeats]]
         # a Latin letter repeated across a visible separator is two words ("vx xm", "sha ash"), not a run
         j = repeats[(codes[repeats] - 0x61 < 26) & (origin[repeats] - origin[repeats - 1] > 1)]
         for k in j.tolist():
@@ -447,6 +525,13 @@ def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) 
     if heads.size == codes.size:
         return Folded(codes, origin, None, raw, t)
     return Folded(np.take(codes, heads, mode="clip"), origin, heads, raw, t)
+
+
+@lru_cache(maxsize=1)
+def _cjk_numeral_mask() -> npt.NDArray[np.bool_]:
+    mask = np.zeros(MAX_CP, dtype=bool)
+    mask[sorted(cjk_numerals())] = True
+    return mask
 
 
 def _expand_multi(
@@ -476,18 +561,27 @@ def fold_key(text: str) -> tuple[str, tuple[int, ...]]:
     chars: list[str] = []
     runs: list[int] = []
     gap = False  # a visible character was deleted since the last kept one
+    numerals = cjk_numerals()
+    numeral = False  # the last kept character is a Chinese numeral
     for ch in text:
         out = changed.get(ord(ch), ch)
         if out is None:
             gap = True
             continue
         for c in out:
-            if chars and c == chars[-1] and not c <= "9" and not (gap and "a" <= c <= "z"):
+            digit = c <= "9"
+            if (
+                chars
+                and c == chars[-1]
+                and not (digit and not (numeral and ord(ch) in numerals))
+                and not (gap and "a" <= c <= "z")
+            ):
                 runs[-1] += 1
             else:
                 chars.append(c)
                 runs.append(1)
             gap = False
+            numeral = ord(ch) in numerals
     return "".join(chars), tuple(runs)
 
 

@@ -10,6 +10,8 @@ one automaton scan (research §6). Forms and their channels:
 * ``split``     a character written as its parts (纟工包 for 红包, 亻言 for 信), from ``splits.tsv``;
 * ``initials``  pinyin initials (hb), low severity, word boundaries enforced by the engine;
 * ``emoji``     an emoji standing for the term (🧧 → 红包);
+* ``near``      with ``homophone``, one character may also differ in tone only (月炮 for 约炮): the shipped terms
+  have it; a list of its own opts in (it adds about four automaton keys per character of each term);
 * ``homophone`` keyed on each term's reading *in context* (pypinyin's phrase readings: 还 is huán in
   返还, 行 is háng in 银行), matched in a space where each Chinese character is replaced by a code for
   its toned syllable (虹包 ≡ 红包, 返环 ≡ 返还); one severity step lower.
@@ -21,6 +23,7 @@ character (扣扣) would be found wherever that character stands alone (扣分).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from itertools import combinations, product
@@ -53,6 +56,8 @@ class Pattern(NamedTuple):
     channel: str
     runs: tuple[int, ...] = ()  # per key character, how many text characters it must stand for; () = one each
     readings: tuple[str, ...] = ()  # homophones: the term's toned syllable per key character ("" if not Han)
+    context: bool = False  # an ordinary abbreviation too (sd, db): counts only with another hit or a context word
+    near: bool = False  # homophones: one character may also differ in tone only (the ``near`` form)
 
     def rank(self) -> tuple[int, int]:
         """Higher is better when two entries produce the same key."""
@@ -135,28 +140,46 @@ def _split_forms(term: str, splits: Mapping[str, tuple[str, ...]]) -> list[str]:
     return [f for f in dict.fromkeys(forms) if f != term]
 
 
+def emoji_forms(term: str, emoji: Iterable[tuple[str, str]]) -> list[str]:
+    """The term written as a rebus (``emoji``: (emoji, what it stands for) pairs from ``emoji.tsv``): the emoji
+    alone when it stands for the whole term (🎰 老虎机), else the term with one piece in the emoji's place (🎲博
+    for 赌博, 🧧群 for 红包群, 返💰 for 返利, 老🐯机 for 老虎机). An emoji alone is a form only of a term it stands
+    for whole, never of a one-character piece (💰 alone is money talk, not 返利)."""
+    pairs = [(e, m) for e, m in emoji if m]
+    forms = [e for e, m in pairs if m == term]
+    by_piece: list[tuple[str, str]] = [(e, m) for e, m in pairs if m != term and m in term and len(m) < len(term)]
+    for e, m in by_piece:
+        at = term.find(m)
+        while at != -1:
+            forms.append(term[:at] + e + term[at + len(m) :])
+            at = term.find(m, at + 1)
+    return list(dict.fromkeys(forms))
+
+
 def expand(
-    spec: TermSpec, emoji: Iterable[str] = (), splits: Mapping[str, tuple[str, ...]] | None = None
+    spec: TermSpec, emoji: Iterable[tuple[str, str]] = (), splits: Mapping[str, tuple[str, ...]] | None = None
 ) -> list[Pattern]:
-    """All main-automaton patterns for one term (the homophone pattern comes from `homophone_pattern`)."""
+    """All main-automaton patterns for one term (the homophone pattern comes from `homophone_pattern`);
+    ``emoji``: (emoji, term or piece of terms) pairs."""
     t, c, s = spec.term, spec.category, spec.severity
     found: dict[tuple[str, tuple[int, ...]], Pattern] = {}
 
-    def add(text: str, channel: str, severity: str = s) -> None:
+    def add(text: str, channel: str, severity: str = s, context: bool = False) -> None:
         for key, runs in key_variants(text):
             if key and "\0" not in key:
-                p = Pattern(key, t, c, severity, channel, runs)
+                p = Pattern(key, t, c, severity, channel, runs, (), context)
                 if (key, runs) not in found or p.rank() > found[key, runs].rank():
                     found[key, runs] = p
 
     add(t, "folded")
-    for e in emoji:
-        add(e, "emoji")
+    for form in emoji_forms(t, emoji):
+        add(form, "emoji")
     if splits and "split" in spec.forms:
         for form in _split_forms(t, splits):
             add(form, "split")
     han_positions = [i for i, ch in enumerate(t) if is_han(ch)]
-    if not han_positions or not spec.forms & {"pinyin", "mixed", "initials"}:
+    abbreviations = spec.initials or (("*",) if "initials" in spec.forms else ())
+    if not han_positions or not (spec.forms & {"pinyin", "mixed"} or abbreviations):
         return list(found.values())
     readings = _readings(t)
     if "pinyin" in spec.forms:
@@ -170,8 +193,12 @@ def expand(
                 if mask >> bit & 1:
                     chars[pos] = readings[pos][0]
             add("".join(chars), "mixed")
-    if "initials" in spec.forms and len(han_positions) >= 2:
-        add("".join(r[0][0] for r in readings), "initials", "low")
+    if len(han_positions) >= 2:
+        for a in abbreviations:
+            letters = a.removesuffix("?")
+            if letters == "*":
+                letters = "".join(r[0][0] for r in readings)
+            add(letters, "initials", "low", a.endswith("?"))
     return list(found.values())
 
 
@@ -215,14 +242,51 @@ def polyphones() -> frozenset[str]:
     return frozenset(chr(cp) for cp, readings in pinyin_dict.items() if "," in readings)
 
 
+@lru_cache(maxsize=1)
+def _bmp_codes() -> array[int]:
+    """`_syllables`'s table for the BMP as a Python array: indexing gives a Python int, fast (checks per candidate)."""
+    return array("I", _syllables()[0][:0x10000].tolist())
+
+
 def default_code(ch: str) -> int:
     """The syllable code of a character's default reading (the character itself when it has none)."""
-    return int(_syllables()[0][ord(ch)])
+    cp = ord(ch)
+    return _bmp_codes()[cp] if cp < 0x10000 else cp
 
 
 def syllable_code(syllable: str) -> int | None:
     """The code of a toned syllable (``huan2``), None when no character has it as its default reading."""
     return _syllables()[1].get(syllable)
+
+
+@lru_cache(maxsize=1)
+def _syllable_names() -> dict[int, str]:
+    return {code: syl for syl, code in _syllables()[1].items()}
+
+
+def default_syllable(ch: str) -> str:
+    """The toned syllable of a character's default reading (``yue4`` for 月), "" when it has none."""
+    return _syllable_names().get(default_code(ch), "")
+
+
+def toneless(syllable: str) -> str:
+    """A toned syllable without its tone (``yue4`` → ``yue``)."""
+    return syllable.rstrip("012345")
+
+
+@lru_cache(maxsize=1)
+def _tones() -> dict[str, tuple[int, ...]]:
+    """Toneless syllable → the codes of every toned syllable that has it (yue → yue1, yue4 …)."""
+    out: dict[str, list[int]] = {}
+    for syl, code in _syllables()[1].items():
+        out.setdefault(toneless(syl), []).append(code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def other_tones(syllable: str) -> tuple[int, ...]:
+    """The codes of the same syllable in the other tones (约 yuē → 月 yuè, 悦 …): near-homophones."""
+    own = syllable_code(syllable)
+    return tuple(c for c in _tones().get(toneless(syllable), ()) if c != own)
 
 
 @lru_cache(maxsize=8)
@@ -243,6 +307,47 @@ def toned_readings(text: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(text, style=Style.TONE3, errors=_EACH_CHARACTER))
 
 
+@lru_cache(maxsize=1)
+def _word_codes() -> npt.NDArray[np.int64]:
+    """jieba's dictionary (``dict.txt``, ~350,000 words) reduced to its Chinese words of two and three characters,
+    each packed into one int64 (`_pack`), sorted: ~2 MB instead of ~25 MB as a set of str."""
+    from importlib import resources
+
+    text = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
+    codes = {
+        _pack(w)
+        for w in (line.partition(" ")[0] for line in text.splitlines())
+        if 2 <= len(w) <= 3 and all(map(is_han, w))
+    }
+    return np.array(sorted(codes), dtype=np.int64)
+
+
+def _pack(word: str) -> int:
+    """Two or three BMP characters (16 bits each) and the length (low bits) in one integer."""
+    code = 0
+    for ch in word:
+        code = code << 16 | ord(ch)
+    return code << 2 | len(word)
+
+
+def is_word(text: str) -> bool:
+    """Whether ``text`` (two or three Chinese characters) is an ordinary word of jieba's dictionary (宝石, 年终)."""
+    if not 2 <= len(text) <= 3 or not all(map(is_han, text)):
+        return False
+    codes = _word_codes()
+    code = _pack(text)
+    i = int(np.searchsorted(codes, code))
+    return i < codes.size and int(codes[i]) == code
+
+
+def words_among(texts: list[str]) -> list[bool]:
+    """`is_word` for several texts in one lookup (a near-homophone checks five windows at once)."""
+    packed = [_pack(t) if 2 <= len(t) <= 3 and all(map(is_han, t)) else -1 for t in texts]
+    codes = _word_codes()
+    at = np.searchsorted(codes, packed).tolist()
+    return [p >= 0 and i < codes.size and int(codes[i]) == p for p, i in zip(packed, at, strict=True)]
+
+
 def homophone_pattern(spec: TermSpec) -> Pattern | None:
     """The homophone-channel pattern (keyed by the folded term) for terms with ≥ 2 Chinese characters,
     carrying the term's toned reading in context per key character."""
@@ -250,11 +355,14 @@ def homophone_pattern(spec: TermSpec) -> Pattern | None:
         return None
     key, runs = fold_key(spec.term)
     full = "".join(ch * r for ch, r in zip(key, runs, strict=True))
-    spoken = toned_readings(full)
+    # read the term as written where the fold keeps one character per character (一夜情 reads yī yè qíng; its key
+    # is 1夜情): a Chinese numeral the fold made a digit keeps its sound (移夜情, 衣夜情)
+    written = spec.term if len(spec.term) == len(full) else full
+    spoken = toned_readings(written)
     readings: list[str] = []
     at = 0
     for ch, r in zip(key, runs, strict=True):
-        readings.append(spoken[at] if is_han(ch) else "")
+        readings.append(spoken[at] if is_han(ch) or (ch.isdigit() and is_han(written[at])) else "")
         at += r
     return Pattern(
         key,
@@ -264,6 +372,7 @@ def homophone_pattern(spec: TermSpec) -> Pattern | None:
         "homophone",
         runs if any(r > 1 for r in runs) else (),
         tuple(readings),
+        near="near" in spec.forms,
     )
 
 
@@ -278,4 +387,10 @@ def homophone_sound_keys(p: Pattern, homophones: tuple[tuple[str, str], ...] = (
         own = int(table[ord(ch)])
         code = syllable_code(want) if want else None
         options.append([own] if code is None or code == own else [code, own])
-    return ["".join(map(chr, combo)) for combo in product(*options)]
+    keys = ["".join(map(chr, combo)) for combo in product(*options)]
+    # near-homophones: one character in another tone, the others as the term writes them (月炮 for 约炮, 忘贷 for 网贷)
+    as_written = [int(table[ord(ch)]) for ch in p.key]
+    for i, want in enumerate(p.readings if p.near else ()):
+        if want:
+            keys.extend("".join(map(chr, [*as_written[:i], near, *as_written[i + 1 :]])) for near in other_tones(want))
+    return list(dict.fromkeys(keys))

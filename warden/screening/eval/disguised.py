@@ -214,20 +214,55 @@ POLYPHONES = (
     ("中奖", "仲奖"),
 )
 
-# Disguises the engine does not claim, reported under ``limit_*`` so the report shows the gaps: a tone that
-# differs (the homophone channel is toned, which keeps 简直 apart from 兼职), a sound-alike of a character
-# the fold reads as a digit (一夜情 is 1夜情 once folded), and look-alike parts that are not the character's
-# parts (服 is 月卩又, not 月艮).
+# Near-homophones: one character of the term in another tone of the same syllable, not an ordinary word there
+# (约 yuē → 月 yuè). Written by hand from the sound, not from the engine's tables.
+NEAR_HOMOPHONES = (
+    ("约炮", "悦炮"),
+    ("网贷", "旺贷"),
+    ("传销", "川销"),
+    ("刷单", "刷胆"),
+    ("刷单", "刷掸"),
+    ("赌博", "赌波"),
+    ("赌博", "赌播"),
+    ("博彩", "博菜"),
+    ("彩金", "彩今"),
+    ("下注", "下珠"),
+    ("套现", "套先"),
+    ("代考", "代靠"),
+    ("办证", "办睁"),
+    ("冰毒", "冰嘟"),
+    ("迷药", "迷摇"),
+    ("枪支", "抢支"),
+    ("援交", "援角"),
+    ("色情", "色请"),
+    ("荐股", "荐姑"),
+    ("返佣", "返拥"),
+    ("返现", "返鲜"),
+    ("日结", "日姐"),
+    ("躺赚", "趟赚"),
+    ("秒批", "秒皮"),
+    ("原始股", "原始姑"),
+    ("资金盘", "资金攀"),
+    ("兼职", "兼指"),
+)
+
+# Disguises the engine does not claim, reported under ``limit_*`` so the report shows the gaps: reversal and
+# filler words. Near-homophones with another tone (裸撩), sound-alikes of a numeral the fold reads as a digit (移夜情:
+# 一夜情 is 1夜情 once folded) and look-alike parts (月艮 for 服) were limits once and are claimed now.
 LIMITS = (
-    ("limit_tone_mismatch", "裸聊", "裸撩"),
-    ("limit_tone_mismatch", "拉人头", "啦人头"),
-    ("limit_tone_mismatch", "中奖", "中桨"),
-    ("limit_tone_mismatch", "佣金返还", "佣今返还"),
-    ("limit_digit_sound", "一夜情", "移夜情"),
-    ("limit_digit_sound", "一夜情", "遗夜情"),
-    ("limit_shape_parts", "上门服务", "上门月艮务"),
-    ("limit_shape_parts", "特殊服务", "特殊月艮务"),
-    ("limit_shape_parts", "加微信", "加彳政信"),
+    ("near_homophone", "裸聊", "裸撩"),
+    ("near_homophone", "拉人头", "啦人头"),
+    ("near_homophone", "中奖", "中桨"),
+    ("near_homophone", "佣金返还", "佣今返还"),
+    ("near_homophone", "约炮", "月炮"),
+    ("near_homophone", "网贷", "忘贷"),
+    ("near_homophone", "传销", "穿销"),
+    ("near_homophone", "一夜情", "移夜情"),
+    ("near_homophone", "一夜情", "遗夜情"),
+    ("split_characters", "上门服务", "上门月艮务"),
+    ("split_characters", "特殊服务", "特殊月艮务"),
+    ("split_characters", "加微信", "加彳政信"),
+    ("split_characters", "红包", "纟工勹巳"),
     ("limit_reversed", "红包", "包红"),
     ("limit_filler", "红包", "红色的包"),
 )
@@ -412,6 +447,9 @@ def generate(terms: Sequence[TermSpec], seed: int = 13) -> list[DisguisedRow]:
     for technique, term, form in LIMITS:
         if term in listed:
             add(technique, term, form)
+    for term, form in NEAR_HOMOPHONES:
+        if term in listed:
+            add("near_homophone", term, form)
 
     forms_by_term: dict[str, list[str]] = {}
     for spec in terms:  # 7. Latin forms whose first or last letter repeats across a space
@@ -442,7 +480,190 @@ def generate(terms: Sequence[TermSpec], seed: int = 13) -> list[DisguisedRow]:
             rows.append(DisguisedRow("emoji", "红包", frame if i == 0 else f"{frame}{'！' * i}"))
 
     rows += _contacts(rnd)
+    rows += _second_round(terms, random.Random(seed + 1))
     return [r for r in rows if r.expected in listed or r.expected.startswith("@")]
+
+
+# The kinds a corpus written without the engine exposed (a second round of recall work): emoji standing for a
+# character or a word, abbreviations of more terms, other words for WeChat and QQ, numbers split or dotted or
+# drawn with other digits and letters, look-alike characters, split parts in other shapes, numerals repeated.
+REBUS = (
+    ("老虎机", "🎰"),
+    ("老虎机", "老🐯机"),
+    ("百家乐", "🃏"),
+    ("赌博", "🎲博"),
+    ("网赌", "网🎲"),
+    ("赌场", "🎲场"),
+    ("枪支", "🔫支"),
+    ("仿真枪", "仿真🔫"),
+    ("刷单", "🛒单"),
+    ("刷单", "📦单"),
+    ("兼职刷单", "兼职🛒单"),
+    ("虚拟币投资", "虚拟₿投资"),
+    ("虚拟币投资", "🪙投资"),
+    ("红包群", "🧧群"),
+    ("中奖", "中🏆"),
+    ("中奖", "🀄奖"),
+    ("返利", "返💰"),
+    ("返现", "💰返"),
+    ("高额返利", "高额返💵"),
+    ("购物返利", "🛒返利"),
+    ("迷药", "迷💊"),
+    ("冰毒", "❄️毒"),
+    ("手机兼职", "📱兼职"),
+    ("色情", "🔞"),
+    ("兼职赚钱", "兼职赚💰"),
+)
+CONTEXT_FRAMES = {
+    "gambling": ("{}上岸", "{} 稳赢，私聊", "玩{}回血"),
+    "loan": ("{}秒到", "{} 下款快 黑户可做"),
+    "part_time": ("{}日结", "{} 接单 宝妈可做"),
+    "adult": ("{}同城", "{} 妹子 私聊"),
+    "illegal_goods": ("{} 出货 私聊", "{}保真 面交"),
+    "rebate": ("{} 秒返", "{}点位高 私聊"),
+    "fraud": ("{} 牛股 涨停",),
+    "pyramid": ("{} 零门槛 躺着赚",),
+}
+CONTACT_PHRASES = (
+    ("加卫星详聊", "@contact_diversion"),
+    ("有意者加卫星", "@contact_diversion"),
+    ("卫星号发你了", "@contact_diversion"),
+    ("绿泡泡联系我", "@contact_diversion"),
+    ("上绿泡泡聊", "@contact_diversion"),
+    ("加企鹅细聊", "@contact_diversion"),
+    ("有事Q我", "@contact_diversion"),
+    ("加扣扣私聊", "@contact_diversion"),
+    ("蹲个kòukòu", "@contact_diversion"),
+    ("KOUKOU联系", "@contact_diversion"),
+    ("weixinghao发你", "@contact_diversion"),
+    ("卫星号：lucky_2024", "@wechat_id"),
+    ("卫星 abc12345", "@wechat_id"),
+    ("绿泡泡 xiaomei_888", "@wechat_id"),
+    ("绿色软件搜 vipdeal66", "@wechat_id"),
+    ("V❤：money_777", "@wechat_id"),
+    ("微❤号: tianmi520", "@wechat_id"),
+    ("v一下 qwe12345", "@wechat_id"),
+    ("加薇 happy_668", "@wechat_id"),
+    ("企鹅号 87654321", "@qq_id"),
+    ("企鹅：123456789", "@qq_id"),
+    ("Q我 76543210", "@qq_id"),
+    ("Q群 987654321", "@qq_id"),
+    ("群号 556677889", "@qq_id"),
+    ("加扣 12345678", "@qq_id"),
+    ("扣：1098765432", "@qq_id"),
+    ("kòukòu 24681357", "@qq_id"),
+    ("🐧 13572468", "@qq_id"),
+    ("打这个 0755 8888 6666", "@contact_diversion"),
+    ("打这个号 9876543210", "@contact_diversion"),
+    ("卫星：9988776655", "@contact_diversion"),
+    ("绿泡泡 13572468", "@contact_diversion"),
+)
+NUMBER_FRAMES = (
+    ("电话{}", "@phone_number", "138.1746.2905"),
+    ("手机 {}", "@phone_number", "139.8765.4321"),
+    ("来电 {}", "@phone_number", "1 5 9 8 8 8 8 6 6 6 6"),
+    ("号码 {}", "@phone_number", "186 1234 5678"),
+    ("扣 {}", "@qq_id", "109 638 4752"),
+    ("QQ {}", "@qq_id", "8 4 7 2 0 3 9 1"),
+    ("qq：{}", "@qq_id", "lO9638475Z"),
+    ("企鹅 {}", "@qq_id", "246.813.5790"),
+    ("加我vx {}", "@contact_diversion", "9l8 7654 32lO"),
+    ("微信 {}", "@contact_diversion", "998.812.3456"),
+)
+DIGIT_FORMS: tuple[Callable[[str], str], ...] = (
+    lambda d: "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(c)] for c in d),
+    lambda d: "".join(chr(0x1D7CE + int(c)) for c in d),  # mathematical bold digits
+    lambda d: "".join(chr(0x1D7EC + int(c)) for c in d),  # mathematical sans-serif bold digits
+    lambda d: "".join("零幺两三四五六七八九"[int(c)] for c in d),
+    lambda d: "".join("〇ㄧ二三四五六七八九"[int(c)] for c in d),
+    lambda d: "".join(
+        ("⓪①②③④⑤⑥⑦⑧⑨", "➀➁➂➃➄➅➆➇➈", "０１２３４５６７８９")[i % 3][int(c) - (i % 3 == 1)]
+        if not (i % 3 == 1 and c == "0")
+        else "０"
+        for i, c in enumerate(d)
+    ),
+    lambda d: "".join("⓪➊➋➌➍➎➏➐➑➒"[int(c)] for c in d),
+    lambda d: "".join("٠١٢٣٤٥٦٧٨٩"[int(c)] for c in d),  # Arabic-Indic digits
+)
+LOOKALIKE_CHARS = (
+    ("日结", "曰结"),
+    ("刷单", "刷単"),
+    ("兼职刷单", "兼职刷単"),
+    ("下注", "下汪"),
+    ("安全账户", "安全账戸"),
+    ("冻结账户", "冻结账戶"),
+    ("刷单", "涮单"),
+    ("兼职", "廉职"),
+    ("裸聊", "棵聊"),
+    ("约炮", "钓炮"),
+    ("博彩", "傅彩"),
+    ("微信号", "溦信号"),
+    ("日赚", "曰赚"),
+    ("传销", "伝销"),
+    ("发票代开", "発票代开"),
+)
+SPLIT_SHAPES = (
+    ("红包", "纟工勹巳"),
+    ("红包", "糸工勹已"),
+    ("抢红包", "抢纟工勹巳"),
+    ("红包群", "红勹巳群"),
+    ("裸聊", "礻果聊"),
+    ("加微信", "加彳政信"),
+    ("加微信", "加微人讠"),
+    ("上门服务", "上门月艮务"),
+    ("返利", "反辶利"),
+    ("网赌", "网貝者"),
+)
+NUMERAL_REPEATS = (("一夜情", "一一夜夜情情"), ("加一下微信", "加加一一下下微微信信"), ("一夜情", "一一一夜夜夜情情情"))
+
+
+def _second_round(terms: Sequence[TermSpec], rnd: random.Random) -> list[DisguisedRow]:
+    """The second round's kinds (see above), each with its own rows."""
+    from pypinyin import lazy_pinyin
+
+    rows: list[DisguisedRow] = []
+    for term, form in REBUS:
+        for frame in rnd.sample(FRAMES, 2):
+            rows.append(DisguisedRow("emoji_rebus", term, frame.format(form)))
+    for spec in terms:  # the initials column of terms.tsv
+        for a in spec.initials:
+            letters = a.removesuffix("?")
+            if letters == "*":
+                letters = "".join(s[0] for s in lazy_pinyin(spec.term))
+            if a.endswith("?"):
+                frames = CONTEXT_FRAMES.get(spec.category, ("{} 私聊",))
+            else:
+                frames = ("{}了解一下", "做{}的看过来", "{} 速来")
+            for frame in frames:
+                rows.append(
+                    DisguisedRow("initials_more", spec.term, frame.format(rnd.choice((letters, letters.upper()))))
+                )
+    rows += [DisguisedRow("contact_phrase", expected, text) for text, expected in CONTACT_PHRASES]
+    for _ in range(3):
+        for frame, expected, number in NUMBER_FRAMES:
+            rows.append(DisguisedRow("split_numbers", expected, frame.format(number)))
+    for i in range(32):
+        prefix = rnd.choice(("138", "139", "150", "159", "176", "186", "188", "199"))
+        phone = prefix + "".join(rnd.choice("0123456789") for _ in range(8))
+        frame = rnd.choice(("电话{}", "手机 {}", "号码：{}", "打{}联系"))
+        rows.append(
+            DisguisedRow("digit_forms", "@phone_number", frame.format(DIGIT_FORMS[i % len(DIGIT_FORMS)](phone)))
+        )
+    for term, form in LOOKALIKE_CHARS:
+        for frame in rnd.sample(FRAMES, 2):
+            rows.append(DisguisedRow("lookalike_chars", term, frame.format(form)))
+    for term, form in SPLIT_SHAPES:
+        for frame in rnd.sample(FRAMES, 3):
+            rows.append(DisguisedRow("split_shapes", term, frame.format(form)))
+    for spec in terms:  # every character doubled
+        if _han(spec) and spec.category != "confidential":
+            rows.append(
+                DisguisedRow("repeat_each", spec.term, rnd.choice(FRAMES).format("".join(c * 2 for c in spec.term)))
+            )
+    for term, form in NUMERAL_REPEATS:
+        for frame in rnd.sample(FRAMES, 2):
+            rows.append(DisguisedRow("repeat_each", term, frame.format(form)))
+    return rows
 
 
 _DIGIT_STYLES: tuple[Callable[[str], str], ...] = (
