@@ -33,6 +33,8 @@ from warden.enforcement.policy import Audience, TextKind
 from warden.screening.dictionaries import TermSpec
 from warden.screening.engine import BATCH_SIZE, ScreeningEngine, build_default_engine
 from warden.screening.eval import CleanMessage, EvalReport, evaluate
+from warden.screening.eval.fresh import caught as fresh_caught
+from warden.screening.eval.fresh import load_fresh_clean, load_fresh_spam
 from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam
 from warden.screening.folding import NUL
 
@@ -111,6 +113,8 @@ class BenchReport:
     evaluation: EvalReport
     heldout: EvalReport  # the hand-written held-out set (warden.screening.eval.heldout)
     heldout_judged: list[tuple[CleanMessage, str]]  # held-out clean messages the default policy warns on or blocks
+    fresh: EvalReport  # the fresh corpus's test half (warden.screening.eval.fresh), read by no one while tuning
+    fresh_judged: list[tuple[CleanMessage, str]]
 
     @property
     def ratio(self) -> Spread:
@@ -307,6 +311,8 @@ def run(
     evaluation = evaluate(engine)
     heldout = evaluate(engine, load_heldout_spam(), load_heldout_clean())
     heldout_judged = judged_false_positives(heldout)
+    unseen = evaluate(engine, load_fresh_spam("test"), load_fresh_clean("test"), found=fresh_caught)
+    fresh_judged = judged_false_positives(unseen)
 
     spam_share = 0.05
     return BenchReport(
@@ -333,6 +339,8 @@ def run(
         evaluation=evaluation,
         heldout=heldout,
         heldout_judged=heldout_judged,
+        fresh=unseen,
+        fresh_judged=fresh_judged,
     )
 
 
@@ -416,6 +424,18 @@ def render(console: Console, r: BenchReport) -> None:
         f" ({len(h.blocking)}); judged by S-A6 under the default policy in each message's situation:"
         f" [bold]{len(r.heldout_judged) / max(1, h.clean_rows):.2%}[/] warned or blocked ({len(r.heldout_judged)},"
         f" {blocked} blocked); honest only in context: {h.context_rows}, flagged by the text {len(h.context_flagged)}"
+    )
+
+    f = r.fresh
+    total = sum(found for found, _ in f.recall.values()), sum(rows for _, rows in f.recall.values())
+    worst = sorted(f.recall, key=f.recall_of)[:4]
+    console.print(
+        f"fresh corpus, test half (warden.screening.eval.fresh, written by someone who never saw the engine, read by"
+        f" no one while tuning): recall [bold]{total[0] / max(1, total[1]):.1%}[/] ({total[0]}/{total[1]}; weakest: "
+        + ", ".join(f"{t} {f.recall_of(t):.0%}" for t in worst)
+        + f"); clean with a hit showing intent {f.false_positive_rate:.2%} ({len(f.flagged)} of {f.clean_rows:,});"
+        f" warned or refused by S-A6 in their situation {len(r.fresh_judged) / max(1, f.clean_rows):.2%}"
+        f" ({len(r.fresh_judged)}, {sum(o == 'blocked' for _, o in r.fresh_judged)} refused)"
     )
 
     b = Table(title="Build and memory")

@@ -1,0 +1,33 @@
+"""The fresh corpus (warden.screening.eval.fresh): written by someone who never saw the engine; its test half was
+read by no one while the engine changed. These tests pin that it loads whole and that no honest message in it is
+refused by S-A6 in its situation (warnings are reported by `warden bench screen`, not pinned)."""
+
+from __future__ import annotations
+
+import pytest
+
+from warden.bench.screen import judged_false_positives
+from warden.screening import ScreeningEngine
+from warden.screening.eval import evaluate
+from warden.screening.eval.fresh import caught, load_fresh_clean, load_fresh_spam
+
+
+@pytest.fixture(scope="module")
+def engine() -> ScreeningEngine:
+    from warden.screening.engine import build_default_engine
+
+    return build_default_engine()
+
+
+def test_issue13_the_fresh_corpus_loads_both_halves_whole() -> None:
+    clean = load_fresh_clean("dev") + load_fresh_clean("test")
+    spam = load_fresh_spam("dev") + load_fresh_spam("test")
+    assert len(clean) == 1_667 and len(spam) == 460
+    assert {m.domain.rpartition("/")[2] for m in clean} == {"greeting", "internal", "external"}
+    assert not any(r.expected in ("@phone", "@qq", "@id_number", "@bank_card") for r in spam)  # engine's names
+
+
+def test_S_A6_no_honest_message_of_the_unseen_half_is_refused_in_its_situation(engine: ScreeningEngine) -> None:
+    report = evaluate(engine, load_fresh_spam("test"), load_fresh_clean("test"), found=caught)
+    refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
+    assert refused == []
