@@ -134,8 +134,9 @@ def test_issue18_backtest_requests_are_checked_and_refusals_name_the_field(api, 
     window = {"candidate_version": v2, "since": "2026-11-02T00:00:00+08:00", "until": "2026-11-01T00:00:00+08:00"}
     r = c.post("/v1/backtests", json=window, headers=h["reviewer"])
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "until", r.text
-    r = c.post("/v1/backtests", json={"candidate_version": "two"}, headers=h["reviewer"])
-    assert r.status_code == 422 and "candidate_version" in r.text
+    for wrong in ("two", True, "1", 1.5):  # a version is a whole number, not a flag or a text that looks like one
+        r = c.post("/v1/backtests", json={"candidate_version": wrong}, headers=h["reviewer"])
+        assert r.status_code == 422 and "candidate_version" in r.text, (wrong, r.text)
     r = c.post("/v1/backtests", json={"candidate_version": v2, "since": "2026-11-02T00:00:00"}, headers=h["reviewer"])
     assert r.status_code == 422 and "since" in r.text  # a time without its zone is refused
     assert c.get("/v1/backtests/bkt-nope", headers=h["reviewer"]).status_code == 404

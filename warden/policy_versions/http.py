@@ -66,7 +66,9 @@ class BacktestIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"candidate_version": 2, "since": "2026-11-01T00:00:00+08:00"}]}
     )
-    candidate_version: int = Field(ge=1, le=2_147_483_647, description="The stored version to test against live")
+    candidate_version: int = Field(
+        ge=1, le=2_147_483_647, strict=True, description="The stored version to test against live (a whole number)"
+    )
     since: Instant | None = Field(None, description="Replay events that occurred at or after this time")
     until: Instant | None = Field(None, description="… and before this time")
 
