@@ -113,3 +113,22 @@ def test_issue12_without_a_key_verify_says_it_proved_nothing_signed(
     r = runner.invoke(app, ["audit", "verify", "-d", db_url])
     assert r.exit_code == 1, r.output
     assert "None" not in r.output and "not proven" in r.output and "no key" in r.output
+
+
+def test_verify_refuses_an_anchors_file_that_is_no_export_naming_the_line(
+    world: World, db_url: str, tmp_path: Path
+) -> None:
+    """A truncated or wrong --anchors file would weaken the check without a word: it is refused, naming the line."""
+    out = tmp_path / "cp.jsonl"
+    assert runner.invoke(app, ["audit", "checkpoints", "-d", db_url, "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["audit", "verify", "-d", db_url, "--anchors", str(out)]).exit_code == 0
+    for bad, line in (("{garbage", 1), ("[]", 1), (out.read_text().splitlines()[0] + '\n{"x": 1}', 2)):
+        f = tmp_path / "bad.jsonl"
+        f.write_text(bad)
+        r = runner.invoke(app, ["audit", "verify", "-d", db_url, "--anchors", str(f)], terminal_width=400)
+        said = "".join(r.output.replace("│", "").split())
+        assert r.exit_code == 1 and f"bad.jsonl:{line}:notanexportedcheckpointsfile" in said, r.output
+    r = runner.invoke(app, ["audit", "checkpoints", "-d", db_url, "--out", str(tmp_path / "no" / "dir.jsonl")])
+    assert (r.exit_code == 2 and "cannot write" in r.output and r.exception is None) or isinstance(
+        r.exception, SystemExit
+    )

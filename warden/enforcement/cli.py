@@ -74,7 +74,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         key: Verifier | None = None
         try:
             if anchors is not None:
-                exported = [json.loads(line) for line in anchors.read_text(encoding="utf-8").splitlines()[1:] if line]
+                exported = _exported_checkpoints(anchors, fail)
             if public_key is not None:
                 key = Verifier.from_pem(public_key.read_bytes())
         except (OSError, ValueError) as exc:
@@ -125,9 +125,12 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             raise fail("no audit key to export the public half of (WARDEN_AUDIT_KEY_FILE)")
         rows = w.enforcement.audit_checkpoints()
         head = {"public_key": verifier.public_pem(), "key_id": verifier.key_id, "checkpoints": len(rows)}
-        out.write_text("\n".join(json.dumps(x) for x in [head, *rows]) + "\n", encoding="utf-8")
         pub = out.with_name(out.name + ".pub.pem")
-        pub.write_text(verifier.public_pem(), encoding="utf-8")
+        try:
+            out.write_text("\n".join(json.dumps(x) for x in [head, *rows]) + "\n", encoding="utf-8")
+            pub.write_text(verifier.public_pem(), encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"--out: cannot write {exc.filename or out}: {exc.strerror or exc}") from exc
         console.print(f"{len(rows)} signed checkpoints written to {out} (key {verifier.key_id}), public key to {pub}")
         console.print(f"check later with: warden audit verify --anchors {out} --public-key {pub}")
 
@@ -263,3 +266,29 @@ def _duration(raw: str, fail: Callable[[str], Exception]) -> timedelta:
         raise fail(f"--expires-in: {exc}") from exc
     assert isinstance(value, timedelta)
     return value
+
+
+def _exported_checkpoints(path: Path, fail: Callable[[str], Exception]) -> list[dict[str, object]]:
+    """The checkpoints of a file `warden audit checkpoints --out` wrote: a first line with the public key, then one
+    JSON object per signed head. Anything else is refused naming the line (a truncated or wrong file would
+    otherwise weaken the check without a word)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows: list[dict[str, object]] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise fail(f"--anchors: {path}:{n}: not an exported checkpoints file (not JSON: {exc})") from exc
+        want = ("public_key", "key_id") if n == 1 else ("seq", "hash", "signature")
+        if not isinstance(obj, dict) or any(k not in obj for k in want):
+            raise fail(
+                f"--anchors: {path}:{n}: not an exported checkpoints file (expected an object with "
+                f"{', '.join(want)}; write one with `warden audit checkpoints --out FILE`)"
+            )
+        if n > 1:
+            rows.append(obj)
+    if not lines:
+        raise fail(f"--anchors: {path}: empty; write one with `warden audit checkpoints --out FILE`")
+    return rows
