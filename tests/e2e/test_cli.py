@@ -168,3 +168,14 @@ def test_demo_prints_every_section_for_an_80_column_terminal_a_token_per_role_an
         assert len(queue) >= 1 and "review desk: " in text
     finally:
         w.close()
+
+
+def test_an_invalid_policy_file_is_refused_before_a_database_or_key_is_made(tmp_path: Path) -> None:
+    bad = tmp_path / "p.yaml"
+    bad.write_text(
+        DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace("ordinary_words: warn ", "ordinary_words: maybe ")
+    )
+    db = tmp_path / "w.db"
+    r = CliRunner().invoke(app, ["serve", "-p", str(bad), "-d", f"sqlite:///{db}", "--port", "8197"])
+    assert r.exit_code == 1 and "p.yaml:" in r.output and "ordinary_words" in r.output, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.yaml"]  # no database, no audit key left behind

@@ -46,6 +46,10 @@ def open_warden(
     if policy:
         settings.policy = str(policy)
     try:
+        if settings.policy:  # a policy file that does not load is refused before a database or key is touched
+            from warden.adapters.policy_file import load_policy
+
+            load_policy(Path(settings.policy))
         if read_only:  # no migration, no policy record, no key created: the command writes nothing
             return bootstrap(settings, migrate=False, start=False, sign=False)
         return bootstrap(settings)
