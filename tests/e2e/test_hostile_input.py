@@ -335,9 +335,10 @@ def test_audit_cursors_beyond_a_bigint_or_not_a_number_are_refused(api: Api, cur
     assert fields(api.c.get("/v1/audit/entries", params={"cursor": cursor}, headers=api.h("auditor"))) == ["cursor"]
 
 
-def test_an_audit_cursor_at_the_bigint_edge_is_a_page(api: Api) -> None:
+def test_an_audit_cursor_at_the_bigint_edge_is_refused_naming_the_cursor(api: Api) -> None:
+    # the audit listing pages by (at, chain, seq) since issue 17: a bare number (the old seq cursor) is no cursor
     r = api.c.get("/v1/audit/entries", params={"cursor": str(INT64_MAX)}, headers=api.h("auditor"))
-    assert r.status_code == 200
+    assert r.status_code == 422 and "cursor" in r.text, r.text
 
 
 POSITION_CURSORS = [
