@@ -140,3 +140,22 @@ def test_S_A6_a_cue_stops_at_a_lure_a_sentence_end_or_a_clause_without_continuat
 def test_S_A6_a_term_with_a_chinese_numeral_written_repeatedly_is_a_repeat(engine: ScreeningEngine) -> None:
     assert terms(engine.screen("加一一下微信")) == ["加一下微信"]
     assert shown(engine.screen("工号11下周报到")) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您好，我們公司年終有紅包，歡迎加入",  # a Hong Kong or Taiwan writer: the whole text is traditional
+        "大家好，今年尾牙的紅包會在週五發放",
+        "謝謝您上季度的支持，返利會在下個月結算",
+    ],
+)
+def test_S_A6_an_ordinary_word_in_a_text_written_in_traditional_characters_is_plain_writing(
+    engine: ScreeningEngine, text: str
+) -> None:
+    assert shown(engine.screen(text)) == []  # their own script, not a disguise: judged as a plain ordinary word
+
+
+@pytest.mark.parametrize("text", ["您好，我们公司年终有紅包", "紅包", "您好，這裡有紅包，加我"])
+def test_S_A6_a_term_converted_alone_or_lured_is_still_evidence(engine: ScreeningEngine, text: str) -> None:
+    assert [h.term for h in shown(engine.screen(text))] == ["红包"]

@@ -55,6 +55,7 @@ from warden.screening.folding import (
     fold_key,
     is_ascii_letter_at,
     kept_emoji,
+    traditional_to_simplified,
 )
 from warden.screening.forms import (
     Pattern,
@@ -881,7 +882,10 @@ class ScreeningEngine:
                 for k in held:
                     out[k] = None
             weak = (
-                (channel == "exact" and p.term in ordinary)
+                (
+                    p.term in ordinary
+                    and (channel == "exact" or (channel == "folded" and _written_traditional(joined, os, oe, p.term)))
+                )
                 or bool(business and self._allowed(business_starts, business, folded, s, e))
             ) and not (lures and _lured(lures, folded, joined, s, e))
             out.append((os, oe, p, channel, weak))
@@ -1065,3 +1069,17 @@ def _merge(hits: list[Hit], more: Sequence[Hit], per_category: bool = False) -> 
 def build_default_engine() -> ScreeningEngine:
     """The engine over the shipped dictionaries (``warden/screening/data``)."""
     return ScreeningEngine.from_lexicon(load_lexicon())
+
+
+def _written_traditional(joined: str, start: int, end: int, term: str) -> bool:
+    """Whether ``joined[start:end]`` is ``term`` in traditional characters inside a message written in traditional
+    characters (at least two more of them outside the match): how people in Hong Kong and Taiwan write, not a
+    disguise (您好，我們公司年終有紅包). A term converted alone (您好，我们公司年终有紅包) still counts as one."""
+    t2s = traditional_to_simplified()
+    matched = joined[start:end]
+    if len(matched) != len(term) or "".join(t2s.get(c, c) for c in matched) != term:
+        return False
+    lo = joined.rfind(NUL, 0, start) + 1
+    hi = joined.find(NUL, end)
+    rest = joined[lo:start] + joined[end : hi if hi >= 0 else len(joined)]
+    return sum(c in t2s for c in rest) >= 2

@@ -228,6 +228,15 @@ def _t2s_table() -> dict[str, str]:
 
 
 _LOOKALIKES = {"戸": "户", "曰": "日"}
+
+
+@lru_cache(maxsize=1)
+def traditional_to_simplified() -> dict[str, str]:
+    """Character-level traditional → simplified pairs (OpenCC's t2s, 1:1; the Japanese forms too), without the
+    look-alikes of `_LOOKALIKES`: what tells a writer of traditional Chinese (`engine._written_traditional`)."""
+    return {a: b for a, b in _t2s_table().items() if a not in _LOOKALIKES}
+
+
 """Variants that neither table folds and that have no other use in Chinese text: 戸 (the Japanese 户), 曰 (drawn
 like 日, classical 'to say': 曰结 is 日结)."""
 
