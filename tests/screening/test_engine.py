@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.screening.support import shown
 from warden.bench.corpus import LIMIT_PREFIX, CorpusRow, load_corpus
 from warden.screening import Hit, Screener, ScreeningEngine, TermSpec
-
-
-def shown(hits: list[Hit] | tuple[Hit, ...]) -> list[Hit]:
-    """The hits that show intent (a plain ordinary word alone is the policy's to judge, `Hit.intent`)."""
-    return [h for h in hits if h.intent]
 
 
 def only(hits: list[Hit], term: str) -> Hit:

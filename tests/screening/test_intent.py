@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.screening.support import shown
 from warden.screening import Hit, ScreeningEngine
-
-
-def shown(hits: list[Hit] | tuple[Hit, ...]) -> list[Hit]:
-    """The hits that show intent (a plain ordinary word alone is the policy's to judge, `Hit.intent`)."""
-    return [h for h in hits if h.intent]
 
 
 def terms(hits: list[Hit]) -> list[str]:

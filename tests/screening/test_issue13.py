@@ -7,6 +7,7 @@ from importlib import resources
 
 import pytest
 
+from tests.screening.support import shown
 from warden.screening import Hit, ScreeningEngine, TermSpec
 from warden.screening.dictionaries import derive_splits, load_lexicon
 from warden.screening.eval import (
@@ -19,11 +20,6 @@ from warden.screening.eval import (
     load_disguised,
 )
 from warden.screening.folding import BLANKS, DEFAULT_IGNORABLE, fold, is_ascii_letter_at
-
-
-def shown(hits: list[Hit] | tuple[Hit, ...]) -> list[Hit]:
-    """The hits that show intent (a plain ordinary word alone is the policy's to judge, `Hit.intent`)."""
-    return [h for h in hits if h.intent]
 
 
 def found(hits: list[Hit]) -> list[tuple[str, str]]:

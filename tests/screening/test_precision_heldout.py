@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.screening.support import shown
 from warden.bench.screen import judged_false_positives
 from warden.screening import Hit, ScreeningEngine
 from warden.screening.dictionaries import load_lexicon, parse_compounds
 from warden.screening.eval import evaluate, load_clean, load_disguised
 from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam, parse_clean, parse_spam
-
-
-def shown(hits: list[Hit] | tuple[Hit, ...]) -> list[Hit]:
-    """The hits that show intent (a plain ordinary word alone is the policy's to judge, `Hit.intent`)."""
-    return [h for h in hits if h.intent]
 
 
 def terms(hits: list[Hit]) -> list[str]:

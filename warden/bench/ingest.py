@@ -167,17 +167,18 @@ class Scratch:
 # --- fixtures and the stream ---------------------------------------------------------------------------------------
 
 
-def directory(w: App, now: datetime) -> None:
-    """`ENTERPRISES` enterprises through the service; `ACCOUNTS` accounts as one raw insert (a fixture)."""
+def directory(w: App, now: datetime, enterprises: int = ENTERPRISES, accounts: int = ACCOUNTS) -> None:
+    """`enterprises` enterprises through the service; `accounts` accounts (acc-a in ent-(a mod enterprises)) as one
+    raw insert (a fixture)."""
     from warden.kernel.model import Enterprise
 
-    for e in range(ENTERPRISES):
+    for e in range(enterprises):
         ent = Enterprise(f"ent-{e}", f"Enterprise {e}", e % 5 != 0, now - timedelta(days=500))
         w.enforcement.register_enterprise(ent, "bench")
     rows = [
         {
             "id": f"acc-{a}",
-            "enterprise_id": f"ent-{a % ENTERPRISES}",
+            "enterprise_id": f"ent-{a % enterprises}",
             "phone": f"138{a:08d}",
             "real_name_verified": a % 7 != 0,
             "created_at": now - timedelta(days=10 + a % 700),
@@ -185,7 +186,7 @@ def directory(w: App, now: datetime) -> None:
             "nickname": f"n{a}",
             "external_card": "c",
         }
-        for a in range(ACCOUNTS)
+        for a in range(accounts)
     ]
     with w.engine.begin() as conn:
         conn.execute(sa.insert(t.accounts), rows)

@@ -50,42 +50,16 @@ from rich.progress import Progress
 from rich.table import Table
 
 from warden.adapters import tables as t
-from warden.bench.ingest import BATCH, Row, Scratch, forget_counters, make_events
+from warden.bench.ingest import BATCH, Row, Scratch, directory, forget_counters, make_events
 from warden.bench.measure import Run, Spread, ratios
 
 if TYPE_CHECKING:
-    from warden.app import App
     from warden.policy import LoadedPolicy
 
 ACCOUNTS = 2000  # as `warden bench ingest` (its events name acc-0 … acc-1999)
 ENTERPRISES = 200  # ten accounts each: the 16 partitions get about the same share of the stream
 CONSUMERS = (1, 2, 4)
 SAMPLE_S = 0.1  # how often the database backends' and Redis' CPU is sampled
-
-
-def directory(w: App, now: datetime) -> None:
-    """`ENTERPRISES` enterprises through the service; `ACCOUNTS` accounts (acc-a in ent-(a mod ENTERPRISES)) as one
-    raw insert (a fixture)."""
-    from warden.kernel.model import Enterprise
-
-    for e in range(ENTERPRISES):
-        ent = Enterprise(f"ent-{e}", f"Enterprise {e}", e % 5 != 0, now - timedelta(days=500))
-        w.enforcement.register_enterprise(ent, "bench")
-    rows = [
-        {
-            "id": f"acc-{a}",
-            "enterprise_id": f"ent-{a % ENTERPRISES}",
-            "phone": f"138{a:08d}",
-            "real_name_verified": a % 7 != 0,
-            "created_at": now - timedelta(days=10 + a % 700),
-            "avatar": "a.png",
-            "nickname": f"n{a}",
-            "external_card": "c",
-        }
-        for a in range(ACCOUNTS)
-    ]
-    with w.engine.begin() as conn:
-        conn.execute(sa.insert(t.accounts), rows)
 
 
 def split(counts: dict[int, int], n: int) -> list[list[int]]:
@@ -380,7 +354,7 @@ def run_bench_scale(database: str, n: int, repeats: int, console: Console) -> No
             base = scratch.create("base")
             prep = Setup(scratch, loaded, base, [], [], {}, settings.redis_url, "", partitions)
             w = bootstrap(_settings(base, "bench-prepare", prep), policy=loaded)
-            directory(w, now)
+            directory(w, now, ENTERPRISES, ACCOUNTS)
             w.close()
             events = make_events(n, now - timedelta(hours=2), 1800, "ev", 2)
             engine = make_engine(base)
