@@ -157,6 +157,98 @@ _CONTACT_NUMBER = re.compile(
 _AS_DIGIT = str.maketrans("lioz", "1102")
 
 
+@lru_cache(maxsize=1)
+def _default_syllables() -> dict[str, str]:
+    """Every common character (GB 2312) → its default reading, toneless (pypinyin)."""
+    from pypinyin import Style, lazy_pinyin
+
+    chars = []
+    for cp in range(0x4E00, 0x9FA6):
+        try:
+            chars.append(chr(cp).encode("gb2312").decode("gb2312"))
+        except UnicodeEncodeError:
+            continue
+    return dict(zip(chars, lazy_pinyin(chars, style=Style.NORMAL), strict=True))
+
+
+def sound_chars(*syllables: str) -> str:
+    """The common characters (GB 2312) whose default reading, toneless, is one of ``syllables``: what a writer
+    picks to spell a word by its sound (微 is 威, 薇, 维, 卫 …; 信 is 芯, 心, 星 …), from pypinyin."""
+    return "".join(ch for ch, syl in _default_syllables().items() if syl in syllables)
+
+
+# A short name of WeChat or QQ, then a colon, then what it gives: V：kf_9527, 威：ks88661, 薇芯号：…, Q：2847103965,
+# 抠抠：…. The name is one letter (v, w, q), the syllable wei (any character read wei: 微 威 薇 维 卫 …) or kou kou,
+# optionally followed by 信 in any character read xin or xing, or a heart. Only with the colon, and only where a
+# word starts (不是 "密码为：…": 为 follows 码): the bare letters and characters are everyday writing.
+_START = r"(?:(?<![0-9a-z\u3400-\u9fff])|(?<=[的我加+]))"
+_HEART_MARKS = "❤♥💕💗💚💙"
+_WECHAT_ALIAS = re.compile(
+    _START
+    + f"(?:v|w|wei|[{sound_chars('wei')}])(?:[ _-]?(?:x|xin|xing|[{sound_chars('xin', 'xing')}]|[{_HEART_MARKS}]))?"
+    + r"号?[ ]?:[\s:]{0,2}"
+    + r"([a-z][-_a-z0-9]{5,19}(?![-_a-z0-9])|[0-9lioz][0-9lioz]{5,19}(?![0-9a-z])|[0-9](?:[ .-]?[0-9]){5,19})"
+    + _NOT_AMOUNT
+)
+_QQ_ALIAS = re.compile(
+    _START
+    + f"(?:q|qq|kou ?kou|[{sound_chars('kou')}]{{1,2}})号?[ ]?:[\\s:]{{0,2}}"
+    + r"([1-9lioz][0-9lioz]{4,10}(?![0-9a-z])|[1-9](?:[ .-]?[0-9]){4,10})"
+    + _NOT_AMOUNT
+)
+
+# 微信 and 扣扣 spelt by sound (威芯, 维新, 薇心; 抠抠, 蔻蔻) right before what they give: any character read wei, then
+# one read xin or xing, or two read kou.
+_WECHAT_SOUND = re.compile(
+    f"[{sound_chars('wei')}]{_GAP}[{sound_chars('xin', 'xing')}]号?"
+    + _LEAD
+    + r"([a-z][-_a-z0-9]{5,19}(?![-_a-z0-9])|[0-9](?:[ .-]?[0-9]){5,19})"
+    + _NOT_AMOUNT
+)
+_QQ_SOUND = re.compile(
+    f"[{sound_chars('kou')}]{_GAP}[{sound_chars('kou')}]号?" + _LEAD + r"([1-9](?:[ .-]?[0-9]){4,10})" + _NOT_AMOUNT
+)
+
+# Messengers other than WeChat and QQ, and what they give: a handle (@easy_money88), an id or a number. Names that
+# are everyday words too (tg, line, 飞机 a plane, 电报 a telegram, ins, fb, signal, wa) count only before an @handle
+# or after 加 / 搜 (加飞机 dk8899); the others (telegram, whatsapp, 纸飞机 …) before any of the three.
+_MESSENGERS = (
+    "telegram",
+    "whatsapp",
+    "whats app",
+    "纸飞机",
+    "skype",
+    "kakao",
+    "kakaotalk",
+    "instagram",
+    "脸书",
+    "飞机号",
+)
+_MESSENGERS_WEAK = ("tg", "line", "飞机", "电报", "ins", "fb", "signal", "wa", "facebook", "twitter", "推特")
+_HANDLE = r"@[a-z_][a-z0-9_.]{3,31}(?![a-z0-9_])"
+_MESSENGER = re.compile(
+    r"(?<![a-z])"
+    + _words(*_MESSENGERS)
+    + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}"
+    + r"("
+    + _HANDLE
+    + r"|[a-z][-_a-z0-9.]{4,31}(?![-_a-z0-9])|\+?[0-9](?:[ .-]?[0-9]){6,14})"
+)
+_MESSENGER_WEAK = re.compile(
+    r"(?:(?<![a-z])" + _words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}(" + _HANDLE + ")"
+    r"|(?:加|搜)" + _words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是){0,4}"
+    r"(" + _HANDLE + r"|[a-z][-_a-z0-9.]{4,31}(?![-_a-z0-9])|\+?[0-9](?:[ .-]?[0-9]){6,14}))"
+)
+
+# A number sent in pieces with words saying how they join (186 前三位，后面是 2937 0615; 卡号分两段发：6212 2628 8560，
+# 后四位 1804): pieces of three digits or more, a short gap in the same sentence holding such a word, and the
+# joined digits a valid phone, card or ID number.
+_PIECE = re.compile(r"[0-9](?:[ -]?[0-9]){2,}")
+_JOIN_WORDS = re.compile("位|段|后面|前面|接着|接上|剩下|然后|再|加上|连起来|拼起来|合起来|连上|拼上")
+_SENTENCE_END = re.compile("[。！？!?\n;；]")
+_MAX_JOIN_GAP = 14
+
+
 def _number(token: str) -> str | None:
     """The digits of a number written after a contact word (separators dropped, letters drawn like digits read as
     digits), or None when it has fewer than five real digits (a word such as zoo1 is no number)."""
@@ -188,7 +280,40 @@ _RAW_GATED = ("co", "me", "io", "cc", "app")  # short, or changed by collapsing 
 GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in _RAW_GATED)
 HEARTS = ("❤", "♥")  # V❤ and 微❤号 announce a WeChat id; the main fold deletes the heart, so the raw text is looked at
 SHORT_TLD = re.compile(r"\.(?:[cC][oOcC]|[mM][eE]|[iI][oO]|[aA][pP][pP])(?![0-9a-zA-Z])")
+ALIAS_MARKS = "vqwVQWｖｑｗＶＱＷ号" + _HEART_MARKS
+"""Characters that may end a short contact name before a colon (V：, 威：, 抠抠：, 微信号：): a message with one of
+them right before a colon goes through the detectors (`alias_chars` adds the characters read wei, xin, kou)."""
+
+
+def sound_pair_codes() -> dict[str, int]:
+    """Per character, bits for the contact words spelt by sound (`_WECHAT_SOUND`, `_QQ_SOUND`): 1 read wei, 2 read
+    xin or xing, 4 read kou. A message with a 1 before a 2, or two 4s, goes through the detectors."""
+    out: dict[str, int] = {}
+    for bit, syllables in ((1, ("wei",)), (2, ("xin", "xing")), (4, ("kou",))):
+        for ch in sound_chars(*syllables):
+            out[ch] = out.get(ch, 0) | bit
+    return out
+
+
+def alias_chars() -> str:
+    """Every character that may stand right before the colon of a short contact name (see `ALIAS_MARKS`)."""
+    return ALIAS_MARKS + sound_chars("wei", "xin", "xing", "kou")
+
+
 KEYWORDS = (
+    "telegram",
+    "whatsapp",
+    "skype",
+    "kakao",
+    "instagram",
+    "飞机",
+    "电报",
+    "脸书",
+    "加tg",
+    "搜tg",
+    "加line",
+    "加ins",
+    "加fb",
     "微信",
     "weixin",
     "wechat",
@@ -298,6 +423,31 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
         number = _number(m.group(1))
         if number and _groups_ok(m.group(1)):
             out.append((*m.span(1), "contact_diversion", number, "medium"))
+    if ":" in f:
+        for m in _QQ_ALIAS.finditer(f):
+            number = _number(m.group(1))
+            if number and _groups_ok(m.group(1)):
+                out.append((*m.span(1), "qq_id", number, "medium"))
+        for m in _WECHAT_ALIAS.finditer(f):
+            token = m.group(1)
+            if token[0].isalpha() and (token.strip("lioz0123456789") or not any(c.isdigit() for c in token)):
+                out.append((*m.span(1), "wechat_id", token, "medium"))
+            elif (number := _number(token)) and _groups_ok(token):
+                out.append((*m.span(1), "contact_diversion", number, "medium"))
+    for m in _WECHAT_SOUND.finditer(f):
+        token = m.group(1)
+        if token[0].isalpha():
+            out.append((*m.span(1), "wechat_id", token, "medium"))
+        elif _groups_ok(token):
+            out.append((*m.span(1), "contact_diversion", _SEPARATORS.sub("", token), "medium"))
+    for m in _QQ_SOUND.finditer(f):
+        if _groups_ok(m.group(1)):
+            out.append((*m.span(1), "qq_id", _SEPARATORS.sub("", m.group(1)), "medium"))
+    for regex in (_MESSENGER, _MESSENGER_WEAK):
+        for m in regex.finditer(f):
+            g = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i))
+            out.append((*m.span(g), "contact_diversion", m.group(g).lstrip("@"), "medium"))
+    out.extend(_joined_pieces(f))
     at = f.find("@")
     while at != -1:
         left = _EMAIL_LEFT.search(f, max(0, at - 64), at)
@@ -316,6 +466,26 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
         if path:
             end = path.end()
         out.append((left.start(), end, "url", f[left.start() : end], "medium"))
+    return out
+
+
+def _joined_pieces(f: str) -> list[tuple[int, int, str, str, str]]:
+    """Numbers sent in pieces (see `_PIECE`): the span from the first piece to the last, as the number they make."""
+    pieces = [(m.start(), m.end(), _SEPARATORS.sub("", m.group())) for m in _PIECE.finditer(f)]
+    out: list[tuple[int, int, str, str, str]] = []
+    for i in range(len(pieces) - 1):
+        start, end, digits = pieces[i]
+        for j in range(i + 1, min(i + 3, len(pieces))):
+            gap = f[end : pieces[j][0]]
+            if len(gap) > _MAX_JOIN_GAP or _SENTENCE_END.search(gap) or "\0" in gap or not _JOIN_WORDS.search(gap):
+                break
+            end, digits = pieces[j][1], digits + pieces[j][2]
+            if len(digits) == 11 and digits[0] == "1" and phone_valid(digits):
+                out.append((start, end, "phone_number", digits, "medium"))
+            elif len(digits) == 18 and id_card_valid(digits):
+                out.append((start, end, "id_card_number", digits.upper(), "high"))
+            elif 15 <= len(digits) <= 19 and bank_card_valid(digits):
+                out.append((start, end, "bank_card_number", digits, "high"))
     return out
 
 

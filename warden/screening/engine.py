@@ -41,7 +41,17 @@ import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit, severity_rank
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
-from warden.screening.detectors import DIGIT_RUN, GATE_TLDS, HEARTS, KEYWORDS, SHORT_TLD, detect, id_card_valid
+from warden.screening.detectors import (
+    DIGIT_RUN,
+    GATE_TLDS,
+    HEARTS,
+    KEYWORDS,
+    SHORT_TLD,
+    alias_chars,
+    detect,
+    id_card_valid,
+    sound_pair_codes,
+)
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
 from warden.screening.folding import (
     ADD_SIGNS,
@@ -351,6 +361,32 @@ def _latin_edges_free(folded: Folded, joined: str, start: int, end: int) -> bool
 _MARK_TABLE = np.zeros(0x110000, dtype=bool)
 _MARK_TABLE[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] = True
 _HEART_CODES = frozenset(ord(c) for c in HEARTS)
+# a colon after a short contact name (V：, 威：) or an @ before a handle: the detectors look (`_raw_gates`)
+_ALIAS_TABLE = np.zeros(0x110000, dtype=bool)
+_ALIAS_TABLE[[ord(c) for c in alias_chars()]] = True
+_HANDLE_START = np.zeros(0x110000, dtype=bool)
+_HANDLE_START[[*range(0x41, 0x5B), *range(0x61, 0x7B), 0x5F]] = True
+_SOUND_PAIRS = np.zeros(0x110000, dtype=np.uint8)
+for _ch, _bits in sound_pair_codes().items():
+    _SOUND_PAIRS[ord(_ch)] = _bits
+_COLONS = (0x3A, 0xFF1A)
+_AT = 0x40
+
+
+def _raw_gates(raw: npt.NDArray[np.uint32]) -> list[int]:
+    """Positions in a raw batch where a detector may find a contact without digits or a keyword: a colon right
+    after a short contact name (one space allowed between), an @ before a handle's first letter."""
+    at = np.flatnonzero((raw == _COLONS[0]) | (raw == _COLONS[1]) | (raw == _AT))
+    if not at.size:
+        return []
+    before = np.take(raw, np.maximum(at - 1, 0), mode="clip")
+    before2 = np.take(raw, np.maximum(at - 2, 0), mode="clip")
+    after = np.take(raw, at + 1, mode="clip")
+    alias = np.take(_ALIAS_TABLE, before, mode="clip") | (
+        (before == 0x20) & np.take(_ALIAS_TABLE, before2, mode="clip")
+    )
+    handle = (np.take(raw, at, mode="clip") == _AT) & np.take(_HANDLE_START, after, mode="clip")
+    return at[(alias & (at > 0)) | handle].tolist()
 
 
 def _half_same(a: str, b: str, readings: tuple[str, ...]) -> bool:
@@ -638,7 +674,7 @@ class ScreeningEngine:
             [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
         )
         detectors = self.detectors and not second
-        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] if detectors else []
+        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] + _raw_gates(folded.raw) if detectors else []
         marks = np.flatnonzero(np.take(_MARK_TABLE, folded.raw, mode="clip")).tolist()  # add signs, emoji, hearts
         signs = [i for i in marks if int(folded.raw[i]) not in _HEART_CODES]
         if detectors and len(signs) < len(marks):  # V❤ xiaomei: the heart stands for 信 and the fold deletes it
@@ -652,6 +688,11 @@ class ScreeningEngine:
             runs = digits[DIGIT_RUN - 1 :][digits[DIGIT_RUN - 1 :] - digits[: 1 - DIGIT_RUN] == DIGIT_RUN - 1]
             if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
+        if detectors and folded.codes.size > 1:  # 微信 and 扣扣 spelt by sound (威芯, 抠抠): the detectors look
+            bits = np.take(_SOUND_PAIRS, folded.codes, mode="clip")
+            pairs = np.flatnonzero(((bits[:-1] & 1) & (bits[1:] >> 1)) | (bits[:-1] & bits[1:] & 4))
+            if pairs.size:
+                flagged.update(np.searchsorted(folded.nuls(), pairs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
             return results, gated
         with_context: set[int] = set()  # messages holding a context word
