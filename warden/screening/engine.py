@@ -925,7 +925,13 @@ class ScreeningEngine:
             weak = (
                 (
                     p.term in ordinary
-                    and (channel == "exact" or (channel == "folded" and _written_traditional(joined, os, oe, p.term)))
+                    and (
+                        channel == "exact"
+                        or (
+                            channel == "folded"
+                            and (joined[os:oe].lower() == p.term or _written_traditional(joined, os, oe, p.term))
+                        )
+                    )
                 )
                 or bool(business and self._allowed(business_starts, business, folded, s, e))
             ) and not (lures and _lured(lures, folded, joined, s, e))
