@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -94,6 +95,52 @@ def parse_emoji(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_NAME_SUFFIXES = ("头", "脸")  # 老虎头, 猪头, 狗脸: the animal's head drawn; the name is the animal's
+_MAX_NAME = 3  # longer names describe a scene (手拉手的一男一女, 拇指向上), not a word a rebus spells
+
+
+def _han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def named_emoji(terms: Iterable[str], curated: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(emoji, what it stands for) pairs read off the emoji's Chinese name (CLDR, as the `emoji` package ships it),
+    for the characters of ``terms``: an emoji whose name is a term stands for it (🎰 老虎机); one whose name holds a
+    character of a term stands for that character (🏅 奖牌: 中🏅 is 中奖; 🔫 水枪: 仿真🔫); one whose name is a single
+    syllable stands for the terms' characters read the same, tone aside (🍐 梨: 返🍐 is 返利; 🧱 砖: 日🧱). Only emoji
+    outside the BMP with a name of at most `_MAX_NAME` characters (a word, not a scene), and none of ``curated`` (the
+    hand-checked ``emoji.tsv`` says what those stand for)."""
+    import unicodedata
+
+    import emoji
+    from pypinyin import Style, lazy_pinyin
+
+    emoji.config.load_language("zh")
+    terms = list(terms)
+    whole = set(terms)
+    chars = sorted({c for t in terms for c in t if _han(c)})
+    by_sound: dict[str, list[str]] = {}
+    for c, syllable in zip(chars, lazy_pinyin(chars, style=Style.NORMAL), strict=True):
+        by_sound.setdefault(syllable, []).append(c)
+    skip = set(curated)
+    out: list[tuple[str, str]] = []
+    for key, data in emoji.EMOJI_DATA.items():
+        e = key.replace("\ufe0f", "")
+        if len(e) != 1 or ord(e) <= 0xFFFF or e in skip or unicodedata.category(e) != "So":
+            continue
+        name = "".join(c for c in str(data.get("zh", "")) if _han(c))
+        if len(name) > 1 and name.endswith(_NAME_SUFFIXES):
+            name = name[:-1]
+        if not name or len(name) > _MAX_NAME:
+            continue
+        meanings = [name] if name in whole else []
+        meanings += [c for c in dict.fromkeys(name) if c in chars]
+        if len(name) == 1:
+            meanings += by_sound.get(lazy_pinyin(name, style=Style.NORMAL)[0], [])
+        out.extend((e, m) for m in dict.fromkeys(meanings))
+    return out
+
+
 def parse_splits(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """``splits.tsv``: a character, then each of its split forms (the parts written side by side)."""
     out = []
@@ -138,6 +185,21 @@ def _read(data_dir: Path | None, name: str, *, optional: bool = False) -> str:
     return resources.files("warden.screening").joinpath("data", name).read_text(encoding="utf-8")
 
 
+def _emoji(data_dir: Path | None) -> list[tuple[str, str]]:
+    """``emoji.tsv``'s pairs, then those read off the emoji's Chinese names for the terms (`named_emoji`)."""
+    text = _read(data_dir, "emoji.tsv")
+    curated = parse_emoji(text)
+    aliases = [line.split("\t")[0].strip() for _, line in _lines(text)]
+    terms = [t.term for t in parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv")]
+    return [*curated, *named_emoji(terms, aliases)]
+
+
+@lru_cache(maxsize=1)
+def shipped_named_emoji() -> frozenset[str]:
+    """The emoji `named_emoji` reads for the shipped terms: the fold keeps them, as it keeps ``emoji.tsv``'s."""
+    return frozenset(e for e, _ in _emoji(None)[len(parse_emoji(_read(None, "emoji.tsv"))) :])
+
+
 def load_lexicon(data_dir: Path | None = None) -> Lexicon:
     """The shipped lexicon (``warden/screening/data``) or one from another directory with the same files
     (``splits.tsv``, ``splits_extra.tsv``, ``components.tsv``, ``compounds.tsv``, ``cues.tsv``, ``business.txt``,
@@ -156,7 +218,7 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
         ),
         lures=tuple(dict.fromkeys(parse_allow(_read(data_dir, "lures.txt", optional=True)))),
         ordinary=tuple(dict.fromkeys(parse_allow(_read(data_dir, "ordinary.txt", optional=True)))),
-        emoji=tuple(parse_emoji(_read(data_dir, "emoji.tsv"))),
+        emoji=tuple(_emoji(data_dir)),
         homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
         splits=tuple(
             vary_components(

@@ -294,10 +294,20 @@ def _ordinary_at(folded: Folded, ftext: str, ats: list[int]) -> list[bool]:
     ]  # fmt: skip
     words = iter(words_among([ftext[lo:hi] for spans in windows for lo, hi in spans]))
     out = []
-    for spans in windows:
-        found = [span for span in spans if next(words)]
+    for at, spans in zip(ats, windows, strict=True):
+        found = [span for span in spans if next(words) and not _with_particle(ftext, at, span)]
         out.append(any(all(folded.separator(k) == NO_BREAK for k in range(lo + 1, hi)) for lo, hi in found))
     return out
+
+
+_PARTICLES = frozenset("了着过的地得吗呢吧啊")
+
+
+def _with_particle(ftext: str, at: int, span: tuple[int, int]) -> bool:
+    """Whether the word list's window ``span`` around the character at ``at`` only joins it to a particle (靠了 in
+    代靠了解一下): a verb with its aspect particle says nothing about whether the character belongs to a word."""
+    lo, hi = span
+    return any(ftext[k] in _PARTICLES for k in range(lo, hi) if k != at)
 
 
 def _ordinary(folded: Folded, ftext: str, at: int) -> bool:
@@ -308,7 +318,11 @@ def _ordinary(folded: Folded, ftext: str, at: int) -> bool:
     spans = [(lo, hi) for lo, hi in ((at - 1, at + 1), (at, at + 2), (at - 2, at + 1), (at - 1, at + 2), (at, at + 3))
              if lo >= 0 and hi <= len(ftext)]  # fmt: skip
     for (lo, hi), word in zip(spans, words_among([ftext[lo:hi] for lo, hi in spans]), strict=True):
-        if word and all(folded.separator(k) == NO_BREAK for k in range(lo + 1, hi)):  # 您好，旺贷: 好旺 is no word
+        if (
+            word
+            and not _with_particle(ftext, at, (lo, hi))
+            and all(folded.separator(k) == NO_BREAK for k in range(lo + 1, hi))  # 您好，旺贷: 好旺 is no word
+        ):
             return True
     return False
 
@@ -924,17 +938,21 @@ class ScreeningEngine:
                     out[k] = None
             weak = (
                 (
-                    p.term in ordinary
-                    and (
-                        channel == "exact"
-                        or (
-                            channel == "folded"
-                            and (joined[os:oe].lower() == p.term or _written_traditional(joined, os, oe, p.term))
+                    (
+                        p.term in ordinary
+                        and (
+                            channel == "exact"
+                            or (
+                                channel == "folded"
+                                and (joined[os:oe].lower() == p.term or _written_traditional(joined, os, oe, p.term))
+                            )
+                            or (channel == "emoji" and _pictured_alone(joined[os:oe]))
                         )
                     )
+                    or bool(business and self._allowed(business_starts, business, folded, s, e))
                 )
-                or bool(business and self._allowed(business_starts, business, folded, s, e))
-            ) and not (lures and _lured(lures, folded, joined, s, e))
+                and not (lures and _lured(lures, folded, joined, s, e))
+            ) or (channel in ("exact", "folded") and _quoted(joined, os, oe))
             out.append((os, oe, p, channel, weak))
             last_end[category] = e
             if channel == "initials":
@@ -1116,6 +1134,22 @@ def _merge(hits: list[Hit], more: Sequence[Hit], per_category: bool = False) -> 
 def build_default_engine() -> ScreeningEngine:
     """The engine over the shipped dictionaries (``warden/screening/data``)."""
     return ScreeningEngine.from_lexicon(load_lexicon())
+
+
+_OPENING_QUOTES = "“‘「『\"'《〈"
+_CLOSING_QUOTES = "”’」』\"'》〉"
+
+
+def _quoted(joined: str, start: int, end: int) -> bool:
+    """Whether ``joined[start:end]`` stands alone between quotation marks (客户问“红包”怎么提现, 搜"刷单"): the word
+    is mentioned, named as a word, not offered; like an ordinary word, a hit only with evidence of intent beside it."""
+    return start > 0 and end < len(joined) and joined[start - 1] in _OPENING_QUOTES and joined[end] in _CLOSING_QUOTES
+
+
+def _pictured_alone(matched: str) -> bool:
+    """Whether an emoji form's match is the emoji alone (🧧 for 红包): an ordinary word drawn, not disguised; 🧧群
+    (a piece of the term beside it) is a disguise."""
+    return not any(ch.isalnum() for ch in matched)
 
 
 def _written_traditional(joined: str, start: int, end: int, term: str) -> bool:

@@ -337,6 +337,10 @@ def kept_emoji() -> dict[str, str]:
         for ch in key:
             if unicodedata.category(ch)[0] == "S" and not is_default_ignorable(ord(ch)):
                 out[ch] = target or ch
+    from warden.screening.dictionaries import shipped_named_emoji
+
+    for ch in shipped_named_emoji():
+        out.setdefault(ch, ch)
     bad = sorted(ch for ch, t in out.items() if ord(t) <= 0xFFFF)
     if bad:
         raise ValueError(f"emoji.tsv: {bad} must be, or fold to, an emoji outside the BMP")
