@@ -400,7 +400,8 @@ def _raw_gates(raw: npt.NDArray[np.uint32]) -> list[int]:
         (before == 0x20) & np.take(_ALIAS_TABLE, before2, mode="clip")
     )
     handle = (np.take(raw, at, mode="clip") == _AT) & np.take(_HANDLE_START, after, mode="clip")
-    return at[(alias & (at > 0)) | handle].tolist()
+    found: list[int] = at[(alias & (at > 0)) | handle].tolist()
+    return found
 
 
 def _half_same(a: str, b: str, readings: tuple[str, ...]) -> bool:

@@ -111,9 +111,12 @@ def cjk_numerals() -> frozenset[int]:
     return frozenset(ord(c) for c in digit_variants() if unicodedata.category(c) == "Lo")
 
 
-# Latin look-alikes from Cyrillic and Greek (after casefold), a pragmatic subset of UTS #39 confusables.
-_CONFUSABLES: dict[str, str] = {
-    # Cyrillic
+# Latin look-alikes from other scripts (Cyrillic ѵх, Greek ο, Armenian, Cherokee, Latin-like IPA and Lisu letters …):
+# the Unicode confusables data (UTS #39, confusables.txt, as the `confusable_homoglyphs` package ships it), reduced
+# to the characters it says look like one ASCII letter or digit, after NFKC and casefolding. The Cyrillic and Greek
+# letters below are read as spammers write them where the data says otherwise or nothing (в for b, н for h, і for i,
+# η for n: the data pairs capitals, і with l, η with h).
+_CYRILLIC_GREEK: dict[str, str] = {
     "а": "a",
     "в": "b",
     "с": "c",
@@ -137,7 +140,6 @@ _CONFUSABLES: dict[str, str] = {
     "ѵ": "v",
     "ԝ": "w",
     "ү": "y",
-    # Greek
     "α": "a",
     "β": "b",
     "γ": "y",
@@ -154,6 +156,30 @@ _CONFUSABLES: dict[str, str] = {
     "ω": "w",
     "ϲ": "c",
 }
+_SCRIPTS_KEPT = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "IDEOGRAPHIC")  # never read as Latin
+
+
+@lru_cache(maxsize=1)
+def latin_confusables() -> dict[str, str]:
+    """Every non-ASCII letter or number that UTS #39 says looks like one ASCII letter or digit → that letter (lower
+    case) or digit, after NFKC and casefolding (ѵ → v, х → x, ԛ → q, ο → o); Chinese, Japanese and Korean characters
+    stay as they are (口 is no o)."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    out: dict[str, str] = {}
+    for ch, entries in confusables_data.items():
+        if len(ch) != 1 or ch.isascii() or unicodedata.category(ch)[0] not in "LN":
+            continue
+        if unicodedata.name(ch, "").startswith(_SCRIPTS_KEPT):
+            continue
+        targets = {e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalnum()}
+        if len(targets) != 1:
+            continue
+        folded = unicodedata.normalize("NFKC", ch).casefold()
+        if len(folded) == 1 and not folded.isascii():
+            out[folded] = targets.pop().casefold()
+    out.update(_CYRILLIC_GREEK)
+    return out
 
 
 def _named_letters() -> dict[str, str]:
@@ -358,13 +384,14 @@ def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_s
     if not keep_separators and ch in ADD_SIGNS:
         return ADD_SIGNS[ch]
     digits = digit_variants()
+    confusables = latin_confusables()
     s = _strip_marks(unicodedata.normalize("NFKC", radicals.get(ch, ch))).casefold()
     out = []
     for c in s:
         c = radicals.get(c, c)
         c = t2s.get(c, c)
         c = digits.get(c, c)
-        c = _CONFUSABLES.get(c, c)
+        c = confusables.get(c, c)
         c = _LETTERS.get(c, c)
         if is_default_ignorable(ord(c)):
             continue
