@@ -226,19 +226,39 @@ _MESSENGERS = (
 )
 _MESSENGERS_WEAK = ("tg", "line", "飞机", "电报", "ins", "fb", "signal", "wa", "facebook", "twitter", "推特")
 _HANDLE = r"@[a-z_][a-z0-9_.]{3,31}(?![a-z0-9_])"
-_MESSENGER = re.compile(
-    r"(?<![a-z])"
-    + _words(*_MESSENGERS)
-    + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}"
-    + r"("
-    + _HANDLE
-    + r"|[a-z][-_a-z0-9.]{4,31}(?![-_a-z0-9])|\+?[0-9](?:[ .-]?[0-9]){6,14})"
+_MESSENGER_ID = r"(" + _HANDLE + r"|[a-z][-_a-z0-9.]{4,31}(?![-_a-z0-9])|\+?[0-9](?:[ .-]?[0-9]){6,14})"
+# each starts with its words, so the regex engine scans for their first characters (a word boundary before a Latin
+# name is checked after the match: `_latin_start`)
+_MESSENGER = re.compile(_words(*_MESSENGERS) + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}" + _MESSENGER_ID)
+_MESSENGER_HANDLE = re.compile(_words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}(" + _HANDLE + ")")
+_MESSENGER_ADDED = re.compile(
+    r"(?:加|搜)" + _words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是){0,4}" + _MESSENGER_ID
 )
-_MESSENGER_WEAK = re.compile(
-    r"(?:(?<![a-z])" + _words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}(" + _HANDLE + ")"
-    r"|(?:加|搜)" + _words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是){0,4}"
-    r"(" + _HANDLE + r"|[a-z][-_a-z0-9.]{4,31}(?![-_a-z0-9])|\+?[0-9](?:[ .-]?[0-9]){6,14}))"
-)
+
+
+_ALIAS_BEFORE = 8  # characters from a short contact name's start to its colon (薇芯号 :, kou kou:)
+_ALIAS_AFTER = 48  # characters from the colon to the end of what it gives
+
+
+def _around_colons(f: str) -> list[tuple[int, int]]:
+    """Windows of ``f`` around its colons, merged where they overlap: where a short contact name may stand (the
+    lookbehind of `_START` still sees before a window's start)."""
+    out: list[tuple[int, int]] = []
+    at = f.find(":")
+    while at != -1:
+        lo, hi = max(0, at - _ALIAS_BEFORE), at + _ALIAS_AFTER
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+        at = f.find(":", at + 1)
+    return out
+
+
+def _latin_start(f: str, at: int) -> bool:
+    """Whether a word found at ``at`` starts a word: no Latin letter before it (xtelegram is no telegram)."""
+    return at == 0 or not ("a" <= f[at - 1] <= "z")
+
 
 # A number sent in pieces with words saying how they join (186 前三位，后面是 2937 0615; 卡号分两段发：6212 2628 8560，
 # 后四位 1804): pieces of three digits or more, a short gap in the same sentence holding such a word, and the
@@ -423,12 +443,12 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
         number = _number(m.group(1))
         if number and _groups_ok(m.group(1)):
             out.append((*m.span(1), "contact_diversion", number, "medium"))
-    if ":" in f:
-        for m in _QQ_ALIAS.finditer(f):
+    for lo, hi in _around_colons(f):
+        for m in _QQ_ALIAS.finditer(f, lo, hi):
             number = _number(m.group(1))
             if number and _groups_ok(m.group(1)):
                 out.append((*m.span(1), "qq_id", number, "medium"))
-        for m in _WECHAT_ALIAS.finditer(f):
+        for m in _WECHAT_ALIAS.finditer(f, lo, hi):
             token = m.group(1)
             if token[0].isalpha() and (token.strip("lioz0123456789") or not any(c.isdigit() for c in token)):
                 out.append((*m.span(1), "wechat_id", token, "medium"))
@@ -443,10 +463,10 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
     for m in _QQ_SOUND.finditer(f):
         if _groups_ok(m.group(1)):
             out.append((*m.span(1), "qq_id", _SEPARATORS.sub("", m.group(1)), "medium"))
-    for regex in (_MESSENGER, _MESSENGER_WEAK):
+    for regex in (_MESSENGER, _MESSENGER_HANDLE, _MESSENGER_ADDED):
         for m in regex.finditer(f):
-            g = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i))
-            out.append((*m.span(g), "contact_diversion", m.group(g).lstrip("@"), "medium"))
+            if regex is _MESSENGER_ADDED or _latin_start(f, m.start()):
+                out.append((*m.span(1), "contact_diversion", m.group(1).lstrip("@"), "medium"))
     out.extend(_joined_pieces(f))
     at = f.find("@")
     while at != -1:

@@ -383,6 +383,7 @@ _HANDLE_START[[*range(0x41, 0x5B), *range(0x61, 0x7B), 0x5F]] = True
 _SOUND_PAIRS = np.zeros(0x110000, dtype=np.uint8)
 for _ch, _bits in sound_pair_codes().items():
     _SOUND_PAIRS[ord(_ch)] = _bits
+_SOUND_PAIR_REACH = 4  # folded characters after 威芯 / 抠抠 where what they give must start (号, 是, 为 between)
 _COLONS = (0x3A, 0xFF1A)
 _AT = 0x40
 
@@ -706,6 +707,13 @@ class ScreeningEngine:
         if detectors and folded.codes.size > 1:  # 微信 and 扣扣 spelt by sound (威芯, 抠抠): the detectors look
             bits = np.take(_SOUND_PAIRS, folded.codes, mode="clip")
             pairs = np.flatnonzero(((bits[:-1] & 1) & (bits[1:] >> 1)) | (bits[:-1] & bits[1:] & 4))
+            if pairs.size:  # only where an id or a number follows within a few characters (its first letter or digit)
+                c = folded.codes
+                near = np.zeros(pairs.size, dtype=bool)
+                for step in range(2, 2 + _SOUND_PAIR_REACH):
+                    nxt = np.take(c, pairs + step, mode="clip")
+                    near |= ((nxt - 0x30) < 10) | ((nxt - 0x61) < 26)
+                pairs = pairs[near]
             if pairs.size:
                 flagged.update(np.searchsorted(folded.nuls(), pairs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
