@@ -128,6 +128,9 @@ def test_S_A6_english_requests_to_write_privately_are_lures_and_messenger_names_
     [
         ("手机前三位 139，后面是 2046 7731", "phone_number", "13920467731"),
         ("卡号 6222 0212 3456，后四位 7894", "bank_card_number", "6222021234567894"),
+        ("电话 1 3 9 - 2 0 4 6 - 7 7 3 1", "phone_number", "13920467731"),  # separators of two kinds at once
+        ("手机 139_2046_7731", "phone_number", "13920467731"),
+        ("手机 139/2046/7731", "phone_number", "13920467731"),
     ],
 )
 def test_S_A6_a_number_sent_in_pieces_with_words_saying_how_they_join_is_found(
@@ -140,7 +143,14 @@ def test_S_A6_a_number_sent_in_pieces_with_words_saying_how_they_join_is_found(
 
 
 @pytest.mark.parametrize(
-    "text", ["订单 1381 件，金额 2345678 元", "第 139 位客户，后面还有 2046 位", "会议室 301 后面 4567 号"]
+    "text",
+    [
+        "订单 1381 件，金额 2345678 元",
+        "第 139 位客户，后面还有 2046 位",
+        "会议室 301 后面 4567 号",
+        "日期 2026/11/30 13:05",
+        "会议 10:30-11:45，房间 1302/1303",
+    ],
 )
 def test_S_A6_numbers_near_each_other_are_not_joined_without_making_a_valid_number(
     engine: ScreeningEngine, text: str

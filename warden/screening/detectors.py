@@ -44,13 +44,20 @@ _URL_CHAR = r"[-a-z0-9._~:/?#@!$&*+,;=%]"  # after folding (lower case); Chinese
 # (``138.1746.2905``; see `_groups_ok`: 10.30, 1280.50 and 2024.11.30 are no phone numbers); the checks below
 # decide what a run of digits is.
 _SEP = "[ .-]"
+# A phone number may have up to three separators between two digits, of any of the kinds (1 3 9 - 2 0 4 6, 139_2046,
+# 139/2046/7731): the check that it is a real number decides.
+_PHONE_SEP = r"(?:[ ._/-]{1,3})?"
 _PHONE = re.compile(
-    r"(?<![0-9])(?<![0-9][ .-])(?:(?:\+|00)?86[ -]?)?(1[ .-]?[3-9](?:[ .-]?[0-9]){9})(?![0-9]|[ .-][0-9])"
+    r"(?<![0-9])(?<![0-9][ .-])(?:(?:\+|00)?86[ -]?)?(1"
+    + _PHONE_SEP
+    + "[3-9](?:"
+    + _PHONE_SEP
+    + r"[0-9]){9})(?![0-9]|[ .-][0-9])"
 )
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})-([2-9][0-9]{6,7})(?![0-9])")
 _ID_CARD = re.compile(r"(?<![0-9])([1-9](?:[ -]?[0-9]){16}[ -]?[0-9x])(?![0-9a-z])")
 _BANK_CARD = re.compile(r"(?<![0-9])([2-8](?:[ -]?[0-9]){13,18})(?![0-9])")
-_SEPARATORS = re.compile("[ .-]")
+_SEPARATORS = re.compile("[ ._/-]")
 _GAP = r"[^0-9a-z\u3400-\u9fff]{0,2}"
 # Between a contact word and what it gives: spaces, a colon, a heart, 号/码/是/为, or the words 电话, 手机, 号码.
 _LEAD = r"(?:[\s:：号码是为❤♥💕💗💚💙]|电话|手机|搜|加){0,4}"
@@ -61,7 +68,7 @@ _NOT_AMOUNT = r"(?![0-9]|[ .-]?[0-9]|[元块万千百亿个人笔次件%])"
 def _groups_ok(number: str) -> bool:
     """A number written with dots is a number split to evade only when every group has three digits or more
     (138.1746.2905); 10.30, 1280.50, 2024.11.30 and 192.168.1.1 are times, amounts, dates and addresses."""
-    return "." not in number or all(len(g) >= 3 for g in re.split("[ .-]", number))
+    return "." not in number or all(len(g) >= 3 for g in re.split("[ ._/-]+", number))
 
 
 def _folded_word(word: str) -> str:
@@ -408,7 +415,7 @@ def phone_valid(digits: str) -> bool:
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _PHONE_TYPES
 
 
-_DIGIT_CLUSTER = re.compile(r"[0-9][0-9 .\-]{5,}[0-9x]")
+_DIGIT_CLUSTER = re.compile(r"[0-9][0-9 ._/\-]{5,}[0-9x]")
 
 
 def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
