@@ -205,7 +205,7 @@ async def consume(
                 if a > b:
                     metrics.INTAKE.labels(name, result).inc(a - b)
             started = time.perf_counter()
-            await _depth(source, name, stream)
+            await _depth(source, name, stream, fresh=False)  # what the source knows: no round trip per batch
             stats.phases["depth"] += time.perf_counter() - started
             if progress:
                 started = time.perf_counter()
@@ -219,10 +219,11 @@ async def consume(
     return stats
 
 
-async def _depth(source: EventSource, name: str, stream: str) -> Depth | None:
-    """Record (and return) the queue depth behind the consumer, when the source can tell (`depth`, optional)."""
+async def _depth(source: EventSource, name: str, stream: str, fresh: bool = True) -> Depth | None:
+    """Record (and return) the queue depth behind the consumer, when the source can tell (`depth`, optional);
+    `fresh=False`: as far as the source knows without asking the broker."""
     ask = getattr(source, "depth", None)
-    depth: Depth | None = await ask() if ask is not None else None
+    depth: Depth | None = await ask(fresh) if ask is not None else None
     if depth is not None:
         metrics.INTAKE_PENDING.labels(stream, name).set(depth.pending)
         metrics.INTAKE_ACK_PENDING.labels(stream, name).set(depth.ack_pending)
