@@ -16,8 +16,13 @@ What is measured, per case:
   bootstrap, connecting) and the idle fetch that ends `--until-idle` are outside. In-process: the ingest calls.
 - **CPU**: the consumer processes' own CPU between those two moments (`time.process_time`, reported by each), the
   PostgreSQL backends of the case's database over the same window (sampled from `/proc` every 0.1 s), and the Redis
-  server's (`INFO cpu`, the whole server: other users of the same Redis are counted too). The NATS server's CPU is
-  not counted. In-process: this process + the backends + Redis.
+  server's (`INFO cpu`, the whole server: other users of the same Redis are counted too). In-process: this process
+  + the backends + Redis. The NATS server's (`/proc/<pid>/stat` of every `nats-server` on this machine, the whole
+  server) in a column of its own, and in **cores busy**: every CPU second counted, NATS included, ÷ wall (how much
+  of the machine a case kept busy; on 2 cores, 2 consumers can be at most twice 1 consumer if 1 used one core).
+- **where the time went**: each consumer's loop time split into phases (`service.intake.PHASES`: waiting on a
+  fetch, validating, deciding, committing, acknowledging, asking the queue depth, progress, idle), summed over the
+  consumers, as shares and as milliseconds per batch.
 - **serial fraction, measured**: the seconds spent where only one process may be at a time — waiting on any
   advisory lock (the platform lock, partition locks, the root lock) plus holding an exclusive one (the platform lock
   exclusively, the root chain's lock) until commit (`adapters.database.LOCK_TIMES`) — divided by the busy seconds
