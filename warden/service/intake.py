@@ -45,7 +45,8 @@ PHASES = ("fetch", "validate", "decide", "commit", "ack", "depth", "progress", "
 - `ack`: acknowledging the batch and setting its dead letters aside;
 - `depth`: asking the broker for the queue depth after a batch (the metrics);
 - `progress`: the progress callback (`consume`'s audit root anchoring among it);
-- `idle`: fetches that came back empty (and the depth asked then), i.e. no work."""
+- `idle`: fetches that came back empty (and the depth asked then) before more work came: a consumer waiting for
+  events (the last wait, after which it stopped or was stopped, is not counted)."""
 
 
 @dataclass
@@ -145,6 +146,7 @@ async def consume(
     # round trips are off the critical path (issue 17). What was fetched ahead and not started is handed back on a
     # stop, and with a failed batch (so the broker redelivers both in their order).
     ahead: asyncio.Task[list[Delivery]] | None = None
+    idle = 0.0  # seconds of empty fetches not yet followed by work (the wait that ends `idle_exit` is not counted)
 
     async def hand_back() -> int:
         nonlocal ahead
@@ -167,7 +169,11 @@ async def consume(
                 deliveries = await task
             else:
                 deliveries = await source.fetch(batch, timeout)
-            stats.phases["fetch" if deliveries else "idle"] += time.perf_counter() - waiting
+            if deliveries:
+                stats.phases["fetch"] += time.perf_counter() - waiting
+                stats.phases["idle"], idle = stats.phases["idle"] + idle, 0.0
+            else:
+                idle += time.perf_counter() - waiting
             if stop.is_set() and deliveries:  # asked to stop while these were on their way: not started, hand back
                 for d in deliveries:
                     await d.nak()
@@ -177,7 +183,7 @@ async def consume(
             if not deliveries:
                 waiting = time.perf_counter()
                 depth = await _depth(source, name, stream)
-                stats.phases["idle"] += time.perf_counter() - waiting
+                idle += time.perf_counter() - waiting
                 # idle: nothing left to deliver and nothing delivered unacknowledged (a delivery that came in after
                 # a short fetch gave up waits in the client for the next fetch)
                 if idle_exit and (depth is None or depth.pending + depth.ack_pending == 0):
