@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -366,3 +367,69 @@ def test_issue17_the_audit_listing_pages_across_chains_without_skipping_or_repea
         with pytest.raises(InvalidInput) as err:
             world.w.enforcement.audit_page(auditor, 5, bad)
         assert err.value.errors[0].field == "cursor"
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        pytest.param(
+            lambda c: c.execute(
+                sa.update(t.installation).where(t.installation.c.name == "partitions").values(value="8")
+            ),
+            "differs from its audited state",
+            id="partition-count-changed",
+        ),
+        pytest.param(
+            lambda c: c.execute(sa.delete(t.installation).where(t.installation.c.name == "partitions")),
+            "deleted behind warden",
+            id="partition-count-deleted",
+        ),
+    ],
+)
+def test_issue17_the_partition_count_edited_behind_warden_is_named(
+    world: World, edit: Callable[[Connection], None], said: str
+) -> None:
+    """The installation's partition count decides which worker and which audit chain an enterprise's events go to:
+    edited behind warden, `warden audit verify` names the row (the platform chain's `state.rows` vouch for it)."""
+    restricted(world)
+    assert world.w.enforcement.audit_verify().ok
+    tamper(world, edit)
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.table == "installation" and report.key == row_key(["partitions"]), report
+    assert said in (report.problem or ""), report
+
+
+def test_issue17_a_fact_added_to_the_installation_behind_warden_is_named(world: World) -> None:
+    tamper(world, lambda c: c.execute(sa.insert(t.installation).values(name="shards", value="4")))
+    report = world.w.enforcement.audit_verify()
+    assert not report.ok and report.table == "installation" and report.key == row_key(["shards"]), report
+    assert "not in the audited history" in (report.problem or ""), report
+
+
+def test_issue17_an_installation_from_before_the_audited_count_is_vouched_for_by_the_upgrade(tmp_path: Path) -> None:
+    """A database set up before migration 0023 holds an unaudited partition count: the upgrade vouches for it as it
+    stands, so verify passes after the upgrade and names an edit made after it."""
+    from alembic import command
+
+    from warden.adapters.database import alembic_config, upgrade
+    from warden.bootstrap import bootstrap
+    from warden.settings import Settings
+
+    url = f"sqlite:///{tmp_path}/w.db"
+    engine = make_engine(url)
+    command.upgrade(alembic_config(engine), "0022_audit_listing_index")
+    with engine.begin() as c:  # as warden wrote it then (`store.fix_partitions`): no trigger, no seal
+        c.execute(sa.insert(t.installation).values(name="partitions", value="16"))
+    upgrade(engine)
+    engine.dispose()
+    w = bootstrap(Settings(database_url=url, partitions=16), migrate=False)
+    try:
+        assert w.enforcement.audit_verify().ok
+        behind = make_engine(url)  # someone with a SQL console (warden's own engine would seal the write)
+        with behind.begin() as c:
+            c.execute(sa.update(t.installation).values(value="4"))
+        behind.dispose()
+        report = w.enforcement.audit_verify()
+        assert not report.ok and report.table == "installation", report
+    finally:
+        w.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from typing import Any
 
 import pytest
 
@@ -118,3 +120,73 @@ def test_issue17_a_partitioned_fetch_asks_each_partition_for_no_more_than_it_hol
     assert len(seen) == 100
     assert sum(1 for p, _ in seen if p == 0) == 5 and sum(1 for p, _ in seen if p == 1) == 95
     assert pending == 105 and ack_pending == 0
+
+
+def test_issue17_a_busy_partitioned_consumer_learns_backlogs_from_its_deliveries_not_by_asking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server is asked for a partition's backlog (`consumer_info`, which cost the NATS server as much CPU as
+    deciding the events when asked before every batch) only for a partition not heard from yet, or one that was empty
+    once `PROBE_S` has passed; a busy partition's backlog comes from what its deliveries say is left behind them, and
+    a delivery handed back is fetched again without asking."""
+    from warden.adapters import intake
+
+    tag = uuid.uuid4().hex[:8]
+    asked: list[int] = []
+
+    async def run() -> None:
+        try:
+            pub = await NatsSource.connect(NATS_URL, f"Q{tag}", f"q{tag}", subscribe=False)
+        except Exception as exc:
+            if IN_CI:
+                pytest.fail(f"CI=true but NATS JetStream not reachable at {NATS_URL}: {exc}")
+            pytest.skip(f"NATS JetStream not reachable at {NATS_URL}: {exc.__class__.__name__}")
+        for i in range(5):
+            await pub.publish({"p": 0, "i": i}, 0)
+        for i in range(300):
+            await pub.publish({"p": 1, "i": i}, 1)
+        src = await NatsSource.connect(NATS_URL, f"Q{tag}", f"q{tag}", "w", partitions=[0, 1, 2])
+        for p, sub in src.subs.items():
+            real = sub.consumer_info
+
+            async def counted_info(p: int = p, real: Any = real) -> Any:
+                asked.append(p)
+                return await real()
+
+            sub.consumer_info = counted_info
+
+        def parts(got: list[intake.Delivery]) -> list[tuple[int, int]]:
+            return [(int(x["p"]), int(x["i"])) for x in (json.loads(d.data) for d in got)]
+
+        try:
+            monkeypatch.setattr(intake, "PROBE_S", 3600.0)
+            first = await src.fetch(100, 5.0)  # every partition unknown: asked once each
+            assert sorted(asked) == [0, 1, 2]
+            assert parts(first) == [(0, i) for i in range(5)] + [(1, i) for i in range(95)]
+            second = await src.fetch(100, 5.0)  # nothing asked: partition 1 said 205 were left, 0 and 2 are quiet
+            assert sorted(asked) == [0, 1, 2] and parts(second) == [(1, i) for i in range(95, 195)]
+            depth = await src.depth(fresh=False)
+            assert depth is not None and (depth.pending, depth.ack_pending) == (105, 200)
+            for d in first + second[:50]:
+                await d.ack()
+            for d in second[50:]:  # handed back: delivered again, first, without asking
+                await d.nak()
+            for i in range(3):  # a quiet partition gets events while another is busy
+                await pub.publish({"p": 2, "i": i}, 2)
+            await pub.nc.flush()
+            third = await src.fetch(100, 5.0)
+            assert sorted(asked) == [0, 1, 2] and parts(third) == [(1, i) for i in range(145, 245)]
+            monkeypatch.setattr(intake, "PROBE_S", 0.0)  # the quiet ones are asked again: partition 2's events come
+            fourth = await src.fetch(100, 5.0)
+            assert sorted(asked) == [0, 0, 1, 2, 2]
+            assert sorted(parts(fourth)) == sorted([(1, i) for i in range(245, 300)] + [(2, i) for i in range(3)])
+            for d in third + fourth:
+                await d.ack()
+            depth = await src.depth(fresh=False)
+            assert depth is not None and (depth.pending, depth.ack_pending) == (0, 0)
+        finally:
+            await src.js.delete_stream(f"Q{tag}")
+            await src.close()
+            await pub.close()
+
+    asyncio.run(run())

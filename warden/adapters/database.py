@@ -120,7 +120,10 @@ class LockTimes:
     - `waiting`: seconds spent in `pg_advisory_xact_lock*` calls (the platform lock, partition locks, the root lock),
       i.e. waiting for another process's transaction to let go;
     - `exclusive_held`: seconds from taking a lock only one process may hold at a time across partitions (the
-      platform lock exclusively, the root chain's lock) to the end of that transaction; `exclusive` counts them.
+      platform lock exclusively, the root chain's lock) to the end of that transaction; `exclusive` counts them;
+    - `committing`: seconds spent in an ingest batch's COMMIT (the round trip and the WAL flush it waits for;
+      `pipeline.ingest`): not serial, but where a consumer waits on the database's disk (`warden bench scale`'s
+      phase table).
 
     Plain floats, summed over every thread; a `threading.Lock` guards them. PostgreSQL only (SQLite's one writer at a
     time is serial by construction and not counted)."""
@@ -130,6 +133,7 @@ class LockTimes:
         self.waiting = 0.0
         self.exclusive_held = 0.0
         self.exclusive = 0
+        self.committing = 0.0
 
     def add(self, waited: float, exclusive: bool) -> None:
         with self._guard:
@@ -140,18 +144,24 @@ class LockTimes:
         with self._guard:
             self.exclusive_held += seconds
 
+    def committed(self, seconds: float) -> None:
+        with self._guard:
+            self.committing += seconds
+
     def snapshot(self) -> dict[str, float]:
-        """`{"lock_wait_s", "exclusive_s", "exclusive_sections"}` as they stand (for logs and the bench)."""
+        """`{"lock_wait_s", "exclusive_s", "exclusive_sections", "commit_s"}` as they stand (for logs and the
+        bench)."""
         with self._guard:
             return {
                 "lock_wait_s": self.waiting,
                 "exclusive_s": self.exclusive_held,
                 "exclusive_sections": float(self.exclusive),
+                "commit_s": self.committing,
             }
 
     def reset(self) -> None:
         with self._guard:
-            self.waiting, self.exclusive_held, self.exclusive = 0.0, 0.0, 0
+            self.waiting, self.exclusive_held, self.exclusive, self.committing = 0.0, 0.0, 0, 0.0
 
 
 LOCK_TIMES = LockTimes()

@@ -28,6 +28,21 @@ def process_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15 of stat)
 
 
+def pids_named(name: str) -> list[int]:
+    """The pids of the processes on this machine whose command name (`/proc/<pid>/comm`) is `name`, e.g.
+    `nats-server`; empty when there is none (or no `/proc`)."""
+    out = []
+    for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/comm") as f:
+                    if f.read().strip() == name:
+                        out.append(int(entry.name))
+            except OSError:
+                continue
+    return out
+
+
 CpuSource = Callable[[], dict[int, float]]
 """Cumulative CPU seconds of other processes by pid (a pid that appears later counts from zero)."""
 

@@ -16,8 +16,13 @@ What is measured, per case:
   bootstrap, connecting) and the idle fetch that ends `--until-idle` are outside. In-process: the ingest calls.
 - **CPU**: the consumer processes' own CPU between those two moments (`time.process_time`, reported by each), the
   PostgreSQL backends of the case's database over the same window (sampled from `/proc` every 0.1 s), and the Redis
-  server's (`INFO cpu`, the whole server: other users of the same Redis are counted too). The NATS server's CPU is
-  not counted. In-process: this process + the backends + Redis.
+  server's (`INFO cpu`, the whole server: other users of the same Redis are counted too). In-process: this process
+  + the backends + Redis. The NATS server's (`/proc/<pid>/stat` of every `nats-server` on this machine, the whole
+  server) in a column of its own, and in **cores busy**: every CPU second counted, NATS included, ÷ wall (how much
+  of the machine a case kept busy; on 2 cores, 2 consumers can be at most twice 1 consumer if 1 used one core).
+- **where the time went**: each consumer's loop time split into phases (`service.intake.PHASES`: waiting on a
+  fetch, validating, deciding, committing, acknowledging, asking the queue depth, progress, idle), summed over the
+  consumers, as shares and as milliseconds per batch.
 - **serial fraction, measured**: the seconds spent where only one process may be at a time — waiting on any
   advisory lock (the platform lock, partition locks, the root lock) plus holding an exclusive one (the platform lock
   exclusively, the root chain's lock) until commit (`adapters.database.LOCK_TIMES`) — divided by the busy seconds
@@ -51,7 +56,8 @@ from rich.table import Table
 
 from warden.adapters import tables as t
 from warden.bench.ingest import BATCH, Row, Scratch, directory, forget_counters, make_events
-from warden.bench.measure import Run, Spread, ratios
+from warden.bench.measure import Run, Spread, pids_named, process_cpu, ratios
+from warden.service.intake import PHASES
 
 if TYPE_CHECKING:
     from warden.policy import LoadedPolicy
@@ -82,6 +88,14 @@ class ScaleRun:
     serial: float  # seconds waiting on, or holding, a lock only one process may hold
     busy: float  # seconds deciding, storing, acknowledging, anchoring (summed over processes)
     largest_share: float  # the busiest consumer's share of the events (1 for one process)
+    nats: float = 0.0  # CPU seconds of the NATS server over the same window (not in `run.cpu`)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per `service.intake.PHASES`, summed
+    batches: int = 0  # ingest transactions, summed over consumers
+
+    @property
+    def cores(self) -> float:
+        """Cores kept busy on average: every counted CPU second, the NATS server's included, ÷ wall."""
+        return (self.run.cpu + self.nats) / self.run.wall
 
     @property
     def serial_fraction(self) -> float:
@@ -116,7 +130,9 @@ class Setup:
 
 class Sampler:
     """Samples, every `SAMPLE_S` seconds from a thread, the CPU seconds of the PostgreSQL backends of one database
-    (`/proc`) and of the Redis server (`INFO cpu`); `between(t0, t1)` is what they used between two Unix times."""
+    (`/proc`), of the Redis server (`INFO cpu`) and of the NATS server (`/proc/<pid>/stat` of every `nats-server`
+    process on this machine, none when it runs elsewhere); `between(t0, t1)` is what each used between two Unix
+    times."""
 
     def __init__(self, scratch: Scratch, url: str, redis_url: str) -> None:
         import redis
@@ -125,6 +141,7 @@ class Sampler:
         assert source is not None
         self._backends = source
         self._redis = redis.Redis.from_url(redis_url)
+        self._nats = pids_named("nats-server")
         self.samples: list[tuple[float, dict[str, float]]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="cpu-sampler", daemon=True)
@@ -133,6 +150,7 @@ class Sampler:
         cpu = {f"pg{pid}": v for pid, v in self._backends().items()}
         info = self._redis.info("cpu")
         cpu["redis"] = float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+        cpu |= {f"nats{pid}": v for pid in self._nats if (v := process_cpu(pid)) is not None}
         self.samples.append((time.time(), cpu))
 
     def _loop(self) -> None:
@@ -151,9 +169,15 @@ class Sampler:
         self._sample()
         self._redis.close()
 
-    def between(self, t0: float, t1: float) -> float:
-        """CPU seconds used between Unix times `t0` and `t1` (the last sample at or before each; a backend that
-        appeared later counts from zero, one that left counts to its last sample)."""
+    @property
+    def sees_nats(self) -> bool:
+        """Whether a NATS server runs on this machine (its CPU is then counted)."""
+        return bool(self._nats)
+
+    def between(self, t0: float, t1: float) -> dict[str, float]:
+        """CPU seconds used between Unix times `t0` and `t1`, by server: `{"pg", "redis", "nats"}` (the last sample
+        at or before each; a backend that appeared later counts from zero, one that left counts to its last
+        sample)."""
 
         def at(moment: float) -> dict[str, float]:
             before = [cpu for ts, cpu in self.samples if ts <= moment]
@@ -165,7 +189,10 @@ class Sampler:
             if ts <= t1:
                 seen.update(cpu)
         seen.update(end)
-        return sum(max(0.0, v - start.get(k, 0.0)) for k, v in seen.items())
+        out = dict.fromkeys(("pg", "redis", "nats"), 0.0)
+        for k, v in seen.items():
+            out[k.rstrip("0123456789")] += max(0.0, v - start.get(k, 0.0))
+        return out
 
 
 def _settings(url: str, prefix: str, s: Setup) -> Any:
@@ -198,9 +225,11 @@ def run_in_process(s: Setup) -> ScaleRun:
             w.anchor_audit_root()  # what a consumer does on exit
             t1, cpu1, wall1 = time.time(), time.process_time(), time.perf_counter()
             locks = LOCK_TIMES.snapshot()
-        cpu = cpu1 - cpu0 + sampler.between(t0, t1)
+        used = sampler.between(t0, t1)
+        cpu = cpu1 - cpu0 + used["pg"] + used["redis"]
         busy = wall1 - wall0
-        return ScaleRun(Run(len(s.events), busy, cpu), locks["lock_wait_s"] + locks["exclusive_s"], busy, 1.0)
+        serial = locks["lock_wait_s"] + locks["exclusive_s"]
+        return ScaleRun(Run(len(s.events), busy, cpu), serial, busy, 1.0, used["nats"])
     finally:
         w.close()
         forget_counters(prefix)
@@ -312,11 +341,14 @@ def run_consumers(s: Setup, n: int) -> ScaleRun:
             raise RuntimeError(f"the consumers stored {stored} ({in_db} in the database) of {len(s.events)}: {said}")
         t0 = min(float(x["first_fetch"]) for x in stops)
         t1 = max(float(x["last_commit"]) for x in stops)
-        cpu = sum(float(x["cpu_last"]) - float(x["cpu_first"]) for x in stops) + sampler.between(t0, t1)
+        used = sampler.between(t0, t1)
+        cpu = sum(float(x["cpu_last"]) - float(x["cpu_first"]) for x in stops) + used["pg"] + used["redis"]
         serial = sum(float(x["lock_wait_s"]) + float(x["exclusive_s"]) for x in stops)
         busy = sum(float(x["busy_s"]) + float(x["anchor_s"]) for x in stops)
         share = max(int(x["stored"]) for x in stops) / stored
-        return ScaleRun(Run(stored, t1 - t0, cpu), serial, busy, share)
+        phases = {k: sum(float(x.get(f"phase_{k}_s", 0.0)) for x in stops) for k in PHASES}
+        batches = sum(int(x.get("batches", 0)) for x in stops)
+        return ScaleRun(Run(stored, t1 - t0, cpu), serial, busy, share, used["nats"], phases, batches)
     finally:
         gate.unlink(missing_ok=True)
         for p in procs:
@@ -383,13 +415,22 @@ def run_bench_scale(database: str, n: int, repeats: int, console: Console) -> No
                     progress.update(task, description=f"repeat {r + 1}/{repeats}: {cases[key].label}")
                     cases[key].runs.append(run_in_process(s) if key == 0 else run_consumers(s, key))
                     progress.advance(task)
-        report(console, s, n, repeats, cases, counts)
+        report(console, s, n, repeats, cases, counts, bool(pids_named("nats-server")))
     finally:
         scratch.close()
 
 
-def report(console: Console, s: Setup, n: int, repeats: int, cases: dict[int, Case], counts: dict[int, int]) -> None:
-    """The rates, CPU, speed-ups, serial fractions and the Amdahl predictions."""
+def report(
+    console: Console,
+    s: Setup,
+    n: int,
+    repeats: int,
+    cases: dict[int, Case],
+    counts: dict[int, int],
+    nats: bool = True,
+) -> None:
+    """The rates, CPU (`nats`: the NATS server's was counted), where the consumers' time went, speed-ups, serial
+    fractions and the Amdahl predictions."""
     cores = os.cpu_count() or 1
     one = cases[CONSUMERS[0]]
     base = cases[0]
@@ -408,8 +449,10 @@ def report(console: Console, s: Setup, n: int, repeats: int, cases: dict[int, Ca
     table = Table(title="intake rate by number of consumer processes")
     table.add_column("case")
     table.add_column("events/s (wall)", justify="right")
-    table.add_column("CPU ms per event", justify="right")
-    table.add_column("events per CPU s", justify="right")
+    table.add_column("CPU ms per event (no NATS)", justify="right")
+    table.add_column("NATS server CPU ms per event", justify="right")
+    table.add_column("events per CPU s (no NATS)", justify="right")
+    table.add_column("cores busy (NATS incl.)", justify="right")
     table.add_column("× 1 consumer", justify="right")
     table.add_column("× in-process", justify="right")
     table.add_column("serial fraction (measured)", justify="right")
@@ -419,7 +462,9 @@ def report(console: Console, s: Setup, n: int, repeats: int, cases: dict[int, Ca
             case.label,
             Spread.of(case.rates()).show(),
             Spread.of([c * 1000 for c in case.cpu_per_event()]).show(".3f"),
+            Spread.of([r.nats * 1000 / r.run.items for r in case.runs]).show(".3f") if nats else "not counted",
             Spread.of([1 / c for c in case.cpu_per_event()]).show(),
+            Spread.of([r.cores for r in case.runs]).show(".2f"),
             ratios(case.rates(), one.rates()).show(".2f"),
             ratios(case.rates(), base.rates()).show(".2f"),
             Spread.of([r.serial_fraction * 100 for r in case.runs]).show(".2f", " %"),
@@ -429,8 +474,33 @@ def report(console: Console, s: Setup, n: int, repeats: int, cases: dict[int, Ca
     console.print(
         "wall: first fetch → last acknowledged commit over all consumers (in-process: the ingest calls). CPU: the "
         "consumer processes (or this process) + the PostgreSQL backends of the case's database + the Redis server "
-        "(whole server, INFO cpu); NATS not counted. Serial: seconds waiting on any advisory lock + holding the "
+        "(whole server, INFO cpu); the NATS server's (whole server, /proc) in its own column"
+        + ("" if nats else " (not counted: no nats-server process on this machine)")
+        + ", and in 'cores busy' (all of it ÷ wall). Serial: seconds waiting on any advisory lock + holding the "
         "platform lock exclusively or the root chain's lock, ÷ busy seconds (LOCK_TIMES), summed over processes."
+    )
+    pt = Table(title="where each consumer's time went (share of its wall time, summed over consumers)")
+    pt.add_column("case")
+    for k in PHASES:
+        pt.add_column(k, justify="right")
+    pt.add_column("ms per batch: fetch / decide / commit / ack", justify="right")
+    for c in CONSUMERS:
+        runs = cases[c].runs
+        row = [cases[c].label]
+        for k in PHASES:
+            row.append(Spread.of([100 * r.phases[k] / (sum(r.phases.values()) or 1) for r in runs]).show(".0f", " %"))
+        per = [
+            format(statistics.median(r.phases[k] * 1000 / max(1, r.batches) for r in runs), ".0f")
+            for k in ("fetch", "decide", "commit", "ack")
+        ]
+        pt.add_row(*row, " / ".join(per))
+    console.print(pt)
+    console.print(
+        "fetch: waiting for a batch not yet fetched (the next one is fetched while one is decided); validate: parsing "
+        "and validating on the loop; decide: the ingest call without its COMMIT; commit: the COMMIT; ack: "
+        "acknowledging; depth: asking the broker for the queue depth; progress: progress and audit roots; idle: "
+        "empty fetches (service.intake.PHASES). ms per batch: median over repeats of the seconds ÷ the ingest "
+        "transactions, over all consumers."
     )
     measured = statistics.median(r.serial_fraction for c in CONSUMERS[1:] for r in cases[c].runs)
     speedups = [a / b for a, b in zip(cases[2].rates(), one.rates(), strict=True)]

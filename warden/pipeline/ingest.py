@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from warden.adapters import metrics, store
 from warden.adapters.audit_state import seal
-from warden.adapters.database import lock_partitions, try_lock_partitions
+from warden.adapters.database import LOCK_TIMES, lock_partitions, try_lock_partitions
 from warden.adapters.subject_cache import SubjectCache
 from warden.kernel.audit import DIGEST_VERSION
 from warden.kernel.clock import Clock
@@ -438,6 +438,8 @@ class Ingest:
                 seal(conn, audit, now)  # vouch for the state rows this batch changed (adapters/audit_state.py)
             self.counters.flush()  # last step before the commit: a failed batch leaves no counts behind
             after = {c: w.tail_seq for c, w in writers.items()}
+            committing = time.perf_counter()
+        LOCK_TIMES.committed(time.perf_counter() - committing)
 
         self.cache.keep(subjects, {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}, self.partition_of)
         outcomes = []

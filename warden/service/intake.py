@@ -18,13 +18,14 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
 from warden.adapters import metrics
+from warden.adapters.database import LOCK_TIMES
 from warden.adapters.intake import Delivery, Depth, EventSource
 from warden.app import App
 from warden.kernel.errors import Conflict, InvalidInput
@@ -32,6 +33,20 @@ from warden.kernel.events import EventAdapter, field_errors
 
 log = logging.getLogger("warden.intake")
 _INDEX = re.compile(r"^events\[(\d+)\]")
+
+
+PHASES = ("fetch", "validate", "decide", "commit", "ack", "depth", "progress", "idle")
+"""The phases of a consumer's time, one after the other on its loop (they add up to its wall time):
+
+- `fetch`: waiting for deliveries that were not there yet (the batch fetched ahead had not arrived);
+- `validate`: parsing and validating the batch's messages (on the loop);
+- `decide`: the ingest call in its thread, except its commit (deciding and writing the rows);
+- `commit`: the database's COMMIT (`adapters.database.LOCK_TIMES.committing`: its round trip and WAL flush);
+- `ack`: acknowledging the batch and setting its dead letters aside;
+- `depth`: asking the broker for the queue depth after a batch (the metrics);
+- `progress`: the progress callback (`consume`'s audit root anchoring among it);
+- `idle`: fetches that came back empty (and the depth asked then) before more work came: a consumer waiting for
+  events (the last wait, after which it stopped or was stopped, is not counted)."""
 
 
 @dataclass
@@ -50,6 +65,8 @@ class IntakeStats:
     cpu_first: float | None = None
     cpu_last: float | None = None
     busy: float = 0.0
+    # where the loop's time went (issue 17, `warden bench scale`'s phase table), seconds; `PHASES` names them
+    phases: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
 
 
 async def _dead(source: EventSource, d: Delivery, errors: list[dict[str, str]], stats: IntakeStats) -> None:
@@ -59,6 +76,8 @@ async def _dead(source: EventSource, d: Delivery, errors: list[dict[str, str]], 
 
 
 async def process(warden: App, source: EventSource, deliveries: list[Delivery], stats: IntakeStats) -> None:
+    phases = stats.phases
+    started = time.perf_counter()
     good: list[tuple[Delivery, Any]] = []
     for d in deliveries:
         try:
@@ -67,15 +86,17 @@ async def process(warden: App, source: EventSource, deliveries: list[Delivery], 
             await _dead(source, d, [{"field": "(message)", "message": f"not JSON: {exc}"}], stats)
         except ValidationError as exc:
             await _dead(source, d, [e.model_dump() for e in field_errors(exc)], stats)
+    phases["validate"] += time.perf_counter() - started
     while good:
+        started, committed = time.perf_counter(), LOCK_TIMES.snapshot()["commit_s"]
         try:
             result = await asyncio.to_thread(warden.pipeline.ingest, [ev for _, ev in good], "intake")
         except (InvalidInput, Conflict) as exc:  # unknown account, from the future, id reused: set aside, keep the rest
             named: dict[int, list[dict[str, str]]] = {}
             for e in exc.errors:
                 if m := _INDEX.match(e.field):  # name the field within the message, not its place in our batch
-                    field = e.field[m.end() :].lstrip(".") or "(message)"
-                    named.setdefault(int(m.group(1)), []).append({"field": field, "message": e.message})
+                    where = e.field[m.end() :].lstrip(".") or "(message)"
+                    named.setdefault(int(m.group(1)), []).append({"field": where, "message": e.message})
             if not named:
                 for d, _ in good:
                     await d.nak()
@@ -91,8 +112,14 @@ async def process(warden: App, source: EventSource, deliveries: list[Delivery], 
                 await d.nak()
             stats.redelivered += len(good)
             raise
+        finally:
+            commit = LOCK_TIMES.snapshot()["commit_s"] - committed
+            phases["commit"] += commit
+            phases["decide"] += time.perf_counter() - started - commit
+        started = time.perf_counter()
         for d, _ in good:
             await d.ack()
+        phases["ack"] += time.perf_counter() - started
         stats.batches += 1
         stats.stored += result.stored
         stats.duplicates += result.duplicates
@@ -119,6 +146,7 @@ async def consume(
     # round trips are off the critical path (issue 17). What was fetched ahead and not started is handed back on a
     # stop, and with a failed batch (so the broker redelivers both in their order).
     ahead: asyncio.Task[list[Delivery]] | None = None
+    idle = 0.0  # seconds of empty fetches not yet followed by work (the wait that ends `idle_exit` is not counted)
 
     async def hand_back() -> int:
         nonlocal ahead
@@ -135,11 +163,17 @@ async def consume(
 
     try:
         while not stop.is_set():
+            waiting = time.perf_counter()
             if ahead is not None:
                 task, ahead = ahead, None
                 deliveries = await task
             else:
                 deliveries = await source.fetch(batch, timeout)
+            if deliveries:
+                stats.phases["fetch"] += time.perf_counter() - waiting
+                stats.phases["idle"], idle = stats.phases["idle"] + idle, 0.0
+            else:
+                idle += time.perf_counter() - waiting
             if stop.is_set() and deliveries:  # asked to stop while these were on their way: not started, hand back
                 for d in deliveries:
                     await d.nak()
@@ -147,7 +181,9 @@ async def consume(
                 log.info("handed back %d deliveries not yet started", len(deliveries), extra={"consumer": name})
                 break
             if not deliveries:
+                waiting = time.perf_counter()
                 depth = await _depth(source, name, stream)
+                idle += time.perf_counter() - waiting
                 # idle: nothing left to deliver and nothing delivered unacknowledged (a delivery that came in after
                 # a short fetch gave up waits in the client for the next fetch)
                 if idle_exit and (depth is None or depth.pending + depth.ack_pending == 0):
@@ -174,9 +210,13 @@ async def consume(
             for result, b, a in zip(("stored", "duplicate", "dead", "redelivered"), before, after, strict=True):
                 if a > b:
                     metrics.INTAKE.labels(name, result).inc(a - b)
-            await _depth(source, name, stream)
+            started = time.perf_counter()
+            await _depth(source, name, stream, fresh=False)  # what the source knows: no round trip per batch
+            stats.phases["depth"] += time.perf_counter() - started
             if progress:
+                started = time.perf_counter()
                 progress(stats)
+                stats.phases["progress"] += time.perf_counter() - started
     finally:
         handed = await hand_back()
         if handed:
@@ -185,10 +225,11 @@ async def consume(
     return stats
 
 
-async def _depth(source: EventSource, name: str, stream: str) -> Depth | None:
-    """Record (and return) the queue depth behind the consumer, when the source can tell (`depth`, optional)."""
+async def _depth(source: EventSource, name: str, stream: str, fresh: bool = True) -> Depth | None:
+    """Record (and return) the queue depth behind the consumer, when the source can tell (`depth`, optional);
+    `fresh=False`: as far as the source knows without asking the broker."""
     ask = getattr(source, "depth", None)
-    depth: Depth | None = await ask() if ask is not None else None
+    depth: Depth | None = await ask(fresh) if ask is not None else None
     if depth is not None:
         metrics.INTAKE_PENDING.labels(stream, name).set(depth.pending)
         metrics.INTAKE_ACK_PENDING.labels(stream, name).set(depth.ack_pending)

@@ -22,8 +22,9 @@ log = logging.getLogger("warden.intake")
 
 
 def _fields(s: IntakeStats, timing: bool = False) -> dict[str, Any]:
-    """The log fields of a progress or stop line; `timing`: also when the work happened and what was serial (the
-    stop line, which `warden bench scale` reads: `IntakeStats` and `adapters.database.LOCK_TIMES`)."""
+    """The log fields of a progress or stop line; `timing`: also when the work happened, what was serial and where
+    the time went (the stop line, which `warden bench scale` reads: `IntakeStats` with its `phase_<name>_s`, and
+    `adapters.database.LOCK_TIMES`)."""
     out: dict[str, Any] = {
         "stored": s.stored,
         "duplicates": s.duplicates,
@@ -35,6 +36,7 @@ def _fields(s: IntakeStats, timing: bool = False) -> dict[str, Any]:
         from warden.adapters.database import LOCK_TIMES
 
         out |= {
+            "batches": s.batches,
             "first_fetch": s.first_fetch,
             "last_commit": s.last_commit,
             "cpu_first": s.cpu_first,
@@ -42,6 +44,7 @@ def _fields(s: IntakeStats, timing: bool = False) -> dict[str, Any]:
             "busy_s": s.busy,
             "anchor_s": _ANCHOR_TIME[0],
         } | LOCK_TIMES.snapshot()
+        out |= {f"phase_{k}_s": v for k, v in s.phases.items()}
     return out
 
 
