@@ -185,6 +185,7 @@ class Backtests:
         if events is not None:
             fe, fa, evs = events
             known_e, known_a = {e.id for e in ents}, {a.id for a in accs}
+            unknown_directory(known_e | {e.id for e in fe}, known_a | {a.id for a in fa}, fa, evs)
             ents += [e for e in fe if e.id not in known_e]
             accs += [a for a in fa if a.id not in known_a]
         if on_read is not None:
@@ -383,6 +384,39 @@ class Backtests:
         finally:
             stop.set()
             self._done.pop(bid, None)
+
+
+class UnknownInEvents(InvalidInput):
+    """Given events (or their accounts) name an account or enterprise nobody registered: `errors` name each by its
+    index in the lists as given (`events[3].account_id`, `accounts[0].enterprise_id`)."""
+
+
+def unknown_directory(
+    enterprises: set[str], accounts: set[str], new_accounts: list[Account], events: list[dict[str, Any]]
+) -> None:
+    """`UnknownInEvents` naming each account whose enterprise, and each event whose account or enterprise, is in neither
+    the stored directory nor the file's (`accounts[i].enterprise_id`, `events[i].account_id`: indexes into the
+    lists as given), at most 20: replayed, they would fail half-way."""
+    errs = [
+        FieldError(field=f"accounts[{i}].enterprise_id", message=f"unknown enterprise {a.enterprise_id!r}")
+        for i, a in enumerate(new_accounts)
+        if a.enterprise_id not in enterprises
+    ]
+    for i, e in enumerate(events):
+        for name, known in (("account_id", accounts), ("enterprise_id", enterprises)):
+            value = e.get(name)
+            if value is not None and value not in known:
+                what = name.removesuffix("_id")
+                errs.append(
+                    FieldError(
+                        field=f"events[{i}].{name}",
+                        message=f"unknown {what} {value!r}; add an {what} line for it or register it first",
+                    )
+                )
+    if errs:
+        raise UnknownInEvents(
+            f"{len(errs)} line(s) name an unknown account or enterprise; nothing was replayed", errs[:20]
+        )
 
 
 def _dumps(result: dict[str, Any]) -> str:

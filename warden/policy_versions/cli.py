@@ -17,7 +17,7 @@ from warden.kernel.access import Principal, Role
 from warden.kernel.errors import InvalidInput, WardenError
 from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
 from warden.policy import LoadedPolicy, PolicyError
-from warden.policy_versions.backtests import foreground
+from warden.policy_versions.backtests import UnknownInEvents, foreground
 from warden.policy_versions.model import Stage
 
 if TYPE_CHECKING:
@@ -96,9 +96,16 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         by: ByOpt = "cli",
         database: DatabaseOpt = None,
     ) -> None:
-        """Store a policy file as a new version (validated; it decides nothing until promoted)."""
+        """Store a policy file as a new version (validated; it decides nothing until promoted). A file that is not a
+        valid policy is refused naming `FILE:LINE: where: what` (exit 2), before the database is opened."""
+        from warden.adapters.policy_file import load_policy
+
         try:
-            v = run(database).create(_operator(by), file.read_text(encoding="utf-8"), comment)
+            text = load_policy(file).text
+        except PolicyError as exc:
+            raise _bad_file(err, exc.problems, "the policy file is invalid; nothing was stored") from exc
+        try:
+            v = run(database).create(_operator(by), text, comment)
         except WardenError as exc:
             raise failed(exc) from exc
         console.print(f"stored version {v.id} ({v.hash[:12]})")
@@ -241,13 +248,13 @@ def run_backtest(
             raise typer.BadParameter("\n".join(exc.problems), param_hint="'--policy' / '-p'") from exc
     lines = None
     if events is not None:
+        from warden.adapters.jsonl import BadFile
+        from warden.settings import Settings
+
         try:
-            if not events.exists():
-                raise ValueError(f"{events}: no such file")
-            lines = read_jsonl(events)
-        except ValueError as exc:
-            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-            raise typer.Exit(1) from exc
+            lines = read_jsonl(events, Settings().phone_region)
+        except BadFile as exc:
+            raise _bad_file(err, exc.problems) from exc
     w = _open(database)
     try:
         bt = w.backtests
@@ -273,7 +280,12 @@ def run_backtest(
                     assert version is not None
                     candidate = _stored(w, version)
                 try:
-                    result = bt.compute(candidate, since, until, events=lines, progress=bar)
+                    result = bt.compute(
+                        candidate, since, until, events=lines.directory() if lines else None, progress=bar
+                    )
+                except UnknownInEvents as exc:
+                    assert lines is not None
+                    raise _bad_file(err, [lines.where(e.field, e.message) for e in exc.errors]) from exc
                 except WardenError as exc:
                     detail = "\n".join(f"  {e.field}: {e.message}" for e in exc.errors[:20])
                     err.print(f"[red]the events cannot be replayed: {exc.detail}[/]\n{detail}", soft_wrap=True)
@@ -287,6 +299,15 @@ def run_backtest(
     print_report(console, result)
     if recorded:
         console.print(f"recorded as backtest {recorded} (GET /v1/backtests/{recorded}, the console's backtests page)")
+
+
+def _bad_file(err: Console, problems: list[str], what: str = "the file cannot be used; nothing was done") -> typer.Exit:
+    """A file that cannot be used, each problem on its own line (`FILE:LINE: field: what is wrong`): exit 2, as for
+    any other bad input on the command line; nothing was written."""
+    err.print(f"[bold red]error:[/] {what}", soft_wrap=True)
+    for p in problems:
+        err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
 
 
 def _stored(w: App, version: int) -> LoadedPolicy:

@@ -53,8 +53,10 @@ def open_warden(
         if read_only:  # no migration, no policy record, no key created: the command writes nothing
             return bootstrap(settings, migrate=False, start=False, sign=False)
         return bootstrap(settings)
-    except PolicyError as exc:
-        raise fail("the policy file is invalid:\n  " + "\n  ".join(exc.problems)) from exc
+    except PolicyError as exc:  # bad input, like a bad option: exit 2
+        from rich.markup import escape
+
+        raise fail("the policy file is invalid:\n  " + "\n  ".join(escape(p) for p in exc.problems), 2) from exc
 
 
 DatabaseOpt = Annotated[
