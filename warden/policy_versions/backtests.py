@@ -127,6 +127,19 @@ def orphaned(
     return pid == int(mine[2]) or not alive(pid)
 
 
+class Stopped(Exception):
+    """A run asked to stop (the command line got SIGTERM or Ctrl-C, `signal`): its row is failed as `stopped`."""
+
+    def __init__(self, signal: str) -> None:
+        super().__init__(f"stopped by {signal}")
+        self.signal = signal
+
+
+StopCheck = Callable[[], str | None]
+"""Whether the run must stop now: the name of the signal that asked (`SIGTERM`), or None to go on. Called between
+chunks of events (every 1,000 at most) and before the result is stored."""
+
+
 class _Orphaned(Exception):
     """The run's row was failed under it (another process judged its owner gone): stop, leave the row as it is."""
 
@@ -203,10 +216,12 @@ class Backtests:
         *,
         runner: Runner | None = None,
         progress: Any = None,  # the CLI's rich Progress bar (the service never imports rich)
+        stop: StopCheck | None = None,
     ) -> BacktestOut:
         """Record a backtest of `candidate_version` against the live version on the events in `[since, until)`,
         owned by this process, and run it with `runner` (default: this object's, a thread). InvalidInput (422,
-        naming the field) for an unknown version or an empty window; audited as `policy.backtest_requested`."""
+        naming the field) for an unknown version or an empty window; audited as `policy.backtest_requested`. When
+        `stop()` names a signal the run ends at the next chunk, its row failed as `stopped` (in zh and en)."""
         access.check_write(p)
         if since is not None and until is not None and since >= until:
             raise InvalidInput("the window is empty", [FieldError(field="until", message="must be later than since")])
@@ -244,7 +259,7 @@ class Backtests:
             )
             stored = store.backtest(tx.conn, bid)
         out = BacktestOut.of(stored)
-        th = (runner or self.runner)(lambda: self._run(bid, owner, candidate_version, since, until, progress))
+        th = (runner or self.runner)(lambda: self._run(bid, owner, candidate_version, since, until, progress, stop))
         if th is not None:
             self._threads[bid] = th
         return out
@@ -339,26 +354,35 @@ class Backtests:
         since: datetime | None,
         until: datetime | None,
         progress: Any = None,  # the CLI's rich Progress bar (the service never imports rich)
+        stop_check: StopCheck | None = None,
     ) -> None:
         stop = threading.Event()
         ticker = threading.Thread(target=self._beat, args=(bid, owner, stop), name="warden-backtest-beat", daemon=True)
         ticker.start()
         total = 0
 
+        def asked() -> None:
+            signal = stop_check() if stop_check is not None else None
+            if signal is not None:
+                raise Stopped(signal)
+
         def on_read(n: int) -> None:
             nonlocal total
+            asked()
             total = n
             self._done[bid] = 0
             if not self._touch(bid, owner, state="running", events_total=n):
                 raise _Orphaned
 
         def advance(n: int) -> None:
+            asked()
             self._done[bid] = self._done.get(bid, 0) + n
             if not self._touch(bid, owner, events_done=self._done[bid]):
                 raise _Orphaned
 
         try:
             result = self.compute(candidate_version, since, until, on_read=on_read, advance=advance, progress=progress)
+            asked()
             with self.uow.writing() as wtx:
                 store.update_backtest(
                     wtx.conn,
@@ -372,6 +396,13 @@ class Backtests:
                 )
         except _Orphaned:
             log.warning("backtest %s stopped: it was failed as orphaned while it ran", bid)
+        except Stopped as exc:
+            error = BACKTEST_ERRORS.render("stopped", "en", signal=exc.signal)
+            with self.uow.writing() as wtx:
+                store.update_backtest(
+                    wtx.conn, bid, owner, state="failed", error=error, error_code="stopped", finished_at=wtx.now
+                )
+            raise
         except BaseException as exc:  # a failed run is reported on its row, never lost in a thread
             code = "error" if isinstance(exc, Exception) else "interrupted"
             error = f"{type(exc).__name__}: {exc}"[:2000] if code == "error" else BACKTEST_ERRORS[code]["en"]

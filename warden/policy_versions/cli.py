@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,11 +21,12 @@ from warden.kernel.access import Principal, Role
 from warden.kernel.errors import InvalidInput, WardenError
 from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
 from warden.policy import LoadedPolicy, PolicyError
-from warden.policy_versions.backtests import UnknownInEvents, foreground
+from warden.policy_versions.backtests import StopCheck, Stopped, UnknownInEvents, foreground
 from warden.policy_versions.model import Stage
 
 if TYPE_CHECKING:
     from warden.app import App
+    from warden.entrypoints.cli.replay import EventsFile
 
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
@@ -255,6 +260,64 @@ def run_backtest(
             lines = read_jsonl(events, Settings().phone_region)
         except BadFile as exc:
             raise _bad_file(err, exc.problems) from exc
+    with _stoppable() as stop:
+        try:
+            result, recorded = _backtest(err, version, candidate, lines, since, until, by, database, stop)
+        except Stopped as exc:
+            err.print(
+                f"[bold red]stopped by {exc.signal}[/]: the backtest did not finish"
+                + (
+                    "; its record is marked failed (stopped)"
+                    if version is not None and policy is None and not events
+                    else ""
+                )
+            )
+            raise typer.Exit(128 + int(getattr(signal, exc.signal, signal.SIGTERM))) from exc
+    if json_out:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print_report(console, result)
+    if recorded:
+        console.print(f"recorded as backtest {recorded} (GET /v1/backtests/{recorded}, the console's backtests page)")
+
+
+@contextmanager
+def _stoppable() -> Iterator[StopCheck]:
+    """While a backtest runs on the command line, SIGTERM and SIGINT (Ctrl-C) ask it to stop at its next chunk of
+    events instead of ending the process where it stands: a recorded one is then failed as `stopped` (zh/en), like
+    the server's graceful stop fails its own, rather than left `running` until the next start sweeps it. A second
+    signal stops at once (as Ctrl-C does: the row is failed as `interrupted`). Yields the `StopCheck`."""
+    asked: list[str] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(signal.Signals(signum).name)
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield lambda: None
+        return
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield lambda: asked[0] if asked else None
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _backtest(
+    err: Console,
+    version: int | None,
+    candidate: LoadedPolicy | None,
+    lines: EventsFile | None,
+    since: datetime | None,
+    until: datetime | None,
+    by: str,
+    database: str | None,
+    stop: StopCheck,
+) -> tuple[dict[str, Any], str | None]:
+    """The figures and, for a stored version on the stored events, the recorded backtest's id. `Stopped` when
+    `stop()` names a signal."""
     w = _open(database)
     try:
         bt = w.backtests
@@ -262,8 +325,10 @@ def run_backtest(
         with Progress(console=err, transient=True) as bar:
             if candidate is None and lines is None:
                 assert version is not None
+                if (sig := stop()) is not None:  # asked before anything was recorded
+                    raise Stopped(sig)
                 try:
-                    started = bt.start(_operator(by), version, since, until, runner=foreground, progress=bar)
+                    started = bt.start(_operator(by), version, since, until, runner=foreground, progress=bar, stop=stop)
                 except InvalidInput as exc:
                     hint = {"candidate_version": "--version", "until": "--until"}
                     field = exc.errors[0].field if exc.errors else "candidate_version"
@@ -279,9 +344,19 @@ def run_backtest(
                 if candidate is None:
                     assert version is not None
                     candidate = _stored(w, version)
+
+                def advance(_n: int) -> None:
+                    if (sig := stop()) is not None:
+                        raise Stopped(sig)
+
                 try:
                     result = bt.compute(
-                        candidate, since, until, events=lines.directory() if lines else None, progress=bar
+                        candidate,
+                        since,
+                        until,
+                        events=lines.directory() if lines else None,
+                        progress=bar,
+                        advance=advance,
                     )
                 except UnknownInEvents as exc:
                     assert lines is not None
@@ -293,12 +368,7 @@ def run_backtest(
                 recorded = None
     finally:
         w.close()
-    if json_out:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    print_report(console, result)
-    if recorded:
-        console.print(f"recorded as backtest {recorded} (GET /v1/backtests/{recorded}, the console's backtests page)")
+    return result, recorded
 
 
 def _bad_file(err: Console, problems: list[str], what: str = "the file cannot be used; nothing was done") -> typer.Exit:
