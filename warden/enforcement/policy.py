@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal, cast
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from warden.kernel.durations import Duration, Strict
 from warden.kernel.events import ReportReason
@@ -95,9 +95,22 @@ class UnverifiedEnterpriseCap(RuleBase):
 
 
 class Word(Strict):
+    """A word of the policy's own list (S-A6); one that folds to nothing or to one character is refused, naming it
+    (`screening.terms`: it would match nothing, or nearly every text)."""
+
     term: str = Field(min_length=1, max_length=32)
     category: str = "other"
     severity: Literal["low", "medium", "high"] = "high"
+
+    @field_validator("term")
+    @classmethod
+    def _matches_something(cls, term: str) -> str:
+        from warden.screening.terms import term_message  # the fold tables load only when a policy has words
+
+        wrong = term_message(term, "both")
+        if wrong is not None:
+            raise ValueError(wrong)
+        return term
 
 
 TextKind = Literal["greeting", "message"]

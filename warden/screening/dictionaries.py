@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from warden.screening.base import DEFAULT_FORMS, FORMS, TermSpec
+from warden.screening.terms import term_message
 
 __all__ = ["DEFAULT_FORMS", "FORMS", "Lexicon", "TermSpec", "load_lexicon", "parse_forms", "term_specs"]
 
@@ -59,11 +60,22 @@ def parse_terms(text: str, source: str = "<terms>") -> list[TermSpec]:
             specs.append(TermSpec(cols[0], cols[1], cols[2], forms, initials))
         except ValueError as exc:
             raise ValueError(f"{source}:{number}: {exc}") from exc
+        wrong = term_message(cols[0], "both")
+        if wrong is not None:
+            raise ValueError(f"{source}:{number}: term: {wrong}")
     return specs
 
 
-def parse_allow(text: str) -> list[str]:
-    return [line.strip() for _, line in _lines(text)]
+def parse_allow(text: str, source: str = "<allow>") -> list[str]:
+    """One entry a line (blank lines and `#` comments skipped); ValueError naming `source:line` for an entry that
+    folds to nothing or to one character (`screening.terms`)."""
+    out = []
+    for number, line in _lines(text):
+        wrong = term_message(line.strip(), "both")
+        if wrong is not None:
+            raise ValueError(f"{source}:{number}: {wrong}")
+        out.append(line.strip())
+    return out
 
 
 def parse_compounds(text: str) -> list[str]:
@@ -145,17 +157,17 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
     none)."""
     return Lexicon(
         terms=tuple(parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv")),
-        allow=tuple(dict.fromkeys(parse_allow(_read(data_dir, "allow.txt")))),
+        allow=tuple(dict.fromkeys(parse_allow(_read(data_dir, "allow.txt"), "allow.txt"))),
         business=tuple(
             dict.fromkeys(
                 [
-                    *parse_allow(_read(data_dir, "business.txt", optional=True)),
+                    *parse_allow(_read(data_dir, "business.txt", optional=True), "business.txt"),
                     *parse_compounds(_read(data_dir, "compounds.tsv", optional=True)),
                 ]
             )
         ),
-        lures=tuple(dict.fromkeys(parse_allow(_read(data_dir, "lures.txt", optional=True)))),
-        ordinary=tuple(dict.fromkeys(parse_allow(_read(data_dir, "ordinary.txt", optional=True)))),
+        lures=tuple(dict.fromkeys(parse_allow(_read(data_dir, "lures.txt", optional=True), "lures.txt"))),
+        ordinary=tuple(dict.fromkeys(parse_allow(_read(data_dir, "ordinary.txt", optional=True), "ordinary.txt"))),
         emoji=tuple(parse_emoji(_read(data_dir, "emoji.tsv"))),
         homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
         splits=tuple(
@@ -168,7 +180,7 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
             )
         ),
         cues=tuple(parse_pairs(_read(data_dir, "cues.tsv", optional=True))),
-        context=tuple(parse_allow(_read(data_dir, "context.txt", optional=True))),
+        context=tuple(parse_allow(_read(data_dir, "context.txt", optional=True), "context.txt")),
     )
 
 

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warden.kernel.durations import Duration
 from warden.kernel.events import FieldError
+from warden.kernel.i18n import Lang
+from warden.screening.terms import term_message
 from warden.usage_policy import detectors
 
 CaseAction = Literal["statement", "evidence", "decide", "complete_training", "classify", "reverse"]
@@ -109,8 +111,9 @@ class UsagePolicyDoc(BaseModel):
     rules: list[UsageRule] = []
 
 
-def limit_errors(doc: UsagePolicyDoc, s: EnterpriseUsageSettings) -> list[FieldError]:
-    """Every breach of the platform's documented limits, each naming its field (DOC rule 44)."""
+def limit_errors(doc: UsagePolicyDoc, s: EnterpriseUsageSettings, lang: Lang = "en") -> list[FieldError]:
+    """Every breach of the platform's documented limits, each naming its field (DOC rule 44), and every word that
+    folds to nothing or to one character other than a Chinese one (`screening.terms`, in `lang`)."""
     errs: list[FieldError] = []
     if len(doc.rules) > s.max_rules:
         errs.append(FieldError(field="rules", message=f"at most {s.max_rules} rules; got {len(doc.rules)}"))
@@ -135,6 +138,8 @@ def limit_errors(doc: UsagePolicyDoc, s: EnterpriseUsageSettings) -> list[FieldE
                         message=f"a word has {s.word_min_chars}–{s.word_max_chars} characters; this one has {n}",
                     )
                 )
+            elif (wrong := term_message(w, lang, single_han=True)) is not None:
+                errs.append(FieldError(field=f"{at}.words[{j}]", message=wrong))
         for name, cap in (("members", s.max_scope_members), ("departments", s.max_scope_departments)):
             items = getattr(r.scope, name)
             if len(items) > cap:
