@@ -185,7 +185,6 @@ DETAILS: list[tuple[re.Pattern[str], str]] = [
             "令牌已于 {at} 过期；请申请新令牌（`warden token create`）",
         ),
         (r"the policy is invalid: (?P<count>\d+) problem\(s\); nothing was stored", "策略有 {count} 处问题；未保存"),
-        (r"four eyes: (?P<rest>.+)", "四眼原则：须由另一人确认或拒绝（{rest}）"),
     )
 ]
 """The services' English sentences a zh reader gets in zh: (pattern over the whole detail, its zh template filled
