@@ -36,4 +36,11 @@ def load_policy(path: str | Path | None = None) -> LoadedPolicy:
     """Read and validate a policy file (the shipped default when `path` is None); `PolicyError` if it cannot be used
     (`read_policy_text`, `warden.policy.load_policy_text`: each problem names the file and line)."""
     p = Path(path) if path is not None else DEFAULT_POLICY_PATH
-    return load_policy_text(read_policy_text(p), str(p))
+    return load_policy_text(read_policy_text(p), str(p), term_check=term_check)
+
+
+def term_check(term: str) -> str | None:
+    """What is wrong with a word of a policy's lists, in English and Chinese (`screening.terms`); None when good."""
+    from warden.screening.terms import term_message  # the fold tables load only when a policy has words
+
+    return term_message(term, "both")

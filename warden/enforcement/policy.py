@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal, cast
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from warden.kernel.durations import Duration, Strict
 from warden.kernel.events import ReportReason
@@ -96,7 +96,8 @@ class UnverifiedEnterpriseCap(RuleBase):
 
 class Word(Strict):
     """A word of the policy's own list (S-A6); one that folds to nothing or to one character is refused, naming it
-    (`screening.terms`: it would match nothing, or nearly every text)."""
+    and its line, when the loader hands in the check (`warden.policy.load_policy_text(term_check=…)`, which the
+    policy file's reader and `POST /v1/policy-versions` do: `screening.terms`)."""
 
     term: str = Field(min_length=1, max_length=32)
     category: str = "other"
@@ -104,10 +105,9 @@ class Word(Strict):
 
     @field_validator("term")
     @classmethod
-    def _matches_something(cls, term: str) -> str:
-        from warden.screening.terms import term_message  # the fold tables load only when a policy has words
-
-        wrong = term_message(term, "both")
+    def _matches_something(cls, term: str, info: ValidationInfo) -> str:
+        check = (info.context or {}).get("term_check")  # `warden.policy.TermCheck`, handed in by the loader
+        wrong = check(term) if check is not None else None
         if wrong is not None:
             raise ValueError(wrong)
         return term

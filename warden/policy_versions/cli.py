@@ -19,6 +19,7 @@ from rich.table import Table
 
 from warden.kernel.access import Principal, Role
 from warden.kernel.errors import InvalidInput, WardenError
+from warden.kernel.inputs import EARLIEST_YEAR, INT32_MAX, LATEST_YEAR, representable
 from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
 from warden.policy import LoadedPolicy, PolicyError
 from warden.policy_versions.backtests import StopCheck, Stopped, UnknownInEvents, foreground
@@ -32,6 +33,8 @@ DatabaseOpt = Annotated[
     str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
 ]
 ByOpt = Annotated[str, typer.Option("--by", help="Who is acting (the person recorded as author or promoter).")]
+VersionArg = Annotated[int, typer.Argument(min=1, max=INT32_MAX, help="Version id.")]
+"""A stored version's id: 1 to 2,147,483,647 (what the column holds; a larger number is a usage error, exit 2)."""
 
 
 def _operator(person: str) -> Principal:
@@ -72,7 +75,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             console.print(f"staged: version {out.stages.staged_id} for {out.stages.staged_share}% of enterprises")
 
     @group.command("show")
-    def show(version: Annotated[int, typer.Argument(help="Version id.")], database: DatabaseOpt = None) -> None:
+    def show(version: VersionArg, database: DatabaseOpt = None) -> None:
         """A version's text."""
         try:
             v = run(database).show(_operator("cli"), version)
@@ -83,8 +86,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
     @group.command("diff")
     def diff(
-        old: Annotated[int, typer.Argument(help="The older version id.")],
-        new: Annotated[int, typer.Argument(help="The newer version id.")],
+        old: Annotated[int, typer.Argument(min=1, max=INT32_MAX, help="The older version id.")],
+        new: Annotated[int, typer.Argument(min=1, max=INT32_MAX, help="The newer version id.")],
         database: DatabaseOpt = None,
     ) -> None:
         """A unified diff between two versions."""
@@ -117,10 +120,10 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
     @group.command("promote")
     def promote(
-        version: Annotated[int, typer.Argument(help="Version id.")],
+        version: VersionArg,
         reason: Annotated[str, typer.Option("--reason", "-r", help="Why (recorded in the audit trail).")],
         stage: Annotated[str, typer.Option(help="live, shadow or staged.")] = "live",
-        share: Annotated[int, typer.Option(help="staged: percent of enterprises (1–99).")] = 0,
+        share: Annotated[int, typer.Option(min=0, max=100, help="staged: percent of enterprises (1–99).")] = 0,
         by: ByOpt = "cli",
         database: DatabaseOpt = None,
     ) -> None:
@@ -147,7 +150,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
     @group.command("rollback")
     def rollback(
-        version: Annotated[int, typer.Argument(help="The earlier version to make live again.")],
+        version: Annotated[int, typer.Argument(min=1, max=INT32_MAX, help="The earlier version to make live again.")],
         reason: Annotated[str, typer.Option("--reason", "-r", help="Why.")],
         by: ByOpt = "cli",
         database: DatabaseOpt = None,
@@ -162,7 +165,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     @group.command("backtest")
     def backtest(
         version: Annotated[
-            int | None, typer.Option("--version", min=1, help="The candidate: a stored policy version.")
+            int | None, typer.Option("--version", min=1, max=INT32_MAX, help="The candidate: a stored policy version.")
         ] = None,
         policy: Annotated[
             Path | None, typer.Option("--policy", "-p", help="The candidate: a policy file (not stored).")
@@ -193,7 +196,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
 
 def _instant(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 time with its zone, or a usage error naming `option`."""
+    """An ISO 8601 time with its zone in the years every column holds (`kernel.inputs.representable`), or a usage
+    error naming `option`."""
     if value is None:
         return None
     try:
@@ -202,6 +206,10 @@ def _instant(value: str | None, option: str) -> datetime | None:
         raise typer.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=option) from exc
     if at.tzinfo is None:
         raise typer.BadParameter(f"{value!r} has no zone; add one (+08:00, Z)", param_hint=option)
+    if not representable(at):
+        raise typer.BadParameter(
+            f"{value!r} is not from the years {EARLIEST_YEAR} to {LATEST_YEAR - 1}", param_hint=option
+        )
     return at
 
 

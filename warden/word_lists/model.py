@@ -4,14 +4,13 @@ entries; `validate_lists` names every problem by its place. Pure."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from warden.kernel.errors import InvalidInput
 from warden.kernel.events import FieldError
 from warden.kernel.i18n import Catalog, Lang
 from warden.screening.base import SEVERITIES
-from warden.screening.terms import term_message
 
 PLATFORM = "platform"
 """The platform's scope (the same as `warden.screening.registry.PLATFORM`, which this pure file may not import)."""
@@ -32,11 +31,20 @@ TEXTS: Catalog[str] = Catalog(
 everything)."""
 
 
+TermCheck = Callable[[str, Lang], str | None]
+"""What is wrong with a term or allow-list entry, in a language (None: nothing): `screening.terms.term_message`,
+handed in by the service (this file stays pure)."""
+
+
 def validate_lists(
-    terms: Sequence[Any], allow: Sequence[Any], lang: Lang = "en"
+    terms: Sequence[Any], allow: Sequence[Any], lang: Lang = "en", term_check: TermCheck | None = None
 ) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """Check what a person sent; every problem names its place (`terms[3].severity`). A term or allow-list entry
-    that folds to nothing or to one character is refused in `lang`, naming it (`screening.terms`)."""
+    """Check what a person sent; every problem names its place (`terms[3].severity`), in `lang`. With `term_check`,
+    a term or allow-list entry that folds to nothing or to one character is refused, naming it."""
+
+    def term_message(term: str, lang: Lang) -> str | None:
+        return term_check(term, lang) if term_check is not None else None
+
     errors: list[FieldError] = []
     out_terms: list[tuple[str, str, str]] = []
 

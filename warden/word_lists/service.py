@@ -25,6 +25,7 @@ from warden.pipeline.ports import BatchScreener
 from warden.screening import PLATFORM, Hit, Screener, ScreenerRegistry
 from warden.screening.explain import techniques
 from warden.screening.folding import fold_text
+from warden.screening.terms import term_message
 from warden.word_lists import store
 from warden.word_lists.access import check_lists, check_screening
 from warden.word_lists.model import validate_lists
@@ -111,7 +112,7 @@ class WordLists:
         """Replace a scope's lists; 409 if `expected_version` is stale, 422 naming each bad entry (in `lang`).
         Audited with what changed; returns the lists and the change (version, terms/allow added and removed)."""
         check_lists(principal, scope, write=True)
-        new_terms, new_allow = validate_lists(terms, allow, lang)
+        new_terms, new_allow = validate_lists(terms, allow, lang, term_message)
         self.registry.get(PLATFORM).with_lists(new_terms, new_allow)  # a list the engine refuses changes nothing
         with self.uow.writing(lock=True) as tx:  # the writers' lock: two editors of one list queue up
             if scope != PLATFORM and core.get_enterprise(tx.conn, scope) is None:

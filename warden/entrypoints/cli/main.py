@@ -135,7 +135,9 @@ def replay(
         Path | None, typer.Argument(help="JSONL of events (and enterprise/account lines); omit for the stored events.")
     ] = None,
     policy: Annotated[Path | None, typer.Option("--policy", "-p", help="The candidate policy file.")] = None,
-    version: Annotated[int | None, typer.Option("--version", help="The candidate: a stored policy version.")] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", min=1, max=2**31 - 1, help="The candidate: a stored policy version.")
+    ] = None,
     database: DatabaseOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
 ) -> None:
