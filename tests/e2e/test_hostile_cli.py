@@ -3,6 +3,8 @@ a label, enterprises nobody registered. Each is refused naming the option, never
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
@@ -58,3 +60,15 @@ def test_cases_of_an_enterprise_nobody_registered_are_named_not_listed_empty(wor
         assert r.exit_code == 2 and "no enterprise 'ent-ghost'" in r.output, r.output
     r = runner.invoke(app, ["cases", "list", "--enterprise", "ent-1", "-d", db_url])
     assert r.exit_code == 0 and "0 case(s)" in r.output, r.output
+
+
+def test_a_reading_command_on_a_database_never_set_up_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    """A mistyped --database used to be created empty, then queried: a SQL error about a missing table."""
+    absent, empty = tmp_path / "typo.db", tmp_path / "empty.db"
+    empty.touch()
+    for args in (["token", "list"], ["person", "list"], ["audit", "verify"]):
+        r = runner.invoke(app, [*args, "-d", f"sqlite:///{absent}"], terminal_width=300)
+        assert r.exit_code == 2 and "no database file at" in r.output, (args, r.output)
+        assert not absent.exists()
+        r = runner.invoke(app, [*args, "-d", f"sqlite:///{empty}"], terminal_width=300)
+        assert r.exit_code == 2 and "no warden schema" in r.output, (args, r.output)

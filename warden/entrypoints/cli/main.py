@@ -51,6 +51,18 @@ def open_warden(
 
             load_policy(Path(settings.policy))
         if read_only:  # no migration, no policy record, no key created: the command writes nothing
+            from warden.adapters.database import not_set_up
+
+            missing = not_set_up(settings.database_url)
+            if missing is not None:  # a mistyped --database is named, not created empty and queried
+                from warden.settings import mask_url
+
+                shown = mask_url(settings.database_url)
+                raise fail(
+                    f"{missing} ({shown}); this command only reads: check --database / "
+                    "WARDEN_DATABASE_URL, or set the database up with `warden serve` or any command that writes",
+                    2,
+                )
             return bootstrap(settings, migrate=False, start=False, sign=False)
         return bootstrap(settings)
     except PolicyError as exc:  # bad input, like a bad option: exit 2
