@@ -10,6 +10,7 @@ evaluated code. The policy's version is the SHA-256 of the file's bytes; every d
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,11 +151,17 @@ def _refuse_aliases(yaml: Any, text: str, source: str) -> None:
             )
 
 
-def load_policy_text(text: str, source: str = "<policy>") -> LoadedPolicy:
+TermCheck = Callable[[str], str | None]
+"""What is wrong with a word of the policy's lists (None: nothing): `screening.terms`, handed in by the loaders that
+may fold text (this file stays pure)."""
+
+
+def load_policy_text(text: str, source: str = "<policy>", *, term_check: TermCheck | None = None) -> LoadedPolicy:
     """Parse and validate a policy text (YAML) → `LoadedPolicy`.
 
     Raises `PolicyError` (`file:line: where: what` lines) for a text over `MAX_POLICY_CHARS`, YAML anchors or
-    aliases (refused before anything is expanded), invalid YAML, or a policy the schema refuses.
+    aliases (refused before anything is expanded), invalid YAML, or a policy the schema refuses — and, given
+    `term_check`, a word of `rules.sensitive_words.words` it finds wrong.
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
@@ -174,7 +181,7 @@ def load_policy_text(text: str, source: str = "<policy>") -> LoadedPolicy:
     if not isinstance(doc, dict):
         raise PolicyError(source, [f"{source}:1: the policy must be a mapping with version, ladder and rules"])
     try:
-        policy = Policy.model_validate(_plain(doc))
+        policy = Policy.model_validate(_plain(doc), context={"term_check": term_check})
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_url=False):

@@ -122,12 +122,20 @@ def test_verify_refuses_an_anchors_file_that_is_no_export_naming_the_line(
     out = tmp_path / "cp.jsonl"
     assert runner.invoke(app, ["audit", "checkpoints", "-d", db_url, "--out", str(out)]).exit_code == 0
     assert runner.invoke(app, ["audit", "verify", "-d", db_url, "--anchors", str(out)]).exit_code == 0
-    for bad, line in (("{garbage", 1), ("[]", 1), (out.read_text().splitlines()[0] + '\n{"x": 1}', 2)):
+    head = out.read_text().splitlines()[0]
+    for bad, where in (
+        ("{garbage", "bad.jsonl:1:(line):notJSON"),
+        ("[]", "bad.jsonl:1:(line):expectedaJSONobject"),
+        (head + '\n{"x": 1}', "bad.jsonl:2:seq:missing"),
+        (head + '\n{"seq": "7", "hash": "h", "signature": "s"}', "bad.jsonl:2:seq:'7'isnotawholenumber"),
+        (head + '\n{"seq": 7, "hash": "h", "signature": "s", "chain": -1}', "bad.jsonl:2:chain:-1isnot"),
+        (head.replace('"key_id"', '"kid"'), "bad.jsonl:1:key_id:missing"),
+    ):
         f = tmp_path / "bad.jsonl"
         f.write_text(bad)
         r = runner.invoke(app, ["audit", "verify", "-d", db_url, "--anchors", str(f)], terminal_width=400)
         said = "".join(r.output.replace("│", "").split())
-        assert r.exit_code == 1 and f"bad.jsonl:{line}:notanexportedcheckpointsfile" in said, r.output
+        assert r.exit_code == 2 and "notanexportedcheckpointsfile" in said and where in said, r.output
     r = runner.invoke(app, ["audit", "checkpoints", "-d", db_url, "--out", str(tmp_path / "no" / "dir.jsonl")])
     assert (r.exit_code == 2 and "cannot write" in r.output and r.exception is None) or isinstance(
         r.exception, SystemExit

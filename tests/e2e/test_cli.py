@@ -26,7 +26,7 @@ def test_policy_check_names_file_and_line_of_each_problem(tmp_path: Path) -> Non
     bad = tmp_path / "bad.yaml"
     bad.write_text(DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace("soft: 10, hard: 20", "soft: 10, hard: x"))
     r = runner.invoke(app, ["policy", "check", str(bad)])
-    assert r.exit_code == 1 and f"{bad}:" in r.output and "hard" in r.output
+    assert r.exit_code == 2 and f"{bad}:" in r.output and "hard" in r.output
 
 
 def test_I12_policy_check_refuses_yaml_aliases_naming_the_line(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def test_I12_policy_check_refuses_yaml_aliases_naming_the_line(tmp_path: Path) -
     lines += [f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefg", "bcdefgh", strict=True)]
     bomb.write_text("\n".join(lines) + "\n")
     r = runner.invoke(app, ["policy", "check", str(bomb)])
-    assert r.exit_code == 1 and f"{bomb}:1:" in r.output and "anchor" in r.output
+    assert r.exit_code == 2 and f"{bomb}:1:" in r.output and "anchor" in r.output
 
 
 def test_token_create_prints_a_secret_and_refuses_a_bad_scope(world: World, db_url: str) -> None:
@@ -177,5 +177,5 @@ def test_an_invalid_policy_file_is_refused_before_a_database_or_key_is_made(tmp_
     )
     db = tmp_path / "w.db"
     r = CliRunner().invoke(app, ["serve", "-p", str(bad), "-d", f"sqlite:///{db}", "--port", "8197"])
-    assert r.exit_code == 1 and "p.yaml:" in r.output and "ordinary_words" in r.output, r.output
+    assert r.exit_code == 2 and "p.yaml:" in r.output and "ordinary_words" in r.output, r.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.yaml"]  # no database, no audit key left behind

@@ -208,7 +208,7 @@ def test_405_carries_allow_and_404_is_problem_details(api: Api) -> None:
 )
 def test_malformed_json_says_where_it_broke(api: Api, path: str, body: bytes) -> None:
     method = api.c.post if path == "/v1/events" else api.c.put
-    r = method(path, content=body, headers=api.h("platform", **{"content-type": "application/json"}))
+    r = method(path + "?lang=en", content=body, headers=api.h("platform", **{"content-type": "application/json"}))
     problem = refused(r, 400)
     assert problem["title"] == "Malformed JSON" and "line 3 column 3" in problem["errors"][0]["message"]
 

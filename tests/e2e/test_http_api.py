@@ -89,7 +89,7 @@ def test_one_events_problems_name_its_own_fields_in_words(api, world: World) -> 
 def test_malformed_json_is_a_400(api) -> None:  # type: ignore[no-untyped-def]
     client, tok = api
     r = client.post(
-        "/v1/events", content=b'{"id": "x",', headers=tok["platform"] | {"content-type": "application/json"}
+        "/v1/events?lang=en", content=b'{"id": "x",', headers=tok["platform"] | {"content-type": "application/json"}
     )
     assert r.status_code == 400 and r.json()["title"] == "Malformed JSON"
 

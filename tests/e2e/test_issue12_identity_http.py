@@ -261,10 +261,12 @@ def test_an_expired_token_is_refused_with_a_401_saying_when_it_expired(api: Api,
     short = api.token("short", Role.AUDITOR, "wang", expires_in=timedelta(hours=1))
     assert api.c.get("/v1/audit/entries", headers={"Authorization": f"Bearer {short}"}).status_code == 200
     world.clock.advance(hours=1)
-    r = api.c.get("/v1/audit/entries", headers={"Authorization": f"Bearer {short}"})
+    r = api.c.get("/v1/audit/entries?lang=en", headers={"Authorization": f"Bearer {short}"})
     assert r.status_code == 401 and "expired at" in r.json()["detail"]
+    r = api.c.get("/v1/audit/entries", headers={"Authorization": f"Bearer {short}"})  # zh by default
+    assert r.status_code == 401 and "过期" in r.json()["detail"]
     assert api.c.get("/v1/audit/entries", headers=api.h("auditor")).status_code == 200  # 90 days by default
-    bogus = api.c.get("/v1/audit/entries", headers={"Authorization": "Bearer wdn_nope_nope"})
+    bogus = api.c.get("/v1/audit/entries?lang=en", headers={"Authorization": "Bearer wdn_nope_nope"})
     assert bogus.status_code == 401 and "unknown" in bogus.json()["detail"]
 
 
@@ -299,13 +301,13 @@ def test_a_revocation_and_a_disabled_person_hold_at_once_in_every_process(
             token_id = api.w.tokens.authenticate(api.tokens["li"]).token_id  # type: ignore[union-attr]
             other.tokens.revoke(token_id, actor="cli")
             for client in (api.c, second):
-                r = client.get("/v1/policy", headers=api.h("li"))
+                r = client.get("/v1/policy?lang=en", headers=api.h("li"))
                 assert r.status_code == 401 and "revoked at" in r.json()["detail"]
 
             assert second.get("/v1/policy", headers=api.h("zhang-laptop")).status_code == 200
             api.w.tokens.disable_person("zhang", actor="cli")
             for who in ("zhang-laptop", "zhang-phone", "zhang-platform"):
-                r = second.get("/v1/policy", headers=api.h(who))
+                r = second.get("/v1/policy?lang=en", headers=api.h(who))
                 assert r.status_code == 401 and "disabled" in r.json()["detail"], who
     finally:
         other.engine.dispose()

@@ -77,7 +77,9 @@ def counting(warden: App, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def client(app: FastAPI, address: str = "203.0.113.7") -> TestClient:
-    return TestClient(app, raise_server_exceptions=False, client=(address, 50000))
+    return TestClient(  # the refusals' sentences are read in English here (test_problem_language.py reads zh)
+        app, raise_server_exceptions=False, client=(address, 50000), headers={"Accept-Language": "en"}
+    )
 
 
 async def at_once(app: FastAPI, n: int, request: Callable[[httpx.AsyncClient, int], Any]) -> list[int]:

@@ -71,7 +71,10 @@ def test_issue17_publish_refuses_another_partition_count_than_the_databases(
     url = f"sqlite:///{tmp_path}/w.db"
     bootstrap(Settings(database_url=url, partitions=16)).close()
     events = tmp_path / "e.jsonl"
-    events.write_text('{"type": "login", "id": "e1", "account_id": "a1", "occurred_at": "2026-11-30T08:00:00Z"}\n')
+    events.write_text(
+        '{"type": "login", "id": "e1", "account_id": "a1", "occurred_at": "2026-11-30T08:00:00Z", "device_id": "d1", '
+        '"client_version": "4.1.0"}\n'
+    )
     monkeypatch.setenv("WARDEN_PARTITIONS", "8")
     r = CliRunner().invoke(app, ["publish", str(events), "-d", url, "--nats", "nats://127.0.0.1:1"])
     assert r.exit_code != 0, r.output

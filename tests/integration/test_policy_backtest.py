@@ -233,3 +233,67 @@ def test_issue18_backtests_started_together_each_finish_with_the_same_figures(wo
     done = [world.w.backtests.get(LEAD, i) for i in ids]  # type: ignore[union-attr]
     assert [(d.state, d.error_text) for d in done] == [("done", None)] * 3
     assert done[0].result == done[1].result == done[2].result
+
+
+# --- a command-line backtest stopped by a signal ------------------------------------------------------------------
+
+
+def test_a_backtest_asked_to_stop_is_failed_as_stopped_in_zh_and_en_not_left_running(world: World) -> None:
+    from warden.policy_versions.backtests import Stopped, foreground
+
+    v2 = _spam_history(world)
+    asked = iter([None])  # the read goes on; the first chunk replayed finds SIGTERM
+    bt = world.w.backtests
+    assert bt is not None
+    with pytest.raises(Stopped):
+        bt.start(LEAD, v2, runner=foreground, stop=lambda: next(asked, "SIGTERM"))
+    (row,) = _backtest_rows(world)
+    assert (row.state, row.error_code) == ("failed", "stopped") and row.finished_at is not None
+    assert bt.sweep() == []  # nothing left for the next start to find
+    zh, en = bt.get(LEAD, row.id, "zh"), bt.get(LEAD, row.id, "en")
+    assert zh.error_text and "被终止（SIGTERM）" in zh.error_text
+    assert en.error_text and "stopped (SIGTERM)" in en.error_text and en.error_code == "stopped"
+
+
+def test_policy_backtest_on_sigterm_marks_its_record_failed_and_exits_143(
+    world: World, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import contextmanager
+
+    from typer.testing import CliRunner
+
+    from warden.entrypoints.cli.main import app
+    from warden.policy_versions import cli as versions_cli
+
+    v2 = _spam_history(world)
+    checks: list[int] = []
+
+    @contextmanager
+    def term_after_read():  # type: ignore[no-untyped-def]
+        def stop() -> str | None:  # the third check: after the read, at the first chunk
+            checks.append(1)
+            return "SIGTERM" if len(checks) >= 3 else None
+
+        yield stop
+
+    monkeypatch.setattr(versions_cli, "_stoppable", term_after_read)
+    r = CliRunner().invoke(app, ["policy", "backtest", "--version", str(v2), "-d", db_url, "--json"])
+    assert r.exit_code == 143, r.output
+    assert "stopped by SIGTERM" in r.output and r.stdout.strip() == ""
+    (row,) = _backtest_rows(world)
+    assert (row.state, row.error_code) == ("failed", "stopped")
+
+
+def test_sigterm_and_sigint_during_a_command_line_backtest_ask_it_to_stop_instead_of_killing_it() -> None:
+    import os
+    import signal
+
+    from warden.policy_versions.cli import _stoppable
+
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with _stoppable() as stop:
+            assert stop() is None
+            os.kill(os.getpid(), sig)  # the process lives on: the run is asked to stop at its next chunk
+            assert stop() == sig.name
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before

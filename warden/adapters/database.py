@@ -275,3 +275,26 @@ def start_over(url: str) -> None:
                 conn.execute(table.delete())
     finally:
         engine.dispose()
+
+
+def not_set_up(url: str) -> str | None:
+    """Why the database at `url` holds no warden schema to read (never set up, or a mistyped `--database`), or None
+    when it has one. Creates nothing: a SQLite file that does not exist is not opened (opening would create it)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    local = parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:"
+    if local and not Path(str(parsed.database)).is_file():
+        return f"no database file at {parsed.database}"
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return "the database has no warden schema"
+    except sa.exc.OperationalError as exc:
+        from warden.adapters.health import check_database
+
+        return check_database(engine) or f"the database cannot be read ({exc.__class__.__name__})"
+    finally:
+        engine.dispose()
+    return None

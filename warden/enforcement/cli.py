@@ -42,13 +42,13 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
     @policy_app.command("check")
     def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file to validate.")]) -> None:
-        """Validate a policy file; errors name the file, line and what is wrong."""
+        """Validate a policy file; errors name the file, line and what is wrong (exit 2)."""
         try:
             lp = load_policy(file)
         except PolicyError as exc:
             for problem in exc.problems:
-                err.print(f"[red]{problem}[/]")
-            raise typer.Exit(1) from exc
+                err.print(problem, style="red", markup=False, highlight=False)
+            raise typer.Exit(2) from exc
         p = lp.policy
         console.print(
             f"[green]ok[/] {file}: version {p.version!r}, hash {lp.short_hash}, "
@@ -72,13 +72,13 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         nothing, to the database or elsewhere."""
         exported: list[dict[str, object]] = []
         key: Verifier | None = None
+        if anchors is not None:
+            exported = _exported_checkpoints(anchors, fail)
         try:
-            if anchors is not None:
-                exported = _exported_checkpoints(anchors, fail)
             if public_key is not None:
                 key = Verifier.from_pem(public_key.read_bytes())
         except (OSError, ValueError) as exc:
-            raise fail(f"cannot read {anchors if public_key is None else public_key}: {exc}") from exc
+            raise fail(f"--public-key: cannot read {public_key} as a PEM public key: {exc}", 2) from exc
         w = open_warden(database, read_only=True)
         r = w.enforcement.audit_verify(exported, key)
         if r.ok:
@@ -268,27 +268,44 @@ def _duration(raw: str, fail: Callable[[str], Exception]) -> timedelta:
     return value
 
 
-def _exported_checkpoints(path: Path, fail: Callable[[str], Exception]) -> list[dict[str, object]]:
+_HEAD_FIELDS = {"public_key": str, "key_id": str}
+_CHECKPOINT_FIELDS = {"seq": int, "hash": str, "signature": str}
+
+
+def _exported_checkpoints(path: Path, fail: Callable[[str, int], Exception]) -> list[dict[str, object]]:
     """The checkpoints of a file `warden audit checkpoints --out` wrote: a first line with the public key, then one
-    JSON object per signed head. Anything else is refused naming the line (a truncated or wrong file would
-    otherwise weaken the check without a word)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    rows: list[dict[str, object]] = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise fail(f"--anchors: {path}:{n}: not an exported checkpoints file (not JSON: {exc})") from exc
-        want = ("public_key", "key_id") if n == 1 else ("seq", "hash", "signature")
-        if not isinstance(obj, dict) or any(k not in obj for k in want):
-            raise fail(
-                f"--anchors: {path}:{n}: not an exported checkpoints file (expected an object with "
-                f"{', '.join(want)}; write one with `warden audit checkpoints --out FILE`)"
-            )
-        if n > 1:
-            rows.append(obj)
-    if not lines:
-        raise fail(f"--anchors: {path}: empty; write one with `warden audit checkpoints --out FILE`")
-    return rows
+    JSON object per signed head (`seq`, `hash`, `signature`, `chain`). Anything else is refused (exit 2) naming
+    `FILE:LINE: field` (a truncated or wrong file would otherwise weaken the check without a word)."""
+    from rich.markup import escape
+
+    from warden.adapters.jsonl import BadFile, read_objects
+
+    first: list[int] = []
+
+    def check(line: int, obj: dict[str, object]) -> list[tuple[str, str]]:
+        if not first:
+            first.append(line)
+        want = _HEAD_FIELDS if line == first[0] else {**_CHECKPOINT_FIELDS, "chain": int}
+        out = []
+        for name, kind in want.items():
+            value = obj.get(name, 0 if name == "chain" else None)  # files from before partitions have no chain
+            if kind is str:
+                ok, what = isinstance(value, str), "text"
+            else:
+                ok, what = isinstance(value, int) and not isinstance(value, bool) and value >= 0, "a whole number ≥ 0"
+            if not ok:
+                out.append((name, f"missing or not {what}" if value is None else f"{value!r:.60} is not {what}"))
+        return out
+
+    try:
+        rows = read_objects(path, check)
+    except BadFile as exc:
+        said = "\n  ".join(escape(p) for p in exc.problems)
+        raise fail(
+            f"--anchors: not an exported checkpoints file (write one with `warden audit checkpoints --out FILE`); "
+            f"nothing was checked\n  {said}",
+            2,
+        ) from exc
+    if not rows:
+        raise fail(f"--anchors: {escape(str(path))}: empty; write one with `warden audit checkpoints --out FILE`", 2)
+    return [obj for _, obj in rows[1:]]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal, cast
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from warden.kernel.durations import Duration, Strict
 from warden.kernel.events import ReportReason
@@ -95,9 +95,22 @@ class UnverifiedEnterpriseCap(RuleBase):
 
 
 class Word(Strict):
+    """A word of the policy's own list (S-A6); one that folds to nothing or to one character is refused, naming it
+    and its line, when the loader hands in the check (`warden.policy.load_policy_text(term_check=…)`, which the
+    policy file's reader and `POST /v1/policy-versions` do: `screening.terms`)."""
+
     term: str = Field(min_length=1, max_length=32)
     category: str = "other"
     severity: Literal["low", "medium", "high"] = "high"
+
+    @field_validator("term")
+    @classmethod
+    def _matches_something(cls, term: str, info: ValidationInfo) -> str:
+        check = (info.context or {}).get("term_check")  # `warden.policy.TermCheck`, handed in by the loader
+        wrong = check(term) if check is not None else None
+        if wrong is not None:
+            raise ValueError(wrong)
+        return term
 
 
 TextKind = Literal["greeting", "message"]

@@ -26,9 +26,12 @@ from warden.enforcement.views import Me, PersonOut, TokenOut, TokenPage
 from warden.kernel.access import Principal, Role, validate_scope
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import FieldError
+from warden.kernel.inputs import CONTROL_MESSAGE, control_in
 
 DEFAULT_LIFETIME = timedelta(days=90)
 MAX_LIFETIME = timedelta(days=730)
+MAX_LABEL = 200
+"""The longest token label (its column's width)."""
 """The longest a token may live (`--expires-in`)."""
 LAST_USE_EVERY = timedelta(minutes=1)
 SECRET_SHAPE = re.compile(r"wdn_[0-9a-f]{12}_[A-Za-z0-9_-]{32}")
@@ -100,10 +103,17 @@ class Tokens:
         """A new token's principal and its secret (`wdn_<id>_…`, shown once). A member's token takes the
         enterprise of its account. `person`: whose token it is (created when new; None: a person of its own,
         named after `label`). `expires_in`: its lifetime (default `self.lifetime`). InvalidInput for a scope that
-        does not fit the role or names nothing known, a bad person handle or lifetime, or a disabled person."""
+        does not fit the role or names nothing known, a bad person handle or lifetime, a disabled person, or a label
+        longer than `MAX_LABEL` or holding a control character (it is printed in `warden token list`)."""
         problem = validate_scope(role, enterprise_id, account_id)
         if problem:
             raise InvalidInput(problem)
+        bad_label = control_in(label)
+        if bad_label is not None or len(label) > MAX_LABEL:
+            why = (
+                CONTROL_MESSAGE.format(bad_label) if bad_label else f"at most {MAX_LABEL} characters; got {len(label)}"
+            )
+            raise InvalidInput(f"label: {why}", [FieldError(field="label", message=why)])
         life = self.lifetime if expires_in is None else expires_in
         if not timedelta(0) < life <= MAX_LIFETIME:
             raise InvalidInput(

@@ -3,18 +3,37 @@ class to a status and Problem Details type (`warden.entrypoints.http.problems.PR
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from warden.kernel.events import FieldError
+from warden.kernel.i18n import Lang, Text
 
 
 class WardenError(Exception):
-    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+    """`detail`: what went wrong, in English (logs, the CLI). `text` (with `params`): the same sentence in zh and en,
+    which the HTTP edge renders in the request's language (without one, the edge reads `detail` itself:
+    `warden.entrypoints.http.problem_texts`)."""
+
+    def __init__(
+        self,
+        detail: str,
+        errors: list[FieldError] | None = None,
+        *,
+        text: Text | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.text = text
+        self.params: dict[str, Any] = dict(params or {})
         self.extensions: dict[str, Any] = {}
         """Further members of the answer (Problem Details extensions: a refused application's `state` …)."""
+
+    def said(self, lang: Lang) -> str:
+        """The sentence in `lang` when the error has a `text`, else `detail`."""
+        return self.text.render(lang, **self.params) if self.text is not None else self.detail
 
 
 class InvalidInput(WardenError):

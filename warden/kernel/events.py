@@ -232,3 +232,13 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
             msg = _PATTERN_WORDS.get(str(err.get("ctx", {}).get("pattern")), msg)
         out.append(FieldError(field=path or "(body)", message=msg))
     return out
+
+
+def event_problems(raw: Any) -> list[tuple[str, str]]:
+    """(field, what is wrong) for each problem of one event as `POST /v1/events` validates it (the file readers'
+    check, `warden.adapters.jsonl`); empty when it is a valid event."""
+    try:
+        EventAdapter.validate_python(raw)
+    except ValidationError as exc:
+        return [(e.field, e.message) for e in field_errors(exc)]
+    return []

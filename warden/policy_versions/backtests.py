@@ -127,6 +127,19 @@ def orphaned(
     return pid == int(mine[2]) or not alive(pid)
 
 
+class Stopped(Exception):
+    """A run asked to stop (the command line got SIGTERM or Ctrl-C, `signal`): its row is failed as `stopped`."""
+
+    def __init__(self, signal: str) -> None:
+        super().__init__(f"stopped by {signal}")
+        self.signal = signal
+
+
+StopCheck = Callable[[], str | None]
+"""Whether the run must stop now: the name of the signal that asked (`SIGTERM`), or None to go on. Called between
+chunks of events (every 1,000 at most) and before the result is stored."""
+
+
 class _Orphaned(Exception):
     """The run's row was failed under it (another process judged its owner gone): stop, leave the row as it is."""
 
@@ -185,6 +198,7 @@ class Backtests:
         if events is not None:
             fe, fa, evs = events
             known_e, known_a = {e.id for e in ents}, {a.id for a in accs}
+            unknown_directory(known_e | {e.id for e in fe}, known_a | {a.id for a in fa}, fa, evs)
             ents += [e for e in fe if e.id not in known_e]
             accs += [a for a in fa if a.id not in known_a]
         if on_read is not None:
@@ -202,10 +216,12 @@ class Backtests:
         *,
         runner: Runner | None = None,
         progress: Any = None,  # the CLI's rich Progress bar (the service never imports rich)
+        stop: StopCheck | None = None,
     ) -> BacktestOut:
         """Record a backtest of `candidate_version` against the live version on the events in `[since, until)`,
         owned by this process, and run it with `runner` (default: this object's, a thread). InvalidInput (422,
-        naming the field) for an unknown version or an empty window; audited as `policy.backtest_requested`."""
+        naming the field) for an unknown version or an empty window; audited as `policy.backtest_requested`. When
+        `stop()` names a signal the run ends at the next chunk, its row failed as `stopped` (in zh and en)."""
         access.check_write(p)
         if since is not None and until is not None and since >= until:
             raise InvalidInput("the window is empty", [FieldError(field="until", message="must be later than since")])
@@ -243,7 +259,7 @@ class Backtests:
             )
             stored = store.backtest(tx.conn, bid)
         out = BacktestOut.of(stored)
-        th = (runner or self.runner)(lambda: self._run(bid, owner, candidate_version, since, until, progress))
+        th = (runner or self.runner)(lambda: self._run(bid, owner, candidate_version, since, until, progress, stop))
         if th is not None:
             self._threads[bid] = th
         return out
@@ -338,26 +354,35 @@ class Backtests:
         since: datetime | None,
         until: datetime | None,
         progress: Any = None,  # the CLI's rich Progress bar (the service never imports rich)
+        stop_check: StopCheck | None = None,
     ) -> None:
         stop = threading.Event()
         ticker = threading.Thread(target=self._beat, args=(bid, owner, stop), name="warden-backtest-beat", daemon=True)
         ticker.start()
         total = 0
 
+        def asked() -> None:
+            signal = stop_check() if stop_check is not None else None
+            if signal is not None:
+                raise Stopped(signal)
+
         def on_read(n: int) -> None:
             nonlocal total
+            asked()
             total = n
             self._done[bid] = 0
             if not self._touch(bid, owner, state="running", events_total=n):
                 raise _Orphaned
 
         def advance(n: int) -> None:
+            asked()
             self._done[bid] = self._done.get(bid, 0) + n
             if not self._touch(bid, owner, events_done=self._done[bid]):
                 raise _Orphaned
 
         try:
             result = self.compute(candidate_version, since, until, on_read=on_read, advance=advance, progress=progress)
+            asked()
             with self.uow.writing() as wtx:
                 store.update_backtest(
                     wtx.conn,
@@ -371,6 +396,13 @@ class Backtests:
                 )
         except _Orphaned:
             log.warning("backtest %s stopped: it was failed as orphaned while it ran", bid)
+        except Stopped as exc:
+            error = BACKTEST_ERRORS.render("stopped", "en", signal=exc.signal)
+            with self.uow.writing() as wtx:
+                store.update_backtest(
+                    wtx.conn, bid, owner, state="failed", error=error, error_code="stopped", finished_at=wtx.now
+                )
+            raise
         except BaseException as exc:  # a failed run is reported on its row, never lost in a thread
             code = "error" if isinstance(exc, Exception) else "interrupted"
             error = f"{type(exc).__name__}: {exc}"[:2000] if code == "error" else BACKTEST_ERRORS[code]["en"]
@@ -383,6 +415,39 @@ class Backtests:
         finally:
             stop.set()
             self._done.pop(bid, None)
+
+
+class UnknownInEvents(InvalidInput):
+    """Given events (or their accounts) name an account or enterprise nobody registered: `errors` name each by its
+    index in the lists as given (`events[3].account_id`, `accounts[0].enterprise_id`)."""
+
+
+def unknown_directory(
+    enterprises: set[str], accounts: set[str], new_accounts: list[Account], events: list[dict[str, Any]]
+) -> None:
+    """`UnknownInEvents` naming each account whose enterprise, and each event whose account or enterprise, is in neither
+    the stored directory nor the file's (`accounts[i].enterprise_id`, `events[i].account_id`: indexes into the
+    lists as given), at most 20: replayed, they would fail half-way."""
+    errs = [
+        FieldError(field=f"accounts[{i}].enterprise_id", message=f"unknown enterprise {a.enterprise_id!r}")
+        for i, a in enumerate(new_accounts)
+        if a.enterprise_id not in enterprises
+    ]
+    for i, e in enumerate(events):
+        for name, known in (("account_id", accounts), ("enterprise_id", enterprises)):
+            value = e.get(name)
+            if value is not None and value not in known:
+                what = name.removesuffix("_id")
+                errs.append(
+                    FieldError(
+                        field=f"events[{i}].{name}",
+                        message=f"unknown {what} {value!r}; add an {what} line for it or register it first",
+                    )
+                )
+    if errs:
+        raise UnknownInEvents(
+            f"{len(errs)} line(s) name an unknown account or enterprise; nothing was replayed", errs[:20]
+        )
 
 
 def _dumps(result: dict[str, Any]) -> str:

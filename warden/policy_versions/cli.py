@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,18 +19,22 @@ from rich.table import Table
 
 from warden.kernel.access import Principal, Role
 from warden.kernel.errors import InvalidInput, WardenError
+from warden.kernel.inputs import EARLIEST_YEAR, INT32_MAX, LATEST_YEAR, representable
 from warden.kernel.timefmt import DEFAULT_TIMEZONE, when
 from warden.policy import LoadedPolicy, PolicyError
-from warden.policy_versions.backtests import foreground
+from warden.policy_versions.backtests import StopCheck, Stopped, UnknownInEvents, foreground
 from warden.policy_versions.model import Stage
 
 if TYPE_CHECKING:
     from warden.app import App
+    from warden.entrypoints.cli.replay import EventsFile
 
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
 ]
 ByOpt = Annotated[str, typer.Option("--by", help="Who is acting (the person recorded as author or promoter).")]
+VersionArg = Annotated[int, typer.Argument(min=1, max=INT32_MAX, help="Version id.")]
+"""A stored version's id: 1 to 2,147,483,647 (what the column holds; a larger number is a usage error, exit 2)."""
 
 
 def _operator(person: str) -> Principal:
@@ -67,7 +75,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             console.print(f"staged: version {out.stages.staged_id} for {out.stages.staged_share}% of enterprises")
 
     @group.command("show")
-    def show(version: Annotated[int, typer.Argument(help="Version id.")], database: DatabaseOpt = None) -> None:
+    def show(version: VersionArg, database: DatabaseOpt = None) -> None:
         """A version's text."""
         try:
             v = run(database).show(_operator("cli"), version)
@@ -78,8 +86,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
     @group.command("diff")
     def diff(
-        old: Annotated[int, typer.Argument(help="The older version id.")],
-        new: Annotated[int, typer.Argument(help="The newer version id.")],
+        old: Annotated[int, typer.Argument(min=1, max=INT32_MAX, help="The older version id.")],
+        new: Annotated[int, typer.Argument(min=1, max=INT32_MAX, help="The newer version id.")],
         database: DatabaseOpt = None,
     ) -> None:
         """A unified diff between two versions."""
@@ -96,19 +104,26 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         by: ByOpt = "cli",
         database: DatabaseOpt = None,
     ) -> None:
-        """Store a policy file as a new version (validated; it decides nothing until promoted)."""
+        """Store a policy file as a new version (validated; it decides nothing until promoted). A file that is not a
+        valid policy is refused naming `FILE:LINE: where: what` (exit 2), before the database is opened."""
+        from warden.adapters.policy_file import load_policy
+
         try:
-            v = run(database).create(_operator(by), file.read_text(encoding="utf-8"), comment)
+            text = load_policy(file).text
+        except PolicyError as exc:
+            raise _bad_file(err, exc.problems, "the policy file is invalid; nothing was stored") from exc
+        try:
+            v = run(database).create(_operator(by), text, comment)
         except WardenError as exc:
             raise failed(exc) from exc
         console.print(f"stored version {v.id} ({v.hash[:12]})")
 
     @group.command("promote")
     def promote(
-        version: Annotated[int, typer.Argument(help="Version id.")],
+        version: VersionArg,
         reason: Annotated[str, typer.Option("--reason", "-r", help="Why (recorded in the audit trail).")],
         stage: Annotated[str, typer.Option(help="live, shadow or staged.")] = "live",
-        share: Annotated[int, typer.Option(help="staged: percent of enterprises (1–99).")] = 0,
+        share: Annotated[int, typer.Option(min=0, max=100, help="staged: percent of enterprises (1–99).")] = 0,
         by: ByOpt = "cli",
         database: DatabaseOpt = None,
     ) -> None:
@@ -135,7 +150,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
     @group.command("rollback")
     def rollback(
-        version: Annotated[int, typer.Argument(help="The earlier version to make live again.")],
+        version: Annotated[int, typer.Argument(min=1, max=INT32_MAX, help="The earlier version to make live again.")],
         reason: Annotated[str, typer.Option("--reason", "-r", help="Why.")],
         by: ByOpt = "cli",
         database: DatabaseOpt = None,
@@ -150,7 +165,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     @group.command("backtest")
     def backtest(
         version: Annotated[
-            int | None, typer.Option("--version", min=1, help="The candidate: a stored policy version.")
+            int | None, typer.Option("--version", min=1, max=INT32_MAX, help="The candidate: a stored policy version.")
         ] = None,
         policy: Annotated[
             Path | None, typer.Option("--policy", "-p", help="The candidate: a policy file (not stored).")
@@ -181,7 +196,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
 
 def _instant(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 time with its zone, or a usage error naming `option`."""
+    """An ISO 8601 time with its zone in the years every column holds (`kernel.inputs.representable`), or a usage
+    error naming `option`."""
     if value is None:
         return None
     try:
@@ -190,6 +206,10 @@ def _instant(value: str | None, option: str) -> datetime | None:
         raise typer.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=option) from exc
     if at.tzinfo is None:
         raise typer.BadParameter(f"{value!r} has no zone; add one (+08:00, Z)", param_hint=option)
+    if not representable(at):
+        raise typer.BadParameter(
+            f"{value!r} is not from the years {EARLIEST_YEAR} to {LATEST_YEAR - 1}", param_hint=option
+        )
     return at
 
 
@@ -241,13 +261,71 @@ def run_backtest(
             raise typer.BadParameter("\n".join(exc.problems), param_hint="'--policy' / '-p'") from exc
     lines = None
     if events is not None:
+        from warden.adapters.jsonl import BadFile
+        from warden.settings import Settings
+
         try:
-            if not events.exists():
-                raise ValueError(f"{events}: no such file")
-            lines = read_jsonl(events)
-        except ValueError as exc:
-            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-            raise typer.Exit(1) from exc
+            lines = read_jsonl(events, Settings().phone_region)
+        except BadFile as exc:
+            raise _bad_file(err, exc.problems) from exc
+    with _stoppable() as stop:
+        try:
+            result, recorded = _backtest(err, version, candidate, lines, since, until, by, database, stop)
+        except Stopped as exc:
+            err.print(
+                f"[bold red]stopped by {exc.signal}[/]: the backtest did not finish"
+                + (
+                    "; its record is marked failed (stopped)"
+                    if version is not None and policy is None and not events
+                    else ""
+                )
+            )
+            raise typer.Exit(128 + int(getattr(signal, exc.signal, signal.SIGTERM))) from exc
+    if json_out:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print_report(console, result)
+    if recorded:
+        console.print(f"recorded as backtest {recorded} (GET /v1/backtests/{recorded}, the console's backtests page)")
+
+
+@contextmanager
+def _stoppable() -> Iterator[StopCheck]:
+    """While a backtest runs on the command line, SIGTERM and SIGINT (Ctrl-C) ask it to stop at its next chunk of
+    events instead of ending the process where it stands: a recorded one is then failed as `stopped` (zh/en), like
+    the server's graceful stop fails its own, rather than left `running` until the next start sweeps it. A second
+    signal stops at once (as Ctrl-C does: the row is failed as `interrupted`). Yields the `StopCheck`."""
+    asked: list[str] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(signal.Signals(signum).name)
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield lambda: None
+        return
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield lambda: asked[0] if asked else None
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _backtest(
+    err: Console,
+    version: int | None,
+    candidate: LoadedPolicy | None,
+    lines: EventsFile | None,
+    since: datetime | None,
+    until: datetime | None,
+    by: str,
+    database: str | None,
+    stop: StopCheck,
+) -> tuple[dict[str, Any], str | None]:
+    """The figures and, for a stored version on the stored events, the recorded backtest's id. `Stopped` when
+    `stop()` names a signal."""
     w = _open(database)
     try:
         bt = w.backtests
@@ -255,8 +333,10 @@ def run_backtest(
         with Progress(console=err, transient=True) as bar:
             if candidate is None and lines is None:
                 assert version is not None
+                if (sig := stop()) is not None:  # asked before anything was recorded
+                    raise Stopped(sig)
                 try:
-                    started = bt.start(_operator(by), version, since, until, runner=foreground, progress=bar)
+                    started = bt.start(_operator(by), version, since, until, runner=foreground, progress=bar, stop=stop)
                 except InvalidInput as exc:
                     hint = {"candidate_version": "--version", "until": "--until"}
                     field = exc.errors[0].field if exc.errors else "candidate_version"
@@ -272,8 +352,23 @@ def run_backtest(
                 if candidate is None:
                     assert version is not None
                     candidate = _stored(w, version)
+
+                def advance(_n: int) -> None:
+                    if (sig := stop()) is not None:
+                        raise Stopped(sig)
+
                 try:
-                    result = bt.compute(candidate, since, until, events=lines, progress=bar)
+                    result = bt.compute(
+                        candidate,
+                        since,
+                        until,
+                        events=lines.directory() if lines else None,
+                        progress=bar,
+                        advance=advance,
+                    )
+                except UnknownInEvents as exc:
+                    assert lines is not None
+                    raise _bad_file(err, [lines.where(e.field, e.message) for e in exc.errors]) from exc
                 except WardenError as exc:
                     detail = "\n".join(f"  {e.field}: {e.message}" for e in exc.errors[:20])
                     err.print(f"[red]the events cannot be replayed: {exc.detail}[/]\n{detail}", soft_wrap=True)
@@ -281,12 +376,16 @@ def run_backtest(
                 recorded = None
     finally:
         w.close()
-    if json_out:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    print_report(console, result)
-    if recorded:
-        console.print(f"recorded as backtest {recorded} (GET /v1/backtests/{recorded}, the console's backtests page)")
+    return result, recorded
+
+
+def _bad_file(err: Console, problems: list[str], what: str = "the file cannot be used; nothing was done") -> typer.Exit:
+    """A file that cannot be used, each problem on its own line (`FILE:LINE: field: what is wrong`): exit 2, as for
+    any other bad input on the command line; nothing was written."""
+    err.print(f"[bold red]error:[/] {what}", soft_wrap=True)
+    for p in problems:
+        err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
 
 
 def _stored(w: App, version: int) -> LoadedPolicy:

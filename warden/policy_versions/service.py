@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from warden.adapters.policy_file import term_check
 from warden.adapters.uow import UnitOfWork
 from warden.kernel.access import Principal
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
@@ -122,7 +123,7 @@ class PolicyVersions:
         puts nothing in force: promote it. The same text twice is a 409 naming the version that has it."""
         access.check_write(p)
         try:
-            lp = load_policy_text(text, SOURCE)
+            lp = load_policy_text(text, SOURCE, term_check=term_check)
             self.check(lp)
         except PolicyError as exc:
             raise InvalidInput(

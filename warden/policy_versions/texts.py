@@ -10,6 +10,10 @@ BACKTEST_ERRORS: Catalog[str] = Catalog(
             "zh": "运行这次回测的服务进程已停止，回测没有完成；请重新发起。",
             "en": "the server stopped while this backtest was running; start it again",
         },
+        "stopped": {
+            "zh": "运行这次回测的命令被终止（{signal}），回测没有完成；请重新发起。",
+            "en": "the command running this backtest was stopped ({signal}) before it finished; start it again",
+        },
         "interrupted": {
             "zh": "回测在运行中被中断（命令行被终止）；请重新发起。",
             "en": "the backtest was interrupted while running (the command was stopped); start it again",

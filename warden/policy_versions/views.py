@@ -187,8 +187,9 @@ class BacktestProgressOut(BaseModel):
 class BacktestOut(BaseModel):
     """A backtest run in the background (issue 18): the candidate and the live version replayed on the stored
     events in scratch databases; `result` (when `done`) holds the figures `warden policy backtest --version N --json`
-    prints; `error` (when `failed`) says why, `error_code` (`orphaned`: the process running it stopped; `interrupted`:
-    its command was stopped; `error`: the run raised) and `error_text` in the request's language."""
+    prints; `error` (when `failed`) says why, `error_code` (`orphaned`: the process running it stopped; `stopped`:
+    its command got SIGTERM or Ctrl-C; `interrupted`: its command was interrupted otherwise; `error`: the run raised)
+    and `error_text` in the request's language."""
 
     id: str
     candidate_version: int
@@ -201,7 +202,7 @@ class BacktestOut(BaseModel):
         "denied, weights, newly_cascaded, no_longer_cascaded, labels (per rule precision and recall)"
     )
     error: str | None
-    error_code: Literal["orphaned", "interrupted", "error"] | None = None
+    error_code: Literal["orphaned", "stopped", "interrupted", "error"] | None = None
     error_text: str | None = Field(None, description="Why it failed, in the request's language")
     requested_by: str
     requested_by_label: str | None = Field(None, description="The requester's name, for people to read")
@@ -218,6 +219,9 @@ class BacktestOut(BaseModel):
         `brief` leaves the result out (lists)."""
         code = getattr(r, "error_code", None)
         text = BACKTEST_ERRORS.lookup(code, lang, r.error) if code else r.error
+        if code == "stopped":  # the signal's name is in the stored English: `… stopped (SIGTERM) …`
+            sig = r.error.partition("(")[2].partition(")")[0] if r.error else "SIGTERM"
+            text = BACKTEST_ERRORS.render("stopped", lang, signal=sig)
         return cls(
             id=r.id,
             candidate_version=r.candidate_version,

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from warden.screening.base import DEFAULT_FORMS, FORMS, TermSpec
+from warden.screening.terms import term_message
 
 __all__ = ["DEFAULT_FORMS", "FORMS", "Lexicon", "TermSpec", "load_lexicon", "parse_forms", "term_specs"]
 
@@ -48,7 +49,10 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line.rstrip("\n")
 
 
-def parse_terms(text: str, source: str = "<terms>") -> list[TermSpec]:
+def parse_terms(text: str, source: str = "<terms>", *, check: bool = True) -> list[TermSpec]:
+    """``terms.tsv``: term, category, severity[, forms[, initials]] a line; ValueError naming ``source:line``.
+    `check`: refuse a term that folds to nothing or to one character (`screening.terms`); off only where the fold's
+    own tables are being built from the shipped terms (they are checked when the lexicon loads)."""
     specs = []
     for number, line in _lines(text):
         cols = [c.strip() for c in line.split("\t")]
@@ -60,11 +64,22 @@ def parse_terms(text: str, source: str = "<terms>") -> list[TermSpec]:
             specs.append(TermSpec(cols[0], cols[1], cols[2], forms, initials))
         except ValueError as exc:
             raise ValueError(f"{source}:{number}: {exc}") from exc
+        wrong = term_message(cols[0], "both") if check else None
+        if wrong is not None:
+            raise ValueError(f"{source}:{number}: term: {wrong}")
     return specs
 
 
-def parse_allow(text: str) -> list[str]:
-    return [line.strip() for _, line in _lines(text)]
+def parse_allow(text: str, source: str = "<allow>") -> list[str]:
+    """One entry a line (blank lines and `#` comments skipped); ValueError naming `source:line` for an entry that
+    folds to nothing or to one character (`screening.terms`)."""
+    out = []
+    for number, line in _lines(text):
+        wrong = term_message(line.strip(), "both")
+        if wrong is not None:
+            raise ValueError(f"{source}:{number}: {wrong}")
+        out.append(line.strip())
+    return out
 
 
 def parse_compounds(text: str) -> list[str]:
@@ -190,7 +205,7 @@ def _emoji(data_dir: Path | None) -> list[tuple[str, str]]:
     text = _read(data_dir, "emoji.tsv")
     curated = parse_emoji(text)
     aliases = [line.split("\t")[0].strip() for _, line in _lines(text)]
-    terms = [t.term for t in parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv")]
+    terms = [t.term for t in parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv", check=False)]
     return [*curated, *named_emoji(terms, aliases)]
 
 
@@ -207,17 +222,17 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
     none)."""
     return Lexicon(
         terms=tuple(parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv")),
-        allow=tuple(dict.fromkeys(parse_allow(_read(data_dir, "allow.txt")))),
+        allow=tuple(dict.fromkeys(parse_allow(_read(data_dir, "allow.txt"), "allow.txt"))),
         business=tuple(
             dict.fromkeys(
                 [
-                    *parse_allow(_read(data_dir, "business.txt", optional=True)),
+                    *parse_allow(_read(data_dir, "business.txt", optional=True), "business.txt"),
                     *parse_compounds(_read(data_dir, "compounds.tsv", optional=True)),
                 ]
             )
         ),
-        lures=tuple(dict.fromkeys(parse_allow(_read(data_dir, "lures.txt", optional=True)))),
-        ordinary=tuple(dict.fromkeys(parse_allow(_read(data_dir, "ordinary.txt", optional=True)))),
+        lures=tuple(dict.fromkeys(parse_allow(_read(data_dir, "lures.txt", optional=True), "lures.txt"))),
+        ordinary=tuple(dict.fromkeys(parse_allow(_read(data_dir, "ordinary.txt", optional=True), "ordinary.txt"))),
         emoji=tuple(_emoji(data_dir)),
         homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
         splits=tuple(
@@ -230,7 +245,7 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
             )
         ),
         cues=tuple(parse_pairs(_read(data_dir, "cues.tsv", optional=True))),
-        context=tuple(parse_allow(_read(data_dir, "context.txt", optional=True))),
+        context=tuple(parse_allow(_read(data_dir, "context.txt", optional=True), "context.txt")),
     )
 
 

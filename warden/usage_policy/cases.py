@@ -246,8 +246,12 @@ class CaseDesk:
         cursor: str | None = None,
     ) -> tuple[list[Case], str | None]:
         """The enterprise's cases newest first (an employee's own only; `account_id` narrows it for staff),
-        paginated by an opaque cursor; returns the page and the next cursor (None at the end)."""
+        paginated by an opaque cursor; returns the page and the next cursor (None at the end). NotFound for an
+        enterprise nobody registered (after the access check: a token learns nothing of others')."""
         access.check_tenant(principal, enterprise_id, access.CASE_LISTERS)
+        with self.uow.reading() as tx:  # an unknown enterprise is named, not listed as one without cases
+            if core.get_enterprise(tx.conn, enterprise_id) is None:
+                raise NotFound(f"no enterprise {enterprise_id!r}")
         self.due_check(enterprise_id)
         account_id = access.own_cases_only(principal) or account_id
         after = decode_position(cursor)

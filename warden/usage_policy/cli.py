@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from warden.kernel.access import Principal, Role
+from warden.kernel.errors import NotFound
 from warden.kernel.timefmt import when
 
 OPERATOR = Principal("cli", Role.AUDITOR)
@@ -23,7 +24,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     cases_app = typer.Typer(help="Enterprise usage-policy cases (S-E1–S-E5).", no_args_is_help=True)
     app.add_typer(cases_app, name="cases")
 
-    from warden.entrypoints.cli.main import console, open_warden
+    from warden.entrypoints.cli.main import console, fail, open_warden
 
     @cases_app.command("escalate")
     def escalate(
@@ -32,7 +33,10 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     ) -> None:
         """Escalate every undecided case past its deadline (S-E2); each escalation is audited once."""
         w = open_warden(database)
-        done = w.case_outcomes.escalate_overdue("cli", enterprise)
+        try:
+            done = w.case_outcomes.escalate_overdue("cli", enterprise)
+        except NotFound as exc:
+            raise fail(f"--enterprise: {exc.detail}", 2) from exc
         for c in done:
             console.print(
                 f"escalated {c.id} ({c.enterprise_id}, severity {c.severity}, deadline "
@@ -77,7 +81,10 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     ) -> None:
         """The enterprise's cases, newest first, with deadlines and overdue flags."""
         w = open_warden(database)
-        items, _ = w.cases.list_cases(OPERATOR, enterprise, limit=500)
+        try:
+            items, _ = w.cases.list_cases(OPERATOR, enterprise, limit=500)
+        except NotFound as exc:
+            raise fail(f"--enterprise: {exc.detail}", 2) from exc
         now = w.clock.now()
         table = Table(title=f"Cases of {enterprise}")
         for col in ("case", "account", "rule", "severity", "status", "deadline", "overdue", "outcome"):

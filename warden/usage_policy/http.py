@@ -151,9 +151,14 @@ class ClassificationIn(BaseModel):
 
 
 @router.put("/enterprises/{enterprise_id}/usage-policy", response_model=PolicyOut)
-def put_usage_policy(warden: WardenDep, principal: PrincipalDep, enterprise_id: IdPath, body: PolicyIn) -> PolicyOut:
-    """Replace the enterprise's usage rules (limits per DOC rule 44). Send back the version you read."""
-    return warden.usage_policies.put_policy(principal, enterprise_id, UsagePolicyDoc(rules=body.rules), body.version)
+def put_usage_policy(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, enterprise_id: IdPath, body: PolicyIn
+) -> PolicyOut:
+    """Replace the enterprise's usage rules (limits per DOC rule 44). Send back the version you read. A word that
+    folds to nothing (only spaces, punctuation, emoji, invisible characters) or to one character other than a
+    Chinese one is refused (422 naming it)."""
+    doc = UsagePolicyDoc(rules=body.rules)
+    return warden.usage_policies.put_policy(principal, enterprise_id, doc, body.version, lang)
 
 
 @router.get("/enterprises/{enterprise_id}/usage-policy", response_model=PolicyOut)

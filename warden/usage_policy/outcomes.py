@@ -16,7 +16,7 @@ from warden.adapters import store as core
 from warden.adapters.uow import Tx, UnitOfWork
 from warden.kernel.access import Principal, Role, same_person
 from warden.kernel.decision import Effects, derive_id
-from warden.kernel.errors import Conflict, Forbidden, InvalidInput
+from warden.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from warden.kernel.events import FieldError
 from warden.kernel.model import APP_REMOVED_RULE, DEREGISTERED_RULE, Flag, Restriction, Scope
 from warden.pipeline.effects import audit_effects
@@ -232,10 +232,13 @@ class CaseOutcomes:
 
     def escalate_overdue(self, actor: str = "cli", enterprise_id: str | None = None) -> list[Case]:
         """The operator's sweep (`warden cases escalate`; no caller to check): record escalation (to
-        investigators, on top of admins and HR) for every overdue undecided case, once each."""
+        investigators, on top of admins and HR) for every overdue undecided case, once each. NotFound for an
+        `enterprise_id` nobody registered."""
         done = []
         with self.uow.writing(lock=True) as tx:
             now = tx.now
+            if enterprise_id is not None and core.get_enterprise(tx.conn, enterprise_id) is None:
+                raise NotFound(f"no enterprise {enterprise_id!r}")
             for case in store.overdue_unescalated(tx.conn, now, enterprise_id):
                 case.escalated_at = now
                 store.set_case(tx.conn, case.id, escalated_at=now)

@@ -14,7 +14,9 @@ from warden.adapters.uow import Connection, UnitOfWork
 from warden.kernel.access import Principal
 from warden.kernel.errors import Conflict, InvalidInput, NotFound
 from warden.kernel.events import FieldError
+from warden.kernel.i18n import Lang
 from warden.screening import ScreeningEngine, TermSpec
+from warden.screening.terms import term_message
 from warden.usage_policy import access, store
 from warden.usage_policy.model import CompiledPolicy, ScreenerFactory
 from warden.usage_policy.policy import EnterpriseUsageSettings, UsagePolicyDoc, limit_errors
@@ -46,12 +48,13 @@ class PolicyAdmin:
         self._cache_lock = threading.Lock()
 
     def put_policy(
-        self, principal: Principal, enterprise_id: str, doc: UsagePolicyDoc, expected_version: int
+        self, principal: Principal, enterprise_id: str, doc: UsagePolicyDoc, expected_version: int, lang: Lang = "zh"
     ) -> PolicyOut:
         """Replace the enterprise's rules (its admin only). `expected_version` is the version the editor read (0
-        for none). Returns the policy at its new version; 409 (`Conflict`) when stale, 422 over the limits."""
+        for none). Returns the policy at its new version; 409 (`Conflict`) when stale, 422 over the limits or for a
+        word that folds to nothing or one character (named in `lang`)."""
         access.check_tenant(principal, enterprise_id, access.POLICY_WRITERS)
-        errs = limit_errors(doc, self.settings)
+        errs = limit_errors(doc, self.settings, lang, _word_problem)
         if errs:
             raise InvalidInput(f"{len(errs)} problem(s) in the usage policy; nothing was saved", errs)
         actor = principal.actor
@@ -143,3 +146,8 @@ class PolicyAdmin:
                 with self._cache_lock:
                     self._cache[row.enterprise_id] = compiled
         return out
+
+
+def _word_problem(word: str, lang: Lang) -> str | None:
+    """What is wrong with an enterprise's keyword (one Chinese character is a keyword: `screening.terms`)."""
+    return term_message(word, lang, single_han=True)

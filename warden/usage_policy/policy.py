@@ -7,6 +7,7 @@ detectors, each with a severity, an action and a scope. `limit_errors` names eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Literal
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warden.kernel.durations import Duration
 from warden.kernel.events import FieldError
+from warden.kernel.i18n import Lang
 from warden.usage_policy import detectors
 
 CaseAction = Literal["statement", "evidence", "decide", "complete_training", "classify", "reverse"]
@@ -109,8 +111,15 @@ class UsagePolicyDoc(BaseModel):
     rules: list[UsageRule] = []
 
 
-def limit_errors(doc: UsagePolicyDoc, s: EnterpriseUsageSettings) -> list[FieldError]:
-    """Every breach of the platform's documented limits, each naming its field (DOC rule 44)."""
+def limit_errors(
+    doc: UsagePolicyDoc,
+    s: EnterpriseUsageSettings,
+    lang: Lang = "en",
+    word_check: Callable[[str, Lang], str | None] | None = None,
+) -> list[FieldError]:
+    """Every breach of the platform's documented limits, each naming its field (DOC rule 44), and, given
+    `word_check` (`screening.terms`, handed in by the service: this file stays pure), every word it finds wrong
+    (one that folds to nothing or to one character other than a Chinese one), in `lang`."""
     errs: list[FieldError] = []
     if len(doc.rules) > s.max_rules:
         errs.append(FieldError(field="rules", message=f"at most {s.max_rules} rules; got {len(doc.rules)}"))
@@ -135,6 +144,8 @@ def limit_errors(doc: UsagePolicyDoc, s: EnterpriseUsageSettings) -> list[FieldE
                         message=f"a word has {s.word_min_chars}–{s.word_max_chars} characters; this one has {n}",
                     )
                 )
+            elif word_check is not None and (wrong := word_check(w, lang)) is not None:
+                errs.append(FieldError(field=f"{at}.words[{j}]", message=wrong))
         for name, cap in (("members", s.max_scope_members), ("departments", s.max_scope_departments)):
             items = getattr(r.scope, name)
             if len(items) > cap:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warden.app import App
 from warden.enforcement.policy import Circumstances
-from warden.entrypoints.http.deps import PrincipalDep, WardenDep
+from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.kernel.durations import Duration
 from warden.kernel.errors import Conflict
 from warden.kernel.inputs import Count32
@@ -74,9 +74,13 @@ def get_word_list(warden: WardenDep, principal: PrincipalDep, scope: ScopePath) 
 
 
 @router.put("/word-lists/{scope}", response_model=WordListChangedOut)
-def put_word_list(warden: WardenDep, principal: PrincipalDep, scope: ScopePath, body: WordListIn) -> WordListChangedOut:
-    """Replace a scope's lists. Takes effect at once, in every process, and is audited with what changed."""
-    return _lists(warden).put(principal, scope, body.terms, body.allow, body.version)
+def put_word_list(
+    warden: WardenDep, principal: PrincipalDep, lang: LangDep, scope: ScopePath, body: WordListIn
+) -> WordListChangedOut:
+    """Replace a scope's lists. Takes effect at once, in every process, and is audited with what changed. A term or
+    allow-list entry that folds to nothing (only spaces, punctuation, emoji, invisible characters) or to one
+    character is refused (422 naming it)."""
+    return _lists(warden).put(principal, scope, body.terms, body.allow, body.version, lang)
 
 
 @router.post("/screenings", response_model=ScreeningOut, response_model_exclude_none=True)

@@ -18,11 +18,14 @@ from warden.adapters.uow import Connection, UnitOfWork
 from warden.enforcement.policy import Circumstances, SensitiveWords
 from warden.enforcement.rules.words import judge
 from warden.kernel.access import GLOBAL_ROLES, Principal, Role
-from warden.kernel.errors import Conflict, Forbidden, NotFound
+from warden.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from warden.kernel.events import FieldError
+from warden.kernel.i18n import Lang, Text
 from warden.pipeline.ports import BatchScreener
 from warden.screening import PLATFORM, Hit, Screener, ScreenerRegistry
 from warden.screening.explain import techniques
 from warden.screening.folding import fold_text
+from warden.screening.terms import term_message
 from warden.word_lists import store
 from warden.word_lists.access import check_lists, check_screening
 from warden.word_lists.model import validate_lists
@@ -34,6 +37,11 @@ from warden.word_lists.views import (
     SituationOut,
     WordListChangedOut,
     WordListOut,
+)
+
+UNKNOWN_ENTERPRISE = Text(
+    zh="没有企业 {id}；请先登记该企业，或不指定 enterprise_id 只用平台词表筛查",
+    en="no enterprise {id}; register it first, or leave enterprise_id out to screen with the platform's lists",
 )
 
 
@@ -99,11 +107,12 @@ class WordLists:
         terms: Sequence[Any],
         allow: Sequence[Any],
         expected_version: int | None = None,
+        lang: Lang = "zh",
     ) -> WordListChangedOut:
-        """Replace a scope's lists; 409 if `expected_version` is stale. Audited with what changed; returns the
-        lists and the change (version, terms/allow added and removed)."""
+        """Replace a scope's lists; 409 if `expected_version` is stale, 422 naming each bad entry (in `lang`).
+        Audited with what changed; returns the lists and the change (version, terms/allow added and removed)."""
         check_lists(principal, scope, write=True)
-        new_terms, new_allow = validate_lists(terms, allow)
+        new_terms, new_allow = validate_lists(terms, allow, lang, term_message)
         self.registry.get(PLATFORM).with_lists(new_terms, new_allow)  # a list the engine refuses changes nothing
         with self.uow.writing(lock=True) as tx:  # the writers' lock: two editors of one list queue up
             if scope != PLATFORM and core.get_enterprise(tx.conn, scope) is None:
@@ -159,7 +168,8 @@ def screen_text(
     text with their enterprise's lists and sees only whether it would be blocked; an enterprise role sees the
     outcome and the hits (term, category, offsets); platform roles see everything: the folded text, each hit's
     channel and techniques and its effect, and the context entry that applied. 403 for an enterprise the caller
-    does not cover (a member: other than their own)."""
+    does not cover (a member: other than their own); 422 naming `enterprise_id` for one not registered (after the
+    access check, so a token learns nothing of enterprises it does not cover)."""
     if principal.role is Role.MEMBER:
         with uow.reading() as tx:
             account = core.get_account(tx.conn, principal.account_id or "")
@@ -169,6 +179,16 @@ def screen_text(
         enterprise_id = own
     else:
         check_screening(principal, enterprise_id)
+        if enterprise_id is not None:
+            with uow.reading() as tx:
+                known = core.get_enterprise(tx.conn, enterprise_id) is not None
+            if not known:  # screening with the platform's lists alone would answer a question nobody asked
+                raise InvalidInput(
+                    f"no enterprise {enterprise_id!r}",
+                    [FieldError(field="enterprise_id", message="no such enterprise; register it first")],
+                    text=UNKNOWN_ENTERPRISE,
+                    params={"id": repr(enterprise_id)},
+                )
     hits = screener.screen_in(enterprise_id, text) if isinstance(screener, BatchScreener) else screener.screen(text)
     if principal.role is Role.MEMBER:
         return ScreeningOut(text=text, blocked=judge(rule, hits, situation.kind, lambda: situation).blocked)

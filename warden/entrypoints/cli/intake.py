@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import signal
 import time
@@ -226,27 +225,22 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     ) -> None:
         """Publish a JSONL file of events onto the stream (for loading and testing): each on its partition's subject
         <prefix>.events.<p> (its account's enterprise, read from the database; WARDEN_PARTITIONS partitions)."""
+        from rich.markup import escape
+
         from warden.adapters.database import make_engine, reading
         from warden.adapters.intake import NatsSource, Router
+        from warden.adapters.jsonl import BadFile, read_objects
         from warden.adapters.store import stored_partitions
         from warden.entrypoints.cli.main import fail
+        from warden.kernel.events import event_problems
         from warden.settings import Settings
 
-        if not events.exists():
-            raise fail(f"{events}: no such file")
         settings = Settings()
-        objs: list[dict[str, Any]] = []
-        with events.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise fail(f"{events}:{lineno}: not JSON ({exc.msg})") from exc
-                if not isinstance(obj, dict):
-                    raise fail(f"{events}:{lineno}: an event is a JSON object")
-                objs.append(obj)
+        try:  # every line an event, checked as the consumer will check it, before anything is published
+            objs = [obj for _, obj in read_objects(events, lambda _line, obj: event_problems(obj))]
+        except BadFile as exc:
+            said = "\n  ".join(escape(p) for p in exc.problems)
+            raise fail(f"the file cannot be used; nothing was published\n  {said}", 2) from exc
         router = None
         if not single_subject:
             engine = make_engine(database or settings.database_url)

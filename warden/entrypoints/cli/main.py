@@ -51,10 +51,24 @@ def open_warden(
 
             load_policy(Path(settings.policy))
         if read_only:  # no migration, no policy record, no key created: the command writes nothing
+            from warden.adapters.database import not_set_up
+
+            missing = not_set_up(settings.database_url)
+            if missing is not None:  # a mistyped --database is named, not created empty and queried
+                from warden.settings import mask_url
+
+                shown = mask_url(settings.database_url)
+                raise fail(
+                    f"{missing} ({shown}); this command only reads: check --database / "
+                    "WARDEN_DATABASE_URL, or set the database up with `warden serve` or any command that writes",
+                    2,
+                )
             return bootstrap(settings, migrate=False, start=False, sign=False)
         return bootstrap(settings)
-    except PolicyError as exc:
-        raise fail("the policy file is invalid:\n  " + "\n  ".join(exc.problems)) from exc
+    except PolicyError as exc:  # bad input, like a bad option: exit 2
+        from rich.markup import escape
+
+        raise fail("the policy file is invalid:\n  " + "\n  ".join(escape(p) for p in exc.problems), 2) from exc
 
 
 DatabaseOpt = Annotated[
@@ -133,7 +147,9 @@ def replay(
         Path | None, typer.Argument(help="JSONL of events (and enterprise/account lines); omit for the stored events.")
     ] = None,
     policy: Annotated[Path | None, typer.Option("--policy", "-p", help="The candidate policy file.")] = None,
-    version: Annotated[int | None, typer.Option("--version", help="The candidate: a stored policy version.")] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", min=1, max=2**31 - 1, help="The candidate: a stored policy version.")
+    ] = None,
     database: DatabaseOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
 ) -> None:

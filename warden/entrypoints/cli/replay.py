@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from warden.adapters import jsonl
 from warden.adapters import tables as t
 from warden.adapters.database import make_engine, reading, upgrade
+from warden.enforcement import phones
+from warden.enforcement.views import AccountIn, EnterpriseIn
 from warden.kernel.clock import FixedClock
+from warden.kernel.events import EventAdapter, EventTime, Id, field_errors
 from warden.kernel.model import Account, Enterprise
+from warden.pipeline.ingest import EARLIEST
 from warden.policy import LoadedPolicy, PolicyError, load_policy_text
 from warden.policy_versions import rules as versions_rules
 from warden.policy_versions import store as versions_store
@@ -45,43 +53,127 @@ def directory_from_conn(
     return ents, accs, evs
 
 
-def read_jsonl(path: Path) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
-    """Enterprise, account and event lines of a JSONL file; ValueError naming `file:line` for a bad one."""
-    ents, accs, evs = [], [], []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+class _EnterpriseLine(EnterpriseIn):
+    """An enterprise line of a replayed file: `PUT /v1/enterprises/{id}`'s body with its `type` and `id`."""
+
+    type: Literal["enterprise"]
+    id: Id
+
+
+class _AccountLine(AccountIn):
+    """An account line of a replayed file: `PUT /v1/accounts/{id}`'s body with its `type` and `id`."""
+
+    type: Literal["account"]
+    id: Id
+
+
+_DIRECTORY: dict[str, type[BaseModel]] = {"enterprise": _EnterpriseLine, "account": _AccountLine}
+
+
+@dataclass
+class EventsFile:
+    """A replayed JSONL file: its enterprise, account and event lines (events as given, in file order) and the line
+    each came from (`lines["events"][i]` is the line of `events[i]`)."""
+
+    path: Path
+    enterprises: list[Enterprise]
+    accounts: list[Account]
+    events: list[dict[str, Any]]
+    lines: dict[str, list[int]]
+
+    def directory(self) -> tuple[list[Enterprise], list[Account], list[dict[str, Any]]]:
+        return self.enterprises, self.accounts, self.events
+
+    def where(self, field: str, message: str) -> str:
+        """A problem found later, named by index (`events[3].account_id`), as `FILE:LINE: account_id: message`."""
+        m = re.fullmatch(r"(enterprises|accounts|events)\[(\d+)\]\.?(.*)", field)
+        if m is None or int(m.group(2)) >= len(self.lines[m.group(1)]):
+            return f"{self.path}: {field}: {message}"
+        return jsonl.problem(self.path, self.lines[m.group(1)][int(m.group(2))], m.group(3), message)
+
+
+def read_jsonl(path: Path, region: str = phones.DEFAULT_REGION) -> EventsFile:
+    """The enterprise, account and event lines of a JSONL file, each checked as the API checks it (`PUT
+    /v1/enterprises/{id}`, `PUT /v1/accounts/{id}` with the phone read in `region`, `POST /v1/events`), and ids
+    unique (an event id twice only for the very same event). `jsonl.BadFile` naming `FILE:LINE: field` of every
+    problem (at most 20); nothing is returned of a bad file."""
+    out = EventsFile(path, [], [], [], {"enterprises": [], "accounts": [], "events": []})
+    seen: dict[tuple[str, str], tuple[int, Any]] = {}  # (kind, id) -> (line, the validated line)
+
+    def check(line: int, obj: dict[str, Any]) -> list[tuple[str, str]]:
+        kind = obj.get("type")
+        model = _DIRECTORY.get(kind) if isinstance(kind, str) else None
+        try:
+            parsed: Any = model.model_validate(obj) if model is not None else EventAdapter.validate_python(obj)
+        except ValidationError as exc:
+            return [
+                (e.field, e.message + ("; or enterprise, account for a directory line" if e.field == "type" else ""))
+                for e in field_errors(exc)
+            ]
+        if isinstance(parsed, _AccountLine):
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
-            kind = obj.get("type") if isinstance(obj, dict) else None
-            try:
-                if kind == "enterprise":
-                    ents.append(
-                        Enterprise(
-                            obj["id"], obj["name"], bool(obj["verified"]), datetime.fromisoformat(obj["created_at"])
-                        )
-                    )
-                elif kind == "account":
-                    accs.append(
-                        Account(
-                            obj["id"],
-                            obj["enterprise_id"],
-                            obj["phone"],
-                            bool(obj["real_name_verified"]),
-                            datetime.fromisoformat(obj["created_at"]),
-                            obj.get("avatar"),
-                            obj.get("nickname"),
-                            obj.get("external_card"),
-                        )
-                    )
-                else:
-                    evs.append(obj)
-            except (KeyError, ValueError) as exc:
-                raise ValueError(f"{path}:{n}: bad {kind} line (missing or invalid {exc})") from exc
-    return ents, accs, evs
+                parsed = parsed.model_copy(update={"phone": phones.canonical(parsed.phone, region)})
+            except ValueError as exc:
+                return [("phone", f"{parsed.phone!r} is {exc}")]
+        created = getattr(parsed, "created_at", None)
+        if created is not None and created < EARLIEST:
+            return [("created_at", f"{created.isoformat()} is before {EARLIEST.date().isoformat()}")]
+        what = "event" if model is None else str(kind)
+        first = seen.get((what, parsed.id))
+        if first is not None and (model is not None or first[1] != parsed):
+            again = "; an id is given again only for the very same event" if model is None else ""
+            return [("id", f"{parsed.id!r} is also the id of a different {what} on line {first[0]}{again}")]
+        seen.setdefault((what, parsed.id), (line, parsed))
+        if isinstance(parsed, _EnterpriseLine):
+            out.enterprises.append(Enterprise(parsed.id, parsed.name, parsed.verified, parsed.created_at))
+            out.lines["enterprises"].append(line)
+        elif isinstance(parsed, _AccountLine):
+            out.accounts.append(
+                Account(
+                    parsed.id,
+                    parsed.enterprise_id,
+                    parsed.phone,
+                    parsed.real_name_verified,
+                    parsed.created_at,
+                    parsed.avatar,
+                    parsed.nickname,
+                    parsed.external_card,
+                )
+            )
+            out.lines["accounts"].append(line)
+        else:
+            out.events.append(obj)
+            out.lines["events"].append(line)
+        return []
+
+    jsonl.read_objects(path, check)  # BadFile when a line is wrong: `out` is then dropped
+    return out
+
+
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(EventTime)
+CHUNK = 1000
+"""Events replayed per transaction, at most."""
+CHUNK_SPAN = timedelta(days=1)
+"""…and at most this long between a chunk's first and last event: each chunk is ingested at its own time, so a
+history of any length replays (an event arriving later than the policy's longest window is refused as too late)."""
+
+
+def occurred(event: dict[str, Any]) -> datetime:
+    """An event payload's `occurred_at` as an instant (any offset; the same reading as the event's validation)."""
+    return _INSTANT.validate_python(event["occurred_at"])
+
+
+def _chunks(evs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The events (in time order) in chunks of at most `CHUNK` spanning at most `CHUNK_SPAN`."""
+    out: list[list[dict[str, Any]]] = []
+    first: datetime | None = None
+    for e in evs:
+        at = occurred(e)
+        if not out or len(out[-1]) >= CHUNK or first is None or at - first > CHUNK_SPAN:
+            out.append([])
+            first = at
+        out[-1].append(e)
+    return out
 
 
 def simulate(
@@ -97,8 +189,11 @@ def simulate(
     from warden.bootstrap import bootstrap
     from warden.settings import Settings
 
-    end = max((datetime.fromisoformat(e["occurred_at"].replace("Z", "+00:00")) for e in evs), default=None)
-    clock = FixedClock(end + timedelta(seconds=1) if end else datetime.now().astimezone())
+    end = max((occurred(e) for e in evs), default=None)
+    registered = max([e.created_at for e in ents] + [a.created_at for a in accs], default=None)
+    known = [x for x in (end, registered) if x is not None]
+    at = max(known) if known else datetime.now().astimezone()
+    clock = FixedClock(at + timedelta(seconds=1))  # the directory as of its newest entry, then each chunk's own time
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Settings(  # nothing from the environment reaches out: no shared counters, webhooks or NATS
             database_url=f"sqlite:///{tmp}/replay.db",
@@ -116,13 +211,16 @@ def simulate(
             w.enforcement.register_account(a, "replay")
         task = progress.add_task(label, total=len(evs)) if progress else None
         denied = 0
-        for i in range(0, len(evs), 1000):
-            res = w.pipeline.ingest(evs[i : i + 1000], actor="replay")
+        for chunk in _chunks(evs):
+            clock.set(occurred(chunk[-1]) + timedelta(seconds=1))  # as if each arrived just after it happened
+            res = w.pipeline.ingest(chunk, actor="replay")
             denied += sum(1 for o in res.outcomes if o.allowed is False)
             if progress and task is not None:
-                progress.advance(task, len(evs[i : i + 1000]))
+                progress.advance(task, len(chunk))
             if advance is not None:
-                advance(len(evs[i : i + 1000]))
+                advance(len(chunk))
+        if end is not None:
+            clock.set(end + timedelta(seconds=1))
         restricted = {aid: sorted({r.rule_id for r in rs}) for aid, rs in w.enforcement.restricted_accounts().items()}
         with reading(w.engine) as conn:
             strikes = Counter(r.rule_id for r in conn.execute(sa.select(t.strikes.c.rule_id)))
@@ -235,7 +333,7 @@ def replay_figures(
     """The figures `warden replay --json` prints: the events played under `current` then `candidate` (each in its
     own scratch database; `advance(n)` after every n events, 2 × len(evs) in all), compared. `WardenError` if the
     events cannot be replayed."""
-    evs = sorted(evs, key=lambda e: (str(e.get("occurred_at", "")), str(e.get("id", ""))))
+    evs = sorted(evs, key=lambda e: (occurred(e), str(e.get("id", ""))))
     before = simulate(current, ents, accs, evs, progress, f"current {current.short_hash}", advance)
     after = simulate(candidate, ents, accs, evs, progress, f"candidate {candidate.short_hash}", advance)
     b, a = set(before["restricted"]), set(after["restricted"])

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from warden.app import App
 from warden.enforcement.texts import Lang
+from warden.entrypoints.http.problem_texts import lang_of
 from warden.entrypoints.http.problems import Unauthorized
 from warden.kernel.access import Principal, Role
 from warden.kernel.errors import Forbidden
@@ -47,10 +48,8 @@ def get_lang(
     request: Request,
     lang: Annotated[Lang | None, Query(description="Language of human texts: zh (default) or en.")] = None,
 ) -> Lang:
-    if lang:
-        return lang
-    accept = request.headers.get("accept-language", "").lower()
-    return "en" if accept.startswith("en") else "zh"
+    """`?lang=zh|en` (another value is a 422 naming `lang`), else `Accept-Language` (`problem_texts.lang_of`)."""
+    return lang or lang_of(request.scope)
 
 
 WardenDep = Annotated[App, Depends(get_warden)]

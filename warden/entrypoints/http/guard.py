@@ -42,9 +42,11 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warden.entrypoints.http.deps import get_principal
+from warden.entrypoints.http.problem_texts import EDGE, lang_of
 from warden.entrypoints.http.problems import INVALID_INPUT, UNAUTHORIZED, problem
 from warden.entrypoints.http.throttle import Refusal, Throttle, unavailable
 from warden.kernel.access import Principal
+from warden.kernel.i18n import Lang, Text
 from warden.kernel.inputs import CONTROL_MESSAGE, control_in, first_control
 from warden.settings import Settings
 
@@ -73,9 +75,19 @@ class _Refused(Exception):
         self.response = response
 
 
-def _invalid(field: str, message: str) -> _Refused:
+def _control(field: str, char: str, lang: Lang) -> _Refused:
+    """A control character `char` (`U+0000`) in `field`: a 422 naming it."""
+    message = CONTROL_MESSAGE.format(char)
     return _Refused(
-        problem(422, "Invalid input", f"{field}: {message}; nothing was stored", INVALID_INPUT, [_err(field, message)])
+        problem(
+            422,
+            "Invalid input",
+            EDGE["control"],
+            INVALID_INPUT,
+            [_err(field, message)],
+            lang=lang,
+            params={"field": field, "char": char},
+        )
     )
 
 
@@ -109,13 +121,14 @@ class EdgeGuard:
             return
         needs_caller, template = route
         headers = Headers(scope=scope)
+        lang = lang_of(scope)
         try:
             if needs_caller:
-                await self._authenticate(scope, headers, template)
-            _check_path_and_query(scope)
-            body = await self._read(headers, receive)
+                await self._authenticate(scope, headers, template, lang)
+            _check_path_and_query(scope, lang)
+            body = await self._read(headers, receive, lang)
             if body:
-                _check_json(headers, body)
+                _check_json(headers, body, lang)
         except _Refused as refused:
             await refused.response(scope, receive, send)
             return
@@ -137,11 +150,11 @@ class EdgeGuard:
         matched = [(needs, t) for regex, methods, needs, t in self._routes if method in methods and regex.match(path)]
         return (any(needs for needs, _ in matched), matched[0][1]) if matched else None
 
-    async def _authenticate(self, scope: Scope, headers: Headers, template: str) -> None:
+    async def _authenticate(self, scope: Scope, headers: Headers, template: str, lang: Lang) -> None:
         """The caller, under the throttle's budgets: 401 for no token or a bad one, 429 over a budget."""
         scheme, _, secret = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise _Refused(_unauthorized("send 'Authorization: Bearer <token>'; create one with `warden token create`"))
+            raise _Refused(_unauthorized(EDGE["no_token"], lang))
         why: list[str] = []
 
         def check() -> Principal | None:  # unknown, revoked, expired, or its person disabled: `why` says which
@@ -163,62 +176,71 @@ class EdgeGuard:
         try:
             found = await run_in_threadpool(admit)
         except StorageError as exc:  # the budgets fail closed
-            raise _Refused(unavailable(exc)) from exc
+            raise _Refused(unavailable(exc, lang)) from exc
         if isinstance(found, Refusal):
-            raise _Refused(found.response())
+            raise _Refused(found.response(lang))
         if found is None:
-            raise _Refused(_unauthorized(why[0] if why else "the token is unknown or revoked"))
+            raise _Refused(_unauthorized(why[0] if why else "the token is unknown or revoked", lang))
         scope.setdefault("state", {})["principal"] = found
 
-    async def _read(self, headers: Headers, receive: Receive) -> bytes:
+    async def _read(self, headers: Headers, receive: Receive, lang: Lang) -> bytes:
         upload = headers.get("content-type", "").lower().startswith("multipart/form-data")
         limit = self.limits.upload_bytes if upload else self.limits.body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise _Refused(_too_large(limit, upload))
+            raise _Refused(_too_large(limit, upload, lang))
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away: nothing to answer
-                raise _Refused(problem(400, "Bad request", "the client disconnected while sending the body"))
+                raise _Refused(problem(400, "Bad request", EDGE["disconnected"], lang=lang))
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                raise _Refused(_too_large(limit, upload))
+                raise _Refused(_too_large(limit, upload, lang))
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
 
-def _unauthorized(detail: str) -> JSONResponse:
-    return problem(401, "Unauthorized", detail, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+def _unauthorized(detail: str | Text, lang: Lang) -> JSONResponse:
+    return problem(401, "Unauthorized", detail, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}, lang=lang)
 
 
-def _too_large(limit: int, upload: bool) -> JSONResponse:
-    what = "a file upload (multipart/form-data)" if upload else "a request body"
+_BODY_WORDS = {
+    (True, "en"): "a file upload (multipart/form-data)",
+    (False, "en"): "a request body",
+    (True, "zh"): "上传的文件（multipart/form-data）",
+    (False, "zh"): "请求体",
+}
+
+
+def _too_large(limit: int, upload: bool, lang: Lang) -> JSONResponse:
     setting = "WARDEN_HTTP_MAX_UPLOAD_BYTES" if upload else "WARDEN_HTTP_MAX_BODY_BYTES"
     return problem(
         413,
         "Content too large",
-        f"{what} may be at most {limit} bytes ({limit / MiB:g} MiB, {setting}); nothing was read past that",
+        EDGE["too_large"],
         "https://warden.dev/problems/content-too-large",
         [_err("(body)", f"at most {limit} bytes")],
+        lang=lang,
+        params={"what": _BODY_WORDS[upload, lang], "limit": limit, "mib": f"{limit / MiB:g}", "setting": setting},
     )
 
 
-def _check_path_and_query(scope: Scope) -> None:
+def _check_path_and_query(scope: Scope, lang: Lang) -> None:
     bad = control_in(scope["path"])
     if bad is not None:
-        raise _invalid("(path)", CONTROL_MESSAGE.format(bad))
+        raise _control("(path)", bad, lang)
     query = scope.get("query_string", b"").decode("latin-1")
     for key, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
         bad = control_in(key) or control_in(value)
         if bad is not None:
-            raise _invalid(key if control_in(key) is None else "(query)", CONTROL_MESSAGE.format(bad))
+            raise _control(key if control_in(key) is None else "(query)", bad, lang)
 
 
-def _check_json(headers: Headers, body: bytes) -> None:
+def _check_json(headers: Headers, body: bytes, lang: Lang) -> None:
     if headers.get("content-type", "").lower().startswith("multipart/") or not _CANDIDATE.search(body):
         return
     try:
@@ -227,7 +249,7 @@ def _check_json(headers: Headers, body: bytes) -> None:
         return  # the route names where the JSON broke
     found = first_control(doc)
     if found is not None:
-        raise _invalid(found[0] or "(body)", CONTROL_MESSAGE.format(found[1]))
+        raise _control(found[0] or "(body)", found[1], lang)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from warden.adapters import metrics
 from warden.entrypoints import probes
 from warden.entrypoints.http.deps import WardenDep
+from warden.entrypoints.http.problem_texts import EDGE, lang_of
 from warden.entrypoints.http.problems import problem
 from warden.settings import Settings, metrics_networks
 
@@ -59,8 +60,17 @@ def readyz(request: Request, warden: WardenDep) -> probes.Readiness | JSONRespon
     if not _allowed(client, request.app.state.metrics_networks):
         checks = {k: v if v == "ok" else "unavailable" for k, v in r.checks.items()}
         failing = ", ".join(k for k, v in checks.items() if v != "ok")
-        return problem(503, "Not ready", f"unavailable: {failing}", probes.NOT_READY, extensions={"checks": checks})
-    return problem(503, "Not ready", probes.failures(r), probes.NOT_READY, extensions={"checks": r.checks})
+        return problem(
+            503,
+            "Not ready",
+            EDGE["not_ready"],
+            probes.NOT_READY,
+            extensions={"checks": checks},
+            lang=lang_of(request.scope),
+            params={"failing": failing},
+        )
+    lang = lang_of(request.scope)
+    return problem(503, "Not ready", probes.failures(r), probes.NOT_READY, extensions={"checks": r.checks}, lang=lang)
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -71,7 +81,9 @@ def metrics_route(request: Request, warden: WardenDep) -> Response:
         return problem(
             403,
             "Forbidden",
-            f"metrics are served to WARDEN_METRICS_ALLOW only; {client or 'this client'} is not in it",
+            EDGE["metrics_forbidden"],
+            lang=lang_of(request.scope),
+            params={"client": client or "this client"},
         )
     return Response(probes.metrics_page(warden), media_type=metrics.CONTENT_TYPE)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -13,6 +14,8 @@ from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from warden.entrypoints.http import problem_texts as texts
+from warden.entrypoints.http.problem_texts import EDGE, lang_of
 from warden.kernel.errors import (
     Conflict,
     DeliveryFailed,
@@ -24,6 +27,7 @@ from warden.kernel.errors import (
     WardenError,
 )
 from warden.kernel.events import EVENT_TYPES
+from warden.kernel.i18n import Lang, Text
 
 PROBLEM = "application/problem+json"
 INVALID_INPUT = "https://warden.dev/problems/invalid-input"
@@ -164,20 +168,25 @@ def type_of(status: int) -> str:
 def problem(
     status: int,
     title: str,
-    detail: str,
+    detail: str | Text,
     type_: str | None = None,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
+    *,
+    lang: Lang,
+    params: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    """A Problem Details response; `errors` name each field (`{field, message}`), at most `MAX_ERRORS` of them;
-    `extensions` are further members (RFC 9457 §3.2: a 429's `limit` and `retry_after`); `type_` defaults to
-    `type_of(status)`."""
+    """A Problem Details response in the request's language `lang` (`problem_texts.lang_of`): its `title`, and its
+    `detail` — a `Text` rendered with `params`, or an English sentence read by `problem_texts.detail`. `errors` name
+    each field (`{field, message}`), at most `MAX_ERRORS` of them; `extensions` are further members (RFC 9457 §3.2:
+    a 429's `limit` and `retry_after`); `type_` defaults to `type_of(status)`."""
+    said = detail.render(lang, **(params or {})) if isinstance(detail, Text) else texts.detail(status, detail, lang)
     body: dict[str, Any] = {
         "type": type_ or type_of(status),
-        "title": title,
+        "title": texts.title(title, lang),
         "status": status,
-        "detail": detail,
+        "detail": said,
         **(extensions or {}),
     }
     if errors:
@@ -216,16 +225,20 @@ def _allowed(request: Request) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(WardenError)
-    async def _warden(_: Request, exc: WardenError) -> JSONResponse:
+    async def _warden(request: Request, exc: WardenError) -> JSONResponse:
         status, type_, title = problem_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if isinstance(exc, Throttled):
             headers = {"Retry-After": str(exc.retry_after)}
         errors = [e.model_dump() for e in exc.errors] or None
-        return problem(status, title, exc.detail, type_, errors, headers, exc.extensions or None)
+        detail = exc.text if exc.text is not None else exc.detail
+        lang = lang_of(request.scope)
+        return problem(
+            status, title, detail, type_, errors, headers, exc.extensions or None, lang=lang, params=exc.params
+        )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []
         malformed = False
         for err in exc.errors():
@@ -246,31 +259,32 @@ def install(app: FastAPI) -> None:
             elif err.get("type") == "union_tag_not_found":
                 msg = f"missing 'type'; expected one of: {', '.join(EVENT_TYPES)}"
             errors.append({"field": _field(tuple(err["loc"])), "message": msg})
+        lang = lang_of(request.scope)
         if malformed:
-            return problem(
-                400,
-                "Malformed JSON",
-                "the request body is not valid JSON; nothing was stored",
-                MALFORMED_JSON,
-                errors,
-            )
+            return problem(400, "Malformed JSON", EDGE["malformed_json"], MALFORMED_JSON, errors, lang=lang)
         return problem(
             422,
             "Invalid input",
-            f"{len(errors)} problem(s) in the request; nothing was stored",
+            EDGE["invalid_request"],
             INVALID_INPUT,
             errors,
+            lang=lang,
+            params={"count": len(errors)},
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         """Routing's own answers (404, 405 with its `Allow` header) as Problem Details, headers kept."""
         title = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "Error"
-        detail, headers = str(exc.detail), dict(exc.headers or {})
+        detail: str | Text = str(exc.detail)
+        headers, params = dict(exc.headers or {}), {"path": request.url.path}
         if exc.status_code == 405:
             headers["Allow"] = _allowed(request) or headers.get("Allow", "")
-            detail = f"this resource answers only {headers['Allow']}"
-        return problem(exc.status_code, title, detail, headers=headers or None)
+            detail, params = EDGE["method_not_allowed"], {"allow": headers["Allow"]}
+        elif exc.status_code == 404 and detail == "Not Found":  # routing's: no route takes the path
+            detail = EDGE["no_route"]
+        lang = lang_of(request.scope)
+        return problem(exc.status_code, title, detail, headers=headers or None, lang=lang, params=params)
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> JSONResponse:
@@ -279,6 +293,7 @@ def install(app: FastAPI) -> None:
         return problem(
             500,
             "Internal Server Error",
-            "the server failed to answer this request; the server's log holds the details",
+            EDGE["internal"],
             "https://warden.dev/problems/internal-error",
+            lang=lang_of(request.scope),
         )

@@ -47,8 +47,10 @@ from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.responses import JSONResponse
 
+from warden.entrypoints.http.problem_texts import BUDGET_WORDS, EDGE
 from warden.entrypoints.http.problems import problem
 from warden.kernel.access import Principal, Role
+from warden.kernel.i18n import Lang
 from warden.settings import Settings
 
 log = logging.getLogger("warden.http")
@@ -90,16 +92,26 @@ class Refusal:
         """The full window in words: `10 per 1 minute`."""
         return f"{self.item.amount} per {self.item.multiples} {self.item.GRANULARITY.name}"
 
-    def response(self) -> JSONResponse:
+    def response(self, lang: Lang) -> JSONResponse:
+        """The 429 in the request's language `lang` (its `limit` member is for programs: never translated)."""
         b = self.budget
         return problem(
             429,
             "Too many requests",
-            f"at most {self.rate} {b.counts} per {b.per} ({b.setting}); retry after {self.retry_after} s",
+            EDGE["too_many_requests"],
             TOO_MANY_REQUESTS,
             headers={"Retry-After": str(self.retry_after)},
             extensions={
                 "limit": {"budget": b.name, "setting": b.setting, "per": b.per, "rate": self.rate},
+                "retry_after": self.retry_after,
+            },
+            lang=lang,
+            params={
+                "amount": self.item.amount,
+                "window": BUDGET_WORDS.render(self.item.GRANULARITY.name, lang, n=self.item.multiples),
+                "counts": BUDGET_WORDS.lookup(b.counts, lang, b.counts),
+                "per": BUDGET_WORDS.lookup(b.per, lang, b.per),
+                "setting": b.setting,
                 "retry_after": self.retry_after,
             },
         )
@@ -112,15 +124,16 @@ def storage_for(settings: Settings) -> Storage:
     return MemoryStorage()
 
 
-def unavailable(error: Exception) -> JSONResponse:
+def unavailable(error: Exception, lang: Lang) -> JSONResponse:
     """The answer while the counts cannot be kept (Redis unreachable): a 503, the request not let through."""
     log.error("rate limits unavailable: %s", error)
     return problem(
         503,
         "Service unavailable",
-        "the rate-limit counts cannot be reached, so no request that needs a caller is let through; retry shortly",
+        EDGE["rate_limits_unavailable"],
         UNAVAILABLE,
         headers={"Retry-After": "5"},
+        lang=lang,
     )
 
 

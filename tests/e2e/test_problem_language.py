@@ -1,0 +1,103 @@
+"""Every Problem Details answer follows the request's language (`?lang=zh|en`, else `Accept-Language`, else zh):
+the rate limits' 429, the edge's 401, 413 and 422, routing's 404 and 405, validation, and the services' errors.
+Machine fields (`type`, `status`, `errors[].field`, `limit`) never change with the language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import World
+from warden.entrypoints.http.app import create_app
+from warden.entrypoints.http.problem_texts import detail, lang_of
+from warden.kernel.access import Role
+from warden.settings import Settings
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def api(world: World) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    w = world.w
+    settings = Settings(counters="memory", rate_limit_screenings="2/minute", rate_limit_failed_auth="none")
+    platform = {"Authorization": f"Bearer {w.tokens.create(Role.PLATFORM)[1]}"}
+    with TestClient(create_app(w, settings), raise_server_exceptions=False) as client:
+        yield client, platform
+
+
+def zh(body: dict[str, Any]) -> None:
+    assert HAN.search(body["title"]) and HAN.search(body["detail"]), body
+
+
+def en(body: dict[str, Any]) -> None:
+    assert not HAN.search(body["title"]) and not HAN.search(body["detail"]), body
+
+
+def test_the_429_of_a_rate_limit_is_in_the_language_the_request_asks_for(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, platform = api
+    for _ in range(2):
+        assert client.post("/v1/screenings", json={"text": "您好"}, headers=platform).status_code == 200
+    asked = {
+        "zh": [("?lang=zh", {}), ("", {"Accept-Language": "zh-CN,zh;q=0.9"}), ("", {})],
+        "en": [("?lang=en", {}), ("", {"Accept-Language": "en-US,en;q=0.8"}), ("?lang=en", {"Accept-Language": "zh"})],
+    }
+    for lang, ways in asked.items():
+        for query, headers in ways:
+            r = client.post(f"/v1/screenings{query}", json={"text": "您好"}, headers={**platform, **headers})
+            assert r.status_code == 429, r.text
+            body = r.json()
+            (zh if lang == "zh" else en)(body)
+            assert body["limit"]["setting"] == "WARDEN_RATE_LIMIT_SCREENINGS" in body["detail"]
+            assert str(body["retry_after"]) in body["detail"] and body["limit"]["rate"] == "2 per 1 minute"
+    r = client.post("/v1/screenings?lang=zh", json={"text": "您好"}, headers=platform)
+    assert "每个调用方 1 分钟内最多 2 次筛查" in r.json()["detail"], r.json()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_other_error_path_follows_the_language_too(
+    api: tuple[TestClient, dict[str, str]], world: World, lang: str
+) -> None:
+    client, platform = api
+    q = f"?lang={lang}"
+    answers = {
+        401: client.get(f"/v1/accounts/acc-1{q}"),
+        4011: client.get(f"/v1/accounts/acc-1{q}", headers={"Authorization": "Bearer wdn_nope"}),
+        404: client.get(f"/v1/nothing-here{q}", headers=platform),
+        4041: client.get(f"/v1/appeals/apl-nope{q}", headers=platform),
+        405: client.delete(f"/v1/events{q}", headers=platform),
+        400: client.post(f"/v1/events{q}", content=b"{oops", headers={**platform, "content-type": "application/json"}),
+        422: client.post(f"/v1/events{q}", json={"id": "x"}, headers=platform),
+        4221: client.post(f"/v1/events{q}", json={"id": "x\u0000"}, headers=platform),
+        413: client.post(
+            f"/v1/events{q}", content=b"x" * (9 * 1024 * 1024), headers={**platform, "content-type": "application/json"}
+        ),
+    }
+    for status, r in answers.items():
+        assert r.status_code == int(str(status)[:3]), (status, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        (zh if lang == "zh" else en)(r.json())
+    assert answers[422].json()["errors"][0]["field"] == "type"  # machine fields stay as they are
+
+
+def test_a_service_detail_without_its_own_text_is_led_in_zh_and_keeps_its_specifics() -> None:
+    assert detail(404, "no account 'acc-9'", "zh") == "没有账号 'acc-9'"
+    assert detail(403, "this token does not cover that enterprise", "zh") == "此令牌无权访问该企业"
+    led = detail(409, "the appeal changed (version 3, you saw 2); reload it and decide again", "zh")
+    assert led.startswith("请求与当前状态冲突：") and "version 3" in led
+    assert detail(409, "anything", "en") == "anything"
+
+
+def test_the_language_of_a_request_is_read_one_way() -> None:
+    def scope(query: bytes = b"", accept: bytes | None = None) -> dict[str, Any]:
+        return {"query_string": query, "headers": [(b"accept-language", accept)] if accept else []}
+
+    assert lang_of(scope()) == "zh"
+    assert lang_of(scope(accept=b"en-GB")) == "en"
+    assert lang_of(scope(b"lang=zh", b"en")) == "zh"
+    assert lang_of(scope(b"lang=fr", b"en")) == "en"  # an unknown lang is refused by the route; the refusal reads en
