@@ -27,7 +27,6 @@ build a new engine (`with_lists`) that a `ScreenerRegistry` swaps in atomically.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
@@ -39,7 +38,7 @@ import daachorse
 import numpy as np
 import numpy.typing as npt
 
-from warden.screening.base import SEVERITIES, Hit, severity_rank
+from warden.screening.base import SEVERITIES, Hit
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
@@ -131,6 +130,7 @@ def second_reading(text: str) -> str | None:
     return swapped if swapped != text else None
 
 
+_NUL_UNIT = b"\x00\x00"  # NUL in the scan (its syllable code is its own: 0), in no key
 _ASTRAL = 0xFFFF  # the one 16-bit code every character outside the BMP gets in the scan (the check tells them apart)
 
 
@@ -667,9 +667,11 @@ class ScreeningEngine:
         for m, hits in results.items():
             weak = gated.get(m)
             if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
-                hits = [dataclasses.replace(h, intent=False) if h in weak else h for h in hits]
-            if hits:
-                out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
+                hits = [_without_intent(h) if h in weak else h for h in hits]
+            if len(hits) == 1:  # the usual case: nothing to sort
+                out[m] = (hits[0],)
+            elif hits:
+                out[m] = tuple(sorted(hits, key=_hit_order))
         return out
 
     def _scan(self, batch: Sequence[str], second: bool = False) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]]]:
@@ -857,24 +859,28 @@ class ScreeningEngine:
                     stretches[-1][1] = m + 1
                 else:
                     stretches.append([m, m + 1])
-            for first, last in stretches:
-                lo, hi = edges[first] + 1, edges[last]
-                for a, b, pid in find(units[2 * lo : 2 * hi]):
-                    if a & 1:
+            # the stretches joined by the NUL's code (in no key, as between the batch's messages): one call in all
+            pieces = [units[2 * (edges[first] + 1) : 2 * edges[last]] for first, last in stretches]
+            piece_at = list(accumulate((len(u) + 2 for u in pieces[:-1]), initial=0))  # bytes, in the joined pieces
+            piece_lo = [edges[first] + 1 for first, _ in stretches]
+            for a, b, pid in find(_NUL_UNIT.join(pieces)):
+                if a & 1:
+                    continue
+                k = bisect_right(piece_at, a) - 1
+                lo = piece_lo[k] - (piece_at[k] >> 1)
+                s, e = lo + (a >> 1), lo + (b >> 1)
+                fs = ftext[s:e]
+                for key, runs, _, _, allow, _, cue, phrase, lure, _ in aux_entries[pid]:
+                    if key != fs or (runs and not _runs_ok(folded, s, runs)):
                         continue
-                    s, e = lo + (a >> 1), lo + (b >> 1)
-                    fs = ftext[s:e]
-                    for key, runs, _, _, allow, _, cue, phrase, lure, _ in aux_entries[pid]:
-                        if key != fs or (runs and not _runs_ok(folded, s, runs)):
-                            continue
-                        if allow:
-                            allowed.append((s, e))
-                        if phrase:
-                            business.append((s, e))
-                        if cue:
-                            cues.append((s, e, cue))
-                        if lure:
-                            lures.append((s, e))
+                    if allow:
+                        allowed.append((s, e))
+                    if phrase:
+                        business.append((s, e))
+                    if cue:
+                        cues.append((s, e, cue))
+                    if lure:
+                        lures.append((s, e))
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
         # matches remove the hits they hold. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound, and
         # 抢红包装 keeps 抢红包 although 红包装 is allowed.
@@ -1117,6 +1123,16 @@ def _second_readings(
     return out
 
 
+def _hit_order(h: Hit) -> tuple[int, int, int]:
+    """How a text's hits are listed: by start, the longest first, then the strongest."""
+    return (h.start, -h.end, -_RANK[h.severity])
+
+
+def _without_intent(h: Hit) -> Hit:
+    """``h`` marked as needing evidence of intent (`dataclasses.replace` without its generic overhead)."""
+    return Hit(h.term, h.category, h.severity, h.channel, h.start, h.end, h.matched, False)
+
+
 def _as_sent(hit: Hit, text: str, reread: str) -> Hit:
     """A hit on a second reading, on the text as sent; a tone number right after it is part of it (hong2bao1)."""
     end = hit.end
@@ -1130,7 +1146,7 @@ def _merge(hits: list[Hit], more: Sequence[Hit], per_category: bool = False) -> 
     the first reading's (红+包+群 read as 红包群, not as 加群), within each category when ``per_category``; detector
     hits are kept as they are."""
     found = [(h, 0) for h in hits if h.channel != DETECTOR_CHANNEL] + [(h, 1) for h in more]
-    found.sort(key=lambda x: (x[0].start - x[0].end, -severity_rank(x[0].severity), x[1], x[0].start))
+    found.sort(key=lambda x: (x[0].start - x[0].end, -_RANK[x[0].severity], x[1], x[0].start))
     kept: list[Hit] = []
     for h, _ in found:
         if not any(
