@@ -372,26 +372,34 @@ def _latin_edges_free(folded: Folded, joined: str, start: int, end: int) -> bool
 
 
 # add signs, kept emoji and hearts, found with one gather over the raw batch
-_MARK_TABLE = np.zeros(0x110000, dtype=bool)
-_MARK_TABLE[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] = True
 _HEART_CODES = frozenset(ord(c) for c in HEARTS)
 # a colon after a short contact name (V：, 威：) or an @ before a handle: the detectors look (`_raw_gates`)
 _ALIAS_TABLE = np.zeros(0x110000, dtype=bool)
 _ALIAS_TABLE[[ord(c) for c in alias_chars()]] = True
 _HANDLE_START = np.zeros(0x110000, dtype=bool)
 _HANDLE_START[[*range(0x41, 0x5B), *range(0x61, 0x7B), 0x5F]] = True
-_SOUND_PAIRS = np.zeros(0x110000, dtype=np.uint8)
+# What the gates look for, one gather and one scan for nonzero per batch instead of one pass per kind; by raw code
+# point: an add sign, a kept emoji or a heart (1), a colon or an @ (2, see `_raw_gates`), NUL (4, between messages)
+_RAW_MARK, _RAW_COLON, _RAW_NUL = 1, 2, 4
+_RAW_FLAGS = np.zeros(0x110000, dtype=np.uint8)
+_RAW_FLAGS[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] |= _RAW_MARK
+_RAW_FLAGS[[0x3A, 0xFF1A, 0x40]] |= _RAW_COLON
+_RAW_FLAGS[0] |= _RAW_NUL
+# by folded code: the sound-pair bits of `sound_pair_codes` (1, 2, 4), a digit (8), NUL (16)
+_SOUND_BITS, _CODE_DIGIT, _CODE_NUL = 7, 8, 16
+_CODE_FLAGS = np.zeros(0x110000, dtype=np.uint8)
 for _ch, _bits in sound_pair_codes().items():
-    _SOUND_PAIRS[ord(_ch)] = _bits
+    _CODE_FLAGS[ord(_ch)] = _bits
+_CODE_FLAGS[0x30:0x3A] |= _CODE_DIGIT
+_CODE_FLAGS[0] |= _CODE_NUL
 _SOUND_PAIR_REACH = 4  # folded characters after 威芯 / 抠抠 where what they give must start (号, 是, 为 between)
-_COLONS = (0x3A, 0xFF1A)
 _AT = 0x40
 
 
-def _raw_gates(raw: npt.NDArray[np.uint32]) -> list[int]:
+def _raw_gates(raw: npt.NDArray[np.uint32], at: npt.NDArray[np.intp]) -> list[int]:
     """Positions in a raw batch where a detector may find a contact without digits or a keyword: a colon right
-    after a short contact name (one space allowed between), an @ before a handle's first letter."""
-    at = np.flatnonzero((raw == _COLONS[0]) | (raw == _COLONS[1]) | (raw == _AT))
+    after a short contact name (one space allowed between), an @ before a handle's first letter. ``at``: the
+    positions of the batch's colons and @ signs."""
     if not at.size:
         return []
     before = np.take(raw, np.maximum(at - 1, 0), mode="clip")
@@ -552,6 +560,18 @@ class ScreeningEngine:
                     )
         self._keys = list(main)
         self._entries = [tuple(main[k]) for k in self._keys]
+        # per key: (folded key, -severity rank, pattern, channel) when its one entry is a plain listed form (no run
+        # lengths, sound, keyword, lure, context or initials): most candidates, checked by one comparison
+        self._plain: list[tuple[str, int, Pattern, str] | None] = [
+            (e.folded, -_RANK[e.pattern.severity], e.pattern, e.pattern.channel)
+            if len(group) == 1
+            and (e := group[0]).pattern is not None
+            and e.homophone is None
+            and not (e.runs or e.keyword or e.lure or e.context or e.pattern.context)
+            and e.pattern.channel != "initials"
+            else None
+            for group in self._entries
+        ]
         self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
         self._aux_keys = list(aux)
         self._aux_entries = [tuple(aux[k]) for k in self._aux_keys]
@@ -682,7 +702,10 @@ class ScreeningEngine:
         gated: dict[int, set[Hit]] = {}
         joined = NUL.join(batch)
         folded = fold(joined)
-        boundaries = np.flatnonzero(folded.raw == 0)
+        raw_flags = np.take(_RAW_FLAGS, folded.raw, mode="clip")
+        special = np.flatnonzero(raw_flags)  # few: NULs, colons, add signs, emoji
+        raw_flags = raw_flags[special]
+        boundaries = special[(raw_flags & _RAW_NUL) != 0]
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             return self._scan([t.replace(NUL, " ") for t in batch], second)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
@@ -692,14 +715,23 @@ class ScreeningEngine:
             [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
         )
         detectors = self.detectors and not second
-        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] + _raw_gates(folded.raw) if detectors else []
-        marks = np.flatnonzero(np.take(_MARK_TABLE, folded.raw, mode="clip")).tolist()  # add signs, emoji, hearts
+        gate_hits = (
+            [m.start() for m in SHORT_TLD.finditer(joined)]
+            + _raw_gates(folded.raw, special[(raw_flags & _RAW_COLON) != 0])
+            if detectors
+            else []
+        )
+        marks = special[(raw_flags & _RAW_MARK) != 0].tolist()  # add signs, emoji, hearts
         signs = [i for i in marks if int(folded.raw[i]) not in _HEART_CODES]
         if detectors and len(signs) < len(marks):  # V❤ xiaomei: the heart stands for 信 and the fold deletes it
             gate_hits.extend(i for i in marks if int(folded.raw[i]) in _HEART_CODES)
         starts = [0, *(boundaries + 1).tolist()]
         # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
-        digits = np.flatnonzero(folded.codes - 0x30 < 10)
+        code_flags = np.take(_CODE_FLAGS, folded.codes, mode="clip")
+        rare = np.flatnonzero(code_flags)  # few: digits, NULs, characters read wei, xin or kou
+        code_flags = code_flags[rare]
+        digits = rare[(code_flags & _CODE_DIGIT) != 0]
+        folded.set_nuls(rare[(code_flags & _CODE_NUL) != 0])
         again = [] if second else _second_readings(batch, folded, starts, digits, signs)
         flagged: set[int] = set()
         if detectors and digits.size >= DIGIT_RUN:
@@ -707,8 +739,11 @@ class ScreeningEngine:
             if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
         if detectors and folded.codes.size > 1:  # 微信 and 扣扣 spelt by sound (威芯, 抠抠): the detectors look
-            bits = np.take(_SOUND_PAIRS, folded.codes, mode="clip")
-            pairs = np.flatnonzero(((bits[:-1] & 1) & (bits[1:] >> 1)) | (bits[:-1] & bits[1:] & 4))
+            sounds = rare[(code_flags & _SOUND_BITS) != 0]  # a wei (1) before a xin (2), or two kou (4)
+            sounds = sounds[sounds < folded.codes.size - 1]
+            bits = np.take(_CODE_FLAGS, np.take(folded.codes, sounds), mode="clip") & _SOUND_BITS
+            after = np.take(_CODE_FLAGS, np.take(folded.codes, sounds + 1), mode="clip") & _SOUND_BITS
+            pairs = sounds[(((bits & 1) & (after >> 1)) | (bits & after & 4)) != 0]
             if pairs.size:  # only where an id or a number follows within a few characters (its first letter or digit)
                 c = folded.codes
                 near = np.zeros(pairs.size, dtype=bool)
@@ -790,8 +825,14 @@ class ScreeningEngine:
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         near: list[tuple[int, tuple[bool, int, int, int, int, Pattern, str]]] = []  # (position, hit) for the word list
         deferred: list[tuple[int, int, tuple[int, ...], Pattern]] = []  # ambiguous abbreviations
+        plain = self._plain
         for s, e, pid in candidates:
             fs = ftext[s:e]
+            one = plain[pid]
+            if one is not None:
+                if one[0] == fs:
+                    hits.append((False, s, s - e, one[1], e, one[2], one[3]))
+                continue
             for key, runs, pattern, homophone, _, keyword, _, _, lure, context in entries[pid]:
                 if (keyword or context) and key == fs:
                     if boundaries is None:
