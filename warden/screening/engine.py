@@ -560,15 +560,20 @@ class ScreeningEngine:
                     )
         self._keys = list(main)
         self._entries = [tuple(main[k]) for k in self._keys]
-        # per key: (folded key, -severity rank, pattern, channel) when its one entry is a plain listed form (no run
-        # lengths, sound, keyword, lure, context or initials): most candidates, checked by one comparison
-        self._plain: list[tuple[str, int, Pattern, str] | None] = [
-            (e.folded, -_RANK[e.pattern.severity], e.pattern, e.pattern.channel)
+        # per key with one entry and no run lengths, keyword, context word or abbreviation (most candidates): the
+        # folded key, the pattern's -severity rank, pattern and channel, whether it is a lure, and its homophone
+        self._plain: list[tuple[str, int, Pattern | None, str, bool, Pattern | None] | None] = [
+            (
+                e.folded,
+                -_RANK[e.pattern.severity] if e.pattern else 0,
+                e.pattern,
+                e.pattern.channel if e.pattern else "",
+                e.lure,
+                e.homophone,
+            )
             if len(group) == 1
-            and (e := group[0]).pattern is not None
-            and e.homophone is None
-            and not (e.runs or e.keyword or e.lure or e.context or e.pattern.context)
-            and e.pattern.channel != "initials"
+            and not ((e := group[0]).runs or e.keyword or e.context)
+            and (e.pattern is None or not (e.pattern.context or e.pattern.channel == "initials"))
             else None
             for group in self._entries
         ]
@@ -829,9 +834,18 @@ class ScreeningEngine:
         for s, e, pid in candidates:
             fs = ftext[s:e]
             one = plain[pid]
-            if one is not None:
-                if one[0] == fs:
-                    hits.append((False, s, s - e, one[1], e, one[2], one[3]))
+            if one is not None:  # the loop below, for its usual case
+                key, rank, pattern, channel, lure, homophone = one
+                if key == fs:
+                    if lure:
+                        lures.append((s, e))
+                    if pattern is not None:
+                        hits.append((False, s, s - e, rank, e, pattern, channel))
+                elif homophone is not None and _half_same(fs, key, homophone.readings):
+                    verdict = self._sounds_like(folded, ftext, s, e, homophone)
+                    if verdict != _NO:
+                        hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
+                        (hits.append(hit) if verdict == _YES else near.append((verdict, hit)))
                 continue
             for key, runs, pattern, homophone, _, keyword, _, _, lure, context in entries[pid]:
                 if (keyword or context) and key == fs:
