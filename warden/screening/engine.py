@@ -27,7 +27,6 @@ build a new engine (`with_lists`) that a `ScreenerRegistry` swaps in atomically.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
@@ -39,7 +38,7 @@ import daachorse
 import numpy as np
 import numpy.typing as npt
 
-from warden.screening.base import SEVERITIES, Hit, severity_rank
+from warden.screening.base import SEVERITIES, Hit
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
@@ -131,6 +130,7 @@ def second_reading(text: str) -> str | None:
     return swapped if swapped != text else None
 
 
+_NUL_UNIT = b"\x00\x00"  # NUL in the scan (its syllable code is its own: 0), in no key
 _ASTRAL = 0xFFFF  # the one 16-bit code every character outside the BMP gets in the scan (the check tells them apart)
 
 
@@ -372,26 +372,34 @@ def _latin_edges_free(folded: Folded, joined: str, start: int, end: int) -> bool
 
 
 # add signs, kept emoji and hearts, found with one gather over the raw batch
-_MARK_TABLE = np.zeros(0x110000, dtype=bool)
-_MARK_TABLE[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] = True
 _HEART_CODES = frozenset(ord(c) for c in HEARTS)
 # a colon after a short contact name (V：, 威：) or an @ before a handle: the detectors look (`_raw_gates`)
 _ALIAS_TABLE = np.zeros(0x110000, dtype=bool)
 _ALIAS_TABLE[[ord(c) for c in alias_chars()]] = True
 _HANDLE_START = np.zeros(0x110000, dtype=bool)
 _HANDLE_START[[*range(0x41, 0x5B), *range(0x61, 0x7B), 0x5F]] = True
-_SOUND_PAIRS = np.zeros(0x110000, dtype=np.uint8)
+# What the gates look for, one gather and one scan for nonzero per batch instead of one pass per kind; by raw code
+# point: an add sign, a kept emoji or a heart (1), a colon or an @ (2, see `_raw_gates`), NUL (4, between messages)
+_RAW_MARK, _RAW_COLON, _RAW_NUL = 1, 2, 4
+_RAW_FLAGS = np.zeros(0x110000, dtype=np.uint8)
+_RAW_FLAGS[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] |= _RAW_MARK
+_RAW_FLAGS[[0x3A, 0xFF1A, 0x40]] |= _RAW_COLON
+_RAW_FLAGS[0] |= _RAW_NUL
+# by folded code: the sound-pair bits of `sound_pair_codes` (1, 2, 4), a digit (8), NUL (16)
+_SOUND_BITS, _CODE_DIGIT, _CODE_NUL = 7, 8, 16
+_CODE_FLAGS = np.zeros(0x110000, dtype=np.uint8)
 for _ch, _bits in sound_pair_codes().items():
-    _SOUND_PAIRS[ord(_ch)] = _bits
+    _CODE_FLAGS[ord(_ch)] = _bits
+_CODE_FLAGS[0x30:0x3A] |= _CODE_DIGIT
+_CODE_FLAGS[0] |= _CODE_NUL
 _SOUND_PAIR_REACH = 4  # folded characters after 威芯 / 抠抠 where what they give must start (号, 是, 为 between)
-_COLONS = (0x3A, 0xFF1A)
 _AT = 0x40
 
 
-def _raw_gates(raw: npt.NDArray[np.uint32]) -> list[int]:
+def _raw_gates(raw: npt.NDArray[np.uint32], at: npt.NDArray[np.intp]) -> list[int]:
     """Positions in a raw batch where a detector may find a contact without digits or a keyword: a colon right
-    after a short contact name (one space allowed between), an @ before a handle's first letter."""
-    at = np.flatnonzero((raw == _COLONS[0]) | (raw == _COLONS[1]) | (raw == _AT))
+    after a short contact name (one space allowed between), an @ before a handle's first letter. ``at``: the
+    positions of the batch's colons and @ signs."""
     if not at.size:
         return []
     before = np.take(raw, np.maximum(at - 1, 0), mode="clip")
@@ -552,6 +560,23 @@ class ScreeningEngine:
                     )
         self._keys = list(main)
         self._entries = [tuple(main[k]) for k in self._keys]
+        # per key with one entry and no run lengths, keyword, context word or abbreviation (most candidates): the
+        # folded key, the pattern's -severity rank, pattern and channel, whether it is a lure, and its homophone
+        self._plain: list[tuple[str, int, Pattern | None, str, bool, Pattern | None] | None] = [
+            (
+                e.folded,
+                -_RANK[e.pattern.severity] if e.pattern else 0,
+                e.pattern,
+                e.pattern.channel if e.pattern else "",
+                e.lure,
+                e.homophone,
+            )
+            if len(group) == 1
+            and not ((e := group[0]).runs or e.keyword or e.context)
+            and (e.pattern is None or not (e.pattern.context or e.pattern.channel == "initials"))
+            else None
+            for group in self._entries
+        ]
         self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
         self._aux_keys = list(aux)
         self._aux_entries = [tuple(aux[k]) for k in self._aux_keys]
@@ -667,9 +692,11 @@ class ScreeningEngine:
         for m, hits in results.items():
             weak = gated.get(m)
             if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
-                hits = [dataclasses.replace(h, intent=False) if h in weak else h for h in hits]
-            if hits:
-                out[m] = tuple(sorted(hits, key=lambda h: (h.start, -h.end, -severity_rank(h.severity))))
+                hits = [_without_intent(h) if h in weak else h for h in hits]
+            if len(hits) == 1:  # the usual case: nothing to sort
+                out[m] = (hits[0],)
+            elif hits:
+                out[m] = tuple(sorted(hits, key=_hit_order))
         return out
 
     def _scan(self, batch: Sequence[str], second: bool = False) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]]]:
@@ -680,7 +707,10 @@ class ScreeningEngine:
         gated: dict[int, set[Hit]] = {}
         joined = NUL.join(batch)
         folded = fold(joined)
-        boundaries = np.flatnonzero(folded.raw == 0)
+        raw_flags = np.take(_RAW_FLAGS, folded.raw, mode="clip")
+        special = np.flatnonzero(raw_flags)  # few: NULs, colons, add signs, emoji
+        raw_flags = raw_flags[special]
+        boundaries = special[(raw_flags & _RAW_NUL) != 0]
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             return self._scan([t.replace(NUL, " ") for t in batch], second)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
@@ -690,14 +720,23 @@ class ScreeningEngine:
             [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
         )
         detectors = self.detectors and not second
-        gate_hits = [m.start() for m in SHORT_TLD.finditer(joined)] + _raw_gates(folded.raw) if detectors else []
-        marks = np.flatnonzero(np.take(_MARK_TABLE, folded.raw, mode="clip")).tolist()  # add signs, emoji, hearts
+        gate_hits = (
+            [m.start() for m in SHORT_TLD.finditer(joined)]
+            + _raw_gates(folded.raw, special[(raw_flags & _RAW_COLON) != 0])
+            if detectors
+            else []
+        )
+        marks = special[(raw_flags & _RAW_MARK) != 0].tolist()  # add signs, emoji, hearts
         signs = [i for i in marks if int(folded.raw[i]) not in _HEART_CODES]
         if detectors and len(signs) < len(marks):  # V❤ xiaomei: the heart stands for 信 and the fold deletes it
             gate_hits.extend(i for i in marks if int(folded.raw[i]) in _HEART_CODES)
         starts = [0, *(boundaries + 1).tolist()]
         # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
-        digits = np.flatnonzero(folded.codes - 0x30 < 10)
+        code_flags = np.take(_CODE_FLAGS, folded.codes, mode="clip")
+        rare = np.flatnonzero(code_flags)  # few: digits, NULs, characters read wei, xin or kou
+        code_flags = code_flags[rare]
+        digits = rare[(code_flags & _CODE_DIGIT) != 0]
+        folded.set_nuls(rare[(code_flags & _CODE_NUL) != 0])
         again = [] if second else _second_readings(batch, folded, starts, digits, signs)
         flagged: set[int] = set()
         if detectors and digits.size >= DIGIT_RUN:
@@ -705,8 +744,11 @@ class ScreeningEngine:
             if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
         if detectors and folded.codes.size > 1:  # 微信 and 扣扣 spelt by sound (威芯, 抠抠): the detectors look
-            bits = np.take(_SOUND_PAIRS, folded.codes, mode="clip")
-            pairs = np.flatnonzero(((bits[:-1] & 1) & (bits[1:] >> 1)) | (bits[:-1] & bits[1:] & 4))
+            sounds = rare[(code_flags & _SOUND_BITS) != 0]  # a wei (1) before a xin (2), or two kou (4)
+            sounds = sounds[sounds < folded.codes.size - 1]
+            bits = np.take(_CODE_FLAGS, np.take(folded.codes, sounds), mode="clip") & _SOUND_BITS
+            after = np.take(_CODE_FLAGS, np.take(folded.codes, sounds + 1), mode="clip") & _SOUND_BITS
+            pairs = sounds[(((bits & 1) & (after >> 1)) | (bits & after & 4)) != 0]
             if pairs.size:  # only where an id or a number follows within a few characters (its first letter or digit)
                 c = folded.codes
                 near = np.zeros(pairs.size, dtype=bool)
@@ -788,8 +830,23 @@ class ScreeningEngine:
         boundaries: list[int] | None = None  # folded positions of the NULs between messages
         near: list[tuple[int, tuple[bool, int, int, int, int, Pattern, str]]] = []  # (position, hit) for the word list
         deferred: list[tuple[int, int, tuple[int, ...], Pattern]] = []  # ambiguous abbreviations
+        plain = self._plain
         for s, e, pid in candidates:
             fs = ftext[s:e]
+            one = plain[pid]
+            if one is not None:  # the loop below, for its usual case
+                key, rank, pattern, channel, lure, homophone = one
+                if key == fs:
+                    if lure:
+                        lures.append((s, e))
+                    if pattern is not None:
+                        hits.append((False, s, s - e, rank, e, pattern, channel))
+                elif homophone is not None and _half_same(fs, key, homophone.readings):
+                    verdict = self._sounds_like(folded, ftext, s, e, homophone)
+                    if verdict != _NO:
+                        hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
+                        (hits.append(hit) if verdict == _YES else near.append((verdict, hit)))
+                continue
             for key, runs, pattern, homophone, _, keyword, _, _, lure, context in entries[pid]:
                 if (keyword or context) and key == fs:
                     if boundaries is None:
@@ -857,24 +914,28 @@ class ScreeningEngine:
                     stretches[-1][1] = m + 1
                 else:
                     stretches.append([m, m + 1])
-            for first, last in stretches:
-                lo, hi = edges[first] + 1, edges[last]
-                for a, b, pid in find(units[2 * lo : 2 * hi]):
-                    if a & 1:
+            # the stretches joined by the NUL's code (in no key, as between the batch's messages): one call in all
+            pieces = [units[2 * (edges[first] + 1) : 2 * edges[last]] for first, last in stretches]
+            piece_at = list(accumulate((len(u) + 2 for u in pieces[:-1]), initial=0))  # bytes, in the joined pieces
+            piece_lo = [edges[first] + 1 for first, _ in stretches]
+            for a, b, pid in find(_NUL_UNIT.join(pieces)):
+                if a & 1:
+                    continue
+                k = bisect_right(piece_at, a) - 1
+                lo = piece_lo[k] - (piece_at[k] >> 1)
+                s, e = lo + (a >> 1), lo + (b >> 1)
+                fs = ftext[s:e]
+                for key, runs, _, _, allow, _, cue, phrase, lure, _ in aux_entries[pid]:
+                    if key != fs or (runs and not _runs_ok(folded, s, runs)):
                         continue
-                    s, e = lo + (a >> 1), lo + (b >> 1)
-                    fs = ftext[s:e]
-                    for key, runs, _, _, allow, _, cue, phrase, lure, _ in aux_entries[pid]:
-                        if key != fs or (runs and not _runs_ok(folded, s, runs)):
-                            continue
-                        if allow:
-                            allowed.append((s, e))
-                        if phrase:
-                            business.append((s, e))
-                        if cue:
-                            cues.append((s, e, cue))
-                        if lure:
-                            lures.append((s, e))
+                    if allow:
+                        allowed.append((s, e))
+                    if phrase:
+                        business.append((s, e))
+                    if cue:
+                        cues.append((s, e, cue))
+                    if lure:
+                        lures.append((s, e))
         # Direct forms first, leftmost-longest, then homophones in the gaps they leave; allow-list
         # matches remove the hits they hold. So 薇信号 is the listed 薇信, not a weaker 微信号 by sound, and
         # 抢红包装 keeps 抢红包 although 红包装 is allowed.
@@ -1117,6 +1178,16 @@ def _second_readings(
     return out
 
 
+def _hit_order(h: Hit) -> tuple[int, int, int]:
+    """How a text's hits are listed: by start, the longest first, then the strongest."""
+    return (h.start, -h.end, -_RANK[h.severity])
+
+
+def _without_intent(h: Hit) -> Hit:
+    """``h`` marked as needing evidence of intent (`dataclasses.replace` without its generic overhead)."""
+    return Hit(h.term, h.category, h.severity, h.channel, h.start, h.end, h.matched, False)
+
+
 def _as_sent(hit: Hit, text: str, reread: str) -> Hit:
     """A hit on a second reading, on the text as sent; a tone number right after it is part of it (hong2bao1)."""
     end = hit.end
@@ -1130,7 +1201,7 @@ def _merge(hits: list[Hit], more: Sequence[Hit], per_category: bool = False) -> 
     the first reading's (红+包+群 read as 红包群, not as 加群), within each category when ``per_category``; detector
     hits are kept as they are."""
     found = [(h, 0) for h in hits if h.channel != DETECTOR_CHANNEL] + [(h, 1) for h in more]
-    found.sort(key=lambda x: (x[0].start - x[0].end, -severity_rank(x[0].severity), x[1], x[0].start))
+    found.sort(key=lambda x: (x[0].start - x[0].end, -_RANK[x[0].severity], x[1], x[0].start))
     kept: list[Hit] = []
     for h, _ in found:
         if not any(

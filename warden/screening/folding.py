@@ -460,6 +460,10 @@ class Folded:
             self._nuls = np.flatnonzero(self.codes == 0)
         return self._nuls
 
+    def set_nuls(self, nuls: npt.NDArray[np.intp]) -> None:
+        """Give `nuls` its answer when the caller found the NULs already (the engine's one pass for rare codes)."""
+        self._nuls = nuls
+
     def run_length(self, k: int) -> int:
         """How many characters, before collapsing, folded character ``k`` stands for (2 for the 扣 of 扣扣)."""
         if self.heads is None:
