@@ -4,12 +4,16 @@
   whatever the chains hold (none, one entry, many), and the heads signed at commit name the right anchor file.
 - Events the edge already parsed (models) are decided exactly as the same events given as JSON-like dicts.
 - Event times keep their offset and their text; only the zone object becomes the standard library's.
+- A time goes to SQLite as the very text SQLAlchemy would send (`store.sqlite_utc_text`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from tests.conftest import World
@@ -102,3 +106,16 @@ def test_event_times_keep_their_offset_and_text_with_the_standard_librarys_zone(
     assert at[2].isoformat() == "2026-11-25T16:00:00+08:00"
     naive = datetime(2026, 1, 1)
     assert standard_zone(naive) is naive
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1901, 1, 2), max_value=datetime(8998, 12, 30)),
+    st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)),
+)
+def test_a_time_goes_to_sqlite_as_the_text_sqlalchemy_would_send(naive: datetime, offset: timedelta) -> None:
+    engine = sa.create_engine("sqlite://")
+    sqlalchemy_sends = t.events.c.occurred_at.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+    value = naive.replace(tzinfo=timezone(offset))
+    assert store.sqlite_utc_text(value) == sqlalchemy_sends(value)
+    assert store.sqlite_utc_text(None) is None

@@ -328,9 +328,28 @@ def _driver_insert(dialect: Any, table: sa.Table) -> tuple[str, list[tuple[str, 
         names = [c.name for c in table.columns]
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-        procs = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in table.columns]
+        procs = [(c.name, _bind_processor(c, dialect)) for c in table.columns]
         hit = _DRIVER_INSERTS[key] = (sql, procs)
     return hit
+
+
+def _bind_processor(column: sa.Column[Any], dialect: Any) -> Any:
+    """What SQLAlchemy applies to `column`'s values for `dialect` before the driver sees them (None: nothing), with
+    `sqlite_utc_text` doing the same for a time on SQLite."""
+    if dialect.name == "sqlite" and isinstance(column.type, t.UTCDateTime):
+        return sqlite_utc_text
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def sqlite_utc_text(value: datetime | None) -> str | None:
+    """What `tables.UTCDateTime` then SQLite's `DATETIME` make of a time for the driver (UTC, written
+    `YYYY-MM-DD HH:MM:SS.ffffff`), in one C call instead of a `%` format over a dict of its fields (~3 µs less per
+    value; a batch converts each event's time). Raises ValueError for a naive time, as `UTCDateTime` does."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; every time must carry a zone")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
