@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.audit_keys import Signer, Verifier
+from warden.adapters.database import driver_of
 from warden.adapters.store import AuditWriter
 from warden.kernel.audit import AuditEntry, ChainReport, canonical, decisions_digest, verify_chain
 
@@ -330,18 +331,21 @@ def install(engine: Engine, signer: Signer | None) -> None:
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:  # after database.make_engine's BEGIN IMMEDIATE (see `_mine`)
             if not conn.get_execution_options().get("readonly", False):
-                conn.exec_driver_sql("DELETE FROM audit_touched")
+                driver_of(conn).execute("DELETE FROM audit_touched")
 
     @event.listens_for(engine, "commit")
     def _commit(conn: Connection) -> None:
         if conn.info.get(_FLAG):
             seal(conn)
         heads = conn.info.pop(_HEADS, None)
+        firsts = conn.info.pop(store.FIRSTS, None) or {}
         if heads and signer is not None:
             log = t.audit_log
             rows, anchors = [], []
             for chain, (seq, h, at) in sorted(heads.items()):
-                first = conn.execute(sa.select(log.c.hash).where(log.c.chain == chain, log.c.seq == 1)).scalar()
+                first = firsts.get(chain)  # as the transaction read or wrote it (`store.audit_heads`), else read here
+                if first is None:
+                    first = conn.execute(sa.select(log.c.hash).where(log.c.chain == chain, log.c.seq == 1)).scalar()
                 rows.append(
                     {
                         "chain": chain,
@@ -353,7 +357,7 @@ def install(engine: Engine, signer: Signer | None) -> None:
                     }
                 )
                 anchors.append((first or h, seq, h))
-            conn.execute(sa.insert(t.audit_checkpoints), rows)
+            store.insert_rows(conn, t.audit_checkpoints, rows)  # through the driver: no covered table
             if not installation and any(r["chain"] != 0 for r in rows):
                 platform = conn.execute(sa.select(log.c.hash).where(log.c.chain == 0, log.c.seq == 1)).scalar()
                 installation.extend([platform] if platform else [])
@@ -365,6 +369,7 @@ def install(engine: Engine, signer: Signer | None) -> None:
     def _rollback(conn: Connection) -> None:
         conn.info.pop(_FLAG, None)
         conn.info.pop(_HEADS, None)
+        conn.info.pop(store.FIRSTS, None)
 
 
 def sign_head(conn: Connection) -> None:

@@ -238,11 +238,15 @@ def insert_token(
     )
 
 
+_Q_TOKEN = (  # built once: every authenticated request reads it (issue 16)
+    sa.select(*_TOKEN_COLUMNS).join(_PE, _PE.c.id == _TK.c.person_id).where(_TK.c.secret_hash == sa.bindparam("h"))
+)
+
+
 def token_by_secret(conn: Connection, secret_hash: str) -> TokenRow | None:
     """The token whose secret hashes to `secret_hash` (revoked and expired ones too), with its person; or None.
     One read by a unique key: what every authentication costs."""
-    q = sa.select(*_TOKEN_COLUMNS).join(_PE, _PE.c.id == _TK.c.person_id).where(_TK.c.secret_hash == secret_hash)
-    row = conn.execute(q).first()
+    row = conn.execute(_Q_TOKEN, {"h": secret_hash}).first()
     return None if row is None else _token_from(row)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
@@ -108,16 +108,35 @@ def _bounded(value: datetime) -> str | None:
     return None
 
 
+_ZONES: dict[timedelta, tzinfo] = {timedelta(0): UTC}
+
+
+def standard_zone(value: datetime) -> datetime:
+    """The same instant with the same UTC offset, its zone as the standard library's own `timezone` (`UTC` itself
+    for offset 0). pydantic gives parsed times a zone object of its own, whose offset Python asks for again at every
+    comparison, subtraction and `timestamp()` (~1 µs each); with `UTC` shared, comparing two UTC times compares
+    their fields (~40 ns). The text a time is written as (`isoformat`, JSON) is unchanged."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = timezone(offset)
+        if len(_ZONES) < 1440:  # one per minute of offset at most: offsets are whole minutes in practice
+            _ZONES[offset] = zone
+    return value if value.tzinfo is zone else value.replace(tzinfo=zone)
+
+
 def within_years(too_early: str = "") -> Callable[[datetime], datetime]:
     """A check that an aware datetime is an instant, adding `too_early` to the message for one before
-    `EARLIEST_YEAR` (an `AfterValidator`)."""
+    `EARLIEST_YEAR` (an `AfterValidator`); the instant comes back in a `standard_zone`."""
 
     def check(value: datetime) -> datetime:
         wrong = _bounded(value)
         if wrong is not None:
             why = f"; {too_early}" if wrong == "early" and too_early else ""
             raise ValueError(f"{value.isoformat()} is not from the years {EARLIEST_YEAR} to {LATEST_YEAR - 1}{why}")
-        return value
+        return standard_zone(value)
 
     return check
 

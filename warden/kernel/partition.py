@@ -18,6 +18,7 @@ every process and every Python (never `hash`, which is salted per process). The 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -29,9 +30,10 @@ PLATFORM_CHAIN = 0
 appends to chain `p + 1` (`chain_of`). An installation from before partitions keeps its one chain as chain 0."""
 
 
+@functools.lru_cache(maxsize=65536)
 def partition_of(key: str, partitions: int) -> int:
     """The partition (0 … `partitions` − 1) of a partition key (an enterprise id). Raises ValueError when
-    `partitions` < 1."""
+    `partitions` < 1. Remembered for the most recent 65,536 keys (a batch asks again for every event)."""
     if partitions < 1:
         raise ValueError(f"partitions must be at least 1, not {partitions}")
     digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()

@@ -29,6 +29,9 @@ class Batch:
     """`claim(conn, account_ids)`: make the accounts' partitions this batch's too (issue 17), before reading or
     writing state of accounts outside the batch (the unblocking's reversals reach requesters and helpers of other
     enterprises). Set by `Ingest`; None outside ingest (a platform-wide transaction excludes every partition)."""
+    times: dict[str, float] = field(default_factory=dict)
+    """Event id → its `occurred_at` in epoch seconds, for the batch's fresh events (worked out once per batch;
+    `RuleContext` counts and windows read it). An event not in it is worked out when asked."""
     deciding: tuple[str, Any] | None = None
     """(hash, Policy) of the policy deciding the current event when it is not the engine's live one (a staged
     candidate, a shadow): what `pipeline.effects.Effector` takes the ladder and the recorded hash from."""

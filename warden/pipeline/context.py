@@ -71,7 +71,9 @@ class RuleContext:
     def count(self, key: str, e: Any, value: str | None = None) -> None:
         """Count event `e` under `key` (at its event time, in seconds); `value` is what `distinct` counts (default:
         the event itself). The entry is kept on the decision (`counted`), so a rebuild replays it."""
-        at = e.occurred_at.timestamp()
+        at = self.batch.times.get(e.id)
+        if at is None:
+            at = e.occurred_at.timestamp()
         v = e.id if value is None else value
         self.counters.add(key, at, e.id, v)
         self.decision.counted.append((key, at, v))
@@ -80,7 +82,9 @@ class RuleContext:
         """The entries a decision about `e` sees in a window of `length` seconds (the project's one window rule:
         `t − length < s ≤ t`, ties by event id), starting after `spent_after` (epoch seconds) when evidence was
         spent. Returns the entries and the window's exclusive start (epoch seconds)."""
-        ts = e.occurred_at.timestamp()
+        ts = self.batch.times.get(e.id)
+        if ts is None:
+            ts = e.occurred_at.timestamp()
         since = ts - length
         if spent_after is not None and spent_after > since:
             since = spent_after

@@ -27,7 +27,7 @@ from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.kernel.decision import Decision, Effects, Reason
 from warden.kernel.errors import Conflict, InvalidInput
-from warden.kernel.events import MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
+from warden.kernel.events import EVENT_MODELS, MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
 from warden.kernel.partition import DEFAULT_PARTITIONS, PLATFORM_CHAIN, chain_of, partition_of
 from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
@@ -104,18 +104,19 @@ class Ingest:
         """The live policy (the rule engine's, swapped between batches when another version is promoted)."""
         return self.rules.loaded
 
-    def _cover(self, conn: Connection, events: list[Any]) -> int:
+    def _cover(self, conn: Connection, events: list[Any], times: dict[str, float]) -> int:
         """Make the counters hold everything the batch's decisions can see: for each account, every stored entry
         after its earliest event here minus the longest window. Accounts the counters do not cover that far (a
         restart, a late event older than what was kept, a Redis key that expired) are reloaded from the stored
-        events, so no decision depends on what this process happens to remember. Returns entries reloaded."""
+        events, so no decision depends on what this process happens to remember. `times`: event id → epoch
+        seconds. Returns entries reloaded."""
         retention = self.rules.retention_seconds()
         need: dict[str, float] = {}
         for e in events:
-            aid = _field(e, "account_id")
+            aid = e.__dict__.get("account_id")
             if aid:
-                since = e.occurred_at.timestamp() - retention
-                if aid not in need or since < need[aid]:
+                since = times[e.id] - retention
+                if since < need.get(aid, _INF):
                     need[aid] = since
         if not need:
             return 0
@@ -144,8 +145,10 @@ class Ingest:
                 f"a batch holds at most {MAX_BATCH} events; this one has {len(raw)}",
                 [FieldError(field="events", message=f"at most {MAX_BATCH} events per batch")],
             )
-        try:
-            events = BatchAdapter.validate_python(list(raw))
+        try:  # events parsed at the edge (HTTP's `validate_json`) are models already: taken as they are
+            events = list(raw)
+            if not all(e.__class__ in EVENT_MODELS for e in events):
+                events = BatchAdapter.validate_python(events)
         except ValidationError as exc:
             errs = field_errors(exc, "events")
             raise InvalidInput(f"{len(errs)} problem(s) in the events; nothing was stored", errs) from exc
@@ -277,12 +280,13 @@ class Ingest:
             held = {self.partition_of(x) for x in homes.values()} | set(extra)
             lock_partitions(conn, held)
             chains = sorted(chain_of(p) for p in held)
-            tails = store.audit_tails(conn, [PLATFORM_CHAIN, *chains])
+            heads = store.audit_heads(conn, [PLATFORM_CHAIN, *chains])
+            tails = {c: h.seq for c, h in heads.items()}
             stamps = {p: (tails[PLATFORM_CHAIN], tails[chain_of(p)]) for p in held}
             if self.cache.check(stamps):  # someone else wrote there: let features take over their changes
                 for f in self._hooks["on_foreign_change"]:
                     f.on_foreign_change(conn)
-            writers = {c: store.AuditWriter(conn, c, locked=True) for c in chains}
+            writers = {c: store.AuditWriter(conn, c, locked=True, head=heads[c]) for c in chains}
             stored = store.existing_outcomes(conn, [e.id for e in events])
             fresh, seen = [], set(stored)
             payloads: dict[str, str] = {}
@@ -331,8 +335,9 @@ class Ingest:
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
-            self._cover(conn, fresh)
-            batch = Batch(fresh, subjects, enterprises, now)
+            times = {e.id: e.occurred_at.timestamp() for e in fresh}  # once per event, read by counts and windows
+            self._cover(conn, fresh, times)
+            batch = Batch(fresh, subjects, enterprises, now, times=times)
             claimed: set[int] = set()
 
             def claim(conn: Connection, account_ids: Iterable[str]) -> None:
@@ -492,6 +497,7 @@ def _utc(ts: float) -> datetime:
 
 
 _UNMATCHABLE = object()
+_INF = float("inf")
 
 
 def _stored_event(payload: str) -> Any:

@@ -129,7 +129,9 @@ class ShadowFeature(Feature):
             )
         scratch = st.scratch
         if scratch is None:
-            scratch = st.scratch = Batch(batch.events, batch.subjects, batch.enterprises, batch.now, Effects(), {})
+            scratch = st.scratch = Batch(
+                batch.events, batch.subjects, batch.enterprises, batch.now, Effects(), {}, times=batch.times
+            )
             scratch.weights = batch.weights
             scratch.state = batch.state  # read by the floors and the contact ledger; the shadow writes none of it
         elif scratch.effects.strikes or scratch.effects.flags:

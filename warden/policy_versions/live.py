@@ -113,6 +113,9 @@ class LivePolicy:
 
     def refresh(self, conn: Any) -> None:
         """Put the stored stages in force if they changed since this process last looked (one indexed read)."""
+        gen = store.generation(conn)
+        if gen is None or gen == self.generation:
+            return
         s = store.stages(conn)
         if s is None or s.generation == self.generation:
             return

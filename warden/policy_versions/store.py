@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from warden.adapters import store
 from warden.adapters import tables as t
+from warden.adapters.database import driver_run
 from warden.policy_versions.model import LabelledStrike, ShadowRow, Stages, Version
 from warden.policy_versions.rules import label_of
 
@@ -22,6 +23,13 @@ _Q_STAGES = sa.select(_S).where(_S.c.id == 1)
 
 def _version(r: Any) -> Version:
     return Version(r.id, r.hash, r.label, r.author, r.comment, r.created_at, r.parent_id)
+
+
+def generation(conn: Connection) -> int | None:
+    """The stages' generation (None before the first start seeded them): what every batch compares, through the
+    driver (ingest's hot path; the stages row is read in full only when it moved)."""
+    row = driver_run(conn, "SELECT generation FROM policy_stages WHERE id = 1").fetchone()
+    return None if row is None else int(row[0])
 
 
 def stages(conn: Connection) -> Stages | None:

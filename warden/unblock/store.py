@@ -58,6 +58,11 @@ def _like(value: str) -> str:
 # --- lifted unblocks (what probation and the plug-in watch read) ------------------------------------------------
 
 
+_Q_LIFTED = sa.select(a).where(
+    a.c.account_id.in_(sa.bindparam("ids", expanding=True)), a.c.state == "lifted", a.c.lifted_at.is_not(None)
+)  # built once: ingest reads it every batch (issue 16)
+
+
 def lifted_unblocks(
     conn: Connection, account_ids: list[str], exclude: str | None = None
 ) -> dict[str, list[LiftedUnblock]]:
@@ -65,9 +70,7 @@ def lifted_unblocks(
     out: dict[str, list[LiftedUnblock]] = {}
     for i in range(0, len(account_ids), 500):
         chunk = account_ids[i : i + 500]
-        rows = conn.execute(
-            sa.select(a).where(a.c.account_id.in_(chunk), a.c.state == "lifted", a.c.lifted_at.is_not(None))
-        )
+        rows = conn.execute(_Q_LIFTED, {"ids": list(chunk)})
         for r in rows:
             if r.id == exclude:
                 continue
@@ -467,17 +470,20 @@ def unblocks_touching(conn: Connection, account_ids: set[str], lo: datetime, hi:
     `account_ids` (a login of theirs is new evidence about them)."""
     if not account_ids:
         return []
-    accs = sorted(account_ids)
-    helped = sa.select(h.c.application_id).where(h.c.state == "confirmed", h.c.helper_id.in_(accs))
-    rows = conn.execute(
-        sa.select(a.c.id).where(
-            a.c.state.in_(JUDGED),
-            a.c.lifted_at >= lo,
-            a.c.lifted_at < hi,
-            sa.or_(a.c.account_id.in_(accs), a.c.id.in_(helped)),
-        )
-    )
+    rows = conn.execute(_Q_TOUCHING, {"accs": sorted(account_ids), "lo": lo, "hi": hi})
     return sorted(str(x) for (x,) in rows)
+
+
+_ACCS: sa.BindParameter[list[str]] = sa.bindparam("accs", expanding=True)
+_Q_TOUCHING = sa.select(a.c.id).where(  # built once: ingest reads it every batch with a login (issue 16)
+    a.c.state.in_(JUDGED),
+    a.c.lifted_at >= sa.bindparam("lo"),
+    a.c.lifted_at < sa.bindparam("hi"),
+    sa.or_(
+        a.c.account_id.in_(_ACCS),
+        a.c.id.in_(sa.select(h.c.application_id).where(h.c.state == "confirmed", h.c.helper_id.in_(_ACCS))),
+    ),
+)
 
 
 def reports_for(conn: Connection, app_id: str) -> list[ThirdPartyReport]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from warden.enforcement.texts import CORE, Lang, Texts
 from warden.enforcement.views import BatchOut, DecisionOut
-from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
+from warden.entrypoints.http.deps import AppDep, LangDep, PrincipalDep
 from warden.entrypoints.http.problems import MalformedJSON
 from warden.kernel.decision import Decision
 from warden.kernel.errors import InvalidInput, WardenError
@@ -78,11 +78,13 @@ def _body(schema: str, example: dict[str, Any] | None = None) -> dict[str, Any]:
     responses={200: {"model": DecisionOut, "description": "The event was seen before; its first answer"}},
     openapi_extra=_body("Event", EXAMPLE),
 )
-async def ingest_event(warden: WardenDep, principal: PrincipalDep, lang: LangDep, request: Request) -> Response:
+async def ingest_event(warden: AppDep, principal: PrincipalDep, lang: LangDep, request: Request) -> Response:
     """Ingest one event and answer at once: may this contact request go out, is this login allowed, and why.
 
     The same event id sent again is stored and counted once; the first answer is replayed with 200.
     """
+    # `AppDep`, not `WardenDep`: ingest puts a newly promoted policy in force inside its own transaction, before
+    # deciding (issue 18), so the dependency's separate read would only add a transaction to every decision
     raw = await request.body()
     try:  # the body is parsed only once the caller may send events (403 before 422)
         result = await run_in_threadpool(warden.enforcement.ingest, principal, lambda: [_parse(EventAdapter, raw, "")])
@@ -95,7 +97,7 @@ async def ingest_event(warden: WardenDep, principal: PrincipalDep, lang: LangDep
 
 
 @router.post("/event-batches", response_model=BatchOut, openapi_extra=_body("BatchIn", {"events": [EXAMPLE]}))
-async def ingest_batch(warden: WardenDep, principal: PrincipalDep, lang: LangDep, request: Request) -> Response:
+async def ingest_batch(warden: AppDep, principal: PrincipalDep, lang: LangDep, request: Request) -> Response:
     """Ingest up to 1,000 events in one transaction: all are stored, or none (the errors name each field)."""
     raw = await request.body()
     result = await run_in_threadpool(warden.enforcement.ingest, principal, lambda: _parse(_BATCH, raw, "").events)

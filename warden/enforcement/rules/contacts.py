@@ -62,13 +62,16 @@ def phone_search_velocity(e: ev.ContactRequest, subject: Subject, ctx: RuleConte
     passed: list[tuple[datetime, dict[str, Any], list[Entry]]] = []
     for w in rule.windows:
         f, mods = (factor, applied) if w.scale_with_weight else (base, base_applied)
-        entries, _ = ctx.window(key, e, w.length.total_seconds(), spent)
+        length = w.length.total_seconds()
+        entries, _ = ctx.window(key, e, length, spent)
         n = len(entries)
         soft = max(1, math.floor(w.soft * f))
+        if n <= soft:  # the usual case: under every limit of this window, nothing to say
+            continue
         hard = max(soft, math.floor(w.hard * f))
         params = {
             "window": w.name,
-            "window_seconds": int(w.length.total_seconds()),
+            "window_seconds": int(length),
             "count": n,
             "soft": soft,
             "hard": hard,

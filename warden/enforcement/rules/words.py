@@ -114,8 +114,11 @@ def words_hit(e: Any, text: str, subject: Subject, ctx: RuleContext, where: str)
     rule = ctx.policy.rules.sensitive_words
     if not rule.enabled:
         return None
+    hits = screen(ctx, text, subject.enterprise.id)
+    if not hits:  # nearly every text: no hit, so no reason, no count, no verdict (what `judge` gives for none)
+        return None
     out = ctx.decision
-    j = judge(rule, screen(ctx, text, subject.enterprise.id), where, lambda: circumstances(e, where, subject, ctx))
+    j = judge(rule, hits, where, lambda: circumstances(e, where, subject, ctx))
     context = {"context": j.context.name} if j.context is not None else {}
     shown = [h for h in j.passed if h.intent]  # a plain ordinary word left alone is no news to anyone
     if shown and j.context is not None:

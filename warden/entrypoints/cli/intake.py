@@ -100,6 +100,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         from warden.adapters import logs
         from warden.adapters.database import LOCK_TIMES
         from warden.adapters.intake import NatsSource
+        from warden.bootstrap import freeze_heap
         from warden.entrypoints.cli.main import fail, open_warden
         from warden.entrypoints.probes import ProbeServer
         from warden.kernel.partition import parse_partitions
@@ -114,6 +115,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         except ValueError as exc:
             raise fail(f"--partitions: {exc}") from exc
         w = open_warden(database, serving=True)
+        freeze_heap()  # the start-up heap is never walked by a full collection (issue 16)
         port = metrics_port if metrics_port is not None else settings.metrics_port
         probes = ProbeServer(w, settings, settings.metrics_host, port, url).start() if port is not None else None
         if probes is not None:

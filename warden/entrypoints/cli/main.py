@@ -135,7 +135,11 @@ def serve(
             w.close()
             uvicorn.run("warden.entrypoints.http.asgi:create", factory=True, workers=workers, **common)
         else:
-            uvicorn.run(create_app(w, settings), **common)
+            from warden.bootstrap import freeze_heap
+
+            api = create_app(w, settings)
+            freeze_heap()
+            uvicorn.run(api, **common)
     finally:
         w.close()  # stops the WAL checkpointer; SQLite checkpoints once more as the last connection closes
         log.info("stopped serving")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from warden.adapters import logs
-from warden.bootstrap import bootstrap
+from warden.bootstrap import bootstrap, freeze_heap
 from warden.entrypoints.http.app import create_app
 from warden.settings import Settings
 
@@ -21,4 +21,5 @@ def create() -> FastAPI:
     warden = bootstrap(settings, migrate=False)
     app = create_app(warden, settings)
     app.router.add_event_handler("shutdown", warden.close)
+    freeze_heap()
     return app

@@ -6,6 +6,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from warden.app import App
@@ -17,34 +18,44 @@ from warden.kernel.errors import Forbidden
 
 
 def get_warden(request: Request) -> App:
-    """The application, with a policy version promoted by another process put in force first (issue 18)."""
+    """The application, with a policy version promoted by another process put in force first (issue 18). A
+    blocking read: FastAPI runs it in the thread pool."""
     app: App = request.app.state.warden
     app.refresh_policy()
+    return app
+
+
+async def get_app(request: Request) -> App:
+    """The application as it stands, with no read: for a route whose use case puts the policy in force itself,
+    in its own transaction (ingest refreshes it before deciding, `pipeline.ingest`), and for `get_principal`. Async,
+    so it costs no trip to the thread pool (issue 16: one decision's latency)."""
+    app: App = request.app.state.warden
     return app
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `warden token create`.")
 
 
-def get_principal(
+async def get_principal(
     request: Request,
-    warden: Annotated[App, Depends(get_warden)],
+    warden: Annotated[App, Depends(get_app)],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller. The edge guard (`guard.EdgeGuard`) has already checked the token before the body was read and
-    left the principal in the request's state; without the guard (a bare router in a test), it is checked here."""
+    left the principal in the request's state; without the guard (a bare router in a test), it is checked here (in
+    the thread pool: a read)."""
     checked = getattr(request.state, "principal", None)
     if isinstance(checked, Principal):
         return checked
     if creds is None:
         raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `warden token create`")
-    found = warden.tokens.check(creds.credentials)
+    found = await run_in_threadpool(warden.tokens.check, creds.credentials)
     if isinstance(found, str):  # unknown, revoked, expired, or its person disabled: the sentence says which
         raise Unauthorized(found)
     return found
 
 
-def get_lang(
+async def get_lang(
     request: Request,
     lang: Annotated[Lang | None, Query(description="Language of human texts: zh (default) or en.")] = None,
 ) -> Lang:
@@ -53,6 +64,8 @@ def get_lang(
 
 
 WardenDep = Annotated[App, Depends(get_warden)]
+AppDep = Annotated[App, Depends(get_app)]
+"""The application without the policy refresh of `WardenDep` (see `get_app`)."""
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 LangDep = Annotated[Lang, Depends(get_lang)]
 
