@@ -11,7 +11,7 @@ import pytest
 from warden.kernel import events as ev
 from warden.kernel.model import Account, Enterprise, Strike, StrikeStatus
 from warden.weight.cascade import cascade_reason
-from warden.weight.policy import CascadePolicy, WeightPolicy
+from warden.weight.policy import AccountWeightPolicy, CascadePolicy, WeightPolicy
 from warden.weight.scoring import account_breakdown, account_tenths, enterprise_breakdown, enterprise_tenths
 from warden.weight.state import AccountState, EnterpriseState, day_of
 from warden.weight.texts import render
@@ -260,7 +260,56 @@ def test_S_A5_cascade_needs_enough_restricted_members_and_a_low_weight_or_a_seve
     assert cascade_reason(CascadePolicy(), severity, weight, restricted, active) == expected
 
 
+def random_account_policy(rng: random.Random) -> AccountWeightPolicy:
+    """Account weight numbers drawn at random (windows, points, free changes, thresholds, a feature listed twice):
+    the lean scorer's precomputed factors must follow any policy, not only the shipped one."""
+    features = rng.sample(["chat_message", "clock_in", "meeting", "document", "file_download"], rng.randint(1, 4))
+    if rng.random() < 0.3:
+        features.append(features[0])
+    window = lambda: rng.choice([1, 7, 30, 45])  # noqa: E731
+    points = lambda: rng.choice([0.0, 3.0, 7.5, 10.0, 13.3])  # noqa: E731
+    return AccountWeightPolicy.model_validate(
+        {
+            "real_name": {"points": points()},
+            "account_age": {"points": points(), "from_days": rng.randint(0, 40), "full_days": rng.randint(41, 400)},
+            "profile_complete": {"points": points()},
+            "profile_stability": {
+                "points": points(),
+                "window_days": window(),
+                "free_changes": rng.randint(0, 3),
+                "per_extra_change": rng.choice([0.0, 1.5, 5.0]),
+            },
+            "linked_login": {"points": points(), "window_days": window()},
+            "feature_breadth": {
+                "points": points(),
+                "window_days": window(),
+                "full_at": rng.randint(1, 6),
+                "features": features,
+            },
+            "feature_regularity": {"points": points(), "window_days": window(), "full_days": rng.randint(1, 20)},
+            "clean_history": {
+                "points": points(),
+                "window_days": rng.choice([10, 180]),
+                "per_strike": rng.choice([0.0, 4.0, 10.0]),
+                "floor": rng.choice([0.0, -7.0, -20.0]),
+            },
+            "negative_feedback": {
+                "points": points(),
+                "window_days": window(),
+                "per_report": rng.choice([0.0, 2.0, 3.5]),
+                "ratio_penalty": rng.choice([0.0, 10.0, 6.5]),
+                "full_penalty_ratio": rng.choice([0.2, 0.7, 1.0]),
+                "min_new_contacts": rng.randint(1, 6),
+                "floor": rng.choice([0.0, -10.0]),
+            },
+            "activity_prior": rng.choice([0.0, 0.3, 0.5, 1.0]),
+        }
+    )
+
+
 def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> None:
+    """The lean scorer (`_Scorer.tenths`, which precomputes some factors) gives the explained score's tenths on
+    random states, strikes and accounts, under the shipped policy and under random ones (issue 16)."""
     from warden.weight.scoring import account_tenths
 
     rng = random.Random(1)
@@ -274,7 +323,9 @@ def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> 
         lambda d: event("verification_change", d, verified=rng.random() < 0.5),
     ]
     statuses = list(StrikeStatus)
-    for _ in range(400):
+    policies = [P.account, *(random_account_policy(rng) for _ in range(40))]
+    for n in range(1200):
+        policy = policies[0] if n < 400 else rng.choice(policies)
         pool = kinds if rng.random() < 0.5 else kinds[1:6]  # sometimes no profile or verification events
         acc = account(
             real_name_verified=rng.random() < 0.5,
@@ -292,8 +343,8 @@ def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> 
         for s in strikes:
             s.evidence["event_ids"] = [f"r{i}" for i in range(rng.randint(0, 3))]
         for use_row in (False, True):
-            expected = account_breakdown(P.account, st, acc, strikes, NOW, use_row).tenths
-            assert account_tenths(P.account, st, acc, strikes, NOW, use_row) == expected
+            expected = account_breakdown(policy, st, acc, strikes, NOW, use_row).tenths
+            assert account_tenths(policy, st, acc, strikes, NOW, use_row) == expected
 
 
 def test_the_rolling_window_sums_stay_equal_to_a_rebuild_as_events_fold_days_move_and_buckets_prune() -> None:

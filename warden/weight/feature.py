@@ -53,7 +53,6 @@ class _Batch:
     order: list[tuple[datetime, str]]  # (occurred_at, id) of the fresh events, in decision order
     pos: int = 0  # index in `order` of the event being decided
     folds: dict[str, AccountFold] = field(default_factory=dict)
-    decided: dict[str, list[Any]] = field(default_factory=dict)  # account → its events folded in this batch
     dirty: dict[str, set[str]] = field(default_factory=dict)  # enterprise → members folded since last placed
     ent_day: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # enterprise → its newest event's day, time
     ent_points: dict[tuple[str, int], int] = field(default_factory=dict)  # enterprise history of the closed days
@@ -136,14 +135,22 @@ class WeightFeature(Feature):
         self._mark = None  # until this batch is folded in and its audit entry written
         ids = list(dict.fromkeys(a for e in events if (a := e.__dict__.get("account_id")) and a in subjects))
         cache = self._accounts
-        cache.update(store.account_states(conn, [a for a in ids if a not in cache]))
+        missing = [a for a in ids if a not in cache]
+        if missing:
+            cache.update(store.account_states(conn, missing))
         accounts: dict[str, AccountState] = {}
         ent_subject: dict[str, Subject] = {}
         for aid in ids:  # before the rules touch the accounts: remember how a new state begins
-            st = accounts[aid] = cache.get(aid) or cache.setdefault(aid, AccountState())
+            st = cache.get(aid)
+            if st is None:
+                st = cache[aid] = AccountState()
+            accounts[aid] = st
             s = subjects[aid]
-            st.seed(s.account)
-            ent_subject.setdefault(s.enterprise.id, s)
+            if st.base is None:
+                st.seed(s.account)
+            eid = s.enterprise.id
+            if eid not in ent_subject:
+                ent_subject[eid] = s
         enterprises = self._enterprises
         enterprises.update(store.enterprise_states(conn, sorted(e for e in ent_subject if e not in enterprises)))
         active = store.active_strike_ids(
@@ -162,34 +169,31 @@ class WeightFeature(Feature):
         if b is None:
             return
         order = b.order
-        key = (event.occurred_at, event.id)
-        if b.pos < len(order) and order[b.pos] == key:
-            b.pos += 1
+        at = event.occurred_at
+        key = (at, event.id)
+        pos = b.pos
+        if pos < len(order) and order[pos] == key:
+            b.pos = pos + 1
         else:  # not the expected one (a caller deciding in another order): find our place again
             b.pos = bisect.bisect_right(order, key)
         if subject is None:
             return
         aid = subject.account.id
-        st = b.accounts.get(aid)
-        if st is None:
-            return
         fold = b.folds.get(aid)
         if fold is None:
+            st = b.accounts.get(aid)
+            if st is None:
+                return
             fold = b.folds[aid] = AccountFold(self.policy, st, subject.account, subject.strikes)
         eid = subject.enterprise.id
-        ts = event.occurred_at.timestamp()
+        ts = at.timestamp()
         day = int(ts // DAY)
         prev = b.ent_day.get(eid)
         if prev is not None and prev[0] != day:  # the enterprise's day closes at its last event: a history point
             self._place(b, eid)
             b.ent_points[(eid, prev[0])] = self._enterprise_tenths(b, eid, prev[1])
-        b.ent_day[eid] = (day, event.occurred_at)
-        fold.step(event, ts)
-        decided = b.decided.get(aid)
-        if decided is None:
-            b.decided[aid] = [event]
-        else:
-            decided.append(event)
+        b.ent_day[eid] = (day, at)
+        fold.step(event, ts, day)
         dirty = b.dirty.get(eid)
         if dirty is None:
             b.dirty[eid] = {aid}
@@ -245,7 +249,8 @@ class WeightFeature(Feature):
         st = AccountState(base=b.accounts[aid].base)
         st.seed(s.account)
         since = at - timedelta(days=p.account.keep_days + 1)
-        evs = store.events_before(b.conn, aid, at, since) + b.decided.get(aid, [])
+        fold = b.folds.get(aid)
+        evs = store.events_before(b.conn, aid, at, since) + (fold.events if fold is not None else [])
         for x in sorted((x for x in evs if (x.occurred_at.timestamp(), x.id) < cut), key=_event_key):
             st.apply(x)
         out = b.late[key] = scorer(p.account).tenths(st, s.account, s.strikes, at, False, cut[0])
@@ -375,7 +380,8 @@ class WeightFeature(Feature):
             if est is None:
                 est = enterprises[eid] = EnterpriseState()
             st = fold.st
-            est.move_member(st, st.last_day, score, ent_keep, counts(fold.account, st.last_ts))
+            last_ts = st.last_ts
+            est.move_member(st, int(last_ts // DAY), score, ent_keep, counts(fold.account, last_ts))
             acc_rows.append((aid, eid, st.to_json(), score))
         b.dirty.clear()
         for (eid, day), sc in b.ent_points.items():
