@@ -308,7 +308,7 @@ def random_account_policy(rng: random.Random) -> AccountWeightPolicy:
 
 
 def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> None:
-    """The lean scorer (`_Scorer.tenths`, which precomputes some factors) gives the explained score's tenths on
+    """The lean scorer (`Scorer.tenths`, which precomputes some factors) gives the explained score's tenths on
     random states, strikes and accounts, under the shipped policy and under random ones (issue 16)."""
     from warden.weight.scoring import account_tenths
 
@@ -385,6 +385,48 @@ def test_the_rolling_window_sums_stay_equal_to_a_rebuild_as_events_fold_days_mov
                 assert roll is not None
                 assert roll.sums == RollingSums(st.days, roll.lengths, roll.today).sums
         assert st == AccountState.from_json(st.to_json())  # derived only: not stored, not in equality
+
+
+def test_a_remembered_score_is_given_again_only_while_nothing_it_reads_has_changed() -> None:
+    """Issue 16: the lean scorer remembers an old account's score per state and day (`AccountState._memo`);
+    folding events in (a second feature use of a day included), pruning, moving between days, reading earlier,
+    with strikes or from the row, every read equals the score of a copy that remembers nothing."""
+    from warden.weight.scoring import scorer
+
+    rng = random.Random(5)
+    sc = scorer(P.account)
+    for _ in range(80):
+        acc = account(created_at=NOW - timedelta(days=rng.choice([200, 400, 900])), avatar="a")
+        st = AccountState()
+        st.seed(acc)
+        for _ in range(rng.randint(1, 60)):
+            r = rng.random()
+            if r < 0.5:
+                kind = rng.choice(["login", "feature_use", "message", "report", "contact_added", "profile", "verify"])
+                ago = rng.choice([0.0, 0.1, 0.5, rng.uniform(0, 3), rng.uniform(0, 45)])
+                if kind == "login":
+                    e = event("login", ago, device_id="d", client_version="4.1.0", via_linked_personal=True)
+                elif kind == "feature_use":
+                    e = event("feature_use", ago, feature=rng.choice(["clock_in", "meeting"]))
+                elif kind == "message":
+                    e = event("message", ago, text="好的")
+                elif kind == "report":
+                    e = event("report", ago, reporter_id="r", reason="spam")
+                elif kind == "profile":
+                    e = event("profile_change", ago, field="nickname", value=rng.choice(["", "x"]))
+                elif kind == "verify":
+                    e = event("verification_change", ago, verified=rng.random() < 0.5)
+                else:
+                    e = event(kind, ago, contact_id="c")
+                st.apply(e)
+            elif r < 0.55:
+                st.prune(rng.choice([5, 30]))
+            else:
+                at = NOW - timedelta(days=rng.choice([0.0, 0.2, rng.uniform(0, 3), rng.uniform(0, 40)]))
+                strikes = [strike(rng.uniform(0, 5))] if rng.random() < 0.1 else []
+                use_row = rng.random() < 0.1
+                fresh = AccountState.from_json(st.to_json())
+                assert sc.tenths(st, acc, strikes, at, use_row) == sc.tenths(fresh, acc, strikes, at, use_row)
 
 
 def test_the_lean_ingest_enterprise_score_equals_the_explained_score_on_random_states() -> None:

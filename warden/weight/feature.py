@@ -29,7 +29,7 @@ from warden.policy import LoadedPolicy, Policy, PolicyError
 from warden.weight import store
 from warden.weight.cascade import cascade_holds, cascade_request, counted_by_cascades, counted_members
 from warden.weight.policy import WeightPolicy
-from warden.weight.scoring import AccountFold, enterprise_tenths, scorer
+from warden.weight.scoring import AccountFold, Scorer, enterprise_tenths, scorer
 from warden.weight.state import DAY, AccountState, EnterpriseState, day_of
 
 
@@ -57,6 +57,12 @@ class _Batch:
     ent_day: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # enterprise → its newest event's day, time
     ent_points: dict[tuple[str, int], int] = field(default_factory=dict)  # enterprise history of the closed days
     late: dict[tuple[str, float, str], int] = field(default_factory=dict)  # late reads (tenths), by cut
+    policy: WeightPolicy = field(default_factory=WeightPolicy)  # the policy in force for this batch
+    scorer: Scorer = field(init=False)  # its account scorer
+
+    def __post_init__(self) -> None:
+        self.scorer = scorer(self.policy.account)
+
     cascades: int = 0
 
 
@@ -157,7 +163,9 @@ class WeightFeature(Feature):
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )
         order = sorted((e.occurred_at, e.id) for e in events)
-        b = batch.state[self.name] = _Batch(conn, subjects, accounts, enterprises, active, ent_subject, order)
+        b = batch.state[self.name] = _Batch(
+            conn, subjects, accounts, enterprises, active, ent_subject, order, policy=self.policy
+        )
         batch.weights = BatchWeights(self, b)
 
     # --- after each decision: the next decision reads the state this event left --------------------------
@@ -184,7 +192,7 @@ class WeightFeature(Feature):
             st = b.accounts.get(aid)
             if st is None:
                 return
-            fold = b.folds[aid] = AccountFold(self.policy, st, subject.account, subject.strikes)
+            fold = b.folds[aid] = AccountFold(b.policy, st, subject.account, subject.strikes, b.scorer)
         eid = subject.enterprise.id
         ts = at.timestamp()
         day = int(ts // DAY)
@@ -234,7 +242,7 @@ class WeightFeature(Feature):
         cut = self._cut(b, at)
         if st.newest > cut:  # late: events after this one were folded already (an earlier batch)
             return self._late_tenths(b, account_id, at, cut) / 10
-        return scorer(self.policy.account).tenths(st, s.account, s.strikes, at, False, cut[0]) / 10
+        return b.scorer.tenths(st, s.account, s.strikes, at, False, cut[0]) / 10
 
     def _late_tenths(self, b: _Batch, aid: str, at: datetime, cut: tuple[float, str]) -> int:
         """A late event's read: its account's weight rebuilt from the stored events before it (and this

@@ -1,7 +1,7 @@
 """Weight (权重, S-B) scores: how far the platform trusts an account or an enterprise, factor by factor, and why.
 
 Pure. A score is a function of (state, account row, strikes, time): `account_breakdown` and
-`enterprise_breakdown` explain it factor by factor; `account_tenths` (`_Scorer`) and `enterprise_tenths` are
+`enterprise_breakdown` explain it factor by factor; `account_tenths` (`Scorer`) and `enterprise_tenths` are
 their lean twins for ingest, which scores every account of every batch (unit tests hold each pair equal).
 `AccountFold` folds one account's events day by day, scoring each day at its last event; ingest and recompute
 both use it, so their numbers agree. Scores are in tenths (int, 0–1000) so sums never drift; read as /10.
@@ -175,7 +175,7 @@ def dismissed_reports(strikes: Iterable[Strike], since: float, until: float) -> 
     )
 
 
-class _Scorer:
+class Scorer:
     """`account_tenths` with the policy's numbers read out once: the ingest path scores every account of every
     batch, so this is the hot loop of weight upkeep. Same arithmetic, same order, as `_account_values` (a unit
     test holds them equal on random states and policies); the factors that take one of a few values (profile
@@ -198,6 +198,7 @@ class _Scorer:
         self.prior = p.activity_prior
         ag = p.account_age
         self.a_pts, self.a_from, self.a_full = ag.points, ag.from_days, ag.full_days
+        self.age_none, self.age_full = round(ag.points * 0.0 * 10), round(ag.points * 1.0 * 10)
         n = len(PROFILE_FIELDS)
         self.profile = tuple(round(p.profile_complete.points * k / n * 10) for k in range(n + 1))
         self.ps_days, self.ps_pts, self.ps_per, self.ps_free = (
@@ -213,6 +214,8 @@ class _Scorer:
         for f in br.features:
             self.br_count[f] = self.br_count.get(f, 0) + 1
         self.rg_days, self.rg_pts, self.rg_full = rg.window_days, rg.points, rg.full_days
+        self.settled = max(ll.window_days, br.window_days, rg.window_days)  # age from which every window is seen
+        self.steady = max(self.settled, ag.full_days)  # … and the age factor is full: age changes nothing more
         self.ch_days, self.ch_pts, self.ch_per, self.ch_floor = ch.window_days, ch.points, ch.per_strike, ch.floor
         self.ch0 = round(max(ch.floor, ch.points - ch.per_strike * 0) * 10)  # no recent strike
         self.nf = (
@@ -244,10 +247,29 @@ class _Scorer:
         use_row: bool,
         ts: float | None = None,
     ) -> int:
-        """`ts` is `at.timestamp()` when the caller has it already."""
+        """`ts` is `at.timestamp()` when the caller has it already.
+
+        Memoised on the state: without strikes, for an account old enough that its age no longer counts
+        (`steady`), with its profile and verification taken from the folded events, the score depends only on the
+        state's counts and the day, so a state unchanged since its last score that day (`AccountState._changes`)
+        gets that score again (ingest scores an account at its reads and again at the batch's end)."""
         if ts is None:
             ts = at.timestamp()
         today = int(ts // DAY)
+        age = (at - account.created_at).total_seconds() / 86400  # Account.age_days
+        if not age > 0.0:  # max(0.0, age)
+            age = 0.0
+        steady = not use_row and not strikes and age >= self.steady and st.base is not None
+        if steady:
+            memo = st._memo
+            if (
+                memo is not None
+                and memo[0] == st._changes
+                and memo[1] == today
+                and memo[2] is self
+                and memo[3] is account
+            ):
+                return memo[4]  # type: ignore[no-any-return]
         roll = st._roll
         if roll is not None and roll.today == today and roll.lengths == self.windows:
             sums = roll.sums  # the usual case: the windows already end today
@@ -263,31 +285,33 @@ class _Scorer:
         else:
             verified = st.is_verified(account)
             present = sum(1 for f in PROFILE_FIELDS if st.has(f, account))
-        age = (at - account.created_at).total_seconds() / 86400  # Account.age_days
-        if not age > 0.0:  # max(0.0, age)
-            age = 0.0
         a_from = self.a_from
-        if age <= a_from:
-            ramp = 0.0
-        elif age >= self.a_full:
-            ramp = 1.0
+        if age >= self.a_full:
+            total = self.age_full
+        elif age <= a_from:
+            total = self.age_none
         else:
-            ramp = (age - a_from) / (self.a_full - a_from)
-        total = (self.real if verified else 0) + round(self.a_pts * ramp * 10) + self.profile[present]
+            total = round(self.a_pts * ((age - a_from) / (self.a_full - a_from)) * 10)
+        total += (self.real if verified else 0) + self.profile[present]
         stab = sums[self.ps_days][_P]
         if stab <= self.ps_free:
             total += self.ps0
         else:
             total += round(max(0.0, self.ps_pts - self.ps_per * max(0, stab - self.ps_free)) * 10)
+        # the activity factors, each `shrink(share, age, window, prior)` = seen × share + (1 − seen) × prior with
+        # seen = min(1, age / window): from a whole window of age on (`settled`) that is the share itself, exactly
+        settled = age >= self.settled
         prior = self.prior
-        # the activity factors, each `shrink`: seen × share + (1 − seen) × prior, seen = min(1, age / window)
         days = self.ll_days
         lg = sums[days]
         share = lg[_K] / lg[_L] if lg[_L] else 0.0
-        seen = age / days
-        if not seen < 1.0:
-            seen = 1.0
-        total += round(self.ll_pts * (seen * share + (1.0 - seen) * prior) * 10)
+        if settled:
+            total += round(self.ll_pts * share * 10)
+        else:
+            seen = age / days
+            if not seen < 1.0:
+                seen = 1.0
+            total += round(self.ll_pts * (seen * share + (1.0 - seen) * prior) * 10)
         days = self.br_days
         first_used = today - days + 1
         used = 0
@@ -298,18 +322,24 @@ class _Scorer:
         share = used / self.br_full
         if not share < 1.0:
             share = 1.0
-        seen = age / days
-        if not seen < 1.0:
-            seen = 1.0
-        total += round(self.br_pts * (seen * share + (1.0 - seen) * prior) * 10)
+        if settled:
+            total += round(self.br_pts * share * 10)
+        else:
+            seen = age / days
+            if not seen < 1.0:
+                seen = 1.0
+            total += round(self.br_pts * (seen * share + (1.0 - seen) * prior) * 10)
         days = self.rg_days
         share = sums[days][ACTIVE_DAYS] / self.rg_full
         if not share < 1.0:
             share = 1.0
-        seen = age / days
-        if not seen < 1.0:
-            seen = 1.0
-        total += round(self.rg_pts * (seen * share + (1.0 - seen) * prior) * 10)
+        if settled:
+            total += round(self.rg_pts * share * 10)
+        else:
+            seen = age / days
+            if not seen < 1.0:
+                seen = 1.0
+            total += round(self.rg_pts * (seen * share + (1.0 - seen) * prior) * 10)
         w = sums[self.nf_days]
         reports = w[_R]
         recent = 0
@@ -335,19 +365,22 @@ class _Scorer:
             total += round(max(nf_floor, nf_value) * 10)
         else:
             total += self.nf0
-        return min(1000, max(0, total))
+        total = min(1000, max(0, total))
+        if steady:
+            st._memo = (st._changes, today, self, account, total)
+        return total
 
 
-_SCORERS: dict[int, tuple[AccountWeightPolicy, _Scorer]] = {}
+_SCORERS: dict[int, tuple[AccountWeightPolicy, Scorer]] = {}
 
 
-def scorer(p: AccountWeightPolicy) -> _Scorer:
+def scorer(p: AccountWeightPolicy) -> Scorer:
     """The policy's scorer, made once per policy object."""
     hit = _SCORERS.get(id(p))
     if hit is None or hit[0] is not p:
         if len(_SCORERS) > 64:
             _SCORERS.clear()
-        hit = _SCORERS[id(p)] = (p, _Scorer(p))
+        hit = _SCORERS[id(p)] = (p, Scorer(p))
     return hit[1]
 
 
@@ -580,12 +613,15 @@ class AccountFold:
 
     __slots__ = ("account", "at", "at_ts", "day", "events", "p", "points", "st", "strikes", "tenths")
 
-    def __init__(self, p: WeightPolicy, st: AccountState, account: Account, strikes: list[Strike]) -> None:
+    def __init__(
+        self, p: WeightPolicy, st: AccountState, account: Account, strikes: list[Strike], score: Scorer | None = None
+    ) -> None:
+        """`score` is `scorer(p.account)` when the caller has it already."""
         self.p = p
         self.st = st
         self.account = account
         self.strikes = strikes
-        self.tenths = scorer(p.account).tenths
+        self.tenths = (score or scorer(p.account)).tenths
         self.points: list[tuple[int, int]] = []  # (day, score in tenths) of the days this fold closed
         self.events: list[Any] = []  # the events folded, in the order they came (ingest's late reads use them)
         self.day = -1

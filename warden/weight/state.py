@@ -175,12 +175,18 @@ class AccountState:
     # the scorer's window sums, derived from `days` and kept in step with it (never stored, not part of equality);
     # `days` changes only through `apply` and `prune`, which keep it so
     _roll: RollingSums | None = field(default=None, init=False, compare=False, repr=False)
+    # how often what a score reads may have changed (`days`, `feats`, `profile`, `verified`, `base`; not a feature
+    # use on a day that had one already, which only the unread use count sees), and the scorer's memo keyed on it
+    # (`Scorer.tenths`); derived, never stored, not part of equality
+    _changes: int = field(default=0, init=False, compare=False, repr=False)
+    _memo: tuple[Any, ...] | None = field(default=None, init=False, compare=False, repr=False)
 
     def seed(self, account: Account) -> None:
         """Remember the account's profile and verification as they were before its first folded event."""
         if self.base is None:
             self.base = {f: bool(getattr(account, f)) for f in PROFILE_FIELDS}
             self.base["verified"] = account.real_name_verified
+            self._changes += 1
 
     def has(self, fld: str, account: Account) -> bool:
         """Whether a profile field is set as of the folded events (else as it began, else the row)."""
@@ -208,6 +214,8 @@ class AccountState:
         roll = self._roll
         if roll is not None and day <= roll.today:  # a later day enters the windows when they move to it
             roll.bump(day, key, key == _U and not bucket[_U])
+        if key != _U or not bucket[_U]:
+            self._changes += 1
         bucket[key] += 1
 
     def window_sums(self, today: int, lengths: tuple[int, ...]) -> dict[int, list[int]]:
@@ -238,11 +246,14 @@ class AccountState:
             roll = self._roll
             if roll is not None and day <= roll.today:  # a later day enters the windows when they move to it
                 roll.bump(day, key, key == _U and not bucket[_U])
+            if key != _U or not bucket[_U]:  # (a day's second feature use changes nothing a score reads)
+                self._changes += 1
             bucket[key] += 1
             if key == _U:
                 feat = e.feature if kind == "feature_use" else "chat_message"
                 if self.feats.get(feat, -1) < day:
                     self.feats[feat] = day
+                    self._changes += 1
             elif key == _L:
                 if e.via_linked_personal and e.device_kind == "real":
                     self._bump(day, _K)
@@ -254,6 +265,7 @@ class AccountState:
         elif kind == "verification_change" and getattr(e, "account_id", None):  # noqa: SIM102
             if self.verified is None or (self.verified[0], self.verified[1]) <= (ts, e.id):
                 self.verified = [ts, e.id, bool(e.verified)]
+                self._changes += 1
         if ts > self.last_ts or (ts == self.last_ts and e.id > self.last_id):
             self.last_ts, self.last_id = ts, e.id
 
@@ -267,10 +279,12 @@ class AccountState:
         roll = self._roll
         for d in [d for d in self.days if d < cut]:
             b = self.days.pop(d)
+            self._changes += 1
             if roll is not None:
                 roll.drop(d, b)
         for f in [f for f, d in self.feats.items() if d < cut]:
             del self.feats[f]
+            self._changes += 1
 
     def window(self, today: int, days: int) -> dict[str, int]:
         """Sums of each counter over the `days` days ending with `today`."""
