@@ -388,15 +388,16 @@ def test_the_rolling_window_sums_stay_equal_to_a_rebuild_as_events_fold_days_mov
 
 
 def test_a_remembered_score_is_given_again_only_while_nothing_it_reads_has_changed() -> None:
-    """Issue 16: the lean scorer remembers an old account's score per state and day (`AccountState._memo`);
-    folding events in (a second feature use of a day included), pruning, moving between days, reading earlier,
-    with strikes or from the row, every read equals the score of a copy that remembers nothing."""
+    """Issue 16: the lean scorer remembers what an account's score owes to its state per day
+    (`AccountState._memo`); folding events in (a second feature use of a day included), pruning, moving between
+    days and times, reading earlier, at ages around the windows' and the age factor's edges, with strikes or from
+    the row, every read equals the score of a copy that remembers nothing."""
     from warden.weight.scoring import scorer
 
     rng = random.Random(5)
     sc = scorer(P.account)
     for _ in range(80):
-        acc = account(created_at=NOW - timedelta(days=rng.choice([200, 400, 900])), avatar="a")
+        acc = account(created_at=NOW - timedelta(days=rng.choice([5, 29.9, 30.2, 31, 90, 179.5, 200, 900])), avatar="a")
         st = AccountState()
         st.seed(acc)
         for _ in range(rng.randint(1, 60)):
@@ -427,6 +428,58 @@ def test_a_remembered_score_is_given_again_only_while_nothing_it_reads_has_chang
                 use_row = rng.random() < 0.1
                 fresh = AccountState.from_json(st.to_json())
                 assert sc.tenths(st, acc, strikes, at, use_row) == sc.tenths(fresh, acc, strikes, at, use_row)
+
+
+def _move_by_taking_out_and_putting_back(
+    est: EnterpriseState, st: AccountState, new_day: int, new_score: int, keep: int, counted: bool
+) -> None:
+    """The plain rule `EnterpriseState.move_member` must keep to: take the member out of its old bucket (if kept),
+    put it into the new one (if kept)."""
+    est.last_day = max(est.last_day, new_day)
+    cut = est.last_day - keep
+    if st.ent_day is not None and st.ent_day >= cut:
+        if st.ent_score is not None and st.ent_day in est.members:
+            b = est.members[st.ent_day]
+            b[0] -= st.ent_score
+            b[1] -= 1
+            if b[1] <= 0:
+                del est.members[st.ent_day]
+        elif st.ent_score is None and st.ent_day in est.fresh:
+            est.fresh[st.ent_day] -= 1
+            if est.fresh[st.ent_day] <= 0:
+                del est.fresh[st.ent_day]
+    if new_day >= cut:
+        if counted:
+            b = est.members.setdefault(new_day, [0, 0])
+            b[0] += new_score
+            b[1] += 1
+        else:
+            est.fresh[new_day] = est.fresh.get(new_day, 0) + 1
+    st.ent_day, st.ent_score = new_day, (new_score if counted else None)
+
+
+def test_moving_a_member_leaves_the_buckets_as_taking_it_out_and_putting_it_back_would() -> None:
+    """Issue 16: `move_member` updates a member staying on its day in one step; on random moves (same day, other
+    days, scores kept or changed, counted or fresh, members that moved enterprise) the buckets end up as the plain
+    rule leaves them."""
+    rng = random.Random(9)
+    for _ in range(300):
+        est, ref = EnterpriseState(), EnterpriseState()
+        members = [(AccountState(), AccountState()) for _ in range(rng.randint(1, 6))]
+        for _ in range(rng.randint(1, 40)):
+            st, st_ref = rng.choice(members)
+            if rng.random() < 0.05:  # a member that comes from another enterprise, its place from there
+                day, score = rng.randint(0, 40), rng.choice([None, 500])
+                st.ent_day = st_ref.ent_day = day
+                st.ent_score = st_ref.ent_score = score
+            day = st.ent_day if st.ent_day is not None and rng.random() < 0.7 else rng.randint(0, 40)
+            score = st.ent_score if st.ent_score is not None and rng.random() < 0.4 else rng.randint(0, 1000)
+            counted = rng.random() < 0.85
+            keep = rng.choice([5, 30])
+            est.move_member(st, day, score, keep, counted)
+            _move_by_taking_out_and_putting_back(ref, st_ref, day, score, keep, counted)
+            assert (est.members, est.fresh, est.last_day) == (ref.members, ref.fresh, ref.last_day)
+            assert (st.ent_day, st.ent_score) == (st_ref.ent_day, st_ref.ent_score)
 
 
 def test_the_lean_ingest_enterprise_score_equals_the_explained_score_on_random_states() -> None:

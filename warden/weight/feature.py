@@ -178,12 +178,11 @@ class WeightFeature(Feature):
             return
         order = b.order
         at = event.occurred_at
-        key = (at, event.id)
         pos = b.pos
-        if pos < len(order) and order[pos] == key:
+        if pos < len(order) and order[pos][1] == event.id:  # ids are unique among a batch's fresh events
             b.pos = pos + 1
         else:  # not the expected one (a caller deciding in another order): find our place again
-            b.pos = bisect.bisect_right(order, key)
+            b.pos = bisect.bisect_right(order, (at, event.id))
         if subject is None:
             return
         aid = subject.account.id

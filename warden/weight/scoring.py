@@ -215,7 +215,6 @@ class Scorer:
             self.br_count[f] = self.br_count.get(f, 0) + 1
         self.rg_days, self.rg_pts, self.rg_full = rg.window_days, rg.points, rg.full_days
         self.settled = max(ll.window_days, br.window_days, rg.window_days)  # age from which every window is seen
-        self.steady = max(self.settled, ag.full_days)  # … and the age factor is full: age changes nothing more
         self.ch_days, self.ch_pts, self.ch_per, self.ch_floor = ch.window_days, ch.points, ch.per_strike, ch.floor
         self.ch0 = round(max(ch.floor, ch.points - ch.per_strike * 0) * 10)  # no recent strike
         self.nf = (
@@ -249,18 +248,27 @@ class Scorer:
     ) -> int:
         """`ts` is `at.timestamp()` when the caller has it already.
 
-        Memoised on the state: without strikes, for an account old enough that its age no longer counts
-        (`steady`), with its profile and verification taken from the folded events, the score depends only on the
-        state's counts and the day, so a state unchanged since its last score that day (`AccountState._changes`)
-        gets that score again (ingest scores an account at its reads and again at the batch's end)."""
+        Remembered on the state: without strikes, for an account at least a whole activity window old
+        (`settled`), with its profile and verification taken from the folded events, every factor but the age
+        depends only on the state's counts and the day; so a state unchanged since its last score that day
+        (`AccountState._changes`) reuses the sum of those factors and adds its age's points (ingest scores an
+        account at its reads and again at the batch's end, often with nothing folded in between)."""
         if ts is None:
             ts = at.timestamp()
         today = int(ts // DAY)
         age = (at - account.created_at).total_seconds() / 86400  # Account.age_days
         if not age > 0.0:  # max(0.0, age)
             age = 0.0
-        steady = not use_row and not strikes and age >= self.steady and st.base is not None
-        if steady:
+        a_from = self.a_from
+        if age >= self.a_full:
+            age_points = self.age_full
+        elif age <= a_from:
+            age_points = self.age_none
+        else:
+            age_points = round(self.a_pts * ((age - a_from) / (self.a_full - a_from)) * 10)
+        settled = age >= self.settled
+        kept = settled and not use_row and not strikes and st.base is not None
+        if kept:
             memo = st._memo
             if (
                 memo is not None
@@ -269,7 +277,7 @@ class Scorer:
                 and memo[2] is self
                 and memo[3] is account
             ):
-                return memo[4]  # type: ignore[no-any-return]
+                return min(1000, max(0, memo[4] + age_points))  # type: ignore[no-any-return]
         roll = st._roll
         if roll is not None and roll.today == today and roll.lengths == self.windows:
             sums = roll.sums  # the usual case: the windows already end today
@@ -285,14 +293,7 @@ class Scorer:
         else:
             verified = st.is_verified(account)
             present = sum(1 for f in PROFILE_FIELDS if st.has(f, account))
-        a_from = self.a_from
-        if age >= self.a_full:
-            total = self.age_full
-        elif age <= a_from:
-            total = self.age_none
-        else:
-            total = round(self.a_pts * ((age - a_from) / (self.a_full - a_from)) * 10)
-        total += (self.real if verified else 0) + self.profile[present]
+        total = (self.real if verified else 0) + self.profile[present]  # every factor but the age, then
         stab = sums[self.ps_days][_P]
         if stab <= self.ps_free:
             total += self.ps0
@@ -300,7 +301,6 @@ class Scorer:
             total += round(max(0.0, self.ps_pts - self.ps_per * max(0, stab - self.ps_free)) * 10)
         # the activity factors, each `shrink(share, age, window, prior)` = seen × share + (1 − seen) × prior with
         # seen = min(1, age / window): from a whole window of age on (`settled`) that is the share itself, exactly
-        settled = age >= self.settled
         prior = self.prior
         days = self.ll_days
         lg = sums[days]
@@ -365,10 +365,9 @@ class Scorer:
             total += round(max(nf_floor, nf_value) * 10)
         else:
             total += self.nf0
-        total = min(1000, max(0, total))
-        if steady:
+        if kept:
             st._memo = (st._changes, today, self, account, total)
-        return total
+        return min(1000, max(0, total + age_points))
 
 
 _SCORERS: dict[int, tuple[AccountWeightPolicy, Scorer]] = {}

@@ -102,14 +102,10 @@ class RollingSums:
         self.today = today
         self.sums: dict[int, list[int]] = {}
         for length in lengths:
-            w = [0] * 8
             first = today - length + 1
-            for d, b in days.items():
-                if first <= d <= today:
-                    for k in range(7):
-                        w[k] += b[k]
-                    if b[_U]:
-                        w[ACTIVE_DAYS] += 1
+            inside = [b for d, b in days.items() if first <= d <= today]
+            w = list(map(sum, zip(*inside, strict=True))) if inside else [0] * 7  # each count's sum
+            w.append(sum(1 for b in inside if b[_U]))  # ACTIVE_DAYS
             self.sums[length] = w
 
     def _add(self, w: list[int], b: list[int], sign: int) -> None:
@@ -363,12 +359,14 @@ class EnterpriseState:
             self.last_day = new_day
         cut = self.last_day - keep_days
         old_day, old_score = st.ent_day, st.ent_score
-        if old_day == new_day and new_day >= cut:  # the same day: unchanged unless the score or its counting moved
+        if old_day == new_day and new_day >= cut:  # the same day's bucket: out and back in, in one step
             if counted:
-                if old_score == new_score:
+                if old_score is not None:
                     b = self.members.get(old_day)
-                    if b is not None and (b[1] >= 2 or (b[1] == 1 and b[0] == new_score)):
-                        return  # taking it out and putting it back would leave the bucket as it is
+                    if b is not None and (b[1] >= 2 or (b[1] == 1 and b[0] == old_score)):
+                        b[0] += new_score - old_score  # what taking it out and putting it back in leaves
+                        st.ent_score = new_score
+                        return
             elif old_score is None and self.fresh.get(old_day, 0) >= 1:
                 return
         if old_day is not None and old_day >= cut:
