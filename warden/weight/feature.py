@@ -102,6 +102,7 @@ class WeightFeature(Feature):
         # batch committed and nobody else wrote weight state since (every writer appends a `weight.*` entry).
         self._accounts: dict[str, AccountState] = {}
         self._enterprises: dict[str, EnterpriseState] = {}
+        self._homes: dict[str, str | None] = {}  # account → the enterprise its stored row names (None: no row)
         self._mark: tuple[int, int] | None = None
         self.subject_cache = subject_cache  # the core's SubjectCache, whose audit-tail check we can reuse
 
@@ -117,8 +118,13 @@ class WeightFeature(Feature):
 
     def on_foreign_change(self, conn: Connection) -> None:
         """Someone else wrote in a partition of this batch (or our last batch failed): the kept states may differ."""
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop every kept state (they may no longer equal the stored ones)."""
         self._accounts.clear()
         self._enterprises.clear()
+        self._homes.clear()
 
     @property
     def whole(self) -> Policy:
@@ -136,14 +142,20 @@ class WeightFeature(Feature):
         if not events:
             return  # a batch of no events (a manual strike): weight has nothing to fold, the cascade stays out
         if not self._cache_valid(conn):
-            self._accounts.clear()
-            self._enterprises.clear()
+            self._forget()
         self._mark = None  # until this batch is folded in and its audit entry written
         ids = list(dict.fromkeys(a for e in events if (a := e.__dict__.get("account_id")) and a in subjects))
         cache = self._accounts
         missing = [a for a in ids if a not in cache]
         if missing:
-            cache.update(store.account_states(conn, missing))
+            found = store.stored_accounts(conn, missing)
+            homes = self._homes
+            for a in missing:
+                hit = found.get(a)
+                if hit is None:
+                    homes[a] = None
+                else:
+                    cache[a], homes[a] = hit
         accounts: dict[str, AccountState] = {}
         ent_subject: dict[str, Subject] = {}
         for aid in ids:  # before the rules touch the accounts: remember how a new state begins
@@ -400,7 +412,8 @@ class WeightFeature(Feature):
             est.prune(ent_keep)
             hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
             ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
-        store.upsert_accounts(conn, acc_rows)
+        store.upsert_accounts(conn, acc_rows, self._homes)
+        self._homes.update((r[0], r[1]) for r in acc_rows)  # (kept only if the batch commits: `_cache_valid`)
         store.upsert_enterprises(conn, ent_rows)
         store.upsert_history(conn, [(*k, sc) for k, sc in hist.items()])
         if acc_rows:
