@@ -11,7 +11,7 @@ import pytest
 from warden.kernel import events as ev
 from warden.kernel.model import Account, Enterprise, Strike, StrikeStatus
 from warden.weight.cascade import cascade_reason
-from warden.weight.policy import CascadePolicy, WeightPolicy
+from warden.weight.policy import AccountWeightPolicy, CascadePolicy, WeightPolicy
 from warden.weight.scoring import account_breakdown, account_tenths, enterprise_breakdown, enterprise_tenths
 from warden.weight.state import AccountState, EnterpriseState, day_of
 from warden.weight.texts import render
@@ -260,7 +260,56 @@ def test_S_A5_cascade_needs_enough_restricted_members_and_a_low_weight_or_a_seve
     assert cascade_reason(CascadePolicy(), severity, weight, restricted, active) == expected
 
 
+def random_account_policy(rng: random.Random) -> AccountWeightPolicy:
+    """Account weight numbers drawn at random (windows, points, free changes, thresholds, a feature listed twice):
+    the lean scorer's precomputed factors must follow any policy, not only the shipped one."""
+    features = rng.sample(["chat_message", "clock_in", "meeting", "document", "file_download"], rng.randint(1, 4))
+    if rng.random() < 0.3:
+        features.append(features[0])
+    window = lambda: rng.choice([1, 7, 30, 45])  # noqa: E731
+    points = lambda: rng.choice([0.0, 3.0, 7.5, 10.0, 13.3])  # noqa: E731
+    return AccountWeightPolicy.model_validate(
+        {
+            "real_name": {"points": points()},
+            "account_age": {"points": points(), "from_days": rng.randint(0, 40), "full_days": rng.randint(41, 400)},
+            "profile_complete": {"points": points()},
+            "profile_stability": {
+                "points": points(),
+                "window_days": window(),
+                "free_changes": rng.randint(0, 3),
+                "per_extra_change": rng.choice([0.0, 1.5, 5.0]),
+            },
+            "linked_login": {"points": points(), "window_days": window()},
+            "feature_breadth": {
+                "points": points(),
+                "window_days": window(),
+                "full_at": rng.randint(1, 6),
+                "features": features,
+            },
+            "feature_regularity": {"points": points(), "window_days": window(), "full_days": rng.randint(1, 20)},
+            "clean_history": {
+                "points": points(),
+                "window_days": rng.choice([10, 180]),
+                "per_strike": rng.choice([0.0, 4.0, 10.0]),
+                "floor": rng.choice([0.0, -7.0, -20.0]),
+            },
+            "negative_feedback": {
+                "points": points(),
+                "window_days": window(),
+                "per_report": rng.choice([0.0, 2.0, 3.5]),
+                "ratio_penalty": rng.choice([0.0, 10.0, 6.5]),
+                "full_penalty_ratio": rng.choice([0.2, 0.7, 1.0]),
+                "min_new_contacts": rng.randint(1, 6),
+                "floor": rng.choice([0.0, -10.0]),
+            },
+            "activity_prior": rng.choice([0.0, 0.3, 0.5, 1.0]),
+        }
+    )
+
+
 def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> None:
+    """The lean scorer (`Scorer.tenths`, which precomputes some factors) gives the explained score's tenths on
+    random states, strikes and accounts, under the shipped policy and under random ones (issue 16)."""
     from warden.weight.scoring import account_tenths
 
     rng = random.Random(1)
@@ -274,7 +323,9 @@ def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> 
         lambda d: event("verification_change", d, verified=rng.random() < 0.5),
     ]
     statuses = list(StrikeStatus)
-    for _ in range(400):
+    policies = [P.account, *(random_account_policy(rng) for _ in range(40))]
+    for n in range(1200):
+        policy = policies[0] if n < 400 else rng.choice(policies)
         pool = kinds if rng.random() < 0.5 else kinds[1:6]  # sometimes no profile or verification events
         acc = account(
             real_name_verified=rng.random() < 0.5,
@@ -292,8 +343,8 @@ def test_the_lean_ingest_score_equals_the_explained_score_on_random_states() -> 
         for s in strikes:
             s.evidence["event_ids"] = [f"r{i}" for i in range(rng.randint(0, 3))]
         for use_row in (False, True):
-            expected = account_breakdown(P.account, st, acc, strikes, NOW, use_row).tenths
-            assert account_tenths(P.account, st, acc, strikes, NOW, use_row) == expected
+            expected = account_breakdown(policy, st, acc, strikes, NOW, use_row).tenths
+            assert account_tenths(policy, st, acc, strikes, NOW, use_row) == expected
 
 
 def test_the_rolling_window_sums_stay_equal_to_a_rebuild_as_events_fold_days_move_and_buckets_prune() -> None:
@@ -334,6 +385,101 @@ def test_the_rolling_window_sums_stay_equal_to_a_rebuild_as_events_fold_days_mov
                 assert roll is not None
                 assert roll.sums == RollingSums(st.days, roll.lengths, roll.today).sums
         assert st == AccountState.from_json(st.to_json())  # derived only: not stored, not in equality
+
+
+def test_a_remembered_score_is_given_again_only_while_nothing_it_reads_has_changed() -> None:
+    """Issue 16: the lean scorer remembers what an account's score owes to its state per day
+    (`AccountState._memo`); folding events in (a second feature use of a day included), pruning, moving between
+    days and times, reading earlier, at ages around the windows' and the age factor's edges, with strikes or from
+    the row, every read equals the score of a copy that remembers nothing."""
+    from warden.weight.scoring import scorer
+
+    rng = random.Random(5)
+    sc = scorer(P.account)
+    for _ in range(80):
+        acc = account(created_at=NOW - timedelta(days=rng.choice([5, 29.9, 30.2, 31, 90, 179.5, 200, 900])), avatar="a")
+        st = AccountState()
+        st.seed(acc)
+        for _ in range(rng.randint(1, 60)):
+            r = rng.random()
+            if r < 0.5:
+                kind = rng.choice(["login", "feature_use", "message", "report", "contact_added", "profile", "verify"])
+                ago = rng.choice([0.0, 0.1, 0.5, rng.uniform(0, 3), rng.uniform(0, 45)])
+                if kind == "login":
+                    e = event("login", ago, device_id="d", client_version="4.1.0", via_linked_personal=True)
+                elif kind == "feature_use":
+                    e = event("feature_use", ago, feature=rng.choice(["clock_in", "meeting"]))
+                elif kind == "message":
+                    e = event("message", ago, text="好的")
+                elif kind == "report":
+                    e = event("report", ago, reporter_id="r", reason="spam")
+                elif kind == "profile":
+                    e = event("profile_change", ago, field="nickname", value=rng.choice(["", "x"]))
+                elif kind == "verify":
+                    e = event("verification_change", ago, verified=rng.random() < 0.5)
+                else:
+                    e = event(kind, ago, contact_id="c")
+                st.apply(e)
+            elif r < 0.55:
+                st.prune(rng.choice([5, 30]))
+            else:
+                at = NOW - timedelta(days=rng.choice([0.0, 0.2, rng.uniform(0, 3), rng.uniform(0, 40)]))
+                strikes = [strike(rng.uniform(0, 5))] if rng.random() < 0.1 else []
+                use_row = rng.random() < 0.1
+                fresh = AccountState.from_json(st.to_json())
+                assert sc.tenths(st, acc, strikes, at, use_row) == sc.tenths(fresh, acc, strikes, at, use_row)
+
+
+def _move_by_taking_out_and_putting_back(
+    est: EnterpriseState, st: AccountState, new_day: int, new_score: int, keep: int, counted: bool
+) -> None:
+    """The plain rule `EnterpriseState.move_member` must keep to: take the member out of its old bucket (if kept),
+    put it into the new one (if kept)."""
+    est.last_day = max(est.last_day, new_day)
+    cut = est.last_day - keep
+    if st.ent_day is not None and st.ent_day >= cut:
+        if st.ent_score is not None and st.ent_day in est.members:
+            b = est.members[st.ent_day]
+            b[0] -= st.ent_score
+            b[1] -= 1
+            if b[1] <= 0:
+                del est.members[st.ent_day]
+        elif st.ent_score is None and st.ent_day in est.fresh:
+            est.fresh[st.ent_day] -= 1
+            if est.fresh[st.ent_day] <= 0:
+                del est.fresh[st.ent_day]
+    if new_day >= cut:
+        if counted:
+            b = est.members.setdefault(new_day, [0, 0])
+            b[0] += new_score
+            b[1] += 1
+        else:
+            est.fresh[new_day] = est.fresh.get(new_day, 0) + 1
+    st.ent_day, st.ent_score = new_day, (new_score if counted else None)
+
+
+def test_moving_a_member_leaves_the_buckets_as_taking_it_out_and_putting_it_back_would() -> None:
+    """Issue 16: `move_member` updates a member staying on its day in one step; on random moves (same day, other
+    days, scores kept or changed, counted or fresh, members that moved enterprise) the buckets end up as the plain
+    rule leaves them."""
+    rng = random.Random(9)
+    for _ in range(300):
+        est, ref = EnterpriseState(), EnterpriseState()
+        members = [(AccountState(), AccountState()) for _ in range(rng.randint(1, 6))]
+        for _ in range(rng.randint(1, 40)):
+            st, st_ref = rng.choice(members)
+            if rng.random() < 0.05:  # a member that comes from another enterprise, its place from there
+                day, score = rng.randint(0, 40), rng.choice([None, 500])
+                st.ent_day = st_ref.ent_day = day
+                st.ent_score = st_ref.ent_score = score
+            day = st.ent_day if st.ent_day is not None and rng.random() < 0.7 else rng.randint(0, 40)
+            score = st.ent_score if st.ent_score is not None and rng.random() < 0.4 else rng.randint(0, 1000)
+            counted = rng.random() < 0.85
+            keep = rng.choice([5, 30])
+            est.move_member(st, day, score, keep, counted)
+            _move_by_taking_out_and_putting_back(ref, st_ref, day, score, keep, counted)
+            assert (est.members, est.fresh, est.last_day) == (ref.members, ref.fresh, ref.last_day)
+            assert (st.ent_day, st.ent_score) == (st_ref.ent_day, st_ref.ent_score)
 
 
 def test_the_lean_ingest_enterprise_score_equals_the_explained_score_on_random_states() -> None:

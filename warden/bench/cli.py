@@ -161,15 +161,34 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
     @bench.command("weight")
     def bench_weight(
-        events: Annotated[int, typer.Option(help="Events per ingest run.")] = 20_000,
+        events: Annotated[
+            int | None, typer.Option(help="Events per ingest run (default 20,000; with --instructions 5,000).")
+        ] = None,
         accounts: Annotated[int, typer.Option(help="Accounts the ingest runs spread over.")] = 2_000,
         batch: Annotated[int, typer.Option(help="Events per ingest batch.")] = 500,
         recompute_accounts: Annotated[int, typer.Option(help="Accounts for the full recompute.")] = 100_000,
         events_per_account: Annotated[int, typer.Option(help="Stored events per account for the recompute.")] = 5,
         repeats: Annotated[int, typer.Option(min=1, help="Interleaved on/off repeats (median, min, max).")] = 3,
+        instructions: Annotated[
+            bool,
+            typer.Option(
+                "--instructions",
+                help="Count the instructions of `warden bench ingest`'s weight on/off case under valgrind's "
+                "callgrind instead (its directory and batches; the same on a busy machine; minutes).",
+            ),
+        ] = False,
     ) -> None:
         """Ingest rate with weight upkeep on vs off in one run (same events, a new database each), and the full
-        recompute rate."""
-        from warden.bench.weight import run_bench_weight
+        recompute rate; with --instructions, instruction counts of bench ingest's on/off case (callgrind)."""
+        from warden.bench.weight import count_instructions, run_bench_weight
 
-        run_bench_weight(events, accounts, batch, recompute_accounts, events_per_account, Console(), repeats)
+        if events is not None and events < 1:
+            raise typer.BadParameter("at least 1", param_hint="--events")
+        if instructions:
+            try:
+                count_instructions(events or 5_000, Console())
+            except RuntimeError as exc:
+                typer.echo(f"warden bench weight --instructions: {exc}", err=True)
+                raise typer.Exit(1) from None
+            return
+        run_bench_weight(events or 20_000, accounts, batch, recompute_accounts, events_per_account, Console(), repeats)

@@ -56,6 +56,7 @@ from warden.bench.measure import CpuSource, Run, Spread, pct, process_cpu, ratio
 
 if TYPE_CHECKING:
     from warden.app import App
+    from warden.kernel.clock import Clock
     from warden.policy import LoadedPolicy
 
 ACCOUNTS = 2000
@@ -399,14 +400,17 @@ def _others(*sources: CpuSource | None) -> list[CpuSource]:
     return [s for s in sources if s is not None]
 
 
-def app_for(url: str, loaded: LoadedPolicy, weight: bool, prefix: str, key_file: str) -> App:
-    """An App on `url` with every feature, or with weight upkeep off; checks that weight really is on or off."""
+def app_for(
+    url: str, loaded: LoadedPolicy, weight: bool, prefix: str, key_file: str, clock: Clock | None = None
+) -> App:
+    """An App on `url` with every feature, or with weight upkeep off; checks that weight really is on or off.
+    `clock`: the App's clock (default: the system's)."""
     from warden.bootstrap import bootstrap
     from warden.settings import Settings
     from warden.weight.feature import weight_off
 
     settings = Settings(database_url=url, redis_prefix=prefix, audit_key_file=key_file)
-    w = bootstrap(settings, policy=loaded if weight else weight_off(loaded))
+    w = bootstrap(settings, policy=loaded if weight else weight_off(loaded), clock=clock)
     built = [f.name for f in w.features]
     if ("weight" in built) != weight:
         w.close()

@@ -9,7 +9,11 @@ work cost whatever else the machine was doing; wall time is what a user waits.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -121,3 +125,37 @@ def pct(values: list[float], q: float) -> float:
     """The `q` quantile (0–1) of `values`, nearest rank."""
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))]
+
+
+# --- instruction counts: what a run costs, independent of the machine's load -------------------------------------
+
+_COLLECTED = re.compile(r"Collected\s*:\s*([\d,]+)")
+
+
+def callgrind_counts(code: str, steps: dict[str, list[str]]) -> dict[str, int]:
+    """Instructions executed by `python -c code ARGS` under valgrind's callgrind, for each step's ARGS, the steps
+    run side by side as separate processes. Deterministic: the same count whatever else the machine runs (hash
+    seed fixed, so set and dict orders repeat too). A benchmark subtracts a set-up step's count from a step's to
+    count the timed part alone. Raises RuntimeError when valgrind is missing or a step fails (its stderr's tail)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise RuntimeError("valgrind is not installed (Debian: apt-get install valgrind)")
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    procs = {
+        step: subprocess.Popen(
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code, *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for step, args in steps.items()
+    }
+    counts: dict[str, int] = {}
+    for step, proc in procs.items():
+        _, err = proc.communicate()
+        found = _COLLECTED.findall(err)
+        if proc.returncode != 0 or not found:
+            raise RuntimeError(f"the {step!r} step failed under callgrind:\n{err[-2000:]}")
+        counts[step] = int(found[-1].replace(",", ""))
+    return counts

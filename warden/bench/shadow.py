@@ -9,17 +9,13 @@ in-process, so it counts all the work): on / off per repeat, off and on in turns
 from __future__ import annotations
 
 import random
-import re
-import shutil
-import subprocess
-import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 from rich.table import Table
 
-from warden.bench.measure import Run, Spread, ratios
+from warden.bench.measure import Run, Spread, callgrind_counts, ratios
 from warden.bench.weight import _directory_rows, _fresh, _ingest, _load_directory, event_mix
 from warden.kernel.access import Principal, Role
 from warden.policy_versions.model import Stage
@@ -78,7 +74,6 @@ def run_bench_shadow(events: int, accounts: int, batch: int, repeats: int, conso
 # --- instruction counts: the same comparison, independent of the machine's load --------------------------------
 
 _STEPS = ("none", "prep", "off", "on")
-_COLLECTED = re.compile(r"Collected\s*:\s*([\d,]+)")
 
 
 def probe(step: str, events: int, accounts: int, batch: int) -> None:
@@ -106,41 +101,12 @@ def count_instructions(events: int, accounts: int, batch: int, console: Console)
     same count whatever else the machine runs). Each step runs in its own process; the ingest's count is a step's
     total minus its set-up's (`off` − `none`, `on` − `prep`). Returns `off` and `on` (instructions per event) and
     `slowdown` (on/off − 1). Raises RuntimeError when valgrind is missing or a step fails."""
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        raise RuntimeError("valgrind is not installed (Debian: apt-get install valgrind)")
     code = "import sys; from warden.bench.shadow import probe; probe(sys.argv[1], *map(int, sys.argv[2:]))"
     console.print(
         f"bench shadow --instructions: {events:,} events over {accounts:,} accounts in batches of {batch}, SQLite; "
         "four processes under callgrind (≈50× slower than native; a few minutes)"
     )
-    procs = {
-        step: subprocess.Popen(
-            [
-                valgrind,
-                "--tool=callgrind",
-                "--callgrind-out-file=/dev/null",
-                sys.executable,
-                "-c",
-                code,
-                step,
-                str(events),
-                str(accounts),
-                str(batch),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for step in _STEPS
-    }
-    counts: dict[str, int] = {}
-    for step, proc in procs.items():
-        _, err = proc.communicate()
-        found = _COLLECTED.findall(err)
-        if proc.returncode != 0 or not found:
-            raise RuntimeError(f"the {step!r} step failed under callgrind:\n{err[-2000:]}")
-        counts[step] = int(found[-1].replace(",", ""))
+    counts = callgrind_counts(code, {step: [step, str(events), str(accounts), str(batch)] for step in _STEPS})
     off = counts["off"] - counts["none"]
     on = counts["on"] - counts["prep"]
     table = Table(title="ingest instructions with a shadow policy off vs on (callgrind; set-up subtracted)")

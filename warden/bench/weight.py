@@ -1,4 +1,5 @@
-"""`warden bench weight`: ingest with weight upkeep on vs off (same events), and the full recompute rate.
+"""`warden bench weight`: ingest with weight upkeep on vs off (same events), and the full recompute rate; with
+`--instructions`, the instructions of `warden bench ingest`'s on/off case counted under callgrind.
 
 Fixtures (a directory of up to 100,000 accounts, their stored events) go straight in through `weight/store.py`:
 loading them through the services would measure the loading, not weight. SQLite in temp files.
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from warden.bench.measure import Run, Spread, ratios, timed
+from warden.bench.measure import Run, Spread, callgrind_counts, ratios, timed
 
 if TYPE_CHECKING:
     from warden.app import App
@@ -231,3 +232,57 @@ def _bar(console: Console) -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     )
+
+
+# --- instruction counts of `warden bench ingest`'s on/off case: independent of the machine's load ----------------
+
+INSTRUCTION_STEPS = ("off-prep", "off", "on-prep", "on")
+
+
+def probe(step: str, events: int) -> None:
+    """One process of `count_instructions` (run under callgrind): `warden bench ingest`'s in-process case on a new
+    SQLite file at a fixed time — its directory, its warm-up events, then (`off`, `on`) its timed stream of
+    `events` events in batches of `ingest.BATCH` — with weight upkeep off or on; a `-prep` step stops before the
+    stream (the stream is still generated, so the subtraction leaves only its ingest)."""
+    from warden.adapters.policy_file import load_policy
+    from warden.bench.ingest import WARM, app_for, directory, ingest_all, make_events
+    from warden.kernel.clock import FixedClock
+    from warden.settings import Settings
+
+    mode, _, prep = step.partition("-")
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    loaded = load_policy(Settings().policy)
+    with tempfile.TemporaryDirectory() as tmp:
+        w = app_for(f"sqlite:///{tmp}/w.db", loaded, mode == "on", "bench-weight", f"{tmp}/key.pem", FixedClock(now))
+        directory(w, now)
+        ingest_all(w, make_events(min(WARM, events), now - timedelta(hours=3), 600, "warm", 1))
+        stream = make_events(events, now - timedelta(hours=2), 1800, "ev", 2)
+        if not prep:
+            ingest_all(w, stream)
+        w.close()
+
+
+def count_instructions(events: int, console: Console) -> dict[str, float]:
+    """Instructions of `warden bench ingest`'s in-process stream with weight upkeep off and on (SQLite, the same
+    directory, warm-up and events), counted by valgrind's callgrind: deterministic, the same on a busy machine.
+    Each step is its own process; the stream's count is a step's total minus its `-prep` step's. Returns `off`
+    and `on` (instructions per event) and `ratio` (off / on: the "on / off" of events per second). Raises
+    RuntimeError when valgrind is missing or a step fails."""
+    from warden.bench.ingest import ACCOUNTS, BATCH, ENTERPRISES
+
+    code = "import sys; from warden.bench.weight import probe; probe(sys.argv[1], int(sys.argv[2]))"
+    console.print(
+        f"bench weight --instructions: warden bench ingest's in-process stream, {events:,} events over "
+        f"{ACCOUNTS:,} accounts in {ENTERPRISES} enterprises in batches of {BATCH:,}, SQLite; four processes under "
+        "callgrind (≈50× slower than native; minutes)"
+    )
+    counts = callgrind_counts(code, {step: [step, str(events)] for step in INSTRUCTION_STEPS})
+    off = counts["off"] - counts["off-prep"]
+    on = counts["on"] - counts["on-prep"]
+    table = Table(title="ingest instructions with weight upkeep off vs on (callgrind; set-up subtracted)")
+    for col in ("off instructions/event", "on instructions/event", "weight's share of on", "on / off (rate)"):
+        table.add_column(col, justify="right")
+    table.add_row(f"{off / events:,.0f}", f"{on / events:,.0f}", f"{1 - off / on:.1%}", f"[bold]{off / on:.3f}[/]")
+    console.print(table)
+    console.print("on / off (rate): events per instruction with weight on ÷ with it off (goal, issue 16: ≥ 0.85)")
+    return {"off": off / events, "on": on / events, "ratio": off / on}

@@ -29,7 +29,7 @@ from warden.policy import LoadedPolicy, Policy, PolicyError
 from warden.weight import store
 from warden.weight.cascade import cascade_holds, cascade_request, counted_by_cascades, counted_members
 from warden.weight.policy import WeightPolicy
-from warden.weight.scoring import AccountFold, enterprise_tenths, scorer
+from warden.weight.scoring import AccountFold, Scorer, enterprise_tenths, scorer
 from warden.weight.state import DAY, AccountState, EnterpriseState, day_of
 
 
@@ -53,11 +53,16 @@ class _Batch:
     order: list[tuple[datetime, str]]  # (occurred_at, id) of the fresh events, in decision order
     pos: int = 0  # index in `order` of the event being decided
     folds: dict[str, AccountFold] = field(default_factory=dict)
-    decided: dict[str, list[Any]] = field(default_factory=dict)  # account → its events folded in this batch
     dirty: dict[str, set[str]] = field(default_factory=dict)  # enterprise → members folded since last placed
     ent_day: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # enterprise → its newest event's day, time
     ent_points: dict[tuple[str, int], int] = field(default_factory=dict)  # enterprise history of the closed days
     late: dict[tuple[str, float, str], int] = field(default_factory=dict)  # late reads (tenths), by cut
+    policy: WeightPolicy = field(default_factory=WeightPolicy)  # the policy in force for this batch
+    scorer: Scorer = field(init=False)  # its account scorer
+
+    def __post_init__(self) -> None:
+        self.scorer = scorer(self.policy.account)
+
     cascades: int = 0
 
 
@@ -97,6 +102,7 @@ class WeightFeature(Feature):
         # batch committed and nobody else wrote weight state since (every writer appends a `weight.*` entry).
         self._accounts: dict[str, AccountState] = {}
         self._enterprises: dict[str, EnterpriseState] = {}
+        self._homes: dict[str, str | None] = {}  # account → the enterprise its stored row names (None: no row)
         self._mark: tuple[int, int] | None = None
         self.subject_cache = subject_cache  # the core's SubjectCache, whose audit-tail check we can reuse
 
@@ -112,8 +118,13 @@ class WeightFeature(Feature):
 
     def on_foreign_change(self, conn: Connection) -> None:
         """Someone else wrote in a partition of this batch (or our last batch failed): the kept states may differ."""
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop every kept state (they may no longer equal the stored ones)."""
         self._accounts.clear()
         self._enterprises.clear()
+        self._homes.clear()
 
     @property
     def whole(self) -> Policy:
@@ -131,26 +142,42 @@ class WeightFeature(Feature):
         if not events:
             return  # a batch of no events (a manual strike): weight has nothing to fold, the cascade stays out
         if not self._cache_valid(conn):
-            self._accounts.clear()
-            self._enterprises.clear()
+            self._forget()
         self._mark = None  # until this batch is folded in and its audit entry written
         ids = list(dict.fromkeys(a for e in events if (a := e.__dict__.get("account_id")) and a in subjects))
         cache = self._accounts
-        cache.update(store.account_states(conn, [a for a in ids if a not in cache]))
+        missing = [a for a in ids if a not in cache]
+        if missing:
+            found = store.stored_accounts(conn, missing)
+            homes = self._homes
+            for a in missing:
+                hit = found.get(a)
+                if hit is None:
+                    homes[a] = None
+                else:
+                    cache[a], homes[a] = hit
         accounts: dict[str, AccountState] = {}
         ent_subject: dict[str, Subject] = {}
         for aid in ids:  # before the rules touch the accounts: remember how a new state begins
-            st = accounts[aid] = cache.get(aid) or cache.setdefault(aid, AccountState())
+            st = cache.get(aid)
+            if st is None:
+                st = cache[aid] = AccountState()
+            accounts[aid] = st
             s = subjects[aid]
-            st.seed(s.account)
-            ent_subject.setdefault(s.enterprise.id, s)
+            if st.base is None:
+                st.seed(s.account)
+            eid = s.enterprise.id
+            if eid not in ent_subject:
+                ent_subject[eid] = s
         enterprises = self._enterprises
         enterprises.update(store.enterprise_states(conn, sorted(e for e in ent_subject if e not in enterprises)))
         active = store.active_strike_ids(
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )
         order = sorted((e.occurred_at, e.id) for e in events)
-        b = batch.state[self.name] = _Batch(conn, subjects, accounts, enterprises, active, ent_subject, order)
+        b = batch.state[self.name] = _Batch(
+            conn, subjects, accounts, enterprises, active, ent_subject, order, policy=self.policy
+        )
         batch.weights = BatchWeights(self, b)
 
     # --- after each decision: the next decision reads the state this event left --------------------------
@@ -162,34 +189,30 @@ class WeightFeature(Feature):
         if b is None:
             return
         order = b.order
-        key = (event.occurred_at, event.id)
-        if b.pos < len(order) and order[b.pos] == key:
-            b.pos += 1
+        at = event.occurred_at
+        pos = b.pos
+        if pos < len(order) and order[pos][1] == event.id:  # ids are unique among a batch's fresh events
+            b.pos = pos + 1
         else:  # not the expected one (a caller deciding in another order): find our place again
-            b.pos = bisect.bisect_right(order, key)
+            b.pos = bisect.bisect_right(order, (at, event.id))
         if subject is None:
             return
         aid = subject.account.id
-        st = b.accounts.get(aid)
-        if st is None:
-            return
         fold = b.folds.get(aid)
         if fold is None:
-            fold = b.folds[aid] = AccountFold(self.policy, st, subject.account, subject.strikes)
+            st = b.accounts.get(aid)
+            if st is None:
+                return
+            fold = b.folds[aid] = AccountFold(b.policy, st, subject.account, subject.strikes, b.scorer)
         eid = subject.enterprise.id
-        ts = event.occurred_at.timestamp()
+        ts = at.timestamp()
         day = int(ts // DAY)
         prev = b.ent_day.get(eid)
         if prev is not None and prev[0] != day:  # the enterprise's day closes at its last event: a history point
             self._place(b, eid)
             b.ent_points[(eid, prev[0])] = self._enterprise_tenths(b, eid, prev[1])
-        b.ent_day[eid] = (day, event.occurred_at)
-        fold.step(event, ts)
-        decided = b.decided.get(aid)
-        if decided is None:
-            b.decided[aid] = [event]
-        else:
-            decided.append(event)
+        b.ent_day[eid] = (day, at)
+        fold.step(event, ts, day)
         dirty = b.dirty.get(eid)
         if dirty is None:
             b.dirty[eid] = {aid}
@@ -230,7 +253,7 @@ class WeightFeature(Feature):
         cut = self._cut(b, at)
         if st.newest > cut:  # late: events after this one were folded already (an earlier batch)
             return self._late_tenths(b, account_id, at, cut) / 10
-        return scorer(self.policy.account).tenths(st, s.account, s.strikes, at, False, cut[0]) / 10
+        return b.scorer.tenths(st, s.account, s.strikes, at, False, cut[0]) / 10
 
     def _late_tenths(self, b: _Batch, aid: str, at: datetime, cut: tuple[float, str]) -> int:
         """A late event's read: its account's weight rebuilt from the stored events before it (and this
@@ -245,7 +268,8 @@ class WeightFeature(Feature):
         st = AccountState(base=b.accounts[aid].base)
         st.seed(s.account)
         since = at - timedelta(days=p.account.keep_days + 1)
-        evs = store.events_before(b.conn, aid, at, since) + b.decided.get(aid, [])
+        fold = b.folds.get(aid)
+        evs = store.events_before(b.conn, aid, at, since) + (fold.events if fold is not None else [])
         for x in sorted((x for x in evs if (x.occurred_at.timestamp(), x.id) < cut), key=_event_key):
             st.apply(x)
         out = b.late[key] = scorer(p.account).tenths(st, s.account, s.strikes, at, False, cut[0])
@@ -375,7 +399,8 @@ class WeightFeature(Feature):
             if est is None:
                 est = enterprises[eid] = EnterpriseState()
             st = fold.st
-            est.move_member(st, st.last_day, score, ent_keep, counts(fold.account, st.last_ts))
+            last_ts = st.last_ts
+            est.move_member(st, int(last_ts // DAY), score, ent_keep, counts(fold.account, last_ts))
             acc_rows.append((aid, eid, st.to_json(), score))
         b.dirty.clear()
         for (eid, day), sc in b.ent_points.items():
@@ -387,7 +412,8 @@ class WeightFeature(Feature):
             est.prune(ent_keep)
             hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
             ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
-        store.upsert_accounts(conn, acc_rows)
+        store.upsert_accounts(conn, acc_rows, self._homes)
+        self._homes.update((r[0], r[1]) for r in acc_rows)  # (kept only if the batch commits: `_cache_valid`)
         store.upsert_enterprises(conn, ent_rows)
         store.upsert_history(conn, [(*k, sc) for k, sc in hist.items()])
         if acc_rows:

@@ -1,7 +1,7 @@
 """Weight (权重, S-B) scores: how far the platform trusts an account or an enterprise, factor by factor, and why.
 
 Pure. A score is a function of (state, account row, strikes, time): `account_breakdown` and
-`enterprise_breakdown` explain it factor by factor; `account_tenths` (`_Scorer`) and `enterprise_tenths` are
+`enterprise_breakdown` explain it factor by factor; `account_tenths` (`Scorer`) and `enterprise_tenths` are
 their lean twins for ingest, which scores every account of every batch (unit tests hold each pair equal).
 `AccountFold` folds one account's events day by day, scoring each day at its last event; ingest and recompute
 both use it, so their numbers agree. Scores are in tenths (int, 0–1000) so sums never drift; read as /10.
@@ -175,10 +175,14 @@ def dismissed_reports(strikes: Iterable[Strike], since: float, until: float) -> 
     )
 
 
-class _Scorer:
-    """`account_tenths` with the policy's numbers read out once into plain locals: the ingest path scores every
-    account of every batch, so this is the hot loop of weight upkeep. Same arithmetic, same order, as
-    `_account_values` (a unit test holds them equal)."""
+class Scorer:
+    """`account_tenths` with the policy's numbers read out once: the ingest path scores every account of every
+    batch, so this is the hot loop of weight upkeep. Same arithmetic, same order, as `_account_values` (a unit
+    test holds them equal on random states and policies); the factors that take one of a few values (profile
+    completeness, stability within its free changes, clean history without strikes, negative feedback without
+    reports or removals) are worked out once here by the very same expressions, and the rest inline `shrink`
+    and `Account.age_days` (issue 16: a score is a few hundred bytecodes, and ingest makes one per touched
+    account per batch)."""
 
     def __init__(self, p: AccountWeightPolicy) -> None:
         ps, ll, br, rg, ch, nf = (
@@ -193,13 +197,26 @@ class _Scorer:
         self.real = round(p.real_name.points * 10)
         self.prior = p.activity_prior
         ag = p.account_age
-        self.age = (ag.points, ag.from_days, ag.full_days)
-        self.profile_points = p.profile_complete.points
-        self.ps = (ps.window_days, ps.points, ps.per_extra_change, ps.free_changes)
-        self.ll = (ll.window_days, ll.points)
-        self.br = (br.window_days, br.points, br.full_at, tuple(br.features))
-        self.rg = (rg.window_days, rg.points, rg.full_days)
-        self.ch = (ch.window_days, ch.points, ch.per_strike, ch.floor)
+        self.a_pts, self.a_from, self.a_full = ag.points, ag.from_days, ag.full_days
+        self.age_none, self.age_full = round(ag.points * 0.0 * 10), round(ag.points * 1.0 * 10)
+        n = len(PROFILE_FIELDS)
+        self.profile = tuple(round(p.profile_complete.points * k / n * 10) for k in range(n + 1))
+        self.ps_days, self.ps_pts, self.ps_per, self.ps_free = (
+            ps.window_days,
+            ps.points,
+            ps.per_extra_change,
+            ps.free_changes,
+        )
+        self.ps0 = round(max(0.0, ps.points - ps.per_extra_change * max(0, 0)) * 10)  # within the free changes
+        self.ll_days, self.ll_pts = ll.window_days, ll.points
+        self.br_days, self.br_pts, self.br_full = br.window_days, br.points, br.full_at
+        self.br_count: dict[str, int] = {}  # feature → how often the policy lists it (each listing counts)
+        for f in br.features:
+            self.br_count[f] = self.br_count.get(f, 0) + 1
+        self.rg_days, self.rg_pts, self.rg_full = rg.window_days, rg.points, rg.full_days
+        self.settled = max(ll.window_days, br.window_days, rg.window_days)  # age from which every window is seen
+        self.ch_days, self.ch_pts, self.ch_per, self.ch_floor = ch.window_days, ch.points, ch.per_strike, ch.floor
+        self.ch0 = round(max(ch.floor, ch.points - ch.per_strike * 0) * 10)  # no recent strike
         self.nf = (
             nf.window_days,
             nf.points,
@@ -208,6 +225,16 @@ class _Scorer:
             nf.full_penalty_ratio,
             nf.min_new_contacts,
             nf.floor,
+        )
+        # no report and no removal: the ratio is 0 whatever the new contacts (min_new_contacts ≥ 1)
+        zero = (0 + 0) / max(0, nf.min_new_contacts)
+        self.nf_days = nf.window_days
+        self.nf0 = round(
+            max(
+                nf.floor,
+                nf.points - nf.per_report * 0 - nf.ratio_penalty * min(1.0, zero / nf.full_penalty_ratio),
+            )
+            * 10
         )
 
     def tenths(
@@ -219,11 +246,43 @@ class _Scorer:
         use_row: bool,
         ts: float | None = None,
     ) -> int:
-        """`ts` is `at.timestamp()` when the caller has it already."""
+        """`ts` is `at.timestamp()` when the caller has it already.
+
+        Remembered on the state: without strikes, for an account at least a whole activity window old
+        (`settled`), with its profile and verification taken from the folded events, every factor but the age
+        depends only on the state's counts and the day; so a state unchanged since its last score that day
+        (`AccountState._changes`) reuses the sum of those factors and adds its age's points (ingest scores an
+        account at its reads and again at the batch's end, often with nothing folded in between)."""
         if ts is None:
             ts = at.timestamp()
         today = int(ts // DAY)
-        sums = st.window_sums(today, self.windows)  # rolling: O(1) per day moved, not per stored bucket
+        age = (at - account.created_at).total_seconds() / 86400  # Account.age_days
+        if not age > 0.0:  # max(0.0, age)
+            age = 0.0
+        a_from = self.a_from
+        if age >= self.a_full:
+            age_points = self.age_full
+        elif age <= a_from:
+            age_points = self.age_none
+        else:
+            age_points = round(self.a_pts * ((age - a_from) / (self.a_full - a_from)) * 10)
+        settled = age >= self.settled
+        kept = settled and not use_row and not strikes and st.base is not None
+        if kept:
+            memo = st._memo
+            if (
+                memo is not None
+                and memo[0] == st._changes
+                and memo[1] == today
+                and memo[2] is self
+                and memo[3] is account
+            ):
+                return min(1000, max(0, memo[4] + age_points))  # type: ignore[no-any-return]
+        roll = st._roll
+        if roll is not None and roll.today == today and roll.lengths == self.windows:
+            sums = roll.sums  # the usual case: the windows already end today
+        else:
+            sums = st.window_sums(today, self.windows)  # rolling: O(1) per day moved, not per stored bucket
         if use_row:
             verified = account.real_name_verified
             present = sum(1 for f in PROFILE_FIELDS if getattr(account, f))
@@ -234,28 +293,58 @@ class _Scorer:
         else:
             verified = st.is_verified(account)
             present = sum(1 for f in PROFILE_FIELDS if st.has(f, account))
-        age = max(0.0, account.age_days(at))
-        a_pts, a_from, a_full = self.age
-        ramp = 0.0 if age <= a_from else (1.0 if age >= a_full else (age - a_from) / (a_full - a_from))
-        ps_days, ps_pts, ps_per, ps_free = self.ps
-        stab = sums[ps_days][_P]
-        ll_days, ll_pts = self.ll
-        lg = sums[ll_days]
-        br_days, br_pts, br_full, features = self.br
-        first_used = today - br_days + 1
-        feats = st.feats
-        used = 0
-        for f in features:
-            if first_used <= feats.get(f, first_used - 1) <= today:
-                used += 1
-        rg_days, rg_pts, rg_full = self.rg
-        ch_days, ch_pts, ch_per, ch_floor = self.ch
-        nf_days, nf_pts, nf_per, nf_ratio_pen, nf_full_ratio, nf_min_new, nf_floor = self.nf
+        total = (self.real if verified else 0) + self.profile[present]  # every factor but the age, then
+        stab = sums[self.ps_days][_P]
+        if stab <= self.ps_free:
+            total += self.ps0
+        else:
+            total += round(max(0.0, self.ps_pts - self.ps_per * max(0, stab - self.ps_free)) * 10)
+        # the activity factors, each `shrink(share, age, window, prior)` = seen × share + (1 − seen) × prior with
+        # seen = min(1, age / window): from a whole window of age on (`settled`) that is the share itself, exactly
         prior = self.prior
-        w = sums[nf_days]
+        days = self.ll_days
+        lg = sums[days]
+        share = lg[_K] / lg[_L] if lg[_L] else 0.0
+        if settled:
+            total += round(self.ll_pts * share * 10)
+        else:
+            seen = age / days
+            if not seen < 1.0:
+                seen = 1.0
+            total += round(self.ll_pts * (seen * share + (1.0 - seen) * prior) * 10)
+        days = self.br_days
+        first_used = today - days + 1
+        used = 0
+        count = self.br_count
+        for f, d in st.feats.items():
+            if first_used <= d <= today and f in count:
+                used += count[f]
+        share = used / self.br_full
+        if not share < 1.0:
+            share = 1.0
+        if settled:
+            total += round(self.br_pts * share * 10)
+        else:
+            seen = age / days
+            if not seen < 1.0:
+                seen = 1.0
+            total += round(self.br_pts * (seen * share + (1.0 - seen) * prior) * 10)
+        days = self.rg_days
+        share = sums[days][ACTIVE_DAYS] / self.rg_full
+        if not share < 1.0:
+            share = 1.0
+        if settled:
+            total += round(self.rg_pts * share * 10)
+        else:
+            seen = age / days
+            if not seen < 1.0:
+                seen = 1.0
+            total += round(self.rg_pts * (seen * share + (1.0 - seen) * prior) * 10)
+        w = sums[self.nf_days]
         reports = w[_R]
         recent = 0
         if strikes:
+            ch_days, nf_days = self.ch_days, self.nf_days
             since, nf_since, dismissed = ts - ch_days * DAY, ts - nf_days * DAY, 0
             for x in strikes:
                 x_ts = x.at.timestamp()
@@ -265,32 +354,32 @@ class _Scorer:
                 elif x.status is StrikeStatus.OVERTURNED and x.rule_id == "reports" and nf_since < x_ts <= ts:
                     dismissed += len(x.evidence.get("event_ids", ()))  # as `dismissed_reports`
             reports = max(0, reports - dismissed)
-        ratio = (reports + w[_X]) / max(w[_N], nf_min_new)
-        nf_value = nf_pts - nf_per * reports - nf_ratio_pen * min(1.0, ratio / nf_full_ratio)
-        total = (
-            (self.real if verified else 0)
-            + round(a_pts * ramp * 10)
-            + round(self.profile_points * present / len(PROFILE_FIELDS) * 10)
-            + round(max(0.0, ps_pts - ps_per * max(0, stab - ps_free)) * 10)
-            + round(ll_pts * shrink(lg[_K] / lg[_L] if lg[_L] else 0.0, age, ll_days, prior) * 10)
-            + round(br_pts * shrink(min(1.0, used / br_full), age, br_days, prior) * 10)
-            + round(rg_pts * shrink(min(1.0, sums[rg_days][ACTIVE_DAYS] / rg_full), age, rg_days, prior) * 10)
-            + round(max(ch_floor, ch_pts - ch_per * recent) * 10)
-            + round(max(nf_floor, nf_value) * 10)
-        )
-        return min(1000, max(0, total))
+        if recent:
+            total += round(max(self.ch_floor, self.ch_pts - self.ch_per * recent) * 10)
+        else:
+            total += self.ch0
+        if reports or w[_X]:
+            _, nf_pts, nf_per, nf_ratio_pen, nf_full_ratio, nf_min_new, nf_floor = self.nf
+            ratio = (reports + w[_X]) / max(w[_N], nf_min_new)
+            nf_value = nf_pts - nf_per * reports - nf_ratio_pen * min(1.0, ratio / nf_full_ratio)
+            total += round(max(nf_floor, nf_value) * 10)
+        else:
+            total += self.nf0
+        if kept:
+            st._memo = (st._changes, today, self, account, total)
+        return min(1000, max(0, total + age_points))
 
 
-_SCORERS: dict[int, tuple[AccountWeightPolicy, _Scorer]] = {}
+_SCORERS: dict[int, tuple[AccountWeightPolicy, Scorer]] = {}
 
 
-def scorer(p: AccountWeightPolicy) -> _Scorer:
+def scorer(p: AccountWeightPolicy) -> Scorer:
     """The policy's scorer, made once per policy object."""
     hit = _SCORERS.get(id(p))
     if hit is None or hit[0] is not p:
         if len(_SCORERS) > 64:
             _SCORERS.clear()
-        hit = _SCORERS[id(p)] = (p, _Scorer(p))
+        hit = _SCORERS[id(p)] = (p, Scorer(p))
     return hit[1]
 
 
@@ -521,27 +610,33 @@ class AccountFold:
     counted in an earlier point.
     """
 
-    __slots__ = ("account", "at", "at_ts", "day", "p", "points", "st", "strikes", "tenths")
+    __slots__ = ("account", "at", "at_ts", "day", "events", "p", "points", "st", "strikes", "tenths")
 
-    def __init__(self, p: WeightPolicy, st: AccountState, account: Account, strikes: list[Strike]) -> None:
+    def __init__(
+        self, p: WeightPolicy, st: AccountState, account: Account, strikes: list[Strike], score: Scorer | None = None
+    ) -> None:
+        """`score` is `scorer(p.account)` when the caller has it already."""
         self.p = p
         self.st = st
         self.account = account
         self.strikes = strikes
-        self.tenths = scorer(p.account).tenths
+        self.tenths = (score or scorer(p.account)).tenths
         self.points: list[tuple[int, int]] = []  # (day, score in tenths) of the days this fold closed
+        self.events: list[Any] = []  # the events folded, in the order they came (ingest's late reads use them)
         self.day = -1
         self.at: datetime | None = None
         self.at_ts = 0.0
 
-    def step(self, e: Any, ts: float | None = None) -> None:
-        """Fold one event in (O(1) unless it begins a new day, which scores the day before)."""
+    def step(self, e: Any, ts: float | None = None, day: int | None = None) -> None:
+        """Fold one event in (O(1) unless it begins a new day, which scores the day before). `ts` is
+        `e.occurred_at.timestamp()` and `day` its `day_of` when the caller has them already."""
         e_at = e.occurred_at
         e_ts = e_at.timestamp() if ts is None else ts
-        e_day = int(e_ts // DAY)
+        e_day = int(e_ts // DAY) if day is None else day
         if e_day != self.day and self.at is not None:
             self.points.append((self.day, self.tenths(self.st, self.account, self.strikes, self.at, False, self.at_ts)))
-        self.st.apply(e, e_ts)
+        self.st.apply(e, e_ts, e_day)
+        self.events.append(e)
         self.day, self.at, self.at_ts = e_day, e_at, e_ts
 
     def latest_score(self) -> int:
@@ -557,9 +652,13 @@ class AccountFold:
         st = self.st
         if self.at is None:
             return [], self.latest_score()
-        points = [*self.points, (self.day, self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts))]
-        score = points[-1][1] if self.at_ts == st.last_ts else self.latest_score()  # a late event: as of the newest
+        last = self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts)
         op = st.open_point
+        if not self.points and op is not None and op[0] == self.day and self.at_ts == st.last_ts:
+            st.open_point = [self.day, last]  # the usual batch: more events on the open day, none late
+            return [], last
+        points = [*self.points, (self.day, last)]
+        score = last if self.at_ts == st.last_ts else self.latest_score()  # a late event: as of the newest
         if op is not None and (len(points) > 1 or op[0] > points[0][0]):  # days closed (or a late day): merge
             merged = {op[0]: op[1]}
             merged.update(points)

@@ -70,6 +70,16 @@ class Bucket(IntEnum):
 # IntEnum member goes through `__index__`, with an int it does not. Same numbers as `Bucket`.
 _P, _L, _K, _U, _R, _X, _N = (int(b) for b in Bucket)
 ACTIVE_DAYS = 7  # in a window's sums (`RollingSums`): the days with a feature use, after the 7 counts
+# the event types `AccountState.apply` counts, and the count each bumps (a login may bump `_K` too)
+_COUNTED = {
+    "profile_change": _P,
+    "login": _L,
+    "feature_use": _U,
+    "message": _U,
+    "report": _R,
+    "contact_removed": _X,
+    "contact_added": _N,
+}
 
 
 class RollingSums:
@@ -92,14 +102,10 @@ class RollingSums:
         self.today = today
         self.sums: dict[int, list[int]] = {}
         for length in lengths:
-            w = [0] * 8
             first = today - length + 1
-            for d, b in days.items():
-                if first <= d <= today:
-                    for k in range(7):
-                        w[k] += b[k]
-                    if b[_U]:
-                        w[ACTIVE_DAYS] += 1
+            inside = [b for d, b in days.items() if first <= d <= today]
+            w = list(map(sum, zip(*inside, strict=True))) if inside else [0] * 7  # each count's sum
+            w.append(sum(1 for b in inside if b[_U]))  # ACTIVE_DAYS
             self.sums[length] = w
 
     def _add(self, w: list[int], b: list[int], sign: int) -> None:
@@ -165,12 +171,18 @@ class AccountState:
     # the scorer's window sums, derived from `days` and kept in step with it (never stored, not part of equality);
     # `days` changes only through `apply` and `prune`, which keep it so
     _roll: RollingSums | None = field(default=None, init=False, compare=False, repr=False)
+    # how often what a score reads may have changed (`days`, `feats`, `profile`, `verified`, `base`; not a feature
+    # use on a day that had one already, which only the unread use count sees), and the scorer's memo keyed on it
+    # (`Scorer.tenths`); derived, never stored, not part of equality
+    _changes: int = field(default=0, init=False, compare=False, repr=False)
+    _memo: tuple[Any, ...] | None = field(default=None, init=False, compare=False, repr=False)
 
     def seed(self, account: Account) -> None:
         """Remember the account's profile and verification as they were before its first folded event."""
         if self.base is None:
             self.base = {f: bool(getattr(account, f)) for f in PROFILE_FIELDS}
             self.base["verified"] = account.real_name_verified
+            self._changes += 1
 
     def has(self, fld: str, account: Account) -> bool:
         """Whether a profile field is set as of the folded events (else as it began, else the row)."""
@@ -198,6 +210,8 @@ class AccountState:
         roll = self._roll
         if roll is not None and day <= roll.today:  # a later day enters the windows when they move to it
             roll.bump(day, key, key == _U and not bucket[_U])
+        if key != _U or not bucket[_U]:
+            self._changes += 1
         bucket[key] += 1
 
     def window_sums(self, today: int, lengths: tuple[int, ...]) -> dict[int, list[int]]:
@@ -211,38 +225,43 @@ class AccountState:
             roll.move(self.days, today)
         return roll.sums
 
-    def apply(self, e: Any, ts: float | None = None) -> None:
+    def apply(self, e: Any, ts: float | None = None, day: int | None = None) -> None:
         """Fold one event in: O(1). Later values win by (time, id), whatever order events arrive in.
 
-        `ts` is `e.occurred_at.timestamp()` when the caller has it already."""
+        `ts` is `e.occurred_at.timestamp()` and `day` its `day_of` when the caller has them already."""
         if ts is None:
             ts = e.occurred_at.timestamp()
-        day = int(ts // DAY)
+        if day is None:
+            day = int(ts // DAY)
         kind = e.type
-        if kind == "profile_change":
-            self._bump(day, _P)
-            mark = [ts, e.id, bool(e.value)]
-            prev = self.profile.get(e.field)
-            if prev is None or (prev[0], prev[1]) <= (ts, e.id):
-                self.profile[e.field] = mark
-        elif kind == "login":
-            self._bump(day, _L)
-            if e.via_linked_personal and e.device_kind == "real":
-                self._bump(day, _K)
-        elif kind in ("feature_use", "message"):
-            self._bump(day, _U)
-            feat = e.feature if kind == "feature_use" else "chat_message"
-            if self.feats.get(feat, -1) < day:
-                self.feats[feat] = day
-        elif kind == "report":
-            self._bump(day, _R)
-        elif kind == "contact_removed":
-            self._bump(day, _X)
-        elif kind == "contact_added":
-            self._bump(day, _N)
+        key = _COUNTED.get(kind)
+        if key is not None:  # a count of the day's bucket (`_bump`, inline: this runs for every event)
+            bucket = self.days.get(day)
+            if bucket is None:
+                bucket = self.days[day] = [0, 0, 0, 0, 0, 0, 0]
+            roll = self._roll
+            if roll is not None and day <= roll.today:  # a later day enters the windows when they move to it
+                roll.bump(day, key, key == _U and not bucket[_U])
+            if key != _U or not bucket[_U]:  # (a day's second feature use changes nothing a score reads)
+                self._changes += 1
+            bucket[key] += 1
+            if key == _U:
+                feat = e.feature if kind == "feature_use" else "chat_message"
+                if self.feats.get(feat, -1) < day:
+                    self.feats[feat] = day
+                    self._changes += 1
+            elif key == _L:
+                if e.via_linked_personal and e.device_kind == "real":
+                    self._bump(day, _K)
+            elif key == _P:
+                mark = [ts, e.id, bool(e.value)]
+                prev = self.profile.get(e.field)
+                if prev is None or (prev[0], prev[1]) <= (ts, e.id):
+                    self.profile[e.field] = mark
         elif kind == "verification_change" and getattr(e, "account_id", None):  # noqa: SIM102
             if self.verified is None or (self.verified[0], self.verified[1]) <= (ts, e.id):
                 self.verified = [ts, e.id, bool(e.verified)]
+                self._changes += 1
         if ts > self.last_ts or (ts == self.last_ts and e.id > self.last_id):
             self.last_ts, self.last_id = ts, e.id
 
@@ -256,10 +275,12 @@ class AccountState:
         roll = self._roll
         for d in [d for d in self.days if d < cut]:
             b = self.days.pop(d)
+            self._changes += 1
             if roll is not None:
                 roll.drop(d, b)
         for f in [f for f, d in self.feats.items() if d < cut]:
             del self.feats[f]
+            self._changes += 1
 
     def window(self, today: int, days: int) -> dict[str, int]:
         """Sums of each counter over the `days` days ending with `today`."""
@@ -334,9 +355,20 @@ class EnterpriseState:
     def move_member(self, st: AccountState, new_day: int, new_score: int, keep_days: int, counted: bool = True) -> None:
         """Place a member at its last active day: with its score (`counted`), or among the fresh members
         (`Members.counts`), whose place is kept as (day, None)."""
-        self.last_day = max(self.last_day, new_day)
-        cut = self.cut(keep_days)
+        if new_day > self.last_day:
+            self.last_day = new_day
+        cut = self.last_day - keep_days
         old_day, old_score = st.ent_day, st.ent_score
+        if old_day == new_day and new_day >= cut:  # the same day's bucket: out and back in, in one step
+            if counted:
+                if old_score is not None:
+                    b = self.members.get(old_day)
+                    if b is not None and (b[1] >= 2 or (b[1] == 1 and b[0] == old_score)):
+                        b[0] += new_score - old_score  # what taking it out and putting it back in leaves
+                        st.ent_score = new_score
+                        return
+            elif old_score is None and self.fresh.get(old_day, 0) >= 1:
+                return
         if old_day is not None and old_day >= cut:
             if old_score is not None and old_day in self.members:
                 b = self.members[old_day]

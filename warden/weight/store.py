@@ -9,7 +9,7 @@ history points are in tenths; days are UTC day numbers (`state.day_of`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -64,15 +64,38 @@ _UPSERT_ACCOUNTS = (
     "ON CONFLICT (account_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, state = excluded.state, "
     "score = excluded.score"
 )
+_UPSERT_ACCOUNTS_AT_HOME = (  # the stored row (if any) names the same enterprise: its index entry stays as it is
+    "INSERT INTO weight_accounts (account_id, enterprise_id, state, score) VALUES ({p}, {p}, {p}, {p}) "
+    "ON CONFLICT (account_id) DO UPDATE SET state = excluded.state, score = excluded.score"
+)
 
 
-def upsert_accounts(conn: Connection, rows: list[tuple[str, str, str, int]]) -> None:
+def upsert_accounts(
+    conn: Connection, rows: list[tuple[str, str, str, int]], homes: Mapping[str, str | None] | None = None
+) -> None:
     """Upsert weight_accounts rows (account_id, enterprise_id, state, score) straight through the driver: one
     row per account per batch is weight upkeep's main write, and every column is a plain string or int, so
-    SQLAlchemy's per-row parameter processing buys nothing here."""
-    if rows:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    SQLAlchemy's per-row parameter processing buys nothing here.
+
+    `homes`: the enterprise each account's stored row names (None: no stored row), where the caller knows it
+    (`stored_accounts`). A row whose stored enterprise is the same, or that has none, is written without naming
+    `enterprise_id` in the update (on SQLite a column in the SET list rewrites its index entry, even unchanged);
+    any other row (moved, or not known) sets it."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    if homes is None:
         conn.exec_driver_sql(_UPSERT_ACCOUNTS.format(p=mark), rows)
+        return
+    at_home: list[tuple[str, str, str, int]] = []
+    moved: list[tuple[str, str, str, int]] = []
+    for r in rows:
+        home = homes.get(r[0], "")  # "": not known
+        (at_home if home is None or home == r[1] else moved).append(r)
+    if at_home:
+        conn.exec_driver_sql(_UPSERT_ACCOUNTS_AT_HOME.format(p=mark), at_home)
+    if moved:
+        conn.exec_driver_sql(_UPSERT_ACCOUNTS.format(p=mark), moved)
 
 
 _UPSERT_HISTORY = (
@@ -105,14 +128,20 @@ def active_strike_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
     return out
 
 
+def stored_accounts(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[AccountState, str]]:
+    """The stored states of the accounts `ids` that have one, each with the enterprise its row names."""
+    wa = t.weight_accounts
+    out: dict[str, tuple[AccountState, str]] = {}
+    for chunk in chunks(ids):
+        q = sa.select(wa.c.account_id, wa.c.enterprise_id, wa.c.state).where(wa.c.account_id.in_(chunk))
+        for row in conn.execute(q):
+            out[row.account_id] = (AccountState.from_json(row.state), row.enterprise_id)
+    return out
+
+
 def account_states(conn: Connection, ids: Sequence[str]) -> dict[str, AccountState]:
     """The stored states of the accounts `ids` that have one."""
-    wa = t.weight_accounts
-    out: dict[str, AccountState] = {}
-    for chunk in chunks(ids):
-        for row in conn.execute(sa.select(wa.c.account_id, wa.c.state).where(wa.c.account_id.in_(chunk))):
-            out[row.account_id] = AccountState.from_json(row.state)
-    return out
+    return {a: st for a, (st, _) in stored_accounts(conn, ids).items()}
 
 
 def account_state(conn: Connection, account_id: str) -> AccountState | None:
