@@ -316,19 +316,22 @@ def upsert_account(conn: Connection, a: Account) -> bool:
     return True
 
 
-_DRIVER_INSERTS: dict[tuple[str, str, str], tuple[str, list[tuple[str, Any]]]] = {}
+_DRIVER_INSERTS: dict[tuple[str, str, str, tuple[str, ...]], tuple[str, list[tuple[str, Any]]]] = {}
 
 
-def _driver_insert(dialect: Any, table: sa.Table) -> tuple[str, list[tuple[str, Any]]]:
-    """`table`'s INSERT of every column in the driver's own parameter style, and each column's bind processor for
-    `dialect` (what SQLAlchemy applies to the value before the driver sees it; None: sent as it is), made once."""
-    key = (dialect.name, dialect.paramstyle, table.name)
+def _driver_insert(
+    dialect: Any, table: sa.Table, names: tuple[str, ...] | None = None
+) -> tuple[str, list[tuple[str, Any]]]:
+    """`table`'s INSERT of the columns `names` (default: every column) in the driver's own parameter style, and each
+    column's bind processor for `dialect` (what SQLAlchemy applies to the value before the driver sees it; None:
+    sent as it is), made once."""
+    names = names or tuple(c.name for c in table.columns)
+    key = (dialect.name, dialect.paramstyle, table.name, names)
     hit = _DRIVER_INSERTS.get(key)
     if hit is None:
-        names = [c.name for c in table.columns]
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-        procs = [(c.name, _bind_processor(c, dialect)) for c in table.columns]
+        procs = [(name, _bind_processor(table.c[name], dialect)) for name in names]
         hit = _DRIVER_INSERTS[key] = (sql, procs)
     return hit
 
@@ -353,10 +356,12 @@ def sqlite_utc_text(value: datetime | None) -> str | None:
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Rows holding every column of `table` (none of the covered tables of `audit_state`: the capture would not
-    see them), sent through the driver, each value converted by its column type's bind processor exactly as
-    `sa.insert(table)` would send it (issue 16: the audit log's and the checkpoints' one row per transaction)."""
-    sql, procs = _driver_insert(conn.dialect, table)
+    """Rows of `table`, each with the columns of the first (none of the covered tables of `audit_state`: the capture
+    would not see them), sent through the driver, each value converted by its column type's bind processor exactly
+    as `sa.insert(table)` would send it (issue 16: the audit log's and the checkpoints' one row per transaction)."""
+    if not rows:
+        return
+    sql, procs = _driver_insert(conn.dialect, table, tuple(rows[0]))
     values = [tuple(r[name] if proc is None else proc(r[name]) for name, proc in procs) for r in rows]
     cur = driver_of(conn).cursor()
     try:
