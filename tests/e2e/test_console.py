@@ -250,7 +250,7 @@ def test_a_member_sees_why_highlighted_and_the_console_stays_on_its_origin_S_A7(
             page.fill("#token", "not-a-token")
             page.click("#auth button[type=submit]")
             page.locator("#banner", has_text="401").wait_for()  # the Problem Details, shown
-            assert "unknown or revoked" in page.locator("#banner").inner_text()
+            assert "令牌未知或已被吊销" in page.locator("#banner").inner_text()  # in the console's language (zh)
 
             page.fill("#token", served.world.tokens["member"])
             page.click("#auth button[type=submit]")  # the token shows the member's own page at once
