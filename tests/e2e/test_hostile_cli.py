@@ -72,3 +72,13 @@ def test_a_reading_command_on_a_database_never_set_up_says_so_and_creates_nothin
         assert not absent.exists()
         r = runner.invoke(app, [*args, "-d", f"sqlite:///{empty}"], terminal_width=300)
         assert r.exit_code == 2 and "no warden schema" in r.output, (args, r.output)
+
+
+def test_a_language_other_than_zh_or_en_is_a_usage_error_before_any_database_is_opened(tmp_path: Path) -> None:
+    """`--lang` is one option shared by every command that shows texts; a wrong value used to exit 1 after the
+    parser had let it through."""
+    absent = tmp_path / "never.db"
+    for args in (["weight", "show", "acc-1"], ["appeals", "queue"]):
+        r = runner.invoke(app, [*args, "--lang", "fr", "-d", f"sqlite:///{absent}"], terminal_width=300)
+        assert r.exit_code == 2 and "--lang" in r.output and "'zh'" in said(r.output), (args, r.output)
+        assert not absent.exists()

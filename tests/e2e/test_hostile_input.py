@@ -161,7 +161,7 @@ def test_a_body_over_the_limit_is_413_naming_it_and_reading_stops_there(api: Api
     r = api.c.put("/v1/enterprises/x", headers=api.h("platform"), content=b" " * (BODY_LIMIT + 1))
     problem = refused(r, 413)
     assert str(BODY_LIMIT) in problem["detail"] and "WARDEN_HTTP_MAX_BODY_BYTES" in problem["detail"]
-    assert problem["errors"] == [{"field": "(body)", "message": f"at most {BODY_LIMIT} bytes"}]
+    assert problem["errors"] == [{"field": "(body)", "message": f"最多 {BODY_LIMIT} 字节"}]
 
 
 def test_uploads_have_their_own_limit_and_json_bodies_cannot_borrow_it(api: Api, world: World) -> None:

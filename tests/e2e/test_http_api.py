@@ -79,7 +79,7 @@ def test_one_events_problems_name_its_own_fields_in_words(api, world: World) -> 
     future = world.phone_search(at=world.clock.now() + timedelta(days=1))
     r = client.post("/v1/events", json=future, headers=tok["platform"])
     assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["occurred_at"]
-    r = client.post("/v1/events", json=dict(world.phone_search(), id="has space"), headers=tok["platform"])
+    r = client.post("/v1/events?lang=en", json=dict(world.phone_search(), id="has space"), headers=tok["platform"])
     assert r.status_code == 422
     assert r.json()["errors"] == [
         {"field": "id", "message": "may contain only letters A–Z and a–z, digits and the characters _ . : @ -"}

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import World
 from warden.entrypoints.http.app import create_app
-from warden.entrypoints.http.problem_texts import detail, lang_of
+from warden.entrypoints.http.problem_texts import detail, field_message, lang_of
 from warden.kernel.access import Role
 from warden.settings import Settings
 
@@ -101,3 +101,39 @@ def test_the_language_of_a_request_is_read_one_way() -> None:
     assert lang_of(scope(accept=b"en-GB")) == "en"
     assert lang_of(scope(b"lang=zh", b"en")) == "zh"
     assert lang_of(scope(b"lang=fr", b"en")) == "en"  # an unknown lang is refused by the route; the refusal reads en
+
+
+def test_each_fields_message_follows_the_language_and_the_field_names_do_not(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    """`errors[].message` was English under zh: pydantic's own messages (read by its templates) and warden's
+    sentences about a field now read in Chinese; a location before them (`policy:12: rules.x:`) stays as it is."""
+    client, platform = api
+    bad = {"events": [{"type": "greeting", "id": "e1", "account_id": "acc-1", "occurred_at": "yesterday"}]}
+    for lang in ("zh", "en"):
+        r = client.post(f"/v1/event-batches?lang={lang}", json=bad, headers=platform)
+        assert r.status_code == 422, r.text
+        errors = r.json()["errors"]
+        assert errors and all(e["field"].startswith("events[0].") for e in errors), errors
+        assert all(bool(HAN.search(e["message"])) == (lang == "zh") for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("Field required", "必须填写"),
+        ("Input should be greater than or equal to 1", "应大于或等于 1"),
+        ("Input should be a valid integer, unable to parse string as an integer", "应为整数，无法将此字符串解析为整数"),
+        ("Input should be 'zh' or 'en'", "应为以下之一：'zh'、'en'"),
+        ("String should have at most 200 characters", "最多 200 个字符"),
+        ("unknown account 'acc-9'; register it first", "未知账号 'acc-9'；请先登记"),
+        ("policy:12: rules.r.hard: Input should be a valid integer", "policy:12: rules.r.hard: 应为整数"),
+        ("词表已存在", "词表已存在"),
+        ("nothing any sentence reads", "有误：nothing any sentence reads"),
+    ],
+)
+def test_a_fields_message_reads_in_chinese_by_pydantics_templates_and_warden_sentences(
+    english: str, chinese: str
+) -> None:
+    assert field_message(english, "zh") == chinese
+    assert field_message(english, "en") == english

@@ -208,7 +208,7 @@ def test_departments_scope_a_rule_and_a_member_of_another_enterprise_is_refused_
     url = "/v1/enterprises/ent-1/departments"
     r = api("enterprise_admin@ent-1", "PUT", url, json={"departments": {"finance": ["acc-2", "acc-o"]}})
     assert r.status_code == 422 and r.json()["errors"] == [
-        {"field": "departments.finance[1]", "message": "'acc-o' is not a member here"}
+        {"field": "departments.finance[1]", "message": "'acc-o' 不是本企业成员"}
     ]
     assert api("enterprise_admin@ent-1", "PUT", url, json={"departments": {"finance": ["acc-2"]}}).status_code == 200
     assert api("hr@ent-1", "PUT", url, json={"departments": {}}).status_code == 403

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from warden.entrypoints.cli.options import DatabaseOpt, LangOpt, Language
 from warden.kernel.access import Principal, Role
 
 console = Console()
-DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
-]
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
@@ -23,7 +19,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     @appeals_app.command("queue")
     def queue(
         database: DatabaseOpt = None,
-        lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+        lang: LangOpt = Language.zh,
     ) -> None:
         """Open appeals and flagged cases, earliest deadline first."""
 
@@ -31,7 +27,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
         w = open_warden(database)
         desk = w.appeals
-        items = desk.queue(Principal("cli", Role.AUDITOR), "en" if lang == "en" else "zh", limit=500)["items"]
+        items = desk.queue(Principal("cli", Role.AUDITOR), lang.lang, limit=500)["items"]
         table = Table(title=f"Review queue ({len(items)} cases)")
         for col in ("case", "subject", "stage", "due", "claimed by"):
             table.add_column(col)

@@ -14,14 +14,11 @@ from rich.table import Table
 
 from warden.adapters.audit_keys import Verifier
 from warden.adapters.policy_file import load_policy
+from warden.entrypoints.cli.options import DatabaseOpt
 from warden.kernel.access import Role, validate_scope
 from warden.kernel.durations import parse_duration
 from warden.kernel.errors import WardenError
 from warden.policy import PolicyError
-
-DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
-]
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:

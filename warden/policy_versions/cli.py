@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from warden.entrypoints.cli.options import DatabaseOpt
 from warden.kernel.access import Principal, Role
 from warden.kernel.errors import InvalidInput, WardenError
 from warden.kernel.inputs import EARLIEST_YEAR, INT32_MAX, LATEST_YEAR, representable
@@ -29,9 +30,6 @@ if TYPE_CHECKING:
     from warden.app import App
     from warden.entrypoints.cli.replay import EventsFile
 
-DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
-]
 ByOpt = Annotated[str, typer.Option("--by", help="Who is acting (the person recorded as author or promoter).")]
 VersionArg = Annotated[int, typer.Argument(min=1, max=INT32_MAX, help="Version id.")]
 """A stored version's id: 1 to 2,147,483,647 (what the column holds; a larger number is a usage error, exit 2)."""

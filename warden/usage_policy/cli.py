@@ -8,16 +8,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from warden.entrypoints.cli.options import DatabaseOpt
 from warden.kernel.access import Principal, Role
 from warden.kernel.errors import NotFound
 from warden.kernel.timefmt import when
 
 OPERATOR = Principal("cli", Role.AUDITOR)
 """Who the command line reads cases as: every enterprise's, with real account ids."""
-
-DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
-]
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:

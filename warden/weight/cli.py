@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,18 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from warden.enforcement.texts import Lang
+from warden.entrypoints.cli.options import DatabaseOpt, LangOpt, Language, PolicyOpt
 from warden.kernel.access import Principal, Role
 from warden.weight.views import AccountWeight, EnterpriseWeight
 
 console = Console()
 OPERATOR = Principal("cli", Role.AUDITOR)
 """Who the command line reads weights as: every tenant's (a missing subject is a plain 'not found')."""
-
-DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
-]
-PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (overrides WARDEN_POLICY).")]
 
 
 def print_weight(out: AccountWeight | EnterpriseWeight, console: Console, title: str = "") -> None:
@@ -50,7 +44,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     def show(
         subject: Annotated[str, typer.Argument(help="Account id (or enterprise id with --enterprise).")],
         enterprise: Annotated[bool, typer.Option("--enterprise", help="SUBJECT is an enterprise.")] = False,
-        lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+        lang: LangOpt = Language.zh,
         database: DatabaseOpt = None,
         json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
@@ -58,10 +52,8 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         from warden.entrypoints.cli.main import fail, open_warden
         from warden.kernel.errors import WardenError
 
-        if lang not in ("zh", "en"):
-            raise fail("--lang must be zh or en")
         svc = open_warden(database).weight
-        language: Lang = "en" if lang == "en" else "zh"
+        language = lang.lang
         try:
             out: AccountWeight | EnterpriseWeight = (
                 svc.enterprise(OPERATOR, subject, language) if enterprise else svc.account(OPERATOR, subject, language)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from warden.entrypoints.cli.options import DatabaseOpt, PolicyOpt
 from warden.policy import PolicyError
 from warden.settings import Settings
 
@@ -69,12 +70,6 @@ def open_warden(
         from rich.markup import escape
 
         raise fail("the policy file is invalid:\n  " + "\n  ".join(escape(p) for p in exc.problems), 2) from exc
-
-
-DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", "-d", help="Database URL (overrides WARDEN_DATABASE_URL).")
-]
-PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (overrides WARDEN_POLICY).")]
 
 
 @app.command()

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
+
+import pydantic_core
 
 from warden.kernel.i18n import Catalog, Lang
 
@@ -234,3 +237,187 @@ def detail(status: int, english: str, lang: Lang) -> str:
             return zh.format_map({k: NOUNS.lookup(v, lang, v) if k == "thing" else v for k, v in m.groupdict().items()})
     lead = LEADS.get(status)
     return f"{lead}：{english}" if lead else english
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+FIELD_SENTENCES: list[tuple[str, str]] = [
+    # warden's own words for a field (kernel.events.field_errors, the services' FieldErrors)
+    (r"unknown field", "未知字段"),
+    (r"unknown event type (?P<t>.+); expected one of: (?P<list>.+)", "未知事件类型 {t}；应为以下之一：{list}"),
+    (r"missing 'type'; expected one of: (?P<list>.+)", "缺少 'type'；应为以下之一：{list}"),
+    (r"malformed JSON at line (?P<l>\d+) column (?P<c>\d+): (?P<why>.+)", "JSON 格式错误，第 {l} 行第 {c} 列：{why}"),
+    (r"malformed JSON: (?P<why>.+)", "JSON 格式错误：{why}"),
+    (r"at most (?P<n>\d+) events per batch", "每批最多 {n} 个事件"),
+    (r"(?P<t>\S+) is in the future", "{t} 晚于当前时间"),
+    (r"(?P<t>\S+) is before (?P<d>\S+); no platform event is that old", "{t} 早于 {d}；平台上没有这么早的事件"),
+    (r"(?P<t>\S+) is before (?P<d>\S+)", "{t} 早于 {d}"),
+    (
+        r"(?P<t>\S+) is more than (?P<n>\d+) days old \(the policy's longest window plus (?P<g>\d+) days' grace\); "
+        r"it comes too late to be decided",
+        "{t} 已超过 {n} 天（策略最长的时间窗口加 {g} 天宽限），来得太晚，无法判定",
+    ),
+    (
+        r"event id (?P<id>.+) was already used for a different event; an id is sent again only to retry the very same "
+        r"event",
+        "事件 id {id} 已用于另一个事件；只有重试完全相同的事件时才可重复使用 id",
+    ),
+    (rf"unknown (?P<thing>{_NOUN}) (?P<id>.+); register it first", "未知{thing} {id}；请先登记"),
+    (r"no such enterprise; register it first", "没有这个企业；请先登记"),
+    (r"must not be empty", "不能为空"),
+    (r"at most (?P<n>\d+) characters; got (?P<got>\d+)", "最多 {n} 个字符；实际 {got} 个"),
+    (r"at most (?P<n>\d+) characters", "最多 {n} 个字符"),
+    (r"at least (?P<n>\d+) characters?", "至少 {n} 个字符"),
+    (r"(?P<a>\d+) to (?P<b>\d+) characters", "{a} 到 {b} 个字符"),
+    (r"between (?P<a>\d+) and (?P<b>\d+)", "应在 {a} 到 {b} 之间"),
+    (r"one of the ladder's classes: (?P<list>.+)", "应为处罚阶梯中的类别之一：{list}"),
+    (r"one of: (?P<list>.+)", "应为以下之一：{list}"),
+    (r"(?P<a>[a-z_]+) or (?P<b>[a-z_]+)", "应为 {a} 或 {b}"),
+    (r"more than 0, at most (?P<n>\d+) days", "应大于 0，最多 {n} 天"),
+    (r"at most (?P<n>\d+) bytes", "最多 {n} 字节"),
+    (r"(?P<id>\S+) is not a member here", "{id} 不是本企业成员"),
+    (r"required for this role", "此角色必须填写"),
+    (r"invalid", "无效"),
+    (r"bad", "格式有误"),
+    (r"a number", "应为数字"),
+    (r"disabled", "已停用"),
+    (r"not accepted", "未被接受"),
+    (r"outside the appeal window", "已超出申诉期限"),
+    (r"already used with different (?P<what>.+)", "已用于不同的{what}"),
+    (r"differs from the first request under this key", "与使用此键的第一个请求不同"),
+    (r"must not be later than now", "不能晚于当前时间"),
+    (r"the requester cannot help themself", "申请人不能为自己辅助"),
+    (r"a colleague", "应为另一位同事"),
+    (r"name a colleague who holds a reviewer token \(their person id\)", "请填写一位持有审核员令牌的同事（其人员 id）"),
+    (r"not an unblock application of (?P<id>.+)", "不是 {id} 的解封申请"),
+    (
+        r"may contain only letters A–Z and a–z, digits and the characters _ \. : @ -",
+        "只能包含字母 A–Z 和 a–z、数字及字符 _ . : @ -",
+    ),
+    (r"must be a version number like 4\.1\.0 \(digits separated by dots\)", "应为版本号，例如 4.1.0（以点分隔的数字）"),
+    (
+        r"contains a control character; text may hold tab and newline but no other control characters",
+        "含有控制字符；文本只可含制表符和换行，不可含其他控制字符",
+    ),
+    (r"the code has expired; request a new one", "验证码已过期；请重新获取"),
+    (r"wrong code; (?P<n>\d+) attempt\(s\) left with this code", "验证码错误；此验证码还可尝试 {n} 次"),
+    (
+        r"wrong code; 0 attempt\(s\) left with this code: request a new one \((?P<n>\d+) left\)",
+        "验证码错误；此验证码已无尝试次数：请重新获取（还可获取 {n} 次）",
+    ),
+]
+"""warden's own English sentences about one field and their zh forms (a `thing` through `NOUNS`)."""
+
+PYDANTIC_ZH: dict[str, str] = {
+    "missing": "必须填写",
+    "extra_forbidden": "未知字段",
+    "json_invalid": "JSON 无效：{error}",
+    "none_required": "应为 null",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应大于或等于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应小于或等于 {le}",
+    "multiple_of": "应为 {multiple_of} 的倍数",
+    "finite_number": "应为有限的数",
+    "too_short": "至少应有 {min_length} 项，实际 {actual_length} 项",
+    "too_long": "最多 {max_length} 项，实际 {actual_length} 项",
+    "string_type": "应为字符串",
+    "string_unicode": "应为有效的 Unicode 字符串",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "string_pattern_mismatch": "应符合格式 '{pattern}'",
+    "enum": "应为以下之一：{expected}",
+    "literal_error": "应为以下之一：{expected}",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "list_type": "应为列表",
+    "tuple_type": "应为列表",
+    "set_type": "应为列表（不重复）",
+    "bool_type": "应为布尔值（true 或 false）",
+    "bool_parsing": "应为布尔值（true 或 false），无法识别此输入",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数，无法将此字符串解析为整数",
+    "int_parsing_size": "无法解析为整数：数值过大",
+    "int_from_float": "应为整数，不能带小数部分",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字，无法将此字符串解析为数字",
+    "value_error": "取值无效：{error}",
+    "date_type": "应为日期",
+    "date_parsing": "应为 YYYY-MM-DD 格式的日期（{error}）",
+    "date_from_datetime_parsing": "应为日期或日期时间（{error}）",
+    "datetime_type": "应为日期时间",
+    "datetime_parsing": "应为有效的日期时间（{error}）",
+    "datetime_from_date_parsing": "应为日期时间或日期（{error}）",
+    "datetime_past": "应为过去的时间",
+    "datetime_future": "应为将来的时间",
+    "timezone_naive": "不应带时区",
+    "timezone_aware": "应带时区（例如 +08:00 或 Z）",
+    "time_delta_type": "应为时长",
+    "time_delta_parsing": "应为有效的时长（{error}）",
+    "url_type": "应为 URL 字符串",
+    "url_parsing": "应为有效的 URL（{error}）",
+    "url_scheme": "URL 协议应为 {expected_schemes}",
+    "url_too_long": "URL 最多 {max_length} 个字符",
+    "uuid_parsing": "应为有效的 UUID（{error}）",
+    "union_tag_invalid": "标签 '{tag}'（{discriminator}）不是以下之一：{expected_tags}",
+    "union_tag_not_found": "无法通过 {discriminator} 确定类型",
+}
+"""pydantic's error messages (by error type, pydantic_core's own templates) in zh; the parameters as pydantic gave
+them."""
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    out, pos = [], 0
+    for m in re.finditer(r"\{(\w+)\}", template):
+        out.append(re.escape(template[pos : m.start()]))
+        out.append(f"(?P<{m.group(1)}>.*?)")
+        pos = m.end()
+    out.append(re.escape(template[pos:]))
+    return re.compile("".join(out), re.S)
+
+
+@cache
+def _field_readers() -> list[tuple[re.Pattern[str], str]]:
+    ours = [(re.compile(p, re.S), zh) for p, zh in FIELD_SENTENCES]
+    templates = [
+        (e["message_template_python"], PYDANTIC_ZH[e["type"]])
+        for e in pydantic_core._pydantic_core.list_all_errors()
+        if e["type"] in PYDANTIC_ZH
+    ]
+    # the most specific template first: "Input should be {expected}" reads anything "Input should be a valid …" does
+    templates.sort(key=lambda t: len(re.sub(r"\{\w+\}", "", t[0])), reverse=True)
+    return ours + [(_template_pattern(t), zh) for t, zh in templates]
+
+
+_WHERE = re.compile(r"(?P<where>[^\s:]+(?::\d+)?): (?P<rest>.+)", re.S)
+"""`where: what`: a location (`policy:12`, `rules.x.hard`, `events[3].text`) before what is wrong there."""
+
+
+def field_message(english: str, lang: Lang) -> str:
+    """What is wrong with one field (`errors[].message`) for a reader of `lang`: itself in en or when it is already
+    in Chinese; in zh, the sentence `FIELD_SENTENCES` or pydantic's template (`PYDANTIC_ZH`) reads it as (after any
+    `where: ` locations, kept as they are), else `有误：` before the English."""
+    if lang == "en" or not english or _HAN.search(english):
+        return english
+    said = _read_field(english.strip())
+    if said is not None:
+        return said
+    where = _WHERE.fullmatch(english.strip())
+    while where is not None:
+        said = _read_field(where["rest"])
+        if said is not None:
+            return f"{english.strip()[: where.start('rest')]}{said}"
+        where = _WHERE.fullmatch(english.strip(), where.start("rest"))
+    return f"有误：{english}"
+
+
+def _read_field(english: str) -> str | None:
+    for pattern, zh in _field_readers():
+        m = pattern.fullmatch(english.strip())
+        if m is not None:
+            values = {k: NOUNS.lookup(v, "zh", v) if k == "thing" else v for k, v in m.groupdict().items()}
+            if "expected" in values:
+                values["expected"] = re.sub(r",? or ", "、", values["expected"]).replace(", ", "、")
+            return zh.format_map(values)
+    return None

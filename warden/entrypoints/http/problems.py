@@ -190,7 +190,10 @@ def problem(
         **(extensions or {}),
     }
     if errors:
-        body["errors"] = errors[:MAX_ERRORS]
+        body["errors"] = [
+            {**e, "message": texts.field_message(e["message"], lang)} if "message" in e else e
+            for e in errors[:MAX_ERRORS]
+        ]
         if len(errors) > MAX_ERRORS:
             body["errors_omitted"] = len(errors) - MAX_ERRORS
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
