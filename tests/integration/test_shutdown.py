@@ -59,6 +59,21 @@ def test_a_stop_during_a_batch_finishes_it_and_acknowledges_it(world: World, mon
     assert src.queue.qsize() == 2  # the broker's again
 
 
+def test_the_intake_lag_reads_zero_once_the_consumer_has_caught_up(world: World) -> None:
+    """`warden_intake_lag_seconds` is the age of the last batch's newest message at its commit; once the queue behind
+    the consumer is empty it reads 0, not that batch's age for ever (which would keep a lag alert firing while idle)."""
+    from prometheus_client import REGISTRY
+
+    from warden.adapters import metrics
+
+    metrics.INTAKE_LAG.labels("lag-test").set(42.0)  # a batch that waited, committed earlier
+    src = MemorySource()
+    src.put(world.phone_search())
+    stats = asyncio.run(consume(world.w, src, batch=10, timeout=0.05, idle_exit=True, name="lag-test"))
+    assert stats.stored == 1
+    assert REGISTRY.get_sample_value("warden_intake_lag_seconds", {"consumer": "lag-test"}) == 0.0
+
+
 def test_deliveries_fetched_as_the_stop_comes_are_handed_back_not_started(world: World) -> None:
     stop = asyncio.Event()
 
