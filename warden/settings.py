@@ -176,7 +176,8 @@ def nats_url_problem(value: str) -> str | None:
         except ValueError:
             return f"{mask_url(part)!r} is not a URL (its port must be a number, 1-65535)"
         if url.scheme not in NATS_SCHEMES or not url.hostname:
-            return f"{mask_url(part)!r} is not a NATS server URL (like nats://127.0.0.1:4222; schemes nats, tls, ws, wss)"
+            example = "like nats://127.0.0.1:4222; schemes nats, tls, ws, wss"
+            return f"{mask_url(part)!r} is not a NATS server URL ({example})"
     return None
 
 

@@ -220,7 +220,8 @@ def test_the_access_log_masks_a_helper_links_token_in_the_path(world: World, log
         api.post("/v1/helper-confirmations/hc_Zm9vYmFyYmF6cXV4", json={})
     line = next(x for x in json_lines(logged) if x.get("logger") == "warden.access")
     assert line["route"] == "/v1/helper-confirmations/{token}"
-    assert line["path"] == "/v1/helper-confirmations/***" and line["message"].startswith("POST /v1/helper-confirmations/*** ")
+    assert line["path"] == "/v1/helper-confirmations/***"
+    assert line["message"].startswith("POST /v1/helper-confirmations/*** ")
     server_lines = [x for x in json_lines(logged) if str(x.get("logger", "")).startswith(("warden", "uvicorn"))]
     assert "hc_Zm9vYmFyYmF6cXV4" not in json.dumps(server_lines)  # (the test client's own httpx line aside)
 
@@ -357,7 +358,8 @@ def test_publish_goes_to_warden_nats_url_and_says_so_when_it_cannot_be_reached(
     """`warden publish` uses WARDEN_NATS_URL as `consume` does (it used to publish to the local server whatever the
     setting said); an unreachable server is one line naming it (token masked) and the connection's error, exit 1."""
     events = tmp_path / "e.jsonl"
-    events.write_text('{"id": "e1", "type": "contact_request", "occurred_at": "2026-11-25T08:00:00Z", "account_id": "a", "method": "phone_search", "target": "13800138000"}\n')
+    event = {"id": "e1", "type": "contact_request", "occurred_at": "2026-11-25T08:00:00Z", "account_id": "a"}
+    events.write_text(json.dumps(event | {"method": "phone_search", "target": "13800138000"}) + "\n")
     monkeypatch.setenv("WARDEN_NATS_URL", "nats://tok3n@127.0.0.1:1")
     result = runner.invoke(cli, ["publish", str(events), "--single-subject"])
     assert result.exit_code == 1, result.output

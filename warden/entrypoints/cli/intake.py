@@ -70,6 +70,8 @@ def nats_url_of(option: str | None, settings: Settings) -> str:
     if problem is not None:
         raise fail(f"--nats: {problem}", 2)
     return option
+
+
 StreamOpt = Annotated[str, typer.Option(help="JetStream stream (created when missing).")]
 PrefixOpt = Annotated[
     str, typer.Option(help="Subject prefix: events on <prefix>.events, dead letters on <prefix>.dead.")
