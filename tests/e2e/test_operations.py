@@ -366,3 +366,16 @@ def test_publish_goes_to_warden_nats_url_and_says_so_when_it_cannot_be_reached(
     said = " ".join(result.output.split())
     assert "cannot reach NATS JetStream at nats://***@127.0.0.1:1: ConnectionRefusedError" in said
     assert "nothing was published" in said and "tok3n" not in result.output
+
+
+def test_a_webhook_senders_failure_names_the_gateway_without_its_key() -> None:
+    """A failed SMS send is read by the member (a 502's detail) and by operators (the log): it names the gateway by
+    scheme and host, never the key its URL carries in the path or query string."""
+    from warden.unblock.senders import SendFailed, WebhookSender
+
+    sender = WebhookSender("http://127.0.0.1:1/hooks/K3Y-in-path/send?key=K3Y-in-query", timeout=2)
+    with pytest.raises(SendFailed) as failed:
+        sender.send("+8613800138000", "code 123456")
+    said = str(failed.value)
+    assert said.startswith("webhook http://127.0.0.1:1/***?*** unreachable: ")
+    assert "K3Y" not in said

@@ -200,9 +200,18 @@ def test_a_consumer_killed_mid_batch_loses_nothing_it_acknowledged(tmp_path: Pat
 
     args = ["consume", "--nats", NATS_URL, "--stream", stream, "--prefix", prefix, "--durable", "w"]
     args += ["--batch", "20", "--ack-wait", "2", "-d", url]
+
+    def ack_floor() -> int:
+        try:
+            return int(asyncio.run(_js(lambda js: js.consumer_info(stream, "w"))).ack_floor.stream_seq)
+        except Exception:  # the durable consumer is not made yet
+            return 0
+
     try:
         first = Proc(*args)
-        wait_for("the first batches to commit", lambda: len(stored()) > 0, first)
+        # killed once it acknowledged a batch (it committed one before: a commit alone, killed before its ack, would
+        # leave nothing acknowledged to check); the batch fetched ahead is then in flight
+        wait_for("the first batches to be acknowledged", lambda: ack_floor() > 0, first)
         first.p.send_signal(signal.SIGKILL)  # no goodbye: whatever batch it was in is cut off
         assert first.finish() == -signal.SIGKILL
 
@@ -228,6 +237,9 @@ def test_a_consumer_killed_mid_batch_loses_nothing_it_acknowledged(tmp_path: Pat
 
         after = asyncio.run(_js(lambda js: js.consumer_info(stream, "w")))
         assert after.num_ack_pending == 0 and after.num_pending == 0  # all delivered and acknowledged
+        # the kill cut deliveries off in flight: the broker delivered some twice (its consumer sequence counts
+        # every delivery, the stream sequence every message)
+        assert after.delivered.consumer_seq > after.delivered.stream_seq == len(events)
         assert stored() == {ev["id"] for ev in events}  # each exactly once (the id is the key)
     finally:
         engine.dispose()
