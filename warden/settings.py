@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     sqlite_background_checkpoint: bool | None = None
     # --- unblocking (issue 5): how one-time codes and helper requests reach a phone (see warden.unblock.senders)
     unblock_sender: Literal["log", "webhook"] = "log"  # WARDEN_UNBLOCK_SENDER
-    unblock_webhook_url: str | None = None  # WARDEN_UNBLOCK_WEBHOOK_URL: the operator's SMS gateway
+    # WARDEN_UNBLOCK_WEBHOOK_URL: the operator's SMS gateway; shown as its scheme and host only (a path may be a key)
+    unblock_webhook_url: str | None = Field(None, json_schema_extra={"secret_path": True})
     # WARDEN_UNBLOCK_WEBHOOK_TOKEN: sent as a bearer token
     unblock_webhook_token: str | None = Field(None, json_schema_extra={"secret": True})
     unblock_webhook_timeout: float = 5.0  # seconds
@@ -58,7 +59,9 @@ class Settings(BaseSettings):
     # --- appeals (issue 6): where documents live, how appellants hear of changes ---
     document_dir: str = "./var/documents"
     notifier: str = "log"  # log | webhook
-    webhook_url: str | None = None
+    # WARDEN_WEBHOOK_URL: where appeal notifications go; shown as its scheme and host only (many hooks carry their key
+    # in the path, `https://hooks.example/services/T0/B0/<key>`)
+    webhook_url: str | None = Field(None, json_schema_extra={"secret_path": True})
     webhook_secret: str | None = Field(None, json_schema_extra={"secret": True})
     # --- rate limits at the HTTP edge (issue 12; entrypoints/http/throttle.py): `N/second|minute|hour|day`, several
     # joined with `;` (all must hold), or `none`. Counted in memory, or in Redis with WARDEN_COUNTERS=redis.
@@ -100,6 +103,16 @@ class Settings(BaseSettings):
         metrics_networks(value)  # ValueError naming the bad entry
         return value
 
+    @field_validator("nats_url")
+    @classmethod
+    def _nats(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():  # set but empty: as if unset
+            return None
+        problem = nats_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
     def shown(self) -> dict[str, Any]:
         """The effective settings by field name, JSON-ready, with secrets masked: a field marked `secret` shows
         `***` when set, and a URL keeps everything but its password (`postgresql://warden:***@db/warden`)."""
@@ -110,7 +123,7 @@ class Settings(BaseSettings):
             if extra.get("secret") and value is not None:
                 value = "***"
             elif isinstance(value, str) and "://" in value:
-                value = mask_url(value)
+                value = mask_url(value, path=not extra.get("secret_path"))
             elif isinstance(value, timedelta):
                 value = f"{int(value.total_seconds())}s"
             out[name] = value
@@ -128,8 +141,16 @@ class Settings(BaseSettings):
         return value
 
 
-def mask_url(url: str) -> str:
-    """`url` with its password (and any query string, which may carry a token) replaced by `***`."""
+NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+"""The URL schemes a NATS server is reached by (`WARDEN_NATS_URL`, `--nats`)."""
+
+
+def mask_url(url: str, path: bool = True) -> str:
+    """`url` with its password (and any query string, which may carry a token) replaced by `***`; a NATS URL's lone
+    user part is its token (`nats://<token>@host`) and is masked too. `path=False`: the path as well (a webhook whose
+    key is part of its path). Several comma-separated URLs (NATS servers): each."""
+    if "," in url:
+        return ",".join(mask_url(part, path) for part in url.split(","))
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -138,7 +159,26 @@ def mask_url(url: str) -> str:
     if parts.password is not None:
         user, _, host = netloc.rpartition("@")
         netloc = user.split(":", 1)[0] + ":***@" + host
-    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", parts.fragment))
+    elif "@" in netloc and parts.scheme in NATS_SCHEMES:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    shown = parts.path if path or parts.path in ("", "/") else "/***"
+    return urlunsplit((parts.scheme, netloc, shown, "***" if parts.query else "", parts.fragment))
+
+
+def nats_url_problem(value: str) -> str | None:
+    """Why `value` is not a NATS server URL (or several, comma-separated), or None: each needs a scheme of
+    `NATS_SCHEMES`, a host, and a port in range when given."""
+    for part in value.split(","):
+        part = part.strip()
+        try:
+            url = urlsplit(part)
+            url.port  # noqa: B018  (ValueError when out of range or not a number)
+        except ValueError:
+            return f"{mask_url(part)!r} is not a URL (its port must be a number, 1-65535)"
+        if url.scheme not in NATS_SCHEMES or not url.hostname:
+            example = "like nats://127.0.0.1:4222; schemes nats, tls, ws, wss"
+            return f"{mask_url(part)!r} is not a NATS server URL ({example})"
+    return None
 
 
 def metrics_networks(value: str) -> list[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -168,10 +169,35 @@ def test_readyz_is_503_naming_redis_when_the_counters_live_there_and_it_is_down(
     assert checks["redis"].startswith("redis redis://127.0.0.1:1/0: ") and "Error" in checks["redis"]
 
 
-def test_readyz_checks_nats_when_configured(world: World) -> None:
+def test_readyz_checks_nats_when_configured(world: World, logged: io.StringIO) -> None:
     with TestClient(create_app(world.w, Settings(nats_url="nats://127.0.0.1:1")), client=LOCAL) as api:
         r = api.get("/readyz")
     assert r.status_code == 503 and r.json()["checks"]["nats"].startswith("nats nats://127.0.0.1:1: ")
+    # the connection's own error, not the client's give-up (an empty `TimeoutError: `), and no traceback logged
+    assert "ConnectionRefusedError" in r.json()["checks"]["nats"]
+    assert "Traceback" not in logged.getvalue() and "nats: encountered error" not in logged.getvalue()
+
+
+def test_readyz_is_a_503_naming_the_database_not_a_500_when_every_reader_loses_it(world: World) -> None:
+    """Every part of the application loses the database together (the policy's hot reload too): /readyz still
+    answers the 503 naming it, and /metrics still serves the page, rather than failing on a read before their own."""
+    good = world.w.engine, world.w.live_policy.engine if world.w.live_policy is not None else None
+    gone = make_engine("postgresql+psycopg://warden:secret@127.0.0.1:1/nowhere")
+    world.w.engine = gone
+    if world.w.live_policy is not None:
+        world.w.live_policy.engine = gone
+    try:
+        with TestClient(create_app(world.w, Settings()), client=LOCAL, raise_server_exceptions=False) as api:
+            r = api.get("/readyz", headers={"Accept-Language": "en"})
+            page = api.get("/metrics")
+    finally:
+        gone.dispose()
+        world.w.engine = good[0]
+        if world.w.live_policy is not None and good[1] is not None:
+            world.w.live_policy.engine = good[1]
+    assert r.status_code == 503, r.text
+    assert r.json()["checks"]["database"].startswith("database postgresql+psycopg://warden:***@127.0.0.1:1/nowhere: ")
+    assert page.status_code == 200 and "warden_http_requests_total" in page.text
 
 
 def test_every_request_writes_one_json_access_line(world: World, logged: io.StringIO) -> None:
@@ -187,6 +213,17 @@ def test_every_request_writes_one_json_access_line(world: World, logged: io.Stri
     assert first["level"] == "INFO" and first["method"] == "GET" and first["path"] == "/v1/accounts/acc-1/restrictions"
     assert isinstance(first["duration_ms"], float) and first["client"] == "127.0.0.1"
     assert str(first["timestamp"]).endswith("+00:00")
+
+
+def test_the_access_log_masks_a_helper_links_token_in_the_path(world: World, logged: io.StringIO) -> None:
+    with TestClient(create_app(world.w, Settings()), client=LOCAL) as api:
+        api.post("/v1/helper-confirmations/hc_Zm9vYmFyYmF6cXV4", json={})
+    line = next(x for x in json_lines(logged) if x.get("logger") == "warden.access")
+    assert line["route"] == "/v1/helper-confirmations/{token}"
+    assert line["path"] == "/v1/helper-confirmations/***"
+    assert line["message"].startswith("POST /v1/helper-confirmations/*** ")
+    server_lines = [x for x in json_lines(logged) if str(x.get("logger", "")).startswith(("warden", "uvicorn"))]
+    assert "hc_Zm9vYmFyYmF6cXV4" not in json.dumps(server_lines)  # (the test client's own httpx line aside)
 
 
 def test_access_log_can_be_turned_off(world: World, logged: io.StringIO) -> None:
@@ -254,7 +291,7 @@ def test_config_show_prints_the_effective_settings_with_secrets_masked(monkeypat
     assert shown["database_url"] == "postgresql+psycopg://warden:***@db.internal:6432/warden"
     assert shown["redis_url"] == "redis://:***@cache:6379/0"
     assert shown["webhook_secret"] == "***" and shown["unblock_webhook_token"] == "***"
-    assert shown["unblock_webhook_url"] == "https://sms.example/send?***"
+    assert shown["unblock_webhook_url"] == "https://sms.example/***?***"  # scheme and host: a path may be a key
     assert shown["log_format"] == "json" and shown["metrics_allow"] == "127.0.0.0/8,::1/128"
     for secret in ("hunter2", "redispass", "c2VjcmV0", "sms-token-123", "key=abc"):
         assert secret not in result.output
@@ -266,3 +303,79 @@ def test_config_show_names_an_invalid_setting(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("WARDEN_METRICS_ALLOW", "everyone")
     result = runner.invoke(cli, ["config", "show"])
     assert result.exit_code == 2 and "WARDEN_METRICS_ALLOW" in result.output and "everyone" in result.output
+
+
+def test_config_show_masks_a_nats_token_and_a_webhook_key_in_its_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARDEN_NATS_URL", "nats://s3cr3t-token@nats-1:4222,nats://user:pw123@nats-2:4222")
+    monkeypatch.setenv("WARDEN_WEBHOOK_URL", "https://hooks.example.com/services/T000/B000/XXXXkeyXXXX")
+    result = runner.invoke(cli, ["config", "show", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["nats_url"] == "nats://***@nats-1:4222,nats://user:***@nats-2:4222"
+    assert shown["webhook_url"] == "https://hooks.example.com/***"
+    for secret in ("s3cr3t-token", "pw123", "XXXXkeyXXXX", "T000"):
+        assert secret not in result.output
+
+
+def test_config_show_names_a_nats_url_that_is_not_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARDEN_NATS_URL", "not a url")
+    result = runner.invoke(cli, ["config", "show"])
+    assert result.exit_code == 2 and "WARDEN_NATS_URL" in result.output and "not a url" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--partitions", "9-2"], "--partitions: '9-2' runs backwards"),
+        (["--partitions", "abc"], "--partitions: 'abc' is not a partition"),
+        (["--partitions", "0-16"], "--partitions: '0-16': partitions are 0-15"),
+        (["--metrics-port", "99999"], "--metrics-port"),
+        (["--nats", "notaurl"], "--nats: 'notaurl' is not a NATS server URL"),
+        (["--nats", "nats://127.0.0.1:99999"], "--nats: 'nats://127.0.0.1:99999' is not a URL"),
+    ],
+)
+def test_consume_refuses_a_bad_option_naming_it_with_exit_2_before_touching_the_database(
+    tmp_path: Path, args: list[str], named: str
+) -> None:
+    db = tmp_path / "never.db"
+    result = runner.invoke(cli, ["consume", "-d", f"sqlite:///{db}", "--until-idle", *args])
+    assert result.exit_code == 2, result.output
+    assert named in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output
+    assert not db.exists()  # nothing half-written: the database was never created or migrated
+
+
+def test_publish_refuses_a_nats_url_that_is_not_one_with_exit_2(tmp_path: Path) -> None:
+    events = tmp_path / "e.jsonl"
+    events.write_text("")
+    result = runner.invoke(cli, ["publish", str(events), "--nats", "localhost 4222", "--single-subject"])
+    assert result.exit_code == 2 and "--nats: 'localhost 4222' is not a NATS server URL" in result.output
+
+
+def test_publish_goes_to_warden_nats_url_and_says_so_when_it_cannot_be_reached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`warden publish` uses WARDEN_NATS_URL as `consume` does (it used to publish to the local server whatever the
+    setting said); an unreachable server is one line naming it (token masked) and the connection's error, exit 1."""
+    events = tmp_path / "e.jsonl"
+    event = {"id": "e1", "type": "contact_request", "occurred_at": "2026-11-25T08:00:00Z", "account_id": "a"}
+    events.write_text(json.dumps(event | {"method": "phone_search", "target": "13800138000"}) + "\n")
+    monkeypatch.setenv("WARDEN_NATS_URL", "nats://tok3n@127.0.0.1:1")
+    result = runner.invoke(cli, ["publish", str(events), "--single-subject"])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "cannot reach NATS JetStream at nats://***@127.0.0.1:1: ConnectionRefusedError" in said
+    assert "nothing was published" in said and "tok3n" not in result.output
+
+
+def test_a_webhook_senders_failure_names_the_gateway_without_its_key() -> None:
+    """A failed SMS send is read by the member (a 502's detail) and by operators (the log): it names the gateway by
+    scheme and host, never the key its URL carries in the path or query string."""
+    from warden.unblock.senders import SendFailed, WebhookSender
+
+    sender = WebhookSender("http://127.0.0.1:1/hooks/K3Y-in-path/send?key=K3Y-in-query", timeout=2)
+    with pytest.raises(SendFailed) as failed:
+        sender.send("+8613800138000", "code 123456")
+    said = str(failed.value)
+    assert said.startswith("webhook http://127.0.0.1:1/***?*** unreachable: ")
+    assert "K3Y" not in said

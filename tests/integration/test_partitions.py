@@ -13,6 +13,7 @@ import signal
 import socket
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -200,19 +201,40 @@ def test_issue17_two_consumers_one_killed_mid_batch_decide_as_one_process(tmp_pa
 
         def consumer(parts: str) -> Proc:
             args = ["consume", "--nats", NATS_URL, "--stream", stream, "--prefix", prefix, "--durable", "w"]
-            return Proc(*args, "--batch", "40", "--ack-wait", "2", "--partitions", parts, "-d", url)
+            # small batches: the first consumer is still at work when it is killed (a batch or two in)
+            return Proc(*args, "--batch", "5", "--ack-wait", "2", "--partitions", parts, "-d", url)
+
+        def infos(parts: range) -> list[Any]:
+            async def ask(js: Any) -> list[Any]:
+                return [await js.consumer_info(stream, f"w-p{p}") for p in parts]
+
+            return list(asyncio.run(_js(ask)))
+
+        def acked_by_first() -> int:
+            try:
+                return sum(int(i.ack_floor.stream_seq) for i in infos(range(8)))
+            except Exception:  # its durable consumers are not made yet
+                return 0
+
+        def consuming(proc: Proc) -> bool:
+            return any(str(x.get("message", "")).startswith("consuming ") for x in proc.logged())
 
         procs += [consumer("0-7"), consumer("8-15")]
-        wait_for("the first batches to commit", lambda: stored() > 0, procs[0])
+        # killed once it acknowledged a batch: the batch fetched ahead (or being stored) is then in flight
+        wait_for("the first batches to be acknowledged", lambda: acked_by_first() > 0, procs[0])
         procs[0].p.send_signal(signal.SIGKILL)  # mid-batch, no goodbye
         assert procs[0].finish() == -signal.SIGKILL
         procs.append(consumer("0-7"))  # started again: the broker redelivers what it had not acknowledged
         wait_for("every event to be stored", lambda: stored() == len(pop.events), procs[-1])
+        wait_for("the restarted consumer to be consuming", lambda: consuming(procs[-1]), procs[-1])
         for p in procs[1:]:
             p.p.send_signal(signal.SIGTERM)
             assert p.finish() == 0, "".join(p.lines[-20:])
         got = _fingerprint(engine)
         engine.dispose()
+        # the kill cut deliveries off in flight and the broker delivered them again (each durable consumer's
+        # sequence counts every delivery; published events were each delivered at least once)
+        assert sum(int(i.delivered.consumer_seq) for i in infos(range(16))) > len(pop.events)
         assert got.decisions == want.decisions
         assert got.strikes == want.strikes and got.restrictions == want.restrictions
         assert any(allowed is False for allowed, _ in got.decisions.values())  # the stream restricts someone

@@ -59,6 +59,21 @@ def test_a_stop_during_a_batch_finishes_it_and_acknowledges_it(world: World, mon
     assert src.queue.qsize() == 2  # the broker's again
 
 
+def test_the_intake_lag_reads_zero_once_the_consumer_has_caught_up(world: World) -> None:
+    """`warden_intake_lag_seconds` is the age of the last batch's newest message at its commit; once the queue behind
+    the consumer is empty it reads 0, not that batch's age for ever (which would keep a lag alert firing while idle)."""
+    from prometheus_client import REGISTRY
+
+    from warden.adapters import metrics
+
+    metrics.INTAKE_LAG.labels("lag-test").set(42.0)  # a batch that waited, committed earlier
+    src = MemorySource()
+    src.put(world.phone_search())
+    stats = asyncio.run(consume(world.w, src, batch=10, timeout=0.05, idle_exit=True, name="lag-test"))
+    assert stats.stored == 1
+    assert REGISTRY.get_sample_value("warden_intake_lag_seconds", {"consumer": "lag-test"}) == 0.0
+
+
 def test_deliveries_fetched_as_the_stop_comes_are_handed_back_not_started(world: World) -> None:
     stop = asyncio.Event()
 
@@ -185,9 +200,18 @@ def test_a_consumer_killed_mid_batch_loses_nothing_it_acknowledged(tmp_path: Pat
 
     args = ["consume", "--nats", NATS_URL, "--stream", stream, "--prefix", prefix, "--durable", "w"]
     args += ["--batch", "20", "--ack-wait", "2", "-d", url]
+
+    def ack_floor() -> int:
+        try:
+            return int(asyncio.run(_js(lambda js: js.consumer_info(stream, "w"))).ack_floor.stream_seq)
+        except Exception:  # the durable consumer is not made yet
+            return 0
+
     try:
         first = Proc(*args)
-        wait_for("the first batches to commit", lambda: len(stored()) > 0, first)
+        # killed once it acknowledged a batch (it committed one before: a commit alone, killed before its ack, would
+        # leave nothing acknowledged to check); the batch fetched ahead is then in flight
+        wait_for("the first batches to be acknowledged", lambda: ack_floor() > 0, first)
         first.p.send_signal(signal.SIGKILL)  # no goodbye: whatever batch it was in is cut off
         assert first.finish() == -signal.SIGKILL
 
@@ -213,6 +237,9 @@ def test_a_consumer_killed_mid_batch_loses_nothing_it_acknowledged(tmp_path: Pat
 
         after = asyncio.run(_js(lambda js: js.consumer_info(stream, "w")))
         assert after.num_ack_pending == 0 and after.num_pending == 0  # all delivered and acknowledged
+        # the kill cut deliveries off in flight: the broker delivered some twice (its consumer sequence counts
+        # every delivery, the stream sequence every message)
+        assert after.delivered.consumer_seq > after.delivered.stream_seq == len(events)
         assert stored() == {ev["id"] for ev in events}  # each exactly once (the id is the key)
     finally:
         engine.dispose()

@@ -11,8 +11,12 @@ from sqlalchemy.engine import Engine
 from warden.settings import mask_url
 
 
-def _why(exc: BaseException) -> str:
+def why(exc: BaseException) -> str:
+    """An error in one line: its class and the first line of its message (`TimeoutError: no answer in time` for a
+    timeout that says nothing)."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if not first and isinstance(exc, TimeoutError):
+        first = "no answer in time"
     return f"{exc.__class__.__name__}: {first}"[:300]
 
 
@@ -22,7 +26,7 @@ def check_database(engine: Engine) -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
-        return f"database {mask_url(engine.url.render_as_string(hide_password=True))}: {_why(exc)}"
+        return f"database {mask_url(engine.url.render_as_string(hide_password=True))}: {why(exc)}"
     return None
 
 
@@ -37,17 +41,18 @@ def check_redis(url: str, timeout: float = 2.0) -> str | None:
         finally:
             client.close()
     except Exception as exc:
-        return f"redis {mask_url(url)}: {_why(exc)}"
+        return f"redis {mask_url(url)}: {why(exc)}"
     return None
 
 
 def check_nats(url: str, timeout: float = 2.0) -> str | None:
-    """Connect and ask JetStream for its account info, within `timeout` seconds."""
+    """Connect (one attempt per server) and ask JetStream for its account info, within `timeout` seconds. The reason
+    is the connection's own error (`ConnectionRefusedError: …`), not the client's give-up; nothing is logged (the
+    probe's answer says it)."""
+    from warden.adapters.intake import NatsUnreachable, connect_nats
 
     async def probe() -> None:
-        import nats
-
-        nc = await nats.connect(url, connect_timeout=timeout, max_reconnect_attempts=0, allow_reconnect=False)
+        nc = await connect_nats(url, timeout=timeout, attempts=1, wait=0.05, quiet=True)
         try:
             await nc.jetstream().account_info()
         finally:
@@ -55,8 +60,10 @@ def check_nats(url: str, timeout: float = 2.0) -> str | None:
 
     try:
         asyncio.run(asyncio.wait_for(probe(), timeout * 2))
+    except NatsUnreachable as exc:
+        return f"nats {exc}"
     except BaseException as exc:  # nats raises its own error classes, some outside Exception's tree on cancel
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        return f"nats {mask_url(url)}: {_why(exc)}"
+        return f"nats {mask_url(url)}: {why(exc)}"
     return None

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
+
+log = logging.getLogger("warden.intake")
 
 PROBE_S = 1.0
 """Seconds between asking the server whether a partition that was empty has events again, while others are busy
@@ -91,6 +94,43 @@ class MemorySource:
         return None
 
 
+class NatsUnreachable(Exception):
+    """No NATS server of the URL could be reached: the message names the URL (password and token masked) and the
+    connection's own last error."""
+
+
+async def connect_nats(
+    url: str, timeout: float = 5.0, attempts: int = 3, wait: float = 2.0, quiet: bool = False
+) -> Any:
+    """A NATS connection to `url` (several servers comma-separated), trying each server `attempts` times `wait`
+    seconds apart. The client's errors are logged as one WARNING line each on `warden.intake` (`quiet`: not at all),
+    never as the client's own ERROR tracebacks; when no server answers, `NatsUnreachable` says why."""
+    import nats
+
+    from warden.adapters.health import why
+    from warden.settings import mask_url
+
+    shown = mask_url(url)
+    errors: list[BaseException] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(exc)
+        if not quiet:
+            log.warning("nats %s: %s", shown, why(exc), extra={"nats": shown})
+
+    servers = [part.strip() for part in url.split(",") if part.strip()]
+    try:
+        return await nats.connect(
+            servers,
+            connect_timeout=timeout,
+            max_reconnect_attempts=attempts,
+            reconnect_time_wait=wait,
+            error_cb=on_error,
+        )
+    except Exception as exc:
+        raise NatsUnreachable(f"{shown}: {why(errors[-1] if errors else exc)}") from exc
+
+
 class NatsSource:
     """A JetStream pull consumer. The stream is created when missing, holding `<prefix>.events`, the partition
     subjects `<prefix>.events.<p>` (issue 17) and `<prefix>.dead`.
@@ -135,11 +175,10 @@ class NatsSource:
         created): how long a delivery may stay unacknowledged before the server hands it to a consumer again
         (after a crash, a kill -9, a lost connection). `partitions`: consume these partitions' subjects (see the
         class); `subscribe=False`: only publish."""
-        import nats
         from nats.js.api import ConsumerConfig, StreamConfig
         from nats.js.errors import NotFoundError
 
-        nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=3)
+        nc = await connect_nats(url)
         js = nc.jetstream()
         subjects = [f"{prefix}.events", f"{prefix}.events.*", f"{prefix}.dead"]
         try:

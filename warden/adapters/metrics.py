@@ -22,7 +22,7 @@ Requests are labelled by route *template* (`/v1/accounts/{account_id}`; `<unmatc
 | `warden_intake_deliveries_total` | counter | consumer, result | `stored`, `duplicate`, `dead`, `redelivered` |
 | `warden_intake_pending` | gauge | stream, consumer | messages not yet delivered to the consumer (depth) |
 | `warden_intake_ack_pending` | gauge | stream, consumer | delivered, not yet acknowledged |
-| `warden_intake_lag_seconds` | gauge | consumer | age of the last batch's newest message at its commit |
+| `warden_intake_lag_seconds` | gauge | consumer | age of the last batch's newest message at commit; 0 when caught up |
 | `warden_outbox_backlog` | gauge | status | notifications not yet sent: `pending`, `failed` (gave up) |
 | `warden_outbox_oldest_due_seconds` | gauge | — | how long the oldest pending notification has been due |
 

@@ -57,8 +57,15 @@ class RedisCounters:
 
     @classmethod
     def from_url(cls, url: str, retention: float, prefix: str = "warden") -> RedisCounters:
+        from warden.adapters.health import why
+        from warden.settings import mask_url
+
         client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
-        client.ping()  # fail at start, with the URL in the message, not on the first event
+        try:
+            client.ping()  # fail at start, with the URL in the message, not on the first event
+        except redis.RedisError as exc:
+            client.close()
+            raise redis.ConnectionError(f"Redis at WARDEN_REDIS_URL {mask_url(url)}: {why(exc)}") from exc
         return cls(client, retention, prefix)
 
     def _set(self, account_id: str) -> str:

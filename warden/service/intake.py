@@ -184,6 +184,8 @@ async def consume(
                 waiting = time.perf_counter()
                 depth = await _depth(source, name, stream)
                 idle += time.perf_counter() - waiting
+                if depth is not None and depth.pending + depth.ack_pending == 0:
+                    metrics.INTAKE_LAG.labels(name).set(0.0)  # caught up: nothing waits, however old the last was
                 # idle: nothing left to deliver and nothing delivered unacknowledged (a delivery that came in after
                 # a short fetch gave up waits in the client for the next fetch)
                 if idle_exit and (depth is None or depth.pending + depth.ack_pending == 0):

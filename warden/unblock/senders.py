@@ -15,7 +15,7 @@ from typing import Protocol
 import httpx
 
 from warden.adapters.logs import announce
-from warden.settings import Settings
+from warden.settings import Settings, mask_url
 
 log = logging.getLogger("warden.unblock")
 
@@ -59,6 +59,9 @@ class WebhookSender:
         self.url = url
         self.timeout = timeout
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # the gateway as a failure names it (the member reads it in a 502, operators in the log): scheme and host,
+        # never a key in its path or query string (`settings.mask_url`, as `warden config show` prints it)
+        self._shown = mask_url(url, path=False)
 
     def send(self, phone: str, message: str) -> None:
         try:
@@ -66,9 +69,9 @@ class WebhookSender:
                 self.url, json={"phone": phone, "message": message}, timeout=self.timeout, headers=self.headers
             )
         except httpx.HTTPError as exc:
-            raise SendFailed(f"webhook {self.url} unreachable: {exc.__class__.__name__}") from exc
+            raise SendFailed(f"webhook {self._shown} unreachable: {exc.__class__.__name__}") from exc
         if not r.is_success:
-            raise SendFailed(f"webhook {self.url} answered {r.status_code}")
+            raise SendFailed(f"webhook {self._shown} answered {r.status_code}")
         log.info(
             "sms to %s via webhook: %s", mask(phone), redact(message), extra={"to": mask(phone), "sender": "webhook"}
         )

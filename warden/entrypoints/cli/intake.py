@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from warden.settings import Settings, mask_url
+
 if TYPE_CHECKING:
     from warden.service.intake import IntakeStats
 
@@ -50,7 +52,26 @@ def _fields(s: IntakeStats, timing: bool = False) -> dict[str, Any]:
 _ANCHOR_TIME = [0.0]  # seconds this process spent appending audit roots (`consume`'s anchor), for the stop line
 
 
-NatsOpt = Annotated[str, typer.Option("--nats", help="NATS server URL.")]
+NatsOpt = Annotated[
+    str | None, typer.Option("--nats", help="NATS server URL (default: WARDEN_NATS_URL, else nats://127.0.0.1:4222).")
+]
+LOCAL_NATS = "nats://127.0.0.1:4222"
+
+
+def nats_url_of(option: str | None, settings: Settings) -> str:
+    """The NATS URL a command uses: `--nats`, else WARDEN_NATS_URL, else the local server. A value that is not a
+    NATS URL exits 2 naming `--nats`, before anything is touched."""
+    from warden.entrypoints.cli.main import fail
+    from warden.settings import nats_url_problem
+
+    if option is None:
+        return settings.nats_url or LOCAL_NATS  # WARDEN_NATS_URL was checked when the settings were read
+    problem = nats_url_problem(option)
+    if problem is not None:
+        raise fail(f"--nats: {problem}", 2)
+    return option
+
+
 StreamOpt = Annotated[str, typer.Option(help="JetStream stream (created when missing).")]
 PrefixOpt = Annotated[
     str, typer.Option(help="Subject prefix: events on <prefix>.events, dead letters on <prefix>.dead.")
@@ -60,9 +81,7 @@ PrefixOpt = Annotated[
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     @app.command()
     def consume(
-        nats_url: Annotated[
-            str | None, typer.Option("--nats", help="NATS server URL (default: WARDEN_NATS_URL, else local).")
-        ] = None,
+        nats_url: NatsOpt = None,
         stream: StreamOpt = "WARDEN",
         prefix: PrefixOpt = "warden",
         durable: Annotated[str, typer.Option(help="Durable consumer name (share it to split the work).")] = "warden",
@@ -83,7 +102,11 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         ] = 60,
         metrics_port: Annotated[
             int | None,
-            typer.Option(help="Serve /metrics, /livez, /readyz on this port (default: WARDEN_METRICS_PORT; none)."),
+            typer.Option(
+                min=0,
+                max=65535,
+                help="Serve /metrics, /livez, /readyz on this port (default: WARDEN_METRICS_PORT; none; 0: any free).",
+            ),
         ] = None,
         database: Annotated[str | None, typer.Option("--database", "-d", help="Database URL.")] = None,
         partitions: Annotated[
@@ -99,21 +122,20 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         With --partitions, one durable consumer per partition (<durable>-p<p>): this process alone decides them."""
         from warden.adapters import logs
         from warden.adapters.database import LOCK_TIMES
-        from warden.adapters.intake import NatsSource
+        from warden.adapters.intake import NatsSource, NatsUnreachable
         from warden.bootstrap import freeze_heap
         from warden.entrypoints.cli.main import fail, open_warden
         from warden.entrypoints.probes import ProbeServer
         from warden.kernel.partition import parse_partitions
         from warden.service.intake import consume as run
-        from warden.settings import Settings
 
         settings = Settings()
         logs.configure(settings)
-        url = nats_url or settings.nats_url or "nats://127.0.0.1:4222"
+        url = nats_url_of(nats_url, settings)  # every option is checked before the database is touched
         try:
             mine = parse_partitions(partitions, settings.partitions) if partitions is not None else None
         except ValueError as exc:
-            raise fail(f"--partitions: {exc}") from exc
+            raise fail(f"--partitions: {exc}", 2) from exc
         w = open_warden(database, serving=True)
         freeze_heap()  # the start-up heap is never walked by a full collection (issue 16)
         port = metrics_port if metrics_port is not None else settings.metrics_port
@@ -142,8 +164,10 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                     loop.add_signal_handler(sig, stopping, sig.name)
             try:
                 source = await NatsSource.connect(url, stream, prefix, durable, ack_wait=ack_wait, partitions=mine)
+            except NatsUnreachable as exc:
+                raise fail(f"cannot reach NATS JetStream at {exc}") from exc
             except Exception as exc:
-                raise fail(f"cannot reach NATS JetStream at {url}: {exc}") from exc
+                raise fail(f"NATS JetStream at {mask_url(url)}: {exc}") from exc
             log.info(
                 "consuming %s.events%s from %s (stream %s, consumer %s)",
                 prefix,
@@ -215,7 +239,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     @app.command()
     def publish(
         events: Annotated[Path, typer.Argument(help="JSONL file of events, one per line.")],
-        nats_url: NatsOpt = "nats://127.0.0.1:4222",
+        nats_url: NatsOpt = None,
         stream: StreamOpt = "WARDEN",
         prefix: PrefixOpt = "warden",
         database: Annotated[
@@ -230,14 +254,14 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         from rich.markup import escape
 
         from warden.adapters.database import make_engine, reading
-        from warden.adapters.intake import NatsSource, Router
+        from warden.adapters.intake import NatsSource, NatsUnreachable, Router
         from warden.adapters.jsonl import BadFile, read_objects
         from warden.adapters.store import stored_partitions
         from warden.entrypoints.cli.main import fail
         from warden.kernel.events import event_problems
-        from warden.settings import Settings
 
         settings = Settings()
+        url = nats_url_of(nats_url, settings)
         try:  # every line an event, checked as the consumer will check it, before anything is published
             objs = [obj for _, obj in read_objects(events, lambda _line, obj: event_problems(obj))]
         except BadFile as exc:
@@ -267,11 +291,16 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 engine.dispose()
 
         async def main() -> int:
-            source = await NatsSource.connect(nats_url, stream, prefix, subscribe=False)
-            for obj in objs:
-                await source.publish(obj, router.partition(obj) if router is not None else None)
-            await source.close()
+            try:
+                source = await NatsSource.connect(url, stream, prefix, subscribe=False)
+            except NatsUnreachable as exc:
+                raise fail(f"cannot reach NATS JetStream at {exc}; nothing was published") from exc
+            try:
+                for obj in objs:
+                    await source.publish(obj, router.partition(obj) if router is not None else None)
+            finally:
+                await source.close()
             return len(objs)
 
         where = f"{prefix}.events" if single_subject else f"{prefix}.events.<partition>"
-        console.print(f"published {asyncio.run(main()):,} events to {where}")
+        console.print(f"published {asyncio.run(main()):,} events to {where} at {mask_url(url)}")

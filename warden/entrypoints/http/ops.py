@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warden.adapters import metrics
 from warden.entrypoints import probes
-from warden.entrypoints.http.deps import WardenDep
+from warden.entrypoints.http.deps import AppDep
 from warden.entrypoints.http.problem_texts import EDGE, lang_of
 from warden.entrypoints.http.problems import problem
 from warden.settings import Settings, metrics_networks
@@ -31,6 +31,9 @@ from warden.settings import Settings, metrics_networks
 router = APIRouter(tags=["operations"])
 access = logging.getLogger("warden.access")
 UNMATCHED = "<unmatched>"
+SECRET_PATH_PARAMS = ("token",)
+"""Path parameters that are secrets (`/v1/helper-confirmations/{token}`: whoever holds it confirms as the helper):
+the access log writes `***` in their place, as the sender's log line does (`unblock.senders.redact`)."""
 
 
 def _settings(request: Request) -> Settings:
@@ -49,10 +52,11 @@ def livez() -> probes.Liveness:
     response_model=probes.Readiness,
     responses={503: {"description": "Not ready: the problem's `detail` and `checks` say which check failed and why"}},
 )
-def readyz(request: Request, warden: WardenDep) -> probes.Readiness | JSONResponse:
+def readyz(request: Request, warden: AppDep) -> probes.Readiness | JSONResponse:
     """Ready to serve: the database answers, and Redis and NATS when configured. Otherwise a 503 problem naming
     each failing check; why it failed (hosts, driver errors) only for `WARDEN_METRICS_ALLOW` addresses, the rest
-    read `unavailable` (the status code is all a load balancer needs)."""
+    read `unavailable` (the status code is all a load balancer needs). Reads nothing before its checks (no policy
+    refresh, `AppDep`): with the database away it answers the 503 saying so, not a 500."""
     r = probes.readiness(warden, _settings(request))
     if r.status == "ready":
         return r
@@ -74,8 +78,9 @@ def readyz(request: Request, warden: WardenDep) -> probes.Readiness | JSONRespon
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics_route(request: Request, warden: WardenDep) -> Response:
-    """Prometheus text exposition (see `warden.adapters.metrics`); only for `WARDEN_METRICS_ALLOW`."""
+def metrics_route(request: Request, warden: AppDep) -> Response:
+    """Prometheus text exposition (see `warden.adapters.metrics`); only for `WARDEN_METRICS_ALLOW`. No policy
+    refresh first (`AppDep`): the page is served while the database is away (the outbox gauges are then left out)."""
     client = request.client.host if request.client else ""
     if not _allowed(client, request.app.state.metrics_networks):
         return problem(
@@ -130,7 +135,7 @@ class Observe:
             await self.app(scope, receive, sending)
         finally:
             seconds = time.perf_counter() - started
-            route = self._template(scope)
+            route, path = self._template(scope)
             method = str(scope.get("method", ""))
             metrics.observe_request(method, route, status, seconds)
             if self.access_log:
@@ -138,11 +143,11 @@ class Observe:
                 access.info(
                     "%s %s %d",
                     method,
-                    scope.get("path", ""),
+                    path,
                     status,
                     extra={
                         "method": method,
-                        "path": scope.get("path", ""),
+                        "path": path,
                         "route": route,
                         "status": status,
                         "duration_ms": round(seconds * 1000, 2),
@@ -150,19 +155,28 @@ class Observe:
                     },
                 )
 
-    def _template(self, scope: Scope) -> str:
+    def _template(self, scope: Scope) -> tuple[str, str]:
         """The path template of the route that takes the request (`/v1/accounts/{account_id}/restrictions`), as
         mounted (routers' prefixes included), never the raw path (which would make a time series per account);
-        `<unmatched>` when no route takes the path and method."""
+        `<unmatched>` when no route takes the path and method. Also the path for the access log: as requested, but
+        with each path parameter named in `SECRET_PATH_PARAMS` (a helper link's token) as `***`."""
         if self._routes is None:
             self._routes = [
                 (rc.path_regex, frozenset(getattr(rc.original_route, "methods", None) or ()), rc.path or UNMATCHED)
                 for rc in iter_route_contexts(scope["app"].router.routes)
             ]
-        path, method, root = scope.get("path", ""), scope.get("method", ""), scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
+        raw, method, root = scope.get("path", ""), scope.get("method", ""), scope.get("root_path", "")
+        path = raw[len(root) :] if root and raw.startswith(root) else raw
         for regex, methods, template in self._routes:
-            if (not methods or method in methods) and regex.match(path):
-                return template
-        return UNMATCHED
+            match = regex.match(path) if not methods or method in methods else None
+            if match is None:
+                continue
+            secret = [name for name in SECRET_PATH_PARAMS if name in match.groupdict()]
+            if not secret:
+                return template, raw
+            shown, at = [], 0
+            for start, end in sorted(match.span(name) for name in secret):
+                shown += [path[at:start], "***"]
+                at = end
+            return template, raw[: len(raw) - len(path)] + "".join(shown) + path[at:]
+        return UNMATCHED, raw
