@@ -98,13 +98,14 @@ def parse_compounds(text: str) -> list[str]:
 
 
 def parse_phrases(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    """``phrases.tsv``: a verb contact terms start with (加), then the words that may stand after it (我的 一下 好友)."""
+    """``phrases.tsv``: a verb (加, or 找=加: 找 written for 加), then the words that may stand after it (我的 一下;
+    ``-`` for none): (``verb`` or ``verb=base``, words) pairs."""
     out = []
     for _, line in _lines(text):
         cols = [c.strip() for c in line.split("\t")]
-        if len(cols) < 2 or not cols[0] or not cols[1].split():
+        if len(cols) < 2 or not cols[0].strip("=") or not cols[1].split():
             raise ValueError(f"phrases.tsv: expected a verb, then the words that may follow it: {line!r}")
-        out.append((cols[0], tuple(cols[1].split())))
+        out.append((cols[0], tuple("" if w == "-" else w for w in cols[1].split())))
     return out
 
 
@@ -182,26 +183,48 @@ def shape_variants(
     data): a character written as a side radical and a term's character (伽 亻加 for 加, 嗬 口荷 for 荷), where that
     character is itself a compound (one of a single stroke or two, 一 日 大, is inside too many characters to be
     seen in them). Left out: the terms' own characters, the look-alikes ``homophones`` already lists, a character
-    read as a term's character may be read (a homophone already: 环 huán for 返还), and one that holds two terms'
-    characters. They join
-    the homophone classes; a candidate with one is checked against the word list like a near-homophone."""
+    with one reading that a term's character may have, tone aside (a homophone already: 环 huán for 返还; 江 jiāng
+    keeps its own sound, a near-homophone of 奖 jiǎng; 虹 hóng of 红), one with several readings none of which is the
+    one it holds (伽 gā, jiā, qié stays for 加 jiā: its look and a sound; 咖 kā, gā goes), and one holding two terms'
+    characters.
+    They join the homophone classes; a candidate with one is checked like a near-homophone (`engine._sounds_like`)."""
     from pypinyin import Style, lazy_pinyin, pinyin
+
+    from warden.screening.forms import polyphones
+
+    def readings(ch: str) -> set[str]:
+        return set(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
 
     splits = list(splits)
     chars = {c for t in terms for c in t if _han(c)}
     listed = {v for _, variants in homophones for v in variants}
     compound = {ch for ch, forms in splits if forms}
-    candidates = [ch for ch, _ in splits if ch not in chars and ch not in listed]
-    sounds = {r for c in chars for r in pinyin(c, style=Style.TONE3, heteronym=True)[0]}  # every reading (还 huán)
-    own = dict(zip(candidates, lazy_pinyin(candidates, style=Style.TONE3), strict=True))
+    many = polyphones()
+    sounds = {r for c in chars for r in readings(c)}
     out: dict[str, list[str]] = {}
     for ch, forms in splits:
-        if ch not in own or own[ch] in sounds:
+        if ch in chars or ch in listed:
             continue
         inside = {f[1] for f in forms if len(f) == 2 and f[0] in _SIDE_RADICALS and f[1] in chars and f[1] in compound}
-        if len(inside) == 1:
-            out.setdefault(inside.pop(), []).append(ch)
+        if len(inside) != 1:
+            continue
+        c = inside.pop()
+        default = lazy_pinyin(ch, style=Style.NORMAL)[0]
+        if default not in sounds and (ch not in many or readings(ch) & readings(c)):
+            out.setdefault(c, []).append(ch)
     return [(c, "".join(v)) for c, v in sorted(out.items())]
+
+
+@lru_cache(maxsize=1)
+def shipped_look_alikes() -> dict[str, str]:
+    """Per character of the shipped terms, the characters ``homophones.tsv`` lists for it and the look-alikes by
+    shape (`shape_variants`): 微 → 围危巍徽…, 加 → 伽咖. The detectors' contact names take them (徽信：…)."""
+    terms = [t.term for t in parse_terms(_read(None, "terms.tsv"), "terms.tsv", check=False)]
+    listed = parse_pairs(_read(None, "homophones.tsv"))
+    out: dict[str, str] = {}
+    for canonical, variants in (*listed, *shape_variants(terms, parse_splits(_read(None, "splits.tsv")), listed)):
+        out[canonical] = out.get(canonical, "") + variants
+    return out
 
 
 def parse_splits(text: str) -> list[tuple[str, tuple[str, ...]]]:

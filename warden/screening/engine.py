@@ -71,13 +71,13 @@ from warden.screening.forms import (
     default_code,
     expand,
     homophone_pattern,
-    phrase_specs,
     homophone_sound_keys,
-    mixed_homophone_patterns,
     is_han,
     is_word,
     lower_severity,
+    mixed_homophone_patterns,
     other_tones,
+    phrase_specs,
     polyphones,
     syllable_code,
     syllable_table,
@@ -1124,6 +1124,15 @@ class ScreeningEngine:
                     near = i
                 else:
                     return _NO
+        if shape >= 0:
+            # a look-alike by shape stands for one character; the others are written as the term writes them, or, in
+            # a term of three characters or more, read exactly as it reads them with one written as it is (伽威信 for
+            # 加微信; not 员较 for 援交, 强技 for 枪支: two characters changed in two)
+            text = ftext[start:end]
+            same = [text[k] == p.key[k] for k in range(len(text)) if k != shape - start]
+            if near >= 0 or in_context or same_polyphone or not any(same) or (len(text) < 3 and not all(same)):
+                return _NO
+            return shape
         if near >= 0:
             # a near-homophone writes the term's other characters as the term does and reads them as the term does
             # (中桨: 中 is zhòng), and is checked against the word list (中将 is a word) by the caller
@@ -1135,7 +1144,7 @@ class ScreeningEngine:
                 return _NO
             return near
         if not in_context and not same_polyphone:
-            return _YES if shape < 0 else shape
+            return _YES
         lo = max(start - 2, ftext.rfind(NUL, 0, start) + 1)
         nul = ftext.find(NUL, end, end + 2)
         hi = min(end + 2, len(ftext)) if nul == -1 else nul
@@ -1153,7 +1162,7 @@ class ScreeningEngine:
                 near = i
                 if _ordinary(folded, ftext, near):
                     return _NO
-        return _YES if shape < 0 else shape
+        return _YES
 
     def _detect(self, batch: Sequence[str], flagged: list[int], results: dict[int, list[Hit]]) -> None:
         """Run the detectors on the flagged messages only, as one sub-batch."""

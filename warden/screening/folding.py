@@ -384,6 +384,8 @@ def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_s
     if not keep_separators and ch in ADD_SIGNS:
         return ADD_SIGNS[ch]
     digits = digit_variants()
+    if ch in digits:  # before NFKC, which writes ⑴ as (1) and ⒈ as 1.: the detectors keep punctuation
+        return digits[ch]
     confusables = latin_confusables()
     s = _strip_marks(unicodedata.normalize("NFKC", radicals.get(ch, ch))).casefold()
     out = []

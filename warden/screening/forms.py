@@ -146,7 +146,7 @@ _MAX_EMOJI_FORMS = 48
 def emoji_forms(term: str, emoji: Iterable[tuple[str, str]], whole: Iterable[str] | None = None) -> list[str]:
     """The term written as a rebus (``emoji``: (emoji, what it stands for) pairs from ``emoji.tsv`` and the emoji's
     names): the emoji alone when it stands for the whole term (🎰 老虎机), else the term with one piece in the
-    emoji's place (🎲博 for 赌博, 🧧群 for 红包群, 返💰 for 返利, 老🐯机 for 老虎机) or several (📱🎲 for 网赌: 📱 网, 🎲 赌;
+    emoji's place (🎲博 for 赌博, 🧧群 for 红包群, 返💰 for 返利, 老🐯机 for 老虎机) or several (📱🎲 for 网赌,
     🌈💰 for 彩金), at most `_MAX_EMOJI_FORMS`. An emoji alone is a form only of a term it stands for whole, never of a
     one-character piece (💰 alone is money talk, not 返利); a form drawn wholly in emoji from pieces needs every
     piece from ``whole`` (the hand-checked ``emoji.tsv``: a name read off a picture, 🔴 红色圆, 👜 手提包, is too loose
@@ -375,22 +375,25 @@ CONTACT = "contact_diversion"
 
 
 def phrase_specs(spec: TermSpec, phrases: Iterable[tuple[str, tuple[str, ...]]]) -> list[TermSpec]:
-    """The contact term written loosely (``phrases``: (verb, words that may follow it), from ``phrases.tsv``): 加微信
-    as 加我的微信, 加一下微信, 加好友微信 …, each a spec of its own with the term's category and severity, matched as
-    written and, when the term takes homophones, by sound (加我的威信). Only terms of `CONTACT` whose messenger is not
-    a group (群)."""
+    """The contact term written loosely (``phrases``: (verb, words that may follow it), from ``phrases.tsv``; a verb
+    ``找=加`` is written in place of 加): 加微信 as 加我的微信, 加一下微信, 加好友微信, 找我微信, 私聊vx …, each a spec
+    of its own with the term's category and severity, matched as written and, when the term takes homophones, by
+    sound (加我的威信). Only terms of `CONTACT` whose messenger is not a group (群)."""
     if spec.category != CONTACT:
         return []
     out: list[TermSpec] = []
-    for verb, words in phrases:
-        rest = spec.term[len(verb) :]
-        if not spec.term.startswith(verb) or not rest or "群" in rest:
+    for entry, words in phrases:
+        verb, _, base = entry.partition("=")
+        base = base or verb
+        rest = spec.term[len(base) :]
+        if not spec.term.startswith(base) or not rest or "群" in rest:
             continue
         for word in words:
-            if not rest.startswith(word) and word[-1] != rest[0]:  # 加下微信 takes no 一下: 加一下下微信 is 加一下微信
-                out.append(
-                    TermSpec(verb + word + rest, spec.category, spec.severity, spec.forms & {"homophone", "near"})
-                )
+            if word and (rest.startswith(word) or word[-1] == rest[0]):  # 加下微信 takes no 一下 (加一下下微信)
+                continue
+            if verb == base and not word:
+                continue
+            out.append(TermSpec(verb + word + rest, spec.category, spec.severity, spec.forms & {"homophone"}))
     return out
 
 
@@ -447,7 +450,7 @@ def mixed_homophone_patterns(spec: TermSpec) -> list[Pattern]:
                 readings.append(want)
         text = "".join(key)
         if fold_key(text)[0] == text:  # no letter doubled: the text collapses repeats
-            out.append(h._replace(key=text, readings=tuple(readings)))
+            out.append(h._replace(key=text, readings=tuple(readings), near=False))
     return out
 
 
