@@ -379,3 +379,22 @@ def test_S_A6_a_contact_number_or_name_in_another_shape_is_found(
 )
 def test_S_A6_an_amount_in_thousands_or_a_code_is_no_contact_number(engine: ScreeningEngine, text: str) -> None:
     assert [h for h in engine.screen(text) if h.channel == "detector"] == []
+
+
+@pytest.mark.parametrize(("text", "term"), [("加微イ言详聊", "加微信"), ("カロ微信拿资料", "加微信")])
+def test_S_A6_kana_drawn_like_a_component_fold_by_the_unicode_confusables(
+    engine: ScreeningEngine, text: str, term: str
+) -> None:
+    """Kind: a component written with the kana UTS #39 says looks like it (イ 亻, カ 力, ロ 口): the split forms then
+    read it (力口 is 加); Japanese words stay words (the long-vowel mark ー is no 一)."""
+    assert term in [h.term for h in shown(engine.screen(text))]
+    assert shown(engine.screen("ロゴのデザイン案、コーヒー代の精算")) == []
+
+
+def test_S_A6_the_radio_alphabet_digits_count_inside_a_number() -> None:
+    """洞 0, 拐 7, 勾 9 inside a run of seven digits or more (the detectors look at a text with five digits in a row)."""
+    from warden.screening.engine import build_default_engine
+
+    found = [(h.category, h.term) for h in build_default_engine().screen("电话 幺三九 二零四六 拐拐三幺")]
+    assert ("phone_number", "13920467731") in found
+    assert build_default_engine().screen("前面路口拐弯，山洞1234567号") == []

@@ -451,11 +451,15 @@ def phone_valid(digits: str) -> bool:
 _DIGIT_CLUSTER = re.compile(r"[0-9][0-9 ._/*~,()、\-]{5,}[0-9x]")
 # Letters drawn as digits inside a bare number (138 1746 29O5, l3817462905): a run of digits and such letters with no
 # other letter beside it, holding seven real digits or more, is read with the letters as digits (`_AS_DIGIT`).
-_DRAWN_NUMBER = re.compile(r"(?<![a-z])[0-9lioz](?:[0-9lioz ._/-]{0,3}[0-9lioz]){6,}(?![a-z])")
+# The radio alphabet's digits count the same way inside such a run (洞 0, 幺 1 is a numeral already, 拐 7, 勾 9).
+_RADIO_DIGITS = "洞拐勾"
+_DRAWN = f"[0-9lioz{_RADIO_DIGITS}]"
+_DRAWN_NUMBER = re.compile(rf"(?<![a-z]){_DRAWN}(?:[0-9lioz{_RADIO_DIGITS} ._/-]{{0,3}}{_DRAWN}){{6,}}(?![a-z])")
+_AS_DRAWN_DIGIT = str.maketrans("lioz洞拐勾", "1102079")
 _DRAWN_MIN_DIGITS = 7
 
 
-_HAS_DRAWN = re.compile(r"[0-9][lioz]|[lioz][0-9]")
+_HAS_DRAWN = re.compile(rf"[0-9][lioz{_RADIO_DIGITS}]|[lioz{_RADIO_DIGITS}][0-9]")
 
 
 def _digits_drawn(f: str) -> str:
@@ -465,7 +469,7 @@ def _digits_drawn(f: str) -> str:
         token = m.group()
         if sum(c.isdigit() for c in token) < _DRAWN_MIN_DIGITS or not token.strip("0123456789 ._/-"):
             return token
-        return token.translate(_AS_DIGIT)
+        return token.translate(_AS_DRAWN_DIGIT)
 
     return _DRAWN_NUMBER.sub(read, f)
 
