@@ -392,7 +392,7 @@ def test_S_A6_kana_drawn_like_a_component_fold_by_the_unicode_confusables(
 
 
 def test_S_A6_the_radio_alphabet_digits_count_inside_a_number() -> None:
-    """洞 0, 拐 7, 勾 9 inside a run of seven digits or more (the detectors look at a text with five digits in a row)."""
+    """洞 0, 拐 7, 勾 9 inside a run of seven digits or more (the detectors read a text with five digits in a row)."""
     from warden.screening.engine import build_default_engine
 
     found = [(h.category, h.term) for h in build_default_engine().screen("电话 幺三九 二零四六 拐拐三幺")]
