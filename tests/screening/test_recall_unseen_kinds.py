@@ -398,3 +398,33 @@ def test_S_A6_the_radio_alphabet_digits_count_inside_a_number() -> None:
     found = [(h.category, h.term) for h in build_default_engine().screen("电话 幺三九 二零四六 拐拐三幺")]
     assert ("phone_number", "13920467731") in found
     assert build_default_engine().screen("前面路口拐弯，山洞1234567号") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "value"),
+    [
+        ("加微 kf2046 拉你进群", "wechat_id", "kf2046"),
+        ("WeChat ID: kf2046", "wechat_id", "kf2046"),
+        ("威❤ kf2046", "wechat_id", "kf2046"),
+        ("微信搜一搜 kf2046", "wechat_id", "kf2046"),
+        ("加我👉kf2046", "wechat_id", "kf2046"),
+        ("Q裙 615728394", "qq_id", "615728394"),
+        ("球球 615728394", "qq_id", "615728394"),
+        ("鹅号 615728394", "qq_id", "615728394"),
+        ("TG：fastpay88", "contact_diversion", "fastpay88"),
+    ],
+)
+def test_S_A6_an_id_after_another_wording_of_a_contact_name_is_found(
+    engine: ScreeningEngine, text: str, category: str, value: str
+) -> None:
+    """Kind: contact phrases giving an id after wordings the detectors did not know (加微, WeChat ID, 搜一搜, an arrow
+    after 加我, a QQ group by sound, QQ read aloud, TG and a colon)."""
+    assert (category, value) in [(h.category, h.term) for h in engine.screen(text) if h.channel == "detector"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["请加我为审批人，谢谢", "加我到项目群里", "球球比赛周六下午三点", "航班的飞机：A320neo", "TG组的周报已发"],
+)
+def test_S_A6_those_wordings_without_an_id_are_no_contact(engine: ScreeningEngine, text: str) -> None:
+    assert [h for h in engine.screen(text) if h.channel == "detector"] == []

@@ -62,7 +62,9 @@ _BANK_CARD = re.compile(r"(?<![0-9])([2-8](?:[ -]?[0-9]){13,18})(?![0-9])")
 _SEPARATORS = re.compile("[ ._/*~,()、-]")
 _GAP = r"[^0-9a-z\u3400-\u9fff]{0,2}"
 # Between a contact word and what it gives: spaces, a colon, a heart, 号/码/是/为, or the words 电话, 手机, 号码.
-_LEAD = r"(?:[\s:：号码是为❤♥💕💗💚💙]|电话|手机|搜|加){0,4}"
+# Round 4: an arrow pointing at it, "id", 搜一搜 (一 reads 1 here) or 搜索 (WeChat ID: kf_2046, 加我👉kf_2046,
+# 微信搜一搜 kf_2046).
+_LEAD = r"(?:[\s:：号码是为❤♥💕💗💚💙👉➡→]|电话|手机|搜1搜|搜索|搜|加|id){0,4}"
 # An amount is no contact number: 微信 128000元, 扣 20000块.
 _NOT_AMOUNT = r"(?![0-9]|[ .-]?[0-9]|[元块万千百亿个人笔次件%])"
 
@@ -124,8 +126,14 @@ _QQ_WORDS = (
     "加扣",
     "加扣扣",
     "🐧",
+    # round 4: 加我q, a group by sound (q裙), QQ read aloud (球球), the bird's name cut short (鹅号)
     "加我q",
     "扣群",
+    "q裙",
+    "qq裙",
+    "扣裙",
+    "球球",
+    "鹅号",
 )
 # Words with another everyday sense: 扣 (扣款: its number needs six digits or more) and 群号 (a DingTalk or Feishu
 # group's number is no QQ group: 钉钉群号, 飞书群号; see `_spans`). Two regexes, each starting with its words, so the
@@ -165,6 +173,9 @@ _WECHAT_WORDS = (
     "绿色软件",
     "v❤",
     "微❤",
+    "威❤",
+    "薇❤",
+    "加微",
     "微号",
     "v我",
     "v一下",
@@ -268,6 +279,10 @@ _MESSENGER_ID = r"(" + _HANDLE + r"|[a-z][-_a-z0-9.]{4,31}(?![-_a-z0-9])|\+?[0-9
 # name is checked after the match: `_latin_start`)
 _MESSENGER = re.compile(_words(*_MESSENGERS) + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}" + _MESSENGER_ID)
 _MESSENGER_HANDLE = re.compile(_words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}(" + _HANDLE + ")")
+# a Telegram handle or id after its short names and a colon (TG：fastpay88, 电报：…); not 飞机：A320 (a plane)
+_MESSENGER_COLON = re.compile(r"(?:tg|电报)(?:号|id)?[ ]?:[\s:]{0,2}" + _MESSENGER_ID)
+# an id given right after 加我 (加我 kf_2046, 加我👉kf_2046): letters and a digit at least, as WeChat ids are
+_ADD_ME_ID = re.compile(r"加我(?:好友)?" + _LEAD + r"([a-z][-_a-z]*[0-9][-_a-z0-9]{2,18})(?![-_a-z0-9])")
 _MESSENGER_ADDED = re.compile(
     r"(?:加|搜)" + _words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是){0,4}" + _MESSENGER_ID
 )
@@ -386,6 +401,17 @@ KEYWORDS = (
     "微号",
     "加薇",
     "加威",
+    "加微",
+    "威❤",
+    "薇❤",
+    "球球",
+    "鹅号",
+    "q裙",
+    "扣裙",
+    "加我q",
+    "加我",
+    "tg",
+    "电报",
     "微x",
     "wei信",
     "微亻言",
@@ -527,9 +553,11 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
     for m in _QQ_SOUND.finditer(f):
         if _groups_ok(m.group(1)):
             out.append((*m.span(1), "qq_id", _SEPARATORS.sub("", m.group(1)), "medium"))
-    for regex in (_MESSENGER, _MESSENGER_HANDLE, _MESSENGER_ADDED):
+    if "加我" in f:
+        out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _ADD_ME_ID.finditer(f))
+    for regex in (_MESSENGER, _MESSENGER_HANDLE, _MESSENGER_ADDED, _MESSENGER_COLON):
         for m in regex.finditer(f):
-            if regex is _MESSENGER_ADDED or _latin_start(f, m.start()):
+            if regex is _MESSENGER_ADDED or f[m.start()] == "电" or _latin_start(f, m.start()):
                 out.append((*m.span(1), "contact_diversion", m.group(1).lstrip("@"), "medium"))
     out.extend(_joined_pieces(f))
     at = f.find("@")
