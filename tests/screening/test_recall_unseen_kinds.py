@@ -295,6 +295,13 @@ def test_S_A6_a_contact_phrase_with_words_between_the_verb_and_the_messenger_hit
     assert term in [h.term for h in shown(engine.screen(text))]
 
 
+def test_S_A6_a_loose_contact_phrase_holding_another_listed_term_leaves_it_its_name(engine: ScreeningEngine) -> None:
+    """私聊我vx is 私聊我 and vx (each listed), not one loose 加vx that hides 私聊我; 加我个微信 stays itself."""
+    assert [h.term for h in engine.screen("私聊我vx")] == ["私聊我", "vx"]
+    assert [h.term for h in engine.screen("私聊我 𝐯𝐱")] == ["私聊我", "vx"]
+    assert [h.term for h in engine.screen("加我个微信")] == ["加我个微信"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -490,9 +490,13 @@ class ScreeningEngine:
         for spec in self.terms:
             expanded = cache.get(spec)
             if expanded is None:
+                # a loose shape that is, or holds, another listed term leaves that term its own name (加我个微信;
+                # 私聊我vx is 私聊我 and vx, not a loose 加vx)
                 loose = [
-                    ps for ps in phrase_specs(spec, self.phrases) if ps.term not in listed
-                ]  # 加我个微信 is its own
+                    ps
+                    for ps in phrase_specs(spec, self.phrases)
+                    if not any(t in ps.term and t not in spec.term for t in listed)
+                ]
                 expanded = cache[spec] = _Expanded(
                     (
                         *expand(spec, self.emoji, split_map),
