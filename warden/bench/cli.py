@@ -104,11 +104,22 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         ] = 3,
         terms: Annotated[int, typer.Option(help="Synthetic terms for the build-time measurement.")] = 50_000,
         seed: Annotated[int, typer.Option(help="Corpus seed.")] = 42,
+        fresh: Annotated[
+            str,
+            typer.Option(
+                help="Half of the fresh corpus to score: test (read by no one; the honest figure) or dev (the half "
+                "whose misses may be read while the engine changes). 评分用的新语料半区：test 或 dev。"
+            ),
+        ] = "test",
     ) -> None:
         """Throughput of the full pipeline vs the raw matcher (both batched), build time, memory, recall, precision."""
         from warden.bench.screen import run_bench_screen
 
-        run_bench_screen(messages, repeats, terms, seed, Console())
+        if fresh not in ("dev", "test"):
+            raise typer.BadParameter(
+                f"--fresh must be dev or test, not {fresh!r} / 只能是 dev 或 test", param_hint="--fresh"
+            )
+        run_bench_screen(messages, repeats, terms, seed, Console(), fresh="dev" if fresh == "dev" else "test")
 
     @bench.command("scale")
     def bench_scale(

@@ -46,7 +46,9 @@ _URL_CHAR = r"[-a-z0-9._~:/?#@!$&*+,;=%]"  # after folding (lower case); Chinese
 _SEP = "[ .-]"
 # A phone number may have up to three separators between two digits, of any of the kinds (1 3 9 - 2 0 4 6, 139_2046,
 # 139/2046/7731): the check that it is a real number decides.
-_PHONE_SEP = r"(?:[ ._/-]{1,3})?"
+# Round 4: also an asterisk, a tilde, a comma, an enumeration comma or brackets (138*1746*2905, 138（1746）2905,
+# 幺三八，幺七四六，二九零五); a number grouped in thousands with commas is an amount (`_groups_ok`).
+_PHONE_SEP = r"(?:[ ._/*~,()、-]{1,3})?"
 _PHONE = re.compile(
     r"(?<![0-9])(?<![0-9][ .-])(?:(?:\+|00)?86[ -]?)?(1"
     + _PHONE_SEP
@@ -57,18 +59,24 @@ _PHONE = re.compile(
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})-([2-9][0-9]{6,7})(?![0-9])")
 _ID_CARD = re.compile(r"(?<![0-9])([1-9](?:[ -]?[0-9]){16}[ -]?[0-9x])(?![0-9a-z])")
 _BANK_CARD = re.compile(r"(?<![0-9])([2-8](?:[ -]?[0-9]){13,18})(?![0-9])")
-_SEPARATORS = re.compile("[ ._/-]")
+_SEPARATORS = re.compile("[ ._/*~,()、-]")
 _GAP = r"[^0-9a-z\u3400-\u9fff]{0,2}"
 # Between a contact word and what it gives: spaces, a colon, a heart, 号/码/是/为, or the words 电话, 手机, 号码.
-_LEAD = r"(?:[\s:：号码是为❤♥💕💗💚💙]|电话|手机|搜|加){0,4}"
+# Round 4: an arrow pointing at it, "id", 搜一搜 (一 reads 1 here) or 搜索 (WeChat ID: kf_2046, 加我👉kf_2046,
+# 微信搜一搜 kf_2046).
+_LEAD = r"(?:[\s:：号码是为❤♥💕💗💚💙👉➡→]|电话|手机|搜1搜|搜索|搜|加|id){0,4}"
 # An amount is no contact number: 微信 128000元, 扣 20000块.
 _NOT_AMOUNT = r"(?![0-9]|[ .-]?[0-9]|[元块万千百亿个人笔次件%])"
 
 
 def _groups_ok(number: str) -> bool:
     """A number written with dots is a number split to evade only when every group has three digits or more
-    (138.1746.2905); 10.30, 1280.50, 2024.11.30 and 192.168.1.1 are times, amounts, dates and addresses."""
-    return "." not in number or all(len(g) >= 3 for g in re.split("[ ._/-]+", number))
+    (138.1746.2905); 10.30, 1280.50, 2024.11.30 and 192.168.1.1 are times, amounts, dates and addresses, and a number
+    grouped in thousands with commas (13,800,138,000) an amount."""
+    groups = re.split("[ ._/*~,()、-]+", number.strip("()"))
+    if "," in number and len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+        return False  # 13,800,138,000 is an amount
+    return "." not in number or all(len(g) >= 3 for g in groups)
 
 
 def _folded_word(word: str) -> str:
@@ -105,7 +113,28 @@ def _pinyin(*words: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_QQ_WORDS = ("qq", "扣扣", "企鹅", "企鹅号", "q号", "q群", "qq群", "q我", "加q", "加扣", "加扣扣", "🐧")
+_QQ_WORDS = (
+    "qq",
+    "扣扣",
+    "企鹅",
+    "企鹅号",
+    "q号",
+    "q群",
+    "qq群",
+    "q我",
+    "加q",
+    "加扣",
+    "加扣扣",
+    "🐧",
+    # round 4: 加我q, a group by sound (q裙), QQ read aloud (球球), the bird's name cut short (鹅号)
+    "加我q",
+    "扣群",
+    "q裙",
+    "qq裙",
+    "扣裙",
+    "球球",
+    "鹅号",
+)
 # Words with another everyday sense: 扣 (扣款: its number needs six digits or more) and 群号 (a DingTalk or Feishu
 # group's number is no QQ group: 钉钉群号, 飞书群号; see `_spans`). Two regexes, each starting with its words, so the
 # regex engine scans for their first characters.
@@ -144,11 +173,18 @@ _WECHAT_WORDS = (
     "绿色软件",
     "v❤",
     "微❤",
+    "威❤",
+    "薇❤",
+    "加微",
     "微号",
     "v我",
     "v一下",
     "加薇",
     "加威",
+    # round 4: pinyin and a letter for one of the two characters, 信 split (微x, wei信, 微亻言)
+    "微x",
+    "wei信",
+    "微亻言",
 )
 _WECHAT_ALL = (*_WECHAT_WORDS, *_pinyin("微信号", "卫星", "卫星号", "绿泡泡"))
 _WECHAT = re.compile(_words(*_WECHAT_ALL) + _LEAD + r"([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])")
@@ -180,8 +216,13 @@ def _default_syllables() -> dict[str, str]:
 
 def sound_chars(*syllables: str) -> str:
     """The common characters (GB 2312) whose default reading, toneless, is one of ``syllables``: what a writer
-    picks to spell a word by its sound (微 is 威, 薇, 维, 卫 …; 信 is 芯, 心, 星 …), from pypinyin."""
-    return "".join(ch for ch, syl in _default_syllables().items() if syl in syllables)
+    picks to spell a word by its sound (微 is 威, 薇, 维, 卫 …; 信 is 芯, 心, 星 …), from pypinyin; and the look-alikes
+    of those that are characters of the shipped terms (`dictionaries.shipped_look_alikes`: 徽 for 微, 伽 for 加)."""
+    from warden.screening.dictionaries import shipped_look_alikes
+
+    chars = [ch for ch, syl in _default_syllables().items() if syl in syllables]
+    alike = shipped_look_alikes()
+    return "".join(dict.fromkeys([*chars, *(v for ch in chars for v in alike.get(ch, ""))]))
 
 
 # A short name of WeChat or QQ, then a colon, then what it gives: V：kf_9527, 威：ks88661, 薇芯号：…, Q：2847103965,
@@ -238,6 +279,10 @@ _MESSENGER_ID = r"(" + _HANDLE + r"|[a-z][-_a-z0-9.]{4,31}(?![-_a-z0-9])|\+?[0-9
 # name is checked after the match: `_latin_start`)
 _MESSENGER = re.compile(_words(*_MESSENGERS) + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}" + _MESSENGER_ID)
 _MESSENGER_HANDLE = re.compile(_words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是|搜){0,4}(" + _HANDLE + ")")
+# a Telegram handle or id after its short names and a colon (TG：fastpay88, 电报：…); not 飞机：A320 (a plane)
+_MESSENGER_COLON = re.compile(r"(?:tg|电报)(?:号|id)?[ ]?:[\s:]{0,2}" + _MESSENGER_ID)
+# an id given right after 加我 (加我 kf_2046, 加我👉kf_2046): letters and a digit at least, as WeChat ids are
+_ADD_ME_ID = re.compile(r"加我(?:好友)?" + _LEAD + r"([a-z][-_a-z]*[0-9][-_a-z0-9]{2,18})(?![-_a-z0-9])")
 _MESSENGER_ADDED = re.compile(
     r"(?:加|搜)" + _words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是){0,4}" + _MESSENGER_ID
 )
@@ -356,6 +401,20 @@ KEYWORDS = (
     "微号",
     "加薇",
     "加威",
+    "加微",
+    "威❤",
+    "薇❤",
+    "球球",
+    "鹅号",
+    "q裙",
+    "扣裙",
+    "加我q",
+    "加我",
+    "tg",
+    "电报",
+    "微x",
+    "wei信",
+    "微亻言",
     "http",
 )
 
@@ -415,25 +474,49 @@ def phone_valid(digits: str) -> bool:
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _PHONE_TYPES
 
 
-_DIGIT_CLUSTER = re.compile(r"[0-9][0-9 ._/\-]{5,}[0-9x]")
+_DIGIT_CLUSTER = re.compile(r"[0-9][0-9 ._/*~,()、\-]{5,}[0-9x]")
+# Letters drawn as digits inside a bare number (138 1746 29O5, l3817462905): a run of digits and such letters with no
+# other letter beside it, holding seven real digits or more, is read with the letters as digits (`_AS_DIGIT`).
+# The radio alphabet's digits count the same way inside such a run (洞 0, 幺 1 is a numeral already, 拐 7, 勾 9).
+_RADIO_DIGITS = "洞拐勾"
+_DRAWN = f"[0-9lioz{_RADIO_DIGITS}]"
+_DRAWN_NUMBER = re.compile(rf"(?<![a-z]){_DRAWN}(?:[0-9lioz{_RADIO_DIGITS} ._/-]{{0,3}}{_DRAWN}){{6,}}(?![a-z])")
+_AS_DRAWN_DIGIT = str.maketrans("lioz洞拐勾", "1102079")
+_DRAWN_MIN_DIGITS = 7
+
+
+_HAS_DRAWN = re.compile(rf"[0-9][lioz{_RADIO_DIGITS}]|[lioz{_RADIO_DIGITS}][0-9]")
+
+
+def _digits_drawn(f: str) -> str:
+    """``f`` with the letters of `_DRAWN_NUMBER` runs read as digits (the same length: offsets stay)."""
+
+    def read(m: re.Match[str]) -> str:
+        token = m.group()
+        if sum(c.isdigit() for c in token) < _DRAWN_MIN_DIGITS or not token.strip("0123456789 ._/-"):
+            return token
+        return token.translate(_AS_DRAWN_DIGIT)
+
+    return _DRAWN_NUMBER.sub(read, f)
 
 
 def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
     """(start, end, category, value, severity) in folded coordinates, possibly overlapping."""
     out: list[tuple[int, int, str, str, str]] = []
-    for c in _DIGIT_CLUSTER.finditer(f):
+    g = _digits_drawn(f) if _HAS_DRAWN.search(f) else f
+    for c in _DIGIT_CLUSTER.finditer(g):
         lo, hi = max(0, c.start() - 4), c.end()
-        for m in _ID_CARD.finditer(f, lo, hi):
+        for m in _ID_CARD.finditer(g, lo, hi):
             if id_card_valid(m.group(1)):
                 out.append((*m.span(1), "id_card_number", _SEPARATORS.sub("", m.group(1)).upper(), "high"))
-        for m in _BANK_CARD.finditer(f, lo, hi):
+        for m in _BANK_CARD.finditer(g, lo, hi):
             if bank_card_valid(m.group(1)):
                 out.append((*m.span(1), "bank_card_number", _SEPARATORS.sub("", m.group(1)), "high"))
-        for m in _PHONE.finditer(f, lo, hi):
+        for m in _PHONE.finditer(g, lo, hi):
             digits = _SEPARATORS.sub("", m.group(1))
             if _groups_ok(m.group(1)) and phone_valid(digits):
                 out.append((*m.span(), "phone_number", digits, "medium"))
-        for m in _LANDLINE.finditer(f, lo, hi):
+        for m in _LANDLINE.finditer(g, lo, hi):
             if phone_valid("".join(m.groups())):
                 out.append((*m.span(), "phone_number", "-".join(m.groups()), "medium"))
     for m in (*_QQ.finditer(f), *_QQ_WEAK.finditer(f)):
@@ -470,9 +553,11 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
     for m in _QQ_SOUND.finditer(f):
         if _groups_ok(m.group(1)):
             out.append((*m.span(1), "qq_id", _SEPARATORS.sub("", m.group(1)), "medium"))
-    for regex in (_MESSENGER, _MESSENGER_HANDLE, _MESSENGER_ADDED):
+    if "加我" in f:
+        out.extend((*m.span(1), "wechat_id", m.group(1), "medium") for m in _ADD_ME_ID.finditer(f))
+    for regex in (_MESSENGER, _MESSENGER_HANDLE, _MESSENGER_ADDED, _MESSENGER_COLON):
         for m in regex.finditer(f):
-            if regex is _MESSENGER_ADDED or _latin_start(f, m.start()):
+            if regex is _MESSENGER_ADDED or f[m.start()] == "电" or _latin_start(f, m.start()):
                 out.append((*m.span(1), "contact_diversion", m.group(1).lstrip("@"), "medium"))
     out.extend(_joined_pieces(f))
     at = f.find("@")

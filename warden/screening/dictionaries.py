@@ -28,6 +28,8 @@ class Lexicon:
     lures: tuple[str, ...] = ()  # evidence of intent: 加我, 进群, 私信, 日赚 …
     ordinary: tuple[str, ...] = ()  # terms that are everyday words: a hit only with evidence of intent (红包, 返利)
     context: tuple[str, ...] = ()  # words that let an ambiguous abbreviation count (上岸 for wd, 日结 for sd)
+    phrases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (verb, words between it and the messenger): 加 我的
+    shapes: tuple[tuple[str, str], ...] = ()  # (term character, look-alikes holding it): 加 伽咖 (`shape_variants`)
 
 
 def parse_forms(value: str) -> frozenset[str]:
@@ -95,6 +97,18 @@ def parse_compounds(text: str) -> list[str]:
     return out
 
 
+def parse_phrases(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """``phrases.tsv``: a verb (加, or 找=加: 找 written for 加), then the words that may stand after it (我的 一下;
+    ``-`` for none): (``verb`` or ``verb=base``, words) pairs."""
+    out = []
+    for _, line in _lines(text):
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) < 2 or not cols[0].strip("=") or not cols[1].split():
+            raise ValueError(f"phrases.tsv: expected a verb, then the words that may follow it: {line!r}")
+        out.append((cols[0], tuple("" if w == "-" else w for w in cols[1].split())))
+    return out
+
+
 def parse_pairs(text: str) -> list[tuple[str, str]]:
     return [(cols[0].strip(), cols[1].strip()) for _, line in _lines(text) if len(cols := line.split("\t")) > 1]
 
@@ -148,11 +162,68 @@ def named_emoji(terms: Iterable[str], curated: Iterable[str] = ()) -> list[tuple
             name = name[:-1]
         if not name or len(name) > _MAX_NAME:
             continue
-        meanings = [name] if name in whole else []
+        # the whole name when it is a term or a word inside one (🐧 企鹅: 🐧号 is 企鹅号; 🛰 卫星: 加🛰 is 加卫星)
+        meanings = [name] if name in whole or (len(name) > 1 and any(name in t for t in terms)) else []
         meanings += [c for c in dict.fromkeys(name) if c in chars]
         if len(name) == 1:
             meanings += by_sound.get(lazy_pinyin(name, style=Style.NORMAL)[0], [])
         out.extend((e, m) for m in dict.fromkeys(meanings))
+    return out
+
+
+# Components a character may be written with beside or above a term's character to look like it at a glance (伽 is
+# 亻 and 加, 薇 is 艹 and 微): the radicals of the left and the top.
+_SIDE_RADICALS = frozenset("亻氵扌木口王艹彳讠纟钅女土石足虫禾火月米衤礻忄犭阝山目田贝车马鱼鸟竹宀亠冫饣")
+
+
+def shape_variants(
+    terms: Iterable[str], splits: Iterable[tuple[str, tuple[str, ...]]], homophones: Iterable[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """Look-alikes of the terms' characters by shape (形近字), read off the split forms (`splits.tsv`, from the chaizi
+    data): a character written as a side radical and a term's character (伽 亻加 for 加, 嗬 口荷 for 荷), where that
+    character is itself a compound (one of a single stroke or two, 一 日 大, is inside too many characters to be
+    seen in them). Left out: the terms' own characters, the look-alikes ``homophones`` already lists, a character
+    with one reading that a term's character may have, tone aside (a homophone already: 环 huán for 返还; 江 jiāng
+    keeps its own sound, a near-homophone of 奖 jiǎng; 虹 hóng of 红), one with several readings none of which is the
+    one it holds (伽 gā, jiā, qié stays for 加 jiā: its look and a sound; 咖 kā, gā goes), and one holding two terms'
+    characters.
+    They join the homophone classes; a candidate with one is checked like a near-homophone (`engine._sounds_like`)."""
+    from pypinyin import Style, lazy_pinyin, pinyin
+
+    from warden.screening.forms import polyphones
+
+    def readings(ch: str) -> set[str]:
+        return set(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
+
+    splits = list(splits)
+    chars = {c for t in terms for c in t if _han(c)}
+    listed = {v for _, variants in homophones for v in variants}
+    compound = {ch for ch, forms in splits if forms}
+    many = polyphones()
+    sounds = {r for c in chars for r in readings(c)}
+    out: dict[str, list[str]] = {}
+    for ch, forms in splits:
+        if ch in chars or ch in listed:
+            continue
+        inside = {f[1] for f in forms if len(f) == 2 and f[0] in _SIDE_RADICALS and f[1] in chars and f[1] in compound}
+        if len(inside) != 1:
+            continue
+        c = inside.pop()
+        default = lazy_pinyin(ch, style=Style.NORMAL)[0]
+        if default not in sounds and (ch not in many or readings(ch) & readings(c)):
+            out.setdefault(c, []).append(ch)
+    return [(c, "".join(v)) for c, v in sorted(out.items())]
+
+
+@lru_cache(maxsize=1)
+def shipped_look_alikes() -> dict[str, str]:
+    """Per character of the shipped terms, the characters ``homophones.tsv`` lists for it and the look-alikes by
+    shape (`shape_variants`): 微 → 围危巍徽…, 加 → 伽咖. The detectors' contact names take them (徽信：…)."""
+    terms = [t.term for t in parse_terms(_read(None, "terms.tsv"), "terms.tsv", check=False)]
+    listed = parse_pairs(_read(None, "homophones.tsv"))
+    out: dict[str, str] = {}
+    for canonical, variants in (*listed, *shape_variants(terms, parse_splits(_read(None, "splits.tsv")), listed)):
+        out[canonical] = out.get(canonical, "") + variants
     return out
 
 
@@ -210,6 +281,13 @@ def _emoji(data_dir: Path | None) -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=1)
+def checked_emoji() -> frozenset[str]:
+    """The emoji of the shipped ``emoji.tsv`` (checked by hand, what they stand for by meaning): only they may spell
+    a word with no character of it written (📱🎲 for 网赌; `forms.emoji_forms`)."""
+    return frozenset(ch for key, _ in parse_emoji(_read(None, "emoji.tsv")) for ch in key if ord(ch) > 0xFFFF)
+
+
+@lru_cache(maxsize=1)
 def shipped_named_emoji() -> frozenset[str]:
     """The emoji `named_emoji` reads for the shipped terms: the fold keeps them, as it keeps ``emoji.tsv``'s."""
     return frozenset(e for e, _ in _emoji(None)[len(parse_emoji(_read(None, "emoji.tsv"))) :])
@@ -218,10 +296,17 @@ def shipped_named_emoji() -> frozenset[str]:
 def load_lexicon(data_dir: Path | None = None) -> Lexicon:
     """The shipped lexicon (``warden/screening/data``) or one from another directory with the same files
     (``splits.tsv``, ``splits_extra.tsv``, ``components.tsv``, ``compounds.tsv``, ``cues.tsv``, ``business.txt``,
+    ``phrases.tsv``,
     ``lures.txt``, ``ordinary.txt`` and ``context.txt`` are taken from the shipped files when the directory has
-    none)."""
+    none). The homophone classes are ``homophones.tsv``'s and the look-alikes `shape_variants` reads off
+    ``splits.tsv``."""
+    terms = tuple(parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv"))
+    homophones = tuple(parse_pairs(_read(data_dir, "homophones.tsv")))
+    shapes = tuple(
+        shape_variants([t.term for t in terms], parse_splits(_read(data_dir, "splits.tsv", optional=True)), homophones)
+    )
     return Lexicon(
-        terms=tuple(parse_terms(_read(data_dir, "terms.tsv"), "terms.tsv")),
+        terms=terms,
         allow=tuple(dict.fromkeys(parse_allow(_read(data_dir, "allow.txt"), "allow.txt"))),
         business=tuple(
             dict.fromkeys(
@@ -234,7 +319,7 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
         lures=tuple(dict.fromkeys(parse_allow(_read(data_dir, "lures.txt", optional=True), "lures.txt"))),
         ordinary=tuple(dict.fromkeys(parse_allow(_read(data_dir, "ordinary.txt", optional=True), "ordinary.txt"))),
         emoji=tuple(_emoji(data_dir)),
-        homophones=tuple(parse_pairs(_read(data_dir, "homophones.tsv"))),
+        homophones=homophones,
         splits=tuple(
             vary_components(
                 [
@@ -246,6 +331,8 @@ def load_lexicon(data_dir: Path | None = None) -> Lexicon:
         ),
         cues=tuple(parse_pairs(_read(data_dir, "cues.tsv", optional=True))),
         context=tuple(parse_allow(_read(data_dir, "context.txt", optional=True), "context.txt")),
+        phrases=tuple(parse_phrases(_read(data_dir, "phrases.tsv", optional=True))),
+        shapes=shapes,
     )
 
 

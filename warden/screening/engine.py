@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate, product
 from operator import itemgetter
 from typing import NamedTuple
@@ -75,7 +75,9 @@ from warden.screening.forms import (
     is_han,
     is_word,
     lower_severity,
+    mixed_homophone_patterns,
     other_tones,
+    phrase_specs,
     polyphones,
     syllable_code,
     syllable_table,
@@ -111,6 +113,9 @@ class _Expanded(NamedTuple):
 
     main: tuple[Pattern, ...]
     homophone: Pattern | None
+    # more homophone patterns: part in pinyin (jia威信: `mixed_homophone_patterns`), written loosely (加我的威信:
+    # `phrase_specs`)
+    phrases: tuple[Pattern, ...] = ()
 
 
 # A tone number: a digit 0-5 after a pinyin syllable (two letters at least, the last one a vowel or n, g, r, or
@@ -413,13 +418,14 @@ def _raw_gates(raw: npt.NDArray[np.uint32], at: npt.NDArray[np.intp]) -> list[in
     return found
 
 
-def _half_same(a: str, b: str, readings: tuple[str, ...]) -> bool:
-    """At least half the characters identical (虹包 for 红包, not any two characters that rhyme),
-    and only characters differ, never digits (all digits share one code in syllable space), except a digit of the
-    term that was a Chinese numeral (``readings`` has its sound: 移夜情 for 一夜情, whose key is 1夜情)."""
+def _half_same(a: str, b: str, readings: tuple[str, ...], shapes: Mapping[str, str] | None = None) -> bool:
+    """At least half the characters identical (虹包 for 红包, not any two characters that rhyme), a look-alike by
+    shape (``shapes``: 伽 for 加) counting as identical, and only characters differ, never digits (all digits share
+    one code in syllable space), except a digit of the term that was a Chinese numeral (``readings`` has its sound:
+    移夜情 for 一夜情, whose key is 1夜情)."""
     same = 0
     for x, y, want in zip(a, b, readings, strict=True):
-        if x == y:
+        if x == y or (shapes is not None and shapes.get(x) == y):
             same += 1
         elif "0" <= x <= "9" or ("0" <= y <= "9" and not want):
             return False
@@ -442,6 +448,8 @@ class ScreeningEngine:
         lures: Sequence[str] = (),
         ordinary: Iterable[str] = (),
         context: Sequence[str] = (),
+        phrases: Sequence[tuple[str, tuple[str, ...]]] = (),
+        shapes: Sequence[tuple[str, str]] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -450,6 +458,7 @@ class ScreeningEngine:
         self.allow: tuple[str, ...] = tuple(dict.fromkeys(a.strip() for a in allow if fold_key(a.strip())[0]))
         self.emoji: tuple[tuple[str, str], ...] = tuple(emoji)
         self.homophones: tuple[tuple[str, str], ...] = tuple(homophones)
+        self.phrases: tuple[tuple[str, tuple[str, ...]], ...] = tuple(phrases)
         self.splits: tuple[tuple[str, tuple[str, ...]], ...] = tuple(splits)
         self.cues: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(cues))
         self.context: tuple[str, ...] = tuple(dict.fromkeys(w.strip() for w in context if fold_key(w.strip())[0]))
@@ -460,8 +469,13 @@ class ScreeningEngine:
         self.ordinary: frozenset[str] = frozenset(w.strip() for w in ordinary if w.strip())
         self.detectors = detectors
         self.per_category = per_category
-        self._syllables: npt.NDArray[np.uint16] = _unit_table(syllable_table(self.homophones))
-        self._variant_of = {v: canonical for canonical, variants in self.homophones for v in variants}
+        self.shapes: tuple[tuple[str, str], ...] = tuple(shapes)
+        self._classes = (*self.homophones, *self.shapes)  # what joins a character's syllable class
+        self._syllables: npt.NDArray[np.uint16] = _unit_table(syllable_table(self._classes))
+        # look-alikes by shape join the homophone classes (a `homophones` pair too); a candidate with one is checked
+        # against the word list like a near-homophone (`_sounds_like`)
+        self._variant_of = {v: canonical for canonical, variants in self._classes for v in variants}
+        self._shape_of = {v: canonical for canonical, variants in self.shapes for v in variants}
         split_map = dict(self.splits)
         if detectors:
             detector_tables()  # built once per process; do it now rather than on the first message
@@ -472,20 +486,38 @@ class ScreeningEngine:
         # direct channel
         best: dict[tuple[str, tuple[int, ...], str], Pattern] = {}
         sounds: dict[tuple[str, tuple[int, ...], str], Pattern] = {}
+        listed = {spec.term for spec in self.terms}
         for spec in self.terms:
             expanded = cache.get(spec)
             if expanded is None:
-                expanded = cache[spec] = _Expanded(tuple(expand(spec, self.emoji, split_map)), homophone_pattern(spec))
+                # a loose shape that is, or holds, another listed term leaves that term its own name (加我个微信;
+                # 私聊我vx is 私聊我 and vx, not a loose 加vx)
+                loose = [
+                    ps
+                    for ps in phrase_specs(spec, self.phrases)
+                    if not any(t in ps.term and t not in spec.term for t in listed)
+                ]
+                expanded = cache[spec] = _Expanded(
+                    (
+                        *expand(spec, self.emoji, split_map),
+                        *(p._replace(term=spec.term) for ps in loose for p in expand(ps)),
+                    ),
+                    homophone_pattern(spec),
+                    (
+                        *mixed_homophone_patterns(spec),
+                        *(h._replace(term=spec.term) for ps in loose if (h := homophone_pattern(ps)) is not None),
+                    ),
+                )
             for p in expanded.main:
                 # an abbreviation several terms share (wd: 网赌, 网贷) stands for each of them
                 k = (p.key, p.runs, p.category if per_category else p.term if p.channel == "initials" else "")
                 if k not in best or p.rank() > best[k].rank():
                     best[k] = p
-            h = expanded.homophone
-            if h is not None:
-                k = (h.key, h.runs, h.category if per_category else "")
-                if k not in sounds or h.rank() > sounds[k].rank():
-                    sounds[k] = h
+            for h in (expanded.homophone, *expanded.phrases):
+                if h is not None:
+                    k = (h.key, h.runs, h.category if per_category else "")
+                    if k not in sounds or h.rank() > sounds[k].rank():
+                        sounds[k] = h
         self._cache = cache
         entries: dict[tuple[str, tuple[int, ...], str], _Entry] = {}
         for (key, runs, category), p in best.items():
@@ -531,7 +563,7 @@ class ScreeningEngine:
         for k, entry in entries.items():
             by_sound.setdefault(self._sound(k[0]), {})[k] = entry
         for k, h in sounds.items():
-            for sound in homophone_sound_keys(h, self.homophones):
+            for sound in homophone_sound_keys(h, self._classes):
                 group = by_sound.setdefault(sound, {})
                 old = group.get(k)
                 group[k] = old._replace(homophone=h) if old else _Entry(k[0], k[1], homophone=h)
@@ -584,7 +616,7 @@ class ScreeningEngine:
         self._patterns = list(best.values())
 
     def _sound(self, folded: str) -> str:
-        return folded.translate(syllable_translation(self.homophones))
+        return folded.translate(syllable_translation(self._classes))
 
     # -- construction -------------------------------------------------------------------------
 
@@ -601,6 +633,8 @@ class ScreeningEngine:
             lures=lexicon.lures,
             ordinary=lexicon.ordinary,
             context=lexicon.context,
+            phrases=lexicon.phrases,
+            shapes=lexicon.shapes,
         )
 
     def with_lists(
@@ -624,6 +658,8 @@ class ScreeningEngine:
             lures=self.lures,
             ordinary=self.ordinary,
             context=self.context,
+            phrases=self.phrases,
+            shapes=self.shapes,
             detectors=self.detectors,
             per_category=self.per_category,
             _cache=self._cache,
@@ -649,6 +685,7 @@ class ScreeningEngine:
             list(allow),
             emoji=self.emoji,
             homophones=self.homophones,
+            shapes=self.shapes,
             splits=self.splits,
             detectors=detectors,
             per_category=per_category,
@@ -841,7 +878,7 @@ class ScreeningEngine:
                         lures.append((s, e))
                     if pattern is not None:
                         hits.append((False, s, s - e, rank, e, pattern, channel))
-                elif homophone is not None and _half_same(fs, key, homophone.readings):
+                elif homophone is not None and _half_same(fs, key, homophone.readings, self._shape_of):
                     verdict = self._sounds_like(folded, ftext, s, e, homophone)
                     if verdict != _NO:
                         hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
@@ -861,7 +898,7 @@ class ScreeningEngine:
                 if key != fs:
                     if (
                         homophone is not None
-                        and _half_same(fs, key, homophone.readings)
+                        and _half_same(fs, key, homophone.readings, self._shape_of)
                         and (not runs or _runs_ok(folded, s, runs))
                     ):
                         verdict = self._sounds_like(folded, ftext, s, e, homophone)
@@ -1069,6 +1106,7 @@ class ScreeningEngine:
         in_context = False  # a character other than the term's own needs its reading in context
         same_polyphone = False  # the term's own character, whose reading here may differ (还 in 佣金反还)
         near = -1  # one character may differ in tone only (月炮 for 约炮: yuè, yuē): its position
+        shape = -1  # a look-alike by shape (伽 for 加): its position, for the word list (伽马 is a word)
         codes, nears = self._sound_codes(p)
         for i, (ch, want_code, canonical) in enumerate(zip(ftext[start:end], codes, p.key, strict=True), start):
             if ch == canonical and "0" <= ch <= "9":  # a numeral of the term, written as a digit
@@ -1078,6 +1116,8 @@ class ScreeningEngine:
                     return _NO
                 continue
             code = default_code(ch)
+            if shape < 0 and ch != canonical and self._shape_of.get(ch) == canonical:
+                shape = i
             if code != want_code and self._variant_of.get(ch) != canonical:
                 if ch in many:
                     if ch == canonical:
@@ -1088,6 +1128,15 @@ class ScreeningEngine:
                     near = i
                 else:
                     return _NO
+        if shape >= 0:
+            # a look-alike by shape stands for one character; the others are written as the term writes them, or, in
+            # a term of three characters or more, read exactly as it reads them with one written as it is (伽威信 for
+            # 加微信; not 员较 for 援交, 强技 for 枪支: two characters changed in two)
+            text = ftext[start:end]
+            same = [text[k] == p.key[k] for k in range(len(text)) if k != shape - start]
+            if near >= 0 or in_context or same_polyphone or not any(same) or (len(text) < 3 and not all(same)):
+                return _NO
+            return shape
         if near >= 0:
             # a near-homophone writes the term's other characters as the term does and reads them as the term does
             # (中桨: 中 is zhòng), and is checked against the word list (中将 is a word) by the caller

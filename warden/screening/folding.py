@@ -274,7 +274,31 @@ def _radical_table() -> dict[str, str]:
     ⺯工包 (红 split into its parts, written with the radical) would read 工包."""
     from cjkfold import EQUIVALENT_IDEOGRAPH
 
-    return dict(EQUIVALENT_IDEOGRAPH)
+    return {**cjk_confusables(), **EQUIVALENT_IDEOGRAPH}
+
+
+# Kana, Hangul and CJK strokes drawn like a Chinese character or component (イ 亻, カ 力, ロ 口, エ 工, ト 卜, ハ 八):
+# 加微イ言 is 加微亻言, カロ微信 is 力口微信 (加 split). Not the long-vowel mark ー (一), in every Japanese word.
+_KANA_KEPT = frozenset("ー")
+
+
+@lru_cache(maxsize=1)
+def cjk_confusables() -> dict[str, str]:
+    """Every kana, Hangul letter or CJK stroke that UTS #39's confusables data (as confusable-homoglyphs ships it) says
+    looks like one Chinese character → that character (round 4 of issue 13: look-alikes of components)."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    out: dict[str, str] = {}
+    for ch, entries in confusables_data.items():
+        if len(ch) != 1 or ch in _KANA_KEPT or not unicodedata.name(ch, "").startswith(_CJK_LOOK_ALIKE_SCRIPTS):
+            continue
+        targets = {e["c"] for e in entries if len(e["c"]) == 1 and "\u4e00" <= e["c"] <= "\u9fff"}
+        if len(targets) == 1:
+            out[ch] = targets.pop()
+    return out
+
+
+_CJK_LOOK_ALIKE_SCRIPTS = ("KATAKANA", "HIRAGANA", "HANGUL", "CJK STROKE", "HALFWIDTH KATAKANA")
 
 
 # The matcher uses the BMP private-use area for syllable codes (UCS-2 strings scan faster than astral
@@ -384,6 +408,8 @@ def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_s
     if not keep_separators and ch in ADD_SIGNS:
         return ADD_SIGNS[ch]
     digits = digit_variants()
+    if ch in digits:  # before NFKC, which writes ⑴ as (1) and ⒈ as 1.: the detectors keep punctuation
+        return digits[ch]
     confusables = latin_confusables()
     s = _strip_marks(unicodedata.normalize("NFKC", radicals.get(ch, ch))).casefold()
     out = []

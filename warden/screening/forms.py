@@ -35,7 +35,7 @@ import numpy.typing as npt
 from pypinyin import Style, lazy_pinyin, pinyin
 
 from warden.screening.base import SEVERITIES
-from warden.screening.dictionaries import TermSpec
+from warden.screening.dictionaries import TermSpec, checked_emoji
 from warden.screening.folding import MAX_CP, PUA_END, PUA_START, fold_key
 
 CHANNEL_PRIORITY = ("folded", "emoji", "pinyin", "mixed", "split", "homophone", "initials")
@@ -140,20 +140,43 @@ def _split_forms(term: str, splits: Mapping[str, tuple[str, ...]]) -> list[str]:
     return [f for f in dict.fromkeys(forms) if f != term]
 
 
-def emoji_forms(term: str, emoji: Iterable[tuple[str, str]]) -> list[str]:
-    """The term written as a rebus (``emoji``: (emoji, what it stands for) pairs from ``emoji.tsv``): the emoji
-    alone when it stands for the whole term (🎰 老虎机), else the term with one piece in the emoji's place (🎲博
-    for 赌博, 🧧群 for 红包群, 返💰 for 返利, 老🐯机 for 老虎机). An emoji alone is a form only of a term it stands
-    for whole, never of a one-character piece (💰 alone is money talk, not 返利)."""
+_MAX_EMOJI_FORMS = 48
+
+
+def emoji_forms(term: str, emoji: Iterable[tuple[str, str]], whole: Iterable[str] | None = None) -> list[str]:
+    """The term written as a rebus (``emoji``: (emoji, what it stands for) pairs from ``emoji.tsv`` and the emoji's
+    names): the emoji alone when it stands for the whole term (🎰 老虎机), else the term with one piece in the
+    emoji's place (🎲博 for 赌博, 🧧群 for 红包群, 返💰 for 返利, 老🐯机 for 老虎机) or several (📱🎲 for 网赌,
+    🌈💰 for 彩金), at most `_MAX_EMOJI_FORMS`. An emoji alone is a form only of a term it stands for whole, never of a
+    one-character piece (💰 alone is money talk, not 返利); a form drawn wholly in emoji from pieces needs every
+    piece from ``whole`` (the hand-checked ``emoji.tsv``: a name read off a picture, 🔴 红色圆, 👜 手提包, is too loose
+    to spell a whole word with nothing else written); ``None``: every pair may."""
     pairs = [(e, m) for e, m in emoji if m]
     forms = [e for e, m in pairs if m == term]
-    by_piece: list[tuple[str, str]] = [(e, m) for e, m in pairs if m != term and m in term and len(m) < len(term)]
-    for e, m in by_piece:
-        at = term.find(m)
-        while at != -1:
-            forms.append(term[:at] + e + term[at + len(m) :])
-            at = term.find(m, at + 1)
-    return list(dict.fromkeys(forms))
+    checked = None if whole is None else frozenset(whole)
+    by_start: dict[int, list[tuple[int, str, bool]]] = {}
+    for e, m in pairs:
+        if m != term and m in term and len(m) < len(term):
+            at = term.find(m)
+            while at != -1:
+                by_start.setdefault(at, []).append((at + len(m), e, checked is None or e in checked))
+                at = term.find(m, at + 1)
+    pieced: list[tuple[int, int, str]] = []
+
+    def walk(i: int, out: str, pieces: int, unchecked: int, kept: bool) -> None:
+        if len(pieced) >= 8 * _MAX_EMOJI_FORMS:
+            return
+        if i == len(term):
+            if pieces and (kept or not unchecked):
+                pieced.append((unchecked, pieces, out))
+            return
+        walk(i + 1, out + term[i], pieces, unchecked, True)
+        for end, e, ok in by_start.get(i, ()):
+            walk(end, out + e, pieces + 1, unchecked + (not ok), kept)
+
+    walk(0, "", 0, 0, False)
+    pieced.sort(key=lambda p: p[:2])  # the hand-checked emoji first, then by pieces (stable: in the term's order)
+    return list(dict.fromkeys(forms + [f for _, _, f in pieced]))[: len(forms) + _MAX_EMOJI_FORMS]
 
 
 def expand(
@@ -172,7 +195,7 @@ def expand(
                     found[key, runs] = p
 
     add(t, "folded")
-    for form in emoji_forms(t, emoji):
+    for form in emoji_forms(t, emoji, checked_emoji()):
         add(form, "emoji")
     if splits and "split" in spec.forms:
         for form in _split_forms(t, splits):
@@ -348,6 +371,32 @@ def words_among(texts: list[str]) -> list[bool]:
     return [p >= 0 and i < codes.size and int(codes[i]) == p for p, i in zip(packed, at, strict=True)]
 
 
+CONTACT = "contact_diversion"
+
+
+def phrase_specs(spec: TermSpec, phrases: Iterable[tuple[str, tuple[str, ...]]]) -> list[TermSpec]:
+    """The contact term written loosely (``phrases``: (verb, words that may follow it), from ``phrases.tsv``; a verb
+    ``找=加`` is written in place of 加): 加微信 as 加我的微信, 加一下微信, 加好友微信, 找我微信, 私聊vx …, each a spec
+    of its own with the term's category and severity, matched as written and, when the term takes homophones, by
+    sound (加我的威信). Only terms of `CONTACT` whose messenger is not a group (群)."""
+    if spec.category != CONTACT:
+        return []
+    out: list[TermSpec] = []
+    for entry, words in phrases:
+        verb, _, base = entry.partition("=")
+        base = base or verb
+        rest = spec.term[len(base) :]
+        if not spec.term.startswith(base) or not rest or "群" in rest:
+            continue
+        for word in words:
+            if word and (rest.startswith(word) or word[-1] == rest[0]):  # 加下微信 takes no 一下 (加一下下微信)
+                continue
+            if verb == base and not word:
+                continue
+            out.append(TermSpec(verb + word + rest, spec.category, spec.severity, spec.forms & {"homophone"}))
+    return out
+
+
 def homophone_pattern(spec: TermSpec) -> Pattern | None:
     """The homophone-channel pattern (keyed by the folded term) for terms with ≥ 2 Chinese characters,
     carrying the term's toned reading in context per key character."""
@@ -374,6 +423,35 @@ def homophone_pattern(spec: TermSpec) -> Pattern | None:
         tuple(readings),
         near="near" in spec.forms,
     )
+
+
+def mixed_homophone_patterns(spec: TermSpec) -> list[Pattern]:
+    """The homophone pattern with some of the term's characters written in pinyin (``mixed`` with ``homophone``):
+    jia威信 for 加微信, 网du for 网赌 written 忘du. The pinyin letters must be there as written (their reading is "");
+    the characters left are matched by sound. Terms of 2–4 Chinese characters, as `expand`'s mixed forms."""
+    h = homophone_pattern(spec)
+    if h is None or "mixed" not in spec.forms or h.runs:
+        return []
+    han = [i for i, r in enumerate(h.readings) if r]
+    if not 2 <= len(han) <= _MAX_MIXED_HAN:
+        return []
+    out: list[Pattern] = []
+    for mask in range(1, (1 << len(han)) - 1):
+        latin = {han[b] for b in range(len(han)) if mask >> b & 1}
+        key: list[str] = []
+        readings: list[str] = []
+        for i, (ch, want) in enumerate(zip(h.key, h.readings, strict=True)):
+            if i in latin:
+                syllable = toneless(want).replace("v", "u")
+                key.append(syllable)
+                readings.extend([""] * len(syllable))
+            else:
+                key.append(ch)
+                readings.append(want)
+        text = "".join(key)
+        if fold_key(text)[0] == text:  # no letter doubled: the text collapses repeats
+            out.append(h._replace(key=text, readings=tuple(readings), near=False))
+    return out
 
 
 def homophone_sound_keys(p: Pattern, homophones: tuple[tuple[str, str], ...] = ()) -> list[str]:
