@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -146,23 +146,33 @@ NATS_SCHEMES = ("nats", "tls", "ws", "wss")
 
 
 def mask_url(url: str, path: bool = True) -> str:
-    """`url` with its password (and any query string, which may carry a token) replaced by `***`; a NATS URL's lone
-    user part is its token (`nats://<token>@host`) and is masked too. `path=False`: the path as well (a webhook whose
-    key is part of its path). Several comma-separated URLs (NATS servers): each."""
-    if "," in url:
-        return ",".join(mask_url(part, path) for part in url.split(","))
+    """`url` with its password (and any query string or fragment, which may carry a token) replaced by `***`; a NATS
+    URL's lone user part is its token (`nats://<token>@host`) and is masked too. `path=False`: the path as well (a
+    webhook whose key is part of its path). Several comma-separated URLs (NATS servers): each.
+
+    The credentials run to the *last* `@` (a password may hold `/`, `#`, `?`, `,` or `@` unencoded, which SQLAlchemy
+    reads as part of it, and the database connects): masking the host too when in doubt, never showing a secret."""
+    pieces = url.split(",")
+    if len(pieces) > 1 and all("://" in piece for piece in pieces):
+        return ",".join(mask_url(piece, path) for piece in pieces)
+    scheme, sep, rest = url.partition("://")
+    user = ""
+    if sep and "@" in rest and not rest.startswith("/"):  # (`sqlite:////a@b/w.db`: no host, a file's path)
+        userinfo, _, rest = rest.rpartition("@")
+        name, colon, _secret = userinfo.partition(":")
+        if any(c in name for c in "/?#") or (not colon and any(c in userinfo for c in "/?#")):
+            user = "***@"  # not a plain `user[:password]`: show none of it
+        elif colon:
+            user = f"{name}:***@"
+        else:
+            user = "***@" if scheme in NATS_SCHEMES else f"{userinfo}@"
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(f"{scheme}{sep}{rest}")
     except ValueError:
         return "***"
-    netloc = parts.netloc
-    if parts.password is not None:
-        user, _, host = netloc.rpartition("@")
-        netloc = user.split(":", 1)[0] + ":***@" + host
-    elif "@" in netloc and parts.scheme in NATS_SCHEMES:
-        netloc = "***@" + netloc.rpartition("@")[2]
     shown = parts.path if path or parts.path in ("", "/") else "/***"
-    return urlunsplit((parts.scheme, netloc, shown, "***" if parts.query else "", parts.fragment))
+    query, fragment = ("?***" if parts.query else ""), ("#***" if parts.fragment else "")
+    return f"{scheme}{sep}{user}{parts.netloc}{shown}{query}{fragment}" if sep else url  # `sqlite:///` kept whole
 
 
 def nats_url_problem(value: str) -> str | None:

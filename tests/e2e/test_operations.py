@@ -226,6 +226,26 @@ def test_the_access_log_masks_a_helper_links_token_in_the_path(world: World, log
     assert "hc_Zm9vYmFyYmF6cXV4" not in json.dumps(server_lines)  # (the test client's own httpx line aside)
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/helper-confirmations/hc_Zm9vYmFyYmF6cXV4"),  # a browser opening the link: 405
+        ("PUT", "/v1/helper-confirmations/hc_Zm9vYmFyYmF6cXV4"),
+        ("POST", "/v1/helper-confirmations/hc_Zm9vYmFyYmF6cXV4/"),  # a trailing slash: 307
+        ("POST", "/v1//helper-confirmations/hc_Zm9vYmFyYmF6cXV4"),  # no route at all: 404
+    ],
+)
+def test_the_access_log_masks_a_helper_links_token_whatever_the_route_answers(
+    world: World, logged: io.StringIO, method: str, path: str
+) -> None:
+    with TestClient(create_app(world.w, Settings()), client=LOCAL, follow_redirects=False) as api:
+        api.request(method, path, json={})
+    line = next(x for x in json_lines(logged) if x.get("logger") == "warden.access")
+    assert line["status"] in (307, 404, 405) and "***" in str(line["path"])
+    server_lines = [x for x in json_lines(logged) if str(x.get("logger", "")).startswith(("warden", "uvicorn"))]
+    assert "Zm9vYmFyYmF6cXV4" not in json.dumps(server_lines)
+
+
 def test_access_log_can_be_turned_off(world: World, logged: io.StringIO) -> None:
     with TestClient(create_app(world.w, Settings(access_log=False))) as api:
         api.get("/livez")
@@ -317,6 +337,28 @@ def test_config_show_masks_a_nats_token_and_a_webhook_key_in_its_path(monkeypatc
         assert secret not in result.output
 
 
+@pytest.mark.parametrize("password", ["pa/ss", "pa#ss", "pa?ss", "pa,ss", "pa@ss"])
+def test_config_show_masks_a_database_password_holding_url_delimiters(
+    monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    """SQLAlchemy reads everything up to the host's `@` as the password (the database connects with it unencoded):
+    `config show` masks all of it, not only what a generic URL parser takes for one."""
+    monkeypatch.setenv("WARDEN_DATABASE_URL", f"postgresql+psycopg://warden:{password}@db:5432/warden")
+    monkeypatch.setenv("WARDEN_UNBLOCK_WEBHOOK_URL", "https://sms.example/send#K3Yfrag")
+    result = runner.invoke(cli, ["config", "show", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["database_url"] == "postgresql+psycopg://warden:***@db:5432/warden"
+    assert shown["unblock_webhook_url"] == "https://sms.example/***#***"
+    assert "ss@" not in result.output and "K3Y" not in result.output
+
+
+def test_config_show_keeps_a_sqlite_url_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARDEN_DATABASE_URL", "sqlite:////var/lib/warden/w@rden.db")
+    result = runner.invoke(cli, ["config", "show", "--json"])
+    assert json.loads(result.output)["database_url"] == "sqlite:////var/lib/warden/w@rden.db"
+
+
 def test_config_show_names_a_nats_url_that_is_not_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WARDEN_NATS_URL", "not a url")
     result = runner.invoke(cli, ["config", "show"])
@@ -332,6 +374,11 @@ def test_config_show_names_a_nats_url_that_is_not_one(monkeypatch: pytest.Monkey
         (["--metrics-port", "99999"], "--metrics-port"),
         (["--nats", "notaurl"], "--nats: 'notaurl' is not a NATS server URL"),
         (["--nats", "nats://127.0.0.1:99999"], "--nats: 'nats://127.0.0.1:99999' is not a URL"),
+        (["--durable", "a.b"], "--durable: 'a.b' is not a JetStream name"),
+        (["--durable", ""], "--durable: '' is not a JetStream name"),
+        (["--stream", "my stream"], "--stream: 'my stream' is not a JetStream name"),
+        (["--prefix", "warden.*"], "--prefix: 'warden.*' is not a subject prefix"),
+        (["--prefix", "a..b"], "--prefix: 'a..b' is not a subject prefix"),
     ],
 )
 def test_consume_refuses_a_bad_option_naming_it_with_exit_2_before_touching_the_database(
@@ -379,3 +426,29 @@ def test_a_webhook_senders_failure_names_the_gateway_without_its_key() -> None:
     said = str(failed.value)
     assert said.startswith("webhook http://127.0.0.1:1/***?*** unreachable: ")
     assert "K3Y" not in said
+
+
+def test_readyz_names_the_error_of_a_connection_the_database_dropped(pg_url: str) -> None:
+    """A pooled connection the server dropped (a restart, a failover): the reason is the server's own error, not
+    SQLAlchemy's `PendingRollbackError` from closing the broken connection; the next check is fine again."""
+    from sqlalchemy import text
+
+    from warden.adapters.health import check_database
+
+    engine, admin = make_engine(pg_url), make_engine(pg_url)
+    try:
+        with engine.connect() as conn:  # the connection the check will get back from the pool
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        reason = check_database(engine)
+        assert (
+            reason is not None
+            and reason.startswith("database postgresql+psycopg://")
+            and pg_url.rsplit("/")[-1] in reason
+        )
+        assert "OperationalError" in reason and "PendingRollbackError" not in reason
+        assert check_database(engine) is None
+    finally:
+        engine.dispose()
+        admin.dispose()

@@ -72,6 +72,25 @@ def nats_url_of(option: str | None, settings: Settings) -> str:
     return option
 
 
+def check_names(stream: str, prefix: str, durable: str | None = None) -> None:
+    """`--stream`, `--prefix` and `--durable` as JetStream takes them, else exit 2 naming the option, before anything
+    is touched (JetStream refused them only after the database was migrated; an empty `--durable` made a consumer
+    that forgets its place, a `*` in `--prefix` a subject nothing can be published to). A name: no space, `.`, `*`,
+    `>`, `/` or `\\`; a prefix: dot-separated tokens, none empty, without spaces or wildcards."""
+    from warden.entrypoints.cli.main import fail
+
+    def bad_name(value: str) -> bool:
+        return not value or any(c.isspace() or c in ".*>/\\" or not c.isprintable() for c in value)
+
+    names = [("--stream", stream)] + ([("--durable", durable)] if durable is not None else [])
+    for option, value in names:
+        if bad_name(value):
+            raise fail(f"{option}: {value!r} is not a JetStream name (no spaces, '.', '*', '>', '/', '\\')", 2)
+    tokens = prefix.split(".")
+    if any(not t or any(c.isspace() or c in "*>" or not c.isprintable() for c in t) for t in tokens):
+        raise fail(f"--prefix: {prefix!r} is not a subject prefix (dot-separated words without spaces, '*' or '>')", 2)
+
+
 StreamOpt = Annotated[str, typer.Option(help="JetStream stream (created when missing).")]
 PrefixOpt = Annotated[
     str, typer.Option(help="Subject prefix: events on <prefix>.events, dead letters on <prefix>.dead.")
@@ -132,6 +151,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         settings = Settings()
         logs.configure(settings)
         url = nats_url_of(nats_url, settings)  # every option is checked before the database is touched
+        check_names(stream, prefix, durable)
         try:
             mine = parse_partitions(partitions, settings.partitions) if partitions is not None else None
         except ValueError as exc:
@@ -262,6 +282,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
         settings = Settings()
         url = nats_url_of(nats_url, settings)
+        check_names(stream, prefix)
         try:  # every line an event, checked as the consumer will check it, before anything is published
             objs = [obj for _, obj in read_objects(events, lambda _line, obj: event_problems(obj))]
         except BadFile as exc:

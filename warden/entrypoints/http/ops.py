@@ -33,7 +33,10 @@ access = logging.getLogger("warden.access")
 UNMATCHED = "<unmatched>"
 SECRET_PATH_PARAMS = ("token",)
 """Path parameters that are secrets (`/v1/helper-confirmations/{token}`: whoever holds it confirms as the helper):
-the access log writes `***` in their place, as the sender's log line does (`unblock.senders.redact`)."""
+the access log writes `***` in their place, as the sender's log line does (`unblock.senders.redact`), whatever the
+method (a helper's browser GETs the link: 405) and with a trailing slash (307). Any other path that still holds a
+helper link's token (`//v1/…`, an encoded slash: 404) has the token masked by its shape (`hc_…`)."""
+TOKEN_SHAPE = re.compile(r"hc_[A-Za-z0-9_-]+")
 
 
 def _settings(request: Request) -> Settings:
@@ -117,6 +120,7 @@ class Observe:
         self.app = app
         self.access_log = access_log
         self._routes: list[tuple[re.Pattern[str], frozenset[str], str]] | None = None
+        self._secret: list[re.Pattern[str]] = []  # the routes' patterns with a secret parameter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -159,24 +163,32 @@ class Observe:
         """The path template of the route that takes the request (`/v1/accounts/{account_id}/restrictions`), as
         mounted (routers' prefixes included), never the raw path (which would make a time series per account);
         `<unmatched>` when no route takes the path and method. Also the path for the access log: as requested, but
-        with each path parameter named in `SECRET_PATH_PARAMS` (a helper link's token) as `***`."""
+        with each path parameter named in `SECRET_PATH_PARAMS` (a helper link's token) as `***` (`_masked`)."""
         if self._routes is None:
             self._routes = [
                 (rc.path_regex, frozenset(getattr(rc.original_route, "methods", None) or ()), rc.path or UNMATCHED)
                 for rc in iter_route_contexts(scope["app"].router.routes)
             ]
+            self._secret = [r for r, _, _ in self._routes if set(SECRET_PATH_PARAMS) & set(r.groupindex)]
         raw, method, root = scope.get("path", ""), scope.get("method", ""), scope.get("root_path", "")
         path = raw[len(root) :] if root and raw.startswith(root) else raw
-        for regex, methods, template in self._routes:
-            match = regex.match(path) if not methods or method in methods else None
+        route = next(
+            (t for regex, methods, t in self._routes if (not methods or method in methods) and regex.match(path)),
+            UNMATCHED,
+        )
+        return route, raw[: len(raw) - len(path)] + self._masked(path)
+
+    def _masked(self, path: str) -> str:
+        """`path` with each secret path parameter of any route it reaches (any method, a trailing slash aside) as
+        `***`, and anything else shaped like a helper link's token as `hc_***`."""
+        for regex in self._secret:
+            match = regex.match(path) or regex.match(path.rstrip("/"))
             if match is None:
                 continue
             secret = [name for name in SECRET_PATH_PARAMS if name in match.groupdict()]
-            if not secret:
-                return template, raw
             shown, at = [], 0
             for start, end in sorted(match.span(name) for name in secret):
                 shown += [path[at:start], "***"]
                 at = end
-            return template, raw[: len(raw) - len(path)] + "".join(shown) + path[at:]
-        return UNMATCHED, raw
+            return "".join(shown) + path[at:]
+        return TOKEN_SHAPE.sub("hc_***", path) if "hc_" in path else path
