@@ -12,13 +12,15 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
-from tests.conftest import World
+from tests.conftest import PG_ADMIN_URL, World, build
 from warden.adapters import logs
 from warden.adapters.database import make_engine
 from warden.appeals.notifier import LogNotifier, Notification
 from warden.entrypoints.cli.main import app as cli
 from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
+from warden.kernel.clock import FixedClock
+from warden.policy import LoadedPolicy
 from warden.settings import Settings
 from warden.unblock import texts as unblock_texts
 from warden.unblock.senders import LogSender
@@ -451,4 +453,43 @@ def test_readyz_names_the_error_of_a_connection_the_database_dropped(pg_url: str
         assert check_database(engine) is None
     finally:
         engine.dispose()
+        admin.dispose()
+
+
+def test_a_request_while_the_database_is_away_is_a_503_with_retry_after_not_a_500(
+    pg_url: str, clock: FixedClock, policy: LoadedPolicy
+) -> None:
+    """Found by trying it: with the database down, `POST /v1/events` answered 500. The database being away is not
+    the request's fault and a retry mends it: 503, `Retry-After`, in the request's language, nothing stored. The
+    server really goes away: every connection to the database is cut and new ones are refused."""
+    import sqlalchemy as sa
+
+    name = pg_url.rsplit("/", 1)[-1]
+    w = build(pg_url, clock, policy)
+    world = World(w, clock)
+    world.enterprise()
+    world.account()
+    platform = {"Authorization": f"Bearer {w.tokens.create(Role.PLATFORM)[1]}"}
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with TestClient(create_app(w, Settings()), client=LOCAL, raise_server_exceptions=False) as api:
+            with admin.connect() as c:
+                c.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                c.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            try:
+                answers = [
+                    api.post(f"/v1/events?lang={lang}", json=world.phone_search(), headers=platform)
+                    for lang in ("en", "zh")
+                ]
+            finally:
+                with admin.connect() as c:
+                    c.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        for r in answers:
+            assert r.status_code == 503, r.text
+            assert r.headers["content-type"] == "application/problem+json" and r.headers["Retry-After"] == "5"
+            assert r.json()["type"].endswith("/service-unavailable")
+        assert "nothing was stored" in answers[0].json()["detail"] and "未保存" in answers[1].json()["detail"]
+        assert w.enforcement.get_account("acc-1") is not None  # back once the server is
+    finally:
+        w.engine.dispose()
         admin.dispose()

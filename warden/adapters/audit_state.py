@@ -367,6 +367,8 @@ def install(engine: Engine, signer: Signer | None) -> None:
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Connection) -> None:
+        if conn.invalidated:  # the server dropped it: its `info` goes with it (and reading it would raise)
+            return
         conn.info.pop(_FLAG, None)
         conn.info.pop(_HEADS, None)
         conn.info.pop(store.FIRSTS, None)

@@ -200,6 +200,8 @@ def _exclusive(conn: Connection) -> None:
 
 
 def _ended(conn: Connection) -> None:
+    if conn.invalidated:  # the server dropped it (restart, failover): no lock is held, and its `info` is gone
+        return
     since = conn.info.pop(_EXCLUSIVE_SINCE, None)
     if since is not None:
         LOCK_TIMES.held(time.perf_counter() - since)

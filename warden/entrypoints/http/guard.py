@@ -36,6 +36,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from limits.errors import StorageError
+from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -43,7 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warden.entrypoints.http.deps import get_principal
 from warden.entrypoints.http.problem_texts import EDGE, lang_of
-from warden.entrypoints.http.problems import INVALID_INPUT, UNAUTHORIZED, problem
+from warden.entrypoints.http.problems import INVALID_INPUT, UNAUTHORIZED, database_away, problem
 from warden.entrypoints.http.throttle import Refusal, Throttle, unavailable
 from warden.kernel.access import Principal
 from warden.kernel.i18n import Lang, Text
@@ -131,6 +132,12 @@ class EdgeGuard:
                 _check_json(headers, body, lang)
         except _Refused as refused:
             await refused.response(scope, receive, send)
+            return
+        except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:  # reading the token: the database is away
+            away = database_away(exc, scope)
+            if away is None:
+                raise
+            await away(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 

@@ -101,6 +101,10 @@ EDGE: Catalog[str] = Catalog(
             "en": "metrics are served to WARDEN_METRICS_ALLOW only; {client} is not in it",
         },
         "not_ready": {"zh": "不可用：{failing}", "en": "unavailable: {failing}"},
+        "database_unavailable": {
+            "zh": "暂时无法访问数据库；未保存任何内容，请在 {retry_after} 秒后重试",
+            "en": "the database cannot be reached right now; nothing was stored; retry after {retry_after} s",
+        },
     }
 )
 """The edge's own sentences (`problem(…, EDGE["key"], params)`)."""

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from warden.entrypoints.http import problem_texts as texts
@@ -33,6 +34,9 @@ PROBLEM = "application/problem+json"
 INVALID_INPUT = "https://warden.dev/problems/invalid-input"
 UNAUTHORIZED = "https://warden.dev/problems/unauthorized"
 MALFORMED_JSON = "https://warden.dev/problems/malformed-json"
+SERVICE_UNAVAILABLE = "https://warden.dev/problems/service-unavailable"
+DATABASE_RETRY_AFTER = 5
+"""Seconds a client waits before retrying when the database cannot be reached (a restart or failover takes a few)."""
 MAX_ERRORS = 100
 """At most this many `errors` in one problem; `errors_omitted` counts the rest (a body of 300,000 bad ids gets a
 short answer, not a long one)."""
@@ -91,6 +95,12 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "https://warden.dev/problems/too-many-attempts",
         "Too many attempts",
         "too many requests from this token; try again in 30 s",
+    ),
+    503: _problem_example(
+        503,
+        SERVICE_UNAVAILABLE,
+        "Service unavailable",
+        "the database cannot be reached right now; nothing was stored; retry after 5 s",
     ),
 }
 """The errors every `/v1` route may answer, as the Problem Details actually sent (`create_app` gives them to each
@@ -199,6 +209,27 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def database_away(exc: BaseException, scope: Mapping[str, Any]) -> JSONResponse | None:
+    """The 503 for a database that cannot be reached or is busy (a restart, a failover, SQLite's writer lock held
+    too long): `Retry-After`, in the request's language; nothing was stored, since no transaction committed. None
+    for any other error, a SQLite schema error (`no such table …`) among them: no retry mends those (a 500). Used
+    by the routes' handler and by the edge (`guard`), which reads tokens before any route runs."""
+    if not isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return None
+    if str(getattr(exc, "orig", "")).startswith("no such "):
+        return None
+    log.warning("database unavailable on %s %s: %s", scope.get("method"), scope.get("path"), type(exc).__name__)
+    return problem(
+        503,
+        "Service unavailable",
+        EDGE["database_unavailable"],
+        SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        lang=lang_of(scope),
+        params={"retry_after": DATABASE_RETRY_AFTER},
+    )
+
+
 def _line_column(doc: Any, pos: Any) -> str:
     """` at line L column C` of character `pos` in the JSON text `doc`, or "" when either is unknown."""
     if not isinstance(doc, str | bytes) or not isinstance(pos, int):
@@ -288,6 +319,12 @@ def install(app: FastAPI) -> None:
             detail = EDGE["no_route"]
         lang = lang_of(request.scope)
         return problem(exc.status_code, title, detail, headers=headers or None, lang=lang, params=params)
+
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.InterfaceError)
+    async def _database_away(request: Request, exc: Exception) -> JSONResponse:
+        away = database_away(exc, request.scope)
+        return away if away is not None else await _server_error(request, exc)
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> JSONResponse:
