@@ -18,7 +18,8 @@ The cases:
   (`POST /v1/events`) interleaved with a no-op (`GET /v1/ping`) for p50/p99;
 - **single events over HTTP**: a fresh `warden serve` per case, `POST /v1/events` one event per request from 1
   client, then from 16 clients side by side (each account's events through one client, in event time); the
-  16-connection rate shows the group commit (`pipeline.ingest.Ingest.ingest`) at work;
+  16-connection rate shows the group commit (`entrypoints.http.group_commit`, `Ingest.run_requests`) at work;
+  the clients are `http.client` keep-alive connections on threads of this process, bodies serialized beforehand;
 - **growth**: the in-process stream on databases already holding N older stored events, one stream each.
 
 CPU time is this process's plus, when they run on this machine, the server process's and the PostgreSQL
