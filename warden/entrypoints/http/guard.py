@@ -9,8 +9,8 @@ For each HTTP request, in this order:
    token is checked from the headers alone: none, or an unknown, revoked or expired one (or one whose person is
    disabled), is a 401 saying which, and the body is never read. The checks of requests that arrive while others
    are being checked are done together in one trip to a worker thread (`gather.Gather`), one read per distinct
-   token, begun after all of them arrived (so a revocation still holds from the next request on). The principal is kept in the request's state,
-   so `get_principal` does not look it up a second time.
+   token, begun after all of them arrived (so a revocation still holds from the next request on). The principal
+   is kept in the request's state, so `get_principal` does not look it up a second time.
    **How often** (`throttle.Throttle`): failed authentications are budgeted per client address (a valid token is
    checked first and never refused by that budget: behind a NAT, one guesser must not lock out everyone), and a caller's
    requests per principal (its route's own budget, its writes); a request over a budget is a 429 with
