@@ -13,7 +13,9 @@ queue before its trip begins.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -26,26 +28,26 @@ class Gather(Generic[T, R]):
 
     def __init__(self, run: Callable[[list[T]], Sequence[R | Exception]]) -> None:
         self.run = run
-        self._queue: list[tuple[T, asyncio.Future[R]]] = []
-        self._drainer: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        # per event loop (one in a server; a test may run the same app on several): its queue and drain task
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[T, R]] = weakref.WeakKeyDictionary()
 
     async def submit(self, item: T) -> R:
         loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # a new loop (a test client started again): nothing of the old one is pending
-            self._loop, self._queue, self._drainer = loop, [], None
+        queue = self._loops.get(loop)
+        if queue is None:
+            queue = self._loops[loop] = _Queue()
         answer: asyncio.Future[R] = loop.create_future()
-        self._queue.append((item, answer))
-        if self._drainer is None:
-            self._drainer = loop.create_task(self._drain())
+        queue.items.append((item, answer))
+        if queue.drainer is None:
+            queue.drainer = loop.create_task(self._drain(queue))
         return await answer
 
-    async def _drain(self) -> None:
+    async def _drain(self, queue: _Queue[T, R]) -> None:
         """Group after group, until the queue is empty."""
         loop = asyncio.get_running_loop()
         try:
-            while self._queue:
-                taken, self._queue = self._queue, []
+            while queue.items:
+                taken, queue.items = queue.items, []
                 try:
                     try:
                         answers: Sequence[R | Exception] = await loop.run_in_executor(
@@ -65,4 +67,12 @@ class Gather(Generic[T, R]):
                         if not answer.done():
                             answer.set_exception(RuntimeError("the server stopped before this request was done"))
         finally:
-            self._drainer = None
+            queue.drainer = None
+
+
+@dataclass
+class _Queue(Generic[T, R]):
+    """One event loop's items waiting for the next group, and the task draining them (None when idle)."""
+
+    items: list[tuple[T, asyncio.Future[R]]] = field(default_factory=list)
+    drainer: asyncio.Task[None] | None = None
