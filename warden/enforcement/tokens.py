@@ -7,8 +7,9 @@
 - **Create.** The secret is shown once; only its SHA-256 is stored. A token lives `lifetime` (the setting
   `WARDEN_TOKEN_LIFETIME`, default 90 days) unless `expires_in` says otherwise (at most `MAX_LIFETIME`).
 - **Authenticate.** One read by the secret's hash per request, with the person: nothing is cached, so a revocation,
-  an expiry or a disabled person takes effect at the next request in every process. The time of last use is
-  written at most once per `LAST_USE_EVERY` per token (not on every request), and is not audited.
+  an expiry or a disabled person takes effect at the next request in every process. (The HTTP edge lets requests
+  that arrive together with the same token share one read begun after they all arrived: `guard.EdgeGuard`.) The
+  time of last use is written at most once per `LAST_USE_EVERY` per token (not on every request), and is not audited.
 - **List.** Id, person, role, scope, label, created, expires, last used, revoked: never the secret.
 """
 

@@ -45,14 +45,22 @@ count towards is still open, so deciding them would only write history nobody ca
 
 
 @dataclass(eq=False)
-class _Request:
-    """One caller's validated events waiting for the batch lock (group commit, `Ingest.ingest`)."""
+class IngestRequest:
+    """One caller's validated events waiting to be decided (group commit: `Ingest.ingest`, `Ingest.run_requests`);
+    `result` or `error` is set once `done`."""
 
     events: list[Any]
     actor: str
     done: bool = False
     result: IngestResult | None = None
     error: Exception | None = None
+
+    def outcome(self) -> IngestResult:
+        """The result, or the error raised (once `done`)."""
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
 
 
 @dataclass
@@ -92,7 +100,7 @@ class Ingest:
         self._hooks = {h: overriding(self.features, h) for h in HOOKS}
         self._lock = threading.Lock()  # one batch at a time per process
         self._waiting_lock = threading.Lock()  # guards `_waiting`, the requests queued for the next batch
-        self._waiting: list[_Request] = []
+        self._waiting: list[IngestRequest] = []
 
     @property
     def batch_lock(self) -> threading.Lock:
@@ -188,7 +196,7 @@ class Ingest:
         gets its own answer or its own error.
 
         Raises `InvalidInput` (422) or `Conflict` (409) naming the field, nothing stored for that request."""
-        mine = _Request(self.validate(raw), actor)
+        mine = self.request(raw, actor)
         with self._waiting_lock:
             self._waiting.append(mine)
         with self._lock:
@@ -207,12 +215,33 @@ class Ingest:
                 if mine not in group:  # its leader failed outside any request's error (see `_run_group`)
                     group = [mine]
                 self._run_group(group)
-        if mine.error is not None:
-            raise mine.error
-        assert mine.result is not None
-        return mine.result
+        return mine.outcome()
 
-    def _run_group(self, group: list[_Request]) -> None:
+    def request(self, raw: Sequence[Any], actor: str = "platform") -> IngestRequest:
+        """`raw` validated (`InvalidInput` naming the field, as `ingest` raises it) and ready for `run_requests`."""
+        return IngestRequest(self.validate(raw), actor)
+
+    def run_requests(self, requests: Sequence[IngestRequest]) -> None:
+        """Decide `requests` (from `request`, in arrival order) under the batch lock, as `ingest` decides the
+        requests queued together: each actor's in one transaction of up to `MAX_BATCH` events, in arrival order
+        (the first request's actor first), each request answered on its own (`IngestRequest.outcome`). For a
+        caller that gathers concurrent requests itself and hands them over from one thread (the HTTP API's
+        `entrypoints.http.group_commit`), instead of one thread per request queueing in `ingest`."""
+        with self._lock:
+            rest = [r for r in requests if not r.done]
+            while rest:
+                group: list[IngestRequest] = []
+                size, later = 0, []
+                for r in rest:
+                    if not group or (r.actor == group[0].actor and size + len(r.events) <= MAX_BATCH):
+                        group.append(r)
+                        size += len(r.events)
+                    else:
+                        later.append(r)
+                self._run_group(group)
+                rest = later
+
+    def _run_group(self, group: list[IngestRequest]) -> None:
         """Decide `group` in one transaction, or each request alone when that fails (see `ingest`)."""
         if len(group) > 1:
             try:

@@ -13,9 +13,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from warden.enforcement import access
 from warden.enforcement.texts import CORE, Lang, Texts
 from warden.enforcement.views import BatchOut, DecisionOut
 from warden.entrypoints.http.deps import AppDep, LangDep, PrincipalDep
+from warden.entrypoints.http.group_commit import GroupCommit
 from warden.entrypoints.http.problems import MalformedJSON
 from warden.kernel.decision import Decision
 from warden.kernel.errors import InvalidInput, WardenError
@@ -64,6 +66,15 @@ def _parse(adapter: TypeAdapter[Any], raw: bytes, prefix: str) -> Any:
         raise InvalidInput(f"{len(errors)} problem(s) in the request; nothing was stored", errors) from exc
 
 
+def group_commit(request: Request) -> GroupCommit:
+    """The app's queue of single events (made at the first one: a bare router in a test has none yet)."""
+    state = request.app.state
+    found: GroupCommit | None = getattr(state, "group_commit", None)
+    if found is None:
+        found = state.group_commit = GroupCommit(state.warden.pipeline)
+    return found
+
+
 def _body(schema: str, example: dict[str, Any] | None = None) -> dict[str, Any]:
     media: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{schema}"}}
     if example:
@@ -87,7 +98,10 @@ async def ingest_event(warden: AppDep, principal: PrincipalDep, lang: LangDep, r
     # deciding (issue 18), so the dependency's separate read would only add a transaction to every decision
     raw = await request.body()
     try:  # the body is parsed only once the caller may send events (403 before 422)
-        result = await run_in_threadpool(warden.enforcement.ingest, principal, lambda: [_parse(EventAdapter, raw, "")])
+        access.check_send_events(principal)
+        # parsed here on the event loop (one pass, no thread), decided with the requests that arrive alongside it
+        # in one transaction (group commit, issue 16: `entrypoints.http.group_commit`)
+        result = await group_commit(request).ingest_events([_parse(EventAdapter, raw, "")], principal.actor)
     except WardenError as exc:  # one event, not a batch: name the body's own fields (`occurred_at`, not `events[0]…`)
         for e in exc.errors:
             e.field = e.field.removeprefix("events[0].").removeprefix("events[0]") or "(body)"

@@ -7,8 +7,10 @@ For each HTTP request, in this order:
    the body.
 1. **Who is calling.** If the route needs a caller (its dependencies include `deps.get_principal`), the bearer
    token is checked from the headers alone: none, or an unknown, revoked or expired one (or one whose person is
-   disabled), is a 401 saying which, and the body is never read. The principal is kept in the request's state,
-   so `get_principal` does not look it up a second time.
+   disabled), is a 401 saying which, and the body is never read. The checks of requests that arrive while others
+   are being checked are done together in one trip to a worker thread (`gather.Gather`), one read per distinct
+   token, begun after all of them arrived (so a revocation still holds from the next request on). The principal
+   is kept in the request's state, so `get_principal` does not look it up a second time.
    **How often** (`throttle.Throttle`): failed authentications are budgeted per client address (a valid token is
    checked first and never refused by that budget: behind a NAT, one guesser must not lock out everyone), and a caller's
    requests per principal (its route's own budget, its writes); a request over a budget is a 429 with
@@ -37,12 +39,13 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from limits.errors import StorageError
 from sqlalchemy import exc as sa_exc
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from warden.enforcement.tokens import Tokens
 from warden.entrypoints.http.deps import get_principal
+from warden.entrypoints.http.gather import Gather
 from warden.entrypoints.http.problem_texts import EDGE, lang_of
 from warden.entrypoints.http.problems import INVALID_INPUT, UNAUTHORIZED, database_away, problem
 from warden.entrypoints.http.throttle import Refusal, Throttle, unavailable
@@ -103,6 +106,17 @@ def _needs_caller(route: APIRoute) -> bool:
     return walk(route.dependant)
 
 
+@dataclass(frozen=True)
+class _Admission:
+    """What `EdgeGuard._admit` needs of one request."""
+
+    tokens: Tokens
+    secret: str
+    address: str
+    method: str
+    template: str
+
+
 class EdgeGuard:
     """The middleware (see the module docstring). `limits` caps the bodies; `throttle` keeps the rate limits."""
 
@@ -111,6 +125,35 @@ class EdgeGuard:
         self.limits = limits
         self.throttle = throttle
         self._routes: list[tuple[re.Pattern[str], frozenset[str], bool, str]] | None = None
+        self._admissions: Gather[_Admission, tuple[Principal | Refusal | None, str]] = Gather(self._admit)
+
+    def _admit(self, group: list[_Admission]) -> list[tuple[Principal | Refusal | None, str] | Exception]:
+        """Each request of `group` in arrival order: its token looked up (one read per distinct secret: the group
+        arrived before the read began, so a revocation committed before any of them arrived is seen) under the
+        address's budget of failed authentications, then its principal's budgets. Its principal, a refusal, or
+        None with why the token is refused."""
+        seen: dict[str, Principal | str] = {}
+        out: list[tuple[Principal | Refusal | None, str] | Exception] = []
+        for a in group:
+            why: list[str] = []
+
+            def check(a: _Admission = a, why: list[str] = why) -> Principal | None:
+                found = seen.get(a.secret)
+                if found is None:
+                    found = seen[a.secret] = a.tokens.check(a.secret)
+                if isinstance(found, str):  # unknown, revoked, expired, or its person disabled: the sentence says
+                    why.append(found)
+                    return None
+                return found
+
+            try:
+                got = self.throttle.authenticate(a.address, check, a.tokens.plausible(a.secret))
+                if isinstance(got, Principal):
+                    got = self.throttle.request(got, a.method, a.template) or got
+                out.append((got, why[0] if why else ""))
+            except Exception as exc:  # the budgets' store (StorageError) or the lookup failed: this request's error
+                out.append(exc)
+        return out
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -162,32 +205,18 @@ class EdgeGuard:
         scheme, _, secret = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise _Refused(_unauthorized(EDGE["no_token"], lang))
-        why: list[str] = []
-
-        def check() -> Principal | None:  # unknown, revoked, expired, or its person disabled: `why` says which
-            found: Principal | str = scope["app"].state.warden.tokens.check(secret.strip())
-            if isinstance(found, str):
-                why.append(found)
-                return None
-            return found
-
         address = (scope.get("client") or ("unknown", 0))[0]
-
-        def admit() -> Principal | Refusal | None:  # one trip to the thread pool: the lookup and the budgets
-            tokens = scope["app"].state.warden.tokens
-            found = self.throttle.authenticate(address, check, tokens.plausible(secret.strip()))
-            if isinstance(found, Principal):
-                return self.throttle.request(found, scope["method"], template) or found
-            return found
-
-        try:
-            found = await run_in_threadpool(admit)
+        tokens = scope["app"].state.warden.tokens
+        try:  # one trip to a thread for the requests arriving together: the lookups and the budgets
+            found, why = await self._admissions.submit(
+                _Admission(tokens, secret.strip(), address, scope["method"], template)
+            )
         except StorageError as exc:  # the budgets fail closed
             raise _Refused(unavailable(exc, lang)) from exc
         if isinstance(found, Refusal):
             raise _Refused(found.response(lang))
         if found is None:
-            raise _Refused(_unauthorized(why[0] if why else "the token is unknown or revoked", lang))
+            raise _Refused(_unauthorized(why or "the token is unknown or revoked", lang))
         scope.setdefault("state", {})["principal"] = found
 
     async def _read(self, headers: Headers, receive: Receive, lang: Lang) -> bytes:
