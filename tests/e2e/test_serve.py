@@ -60,4 +60,4 @@ def test_a_setting_turns_the_background_checkpointer_off(tmp_path: Path, monkeyp
     monkeypatch.setenv("WARDEN_SQLITE_BACKGROUND_CHECKPOINT", "false")
     seen = serve(tmp_path / "w.db", monkeypatch, wait=1)
     assert seen["checkpointer"] is None
-    assert seen["checkpointed"] == 0  # writers checkpoint inline only once the log holds 1,000 pages
+    assert seen["checkpointed"] == 0  # writers checkpoint inline only once the log holds 10,000 pages

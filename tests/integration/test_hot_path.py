@@ -5,11 +5,13 @@
 - Events the edge already parsed (models) are decided exactly as the same events given as JSON-like dicts.
 - Event times keep their offset and their text; only the zone object becomes the standard library's.
 - A time goes to SQLite as the very text SQLAlchemy would send (`store.sqlite_utc_text`).
+- SQLite writers let the write-ahead log grow to `WAL_AUTOCHECKPOINT` pages before checkpointing inline.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import sqlalchemy as sa
 from hypothesis import given, settings
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Engine
 from tests.conftest import World
 from warden.adapters import store
 from warden.adapters import tables as t
+from warden.adapters.database import WAL_AUTOCHECKPOINT, WAL_SIZE_LIMIT, make_engine
 from warden.app import App
 from warden.kernel.audit import GENESIS
 from warden.kernel.events import BatchAdapter, EventAdapter
@@ -119,3 +122,19 @@ def test_a_time_goes_to_sqlite_as_the_text_sqlalchemy_would_send(naive: datetime
     value = naive.replace(tzinfo=timezone(offset))
     assert store.sqlite_utc_text(value) == sqlalchemy_sends(value)
     assert store.sqlite_utc_text(None) is None
+
+
+def test_sqlite_writers_checkpoint_the_log_inline_at_its_size_and_background_ones_never(tmp_path: Path) -> None:
+    """Issue 16: a writer that checkpoints itself lets the write-ahead log hold `WAL_AUTOCHECKPOINT` pages (a page
+    several batches rewrite is copied once), and the file is cut back to `WAL_SIZE_LIMIT` after a checkpoint; one
+    whose checkpoints run in a background thread never checkpoints inline."""
+    for background, pages in ((False, WAL_AUTOCHECKPOINT), (True, 0)):
+        engine = make_engine(f"sqlite:///{tmp_path / f'w{background}.db'}", background_checkpoint=background)
+        try:
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == pages
+                assert conn.exec_driver_sql("PRAGMA journal_size_limit").scalar_one() == WAL_SIZE_LIMIT
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        finally:
+            engine.dispose()
+    assert WAL_AUTOCHECKPOINT > 1000  # more than SQLite's default, which checkpointed after every large batch

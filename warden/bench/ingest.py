@@ -13,7 +13,8 @@ The cases:
   (what ingest's own insert uses: a reference), the driver's `executemany` (sqlite3 / psycopg), and `COPY` on
   PostgreSQL. "× floor" divides by the fastest driver floor (highest median) in the same repeat;
 - **in-process ingest** with every feature, and with weight upkeep off: the App built from the policy with
-  `weight.enabled: false`, so bootstrap builds no weight feature (checked before timing);
+  `weight.enabled: false`, so bootstrap builds no weight feature (checked before timing); its start-up heap frozen
+  as `warden serve` and `warden consume` freeze theirs (`bootstrap.freeze_heap`);
 - **the HTTP batch API**: a `warden serve` process, 1,000 events per request; then single decisions
   (`POST /v1/events`) interleaved with a no-op (`GET /v1/ping`) for p50/p99;
 - **single events over HTTP**: a fresh `warden serve` per case, `POST /v1/events` one event per request from 1
@@ -29,6 +30,7 @@ backends' serving the case (`/proc`): on SQLite in-process the database is insid
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import os
 import random
@@ -454,15 +456,22 @@ def run_floor(s: Setup, source: str, how: str, rows: list[Row], warm_rows: list[
 
 
 def run_ingest(s: Setup, source: str, name: str, weight: bool = True) -> Run:
+    """One in-process case. The App's start-up heap is frozen once it is built (`bootstrap.freeze_heap`), as
+    `warden serve` and `warden consume` do: else a full collection walks those ~450,000 objects again about every
+    20,000 events (issue 16), which no ingesting process of warden does. Unfrozen after the case."""
+    from warden.bootstrap import freeze_heap
+
     url = s.scratch.create(name, source)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     w = app_for(url, s.loaded, weight, prefix, s.scratch.key_file)
     try:
+        freeze_heap()
         ingest_all(w, s.warm)
         with timed(len(s.events), _others(s.scratch.backends(url))) as timer:
             ingest_all(w, s.events)
         return timer.run
     finally:
+        gc.unfreeze()  # the next case's App is frozen on its own; this one's objects may go
         w.close()
         forget_counters(prefix)
         s.scratch.drop(url)

@@ -246,6 +246,7 @@ def probe(step: str, events: int) -> None:
     stream (the stream is still generated, so the subtraction leaves only its ingest)."""
     from warden.adapters.policy_file import load_policy
     from warden.bench.ingest import WARM, app_for, directory, ingest_all, make_events
+    from warden.bootstrap import freeze_heap
     from warden.kernel.clock import FixedClock
     from warden.settings import Settings
 
@@ -254,6 +255,7 @@ def probe(step: str, events: int) -> None:
     loaded = load_policy(Settings().policy)
     with tempfile.TemporaryDirectory() as tmp:
         w = app_for(f"sqlite:///{tmp}/w.db", loaded, mode == "on", "bench-weight", f"{tmp}/key.pem", FixedClock(now))
+        freeze_heap()  # as `ingest.run_ingest` (and `warden serve` / `warden consume`) do
         directory(w, now)
         ingest_all(w, make_events(min(WARM, events), now - timedelta(hours=3), 600, "warm", 1))
         stream = make_events(events, now - timedelta(hours=2), 1800, "ev", 2)
