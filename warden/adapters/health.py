@@ -4,7 +4,6 @@ in a line an operator can act on (`database: OperationalError: connection refuse
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -22,21 +21,15 @@ def why(exc: BaseException) -> str:
 
 
 def check_database(engine: Engine) -> str | None:
-    """`SELECT 1` on a pooled connection (the pool's own timeout bounds the wait). The reason is the query's own
-    error (`OperationalError: … terminating connection`), not what closing the broken connection raises after it
-    (SQLAlchemy's `PendingRollbackError`, which named no cause: a pooled connection the server had dropped)."""
+    """`SELECT 1` on a pooled connection (the pool's own timeout bounds the wait); the reason is the query's own
+    error (`OperationalError: … terminating connection` for a pooled connection the server had dropped: closing it
+    no longer hides that behind SQLAlchemy's `PendingRollbackError`, see `database._ended`)."""
     shown = f"database {mask_url(engine.url.render_as_string(hide_password=True))}"
     try:
-        conn = engine.connect()
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
     except Exception as exc:
         return f"{shown}: {why(exc)}"
-    try:
-        conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        return f"{shown}: {why(exc)}"
-    finally:
-        with contextlib.suppress(Exception):  # a connection the server dropped: invalidated, not pooled again
-            conn.close()
     return None
 
 
