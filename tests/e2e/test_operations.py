@@ -401,6 +401,21 @@ def test_publish_refuses_a_nats_url_that_is_not_one_with_exit_2(tmp_path: Path) 
     assert result.exit_code == 2 and "--nats: 'localhost 4222' is not a NATS server URL" in result.output
 
 
+def test_publish_with_a_mistyped_sqlite_path_says_so_with_exit_2_and_creates_no_file(tmp_path: Path) -> None:
+    """Partitioning reads the installation's directory: a database file that is not there is a mistake to name
+    (it used to be created empty, and the events routed as if nobody were known), and nothing is published."""
+    events = tmp_path / "e.jsonl"
+    event = {"id": "e1", "type": "contact_request", "occurred_at": "2026-11-25T08:00:00Z", "account_id": "a"}
+    events.write_text(json.dumps(event | {"method": "phone_search", "target": "13800138000"}) + "\n")
+    db = tmp_path / "wardn.db"
+    result = runner.invoke(cli, ["publish", str(events), "-d", f"sqlite:///{db}", "--nats", "nats://127.0.0.1:1"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"no database file at {db}" in said and "nothing was published" in said and "--single-subject" in said
+    assert "Traceback" not in result.output
+    assert not db.exists()
+
+
 def test_publish_goes_to_warden_nats_url_and_says_so_when_it_cannot_be_reached(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -273,7 +273,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         <prefix>.events.<p> (its account's enterprise, read from the database; WARDEN_PARTITIONS partitions)."""
         from rich.markup import escape
 
-        from warden.adapters.database import make_engine, reading
+        from warden.adapters.database import make_engine, not_set_up, reading
         from warden.adapters.intake import NatsSource, NatsUnreachable, Router
         from warden.adapters.jsonl import BadFile, read_objects
         from warden.adapters.store import stored_partitions
@@ -290,12 +290,21 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             raise fail(f"the file cannot be used; nothing was published\n  {said}", 2) from exc
         router = None
         if not single_subject:
-            engine = make_engine(database or settings.database_url)
+            db_url = database or settings.database_url
+            unusable = not_set_up(db_url)  # creates nothing: a mistyped SQLite path stays a mistake, not a new file
+            if unusable is not None:
+                raise fail(
+                    f"cannot partition the events: {unusable} ({mask_url(db_url)}); nothing was published. Give the "
+                    "installation's database (--database or WARDEN_DATABASE_URL), or publish with --single-subject",
+                    2,
+                )
+            engine = make_engine(db_url)
             try:
                 with reading(engine) as conn:  # route as the installation's consumers do, or not at all
                     recorded = stored_partitions(conn)
-            except Exception:
-                recorded = None  # a database not set up yet: the events will be refused as unknown anyway
+            except Exception as exc:
+                engine.dispose()
+                raise fail(f"cannot read the database to partition the events: {exc}; nothing was published") from exc
             if recorded is not None and recorded != settings.partitions:
                 engine.dispose()
                 raise fail(

@@ -399,10 +399,11 @@ _WHERE = re.compile(r"(?P<where>[^\s:]+(?::\d+)?): (?P<rest>.+)", re.S)
 
 
 def field_message(english: str, lang: Lang) -> str:
-    """What is wrong with one field (`errors[].message`) for a reader of `lang`: itself in en or when it is already
-    in Chinese; in zh, the sentence `FIELD_SENTENCES` or pydantic's template (`PYDANTIC_ZH`) reads it as (after any
-    `where: ` locations, kept as they are), else `有误：` before the English."""
-    if lang == "en" or not english or _HAN.search(english):
+    """What is wrong with one field (`errors[].message`) for a reader of `lang`: itself in en; in zh, the sentence
+    `FIELD_SENTENCES` or pydantic's template (`PYDANTIC_ZH`) reads it as (after any `where: ` locations, kept as
+    they are), whatever the values it quotes are written in; else itself when it is already in Chinese, else
+    `有误：` before the English."""
+    if lang == "en" or not english:
         return english
     said = _read_field(english.strip())
     if said is not None:
@@ -413,7 +414,7 @@ def field_message(english: str, lang: Lang) -> str:
         if said is not None:
             return f"{english.strip()[: where.start('rest')]}{said}"
         where = _WHERE.fullmatch(english.strip(), where.start("rest"))
-    return f"有误：{english}"
+    return english if _HAN.search(english) else f"有误：{english}"
 
 
 def _read_field(english: str) -> str | None:
