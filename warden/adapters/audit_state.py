@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.audit_keys import Signer, Verifier
-from warden.adapters.database import driver_of
+from warden.adapters.database import driver_of, on_commit
 from warden.adapters.store import AuditWriter
 from warden.kernel.audit import AuditEntry, ChainReport, canonical, decisions_digest, verify_chain
 
@@ -187,7 +187,8 @@ def seal(
     if not conn.info.pop(_FLAG, False) and not force:
         return None
     mine = _mine(conn)
-    touched = conn.execute(sa.select(t.audit_touched.c.tbl, t.audit_touched.c.pk).where(mine)).all()
+    at_ = t.audit_touched  # read and emptied in one statement
+    touched = conn.execute(sa.delete(at_).where(mine).returning(at_.c.tbl, at_.c.pk)).all()
     if not touched:
         return None
     by_table: dict[str, list[list[str]]] = {}
@@ -200,7 +201,6 @@ def seal(
         keys = by_table[name]
         found = dict(_digests(conn, name, keys, covered))
         rows[name] = {row_key(k): found.get(row_key(k)) for k in keys}
-    conn.execute(sa.delete(t.audit_touched).where(mine))
     if at is None:
         heads = conn.info.get(_HEADS)
         at = max(h[2] for h in heads.values()) if heads else datetime.now(UTC)
@@ -333,8 +333,7 @@ def install(engine: Engine, signer: Signer | None) -> None:
             if not conn.get_execution_options().get("readonly", False):
                 driver_of(conn).execute("DELETE FROM audit_touched")
 
-    @event.listens_for(engine, "commit")
-    def _commit(conn: Connection) -> None:
+    def _commit(conn: Connection) -> None:  # its checkpoint rows go with the COMMIT (`database.on_commit`)
         if conn.info.get(_FLAG):
             seal(conn)
         heads = conn.info.pop(_HEADS, None)
@@ -364,6 +363,8 @@ def install(engine: Engine, signer: Signer | None) -> None:
             for (first, seq, h), r in zip(anchors, rows, strict=True):
                 chain = r["chain"]
                 signer.anchor(first, seq, h, chain if chain else None, installation[0] if installation else None)
+
+    on_commit(engine, _commit)
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Connection) -> None:

@@ -10,7 +10,8 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,27 @@ def make_engine(url: str | None = None, background_checkpoint: bool = False, **k
     # the end of a transaction ends its exclusive section, if it had one (`LOCK_TIMES`)
     event.listen(engine, "commit", _ended)
     event.listen(engine, "rollback", _ended)
+    # deferred driver writes (`write_later`): sent before the next statement, or with the COMMIT in one round trip
+    event.listen(engine, "before_cursor_execute", _before_statement)
+    _COMMIT_STEPS[engine] = []
+    event.listen(engine, "commit", _commit_with_writes)
+    event.listen(engine, "rollback", _drop_writes)
     return engine
+
+
+_COMMIT_STEPS: weakref.WeakKeyDictionary[Engine, list[Callable[[Connection], None]]] = weakref.WeakKeyDictionary()
+"""Per PostgreSQL engine: what runs at each commit before the COMMIT is sent (`on_commit`)."""
+
+
+def on_commit(engine: Engine, step: Callable[[Connection], None]) -> None:
+    """Run `step(conn)` when a transaction on `engine` commits, before the COMMIT: on an engine of `make_engine` for
+    PostgreSQL, ahead of the COMMIT's own round trip, so the writes `step` leaves waiting (`write_later`) go with it;
+    elsewhere, as a plain `commit` listener."""
+    steps = _COMMIT_STEPS.get(engine)
+    if steps is None:
+        event.listen(engine, "commit", step)
+    else:
+        steps.append(step)
 
 
 class WalCheckpointer:
@@ -123,14 +144,112 @@ def driver_run(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
     statement (cache key, parameter processing, result set-up), the driver's own ~2 µs on SQLite. Only for tables no
     listener needs to see written: the audit trail's capture (`audit_state.install`) notes writes to the covered
     tables from SQLAlchemy's `before_cursor_execute`, which a statement sent here bypasses."""
+    if _PENDING in conn.info:
+        send_writes(conn)
+    return driver_of(conn).execute(_marks(sql, conn), tuple(params))
+
+
+_DEFER = "warden.defer_writes"  # conn.info: this transaction's driver writes may wait (`defer_writes`)
+_PENDING = "warden.pending_writes"  # conn.info: [(sql, rows)] waiting to be sent (`write_later`)
+
+
+def defer_writes(conn: Connection) -> None:
+    """Let this transaction's driver writes (`write_later`: ingest's event rows, audit entries and checkpoints) wait
+    until the next statement or the commit, and go in one round trip with it (PostgreSQL, issue 16: a single event's
+    transaction was ~14 round trips). Nothing changes for what the transaction sees: every statement of it, through
+    SQLAlchemy or `driver_run`, first sends what waits, in order; the COMMIT goes last, so nothing is acknowledged
+    before it is durable. Ends with the transaction. SQLite (in-process, no round trips): no effect."""
+    if conn.dialect.name == "postgresql":
+        conn.info[_DEFER] = True
+
+
+def write_later(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run the driver statement `sql` (the driver's own parameter marks) once per row of `rows`, in this
+    transaction: at once, or, after `defer_writes`, with the next statement or the commit (a write whose result no
+    one reads: no returned rows, no row count)."""
+    if not rows:
+        return
+    if conn.info.get(_DEFER):
+        conn.info.setdefault(_PENDING, []).append((sql, rows))
+        return
+    _send(driver_of(conn), [(sql, rows)])
+
+
+def send_writes(conn: Connection) -> None:
+    """Send what `write_later` kept waiting (one round trip), e.g. before the driver reads on its own."""
+    pending = conn.info.pop(_PENDING, None)
+    if pending:
+        dbapi = driver_of(conn)
+        with dbapi.pipeline():  # psycopg's pipeline: every statement sent, then one wait for them all
+            _send(dbapi, pending)
+
+
+def _send(dbapi: Any, writes: list[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+    cur = dbapi.cursor()
+    try:
+        for sql, rows in writes:
+            if len(rows) > 1:
+                cur.executemany(sql, rows)
+            else:
+                cur.execute(sql, rows[0])
+    finally:
+        cur.close()
+
+
+def _before_statement(conn: Connection, *_args: Any) -> None:
+    if _PENDING in conn.info:
+        send_writes(conn)
+
+
+def _commit_with_writes(conn: Connection) -> None:
+    """The pending writes and the COMMIT in one round trip (psycopg's pipeline; SQLAlchemy's own commit after this
+    finds the transaction ended and sends nothing). A write the database refuses raises here: the transaction is
+    rolled back, nothing of it stored."""
+    if conn.invalidated:
+        return
+    for step in _COMMIT_STEPS.get(conn.engine, ()):
+        step(conn)
+    conn.info.pop(_DEFER, None)
+    pending = conn.info.pop(_PENDING, None)
+    if pending:
+        dbapi = driver_of(conn)
+        with dbapi.pipeline():  # one Sync for all: psycopg's `commit()` would add one of its own
+            _send(dbapi, [*pending, ("COMMIT", [()])])
+
+
+def _drop_writes(conn: Connection) -> None:
+    if not conn.invalidated:
+        conn.info.pop(_DEFER, None)
+        conn.info.pop(_PENDING, None)
+
+
+def driver_pipeline(conn: Connection, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+    """Run `statements` (`driver_run`'s form: one `?` per parameter) in order in one round trip on PostgreSQL
+    (psycopg's pipeline: the server still runs them one after another, each seeing what the one before did, e.g. a
+    lock taken), one by one on SQLite; each one's rows as the driver gives them."""
+    if conn.dialect.name != "postgresql" or not statements:
+        return [list(driver_run(conn, sql, params)) for sql, params in statements]
+    send_writes(conn)
     dbapi = driver_of(conn)
-    if conn.dialect.paramstyle != "qmark":
-        key = (sql, conn.dialect.paramstyle)
-        text = _DRIVER_SQL.get(key)
-        if text is None:
-            text = _DRIVER_SQL[key] = sql.replace("?", "%s")
-        sql = text
-    return dbapi.execute(sql, tuple(params))
+    curs = []
+    with dbapi.pipeline():
+        for sql, params in statements:
+            curs.append(dbapi.cursor().execute(_marks(sql, conn), tuple(params)))
+    try:
+        return [c.fetchall() if c.description is not None else [] for c in curs]
+    finally:
+        for c in curs:
+            c.close()
+
+
+def _marks(sql: str, conn: Connection) -> str:
+    if conn.dialect.paramstyle == "qmark":
+        return sql
+    key = (sql, conn.dialect.paramstyle)
+    text = _DRIVER_SQL.get(key)
+    if text is None:
+        text = _DRIVER_SQL[key] = sql.replace("?", "%s")
+    return text
 
 
 @contextlib.contextmanager
@@ -231,12 +350,17 @@ def lock_partitions(conn: Connection, partitions: Iterable[int]) -> None:
     Writers of different partitions never wait for each other."""
     if conn.dialect.name != "postgresql":
         return
-    parts = sorted(set(partitions))
-    calls = [f"pg_advisory_xact_lock_shared({PLATFORM_LOCK})"]
-    calls += [f"pg_advisory_xact_lock({PARTITION_LOCK}, {int(p)})" for p in parts]
     started = time.perf_counter()
-    conn.exec_driver_sql("SELECT " + ", ".join(calls))
+    conn.exec_driver_sql(partition_locks(partitions))
     LOCK_TIMES.add(time.perf_counter() - started, False)
+
+
+def partition_locks(partitions: Iterable[int]) -> str:
+    """The one statement of `lock_partitions` (PostgreSQL), for a caller that sends it with others in one round trip
+    (`store.lock_and_read`; it then adds the time to `LOCK_TIMES` itself)."""
+    calls = [f"pg_advisory_xact_lock_shared({PLATFORM_LOCK})"]
+    calls += [f"pg_advisory_xact_lock({PARTITION_LOCK}, {int(p)})" for p in sorted(set(partitions))]
+    return "SELECT " + ", ".join(calls)
 
 
 def try_lock_partitions(conn: Connection, partitions: Iterable[int]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,17 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from warden.adapters import tables as t
-from warden.adapters.database import driver_of, driver_run, lock_partitions, lock_platform
+from warden.adapters.database import (
+    LOCK_TIMES,
+    driver_of,
+    driver_pipeline,
+    driver_run,
+    lock_partitions,
+    lock_platform,
+    partition_locks,
+    send_writes,
+    write_later,
+)
 from warden.kernel.access import actors_in, person_of, with_actor_labels
 from warden.kernel.audit import (
     EVENT_DIGEST_COLUMNS,
@@ -165,14 +176,52 @@ def _in(n: int) -> str:
     return "IN (" + ", ".join(["?"] * n) + ")"
 
 
+def _among(conn: Connection, select: str, ids: Sequence[str]) -> list[tuple[str, Sequence[Any]]]:
+    """`select` (ending in `WHERE <column>`) for the distinct `ids`, as `driver_run` statements: on PostgreSQL one,
+    `= ANY(?)` with the ids as one array (a short text psycopg parses once and caches; an `IN` of 500 marks is
+    parsed again on every call, issue 16), on SQLite one `IN (?, …)` per 500."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    if conn.dialect.name == "postgresql":
+        return [(f"{select} = ANY(?)", [ids])]
+    return [(f"{select} {_in(len(chunk))}", chunk) for chunk in _chunks(ids)]
+
+
 def existing_outcomes(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
     """Stored events among `ids`: id → (outcome JSON, payload JSON). Read through the driver (ingest's hot path)."""
-    out: dict[str, tuple[str, str]] = {}
-    for chunk in _chunks(list(dict.fromkeys(ids))):
-        sql = f"SELECT id, outcome, payload FROM events WHERE id {_in(len(chunk))}"
-        for eid, outcome, payload in driver_run(conn, sql, chunk):
-            out[eid] = (outcome, payload)
-    return out
+    return _outcomes_from(driver_pipeline(conn, _outcomes_queries(conn, ids)))
+
+
+def _outcomes_queries(conn: Connection, ids: Sequence[str]) -> list[tuple[str, Sequence[Any]]]:
+    return _among(conn, "SELECT id, outcome, payload FROM events WHERE id", ids)
+
+
+def _outcomes_from(results: Iterable[Iterable[Any]]) -> dict[str, tuple[str, str]]:
+    return {eid: (outcome, payload) for rows in results for eid, outcome, payload in rows}
+
+
+def lock_and_read(
+    conn: Connection, partitions: Iterable[int], chains: Sequence[int], event_ids: Sequence[str]
+) -> tuple[dict[int, ChainHead], dict[str, tuple[str, str]]]:
+    """Ingest's first writes' preparation: take the locks of `partitions` (`database.lock_partitions`), then read
+    the heads of `chains` (`audit_heads`) and the stored events among `event_ids` (`existing_outcomes`), all in
+    one round trip on PostgreSQL (issue 16; the server runs them in order, so both reads see what the writers the
+    locks waited for committed). The round trip counts as lock waiting in `LOCK_TIMES`."""
+    chains = list(dict.fromkeys(chains))
+    statements: list[tuple[str, Sequence[Any]]] = []
+    pg = conn.dialect.name == "postgresql"
+    if pg:
+        statements.append((partition_locks(partitions), ()))
+    if chains:
+        statements.append(_heads_query(chains))
+    outcomes = _outcomes_queries(conn, event_ids)
+    started = time.perf_counter()
+    results = driver_pipeline(conn, statements + outcomes)
+    if pg:
+        LOCK_TIMES.add(time.perf_counter() - started, False)
+    heads = _heads_from(conn, chains, results[int(pg)] if chains else [])
+    return heads, _outcomes_from(results[len(statements) :])
 
 
 def counter_entries(
@@ -193,11 +242,8 @@ def counter_entries(
 def enterprises_of(conn: Connection, account_ids: Sequence[str]) -> dict[str, str]:
     """account id → its enterprise id, for the known ones among `account_ids` (the partition key, issue 17). Read
     through the driver (ingest's hot path)."""
-    out: dict[str, str] = {}
-    for chunk in _chunks(list(dict.fromkeys(account_ids))):
-        sql = f"SELECT id, enterprise_id FROM accounts WHERE id {_in(len(chunk))}"
-        out.update(driver_run(conn, sql, chunk).fetchall())
-    return out
+    queries = _among(conn, "SELECT id, enterprise_id FROM accounts WHERE id", account_ids)
+    return {aid: eid for rows in driver_pipeline(conn, queries) for aid, eid in rows}
 
 
 def get_account(conn: Connection, account_id: str) -> Account | None:
@@ -362,23 +408,22 @@ def insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     if not rows:
         return
     sql, procs = _driver_insert(conn.dialect, table, tuple(rows[0]))
-    values = [tuple(r[name] if proc is None else proc(r[name]) for name, proc in procs) for r in rows]
-    cur = driver_of(conn).cursor()
-    try:
-        if len(values) == 1:
-            cur.execute(sql, values[0])
-        else:
-            cur.executemany(sql, values)
-    finally:
-        cur.close()
+    write_later(conn, sql, [tuple(r[name] if proc is None else proc(r[name]) for name, proc in procs) for r in rows])
+
+
+COPY_FROM = 16
+"""From this many event rows on, PostgreSQL takes them by `COPY` (issue 16: a 1,000-event batch's `executemany`
+cost ~15 ms of psycopg's per-row Python and as much again in the backend; `COPY` is the insert floor). Fewer go as
+`INSERT`s with the transaction's other writes (`database.write_later`): `COPY` takes two round trips of its own."""
 
 
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """The batch's decided events (each row holds every column of `events`), in one `executemany` through the
-    driver (issue 16): each value converted by its column type's own bind processor for this database, exactly
-    as `sa.insert(events)` would send it, without SQLAlchemy Core's per-row parameter processing, which cost
-    more than the insert itself. A batch's times recur (one `received_at`, events of one instant), so each
-    distinct time is converted once (equal instants convert alike: `tables.UTCDateTime` sends UTC)."""
+    """The batch's decided events (each row holds every column of `events`), through the driver (issue 16): `COPY`
+    on PostgreSQL from `COPY_FROM` rows on, else `INSERT`s (`database.write_later`), each value converted by its
+    column type's own bind processor for this database, exactly as `sa.insert(events)` would send it, without
+    SQLAlchemy Core's per-row parameter processing, which cost more than the insert itself. A batch's times recur
+    (one `received_at`, events of one instant), so each distinct time is converted once (equal instants convert
+    alike: `tables.UTCDateTime` sends UTC)."""
     if not rows:
         return
     sql, procs = _driver_insert(conn.dialect, t.events)
@@ -393,11 +438,15 @@ def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
                     c = memo[v] = proc(v)
                 column[i] = c
         columns.append(column)
-    cur = driver_of(conn).cursor()
-    try:
-        cur.executemany(sql, list(zip(*columns, strict=True)))
-    finally:
-        cur.close()
+    values = list(zip(*columns, strict=True))
+    if conn.dialect.name != "postgresql" or len(values) < COPY_FROM:
+        write_later(conn, sql, values)
+        return
+    send_writes(conn)
+    names = ", ".join(name for name, _ in procs)
+    with driver_of(conn).cursor() as cur, cur.copy(f"COPY events ({names}) FROM STDIN") as copy:
+        for v in values:
+            copy.write_row(v)
 
 
 _MISSING = object()
@@ -546,15 +595,22 @@ def audit_heads(conn: Connection, chains: Sequence[int]) -> dict[int, ChainHead]
     chains = list(dict.fromkeys(chains))
     if not chains:
         return {}
+    return _heads_from(conn, chains, driver_run(conn, *_heads_query(chains)))
+
+
+def _heads_query(chains: list[int]) -> tuple[str, list[int]]:
     newest = " UNION ALL ".join(
         f"SELECT * FROM (SELECT 0 AS k, chain, seq, hash FROM audit_log WHERE chain = ? ORDER BY seq DESC LIMIT 1) t{i}"
         for i in range(len(chains))
     )
     firsts_sql = f"SELECT 1 AS k, chain, seq, hash FROM audit_log WHERE seq = 1 AND chain {_in(len(chains))}"
-    sql = f"{newest} UNION ALL {firsts_sql}"
+    return f"{newest} UNION ALL {firsts_sql}", [*chains, *chains]
+
+
+def _heads_from(conn: Connection, chains: list[int], rows: Iterable[Any]) -> dict[int, ChainHead]:
     tops: dict[int, tuple[int, str]] = {}
     firsts: dict[int, str] = {}
-    for k, chain, seq, h in driver_run(conn, sql, [*chains, *chains]):
+    for k, chain, seq, h in rows:
         if k == 0:
             tops[chain] = (seq, h)
         else:

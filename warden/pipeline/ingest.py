@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from warden.adapters import metrics, store
 from warden.adapters.audit_state import seal
-from warden.adapters.database import LOCK_TIMES, lock_partitions, try_lock_partitions
+from warden.adapters.database import LOCK_TIMES, defer_writes, try_lock_partitions
 from warden.adapters.subject_cache import SubjectCache
 from warden.kernel.audit import DIGEST_VERSION
 from warden.kernel.clock import Clock
@@ -299,6 +299,7 @@ class Ingest:
     def _ingest(self, events: list[Any], actor: str, extra: frozenset[int] = frozenset()) -> IngestResult:
         now = self.clock.now()
         with self.engine.begin() as conn:
+            defer_writes(conn)  # the event rows and audit entries go with the next statement or the COMMIT
             if self.watch is not None:  # one indexed read: has another version been promoted? (before any decision)
                 self.watch.refresh(conn)
             live_hash = self.rules.loaded.hash
@@ -307,16 +308,14 @@ class Ingest:
             homes = store.enterprises_of(conn, [a for e in events if (a := _field(e, "account_id"))])
             homes.update((x, x) for e in events if (x := _field(e, "enterprise_id")))
             held = {self.partition_of(x) for x in homes.values()} | set(extra)
-            lock_partitions(conn, held)
             chains = sorted(chain_of(p) for p in held)
-            heads = store.audit_heads(conn, [PLATFORM_CHAIN, *chains])
+            heads, stored = store.lock_and_read(conn, held, [PLATFORM_CHAIN, *chains], [e.id for e in events])
             tails = {c: h.seq for c, h in heads.items()}
             stamps = {p: (tails[PLATFORM_CHAIN], tails[chain_of(p)]) for p in held}
             if self.cache.check(stamps):  # someone else wrote there: let features take over their changes
                 for f in self._hooks["on_foreign_change"]:
                     f.on_foreign_change(conn)
             writers = {c: store.AuditWriter(conn, c, locked=True, head=heads[c]) for c in chains}
-            stored = store.existing_outcomes(conn, [e.id for e in events])
             fresh, seen = [], set(stored)
             payloads: dict[str, str] = {}
             firsts: dict[str, Any] = {}

@@ -1,0 +1,123 @@
+"""Ingest's round trips on PostgreSQL (issue 16): what the shortcuts must not change, on both engines.
+
+- Driver writes left waiting (`database.defer_writes`, `write_later`) are seen by the transaction's next statement,
+  stored by its commit, and dropped with its rollback; one the database refuses fails the commit and nothing of
+  the transaction is stored.
+- The locks and reads sent in one round trip (`store.lock_and_read`) give what the separate reads give.
+- A batch's event rows stored by `COPY` (from `store.COPY_FROM` rows) read back as the rows an `INSERT` stores,
+  and the audit trail vouches for them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tests.conftest import World
+from warden.adapters import store
+from warden.adapters import tables as t
+from warden.adapters.audit_state import install
+from warden.adapters.database import defer_writes, make_engine
+from warden.app import App
+from warden.kernel.partition import PLATFORM_CHAIN, chain_of
+
+REFUSED = (sa.exc.IntegrityError, psycopg.IntegrityError, sqlite3.IntegrityError)
+
+
+def _counters(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {r.name: r.value for r in conn.execute(sa.select(t.audit_counters))}
+
+
+def _put(conn: sa.Connection, name: str, value: int) -> None:
+    store.insert_rows(conn, t.audit_counters, [{"name": name, "value": value}])
+
+
+@pytest.fixture
+def engine(db_url: str) -> Engine:
+    e = make_engine(db_url)
+    install(e, None)  # its commit step runs before the COMMIT that carries the waiting writes
+    yield e
+    e.dispose()
+
+
+def test_waiting_writes_are_seen_by_the_next_statement_and_stored_by_the_commit(engine: Engine) -> None:
+    with engine.begin() as conn:
+        defer_writes(conn)
+        _put(conn, "a", 1)
+        assert conn.execute(sa.select(t.audit_counters.c.value).where(t.audit_counters.c.name == "a")).scalar() == 1
+        _put(conn, "b", 2)
+        _put(conn, "c", 3)  # these two wait for the commit
+    assert _counters(engine) == {"a": 1, "b": 2, "c": 3}
+    with engine.begin() as conn:  # the same pooled connection: nothing waits any more, nothing is deferred
+        _put(conn, "d", 4)
+        assert conn.exec_driver_sql("SELECT count(*) FROM audit_counters").scalar() == 4
+    assert _counters(engine)["d"] == 4
+
+
+def test_a_rolled_back_transaction_stores_none_of_its_waiting_writes(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        defer_writes(conn)
+        _put(conn, "a", 1)
+        raise RuntimeError("changed my mind")
+    with engine.begin() as conn:
+        _put(conn, "b", 2)
+    assert _counters(engine) == {"b": 2}
+
+
+def test_a_waiting_write_the_database_refuses_fails_the_commit_and_nothing_of_the_transaction_is_stored(
+    engine: Engine,
+) -> None:
+    with engine.begin() as conn:
+        _put(conn, "a", 1)
+    with pytest.raises(REFUSED), engine.begin() as conn:
+        defer_writes(conn)
+        _put(conn, "b", 2)
+        _put(conn, "a", 9)  # the key is taken: refused here (SQLite) or at the commit (PostgreSQL)
+    assert _counters(engine) == {"a": 1}
+    with engine.begin() as conn:  # the connection is usable again
+        _put(conn, "c", 3)
+    assert _counters(engine) == {"a": 1, "c": 3}
+
+
+def test_locks_and_reads_in_one_round_trip_give_what_the_separate_reads_give(warden: App, world: World) -> None:
+    sent = [world.phone_search() for _ in range(3)]
+    world.send(*sent)
+    home = warden.pipeline.partition_of("ent-1")
+    chains = [PLATFORM_CHAIN, chain_of(home)]
+    ids = [e["id"] for e in sent] + ["never-sent"]
+    with warden.engine.begin() as conn:
+        heads, stored = store.lock_and_read(conn, {home}, chains, ids)
+    with warden.engine.begin() as conn:
+        assert heads == store.audit_heads(conn, chains)
+        assert stored == store.existing_outcomes(conn, ids)
+    assert set(stored) == {e["id"] for e in sent}
+
+
+def _stored(engine: Engine, ids: list[str]) -> list[tuple[object, ...]]:
+    e = t.events
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(e).where(e.c.id.in_(ids)).order_by(e.c.id)).all()
+    return [tuple(r) for r in rows]
+
+
+def test_a_batch_stored_by_copy_reads_back_as_inserted_rows_and_is_vouched_for(warden: App, world: World) -> None:
+    many = [world.phone_search(greeting="加我领红包") for _ in range(store.COPY_FROM)]
+    world.send(*many)  # COPY on PostgreSQL
+    alone = world.phone_search(greeting="加我领红包")
+    world.send(alone)  # an INSERT
+    rows = _stored(warden.engine, [e["id"] for e in [*many, alone]])
+    assert len(rows) == store.COPY_FROM + 1
+    by_copy, by_insert = rows[0], next(r for r in rows if r[0] == alone["id"])
+    names = [c.name for c in t.events.columns]
+    for name in ("type", "account_id", "enterprise_id", "policy_hash", "audit_chain"):
+        i = names.index(name)
+        assert by_copy[i] == by_insert[i]
+    for name in ("occurred_at", "received_at"):  # times come back as the same kind of value, zone and all
+        i = names.index(name)
+        assert type(by_copy[i]) is type(by_insert[i]) and by_copy[i].utcoffset() == by_insert[i].utcoffset()
+    assert warden.enforcement.audit_verify().ok
