@@ -50,7 +50,7 @@ class _Batch:
     enterprises: dict[str, EnterpriseState]
     active: set[str]  # member strike ids still active
     ent_subject: dict[str, Subject]
-    order: list[tuple[datetime, str]]  # (occurred_at, id) of the fresh events, in decision order
+    order: list[tuple[float, str]]  # (occurred_at in epoch seconds, id) of the fresh events, in decision order
     pos: int = 0  # index in `order` of the event being decided
     folds: dict[str, AccountFold] = field(default_factory=dict)
     dirty: dict[str, set[str]] = field(default_factory=dict)  # enterprise → members folded since last placed
@@ -174,7 +174,8 @@ class WeightFeature(Feature):
         active = store.active_strike_ids(
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )
-        order = sorted((e.occurred_at, e.id) for e in events)
+        times = batch.times  # (worked out once per batch; floats sort faster than aware datetimes)
+        order = sorted((t if (t := times.get(e.id)) is not None else e.occurred_at.timestamp(), e.id) for e in events)
         b = batch.state[self.name] = _Batch(
             conn, subjects, accounts, enterprises, active, ent_subject, order, policy=self.policy
         )
@@ -191,10 +192,13 @@ class WeightFeature(Feature):
         order = b.order
         pos = b.pos
         ev_id = event.id
+        ts = batch.times.get(ev_id)
+        if ts is None:
+            ts = event.occurred_at.timestamp()
         if pos < len(order) and order[pos][1] == ev_id:  # ids are unique among a batch's fresh events
             b.pos = pos + 1
         else:  # not the expected one (a caller deciding in another order): find our place again
-            b.pos = bisect.bisect_right(order, (event.occurred_at, ev_id))
+            b.pos = bisect.bisect_right(order, (ts, ev_id))
         if subject is None:
             return
         aid = subject.account.id
@@ -205,9 +209,6 @@ class WeightFeature(Feature):
                 return
             fold = b.folds[aid] = AccountFold(b.policy, st, subject.account, subject.strikes, b.scorer)
         eid = subject.enterprise.id
-        ts = batch.times.get(ev_id)
-        if ts is None:
-            ts = event.occurred_at.timestamp()
         day = int(ts // DAY)
         ent_day = b.ent_day
         prev = ent_day.get(eid)
@@ -243,9 +244,10 @@ class WeightFeature(Feature):
 
     def _cut(self, b: _Batch, at: datetime) -> tuple[float, str]:
         """The decision point as (epoch seconds, event id): a read sees the events strictly before it."""
-        if b.pos < len(b.order) and b.order[b.pos][0] == at:
-            return (at.timestamp(), b.order[b.pos][1])
-        return (at.timestamp(), _LAST_ID)
+        ts = at.timestamp()
+        if b.pos < len(b.order) and b.order[b.pos][0] == ts:
+            return (ts, b.order[b.pos][1])
+        return (ts, _LAST_ID)
 
     # --- WeightSource: what the rules read, as of the decision ------------------------------------------------
 
