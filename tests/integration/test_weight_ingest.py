@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import World, build, extra_features
+from tests.conftest import T0, World, build, extra_features
 from warden.adapters import tables as t
 from warden.kernel.access import Principal, Role
 from warden.kernel.model import StrikeStatus
@@ -292,3 +292,50 @@ def test_an_account_moved_to_another_enterprise_has_its_weight_row_name_the_new_
         assert home() == "ent-2"
     finally:
         again.w.engine.dispose()
+
+
+def test_a_batchs_weight_rows_are_inserted_then_updated_alike_on_both_databases(db_url: str) -> None:
+    """Issue 16: a batch's weight rows go in one statement on PostgreSQL (arrays) and one `executemany` per table on
+    SQLite; either way new rows are inserted, stored ones updated (an account that moved names its new enterprise),
+    a history point is overwritten, and a batch with no account rows still writes its enterprise and history rows."""
+    from warden.adapters.database import make_engine
+    from warden.weight import store
+
+    engine = make_engine(db_url)
+    at = T0
+    try:
+        with engine.begin() as c:
+            store.write_batch(
+                c,
+                [("acc-1", "ent-1", '{"t":1}', 700), ("acc-2", "ent-1", '{"t":2}', 650)],
+                {"acc-1": None, "acc-2": None},
+                [("ent-1", '{"m":{}}')],
+                at,
+                [("account", "acc-1", 20000, 690), ("enterprise", "ent-1", 20000, 720)],
+            )
+        with engine.begin() as c:
+            store.write_batch(
+                c,
+                [("acc-1", "ent-1", '{"t":3}', 710), ("acc-2", "ent-2", '{"t":4}', 640)],
+                {"acc-1": "ent-1", "acc-2": "ent-1"},
+                [("ent-1", '{"m":{"1":[1,1]}}'), ("ent-2", '{"m":{}}')],
+                at + timedelta(hours=1),
+                [("enterprise", "ent-1", 20000, 730)],
+            )
+        with engine.begin() as c:
+            store.write_batch(c, [], {}, [("ent-2", '{"m":{"2":[2,1]}}')], at, [("enterprise", "ent-2", 20001, 500)])
+            store.write_batch(c, [], {}, [], at, [])
+        with engine.connect() as c:
+            wa, we, wh = t.weight_accounts, t.weight_enterprises, t.weight_history
+            accounts = {r.account_id: (r.enterprise_id, r.state, r.score) for r in c.execute(sa.select(wa))}
+            enterprises = {r.enterprise_id: (r.state, r.updated_at) for r in c.execute(sa.select(we))}
+            history = {(r.subject_type, r.subject_id, r.day): r.score for r in c.execute(sa.select(wh))}
+    finally:
+        engine.dispose()
+    assert accounts == {"acc-1": ("ent-1", '{"t":3}', 710), "acc-2": ("ent-2", '{"t":4}', 640)}
+    assert enterprises == {"ent-1": ('{"m":{"1":[1,1]}}', at + timedelta(hours=1)), "ent-2": ('{"m":{"2":[2,1]}}', at)}
+    assert history == {
+        ("account", "acc-1", 20000): 690,
+        ("enterprise", "ent-1", 20000): 730,
+        ("enterprise", "ent-2", 20001): 500,
+    }

@@ -50,11 +50,11 @@ class _Batch:
     enterprises: dict[str, EnterpriseState]
     active: set[str]  # member strike ids still active
     ent_subject: dict[str, Subject]
-    order: list[tuple[datetime, str]]  # (occurred_at, id) of the fresh events, in decision order
+    order: list[tuple[float, str]]  # (occurred_at in epoch seconds, id) of the fresh events, in decision order
     pos: int = 0  # index in `order` of the event being decided
     folds: dict[str, AccountFold] = field(default_factory=dict)
     dirty: dict[str, set[str]] = field(default_factory=dict)  # enterprise → members folded since last placed
-    ent_day: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # enterprise → its newest event's day, time
+    ent_day: dict[str, list[Any]] = field(default_factory=dict)  # enterprise → [its newest event's day, time]
     ent_points: dict[tuple[str, int], int] = field(default_factory=dict)  # enterprise history of the closed days
     late: dict[tuple[str, float, str], int] = field(default_factory=dict)  # late reads (tenths), by cut
     policy: WeightPolicy = field(default_factory=WeightPolicy)  # the policy in force for this batch
@@ -174,7 +174,8 @@ class WeightFeature(Feature):
         active = store.active_strike_ids(
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )
-        order = sorted((e.occurred_at, e.id) for e in events)
+        times = batch.times  # (worked out once per batch; floats sort faster than aware datetimes)
+        order = sorted((t if (t := times.get(e.id)) is not None else e.occurred_at.timestamp(), e.id) for e in events)
         b = batch.state[self.name] = _Batch(
             conn, subjects, accounts, enterprises, active, ent_subject, order, policy=self.policy
         )
@@ -189,12 +190,15 @@ class WeightFeature(Feature):
         if b is None:
             return
         order = b.order
-        at = event.occurred_at
         pos = b.pos
-        if pos < len(order) and order[pos][1] == event.id:  # ids are unique among a batch's fresh events
+        ev_id = event.id
+        ts = batch.times.get(ev_id)
+        if ts is None:
+            ts = event.occurred_at.timestamp()
+        if pos < len(order) and order[pos][1] == ev_id:  # ids are unique among a batch's fresh events
             b.pos = pos + 1
         else:  # not the expected one (a caller deciding in another order): find our place again
-            b.pos = bisect.bisect_right(order, (at, event.id))
+            b.pos = bisect.bisect_right(order, (ts, ev_id))
         if subject is None:
             return
         aid = subject.account.id
@@ -205,13 +209,16 @@ class WeightFeature(Feature):
                 return
             fold = b.folds[aid] = AccountFold(b.policy, st, subject.account, subject.strikes, b.scorer)
         eid = subject.enterprise.id
-        ts = at.timestamp()
         day = int(ts // DAY)
-        prev = b.ent_day.get(eid)
-        if prev is not None and prev[0] != day:  # the enterprise's day closes at its last event: a history point
-            self._place(b, eid)
-            b.ent_points[(eid, prev[0])] = self._enterprise_tenths(b, eid, prev[1])
-        b.ent_day[eid] = (day, at)
+        ent_day = b.ent_day
+        prev = ent_day.get(eid)
+        if prev is None or prev[0] != day:
+            if prev is not None:  # the enterprise's day closes at its last event: a history point
+                self._place(b, eid)
+                b.ent_points[(eid, prev[0])] = self._enterprise_tenths(b, eid, prev[1])
+            ent_day[eid] = prev = [day, event.occurred_at]
+        else:
+            prev[1] = event.occurred_at
         fold.step(event, ts, day)
         dirty = b.dirty.get(eid)
         if dirty is None:
@@ -237,9 +244,10 @@ class WeightFeature(Feature):
 
     def _cut(self, b: _Batch, at: datetime) -> tuple[float, str]:
         """The decision point as (epoch seconds, event id): a read sees the events strictly before it."""
-        if b.pos < len(b.order) and b.order[b.pos][0] == at:
-            return (at.timestamp(), b.order[b.pos][1])
-        return (at.timestamp(), _LAST_ID)
+        ts = at.timestamp()
+        if b.pos < len(b.order) and b.order[b.pos][0] == ts:
+            return (ts, b.order[b.pos][1])
+        return (ts, _LAST_ID)
 
     # --- WeightSource: what the rules read, as of the decision ------------------------------------------------
 
@@ -388,7 +396,7 @@ class WeightFeature(Feature):
         acc_rows: list[tuple[str, str, str, int]] = []
         hist: dict[tuple[str, str, int], int] = {}
         ent_keep = p.enterprise_keep_days
-        counts = p.enterprise.members.counts
+        min_history = p.enterprise.members.min_history_days * DAY  # `Members.counts`, inline: once per account
         enterprises = b.enterprises
         for aid, fold in b.folds.items():
             eid = subjects[aid].enterprise.id
@@ -400,22 +408,21 @@ class WeightFeature(Feature):
                 est = enterprises[eid] = EnterpriseState()
             st = fold.st
             last_ts = st.last_ts
-            est.move_member(st, int(last_ts // DAY), score, ent_keep, counts(fold.account, last_ts))
+            counted = last_ts - fold.account.created_at.timestamp() >= min_history
+            est.move_member(st, int(last_ts // DAY), score, ent_keep, counted)
             acc_rows.append((aid, eid, st.to_json(), score))
         b.dirty.clear()
         for (eid, day), sc in b.ent_points.items():
             hist[("enterprise", eid, day)] = sc
         now = self.clock.now()
-        ent_rows = []
+        ent_rows: list[tuple[str, str]] = []
         for eid, (day, at) in b.ent_day.items():
             est = enterprises[eid]
             est.prune(ent_keep)
             hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
-            ent_rows.append({"enterprise_id": eid, "state": est.to_json(), "updated_at": now})
-        store.upsert_accounts(conn, acc_rows, self._homes)
+            ent_rows.append((eid, est.to_json()))
+        store.write_batch(conn, acc_rows, self._homes, ent_rows, now, [(*k, sc) for k, sc in hist.items()])
         self._homes.update((r[0], r[1]) for r in acc_rows)  # (kept only if the batch commits: `_cache_valid`)
-        store.upsert_enterprises(conn, ent_rows)
-        store.upsert_history(conn, [(*k, sc) for k, sc in hist.items()])
         if acc_rows:
             audit.append(
                 now,

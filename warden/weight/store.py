@@ -31,32 +31,7 @@ def chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + n]
 
 
-# --- writes (one statement per table per batch) --------------------------------------------------------------
-
-
-def upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
-    """Insert or update many rows in one statement (ON CONFLICT on SQLite and PostgreSQL alike)."""
-    if not rows:
-        return
-    key = (conn.dialect.name, table.name, tuple(keys))
-    stmt = _UPSERTS.get(key)
-    if stmt is None:  # built once per dialect and table: the statement is the same every batch
-        ins: Any
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            ins = pg_insert(table)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            ins = sqlite_insert(table)
-        stmt = _UPSERTS[key] = ins.on_conflict_do_update(
-            index_elements=keys, set_={c.name: ins.excluded[c.name] for c in table.columns if c.name not in keys}
-        )
-    conn.execute(stmt, rows)
-
-
-_UPSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+# --- writes (one statement per table per batch; one in all on PostgreSQL) -------------------------------------
 
 
 _UPSERT_ACCOUNTS = (
@@ -111,9 +86,60 @@ def upsert_history(conn: Connection, rows: list[tuple[str, str, int, int]]) -> N
         conn.exec_driver_sql(_UPSERT_HISTORY.format(p=mark), rows)
 
 
-def upsert_enterprises(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Upsert weight_enterprises rows ({enterprise_id, state, updated_at})."""
-    upsert(conn, t.weight_enterprises, rows, ["enterprise_id"])
+_UPSERT_ENTERPRISES = (
+    "INSERT INTO weight_enterprises (enterprise_id, state, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (enterprise_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)
+
+_WRITE_BATCH_PG = (  # one statement, one round trip: each table's rows as arrays (data-modifying CTEs)
+    "WITH wa AS (INSERT INTO weight_accounts (account_id, enterprise_id, state, score) "
+    "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[]) "
+    "ON CONFLICT (account_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, state = excluded.state, "
+    "score = excluded.score), "
+    "we AS (INSERT INTO weight_enterprises (enterprise_id, state, updated_at) "
+    "SELECT e, s, %s::timestamptz FROM unnest(%s::text[], %s::text[]) AS u(e, s) "
+    "ON CONFLICT (enterprise_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at) "
+    "INSERT INTO weight_history (subject_type, subject_id, day, score) "
+    "SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::int[]) "
+    "ON CONFLICT (subject_type, subject_id, day) DO UPDATE SET score = excluded.score"
+)
+
+
+def write_batch(
+    conn: Connection,
+    accounts: list[tuple[str, str, str, int]],
+    homes: Mapping[str, str | None],
+    enterprises: list[tuple[str, str]],
+    now: datetime,
+    history: list[tuple[str, str, int, int]],
+) -> None:
+    """An ingest batch's weight rows: `accounts` (account_id, enterprise_id, state, score; `homes` as
+    `upsert_accounts` reads it), `enterprises` (enterprise_id, state; updated at `now`) and `history` points
+    (subject_type, subject_id, day, score), each key at most once. On PostgreSQL one statement carries all three
+    tables as arrays (one round trip, one execution per table instead of one per row); on SQLite, whose statements
+    cost no round trip, one `executemany` per table through the driver."""
+    if conn.dialect.name == "postgresql":
+        if accounts or enterprises or history:
+            conn.exec_driver_sql(
+                _WRITE_BATCH_PG,
+                (
+                    *(list(c) for c in _columns(accounts, 4)),
+                    now,
+                    *(list(c) for c in _columns(enterprises, 2)),
+                    *(list(c) for c in _columns(history, 4)),
+                ),
+            )
+        return
+    upsert_accounts(conn, accounts, homes)
+    if enterprises:
+        at = core.sqlite_utc_text(now)
+        conn.exec_driver_sql(_UPSERT_ENTERPRISES, [(e, st, at) for e, st in enterprises])
+    upsert_history(conn, history)
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], n: int) -> list[tuple[Any, ...]]:
+    """`rows` as `n` columns (empty columns when there are no rows)."""
+    return list(zip(*rows, strict=True)) if rows else [()] * n
 
 
 # --- reads ---------------------------------------------------------------------------------------------------
