@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from warden.adapters import store as core
 from warden.adapters import tables as t
+from warden.adapters.database import write_later
 from warden.kernel.model import Account, StrikeStatus
 from warden.weight.state import AccountState, EnterpriseState
 
@@ -117,18 +118,18 @@ def write_batch(
     `upsert_accounts` reads it), `enterprises` (enterprise_id, state; updated at `now`) and `history` points
     (subject_type, subject_id, day, score), each key at most once. On PostgreSQL one statement carries all three
     tables as arrays (one round trip, one execution per table instead of one per row); on SQLite, whose statements
-    cost no round trip, one `executemany` per table through the driver."""
+    cost no round trip, one `executemany` per table through the driver. On PostgreSQL the statement is a
+    `database.write_later`: after `defer_writes` (ingest) it goes with the transaction's next statement or its
+    COMMIT, in the same round trip."""
     if conn.dialect.name == "postgresql":
-        if accounts or enterprises or history:
-            conn.exec_driver_sql(
-                _WRITE_BATCH_PG,
-                (
-                    *(list(c) for c in _columns(accounts, 4)),
-                    now,
-                    *(list(c) for c in _columns(enterprises, 2)),
-                    *(list(c) for c in _columns(history, 4)),
-                ),
+        if accounts or enterprises or history:  # no one reads its result: it may wait for the commit's round trip
+            params = (
+                *(list(c) for c in _columns(accounts, 4)),
+                now,
+                *(list(c) for c in _columns(enterprises, 2)),
+                *(list(c) for c in _columns(history, 4)),
             )
+            write_later(conn, _WRITE_BATCH_PG, [params])
         return
     upsert_accounts(conn, accounts, homes)
     if enterprises:
