@@ -381,7 +381,6 @@ class Ingest:
             by_id = batch.decisions
             for f in self._hooks["load"]:  # what the rules and later hooks read (weight, past unblocks)
                 f.load(conn, batch)
-            rows = []
             screener = self.rules.screener
             prepare = screener if isinstance(screener, BatchScreener) else None
             if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
@@ -411,53 +410,55 @@ class Ingest:
                 prepare.release()
             for f in self._hooks["before_store"]:
                 f.before_store(conn, batch)
+            # each stored event as a tuple in the table's column order (`store.insert_event_values`), its chain
+            # worked out once per enterprise; the chains start in ascending order, then the rows are complete
+            staged: list[tuple[Any, ...]] = []
+            chain_of_ent: dict[str, int] = {}
             for e in fresh:
-                aid = _field(e, "account_id")
-                subject = subjects[aid] if aid else None
+                aid = e.__dict__.get("account_id")
+                ent_id = subjects[aid].enterprise.id if aid else e.enterprise_id
+                chain = chain_of_ent.get(ent_id)
+                if chain is None:
+                    chain = chain_of_ent[ent_id] = chain_of(self.partition_of(ent_id))
+                    if chain not in writers:  # the directory moved the account since the lock (cannot: it waits)
+                        raise RuntimeError(f"event {e.id!r}: its partition was not locked")
                 out = by_id[e.id]
-                rows.append(
-                    {
-                        "id": e.id,
-                        "type": e.type,
-                        "account_id": aid,
-                        "enterprise_id": subject.enterprise.id if subject else e.enterprise_id,
-                        "occurred_at": e.occurred_at,
-                        "received_at": now,
-                        "payload": payloads[e.id],
-                        "outcome": _outcome_text(out),
-                        "counted": store.dumps(out.counted) if out.counted else "[]",
-                        "policy_hash": out.policy_hash or live_hash,
-                    }
+                staged.append(
+                    (
+                        chain,
+                        e.id,
+                        e.type,
+                        aid,
+                        ent_id,
+                        e.occurred_at,
+                        payloads[e.id],
+                        _outcome_text(out),
+                        store.dumps(out.counted) if out.counted else "[]",
+                        out.policy_hash or live_hash,
+                    )
                 )
             seq = None
+            seqs = {chain: writers[chain].started(now) for chain in sorted({r[0] for r in staged})}
+            rows = [(*r[1:6], now, *r[6:], seqs[r[0]], r[0]) for r in staged]
             if rows:
-                by_chain: dict[int, list[dict[str, Any]]] = {}
+                audit = writers[min(seqs)]  # the batch's own entries (effects, features, state) go here
+                seq = seqs[audit.chain]
+                store.insert_event_values(conn, rows)
+                by_chain: dict[int, list[tuple[Any, ...]]] = {chain: [] for chain in seqs}
                 for r in rows:
-                    chain = chain_of(self.partition_of(r["enterprise_id"]))
-                    if chain not in writers:  # the directory moved the account since the lock (cannot: it waits)
-                        raise RuntimeError(f"event {r['id']!r}: its partition was not locked")
-                    by_chain.setdefault(chain, []).append(r)
-                audit = writers[min(by_chain)]  # the batch's own entries (effects, features, state) go here
-                for chain, mine in sorted(by_chain.items()):
-                    part_seq = writers[chain].started(now)
-                    for r in mine:
-                        r["audit_chain"] = chain
-                        r["audit_seq"] = part_seq
-                    if chain == audit.chain:
-                        seq = part_seq
-                store.insert_events(conn, rows)
-                for chain, mine in sorted(by_chain.items()):
-                    denied = sum(1 for r in mine if by_id[r["id"]].allowed is False)
+                    by_chain[r[11]].append(r)
+                for chain, mine in by_chain.items():
+                    denied = sum(1 for r in mine if by_id[r[0]].allowed is False)
                     writers[chain].append(
                         now,
                         actor,
                         "events.decided",
-                        f"batch:{mine[0]['id']}",
+                        f"batch:{mine[0][0]}",
                         {
                             "events": len(mine),
                             "denied": denied,
                             "policy": live_hash,
-                            "digest": store.event_digest(mine),
+                            "digest": store.event_values_digest(mine),
                             "digest_v": DIGEST_VERSION,
                         },
                     )
@@ -493,7 +494,7 @@ class Ingest:
                         duplicate=True,
                     )
                 )
-        main = min((r["audit_chain"] for r in rows), default=None)
+        main = min(seqs, default=None)
         return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes, main)
 
 
