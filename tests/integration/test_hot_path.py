@@ -138,3 +138,32 @@ def test_sqlite_writers_checkpoint_the_log_inline_at_its_size_and_background_one
         finally:
             engine.dispose()
     assert WAL_AUTOCHECKPOINT > 1000  # more than SQLite's default, which checkpointed after every large batch
+
+
+def test_the_digest_of_event_tuples_is_the_digest_of_the_same_rows_as_dicts() -> None:
+    """Ingest hands the stored events to the digest as tuples in the table's column order
+    (`store.event_values_digest`): the digest is `store.event_digest`'s of the same rows, whatever their times'
+    offsets and missing accounts."""
+    names = [c.name for c in t.events.columns]
+    at = datetime(2026, 11, 30, 8, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
+    values = [
+        ("b-2", "login", "acc-1", "ent-1", at, at, '{"x":1}', "{}", "[]", "h", 3, 1),
+        ("a-1", "verification_change", None, "ent-2", at.replace(microsecond=0), at, "{}", "{}", "[]", "h", 3, 1),
+        (
+            "c-3",
+            "message",
+            "acc-2",
+            "ent-1",
+            at.astimezone(UTC),
+            at,
+            "{}",
+            '{"allowed":null}',
+            '[["k",1.5,"v"]]',
+            "g",
+            3,
+            1,
+        ),
+    ]
+    rows = [dict(zip(names, v, strict=True)) for v in values]
+    assert store.event_values_digest(values) == store.event_digest(rows)
+    assert store.event_values_digest(values[:1]) != store.event_values_digest(values[1:2])

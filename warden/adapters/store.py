@@ -398,7 +398,7 @@ def sqlite_utc_text(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the database; every time must carry a zone")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]  # without its "+00:00" (years have 4 digits)
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -418,27 +418,35 @@ cost ~15 ms of psycopg's per-row Python and as much again in the backend; `COPY`
 
 
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """The batch's decided events (each row holds every column of `events`), through the driver (issue 16): `COPY`
-    on PostgreSQL from `COPY_FROM` rows on, else `INSERT`s (`database.write_later`), each value converted by its
-    column type's own bind processor for this database, exactly as `sa.insert(events)` would send it, without
-    SQLAlchemy Core's per-row parameter processing, which cost more than the insert itself. A batch's times recur
-    (one `received_at`, events of one instant), so each distinct time is converted once (equal instants convert
-    alike: `tables.UTCDateTime` sends UTC)."""
-    if not rows:
+    """The events `rows` (each holds every column of `events`): `insert_event_values` of their values."""
+    if rows:
+        names = [c.name for c in t.events.columns]
+        insert_event_values(conn, [tuple(r[n] for n in names) for r in rows])
+
+
+def insert_event_values(conn: Connection, values: list[tuple[Any, ...]]) -> None:
+    """The batch's decided events, each a tuple of every column of `events` in the table's order, through the
+    driver (issue 16): `COPY` on PostgreSQL from `COPY_FROM` rows on, else `INSERT`s (`database.write_later`), each
+    value converted by its column type's own bind processor for this database, exactly as `sa.insert(events)` would
+    send it, without SQLAlchemy Core's per-row parameter processing, which cost more than the insert itself. A
+    batch's times recur (one `received_at`, events of one instant), so each distinct time is converted once (equal
+    instants convert alike: `tables.UTCDateTime` sends UTC)."""
+    if not values:
         return
     sql, procs = _driver_insert(conn.dialect, t.events)
-    columns: list[list[Any]] = []
-    for name, proc in procs:
-        column = [r[name] for r in rows]
-        if proc is not None:
-            memo: dict[Any, Any] = {}
-            for i, v in enumerate(column):
-                c = memo.get(v, _MISSING)
-                if c is _MISSING:
-                    c = memo[v] = proc(v)
-                column[i] = c
-        columns.append(column)
-    values = list(zip(*columns, strict=True))
+    if any(proc is not None for _, proc in procs):
+        columns = list(zip(*values, strict=True))
+        for i, (_, proc) in enumerate(procs):
+            if proc is not None:
+                memo: dict[Any, Any] = {}
+                column = list(columns[i])
+                for j, v in enumerate(column):
+                    c = memo.get(v, _MISSING)
+                    if c is _MISSING:
+                        c = memo[v] = proc(v)
+                    column[j] = c
+                columns[i] = tuple(column)
+        values = list(zip(*columns, strict=True))
     if conn.dialect.name != "postgresql" or len(values) < COPY_FROM:
         write_later(conn, sql, values)
         return
@@ -779,6 +787,17 @@ def _digest_text(v: Any) -> str | None:
     if isinstance(v, datetime):
         return v.astimezone(UTC).isoformat()
     return v if v is None else str(v)
+
+
+_EVENT_COLUMNS = tuple(c.name for c in t.events.columns)
+if tuple(_EVENT_COLUMNS[i] for i in (1, 2, 3, 4, 6, 7, 8, 9)) != EVENT_DIGEST_COLUMNS:  # `event_values_digest` reads
+    raise RuntimeError("the events table's columns moved: event_values_digest reads them by position")
+
+
+def event_values_digest(values: Sequence[tuple[Any, ...]]) -> str:
+    """`event_digest` of event rows given as `insert_event_values` takes them (tuples in the table's column order),
+    whose covered columns are texts or None but `occurred_at` (a time): the same digest, without a dict per row."""
+    return decisions_digest((v[0], (v[1], v[2], v[3], _digest_text(v[4]), v[6], v[7], v[8], v[9])) for v in values)
 
 
 def event_digest(rows: Sequence[dict[str, Any]]) -> str:

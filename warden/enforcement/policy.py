@@ -5,6 +5,7 @@ Pure: pydantic models only. The file schema (`warden.policy.Policy`) holds them 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal, cast
@@ -50,10 +51,60 @@ class RuleBase(Strict):
     severity: str = "L"
 
 
+_BELOW = 1 - 1e-9
+"""A lower bound a hair under the exact one: the rule multiplies its factors in another order, which may round
+the same product a few units of the last place lower."""
+
+
 class PhoneSearchVelocity(RuleBase):
     windows: list[VelocityWindow] = Field(min_length=1)
     modifiers: list[Modifier] = []
     weight_scaling: WeightScaling = WeightScaling()
+
+
+@dataclass(frozen=True, slots=True)
+class VelocityPlan:
+    """What S-A1 reads of its rule at every decision, worked out once per rule (`velocity_plan`): each window's length
+    in seconds (`spans`); for each window, the most entries it may hold with no limit passed, whatever the account
+    (`quiet`: its soft limit at the lowest factor the modifiers and the weight can give together, each modifier's
+    factor below 1 applied, the weight's lowest factor when the window scales with it), so a decision whose every
+    window holds no more says nothing and need not read the account's features (its weight; issue 16); and
+    whether a modifier reads the enterprise's weight (`enterprise_weight`: it costs a fold). When no modifier reads a
+    weight (`weight_last`), the account's own modifiers give each window's quiet count at the weight's lowest factor
+    before the weight is read, and the weight is read only when a window holds more."""
+
+    spans: tuple[float, ...]
+    quiet: tuple[int, ...]
+    enterprise_weight: bool
+    weight_last: bool
+    """No modifier's condition reads a weight: the modifiers' factor is known before the account's weight is read."""
+    lowest_weight_factor: float
+    """The lowest factor the weight scaling gives (1 when it is off), a hair under (`_BELOW`)."""
+
+
+def velocity_plan(rule: PhoneSearchVelocity) -> VelocityPlan:
+    """The rule's `VelocityPlan`, remembered per rule object (a policy's rules are frozen; a modified copy is another
+    object). The rules are kept with their plans, so an object id is never reused while remembered."""
+    hit = _PLANS.get(id(rule))
+    if hit is not None:
+        return hit[1]
+    low = math.prod(min(1.0, m.factor) for m in rule.modifiers) * _BELOW
+    ws = rule.weight_scaling
+    scaled = low * min(1.0, ws.min_factor, ws.max_factor) if ws.enabled else low
+    plan = VelocityPlan(
+        tuple(w.length.total_seconds() for w in rule.windows),
+        tuple(max(1, math.floor(w.soft * (scaled if w.scale_with_weight else low))) for w in rule.windows),
+        any("enterprise_weight" in m.when for m in rule.modifiers),
+        not any(name in m.when for m in rule.modifiers for name in ("account_weight", "enterprise_weight")),
+        (min(1.0, ws.min_factor, ws.max_factor) if ws.enabled else 1.0) * _BELOW,
+    )
+    if len(_PLANS) >= 64:  # policies in force come and go rarely; tests make many
+        _PLANS.clear()
+    _PLANS[id(rule)] = (rule, plan)
+    return plan
+
+
+_PLANS: dict[int, tuple[PhoneSearchVelocity, VelocityPlan]] = {}
 
 
 class InboundAddBurst(RuleBase):

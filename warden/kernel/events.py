@@ -9,22 +9,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
+    WrapValidator,
     model_validator,
 )
 
-from warden.kernel.inputs import NO_CONTROLS, Count64, Text, not_a_number, within_years
+from warden.kernel.inputs import NO_CONTROLS, Count64, Text, within_years
 
-EventTime = Annotated[
-    AwareDatetime, BeforeValidator(not_a_number), AfterValidator(within_years("no platform event is that old"))
-]
+EventTime = Annotated[AwareDatetime, WrapValidator(within_years("no platform event is that old"))]
 """An event's time: an `warden.kernel.inputs.Instant`."""
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
 

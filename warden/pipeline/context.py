@@ -92,20 +92,28 @@ class RuleContext:
 
     # --- what conditions may test ------------------------------------------------------------------------
 
-    def features(self, subject: Subject, now: datetime, enterprise_weight: bool = False) -> dict[str, Any]:
+    def features(
+        self, subject: Subject, now: datetime, enterprise_weight: bool = False, account_weight: bool = True
+    ) -> dict[str, Any]:
         """What declarative conditions may test (ages in days, weights 0–100); the enterprise weight only when
-        `enterprise_weight` (a condition reads it: it costs a fold)."""
+        `enterprise_weight` (a condition reads it: it costs a fold); the account's weight unless `account_weight`
+        is False (a rule that reads it later, only when it matters: `account_weight`)."""
         a, ent = subject.account, subject.enterprise
         weights = self.batch.weights
-        feats = {
+        feats: dict[str, Any] = {
             "account_age_days": a.age_days(now),
             "account_verified": a.real_name_verified,
             "enterprise_verified": ent.verified,
-            "account_weight": weights.account_weight(a.id, now),
         }
+        if account_weight:
+            feats["account_weight"] = weights.account_weight(a.id, now)
         if enterprise_weight:
             feats["enterprise_weight"] = weights.enterprise_weight(ent.id, now)
         return feats
+
+    def account_weight(self, subject: Subject, now: datetime) -> float | None:
+        """The account's weight (0–100) at `now`, as `features` gives it."""
+        return self.batch.weights.account_weight(subject.account.id, now)
 
     # --- effects -------------------------------------------------------------------------------------------
 

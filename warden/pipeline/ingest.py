@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import operator
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -305,8 +306,8 @@ class Ingest:
             live_hash = self.rules.loaded.hash
             # The batch's partitions (each account's enterprise, as the directory has it now), locked before anything
             # is read: writers of other partitions go on beside us; platform-wide writers wait (database.py).
-            homes = store.enterprises_of(conn, [a for e in events if (a := _field(e, "account_id"))])
-            homes.update((x, x) for e in events if (x := _field(e, "enterprise_id")))
+            homes = store.enterprises_of(conn, [a for e in events if (a := e.__dict__.get("account_id"))])
+            homes.update((x, x) for e in events if (x := e.__dict__.get("enterprise_id")))
             held = {self.partition_of(x) for x in homes.values()} | set(extra)
             chains = sorted(chain_of(p) for p in held)
             heads, stored = store.lock_and_read(conn, held, [PLATFORM_CHAIN, *chains], [e.id for e in events])
@@ -342,8 +343,8 @@ class Ingest:
             if clashes:
                 ids = ", ".join(repr(events[int(c.field[7:].split("]")[0])].id) for c in clashes)
                 raise Conflict(f"event id {ids} reused with different content; nothing was stored", clashes)
-            acc_ids = [a for e in fresh if (a := _field(e, "account_id"))]
-            ent_ids = [x for e in fresh if (x := _field(e, "enterprise_id"))]
+            acc_ids = [a for e in fresh if (a := e.__dict__.get("account_id"))]
+            ent_ids = [x for e in fresh if (x := e.__dict__.get("enterprise_id"))]
             live_after = min((e.occurred_at for e in fresh), default=now)
             subjects, missing = self.cache.take(acc_ids, live_after)
             loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
@@ -380,21 +381,20 @@ class Ingest:
             by_id = batch.decisions
             for f in self._hooks["load"]:  # what the rules and later hooks read (weight, past unblocks)
                 f.load(conn, batch)
-            rows = []
             screener = self.rules.screener
             prepare = screener if isinstance(screener, BatchScreener) else None
             if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
                 prepare.prepare(
                     (subjects[a].enterprise.id, text)
                     for e in fresh
-                    if (a := _field(e, "account_id")) and (text := _field(e, "greeting") or _field(e, "text"))
+                    if (a := (d := e.__dict__).get("account_id")) and (text := d.get("greeting") or d.get("text"))
                 )
             # Decide in event time (ties by id), one event at a time: each decision sees exactly the state the
             # events before it left, whatever the batching or arrival order (docs/ARCHITECTURE.md, the invariant).
-            fresh.sort(key=_event_order)
+            fresh.sort(key=_EVENT_ORDER)
             after_event = self._hooks["after_event"]
             for e in fresh:
-                aid = _field(e, "account_id")
+                aid = e.__dict__.get("account_id")
                 subject = subjects[aid] if aid else None
                 if subject is None:  # an enterprise's own verification change
                     ent = enterprises[e.enterprise_id]
@@ -410,53 +410,55 @@ class Ingest:
                 prepare.release()
             for f in self._hooks["before_store"]:
                 f.before_store(conn, batch)
+            # each stored event as a tuple in the table's column order (`store.insert_event_values`), its chain
+            # worked out once per enterprise; the chains start in ascending order, then the rows are complete
+            staged: list[tuple[Any, ...]] = []
+            chain_of_ent: dict[str, int] = {}
             for e in fresh:
-                aid = _field(e, "account_id")
-                subject = subjects[aid] if aid else None
+                aid = e.__dict__.get("account_id")
+                ent_id = subjects[aid].enterprise.id if aid else e.enterprise_id
+                chain = chain_of_ent.get(ent_id)
+                if chain is None:
+                    chain = chain_of_ent[ent_id] = chain_of(self.partition_of(ent_id))
+                    if chain not in writers:  # the directory moved the account since the lock (cannot: it waits)
+                        raise RuntimeError(f"event {e.id!r}: its partition was not locked")
                 out = by_id[e.id]
-                rows.append(
-                    {
-                        "id": e.id,
-                        "type": e.type,
-                        "account_id": aid,
-                        "enterprise_id": subject.enterprise.id if subject else e.enterprise_id,
-                        "occurred_at": e.occurred_at,
-                        "received_at": now,
-                        "payload": payloads[e.id],
-                        "outcome": _outcome_text(out),
-                        "counted": store.dumps(out.counted) if out.counted else "[]",
-                        "policy_hash": out.policy_hash or live_hash,
-                    }
+                staged.append(
+                    (
+                        chain,
+                        e.id,
+                        e.type,
+                        aid,
+                        ent_id,
+                        e.occurred_at,
+                        payloads[e.id],
+                        _outcome_text(out),
+                        store.dumps(out.counted) if out.counted else "[]",
+                        out.policy_hash or live_hash,
+                    )
                 )
             seq = None
+            seqs = {chain: writers[chain].started(now) for chain in sorted({r[0] for r in staged})}
+            rows = [(*r[1:6], now, *r[6:], seqs[r[0]], r[0]) for r in staged]
             if rows:
-                by_chain: dict[int, list[dict[str, Any]]] = {}
+                audit = writers[min(seqs)]  # the batch's own entries (effects, features, state) go here
+                seq = seqs[audit.chain]
+                store.insert_event_values(conn, rows)
+                by_chain: dict[int, list[tuple[Any, ...]]] = {chain: [] for chain in seqs}
                 for r in rows:
-                    chain = chain_of(self.partition_of(r["enterprise_id"]))
-                    if chain not in writers:  # the directory moved the account since the lock (cannot: it waits)
-                        raise RuntimeError(f"event {r['id']!r}: its partition was not locked")
-                    by_chain.setdefault(chain, []).append(r)
-                audit = writers[min(by_chain)]  # the batch's own entries (effects, features, state) go here
-                for chain, mine in sorted(by_chain.items()):
-                    part_seq = writers[chain].started(now)
-                    for r in mine:
-                        r["audit_chain"] = chain
-                        r["audit_seq"] = part_seq
-                    if chain == audit.chain:
-                        seq = part_seq
-                store.insert_events(conn, rows)
-                for chain, mine in sorted(by_chain.items()):
-                    denied = sum(1 for r in mine if by_id[r["id"]].allowed is False)
+                    by_chain[r[11]].append(r)
+                for chain, mine in by_chain.items():
+                    denied = sum(1 for r in mine if by_id[r[0]].allowed is False)
                     writers[chain].append(
                         now,
                         actor,
                         "events.decided",
-                        f"batch:{mine[0]['id']}",
+                        f"batch:{mine[0][0]}",
                         {
                             "events": len(mine),
                             "denied": denied,
                             "policy": live_hash,
-                            "digest": store.event_digest(mine),
+                            "digest": store.event_values_digest(mine),
                             "digest_v": DIGEST_VERSION,
                         },
                     )
@@ -492,7 +494,7 @@ class Ingest:
                         duplicate=True,
                     )
                 )
-        main = min((r["audit_chain"] for r in rows), default=None)
+        main = min(seqs, default=None)
         return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes, main)
 
 
@@ -536,13 +538,13 @@ def _stored_event(payload: str) -> Any:
         return None
 
 
-def _event_order(event: Any) -> tuple[datetime, str]:
-    """The one order of decisions: event time, ties broken by event id."""
-    return (event.occurred_at, event.id)
+_EVENT_ORDER = operator.attrgetter("occurred_at", "id")
+"""The one order of decisions: event time, ties broken by event id."""
 
 
 def _field(event: Any, name: str) -> Any:
-    """A field that only some event types have (pydantic's attribute fallback is slow on the hot path)."""
+    """A field that only some event types have (pydantic's attribute fallback is slow on the hot path; the hot loops
+    read `event.__dict__.get(name)` themselves)."""
     return event.__dict__.get(name)
 
 

@@ -7,7 +7,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from warden.enforcement.policy import UnverifiedEnterpriseCap
+from warden.enforcement.policy import UnverifiedEnterpriseCap, velocity_plan
 from warden.kernel import events as ev
 from warden.kernel.counters import Entry, event_ids
 from warden.kernel.decision import FlagRequest, Reason, StrikeRequest, Subject
@@ -46,24 +46,34 @@ def phone_search_velocity(e: ev.ContactRequest, subject: Subject, ctx: RuleConte
     at = e.occurred_at
     key = f"ps:{subject.account.id}"
     ctx.count(key, e)
-    feats = ctx.features(subject, at, any("enterprise_weight" in m.when for m in rule.modifiers))
+    spent = spent_after(subject, "phone_search_velocity", at)
+    plan = velocity_plan(rule)
+    seen = [ctx.window(key, e, length, spent)[0] for length in plan.spans]
+    if all(len(entries) <= quiet for entries, quiet in zip(seen, plan.quiet, strict=True)):
+        return  # the usual case: under every limit at any factor, so nothing to say (and no weight to read)
+    feats = ctx.features(subject, at, plan.enterprise_weight, account_weight=not plan.weight_last)
     factor = 1.0
     applied: list[str] = []
     for m in rule.modifiers:
         if condition_holds(m.when, feats):
             factor *= m.factor
             applied.append(m.reason)
+    if plan.weight_last:  # this account's limits at the weight's lowest factor: under them, the weight cannot matter
+        low = factor * plan.lowest_weight_factor
+        if all(
+            len(entries) <= max(1, math.floor(w.soft * (low if w.scale_with_weight else factor)))
+            for w, entries in zip(rule.windows, seen, strict=True)
+        ):
+            return
+        feats["account_weight"] = ctx.account_weight(subject, at)
     base, base_applied = factor, list(applied)
     wf = rule.weight_scaling.factor(feats["account_weight"])
     if wf != 1.0:
         factor *= wf
         applied.append(f"weight:{feats['account_weight']:.0f}")
-    spent = spent_after(subject, "phone_search_velocity", at)
     passed: list[tuple[datetime, dict[str, Any], list[Entry]]] = []
-    for w in rule.windows:
+    for w, length, entries in zip(rule.windows, plan.spans, seen, strict=True):
         f, mods = (factor, applied) if w.scale_with_weight else (base, base_applied)
-        length = w.length.total_seconds()
-        entries, _ = ctx.window(key, e, length, spent)
         n = len(entries)
         soft = max(1, math.floor(w.soft * f))
         if n <= soft:  # the usual case: under every limit of this window, nothing to say
