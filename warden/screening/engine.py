@@ -66,6 +66,7 @@ from warden.screening.folding import (
     kept_emoji,
     traditional_to_simplified,
 )
+from warden.screening.keyscan import KeyScan
 from warden.screening.forms import (
     Pattern,
     default_code,
@@ -135,7 +136,8 @@ def second_reading(text: str) -> str | None:
     return swapped if swapped != text else None
 
 
-_NUL_UNIT = b"\x00\x00"  # NUL in the scan (its syllable code is its own: 0), in no key
+_NUL_CODE = np.zeros(1, dtype=np.uint32)  # NUL between the pieces of the qualifying words' scan (its syllable code is
+# its own: 0, in no key)
 _ASTRAL = 0xFFFF  # the one 16-bit code every character outside the BMP gets in the scan (the check tells them apart)
 
 
@@ -609,7 +611,10 @@ class ScreeningEngine:
             else None
             for group in self._entries
         ]
-        self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
+        # the main scan: every key at once over a whole batch, vectorised (`KeyScan`: a daachorse automaton this size
+        # misses the cache at nearly every character of Chinese text)
+        self._keyscan = KeyScan([np.frombuffer(_units(k), dtype="<u2") for k in self._keys])
+        self._scan_ids = self._keyscan.ids(self._syllables)  # folded code point → the id `KeyScan.find` reads
         self._aux_keys = list(aux)
         self._aux_entries = [tuple(aux[k]) for k in self._aux_keys]
         self._aux_ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._aux_keys]) if self._aux_keys else None
@@ -702,7 +707,7 @@ class ScreeningEngine:
 
     def automaton_bytes(self) -> int:
         """Serialized size of the automaton, a proxy for its memory (it lives in Rust)."""
-        return sum(len(ac.serialize()) for ac in (self._ac, self._aux_ac) if ac)
+        return self._keyscan.nbytes + self._scan_ids.nbytes + (len(self._aux_ac.serialize()) if self._aux_ac else 0)
 
     # -- screening ----------------------------------------------------------------------------
 
@@ -752,10 +757,8 @@ class ScreeningEngine:
             return self._scan([t.replace(NUL, " ") for t in batch], second)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
-        units = np.take(self._syllables, folded.codes, mode="clip").tobytes()
-        candidates = (
-            [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
-        )
+        found_at, found_end, found_key = self._keyscan.find(np.take(self._scan_ids, folded.codes, mode="clip"))
+        candidates = list(zip(found_at.tolist(), found_end.tolist(), found_key.tolist()))
         detectors = self.detectors and not second
         gate_hits = (
             [m.start() for m in SHORT_TLD.finditer(joined)]
@@ -798,7 +801,7 @@ class ScreeningEngine:
         if not candidates and not gate_hits and not again and not flagged:
             return results, gated
         with_context: set[int] = set()  # messages holding a context word
-        found = self._verify(candidates, folded, joined, flagged, units, with_context)
+        found = self._verify(candidates, folded, joined, flagged, with_context)
         pending: dict[int, list[tuple[Hit, bool]]] = {}  # ambiguous abbreviations, kept only with a context
         for os, oe, p, channel, weak in found:
             m = bisect_right(starts, os) - 1
@@ -844,7 +847,6 @@ class ScreeningEngine:
         folded: Folded,
         joined: str,
         flagged: set[int],
-        units: bytes,
         with_context: set[int],
     ) -> list[tuple[int, int, Pattern, str, bool]]:
         """Turn automaton candidates into hits: check folded text, allow-list, cues, boundaries, overlaps; each with
@@ -952,10 +954,12 @@ class ScreeningEngine:
                 else:
                     stretches.append([m, m + 1])
             # the stretches joined by the NUL's code (in no key, as between the batch's messages): one call in all
-            pieces = [units[2 * (edges[first] + 1) : 2 * edges[last]] for first, last in stretches]
-            piece_at = list(accumulate((len(u) + 2 for u in pieces[:-1]), initial=0))  # bytes, in the joined pieces
+            codes = folded.codes
+            pieces = [codes[edges[first] + 1 : edges[last]] for first, last in stretches]
+            piece_at = list(accumulate((2 * u.size + 2 for u in pieces[:-1]), initial=0))  # bytes, in the joined pieces
+            units = np.take(self._syllables, np.concatenate([x for u in pieces for x in (u, _NUL_CODE)]), mode="clip")
             piece_lo = [edges[first] + 1 for first, _ in stretches]
-            for a, b, pid in find(_NUL_UNIT.join(pieces)):
+            for a, b, pid in find(units[:-1].tobytes()):
                 if a & 1:
                     continue
                 k = bisect_right(piece_at, a) - 1
