@@ -66,7 +66,6 @@ from warden.screening.folding import (
     kept_emoji,
     traditional_to_simplified,
 )
-from warden.screening.keyscan import KeyScan
 from warden.screening.forms import (
     Pattern,
     default_code,
@@ -611,10 +610,13 @@ class ScreeningEngine:
             else None
             for group in self._entries
         ]
-        # the main scan: every key at once over a whole batch, vectorised (`KeyScan`: a daachorse automaton this size
-        # misses the cache at nearly every character of Chinese text)
-        self._keyscan = KeyScan([np.frombuffer(_units(k), dtype="<u2") for k in self._keys])
-        self._scan_ids = self._keyscan.ids(self._syllables)  # folded code point → the id `KeyScan.find` reads
+        # per key whose entries have no homophone: the folded keys a candidate must equal to be anything (most
+        # candidates of the contact keywords, found by sound, are not)
+        self._exact: list[frozenset[str] | None] = [
+            None if any(e.homophone is not None for e in group) else frozenset(e.folded for e in group)
+            for group in self._entries
+        ]
+        self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
         self._aux_keys = list(aux)
         self._aux_entries = [tuple(aux[k]) for k in self._aux_keys]
         self._aux_ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._aux_keys]) if self._aux_keys else None
@@ -707,7 +709,7 @@ class ScreeningEngine:
 
     def automaton_bytes(self) -> int:
         """Serialized size of the automaton, a proxy for its memory (it lives in Rust)."""
-        return self._keyscan.nbytes + self._scan_ids.nbytes + (len(self._aux_ac.serialize()) if self._aux_ac else 0)
+        return sum(len(ac.serialize()) for ac in (self._ac, self._aux_ac) if ac)
 
     # -- screening ----------------------------------------------------------------------------
 
@@ -757,8 +759,10 @@ class ScreeningEngine:
             return self._scan([t.replace(NUL, " ") for t in batch], second)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
-        found_at, found_end, found_key = self._keyscan.find(np.take(self._scan_ids, folded.codes, mode="clip"))
-        candidates = list(zip(found_at.tolist(), found_end.tolist(), found_key.tolist()))
+        units = np.take(self._syllables, folded.codes, mode="clip").tobytes()
+        candidates = (
+            [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
+        )
         detectors = self.detectors and not second
         gate_hits = (
             [m.start() for m in SHORT_TLD.finditer(joined)]
@@ -870,10 +874,15 @@ class ScreeningEngine:
         near: list[tuple[int, tuple[bool, int, int, int, int, Pattern, str]]] = []  # (position, hit) for the word list
         deferred: list[tuple[int, int, tuple[int, ...], Pattern]] = []  # ambiguous abbreviations
         plain = self._plain
+        exact = self._exact
         for s, e, pid in candidates:
             fs = ftext[s:e]
             one = plain[pid]
-            if one is not None:  # the loop below, for its usual case
+            if one is None:
+                keys = exact[pid]
+                if keys is not None and fs not in keys:
+                    continue
+            else:  # the loop below, for its usual case
                 key, rank, pattern, channel, lure, homophone = one
                 if key == fs:
                     if lure:
@@ -944,27 +953,23 @@ class ScreeningEngine:
             boundaries = folded.nuls().tolist()
         # the qualifying words, looked for in the messages with a hit only
         if self._aux_ac is not None:
-            edges = [-1, *boundaries, len(ftext)]
             aux_entries = self._aux_entries
-            find = self._aux_ac.find_overlapping
-            stretches: list[list[int]] = []  # consecutive messages with a hit, scanned in one call each
-            for m in sorted({bisect_right(boundaries, h[1]) for h in hits}):
-                if stretches and stretches[-1][1] == m:
-                    stretches[-1][1] = m + 1
-                else:
-                    stretches.append([m, m + 1])
-            # the stretches joined by the NUL's code (in no key, as between the batch's messages): one call in all
-            codes = folded.codes
-            pieces = [codes[edges[first] + 1 : edges[last]] for first, last in stretches]
-            piece_at = list(accumulate((2 * u.size + 2 for u in pieces[:-1]), initial=0))  # bytes, in the joined pieces
-            units = np.take(self._syllables, np.concatenate([x for u in pieces for x in (u, _NUL_CODE)]), mode="clip")
-            piece_lo = [edges[first] + 1 for first, _ in stretches]
-            for a, b, pid in find(units[:-1].tobytes()):
+            # the messages with a hit, in stretches of consecutive ones: each stretch's folded text with the NUL after
+            # it (in no key, as between the batch's messages), all of them scanned in one call
+            nuls = folded.nuls()
+            with_hit = np.unique(np.searchsorted(nuls, [h[1] for h in hits], side="right"))
+            breaks = np.flatnonzero(np.diff(with_hit) != 1)
+            edges = np.concatenate(([-1], nuls, [len(ftext)]))
+            los = np.take(edges, with_hit[np.concatenate(([0], breaks + 1))]) + 1
+            his = np.take(edges, with_hit[np.concatenate((breaks, [with_hit.size - 1]))] + 1)
+            lengths = his - los + 1
+            at = np.arange(int(lengths.sum()) - 1) + np.repeat(los - np.cumsum(lengths) + lengths, lengths)[:-1]
+            units = np.take(self._syllables, np.take(folded.codes, at), mode="clip").tobytes()
+            for a, b, pid in self._aux_ac.find_overlapping(units):
                 if a & 1:
                     continue
-                k = bisect_right(piece_at, a) - 1
-                lo = piece_lo[k] - (piece_at[k] >> 1)
-                s, e = lo + (a >> 1), lo + (b >> 1)
+                s = int(at[a >> 1])
+                e = s + ((b - a) >> 1)
                 fs = ftext[s:e]
                 for key, runs, _, _, allow, _, cue, phrase, lure, _ in aux_entries[pid]:
                     if key != fs or (runs and not _runs_ok(folded, s, runs)):
