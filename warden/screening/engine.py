@@ -177,6 +177,7 @@ CUE_CONTINUE_REACH = 24  # folded characters from a cue's end to a word that car
 LURE_REACH = 12  # folded characters between a lure and the term it offers (加我领红包, 红包活动最后一天，速加)
 _NEGATIONS = ("不", "无", "没", "非", "别")  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
 _LONGEST_CUE = 8  # folded characters; cues are looked up by start, sorted (cues.tsv holds none longer)
+_CUE_BEFORE_WINDOW = CUE_CONTINUE_REACH + CUE_BEFORE_REACH + 2 * _LONGEST_CUE  # how far before a term a cue may start
 _ENUMERATION = frozenset("、")  # 刷单、网贷等骗局: one list, one clause
 _IN_CLAUSE = frozenset(
     "、：:"
@@ -193,6 +194,17 @@ def _marks(folded: Folded, joined: str, lo: int, hi: int) -> str:
         return ""
     (o_lo,), (o_hi,) = folded.original_spans([lo - 1], [hi + 1])
     return "".join(ch for ch in joined[o_lo + 1 : o_hi - 1] if ch in CLAUSE_MARKS)
+
+
+def _may_hold(spans: list[tuple[int, int]], starts: list[int], ends: list[int]) -> list[bool]:
+    """Per folded span ``[starts[i], ends[i])``, whether one of ``spans`` (sorted) may hold it: one starting at or before
+    it ends at or after it (`ScreeningEngine._allowed` then decides)."""
+    if not spans:
+        return [False] * len(starts)
+    reach = np.maximum.accumulate(np.asarray([b for _, b in spans]))  # the furthest end of the spans so far
+    i = np.searchsorted(np.asarray([a for a, _ in spans]), np.asarray(starts), side="right") - 1
+    held: list[bool] = ((i >= 0) & (np.take(reach, i, mode="clip") >= np.asarray(ends))).tolist()
+    return held
 
 
 def _lure_between(lures: list[tuple[int, int]], lo: int, hi: int) -> bool:
@@ -244,7 +256,7 @@ def _under_cue(
     (包括, 从事 …) counts as a cue before when a cue before it in the same sentence carries over to it. No lure may
     lie between the cue and the term (严禁外传：加我领红包 keeps 红包)."""
     ftext = folded.text
-    lo_at = bisect_left(cue_starts, s - CUE_CONTINUE_REACH - CUE_BEFORE_REACH - 2 * _LONGEST_CUE)
+    lo_at = bisect_left(cue_starts, s - _CUE_BEFORE_WINDOW)
     window = cues[lo_at : bisect_right(cue_starts, e + CUE_AFTER_REACH)]
     for k, (cs, ce, side) in enumerate(window):
         if (
@@ -807,8 +819,8 @@ class ScreeningEngine:
         with_context: set[int] = set()  # messages holding a context word
         found = self._verify(candidates, folded, joined, flagged, with_context)
         pending: dict[int, list[tuple[Hit, bool]]] = {}  # ambiguous abbreviations, kept only with a context
-        for os, oe, p, channel, weak in found:
-            m = bisect_right(starts, os) - 1
+        in_message: list[int] = np.searchsorted(boundaries, [f[0] for f in found]).tolist() if found else []
+        for (os, oe, p, channel, weak), m in zip(found, in_message, strict=True):
             base = starts[m]
             hit = Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
             if p.context:
@@ -1005,7 +1017,20 @@ class ScreeningEngine:
                     kept.append((ls, le))
             lures = kept
         ordinary = self.ordinary
-        o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
+        hit_starts, hit_ends = [h[1] for h in hits], [h[4] for h in hits]
+        o_starts, o_ends = folded.original_spans(hit_starts, hit_ends)
+        # per hit, whether an allow-list match, a business phrase or a cue may reach it (one numpy call each for all
+        # hits; the exact checks run only where one may)
+        may_allow = _may_hold(allowed, hit_starts, hit_ends)
+        may_business = _may_hold(business, hit_starts, hit_ends)
+        if cues:
+            cue_at = np.asarray(cue_starts)
+            may_cue = (
+                np.searchsorted(cue_at, np.asarray(hit_ends) + CUE_AFTER_REACH, side="right")
+                > np.searchsorted(cue_at, np.asarray(hit_starts) - _CUE_BEFORE_WINDOW, side="left")
+            ).tolist()
+        else:
+            may_cue = [False] * len(hits)
         out: list[tuple[int, int, Pattern, str, bool] | None] = []  # None: replaced by a homophone that holds it
         per_category = self.per_category
         # per category ("" for all unless `per_category`): accepted direct hits' starts and ends, sorted and
@@ -1014,7 +1039,9 @@ class ScreeningEngine:
         last_end: dict[str, int] = {}
         homophone_pass = False
         shared: dict[str, tuple[int, int]] = {}  # the span of the last abbreviation: another term's may share it
-        for (is_homophone, s, _, _, e, p, channel), os, oe in zip(hits, o_starts, o_ends, strict=True):
+        for (is_homophone, s, _, _, e, p, channel), os, oe, allow_here, business_here, cue_here in zip(
+            hits, o_starts, o_ends, may_allow, may_business, may_cue, strict=True
+        ):
             category = p.category if per_category else ""
             if is_homophone and not homophone_pass:
                 homophone_pass, last_end = True, {}
@@ -1033,9 +1060,9 @@ class ScreeningEngine:
                     i = -1
                 if i >= 0 and direct_ends[i] > s:
                     continue
-            if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
+            if allow_here and self._allowed(allowed_starts, allowed, folded, s, e):
                 continue
-            if cues and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, lures, folded, joined, s, e):
+            if cue_here and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, lures, folded, joined, s, e):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
@@ -1065,7 +1092,7 @@ class ScreeningEngine:
                             or (channel == "emoji" and _pictured_alone(joined[os:oe]))
                         )
                     )
-                    or bool(business and self._allowed(business_starts, business, folded, s, e))
+                    or bool(business_here and self._allowed(business_starts, business, folded, s, e))
                 )
                 and not (lures and _lured(lures, folded, joined, s, e))
             ) or (channel in ("exact", "folded") and _quoted(joined, os, oe))
