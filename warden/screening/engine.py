@@ -414,7 +414,7 @@ _SOUND_PAIR_REACH = 4  # folded characters after 威芯 / 抠抠 where what they
 _AT = 0x40
 
 
-def _raw_gates(raw: npt.NDArray[np.uint32], at: npt.NDArray[np.intp]) -> list[int]:
+def _raw_gates(raw: npt.NDArray[np.intp], at: npt.NDArray[np.intp]) -> list[int]:
     """Positions in a raw batch where a detector may find a contact without digits or a keyword: a colon right
     after a short contact name (one space allowed between), an @ before a handle's first letter. ``at``: the
     positions of the batch's colons and @ signs."""
@@ -764,14 +764,15 @@ class ScreeningEngine:
         joined = NUL.join(batch)
         folded = fold(joined)
         raw_flags = np.take(_RAW_FLAGS, folded.raw, mode="clip")
-        special = np.flatnonzero(raw_flags)  # few: NULs, colons, add signs, emoji
+        special = np.flatnonzero(raw_flags != 0)  # few: NULs, colons, add signs, emoji (bool: numpy's fast path)
         raw_flags = raw_flags[special]
         boundaries = special[(raw_flags & _RAW_NUL) != 0]
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             return self._scan([t.replace(NUL, " ") for t in batch], second)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
-        units = np.take(self._syllables, folded.codes, mode="clip").tobytes()
+        code_at = folded.codes.astype(np.intp)  # the index type, once for both gathers (numpy casts each time)
+        units = np.take(self._syllables, code_at, mode="clip").tobytes()
         candidates = (
             [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
         )
@@ -788,8 +789,8 @@ class ScreeningEngine:
             gate_hits.extend(i for i in marks if int(folded.raw[i]) in _HEART_CODES)
         starts = [0, *(boundaries + 1).tolist()]
         # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
-        code_flags = np.take(_CODE_FLAGS, folded.codes, mode="clip")
-        rare = np.flatnonzero(code_flags)  # few: digits, NULs, characters read wei, xin or kou
+        code_flags = np.take(_CODE_FLAGS, code_at, mode="clip")
+        rare = np.flatnonzero(code_flags != 0)  # few: digits, NULs, characters read wei, xin or kou
         code_flags = code_flags[rare]
         digits = rare[(code_flags & _CODE_DIGIT) != 0]
         folded.set_nuls(rare[(code_flags & _CODE_NUL) != 0])

@@ -460,7 +460,7 @@ class Folded:
         codes: npt.NDArray[np.uint32],
         origin: npt.NDArray[np.intp],
         heads: npt.NDArray[np.intp] | None,
-        raw: npt.NDArray[np.uint32],
+        raw: npt.NDArray[np.intp],
         tables: FoldTables | None = None,
     ) -> None:
         self.tables = tables if tables is not None else main_tables()  # the tables the text was folded with
@@ -549,7 +549,8 @@ class Folded:
 def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) -> Folded:
     """Fold ``text`` (may be a NUL-joined batch). Vectorised; Python work only for multi-char folds."""
     t = tables if tables is not None else main_tables()
-    raw = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # the code points as numpy's index type: the gathers below and the engine's use them as indices (cast once)
+    raw = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.intp)
     # np.take with mode='clip' skips the bounds-error path: ~3x faster than t.codes[raw], and every
     # code point is a valid index anyway
     mapped = np.take(t.codes, raw, mode="clip")
@@ -605,7 +606,7 @@ def _cjk_numeral_mask() -> npt.NDArray[np.bool_]:
 
 
 def _expand_multi(
-    codes: npt.NDArray[np.uint32], origin: npt.NDArray[np.intp], raw: npt.NDArray[np.uint32], t: FoldTables
+    codes: npt.NDArray[np.uint32], origin: npt.NDArray[np.intp], raw: npt.NDArray[np.intp], t: FoldTables
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
     at = np.flatnonzero(codes == MULTI)
     counts = np.ones(codes.size, dtype=np.intp)
