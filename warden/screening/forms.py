@@ -33,6 +33,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin.style import register
+from pypinyin.style.tone import ToneConverter
 
 from warden.screening.base import SEVERITIES
 from warden.screening.dictionaries import TermSpec, checked_emoji
@@ -323,11 +325,27 @@ def syllable_translation(homophones: tuple[tuple[str, str], ...] = ()) -> dict[i
 _EACH_CHARACTER: Any = list  # pypinyin's `errors`: a non-Chinese run becomes one item per character
 
 
+@lru_cache(maxsize=None)
+def _tone3(reading: str) -> str:
+    """pypinyin's `Style.TONE3` of one reading with tone marks (hóng → hong2), kept per reading: pypinyin redoes it
+    with regular expressions for every character it reads, most of the time it takes on short texts."""
+    return str(_TONE_CONVERTER.to_tone3(reading))
+
+
+def _cached_tone3(pinyin: str, **_: object) -> str:
+    return _tone3(pinyin)
+
+
+_TONE_CONVERTER = ToneConverter()
+_CACHED_TONE3 = "warden-tone3"  # `Style.TONE3` through `_tone3`: pypinyin's documented way to add a style
+register(_CACHED_TONE3, func=_cached_tone3)
+
+
 @lru_cache(maxsize=4096)
 def toned_readings(text: str) -> tuple[str, ...]:
     """The toned syllable of each character of ``text`` read in context (pypinyin's phrase readings),
     the character itself where it is not Chinese: ``佣金返环`` → yong4 jin1 fan3 huan2."""
-    return tuple(lazy_pinyin(text, style=Style.TONE3, errors=_EACH_CHARACTER))
+    return tuple(lazy_pinyin(text, style=_CACHED_TONE3, errors=_EACH_CHARACTER))
 
 
 @lru_cache(maxsize=1)
