@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from itertools import combinations, product
 from math import prod
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -338,7 +338,7 @@ def _cached_tone3(pinyin: str, **_: object) -> str:
 
 _TONE_CONVERTER = ToneConverter()
 _CACHED_TONE3 = "warden-tone3"  # `Style.TONE3` through `_tone3`: pypinyin's documented way to add a style
-register(_CACHED_TONE3, func=_cached_tone3)
+register(_CACHED_TONE3, func=cast(Any, _cached_tone3))  # the stub types `func` unlike pypinyin calls it
 
 
 @lru_cache(maxsize=4096)
