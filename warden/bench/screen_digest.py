@@ -20,7 +20,7 @@ from pathlib import Path
 from warden.bench.corpus import load_corpus
 from warden.bench.screen import generate_messages
 from warden.screening.base import Hit
-from warden.screening.engine import ScreeningEngine, build_default_engine
+from warden.screening.engine import build_default_engine
 from warden.screening.eval import load_clean, load_disguised
 from warden.screening.eval.fresh import load_fresh_clean, load_fresh_spam
 from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam

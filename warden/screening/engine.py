@@ -197,8 +197,8 @@ def _marks(folded: Folded, joined: str, lo: int, hi: int) -> str:
 
 
 def _may_hold(spans: list[tuple[int, int]], starts: list[int], ends: list[int]) -> list[bool]:
-    """Per folded span ``[starts[i], ends[i])``, whether one of ``spans`` (sorted) may hold it: one starting at or before
-    it ends at or after it (`ScreeningEngine._allowed` then decides)."""
+    """Per folded span ``[starts[i], ends[i])``, whether one of ``spans`` (sorted) may hold it: one starting at or
+    before it ends at or after it (`ScreeningEngine._allowed` then decides)."""
     if not spans:
         return [False] * len(starts)
     reach = np.maximum.accumulate(np.asarray([b for _, b in spans]))  # the furthest end of the spans so far

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import combinations, product
 from math import prod
 from typing import Any, NamedTuple, cast
@@ -325,7 +325,7 @@ def syllable_translation(homophones: tuple[tuple[str, str], ...] = ()) -> dict[i
 _EACH_CHARACTER: Any = list  # pypinyin's `errors`: a non-Chinese run becomes one item per character
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tone3(reading: str) -> str:
     """pypinyin's `Style.TONE3` of one reading with tone marks (hóng → hong2), kept per reading: pypinyin redoes it
     with regular expressions for every character it reads, most of the time it takes on short texts."""
