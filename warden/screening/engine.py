@@ -773,9 +773,8 @@ class ScreeningEngine:
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
         code_at = folded.codes.astype(np.intp)  # the index type, once for both gathers (numpy casts each time)
         units = np.take(self._syllables, code_at, mode="clip").tobytes()
-        candidates = (
-            [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
-        )
+        # (start, end, key) in bytes: a match must start on a code's first byte (`_verify` skips the others)
+        candidates = self._ac.find_overlapping(units) if self._ac else []
         detectors = self.detectors and not second
         gate_hits = (
             [m.start() for m in SHORT_TLD.finditer(joined)]
@@ -866,9 +865,9 @@ class ScreeningEngine:
         flagged: set[int],
         with_context: set[int],
     ) -> list[tuple[int, int, Pattern, str, bool]]:
-        """Turn automaton candidates into hits: check folded text, allow-list, cues, boundaries, overlaps; each with
-        whether it still needs evidence of intent (an ordinary word written plainly, or a term inside a business
-        phrase, with no lure in reach). Adds to ``flagged`` the messages with a contact keyword and to
+        """Turn automaton candidates (start, end, key; start and end in bytes of the scan) into hits: check folded
+        text, allow-list, cues, boundaries, overlaps; each with whether it still needs evidence of intent (an ordinary
+        word written plainly, or a term inside a business phrase, with no lure in reach). Adds to ``flagged`` the messages with a contact keyword and to
         ``with_context`` those with a context word (context.txt).
 
         Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
@@ -889,6 +888,10 @@ class ScreeningEngine:
         plain = self._plain
         exact = self._exact
         for s, e, pid in candidates:
+            if s & 1:
+                continue
+            s >>= 1
+            e >>= 1
             fs = ftext[s:e]
             one = plain[pid]
             if one is None:
