@@ -867,8 +867,8 @@ class ScreeningEngine:
     ) -> list[tuple[int, int, Pattern, str, bool]]:
         """Turn automaton candidates (start, end, key; start and end in bytes of the scan) into hits: check folded
         text, allow-list, cues, boundaries, overlaps; each with whether it still needs evidence of intent (an ordinary
-        word written plainly, or a term inside a business phrase, with no lure in reach). Adds to ``flagged`` the messages with a contact keyword and to
-        ``with_context`` those with a context word (context.txt).
+        word written plainly, or a term inside a business phrase, with no lure in reach). Adds to ``flagged`` the
+        messages with a contact keyword and to ``with_context`` those with a context word (context.txt).
 
         Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
         """
