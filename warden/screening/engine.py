@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit
+from warden.screening.precision import across_clause, plain_contact_alone, within_clauses
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
@@ -727,7 +728,11 @@ class ScreeningEngine:
         results, gated = self._scan(batch)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         for m, hits in results.items():
+            if any(map(across_clause, hits)):
+                hits = within_clauses(hits)
             weak = gated.get(m)
+            if plain := plain_contact_alone(hits, batch[m], self.lures, NOT_EVIDENCE):
+                weak = (weak or set()) | plain
             if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
                 hits = [_without_intent(h) if h in weak else h for h in hits]
             if len(hits) == 1:  # the usual case: nothing to sort

@@ -1,0 +1,60 @@
+"""What ordinary text does that a hit must allow for (issue 13, fifth round).
+
+**A sound-alike across the end of a clause.**
+A homophone hit is two disguises at once when its characters are split by clause punctuation (圆，交 for 援交):
+spammers write a sound-alike or put a separator inside a word, hardly both, while ordinary text puts a word's
+last character before a comma and the next word's first after it all the time (金额 12,800 元，交易流水号 reads
+元交 as 援交). So a homophone hit whose text as sent holds a clause mark is no hit; a term written as it is, or
+folded, keeps matching across any separator (红，包 is still 红包).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from warden.screening.base import Hit
+
+__all__ = ["CLAUSE_MARKS", "PLAIN_CONTACT_PHRASES", "across_clause", "plain_contact_phrase", "within_clauses"]
+
+# Full-width clause and sentence punctuation, and the ASCII ones writers put between clauses. Not the ASCII full
+# stop, dash or a space: spammers' separators (援.交), which a reader does not take for a clause's end.
+CLAUSE_MARKS = frozenset("，。；！？：,;!?")
+
+
+def across_clause(hit: Hit) -> bool:
+    """Whether ``hit`` is a sound-alike read across a clause mark of the text as sent."""
+    return hit.channel == "homophone" and not CLAUSE_MARKS.isdisjoint(hit.matched)
+
+
+def within_clauses(hits: Sequence[Hit]) -> list[Hit]:
+    """``hits`` without the sound-alikes read across a clause mark (`across_clause`)."""
+    return [h for h in hits if not across_clause(h)]
+
+
+# **Where to reach the writer, said plainly.** 有事找我微信, 联系我的QQ: colleagues and a shop's staff name the
+# messenger they answer on, with its own name and an everyday verb (找, 联系), which an offer to a stranger
+# disguises (找我vx, 找我薇信) or leads with (加我微信, 私聊vx). Written this way, alone in its message (no other
+# hit, no lure), the phrase is a contact phrase without evidence of intent: `Hit.intent` False, for the policy to
+# judge like a plain ordinary word. Written with 加, disguised, or beside a lure or another hit it stays a hit.
+PLAIN_CONTACT_PHRASES = frozenset(
+    verb + me + messenger
+    for verb in ("找", "联系")
+    for me in ("我", "我的")
+    for messenger in ("微信", "qq", "扣扣", "企业微信", "钉钉")
+)
+CONTACT = "contact_diversion"
+
+
+def plain_contact_phrase(hit: Hit) -> bool:
+    """Whether ``hit`` is a contact phrase written plainly (`PLAIN_CONTACT_PHRASES`, as sent, any case)."""
+    return hit.category == CONTACT and hit.matched.casefold() in PLAIN_CONTACT_PHRASES
+
+
+def plain_contact_alone(hits: Sequence[Hit], text: str, lures: Sequence[str], not_evidence: frozenset[str]) -> set[Hit]:
+    """The plain contact phrases of ``hits`` that need evidence of intent: every other hit of the text is one that
+    is no evidence (``not_evidence`` categories) and no lure (``lures``) is written in ``text``."""
+    plain = {h for h in hits if plain_contact_phrase(h)}
+    if not plain or any(h not in plain and h.category not in not_evidence for h in hits):
+        return set()
+    lowered = text.casefold()
+    return set() if any(w.casefold() in lowered for w in lures) else plain
