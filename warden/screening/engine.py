@@ -46,7 +46,7 @@ from warden.screening.detectors import (
     GATE_TLDS,
     HEARTS,
     KEYWORDS,
-    SHORT_TLD,
+    RAW_GATE,
     alias_chars,
     detect,
     id_card_valid,
@@ -763,7 +763,7 @@ class ScreeningEngine:
         )
         detectors = self.detectors and not second
         gate_hits = (
-            [m.start() for m in SHORT_TLD.finditer(joined)]
+            [m.start() for m in RAW_GATE.finditer(joined)]
             + _raw_gates(folded.raw, special[(raw_flags & _RAW_COLON) != 0])
             if detectors
             else []
