@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit
-from warden.screening.precision import across_clause, plain_contact_alone, within_clauses
+from warden.screening.precision import plain_contact_alone, within_clauses
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
@@ -728,8 +728,8 @@ class ScreeningEngine:
         results, gated = self._scan(batch)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         for m, hits in results.items():
-            if any(map(across_clause, hits)):
-                hits = within_clauses(hits)
+            if any(h.channel == "homophone" for h in hits):
+                hits = within_clauses(hits, batch[m])
             weak = gated.get(m)
             if plain := plain_contact_alone(hits, batch[m], self.lures, NOT_EVIDENCE):
                 weak = (weak or set()) | plain

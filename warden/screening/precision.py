@@ -13,8 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from warden.screening.base import Hit
+from warden.screening.forms import is_han, is_word
 
-__all__ = ["CLAUSE_MARKS", "PLAIN_CONTACT_PHRASES", "across_clause", "plain_contact_phrase", "within_clauses"]
+__all__ = [
+    "CLAUSE_MARKS",
+    "PLAIN_CONTACT_PHRASES",
+    "across_clause",
+    "breaks_word",
+    "plain_contact_alone",
+    "plain_contact_phrase",
+    "within_clauses",
+]
 
 # Full-width clause and sentence punctuation, and the ASCII ones writers put between clauses. Not the ASCII full
 # stop, dash or a space: spammers' separators (援.交), which a reader does not take for a clause's end.
@@ -26,9 +35,25 @@ def across_clause(hit: Hit) -> bool:
     return hit.channel == "homophone" and not CLAUSE_MARKS.isdisjoint(hit.matched)
 
 
-def within_clauses(hits: Sequence[Hit]) -> list[Hit]:
-    """``hits`` without the sound-alikes read across a clause mark (`across_clause`)."""
-    return [h for h in hits if not across_clause(h)]
+def breaks_word(hit: Hit, text: str) -> bool:
+    """Whether ``hit`` is a sound-alike read out of two words of ``text``: its first character makes a word of
+    jieba's list with the character before the hit, its last one with the character after it, and one of the two is
+    not the term's own (他目睹博物馆 reads 睹博 as 赌博; 睹 belongs to 目睹 and 博 to 博物馆). A word on one side only is
+    no sign: a sound-alike often makes one by chance (亚洲第一睹博 has 一睹, 了解谜药 has 解谜)."""
+    if hit.channel != "homophone" or len(hit.matched) != len(hit.term) or not all(map(is_han, hit.matched)):
+        return False
+    if hit.start == 0 or hit.end >= len(text):
+        return False
+    first, last = hit.matched[0], hit.matched[-1]
+    if first == hit.term[0] and last == hit.term[-1]:
+        return False
+    return is_word(text[hit.start - 1] + first) and is_word(last + text[hit.end])
+
+
+def within_clauses(hits: Sequence[Hit], text: str) -> list[Hit]:
+    """``hits`` without the sound-alikes read across a clause mark (`across_clause`) or out of a word of the text
+    (`breaks_word`)."""
+    return [h for h in hits if not across_clause(h) and not breaks_word(h, text)]
 
 
 # **Where to reach the writer, said plainly.** 有事找我微信, 联系我的QQ: colleagues and a shop's staff name the
