@@ -495,7 +495,7 @@ class ScreeningEngine:
                 # 私聊我vx is 私聊我 and vx, not a loose 加vx)
                 loose = [
                     ps
-                    for ps in phrase_specs(spec, self.phrases)
+                    for ps in phrase_specs(spec, self.phrases, listed)
                     if not any(t in ps.term and t not in spec.term for t in listed)
                 ]
                 expanded = cache[spec] = _Expanded(
