@@ -328,6 +328,8 @@ _PIECE = re.compile(r"[0-9](?:[ -]?[0-9]){2,}")
 _JOIN_WORDS = re.compile("位|段|后面|前面|接着|接上|剩下|然后|再|加上|连起来|拼起来|合起来|连上|拼上|开头|中间|结尾|末尾|尾数|最后")
 _SENTENCE_END = re.compile("[。！？!?\n;；]")
 _MAX_JOIN_GAP = 14
+# round 5: a piece with a unit after it is a count, an amount or a date (135 箱，中间批次 2400 箱 …), not a number's piece
+_COUNTED = re.compile(r" ?[元块万千百亿个人笔次件%箱台吨套张米斤克天年月日秒分位]")
 
 
 def _number(token: str) -> str | None:
@@ -605,7 +607,11 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
 
 def _joined_pieces(f: str) -> list[tuple[int, int, str, str, str]]:
     """Numbers sent in pieces (see `_PIECE`): the span from the first piece to the last, as the number they make."""
-    pieces = [(m.start(), m.end(), _SEPARATORS.sub("", m.group())) for m in _PIECE.finditer(f)]
+    pieces = [
+        (m.start(), m.end(), _SEPARATORS.sub("", m.group()))
+        for m in _PIECE.finditer(f)
+        if not _COUNTED.match(f, m.end())
+    ]
     out: list[tuple[int, int, str, str, str]] = []
     for i in range(len(pieces) - 1):
         start, end, digits = pieces[i]
