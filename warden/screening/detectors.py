@@ -284,11 +284,14 @@ _MESSENGER_HANDLE = re.compile(_words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号
 # a Telegram handle or id after its short names and a colon (TG：fastpay88, 电报：…); not 飞机：A320 (a plane)
 _MESSENGER_COLON = re.compile(r"(?:tg|电报)(?:号|id)?[ ]?:[\s:]{0,2}" + _MESSENGER_ID)
 # an id given right after 加我 (加我 kf_2046, 加我👉kf_2046): letters and a digit at least, as WeChat ids are
-# round 5: the account may be named between (加我私人号 ab_cd2026, 加我小号, 加我的工作号, 加我薇 / 加我v: the messenger cut
-# short)
+# round 5: the account may be named between (加我备用号 ab_cd2026, 加我的工作号, 加我威 / 加我v: the messenger
+# cut short)
 _ACCOUNT_NOUNS = ("私人号", "私号", "小号", "大号", "新号", "工作号", "备用号", "号", "薇", "威", "微", "v", "w")
 _ADD_ME_ID = re.compile(
-    r"加我(?:好友|的)?(?:" + "|".join(_ACCOUNT_NOUNS) + r")?" + _LEAD
+    r"加我(?:好友|的)?(?:"
+    + "|".join(_ACCOUNT_NOUNS)
+    + r")?"
+    + _LEAD
     + r"(?=[-_a-z0-9]{6,20}(?![-_a-z0-9]))([a-z][-_a-z]*[0-9][-_a-z0-9]{0,18})(?![-_a-z0-9])"
 )
 _MESSENGER_ADDED = re.compile(
@@ -324,11 +327,13 @@ def _latin_start(f: str, at: int) -> bool:
 # 后四位 1804): pieces of three digits or more, a short gap in the same sentence holding such a word, and the
 # joined digits a valid phone, card or ID number.
 _PIECE = re.compile(r"[0-9](?:[ -]?[0-9]){2,}")
-# round 5: where each piece stands (135 开头，中间 9602，结尾 4837)
-_JOIN_WORDS = re.compile("位|段|后面|前面|接着|接上|剩下|然后|再|加上|连起来|拼起来|合起来|连上|拼上|开头|中间|结尾|末尾|尾数|最后")
+# round 5: where each piece stands (138 开头，中间 6012，结尾 5793)
+_JOIN_WORDS = re.compile(
+    "位|段|后面|前面|接着|接上|剩下|然后|再|加上|连起来|拼起来|合起来|连上|拼上|开头|中间|结尾|末尾|尾数|最后"
+)
 _SENTENCE_END = re.compile("[。！？!?\n;；]")
 _MAX_JOIN_GAP = 14
-# round 5: a piece with a unit after it is a count, an amount or a date (135 箱，中间批次 2400 箱 …), not a number's piece
+# round 5: a piece with a unit after it is a count, an amount or a date (135 箱，中间 2400 箱 …), not a piece
 _COUNTED = re.compile(r" ?[元块万千百亿个人笔次件%箱台吨套张米斤克天年月日秒分位]")
 
 
@@ -363,9 +368,9 @@ _RAW_GATED = ("co", "me", "io", "cc", "app")  # short, or changed by collapsing 
 GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in _RAW_GATED)
 HEARTS = ("❤", "♥")  # V❤ and 微❤号 announce a WeChat id; the main fold deletes the heart, so the raw text is looked at
 SHORT_TLD = re.compile(r"\.(?:[cC][oOcC]|[mM][eE]|[iI][oO]|[aA][pP][pP])(?![0-9a-zA-Z])")
-# Round 5, on the raw text too: a styled letter after a dot (𝐰𝐰𝐰.𝐤𝐲𝟖𝟖𝟖.𝐜𝐜, whose TLD the raw text does not spell), a phone
-# number drawn with a letter first (l57O2849l63: no five digits in a row), and a mobile number sent in three pieces
-# with words between (135 开头，中间 9602，结尾 4837); the detectors decide.
+# Round 5, on the raw text too: a styled letter after a dot (𝐚𝐛𝐜𝟏𝟐𝟑.𝐜𝐜, whose TLD the raw text does not
+# spell), a phone number drawn with a letter first (l86O3927l54: no five digits in a row), and a mobile number sent
+# in three pieces with words between (138 开头，中间 6012，结尾 5793); the detectors decide.
 _STYLED = "\U0001d400-\U0001d7ff\u24b6-\u24e9\U0001f130-\U0001f189\uff21-\uff5a\u1d00-\u1d2b"
 RAW_GATE = re.compile(
     SHORT_TLD.pattern

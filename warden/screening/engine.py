@@ -39,7 +39,6 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit
-from warden.screening.precision import plain_contact_alone, within_clauses
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
@@ -87,6 +86,7 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
+from warden.screening.precision import plain_contact_alone, within_clauses
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}

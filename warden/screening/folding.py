@@ -155,7 +155,7 @@ _CYRILLIC_GREEK: dict[str, str] = {
     "χ": "x",
     "ω": "w",
     "ϲ": "c",
-    # round 5: the letters "small caps" and "faux Cyrillic" text generators write for f, n and w (ᴋᴇғᴜ, ʀᴇᴅ ᴘᴀᴄᴋᴇт)
+    # round 5: the letters "small caps" and "faux Cyrillic" text generators write for f, n and w (ᴡᴇɪ ғᴜ, ʀᴇᴅ ᴘᴀᴄᴋᴇт)
     "ғ": "f",
     "п": "n",
     "ш": "w",

@@ -181,8 +181,8 @@ def emoji_forms(term: str, emoji: Iterable[tuple[str, str]], whole: Iterable[str
 
 def _long_mixed_masks(n: int) -> list[int]:
     """Which characters of a term of ``n`` > `_MAX_MIXED_HAN` Chinese characters are written in pinyin in its mixed
-    forms (round 5): one of them (保本gao收益), two side by side (投资licai群), or the first or last few (tóuzī
-    lǐcái群), as words are, not every combination (a six-character term would have 62)."""
+    forms (round 5): one of them (无抵押dai款), two side by side (虚拟币touzi), or the first or last few
+    (xinyongka套现), as words are, not every combination (a six-character term would have 62)."""
     full = (1 << n) - 1
     ones = [1 << i for i in range(n)] + [3 << i for i in range(n - 1)]
     prefixes = [(1 << k) - 1 for k in range(2, n)]
@@ -395,7 +395,7 @@ def phrase_specs(
 
     A messenger's own name (v信, 薇信, 企鹅号: a term that does not start with the verb) takes the other verbs with the
     words after them (找我v信, 联系我的企鹅号), unless the verb's base before it is a listed term of its own (加vx is
-    listed: 找我vx is its shape), so 找我𝓥信 names v信 rather than a loose 加v that ends inside it."""
+    listed: 找我vx is its shape), so 联系我𝓿信 names v信 rather than a loose 加v that ends inside it."""
     if spec.category != CONTACT:
         return []
     out: list[TermSpec] = []

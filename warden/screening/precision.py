@@ -3,8 +3,8 @@
 **A sound-alike across the end of a clause.**
 A homophone hit is two disguises at once when its characters are split by clause punctuation (圆，交 for 援交):
 spammers write a sound-alike or put a separator inside a word, hardly both, while ordinary text puts a word's
-last character before a comma and the next word's first after it all the time (金额 12,800 元，交易流水号 reads
-元交 as 援交). So a homophone hit whose text as sent holds a clause mark is no hit; a term written as it is, or
+last character before a comma and the next word's first after it all the time (付款 3,600 元，交易单号 reads 元交
+as 援交). So a homophone hit whose text as sent holds a clause mark is no hit; a term written as it is, or
 folded, keeps matching across any separator (红，包 is still 红包).
 """
 
@@ -37,9 +37,9 @@ def across_clause(hit: Hit) -> bool:
 
 def breaks_word(hit: Hit, text: str) -> bool:
     """Whether ``hit`` is a sound-alike read out of two words of ``text``: its first character makes a word of
-    jieba's list with the character before the hit, its last one with the character after it, and one of the two is
-    not the term's own (他目睹博物馆 reads 睹博 as 赌博; 睹 belongs to 目睹 and 博 to 博物馆). A word on one side only is
-    no sign: a sound-alike often makes one by chance (亚洲第一睹博 has 一睹, 了解谜药 has 解谜)."""
+    jieba's list with the character before the hit, its last one with the character after it, and one of the two
+    is not the term's own (他目睹博物馆 reads 睹博 as 赌博; 睹 belongs to 目睹 and 博 to 博物馆). A word on one side
+    only is no sign: a sound-alike often makes one by chance (第一睹博平台 has 一睹, 了解谜药 has 解谜)."""
     if hit.channel != "homophone" or len(hit.matched) != len(hit.term) or not all(map(is_han, hit.matched)):
         return False
     if hit.start == 0 or hit.end >= len(text):
