@@ -243,3 +243,12 @@ def test_S_A6_the_meaning_emoji_alone_are_no_term(engine: ScreeningEngine, text:
 def test_S_A6_task_brushing_words_give_an_ambiguous_abbreviation_its_context(engine: ScreeningEngine) -> None:
     assert [h.term for h in engine.screen("sd 任务，新手带你做")] == ["刷单"]
     assert engine.screen("SD卡的采购要供应商垫资") == []  # 垫资 is a contractor's word: no context
+
+
+def test_S_A6_a_lure_told_to_someone_else_is_no_evidence(engine: ScreeningEngine) -> None:
+    """Kind: staff retell what a scam asked a customer to do; a lure right after 让他 / 叫她 / 让用户 is addressed to
+    a third person, so an everyday word beside it stays plain."""
+    hits = engine.screen("客户收到冒充我们的短信，让他点链接办理退款理赔，大家注意")
+    assert [h.term for h in hits] == ["退款理赔"] and shown(hits) == []
+    assert shown(engine.screen("点链接办理退款理赔"))  # the lure addressed to the reader
+    assert shown(engine.screen("让他们加我领红包"))  # 他们加我: the lure is the writer's own

@@ -86,7 +86,7 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
-from warden.screening.precision import plain_contact_alone, within_clauses
+from warden.screening.precision import addressed_to_another, plain_contact_alone, within_clauses
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -996,6 +996,8 @@ class ScreeningEngine:
             reach = list(accumulate((b for _, b in spans), max))  # the furthest end of the spans so far
             kept = []
             for ls, le in sorted(lures):
+                if addressed_to_another(ftext, ls):
+                    continue
                 i = bisect_right(span_starts, ls) - 1
                 if i < 0 or reach[i] < le:
                     kept.append((ls, le))

@@ -18,7 +18,9 @@ from warden.screening.forms import is_han, is_word
 __all__ = [
     "CLAUSE_MARKS",
     "PLAIN_CONTACT_PHRASES",
+    "THIRD_PERSON",
     "across_clause",
+    "addressed_to_another",
     "breaks_word",
     "plain_contact_alone",
     "plain_contact_phrase",
@@ -83,3 +85,14 @@ def plain_contact_alone(hits: Sequence[Hit], text: str, lures: Sequence[str], no
         return set()
     lowered = text.casefold()
     return set() if any(w.casefold() in lowered for w in lures) else plain
+
+
+# **A lure told to someone else.** Staff retell what a scammer or a customer was asked to do (收到的短信让他点链接
+# 退款理赔, 对方叫她扫码进群): a lure right after 让他 / 叫她 / 让用户 … is addressed to a third person, not to the
+# reader, so it is no evidence of intent (in the folded text, where punctuation is gone).
+THIRD_PERSON = ("让他", "让她", "叫他", "叫她", "要他", "要她", "让用户", "让客户", "让对方", "诱导用户", "诱导客户")
+
+
+def addressed_to_another(folded: str, at: int) -> bool:
+    """Whether the lure at folded position ``at`` follows a word addressing a third person (`THIRD_PERSON`)."""
+    return folded.endswith(THIRD_PERSON, max(0, at - 4), at)
