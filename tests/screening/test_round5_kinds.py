@@ -34,6 +34,9 @@ from .support import shown
         "风险提示：节后有博彩网站仿冒我们的App",  # an advisory's heading
         "分销方案里避免出现拉人头的层级",  # a design to avoid
         "高额返利这个词的文案要删掉",  # a word in copy
+        "这个小游戏被用户投诉像博彩，先下线",  # a complaint
+        "昨天网赌团伙的新闻你们看了吗",  # the news
+        "新图标跟某网赌网站很像，重画",  # a resemblance after the term
     ],
 )
 def test_S_A6_talk_about_someone_elses_offer_shows_no_intent(engine: ScreeningEngine, text: str) -> None:
@@ -49,6 +52,7 @@ def test_S_A6_talk_about_someone_elses_offer_shows_no_intent(engine: ScreeningEn
         ("访问我们的博彩平台", "博彩"),  # nor a bare 访问
         ("不会要求押金的兼职刷单", "兼职刷单"),  # nor 不会要求
         ("温馨提示：网赌稳赢，加我", "网赌"),  # nor 温馨提示
+        ("投诉无门？网赌回血找我", "网赌"),  # a cue ends at its sentence
     ],
 )
 def test_S_A6_an_offer_in_the_words_of_a_mention_still_hits(engine: ScreeningEngine, text: str, term: str) -> None:
@@ -75,7 +79,9 @@ def test_S_A6_a_sound_alike_read_out_of_two_words_is_no_hit(engine: ScreeningEng
     assert breaks_word(Hit("赌博", "gambling", "high", "homophone", 2, 4, "睹博"), text)
 
 
-@pytest.mark.parametrize("text", ["下班后有事找我微信", "有问题联系我的QQ就行", "周末找我的微信，电话可能听不到"])
+@pytest.mark.parametrize(
+    "text", ["下班后有事找我微信", "有问题联系我的QQ就行", "周末找我的微信，电话可能听不到", "急事找我，微信语音都行"]
+)
 def test_S_A6_where_to_reach_the_writer_said_plainly_needs_evidence_of_intent(
     engine: ScreeningEngine, text: str
 ) -> None:

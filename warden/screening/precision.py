@@ -73,8 +73,13 @@ CONTACT = "contact_diversion"
 
 
 def plain_contact_phrase(hit: Hit) -> bool:
-    """Whether ``hit`` is a contact phrase written plainly (`PLAIN_CONTACT_PHRASES`, as sent, any case)."""
-    return hit.category == CONTACT and hit.matched.casefold() in PLAIN_CONTACT_PHRASES
+    """Whether ``hit`` is a contact phrase written plainly (`PLAIN_CONTACT_PHRASES`, as sent, any case; spaces and
+    clause marks aside: 有事找我，微信电话都行, 联系我：微信同号)."""
+    if hit.category != CONTACT:
+        return False
+    return (
+        "".join(c for c in hit.matched.casefold() if c not in CLAUSE_MARKS and not c.isspace()) in PLAIN_CONTACT_PHRASES
+    )
 
 
 def plain_contact_alone(hits: Sequence[Hit], text: str, lures: Sequence[str], not_evidence: frozenset[str]) -> set[Hit]:
