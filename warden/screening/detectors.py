@@ -334,7 +334,11 @@ _JOIN_WORDS = re.compile(
 _SENTENCE_END = re.compile("[。！？!?\n;；]")
 _MAX_JOIN_GAP = 14
 # round 5: a piece with a unit after it is a count, an amount or a date (135 箱，中间 2400 箱 …), not a piece
-_COUNTED = re.compile(r" ?[元块万千百亿个人笔次件%箱台吨套张米斤克天年月日秒分位]")
+_COUNTED = re.compile(
+    r" ?["
+    r"元块角万千百亿个人笔次件%"
+    r"箱台吨套张米斤克天年月日秒分位期字页条行份本部辆只瓶盒袋层楼届名周遍]"
+)
 
 
 def _number(token: str) -> str | None:
