@@ -176,7 +176,14 @@ def test_S_A6_a_phone_number_drawn_or_sent_in_placed_pieces_is_found(
     assert value in {h.term for h in engine.screen(text) if h.category == "phone_number"}
 
 
-@pytest.mark.parametrize("text", ["第一批 135 箱，中间批次 2400 箱，结尾 1800 箱", "先发135件，然后2400件，再1800件"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "第一批 135 箱，中间批次 2400 箱，结尾 1800 箱",
+        "先发135件，然后2400件，再1800件",
+        "第 135 期：中间 2400 字，结尾 1800 字",
+    ],
+)
 def test_S_A6_counts_with_units_are_no_pieces_of_a_number(engine: ScreeningEngine, text: str) -> None:
     assert engine.screen(text) == []
 
