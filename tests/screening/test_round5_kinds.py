@@ -265,3 +265,8 @@ def test_S_A6_a_lure_told_to_someone_else_is_no_evidence(engine: ScreeningEngine
     assert [h.term for h in hits] == ["退款理赔"] and shown(hits) == []
     assert shown(engine.screen("点链接办理退款理赔"))  # the lure addressed to the reader
     assert shown(engine.screen("让他们加我领红包"))  # 他们加我: the lure is the writer's own
+
+
+@pytest.mark.parametrize(("text", "term"), [("老板好，jiage vx 细聊", "加个vx"), ("jia qq 吧", "加qq")])
+def test_S_A6_the_verb_in_pinyin_before_the_apps_letters_hits(engine: ScreeningEngine, text: str, term: str) -> None:
+    assert [h.term for h in engine.screen(text)] == [term]
