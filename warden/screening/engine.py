@@ -42,6 +42,8 @@ from warden.screening.base import SEVERITIES, Hit
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
+    DRAWN_DIGITS,
+    DRAWN_SPAN,
     GATE_TLDS,
     HEARTS,
     KEYWORDS,
@@ -785,6 +787,10 @@ class ScreeningEngine:
             runs = digits[DIGIT_RUN - 1 :][digits[DIGIT_RUN - 1 :] - digits[: 1 - DIGIT_RUN] == DIGIT_RUN - 1]
             if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
+            # DRAWN_DIGITS digits close together: a number drawn with letters (l86O3927l54)
+            dense = digits[DRAWN_DIGITS - 1 :][digits[DRAWN_DIGITS - 1 :] - digits[: 1 - DRAWN_DIGITS] < DRAWN_SPAN]
+            if dense.size:
+                flagged.update(np.searchsorted(folded.nuls(), dense).tolist())
         if detectors and folded.codes.size > 1:  # 微信 and 扣扣 spelt by sound (威芯, 抠抠): the detectors look
             sounds = rare[(code_flags & _SOUND_BITS) != 0]  # a wei (1) before a xin (2), or two kou (4)
             sounds = sounds[sounds < folded.codes.size - 1]
