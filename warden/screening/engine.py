@@ -42,10 +42,12 @@ from warden.screening.base import SEVERITIES, Hit
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
+    DRAWN_DIGITS,
+    DRAWN_SPAN,
     GATE_TLDS,
     HEARTS,
     KEYWORDS,
-    SHORT_TLD,
+    RAW_GATE,
     alias_chars,
     detect,
     id_card_valid,
@@ -86,6 +88,7 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
+from warden.screening.precision import addressed_to_another, plain_contact_alone, within_clauses
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -507,7 +510,7 @@ class ScreeningEngine:
                 # 私聊我vx is 私聊我 and vx, not a loose 加vx)
                 loose = [
                     ps
-                    for ps in phrase_specs(spec, self.phrases)
+                    for ps in phrase_specs(spec, self.phrases, listed)
                     if not any(t in ps.term and t not in spec.term for t in listed)
                 ]
                 expanded = cache[spec] = _Expanded(
@@ -746,7 +749,11 @@ class ScreeningEngine:
         results, gated = self._scan(batch)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         for m, hits in results.items():
+            if any(h.channel == "homophone" for h in hits):
+                hits = within_clauses(hits, batch[m])
             weak = gated.get(m)
+            if plain := plain_contact_alone(hits, batch[m], self.lures, NOT_EVIDENCE):
+                weak = (weak or set()) | plain
             if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
                 hits = [_without_intent(h) if h in weak else h for h in hits]
             if len(hits) == 1:  # the usual case: nothing to sort
@@ -777,7 +784,7 @@ class ScreeningEngine:
         candidates = self._ac.find_overlapping(units) if self._ac else []
         detectors = self.detectors and not second
         gate_hits = (
-            [m.start() for m in SHORT_TLD.finditer(joined)]
+            [m.start() for m in RAW_GATE.finditer(joined)]
             + _raw_gates(folded.raw, special[(raw_flags & _RAW_COLON) != 0])
             if detectors
             else []
@@ -799,6 +806,10 @@ class ScreeningEngine:
             runs = digits[DIGIT_RUN - 1 :][digits[DIGIT_RUN - 1 :] - digits[: 1 - DIGIT_RUN] == DIGIT_RUN - 1]
             if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
+            # DRAWN_DIGITS digits close together: a number drawn with letters (l86O3927l54)
+            dense = digits[DRAWN_DIGITS - 1 :][digits[DRAWN_DIGITS - 1 :] - digits[: 1 - DRAWN_DIGITS] < DRAWN_SPAN]
+            if dense.size:
+                flagged.update(np.searchsorted(folded.nuls(), dense).tolist())
         if detectors and folded.codes.size > 1:  # 微信 and 扣扣 spelt by sound (威芯, 抠抠): the detectors look
             sounds = rare[(code_flags & _SOUND_BITS) != 0]  # a wei (1) before a xin (2), or two kou (4)
             sounds = sounds[sounds < folded.codes.size - 1]
@@ -1016,6 +1027,8 @@ class ScreeningEngine:
             reach = list(accumulate((b for _, b in spans), max))  # the furthest end of the spans so far
             kept = []
             for ls, le in sorted(lures):
+                if addressed_to_another(ftext, ls):
+                    continue
                 i = bisect_right(span_starts, ls) - 1
                 if i < 0 or reach[i] < le:
                     kept.append((ls, le))

@@ -155,6 +155,10 @@ _CYRILLIC_GREEK: dict[str, str] = {
     "χ": "x",
     "ω": "w",
     "ϲ": "c",
+    # round 5: the letters "small caps" and "faux Cyrillic" text generators write for f, n and w (ᴡᴇɪ ғᴜ, ʀᴇᴅ ᴘᴀᴄᴋᴇт)
+    "ғ": "f",
+    "п": "n",
+    "ш": "w",
 }
 _SCRIPTS_KEPT = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "IDEOGRAPHIC")  # never read as Latin
 
@@ -183,13 +187,16 @@ def latin_confusables() -> dict[str, str]:
 
 
 def _named_letters() -> dict[str, str]:
-    """Latin letters in disguise that NFKC leaves alone, found by their Unicode names: small capitals (ʜᴏɴɢ) and
-    negative circled or squared capitals (🅑🅞, 🅱🅾)."""
+    """Latin letters in disguise that NFKC leaves alone, found by their Unicode names: small capitals (ʜᴏɴɢ),
+    negative circled or squared capitals (🅑🅞, 🅱🅾) and regional indicator letters (🇻🇽: a flag is two of them)."""
     import re
 
-    named = re.compile(r"(?:LATIN LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER) ([A-Z])")
+    named = re.compile(
+        r"(?:LATIN LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER"
+        r"|REGIONAL INDICATOR SYMBOL LETTER) ([A-Z])"
+    )
     out: dict[str, str] = {}
-    for lo, hi in ((0x0250, 0x02B0), (0x1D00, 0x1D30), (0xA720, 0xA800), (0x1F150, 0x1F190)):
+    for lo, hi in ((0x0250, 0x02B0), (0x1D00, 0x1D30), (0xA720, 0xA800), (0x1F150, 0x1F190), (0x1F1E6, 0x1F200)):
         for cp in range(lo, hi):
             m = named.fullmatch(unicodedata.name(chr(cp), ""))
             if m:
@@ -198,6 +205,8 @@ def _named_letters() -> dict[str, str]:
 
 
 _LETTERS = _named_letters()
+# Letters a mark makes another letter, read before the marks are stripped: the small-caps generators' q (ǫǫ).
+_MARKED_LETTERS = {"ǫ": "q", "Ǫ": "q"}
 
 _DELETE_CATEGORIES = frozenset(
     [
@@ -411,7 +420,7 @@ def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_s
     if ch in digits:  # before NFKC, which writes ⑴ as (1) and ⒈ as 1.: the detectors keep punctuation
         return digits[ch]
     confusables = latin_confusables()
-    s = _strip_marks(unicodedata.normalize("NFKC", radicals.get(ch, ch))).casefold()
+    s = _strip_marks(unicodedata.normalize("NFKC", radicals.get(ch, _MARKED_LETTERS.get(ch, ch)))).casefold()
     out = []
     for c in s:
         c = radicals.get(c, c)
