@@ -134,6 +134,8 @@ _QQ_WORDS = (
     "扣裙",
     "球球",
     "鹅号",
+    # round 5: 扣我 as Q我 (想进群的扣我：2047316958)
+    "扣我",
 )
 # Words with another everyday sense: 扣 (扣款: its number needs six digits or more) and 群号 (a DingTalk or Feishu
 # group's number is no QQ group: 钉钉群号, 飞书群号; see `_spans`). Two regexes, each starting with its words, so the
@@ -282,7 +284,16 @@ _MESSENGER_HANDLE = re.compile(_words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号
 # a Telegram handle or id after its short names and a colon (TG：fastpay88, 电报：…); not 飞机：A320 (a plane)
 _MESSENGER_COLON = re.compile(r"(?:tg|电报)(?:号|id)?[ ]?:[\s:]{0,2}" + _MESSENGER_ID)
 # an id given right after 加我 (加我 kf_2046, 加我👉kf_2046): letters and a digit at least, as WeChat ids are
-_ADD_ME_ID = re.compile(r"加我(?:好友)?" + _LEAD + r"([a-z][-_a-z]*[0-9][-_a-z0-9]{2,18})(?![-_a-z0-9])")
+# round 5: the account may be named between (加我备用号 ab_cd2026, 加我的工作号, 加我威 / 加我v: the messenger
+# cut short)
+_ACCOUNT_NOUNS = ("私人号", "私号", "小号", "大号", "新号", "工作号", "备用号", "号", "薇", "威", "微", "v", "w")
+_ADD_ME_ID = re.compile(
+    r"加我(?:好友|的)?(?:"
+    + "|".join(_ACCOUNT_NOUNS)
+    + r")?"
+    + _LEAD
+    + r"(?=[-_a-z0-9]{6,20}(?![-_a-z0-9]))([a-z][-_a-z]*[0-9][-_a-z0-9]{0,18})(?![-_a-z0-9])"
+)
 _MESSENGER_ADDED = re.compile(
     r"(?:加|搜)" + _words(*_MESSENGERS_WEAK) + r"(?![a-z])(?:[\s:号]|id|账号|是){0,4}" + _MESSENGER_ID
 )
@@ -316,9 +327,18 @@ def _latin_start(f: str, at: int) -> bool:
 # 后四位 1804): pieces of three digits or more, a short gap in the same sentence holding such a word, and the
 # joined digits a valid phone, card or ID number.
 _PIECE = re.compile(r"[0-9](?:[ -]?[0-9]){2,}")
-_JOIN_WORDS = re.compile("位|段|后面|前面|接着|接上|剩下|然后|再|加上|连起来|拼起来|合起来|连上|拼上")
+# round 5: where each piece stands (138 开头，中间 6012，结尾 5793)
+_JOIN_WORDS = re.compile(
+    "位|段|后面|前面|接着|接上|剩下|然后|再|加上|连起来|拼起来|合起来|连上|拼上|开头|中间|结尾|末尾|尾数|最后"
+)
 _SENTENCE_END = re.compile("[。！？!?\n;；]")
 _MAX_JOIN_GAP = 14
+# round 5: a piece with a unit after it is a count, an amount or a date (135 箱，中间 2400 箱 …), not a piece
+_COUNTED = re.compile(
+    r" ?["
+    r"元块角万千百亿个人笔次件%"
+    r"箱台吨套张米斤克天年月日秒分位期字页条行份本部辆只瓶盒袋层楼届名周遍]"
+)
 
 
 def _number(token: str) -> str | None:
@@ -352,6 +372,17 @@ _RAW_GATED = ("co", "me", "io", "cc", "app")  # short, or changed by collapsing 
 GATE_TLDS = tuple(t for t in _TLDS.split("|") if t not in _RAW_GATED)
 HEARTS = ("❤", "♥")  # V❤ and 微❤号 announce a WeChat id; the main fold deletes the heart, so the raw text is looked at
 SHORT_TLD = re.compile(r"\.(?:[cC][oOcC]|[mM][eE]|[iI][oO]|[aA][pP][pP])(?![0-9a-zA-Z])")
+# Round 5, on the raw text too: a styled letter after a dot (𝐚𝐛𝐜𝟏𝟐𝟑.𝐜𝐜, whose TLD the raw text does not spell) and a
+# mobile number sent in three pieces with words between (138 开头，中间 6012，结尾 5793); the detectors decide. Each
+# alternative starts with a literal character, so the regex engine scans fast.
+_STYLED = "\U0001d400-\U0001d7ff"
+RAW_GATE = re.compile(
+    SHORT_TLD.pattern + f"|\\.[{_STYLED}]" + r"|1[3-9][0-9][^0-9\n。！？]{1,14}?[0-9]{4}[^0-9\n。！？]{1,14}?[0-9]{4}"
+)
+# A phone number drawn with letters, even the first (l86O3927l54: no five digits in a row): this many digits within
+# DRAWN_SPAN folded characters send a message to the detectors (found with numpy beside the five-digit runs).
+DRAWN_DIGITS = 7
+DRAWN_SPAN = 11
 ALIAS_MARKS = "vqwVQWｖｑｗＶＱＷ号" + _HEART_MARKS
 """Characters that may end a short contact name before a colon (V：, 威：, 抠抠：, 微信号：): a message with one of
 them right before a colon goes through the detectors (`alias_chars` adds the characters read wei, xin, kou)."""
@@ -416,6 +447,9 @@ KEYWORDS = (
     "wei信",
     "微亻言",
     "http",
+    # round 5: v一下 before an id, 扣我 before a number
+    "v一下",
+    "扣我",
 )
 
 
@@ -583,7 +617,11 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
 
 def _joined_pieces(f: str) -> list[tuple[int, int, str, str, str]]:
     """Numbers sent in pieces (see `_PIECE`): the span from the first piece to the last, as the number they make."""
-    pieces = [(m.start(), m.end(), _SEPARATORS.sub("", m.group())) for m in _PIECE.finditer(f)]
+    pieces = [
+        (m.start(), m.end(), _SEPARATORS.sub("", m.group()))
+        for m in _PIECE.finditer(f)
+        if not _COUNTED.match(f, m.end())
+    ]
     out: list[tuple[int, int, str, str, str]] = []
     for i in range(len(pieces) - 1):
         start, end, digits = pieces[i]

@@ -42,10 +42,12 @@ from warden.screening.base import SEVERITIES, Hit
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
+    DRAWN_DIGITS,
+    DRAWN_SPAN,
     GATE_TLDS,
     HEARTS,
     KEYWORDS,
-    SHORT_TLD,
+    RAW_GATE,
     alias_chars,
     detect,
     id_card_valid,
@@ -86,6 +88,7 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
+from warden.screening.precision import addressed_to_another, plain_contact_alone, within_clauses
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -135,7 +138,8 @@ def second_reading(text: str) -> str | None:
     return swapped if swapped != text else None
 
 
-_NUL_UNIT = b"\x00\x00"  # NUL in the scan (its syllable code is its own: 0), in no key
+_NUL_CODE = np.zeros(1, dtype=np.uint32)  # NUL between the pieces of the qualifying words' scan (its syllable code is
+# its own: 0, in no key)
 _ASTRAL = 0xFFFF  # the one 16-bit code every character outside the BMP gets in the scan (the check tells them apart)
 
 
@@ -176,6 +180,7 @@ CUE_CONTINUE_REACH = 24  # folded characters from a cue's end to a word that car
 LURE_REACH = 12  # folded characters between a lure and the term it offers (加我领红包, 红包活动最后一天，速加)
 _NEGATIONS = ("不", "无", "没", "非", "别")  # 不违法, 无风险, 非诈骗: a denied cue is no cue (刷单不违法)
 _LONGEST_CUE = 8  # folded characters; cues are looked up by start, sorted (cues.tsv holds none longer)
+_CUE_BEFORE_WINDOW = CUE_CONTINUE_REACH + CUE_BEFORE_REACH + 2 * _LONGEST_CUE  # how far before a term a cue may start
 _ENUMERATION = frozenset("、")  # 刷单、网贷等骗局: one list, one clause
 _IN_CLAUSE = frozenset(
     "、：:"
@@ -192,6 +197,17 @@ def _marks(folded: Folded, joined: str, lo: int, hi: int) -> str:
         return ""
     (o_lo,), (o_hi,) = folded.original_spans([lo - 1], [hi + 1])
     return "".join(ch for ch in joined[o_lo + 1 : o_hi - 1] if ch in CLAUSE_MARKS)
+
+
+def _may_hold(spans: list[tuple[int, int]], starts: list[int], ends: list[int]) -> list[bool]:
+    """Per folded span ``[starts[i], ends[i])``, whether one of ``spans`` (sorted) may hold it: one starting at or
+    before it ends at or after it (`ScreeningEngine._allowed` then decides)."""
+    if not spans:
+        return [False] * len(starts)
+    reach = np.maximum.accumulate(np.asarray([b for _, b in spans]))  # the furthest end of the spans so far
+    i = np.searchsorted(np.asarray([a for a, _ in spans]), np.asarray(starts), side="right") - 1
+    held: list[bool] = ((i >= 0) & (np.take(reach, i, mode="clip") >= np.asarray(ends))).tolist()
+    return held
 
 
 def _lure_between(lures: list[tuple[int, int]], lo: int, hi: int) -> bool:
@@ -243,7 +259,7 @@ def _under_cue(
     (包括, 从事 …) counts as a cue before when a cue before it in the same sentence carries over to it. No lure may
     lie between the cue and the term (严禁外传：加我领红包 keeps 红包)."""
     ftext = folded.text
-    lo_at = bisect_left(cue_starts, s - CUE_CONTINUE_REACH - CUE_BEFORE_REACH - 2 * _LONGEST_CUE)
+    lo_at = bisect_left(cue_starts, s - _CUE_BEFORE_WINDOW)
     window = cues[lo_at : bisect_right(cue_starts, e + CUE_AFTER_REACH)]
     for k, (cs, ce, side) in enumerate(window):
         if (
@@ -401,7 +417,7 @@ _SOUND_PAIR_REACH = 4  # folded characters after 威芯 / 抠抠 where what they
 _AT = 0x40
 
 
-def _raw_gates(raw: npt.NDArray[np.uint32], at: npt.NDArray[np.intp]) -> list[int]:
+def _raw_gates(raw: npt.NDArray[np.intp], at: npt.NDArray[np.intp]) -> list[int]:
     """Positions in a raw batch where a detector may find a contact without digits or a keyword: a colon right
     after a short contact name (one space allowed between), an @ before a handle's first letter. ``at``: the
     positions of the batch's colons and @ signs."""
@@ -494,7 +510,7 @@ class ScreeningEngine:
                 # 私聊我vx is 私聊我 and vx, not a loose 加vx)
                 loose = [
                     ps
-                    for ps in phrase_specs(spec, self.phrases)
+                    for ps in phrase_specs(spec, self.phrases, listed)
                     if not any(t in ps.term and t not in spec.term for t in listed)
                 ]
                 expanded = cache[spec] = _Expanded(
@@ -607,6 +623,12 @@ class ScreeningEngine:
             and not ((e := group[0]).runs or e.keyword or e.context)
             and (e.pattern is None or not (e.pattern.context or e.pattern.channel == "initials"))
             else None
+            for group in self._entries
+        ]
+        # per key whose entries have no homophone: the folded keys a candidate must equal to be anything (most
+        # candidates of the contact keywords, found by sound, are not)
+        self._exact: list[frozenset[str] | None] = [
+            None if any(e.homophone is not None for e in group) else frozenset(e.folded for e in group)
             for group in self._entries
         ]
         self._ac = daachorse.DoubleArrayAhoCorasick([_units(k) for k in self._keys]) if self._keys else None
@@ -727,7 +749,11 @@ class ScreeningEngine:
         results, gated = self._scan(batch)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         for m, hits in results.items():
+            if any(h.channel == "homophone" for h in hits):
+                hits = within_clauses(hits, batch[m])
             weak = gated.get(m)
+            if plain := plain_contact_alone(hits, batch[m], self.lures, NOT_EVIDENCE):
+                weak = (weak or set()) | plain
             if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
                 hits = [_without_intent(h) if h in weak else h for h in hits]
             if len(hits) == 1:  # the usual case: nothing to sort
@@ -745,20 +771,20 @@ class ScreeningEngine:
         joined = NUL.join(batch)
         folded = fold(joined)
         raw_flags = np.take(_RAW_FLAGS, folded.raw, mode="clip")
-        special = np.flatnonzero(raw_flags)  # few: NULs, colons, add signs, emoji
+        special = np.flatnonzero(raw_flags != 0)  # few: NULs, colons, add signs, emoji (bool: numpy's fast path)
         raw_flags = raw_flags[special]
         boundaries = special[(raw_flags & _RAW_NUL) != 0]
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             return self._scan([t.replace(NUL, " ") for t in batch], second)
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
-        units = np.take(self._syllables, folded.codes, mode="clip").tobytes()
-        candidates = (
-            [(s >> 1, e >> 1, pid) for s, e, pid in self._ac.find_overlapping(units) if not s & 1] if self._ac else []
-        )
+        code_at = folded.codes.astype(np.intp)  # the index type, once for both gathers (numpy casts each time)
+        units = np.take(self._syllables, code_at, mode="clip").tobytes()
+        # (start, end, key) in bytes: a match must start on a code's first byte (`_verify` skips the others)
+        candidates = self._ac.find_overlapping(units) if self._ac else []
         detectors = self.detectors and not second
         gate_hits = (
-            [m.start() for m in SHORT_TLD.finditer(joined)]
+            [m.start() for m in RAW_GATE.finditer(joined)]
             + _raw_gates(folded.raw, special[(raw_flags & _RAW_COLON) != 0])
             if detectors
             else []
@@ -769,8 +795,8 @@ class ScreeningEngine:
             gate_hits.extend(i for i in marks if int(folded.raw[i]) in _HEART_CODES)
         starts = [0, *(boundaries + 1).tolist()]
         # digits are rare: their folded positions, found once, serve the detectors' gate and the tone numbers
-        code_flags = np.take(_CODE_FLAGS, folded.codes, mode="clip")
-        rare = np.flatnonzero(code_flags)  # few: digits, NULs, characters read wei, xin or kou
+        code_flags = np.take(_CODE_FLAGS, code_at, mode="clip")
+        rare = np.flatnonzero(code_flags != 0)  # few: digits, NULs, characters read wei, xin or kou
         code_flags = code_flags[rare]
         digits = rare[(code_flags & _CODE_DIGIT) != 0]
         folded.set_nuls(rare[(code_flags & _CODE_NUL) != 0])
@@ -780,6 +806,10 @@ class ScreeningEngine:
             runs = digits[DIGIT_RUN - 1 :][digits[DIGIT_RUN - 1 :] - digits[: 1 - DIGIT_RUN] == DIGIT_RUN - 1]
             if runs.size:  # DIGIT_RUN digits in a row: a number a detector may want (a NUL never lies inside one)
                 flagged.update(np.searchsorted(folded.nuls(), runs).tolist())
+            # DRAWN_DIGITS digits close together: a number drawn with letters (l86O3927l54)
+            dense = digits[DRAWN_DIGITS - 1 :][digits[DRAWN_DIGITS - 1 :] - digits[: 1 - DRAWN_DIGITS] < DRAWN_SPAN]
+            if dense.size:
+                flagged.update(np.searchsorted(folded.nuls(), dense).tolist())
         if detectors and folded.codes.size > 1:  # 微信 and 扣扣 spelt by sound (威芯, 抠抠): the detectors look
             sounds = rare[(code_flags & _SOUND_BITS) != 0]  # a wei (1) before a xin (2), or two kou (4)
             sounds = sounds[sounds < folded.codes.size - 1]
@@ -798,10 +828,10 @@ class ScreeningEngine:
         if not candidates and not gate_hits and not again and not flagged:
             return results, gated
         with_context: set[int] = set()  # messages holding a context word
-        found = self._verify(candidates, folded, joined, flagged, units, with_context)
+        found = self._verify(candidates, folded, joined, flagged, with_context)
         pending: dict[int, list[tuple[Hit, bool]]] = {}  # ambiguous abbreviations, kept only with a context
-        for os, oe, p, channel, weak in found:
-            m = bisect_right(starts, os) - 1
+        in_message: list[int] = np.searchsorted(boundaries, [f[0] for f in found]).tolist() if found else []
+        for (os, oe, p, channel, weak), m in zip(found, in_message, strict=True):
             base = starts[m]
             hit = Hit(p.term, p.category, p.severity, channel, os - base, oe - base, joined[os:oe])
             if p.context:
@@ -844,13 +874,12 @@ class ScreeningEngine:
         folded: Folded,
         joined: str,
         flagged: set[int],
-        units: bytes,
         with_context: set[int],
     ) -> list[tuple[int, int, Pattern, str, bool]]:
-        """Turn automaton candidates into hits: check folded text, allow-list, cues, boundaries, overlaps; each with
-        whether it still needs evidence of intent (an ordinary word written plainly, or a term inside a business
-        phrase, with no lure in reach). Adds to ``flagged`` the messages with a contact keyword and to
-        ``with_context`` those with a context word (context.txt).
+        """Turn automaton candidates (start, end, key; start and end in bytes of the scan) into hits: check folded
+        text, allow-list, cues, boundaries, overlaps; each with whether it still needs evidence of intent (an ordinary
+        word written plainly, or a term inside a business phrase, with no lure in reach). Adds to ``flagged`` the
+        messages with a contact keyword and to ``with_context`` those with a context word (context.txt).
 
         Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
         """
@@ -868,10 +897,19 @@ class ScreeningEngine:
         near: list[tuple[int, tuple[bool, int, int, int, int, Pattern, str]]] = []  # (position, hit) for the word list
         deferred: list[tuple[int, int, tuple[int, ...], Pattern]] = []  # ambiguous abbreviations
         plain = self._plain
+        exact = self._exact
         for s, e, pid in candidates:
+            if s & 1:
+                continue
+            s >>= 1
+            e >>= 1
             fs = ftext[s:e]
             one = plain[pid]
-            if one is not None:  # the loop below, for its usual case
+            if one is None:
+                keys = exact[pid]
+                if keys is not None and fs not in keys:
+                    continue
+            else:  # the loop below, for its usual case
                 key, rank, pattern, channel, lure, homophone = one
                 if key == fs:
                     if lure:
@@ -942,25 +980,23 @@ class ScreeningEngine:
             boundaries = folded.nuls().tolist()
         # the qualifying words, looked for in the messages with a hit only
         if self._aux_ac is not None:
-            edges = [-1, *boundaries, len(ftext)]
             aux_entries = self._aux_entries
-            find = self._aux_ac.find_overlapping
-            stretches: list[list[int]] = []  # consecutive messages with a hit, scanned in one call each
-            for m in sorted({bisect_right(boundaries, h[1]) for h in hits}):
-                if stretches and stretches[-1][1] == m:
-                    stretches[-1][1] = m + 1
-                else:
-                    stretches.append([m, m + 1])
-            # the stretches joined by the NUL's code (in no key, as between the batch's messages): one call in all
-            pieces = [units[2 * (edges[first] + 1) : 2 * edges[last]] for first, last in stretches]
-            piece_at = list(accumulate((len(u) + 2 for u in pieces[:-1]), initial=0))  # bytes, in the joined pieces
-            piece_lo = [edges[first] + 1 for first, _ in stretches]
-            for a, b, pid in find(_NUL_UNIT.join(pieces)):
+            # the messages with a hit, in stretches of consecutive ones: each stretch's folded text with the NUL after
+            # it (in no key, as between the batch's messages), all of them scanned in one call
+            nuls = folded.nuls()
+            with_hit = np.unique(np.searchsorted(nuls, [h[1] for h in hits], side="right"))
+            breaks = np.flatnonzero(np.diff(with_hit) != 1)
+            edges = np.concatenate(([-1], nuls, [len(ftext)]))
+            los = np.take(edges, with_hit[np.concatenate(([0], breaks + 1))]) + 1
+            his = np.take(edges, with_hit[np.concatenate((breaks, [with_hit.size - 1]))] + 1)
+            lengths = his - los + 1
+            at = np.arange(int(lengths.sum()) - 1) + np.repeat(los - np.cumsum(lengths) + lengths, lengths)[:-1]
+            units = np.take(self._syllables, np.take(folded.codes, at), mode="clip").tobytes()
+            for a, b, pid in self._aux_ac.find_overlapping(units):
                 if a & 1:
                     continue
-                k = bisect_right(piece_at, a) - 1
-                lo = piece_lo[k] - (piece_at[k] >> 1)
-                s, e = lo + (a >> 1), lo + (b >> 1)
+                s = int(at[a >> 1])
+                e = s + ((b - a) >> 1)
                 fs = ftext[s:e]
                 for key, runs, _, _, allow, _, cue, phrase, lure, _ in aux_entries[pid]:
                     if key != fs or (runs and not _runs_ok(folded, s, runs)):
@@ -991,12 +1027,27 @@ class ScreeningEngine:
             reach = list(accumulate((b for _, b in spans), max))  # the furthest end of the spans so far
             kept = []
             for ls, le in sorted(lures):
+                if addressed_to_another(ftext, ls):
+                    continue
                 i = bisect_right(span_starts, ls) - 1
                 if i < 0 or reach[i] < le:
                     kept.append((ls, le))
             lures = kept
         ordinary = self.ordinary
-        o_starts, o_ends = folded.original_spans([h[1] for h in hits], [h[4] for h in hits])
+        hit_starts, hit_ends = [h[1] for h in hits], [h[4] for h in hits]
+        o_starts, o_ends = folded.original_spans(hit_starts, hit_ends)
+        # per hit, whether an allow-list match, a business phrase or a cue may reach it (one numpy call each for all
+        # hits; the exact checks run only where one may)
+        may_allow = _may_hold(allowed, hit_starts, hit_ends)
+        may_business = _may_hold(business, hit_starts, hit_ends)
+        if cues:
+            cue_at = np.asarray(cue_starts)
+            may_cue = (
+                np.searchsorted(cue_at, np.asarray(hit_ends) + CUE_AFTER_REACH, side="right")
+                > np.searchsorted(cue_at, np.asarray(hit_starts) - _CUE_BEFORE_WINDOW, side="left")
+            ).tolist()
+        else:
+            may_cue = [False] * len(hits)
         out: list[tuple[int, int, Pattern, str, bool] | None] = []  # None: replaced by a homophone that holds it
         per_category = self.per_category
         # per category ("" for all unless `per_category`): accepted direct hits' starts and ends, sorted and
@@ -1005,7 +1056,9 @@ class ScreeningEngine:
         last_end: dict[str, int] = {}
         homophone_pass = False
         shared: dict[str, tuple[int, int]] = {}  # the span of the last abbreviation: another term's may share it
-        for (is_homophone, s, _, _, e, p, channel), os, oe in zip(hits, o_starts, o_ends, strict=True):
+        for (is_homophone, s, _, _, e, p, channel), os, oe, allow_here, business_here, cue_here in zip(
+            hits, o_starts, o_ends, may_allow, may_business, may_cue, strict=True
+        ):
             category = p.category if per_category else ""
             if is_homophone and not homophone_pass:
                 homophone_pass, last_end = True, {}
@@ -1024,9 +1077,9 @@ class ScreeningEngine:
                     i = -1
                 if i >= 0 and direct_ends[i] > s:
                     continue
-            if allowed and self._allowed(allowed_starts, allowed, folded, s, e):
+            if allow_here and self._allowed(allowed_starts, allowed, folded, s, e):
                 continue
-            if cues and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, lures, folded, joined, s, e):
+            if cue_here and channel != DETECTOR_CHANNEL and _under_cue(cue_starts, cues, lures, folded, joined, s, e):
                 continue
             if "a" <= ftext[s] <= "z" and is_ascii_letter_at(joined, os - 1, -1):
                 continue
@@ -1056,7 +1109,7 @@ class ScreeningEngine:
                             or (channel == "emoji" and _pictured_alone(joined[os:oe]))
                         )
                     )
-                    or bool(business and self._allowed(business_starts, business, folded, s, e))
+                    or bool(business_here and self._allowed(business_starts, business, folded, s, e))
                 )
                 and not (lures and _lured(lures, folded, joined, s, e))
             ) or (channel in ("exact", "folded") and _quoted(joined, os, oe))

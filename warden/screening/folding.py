@@ -155,6 +155,10 @@ _CYRILLIC_GREEK: dict[str, str] = {
     "χ": "x",
     "ω": "w",
     "ϲ": "c",
+    # round 5: the letters "small caps" and "faux Cyrillic" text generators write for f, n and w (ᴡᴇɪ ғᴜ, ʀᴇᴅ ᴘᴀᴄᴋᴇт)
+    "ғ": "f",
+    "п": "n",
+    "ш": "w",
 }
 _SCRIPTS_KEPT = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "IDEOGRAPHIC")  # never read as Latin
 
@@ -183,13 +187,16 @@ def latin_confusables() -> dict[str, str]:
 
 
 def _named_letters() -> dict[str, str]:
-    """Latin letters in disguise that NFKC leaves alone, found by their Unicode names: small capitals (ʜᴏɴɢ) and
-    negative circled or squared capitals (🅑🅞, 🅱🅾)."""
+    """Latin letters in disguise that NFKC leaves alone, found by their Unicode names: small capitals (ʜᴏɴɢ),
+    negative circled or squared capitals (🅑🅞, 🅱🅾) and regional indicator letters (🇻🇽: a flag is two of them)."""
     import re
 
-    named = re.compile(r"(?:LATIN LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER) ([A-Z])")
+    named = re.compile(
+        r"(?:LATIN LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER"
+        r"|REGIONAL INDICATOR SYMBOL LETTER) ([A-Z])"
+    )
     out: dict[str, str] = {}
-    for lo, hi in ((0x0250, 0x02B0), (0x1D00, 0x1D30), (0xA720, 0xA800), (0x1F150, 0x1F190)):
+    for lo, hi in ((0x0250, 0x02B0), (0x1D00, 0x1D30), (0xA720, 0xA800), (0x1F150, 0x1F190), (0x1F1E6, 0x1F200)):
         for cp in range(lo, hi):
             m = named.fullmatch(unicodedata.name(chr(cp), ""))
             if m:
@@ -198,6 +205,8 @@ def _named_letters() -> dict[str, str]:
 
 
 _LETTERS = _named_letters()
+# Letters a mark makes another letter, read before the marks are stripped: the small-caps generators' q (ǫǫ).
+_MARKED_LETTERS = {"ǫ": "q", "Ǫ": "q"}
 
 _DELETE_CATEGORIES = frozenset(
     [
@@ -411,7 +420,7 @@ def _fold_char(ch: str, t2s: dict[str, str], radicals: dict[str, str], *, keep_s
     if ch in digits:  # before NFKC, which writes ⑴ as (1) and ⒈ as 1.: the detectors keep punctuation
         return digits[ch]
     confusables = latin_confusables()
-    s = _strip_marks(unicodedata.normalize("NFKC", radicals.get(ch, ch))).casefold()
+    s = _strip_marks(unicodedata.normalize("NFKC", radicals.get(ch, _MARKED_LETTERS.get(ch, ch)))).casefold()
     out = []
     for c in s:
         c = radicals.get(c, c)
@@ -460,7 +469,7 @@ class Folded:
         codes: npt.NDArray[np.uint32],
         origin: npt.NDArray[np.intp],
         heads: npt.NDArray[np.intp] | None,
-        raw: npt.NDArray[np.uint32],
+        raw: npt.NDArray[np.intp],
         tables: FoldTables | None = None,
     ) -> None:
         self.tables = tables if tables is not None else main_tables()  # the tables the text was folded with
@@ -549,7 +558,8 @@ class Folded:
 def fold(text: str, tables: FoldTables | None = None, *, collapse: bool = True) -> Folded:
     """Fold ``text`` (may be a NUL-joined batch). Vectorised; Python work only for multi-char folds."""
     t = tables if tables is not None else main_tables()
-    raw = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # the code points as numpy's index type: the gathers below and the engine's use them as indices (cast once)
+    raw = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.intp)
     # np.take with mode='clip' skips the bounds-error path: ~3x faster than t.codes[raw], and every
     # code point is a valid index anyway
     mapped = np.take(t.codes, raw, mode="clip")
@@ -605,7 +615,7 @@ def _cjk_numeral_mask() -> npt.NDArray[np.bool_]:
 
 
 def _expand_multi(
-    codes: npt.NDArray[np.uint32], origin: npt.NDArray[np.intp], raw: npt.NDArray[np.uint32], t: FoldTables
+    codes: npt.NDArray[np.uint32], origin: npt.NDArray[np.intp], raw: npt.NDArray[np.intp], t: FoldTables
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
     at = np.flatnonzero(codes == MULTI)
     counts = np.ones(codes.size, dtype=np.intp)

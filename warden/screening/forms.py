@@ -24,15 +24,17 @@ character (扣扣) would be found wherever that character stands alone (扣分).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from collections.abc import Collection, Iterable, Mapping
+from functools import cache, lru_cache
 from itertools import combinations, product
 from math import prod
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin.style import register
+from pypinyin.style.tone import ToneConverter
 
 from warden.screening.base import SEVERITIES
 from warden.screening.dictionaries import TermSpec, checked_emoji
@@ -179,6 +181,17 @@ def emoji_forms(term: str, emoji: Iterable[tuple[str, str]], whole: Iterable[str
     return list(dict.fromkeys(forms + [f for _, _, f in pieced]))[: len(forms) + _MAX_EMOJI_FORMS]
 
 
+def _long_mixed_masks(n: int) -> list[int]:
+    """Which characters of a term of ``n`` > `_MAX_MIXED_HAN` Chinese characters are written in pinyin in its mixed
+    forms (round 5): one of them (无抵押dai款), two side by side (虚拟币touzi), or the first or last few
+    (xinyongka套现), as words are, not every combination (a six-character term would have 62)."""
+    full = (1 << n) - 1
+    ones = [1 << i for i in range(n)] + [3 << i for i in range(n - 1)]
+    prefixes = [(1 << k) - 1 for k in range(2, n)]
+    suffixes = [full ^ ((1 << k) - 1) for k in range(1, n - 1)]
+    return sorted(set(ones + prefixes + suffixes))
+
+
 def expand(
     spec: TermSpec, emoji: Iterable[tuple[str, str]] = (), splits: Mapping[str, tuple[str, ...]] | None = None
 ) -> list[Pattern]:
@@ -208,9 +221,9 @@ def expand(
     if "pinyin" in spec.forms:
         for combo in product(*readings):
             add("".join(combo), "pinyin")
-    if "mixed" in spec.forms and 2 <= len(han_positions) <= _MAX_MIXED_HAN:
+    if "mixed" in spec.forms and len(han_positions) >= 2:
         n = len(han_positions)
-        for mask in range(1, (1 << n) - 1):
+        for mask in range(1, (1 << n) - 1) if n <= _MAX_MIXED_HAN else _long_mixed_masks(n):
             chars = list(t)
             for bit, pos in enumerate(han_positions):
                 if mask >> bit & 1:
@@ -323,11 +336,27 @@ def syllable_translation(homophones: tuple[tuple[str, str], ...] = ()) -> dict[i
 _EACH_CHARACTER: Any = list  # pypinyin's `errors`: a non-Chinese run becomes one item per character
 
 
+@cache
+def _tone3(reading: str) -> str:
+    """pypinyin's `Style.TONE3` of one reading with tone marks (hóng → hong2), kept per reading: pypinyin redoes it
+    with regular expressions for every character it reads, most of the time it takes on short texts."""
+    return str(_TONE_CONVERTER.to_tone3(reading))
+
+
+def _cached_tone3(pinyin: str, **_: object) -> str:
+    return _tone3(pinyin)
+
+
+_TONE_CONVERTER = ToneConverter()
+_CACHED_TONE3 = "warden-tone3"  # `Style.TONE3` through `_tone3`: pypinyin's documented way to add a style
+register(_CACHED_TONE3, func=cast(Any, _cached_tone3))  # the stub types `func` unlike pypinyin calls it
+
+
 @lru_cache(maxsize=4096)
 def toned_readings(text: str) -> tuple[str, ...]:
     """The toned syllable of each character of ``text`` read in context (pypinyin's phrase readings),
     the character itself where it is not Chinese: ``佣金返环`` → yong4 jin1 fan3 huan2."""
-    return tuple(lazy_pinyin(text, style=Style.TONE3, errors=_EACH_CHARACTER))
+    return tuple(lazy_pinyin(text, style=_CACHED_TONE3, errors=_EACH_CHARACTER))
 
 
 @lru_cache(maxsize=1)
@@ -374,19 +403,32 @@ def words_among(texts: list[str]) -> list[bool]:
 CONTACT = "contact_diversion"
 
 
-def phrase_specs(spec: TermSpec, phrases: Iterable[tuple[str, tuple[str, ...]]]) -> list[TermSpec]:
+def phrase_specs(
+    spec: TermSpec, phrases: Iterable[tuple[str, tuple[str, ...]]], listed: Collection[str] = ()
+) -> list[TermSpec]:
     """The contact term written loosely (``phrases``: (verb, words that may follow it), from ``phrases.tsv``; a verb
     ``找=加`` is written in place of 加): 加微信 as 加我的微信, 加一下微信, 加好友微信, 找我微信, 私聊vx …, each a spec
     of its own with the term's category and severity, matched as written and, when the term takes homophones, by
-    sound (加我的威信). Only terms of `CONTACT` whose messenger is not a group (群)."""
+    sound (加我的威信). Only terms of `CONTACT` whose messenger is not a group (群).
+
+    A messenger's own name (v信, 薇信, 企鹅号: a term that does not start with the verb) takes the other verbs with the
+    words after them (找我v信, 联系我的企鹅号), unless the verb's base before it is a listed term of its own (加vx is
+    listed: 找我vx is its shape), so 联系我𝓿信 names v信 rather than a loose 加v that ends inside it."""
     if spec.category != CONTACT:
         return []
     out: list[TermSpec] = []
     for entry, words in phrases:
         verb, _, base = entry.partition("=")
         base = base or verb
+        if not spec.term.startswith(base):
+            if verb != base and "群" not in spec.term and base + spec.term not in listed:
+                out.extend(
+                    TermSpec(verb + word + spec.term, spec.category, spec.severity, spec.forms & {"homophone"})
+                    for word in words
+                )
+            continue
         rest = spec.term[len(base) :]
-        if not spec.term.startswith(base) or not rest or "群" in rest:
+        if not rest or "群" in rest:
             continue
         for word in words:
             if word and (rest.startswith(word) or word[-1] == rest[0]):  # 加下微信 takes no 一下 (加一下下微信)

@@ -1,0 +1,103 @@
+"""What ordinary text does that a hit must allow for (issue 13, fifth round).
+
+**A sound-alike across the end of a clause.**
+A homophone hit is two disguises at once when its characters are split by clause punctuation (圆，交 for 援交):
+spammers write a sound-alike or put a separator inside a word, hardly both, while ordinary text puts a word's
+last character before a comma and the next word's first after it all the time (付款 3,600 元，交易单号 reads 元交
+as 援交). So a homophone hit whose text as sent holds a clause mark is no hit; a term written as it is, or
+folded, keeps matching across any separator (红，包 is still 红包).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from warden.screening.base import Hit
+from warden.screening.forms import is_han, is_word
+
+__all__ = [
+    "CLAUSE_MARKS",
+    "PLAIN_CONTACT_PHRASES",
+    "THIRD_PERSON",
+    "across_clause",
+    "addressed_to_another",
+    "breaks_word",
+    "plain_contact_alone",
+    "plain_contact_phrase",
+    "within_clauses",
+]
+
+# Full-width clause and sentence punctuation, and the ASCII ones writers put between clauses. Not the ASCII full
+# stop, dash or a space: spammers' separators (援.交), which a reader does not take for a clause's end.
+CLAUSE_MARKS = frozenset("，。；！？：,;!?")
+
+
+def across_clause(hit: Hit) -> bool:
+    """Whether ``hit`` is a sound-alike read across a clause mark of the text as sent."""
+    return hit.channel == "homophone" and not CLAUSE_MARKS.isdisjoint(hit.matched)
+
+
+def breaks_word(hit: Hit, text: str) -> bool:
+    """Whether ``hit`` is a sound-alike read out of two words of ``text``: its first character makes a word of
+    jieba's list with the character before the hit, its last one with the character after it, and one of the two
+    is not the term's own (他目睹博物馆 reads 睹博 as 赌博; 睹 belongs to 目睹 and 博 to 博物馆). A word on one side
+    only is no sign: a sound-alike often makes one by chance (第一睹博平台 has 一睹, 了解谜药 has 解谜)."""
+    if hit.channel != "homophone" or len(hit.matched) != len(hit.term) or not all(map(is_han, hit.matched)):
+        return False
+    if hit.start == 0 or hit.end >= len(text):
+        return False
+    first, last = hit.matched[0], hit.matched[-1]
+    if first == hit.term[0] and last == hit.term[-1]:
+        return False
+    return is_word(text[hit.start - 1] + first) and is_word(last + text[hit.end])
+
+
+def within_clauses(hits: Sequence[Hit], text: str) -> list[Hit]:
+    """``hits`` without the sound-alikes read across a clause mark (`across_clause`) or out of a word of the text
+    (`breaks_word`)."""
+    return [h for h in hits if not across_clause(h) and not breaks_word(h, text)]
+
+
+# **Where to reach the writer, said plainly.** 有事找我微信, 联系我的QQ: colleagues and a shop's staff name the
+# messenger they answer on, with its own name and an everyday verb (找, 联系), which an offer to a stranger
+# disguises (找我vx, 找我薇信) or leads with (加我微信, 私聊vx). Written this way, alone in its message (no other
+# hit, no lure), the phrase is a contact phrase without evidence of intent: `Hit.intent` False, for the policy to
+# judge like a plain ordinary word. Written with 加, disguised, or beside a lure or another hit it stays a hit.
+PLAIN_CONTACT_PHRASES = frozenset(
+    verb + me + messenger
+    for verb in ("找", "联系")
+    for me in ("我", "我的")
+    for messenger in ("微信", "qq", "扣扣", "企业微信", "钉钉")
+)
+CONTACT = "contact_diversion"
+
+
+def plain_contact_phrase(hit: Hit) -> bool:
+    """Whether ``hit`` is a contact phrase written plainly (`PLAIN_CONTACT_PHRASES`, as sent, any case; spaces and
+    clause marks aside: 有事找我，微信电话都行, 联系我：微信同号)."""
+    if hit.category != CONTACT:
+        return False
+    return (
+        "".join(c for c in hit.matched.casefold() if c not in CLAUSE_MARKS and not c.isspace()) in PLAIN_CONTACT_PHRASES
+    )
+
+
+def plain_contact_alone(hits: Sequence[Hit], text: str, lures: Sequence[str], not_evidence: frozenset[str]) -> set[Hit]:
+    """The plain contact phrases of ``hits`` that need evidence of intent: every other hit of the text is one that
+    is no evidence (``not_evidence`` categories) and no lure (``lures``) is written in ``text``."""
+    plain = {h for h in hits if plain_contact_phrase(h)}
+    if not plain or any(h not in plain and h.category not in not_evidence for h in hits):
+        return set()
+    lowered = text.casefold()
+    return set() if any(w.casefold() in lowered for w in lures) else plain
+
+
+# **A lure told to someone else.** Staff retell what a scammer or a customer was asked to do (收到的短信让他点链接
+# 退款理赔, 对方叫她扫码进群): a lure right after 让他 / 叫她 / 让用户 … is addressed to a third person, not to the
+# reader, so it is no evidence of intent (in the folded text, where punctuation is gone).
+THIRD_PERSON = ("让他", "让她", "叫他", "叫她", "要他", "要她", "让用户", "让客户", "让对方", "诱导用户", "诱导客户")
+
+
+def addressed_to_another(folded: str, at: int) -> bool:
+    """Whether the lure at folded position ``at`` follows a word addressing a third person (`THIRD_PERSON`)."""
+    return folded.endswith(THIRD_PERSON, max(0, at - 4), at)
