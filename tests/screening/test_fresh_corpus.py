@@ -31,3 +31,26 @@ def test_S_A6_no_honest_message_of_the_unseen_half_is_refused_in_its_situation(e
     report = evaluate(engine, load_fresh_spam("test"), load_fresh_clean("test"), found=caught)
     refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
     assert refused == []
+
+
+def test_issue13_the_second_fresh_corpus_loads_whole_with_every_expected_name_the_engines(
+    engine: ScreeningEngine,
+) -> None:
+    from warden.screening.eval.fresh2 import load_fresh2_clean, load_fresh2_spam
+
+    clean, spam = load_fresh2_clean(), load_fresh2_spam()
+    assert len(clean) == 1_337 and len(spam) == 462
+    assert {m.domain.rpartition("/")[2] for m in clean} == {"greeting", "internal", "external"}
+    known = {t.term for t in engine.terms}
+    assert {r.expected for r in spam if not r.expected.startswith("@")} <= known
+    assert not any(r.expected in ("@phone", "@qq", "@id_number", "@bank_card") for r in spam)  # engine's names
+
+
+def test_S_A6_no_honest_message_of_the_second_fresh_corpus_is_refused_in_its_situation(
+    engine: ScreeningEngine,
+) -> None:
+    from warden.screening.eval.fresh2 import load_fresh2_clean, load_fresh2_spam
+
+    report = evaluate(engine, load_fresh2_spam(), load_fresh2_clean(), found=caught)
+    refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
+    assert refused == []

@@ -25,7 +25,7 @@ from warden.screening.eval.clean import CleanMessage
 from warden.screening.eval.disguised import DisguisedRow
 from warden.screening.eval.heldout import parse_clean, parse_spam
 
-__all__ = ["Half", "caught", "load_fresh_clean", "load_fresh_spam"]
+__all__ = ["Half", "caught", "engine_names", "load_fresh_clean", "load_fresh_spam"]
 
 Half = Literal["dev", "test"]
 
@@ -48,10 +48,13 @@ def load_fresh_clean(half: Half = "test") -> list[CleanMessage]:
 
 def load_fresh_spam(half: Half = "test") -> list[DisguisedRow]:
     """The spam rows of `half`, their `expected` in the engine's category names."""
-    return [
-        dataclasses.replace(r, expected=_CATEGORIES.get(r.expected, r.expected))
-        for r in parse_spam(_read(f"{half}-spam.tsv"))
-    ]
+    return engine_names(parse_spam(_read(f"{half}-spam.tsv")))
+
+
+def engine_names(rows: Sequence[DisguisedRow]) -> list[DisguisedRow]:
+    """`rows` with the writers' short category names in `expected` mapped to the engine's (``@phone`` →
+    ``@phone_number`` …); terms are kept as they are."""
+    return [dataclasses.replace(r, expected=_CATEGORIES.get(r.expected, r.expected)) for r in rows]
 
 
 def caught(row: DisguisedRow, hits: Sequence[Hit]) -> bool:
