@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -107,19 +107,20 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         fresh: Annotated[
             str,
             typer.Option(
-                help="Half of the fresh corpus to score: test (read by no one; the honest figure) or dev (the half "
-                "whose misses may be read while the engine changes). 评分用的新语料半区：test 或 dev。"
+                help="Written-blind corpus to score: second (read by no one; the honest figure), or dev / test, the "
+                "halves of the first one (development data since its test half was scored twice). "
+                "评分用的盲写语料：second（无人读过），或第一份语料的 dev / test 半区。"
             ),
-        ] = "test",
+        ] = "second",
     ) -> None:
         """Throughput of the full pipeline vs the raw matcher (both batched), build time, memory, recall, precision."""
-        from warden.bench.screen import run_bench_screen
+        from warden.bench.screen import Unseen, run_bench_screen
 
-        if fresh not in ("dev", "test"):
+        if fresh not in ("second", "dev", "test"):
             raise typer.BadParameter(
-                f"--fresh must be dev or test, not {fresh!r} / 只能是 dev 或 test", param_hint="--fresh"
+                f"--fresh must be second, dev or test, not {fresh!r} / 只能是 second、dev 或 test", param_hint="--fresh"
             )
-        run_bench_screen(messages, repeats, terms, seed, Console(), fresh="dev" if fresh == "dev" else "test")
+        run_bench_screen(messages, repeats, terms, seed, Console(), fresh=cast("Unseen", fresh))
 
     @bench.command("scale")
     def bench_scale(
