@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -25,7 +24,7 @@ from warden.adapters.database import defer_writes, make_engine
 from warden.app import App
 from warden.kernel.partition import PLATFORM_CHAIN, chain_of
 
-REFUSED = (sa.exc.IntegrityError, psycopg.IntegrityError, sqlite3.IntegrityError)
+REFUSED = (sa.exc.IntegrityError, sqlite3.IntegrityError)  # the driver's own refusal is SQLAlchemy's class too
 
 
 def _counters(engine: Engine) -> dict[str, int]:
@@ -67,6 +66,31 @@ def test_a_rolled_back_transaction_stores_none_of_its_waiting_writes(engine: Eng
     with engine.begin() as conn:
         _put(conn, "b", 2)
     assert _counters(engine) == {"b": 2}
+
+
+def test_a_connection_dropped_while_waiting_writes_go_with_the_commit_is_sqlalchemys_operational_error(
+    pg_url: str,
+) -> None:
+    """The server drops the connection between the last statement and the COMMIT that carries the waiting writes
+    (a restart, a failover, `pg_terminate_backend`): the error is `sa.exc.OperationalError`, as for any statement,
+    so the HTTP edge answers 503 with Retry-After, not 500 (it was psycopg's own class, raised from the commit
+    hook); nothing is stored, and the next transaction on the engine works."""
+    engine = make_engine(pg_url)
+    install(engine, None)
+    try:
+        with pytest.raises(sa.exc.OperationalError) as raised, engine.begin() as conn:
+            defer_writes(conn)
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            _put(conn, "dropped", 1)  # waits for the commit
+            with engine.connect() as admin:
+                admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        assert raised.value.connection_invalidated
+        assert "dropped" not in _counters(engine)
+        with engine.begin() as conn:
+            _put(conn, "after", 2)
+        assert _counters(engine)["after"] == 2
+    finally:
+        engine.dispose()
 
 
 def test_a_waiting_write_the_database_refuses_fails_the_commit_and_nothing_of_the_transaction_is_stored(

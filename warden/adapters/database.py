@@ -180,8 +180,8 @@ def send_writes(conn: Connection) -> None:
     pending = conn.info.pop(_PENDING, None)
     if pending:
         dbapi = driver_of(conn)
-        with dbapi.pipeline():  # psycopg's pipeline: every statement sent, then one wait for them all
-            _send(dbapi, pending)
+        with _as_sqlalchemy(conn, "the transaction's waiting writes"), dbapi.pipeline():  # every statement sent,
+            _send(dbapi, pending)  # then one wait for them all (psycopg's pipeline)
 
 
 def _send(dbapi: Any, writes: list[tuple[str, Sequence[Sequence[Any]]]]) -> None:
@@ -194,6 +194,24 @@ def _send(dbapi: Any, writes: list[tuple[str, Sequence[Sequence[Any]]]]) -> None
                 cur.execute(sql, rows[0])
     finally:
         cur.close()
+
+
+@contextlib.contextmanager
+def _as_sqlalchemy(conn: Connection, what: str) -> Iterator[None]:
+    """The driver's errors of the writes sent here as SQLAlchemy's classes (`sa.exc.OperationalError` for a
+    connection the server dropped, `sa.exc.IntegrityError` for a refused row …), as a statement through SQLAlchemy
+    raises them: callers tell a database that is away (a 503 with Retry-After, `http.problems.database_away`) from
+    other faults by those classes alone. The connection is marked invalid when the driver says it is gone."""
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as exc:
+        gone = bool(conn.dialect.is_disconnect(exc, driver_of(conn), None))
+        if gone:
+            conn.invalidate(exc)
+        raise sa.exc.DBAPIError.instance(
+            what, None, exc, dbapi_error, connection_invalidated=gone, dialect=conn.dialect
+        ) from exc
 
 
 def _before_statement(conn: Connection, *_args: Any) -> None:
@@ -213,8 +231,8 @@ def _commit_with_writes(conn: Connection) -> None:
     pending = conn.info.pop(_PENDING, None)
     if pending:
         dbapi = driver_of(conn)
-        with dbapi.pipeline():  # one Sync for all: psycopg's `commit()` would add one of its own
-            _send(dbapi, [*pending, ("COMMIT", [()])])
+        with _as_sqlalchemy(conn, "COMMIT"), dbapi.pipeline():  # one Sync for all: psycopg's `commit()` would add
+            _send(dbapi, [*pending, ("COMMIT", [()])])  # one of its own
 
 
 def _drop_writes(conn: Connection) -> None:
