@@ -129,6 +129,10 @@ def test_each_fields_message_follows_the_language_and_the_field_names_do_not(
         ("unknown account 'acc-9'; register it first", "未知账号 'acc-9'；请先登记"),
         ("unknown account '张三'; register it first", "未知账号 '张三'；请先登记"),  # an id in Han is a value
         ("policy:3: lists.违禁词: must not be empty", "policy:3: lists.违禁词: 不能为空"),
+        (
+            "contains the control character U+0007; text may hold tab and newline but no other control characters",
+            "含有控制字符 U+0007；文本只能包含制表符和换行符，不能包含其他控制字符",
+        ),
         ("policy:12: rules.r.hard: Input should be a valid integer", "policy:12: rules.r.hard: 应为整数"),
         ("词表已存在", "词表已存在"),
         ("nothing any sentence reads", "有误：nothing any sentence reads"),

@@ -269,6 +269,11 @@ FIELD_SENTENCES: list[tuple[str, str]] = [
     (rf"unknown (?P<thing>{_NOUN}) (?P<id>.+); register it first", "未知{thing} {id}；请先登记"),
     (r"no such enterprise; register it first", "没有这个企业；请先登记"),
     (r"must not be empty", "不能为空"),
+    (
+        r"contains the control character (?P<c>U\+[0-9A-F]{4,6}); text may hold tab and newline but no other control "
+        r"characters",
+        "含有控制字符 {c}；文本只能包含制表符和换行符，不能包含其他控制字符",
+    ),
     (r"at most (?P<n>\d+) characters; got (?P<got>\d+)", "最多 {n} 个字符；实际 {got} 个"),
     (r"at most (?P<n>\d+) characters", "最多 {n} 个字符"),
     (r"at least (?P<n>\d+) characters?", "至少 {n} 个字符"),
