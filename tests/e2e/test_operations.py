@@ -416,6 +416,21 @@ def test_publish_with_a_mistyped_sqlite_path_says_so_with_exit_2_and_creates_no_
     assert not db.exists()
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///{empty}"])
+def test_publish_refuses_an_in_memory_or_empty_sqlite_database_with_exit_2_and_writes_nothing(
+    tmp_path: Path, url: str
+) -> None:
+    events = tmp_path / "e.jsonl"
+    event = {"id": "e1", "type": "contact_request", "occurred_at": "2026-11-25T08:00:00Z", "account_id": "a"}
+    events.write_text(json.dumps(event | {"method": "phone_search", "target": "13800138000"}) + "\n")
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = runner.invoke(cli, ["publish", str(events), "-d", url.format(empty=empty), "--nats", "nats://127.0.0.1:1"])
+    assert result.exit_code == 2, result.output
+    assert "nothing was published" in " ".join(result.output.split()) and "Traceback" not in result.output
+    assert empty.stat().st_size == 0
+
+
 def test_publish_goes_to_warden_nats_url_and_says_so_when_it_cannot_be_reached(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -461,9 +461,14 @@ def not_set_up(url: str) -> str | None:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    local = parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:"
-    if local and not Path(str(parsed.database)).is_file():
-        return f"no database file at {parsed.database}"
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            return "an in-memory SQLite database holds nothing another command wrote"
+        path = Path(str(parsed.database))
+        if not path.is_file():
+            return f"no database file at {parsed.database}"
+        if path.stat().st_size == 0:  # opening it would write SQLite's header into a file nobody set up
+            return "the database has no warden schema"
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
