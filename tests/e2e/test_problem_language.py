@@ -143,3 +143,109 @@ def test_a_fields_message_reads_in_chinese_by_pydantics_templates_and_warden_sen
 ) -> None:
     assert field_message(english, "zh") == chinese
     assert field_message(english, "en") == english
+
+
+INPUT_CHECKS = [
+    "warden/kernel/inputs.py",
+    "warden/kernel/durations.py",
+    "warden/kernel/events.py",
+    "warden/kernel/policy.py",
+    "warden/enforcement/phones.py",
+    "warden/enforcement/tokens.py",
+    "warden/enforcement/policy.py",
+    "warden/usage_policy/http.py",
+    "warden/weight/policy.py",
+    "warden/unblock/policy.py",
+    "warden/screening/base.py",
+]
+"""Modules whose `ValueError`s reach a person as a field's message (events, policies, word lists, tokens, phones)."""
+
+
+def _sentences(path: str) -> list[tuple[int, list[str]]]:
+    """Each `ValueError(...)` sentence in `path`, rendered with a few fillers for its formatted values."""
+    import ast
+    from pathlib import Path
+
+    found = []
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "ValueError"):
+            continue
+        if not node.args:
+            continue
+        arg = node.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            found.append((node.lineno, [arg.value]))
+        elif isinstance(arg, ast.JoinedStr):
+            found.append(
+                (
+                    node.lineno,
+                    [
+                        "".join(v.value if isinstance(v, ast.Constant) else fill for v in arg.values)  # type: ignore[misc]
+                        for fill in ("7", "x", "'acc-1'")
+                    ],
+                )
+            )
+    return found
+
+
+@pytest.mark.parametrize("path", INPUT_CHECKS)
+def test_every_sentence_an_input_check_raises_reads_in_chinese(path: str) -> None:
+    """The kind behind `有误：expected a date and time …` under zh: a check's own English sentence had no zh form.
+    Every `ValueError` sentence of the modules that check people's input must be read by `FIELD_SENTENCES`."""
+    sentences = _sentences(path)
+    assert sentences, path
+    untranslated = [
+        f"{path}:{line}: {samples[0]}"
+        for line, samples in sentences
+        if all(field_message(s, "zh").startswith("有误：") for s in samples)
+    ]
+    assert not untranslated, untranslated
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("Input should be an object", "应为对象"),
+        (
+            "Input should be a valid datetime or date, month value is outside expected range of 1-12",
+            "应为日期时间或日期（月份超出范围 1-12）",
+        ),
+        ("Input should be a valid datetime or date, input is too short", "应为日期时间或日期（输入太短）"),
+        (
+            "Input should be a valid datetime or date, unexpected extra characters at the end of the input",
+            "应为日期时间或日期（输入末尾有多余的字符）",
+        ),
+        ("Input should be a valid datetime, invalid character in hour", "应为有效的日期时间（小时中有无效字符）"),
+        (
+            "Input should be a valid datetime, some reason pydantic adds later",
+            "应为有效的日期时间（some reason pydantic adds later）",
+        ),
+        (
+            "rules.r.window: 99999999d is too long; a duration is at most 3,650 days",
+            "rules.r.window: 99999999d 太长；时长最多 3,650 天",
+        ),
+    ],
+)
+def test_pydantics_parse_reasons_and_the_input_checks_read_in_chinese(english: str, chinese: str) -> None:
+    """pydantic's date parser's reason (`{error}`) was left in English inside the Chinese sentence."""
+    assert field_message(english, "zh") == chinese
+    assert field_message(english, "en") == english
+
+
+def test_a_batch_element_that_is_not_an_object_and_a_bad_date_read_in_chinese(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, platform = api
+    login = {"type": "login", "id": "e1", "account_id": "acc-1", "device_id": "d", "client_version": "4.1.0"}
+    for bad, where in (
+        ({"events": [5]}, "events[0]"),
+        ({"events": [{**login, "occurred_at": "2026-13-01T00:00:00Z"}]}, "events[0].occurred_at"),
+        ({"events": [{**login, "occurred_at": "2026-01-01T00:00:00+08:00x"}]}, "events[0].occurred_at"),
+        ({"events": [{**login, "occurred_at": 1764000000}]}, "events[0].occurred_at"),
+    ):
+        r = client.post("/v1/event-batches?lang=zh", json=bad, headers=platform)
+        assert r.status_code == 422, r.text
+        messages = [e["message"] for e in r.json()["errors"] if e["field"] == where]
+        assert messages, r.json()
+        for m in messages:
+            assert HAN.search(m) and not re.search(r"[A-Za-z]{3,} [a-z]{2,} [a-z]{2,}", m), m

@@ -310,6 +310,68 @@ FIELD_SENTENCES: list[tuple[str, str]] = [
     ),
     (r"the code has expired; request a new one", "验证码已过期；请重新获取"),
     (r"wrong code; (?P<n>\d+) attempt\(s\) left with this code", "验证码错误；此验证码还可尝试 {n} 次"),
+    # the checks of inputs every API takes (kernel.inputs, kernel.durations, kernel.events, enforcement.phones, …)
+    (r"Input should be an object", "应为对象"),
+    (
+        r"expected a date and time as text with its zone \(ISO 8601, e\.g\. (?P<e>\S+)\), not a number",
+        "应为带时区的日期时间文本（ISO 8601，例如 {e}），不能是数字",
+    ),
+    (r"(?P<t>\S+) is not from the years (?P<a>\d+) to (?P<b>\d+); (?P<why>.+)", "{t} 不在 {a} 到 {b} 年之间；{why}"),
+    (r"(?P<t>\S+) is not from the years (?P<a>\d+) to (?P<b>\d+)", "{t} 不在 {a} 到 {b} 年之间"),
+    (r"expected a duration such as 24h, 7d or a number of seconds", "应为时长，例如 24h、7d 或秒数"),
+    (
+        r"(?P<v>.+) is not a duration; write e\.g\. 90s, 10m, 24h, 7d or 2w",
+        "{v} 不是时长；请写成 90s、10m、24h、7d 或 2w 等",
+    ),
+    (r"(?P<v>.+) is too long; a duration is at most (?P<n>[\d,]+) days", "{v} 太长；时长最多 {n} 天"),
+    (r"(?P<v>.+) is negative; a duration is 0 or more", "{v} 为负数；时长应为 0 或以上"),
+    (r"not a phone number", "不是电话号码"),
+    (r"not a valid phone number \(read in region (?P<r>\S+)\)", "不是有效的电话号码（按地区 {r} 解读）"),
+    (
+        r"unknown phone region (?P<r>.+) \(an ISO 3166 code such as CN\)",
+        "未知的电话地区 {r}（应为 ISO 3166 代码，例如 CN）",
+    ),
+    (
+        r"an account cannot report itself \(reporter_id equals account_id\)",
+        "账号不能举报自己（reporter_id 与 account_id 相同）",
+    ),
+    (r"give exactly one of account_id or enterprise_id", "account_id 与 enterprise_id 须且只能填写其中一个"),
+    (r"at most (?P<n>\d+) members in all departments together", "所有部门合计最多 {n} 名成员"),
+    (r"a token's lifetime is more than 0 and at most (?P<n>\d+) days", "令牌有效期应大于 0，最多 {n} 天"),
+    (r"unknown (?:condition )?feature (?P<f>.+); known: (?P<list>.+)", "未知功能 {f}；已知：{list}"),
+    (
+        r"steps must be numbered 0, 1, 2 … in order; step #(?P<i>\d+) says (?P<s>.+)",
+        "阶梯各级须按 0、1、2 … 依次编号；第 {i} 级写的是 {s}",
+    ),
+    (r"the last step must be the permanent ban \(duration: null\)", "最后一级必须是永久封禁（duration: null）"),
+    (
+        r"only the last step may be permanent; step (?P<i>\d+) has duration null",
+        "只有最后一级可以是永久的；第 {i} 级的 duration 为 null",
+    ),
+    (
+        r"severity (?P<s>.+) starts at step (?P<a>\d+), but the ladder ends at (?P<b>\d+)",
+        "严重程度 {s} 从第 {a} 级开始，但阶梯只到第 {b} 级",
+    ),
+    (r"soft limit (?P<a>\S+) is above hard limit (?P<b>\S+)", "软上限 {a} 高于硬上限 {b}"),
+    (r"full_days \((?P<a>\S+)\) must be above from_days \((?P<b>\S+)\)", "full_days（{a}）必须大于 from_days（{b}）"),
+    (r"empty term", "词条为空"),
+    (r"severity (?P<s>.+) of (?P<t>.+) is not one of (?P<list>.+)", "{t} 的严重程度 {s} 不是以下之一：{list}"),
+    (r"unknown forms (?P<f>.+) for (?P<t>.+)", "{t} 的变体 {f} 未知"),
+    (
+        r"initials (?P<a>.+) of (?P<t>.+): '\*' or two Latin letters at least, '\?' after",
+        "{t} 的首字母缩写 {a}：应为 '*' 或至少两个拉丁字母，可在末尾加 '?'",
+    ),
+    (r"require\[(?P<i>\d+)\] is empty: name the methods that may pass it", "require[{i}] 为空：请写出可通过它的方式"),
+    (
+        r"require\[(?P<i>\d+)\] \((?P<list>.+)\) names no method allowed by `methods`",
+        "require[{i}]（{list}）中没有 `methods` 允许的方式",
+    ),
+    (
+        r"initiated_by and contact_age_\* describe a contact: give contact: established too",
+        "initiated_by 和 contact_age_* 描述的是已建立的联系：请同时写 contact: established",
+    ),
+    (r"two contexts with one name", "两个情境同名"),
+    (r"(?P<v>.+) is too large; at most (?P<n>[\d,]+)", "{v} 过大；最多 {n}"),
     (
         r"wrong code; 0 attempt\(s\) left with this code: request a new one \((?P<n>\d+) left\)",
         "验证码错误；此验证码已无尝试次数：请重新获取（还可获取 {n} 次）",
@@ -376,6 +438,57 @@ PYDANTIC_ZH: dict[str, str] = {
 them."""
 
 
+PARSE_ERRORS_ZH: list[tuple[str, str]] = [
+    (r"input is too short", "输入太短"),
+    (r"input is too long", "输入太长"),
+    (r"invalid character in (?P<part>year|month|day|hour|minute|second|second fraction)", "{part}中有无效字符"),
+    (r"invalid date separator, expected `-`", "日期分隔符无效，应为 `-`"),
+    (r"invalid time separator, expected `:`", "时间分隔符无效，应为 `:`"),
+    (
+        r"invalid datetime separator, expected `T`, `t`, `_` or space",
+        "日期与时间之间的分隔符无效，应为 `T`、`t`、`_` 或空格",
+    ),
+    (r"(?P<part>month|day|hour|minute|second|timezone minute) value is outside expected range(?: of (?P<r>\S+))?", ""),
+    (r"second fraction value is more than (?P<n>\d+) digits long", "秒的小数部分超过 {n} 位"),
+    (r"second fraction digits missing after `\.`", "`.` 之后缺少秒的小数位"),
+    (r"invalid timezone (?P<part>sign|hour|minute)", "时区的{part}无效"),
+    (r"timezone offset must be less than 24 hours", "时区偏移必须小于 24 小时"),
+    (r"unexpected extra characters at the end of the input", "输入末尾有多余的字符"),
+    (r"invalid timestamp", "时间戳无效"),
+    (r"dates (?P<when>before 0000|after 9999) are not supported as unix timestamps", "不支持该日期作为 Unix 时间戳"),
+    (r"numeric times may not exceed 86,399 seconds", "数字形式的时间不能超过 86,399 秒"),
+    (r"duration not correctly formatted", "时长格式不正确"),
+    (r"a numeric value in the duration is too large", "时长中的数值过大"),
+    (r"durations may not exceed (?P<n>.+)", "时长不能超过 {n}"),
+]
+"""The reasons pydantic's date and time parser (speedate) gives inside `{error}`, in zh (an unknown one is kept)."""
+
+_PARTS_ZH = {
+    "year": "年份",
+    "month": "月份",
+    "day": "日",
+    "hour": "小时",
+    "minute": "分钟",
+    "second": "秒",
+    "second fraction": "秒的小数部分",
+    "timezone minute": "时区的分钟",
+    "sign": "正负号",
+}
+
+
+def _parse_error_zh(reason: str) -> str:
+    """pydantic's parser `reason` (`month value is outside expected range of 1-12`) in zh, else itself."""
+    for pattern, zh in PARSE_ERRORS_ZH:
+        m = re.fullmatch(pattern, reason.strip())
+        if m is None:
+            continue
+        values = {k: _PARTS_ZH.get(v, v) if k == "part" else v for k, v in m.groupdict().items() if v is not None}
+        if not zh:  # the `… value is outside expected range` family
+            return f"{values['part']}超出范围" + (f" {values['r']}" if "r" in values else "")
+        return zh.format_map(values)
+    return reason
+
+
 def _template_pattern(template: str) -> re.Pattern[str]:
     out, pos = [], 0
     for m in re.finditer(r"\{(\w+)\}", template):
@@ -427,6 +540,8 @@ def _read_field(english: str) -> str | None:
         m = pattern.fullmatch(english.strip())
         if m is not None:
             values = {k: NOUNS.lookup(v, "zh", v) if k == "thing" else v for k, v in m.groupdict().items()}
+            if "error" in values:
+                values["error"] = _parse_error_zh(values["error"])
             if "expected" in values:
                 values["expected"] = re.sub(r",? or ", "、", values["expected"]).replace(", ", "、")
             return zh.format_map(values)
