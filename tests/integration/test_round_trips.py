@@ -145,3 +145,39 @@ def test_a_batch_stored_by_copy_reads_back_as_inserted_rows_and_is_vouched_for(w
         i = names.index(name)
         assert type(by_copy[i]) is type(by_insert[i]) and by_copy[i].utcoffset() == by_insert[i].utcoffset()
     assert warden.enforcement.audit_verify().ok
+
+
+def test_a_pooled_connection_the_server_dropped_is_one_warning_line_not_an_error_with_a_traceback(
+    pg_url: str,
+) -> None:
+    """A connection the server dropped while it sat checked out (a restart, `pg_terminate_backend`) cannot be
+    reset when it is given back: SQLAlchemy's pool logged that at ERROR with a traceback, though it discards the
+    connection and nothing failed. warden's log handler makes it one WARNING line with the server's words."""
+    import io
+    import logging
+
+    from warden.adapters.logs import configure
+    from warden.settings import Settings
+
+    out = io.StringIO()
+    configure(Settings(log_format="text"), out)
+    engine = make_engine(pg_url)
+    try:
+        raw = engine.raw_connection()
+        cur = raw.cursor()
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+        with engine.connect() as admin:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        raw.close()  # back to the pool: its reset fails
+        with engine.connect() as conn:  # the next checkout works
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()
+        root = logging.getLogger()
+        for h in [h for h in root.handlers if h.get_name() == "warden"]:
+            root.removeHandler(h)
+    text = out.getvalue()
+    assert "WARNING sqlalchemy.pool" in text and "a pooled database connection was lost and is discarded" in text
+    assert "terminating connection" in text
+    assert "ERROR" not in text and "Traceback" not in text

@@ -74,6 +74,7 @@ def configure(settings: Settings, stream: TextIO | None = None) -> str:
     handler.setFormatter(json_formatter() if fmt == "json" else TextFormatter())
     handler.set_name("warden")
     handler.addFilter(_drop_colour)
+    handler.addFilter(_lost_connection_is_a_warning)
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == "warden"]:
         root.removeHandler(old)
@@ -97,6 +98,31 @@ def _drop_colour(record: logging.LogRecord) -> bool:
     """uvicorn adds `color_message` (its message with ANSI colours) to its records: not for a log line."""
     record.__dict__.pop("color_message", None)
     return True
+
+
+_POOL_NOTICES = ("Exception during reset or similar", "Exception closing connection")
+
+
+def _lost_connection_is_a_warning(record: logging.LogRecord) -> bool:
+    """SQLAlchemy's pool logs at ERROR, with a traceback, when it cannot reset or close a connection it is given
+    back; when that is because the server dropped the connection (a restart, a failover, `pg_terminate_backend`),
+    the pool discards it and the next checkout opens a new one, so nothing failed: one WARNING line saying so, with
+    the server's own words, instead."""
+    if not (record.name.startswith("sqlalchemy.pool") and record.msg in _POOL_NOTICES and record.exc_info):
+        return True
+    error = record.exc_info[1]
+    if error is None or not any(c.__name__ in _LOST for c in type(error).__mro__):
+        return True
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    record.levelno, record.levelname = logging.WARNING, "WARNING"
+    record.msg, record.args = "a pooled database connection was lost and is discarded: %s", (reason,)
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
+_LOST = frozenset({"OperationalError", "InterfaceError"})
+"""The driver errors that mean the connection itself is gone (psycopg's and sqlite3's class names and their
+subclasses, such as psycopg's `AdminShutdown`)."""
 
 
 def announce(logger: logging.Logger, message: str, *args: Any, **fields: Any) -> None:
