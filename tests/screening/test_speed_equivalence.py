@@ -115,3 +115,17 @@ def test_offset_map_is_exact_on_random_strings_before_and_after_collapsing() -> 
                 assert all(not changed.get(ord(text[i]), text[i]) for i in range(b, nxt)), repr(text)
         if spans:
             assert f.original_span(0, len(f)) == (spans[0][0], spans[-1][1])
+
+
+def test_only_a_contact_hit_can_be_a_plain_contact_phrase_so_the_engine_asks_for_no_other() -> None:
+    # `ScreeningEngine._screen_batch` calls `plain_contact_alone` only for texts with a contact_diversion hit; if
+    # `plain_contact_phrase` ever accepts another category, that shortcut must change with it
+    from warden.screening.base import SEVERITIES, Hit
+    from warden.screening.engine import build_default_engine
+    from warden.screening.precision import CONTACT, PLAIN_CONTACT_PHRASES, plain_contact_phrase
+
+    categories = {spec.category for spec in build_default_engine().terms} | {"phone_number", "wechat_id", "lure"}
+    for phrase in sorted(PLAIN_CONTACT_PHRASES):
+        for category in sorted(categories):
+            hit = Hit(phrase, category, SEVERITIES[0], "exact", 0, len(phrase), phrase)
+            assert plain_contact_phrase(hit) == (category == CONTACT), (phrase, category)
