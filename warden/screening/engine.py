@@ -88,7 +88,7 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
-from warden.screening.precision import addressed_to_another, plain_contact_alone, within_clauses
+from warden.screening.precision import CONTACT, addressed_to_another, plain_contact_alone, within_clauses
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -400,12 +400,78 @@ _ALIAS_TABLE[[ord(c) for c in alias_chars()]] = True
 _HANDLE_START = np.zeros(0x110000, dtype=bool)
 _HANDLE_START[[*range(0x41, 0x5B), *range(0x61, 0x7B), 0x5F]] = True
 # What the gates look for, one gather and one scan for nonzero per batch instead of one pass per kind; by raw code
-# point: an add sign, a kept emoji or a heart (1), a colon or an @ (2, see `_raw_gates`), NUL (4, between messages)
+# point: an add sign, a kept emoji or a heart (1), a colon or an @ (2, see `_raw_gates`), NUL (4, between messages),
+# where the detectors' raw gate can start (8, below)
 _RAW_MARK, _RAW_COLON, _RAW_NUL = 1, 2, 4
 _RAW_FLAGS = np.zeros(0x110000, dtype=np.uint8)
 _RAW_FLAGS[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] |= _RAW_MARK
 _RAW_FLAGS[[0x3A, 0xFF1A, 0x40]] |= _RAW_COLON
 _RAW_FLAGS[0] |= _RAW_NUL
+
+
+def first_chars(pattern: re.Pattern[str]) -> frozenset[int] | None:
+    """The code points a match of ``pattern`` can start with, when every top-level alternative starts with a literal
+    or a set of literals and ranges (``\\.co|1[3-9]…`` → ``{0x2E, 0x31}``); None when one may start otherwise (an
+    assertion, a group, a negated or category set, case folding, a large range). Read with Python's own regex parser
+    (``re._parser``). Used to run `RAW_GATE` only where a match can start: the same matches as ``finditer`` over the
+    whole batch (`gate_positions`)."""
+    from re import _parser as sre  # type: ignore[attr-defined]  # the stdlib parser: no stubs
+
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    tree = sre.parse(pattern.pattern, pattern.flags)
+    if not tree.data:
+        return None
+    op, arg = tree.data[0]
+    branches = arg[1] if op is sre.BRANCH and len(tree.data) == 1 else [tree]
+    out: set[int] = set()
+    for branch in branches:
+        if not branch.data:
+            return None
+        op, arg = branch.data[0]
+        if op is sre.LITERAL:
+            out.add(arg)
+            continue
+        if op is not sre.IN:
+            return None
+        for item_op, item in arg:
+            if item_op is sre.LITERAL:
+                out.add(item)
+            elif item_op is sre.RANGE and item[1] - item[0] < 0x10000:
+                out.update(range(item[0], item[1] + 1))
+            else:
+                return None
+    return frozenset(out)
+
+
+# where a match of the detectors' raw gate can start (`first_chars`): flagged (8) in the same gather, so the regex
+# runs at those few positions instead of over the whole batch; None: the regex scans the batch (`gate_positions`)
+_RAW_GATE_START = 8
+_GATE_FIRST = first_chars(RAW_GATE)
+if _GATE_FIRST is not None:
+    _RAW_FLAGS[sorted(_GATE_FIRST)] |= _RAW_GATE_START
+
+
+def gate_positions(joined: str, at: npt.NDArray[np.intp] | None) -> list[int]:
+    """Where `RAW_GATE` matches in ``joined``, as ``[m.start() for m in RAW_GATE.finditer(joined)]``: ``at`` holds
+    (sorted) every position where a match can start (`first_chars`), or is None to scan the whole text. From each
+    candidate the regex is tried in place; a candidate inside the previous match is skipped, as ``finditer`` resumes
+    at a match's end (no match is empty: each starts with a character)."""
+    if at is None:
+        return [m.start() for m in RAW_GATE.finditer(joined)]
+    out: list[int] = []
+    resume = 0
+    match = RAW_GATE.match
+    for p in at.tolist():
+        if p < resume:
+            continue
+        m = match(joined, p)
+        if m is not None:
+            out.append(p)
+            resume = max(m.end(), p + 1)
+    return out
+
+
 # by folded code: the sound-pair bits of `sound_pair_codes` (1, 2, 4), a digit (8), NUL (16)
 _SOUND_BITS, _CODE_DIGIT, _CODE_NUL = 7, 8, 16
 _CODE_FLAGS = np.zeros(0x110000, dtype=np.uint8)
@@ -752,7 +818,10 @@ class ScreeningEngine:
             if any(h.channel == "homophone" for h in hits):
                 hits = within_clauses(hits, batch[m])
             weak = gated.get(m)
-            if plain := plain_contact_alone(hits, batch[m], self.lures, NOT_EVIDENCE):
+            # only a contact hit can be a plain contact phrase (`plain_contact_phrase`): no check without one
+            if any(h.category == CONTACT for h in hits) and (
+                plain := plain_contact_alone(hits, batch[m], self.lures, NOT_EVIDENCE)
+            ):
                 weak = (weak or set()) | plain
             if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
                 hits = [_without_intent(h) if h in weak else h for h in hits]
@@ -771,7 +840,7 @@ class ScreeningEngine:
         joined = NUL.join(batch)
         folded = fold(joined)
         raw_flags = np.take(_RAW_FLAGS, folded.raw, mode="clip")
-        special = np.flatnonzero(raw_flags != 0)  # few: NULs, colons, add signs, emoji (bool: numpy's fast path)
+        special = np.flatnonzero(raw_flags != 0)  # few: NULs, colons, add signs, emoji, dots (bool: numpy's fast path)
         raw_flags = raw_flags[special]
         boundaries = special[(raw_flags & _RAW_NUL) != 0]
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
@@ -784,7 +853,7 @@ class ScreeningEngine:
         candidates = self._ac.find_overlapping(units) if self._ac else []
         detectors = self.detectors and not second
         gate_hits = (
-            [m.start() for m in RAW_GATE.finditer(joined)]
+            gate_positions(joined, None if _GATE_FIRST is None else special[(raw_flags & _RAW_GATE_START) != 0])
             + _raw_gates(folded.raw, special[(raw_flags & _RAW_COLON) != 0])
             if detectors
             else []
