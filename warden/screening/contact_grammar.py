@@ -1,0 +1,329 @@
+"""Contact phrases as a small grammar (issue 13, round 6), not as a list of sentences.
+
+Every writer asks to be reached elsewhere in words of their own, but the words fall into a few classes, so the
+phrase is read as a *shape*: a verb of adding, contacting or moving (加, 联系, 找, 搜, 扫, 上, 来, 换到, 去, 拉你进 …),
+optional words between (我, 我的, 个, 一下, 那个 …), and a messenger's name, plainly or by what spammers call it (the
+green app, the green bubble, a satellite for WeChat; the penguin for QQ; the paper or little plane, the blue plane or
+电报 for Telegram). A messenger's nickname may also come first with a word of talking or finding after it
+(小飞机上聊, 绿色app里搜, 企鹅联系). Two shapes stand without a messenger: a private-message verb aimed at the
+writer (私我, 滴滴我, dd我, 戳我) and being pulled into a group (拉你进个群, 进我们的小组).
+
+How strongly a phrase shows intent follows the same rule as everywhere in the screen: a disguised name is
+evidence by itself (nobody calls WeChat "the green app" to a colleague's face in the open), while the shapes a
+colleague also writes (有事私我, 拉你进项目群) need evidence in the same message: a lure (``lures.txt``), an
+audience addressed as a crowd (有意向的, 想要…的, 需要的), urgency (名额, 最后一天, 秒回), or another hit. Without it
+the hit carries ``intent: false`` and the policy decides (a colleague's message passes).
+
+Each phrase is named after the listed contact term it stands for (`name`): the most specific one its verb and
+words give (加我个vx → 加我个微信, 上卫星 → 加卫星, 小飞机上聊 → 纸飞机, 私我 → 私聊我).
+
+The scan reads each message through a per-character view (NFKC, case folded, invisible characters dropped) whose
+index map gives the offsets as sent; messages are picked by one regex over the batch (`GATE`), so text without
+any of the anchor words costs one C-level scan.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from warden.screening.base import DETECTOR_CHANNEL, Hit
+
+__all__ = ["CHANNEL", "GATE", "Phrase", "find_phrases", "phrase_hits", "read_phrases", "view"]
+
+CHANNEL = "phrase"
+"""The channel of a contact phrase read by the grammar."""
+
+CONTACT = "contact_diversion"
+
+# --- the messengers, by what they are called; each group's first entry is its canonical listed messenger ---
+# A gap a writer puts between the pieces (加 · 我, 企·鹅).
+_G = r"[\s·・.\-_~*/|]{0,2}"
+
+# WeChat called by its colour, bubble, satellite or letters. 绿色 alone is a colour: it needs a thing after it
+# (软件, app, 泡泡, 那个, 的地方) or a contact verb before it (加我那个绿色的).
+_WECHAT_NICK = (
+    r"(?:绿色的?(?:软件|app|应用|泡泡|聊天软件|地方|那个|小软件)|绿泡泡|小绿(?:泡|书)?(?!书)|💚|卫星号?|"
+    r"wechat|weixin|vx|wx|v信|薇信|威信|微x)"
+)
+_WECHAT_PLAIN = r"(?:微信号?|微x)"
+# QQ by its penguin (企鹅, 🐧, a goose cut short), its sound (球球, 扣扣) or letters.
+_QQ_NICK = r"(?:(?:那只|小)?企[\s·・.]{0,2}[鹅e]号?|🐧+|球球|扣扣|qq|q号)"
+# Telegram: a paper, small or blue plane, 电报, tg; a bare 飞机 is an aeroplane and needs 小/纸/蓝 or an app word.
+_TG_NICK = (
+    r"(?:纸飞机|小飞机|蓝色?的?飞机(?:app|软件)?|飞机(?:app|软件|号)|电报|telegram|tg|"
+    r"blue\s*(?:plane|bird)(?:\s*app)?|paper\s*plane)"
+)
+_WA_NICK = r"(?:whatsapp|瓦次普|瓦次)"
+
+# The verbs of reaching someone elsewhere, with what may come between the verb and the messenger.
+_ADD = r"(?:加|\+|➕|add|jia)"
+_ADD_VERBS = ("加", "+", "➕", "add", "jia")
+_MOVE = r"(?:联系|找|搜|扫|上|来|去|到|换到|换个|换成|转到|转|移步|挪到|用|下载|下个|下|私|私聊|私信|滴|dd|戳|敲|q)"
+_FILL = (
+    r"(?:(?:我们|咱们|一下|那个|这个|好友|我|的|个|下|那|上){0,4}"
+    r"|(?:me|us)?\s*(?:on|at|via|in)?\s*(?:the|my|our)?\s*)"
+)
+
+# A nickname first, then a word of talking, finding or its id: 小飞机上聊, 绿色app里搜, 企鹅联系, 绿色软件号.
+_AFTER = r"(?:上|里|中)?(?:聊|见|谈|详聊|细聊|私聊|联系|找我|搜|加我|号|id|@)"
+
+_PRIVATE = r"(?:私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|扣我|call我|cue我|pm我|dm我)"
+_GROUP = r"(?:拉你进|拉你入|进|入|加入|来)(?:个|我们的?|咱们的?|我的)?(?:小组|群|群聊|组织|圈子|裙)"
+
+# Evidence beside a phrase a colleague also writes: an audience addressed as a crowd, urgency or an offer.
+_EVIDENCE = re.compile(
+    r"有意向?的|想要.{0,6}的|需要.{0,6}的|感兴趣的|要的[^\w]{0,2}(?:私|滴|dd|戳)|"
+    r"名额|最后一天|最后\d+个|限时|秒回|速|优惠|福利|资源|赚|日结|返|领|送|任务|兼职|看到回|通过快"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A contact phrase found in a view of a message: ``start``/``end`` index the view, ``term`` names the listed
+    contact term it stands for, ``plain``: a shape a colleague also writes (it needs evidence of intent)."""
+
+    start: int
+    end: int
+    term: str
+    plain: bool
+
+
+def _wechat_name(verb: str, fill: str, nick: str) -> str:
+    """The listed WeChat term a phrase stands for: 加 with its words (加我个微信 …), a nickname with its own listed
+    term (加卫星, 绿泡泡, 卫星号), else 加微信; a name with 号 after it is 微信号."""
+    if nick.startswith("卫星"):
+        return "卫星号" if nick.endswith("号") else "加卫星"
+    if nick.startswith("绿泡泡"):
+        return "绿泡泡"
+    fill = re.sub(r"\W|me|us|on|at|via|in|the|my|our|那个|这个|那|的|好友|们|咱", "", fill)
+    if verb in _ADD_VERBS or not verb:
+        return {
+            "我": "加我微信",
+            "我的": "加我微信",
+            "个": "加个微信",
+            "下": "加下微信",
+            "一下": "加一下微信",
+            "一下我": "加一下微信",
+            "一下我的": "加一下微信",
+            "我个": "加我个微信",
+            "下我": "加下微信",
+        }.get(fill, "加微信")
+    return "加微信"
+
+
+def _qq_name(fill: str, nick: str) -> str:
+    if "企鹅" in nick and not nick.endswith("号"):
+        return "加企鹅"
+    if nick.endswith("号"):
+        return "企鹅号"
+    if nick.startswith("🐧") and len(nick) > 1 or nick == "扣扣":
+        return "扣扣"
+    return "加qq" if fill not in ("个", "下") else ("加个qq" if fill == "个" else "加下qq")
+
+
+def _tg_name(nick: str) -> str:
+    return "加telegram" if nick.startswith(("telegram", "tg", "电报", "blue", "paper")) else "纸飞机"
+
+
+_LEAD = re.compile(
+    "(?P<verb>" + _ADD + "|" + _MOVE + ")" + _G + "(?P<fill>" + _FILL + ")" + _G + "(?:"
+    "(?P<wx>" + _WECHAT_NICK + "|" + _WECHAT_PLAIN + ")|(?P<qq>" + _QQ_NICK + ")|(?P<tg>" + _TG_NICK + ")|"
+    "(?P<wa>" + _WA_NICK + ")|(?P<wxc>绿色的?))"
+)
+_TRAIL = re.compile(
+    "(?P<wx>" + _WECHAT_NICK + ")|(?P<qq>(?:那只|小)?企鹅号?|🐧+)|(?P<tg>" + _TG_NICK + ")|(?P<wa>" + _WA_NICK + ")"
+)
+_TRAIL_AFTER = re.compile(_G + _AFTER)
+_PRIVATE_RE = re.compile(_PRIVATE)
+_GROUP_RE = re.compile(_GROUP)
+
+GATE = re.compile(
+    r"绿色|绿泡|小绿|💚|卫星|企鹅|企\W{0,2}[eé]|🐧|球球|飞机|电报|telegram|\btg|blue\s*(?:plane|bird)|paper\s*plane|whatsapp|瓦次|"
+    r"私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|扣我|call我|cue我|小组|[进入]\S{0,3}群|拉你|"
+    r"[加找上来搜联][\S]{0,4}(?:vx|wx|v信|薇信|威信|微x|qq|微信)|(?:vx|wx|v信|薇信|威信)号",
+    re.IGNORECASE,
+)
+"""Where a contact phrase may be: one regex over a whole batch picks the messages the grammar reads."""
+
+
+@lru_cache(maxsize=4096)
+def _view_char(ch: str) -> str:
+    """One character as the grammar reads it: NFKC and case folded when that gives one character (ｊｉａ, 𝙒); an
+    invisible one (a format character, a Hangul filler) reads as nothing."""
+    if unicodedata.category(ch) == "Cf" or ch in "\u3164\uffa0\u115f\u1160":
+        return ""
+    folded = unicodedata.normalize("NFKC", ch).casefold()
+    if len(folded) == 1 and not folded.isascii():  # a tone mark on a Latin letter (é for 鹅) is dropped
+        bare = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+        if len(bare) == 1 and bare.isascii():
+            return bare
+    return folded if len(folded) == 1 else ch.casefold() if len(ch.casefold()) == 1 else ch
+
+
+def view(text: str) -> tuple[str, list[int]]:
+    """``text`` as the grammar reads it, and for each of its characters the index in ``text``."""
+    chars: list[str] = []
+    at: list[int] = []
+    for i, ch in enumerate(text):
+        v = _view_char(ch)
+        if v:
+            chars.append(v)
+            at.append(i)
+    return "".join(chars), at
+
+
+def _latin_edge_ok(v: str, s: int, e: int) -> bool:
+    """A phrase that starts or ends with a Latin letter is a word of its own there (tg not in stg, add not in
+    address)."""
+    if s > 0 and v[s].isascii() and v[s].isalpha() and v[s - 1].isascii() and v[s - 1].isalnum():
+        return False
+    return not (e < len(v) and v[e - 1].isascii() and v[e - 1].isalpha() and v[e].isascii() and v[e].isalpha())
+
+
+def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
+    """The contact phrases of ``text``: (start, end, term, plain) with offsets as sent, leftmost first and not
+    overlapping (see the module's docstring)."""
+    v, at = view(text)
+    found: list[Phrase] = []
+    for m in _LEAD.finditer(v):
+        verb = m.group("verb")
+        fill = m.group("fill") or ""
+        if m.group("wxc") is not None:  # a bare colour needs 加 and words of the writer's (加我那个绿色的)
+            if verb not in _ADD_VERBS or not fill or fill in ("上", "个", "下"):
+                continue
+            found.append(Phrase(m.start(), m.end(), _wechat_name(verb, fill, ""), False))
+            continue
+        if m.group("wx") is not None:
+            nick = m.group("wx")
+            plain_name = re.fullmatch(_WECHAT_PLAIN, nick) is not None
+            if plain_name and verb in _ADD_VERBS:
+                # 加个微信 and its kin are listed terms: the grammar adds only the words they do not take
+                if fill in ("", "我", "个", "下", "一下", "我个"):
+                    continue
+            term = _wechat_name(verb, fill, nick)
+            # the messenger's own name with an everyday verb (上微信, 用微信, 找我微信) is how colleagues talk
+            found.append(Phrase(m.start(), m.end(), term, plain_name))
+        elif m.group("qq") is not None:
+            nick = m.group("qq")
+            plain_name = nick in ("qq", "扣扣", "q号")
+            if plain_name and verb in (*_ADD_VERBS, "q", "上", "用", "下", "下个", "下载"):
+                continue
+            found.append(Phrase(m.start(), m.end(), _qq_name(fill, nick), plain_name))
+        elif m.group("tg") is not None:
+            nick = m.group("tg")
+            found.append(Phrase(m.start(), m.end(), _tg_name(nick), nick in ("tg",) and verb not in _ADD_VERBS))
+        elif m.group("wa") is not None:
+            found.append(Phrase(m.start(), m.end(), "加whatsapp", verb not in _ADD_VERBS))
+    for m in _TRAIL.finditer(v):
+        after = _TRAIL_AFTER.match(v, m.end())
+        if after is None:
+            continue
+        if m.group("wx") is not None:
+            nick = m.group("wx")
+            word = after.group().strip()
+            term = "微信号" if word.endswith(("号", "id")) and not nick.startswith(("卫星", "绿泡泡")) else ""
+            found.append(Phrase(m.start(), after.end(), term or _wechat_name("", "", nick), False))
+        elif m.group("qq") is not None:
+            found.append(Phrase(m.start(), after.end(), _qq_name("", m.group("qq")), False))
+        elif m.group("tg") is not None:
+            found.append(Phrase(m.start(), after.end(), _tg_name(m.group("tg")), False))
+        else:
+            found.append(Phrase(m.start(), after.end(), "加whatsapp", False))
+    for m in _PRIVATE_RE.finditer(v):
+        found.append(Phrase(m.start(), m.end(), "私聊我", True))
+    for m in _GROUP_RE.finditer(v):
+        found.append(Phrase(m.start(), m.end(), "加个群" if "个" in m.group() else "加群", True))
+    found = [p for p in found if _latin_edge_ok(v, p.start, p.end)]
+    found.sort(key=lambda p: (p.start, p.start - p.end))
+    out: list[tuple[int, int, str, bool]] = []
+    end = -1
+    for p in found:
+        if p.start >= end:
+            out.append((at[p.start], at[p.end - 1] + 1, p.term, p.plain))
+            end = p.end
+    return out
+
+
+def _names_better(s: int, e: int, term: str, a: int, b: int, old: str, matched: str) -> bool:
+    """Whether a phrase at ``s:e`` naming ``term`` replaces a listed hit at ``a:b`` naming ``old`` (``matched``: its
+    text as sent): it holds it whole and is longer, or names a longer listed term over the same text where the listed
+    one was read loosely (加我个vx: 加我个微信 over 加vx; 加ＴＧ stays 加tg)."""
+    if not (s <= a and b <= e):
+        return False
+    return e - s > b - a or (len(term) > len(old) and view(matched)[0] != old)
+
+
+def has_evidence(text: str, lures: Sequence[str]) -> bool:
+    """Whether ``text`` (the message without its phrases) holds evidence of intent for a plain phrase: a lure, an audience addressed as a crowd,
+    urgency or an offer (`_EVIDENCE`), or a phrase repeated (私我私我)."""
+    v, _ = view(text)
+    if _EVIDENCE.search(v):
+        return True
+    return any(w.casefold() in v for w in lures)
+
+
+def phrase_hits(text: str, hits: Sequence[Hit], lures: Sequence[str]) -> tuple[list[Hit], set[Hit]]:
+    """The grammar's hits for ``text`` that no hit of ``hits`` overlaps, and which of them need evidence of intent
+    (plain shapes in a message with no evidence, `has_evidence`, and no other hit). Severity: ``medium`` for a
+    disguised messenger, ``low`` for a plain shape."""
+    out: list[Hit] = []
+    weak: set[Hit] = set()
+    phrases = find_phrases(text)
+    if not phrases:
+        return out, weak
+    taken = [(h.start, h.end, h.term, h.matched) for h in hits if h.category == CONTACT]
+    evidence: bool | None = None
+    for s, e, term, plain in phrases:
+        if any(s < b and a < e and not _names_better(s, e, term, a, b, old, sent) for a, b, old, sent in taken):
+            continue
+        hit = Hit(term, CONTACT, "low" if plain else "medium", CHANNEL, s, e, text[s:e])
+        out.append(hit)
+        if plain:
+            if evidence is None:
+                rest = text
+                for a, b, _, _ in reversed(phrases):
+                    rest = rest[:a] + "\0" + rest[b:]
+                evidence = len(phrases) > 1 or has_evidence(rest, lures)
+            if not evidence:
+                weak.add(hit)
+    return out, weak
+
+
+def read_phrases(
+    batch: Sequence[str], results: dict[int, list[Hit]], gated: dict[int, set[Hit]], lures: Sequence[str]
+) -> None:
+    """Add the grammar's contact phrases to ``results`` (hits per message index of ``batch``) and the plain ones
+    without evidence to ``gated``, for the messages `GATE` picks (one regex over the batch joined with NUL). A
+    phrase that holds a shorter listed contact hit whole replaces it (加我个vx names 加我个微信, not 加vx)."""
+    joined = "\0".join(batch)
+    starts: list[int] = []
+    picked: list[int] = []
+    for m in GATE.finditer(joined):
+        if not starts:
+            at = 0
+            for t in batch:
+                starts.append(at)
+                at += len(t) + 1
+        i = bisect_right(starts, m.start()) - 1
+        if not picked or picked[-1] != i:
+            picked.append(i)
+    for i in picked:
+        old = results.get(i, [])
+        found, weak = phrase_hits(batch[i], old, lures)
+        if not found:
+            continue
+        inside = {
+            h
+            for h in old
+            if h.category == CONTACT
+            and h.channel != DETECTOR_CHANNEL
+            and any(_names_better(p.start, p.end, p.term, h.start, h.end, h.term, h.matched) for p in found)
+        }
+        results[i] = [h for h in old if h not in inside] + found
+        if weak:
+            gated.setdefault(i, set()).update(weak)
