@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit
+from warden.screening.contact_grammar import read_phrases
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
@@ -747,6 +748,8 @@ class ScreeningEngine:
         marked here (`Hit.intent` False), once every reading and detector of its text has been seen: the policy
         decides what it means in each situation (S-A6's `ordinary_words`)."""
         results, gated = self._scan(batch)
+        if self.phrases:  # contact phrases read by the grammar (`contact_grammar`), on the messages its gate picks
+            read_phrases(batch, results, gated, self.lures)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         for m, hits in results.items():
             if any(h.channel == "homophone" for h in hits):
