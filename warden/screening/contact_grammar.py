@@ -121,7 +121,7 @@ def _qq_name(fill: str, nick: str) -> str:
         return "加企鹅"
     if nick.endswith("号"):
         return "企鹅号"
-    if nick.startswith("🐧") and len(nick) > 1 or nick == "扣扣":
+    if (nick.startswith("🐧") and len(nick) > 1) or nick == "扣扣":
         return "扣扣"
     return "加qq" if fill not in ("个", "下") else ("加个qq" if fill == "个" else "加下qq")
 
@@ -201,10 +201,9 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
         if m.group("wx") is not None:
             nick = m.group("wx")
             plain_name = re.fullmatch(_WECHAT_PLAIN, nick) is not None
-            if plain_name and verb in _ADD_VERBS:
-                # 加个微信 and its kin are listed terms: the grammar adds only the words they do not take
-                if fill in ("", "我", "个", "下", "一下", "我个"):
-                    continue
+            # 加个微信 and its kin are listed terms: the grammar adds only the words they do not take
+            if plain_name and verb in _ADD_VERBS and fill in ("", "我", "个", "下", "一下", "我个"):
+                continue
             term = _wechat_name(verb, fill, nick)
             # the messenger's own name with an everyday verb (上微信, 用微信, 找我微信) is how colleagues talk
             found.append(Phrase(m.start(), m.end(), term, plain_name))
@@ -259,8 +258,8 @@ def _names_better(s: int, e: int, term: str, a: int, b: int, old: str, matched: 
 
 
 def has_evidence(text: str, lures: Sequence[str]) -> bool:
-    """Whether ``text`` (the message without its phrases) holds evidence of intent for a plain phrase: a lure, an audience addressed as a crowd,
-    urgency or an offer (`_EVIDENCE`), or a phrase repeated (私我私我)."""
+    """Whether ``text`` (the message with its phrases blanked out) holds evidence of intent for a plain phrase: a
+    lure (``lures``), or an audience addressed as a crowd, urgency or an offer (`_EVIDENCE`)."""
     v, _ = view(text)
     if _EVIDENCE.search(v):
         return True
