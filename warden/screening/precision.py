@@ -24,6 +24,8 @@ __all__ = [
     "breaks_word",
     "plain_contact_alone",
     "plain_contact_phrase",
+    "whole_sound_candidate",
+    "whole_sound_clear",
     "within_clauses",
 ]
 
@@ -101,3 +103,30 @@ THIRD_PERSON = ("让他", "让她", "叫他", "叫她", "要他", "要她", "让
 def addressed_to_another(folded: str, at: int) -> bool:
     """Whether the lure at folded position ``at`` follows a word addressing a third person (`THIRD_PERSON`)."""
     return folded.endswith(THIRD_PERSON, max(0, at - 4), at)
+
+
+# **A sound-alike with no character of the term** (issue 13, round 6). A writer who spells a term wholly by sound
+# (兵读 for 冰毒, 柏佳乐 for 百家乐) keeps no character of it, so the rule that half the characters be identical
+# misses them. Such a candidate counts when every character reads exactly as the term reads it, tone included (no
+# near-homophone, no look-alike), and, for a term of two characters, when the text is no everyday word: neither the
+# two characters together nor either of them with its neighbour outside is a word of jieba's list (博采 and 宏包 are
+# words or pieces of words; 兵读 is neither). A term of three characters or more read exactly is not chance.
+
+
+def whole_sound_candidate(candidate: str, readings: tuple[str, ...]) -> bool:
+    """Whether ``candidate`` (folded text under a homophone pattern whose characters read ``readings``) may be a
+    sound-alike with no character of the term: every character of the term is Chinese and none of the candidate is
+    a digit."""
+    return len(candidate) >= 2 and all(readings) and all(is_han(c) for c in candidate)
+
+
+def whole_sound_clear(folded: str, start: int, end: int) -> bool:
+    """Whether the folded candidate ``folded[start:end]``, read exactly as the term, is clear of everyday words:
+    for two characters, neither it nor its first character with the one before, nor its last with the one after, is
+    a word (`is_word`); for three or more, it is no word itself."""
+    text = folded[start:end]
+    if is_word(text):
+        return False
+    if len(text) > 2:
+        return True
+    return not is_word(folded[max(0, start - 1) : start + 1]) and not is_word(folded[end - 1 : end + 1])
