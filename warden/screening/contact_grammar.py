@@ -117,7 +117,7 @@ def _wechat_name(verb: str, fill: str, nick: str) -> str:
 
 
 def _qq_name(fill: str, nick: str) -> str:
-    if "企鹅" in nick and not nick.endswith("号"):
+    if "企" in nick and not nick.endswith("号"):
         return "加企鹅"
     if nick.endswith("号"):
         return "企鹅号"

@@ -89,7 +89,13 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
-from warden.screening.precision import addressed_to_another, plain_contact_alone, within_clauses
+from warden.screening.precision import (
+    addressed_to_another,
+    plain_contact_alone,
+    whole_sound_candidate,
+    whole_sound_clear,
+    within_clauses,
+)
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -919,9 +925,12 @@ class ScreeningEngine:
                         lures.append((s, e))
                     if pattern is not None:
                         hits.append((False, s, s - e, rank, e, pattern, channel))
-                elif homophone is not None and _half_same(fs, key, homophone.readings, self._shape_of):
+                elif homophone is not None and (
+                    (half := _half_same(fs, key, homophone.readings, self._shape_of))
+                    or whole_sound_candidate(fs, homophone.readings)
+                ):
                     verdict = self._sounds_like(folded, ftext, s, e, homophone)
-                    if verdict != _NO:
+                    if verdict != _NO and (half or (verdict == _YES and whole_sound_clear(ftext, s, e))):
                         hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
                         (hits.append(hit) if verdict == _YES else near.append((verdict, hit)))
                 continue
@@ -939,11 +948,14 @@ class ScreeningEngine:
                 if key != fs:
                     if (
                         homophone is not None
-                        and _half_same(fs, key, homophone.readings, self._shape_of)
+                        and (
+                            (half := _half_same(fs, key, homophone.readings, self._shape_of))
+                            or whole_sound_candidate(fs, homophone.readings)
+                        )
                         and (not runs or _runs_ok(folded, s, runs))
                     ):
                         verdict = self._sounds_like(folded, ftext, s, e, homophone)
-                        if verdict != _NO:
+                        if verdict != _NO and (half or (verdict == _YES and whole_sound_clear(ftext, s, e))):
                             hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
                             (hits.append(hit) if verdict == _YES else near.append((verdict, hit)))
                     continue
