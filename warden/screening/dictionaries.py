@@ -191,6 +191,9 @@ def shape_variants(
     keeps its own sound, a near-homophone of 奖 jiǎng; 虹 hóng of 红), one with several readings none of which is the
     one it holds (伽 gā, jiā, qié stays for 加 jiā: its look and a sound; 咖 kā, gā goes), and one holding two terms'
     characters.
+    Round 6 (issue 13): also a character written with the same compound as a term's character beside another side
+    radical (缓 纟爰 for 援 扌爰, 猪 for 赌, 扛 for 红): the radical swapped, the common shape of a 形近字, under the same
+    exclusions.
     They join the homophone classes; a candidate with one is checked like a near-homophone (`engine._sounds_like`)."""
     from pypinyin import Style, lazy_pinyin, pinyin
 
@@ -206,13 +209,21 @@ def shape_variants(
     many = polyphones()
     sounds = {r for c in chars for r in readings(c)}
     out: dict[str, list[str]] = {}
+    # round 6: the other radical (缓 纟爰 for 援 扌爰): the same compound written beside another side radical
+    phonetic: dict[str, set[str]] = {}
+    for ch, forms in splits:
+        if ch in chars:
+            for f in forms:
+                if len(f) == 2 and f[0] in _SIDE_RADICALS and f[1] in compound and f[1] not in _SIDE_RADICALS:
+                    phonetic.setdefault(f[1], set()).add(ch)
     for ch, forms in splits:
         if ch in chars or ch in listed:
             continue
         inside = {f[1] for f in forms if len(f) == 2 and f[0] in _SIDE_RADICALS and f[1] in chars and f[1] in compound}
-        if len(inside) != 1:
+        swapped = {t for f in forms if len(f) == 2 and f[0] in _SIDE_RADICALS for t in phonetic.get(f[1], ())}
+        if len(inside) + len(swapped - inside) != 1:
             continue
-        c = inside.pop()
+        c = (inside or swapped).pop()
         default = lazy_pinyin(ch, style=Style.NORMAL)[0]
         if default not in sounds and (ch not in many or readings(ch) & readings(c)):
             out.setdefault(c, []).append(ch)
