@@ -192,8 +192,8 @@ def shape_variants(
     one it holds (伽 gā, jiā, qié stays for 加 jiā: its look and a sound; 咖 kā, gā goes), and one holding two terms'
     characters.
     Round 6 (issue 13): also a character written with the same compound as a term's character beside another side
-    radical (缓 纟爰 for 援 扌爰, 猪 for 赌, 扛 for 红): the radical swapped, the common shape of a 形近字, under the same
-    exclusions.
+    radical (谖 讠爰 for 援 扌爰, 订 for 打, 钞 for 秒): the radical swapped, the common shape of a 形近字, under the
+    same exclusions (缓 stays out: huǎn is a homophone's sound, 返缓 for 返还).
     They join the homophone classes; a candidate with one is checked like a near-homophone (`engine._sounds_like`)."""
     from pypinyin import Style, lazy_pinyin, pinyin
 
