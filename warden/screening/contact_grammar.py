@@ -72,8 +72,11 @@ _FILL = (
 # A nickname first, then a word of talking, finding or its id: 小飞机上聊, 绿色app里搜, 企鹅联系, 绿色软件号.
 _AFTER = r"(?:上|里|中)?(?:聊|见|谈|详聊|细聊|私聊|联系|找我|搜|加我|号|id|@)"
 
-_PRIVATE = r"(?:私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|扣我|call我|cue我|pm我|dm我)"
-_GROUP = r"(?:拉你进|拉你入|进|入|加入|来)(?:个|我们的?|咱们的?|我的)?(?:小组|群|群聊|组织|圈子|裙)"
+_PRIVATE = r"(?:私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|call我|cue我|pm我|dm我)(?!们)"
+_GROUP = (
+    r"(?:(?:拉|带)你(?:进|入)(?:个|我们的?|咱们的?|我的)?|(?:进|入|加入|来)(?:个|我们的?|咱们的?|我的))"
+    r"(?:小组|群聊|群|组织|圈子|裙)"
+)
 
 # Evidence beside a phrase a colleague also writes: an audience addressed as a crowd, urgency or an offer.
 _EVIDENCE = re.compile(
@@ -143,8 +146,8 @@ _PRIVATE_RE = re.compile(_PRIVATE)
 _GROUP_RE = re.compile(_GROUP)
 
 GATE = re.compile(
-    r"绿色|绿泡|小绿|💚|卫星|企鹅|企\W{0,2}[eé]|🐧|球球|飞机|电报|telegram|\btg|blue\s*(?:plane|bird)|paper\s*plane|whatsapp|瓦次|"
-    r"私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|扣我|call我|cue我|小组|[进入]\S{0,3}群|拉你|"
+    r"绿色|绿泡|小绿|💚|卫星|企鹅|企\W{0,2}[eé]|🐧|球球|飞机|电报|telegram|(?<![a-z])tg|blue\s*(?:plane|bird)|paper\s*plane|whatsapp|瓦次|"
+    r"私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|call我|cue我|小组|[进入]\S{1,3}群|[拉带]你|"
     r"[加找上来搜联][\S]{0,4}(?:vx|wx|v信|薇信|威信|微x|qq|微信)|(?:vx|wx|v信|薇信|威信)号",
     re.IGNORECASE,
 )
@@ -215,7 +218,7 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
             found.append(Phrase(m.start(), m.end(), _qq_name(fill, nick), plain_name))
         elif m.group("tg") is not None:
             nick = m.group("tg")
-            found.append(Phrase(m.start(), m.end(), _tg_name(nick), nick in ("tg",) and verb not in _ADD_VERBS))
+            found.append(Phrase(m.start(), m.end(), _tg_name(nick), nick in ("tg", "电报") and verb not in _ADD_VERBS))
         elif m.group("wa") is not None:
             found.append(Phrase(m.start(), m.end(), "加whatsapp", verb not in _ADD_VERBS))
     for m in _TRAIL.finditer(v):
