@@ -91,6 +91,7 @@ from warden.screening.forms import (
 )
 from warden.screening.precision import (
     addressed_to_another,
+    named_as_fraud,
     plain_contact_alone,
     whole_sound_candidate,
     whole_sound_clear,
@@ -760,6 +761,7 @@ class ScreeningEngine:
         for m, hits in results.items():
             if any(h.channel == "homophone" for h in hits):
                 hits = within_clauses(hits, batch[m])
+            hits = named_as_fraud(hits, batch[m], self.lures)
             weak = gated.get(m)
             if plain := plain_contact_alone(hits, batch[m], self.lures, NOT_EVIDENCE):
                 weak = (weak or set()) | plain
