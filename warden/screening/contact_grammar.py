@@ -251,13 +251,10 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
     return out
 
 
-def _names_better(s: int, e: int, term: str, a: int, b: int, old: str, matched: str) -> bool:
-    """Whether a phrase at ``s:e`` naming ``term`` replaces a listed hit at ``a:b`` naming ``old`` (``matched``: its
-    text as sent): it holds it whole and is longer, or names a longer listed term over the same text where the listed
-    one was read loosely (加我个vx: 加我个微信 over 加vx; 加ＴＧ stays 加tg)."""
-    if not (s <= a and b <= e):
-        return False
-    return e - s > b - a or (len(term) > len(old) and view(matched)[0] != old)
+def _replaces(s: int, e: int, a: int, b: int) -> bool:
+    """Whether a phrase at ``s:e`` replaces a listed contact hit at ``a:b``: it holds it whole and is longer (找我那个vx
+    is one phrase, not a bare vx); over the same text the listed hit keeps its name (加我的微信 stays 加微信)."""
+    return s <= a and b <= e and e - s > b - a
 
 
 def has_evidence(text: str, lures: Sequence[str]) -> bool:
@@ -278,10 +275,12 @@ def phrase_hits(text: str, hits: Sequence[Hit], lures: Sequence[str]) -> tuple[l
     phrases = find_phrases(text)
     if not phrases:
         return out, weak
-    taken = [(h.start, h.end, h.term, h.matched) for h in hits if h.category == CONTACT]
+    taken = [(h.start, h.end) for h in hits if h.category == CONTACT and h.channel != DETECTOR_CHANNEL]
     evidence: bool | None = None
     for s, e, term, plain in phrases:
-        if any(s < b and a < e and not _names_better(s, e, term, a, b, old, sent) for a, b, old, sent in taken):
+        inside = [(a, b) for a, b in taken if s < b and a < e]
+        # a phrase may stand for one listed hit it holds, never for two (私聊我vx is 私聊我 and vx)
+        if inside and (len(inside) > 1 or not _replaces(s, e, *inside[0])):
             continue
         hit = Hit(term, CONTACT, "low" if plain else "medium", CHANNEL, s, e, text[s:e])
         out.append(hit)
@@ -301,7 +300,7 @@ def read_phrases(
 ) -> None:
     """Add the grammar's contact phrases to ``results`` (hits per message index of ``batch``) and the plain ones
     without evidence to ``gated``, for the messages `GATE` picks (one regex over the batch joined with NUL). A
-    phrase that holds a shorter listed contact hit whole replaces it (加我个vx names 加我个微信, not 加vx)."""
+    phrase that holds one shorter listed contact hit whole replaces it (`_replaces`)."""
     joined = "\0".join(batch)
     starts: list[int] = []
     picked: list[int] = []
@@ -324,7 +323,7 @@ def read_phrases(
             for h in old
             if h.category == CONTACT
             and h.channel != DETECTOR_CHANNEL
-            and any(_names_better(p.start, p.end, p.term, h.start, h.end, h.term, h.matched) for p in found)
+            and any(_replaces(p.start, p.end, h.start, h.end) for p in found)
         }
         results[i] = [h for h in old if h not in inside] + found
         if weak:
