@@ -81,7 +81,9 @@ _GROUP = (
 # Evidence beside a phrase a colleague also writes: an audience addressed as a crowd, urgency or an offer.
 _EVIDENCE = re.compile(
     r"有意向?的|想要.{0,6}的|需要.{0,6}的|感兴趣的|要的[^\w]{0,2}(?:私|滴|dd|戳)|"
-    r"名额|最后一天|最后\d+个|限时|秒回|速|优惠|福利|资源|赚|日结|返|领|送|任务|兼职|看到回|通过快"
+    r"名额|最后一天|最后\d+个|限时|秒回|优惠|福利|资源|赚|日结|任务|兼职|看到回|通过快|"
+    # this place is no place to talk: the reason a writer gives for moving (这里说不了, 平台不让发, 这边老被封)
+    r"(?:这里|这边|这儿|平台|这个软件|此处)\S{0,3}(?:说不了|不方便|不让|被封|会封|查得严|不安全|限制)"
 )
 
 
