@@ -113,7 +113,7 @@ def test_S_A6_english_requests_to_write_privately_are_lures_and_messenger_names_
     are ordinary words (a company may use them: intent only with a lure or another hit beside them); add me, DM me,
     inbox me are lures."""
     offered = shown(engine.screen("add me on WhatsApp for the price list"))
-    assert [h.term for h in offered] == ["加whatsapp"]  # round 6: the contact grammar reads the whole request
+    assert [h.term for h in offered] == ["whatsapp"]
     plain = engine.screen("Our team uses Telegram for deploy alerts")
     assert [(h.term, h.intent) for h in plain] == [("telegram", False)]
     assert [(h.term, h.intent) for h in engine.screen("DM me for details")] == [("dm me", False)]

@@ -35,6 +35,9 @@ from .support import shown
         ("for the signals, add us on the blue plane app", "加telegram"),  # English words between
         ("想赚零花钱的戳我", "私聊我"),  # a private-message verb with an audience addressed as a crowd
         ("带你进个群，每天有福利", "加个群"),  # pulled into a group, with an offer
+        ("jia4 wo3 lv4 pao4 pao4", "绿泡泡"),  # the nickname in pinyin with tone digits
+        ("上xiao fei ji找我", "纸飞机"),
+        ("lianxi我 koukou", "扣扣"),
     ],
 )
 def test_S_A6_a_contact_phrase_is_read_by_its_shape_not_its_wording(
@@ -52,6 +55,8 @@ def test_S_A6_a_contact_phrase_is_read_by_its_shape_not_its_wording(
         "企鹅馆的门票已经订好",  # the animal
         "这个折扣我们领导批了",  # 扣我 inside 折扣我们
         "新同事请进群",  # a plain 进群 is a lure, no phrase
+        "qi e是一种鸟",  # pinyin with no verb
+        "我的版本是v2.1.3",  # digits after a letter that are no tone
     ],
 )
 def test_S_A6_the_contact_grammar_leaves_everyday_words_of_its_classes_alone(

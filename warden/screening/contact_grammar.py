@@ -40,6 +40,24 @@ CHANNEL = "phrase"
 
 CONTACT = "contact_diversion"
 
+
+def _spelled(*words: str) -> str:
+    """A regex alternation of the toneless pinyin of Chinese ``words`` (qie for 企鹅, lvpaopao and lupaopao for 绿泡泡),
+    a space allowed between syllables: the grammar's view drops tone marks and tone digits (qi3e2 reads qie)."""
+    from pypinyin import Style, lazy_pinyin
+
+    forms: set[str] = set()
+    for w in words:
+        for v in (False, True):
+            syllables = lazy_pinyin(w, style=Style.NORMAL, v_to_u=v)
+            forms.add(r"\s?".join(re.escape(x.replace("ü", "u")) for x in syllables))
+    return "|".join(sorted(forms, key=len, reverse=True))
+
+
+_HANZI_OF = {"lvpaopao": "绿泡泡", "lupaopao": "绿泡泡", "weixing": "卫星", "weixinghao": "卫星号", "qie": "企鹅"}
+_HANZI_OF |= {"koukou": "扣扣", "zhifeiji": "纸飞机", "xiaofeiji": "小飞机"}
+"""The nicknames spelt in pinyin, by their Chinese (to name the listed term they stand for)."""
+
 # --- the messengers, by what they are called; each group's first entry is its canonical listed messenger ---
 # A gap a writer puts between the pieces (加 · 我, 企·鹅).
 _G = r"[\s·・.\-_~*/|]{0,2}"
@@ -48,22 +66,26 @@ _G = r"[\s·・.\-_~*/|]{0,2}"
 # (软件, app, 泡泡, 那个, 的地方) or a contact verb before it (加我那个绿色的).
 _WECHAT_NICK = (
     r"(?:绿色的?(?:软件|app|应用|泡泡|聊天软件|地方|那个|小软件)|绿泡泡|小绿(?:泡|书)?(?!书)|💚|卫星号?|"
-    r"wechat|weixin|vx|wx|v信|薇信|威信|微x)"
+    r"wechat|weixin|vx|wx|v信|薇信|威信|微x|" + _spelled("绿泡泡", "卫星", "卫星号") + ")"
 )
 _WECHAT_PLAIN = r"(?:微信号?|微x)"
 # QQ by its penguin (企鹅, 🐧, a goose cut short), its sound (球球, 扣扣) or letters.
-_QQ_NICK = r"(?:(?:那只|小)?企[\s·・.]{0,2}[鹅e]号?|🐧+|球球|扣扣|qq|q号)"
+_QQ_NICK = r"(?:(?:那只|小)?企[\s·・.]{0,2}[鹅e]号?|🐧+|球球|扣扣|qq|q号|" + _spelled("企鹅", "扣扣") + ")"
 # Telegram: a paper, small or blue plane, 电报, tg; a bare 飞机 is an aeroplane and needs 小/纸/蓝 or an app word.
 _TG_NICK = (
     r"(?:纸飞机|小飞机|蓝色?的?飞机(?:app|软件)?|飞机(?:app|软件|号)|电报|telegram|tg|"
-    r"blue\s*(?:plane|bird)(?:\s*app)?|paper\s*plane)"
+    r"blue\s*(?:plane|bird)(?:\s*app)?|paper\s*plane|" + _spelled("纸飞机", "小飞机") + ")"
 )
 _WA_NICK = r"(?:whatsapp|瓦次普|瓦次)"
 
 # The verbs of reaching someone elsewhere, with what may come between the verb and the messenger.
 _ADD = r"(?:加|\+|➕|add|jia)"
 _ADD_VERBS = ("加", "+", "➕", "add", "jia")
-_MOVE = r"(?:联系|找|搜|扫|上|来|去|到|换到|换个|换成|转到|转|移步|挪到|用|下载|下个|下|私|私聊|私信|滴|dd|戳|敲|q)"
+_MOVE = (
+    r"(?:联系|找|搜|扫|上|来|去|到|换到|换个|换成|转到|转|移步|挪到|用|下载|下个|下|私|私聊|私信|滴|dd|戳|敲|q|"
+    + _spelled("联系")
+    + ")"
+)
 _FILL = (
     r"(?:(?:我们|咱们|一下|那个|这个|好友|我|的|个|下|那|上){0,4}"
     r"|(?:me|us)?\s*(?:on|at|via|in)?\s*(?:the|my|our)?\s*)"
@@ -101,6 +123,7 @@ class Phrase:
 def _wechat_name(verb: str, fill: str, nick: str) -> str:
     """The listed WeChat term a phrase stands for: 加 with its words (加我个微信 …), a nickname with its own listed
     term (加卫星, 绿泡泡, 卫星号), else 加微信; a name with 号 after it is 微信号."""
+    nick = _HANZI_OF.get(nick.replace(" ", ""), nick)
     if nick.startswith("卫星"):
         return "卫星号" if nick.endswith("号") else "加卫星"
     if nick.startswith("绿泡泡"):
@@ -122,6 +145,7 @@ def _wechat_name(verb: str, fill: str, nick: str) -> str:
 
 
 def _qq_name(fill: str, nick: str) -> str:
+    nick = _HANZI_OF.get(nick.replace(" ", ""), nick)
     if "企" in nick and not nick.endswith("号"):
         return "加企鹅"
     if nick.endswith("号"):
@@ -132,6 +156,7 @@ def _qq_name(fill: str, nick: str) -> str:
 
 
 def _tg_name(nick: str) -> str:
+    nick = _HANZI_OF.get(nick.replace(" ", ""), nick)
     return "加telegram" if nick.startswith(("telegram", "tg", "电报", "blue", "paper")) else "纸飞机"
 
 
@@ -148,12 +173,16 @@ _PRIVATE_RE = re.compile(_PRIVATE)
 _GROUP_RE = re.compile(_GROUP)
 
 GATE = re.compile(
-    r"绿色|绿泡|小绿|💚|卫星|企鹅|企\W{0,2}[eé]|🐧|球球|飞机|电报|telegram|(?<![a-z])tg|blue\s*(?:plane|bird)|paper\s*plane|whatsapp|瓦次|"
+    r"绿色|绿泡|小绿|💚|卫星|企鹅|企\W{0,2}[eé]|qi\W{0,2}\d?\W{0,2}[eé]|pao\s?pao|fei\s?ji|wei\s?xing|kou\s?kou|🐧|球球|飞机|电报|telegram|(?<![a-z])tg|blue\s*(?:plane|bird)|paper\s*plane|whatsapp|瓦次|"
     r"私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|call我|cue我|小组|[进入]\S{1,3}群|[拉带]你|"
     r"[加找上来搜联][\S]{0,4}(?:vx|wx|v信|薇信|威信|微x|qq|微信)|(?:vx|wx|v信|薇信|威信)号",
     re.IGNORECASE,
 )
 """Where a contact phrase may be: one regex over a whole batch picks the messages the grammar reads."""
+
+
+_TONE_DIGITS = frozenset("012345")
+_FINALS = frozenset("aeiouvngr")
 
 
 @lru_cache(maxsize=4096)
@@ -176,6 +205,15 @@ def view(text: str) -> tuple[str, list[int]]:
     at: list[int] = []
     for i, ch in enumerate(text):
         v = _view_char(ch)
+        if (
+            v in _TONE_DIGITS
+            and len(chars) > 1
+            and chars[-1] in _FINALS
+            and chars[-2].isascii()
+            and chars[-2].isalpha()
+            and not (i + 1 < len(text) and _view_char(text[i + 1]).isdigit())
+        ):
+            continue  # a tone digit after a pinyin syllable (qi3e2): the syllable is what counts
         if v:
             chars.append(v)
             at.append(i)
@@ -253,12 +291,6 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
     return out
 
 
-def _replaces(s: int, e: int, a: int, b: int) -> bool:
-    """Whether a phrase at ``s:e`` replaces a listed contact hit at ``a:b``: it holds it whole and is longer (找我那个vx
-    is one phrase, not a bare vx); over the same text the listed hit keeps its name (加我的微信 stays 加微信)."""
-    return s <= a and b <= e and e - s > b - a
-
-
 def has_evidence(text: str, lures: Sequence[str]) -> bool:
     """Whether ``text`` (the message with its phrases blanked out) holds evidence of intent for a plain phrase: a
     lure (``lures``), or an audience addressed as a crowd, urgency or an offer (`_EVIDENCE`)."""
@@ -280,9 +312,8 @@ def phrase_hits(text: str, hits: Sequence[Hit], lures: Sequence[str]) -> tuple[l
     taken = [(h.start, h.end) for h in hits if h.category == CONTACT and h.channel != DETECTOR_CHANNEL]
     evidence: bool | None = None
     for s, e, term, plain in phrases:
-        inside = [(a, b) for a, b in taken if s < b and a < e]
-        # a phrase may stand for one listed hit it holds, never for two (私聊我vx is 私聊我 and vx)
-        if inside and (len(inside) > 1 or not _replaces(s, e, *inside[0])):
+        # a listed contact term keeps its name (私聊我vx is 私聊我 and vx; add me on WhatsApp is whatsapp)
+        if any(s < b and a < e for a, b in taken):
             continue
         hit = Hit(term, CONTACT, "low" if plain else "medium", CHANNEL, s, e, text[s:e])
         out.append(hit)
@@ -301,8 +332,8 @@ def read_phrases(
     batch: Sequence[str], results: dict[int, list[Hit]], gated: dict[int, set[Hit]], lures: Sequence[str]
 ) -> None:
     """Add the grammar's contact phrases to ``results`` (hits per message index of ``batch``) and the plain ones
-    without evidence to ``gated``, for the messages `GATE` picks (one regex over the batch joined with NUL). A
-    phrase that holds one shorter listed contact hit whole replaces it (`_replaces`)."""
+    without evidence to ``gated``, for the messages `GATE` picks (one regex over the batch joined with NUL) and those
+    with a contact hit already. A phrase overlapping a listed contact hit is left out: the listed term names it."""
     joined = "\0".join(batch)
     starts: list[int] = []
     picked: list[int] = []
@@ -315,18 +346,13 @@ def read_phrases(
         i = bisect_right(starts, m.start()) - 1
         if not picked or picked[-1] != i:
             picked.append(i)
+    # a message with a contact hit already is read too (𝙖𝙙𝙙 𝙒𝙝𝙖𝙩𝙨𝘼𝙥𝙥: the gate reads the raw text, the scan the folded)
+    picked = sorted(set(picked).union(i for i, hits in results.items() if any(h.category == CONTACT for h in hits)))
     for i in picked:
         old = results.get(i, [])
         found, weak = phrase_hits(batch[i], old, lures)
         if not found:
             continue
-        inside = {
-            h
-            for h in old
-            if h.category == CONTACT
-            and h.channel != DETECTOR_CHANNEL
-            and any(_replaces(p.start, p.end, h.start, h.end) for p in found)
-        }
-        results[i] = [h for h in old if h not in inside] + found
+        results[i] = [*old, *found]
         if weak:
             gated.setdefault(i, set()).update(weak)
