@@ -65,7 +65,7 @@ def test_S_A6_the_contact_grammar_leaves_everyday_words_of_its_classes_alone(
     assert [h for h in engine.screen(text) if h.channel == "phrase"] == []
 
 
-@pytest.mark.parametrize("text", ["有事私我", "我们上微信说吧", "有问题随时滴滴我"])
+@pytest.mark.parametrize("text", ["有事私我", "有空戳我一下", "有问题随时滴滴我"])
 def test_S_A6_a_plain_contact_shape_alone_carries_no_intent(engine: ScreeningEngine, text: str) -> None:
     """How colleagues say where to reach them: a hit for the policy to judge (a colleague's message passes), never
     evidence of intent by itself."""
