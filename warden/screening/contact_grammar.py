@@ -189,8 +189,7 @@ ANCHORS = (
     "加入咱",
 )
 """Where a contact phrase may be: words one of the grammar's shapes holds. One automaton run over a whole batch,
-in either case, picks the messages the grammar reads (`anchored`); a message with a listed contact hit is read
-as well."""
+in either case, picks the messages the grammar reads (`anchored`)."""
 
 
 def _cases(word: str) -> set[str]:
@@ -202,42 +201,54 @@ def _cases(word: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def _heads() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint64]]:
-    """Per code point: 2 when an anchor is that one character (🐧), 1 when it starts an anchor of two or more; and the
-    anchors' first two characters packed (21 bits each), sorted, in either case."""
+def _heads() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Per code point, bits: 4 when an anchor is that one character (🐧), 1 when it starts an anchor of two, 2 when
+    it starts one of three or more; and the anchors of two and the first three characters of the longer ones, packed
+    (21 bits a character), sorted, in either case."""
     table = np.zeros(0x20000, dtype=np.uint8)
     pairs: set[int] = set()
+    triples: set[int] = set()
     for anchor in ANCHORS:
         for form in _cases(anchor):
             first = ord(form[0])
             if first >= table.size:
                 continue
             if len(form) == 1:
-                table[first] = 2
-            else:
-                table[first] = max(table[first], 1)
+                table[first] |= 4
+            elif len(form) == 2:
+                table[first] |= 1
                 pairs.add(first << 21 | ord(form[1]))
-    return table, np.array(sorted(pairs), dtype=np.uint64)
+            else:
+                table[first] |= 2
+                triples.add((first << 21 | ord(form[1])) << 21 | ord(form[2]))
+    return table, np.array(sorted(pairs), dtype=np.uint64), np.array(sorted(triples), dtype=np.uint64)
 
 
 def anchored(batch: Sequence[str]) -> list[int]:
-    """Indexes of the messages of ``batch`` that hold the first two characters of an anchor (`ANCHORS`, in either
-    case) or a one-character one: numpy over the batch's code points, one gather and one sorted lookup, so a batch
-    costs a small part of the raw matcher's scan (an automaton over the text cost about as much as that scan)."""
+    """Indexes of the messages of ``batch`` that hold an anchor of two characters, the first three of a longer one
+    (`ANCHORS`, in either case) or a one-character one: numpy over the batch's code points (a gather and two sorted
+    lookups), a small part of the raw matcher's scan (an automaton over the text cost about as much as that scan)."""
     joined = "\0".join(batch)
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    table, pairs = _heads()
-    kinds = np.take(table, np.minimum(codes, table.size - 1))
+    table, pairs, triples = _heads()
+    kinds = np.take(table, codes, mode="clip")  # the table's last entry (U+1FFFF) is 0: no code above it counts
     at = np.flatnonzero(kinds)
     if not at.size:
         return []
     kind = kinds[at]
-    two = at[(kind == 1) & (at + 1 < codes.size)]
-    keys = codes[two].astype(np.uint64) << np.uint64(21) | codes[two + 1].astype(np.uint64)
-    found = np.concatenate([at[kind == 2], two[np.isin(keys, pairs, assume_unique=False)]])
+    two = at[((kind & 1) != 0) & (at + 1 < codes.size)]
+    three = at[((kind & 2) != 0) & (at + 2 < codes.size)]
+    shift = np.uint64(21)
+
+    def at_(where: npt.NDArray[np.intp]) -> npt.NDArray[np.uint64]:
+        return codes[where].astype(np.uint64)
+
+    key2 = at_(two) << shift | at_(two + 1)
+    key3 = (at_(three) << shift | at_(three + 1)) << shift | at_(three + 2)
+    found = np.concatenate([at[(kind & 4) != 0], two[np.isin(key2, pairs)], three[np.isin(key3, triples)]])
     if not found.size:
         return []
-    ends = np.cumsum([len(t) + 1 for t in batch])
+    ends = np.cumsum(np.fromiter(map(len, batch), dtype=np.intp, count=len(batch)) + 1)
     return [int(i) for i in np.unique(np.searchsorted(ends, found, side="right"))]
 
 
@@ -259,8 +270,19 @@ def _view_char(ch: str) -> str:
     return folded if len(folded) == 1 else ch.casefold() if len(ch.casefold()) == 1 else ch
 
 
+# What the per-character view changes beyond NFKC and case folding: invisible characters, Latin letters with marks,
+# a digit after a letter (a tone digit, maybe). A text with none of them is read as a whole, in C.
+_SLOW = re.compile(
+    r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\u00c0-\u024f\u1e00-\u1eff]|[a-z][0-5]"
+)
+
+
 def view(text: str) -> tuple[str, list[int]]:
     """``text`` as the grammar reads it, and for each of its characters the index in ``text``."""
+    whole = unicodedata.normalize("NFKC", text).casefold()
+    if len(whole) == len(text) and _SLOW.search(whole) is None and _SLOW.search(text) is None:
+        return whole, list(range(len(text)))
     chars: list[str] = []
     at: list[int] = []
     for i, ch in enumerate(text):
@@ -392,11 +414,9 @@ def read_phrases(
     batch: Sequence[str], results: dict[int, list[Hit]], gated: dict[int, set[Hit]], lures: Sequence[str]
 ) -> None:
     """Add the grammar's contact phrases to ``results`` (hits per message index of ``batch``) and the plain ones
-    without evidence to ``gated``, for the messages `anchored` picks and those with a contact hit already. A phrase
-    overlapping a listed contact hit is left out: the listed term names it."""
+    without evidence to ``gated``, for the messages `anchored` picks. A phrase overlapping a listed contact hit is
+    left out: the listed term names it."""
     picked = anchored(batch)
-    # a message with a contact hit already is read too (𝙖𝙙𝙙 𝙒𝙝𝙖𝙩𝙨𝘼𝙥𝙥: the gate reads the raw text, the scan the folded)
-    picked = sorted(set(picked).union(i for i, hits in results.items() if any(h.category == CONTACT for h in hits)))
     for i in picked:
         old = results.get(i, [])
         found, weak = phrase_hits(batch[i], old, lures)
