@@ -229,7 +229,8 @@ def anchored(batch: Sequence[str]) -> list[int]:
     (`ANCHORS`, in either case) or a one-character one: numpy over the batch's code points (a gather and two sorted
     lookups), a small part of the raw matcher's scan (an automaton over the text cost about as much as that scan)."""
     joined = "\0".join(batch)
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    # a lone surrogate in bad input passes through as itself (its code is no anchor's)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table, pairs, triples = _heads()
     kinds = np.take(table, codes, mode="clip")  # the table's last entry (U+1FFFF) is 0: no code above it counts
     at = np.flatnonzero(kinds)
