@@ -257,8 +257,10 @@ def anchored(batch: Sequence[str]) -> list[int]:
     found = np.concatenate([at[(kind & 4) != 0], two[_among(key2, pairs)], three[_among(key3, triples)]])
     if not found.size:
         return []
-    ends = np.cumsum(np.fromiter(map(len, batch), dtype=np.intp, count=len(batch)) + 1)
-    return [int(i) for i in np.unique(np.searchsorted(ends, found, side="right"))]
+    ends = np.flatnonzero(codes == 0)  # where each message ends
+    if ends.size != len(batch) - 1:  # a NUL inside a message: count by lengths
+        ends = np.cumsum(np.fromiter(map(len, batch), dtype=np.intp, count=len(batch)) + 1) - 1
+    return [int(i) for i in np.unique(np.searchsorted(ends, found))]
 
 
 _TONE_DIGITS = frozenset("012345")
