@@ -107,9 +107,9 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         fresh: Annotated[
             str,
             typer.Option(
-                help="Written-blind corpus to score: second (read by no one; the honest figure), or dev / test, the "
-                "halves of the first one (development data since its test half was scored twice). "
-                "评分用的盲写语料：second（无人读过），或第一份语料的 dev / test 半区。"
+                help="Written-blind corpus to score: second (development data since issue 13's round 6 read it), or "
+                "dev / test, the halves of the first one (development data since its test half was scored twice). "
+                "评分用的盲写语料：second（第六轮起为开发数据），或第一份语料的 dev / test 半区。"
             ),
         ] = "second",
     ) -> None:

@@ -41,8 +41,8 @@ from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam
 from warden.screening.folding import NUL
 
 Unseen = Literal["second", "dev", "test"]
-"""Which written-blind corpus `warden bench screen` scores: ``second`` (`warden.screening.eval.fresh2`, read by no
-one: the honest figure), or a half of the first one (`warden.screening.eval.fresh`), development data since its
+"""Which written-blind corpus `warden bench screen` scores: ``second`` (`warden.screening.eval.fresh2`, read per
+message in issue 13's round 6 and development data since), or a half of the first one (`warden.screening.eval.fresh`), development data since its
 test half was scored twice."""
 
 # Frequent characters of ordinary Chinese text, for filler.
@@ -120,7 +120,7 @@ class BenchReport:
     evaluation: EvalReport
     heldout: EvalReport  # the hand-written held-out set (warden.screening.eval.heldout)
     heldout_judged: list[tuple[CleanMessage, str]]  # held-out clean messages the default policy warns on or blocks
-    fresh: EvalReport  # the written-blind corpus `fresh_half` names (the second one by default: read by no one)
+    fresh: EvalReport  # the written-blind corpus `fresh_half` names (the second one by default: development data since round 6)
     fresh_judged: list[tuple[CleanMessage, str]]
     fresh_half: Unseen = "second"  # or a half of the first one (`warden bench screen --fresh dev|test`)
 
@@ -446,8 +446,8 @@ def render(console: Console, r: BenchReport) -> None:
     worst = sorted(f.recall, key=f.recall_of)[:4]
     console.print(
         (
-            "second fresh corpus (warden.screening.eval.fresh2, written by someone who never saw the engine, read by"
-            " no one while tuning)"
+            "second fresh corpus (warden.screening.eval.fresh2, written by someone who never saw the engine;"
+            " development data since round 6 read it)"
             if r.fresh_half == "second"
             else f"first fresh corpus, {r.fresh_half} half (development data: its misses were read while the engine"
             " changed; not an honest figure)"
