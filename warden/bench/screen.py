@@ -42,8 +42,8 @@ from warden.screening.folding import NUL
 
 Unseen = Literal["second", "dev", "test"]
 """Which written-blind corpus `warden bench screen` scores: ``second`` (`warden.screening.eval.fresh2`, read per
-message in issue 13's round 6 and development data since), or a half of the first one (`warden.screening.eval.fresh`), development data since its
-test half was scored twice."""
+message in issue 13's round 6 and development data since), or a half of the first one
+(`warden.screening.eval.fresh`), development data since its test half was scored twice."""
 
 # Frequent characters of ordinary Chinese text, for filler.
 COMMON = (
@@ -120,7 +120,7 @@ class BenchReport:
     evaluation: EvalReport
     heldout: EvalReport  # the hand-written held-out set (warden.screening.eval.heldout)
     heldout_judged: list[tuple[CleanMessage, str]]  # held-out clean messages the default policy warns on or blocks
-    fresh: EvalReport  # the written-blind corpus `fresh_half` names (the second one by default: development data since round 6)
+    fresh: EvalReport  # the written-blind corpus `fresh_half` names (by default the second, development data now)
     fresh_judged: list[tuple[CleanMessage, str]]
     fresh_half: Unseen = "second"  # or a half of the first one (`warden bench screen --fresh dev|test`)
 
