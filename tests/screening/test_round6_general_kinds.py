@@ -172,3 +172,18 @@ def test_S_A6_a_verdict_keeps_contact_details(engine: ScreeningEngine) -> None:
         h.category for h in hits
     ]
     assert any(h.channel == "detector" for h in hits)
+
+
+# -- a QQ number after a bare Q ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["Q 𝟚𝟠𝟜𝟟𝟙𝟘𝟛𝟡𝟞𝟝 备注来意", "有事Q：28471039"])
+def test_S_A6_a_qq_number_after_a_bare_q_is_found(engine: ScreeningEngine, text: str) -> None:
+    assert [h.category for h in engine.screen(text)] == ["qq_id"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Q3 2024 营收 12345678 元", "Q4营收3200000", "订单号 Q12345678 已发货", "Q 1234567元"]
+)
+def test_S_A6_a_q_before_other_numbers_is_no_qq(engine: ScreeningEngine, text: str) -> None:
+    assert [h for h in engine.screen(text) if h.category == "qq_id"] == []
