@@ -63,7 +63,7 @@ class Hit:
     term: str  # the dictionary term (canonical form), e.g. 红包
     category: str  # e.g. red_packet, rebate, gambling, contact_diversion, phone_number
     severity: str  # one of SEVERITIES
-    channel: str  # how it matched: exact, folded, pinyin, mixed, split, initials, homophone, emoji, detector
+    channel: str  # how it matched: exact, folded, pinyin, mixed, split, initials, homophone, emoji, phrase, detector
     start: int  # offset in the original text (code points), inclusive
     end: int  # offset in the original text, exclusive
     matched: str  # original_text[start:end]

@@ -151,6 +151,10 @@ _QQ = re.compile(
 _QQ_WEAK = re.compile(
     r"(?:扣|群号)" + _LEAD + r"([1-9lioz][0-9lioz]{5,10}(?![0-9a-z])|[1-9](?:[ .-]?[0-9]){5,10})" + _NOT_AMOUNT
 )
+# Round 6: a bare Q, a space or colon, then a QQ-length number (Q 3197402856, Q：28471039): seven digits or more in
+# one piece, Q a word of its own; written together (Q12345678) it is a code or an order number, and Q3 2024, Q4营收
+# and a short number stay.
+_QQ_BARE = re.compile(r"(?<![0-9a-z])q[\s:：]{1,2}([1-9][0-9]{6,10})(?![0-9a-z])" + _NOT_AMOUNT)
 _NOT_QQ_GROUP = ("钉钉", "飞书", "钉")
 _WECHAT_WORDS = (
     "微信号",
@@ -553,7 +557,7 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
         for m in _LANDLINE.finditer(g, lo, hi):
             if phone_valid("".join(m.groups())):
                 out.append((*m.span(), "phone_number", "-".join(m.groups()), "medium"))
-    for m in (*_QQ.finditer(f), *_QQ_WEAK.finditer(f)):
+    for m in (*_QQ.finditer(f), *_QQ_WEAK.finditer(f), *_QQ_BARE.finditer(f)):
         at = m.start()
         if m.re is _QQ_WEAK and f[at] == "群" and f[max(0, at - 2) : at].endswith(_NOT_QQ_GROUP):
             continue

@@ -137,8 +137,9 @@ def named_emoji(terms: Iterable[str], curated: Iterable[str] = ()) -> list[tuple
     for the characters of ``terms``: an emoji whose name is a term stands for it (🎰 老虎机); one whose name holds a
     character of a term stands for that character (🏅 奖牌: 中🏅 is 中奖; 🔫 水枪: 仿真🔫); one whose name is a single
     syllable stands for the terms' characters read the same, tone aside (🍐 梨: 返🍐 is 返利; 🧱 砖: 日🧱). Only emoji
-    outside the BMP with a name of at most `_MAX_NAME` characters (a word, not a scene), and none of ``curated`` (the
-    hand-checked ``emoji.tsv`` says what those stand for)."""
+    outside the BMP with a name of at most `_MAX_NAME` characters (a word, not a scene); of ``curated`` (the
+    hand-checked ``emoji.tsv`` says what those stand for) only a name that is a word of two characters or more inside
+    a term, not a term itself (🐯 老虎头: 🐯机 is 老虎机, beside the table's 虎 for 老🐯机)."""
     import unicodedata
 
     import emoji
@@ -155,7 +156,7 @@ def named_emoji(terms: Iterable[str], curated: Iterable[str] = ()) -> list[tuple
     out: list[tuple[str, str]] = []
     for key, data in emoji.EMOJI_DATA.items():
         e = key.replace("\ufe0f", "")
-        if len(e) != 1 or ord(e) <= 0xFFFF or e in skip or unicodedata.category(e) != "So":
+        if len(e) != 1 or ord(e) <= 0xFFFF or unicodedata.category(e) != "So":
             continue
         name = "".join(c for c in str(data.get("zh", "")) if _han(c))
         if len(name) > 1 and name.endswith(_NAME_SUFFIXES):
@@ -164,6 +165,9 @@ def named_emoji(terms: Iterable[str], curated: Iterable[str] = ()) -> list[tuple
             continue
         # the whole name when it is a term or a word inside one (🐧 企鹅: 🐧号 is 企鹅号; 🛰 卫星: 加🛰 is 加卫星)
         meanings = [name] if name in whole or (len(name) > 1 and any(name in t for t in terms)) else []
+        if e in skip:  # checked by hand: its name adds only a whole word inside a term (🐯 老虎: 🐯机 is 老虎机)
+            out.extend((e, m) for m in meanings if len(m) > 1 and m not in whole)
+            continue
         meanings += [c for c in dict.fromkeys(name) if c in chars]
         if len(name) == 1:
             meanings += by_sound.get(lazy_pinyin(name, style=Style.NORMAL)[0], [])
@@ -187,6 +191,9 @@ def shape_variants(
     keeps its own sound, a near-homophone of 奖 jiǎng; 虹 hóng of 红), one with several readings none of which is the
     one it holds (伽 gā, jiā, qié stays for 加 jiā: its look and a sound; 咖 kā, gā goes), and one holding two terms'
     characters.
+    Round 6 (issue 13): also a character written with the same compound as a term's character beside another side
+    radical (谖 讠爰 for 援 扌爰, 订 for 打, 钞 for 秒): the radical swapped, the common shape of a 形近字, under the
+    same exclusions (缓 stays out: huǎn is a homophone's sound, 返缓 for 返还).
     They join the homophone classes; a candidate with one is checked like a near-homophone (`engine._sounds_like`)."""
     from pypinyin import Style, lazy_pinyin, pinyin
 
@@ -202,13 +209,21 @@ def shape_variants(
     many = polyphones()
     sounds = {r for c in chars for r in readings(c)}
     out: dict[str, list[str]] = {}
+    # round 6: the other radical (缓 纟爰 for 援 扌爰): the same compound written beside another side radical
+    phonetic: dict[str, set[str]] = {}
+    for ch, forms in splits:
+        if ch in chars:
+            for f in forms:
+                if len(f) == 2 and f[0] in _SIDE_RADICALS and f[1] in compound and f[1] not in _SIDE_RADICALS:
+                    phonetic.setdefault(f[1], set()).add(ch)
     for ch, forms in splits:
         if ch in chars or ch in listed:
             continue
         inside = {f[1] for f in forms if len(f) == 2 and f[0] in _SIDE_RADICALS and f[1] in chars and f[1] in compound}
-        if len(inside) != 1:
+        swapped = {t for f in forms if len(f) == 2 and f[0] in _SIDE_RADICALS for t in phonetic.get(f[1], ())}
+        if len(inside) + len(swapped - inside) != 1:
             continue
-        c = inside.pop()
+        c = (inside or swapped).pop()
         default = lazy_pinyin(ch, style=Style.NORMAL)[0]
         if default not in sounds and (ch not in many or readings(ch) & readings(c)):
             out.setdefault(c, []).append(ch)

@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit
+from warden.screening.contact_grammar import read_phrases
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
@@ -88,7 +89,15 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
-from warden.screening.precision import CONTACT, addressed_to_another, plain_contact_alone, within_clauses
+from warden.screening.precision import (
+    CONTACT,
+    addressed_to_another,
+    named_as_fraud,
+    plain_contact_alone,
+    whole_sound_candidate,
+    whole_sound_clear,
+    within_clauses,
+)
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -813,10 +822,13 @@ class ScreeningEngine:
         marked here (`Hit.intent` False), once every reading and detector of its text has been seen: the policy
         decides what it means in each situation (S-A6's `ordinary_words`)."""
         results, gated = self._scan(batch)
+        if self.phrases:  # contact phrases read by the grammar (`contact_grammar`), on the messages its gate picks
+            read_phrases(batch, results, gated, self.lures)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         for m, hits in results.items():
             if any(h.channel == "homophone" for h in hits):
                 hits = within_clauses(hits, batch[m])
+            hits = named_as_fraud(hits, batch[m], self.lures)
             weak = gated.get(m)
             # only a contact hit can be a plain contact phrase (`plain_contact_phrase`): no check without one
             if any(h.category == CONTACT for h in hits) and (
@@ -985,9 +997,12 @@ class ScreeningEngine:
                         lures.append((s, e))
                     if pattern is not None:
                         hits.append((False, s, s - e, rank, e, pattern, channel))
-                elif homophone is not None and _half_same(fs, key, homophone.readings, self._shape_of):
+                elif homophone is not None and (
+                    (half := _half_same(fs, key, homophone.readings, self._shape_of))
+                    or whole_sound_candidate(fs, homophone.readings)
+                ):
                     verdict = self._sounds_like(folded, ftext, s, e, homophone)
-                    if verdict != _NO:
+                    if verdict != _NO and (half or (verdict == _YES and whole_sound_clear(ftext, s, e))):
                         hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
                         (hits.append(hit) if verdict == _YES else near.append((verdict, hit)))
                 continue
@@ -1005,11 +1020,14 @@ class ScreeningEngine:
                 if key != fs:
                     if (
                         homophone is not None
-                        and _half_same(fs, key, homophone.readings, self._shape_of)
+                        and (
+                            (half := _half_same(fs, key, homophone.readings, self._shape_of))
+                            or whole_sound_candidate(fs, homophone.readings)
+                        )
                         and (not runs or _runs_ok(folded, s, runs))
                     ):
                         verdict = self._sounds_like(folded, ftext, s, e, homophone)
-                        if verdict != _NO:
+                        if verdict != _NO and (half or (verdict == _YES and whole_sound_clear(ftext, s, e))):
                             hit = (True, s, s - e, -_RANK[homophone.severity], e, homophone, "homophone")
                             (hits.append(hit) if verdict == _YES else near.append((verdict, hit)))
                     continue

@@ -10,6 +10,7 @@ folded, keeps matching across any separator (红，包 is still 红包).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from warden.screening.base import Hit
@@ -22,8 +23,11 @@ __all__ = [
     "across_clause",
     "addressed_to_another",
     "breaks_word",
+    "named_as_fraud",
     "plain_contact_alone",
     "plain_contact_phrase",
+    "whole_sound_candidate",
+    "whole_sound_clear",
     "within_clauses",
 ]
 
@@ -101,3 +105,73 @@ THIRD_PERSON = ("让他", "让她", "叫他", "叫她", "要他", "要她", "让
 def addressed_to_another(folded: str, at: int) -> bool:
     """Whether the lure at folded position ``at`` follows a word addressing a third person (`THIRD_PERSON`)."""
     return folded.endswith(THIRD_PERSON, max(0, at - 4), at)
+
+
+# **A sound-alike with no character of the term** (issue 13, round 6). A writer who spells a term wholly by sound
+# (柏佳乐 for 百家乐, 石石菜 for 时时彩) keeps no character of it, so the rule that half the characters be identical
+# misses them. Such a candidate counts for a term of three characters or more (`WHOLE_SOUND_MIN`) when every
+# character reads exactly as the term reads it, tone included (no near-homophone, no look-alike), and the text is no
+# word of jieba's list. Two characters stay under the half rule (宏苞 is no 红包, 兵读 no 冰毒: too common by chance).
+
+
+WHOLE_SOUND_MIN = 3
+"""Characters a term needs for a sound-alike with none of its characters: two characters that read exactly like a
+term of two are common by chance (元角 for 援交, 件值 for 兼职: 580 such hits in 100,000 generated messages, every
+one ordinary text), three are not (柏佳乐 for 百家乐)."""
+
+
+def whole_sound_candidate(candidate: str, readings: tuple[str, ...]) -> bool:
+    """Whether ``candidate`` (folded text under a homophone pattern whose characters read ``readings``) may be a
+    sound-alike with no character of the term: every character of the term is Chinese and none of the candidate is
+    a digit."""
+    return len(candidate) >= WHOLE_SOUND_MIN and all(readings) and all(is_han(c) for c in candidate)
+
+
+def whole_sound_clear(folded: str, start: int, end: int) -> bool:
+    """Whether the folded candidate ``folded[start:end]``, read exactly as the term, is no everyday word of its own
+    (`is_word`: a word of jieba's list of three characters)."""
+    return not is_word(folded[start:end])
+
+
+# **A verdict at the end of a sentence** (issue 13, round 6). Warnings and HR notices name the offers they disown and
+# then say what they are: …以"征信修复""无抵押贷款秒批"为名收费的都是诈骗, 看到以我们名义"先垫付"的兼职，都是假的.
+# The cue comes after the terms, further than a cue's short reach, and it is a verdict on everything before it: a
+# universal word (都, 均, 一律, 全部) with what it declares (诈骗, 骗局, 假的, 虚假 …), or 纯属 (纯属诈骗). It clears
+# the listed terms before it in its clause, or in the clause before when the verdict opens its own (…的兼职，都是假的);
+# never across a sentence end, never when negated (不都是假的) or with a lure between (…红包，加我领，都是真的 is no
+# verdict anyway). A spammer disowning others (别人家的都是假的) opens the clause with another subject: no reach back.
+_VERDICT = re.compile(
+    r"(?<!不)(?:都|均|全都|全部|一律)(?:是|为|属于?|系)?(?:诈骗|骗局|骗子|假的|假冒|虚假|冒充|冒牌|钓鱼|骗人的)"
+    r"|纯属(?:诈骗|虚假|谣言|骗局)"
+)
+_SENTENCE_ENDS = "。！？!?\n\0"
+_CLAUSE_ENDS = "，,；;"
+
+
+def named_as_fraud(hits: Sequence[Hit], text: str, lures: Sequence[str] = ()) -> list[Hit]:
+    """``hits`` without the listed-term hits a verdict after them declares fraud (`_VERDICT`, see above); detector
+    hits (a phone number, an id) are kept: a verdict does not make a contact detail honest."""
+    if _VERDICT.search(text) is None:  # most texts: one search in C
+        return hits if isinstance(hits, list) else list(hits)
+    verdicts = [m.start() for m in _VERDICT.finditer(text)]
+    kept: list[Hit] = []
+    for h in hits:
+        if h.channel != "detector" and any(_verdict_reaches(text, h.end, v, lures) for v in verdicts if v >= h.end):
+            continue
+        kept.append(h)
+    return kept
+
+
+def _verdict_reaches(text: str, end: int, at: int, lures: Sequence[str]) -> bool:
+    between = text[end:at]
+    if any(c in _SENTENCE_ENDS for c in between):
+        return False
+    if any(w and w in between for w in lures):
+        return False
+    clauses = sum(c in _CLAUSE_ENDS for c in between)
+    if clauses == 0:
+        return True
+    if clauses > 1:
+        return False
+    last = max(between.rfind(c) for c in _CLAUSE_ENDS)
+    return not between[last + 1 :].strip()

@@ -7,7 +7,8 @@ situation]`` sections, ``?`` for a message honest only in its conversation) and 
 (``spam.tsv``: technique, expected, text). It came after the first fresh corpus's test half had been scored twice
 (that half is development data since): the engine's developers never read this one, and it was first scored with
 the engine of the round it arrived in, whole, once. Its figures are the honest ones; a round that tunes on it must
-say so and write another.
+say so and write another. Issue 13's round 6 read it per message: it is development data since, and a third corpus
+written blind judges that round.
 
 `expected` names a term of `terms.tsv` or a detector category, mapped to the engine's names as in
 `warden.screening.eval.fresh` (whose `caught` scores it: a contact detail caught as contact diversion counts).
