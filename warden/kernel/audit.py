@@ -95,7 +95,7 @@ def columns_digest(ids: Sequence[str], columns: Sequence[Sequence[str | None]]) 
     for c in columns:
         col = list(map(c.__getitem__, order))
         cols.append(list(map(_EMPTY_FOR_NONE.get, col, col)))  # `c or ""` of a text or None, in C: get(c, c)
-    text = "\x1f".join(itertools.chain.from_iterable(zip(heads, *cols))) + "\x1f\x1e"
+    text = "\x1f".join(itertools.chain.from_iterable(zip(heads, *cols, strict=True))) + "\x1f\x1e"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
