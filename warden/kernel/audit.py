@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -73,7 +73,9 @@ def _first(row: tuple[str, Any]) -> str:
     return row[0]
 
 
-_EMPTY_FOR_NONE = {None: ""}
+_EMPTY_FOR_NONE: dict[str | None, str] = {None: ""}
+_OR_EMPTY: Callable[[str | None, str | None], str | None] = _EMPTY_FOR_NONE.get
+"""`c or ""` of a text or None, in C: `_OR_EMPTY(c, c)`."""
 
 
 def columns_digest(ids: Sequence[str], columns: Sequence[Sequence[str | None]]) -> str:
@@ -94,7 +96,7 @@ def columns_digest(ids: Sequence[str], columns: Sequence[Sequence[str | None]]) 
     cols = []
     for c in columns:
         col = list(map(c.__getitem__, order))
-        cols.append(list(map(_EMPTY_FOR_NONE.get, col, col)))  # `c or ""` of a text or None, in C: get(c, c)
+        cols.append(list(map(_OR_EMPTY, col, col)))
     text = "\x1f".join(itertools.chain.from_iterable(zip(heads, *cols, strict=True))) + "\x1f\x1e"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
