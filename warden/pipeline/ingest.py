@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
 import operator
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -410,45 +411,50 @@ class Ingest:
                 prepare.release()
             for f in self._hooks["before_store"]:
                 f.before_store(conn, batch)
-            # each stored event as a tuple in the table's column order (`store.insert_event_values`), its chain
-            # worked out once per enterprise; the chains start in ascending order, then the rows are complete
-            staged: list[tuple[Any, ...]] = []
+            # the stored events as columns, then as tuples in the table's column order (`store.insert_event_values`),
+            # in C-level passes (issue 16, sixth round); each enterprise's chain worked out once; the chains start in
+            # ascending order, then the rows are complete
+            fids, types, times_at = _columns(fresh)
+            aids = list(map(dict.get, map(_DICT, fresh), itertools.repeat("account_id")))
+            ent_of: Callable[[Any], str | None] = {aid: s.enterprise.id for aid, s in subjects.items()}.get
+            ents: list[Any] = list(map(ent_of, aids))
+            if None in ents:  # an enterprise's own events (no account): their enterprise is their own
+                ents = [x if x is not None else e.enterprise_id for x, e in zip(ents, fresh, strict=True)]
             chain_of_ent: dict[str, int] = {}
-            for e in fresh:
-                aid = e.__dict__.get("account_id")
-                ent_id = subjects[aid].enterprise.id if aid else e.enterprise_id
-                chain = chain_of_ent.get(ent_id)
-                if chain is None:
-                    chain = chain_of_ent[ent_id] = chain_of(self.partition_of(ent_id))
-                    if chain not in writers:  # the directory moved the account since the lock (cannot: it waits)
-                        raise RuntimeError(f"event {e.id!r}: its partition was not locked")
-                out = by_id[e.id]
-                staged.append(
-                    (
-                        chain,
-                        e.id,
-                        e.type,
-                        aid,
-                        ent_id,
-                        e.occurred_at,
-                        payloads[e.id],
-                        _outcome_text(out),
-                        store.dumps(out.counted) if out.counted else "[]",
-                        out.policy_hash or live_hash,
-                    )
-                )
+            for ent_id in dict.fromkeys(ents):
+                chain = chain_of_ent[ent_id] = chain_of(self.partition_of(ent_id))
+                if chain not in writers:  # the directory moved the account since the lock (cannot: it waits)
+                    raise RuntimeError(f"event {fids[ents.index(ent_id)]!r}: its partition was not locked")
+            chains = list(map(chain_of_ent.__getitem__, ents))
+            outs = list(map(by_id.__getitem__, fids))
             seq = None
-            seqs = {chain: writers[chain].started(now) for chain in sorted({r[0] for r in staged})}
-            rows = [(*r[1:6], now, *r[6:], seqs[r[0]], r[0]) for r in staged]
+            seqs = {chain: writers[chain].started(now) for chain in sorted(set(chains))}
+            rows = list(
+                zip(
+                    fids,
+                    types,
+                    aids,
+                    ents,
+                    times_at,
+                    itertools.repeat(now),
+                    map(payloads.__getitem__, fids),
+                    map(_outcome_text, outs),
+                    [store.dumps(c) if c else "[]" for c in map(_COUNTED, outs)],
+                    [h or live_hash for h in map(_POLICY_HASH, outs)],
+                    map(seqs.__getitem__, chains),
+                    chains,
+                )
+            )
             if rows:
                 audit = writers[min(seqs)]  # the batch's own entries (effects, features, state) go here
                 seq = seqs[audit.chain]
                 store.insert_event_values(conn, rows)
-                by_chain: dict[int, list[tuple[Any, ...]]] = {chain: [] for chain in seqs}
-                for r in rows:
-                    by_chain[r[11]].append(r)
-                for chain, mine in by_chain.items():
-                    denied = sum(1 for r in mine if by_id[r[0]].allowed is False)
+                allowed = list(map(_ALLOWED, outs))
+                # each chain's rows in decision order (a stable sort by chain)
+                by_chain = sorted(range(len(rows)), key=chains.__getitem__)
+                for chain, at in itertools.groupby(by_chain, chains.__getitem__):
+                    where = list(at)
+                    mine = list(map(rows.__getitem__, where))
                     writers[chain].append(
                         now,
                         actor,
@@ -456,7 +462,7 @@ class Ingest:
                         f"batch:{mine[0][0]}",
                         {
                             "events": len(mine),
-                            "denied": denied,
+                            "denied": list(map(allowed.__getitem__, where)).count(False),
                             "policy": live_hash,
                             "digest": store.event_values_digest(mine),
                             "digest_v": DIGEST_VERSION,
@@ -477,6 +483,9 @@ class Ingest:
         LOCK_TIMES.committed(time.perf_counter() - committing)
 
         self.cache.keep(subjects, {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}, self.partition_of)
+        if len(by_id) == len(events):  # no event answered before (nor twice here): each its own decision, in order
+            outcomes = list(map(by_id.__getitem__, map(_ID, events)))
+            return IngestResult(outcomes, len(rows), 0, seq, changes, min(seqs, default=None))
         outcomes = []
         for e in events:
             if e.id in by_id:
@@ -540,6 +549,20 @@ def _stored_event(payload: str) -> Any:
 
 _EVENT_ORDER = operator.attrgetter("occurred_at", "id")
 """The one order of decisions: event time, ties broken by event id."""
+_DICT = operator.attrgetter("__dict__")
+_ID = operator.attrgetter("id")
+_COUNTED = operator.attrgetter("counted")
+_POLICY_HASH = operator.attrgetter("policy_hash")
+_ALLOWED = operator.attrgetter("allowed")
+_ID_TYPE_TIME = operator.attrgetter("id", "type", "occurred_at")
+
+
+def _columns(events: list[Any]) -> tuple[list[str], list[str], list[datetime]]:
+    """The events' ids, types and times as three lists (empty lists for no events), in C-level passes."""
+    if not events:
+        return [], [], []
+    ids, types, times = zip(*map(_ID_TYPE_TIME, events), strict=True)
+    return list(ids), list(types), list(times)
 
 
 def _field(event: Any, name: str) -> Any:
