@@ -318,40 +318,48 @@ class Ingest:
                 for f in self._hooks["on_foreign_change"]:
                     f.on_foreign_change(conn)
             writers = {c: store.AuditWriter(conn, c, locked=True, head=heads[c]) for c in chains}
-            fresh, seen = [], set(stored)
-            payloads: dict[str, str] = {}
-            firsts: dict[str, Any] = {}
+            eids = list(map(_ID, events))
+            fresh: list[Any]
+            payloads: dict[str, str]
             clashes: list[FieldError] = []
-            for i, e in enumerate(events):  # an id answered before (or earlier here) must carry the same event
-                first = firsts.get(e.id)
-                if first is None and e.id in stored:  # one that no longer validates matches nothing
-                    first = firsts[e.id] = _stored_event(stored[e.id][1]) or _UNMATCHABLE
-                if first is not None:
-                    if first != e:  # pydantic equality: the same fields; times as instants, whatever the offset
-                        clashes.append(
-                            FieldError(
-                                field=f"events[{i}].id",
-                                message=f"event id {e.id!r} was already used for a different event; "
-                                "an id is sent again only to retry the very same event",
+            if not stored and len(set(eids)) == len(eids):  # the usual case: every event new, and each once
+                fresh = list(events)
+                payloads = dict(zip(eids, map(_PAYLOAD, events), strict=True))
+            else:
+                fresh, seen = [], set(stored)
+                payloads = {}
+                firsts: dict[str, Any] = {}
+                for i, e in enumerate(events):  # an id answered before (or earlier here) must carry the same event
+                    first = firsts.get(e.id)
+                    if first is None and e.id in stored:  # one that no longer validates matches nothing
+                        first = firsts[e.id] = _stored_event(stored[e.id][1]) or _UNMATCHABLE
+                    if first is not None:
+                        if first != e:  # pydantic equality: the same fields; times as instants, whatever the offset
+                            clashes.append(
+                                FieldError(
+                                    field=f"events[{i}].id",
+                                    message=f"event id {e.id!r} was already used for a different event; "
+                                    "an id is sent again only to retry the very same event",
+                                )
                             )
-                        )
-                    continue
-                firsts[e.id] = e
-                payloads[e.id] = e.model_dump_json()
-                if e.id not in seen:
-                    seen.add(e.id)
-                    fresh.append(e)
+                        continue
+                    firsts[e.id] = e
+                    payloads[e.id] = e.model_dump_json()
+                    if e.id not in seen:
+                        seen.add(e.id)
+                        fresh.append(e)
             if clashes:
                 ids = ", ".join(repr(events[int(c.field[7:].split("]")[0])].id) for c in clashes)
                 raise Conflict(f"event id {ids} reused with different content; nothing was stored", clashes)
-            acc_ids = [a for e in fresh if (a := e.__dict__.get("account_id"))]
-            ent_ids = [x for e in fresh if (x := e.__dict__.get("enterprise_id"))]
-            live_after = min((e.occurred_at for e in fresh), default=now)
+            dicts = list(map(_DICT, fresh))
+            acc_ids: list[str] = list(filter(None, map(dict.get, dicts, itertools.repeat("account_id"))))
+            ent_ids: list[str] = list(filter(None, map(dict.get, dicts, itertools.repeat("enterprise_id"))))
+            live_after = min(map(_OCCURRED, fresh), default=now)
             subjects, missing = self.cache.take(acc_ids, live_after)
             loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
             subjects.update(loaded)
             enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
-            fresh_ids = {e.id for e in fresh}
+            fresh_ids = set(map(_ID, fresh))
             all_known = subjects.keys() >= set(acc_ids) and enterprises.keys() >= set(ent_ids)  # the usual case
             unknown = [
                 FieldError(field=f"events[{i}].{name}", message=f"unknown {what} {value!r}; register it first")
@@ -365,7 +373,8 @@ class Ingest:
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
-            times = {e.id: e.occurred_at.timestamp() for e in fresh}  # once per event, read by counts and windows
+            # once per event, read by counts and windows
+            times = dict(zip(map(_ID, fresh), map(datetime.timestamp, map(_OCCURRED, fresh)), strict=True))
             self._cover(conn, fresh, times)
             batch = Batch(fresh, subjects, enterprises, now, times=times)
             claimed: set[int] = set()
@@ -482,7 +491,8 @@ class Ingest:
             committing = time.perf_counter()
         LOCK_TIMES.committed(time.perf_counter() - committing)
 
-        self.cache.keep(subjects, {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}, self.partition_of)
+        stamps_after = {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}
+        self.cache.keep(subjects, stamps_after, self.partition_of, loaded)  # the taken ones are in place already
         if len(by_id) == len(events):  # no event answered before (nor twice here): each its own decision, in order
             outcomes = list(map(by_id.__getitem__, map(_ID, events)))
             return IngestResult(outcomes, len(rows), 0, seq, changes, min(seqs, default=None))
@@ -551,6 +561,8 @@ _EVENT_ORDER = operator.attrgetter("occurred_at", "id")
 """The one order of decisions: event time, ties broken by event id."""
 _DICT = operator.attrgetter("__dict__")
 _ID = operator.attrgetter("id")
+_OCCURRED = operator.attrgetter("occurred_at")
+_PAYLOAD = operator.methodcaller("model_dump_json")
 _COUNTED = operator.attrgetter("counted")
 _POLICY_HASH = operator.attrgetter("policy_hash")
 _ALLOWED = operator.attrgetter("allowed")
