@@ -81,3 +81,24 @@ def test_the_columnar_event_digest_is_the_digest_of_the_same_rows_as_dicts(value
     rows = [dict(zip(names, v, strict=True)) for v in values]
     assert store.event_values_digest(values) == store.event_digest(rows)
     assert store.event_values_digest(values[::-1]) == store.event_digest(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    times=st.lists(
+        st.tuples(st.integers(0, 10**12), st.booleans(), _OFFSETS).map(
+            lambda x: (
+                (datetime(2000, 1, 1, tzinfo=UTC) + timedelta(microseconds=x[0] * (0 if x[1] else 1) + x[0]))
+                .replace(microsecond=0 if x[1] else 1)
+                .astimezone(x[2])
+            )
+        ),
+        max_size=20,
+    )
+)
+def test_a_column_of_times_goes_to_sqlite_as_the_same_text_one_by_one(times: list[datetime]) -> None:
+    """`store.insert_event_values` converts a column of times in C-level passes: the very texts of
+    `store.sqlite_utc_text` one value at a time (which are SQLAlchemy's own)."""
+    assert list(store._converted(store.sqlite_utc_text, times)) == [store.sqlite_utc_text(v) for v in times]
+    mixed: list[datetime | None] = [*times, None]
+    assert list(store._converted(store.sqlite_utc_text, mixed)) == [store.sqlite_utc_text(v) for v in mixed]

@@ -437,17 +437,12 @@ def insert_event_values(conn: Connection, values: list[tuple[Any, ...]]) -> None
         return
     sql, procs = _driver_insert(conn.dialect, t.events)
     if any(proc is not None for _, proc in procs):
-        columns = list(zip(*values, strict=True))
+        columns: list[Sequence[Any]] = list(zip(*values, strict=True))
         for i, (_, proc) in enumerate(procs):
-            if proc is not None:
-                memo: dict[Any, Any] = {}
-                column = list(columns[i])
-                for j, v in enumerate(column):
-                    c = memo.get(v, _MISSING)
-                    if c is _MISSING:
-                        c = memo[v] = proc(v)
-                    column[j] = c
-                columns[i] = tuple(column)
+            if proc is not None:  # each distinct value converted once, the column mapped in C (issue 16, sixth round)
+                distinct = list(dict.fromkeys(columns[i]))
+                memo = dict(zip(distinct, _converted(proc, distinct), strict=True))
+                columns[i] = list(map(memo.__getitem__, columns[i]))
         values = list(zip(*columns, strict=True))
     if conn.dialect.name != "postgresql" or len(values) < COPY_FROM:
         write_later(conn, sql, values)
@@ -459,7 +454,17 @@ def insert_event_values(conn: Connection, values: list[tuple[Any, ...]]) -> None
             copy.write_row(v)
 
 
-_MISSING = object()
+def _converted(proc: Any, values: list[Any]) -> Iterable[Any]:
+    """`proc` of each of `values`: `sqlite_utc_text` of aware times in C-level passes (the same text), else one
+    call each."""
+    if proc is sqlite_utc_text and set(map(type, values)) == {datetime} and None not in set(map(_TZINFO, values)):
+        return map(_FIRST_26, map(_SQLITE_TEXT, map(_IN_UTC, values)))
+    return map(proc, values)
+
+
+_TZINFO = operator.attrgetter("tzinfo")
+_SQLITE_TEXT = operator.methodcaller("isoformat", " ", "microseconds")
+_FIRST_26 = operator.itemgetter(slice(None, 26))
 
 
 def save_changes(conn: Connection, changes: Any) -> None:

@@ -164,6 +164,11 @@ class Ingest:
             raise InvalidInput(f"{len(errs)} problem(s) in the events; nothing was stored", errs) from exc
         now = self.clock.now()
         limit, age = now + FUTURE_SKEW, self.oldest_age()
+        if not events:
+            return events
+        at = list(map(_OCCURRED, events))
+        if max(at) <= limit and min(at) >= max(EARLIEST, now - age):  # the usual batch: every time in bounds
+            return events
         bad = [
             FieldError(field=f"events[{i}].occurred_at", message=f"{e.occurred_at.isoformat()} is in the future")
             if e.occurred_at > limit
@@ -307,11 +312,13 @@ class Ingest:
             live_hash = self.rules.loaded.hash
             # The batch's partitions (each account's enterprise, as the directory has it now), locked before anything
             # is read: writers of other partitions go on beside us; platform-wide writers wait (database.py).
-            homes = store.enterprises_of(conn, [a for e in events if (a := e.__dict__.get("account_id"))])
-            homes.update((x, x) for e in events if (x := e.__dict__.get("enterprise_id")))
+            dicts = list(map(_DICT, events))
+            homes = store.enterprises_of(conn, list(filter(None, map(dict.get, dicts, itertools.repeat("account_id")))))
+            own = list(filter(None, map(dict.get, dicts, itertools.repeat("enterprise_id"))))
+            homes.update(zip(own, own, strict=True))
             held = {self.partition_of(x) for x in homes.values()} | set(extra)
             chains = sorted(chain_of(p) for p in held)
-            heads, stored = store.lock_and_read(conn, held, [PLATFORM_CHAIN, *chains], [e.id for e in events])
+            heads, stored = store.lock_and_read(conn, held, [PLATFORM_CHAIN, *chains], list(map(_ID, events)))
             tails = {c: h.seq for c, h in heads.items()}
             stamps = {p: (tails[PLATFORM_CHAIN], tails[chain_of(p)]) for p in held}
             if self.cache.check(stamps):  # someone else wrote there: let features take over their changes
@@ -391,14 +398,22 @@ class Ingest:
             by_id = batch.decisions
             for f in self._hooks["load"]:  # what the rules and later hooks read (weight, past unblocks)
                 f.load(conn, batch)
+            ent_of: Callable[[Any], str | None] = {aid: s.enterprise.id for aid, s in subjects.items()}.get
             screener = self.rules.screener
             prepare = screener if isinstance(screener, BatchScreener) else None
             if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
-                prepare.prepare(
-                    (subjects[a].enterprise.id, text)
-                    for e in fresh
-                    if (a := (d := e.__dict__).get("account_id")) and (text := d.get("greeting") or d.get("text"))
+                # (enterprise, text) of each event with an account and a text: a greeting, else a message's text (an
+                # event has one or the other), in C-level passes
+                fresh_dicts = list(map(_DICT, fresh))
+                firms = map(ent_of, map(dict.get, fresh_dicts, itertools.repeat("account_id")))
+                texts = map(
+                    dict.get,
+                    fresh_dicts,
+                    itertools.repeat("greeting"),
+                    map(dict.get, fresh_dicts, itertools.repeat("text")),
                 )
+                pairs: Iterator[Any] = filter(all, zip(firms, texts, strict=True))
+                prepare.prepare(pairs)
             # Decide in event time (ties by id), one event at a time: each decision sees exactly the state the
             # events before it left, whatever the batching or arrival order (docs/ARCHITECTURE.md, the invariant).
             fresh.sort(key=_EVENT_ORDER)
@@ -425,7 +440,6 @@ class Ingest:
             # ascending order, then the rows are complete
             fids, types, times_at = _columns(fresh)
             aids = list(map(dict.get, map(_DICT, fresh), itertools.repeat("account_id")))
-            ent_of: Callable[[Any], str | None] = {aid: s.enterprise.id for aid, s in subjects.items()}.get
             ents: list[Any] = list(map(ent_of, aids))
             if None in ents:  # an enterprise's own events (no account): their enterprise is their own
                 ents = [x if x is not None else e.enterprise_id for x, e in zip(ents, fresh, strict=True)]
