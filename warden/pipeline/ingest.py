@@ -29,7 +29,15 @@ from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.kernel.decision import Decision, Effects, Reason
 from warden.kernel.errors import Conflict, InvalidInput
-from warden.kernel.events import EVENT_MODELS, MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
+from warden.kernel.events import (
+    EVENT_MODELS,
+    EVENT_TYPES,
+    MAX_BATCH,
+    BatchAdapter,
+    EventAdapter,
+    FieldError,
+    field_errors,
+)
 from warden.kernel.partition import DEFAULT_PARTITIONS, PLATFORM_CHAIN, chain_of, partition_of
 from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
@@ -418,6 +426,8 @@ class Ingest:
             # events before it left, whatever the batching or arrival order (docs/ARCHITECTURE.md, the invariant).
             fresh.sort(key=_EVENT_ORDER)
             after_event = self._hooks["after_event"]
+            after_type = {kind: [f for f in after_event if f.after_event_wanted(kind)] for kind in EVENT_TYPES}
+            decide = self.rules.decider(self.counters, batch)  # `RuleEngine.evaluate`, the batch's context kept
             for e in fresh:
                 aid = e.__dict__.get("account_id")
                 subject = subjects[aid] if aid else None
@@ -427,9 +437,10 @@ class Ingest:
                     changes.enterprises[ent.id] = ent
                     out = Decision(event_id=e.id, allowed=None)
                 else:
-                    out = self.rules.evaluate(e, subject, self.counters, batch)
+                    out = decide(e, subject)
                 by_id[e.id] = out
-                for f in after_event:  # state the next decision reads (weight) follows this event
+                # state the next decision reads (weight) follows this event (features that want its type)
+                for f in after_type.get(e.type, after_event):
                     f.after_event(batch, e, out, subject)
             if prepare is not None:
                 prepare.release()
