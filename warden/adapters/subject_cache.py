@@ -35,8 +35,11 @@ class SubjectCache:
         self._generation = 0
         self.hits = 0
         self.misses = 0
+        self._clears = 0  # how many times `clear` ran: `keep` knows whether what `take` found is still there
+        self._taken_at = -1  # `_clears` at the last `take`
 
     def clear(self) -> None:
+        self._clears += 1
         self.seq = None
         self._stamps.clear()
         self._subjects.clear()
@@ -67,6 +70,7 @@ class SubjectCache:
         """Cached subjects for these ids (ended restrictions pruned), and the ids still to load."""
         found: dict[str, Subject] = {}
         missing: list[str] = []
+        self._taken_at = self._clears
         for aid in dict.fromkeys(account_ids):
             subj = self._subjects.get(aid)
             if subj is None:
@@ -86,10 +90,20 @@ class SubjectCache:
         return found, missing
 
     def keep(
-        self, subjects: dict[str, Subject], stamps: Mapping[int, Stamp], partition_of: Callable[[str], int]
+        self,
+        subjects: dict[str, Subject],
+        stamps: Mapping[int, Stamp],
+        partition_of: Callable[[str], int],
+        loaded: dict[str, Subject] | None = None,
     ) -> None:
         """Remember subjects after a committed batch that held the partitions of `stamps` (each partition's stamp
-        after the commit); subjects of other partitions are not kept."""
+        after the commit); subjects of other partitions are not kept. `loaded`: those of `subjects` the batch read
+        from the database rather than `take`; when given and nothing was cleared since the last `take`, only they are
+        put in (issue 16, sixth round): the taken ones are in place already (changed in place by the rules; `take`
+        moved them to the LRU's end in the batch's order, ahead of the loaded ones as `subjects` has them), and so
+        are their enterprises' views (members share their enterprise's objects, and nothing replaces them)."""
+        if loaded is not None and self._taken_at == self._clears:
+            subjects = loaded
         for aid, subj in subjects.items():
             ent = subj.enterprise
             p = partition_of(ent.id)

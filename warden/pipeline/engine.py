@@ -117,6 +117,39 @@ class RuleEngine:
             return st.staged.hash, st.staged.policy
         return st.loaded.hash, st.policy
 
+    def decider(self, counters: Counters, batch: Batch) -> Callable[[Any, Subject], Decision]:
+        """`evaluate(event, subject, counters, batch)` for the events of one batch (issue 16, sixth round): an event
+        whose type no rule handles gets its plain answer without a rule context, and the live policy's rules share
+        one `RuleContext` for the batch (each event's decision set on it in turn; made again when the policy in force
+        is swapped); a staged candidate's share goes through `evaluate`. The same decisions as `evaluate`'s."""
+        handlers_of = self._handlers.get
+        ctx: RuleContext | None = None
+        made_for: InForce | None = None
+
+        def decide(event: Any, subject: Subject) -> Decision:
+            nonlocal ctx, made_for
+            st = self.state
+            kind = event.type
+            handlers = handlers_of(kind)
+            if not handlers:
+                return Decision(event.id, True if kind in ASKS else None, policy_hash=st.loaded.hash)
+            if st.staged is not None:
+                return self.evaluate(event, subject, counters, batch)
+            out = Decision(event.id, True if kind in ASKS else None, policy_hash=st.loaded.hash)
+            if ctx is None or made_for is not st:
+                ctx = RuleContext(st.policy, st.screener, counters, batch, out, self.effector, self.contacts)
+                made_for = st
+            else:
+                ctx.decision = out
+            try:
+                for rule in handlers:
+                    rule(event, subject, ctx)
+            finally:
+                batch.deciding = None
+            return out
+
+        return decide
+
     def evaluate(self, event: Any, subject: Subject, counters: Counters, batch: Batch) -> Decision:
         st = self.state
         out = Decision(event_id=event.id, allowed=True if event.type in ASKS else None, policy_hash=st.loaded.hash)

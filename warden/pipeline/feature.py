@@ -81,6 +81,13 @@ class Feature:
     def after_event(self, batch: Batch, event: Any, decision: Decision, subject: Subject | None) -> None:
         """3c. An event was decided: fold it in, so the next decision reads the state it left."""
 
+    after_event_types: ClassVar[frozenset[str] | None] = None
+    """The event types whose `after_event` does anything (None: every type); ingest calls it for those only."""
+
+    def after_event_wanted(self, event_type: str) -> bool:
+        """Whether ingest calls `after_event` for events of `event_type` (`after_event_types`)."""
+        return self.after_event_types is None or event_type in self.after_event_types
+
     def before_store(self, conn: Any, batch: Batch) -> None:
         """4. Every decision of the batch is made; add reasons or deny, read-only."""
 

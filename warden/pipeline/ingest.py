@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
 import operator
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +29,15 @@ from warden.kernel.clock import Clock
 from warden.kernel.counters import Counters
 from warden.kernel.decision import Decision, Effects, Reason
 from warden.kernel.errors import Conflict, InvalidInput
-from warden.kernel.events import EVENT_MODELS, MAX_BATCH, BatchAdapter, EventAdapter, FieldError, field_errors
+from warden.kernel.events import (
+    EVENT_MODELS,
+    EVENT_TYPES,
+    MAX_BATCH,
+    BatchAdapter,
+    EventAdapter,
+    FieldError,
+    field_errors,
+)
 from warden.kernel.partition import DEFAULT_PARTITIONS, PLATFORM_CHAIN, chain_of, partition_of
 from warden.pipeline.batch import Batch
 from warden.pipeline.effects import audit_effects
@@ -163,6 +172,11 @@ class Ingest:
             raise InvalidInput(f"{len(errs)} problem(s) in the events; nothing was stored", errs) from exc
         now = self.clock.now()
         limit, age = now + FUTURE_SKEW, self.oldest_age()
+        if not events:
+            return events
+        at = list(map(_OCCURRED, events))
+        if max(at) <= limit and min(at) >= max(EARLIEST, now - age):  # the usual batch: every time in bounds
+            return events
         bad = [
             FieldError(field=f"events[{i}].occurred_at", message=f"{e.occurred_at.isoformat()} is in the future")
             if e.occurred_at > limit
@@ -306,51 +320,61 @@ class Ingest:
             live_hash = self.rules.loaded.hash
             # The batch's partitions (each account's enterprise, as the directory has it now), locked before anything
             # is read: writers of other partitions go on beside us; platform-wide writers wait (database.py).
-            homes = store.enterprises_of(conn, [a for e in events if (a := e.__dict__.get("account_id"))])
-            homes.update((x, x) for e in events if (x := e.__dict__.get("enterprise_id")))
+            dicts = list(map(_DICT, events))
+            homes = store.enterprises_of(conn, list(filter(None, map(dict.get, dicts, itertools.repeat("account_id")))))
+            own = list(filter(None, map(dict.get, dicts, itertools.repeat("enterprise_id"))))
+            homes.update(zip(own, own, strict=True))
             held = {self.partition_of(x) for x in homes.values()} | set(extra)
             chains = sorted(chain_of(p) for p in held)
-            heads, stored = store.lock_and_read(conn, held, [PLATFORM_CHAIN, *chains], [e.id for e in events])
+            heads, stored = store.lock_and_read(conn, held, [PLATFORM_CHAIN, *chains], list(map(_ID, events)))
             tails = {c: h.seq for c, h in heads.items()}
             stamps = {p: (tails[PLATFORM_CHAIN], tails[chain_of(p)]) for p in held}
             if self.cache.check(stamps):  # someone else wrote there: let features take over their changes
                 for f in self._hooks["on_foreign_change"]:
                     f.on_foreign_change(conn)
             writers = {c: store.AuditWriter(conn, c, locked=True, head=heads[c]) for c in chains}
-            fresh, seen = [], set(stored)
-            payloads: dict[str, str] = {}
-            firsts: dict[str, Any] = {}
+            eids = list(map(_ID, events))
+            fresh: list[Any]
+            payloads: dict[str, str]
             clashes: list[FieldError] = []
-            for i, e in enumerate(events):  # an id answered before (or earlier here) must carry the same event
-                first = firsts.get(e.id)
-                if first is None and e.id in stored:  # one that no longer validates matches nothing
-                    first = firsts[e.id] = _stored_event(stored[e.id][1]) or _UNMATCHABLE
-                if first is not None:
-                    if first != e:  # pydantic equality: the same fields; times as instants, whatever the offset
-                        clashes.append(
-                            FieldError(
-                                field=f"events[{i}].id",
-                                message=f"event id {e.id!r} was already used for a different event; "
-                                "an id is sent again only to retry the very same event",
+            if not stored and len(set(eids)) == len(eids):  # the usual case: every event new, and each once
+                fresh = list(events)
+                payloads = dict(zip(eids, map(_PAYLOAD, events), strict=True))
+            else:
+                fresh, seen = [], set(stored)
+                payloads = {}
+                firsts: dict[str, Any] = {}
+                for i, e in enumerate(events):  # an id answered before (or earlier here) must carry the same event
+                    first = firsts.get(e.id)
+                    if first is None and e.id in stored:  # one that no longer validates matches nothing
+                        first = firsts[e.id] = _stored_event(stored[e.id][1]) or _UNMATCHABLE
+                    if first is not None:
+                        if first != e:  # pydantic equality: the same fields; times as instants, whatever the offset
+                            clashes.append(
+                                FieldError(
+                                    field=f"events[{i}].id",
+                                    message=f"event id {e.id!r} was already used for a different event; "
+                                    "an id is sent again only to retry the very same event",
+                                )
                             )
-                        )
-                    continue
-                firsts[e.id] = e
-                payloads[e.id] = e.model_dump_json()
-                if e.id not in seen:
-                    seen.add(e.id)
-                    fresh.append(e)
+                        continue
+                    firsts[e.id] = e
+                    payloads[e.id] = e.model_dump_json()
+                    if e.id not in seen:
+                        seen.add(e.id)
+                        fresh.append(e)
             if clashes:
                 ids = ", ".join(repr(events[int(c.field[7:].split("]")[0])].id) for c in clashes)
                 raise Conflict(f"event id {ids} reused with different content; nothing was stored", clashes)
-            acc_ids = [a for e in fresh if (a := e.__dict__.get("account_id"))]
-            ent_ids = [x for e in fresh if (x := e.__dict__.get("enterprise_id"))]
-            live_after = min((e.occurred_at for e in fresh), default=now)
+            dicts = list(map(_DICT, fresh))
+            acc_ids: list[str] = list(filter(None, map(dict.get, dicts, itertools.repeat("account_id"))))
+            ent_ids: list[str] = list(filter(None, map(dict.get, dicts, itertools.repeat("enterprise_id"))))
+            live_after = min(map(_OCCURRED, fresh), default=now)
             subjects, missing = self.cache.take(acc_ids, live_after)
             loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
             subjects.update(loaded)
             enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
-            fresh_ids = {e.id for e in fresh}
+            fresh_ids = set(map(_ID, fresh))
             all_known = subjects.keys() >= set(acc_ids) and enterprises.keys() >= set(ent_ids)  # the usual case
             unknown = [
                 FieldError(field=f"events[{i}].{name}", message=f"unknown {what} {value!r}; register it first")
@@ -364,7 +388,8 @@ class Ingest:
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
-            times = {e.id: e.occurred_at.timestamp() for e in fresh}  # once per event, read by counts and windows
+            # once per event, read by counts and windows
+            times = dict(zip(map(_ID, fresh), map(datetime.timestamp, map(_OCCURRED, fresh)), strict=True))
             self._cover(conn, fresh, times)
             batch = Batch(fresh, subjects, enterprises, now, times=times)
             claimed: set[int] = set()
@@ -381,18 +406,28 @@ class Ingest:
             by_id = batch.decisions
             for f in self._hooks["load"]:  # what the rules and later hooks read (weight, past unblocks)
                 f.load(conn, batch)
+            ent_of: Callable[[Any], str | None] = {aid: s.enterprise.id for aid, s in subjects.items()}.get
             screener = self.rules.screener
             prepare = screener if isinstance(screener, BatchScreener) else None
             if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
-                prepare.prepare(
-                    (subjects[a].enterprise.id, text)
-                    for e in fresh
-                    if (a := (d := e.__dict__).get("account_id")) and (text := d.get("greeting") or d.get("text"))
+                # (enterprise, text) of each event with an account and a text: a greeting, else a message's text (an
+                # event has one or the other), in C-level passes
+                fresh_dicts = list(map(_DICT, fresh))
+                firms = map(ent_of, map(dict.get, fresh_dicts, itertools.repeat("account_id")))
+                texts = map(
+                    dict.get,
+                    fresh_dicts,
+                    itertools.repeat("greeting"),
+                    map(dict.get, fresh_dicts, itertools.repeat("text")),
                 )
+                pairs: Iterator[Any] = filter(all, zip(firms, texts, strict=True))
+                prepare.prepare(pairs)
             # Decide in event time (ties by id), one event at a time: each decision sees exactly the state the
             # events before it left, whatever the batching or arrival order (docs/ARCHITECTURE.md, the invariant).
             fresh.sort(key=_EVENT_ORDER)
             after_event = self._hooks["after_event"]
+            after_type = {kind: [f for f in after_event if f.after_event_wanted(kind)] for kind in EVENT_TYPES}
+            decide = self.rules.decider(self.counters, batch)  # `RuleEngine.evaluate`, the batch's context kept
             for e in fresh:
                 aid = e.__dict__.get("account_id")
                 subject = subjects[aid] if aid else None
@@ -402,53 +437,58 @@ class Ingest:
                     changes.enterprises[ent.id] = ent
                     out = Decision(event_id=e.id, allowed=None)
                 else:
-                    out = self.rules.evaluate(e, subject, self.counters, batch)
+                    out = decide(e, subject)
                 by_id[e.id] = out
-                for f in after_event:  # state the next decision reads (weight) follows this event
+                # state the next decision reads (weight) follows this event (features that want its type)
+                for f in after_type.get(e.type, after_event):
                     f.after_event(batch, e, out, subject)
             if prepare is not None:
                 prepare.release()
             for f in self._hooks["before_store"]:
                 f.before_store(conn, batch)
-            # each stored event as a tuple in the table's column order (`store.insert_event_values`), its chain
-            # worked out once per enterprise; the chains start in ascending order, then the rows are complete
-            staged: list[tuple[Any, ...]] = []
+            # the stored events as columns, then as tuples in the table's column order (`store.insert_event_values`),
+            # in C-level passes (issue 16, sixth round); each enterprise's chain worked out once; the chains start in
+            # ascending order, then the rows are complete
+            fids, types, times_at = _columns(fresh)
+            aids = list(map(dict.get, map(_DICT, fresh), itertools.repeat("account_id")))
+            ents: list[Any] = list(map(ent_of, aids))
+            if None in ents:  # an enterprise's own events (no account): their enterprise is their own
+                ents = [x if x is not None else e.enterprise_id for x, e in zip(ents, fresh, strict=True)]
             chain_of_ent: dict[str, int] = {}
-            for e in fresh:
-                aid = e.__dict__.get("account_id")
-                ent_id = subjects[aid].enterprise.id if aid else e.enterprise_id
-                chain = chain_of_ent.get(ent_id)
-                if chain is None:
-                    chain = chain_of_ent[ent_id] = chain_of(self.partition_of(ent_id))
-                    if chain not in writers:  # the directory moved the account since the lock (cannot: it waits)
-                        raise RuntimeError(f"event {e.id!r}: its partition was not locked")
-                out = by_id[e.id]
-                staged.append(
-                    (
-                        chain,
-                        e.id,
-                        e.type,
-                        aid,
-                        ent_id,
-                        e.occurred_at,
-                        payloads[e.id],
-                        _outcome_text(out),
-                        store.dumps(out.counted) if out.counted else "[]",
-                        out.policy_hash or live_hash,
-                    )
-                )
+            for ent_id in dict.fromkeys(ents):
+                chain = chain_of_ent[ent_id] = chain_of(self.partition_of(ent_id))
+                if chain not in writers:  # the directory moved the account since the lock (cannot: it waits)
+                    raise RuntimeError(f"event {fids[ents.index(ent_id)]!r}: its partition was not locked")
+            chains = list(map(chain_of_ent.__getitem__, ents))
+            outs = list(map(by_id.__getitem__, fids))
             seq = None
-            seqs = {chain: writers[chain].started(now) for chain in sorted({r[0] for r in staged})}
-            rows = [(*r[1:6], now, *r[6:], seqs[r[0]], r[0]) for r in staged]
+            seqs = {chain: writers[chain].started(now) for chain in sorted(set(chains))}
+            rows = list(
+                zip(
+                    fids,
+                    types,
+                    aids,
+                    ents,
+                    times_at,
+                    itertools.repeat(now),
+                    map(payloads.__getitem__, fids),
+                    map(_outcome_text, outs),
+                    [store.dumps(c) if c else "[]" for c in map(_COUNTED, outs)],
+                    [h or live_hash for h in map(_POLICY_HASH, outs)],
+                    map(seqs.__getitem__, chains),
+                    chains,
+                )
+            )
             if rows:
                 audit = writers[min(seqs)]  # the batch's own entries (effects, features, state) go here
                 seq = seqs[audit.chain]
                 store.insert_event_values(conn, rows)
-                by_chain: dict[int, list[tuple[Any, ...]]] = {chain: [] for chain in seqs}
-                for r in rows:
-                    by_chain[r[11]].append(r)
-                for chain, mine in by_chain.items():
-                    denied = sum(1 for r in mine if by_id[r[0]].allowed is False)
+                allowed = list(map(_ALLOWED, outs))
+                # each chain's rows in decision order (a stable sort by chain)
+                by_chain = sorted(range(len(rows)), key=chains.__getitem__)
+                for chain, at in itertools.groupby(by_chain, chains.__getitem__):
+                    where = list(at)
+                    mine = list(map(rows.__getitem__, where))
                     writers[chain].append(
                         now,
                         actor,
@@ -456,7 +496,7 @@ class Ingest:
                         f"batch:{mine[0][0]}",
                         {
                             "events": len(mine),
-                            "denied": denied,
+                            "denied": list(map(allowed.__getitem__, where)).count(False),
                             "policy": live_hash,
                             "digest": store.event_values_digest(mine),
                             "digest_v": DIGEST_VERSION,
@@ -476,7 +516,11 @@ class Ingest:
             committing = time.perf_counter()
         LOCK_TIMES.committed(time.perf_counter() - committing)
 
-        self.cache.keep(subjects, {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}, self.partition_of)
+        stamps_after = {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}
+        self.cache.keep(subjects, stamps_after, self.partition_of, loaded)  # the taken ones are in place already
+        if len(by_id) == len(events):  # no event answered before (nor twice here): each its own decision, in order
+            outcomes = list(map(by_id.__getitem__, map(_ID, events)))
+            return IngestResult(outcomes, len(rows), 0, seq, changes, min(seqs, default=None))
         outcomes = []
         for e in events:
             if e.id in by_id:
@@ -540,6 +584,22 @@ def _stored_event(payload: str) -> Any:
 
 _EVENT_ORDER = operator.attrgetter("occurred_at", "id")
 """The one order of decisions: event time, ties broken by event id."""
+_DICT = operator.attrgetter("__dict__")
+_ID = operator.attrgetter("id")
+_OCCURRED = operator.attrgetter("occurred_at")
+_PAYLOAD = operator.methodcaller("model_dump_json")
+_COUNTED = operator.attrgetter("counted")
+_POLICY_HASH = operator.attrgetter("policy_hash")
+_ALLOWED = operator.attrgetter("allowed")
+_ID_TYPE_TIME = operator.attrgetter("id", "type", "occurred_at")
+
+
+def _columns(events: list[Any]) -> tuple[list[str], list[str], list[datetime]]:
+    """The events' ids, types and times as three lists (empty lists for no events), in C-level passes."""
+    if not events:
+        return [], [], []
+    ids, types, times = zip(*map(_ID_TYPE_TIME, events), strict=True)
+    return list(ids), list(types), list(times)
 
 
 def _field(event: Any, name: str) -> Any:

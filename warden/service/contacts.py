@@ -141,6 +141,8 @@ class ContactLedger(Feature):
             self._ledgers.clear()
         batch.state[self.name] = _BatchLedgers(conn, self._ledgers)
 
+    after_event_types = frozenset({"contact_added", "contact_removed"})  # `_is_external_contact_event`'s types
+
     def after_event(self, batch: Batch, event: Any, decision: Any, subject: Any) -> None:
         if subject is None or not _is_external_contact_event(event):
             return

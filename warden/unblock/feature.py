@@ -89,6 +89,8 @@ class UnblockFeature(Feature):
                 strike.evidence["after_unblock"] = note
         return []
 
+    after_event_types = frozenset({"login"})  # `after_event` judges logins only
+
     def after_event(self, batch: Batch, event: Any, decision: Decision, subject: Subject | None) -> None:
         """S-D4 standing judgement in event time (issue 15): a login of a requester or a helper is new evidence
         about their unblocks lifted within its window. Judge them now (`rules.judge_standing`, pure, over what
