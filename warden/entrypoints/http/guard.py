@@ -103,7 +103,7 @@ def _needs_caller(route: APIRoute) -> bool:
     def walk(dependant: Any) -> bool:
         return any(d.call is get_principal or walk(d) for d in dependant.dependencies)
 
-    return walk(route.dependant)
+    return bool(getattr(route.endpoint, "warden_needs_caller", False)) or walk(route.dependant)
 
 
 @dataclass(frozen=True)
