@@ -15,12 +15,15 @@ The cases:
 - **in-process ingest** with every feature, and with weight upkeep off: the App built from the policy with
   `weight.enabled: false`, so bootstrap builds no weight feature (checked before timing); its start-up heap frozen
   as `warden serve` and `warden consume` freeze theirs (`bootstrap.freeze_heap`);
-- **the HTTP batch API**: a `warden serve` process, 1,000 events per request; then single decisions
-  (`POST /v1/events`) interleaved with a no-op (`GET /v1/ping`) for p50/p99;
+- **the HTTP batch API**: a `warden serve` process, 1,000 events per request;
+- **latency**: single decisions (`POST /v1/events`) interleaved with a no-op (`GET /v1/ping`) for p50/p99, one
+  request at a time on one `http.client` keep-alive connection, on a fresh `warden serve` after the warm-up;
 - **single events over HTTP**: a fresh `warden serve` per case, `POST /v1/events` one event per request from 1
   client, then from 16 clients side by side (each account's events through one client, in event time); the
   16-connection rate shows the group commit (`entrypoints.http.group_commit`, `Ingest.run_requests`) at work;
   the clients are `http.client` keep-alive connections on threads of this process, bodies serialized beforehand;
+  with `workers`, each again against `warden serve --workers W`. The server processes' own CPU per event is
+  printed beside the rates;
 - **growth**: the in-process stream on databases already holding N older stored events, one stream each.
 
 CPU time is this process's plus, when they run on this machine, the server process's and the PostgreSQL
@@ -568,6 +571,10 @@ def run_http(s: Setup, source: str, case: Case) -> None:
         s.scratch.drop(url)
 
 
+LAST_LATENCIES: list[list[float]] = []
+"""The latency case's last run: [no-op, decision] seconds per request, in the order sent (for a look at the tail)."""
+
+
 def run_latency(s: Setup, source: str, case: Case) -> None:
     """p50/p99 of one decision (`POST /v1/events`, `s.single`) against a no-op (`GET /v1/ping`), one request at
     a time on one keep-alive connection, interleaved so both see the same machine state, on a fresh `warden serve`
@@ -606,6 +613,7 @@ def run_latency(s: Setup, source: str, case: Case) -> None:
                             raise RuntimeError(f"{path}: {r.status} {answer[:200].decode(errors='replace')}")
             finally:
                 c.close()
+            LAST_LATENCIES[:] = [ping, decide]
             for name, lat in (("ping", ping), ("decide", decide)):
                 case.p50.setdefault(name, []).append(pct(lat, 0.5) * 1000)
                 case.p99.setdefault(name, []).append(pct(lat, 0.99) * 1000)
