@@ -507,9 +507,8 @@ def family_cpu(pid: int) -> dict[int, float]:
 
 @contextlib.contextmanager
 def server(url: str, prefix: str, key_file: str, workers: int = 1) -> Iterator[tuple[str, int]]:
-    """`warden serve` on `url` in a child process (`--workers`); yields its base URL and pid. With several workers
-    it waits until every worker answers (each one's `/v1/ping` on a fresh connection, until `workers` distinct pids
-    every worker process exists, then a second for the last one's App to be built)."""
+    """`warden serve` on `url` in a child process (`--workers`); yields its base URL and pid once it answers and its
+    processes (every worker's) are idle."""
     import httpx
 
     port = free_port()
@@ -534,15 +533,20 @@ def server(url: str, prefix: str, key_file: str, workers: int = 1) -> Iterator[t
         for _ in range(1200):
             try:
                 httpx.get(base + "/v1/ping", timeout=0.5)
-                if workers == 1 or len(family_cpu(proc.pid)) > workers:  # uvicorn's supervisor + its workers
+                if len(family_cpu(proc.pid)) > (workers if workers > 1 else 0):  # uvicorn's supervisor + workers
                     break
             except httpx.HTTPError as exc:
                 if proc.poll() is not None:
                     stderr = (proc.stderr.read() if proc.stderr else b"").decode()[-2000:]
                     raise RuntimeError("the server did not start: " + stderr) from exc
             time.sleep(0.05)
-        if workers > 1:
-            time.sleep(1.0)  # the last worker's App is built and frozen before it accepts
+        # Every worker builds its App (~seconds of CPU) after the first one answers: wait until the processes are
+        # idle, so no start-up work runs into the timed part or its CPU figure.
+        for _ in range(240):
+            before = sum(family_cpu(proc.pid).values())
+            time.sleep(0.5)
+            if sum(family_cpu(proc.pid).values()) - before < 0.05:
+                break
         yield base, proc.pid
     finally:
         proc.terminate()
