@@ -500,3 +500,17 @@ def test_I12_a_policy_text_over_the_bound_is_refused_before_it_is_parsed(api: Ap
 
     r = api.c.post("/v1/policies", json={"text": "#" * (MAX_POLICY_CHARS + 1)}, headers=api.h("platform"))
     assert fields(r) == ["text"]
+
+
+def test_S16_single_events_without_dependencies_are_still_checked_at_the_edge_before_the_body(api: Api) -> None:
+    # `POST /v1/events` takes its caller with `principal_of`, not `PrincipalDep` (issue 16): the guard must still
+    # refuse a missing or bad token before reading a byte, every time (its route lookup is remembered per path)
+    huge = {"content-type": "application/json", "content-length": str(200 * 1024 * 1024)}
+    chunk = [b"{" + b" " * 65536] * 3200
+    for _ in range(2):
+        assert call(api.app, "POST", "/v1/events", huge, chunk) == (401, 0)
+        bad = huge | {"authorization": "Bearer wdn_not_a_token"}
+        assert call(api.app, "POST", "/v1/events", bad, chunk) == (401, 0)
+    assert call(api.app, "GET", "/v1/events", huge, chunk) == (405, 0)  # the same path, a method no route takes
+    token = {"authorization": f"Bearer {api.tokens['platform']}", "content-type": "application/json"}
+    assert call(api.app, "POST", "/v1/events", token, [b"{}"])[0] == 422  # past the edge: the body's problems

@@ -75,6 +75,14 @@ class InMemoryCounters:
         self._coverage[account_id] = since
         return sum(len(v) for v in taken.values())
 
+    def forget(self, account_ids: Iterable[str]) -> None:
+        """Drop these accounts' entries and coverage (another process wrote events of theirs: `Counters.forget`)."""
+        with self._lock:
+            for account_id in account_ids:
+                for key in self._keys.pop(account_id, ()):
+                    self._entries.pop(key, None)
+                self._coverage.pop(account_id, None)
+
     def begin(self) -> None:
         self._lock.acquire()
         self._journal = []

@@ -199,6 +199,9 @@ class RedisCounters:
             pipe.execute()
             self._written = set()
 
+    def forget(self, account_ids: Iterable[str]) -> None:
+        """Every process shares these counters: what another one stored is here already; nothing to drop."""
+
     def clear(self) -> None:
         """Redis keeps its own state across restarts; nothing to clear."""
 

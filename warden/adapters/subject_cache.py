@@ -47,14 +47,15 @@ class SubjectCache:
         self.enterprises.clear()
         self._ent_members.clear()
 
-    def check(self, stamps: Mapping[int, Stamp]) -> bool:
-        """Drop each partition whose stamp is not the one we last saw; True when anything was dropped (then the
-        features' own caches are dropped too: `Feature.on_foreign_change`)."""
-        dropped = False
+    def check(self, stamps: Mapping[int, Stamp]) -> set[int]:
+        """Drop each partition whose stamp is not the one we last saw; the partitions dropped (when any, the
+        features' own caches are dropped too: `Feature.on_foreign_change`, and ingest's counts of those partitions'
+        accounts)."""
+        dropped = set()
         for p, stamp in stamps.items():
             if self._stamps.get(p) != stamp:
                 self._drop(p)
-                dropped = True
+                dropped.add(p)
         if dropped:
             self.seq = None
         return dropped

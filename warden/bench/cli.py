@@ -34,13 +34,34 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             int, typer.Option(min=0, help="Single requests (and as many no-op requests) per repeat for p50/p99.")
         ] = 2000,
         repeats: Annotated[int, typer.Option(min=1, help="Interleaved repeats of every case (median, min, max).")] = 3,
+        cases: Annotated[
+            str,
+            typer.Option(
+                help="The cases to run, comma-separated, of floor, ingest, http (the batch API), latency (p50/p99 "
+                "of one decision vs a no-op), singles (single events over 1 and 16 connections), growth."
+            ),
+        ] = "floor,ingest,http,latency,singles,growth",
+        workers: Annotated[
+            str, typer.Option(help="`warden serve --workers` counts for the single-event cases, comma-separated.")
+        ] = "1",
     ) -> None:
         """Events/s in-process and over HTTP vs the driver insert floor (and COPY), weight upkeep on vs off, rate vs
         stored history, p50/p99 latency: each case on a fresh copy of the same database, CPU beside wall time."""
-        from warden.bench.ingest import run_bench_ingest
+        from warden.bench.ingest import CASES, run_bench_ingest
+        from warden.entrypoints.cli.main import fail
 
         histories = sorted({int(h) for h in history.split(",") if h.strip()})
-        run_bench_ingest(database, events, histories, latency_requests, Console(), repeats)
+        only = [c.strip() for c in cases.split(",") if c.strip()]
+        unknown = sorted(set(only) - set(CASES))
+        if unknown or not only:
+            raise fail(f"--cases: {', '.join(unknown) or 'none given'}; the cases are {', '.join(CASES)}", 2)
+        try:
+            counts = sorted({int(w) for w in workers.split(",") if w.strip()})
+        except ValueError:
+            raise fail(f"--workers: {workers!r} is not a comma-separated list of whole numbers", 2) from None
+        if not counts or counts[0] < 1:
+            raise fail("--workers: give at least one count, each 1 or more", 2)
+        run_bench_ingest(database, events, histories, latency_requests, Console(), repeats, only, counts)
 
     @bench.command("quality")
     def quality(

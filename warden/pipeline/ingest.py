@@ -111,6 +111,10 @@ class Ingest:
         self._lock = threading.Lock()  # one batch at a time per process
         self._waiting_lock = threading.Lock()  # guards `_waiting`, the requests queued for the next batch
         self._waiting: list[IngestRequest] = []
+        # Whose counts this process holds, per partition (the accounts of the batches it decided), and the
+        # platform chain's tail when it last decided: what `_forget_foreign` drops when another process wrote.
+        self._counted: dict[int, set[str]] = {}
+        self._platform_tail: int | None = None
 
     @property
     def batch_lock(self) -> threading.Lock:
@@ -307,6 +311,25 @@ class Ingest:
         )
         return result
 
+    def _forget_foreign(self, dropped: set[int], platform_tail: int) -> None:
+        """Another process wrote in the `dropped` partitions since this one last decided there (their audit chains
+        moved: `SubjectCache.check`): counts this process holds of their accounts may lack that process's events,
+        so they are dropped and read again from the store before any decision needs them (`_cover`). Counters every
+        process shares (Redis) keep them (`Counters.forget`). A platform-wide write (the directory may have moved
+        an account to another enterprise, so to another partition) drops every count held.
+
+        Why: with `warden serve --workers N` (or any two processes on one database with in-process counters), a
+        worker's counts of an account miss the events another worker stored, and its decisions would differ from
+        one process's (tests/integration/test_serve_workers.py)."""
+        if self._platform_tail is not None and platform_tail != self._platform_tail:
+            self.counters.forget([a for accounts in self._counted.values() for a in accounts])
+            self._counted.clear()
+            return
+        for p in dropped:
+            accounts = self._counted.pop(p, None)
+            if accounts:
+                self.counters.forget(accounts)
+
     def partition_of(self, enterprise_id: str) -> int:
         """The partition of an enterprise's events (`kernel.partition`)."""
         return partition_of(enterprise_id, self.partitions)
@@ -329,9 +352,11 @@ class Ingest:
             heads, stored = store.lock_and_read(conn, held, [PLATFORM_CHAIN, *chains], list(map(_ID, events)))
             tails = {c: h.seq for c, h in heads.items()}
             stamps = {p: (tails[PLATFORM_CHAIN], tails[chain_of(p)]) for p in held}
-            if self.cache.check(stamps):  # someone else wrote there: let features take over their changes
+            dropped = self.cache.check(stamps)
+            if dropped:  # someone else wrote there: let features take over their changes
                 for f in self._hooks["on_foreign_change"]:
                     f.on_foreign_change(conn)
+                self._forget_foreign(dropped, tails[PLATFORM_CHAIN])
             writers = {c: store.AuditWriter(conn, c, locked=True, head=heads[c]) for c in chains}
             eids = list(map(_ID, events))
             fresh: list[Any]
@@ -518,6 +543,10 @@ class Ingest:
 
         stamps_after = {p: (tails[PLATFORM_CHAIN], after[chain_of(p)]) for p in held}
         self.cache.keep(subjects, stamps_after, self.partition_of, loaded)  # the taken ones are in place already
+        self._platform_tail = tails[PLATFORM_CHAIN]
+        for aid, home in homes.items():
+            if aid != home:  # an account (an enterprise's own event names only the enterprise)
+                self._counted.setdefault(self.partition_of(home), set()).add(aid)
         if len(by_id) == len(events):  # no event answered before (nor twice here): each its own decision, in order
             outcomes = list(map(by_id.__getitem__, map(_ID, events)))
             return IngestResult(outcomes, len(rows), 0, seq, changes, min(seqs, default=None))

@@ -99,11 +99,14 @@ def _err(field: str, message: str) -> dict[str, str]:
     return {"field": field, "message": message}
 
 
+_UNSEEN = object()
+
+
 def _needs_caller(route: APIRoute) -> bool:
     def walk(dependant: Any) -> bool:
         return any(d.call is get_principal or walk(d) for d in dependant.dependencies)
 
-    return walk(route.dependant)
+    return bool(getattr(route.endpoint, "warden_needs_caller", False)) or walk(route.dependant)
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,9 @@ class EdgeGuard:
         self.limits = limits
         self.throttle = throttle
         self._routes: list[tuple[re.Pattern[str], frozenset[str], bool, str]] | None = None
+        # (method, path) → what `_route` found, for routes without path parameters (`POST /v1/events`): the regexes
+        # of every route are not tried again on each request
+        self._seen: dict[tuple[str, str], tuple[bool, str] | None] = {}
         self._admissions: Gather[_Admission, tuple[Principal | Refusal | None, str]] = Gather(self._admit)
 
     def _admit(self, group: list[_Admission]) -> list[tuple[Principal | Refusal | None, str] | Exception]:
@@ -197,8 +203,14 @@ class EdgeGuard:
         path, method, root = scope["path"], scope["method"], scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :]
+        seen = self._seen.get((method, path), _UNSEEN)
+        if seen is not _UNSEEN:
+            return seen  # type: ignore[return-value]
         matched = [(needs, t) for regex, methods, needs, t in self._routes if method in methods and regex.match(path)]
-        return (any(needs for needs, _ in matched), matched[0][1]) if matched else None
+        found = (any(needs for needs, _ in matched), matched[0][1]) if matched else None
+        if found is not None and found[1] == path:  # a route without path parameters: one path each (issue 16)
+            self._seen[(method, path)] = found
+        return found
 
     async def _authenticate(self, scope: Scope, headers: Headers, template: str, lang: Lang) -> None:
         """The caller, under the throttle's budgets: 401 for no token or a bad one, 429 over a budget."""

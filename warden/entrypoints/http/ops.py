@@ -121,6 +121,7 @@ class Observe:
         self.access_log = access_log
         self._routes: list[tuple[re.Pattern[str], frozenset[str], str]] | None = None
         self._secret: list[re.Pattern[str]] = []  # the routes' patterns with a secret parameter
+        self._seen: dict[tuple[str, str, str], tuple[str, str]] = {}  # `_template` of routes without parameters
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -171,12 +172,18 @@ class Observe:
             ]
             self._secret = [r for r, _, _ in self._routes if set(SECRET_PATH_PARAMS) & set(r.groupindex)]
         raw, method, root = scope.get("path", ""), scope.get("method", ""), scope.get("root_path", "")
+        seen = self._seen.get((method, raw, root))
+        if seen is not None:
+            return seen
         path = raw[len(root) :] if root and raw.startswith(root) else raw
         route = next(
             (t for regex, methods, t in self._routes if (not methods or method in methods) and regex.match(path)),
             UNMATCHED,
         )
-        return route, raw[: len(raw) - len(path)] + self._masked(path)
+        found = route, raw[: len(raw) - len(path)] + self._masked(path)
+        if route == path:  # a route without path parameters: one path each (issue 16)
+            self._seen[(method, raw, root)] = found
+        return found
 
     def _masked(self, path: str) -> str:
         """`path` with each secret path parameter of any route it reaches (any method, a trailing slash aside) as
