@@ -50,10 +50,12 @@ class _Batch:
     enterprises: dict[str, EnterpriseState]
     active: set[str]  # member strike ids still active
     ent_subject: dict[str, Subject]
-    order: list[tuple[float, str]]  # (occurred_at in epoch seconds, id) of the fresh events, in decision order
-    pos: int = 0  # index in `order` of the event being decided
+    events: list[Any]  # the batch's fresh events (`Batch.events`: in decision order once deciding starts)
+    times: dict[str, float]  # `Batch.times`: event id → occurred_at in epoch seconds
+    last: Any = None  # the event decided last (`after_event`), None before the first
+    n: int = 0  # how many events were decided (`after_event`): `events[n]` is being decided, when in order
     folds: dict[str, AccountFold] = field(default_factory=dict)
-    dirty: dict[str, set[str]] = field(default_factory=dict)  # enterprise → members folded since last placed
+    dirty: dict[str, list[AccountFold]] = field(default_factory=dict)  # enterprise → members folded since placed
     ent_day: dict[str, list[Any]] = field(default_factory=dict)  # enterprise → [its newest event's day, time]
     ent_points: dict[tuple[str, int], int] = field(default_factory=dict)  # enterprise history of the closed days
     late: dict[tuple[str, float, str], int] = field(default_factory=dict)  # late reads (tenths), by cut
@@ -64,6 +66,31 @@ class _Batch:
         self.scorer = scorer(self.policy.account)
 
     cascades: int = 0
+
+    def ts(self, e: Any) -> float:
+        """An event's occurred_at in epoch seconds (from `times` when worked out already)."""
+        t = self.times.get(e.id)
+        return e.occurred_at.timestamp() if t is None else t
+
+    def next_event(self) -> tuple[float, str] | None:
+        """(epoch seconds, id) of the event being decided: the one after the event decided last (`last`) in
+        decision order (time, then id), None after the last. Worked out when a rule reads, not kept up per event
+        (reads are few; issue 16): `events[n]` when the events were decided in the order of `events` (ingest's),
+        else found by bisection."""
+        events, n, last = self.events, self.n, self.last
+        if n == 0 or (n <= len(events) and events[n - 1] is last):
+            return (self.ts(events[n]), events[n].id) if n < len(events) else None
+        order = sorted((self.ts(e), e.id) for e in events)  # (floats sort faster than aware datetimes)
+        pos = bisect.bisect_right(order, (self.ts(last), last.id))
+        return order[pos] if pos < len(order) else None
+
+    def decided(self, aid: str) -> list[Any]:
+        """The account's events of this batch decided so far: `events[:n]` when they were decided in the order of
+        `events` (ingest's); else every event of the account (a read keeps those before its decision)."""
+        events, n, last = self.events, self.n, self.last
+        if n == 0 or (n <= len(events) and events[n - 1] is last):
+            events = events[:n]
+        return [e for e in events if e.__dict__.get("account_id") == aid]
 
 
 class BatchWeights:
@@ -174,10 +201,8 @@ class WeightFeature(Feature):
         active = store.active_strike_ids(
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )
-        times = batch.times  # (worked out once per batch; floats sort faster than aware datetimes)
-        order = sorted((t if (t := times.get(e.id)) is not None else e.occurred_at.timestamp(), e.id) for e in events)
         b = batch.state[self.name] = _Batch(
-            conn, subjects, accounts, enterprises, active, ent_subject, order, policy=self.policy
+            conn, subjects, accounts, enterprises, active, ent_subject, events, batch.times, policy=self.policy
         )
         batch.weights = BatchWeights(self, b)
 
@@ -185,20 +210,13 @@ class WeightFeature(Feature):
 
     def after_event(self, batch: Batch, event: Any, decision: Decision, subject: Subject | None) -> None:
         """Fold a decided event in (ingest calls this in decision order). `subject` is None for an
-        enterprise's own event, which changed the enterprise in place and needs nothing here."""
-        b = batch.state.get(self.name)
+        enterprise's own event, which changed the enterprise in place and needs nothing here but its place in the
+        decision order (`_Batch.last`)."""
+        b = batch.state.get("weight")  # (`self.name`)
         if b is None:
             return
-        order = b.order
-        pos = b.pos
-        ev_id = event.id
-        ts = batch.times.get(ev_id)
-        if ts is None:
-            ts = event.occurred_at.timestamp()
-        if pos < len(order) and order[pos][1] == ev_id:  # ids are unique among a batch's fresh events
-            b.pos = pos + 1
-        else:  # not the expected one (a caller deciding in another order): find our place again
-            b.pos = bisect.bisect_right(order, (ts, ev_id))
+        b.last = event
+        b.n += 1
         if subject is None:
             return
         aid = subject.account.id
@@ -208,23 +226,30 @@ class WeightFeature(Feature):
             if st is None:
                 return
             fold = b.folds[aid] = AccountFold(b.policy, st, subject.account, subject.strikes, b.scorer)
+        ts = b.times.get(event.id)
+        if ts is None:
+            ts = event.occurred_at.timestamp()
         eid = subject.enterprise.id
         day = int(ts // DAY)
-        ent_day = b.ent_day
-        prev = ent_day.get(eid)
+        prev = b.ent_day.get(eid)
         if prev is None or prev[0] != day:
             if prev is not None:  # the enterprise's day closes at its last event: a history point
                 self._place(b, eid)
                 b.ent_points[(eid, prev[0])] = self._enterprise_tenths(b, eid, prev[1])
-            ent_day[eid] = prev = [day, event.occurred_at]
+            b.ent_day[eid] = [day, event.occurred_at]
         else:
             prev[1] = event.occurred_at
-        fold.step(event, ts, day)
-        dirty = b.dirty.get(eid)
-        if dirty is None:
-            b.dirty[eid] = {aid}
-        else:
-            dirty.add(aid)
+        if day != fold.day and fold.at is not None:  # `AccountFold.step`, inline (this runs for every event)
+            fold.points.append((fold.day, fold.tenths(fold.st, fold.account, fold.strikes, fold.at, False, fold.at_ts)))
+        fold.st.apply(event, ts, day)
+        fold.day, fold.at, fold.at_ts = day, event.occurred_at, ts
+        if not fold.marked:  # marked for its enterprise: placed in its buckets before the enterprise is read
+            fold.marked = True
+            dirty = b.dirty.get(eid)
+            if dirty is None:
+                b.dirty[eid] = [fold]
+            else:
+                dirty.append(fold)
 
     def _place(self, b: _Batch, eid: str) -> None:
         """Move the members folded since they were last placed to their current score and last active day in
@@ -237,16 +262,17 @@ class WeightFeature(Feature):
             est = b.enterprises[eid] = EnterpriseState()
         keep = self.policy.enterprise_keep_days
         counts = self.policy.enterprise.members.counts
-        for aid in members:
-            fold = b.folds[aid]
+        for fold in members:
+            fold.marked = False
             st = fold.st
             est.move_member(st, st.last_day, fold.latest_score(), keep, counts(fold.account, st.last_ts))
 
     def _cut(self, b: _Batch, at: datetime) -> tuple[float, str]:
         """The decision point as (epoch seconds, event id): a read sees the events strictly before it."""
         ts = at.timestamp()
-        if b.pos < len(b.order) and b.order[b.pos][0] == ts:
-            return (ts, b.order[b.pos][1])
+        deciding = b.next_event()
+        if deciding is not None and deciding[0] == ts:
+            return deciding
         return (ts, _LAST_ID)
 
     # --- WeightSource: what the rules read, as of the decision ------------------------------------------------
@@ -276,8 +302,7 @@ class WeightFeature(Feature):
         st = AccountState(base=b.accounts[aid].base)
         st.seed(s.account)
         since = at - timedelta(days=p.account.keep_days + 1)
-        fold = b.folds.get(aid)
-        evs = store.events_before(b.conn, aid, at, since) + (fold.events if fold is not None else [])
+        evs = store.events_before(b.conn, aid, at, since) + (b.decided(aid) if aid in b.folds else [])
         for x in sorted((x for x in evs if (x.occurred_at.timestamp(), x.id) < cut), key=_event_key):
             st.apply(x)
         out = b.late[key] = scorer(p.account).tenths(st, s.account, s.strikes, at, False, cut[0])
@@ -394,6 +419,7 @@ class WeightFeature(Feature):
                 b.enterprises.setdefault(eid, EnterpriseState()).add_strike(s.id, s.subject_id, s.at.timestamp())
                 b.active.add(s.id)
         acc_rows: list[tuple[str, str, str, int]] = []
+        homes: dict[str, str | None] = {}
         hist: dict[tuple[str, str, int], int] = {}
         ent_keep = p.enterprise_keep_days
         min_history = p.enterprise.members.min_history_days * DAY  # `Members.counts`, inline: once per account
@@ -411,6 +437,7 @@ class WeightFeature(Feature):
             counted = last_ts - fold.account.created_at.timestamp() >= min_history
             est.move_member(st, int(last_ts // DAY), score, ent_keep, counted)
             acc_rows.append((aid, eid, st.to_json(), score))
+            homes[aid] = eid
         b.dirty.clear()
         for (eid, day), sc in b.ent_points.items():
             hist[("enterprise", eid, day)] = sc
@@ -422,7 +449,7 @@ class WeightFeature(Feature):
             hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
             ent_rows.append((eid, est.to_json()))
         store.write_batch(conn, acc_rows, self._homes, ent_rows, now, [(*k, sc) for k, sc in hist.items()])
-        self._homes.update((r[0], r[1]) for r in acc_rows)  # (kept only if the batch commits: `_cache_valid`)
+        self._homes.update(homes)  # (kept only if the batch commits: `_cache_valid`)
         if acc_rows:
             audit.append(
                 now,

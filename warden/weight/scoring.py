@@ -610,7 +610,7 @@ class AccountFold:
     counted in an earlier point.
     """
 
-    __slots__ = ("account", "at", "at_ts", "day", "events", "p", "points", "st", "strikes", "tenths")
+    __slots__ = ("account", "at", "at_ts", "day", "marked", "p", "points", "st", "strikes", "tenths")
 
     def __init__(
         self, p: WeightPolicy, st: AccountState, account: Account, strikes: list[Strike], score: Scorer | None = None
@@ -622,7 +622,7 @@ class AccountFold:
         self.strikes = strikes
         self.tenths = (score or scorer(p.account)).tenths
         self.points: list[tuple[int, int]] = []  # (day, score in tenths) of the days this fold closed
-        self.events: list[Any] = []  # the events folded, in the order they came (ingest's late reads use them)
+        self.marked = False  # ingest: folded since last placed in its enterprise's buckets (`WeightFeature._place`)
         self.day = -1
         self.at: datetime | None = None
         self.at_ts = 0.0
@@ -636,7 +636,6 @@ class AccountFold:
         if e_day != self.day and self.at is not None:
             self.points.append((self.day, self.tenths(self.st, self.account, self.strikes, self.at, False, self.at_ts)))
         self.st.apply(e, e_ts, e_day)
-        self.events.append(e)
         self.day, self.at, self.at_ts = e_day, e_at, e_ts
 
     def latest_score(self) -> int:
