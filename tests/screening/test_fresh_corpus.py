@@ -54,3 +54,15 @@ def test_S_A6_no_honest_message_of_the_second_fresh_corpus_is_refused_in_its_sit
     report = evaluate(engine, load_fresh2_spam(), load_fresh2_clean(), found=caught)
     refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
     assert refused == []
+
+
+def test_S_A6_no_honest_message_of_the_third_fresh_corpus_is_refused_in_its_situation(
+    engine: ScreeningEngine,
+) -> None:
+    """The third blind corpus (scored once, whole, at the end of the session that received it: 0 refused) stays
+    so: an honest message refused in its situation is the worst fault a screen can make."""
+    from warden.screening.eval.fresh3 import load_fresh3_clean, load_fresh3_spam
+
+    report = evaluate(engine, load_fresh3_spam(), load_fresh3_clean(), found=caught)
+    refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
+    assert refused == []
