@@ -213,6 +213,16 @@ def test_malformed_json_says_where_it_broke(api: Api, path: str, body: bytes) ->
     assert problem["title"] == "Malformed JSON" and "line 3 column 3" in problem["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/event-batches"])
+def test_malformed_json_of_events_is_told_wholly_in_chinese_with_lang_zh(api: Api, path: str) -> None:
+    r = api.c.post(
+        path + "?lang=zh", content=b"nope", headers=api.h("platform", **{"content-type": "application/json"})
+    )
+    problem = refused(r, 400)
+    assert problem["title"] == "JSON 格式错误"
+    assert problem["detail"] == "请求体不是有效的 JSON；未保存任何内容"
+
+
 def test_every_route_with_a_body_refuses_a_nul_naming_the_field_before_the_route_runs(api: Api) -> None:
     """The control-character rule is the edge's, so it holds for every route, present and future."""
     with_body = [(m, p) for m, p in routes(api.app) if m in ("POST", "PUT", "PATCH")]
