@@ -223,6 +223,17 @@ def test_malformed_json_of_events_is_told_wholly_in_chinese_with_lang_zh(api: Ap
     assert problem["detail"] == "请求体不是有效的 JSON；未保存任何内容"
 
 
+def test_an_unknown_member_beside_a_batchs_events_is_refused_naming_it_and_nothing_is_stored(
+    api: Api, warden: App
+) -> None:
+    event = {"id": "xb-1", "type": "login", "occurred_at": "2026-11-25T08:00:00Z", "account_id": "acc-1"}
+    event |= {"device_id": "d-1", "client_version": "1.0"}
+    r = api.c.post("/v1/event-batches?lang=en", json={"events": [event], "dry_run": True}, headers=api.h("platform"))
+    assert fields(r) == ["dry_run"]
+    r = api.c.post("/v1/events?lang=en", json=event, headers=api.h("platform"))
+    assert r.status_code == 201, r.text  # xb-1 was not stored by the refused batch
+
+
 def test_every_route_with_a_body_refuses_a_nul_naming_the_field_before_the_route_runs(api: Api) -> None:
     """The control-character rule is the edge's, so it holds for every route, present and future."""
     with_body = [(m, p) for m, p in routes(api.app) if m in ("POST", "PUT", "PATCH")]

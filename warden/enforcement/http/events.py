@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from warden.app import App
 from warden.enforcement import access
@@ -29,6 +29,8 @@ router = APIRouter(prefix="/v1", tags=["events"])
 
 
 class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt or unknown member is named, as in each event
+
     events: Annotated[list[Event], Field(min_length=1, max_length=MAX_BATCH, description=f"1 to {MAX_BATCH} events")]
 
 
