@@ -234,6 +234,18 @@ def test_an_unknown_member_beside_a_batchs_events_is_refused_naming_it_and_nothi
     assert r.status_code == 201, r.text  # xb-1 was not stored by the refused batch
 
 
+@pytest.mark.parametrize(("path", "who"), [("/v1/screenings", "reviewer"), ("/v1/events", "platform")])
+def test_a_body_that_is_not_utf8_is_malformed_json_naming_the_body_in_the_requests_language(
+    api: Api, path: str, who: str
+) -> None:
+    headers = api.h(who, **{"content-type": "application/json"})
+    zh = refused(api.c.post(path + "?lang=zh", content=b'{"text": "\xff\xfe"}', headers=headers), 400)
+    assert (zh["title"], zh["detail"]) == ("JSON 格式错误", "请求体不是有效的 JSON；未保存任何内容")
+    assert [e["field"] for e in zh["errors"]] == ["(body)"]
+    en = refused(api.c.post(path + "?lang=en", content=b'{"text": "\xff\xfe"}', headers=headers), 400)
+    assert (en["title"], en["detail"]) == ("Malformed JSON", "the request body is not valid JSON; nothing was stored")
+
+
 def test_every_route_with_a_body_refuses_a_nul_naming_the_field_before_the_route_runs(api: Api) -> None:
     """The control-character rule is the edge's, so it holds for every route, present and future."""
     with_body = [(m, p) for m, p in routes(api.app) if m in ("POST", "PUT", "PATCH")]

@@ -318,6 +318,9 @@ def install(app: FastAPI) -> None:
         elif exc.status_code == 404 and detail == "Not Found":  # routing's: no route takes the path
             detail = EDGE["no_route"]
         lang = lang_of(request.scope)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":  # FastAPI's: not UTF-8
+            errors = [{"field": "(body)", "message": "not text in UTF-8, so not JSON"}]
+            return problem(400, "Malformed JSON", EDGE["malformed_json"], MALFORMED_JSON, errors, lang=lang)
         return problem(exc.status_code, title, detail, headers=headers or None, lang=lang, params=params)
 
     @app.exception_handler(sa_exc.OperationalError)
