@@ -246,6 +246,17 @@ def test_a_body_that_is_not_utf8_is_malformed_json_naming_the_body_in_the_reques
     assert (en["title"], en["detail"]) == ("Malformed JSON", "the request body is not valid JSON; nothing was stored")
 
 
+def test_an_id_sent_twice_in_a_batch_with_different_content_is_a_409_told_wholly_in_chinese(api: Api) -> None:
+    event = {"id": "twice-1", "type": "login", "occurred_at": "2026-11-25T08:00:00Z", "account_id": "acc-1"}
+    event |= {"device_id": "d-1", "client_version": "1.0"}
+    body = {"events": [event, event | {"device_id": "d-2"}]}
+    problem = refused(api.c.post("/v1/event-batches?lang=zh", json=body, headers=api.h("platform")), 409)
+    assert problem["detail"] == "事件 id 'twice-1' 已用于内容不同的另一个事件；未保存任何内容"
+    assert [e["field"] for e in problem["errors"]] == ["events[1].id"]
+    r = api.c.post("/v1/events?lang=en", json=event, headers=api.h("platform"))
+    assert r.status_code == 201, r.text  # nothing of the refused batch was stored
+
+
 def test_every_route_with_a_body_refuses_a_nul_naming_the_field_before_the_route_runs(api: Api) -> None:
     """The control-character rule is the edge's, so it holds for every route, present and future."""
     with_body = [(m, p) for m, p in routes(api.app) if m in ("POST", "PUT", "PATCH")]

@@ -177,6 +177,10 @@ DETAILS: list[tuple[re.Pattern[str], str]] = [
             "{count} 个事件的时间不可能；未保存任何内容",
         ),
         (
+            r"event id (?P<ids>.+) reused with different content; nothing was stored",
+            "事件 id {ids} 已用于内容不同的另一个事件；未保存任何内容",
+        ),
+        (
             r"(?P<count>\d+) event\(s\) name unknown accounts; nothing was stored",
             "{count} 个事件指向未知账号；未保存任何内容",
         ),
