@@ -17,9 +17,8 @@ from warden.app import App
 from warden.enforcement import access
 from warden.enforcement.texts import CORE, Lang, Texts
 from warden.enforcement.views import BatchOut, DecisionOut
-from warden.entrypoints.http.deps import AppDep, LangDep, PrincipalDep, needs_caller, principal_of
+from warden.entrypoints.http.deps import AppDep, LangDep, PrincipalDep, lang_of, needs_caller, principal_of
 from warden.entrypoints.http.group_commit import GroupCommit
-from warden.entrypoints.http.problem_texts import EDGE, lang_of
 from warden.entrypoints.http.problems import MalformedJSON
 from warden.kernel.decision import Decision
 from warden.kernel.errors import InvalidInput, WardenError
@@ -66,15 +65,8 @@ def _parse(adapter: TypeAdapter[Any], raw: bytes, prefix: str) -> Any:
     except ValidationError as exc:
         errors = field_errors(exc, prefix)
         if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False)):
-            raise MalformedJSON(
-                "the request body is not valid JSON; nothing was stored", errors, text=EDGE["malformed_json"]
-            ) from exc
-        raise InvalidInput(
-            f"{len(errors)} problem(s) in the request; nothing was stored",
-            errors,
-            text=EDGE["invalid_request"],
-            params={"count": len(errors)},
-        ) from exc
+            raise MalformedJSON(errors) from exc
+        raise InvalidInput(f"{len(errors)} problem(s) in the request; nothing was stored", errors) from exc
 
 
 def group_commit(request: Request) -> GroupCommit:

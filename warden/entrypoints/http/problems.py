@@ -27,7 +27,7 @@ from warden.kernel.errors import (
     Throttled,
     WardenError,
 )
-from warden.kernel.events import EVENT_TYPES
+from warden.kernel.events import EVENT_TYPES, FieldError
 from warden.kernel.i18n import Lang, Text
 
 PROBLEM = "application/problem+json"
@@ -135,7 +135,11 @@ class Unauthorized(WardenError):
 
 
 class MalformedJSON(WardenError):
-    """A request body that is not JSON at all."""
+    """A request body that is not JSON at all: `errors` say where it broke; the sentence is `EDGE["malformed_json"]`,
+    in the request's language."""
+
+    def __init__(self, errors: list[FieldError] | None = None) -> None:
+        super().__init__(EDGE["malformed_json"].en, errors, text=EDGE["malformed_json"])
 
 
 PROBLEMS: dict[type[WardenError], tuple[int, str, str]] = {
