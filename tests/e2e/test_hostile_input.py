@@ -213,6 +213,50 @@ def test_malformed_json_says_where_it_broke(api: Api, path: str, body: bytes) ->
     assert problem["title"] == "Malformed JSON" and "line 3 column 3" in problem["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/event-batches"])
+def test_malformed_json_of_events_is_told_wholly_in_chinese_with_lang_zh(api: Api, path: str) -> None:
+    r = api.c.post(
+        path + "?lang=zh", content=b"nope", headers=api.h("platform", **{"content-type": "application/json"})
+    )
+    problem = refused(r, 400)
+    assert problem["title"] == "JSON 格式错误"
+    assert problem["detail"] == "请求体不是有效的 JSON；未保存任何内容"
+
+
+def test_an_unknown_member_beside_a_batchs_events_is_refused_naming_it_and_nothing_is_stored(
+    api: Api, warden: App
+) -> None:
+    event = {"id": "xb-1", "type": "login", "occurred_at": "2026-11-25T08:00:00Z", "account_id": "acc-1"}
+    event |= {"device_id": "d-1", "client_version": "1.0"}
+    r = api.c.post("/v1/event-batches?lang=en", json={"events": [event], "dry_run": True}, headers=api.h("platform"))
+    assert fields(r) == ["dry_run"]
+    r = api.c.post("/v1/events?lang=en", json=event, headers=api.h("platform"))
+    assert r.status_code == 201, r.text  # xb-1 was not stored by the refused batch
+
+
+@pytest.mark.parametrize(("path", "who"), [("/v1/screenings", "reviewer"), ("/v1/events", "platform")])
+def test_a_body_that_is_not_utf8_is_malformed_json_naming_the_body_in_the_requests_language(
+    api: Api, path: str, who: str
+) -> None:
+    headers = api.h(who, **{"content-type": "application/json"})
+    zh = refused(api.c.post(path + "?lang=zh", content=b'{"text": "\xff\xfe"}', headers=headers), 400)
+    assert (zh["title"], zh["detail"]) == ("JSON 格式错误", "请求体不是有效的 JSON；未保存任何内容")
+    assert [e["field"] for e in zh["errors"]] == ["(body)"]
+    en = refused(api.c.post(path + "?lang=en", content=b'{"text": "\xff\xfe"}', headers=headers), 400)
+    assert (en["title"], en["detail"]) == ("Malformed JSON", "the request body is not valid JSON; nothing was stored")
+
+
+def test_an_id_sent_twice_in_a_batch_with_different_content_is_a_409_told_wholly_in_chinese(api: Api) -> None:
+    event = {"id": "twice-1", "type": "login", "occurred_at": "2026-11-25T08:00:00Z", "account_id": "acc-1"}
+    event |= {"device_id": "d-1", "client_version": "1.0"}
+    body = {"events": [event, event | {"device_id": "d-2"}]}
+    problem = refused(api.c.post("/v1/event-batches?lang=zh", json=body, headers=api.h("platform")), 409)
+    assert problem["detail"] == "事件 id 'twice-1' 已用于内容不同的另一个事件；未保存任何内容"
+    assert [e["field"] for e in problem["errors"]] == ["events[1].id"]
+    r = api.c.post("/v1/events?lang=en", json=event, headers=api.h("platform"))
+    assert r.status_code == 201, r.text  # nothing of the refused batch was stored
+
+
 def test_every_route_with_a_body_refuses_a_nul_naming_the_field_before_the_route_runs(api: Api) -> None:
     """The control-character rule is the edge's, so it holds for every route, present and future."""
     with_body = [(m, p) for m, p in routes(api.app) if m in ("POST", "PUT", "PATCH")]
@@ -288,7 +332,8 @@ def test_event_dates_out_of_range_or_given_as_numbers_are_refused_naming_occurre
         assert fields(api.c.post("/v1/events", json=ev, headers=api.h("platform"))) == ["occurred_at"], when
         r = api.c.post("/v1/event-batches", json={"events": [world.phone_search(), ev]}, headers=api.h("platform"))
         assert fields(r) == ["events[1].occurred_at"], when
-    numbers = api.c.post("/v1/events", json=world.phone_search() | {"occurred_at": 0}, headers=api.h("platform"))
+    body = world.phone_search() | {"occurred_at": 0}
+    numbers = api.c.post("/v1/events?lang=en", json=body, headers=api.h("platform"))
     assert "not a number" in numbers.json()["errors"][0]["message"]
 
 

@@ -11,15 +11,14 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from warden.app import App
 from warden.enforcement import access
 from warden.enforcement.texts import CORE, Lang, Texts
 from warden.enforcement.views import BatchOut, DecisionOut
-from warden.entrypoints.http.deps import AppDep, LangDep, PrincipalDep, needs_caller, principal_of
+from warden.entrypoints.http.deps import AppDep, LangDep, PrincipalDep, lang_of, needs_caller, principal_of
 from warden.entrypoints.http.group_commit import GroupCommit
-from warden.entrypoints.http.problem_texts import lang_of
 from warden.entrypoints.http.problems import MalformedJSON
 from warden.kernel.decision import Decision
 from warden.kernel.errors import InvalidInput, WardenError
@@ -29,6 +28,8 @@ router = APIRouter(prefix="/v1", tags=["events"])
 
 
 class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt or unknown member is named, as in each event
+
     events: Annotated[list[Event], Field(min_length=1, max_length=MAX_BATCH, description=f"1 to {MAX_BATCH} events")]
 
 
@@ -64,7 +65,7 @@ def _parse(adapter: TypeAdapter[Any], raw: bytes, prefix: str) -> Any:
     except ValidationError as exc:
         errors = field_errors(exc, prefix)
         if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False)):
-            raise MalformedJSON("the request body is not valid JSON; nothing was stored", errors) from exc
+            raise MalformedJSON(errors) from exc
         raise InvalidInput(f"{len(errors)} problem(s) in the request; nothing was stored", errors) from exc
 
 

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from warden.app import App
 from warden.enforcement.texts import Lang
-from warden.entrypoints.http.problem_texts import lang_of
+from warden.entrypoints.http.problem_texts import lang_of as lang_of  # re-exported: routes read the language here
 from warden.entrypoints.http.problems import Unauthorized
 from warden.kernel.access import Principal, Role
 from warden.kernel.errors import Forbidden

@@ -177,6 +177,10 @@ DETAILS: list[tuple[re.Pattern[str], str]] = [
             "{count} 个事件的时间不可能；未保存任何内容",
         ),
         (
+            r"event id (?P<ids>.+) reused with different content; nothing was stored",
+            "事件 id {ids} 已用于内容不同的另一个事件；未保存任何内容",
+        ),
+        (
             r"(?P<count>\d+) event\(s\) name unknown accounts; nothing was stored",
             "{count} 个事件指向未知账号；未保存任何内容",
         ),
@@ -252,6 +256,7 @@ FIELD_SENTENCES: list[tuple[str, str]] = [
     (r"missing 'type'; expected one of: (?P<list>.+)", "缺少 'type'；应为以下之一：{list}"),
     (r"malformed JSON at line (?P<l>\d+) column (?P<c>\d+): (?P<why>.+)", "JSON 格式错误，第 {l} 行第 {c} 列：{why}"),
     (r"malformed JSON: (?P<why>.+)", "JSON 格式错误：{why}"),
+    (r"not text in UTF-8, so not JSON", "不是 UTF-8 文本，因而不是 JSON"),
     (r"at most (?P<n>\d+) events per batch", "每批最多 {n} 个事件"),
     (r"(?P<t>\S+) is in the future", "{t} 晚于当前时间"),
     (r"(?P<t>\S+) is before (?P<d>\S+); no platform event is that old", "{t} 早于 {d}；平台上没有这么早的事件"),

@@ -27,7 +27,7 @@ from warden.kernel.errors import (
     Throttled,
     WardenError,
 )
-from warden.kernel.events import EVENT_TYPES
+from warden.kernel.events import EVENT_TYPES, FieldError
 from warden.kernel.i18n import Lang, Text
 
 PROBLEM = "application/problem+json"
@@ -135,7 +135,11 @@ class Unauthorized(WardenError):
 
 
 class MalformedJSON(WardenError):
-    """A request body that is not JSON at all."""
+    """A request body that is not JSON at all: `errors` say where it broke; the sentence is `EDGE["malformed_json"]`,
+    in the request's language."""
+
+    def __init__(self, errors: list[FieldError] | None = None) -> None:
+        super().__init__(EDGE["malformed_json"].en, errors, text=EDGE["malformed_json"])
 
 
 PROBLEMS: dict[type[WardenError], tuple[int, str, str]] = {
@@ -318,6 +322,9 @@ def install(app: FastAPI) -> None:
         elif exc.status_code == 404 and detail == "Not Found":  # routing's: no route takes the path
             detail = EDGE["no_route"]
         lang = lang_of(request.scope)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":  # FastAPI's: not UTF-8
+            errors = [{"field": "(body)", "message": "not text in UTF-8, so not JSON"}]
+            return problem(400, "Malformed JSON", EDGE["malformed_json"], MALFORMED_JSON, errors, lang=lang)
         return problem(exc.status_code, title, detail, headers=headers or None, lang=lang, params=params)
 
     @app.exception_handler(sa_exc.OperationalError)
