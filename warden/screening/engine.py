@@ -27,6 +27,8 @@ build a new engine (`with_lists`) that a `ScreenerRegistry` swaps in atomically.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
@@ -145,6 +147,43 @@ def second_reading(text: str) -> str | None:
     numbers turned into spaces (same length, so offsets hold), or None when it has none of them."""
     swapped = _TONE_NUMBER.sub(lambda m: m.group()[0] + " ", text.translate(_SECOND_READING))
     return swapped if swapped != text else None
+
+
+RLO = "\u202e"
+"""RIGHT-TO-LEFT OVERRIDE: what follows it, up to POP DIRECTIONAL FORMATTING (or an isolate's end, a line's end, the
+text's end), is displayed in reverse order: ``\u202e包红领我加`` shows as 加我领红包."""
+_OVERRIDE_ENDS = frozenset("\u202c\u2069\n\r\u2029")
+
+
+def displayed(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` in the order it is displayed, as far as right-to-left overrides reorder it, and the spans [start,
+    end) that were reversed (same length: the override characters stay where they are, and the fold removes them).
+    An override inside a reversed span is one more character of it."""
+    chars, spans, i = list(text), [], 0
+    while (i := text.find(RLO, i)) >= 0:
+        j = i + 1
+        while j < len(text) and text[j] not in _OVERRIDE_ENDS:
+            j += 1
+        if j - i > 2:
+            chars[i + 1 : j] = chars[i + 1 : j][::-1]
+            spans.append((i + 1, j))
+        i = j
+    return "".join(chars), spans
+
+
+def _as_written(hit: Hit, spans: list[tuple[int, int]], text: str) -> Hit:
+    """A hit on the displayed order of ``text`` (`displayed`), on the text as sent: each end inside a reversed span
+    is mirrored there, and the hit covers what it covered on screen."""
+
+    def mirror(x: int) -> int:
+        for a, b in spans:
+            if a <= x < b:
+                return a + b - 1 - x
+        return x
+
+    ends = (mirror(hit.start), mirror(hit.end - 1))
+    start, end = min(ends), max(ends) + 1
+    return Hit(hit.term, hit.category, hit.severity, hit.channel, start, end, text[start:end], hit.intent)
 
 
 _NUL_CODE = np.zeros(1, dtype=np.uint32)  # NUL between the pieces of the qualifying words' scan (its syllable code is
@@ -805,16 +844,28 @@ class ScreeningEngine:
 
     def screen(self, text: str) -> list[Hit]:
         """Hits in ``text`` sorted by position, with offsets into ``text`` as given."""
-        return list(self._screen_batch([text])[0])
+        return list(self.screen_many([text])[0])
 
     def screen_many(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[tuple[Hit, ...]]:
         """Screen many texts; batching amortises the per-call cost of folding and scanning.
 
-        Returns one tuple of hits per text (tuples: the many empty results share one object).
+        Returns one tuple of hits per text (tuples: the many empty results share one object). A text holding a
+        right-to-left override is screened as it is displayed (`displayed`), its hits mapped back to the text as
+        sent.
         """
         out: list[tuple[Hit, ...]] = []
+        shown: dict[int, list[tuple[int, int]]] = {}
+        sent = texts
+        if any(map(operator.contains, texts, itertools.repeat(RLO))):  # rare: one C-level pass otherwise
+            read = list(texts)
+            for k, text in enumerate(texts):
+                if RLO in text:
+                    read[k], shown[k] = displayed(text)
+            texts = read
         for i in range(0, len(texts), batch_size):
             out.extend(self._screen_batch(texts[i : i + batch_size]))
+        for k, spans in shown.items():
+            out[k] = tuple(sorted((_as_written(h, spans, sent[k]) for h in out[k]), key=_hit_order))
         return out
 
     def _screen_batch(self, batch: Sequence[str]) -> list[tuple[Hit, ...]]:
