@@ -79,7 +79,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, help="Worker processes behind the port (metrics then shared: docs/DEPLOY.md).")
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes behind the port; they decide as one process. Metrics are then shared; rate limits "
+            "are per process unless WARDEN_COUNTERS=redis (docs/DEPLOY.md).",
+        ),
     ] = 1,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs; /livez, /readyz, /metrics). Logs are JSON lines on stdout unless
