@@ -553,6 +553,13 @@ def server(url: str, prefix: str, key_file: str, workers: int = 1) -> Iterator[t
         proc.wait(30)
 
 
+def warm_up(client: Any, s: Setup) -> None:
+    """Send `s.warm` through the batch API (`client`: an httpx client on the served app), `BATCH` events a request,
+    before a served case is timed."""
+    for i in range(0, len(s.warm), BATCH):
+        client.post("/v1/event-batches", json={"events": s.warm[i : i + BATCH]}).raise_for_status()
+
+
 def run_http(s: Setup, source: str, case: Case) -> None:
     """The batch API: `s.events` in requests of `BATCH` events after the warm-up, on a fresh `warden serve`."""
     import httpx
@@ -563,8 +570,7 @@ def run_http(s: Setup, source: str, case: Case) -> None:
         with server(url, prefix, s.scratch.key_file) as (base, pid):
             headers = {"Authorization": f"Bearer {s.secret}"}
             with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-                for i in range(0, len(s.warm), BATCH):
-                    client.post("/v1/event-batches", json={"events": s.warm[i : i + BATCH]}).raise_for_status()
+                warm_up(client, s)
                 with timed(len(s.events), _others(lambda: family_cpu(pid), s.scratch.backends(url))) as timer:
                     for i in range(0, len(s.events), BATCH):
                         r = client.post("/v1/event-batches", json={"events": s.events[i : i + BATCH]})
@@ -594,8 +600,7 @@ def run_latency(s: Setup, source: str, case: Case) -> None:
         with server(url, prefix, s.scratch.key_file) as (base, _pid):
             headers = {"Authorization": f"Bearer {s.secret}"}
             with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-                for i in range(0, len(s.warm), BATCH):
-                    client.post("/v1/event-batches", json={"events": s.warm[i : i + BATCH]}).raise_for_status()
+                warm_up(client, s)
             host, port = base.removeprefix("http://").rsplit(":", 1)
             sending = headers | {"Content-Type": "application/json"}
             bodies = [orjson.dumps(e) for e in s.single]
@@ -653,8 +658,7 @@ def run_singles(s: Setup, source: str, case: Case, connections: int, workers: in
         with server(url, prefix, s.scratch.key_file, workers) as (base, pid):
             headers = {"Authorization": f"Bearer {s.secret}"}
             with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-                for i in range(0, len(s.warm), BATCH):
-                    client.post("/v1/event-batches", json={"events": s.warm[i : i + BATCH]}).raise_for_status()
+                warm_up(client, s)
 
             host, port = base.removeprefix("http://").rsplit(":", 1)
             sending = headers | {"Content-Type": "application/json"}
