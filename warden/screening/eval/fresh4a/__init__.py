@@ -1,0 +1,40 @@
+"""The fresh4a screening corpus (one half of the fourth blind corpus): written on 2026-11-30 by a helper session
+that never saw the engine, read nothing under `warden/screening/` but the shipped term list, the third corpus's
+WRITING.md and loader and the two parse functions of `warden.screening.eval.heldout`, and never ran the screen on
+it. Every message was composed by hand; scripts only checked the files and computed check digits (``WRITING.md``
+here says how it was written and checked).
+
+1,041 honest work messages (``clean.txt``, the held-out format of `warden.screening.eval.heldout`: ``[domain
+situation]`` sections, ``?`` for a message honest only in its conversation), leaning to manufacturing, logistics,
+retail chains, hospitals, schools, local government services, HR and finance back offices; and 397 disguised spam
+messages (``spam.tsv``: technique, expected, text; 17 or more for each of the 21 techniques of the third corpus).
+The engine's developers never read it; it is to be scored with the engine of the round it arrives in, whole, once.
+Its figures are the honest ones; a round that tunes on it must say so and write another.
+
+`expected` names a term of `terms.tsv` or a detector category, mapped to the engine's names as in
+`warden.screening.eval.fresh` (whose `caught` scores it: a contact detail caught as contact diversion counts).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from warden.screening.eval.clean import CleanMessage
+from warden.screening.eval.disguised import DisguisedRow
+from warden.screening.eval.fresh import engine_names
+from warden.screening.eval.heldout import parse_clean, parse_spam
+
+__all__ = ["load_fresh4a_clean", "load_fresh4a_spam"]
+
+
+def _read(name: str) -> str:
+    return resources.files("warden.screening.eval.fresh4a").joinpath(name).read_text(encoding="utf-8")
+
+
+def load_fresh4a_clean() -> list[CleanMessage]:
+    return parse_clean(_read("clean.txt"))
+
+
+def load_fresh4a_spam() -> list[DisguisedRow]:
+    """The spam rows, their `expected` in the engine's category names."""
+    return engine_names(parse_spam(_read("spam.tsv")))
