@@ -38,14 +38,15 @@ from warden.screening.eval.fresh import caught as fresh_caught
 from warden.screening.eval.fresh import load_fresh_clean, load_fresh_spam
 from warden.screening.eval.fresh2 import load_fresh2_clean, load_fresh2_spam
 from warden.screening.eval.fresh3 import load_fresh3_clean, load_fresh3_spam
+from warden.screening.eval.fresh4 import load_fresh4_clean, load_fresh4_spam
 from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam
 from warden.screening.folding import NUL
 
-Unseen = Literal["third", "second", "dev", "test"]
-"""Which written-blind corpus `warden bench screen` scores: ``third`` (`warden.screening.eval.fresh3`, read by no
-one who works on the engine: the honest figure), ``second`` (`warden.screening.eval.fresh2`, development data since
-a round tuned on it), or a half of the first one (`warden.screening.eval.fresh`, development data since its test
-half was scored twice)."""
+Unseen = Literal["fourth", "third", "second", "dev", "test"]
+"""Which written-blind corpus `warden bench screen` scores: ``fourth`` (`warden.screening.eval.fresh4`, three
+writers' parts, read by no one who works on the engine: the honest figure), ``third`` (`warden.screening.eval.fresh3`)
+and ``second`` (`warden.screening.eval.fresh2`), development data since a round tuned on them, or a half of the first
+one (`warden.screening.eval.fresh`, development data since its test half was scored twice)."""
 
 # Frequent characters of ordinary Chinese text, for filler.
 COMMON = (
@@ -122,9 +123,9 @@ class BenchReport:
     evaluation: EvalReport
     heldout: EvalReport  # the hand-written held-out set (warden.screening.eval.heldout)
     heldout_judged: list[tuple[CleanMessage, str]]  # held-out clean messages the default policy warns on or blocks
-    fresh: EvalReport  # the written-blind corpus `fresh_half` names (the third one by default: read by no one)
+    fresh: EvalReport  # the written-blind corpus `fresh_half` names (the fourth one by default: read by no one)
     fresh_judged: list[tuple[CleanMessage, str]]
-    fresh_half: Unseen = "third"  # or development data (`warden bench screen --fresh second|dev|test`)
+    fresh_half: Unseen = "fourth"  # or development data (`warden bench screen --fresh third|second|dev|test`)
 
     @property
     def ratio(self) -> Spread:
@@ -245,7 +246,7 @@ def run(
     synth: int = 50_000,
     seed: int = 42,
     step: Callable[[str], None] = lambda _: None,
-    half: Unseen = "third",
+    half: Unseen = "fourth",
 ) -> BenchReport:
     """Run every measurement; ``step`` is called with a label before each (for progress display)."""
     step("building the shipped engine")
@@ -322,7 +323,9 @@ def run(
     evaluation = evaluate(engine)
     heldout = evaluate(engine, load_heldout_spam(), load_heldout_clean())
     heldout_judged = judged_false_positives(heldout)
-    if half == "third":
+    if half == "fourth":
+        unseen = evaluate(engine, load_fresh4_spam(), load_fresh4_clean(), found=fresh_caught)
+    elif half == "third":
         unseen = evaluate(engine, load_fresh3_spam(), load_fresh3_clean(), found=fresh_caught)
     elif half == "second":
         unseen = evaluate(engine, load_fresh2_spam(), load_fresh2_clean(), found=fresh_caught)
@@ -362,7 +365,7 @@ def run(
 
 
 def run_bench_screen(
-    messages: int, repeat: int, terms: int, seed: int, console: Console, fresh: Unseen = "third"
+    messages: int, repeat: int, terms: int, seed: int, console: Console, fresh: Unseen = "fourth"
 ) -> None:
     """Run every measurement with a progress line, then print the tables."""
     with Progress(
@@ -450,8 +453,11 @@ def render(console: Console, r: BenchReport) -> None:
     worst = sorted(f.recall, key=f.recall_of)[:4]
     console.print(
         (
-            "third fresh corpus (warden.screening.eval.fresh3, written by someone who never saw the engine, read by"
-            " no one while tuning)"
+            "fourth fresh corpus (warden.screening.eval.fresh4, three parts written at once by three writers who"
+            " never saw the engine, read by no one while tuning)"
+            if r.fresh_half == "fourth"
+            else "third fresh corpus (warden.screening.eval.fresh3; development data: a round tuned on it, not an"
+            " honest figure)"
             if r.fresh_half == "third"
             else "second fresh corpus (warden.screening.eval.fresh2; development data: a round tuned on it, not an"
             " honest figure)"
