@@ -110,5 +110,5 @@ def test_bench_screen_prints_throughput_build_memory_and_quality(app: typer.Type
 def test_bench_screen_refuses_an_unknown_corpus_naming_the_option(app: typer.Typer) -> None:
     result = runner.invoke(app, ["bench", "screen", "--messages", "300", "--fresh", "holdout"])
     assert result.exit_code == 2
-    said = " ".join(result.output.split())
+    said = " ".join(result.output.replace("│", " ").split())  # the error box may wrap the sentence
     assert "--fresh" in said and "fourth, third, second, dev or test" in said
