@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -181,3 +183,49 @@ def test_a_pooled_connection_the_server_dropped_is_one_warning_line_not_an_error
     assert "WARNING sqlalchemy.pool" in text and "a pooled database connection was lost and is discarded" in text
     assert "terminating connection" in text
     assert "ERROR" not in text and "Traceback" not in text
+
+
+def _waits(engine: Engine, run: Callable[[], object]) -> tuple[int, list[str]]:
+    """How many times the client waits on the PostgreSQL server while `run` runs: each simple `Query` and each
+    `Sync` of the extended protocol (a pipeline's statements before its one `Sync` go in one round trip), read
+    from libpq's trace of every connection the engine hands out meanwhile. Returns the count and the trace."""
+    import tempfile
+
+    from sqlalchemy import event
+
+    def traced(dbapi: Any, _record: Any, _proxy: Any) -> None:
+        dbapi.pgconn.trace(trace.fileno())
+
+    def untraced(dbapi: Any, _record: Any) -> None:
+        dbapi.pgconn.untrace()
+
+    with tempfile.TemporaryFile("w+") as trace:
+        event.listen(engine, "checkout", traced)
+        event.listen(engine, "checkin", untraced)
+        try:
+            run()
+        finally:
+            event.remove(engine, "checkout", traced)
+            event.remove(engine, "checkin", untraced)
+        trace.seek(0)
+        lines = [ln for ln in trace.read().splitlines() if ln.split("\t")[1:2] == ["F"]]
+    sent = [ln.split("\t")[3] for ln in lines]
+    return sum(1 for m in sent if m in ("Query", "Sync")), lines
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_single_events_transaction_waits_on_postgresql_four_times(warden: App, world: World) -> None:
+    """One event decided alone (`POST /v1/events` with nobody beside it) is one transaction of 4 round trips on
+    PostgreSQL: BEGIN; the policy watch's read with the directory read of the batch's accounts (`LivePolicy.probe`,
+    was 2 round trips); the partition locks with the audit heads and the stored ids (`store.lock_and_read`); the
+    writes with the COMMIT (`database.defer_writes`). Counted on the wire (libpq's trace), for a known account whose
+    state the process holds, as the single-event path runs it (`Ingest.run_requests`)."""
+    world.send(world.phone_search())  # the account's state is now held by the process
+
+    def decide() -> None:
+        request = warden.pipeline.request([world.phone_search()], "platform")
+        warden.pipeline.run_requests([request])
+        assert request.outcome().outcomes[0].allowed is not None
+
+    waits, lines = _waits(warden.engine, decide)
+    assert waits == 4, "\n".join(lines)

@@ -244,8 +244,17 @@ def counter_entries(
 def enterprises_of(conn: Connection, account_ids: Sequence[str]) -> dict[str, str]:
     """account id → its enterprise id, for the known ones among `account_ids` (the partition key, issue 17). Read
     through the driver (ingest's hot path)."""
-    queries = _among(conn, "SELECT id, enterprise_id FROM accounts WHERE id", account_ids)
-    return {aid: eid for rows in driver_pipeline(conn, queries) for aid, eid in rows}
+    return enterprises_from(driver_pipeline(conn, enterprises_queries(conn, account_ids)))
+
+
+def enterprises_queries(conn: Connection, account_ids: Sequence[str]) -> list[tuple[str, Sequence[Any]]]:
+    """`enterprises_of`'s reads as `database.driver_pipeline` statements (for a caller sending more with them)."""
+    return _among(conn, "SELECT id, enterprise_id FROM accounts WHERE id", account_ids)
+
+
+def enterprises_from(results: Iterable[Iterable[Any]]) -> dict[str, str]:
+    """`enterprises_of`'s answer from the rows of `enterprises_queries`."""
+    return {aid: eid for rows in results for aid, eid in rows}
 
 
 def get_account(conn: Connection, account_id: str) -> Account | None:
