@@ -229,3 +229,87 @@ def test_a_single_events_transaction_waits_on_postgresql_four_times(warden: App,
 
     waits, lines = _waits(warden.engine, decide)
     assert waits == 4, "\n".join(lines)
+
+
+def test_accounts_read_through_the_driver_give_what_sqlalchemys_reads_give(warden: App, world: World) -> None:
+    """`store.load_subjects` reads the accounts, their live restrictions, strikes (in order) and live exemptions
+    through the driver (in one pipeline on PostgreSQL): the subjects equal those of the four reads through
+    SQLAlchemy, booleans and times (UTC) as SQLAlchemy gives them, ended, lifted and expired rows left out alike,
+    rows of an unknown account ignored."""
+    from datetime import timedelta
+
+    from warden.kernel.model import Restriction, Scope, Strike
+
+    world.account("acc-2")
+    now = world.clock.now()
+    strikes = [
+        Strike(f"s{i}", "account", aid, "S-A1", "L", 1 + i, now - timedelta(hours=i), "h" * 64, {"n": i})
+        for i, aid in enumerate(["acc-1", "acc-1", "acc-2", "acc-ghost"])
+    ]
+    live = Restriction("r1", "account", "acc-1", Scope.FEATURES, 1, "S-A1", now - timedelta(hours=1), None, "s0")
+    ended = Restriction("r2", "account", "acc-1", Scope.LOGIN, 2, "S-A1", now - timedelta(days=3), now - timedelta(1))
+    lifted = Restriction(
+        "r3", "account", "acc-2", Scope.FEATURES, 1, "S-A2", now, now + timedelta(1), lifted_at=now, lift_reason="x"
+    )
+    later = Restriction("r4", "account", "acc-2", Scope.LOGIN, 2, "S-A2", now, now + timedelta(days=2), "s2", True)
+    with warden.engine.begin() as conn:
+        conn.execute(sa.insert(t.strikes), [store.strike_row(s) for s in strikes])
+        conn.execute(sa.insert(t.restrictions), [store.restriction_row(r) for r in (live, ended, lifted, later)])
+        conn.execute(
+            sa.insert(t.exemptions),
+            [
+                {
+                    "account_id": "acc-1",
+                    "rule_id": "S-A1",
+                    "until": now + timedelta(days=1),
+                    "reason": "r",
+                    "actor": "op",
+                    "created_at": now,
+                },
+                {
+                    "account_id": "acc-2",
+                    "rule_id": "S-A1",
+                    "until": now - timedelta(days=1),
+                    "reason": "r",
+                    "actor": "op",
+                    "created_at": now,
+                },
+            ],
+        )
+    ids = ["acc-2", "acc-1", "acc-ghost"]
+    with warden.engine.begin() as conn:
+        one, ents_one = store.load_subjects(conn, ids, now)
+        apart, ents_apart = store.load_subjects(conn, ids, now, pipelined=False)
+    assert one == apart and ents_one == ents_apart
+    assert [r.id for r in one["acc-1"].restrictions] == ["r1"] and [r.id for r in one["acc-2"].restrictions] == ["r4"]
+    assert [s.id for s in one["acc-1"].strikes] == ["s1", "s0"] and "acc-ghost" not in one
+    assert one["acc-1"].exemptions == {"S-A1": now + timedelta(days=1)} and one["acc-2"].exemptions == {}
+    assert type(one["acc-1"].account.real_name_verified) is bool and type(later.self_unblock) is bool
+    assert one["acc-2"].restrictions[0].self_unblock is True and one["acc-2"].restrictions[0].evidence == {}
+    assert one["acc-1"].restrictions[0].starts_at.tzinfo is not None
+    assert one["acc-1"].restrictions[0].starts_at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_an_account_seen_first_costs_its_own_state_in_one_round_trip_on_postgresql(warden: App, world: World) -> None:
+    """An event of an account the process holds nothing of (the first since a start) reads the account's row,
+    live restrictions, strikes and exemptions in one round trip (`store.load_subjects`; were 4): counted on the
+    wire, the reads of the subject in a transaction already begun, its enterprise already held."""
+    world.account("acc-2")
+    now = world.clock.now()
+    with warden.engine.connect() as conn:
+        enterprise = store.load_subjects(conn, ["acc-1"], now)[0]["acc-1"].enterprise
+    held = {enterprise.id: (enterprise, [], [])}
+
+    def read(pipelined: bool) -> Callable[[], None]:
+        def run() -> None:
+            with warden.engine.begin() as conn:
+                conn.exec_driver_sql("SELECT 1")  # the transaction's BEGIN, before what is counted
+                subjects, _ = store.load_subjects(conn, ["acc-2"], now, known=held, pipelined=pipelined)
+                assert set(subjects) == {"acc-2"}
+
+        return run
+
+    together, _ = _waits(warden.engine, read(True))
+    apart, _ = _waits(warden.engine, read(False))
+    assert (together, apart) == (4, 7)  # BEGIN, SELECT 1, the reads (1 or 4), the COMMIT
