@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -181,3 +183,133 @@ def test_a_pooled_connection_the_server_dropped_is_one_warning_line_not_an_error
     assert "WARNING sqlalchemy.pool" in text and "a pooled database connection was lost and is discarded" in text
     assert "terminating connection" in text
     assert "ERROR" not in text and "Traceback" not in text
+
+
+def _waits(engine: Engine, run: Callable[[], object]) -> tuple[int, list[str]]:
+    """How many times the client waits on the PostgreSQL server while `run` runs: each simple `Query` and each
+    `Sync` of the extended protocol (a pipeline's statements before its one `Sync` go in one round trip), read
+    from libpq's trace of every connection the engine hands out meanwhile. Returns the count and the trace."""
+    import tempfile
+
+    from sqlalchemy import event
+
+    def traced(dbapi: Any, _record: Any, _proxy: Any) -> None:
+        dbapi.pgconn.trace(trace.fileno())
+
+    def untraced(dbapi: Any, _record: Any) -> None:
+        dbapi.pgconn.untrace()
+
+    with tempfile.TemporaryFile("w+") as trace:
+        event.listen(engine, "checkout", traced)
+        event.listen(engine, "checkin", untraced)
+        try:
+            run()
+        finally:
+            event.remove(engine, "checkout", traced)
+            event.remove(engine, "checkin", untraced)
+        trace.seek(0)
+        lines = [ln for ln in trace.read().splitlines() if ln.split("\t")[1:2] == ["F"]]
+    sent = [ln.split("\t")[3] for ln in lines]
+    return sum(1 for m in sent if m in ("Query", "Sync")), lines
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_single_events_transaction_waits_on_postgresql_four_times(warden: App, world: World) -> None:
+    """One event decided alone (`POST /v1/events` with nobody beside it) is one transaction of 4 round trips on
+    PostgreSQL: BEGIN; the policy watch's read with the directory read of the batch's accounts (`LivePolicy.probe`,
+    was 2 round trips); the partition locks with the audit heads and the stored ids (`store.lock_and_read`); the
+    writes with the COMMIT (`database.defer_writes`). Counted on the wire (libpq's trace), for a known account whose
+    state the process holds, as the single-event path runs it (`Ingest.run_requests`)."""
+    world.send(world.phone_search())  # the account's state is now held by the process
+
+    def decide() -> None:
+        request = warden.pipeline.request([world.phone_search()], "platform")
+        warden.pipeline.run_requests([request])
+        assert request.outcome().outcomes[0].allowed is not None
+
+    waits, lines = _waits(warden.engine, decide)
+    assert waits == 4, "\n".join(lines)
+
+
+def test_accounts_read_through_the_driver_give_what_sqlalchemys_reads_give(warden: App, world: World) -> None:
+    """`store.load_subjects` reads the accounts, their live restrictions, strikes (in order) and live exemptions
+    through the driver (in one pipeline on PostgreSQL): the subjects equal those of the four reads through
+    SQLAlchemy, booleans and times (UTC) as SQLAlchemy gives them, ended, lifted and expired rows left out alike,
+    rows of an unknown account ignored."""
+    from datetime import timedelta
+
+    from warden.kernel.model import Restriction, Scope, Strike
+
+    world.account("acc-2")
+    now = world.clock.now()
+    strikes = [
+        Strike(f"s{i}", "account", aid, "S-A1", "L", 1 + i, now - timedelta(hours=i), "h" * 64, {"n": i})
+        for i, aid in enumerate(["acc-1", "acc-1", "acc-2", "acc-ghost"])
+    ]
+    live = Restriction("r1", "account", "acc-1", Scope.FEATURES, 1, "S-A1", now - timedelta(hours=1), None, "s0")
+    ended = Restriction("r2", "account", "acc-1", Scope.LOGIN, 2, "S-A1", now - timedelta(days=3), now - timedelta(1))
+    lifted = Restriction(
+        "r3", "account", "acc-2", Scope.FEATURES, 1, "S-A2", now, now + timedelta(1), lifted_at=now, lift_reason="x"
+    )
+    later = Restriction("r4", "account", "acc-2", Scope.LOGIN, 2, "S-A2", now, now + timedelta(days=2), "s2", True)
+    with warden.engine.begin() as conn:
+        conn.execute(sa.insert(t.strikes), [store.strike_row(s) for s in strikes])
+        conn.execute(sa.insert(t.restrictions), [store.restriction_row(r) for r in (live, ended, lifted, later)])
+        conn.execute(
+            sa.insert(t.exemptions),
+            [
+                {
+                    "account_id": "acc-1",
+                    "rule_id": "S-A1",
+                    "until": now + timedelta(days=1),
+                    "reason": "r",
+                    "actor": "op",
+                    "created_at": now,
+                },
+                {
+                    "account_id": "acc-2",
+                    "rule_id": "S-A1",
+                    "until": now - timedelta(days=1),
+                    "reason": "r",
+                    "actor": "op",
+                    "created_at": now,
+                },
+            ],
+        )
+    ids = ["acc-2", "acc-1", "acc-ghost"]
+    with warden.engine.begin() as conn:
+        one, ents_one = store.load_subjects(conn, ids, now)
+        apart, ents_apart = store.load_subjects(conn, ids, now, pipelined=False)
+    assert one == apart and ents_one == ents_apart
+    assert [r.id for r in one["acc-1"].restrictions] == ["r1"] and [r.id for r in one["acc-2"].restrictions] == ["r4"]
+    assert [s.id for s in one["acc-1"].strikes] == ["s1", "s0"] and "acc-ghost" not in one
+    assert one["acc-1"].exemptions == {"S-A1": now + timedelta(days=1)} and one["acc-2"].exemptions == {}
+    assert type(one["acc-1"].account.real_name_verified) is bool and type(later.self_unblock) is bool
+    assert one["acc-2"].restrictions[0].self_unblock is True and one["acc-2"].restrictions[0].evidence == {}
+    assert one["acc-1"].restrictions[0].starts_at.tzinfo is not None
+    assert one["acc-1"].restrictions[0].starts_at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_an_account_seen_first_costs_its_own_state_in_one_round_trip_on_postgresql(warden: App, world: World) -> None:
+    """An event of an account the process holds nothing of (the first since a start) reads the account's row,
+    live restrictions, strikes and exemptions in one round trip (`store.load_subjects`; were 4): counted on the
+    wire, the reads of the subject in a transaction already begun, its enterprise already held."""
+    world.account("acc-2")
+    now = world.clock.now()
+    with warden.engine.connect() as conn:
+        enterprise = store.load_subjects(conn, ["acc-1"], now)[0]["acc-1"].enterprise
+    held = {enterprise.id: (enterprise, [], [])}
+
+    def read(pipelined: bool) -> Callable[[], None]:
+        def run() -> None:
+            with warden.engine.begin() as conn:
+                conn.exec_driver_sql("SELECT 1")  # the transaction's BEGIN, before what is counted
+                subjects, _ = store.load_subjects(conn, ["acc-2"], now, known=held, pipelined=pipelined)
+                assert set(subjects) == {"acc-2"}
+
+        return run
+
+    together, _ = _waits(warden.engine, read(True))
+    apart, _ = _waits(warden.engine, read(False))
+    assert (together, apart) == (4, 7)  # BEGIN, SELECT 1, the reads (1 or 4), the COMMIT

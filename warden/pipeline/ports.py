@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -68,4 +68,10 @@ class PolicyWatch(Protocol):
     """The stored policy versions (issue 18): `refresh(conn)` puts a newly promoted version in force before a batch
     is decided, with one indexed read when nothing changed."""
 
-    def refresh(self, conn: Any) -> None: ...
+    def probe(self) -> tuple[str, Sequence[Any]]:
+        """The read `refresh` makes (a `database.driver_run` statement), sent with the batch's first reads."""
+        ...
+
+    def refresh(self, conn: Any, rows: Sequence[Any] | None = None) -> None:
+        """`rows`: the rows of `probe` when the caller read them already."""
+        ...

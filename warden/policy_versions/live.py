@@ -111,9 +111,10 @@ class LivePolicy:
 
     # --- every batch and request ----------------------------------------------------------------------------
 
-    def refresh(self, conn: Any) -> None:
-        """Put the stored stages in force if they changed since this process last looked (one indexed read)."""
-        gen = store.generation(conn)
+    def refresh(self, conn: Any, rows: Sequence[Any] | None = None) -> None:
+        """Put the stored stages in force if they changed since this process last looked (one indexed read).
+        `rows`: that read's rows when the caller sent it already (`probe`, in ingest's first round trip)."""
+        gen = store.generation(conn) if rows is None else store.generation_of(rows)
         if gen is None or gen == self.generation:
             return
         s = store.stages(conn)
@@ -132,6 +133,11 @@ class LivePolicy:
             self.shadow = shadow
             self.stages = s
             self.generation = s.generation
+
+    def probe(self) -> tuple[str, Sequence[Any]]:
+        """The read `refresh` makes, as a `database.driver_run` statement, for a caller that sends it with its own
+        reads in one round trip and hands `refresh` the rows."""
+        return store.GENERATION, ()
 
     def refresh_now(self) -> None:
         """`refresh` on a connection of its own, unless a batch is being decided right now (it will refresh itself

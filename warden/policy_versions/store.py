@@ -25,11 +25,20 @@ def _version(r: Any) -> Version:
     return Version(r.id, r.hash, r.label, r.author, r.comment, r.created_at, r.parent_id)
 
 
+GENERATION = "SELECT generation FROM policy_stages WHERE id = 1"
+"""The stages' generation, as a `database.driver_run` statement: ingest sends it in its first round trip with the
+directory read (`pipeline.ingest`, issue 16) and hands the rows to `LivePolicy.refresh`."""
+
+
 def generation(conn: Connection) -> int | None:
     """The stages' generation (None before the first start seeded them): what every batch compares, through the
     driver (ingest's hot path; the stages row is read in full only when it moved)."""
-    row = driver_run(conn, "SELECT generation FROM policy_stages WHERE id = 1").fetchone()
-    return None if row is None else int(row[0])
+    return generation_of(driver_run(conn, GENERATION).fetchall())
+
+
+def generation_of(rows: Sequence[Any]) -> int | None:
+    """The generation in the rows of `GENERATION` (None when there is no stages row)."""
+    return int(rows[0][0]) if rows else None
 
 
 def stages(conn: Connection) -> Stages | None:
