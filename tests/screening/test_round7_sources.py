@@ -63,10 +63,11 @@ def test_round7_look_alikes_by_strokes_leave_everyday_words_alone(engine: Screen
 
 
 def test_named_emoji_reads_a_cldr_keyword_that_is_a_word_inside_a_term() -> None:
-    pairs = named_emoji(["发票代开", "红包"], keywords=parse_emoji_keywords("🧾\t收据\t发票\n🟥\t红\t红色方块\n"))
+    keywords = parse_emoji_keywords("🧾\t收据\t发票\n🟥\t红\t红色方块\n👍\t手\t赞成\n")
+    pairs = named_emoji(["发票代开", "红包", "手机"], keywords=keywords)
     assert ("🧾", "发票") in pairs  # a word inside a term
-    assert ("🟥", "红") in pairs  # one character a term holds
-    assert ("🟥", "红色方块") not in pairs and ("🧾", "收据") not in pairs  # a description, not a rebus
+    assert ("🧾", "收据") not in pairs and ("🟥", "红色方块") not in pairs  # a description, not a rebus
+    assert ("👍", "手") not in pairs  # one character: every chat's thumbs-up would be kept and read twice
 
 
 def test_round7_emoji_by_keyword_spells_the_word(engine: ScreeningEngine) -> None:
@@ -115,3 +116,35 @@ def test_round7_advice_verdict_clears_terms_in_the_clause_before_only() -> None:
     hit = Hit(term="刷单", category="part_time", severity="high", start=3, end=5, matched="刷单", channel="exact")
     assert named_as_fraud([hit], text) == []
     assert named_as_fraud([hit], "有人推刷单，加我，一律拒绝") == [hit]  # two clauses back: out of reach
+
+
+# -- contact details read out in words ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("投简历发 hr 下划线 zhao 艾特 一六三 点 com", "hr_zhao@163.com"),  # symbols spelled in words
+        ("电话 1 5 9 空格 2 7 3 8 空格 6 4 1 0", "15927386410"),  # 空格 between spaced digits
+        ("text me: one-five-nine, two-seven-three-eight, six-four-one-zero", "15927386410"),  # English digit words
+        ("号码是倒着写的 0146 8372 951", "15927386410"),  # read backwards after a word saying so
+        ("网站 w w w 点 六 六 六 win 点 cc", "www.666win.cc"),  # letters spaced out, a number beside a word
+    ],
+)
+def test_round7_contact_detail_read_out_in_words_is_found(engine: ScreeningEngine, text: str, value: str) -> None:
+    assert value in {h.term for h in engine.screen(text) if h.channel == "detector"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下午三点开会，会议室 3 点 5 楼",  # a time and a floor
+        "版本 v 1 点 2 点 3 已发布",  # a version number
+        "meet me at 3 pm at room 5",
+        "单价倒过来算是 2024 11 30 吗",  # a date, read backwards: no phone
+        "订单号 2024 1130 5566 7788 已发货",
+        "one two three, let's go",
+    ],
+)
+def test_round7_numbers_read_out_leave_times_versions_and_ids_alone(engine: ScreeningEngine, text: str) -> None:
+    assert [h for h in engine.screen(text) if h.channel == "detector"] == []
