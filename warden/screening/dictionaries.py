@@ -289,7 +289,10 @@ def _shapes(terms: list[str], data_dir: Path | None, homophones: Iterable[tuple[
     homophones = tuple(homophones)
     by_parts = shape_variants(terms, parse_splits(_read(data_dir, "splits.tsv", optional=True)), homophones)
     strokes = parse_pairs(_read(data_dir, "strokes.tsv", optional=True))
-    return (*by_parts, *stroke_variants(terms, strokes, (*homophones, *by_parts)))
+    merged: dict[str, str] = {}  # one entry per character, the components' look-alikes first
+    for c, variants in (*by_parts, *stroke_variants(terms, strokes, (*homophones, *by_parts))):
+        merged[c] = merged.get(c, "") + variants
+    return tuple(sorted(merged.items()))
 
 
 def parse_splits(text: str) -> list[tuple[str, tuple[str, ...]]]:
