@@ -148,3 +148,38 @@ def test_round7_contact_detail_read_out_in_words_is_found(engine: ScreeningEngin
 )
 def test_round7_numbers_read_out_leave_times_versions_and_ids_alone(engine: ScreeningEngine, text: str) -> None:
     assert [h for h in engine.screen(text) if h.channel == "detector"] == []
+
+
+# -- messenger names from the lexicon (messengers.tsv) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("这边不方便，去泡泡里聊", "加微信"),  # a word with an everyday sense, with a reason to move
+        ("资料都在企鹅群，速来", "加企鹅"),  # a name that says what it is by itself
+        ("daily signals on te1egram only", "telegram"),  # misspelt with a digit
+        ("加ws，日结三百", "加whatsapp"),  # the initials Chinese users write
+        ("有需要的小窗我", "私聊我"),  # a small window, an audience addressed as a crowd
+        ("拉你进福利群，每天有红包雨", "加群"),  # a word naming the group
+        ("想上车的来✈️找我", "纸飞机"),  # the plane in emoji after a verb
+    ],
+)
+def test_round7_messenger_named_as_users_name_it_is_a_contact_phrase(
+    engine: ScreeningEngine, text: str, term: str
+) -> None:
+    assert term in {h.term for h in shown(engine.screen(text))}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下周坐飞机去上海，飞机上聊吧",  # a flight
+        "小朋友吹泡泡见过吗",
+        "这个服务走 ws 协议，别用 http",
+        "我的qq空间很久没更新了",
+        "有事小窗我",  # a colleague's shape, no evidence
+    ],
+)
+def test_round7_messenger_lexicon_leaves_everyday_words_alone(engine: ScreeningEngine, text: str) -> None:
+    assert shown(engine.screen(text)) == []

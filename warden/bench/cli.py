@@ -128,9 +128,9 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         fresh: Annotated[
             str,
             typer.Option(
-                help="Written-blind corpus to score: third (read by no one; the honest figure), or development data: "
-                "second (a round tuned on it), dev / test (the halves of the first one). "
-                "评分用的盲写语料：third（无人读过，如实的数字），或开发数据：second、第一份语料的 dev / test 半区。"
+                help="Written-blind corpus to score, all development data now (rounds tuned on them): third (since "
+                "round 7), second, dev / test (the halves of the first one). "
+                "评分用的盲写语料，现均为开发数据：third（第 7 轮起）、second、第一份语料的 dev / test 半区。"
             ),
         ] = "third",
     ) -> None:

@@ -42,8 +42,8 @@ from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam
 from warden.screening.folding import NUL
 
 Unseen = Literal["third", "second", "dev", "test"]
-"""Which written-blind corpus `warden bench screen` scores: ``third`` (`warden.screening.eval.fresh3`, read by no
-one who works on the engine: the honest figure), ``second`` (`warden.screening.eval.fresh2`, development data since
+"""Which written-blind corpus `warden bench screen` scores: ``third`` (`warden.screening.eval.fresh3`, scored once
+unseen after round 6, development data since round 7), ``second`` (`warden.screening.eval.fresh2`, development data since
 a round tuned on it), or a half of the first one (`warden.screening.eval.fresh`, development data since its test
 half was scored twice)."""
 
@@ -122,7 +122,7 @@ class BenchReport:
     evaluation: EvalReport
     heldout: EvalReport  # the hand-written held-out set (warden.screening.eval.heldout)
     heldout_judged: list[tuple[CleanMessage, str]]  # held-out clean messages the default policy warns on or blocks
-    fresh: EvalReport  # the written-blind corpus `fresh_half` names (the third one by default: read by no one)
+    fresh: EvalReport  # the written-blind corpus `fresh_half` names (the third one by default: development data since round 7)
     fresh_judged: list[tuple[CleanMessage, str]]
     fresh_half: Unseen = "third"  # or development data (`warden bench screen --fresh second|dev|test`)
 
@@ -450,8 +450,8 @@ def render(console: Console, r: BenchReport) -> None:
     worst = sorted(f.recall, key=f.recall_of)[:4]
     console.print(
         (
-            "third fresh corpus (warden.screening.eval.fresh3, written by someone who never saw the engine, read by"
-            " no one while tuning)"
+            "third fresh corpus (warden.screening.eval.fresh3, written by someone who never saw the engine; development"
+            " data since round 7: measured per mechanism, not an honest figure)"
             if r.fresh_half == "third"
             else "second fresh corpus (warden.screening.eval.fresh2; development data: a round tuned on it, not an"
             " honest figure)"

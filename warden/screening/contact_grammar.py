@@ -60,21 +60,25 @@ _HANZI_OF = {"lvpaopao": "绿泡泡", "lupaopao": "绿泡泡", "weixing": "卫�
 _HANZI_OF |= {"koukou": "扣扣", "zhifeiji": "纸飞机", "xiaofeiji": "小飞机"}
 """The nicknames spelt in pinyin, by their Chinese (to name the listed term they stand for)."""
 
+
+@lru_cache(maxsize=1)
+def _lexicon_rows() -> tuple[tuple[str, str, str], ...]:
+    """``messengers.tsv``'s rows (messenger, name as written, where it may stand)."""
+    from importlib import resources
+
+    text = resources.files("warden.screening").joinpath("data", "messengers.tsv").read_text(encoding="utf-8")
+    rows = (tuple(c.strip() for c in line.split("\t")) for line in text.splitlines() if not line.startswith("#"))
+    return tuple((r[0], r[1], r[2]) for r in rows if len(r) == 3)
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> dict[tuple[str, str], tuple[str, ...]]:
     """``messengers.tsv`` (round 7): the names per (messenger, where it may stand: nick, alone, trail, plain),
     longest first."""
-    from importlib import resources
-
-    text = resources.files("warden.screening").joinpath("data", "messengers.tsv").read_text(encoding="utf-8")
     out: dict[tuple[str, str], list[str]] = {}
-    for line in text.splitlines():
-        cols = line.split("\t")
-        if line.startswith("#") or len(cols) != 3:
-            continue
-        messenger, name, kind = (c.strip() for c in cols)
+    for messenger, name, kind in _lexicon_rows():
         if kind not in ("nick", "alone", "trail", "plain"):
-            raise ValueError(f"messengers.tsv: a name stands as nick, alone, trail or plain: {line!r}")
+            raise ValueError(f"messengers.tsv: a name stands as nick, alone, trail or plain: {kind!r} ({name})")
         # as the grammar's view reads it (`view`): a digit after a pinyin final is a tone digit, te1egram is teegram
         name = re.sub(r"(?<=[a-z][aeiouvngr])[0-5](?![0-9])", "", unicodedata.normalize("NFKC", name).casefold())
         out.setdefault((messenger, kind), []).append(name)
@@ -129,9 +133,7 @@ _ADD = r"(?:加|\+|➕|add|jia)"
 _ADD_VERBS = ("加", "+", "➕", "add", "jia")
 _MOVE = (
     r"(?:联系|找|搜|扫|上|来|去|到|换到|换个|换成|转到|转|移步|挪到|用|下载|下个|下|私|私聊|私信|滴|dd|戳|敲|q|"
-    r"join|find|message|text|contact|reach|ping|"
-    + _spelled("联系")
-    + ")"
+    r"join|find|message|text|contact|reach|ping|" + _spelled("联系") + ")"
 )
 _FILL = (
     r"(?:(?:我们|咱们|一下|那个|这个|好友|我|的|个|下|那|上){0,4}"
@@ -218,9 +220,17 @@ _LEAD = re.compile(
     "(?P<wa>" + _WA_NICK + ")|(?P<wxc>绿色的?))"
 )
 _TRAIL = re.compile(
-    "(?P<wx>" + _WECHAT_NICK[:-1] + _listed("wechat", "trail") + "))|(?P<qq>(?:那只|小)?企鹅号?|🐧+"
-    + _listed("qq", "nick", "trail") + ")|(?P<tg>" + _TG_NICK[:-1] + _listed("telegram", "trail") + "))|(?P<wa>"
-    + _WA_NICK + ")"
+    "(?P<wx>"
+    + _WECHAT_NICK[:-1]
+    + _listed("wechat", "trail")
+    + "))|(?P<qq>(?:那只|小)?企鹅号?|🐧+"
+    + _listed("qq", "nick", "trail")
+    + ")|(?P<tg>"
+    + _TG_NICK[:-1]
+    + _listed("telegram", "trail")
+    + "))|(?P<wa>"
+    + _WA_NICK
+    + ")"
 )
 _TRAIL_AFTER = re.compile(_G + _AFTER)
 _PRIVATE_RE = re.compile(_PRIVATE)
@@ -241,6 +251,7 @@ ANCHORS = (
     "加入咱",
     # round 7: the names of messengers.tsv, the private-message verbs and English verbs added
     *(n for names in lexicon().values() for n in names),
+    *(name.casefold() for _, name, _ in _lexicon_rows()),  # as written (te1egram), for the raw text
     *("小窗", "窗我", "踢我", "拍一拍", "拍拍我", "inbox me", "slide into", "hit me up", "message me", "join"),
 )
 """Where a contact phrase may be: words one of the grammar's shapes holds. One automaton run over a whole batch,

@@ -670,14 +670,17 @@ _PRIORITY = (
 # (w w w, h t t p s), reads English digit words in a run of three or more (one-three-nine), and reads a number
 # backwards after a word saying it is written so (倒着写, 反过来); the detectors then judge the text as written out,
 # so an order id, an amount or a date is no more a phone than before.
-_SPOKEN_SYMBOLS = {"艾特": "@", "点": ".", "下划线": "_", "双斜杠": "//", "斜杠": "/", "冒号": ":", "空格": " ", "横杠": "-",
-                   "杠": "-", "dot": ".", "at": "@"}  # fmt: skip
+_SPOKEN_SYMBOLS = {
+    **{"艾特": "@", "点": ".", "下划线": "_", "双斜杠": "//", "斜杠": "/", "冒号": ":", "空格": " "},
+    **{"横杠": "-", "杠": "-", "dot": ".", "at": "@"},
+}
 _SPOKEN = re.compile(
     r"(?<=[0-9a-z])\s*(艾特|点|下划线|双斜杠|斜杠|冒号|空格|横杠|杠)\s*(?=[0-9a-z])"
     r"|(?<=[0-9a-z]) (dot|at) (?=[0-9a-z])"
 )
 _SPACED = re.compile(r"(?<![0-9a-z])[0-9a-z](?: [0-9a-z]){2,}(?![0-9a-z])")
-_EN_DIGITS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())} | {"oh": "0"}
+_EN_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_EN_DIGITS = {w: str(i) for i, w in enumerate(_EN_NAMES)} | {"oh": "0"}
 _EN_RUN = re.compile(rf"(?<![a-z]){_EN_WORD}(?:[- ]{_EN_WORD}){{2,}}(?![a-z])")
 _BACKWARDS = re.compile("倒着|倒过来|反过来|反着|倒序")
 _DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){6,}")
@@ -720,7 +723,9 @@ def _spoken(f: str) -> tuple[str, list[int], list[int]] | None:
 _ADDRESS_RUN = re.compile(r"[0-9a-z][0-9a-z ._@/:-]*[0-9a-z]")
 
 
-def _apply(f: str, edits: list[tuple[int, int, str]], first: list[int], last: list[int]) -> tuple[str, list[int], list[int]]:
+def _apply(
+    f: str, edits: list[tuple[int, int, str]], first: list[int], last: list[int]
+) -> tuple[str, list[int], list[int]]:
     """``f`` with ``edits`` (start, end, replacement) made, the first one of overlapping edits kept, and the position
     maps ``first`` and ``last`` carried along."""
     edits.sort()
@@ -755,7 +760,7 @@ def detect(text: str) -> list[Detection]:
     spoken = _spoken(folded.text)
     if spoken is not None:  # round 7: read out in words; a detail found only so is added, mapped back
         written, first, last = spoken
-        found.extend((first[s], last[e - 1] + 1, *rest) for s, e, *rest in _spans(written))
+        found.extend((first[s], last[e - 1] + 1, c, v, sev) for s, e, c, v, sev in _spans(written))
     found.sort(key=lambda d: (d[0] - d[1], _PRIORITY.index(d[2])))
     taken: list[tuple[int, int]] = []
     out: list[Detection] = []

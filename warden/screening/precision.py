@@ -143,9 +143,9 @@ def whole_sound_clear(folded: str, start: int, end: int) -> bool:
 _VERDICT = re.compile(
     r"(?<!不)(?:都|均|全都|全部|一律)(?:是|为|属于?|系)?(?:诈骗|骗局|骗子|假的|假冒|虚假|冒充|冒牌|钓鱼|骗人的)"
     r"|纯属(?:诈骗|虚假|谣言|骗局)"
-    # round 7: advice or an action taken that ends its clause (…的网络兼职，已移出群聊并提醒大家不要相信。; …有人问能不能
-    # 刷单，一律拒绝; …把钱转到安全账户，已经报警): what staff say of an offer they saw, never what its sender says of it
-    # (不要相信别人 goes on: not at a clause's end)
+    # round 7: advice or an action taken that ends its clause (…的网络兼职，已移出群聊并提醒大家不要相信。;
+    # …有人问能不能刷单，一律拒绝; …把钱转到安全账户，已经报警): what staff say of an offer they saw, never what its
+    # sender says of it (不要相信别人 goes on: not at a clause's end)
     r"|(?P<advice>(?:不要|切勿|请勿|千万别|别|谨慎)(?:参与|相信|轻信|回应|理会|上当|点开链接|点击链接|点开|点击)(?=[，,。！!；;？?\s\0]|$)"
     r"|一律(?:拒绝|不予理会|删除|举报)(?=[，,。！!；;\s\0]|$)"
     r"|(?:已经?|并已?)报警)"
