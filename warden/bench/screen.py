@@ -43,8 +43,8 @@ from warden.screening.folding import NUL
 
 Unseen = Literal["third", "second", "dev", "test"]
 """Which written-blind corpus `warden bench screen` scores: ``third`` (`warden.screening.eval.fresh3`, scored once
-unseen after round 6, development data since round 7), ``second`` (`warden.screening.eval.fresh2`, development data since
-a round tuned on it), or a half of the first one (`warden.screening.eval.fresh`, development data since its test
+unseen after round 6, development data since round 7), ``second`` (`warden.screening.eval.fresh2`, development data
+since a round tuned on it), or a half of the first one (`warden.screening.eval.fresh`, development data since its test
 half was scored twice)."""
 
 # Frequent characters of ordinary Chinese text, for filler.
@@ -122,7 +122,7 @@ class BenchReport:
     evaluation: EvalReport
     heldout: EvalReport  # the hand-written held-out set (warden.screening.eval.heldout)
     heldout_judged: list[tuple[CleanMessage, str]]  # held-out clean messages the default policy warns on or blocks
-    fresh: EvalReport  # the written-blind corpus `fresh_half` names (the third one by default: development data since round 7)
+    fresh: EvalReport  # the written-blind corpus `fresh_half` names (third by default: development data since round 7)
     fresh_judged: list[tuple[CleanMessage, str]]
     fresh_half: Unseen = "third"  # or development data (`warden bench screen --fresh second|dev|test`)
 
