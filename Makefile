@@ -8,6 +8,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps 'char-similar==0.0.2'  # strokes.tsv's source, checked by a test (its own pins would downgrade tqdm)
 	touch $(STAMP)
 
 .PHONY: setup demo test lint serve

@@ -60,6 +60,46 @@ _HANZI_OF = {"lvpaopao": "绿泡泡", "lupaopao": "绿泡泡", "weixing": "卫�
 _HANZI_OF |= {"koukou": "扣扣", "zhifeiji": "纸飞机", "xiaofeiji": "小飞机"}
 """The nicknames spelt in pinyin, by their Chinese (to name the listed term they stand for)."""
 
+
+@lru_cache(maxsize=1)
+def _lexicon_rows() -> tuple[tuple[str, str, str], ...]:
+    """``messengers.tsv``'s rows (messenger, name as written, where it may stand)."""
+    from importlib import resources
+
+    text = resources.files("warden.screening").joinpath("data", "messengers.tsv").read_text(encoding="utf-8")
+    rows = (tuple(c.strip() for c in line.split("\t")) for line in text.splitlines() if not line.startswith("#"))
+    return tuple((r[0], r[1], r[2]) for r in rows if len(r) == 3)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[tuple[str, str], tuple[str, ...]]:
+    """``messengers.tsv`` (round 7): the names per (messenger, where it may stand: nick, alone, trail, plain),
+    longest first."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for messenger, name, kind in _lexicon_rows():
+        if kind not in ("nick", "alone", "trail", "plain"):
+            raise ValueError(f"messengers.tsv: a name stands as nick, alone, trail or plain: {kind!r} ({name})")
+        # as the grammar's view reads it (`view`): a digit after a pinyin final is a tone digit, te1egram is teegram
+        name = re.sub(r"(?<=[a-z][aeiouvngr])[0-5](?![0-9])", "", unicodedata.normalize("NFKC", name).casefold())
+        out.setdefault((messenger, kind), []).append(name)
+    return {k: tuple(sorted(set(v), key=len, reverse=True)) for k, v in out.items()}
+
+
+def _listed(messenger: str, *kinds: str) -> str:
+    """The lexicon's names of ``messenger`` standing as ``kinds``, as a regex alternation with a leading ``|`` (or
+    nothing)."""
+    names = [n for k in kinds for n in lexicon().get((messenger, k), ())]
+    return "".join("|" + re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+_PLAIN_NAMES = frozenset(n for (_, kind), names in lexicon().items() if kind in ("plain", "trail") for n in names)
+_ALONE = {
+    messenger: re.compile(_listed(messenger, "alone")[1:])
+    for messenger in ("wechat", "qq", "telegram", "whatsapp")
+    if _listed(messenger, "alone")
+}
+_ALONE_TERM = {"wechat": "加微信", "qq": "加qq", "telegram": "telegram", "whatsapp": "whatsapp"}
+
 # --- the messengers, by what they are called; each group's first entry is its canonical listed messenger ---
 # A gap a writer puts between the pieces (加 · 我, 企·鹅).
 _G = r"[\s·・.\-_~*/|]{0,2}"
@@ -68,25 +108,32 @@ _G = r"[\s·・.\-_~*/|]{0,2}"
 # (软件, app, 泡泡, 那个, 的地方) or a contact verb before it (加我那个绿色的).
 _WECHAT_NICK = (
     r"(?:绿色的?(?:软件|app|应用|泡泡|聊天软件|地方|那个|小软件)|绿泡泡|小绿(?:泡|书)?(?!书)|💚|卫星号?|"
-    r"wechat|weixin|vx|wx|v信|薇信|威信|微x|" + _spelled("绿泡泡", "卫星", "卫星号") + ")"
+    r"wechat|weixin|vx|wx|v信|薇信|威信|微x|" + _spelled("绿泡泡", "卫星", "卫星号") + _listed("wechat", "nick") + ")"
 )
 _WECHAT_PLAIN = r"(?:微信号?|微x)"
 # QQ by its penguin (企鹅, 🐧, a goose cut short), its sound (球球, 扣扣) or letters.
-_QQ_NICK = r"(?:(?:那只|小)?企[\s·・.]{0,2}[鹅e]号?|🐧+|球球|扣扣|qq|q号|" + _spelled("企鹅", "扣扣") + ")"
+_QQ_NICK = (
+    r"(?:(?:那只|小)?企[\s·・.]{0,2}[鹅e]号?|🐧+|球球|扣扣|qq|q号|"
+    + _spelled("企鹅", "扣扣")
+    + _listed("qq", "nick", "alone", "plain")
+    + ")"
+)
 # Telegram: a paper, small or blue plane, 电报, tg; a bare 飞机 is an aeroplane and needs 小/纸/蓝 or an app word.
 _TG_NICK = (
     r"(?:纸飞机|小飞机|蓝色?的?飞机(?:app|软件)?|飞机(?:app|软件|号)|电报|telegram|tg|"
-    r"blue\s*(?:plane|bird)(?:\s*app)?|paper\s*plane|" + _spelled("纸飞机", "小飞机") + ")"
+    r"blue\s*(?:plane|bird)(?:\s*app)?|paper\s*plane|"
+    + _spelled("纸飞机", "小飞机")
+    + _listed("telegram", "nick", "alone", "plain")
+    + ")"
 )
-_WA_NICK = r"(?:whatsapp|瓦次普|瓦次)"
+_WA_NICK = r"(?:whatsapp|瓦次普|瓦次" + _listed("whatsapp", "nick", "plain") + ")"
 
 # The verbs of reaching someone elsewhere, with what may come between the verb and the messenger.
 _ADD = r"(?:加|\+|➕|add|jia)"
 _ADD_VERBS = ("加", "+", "➕", "add", "jia")
 _MOVE = (
     r"(?:联系|找|搜|扫|上|来|去|到|换到|换个|换成|转到|转|移步|挪到|用|下载|下个|下|私|私聊|私信|滴|dd|戳|敲|q|"
-    + _spelled("联系")
-    + ")"
+    r"join|find|message|text|contact|reach|ping|" + _spelled("联系") + ")"
 )
 _FILL = (
     r"(?:(?:我们|咱们|一下|那个|这个|好友|我|的|个|下|那|上){0,4}"
@@ -94,12 +141,17 @@ _FILL = (
 )
 
 # A nickname first, then a word of talking, finding or its id: 小飞机上聊, 绿色app里搜, 企鹅联系, 绿色软件号.
-_AFTER = r"(?:上|里|中)?(?:聊|见|谈|详聊|细聊|私聊|联系|找我|搜|加我|号|id|@)"
+_AFTER = r"(?:上|里|中|旁边)?(?:聊|见|谈|详聊|细聊|私聊|联系|找我|搜|加我|号|id|@|交流|群|频道)"
 
-_PRIVATE = r"(?:私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|call我|cue我|pm我|dm我)(?!们)"
+# round 7: a small window (小窗我), a kick or a pat on the profile (踢我, 拍一拍我), English inbox slang
+_PRIVATE = (
+    r"(?:私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|call我|cue我|pm我|dm我|小窗我|窗我|踢我|拍一拍我|拍拍我|"
+    r"inbox me|slide into my (?:dms?|inbox)|hit me up|message me)(?!们)"
+)
+# round 7: a word or two may name the group (拉你进内部群, 进我们的核心小组)
 _GROUP = (
     r"(?:(?:拉|带)你(?:进|入)(?:个|我们的?|咱们的?|我的)?|(?:进|入|加入|来)(?:个|我们的?|咱们的?|我的))"
-    r"(?:小组|群聊|群|组织|圈子|裙)"
+    r"(?:内部|核心|vip|专属|福利|粉丝|秘密)?(?:小组|群聊|群|组织|圈子|裙)"
 )
 
 # Evidence beside a phrase a colleague also writes: an audience addressed as a crowd, urgency or an offer.
@@ -159,7 +211,7 @@ def _qq_name(fill: str, nick: str) -> str:
 
 def _tg_name(nick: str) -> str:
     nick = _HANZI_OF.get(nick.replace(" ", ""), nick)
-    return "加telegram" if nick.startswith(("telegram", "tg", "电报", "blue", "paper")) else "纸飞机"
+    return "加telegram" if nick.startswith(("tele", "te1e", "tg", "电报", "blue", "paper", "t.me")) else "纸飞机"
 
 
 _LEAD = re.compile(
@@ -168,7 +220,17 @@ _LEAD = re.compile(
     "(?P<wa>" + _WA_NICK + ")|(?P<wxc>绿色的?))"
 )
 _TRAIL = re.compile(
-    "(?P<wx>" + _WECHAT_NICK + ")|(?P<qq>(?:那只|小)?企鹅号?|🐧+)|(?P<tg>" + _TG_NICK + ")|(?P<wa>" + _WA_NICK + ")"
+    "(?P<wx>"
+    + _WECHAT_NICK[:-1]
+    + _listed("wechat", "trail")
+    + "))|(?P<qq>(?:那只|小)?企鹅号?|🐧+"
+    + _listed("qq", "nick", "trail")
+    + ")|(?P<tg>"
+    + _TG_NICK[:-1]
+    + _listed("telegram", "trail")
+    + "))|(?P<wa>"
+    + _WA_NICK
+    + ")"
 )
 _TRAIL_AFTER = re.compile(_G + _AFTER)
 _PRIVATE_RE = re.compile(_PRIVATE)
@@ -187,6 +249,10 @@ ANCHORS = (
     *("拉你进", "拉你入", "带你进", "带你入", "进个", "入个", "来个", "进我", "入我", "来我", "进咱", "入咱", "来咱"),
     "加入我",
     "加入咱",
+    # round 7: the names of messengers.tsv, the private-message verbs and English verbs added
+    *(n for names in lexicon().values() for n in names),
+    *(name.casefold() for _, name, _ in _lexicon_rows()),  # as written (te1egram), for the raw text
+    *("小窗", "窗我", "踢我", "拍一拍", "拍拍我", "inbox me", "slide into", "hit me up", "message me", "join"),
 )
 """Where a contact phrase may be: words one of the grammar's shapes holds. One automaton run over a whole batch,
 in either case, picks the messages the grammar reads (`anchored`)."""
@@ -348,12 +414,14 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
             plain_name = nick in ("qq", "扣扣", "q号")
             if plain_name and verb in (*_ADD_VERBS, "q", "上", "用", "下", "下个", "下载"):
                 continue
-            found.append(Phrase(m.start(), m.end(), _qq_name(fill, nick), plain_name))
+            found.append(Phrase(m.start(), m.end(), _qq_name(fill, nick), plain_name or nick in _PLAIN_NAMES))
         elif m.group("tg") is not None:
             nick = m.group("tg")
-            found.append(Phrase(m.start(), m.end(), _tg_name(nick), nick in ("tg", "电报") and verb not in _ADD_VERBS))
+            plain = (nick in ("tg", "电报") and verb not in _ADD_VERBS) or nick in _PLAIN_NAMES
+            found.append(Phrase(m.start(), m.end(), _tg_name(nick), plain))
         elif m.group("wa") is not None:
-            found.append(Phrase(m.start(), m.end(), "加whatsapp", verb not in _ADD_VERBS))
+            plain = verb not in _ADD_VERBS or m.group("wa") in _PLAIN_NAMES
+            found.append(Phrase(m.start(), m.end(), "加whatsapp", plain))
     for m in _TRAIL.finditer(v):
         after = _TRAIL_AFTER.match(v, m.end())
         if after is None:
@@ -362,13 +430,17 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
             nick = m.group("wx")
             word = after.group().strip()
             term = "微信号" if word.endswith(("号", "id")) and not nick.startswith(("卫星", "绿泡泡")) else ""
-            found.append(Phrase(m.start(), after.end(), term or _wechat_name("", "", nick), False))
+            found.append(Phrase(m.start(), after.end(), term or _wechat_name("", "", nick), nick in _PLAIN_NAMES))
         elif m.group("qq") is not None:
-            found.append(Phrase(m.start(), after.end(), _qq_name("", m.group("qq")), False))
+            nick = m.group("qq")
+            found.append(Phrase(m.start(), after.end(), _qq_name("", nick), nick in _PLAIN_NAMES))
         elif m.group("tg") is not None:
-            found.append(Phrase(m.start(), after.end(), _tg_name(m.group("tg")), False))
+            nick = m.group("tg")
+            found.append(Phrase(m.start(), after.end(), _tg_name(nick), nick in _PLAIN_NAMES))
         else:
             found.append(Phrase(m.start(), after.end(), "加whatsapp", False))
+    for messenger, alone in _ALONE.items():  # round 7: a name that says what it is by itself (企鹅群, te1egram)
+        found.extend(Phrase(m.start(), m.end(), _ALONE_TERM[messenger], False) for m in alone.finditer(v))
     for m in _PRIVATE_RE.finditer(v):
         found.append(Phrase(m.start(), m.end(), "私聊我", True))
     for m in _GROUP_RE.finditer(v):

@@ -380,8 +380,17 @@ SHORT_TLD = re.compile(r"\.(?:[cC][oOcC]|[mM][eE]|[iI][oO]|[aA][pP][pP])(?![0-9a
 # mobile number sent in three pieces with words between (138 开头，中间 6012，结尾 5793); the detectors decide. Each
 # alternative starts with a literal character, so the regex engine scans fast.
 _STYLED = "\U0001d400-\U0001d7ff"
+# round 7: contact details read out in words (`_spoken`)
+_EN_WORD = "(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+SPOKEN_GATE = (
+    r"|点\s?(?:com|cn|net|org|top|cc|me|io|vip|xyz|info)(?![a-zA-Z])|艾特|下划线|斜杠|空格\s?[0-9]"
+    rf"|-{_EN_WORD}-{_EN_WORD}|倒着|倒过来|反过来"
+)
 RAW_GATE = re.compile(
-    SHORT_TLD.pattern + f"|\\.[{_STYLED}]" + r"|1[3-9][0-9][^0-9\n。！？]{1,14}?[0-9]{4}[^0-9\n。！？]{1,14}?[0-9]{4}"
+    SHORT_TLD.pattern
+    + f"|\\.[{_STYLED}]"
+    + r"|1[3-9][0-9][^0-9\n。！？]{1,14}?[0-9]{4}[^0-9\n。！？]{1,14}?[0-9]{4}"
+    + SPOKEN_GATE
 )
 # A phone number drawn with letters, even the first (l86O3927l54: no five digits in a row): this many digits within
 # DRAWN_SPAN folded characters send a message to the detectors (found with numpy beside the five-digit runs).
@@ -655,6 +664,91 @@ _PRIORITY = (
 )
 
 
+# Round 7 (issue 13): a contact detail read out in words. A number normaliser over the folded text (digits, Chinese
+# numerals and styled digits are digits already) writes the symbols spelled in words (艾特 @, 点 ., 下划线 _, 斜杠 /,
+# 冒号 :, 空格, 杠 -) where letters or digits stand on both sides, joins single letters or digits spaced out
+# (w w w, h t t p s), reads English digit words in a run of three or more (one-three-nine), and reads a number
+# backwards after a word saying it is written so (倒着写, 反过来); the detectors then judge the text as written out,
+# so an order id, an amount or a date is no more a phone than before.
+_SPOKEN_SYMBOLS = {
+    **{"艾特": "@", "点": ".", "下划线": "_", "双斜杠": "//", "斜杠": "/", "冒号": ":", "空格": " "},
+    **{"横杠": "-", "杠": "-", "dot": ".", "at": "@"},
+}
+_SPOKEN = re.compile(
+    r"(?<=[0-9a-z])\s*(艾特|点|下划线|双斜杠|斜杠|冒号|空格|横杠|杠)\s*(?=[0-9a-z])"
+    r"|(?<=[0-9a-z]) (dot|at) (?=[0-9a-z])"
+)
+_SPACED = re.compile(r"(?<![0-9a-z])[0-9a-z](?: [0-9a-z]){2,}(?![0-9a-z])")
+_EN_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_EN_DIGITS = {w: str(i) for i, w in enumerate(_EN_NAMES)} | {"oh": "0"}
+_EN_RUN = re.compile(rf"(?<![a-z]){_EN_WORD}(?:[- ]{_EN_WORD}){{2,}}(?![a-z])")
+_BACKWARDS = re.compile("倒着|倒过来|反过来|反着|倒序")
+_DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){6,}")
+
+
+def _spoken(f: str) -> tuple[str, list[int], list[int]] | None:
+    """``f`` with contact details read out in words written out (see above), and per character of the result the
+    first and last folded positions it stands for; None when nothing is read out."""
+    edits: list[tuple[int, int, str]] = []
+    for m in _SPOKEN.finditer(f):
+        word = m.group(1) or m.group(2)
+        edits.append((m.start(), m.end(), _SPOKEN_SYMBOLS[word]))
+    for m in _SPACED.finditer(f):
+        edits.extend((i, i + 1, "") for i in range(m.start() + 1, m.end(), 2))
+    for m in _EN_RUN.finditer(f):
+        for w in re.finditer(_EN_WORD, m.group()):
+            edits.append((m.start() + w.start(), m.start() + w.end(), _EN_DIGITS[w.group()]))
+    back = _BACKWARDS.search(f)
+    if back is not None:
+        for m in _DIGIT_RUN.finditer(f, back.end()):
+            if _SENTENCE_END.search(f, back.end(), m.start()):
+                break
+            digits = _SEPARATORS.sub("", m.group())
+            edits.append((m.start(), m.end(), digits[::-1]))
+    if not edits:
+        return None
+    written, first, last = _apply(f, edits, list(range(len(f))), list(range(len(f))))
+    # an address spelled in pieces (www.888 bet.cc, money.fast 99@outlook.com): a space beside a number inside it goes
+    # (not one between words: send to loans.approved@…)
+    gaps = [
+        (m.start() + i, m.start() + i + 1, "")
+        for m in _ADDRESS_RUN.finditer(written)
+        if _TLD.search(m.group())
+        for i, c in enumerate(m.group())
+        if c == " " and (m.group()[i - 1].isdigit() or m.group()[i + 1].isdigit())
+    ]
+    return _apply(written, gaps, first, last) if gaps else (written, first, last)
+
+
+_ADDRESS_RUN = re.compile(r"[0-9a-z][0-9a-z ._@/:-]*[0-9a-z]")
+
+
+def _apply(
+    f: str, edits: list[tuple[int, int, str]], first: list[int], last: list[int]
+) -> tuple[str, list[int], list[int]]:
+    """``f`` with ``edits`` (start, end, replacement) made, the first one of overlapping edits kept, and the position
+    maps ``first`` and ``last`` carried along."""
+    edits.sort()
+    out: list[str] = []
+    new_first: list[int] = []
+    new_last: list[int] = []
+    at = 0
+    for s, e, rep in edits:
+        if s < at:
+            continue
+        out.append(f[at:s])
+        new_first.extend(first[at:s])
+        new_last.extend(last[at:s])
+        out.append(rep)
+        new_first.extend([first[s]] * len(rep))
+        new_last.extend([last[e - 1]] * len(rep))
+        at = e
+    out.append(f[at:])
+    new_first.extend(first[at:])
+    new_last.extend(last[at:])
+    return "".join(out), new_first, new_last
+
+
 def detect(text: str) -> list[Detection]:
     """All detections in ``text`` (which may be a NUL-joined batch), offsets in ``text``.
 
@@ -663,6 +757,10 @@ def detect(text: str) -> list[Detection]:
     """
     folded = fold(text, detector_tables(), collapse=False)
     found = _spans(folded.text)
+    spoken = _spoken(folded.text)
+    if spoken is not None:  # round 7: read out in words; a detail found only so is added, mapped back
+        written, first, last = spoken
+        found.extend((first[s], last[e - 1] + 1, c, v, sev) for s, e, c, v, sev in _spans(written))
     found.sort(key=lambda d: (d[0] - d[1], _PRIORITY.index(d[2])))
     taken: list[tuple[int, int]] = []
     out: list[Detection] = []

@@ -143,6 +143,12 @@ def whole_sound_clear(folded: str, start: int, end: int) -> bool:
 _VERDICT = re.compile(
     r"(?<!不)(?:都|均|全都|全部|一律)(?:是|为|属于?|系)?(?:诈骗|骗局|骗子|假的|假冒|虚假|冒充|冒牌|钓鱼|骗人的)"
     r"|纯属(?:诈骗|虚假|谣言|骗局)"
+    # round 7: advice or an action taken that ends its clause (…的网络兼职，已移出群聊并提醒大家不要相信。;
+    # …有人问能不能刷单，一律拒绝; …把钱转到安全账户，已经报警): what staff say of an offer they saw, never what its
+    # sender says of it (不要相信别人 goes on: not at a clause's end)
+    r"|(?P<advice>(?:不要|切勿|请勿|千万别|别|谨慎)(?:参与|相信|轻信|回应|理会|上当|点开链接|点击链接|点开|点击)(?=[，,。！!；;？?\s\0]|$)"
+    r"|一律(?:拒绝|不予理会|删除|举报)(?=[，,。！!；;\s\0]|$)"
+    r"|(?:已经?|并已?)报警)"
 )
 _SENTENCE_ENDS = "。！？!?\n\0"
 _CLAUSE_ENDS = "，,；;"
@@ -153,16 +159,21 @@ def named_as_fraud(hits: Sequence[Hit], text: str, lures: Sequence[str] = ()) ->
     hits (a phone number, an id) are kept: a verdict does not make a contact detail honest."""
     if _VERDICT.search(text) is None:  # most texts: one search in C
         return hits if isinstance(hits, list) else list(hits)
-    verdicts = [m.start() for m in _VERDICT.finditer(text)]
+    verdicts = [(m.start(), m.group("advice") is not None) for m in _VERDICT.finditer(text)]
     kept: list[Hit] = []
     for h in hits:
-        if h.channel != "detector" and any(_verdict_reaches(text, h.end, v, lures) for v in verdicts if v >= h.end):
+        if h.channel != "detector" and any(
+            _verdict_reaches(text, h.end, v, lures, advice) for v, advice in verdicts if v >= h.end
+        ):
             continue
         kept.append(h)
     return kept
 
 
-def _verdict_reaches(text: str, end: int, at: int, lures: Sequence[str]) -> bool:
+def _verdict_reaches(text: str, end: int, at: int, lures: Sequence[str], advice: bool = False) -> bool:
+    """Whether a verdict at ``at`` reaches a term ending at ``end``: same clause, or the clause before when the verdict
+    opens its own; advice or an action taken (round 7) may come later in its clause (…的网络兼职，已移出群聊并提醒大家
+    不要相信)."""
     between = text[end:at]
     if any(c in _SENTENCE_ENDS for c in between):
         return False
@@ -174,4 +185,4 @@ def _verdict_reaches(text: str, end: int, at: int, lures: Sequence[str]) -> bool
     if clauses > 1:
         return False
     last = max(between.rfind(c) for c in _CLAUSE_ENDS)
-    return not between[last + 1 :].strip()
+    return advice or not between[last + 1 :].strip()
