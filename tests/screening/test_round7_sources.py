@@ -24,7 +24,10 @@ from .support import shown
 # -- look-alikes by strokes -------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(find_spec("char_similar") is None, reason="char-similar (strokes.tsv's source; `make setup` installs it without its pins) not installed")
+@pytest.mark.skipif(
+    find_spec("char_similar") is None,
+    reason="char-similar (strokes.tsv's source; `make setup` installs it without its pins) not installed",
+)
 def test_strokes_tsv_is_derived_from_char_similar() -> None:
     shipped = resources.files("warden.screening").joinpath("data", "strokes.tsv").read_text(encoding="utf-8")
     assert shipped == derive_strokes()
