@@ -66,3 +66,14 @@ def test_S_A6_no_honest_message_of_the_third_fresh_corpus_is_refused_in_its_situ
     report = evaluate(engine, load_fresh3_spam(), load_fresh3_clean(), found=caught)
     refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
     assert refused == []
+
+
+def test_S_A6_no_honest_message_of_the_fourth_fresh_corpus_is_refused_in_its_situation(
+    engine: ScreeningEngine,
+) -> None:
+    """The fourth blind corpus (three writers; scored once, whole, after round 7: 0 of 3,145 refused) stays so."""
+    from warden.screening.eval.fresh4 import load_fresh4_clean, load_fresh4_spam
+
+    report = evaluate(engine, load_fresh4_spam(), load_fresh4_clean(), found=caught)
+    refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
+    assert refused == []
