@@ -275,13 +275,15 @@ def _heads() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint64], npt.NDArray
     pairs: set[int] = set()
     triples: set[int] = set()
     for anchor in ANCHORS:
-        for form in _cases(anchor):
+        # only the first three characters are keyed: their cases alone (2**letters forms of a whole anchor such as
+        # "green app with the phone icon" would be 16 million)
+        for form in _cases(anchor[:3]):
             first = ord(form[0])
             if first >= table.size:
                 continue
-            if len(form) == 1:
+            if len(anchor) == 1:
                 table[first] |= 4
-            elif len(form) == 2:
+            elif len(anchor) == 2:
                 table[first] |= 1
                 pairs.add(first << 21 | ord(form[1]))
             else:
