@@ -25,7 +25,7 @@ from warden.screening.eval.clean import CleanMessage
 from warden.screening.eval.disguised import DisguisedRow
 from warden.screening.eval.heldout import parse_clean, parse_spam
 
-__all__ = ["Half", "caught", "engine_names", "load_fresh_clean", "load_fresh_spam"]
+__all__ = ["Half", "caught", "clean_of", "engine_names", "load_fresh_clean", "load_fresh_spam", "spam_of"]
 
 Half = Literal["dev", "test"]
 
@@ -55,6 +55,16 @@ def engine_names(rows: Sequence[DisguisedRow]) -> list[DisguisedRow]:
     """`rows` with the writers' short category names in `expected` mapped to the engine's (``@phone`` →
     ``@phone_number`` …); terms are kept as they are."""
     return [dataclasses.replace(r, expected=_CATEGORIES.get(r.expected, r.expected)) for r in rows]
+
+
+def clean_of(package: str) -> list[CleanMessage]:
+    """The honest messages of a written-blind corpus package (its ``clean.txt``, the held-out format)."""
+    return parse_clean(resources.files(package).joinpath("clean.txt").read_text(encoding="utf-8"))
+
+
+def spam_of(package: str) -> list[DisguisedRow]:
+    """The disguised rows of a written-blind corpus package (its ``spam.tsv``), `expected` in the engine's names."""
+    return engine_names(parse_spam(resources.files(package).joinpath("spam.tsv").read_text(encoding="utf-8")))
 
 
 def caught(row: DisguisedRow, hits: Sequence[Hit]) -> bool:

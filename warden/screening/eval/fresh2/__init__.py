@@ -16,24 +16,17 @@ written blind judges that round.
 
 from __future__ import annotations
 
-from importlib import resources
-
 from warden.screening.eval.clean import CleanMessage
 from warden.screening.eval.disguised import DisguisedRow
-from warden.screening.eval.fresh import engine_names
-from warden.screening.eval.heldout import parse_clean, parse_spam
+from warden.screening.eval.fresh import clean_of, spam_of
 
 __all__ = ["load_fresh2_clean", "load_fresh2_spam"]
 
 
-def _read(name: str) -> str:
-    return resources.files("warden.screening.eval.fresh2").joinpath(name).read_text(encoding="utf-8")
-
-
 def load_fresh2_clean() -> list[CleanMessage]:
-    return parse_clean(_read("clean.txt"))
+    return clean_of(__name__)
 
 
 def load_fresh2_spam() -> list[DisguisedRow]:
     """The spam rows, their `expected` in the engine's category names."""
-    return engine_names(parse_spam(_read("spam.tsv")))
+    return spam_of(__name__)

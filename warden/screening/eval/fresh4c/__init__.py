@@ -18,24 +18,17 @@ say so and write another.
 
 from __future__ import annotations
 
-from importlib import resources
-
 from warden.screening.eval.clean import CleanMessage
 from warden.screening.eval.disguised import DisguisedRow
-from warden.screening.eval.fresh import engine_names
-from warden.screening.eval.heldout import parse_clean, parse_spam
+from warden.screening.eval.fresh import clean_of, spam_of
 
 __all__ = ["load_fresh4c_clean", "load_fresh4c_spam"]
 
 
-def _read(name: str) -> str:
-    return resources.files("warden.screening.eval.fresh4c").joinpath(name).read_text(encoding="utf-8")
-
-
 def load_fresh4c_clean() -> list[CleanMessage]:
-    return parse_clean(_read("clean.txt"))
+    return clean_of(__name__)
 
 
 def load_fresh4c_spam() -> list[DisguisedRow]:
     """The spam rows, their `expected` in the engine's category names."""
-    return engine_names(parse_spam(_read("spam.tsv")))
+    return spam_of(__name__)
