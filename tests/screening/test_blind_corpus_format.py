@@ -1,8 +1,9 @@
 """Every blind corpus part written by a writer who never saw the engine keeps its shape.
 
-One module for all parts (the third corpus, the fourth's three parts, ...): each loads whole through its loader,
-holds at least its brief's minimum of honest messages and of disguised rows per technique, names only shipped
-terms or detector categories as `expected`, repeats no line and keeps no stray backslash. The screen is never
+One module for all parts (the third corpus, the fourth's and the fifth's three parts each): each loads whole through
+its loader, holds at least its brief's minimum of honest messages and of disguised rows per technique, names only
+shipped terms or detector categories as `expected`, repeats no line and keeps no stray backslash and no literal
+invisible character. The screen is never
 called here: a blind corpus is scored once, whole, by `warden bench screen --fresh ...` in the round it arrives in.
 """
 
@@ -48,6 +49,8 @@ TECHNIQUES = frozenset(
 DETECTOR_CATEGORIES = frozenset({"@phone", "@wechat_id", "@qq", "@email", "@url", "@id_number", "@bank_card"})
 SECTION = re.compile(r"\[(\S+) (greeting|internal|external)\]")
 STRAY_BACKSLASH = re.compile(r"\\(?!u[0-9a-fA-F]{4})")
+#: Characters that render as nothing (the emoji joiner U+200D aside): a corpus file writes them as ``\uXXXX`` escapes.
+INVISIBLE = re.compile("[\u00ad\u115f\u1160\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u3164\ufeff\uffa0]")
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,9 @@ PARTS = [
     Part("warden.screening.eval.fresh4a", min_clean=1000, min_per_technique=16),
     Part("warden.screening.eval.fresh4b", min_clean=1000, min_per_technique=16),
     Part("warden.screening.eval.fresh4c", min_clean=1000, min_per_technique=16),
+    Part("warden.screening.eval.fresh5a", min_clean=1000, min_per_technique=16),
+    Part("warden.screening.eval.fresh5b", min_clean=1000, min_per_technique=16),
+    Part("warden.screening.eval.fresh5c", min_clean=1000, min_per_technique=16),
 ]
 
 
@@ -145,7 +151,8 @@ def test_issue13_blind_corpus_spam_expects_only_shipped_terms_or_detector_catego
     assert unknown == []
 
 
-def test_issue13_blind_corpus_spam_repeats_no_text_and_keeps_no_stray_backslash(part: Part) -> None:
+def test_issue13_blind_corpus_spam_repeats_no_text_and_writes_invisible_characters_as_escapes(part: Part) -> None:
     texts = [r[2] for r in part.spam_rows()]
     assert [t for t, n in Counter(texts).items() if n > 1] == []
     assert [t for t in texts if STRAY_BACKSLASH.search(t)] == []
+    assert [line for line in part.text("spam.tsv").splitlines() if INVISIBLE.search(line)] == []

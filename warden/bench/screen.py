@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate
-from typing import Literal
 
 import daachorse
 from rich.console import Console
@@ -34,19 +33,67 @@ from warden.enforcement.policy import Audience, TextKind
 from warden.screening.dictionaries import TermSpec
 from warden.screening.engine import BATCH_SIZE, ScreeningEngine, build_default_engine
 from warden.screening.eval import CleanMessage, EvalReport, evaluate
+from warden.screening.eval.disguised import DisguisedRow
 from warden.screening.eval.fresh import caught as fresh_caught
 from warden.screening.eval.fresh import load_fresh_clean, load_fresh_spam
 from warden.screening.eval.fresh2 import load_fresh2_clean, load_fresh2_spam
 from warden.screening.eval.fresh3 import load_fresh3_clean, load_fresh3_spam
 from warden.screening.eval.fresh4 import load_fresh4_clean, load_fresh4_spam
+from warden.screening.eval.fresh5 import load_fresh5_clean, load_fresh5_spam
 from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam
 from warden.screening.folding import NUL
 
-Unseen = Literal["fourth", "third", "second", "dev", "test"]
-"""Which written-blind corpus `warden bench screen` scores: ``fourth`` (`warden.screening.eval.fresh4`, three
-writers' parts, read by no one who works on the engine: the honest figure), ``third`` (`warden.screening.eval.fresh3`)
-and ``second`` (`warden.screening.eval.fresh2`), development data since a round tuned on them, or a half of the first
-one (`warden.screening.eval.fresh`, development data since its test half was scored twice)."""
+
+@dataclass(frozen=True)
+class BlindCorpus:
+    """A corpus written by people who never saw the engine: its loaders and how the bench names it."""
+
+    spam: Callable[[], list[DisguisedRow]]
+    clean: Callable[[], list[CleanMessage]]
+    title: str
+
+
+BLIND_CORPORA: dict[str, BlindCorpus] = {
+    "fifth": BlindCorpus(
+        load_fresh5_spam,
+        load_fresh5_clean,
+        "fifth fresh corpus (warden.screening.eval.fresh5, three parts written at once by three writers who never saw"
+        " the engine, read by no one while tuning)",
+    ),
+    "fourth": BlindCorpus(
+        load_fresh4_spam,
+        load_fresh4_clean,
+        "fourth fresh corpus (warden.screening.eval.fresh4; development data since round 8 tuned on it, not an honest"
+        " figure)",
+    ),
+    "third": BlindCorpus(
+        load_fresh3_spam,
+        load_fresh3_clean,
+        "third fresh corpus (warden.screening.eval.fresh3; development data: a round tuned on it, not an honest"
+        " figure)",
+    ),
+    "second": BlindCorpus(
+        load_fresh2_spam,
+        load_fresh2_clean,
+        "second fresh corpus (warden.screening.eval.fresh2; development data: a round tuned on it, not an honest"
+        " figure)",
+    ),
+    "dev": BlindCorpus(
+        lambda: load_fresh_spam("dev"),
+        lambda: load_fresh_clean("dev"),
+        "first fresh corpus, dev half (development data: its misses were read while the engine changed)",
+    ),
+    "test": BlindCorpus(
+        lambda: load_fresh_spam("test"),
+        lambda: load_fresh_clean("test"),
+        "first fresh corpus, test half (development data: its misses were read while the engine changed)",
+    ),
+}
+"""The written-blind corpora `warden bench screen --fresh NAME` scores, newest first. The newest (``fifth``, the
+default) is read by no one who works on the engine: the honest figure; the others are development data since a round
+tuned on them."""
+UNSEEN = "fifth"
+"""The default of ``--fresh``: the newest blind corpus."""
 
 # Frequent characters of ordinary Chinese text, for filler.
 COMMON = (
@@ -123,9 +170,9 @@ class BenchReport:
     evaluation: EvalReport
     heldout: EvalReport  # the hand-written held-out set (warden.screening.eval.heldout)
     heldout_judged: list[tuple[CleanMessage, str]]  # held-out clean messages the default policy warns on or blocks
-    fresh: EvalReport  # the written-blind corpus `fresh_half` names (the fourth one by default: read by no one)
+    fresh: EvalReport  # the written-blind corpus `fresh_half` names (`BLIND_CORPORA`; the newest by default)
     fresh_judged: list[tuple[CleanMessage, str]]
-    fresh_half: Unseen = "fourth"  # or development data (`warden bench screen --fresh third|second|dev|test`)
+    fresh_half: str = UNSEEN  # a key of `BLIND_CORPORA` (`warden bench screen --fresh NAME`)
 
     @property
     def ratio(self) -> Spread:
@@ -246,7 +293,7 @@ def run(
     synth: int = 50_000,
     seed: int = 42,
     step: Callable[[str], None] = lambda _: None,
-    half: Unseen = "fourth",
+    half: str = UNSEEN,
 ) -> BenchReport:
     """Run every measurement; ``step`` is called with a label before each (for progress display)."""
     step("building the shipped engine")
@@ -323,14 +370,8 @@ def run(
     evaluation = evaluate(engine)
     heldout = evaluate(engine, load_heldout_spam(), load_heldout_clean())
     heldout_judged = judged_false_positives(heldout)
-    if half == "fourth":
-        unseen = evaluate(engine, load_fresh4_spam(), load_fresh4_clean(), found=fresh_caught)
-    elif half == "third":
-        unseen = evaluate(engine, load_fresh3_spam(), load_fresh3_clean(), found=fresh_caught)
-    elif half == "second":
-        unseen = evaluate(engine, load_fresh2_spam(), load_fresh2_clean(), found=fresh_caught)
-    else:
-        unseen = evaluate(engine, load_fresh_spam(half), load_fresh_clean(half), found=fresh_caught)
+    corpus = BLIND_CORPORA[half]
+    unseen = evaluate(engine, corpus.spam(), corpus.clean(), found=fresh_caught)
     fresh_judged = judged_false_positives(unseen)
 
     spam_share = 0.05
@@ -364,9 +405,7 @@ def run(
     )
 
 
-def run_bench_screen(
-    messages: int, repeat: int, terms: int, seed: int, console: Console, fresh: Unseen = "fourth"
-) -> None:
+def run_bench_screen(messages: int, repeat: int, terms: int, seed: int, console: Console, fresh: str = UNSEEN) -> None:
     """Run every measurement with a progress line, then print the tables."""
     with Progress(
         SpinnerColumn(),
@@ -452,19 +491,7 @@ def render(console: Console, r: BenchReport) -> None:
     total = sum(found for found, _ in f.recall.values()), sum(rows for _, rows in f.recall.values())
     worst = sorted(f.recall, key=f.recall_of)[:4]
     console.print(
-        (
-            "fourth fresh corpus (warden.screening.eval.fresh4, three parts written at once by three writers who"
-            " never saw the engine, read by no one while tuning)"
-            if r.fresh_half == "fourth"
-            else "third fresh corpus (warden.screening.eval.fresh3; development data: a round tuned on it, not an"
-            " honest figure)"
-            if r.fresh_half == "third"
-            else "second fresh corpus (warden.screening.eval.fresh2; development data: a round tuned on it, not an"
-            " honest figure)"
-            if r.fresh_half == "second"
-            else f"first fresh corpus, {r.fresh_half} half (development data: its misses were read while the engine"
-            " changed; not an honest figure)"
-        )
+        BLIND_CORPORA[r.fresh_half].title
         + f": recall [bold]{total[0] / max(1, total[1]):.1%}[/] ({total[0]}/{total[1]}; weakest: "
         + ", ".join(f"{t} {f.recall_of(t):.0%}" for t in worst)
         + f"); clean with a hit showing intent {f.false_positive_rate:.2%} ({len(f.flagged)} of {f.clean_rows:,});"
