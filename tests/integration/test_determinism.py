@@ -15,6 +15,7 @@ differing decision.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
 from collections.abc import Callable, Iterator
@@ -22,13 +23,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import T0
 from tests.history_support import Lift, Runner, Stream, diff, one_by_one, snapshot
+from warden.adapters import tables as t
 from warden.adapters.policy_file import load_policy
 from warden.kernel.model import Account, Enterprise
+from warden.pipeline.effects import LATE_EVENT
 
 EXAMPLES = int(os.environ.get("WARDEN_PROP_EXAMPLES", "25"))
 # Shrinking re-runs two full ingests per attempt; on by default locally, bounded in CI by the same budget.
@@ -462,3 +466,25 @@ def test_a_burst_restricted_in_event_order_is_not_struck_twice_when_its_first_ha
     runner.w.pipeline.ingest(stream.events[:30])
     got = snapshot(runner.w, stream)
     assert (got["strikes"], got["restrictions"]) == (want["strikes"], want["restrictions"])
+
+
+def test_a_late_strike_before_strikes_already_made_raises_a_review_flag_naming_them(runner: Runner) -> None:
+    """What holds today for a late strike (the stored state is not re-decided): the second half of a 60-search
+    burst arrives first and is struck; the late first half strikes earlier in event time, and a review flag of rule
+    `late_event` on the account names the later strike, with a zh and an en note. In event order no flag."""
+    stream = _burst(60, timedelta(minutes=1))
+    w = runner.fresh(stream)
+    one_by_one(w, stream.events)
+    assert not [f for f in snapshot(w, stream)["flags"] if f[2] == LATE_EVENT]
+    runner.fresh(stream)
+    assert runner.w is not None
+    runner.w.pipeline.ingest(stream.events[30:])
+    later = {s[0] for s in snapshot(runner.w, stream)["strikes"]}
+    out = runner.w.pipeline.ingest(stream.events[:30])
+    assert len(later) == 1 and [x for x in out.changes.flags if x.rule_id == LATE_EVENT]
+    with runner.w.engine.connect() as c:
+        rows = c.execute(sa.select(t.flags).where(t.flags.c.rule_id == LATE_EVENT)).all()
+    assert len(rows) == 1 and rows[0].subject_id == "acc-0" and rows[0].status == "open"
+    evidence = json.loads(rows[0].evidence)
+    assert evidence["later_strikes"] == sorted(later)
+    assert evidence["strike"] not in later and set(evidence["note"]) == {"zh", "en"}
