@@ -10,18 +10,22 @@ Not a test: it measures (tests/integration/test_determinism.py pins the limit as
 from __future__ import annotations
 
 import collections
+import json
 import sys
 import tempfile
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.history_support import Runner, Stream, one_by_one, snapshot
 from tests.integration.test_determinism import late_plan, streams
+from warden.adapters import tables as t
 from warden.adapters.database import make_engine, upgrade
 from warden.adapters.policy_file import load_policy
+from warden.pipeline.effects import LATE_EVENT
 
 
 def main(n: int) -> None:
@@ -62,6 +66,16 @@ def main(n: int) -> None:
             tot["stored events a re-decision goes over"] += redo
             runner.w.pipeline.ingest(b)
         got = snapshot(runner.w, stream)
+        with runner.w.engine.connect() as c:
+            notes = c.execute(sa.select(t.flags.c.evidence).where(t.flags.c.rule_id == LATE_EVENT)).scalars()
+            named = {s for ev in notes for s in json.loads(ev)["later_strikes"]}
+        tot["late_event review flags"] += sum(1 for r in got["flags"] if r[2] == LATE_EVENT)
+        got["flags"] = [r for r in got["flags"] if r[2] != LATE_EVENT]  # the rest compares as before them
+        ref_ids = {r[0] for r in want["strikes"]}
+        extra = [r[0] for r in got["strikes"] if r[0] not in ref_ids]
+        tot["strikes the store holds, the history not"] += len(extra)
+        tot["  of them named by a late_event flag"] += sum(1 for x in extra if x in named)
+        tot["strikes named by a late_event flag that the history holds"] += len(named & ref_ids)
         tot["streams"] += 1
         tot["decisions"] += len(want["outcomes"])
         lates = any(

@@ -114,7 +114,7 @@ class Effector:
             event_id=req.event_id,
         )
         restriction = restriction_for(ladder, strike, derive_id("rst", sid), req.minimum_end)
-        if req.event_id is not None:
+        if req.event_id is not None and subject.strikes:  # a first strike cannot follow a later one
             self._late(batch, subject, strike, req.event_id)
         subject.strikes.append(strike)
         subject.restrictions.append(restriction)
