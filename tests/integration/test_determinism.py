@@ -379,7 +379,8 @@ def test_streams_are_in_event_time_and_sometimes_tie() -> None:
 LATE_GAP = (
     "measured limit (README, the engine's one rule): a decision already made about a later event is not taken back "
     "when an earlier event arrives in a later batch, so strikes, restrictions and weights differ from the in-order "
-    "history (probe of 40 streams: 10 of the 12 with late events differ, 372 of 1,339 decisions)"
+    "history (python -m tests.late_probe 80: 37 of 80 streams, 798 of 2,956 decisions, 43 extra and 24 missing "
+    "strikes)"
 )
 
 
