@@ -33,6 +33,7 @@ RULE_TITLES: Catalog[str] = Catalog(
     {
         "phone_search_velocity": {"zh": "搜索手机号加好友太频繁", "en": "Adding contacts by phone search too often"},
         "inbound_add_burst": {"zh": "短时间内被大量添加", "en": "Burst of inbound contact adds"},
+        "late_event": {"zh": "迟到事件：较晚的处罚待复核", "en": "Late event: later strikes to review"},
         "reports": {"zh": "被好友举报", "en": "Reported by contacts"},
         "unverified_enterprise_cap": {
             "zh": "企业未实名认证的客户上限",

@@ -20,6 +20,19 @@ from warden.kernel.policy import Ladder
 from warden.pipeline.batch import Batch
 from warden.pipeline.feature import Feature, overriding
 
+LATE_EVENT = "late_event"
+"""The rule of the review flag raised when a strike is made for an event older than strikes already made for
+later events of the same account (a late event: `Effector.strike`)."""
+
+LATE_EVENT_NOTE = {
+    "zh": "较早的事件迟到了：本次处罚所依据的事件发生在下列已作出的处罚之前，却在它们之后才到达。按事件时间顺序，"
+    "这些较晚的处罚可能不会作出，或处于不同的阶梯步级；系统不会自动撤回，请人工复核。",
+    "en": "An earlier event arrived late: the event behind this strike happened before the strikes listed, but "
+    "arrived after they were issued. In event-time order those later strikes might not have been issued, or at "
+    "another step of the ladder; they are not taken back automatically. Please review them.",
+}
+"""What the `late_event` flag tells a reviewer (zh, en), kept in its evidence as `note`."""
+
 
 class PolicySource(Protocol):
     """Where the policy in force is read (the rule engine): `policy.ladder`, `policy.rules`, `loaded.hash`. A batch
@@ -101,6 +114,8 @@ class Effector:
             event_id=req.event_id,
         )
         restriction = restriction_for(ladder, strike, derive_id("rst", sid), req.minimum_end)
+        if req.event_id is not None and subject.strikes:  # a first strike cannot follow a later one
+            self._late(batch, subject, strike, req.event_id)
         subject.strikes.append(strike)
         subject.restrictions.append(restriction)
         self._record(batch.effects, rule, strike, restriction)
@@ -147,6 +162,26 @@ class Effector:
         restrictions.append(restriction)
         self._record(effects, req.rule, strike, restriction)
         return strike
+
+    def _late(self, batch: Batch, subject: Subject, strike: Strike, event_id: str) -> None:
+        """A strike for an event older than active strikes the account already holds for later events (decided
+        in an earlier batch, before this event arrived: a late event) raises a review flag naming them: in event
+        order they were decided with this strike in force, and might not have been made, or at another step
+        (README, the engine's one rule: the stored state is not re-decided). It restricts nobody. In time order
+        no strike is ever later than the one being made, so only the scan of the account's strikes is paid."""
+        me = (strike.at, event_id)
+        later = sorted(
+            s.id
+            for s in subject.strikes
+            if s.event_id is not None and s.status is StrikeStatus.ACTIVE and (s.at, s.event_id) > me
+        )
+        if not later:
+            return
+        fid = derive_id("flg", event_id, LATE_EVENT)
+        if any(f.id == fid for f in batch.effects.flags):  # a second strike of the same event (a follow-up)
+            return
+        evidence = {"event_id": event_id, "strike": strike.id, "later_strikes": later, "note": LATE_EVENT_NOTE}
+        self.flag(batch, subject, FlagRequest(LATE_EVENT, strike.at, evidence, event_id))
 
     @staticmethod
     def flag(batch: Batch, subject: Subject, req: FlagRequest) -> Flag:
