@@ -303,13 +303,16 @@ def _among(keys: npt.NDArray[np.uint64], sorted_keys: npt.NDArray[np.uint64]) ->
     return np.asarray(sorted_keys[i] == keys)
 
 
-def anchored(batch: Sequence[str]) -> list[int]:
+def anchored(batch: Sequence[str], codes: npt.NDArray[np.intp] | None = None) -> list[int]:
     """Indexes of the messages of ``batch`` that hold an anchor of two characters, the first three of a longer one
     (`ANCHORS`, in either case) or a one-character one: numpy over the batch's code points (a gather and two sorted
-    lookups), a small part of the raw matcher's scan (an automaton over the text cost about as much as that scan)."""
-    joined = "\0".join(batch)
-    # a lone surrogate in bad input passes through as itself (its code is no anchor's)
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lookups), a small part of the raw matcher's scan (an automaton over the text cost about as much as that scan).
+    ``codes``: the code points of the batch joined with NUL when the caller has them already (the engine's fold
+    reads them), else they are read here."""
+    if codes is None:
+        joined = "\0".join(batch)
+        # a lone surrogate in bad input passes through as itself (its code is no anchor's)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table, pairs, triples = _heads()
     kinds = np.take(table, codes, mode="clip")  # the table's last entry (U+1FFFF) is 0: no code above it counts
     at = np.flatnonzero(kinds != 0)  # a bool array: numpy's fast path
@@ -499,12 +502,17 @@ def phrase_hits(text: str, hits: Sequence[Hit], lures: Sequence[str]) -> tuple[l
 
 
 def read_phrases(
-    batch: Sequence[str], results: dict[int, list[Hit]], gated: dict[int, set[Hit]], lures: Sequence[str]
+    batch: Sequence[str],
+    results: dict[int, list[Hit]],
+    gated: dict[int, set[Hit]],
+    lures: Sequence[str],
+    codes: npt.NDArray[np.intp] | None = None,
 ) -> None:
     """Add the grammar's contact phrases to ``results`` (hits per message index of ``batch``) and the plain ones
     without evidence to ``gated``, for the messages `anchored` picks. A phrase overlapping a listed contact hit is
-    left out: the listed term names it."""
-    picked = anchored(batch)
+    left out: the listed term names it. ``codes``: the batch's code points joined with NUL, if the caller has them
+    (`anchored`)."""
+    picked = anchored(batch, codes)
     for i in picked:
         old = results.get(i, [])
         found, weak = phrase_hits(batch[i], old, lures)

@@ -91,6 +91,7 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
+from warden.screening.precision import _VERDICT as VERDICT
 from warden.screening.precision import (
     CONTACT,
     addressed_to_another,
@@ -100,6 +101,7 @@ from warden.screening.precision import (
     whole_sound_clear,
     within_clauses,
 )
+from warden.screening.prefilter import factor_gate
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -520,6 +522,10 @@ def gate_positions(joined: str, at: npt.NDArray[np.intp] | None) -> list[int]:
     return out
 
 
+# what every verdict of `named_as_fraud` holds (a literal alternation; None: run the verdict regex on every text)
+_VERDICT_GATE = factor_gate(VERDICT)
+
+
 # by folded code: the sound-pair bits of `sound_pair_codes` (1, 2, 4), a digit (8), NUL (16)
 _SOUND_BITS, _CODE_DIGIT, _CODE_NUL = 7, 8, 16
 _CODE_FLAGS = np.zeros(0x110000, dtype=np.uint8)
@@ -872,14 +878,20 @@ class ScreeningEngine:
         """Hits per text, sorted by position. An ordinary word's hit without evidence of intent (see `_scan`) is
         marked here (`Hit.intent` False), once every reading and detector of its text has been seen: the policy
         decides what it means in each situation (S-A6's `ordinary_words`)."""
-        results, gated = self._scan(batch)
+        results, gated, raw = self._scan(batch)
         if self.phrases:  # contact phrases read by the grammar (`contact_grammar`), on the messages its gate picks
-            read_phrases(batch, results, gated, self.lures)
+            read_phrases(batch, results, gated, self.lures, raw)
         out: list[tuple[Hit, ...]] = [()] * len(batch)
+        verdict_gate = None if _VERDICT_GATE is None else _VERDICT_GATE.search
         for m, hits in results.items():
             if any(h.channel == "homophone" for h in hits):
                 hits = within_clauses(hits, batch[m])
-            hits = named_as_fraud(hits, batch[m], self.lures)
+            # a verdict (`named_as_fraud`) needs its regex to match: texts holding none of the strings each of its
+            # matches holds (`prefilter`) skip the regex's per-position tries (most texts with a hit)
+            if verdict_gate is None or verdict_gate(batch[m]) is not None:
+                hits = named_as_fraud(hits, batch[m], self.lures)
+            elif not isinstance(hits, list):
+                hits = list(hits)
             weak = gated.get(m)
             # only a contact hit can be a plain contact phrase (`plain_contact_phrase`): no check without one
             if any(h.category == CONTACT for h in hits) and (
@@ -894,10 +906,13 @@ class ScreeningEngine:
                 out[m] = tuple(sorted(hits, key=_hit_order))
         return out
 
-    def _scan(self, batch: Sequence[str], second: bool = False) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]]]:
-        """Hits per text index, and per text the hits that need evidence of intent: an ordinary word written
-        plainly, or a term inside a business phrase, with no lure in reach. ``second``: the batch is second
-        readings (terms only, no detectors)."""
+    def _scan(
+        self, batch: Sequence[str], second: bool = False
+    ) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]], npt.NDArray[np.intp] | None]:
+        """Hits per text index, per text the hits that need evidence of intent (an ordinary word written
+        plainly, or a term inside a business phrase, with no lure in reach), and the code points of the batch
+        joined with NUL (the grammar's gate reads them again), None when a text held a NUL. ``second``: the batch
+        is second readings (terms only, no detectors)."""
         results: dict[int, list[Hit]] = {}
         gated: dict[int, set[Hit]] = {}
         joined = NUL.join(batch)
@@ -907,7 +922,7 @@ class ScreeningEngine:
         raw_flags = raw_flags[special]
         boundaries = special[(raw_flags & _RAW_NUL) != 0]
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
-            return self._scan([t.replace(NUL, " ") for t in batch], second)
+            return *self._scan([t.replace(NUL, " ") for t in batch], second)[:2], None
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
         # and no UTF-8 for Rust to make; a match must start on a code's first byte
         code_at = folded.codes.astype(np.intp)  # the index type, once for both gathers (numpy casts each time)
@@ -958,7 +973,7 @@ class ScreeningEngine:
             if pairs.size:
                 flagged.update(np.searchsorted(folded.nuls(), pairs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
-            return results, gated
+            return results, gated, folded.raw
         with_context: set[int] = set()  # messages holding a context word
         found = self._verify(candidates, folded, joined, flagged, with_context)
         pending: dict[int, list[tuple[Hit, bool]]] = {}  # ambiguous abbreviations, kept only with a context
@@ -973,7 +988,7 @@ class ScreeningEngine:
             if weak:
                 gated.setdefault(m, set()).add(hit)
         if again:
-            more, more_gated = self._scan([text for _, text in again], second=True)
+            more, more_gated, _ = self._scan([text for _, text in again], second=True)
             for k, (i, reread) in enumerate(again):
                 extra = more.get(k)
                 if extra:  # same offsets; the matched text is the one as sent
@@ -998,7 +1013,7 @@ class ScreeningEngine:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
                 self._detect(batch, sorted(flagged), results)
-        return results, gated
+        return results, gated, folded.raw
 
     def _verify(
         self,
