@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import DETECTOR_CHANNEL, Hit
+from warden.screening.prefilter import factor_gate
 
 __all__ = ["ANCHORS", "CHANNEL", "Phrase", "find_phrases", "phrase_hits", "read_phrases", "view"]
 
@@ -395,12 +396,28 @@ def _latin_edge_ok(v: str, s: int, e: int) -> bool:
     return not (e < len(v) and v[e - 1].isascii() and v[e - 1].isalpha() and v[e].isascii() and v[e].isalpha())
 
 
+_GATES: dict[int, re.Pattern[str] | None] = {}  # by the id of a module-level regex (hashing a Pattern hashes its code)
+
+
+def _matches(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``regex.finditer(text)`` (``regex`` a module-level pattern), none without running it when ``text`` holds
+    none of the strings every match of it holds (`prefilter.factor_gate`: one literal scan in C instead of the
+    regex's tries at every position)."""
+    key = id(regex)
+    if key not in _GATES:
+        _GATES[key] = factor_gate(regex)
+    gate = _GATES[key]
+    if gate is not None and gate.search(text) is None:
+        return iter(())
+    return regex.finditer(text)
+
+
 def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
     """The contact phrases of ``text``: (start, end, term, plain) with offsets as sent, leftmost first and not
     overlapping (see the module's docstring)."""
     v, at = view(text)
     found: list[Phrase] = []
-    for m in _LEAD.finditer(v):
+    for m in _matches(_LEAD, v):
         verb = m.group("verb")
         fill = m.group("fill") or ""
         if m.group("wxc") is not None:  # a bare colour needs 加 and words of the writer's (加我那个绿色的)
@@ -430,7 +447,7 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
         elif m.group("wa") is not None:
             plain = verb not in _ADD_VERBS or m.group("wa") in _PLAIN_NAMES
             found.append(Phrase(m.start(), m.end(), "加whatsapp", plain))
-    for m in _TRAIL.finditer(v):
+    for m in _matches(_TRAIL, v):
         after = _TRAIL_AFTER.match(v, m.end())
         if after is None:
             continue
@@ -448,10 +465,10 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
         else:
             found.append(Phrase(m.start(), after.end(), "加whatsapp", False))
     for messenger, alone in _ALONE.items():  # round 7: a name that says what it is by itself (企鹅群, te1egram)
-        found.extend(Phrase(m.start(), m.end(), _ALONE_TERM[messenger], False) for m in alone.finditer(v))
-    for m in _PRIVATE_RE.finditer(v):
+        found.extend(Phrase(m.start(), m.end(), _ALONE_TERM[messenger], False) for m in _matches(alone, v))
+    for m in _matches(_PRIVATE_RE, v):
         found.append(Phrase(m.start(), m.end(), "私聊我", True))
-    for m in _GROUP_RE.finditer(v):
+    for m in _matches(_GROUP_RE, v):
         found.append(Phrase(m.start(), m.end(), "加个群" if "个" in m.group() else "加群", True))
     found = [p for p in found if _latin_edge_ok(v, p.start, p.end)]
     found.sort(key=lambda p: (p.start, p.start - p.end))
