@@ -101,7 +101,7 @@ from warden.screening.precision import (
     whole_sound_clear,
     within_clauses,
 )
-from warden.screening.prefilter import factor_gate
+from warden.screening.prefilter import factor_gate, next_chars
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -500,6 +500,32 @@ _RAW_GATE_START = 8
 _GATE_FIRST = first_chars(RAW_GATE)
 if _GATE_FIRST is not None:
     _RAW_FLAGS[sorted(_GATE_FIRST)] |= _RAW_GATE_START
+# what may follow each first character (`prefilter.next_chars`): a start whose next character no match can have is
+# dropped before the regex is tried (下, 点, 空, 反 start 艾特-style words and are common; 下划线 needs 划 next)
+_GATE_NEXT = None if _GATE_FIRST is None else next_chars(RAW_GATE)
+_GATE_PAIRS = np.array(
+    sorted(f << 21 | c for f, seconds in (_GATE_NEXT or {}).items() if seconds is not None for c in seconds),
+    dtype=np.intp,
+)
+_GATE_ANY = np.array(sorted(f for f, seconds in (_GATE_NEXT or {}).items() if seconds is None), dtype=np.intp)
+
+
+def gate_starts(raw: npt.NDArray[np.intp], at: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """The positions of ``at`` (sorted, in the text whose code points are ``raw``) where a match of `RAW_GATE` may
+    start by its first two characters (`_GATE_NEXT`): the same matches from `gate_positions`, fewer tries."""
+    if _GATE_NEXT is None or not at.size:
+        return at
+    nxt = np.take(raw, at + 1, mode="clip")
+    keys = np.take(raw, at, mode="clip") << 21 | nxt
+    keys[at + 1 >= raw.size] = -1  # nothing follows the last character
+    ok: npt.NDArray[np.bool_] = np.zeros(at.size, dtype=bool)
+    if _GATE_PAIRS.size:
+        i = np.minimum(np.searchsorted(_GATE_PAIRS, keys), _GATE_PAIRS.size - 1)
+        ok |= _GATE_PAIRS[i] == keys
+    if _GATE_ANY.size:
+        ok |= np.isin(np.take(raw, at, mode="clip"), _GATE_ANY)
+    kept: npt.NDArray[np.intp] = at[ok]
+    return kept
 
 
 def gate_positions(joined: str, at: npt.NDArray[np.intp] | None) -> list[int]:
@@ -931,7 +957,10 @@ class ScreeningEngine:
         candidates = self._ac.find_overlapping(units) if self._ac else []
         detectors = self.detectors and not second
         gate_hits = (
-            gate_positions(joined, None if _GATE_FIRST is None else special[(raw_flags & _RAW_GATE_START) != 0])
+            gate_positions(
+                joined,
+                None if _GATE_FIRST is None else gate_starts(folded.raw, special[(raw_flags & _RAW_GATE_START) != 0]),
+            )
             + _raw_gates(folded.raw, special[(raw_flags & _RAW_COLON) != 0])
             if detectors
             else []

@@ -88,3 +88,103 @@ def factor_gate(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     if factors is None:
         return None
     return re.compile("|".join(re.escape(f) for f in sorted(factors, key=lambda f: (-len(f), f))))
+
+
+_SPACES = frozenset(c for c in range(0x3001) if chr(c).isspace())  # ``\s`` in a str pattern (none above U+3000)
+_MAX_SET = 0x1000  # a first-character set larger than this is not spelled out (None: any character)
+
+
+def _first_set(items: Any) -> frozenset[int] | None:
+    """The code points a match of the parsed sequence ``items`` can start with; None when that is not known or the
+    sequence can match the empty string (then any character may follow)."""
+    out: set[int] = set()
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            out.add(arg)
+            return frozenset(out)
+        if op is _sre.IN:
+            for item_op, item in arg:
+                if item_op is _sre.LITERAL:
+                    out.add(item)
+                elif item_op is _sre.RANGE and item[1] - item[0] < _MAX_SET:
+                    out.update(range(item[0], item[1] + 1))
+                elif item_op is _sre.CATEGORY and item is _sre.CATEGORY_SPACE:
+                    out.update(_SPACES)
+                else:
+                    return None
+            return frozenset(out)
+        if op is _sre.SUBPATTERN:
+            _, add_flags, _, body = arg
+            if add_flags & (re.IGNORECASE | re.VERBOSE):
+                return None
+            inner = _first_set(body)
+            if inner is None or _may_be_empty(body):
+                return None
+            return frozenset(out | inner)
+        if op is _sre.BRANCH:
+            for branch in arg[1]:
+                inner = _first_set(branch)
+                if inner is None or _may_be_empty(branch):
+                    return None
+                out |= inner
+            return frozenset(out)
+        if op in _REPEATS:
+            low, _, body = arg
+            inner = _first_set(body)
+            if inner is None or _may_be_empty(body):
+                return None
+            out |= inner
+            if low >= 1:
+                return frozenset(out)
+            continue  # optional: what follows may come first
+        return None  # an assertion, ANY, a category, a negated class …: not known
+    return None  # the whole sequence may match nothing
+
+
+def _may_be_empty(items: Any) -> bool:
+    """Whether the parsed sequence ``items`` may match the empty string (conservative: True when unsure)."""
+    for op, arg in items:
+        if op in (_sre.LITERAL, _sre.IN, _sre.NOT_LITERAL, _sre.ANY):
+            return False
+        if op is _sre.SUBPATTERN and not _may_be_empty(arg[3]):
+            return False
+        if op is _sre.BRANCH and not any(_may_be_empty(b) for b in arg[1]):
+            return False
+        if op in _REPEATS and arg[0] >= 1 and not _may_be_empty(arg[2]):
+            return False
+    return True
+
+
+def next_chars(pattern: re.Pattern[str]) -> dict[int, frozenset[int] | None] | None:
+    """For a pattern whose every top-level alternative starts with a literal or a set of literals and ranges (see
+    `engine.first_chars`): per first code point, the code points the second character of a match can be, or None
+    when it may be any (or the match may end after one character). None when the pattern is not of that shape.
+    Lets a caller drop the positions where a match cannot start before trying the regex there."""
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    tree = _sre.parse(pattern.pattern, pattern.flags)
+    if not tree.data:
+        return None
+    op, arg = tree.data[0]
+    branches = arg[1] if op is _sre.BRANCH and len(tree.data) == 1 else [tree]
+    out: dict[int, frozenset[int] | None] = {}
+    for branch in branches:
+        items = list(branch)
+        if not items:
+            return None
+        op, arg = items[0]
+        if op is _sre.LITERAL:
+            firsts = [arg]
+        elif op is _sre.IN and all(item_op in (_sre.LITERAL, _sre.RANGE) for item_op, _ in arg):
+            firsts = [
+                c for item_op, item in arg for c in ([item] if item_op is _sre.LITERAL else range(item[0], item[1] + 1))
+            ]
+        else:
+            return None
+        second = _first_set(items[1:])
+        for c in firsts:
+            if c in out and (out[c] is None or second is None):
+                out[c] = None
+            else:
+                out[c] = (out.get(c) or frozenset()) | second if second is not None else None
+    return out
