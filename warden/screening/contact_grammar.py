@@ -304,12 +304,14 @@ def _among(keys: npt.NDArray[np.uint64], sorted_keys: npt.NDArray[np.uint64]) ->
     return np.asarray(sorted_keys[i] == keys)
 
 
-def anchored(batch: Sequence[str], codes: npt.NDArray[np.intp] | None = None) -> list[int]:
+def anchored(
+    batch: Sequence[str], codes: npt.NDArray[np.intp] | None = None, ends: npt.NDArray[np.intp] | None = None
+) -> list[int]:
     """Indexes of the messages of ``batch`` that hold an anchor of two characters, the first three of a longer one
     (`ANCHORS`, in either case) or a one-character one: numpy over the batch's code points (a gather and two sorted
     lookups), a small part of the raw matcher's scan (an automaton over the text cost about as much as that scan).
     ``codes``: the code points of the batch joined with NUL when the caller has them already (the engine's fold
-    reads them), else they are read here."""
+    reads them), else they are read here; ``ends``: where its NULs are, if known (one per message but the last)."""
     if codes is None:
         joined = "\0".join(batch)
         # a lone surrogate in bad input passes through as itself (its code is no anchor's)
@@ -332,7 +334,8 @@ def anchored(batch: Sequence[str], codes: npt.NDArray[np.intp] | None = None) ->
     found = np.concatenate([at[(kind & 4) != 0], two[_among(key2, pairs)], three[_among(key3, triples)]])
     if not found.size:
         return []
-    ends = np.flatnonzero(codes == 0)  # where each message ends
+    if ends is None:
+        ends = np.flatnonzero(codes == 0)  # where each message ends
     if ends.size != len(batch) - 1:  # a NUL inside a message: count by lengths
         ends = np.cumsum(np.fromiter(map(len, batch), dtype=np.intp, count=len(batch)) + 1) - 1
     return [int(i) for i in np.unique(np.searchsorted(ends, found))]
@@ -524,12 +527,13 @@ def read_phrases(
     gated: dict[int, set[Hit]],
     lures: Sequence[str],
     codes: npt.NDArray[np.intp] | None = None,
+    ends: npt.NDArray[np.intp] | None = None,
 ) -> None:
     """Add the grammar's contact phrases to ``results`` (hits per message index of ``batch``) and the plain ones
     without evidence to ``gated``, for the messages `anchored` picks. A phrase overlapping a listed contact hit is
-    left out: the listed term names it. ``codes``: the batch's code points joined with NUL, if the caller has them
-    (`anchored`)."""
-    picked = anchored(batch, codes)
+    left out: the listed term names it. ``codes``, ``ends``: the batch's code points joined with NUL and where the
+    NULs are, if the caller has them (`anchored`)."""
+    picked = anchored(batch, codes, ends)
     for i in picked:
         old = results.get(i, [])
         found, weak = phrase_hits(batch[i], old, lures)

@@ -904,9 +904,9 @@ class ScreeningEngine:
         """Hits per text, sorted by position. An ordinary word's hit without evidence of intent (see `_scan`) is
         marked here (`Hit.intent` False), once every reading and detector of its text has been seen: the policy
         decides what it means in each situation (S-A6's `ordinary_words`)."""
-        results, gated, raw = self._scan(batch)
+        results, gated, joined = self._scan(batch)
         if self.phrases:  # contact phrases read by the grammar (`contact_grammar`), on the messages its gate picks
-            read_phrases(batch, results, gated, self.lures, raw)
+            read_phrases(batch, results, gated, self.lures, *(joined or (None, None)))
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         verdict_gate = None if _VERDICT_GATE is None else _VERDICT_GATE.search
         for m, hits in results.items():
@@ -934,11 +934,11 @@ class ScreeningEngine:
 
     def _scan(
         self, batch: Sequence[str], second: bool = False
-    ) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]], npt.NDArray[np.intp] | None]:
+    ) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]], tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None]:
         """Hits per text index, per text the hits that need evidence of intent (an ordinary word written
         plainly, or a term inside a business phrase, with no lure in reach), and the code points of the batch
-        joined with NUL (the grammar's gate reads them again), None when a text held a NUL. ``second``: the batch
-        is second readings (terms only, no detectors)."""
+        joined with NUL and where its NULs are (the grammar's gate reads them again), None when a text held a NUL.
+        ``second``: the batch is second readings (terms only, no detectors)."""
         results: dict[int, list[Hit]] = {}
         gated: dict[int, set[Hit]] = {}
         joined = NUL.join(batch)
@@ -1002,7 +1002,7 @@ class ScreeningEngine:
             if pairs.size:
                 flagged.update(np.searchsorted(folded.nuls(), pairs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
-            return results, gated, folded.raw
+            return results, gated, (folded.raw, boundaries)
         with_context: set[int] = set()  # messages holding a context word
         found = self._verify(candidates, folded, joined, flagged, with_context)
         pending: dict[int, list[tuple[Hit, bool]]] = {}  # ambiguous abbreviations, kept only with a context
@@ -1042,7 +1042,7 @@ class ScreeningEngine:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
                 self._detect(batch, sorted(flagged), results)
-        return results, gated, folded.raw
+        return results, gated, (folded.raw, boundaries)
 
     def _verify(
         self,
