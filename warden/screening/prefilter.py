@@ -188,3 +188,117 @@ def next_chars(pattern: re.Pattern[str]) -> dict[int, frozenset[int] | None] | N
             else:
                 out[c] = (out.get(c) or frozenset()) | second if second is not None else None
     return out
+
+
+def _top_level(source: str) -> list[str] | None:
+    """``source`` (a regex) split at its top-level ``|``; None when its brackets do not balance."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    in_class = False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if source[i + 1 : i + 2] == "^":
+                i += 1
+            if source[i + 1 : i + 2] == "]":  # a ] first in a class is a literal
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i += 1
+    if depth or in_class:
+        return None
+    parts.append(source[start:])
+    return parts
+
+
+def _one_char(source: str) -> bool:
+    """Whether ``source`` (a regex) always matches exactly one character (a literal, an escape or a class)."""
+    try:
+        tree = _sre.parse(source)
+    except re.error:
+        return False
+    return len(tree.data) == 1 and tree.data[0][0] in (_sre.LITERAL, _sre.IN, _sre.NOT_LITERAL, _sre.ANY)
+
+
+@lru_cache(maxsize=64)
+def lead_gate(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``pattern`` with the look-behind each top-level alternative opens with made scannable: a positive one of one
+    character (``(?<=[0-9a-z])``) read as that character, a negative one dropped. Python's regex engine then scans
+    for the alternatives' first characters in C instead of trying every position (a pattern opening with a
+    look-behind gives it none). Every match of ``pattern`` at p lies inside a match of the gate starting at p or at
+    p - 1, so ``gate.search(text) is None`` implies ``pattern.search(text) is None``. None when no alternative
+    opens with a look-behind, or one opens with another shape (a longer look-behind, a look-behind group that
+    does not close)."""
+    if pattern.flags & re.VERBOSE:
+        return None
+    parts = _top_level(pattern.pattern)
+    if parts is None:
+        return None
+    out: list[str] = []
+    changed = False
+    for part in parts:
+        if part.startswith(("(?<=", "(?<!")):
+            end = _closing(part, 4)  # the look-behind's body closes at the first unbalanced ")"
+            if end is None:
+                return None
+            body = part[4:end]
+            if part.startswith("(?<!"):
+                out.append(part[end + 1 :])
+            elif _one_char(body):
+                out.append(body + part[end + 1 :])
+            else:
+                return None
+            changed = True
+        else:
+            out.append(part)
+    if not changed or any(not p for p in out):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in out), pattern.flags)
+    except re.error:
+        return None
+
+
+def _closing(source: str, start: int) -> int | None:
+    """The index of the ``)`` closing the group whose body starts at ``start`` in ``source``."""
+    depth = 0
+    i = start
+    in_class = False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if source[i + 1 : i + 2] == "^":
+                i += 1
+            if source[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return None
