@@ -241,3 +241,35 @@ class _AllNone(dict[int, None]):
 
     def __getitem__(self, key: int) -> None:
         return None
+
+
+def test_hit_built_through_its_slots_equals_the_dataclass_built_one() -> None:
+    import dataclasses
+    import pickle
+
+    from warden.screening.base import Hit
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Generated:  # Hit's fields as the dataclass machinery builds them
+        term: str
+        category: str
+        severity: str
+        channel: str
+        start: int
+        end: int
+        matched: str
+        intent: bool = True
+
+    assert [f.name for f in dataclasses.fields(Hit)] == [f.name for f in dataclasses.fields(Generated)]
+    args = ("红包", "red_packet", "low", "exact", 1, 3, "红包")
+    for hit, plain in (
+        (Hit(*args), Generated(*args)),
+        (Hit(*args, intent=False), Generated(*args, intent=False)),
+        (Hit(*args[:4], start=1, end=3, matched="红包", intent=False), Generated(*args, False)),
+    ):
+        assert dataclasses.astuple(hit) == dataclasses.astuple(plain)
+        assert hit == pickle.loads(pickle.dumps(hit)) and hash(hit) == hash(dataclasses.replace(hit))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Hit(*args).term = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Hit(*args[:6])  # type: ignore[call-arg]  # matched is required
