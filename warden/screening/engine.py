@@ -910,7 +910,9 @@ class ScreeningEngine:
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         verdict_gate = None if _VERDICT_GATE is None else _VERDICT_GATE.search
         for m, hits in results.items():
-            if any(h.channel == "homophone" for h in hits):
+            # one hit is the usual case: its fields are read directly, no generator per check
+            one = hits[0] if len(hits) == 1 else None
+            if one.channel == "homophone" if one is not None else any(h.channel == "homophone" for h in hits):
                 hits = within_clauses(hits, batch[m])
             # a verdict (`named_as_fraud`) needs its regex to match: texts holding none of the strings each of its
             # matches holds (`prefilter`) skip the regex's per-position tries (most texts with a hit)
@@ -919,8 +921,9 @@ class ScreeningEngine:
             elif not isinstance(hits, list):
                 hits = list(hits)
             weak = gated.get(m)
+            one = hits[0] if len(hits) == 1 else None
             # only a contact hit can be a plain contact phrase (`plain_contact_phrase`): no check without one
-            if any(h.category == CONTACT for h in hits) and (
+            if (one.category == CONTACT if one is not None else any(h.category == CONTACT for h in hits)) and (
                 plain := plain_contact_alone(hits, batch[m], self.lures, NOT_EVIDENCE)
             ):
                 weak = (weak or set()) | plain
