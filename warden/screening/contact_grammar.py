@@ -296,6 +296,13 @@ def _heads() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint64], npt.NDArray
     return table, np.array(sorted(pairs), dtype=np.uint64), np.array(sorted(triples), dtype=np.uint64)
 
 
+def anchor_table() -> npt.NDArray[np.uint8]:
+    """Per code point (below U+20000) the anchor bits of `_heads` (4: an anchor of one character, 1: starts one of
+    two, 2: starts a longer one), for a caller that gathers them with its own flags (the engine's one pass over the
+    raw batch; `anchored`'s ``heads``)."""
+    return _heads()[0]
+
+
 def _among(keys: npt.NDArray[np.uint64], sorted_keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
     """Which of ``keys`` are in ``sorted_keys`` (a binary search each; `np.isin` sorts both, about 3× slower here)."""
     if not sorted_keys.size:
@@ -305,23 +312,30 @@ def _among(keys: npt.NDArray[np.uint64], sorted_keys: npt.NDArray[np.uint64]) ->
 
 
 def anchored(
-    batch: Sequence[str], codes: npt.NDArray[np.intp] | None = None, ends: npt.NDArray[np.intp] | None = None
+    batch: Sequence[str],
+    codes: npt.NDArray[np.intp] | None = None,
+    ends: npt.NDArray[np.intp] | None = None,
+    heads: tuple[npt.NDArray[np.intp], npt.NDArray[np.uint8]] | None = None,
 ) -> list[int]:
     """Indexes of the messages of ``batch`` that hold an anchor of two characters, the first three of a longer one
     (`ANCHORS`, in either case) or a one-character one: numpy over the batch's code points (a gather and two sorted
     lookups), a small part of the raw matcher's scan (an automaton over the text cost about as much as that scan).
     ``codes``: the code points of the batch joined with NUL when the caller has them already (the engine's fold
-    reads them), else they are read here; ``ends``: where its NULs are, if known (one per message but the last)."""
+    reads them), else they are read here; ``ends``: where its NULs are, if known (one per message but the last);
+    ``heads``: with ``codes``, the positions whose `anchor_table` bits are not 0, sorted, and those bits."""
     if codes is None:
         joined = "\0".join(batch)
         # a lone surrogate in bad input passes through as itself (its code is no anchor's)
         codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table, pairs, triples = _heads()
-    kinds = np.take(table, codes, mode="clip")  # the table's last entry (U+1FFFF) is 0: no code above it counts
-    at = np.flatnonzero(kinds != 0)  # a bool array: numpy's fast path
+    if heads is None:
+        kinds = np.take(table, codes, mode="clip")  # the table's last entry (U+1FFFF) is 0: no code above it counts
+        at = np.flatnonzero(kinds != 0)  # a bool array: numpy's fast path
+        kind = kinds[at]
+    else:
+        at, kind = heads
     if not at.size:
         return []
-    kind = kinds[at]
     two = at[((kind & 1) != 0) & (at + 1 < codes.size)]
     three = at[((kind & 2) != 0) & (at + 2 < codes.size)]
     shift = np.uint64(21)
@@ -528,12 +542,13 @@ def read_phrases(
     lures: Sequence[str],
     codes: npt.NDArray[np.intp] | None = None,
     ends: npt.NDArray[np.intp] | None = None,
+    heads: tuple[npt.NDArray[np.intp], npt.NDArray[np.uint8]] | None = None,
 ) -> None:
     """Add the grammar's contact phrases to ``results`` (hits per message index of ``batch``) and the plain ones
     without evidence to ``gated``, for the messages `anchored` picks. A phrase overlapping a listed contact hit is
-    left out: the listed term names it. ``codes``, ``ends``: the batch's code points joined with NUL and where the
-    NULs are, if the caller has them (`anchored`)."""
-    picked = anchored(batch, codes, ends)
+    left out: the listed term names it. ``codes``, ``ends``, ``heads``: the batch's code points joined with NUL,
+    where the NULs are and where anchors may start, if the caller has them (`anchored`)."""
+    picked = anchored(batch, codes, ends, heads)
     for i in picked:
         old = results.get(i, [])
         found, weak = phrase_hits(batch[i], old, lures)

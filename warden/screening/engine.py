@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import SEVERITIES, Hit
-from warden.screening.contact_grammar import read_phrases
+from warden.screening.contact_grammar import anchor_table, read_phrases
 from warden.screening.detectors import CHANNEL as DETECTOR_CHANNEL
 from warden.screening.detectors import (
     DIGIT_RUN,
@@ -107,6 +107,11 @@ BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _SORT_KEY = itemgetter(0, 1, 2, 3)
 _NAME_LIKE = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
+
+
+_Joined = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], tuple[npt.NDArray[np.intp], npt.NDArray[np.uint8]]]
+"""What `ScreeningEngine._scan` read of a batch joined with NUL for the contact grammar's gate: code points, where
+the NULs are, where anchors may start and their bits (`contact_grammar.anchored`)."""
 
 
 class _Entry(NamedTuple):
@@ -457,6 +462,11 @@ _RAW_FLAGS = np.zeros(0x110000, dtype=np.uint8)
 _RAW_FLAGS[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] |= _RAW_MARK
 _RAW_FLAGS[[0x3A, 0xFF1A, 0x40]] |= _RAW_COLON
 _RAW_FLAGS[0] |= _RAW_NUL
+# where the contact grammar's anchors may start (`contact_grammar.anchor_table`'s bits 1, 2, 4 as 16, 32, 64): its
+# gate reads them from this gather instead of its own pass over the batch
+_RAW_ANCHOR_SHIFT = 4
+_RAW_ANCHOR = 7 << _RAW_ANCHOR_SHIFT
+_RAW_FLAGS[: anchor_table().size] |= anchor_table() << _RAW_ANCHOR_SHIFT
 
 
 def first_chars(pattern: re.Pattern[str]) -> frozenset[int] | None:
@@ -906,7 +916,7 @@ class ScreeningEngine:
         decides what it means in each situation (S-A6's `ordinary_words`)."""
         results, gated, joined = self._scan(batch)
         if self.phrases:  # contact phrases read by the grammar (`contact_grammar`), on the messages its gate picks
-            read_phrases(batch, results, gated, self.lures, *(joined or (None, None)))
+            read_phrases(batch, results, gated, self.lures, *(joined or (None, None, None)))
         out: list[tuple[Hit, ...]] = [()] * len(batch)
         verdict_gate = None if _VERDICT_GATE is None else _VERDICT_GATE.search
         for m, hits in results.items():
@@ -937,19 +947,22 @@ class ScreeningEngine:
 
     def _scan(
         self, batch: Sequence[str], second: bool = False
-    ) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]], tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None]:
+    ) -> tuple[dict[int, list[Hit]], dict[int, set[Hit]], _Joined | None]:
         """Hits per text index, per text the hits that need evidence of intent (an ordinary word written
         plainly, or a term inside a business phrase, with no lure in reach), and the code points of the batch
-        joined with NUL and where its NULs are (the grammar's gate reads them again), None when a text held a NUL.
-        ``second``: the batch is second readings (terms only, no detectors)."""
+        joined with NUL, where its NULs are and where the grammar's anchors may start with their bits (the
+        grammar's gate reads them: `contact_grammar.anchored`), None when a text held a NUL. ``second``: the batch
+        is second readings (terms only, no detectors)."""
         results: dict[int, list[Hit]] = {}
         gated: dict[int, set[Hit]] = {}
         joined = NUL.join(batch)
         folded = fold(joined)
         raw_flags = np.take(_RAW_FLAGS, folded.raw, mode="clip")
-        special = np.flatnonzero(raw_flags != 0)  # few: NULs, colons, add signs, emoji, dots (bool: numpy's fast path)
+        special = np.flatnonzero(raw_flags != 0)  # few: NULs, colons, add signs, emoji, dots, anchor starts
         raw_flags = raw_flags[special]
         boundaries = special[(raw_flags & _RAW_NUL) != 0]
+        anchors = (raw_flags & _RAW_ANCHOR) != 0
+        heads = (special[anchors], raw_flags[anchors] >> _RAW_ANCHOR_SHIFT)
         if boundaries.size != len(batch) - 1:  # a NUL inside a message would break batch boundaries
             return *self._scan([t.replace(NUL, " ") for t in batch], second)[:2], None
         # the byte-wise automaton scans the syllable codes as they lie in memory (two bytes each): no str to build
@@ -1005,7 +1018,7 @@ class ScreeningEngine:
             if pairs.size:
                 flagged.update(np.searchsorted(folded.nuls(), pairs).tolist())
         if not candidates and not gate_hits and not again and not flagged:
-            return results, gated, (folded.raw, boundaries)
+            return results, gated, (folded.raw, boundaries, heads)
         with_context: set[int] = set()  # messages holding a context word
         found = self._verify(candidates, folded, joined, flagged, with_context)
         pending: dict[int, list[tuple[Hit, bool]]] = {}  # ambiguous abbreviations, kept only with a context
@@ -1045,7 +1058,7 @@ class ScreeningEngine:
             flagged.update(bisect_right(starts, x) - 1 for x in gate_hits)
             if flagged:
                 self._detect(batch, sorted(flagged), results)
-        return results, gated, (folded.raw, boundaries)
+        return results, gated, (folded.raw, boundaries, heads)
 
     def _verify(
         self,
