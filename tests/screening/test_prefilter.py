@@ -273,3 +273,22 @@ def test_hit_built_through_its_slots_equals_the_dataclass_built_one() -> None:
         Hit(*args).term = "x"  # type: ignore[misc]
     with pytest.raises(TypeError):
         Hit(*args[:6])  # type: ignore[call-arg]  # matched is required
+
+
+def test_grammar_gate_fed_by_the_engines_gather_picks_the_messages_it_picks_alone() -> None:
+    rnd = random.Random(3)
+    pool = COMMON[:60] + "加我私聊进个群拉你飞机tgTGwechat绿色企鹅🐧 e·é，\0"
+    batches = [[*CONTACT], generate_messages(500)]
+    batches += [["".join(rnd.choices(pool, k=rnd.randint(0, 12))) for _ in range(20)] for _ in range(300)]
+    for batch in batches:
+        joined = "\0".join(batch)
+        raw = code_points(joined)
+        flags = np.take(engine._RAW_FLAGS, raw, mode="clip")
+        special = np.flatnonzero(flags != 0)
+        flags = flags[special]
+        ends = special[(flags & engine._RAW_NUL) != 0]
+        if ends.size != len(batch) - 1:
+            continue  # a NUL inside a message: the engine passes nothing (the grammar reads the batch itself)
+        mask = (flags & engine._RAW_ANCHOR) != 0
+        heads = (special[mask], flags[mask] >> engine._RAW_ANCHOR_SHIFT)
+        assert contact_grammar.anchored(batch, raw, ends, heads) == contact_grammar.anchored(batch), batch
