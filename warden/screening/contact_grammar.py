@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import DETECTOR_CHANNEL, Hit
-from warden.screening.prefilter import factor_gate
+from warden.screening.prefilter import factor_gates
 
 __all__ = ["ANCHORS", "CHANNEL", "Phrase", "find_phrases", "phrase_hits", "read_phrases", "view"]
 
@@ -413,18 +413,19 @@ def _latin_edge_ok(v: str, s: int, e: int) -> bool:
     return not (e < len(v) and v[e - 1].isascii() and v[e - 1].isalpha() and v[e].isascii() and v[e].isalpha())
 
 
-_GATES: dict[int, re.Pattern[str] | None] = {}  # by the id of a module-level regex (hashing a Pattern hashes its code)
+# by the id of a module-level regex (hashing a Pattern hashes its code)
+_GATES: dict[int, tuple[re.Pattern[str], ...] | None] = {}
 
 
 def _matches(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """``regex.finditer(text)`` (``regex`` a module-level pattern), none without running it when ``text`` holds
-    none of the strings every match of it holds (`prefilter.factor_gate`: one literal scan in C instead of the
-    regex's tries at every position)."""
+    """``regex.finditer(text)`` (``regex`` a module-level pattern), none without running it when ``text`` lacks
+    what every match of it holds (`prefilter.factor_gates`: a verb and a messenger's name for `_LEAD`; literal
+    scans in C instead of the regex's tries at every position)."""
     key = id(regex)
     if key not in _GATES:
-        _GATES[key] = factor_gate(regex)
-    gate = _GATES[key]
-    if gate is not None and gate.search(text) is None:
+        _GATES[key] = factor_gates(regex)
+    gates = _GATES[key]
+    if gates and any(gate.search(text) is None for gate in gates):
         return iter(())
     return regex.finditer(text)
 

@@ -27,7 +27,7 @@ def _best(options: Iterable[frozenset[str]]) -> frozenset[str] | None:
     longest, then the fewest strings (a two-character word is rarer than any one character)."""
     best: frozenset[str] | None = None
     for option in options:
-        if best is None or (min(map(len, option)), -len(option)) > (min(map(len, best)), -len(best)):
+        if best is None or _selectivity(option) > _selectivity(best):
             best = option
     return best
 
@@ -35,6 +35,12 @@ def _best(options: Iterable[frozenset[str]]) -> frozenset[str] | None:
 def _factors(items: Any) -> frozenset[str] | None:
     """Factors of a parsed sequence (a ``SubPattern`` or a list of ``(op, arg)``): a set of strings, one of which
     every match of the sequence contains; None when no item gives one."""
+    return _best(_options(items))
+
+
+def _options(items: Any) -> list[frozenset[str]]:
+    """Each factor set of a parsed sequence, one per item (or run of literals) that gives one: every match of the
+    sequence holds a string of each."""
     options: list[frozenset[str]] = []
     run: list[str] = []
     for op, arg in items:
@@ -67,7 +73,7 @@ def _factors(items: Any) -> frozenset[str] | None:
             options.append(found)
     if run:
         options.append(frozenset(["".join(run)]))
-    return _best(options)
+    return options
 
 
 def required_factors(pattern: re.Pattern[str]) -> frozenset[str] | None:
@@ -80,14 +86,37 @@ def required_factors(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return factors if factors and all(factors) else None
 
 
+def _selectivity(option: frozenset[str]) -> tuple[int, int]:
+    return min(map(len, option)), -len(option)
+
+
+def _compiled(factors: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(f) for f in sorted(factors, key=lambda f: (-len(f), f))))
+
+
+@lru_cache(maxsize=64)
+def factor_gates(pattern: re.Pattern[str], most: int = 2) -> tuple[re.Pattern[str], ...] | None:
+    """Up to ``most`` gates that must each find something in a text ``pattern`` matches: for a pattern that is one
+    sequence (a verb, then a messenger's name), the factor sets of its most selective items, each compiled as in
+    `factor_gate` (both a verb and a name must be there); for one with top-level alternatives, `factor_gate` alone.
+    None when there is none."""
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    tree = _sre.parse(pattern.pattern, pattern.flags)
+    options = [o for o in _options(tree) if o and all(o)]
+    if len(options) < 2:
+        gate = factor_gate(pattern)
+        return None if gate is None else (gate,)
+    options.sort(key=_selectivity, reverse=True)
+    return tuple(_compiled(o) for o in options[:most])
+
+
 @lru_cache(maxsize=64)
 def factor_gate(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """One regex matching wherever one of ``pattern``'s `required_factors` occurs, or None (run ``pattern``
     everywhere). ``gate.search(text) is None`` implies ``pattern.search(text) is None``."""
     factors = required_factors(pattern)
-    if factors is None:
-        return None
-    return re.compile("|".join(re.escape(f) for f in sorted(factors, key=lambda f: (-len(f), f))))
+    return None if factors is None else _compiled(factors)
 
 
 _SPACES = frozenset(c for c in range(0x3001) if chr(c).isspace())  # ``\s`` in a str pattern (none above U+3000)
