@@ -1,12 +1,12 @@
 """A digest of everything the screening engine finds, to show that a speed change changed no result.
 
 ``python -m warden.bench.screen_digest`` runs the shipped engine over the `warden bench screen` workload (100,000
-generated messages, batched), every evaluation set (generated disguised and clean, held-out, the fresh corpus's
-two halves), the quality corpus and every string written in the screening tests (batched and one by one), and an
-enterprise-style engine (`ScreeningEngine.for_terms` with detectors, per category) over the same small sets; it
-prints a SHA-256 per set of each message's hits (term, category, severity, channel, span, matched text, intent)
-and their explanation (`explain.techniques`), and one over all of them. Equal digests before and after a change:
-the same results.
+generated messages, batched), every evaluation set (generated disguised and clean, held-out, the first fresh
+corpus's two halves, the second, third and fourth fresh corpora), the quality corpus and every string written in
+the screening tests (batched and one by one), and an enterprise-style engine (`ScreeningEngine.for_terms` with
+detectors, per category) over the same small sets; it prints a SHA-256 per set of each message's hits (term,
+category, severity, channel, span, matched text, intent) and their explanation (`explain.techniques`), and one over
+all of them. Equal digests before and after a change: the same results.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from warden.screening.base import Hit
 from warden.screening.engine import build_default_engine
 from warden.screening.eval import load_clean, load_disguised
 from warden.screening.eval.fresh import load_fresh_clean, load_fresh_spam
+from warden.screening.eval.fresh2 import load_fresh2_clean, load_fresh2_spam
+from warden.screening.eval.fresh3 import load_fresh3_clean, load_fresh3_spam
+from warden.screening.eval.fresh4 import load_fresh4_clean, load_fresh4_spam
 from warden.screening.eval.heldout import load_heldout_clean, load_heldout_spam
 from warden.screening.explain import techniques
 
@@ -70,6 +73,9 @@ def sets(tests_root: Path) -> dict[str, list[str]]:
         "heldout": [r.text for r in load_heldout_spam()] + [m.text for m in load_heldout_clean()],
         "fresh-dev": [r.text for r in load_fresh_spam("dev")] + [m.text for m in load_fresh_clean("dev")],
         "fresh-test": [r.text for r in load_fresh_spam("test")] + [m.text for m in load_fresh_clean("test")],
+        "fresh2": [r.text for r in load_fresh2_spam()] + [m.text for m in load_fresh2_clean()],
+        "fresh3": [r.text for r in load_fresh3_spam()] + [m.text for m in load_fresh3_clean()],
+        "fresh4": [r.text for r in load_fresh4_spam()] + [m.text for m in load_fresh4_clean()],
         "corpus": [r.text for r in load_corpus()],
         "tests": test_strings(tests_root),
     }

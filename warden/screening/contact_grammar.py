@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.screening.base import DETECTOR_CHANNEL, Hit
+from warden.screening.prefilter import factor_gates
 
 __all__ = ["ANCHORS", "CHANNEL", "Phrase", "find_phrases", "phrase_hits", "read_phrases", "view"]
 
@@ -295,6 +296,13 @@ def _heads() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint64], npt.NDArray
     return table, np.array(sorted(pairs), dtype=np.uint64), np.array(sorted(triples), dtype=np.uint64)
 
 
+def anchor_table() -> npt.NDArray[np.uint8]:
+    """Per code point (below U+20000) the anchor bits of `_heads` (4: an anchor of one character, 1: starts one of
+    two, 2: starts a longer one), for a caller that gathers them with its own flags (the engine's one pass over the
+    raw batch; `anchored`'s ``heads``)."""
+    return _heads()[0]
+
+
 def _among(keys: npt.NDArray[np.uint64], sorted_keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
     """Which of ``keys`` are in ``sorted_keys`` (a binary search each; `np.isin` sorts both, about 3× slower here)."""
     if not sorted_keys.size:
@@ -303,19 +311,31 @@ def _among(keys: npt.NDArray[np.uint64], sorted_keys: npt.NDArray[np.uint64]) ->
     return np.asarray(sorted_keys[i] == keys)
 
 
-def anchored(batch: Sequence[str]) -> list[int]:
+def anchored(
+    batch: Sequence[str],
+    codes: npt.NDArray[np.intp] | None = None,
+    ends: npt.NDArray[np.intp] | None = None,
+    heads: tuple[npt.NDArray[np.intp], npt.NDArray[np.uint8]] | None = None,
+) -> list[int]:
     """Indexes of the messages of ``batch`` that hold an anchor of two characters, the first three of a longer one
     (`ANCHORS`, in either case) or a one-character one: numpy over the batch's code points (a gather and two sorted
-    lookups), a small part of the raw matcher's scan (an automaton over the text cost about as much as that scan)."""
-    joined = "\0".join(batch)
-    # a lone surrogate in bad input passes through as itself (its code is no anchor's)
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lookups), a small part of the raw matcher's scan (an automaton over the text cost about as much as that scan).
+    ``codes``: the code points of the batch joined with NUL when the caller has them already (the engine's fold
+    reads them), else they are read here; ``ends``: where its NULs are, if known (one per message but the last);
+    ``heads``: with ``codes``, the positions whose `anchor_table` bits are not 0, sorted, and those bits."""
+    if codes is None:
+        joined = "\0".join(batch)
+        # a lone surrogate in bad input passes through as itself (its code is no anchor's)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table, pairs, triples = _heads()
-    kinds = np.take(table, codes, mode="clip")  # the table's last entry (U+1FFFF) is 0: no code above it counts
-    at = np.flatnonzero(kinds != 0)  # a bool array: numpy's fast path
+    if heads is None:
+        kinds = np.take(table, codes, mode="clip")  # the table's last entry (U+1FFFF) is 0: no code above it counts
+        at = np.flatnonzero(kinds != 0)  # a bool array: numpy's fast path
+        kind = kinds[at]
+    else:
+        at, kind = heads
     if not at.size:
         return []
-    kind = kinds[at]
     two = at[((kind & 1) != 0) & (at + 1 < codes.size)]
     three = at[((kind & 2) != 0) & (at + 2 < codes.size)]
     shift = np.uint64(21)
@@ -328,7 +348,8 @@ def anchored(batch: Sequence[str]) -> list[int]:
     found = np.concatenate([at[(kind & 4) != 0], two[_among(key2, pairs)], three[_among(key3, triples)]])
     if not found.size:
         return []
-    ends = np.flatnonzero(codes == 0)  # where each message ends
+    if ends is None:
+        ends = np.flatnonzero(codes == 0)  # where each message ends
     if ends.size != len(batch) - 1:  # a NUL inside a message: count by lengths
         ends = np.cumsum(np.fromiter(map(len, batch), dtype=np.intp, count=len(batch)) + 1) - 1
     return [int(i) for i in np.unique(np.searchsorted(ends, found))]
@@ -392,12 +413,29 @@ def _latin_edge_ok(v: str, s: int, e: int) -> bool:
     return not (e < len(v) and v[e - 1].isascii() and v[e - 1].isalpha() and v[e].isascii() and v[e].isalpha())
 
 
+# by the id of a module-level regex (hashing a Pattern hashes its code)
+_GATES: dict[int, tuple[re.Pattern[str], ...] | None] = {}
+
+
+def _matches(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``regex.finditer(text)`` (``regex`` a module-level pattern), none without running it when ``text`` lacks
+    what every match of it holds (`prefilter.factor_gates`: a verb and a messenger's name for `_LEAD`; literal
+    scans in C instead of the regex's tries at every position)."""
+    key = id(regex)
+    if key not in _GATES:
+        _GATES[key] = factor_gates(regex)
+    gates = _GATES[key]
+    if gates and any(gate.search(text) is None for gate in gates):
+        return iter(())
+    return regex.finditer(text)
+
+
 def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
     """The contact phrases of ``text``: (start, end, term, plain) with offsets as sent, leftmost first and not
     overlapping (see the module's docstring)."""
     v, at = view(text)
     found: list[Phrase] = []
-    for m in _LEAD.finditer(v):
+    for m in _matches(_LEAD, v):
         verb = m.group("verb")
         fill = m.group("fill") or ""
         if m.group("wxc") is not None:  # a bare colour needs 加 and words of the writer's (加我那个绿色的)
@@ -427,7 +465,7 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
         elif m.group("wa") is not None:
             plain = verb not in _ADD_VERBS or m.group("wa") in _PLAIN_NAMES
             found.append(Phrase(m.start(), m.end(), "加whatsapp", plain))
-    for m in _TRAIL.finditer(v):
+    for m in _matches(_TRAIL, v):
         after = _TRAIL_AFTER.match(v, m.end())
         if after is None:
             continue
@@ -445,10 +483,10 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
         else:
             found.append(Phrase(m.start(), after.end(), "加whatsapp", False))
     for messenger, alone in _ALONE.items():  # round 7: a name that says what it is by itself (企鹅群, te1egram)
-        found.extend(Phrase(m.start(), m.end(), _ALONE_TERM[messenger], False) for m in alone.finditer(v))
-    for m in _PRIVATE_RE.finditer(v):
+        found.extend(Phrase(m.start(), m.end(), _ALONE_TERM[messenger], False) for m in _matches(alone, v))
+    for m in _matches(_PRIVATE_RE, v):
         found.append(Phrase(m.start(), m.end(), "私聊我", True))
-    for m in _GROUP_RE.finditer(v):
+    for m in _matches(_GROUP_RE, v):
         found.append(Phrase(m.start(), m.end(), "加个群" if "个" in m.group() else "加群", True))
     found = [p for p in found if _latin_edge_ok(v, p.start, p.end)]
     found.sort(key=lambda p: (p.start, p.start - p.end))
@@ -499,12 +537,19 @@ def phrase_hits(text: str, hits: Sequence[Hit], lures: Sequence[str]) -> tuple[l
 
 
 def read_phrases(
-    batch: Sequence[str], results: dict[int, list[Hit]], gated: dict[int, set[Hit]], lures: Sequence[str]
+    batch: Sequence[str],
+    results: dict[int, list[Hit]],
+    gated: dict[int, set[Hit]],
+    lures: Sequence[str],
+    codes: npt.NDArray[np.intp] | None = None,
+    ends: npt.NDArray[np.intp] | None = None,
+    heads: tuple[npt.NDArray[np.intp], npt.NDArray[np.uint8]] | None = None,
 ) -> None:
     """Add the grammar's contact phrases to ``results`` (hits per message index of ``batch``) and the plain ones
     without evidence to ``gated``, for the messages `anchored` picks. A phrase overlapping a listed contact hit is
-    left out: the listed term names it."""
-    picked = anchored(batch)
+    left out: the listed term names it. ``codes``, ``ends``, ``heads``: the batch's code points joined with NUL,
+    where the NULs are and where anchors may start, if the caller has them (`anchored`)."""
+    picked = anchored(batch, codes, ends, heads)
     for i in picked:
         old = results.get(i, [])
         found, weak = phrase_hits(batch[i], old, lures)

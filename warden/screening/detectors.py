@@ -13,6 +13,7 @@ born 1900 or later), a card by `stdnum.luhn` and its network's number range and 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ from stdnum.cn import ric
 
 from warden.screening.base import DETECTOR_CHANNEL
 from warden.screening.folding import detector_tables, fold
+from warden.screening.prefilter import lead_gate
 
 CHANNEL = DETECTOR_CHANNEL
 
@@ -566,7 +568,7 @@ def _spans(f: str) -> list[tuple[int, int, str, str, str]]:
         for m in _LANDLINE.finditer(g, lo, hi):
             if phone_valid("".join(m.groups())):
                 out.append((*m.span(), "phone_number", "-".join(m.groups()), "medium"))
-    for m in (*_QQ.finditer(f), *_QQ_WEAK.finditer(f), *_QQ_BARE.finditer(f)):
+    for m in (*_QQ.finditer(f), *_QQ_WEAK.finditer(f), *_gated(_QQ_BARE, f)):
         at = m.start()
         if m.re is _QQ_WEAK and f[at] == "群" and f[max(0, at - 2) : at].endswith(_NOT_QQ_GROUP):
             continue
@@ -686,16 +688,29 @@ _BACKWARDS = re.compile("倒着|倒过来|反过来|反着|倒序")
 _DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){6,}")
 
 
+# the same regexes with their opening look-behind made scannable (`prefilter.lead_gate`): a text the gate finds
+# nothing in is not scanned by the regex, which otherwise tries every position (most detector texts read nothing out)
+_GATED = {id(r): lead_gate(r) for r in (_SPOKEN, _SPACED, _EN_RUN, _QQ_BARE)}
+
+
+def _gated(regex: re.Pattern[str], f: str) -> Iterator[re.Match[str]]:
+    """``regex.finditer(f)``, skipped when its `lead_gate` finds nothing in ``f`` (then neither would ``regex``)."""
+    gate = _GATED.get(id(regex))
+    if gate is not None and gate.search(f) is None:
+        return iter(())
+    return regex.finditer(f)
+
+
 def _spoken(f: str) -> tuple[str, list[int], list[int]] | None:
     """``f`` with contact details read out in words written out (see above), and per character of the result the
     first and last folded positions it stands for; None when nothing is read out."""
     edits: list[tuple[int, int, str]] = []
-    for m in _SPOKEN.finditer(f):
+    for m in _gated(_SPOKEN, f):
         word = m.group(1) or m.group(2)
         edits.append((m.start(), m.end(), _SPOKEN_SYMBOLS[word]))
-    for m in _SPACED.finditer(f):
+    for m in _gated(_SPACED, f):
         edits.extend((i, i + 1, "") for i in range(m.start() + 1, m.end(), 2))
-    for m in _EN_RUN.finditer(f):
+    for m in _gated(_EN_RUN, f):
         for w in re.finditer(_EN_WORD, m.group()):
             edits.append((m.start() + w.start(), m.start() + w.end(), _EN_DIGITS[w.group()]))
     back = _BACKWARDS.search(f)

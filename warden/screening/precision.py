@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from warden.screening.base import Hit
 from warden.screening.forms import is_han, is_word
@@ -81,9 +82,13 @@ def plain_contact_phrase(hit: Hit) -> bool:
     clause marks aside: 有事找我，微信电话都行, 联系我：微信同号)."""
     if hit.category != CONTACT:
         return False
-    return (
-        "".join(c for c in hit.matched.casefold() if c not in CLAUSE_MARKS and not c.isspace()) in PLAIN_CONTACT_PHRASES
-    )
+    return _plain_phrase_text(hit.matched)
+
+
+@lru_cache(maxsize=4096)
+def _plain_phrase_text(matched: str) -> bool:
+    """`plain_contact_phrase` for a contact hit's matched text (the same few phrases recur: kept per text)."""
+    return "".join(c for c in matched.casefold() if c not in CLAUSE_MARKS and not c.isspace()) in PLAIN_CONTACT_PHRASES
 
 
 def plain_contact_alone(hits: Sequence[Hit], text: str, lures: Sequence[str], not_evidence: frozenset[str]) -> set[Hit]:
