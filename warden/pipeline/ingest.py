@@ -126,12 +126,14 @@ class Ingest:
         """The live policy (the rule engine's, swapped between batches when another version is promoted)."""
         return self.rules.loaded
 
-    def _cover(self, conn: Connection, events: list[Any], times: dict[str, float]) -> int:
-        """Make the counters hold everything the batch's decisions can see: for each account, every stored entry
-        after its earliest event here minus the longest window. Accounts the counters do not cover that far (a
-        restart, a late event older than what was kept, a Redis key that expired) are reloaded from the stored
+    def _cover_reads(self, conn: Connection, events: list[Any], times: dict[str, float]) -> list[_Cover]:
+        """What makes the counters hold everything the batch's decisions can see: for each account, every stored
+        entry after its earliest event here minus the longest window. Accounts the counters do not cover that far
+        (a restart, a late event older than what was kept, a Redis key that expired) are reloaded from the stored
         events, so no decision depends on what this process happens to remember. `times`: event id → epoch
-        seconds. Returns entries reloaded."""
+        seconds. Returns the reads (`store.counter_entries_reads`, one per chunk of accounts), sent with the
+        accounts' own reads (`store.load_subjects`' `ahead`: one round trip on PostgreSQL, issue 16); `_cover`
+        then loads them."""
         retention = self.rules.retention_seconds()
         need: dict[str, float] = {}
         for e in events:
@@ -141,18 +143,28 @@ class Ingest:
                 if since < need.get(aid, _INF):
                     need[aid] = since
         if not need:
-            return 0
+            return []
         cov = self.counters.coverage(list(need))
         stale = sorted(a for a, since in need.items() if a not in cov or cov[a] > since)
-        loaded = 0
+        out: list[_Cover] = []
         for chunk in store.chunks(stale):
             after = min(need[a] for a in chunk)
             until = max((cov[a] for a in chunk if a in cov), default=None)
             if any(a not in cov for a in chunk):
                 until = None  # an account never loaded: everything after its need
-            found = store.counter_entries(conn, chunk, _utc(after), None if until is None else _utc(until))
-            for aid in chunk:  # a covered account only fills the gap below what it holds
-                loaded += self.counters.load(aid, found.get(aid, []), need[aid], cov.get(aid))
+            reads = store.counter_entries_reads(conn, chunk, _utc(after), None if until is None else _utc(until))
+            out.append(_Cover(list(chunk), {a: (need[a], cov.get(a)) for a in chunk}, reads))
+        return out
+
+    def _cover(self, covers: list[_Cover]) -> int:
+        """Load what `_cover_reads` read (once sent) into the counters: a covered account only fills the gap below
+        what it holds. Returns entries reloaded."""
+        loaded = 0
+        for c in covers:
+            found = store.counter_entries_from(c.reads.all_rows())
+            for aid in c.accounts:
+                since, held = c.bounds[aid]
+                loaded += self.counters.load(aid, found.get(aid, []), since, held)
         return loaded
 
     def oldest_age(self) -> timedelta:
@@ -314,9 +326,9 @@ class Ingest:
     def _forget_foreign(self, dropped: set[int], platform_tail: int) -> None:
         """Another process wrote in the `dropped` partitions since this one last decided there (their audit chains
         moved: `SubjectCache.check`): counts this process holds of their accounts may lack that process's events,
-        so they are dropped and read again from the store before any decision needs them (`_cover`). Counters every
-        process shares (Redis) keep them (`Counters.forget`). A platform-wide write (the directory may have moved
-        an account to another enterprise, so to another partition) drops every count held.
+        so they are dropped and read again from the store before any decision needs them (`_cover_reads`). Counters
+        every process shares (Redis) keep them (`Counters.forget`). A platform-wide write (the directory may have
+        moved an account to another enterprise, so to another partition) drops every count held.
 
         Why: with `warden serve --workers N` (or any two processes on one database with in-process counters), a
         worker's counts of an account miss the events another worker stored, and its decisions would differ from
@@ -402,7 +414,26 @@ class Ingest:
             ent_ids: list[str] = list(filter(None, map(dict.get, dicts, itertools.repeat("enterprise_id"))))
             live_after = min(map(_OCCURRED, fresh), default=now)
             subjects, missing = self.cache.take(acc_ids, live_after)
-            loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
+            # once per event, read by counts and windows
+            times = dict(zip(map(_ID, fresh), map(datetime.timestamp, map(_OCCURRED, fresh)), strict=True))
+            # What the accounts met for the first time need beside their own state (counter entries, the features'
+            # `read_ahead`: weight state, lifted unblocks), read with it in ONE round trip on PostgreSQL (issue 16)
+            covers = self._cover_reads(conn, fresh, times)
+            ahead: dict[str, store.Reads] = {}
+            if acc_ids and self._hooks["read_ahead"]:
+                homes_of = list(dict.fromkeys([*(homes[a] for a in acc_ids if a in homes), *ent_ids]))
+                for f in self._hooks["read_ahead"]:
+                    reads = f.read_ahead(conn, acc_ids, homes_of)
+                    if reads is not None and reads.statements:
+                        ahead[f.name] = reads
+            loaded, enterprises = store.load_subjects(
+                conn,
+                missing,
+                live_after,
+                ent_ids,
+                self.cache.enterprises,
+                ahead=[*(c.reads for c in covers), *ahead.values()],
+            )
             subjects.update(loaded)
             enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
             fresh_ids = set(map(_ID, fresh))
@@ -419,10 +450,8 @@ class Ingest:
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
-            # once per event, read by counts and windows
-            times = dict(zip(map(_ID, fresh), map(datetime.timestamp, map(_OCCURRED, fresh)), strict=True))
-            self._cover(conn, fresh, times)
-            batch = Batch(fresh, subjects, enterprises, now, times=times)
+            self._cover(covers)
+            batch = Batch(fresh, subjects, enterprises, now, times=times, ahead=ahead)
             claimed: set[int] = set()
 
             def claim(conn: Connection, account_ids: Iterable[str]) -> None:
@@ -575,6 +604,15 @@ class Ingest:
                 )
         main = min(seqs, default=None)
         return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes, main)
+
+
+@dataclass
+class _Cover:
+    """One chunk of `Ingest._cover_reads`: its accounts, each one's (since, held coverage or None), and the read."""
+
+    accounts: list[str]
+    bounds: dict[str, tuple[float, float | None]]
+    reads: store.Reads
 
 
 class PartitionsBusy(Exception):

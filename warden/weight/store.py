@@ -166,6 +166,28 @@ def stored_accounts(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[Acc
     return out
 
 
+def stored_accounts_reads(conn: Connection, ids: Sequence[str]) -> core.Reads:
+    """`stored_accounts`' read as driver statements (`core.send_reads`; `stored_accounts_from` reads the rows)."""
+    select = "SELECT account_id, enterprise_id, state FROM weight_accounts WHERE account_id"
+    return core.Reads(core.among(conn, select, ids), frozenset(ids))
+
+
+def stored_accounts_from(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[AccountState, str]]:
+    """`stored_accounts`' answer from rows of (account id, enterprise id, state text)."""
+    return {aid: (AccountState.from_json(state), eid) for aid, eid, state in rows}
+
+
+def enterprise_states_reads(conn: Connection, ids: Sequence[str]) -> core.Reads:
+    """`enterprise_states`' read as driver statements (`enterprise_states_from` reads the rows)."""
+    select = "SELECT enterprise_id, state FROM weight_enterprises WHERE enterprise_id"
+    return core.Reads(core.among(conn, select, ids), frozenset(ids))
+
+
+def enterprise_states_from(rows: Iterable[Sequence[Any]]) -> dict[str, EnterpriseState]:
+    """`enterprise_states`' answer from rows of (enterprise id, state text)."""
+    return {eid: EnterpriseState.from_json(state) for eid, state in rows}
+
+
 def account_states(conn: Connection, ids: Sequence[str]) -> dict[str, AccountState]:
     """The stored states of the accounts `ids` that have one."""
     return {a: st for a, (st, _) in stored_accounts(conn, ids).items()}
