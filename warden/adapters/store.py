@@ -249,12 +249,17 @@ def _outcomes_from(results: Iterable[Iterable[Any]]) -> dict[str, tuple[str, str
 
 
 def lock_and_read(
-    conn: Connection, partitions: Iterable[int], chains: Sequence[int], event_ids: Sequence[str]
+    conn: Connection,
+    partitions: Iterable[int],
+    chains: Sequence[int],
+    event_ids: Sequence[str],
+    ahead: Sequence[Reads] = (),
 ) -> tuple[dict[int, ChainHead], dict[str, tuple[str, str]]]:
     """Ingest's first writes' preparation: take the locks of `partitions` (`database.lock_partitions`), then read
     the heads of `chains` (`audit_heads`) and the stored events among `event_ids` (`existing_outcomes`), all in
     one round trip on PostgreSQL (issue 16; the server runs them in order, so both reads see what the writers the
-    locks waited for committed). The round trip counts as lock waiting in `LOCK_TIMES`."""
+    locks waited for committed), and after them `ahead` (each gets its rows: ingest's reads of the accounts it
+    meets first, under the same locks). The round trip counts as lock waiting in `LOCK_TIMES`."""
     chains = list(dict.fromkeys(chains))
     statements: list[tuple[str, Sequence[Any]]] = []
     pg = conn.dialect.name == "postgresql"
@@ -263,12 +268,17 @@ def lock_and_read(
     if chains:
         statements.append(_heads_query(chains))
     outcomes = _outcomes_queries(conn, event_ids)
+    later = [x for r in ahead for x in r.statements]
     started = time.perf_counter()
-    results = driver_pipeline(conn, statements + outcomes)
+    results = driver_pipeline(conn, statements + outcomes + later)
     if pg:
         LOCK_TIMES.add(time.perf_counter() - started, False)
+    at = len(statements) + len(outcomes)
+    for r in ahead:
+        r.rows = results[at : at + len(r.statements)]
+        at += len(r.statements)
     heads = _heads_from(conn, chains, results[int(pg)] if chains else [])
-    return heads, _outcomes_from(results[len(statements) :])
+    return heads, _outcomes_from(results[len(statements) : len(statements) + len(outcomes)])
 
 
 def counter_entries(
@@ -371,24 +381,35 @@ def load_subjects(
     known: dict[str, EnterpriseView] | None = None,
     pipelined: bool = True,
     ahead: Sequence[Reads] = (),
+    sent: Sequence[Reads] | None = None,
 ) -> tuple[dict[str, Subject], dict[str, Enterprise]]:
     """Everything the rules need about these accounts, in a handful of queries whatever the batch size.
 
     Accounts of one enterprise share one `Enterprise` object and its lists, so a change seen by one member
     is seen by all. `known` enterprises (from a cache) are reused instead of being read again. The accounts' own
-    four reads go through the driver, in one round trip on PostgreSQL (`_account_state_reads`; `pipelined=False`:
+    four reads go through the driver, in one round trip on PostgreSQL (`account_state_reads`; `pipelined=False`:
     through SQLAlchemy, one by one), and with them `ahead`: other reads of the same accounts (ingest's counter
     entries and its features' `read_ahead`), sent in that same round trip (`send_reads`; also when no account is
-    read here).
+    read here). `sent`: the accounts' four reads (`account_state_reads`) sent already, covering every id of
+    `account_ids` (ingest sends them with its locks): their rows are taken instead.
     """
     known = known or {}
     ids = list(dict.fromkeys(account_ids))
     accounts: dict[str, Account] = {}
     ahead_state: tuple[list[Restriction], list[Strike], dict[str, dict[str, datetime]]] | None = None
     if ids and pipelined:
-        mine = _account_state_reads(conn, ids, live_after)
-        send_reads(conn, [*mine, *ahead])
+        if sent is not None and not (sent and sent[0].covers.issuperset(ids)):
+            raise ValueError("the account reads sent ahead do not cover every account asked for")
+        mine = list(sent) if sent is not None else account_state_reads(conn, ids, live_after)
+        if sent is None or ahead:
+            send_reads(conn, [*([] if sent is not None else mine), *ahead])
         accounts, restrictions, strikes, exemptions = _account_state_from(conn, mine)
+        if len(accounts) > len(ids):  # the reads sent ahead covered more: only the accounts asked for
+            wanted_ids = set(ids)
+            accounts = {a: x for a, x in accounts.items() if a in wanted_ids}
+            restrictions = [r for r in restrictions if r.subject_id in wanted_ids]
+            strikes = [x for x in strikes if x.subject_id in wanted_ids]
+            exemptions = {a: x for a, x in exemptions.items() if a in wanted_ids}
         ahead_state = (restrictions, strikes, exemptions)
     elif ahead:
         send_reads(conn, ahead)
@@ -452,7 +473,7 @@ def driver_columns(
 
 
 def _state_columns(dialect: Any) -> list[tuple[str, list[str], list[Any]]]:
-    """`driver_columns` of `_account_state_reads`' four tables, in order."""
+    """`driver_columns` of `account_state_reads`' four tables, in order."""
     return [driver_columns(dialect, table) for table in (t.accounts, t.restrictions, t.strikes, t.exemptions)]
 
 
@@ -468,10 +489,11 @@ class DriverRow:
         raise AttributeError(name)
 
 
-def _account_state_reads(conn: Connection, ids: list[str], live_after: datetime) -> list[Reads]:
+def account_state_reads(conn: Connection, ids: list[str], live_after: datetime) -> list[Reads]:
     """`load_subjects`' four reads of accounts (their rows, live restrictions, strikes, exemptions) as driver
     statements: in ONE round trip on PostgreSQL (issue 16: an account seen for the first time since the start cost 4
-    of a single event's round trips), without SQLAlchemy's per-statement work on SQLite. They give what
+    of a single event's round trips), without SQLAlchemy's per-statement work on SQLite. `load_subjects` sends and
+    reads them (or takes them sent ahead: `sent`). They give what
     `_Q_ACCOUNTS`, `restrictions_of`, `strikes_of` and `exemptions_of` give (the same conditions, strikes in the same
     order per chunk of ids; `IN` is `= ANY` to PostgreSQL); `_account_state_from` reads their rows."""
     dialect = conn.dialect
@@ -490,7 +512,7 @@ def _account_state_reads(conn: Connection, ids: list[str], live_after: datetime)
 def _account_state_from(
     conn: Connection, reads: list[Reads]
 ) -> tuple[dict[str, Account], list[Restriction], list[Strike], dict[str, dict[str, datetime]]]:
-    """The accounts, live restrictions, strikes and exemptions from the rows of `_account_state_reads`, each
+    """The accounts, live restrictions, strikes and exemptions from the rows of `account_state_reads`, each
     column through SQLAlchemy's own result processor (`tables.UTCDateTime`: aware UTC times; SQLite's booleans and
     time texts), so they are the values SQLAlchemy's reads give. Rows of accounts that do not exist are left out."""
     (_, an, ap), (_, rn, rp), (_, sn, sp), (_, xn, xp) = _state_columns(conn.dialect)

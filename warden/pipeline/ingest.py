@@ -156,6 +156,26 @@ class Ingest:
             out.append(_Cover(list(chunk), {a: (need[a], cov.get(a)) for a in chunk}, reads))
         return out
 
+    def _reads_ahead(self, conn: Connection, events: list[Any], homes: dict[str, str], accounts: list[str]) -> _Ahead:
+        """The reads a batch of `events` makes of its accounts before deciding (issue 16): the state of `accounts`
+        (those the subject cache does not hold: `store.account_state_reads`), the counter entries the counters
+        lack (`_cover_reads`) and each feature's `read_ahead` (`homes`: account → enterprise, as the directory
+        has it), as statements for one round trip; nothing is sent here."""
+        times = dict(zip(map(_ID, events), map(datetime.timestamp, map(_OCCURRED, events)), strict=True))
+        live_after = min(map(_OCCURRED, events), default=self.clock.now())
+        state = store.account_state_reads(conn, accounts, live_after) if accounts else []
+        features: dict[str, store.Reads] = {}
+        dicts = list(map(_DICT, events))
+        acc_ids = list(filter(None, map(dict.get, dicts, itertools.repeat("account_id"))))
+        if acc_ids and self._hooks["read_ahead"]:
+            own = filter(None, map(dict.get, dicts, itertools.repeat("enterprise_id")))
+            firms = list(dict.fromkeys([*(homes[a] for a in acc_ids if a in homes), *own]))
+            for f in self._hooks["read_ahead"]:
+                reads = f.read_ahead(conn, acc_ids, firms)
+                if reads is not None and reads.statements:
+                    features[f.name] = reads
+        return _Ahead(times, state, frozenset(accounts), self._cover_reads(conn, events, times), features)
+
     def _cover(self, covers: list[_Cover]) -> int:
         """Load what `_cover_reads` read (once sent) into the counters: a covered account only fills the gap below
         what it holds. Returns entries reloaded."""
@@ -367,11 +387,21 @@ class Ingest:
             homes.update(zip(own, own, strict=True))
             held = {self.partition_of(x) for x in homes.values()} | set(extra)
             chains = sorted(chain_of(p) for p in held)
-            heads, stored = store.lock_and_read(conn, held, [PLATFORM_CHAIN, *chains], list(map(_ID, events)))
+            # The reads of the accounts this process holds nothing of (their state, counter entries, the features'
+            # `read_ahead`) go with the locks, after them (issue 16: a first-seen account's decision then waits on
+            # PostgreSQL as often as a known one's). They are made for the batch as sent: taken only when that is
+            # the batch decided (no event stored before or sent twice) and nobody else wrote in its partitions
+            # (nothing dropped below), else made again once those are known.
+            sent = self._reads_ahead(conn, events, homes, self.cache.not_held(accounts))
+            heads, stored = store.lock_and_read(
+                conn, held, [PLATFORM_CHAIN, *chains], list(map(_ID, events)), sent.reads()
+            )
+            early: _Ahead | None = sent
             tails = {c: h.seq for c, h in heads.items()}
             stamps = {p: (tails[PLATFORM_CHAIN], tails[chain_of(p)]) for p in held}
             dropped = self.cache.check(stamps)
             if dropped:  # someone else wrote there: let features take over their changes
+                early = None
                 for f in self._hooks["on_foreign_change"]:
                     f.on_foreign_change(conn)
                 self._forget_foreign(dropped, tails[PLATFORM_CHAIN])
@@ -384,6 +414,7 @@ class Ingest:
                 fresh = list(events)
                 payloads = dict(zip(eids, map(_PAYLOAD, events), strict=True))
             else:
+                early = None
                 fresh, seen = [], set(stored)
                 payloads = {}
                 firsts: dict[str, Any] = {}
@@ -414,26 +445,15 @@ class Ingest:
             ent_ids: list[str] = list(filter(None, map(dict.get, dicts, itertools.repeat("enterprise_id"))))
             live_after = min(map(_OCCURRED, fresh), default=now)
             subjects, missing = self.cache.take(acc_ids, live_after)
-            # once per event, read by counts and windows
-            times = dict(zip(map(_ID, fresh), map(datetime.timestamp, map(_OCCURRED, fresh)), strict=True))
-            # What the accounts met for the first time need beside their own state (counter entries, the features'
-            # `read_ahead`: weight state, lifted unblocks), read with it in ONE round trip on PostgreSQL (issue 16)
-            covers = self._cover_reads(conn, fresh, times)
-            ahead: dict[str, store.Reads] = {}
-            if acc_ids and self._hooks["read_ahead"]:
-                homes_of = list(dict.fromkeys([*(homes[a] for a in acc_ids if a in homes), *ent_ids]))
-                for f in self._hooks["read_ahead"]:
-                    reads = f.read_ahead(conn, acc_ids, homes_of)
-                    if reads is not None and reads.statements:
-                        ahead[f.name] = reads
-            loaded, enterprises = store.load_subjects(
-                conn,
-                missing,
-                live_after,
-                ent_ids,
-                self.cache.enterprises,
-                ahead=[*(c.reads for c in covers), *ahead.values()],
-            )
+            known = self.cache.enterprises
+            if early is not None and early.state_of.issuperset(missing):  # the reads sent with the locks hold
+                loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, known, sent=early.state)
+            else:  # made again for the batch as decided, sent with the accounts' own reads (one round trip)
+                early = self._reads_ahead(conn, fresh, homes, [])
+                loaded, enterprises = store.load_subjects(
+                    conn, missing, live_after, ent_ids, known, ahead=early.reads()
+                )
+            times = early.times
             subjects.update(loaded)
             enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
             fresh_ids = set(map(_ID, fresh))
@@ -450,8 +470,8 @@ class Ingest:
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
-            self._cover(covers)
-            batch = Batch(fresh, subjects, enterprises, now, times=times, ahead=ahead)
+            self._cover(early.covers)
+            batch = Batch(fresh, subjects, enterprises, now, times=times, ahead=early.features)
             claimed: set[int] = set()
 
             def claim(conn: Connection, account_ids: Iterable[str]) -> None:
@@ -604,6 +624,22 @@ class Ingest:
                 )
         main = min(seqs, default=None)
         return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes, main)
+
+
+@dataclass
+class _Ahead:
+    """`Ingest._reads_ahead`: the batch's event times (id → epoch seconds), the state reads of the accounts
+    `state_of`, the counters' reads, and each feature's `read_ahead` (by feature name)."""
+
+    times: dict[str, float]
+    state: list[store.Reads]
+    state_of: frozenset[str]
+    covers: list[_Cover]
+    features: dict[str, store.Reads]
+
+    def reads(self, state: bool = True) -> list[store.Reads]:
+        """Every read, in the order sent (`state=False`: without the state reads, which `load_subjects` sends)."""
+        return [*(self.state if state else ()), *(c.reads for c in self.covers), *self.features.values()]
 
 
 @dataclass
