@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
@@ -108,6 +108,12 @@ class Ingest:
         self.features = list(features)
         self.partitions = partitions  # WARDEN_PARTITIONS: fixed per installation (kernel/partition.py)
         self._hooks = {h: overriding(self.features, h) for h in HOOKS}
+        # the features whose `after_event` wants each event type (their `after_event_types` are class constants):
+        # worked out once, not per batch (issue 16: a single event's batch paid it each time)
+        self._after_type = {
+            kind: [f for f in self._hooks["after_event"] if f.after_event_wanted(kind)] for kind in EVENT_TYPES
+        }
+        self._batch_screener: tuple[object, bool] | None = None  # (screener, whether it is a `BatchScreener`)
         self._lock = threading.Lock()  # one batch at a time per process
         self._waiting_lock = threading.Lock()  # guards `_waiting`, the requests queued for the next batch
         self._waiting: list[IngestRequest] = []
@@ -488,7 +494,10 @@ class Ingest:
                 f.load(conn, batch)
             ent_of: Callable[[Any], str | None] = {aid: s.enterprise.id for aid, s in subjects.items()}.get
             screener = self.rules.screener
-            prepare = screener if isinstance(screener, BatchScreener) else None
+            checked = self._batch_screener
+            if checked is None or checked[0] is not screener:  # a runtime Protocol check is slow: once per screener
+                checked = self._batch_screener = (screener, isinstance(screener, BatchScreener))
+            prepare: BatchScreener | None = cast(BatchScreener, screener) if checked[1] else None
             if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
                 # (enterprise, text) of each event with an account and a text: a greeting, else a message's text (an
                 # event has one or the other), in C-level passes
@@ -506,7 +515,7 @@ class Ingest:
             # events before it left, whatever the batching or arrival order (docs/ARCHITECTURE.md, the invariant).
             fresh.sort(key=_EVENT_ORDER)
             after_event = self._hooks["after_event"]
-            after_type = {kind: [f for f in after_event if f.after_event_wanted(kind)] for kind in EVENT_TYPES}
+            after_type = self._after_type
             decide = self.rules.decider(self.counters, batch)  # `RuleEngine.evaluate`, the batch's context kept
             for e in fresh:
                 aid = e.__dict__.get("account_id")
