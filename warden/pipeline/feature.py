@@ -4,11 +4,13 @@ Ingest calls the hooks in this order, inside the batch's one transaction:
 
 1. `on_foreign_change(conn)` — when the audit tail shows another process wrote since this one last did: drop
    caches (word lists reload, weight and unblocking forget what they kept).
-2. `read_ahead(conn, accounts, enterprises)` — before the batch's accounts are read: the reads `load` will make
-   for the accounts (and their enterprises) the feature holds nothing of, as driver statements (`store.Reads`);
-   ingest sends them in ONE round trip with its own reads of the accounts it meets first (issue 16) and hands them
-   over on `batch.ahead[self.name]`. `load` takes its answer from there for the ids the reads `covers`, and reads
-   the rest itself (e.g. after dropping what it kept), so what it loads is the same either way.
+2. `read_ahead(conn, accounts, enterprises)` — the reads `load` will make for the accounts (and their
+   enterprises) the feature holds nothing of, as driver statements (`store.Reads`); ingest sends them with the
+   partition locks and its own reads of the accounts it meets first, in ONE round trip (issue 16), and hands them
+   over on `batch.ahead[self.name]`. Asked before 1 runs; when 1 runs or an event was stored before, the reads are
+   dropped and asked again (then sent with the accounts' own reads). `load` takes its answer from there for the
+   ids the reads `covers`, and reads the rest itself (e.g. after dropping what it kept): it loads the same either
+   way.
 3. `load(conn, batch)` — read what the rules and the later hooks need; keep it on `batch.state[self.name]`
    (and, for weight, set `batch.weights`). Per-batch loading is a cache of the history, never a snapshot that
    later events of the batch read stale.
