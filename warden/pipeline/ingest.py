@@ -137,9 +137,9 @@ class Ingest:
         entry after its earliest event here minus the longest window. Accounts the counters do not cover that far
         (a restart, a late event older than what was kept, a Redis key that expired) are reloaded from the stored
         events, so no decision depends on what this process happens to remember. `times`: event id → epoch
-        seconds. Returns the reads (`store.counter_entries_reads`, one per chunk of accounts), sent with the
-        accounts' own reads (`store.load_subjects`' `ahead`: one round trip on PostgreSQL, issue 16); `_cover`
-        then loads them."""
+        seconds. Returns the reads (`store.counter_entries_reads`, one per chunk of accounts), which ingest sends
+        with the partition locks or with the accounts' own reads (`_reads_ahead`: one round trip on PostgreSQL,
+        issue 16); `_cover` then loads them."""
         retention = self.rules.retention_seconds()
         need: dict[str, float] = {}
         for e in events:
