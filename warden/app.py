@@ -140,7 +140,7 @@ class App:
         """Record the policy file, store it as a version (live at the first start or when the file changed, issue
         18), put the live version in force and fail the backtests a gone process left queued or running
         (`Backtests.sweep`). The counters need no rebuild: ingest reloads each account's windows
-        from the stored events the first time a decision needs them (`Ingest._cover`)."""
+        from the stored events the first time a decision needs them (`Ingest._cover_reads`)."""
         now = self.clock.now()
         boot = self._boot_policy
         with self.engine.begin() as conn:

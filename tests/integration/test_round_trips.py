@@ -313,3 +313,162 @@ def test_an_account_seen_first_costs_its_own_state_in_one_round_trip_on_postgres
     together, _ = _waits(warden.engine, read(True))
     apart, _ = _waits(warden.engine, read(False))
     assert (together, apart) == (4, 7)  # BEGIN, SELECT 1, the reads (1 or 4), the COMMIT
+
+
+def _decide_alone(warden: App, event: dict[str, Any]) -> None:
+    """One event decided as `POST /v1/events` hands it over when nobody sends beside it (`Ingest.run_requests`)."""
+    request = warden.pipeline.request([event], "platform")
+    warden.pipeline.run_requests([request])
+    assert request.outcome().outcomes[0].allowed is not None
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_single_event_of_an_account_met_first_waits_on_postgresql_four_times_too(warden: App, world: World) -> None:
+    """The first event of an account since the start (its state, counter entries, weight state and lifted unblocks
+    not held) waits on PostgreSQL as often as a known account's: the reads of its state go with the partition locks
+    (`store.lock_and_read`'s `ahead`; were 4 more round trips, then 1 in tail16). Counted on the wire; the account
+    registered before the process decided anything in the partition, so nobody wrote there since."""
+    world.account("acc-2")
+    world.send(world.phone_search())  # acc-1's state is held, and the partition's stamp
+    waits, lines = _waits(warden.engine, lambda: _decide_alone(warden, world.phone_search("acc-2")))
+    assert waits == 4, "\n".join(lines)
+    waits, lines = _waits(warden.engine, lambda: _decide_alone(warden, world.phone_search("acc-2")))
+    assert waits == 4, "\n".join(lines)
+
+
+def _statements(engine: Engine, run: Callable[[], object]) -> tuple[list[str], list[str]]:
+    """The statements SQLite runs while `run` runs (its trace callback, on every connection the engine hands out),
+    and those among them SQLAlchemy sent (`before_cursor_execute`): the rest went through the driver."""
+    from sqlalchemy import event
+
+    every: list[str] = []
+    via_sqlalchemy: list[str] = []
+
+    def traced(dbapi: Any, _record: Any, _proxy: Any) -> None:
+        dbapi.set_trace_callback(every.append)
+
+    def untraced(dbapi: Any, _record: Any) -> None:
+        dbapi.set_trace_callback(None)
+
+    def noted(_conn: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        via_sqlalchemy.append(statement)
+
+    event.listen(engine, "checkout", traced)
+    event.listen(engine, "checkin", untraced)
+    event.listen(engine, "before_cursor_execute", noted)
+    try:
+        run()
+    finally:
+        event.remove(engine, "checkout", traced)
+        event.remove(engine, "checkin", untraced)
+        event.remove(engine, "before_cursor_execute", noted)
+    return every, via_sqlalchemy
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_single_decision_on_sqlite_runs_14_statements_and_an_account_met_first_7_more_all_through_the_driver(
+    warden: App, world: World
+) -> None:
+    """A single event's transaction on SQLite, counted by SQLite's trace: 14 statements for an account whose state
+    the process holds (BEGIN, emptying `audit_touched`, the policy watch, the directory, the heads, the stored ids,
+    the event, two audit entries, three weight rows, the checkpoint, COMMIT); 7 more for an account met first (its
+    row, restrictions, strikes, exemptions, counter entries, weight state, lifted unblocks), every one of them
+    through the driver: SQLAlchemy sends as many statements for it as for a known account (were 3 more)."""
+    world.account("acc-2")
+    world.send(world.phone_search())
+    known, known_sa = _statements(warden.engine, lambda: _decide_alone(warden, world.phone_search()))
+    first, first_sa = _statements(warden.engine, lambda: _decide_alone(warden, world.phone_search("acc-2")))
+    assert len(known) == 14, "\n".join(known)
+    assert len(first) == 21, "\n".join(first)
+    assert len(first_sa) == len(known_sa), "\n".join(first_sa)
+    reads = [s for s in first if s.startswith("SELECT") and s not in known]
+    for table in ("events", "weight_accounts", "unblock_applications", "accounts", "exemptions"):
+        assert any(f"FROM {table} " in s for s in reads), table
+
+
+def test_the_reads_of_an_account_met_first_through_the_driver_give_what_sqlalchemys_reads_give(
+    warden: App, world: World
+) -> None:
+    """What ingest now reads through the driver, with the locks, for an account met first equals the reads through
+    SQLAlchemy, on both engines: counter entries with an event exactly at `after` (left out) and exactly at `until`
+    (kept), or no `until`; weight states of accounts and enterprises (none for an account without a row); lifted
+    unblocks (only `lifted` ones with a time, each account's in the order lifted, times aware UTC, JSON lists read)."""
+    from datetime import timedelta
+
+    from warden.unblock import store as unblock_store
+    from warden.weight import store as weight_store
+
+    world.account("acc-2")
+    world.account("acc-3")
+    now = world.clock.now()
+    at = [now - timedelta(minutes=m) for m in (50, 40, 30, 20, 10)]
+    world.send(*[world.phone_search(aid, at=t) for aid in ("acc-1", "acc-2") for t in at])
+    ids = ["acc-2", "acc-1", "acc-3", "acc-ghost"]
+
+    def app(i: str, aid: str, state: str, lifted: Any, rules: str | None) -> dict[str, Any]:
+        return {
+            "id": i,
+            "account_id": aid,
+            "phone": "+8613800000000",
+            "state": state,
+            "created_at": now - timedelta(days=3),
+            "updated_at": now,
+            "actor": "acc",
+            "counted": True,
+            "targets": "[]",
+            "verified": "[]",
+            "lifted_at": lifted,
+            "lifted_step": 2 if lifted else None,
+            "lifted_rules": rules,
+            "plugin_signatures": '["sig"]' if rules else None,
+        }
+
+    with warden.engine.begin() as conn:
+        conn.execute(
+            sa.insert(t.unblock_applications),
+            [
+                app("u1", "acc-1", "lifted", now - timedelta(days=1), '["S-A1"]'),
+                app("u2", "acc-1", "lifted", now - timedelta(days=2), None),
+                app("u3", "acc-1", "reversed", now - timedelta(hours=5), '["S-A2"]'),
+                app("u4", "acc-2", "lifted", None, None),
+                app("u5", "acc-2", "lifted", now - timedelta(hours=3), '["plugin_software"]'),
+            ],
+        )
+
+    def sent(conn: sa.Connection, reads: store.Reads) -> store.Reads:
+        store.send_reads(conn, [reads])
+        return reads
+
+    with warden.engine.begin() as conn:
+        for after, until in ((at[1], at[3]), (at[1], None), (now - timedelta(days=1), at[0])):
+            want = store.counter_entries(conn, ids, after, until)
+            got = store.counter_entries_from(
+                sent(conn, store.counter_entries_reads(conn, ids, after, until)).all_rows()
+            )
+            assert got == want and want
+        inside = store.counter_entries(conn, ["acc-1"], at[1], at[3])["acc-1"]
+        assert {e[1] for e in inside} == {at[2].timestamp(), at[3].timestamp()}  # (after, until]
+
+        want_states = weight_store.stored_accounts(conn, ids)
+        rows = sent(conn, weight_store.stored_accounts_reads(conn, ids)).all_rows()
+        got_states = weight_store.stored_accounts_from(rows)
+        assert set(got_states) == set(want_states) == {"acc-1", "acc-2"}
+        assert {a: (s.to_json(), e) for a, (s, e) in got_states.items()} == {
+            a: (s.to_json(), e) for a, (s, e) in want_states.items()
+        }
+        firms = ["ent-1", "ent-ghost"]
+        want_firms = weight_store.enterprise_states(conn, firms)
+        rows = sent(conn, weight_store.enterprise_states_reads(conn, firms)).all_rows()
+        got_firms = weight_store.enterprise_states_from(rows)
+        assert {e: s.to_json() for e, s in got_firms.items()} == {e: s.to_json() for e, s in want_firms.items()}
+        assert set(got_firms) == {"ent-1"}
+
+        want_lifted = unblock_store.lifted_unblocks(conn, ids)
+        got_lifted = unblock_store.lifted_unblocks_from(
+            conn, sent(conn, unblock_store.lifted_unblocks_reads(conn, ids))
+        )
+    assert got_lifted == want_lifted
+    assert [u.application_id for u in got_lifted["acc-1"]] == ["u2", "u1"]
+    assert [u.application_id for u in got_lifted["acc-2"]] == ["u5"]
+    assert got_lifted["acc-1"][1].rules == ("S-A1",) and got_lifted["acc-2"][0].plugin_signatures == ("sig",)
+    assert got_lifted["acc-1"][0].lifted_at.utcoffset() == timedelta(0)

@@ -190,6 +190,51 @@ def _among(conn: Connection, select: str, ids: Sequence[str]) -> list[tuple[str,
     return [(f"{select} {_in(len(chunk))}", chunk) for chunk in _chunks(ids)]
 
 
+def among(
+    conn: Connection,
+    select: str,
+    ids: Sequence[str],
+    before: Sequence[Any] = (),
+    then: str = "",
+    later: Sequence[Any] = (),
+) -> list[tuple[str, Sequence[Any]]]:
+    """`_among`'s statements with more conditions: `before` the parameters of `select`'s own marks (before the
+    ids), `then` the text after the id condition and `later` its parameters. Empty for no ids."""
+    return [(sql + then, [*before, *chunk, *later]) for sql, chunk in _among(conn, select, ids)]
+
+
+def time_param(conn: Connection, value: datetime) -> Any:
+    """A time as a driver statement's parameter, as `tables.UTCDateTime` binds it: SQLite's text
+    (`sqlite_utc_text`), PostgreSQL's aware time."""
+    return sqlite_utc_text(value) if conn.dialect.name == "sqlite" else value
+
+
+@dataclass
+class Reads:
+    """Driver statements (`database.driver_pipeline`'s form) sent together with other reads in one round trip on
+    PostgreSQL (issue 16: the reads of an account a process meets for the first time); `rows` is each statement's
+    rows once sent (None before). `covers`: the ids whose answer the reads hold (those without rows included)."""
+
+    statements: list[tuple[str, Sequence[Any]]]
+    covers: frozenset[str] = frozenset()
+    rows: list[list[Any]] | None = None
+
+    def all_rows(self) -> list[Any]:
+        """Every statement's rows, in order (empty before they were sent)."""
+        return [r for rows in self.rows or () for r in rows]
+
+
+def send_reads(conn: Connection, reads: Sequence[Reads]) -> None:
+    """Send every statement of `reads` in ONE `driver_pipeline` (one round trip on PostgreSQL; one by one on
+    SQLite) and give each its rows."""
+    statements = [s for r in reads for s in r.statements]
+    results = driver_pipeline(conn, statements) if statements else []
+    at = 0
+    for r in reads:
+        r.rows = results[at : at + len(r.statements)]
+        at += len(r.statements)
+
+
 def existing_outcomes(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
     """Stored events among `ids`: id → (outcome JSON, payload JSON). Read through the driver (ingest's hot path)."""
     return _outcomes_from(driver_pipeline(conn, _outcomes_queries(conn, ids)))
@@ -204,12 +249,17 @@ def _outcomes_from(results: Iterable[Iterable[Any]]) -> dict[str, tuple[str, str
 
 
 def lock_and_read(
-    conn: Connection, partitions: Iterable[int], chains: Sequence[int], event_ids: Sequence[str]
+    conn: Connection,
+    partitions: Iterable[int],
+    chains: Sequence[int],
+    event_ids: Sequence[str],
+    ahead: Sequence[Reads] = (),
 ) -> tuple[dict[int, ChainHead], dict[str, tuple[str, str]]]:
     """Ingest's first writes' preparation: take the locks of `partitions` (`database.lock_partitions`), then read
     the heads of `chains` (`audit_heads`) and the stored events among `event_ids` (`existing_outcomes`), all in
     one round trip on PostgreSQL (issue 16; the server runs them in order, so both reads see what the writers the
-    locks waited for committed). The round trip counts as lock waiting in `LOCK_TIMES`."""
+    locks waited for committed), and after them `ahead` (each gets its rows: ingest's reads of the accounts it
+    meets first, under the same locks). The round trip counts as lock waiting in `LOCK_TIMES`."""
     chains = list(dict.fromkeys(chains))
     statements: list[tuple[str, Sequence[Any]]] = []
     pg = conn.dialect.name == "postgresql"
@@ -218,26 +268,51 @@ def lock_and_read(
     if chains:
         statements.append(_heads_query(chains))
     outcomes = _outcomes_queries(conn, event_ids)
+    later = [x for r in ahead for x in r.statements]
     started = time.perf_counter()
-    results = driver_pipeline(conn, statements + outcomes)
+    results = driver_pipeline(conn, statements + outcomes + later)
     if pg:
         LOCK_TIMES.add(time.perf_counter() - started, False)
+    at = len(statements) + len(outcomes)
+    for r in ahead:
+        r.rows = results[at : at + len(r.statements)]
+        at += len(r.statements)
     heads = _heads_from(conn, chains, results[int(pg)] if chains else [])
-    return heads, _outcomes_from(results[len(statements) :])
+    return heads, _outcomes_from(results[len(statements) : len(statements) + len(outcomes)])
 
 
 def counter_entries(
     conn: Connection, account_ids: Sequence[str], after: datetime, until: datetime | None = None
 ) -> dict[str, list[tuple[str, float, str, str]]]:
     """The counter entries the stored events of these accounts made, for events after `after` (and at or
-    before `until`): account → [(key, time in epoch seconds, event id, value)]."""
-    out: dict[str, list[tuple[str, float, str, str]]] = {}
+    before `until`): account → [(key, time in epoch seconds, event id, value)]. Through SQLAlchemy (the
+    reference `counter_entries_reads` is held equal to)."""
     q = _Q_COUNTED if until is None else _Q_COUNTED.where(t.events.c.occurred_at <= until)
-    for row in conn.execute(q, {"ids": list(account_ids), "after": after}):
-        if row.counted != "[]":
-            acc = out.setdefault(row.account_id, [])
-            for key, at, value in json.loads(row.counted):
-                acc.append((key, float(at), row.id, value))
+    rows = conn.execute(q, {"ids": list(account_ids), "after": after})
+    return counter_entries_from((r.id, r.account_id, r.counted) for r in rows)
+
+
+def counter_entries_reads(
+    conn: Connection, account_ids: Sequence[str], after: datetime, until: datetime | None = None
+) -> Reads:
+    """`counter_entries`' read as driver statements (`send_reads`, then `counter_entries_from(reads.all_rows())`):
+    the same conditions, times bound as `tables.UTCDateTime` binds them."""
+    then, later = " AND occurred_at > ?", [time_param(conn, after)]
+    if until is not None:
+        then += " AND occurred_at <= ?"
+        later.append(time_param(conn, until))
+    select = "SELECT id, account_id, counted FROM events WHERE account_id"
+    return Reads(among(conn, select, account_ids, (), then, later), frozenset(account_ids))
+
+
+def counter_entries_from(rows: Iterable[Sequence[Any]]) -> dict[str, list[tuple[str, float, str, str]]]:
+    """`counter_entries`' answer from rows of (event id, account id, `counted` text)."""
+    out: dict[str, list[tuple[str, float, str, str]]] = {}
+    for eid, aid, counted in rows:
+        if counted != "[]":
+            acc = out.setdefault(aid, [])
+            for key, at, value in json.loads(counted):
+                acc.append((key, float(at), eid, value))
     return out
 
 
@@ -305,22 +380,40 @@ def load_subjects(
     enterprise_ids: Sequence[str] = (),
     known: dict[str, EnterpriseView] | None = None,
     pipelined: bool = True,
+    ahead: Sequence[Reads] = (),
+    sent: Sequence[Reads] | None = None,
 ) -> tuple[dict[str, Subject], dict[str, Enterprise]]:
     """Everything the rules need about these accounts, in a handful of queries whatever the batch size.
 
     Accounts of one enterprise share one `Enterprise` object and its lists, so a change seen by one member
     is seen by all. `known` enterprises (from a cache) are reused instead of being read again. The accounts' own
-    four reads go through the driver, in one round trip on PostgreSQL (`_account_state`; `pipelined=False`: through
-    SQLAlchemy, one by one).
+    four reads go through the driver, in one round trip on PostgreSQL (`account_state_reads`; `pipelined=False`:
+    through SQLAlchemy, one by one), and with them `ahead`: other reads of the same accounts (ingest's counter
+    entries and its features' `read_ahead`), sent in that same round trip (`send_reads`; also when no account is
+    read here). `sent`: the accounts' four reads (`account_state_reads`) sent already, covering every id of
+    `account_ids` (ingest sends them with its locks): their rows are taken instead.
     """
     known = known or {}
     ids = list(dict.fromkeys(account_ids))
     accounts: dict[str, Account] = {}
-    ahead: tuple[list[Restriction], list[Strike], dict[str, dict[str, datetime]]] | None = None
+    ahead_state: tuple[list[Restriction], list[Strike], dict[str, dict[str, datetime]]] | None = None
     if ids and pipelined:
-        accounts, restrictions, strikes, exemptions = _account_state(conn, ids, live_after)
-        ahead = (restrictions, strikes, exemptions)
-    for chunk in _chunks(ids) if ahead is None else ():
+        if sent is not None and not (sent and sent[0].covers.issuperset(ids)):
+            raise ValueError("the account reads sent ahead do not cover every account asked for")
+        mine = list(sent) if sent is not None else account_state_reads(conn, ids, live_after)
+        if sent is None or ahead:
+            send_reads(conn, [*([] if sent is not None else mine), *ahead])
+        accounts, restrictions, strikes, exemptions = _account_state_from(conn, mine)
+        if len(accounts) > len(ids):  # the reads sent ahead covered more: only the accounts asked for
+            wanted_ids = set(ids)
+            accounts = {a: x for a, x in accounts.items() if a in wanted_ids}
+            restrictions = [r for r in restrictions if r.subject_id in wanted_ids]
+            strikes = [x for x in strikes if x.subject_id in wanted_ids]
+            exemptions = {a: x for a, x in exemptions.items() if a in wanted_ids}
+        ahead_state = (restrictions, strikes, exemptions)
+    elif ahead:
+        send_reads(conn, ahead)
+    for chunk in _chunks(ids) if ahead_state is None else ():
         for row in conn.execute(_Q_ACCOUNTS, {"ids": list(chunk)}):
             accounts[row.id] = account_from(row)
     wanted = {a.enterprise_id for a in accounts.values()} | set(enterprise_ids)
@@ -341,44 +434,52 @@ def load_subjects(
             account=a, enterprise=ent, enterprise_restrictions=ent_restr, enterprise_strikes=ent_strikes
         )
     if accounts:
-        if ahead is None:
-            ahead = (
+        if ahead_state is None:
+            ahead_state = (
                 restrictions_of(conn, "account", list(accounts), live_after),
                 strikes_of(conn, "account", list(accounts)),
                 exemptions_of(conn, list(accounts), live_after),
             )
-        for r in ahead[0]:
+        for r in ahead_state[0]:
             subjects[r.subject_id].restrictions.append(r)
-        for s in ahead[1]:
+        for s in ahead_state[1]:
             subjects[s.subject_id].strikes.append(s)
-        for aid, ex in ahead[2].items():
+        for aid, ex in ahead_state[2].items():
             subjects[aid].exemptions = ex
     return subjects, {eid: v[0] for eid, v in views.items()}
 
 
-_ACCOUNT_STATE: dict[str, list[tuple[str, list[str], list[Any]]]] = {}
-"""Per dialect: the select list, column names and result processors of `_account_state`'s four tables, in order."""
+_DRIVER_COLUMNS: dict[tuple[str, str, tuple[str, ...] | None], tuple[str, list[str], list[Any]]] = {}
 _LIVE = " AND lifted_at IS NULL AND (ends_at IS NULL OR ends_at > ?)"
 
 
-def _state_columns(dialect: Any) -> list[tuple[str, list[str], list[Any]]]:
-    """`_ACCOUNT_STATE` for `dialect`: each column's result processor is what SQLAlchemy applies to its values
-    (`tables.UTCDateTime`: aware UTC times; SQLite's booleans and time texts), so the rows are the same values."""
-    found = _ACCOUNT_STATE.get(dialect.name)
+def driver_columns(
+    dialect: Any, table: sa.Table, names: Sequence[str] | None = None
+) -> tuple[str, list[str], list[Any]]:
+    """The select list of `table`'s columns `names` (default: every column, in the table's order), their names, and
+    each one's result processor for `dialect` (what SQLAlchemy applies to the driver's value: `tables.UTCDateTime`'s
+    aware UTC times, SQLite's booleans and time texts; None: taken as it is), made once. With `DriverRow`, rows read
+    through the driver are the values SQLAlchemy's reads give."""
+    key = (dialect.name, table.name, None if names is None else tuple(names))
+    found = _DRIVER_COLUMNS.get(key)
     if found is None:
-        found = _ACCOUNT_STATE[dialect.name] = [
-            (
-                ", ".join(c.name for c in table.columns),
-                [c.name for c in table.columns],
-                [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.columns],
-            )
-            for table in (t.accounts, t.restrictions, t.strikes, t.exemptions)
-        ]
+        cols = list(table.columns) if names is None else [table.c[n] for n in names]
+        found = _DRIVER_COLUMNS[key] = (
+            ", ".join(c.name for c in cols),
+            [c.name for c in cols],
+            [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in cols],
+        )
     return found
 
 
-class _Row:
-    """A driver row read by column name, as `account_from` and the other `*_from` read SQLAlchemy's rows."""
+def _state_columns(dialect: Any) -> list[tuple[str, list[str], list[Any]]]:
+    """`driver_columns` of `account_state_reads`' four tables, in order."""
+    return [driver_columns(dialect, table) for table in (t.accounts, t.restrictions, t.strikes, t.exemptions)]
+
+
+class DriverRow:
+    """A driver row read by column name, as `account_from` and the other `*_from` read SQLAlchemy's rows
+    (`names` and `procs` from `driver_columns`)."""
 
     def __init__(self, names: list[str], procs: list[Any], values: Sequence[Any]) -> None:
         for name, proc, v in zip(names, procs, values, strict=True):
@@ -388,42 +489,40 @@ class _Row:
         raise AttributeError(name)
 
 
-def _account_state(
-    conn: Connection, ids: list[str], live_after: datetime
-) -> tuple[dict[str, Account], list[Restriction], list[Strike], dict[str, dict[str, datetime]]]:
-    """`load_subjects`' four reads of accounts (their rows, live restrictions, strikes, exemptions) through the
-    driver: in ONE round trip on PostgreSQL (issue 16: an account seen for the first time since the start cost 4 of
-    a single event's round trips), without SQLAlchemy's per-statement work on SQLite. They give what `_Q_ACCOUNTS`,
-    `restrictions_of`, `strikes_of` and `exemptions_of` give (the same conditions, strikes in the same order per
-    chunk of ids, values through the same result processors; `IN` is `= ANY` to PostgreSQL). Rows of accounts that
-    do not exist are left out, as there."""
+def account_state_reads(conn: Connection, ids: list[str], live_after: datetime) -> list[Reads]:
+    """`load_subjects`' four reads of accounts (their rows, live restrictions, strikes, exemptions) as driver
+    statements: in ONE round trip on PostgreSQL (issue 16: an account seen for the first time since the start cost 4
+    of a single event's round trips), without SQLAlchemy's per-statement work on SQLite. `load_subjects` sends and
+    reads them (or takes them sent ahead: `sent`). They give what
+    `_Q_ACCOUNTS`, `restrictions_of`, `strikes_of` and `exemptions_of` give (the same conditions, strikes in the same
+    order per chunk of ids; `IN` is `= ANY` to PostgreSQL); `_account_state_from` reads their rows."""
     dialect = conn.dialect
-    (acols, an, ap), (rcols, rn, rp), (scols, sn, sp), (xcols, xn, xp) = _state_columns(dialect)
-    after: Any = sqlite_utc_text(live_after) if dialect.name == "sqlite" else live_after
+    (acols, _, _), (rcols, _, _), (scols, _, _), (xcols, _, _) = _state_columns(dialect)
+    after = time_param(conn, live_after)
     kinds = (  # (select ending in the id column, parameters before the ids, what follows, its parameters)
         (f"SELECT {acols} FROM accounts WHERE id", (), "", ()),
         (f"SELECT {rcols} FROM restrictions WHERE subject_type = ? AND subject_id", ("account",), _LIVE, (after,)),
         (f"SELECT {scols} FROM strikes WHERE subject_type = ? AND subject_id", ("account",), " ORDER BY at, id", ()),
         (f"SELECT {xcols} FROM exemptions WHERE account_id", (), " AND until > ?", (after,)),
     )
-    statements: list[tuple[str, Sequence[Any]]] = []
-    per_kind: list[int] = []
-    for select, before, then, later in kinds:
-        mine = [(sql + then, [*before, *chunk, *later]) for sql, chunk in _among(conn, select, ids)]
-        statements.extend(mine)
-        per_kind.append(len(mine))
-    results = driver_pipeline(conn, statements)
-    rows: list[list[Any]] = []
-    at = 0
-    for n in per_kind:
-        rows.append([v for r in results[at : at + n] for v in r])
-        at += n
-    accounts = {a.id: a for a in (account_from(_Row(an, ap, v)) for v in rows[0])}
-    restrictions = [r for r in (restriction_from(_Row(rn, rp, v)) for v in rows[1]) if r.subject_id in accounts]
-    strikes = [x for x in (strike_from(_Row(sn, sp, v)) for v in rows[2]) if x.subject_id in accounts]
+    covers = frozenset(ids)
+    return [Reads(among(conn, select, ids, before, then, later), covers) for select, before, then, later in kinds]
+
+
+def _account_state_from(
+    conn: Connection, reads: list[Reads]
+) -> tuple[dict[str, Account], list[Restriction], list[Strike], dict[str, dict[str, datetime]]]:
+    """The accounts, live restrictions, strikes and exemptions from the rows of `account_state_reads`, each
+    column through SQLAlchemy's own result processor (`tables.UTCDateTime`: aware UTC times; SQLite's booleans and
+    time texts), so they are the values SQLAlchemy's reads give. Rows of accounts that do not exist are left out."""
+    (_, an, ap), (_, rn, rp), (_, sn, sp), (_, xn, xp) = _state_columns(conn.dialect)
+    rows = [r.all_rows() for r in reads]
+    accounts = {a.id: a for a in (account_from(DriverRow(an, ap, v)) for v in rows[0])}
+    restrictions = [r for r in (restriction_from(DriverRow(rn, rp, v)) for v in rows[1]) if r.subject_id in accounts]
+    strikes = [x for x in (strike_from(DriverRow(sn, sp, v)) for v in rows[2]) if x.subject_id in accounts]
     exemptions: dict[str, dict[str, datetime]] = {}
     for v in rows[3]:
-        row = _Row(xn, xp, v)
+        row = DriverRow(xn, xp, v)
         if row.account_id in accounts:
             exemptions.setdefault(row.account_id, {})[row.rule_id] = row.until
     return accounts, restrictions, strikes, exemptions

@@ -67,6 +67,12 @@ class SubjectCache:
         for eid in self._ent_members.pop(partition, ()):
             self.enterprises.pop(eid, None)
 
+    def not_held(self, account_ids: Sequence[str]) -> list[str]:
+        """The distinct ids of `account_ids` this cache holds no subject of (what `take` would call missing now),
+        without touching the cache or its counts."""
+        held = self._subjects
+        return [a for a in dict.fromkeys(account_ids) if a not in held]
+
     def take(self, account_ids: Sequence[str], live_after: datetime) -> tuple[dict[str, Subject], list[str]]:
         """Cached subjects for these ids (ended restrictions pruned), and the ids still to load."""
         found: dict[str, Subject] = {}

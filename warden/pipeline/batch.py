@@ -32,6 +32,8 @@ class Batch:
     times: dict[str, float] = field(default_factory=dict)
     """Event id → its `occurred_at` in epoch seconds, for the batch's fresh events (worked out once per batch;
     `RuleContext` counts and windows read it). An event not in it is worked out when asked."""
+    ahead: dict[str, Any] = field(default_factory=dict)
+    """Feature name → the `store.Reads` its `read_ahead` asked for, sent before `load` (issue 16)."""
     deciding: tuple[str, Any] | None = None
     """(hash, Policy) of the policy deciding the current event when it is not the engine's live one (a staged
     candidate, a shadow): what `pipeline.effects.Effector` takes the ladder and the recorded hash from."""

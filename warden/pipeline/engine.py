@@ -76,6 +76,7 @@ class RuleEngine:
         self.effector = effector or Effector(self, [])
         self.contacts: ContactCount | None = None  # the S-A4 ledger (`warden.service.contacts`)
         self._handlers = {k: tuple(v) for k, v in rules.handlers.items()}
+        self._retention: tuple[InForce, float] | None = None  # `retention_seconds` of the state in force
 
     @property
     def loaded(self) -> LoadedPolicy:
@@ -107,8 +108,13 @@ class RuleEngine:
         """The longest window any counter needs (seconds): how much history a rebuild must read (the live policy's,
         or a staged candidate's when longer)."""
         st = self.state
+        held = self._retention
+        if held is not None and held[0] is st:  # worked out once per policy in force (twice per batch otherwise)
+            return held[1]
         own = self.rules.retention(st.policy)
-        return own if st.staged is None else max(own, self.rules.retention(st.staged.policy))
+        seconds = own if st.staged is None else max(own, self.rules.retention(st.staged.policy))
+        self._retention = (st, seconds)
+        return seconds
 
     def in_force_for(self, enterprise_id: str) -> tuple[str, Policy]:
         """(hash, Policy) deciding for the enterprise: the staged candidate inside its share, else the live one."""

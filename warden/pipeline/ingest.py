@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
@@ -108,6 +108,12 @@ class Ingest:
         self.features = list(features)
         self.partitions = partitions  # WARDEN_PARTITIONS: fixed per installation (kernel/partition.py)
         self._hooks = {h: overriding(self.features, h) for h in HOOKS}
+        # the features whose `after_event` wants each event type (their `after_event_types` are class constants):
+        # worked out once, not per batch (issue 16: a single event's batch paid it each time)
+        self._after_type = {
+            kind: [f for f in self._hooks["after_event"] if f.after_event_wanted(kind)] for kind in EVENT_TYPES
+        }
+        self._batch_screener: tuple[object, bool] | None = None  # (screener, whether it is a `BatchScreener`)
         self._lock = threading.Lock()  # one batch at a time per process
         self._waiting_lock = threading.Lock()  # guards `_waiting`, the requests queued for the next batch
         self._waiting: list[IngestRequest] = []
@@ -126,12 +132,14 @@ class Ingest:
         """The live policy (the rule engine's, swapped between batches when another version is promoted)."""
         return self.rules.loaded
 
-    def _cover(self, conn: Connection, events: list[Any], times: dict[str, float]) -> int:
-        """Make the counters hold everything the batch's decisions can see: for each account, every stored entry
-        after its earliest event here minus the longest window. Accounts the counters do not cover that far (a
-        restart, a late event older than what was kept, a Redis key that expired) are reloaded from the stored
+    def _cover_reads(self, conn: Connection, events: list[Any], times: dict[str, float]) -> list[_Cover]:
+        """What makes the counters hold everything the batch's decisions can see: for each account, every stored
+        entry after its earliest event here minus the longest window. Accounts the counters do not cover that far
+        (a restart, a late event older than what was kept, a Redis key that expired) are reloaded from the stored
         events, so no decision depends on what this process happens to remember. `times`: event id → epoch
-        seconds. Returns entries reloaded."""
+        seconds. Returns the reads (`store.counter_entries_reads`, one per chunk of accounts), which ingest sends
+        with the partition locks or with the accounts' own reads (`_reads_ahead`: one round trip on PostgreSQL,
+        issue 16); `_cover` then loads them."""
         retention = self.rules.retention_seconds()
         need: dict[str, float] = {}
         for e in events:
@@ -141,18 +149,48 @@ class Ingest:
                 if since < need.get(aid, _INF):
                     need[aid] = since
         if not need:
-            return 0
+            return []
         cov = self.counters.coverage(list(need))
         stale = sorted(a for a, since in need.items() if a not in cov or cov[a] > since)
-        loaded = 0
+        out: list[_Cover] = []
         for chunk in store.chunks(stale):
             after = min(need[a] for a in chunk)
             until = max((cov[a] for a in chunk if a in cov), default=None)
             if any(a not in cov for a in chunk):
                 until = None  # an account never loaded: everything after its need
-            found = store.counter_entries(conn, chunk, _utc(after), None if until is None else _utc(until))
-            for aid in chunk:  # a covered account only fills the gap below what it holds
-                loaded += self.counters.load(aid, found.get(aid, []), need[aid], cov.get(aid))
+            reads = store.counter_entries_reads(conn, chunk, _utc(after), None if until is None else _utc(until))
+            out.append(_Cover(list(chunk), {a: (need[a], cov.get(a)) for a in chunk}, reads))
+        return out
+
+    def _reads_ahead(self, conn: Connection, events: list[Any], homes: dict[str, str], accounts: list[str]) -> _Ahead:
+        """The reads a batch of `events` makes of its accounts before deciding (issue 16): the state of `accounts`
+        (those the subject cache does not hold: `store.account_state_reads`), the counter entries the counters
+        lack (`_cover_reads`) and each feature's `read_ahead` (`homes`: account → enterprise, as the directory
+        has it), as statements for one round trip; nothing is sent here."""
+        times = dict(zip(map(_ID, events), map(datetime.timestamp, map(_OCCURRED, events)), strict=True))
+        live_after = min(map(_OCCURRED, events), default=self.clock.now())
+        state = store.account_state_reads(conn, accounts, live_after) if accounts else []
+        features: dict[str, store.Reads] = {}
+        dicts = list(map(_DICT, events))
+        acc_ids = list(filter(None, map(dict.get, dicts, itertools.repeat("account_id"))))
+        if acc_ids and self._hooks["read_ahead"]:
+            own = filter(None, map(dict.get, dicts, itertools.repeat("enterprise_id")))
+            firms = list(dict.fromkeys([*(homes[a] for a in acc_ids if a in homes), *own]))
+            for f in self._hooks["read_ahead"]:
+                reads = f.read_ahead(conn, acc_ids, firms)
+                if reads is not None and reads.statements:
+                    features[f.name] = reads
+        return _Ahead(times, state, frozenset(accounts), self._cover_reads(conn, events, times), features)
+
+    def _cover(self, covers: list[_Cover]) -> int:
+        """Load what `_cover_reads` read (once sent) into the counters: a covered account only fills the gap below
+        what it holds. Returns entries reloaded."""
+        loaded = 0
+        for c in covers:
+            found = store.counter_entries_from(c.reads.all_rows())
+            for aid in c.accounts:
+                since, held = c.bounds[aid]
+                loaded += self.counters.load(aid, found.get(aid, []), since, held)
         return loaded
 
     def oldest_age(self) -> timedelta:
@@ -314,9 +352,9 @@ class Ingest:
     def _forget_foreign(self, dropped: set[int], platform_tail: int) -> None:
         """Another process wrote in the `dropped` partitions since this one last decided there (their audit chains
         moved: `SubjectCache.check`): counts this process holds of their accounts may lack that process's events,
-        so they are dropped and read again from the store before any decision needs them (`_cover`). Counters every
-        process shares (Redis) keep them (`Counters.forget`). A platform-wide write (the directory may have moved
-        an account to another enterprise, so to another partition) drops every count held.
+        so they are dropped and read again from the store before any decision needs them (`_cover_reads`). Counters
+        every process shares (Redis) keep them (`Counters.forget`). A platform-wide write (the directory may have
+        moved an account to another enterprise, so to another partition) drops every count held.
 
         Why: with `warden serve --workers N` (or any two processes on one database with in-process counters), a
         worker's counts of an account miss the events another worker stored, and its decisions would differ from
@@ -355,11 +393,21 @@ class Ingest:
             homes.update(zip(own, own, strict=True))
             held = {self.partition_of(x) for x in homes.values()} | set(extra)
             chains = sorted(chain_of(p) for p in held)
-            heads, stored = store.lock_and_read(conn, held, [PLATFORM_CHAIN, *chains], list(map(_ID, events)))
+            # The reads of the accounts this process holds nothing of (their state, counter entries, the features'
+            # `read_ahead`) go with the locks, after them (issue 16: a first-seen account's decision then waits on
+            # PostgreSQL as often as a known one's). They are made for the batch as sent: taken only when that is
+            # the batch decided (no event stored before or sent twice) and nobody else wrote in its partitions
+            # (nothing dropped below), else made again once those are known.
+            sent = self._reads_ahead(conn, events, homes, self.cache.not_held(accounts))
+            heads, stored = store.lock_and_read(
+                conn, held, [PLATFORM_CHAIN, *chains], list(map(_ID, events)), sent.reads()
+            )
+            early: _Ahead | None = sent
             tails = {c: h.seq for c, h in heads.items()}
             stamps = {p: (tails[PLATFORM_CHAIN], tails[chain_of(p)]) for p in held}
             dropped = self.cache.check(stamps)
             if dropped:  # someone else wrote there: let features take over their changes
+                early = None
                 for f in self._hooks["on_foreign_change"]:
                     f.on_foreign_change(conn)
                 self._forget_foreign(dropped, tails[PLATFORM_CHAIN])
@@ -372,6 +420,7 @@ class Ingest:
                 fresh = list(events)
                 payloads = dict(zip(eids, map(_PAYLOAD, events), strict=True))
             else:
+                early = None
                 fresh, seen = [], set(stored)
                 payloads = {}
                 firsts: dict[str, Any] = {}
@@ -402,7 +451,15 @@ class Ingest:
             ent_ids: list[str] = list(filter(None, map(dict.get, dicts, itertools.repeat("enterprise_id"))))
             live_after = min(map(_OCCURRED, fresh), default=now)
             subjects, missing = self.cache.take(acc_ids, live_after)
-            loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, self.cache.enterprises)
+            known = self.cache.enterprises
+            if early is not None and early.state_of.issuperset(missing):  # the reads sent with the locks hold
+                loaded, enterprises = store.load_subjects(conn, missing, live_after, ent_ids, known, sent=early.state)
+            else:  # made again for the batch as decided, sent with the accounts' own reads (one round trip)
+                early = self._reads_ahead(conn, fresh, homes, [])
+                loaded, enterprises = store.load_subjects(
+                    conn, missing, live_after, ent_ids, known, ahead=early.reads()
+                )
+            times = early.times
             subjects.update(loaded)
             enterprises.update({s.enterprise.id: s.enterprise for s in subjects.values()})
             fresh_ids = set(map(_ID, fresh))
@@ -419,10 +476,8 @@ class Ingest:
             ]
             if unknown:
                 raise InvalidInput(f"{len(unknown)} event(s) name unknown accounts; nothing was stored", unknown)
-            # once per event, read by counts and windows
-            times = dict(zip(map(_ID, fresh), map(datetime.timestamp, map(_OCCURRED, fresh)), strict=True))
-            self._cover(conn, fresh, times)
-            batch = Batch(fresh, subjects, enterprises, now, times=times)
+            self._cover(early.covers)
+            batch = Batch(fresh, subjects, enterprises, now, times=times, ahead=early.features)
             claimed: set[int] = set()
 
             def claim(conn: Connection, account_ids: Iterable[str]) -> None:
@@ -439,7 +494,10 @@ class Ingest:
                 f.load(conn, batch)
             ent_of: Callable[[Any], str | None] = {aid: s.enterprise.id for aid, s in subjects.items()}.get
             screener = self.rules.screener
-            prepare = screener if isinstance(screener, BatchScreener) else None
+            checked = self._batch_screener
+            if checked is None or checked[0] is not screener:  # a runtime Protocol check is slow: once per screener
+                checked = self._batch_screener = (screener, isinstance(screener, BatchScreener))
+            prepare: BatchScreener | None = cast(BatchScreener, screener) if checked[1] else None
             if prepare is not None:  # screen the batch's greetings and messages in one pass per enterprise
                 # (enterprise, text) of each event with an account and a text: a greeting, else a message's text (an
                 # event has one or the other), in C-level passes
@@ -457,7 +515,7 @@ class Ingest:
             # events before it left, whatever the batching or arrival order (docs/ARCHITECTURE.md, the invariant).
             fresh.sort(key=_EVENT_ORDER)
             after_event = self._hooks["after_event"]
-            after_type = {kind: [f for f in after_event if f.after_event_wanted(kind)] for kind in EVENT_TYPES}
+            after_type = self._after_type
             decide = self.rules.decider(self.counters, batch)  # `RuleEngine.evaluate`, the batch's context kept
             for e in fresh:
                 aid = e.__dict__.get("account_id")
@@ -575,6 +633,31 @@ class Ingest:
                 )
         main = min(seqs, default=None)
         return IngestResult(outcomes, len(rows), len(events) - len(rows), seq, changes, main)
+
+
+@dataclass
+class _Ahead:
+    """`Ingest._reads_ahead`: the batch's event times (id → epoch seconds), the state reads of the accounts
+    `state_of`, the counters' reads, and each feature's `read_ahead` (by feature name)."""
+
+    times: dict[str, float]
+    state: list[store.Reads]
+    state_of: frozenset[str]
+    covers: list[_Cover]
+    features: dict[str, store.Reads]
+
+    def reads(self, state: bool = True) -> list[store.Reads]:
+        """Every read, in the order sent (`state=False`: without the state reads, which `load_subjects` sends)."""
+        return [*(self.state if state else ()), *(c.reads for c in self.covers), *self.features.values()]
+
+
+@dataclass
+class _Cover:
+    """One chunk of `Ingest._cover_reads`: its accounts, each one's (since, held coverage or None), and the read."""
+
+    accounts: list[str]
+    bounds: dict[str, tuple[float, float | None]]
+    reads: store.Reads
 
 
 class PartitionsBusy(Exception):

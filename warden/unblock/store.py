@@ -8,7 +8,7 @@ back as SQLAlchemy rows (attribute access by column name) of `unblock_applicatio
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -58,33 +58,56 @@ def _like(value: str) -> str:
 # --- lifted unblocks (what probation and the plug-in watch read) ------------------------------------------------
 
 
-_Q_LIFTED = sa.select(a).where(
-    a.c.account_id.in_(sa.bindparam("ids", expanding=True)), a.c.state == "lifted", a.c.lifted_at.is_not(None)
-)  # built once: ingest reads it every batch (issue 16)
+_LIFTED = ("id", "account_id", "lifted_at", "lifted_step", "lifted_rules", "plugin_signatures")
+_Q_LIFTED = (
+    sa.select(*(a.c[n] for n in _LIFTED))
+    .where(a.c.account_id.in_(sa.bindparam("ids", expanding=True)), a.c.state == "lifted", a.c.lifted_at.is_not(None))
+    .order_by(a.c.lifted_at, a.c.id)
+)  # built once; each account's unblocks in one order (when lifted, then id) whatever reads them
 
 
 def lifted_unblocks(
     conn: Connection, account_ids: list[str], exclude: str | None = None
 ) -> dict[str, list[LiftedUnblock]]:
-    """Each account's lifted unblocks, by account id (accounts without any are absent)."""
+    """Each account's lifted unblocks, by account id (accounts without any are absent), each account's in the order
+    they were lifted (ties by id)."""
     out: dict[str, list[LiftedUnblock]] = {}
     for i in range(0, len(account_ids), 500):
         chunk = account_ids[i : i + 500]
-        rows = conn.execute(_Q_LIFTED, {"ids": list(chunk)})
-        for r in rows:
-            if r.id == exclude:
-                continue
-            out.setdefault(r.account_id, []).append(
-                LiftedUnblock(
-                    r.id,
-                    r.account_id,
-                    r.lifted_at,
-                    r.lifted_step or 0,
-                    tuple(json.loads(r.lifted_rules or "[]")),
-                    tuple(json.loads(r.plugin_signatures or "[]")),
-                )
-            )
+        _lifted_into(out, conn.execute(_Q_LIFTED, {"ids": list(chunk)}), exclude)
     return out
+
+
+def lifted_unblocks_reads(conn: Connection, account_ids: list[str]) -> core.Reads:
+    """`lifted_unblocks`' read as driver statements (`core.send_reads`; `lifted_unblocks_from` reads the rows):
+    the same conditions and order, values through SQLAlchemy's result processors (`core.driver_columns`)."""
+    select = f"SELECT {core.driver_columns(conn.dialect, a, _LIFTED)[0]} FROM unblock_applications WHERE account_id"
+    then = " AND state = 'lifted' AND lifted_at IS NOT NULL ORDER BY lifted_at, id"
+    return core.Reads(core.among(conn, select, account_ids, (), then), frozenset(account_ids))
+
+
+def lifted_unblocks_from(conn: Connection, reads: core.Reads) -> dict[str, list[LiftedUnblock]]:
+    """`lifted_unblocks`' answer from the rows of `lifted_unblocks_reads`."""
+    _, names, procs = core.driver_columns(conn.dialect, a, _LIFTED)
+    out: dict[str, list[LiftedUnblock]] = {}
+    _lifted_into(out, (core.DriverRow(names, procs, v) for v in reads.all_rows()), None)
+    return out
+
+
+def _lifted_into(out: dict[str, list[LiftedUnblock]], rows: Iterable[Any], exclude: str | None) -> None:
+    for r in rows:
+        if r.id == exclude:
+            continue
+        out.setdefault(r.account_id, []).append(
+            LiftedUnblock(
+                r.id,
+                r.account_id,
+                r.lifted_at,
+                r.lifted_step or 0,
+                tuple(json.loads(r.lifted_rules or "[]")),
+                tuple(json.loads(r.plugin_signatures or "[]")),
+            )
+        )
 
 
 # --- the quota (S-D3) ---------------------------------------------------------------------------------------

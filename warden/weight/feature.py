@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,6 +94,15 @@ class _Batch:
         return [e for e in events if e.__dict__.get("account_id") == aid]
 
 
+@dataclass
+class _AheadReads(core.Reads):
+    """`WeightFeature.read_ahead`'s reads: the accounts' states (`covers`; the first `split` statements), then the
+    enterprises' (`firms`)."""
+
+    split: int = 0
+    firms: frozenset[str] = frozenset()
+
+
 class BatchWeights:
     """The `WeightSource` a batch's rules read: the weight feature's answers from this batch's state."""
 
@@ -163,6 +173,21 @@ class WeightFeature(Feature):
 
     # --- before the rules: load state -----------------------------------------------------------------------
 
+    def read_ahead(self, conn: Connection, accounts: Sequence[str], enterprises: Sequence[str]) -> core.Reads | None:
+        """The stored states `load` reads: of the accounts and enterprises this process holds none of (ingest
+        sends them with the accounts' own reads, in one round trip on PostgreSQL; issue 16)."""
+        missing = [a for a in dict.fromkeys(accounts) if a not in self._accounts]
+        firms = [e for e in dict.fromkeys(enterprises) if e not in self._enterprises]
+        if not missing and not firms:
+            return None
+        states = store.stored_accounts_reads(conn, missing).statements
+        return _AheadReads(
+            states + store.enterprise_states_reads(conn, firms).statements,
+            frozenset(missing),
+            split=len(states),
+            firms=frozenset(firms),
+        )
+
     def load(self, conn: Connection, batch: Batch) -> None:
         # The state is read under the writers' lock: `Ingest._ingest` takes it before anything else (audit tail).
         events, subjects = batch.events, batch.subjects
@@ -174,8 +199,12 @@ class WeightFeature(Feature):
         ids = list(dict.fromkeys(a for e in events if (a := e.__dict__.get("account_id")) and a in subjects))
         cache = self._accounts
         missing = [a for a in ids if a not in cache]
+        ahead: _AheadReads | None = batch.ahead.get(self.name)
         if missing:
-            found = store.stored_accounts(conn, missing)
+            if ahead is not None and ahead.rows is not None and ahead.covers.issuperset(missing):
+                found = store.stored_accounts_from(r for rows in ahead.rows[: ahead.split] for r in rows)
+            else:
+                found = store.stored_accounts(conn, missing)
             homes = self._homes
             for a in missing:
                 hit = found.get(a)
@@ -197,7 +226,12 @@ class WeightFeature(Feature):
             if eid not in ent_subject:
                 ent_subject[eid] = s
         enterprises = self._enterprises
-        enterprises.update(store.enterprise_states(conn, sorted(e for e in ent_subject if e not in enterprises)))
+        firms = sorted(e for e in ent_subject if e not in enterprises)
+        if firms and ahead is not None and ahead.rows is not None and ahead.firms.issuperset(firms):
+            states = store.enterprise_states_from(r for rows in ahead.rows[ahead.split :] for r in rows)
+            enterprises.update((e, states[e]) for e in firms if e in states)
+        else:
+            enterprises.update(store.enterprise_states(conn, firms))
         active = store.active_strike_ids(
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )

@@ -57,21 +57,26 @@ def upsert_accounts(
     (`stored_accounts`). A row whose stored enterprise is the same, or that has none, is written without naming
     `enterprise_id` in the update (on SQLite a column in the SET list rewrites its index entry, even unchanged);
     any other row (moved, or not known) sets it."""
+    for sql, mine in _account_upserts(conn, rows, homes):
+        conn.exec_driver_sql(sql, mine)
+
+
+def _account_upserts(
+    conn: Connection, rows: list[tuple[str, str, str, int]], homes: Mapping[str, str | None] | None
+) -> list[tuple[str, list[tuple[str, str, str, int]]]]:
+    """`upsert_accounts`' statements (the driver's parameter marks) and the rows of each."""
     if not rows:
-        return
+        return []
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if homes is None:
-        conn.exec_driver_sql(_UPSERT_ACCOUNTS.format(p=mark), rows)
-        return
+        return [(_UPSERT_ACCOUNTS.format(p=mark), rows)]
     at_home: list[tuple[str, str, str, int]] = []
     moved: list[tuple[str, str, str, int]] = []
     for r in rows:
         home = homes.get(r[0], "")  # "": not known
         (at_home if home is None or home == r[1] else moved).append(r)
-    if at_home:
-        conn.exec_driver_sql(_UPSERT_ACCOUNTS_AT_HOME.format(p=mark), at_home)
-    if moved:
-        conn.exec_driver_sql(_UPSERT_ACCOUNTS.format(p=mark), moved)
+    out = [(_UPSERT_ACCOUNTS_AT_HOME.format(p=mark), at_home)] if at_home else []
+    return out + ([(_UPSERT_ACCOUNTS.format(p=mark), moved)] if moved else [])
 
 
 _UPSERT_HISTORY = (
@@ -118,9 +123,10 @@ def write_batch(
     `upsert_accounts` reads it), `enterprises` (enterprise_id, state; updated at `now`) and `history` points
     (subject_type, subject_id, day, score), each key at most once. On PostgreSQL one statement carries all three
     tables as arrays (one round trip, one execution per table instead of one per row); on SQLite, whose statements
-    cost no round trip, one `executemany` per table through the driver. On PostgreSQL the statement is a
-    `database.write_later`: after `defer_writes` (ingest) it goes with the transaction's next statement or its
-    COMMIT, in the same round trip."""
+    cost no round trip, one `executemany` per table through the driver itself (`database.write_later`: no
+    SQLAlchemy execution; the weight tables are none of `audit_state.COVERED`, whose writes SQLAlchemy's listener
+    notes). On PostgreSQL the statement is a `database.write_later`: after `defer_writes` (ingest) it goes with the
+    transaction's next statement or its COMMIT, in the same round trip."""
     if conn.dialect.name == "postgresql":
         if accounts or enterprises or history:  # no one reads its result: it may wait for the commit's round trip
             params = (
@@ -131,11 +137,12 @@ def write_batch(
             )
             write_later(conn, _WRITE_BATCH_PG, [params])
         return
-    upsert_accounts(conn, accounts, homes)
+    for sql, rows in _account_upserts(conn, accounts, homes):  # the driver's own `execute` (issue 16: a single
+        write_later(conn, sql, rows)  # decision wrote these three through SQLAlchemy, ~0.1 ms of its CPU)
     if enterprises:
         at = core.sqlite_utc_text(now)
-        conn.exec_driver_sql(_UPSERT_ENTERPRISES, [(e, st, at) for e, st in enterprises])
-    upsert_history(conn, history)
+        write_later(conn, _UPSERT_ENTERPRISES, [(e, st, at) for e, st in enterprises])
+    write_later(conn, _UPSERT_HISTORY.format(p="?"), history)
 
 
 def _columns(rows: Sequence[tuple[Any, ...]], n: int) -> list[tuple[Any, ...]]:
@@ -164,6 +171,28 @@ def stored_accounts(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[Acc
         for row in conn.execute(q):
             out[row.account_id] = (AccountState.from_json(row.state), row.enterprise_id)
     return out
+
+
+def stored_accounts_reads(conn: Connection, ids: Sequence[str]) -> core.Reads:
+    """`stored_accounts`' read as driver statements (`core.send_reads`; `stored_accounts_from` reads the rows)."""
+    select = "SELECT account_id, enterprise_id, state FROM weight_accounts WHERE account_id"
+    return core.Reads(core.among(conn, select, ids), frozenset(ids))
+
+
+def stored_accounts_from(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[AccountState, str]]:
+    """`stored_accounts`' answer from rows of (account id, enterprise id, state text)."""
+    return {aid: (AccountState.from_json(state), eid) for aid, eid, state in rows}
+
+
+def enterprise_states_reads(conn: Connection, ids: Sequence[str]) -> core.Reads:
+    """`enterprise_states`' read as driver statements (`enterprise_states_from` reads the rows)."""
+    select = "SELECT enterprise_id, state FROM weight_enterprises WHERE enterprise_id"
+    return core.Reads(core.among(conn, select, ids), frozenset(ids))
+
+
+def enterprise_states_from(rows: Iterable[Sequence[Any]]) -> dict[str, EnterpriseState]:
+    """`enterprise_states`' answer from rows of (enterprise id, state text)."""
+    return {eid: EnterpriseState.from_json(state) for eid, state in rows}
 
 
 def account_states(conn: Connection, ids: Sequence[str]) -> dict[str, AccountState]:
