@@ -15,11 +15,14 @@ Latin letters it stays (a Korean word, 2〇26 are not touched: both neighbours m
 
 **Named, not offered** (`named_not_offered`). A listed term written exactly as listed, in a message with no sign
 that anyone is being reached — no disguise in any hit, no lure, no contact detail, no contact phrase — is *named* when
-its own sentence says so: a negation or prohibition before it (不能, 不得, 不要, 别, 严禁, 没有, 不做 …), the term in
-quotation marks, or a word of handling after it (案件, 危害, 风险, 举报, 识别, 许可 …). Such a hit keeps its place
-but is marked ``intent: false``, like a plain ordinary word, and the policy judges it (warned in a greeting to a
-stranger, passed in a conversation). A spammer gains nothing from it: a disguise, a lure or a contact detail anywhere
-in the message restores intent to every hit of the message.
+its own clause says so: a negation or prohibition before it (不能, 不得, 不要, 别, 严禁, 没有, 不做 …), a report of
+what someone else did (有用户…, 发现, 提到), the term in quotation marks, or a word of handling after it (案件, 危害,
+风险, 识别, 许可 …); the terms of one enumeration (冰毒、大麻、K粉的危害) share their clause's evidence. Such a hit keeps
+its place but is marked ``intent: false``, like a plain ordinary word, and the policy judges it (warned in a greeting
+to a stranger, passed in a conversation). One term in the message without such evidence, a disguise, a lure or a
+contact detail anywhere in it keeps the intent of every hit, and a contact term (加微信, 私聊我) is named only when
+quoted. What a spammer could still gain: an offer written verbatim behind a negation in its own clause (没有比这更稳的
+网赌) is warned, not refused; on every corpus, no spam row lost its intent to this rule (docs/screening.md, Round 8).
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ def separated_reading(text: str) -> str:
     return _BETWEEN.sub(" ", text)
 
 
-# Named, not offered: what a sentence around a listed term says when it names the term instead of offering it.
+# Named, not offered: what a clause around a listed term says when it names the term instead of offering it.
 MENTION_BEFORE = (
     "不能",
     "不得",
@@ -118,7 +121,7 @@ MENTION_BEFORE = (
     "防诈",
     "禁赌",
 )
-"""Words before a term, in its sentence, that deny, forbid or warn about it (不能找人刷单, 没有老虎机, 严查刷单)."""
+"""Words before a term, in its clause, that deny, forbid or warn about it (不能找人刷单, 没有老虎机, 严查刷单)."""
 
 MENTION_AFTER = (
     "案件",
@@ -144,10 +147,10 @@ MENTION_AFTER = (
     "类",
     "的传言",
 )
-"""Words after a term, in its sentence, that treat it as a subject of work (传销案件, 冰毒的危害, 博彩类广告)."""
+"""Words after a term, in its clause, that treat it as a subject of work (传销案件, 冰毒的危害, 博彩类广告)."""
 
 # A report of what someone else did (有用户举报…, 有员工用公司信用卡套现, 病人自述曾吸食冰毒, 研报里提到…): 有 and a
-# person, or a verb of finding or telling, before the term in its sentence.
+# person, or a verb of finding or telling, before the term in its clause.
 _REPORT = re.compile(
     r"有(?:人|[\u4e00-\u9fff]{0,3}(?:用户|玩家|员工|同事|顾客|客户|客人|家长|学生|老人|网友|患者|病人|居民|群众))"
     r"|发现|提到|报道|自述|反馈|收到"
@@ -160,16 +163,17 @@ _LIST_GAP = re.compile(
 )
 
 _QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》", '"': '"', "‘": "’", "'": "'"}
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n，,]")
 CONTACT = "contact_diversion"  # asking to be reached is an offer itself: named only when quoted (“加微信”)
 
 
-def _sentence(text: str, start: int, end: int) -> tuple[str, str]:
-    """The part of ``text``'s sentence before ``start`` and after ``end``."""
+def _clause(text: str, start: int, end: int) -> tuple[str, str]:
+    """The part of ``text``'s clause before ``start`` and after ``end`` (a comma ends a clause; an enumeration comma
+    、 and a colon do not)."""
     before = text[:start]
-    cut = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
     head = before[cut:]
-    tail_m = _SENTENCE_END.search(text, end)
+    tail_m = _CLAUSE_END.search(text, end)
     tail = text[end : tail_m.start()] if tail_m else text[end:]
     return head, tail
 
@@ -182,12 +186,12 @@ def _quoted(text: str, hit: Hit) -> bool:
 
 
 def mention_evidence(text: str, hit: Hit, start: int | None = None, end: int | None = None) -> str | None:
-    """What in ``hit``'s sentence shows the term is named, not offered: ``"quoted"``, ``"before:WORD"``,
+    """What in ``hit``'s clause shows the term is named, not offered: ``"quoted"``, ``"before:WORD"``,
     ``"report:WORD"`` or ``"after:WORD"``; None when nothing does. ``start``/``end``: the enumeration the hit is
-    part of (`enumerations`), whose sentence and edges count for each of its terms (冰毒、大麻、K粉的危害)."""
+    part of (`enumerations`), whose clause and edges count for each of its terms (冰毒、大麻、K粉的危害)."""
     if _quoted(text, hit):
         return "quoted"
-    head, tail = _sentence(text, hit.start if start is None else start, hit.end if end is None else end)
+    head, tail = _clause(text, hit.start if start is None else start, hit.end if end is None else end)
     for w in MENTION_BEFORE:
         if w in head:
             return f"before:{w}"
@@ -261,3 +265,33 @@ def named_not_offered(
             return {}  # one term offered, or a contact asked for: the message is judged as a whole
         out[h] = why
     return out
+
+
+_EVIDENCE_TEXT = {
+    "quoted": ("在引号中被提及", "named in quotation marks"),
+    "before": ("同句前有否定或禁止词“{w}”", "a negation or prohibition before it in its clause: “{w}”"),
+    "report": ("同句前是对他人行为的转述“{w}”", "a report of what someone else did before it in its clause: “{w}”"),
+    "after": (
+        "同句后有说明其为事务对象的词“{w}”",
+        "a word after it in its clause treating it as a matter of work: “{w}”",
+    ),
+}
+
+
+def why_named(hit: Hit, hits: Sequence[Hit], text: str) -> dict[str, str] | None:
+    """For a hit without intent that the whole message names rather than offers (`named_not_offered`), what counted,
+    in Chinese and English (``{"zh": …, "en": …}``, for platform roles beside the hit's techniques); None for any
+    other hit. Deterministic: the same evidence `named_not_offered` found."""
+    if hit.intent or hit.channel == DETECTOR_CHANNEL or not _written_as_listed(hit):
+        return None
+    listed = [h for h in hits if h.channel != DETECTOR_CHANNEL]
+    why = mention_evidence(text, hit, *enumerations(listed, text).get(hit, (hit.start, hit.end)))
+    if why is None:
+        return None
+    kind, _, word = why.partition(":")
+    zh, en = _EVIDENCE_TEXT[kind]
+    return {
+        "zh": "整条消息无伪装、无引流、无联系方式，该词被提及而非提供：" + zh.format(w=word),
+        "en": "no disguise, lure or contact detail in the whole message; the word is named, not offered: "
+        + en.format(w=word),
+    }
