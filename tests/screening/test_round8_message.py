@@ -150,3 +150,40 @@ def test_S_A6_a_phone_number_in_any_scripts_digits_is_found(engine: ScreeningEng
 
 def test_roman_numerals_are_no_digits() -> None:
     assert fold_text("Ⅱ型") != "2型"
+
+
+# -- reaching privately without a messenger's name (the contact grammar's `_REACH` and `_CALL`) ------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "想入手的在评论区扣个“冲”，我挨个私信你",  # the writer reaches each reader in turn, a reply with a token
+        "名额有限，我一个个加你",  # in turn, urgency
+        "这边说不方便，走个私详谈",  # come privately, this place is no place to talk
+        "暗号“鸿运”，蹲个私信",  # wait for a private message, a token
+        "价格看我主页，换个地方说",  # move elsewhere, a pointer at the writer's profile
+    ],
+)
+def test_S_A6_a_private_reach_with_a_call_to_answer_is_a_contact_phrase(engine: ScreeningEngine, text: str) -> None:
+    hits = [h for h in engine.screen(text) if h.term == "私聊我"]
+    assert hits and hits[0].intent, [(h.term, h.matched, h.intent) for h in engine.screen(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "让我找你对一下报表",  # one colleague to another
+        "我会联系你确认发货时间",
+        "本店不会私下联系您，谨防诈骗",
+        "打击走私，人人有责",  # 走私 is smuggling, not 走个私
+        "我加你WhatsApp了，出差时方便",
+    ],
+)
+def test_S_A6_reaching_one_person_privately_is_no_contact_phrase(engine: ScreeningEngine, text: str) -> None:
+    assert [h for h in engine.screen(text) if h.term == "私聊我"] == []
+
+
+def test_S_A6_a_private_reach_without_a_call_has_no_intent(engine: ScreeningEngine) -> None:
+    hits = [h for h in engine.screen("有问题请发私信给客服") if h.term == "私聊我"]
+    assert hits and not hits[0].intent  # plain: the policy judges it (warned in a greeting to a stranger)

@@ -14,15 +14,16 @@ circles ○ 〇 (which the fold reads as 0). The engine reads a message holding 
 Latin letters it stays (a Korean word, 2〇26 are not touched: both neighbours must be letters, one of them Chinese).
 
 **Named, not offered** (`named_not_offered`). A listed term written exactly as listed, in a message with no sign
-that anyone is being reached — no disguise in any hit, no lure, no contact detail, no contact phrase — is *named* when
-its own clause says so: a negation or prohibition before it (不能, 不得, 不要, 别, 严禁, 没有, 不做 …), a report of
-what someone else did (有用户…, 发现, 提到), the term in quotation marks, or a word of handling after it (案件, 危害,
-风险, 识别, 许可 …); the terms of one enumeration (冰毒、大麻、K粉的危害) share their clause's evidence. Such a hit keeps
-its place but is marked ``intent: false``, like a plain ordinary word, and the policy judges it (warned in a greeting
-to a stranger, passed in a conversation). One term in the message without such evidence, a disguise, a lure or a
-contact detail anywhere in it keeps the intent of every hit, and a contact term (加微信, 私聊我) is named only when
-quoted. What a spammer could still gain: an offer written verbatim behind a negation in its own clause (没有比这更稳的
-网赌) is warned, not refused; on every corpus, no spam row lost its intent to this rule (docs/screening.md, Round 8).
+that anyone is being reached — no disguise in any hit, no lure, no contact detail, no contact phrase — is *named*
+when its own clause says so: a negation or prohibition before it (不能, 不得, 不要, 别, 严禁, 没有, 不做 …), a
+report of what someone else did (有用户…, 发现, 提到), the term in quotation marks, or a word of handling after it
+(案件, 危害, 风险, 识别, 许可 …); the terms of one enumeration (冰毒、大麻、K粉的危害) share their clause's
+evidence. Such a hit keeps its place but is marked ``intent: false``, like a plain ordinary word, and the policy
+judges it (warned in a greeting to a stranger, passed in a conversation). One term in the message without such
+evidence, a disguise, a lure or a contact detail anywhere in it keeps the intent of every hit, and a contact term
+(加微信, 私聊我) is named only when quoted. What a spammer could still gain: an offer written verbatim behind a
+negation in its own clause (没有比这更稳的网赌) is warned, not refused; on every corpus, no spam row lost its
+intent to this rule (docs/screening.md, Round 8).
 """
 
 from __future__ import annotations
