@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from warden.screening.base import DETECTOR_CHANNEL, Hit
+from warden.screening.folding import is_default_ignorable
 
 __all__ = [
     "INTRUSIVE",
@@ -65,7 +66,8 @@ def intrusive_letters() -> frozenset[str]:
             out.add(ch)
     for lo, hi in ((0x02B0, 0x0300), (0x1100, 0x1200), (0x3131, 0x3190), (0x1400, 0x1680)):
         out.update(chr(cp) for cp in range(lo, hi) if unicodedata.category(chr(cp))[0] == "L")
-    return frozenset(out)
+    # the blank fillers (ㅤ U+3164, U+115F, U+1160) are invisible: the fold deletes them already
+    return frozenset(c for c in out if not is_default_ignorable(ord(c)))
 
 
 def _punctuation_like(ch: str) -> bool:
