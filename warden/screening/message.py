@@ -272,10 +272,13 @@ def named_not_offered(
 
 _EVIDENCE_TEXT = {
     "quoted": ("在引号中被提及", "named in quotation marks"),
-    "before": ("同句前有否定或禁止词“{w}”", "a negation or prohibition before it in its clause: “{w}”"),
-    "report": ("同句前是对他人行为的转述“{w}”", "a report of what someone else did before it in its clause: “{w}”"),
+    "before": ("同一分句中前有否定或禁止词“{w}”", "a negation or prohibition before it in its clause: “{w}”"),
+    "report": (
+        "同一分句中前是对他人行为的转述“{w}”",
+        "a report of what someone else did before it in its clause: “{w}”",
+    ),
     "after": (
-        "同句后有说明其为事务对象的词“{w}”",
+        "同一分句中后有说明其为事务对象的词“{w}”",
         "a word after it in its clause treating it as a matter of work: “{w}”",
     ),
 }
