@@ -165,6 +165,10 @@ _LIST_GAP = re.compile(
     r"(?:\w{0,2}(?=[、，,\s“”\"「」『』‘’'/和与及或]))?[、，,\s“”\"「」『』‘’'/]*(?:和|与|及|以及|或|或者)?[、\s“”\"「」『』‘’']*"
 )
 
+_BEFORE_RE = re.compile("|".join(map(re.escape, sorted(MENTION_BEFORE, key=len, reverse=True))))
+_AFTER_RE = re.compile("|".join(map(re.escape, sorted(MENTION_AFTER, key=len, reverse=True))))
+_AFTER_LONG_RE = re.compile("|".join(re.escape(w) for w in sorted(MENTION_AFTER, key=len, reverse=True) if len(w) > 1))
+
 _QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》", '"': '"', "‘": "’", "'": "'"}
 _CLAUSE_END = re.compile(r"[。！？!?；;\n，,]")
 CONTACT = "contact_diversion"  # asking to be reached is an offer itself: named only when quoted (“加微信”)
@@ -195,14 +199,12 @@ def mention_evidence(text: str, hit: Hit, start: int | None = None, end: int | N
     if _quoted(text, hit):
         return "quoted"
     head, tail = _clause(text, hit.start if start is None else start, hit.end if end is None else end)
-    for w in MENTION_BEFORE:
-        if w in head:
-            return f"before:{w}"
+    if m := _BEFORE_RE.search(head):
+        return f"before:{m.group()}"
     if m := _REPORT.search(head):
         return f"report:{m.group()}"
-    for w in MENTION_AFTER:
-        if tail.startswith(w) or (len(w) > 1 and w in tail[:8]):
-            return f"after:{w}"
+    if m := _AFTER_RE.match(tail) or _AFTER_LONG_RE.search(tail[:8]):
+        return f"after:{m.group()}"
     return None
 
 
@@ -247,26 +249,24 @@ def named_not_offered(
     (a detector hit or a ``phrase`` hit outside ``not_evidence``), or a lure of ``lures`` anywhere in the text.
 
     Pure and deterministic; O(len(text) × the cue words) per message with a hit."""
-    skip = set(not_evidence)
-    if not hits:
+    skip = frozenset(not_evidence)
+    counted = [h for h in hits if h.category not in skip]
+    if not any(h.intent for h in counted):  # nothing to clear (most messages: a plain ordinary word alone)
         return {}
-    for h in hits:
-        if h.category in skip:
-            continue
+    for h in counted:
         if h.channel == DETECTOR_CHANNEL or not _written_as_listed(h):
             return {}
-    if any(lure in text for lure in lures):
-        return {}
+    spans = enumerations(counted, text)
     out: dict[Hit, str] = {}
-    listed = [h for h in hits if h.category not in skip and h.channel != DETECTOR_CHANNEL]
-    spans = enumerations(listed, text)
-    for h in hits:
-        if h.category in skip or not h.intent:
+    for h in counted:
+        if not h.intent:
             continue
         why = mention_evidence(text, h, *spans.get(h, (h.start, h.end)))
         if why is None or (h.category == CONTACT and why != "quoted"):
             return {}  # one term offered, or a contact asked for: the message is judged as a whole
         out[h] = why
+    if any(lure in text for lure in lures):  # last: the dearest check, for the few messages that got this far
+        return {}
     return out
 
 
