@@ -152,6 +152,15 @@ _PRIVATE = (
     r"(?:私我|私聊我|私信我|滴滴我|滴我|dd我|戳我|敲我|call我|cue我|pm我|dm我|小窗我|窗我|踢我|拍一拍我|拍拍我|"
     r"inbox me|slide into my (?:dms?|inbox)|hit me up|message me)(?!们)"
 )
+# round 8: reaching privately without a messenger's name, either way: the writer promises to reach each
+# reader in turn (我挨个私你, 我一个个找你, 我来找你, 我私你), or tells them to come privately (私戳, 走个私,
+# 发私信, 蹲个私信, 私信暗号, 换个地方聊). Plain shapes (a colleague writes 发私信 too), so each needs evidence
+# (`_EVIDENCE`, `_CALL`); not 我找你, 我加你, 我会联系你, 私下联系 or 我私发你, which honest staff write to one
+# person (an IT greeting, a recruiter, a shop promising it never contacts anyone privately).
+_REACH = (
+    r"(?:我(?:挨个|一个个|逐个|来)(?:私|找|加|拉|私信)你?|我私信?你(?!们)|"
+    r"私戳|走个私|(?:发|蹲(?:一?个)?)私信|私信暗号|换个地方(?:聊|说|谈))"
+)
 # round 7: a word or two may name the group (拉你进内部群, 进我们的核心小组)
 _GROUP = (
     r"(?:(?:拉|带)你(?:进|入)(?:个|我们的?|咱们的?|我的)?|(?:进|入|加入|来)(?:个|我们的?|咱们的?|我的))"
@@ -164,6 +173,13 @@ _EVIDENCE = re.compile(
     r"名额|最后一天|最后\d+个|限时|秒回|优惠|福利|资源|赚|日结|任务|兼职|看到回|通过快|"
     # this place is no place to talk: the reason a writer gives for moving (这里说不了, 平台不让发, 这边老被封)
     r"(?:这里|这边|这儿|平台|这个软件|此处)\S{0,3}(?:说不了|不方便|不让|被封|会封|查得严|不安全|限制)"
+)
+# round 8: the message asks the reader to answer or look where the contact is, as a whole message does when it moves
+# someone off the platform: a reply with a token (回复“666”, 扣1, 留个“1”, 暗号), a pointer at the writer's profile
+# (点我头像, 看我签名, 我主页), a wink (你懂的)
+_CALL = re.compile(
+    r"回复\W{0,2}\w{1,4}|扣\s?\d|扣个|留个|留言|暗号|你懂的|懂的(?:来|扣|私|戳)|"
+    r"(?:看|点|戳|翻|去|在)?我的?(?:头像|主页|昵称|签名|个签|简介|动态|朋友圈|资料卡|bio)"
 )
 
 
@@ -239,6 +255,7 @@ _TRAIL = re.compile(
 _TRAIL_AFTER = re.compile(_G + _AFTER)
 _PRIVATE_RE = re.compile(_PRIVATE)
 _GROUP_RE = re.compile(_GROUP)
+_REACH_RE = re.compile(_REACH)
 
 ANCHORS = (
     # nicknames of the messengers, in characters, emoji, English and pinyin (the text is lower-cased first)
@@ -257,6 +274,9 @@ ANCHORS = (
     *(n for names in lexicon().values() for n in names),
     *(name.casefold() for _, name, _ in _lexicon_rows()),  # as written (te1egram), for the raw text
     *("小窗", "窗我", "踢我", "拍一拍", "拍拍我", "inbox me", "slide into", "hit me up", "message me", "join"),
+    # round 8: reaching privately without a messenger (`_REACH`)
+    *("我挨个", "我一个", "我逐个", "我来", "我私", "私戳", "走个私", "发私信", "蹲个私", "蹲一个", "蹲私信", "私信暗"),
+    "换个地",
 )
 """Where a contact phrase may be: words one of the grammar's shapes holds. One automaton run over a whole batch,
 in either case, picks the messages the grammar reads (`anchored`)."""
@@ -486,6 +506,8 @@ def find_phrases(text: str) -> list[tuple[int, int, str, bool]]:
         found.extend(Phrase(m.start(), m.end(), _ALONE_TERM[messenger], False) for m in _matches(alone, v))
     for m in _matches(_PRIVATE_RE, v):
         found.append(Phrase(m.start(), m.end(), "私聊我", True))
+    for m in _matches(_REACH_RE, v):  # round 8
+        found.append(Phrase(m.start(), m.end(), "私聊我", True))
     for m in _matches(_GROUP_RE, v):
         found.append(Phrase(m.start(), m.end(), "加个群" if "个" in m.group() else "加群", True))
     found = [p for p in found if _latin_edge_ok(v, p.start, p.end)]
@@ -503,7 +525,7 @@ def has_evidence(text: str, lures: Sequence[str]) -> bool:
     """Whether ``text`` (the message with its phrases blanked out) holds evidence of intent for a plain phrase: a
     lure (``lures``), or an audience addressed as a crowd, urgency or an offer (`_EVIDENCE`)."""
     v, _ = view(text)
-    if _EVIDENCE.search(v):
+    if _EVIDENCE.search(v) or _CALL.search(v):
         return True
     return any(w.casefold() in v for w in lures)
 

@@ -91,6 +91,7 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
+from warden.screening.message import INTRUSIVE, named_not_offered, separated_reading
 from warden.screening.precision import _VERDICT as VERDICT
 from warden.screening.precision import (
     CONTACT,
@@ -146,13 +147,15 @@ _TONE_NUMBER = re.compile(
     r"(?<=[A-Za-zＡ-Ｚａ-ｚ0-5０-５])[AEIOUVNRGaeiouvnrgＡＥＩＯＵＶＮＲＧａｅｉｏｕｖｎｒｇ]([0-5０-５])(?![0-9０-９])"
 )
 _SECOND_READING = str.maketrans(dict.fromkeys([*ADD_SIGNS, *kept_emoji()], " "))
-_SEPARATE_AGAIN = frozenset([*ADD_SIGNS, *kept_emoji()])  # what the second reading turns into a space
+_SEPARATE_AGAIN = frozenset([*ADD_SIGNS, *kept_emoji(), *INTRUSIVE])  # what the second reading turns into a space
 
 
 def second_reading(text: str) -> str | None:
-    """``text`` with its add signs, kept emoji (红💰包: the emoji stood between the letters, not for one) and tone
-    numbers turned into spaces (same length, so offsets hold), or None when it has none of them."""
+    """``text`` with its add signs, kept emoji (红💰包: the emoji stood between the letters, not for one), tone
+    numbers and letters used as separators (兼丶职: `message.separated_reading`) turned into spaces (same length, so
+    offsets hold), or None when it has none of them."""
     swapped = _TONE_NUMBER.sub(lambda m: m.group()[0] + " ", text.translate(_SECOND_READING))
+    swapped = separated_reading(swapped)
     return swapped if swapped != text else None
 
 
@@ -460,6 +463,7 @@ _HANDLE_START[[*range(0x41, 0x5B), *range(0x61, 0x7B), 0x5F]] = True
 _RAW_MARK, _RAW_COLON, _RAW_NUL = 1, 2, 4
 _RAW_FLAGS = np.zeros(0x110000, dtype=np.uint8)
 _RAW_FLAGS[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] |= _RAW_MARK
+_RAW_FLAGS[[ord(c) for c in INTRUSIVE]] |= _RAW_MARK  # a letter used as a separator (兼丶职): a second reading
 _RAW_FLAGS[[0x3A, 0xFF1A, 0x40]] |= _RAW_COLON
 _RAW_FLAGS[0] |= _RAW_NUL
 # where the contact grammar's anchors may start (`contact_grammar.anchor_table`'s bits 1, 2, 4 as 16, 32, 64): its
@@ -939,6 +943,8 @@ class ScreeningEngine:
                 weak = (weak or set()) | plain
             if weak and not any(h not in weak and h.category not in NOT_EVIDENCE for h in hits):
                 hits = [_without_intent(h) if h in weak else h for h in hits]
+            if self.cues:  # the whole message: listed words named, not offered (`message.named_not_offered`)
+                hits = _named_without_intent(hits, batch[m], self.lures)
             if len(hits) == 1:  # the usual case: nothing to sort
                 out[m] = (hits[0],)
             elif hits:
@@ -1481,6 +1487,13 @@ def _second_readings(
 def _hit_order(h: Hit) -> tuple[int, int, int]:
     """How a text's hits are listed: by start, the longest first, then the strongest."""
     return (h.start, -h.end, -_RANK[h.severity])
+
+
+def _named_without_intent(hits: list[Hit], text: str, lures: Sequence[str]) -> list[Hit]:
+    """``hits`` with those the whole message names without offering them (`message.named_not_offered`) marked as
+    needing evidence of intent; the same list when there are none."""
+    named = named_not_offered(hits, text, lures, NOT_EVIDENCE)
+    return [_without_intent(h) if h in named else h for h in hits] if named else hits
 
 
 def _without_intent(h: Hit) -> Hit:

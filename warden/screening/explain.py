@@ -14,6 +14,7 @@ import unicodedata
 
 from warden.screening.base import Hit
 from warden.screening.folding import ADD_SIGNS, main_tables
+from warden.screening.message import INTRUSIVE
 
 _DIRECT = ("exact", "folded")
 _TONE_NUMBER = re.compile(r"[a-zA-Zａ-ｚＡ-Ｚ][0-5０-５](?![0-9０-９])")
@@ -27,6 +28,8 @@ def _kind(ch: str, folded: str | None) -> str:
     """The name of what folding `ch` to `folded` undid (None: deleted as a visible separator, "": as invisible)."""
     if folded == "":
         return "invisible characters"
+    if ch in INTRUSIVE:  # round 8: a letter standing between a word's characters (兼丶职, 援ᐧ交)
+        return "letters as separators"
     if folded is None:
         return "separators"
     if ch in ADD_SIGNS:
@@ -61,7 +64,9 @@ def techniques(hit: Hit) -> tuple[str, ...]:
     for ch in hit.matched:
         cp = ord(ch)
         folded = changed.get(cp, ch)
-        if folded != ch:
+        if ch in INTRUSIVE and previous:  # kept by the fold, read as a space by the second reading
+            out["letters as separators"] = None
+        elif folded != ch:
             out[_kind(ch, folded)] = None
         if folded and folded == previous and not folded.isdigit():
             out["repeated characters"] = None

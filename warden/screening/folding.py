@@ -81,7 +81,9 @@ def is_default_ignorable(cp: int) -> bool:
 # digits, ➊, ⓵ …: `unicodedata.digit`), the CJK numerals with a numeric value 0-9 in the Unihan data
 # (`unicodedata.numeric`: 一 壹 幺 弌 兩 …) except two that are mostly ordinary words (参 in 参加, 漆 in 油漆), and
 # what spammers write for a digit that Unicode does not count as one: 两 (2), ㄧ (the Bopomofo I, drawn like 一),
-# ○ and 〇 (0). houbb's ignoreNumStyle table is a subset.
+# ○ and 〇 (0), and the Hangzhou numerals 〡–〩 (Suzhou numerals, 1–9: Unicode calls them letter numbers, not
+# digits). houbb's ignoreNumStyle table is a subset. Round 8: every block, not only those below U+A000 (the Javanese
+# ꧑, Cham ꩑, Meetei ꯱, Kayah Li ꤁ digits sat above it) and the astral ones beyond the fold's own ranges (Adlam 𞥑).
 _NOT_DIGITS = frozenset("参漆廾")
 _EXTRA_DIGITS = {"两": "2", "ㄧ": "1", "○": "0", "〇": "0", "⓿": "0", "⓪": "0"}
 
@@ -90,13 +92,13 @@ _EXTRA_DIGITS = {"两": "2", "ㄧ": "1", "○": "0", "〇": "0", "⓿": "0", "�
 def digit_variants() -> dict[str, str]:
     """Every character that stands for a decimal digit (not ASCII 0-9) → that digit (see above)."""
     out = dict(_EXTRA_DIGITS)
-    for lo, hi in ((0x00A0, 0xA000), (0xF900, 0xFB00), (0x10000, 0x1FC00)):
+    for lo, hi in ((0x00A0, 0xFB00), (0x10000, 0x20000)):
         for cp in range(lo, hi):
             ch = chr(cp)
             if ch in _NOT_DIGITS or ch in out:
                 continue
             d = unicodedata.digit(ch, None)
-            if d is None and unicodedata.category(ch) == "Lo":
+            if d is None and (unicodedata.category(ch) == "Lo" or 0x3021 <= cp <= 0x3029):
                 n = unicodedata.numeric(ch, None)
                 d = int(n) if n is not None and n == int(n) and 0 <= n <= 9 else None
             if d is not None:
@@ -345,7 +347,8 @@ def _build_tables(*, keep_separators: bool) -> FoldTables:
     codes = np.arange(MAX_CP, dtype=np.uint32)
     multi: dict[int, str] = {}
     changed: dict[int, str | None] = {}
-    for lo, hi in _RANGES:
+    outside = sorted(ord(c) for c in digit_variants() if not any(lo <= ord(c) < hi for lo, hi in _RANGES))
+    for lo, hi in (*_RANGES, *((cp, cp + 1) for cp in outside)):  # and the digits of blocks beyond the ranges
         for cp in range(lo, hi):
             ch = chr(cp)
             if cp == 0:

@@ -25,6 +25,7 @@ from warden.pipeline.ports import BatchScreener
 from warden.screening import PLATFORM, Hit, Screener, ScreenerRegistry
 from warden.screening.explain import techniques
 from warden.screening.folding import fold_text
+from warden.screening.message import why_named
 from warden.screening.terms import term_message
 from warden.word_lists import store
 from warden.word_lists.access import check_lists, check_screening
@@ -220,6 +221,7 @@ def screening(
             matched=h.matched,
             techniques=list(techniques(h)) if full else None,
             effect=effect(h),
+            named=why_named(h, hits, text) if full else None,
         )
         for h in hits
     ]

@@ -49,6 +49,11 @@ class HitOut(BaseModel):
     effect: str | None = Field(
         None, description="What the hit does here: blocks, warns, passed (the situation allows it) or ignored"
     )
+    named: dict[str, str] | None = Field(
+        None,
+        description="Why a listed word counts as named, not offered (zh and en; platform roles only): the message shows"
+        " no disguise, lure or contact detail and the word's sentence names it (issue 13, round 8)",
+    )
 
 
 class ContextOut(BaseModel):

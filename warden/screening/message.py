@@ -1,0 +1,303 @@
+"""Judging the whole message, not one term at a time (issue 13, round 8).
+
+Three rounds of forms per term did not reach the next writer (docs/screening.md, "Round 8"). What does carry from one
+writer to the next is what a message shows as a whole: whether its writer disguised something, and whether it names
+listed words or offers them. This module holds those message-level judgements, apart from the engine's per-candidate
+work (`engine.ScreeningEngine._screen_batch` calls them once per message with a hit):
+
+**Letters used as separators** (`INTRUSIVE`, `separated_reading`). A letter no Chinese word has a use for, standing
+alone between two characters of a word, is a separator the writer chose because the fold keeps letters: the letters
+that Unicode's confusables data (UTS #39) says look like punctuation or a stroke (丶 \\, 丨 |, 丿 /, ー －, ᐧ ·, ː),
+the spacing modifier letters (ˍ), the Hangul jamo (ㆍ, ㅡ), the Canadian syllabics, the IPA clicks (ǀ) and the
+circles ○ 〇 (which the fold reads as 0). The engine reads a message holding one a second time with it as a space
+(`engine.second_reading`), so 兼丶职, 在ー家ー兼ー职 and 援ᐧ交 are 兼职, 在家兼职 and 援交; between two digits or two
+Latin letters it stays (a Korean word, 2〇26 are not touched: both neighbours must be letters, one of them Chinese).
+
+**Named, not offered** (`named_not_offered`). A listed term written exactly as listed, in a message with no sign
+that anyone is being reached — no disguise in any hit, no lure, no contact detail, no contact phrase — is *named*
+when its own clause says so: a negation or prohibition before it (不能, 不得, 不要, 别, 严禁, 没有, 不做 …), a
+report of what someone else did (有用户…, 发现, 提到), the term in quotation marks, or a word of handling after it
+(案件, 危害, 风险, 识别, 许可 …); the terms of one enumeration (冰毒、大麻、K粉的危害) share their clause's
+evidence. Such a hit keeps its place but is marked ``intent: false``, like a plain ordinary word, and the policy
+judges it (warned in a greeting to a stranger, passed in a conversation). One term in the message without such
+evidence, a disguise, a lure or a contact detail anywhere in it keeps the intent of every hit, and a contact term
+(加微信, 私聊我) is named only when quoted. What a spammer could still gain: an offer written verbatim behind a
+negation in its own clause (没有比这更稳的网赌) is warned, not refused; on every corpus, no spam row lost its
+intent to this rule (docs/screening.md, Round 8).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from warden.screening.base import DETECTOR_CHANNEL, Hit
+from warden.screening.folding import is_default_ignorable
+
+__all__ = [
+    "INTRUSIVE",
+    "MENTION_AFTER",
+    "MENTION_BEFORE",
+    "intrusive_letters",
+    "named_not_offered",
+    "separated_reading",
+]
+
+_KEPT_SCRIPTS = ("GREEK", "CYRILLIC", "HIRAGANA")  # letters of a word (β受体, く in Japanese) or the fold's look-alikes
+
+
+@lru_cache(maxsize=1)
+def intrusive_letters() -> frozenset[str]:
+    """The letters read as separators between two characters of a word (see the module's docstring): the UTS #39
+    confusables (`confusable_homoglyphs`' data) of a punctuation mark or a mathematical symbol that are letters
+    themselves, outside ASCII, Greek, Cyrillic and hiragana; the spacing modifier letters U+02B0–02FF; the Hangul
+    jamo (U+1100–11FF, U+3130–318F); the Canadian syllabics (U+1400–167F); the IPA clicks ǀ ǁ ǂ ǃ; ○ and 〇."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    out: set[str] = set("ǀǁǂǃ○〇")
+    for ch, entries in confusables_data.items():
+        if len(ch) != 1 or ch.isascii() or unicodedata.category(ch)[0] != "L":
+            continue
+        if unicodedata.name(ch, "").startswith(_KEPT_SCRIPTS):
+            continue
+        if any(len(e["c"]) == 1 and _punctuation_like(e["c"]) for e in entries):
+            out.add(ch)
+    for lo, hi in ((0x02B0, 0x0300), (0x1100, 0x1200), (0x3131, 0x3190), (0x1400, 0x1680)):
+        out.update(chr(cp) for cp in range(lo, hi) if unicodedata.category(chr(cp))[0] == "L")
+    # the blank fillers (ㅤ U+3164, U+115F, U+1160) are invisible: the fold deletes them already
+    return frozenset(c for c in out if not is_default_ignorable(ord(c)))
+
+
+def _punctuation_like(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat[0] == "P" or cat == "Sm"
+
+
+INTRUSIVE = intrusive_letters()
+_LETTER = r"[^\W\d_]"  # a letter of any script (a Chinese character included)
+_HAN = r"[\u3400-\u9fff\uf900-\ufaff]"
+_INTRUSIVE_CLASS = "[" + "".join(re.escape(c) for c in sorted(INTRUSIVE)) + "]"
+_BETWEEN = re.compile(rf"(?<={_HAN}){_INTRUSIVE_CLASS}(?={_LETTER})|(?<={_LETTER}){_INTRUSIVE_CLASS}(?={_HAN})")
+
+
+def separated_reading(text: str) -> str:
+    """``text`` with each intrusive letter that stands between two letters, one of them a Chinese character, turned
+    into a space (same length: offsets hold). ``text`` itself when there is none."""
+    return _BETWEEN.sub(" ", text)
+
+
+# Named, not offered: what a clause around a listed term says when it names the term instead of offering it.
+MENTION_BEFORE = (
+    "不能",
+    "不得",
+    "不要",
+    "不许",
+    "不准",
+    "不可",
+    "不做",
+    "不接",
+    "不碰",
+    "不存在",
+    "不涉及",
+    "没有",
+    "并非",
+    "别",
+    "勿",
+    "禁止",
+    "严禁",
+    "严查",
+    "杜绝",
+    "拒绝",
+    "防范",
+    "打击",
+    "举报",
+    "谨防",
+    "警惕",
+    "提醒",
+    "反诈",
+    "涉嫌",
+    "查处",
+    "取缔",
+    "禁毒",
+    "防诈",
+    "禁赌",
+)
+"""Words before a term, in its clause, that deny, forbid or warn about it (不能找人刷单, 没有老虎机, 严查刷单)."""
+
+MENTION_AFTER = (
+    "案件",
+    "案子",
+    "危害",
+    "风险",
+    "举报",
+    "识别",
+    "许可",
+    "套路",
+    "骗术",
+    "诈骗",
+    "骗局",
+    "宣传",
+    "培训",
+    "课件",
+    "审核",
+    "合规",
+    "违法",
+    "违规",
+    "犯罪",
+    "监管",
+    "类",
+    "的传言",
+)
+"""Words after a term, in its clause, that treat it as a subject of work (传销案件, 冰毒的危害, 博彩类广告)."""
+
+# A report of what someone else did (有用户举报…, 有员工用公司信用卡套现, 病人自述曾吸食冰毒, 研报里提到…): 有 and a
+# person, or a verb of finding or telling, before the term in its clause.
+_REPORT = re.compile(
+    r"有(?:人|[\u4e00-\u9fff]{0,3}(?:用户|玩家|员工|同事|顾客|客户|客人|家长|学生|老人|网友|患者|病人|居民|群众))"
+    r"|发现|提到|报道|自述|反馈|收到"
+)
+# Between two listed terms of one enumeration: at most two more letters of the first one's phrase (带单老师、荐股群),
+# then an enumeration comma, a comma, quotation marks, a slash or 和 与 及 以及 或 (or nothing: “原始股”“资金盘” has
+# only quotes between).
+_LIST_GAP = re.compile(
+    r"(?:\w{0,2}(?=[、，,\s“”\"「」『』‘’'/和与及或]))?[、，,\s“”\"「」『』‘’'/]*(?:和|与|及|以及|或|或者)?[、\s“”\"「」『』‘’']*"
+)
+
+_BEFORE_RE = re.compile("|".join(map(re.escape, sorted(MENTION_BEFORE, key=len, reverse=True))))
+_AFTER_RE = re.compile("|".join(map(re.escape, sorted(MENTION_AFTER, key=len, reverse=True))))
+_AFTER_LONG_RE = re.compile("|".join(re.escape(w) for w in sorted(MENTION_AFTER, key=len, reverse=True) if len(w) > 1))
+
+_QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》", '"': '"', "‘": "’", "'": "'"}
+_CLAUSE_MARKS = "。！？!?；;\n，,"
+_CLAUSE_END = re.compile("[" + _CLAUSE_MARKS + "]")
+CONTACT = "contact_diversion"  # asking to be reached is an offer itself: named only when quoted (“加微信”)
+
+
+def _clause(text: str, start: int, end: int) -> tuple[str, str]:
+    """The part of ``text``'s clause before ``start`` and after ``end`` (a comma ends a clause; an enumeration comma
+    、 and a colon do not)."""
+    cut = max(text.rfind(c, 0, start) for c in _CLAUSE_MARKS) + 1  # a few finds in C, no regex over the prefix
+    head = text[cut:start]
+    tail_m = _CLAUSE_END.search(text, end)
+    tail = text[end : tail_m.start()] if tail_m else text[end:]
+    return head, tail
+
+
+def _quoted(text: str, hit: Hit) -> bool:
+    if hit.start == 0 or hit.end >= len(text):
+        return False
+    close = _QUOTES.get(text[hit.start - 1])
+    return close is not None and text[hit.end] == close
+
+
+def mention_evidence(text: str, hit: Hit, start: int | None = None, end: int | None = None) -> str | None:
+    """What in ``hit``'s clause shows the term is named, not offered: ``"quoted"``, ``"before:WORD"``,
+    ``"report:WORD"`` or ``"after:WORD"``; None when nothing does. ``start``/``end``: the enumeration the hit is
+    part of (`enumerations`), whose clause and edges count for each of its terms (冰毒、大麻、K粉的危害)."""
+    if _quoted(text, hit):
+        return "quoted"
+    head, tail = _clause(text, hit.start if start is None else start, hit.end if end is None else end)
+    if m := _BEFORE_RE.search(head):
+        return f"before:{m.group()}"
+    if m := _REPORT.search(head):
+        return f"report:{m.group()}"
+    if m := _AFTER_RE.match(tail) or _AFTER_LONG_RE.search(tail[:8]):
+        return f"after:{m.group()}"
+    return None
+
+
+def enumerations(hits: Sequence[Hit], text: str) -> dict[Hit, tuple[int, int]]:
+    """Per hit, the span of the enumeration of listed terms it stands in (冰毒、大麻; “原始股”“资金盘”; 带单老师、
+    荐股群: a term and the next one apart by at most two letters and an enumeration comma, quotation marks or 和/与/及),
+    or its own span when it stands alone."""
+    ordered = sorted(hits, key=lambda h: h.start)
+    spans: dict[Hit, tuple[int, int]] = {}
+    group: list[Hit] = []
+    for h in ordered:
+        if group:
+            if h.start >= group[-1].end and _LIST_GAP.fullmatch(text, group[-1].end, h.start) is not None:
+                group.append(h)
+                continue
+            lo, hi = group[0].start, max(g.end for g in group)
+            spans.update((g, (lo, hi)) for g in group)
+        group = [h]
+    if group:
+        lo, hi = group[0].start, max(g.end for g in group)
+        spans.update((g, (lo, hi)) for g in group)
+    return spans
+
+
+def _written_as_listed(hit: Hit) -> bool:
+    """Whether ``hit`` is the term as listed: an exact match, or a folded one whose text differs only by
+    punctuation or spaces around a quoted part (“虚拟币投资”)."""
+    if hit.channel == "exact":
+        return True
+    if hit.channel != "folded" or len(hit.matched) <= len(hit.term):  # 紅包, ｈｏｎｇｂａｏ: a character was changed
+        return hit.channel == "folded" and hit.matched == hit.term
+    kept = "".join(c for c in hit.matched if unicodedata.category(c)[0] not in "PZ")
+    return kept == hit.term
+
+
+def named_not_offered(
+    hits: Sequence[Hit], text: str, lures: Iterable[str], not_evidence: Iterable[str] = ()
+) -> dict[Hit, str]:
+    """The hits of one message that are named, not offered (see the module's docstring), each with the evidence
+    that counted (`mention_evidence`); empty when any hit shows the message reaches someone: a disguise (a channel
+    other than exact or folded, or a folded hit that is not the term as listed), a contact detail or a contact phrase
+    (a detector hit or a ``phrase`` hit outside ``not_evidence``), or a lure of ``lures`` anywhere in the text.
+
+    Pure and deterministic; O(len(text) × the cue words) per message with a hit."""
+    skip = frozenset(not_evidence)
+    counted = [h for h in hits if h.category not in skip]
+    if not any(h.intent for h in counted):  # nothing to clear (most messages: a plain ordinary word alone)
+        return {}
+    for h in counted:
+        if h.channel == DETECTOR_CHANNEL or not _written_as_listed(h):
+            return {}
+    spans = enumerations(counted, text)
+    out: dict[Hit, str] = {}
+    for h in counted:
+        if not h.intent:
+            continue
+        why = mention_evidence(text, h, *spans.get(h, (h.start, h.end)))
+        if why is None or (h.category == CONTACT and why != "quoted"):
+            return {}  # one term offered, or a contact asked for: the message is judged as a whole
+        out[h] = why
+    if any(lure in text for lure in lures):  # last: the dearest check, for the few messages that got this far
+        return {}
+    return out
+
+
+_EVIDENCE_TEXT = {
+    "quoted": ("在引号中被提及", "named in quotation marks"),
+    "before": ("同一分句中前有否定或禁止词“{w}”", "a negation or prohibition before it in its clause: “{w}”"),
+    "report": (
+        "同一分句中前是对他人行为的转述“{w}”",
+        "a report of what someone else did before it in its clause: “{w}”",
+    ),
+    "after": (
+        "同一分句中后有说明其为事务对象的词“{w}”",
+        "a word after it in its clause treating it as a matter of work: “{w}”",
+    ),
+}
+
+
+def why_named(hit: Hit, hits: Sequence[Hit], text: str) -> dict[str, str] | None:
+    """For a hit without intent that the whole message names rather than offers (`named_not_offered`), what counted,
+    in Chinese and English (``{"zh": …, "en": …}``, for platform roles beside the hit's techniques); None for any
+    other hit. Deterministic: the same evidence `named_not_offered` found."""
+    if hit.intent or hit.channel == DETECTOR_CHANNEL or not _written_as_listed(hit):
+        return None
+    listed = [h for h in hits if h.channel != DETECTOR_CHANNEL]
+    why = mention_evidence(text, hit, *enumerations(listed, text).get(hit, (hit.start, hit.end)))
+    if why is None:
+        return None
+    kind, _, word = why.partition(":")
+    zh, en = _EVIDENCE_TEXT[kind]
+    return {
+        "zh": "整条消息无伪装、无引流、无联系方式，该词被提及而非提供：" + zh.format(w=word),
+        "en": "no disguise, lure or contact detail in the whole message; the word is named, not offered: "
+        + en.format(w=word),
+    }
