@@ -1,12 +1,13 @@
-"""The fresh corpus (warden.screening.eval.fresh): written by someone who never saw the engine; its test half was
-read by no one while the engine changed. These tests pin that it loads whole and that no honest message in it is
-refused by S-A6 in its situation (warnings are reported by `warden bench screen`, not pinned)."""
+"""The blind corpora (warden.screening.eval.fresh … fresh5): written by people who never saw the engine, each scored
+once, whole, in the round it arrived in. These tests pin that the first two load whole with the engine's names and
+that no honest message of any of them is refused by S-A6 in its situation (warnings are reported by `warden bench
+screen`, not pinned). Every part's format: `test_blind_corpus_format.py`."""
 
 from __future__ import annotations
 
 import pytest
 
-from warden.bench.screen import judged_false_positives
+from warden.bench.screen import BLIND_CORPORA, judged_false_positives
 from warden.screening import ScreeningEngine
 from warden.screening.eval import evaluate
 from warden.screening.eval.fresh import caught, load_fresh_clean, load_fresh_spam
@@ -27,12 +28,6 @@ def test_issue13_the_fresh_corpus_loads_both_halves_whole() -> None:
     assert not any(r.expected in ("@phone", "@qq", "@id_number", "@bank_card") for r in spam)  # engine's names
 
 
-def test_S_A6_no_honest_message_of_the_unseen_half_is_refused_in_its_situation(engine: ScreeningEngine) -> None:
-    report = evaluate(engine, load_fresh_spam("test"), load_fresh_clean("test"), found=caught)
-    refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
-    assert refused == []
-
-
 def test_issue13_the_second_fresh_corpus_loads_whole_with_every_expected_name_the_engines(
     engine: ScreeningEngine,
 ) -> None:
@@ -46,34 +41,15 @@ def test_issue13_the_second_fresh_corpus_loads_whole_with_every_expected_name_th
     assert not any(r.expected in ("@phone", "@qq", "@id_number", "@bank_card") for r in spam)  # engine's names
 
 
-def test_S_A6_no_honest_message_of_the_second_fresh_corpus_is_refused_in_its_situation(
-    engine: ScreeningEngine,
+@pytest.mark.parametrize("corpus", ["test", "second", "third", "fourth", "fifth"])
+def test_S_A6_no_honest_message_of_a_blind_corpus_is_refused_in_its_situation(
+    engine: ScreeningEngine, corpus: str
 ) -> None:
-    from warden.screening.eval.fresh2 import load_fresh2_clean, load_fresh2_spam
-
-    report = evaluate(engine, load_fresh2_spam(), load_fresh2_clean(), found=caught)
-    refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
-    assert refused == []
-
-
-def test_S_A6_no_honest_message_of_the_third_fresh_corpus_is_refused_in_its_situation(
-    engine: ScreeningEngine,
-) -> None:
-    """The third blind corpus (scored once, whole, at the end of the session that received it: 0 refused) stays
-    so: an honest message refused in its situation is the worst fault a screen can make."""
-    from warden.screening.eval.fresh3 import load_fresh3_clean, load_fresh3_spam
-
-    report = evaluate(engine, load_fresh3_spam(), load_fresh3_clean(), found=caught)
-    refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
-    assert refused == []
-
-
-def test_S_A6_no_honest_message_of_the_fourth_fresh_corpus_is_refused_in_its_situation(
-    engine: ScreeningEngine,
-) -> None:
-    """The fourth blind corpus (three writers; scored once, whole, after round 7: 0 of 3,145 refused) stays so."""
-    from warden.screening.eval.fresh4 import load_fresh4_clean, load_fresh4_spam
-
-    report = evaluate(engine, load_fresh4_spam(), load_fresh4_clean(), found=caught)
+    """No honest message of any blind corpus (`bench.screen.BLIND_CORPORA`: the first one's unseen half, the second,
+    the third, the fourth and the fifth, each scored once, whole, with 0 refused) is refused by S-A6 in its situation:
+    an honest message refused is the worst fault a screen can make. Warnings are reported by `warden bench screen`,
+    not pinned."""
+    blind = BLIND_CORPORA[corpus]
+    report = evaluate(engine, blind.spam(), blind.clean(), found=caught)
     refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]
     assert refused == []
