@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import operator
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import compress, islice, repeat
 from typing import Any
 
 from warden.adapters import store as core
@@ -30,7 +33,7 @@ from warden.weight import store
 from warden.weight.cascade import cascade_holds, cascade_request, counted_by_cascades, counted_members
 from warden.weight.policy import WeightPolicy
 from warden.weight.scoring import AccountFold, Scorer, enterprise_tenths, scorer
-from warden.weight.state import DAY, AccountState, EnterpriseState, day_of
+from warden.weight.state import _COUNTED, _K, DAY, AccountState, EnterpriseState, day_of
 
 
 def _event_key(e: Any) -> tuple[datetime, str]:
@@ -38,6 +41,14 @@ def _event_key(e: Any) -> tuple[datetime, str]:
 
 
 _LAST_ID = "\U0010ffff"  # above every event id: "everything at this instant"
+_DICT = operator.attrgetter("__dict__")
+_ID = operator.attrgetter("id")
+_TYPE = operator.attrgetter("type")
+_FEATURE = operator.attrgetter("feature")
+_LINKED_REAL = operator.attrgetter("via_linked_personal", "device_kind")
+_LAST_TS = operator.attrgetter("last_ts")
+_LAST_DAY = operator.attrgetter("last_day")
+_ONE_BY_ONE = frozenset({"profile_change", "verification_change"})  # what the batch fold applies event by event
 
 
 @dataclass
@@ -61,6 +72,15 @@ class _Batch:
     late: dict[tuple[str, float, str], int] = field(default_factory=dict)  # late reads (tenths), by cut
     policy: WeightPolicy = field(default_factory=WeightPolicy)  # the policy in force for this batch
     scorer: Scorer = field(init=False)  # its account scorer
+    # Folded later (issue 16): a batch whose events all fall on one UTC day `day`, all of known accounts, none of
+    # whose states (nor enterprises') is past that day, is not folded event by event. A read folds what it needs
+    # first (`WeightFeature._catch_up`); the rest is folded at the end in column passes (`_fold_rest`). Event i of
+    # account a is folded iff i < upto.get(a, 0) (before the end).
+    day: int | None = None  # that day when folded later, else None (folded event by event in `after_event`)
+    aids: list[Any] | None = None  # the events' account ids, in decision order (made at the first need)
+    ents: list[str] | None = None  # the events' enterprise ids, likewise
+    upto: dict[str, int] = field(default_factory=dict)  # account → its events before this index are folded
+    ent_upto: dict[str, int] = field(default_factory=dict)  # enterprise → its members' events before it are folded
 
     def __post_init__(self) -> None:
         self.scorer = scorer(self.policy.account)
@@ -121,6 +141,7 @@ class WeightFeature(Feature):
 
     name = "weight"
     CACHE_LIMIT = 200_000  # states kept between batches (each a few hundred bytes); past it, start afresh
+    fold_later = True  # fold a one-day batch at its reads and its end (`_Batch.day`); False: event by event
 
     def __init__(self, rules: RuleEngine, clock: Clock, subject_cache: SubjectCache | None = None) -> None:
         self.rules = rules  # the policy in force is read from the rules, live
@@ -171,7 +192,8 @@ class WeightFeature(Feature):
         if not self._cache_valid(conn):
             self._forget()
         self._mark = None  # until this batch is folded in and its audit entry written
-        ids = list(dict.fromkeys(a for e in events if (a := e.__dict__.get("account_id")) and a in subjects))
+        aids = list(map(dict.get, map(_DICT, events), repeat("account_id")))  # (not yet in decision order)
+        ids: list[str] = list(filter(subjects.__contains__, dict.fromkeys(aids)))
         cache = self._accounts
         missing = [a for a in ids if a not in cache]
         if missing:
@@ -204,7 +226,30 @@ class WeightFeature(Feature):
         b = batch.state[self.name] = _Batch(
             conn, subjects, accounts, enterprises, active, ent_subject, events, batch.times, policy=self.policy
         )
+        b.day = self._one_day(b, aids) if self.fold_later else None
         batch.weights = BatchWeights(self, b)
+
+    @staticmethod
+    def _one_day(b: _Batch, aids: list[Any]) -> int | None:
+        """The UTC day of every event of the batch when they can be folded later (`_Batch.day`): every event has
+        a known account and its time, all on that one day, and no account's or enterprise's state is past it.
+        Then nothing in the fold scores between two events (no day closes: an account's and an enterprise's
+        points are the end's), every member a read places goes to that day's bucket under the same cut, so
+        placing in any order gives the same buckets, and folding an account's events in one step gives its
+        state as folding them one by one does. Else None: folded event by event (`after_event`)."""
+        if not all(map(b.subjects.__contains__, aids)):
+            return None  # an enterprise's own event (its verification changes the enterprise in place), or unknown
+        found = list(map(b.times.get, map(_ID, b.events)))
+        if None in found:
+            return None
+        stamps: list[float] = found  # type: ignore[assignment]
+        day = int(min(stamps) // DAY)
+        if int(max(stamps) // DAY) != day or int(max(map(_LAST_TS, b.accounts.values())) // DAY) > day:
+            return None
+        enterprises = b.enterprises
+        if any(enterprises[e].last_day > day for e in b.ent_subject if e in enterprises):
+            return None
+        return day
 
     # --- after each decision: the next decision reads the state this event left --------------------------
 
@@ -217,6 +262,10 @@ class WeightFeature(Feature):
             return
         b.last = event
         b.n += 1
+        if b.day is not None:  # folded later: a read folds what it needs (`_catch_up`), the end the rest
+            if b.events[b.n - 1] is not event:
+                raise RuntimeError(f"weight: event {event.id!r} decided out of the batch's order")
+            return
         if subject is None:
             return
         aid = subject.account.id
@@ -251,6 +300,135 @@ class WeightFeature(Feature):
             else:
                 dirty.append(fold)
 
+    # --- folded later (`_Batch.day`): what a read needs first, the rest at the end ----------------------------
+
+    @staticmethod
+    def _aids(b: _Batch) -> list[Any]:
+        """The batch's events' account ids in decision order (made at the first need: ingest sorts the events
+        after `load`)."""
+        aids = b.aids
+        if aids is None:
+            aids = b.aids = list(map(dict.get, map(_DICT, b.events), repeat("account_id")))
+        return aids
+
+    @staticmethod
+    def _fold_one(b: _Batch, e: Any, aid: str) -> None:
+        """Fold one event of the day in, as `after_event` does (no day closes on the batch's one day)."""
+        fold = b.folds.get(aid)
+        if fold is None:
+            s = b.subjects[aid]
+            fold = b.folds[aid] = AccountFold(b.policy, b.accounts[aid], s.account, s.strikes, b.scorer)
+        ts = b.times[e.id]
+        day = b.day
+        assert day is not None  # (only when folded later)
+        fold.st.apply(e, ts, day)
+        fold.day, fold.at, fold.at_ts = day, e.occurred_at, ts
+        if not fold.marked:
+            fold.marked = True
+            eid = b.subjects[aid].enterprise.id
+            dirty = b.dirty.get(eid)
+            if dirty is None:
+                b.dirty[eid] = [fold]
+            else:
+                dirty.append(fold)
+
+    def _catch_up(self, b: _Batch, aid: str) -> None:
+        """Fold the account's decided events not folded yet (a read of it)."""
+        n, start = b.n, b.upto.get(aid, 0)
+        if start >= n:
+            return
+        aids, events = self._aids(b), b.events
+        for i in compress(range(start, n), map(aid.__eq__, islice(aids, start, n))):
+            self._fold_one(b, events[i], aid)
+        b.upto[aid] = n
+
+    def _catch_up_enterprise(self, b: _Batch, eid: str) -> None:
+        """Fold the decided events not folded yet of the enterprise's members (a read of the enterprise, or a
+        member's strike: its members are placed next)."""
+        n, start = b.n, b.ent_upto.get(eid, 0)
+        if start >= n:
+            return
+        aids, events, upto = self._aids(b), b.events, b.upto
+        ents = b.ents
+        if ents is None:
+            subjects = b.subjects
+            ent_of = {a: subjects[a].enterprise.id for a in b.accounts}
+            ents = b.ents = list(map(ent_of.__getitem__, aids))
+        touched: list[str] = []
+        for i in compress(range(start, n), map(eid.__eq__, islice(ents, start, n))):
+            aid = aids[i]
+            if i >= upto.get(aid, 0):
+                self._fold_one(b, events[i], aid)
+                touched.append(aid)
+        for aid in touched:
+            upto[aid] = n
+        b.ent_upto[eid] = n
+
+    def _fold_rest(self, b: _Batch) -> None:
+        """The end of a batch folded later: the events no read folded, and `after_event`'s bookkeeping (each
+        account's fold, each enterprise's day and last event time), in the order `after_event` would have made
+        them. The accounts no read touched are folded in column passes: each account's counts per bucket key
+        (`AccountState.add_count`), the features it used, its newest event (the last in decision order: the
+        order is by time, then id), and its profile and verification changes one by one."""
+        events, aids, upto, day = b.events, self._aids(b), b.upto, b.day
+        assert day is not None
+        if upto:  # the accounts a read folded: the rest of their events one by one
+            early = list(map(upto.__contains__, aids))
+            for i in compress(range(len(events)), early):
+                aid = aids[i]
+                if i >= upto[aid]:
+                    self._fold_one(b, events[i], aid)
+            rest = list(map(operator.not_, early))
+            evs, ras = list(compress(events, rest)), list(compress(aids, rest))
+        else:
+            evs, ras = events, aids
+        if evs:
+            self._fold_columns(b, evs, ras, day)
+        folds = b.folds
+        order = list(dict.fromkeys(aids))  # `after_event` made the folds in the order of each account's first event
+        b.folds = dict(zip(order, map(folds.__getitem__, order), strict=True))
+        ents = b.ents
+        if ents is None:
+            subjects = b.subjects
+            ent_of = {a: subjects[a].enterprise.id for a in b.accounts}
+            ents = b.ents = list(map(ent_of.__getitem__, aids))
+        b.ent_day = {eid: [day, e.occurred_at] for eid, e in dict(zip(ents, events, strict=True)).items()}
+
+    @staticmethod
+    def _fold_columns(b: _Batch, evs: list[Any], ras: list[str], day: int) -> None:
+        """Fold the events `evs` (accounts `ras`, in decision order) of accounts not folded yet in this batch."""
+        types = list(map(_TYPE, evs))
+        counts = Counter(zip(ras, map(_COUNTED.get, types), strict=True))
+        is_login = list(map("login".__eq__, types))
+        if True in is_login:  # a login via the linked personal account on a real phone counts `_K` too
+            linked = map((True, "real").__eq__, map(_LINKED_REAL, compress(evs, is_login)))
+            counts.update(zip(compress(compress(ras, is_login), linked), repeat(_K)))
+        is_use = list(map("feature_use".__eq__, types))
+        used = dict.fromkeys(zip(compress(ras, is_use), map(_FEATURE, compress(evs, is_use)), strict=True))
+        used.update(dict.fromkeys(zip(compress(ras, map("message".__eq__, types)), repeat("chat_message"))))
+        accounts, subjects, folds, times = b.accounts, b.subjects, b.folds, b.times
+        policy, score = b.policy, b.scorer
+        for aid, e in dict(zip(ras, evs, strict=True)).items():  # each account's last event
+            st = accounts[aid]
+            s = subjects[aid]
+            fold = folds[aid] = AccountFold(policy, st, s.account, s.strikes, score)
+            ts = times[e.id]
+            fold.day, fold.at, fold.at_ts = day, e.occurred_at, ts
+            if ts > st.last_ts or (ts == st.last_ts and e.id > st.last_id):
+                st.last_ts, st.last_id = ts, e.id
+        for (aid, key), by in counts.items():
+            if key is not None:
+                accounts[aid].add_count(day, key, by)
+        for aid, feat in used:
+            st = accounts[aid]
+            if st.feats.get(feat, -1) < day:
+                st.feats[feat] = day
+                st._changes += 1
+        if not _ONE_BY_ONE.isdisjoint(types):
+            marks = list(map(_ONE_BY_ONE.__contains__, types))
+            for e, aid in zip(compress(evs, marks), compress(ras, marks), strict=True):
+                accounts[aid].apply_marks(e, times[e.id])
+
     def _place(self, b: _Batch, eid: str) -> None:
         """Move the members folded since they were last placed to their current score and last active day in
         the enterprise's buckets (what `after_store` would have done had each event been its own batch)."""
@@ -282,6 +460,8 @@ class WeightFeature(Feature):
         for an account without events in the batch (the rules then scale by 1)."""
         if at is None or account_id not in b.accounts:
             return None
+        if b.day is not None:
+            self._catch_up(b, account_id)
         st = b.accounts[account_id]
         s = b.subjects[account_id]
         cut = self._cut(b, at)
@@ -313,6 +493,8 @@ class WeightFeature(Feature):
         the decision; None for an enterprise without members in the batch."""
         if at is None or enterprise_id not in b.ent_subject:
             return None
+        if b.day is not None:
+            self._catch_up_enterprise(b, enterprise_id)
         self._place(b, enterprise_id)
         return self._enterprise_tenths(b, enterprise_id, at) / 10
 
@@ -350,6 +532,8 @@ class WeightFeature(Feature):
             return []  # outside an ingest batch this hook has no weight state to judge by
         p = self.policy
         eid = subject.enterprise.id
+        if b.day is not None:
+            self._catch_up_enterprise(b, eid)
         est = b.enterprises.setdefault(eid, EnterpriseState())
         est.add_strike(strike.id, subject.account.id, strike.at.timestamp())
         b.active.add(strike.id)
@@ -401,6 +585,8 @@ class WeightFeature(Feature):
     def after_store(self, conn: Connection, audit: core.AuditWriter, batch: Batch) -> None:
         b = batch.state.get(self.name)
         if b is not None:
+            if b.day is not None:
+                self._fold_rest(b)
             self._write(conn, audit, b, batch.events, batch.subjects, batch.effects)
 
     def _write(
