@@ -193,7 +193,7 @@ class WeightFeature(Feature):
             self._forget()
         self._mark = None  # until this batch is folded in and its audit entry written
         aids = list(map(dict.get, map(_DICT, events), repeat("account_id")))  # (not yet in decision order)
-        ids: list[str] = list(filter(subjects.__contains__, dict.fromkeys(aids)))
+        ids: list[str] = [a for a in dict.fromkeys(aids) if a in subjects]  # (None is in no dict of ids)
         cache = self._accounts
         missing = [a for a in ids if a not in cache]
         if missing:
