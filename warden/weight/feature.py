@@ -47,7 +47,7 @@ _TYPE = operator.attrgetter("type")
 _FEATURE = operator.attrgetter("feature")
 _LINKED_REAL = operator.attrgetter("via_linked_personal", "device_kind")
 _LAST_TS = operator.attrgetter("last_ts")
-_LAST_DAY = operator.attrgetter("last_day")
+_HOME = operator.itemgetter(0, 1)  # (account id, enterprise id) of a weight_accounts row
 _ONE_BY_ONE = frozenset({"profile_change", "verification_change"})  # what the batch fold applies event by event
 
 
@@ -80,6 +80,8 @@ class _Batch:
     aids: list[Any] | None = None  # the events' account ids, in decision order (made at the first need)
     ents: list[str] | None = None  # the events' enterprise ids, likewise
     upto: dict[str, int] = field(default_factory=dict)  # account → its events before this index are folded
+    order: list[str] = field(default_factory=list)  # the end: the batch's accounts in the order of their first event
+    lasts: dict[str, Any] = field(default_factory=dict)  # the end: account folded in columns → its last event
     ent_upto: dict[str, int] = field(default_factory=dict)  # enterprise → its members' events before it are folded
 
     def __post_init__(self) -> None:
@@ -384,9 +386,7 @@ class WeightFeature(Feature):
             evs, ras = events, aids
         if evs:
             self._fold_columns(b, evs, ras, day)
-        folds = b.folds
-        order = list(dict.fromkeys(aids))  # `after_event` made the folds in the order of each account's first event
-        b.folds = dict(zip(order, map(folds.__getitem__, order), strict=True))
+        b.order = list(dict.fromkeys(aids))  # `after_event` made the folds in the order of each account's first event
         ents = b.ents
         if ents is None:
             subjects = b.subjects
@@ -406,14 +406,11 @@ class WeightFeature(Feature):
         is_use = list(map("feature_use".__eq__, types))
         used = dict.fromkeys(zip(compress(ras, is_use), map(_FEATURE, compress(evs, is_use)), strict=True))
         used.update(dict.fromkeys(zip(compress(ras, map("message".__eq__, types)), repeat("chat_message"))))
-        accounts, subjects, folds, times = b.accounts, b.subjects, b.folds, b.times
-        policy, score = b.policy, b.scorer
-        for aid, e in dict(zip(ras, evs, strict=True)).items():  # each account's last event
+        accounts, times = b.accounts, b.times
+        lasts = b.lasts = dict(zip(ras, evs, strict=True))  # each account's last event (`_write` scores it there)
+        for aid, e in lasts.items():
             st = accounts[aid]
-            s = subjects[aid]
-            fold = folds[aid] = AccountFold(policy, st, s.account, s.strikes, score)
             ts = times[e.id]
-            fold.day, fold.at, fold.at_ts = day, e.occurred_at, ts
             if ts > st.last_ts or (ts == st.last_ts and e.id > st.last_id):
                 st.last_ts, st.last_id = ts, e.id
         for (aid, key), by in counts.items():
@@ -599,31 +596,62 @@ class WeightFeature(Feature):
         changes: Effects,
     ) -> None:
         p = self.policy
-        for s in changes.strikes:
-            if s.subject_type == "account" and s.subject_id in subjects:
-                eid = subjects[s.subject_id].enterprise.id
-                b.enterprises.setdefault(eid, EnterpriseState()).add_strike(s.id, s.subject_id, s.at.timestamp())
-                b.active.add(s.id)
+        for x in changes.strikes:
+            if x.subject_type == "account" and x.subject_id in subjects:
+                eid = subjects[x.subject_id].enterprise.id
+                b.enterprises.setdefault(eid, EnterpriseState()).add_strike(x.id, x.subject_id, x.at.timestamp())
+                b.active.add(x.id)
         acc_rows: list[tuple[str, str, str, int]] = []
-        homes: dict[str, str | None] = {}
         hist: dict[tuple[str, str, int], int] = {}
         ent_keep = p.enterprise_keep_days
         min_history = p.enterprise.members.min_history_days * DAY  # `Members.counts`, inline: once per account
-        enterprises = b.enterprises
-        for aid, fold in b.folds.items():
-            eid = subjects[aid].enterprise.id
-            closed, score = fold.finish()
-            for day, sc in closed:
-                hist[("account", aid, day)] = sc
+        enterprises, accounts, folds, lasts, times = b.enterprises, b.accounts, b.folds, b.lasts, b.times
+        day, tenths = b.day, b.scorer.tenths
+        for aid in b.order if day is not None else list(folds):
+            s = subjects[aid]
+            eid = s.enterprise.id
+            account = s.account
+            fold = folds.get(aid)
+            if fold is None:  # folded in column passes (`_fold_columns`): `AccountFold.finish`'s usual step, inline
+                st = accounts[aid]
+                e = lasts[aid]
+                at_ts = times[e.id]
+                score = tenths(st, account, s.strikes, e.occurred_at, False, at_ts)
+                op = st.open_point
+                if op is not None and op[0] == day and at_ts == st.last_ts:
+                    st.open_point = [day, score]
+                else:  # a new state, a day closes, or a late event: the fold's own finish
+                    fold = AccountFold(p, st, account, s.strikes, b.scorer)
+                    fold.day, fold.at, fold.at_ts = day, e.occurred_at, at_ts  # type: ignore[assignment]
+                    closed, score = fold.finish(score)
+                    for d, sc in closed:
+                        hist[("account", aid, d)] = sc
+            else:
+                st = fold.st
+                closed, score = fold.finish()
+                for d, sc in closed:
+                    hist[("account", aid, d)] = sc
             est = enterprises.get(eid)
             if est is None:
                 est = enterprises[eid] = EnterpriseState()
-            st = fold.st
             last_ts = st.last_ts
-            counted = last_ts - fold.account.created_at.timestamp() >= min_history
-            est.move_member(st, int(last_ts // DAY), score, ent_keep, counted)
+            new_day = int(last_ts // DAY)
+            old = st.ent_score
+            # `EnterpriseState.move_member`'s step within the same day's bucket, inline (the usual case)
+            if (
+                old is not None
+                and new_day == st.ent_day
+                and est.last_day - ent_keep <= new_day <= est.last_day
+                and last_ts - account.created_at.timestamp() >= min_history
+                and (bucket := est.members.get(new_day)) is not None
+                and (bucket[1] >= 2 or (bucket[1] == 1 and bucket[0] == old))
+            ):
+                bucket[0] += score - old
+                st.ent_score = score
+            else:
+                counted = last_ts - account.created_at.timestamp() >= min_history
+                est.move_member(st, new_day, score, ent_keep, counted)
             acc_rows.append((aid, eid, st.to_json(), score))
-            homes[aid] = eid
         b.dirty.clear()
         for (eid, day), sc in b.ent_points.items():
             hist[("enterprise", eid, day)] = sc
@@ -635,7 +663,7 @@ class WeightFeature(Feature):
             hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
             ent_rows.append((eid, est.to_json()))
         store.write_batch(conn, acc_rows, self._homes, ent_rows, now, [(*k, sc) for k, sc in hist.items()])
-        self._homes.update(homes)  # (kept only if the batch commits: `_cache_valid`)
+        self._homes.update(map(_HOME, acc_rows))  # (kept only if the batch commits: `_cache_valid`)
         if acc_rows:
             audit.append(
                 now,

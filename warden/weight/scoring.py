@@ -645,13 +645,15 @@ class AccountFold:
             return self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts)
         return self.tenths(st, self.account, self.strikes, utc(st.last_ts), False)
 
-    def finish(self) -> tuple[list[tuple[int, int]], int]:
+    def finish(self, last: int | None = None) -> tuple[list[tuple[int, int]], int]:
         """The history points of the days that closed and the latest score (tenths); the newest day's point
-        stays open in the state until a later day begins, so history costs one row per account per day."""
+        stays open in the state until a later day begins, so history costs one row per account per day.
+        `last` is the score at the newest folded event (`at`) when the caller has it already."""
         st = self.st
         if self.at is None:
             return [], self.latest_score()
-        last = self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts)
+        if last is None:
+            last = self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts)
         op = st.open_point
         if not self.points and op is not None and op[0] == self.day and self.at_ts == st.last_ts:
             st.open_point = [self.day, last]  # the usual batch: more events on the open day, none late
