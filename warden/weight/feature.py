@@ -264,10 +264,8 @@ class WeightFeature(Feature):
             return
         b.last = event
         b.n += 1
-        if b.day is not None:  # folded later: a read folds what it needs (`_catch_up`), the end the rest
-            if b.events[b.n - 1] is not event:
-                raise RuntimeError(f"weight: event {event.id!r} decided out of the batch's order")
-            return
+        if b.day is not None:  # folded later: a read folds what it needs (`_catch_up`), the end the rest (ingest
+            return  # decides `Batch.events` in their order, so the decided ones are `events[:n]`)
         if subject is None:
             return
         aid = subject.account.id
