@@ -47,6 +47,8 @@ _TYPE = operator.attrgetter("type")
 _FEATURE = operator.attrgetter("feature")
 _LINKED_REAL = operator.attrgetter("via_linked_personal", "device_kind")
 _LAST_TS = operator.attrgetter("last_ts")
+_ENTERPRISE_ID = operator.attrgetter("enterprise.id")  # of a Subject
+_BASE = operator.attrgetter("base")  # of an AccountState
 _HOME = operator.itemgetter(0, 1)  # (account id, enterprise id) of a weight_accounts row
 _ONE_BY_ONE = frozenset({"profile_change", "verification_change"})  # what the batch fold applies event by event
 
@@ -207,19 +209,19 @@ class WeightFeature(Feature):
                     homes[a] = None
                 else:
                     cache[a], homes[a] = hit
-        accounts: dict[str, AccountState] = {}
-        ent_subject: dict[str, Subject] = {}
-        for aid in ids:  # before the rules touch the accounts: remember how a new state begins
-            st = cache.get(aid)
-            if st is None:
-                st = cache[aid] = AccountState()
-            accounts[aid] = st
-            s = subjects[aid]
-            if st.base is None:
-                st.seed(s.account)
-            eid = s.enterprise.id
-            if eid not in ent_subject:
-                ent_subject[eid] = s
+        # (in C-level passes: the batch's states, and each enterprise's first subject)
+        found_states = dict(zip(ids, map(cache.get, ids), strict=True))
+        if None in found_states.values():
+            for aid, st in found_states.items():
+                if st is None:
+                    found_states[aid] = cache[aid] = AccountState()
+        accounts: dict[str, AccountState] = found_states  # type: ignore[assignment]
+        if None in map(_BASE, accounts.values()):  # before the rules touch the accounts: how a new state begins
+            for aid, st in accounts.items():
+                if st.base is None:
+                    st.seed(subjects[aid].account)
+        firsts = list(map(subjects.__getitem__, reversed(ids)))  # (reversed: the first subject is set last)
+        ent_subject: dict[str, Subject] = dict(zip(map(_ENTERPRISE_ID, firsts), firsts, strict=True))
         enterprises = self._enterprises
         enterprises.update(store.enterprise_states(conn, sorted(e for e in ent_subject if e not in enterprises)))
         active = store.active_strike_ids(
@@ -351,8 +353,7 @@ class WeightFeature(Feature):
         aids, events, upto = self._aids(b), b.events, b.upto
         ents = b.ents
         if ents is None:
-            subjects = b.subjects
-            ent_of = {a: subjects[a].enterprise.id for a in b.accounts}
+            ent_of = dict(zip(b.accounts, map(_ENTERPRISE_ID, map(b.subjects.__getitem__, b.accounts)), strict=True))
             ents = b.ents = list(map(ent_of.__getitem__, aids))
         touched: list[str] = []
         for i in compress(range(start, n), map(eid.__eq__, islice(ents, start, n))):
@@ -387,8 +388,7 @@ class WeightFeature(Feature):
         b.order = list(dict.fromkeys(aids))  # `after_event` made the folds in the order of each account's first event
         ents = b.ents
         if ents is None:
-            subjects = b.subjects
-            ent_of = {a: subjects[a].enterprise.id for a in b.accounts}
+            ent_of = dict(zip(b.accounts, map(_ENTERPRISE_ID, map(b.subjects.__getitem__, b.accounts)), strict=True))
             ents = b.ents = list(map(ent_of.__getitem__, aids))
         b.ent_day = {eid: [day, e.occurred_at] for eid, e in dict(zip(ents, events, strict=True)).items()}
 
