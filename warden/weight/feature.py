@@ -84,6 +84,9 @@ class _Batch:
     upto: dict[str, int] = field(default_factory=dict)  # account → its events before this index are folded
     order: list[str] = field(default_factory=list)  # the end: the batch's accounts in the order of their first event
     lasts: dict[str, Any] = field(default_factory=dict)  # the end: account folded in columns → its last event
+    # when ingest does not call `after_event` (`WeightFeature.after_event_wanted`): `Batch.decisions`, whose size is
+    # then the count of decided events (`count`)
+    decisions: dict[str, Any] | None = None
     ent_upto: dict[str, int] = field(default_factory=dict)  # enterprise → its members' events before it are folded
 
     def __post_init__(self) -> None:
@@ -96,12 +99,23 @@ class _Batch:
         t = self.times.get(e.id)
         return e.occurred_at.timestamp() if t is None else t
 
+    def count(self) -> int:
+        """How many events were decided (`n`, and `last` with it): `after_event`'s count, or the size of the batch's
+        decisions when ingest does not call `after_event` (a decision is recorded before the features' `after_event`
+        hooks run, and no earlier hook reads weights then: `WeightFeature.load`)."""
+        d = self.decisions
+        if d is not None:
+            n = self.n = len(d)
+            self.last = self.events[n - 1] if n else None
+        return self.n
+
     def next_event(self) -> tuple[float, str] | None:
         """(epoch seconds, id) of the event being decided: the one after the event decided last (`last`) in
         decision order (time, then id), None after the last. Worked out when a rule reads, not kept up per event
         (reads are few; issue 16): `events[n]` when the events were decided in the order of `events` (ingest's),
         else found by bisection."""
-        events, n, last = self.events, self.n, self.last
+        n = self.count()
+        events, last = self.events, self.last
         if n == 0 or (n <= len(events) and events[n - 1] is last):
             return (self.ts(events[n]), events[n].id) if n < len(events) else None
         order = sorted((self.ts(e), e.id) for e in events)  # (floats sort faster than aware datetimes)
@@ -111,7 +125,8 @@ class _Batch:
     def decided(self, aid: str) -> list[Any]:
         """The account's events of this batch decided so far: `events[:n]` when they were decided in the order of
         `events` (ingest's); else every event of the account (a read keeps those before its decision)."""
-        events, n, last = self.events, self.n, self.last
+        n = self.count()
+        events, last = self.events, self.last
         if n == 0 or (n <= len(events) and events[n - 1] is last):
             events = events[:n]
         return [e for e in events if e.__dict__.get("account_id") == aid]
@@ -156,6 +171,7 @@ class WeightFeature(Feature):
         self._enterprises: dict[str, EnterpriseState] = {}
         self._homes: dict[str, str | None] = {}  # account → the enterprise its stored row names (None: no row)
         self._mark: tuple[int, int] | None = None
+        self._after_wanted = True  # `after_event_wanted` for the batch being decided (`load`)
         self.subject_cache = subject_cache  # the core's SubjectCache, whose audit-tail check we can reuse
 
     def _cache_valid(self, conn: Connection) -> bool:
@@ -191,6 +207,7 @@ class WeightFeature(Feature):
     def load(self, conn: Connection, batch: Batch) -> None:
         # The state is read under the writers' lock: `Ingest._ingest` takes it before anything else (audit tail).
         events, subjects = batch.events, batch.subjects
+        self._after_wanted = True
         if not events:
             return  # a batch of no events (a manual strike): weight has nothing to fold, the cascade stays out
         if not self._cache_valid(conn):
@@ -227,10 +244,18 @@ class WeightFeature(Feature):
         active = store.active_strike_ids(
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )
+        alone = not batch.state  # no feature before weight in hook order keeps state for this batch
         b = batch.state[self.name] = _Batch(
             conn, subjects, accounts, enterprises, active, ent_subject, events, batch.times, policy=self.policy
         )
         b.day = self._one_day(b, aids) if self.fold_later else None
+        if b.day is not None and alone:
+            # Then `after_event` would only count the decided events, which `Batch.decisions` counts as well: a
+            # feature whose `after_event` runs later in hook order reads after this event's decision is recorded,
+            # as it read after weight's `after_event`; none runs earlier (the shadow keeps no state without a shadow
+            # policy). Ingest asks `after_event_wanted` after `load`, once per batch.
+            b.decisions = batch.decisions
+            self._after_wanted = False
         batch.weights = BatchWeights(self, b)
 
     @staticmethod
@@ -257,6 +282,11 @@ class WeightFeature(Feature):
 
     # --- after each decision: the next decision reads the state this event left --------------------------
 
+    def after_event_wanted(self, event_type: str) -> bool:
+        """Whether ingest calls `after_event` in this batch: not in a one-day batch folded later with no feature
+        before weight keeping state for it (`load`)."""
+        return self._after_wanted
+
     def after_event(self, batch: Batch, event: Any, decision: Decision, subject: Subject | None) -> None:
         """Fold a decided event in (ingest calls this in decision order). `subject` is None for an
         enterprise's own event, which changed the enterprise in place and needs nothing here but its place in the
@@ -264,6 +294,8 @@ class WeightFeature(Feature):
         b = batch.state.get("weight")  # (`self.name`)
         if b is None:
             return
+        if b.decisions is not None:
+            return  # (counted by the batch's decisions)
         b.last = event
         b.n += 1
         if b.day is not None:  # folded later: a read folds what it needs (`_catch_up`), the end the rest (ingest
@@ -336,7 +368,7 @@ class WeightFeature(Feature):
 
     def _catch_up(self, b: _Batch, aid: str) -> None:
         """Fold the account's decided events not folded yet (a read of it)."""
-        n, start = b.n, b.upto.get(aid, 0)
+        n, start = b.count(), b.upto.get(aid, 0)
         if start >= n:
             return
         aids, events = self._aids(b), b.events
@@ -347,7 +379,7 @@ class WeightFeature(Feature):
     def _catch_up_enterprise(self, b: _Batch, eid: str) -> None:
         """Fold the decided events not folded yet of the enterprise's members (a read of the enterprise, or a
         member's strike: its members are placed next)."""
-        n, start = b.n, b.ent_upto.get(eid, 0)
+        n, start = b.count(), b.ent_upto.get(eid, 0)
         if start >= n:
             return
         aids, events, upto = self._aids(b), b.events, b.upto
