@@ -33,7 +33,7 @@ from warden.weight import store
 from warden.weight.cascade import cascade_holds, cascade_request, counted_by_cascades, counted_members
 from warden.weight.policy import WeightPolicy
 from warden.weight.scoring import AccountFold, Scorer, enterprise_tenths, scorer
-from warden.weight.state import _COUNTED, _K, DAY, AccountState, EnterpriseState, day_of
+from warden.weight.state import _COUNTED, _K, _U, DAY, AccountState, EnterpriseState, day_of
 
 
 def _event_key(e: Any) -> tuple[datetime, str]:
@@ -214,7 +214,8 @@ class WeightFeature(Feature):
             self._forget()
         self._mark = None  # until this batch is folded in and its audit entry written
         aids = list(map(dict.get, map(_DICT, events), repeat("account_id")))  # (not yet in decision order)
-        ids: list[str] = [a for a in dict.fromkeys(aids) if a in subjects]  # (None is in no dict of ids)
+        distinct: list[Any] = list(dict.fromkeys(aids))
+        ids: list[str] = list(compress(distinct, map(subjects.__contains__, distinct)))  # (None is in no dict of ids)
         cache = self._accounts
         missing = [a for a in ids if a not in cache]
         if missing:
@@ -401,7 +402,7 @@ class WeightFeature(Feature):
         """The end of a batch folded later: the events no read folded, and `after_event`'s bookkeeping (each
         account's fold, each enterprise's day and last event time), in the order `after_event` would have made
         them. The accounts no read touched are folded in column passes: each account's counts per bucket key
-        (`AccountState.add_count`), the features it used, its newest event (the last in decision order: the
+        (`AccountState.apply`'s bumps, in one step per account and key), the features it used, its newest event (the last in decision order: the
         order is by time, then id), and its profile and verification changes one by one."""
         events, aids, upto, day = b.events, self._aids(b), b.upto, b.day
         assert day is not None
@@ -443,9 +444,20 @@ class WeightFeature(Feature):
             ts = times[e.id]
             if ts > st.last_ts or (ts == st.last_ts and e.id > st.last_id):
                 st.last_ts, st.last_id = ts, e.id
-        for (aid, key), by in counts.items():
-            if key is not None:
-                accounts[aid].add_count(day, key, by)
+        for (aid, key), by in counts.items():  # what `by` events counting `key` do in `AccountState.apply`, in one step
+            if key is None:
+                continue
+            st = accounts[aid]
+            bucket = st.days.get(day)
+            if bucket is None:
+                bucket = st.days[day] = [0, 0, 0, 0, 0, 0, 0]
+            first = key == _U and not bucket[_U]
+            roll = st._roll
+            if roll is not None and day <= roll.today:
+                roll.bump(day, key, first, by)
+            if key != _U or first:
+                st._changes += 1
+            bucket[key] += by
         for aid, feat in used:
             st = accounts[aid]
             if st.feats.get(feat, -1) < day:

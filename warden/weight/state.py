@@ -272,20 +272,6 @@ class AccountState:
         if ts > self.last_ts or (ts == self.last_ts and e.id > self.last_id):
             self.last_ts, self.last_id = ts, e.id
 
-    def add_count(self, day: int, key: int, by: int) -> None:
-        """Count `key` of bucket `day` goes up by `by` ≥ 1: what `by` events counting `key` on that day do to the
-        buckets, the window sums and the change count in `apply`, in one step (the batch fold, issue 16)."""
-        bucket = self.days.get(day)
-        if bucket is None:
-            bucket = self.days[day] = [0, 0, 0, 0, 0, 0, 0]
-        first = key == _U and not bucket[_U]
-        roll = self._roll
-        if roll is not None and day <= roll.today:
-            roll.bump(day, key, first, by)
-        if key != _U or first:
-            self._changes += 1
-        bucket[key] += by
-
     def apply_marks(self, e: Any, ts: float) -> None:
         """What `apply` does with a profile or verification change besides its counts and the newest event: the
         field's or the verification's latest value, by (time, id) (the batch fold, issue 16)."""
