@@ -402,8 +402,9 @@ class WeightFeature(Feature):
         """The end of a batch folded later: the events no read folded, and `after_event`'s bookkeeping (each
         account's fold, each enterprise's day and last event time), in the order `after_event` would have made
         them. The accounts no read touched are folded in column passes: each account's counts per bucket key
-        (`AccountState.apply`'s bumps, in one step per account and key), the features it used, its newest event (the last in decision order: the
-        order is by time, then id), and its profile and verification changes one by one."""
+        (`AccountState.apply`'s bumps, in one step per account and key), the features it used, its newest event
+        (the last in decision order: the order is by time, then id), and its profile and verification changes one
+        by one."""
         events, aids, upto, day = b.events, self._aids(b), b.upto, b.day
         assert day is not None
         if upto:  # the accounts a read folded: the rest of their events one by one
