@@ -3,18 +3,22 @@ it (S-A5).
 
 `load` puts the batch's weight state on `batch.state["weight"]` and its `WeightSource` on `batch.weights`;
 `after_event` folds each decided event in with O(1) work, so the next decision reads the state the events before
-it left; `after_strike` gathers what the S-A5 cascade reads and asks `cascade.cascade_request` (it returns the
-enterprise strike); `after_store` writes the changed rows in a few batched statements; `on_strike_status`
-re-judges the cascades that counted a voided or overturned strike (`cascade.cascade_holds`).
+it left (a batch of one day is folded instead when a read needs it and at its end, in column passes: `_Batch.day`);
+`after_strike` gathers what the S-A5 cascade reads and asks `cascade.cascade_request` (it returns the enterprise
+strike); `after_store` writes the changed rows in a few batched statements; `on_strike_status` re-judges the
+cascades that counted a voided or overturned strike (`cascade.cascade_holds`).
 """
 
 from __future__ import annotations
 
 import bisect
 import dataclasses
+import operator
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import compress, islice, repeat
 from typing import Any
 
 from warden.adapters import store as core
@@ -31,7 +35,7 @@ from warden.weight import store
 from warden.weight.cascade import cascade_holds, cascade_request, counted_by_cascades, counted_members
 from warden.weight.policy import WeightPolicy
 from warden.weight.scoring import AccountFold, Scorer, enterprise_tenths, scorer
-from warden.weight.state import DAY, AccountState, EnterpriseState, day_of
+from warden.weight.state import _COUNTED, _K, _U, DAY, AccountState, EnterpriseState, day_of
 
 
 def _event_key(e: Any) -> tuple[datetime, str]:
@@ -39,6 +43,16 @@ def _event_key(e: Any) -> tuple[datetime, str]:
 
 
 _LAST_ID = "\U0010ffff"  # above every event id: "everything at this instant"
+_DICT = operator.attrgetter("__dict__")
+_ID = operator.attrgetter("id")
+_TYPE = operator.attrgetter("type")
+_FEATURE = operator.attrgetter("feature")
+_LINKED_REAL = operator.attrgetter("via_linked_personal", "device_kind")
+_LAST_TS = operator.attrgetter("last_ts")
+_ENTERPRISE_ID = operator.attrgetter("enterprise.id")  # of a Subject
+_BASE = operator.attrgetter("base")  # of an AccountState
+_HOME = operator.itemgetter(0, 1)  # (account id, enterprise id) of a weight_accounts row
+_ONE_BY_ONE = frozenset({"profile_change", "verification_change"})  # what the batch fold applies event by event
 
 
 @dataclass
@@ -62,6 +76,20 @@ class _Batch:
     late: dict[tuple[str, float, str], int] = field(default_factory=dict)  # late reads (tenths), by cut
     policy: WeightPolicy = field(default_factory=WeightPolicy)  # the policy in force for this batch
     scorer: Scorer = field(init=False)  # its account scorer
+    # Folded later (issue 16): a batch whose events all fall on one UTC day `day`, all of known accounts, none of
+    # whose states (nor enterprises') is past that day, is not folded event by event. A read folds what it needs
+    # first (`WeightFeature._catch_up`); the rest is folded at the end in column passes (`_fold_rest`). Event i of
+    # account a is folded iff i < upto.get(a, 0) (before the end).
+    day: int | None = None  # that day when folded later, else None (folded event by event in `after_event`)
+    aids: list[Any] | None = None  # the events' account ids, in decision order (made at the first need)
+    ents: list[str] | None = None  # the events' enterprise ids, likewise
+    upto: dict[str, int] = field(default_factory=dict)  # account → its events before this index are folded
+    order: list[str] = field(default_factory=list)  # the end: the batch's accounts in the order of their first event
+    lasts: dict[str, Any] = field(default_factory=dict)  # the end: account folded in columns → its last event
+    # when ingest does not call `after_event` (`WeightFeature.after_event_wanted`): `Batch.decisions`, whose size is
+    # then the count of decided events (`count`)
+    decisions: dict[str, Any] | None = None
+    ent_upto: dict[str, int] = field(default_factory=dict)  # enterprise → its members' events before it are folded
 
     def __post_init__(self) -> None:
         self.scorer = scorer(self.policy.account)
@@ -73,12 +101,23 @@ class _Batch:
         t = self.times.get(e.id)
         return e.occurred_at.timestamp() if t is None else t
 
+    def count(self) -> int:
+        """How many events were decided (`n`, and `last` with it): `after_event`'s count, or the size of the batch's
+        decisions when ingest does not call `after_event` (a decision is recorded before the features' `after_event`
+        hooks run, and no earlier hook reads weights then: `WeightFeature.load`)."""
+        d = self.decisions
+        if d is not None:
+            n = self.n = len(d)
+            self.last = self.events[n - 1] if n else None
+        return self.n
+
     def next_event(self) -> tuple[float, str] | None:
         """(epoch seconds, id) of the event being decided: the one after the event decided last (`last`) in
         decision order (time, then id), None after the last. Worked out when a rule reads, not kept up per event
         (reads are few; issue 16): `events[n]` when the events were decided in the order of `events` (ingest's),
         else found by bisection."""
-        events, n, last = self.events, self.n, self.last
+        n = self.count()
+        events, last = self.events, self.last
         if n == 0 or (n <= len(events) and events[n - 1] is last):
             return (self.ts(events[n]), events[n].id) if n < len(events) else None
         order = sorted((self.ts(e), e.id) for e in events)  # (floats sort faster than aware datetimes)
@@ -88,7 +127,8 @@ class _Batch:
     def decided(self, aid: str) -> list[Any]:
         """The account's events of this batch decided so far: `events[:n]` when they were decided in the order of
         `events` (ingest's); else every event of the account (a read keeps those before its decision)."""
-        events, n, last = self.events, self.n, self.last
+        n = self.count()
+        events, last = self.events, self.last
         if n == 0 or (n <= len(events) and events[n - 1] is last):
             events = events[:n]
         return [e for e in events if e.__dict__.get("account_id") == aid]
@@ -131,6 +171,7 @@ class WeightFeature(Feature):
 
     name = "weight"
     CACHE_LIMIT = 200_000  # states kept between batches (each a few hundred bytes); past it, start afresh
+    fold_later = True  # fold a one-day batch at its reads and its end (`_Batch.day`); False: event by event
 
     def __init__(self, rules: RuleEngine, clock: Clock, subject_cache: SubjectCache | None = None) -> None:
         self.rules = rules  # the policy in force is read from the rules, live
@@ -141,6 +182,7 @@ class WeightFeature(Feature):
         self._enterprises: dict[str, EnterpriseState] = {}
         self._homes: dict[str, str | None] = {}  # account → the enterprise its stored row names (None: no row)
         self._mark: tuple[int, int] | None = None
+        self._after_wanted = True  # `after_event_wanted` for the batch being decided (`load`)
         self.subject_cache = subject_cache  # the core's SubjectCache, whose audit-tail check we can reuse
 
     def _cache_valid(self, conn: Connection) -> bool:
@@ -191,12 +233,15 @@ class WeightFeature(Feature):
     def load(self, conn: Connection, batch: Batch) -> None:
         # The state is read under the writers' lock: `Ingest._ingest` takes it before anything else (audit tail).
         events, subjects = batch.events, batch.subjects
+        self._after_wanted = True
         if not events:
             return  # a batch of no events (a manual strike): weight has nothing to fold, the cascade stays out
         if not self._cache_valid(conn):
             self._forget()
         self._mark = None  # until this batch is folded in and its audit entry written
-        ids = list(dict.fromkeys(a for e in events if (a := e.__dict__.get("account_id")) and a in subjects))
+        aids = list(map(dict.get, map(_DICT, events), repeat("account_id")))  # (not yet in decision order)
+        distinct: list[Any] = list(dict.fromkeys(aids))
+        ids: list[str] = list(compress(distinct, map(subjects.__contains__, distinct)))  # (None is in no dict of ids)
         cache = self._accounts
         missing = [a for a in ids if a not in cache]
         ahead: _AheadReads | None = batch.ahead.get(self.name)
@@ -212,19 +257,19 @@ class WeightFeature(Feature):
                     homes[a] = None
                 else:
                     cache[a], homes[a] = hit
-        accounts: dict[str, AccountState] = {}
-        ent_subject: dict[str, Subject] = {}
-        for aid in ids:  # before the rules touch the accounts: remember how a new state begins
-            st = cache.get(aid)
-            if st is None:
-                st = cache[aid] = AccountState()
-            accounts[aid] = st
-            s = subjects[aid]
-            if st.base is None:
-                st.seed(s.account)
-            eid = s.enterprise.id
-            if eid not in ent_subject:
-                ent_subject[eid] = s
+        # (in C-level passes: the batch's states, and each enterprise's first subject)
+        found_states = dict(zip(ids, map(cache.get, ids), strict=True))
+        if None in found_states.values():
+            for aid, st in found_states.items():
+                if st is None:
+                    found_states[aid] = cache[aid] = AccountState()
+        accounts: dict[str, AccountState] = found_states  # type: ignore[assignment]
+        if None in map(_BASE, accounts.values()):  # before the rules touch the accounts: how a new state begins
+            for aid, st in accounts.items():
+                if st.base is None:
+                    st.seed(subjects[aid].account)
+        firsts = list(map(subjects.__getitem__, reversed(ids)))  # (reversed: the first subject is set last)
+        ent_subject: dict[str, Subject] = dict(zip(map(_ENTERPRISE_ID, firsts), firsts, strict=True))
         enterprises = self._enterprises
         firms = sorted(e for e in ent_subject if e not in enterprises)
         if firms and ahead is not None and ahead.rows is not None and ahead.firms.issuperset(firms):
@@ -235,12 +280,48 @@ class WeightFeature(Feature):
         active = store.active_strike_ids(
             conn, (sid for eid in ent_subject if eid in enterprises for sid in enterprises[eid].strikes)
         )
+        alone = not batch.state  # no feature before weight in hook order keeps state for this batch
         b = batch.state[self.name] = _Batch(
             conn, subjects, accounts, enterprises, active, ent_subject, events, batch.times, policy=self.policy
         )
+        b.day = self._one_day(b, aids) if self.fold_later else None
+        if b.day is not None and alone:
+            # Then `after_event` would only count the decided events, which `Batch.decisions` counts as well: a
+            # feature whose `after_event` runs later in hook order reads after this event's decision is recorded,
+            # as it read after weight's `after_event`; none runs earlier (the shadow keeps no state without a shadow
+            # policy). Ingest asks `after_event_wanted` after `load`, once per batch.
+            b.decisions = batch.decisions
+            self._after_wanted = False
         batch.weights = BatchWeights(self, b)
 
+    @staticmethod
+    def _one_day(b: _Batch, aids: list[Any]) -> int | None:
+        """The UTC day of every event of the batch when they can be folded later (`_Batch.day`): every event has
+        a known account and its time, all on that one day, and no account's or enterprise's state is past it.
+        Then nothing in the fold scores between two events (no day closes: an account's and an enterprise's
+        points are the end's), every member a read places goes to that day's bucket under the same cut, so
+        placing in any order gives the same buckets, and folding an account's events in one step gives its
+        state as folding them one by one does. Else None: folded event by event (`after_event`)."""
+        if not all(map(b.subjects.__contains__, aids)):
+            return None  # an enterprise's own event (its verification changes the enterprise in place), or unknown
+        found = list(map(b.times.get, map(_ID, b.events)))
+        if None in found:
+            return None
+        stamps: list[float] = found  # type: ignore[assignment]
+        day = int(min(stamps) // DAY)
+        if int(max(stamps) // DAY) != day or int(max(map(_LAST_TS, b.accounts.values())) // DAY) > day:
+            return None
+        enterprises = b.enterprises
+        if any(enterprises[e].last_day > day for e in b.ent_subject if e in enterprises):
+            return None
+        return day
+
     # --- after each decision: the next decision reads the state this event left --------------------------
+
+    def after_event_wanted(self, event_type: str) -> bool:
+        """Whether ingest calls `after_event` in this batch: not in a one-day batch folded later with no feature
+        before weight keeping state for it (`load`)."""
+        return self._after_wanted
 
     def after_event(self, batch: Batch, event: Any, decision: Decision, subject: Subject | None) -> None:
         """Fold a decided event in (ingest calls this in decision order). `subject` is None for an
@@ -249,8 +330,12 @@ class WeightFeature(Feature):
         b = batch.state.get("weight")  # (`self.name`)
         if b is None:
             return
+        if b.decisions is not None:
+            return  # (counted by the batch's decisions)
         b.last = event
         b.n += 1
+        if b.day is not None:  # folded later: a read folds what it needs (`_catch_up`), the end the rest (ingest
+            return  # decides `Batch.events` in their order, so the decided ones are `events[:n]`)
         if subject is None:
             return
         aid = subject.account.id
@@ -285,6 +370,140 @@ class WeightFeature(Feature):
             else:
                 dirty.append(fold)
 
+    # --- folded later (`_Batch.day`): what a read needs first, the rest at the end ----------------------------
+
+    @staticmethod
+    def _aids(b: _Batch) -> list[Any]:
+        """The batch's events' account ids in decision order (made at the first need: ingest sorts the events
+        after `load`)."""
+        aids = b.aids
+        if aids is None:
+            aids = b.aids = list(map(dict.get, map(_DICT, b.events), repeat("account_id")))
+        return aids
+
+    @staticmethod
+    def _fold_one(b: _Batch, e: Any, aid: str) -> None:
+        """Fold one event of the day in, as `after_event` does (no day closes on the batch's one day)."""
+        fold = b.folds.get(aid)
+        if fold is None:
+            s = b.subjects[aid]
+            fold = b.folds[aid] = AccountFold(b.policy, b.accounts[aid], s.account, s.strikes, b.scorer)
+        ts = b.times[e.id]
+        day = b.day
+        assert day is not None  # (only when folded later)
+        fold.st.apply(e, ts, day)
+        fold.day, fold.at, fold.at_ts = day, e.occurred_at, ts
+        if not fold.marked:
+            fold.marked = True
+            eid = b.subjects[aid].enterprise.id
+            dirty = b.dirty.get(eid)
+            if dirty is None:
+                b.dirty[eid] = [fold]
+            else:
+                dirty.append(fold)
+
+    def _catch_up(self, b: _Batch, aid: str) -> None:
+        """Fold the account's decided events not folded yet (a read of it)."""
+        n, start = b.count(), b.upto.get(aid, 0)
+        if start >= n:
+            return
+        aids, events = self._aids(b), b.events
+        for i in compress(range(start, n), map(aid.__eq__, islice(aids, start, n))):
+            self._fold_one(b, events[i], aid)
+        b.upto[aid] = n
+
+    def _catch_up_enterprise(self, b: _Batch, eid: str) -> None:
+        """Fold the decided events not folded yet of the enterprise's members (a read of the enterprise, or a
+        member's strike: its members are placed next)."""
+        n, start = b.count(), b.ent_upto.get(eid, 0)
+        if start >= n:
+            return
+        aids, events, upto = self._aids(b), b.events, b.upto
+        ents = b.ents
+        if ents is None:
+            ent_of = dict(zip(b.accounts, map(_ENTERPRISE_ID, map(b.subjects.__getitem__, b.accounts)), strict=True))
+            ents = b.ents = list(map(ent_of.__getitem__, aids))
+        touched: list[str] = []
+        for i in compress(range(start, n), map(eid.__eq__, islice(ents, start, n))):
+            aid = aids[i]
+            if i >= upto.get(aid, 0):
+                self._fold_one(b, events[i], aid)
+                touched.append(aid)
+        for aid in touched:
+            upto[aid] = n
+        b.ent_upto[eid] = n
+
+    def _fold_rest(self, b: _Batch) -> None:
+        """The end of a batch folded later: the events no read folded, and `after_event`'s bookkeeping (each
+        account's fold, each enterprise's day and last event time), in the order `after_event` would have made
+        them. The accounts no read touched are folded in column passes: each account's counts per bucket key
+        (`AccountState.apply`'s bumps, in one step per account and key), the features it used, its newest event
+        (the last in decision order: the order is by time, then id), and its profile and verification changes one
+        by one."""
+        events, aids, upto, day = b.events, self._aids(b), b.upto, b.day
+        assert day is not None
+        if upto:  # the accounts a read folded: the rest of their events one by one
+            early = list(map(upto.__contains__, aids))
+            for i in compress(range(len(events)), early):
+                aid = aids[i]
+                if i >= upto[aid]:
+                    self._fold_one(b, events[i], aid)
+            rest = list(map(operator.not_, early))
+            evs, ras = list(compress(events, rest)), list(compress(aids, rest))
+        else:
+            evs, ras = events, aids
+        if evs:
+            self._fold_columns(b, evs, ras, day)
+        b.order = list(dict.fromkeys(aids))  # `after_event` made the folds in the order of each account's first event
+        ents = b.ents
+        if ents is None:
+            ent_of = dict(zip(b.accounts, map(_ENTERPRISE_ID, map(b.subjects.__getitem__, b.accounts)), strict=True))
+            ents = b.ents = list(map(ent_of.__getitem__, aids))
+        b.ent_day = {eid: [day, e.occurred_at] for eid, e in dict(zip(ents, events, strict=True)).items()}
+
+    @staticmethod
+    def _fold_columns(b: _Batch, evs: list[Any], ras: list[str], day: int) -> None:
+        """Fold the events `evs` (accounts `ras`, in decision order) of accounts not folded yet in this batch."""
+        types = list(map(_TYPE, evs))
+        counts = Counter(zip(ras, map(_COUNTED.get, types), strict=True))
+        is_login = list(map("login".__eq__, types))
+        if True in is_login:  # a login via the linked personal account on a real phone counts `_K` too
+            linked = map((True, "real").__eq__, map(_LINKED_REAL, compress(evs, is_login)))
+            counts.update(zip(compress(compress(ras, is_login), linked), repeat(_K)))
+        is_use = list(map("feature_use".__eq__, types))
+        used = dict.fromkeys(zip(compress(ras, is_use), map(_FEATURE, compress(evs, is_use)), strict=True))
+        used.update(dict.fromkeys(zip(compress(ras, map("message".__eq__, types)), repeat("chat_message"))))
+        accounts, times = b.accounts, b.times
+        lasts = b.lasts = dict(zip(ras, evs, strict=True))  # each account's last event (`_write` scores it there)
+        for aid, e in lasts.items():
+            st = accounts[aid]
+            ts = times[e.id]
+            if ts > st.last_ts or (ts == st.last_ts and e.id > st.last_id):
+                st.last_ts, st.last_id = ts, e.id
+        for (aid, key), by in counts.items():  # what `by` events counting `key` do in `AccountState.apply`, in one step
+            if key is None:
+                continue
+            st = accounts[aid]
+            bucket = st.days.get(day)
+            if bucket is None:
+                bucket = st.days[day] = [0, 0, 0, 0, 0, 0, 0]
+            first = key == _U and not bucket[_U]
+            roll = st._roll
+            if roll is not None and day <= roll.today:
+                roll.bump(day, key, first, by)
+            if key != _U or first:
+                st._changes += 1
+            bucket[key] += by
+        for aid, feat in used:
+            st = accounts[aid]
+            if st.feats.get(feat, -1) < day:
+                st.feats[feat] = day
+                st._changes += 1
+        if not _ONE_BY_ONE.isdisjoint(types):
+            marks = list(map(_ONE_BY_ONE.__contains__, types))
+            for e, aid in zip(compress(evs, marks), compress(ras, marks), strict=True):
+                accounts[aid].apply_marks(e, times[e.id])
+
     def _place(self, b: _Batch, eid: str) -> None:
         """Move the members folded since they were last placed to their current score and last active day in
         the enterprise's buckets (what `after_store` would have done had each event been its own batch)."""
@@ -316,6 +535,8 @@ class WeightFeature(Feature):
         for an account without events in the batch (the rules then scale by 1)."""
         if at is None or account_id not in b.accounts:
             return None
+        if b.day is not None:
+            self._catch_up(b, account_id)
         st = b.accounts[account_id]
         s = b.subjects[account_id]
         cut = self._cut(b, at)
@@ -347,6 +568,8 @@ class WeightFeature(Feature):
         the decision; None for an enterprise without members in the batch."""
         if at is None or enterprise_id not in b.ent_subject:
             return None
+        if b.day is not None:
+            self._catch_up_enterprise(b, enterprise_id)
         self._place(b, enterprise_id)
         return self._enterprise_tenths(b, enterprise_id, at) / 10
 
@@ -384,6 +607,8 @@ class WeightFeature(Feature):
             return []  # outside an ingest batch this hook has no weight state to judge by
         p = self.policy
         eid = subject.enterprise.id
+        if b.day is not None:
+            self._catch_up_enterprise(b, eid)
         est = b.enterprises.setdefault(eid, EnterpriseState())
         est.add_strike(strike.id, subject.account.id, strike.at.timestamp())
         b.active.add(strike.id)
@@ -435,6 +660,8 @@ class WeightFeature(Feature):
     def after_store(self, conn: Connection, audit: core.AuditWriter, batch: Batch) -> None:
         b = batch.state.get(self.name)
         if b is not None:
+            if b.day is not None:
+                self._fold_rest(b)
             self._write(conn, audit, b, batch.events, batch.subjects, batch.effects)
 
     def _write(
@@ -447,31 +674,62 @@ class WeightFeature(Feature):
         changes: Effects,
     ) -> None:
         p = self.policy
-        for s in changes.strikes:
-            if s.subject_type == "account" and s.subject_id in subjects:
-                eid = subjects[s.subject_id].enterprise.id
-                b.enterprises.setdefault(eid, EnterpriseState()).add_strike(s.id, s.subject_id, s.at.timestamp())
-                b.active.add(s.id)
+        for x in changes.strikes:
+            if x.subject_type == "account" and x.subject_id in subjects:
+                eid = subjects[x.subject_id].enterprise.id
+                b.enterprises.setdefault(eid, EnterpriseState()).add_strike(x.id, x.subject_id, x.at.timestamp())
+                b.active.add(x.id)
         acc_rows: list[tuple[str, str, str, int]] = []
-        homes: dict[str, str | None] = {}
         hist: dict[tuple[str, str, int], int] = {}
         ent_keep = p.enterprise_keep_days
         min_history = p.enterprise.members.min_history_days * DAY  # `Members.counts`, inline: once per account
-        enterprises = b.enterprises
-        for aid, fold in b.folds.items():
-            eid = subjects[aid].enterprise.id
-            closed, score = fold.finish()
-            for day, sc in closed:
-                hist[("account", aid, day)] = sc
+        enterprises, accounts, folds, lasts, times = b.enterprises, b.accounts, b.folds, b.lasts, b.times
+        day, tenths = b.day, b.scorer.tenths
+        for aid in b.order if day is not None else list(folds):
+            s = subjects[aid]
+            eid = s.enterprise.id
+            account = s.account
+            fold = folds.get(aid)
+            if fold is None:  # folded in column passes (`_fold_columns`): `AccountFold.finish`'s usual step, inline
+                st = accounts[aid]
+                e = lasts[aid]
+                at_ts = times[e.id]
+                score = tenths(st, account, s.strikes, e.occurred_at, False, at_ts)
+                op = st.open_point
+                if op is not None and op[0] == day and at_ts == st.last_ts:
+                    st.open_point = [day, score]
+                else:  # a new state, a day closes, or a late event: the fold's own finish
+                    fold = AccountFold(p, st, account, s.strikes, b.scorer)
+                    fold.day, fold.at, fold.at_ts = day, e.occurred_at, at_ts  # type: ignore[assignment]
+                    closed, score = fold.finish(score)
+                    for d, sc in closed:
+                        hist[("account", aid, d)] = sc
+            else:
+                st = fold.st
+                closed, score = fold.finish()
+                for d, sc in closed:
+                    hist[("account", aid, d)] = sc
             est = enterprises.get(eid)
             if est is None:
                 est = enterprises[eid] = EnterpriseState()
-            st = fold.st
             last_ts = st.last_ts
-            counted = last_ts - fold.account.created_at.timestamp() >= min_history
-            est.move_member(st, int(last_ts // DAY), score, ent_keep, counted)
+            new_day = int(last_ts // DAY)
+            old = st.ent_score
+            # `EnterpriseState.move_member`'s step within the same day's bucket, inline (the usual case)
+            if (
+                old is not None
+                and new_day == st.ent_day
+                and est.last_day - ent_keep <= new_day <= est.last_day
+                and last_ts - account.created_at.timestamp() >= min_history
+                and (bucket := est.members.get(new_day)) is not None
+                and (bucket[1] >= 2 or (bucket[1] == 1 and bucket[0] == old))
+            ):
+                bucket[0] += score - old
+                st.ent_score = score
+            else:
+                counted = last_ts - account.created_at.timestamp() >= min_history
+                est.move_member(st, new_day, score, ent_keep, counted)
             acc_rows.append((aid, eid, st.to_json(), score))
-            homes[aid] = eid
         b.dirty.clear()
         for (eid, day), sc in b.ent_points.items():
             hist[("enterprise", eid, day)] = sc
@@ -483,7 +741,7 @@ class WeightFeature(Feature):
             hist[("enterprise", eid, day)] = self._enterprise_tenths(b, eid, at)
             ent_rows.append((eid, est.to_json()))
         store.write_batch(conn, acc_rows, self._homes, ent_rows, now, [(*k, sc) for k, sc in hist.items()])
-        self._homes.update(homes)  # (kept only if the batch commits: `_cache_valid`)
+        self._homes.update(map(_HOME, acc_rows))  # (kept only if the batch commits: `_cache_valid`)
         if acc_rows:
             audit.append(
                 now,

@@ -214,6 +214,13 @@ class Scorer:
         for f in br.features:
             self.br_count[f] = self.br_count.get(f, 0) + 1
         self.rg_days, self.rg_pts, self.rg_full = rg.window_days, rg.points, rg.full_days
+        # a settled account's feature breadth and regularity by the count they read (features used, active days),
+        # each worked out here by the very expression `tenths` uses; past the full count the share is 1.0
+        # (a count is at most the features listed, or the window's days: the tables stop there or at the full count)
+        top = min(br.full_at, len(br.features))
+        self.br_settled = tuple(self._settled(br.points, k / br.full_at) for k in range(top + 1))
+        top = min(rg.full_days, rg.window_days)
+        self.rg_settled = tuple(self._settled(rg.points, k / rg.full_days) for k in range(top + 1))
         self.settled = max(ll.window_days, br.window_days, rg.window_days)  # age from which every window is seen
         self.ch_days, self.ch_pts, self.ch_per, self.ch_floor = ch.window_days, ch.points, ch.per_strike, ch.floor
         self.ch0 = round(max(ch.floor, ch.points - ch.per_strike * 0) * 10)  # no recent strike
@@ -236,6 +243,12 @@ class Scorer:
             )
             * 10
         )
+
+    @staticmethod
+    def _settled(points: float, share: float) -> int:
+        if not share < 1.0:
+            share = 1.0
+        return round(points * share * 10)
 
     def tenths(
         self,
@@ -319,23 +332,24 @@ class Scorer:
         for f, d in st.feats.items():
             if first_used <= d <= today and f in count:
                 used += count[f]
-        share = used / self.br_full
-        if not share < 1.0:
-            share = 1.0
         if settled:
-            total += round(self.br_pts * share * 10)
+            total += self.br_settled[used if used < self.br_full else self.br_full]
         else:
+            share = used / self.br_full
+            if not share < 1.0:
+                share = 1.0
             seen = age / days
             if not seen < 1.0:
                 seen = 1.0
             total += round(self.br_pts * (seen * share + (1.0 - seen) * prior) * 10)
         days = self.rg_days
-        share = sums[days][ACTIVE_DAYS] / self.rg_full
-        if not share < 1.0:
-            share = 1.0
+        active = sums[days][ACTIVE_DAYS]
         if settled:
-            total += round(self.rg_pts * share * 10)
+            total += self.rg_settled[active if active < self.rg_full else self.rg_full]
         else:
+            share = active / self.rg_full
+            if not share < 1.0:
+                share = 1.0
             seen = age / days
             if not seen < 1.0:
                 seen = 1.0
@@ -645,13 +659,15 @@ class AccountFold:
             return self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts)
         return self.tenths(st, self.account, self.strikes, utc(st.last_ts), False)
 
-    def finish(self) -> tuple[list[tuple[int, int]], int]:
+    def finish(self, last: int | None = None) -> tuple[list[tuple[int, int]], int]:
         """The history points of the days that closed and the latest score (tenths); the newest day's point
-        stays open in the state until a later day begins, so history costs one row per account per day."""
+        stays open in the state until a later day begins, so history costs one row per account per day.
+        `last` is the score at the newest folded event (`at`) when the caller has it already."""
         st = self.st
         if self.at is None:
             return [], self.latest_score()
-        last = self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts)
+        if last is None:
+            last = self.tenths(st, self.account, self.strikes, self.at, False, self.at_ts)
         op = st.open_point
         if not self.points and op is not None and op[0] == self.day and self.at_ts == st.last_ts:
             st.open_point = [self.day, last]  # the usual batch: more events on the open day, none late

@@ -94,11 +94,12 @@ class RollingSums:
     only: never stored, rebuilt on demand from the stored buckets (a unit test holds it equal to a rebuild).
     """
 
-    __slots__ = ("lengths", "longest", "sums", "today")
+    __slots__ = ("lengths", "longest", "positive", "sums", "today")
 
     def __init__(self, days: dict[int, list[int]], lengths: tuple[int, ...], today: int) -> None:
         self.lengths = lengths
         self.longest = max(lengths)
+        self.positive = min(lengths) >= 1  # then day `today` is in every window
         self.today = today
         self.sums: dict[int, list[int]] = {}
         for length in lengths:
@@ -139,12 +140,18 @@ class RollingSums:
                     self._add(w, entering, 1)
             self.today = t - 1
 
-    def bump(self, day: int, key: int, first_use: bool) -> None:
-        """Count `key` of bucket `day` went up by one (`first_use`: the bucket's first feature use)."""
+    def bump(self, day: int, key: int, first_use: bool, by: int = 1) -> None:
+        """Count `key` of bucket `day` went up by `by` (`first_use`: the bucket had no feature use before)."""
         today = self.today
+        if day == today and self.positive:  # the usual case: the day is in every window
+            for w in self.sums.values():
+                w[key] += by
+                if first_use:
+                    w[ACTIVE_DAYS] += 1
+            return
         for length, w in self.sums.items():
             if today - length < day <= today:
-                w[key] += 1
+                w[key] += by
                 if first_use:
                     w[ACTIVE_DAYS] += 1
 
@@ -264,6 +271,19 @@ class AccountState:
                 self._changes += 1
         if ts > self.last_ts or (ts == self.last_ts and e.id > self.last_id):
             self.last_ts, self.last_id = ts, e.id
+
+    def apply_marks(self, e: Any, ts: float) -> None:
+        """What `apply` does with a profile or verification change besides its counts and the newest event: the
+        field's or the verification's latest value, by (time, id) (the batch fold, issue 16)."""
+        kind = e.type
+        if kind == "profile_change":
+            prev = self.profile.get(e.field)
+            if prev is None or (prev[0], prev[1]) <= (ts, e.id):
+                self.profile[e.field] = [ts, e.id, bool(e.value)]
+        elif kind == "verification_change" and getattr(e, "account_id", None):  # noqa: SIM102
+            if self.verified is None or (self.verified[0], self.verified[1]) <= (ts, e.id):
+                self.verified = [ts, e.id, bool(e.verified)]
+                self._changes += 1
 
     @property
     def newest(self) -> tuple[float, str]:

@@ -9,8 +9,11 @@ history points are in tenths; days are UTC day numbers (`state.day_of`).
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
+from itertools import compress, repeat
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,6 +27,8 @@ from warden.kernel.model import Account, StrikeStatus
 from warden.weight.state import AccountState, EnterpriseState
 
 CHUNK = 500
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+_IS_ROW = partial(operator.is_not, None)  # a stored home that is not None (None: no stored row)
 
 
 def chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -70,11 +75,14 @@ def _account_upserts(
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if homes is None:
         return [(_UPSERT_ACCOUNTS.format(p=mark), rows)]
-    at_home: list[tuple[str, str, str, int]] = []
-    moved: list[tuple[str, str, str, int]] = []
-    for r in rows:
-        home = homes.get(r[0], "")  # "": not known
-        (at_home if home is None or home == r[1] else moved).append(r)
+    # in C-level passes: a row moved when its stored enterprise is known ("": not known), not None, and another
+    olds = list(map(homes.get, map(_FIRST, rows), repeat("")))
+    moved_mask = list(map(operator.and_, map(operator.ne, olds, map(_SECOND, rows)), map(_IS_ROW, olds)))
+    if True not in moved_mask:
+        at_home, moved = rows, []
+    else:
+        at_home = list(compress(rows, map(operator.not_, moved_mask)))
+        moved = list(compress(rows, moved_mask))
     out = [(_UPSERT_ACCOUNTS_AT_HOME.format(p=mark), at_home)] if at_home else []
     return out + ([(_UPSERT_ACCOUNTS.format(p=mark), moved)] if moved else [])
 
