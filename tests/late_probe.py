@@ -69,13 +69,26 @@ def main(n: int) -> None:
         with runner.w.engine.connect() as c:
             notes = c.execute(sa.select(t.flags.c.evidence).where(t.flags.c.rule_id == LATE_EVENT)).scalars()
             named = {s for ev in notes for s in json.loads(ev)["later_strikes"]}
+            lifted = set(
+                c.execute(sa.select(t.restrictions.c.id).where(t.restrictions.c.lifted_at.is_not(None))).scalars()
+            )
         tot["late_event review flags"] += sum(1 for r in got["flags"] if r[2] == LATE_EVENT)
         got["flags"] = [r for r in got["flags"] if r[2] != LATE_EVENT]  # the rest compares as before them
         ref_ids = {r[0] for r in want["strikes"]}
         extra = [r[0] for r in got["strikes"] if r[0] not in ref_ids]
+        live = {r[0] for r in got["strikes"] if r[-1] == "active"}
+        superseded = {r[0] for r in got["strikes"] if r[-1] == "voided"}  # no person voids anything here
         tot["strikes the store holds, the history not"] += len(extra)
+        tot["  of them active (a wrong restriction)"] += sum(1 for x in extra if x in live)
+        tot["  of them voided by the system (superseded)"] += sum(1 for x in extra if x in superseded)
         tot["  of them named by a late_event flag"] += sum(1 for x in extra if x in named)
         tot["strikes named by a late_event flag that the history holds"] += len(named & ref_ids)
+        tot["strikes the history holds, the store not active (a missed one)"] += len(ref_ids - live)
+        tot["  of them superseded (voided by the system)"] += len(ref_ids & superseded)
+        same_live = live == ref_ids and {r[0]: r[5] for r in got["strikes"] if r[0] in live} == {
+            r[0]: r[5] for r in want["strikes"]
+        }
+        tot["streams whose active strikes (ids, steps) differ"] += not same_live
         tot["streams"] += 1
         tot["decisions"] += len(want["outcomes"])
         lates = any(
@@ -94,9 +107,12 @@ def main(n: int) -> None:
             if in_ref == in_late:
                 codes["same reasons, other level or figures"] += 1
         stored_differ = False
+        got["strikes"] = [r for r in got["strikes"] if r[-1] == "active"]  # a superseded row counts as gone
         for key in ("strikes", "restrictions", "flags"):
             ref = {r[0]: r for r in want[key]}
             late_rows = {r[0]: r for r in got[key]}
+            if key == "restrictions":  # a superseded strike's restriction, lifted as of its start, counts as gone
+                late_rows = {i: r for i, r in late_rows.items() if i not in lifted}
             rule = 2 if key == "flags" else 3
             names = ("id", "type", "subject", "rule", "severity/scope", "step", "at/starts", "status/ends")
             for i in ref.keys() - late_rows.keys():
