@@ -34,6 +34,7 @@ from warden.adapters.policy_file import load_policy
 from warden.kernel.access import Principal, Role
 from warden.kernel.model import Account, Enterprise
 from warden.pipeline.effects import LATE_EVENT, SUPERSEDED, SUPERSEDED_NOTE
+from warden.policy_versions.store import labelled_strikes
 
 EXAMPLES = int(os.environ.get("WARDEN_PROP_EXAMPLES", "25"))
 # Shrinking re-runs two full ingests per attempt; on by default locally, bounded in CI by the same budget.
@@ -532,6 +533,9 @@ def test_S_A1_a_superseded_strike_is_voided_by_the_system_in_the_audit_trail_and
     assert lifted.lifted_at == lifted.starts_at and data["restriction"] == lifted.id
     report = w.enforcement.audit_verify()  # the chain, the stored events and the changed rows agree
     assert report.ok, report
+    with w.engine.connect() as c:  # not a wrong strike for the policy's figures: nobody judged its evidence
+        labels = {x.id: x.label for x in labelled_strikes(c, "phone_search_velocity")}
+    assert labels[later[0][0]] is None
     for lang in ("zh", "en"):
         told = {s["id"]: s for s in w.enforcement.explain("acc-0", lang=lang)["strikes"]}
         assert told[later[0][0]]["status"] == "voided"
