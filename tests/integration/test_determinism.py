@@ -31,8 +31,10 @@ from tests.conftest import T0
 from tests.history_support import Lift, Runner, Stream, diff, one_by_one, snapshot
 from warden.adapters import tables as t
 from warden.adapters.policy_file import load_policy
+from warden.kernel.access import Principal, Role
 from warden.kernel.model import Account, Enterprise
-from warden.pipeline.effects import LATE_EVENT
+from warden.pipeline.effects import LATE_EVENT, SUPERSEDED, SUPERSEDED_NOTE
+from warden.policy_versions.store import labelled_strikes
 
 EXAMPLES = int(os.environ.get("WARDEN_PROP_EXAMPLES", "25"))
 # Shrinking re-runs two full ingests per attempt; on by default locally, bounded in CI by the same budget.
@@ -378,9 +380,10 @@ def test_streams_are_in_event_time_and_sometimes_tie() -> None:
 
 LATE_GAP = (
     "measured limit (README, the engine's one rule): a decision already made about a later event is not taken back "
-    "when an earlier event arrives in a later batch, so strikes, restrictions and weights differ from the in-order "
-    "history (python -m tests.late_probe 80: 37 of 80 streams, 798 of 2,956 decisions, 43 extra and 24 missing "
-    "strikes)"
+    "when an earlier event arrives in a later batch; only a later strike of a once-at-a-time rule made while the late "
+    "event's own strike was in force is superseded (voided by the system), so strikes the late event does not "
+    "strike for itself, missed strikes and weights still differ from the in-order history (python -m "
+    "tests.late_probe 80: 25 of 80 streams, 24 extra and 24 missing strikes, 19 superseded; late17: 37, 43, 24)"
 )
 
 
@@ -427,7 +430,14 @@ def _burst(n: int, every: timedelta) -> Stream:
     return Stream([ent], [acc], events)
 
 
-@pytest.mark.xfail(strict=True, reason=LATE_GAP)
+MISSED = (
+    "measured limit: a strike the history holds but the store lacks (the later half was decided on a short count "
+    "before the earlier half arrived) needs the later events re-decided in event order; superseding only removes "
+    "strikes (README, the engine's one rule)"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=MISSED)
 def test_a_burst_whose_first_half_arrives_after_its_second_half_is_restricted_as_in_event_order(
     runner: Runner,
 ) -> None:
@@ -447,45 +457,151 @@ def test_a_burst_whose_first_half_arrives_after_its_second_half_is_restricted_as
     assert (got["strikes"], got["restrictions"]) == (want["strikes"], want["restrictions"])
 
 
-@pytest.mark.xfail(strict=True, reason=LATE_GAP)
-def test_a_burst_restricted_in_event_order_is_not_struck_twice_when_its_first_half_arrives_late(
-    runner: Runner,
-) -> None:
-    """S-A1, the other direction (a restriction the history does not hold): 60 phone searches a minute apart. In
-    event order the first hourly hard limit restricts adding for a day and the searches after it are paused, so
-    one strike. Sent as the second half first, then the first half (late), the second half is struck on its own
-    count, the late half strikes again, and the account holds two strikes and a restriction ending 30 minutes
-    after the one the history justifies; the stored state must lose the second strike once the late half is in."""
-    stream = _burst(60, timedelta(minutes=1))
+def _second_half_first(runner: Runner, n: int) -> tuple[Stream, dict[str, Any], list[tuple[Any, ...]]]:
+    """`n` phone searches a minute apart: the reference (one by one, in event order), then a fresh store holding
+    the second half only. Returns the stream, the reference snapshot and the strikes the second half made."""
+    stream = _burst(n, timedelta(minutes=1))
     w = runner.fresh(stream)
     one_by_one(w, stream.events)
     want = snapshot(w, stream)
-    assert len(want["strikes"]) == 1
     runner.fresh(stream)
     assert runner.w is not None
-    runner.w.pipeline.ingest(stream.events[30:])
+    runner.w.pipeline.ingest(stream.events[n // 2 :])
+    return stream, want, snapshot(runner.w, stream)["strikes"]
+
+
+def _live(w: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The active strikes and the restrictions never lifted, as (id, rule, step, at) / (id, rule, step, ends)."""
+    with w.engine.connect() as c:
+        strikes = sorted(
+            (r.id, r.rule_id, r.step, r.at.isoformat())
+            for r in c.execute(sa.select(t.strikes).where(t.strikes.c.status == "active"))
+        )
+        restrictions = sorted(
+            (r.id, r.rule_id, r.step, r.ends_at.isoformat() if r.ends_at else None)
+            for r in c.execute(sa.select(t.restrictions).where(t.restrictions.c.lifted_at.is_(None)))
+        )
+    return strikes, restrictions
+
+
+def _late_flags(w: Any) -> list[dict[str, Any]]:
+    with w.engine.connect() as c:
+        rows = c.execute(sa.select(t.flags.c.evidence).where(t.flags.c.rule_id == LATE_EVENT)).scalars()
+        return [json.loads(r) for r in rows]
+
+
+def test_S_A1_a_burst_restricted_in_event_order_is_not_struck_twice_when_its_first_half_arrives_late(
+    runner: Runner,
+) -> None:
+    """S-A1 (a restriction the history does not hold, closed): 60 phone searches a minute apart. In event order the
+    first hourly hard limit restricts adding for a day and the searches after it are paused, so one strike. Sent as
+    the second half first, then the first half (late), the second half is struck on its own count and the late half
+    strikes earlier; the later strike was made while the earlier one's restriction was in force, which S-A1 never
+    does in event order (once at a time), so the system voids it and lifts its restriction: the live strikes and
+    restrictions are the history's, the voided row stays on the record, and no review flag is raised."""
+    stream, want, later = _second_half_first(runner, 60)
+    assert len(want["strikes"]) == 1 and len(later) == 1
+    assert runner.w is not None
     runner.w.pipeline.ingest(stream.events[:30])
     got = snapshot(runner.w, stream)
-    assert (got["strikes"], got["restrictions"]) == (want["strikes"], want["restrictions"])
+    ref = runner.fresh(stream)
+    one_by_one(ref, stream.events)
+    assert _live(runner.w) == _live(ref)
+    voided = [s for s in got["strikes"] if s[-1] == "voided"]
+    assert [s[0] for s in voided] == [later[0][0]]
+    assert not _late_flags(runner.w)
 
 
-def test_a_late_strike_before_strikes_already_made_raises_a_review_flag_naming_them(runner: Runner) -> None:
-    """What holds today for a late strike (the stored state is not re-decided): the second half of a 60-search
-    burst arrives first and is struck; the late first half strikes earlier in event time, and a review flag of rule
-    `late_event` on the account names the later strike, with a zh and an en note. In event order no flag."""
-    stream = _burst(60, timedelta(minutes=1))
-    w = runner.fresh(stream)
-    one_by_one(w, stream.events)
-    assert not [f for f in snapshot(w, stream)["flags"] if f[2] == LATE_EVENT]
-    runner.fresh(stream)
-    assert runner.w is not None
-    runner.w.pipeline.ingest(stream.events[30:])
-    later = {s[0] for s in snapshot(runner.w, stream)["strikes"]}
-    out = runner.w.pipeline.ingest(stream.events[:30])
-    assert len(later) == 1 and [x for x in out.changes.flags if x.rule_id == LATE_EVENT]
-    with runner.w.engine.connect() as c:
-        rows = c.execute(sa.select(t.flags).where(t.flags.c.rule_id == LATE_EVENT)).all()
-    assert len(rows) == 1 and rows[0].subject_id == "acc-0" and rows[0].status == "open"
-    evidence = json.loads(rows[0].evidence)
-    assert evidence["later_strikes"] == sorted(later)
-    assert evidence["strike"] not in later and set(evidence["note"]) == {"zh", "en"}
+def test_S_A1_a_superseded_strike_is_voided_by_the_system_in_the_audit_trail_and_explained_in_zh_and_en(
+    runner: Runner,
+) -> None:
+    """The superseding is a system action on the record: `strike.voided` by `system` on the account's chain naming
+    the strike, the late strike that supersedes it and the reason; its restriction lifted as of its start (in event
+    time it was never in force); the account's explanation says why in zh and in en."""
+    stream, _, later = _second_half_first(runner, 60)
+    w = runner.w
+    assert w is not None
+    w.pipeline.ingest(stream.events[:30])
+    with w.engine.connect() as c:
+        entries = c.execute(sa.select(t.audit_log).where(t.audit_log.c.action == "strike.voided")).all()
+        strike = c.execute(sa.select(t.strikes).where(t.strikes.c.id == later[0][0])).one()
+        lifted = c.execute(sa.select(t.restrictions).where(t.restrictions.c.strike_id == later[0][0])).one()
+    assert len(entries) == 1 and entries[0].actor == "system" and entries[0].subject == "account:acc-0"
+    data = json.loads(entries[0].data)
+    assert data["strike"] == later[0][0] and data["reason"] == SUPERSEDED + data["by"]
+    assert strike.status == "voided" and strike.status_reason == SUPERSEDED + data["by"]
+    assert lifted.lifted_at == lifted.starts_at and data["restriction"] == lifted.id
+    report = w.enforcement.audit_verify()  # the chain, the stored events and the changed rows agree
+    assert report.ok, report
+    with w.engine.connect() as c:  # not a wrong strike for the policy's figures: nobody judged its evidence
+        labels = {x.id: x.label for x in labelled_strikes(c, "phone_search_velocity")}
+    assert labels[later[0][0]] is None
+    for lang in ("zh", "en"):
+        told = {s["id"]: s for s in w.enforcement.explain("acc-0", lang=lang)["strikes"]}
+        assert told[later[0][0]]["status"] == "voided"
+        assert told[later[0][0]]["status_reason"] == f"{SUPERSEDED_NOTE[lang]} ({data['by']})"
+        assert told[data["by"]]["status"] == "active"
+
+
+def test_S_A1_an_appealed_later_strike_is_not_superseded_and_a_review_flag_names_it(runner: Runner) -> None:
+    """A later strike under appeal stays as it is when a late event's strike would supersede it (the appeal is a
+    person's business): the late strike raises the `late_event` review flag naming it, with a zh and an en note."""
+    stream, _, later = _second_half_first(runner, 60)
+    w = runner.w
+    assert w is not None
+    member = Principal("acc-0", Role.MEMBER, enterprise_id="ent-0", account_id="acc-0")
+    w.appeals.open(member, later[0][0], "我没有违规", None)
+    out = w.pipeline.ingest(stream.events[:30])
+    assert [x for x in out.changes.flags if x.rule_id == LATE_EVENT]
+    with w.engine.connect() as c:
+        status = c.execute(sa.select(t.strikes.c.status).where(t.strikes.c.id == later[0][0])).scalar_one()
+    assert status == "active"
+    (flag,) = _late_flags(w)
+    assert flag["later_strikes"] == [later[0][0]] and set(flag["note"]) == {"zh", "en"}
+
+
+def test_S_A1_a_later_strike_whose_restriction_a_person_lifted_is_not_superseded(runner: Runner) -> None:
+    """A later strike a person acted on (its restriction lifted by a reviewer) is not voided by the system: the
+    review flag names it instead."""
+    stream, _, later = _second_half_first(runner, 60)
+    w = runner.w
+    assert w is not None
+    with w.engine.connect() as c:
+        rid = c.execute(sa.select(t.restrictions.c.id).where(t.restrictions.c.strike_id == later[0][0])).scalar_one()
+    w.enforcement.manual_actions.lift_restriction(rid, "reviewer", "checked by phone")
+    w.pipeline.ingest(stream.events[:30])
+    with w.engine.connect() as c:
+        status = c.execute(sa.select(t.strikes.c.status).where(t.strikes.c.id == later[0][0])).scalar_one()
+    assert status == "active"
+    assert [f["later_strikes"] for f in _late_flags(w)] == [[later[0][0]]]
+
+
+def test_a_late_strike_of_another_rule_supersedes_nothing_and_raises_a_review_flag(runner: Runner) -> None:
+    """Superseding is per rule: a late S-A6 plug-in strike before an S-A1 strike already made does not void it (S-A1
+    is not gated by a plug-in restriction); a review flag of rule `late_event` names the later strike, with a zh and
+    an en note. In event order no flag."""
+    stream, _, later = _second_half_first(runner, 60)
+    w = runner.w
+    assert w is not None
+    first = stream.events[0]["occurred_at"]
+    login = {
+        "id": "ev-login",
+        "occurred_at": first,
+        "type": "login",
+        "account_id": "acc-0",
+        "device_id": "dev-0",
+        "device_kind": "real",
+        "via_linked_personal": False,
+        "client_version": "4.1.0",
+        "plugin_signatures": ["auto-clicker"],
+    }
+    out = w.pipeline.ingest([login])
+    assert [s.rule_id for s in out.changes.strikes] == ["plugin_software"]
+    with w.engine.connect() as c:
+        status = c.execute(sa.select(t.strikes.c.status).where(t.strikes.c.id == later[0][0])).scalar_one()
+    assert status == "active" and not out.changes.updated_strikes
+    (flag,) = _late_flags(w)
+    assert flag["later_strikes"] == [later[0][0]] and set(flag["note"]) == {"zh", "en"}
+    ref = runner.fresh(stream)
+    one_by_one(ref, [login, *stream.events])
+    assert not _late_flags(ref)

@@ -667,6 +667,8 @@ def save_changes(conn: Connection, changes: Any) -> None:
         conn.execute(sa.insert(t.strikes), [strike_row(s) for s in changes.strikes])
     if changes.restrictions:
         conn.execute(sa.insert(t.restrictions), [restriction_row(r) for r in changes.restrictions])
+    for u in changes.updated_strikes:
+        conn.execute(sa.update(t.strikes).where(t.strikes.c.id == u.id).values(**strike_row(u)))
     for r in changes.updated_restrictions:
         row = restriction_row(r)
         conn.execute(sa.update(t.restrictions).where(t.restrictions.c.id == r.id).values(**row))
@@ -735,6 +737,14 @@ def insert_ignore(conn: Connection, table: sa.Table) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def appealed_strikes(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """Those of the strike `ids` that any appeal names (whatever its status)."""
+    if not ids:
+        return set()
+    q = sa.select(t.appeals.c.strike_id).where(t.appeals.c.strike_id.in_(sorted(set(ids))))
+    return set(conn.execute(q).scalars())
 
 
 def update_strike(conn: Connection, s: Strike) -> None:

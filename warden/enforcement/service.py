@@ -53,6 +53,7 @@ from warden.kernel.errors import InvalidInput, NotFound
 from warden.kernel.events import Event, FieldError
 from warden.kernel.model import ENTERPRISE_OUTCOME_RULES, Account, Action, Enterprise, Restriction, Scope, Strike
 from warden.pipeline.batch import Batch
+from warden.pipeline.effects import SUPERSEDED, SUPERSEDED_NOTE
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import Feature, overriding
 from warden.pipeline.ingest import EARLIEST, FUTURE_SKEW, Ingest, IngestResult
@@ -370,7 +371,8 @@ class EnforcementService:
                 active, subj.account.real_name_verified, subj.enterprise.verified, lang, [r.rule for r in refusals]
             ),
             "strikes": [
-                strike_record(s) | {"status_reason": s.status_reason, "event_id": s.event_id} for s in subj.strikes
+                strike_record(s) | {"status_reason": _status_reason(s.status_reason, lang), "event_id": s.event_id}
+                for s in subj.strikes
             ],
             "policy_hash": self.rules.loaded.hash,
             "as_of": now.isoformat(),
@@ -435,3 +437,11 @@ def _state_text(state: str, active: list[Restriction], texts: Texts, lang: Lang)
     if own and all(r.rule_id in ENTERPRISE_OUTCOME_RULES for r in own):
         return texts.title(own[0].rule_id, lang)
     return STATE_TEXT[state][lang]
+
+
+def _status_reason(reason: str | None, lang: Lang) -> str | None:
+    """A strike's status reason as its owner reads it: a strike the system voided because a strike for an earlier,
+    late event superseded it (`Effector.settle`) says so in `lang`, naming that strike; others as written."""
+    if reason is None or not reason.startswith(SUPERSEDED):
+        return reason
+    return f"{SUPERSEDED_NOTE[lang]} ({reason.removeprefix(SUPERSEDED)})"

@@ -72,6 +72,14 @@ class Effects:
     strikes: list[Strike] = field(default_factory=list)
     restrictions: list[Restriction] = field(default_factory=list)
     updated_restrictions: list[Restriction] = field(default_factory=list)
+    updated_strikes: list[Strike] = field(default_factory=list)
+    """Stored strikes this batch changed (a superseded strike voided, a later one re-stepped), written as updates."""
+    superseding: list[tuple[str, str, str]] = field(default_factory=list)
+    """(account id, late strike id, later strike id): a strike made for a late event whose restriction was in force
+    when a later strike of the same once-at-a-time rule was made (`Effector.strike`); settled before the batch is
+    stored (`Effector.settle`)."""
+    changed: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    """(action, target, data) audit entries for the changes above (`strike.voided`, `strike.restepped`)."""
     flags: list[Flag] = field(default_factory=list)
     accounts: dict[str, Account] = field(default_factory=dict)
     enterprises: dict[str, Enterprise] = field(default_factory=dict)

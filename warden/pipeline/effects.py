@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from warden.kernel.decision import Effects, FlagRequest, StrikeRequest, Subject, derive_id
-from warden.kernel.ladder import next_step, restriction_for
+from warden.kernel.ladder import next_step, recompute_steps, rederive, restriction_for
 from warden.kernel.model import Enterprise, Flag, Restriction, Strike, StrikeStatus
 from warden.kernel.policy import Ladder
 from warden.pipeline.batch import Batch
@@ -33,6 +33,19 @@ LATE_EVENT_NOTE = {
 }
 """What the `late_event` flag tells a reviewer (zh, en), kept in its evidence as `note`."""
 
+SUPERSEDED = "superseded by "
+"""How a superseded strike's `status_reason` (and its restriction's `lift_reason`) starts: then the id of the strike
+for the earlier event that arrived late (`Effector.settle`); the explanation shows `SUPERSEDED_NOTE` instead."""
+
+SUPERSEDED_NOTE = {
+    "zh": "已撤销：一条较早的事件迟到了，系统据其作出了更早的处罚；按事件时间顺序，该较早处罚的限制当时仍在生效，"
+    "本次处罚不会作出，因此由系统撤销并解除相应限制。",
+    "en": "Withdrawn: an earlier event arrived late and the system issued a strike for it; in event-time order that "
+    "earlier strike's restriction was still in force, so this strike would not have been issued. The system "
+    "withdrew it and lifted its restriction.",
+}
+"""What the account holder (and a reviewer) reads for a superseded strike (zh, en)."""
+
 
 class PolicySource(Protocol):
     """Where the policy in force is read (the rule engine): `policy.ladder`, `policy.rules`, `loaded.hash`. A batch
@@ -49,6 +62,7 @@ class Effector:
         """`follow`: let features react to a strike (`after_strike`); a shadow evaluation passes False, so its
         would-be strikes change no feature's state (issue 18)."""
         self.source = source
+        self._once: frozenset[str] = getattr(getattr(source, "rules", None), "once_at_a_time", frozenset())
         self._floors = overriding(features, "step_floor")
         self._after = overriding(features, "after_strike") if follow else []
 
@@ -115,7 +129,7 @@ class Effector:
         )
         restriction = restriction_for(ladder, strike, derive_id("rst", sid), req.minimum_end)
         if req.event_id is not None and subject.strikes:  # a first strike cannot follow a later one
-            self._late(batch, subject, strike, req.event_id)
+            self._late(batch, subject, strike, restriction, req.event_id)
         subject.strikes.append(strike)
         subject.restrictions.append(restriction)
         self._record(batch.effects, rule, strike, restriction)
@@ -163,25 +177,136 @@ class Effector:
         self._record(effects, req.rule, strike, restriction)
         return strike
 
-    def _late(self, batch: Batch, subject: Subject, strike: Strike, event_id: str) -> None:
+    def _late(self, batch: Batch, subject: Subject, strike: Strike, restriction: Restriction, event_id: str) -> None:
         """A strike for an event older than active strikes the account already holds for later events (decided
-        in an earlier batch, before this event arrived: a late event) raises a review flag naming them: in event
-        order they were decided with this strike in force, and might not have been made, or at another step
-        (README, the engine's one rule: the stored state is not re-decided). It restricts nobody. In time order
-        no strike is ever later than the one being made, so only the scan of the account's strikes is paid."""
+        in an earlier batch, before this event arrived: a late event).
+
+        A later strike of the same once-at-a-time rule (`RuleSet.once_at_a_time`) made while this strike's
+        restriction is in force cannot exist in event order: it is noted in `batch.effects.superseding`, and
+        `settle` voids it before the batch is stored (or flags it, when a person touched it). The other later
+        strikes get a review flag (`late_event`) naming them: in event order they were decided with this strike in
+        force, and might not have been made, or at another step (README, the engine's one rule). In time order no
+        strike is ever later than the one being made, so only the scan of the account's strikes is paid."""
         me = (strike.at, event_id)
         later = sorted(
-            s.id
-            for s in subject.strikes
-            if s.event_id is not None and s.status is StrikeStatus.ACTIVE and (s.at, s.event_id) > me
+            (s for s in subject.strikes if s.event_id is not None and s.status is StrikeStatus.ACTIVE),
+            key=lambda s: s.id,
         )
+        later = [s for s in later if (s.at, s.event_id) > me]
         if not later:
             return
+        flagged = []
+        for s in later:
+            if self._supersedable(subject, strike, restriction, s):
+                batch.effects.superseding.append((subject.account.id, strike.id, s.id))
+            else:
+                flagged.append(s.id)
+        if flagged:
+            self._late_flag(batch, subject, strike, event_id, flagged)
+
+    def _supersedable(self, subject: Subject, strike: Strike, restriction: Restriction, later: Strike) -> bool:
+        """Whether `later` provably would not exist in event order, `strike` (just made, for an earlier event)
+        being in force: the same rule, one that strikes only while unrestricted by itself; `strike`'s restriction
+        active at `later`'s time; `later` made by that rule for an event (not a person), its restriction neither
+        lifted nor permanent (ending a ban takes two people), and no enterprise cascade counted it. Appeals are
+        checked by `settle` (a read)."""
+        if later.rule_id != strike.rule_id or strike.rule_id not in self._once or later.status_at is not None:
+            return False
+        if not restriction.active_at(later.at):
+            return False
+        mine = [r for r in subject.restrictions if r.strike_id == later.id]
+        if len(mine) != 1 or mine[0].lifted_at is not None or mine[0].ends_at is None:
+            return False
+        for c in subject.enterprise_strikes:
+            if later.id in (c.evidence.get("member_strikes") or [c.evidence.get("trigger_strike")]):
+                return False
+        return True
+
+    def _late_flag(self, batch: Batch, subject: Subject, strike: Strike, event_id: str, later: list[str]) -> None:
         fid = derive_id("flg", event_id, LATE_EVENT)
-        if any(f.id == fid for f in batch.effects.flags):  # a second strike of the same event (a follow-up)
-            return
+        for f in batch.effects.flags:
+            if f.id == fid:  # a second strike of the same event (a follow-up), or a strike `settle` did not void
+                f.evidence["later_strikes"] = sorted(set(f.evidence["later_strikes"]) | set(later))
+                return
         evidence = {"event_id": event_id, "strike": strike.id, "later_strikes": later, "note": LATE_EVENT_NOTE}
         self.flag(batch, subject, FlagRequest(LATE_EVENT, strike.at, evidence, event_id))
+
+    def settle(self, batch: Batch, appealed: set[str]) -> None:
+        """Void the strikes `strike` noted as superseded (`batch.effects.superseding`), once every decision of the
+        batch is made and before it is stored: as a system action (status `voided`, reason `SUPERSEDED` + the late
+        strike's id, its restriction lifted as of its start: in event time it was never in force), the account's
+        ladder re-stepped from what stays (as a reviewer's void does), every change in `batch.effects` (rows to
+        update, `strike.voided` / `strike.restepped` audit entries). A strike in `appealed` (any appeal names it),
+        or one whose voiding would raise another strike's step, gets the `late_event` flag instead. Leniency: a
+        voided strike spends its rule's evidence (`spent_after`), so that rule's windows start afresh after it."""
+        effects = batch.effects
+        todo, effects.superseding = effects.superseding, []
+        ladder = self._in_force(batch)[1].ladder
+        new_ids = {s.id for s in effects.strikes}
+        by_account: dict[str, list[tuple[str, str]]] = {}
+        for aid, late_id, later_id in todo:
+            by_account.setdefault(aid, []).append((late_id, later_id))
+        for aid, pairs in by_account.items():
+            subject = batch.subjects[aid]
+            strikes = {s.id: s for s in subject.strikes}
+            void: dict[str, str] = {}  # later strike → the late strike that supersedes it (the earliest)
+            refused: dict[str, list[str]] = {}
+            for late_id, later_id in pairs:
+                later = strikes[later_id]
+                if later_id in appealed or later_id in new_ids or later.status is not StrikeStatus.ACTIVE:
+                    refused.setdefault(late_id, []).append(later_id)
+                elif later_id not in void:
+                    void[later_id] = late_id
+            if void and not self._restep(batch, subject, ladder, void, new_ids):
+                for later_id, late_id in void.items():
+                    refused.setdefault(late_id, []).append(later_id)
+            for late_id, ids in refused.items():
+                late = strikes[late_id]
+                assert late.event_id is not None
+                self._late_flag(batch, subject, late, late.event_id, sorted(ids))
+
+    def _restep(self, batch: Batch, subject: Subject, ladder: Ladder, void: dict[str, str], new_ids: set[str]) -> bool:
+        """Void `void`'s strikes on `subject` and re-step the rest (see `settle`); False, changing nothing, when a
+        step would rise (removing strikes cannot raise one: the check keeps that true)."""
+        effects = batch.effects
+        kept = [s for s in subject.strikes if s.id not in void]
+        floors = {s.id: int(s.evidence.get("step_floor", 0)) for s in kept}
+        steps = recompute_steps(ladder, kept, floors)
+        if any(steps[s.id] > s.step for s in kept if s.id in steps):
+            return False
+        restrictions = {r.strike_id: i for i, r in enumerate(subject.restrictions)}
+        target = f"account:{subject.account.id}"
+        for s in subject.strikes:
+            if s.id in void:
+                reason = SUPERSEDED + void[s.id]
+                s.status, s.status_at, s.status_reason = StrikeStatus.VOIDED, batch.now, reason
+                r = subject.restrictions[restrictions[s.id]]
+                r.lifted_at, r.lift_reason = r.starts_at, f"strike voided: {reason}"
+                effects.updated_strikes.append(s)
+                effects.updated_restrictions.append(r)
+                data: dict[str, Any] = {
+                    "strike": s.id,
+                    "reason": reason,
+                    "restriction": r.id,
+                    "by": void[s.id],
+                    "event": s.event_id,
+                }
+                effects.changed.append(("strike.voided", target, data))
+            elif s.id in steps and steps[s.id] != s.step:
+                old, s.step = s.step, steps[s.id]
+                i = restrictions.get(s.id)
+                if i is not None:
+                    prev = subject.restrictions[i]
+                    fresh = subject.restrictions[i] = rederive(ladder, s, prev)
+                    if s.id in new_ids:  # made in this batch: its rows are inserted as they stand now
+                        effects.restrictions[effects.restrictions.index(prev)] = fresh
+                    else:
+                        effects.updated_restrictions.append(fresh)
+                if s.id not in new_ids:
+                    effects.updated_strikes.append(s)
+                data = {"strike": s.id, "from": old, "to": s.step, "because": sorted(void)}
+                effects.changed.append(("strike.restepped", target, data))
+        return True
 
     @staticmethod
     def flag(batch: Batch, subject: Subject, req: FlagRequest) -> Flag:
@@ -238,3 +363,5 @@ def audit_effects(audit: Any, changes: Effects, now: datetime, actor: str) -> No
         )
     for f in changes.flags:
         audit.append(now, actor, "flag.raised", f"{f.subject_type}:{f.subject_id}", {"flag": f.id, "rule": f.rule_id})
+    for action, target, data in changes.changed:  # a superseded strike voided by the system (`Effector.settle`)
+        audit.append(now, "system", action, target, data)

@@ -34,6 +34,11 @@ class RuleSet:
 
     handlers: Mapping[str, Sequence[RuleFn]]
     retention: Callable[[Policy], float]
+    once_at_a_time: frozenset[str] = frozenset()
+    """Rules that strike only while no restriction of their own is in force at the event (every strike they ask
+    for is guarded by `already_restricted_by(subject, rule, at)`; pinned by a test over the rules' source). A later
+    strike of such a rule made while an earlier one's restriction was in force cannot exist in event order
+    (`Effector.settle` supersedes it when the earlier one arrives late)."""
 
 
 def share_bucket(enterprise_id: str) -> int:

@@ -533,6 +533,9 @@ class Ingest:
                     f.after_event(batch, e, out, subject)
             if prepare is not None:
                 prepare.release()
+            if changes.superseding:  # a late event's strike supersedes later ones (never in time order)
+                named = [later for _, _, later in changes.superseding]
+                self.rules.effector.settle(batch, store.appealed_strikes(conn, named))
             for f in self._hooks["before_store"]:
                 f.before_store(conn, batch)
             # the stored events as columns, then as tuples in the table's column order (`store.insert_event_values`),

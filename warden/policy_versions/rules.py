@@ -12,10 +12,14 @@ from warden.policy_versions.model import CORRECT, Label, LabelledStrike, ShadowR
 DECIDED_APPEALS = {"upheld": Label.UPHELD, "reduced": Label.REDUCED, "overturned": Label.OVERTURNED}
 
 
-def label_of(strike_status: str, appeal_statuses: Sequence[str]) -> Label | None:
+def label_of(strike_status: str, appeal_statuses: Sequence[str], superseded: bool = False) -> Label | None:
     """The label a strike carries: voided or overturned strikes say so whoever did it (a reviewer's void, an
     appeal's overturn); otherwise the newest decided appeal (upheld, reduced, overturned; `appeal_statuses` oldest
-    first); None when nobody judged it (an open or withdrawn appeal is no verdict)."""
+    first); None when nobody judged it (an open or withdrawn appeal is no verdict). A strike the system voided as
+    `superseded` (a strike for an earlier, late event was in force: `Effector.settle`) carries no label: nobody
+    judged its evidence wrong, it would simply not have been made in event order."""
+    if strike_status == "voided" and superseded:
+        return None
     if strike_status == "voided":
         return Label.VOIDED
     if strike_status == "overturned":

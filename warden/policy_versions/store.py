@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import driver_run
+from warden.pipeline.effects import SUPERSEDED
 from warden.policy_versions.model import LabelledStrike, ShadowRow, Stages, Version
 from warden.policy_versions.rules import label_of
 
@@ -166,7 +167,16 @@ def labelled_strikes(conn: Connection, rule: str | None = None) -> list[Labelled
     """Every strike (of `rule`, or all) with its label: its own status (voided, overturned) or the newest decided
     appeal on it (`rules.label_of`), and whether it was ever appealed (a withdrawn appeal counts as appealed)."""
     s, a = t.strikes, t.appeals
-    q = sa.select(s.c.id, s.c.rule_id, s.c.policy_hash, s.c.subject_type, s.c.subject_id, s.c.event_id, s.c.status)
+    q = sa.select(
+        s.c.id,
+        s.c.rule_id,
+        s.c.policy_hash,
+        s.c.subject_type,
+        s.c.subject_id,
+        s.c.event_id,
+        s.c.status,
+        s.c.status_reason,
+    )
     if rule is not None:
         q = q.where(s.c.rule_id == rule)
     strikes = list(conn.execute(q.order_by(s.c.at, s.c.id)))
@@ -184,7 +194,7 @@ def labelled_strikes(conn: Connection, rule: str | None = None) -> list[Labelled
             r.subject_id if r.subject_type == "account" else "",
             r.event_id,
             bool(appeals.get(r.id)),
-            label_of(r.status, appeals.get(r.id, [])),
+            label_of(r.status, appeals.get(r.id, []), (r.status_reason or "").startswith(SUPERSEDED)),
         )
         for r in strikes
     ]
