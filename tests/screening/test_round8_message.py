@@ -187,3 +187,41 @@ def test_S_A6_reaching_one_person_privately_is_no_contact_phrase(engine: Screeni
 def test_S_A6_a_private_reach_without_a_call_has_no_intent(engine: ScreeningEngine) -> None:
     hits = [h for h in engine.screen("有问题请发私信给客服") if h.term == "私聊我"]
     assert hits and not hits[0].intent  # plain: the policy judges it (warned in a greeting to a stranger)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不要错过刷单兼职",  # a reluctance denied: an invitation, not a prohibition
+        "千万别犹豫，网赌",  # (the comma ends the clause: 网赌 alone has no evidence either way)
+        "千万别错过这个刷单机会",
+        "没有门槛刷单兼职",  # a cost denied
+        "不要押金刷单兼职",
+        "网赌零风险",  # a word of handling made a selling point
+        "刷单没有风险",
+        "网赌平台已审核",
+        "有人靠刷单月入过万，你也可以",  # a report of others' gain: a testimonial
+        "好多朋友反馈网赌回本了",
+        "收到很多好评的刷单兼职",
+    ],
+)
+def test_S_A6_an_offer_dressed_as_a_denial_a_selling_point_or_a_testimonial_keeps_its_intent(
+    engine: ScreeningEngine, text: str
+) -> None:
+    hits = [h for h in engine.screen(text) if h.channel != "detector"]
+    assert any(h.intent for h in hits), [(h.term, h.intent) for h in hits]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "仓库里没有仿真枪",  # the negation bears on the term itself
+        "审计发现有门店帮客户花呗套现",  # a report with no gain in it
+        "培训课件讲网贷、裸贷的危害",
+        "代开发票的风险很大",  # a word of handling right after the term
+        "代开发票这种风险已讲清",  # 已 after the word of handling, not before it
+    ],
+)
+def test_S_A6_the_honest_twins_of_those_offers_stay_named(engine: ScreeningEngine, text: str) -> None:
+    hits = [h for h in engine.screen(text) if h.channel != "detector"]
+    assert hits and not any(h.intent for h in hits), [(h.term, h.intent) for h in hits]

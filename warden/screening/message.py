@@ -21,9 +21,12 @@ report of what someone else did (有用户…, 发现, 提到), the term in quot
 evidence. Such a hit keeps its place but is marked ``intent: false``, like a plain ordinary word, and the policy
 judges it (warned in a greeting to a stranger, passed in a conversation). One term in the message without such
 evidence, a disguise, a lure or a contact detail anywhere in it keeps the intent of every hit, and a contact term
-(加微信, 私聊我) is named only when quoted. What a spammer could still gain: an offer written verbatim behind a
-negation in its own clause (没有比这更稳的网赌) is warned, not refused; on every corpus, no spam row lost its
-intent to this rule (docs/screening.md, Round 8).
+(加微信, 私聊我) is named only when quoted. A negation that bears on a reluctance or a cost before the term
+(不要错过, 没有门槛: `INVITING_AFTER_NEGATION`), a selling mark before a word of handling (零风险, 已审核:
+`SELLING_MARKS`) and a word of gain in a report (有人靠…月入过万: `GAIN_WORDS`) are no evidence (break21). What a
+spammer could still gain: an offer written verbatim behind a negation in its own clause (没有比这更稳的网赌) or in
+quotation marks used for emphasis (“刷单”兼职) is warned, not refused; on every corpus, no spam row lost its intent
+to this rule (docs/screening.md, Round 8).
 """
 
 from __future__ import annotations
@@ -37,9 +40,12 @@ from warden.screening.base import DETECTOR_CHANNEL, Hit
 from warden.screening.folding import is_default_ignorable
 
 __all__ = [
+    "GAIN_WORDS",
     "INTRUSIVE",
+    "INVITING_AFTER_NEGATION",
     "MENTION_AFTER",
     "MENTION_BEFORE",
+    "SELLING_MARKS",
     "intrusive_letters",
     "named_not_offered",
     "separated_reading",
@@ -165,6 +171,60 @@ _LIST_GAP = re.compile(
     r"(?:\w{0,2}(?=[、，,\s“”\"「」『』‘’'/和与及或]))?[、，,\s“”\"「」『』‘’'/]*(?:和|与|及|以及|或|或者)?[、\s“”\"「」『』‘’']*"
 )
 
+INVITING_AFTER_NEGATION = (
+    "错过",
+    "犹豫",
+    "迟疑",
+    "观望",
+    "再等",
+    "担心",
+    "害怕",
+    "怕",
+    "发愁",
+    "后悔",
+    "放过",
+    "浪费",
+    "门槛",
+    "押金",
+    "费用",
+    "成本",
+    "经验",
+    "学历",
+    "限制",
+    "风险",
+)
+"""Words a negation bears on instead of the term after them, which make it an invitation: a reluctance denied (不要错过
+网赌, 别犹豫) or a cost denied (没有门槛刷单, 不要押金). Between the last negation of a clause and the term, one of
+them takes that negation's evidence away."""
+
+SELLING_MARKS = (
+    "零",
+    "无",
+    "没",
+    "不算",
+    "不是",
+    "不会",
+    "不违",
+    "不犯",
+    "不怕",
+    "不用",
+    "免",
+    "低",
+    "已",
+    "通过",
+    "正规",
+)
+"""Marks that turn a word of handling after a term into a selling point (网赌零风险, 刷单没有风险, 平台已审核): one of
+them between the term and that word takes the word's evidence away."""
+
+GAIN_WORDS = ("赚", "月入", "日入", "收入", "收益", "回本", "翻倍", "好评", "靠", "轻松", "过万", "到手")
+"""Words of gain in a report of what others did, which make it a testimonial (有人靠刷单月入过万, 朋友反馈网赌回本了):
+one of them in the term's clause takes the report's evidence away."""
+
+_INVITING_RE = re.compile("|".join(map(re.escape, INVITING_AFTER_NEGATION)))
+_SELLING_RE = re.compile("|".join(map(re.escape, SELLING_MARKS)))
+_GAIN_RE = re.compile("|".join(map(re.escape, GAIN_WORDS)))
+
 _BEFORE_RE = re.compile("|".join(map(re.escape, sorted(MENTION_BEFORE, key=len, reverse=True))))
 _AFTER_RE = re.compile("|".join(map(re.escape, sorted(MENTION_AFTER, key=len, reverse=True))))
 _AFTER_LONG_RE = re.compile("|".join(re.escape(w) for w in sorted(MENTION_AFTER, key=len, reverse=True) if len(w) > 1))
@@ -199,11 +259,14 @@ def mention_evidence(text: str, hit: Hit, start: int | None = None, end: int | N
     if _quoted(text, hit):
         return "quoted"
     head, tail = _clause(text, hit.start if start is None else start, hit.end if end is None else end)
-    if m := _BEFORE_RE.search(head):
-        return f"before:{m.group()}"
-    if m := _REPORT.search(head):
+    negations = list(_BEFORE_RE.finditer(head))
+    if negations and not _INVITING_RE.search(head, negations[-1].end()):
+        return f"before:{negations[0].group()}"
+    if (m := _REPORT.search(head)) and not (_GAIN_RE.search(head) or _GAIN_RE.search(tail)):
         return f"report:{m.group()}"
-    if m := _AFTER_RE.match(tail) or _AFTER_LONG_RE.search(tail[:8]):
+    if m := _AFTER_RE.match(tail):
+        return f"after:{m.group()}"
+    if (m := _AFTER_LONG_RE.search(tail[:8])) and not _SELLING_RE.search(tail, 0, m.start()):
         return f"after:{m.group()}"
     return None
 
