@@ -225,3 +225,18 @@ def test_S_A6_an_offer_dressed_as_a_denial_a_selling_point_or_a_testimonial_keep
 def test_S_A6_the_honest_twins_of_those_offers_stay_named(engine: ScreeningEngine, text: str) -> None:
     hits = [h for h in engine.screen(text) if h.channel != "detector"]
     assert hits and not any(h.intent for h in hits), [(h.term, h.intent) for h in hits]
+
+
+def test_S_A6_only_the_last_negation_before_a_term_decides_whether_it_bears_on_it() -> None:
+    from warden.screening.base import Hit
+
+    def named(text: str) -> bool:
+        at = text.index("仿真枪")
+        hit = Hit("仿真枪", "illegal_goods", "high", "exact", at, at + 3, "仿真枪")
+        return named_not_offered([hit], text, ()) != {}
+
+    assert named("严禁讨论仿真枪")
+    assert not named("不要错过仿真枪")  # the negation bears on 错过
+    assert named("不要错过培训，严禁讨论仿真枪")  # another clause
+    assert named("不怕麻烦但严禁讨论仿真枪")  # a later negation after the inviting word bears on the term
+    assert not named("严禁拖延，没有门槛仿真枪")

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -221,7 +222,7 @@ GAIN_WORDS = ("赚", "月入", "日入", "收入", "收益", "回本", "翻倍",
 """Words of gain in a report of what others did, which make it a testimonial (有人靠刷单月入过万, 朋友反馈网赌回本了):
 one of them in the term's clause takes the report's evidence away."""
 
-_INVITING_RE = re.compile("|".join(map(re.escape, INVITING_AFTER_NEGATION)))
+_INVITING_RE = re.compile("|".join(map(re.escape, sorted(INVITING_AFTER_NEGATION, key=len, reverse=True))))
 _SELLING_RE = re.compile("|".join(map(re.escape, SELLING_MARKS)))
 _GAIN_RE = re.compile("|".join(map(re.escape, GAIN_WORDS)))
 
@@ -245,6 +246,28 @@ def _clause(text: str, start: int, end: int) -> tuple[str, str]:
     return head, tail
 
 
+@lru_cache(maxsize=8)
+def _negation_marks(text: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Where ``text``'s words of `INVITING_AFTER_NEGATION` end and start, and its words of `MENTION_BEFORE` start and
+    end (leftmost, not overlapping; sorted): found once per message, read by every hit of it."""
+    inv = [(m.start(), m.end()) for m in _INVITING_RE.finditer(text)]
+    neg = [(m.start(), m.end()) for m in _BEFORE_RE.finditer(text)]
+    return [e for _, e in inv], [s for s, _ in inv], [s for s, _ in neg], [e for _, e in neg]
+
+
+def _bears_on_term(text: str, cut: int, start: int, first: re.Match[str]) -> bool:
+    """Whether the last negation of the clause head ``text[cut:start]`` (``first``: its first one, matched in the head
+    alone) bears on the term at ``start``: no word of `INVITING_AFTER_NEGATION` after it (不要错过, 没有门槛). Per
+    hit O(log n) with the message's marks (`_negation_marks`), so a long clause of many hits stays linear."""
+    inv_ends, inv_starts, neg_starts, neg_ends = _negation_marks(text)
+    i = bisect_right(inv_ends, start)
+    if i == 0 or inv_starts[i - 1] < cut + first.end():
+        return True  # no inviting word after the first negation
+    after = inv_ends[i - 1]
+    j = bisect_left(neg_starts, after)
+    return j < len(neg_starts) and neg_ends[j] <= start  # another negation after the inviting word
+
+
 def _quoted(text: str, hit: Hit) -> bool:
     if hit.start == 0 or hit.end >= len(text):
         return False
@@ -259,9 +282,9 @@ def mention_evidence(text: str, hit: Hit, start: int | None = None, end: int | N
     if _quoted(text, hit):
         return "quoted"
     head, tail = _clause(text, hit.start if start is None else start, hit.end if end is None else end)
-    negations = list(_BEFORE_RE.finditer(head))
-    if negations and not _INVITING_RE.search(head, negations[-1].end()):
-        return f"before:{negations[0].group()}"
+    at = hit.start if start is None else start
+    if (m := _BEFORE_RE.search(head)) and _bears_on_term(text, at - len(head), at, m):
+        return f"before:{m.group()}"
     if (m := _REPORT.search(head)) and not (_GAIN_RE.search(head) or _GAIN_RE.search(tail)):
         return f"report:{m.group()}"
     if m := _AFTER_RE.match(tail):
