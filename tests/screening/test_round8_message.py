@@ -32,6 +32,13 @@ from warden.screening.message import INTRUSIVE, named_not_offered, separated_rea
         ("线上赌○博", "赌博"),
         ("小时工兼ㅡ职", "兼职"),
         ("枪ᐟ支配件", "枪支"),
+        ("小时工兼ヽ职", "兼职"),  # every modifier letter (Lm): iteration and length marks, strokes
+        ("网ｰ赌平台", "网赌"),
+        ("网〻赌平台", "网赌"),
+        ("招刷ߺ单员", "刷单"),
+        ("招刷ㄧ单员", "刷单"),  # Bopomofo: ㄧ looks like 一
+        ("小时工兼ー·职", "兼职"),  # a separator letter beside punctuation or a space
+        ("网ー 赌平台", "网赌"),
     ],
 )
 def test_S_A6_a_letter_standing_between_a_words_characters_is_read_as_a_separator(
@@ -51,6 +58,10 @@ def test_S_A6_a_letter_standing_between_a_words_characters_is_read_as_a_separato
         "二〇二六年度预算",  # 〇 between numerals
         "서울ㆍ부산 출장 일정",  # Hangul between Hangul, not Chinese
         "ステーキ丼の注文",  # ー between kana
+        "人々の暮らしと新春红包封面",  # 々 in Japanese
+        "哈哈ㅋㅋ，发票收到了",  # Hangul laughter before a comma
+        "好ㄉ，明天见",  # Bopomofo as Taiwanese chat writes it
+        "コーヒー、红茶和点心",  # ー before an enumeration comma
     ],
 )
 def test_S_A6_a_separator_letter_that_makes_no_term_leaves_honest_text_alone(
@@ -64,8 +75,9 @@ def test_separated_reading_keeps_offsets_and_needs_a_chinese_neighbour() -> None
     assert separated_reading("2〇26") == "2〇26"  # two digits: not letters
     assert separated_reading("abǀcd") == "abǀcd"  # no Chinese character beside it
     assert len(separated_reading("在ー家ー兼ー职")) == len("在ー家ー兼ー职")
-    assert {"丶", "丨", "ー", "ᐧ", "ˍ", "ǀ", "○"} <= INTRUSIVE
-    assert not {"一", "口", "人", "l", "o", "く"} & INTRUSIVE  # real letters and look-alikes the fold reads
+    assert {"丶", "丨", "ー", "ᐧ", "ˍ", "ǀ", "○", "ヽ", "ｰ", "〻", "ㄧ"} <= INTRUSIVE
+    assert separated_reading("兼ー·职") == "兼 ·职"  # among punctuation: only the letter becomes a space
+    assert not {"一", "口", "人", "l", "o", "く", "ᵃ", "ゝ"} & INTRUSIVE  # real letters, look-alikes the fold reads
 
 
 # -- named, not offered -----------------------------------------------------------------------------------------

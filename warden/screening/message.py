@@ -60,7 +60,9 @@ def intrusive_letters() -> frozenset[str]:
     """The letters read as separators between two characters of a word (see the module's docstring): the UTS #39
     confusables (`confusable_homoglyphs`' data) of a punctuation mark or a mathematical symbol that are letters
     themselves, outside ASCII, Greek, Cyrillic and hiragana; the spacing modifier letters U+02B0–02FF; the Hangul
-    jamo (U+1100–11FF, U+3130–318F); the Canadian syllabics (U+1400–167F); the IPA clicks ǀ ǁ ǂ ǃ; ○ and 〇."""
+    jamo (U+1100–11FF, U+3130–318F); the Canadian syllabics (U+1400–167F); Bopomofo (U+3105–312F, U+31A0–31BF: ㄧ
+    looks like 一); every other modifier letter (category Lm: ヽ 〻 ｰ ߺ) the fold does not read as an ASCII letter or
+    digit; the IPA clicks ǀ ǁ ǂ ǃ; ○ and 〇."""
     from confusable_homoglyphs.confusables import confusables_data
 
     out: set[str] = set("ǀǁǂǃ○〇")
@@ -71,8 +73,24 @@ def intrusive_letters() -> frozenset[str]:
             continue
         if any(len(e["c"]) == 1 and _punctuation_like(e["c"]) for e in entries):
             out.add(ch)
-    for lo, hi in ((0x02B0, 0x0300), (0x1100, 0x1200), (0x3131, 0x3190), (0x1400, 0x1680)):
+    for lo, hi in (
+        (0x02B0, 0x0300),
+        (0x1100, 0x1200),
+        (0x3131, 0x3190),
+        (0x1400, 0x1680),
+        (0x3105, 0x3130),
+        (0x31A0, 0x31C0),
+    ):
         out.update(chr(cp) for cp in range(lo, hi) if unicodedata.category(chr(cp))[0] == "L")
+    # every other modifier letter (ヽ ヾ 〻 々 ｰ ߺ: iteration and length marks, strokes), but those the fold reads as a
+    # letter or digit (ᵃ is a styled a)
+    out.update(
+        ch
+        for cp in range(0x80, 0x110000)
+        if unicodedata.category(ch := chr(cp)) == "Lm"
+        and not unicodedata.name(ch, "").startswith(_KEPT_SCRIPTS)
+        and not unicodedata.normalize("NFKC", ch).isascii()
+    )
     # the blank fillers (ㅤ U+3164, U+115F, U+1160) are invisible: the fold deletes them already
     return frozenset(c for c in out if not is_default_ignorable(ord(c)))
 
@@ -86,13 +104,33 @@ INTRUSIVE = intrusive_letters()
 _LETTER = r"[^\W\d_]"  # a letter of any script (a Chinese character included)
 _HAN = r"[\u3400-\u9fff\uf900-\ufaff]"
 _INTRUSIVE_CLASS = "[" + "".join(re.escape(c) for c in sorted(INTRUSIVE)) + "]"
-_BETWEEN = re.compile(rf"(?<={_HAN}){_INTRUSIVE_CLASS}(?={_LETTER})|(?<={_LETTER}){_INTRUSIVE_CLASS}(?={_HAN})")
+_RUN = re.compile(_INTRUSIVE_CLASS[:-1] + r"\W_]+")  # a run of intrusive letters, punctuation and spaces
+_IS_LETTER = re.compile(_LETTER).fullmatch
+_IS_HAN = re.compile(_HAN).fullmatch
 
 
 def separated_reading(text: str) -> str:
     """``text`` with each intrusive letter that stands between two letters, one of them a Chinese character, turned
-    into a space (same length: offsets hold). ``text`` itself when there is none."""
-    return _BETWEEN.sub(" ", text)
+    into a space, alone or among punctuation and spaces (兼ー·职; same length: offsets hold). ``text`` itself when there
+    is none. Linear in ``len(text)``: one pass over the maximal runs of intrusive letters, punctuation and spaces
+    (one character class, no backtracking), each judged by the letters at its two ends."""
+    out: list[str] | None = None
+    for m in _RUN.finditer(text):
+        s, e = m.span()
+        if s == 0 or e >= len(text):
+            continue
+        run = m.group()
+        if not any(c in INTRUSIVE for c in run):
+            continue
+        before, after = text[s - 1], text[e]
+        if not (_IS_LETTER(before) and _IS_LETTER(after) and (_IS_HAN(before) or _IS_HAN(after))):
+            continue
+        if out is None:
+            out = list(text)
+        for k, c in enumerate(run, s):
+            if c in INTRUSIVE:
+                out[k] = " "
+    return text if out is None else "".join(out)
 
 
 # Named, not offered: what a clause around a listed term says when it names the term instead of offering it.
