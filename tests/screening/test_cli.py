@@ -112,3 +112,11 @@ def test_bench_screen_refuses_an_unknown_corpus_naming_the_option(app: typer.Typ
     assert result.exit_code == 2
     said = " ".join(result.output.replace("│", " ").split())  # the error box may wrap the sentence
     assert "--fresh" in said and "fifth, fourth, third, second, dev, test" in said
+
+
+@pytest.mark.parametrize("kind", ["greeting", "message"])
+def test_screen_refuses_a_contact_age_that_is_no_duration_whatever_the_kind(app: typer.Typer, kind: str) -> None:
+    result = runner.invoke(app, ["screen", "--kind", kind, "--contact-age", "-3d", "刷单"])
+    assert result.exit_code == 2
+    said = " ".join(result.output.replace("│", " ").split())
+    assert "--contact-age" in said and "'-3d' is not a duration" in said

@@ -32,6 +32,13 @@ from warden.screening.message import INTRUSIVE, named_not_offered, separated_rea
         ("线上赌○博", "赌博"),
         ("小时工兼ㅡ职", "兼职"),
         ("枪ᐟ支配件", "枪支"),
+        ("小时工兼ヽ职", "兼职"),  # every modifier letter (Lm): iteration and length marks, strokes
+        ("网ｰ赌平台", "网赌"),
+        ("网〻赌平台", "网赌"),
+        ("招刷ߺ单员", "刷单"),
+        ("招刷ㄧ单员", "刷单"),  # Bopomofo: ㄧ looks like 一
+        ("小时工兼ー·职", "兼职"),  # a separator letter beside punctuation or a space
+        ("网ー 赌平台", "网赌"),
     ],
 )
 def test_S_A6_a_letter_standing_between_a_words_characters_is_read_as_a_separator(
@@ -51,6 +58,10 @@ def test_S_A6_a_letter_standing_between_a_words_characters_is_read_as_a_separato
         "二〇二六年度预算",  # 〇 between numerals
         "서울ㆍ부산 출장 일정",  # Hangul between Hangul, not Chinese
         "ステーキ丼の注文",  # ー between kana
+        "人々の暮らしと新春红包封面",  # 々 in Japanese
+        "哈哈ㅋㅋ，发票收到了",  # Hangul laughter before a comma
+        "好ㄉ，明天见",  # Bopomofo as Taiwanese chat writes it
+        "コーヒー、红茶和点心",  # ー before an enumeration comma
     ],
 )
 def test_S_A6_a_separator_letter_that_makes_no_term_leaves_honest_text_alone(
@@ -64,8 +75,9 @@ def test_separated_reading_keeps_offsets_and_needs_a_chinese_neighbour() -> None
     assert separated_reading("2〇26") == "2〇26"  # two digits: not letters
     assert separated_reading("abǀcd") == "abǀcd"  # no Chinese character beside it
     assert len(separated_reading("在ー家ー兼ー职")) == len("在ー家ー兼ー职")
-    assert {"丶", "丨", "ー", "ᐧ", "ˍ", "ǀ", "○"} <= INTRUSIVE
-    assert not {"一", "口", "人", "l", "o", "く"} & INTRUSIVE  # real letters and look-alikes the fold reads
+    assert {"丶", "丨", "ー", "ᐧ", "ˍ", "ǀ", "○", "ヽ", "ｰ", "〻", "ㄧ"} <= INTRUSIVE
+    assert separated_reading("兼ー·职") == "兼 ·职"  # among punctuation: only the letter becomes a space
+    assert not {"一", "口", "人", "l", "o", "く", "ᵃ", "ゝ"} & INTRUSIVE  # real letters, look-alikes the fold reads
 
 
 # -- named, not offered -----------------------------------------------------------------------------------------
@@ -187,3 +199,56 @@ def test_S_A6_reaching_one_person_privately_is_no_contact_phrase(engine: Screeni
 def test_S_A6_a_private_reach_without_a_call_has_no_intent(engine: ScreeningEngine) -> None:
     hits = [h for h in engine.screen("有问题请发私信给客服") if h.term == "私聊我"]
     assert hits and not hits[0].intent  # plain: the policy judges it (warned in a greeting to a stranger)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不要错过刷单兼职",  # a reluctance denied: an invitation, not a prohibition
+        "千万别犹豫，网赌",  # (the comma ends the clause: 网赌 alone has no evidence either way)
+        "千万别错过这个刷单机会",
+        "没有门槛刷单兼职",  # a cost denied
+        "不要押金刷单兼职",
+        "网赌零风险",  # a word of handling made a selling point
+        "刷单没有风险",
+        "网赌平台已审核",
+        "有人靠刷单月入过万，你也可以",  # a report of others' gain: a testimonial
+        "好多朋友反馈网赌回本了",
+        "收到很多好评的刷单兼职",
+    ],
+)
+def test_S_A6_an_offer_dressed_as_a_denial_a_selling_point_or_a_testimonial_keeps_its_intent(
+    engine: ScreeningEngine, text: str
+) -> None:
+    hits = [h for h in engine.screen(text) if h.channel != "detector"]
+    assert any(h.intent for h in hits), [(h.term, h.intent) for h in hits]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "仓库里没有仿真枪",  # the negation bears on the term itself
+        "审计发现有门店帮客户花呗套现",  # a report with no gain in it
+        "培训课件讲网贷、裸贷的危害",
+        "代开发票的风险很大",  # a word of handling right after the term
+        "代开发票这种风险已讲清",  # 已 after the word of handling, not before it
+    ],
+)
+def test_S_A6_the_honest_twins_of_those_offers_stay_named(engine: ScreeningEngine, text: str) -> None:
+    hits = [h for h in engine.screen(text) if h.channel != "detector"]
+    assert hits and not any(h.intent for h in hits), [(h.term, h.intent) for h in hits]
+
+
+def test_S_A6_only_the_last_negation_before_a_term_decides_whether_it_bears_on_it() -> None:
+    from warden.screening.base import Hit
+
+    def named(text: str) -> bool:
+        at = text.index("仿真枪")
+        hit = Hit("仿真枪", "illegal_goods", "high", "exact", at, at + 3, "仿真枪")
+        return named_not_offered([hit], text, ()) != {}
+
+    assert named("严禁讨论仿真枪")
+    assert not named("不要错过仿真枪")  # the negation bears on 错过
+    assert named("不要错过培训，严禁讨论仿真枪")  # another clause
+    assert named("不怕麻烦但严禁讨论仿真枪")  # a later negation after the inviting word bears on the term
+    assert not named("严禁拖延，没有门槛仿真枪")

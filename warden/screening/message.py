@@ -21,15 +21,19 @@ report of what someone else did (有用户…, 发现, 提到), the term in quot
 evidence. Such a hit keeps its place but is marked ``intent: false``, like a plain ordinary word, and the policy
 judges it (warned in a greeting to a stranger, passed in a conversation). One term in the message without such
 evidence, a disguise, a lure or a contact detail anywhere in it keeps the intent of every hit, and a contact term
-(加微信, 私聊我) is named only when quoted. What a spammer could still gain: an offer written verbatim behind a
-negation in its own clause (没有比这更稳的网赌) is warned, not refused; on every corpus, no spam row lost its
-intent to this rule (docs/screening.md, Round 8).
+(加微信, 私聊我) is named only when quoted. A negation that bears on a reluctance or a cost before the term
+(不要错过, 没有门槛: `INVITING_AFTER_NEGATION`), a selling mark before a word of handling (零风险, 已审核:
+`SELLING_MARKS`) and a word of gain in a report (有人靠…月入过万: `GAIN_WORDS`) are no evidence (break21). What a
+spammer could still gain: an offer written verbatim behind a negation in its own clause (没有比这更稳的网赌) or in
+quotation marks used for emphasis (“刷单”兼职) is warned, not refused; on every corpus, no spam row lost its intent
+to this rule (docs/screening.md, Round 8).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -37,9 +41,12 @@ from warden.screening.base import DETECTOR_CHANNEL, Hit
 from warden.screening.folding import is_default_ignorable
 
 __all__ = [
+    "GAIN_WORDS",
     "INTRUSIVE",
+    "INVITING_AFTER_NEGATION",
     "MENTION_AFTER",
     "MENTION_BEFORE",
+    "SELLING_MARKS",
     "intrusive_letters",
     "named_not_offered",
     "separated_reading",
@@ -53,7 +60,9 @@ def intrusive_letters() -> frozenset[str]:
     """The letters read as separators between two characters of a word (see the module's docstring): the UTS #39
     confusables (`confusable_homoglyphs`' data) of a punctuation mark or a mathematical symbol that are letters
     themselves, outside ASCII, Greek, Cyrillic and hiragana; the spacing modifier letters U+02B0–02FF; the Hangul
-    jamo (U+1100–11FF, U+3130–318F); the Canadian syllabics (U+1400–167F); the IPA clicks ǀ ǁ ǂ ǃ; ○ and 〇."""
+    jamo (U+1100–11FF, U+3130–318F); the Canadian syllabics (U+1400–167F); Bopomofo (U+3105–312F, U+31A0–31BF: ㄧ
+    looks like 一); every other modifier letter (category Lm: ヽ 〻 ｰ ߺ) the fold does not read as an ASCII letter or
+    digit; the IPA clicks ǀ ǁ ǂ ǃ; ○ and 〇."""
     from confusable_homoglyphs.confusables import confusables_data
 
     out: set[str] = set("ǀǁǂǃ○〇")
@@ -64,8 +73,24 @@ def intrusive_letters() -> frozenset[str]:
             continue
         if any(len(e["c"]) == 1 and _punctuation_like(e["c"]) for e in entries):
             out.add(ch)
-    for lo, hi in ((0x02B0, 0x0300), (0x1100, 0x1200), (0x3131, 0x3190), (0x1400, 0x1680)):
+    for lo, hi in (
+        (0x02B0, 0x0300),
+        (0x1100, 0x1200),
+        (0x3131, 0x3190),
+        (0x1400, 0x1680),
+        (0x3105, 0x3130),
+        (0x31A0, 0x31C0),
+    ):
         out.update(chr(cp) for cp in range(lo, hi) if unicodedata.category(chr(cp))[0] == "L")
+    # every other modifier letter (ヽ ヾ 〻 々 ｰ ߺ: iteration and length marks, strokes), but those the fold reads as a
+    # letter or digit (ᵃ is a styled a)
+    out.update(
+        ch
+        for cp in range(0x80, 0x110000)
+        if unicodedata.category(ch := chr(cp)) == "Lm"
+        and not unicodedata.name(ch, "").startswith(_KEPT_SCRIPTS)
+        and not unicodedata.normalize("NFKC", ch).isascii()
+    )
     # the blank fillers (ㅤ U+3164, U+115F, U+1160) are invisible: the fold deletes them already
     return frozenset(c for c in out if not is_default_ignorable(ord(c)))
 
@@ -79,13 +104,33 @@ INTRUSIVE = intrusive_letters()
 _LETTER = r"[^\W\d_]"  # a letter of any script (a Chinese character included)
 _HAN = r"[\u3400-\u9fff\uf900-\ufaff]"
 _INTRUSIVE_CLASS = "[" + "".join(re.escape(c) for c in sorted(INTRUSIVE)) + "]"
-_BETWEEN = re.compile(rf"(?<={_HAN}){_INTRUSIVE_CLASS}(?={_LETTER})|(?<={_LETTER}){_INTRUSIVE_CLASS}(?={_HAN})")
+_RUN = re.compile(_INTRUSIVE_CLASS[:-1] + r"\W_]+")  # a run of intrusive letters, punctuation and spaces
+_IS_LETTER = re.compile(_LETTER).fullmatch
+_IS_HAN = re.compile(_HAN).fullmatch
 
 
 def separated_reading(text: str) -> str:
     """``text`` with each intrusive letter that stands between two letters, one of them a Chinese character, turned
-    into a space (same length: offsets hold). ``text`` itself when there is none."""
-    return _BETWEEN.sub(" ", text)
+    into a space, alone or among punctuation and spaces (兼ー·职; same length: offsets hold). ``text`` itself when there
+    is none. Linear in ``len(text)``: one pass over the maximal runs of intrusive letters, punctuation and spaces
+    (one character class, no backtracking), each judged by the letters at its two ends."""
+    out: list[str] | None = None
+    for m in _RUN.finditer(text):
+        s, e = m.span()
+        if s == 0 or e >= len(text):
+            continue
+        run = m.group()
+        if not any(c in INTRUSIVE for c in run):
+            continue
+        before, after = text[s - 1], text[e]
+        if not (_IS_LETTER(before) and _IS_LETTER(after) and (_IS_HAN(before) or _IS_HAN(after))):
+            continue
+        if out is None:
+            out = list(text)
+        for k, c in enumerate(run, s):
+            if c in INTRUSIVE:
+                out[k] = " "
+    return text if out is None else "".join(out)
 
 
 # Named, not offered: what a clause around a listed term says when it names the term instead of offering it.
@@ -165,6 +210,60 @@ _LIST_GAP = re.compile(
     r"(?:\w{0,2}(?=[、，,\s“”\"「」『』‘’'/和与及或]))?[、，,\s“”\"「」『』‘’'/]*(?:和|与|及|以及|或|或者)?[、\s“”\"「」『』‘’']*"
 )
 
+INVITING_AFTER_NEGATION = (
+    "错过",
+    "犹豫",
+    "迟疑",
+    "观望",
+    "再等",
+    "担心",
+    "害怕",
+    "怕",
+    "发愁",
+    "后悔",
+    "放过",
+    "浪费",
+    "门槛",
+    "押金",
+    "费用",
+    "成本",
+    "经验",
+    "学历",
+    "限制",
+    "风险",
+)
+"""Words a negation bears on instead of the term after them, which make it an invitation: a reluctance denied (不要错过
+网赌, 别犹豫) or a cost denied (没有门槛刷单, 不要押金). Between the last negation of a clause and the term, one of
+them takes that negation's evidence away."""
+
+SELLING_MARKS = (
+    "零",
+    "无",
+    "没",
+    "不算",
+    "不是",
+    "不会",
+    "不违",
+    "不犯",
+    "不怕",
+    "不用",
+    "免",
+    "低",
+    "已",
+    "通过",
+    "正规",
+)
+"""Marks that turn a word of handling after a term into a selling point (网赌零风险, 刷单没有风险, 平台已审核): one of
+them between the term and that word takes the word's evidence away."""
+
+GAIN_WORDS = ("赚", "月入", "日入", "收入", "收益", "回本", "翻倍", "好评", "靠", "轻松", "过万", "到手")
+"""Words of gain in a report of what others did, which make it a testimonial (有人靠刷单月入过万, 朋友反馈网赌回本了):
+one of them in the term's clause takes the report's evidence away."""
+
+_INVITING_RE = re.compile("|".join(map(re.escape, sorted(INVITING_AFTER_NEGATION, key=len, reverse=True))))
+_SELLING_RE = re.compile("|".join(map(re.escape, SELLING_MARKS)))
+_GAIN_RE = re.compile("|".join(map(re.escape, GAIN_WORDS)))
+
 _BEFORE_RE = re.compile("|".join(map(re.escape, sorted(MENTION_BEFORE, key=len, reverse=True))))
 _AFTER_RE = re.compile("|".join(map(re.escape, sorted(MENTION_AFTER, key=len, reverse=True))))
 _AFTER_LONG_RE = re.compile("|".join(re.escape(w) for w in sorted(MENTION_AFTER, key=len, reverse=True) if len(w) > 1))
@@ -185,6 +284,28 @@ def _clause(text: str, start: int, end: int) -> tuple[str, str]:
     return head, tail
 
 
+@lru_cache(maxsize=8)
+def _negation_marks(text: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Where ``text``'s words of `INVITING_AFTER_NEGATION` end and start, and its words of `MENTION_BEFORE` start and
+    end (leftmost, not overlapping; sorted): found once per message, read by every hit of it."""
+    inv = [(m.start(), m.end()) for m in _INVITING_RE.finditer(text)]
+    neg = [(m.start(), m.end()) for m in _BEFORE_RE.finditer(text)]
+    return [e for _, e in inv], [s for s, _ in inv], [s for s, _ in neg], [e for _, e in neg]
+
+
+def _bears_on_term(text: str, cut: int, start: int, first: re.Match[str]) -> bool:
+    """Whether the last negation of the clause head ``text[cut:start]`` (``first``: its first one, matched in the head
+    alone) bears on the term at ``start``: no word of `INVITING_AFTER_NEGATION` after it (不要错过, 没有门槛). Per
+    hit O(log n) with the message's marks (`_negation_marks`), so a long clause of many hits stays linear."""
+    inv_ends, inv_starts, neg_starts, neg_ends = _negation_marks(text)
+    i = bisect_right(inv_ends, start)
+    if i == 0 or inv_starts[i - 1] < cut + first.end():
+        return True  # no inviting word after the first negation
+    after = inv_ends[i - 1]
+    j = bisect_left(neg_starts, after)
+    return j < len(neg_starts) and neg_ends[j] <= start  # another negation after the inviting word
+
+
 def _quoted(text: str, hit: Hit) -> bool:
     if hit.start == 0 or hit.end >= len(text):
         return False
@@ -199,11 +320,14 @@ def mention_evidence(text: str, hit: Hit, start: int | None = None, end: int | N
     if _quoted(text, hit):
         return "quoted"
     head, tail = _clause(text, hit.start if start is None else start, hit.end if end is None else end)
-    if m := _BEFORE_RE.search(head):
+    at = hit.start if start is None else start
+    if (m := _BEFORE_RE.search(head)) and _bears_on_term(text, at - len(head), at, m):
         return f"before:{m.group()}"
-    if m := _REPORT.search(head):
+    if (m := _REPORT.search(head)) and not (_GAIN_RE.search(head) or _GAIN_RE.search(tail)):
         return f"report:{m.group()}"
-    if m := _AFTER_RE.match(tail) or _AFTER_LONG_RE.search(tail[:8]):
+    if m := _AFTER_RE.match(tail):
+        return f"after:{m.group()}"
+    if (m := _AFTER_LONG_RE.search(tail[:8])) and not _SELLING_RE.search(tail, 0, m.start()):
         return f"after:{m.group()}"
     return None
 

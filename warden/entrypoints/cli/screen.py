@@ -39,15 +39,17 @@ def _inputs(texts: list[str] | None) -> Iterable[str]:
 
 def situation(kind: str, internal: bool, contact_age: str | None, initiated_by: str) -> Circumstances:
     """The situation the options describe (a greeting always goes outside; a contact only for an external
-    message)."""
+    message). ``contact_age`` is read whatever the kind, as `POST /v1/screenings` reads it: a value that is no
+    duration is a ValueError even where it does not count (a greeting)."""
+    age = None if contact_age is None else parse_duration(contact_age)
     if kind == "greeting":
         return Circumstances("greeting", "external")
     if internal:
         return Circumstances("message", "internal")
-    if contact_age is None:
+    if age is None:
         return Circumstances("message", "external")
     by: Literal["self", "contact"] = "contact" if initiated_by == "contact" else "self"
-    return Circumstances("message", "external", parse_duration(contact_age), by)
+    return Circumstances("message", "external", age, by)
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
