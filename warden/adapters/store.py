@@ -42,6 +42,7 @@ from warden.kernel.audit import (
 from warden.kernel.decision import Subject
 from warden.kernel.model import Account, Enterprise, Restriction, Scope, Strike, StrikeStatus
 from warden.kernel.partition import PLATFORM_CHAIN
+from warden.pipeline.ports import Reads as Reads  # the reads ingest sends ahead (a pipeline port), sent here
 
 
 def dumps(data: Any) -> str:
@@ -207,21 +208,6 @@ def time_param(conn: Connection, value: datetime) -> Any:
     """A time as a driver statement's parameter, as `tables.UTCDateTime` binds it: SQLite's text
     (`sqlite_utc_text`), PostgreSQL's aware time."""
     return sqlite_utc_text(value) if conn.dialect.name == "sqlite" else value
-
-
-@dataclass
-class Reads:
-    """Driver statements (`database.driver_pipeline`'s form) sent together with other reads in one round trip on
-    PostgreSQL (issue 16: the reads of an account a process meets for the first time); `rows` is each statement's
-    rows once sent (None before). `covers`: the ids whose answer the reads hold (those without rows included)."""
-
-    statements: list[tuple[str, Sequence[Any]]]
-    covers: frozenset[str] = frozenset()
-    rows: list[list[Any]] | None = None
-
-    def all_rows(self) -> list[Any]:
-        """Every statement's rows, in order (empty before they were sent)."""
-        return [r for rows in self.rows or () for r in rows]
 
 
 def send_reads(conn: Connection, reads: Sequence[Reads]) -> None:

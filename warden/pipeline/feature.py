@@ -48,7 +48,7 @@ from warden.kernel.model import Strike, StrikeStatus
 from warden.pipeline.batch import Batch
 
 if TYPE_CHECKING:
-    from warden.adapters.store import Reads
+    from warden.pipeline.ports import Reads
 
 HOOKS = (
     "on_foreign_change",

@@ -1,4 +1,5 @@
-"""The pipeline's small ports: where weight is read from, and how a batch's texts are screened."""
+"""The pipeline's small ports: where weight is read from, how a batch's texts are screened, and the reads a feature
+asks ingest to send ahead (`Reads`)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,18 @@ class PolicyWatch(Protocol):
     def refresh(self, conn: Any, rows: Sequence[Any] | None = None) -> None:
         """`rows`: the rows of `probe` when the caller read them already."""
         ...
+
+
+@dataclass
+class Reads:
+    """Driver statements (`database.driver_pipeline`'s form) sent together with other reads in one round trip on
+    PostgreSQL (issue 16: the reads of an account a process meets for the first time); `rows` is each statement's
+    rows once sent (None before). `covers`: the ids whose answer the reads hold (those without rows included)."""
+
+    statements: list[tuple[str, Sequence[Any]]]
+    covers: frozenset[str] = frozenset()
+    rows: list[list[Any]] | None = None
+
+    def all_rows(self) -> list[Any]:
+        """Every statement's rows, in order (empty before they were sent)."""
+        return [r for rows in self.rows or () for r in rows]
