@@ -13,7 +13,7 @@ functions return None and callers run the pattern everywhere, as before.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from re import _parser as _sre  # type: ignore[attr-defined]  # the stdlib parser: no stubs
 from typing import Any
@@ -219,12 +219,11 @@ def next_chars(pattern: re.Pattern[str]) -> dict[int, frozenset[int] | None] | N
     return out
 
 
-def _top_level(source: str) -> list[str] | None:
-    """``source`` (a regex) split at its top-level ``|``; None when its brackets do not balance."""
-    parts: list[str] = []
-    depth = 0
-    start = 0
-    i = 0
+def _syntax(source: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """The characters of ``source`` (a regex) from ``start`` that are syntax: not escaped and not inside a
+    character class (``[...]``, a ``]`` first in it being a literal), with their index; then ``(-1, "")`` when a
+    class is left open."""
+    i = start
     in_class = False
     while i < len(source):
         ch = source[i]
@@ -240,7 +239,22 @@ def _top_level(source: str) -> list[str] | None:
                 i += 1
             if source[i + 1 : i + 2] == "]":  # a ] first in a class is a literal
                 i += 1
-        elif ch == "(":
+        else:
+            yield i, ch
+        i += 1
+    if in_class:
+        yield -1, ""
+
+
+def _top_level(source: str) -> list[str] | None:
+    """``source`` (a regex) split at its top-level ``|``; None when its brackets do not balance."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in _syntax(source):
+        if i < 0:
+            return None
+        if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
@@ -249,8 +263,7 @@ def _top_level(source: str) -> list[str] | None:
         elif ch == "|" and depth == 0:
             parts.append(source[start:i])
             start = i + 1
-        i += 1
-    if depth or in_class:
+    if depth:
         return None
     parts.append(source[start:])
     return parts
@@ -307,27 +320,11 @@ def lead_gate(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
 def _closing(source: str, start: int) -> int | None:
     """The index of the ``)`` closing the group whose body starts at ``start`` in ``source``."""
     depth = 0
-    i = start
-    in_class = False
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            if ch == "]":
-                in_class = False
-        elif ch == "[":
-            in_class = True
-            if source[i + 1 : i + 2] == "^":
-                i += 1
-            if source[i + 1 : i + 2] == "]":
-                i += 1
-        elif ch == "(":
+    for i, ch in _syntax(source, start):
+        if ch == "(":
             depth += 1
         elif ch == ")":
             if depth == 0:
                 return i
             depth -= 1
-        i += 1
     return None
