@@ -1,10 +1,10 @@
-"""The fresh6a part of the sixth blind screening corpus: written on 2026-12-01 between about 01:33 and 02:00 UTC by
+"""The fresh6a part of the sixth blind screening corpus: written on 2026-12-01 between about 01:33 and 01:50 UTC by
 a helper who never saw the engine, in the persona of a hospital administrator who also runs the hospital's WeCom
 groups (wards, pharmacy, medical-insurance office, patient services, elderly care, labs, nursing rosters).
 
-1,009 honest work messages (``clean.txt``, the held-out format of `warden.screening.eval.heldout`: ``[domain
-situation]`` sections, ``?`` for a message honest only in its conversation) and 453 disguised spam messages
-(``spam.tsv``: technique, expected, text; 19 to 23 for each of the 21 techniques of the third corpus) in the voice of
+1,086 honest work messages (``clean.txt``, the held-out format of `warden.screening.eval.heldout`: ``[domain
+situation]`` sections, ``?`` for a message honest only in its conversation) and 455 disguised spam messages
+(``spam.tsv``: technique, expected, text; 20 to 26 for each of the 21 techniques of the third corpus) in the voice of
 the touts and scammers a hospital sees: 医托 and 挂号黄牛, 医保卡套现 and 骗保, fake medicines and supplements, 代孕 and
 paid egg-donation ads, fake licences (办证, 代考), loan and refund lures aimed at patients, gambling and adult ads.
 
