@@ -1,4 +1,4 @@
-"""Part b of the sixth fresh screening corpus: written on 2026-12-01 between 01:33 and about 02:10 UTC (the machine's
+"""Part b of the sixth fresh screening corpus: written on 2026-12-01 between 01:33 and about 01:46 UTC (the machine's
 clock) by a helper session that never saw the engine, read nothing under `warden/screening/` but the shipped term
 list, the third corpus's WRITING.md and loader, and the two parse functions and two loader helpers it reuses, and
 never ran the screen on it (``WRITING.md`` here says how it was written and checked).
