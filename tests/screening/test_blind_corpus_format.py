@@ -103,6 +103,7 @@ PARTS = [
     Part("warden.screening.eval.fresh5a", min_clean=1000, min_per_technique=16),
     Part("warden.screening.eval.fresh5b", min_clean=1000, min_per_technique=16),
     Part("warden.screening.eval.fresh5c", min_clean=1000, min_per_technique=16),
+    Part("warden.screening.eval.fresh6c", min_clean=1000, min_per_technique=18),
 ]
 
 
