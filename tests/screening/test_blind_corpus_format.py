@@ -105,6 +105,7 @@ PARTS = [
     Part("warden.screening.eval.fresh5c", min_clean=1000, min_per_technique=16),
     Part("warden.screening.eval.fresh6a", min_clean=1000, min_per_technique=18),
     Part("warden.screening.eval.fresh6b", min_clean=1000, min_per_technique=18),
+    Part("warden.screening.eval.fresh6c", min_clean=1000, min_per_technique=18),
 ]
 
 
