@@ -1,10 +1,10 @@
 """Every blind corpus part written by a writer who never saw the engine keeps its shape.
 
-One module for all parts (the third corpus, the fourth's and the fifth's three parts each): each loads whole through
-its loader, holds at least its brief's minimum of honest messages and of disguised rows per technique, names only
-shipped terms or detector categories as `expected`, repeats no line and keeps no stray backslash and no literal
-invisible character. The screen is never
-called here: a blind corpus is scored once, whole, by `warden bench screen --fresh ...` in the round it arrives in.
+One module for all parts (the third corpus, the fourth's, the fifth's and the sixth's three parts each): each loads
+whole through its loader, holds at least its brief's minimum of honest messages and of disguised rows per technique,
+names only shipped terms or detector categories as `expected`, repeats no line and keeps no stray backslash and no
+literal invisible character. The screen is never called here: a blind corpus is scored once, whole, by `warden bench
+screen --fresh ...` in the round it arrives in.
 """
 
 from __future__ import annotations

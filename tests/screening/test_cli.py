@@ -104,14 +104,14 @@ def test_bench_screen_prints_throughput_build_memory_and_quality(app: typer.Type
     ):
         assert label in result.output, label
     said = " ".join(result.output.split())
-    assert "fifth fresh corpus (warden.screening.eval.fresh5" in said  # the newest blind corpus by default
+    assert "sixth fresh corpus (warden.screening.eval.fresh6" in said  # the newest blind corpus by default
 
 
 def test_bench_screen_refuses_an_unknown_corpus_naming_the_option(app: typer.Typer) -> None:
     result = runner.invoke(app, ["bench", "screen", "--messages", "300", "--fresh", "holdout"])
     assert result.exit_code == 2
     said = " ".join(result.output.replace("│", " ").split())  # the error box may wrap the sentence
-    assert "--fresh" in said and "fifth, fourth, third, second, dev, test" in said
+    assert "--fresh" in said and "sixth, fifth, fourth, third, second, dev, test" in said
 
 
 @pytest.mark.parametrize("kind", ["greeting", "message"])

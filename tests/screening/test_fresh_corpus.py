@@ -41,14 +41,14 @@ def test_issue13_the_second_fresh_corpus_loads_whole_with_every_expected_name_th
     assert not any(r.expected in ("@phone", "@qq", "@id_number", "@bank_card") for r in spam)  # engine's names
 
 
-@pytest.mark.parametrize("corpus", ["test", "second", "third", "fourth", "fifth"])
+@pytest.mark.parametrize("corpus", ["test", "second", "third", "fourth", "fifth", "sixth"])
 def test_S_A6_no_honest_message_of_a_blind_corpus_is_refused_in_its_situation(
     engine: ScreeningEngine, corpus: str
 ) -> None:
     """No honest message of any blind corpus (`bench.screen.BLIND_CORPORA`: the first one's unseen half, the second,
-    the third, the fourth and the fifth, each scored once, whole, with 0 refused) is refused by S-A6 in its situation:
-    an honest message refused is the worst fault a screen can make. Warnings are reported by `warden bench screen`,
-    not pinned."""
+    the third, the fourth, the fifth and the sixth, each scored once, whole, with 0 refused) is refused by S-A6 in its
+    situation: an honest message refused is the worst fault a screen can make. Warnings are reported by `warden bench
+    screen`, not pinned."""
     blind = BLIND_CORPORA[corpus]
     report = evaluate(engine, blind.spam(), blind.clean(), found=caught)
     refused = [m.text for m, outcome in judged_false_positives(report) if outcome == "blocked"]

@@ -128,12 +128,13 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         fresh: Annotated[
             str,
             typer.Option(
-                help="Written-blind corpus to score: fifth (three writers, read by no one; the honest figure), or "
-                "development data tuned on by a round: fourth, third, second, dev / test (the halves of the first). "
-                "评分用的盲写语料：fifth（三位作者，无人读过，如实的数字），"
-                "或开发数据（已据以调整）：fourth、third、second、第一份语料的 dev / test 半区。"
+                help="Written-blind corpus to score: sixth (three writers, read by no one; the honest figure), or "
+                "development data tuned on by a round: fifth, fourth, third, second, dev / test (the halves of the "
+                "first). "
+                "评分用的盲写语料：sixth（三位作者，无人读过，如实的数字），"
+                "或开发数据（已据以调整）：fifth、fourth、third、second、第一份语料的 dev / test 半区。"
             ),
-        ] = "fifth",
+        ] = "sixth",
     ) -> None:
         """Throughput of the full pipeline vs the raw matcher (both batched), build time, memory, recall, precision."""
         from warden.bench.screen import BLIND_CORPORA, run_bench_screen
