@@ -25,7 +25,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
         from warden.entrypoints.cli.main import open_warden
 
-        w = open_warden(database)
+        w = open_warden(database, lang=lang.lang)
         desk = w.appeals
         items = desk.queue(Principal("cli", Role.AUDITOR), lang.lang, limit=500)["items"]
         table = Table(title=f"Review queue ({len(items)} cases)")

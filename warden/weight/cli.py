@@ -52,14 +52,14 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         from warden.entrypoints.cli.main import fail, open_warden
         from warden.kernel.errors import WardenError
 
-        svc = open_warden(database).weight
         language = lang.lang
+        svc = open_warden(database, lang=language).weight
         try:
             out: AccountWeight | EnterpriseWeight = (
                 svc.enterprise(OPERATOR, subject, language) if enterprise else svc.account(OPERATOR, subject, language)
             )
         except WardenError as exc:
-            raise fail(exc.detail) from exc
+            raise fail(exc, lang=language) from exc
         if json_out:
             print(json.dumps(out.model_dump(mode="json"), ensure_ascii=False, indent=2))
             return
