@@ -87,6 +87,7 @@ DETAILS: list[tuple[re.Pattern[str], str]] = [
             "{count} 个事件指向未知账号；未保存任何内容",
         ),
         (r"unknown enterprise (?P<id>.+)", "未知企业 {id}"),
+        (r"the cursor is not one this API gave out", "此游标不是本接口给出的"),
         (
             r"the token is unknown or revoked; create one with `warden token create`",
             "令牌未知或已被吊销；可用 `warden token create` 创建",
