@@ -5,7 +5,6 @@ and their parameters are read from the app, so a new route is covered the day it
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -14,18 +13,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from tests.api_support import TestClient, desk_on_disk, serving
 from tests.conftest import World
 from warden.app import App
-from warden.appeals.document_store import LocalDocumentStore
-from warden.appeals.notifier import MemoryNotifier
-from warden.appeals.service import Appeals
-from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
 from warden.settings import Settings
-
-with warnings.catch_warnings():  # starlette deprecates its httpx-based client; pytest makes warnings errors
-    warnings.simplefilter("ignore", UserWarning)
-    from fastapi.testclient import TestClient
 
 UNLIMITED = Settings(rate_limit_screenings="none", rate_limit_writes="none", rate_limit_failed_auth="none")
 
@@ -46,19 +38,17 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 @pytest.fixture
 def client(world: World, warden: App, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    warden.appeals = Appeals(
-        warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier()
-    )
-    headers = {"Authorization": f"Bearer {warden.tokens.create(Role.PLATFORM)[1]}"}
-    with TestClient(create_app(warden, UNLIMITED), raise_server_exceptions=False) as c:
-        yield c, headers
+    desk_on_disk(warden, tmp_path / "docs")
+    with serving(warden, {"platform": warden.tokens.create(Role.PLATFORM)[1]}, UNLIMITED) as api:
+        yield api.c, api.h("platform")
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
-    out = []
-    for rc in iter_route_contexts(app.router.routes):
-        if isinstance(rc.original_route, APIRoute) and rc.path.startswith("/v1/"):
-            out += [(m, rc.path, rc.original_route) for m in sorted(rc.original_route.methods)]
+    out: list[tuple[str, str, APIRoute]] = []
+    for rc in iter_route_contexts(app.router.routes):  # as mounted: an included router's prefix too
+        path, route = rc.path or "", rc.original_route
+        if isinstance(route, APIRoute) and path.startswith("/v1/"):
+            out += [(m, path, route) for m in sorted(route.methods or ())]
     return out
 
 
