@@ -127,6 +127,12 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def db_url(request: pytest.FixtureRequest) -> str:
     """The database URL, once per engine; tables are emptied before each test."""
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    empty(url)
+    return url
+
+
+def empty(url: str) -> None:
+    """Empty every table of the database at `url` (a test that needs a fresh world mid-test calls it again)."""
     engine = make_engine(url)
     with engine.begin() as conn:
         names = [t.name for t in reversed(metadata.sorted_tables) if t.name != "audit_touched"]
@@ -137,7 +143,6 @@ def db_url(request: pytest.FixtureRequest) -> str:
             for n in names:
                 conn.exec_driver_sql(f'DELETE FROM "{n}"')
     engine.dispose()
-    return url
 
 
 @pytest.fixture
