@@ -90,3 +90,14 @@ def test_a_lang_command_says_its_errors_in_that_language(
         assert _HAN.search(out) and _ENGLISH.search(out) is None, out
     else:
         assert out.startswith("error: ") and _HAN.search(out) is None, out
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "other"), [("zh", "如何提高", "how to raise it"), ("en", "how to raise it", "如何提高")]
+)
+def test_weight_show_heads_its_table_in_that_language(
+    world: World, db_url: str, lang: str, heading: str, other: str
+) -> None:
+    r = runner.invoke(app, ["weight", "show", "acc-1", "--lang", lang, "-d", db_url], terminal_width=200)
+    assert r.exit_code == 0 and heading in r.output and other not in r.output, r.output
+    assert ("的权重" in r.output) == (lang == "zh"), r.output
