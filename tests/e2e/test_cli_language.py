@@ -101,3 +101,13 @@ def test_weight_show_heads_its_table_in_that_language(
     r = runner.invoke(app, ["weight", "show", "acc-1", "--lang", lang, "-d", db_url], terminal_width=200)
     assert r.exit_code == 0 and heading in r.output and other not in r.output, r.output
     assert ("的权重" in r.output) == (lang == "zh"), r.output
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "other"), [("zh", "审核队列", "Review queue"), ("en", "Review queue", "审核队列")]
+)
+def test_appeals_queue_heads_its_table_in_that_language(
+    world: World, db_url: str, lang: str, title: str, other: str
+) -> None:
+    r = runner.invoke(app, ["appeals", "queue", "--lang", lang, "-d", db_url], terminal_width=200)
+    assert r.exit_code == 0 and title in r.output and other not in r.output, r.output
