@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -40,6 +41,27 @@ def _pg_available() -> str | None:
         return None
     except Exception as exc:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own (not the session's), to migrate step by step (the upgrade tests), on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/upgrade.db"
+        return
+    why = _pg_available()
+    if why:
+        if IN_CI:
+            pytest.fail(why)
+        pytest.skip(why)
+    name = f"warden_upgrade_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as c:
+        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -105,6 +127,12 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def db_url(request: pytest.FixtureRequest) -> str:
     """The database URL, once per engine; tables are emptied before each test."""
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    empty(url)
+    return url
+
+
+def empty(url: str) -> None:
+    """Empty every table of the database at `url` (a test that needs a fresh world mid-test calls it again)."""
     engine = make_engine(url)
     with engine.begin() as conn:
         names = [t.name for t in reversed(metadata.sorted_tables) if t.name != "audit_touched"]
@@ -115,7 +143,6 @@ def db_url(request: pytest.FixtureRequest) -> str:
             for n in names:
                 conn.exec_driver_sql(f'DELETE FROM "{n}"')
     engine.dispose()
-    return url
 
 
 @pytest.fixture

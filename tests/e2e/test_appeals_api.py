@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.api_support import Api, desk_on_disk, serving
 from tests.conftest import World
 from warden.app import App
-from warden.appeals.document_store import LocalDocumentStore
-from warden.appeals.notifier import MemoryNotifier
-from warden.appeals.service import Appeals
 from warden.appeals.uploads import tiny_pdf, tiny_png
-from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
-
-with warnings.catch_warnings():  # starlette deprecates its httpx-based client; pytest makes warnings errors
-    warnings.simplefilter("ignore", UserWarning)  # StarletteDeprecationWarning is a UserWarning
-    from fastapi.testclient import TestClient
 
 DOSSIER = ["business_licence", "legal_rep_id", "legal_rep_holding_id", "authorisation_letter"]
 
 
-class Api:
-    def __init__(self, client: TestClient, tokens: dict[str, str]) -> None:
-        self.c = client
-        self.tokens = tokens
-
-    def h(self, who: str, **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[who]}", **extra}
-
-
 @pytest.fixture
 def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
-    warden.appeals = Appeals(
-        warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier()
-    )
+    desk_on_disk(warden, tmp_path / "docs")
     world.account("acc-2")
     world.enterprise("ent-2")
     tokens = {
@@ -48,8 +29,8 @@ def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
         "other_admin": warden.tokens.create(Role.ENTERPRISE_ADMIN, "ent-2")[1],
         "member": warden.tokens.create(Role.MEMBER, account_id="acc-2")[1],
     }
-    with TestClient(create_app(warden)) as client:
-        yield Api(client, tokens)
+    with serving(warden, tokens) as api:
+        yield api
 
 
 def upload(api: Api, appeal_id: str, kind: str, data: bytes, name: str, who: str = "admin") -> dict:

@@ -4,41 +4,22 @@ histories (enterprise and account) are readable, typed and paged, naming their t
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from tests.api_support import Api, desk_on_disk, serving
 from tests.conftest import World
 from warden.adapters import tables as t
 from warden.app import App
-from warden.appeals.document_store import LocalDocumentStore
-from warden.appeals.notifier import MemoryNotifier
-from warden.appeals.service import Appeals
-from warden.entrypoints.http.app import create_app
 from warden.kernel.access import Role
-
-with warnings.catch_warnings():  # starlette deprecates its httpx-based client; pytest makes warnings errors
-    warnings.simplefilter("ignore", UserWarning)
-    from fastapi.testclient import TestClient
-
-
-class Api:
-    def __init__(self, client: TestClient, tokens: dict[str, str]) -> None:
-        self.c = client
-        self.tokens = tokens
-
-    def h(self, who: str, **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[who]}", **extra}
 
 
 @pytest.fixture
 def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
-    warden.appeals = Appeals(
-        warden.uow, warden.enforcement, warden.rules, LocalDocumentStore(tmp_path / "docs"), MemoryNotifier()
-    )
+    desk_on_disk(warden, tmp_path / "docs")
     world.account("acc-2")
     world.enterprise("ent-2")
     world.account("acc-o", "ent-2")
@@ -53,8 +34,8 @@ def api(world: World, warden: App, tmp_path: Path) -> Iterator[Api]:
         "member": warden.tokens.create(Role.MEMBER, account_id="acc-1")[1],
         "member2": warden.tokens.create(Role.MEMBER, account_id="acc-2")[1],
     }
-    with TestClient(create_app(warden)) as client:
-        yield Api(client, tokens)
+    with serving(warden, tokens) as api:
+        yield api
 
 
 def _is_key_problem(r: object, key: str) -> dict:

@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import World
 from warden.entrypoints.http.app import create_app
-from warden.entrypoints.http.problem_texts import detail, field_message, lang_of
+from warden.entrypoints.http.problem_texts import detail, lang_of
 from warden.kernel.access import Role
+from warden.kernel.error_texts import field_message
 from warden.settings import Settings
 
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from tests.conftest import PG_ADMIN_URL, T0, World, _pg_available
+from tests.conftest import T0, World
 from warden.adapters import audit_state
 from warden.adapters import tables as t
 from warden.adapters.audit_state import row_key
@@ -186,27 +182,6 @@ def test_the_cli_makes_tokens_for_people_lists_them_and_disables_people(world: W
 
 
 # --- the upgrade ----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own (not the session's), to migrate step by step."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/upgrade.db"
-        return
-    why = _pg_available()
-    if why:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(why)
-        pytest.skip(why)
-    name = f"warden_upgrade_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as c:
-        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def test_the_upgrade_gives_each_existing_token_a_person_of_its_own_and_an_end(blank_url: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.conftest import World, build
+from tests.conftest import World, build, empty
 from tests.unblock_support import PLATFORM, code_from, member, plugin_ban, ready, relate, service, token_from
 from warden.appeals.notifier import MemoryNotifier
 from warden.kernel.clock import FixedClock
@@ -171,23 +171,11 @@ def test_S_D4_the_same_evidence_in_another_order_or_batching_gives_the_same_reve
         world.enterprise()
         results.append(_order_world(world, late, batched))
         w.engine.dispose()
-        _empty(db_url)
+        empty(db_url)
         clock.set(start)
     assert results[0] == results[1] == results[2]
     first = results[0]
     assert first["r1"][0] == first["r2"][0] == "reversed" and first["r3"][0] == "lifted"
-
-
-def _empty(db_url: str) -> None:
-    from warden.adapters.database import make_engine
-    from warden.adapters.tables import metadata
-
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        names = [t.name for t in reversed(metadata.sorted_tables) if t.name != "audit_touched"] + ["audit_touched"]
-        for n in names:
-            conn.exec_driver_sql(f'DELETE FROM "{n}"')
-    engine.dispose()
 
 
 def _tipping_world(world: World, mode: str) -> dict[str, Any]:
@@ -281,7 +269,7 @@ def test_S_D4_a_reversal_tipped_by_a_login_binds_the_later_events_of_the_same_ba
         world.enterprise()
         results.append(_tipping_world(world, mode))
         w.engine.dispose()
-        _empty(db_url)
+        empty(db_url)
         clock.set(start)
     each, batch, shuffled = results
     assert each == batch == shuffled

@@ -8,9 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ADMIN_URL, T0, World, _pg_available, build, policy_with
+from tests.conftest import T0, World, build, policy_with
 from tests.unblock_support import (
     PLATFORM,
     code_from,
@@ -84,27 +82,6 @@ def test_an_unparseable_phone_number_is_refused_naming_the_field(world: World, b
     with pytest.raises(InvalidInput) as exc:
         world.account("acc-x", phone=bad)
     assert [e.field for e in exc.value.errors] == ["phone"]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own (not the session's), to migrate step by step."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/upgrade.db"
-        return
-    why = _pg_available()
-    if why:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(why)
-        pytest.skip(why)
-    name = f"warden_upgrade_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as c:
-        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def test_the_upgrade_stores_every_phone_in_e164_and_merges_the_caps_of_one_number(blank_url: str) -> None:

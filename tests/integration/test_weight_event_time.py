@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import T0, World, build, policy_with
+from tests.conftest import T0, World, build, empty, policy_with
 from warden.adapters import tables as t
-from warden.adapters.database import make_engine
-from warden.adapters.tables import metadata
 from warden.app import App
 from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
@@ -27,25 +25,13 @@ READER = Principal("test", Role.AUDITOR)
 Scene = Callable[[World], list[dict[str, Any]]]
 
 
-def _empty(db_url: str) -> None:
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        names = [x.name for x in reversed(metadata.sorted_tables)]
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE")
-        else:
-            for n in names:
-                conn.exec_driver_sql(f'DELETE FROM "{n}"')
-    engine.dispose()
-
-
 @pytest.fixture
 def fresh(db_url: str, shipped_policy: LoadedPolicy) -> Iterator[Callable[[], World]]:
     """A new, empty world on this test's database each call (the shipped policy: weight on, scaling on)."""
     made: list[App] = []
 
     def make(policy: LoadedPolicy | None = None) -> World:
-        _empty(db_url)
+        empty(db_url)
         w = build(db_url, FixedClock(T0), policy or shipped_policy)
         made.append(w)
         return World(w, w.clock)  # type: ignore[arg-type]

@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import T0, World, build
+from tests.conftest import T0, World, build, empty
 from warden.adapters import tables as t
-from warden.adapters.database import make_engine
-from warden.adapters.tables import metadata
 from warden.app import App
 from warden.kernel.access import Principal, Role
 from warden.kernel.clock import FixedClock
@@ -28,18 +26,6 @@ ENTERPRISES = ["e-new", "e-old", "e-weak"]
 FEATURES = ["chat_message", "file_download", "clock_in", "attendance", "leave_request", "meeting"]
 
 
-def _empty(db_url: str) -> None:
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        names = [x.name for x in reversed(metadata.sorted_tables)]
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE")
-        else:
-            for n in names:
-                conn.exec_driver_sql(f'DELETE FROM "{n}"')
-    engine.dispose()
-
-
 @pytest.fixture
 def fresh(db_url: str, shipped_policy: LoadedPolicy) -> Iterator[Callable[[], World]]:
     """A new world on an emptied database each call: the shipped policy (weight on, S-A1 scaled by weight), three
@@ -48,7 +34,7 @@ def fresh(db_url: str, shipped_policy: LoadedPolicy) -> Iterator[Callable[[], Wo
     made: list[App] = []
 
     def make() -> World:
-        _empty(db_url)
+        empty(db_url)
         w = build(db_url, FixedClock(T0), shipped_policy)
         made.append(w)
         world = World(w, w.clock)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from warden.appeals.texts import QUEUE_TABLE
 from warden.entrypoints.cli.options import DatabaseOpt, LangOpt, Language
 from warden.kernel.access import Principal, Role
 
@@ -25,12 +26,13 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
         from warden.entrypoints.cli.main import open_warden
 
-        w = open_warden(database)
+        w = open_warden(database, lang=lang.lang)
         desk = w.appeals
         items = desk.queue(Principal("cli", Role.AUDITOR), lang.lang, limit=500)["items"]
-        table = Table(title=f"Review queue ({len(items)} cases)")
-        for col in ("case", "subject", "stage", "due", "claimed by"):
-            table.add_column(col)
+        said = lang.lang
+        table = Table(title=QUEUE_TABLE.render("title", said, count=len(items)))
+        for col in ("case", "subject", "stage", "due", "claimed_by"):
+            table.add_column(QUEUE_TABLE[col][said])
         from datetime import datetime
 
         from warden.kernel.timefmt import when
@@ -38,7 +40,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         tz = w.loaded.policy.timezone
         for i in items:
             at = datetime.fromisoformat(i["due_at"]) if isinstance(i["due_at"], str) else i["due_at"]
-            due = when(at, lang, tz) + (" [red](overdue)[/]" if i["overdue"] else "")
+            due = when(at, said, tz) + (f" [red]({QUEUE_TABLE['overdue'][said]})[/]" if i["overdue"] else "")
             table.add_row(i["case_id"], i["subject"], i["stage_text"], due, i["claimed_by"] or "—")
         console.print(table)
 

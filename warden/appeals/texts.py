@@ -7,7 +7,20 @@ from __future__ import annotations
 
 from warden.kernel.i18n import Catalog, Lang
 
-__all__ = ["DECISION_REASONS", "REJECT_TEXT", "STAGE_TEXT", "Lang", "decision_text"]
+__all__ = ["DECISION_REASONS", "QUEUE_TABLE", "REJECT_TEXT", "STAGE_TEXT", "Lang", "decision_text"]
+
+QUEUE_TABLE: Catalog[str] = Catalog(
+    {
+        "title": {"zh": "审核队列（{count} 件）", "en": "Review queue ({count} cases)"},
+        "case": {"zh": "案件", "en": "case"},
+        "subject": {"zh": "对象", "en": "subject"},
+        "stage": {"zh": "阶段", "en": "stage"},
+        "due": {"zh": "截止", "en": "due"},
+        "claimed_by": {"zh": "认领人", "en": "claimed by"},
+        "overdue": {"zh": "已逾期", "en": "overdue"},
+    }
+)
+"""The review queue as a table (`warden appeals queue`)."""
 
 STAGE_TEXT: Catalog[str] = Catalog(
     {

@@ -162,7 +162,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 role, enterprise, account, label, actor="cli", person=person, expires_in=life
             )
         except WardenError as exc:
-            raise fail(exc.detail) from exc
+            raise fail(exc) from exc
         console.print(
             f"token {principal.token_id} of person {principal.person} ({principal.role.value}"
             f"{' @' + (principal.account_id or principal.enterprise_id or '') if principal.enterprise_id else ''})"
@@ -212,7 +212,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         try:
             w.tokens.revoke(token_id, actor="cli")
         except WardenError as exc:
-            raise fail(exc.detail) from exc
+            raise fail(exc) from exc
         console.print(f"token {token_id} revoked")
 
     @person_app.command("create")
@@ -226,7 +226,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         try:
             person = w.tokens.create_person(handle, name, actor="cli")
         except WardenError as exc:
-            raise fail(exc.detail) from exc
+            raise fail(exc) from exc
         console.print(f"person {person.id} ({person.name}) created")
 
     @person_app.command("list")
@@ -248,7 +248,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         try:
             w.tokens.disable_person(handle, actor="cli")
         except WardenError as exc:
-            raise fail(exc.detail) from exc
+            raise fail(exc) from exc
         console.print(f"person {handle} disabled; their tokens are refused")
 
 

@@ -50,11 +50,8 @@ def decode_position(cursor: str | None) -> tuple[datetime, str] | None:
     parts = decode_cursor(cursor, 2)
     if parts is None:
         return None
-    try:
-        at = datetime.fromisoformat(parts[0])
-    except ValueError:
-        raise _invalid() from None
-    if at.tzinfo is None or not representable(at) or not 0 < len(parts[1]) <= MAX_ID:
+    at = _instant(parts[0])
+    if not 0 < len(parts[1]) <= MAX_ID:
         raise _invalid()
     return at, parts[1]
 
@@ -70,22 +67,27 @@ def decode_entry(cursor: str | None) -> tuple[datetime, int, int] | None:
     parts = decode_cursor(cursor, 3)
     if parts is None:
         return None
-    try:
-        at = datetime.fromisoformat(parts[0])
-    except ValueError:
-        raise _invalid() from None
-    numbers = parts[1:]
-    if at.tzinfo is None or not representable(at):
-        raise _invalid()
-    if not all(n.isascii() and n.isdigit() and len(n) <= 19 and int(n) <= INT64_MAX for n in numbers):
-        raise _invalid()
-    return at, int(numbers[0]), int(numbers[1])
+    return _instant(parts[0]), _count64(parts[1]), _count64(parts[2])
 
 
 def decode_seq(cursor: str | None) -> int | None:
     """A sequence-number cursor (decimal digits, a BIGINT); None for no cursor; InvalidInput for anything else."""
-    if not cursor:
-        return None
-    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 19 or int(cursor) > INT64_MAX:
+    return _count64(cursor) if cursor else None
+
+
+def _instant(text: str) -> datetime:
+    """An aware instant within the bounded years written by `isoformat`, else InvalidInput."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise _invalid() from None
+    if at.tzinfo is None or not representable(at):
         raise _invalid()
-    return int(cursor)
+    return at
+
+
+def _count64(text: str) -> int:
+    """Decimal digits a non-negative BIGINT holds, as that number, else InvalidInput."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > INT64_MAX:
+        raise _invalid()
+    return int(text)

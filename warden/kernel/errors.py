@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from warden.kernel.error_texts import read_detail
 from warden.kernel.events import FieldError
 from warden.kernel.i18n import Lang, Text
 
 
 class WardenError(Exception):
     """`detail`: what went wrong, in English (logs, the CLI). `text` (with `params`): the same sentence in zh and en,
-    which the HTTP edge renders in the request's language (without one, the edge reads `detail` itself:
-    `warden.entrypoints.http.problem_texts`)."""
+    which every edge renders in its reader's language (without one, `detail` is read by
+    `warden.kernel.error_texts`: `said(lang)`)."""
 
     def __init__(
         self,
@@ -32,8 +33,13 @@ class WardenError(Exception):
         """Further members of the answer (Problem Details extensions: a refused application's `state` …)."""
 
     def said(self, lang: Lang) -> str:
-        """The sentence in `lang` when the error has a `text`, else `detail`."""
-        return self.text.render(lang, **self.params) if self.text is not None else self.detail
+        """The sentence in `lang`: its `text` rendered with `params`; else `detail`, in zh as
+        `warden.kernel.error_texts.DETAILS` reads it (the English as it is when no pattern does)."""
+        if self.text is not None:
+            return self.text.render(lang, **self.params)
+        if lang == "en":
+            return self.detail
+        return read_detail(self.detail) or self.detail
 
 
 class InvalidInput(WardenError):

@@ -23,7 +23,10 @@ from warden.kernel.inputs import NO_CONTROLS, Count64, Text, within_years
 
 EventTime = Annotated[AwareDatetime, WrapValidator(within_years("no platform event is that old"))]
 """An event's time: an `warden.kernel.inputs.Instant`."""
-Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9_.:@\-]+$"
+"""What an id of an account, an enterprise or an event may hold (1 to 128 of these characters); every edge's id
+parameter uses it (`warden.enforcement.http.directory.IdPath`)."""
+Id = Annotated[str, Field(min_length=1, max_length=128, pattern=ID_PATTERN)]
 
 Feature = Literal[
     "chat_message",
@@ -208,7 +211,7 @@ class FieldError(BaseModel):
 
 
 _PATTERN_WORDS = {  # what a pattern means, in words a person reads
-    r"^[A-Za-z0-9_.:@\-]+$": "may contain only letters A–Z and a–z, digits and the characters _ . : @ -",
+    ID_PATTERN: "may contain only letters A–Z and a–z, digits and the characters _ . : @ -",
     r"^\d+(\.\d+){0,3}$": "must be a version number like 4.1.0 (digits separated by dots)",
     NO_CONTROLS: "contains a control character; text may hold tab and newline but no other control characters",
 }

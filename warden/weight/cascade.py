@@ -14,7 +14,7 @@ from typing import Any
 from warden.kernel.decision import StrikeRequest
 from warden.kernel.model import Enterprise, Strike, StrikeStatus
 from warden.weight.policy import CascadePolicy, EnterpriseWeightPolicy, WeightPolicy
-from warden.weight.scoring import Breakdown, _f, _ramp, _total, members_factor
+from warden.weight.scoring import Breakdown, _total, enterprise_factors
 from warden.weight.state import DAY, EnterpriseState, day_of, in_day_window, in_window
 
 
@@ -53,26 +53,7 @@ def cascade_breakdown(
         and s.rule_id != "cascade"
         and in_window(s.at.timestamp(), ts, op.window_days * DAY)
     ]
-    age = max(0.0, (at - ent.created_at).total_seconds() / DAY)
-    factors = [
-        _f("enterprise_verified", p.verified.points if ent.verified else 0, p.verified.points, verified=ent.verified),
-        members_factor(p, total, count, active),
-        _f(
-            "enterprise_age",
-            p.age.points * _ramp(age, p.age.from_days, p.age.full_days),
-            p.age.points,
-            age_days=int(age),
-            full_days=p.age.full_days,
-        ),
-        _f(
-            "own_penalties",
-            max(op.floor, -op.per * len(own)),
-            0.0,
-            op.floor,
-            strikes=[s.id for s in own],
-            window_days=op.window_days,
-        ),
-    ]
+    factors = enterprise_factors(p, ent, total, count, active, own, at)
     return Breakdown(_total(factors), factors)
 
 

@@ -8,11 +8,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from warden.entrypoints.cli.options import DatabaseOpt, LangOpt, Language, PolicyOpt
 from warden.kernel.access import Principal, Role
+from warden.kernel.i18n import Lang
+from warden.weight.texts import TABLE
 from warden.weight.views import AccountWeight, EnterpriseWeight
 
 console = Console()
@@ -23,10 +26,12 @@ OPERATOR = Principal("cli", Role.AUDITOR)
 def print_weight(out: AccountWeight | EnterpriseWeight, console: Console, title: str = "") -> None:
     """One weight explanation as a table: factor, points of max, advice."""
     subject = out.account_id if isinstance(out, AccountWeight) else out.enterprise_id
-    table = Table(title=title or f"weight of {subject}: [bold]{out.score}[/] / {out.max:.0f}", show_lines=True)
-    table.add_column("factor", overflow="fold")
-    table.add_column("points", justify="right")
-    table.add_column("how to raise it" if out.lang == "en" else "如何提高", overflow="fold")
+    lang: Lang = "en" if out.lang == "en" else "zh"
+    heading = TABLE.render("title", lang, subject=escape(subject), score=f"[bold]{out.score}[/]", max=out.max)
+    table = Table(title=title or heading, show_lines=True)
+    table.add_column(TABLE["factor"][lang], overflow="fold")
+    table.add_column(TABLE["points"][lang], justify="right")
+    table.add_column(TABLE["advice"][lang], overflow="fold")
     for f in out.factors:
         style = "green" if f.points >= f.max else ("red" if f.points < 0 else "yellow")
         table.add_row(f.title, f"[{style}]{f.points:g}[/] / {f.max:g}", f.advice or "—")
@@ -52,14 +57,14 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         from warden.entrypoints.cli.main import fail, open_warden
         from warden.kernel.errors import WardenError
 
-        svc = open_warden(database).weight
         language = lang.lang
+        svc = open_warden(database, lang=language).weight
         try:
             out: AccountWeight | EnterpriseWeight = (
                 svc.enterprise(OPERATOR, subject, language) if enterprise else svc.account(OPERATOR, subject, language)
             )
         except WardenError as exc:
-            raise fail(exc.detail) from exc
+            raise fail(exc, lang=language) from exc
         if json_out:
             print(json.dumps(out.model_dump(mode="json"), ensure_ascii=False, indent=2))
             return

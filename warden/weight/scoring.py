@@ -528,6 +528,43 @@ def members_factor(p: EnterpriseWeightPolicy, total: int, count: int, active: in
     )
 
 
+def enterprise_factors(
+    p: EnterpriseWeightPolicy,
+    ent: Enterprise,
+    total: int,
+    count: int,
+    active: int,
+    own: list[Strike],
+    at: datetime,
+    *middle: Factor,
+) -> list[Factor]:
+    """An enterprise's factors at `at`: verification, its members (`total` tenths over `count` counted of `active`
+    active, `members_factor`), its age, the `middle` ones (restricted members), and its own penalties (`own`: the
+    strikes counted). One list for the weight (`enterprise_breakdown`) and the S-A5 bar (`cascade_breakdown`)."""
+    age = max(0.0, (at - ent.created_at).total_seconds() / DAY)
+    op = p.own_penalties
+    return [
+        _f("enterprise_verified", p.verified.points if ent.verified else 0, p.verified.points, verified=ent.verified),
+        members_factor(p, total, count, active),
+        _f(
+            "enterprise_age",
+            p.age.points * _ramp(age, p.age.from_days, p.age.full_days),
+            p.age.points,
+            age_days=int(age),
+            full_days=p.age.full_days,
+        ),
+        *middle,
+        _f(
+            "own_penalties",
+            max(op.floor, -op.per * len(own)),
+            0.0,
+            op.floor,
+            strikes=[s.id for s in own],
+            window_days=op.window_days,
+        ),
+    ]
+
+
 def enterprise_breakdown(
     p: EnterpriseWeightPolicy,
     ent: Enterprise,
@@ -545,36 +582,17 @@ def enterprise_breakdown(
     op = p.own_penalties
     since = at.timestamp() - op.window_days * DAY
     own = [s for s in own_strikes if s.status is StrikeStatus.ACTIVE and since < s.at.timestamp() <= at.timestamp()]
-    age = max(0.0, (at - ent.created_at).total_seconds() / DAY)
     rm = p.restricted_members
-    factors = [
-        _f("enterprise_verified", p.verified.points if ent.verified else 0, p.verified.points, verified=ent.verified),
-        members_factor(p, total, count, n_active),
-        _f(
-            "enterprise_age",
-            p.age.points * _ramp(age, p.age.from_days, p.age.full_days),
-            p.age.points,
-            age_days=int(age),
-            full_days=p.age.full_days,
-        ),
-        _f(
-            "restricted_members",
-            max(rm.floor, -rm.per * len(restricted)),
-            0.0,
-            rm.floor,
-            members=sorted(restricted),
-            share=round(len(restricted) / n_active, 3) if n_active else None,
-            window_days=rm.window_days,
-        ),
-        _f(
-            "own_penalties",
-            max(op.floor, -op.per * len(own)),
-            0.0,
-            op.floor,
-            strikes=[s.id for s in own],
-            window_days=op.window_days,
-        ),
-    ]
+    restricted_members = _f(
+        "restricted_members",
+        max(rm.floor, -rm.per * len(restricted)),
+        0.0,
+        rm.floor,
+        members=sorted(restricted),
+        share=round(len(restricted) / n_active, 3) if n_active else None,
+        window_days=rm.window_days,
+    )
+    factors = enterprise_factors(p, ent, total, count, n_active, own, at, restricted_members)
     return Breakdown(_total(factors), factors)
 
 

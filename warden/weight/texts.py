@@ -11,7 +11,7 @@ from typing import Any
 from warden.kernel.i18n import Catalog, Lang
 from warden.weight.scoring import Breakdown, Factor
 
-__all__ = ["FEATURE_NAMES", "FIELD_NAMES", "TITLES", "Lang", "advice_text", "render"]
+__all__ = ["FEATURE_NAMES", "FIELD_NAMES", "TABLE", "TITLES", "Lang", "advice_text", "render"]
 
 TITLES: Catalog[str] = Catalog(
     {
@@ -34,6 +34,16 @@ TITLES: Catalog[str] = Catalog(
         "own_penalties": {"zh": "企业自身处罚", "en": "The enterprise's own penalties"},
     }
 )
+
+TABLE: Catalog[str] = Catalog(
+    {
+        "title": {"zh": "{subject} 的权重：{score} / {max:.0f}", "en": "weight of {subject}: {score} / {max:.0f}"},
+        "factor": {"zh": "因素", "en": "factor"},
+        "points": {"zh": "得分", "en": "points"},
+        "advice": {"zh": "如何提高", "en": "how to raise it"},
+    }
+)
+"""The headings of a weight shown as a table (`warden weight show`)."""
 
 FEATURE_NAMES: Catalog[str] = Catalog(
     {

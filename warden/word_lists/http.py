@@ -13,13 +13,16 @@ from warden.enforcement.policy import Circumstances
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
 from warden.kernel.durations import Duration
 from warden.kernel.errors import Conflict
+from warden.kernel.events import ID_PATTERN
 from warden.kernel.inputs import Count32
 from warden.word_lists import service
 from warden.word_lists.service import WordLists
 from warden.word_lists.views import ScreeningOut, WordListChangedOut, WordListOut
 
 router = APIRouter(prefix="/v1", tags=["screening"])
-ScopePath = Annotated[str, Path(min_length=1, max_length=128, description='"platform" or an enterprise id')]
+ScopePath = Annotated[
+    str, Path(min_length=1, max_length=128, pattern=ID_PATTERN, description='"platform" or an enterprise id')
+]
 
 
 class WordListIn(BaseModel):

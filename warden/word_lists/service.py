@@ -96,9 +96,12 @@ class WordLists:
                 self.release()
 
     def get(self, principal: Principal, scope: str) -> WordListOut:
-        """A scope's own lists (version 0, and no updated_at/updated_by set, while it has none)."""
+        """A scope's own lists (version 0, and no updated_at/updated_by set, while it has none); NotFound for an
+        enterprise nobody registered, as `put` says."""
         check_lists(principal, scope, write=False)
         with self.uow.reading() as tx:
+            if scope != PLATFORM and core.get_enterprise(tx.conn, scope) is None:
+                raise NotFound(f"no enterprise {scope!r}")
             return _view(tx.conn, scope)
 
     def put(

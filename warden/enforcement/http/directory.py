@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path, Response
 
 from warden.enforcement.views import AccountIn, AccountOut, EnterpriseIn, EnterpriseOut
 from warden.entrypoints.http.deps import LangDep, PrincipalDep, WardenDep
+from warden.kernel.events import ID_PATTERN
 from warden.kernel.model import Account, Enterprise
 
 router = APIRouter(prefix="/v1", tags=["directory"])
-IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
+IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)]
 
 
 @router.put("/enterprises/{enterprise_id}", response_model=EnterpriseOut)

@@ -10,6 +10,9 @@ import typer
 from rich.console import Console
 
 from warden.entrypoints.cli.options import DatabaseOpt, PolicyOpt
+from warden.kernel.error_texts import LABELS, field_message
+from warden.kernel.errors import WardenError
+from warden.kernel.i18n import Lang
 from warden.policy import PolicyError
 from warden.settings import Settings
 
@@ -29,14 +32,29 @@ console = Console()
 err = Console(stderr=True, soft_wrap=True)  # file:line messages must never be broken
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+def fail(message: str | WardenError, code: int = 1, lang: Lang = "en") -> typer.Exit:
+    """Print `message` on stderr after `error:` and return the exit to raise. A `WardenError` is said in `lang`
+    (`WardenError.said`: its own text, or its detail as `warden.kernel.error_texts` reads it, the home the HTTP
+    problems read too), its words unread as markup; a str is rich markup the caller wrote. `lang` is the command's
+    `--lang` (en for a command without one: an operator's)."""
+    if isinstance(message, WardenError):
+        from rich.markup import escape
+
+        message = escape(message.said(lang))
+    err.print(f"[bold red]{LABELS['error'][lang]}[/]{message}")
     return typer.Exit(code)
 
 
 def open_warden(
-    database: str | None = None, policy: Path | None = None, serving: bool = False, read_only: bool = False
+    database: str | None = None,
+    policy: Path | None = None,
+    serving: bool = False,
+    read_only: bool = False,
+    lang: Lang = "en",
 ) -> App:
+    """The application on `database` (else WARDEN_DATABASE_URL) under `policy` (else WARDEN_POLICY). A policy file
+    that does not load is exit 2 with its problems, said in `lang` (the command's `--lang`); `read_only`: a database
+    not set up is exit 2, and nothing is migrated, recorded or created."""
     from warden.bootstrap import bootstrap
 
     settings = Settings()
@@ -69,7 +87,8 @@ def open_warden(
     except PolicyError as exc:  # bad input, like a bad option: exit 2
         from rich.markup import escape
 
-        raise fail("the policy file is invalid:\n  " + "\n  ".join(escape(p) for p in exc.problems), 2) from exc
+        said = (escape(field_message(p, lang)) for p in exc.problems)
+        raise fail(LABELS["policy_invalid"][lang] + "\n  " + "\n  ".join(said), 2, lang) from exc
 
 
 @app.command()

@@ -130,7 +130,7 @@ class EdgeGuard:
         self._routes: list[tuple[re.Pattern[str], frozenset[str], bool, str]] | None = None
         # (method, path) → what `_route` found, for routes without path parameters (`POST /v1/events`): the regexes
         # of every route are not tried again on each request
-        self._seen: dict[tuple[str, str], tuple[bool, str] | None] = {}
+        self._seen: dict[tuple[str, str], tuple[bool, str, re.Pattern[str]] | None] = {}
         self._admissions: Gather[_Admission, tuple[Principal | Refusal | None, str]] = Gather(self._admit)
 
     def _admit(self, group: list[_Admission]) -> list[tuple[Principal | Refusal | None, str] | Exception]:
@@ -169,13 +169,13 @@ class EdgeGuard:
         if route is None:  # no route takes it (404, 405): the app answers without reading the body
             await self.app(scope, receive, send)
             return
-        needs_caller, template = route
+        needs_caller, template, regex = route
         headers = Headers(scope=scope)
         lang = lang_of(scope)
         try:
             if needs_caller:
                 await self._authenticate(scope, headers, template, lang)
-            _check_path_and_query(scope, lang)
+            _check_path_and_query(scope, regex, lang)
             body = await self._read(headers, receive, lang)
             if body:
                 _check_json(headers, body, lang)
@@ -190,9 +190,9 @@ class EdgeGuard:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    def _route(self, scope: Scope) -> tuple[bool, str] | None:
-        """Whether the route this request goes to needs a caller, and its path template (`/v1/appeals/{appeal_id}`);
-        None when no route takes it (404, 405)."""
+    def _route(self, scope: Scope) -> tuple[bool, str, re.Pattern[str]] | None:
+        """Whether the route this request goes to needs a caller, its path template (`/v1/appeals/{appeal_id}`) and
+        the template's regex (a group per path parameter); None when no route takes it (404, 405)."""
         if self._routes is None:
             app: FastAPI = scope["app"]
             self._routes = [  # as mounted: a router included in another (moderation under /v1) has its prefix
@@ -200,14 +200,12 @@ class EdgeGuard:
                 for rc in iter_route_contexts(app.router.routes)
                 if isinstance(rc.original_route, APIRoute)
             ]
-        path, method, root = scope["path"], scope["method"], scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
+        path, method = _route_path(scope), scope["method"]
         seen = self._seen.get((method, path), _UNSEEN)
         if seen is not _UNSEEN:
             return seen  # type: ignore[return-value]
-        matched = [(needs, t) for regex, methods, needs, t in self._routes if method in methods and regex.match(path)]
-        found = (any(needs for needs, _ in matched), matched[0][1]) if matched else None
+        matched = [(needs, t, r) for r, methods, needs, t in self._routes if method in methods and r.match(path)]
+        found = (any(needs for needs, _, _ in matched), matched[0][1], matched[0][2]) if matched else None
         if found is not None and found[1] == path:  # a route without path parameters: one path each (issue 16)
             self._seen[(method, path)] = found
         return found
@@ -277,10 +275,21 @@ def _too_large(limit: int, upload: bool, lang: Lang) -> JSONResponse:
     )
 
 
-def _check_path_and_query(scope: Scope, lang: Lang) -> None:
+def _route_path(scope: Scope) -> str:
+    """The request's path below the app's root path (what the routes' regexes match)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _check_path_and_query(scope: Scope, regex: re.Pattern[str], lang: Lang) -> None:
+    """A control character in the path is a 422 naming the path parameter holding it (`account_id`, by the route's
+    `regex`; `(path)` for one outside every parameter), in a query parameter naming it (`(query)` in a name)."""
     bad = control_in(scope["path"])
     if bad is not None:
-        raise _control("(path)", bad, lang)
+        m = regex.match(_route_path(scope))
+        held = [name for name, value in (m.groupdict() if m else {}).items() if control_in(value or "") is not None]
+        raise _control(held[0] if held else "(path)", bad, lang)
     query = scope.get("query_string", b"").decode("latin-1")
     for key, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
         bad = control_in(key) or control_in(value)

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from warden.entrypoints.http import problem_texts as texts
 from warden.entrypoints.http.problem_texts import EDGE, lang_of
+from warden.kernel.error_texts import field_message
 from warden.kernel.errors import (
     Conflict,
     DeliveryFailed,
@@ -205,8 +206,7 @@ def problem(
     }
     if errors:
         body["errors"] = [
-            {**e, "message": texts.field_message(e["message"], lang)} if "message" in e else e
-            for e in errors[:MAX_ERRORS]
+            {**e, "message": field_message(e["message"], lang)} if "message" in e else e for e in errors[:MAX_ERRORS]
         ]
         if len(errors) > MAX_ERRORS:
             body["errors_omitted"] = len(errors) - MAX_ERRORS
