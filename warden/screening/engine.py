@@ -103,6 +103,7 @@ from warden.screening.precision import (
     within_clauses,
 )
 from warden.screening.prefilter import factor_gate, next_chars
+from warden.screening.substitution import OneSubstitution, one_substitution_patterns
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -626,6 +627,7 @@ class ScreeningEngine:
         context: Sequence[str] = (),
         phrases: Sequence[tuple[str, tuple[str, ...]]] = (),
         shapes: Sequence[tuple[str, str]] = (),
+        alike: Sequence[tuple[str, str]] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -646,6 +648,7 @@ class ScreeningEngine:
         self.detectors = detectors
         self.per_category = per_category
         self.shapes: tuple[tuple[str, str], ...] = tuple(shapes)
+        self.alike: tuple[tuple[str, str], ...] = tuple(alike)
         self._classes = (*self.homophones, *self.shapes)  # what joins a character's syllable class
         self._syllables: npt.NDArray[np.uint16] = _unit_table(syllable_table(self._classes))
         # look-alikes by shape join the homophone classes (a `homophones` pair too); a candidate with one is checked
@@ -695,6 +698,12 @@ class ScreeningEngine:
                     if k not in sounds or h.rank() > sounds[k].rank():
                         sounds[k] = h
         self._cache = cache
+        # round 9: a longer term with one character swapped for a looser look-alike or a sound-alike (安全账尸)
+        self._one_sub = OneSubstitution(
+            one_substitution_patterns([cache[spec].homophone for spec in self.terms]),
+            self.alike,
+            (k[0] for k in best),
+        )
         entries: dict[tuple[str, tuple[int, ...], str], _Entry] = {}
         for (key, runs, category), p in best.items():
             entries[key, runs, category] = _Entry(key, runs, pattern=p)
@@ -817,6 +826,7 @@ class ScreeningEngine:
             context=lexicon.context,
             phrases=lexicon.phrases,
             shapes=lexicon.shapes,
+            alike=lexicon.alike,
         )
 
     def with_lists(
@@ -842,6 +852,7 @@ class ScreeningEngine:
             context=self.context,
             phrases=self.phrases,
             shapes=self.shapes,
+            alike=self.alike,
             detectors=self.detectors,
             per_category=self.per_category,
             _cache=self._cache,
@@ -868,6 +879,7 @@ class ScreeningEngine:
             emoji=self.emoji,
             homophones=self.homophones,
             shapes=self.shapes,
+            alike=self.alike,
             splits=self.splits,
             detectors=detectors,
             per_category=per_category,
@@ -977,6 +989,7 @@ class ScreeningEngine:
         units = np.take(self._syllables, code_at, mode="clip").tobytes()
         # (start, end, key) in bytes: a match must start on a code's first byte (`_verify` skips the others)
         candidates = self._ac.find_overlapping(units) if self._ac else []
+        swapped = self._one_sub.candidates(code_at, folded.text) if self._one_sub else []
         detectors = self.detectors and not second
         gate_hits = (
             gate_positions(
@@ -1023,10 +1036,10 @@ class ScreeningEngine:
                 pairs = pairs[near]
             if pairs.size:
                 flagged.update(np.searchsorted(folded.nuls(), pairs).tolist())
-        if not candidates and not gate_hits and not again and not flagged:
+        if not candidates and not swapped and not gate_hits and not again and not flagged:
             return results, gated, (folded.raw, boundaries, heads)
         with_context: set[int] = set()  # messages holding a context word
-        found = self._verify(candidates, folded, joined, flagged, with_context)
+        found = self._verify(candidates, folded, joined, flagged, with_context, swapped)
         pending: dict[int, list[tuple[Hit, bool]]] = {}  # ambiguous abbreviations, kept only with a context
         in_message: list[int] = np.searchsorted(boundaries, [f[0] for f in found]).tolist() if found else []
         for (os, oe, p, channel, weak), m in zip(found, in_message, strict=True):
@@ -1073,15 +1086,18 @@ class ScreeningEngine:
         joined: str,
         flagged: set[int],
         with_context: set[int],
+        swapped: Sequence[tuple[int, int, int, Pattern]] = (),
     ) -> list[tuple[int, int, Pattern, str, bool]]:
         """Turn automaton candidates (start, end, key; start and end in bytes of the scan) into hits: check folded
         text, allow-list, cues, boundaries, overlaps; each with whether it still needs evidence of intent (an ordinary
         word written plainly, or a term inside a business phrase, with no lure in reach). Adds to ``flagged`` the
-        messages with a contact keyword and to ``with_context`` those with a context word (context.txt).
+        messages with a contact keyword and to ``with_context`` those with a context word (context.txt). ``swapped``:
+        one-substitution candidates (`substitution.OneSubstitution`), kept like near-homophones where the word list
+        does not hold the swapped character there.
 
         Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
         """
-        if not candidates:
+        if not candidates and not swapped:
             return []
         ftext = folded.text
         entries = self._entries
@@ -1160,6 +1176,8 @@ class ScreeningEngine:
                     ):
                         continue
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
+        for s, e, where, pattern in swapped:  # the word list decides, as for a near-homophone (紫金盘: 紫金)
+            near.append((where, (True, s, s - e, -_RANK[pattern.severity], e, pattern, "homophone")))
         if near:  # near-homophones: the word list, for all of them in one lookup
             in_words = _ordinary_at(folded, ftext, [at for at, _ in near])
             hits.extend(hit for (_, hit), word in zip(near, in_words, strict=True) if not word)
