@@ -9,7 +9,7 @@ work (`engine.ScreeningEngine._screen_batch` calls them once per message with a 
 alone between two characters of a word, is a separator the writer chose because the fold keeps letters: the letters
 that Unicode's confusables data (UTS #39) says look like punctuation or a stroke (丶 \\, 丨 |, 丿 /, ー －, ᐧ ·, ː),
 the spacing modifier letters (ˍ), the Hangul jamo (ㆍ, ㅡ), the Canadian syllabics, the IPA clicks (ǀ) and the
-circles ○ 〇 (which the fold reads as 0). The engine reads a message holding one a second time with it as a space
+circles ○ 〇 (which the fold reads as 0), and the Hangzhou numerals drawn as strokes, 〡 〢 〣 (read as 1, 2, 3). The engine reads a message holding one a second time with it as a space
 (`engine.second_reading`), so 兼丶职, 在ー家ー兼ー职 and 援ᐧ交 are 兼职, 在家兼职 and 援交; between two digits or two
 Latin letters it stays (a Korean word, 2〇26 are not touched: both neighbours must be letters, one of them Chinese).
 
@@ -48,6 +48,7 @@ __all__ = [
     "MENTION_BEFORE",
     "SELLING_MARKS",
     "intrusive_letters",
+    "scare_quoted",
     "named_not_offered",
     "separated_reading",
 ]
@@ -62,10 +63,11 @@ def intrusive_letters() -> frozenset[str]:
     themselves, outside ASCII, Greek, Cyrillic and hiragana; the spacing modifier letters U+02B0–02FF; the Hangul
     jamo (U+1100–11FF, U+3130–318F); the Canadian syllabics (U+1400–167F); Bopomofo (U+3105–312F, U+31A0–31BF: ㄧ
     looks like 一); every other modifier letter (category Lm: ヽ 〻 ｰ ߺ) the fold does not read as an ASCII letter or
-    digit; the IPA clicks ǀ ǁ ǂ ǃ; ○ and 〇."""
+    digit; the IPA clicks ǀ ǁ ǂ ǃ; ○ and 〇; the Hangzhou numerals 〡 〢 〣, which are strokes to the eye (round 9:
+    the fold reads them as digits, 刷〡单 as 刷1单)."""
     from confusable_homoglyphs.confusables import confusables_data
 
-    out: set[str] = set("ǀǁǂǃ○〇")
+    out: set[str] = set("ǀǁǂǃ○〇〡〢〣")  # round 9: the Hangzhou numerals drawn as strokes (刷〡单: 丨, 川)
     for ch, entries in confusables_data.items():
         if len(ch) != 1 or ch.isascii() or unicodedata.category(ch)[0] != "L":
             continue
@@ -313,11 +315,27 @@ def _quoted(text: str, hit: Hit) -> bool:
     return close is not None and text[hit.end] == close
 
 
-def mention_evidence(text: str, hit: Hit, start: int | None = None, end: int | None = None) -> str | None:
+def scare_quoted(hits: Sequence[Hit], text: str) -> set[Hit]:
+    """The hits of one message written in quotation marks with another listed term's hit right against the marks
+    (“刷单”兼职, 兼职“刷单”): the marks stress the word, they do not name it (round 9, break21's leftover); a quoted
+    word standing as a word (“刷单”这个词, 搜“刷单”) is not one of them. A detector hit is no term."""
+    quoted = [h for h in hits if h.channel != DETECTOR_CHANNEL and _quoted(text, h)]
+    if not quoted:
+        return set()
+    edges = {(h.start, h.end) for h in hits if h.channel != DETECTOR_CHANNEL}
+    starts = {a for a, _ in edges}
+    ends = {b for _, b in edges}
+    return {h for h in quoted if h.end + 1 in starts or h.start - 1 in ends}
+
+
+def mention_evidence(
+    text: str, hit: Hit, start: int | None = None, end: int | None = None, emphasis: Iterable[Hit] = ()
+) -> str | None:
     """What in ``hit``'s clause shows the term is named, not offered: ``"quoted"``, ``"before:WORD"``,
     ``"report:WORD"`` or ``"after:WORD"``; None when nothing does. ``start``/``end``: the enumeration the hit is
-    part of (`enumerations`), whose clause and edges count for each of its terms (冰毒、大麻、K粉的危害)."""
-    if _quoted(text, hit):
+    part of (`enumerations`), whose clause and edges count for each of its terms (冰毒、大麻、K粉的危害). ``emphasis``:
+    hits whose quotation marks only stress them (`scare_quoted`): no evidence."""
+    if _quoted(text, hit) and hit not in emphasis:
         return "quoted"
     head, tail = _clause(text, hit.start if start is None else start, hit.end if end is None else end)
     at = hit.start if start is None else start
@@ -381,11 +399,12 @@ def named_not_offered(
         if h.channel == DETECTOR_CHANNEL or not _written_as_listed(h):
             return {}
     spans = enumerations(counted, text)
+    emphasis = scare_quoted(counted, text)
     out: dict[Hit, str] = {}
     for h in counted:
         if not h.intent:
             continue
-        why = mention_evidence(text, h, *spans.get(h, (h.start, h.end)))
+        why = mention_evidence(text, h, *spans.get(h, (h.start, h.end)), emphasis=emphasis)
         if why is None or (h.category == CONTACT and why != "quoted"):
             return {}  # one term offered, or a contact asked for: the message is judged as a whole
         out[h] = why
