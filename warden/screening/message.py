@@ -9,7 +9,8 @@ work (`engine.ScreeningEngine._screen_batch` calls them once per message with a 
 alone between two characters of a word, is a separator the writer chose because the fold keeps letters: the letters
 that Unicode's confusables data (UTS #39) says look like punctuation or a stroke (丶 \\, 丨 |, 丿 /, ー －, ᐧ ·, ː),
 the spacing modifier letters (ˍ), the Hangul jamo (ㆍ, ㅡ), the Canadian syllabics, the IPA clicks (ǀ) and the
-circles ○ 〇 (which the fold reads as 0), and the Hangzhou numerals drawn as strokes, 〡 〢 〣 (read as 1, 2, 3). The engine reads a message holding one a second time with it as a space
+circles ○ 〇 (which the fold reads as 0), and the Hangzhou numerals drawn as strokes, 〡 〢 〣 (read as 1, 2, 3).
+The engine reads a message holding one a second time with it as a space
 (`engine.second_reading`), so 兼丶职, 在ー家ー兼ー职 and 援ᐧ交 are 兼职, 在家兼职 and 援交; between two digits or two
 Latin letters it stays (a Korean word, 2〇26 are not touched: both neighbours must be letters, one of them Chinese).
 
