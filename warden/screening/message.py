@@ -49,8 +49,8 @@ __all__ = [
     "MENTION_BEFORE",
     "SELLING_MARKS",
     "intrusive_letters",
-    "scare_quoted",
     "named_not_offered",
+    "scare_quoted",
     "separated_reading",
 ]
 
