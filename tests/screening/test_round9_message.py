@@ -53,3 +53,41 @@ def test_scare_quoted_needs_a_term_right_against_the_marks() -> None:
     b = Hit("兼职", "part_time", "medium", "exact", 4, 6, "兼职")
     c = Hit("网赌", "gambling", "high", "exact", 8, 10, "网赌")
     assert scare_quoted([a, b, c], text) == {a}
+
+
+# -- an emoji the fold deletes, read as its CLDR keyword (`emoji_reading`) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("✋工活外发，按件计酬", "手工活外发"),  # ✋ 手
+        ("急招⌨员，按字数结算", "打字员"),  # ⌨ 打字
+        ("点👍员，刷视频就有钱", "点赞员"),  # 👍 赞
+        ("拼🤚气红包，整点开抢", "拼手气红包"),  # 🤚 手
+    ],
+)
+def test_R9_an_emoji_read_as_its_cldr_keyword_completes_a_term(engine: ScreeningEngine, text: str, term: str) -> None:
+    hits = [h for h in shown(engine.screen(text)) if h.term == term]
+    assert hits and hits[0].channel == "emoji"
+    assert any(ch in hits[0].matched for ch in "✋⌨👍🤚")  # the span holds the picture
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "👍收到，马上处理",  # an emoji alone is no term
+        "🔴红包封面设计稿已上传",  # a bullet before a word already written: no 红红包
+        "大家辛苦了👍👍",
+        "这个手工活很精细✋",
+        "⌨️坏了，申请换一个",
+    ],
+)
+def test_R9_an_emoji_beside_honest_text_reads_as_nothing(engine: ScreeningEngine, text: str) -> None:
+    assert not [h for h in shown(engine.screen(text)) if h.channel == "emoji"]
+
+
+def test_an_enterprise_list_reads_emoji_as_it_reads_its_rebus_forms(engine: ScreeningEngine) -> None:
+    own = engine.for_terms([("报价底线", "rule:1", "high")])  # for_terms keeps the engine's emoji: the same disguises
+    assert not own.screen("✋工活外发")  # the platform's list is not the enterprise's
+    assert [h.term for h in engine.for_terms([("手工活外发", "rule:1", "high")]).screen("✋工活外发")] == ["手工活外发"]

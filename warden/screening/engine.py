@@ -57,6 +57,7 @@ from warden.screening.detectors import (
     sound_pair_codes,
 )
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
+from warden.screening.emoji_reading import EmojiReadings, Reading, keyword_emoji
 from warden.screening.folding import (
     ADD_SIGNS,
     CLAUSE,
@@ -467,6 +468,9 @@ _RAW_FLAGS[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] |= _RAW_MARK
 _RAW_FLAGS[[ord(c) for c in INTRUSIVE]] |= _RAW_MARK  # a letter used as a separator (兼丶职): a second reading
 _RAW_FLAGS[[0x3A, 0xFF1A, 0x40]] |= _RAW_COLON
 _RAW_FLAGS[0] |= _RAW_NUL
+# an emoji the fold deletes that CLDR names with a piece of a term (✋ 手, ⌨ 打字): a reading with its keyword (128)
+_RAW_READABLE = 128
+_RAW_FLAGS[[ord(c) for c in keyword_emoji()]] |= _RAW_READABLE
 # where the contact grammar's anchors may start (`contact_grammar.anchor_table`'s bits 1, 2, 4 as 16, 32, 64): its
 # gate reads them from this gather instead of its own pass over the batch
 _RAW_ANCHOR_SHIFT = 4
@@ -699,6 +703,9 @@ class ScreeningEngine:
                         sounds[k] = h
         self._cache = cache
         # round 9: a longer term with one character swapped for a looser look-alike or a sound-alike (安全账尸)
+        # round 9: an emoji the fold deletes read as its CLDR keyword where that is a piece of a term (✋工活外发), for
+        # an engine with the rebus table (as its emoji forms)
+        self._emoji_readings = EmojiReadings(spec.term for spec in self.terms if self.emoji)
         self._one_sub = OneSubstitution(
             one_substitution_patterns([cache[spec].homophone for spec in self.terms]),
             self.alike,
@@ -1038,7 +1045,12 @@ class ScreeningEngine:
                 pairs = pairs[near]
             if pairs.size:
                 flagged.update(np.searchsorted(folded.nuls(), pairs).tolist())
-        if not candidates and not swapped and not gate_hits and not again and not flagged:
+        readable = (
+            sorted({bisect_right(starts, x) - 1 for x in special[(raw_flags & _RAW_READABLE) != 0].tolist()})
+            if self._emoji_readings and not second
+            else []
+        )
+        if not candidates and not swapped and not gate_hits and not again and not flagged and not readable:
             return results, gated, (folded.raw, boundaries, heads)
         with_context: set[int] = set()  # messages holding a context word
         found = self._verify(candidates, folded, joined, flagged, with_context, swapped)
@@ -1064,6 +1076,8 @@ class ScreeningEngine:
                     weak_sent = {h for h, w in sent if w}
                     if weak_sent:
                         gated.setdefault(i, set()).update(weak_sent)
+        if readable:
+            self._read_emoji(batch, readable, results)
         for m, ambiguous in pending.items():  # wd 上岸, sd 日结: a context word or another listed term
             # Another term counts if it shows intent itself, or if it is a plain ordinary word of the abbreviation's
             # own category (sd 日结: a part-time scam's pay); a plain ordinary word of another kind says nothing
@@ -1080,6 +1094,29 @@ class ScreeningEngine:
             if flagged:
                 self._detect(batch, sorted(flagged), results)
         return results, gated, (folded.raw, boundaries, heads)
+
+    def _read_emoji(self, batch: Sequence[str], readable: list[int], results: dict[int, list[Hit]]) -> None:
+        """Round 9 (`emoji_reading`): the texts ``readable`` (indices into ``batch``) hold an emoji the fold deletes
+        whose CLDR keyword is a piece of a term; each reading with one keyword is screened, and a term's hit there
+        that holds the keyword and something written beside it, where the text as sent has no hit of that term,
+        joins ``results`` on the ``emoji`` channel (✋工活外发: 手工活外发)."""
+        owners: list[tuple[int, Reading]] = [(i, r) for i in readable for r in self._emoji_readings.read(batch[i])]
+        if not owners:
+            return
+        more = self._scan([r.text for _, r in owners], second=True)[0]
+        for k, hits in more.items():
+            i, reading = owners[k]
+            lo, hi = reading.piece
+            found = []
+            for h in hits:
+                if h.start > lo or h.end < hi or h.end - h.start <= hi - lo:
+                    continue  # the keyword, and something written beside it
+                s, e = reading.original(h.start, h.end)
+                if any(o.term == h.term and o.start < e and s < o.end for o in results.get(i, ())):
+                    continue  # the term is there as sent (🔴 before 红包 is a bullet)
+                found.append(Hit(h.term, h.category, h.severity, "emoji", s, e, batch[i][s:e]))
+            if found:
+                results[i] = _merge(results.get(i, []), found, self.per_category)
 
     def _verify(
         self,
