@@ -2,8 +2,7 @@
 
 * a Hangzhou numeral drawn as a stroke between two characters of a word (兼〡职, 网〣赌) is a separator, as the other
   letters used as separators are (`message.INTRUSIVE`); between digits or in a price it stays;
-* quotation marks right against another listed term (“刷单”兼职) stress the word, they do not name it
-  (`message.scare_quoted`); a quoted word standing as a word (“刷单”这个词) is still named.
+* an emoji the fold deletes, read as its CLDR keyword where that keyword is a piece of a term (✋工活外发).
 """
 
 from __future__ import annotations
@@ -11,8 +10,7 @@ from __future__ import annotations
 import pytest
 
 from warden.screening import ScreeningEngine
-from warden.screening.base import Hit
-from warden.screening.message import INTRUSIVE, scare_quoted
+from warden.screening.message import INTRUSIVE
 
 from .support import shown
 
@@ -34,25 +32,14 @@ def test_the_hangzhou_stroke_numerals_are_intrusive_letters() -> None:
     assert "〤" not in INTRUSIVE  # a cross, no stroke
 
 
-@pytest.mark.parametrize("text", ["“刷单”兼职，做一单结一单", "招募兼职“刷单”，宝妈优先"])
-def test_R9_scare_quotes_against_another_term_keep_the_intent(engine: ScreeningEngine, text: str) -> None:
-    assert any("刷单" in h.term for h in shown(engine.screen(text)))  # 兼职刷单 holds 刷单
-
-
 @pytest.mark.parametrize(
     "text",
-    ["“刷单”这个词以后别写进文案", "客户问“返利”怎么结算", "关于“刷单”兼职的风险提示，请全员阅读", "严禁“刷单”兼职"],
+    ["“刷单”这个词以后别写进文案", "客户问“返利”怎么结算", "提醒一下：群里那个“免费领取”红包的链接是钓鱼的，别点开"],
 )
-def test_R9_a_quoted_word_named_as_a_word_is_still_named(engine: ScreeningEngine, text: str) -> None:
+def test_R9_a_quoted_word_is_still_named(engine: ScreeningEngine, text: str) -> None:
+    """Tried and dropped this round: quotation marks right against another term (“刷单”兼职) read as stress, not as
+    naming; it turned an honest warning of this shape (the last one) into a hit with intent."""
     assert not shown(engine.screen(text))
-
-
-def test_scare_quoted_needs_a_term_right_against_the_marks() -> None:
-    text = "“刷单”兼职和“网赌”"
-    a = Hit("刷单", "part_time", "high", "exact", 1, 3, "刷单")
-    b = Hit("兼职", "part_time", "medium", "exact", 4, 6, "兼职")
-    c = Hit("网赌", "gambling", "high", "exact", 8, 10, "网赌")
-    assert scare_quoted([a, b, c], text) == {a}
 
 
 # -- an emoji the fold deletes, read as its CLDR keyword (`emoji_reading`) ------------------------------------------

@@ -92,7 +92,7 @@ from warden.screening.forms import (
     toneless,
     words_among,
 )
-from warden.screening.message import INTRUSIVE, named_not_offered, scare_quoted, separated_reading
+from warden.screening.message import INTRUSIVE, named_not_offered, separated_reading
 from warden.screening.precision import _VERDICT as VERDICT
 from warden.screening.precision import (
     CONTACT,
@@ -954,8 +954,6 @@ class ScreeningEngine:
             elif not isinstance(hits, list):
                 hits = list(hits)
             weak = gated.get(m)
-            if weak and len(hits) > 1 and (stressed := scare_quoted(hits, batch[m])):
-                weak = weak - stressed  # “刷单”兼职: the marks stress the word (`message.scare_quoted`)
             one = hits[0] if len(hits) == 1 else None
             # only a contact hit can be a plain contact phrase (`plain_contact_phrase`): no check without one
             if (one.category == CONTACT if one is not None else any(h.category == CONTACT for h in hits)) and (

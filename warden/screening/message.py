@@ -50,7 +50,6 @@ __all__ = [
     "SELLING_MARKS",
     "intrusive_letters",
     "named_not_offered",
-    "scare_quoted",
     "separated_reading",
 ]
 
@@ -316,27 +315,11 @@ def _quoted(text: str, hit: Hit) -> bool:
     return close is not None and text[hit.end] == close
 
 
-def scare_quoted(hits: Sequence[Hit], text: str) -> set[Hit]:
-    """The hits of one message written in quotation marks with another listed term's hit right against the marks
-    (“刷单”兼职, 兼职“刷单”): the marks stress the word, they do not name it (round 9, break21's leftover); a quoted
-    word standing as a word (“刷单”这个词, 搜“刷单”) is not one of them. A detector hit is no term."""
-    quoted = [h for h in hits if h.channel != DETECTOR_CHANNEL and _quoted(text, h)]
-    if not quoted:
-        return set()
-    edges = {(h.start, h.end) for h in hits if h.channel != DETECTOR_CHANNEL}
-    starts = {a for a, _ in edges}
-    ends = {b for _, b in edges}
-    return {h for h in quoted if h.end + 1 in starts or h.start - 1 in ends}
-
-
-def mention_evidence(
-    text: str, hit: Hit, start: int | None = None, end: int | None = None, emphasis: Iterable[Hit] = ()
-) -> str | None:
+def mention_evidence(text: str, hit: Hit, start: int | None = None, end: int | None = None) -> str | None:
     """What in ``hit``'s clause shows the term is named, not offered: ``"quoted"``, ``"before:WORD"``,
     ``"report:WORD"`` or ``"after:WORD"``; None when nothing does. ``start``/``end``: the enumeration the hit is
-    part of (`enumerations`), whose clause and edges count for each of its terms (冰毒、大麻、K粉的危害). ``emphasis``:
-    hits whose quotation marks only stress them (`scare_quoted`): no evidence."""
-    if _quoted(text, hit) and hit not in emphasis:
+    part of (`enumerations`), whose clause and edges count for each of its terms (冰毒、大麻、K粉的危害)."""
+    if _quoted(text, hit):
         return "quoted"
     head, tail = _clause(text, hit.start if start is None else start, hit.end if end is None else end)
     at = hit.start if start is None else start
@@ -400,12 +383,11 @@ def named_not_offered(
         if h.channel == DETECTOR_CHANNEL or not _written_as_listed(h):
             return {}
     spans = enumerations(counted, text)
-    emphasis = scare_quoted(counted, text)
     out: dict[Hit, str] = {}
     for h in counted:
         if not h.intent:
             continue
-        why = mention_evidence(text, h, *spans.get(h, (h.start, h.end)), emphasis=emphasis)
+        why = mention_evidence(text, h, *spans.get(h, (h.start, h.end)))
         if why is None or (h.category == CONTACT and why != "quoted"):
             return {}  # one term offered, or a contact asked for: the message is judged as a whole
         out[h] = why
