@@ -7,8 +7,8 @@ written with every character exact but one, where the one is
 * a looser look-alike of the term's character (``alike.tsv``, derived from `char-similar`'s stroke and component
   tables: 尸 for 户, 倍 for 信), unless it stands at one end of the term and the rest is a word of its own (人头 of
   拉人头: 按人头 is 按 + 人头), or
-* read like it, toneless or one fuzzy step off (z/zh, c/ch, s/sh, n/l; an/ang, en/eng, in/ing): 子 for 资, 倩 qiàn
-  for 情 qíng is the shape, 陆 for 六 the sound.
+* read like it, toneless or one fuzzy step off (z/zh, c/ch, s/sh, n/l; an/ang, en/eng, in/ing), with the whole
+  span read in context as the term is (子 for 资 in 子金盘; not 佣金反还, whose 反还 reads fǎn hái).
 
 The engine keeps such a candidate only if the swapped character is not part of an ordinary word there (jieba's
 list, the near-homophones' guard: 紫金山 holds 紫金, so 紫金盘 is left alone) and reports it on the ``homophone``
@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from warden.screening.forms import Pattern, is_han, is_word
+from warden.screening.forms import Pattern, is_han, is_word, toned_readings
 
 __all__ = ["MIN_LENGTH", "OneSubstitution", "fuzzy", "sounds_alike"]
 
@@ -66,6 +66,17 @@ def sounds_alike(ch: str, reading: str) -> bool:
     """Whether the character ``ch``, read as it usually is (pypinyin's default reading: 家 jiā, not its rare gū), is
     the toned ``reading`` (``zi1``) up to tone and the fuzzy pairs (`fuzzy`)."""
     return bool(reading) and fuzzy(reading) == _sound(ch)
+
+
+def _reads_as(span: str, readings: tuple[str, ...], at: int) -> bool:
+    """Whether ``span``, read in context (pypinyin's phrase readings), sounds like the term whose toned
+    ``readings`` it is matched against: the swapped character at ``at`` up to tone and the fuzzy pairs, every other
+    one up to tone. 佣金反还 reads 反还 fǎn hái: no 佣金返还 (fǎn huán) by sound (issue 13)."""
+    spoken = toned_readings(span)
+    return all(
+        fuzzy(heard) == fuzzy(want) if k == at else heard.rstrip("012345") == want.rstrip("012345")
+        for k, (heard, want) in enumerate(zip(spoken, readings, strict=True))
+    )
 
 
 class _Slot(NamedTuple):
@@ -157,8 +168,8 @@ class OneSubstitution:
                         continue
                     c = key[i]
                     if not (
-                        sounds_alike(x, p.readings[i])
-                        or (x in self._alike.get(c, ()) and not self._rest_is_word(key, i))
+                        (x in self._alike.get(c, ()) and not self._rest_is_word(key, i))
+                        or (sounds_alike(x, p.readings[i]) and _reads_as(ftext[s:e], p.readings, i))
                     ):
                         continue
                     if ftext[s:e] in self._terms:
