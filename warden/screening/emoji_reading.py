@@ -10,6 +10,7 @@ only when the text as sent has no hit of that term there already (🔴 before �
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -27,8 +28,9 @@ _VS16 = "\ufe0f"
 
 @lru_cache(maxsize=1)
 def keyword_emoji() -> dict[str, tuple[str, ...]]:
-    """Per emoji of ``emoji_keywords.tsv`` (one code point; a variation selector after it is part of it) that the
-    fold deletes, its Chinese keywords, in the file's order."""
+    """Per emoji of ``emoji_keywords.tsv`` (one code point of category So, a pictograph; a variation selector after it
+    is part of it; CLDR also annotates punctuation such as 、 and 。, which are no pictures) that the fold deletes, its
+    Chinese keywords, in the file's order."""
     text = resources.files("warden.screening").joinpath("data", "emoji_keywords.tsv").read_text(encoding="utf-8")
     kept = kept_emoji()
     out: dict[str, tuple[str, ...]] = {}
@@ -37,9 +39,14 @@ def keyword_emoji() -> dict[str, tuple[str, ...]]:
             continue
         emoji, *words = line.split("\t")
         emoji = emoji.replace(_VS16, "")
-        if len(emoji) == 1 and emoji not in kept and words:
+        if len(emoji) == 1 and unicodedata.category(emoji) == "So" and emoji not in kept and words:
             out[emoji] = tuple(words)
     return out
+
+
+def _at(term: str, piece: str) -> list[int]:
+    """Where ``piece`` stands in ``term``."""
+    return [k for k in range(len(term) - len(piece) + 1) if term.startswith(piece, k)]
 
 
 class Reading(NamedTuple):
@@ -63,10 +70,20 @@ class EmojiReadings:
     def __init__(self, terms: Iterable[str]) -> None:
         listed = [t for t in terms if len(t) >= 2]
         self.readings: dict[str, tuple[str, ...]] = {}
+        # per keyword, the characters a term has right after it and right before it: a reading is made only where
+        # the text has one of them beside the emoji (✋工: 手工; 👍收到 is no reading)
+        self._after: dict[str, frozenset[str]] = {}
+        self._before: dict[str, frozenset[str]] = {}
         for emoji, words in keyword_emoji().items():
             pieces = tuple(w for w in words if any(w in t and w != t for t in listed))
             if pieces:
                 self.readings[emoji] = pieces
+                for w in pieces:
+                    if w not in self._after:
+                        self._after[w] = frozenset(
+                            t[k + len(w)] for t in listed for k in _at(t, w) if k + len(w) < len(t)
+                        )
+                        self._before[w] = frozenset(t[k - 1] for t in listed for k in _at(t, w) if k > 0)
 
     def __bool__(self) -> bool:
         return bool(self.readings)
@@ -79,7 +96,10 @@ class EmojiReadings:
             if not words:
                 continue
             end = i + 2 if text[i + 1 : i + 2] == _VS16 else i + 1
+            after, before = text[end : end + 1], text[i - 1 : i] if i else ""
             for w in words:
+                if after not in self._after[w] and before not in self._before[w]:
+                    continue
                 starts = (*range(i), *([i] * len(w)), *range(end, len(text)))
                 ends = (*range(1, i + 1), *([end] * len(w)), *range(end + 1, len(text) + 1))
                 out.append(Reading(text[:i] + w + text[end:], starts, ends, (i, i + len(w))))

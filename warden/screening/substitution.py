@@ -16,7 +16,8 @@ channel, one severity below the term.
 
 Candidates come from one numpy pass per batch: each character of these terms has an index; two exact characters
 next to each other, or one apart with the swapped character between them, are an anchor (the pair table says
-whether any term has them so), and only anchors are checked in Python.
+whether any term has them so; `_anchor` picks per swapped position the rarest pair), and only anchors are checked in
+Python.
 """
 
 from __future__ import annotations
@@ -79,6 +80,23 @@ def _reads_as(span: str, readings: tuple[str, ...], at: int) -> bool:
     )
 
 
+def _anchor(key: str, at: int) -> tuple[str, str, int, int]:
+    """The two exact characters of ``key`` that find a candidate with the character at ``at`` swapped: the two
+    around it (one apart) or two side by side elsewhere, the rarest kind first: no digit (一下 folds to 1下, in every
+    other message) and no word of its own (红包, 微信 are everywhere), then the nearest. (first, second, gap, index
+    of the first in ``key``)."""
+    pairs = [(at - 1, 2)] if 0 < at < len(key) - 1 else []
+    pairs += [(j, 1) for j in range(len(key) - 1) if at not in (j, j + 1)]
+
+    def cost(pair: tuple[int, int]) -> tuple[int, int, int]:
+        j, gap = pair
+        a, b = key[j], key[j + gap]
+        return (a.isdigit() or b.isdigit(), gap == 1 and is_word(a + b), abs(j - at))
+
+    j, gap = min(pairs, key=cost)
+    return key[j], key[j + gap], gap, j
+
+
 class _Slot(NamedTuple):
     pattern: Pattern  # the term's homophone pattern (its key, readings, lowered severity)
     at: int  # the key's index of the character that may differ
@@ -108,16 +126,10 @@ class OneSubstitution:
             key = p.key
             if len(key) < MIN_LENGTH or p.runs or not p.near or not all(is_han(c) or c.isdigit() for c in key):
                 continue
-            n = len(key)
-            for i in range(n):
+            for i in range(len(key)):
                 if not is_han(key[i]):  # a numeral the fold made a digit (1夜情) stays exact
                     continue
-                if i == 0:
-                    first, second, gap, back = key[1], key[2], 1, 1
-                elif i == n - 1:
-                    first, second, gap, back = key[n - 3], key[n - 2], 1, n - 3
-                else:
-                    first, second, gap, back = key[i - 1], key[i + 1], 2, i - 1
+                first, second, gap, back = _anchor(key, i)
                 slots.setdefault((first, second, gap), []).append(_Slot(p, i, back))
         self._slots = {k: tuple(v) for k, v in slots.items()}
         alphabet = "".join(sorted({c for a, b, _ in slots for c in (a, b)}))
