@@ -44,11 +44,6 @@ def keyword_emoji() -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _at(term: str, piece: str) -> list[int]:
-    """Where ``piece`` stands in ``term``."""
-    return [k for k in range(len(term) - len(piece) + 1) if term.startswith(piece, k)]
-
-
 class Reading(NamedTuple):
     """A message read with one emoji as one keyword: the text, per character its span in the message as sent, and
     where the keyword stands in it."""
@@ -68,22 +63,23 @@ class EmojiReadings:
     shorter than the term)."""
 
     def __init__(self, terms: Iterable[str]) -> None:
-        listed = [t for t in terms if len(t) >= 2]
+        # every piece of a term shorter than it, with the characters the term has right after it and right before
+        # it: a reading is made only where the text has one of them beside the emoji (✋工: 手工; 👍收到 is not read)
+        after: dict[str, set[str]] = {}
+        before: dict[str, set[str]] = {}
+        for t in {t for t in terms if len(t) >= 2}:
+            for i in range(len(t)):
+                for j in range(i + 1, len(t) + 1 - (i == 0)):
+                    piece = t[i:j]
+                    after.setdefault(piece, set()).update(t[j : j + 1])
+                    before.setdefault(piece, set()).update(t[i - 1 : i] if i else "")
+        self._after = {w: frozenset(v) for w, v in after.items()}
+        self._before = {w: frozenset(v) for w, v in before.items()}
         self.readings: dict[str, tuple[str, ...]] = {}
-        # per keyword, the characters a term has right after it and right before it: a reading is made only where
-        # the text has one of them beside the emoji (✋工: 手工; 👍收到 is no reading)
-        self._after: dict[str, frozenset[str]] = {}
-        self._before: dict[str, frozenset[str]] = {}
         for emoji, words in keyword_emoji().items():
-            pieces = tuple(w for w in words if any(w in t and w != t for t in listed))
+            pieces = tuple(w for w in words if w in after)
             if pieces:
                 self.readings[emoji] = pieces
-                for w in pieces:
-                    if w not in self._after:
-                        self._after[w] = frozenset(
-                            t[k + len(w)] for t in listed for k in _at(t, w) if k + len(w) < len(t)
-                        )
-                        self._before[w] = frozenset(t[k - 1] for t in listed for k in _at(t, w) if k > 0)
 
     def __bool__(self) -> bool:
         return bool(self.readings)
