@@ -57,6 +57,7 @@ from warden.screening.detectors import (
     sound_pair_codes,
 )
 from warden.screening.dictionaries import Lexicon, TermSpec, load_lexicon, term_specs
+from warden.screening.emoji_reading import EmojiReadings, Reading, keyword_emoji
 from warden.screening.folding import (
     ADD_SIGNS,
     CLAUSE,
@@ -103,6 +104,7 @@ from warden.screening.precision import (
     within_clauses,
 )
 from warden.screening.prefilter import factor_gate, next_chars
+from warden.screening.substitution import OneSubstitution, one_substitution_patterns
 
 BATCH_SIZE = 2048
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -466,6 +468,9 @@ _RAW_FLAGS[[ord(c) for c in (*ADD_SIGNS, *kept_emoji(), *HEARTS)]] |= _RAW_MARK
 _RAW_FLAGS[[ord(c) for c in INTRUSIVE]] |= _RAW_MARK  # a letter used as a separator (兼丶职): a second reading
 _RAW_FLAGS[[0x3A, 0xFF1A, 0x40]] |= _RAW_COLON
 _RAW_FLAGS[0] |= _RAW_NUL
+# an emoji the fold deletes that CLDR names with a piece of a term (✋ 手, ⌨ 打字): a reading with its keyword (128)
+_RAW_READABLE = 128
+_RAW_FLAGS[[ord(c) for c in keyword_emoji()]] |= _RAW_READABLE
 # where the contact grammar's anchors may start (`contact_grammar.anchor_table`'s bits 1, 2, 4 as 16, 32, 64): its
 # gate reads them from this gather instead of its own pass over the batch
 _RAW_ANCHOR_SHIFT = 4
@@ -626,6 +631,7 @@ class ScreeningEngine:
         context: Sequence[str] = (),
         phrases: Sequence[tuple[str, tuple[str, ...]]] = (),
         shapes: Sequence[tuple[str, str]] = (),
+        alike: Sequence[tuple[str, str]] = (),
         detectors: bool = True,
         per_category: bool = False,
         _cache: dict[TermSpec, _Expanded] | None = None,
@@ -646,6 +652,7 @@ class ScreeningEngine:
         self.detectors = detectors
         self.per_category = per_category
         self.shapes: tuple[tuple[str, str], ...] = tuple(shapes)
+        self.alike: tuple[tuple[str, str], ...] = tuple(alike)
         self._classes = (*self.homophones, *self.shapes)  # what joins a character's syllable class
         self._syllables: npt.NDArray[np.uint16] = _unit_table(syllable_table(self._classes))
         # look-alikes by shape join the homophone classes (a `homophones` pair too); a candidate with one is checked
@@ -695,6 +702,15 @@ class ScreeningEngine:
                     if k not in sounds or h.rank() > sounds[k].rank():
                         sounds[k] = h
         self._cache = cache
+        # round 9: a longer term with one character swapped for a looser look-alike or a sound-alike (安全账尸)
+        # round 9: an emoji the fold deletes read as its CLDR keyword where that is a piece of a term (✋工活外发), for
+        # an engine with the rebus table (as its emoji forms)
+        self._emoji_readings = EmojiReadings(spec.term for spec in self.terms if self.emoji)
+        self._one_sub = OneSubstitution(
+            one_substitution_patterns([cache[spec].homophone for spec in self.terms]),
+            self.alike,
+            (k[0] for k in best),
+        )
         entries: dict[tuple[str, tuple[int, ...], str], _Entry] = {}
         for (key, runs, category), p in best.items():
             entries[key, runs, category] = _Entry(key, runs, pattern=p)
@@ -817,6 +833,7 @@ class ScreeningEngine:
             context=lexicon.context,
             phrases=lexicon.phrases,
             shapes=lexicon.shapes,
+            alike=lexicon.alike,
         )
 
     def with_lists(
@@ -842,6 +859,7 @@ class ScreeningEngine:
             context=self.context,
             phrases=self.phrases,
             shapes=self.shapes,
+            alike=self.alike,
             detectors=self.detectors,
             per_category=self.per_category,
             _cache=self._cache,
@@ -868,6 +886,7 @@ class ScreeningEngine:
             emoji=self.emoji,
             homophones=self.homophones,
             shapes=self.shapes,
+            alike=self.alike,
             splits=self.splits,
             detectors=detectors,
             per_category=per_category,
@@ -977,6 +996,7 @@ class ScreeningEngine:
         units = np.take(self._syllables, code_at, mode="clip").tobytes()
         # (start, end, key) in bytes: a match must start on a code's first byte (`_verify` skips the others)
         candidates = self._ac.find_overlapping(units) if self._ac else []
+        swapped = self._one_sub.candidates(code_at, folded.text) if self._one_sub else []
         detectors = self.detectors and not second
         gate_hits = (
             gate_positions(
@@ -1023,10 +1043,15 @@ class ScreeningEngine:
                 pairs = pairs[near]
             if pairs.size:
                 flagged.update(np.searchsorted(folded.nuls(), pairs).tolist())
-        if not candidates and not gate_hits and not again and not flagged:
+        readable = (
+            sorted({bisect_right(starts, x) - 1 for x in special[(raw_flags & _RAW_READABLE) != 0].tolist()})
+            if self._emoji_readings and not second
+            else []
+        )
+        if not candidates and not swapped and not gate_hits and not again and not flagged and not readable:
             return results, gated, (folded.raw, boundaries, heads)
         with_context: set[int] = set()  # messages holding a context word
-        found = self._verify(candidates, folded, joined, flagged, with_context)
+        found = self._verify(candidates, folded, joined, flagged, with_context, swapped)
         pending: dict[int, list[tuple[Hit, bool]]] = {}  # ambiguous abbreviations, kept only with a context
         in_message: list[int] = np.searchsorted(boundaries, [f[0] for f in found]).tolist() if found else []
         for (os, oe, p, channel, weak), m in zip(found, in_message, strict=True):
@@ -1049,6 +1074,8 @@ class ScreeningEngine:
                     weak_sent = {h for h, w in sent if w}
                     if weak_sent:
                         gated.setdefault(i, set()).update(weak_sent)
+        if readable:
+            self._read_emoji(batch, readable, results)
         for m, ambiguous in pending.items():  # wd 上岸, sd 日结: a context word or another listed term
             # Another term counts if it shows intent itself, or if it is a plain ordinary word of the abbreviation's
             # own category (sd 日结: a part-time scam's pay); a plain ordinary word of another kind says nothing
@@ -1066,6 +1093,29 @@ class ScreeningEngine:
                 self._detect(batch, sorted(flagged), results)
         return results, gated, (folded.raw, boundaries, heads)
 
+    def _read_emoji(self, batch: Sequence[str], readable: list[int], results: dict[int, list[Hit]]) -> None:
+        """Round 9 (`emoji_reading`): the texts ``readable`` (indices into ``batch``) hold an emoji the fold deletes
+        whose CLDR keyword is a piece of a term; each reading with one keyword is screened, and a term's hit there
+        that holds the keyword and something written beside it, where the text as sent has no hit of that term,
+        joins ``results`` on the ``emoji`` channel (✋工活外发: 手工活外发)."""
+        owners: list[tuple[int, Reading]] = [(i, r) for i in readable for r in self._emoji_readings.read(batch[i])]
+        if not owners:
+            return
+        more = self._scan([r.text for _, r in owners], second=True)[0]
+        for k, hits in more.items():
+            i, reading = owners[k]
+            lo, hi = reading.piece
+            found = []
+            for h in hits:
+                if h.start > lo or h.end < hi or h.end - h.start <= hi - lo:
+                    continue  # the keyword, and something written beside it
+                s, e = reading.original(h.start, h.end)
+                if any(o.term == h.term and o.start < e and s < o.end for o in results.get(i, ())):
+                    continue  # the term is there as sent (🔴 before 红包 is a bullet)
+                found.append(Hit(h.term, h.category, h.severity, "emoji", s, e, batch[i][s:e]))
+            if found:
+                results[i] = _merge(results.get(i, []), found, self.per_category)
+
     def _verify(
         self,
         candidates: list[tuple[int, int, int]],
@@ -1073,15 +1123,18 @@ class ScreeningEngine:
         joined: str,
         flagged: set[int],
         with_context: set[int],
+        swapped: Sequence[tuple[int, int, int, Pattern]] = (),
     ) -> list[tuple[int, int, Pattern, str, bool]]:
         """Turn automaton candidates (start, end, key; start and end in bytes of the scan) into hits: check folded
         text, allow-list, cues, boundaries, overlaps; each with whether it still needs evidence of intent (an ordinary
         word written plainly, or a term inside a business phrase, with no lure in reach). Adds to ``flagged`` the
-        messages with a contact keyword and to ``with_context`` those with a context word (context.txt).
+        messages with a contact keyword and to ``with_context`` those with a context word (context.txt). ``swapped``:
+        one-substitution candidates (`substitution.OneSubstitution`), kept like near-homophones where the word list
+        does not hold the swapped character there.
 
         Runs once per candidate, so it is written for speed (tuple unpacking, plain tuples to sort).
         """
-        if not candidates:
+        if not candidates and not swapped:
             return []
         ftext = folded.text
         entries = self._entries
@@ -1160,6 +1213,8 @@ class ScreeningEngine:
                     ):
                         continue
                     hits.append((False, s, s - e, -_RANK[pattern.severity], e, pattern, pattern.channel))
+        for s, e, where, pattern in swapped:  # the word list decides, as for a near-homophone (紫金盘: 紫金)
+            near.append((where, (True, s, s - e, -_RANK[pattern.severity], e, pattern, "homophone")))
         if near:  # near-homophones: the word list, for all of them in one lookup
             in_words = _ordinary_at(folded, ftext, [at for at, _ in near])
             hits.extend(hit for (_, hit), word in zip(near, in_words, strict=True) if not word)

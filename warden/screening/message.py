@@ -9,7 +9,8 @@ work (`engine.ScreeningEngine._screen_batch` calls them once per message with a 
 alone between two characters of a word, is a separator the writer chose because the fold keeps letters: the letters
 that Unicode's confusables data (UTS #39) says look like punctuation or a stroke (丶 \\, 丨 |, 丿 /, ー －, ᐧ ·, ː),
 the spacing modifier letters (ˍ), the Hangul jamo (ㆍ, ㅡ), the Canadian syllabics, the IPA clicks (ǀ) and the
-circles ○ 〇 (which the fold reads as 0). The engine reads a message holding one a second time with it as a space
+circles ○ 〇 (which the fold reads as 0), and the Hangzhou numerals drawn as strokes, 〡 〢 〣 (read as 1, 2, 3).
+The engine reads a message holding one a second time with it as a space
 (`engine.second_reading`), so 兼丶职, 在ー家ー兼ー职 and 援ᐧ交 are 兼职, 在家兼职 and 援交; between two digits or two
 Latin letters it stays (a Korean word, 2〇26 are not touched: both neighbours must be letters, one of them Chinese).
 
@@ -62,10 +63,11 @@ def intrusive_letters() -> frozenset[str]:
     themselves, outside ASCII, Greek, Cyrillic and hiragana; the spacing modifier letters U+02B0–02FF; the Hangul
     jamo (U+1100–11FF, U+3130–318F); the Canadian syllabics (U+1400–167F); Bopomofo (U+3105–312F, U+31A0–31BF: ㄧ
     looks like 一); every other modifier letter (category Lm: ヽ 〻 ｰ ߺ) the fold does not read as an ASCII letter or
-    digit; the IPA clicks ǀ ǁ ǂ ǃ; ○ and 〇."""
+    digit; the IPA clicks ǀ ǁ ǂ ǃ; ○ and 〇; the Hangzhou numerals 〡 〢 〣, which are strokes to the eye (round 9:
+    the fold reads them as digits, 刷〡单 as 刷1单)."""
     from confusable_homoglyphs.confusables import confusables_data
 
-    out: set[str] = set("ǀǁǂǃ○〇")
+    out: set[str] = set("ǀǁǂǃ○〇〡〢〣")  # round 9: the Hangzhou numerals drawn as strokes (刷〡单: 丨, 川)
     for ch, entries in confusables_data.items():
         if len(ch) != 1 or ch.isascii() or unicodedata.category(ch)[0] != "L":
             continue
