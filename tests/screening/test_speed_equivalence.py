@@ -7,6 +7,7 @@ import random
 from pypinyin import Style, lazy_pinyin
 
 from warden.bench.screen import COMMON
+from warden.screening.base import Hit
 from warden.screening.forms import _EACH_CHARACTER, toned_readings
 
 
@@ -129,3 +130,45 @@ def test_only_a_contact_hit_can_be_a_plain_contact_phrase_so_the_engine_asks_for
         for category in sorted(categories):
             hit = Hit(phrase, category, SEVERITIES[0], "exact", 0, len(phrase), phrase)
             assert plain_contact_phrase(hit) == (category == CONTACT), (phrase, category)
+
+
+# -- break23: the merge of two readings' hits by bisection, not a scan of every hit kept (quadratic: a 100,000-
+# character message strewn with emoji took 10 s of CPU in `_merge` alone, a 10,000-character one (the API's most)
+# ~0.5 s)
+
+
+def _merge_by_scan(hits: list[Hit], more: list[Hit], per_category: bool) -> list[Hit]:
+    """`_merge` as it was: every candidate checked against every hit kept."""
+    from warden.screening.base import DETECTOR_CHANNEL
+    from warden.screening.engine import _RANK
+
+    found = [(h, 0) for h in hits if h.channel != DETECTOR_CHANNEL] + [(h, 1) for h in more]
+    found.sort(key=lambda x: (x[0].start - x[0].end, -_RANK[x[0].severity], x[1], x[0].start))
+    kept: list[Hit] = []
+    for h, _ in found:
+        if not any(
+            h.start < k.end and k.start < h.end and (not per_category or h.category == k.category) for k in kept
+        ):
+            kept.append(h)
+    return kept + [h for h in hits if h.channel == DETECTOR_CHANNEL]
+
+
+def _random_hits(rnd: random.Random, count: int) -> list[Hit]:
+    out = []
+    for _ in range(count):
+        start = rnd.randrange(60)
+        end = start + rnd.randint(1, 6)
+        channel = rnd.choice(["folded", "homophone", "emoji", "detector"])
+        severity = rnd.choice(["low", "medium", "high"])
+        out.append(Hit("t", rnd.choice(["a", "b", "c"]), severity, channel, start, end, ""))
+    return out
+
+
+def test_merging_two_readings_by_bisection_keeps_what_the_scan_of_every_kept_hit_keeps() -> None:
+    from warden.screening.engine import _merge
+
+    rnd = random.Random(23)
+    for _ in range(3000):
+        hits, more = _random_hits(rnd, rnd.randint(0, 12)), _random_hits(rnd, rnd.randint(0, 12))
+        for per_category in (False, True):
+            assert _merge(hits, more, per_category) == _merge_by_scan(hits, more, per_category)

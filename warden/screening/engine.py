@@ -1571,11 +1571,18 @@ def _merge(hits: list[Hit], more: Sequence[Hit], per_category: bool = False) -> 
     found = [(h, 0) for h in hits if h.channel != DETECTOR_CHANNEL] + [(h, 1) for h in more]
     found.sort(key=lambda x: (x[0].start - x[0].end, -_RANK[x[0].severity], x[1], x[0].start))
     kept: list[Hit] = []
+    # the spans kept so far per category (one group unless per_category), sorted: they never overlap, so their ends
+    # rise with their starts and only the last one starting before a hit's end can overlap it (a bisection per hit,
+    # not a scan of every kept hit: a 10,000-character message strewn with emoji has thousands of hits per reading)
+    spans: dict[str, tuple[list[int], list[int]]] = {}
     for h, _ in found:
-        if not any(
-            h.start < k.end and k.start < h.end and (not per_category or h.category == k.category) for k in kept
-        ):
-            kept.append(h)
+        starts, ends = spans.setdefault(h.category if per_category else "", ([], []))
+        i = bisect_left(starts, h.end)
+        if i and ends[i - 1] > h.start:
+            continue
+        starts.insert(i, h.start)
+        ends.insert(i, h.end)
+        kept.append(h)
     return kept + [h for h in hits if h.channel == DETECTOR_CHANNEL]
 
 
