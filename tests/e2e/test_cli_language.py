@@ -111,3 +111,26 @@ def test_appeals_queue_heads_its_table_in_that_language(
 ) -> None:
     r = runner.invoke(app, ["appeals", "queue", "--lang", lang, "-d", db_url], terminal_width=200)
     assert r.exit_code == 0 and title in r.output and other not in r.output, r.output
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("command", [["weight", "show", "acc-1"], ["appeals", "queue"]], ids=["weight", "appeals"])
+def test_a_lang_command_on_a_mistyped_database_names_it_in_that_language_and_creates_nothing(
+    tmp_path: Path, command: list[str], lang: str
+) -> None:
+    """break23: `weight show` and `appeals queue` on a mistyped `-d` created an empty database and answered from it
+    (`没有账号`, an empty queue: a reviewer told nothing waits), and a file that is no database was a driver's line
+    after `error:` under zh. They only read: the database is named (`--database`) in the language asked for."""
+    gone = tmp_path / "typo.db"
+    r = runner.invoke(app, [*command, "--lang", lang, "-d", f"sqlite:///{gone}"], terminal_width=400)
+    assert r.exit_code == 2 and "--database" in r.output and str(gone) in r.output, r.output
+    assert not gone.exists()
+    if lang == "zh":
+        assert r.output.startswith("错误：") and _ENGLISH.search(r.output) is None, r.output
+    else:
+        assert r.output.startswith("error: ") and _HAN.search(r.output) is None, r.output
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n" * 200, encoding="utf-8")
+    r = runner.invoke(app, [*command, "--lang", lang, "-d", f"sqlite:///{text}"], terminal_width=400)
+    assert r.exit_code == 2 and "--database" in r.output, r.output
+    assert r.output.startswith("错误：" if lang == "zh" else "error: "), r.output

@@ -26,7 +26,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
         from warden.entrypoints.cli.main import open_warden
 
-        w = open_warden(database, lang=lang.lang)
+        w = open_warden(database, read_only=True, lang=lang.lang)
         desk = w.appeals
         items = desk.queue(Principal("cli", Role.AUDITOR), lang.lang, limit=500)["items"]
         said = lang.lang

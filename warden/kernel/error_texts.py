@@ -25,6 +25,16 @@ LABELS: Catalog[str] = Catalog(
     {
         "error": {"zh": "错误：", "en": "error: "},
         "policy_invalid": {"zh": "策略文件无效：", "en": "the policy file is invalid:"},
+        "database_unread": {
+            "zh": "{why}（{url}）；此命令只读：请检查 --database / WARDEN_DATABASE_URL，"
+            "或先用 `warden serve` 或任一写入数据的命令建立数据库",
+            "en": "{why} ({url}); this command only reads: check --database / WARDEN_DATABASE_URL, or set the "
+            "database up with `warden serve` or any command that writes",
+        },
+        "database_unopened": {
+            "zh": "无法打开数据库（{url}）：请检查 --database / WARDEN_DATABASE_URL：{why}",
+            "en": "cannot open the database ({url}): check --database / WARDEN_DATABASE_URL: {why}",
+        },
     }
 )
 """Words the command line puts before an error's sentences (`error:`, a policy file's problems)."""
@@ -99,6 +109,13 @@ DETAILS: list[tuple[re.Pattern[str], str]] = [
             "令牌已于 {at} 过期；请申请新令牌（`warden token create`）",
         ),
         (r"the policy is invalid: (?P<count>\d+) problem\(s\); nothing was stored", "策略有 {count} 处问题；未保存"),
+        (r"no database file at (?P<path>.+)", "{path} 处没有数据库文件"),
+        (r"the database has no warden schema", "该数据库中没有 warden 的表"),
+        (
+            r"an in-memory SQLite database holds nothing another command wrote",
+            "内存中的 SQLite 数据库没有其他命令写入的内容",
+        ),
+        (r"the database cannot be read \((?P<why>.+)\)", "无法读取该数据库（{why}）"),
     )
 ]
 """The services' English sentences a zh reader gets in zh: (pattern over the whole detail, its zh template filled

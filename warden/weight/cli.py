@@ -58,7 +58,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         from warden.kernel.errors import WardenError
 
         language = lang.lang
-        svc = open_warden(database, lang=language).weight
+        svc = open_warden(database, read_only=True, lang=language).weight
         try:
             out: AccountWeight | EnterpriseWeight = (
                 svc.enterprise(OPERATOR, subject, language) if enterprise else svc.account(OPERATOR, subject, language)

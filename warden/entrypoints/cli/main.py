@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from warden.entrypoints.cli.options import DatabaseOpt, PolicyOpt
-from warden.kernel.error_texts import LABELS, field_message
+from warden.kernel.error_texts import LABELS, field_message, read_detail
 from warden.kernel.errors import WardenError
 from warden.kernel.i18n import Lang
 from warden.policy import PolicyError
@@ -64,6 +64,12 @@ def open_warden(
         settings.database_url = database
     if policy:
         settings.policy = str(policy)
+    from rich.markup import escape
+    from sqlalchemy import exc as sa_exc
+
+    from warden.settings import mask_url
+
+    shown = mask_url(settings.database_url)
     try:
         if settings.policy:  # a policy file that does not load is refused before a database or key is touched
             from warden.adapters.policy_file import load_policy
@@ -74,19 +80,16 @@ def open_warden(
 
             missing = not_set_up(settings.database_url)
             if missing is not None:  # a mistyped --database is named, not created empty and queried
-                from warden.settings import mask_url
-
-                shown = mask_url(settings.database_url)
-                raise fail(
-                    f"{missing} ({shown}); this command only reads: check --database / "
-                    "WARDEN_DATABASE_URL, or set the database up with `warden serve` or any command that writes",
-                    2,
-                )
+                why = escape(missing if lang == "en" else (read_detail(missing) or missing))
+                raise fail(LABELS.render("database_unread", lang, why=why, url=escape(shown)), 2, lang)
             return bootstrap(settings, migrate=False, start=False, sign=False)
         return bootstrap(settings)
+    except (sa_exc.OperationalError, sa_exc.DatabaseError, sa_exc.ArgumentError, sa_exc.NoSuchModuleError) as exc:
+        # a database that cannot be opened (no such directory, not a database, no server, an unknown scheme) is the
+        # --database option's fault, named, in the command's language, not a driver's traceback line
+        why = escape(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+        raise fail(LABELS.render("database_unopened", lang, why=why, url=escape(shown)), 2, lang) from exc
     except PolicyError as exc:  # bad input, like a bad option: exit 2
-        from rich.markup import escape
-
         said = (escape(field_message(p, lang)) for p in exc.problems)
         raise fail(LABELS["policy_invalid"][lang] + "\n  " + "\n  ".join(said), 2, lang) from exc
 
