@@ -74,6 +74,89 @@ NOUNS: Catalog[str] = Catalog(
 
 NOUN_PATTERN = "|".join(sorted((re.escape(k) for k in NOUNS), key=len, reverse=True))
 
+SENTENCES: dict[str, str] = {
+    # whole sentences the services raise as they are (no value in them): their zh, word for word (break23: under zh
+    # they were the 输入有误：/无权执行： lead with the English sentence after it, `输入有误：give account_id`)
+    "give account_id": "请填写 account_id",
+    "give helper_id": "请填写 helper_id",
+    "name the account to unblock": "请指明要解封的账号",
+    "verdict": "verdict 有误",
+    "outcome": "outcome 有误",
+    "a strike can only be voided or overturned": "处罚记录只能作废或推翻",
+    "four eyes: the person who proposed ending a ban cannot confirm or decline it, with any of their tokens; "
+    "a different person must": "四眼原则：提议解除封禁的人不能用自己的任何令牌确认或驳回，须由另一人处理",
+    "a rejection needs a reason the appellant can act on": "驳回须附上申诉人能据以补正的理由",
+    "appeals are opened by the member (own penalty) or the enterprise admin (enterprise's)": (
+        "申诉由成员本人（自己的处罚）或企业管理员（企业的处罚）提起"
+    ),
+    "this needs the reviewer role": "此操作需要审核员角色",
+    "the review queue is for reviewers": "审核队列仅供审核员使用",
+    "the notification outbox is for reviewers and auditors": "通知发件箱仅供审核员和审计员查看",
+    "this role sees no appeals": "此角色无权查看申诉",
+    "documents are served only to the appellant's side and reviewers": "材料只提供给申诉方和审核员",
+    "this token cannot appeal that penalty": "此令牌不能对该处罚提出申诉",
+    "a member appeals their own penalty (我要申诉); the admin cannot do it for them": (
+        "成员本人对自己的处罚申诉（我要申诉）；管理员不能代为申诉"
+    ),
+    "If-Match must be the appeal's version": "If-Match 必须是该申诉的版本号",
+    "you proposed this decision; a different reviewer must confirm it (four eyes)": (
+        "此决定由你提议；须由另一位审核员确认（四眼原则）"
+    ),
+    "case ids are appeal:<id> or flag:<id>": "案件 id 应为 appeal:<id> 或 flag:<id>",
+    "you cannot reassign a case to yourself": "不能把案件转给自己",
+    "four eyes: the reviewer who proposed a permanent strike cannot confirm it": (
+        "四眼原则：提议永久处罚的审核员不能自己确认"
+    ),
+    "say why you appeal": "请说明申诉理由",
+    "internal notes are written by reviewers": "内部备注由审核员填写",
+    "internal notes are for the review desk": "内部备注仅供审核台使用",
+    "the exemption is not valid": "豁免无效",
+    "four eyes: the reviewer who proposed a decision cannot confirm it, with any of their tokens": (
+        "四眼原则：提议决定的审核员不能用自己的任何令牌确认"
+    ),
+    "the policy does not allow verification by code": "策略不允许用验证码验证",
+    "no code is outstanding; request one first": "没有待验证的验证码；请先获取",
+    "this code has had all its checks; request a new one": "此验证码的尝试次数已用完；请重新获取",
+    "only the platform reports its face/ID check": "只有平台可以报告其人脸/证件核验结果",
+    "only the platform reports third-party unblocks": "只有平台可以报告第三方解封",
+    "the policy does not allow friend-assisted verification": "策略不允许好友辅助验证",
+    "no such helper confirmation": "没有这个好友辅助确认",
+    "occurred_at is in the future": "occurred_at 晚于当前时间",
+    "only the account's owner (or the platform acting for them) drives an unblock": (
+        "只有账号本人（或代其操作的平台）可以办理解封"
+    ),
+    "only the named helper (or the platform for them) can decline": "只有被指定的好友（或代其操作的平台）可以拒绝",
+    "only the named helper (or the platform for them) can confirm": "只有被指定的好友（或代其操作的平台）可以确认",
+    "this token does not cover that application": "此令牌无权访问该申请",
+    "the policy does not allow verification by the platform's face/ID check": "策略不允许用平台的人脸/证件核验",
+    "too many simultaneous unblock applications for this phone number; try again": (
+        "此手机号同时提交的解封申请过多；请稍后重试"
+    ),
+    "a member screens with their own enterprise's lists only": "成员只能使用本企业的词表检测",
+    "this token does not cover that enterprise's lists": "此令牌无权访问该企业的词表",
+    "the platform's lists are kept by platform reviewers": "平台词表由平台审核员维护",
+    "word lists need the evasion-resistant engine (policy rules.sensitive_words.engine: evasion)": (
+        "词表需要抗规避引擎（策略 rules.sensitive_words.engine: evasion）"
+    ),
+    "the case's content is not shown to this role (enterprise_usage.case_access)": (
+        "案件内容不向此角色展示（enterprise_usage.case_access）"
+    ),
+    "four eyes: the person who proposed reversing an outcome that banned the account cannot confirm or decline it, "
+    "with any of their tokens; a different person must": (
+        "四眼原则：提议撤销封禁处理结果的人不能用自己的任何令牌确认或驳回，须由另一人处理"
+    ),
+    "the window is empty": "时间窗口为空",
+    "say why": "请说明理由",
+    "a staged rollout needs a share between 1 and 99 percent of enterprises": "分阶段发布需要 1% 到 99% 的企业比例",
+    "the live stage cannot end; promote another version or roll back": "生效中的版本不能结束；请发布另一版本或回滚",
+    "policy versions are read by the platform's roles only": "策略版本只有平台角色可以查看",
+    "only the platform or a reviewer may write or promote a policy version": "只有平台或审核员可以编写或发布策略版本",
+    "backtests are not available": "回测不可用",
+    "policy versions are not available": "策略版本不可用",
+}
+"""Sentences the services raise as they stand, and their zh; `DETAILS` reads each (a test finds every such sentence
+in the source: `tests/e2e/test_problem_language.py`)."""
+
 DETAILS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(pattern, re.S), zh)
     for pattern, zh in (
@@ -116,6 +199,7 @@ DETAILS: list[tuple[re.Pattern[str], str]] = [
             "内存中的 SQLite 数据库没有其他命令写入的内容",
         ),
         (r"the database cannot be read \((?P<why>.+)\)", "无法读取该数据库（{why}）"),
+        *((re.escape(english), zh.replace("{", "{{").replace("}", "}}")) for english, zh in SENTENCES.items()),
     )
 ]
 """The services' English sentences a zh reader gets in zh: (pattern over the whole detail, its zh template filled
