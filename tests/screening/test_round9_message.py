@@ -74,6 +74,22 @@ def test_R9_an_emoji_beside_honest_text_reads_as_nothing(engine: ScreeningEngine
     assert not [h for h in shown(engine.screen(text)) if h.channel == "emoji"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "大家给点👍，员工们辛苦了",  # 点赞 + 员工, across a comma too
+        "给小王点👍员工之星实至名归",
+        "请给点👍！员工投票今晚截止",
+        "拉人🐻像做海报",  # 头像
+    ],
+)
+def test_R9_an_emoji_beside_a_word_that_runs_on_reads_as_nothing(engine: ScreeningEngine, text: str) -> None:
+    """break23: 点👍 before 员工 (a thumbs-up, then the staff) was 点赞员 on the emoji channel, a warning that counts
+    toward S-A6's repeats in an external message; a term read through an emoji whose end begins a word running on
+    (员工, 头像) is the picture beside a word, not in a term's place."""
+    assert not [h for h in shown(engine.screen(text)) if h.channel == "emoji"]
+
+
 def test_an_enterprise_list_reads_emoji_as_it_reads_its_rebus_forms(engine: ScreeningEngine) -> None:
     own = engine.for_terms([("报价底线", "rule:1", "high")])  # for_terms keeps the engine's emoji: the same disguises
     assert not own.screen("✋工活外发")  # the platform's list is not the enterprise's

@@ -1109,6 +1109,8 @@ class ScreeningEngine:
             for h in hits:
                 if h.start > lo or h.end < hi or h.end - h.start <= hi - lo:
                     continue  # the keyword, and something written beside it
+                if _runs_on(reading.text, h.start, h.end):
+                    continue  # a written end of the term begins a word that runs on (点👍员工: 点赞 + 员工, not 点赞员)
                 s, e = reading.original(h.start, h.end)
                 if any(o.term == h.term and o.start < e and s < o.end for o in results.get(i, ())):
                     continue  # the term is there as sent (🔴 before 红包 is a bullet)
@@ -1562,6 +1564,16 @@ def _as_sent(hit: Hit, text: str, reread: str) -> Hit:
     if end < len(text) and reread[end] == " " and text[end] != " " and text[end] not in _SEPARATE_AGAIN:
         end += 1
     return Hit(hit.term, hit.category, hit.severity, hit.channel, hit.start, end, text[hit.start : end])
+
+
+def _runs_on(text: str, start: int, end: int) -> bool:
+    """Whether the term read at ``text[start:end]`` (an emoji read as its keyword inside it) ends on a character that
+    begins an ordinary word running on after it (点赞员 in 点赞员工: 员工; 拉人头 in 拉人头像: 头像), or starts on one
+    that ends a word running on before it: the picture was put beside a word, not in place of a term's character.
+    Jieba's word list, as the one-substitution's guard (`is_word`)."""
+    if any(is_word(text[end - 1 : end - 1 + n]) for n in (2, 3) if end - 1 + n <= len(text)):
+        return True
+    return any(is_word(text[start + 1 - n : start + 1]) for n in (2, 3) if start + 1 - n >= 0)
 
 
 def _merge(hits: list[Hit], more: Sequence[Hit], per_category: bool = False) -> list[Hit]:
