@@ -32,6 +32,7 @@ from tests.history_support import Lift, Runner, Stream, diff, one_by_one, snapsh
 from warden.adapters import tables as t
 from warden.adapters.policy_file import load_policy
 from warden.kernel.access import Principal, Role
+from warden.kernel.decision import derive_id
 from warden.kernel.model import Account, Enterprise
 from warden.pipeline.effects import LATE_EVENT, SUPERSEDED, SUPERSEDED_NOTE
 from warden.policy_versions.store import labelled_strikes
@@ -376,26 +377,20 @@ def test_streams_are_in_event_time_and_sometimes_tie() -> None:
     assert ties and bursts
 
 
-# --- late events: batches arriving out of event order (the measured limit) ---------------------------------
-
-LATE_GAP = (
-    "measured limit (README, the engine's one rule): a decision already made about a later event is not taken back "
-    "when an earlier event arrives in a later batch; only a later strike of a once-at-a-time rule made while the late "
-    "event's own strike was in force is superseded (voided by the system), so strikes the late event does not "
-    "strike for itself, missed strikes and weights still differ from the in-order history (python -m "
-    "tests.late_probe 80: 25 of 80 streams, 24 extra and 24 missing strikes, 19 superseded; late17: 37, 43, 24)"
-)
+# --- late events: batches arriving out of event order (re-decided in event order, `pipeline.redecide`) ----------
 
 
-@pytest.mark.xfail(strict=True, reason=LATE_GAP)
 @settings(PROPS, max_examples=min(EXAMPLES, 10), phases=(Phase.explicit, Phase.generate))
 @given(stream=streams(), data=st.data())
 def test_decisions_follow_from_the_history_alone_when_batches_arrive_out_of_event_order(
     runner: Runner, stream: Stream, data: st.DataObject
 ) -> None:
     """The same history cut into random batches sent in a random order (late events: a batch older than one already
-    decided) must leave what one event per call in event order leaves: strikes, restrictions, flags and weights.
-    An answer already given stays given (outcomes are not compared); the stored state must converge."""
+    decided) must leave what one event per call in event order leaves: live strikes, restrictions, flags and
+    weights (a superseded strike stays on the record, read as never made). An answer already given stays given
+    (outcomes are not compared); the stored state converges (`pipeline.redecide`). Account scope: the enterprise's
+    (the S-A5 cascade) is not re-decided, and `python -m tests.late_probe 80` still finds 1 stream of 80 that
+    differs (docs/ARCHITECTURE.md, "Late events")."""
     w = runner.fresh(stream)
     one_by_one(w, stream.events)
     want = snapshot(w, stream)
@@ -403,11 +398,21 @@ def test_decisions_follow_from_the_history_alone_when_batches_arrive_out_of_even
     assert runner.w is not None
     for b in late_plan(stream, data):
         runner.w.pipeline.ingest(b)
-    got = snapshot(runner.w, stream)
+    got = _without_superseded(snapshot(runner.w, stream))
     want["outcomes"] = got["outcomes"] = {}
     problem = diff(stream, want, got, "late")
     if problem:
         raise AssertionError(f"{runner.db_url.split(':')[0]}, {runner.counters} counters\n{problem}")
+
+
+def _without_superseded(snap: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot's live rows: a strike the system superseded (re-deciding in event order did not make it again) and
+    its restriction (lifted as of its start) stay on the record but count as never made."""
+    gone = {r[0] for r in snap["strikes"] if r[-1] == "superseded"}
+    lifted = {derive_id("rst", sid) for sid in gone}
+    snap["strikes"] = [r for r in snap["strikes"] if r[0] not in gone]
+    snap["restrictions"] = [r for r in snap["restrictions"] if r[0] not in lifted]
+    return snap
 
 
 def _burst(n: int, every: timedelta) -> Stream:
@@ -430,19 +435,13 @@ def _burst(n: int, every: timedelta) -> Stream:
     return Stream([ent], [acc], events)
 
 
-MISSED = (
-    "measured limit: a strike the history holds but the store lacks (the later half was decided on a short count "
-    "before the earlier half arrived) needs the later events re-decided in event order; superseding only removes "
-    "strikes (README, the engine's one rule)"
-)
-
-
 def test_a_burst_whose_first_half_arrives_after_its_second_half_is_restricted_as_in_event_order(
     runner: Runner,
 ) -> None:
     """S-A1: 30 phone searches a minute apart; in event order the hourly hard limit strikes and restricts the
     account. Sent as the second half first, then the first half (late), the second half was decided on half the
-    count, and the strike that the complete history holds must still be there once the late half is stored."""
+    count; once the late half is stored the second half is decided again in event order (`pipeline.redecide`), and
+    the strike the complete history holds is there (it was missed before late18)."""
     stream = _burst(30, timedelta(minutes=1))
     w = runner.fresh(stream)
     one_by_one(w, stream.events)
