@@ -544,7 +544,7 @@ class Ingest:
                 aid = e.__dict__.get("account_id")
                 subject = subjects[aid] if aid else None
                 if replayed and e.id in replayed:  # decided before: its answer stays, its strikes are re-checked
-                    again(e, subject)
+                    again(e, subjects[aid])
                     continue
                 if subject is None:  # an enterprise's own verification change
                     ent = enterprises[e.enterprise_id]

@@ -117,7 +117,8 @@ class Redecision(Effector):
                 return s
         return self.base.strike(batch, subject, req)  # one the store lacks: made as usual
 
-    def flag(self, batch: Batch, subject: Subject, req: FlagRequest) -> Flag:
+    @staticmethod
+    def flag(batch: Batch, subject: Subject, req: FlagRequest) -> Flag:
         """Raised when the event was first decided: not again."""
         return Flag(derive_id("flg", req.event_id, req.rule), "account", subject.account.id, req.rule, req.at, {})
 
