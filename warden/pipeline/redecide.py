@@ -156,6 +156,9 @@ class Redecision(Effector):
             subject.restrictions.append(restriction)
         return strike
 
+    def _restep(self, batch: Batch, subject: Subject) -> None:
+        _restep_account(self, batch, subject)
+
     def _late_id(self, subject: Subject) -> str:
         return self.late[subject.account.id][1]
 
@@ -201,12 +204,53 @@ class Redecision(Effector):
                 effects.updated_restrictions.append(restriction)
                 data = {"strike": sid, "reason": reason, "restriction": restriction.id, "late_event": late}
                 effects.changed.append(("strike.superseded", target, data | {"event": strike.event_id}))
+            self._restep(batch, subject)
             later = sorted(set(self.flagged.get(aid, [])))
             if later:
                 at = self.late[aid][0]
                 evidence = {"event_id": late, "later_strikes": later, "note": LATE_EVENT_NOTE}
                 self.base.flag(batch, subject, FlagRequest(LATE_EVENT, at, evidence, late))
         self.aside = {}
+
+
+def _restep_account(redo: Redecision, batch: Batch, subject: Subject) -> None:
+    """The account's active strikes at or after its late event at the steps event order gives them
+    (the ladder walked over them oldest first, each strike's recorded floor kept; strikes of one event in the order
+    they were made, which `recompute_steps` does not know): a strike not taken aside (a feature's follow-up, whose id
+    derives from a key) was stepped on the history as it stood when it was made. Changed as `_restore` changes one;
+    one a person acted on is flagged instead."""
+    effects = batch.effects
+    ladder = redo._in_force(batch)[1].ladder
+    active = [s for s in subject.strikes if s.status is StrikeStatus.ACTIVE]
+    steps: dict[str, int] = {}
+    history: list[tuple[datetime, int]] = []
+    for s in sorted(active, key=lambda s: (s.at, s.step, s.id)):  # ties: in the order made (a step never falls)
+        steps[s.id] = next_step(ladder, history, s.severity, s.at, _floor(s))
+        history.append((s.at, steps[s.id]))
+    since, late = redo.late[subject.account.id]
+    new = {s.id for s in effects.strikes}
+    target = f"account:{subject.account.id}"
+    for s in active:
+        step = steps.get(s.id)
+        if step is None or step == s.step or s.at < since:
+            continue
+        i = next((k for k, r in enumerate(subject.restrictions) if r.strike_id == s.id), None)
+        restriction = None if i is None else subject.restrictions[i]
+        if s.id not in new and redo._touched(s, restriction, subject):
+            redo.flagged.setdefault(subject.account.id, []).append(s.id)
+            continue
+        old, s.step = s.step, step
+        if restriction is not None and i is not None:
+            fresh = subject.restrictions[i] = rederive(ladder, s, restriction)
+            if s.id in new:  # made in this batch: inserted as it stands now
+                effects.restrictions[effects.restrictions.index(restriction)] = fresh
+            else:
+                effects.updated_restrictions.append(fresh)
+        if s.id not in new:
+            effects.updated_strikes.append(s)
+            effects.changed.append(
+                ("strike.restepped", target, {"strike": s.id, "from": old, "to": step, "late_event": late})
+            )
 
 
 def _floor(strike: Strike) -> int:
