@@ -3,7 +3,7 @@ it (S-A5).
 
 `load` puts the batch's weight state on `batch.state["weight"]` and its `WeightSource` on `batch.weights`;
 `after_event` folds each decided event in with O(1) work, so the next decision reads the state the events before
-it left (a batch of one day is folded instead when a read needs it and at its end, in column passes: `_Batch.day`);
+it left (with `fold_later`, a one-day batch is folded when a read needs it and at its end: `_Batch.day`);
 `after_strike` gathers what the S-A5 cascade reads and asks `cascade.cascade_request` (it returns the enterprise
 strike); `after_store` writes the changed rows in a few batched statements; `on_strike_status` re-judges the
 cascades that counted a voided or overturned strike (`cascade.cascade_holds`).
