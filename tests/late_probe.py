@@ -31,7 +31,8 @@ from warden.adapters.policy_file import load_policy
 from warden.pipeline.effects import LATE_EVENT
 
 SUPERSEDED: collections.Counter[str] = collections.Counter()
-VOIDED = "strikes voided by the system (superseded), all streams"
+VOIDED = "strikes superseded by the system, all streams"
+_GONE = ("voided", "superseded")  # `superseded` since late18 (re-decided in event order); `voided` by late17b
 
 
 def snapshot(w: Any, stream: Stream) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def snapshot(w: Any, stream: Stream) -> dict[str, Any]:
     `SUPERSEDED`. Wrapped here, not in `probe`, whose source seeds Hypothesis (derandomize): the streams stay the
     ones the figures in README and ARCHITECTURE were measured on."""
     got = _snapshot(w, stream)
-    voided = {r[0] for r in got["strikes"] if r[-1] == "voided"}  # nothing else voids a strike in the probe
+    voided = {r[0] for r in got["strikes"] if r[-1] in _GONE}  # nothing else voids a strike in the probe
     SUPERSEDED[VOIDED] += len(voided)
     if voided:
         with w.engine.connect() as c:

@@ -30,10 +30,12 @@ from hypothesis import strategies as st
 from tests.conftest import T0
 from tests.history_support import Lift, Runner, Stream, diff, one_by_one, snapshot
 from warden.adapters import tables as t
-from warden.adapters.policy_file import load_policy
+from warden.adapters.policy_file import DEFAULT_POLICY_PATH, load_policy
 from warden.kernel.access import Principal, Role
+from warden.kernel.decision import derive_id
 from warden.kernel.model import Account, Enterprise
 from warden.pipeline.effects import LATE_EVENT, SUPERSEDED, SUPERSEDED_NOTE
+from warden.policy import LoadedPolicy, load_policy_text
 from warden.policy_versions.store import labelled_strikes
 
 EXAMPLES = int(os.environ.get("WARDEN_PROP_EXAMPLES", "25"))
@@ -376,26 +378,28 @@ def test_streams_are_in_event_time_and_sometimes_tie() -> None:
     assert ties and bursts
 
 
-# --- late events: batches arriving out of event order (the measured limit) ---------------------------------
+# --- late events: batches arriving out of event order (re-decided in event order, `pipeline.redecide`) ----------
 
-LATE_GAP = (
-    "measured limit (README, the engine's one rule): a decision already made about a later event is not taken back "
-    "when an earlier event arrives in a later batch; only a later strike of a once-at-a-time rule made while the late "
-    "event's own strike was in force is superseded (voided by the system), so strikes the late event does not "
-    "strike for itself, missed strikes and weights still differ from the in-order history (python -m "
-    "tests.late_probe 80: 25 of 80 streams, 24 extra and 24 missing strikes, 19 superseded; late17: 37, 43, 24)"
+ENTERPRISE_SCOPE = (
+    "enterprise scope not re-decided (docs/ARCHITECTURE.md, 'Late events'): a late event's account is decided again "
+    "in event order, but the S-A5 cascade made the first time on a partial history stays, and member strikes it "
+    "counted are kept with a late_event review flag, so cascades and the strikes that weight-scaled limits made "
+    "differ (late18: python -m tests.late_probe 80 finds 0 of 80 streams differing; a draw of this test, cuts [] and "
+    "batch order seed 22118, found one: a cascade on ent-0 a day late, two S-A1 strikes it counted kept and flagged)"
 )
 
 
-@pytest.mark.xfail(strict=True, reason=LATE_GAP)
-@settings(PROPS, max_examples=min(EXAMPLES, 10), phases=(Phase.explicit, Phase.generate))
-@given(stream=streams(), data=st.data())
-def test_decisions_follow_from_the_history_alone_when_batches_arrive_out_of_event_order(
-    runner: Runner, stream: Stream, data: st.DataObject
-) -> None:
-    """The same history cut into random batches sent in a random order (late events: a batch older than one already
-    decided) must leave what one event per call in event order leaves: strikes, restrictions, flags and weights.
-    An answer already given stays given (outcomes are not compared); the stored state must converge."""
+def _account_scope() -> LoadedPolicy:
+    """The shipped policy with the S-A5 cascade off: what re-deciding per account converges on by itself."""
+    text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    old = "  cascade:                       # S-A5"
+    at = text.index(old)
+    start = text.index("enabled: true", at)
+    return load_policy_text(text[:start] + "enabled: false" + text[start + len("enabled: true") :], "account-scope")
+
+
+def _late_property(runner: Runner, stream: Stream, data: st.DataObject) -> None:
+    """The batches of a random cut sent in a random order leave the live rows and weights of one event per call."""
     w = runner.fresh(stream)
     one_by_one(w, stream.events)
     want = snapshot(w, stream)
@@ -403,11 +407,47 @@ def test_decisions_follow_from_the_history_alone_when_batches_arrive_out_of_even
     assert runner.w is not None
     for b in late_plan(stream, data):
         runner.w.pipeline.ingest(b)
-    got = snapshot(runner.w, stream)
+    got = _without_superseded(snapshot(runner.w, stream))
     want["outcomes"] = got["outcomes"] = {}
     problem = diff(stream, want, got, "late")
     if problem:
         raise AssertionError(f"{runner.db_url.split(':')[0]}, {runner.counters} counters\n{problem}")
+
+
+@settings(PROPS, max_examples=min(EXAMPLES, 10), phases=(Phase.explicit, Phase.generate))
+@given(stream=streams(), data=st.data())
+def test_an_accounts_state_converges_to_event_order_when_batches_arrive_out_of_event_order(
+    db_url: str, counters: str, stream: Stream, data: st.DataObject
+) -> None:
+    """Per account (the cascade off): the same history cut into random batches sent in a random order (late events:
+    a batch older than one already decided) leaves what one event per call in event order leaves: live strikes,
+    restrictions, flags and weights (a superseded strike stays on the record, read as never made). An answer
+    already given stays given (outcomes are not compared); the stored state converges (`pipeline.redecide`)."""
+    r = Runner(db_url, counters, _account_scope())
+    try:
+        _late_property(r, stream, data)
+    finally:
+        r.finish()
+
+
+@pytest.mark.xfail(strict=False, reason=ENTERPRISE_SCOPE)  # which draws hit a cascade follows the source
+@settings(PROPS, max_examples=min(EXAMPLES, 10), phases=(Phase.explicit, Phase.generate))
+@given(stream=streams(), data=st.data())
+def test_decisions_follow_from_the_history_alone_when_batches_arrive_out_of_event_order(
+    runner: Runner, stream: Stream, data: st.DataObject
+) -> None:
+    """The same with the shipped policy (the S-A5 cascade on): the enterprise's scope is not re-decided yet."""
+    _late_property(runner, stream, data)
+
+
+def _without_superseded(snap: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot's live rows: a strike the system superseded (re-deciding in event order did not make it again) and
+    its restriction (lifted as of its start) stay on the record but count as never made."""
+    gone = {r[0] for r in snap["strikes"] if r[-1] == "superseded"}
+    lifted = {derive_id("rst", sid) for sid in gone}
+    snap["strikes"] = [r for r in snap["strikes"] if r[0] not in gone]
+    snap["restrictions"] = [r for r in snap["restrictions"] if r[0] not in lifted]
+    return snap
 
 
 def _burst(n: int, every: timedelta) -> Stream:
@@ -430,20 +470,13 @@ def _burst(n: int, every: timedelta) -> Stream:
     return Stream([ent], [acc], events)
 
 
-MISSED = (
-    "measured limit: a strike the history holds but the store lacks (the later half was decided on a short count "
-    "before the earlier half arrived) needs the later events re-decided in event order; superseding only removes "
-    "strikes (README, the engine's one rule)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=MISSED)
 def test_a_burst_whose_first_half_arrives_after_its_second_half_is_restricted_as_in_event_order(
     runner: Runner,
 ) -> None:
     """S-A1: 30 phone searches a minute apart; in event order the hourly hard limit strikes and restricts the
     account. Sent as the second half first, then the first half (late), the second half was decided on half the
-    count, and the strike that the complete history holds must still be there once the late half is stored."""
+    count; once the late half is stored the second half is decided again in event order (`pipeline.redecide`), and
+    the strike the complete history holds is there (it was missed before late18)."""
     stream = _burst(30, timedelta(minutes=1))
     w = runner.fresh(stream)
     one_by_one(w, stream.events)
@@ -493,12 +526,12 @@ def _late_flags(w: Any) -> list[dict[str, Any]]:
 def test_S_A1_a_burst_restricted_in_event_order_is_not_struck_twice_when_its_first_half_arrives_late(
     runner: Runner,
 ) -> None:
-    """S-A1 (a restriction the history does not hold, closed): 60 phone searches a minute apart. In event order the
-    first hourly hard limit restricts adding for a day and the searches after it are paused, so one strike. Sent as
-    the second half first, then the first half (late), the second half is struck on its own count and the late half
-    strikes earlier; the later strike was made while the earlier one's restriction was in force, which S-A1 never
-    does in event order (once at a time), so the system voids it and lifts its restriction: the live strikes and
-    restrictions are the history's, the voided row stays on the record, and no review flag is raised."""
+    """S-A1 (a restriction the history does not hold): 60 phone searches a minute apart. In event order the first
+    hourly hard limit restricts adding for a day and the searches after it are paused, so one strike. Sent as the
+    second half first, then the first half (late), the second half is struck on its own count; once the first half
+    arrives its searches strike earlier and the second half is decided again in event order (paused: no strike), so
+    the system supersedes the later strike and lifts its restriction: the live strikes and restrictions are the
+    history's, the superseded row stays on the record, and no review flag is raised."""
     stream, want, later = _second_half_first(runner, 60)
     assert len(want["strikes"]) == 1 and len(later) == 1
     assert runner.w is not None
@@ -507,40 +540,42 @@ def test_S_A1_a_burst_restricted_in_event_order_is_not_struck_twice_when_its_fir
     ref = runner.fresh(stream)
     one_by_one(ref, stream.events)
     assert _live(runner.w) == _live(ref)
-    voided = [s for s in got["strikes"] if s[-1] == "voided"]
-    assert [s[0] for s in voided] == [later[0][0]]
+    superseded = [s for s in got["strikes"] if s[-1] == "superseded"]
+    assert [s[0] for s in superseded] == [later[0][0]]
     assert not _late_flags(runner.w)
 
 
-def test_S_A1_a_superseded_strike_is_voided_by_the_system_in_the_audit_trail_and_explained_in_zh_and_en(
+def test_S_A1_a_superseded_strike_is_withdrawn_by_the_system_in_the_audit_trail_and_explained_in_zh_and_en(
     runner: Runner,
 ) -> None:
-    """The superseding is a system action on the record: `strike.voided` by `system` on the account's chain naming
-    the strike, the late strike that supersedes it and the reason; its restriction lifted as of its start (in event
-    time it was never in force); the account's explanation says why in zh and in en."""
+    """The superseding is a system action on the record: `strike.superseded` by `system` on the account's chain
+    naming the strike, the late event whose arrival re-decided it and the reason; status `superseded`, its
+    restriction lifted as of its start (in event time it was never in force); not a wrong strike for the policy's
+    figures (nobody judged its evidence); the account's explanation says why in zh and in en."""
     stream, _, later = _second_half_first(runner, 60)
     w = runner.w
     assert w is not None
     w.pipeline.ingest(stream.events[:30])
     with w.engine.connect() as c:
-        entries = c.execute(sa.select(t.audit_log).where(t.audit_log.c.action == "strike.voided")).all()
+        entries = c.execute(sa.select(t.audit_log).where(t.audit_log.c.action == "strike.superseded")).all()
         strike = c.execute(sa.select(t.strikes).where(t.strikes.c.id == later[0][0])).one()
         lifted = c.execute(sa.select(t.restrictions).where(t.restrictions.c.strike_id == later[0][0])).one()
     assert len(entries) == 1 and entries[0].actor == "system" and entries[0].subject == "account:acc-0"
     data = json.loads(entries[0].data)
-    assert data["strike"] == later[0][0] and data["reason"] == SUPERSEDED + data["by"]
-    assert strike.status == "voided" and strike.status_reason == SUPERSEDED + data["by"]
+    assert data["late_event"] == stream.events[0]["id"]  # the oldest event of the late batch
+    assert data["strike"] == later[0][0] and data["reason"] == SUPERSEDED + data["late_event"]
+    assert strike.status == "superseded" and strike.status_reason == SUPERSEDED + data["late_event"]
     assert lifted.lifted_at == lifted.starts_at and data["restriction"] == lifted.id
     report = w.enforcement.audit_verify()  # the chain, the stored events and the changed rows agree
     assert report.ok, report
-    with w.engine.connect() as c:  # not a wrong strike for the policy's figures: nobody judged its evidence
+    with w.engine.connect() as c:
         labels = {x.id: x.label for x in labelled_strikes(c, "phone_search_velocity")}
     assert labels[later[0][0]] is None
     for lang in ("zh", "en"):
         told = {s["id"]: s for s in w.enforcement.explain("acc-0", lang=lang)["strikes"]}
-        assert told[later[0][0]]["status"] == "voided"
-        assert told[later[0][0]]["status_reason"] == f"{SUPERSEDED_NOTE[lang]} ({data['by']})"
-        assert told[data["by"]]["status"] == "active"
+        assert told[later[0][0]]["status"] == "superseded"
+        assert told[later[0][0]]["status_reason"] == f"{SUPERSEDED_NOTE[lang]} ({data['late_event']})"
+        assert [s["status"] for i, s in told.items() if i != later[0][0]] == ["active"]
 
 
 def test_S_A1_an_appealed_later_strike_is_not_superseded_and_a_review_flag_names_it(runner: Runner) -> None:
@@ -576,13 +611,14 @@ def test_S_A1_a_later_strike_whose_restriction_a_person_lifted_is_not_superseded
     assert [f["later_strikes"] for f in _late_flags(w)] == [[later[0][0]]]
 
 
-def test_a_late_strike_of_another_rule_supersedes_nothing_and_raises_a_review_flag(runner: Runner) -> None:
-    """Superseding is per rule: a late S-A6 plug-in strike before an S-A1 strike already made does not void it (S-A1
-    is not gated by a plug-in restriction); a review flag of rule `late_event` names the later strike, with a zh and
-    an en note. In event order no flag."""
+def test_a_late_strike_of_another_rule_re_decides_the_later_events_as_in_event_order(runner: Runner) -> None:
+    """Re-deciding is per account, not per rule: a late S-A6 plug-in login dated at the first search, arriving after
+    the second half of the burst was decided (and struck by S-A1), is decided with the account's later events again
+    in event order: its restriction pauses the searches after it (S-A7), and what stays live is what one event per
+    call in event order leaves. Nobody acted on the later strike, so no review flag."""
     stream, _, later = _second_half_first(runner, 60)
     w = runner.w
-    assert w is not None
+    assert w is not None and len(later) == 1  # the second half alone was struck
     first = stream.events[0]["occurred_at"]
     login = {
         "id": "ev-login",
@@ -595,13 +631,10 @@ def test_a_late_strike_of_another_rule_supersedes_nothing_and_raises_a_review_fl
         "client_version": "4.1.0",
         "plugin_signatures": ["auto-clicker"],
     }
-    out = w.pipeline.ingest([login])
-    assert [s.rule_id for s in out.changes.strikes] == ["plugin_software"]
-    with w.engine.connect() as c:
-        status = c.execute(sa.select(t.strikes.c.status).where(t.strikes.c.id == later[0][0])).scalar_one()
-    assert status == "active" and not out.changes.updated_strikes
-    (flag,) = _late_flags(w)
-    assert flag["later_strikes"] == [later[0][0]] and set(flag["note"]) == {"zh", "en"}
+    w.pipeline.ingest([login])
+    w.pipeline.ingest(stream.events[: len(stream.events) // 2])
+    assert not _late_flags(w)
     ref = runner.fresh(stream)
     one_by_one(ref, [login, *stream.events])
+    assert _live(w) == _live(ref)
     assert not _late_flags(ref)

@@ -339,3 +339,34 @@ def test_a_batchs_weight_rows_are_inserted_then_updated_alike_on_both_databases(
         ("enterprise", "ent-1", 20000): 730,
         ("enterprise", "ent-2", 20001): 500,
     }
+
+
+def test_a_stored_weight_row_the_cache_holds_but_that_is_gone_is_written_again(db_url: str) -> None:
+    """Issue 16: on SQLite a row the process holds as stored at the same enterprise (`homes`) is written by an
+    UPDATE; when such a row is no longer there (removed behind the process's back), the batch still leaves every
+    account's row (the UPDATE's row count falls short, and the rows are upserted)."""
+    from warden.adapters.database import make_engine
+    from warden.weight import store
+
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as c:
+            store.write_batch(
+                c, [("acc-1", "ent-1", '{"t":1}', 700), ("acc-2", "ent-1", '{"t":2}', 650)], {}, [], T0, []
+            )
+        with engine.begin() as c:
+            c.execute(sa.delete(t.weight_accounts).where(t.weight_accounts.c.account_id == "acc-2"))
+        with engine.begin() as c:
+            store.write_batch(
+                c,
+                [("acc-1", "ent-1", '{"t":3}', 710), ("acc-2", "ent-1", '{"t":4}', 640)],
+                {"acc-1": "ent-1", "acc-2": "ent-1"},
+                [],
+                T0,
+                [],
+            )
+        with engine.connect() as c:
+            rows = {r.account_id: (r.enterprise_id, r.state, r.score) for r in c.execute(sa.select(t.weight_accounts))}
+    finally:
+        engine.dispose()
+    assert rows == {"acc-1": ("ent-1", '{"t":3}', 710), "acc-2": ("ent-1", '{"t":4}', 640)}

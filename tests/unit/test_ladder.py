@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from warden.adapters.policy_file import load_policy
+from warden.kernel.decision import Subject
 from warden.kernel.ladder import block_end, next_step, recompute_steps, restriction_for, standing_step
-from warden.kernel.model import Scope, Strike, StrikeStatus
+from warden.kernel.model import Account, Enterprise, Scope, Strike, StrikeStatus
+from warden.pipeline.context import spent_after
+from warden.policy_versions.rules import label_of
 
 LADDER = load_policy().policy.ladder
 T = datetime(2026, 1, 1, tzinfo=UTC)
@@ -72,3 +75,18 @@ def test_rest_of_day_block_ends_at_local_midnight() -> None:
     window = next(w for w in load_policy().policy.rules.phone_search_velocity.windows if w.name == "day")
     at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
     assert block_end(window, at, "Asia/Shanghai") == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
+
+
+def test_a_superseded_strike_is_read_as_never_made_by_the_ladder_spent_evidence_and_the_policy_labels() -> None:
+    """`StrikeStatus.SUPERSEDED` (re-deciding in event order after a late event did not make it again): the ladder
+    skips it like a void, but unlike a void or an overturn it spends no evidence (`spent_after`: its rule's windows
+    do not start afresh after it) and carries no verdict (`label_of`: nobody judged its evidence wrong)."""
+    gone = strike("b", 1, status=StrikeStatus.SUPERSEDED)
+    gone.rule_id = "phone_search_velocity"
+    assert recompute_steps(LADDER, [strike("a", 0), gone, strike("c", 2)]) == {"a": 0, "c": 1}
+    acc = Account("a", "e", "13800000000", True, T, "a.png", "n", "c")
+    subject = Subject(acc, Enterprise("e", "E", True, T), strikes=[gone])
+    assert spent_after(subject, "phone_search_velocity", T + timedelta(days=2)) is None
+    gone.status = StrikeStatus.VOIDED
+    assert spent_after(subject, "phone_search_velocity", T + timedelta(days=2)) == gone.at.timestamp()
+    assert label_of("superseded", []) is None and label_of("superseded", ["upheld"]) is None

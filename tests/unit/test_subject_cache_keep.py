@@ -5,12 +5,12 @@ when the cache was cleared while the batch ran (the unblocking's reversals clear
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from warden.adapters.subject_cache import SubjectCache
 from warden.kernel.decision import Subject
-from warden.kernel.model import Account, Enterprise
+from warden.kernel.model import Account, Enterprise, Restriction, Scope
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
@@ -66,3 +66,22 @@ def test_keeping_only_the_loaded_subjects_leaves_the_cache_as_keeping_every_subj
 def test_after_a_clear_during_the_batch_every_subject_goes_in_again() -> None:
     for seed in range(20):
         _run(seed, clear_between=True)
+
+
+def test_a_subject_pruned_for_a_later_batch_is_loaded_again_for_a_batch_with_an_older_late_event() -> None:
+    """`take` prunes the restrictions that ended before a batch's oldest event; a later batch holding an older event
+    (a late one) needs those (a restriction in force at its time: S-A7, `already_restricted_by`), so the subject is
+    to load from the store again, not taken pruned. In time order (oldest events never going back) it is taken."""
+    ent = Enterprise("ent-0", "E0", True, NOW)
+    subj = Subject(Account("acc-0", ent.id, "", True, NOW), ent)
+    ended = NOW + timedelta(hours=1)
+    subj.restrictions.append(
+        Restriction("rst-0", "account", "acc-0", Scope.ADD_CONTACTS, 0, "r", NOW, ended, "stk-0", True, None)
+    )
+    c = SubjectCache()
+    assert c.take(["acc-0"], NOW) == ({}, ["acc-0"])
+    c.keep({"acc-0": subj}, {0: (1, 1)}, lambda _: 0)
+    assert c.take(["acc-0"], NOW + timedelta(hours=2)) == ({"acc-0": subj}, [])
+    assert not subj.restrictions  # pruned: it ended before that batch
+    assert c.take(["acc-0"], NOW + timedelta(hours=3)) == ({"acc-0": subj}, [])
+    assert c.take(["acc-0"], NOW + timedelta(minutes=30)) == ({}, ["acc-0"])  # late: the store has it

@@ -725,6 +725,25 @@ def insert_ignore(conn: Connection, table: sa.Table) -> Any:
     return sqlite_insert(table).on_conflict_do_nothing()
 
 
+def later_events(conn: Connection, firsts: dict[str, tuple[datetime, str]]) -> dict[str, list[str]]:
+    """The stored events of each account in `firsts` (account → (time, id) of its oldest event in a batch) that come
+    after it in event order (time, ties by id): account → their payloads, oldest first; accounts with none left out.
+    One indexed read (`ix_events_account_time`) from the oldest of `firsts`; in time order it finds nothing."""
+    if not firsts:
+        return {}
+    since = min(at for at, _ in firsts.values())
+    e = t.events
+    out: dict[str, list[tuple[datetime, str, str]]] = {}
+    for chunk in _chunks(sorted(firsts)):
+        q = sa.select(e.c.id, e.c.account_id, e.c.occurred_at, e.c.payload).where(
+            e.c.account_id.in_(list(chunk)), e.c.occurred_at >= since
+        )
+        for eid, aid, at, payload in conn.execute(q):
+            if (at, eid) > firsts[aid]:
+                out.setdefault(aid, []).append((at, eid, payload))
+    return {aid: [p for _, _, p in sorted(rows)] for aid, rows in out.items()}
+
+
 def appealed_strikes(conn: Connection, ids: Sequence[str]) -> set[str]:
     """Those of the strike `ids` that any appeal names (whatever its status)."""
     if not ids:

@@ -37,6 +37,9 @@ class SubjectCache:
         self.misses = 0
         self._clears = 0  # how many times `clear` ran: `keep` knows whether what `take` found is still there
         self._taken_at = -1  # `_clears` at the last `take`
+        # account → the time its cached restrictions are complete after (`take` prunes those ended before a batch's
+        # oldest event): a batch with an older event (a late one) must read them again from the store
+        self._horizon: dict[str, datetime] = {}
 
     def clear(self) -> None:
         self._clears += 1
@@ -46,6 +49,7 @@ class SubjectCache:
         self._members.clear()
         self.enterprises.clear()
         self._ent_members.clear()
+        self._horizon.clear()
 
     def check(self, stamps: Mapping[int, Stamp]) -> set[int]:
         """Drop each partition whose stamp is not the one we last saw; the partitions dropped (when any, the
@@ -64,6 +68,7 @@ class SubjectCache:
         self._stamps.pop(partition, None)
         for aid in self._members.pop(partition, ()):
             self._subjects.pop(aid, None)
+            self._horizon.pop(aid, None)
         for eid in self._ent_members.pop(partition, ()):
             self.enterprises.pop(eid, None)
 
@@ -74,14 +79,19 @@ class SubjectCache:
         return [a for a in dict.fromkeys(account_ids) if a not in held]
 
     def take(self, account_ids: Sequence[str], live_after: datetime) -> tuple[dict[str, Subject], list[str]]:
-        """Cached subjects for these ids (ended restrictions pruned), and the ids still to load."""
+        """Cached subjects for these ids (ended restrictions pruned), and the ids still to load. `live_after`: the
+        batch's oldest event; a subject whose restrictions were pruned after a later time (a late event: a
+        restriction that ended between the two is gone from it) is still to load, as the store has them all."""
         found: dict[str, Subject] = {}
         missing: list[str] = []
         self._taken_at = self._clears
+        horizon = self._horizon
         for aid in dict.fromkeys(account_ids):
             subj = self._subjects.get(aid)
-            if subj is None:
+            since = horizon.get(aid)
+            if subj is None or (since is not None and live_after < since):
                 missing.append(aid)
+                horizon[aid] = live_after  # what the store loads it with (`load_subjects`)
                 continue
             self._subjects.move_to_end(aid)
             if subj.restrictions:
@@ -90,6 +100,8 @@ class SubjectCache:
                     for r in subj.restrictions
                     if r.lifted_at is None and (r.ends_at is None or r.ends_at > live_after)
                 ]
+            if since is None or live_after > since:
+                horizon[aid] = live_after
             found[aid] = subj
         self.hits += len(found)
         self.misses += len(missing)
@@ -122,7 +134,8 @@ class SubjectCache:
             self.enterprises[ent.id] = (ent, subj.enterprise_restrictions, subj.enterprise_strikes)
             self._ent_members.setdefault(p, set()).add(ent.id)
         while len(self._subjects) > self.max_accounts:
-            self._subjects.popitem(last=False)  # its partition's member set keeps the id: dropping it is harmless
+            gone, _ = self._subjects.popitem(last=False)  # its partition's member set keeps the id: harmless
+            self._horizon.pop(gone, None)
         if len(self.enterprises) > self.max_accounts:
             self.clear()
         self._stamps.update(stamps)

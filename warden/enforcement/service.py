@@ -440,8 +440,9 @@ def _state_text(state: str, active: list[Restriction], texts: Texts, lang: Lang)
 
 
 def _status_reason(reason: str | None, lang: Lang) -> str | None:
-    """A strike's status reason as its owner reads it: a strike the system voided because a strike for an earlier,
-    late event superseded it (`Effector.settle`) says so in `lang`, naming that strike; others as written."""
+    """A strike's status reason as its owner reads it: a strike the system superseded because re-deciding in event
+    order after a late event did not make it again (`pipeline.redecide`) says so in `lang`, naming that event;
+    others as written."""
     if reason is None or not reason.startswith(SUPERSEDED):
         return reason
     return f"{SUPERSEDED_NOTE[lang]} ({reason.removeprefix(SUPERSEDED)})"

@@ -264,7 +264,9 @@ class ExplanationStrike(BaseModel):
     severity: str
     step: int
     at: str
-    status: str = Field(description="active | voided | overturned")
+    status: str = Field(
+        description="active | voided | overturned | superseded (withdrawn by the system: read as never made)"
+    )
     status_reason: str | None
     event_id: str | None
 

@@ -73,13 +73,11 @@ class Effects:
     restrictions: list[Restriction] = field(default_factory=list)
     updated_restrictions: list[Restriction] = field(default_factory=list)
     updated_strikes: list[Strike] = field(default_factory=list)
-    """Stored strikes this batch changed (a superseded strike voided, a later one re-stepped), written as updates."""
-    superseding: list[tuple[str, str, str]] = field(default_factory=list)
-    """(account id, late strike id, later strike id): a strike made for a late event whose restriction was in force
-    when a later strike of the same once-at-a-time rule was made (`Effector.strike`); settled before the batch is
-    stored (`Effector.settle`)."""
+    """Stored strikes this batch changed (superseded, reinstated or re-stepped by a re-decision in event order after a
+    late event: `pipeline.redecide`), written as updates."""
     changed: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-    """(action, target, data) audit entries for the changes above (`strike.voided`, `strike.restepped`)."""
+    """(action, target, data) audit entries by `system` for the changes above (`strike.superseded`,
+    `strike.reinstated`, `strike.restepped`)."""
     flags: list[Flag] = field(default_factory=list)
     accounts: dict[str, Account] = field(default_factory=dict)
     enterprises: dict[str, Enterprise] = field(default_factory=dict)

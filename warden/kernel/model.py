@@ -49,6 +49,10 @@ class StrikeStatus(StrEnum):
     ACTIVE = "active"
     VOIDED = "voided"  # withdrawn by the platform (e.g. rule error)
     OVERTURNED = "overturned"  # an appeal succeeded
+    SUPERSEDED = "superseded"
+    """Withdrawn by the system: re-deciding the account's events in event order after an older event arrived late
+    found that the history does not hold it (`pipeline.redecide`). Read as never made: unlike a void or an
+    overturn it spends no evidence (`spent_after`) and carries no verdict on its evidence (`label_of`)."""
 
 
 @dataclass

@@ -129,9 +129,12 @@ def spent_after(subject: Subject, rule: str, at: datetime) -> float | None:
     """Evidence behind a voided or overturned strike is spent: every window of `rule` starts after the newest
     such strike (epoch seconds; a manual action recorded before this decision). This holds whatever the date of
     the event decided: a late event dated before the voided strike sees an empty window, never the rejected
-    evidence."""
-    spent = [s.at.timestamp() for s in subject.strikes if s.rule_id == rule and s.status is not StrikeStatus.ACTIVE]
+    evidence. A superseded strike spends nothing: it is read as never made (`StrikeStatus.SUPERSEDED`)."""
+    spent = [s.at.timestamp() for s in subject.strikes if s.rule_id == rule and s.status in _SPENDING]
     return max(spent) if spent else None
+
+
+_SPENDING = (StrikeStatus.VOIDED, StrikeStatus.OVERTURNED)
 
 
 def already_restricted_by(subject: Subject, rule: str, now: datetime) -> bool:

@@ -14,35 +14,39 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from warden.kernel.decision import Effects, FlagRequest, StrikeRequest, Subject, derive_id
-from warden.kernel.ladder import next_step, recompute_steps, rederive, restriction_for
+from warden.kernel.ladder import next_step, restriction_for
 from warden.kernel.model import Enterprise, Flag, Restriction, Strike, StrikeStatus
 from warden.kernel.policy import Ladder
 from warden.pipeline.batch import Batch
 from warden.pipeline.feature import Feature, overriding
 
 LATE_EVENT = "late_event"
-"""The rule of the review flag raised when a strike is made for an event older than strikes already made for
-later events of the same account (a late event: `Effector.strike`)."""
+"""The rule of the review flag raised when an older event arrives late and re-deciding the account's later events in
+event order (`pipeline.redecide`) would change a strike a person acted on (an appeal names it, its restriction was
+lifted, it is permanent, an enterprise cascade counted it): that strike is left as it is and named in the flag."""
 
 LATE_EVENT_NOTE = {
-    "zh": "较早的事件迟到了：本次处罚所依据的事件发生在下列已作出的处罚之前，却在它们之后才到达。按事件时间顺序，"
-    "这些较晚的处罚可能不会作出，或处于不同的阶梯步级；系统不会自动撤回，请人工复核。",
-    "en": "An earlier event arrived late: the event behind this strike happened before the strikes listed, but "
-    "arrived after they were issued. In event-time order those later strikes might not have been issued, or at "
-    "another step of the ladder; they are not taken back automatically. Please review them.",
+    "zh": "较早的事件迟到了：系统已按事件时间顺序重新判定该账号之后的事件并更正了处罚，但下列处罚已有人处理过"
+    "（申诉、解除限制、永久封禁或企业连带处罚），按事件时间顺序它们可能不会作出，或处于不同的阶梯步级；"
+    "系统未自动更改，请人工复核。",
+    "en": "An earlier event arrived late: the system re-decided this account's later events in event-time order and "
+    "corrected its strikes, but a person has acted on the strikes listed (an appeal, a lifted restriction, a "
+    "permanent ban or an enterprise cascade). In event-time order they might not have been issued, or at another "
+    "step of the ladder; they were not changed automatically. Please review them.",
 }
 """What the `late_event` flag tells a reviewer (zh, en), kept in its evidence as `note`."""
 
-SUPERSEDED = "superseded by "
-"""How a superseded strike's `status_reason` (and its restriction's `lift_reason`) starts: then the id of the strike
-for the earlier event that arrived late (`Effector.settle`); the explanation shows `SUPERSEDED_NOTE` instead."""
+SUPERSEDED = "superseded in event order after late event "
+"""How a superseded strike's `status_reason` (and its restriction's `lift_reason`) starts: then the id of the late
+event whose arrival made the account's later events be re-decided (`pipeline.redecide`); the explanation shows
+`SUPERSEDED_NOTE` instead."""
 
 SUPERSEDED_NOTE = {
-    "zh": "已撤销：一条较早的事件迟到了，系统据其作出了更早的处罚；按事件时间顺序，该较早处罚的限制当时仍在生效，"
-    "本次处罚不会作出，因此由系统撤销并解除相应限制。",
-    "en": "Withdrawn: an earlier event arrived late and the system issued a strike for it; in event-time order that "
-    "earlier strike's restriction was still in force, so this strike would not have been issued. The system "
-    "withdrew it and lifted its restriction.",
+    "zh": "已由系统撤销：一条较早的事件迟到了，系统按事件时间顺序重新判定了之后的事件；按该顺序，本次处罚不会作出，"
+    "因此撤销并解除相应限制（视同从未作出）。",
+    "en": "Withdrawn by the system: an earlier event arrived late and the system re-decided the later events in "
+    "event-time order; in that order this strike would not have been issued, so it was withdrawn and its "
+    "restriction lifted (as if never made).",
 }
 """What the account holder (and a reviewer) reads for a superseded strike (zh, en)."""
 
@@ -62,7 +66,6 @@ class Effector:
         """`follow`: let features react to a strike (`after_strike`); a shadow evaluation passes False, so its
         would-be strikes change no feature's state (issue 18)."""
         self.source = source
-        self._once: frozenset[str] = getattr(getattr(source, "rules", None), "once_at_a_time", frozenset())
         self._floors = overriding(features, "step_floor")
         self._after = overriding(features, "after_strike") if follow else []
 
@@ -128,8 +131,6 @@ class Effector:
             event_id=req.event_id,
         )
         restriction = restriction_for(ladder, strike, derive_id("rst", sid), req.minimum_end)
-        if req.event_id is not None and subject.strikes:  # a first strike cannot follow a later one
-            self._late(batch, subject, strike, restriction, req.event_id)
         subject.strikes.append(strike)
         subject.restrictions.append(restriction)
         self._record(batch.effects, rule, strike, restriction)
@@ -176,137 +177,6 @@ class Effector:
         restrictions.append(restriction)
         self._record(effects, req.rule, strike, restriction)
         return strike
-
-    def _late(self, batch: Batch, subject: Subject, strike: Strike, restriction: Restriction, event_id: str) -> None:
-        """A strike for an event older than active strikes the account already holds for later events (decided
-        in an earlier batch, before this event arrived: a late event).
-
-        A later strike of the same once-at-a-time rule (`RuleSet.once_at_a_time`) made while this strike's
-        restriction is in force cannot exist in event order: it is noted in `batch.effects.superseding`, and
-        `settle` voids it before the batch is stored (or flags it, when a person touched it). The other later
-        strikes get a review flag (`late_event`) naming them: in event order they were decided with this strike in
-        force, and might not have been made, or at another step (README, the engine's one rule). In time order no
-        strike is ever later than the one being made, so only the scan of the account's strikes is paid."""
-        me = (strike.at, event_id)
-        later = sorted(
-            (s for s in subject.strikes if s.event_id is not None and s.status is StrikeStatus.ACTIVE),
-            key=lambda s: s.id,
-        )
-        later = [s for s in later if (s.at, s.event_id) > me]
-        if not later:
-            return
-        flagged = []
-        for s in later:
-            if self._supersedable(subject, strike, restriction, s):
-                batch.effects.superseding.append((subject.account.id, strike.id, s.id))
-            else:
-                flagged.append(s.id)
-        if flagged:
-            self._late_flag(batch, subject, strike, event_id, flagged)
-
-    def _supersedable(self, subject: Subject, strike: Strike, restriction: Restriction, later: Strike) -> bool:
-        """Whether `later` provably would not exist in event order, `strike` (just made, for an earlier event)
-        being in force: the same rule, one that strikes only while unrestricted by itself; `strike`'s restriction
-        active at `later`'s time; `later` made by that rule for an event (not a person), its restriction neither
-        lifted nor permanent (ending a ban takes two people), and no enterprise cascade counted it. Appeals are
-        checked by `settle` (a read)."""
-        if later.rule_id != strike.rule_id or strike.rule_id not in self._once or later.status_at is not None:
-            return False
-        if not restriction.active_at(later.at):
-            return False
-        mine = [r for r in subject.restrictions if r.strike_id == later.id]
-        if len(mine) != 1 or mine[0].lifted_at is not None or mine[0].ends_at is None:
-            return False
-        for c in subject.enterprise_strikes:
-            if later.id in (c.evidence.get("member_strikes") or [c.evidence.get("trigger_strike")]):
-                return False
-        return True
-
-    def _late_flag(self, batch: Batch, subject: Subject, strike: Strike, event_id: str, later: list[str]) -> None:
-        fid = derive_id("flg", event_id, LATE_EVENT)
-        for f in batch.effects.flags:
-            if f.id == fid:  # a second strike of the same event (a follow-up), or a strike `settle` did not void
-                f.evidence["later_strikes"] = sorted(set(f.evidence["later_strikes"]) | set(later))
-                return
-        evidence = {"event_id": event_id, "strike": strike.id, "later_strikes": later, "note": LATE_EVENT_NOTE}
-        self.flag(batch, subject, FlagRequest(LATE_EVENT, strike.at, evidence, event_id))
-
-    def settle(self, batch: Batch, appealed: set[str]) -> None:
-        """Void the strikes `strike` noted as superseded (`batch.effects.superseding`), once every decision of the
-        batch is made and before it is stored: as a system action (status `voided`, reason `SUPERSEDED` + the late
-        strike's id, its restriction lifted as of its start: in event time it was never in force), the account's
-        ladder re-stepped from what stays (as a reviewer's void does), every change in `batch.effects` (rows to
-        update, `strike.voided` / `strike.restepped` audit entries). A strike in `appealed` (any appeal names it),
-        or one whose voiding would raise another strike's step, gets the `late_event` flag instead. Leniency: a
-        voided strike spends its rule's evidence (`spent_after`), so that rule's windows start afresh after it."""
-        effects = batch.effects
-        todo, effects.superseding = effects.superseding, []
-        ladder = self._in_force(batch)[1].ladder
-        new_ids = {s.id for s in effects.strikes}
-        by_account: dict[str, list[tuple[str, str]]] = {}
-        for aid, late_id, later_id in todo:
-            by_account.setdefault(aid, []).append((late_id, later_id))
-        for aid, pairs in by_account.items():
-            subject = batch.subjects[aid]
-            strikes = {s.id: s for s in subject.strikes}
-            void: dict[str, str] = {}  # later strike → the late strike that supersedes it (the earliest)
-            refused: dict[str, list[str]] = {}
-            for late_id, later_id in pairs:
-                later = strikes[later_id]
-                if later_id in appealed or later_id in new_ids or later.status is not StrikeStatus.ACTIVE:
-                    refused.setdefault(late_id, []).append(later_id)
-                elif later_id not in void:
-                    void[later_id] = late_id
-            if void and not self._restep(batch, subject, ladder, void, new_ids):
-                for later_id, late_id in void.items():
-                    refused.setdefault(late_id, []).append(later_id)
-            for late_id, ids in refused.items():
-                late = strikes[late_id]
-                assert late.event_id is not None
-                self._late_flag(batch, subject, late, late.event_id, sorted(ids))
-
-    def _restep(self, batch: Batch, subject: Subject, ladder: Ladder, void: dict[str, str], new_ids: set[str]) -> bool:
-        """Void `void`'s strikes on `subject` and re-step the rest (see `settle`); False, changing nothing, when a
-        step would rise (removing strikes cannot raise one: the check keeps that true)."""
-        effects = batch.effects
-        kept = [s for s in subject.strikes if s.id not in void]
-        floors = {s.id: int(s.evidence.get("step_floor", 0)) for s in kept}
-        steps = recompute_steps(ladder, kept, floors)
-        if any(steps[s.id] > s.step for s in kept if s.id in steps):
-            return False
-        restrictions = {r.strike_id: i for i, r in enumerate(subject.restrictions)}
-        target = f"account:{subject.account.id}"
-        for s in subject.strikes:
-            if s.id in void:
-                reason = SUPERSEDED + void[s.id]
-                s.status, s.status_at, s.status_reason = StrikeStatus.VOIDED, batch.now, reason
-                r = subject.restrictions[restrictions[s.id]]
-                r.lifted_at, r.lift_reason = r.starts_at, f"strike voided: {reason}"
-                effects.updated_strikes.append(s)
-                effects.updated_restrictions.append(r)
-                data: dict[str, Any] = {
-                    "strike": s.id,
-                    "reason": reason,
-                    "restriction": r.id,
-                    "by": void[s.id],
-                    "event": s.event_id,
-                }
-                effects.changed.append(("strike.voided", target, data))
-            elif s.id in steps and steps[s.id] != s.step:
-                old, s.step = s.step, steps[s.id]
-                i = restrictions.get(s.id)
-                if i is not None:
-                    prev = subject.restrictions[i]
-                    fresh = subject.restrictions[i] = rederive(ladder, s, prev)
-                    if s.id in new_ids:  # made in this batch: its rows are inserted as they stand now
-                        effects.restrictions[effects.restrictions.index(prev)] = fresh
-                    else:
-                        effects.updated_restrictions.append(fresh)
-                if s.id not in new_ids:
-                    effects.updated_strikes.append(s)
-                data = {"strike": s.id, "from": old, "to": s.step, "because": sorted(void)}
-                effects.changed.append(("strike.restepped", target, data))
-        return True
 
     @staticmethod
     def flag(batch: Batch, subject: Subject, req: FlagRequest) -> Flag:
@@ -363,5 +233,5 @@ def audit_effects(audit: Any, changes: Effects, now: datetime, actor: str) -> No
         )
     for f in changes.flags:
         audit.append(now, actor, "flag.raised", f"{f.subject_type}:{f.subject_id}", {"flag": f.id, "rule": f.rule_id})
-    for action, target, data in changes.changed:  # a superseded strike voided by the system (`Effector.settle`)
+    for action, target, data in changes.changed:  # a strike the system superseded or re-stepped (`pipeline.redecide`)
         audit.append(now, "system", action, target, data)

@@ -34,11 +34,6 @@ class RuleSet:
 
     handlers: Mapping[str, Sequence[RuleFn]]
     retention: Callable[[Policy], float]
-    once_at_a_time: frozenset[str] = frozenset()
-    """Rules that strike only while no restriction of their own is in force at the event (every strike they ask
-    for is guarded by `already_restricted_by(subject, rule, at)`; pinned by a test over the rules' source). A later
-    strike of such a rule made while an earlier one's restriction was in force cannot exist in event order
-    (`Effector.settle` supersedes it when the earlier one arrives late)."""
 
 
 def share_bucket(enterprise_id: str) -> int:
@@ -128,12 +123,17 @@ class RuleEngine:
             return st.staged.hash, st.staged.policy
         return st.loaded.hash, st.policy
 
-    def decider(self, counters: Counters, batch: Batch) -> Callable[[Any, Subject], Decision]:
+    def decider(
+        self, counters: Counters, batch: Batch, effector: Effector | None = None
+    ) -> Callable[[Any, Subject], Decision]:
         """`evaluate(event, subject, counters, batch)` for the events of one batch (issue 16, sixth round): an event
         whose type no rule handles gets its plain answer without a rule context, and the live policy's rules share
         one `RuleContext` for the batch (each event's decision set on it in turn; made again when the policy in force
-        is swapped); a staged candidate's share goes through `evaluate`. The same decisions as `evaluate`'s."""
+        is swapped); a staged candidate's share goes through `evaluate`. The same decisions as `evaluate`'s.
+        `effector`: where the rules' effect requests go (default the engine's; a re-decision in event order passes
+        its own, `pipeline.redecide`)."""
         handlers_of = self._handlers.get
+        effector = effector or self.effector
         ctx: RuleContext | None = None
         made_for: InForce | None = None
 
@@ -145,10 +145,10 @@ class RuleEngine:
             if not handlers:
                 return Decision(event.id, True if kind in ASKS else None, policy_hash=st.loaded.hash)
             if st.staged is not None:
-                return self.evaluate(event, subject, counters, batch)
+                return self.evaluate(event, subject, counters, batch, effector)
             out = Decision(event.id, True if kind in ASKS else None, policy_hash=st.loaded.hash)
             if ctx is None or made_for is not st:
-                ctx = RuleContext(st.policy, st.screener, counters, batch, out, self.effector, self.contacts)
+                ctx = RuleContext(st.policy, st.screener, counters, batch, out, effector, self.contacts)
                 made_for = st
             else:
                 ctx.decision = out
@@ -161,7 +161,9 @@ class RuleEngine:
 
         return decide
 
-    def evaluate(self, event: Any, subject: Subject, counters: Counters, batch: Batch) -> Decision:
+    def evaluate(
+        self, event: Any, subject: Subject, counters: Counters, batch: Batch, effector: Effector | None = None
+    ) -> Decision:
         st = self.state
         out = Decision(event_id=event.id, allowed=True if event.type in ASKS else None, policy_hash=st.loaded.hash)
         handlers = self._handlers.get(event.type)
@@ -171,7 +173,7 @@ class RuleEngine:
                 policy, out.policy_hash = st.staged.policy, st.staged.hash
                 batch.deciding = (st.staged.hash, policy)
             try:
-                ctx = RuleContext(policy, st.screener, counters, batch, out, self.effector, self.contacts)
+                ctx = RuleContext(policy, st.screener, counters, batch, out, effector or self.effector, self.contacts)
                 for rule in handlers:
                     rule(event, subject, ctx)
             finally:

@@ -44,6 +44,7 @@ from warden.pipeline.effects import audit_effects
 from warden.pipeline.engine import RuleEngine
 from warden.pipeline.feature import HOOKS, Feature, overriding
 from warden.pipeline.ports import BatchScreener, PolicyWatch
+from warden.pipeline.redecide import Redecision, uncounted
 from warden.policy import LoadedPolicy
 
 FUTURE_SKEW = timedelta(minutes=5)
@@ -192,6 +193,20 @@ class Ingest:
                 since, held = c.bounds[aid]
                 loaded += self.counters.load(aid, found.get(aid, []), since, held)
         return loaded
+
+    def _redecision(self, conn: Connection, fresh: list[Any]) -> Redecision | None:
+        """The re-decision a batch of `fresh` events (in event order) needs: for each of its accounts, the stored
+        events after its oldest event here (`store.later_events`, one read); None when there are none (time order)."""
+        firsts: dict[str, tuple[datetime, str]] = {}
+        for e in fresh:
+            aid = e.__dict__.get("account_id")
+            if aid and aid not in firsts:  # `fresh` is in event order: the first seen is the oldest
+                firsts[aid] = (e.occurred_at, e.id)
+        later = store.later_events(conn, firsts)
+        if not later:
+            return None
+        events = [x for payloads in later.values() for x in map(_stored_event, payloads) if x is not None]
+        return Redecision(self.rules.effector, {aid: firsts[aid] for aid in later}, events)
 
     def oldest_age(self) -> timedelta:
         """How old an event may be when it arrives: the policy's longest window (the S-A rules' longest counter
@@ -517,9 +532,20 @@ class Ingest:
             after_event = self._hooks["after_event"]
             after_type = self._after_type
             decide = self.rules.decider(self.counters, batch)  # `RuleEngine.evaluate`, the batch's context kept
-            for e in fresh:
+            # A late event (older than a stored event of its account): that account's later events are decided
+            # again with the batch's, in event order, without storing their answers (`pipeline.redecide`).
+            redo = self._redecision(conn, fresh)
+            order, again, replayed = fresh, decide, frozenset[str]()
+            if redo is not None:
+                redo.appealed = store.appealed_strikes(conn, redo.take_aside(subjects))
+                order, replayed = redo.merged(fresh), redo.ids
+                again = self.rules.decider(uncounted(self.counters), batch, redo)
+            for e in order:
                 aid = e.__dict__.get("account_id")
                 subject = subjects[aid] if aid else None
+                if replayed and e.id in replayed:  # decided before: its answer stays, its strikes are re-checked
+                    again(e, subjects[aid])
+                    continue
                 if subject is None:  # an enterprise's own verification change
                     ent = enterprises[e.enterprise_id]
                     ent.verified = e.verified
@@ -533,9 +559,8 @@ class Ingest:
                     f.after_event(batch, e, out, subject)
             if prepare is not None:
                 prepare.release()
-            if changes.superseding:  # a late event's strike supersedes later ones (never in time order)
-                named = [later for _, _, later in changes.superseding]
-                self.rules.effector.settle(batch, store.appealed_strikes(conn, named))
+            if redo is not None:  # the strikes the history lacks superseded, those a person acted on flagged
+                redo.settle(batch)
             for f in self._hooks["before_store"]:
                 f.before_store(conn, batch)
             # the stored events as columns, then as tuples in the table's column order (`store.insert_event_values`),

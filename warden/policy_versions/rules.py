@@ -15,10 +15,11 @@ DECIDED_APPEALS = {"upheld": Label.UPHELD, "reduced": Label.REDUCED, "overturned
 def label_of(strike_status: str, appeal_statuses: Sequence[str], superseded: bool = False) -> Label | None:
     """The label a strike carries: voided or overturned strikes say so whoever did it (a reviewer's void, an
     appeal's overturn); otherwise the newest decided appeal (upheld, reduced, overturned; `appeal_statuses` oldest
-    first); None when nobody judged it (an open or withdrawn appeal is no verdict). A strike the system voided as
-    `superseded` (a strike for an earlier, late event was in force: `Effector.settle`) carries no label: nobody
-    judged its evidence wrong, it would simply not have been made in event order."""
-    if strike_status == "voided" and superseded:
+    first); None when nobody judged it (an open or withdrawn appeal is no verdict). A `superseded` strike (the
+    system re-decided in event order after a late event and the history lacks it: `pipeline.redecide`; or, stored
+    before that status existed, one voided with a `superseded by` reason) carries no label: nobody judged its
+    evidence wrong, it would simply not have been made in event order."""
+    if strike_status == "superseded" or (strike_status == "voided" and superseded):
         return None
     if strike_status == "voided":
         return Label.VOIDED

@@ -13,13 +13,15 @@ from sqlalchemy.engine import Connection
 from warden.adapters import store
 from warden.adapters import tables as t
 from warden.adapters.database import driver_run
-from warden.pipeline.effects import SUPERSEDED
 from warden.policy_versions.model import LabelledStrike, ShadowRow, Stages, Version
 from warden.policy_versions.rules import label_of
 
 _V = t.policy_versions
 _S = t.policy_stages
 _Q_STAGES = sa.select(_S).where(_S.c.id == 1)
+
+_SUPERSEDED_BY = "superseded by "
+"""The reason a superseded strike was voided with before `StrikeStatus.SUPERSEDED` existed (`late17b`)."""
 
 
 def _version(r: Any) -> Version:
@@ -194,7 +196,7 @@ def labelled_strikes(conn: Connection, rule: str | None = None) -> list[Labelled
             r.subject_id if r.subject_type == "account" else "",
             r.event_id,
             bool(appeals.get(r.id)),
-            label_of(r.status, appeals.get(r.id, []), (r.status_reason or "").startswith(SUPERSEDED)),
+            label_of(r.status, appeals.get(r.id, []), (r.status_reason or "").startswith(_SUPERSEDED_BY)),
         )
         for r in strikes
     ]

@@ -3,7 +3,7 @@ it (S-A5).
 
 `load` puts the batch's weight state on `batch.state["weight"]` and its `WeightSource` on `batch.weights`;
 `after_event` folds each decided event in with O(1) work, so the next decision reads the state the events before
-it left (a batch of one day is folded instead when a read needs it and at its end, in column passes: `_Batch.day`);
+it left (with `fold_later`, a one-day batch is folded when a read needs it and at its end: `_Batch.day`);
 `after_strike` gathers what the S-A5 cascade reads and asks `cascade.cascade_request` (it returns the enterprise
 strike); `after_store` writes the changed rows in a few batched statements; `on_strike_status` re-judges the
 cascades that counted a voided or overturned strike (`cascade.cascade_holds`).
@@ -171,7 +171,12 @@ class WeightFeature(Feature):
 
     name = "weight"
     CACHE_LIMIT = 200_000  # states kept between batches (each a few hundred bytes); past it, start afresh
-    fold_later = True  # fold a one-day batch at its reads and its end (`_Batch.day`); False: event by event
+    # Fold a one-day batch at its reads and its end (`_Batch.day`) when True; event by event when False (the
+    # default): on `warden bench ingest`'s stream (3,000 events after its warm-up, callgrind) folding later costs
+    # more instructions (1,328.6 M against 1,320.9 M: its column passes run in C what the opcodes it saved did not
+    # cost), though fewer Python opcodes (issue 16, docs/performance.md). Either way the same rows and decisions
+    # (`tests/integration/test_weight_fold_later.py`).
+    fold_later = False
 
     def __init__(self, rules: RuleEngine, clock: Clock, subject_cache: SubjectCache | None = None) -> None:
         self.rules = rules  # the policy in force is read from the rules, live

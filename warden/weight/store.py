@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from warden.adapters import store as core
 from warden.adapters import tables as t
-from warden.adapters.database import write_later
+from warden.adapters.database import driver_of, write_later
 from warden.kernel.model import Account, StrikeStatus
 from warden.weight.state import AccountState, EnterpriseState
 
@@ -45,6 +45,8 @@ _UPSERT_ACCOUNTS = (
     "ON CONFLICT (account_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, state = excluded.state, "
     "score = excluded.score"
 )
+_UPDATE_ACCOUNTS = "UPDATE weight_accounts SET state = ?, score = ? WHERE account_id = ?"  # SQLite, a stored row
+_UPDATE_ORDER = operator.itemgetter(2, 3, 0)  # its parameters from a row (account_id, enterprise_id, state, score)
 _UPSERT_ACCOUNTS_AT_HOME = (  # the stored row (if any) names the same enterprise: its index entry stays as it is
     "INSERT INTO weight_accounts (account_id, enterprise_id, state, score) VALUES ({p}, {p}, {p}, {p}) "
     "ON CONFLICT (account_id) DO UPDATE SET state = excluded.state, score = excluded.score"
@@ -133,7 +135,9 @@ def write_batch(
     tables as arrays (one round trip, one execution per table instead of one per row); on SQLite, whose statements
     cost no round trip, one `executemany` per table through the driver itself (`database.write_later`: no
     SQLAlchemy execution; the weight tables are none of `audit_state.COVERED`, whose writes SQLAlchemy's listener
-    notes). On PostgreSQL the statement is a `database.write_later`: after `defer_writes` (ingest) it goes with the
+    notes); there a row stored at the same enterprise (`homes`) is written by an UPDATE (an upsert tries the insert
+    first), and when the UPDATE's row count falls short (a row gone that `homes` holds) every row is upserted.
+    On PostgreSQL the statement is a `database.write_later`: after `defer_writes` (ingest) it goes with the
     transaction's next statement or its COMMIT, in the same round trip."""
     if conn.dialect.name == "postgresql":
         if accounts or enterprises or history:  # no one reads its result: it may wait for the commit's round trip
@@ -145,6 +149,13 @@ def write_batch(
             )
             write_later(conn, _WRITE_BATCH_PG, [params])
         return
+    if accounts and homes:  # a row stored at the same enterprise: an UPDATE (an upsert first tries the insert)
+        stored = list(map(operator.eq, map(homes.get, map(_FIRST, accounts)), map(_SECOND, accounts)))
+        if True in stored:
+            at_home = list(compress(accounts, stored))
+            changed = driver_of(conn).executemany(_UPDATE_ACCOUNTS, list(map(_UPDATE_ORDER, at_home))).rowcount
+            if changed == len(at_home):  # (else a row is gone that `homes` holds: all of them upserted again)
+                accounts = list(compress(accounts, map(operator.not_, stored)))
     for sql, rows in _account_upserts(conn, accounts, homes):  # the driver's own `execute` (issue 16: a single
         write_later(conn, sql, rows)  # decision wrote these three through SQLAlchemy, ~0.1 ms of its CPU)
     if enterprises:

@@ -43,8 +43,4 @@ def retention_seconds(policy: Policy) -> float:
     return max(s.total_seconds() for s in spans)
 
 
-ONCE_AT_A_TIME = frozenset({"phone_search_velocity", "reports", "sensitive_words", "plugin_software"})
-"""The rules whose every strike is guarded by `already_restricted_by(subject, rule, at)`: S-A1, S-A2, S-A3, S-A6
-(`tests/unit/test_once_at_a_time.py` checks each `StrikeRequest` of these rules in the source)."""
-
-RULES = RuleSet(HANDLERS, retention_seconds, ONCE_AT_A_TIME)
+RULES = RuleSet(HANDLERS, retention_seconds)
