@@ -589,7 +589,7 @@ def test_a_decision_on_an_enterprise_penalty_takes_a_second_reviewer_shown_as_fo
             page.locator("#appeal-out .four-eyes", has_text="等待第二位审核员确认").wait_for()
             page.locator("#appeal-out .four-eyes button", has_text="同意并生效").click()  # not by the proposer
             page.locator("#banner:not([hidden])").wait_for()
-            assert "four eyes" in page.locator("#banner").inner_text()
+            assert "四眼原则" in page.locator("#banner").inner_text()
         finally:
             browser.close()
         browser, page, errors2 = served.open(p, "reviewer_b")

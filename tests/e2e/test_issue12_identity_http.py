@@ -100,7 +100,7 @@ def test_two_tokens_of_one_person_cannot_propose_and_confirm_overturning_a_perma
 
     r = api.c.post(f"/v1/appeals/{appeal}/confirmation", headers=api.h("zhang-phone"), json={"agree": True})
     assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
-    assert "four eyes" in r.json()["detail"] and "any of their tokens" in r.json()["detail"]
+    assert "四眼原则" in r.json()["detail"] and "任何令牌" in r.json()["detail"]
     assert api.c.post(f"/v1/appeals/{appeal}/claim", headers=api.h("zhang-phone")).status_code == 409
     assert not can_login(api)
 
@@ -120,7 +120,7 @@ def test_a_permanent_strike_requested_with_one_role_is_not_confirmed_by_the_same
     confirm = f"/v1/strike-proposals/{prop.json()['case_id']}/confirmation"
     for same in ("zhang-laptop", "zhang-phone"):
         r = api.c.post(confirm, headers=api.h(same), json={"agree": True})
-        assert r.status_code == 403 and "four eyes" in r.json()["detail"], same
+        assert r.status_code == 403 and "四眼原则" in r.json()["detail"], same
     r = api.c.post(confirm, headers=api.h("li"), json={"agree": True})
     assert r.status_code == 200 and r.json()["status"] == "issued" and r.json()["confirmed_by"] == "reviewer:li"
 
@@ -145,7 +145,7 @@ def test_a_reviewers_lift_of_a_permanent_ban_is_only_proposed_until_a_different_
 
     confirm = f"/v1/ban-ending-proposals/{proposal['id']}/confirmation"
     r = api.c.post(confirm, headers=api.h("zhang-phone"), json={"agree": True})
-    assert r.status_code == 403 and "four eyes" in r.json()["detail"]
+    assert r.status_code == 403 and "四眼原则" in r.json()["detail"]
     assert api.c.post(confirm, headers=api.h("platform"), json={"agree": True}).status_code == 403  # reviewers only
     assert not can_login(api)
     r = api.c.post(confirm, headers=api.h("li"), json={"agree": True, "note": "checked the evidence"})

@@ -463,7 +463,7 @@ def test_issue12_one_hr_person_cannot_end_a_deregistration_alone_with_two_tokens
     confirm = proposed["confirm_at"]
     for same in ("hr", "hr-phone"):
         r = api.c.post(confirm, headers=api.h(same), json={"agree": True})
-        assert r.status_code == 403 and "four eyes" in r.json()["detail"], same
+        assert r.status_code == 403 and "四眼原则" in r.json()["detail"], same
     r = api.c.post(confirm, headers=api.h("admin"), json={"agree": True})
     assert r.status_code == 403  # the admin may not reverse outcomes (case_access)
     assert api.get("/v1/accounts/acc-2/explanation", "member")["state"] == "banned"

@@ -194,3 +194,21 @@ def test_S_D3_the_sixth_application_in_a_month_is_refused_and_the_window_rolls(w
     view = svc.view(PLATFORM, app_id)
     assert view["refusal"]["code"] == "too_early" and view["counted"] is False  # refused before it is counted
     assert view["applications"]["remaining"] == 1  # the first slot has left the window
+
+
+@pytest.mark.parametrize(("lang", "said"), [("zh", "已于"), ("en", "Lifted on")])
+def test_S_A7_a_lifted_restriction_in_the_history_says_it_was_lifted_not_when_it_will_lift(
+    world: World, lang: str, said: str
+) -> None:
+    """break23: a restriction lifted (here by an unblock; a strike voided, overturned or superseded by a late event
+    the same) was listed with the seconds left to its end and `到期自动解除：<its end>` as if it still held."""
+    svc, sender = service(world)
+    plugin_ban(world)
+    world.clock.advance(days=1, minutes=1)
+    app_id = ready(world, svc)
+    svc.send_code(PLATFORM, app_id)
+    svc.verify_code(member("acc-1"), app_id, code_from(sender, world.w.enforcement.get_account("acc-1").phone))
+    lifted = world.w.enforcement.restrictions("account", "acc-1")[0]
+    view = world.w.enforcement.restriction_view(lifted, None, world.clock.now(), lang)  # type: ignore[arg-type]
+    assert view.active is False and view.remaining_seconds == 0
+    assert view.unblock.how == "over" and not view.unblock.possible and view.unblock.text.startswith(said)

@@ -121,6 +121,18 @@ def unblock_text(
     return {"possible": True, "how": "self_service", "earliest_at": at, "text": text}
 
 
+def over_text(r: Restriction, now: datetime, lang: Lang, tz: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+    """The lifting of a restriction no longer in force at `now` (lifted, or past its end): nothing to do, said as
+    when it ended; a lifted one's why is its strike's (`status_reason`: voided, overturned, superseded …)."""
+    lifted = r.lifted_at is not None and r.lifted_at <= now
+    at = when(r.lifted_at if lifted and r.lifted_at else (r.ends_at or now), lang, tz)
+    if lang == "zh":
+        text = f"已于{at}解除。" if lifted else f"已于{at}到期解除。"
+    else:
+        text = f"Lifted on {at}." if lifted else f"Ended on {at}."
+    return {"possible": False, "how": "over", "earliest_at": None, "text": text}
+
+
 def account_state(restrictions: list[Restriction]) -> str:
     if not restrictions:
         return "normal"

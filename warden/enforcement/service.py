@@ -253,8 +253,11 @@ class EnforcementService:
             tz=self.rules.policy.timezone,
             hits_detail=hits_detail,
         )
+        active = r.active_at(now)
+        if not active:  # lifted (a strike voided, overturned, superseded; an unblock) or past its end: no time left
+            explained |= {"remaining_seconds": 0, "unblock": ex.over_text(r, now, lang, self.rules.policy.timezone)}
         return RestrictionOut.model_validate(
-            explained | {"active": r.active_at(now), "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
+            explained | {"active": active, "lifted_at": r.lifted_at, "lift_reason": r.lift_reason}
         )
 
     # --- directory ----------------------------------------------------------------------------------------

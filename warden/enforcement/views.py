@@ -184,7 +184,8 @@ def account_out(a: Account) -> AccountOut:
 class UnblockOut(BaseModel):
     possible: bool = Field(description="Whether the restriction can be lifted early.")
     how: str = Field(
-        description="self_service | appeal | wait | contact_enterprise (the enterprise decided it: ask its HR)"
+        description="self_service | appeal | wait | contact_enterprise (the enterprise decided it: ask its HR) | "
+        "over (no longer in force: lifted or ended)"
     )
     earliest_at: str | None = Field(description="Earliest time to apply (ISO 8601), if later than now.")
     text: str
