@@ -9,6 +9,7 @@ from rich.panel import Panel
 from warden.demo.base import Demo
 from warden.kernel.access import Principal, Role
 from warden.kernel.model import Account
+from warden.kernel.timefmt import when
 from warden.weight.cli import print_weight
 
 ENT = "ent-jiayuan"
@@ -61,7 +62,8 @@ def show_weight(d: Demo) -> None:
         lines.append(
             f"cascade {r.id} ({ev['why']}): {ev['restricted_members']} of {ev['active_members']} active members "
             f"restricted within {ev['window_days']} days, enterprise weight {ev['enterprise_weight']} < "
-            f"{ev['below_weight']} → whole enterprise {r.scope.value} until {r.ends_at}"
+            f"{ev['below_weight']} → whole enterprise {r.scope.value} until "
+            + (when(r.ends_at, "en", app.loaded.policy.timezone) if r.ends_at else "an appeal lifts it")
         )
     lines += [
         f"bystander acc-jy-bystander: {why['state_text']} — "
