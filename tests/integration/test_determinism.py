@@ -34,7 +34,7 @@ from warden.adapters.policy_file import DEFAULT_POLICY_PATH, load_policy
 from warden.kernel.access import Principal, Role
 from warden.kernel.decision import derive_id
 from warden.kernel.model import Account, Enterprise
-from warden.pipeline.effects import LATE_EVENT, SUPERSEDED, SUPERSEDED_NOTE
+from warden.pipeline.effects import LATE_EVENT, LATE_EVENT_NOTE, SUPERSEDED, SUPERSEDED_NOTE
 from warden.policy import LoadedPolicy, load_policy_text
 from warden.policy_versions.store import labelled_strikes
 
@@ -382,11 +382,14 @@ def test_streams_are_in_event_time_and_sometimes_tie() -> None:
 
 ENTERPRISE_SCOPE = (
     "enterprise scope not re-decided (docs/ARCHITECTURE.md, 'Late events'): a late event's account is decided again "
-    "in event order, but the S-A5 cascade made the first time on a partial history stays, and member strikes it "
-    "counted are kept with a late_event review flag, so cascades and the strikes that weight-scaled limits made "
-    "differ (late18: python -m tests.late_probe 80 finds 0 of 80 streams differing; a draw of this test, cuts [] and "
-    "batch order seed 22118, found one: a cascade on ent-0 a day late, two S-A1 strikes it counted kept and flagged)"
+    "in event order, but the S-A5 cascade made the first time on a partial history stays, and the member strikes it "
+    "counted are kept with a late_event review flag"
 )
+
+
+class EnterpriseScopeNotRedecided(AssertionError):
+    """The late state differs from event order in the enterprise scope only (`ENTERPRISE_SCOPE`): the expected
+    failure `raises` this and nothing else, so a difference of another kind fails the test."""
 
 
 def _account_scope() -> LoadedPolicy:
@@ -430,14 +433,78 @@ def test_an_accounts_state_converges_to_event_order_when_batches_arrive_out_of_e
         r.finish()
 
 
-@pytest.mark.xfail(strict=False, reason=ENTERPRISE_SCOPE)  # which draws hit a cascade follows the source
-@settings(PROPS, max_examples=min(EXAMPLES, 10), phases=(Phase.explicit, Phase.generate))
-@given(stream=streams(), data=st.data())
-def test_decisions_follow_from_the_history_alone_when_batches_arrive_out_of_event_order(
-    runner: Runner, stream: Stream, data: st.DataObject
+def _two_members_searching(n: int) -> Stream:
+    """Two old, verified members (acc-0, acc-1) of an unverified ten-day-old enterprise (weight below the S-A5 bar)
+    each searching `n` phone numbers, one a minute each, side by side, ending three hours before the clock."""
+    start = T0 - timedelta(hours=3)
+    ent = Enterprise("ent-0", "Enterprise 0", False, start - timedelta(days=10))
+    accounts = [
+        Account(f"acc-{j}", "ent-0", f"1380000{j:04d}", True, start - timedelta(days=20), "a.png", "nick", "card")
+        for j in range(2)
+    ]
+    events = [
+        {
+            "id": f"ev-{k:04d}-{j}",
+            "occurred_at": (start + k * timedelta(minutes=1)).isoformat(),
+            "type": "contact_request",
+            "account_id": f"acc-{j}",
+            "method": "phone_search",
+            "target": f"139{j}00{k:05d}",
+            "greeting": GREETINGS[0],
+        }
+        for k in range(n)
+        for j in range(2)
+    ]
+    return Stream([ent], accounts, events)
+
+
+def _cascades(snap: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [s for s in snap["strikes"] if s[1] == "enterprise" and s[3] == "cascade"]
+
+
+@pytest.mark.xfail(strict=True, raises=EnterpriseScopeNotRedecided, reason=ENTERPRISE_SCOPE)
+def test_S_A5_a_cascade_made_on_a_partial_history_is_re_decided_in_event_order_when_the_first_half_arrives_late(
+    runner: Runner,
 ) -> None:
-    """The same with the shipped policy (the S-A5 cascade on): the enterprise's scope is not re-decided yet."""
-    _late_property(runner, stream, data)
+    """S-A5 with late events, the enterprise scope (`ENTERPRISE_SCOPE`) by one example of its kind (a random stream
+    under the shipped policy reached a cascade or not as the test's source happened to seed Hypothesis; late18's
+    draw, cuts [] and batch order seed 22118, found a cascade on ent-0 late and two S-A1 strikes it counted kept
+    and flagged). Two members of a low-weight enterprise search 20 phone numbers each, a minute apart. In event
+    order both are struck by S-A1 at minute 6, the second strike cascades (two of two members restricted) and the
+    searches after are paused: one cascade. Sent as the second half first, each member is struck on the second
+    half's count at minute 16 and that cascades; when the first half arrives late, each account is re-decided in
+    event order (struck at minute 6, the later searches paused), but the minute-16 cascade stays and the two
+    strikes it counted are kept with a `late_event` flag: a second enterprise login restriction and two member
+    restrictions event order does not make. The live state must be the event order's; it is not yet, so this is an
+    expected failure, strict, raising `EnterpriseScopeNotRedecided` only when every difference is of that kind (any
+    other difference fails the test); the day the enterprise scope is re-decided it XPASSes and fails: drop the
+    mark then."""
+    stream = _two_members_searching(20)
+    w = runner.fresh(stream)
+    one_by_one(w, stream.events)
+    want = snapshot(w, stream)
+    assert len(_cascades(want)) == 1, "in event order the two members' strikes cascade once"
+    half = len(stream.events) // 2
+    late = runner.fresh(stream)
+    late.pipeline.ingest(stream.events[half:])
+    partial = _cascades(snapshot(late, stream))
+    assert len(partial) == 1 and partial[0][6] > _cascades(want)[0][6], "the second half alone cascades, later"
+    late.pipeline.ingest(stream.events[:half])
+    got = _without_superseded(snapshot(late, stream))
+    want["outcomes"] = got["outcomes"] = {}  # answers given stay given
+    problem = diff(stream, want, got, "late")
+    if problem is None:
+        return  # the enterprise scope is re-decided: XPASS, a failure under strict=True
+    kept = {sid for f in _late_flags(late) for sid in f["later_strikes"]}
+    strikes = set(want["strikes"]) ^ set(got["strikes"])
+    ours = {s[0] for s in strikes if s[1] == "enterprise" or s[0] in kept}
+    documented = (
+        ours == {s[0] for s in strikes}
+        and len(kept) == 2
+        and {r[0] for r in set(want["restrictions"]) ^ set(got["restrictions"])} <= {derive_id("rst", i) for i in ours}
+        and all(f[2] == LATE_EVENT for f in set(want["flags"]) ^ set(got["flags"]))
+    )
+    raise (EnterpriseScopeNotRedecided if documented else AssertionError)(problem)
 
 
 def _without_superseded(snap: dict[str, Any]) -> dict[str, Any]:
@@ -592,7 +659,7 @@ def test_S_A1_an_appealed_later_strike_is_not_superseded_and_a_review_flag_names
         status = c.execute(sa.select(t.strikes.c.status).where(t.strikes.c.id == later[0][0])).scalar_one()
     assert status == "active"
     (flag,) = _late_flags(w)
-    assert flag["later_strikes"] == [later[0][0]] and set(flag["note"]) == {"zh", "en"}
+    assert flag["later_strikes"] == [later[0][0]] and flag["note"] == LATE_EVENT_NOTE  # zh and en
 
 
 def test_S_A1_a_later_strike_whose_restriction_a_person_lifted_is_not_superseded(runner: Runner) -> None:
