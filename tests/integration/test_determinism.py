@@ -705,3 +705,73 @@ def test_a_late_strike_of_another_rule_re_decides_the_later_events_as_in_event_o
     one_by_one(ref, [login, *stream.events])
     assert _live(w) == _live(ref)
     assert not _late_flags(ref)
+
+
+# the greetings of the S-D4 tie case's searches at one instant, in event order (indices into GREETINGS)
+_TIE_GREETINGS = [4, 5, 4, 2, 3, 5, None, 2, 0, 0, 2, 0, 2, 1, 5, 0, 3, 1, 2, 1, 1, 3, 2, 2, 1, 5, 5]
+
+
+def _unblock_reversed_amid_a_burst() -> Stream:
+    """late18b's draw of one member per enterprise, kept as it was drawn (acc-3's events; the helper acc-2 has one):
+    acc-3, verified, three weeks old, its unblock lifted at 03:00 (helper acc-2, device dev-1), sends a message a day
+    before, removes a contact, then at 07:00 searches 27 phone numbers, sensitive greetings among them, and in the
+    middle logs in on the helper's device and asks once more (`_TIE_GREETINGS`: None is that login and ask). All
+    at one instant: event order is by id."""
+    at = datetime(2026, 11, 25, 7, tzinfo=T0.tzinfo)
+    ents = [
+        Enterprise("ent-2", "Enterprise 2", False, datetime(2026, 11, 14, tzinfo=T0.tzinfo)),
+        Enterprise("ent-3", "Enterprise 3", True, datetime(2026, 9, 25, tzinfo=T0.tzinfo)),
+    ]
+    accounts = [
+        Account("acc-2", "ent-2", "13800000002", False, datetime(2025, 10, 20, tzinfo=T0.tzinfo), "a", "n", "c"),
+        Account("acc-3", "ent-3", "13800000003", True, datetime(2026, 11, 4, tzinfo=T0.tzinfo), "a", "n", "c"),
+    ]
+    events: list[dict[str, Any]] = [
+        {"occurred_at": at - timedelta(hours=29, seconds=45), "type": "message", "account_id": "acc-3"}
+        | {"text": MESSAGES[5], "to_external": True, "recipient_id": "c-5"},
+        {"occurred_at": at - timedelta(hours=5, seconds=45), "type": "contact_removed", "account_id": "acc-2"}
+        | {"contact_id": "c-2"},
+        {"occurred_at": at - timedelta(hours=4, seconds=45), "type": "contact_removed", "account_id": "acc-3"}
+        | {"contact_id": "c-1"},
+    ]
+    k = 0
+    for g in _TIE_GREETINGS:
+        if g is None:  # the login on the helper's device, then the search that asks (`streams`' tipping login)
+            events.append({"type": "login", "account_id": "acc-3", "device_id": "dev-1", "client_version": "4.1.0"})
+            target = "13999990000"
+            g = 0
+        else:
+            target, k = f"139{4:04d}{k:04d}", k + 1
+        events.append({"type": "contact_request", "account_id": "acc-3", "method": "phone_search", "target": target})
+        events[-1]["greeting"] = GREETINGS[g]
+    for n, e in enumerate(events):
+        e["id"], e["occurred_at"] = f"ev-{n:04d}", e.get("occurred_at", at).isoformat()
+    return Stream(ents, accounts, events, [Lift("unb_prop", "acc-3", "acc-2", "dev-1", at - timedelta(hours=4))])
+
+
+def test_S_D4_a_reversal_tipped_amid_a_burst_keeps_its_place_among_the_instants_strikes_when_the_oldest_event_arrives_last(
+    runner: Runner,
+) -> None:
+    """Per account, S-D4 with S-A1 and S-A6 at one instant (`_unblock_reversed_amid_a_burst`, late18b's draw with one
+    member per enterprise: cuts [1, 26], the last batch first, the oldest event last). In event order acc-3's
+    greetings are struck (S-A6, step 1: probation), the login on the helper's device reverses the unblock (its
+    strike at step 2, a 3-day login restriction without self-service), then the burst is struck (S-A1, step 3,
+    login for 7 days). Sent late, the reversal's strike was made on a partial history at step 0 and, its id
+    derived from the application, stayed on the subject while the re-decision decided the events before its login
+    (and `_restep_account` ordered the instant's strikes by their stored step): the velocity strike at step 2,
+    the reversal at step 0 restricting adding only. Now it is taken aside and put back after its login, and the
+    live state is event order's, with no review flag (nobody acted on those strikes)."""
+    stream = _unblock_reversed_amid_a_burst()
+    w = runner.fresh(stream)
+    one_by_one(w, stream.events)
+    want = snapshot(w, stream)
+    steps = {s[3]: s[5] for s in want["strikes"] if s[2] == "acc-3"}
+    assert steps == {"sensitive_words": 1, "third_party_unblock": 2, "phone_search_velocity": 3}, steps
+    late = runner.fresh(stream)
+    for b in reversed(split(stream.events, [1, 26])):
+        late.pipeline.ingest(b)
+    got = _without_superseded(snapshot(late, stream))
+    want["outcomes"] = got["outcomes"] = {}  # answers given stay given
+    assert diff(stream, want, got, "late") is None
+    assert {r[3]: (r[4], r[5]) for r in got["restrictions"] if r[2] == "acc-3"}["third_party_unblock"] == ("login", 2)
+    assert not _late_flags(late)
