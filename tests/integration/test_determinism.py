@@ -749,7 +749,7 @@ def _unblock_reversed_amid_a_burst() -> Stream:
     return Stream(ents, accounts, events, [Lift("unb_prop", "acc-3", "acc-2", "dev-1", at - timedelta(hours=4))])
 
 
-def test_S_D4_a_reversal_tipped_amid_a_burst_keeps_its_place_among_the_instants_strikes_when_the_oldest_event_arrives_last(
+def test_S_D4_a_reversal_tipped_amid_a_burst_keeps_its_place_among_one_instants_strikes_when_the_oldest_arrives_last(
     runner: Runner,
 ) -> None:
     """Per account, S-D4 with S-A1 and S-A6 at one instant (`_unblock_reversed_amid_a_burst`, late18b's draw with one

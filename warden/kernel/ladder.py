@@ -97,7 +97,8 @@ def rederive(ladder: Ladder, strike: Strike, previous: Restriction) -> Restricti
     block = previous.evidence.get("block_until")
     fresh = restriction_for(ladder, strike, previous.id, datetime.fromisoformat(block) if block else None)
     fresh.lifted_at, fresh.lift_reason = previous.lifted_at, previous.lift_reason
-    withheld = not previous.self_unblock and previous.step < len(ladder.steps) and ladder.steps[previous.step].self_unblock
+    was = ladder.steps[previous.step] if previous.step < len(ladder.steps) else None
+    withheld = not previous.self_unblock and was is not None and was.self_unblock
     if withheld and strike.subject_type == "account":
         fresh.self_unblock, fresh.earliest_unblock_at = False, None
     return fresh
