@@ -14,6 +14,9 @@ converges is the state:
   store lacks is made as usual (`Effector.strike`: inserted, audited, features follow); one it does not make again
   is superseded (`settle`): status `superseded`, read everywhere as never made, its restriction lifted as of its
   start, the audit entry `strike.superseded` by `system`, the explanation in zh and en (`SUPERSEDED_NOTE`);
+- a follow-up a re-decided event tipped (an S-D4 reversal: id from a key, `event_id` the login) is taken aside too
+  and put back, re-stepped, once that event is decided again (`after`), so the strikes of one instant keep event
+  order (`_restep_account` walks ties by event id);
 - what a person acted on (an appeal names the strike, its restriction was lifted: a reviewer or an unblock, it is
   permanent, an enterprise cascade counted it) is left as it is and named in a `late_event` review flag.
 
