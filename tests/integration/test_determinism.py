@@ -34,7 +34,7 @@ from warden.adapters.policy_file import DEFAULT_POLICY_PATH, load_policy
 from warden.kernel.access import Principal, Role
 from warden.kernel.decision import derive_id
 from warden.kernel.model import Account, Enterprise
-from warden.pipeline.effects import LATE_EVENT, SUPERSEDED, SUPERSEDED_NOTE
+from warden.pipeline.effects import LATE_EVENT, LATE_EVENT_NOTE, SUPERSEDED, SUPERSEDED_NOTE
 from warden.policy import LoadedPolicy, load_policy_text
 from warden.policy_versions.store import labelled_strikes
 
@@ -382,11 +382,14 @@ def test_streams_are_in_event_time_and_sometimes_tie() -> None:
 
 ENTERPRISE_SCOPE = (
     "enterprise scope not re-decided (docs/ARCHITECTURE.md, 'Late events'): a late event's account is decided again "
-    "in event order, but the S-A5 cascade made the first time on a partial history stays, and member strikes it "
-    "counted are kept with a late_event review flag, so cascades and the strikes that weight-scaled limits made "
-    "differ (late18: python -m tests.late_probe 80 finds 0 of 80 streams differing; a draw of this test, cuts [] and "
-    "batch order seed 22118, found one: a cascade on ent-0 a day late, two S-A1 strikes it counted kept and flagged)"
+    "in event order, but the S-A5 cascade made the first time on a partial history stays, and the member strikes it "
+    "counted are kept with a late_event review flag"
 )
+
+
+class EnterpriseScopeNotRedecided(AssertionError):
+    """The late state differs from event order in the enterprise scope only (`ENTERPRISE_SCOPE`): the expected
+    failure `raises` this and nothing else, so a difference of another kind fails the test."""
 
 
 def _account_scope() -> LoadedPolicy:
@@ -430,14 +433,78 @@ def test_an_accounts_state_converges_to_event_order_when_batches_arrive_out_of_e
         r.finish()
 
 
-@pytest.mark.xfail(strict=False, reason=ENTERPRISE_SCOPE)  # which draws hit a cascade follows the source
-@settings(PROPS, max_examples=min(EXAMPLES, 10), phases=(Phase.explicit, Phase.generate))
-@given(stream=streams(), data=st.data())
-def test_decisions_follow_from_the_history_alone_when_batches_arrive_out_of_event_order(
-    runner: Runner, stream: Stream, data: st.DataObject
+def _two_members_searching(n: int) -> Stream:
+    """Two old, verified members (acc-0, acc-1) of an unverified ten-day-old enterprise (weight below the S-A5 bar)
+    each searching `n` phone numbers, one a minute each, side by side, ending three hours before the clock."""
+    start = T0 - timedelta(hours=3)
+    ent = Enterprise("ent-0", "Enterprise 0", False, start - timedelta(days=10))
+    accounts = [
+        Account(f"acc-{j}", "ent-0", f"1380000{j:04d}", True, start - timedelta(days=20), "a.png", "nick", "card")
+        for j in range(2)
+    ]
+    events = [
+        {
+            "id": f"ev-{k:04d}-{j}",
+            "occurred_at": (start + k * timedelta(minutes=1)).isoformat(),
+            "type": "contact_request",
+            "account_id": f"acc-{j}",
+            "method": "phone_search",
+            "target": f"139{j}00{k:05d}",
+            "greeting": GREETINGS[0],
+        }
+        for k in range(n)
+        for j in range(2)
+    ]
+    return Stream([ent], accounts, events)
+
+
+def _cascades(snap: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [s for s in snap["strikes"] if s[1] == "enterprise" and s[3] == "cascade"]
+
+
+@pytest.mark.xfail(strict=True, raises=EnterpriseScopeNotRedecided, reason=ENTERPRISE_SCOPE)
+def test_S_A5_a_cascade_made_on_a_partial_history_is_re_decided_in_event_order_when_the_first_half_arrives_late(
+    runner: Runner,
 ) -> None:
-    """The same with the shipped policy (the S-A5 cascade on): the enterprise's scope is not re-decided yet."""
-    _late_property(runner, stream, data)
+    """S-A5 with late events, the enterprise scope (`ENTERPRISE_SCOPE`) by one example of its kind (a random stream
+    under the shipped policy reached a cascade or not as the test's source happened to seed Hypothesis; late18's
+    draw, cuts [] and batch order seed 22118, found a cascade on ent-0 late and two S-A1 strikes it counted kept
+    and flagged). Two members of a low-weight enterprise search 20 phone numbers each, a minute apart. In event
+    order both are struck by S-A1 at minute 6, the second strike cascades (two of two members restricted) and the
+    searches after are paused: one cascade. Sent as the second half first, each member is struck on the second
+    half's count at minute 16 and that cascades; when the first half arrives late, each account is re-decided in
+    event order (struck at minute 6, the later searches paused), but the minute-16 cascade stays and the two
+    strikes it counted are kept with a `late_event` flag: a second enterprise login restriction and two member
+    restrictions event order does not make. The live state must be the event order's; it is not yet, so this is an
+    expected failure, strict, raising `EnterpriseScopeNotRedecided` only when every difference is of that kind (any
+    other difference fails the test); the day the enterprise scope is re-decided it XPASSes and fails: drop the
+    mark then."""
+    stream = _two_members_searching(20)
+    w = runner.fresh(stream)
+    one_by_one(w, stream.events)
+    want = snapshot(w, stream)
+    assert len(_cascades(want)) == 1, "in event order the two members' strikes cascade once"
+    half = len(stream.events) // 2
+    late = runner.fresh(stream)
+    late.pipeline.ingest(stream.events[half:])
+    partial = _cascades(snapshot(late, stream))
+    assert len(partial) == 1 and partial[0][6] > _cascades(want)[0][6], "the second half alone cascades, later"
+    late.pipeline.ingest(stream.events[:half])
+    got = _without_superseded(snapshot(late, stream))
+    want["outcomes"] = got["outcomes"] = {}  # answers given stay given
+    problem = diff(stream, want, got, "late")
+    if problem is None:
+        return  # the enterprise scope is re-decided: XPASS, a failure under strict=True
+    kept = {sid for f in _late_flags(late) for sid in f["later_strikes"]}
+    strikes = set(want["strikes"]) ^ set(got["strikes"])
+    ours = {s[0] for s in strikes if s[1] == "enterprise" or s[0] in kept}
+    documented = (
+        ours == {s[0] for s in strikes}
+        and len(kept) == 2
+        and {r[0] for r in set(want["restrictions"]) ^ set(got["restrictions"])} <= {derive_id("rst", i) for i in ours}
+        and all(f[2] == LATE_EVENT for f in set(want["flags"]) ^ set(got["flags"]))
+    )
+    raise (EnterpriseScopeNotRedecided if documented else AssertionError)(problem)
 
 
 def _without_superseded(snap: dict[str, Any]) -> dict[str, Any]:
@@ -592,7 +659,7 @@ def test_S_A1_an_appealed_later_strike_is_not_superseded_and_a_review_flag_names
         status = c.execute(sa.select(t.strikes.c.status).where(t.strikes.c.id == later[0][0])).scalar_one()
     assert status == "active"
     (flag,) = _late_flags(w)
-    assert flag["later_strikes"] == [later[0][0]] and set(flag["note"]) == {"zh", "en"}
+    assert flag["later_strikes"] == [later[0][0]] and flag["note"] == LATE_EVENT_NOTE  # zh and en
 
 
 def test_S_A1_a_later_strike_whose_restriction_a_person_lifted_is_not_superseded(runner: Runner) -> None:
@@ -638,3 +705,73 @@ def test_a_late_strike_of_another_rule_re_decides_the_later_events_as_in_event_o
     one_by_one(ref, [login, *stream.events])
     assert _live(w) == _live(ref)
     assert not _late_flags(ref)
+
+
+# the greetings of the S-D4 tie case's searches at one instant, in event order (indices into GREETINGS)
+_TIE_GREETINGS = [4, 5, 4, 2, 3, 5, None, 2, 0, 0, 2, 0, 2, 1, 5, 0, 3, 1, 2, 1, 1, 3, 2, 2, 1, 5, 5]
+
+
+def _unblock_reversed_amid_a_burst() -> Stream:
+    """late18b's draw of one member per enterprise, kept as it was drawn (acc-3's events; the helper acc-2 has one):
+    acc-3, verified, three weeks old, its unblock lifted at 03:00 (helper acc-2, device dev-1), sends a message a day
+    before, removes a contact, then at 07:00 searches 27 phone numbers, sensitive greetings among them, and in the
+    middle logs in on the helper's device and asks once more (`_TIE_GREETINGS`: None is that login and ask). All
+    at one instant: event order is by id."""
+    at = datetime(2026, 11, 25, 7, tzinfo=T0.tzinfo)
+    ents = [
+        Enterprise("ent-2", "Enterprise 2", False, datetime(2026, 11, 14, tzinfo=T0.tzinfo)),
+        Enterprise("ent-3", "Enterprise 3", True, datetime(2026, 9, 25, tzinfo=T0.tzinfo)),
+    ]
+    accounts = [
+        Account("acc-2", "ent-2", "13800000002", False, datetime(2025, 10, 20, tzinfo=T0.tzinfo), "a", "n", "c"),
+        Account("acc-3", "ent-3", "13800000003", True, datetime(2026, 11, 4, tzinfo=T0.tzinfo), "a", "n", "c"),
+    ]
+    events: list[dict[str, Any]] = [
+        {"occurred_at": at - timedelta(hours=29, seconds=45), "type": "message", "account_id": "acc-3"}
+        | {"text": MESSAGES[5], "to_external": True, "recipient_id": "c-5"},
+        {"occurred_at": at - timedelta(hours=5, seconds=45), "type": "contact_removed", "account_id": "acc-2"}
+        | {"contact_id": "c-2"},
+        {"occurred_at": at - timedelta(hours=4, seconds=45), "type": "contact_removed", "account_id": "acc-3"}
+        | {"contact_id": "c-1"},
+    ]
+    k = 0
+    for g in _TIE_GREETINGS:
+        if g is None:  # the login on the helper's device, then the search that asks (`streams`' tipping login)
+            events.append({"type": "login", "account_id": "acc-3", "device_id": "dev-1", "client_version": "4.1.0"})
+            target = "13999990000"
+            g = 0
+        else:
+            target, k = f"139{4:04d}{k:04d}", k + 1
+        events.append({"type": "contact_request", "account_id": "acc-3", "method": "phone_search", "target": target})
+        events[-1]["greeting"] = GREETINGS[g]
+    for n, e in enumerate(events):
+        e["id"], e["occurred_at"] = f"ev-{n:04d}", e.get("occurred_at", at).isoformat()
+    return Stream(ents, accounts, events, [Lift("unb_prop", "acc-3", "acc-2", "dev-1", at - timedelta(hours=4))])
+
+
+def test_S_D4_a_reversal_tipped_amid_a_burst_keeps_its_place_among_one_instants_strikes_when_the_oldest_arrives_last(
+    runner: Runner,
+) -> None:
+    """Per account, S-D4 with S-A1 and S-A6 at one instant (`_unblock_reversed_amid_a_burst`, late18b's draw with one
+    member per enterprise: cuts [1, 26], the last batch first, the oldest event last). In event order acc-3's
+    greetings are struck (S-A6, step 1: probation), the login on the helper's device reverses the unblock (its
+    strike at step 2, a 3-day login restriction without self-service), then the burst is struck (S-A1, step 3,
+    login for 7 days). Sent late, the reversal's strike was made on a partial history at step 0 and, its id
+    derived from the application, stayed on the subject while the re-decision decided the events before its login
+    (and `_restep_account` ordered the instant's strikes by their stored step): the velocity strike at step 2,
+    the reversal at step 0 restricting adding only. Now it is taken aside and put back after its login, and the
+    live state is event order's, with no review flag (nobody acted on those strikes)."""
+    stream = _unblock_reversed_amid_a_burst()
+    w = runner.fresh(stream)
+    one_by_one(w, stream.events)
+    want = snapshot(w, stream)
+    steps = {s[3]: s[5] for s in want["strikes"] if s[2] == "acc-3"}
+    assert steps == {"sensitive_words": 1, "third_party_unblock": 2, "phone_search_velocity": 3}, steps
+    late = runner.fresh(stream)
+    for b in reversed(split(stream.events, [1, 26])):
+        late.pipeline.ingest(b)
+    got = _without_superseded(snapshot(late, stream))
+    want["outcomes"] = got["outcomes"] = {}  # answers given stay given
+    assert diff(stream, want, got, "late") is None
+    assert {r[3]: (r[4], r[5]) for r in got["restrictions"] if r[2] == "acc-3"}["third_party_unblock"] == ("login", 2)
+    assert not _late_flags(late)

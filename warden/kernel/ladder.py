@@ -92,10 +92,15 @@ def restriction_for(
 
 def rederive(ladder: Ladder, strike: Strike, previous: Restriction) -> Restriction:
     """The restriction for a strike whose step changed (recomputed ladder, reduced on appeal): same id and
-    start, the new step's scope and length, still at least the rule's block window, still lifted if it was."""
+    start, the new step's scope and length, still at least the rule's block window, still lifted if it was, still
+    without self-service when it was withheld against its step (an S-D4 reversal's, `unblock.abnormal`)."""
     block = previous.evidence.get("block_until")
     fresh = restriction_for(ladder, strike, previous.id, datetime.fromisoformat(block) if block else None)
     fresh.lifted_at, fresh.lift_reason = previous.lifted_at, previous.lift_reason
+    was = ladder.steps[previous.step] if previous.step < len(ladder.steps) else None
+    withheld = not previous.self_unblock and was is not None and was.self_unblock
+    if withheld and strike.subject_type == "account":
+        fresh.self_unblock, fresh.earliest_unblock_at = False, None
     return fresh
 
 

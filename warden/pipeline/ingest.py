@@ -545,6 +545,8 @@ class Ingest:
                 subject = subjects[aid] if aid else None
                 if replayed and e.id in replayed:  # decided before: its answer stays, its strikes are re-checked
                     again(e, subjects[aid])
+                    assert redo is not None
+                    redo.after(batch, e, subjects[aid])  # the follow-ups it tipped, back in their place
                     continue
                 if subject is None:  # an enterprise's own verification change
                     ent = enterprises[e.enterprise_id]

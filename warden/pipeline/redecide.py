@@ -14,6 +14,9 @@ converges is the state:
   store lacks is made as usual (`Effector.strike`: inserted, audited, features follow); one it does not make again
   is superseded (`settle`): status `superseded`, read everywhere as never made, its restriction lifted as of its
   start, the audit entry `strike.superseded` by `system`, the explanation in zh and en (`SUPERSEDED_NOTE`);
+- a follow-up a re-decided event tipped (an S-D4 reversal: id from a key, `event_id` the login) is taken aside too
+  and put back, re-stepped, once that event is decided again (`after`), so the strikes of one instant keep event
+  order (`_restep_account` walks ties by event id);
 - what a person acted on (an appeal names the strike, its restriction was lifted: a reviewer or an unblock, it is
   permanent, an enterprise cascade counted it) is left as it is and named in a `late_event` review flag.
 
@@ -71,6 +74,9 @@ class Redecision(Effector):
         self.events = list(events)
         self.ids = frozenset(e.id for e in self.events)
         self.aside: dict[str, dict[str, tuple[Strike, Restriction | None]]] = {}
+        self.follow: dict[str, list[tuple[Strike, Restriction | None]]] = {}
+        """Re-decided event id → the follow-ups it tipped (an S-D4 reversal: id from a key, `event_id` the login),
+        taken aside until that event is decided again (`after`)."""
         self.flagged: dict[str, list[str]] = {}  # account → strikes a person acted on that the history changes
         self.appealed: set[str] = set()
         """Those of the strikes taken aside that an appeal names (any status): set by `Ingest` (a read)."""
@@ -80,10 +86,29 @@ class Redecision(Effector):
         derives from its event: `Effector.strike`), active or superseded before, with their restrictions. Returns
         their ids."""
         mine: dict[str, set[str]] = {}
+        at = {e.id: e.occurred_at for e in self.events}
         for e in self.events:
             mine.setdefault(e.account_id, set()).add(e.id)
+        followed: list[str] = []
         for aid, ids in mine.items():
             subject = subjects[aid]
+            # a follow-up tipped by a re-decided event (key-derived id, dated at that event): back after it (`after`)
+            ups = {
+                s.id: s
+                for s in subject.strikes
+                if s.event_id in ids
+                and s.status is StrikeStatus.ACTIVE
+                and s.id != derive_id("stk", s.event_id, s.rule_id, aid)
+                and s.at == at[s.event_id]
+            }
+            if ups:
+                rs = {r.strike_id: r for r in subject.restrictions if r.strike_id in ups}
+                subject.strikes[:] = [s for s in subject.strikes if s.id not in ups]
+                subject.restrictions[:] = [r for r in subject.restrictions if r.strike_id not in ups]
+                for sid, s in sorted(ups.items(), key=lambda kv: (kv[1].step, kv[0])):  # in the order made
+                    assert s.event_id is not None
+                    self.follow.setdefault(s.event_id, []).append((s, rs.get(sid)))
+                followed += ups
             out = {
                 s.id: s
                 for s in subject.strikes
@@ -98,7 +123,30 @@ class Redecision(Effector):
             subject.strikes[:] = [s for s in subject.strikes if s.id not in out]
             subject.restrictions[:] = [r for r in subject.restrictions if r.strike_id not in out]
             self.aside[aid] = {sid: (s, rs.get(sid)) for sid, s in out.items()}
-        return sorted(sid for aside in self.aside.values() for sid in aside)
+        return sorted([*followed, *(sid for aside in self.aside.values() for sid in aside)])
+
+    def after(self, batch: Batch, event: Any, subject: Subject) -> None:
+        """Once a re-decided event is decided again: the follow-ups it tipped (`take_aside`) back on the subject, at
+        the step the ladder gives on the history before them (their recorded floor kept), as `_restore` puts back
+        a strike the re-decision makes again; one a person acted on stays as it is and is flagged."""
+        for strike, restriction in self.follow.pop(event.id, []):
+            ladder = self._in_force(batch)[1].ladder
+            history = sorted((s.at, s.step) for s in subject.strikes if s.status is StrikeStatus.ACTIVE)
+            step = next_step(ladder, history, strike.severity, strike.at, _floor(strike))
+            if step != strike.step:
+                if self._touched(strike, restriction, subject):
+                    self.flagged.setdefault(subject.account.id, []).append(strike.id)
+                else:
+                    old, strike.step = strike.step, step
+                    batch.effects.updated_strikes.append(strike)
+                    if restriction is not None:
+                        restriction = rederive(ladder, strike, restriction)
+                        batch.effects.updated_restrictions.append(restriction)
+                    data = {"strike": strike.id, "from": old, "to": step, "late_event": self._late_id(subject)}
+                    batch.effects.changed.append(("strike.restepped", f"account:{subject.account.id}", data))
+            subject.strikes.append(strike)
+            if restriction is not None:
+                subject.restrictions.append(restriction)
 
     def merged(self, fresh: list[Any]) -> list[Any]:
         """The batch's events and the re-decided ones in the one order of decisions (event time, ties by id)."""
@@ -224,7 +272,8 @@ def _restep_account(redo: Redecision, batch: Batch, subject: Subject) -> None:
     active = [s for s in subject.strikes if s.status is StrikeStatus.ACTIVE]
     steps: dict[str, int] = {}
     history: list[tuple[datetime, int]] = []
-    for s in sorted(active, key=lambda s: (s.at, s.step, s.id)):  # ties: in the order made (a step never falls)
+    # ties in event order: a strike's event (its id at one instant), then in the order made (a step never falls)
+    for s in sorted(active, key=lambda s: (s.at, s.event_id or "", s.step, s.id)):
         steps[s.id] = next_step(ladder, history, s.severity, s.at, _floor(s))
         history.append((s.at, steps[s.id]))
     since, late = redo.late[subject.account.id]

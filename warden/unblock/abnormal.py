@@ -229,11 +229,18 @@ def reverse(
 
 
 def reversal_strikes(
-    host: Judging, batch: Batch, subjects: dict[str, Subject], s: ub.Standing, verdict: ub.Verdict
+    host: Judging,
+    batch: Batch,
+    subjects: dict[str, Subject],
+    s: ub.Standing,
+    verdict: ub.Verdict,
+    event_id: str | None = None,
 ) -> Strike | None:
     """The reversal's strikes, into `batch.effects` and onto the `subjects` in place (so a decision after it sees
     the reinstated restriction): the requester's at the next step without self-service, one per helper at least
-    `helper_strike_step`; all dated at the verdict's `decided_at`, their ids derived from the application.
+    `helper_strike_step`; all dated at the verdict's `decided_at`, their ids derived from the application, their
+    `event_id` the login that tipped the verdict when one did (`event_id`: its place among the events of that
+    instant, which a re-decision in event order keeps, `pipeline.redecide`).
     `subjects` holds the requester and every helper; `batch.state[FEATURE]` their lifted unblocks without this
     one. Returns the requester's strike (None when exempt)."""
     pol = host.policy.abnormal
@@ -259,6 +266,7 @@ def reversal_strikes(
             at=at,
             evidence=evidence,
             key=f"{node.id}:reversed",
+            event_id=event_id,
         ),
     )
     if strike is not None:
@@ -284,6 +292,7 @@ def reversal_strikes(
                 },
                 floor=pol.helper_strike_step,
                 key=f"{node.id}:reversed:{hid}",
+                event_id=event_id,
             ),
         )
     return strike

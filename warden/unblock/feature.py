@@ -137,7 +137,7 @@ class UnblockFeature(Feature):
             # cascade), made on the batch's subjects in place so its later decisions see them; stored in after_store
             mine = Batch([], subjects, {x.enterprise.id: x.enterprise for x in subjects.values()}, batch.now)
             mine.state[self.name] = own
-            strike = reversal_strikes(self, mine, subjects, s, verdict)
+            strike = reversal_strikes(self, mine, subjects, s, verdict, event.id)
             if node.account_id in lifted:  # the reversed unblock no longer counts as lifted (probation, plug-in)
                 lifted[node.account_id] = own[node.account_id]
             w.reversed[nid] = _Reversal(s, verdict, strike.id if strike else None, subjects, mine.effects)

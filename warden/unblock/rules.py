@@ -473,7 +473,9 @@ def judge_standing(policy: AbnormalPolicy, s: Standing) -> Verdict:
 
 @dataclass(frozen=True)
 class LiftedUnblock:
-    """An unblock that lifted restrictions: what the ladder must remember afterwards."""
+    """An unblock that lifted restrictions: what the ladder must remember afterwards. `reversed_at`: when an S-D4
+    reversal took it back (its probation and plug-in watch hold before then only, in event time: a late event
+    older than the reversal is decided as it was in event order)."""
 
     application_id: str
     account_id: str
@@ -481,19 +483,24 @@ class LiftedUnblock:
     step: int
     rules: tuple[str, ...]
     plugin_signatures: tuple[str, ...]
+    reversed_at: datetime | None = None
+
+    def holds(self, at: datetime) -> bool:
+        """Whether it was lifted and not yet reversed at `at`."""
+        return self.lifted_at <= at and (self.reversed_at is None or at < self.reversed_at)
 
 
 def probation_of(policy: ProbationPolicy, unblocks: list[LiftedUnblock], at: datetime) -> LiftedUnblock | None:
     if not policy.enabled:
         return None
-    live = [u for u in unblocks if u.lifted_at <= at < u.lifted_at + policy.duration]
+    live = [u for u in unblocks if u.holds(at) and at < u.lifted_at + policy.duration]
     return max(live, key=lambda u: u.lifted_at, default=None)
 
 
 def plugin_watch_of(policy: PluginWatchPolicy, unblocks: list[LiftedUnblock], at: datetime) -> LiftedUnblock | None:
     if not policy.enabled:
         return None
-    live = [u for u in unblocks if "plugin_software" in u.rules and u.lifted_at <= at < u.lifted_at + policy.window]
+    live = [u for u in unblocks if "plugin_software" in u.rules and u.holds(at) and at < u.lifted_at + policy.window]
     return max(live, key=lambda u: u.lifted_at, default=None)
 
 

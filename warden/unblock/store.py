@@ -58,10 +58,15 @@ def _like(value: str) -> str:
 # --- lifted unblocks (what probation and the plug-in watch read) ------------------------------------------------
 
 
-_LIFTED = ("id", "account_id", "lifted_at", "lifted_step", "lifted_rules", "plugin_signatures")
+_LIFTED = ("id", "account_id", "lifted_at", "lifted_step", "lifted_rules", "plugin_signatures", "reversed_at")
+# lifted, or lifted and reversed since (S-D4): probation and the plug-in watch held until the reversal, in event time
 _Q_LIFTED = (
     sa.select(*(a.c[n] for n in _LIFTED))
-    .where(a.c.account_id.in_(sa.bindparam("ids", expanding=True)), a.c.state == "lifted", a.c.lifted_at.is_not(None))
+    .where(
+        a.c.account_id.in_(sa.bindparam("ids", expanding=True)),
+        sa.or_(a.c.state == "lifted", sa.and_(a.c.state == "reversed", a.c.reversed_at.is_not(None))),
+        a.c.lifted_at.is_not(None),
+    )
     .order_by(a.c.lifted_at, a.c.id)
 )  # built once; each account's unblocks in one order (when lifted, then id) whatever reads them
 
@@ -70,7 +75,7 @@ def lifted_unblocks(
     conn: Connection, account_ids: list[str], exclude: str | None = None
 ) -> dict[str, list[LiftedUnblock]]:
     """Each account's lifted unblocks, by account id (accounts without any are absent), each account's in the order
-    they were lifted (ties by id)."""
+    they were lifted (ties by id); one reversed since (S-D4) with its `reversed_at` (it held until then)."""
     out: dict[str, list[LiftedUnblock]] = {}
     for i in range(0, len(account_ids), 500):
         chunk = account_ids[i : i + 500]
@@ -82,7 +87,10 @@ def lifted_unblocks_reads(conn: Connection, account_ids: list[str]) -> core.Read
     """`lifted_unblocks`' read as driver statements (`core.send_reads`; `lifted_unblocks_from` reads the rows):
     the same conditions and order, values through SQLAlchemy's result processors (`core.driver_columns`)."""
     select = f"SELECT {core.driver_columns(conn.dialect, a, _LIFTED)[0]} FROM unblock_applications WHERE account_id"
-    then = " AND state = 'lifted' AND lifted_at IS NOT NULL ORDER BY lifted_at, id"
+    then = (
+        " AND (state = 'lifted' OR (state = 'reversed' AND reversed_at IS NOT NULL)) AND lifted_at IS NOT NULL"
+        " ORDER BY lifted_at, id"
+    )
     return core.Reads(core.among(conn, select, account_ids, (), then), frozenset(account_ids))
 
 
@@ -106,6 +114,7 @@ def _lifted_into(out: dict[str, list[LiftedUnblock]], rows: Iterable[Any], exclu
                 r.lifted_step or 0,
                 tuple(json.loads(r.lifted_rules or "[]")),
                 tuple(json.loads(r.plugin_signatures or "[]")),
+                r.reversed_at,
             )
         )
 
