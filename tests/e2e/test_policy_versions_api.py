@@ -46,7 +46,10 @@ def test_issue18_post_policies_answers_422_with_the_file_loaders_line_errors(api
     want = f"policy:{line}: rules.phone_search_velocity.windows.0.hard: "
     assert any(e["field"] == "text" and e["message"].startswith(want) for e in body["errors"]), body
     r = c.post("/v1/policies", json={"text": "[1, 2", "comment": ""}, headers=h["reviewer"])
-    assert r.status_code == 422 and "not valid YAML" in r.text
+    assert r.status_code == 422 and "不是有效的 YAML" in r.json()["errors"][0]["message"]  # the default language, whole
+    english = {**h["reviewer"], "Accept-Language": "en"}
+    r = c.post("/v1/policies", json={"text": "[1, 2", "comment": ""}, headers=english)
+    assert r.status_code == 422 and "not valid YAML" in r.json()["errors"][0]["message"]
 
 
 def test_issue18_versions_are_written_promoted_diffed_and_rolled_back_over_http(api, warden: App) -> None:  # type: ignore[no-untyped-def]
